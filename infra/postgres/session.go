@@ -1,0 +1,185 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/idv-oss/idv/schemas"
+)
+
+// Session is a verification session as stored.
+type Session struct {
+	ID                uuid.UUID      `db:"session_id"`
+	TenantID          uuid.UUID      `db:"tenant_id"`
+	Status            string         `db:"status"`
+	Checks            pq.StringArray `db:"checks"`
+	SelfieFrames      int            `db:"selfie_frames"`
+	RetentionDays     int            `db:"retention_days"`
+	CreatedAt         time.Time      `db:"created_at"`
+	ExpiresAt         time.Time      `db:"expires_at"`
+	AppTokenHash      []byte         `db:"app_token_hash"`
+	AppTokenExpiresAt time.Time      `db:"app_token_expires_at"`
+	SubmittedAt       *time.Time     `db:"submitted_at"`
+}
+
+// Session statuses.
+const (
+	StatusCreated   = "created"
+	StatusSubmitted = "submitted"
+)
+
+// SessionKey is the session's key pair as stored: the public key and the
+// private key wrapped by the vault under the epoch key of its expiry hour.
+type SessionKey struct {
+	SessionID  uuid.UUID `db:"session_id"`
+	TenantID   uuid.UUID `db:"tenant_id"`
+	Epoch      time.Time `db:"epoch"`
+	PublicKey  []byte    `db:"public_key"`
+	WrappedKey []byte    `db:"wrapped_key"`
+}
+
+// Capture is a declared capture; Size and SHA256 are of the sealed bytes.
+type Capture struct {
+	SessionID  uuid.UUID           `db:"session_id"`
+	TenantID   uuid.UUID           `db:"tenant_id"`
+	Kind       schemas.CaptureKind `db:"kind"`
+	Index      int                 `db:"idx"`
+	ObjectKey  string              `db:"object_key"`
+	Size       int64               `db:"size"`
+	SHA256     []byte              `db:"sha256"`
+	DeclaredAt time.Time           `db:"declared_at"`
+}
+
+// Sessions stores sessions, their keys and captures.
+type Sessions struct{ db *sqlx.DB }
+
+// NewSessions returns the session store over db.
+func NewSessions(db *sqlx.DB) *Sessions { return &Sessions{db: db} }
+
+const sessionColumns = `session_id, tenant_id, status, checks, selfie_frames, retention_days,
+	created_at, expires_at, app_token_hash, app_token_expires_at, submitted_at`
+
+// Create stores a new session with its key pair.
+func (s *Sessions) Create(ctx context.Context, sess Session, key SessionKey) error {
+	return inTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if _, err := tx.NamedExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES
+			(:session_id, :tenant_id, :status, :checks, :selfie_frames, :retention_days,
+			 :created_at, :expires_at, :app_token_hash, :app_token_expires_at, :submitted_at)`, sess); err != nil {
+			return fmt.Errorf("sessions: insert %s: %w", sess.ID, err)
+		}
+		if _, err := tx.NamedExecContext(ctx, `INSERT INTO session_keys
+			(session_id, tenant_id, epoch, public_key, wrapped_key)
+			VALUES (:session_id, :tenant_id, :epoch, :public_key, :wrapped_key)`, key); err != nil {
+			return fmt.Errorf("sessions: insert key of %s: %w", sess.ID, err)
+		}
+		return nil
+	})
+}
+
+// Get reads a session of tenant; another tenant's session is ErrNotFound.
+func (s *Sessions) Get(ctx context.Context, tenantID, id uuid.UUID) (Session, error) {
+	return s.get(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE session_id = $1 AND tenant_id = $2`, id, tenantID)
+}
+
+// GetForApp reads a session by id alone, for the app-token check, which
+// then compares the token's hash with the session's.
+func (s *Sessions) GetForApp(ctx context.Context, id uuid.UUID) (Session, error) {
+	return s.get(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE session_id = $1`, id)
+}
+
+func (s *Sessions) get(ctx context.Context, query string, args ...any) (Session, error) {
+	var sess Session
+	err := s.db.GetContext(ctx, &sess, query, args...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, fmt.Errorf("sessions: %v: %w", args[0], ErrNotFound)
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("sessions: get %v: %w", args[0], err)
+	}
+	return sess, nil
+}
+
+// Key reads a session's key pair.
+func (s *Sessions) Key(ctx context.Context, tenantID, id uuid.UUID) (SessionKey, error) {
+	var k SessionKey
+	err := s.db.GetContext(ctx, &k, `SELECT session_id, tenant_id, epoch, public_key, wrapped_key
+		FROM session_keys WHERE session_id = $1 AND tenant_id = $2`, id, tenantID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return SessionKey{}, fmt.Errorf("session keys: %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return SessionKey{}, fmt.Errorf("session keys: get %s: %w", id, err)
+	}
+	return k, nil
+}
+
+// Captures lists a session's declared captures in slot order.
+func (s *Sessions) Captures(ctx context.Context, tenantID, id uuid.UUID) ([]Capture, error) {
+	var cs []Capture
+	err := s.db.SelectContext(ctx, &cs, `SELECT session_id, tenant_id, kind, idx, object_key, size, sha256, declared_at
+		FROM captures WHERE session_id = $1 AND tenant_id = $2 ORDER BY kind, idx`, id, tenantID)
+	if err != nil {
+		return nil, fmt.Errorf("captures: list %s: %w", id, err)
+	}
+	return cs, nil
+}
+
+// DeclareCaptures records captures of an open session, replacing earlier
+// declarations of the same slots. ErrConflict if the session is no longer
+// open for captures.
+func (s *Sessions) DeclareCaptures(ctx context.Context, tenantID, id uuid.UUID, cs []Capture) error {
+	return inTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if err := lockOpen(ctx, tx, tenantID, id); err != nil {
+			return err
+		}
+		for _, c := range cs {
+			if _, err := tx.NamedExecContext(ctx, `INSERT INTO captures
+				(session_id, tenant_id, kind, idx, object_key, size, sha256)
+				VALUES (:session_id, :tenant_id, :kind, :idx, :object_key, :size, :sha256)
+				ON CONFLICT (session_id, kind, idx) DO UPDATE
+				SET size = EXCLUDED.size, sha256 = EXCLUDED.sha256, declared_at = now()`, c); err != nil {
+				return fmt.Errorf("captures: declare %s %s: %w", id, schemas.CaptureRef(c.Kind, c.Index), err)
+			}
+		}
+		return nil
+	})
+}
+
+// Submit marks an open session submitted and appends its event to the
+// outbox in the same transaction. ErrConflict if it was not open.
+func (s *Sessions) Submit(ctx context.Context, tenantID, id uuid.UUID, at time.Time, ev OutboxEvent) error {
+	return inTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if err := lockOpen(ctx, tx, tenantID, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET status = $3, submitted_at = $4
+			WHERE session_id = $1 AND tenant_id = $2`, id, tenantID, StatusSubmitted, at); err != nil {
+			return fmt.Errorf("sessions: submit %s: %w", id, err)
+		}
+		return appendOutbox(ctx, tx, ev)
+	})
+}
+
+// lockOpen locks the session row and checks it is still open for captures.
+func lockOpen(ctx context.Context, tx *sqlx.Tx, tenantID, id uuid.UUID) error {
+	var status string
+	err := tx.GetContext(ctx, &status, `SELECT status FROM sessions
+		WHERE session_id = $1 AND tenant_id = $2 FOR UPDATE`, id, tenantID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("sessions: %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("sessions: lock %s: %w", id, err)
+	}
+	if status != StatusCreated {
+		return fmt.Errorf("sessions: %s is %s: %w", id, status, ErrConflict)
+	}
+	return nil
+}

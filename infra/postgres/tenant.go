@@ -1,0 +1,129 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/idv-oss/idv/schemas"
+)
+
+// Tenant is a customer of IDV (a controller).
+type Tenant struct {
+	ID                  uuid.UUID
+	Name                string
+	RetentionDays       int
+	WebhookURL          string
+	WebhookSecretSealed []byte
+	Policy              schemas.Policy
+	CreatedAt           time.Time
+}
+
+// APIKey is a tenant's API key as stored: its id and the hash of its secret.
+type APIKey struct {
+	ID         string    `db:"key_id"`
+	TenantID   uuid.UUID `db:"tenant_id"`
+	SecretHash []byte    `db:"secret_hash"`
+}
+
+// Tenants stores tenants and their API keys.
+type Tenants struct{ db *sqlx.DB }
+
+// NewTenants returns the tenant store over db.
+func NewTenants(db *sqlx.DB) *Tenants { return &Tenants{db: db} }
+
+// Create stores a tenant with its first API key in one transaction.
+func (s *Tenants) Create(ctx context.Context, t Tenant, key APIKey) error {
+	policy, err := json.Marshal(t.Policy)
+	if err != nil {
+		return fmt.Errorf("tenants: encode policy: %w", err)
+	}
+	return inTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tenants
+			(tenant_id, name, retention_days, webhook_url, webhook_secret_sealed, policy)
+			VALUES ($1, $2, $3, $4, $5, $6)`,
+			t.ID, t.Name, t.RetentionDays, t.WebhookURL, t.WebhookSecretSealed, policy); err != nil {
+			return fmt.Errorf("tenants: insert %s: %w", t.ID, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO api_keys (key_id, tenant_id, secret_hash)
+			VALUES ($1, $2, $3)`, key.ID, t.ID, key.SecretHash); err != nil {
+			return fmt.Errorf("tenants: insert api key of %s: %w", t.ID, err)
+		}
+		return nil
+	})
+}
+
+// Get reads a tenant.
+func (s *Tenants) Get(ctx context.Context, id uuid.UUID) (Tenant, error) {
+	var row struct {
+		ID            uuid.UUID `db:"tenant_id"`
+		Name          string    `db:"name"`
+		RetentionDays int       `db:"retention_days"`
+		WebhookURL    string    `db:"webhook_url"`
+		Secret        []byte    `db:"webhook_secret_sealed"`
+		Policy        []byte    `db:"policy"`
+		CreatedAt     time.Time `db:"created_at"`
+	}
+	err := s.db.GetContext(ctx, &row, `SELECT tenant_id, name, retention_days, webhook_url,
+		webhook_secret_sealed, policy, created_at FROM tenants WHERE tenant_id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Tenant{}, fmt.Errorf("tenants: %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Tenant{}, fmt.Errorf("tenants: get %s: %w", id, err)
+	}
+	t := Tenant{ID: row.ID, Name: row.Name, RetentionDays: row.RetentionDays, WebhookURL: row.WebhookURL,
+		WebhookSecretSealed: row.Secret, CreatedAt: row.CreatedAt}
+	if err := json.Unmarshal(row.Policy, &t.Policy); err != nil {
+		return Tenant{}, fmt.Errorf("tenants: decode policy of %s: %w", id, err)
+	}
+	return t, nil
+}
+
+// FindByName returns the tenant of that name (used for the dev tenant).
+func (s *Tenants) FindByName(ctx context.Context, name string) (uuid.UUID, error) {
+	var id uuid.UUID
+	err := s.db.GetContext(ctx, &id, `SELECT tenant_id FROM tenants WHERE name = $1 ORDER BY created_at LIMIT 1`, name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return uuid.Nil, fmt.Errorf("tenants: name: %w", ErrNotFound)
+	}
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("tenants: find by name: %w", err)
+	}
+	return id, nil
+}
+
+// APIKey reads a live (not revoked) API key by its id.
+func (s *Tenants) APIKey(ctx context.Context, keyID string) (APIKey, error) {
+	var k APIKey
+	err := s.db.GetContext(ctx, &k, `SELECT key_id, tenant_id, secret_hash FROM api_keys
+		WHERE key_id = $1 AND revoked_at IS NULL`, keyID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return APIKey{}, fmt.Errorf("api keys: %s: %w", keyID, ErrNotFound)
+	}
+	if err != nil {
+		return APIKey{}, fmt.Errorf("api keys: get %s: %w", keyID, err)
+	}
+	return k, nil
+}
+
+func inTx(ctx context.Context, db *sqlx.DB, fn func(*sqlx.Tx) error) error {
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("postgres: begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("postgres: commit: %w", err)
+	}
+	return nil
+}

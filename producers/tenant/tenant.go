@@ -1,0 +1,120 @@
+// Package tenant onboards customers: it validates a tenant's instructions
+// (retention, policy fields, webhook endpoint), mints the tenant's API key and
+// webhook secret, and stores the tenant with the key hashed and the secret
+// sealed by the vault. The credentials are returned once and never again.
+package tenant
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/idv-oss/idv/infra/credential"
+	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/schemas"
+)
+
+// ErrInvalid marks a request IDV refuses; the message says what to change.
+var ErrInvalid = errors.New("invalid tenant")
+
+// WebhookSecretPurpose is the vault purpose under which webhook secrets are
+// sealed.
+const WebhookSecretPurpose = "webhook-secret"
+
+// Request is what a new tenant instructs.
+type Request struct {
+	Name          string
+	WebhookURL    string
+	RetentionDays int
+	Fields        []string // policy fields; empty means the default policy's
+	SelfieFrames  int      // 0 means the default
+	AllowSpecimen bool
+}
+
+// Created holds the credentials shown once.
+type Created struct {
+	TenantID      uuid.UUID
+	APIKey        string
+	WebhookSecret string // Standard Webhooks form: whsec_<base64>
+}
+
+// Store is where tenants go.
+type Store interface {
+	Create(ctx context.Context, t postgres.Tenant, key postgres.APIKey) error
+}
+
+// SecretSealer seals secrets that must stay usable (the webhook secret).
+type SecretSealer interface {
+	SealSecret(tenantID uuid.UUID, purpose string, secret []byte) ([]byte, error)
+}
+
+// Create validates req and stores the new tenant.
+func Create(ctx context.Context, store Store, sealer SecretSealer, req Request) (Created, error) {
+	policy, err := req.policy()
+	if err != nil {
+		return Created{}, err
+	}
+	id := uuid.New()
+	key, err := credential.New(credential.APIKey, credential.NewID(8))
+	if err != nil {
+		return Created{}, fmt.Errorf("tenant: api key: %w", err)
+	}
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return Created{}, fmt.Errorf("tenant: webhook secret: %w", err)
+	}
+	sealed, err := sealer.SealSecret(id, WebhookSecretPurpose, secret)
+	if err != nil {
+		return Created{}, fmt.Errorf("tenant: seal webhook secret: %w", err)
+	}
+	t := postgres.Tenant{ID: id, Name: req.Name, RetentionDays: req.RetentionDays,
+		WebhookURL: req.WebhookURL, WebhookSecretSealed: sealed, Policy: policy}
+	if err := store.Create(ctx, t, postgres.APIKey{ID: key.ID, TenantID: id, SecretHash: key.Hash()}); err != nil {
+		return Created{}, fmt.Errorf("tenant: %w", err)
+	}
+	return Created{TenantID: id, APIKey: key.String(),
+		WebhookSecret: "whsec_" + base64.StdEncoding.EncodeToString(secret)}, nil
+}
+
+func (req Request) policy() (schemas.Policy, error) {
+	if strings.TrimSpace(req.Name) == "" || len(req.Name) > 200 {
+		return schemas.Policy{}, fmt.Errorf("%w: name must be 1 to 200 characters", ErrInvalid)
+	}
+	if err := schemas.ValidateRetentionDays(req.RetentionDays); err != nil {
+		return schemas.Policy{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if err := validateWebhookURL(req.WebhookURL); err != nil {
+		return schemas.Policy{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	p := schemas.DefaultPolicy()
+	if len(req.Fields) > 0 {
+		p.Fields = req.Fields
+	}
+	if req.SelfieFrames != 0 {
+		p.SelfieFrames = req.SelfieFrames
+	}
+	p.AllowSpecimen = req.AllowSpecimen
+	if err := p.Validate(); err != nil {
+		return schemas.Policy{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	return p, nil
+}
+
+// validateWebhookURL checks the form only; whether the address may be
+// reached is decided at connect time by the notifier.
+func validateWebhookURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("webhook URL must be an absolute http(s) URL")
+	}
+	if u.User != nil || u.Fragment != "" {
+		return fmt.Errorf("webhook URL must not carry credentials or a fragment")
+	}
+	return nil
+}

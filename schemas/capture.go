@@ -1,0 +1,71 @@
+package schemas
+
+import "fmt"
+
+// CaptureKind names what a capture holds. Every capture is sealed on the
+// device to the session key before upload.
+type CaptureKind string
+
+// The capture kinds of a session.
+const (
+	DocumentFront CaptureKind = "document_front"
+	DocumentBack  CaptureKind = "document_back"
+	Selfie        CaptureKind = "selfie"
+	MRZ           CaptureKind = "mrz"
+)
+
+// Slot says how many captures of a kind a session takes and how large each
+// may be once sealed.
+type Slot struct {
+	Kind    CaptureKind `json:"kind"`
+	Min     int         `json:"min"`
+	Max     int         `json:"max"`
+	MaxSize int64       `json:"max_size"`
+}
+
+// Sealed-size caps per kind: the sealing overhead is about 1 KiB, so these
+// are the plaintext budgets plus headroom.
+const (
+	maxDocumentSize = 15 << 20
+	maxSelfieSize   = 5 << 20
+	maxMRZSize      = 4 << 10
+)
+
+// Slots returns the capture slots of a session that takes selfieFrames
+// selfie frames, in the order an app should fill them.
+func Slots(selfieFrames int) []Slot {
+	return []Slot{
+		{Kind: DocumentFront, Min: 1, Max: 1, MaxSize: maxDocumentSize},
+		{Kind: DocumentBack, Min: 0, Max: 1, MaxSize: maxDocumentSize},
+		{Kind: Selfie, Min: 1, Max: selfieFrames, MaxSize: maxSelfieSize},
+		{Kind: MRZ, Min: 1, Max: 1, MaxSize: maxMRZSize},
+	}
+}
+
+// SlotFor finds the slot of kind among slots.
+func SlotFor(slots []Slot, kind CaptureKind) (Slot, bool) {
+	for _, s := range slots {
+		if s.Kind == kind {
+			return s, true
+		}
+	}
+	return Slot{}, false
+}
+
+// CaptureRef names one capture as "kind/index", the form error messages and
+// logs use.
+func CaptureRef(kind CaptureKind, index int) string {
+	return fmt.Sprintf("%s/%d", kind, index)
+}
+
+// ObjectKey is where a capture is stored: ids and codes only, under the
+// tenant and session so a session's objects can be listed and deleted
+// together.
+func ObjectKey(tenantID, sessionID string, kind CaptureKind, index int) string {
+	return fmt.Sprintf("%s/%s/%s/%d", tenantID, sessionID, kind, index)
+}
+
+// SessionPrefix is the object-key prefix of every capture of a session.
+func SessionPrefix(tenantID, sessionID string) string {
+	return tenantID + "/" + sessionID + "/"
+}

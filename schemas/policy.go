@@ -1,0 +1,107 @@
+package schemas
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Fields are the personal-data fields a tenant policy may allow IDV to
+// extract, store and return (DESIGN invariant 4), followed by the derived
+// claims, which are preferred because they reveal less.
+var Fields = []string{
+	"full_name", "sex", "birth_date", "birth_place", "nationality", "personal_number",
+	"document_number", "document_type", "issue_date", "expiry_date", "issuing_country",
+	"portrait", "selfie", "address", "email",
+	"age_over_16", "age_over_18", "document_valid",
+}
+
+// Checks are the checks a session can request.
+var Checks = []string{"document", "face", "liveness"}
+
+// Retention bounds in days: the seeds' promise is never more than 28.
+const (
+	MinRetentionDays = 1
+	MaxRetentionDays = 28
+)
+
+// DefaultSelfieFrames is how many selfie frames a session takes unless the
+// policy says otherwise; MaxSelfieFrames bounds what a policy may ask.
+const (
+	DefaultSelfieFrames = 5
+	MaxSelfieFrames     = 20
+)
+
+// Policy is a tenant's instruction to IDV, the processor: what it may
+// extract and keep, which checks run, and what it accepts.
+type Policy struct {
+	Fields        []string `json:"fields"`
+	Checks        []string `json:"checks"`
+	SelfieFrames  int      `json:"selfie_frames"`
+	AllowSpecimen bool     `json:"allow_specimen"`
+}
+
+// DefaultPolicy is the policy of a new tenant before it names its fields:
+// derived claims only, every check, five selfie frames, no specimens.
+func DefaultPolicy() Policy {
+	return Policy{
+		Fields:       []string{"age_over_18", "document_valid"},
+		Checks:       slices.Clone(Checks),
+		SelfieFrames: DefaultSelfieFrames,
+	}
+}
+
+// ValidateFields refuses names that are not policy fields, listing the valid
+// ones so the caller can correct the request.
+func ValidateFields(names []string) error {
+	return validateNames("field", names, Fields)
+}
+
+// ValidateChecks refuses names that are not checks.
+func ValidateChecks(names []string) error {
+	if len(names) == 0 {
+		return fmt.Errorf("at least one check is required (valid: %s)", strings.Join(Checks, ", "))
+	}
+	return validateNames("check", names, Checks)
+}
+
+// ValidateRetentionDays refuses a retention outside 1..28 days.
+func ValidateRetentionDays(days int) error {
+	if days < MinRetentionDays || days > MaxRetentionDays {
+		return fmt.Errorf("retention of %d days is outside %d..%d days: IDV keeps personal data at most %d days",
+			days, MinRetentionDays, MaxRetentionDays, MaxRetentionDays)
+	}
+	return nil
+}
+
+// Validate checks the whole policy.
+func (p Policy) Validate() error {
+	if err := ValidateFields(p.Fields); err != nil {
+		return err
+	}
+	if err := ValidateChecks(p.Checks); err != nil {
+		return err
+	}
+	if p.SelfieFrames < 1 || p.SelfieFrames > MaxSelfieFrames {
+		return fmt.Errorf("selfie_frames %d is outside 1..%d", p.SelfieFrames, MaxSelfieFrames)
+	}
+	return nil
+}
+
+func validateNames(what string, names, valid []string) error {
+	var unknown []string
+	seen := map[string]bool{}
+	for _, n := range names {
+		if seen[n] {
+			return fmt.Errorf("%s %q named twice", what, n)
+		}
+		seen[n] = true
+		if !slices.Contains(valid, n) {
+			unknown = append(unknown, fmt.Sprintf("%q", n))
+		}
+	}
+	if len(unknown) > 0 {
+		return fmt.Errorf("unknown %s %s (valid: %s)", what, strings.Join(unknown, ", "), strings.Join(valid, ", "))
+	}
+	return nil
+}

@@ -1,0 +1,56 @@
+package schemas
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestValidateFields(t *testing.T) {
+	cases := []struct {
+		in   []string
+		want string // substring of the error; "" for none
+	}{
+		{[]string{"full_name", "age_over_18"}, ""},
+		{nil, ""},
+		{[]string{"shoe_size"}, `unknown field "shoe_size" (valid: full_name,`},
+		{[]string{"full_name", "full_name"}, "named twice"},
+		{[]string{"bsn", "eye_colour"}, `"bsn", "eye_colour"`},
+	}
+	for _, c := range cases {
+		err := ValidateFields(c.in)
+		if (c.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("ValidateFields(%v) = %v, want %q", c.in, err, c.want)
+		}
+	}
+}
+
+func TestValidateRetentionDays(t *testing.T) {
+	for days, ok := range map[int]bool{-1: false, 0: false, 1: true, 7: true, 28: true, 29: false, 365: false} {
+		if err := ValidateRetentionDays(days); (err == nil) != ok {
+			t.Errorf("ValidateRetentionDays(%d) = %v", days, err)
+		}
+	}
+}
+
+func TestPolicyValidate(t *testing.T) {
+	p := DefaultPolicy()
+	if err := p.Validate(); err != nil {
+		t.Fatalf("default policy: %v", err)
+	}
+	p.SelfieFrames = 0
+	if p.Validate() == nil {
+		t.Error("0 selfie frames accepted")
+	}
+	p = DefaultPolicy()
+	p.Checks = nil
+	if p.Validate() == nil {
+		t.Error("no checks accepted")
+	}
+}
+
+func TestObjectKeyHoldsIDsOnly(t *testing.T) {
+	k := ObjectKey("t-1", "s-1", Selfie, 2)
+	if k != "t-1/s-1/selfie/2" || !strings.HasPrefix(k, SessionPrefix("t-1", "s-1")) {
+		t.Fatalf("ObjectKey = %q", k)
+	}
+}
