@@ -11,14 +11,26 @@ var eventSchemas embed.FS
 // Event types, the first part of every subject idv.<entity>.<event>.<id>.
 const (
 	TypeSessionSubmitted = "idv.session.submitted"
+	TypeCheckCompleted   = "idv.check.completed"
+	TypeSessionDecided   = "idv.session.decided"
 )
+
+// StreamSubjects are the subjects of stream IDV.
+var StreamSubjects = []string{"idv.>"}
 
 // Subject is the JetStream subject of an event about entity id.
 func Subject(eventType, id string) string { return eventType + "." + id }
 
 // MsgID is the de-duplication id (Nats-Msg-Id, ce-id) of the one event of a
-// type about an entity: publishing it twice is harmless.
-func MsgID(eventType, id string) string { return eventType + ":" + id }
+// type about an entity (and, for check results, the check): publishing it
+// twice is harmless.
+func MsgID(eventType, id string, more ...string) string {
+	s := eventType + ":" + id
+	for _, m := range more {
+		s += ":" + m
+	}
+	return s
+}
 
 // SessionSubmitted announces that a session's captures are complete and its
 // checks may run. Ids and codes only (DESIGN invariant 1).
@@ -32,4 +44,40 @@ type SessionSubmitted struct {
 // EventSchema returns the JSON Schema of an event type's body.
 func EventSchema(eventType string) ([]byte, error) {
 	return eventSchemas.ReadFile("events/" + eventType + ".v1.json")
+}
+
+// Check outcomes.
+const (
+	OutcomePassed   = "passed"
+	OutcomeFailed   = "failed"
+	OutcomeResubmit = "resubmit"
+	OutcomeReview   = "review"
+)
+
+// CheckCompleted announces one check's result; the result itself (reason
+// codes, score, model hashes) is in the check_results row.
+type CheckCompleted struct {
+	SessionID string   `json:"session_id"`
+	TenantID  string   `json:"tenant_id"`
+	Check     string   `json:"check"`
+	Outcome   string   `json:"outcome"`
+	Reasons   []string `json:"reasons"`
+}
+
+// Decisions.
+const (
+	DecisionApproved              = "approved"
+	DecisionDeclined              = "declined"
+	DecisionReview                = "review"
+	DecisionResubmissionRequested = "resubmission_requested"
+	DecisionExpired               = "expired"
+	DecisionDeclinedByUser        = "declined_by_user"
+)
+
+// SessionDecided announces a session's decision.
+type SessionDecided struct {
+	SessionID string    `json:"session_id"`
+	TenantID  string    `json:"tenant_id"`
+	Decision  string    `json:"decision"`
+	DecidedAt time.Time `json:"decided_at"`
 }

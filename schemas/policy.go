@@ -16,8 +16,15 @@ var Fields = []string{
 	"age_over_16", "age_over_18", "document_valid",
 }
 
-// Checks are the checks a session can request.
-var Checks = []string{"document", "face", "liveness"}
+// Checks are the checks a session can request. Face match and liveness
+// join this list when their stages exist; until then a session asking for
+// them is refused rather than left waiting forever.
+var Checks = []string{CheckDocument}
+
+// The checks.
+const (
+	CheckDocument = "document"
+)
 
 // Retention bounds in days: the seeds' promise is never more than 28.
 const (

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/infra/vault"
+	"github.com/idv-oss/idv/producers/tenant"
+)
+
+func runMigrate(ctx context.Context, cfg config, stdout io.Writer) error {
+	if cfg.DatabaseURL == "" || cfg.KeyStoreURL == "" {
+		return fmt.Errorf("migrate needs IDV_DATABASE_URL (or DATABASE_URL) and IDV_KEYSTORE_URL")
+	}
+	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("main database: %w", err)
+	}
+	defer db.Close()
+	keys, err := postgres.Open(ctx, cfg.KeyStoreURL)
+	if err != nil {
+		return fmt.Errorf("key store: %w", err)
+	}
+	defer keys.Close()
+	main, keystore, err := migrateAll(ctx, db, keys)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "main database: %d migration(s) applied %v\nkey store: %d migration(s) applied %v\n",
+		len(main), main, len(keystore), keystore)
+	return nil
+}
+
+func runKeygen(stdout io.Writer) error {
+	k, err := vault.GenerateMasterKey()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, k)
+	return nil
+}
+
+func runTenant(ctx context.Context, args []string, cfg config, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		return fmt.Errorf("usage: idv tenant create --name N --webhook-url U --retention-days D [--fields f1,f2,...]")
+	}
+	fs := flag.NewFlagSet("tenant create", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var req tenant.Request
+	var fields string
+	fs.StringVar(&req.Name, "name", "", "the customer's name (required)")
+	fs.StringVar(&req.WebhookURL, "webhook-url", "", "where results are sent (required)")
+	fs.IntVar(&req.RetentionDays, "retention-days", 0, "days until a session's personal data is gone, 1..28 (required)")
+	fs.StringVar(&fields, "fields", "", "comma-separated policy fields IDV may extract, store and return")
+	fs.IntVar(&req.SelfieFrames, "selfie-frames", 0, "selfie frames per session (default 5)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fields != "" {
+		req.Fields = strings.Split(fields, ",")
+	}
+	if err := cfg.requireDatabases(); err != nil {
+		return err
+	}
+	master, err := cfg.masterKey()
+	if err != nil {
+		return err
+	}
+	st, err := openStack(ctx, cfg, master)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	created, err := tenant.Create(ctx, postgres.NewTenants(st.db), st.vault, req)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "tenant created: %s\n\nShown once; store them now:\n  API key:        %s\n  webhook secret: %s\n",
+		created.TenantID, created.APIKey, created.WebhookSecret)
+	return nil
+}

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/idv-oss/idv/infra/vault"
+)
+
+// config is every IDV_… setting, parsed once. The README's configuration
+// table lists the same variables.
+type config struct {
+	DatabaseURL string // IDV_DATABASE_URL, else DATABASE_URL
+	KeyStoreURL string // IDV_KEYSTORE_URL
+	MasterKey   string // IDV_MASTER_KEY
+	HTTPAddr    string // IDV_HTTP_ADDR; api defaults to :8080, dev to a free loopback port
+	AppTokenTTL time.Duration
+	UploadTTL   time.Duration
+	S3          s3Config
+	DevDir      string // IDV_DEV_DIR
+	LogFormat   string // IDV_LOG_FORMAT: text or json
+}
+
+type s3Config struct {
+	Endpoint, Region, AccessKey, SecretKey, Bucket string
+}
+
+// parseConfig reads the environment through getenv and validates what every
+// subcommand shares; subcommands check what they need beyond that.
+func parseConfig(getenv func(string) string) (config, error) {
+	c := config{
+		DatabaseURL: first(getenv("IDV_DATABASE_URL"), getenv("DATABASE_URL")),
+		KeyStoreURL: getenv("IDV_KEYSTORE_URL"),
+		MasterKey:   getenv("IDV_MASTER_KEY"),
+		HTTPAddr:    getenv("IDV_HTTP_ADDR"),
+		S3: s3Config{
+			Endpoint:  getenv("IDV_S3_ENDPOINT"),
+			Region:    first(getenv("IDV_S3_REGION"), "us-east-1"),
+			AccessKey: getenv("IDV_S3_ACCESS_KEY"),
+			SecretKey: getenv("IDV_S3_SECRET_KEY"),
+			Bucket:    first(getenv("IDV_S3_BUCKET"), "idv-captures"),
+		},
+		DevDir:    first(getenv("IDV_DEV_DIR"), ".idv"),
+		LogFormat: first(getenv("IDV_LOG_FORMAT"), "text"),
+	}
+	var err error
+	if c.AppTokenTTL, err = duration(getenv, "IDV_APP_TOKEN_TTL", time.Hour, time.Minute, 24*time.Hour); err != nil {
+		return c, err
+	}
+	if c.UploadTTL, err = duration(getenv, "IDV_UPLOAD_TTL", 15*time.Minute, time.Minute, 12*time.Hour); err != nil {
+		return c, err
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return c, fmt.Errorf("IDV_LOG_FORMAT must be text or json, not %q", c.LogFormat)
+	}
+	return c, nil
+}
+
+// requireServices checks the settings a production process needs.
+func (c config) requireServices() error {
+	var missing []string
+	for name, v := range map[string]string{
+		"IDV_DATABASE_URL (or DATABASE_URL)": c.DatabaseURL, "IDV_KEYSTORE_URL": c.KeyStoreURL,
+		"IDV_MASTER_KEY": c.MasterKey, "IDV_S3_ENDPOINT": c.S3.Endpoint,
+		"IDV_S3_ACCESS_KEY": c.S3.AccessKey, "IDV_S3_SECRET_KEY": c.S3.SecretKey,
+	} {
+		if v == "" {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("missing configuration: %s (see the README's configuration table; `idv dev` needs none of them)",
+			strings.Join(slices.Sorted(slices.Values(missing)), ", "))
+	}
+	if c.KeyStoreURL == c.DatabaseURL {
+		return fmt.Errorf("IDV_KEYSTORE_URL must name a database apart from the main one, so that a dump of one never holds what opens the other")
+	}
+	return nil
+}
+
+func duration(getenv func(string) string, name string, def, lo, hi time.Duration) (time.Duration, error) {
+	v := getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		if secs, err2 := strconv.Atoi(v); err2 == nil {
+			d, err = time.Duration(secs)*time.Second, nil
+		}
+	}
+	if err != nil || d < lo || d > hi {
+		return 0, fmt.Errorf("%s=%q: want a duration between %s and %s, e.g. 30m", name, v, lo, hi)
+	}
+	return d, nil
+}
+
+func first(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// requireDatabases checks the settings of commands that touch both databases.
+func (c config) requireDatabases() error {
+	if c.DatabaseURL == "" || c.KeyStoreURL == "" || c.MasterKey == "" {
+		return fmt.Errorf("needs IDV_DATABASE_URL (or DATABASE_URL), IDV_KEYSTORE_URL and IDV_MASTER_KEY (see the README)")
+	}
+	return nil
+}
+
+// masterKey parses IDV_MASTER_KEY.
+func (c config) masterKey() (vault.MasterKey, error) {
+	k, err := vault.ParseMasterKey(c.MasterKey)
+	if err != nil {
+		return k, fmt.Errorf("IDV_MASTER_KEY: %w", err)
+	}
+	return k, nil
+}

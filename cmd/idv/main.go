@@ -1,0 +1,82 @@
+// Command idv is IDV's one binary: `idv dev` runs everything in one process
+// for a first look; the other subcommands run one part each, as production
+// does, or administer it.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `usage: idv <command> [flags]
+
+commands:
+  dev        run the whole system in one process and a demo verification
+  api        serve the HTTP API
+  migrate    apply the database migrations (main database and key store)
+  tenant     create a tenant: idv tenant create --name N --webhook-url U --retention-days D --fields f1,f2
+  capture    act as the app: seal, upload and submit captures for one session
+  keygen     print a new IDV_MASTER_KEY
+
+Configuration is read from IDV_… environment variables; see the README.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "idv:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// run parses the command line and runs one subcommand until it ends or ctx
+// is cancelled.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, usage)
+		if len(args) == 0 {
+			return errors.New("no command given")
+		}
+		return nil
+	}
+	cfg, err := parseConfig(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.LogFormat)
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "dev":
+		return runDev(ctx, rest, cfg, stdout, stderr, log)
+	case "api":
+		return runAPI(ctx, cfg, log)
+	case "migrate":
+		return runMigrate(ctx, cfg, stdout)
+	case "tenant":
+		return runTenant(ctx, rest, cfg, stdout, stderr)
+	case "capture":
+		return runCapture(ctx, rest, getenv, stdout, stderr)
+	case "keygen":
+		return runKeygen(stdout)
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+}
+
+func newLogger(w io.Writer, format string) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}

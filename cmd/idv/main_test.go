@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/infra/postgres/pgtest"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+// keysDB drops the key store database that dev or a test creates beside a
+// pgtest database.
+func keysDB(t *testing.T, mainURL string) string {
+	t.Helper()
+	u, _ := url.Parse(mainURL)
+	name := strings.TrimPrefix(u.Path, "/") + "_keys"
+	server := pgtest.ServerURL(t)
+	t.Cleanup(func() {
+		db, err := postgres.Open(context.Background(), server)
+		if err != nil {
+			return
+		}
+		defer db.Close()
+		db.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
+	})
+	u.Path = "/" + name
+	return u.String()
+}
+
+func TestDevRunsTheDemo(t *testing.T) {
+	mainURL := pgtest.NewURL(t)
+	keysURL := keysDB(t, mainURL)
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"dev", "--exit-after-demo"}, &stdout, &stderr,
+		env(map[string]string{"DATABASE_URL": mainURL, "IDV_DEV_DIR": t.TempDir()}))
+	if err != nil {
+		t.Fatalf("idv dev: %v\nstdout:\n%s\nstderr:\n%s", err, &stdout, &stderr)
+	}
+	out := stdout.String()
+	m := regexp.MustCompile(`session ([0-9a-f-]{36}) submitted`).FindStringSubmatch(out)
+	if m == nil || !strings.Contains(out, "status submitted, 5 sealed captures stored") {
+		t.Fatalf("demo did not end in a submitted session:\n%s", out)
+	}
+	db, err := postgres.Open(context.Background(), mainURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var status string
+	var events int
+	db.Get(&status, `SELECT status FROM sessions WHERE session_id = $1`, m[1])
+	db.Get(&events, `SELECT count(*) FROM outbox WHERE subject = 'idv.session.submitted.' || $1`, m[1])
+	if status != "submitted" || events != 1 {
+		t.Fatalf("session %s is %q with %d outbox events", m[1], status, events)
+	}
+	keys, err := postgres.Open(context.Background(), keysURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer keys.Close()
+	var epochs int
+	keys.Get(&epochs, `SELECT count(*) FROM epoch_keys`)
+	if epochs != 1 {
+		t.Fatalf("key store holds %d epoch keys, want 1", epochs)
+	}
+}
+
+func TestMigrateAndTenantCreate(t *testing.T) {
+	mainURL := pgtest.NewURL(t)
+	vars := map[string]string{"DATABASE_URL": mainURL, "IDV_KEYSTORE_URL": pgtest.NewURL(t),
+		"IDV_MASTER_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="}
+	ctx := context.Background()
+	var out, errOut bytes.Buffer
+	if err := run(ctx, []string{"migrate"}, &out, &errOut, env(vars)); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"migrate"}, &out, &errOut, env(vars)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "main database: 0 migration(s)") || !strings.Contains(out.String(), "key store: 0 migration(s)") {
+		t.Fatalf("second migrate changed something:\n%s", &out)
+	}
+
+	create := []string{"tenant", "create", "--name", "Acme", "--webhook-url", "https://acme.example/hook", "--retention-days"}
+	err := run(ctx, append(create, "7", "--fields", "full_name,shoe_size"), &out, &errOut, env(vars))
+	if err == nil || !strings.Contains(err.Error(), `unknown field "shoe_size"`) || !strings.Contains(err.Error(), "document_number") {
+		t.Fatalf("unknown field: %v", err)
+	}
+	err = run(ctx, append(create, "29"), &out, &errOut, env(vars))
+	if err == nil || !strings.Contains(err.Error(), "outside 1..28") {
+		t.Fatalf("retention 29: %v", err)
+	}
+	out.Reset()
+	if err := run(ctx, append(create, "7", "--fields", "age_over_18,document_valid"), &out, &errOut, env(vars)); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`API key:\s+idv_sk_[0-9a-f]+_\S{43}\n`).MatchString(out.String()) ||
+		!regexp.MustCompile(`webhook secret: whsec_\S+\n`).MatchString(out.String()) {
+		t.Fatalf("tenant create printed:\n%s", &out)
+	}
+}
+
+func TestCaptureRefusesBadInput(t *testing.T) {
+	var out, errOut bytes.Buffer
+	ctx := context.Background()
+	err := run(ctx, []string{"capture", "--token", "x", "--front", "f.png"}, &out, &errOut, env(nil))
+	if err == nil || !strings.Contains(err.Error(), "--mrz-file") {
+		t.Fatalf("missing flags: %v", err)
+	}
+	dir := t.TempDir()
+	err = run(ctx, []string{"capture", "--token", "x", "--front", dir + "/nope.png", "--selfie", "s.png", "--mrz-file", "m.txt"},
+		&out, &errOut, env(nil))
+	if err == nil || !strings.Contains(err.Error(), "read document_front/0") {
+		t.Fatalf("missing file: %v", err)
+	}
+}
+
+func TestConfigRefusesBadValues(t *testing.T) {
+	for name, vars := range map[string]map[string]string{
+		"ttl":        {"IDV_APP_TOKEN_TTL": "forever"},
+		"ttl range":  {"IDV_UPLOAD_TTL": "1s"},
+		"log format": {"IDV_LOG_FORMAT": "xml"},
+	} {
+		if _, err := parseConfig(env(vars)); err == nil {
+			t.Errorf("%s: accepted %v", name, vars)
+		}
+	}
+	c, _ := parseConfig(env(map[string]string{"DATABASE_URL": "postgres://x", "IDV_KEYSTORE_URL": "postgres://x"}))
+	if err := c.requireServices(); err == nil || !strings.Contains(err.Error(), "IDV_MASTER_KEY") {
+		t.Fatalf("requireServices: %v", err)
+	}
+}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/idv-oss/idv/infra/objects"
+	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/infra/vault"
+	"github.com/idv-oss/idv/schemas"
+)
+
+// stack is the connections a process shares: main database, key store and
+// vault, object store. Each part takes only what it uses.
+type stack struct {
+	db      *sqlx.DB
+	keys    *sqlx.DB
+	vault   *vault.Vault
+	objects *objects.Store
+}
+
+// openStack connects to everything cfg names; the master key comes parsed
+// (from IDV_MASTER_KEY, or in dev from its file).
+func openStack(ctx context.Context, cfg config, master vault.MasterKey) (*stack, error) {
+	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("main database: %w", err)
+	}
+	keys, err := postgres.Open(ctx, cfg.KeyStoreURL)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("key store: %w", err)
+	}
+	st := &stack{db: db, keys: keys, vault: vault.New(master, keys)}
+	if cfg.S3.Endpoint != "" {
+		st.objects, err = objects.New(objects.Config{Endpoint: cfg.S3.Endpoint, Region: cfg.S3.Region,
+			AccessKey: cfg.S3.AccessKey, SecretKey: cfg.S3.SecretKey, Bucket: cfg.S3.Bucket})
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// migrateAll applies both databases' migrations and reports what it applied.
+func migrateAll(ctx context.Context, db, keys *sqlx.DB) (main, keystore []string, err error) {
+	if main, err = postgres.Migrate(ctx, db, schemas.MainMigrations()); err != nil {
+		return nil, nil, fmt.Errorf("main database: %w", err)
+	}
+	if keystore, err = postgres.Migrate(ctx, keys, schemas.KeyStoreMigrations()); err != nil {
+		return main, nil, fmt.Errorf("key store: %w", err)
+	}
+	return main, keystore, nil
+}
+
+func (st *stack) Close() error {
+	return errors.Join(st.db.Close(), st.keys.Close())
+}

@@ -1,0 +1,113 @@
+// Package api is IDV's HTTP API: the customer routes (tenant API key) that
+// create and read sessions, and the app routes (one session's app token)
+// that hand out the session key and pre-signed upload policies and take the
+// submission. The contract is schemas/openapi.yaml.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/idv-oss/idv/infra/objects"
+	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/infra/vault"
+)
+
+// Tenants reads tenants and their API keys.
+type Tenants interface {
+	Get(ctx context.Context, id uuid.UUID) (postgres.Tenant, error)
+	APIKey(ctx context.Context, keyID string) (postgres.APIKey, error)
+}
+
+// Sessions stores sessions, their keys and captures.
+type Sessions interface {
+	Create(ctx context.Context, s postgres.Session, k postgres.SessionKey) error
+	Get(ctx context.Context, tenantID, id uuid.UUID) (postgres.Session, error)
+	GetForApp(ctx context.Context, id uuid.UUID) (postgres.Session, error)
+	Key(ctx context.Context, tenantID, id uuid.UUID) (postgres.SessionKey, error)
+	Captures(ctx context.Context, tenantID, id uuid.UUID) ([]postgres.Capture, error)
+	DeclareCaptures(ctx context.Context, tenantID, id uuid.UUID, cs []postgres.Capture) error
+	Submit(ctx context.Context, tenantID, id uuid.UUID, at time.Time, ev postgres.OutboxEvent) error
+}
+
+// KeyMaker makes a session's key pair, wrapped by the vault.
+type KeyMaker interface {
+	NewSessionKey(ctx context.Context, tenantID, sessionID uuid.UUID, expiresAt time.Time) (vault.WrappedKey, error)
+}
+
+// Objects is the capture storage.
+type Objects interface {
+	PresignPost(ctx context.Context, key string, minSize, maxSize int64, ttl time.Duration) (objects.PostPolicy, error)
+	Stat(ctx context.Context, key string) (int64, error)
+}
+
+// Config tunes the API.
+type Config struct {
+	AppTokenTTL time.Duration    // how long an app token works; capped by the session's expiry
+	UploadTTL   time.Duration    // how long an upload policy works
+	Now         func() time.Time // the clock; time.Now when nil
+}
+
+// Server serves the API.
+type Server struct {
+	tenants  Tenants
+	sessions Sessions
+	keys     KeyMaker
+	objects  Objects
+	log      *slog.Logger
+	cfg      Config
+}
+
+// New returns a Server over its parts.
+func New(tenants Tenants, sessions Sessions, keys KeyMaker, objs Objects, log *slog.Logger, cfg Config) *Server {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.AppTokenTTL == 0 {
+		cfg.AppTokenTTL = time.Hour
+	}
+	if cfg.UploadTTL == 0 {
+		cfg.UploadTTL = 15 * time.Minute
+	}
+	return &Server{tenants: tenants, sessions: sessions, keys: keys, objects: objs, log: log, cfg: cfg}
+}
+
+// Handler routes the API.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("POST /v1/sessions", s.customer(s.createSession))
+	mux.Handle("GET /v1/sessions/{id}", s.customer(s.getSession))
+	mux.Handle("GET /v1/app/session", s.app(s.getAppSession))
+	mux.Handle("POST /v1/app/session/uploads", s.app(s.createUploads))
+	mux.Handle("POST /v1/app/session/submit", s.app(s.submit))
+	mux.Handle("/", s.handle(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
+	return s.recoverer(mux)
+}
+
+// handle adapts a handler that returns an error.
+func (s *Server) handle(h func(http.ResponseWriter, *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			writeError(w, r, s.log, err)
+		}
+	})
+}
+
+// recoverer turns a panic in a handler into a 500 with the JSON error body.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil && v != http.ErrAbortHandler {
+				s.log.ErrorContext(r.Context(), "handler panicked", "route", r.Pattern, "panic", v)
+				writeError(w, r, s.log, apiErr(http.StatusInternalServerError, "internal", "IDV failed to handle the request"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Microsecond) }

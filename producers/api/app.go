@@ -1,0 +1,238 @@
+package api
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/idv-oss/idv/infra/objects"
+	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/infra/vault"
+	"github.com/idv-oss/idv/schemas"
+)
+
+type encryptionBody struct {
+	KEM          string `json:"kem"`
+	KEMID        uint16 `json:"kem_id"`
+	KDF          string `json:"kdf"`
+	KDFID        uint16 `json:"kdf_id"`
+	AEAD         string `json:"aead"`
+	AEADID       uint16 `json:"aead_id"`
+	PublicKey    string `json:"public_key"`
+	InfoTemplate string `json:"info_template"`
+}
+
+type appSessionBody struct {
+	SessionID         uuid.UUID      `json:"session_id"`
+	Status            string         `json:"status"`
+	ExpiresAt         time.Time      `json:"expires_at"`
+	AppTokenExpiresAt time.Time      `json:"app_token_expires_at"`
+	Encryption        encryptionBody `json:"encryption"`
+	SealedOverhead    int            `json:"sealed_overhead"`
+	Slots             []schemas.Slot `json:"slots"`
+}
+
+func (s *Server) getAppSession(w http.ResponseWriter, r *http.Request) error {
+	sess := sessionOf(r)
+	key, err := s.sessions.Key(r.Context(), sess.TenantID, sess.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, appSessionBody{
+		SessionID: sess.ID, Status: sess.Status, ExpiresAt: sess.ExpiresAt,
+		AppTokenExpiresAt: sess.AppTokenExpiresAt,
+		Encryption: encryptionBody{
+			KEM: "ML-KEM-768+X25519", KEMID: vault.SuiteKEM, KDF: "HKDF-SHA256", KDFID: vault.SuiteKDF,
+			AEAD: "AES-256-GCM", AEADID: vault.SuiteAEAD,
+			PublicKey:    base64.StdEncoding.EncodeToString(key.PublicKey),
+			InfoTemplate: "idv/v1 capture {session_id} {kind} {index}",
+		},
+		SealedOverhead: vault.Overhead,
+		Slots:          schemas.Slots(sess.SelfieFrames),
+	})
+	return nil
+}
+
+type declaredCapture struct {
+	Kind   schemas.CaptureKind `json:"kind"`
+	Index  int                 `json:"index"`
+	Size   int64               `json:"size"`
+	SHA256 string              `json:"sha256"`
+}
+
+type uploadsRequest struct {
+	Captures []declaredCapture `json:"captures"`
+}
+
+type uploadBody struct {
+	Kind      schemas.CaptureKind `json:"kind"`
+	Index     int                 `json:"index"`
+	URL       string              `json:"url"`
+	Fields    map[string]string   `json:"fields"`
+	ExpiresAt time.Time           `json:"expires_at"`
+}
+
+func (s *Server) createUploads(w http.ResponseWriter, r *http.Request) error {
+	sess := sessionOf(r)
+	if sess.Status != postgres.StatusCreated {
+		return errNotOpen
+	}
+	var req uploadsRequest
+	if err := decode(w, r, &req, false); err != nil {
+		return err
+	}
+	caps, err := validateDeclared(sess, req.Captures)
+	if err != nil {
+		return err
+	}
+	if err := s.sessions.DeclareCaptures(r.Context(), sess.TenantID, sess.ID, caps); err != nil {
+		if errors.Is(err, postgres.ErrConflict) {
+			return errNotOpen
+		}
+		return err
+	}
+	out := struct {
+		Uploads []uploadBody `json:"uploads"`
+	}{Uploads: make([]uploadBody, 0, len(caps))}
+	for _, c := range caps {
+		// The policy admits exactly the declared size, so storage itself
+		// refuses anything larger (or smaller) than what was declared.
+		p, err := s.objects.PresignPost(r.Context(), c.ObjectKey, c.Size, c.Size, s.cfg.UploadTTL)
+		if err != nil {
+			return err
+		}
+		out.Uploads = append(out.Uploads, uploadBody{Kind: c.Kind, Index: c.Index, URL: p.URL, Fields: p.Fields, ExpiresAt: p.Expires})
+	}
+	s.log.InfoContext(r.Context(), "uploads issued", "session_id", sess.ID, "count", len(caps))
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// validateDeclared checks each declared capture against the session's slots.
+func validateDeclared(sess postgres.Session, decl []declaredCapture) ([]postgres.Capture, error) {
+	if len(decl) == 0 || len(decl) > 32 {
+		return nil, apiErr(http.StatusBadRequest, "invalid_request", "declare 1 to 32 captures")
+	}
+	slots := schemas.Slots(sess.SelfieFrames)
+	seen := map[string]bool{}
+	caps := make([]postgres.Capture, 0, len(decl))
+	for _, d := range decl {
+		slot, ok := schemas.SlotFor(slots, d.Kind)
+		if !ok {
+			return nil, apiErr(http.StatusUnprocessableEntity, "unknown_capture_kind", "unknown capture kind").with("kind", string(d.Kind))
+		}
+		ref := schemas.CaptureRef(d.Kind, d.Index)
+		if d.Index < 0 || d.Index >= slot.Max {
+			return nil, apiErr(http.StatusUnprocessableEntity, "capture_index_out_of_range",
+				"%s takes indexes 0..%d", d.Kind, slot.Max-1).with("capture", ref)
+		}
+		if seen[ref] {
+			return nil, apiErr(http.StatusUnprocessableEntity, "capture_declared_twice", "capture declared twice").with("capture", ref)
+		}
+		seen[ref] = true
+		if d.Size <= vault.Overhead || d.Size > slot.MaxSize {
+			return nil, apiErr(http.StatusUnprocessableEntity, "capture_size_out_of_range",
+				"a sealed %s must be %d..%d bytes", d.Kind, vault.Overhead+1, slot.MaxSize).with("capture", ref)
+		}
+		sum, err := hex.DecodeString(d.SHA256)
+		if err != nil || len(sum) != 32 {
+			return nil, apiErr(http.StatusUnprocessableEntity, "invalid_sha256",
+				"sha256 must be 64 hex digits of the sealed bytes").with("capture", ref)
+		}
+		caps = append(caps, postgres.Capture{SessionID: sess.ID, TenantID: sess.TenantID, Kind: d.Kind, Index: d.Index,
+			ObjectKey: schemas.ObjectKey(sess.TenantID.String(), sess.ID.String(), d.Kind, d.Index),
+			Size:      d.Size, SHA256: sum})
+	}
+	return caps, nil
+}
+
+type submittedBody struct {
+	SessionID   uuid.UUID `json:"session_id"`
+	Status      string    `json:"status"`
+	SubmittedAt time.Time `json:"submitted_at"`
+}
+
+func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
+	sess := sessionOf(r)
+	if sess.Status != postgres.StatusCreated {
+		return errNotOpen
+	}
+	caps, err := s.sessions.Captures(r.Context(), sess.TenantID, sess.ID)
+	if err != nil {
+		return err
+	}
+	if err := s.checkStored(r, sess, caps); err != nil {
+		return err
+	}
+	at := s.now()
+	ev := postgres.OutboxEvent{
+		TenantID: sess.TenantID,
+		MsgID:    schemas.MsgID(schemas.TypeSessionSubmitted, sess.ID.String()),
+		Type:     schemas.TypeSessionSubmitted,
+		Subject:  schemas.Subject(schemas.TypeSessionSubmitted, sess.ID.String()),
+		Body: schemas.SessionSubmitted{SessionID: sess.ID.String(), TenantID: sess.TenantID.String(),
+			Checks: sess.Checks, SubmittedAt: at},
+	}
+	if err := s.sessions.Submit(r.Context(), sess.TenantID, sess.ID, at, ev); err != nil {
+		if errors.Is(err, postgres.ErrConflict) {
+			return errNotOpen
+		}
+		return err
+	}
+	s.log.InfoContext(r.Context(), "session submitted", "tenant_id", sess.TenantID, "session_id", sess.ID)
+	writeJSON(w, http.StatusOK, submittedBody{SessionID: sess.ID, Status: postgres.StatusSubmitted, SubmittedAt: at})
+	return nil
+}
+
+// checkStored requires every required slot declared, indexes without gaps,
+// and every declared capture stored with its declared size.
+func (s *Server) checkStored(r *http.Request, sess postgres.Session, caps []postgres.Capture) error {
+	declared := map[string]postgres.Capture{}
+	for _, c := range caps {
+		declared[schemas.CaptureRef(c.Kind, c.Index)] = c
+	}
+	for _, slot := range schemas.Slots(sess.SelfieFrames) {
+		for i := 0; i < slot.Max; i++ {
+			ref := schemas.CaptureRef(slot.Kind, i)
+			c, ok := declared[ref]
+			if !ok {
+				if i < slot.Min || hasLater(declared, slot, i) {
+					return apiErr(http.StatusUnprocessableEntity, "capture_missing", "capture %s is missing", ref).with("capture", ref)
+				}
+				continue
+			}
+			if err := s.checkObject(r, c, ref); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func hasLater(declared map[string]postgres.Capture, slot schemas.Slot, i int) bool {
+	for j := i + 1; j < slot.Max; j++ {
+		if _, ok := declared[schemas.CaptureRef(slot.Kind, j)]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) checkObject(r *http.Request, c postgres.Capture, ref string) error {
+	size, err := s.objects.Stat(r.Context(), c.ObjectKey)
+	if errors.Is(err, objects.ErrNotFound) {
+		return apiErr(http.StatusUnprocessableEntity, "capture_missing", "capture %s was declared but not uploaded", ref).with("capture", ref)
+	}
+	if err != nil {
+		return err
+	}
+	if size != c.Size {
+		return apiErr(http.StatusUnprocessableEntity, "capture_size_mismatch",
+			"capture %s holds %d bytes, %d were declared", ref, size, c.Size).with("capture", ref)
+	}
+	return nil
+}

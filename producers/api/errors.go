@@ -1,0 +1,62 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+)
+
+// Error is an API error: an HTTP status, a stable machine-readable code
+// (listed in schemas/openapi.yaml) and a message for people. Details name the
+// input at fault, never personal data.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+	Details map[string]string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
+
+func apiErr(status int, code, format string, args ...any) *Error {
+	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+func (e *Error) with(key, value string) *Error {
+	if e.Details == nil {
+		e.Details = map[string]string{}
+	}
+	e.Details[key] = value
+	return e
+}
+
+var (
+	errUnauthorized = apiErr(http.StatusUnauthorized, "unauthorized", "missing, unknown, expired or revoked credential")
+	errNotFound     = apiErr(http.StatusNotFound, "not_found", "no such resource")
+	errNotOpen      = apiErr(http.StatusConflict, "session_not_open", "the session no longer accepts captures or submission")
+)
+
+type errorBody struct {
+	Error struct {
+		Code    string            `json:"code"`
+		Message string            `json:"message"`
+		Details map[string]string `json:"details,omitempty"`
+	} `json:"error"`
+}
+
+// writeError maps err to its response; anything that is not an *Error is an
+// internal failure, logged with the request's route and ids only.
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	var e *Error
+	if !errors.As(err, &e) {
+		log.ErrorContext(r.Context(), "request failed", "route", r.Pattern, "err", err)
+		e = apiErr(http.StatusInternalServerError, "internal", "IDV failed to handle the request; it may be retried")
+	}
+	var body errorBody
+	body.Error.Code, body.Error.Message, body.Error.Details = e.Code, e.Message, e.Details
+	if e.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="idv"`)
+	}
+	writeJSON(w, e.Status, body)
+}

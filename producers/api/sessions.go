@@ -1,0 +1,157 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/idv-oss/idv/infra/credential"
+	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/schemas"
+)
+
+type createSessionRequest struct {
+	Checks        []string `json:"checks"`
+	RetentionDays *int     `json:"retention_days"`
+	SelfieFrames  *int     `json:"selfie_frames"`
+}
+
+type captureState struct {
+	Kind  schemas.CaptureKind `json:"kind"`
+	Index int                 `json:"index"`
+	Size  int64               `json:"size"`
+}
+
+type sessionBody struct {
+	ID            uuid.UUID      `json:"id"`
+	Status        string         `json:"status"`
+	Checks        []string       `json:"checks"`
+	SelfieFrames  int            `json:"selfie_frames"`
+	RetentionDays int            `json:"retention_days"`
+	CreatedAt     time.Time      `json:"created_at"`
+	ExpiresAt     time.Time      `json:"expires_at"`
+	SubmittedAt   *time.Time     `json:"submitted_at"`
+	Captures      []captureState `json:"captures"`
+}
+
+type createdSessionBody struct {
+	sessionBody
+	AppToken          string    `json:"app_token"`
+	AppTokenExpiresAt time.Time `json:"app_token_expires_at"`
+}
+
+func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
+	var req createSessionRequest
+	if err := decode(w, r, &req, true); err != nil {
+		return err
+	}
+	tenant, err := s.tenants.Get(r.Context(), tenantOf(r))
+	if err != nil {
+		return err
+	}
+	sess, err := s.newSession(tenant, req)
+	if err != nil {
+		return err
+	}
+	token, err := credential.New(credential.AppToken, strings.ReplaceAll(sess.ID.String(), "-", ""))
+	if err != nil {
+		return err
+	}
+	sess.AppTokenHash = token.Hash()
+	wk, err := s.keys.NewSessionKey(r.Context(), sess.TenantID, sess.ID, sess.ExpiresAt)
+	if err != nil {
+		return fmt.Errorf("create session %s: %w", sess.ID, err)
+	}
+	key := postgres.SessionKey{SessionID: sess.ID, TenantID: sess.TenantID, Epoch: wk.Epoch,
+		PublicKey: wk.PublicKey, WrappedKey: wk.Wrapped}
+	if err := s.sessions.Create(r.Context(), sess, key); err != nil {
+		return err
+	}
+	s.log.InfoContext(r.Context(), "session created", "tenant_id", sess.TenantID, "session_id", sess.ID)
+	w.Header().Set("Location", "/v1/sessions/"+sess.ID.String())
+	writeJSON(w, http.StatusCreated, createdSessionBody{sessionBody: toSessionBody(sess, nil),
+		AppToken: token.String(), AppTokenExpiresAt: sess.AppTokenExpiresAt})
+	return nil
+}
+
+// newSession applies the request to the tenant's policy.
+func (s *Server) newSession(t postgres.Tenant, req createSessionRequest) (postgres.Session, error) {
+	checks := t.Policy.Checks
+	if req.Checks != nil {
+		checks = req.Checks
+	}
+	if err := schemas.ValidateChecks(checks); err != nil {
+		return postgres.Session{}, apiErr(http.StatusUnprocessableEntity, "invalid_checks", "%v", err).with("field", "checks")
+	}
+	frames := t.Policy.SelfieFrames
+	if req.SelfieFrames != nil {
+		frames = *req.SelfieFrames
+	}
+	if frames < 1 || frames > schemas.MaxSelfieFrames {
+		return postgres.Session{}, apiErr(http.StatusUnprocessableEntity, "invalid_selfie_frames",
+			"selfie_frames must be 1..%d", schemas.MaxSelfieFrames).with("field", "selfie_frames")
+	}
+	days := t.RetentionDays
+	if req.RetentionDays != nil {
+		days = *req.RetentionDays
+	}
+	if err := schemas.ValidateRetentionDays(days); err != nil || days > t.RetentionDays {
+		return postgres.Session{}, apiErr(http.StatusUnprocessableEntity, "retention_out_of_range",
+			"retention_days must be 1..%d (the tenant's retention; never more than %d)",
+			t.RetentionDays, schemas.MaxRetentionDays).with("field", "retention_days")
+	}
+	now := s.now()
+	expires := ExpiresAt(now, days)
+	return postgres.Session{
+		ID: uuid.New(), TenantID: t.ID, Status: postgres.StatusCreated, Checks: checks,
+		SelfieFrames: frames, RetentionDays: days, CreatedAt: now, ExpiresAt: expires,
+		AppTokenExpiresAt: minTime(now.Add(s.cfg.AppTokenTTL), expires),
+	}, nil
+}
+
+// ExpiresAt is created + retention, truncated down to the hour (UTC), as the
+// database CHECK requires.
+func ExpiresAt(created time.Time, retentionDays int) time.Time {
+	return created.UTC().AddDate(0, 0, retentionDays).Truncate(time.Hour)
+}
+
+func (s *Server) getSession(w http.ResponseWriter, r *http.Request) error {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		return errNotFound
+	}
+	sess, err := s.sessions.Get(r.Context(), tenantOf(r), id)
+	if errors.Is(err, postgres.ErrNotFound) {
+		return errNotFound
+	}
+	if err != nil {
+		return err
+	}
+	caps, err := s.sessions.Captures(r.Context(), sess.TenantID, sess.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toSessionBody(sess, caps))
+	return nil
+}
+
+func toSessionBody(s postgres.Session, caps []postgres.Capture) sessionBody {
+	b := sessionBody{ID: s.ID, Status: s.Status, Checks: s.Checks, SelfieFrames: s.SelfieFrames,
+		RetentionDays: s.RetentionDays, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt,
+		SubmittedAt: s.SubmittedAt, Captures: []captureState{}}
+	for _, c := range caps {
+		b.Captures = append(b.Captures, captureState{Kind: c.Kind, Index: c.Index, Size: c.Size})
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
