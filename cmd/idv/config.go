@@ -50,7 +50,7 @@ func parseConfig(getenv func(string) string) (config, error) {
 	if c.AppTokenTTL, err = duration(getenv, "IDV_APP_TOKEN_TTL", time.Hour, time.Minute, 24*time.Hour); err != nil {
 		return c, err
 	}
-	if c.UploadTTL, err = duration(getenv, "IDV_UPLOAD_TTL", 15*time.Minute, time.Minute, 12*time.Hour); err != nil {
+	if c.UploadTTL, err = duration(getenv, "IDV_UPLOAD_TTL", 15*time.Minute, time.Minute, time.Hour); err != nil {
 		return c, err
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {

@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"time"
+
+	"github.com/idv-oss/idv/consumers/doccheck/mrz"
 )
 
 // specimenMRZ is a TD1 MRZ of the Dutch specimen identity card (document
@@ -23,19 +25,7 @@ func specimenMRZ(now time.Time) string {
 
 func pad(s string, n int) string { return s + strings.Repeat("<", n-len(s)) }
 
-// checkDigit is ICAO 9303's: weights 7, 3, 1; A–Z count 10–35, '<' 0.
 func checkDigit(s string) string {
-	weights := [3]int{7, 3, 1}
-	sum := 0
-	for i, c := range s {
-		v := 0
-		switch {
-		case c >= '0' && c <= '9':
-			v = int(c - '0')
-		case c >= 'A' && c <= 'Z':
-			v = int(c-'A') + 10
-		}
-		sum += v * weights[i%3]
-	}
-	return string(rune('0' + sum%10))
+	d, _ := mrz.CheckDigit(s) // specimen text is all A–Z, 0–9 and <
+	return string(d)
 }

@@ -1,0 +1,67 @@
+package mrz
+
+// filler is the MRZ filler character.
+const filler = '<'
+
+// span is where a field sits: 0-based line, 0-based start, exclusive end.
+type span struct{ line, start, end int }
+
+// wholeMRZ stands for errors that concern no single line.
+var wholeMRZ = span{line: -1}
+
+// lineOf stands for errors that concern a whole line.
+func lineOf(i int) span { return span{line: i, start: -1} }
+
+// position converts to the 1-based, inclusive numbering of ICAO 9303.
+func (s span) position() (line, start, end int) {
+	switch {
+	case s.line < 0:
+		return 0, 0, 0
+	case s.start < 0:
+		return s.line + 1, 0, 0
+	}
+	return s.line + 1, s.start + 1, s.end
+}
+
+// in returns the text of s in lines.
+func (s span) in(lines []string) string { return lines[s.line][s.start:s.end] }
+
+// exists reports whether a layout has the field at all.
+func (s span) exists() bool { return s.end > 0 }
+
+// layout describes one MRZ format: where each field sits and which rules
+// apply. The td*.go and mrv.go files each declare one; parse applies it.
+type layout struct {
+	format Format
+	width  int // characters per line
+
+	// code checks the two-character document code.
+	code func(string) bool
+
+	documentCode, issuingState, name span
+	number, numberCheck              span
+	// overflow: a number longer than nine characters continues in
+	// optional1 when numberCheck holds a filler (TD1, TD2).
+	overflow bool
+
+	nationality, birth, birthCheck, sex, expiry, expiryCheck span
+
+	optional1, optional2    span // optional2 only in TD1
+	personal, personalCheck span // TD3 only
+	composite               span // not in visas
+	compositeOver           []span
+	dutchIdentityCardBSN    bool // TD1: a Dutch BSN may sit in optional1
+	dutchPassportBSN        bool // TD3: a Dutch BSN may sit in personal
+}
+
+// idCode is the document code rule of TD1 and TD2: A, C or I, then a letter
+// or filler other than V, which ICAO reserves for visas.
+func idCode(c string) bool {
+	return (c[0] == 'A' || c[0] == 'C' || c[0] == 'I') && isLetterOrFiller(c[1]) && c[1] != 'V'
+}
+
+func isLetterOrFiller(c byte) bool { return c == filler || c >= 'A' && c <= 'Z' }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isMRZChar(c byte) bool { return isDigit(c) || isLetterOrFiller(c) }

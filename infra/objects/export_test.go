@@ -1,0 +1,12 @@
+package objects
+
+import (
+	"context"
+	"time"
+)
+
+// PresignPostExpiring signs a policy with an arbitrary expiry, including one
+// already past, which PresignPost cannot produce.
+func (s *Store) PresignPostExpiring(ctx context.Context, key string, minSize, maxSize int64, expires time.Time) (PostPolicy, error) {
+	return s.presignPost(ctx, key, minSize, maxSize, expires)
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# mrz-oracle.sh installs the test oracle of consumers/doccheck/mrz — the npm
+# package mrz (cheminfo, MIT), at the version and tarball integrity pinned in
+# consumers/doccheck/mrz/testdata/oracle/package-lock.json — into
+# .idv/npm/mrz-oracle, and prints that directory on stdout. Progress goes to
+# stderr. Running it again does nothing unless the pinned lock file changed.
+#
+#   IDV_MRZ_ORACLE="$(scripts/mrz-oracle.sh)" go test ./consumers/doccheck/mrz
+#
+# Needs node and npm; as root with apt-get and neither present, it installs
+# Debian's nodejs and npm first. npm ci refuses a tarball whose integrity
+# differs from the lock file's, and install scripts are not run.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+src="$root/consumers/doccheck/mrz/testdata/oracle"
+dest="$root/.idv/npm/mrz-oracle"
+
+log() { printf 'mrz-oracle.sh: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+[[ -f "$src/package.json" && -f "$src/package-lock.json" ]] || die "pinned manifest missing in $src"
+
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+		log "installing nodejs and npm from Debian"
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >&2
+	else
+		die "node and npm are required (Node.js 18 or later)"
+	fi
+fi
+
+installed() {
+	cmp -s "$src/package-lock.json" "$dest/package-lock.json" &&
+		cmp -s "$src/package.json" "$dest/package.json" &&
+		[[ -f "$dest/node_modules/mrz/package.json" ]] &&
+		[[ -f "$dest/node_modules/.package-lock.json" ]]
+}
+
+if ! installed; then
+	log "installing into $dest"
+	mkdir -p "$dest"
+	cp "$src/package.json" "$src/package-lock.json" "$dest/"
+	(cd "$dest" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) >&2 ||
+		die "npm ci failed in $dest"
+	installed || die "install in $dest is incomplete"
+fi
+printf '%s\n' "$dest"
