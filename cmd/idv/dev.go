@@ -133,7 +133,6 @@ func devMasterKey(cfg config) (vault.MasterKey, error) {
 	return vault.LoadOrCreateMasterKeyFile(filepath.Join(cfg.DevDir, "master.key"))
 }
 
-
 // devTenant loads the dev tenant's credentials or creates the tenant. They
 // are kept in the dev dir (0600) because the demo needs them again.
 func devTenant(ctx context.Context, st *stack, dir string) (tenant.Created, error) {
