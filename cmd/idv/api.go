@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/producers/api"
 )
@@ -26,18 +28,32 @@ func runAPI(ctx context.Context, cfg config, log *slog.Logger) error {
 		return err
 	}
 	defer st.Close()
-	addr := first(cfg.HTTPAddr, ":8080")
-	ln, err := net.Listen("tcp", addr)
+	apiLn, err := listen("IDV_HTTP_ADDR", first(cfg.HTTPAddr, ":8080"))
 	if err != nil {
-		return fmt.Errorf("listen on IDV_HTTP_ADDR %s: %w", addr, err)
+		return err
 	}
-	log.Info("api listening", "addr", ln.Addr().String())
-	return serveHTTP(ctx, ln, newAPI(st, cfg, log).Handler())
+	opsLn, err := listen("IDV_OPS_ADDR", first(cfg.OpsAddr, ":9090"))
+	if err != nil {
+		return err
+	}
+	reg := newRegistry()
+	log.Info("api listening", "addr", apiLn.Addr().String(), "ops", opsLn.Addr().String())
+	return runParts(ctx, log, apiPart(apiLn, st, cfg, log, reg), opsPart(opsLn, reg, st.checks()))
 }
 
-func newAPI(st *stack, cfg config, log *slog.Logger) *api.Server {
-	return api.New(postgres.NewTenants(st.db), postgres.NewSessions(st.db), st.vault, st.objects, log,
-		api.Config{AppTokenTTL: cfg.AppTokenTTL, UploadTTL: cfg.UploadTTL})
+func listen(setting, addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s %s: %w", setting, addr, err)
+	}
+	return ln, nil
+}
+
+// apiPart serves the HTTP API on ln.
+func apiPart(ln net.Listener, st *stack, cfg config, log *slog.Logger, reg prometheus.Registerer) part {
+	srv := api.New(postgres.NewTenants(st.db), postgres.NewSessions(st.db), st.vault, st.objects, log,
+		api.NewMetrics(reg), api.Config{AppTokenTTL: cfg.AppTokenTTL, UploadTTL: cfg.UploadTTL})
+	return part{name: "api", run: func(ctx context.Context) error { return serveHTTP(ctx, ln, srv.Handler()) }}
 }
 
 // serveHTTP serves h on ln until ctx ends, then drains for up to 10 s.

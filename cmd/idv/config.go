@@ -17,6 +17,7 @@ type config struct {
 	KeyStoreURL string // IDV_KEYSTORE_URL
 	MasterKey   string // IDV_MASTER_KEY
 	HTTPAddr    string // IDV_HTTP_ADDR; api defaults to :8080, dev to a free loopback port
+	OpsAddr     string // IDV_OPS_ADDR: /metrics, /healthz, /readyz; default :9090, dev a free port
 	AppTokenTTL time.Duration
 	UploadTTL   time.Duration
 	S3          s3Config
@@ -36,6 +37,7 @@ func parseConfig(getenv func(string) string) (config, error) {
 		KeyStoreURL: getenv("IDV_KEYSTORE_URL"),
 		MasterKey:   getenv("IDV_MASTER_KEY"),
 		HTTPAddr:    getenv("IDV_HTTP_ADDR"),
+		OpsAddr:     getenv("IDV_OPS_ADDR"),
 		S3: s3Config{
 			Endpoint:  getenv("IDV_S3_ENDPOINT"),
 			Region:    first(getenv("IDV_S3_REGION"), "us-east-1"),

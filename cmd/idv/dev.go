@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -80,23 +79,32 @@ func runDev(ctx context.Context, args []string, cfg config, stdout, stderr io.Wr
 	}
 	say("dev tenant %s (credentials in %s)", dt.TenantID, filepath.Join(cfg.DevDir, "dev-tenant.json"))
 
-	ln, err := net.Listen("tcp", first(cfg.HTTPAddr, "127.0.0.1:0"))
+	apiLn, err := listen("IDV_HTTP_ADDR", first(cfg.HTTPAddr, "127.0.0.1:0"))
 	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+		return err
 	}
-	apiURL := "http://" + ln.Addr().String()
-	say("API at %s", apiURL)
+	opsLn, err := listen("IDV_OPS_ADDR", first(cfg.OpsAddr, "127.0.0.1:0"))
+	if err != nil {
+		return err
+	}
+	apiURL := "http://" + apiLn.Addr().String()
+	say("API at %s; /metrics, /healthz, /readyz at http://%s", apiURL, opsLn.Addr())
+	reg := newRegistry()
+	partsCtx, stopParts := context.WithCancel(ctx)
+	defer stopParts()
 	errc := make(chan error, 1)
-	serveCtx, stopServing := context.WithCancel(ctx)
-	defer stopServing()
-	go func() { errc <- serveHTTP(serveCtx, ln, newAPI(st, cfg, log).Handler()) }()
+	go func() {
+		errc <- runParts(partsCtx, log, apiPart(apiLn, st, cfg, log, reg), opsPart(opsLn, reg, st.checks()))
+	}()
 
 	if err := demo(ctx, apiURL, dt.APIKey, stdout, stderr); err != nil {
+		stopParts()
+		<-errc
 		return fmt.Errorf("demo verification: %w", err)
 	}
 	printNext(stdout, apiURL, dt.APIKey)
 	if *exitAfterDemo {
-		stopServing()
+		stopParts()
 		return <-errc
 	}
 	say("running; Ctrl-C stops")

@@ -8,6 +8,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/idv-oss/idv/infra/objects"
+	"github.com/idv-oss/idv/infra/ops"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
@@ -59,4 +60,16 @@ func migrateAll(ctx context.Context, db, keys *sqlx.DB) (main, keystore []string
 
 func (st *stack) Close() error {
 	return errors.Join(st.db.Close(), st.keys.Close())
+}
+
+// checks are the readiness checks of what the stack holds.
+func (st *stack) checks() map[string]ops.Check {
+	c := map[string]ops.Check{
+		"postgres": func(ctx context.Context) error { return st.db.PingContext(ctx) },
+		"keystore": st.vault.Ping,
+	}
+	if st.objects != nil {
+		c["s3"] = st.objects.Ping
+	}
+	return c
 }

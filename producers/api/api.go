@@ -59,11 +59,12 @@ type Server struct {
 	keys     KeyMaker
 	objects  Objects
 	log      *slog.Logger
+	metrics  *Metrics
 	cfg      Config
 }
 
-// New returns a Server over its parts.
-func New(tenants Tenants, sessions Sessions, keys KeyMaker, objs Objects, log *slog.Logger, cfg Config) *Server {
+// New returns a Server over its parts; metrics may be nil.
+func New(tenants Tenants, sessions Sessions, keys KeyMaker, objs Objects, log *slog.Logger, metrics *Metrics, cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -73,7 +74,7 @@ func New(tenants Tenants, sessions Sessions, keys KeyMaker, objs Objects, log *s
 	if cfg.UploadTTL == 0 {
 		cfg.UploadTTL = 15 * time.Minute
 	}
-	return &Server{tenants: tenants, sessions: sessions, keys: keys, objects: objs, log: log, cfg: cfg}
+	return &Server{tenants: tenants, sessions: sessions, keys: keys, objects: objs, log: log, metrics: metrics, cfg: cfg}
 }
 
 // Handler routes the API.
@@ -85,7 +86,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /v1/app/session/uploads", s.app(s.createUploads))
 	mux.Handle("POST /v1/app/session/submit", s.app(s.submit))
 	mux.Handle("/", s.handle(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
-	return s.recoverer(mux)
+	return s.recoverer(s.metrics.instrument(mux))
 }
 
 // handle adapts a handler that returns an error.

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/jmoiron/sqlx"
 
 	"github.com/idv-oss/idv/infra/appclient"
@@ -69,7 +70,7 @@ func setup(t *testing.T) *bundle {
 	store := s3test.NewStore(t)
 	clk := &clock{t: time.Now()}
 	srv := api.New(postgres.NewTenants(db), postgres.NewSessions(db), v, store,
-		slog.New(slog.NewTextHandler(io.Discard, nil)), api.Config{Now: clk.Now, AppTokenTTL: time.Hour})
+		slog.New(slog.NewTextHandler(io.Discard, nil)), api.NewMetrics(prometheus.NewRegistry()), api.Config{Now: clk.Now, AppTokenTTL: time.Hour})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	b := &bundle{t: t, url: ts.URL, db: db, vault: v, objects: store, clock: clk,
