@@ -21,8 +21,14 @@ type config struct {
 	AppTokenTTL time.Duration
 	UploadTTL   time.Duration
 	S3          s3Config
-	DevDir      string // IDV_DEV_DIR
-	LogFormat   string // IDV_LOG_FORMAT: text or json
+	// The pipeline.
+	NATSURL             string        // IDV_NATS_URL (comma-separated for a cluster)
+	StreamReplicas      int           // IDV_STREAM_REPLICAS: 1 on one machine, 3 in production
+	StreamMaxAge        time.Duration // IDV_STREAM_MAX_AGE: at most the 28-day retention cap
+	PublicURL           string        // IDV_PUBLIC_URL: the API's public base, for webhook hrefs
+	WebhookAllowPrivate bool          // IDV_WEBHOOK_ALLOW_PRIVATE: development only
+	DevDir              string        // IDV_DEV_DIR
+	LogFormat           string        // IDV_LOG_FORMAT: text or json
 }
 
 type s3Config struct {
@@ -45,8 +51,11 @@ func parseConfig(getenv func(string) string) (config, error) {
 			SecretKey: getenv("IDV_S3_SECRET_KEY"),
 			Bucket:    first(getenv("IDV_S3_BUCKET"), "idv-captures"),
 		},
-		DevDir:    first(getenv("IDV_DEV_DIR"), ".idv"),
-		LogFormat: first(getenv("IDV_LOG_FORMAT"), "text"),
+		NATSURL:             getenv("IDV_NATS_URL"),
+		PublicURL:           strings.TrimRight(getenv("IDV_PUBLIC_URL"), "/"),
+		WebhookAllowPrivate: getenv("IDV_WEBHOOK_ALLOW_PRIVATE") == "true",
+		DevDir:              first(getenv("IDV_DEV_DIR"), ".idv"),
+		LogFormat:           first(getenv("IDV_LOG_FORMAT"), "text"),
 	}
 	var err error
 	if c.AppTokenTTL, err = duration(getenv, "IDV_APP_TOKEN_TTL", time.Hour, time.Minute, 24*time.Hour); err != nil {
@@ -54,6 +63,15 @@ func parseConfig(getenv func(string) string) (config, error) {
 	}
 	if c.UploadTTL, err = duration(getenv, "IDV_UPLOAD_TTL", 15*time.Minute, time.Minute, time.Hour); err != nil {
 		return c, err
+	}
+	if c.StreamMaxAge, err = duration(getenv, "IDV_STREAM_MAX_AGE", 28*24*time.Hour, time.Hour, 28*24*time.Hour); err != nil {
+		return c, err
+	}
+	if c.StreamReplicas, err = intIn(getenv, "IDV_STREAM_REPLICAS", 1, 1, 5); err != nil {
+		return c, err
+	}
+	if v := getenv("IDV_WEBHOOK_ALLOW_PRIVATE"); v != "" && v != "true" && v != "false" {
+		return c, fmt.Errorf("IDV_WEBHOOK_ALLOW_PRIVATE must be true or false, not %q", v)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("IDV_LOG_FORMAT must be text or json, not %q", c.LogFormat)
@@ -98,6 +116,18 @@ func duration(getenv func(string) string, name string, def, lo, hi time.Duration
 		return 0, fmt.Errorf("%s=%q: want a duration between %s and %s, e.g. 30m", name, v, lo, hi)
 	}
 	return d, nil
+}
+
+func intIn(getenv func(string) string, name string, def, lo, hi int) (int, error) {
+	v := getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("%s=%q: want a whole number from %d to %d", name, v, lo, hi)
+	}
+	return n, nil
 }
 
 func first(vs ...string) string {

@@ -18,8 +18,9 @@ import (
 )
 
 // demo runs one verification as a customer and an app would, with a
-// generated specimen document (no real person's data).
-func demo(ctx context.Context, apiURL, apiKey string, stdout, stderr io.Writer) error {
+// generated specimen document (no real person's data), and waits for the
+// signed webhook with its decision.
+func demo(ctx context.Context, apiURL, apiKey string, rcv *receiver, stdout, stderr io.Writer) error {
 	var created struct {
 		ID       string `json:"id"`
 		AppToken string `json:"app_token"`
@@ -28,6 +29,7 @@ func demo(ctx context.Context, apiURL, apiKey string, stdout, stderr io.Writer) 
 		return err
 	}
 	fmt.Fprintf(stdout, "• demo: session %s created as the dev tenant\n", created.ID)
+	hook := rcv.await(created.ID)
 	caps, err := demoCaptures(3)
 	if err != nil {
 		return err
@@ -35,14 +37,30 @@ func demo(ctx context.Context, apiURL, apiKey string, stdout, stderr io.Writer) 
 	if err := capture(ctx, appclient.New(apiURL, created.AppToken, nil), caps, stdout, stderr); err != nil {
 		return err
 	}
+	select {
+	case <-hook:
+	case <-time.After(2 * time.Minute):
+		return fmt.Errorf("no signed webhook for session %s within 2 minutes", created.ID)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	var got struct {
 		Status   string `json:"status"`
-		Captures []any  `json:"captures"`
+		Decision string `json:"decision"`
+		Results  []struct {
+			Check   string   `json:"check"`
+			Outcome string   `json:"outcome"`
+			Reasons []string `json:"reasons"`
+			Engine  string   `json:"engine"`
+		} `json:"results"`
 	}
 	if err := customerCall(ctx, http.MethodGet, apiURL+"/v1/sessions/"+created.ID, apiKey, &got); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "• demo: GET /v1/sessions/%s → status %s, %d sealed captures stored\n", created.ID, got.Status, len(got.Captures))
+	fmt.Fprintf(stdout, "• demo: GET /v1/sessions/%s → %s, decision %s\n", created.ID, got.Status, got.Decision)
+	for _, r := range got.Results {
+		fmt.Fprintf(stdout, "    %s check %s %v (%s)\n", r.Check, r.Outcome, r.Reasons, r.Engine)
+	}
 	return nil
 }
 

@@ -13,71 +13,35 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/idv-oss/idv/infra/natsserver"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/infra/versitygw"
 	"github.com/idv-oss/idv/producers/tenant"
+	"github.com/idv-oss/idv/schemas"
 )
 
 // runDev runs every part in one process on local state under cfg.DevDir:
 // PostgreSQL from DATABASE_URL (see devDatabases), an embedded S3 gateway
-// over .idv/objects, the API; then a demo verification.
+// over .idv/objects, an embedded NATS JetStream server over .idv/nats, the
+// API, the relay, every stage and a webhook receiver for the dev tenant;
+// then a demo verification ending in a signature-checked webhook.
 func runDev(ctx context.Context, args []string, cfg config, stdout, stderr io.Writer, log *slog.Logger) error {
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	exitAfterDemo := fs.Bool("exit-after-demo", false, "exit 0 once the demo verification is through")
+	exitAfterDemo := fs.Bool("exit-after-demo", false, "exit 0 once the demo's signed webhook has arrived")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if cfg.DatabaseURL == "" {
 		return errors.New("dev needs DATABASE_URL: run `go tool task dev`, which finds or starts PostgreSQL")
 	}
-	// The embedded gateway changes the working directory: resolve first.
-	dir, err := filepath.Abs(cfg.DevDir)
-	if err != nil {
-		return fmt.Errorf("dev dir: %w", err)
-	}
-	cfg.DevDir = dir
-	if err := os.MkdirAll(cfg.DevDir, 0o700); err != nil {
-		return fmt.Errorf("dev dir: %w", err)
-	}
 	say := func(format string, a ...any) { fmt.Fprintf(stdout, "• "+format+"\n", a...) }
-
-	master, err := devMasterKey(cfg)
+	env, err := startDev(ctx, &cfg, say)
 	if err != nil {
 		return err
 	}
-	if cfg.DatabaseURL, cfg.KeyStoreURL, err = devDatabases(ctx, cfg.DatabaseURL); err != nil {
-		return err
-	}
-	gw, err := versitygw.Start(ctx, filepath.Join(cfg.DevDir, "objects"))
-	if err != nil {
-		return fmt.Errorf("embedded S3 gateway: %w", err)
-	}
-	defer gw.Close()
-	say("S3 gateway (embedded versitygw) at %s, objects under %s", gw.Endpoint, filepath.Join(cfg.DevDir, "objects"))
-	oc := gw.ObjectsConfig("idv-dev")
-	cfg.S3 = s3Config{Endpoint: oc.Endpoint, Region: oc.Region, AccessKey: oc.AccessKey, SecretKey: oc.SecretKey, Bucket: oc.Bucket}
-
-	st, err := openStack(ctx, cfg, master)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if err := st.objects.EnsureBucket(ctx); err != nil {
-		return err
-	}
-	main, keys, err := migrateAll(ctx, st.db, st.keys)
-	if err != nil {
-		return err
-	}
-	say("PostgreSQL: main database (%d new migrations) and key store database (%d new)", len(main), len(keys))
-
-	dt, err := devTenant(ctx, st, cfg.DevDir)
-	if err != nil {
-		return err
-	}
-	say("dev tenant %s (credentials in %s)", dt.TenantID, filepath.Join(cfg.DevDir, "dev-tenant.json"))
+	defer env.Close()
 
 	apiLn, err := listen("IDV_HTTP_ADDR", first(cfg.HTTPAddr, "127.0.0.1:0"))
 	if err != nil {
@@ -87,28 +51,132 @@ func runDev(ctx context.Context, args []string, cfg config, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	apiURL := "http://" + apiLn.Addr().String()
-	say("API at %s; /metrics, /healthz, /readyz at http://%s", apiURL, opsLn.Addr())
+	hookLn, err := listen("webhook receiver", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	cfg.PublicURL = first(cfg.PublicURL, "http://"+apiLn.Addr().String())
+	cfg.WebhookAllowPrivate = true // the receiver is on loopback
+	hookURL := "http://" + hookLn.Addr().String() + "/webhooks"
+	if err := postgres.NewTenants(env.st.db).SetWebhookURL(ctx, env.tenant.TenantID, hookURL); err != nil {
+		return err
+	}
+	secret, err := schemas.ParseSecret(env.tenant.WebhookSecret)
+	if err != nil {
+		return err
+	}
+	rcv := newReceiver(secret, stdout)
+	say("API at %s; /metrics, /healthz, /readyz at http://%s", cfg.PublicURL, opsLn.Addr())
+	say("the dev tenant's webhooks go to %s, which checks their signatures", hookURL)
+
 	reg := newRegistry()
+	parts, err := stageParts(ctx, stages, env.st, env.broker, cfg, log, reg)
+	if err != nil {
+		return err
+	}
+	checks := env.st.checks()
+	checks["nats"] = env.broker.check
+	parts = append(parts, apiPart(apiLn, env.st, cfg, log, reg), opsPart(opsLn, reg, checks),
+		relayPart(env.st, env.broker, cfg, log, reg),
+		part{name: "webhook receiver", run: func(ctx context.Context) error { return serveHTTP(ctx, hookLn, rcv) }})
 	partsCtx, stopParts := context.WithCancel(ctx)
 	defer stopParts()
 	errc := make(chan error, 1)
-	go func() {
-		errc <- runParts(partsCtx, log, apiPart(apiLn, st, cfg, log, reg), opsPart(opsLn, reg, st.checks()))
-	}()
+	go func() { errc <- runParts(partsCtx, log, parts...) }()
 
-	if err := demo(ctx, apiURL, dt.APIKey, stdout, stderr); err != nil {
+	if err := demo(ctx, cfg.PublicURL, env.tenant.APIKey, rcv, stdout, stderr); err != nil {
 		stopParts()
 		<-errc
 		return fmt.Errorf("demo verification: %w", err)
 	}
-	printNext(stdout, apiURL, dt.APIKey)
+	printNext(stdout, cfg.PublicURL, env.tenant.APIKey)
 	if *exitAfterDemo {
 		stopParts()
 		return <-errc
 	}
 	say("running; Ctrl-C stops")
 	return <-errc
+}
+
+// devEnv is what idv dev starts before its parts: storage, databases, broker.
+type devEnv struct {
+	gw     *versitygw.Gateway
+	nats   *natsserver.Server
+	st     *stack
+	broker *broker
+	tenant tenant.Created
+}
+
+// startDev starts the embedded S3 gateway and NATS server, opens and
+// migrates the databases and loads or creates the dev tenant. It fills in
+// cfg with what it started.
+func startDev(ctx context.Context, cfg *config, say func(string, ...any)) (_ *devEnv, err error) {
+	// The embedded gateway changes the working directory: resolve first.
+	if cfg.DevDir, err = filepath.Abs(cfg.DevDir); err != nil {
+		return nil, fmt.Errorf("dev dir: %w", err)
+	}
+	if err := os.MkdirAll(cfg.DevDir, 0o700); err != nil {
+		return nil, fmt.Errorf("dev dir: %w", err)
+	}
+	master, err := devMasterKey(*cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.DatabaseURL, cfg.KeyStoreURL, err = devDatabases(ctx, cfg.DatabaseURL); err != nil {
+		return nil, err
+	}
+	env := &devEnv{}
+	defer func() {
+		if err != nil {
+			env.Close()
+		}
+	}()
+	if env.gw, err = versitygw.Start(ctx, filepath.Join(cfg.DevDir, "objects")); err != nil {
+		return nil, fmt.Errorf("embedded S3 gateway: %w", err)
+	}
+	say("S3 gateway (embedded versitygw) at %s, objects under %s", env.gw.Endpoint, filepath.Join(cfg.DevDir, "objects"))
+	oc := env.gw.ObjectsConfig("idv-dev")
+	cfg.S3 = s3Config{Endpoint: oc.Endpoint, Region: oc.Region, AccessKey: oc.AccessKey, SecretKey: oc.SecretKey, Bucket: oc.Bucket}
+	if env.nats, err = natsserver.Start(natsserver.NewOptions(filepath.Join(cfg.DevDir, "nats"))); err != nil {
+		return nil, fmt.Errorf("embedded NATS server: %w", err)
+	}
+	cfg.NATSURL = env.nats.ClientURL()
+	say("NATS JetStream (embedded, fsync on every write) at %s, store under %s", cfg.NATSURL, filepath.Join(cfg.DevDir, "nats"))
+	if env.st, err = openStack(ctx, *cfg, master); err != nil {
+		return nil, err
+	}
+	if err := env.st.objects.EnsureBucket(ctx); err != nil {
+		return nil, err
+	}
+	main, keys, err := migrateAll(ctx, env.st.db, env.st.keys)
+	if err != nil {
+		return nil, err
+	}
+	say("PostgreSQL: main database (%d new migrations) and key store database (%d new)", len(main), len(keys))
+	if env.broker, err = openBroker(ctx, *cfg, "idv-dev"); err != nil {
+		return nil, err
+	}
+	if env.tenant, err = devTenant(ctx, env.st, cfg.DevDir); err != nil {
+		return nil, err
+	}
+	say("dev tenant %s (credentials in %s)", env.tenant.TenantID, filepath.Join(cfg.DevDir, "dev-tenant.json"))
+	return env, nil
+}
+
+// Close stops what startDev started, in reverse.
+func (e *devEnv) Close() {
+	if e.broker != nil {
+		e.broker.Close()
+	}
+	if e.st != nil {
+		e.st.Close()
+	}
+	if e.nats != nil {
+		e.nats.Shutdown()
+	}
+	if e.gw != nil {
+		e.gw.Close()
+	}
 }
 
 // devDatabases picks the main database and the key store on the server of

@@ -20,6 +20,8 @@ const usage = `usage: idv <command> [flags]
 commands:
   dev        run the whole system in one process and a demo verification
   api        serve the HTTP API
+  relay      publish the outbox to NATS JetStream
+  worker     run pipeline stages: idv worker doccheck decision notify (or: all)
   migrate    apply the database migrations (main database and key store)
   tenant     create a tenant: idv tenant create --name N --webhook-url U --retention-days D --fields f1,f2
   capture    act as the app: seal, upload and submit captures for one session
@@ -60,6 +62,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return runDev(ctx, rest, cfg, stdout, stderr, log)
 	case "api":
 		return runAPI(ctx, cfg, log)
+	case "relay":
+		return runRelay(ctx, cfg, log)
+	case "worker":
+		return runWorker(ctx, rest, cfg, log)
 	case "migrate":
 		return runMigrate(ctx, cfg, stdout)
 	case "tenant":

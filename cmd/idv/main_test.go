@@ -46,8 +46,9 @@ func TestDevRunsTheDemo(t *testing.T) {
 	}
 	out := stdout.String()
 	m := regexp.MustCompile(`session ([0-9a-f-]{36}) submitted`).FindStringSubmatch(out)
-	if m == nil || !strings.Contains(out, "status submitted, 5 sealed captures stored") {
-		t.Fatalf("demo did not end in a submitted session:\n%s", out)
+	if m == nil || !regexp.MustCompile(`webhook msg_[0-9a-f]{24} received, signature verified: session.decided session `+m[1]+` → approved`).MatchString(out) ||
+		!strings.Contains(out, "decided, decision approved") {
+		t.Fatalf("demo did not end in a verified webhook with an approval:\n%s", out)
 	}
 	db, err := postgres.Open(context.Background(), mainURL)
 	if err != nil {
@@ -55,11 +56,12 @@ func TestDevRunsTheDemo(t *testing.T) {
 	}
 	defer db.Close()
 	var status string
-	var events int
+	var events, delivered int
 	db.Get(&status, `SELECT status FROM sessions WHERE session_id = $1`, m[1])
-	db.Get(&events, `SELECT count(*) FROM outbox WHERE subject = 'idv.session.submitted.' || $1`, m[1])
-	if status != "submitted" || events != 1 {
-		t.Fatalf("session %s is %q with %d outbox events", m[1], status, events)
+	db.Get(&events, `SELECT count(*) FROM outbox WHERE subject LIKE '%.' || $1`, m[1])
+	db.Get(&delivered, `SELECT count(*) FROM webhook_deliveries WHERE session_id = $1 AND outcome = 'delivered'`, m[1])
+	if status != "decided" || events != 3 || delivered != 1 {
+		t.Fatalf("session %s is %q with %d outbox events and %d deliveries", m[1], status, events, delivered)
 	}
 	keys, err := postgres.Open(context.Background(), keysURL)
 	if err != nil {

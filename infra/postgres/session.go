@@ -27,12 +27,15 @@ type Session struct {
 	AppTokenHash      []byte         `db:"app_token_hash"`
 	AppTokenExpiresAt time.Time      `db:"app_token_expires_at"`
 	SubmittedAt       *time.Time     `db:"submitted_at"`
+	Decision          *string        `db:"decision"`
+	DecidedAt         *time.Time     `db:"decided_at"`
 }
 
 // Session statuses.
 const (
 	StatusCreated   = "created"
 	StatusSubmitted = "submitted"
+	StatusDecided   = "decided"
 )
 
 // SessionKey is the session's key pair as stored: the public key and the
@@ -64,14 +67,15 @@ type Sessions struct{ db *sqlx.DB }
 func NewSessions(db *sqlx.DB) *Sessions { return &Sessions{db: db} }
 
 const sessionColumns = `session_id, tenant_id, status, checks, selfie_frames, retention_days,
-	created_at, expires_at, app_token_hash, app_token_expires_at, submitted_at`
+	created_at, expires_at, app_token_hash, app_token_expires_at, submitted_at, decision, decided_at`
 
 // Create stores a new session with its key pair.
 func (s *Sessions) Create(ctx context.Context, sess Session, key SessionKey) error {
 	return inTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		if _, err := tx.NamedExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES
+		if _, err := tx.NamedExecContext(ctx, `INSERT INTO sessions (session_id, tenant_id, status, checks,
+			selfie_frames, retention_days, created_at, expires_at, app_token_hash, app_token_expires_at) VALUES
 			(:session_id, :tenant_id, :status, :checks, :selfie_frames, :retention_days,
-			 :created_at, :expires_at, :app_token_hash, :app_token_expires_at, :submitted_at)`, sess); err != nil {
+			 :created_at, :expires_at, :app_token_hash, :app_token_expires_at)`, sess); err != nil {
 			return fmt.Errorf("sessions: insert %s: %w", sess.ID, err)
 		}
 		if _, err := tx.NamedExecContext(ctx, `INSERT INTO session_keys
@@ -155,7 +159,7 @@ func (s *Sessions) DeclareCaptures(ctx context.Context, tenantID, id uuid.UUID, 
 // Submit marks an open session submitted and appends its event to the
 // outbox in the same transaction. ErrConflict if it was not open.
 func (s *Sessions) Submit(ctx context.Context, tenantID, id uuid.UUID, at time.Time, ev OutboxEvent) error {
-	return inTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	return inOutboxTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		if err := lockOpen(ctx, tx, tenantID, id); err != nil {
 			return err
 		}

@@ -34,6 +34,11 @@ type Sessions interface {
 	Submit(ctx context.Context, tenantID, id uuid.UUID, at time.Time, ev postgres.OutboxEvent) error
 }
 
+// Results reads check results.
+type Results interface {
+	List(ctx context.Context, tenantID, sessionID uuid.UUID) ([]postgres.Result, error)
+}
+
 // KeyMaker makes a session's key pair, wrapped by the vault.
 type KeyMaker interface {
 	NewSessionKey(ctx context.Context, tenantID, sessionID uuid.UUID, expiresAt time.Time) (vault.WrappedKey, error)
@@ -56,6 +61,7 @@ type Config struct {
 type Server struct {
 	tenants  Tenants
 	sessions Sessions
+	results  Results
 	keys     KeyMaker
 	objects  Objects
 	log      *slog.Logger
@@ -64,7 +70,7 @@ type Server struct {
 }
 
 // New returns a Server over its parts; metrics may be nil.
-func New(tenants Tenants, sessions Sessions, keys KeyMaker, objs Objects, log *slog.Logger, metrics *Metrics, cfg Config) *Server {
+func New(tenants Tenants, sessions Sessions, results Results, keys KeyMaker, objs Objects, log *slog.Logger, metrics *Metrics, cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -74,7 +80,7 @@ func New(tenants Tenants, sessions Sessions, keys KeyMaker, objs Objects, log *s
 	if cfg.UploadTTL == 0 {
 		cfg.UploadTTL = 15 * time.Minute
 	}
-	return &Server{tenants: tenants, sessions: sessions, keys: keys, objects: objs, log: log, metrics: metrics, cfg: cfg}
+	return &Server{tenants: tenants, sessions: sessions, results: results, keys: keys, objects: objs, log: log, metrics: metrics, cfg: cfg}
 }
 
 // Handler routes the API.

@@ -36,6 +36,20 @@ type sessionBody struct {
 	ExpiresAt     time.Time      `json:"expires_at"`
 	SubmittedAt   *time.Time     `json:"submitted_at"`
 	Captures      []captureState `json:"captures"`
+	Decision      *string        `json:"decision"`
+	DecidedAt     *time.Time     `json:"decided_at"`
+	Results       []resultBody   `json:"results"`
+}
+
+type resultBody struct {
+	Check       string            `json:"check"`
+	Outcome     string            `json:"outcome"`
+	Reasons     []string          `json:"reasons"`
+	Score       *float64          `json:"score"`
+	Threshold   *float64          `json:"threshold"`
+	Engine      string            `json:"engine"`
+	Models      map[string]string `json:"models"`
+	CompletedAt time.Time         `json:"completed_at"`
 }
 
 type createdSessionBody struct {
@@ -73,7 +87,7 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.log.InfoContext(r.Context(), "session created", "tenant_id", sess.TenantID, "session_id", sess.ID)
 	w.Header().Set("Location", "/v1/sessions/"+sess.ID.String())
-	writeJSON(w, http.StatusCreated, createdSessionBody{sessionBody: toSessionBody(sess, nil),
+	writeJSON(w, http.StatusCreated, createdSessionBody{sessionBody: toSessionBody(sess, nil, nil),
 		AppToken: token.String(), AppTokenExpiresAt: sess.AppTokenExpiresAt})
 	return nil
 }
@@ -135,16 +149,25 @@ func (s *Server) getSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toSessionBody(sess, caps))
+	results, err := s.results.List(r.Context(), sess.TenantID, sess.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toSessionBody(sess, caps, results))
 	return nil
 }
 
-func toSessionBody(s postgres.Session, caps []postgres.Capture) sessionBody {
+func toSessionBody(s postgres.Session, caps []postgres.Capture, results []postgres.Result) sessionBody {
 	b := sessionBody{ID: s.ID, Status: s.Status, Checks: s.Checks, SelfieFrames: s.SelfieFrames,
 		RetentionDays: s.RetentionDays, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt,
-		SubmittedAt: s.SubmittedAt, Captures: []captureState{}}
+		SubmittedAt: s.SubmittedAt, Captures: []captureState{}, Decision: s.Decision, DecidedAt: s.DecidedAt,
+		Results: []resultBody{}}
 	for _, c := range caps {
 		b.Captures = append(b.Captures, captureState{Kind: c.Kind, Index: c.Index, Size: c.Size})
+	}
+	for _, r := range results {
+		b.Results = append(b.Results, resultBody{Check: r.Check, Outcome: r.Outcome, Reasons: r.Reasons,
+			Score: r.Score, Threshold: r.Threshold, Engine: r.Engine, Models: r.Models, CompletedAt: r.CompletedAt})
 	}
 	return b
 }

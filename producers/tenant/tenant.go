@@ -23,10 +23,6 @@ import (
 // ErrInvalid marks a request IDV refuses; the message says what to change.
 var ErrInvalid = errors.New("invalid tenant")
 
-// WebhookSecretPurpose is the vault purpose under which webhook secrets are
-// sealed.
-const WebhookSecretPurpose = "webhook-secret"
-
 // Request is what a new tenant instructs.
 type Request struct {
 	Name          string
@@ -69,7 +65,7 @@ func Create(ctx context.Context, store Store, sealer SecretSealer, req Request) 
 	if _, err := rand.Read(secret); err != nil {
 		return Created{}, fmt.Errorf("tenant: webhook secret: %w", err)
 	}
-	sealed, err := sealer.SealSecret(id, WebhookSecretPurpose, secret)
+	sealed, err := sealer.SealSecret(id, schemas.WebhookSecretPurpose, secret)
 	if err != nil {
 		return Created{}, fmt.Errorf("tenant: seal webhook secret: %w", err)
 	}
@@ -79,7 +75,7 @@ func Create(ctx context.Context, store Store, sealer SecretSealer, req Request) 
 		return Created{}, fmt.Errorf("tenant: %w", err)
 	}
 	return Created{TenantID: id, APIKey: key.String(),
-		WebhookSecret: "whsec_" + base64.StdEncoding.EncodeToString(secret)}, nil
+		WebhookSecret: schemas.WebhookSecretPrefix + base64.StdEncoding.EncodeToString(secret)}, nil
 }
 
 func (req Request) policy() (schemas.Policy, error) {

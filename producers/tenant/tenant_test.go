@@ -73,7 +73,7 @@ func TestCreateStoresHashAndSealedSecretOnly(t *testing.T) {
 	if len(secret) < 24 || bytes.Contains(got.WebhookSecretSealed, secret) {
 		t.Fatalf("webhook secret of %d bytes, stored in the clear: %v", len(secret), bytes.Contains(got.WebhookSecretSealed, secret))
 	}
-	opened, err := v.OpenSecret(c.TenantID, tenant.WebhookSecretPurpose, got.WebhookSecretSealed)
+	opened, err := v.OpenSecret(c.TenantID, schemas.WebhookSecretPurpose, got.WebhookSecretSealed)
 	if err != nil || !bytes.Equal(opened, secret) {
 		t.Fatalf("sealed webhook secret does not open to the one shown: %v", err)
 	}

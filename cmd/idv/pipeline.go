@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	natsjs "github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/idv-oss/idv/consumers/decision"
+	"github.com/idv-oss/idv/consumers/doccheck"
+	"github.com/idv-oss/idv/consumers/notify"
+	"github.com/idv-oss/idv/consumers/stage"
+	"github.com/idv-oss/idv/infra/jetstream"
+	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/producers/outbox"
+)
+
+// stages are the pipeline's stages in event order.
+var stages = []string{"doccheck", "decision", "notify"}
+
+// broker is a connection to JetStream with stream IDV and every stage's
+// consumer declared (idempotently) at start-up.
+type broker struct {
+	nc *nats.Conn
+	js natsjs.JetStream
+}
+
+func openBroker(ctx context.Context, cfg config, name string) (*broker, error) {
+	if cfg.NATSURL == "" {
+		return nil, errors.New("IDV_NATS_URL is not set")
+	}
+	connectCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	nc, js, err := jetstream.Connect(connectCtx, cfg.NATSURL, name)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := jetstream.DeclareStream(ctx, js, jetstream.StreamConfig{Replicas: cfg.StreamReplicas, MaxAge: cfg.StreamMaxAge}); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	specs := make([]jetstream.ConsumerSpec, 0, len(stages))
+	for _, s := range stages {
+		specs = append(specs, jetstream.Consumers[s])
+	}
+	if err := jetstream.DeclareConsumers(ctx, js, specs...); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return &broker{nc: nc, js: js}, nil
+}
+
+func (b *broker) check(context.Context) error {
+	if s := b.nc.Status(); s != nats.CONNECTED {
+		return fmt.Errorf("nats: %s", s)
+	}
+	return nil
+}
+
+func (b *broker) Close() { b.nc.Close() }
+
+// relayPart publishes the outbox to JetStream.
+func relayPart(st *stack, b *broker, cfg config, log *slog.Logger, reg prometheus.Registerer) part {
+	r := outbox.New(st.db, cfg.DatabaseURL, jetstream.NewPublisher(b.js), log, outbox.NewMetrics(reg), outbox.Config{})
+	return part{name: "relay", run: r.Run}
+}
+
+// stageParts runs the named stages, one consume loop each.
+func stageParts(ctx context.Context, names []string, st *stack, b *broker, cfg config, log *slog.Logger, reg prometheus.Registerer) ([]part, error) {
+	metrics := stage.NewMetrics(reg)
+	var parts []part
+	for _, name := range names {
+		h, sc, err := newStage(name, st, cfg, log, reg)
+		if err != nil {
+			return nil, err
+		}
+		cons, err := jetstream.Consumer(ctx, b.js, name)
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, part{name: name, run: func(ctx context.Context) error {
+			return stage.Run(ctx, cons, h, log, metrics, sc)
+		}})
+	}
+	return parts, nil
+}
+
+// newStage builds a stage's handler and loop configuration.
+func newStage(name string, st *stack, cfg config, log *slog.Logger, reg prometheus.Registerer) (stage.Handler, stage.Config, error) {
+	log = log.With("stage", name)
+	sc := stage.Config{Stage: name}
+	switch name {
+	case "doccheck":
+		return doccheck.New(doccheck.Deps{Sessions: postgres.NewSessions(st.db), Tenants: postgres.NewTenants(st.db),
+			Results: postgres.NewResults(st.db), Keys: st.vault, Objects: st.objects, Log: log}, doccheck.Config{}), sc, nil
+	case "decision":
+		return decision.New(decision.Deps{Sessions: postgres.NewDecisions(st.db), Log: log}), sc, nil
+	case "notify":
+		// About three days of retries with MaxDeliver 21 (infra/jetstream).
+		sc.Backoff = stage.ExponentialBackoff(time.Minute, 6*time.Hour)
+		return notify.New(notify.Deps{Deliveries: postgres.NewDeliveries(st.db), Secrets: st.vault,
+			Metrics: notify.NewMetrics(reg), Log: log},
+			notify.Config{APIBaseURL: cfg.PublicURL, AllowPrivate: cfg.WebhookAllowPrivate}), sc, nil
+	}
+	return nil, sc, fmt.Errorf("unknown stage %q (stages: %s)", name, strings.Join(stages, ", "))
+}
+
+// parseStages reads `idv worker` arguments: stage names, or "all".
+func parseStages(args []string) ([]string, error) {
+	if len(args) == 1 && args[0] == "all" {
+		return stages, nil
+	}
+	if len(args) == 0 {
+		return nil, fmt.Errorf("usage: idv worker STAGE... (stages: %s, or all)", strings.Join(stages, ", "))
+	}
+	for _, a := range args {
+		if !slices.Contains(stages, a) {
+			return nil, fmt.Errorf("unknown stage %q (stages: %s, or all)", a, strings.Join(stages, ", "))
+		}
+	}
+	return args, nil
+}
+
+func runRelay(ctx context.Context, cfg config, log *slog.Logger) error {
+	return runPipelinePart(ctx, cfg, log, "relay", func(ctx context.Context, st *stack, b *broker, reg prometheus.Registerer) ([]part, error) {
+		return []part{relayPart(st, b, cfg, log, reg)}, nil
+	})
+}
+
+func runWorker(ctx context.Context, args []string, cfg config, log *slog.Logger) error {
+	names, err := parseStages(args)
+	if err != nil {
+		return err
+	}
+	return runPipelinePart(ctx, cfg, log, "worker", func(ctx context.Context, st *stack, b *broker, reg prometheus.Registerer) ([]part, error) {
+		return stageParts(ctx, names, st, b, cfg, log, reg)
+	})
+}
+
+// runPipelinePart opens everything a relay or worker process needs, builds
+// its parts, and runs them beside the ops endpoints.
+func runPipelinePart(ctx context.Context, cfg config, log *slog.Logger, name string,
+	build func(context.Context, *stack, *broker, prometheus.Registerer) ([]part, error)) error {
+	if err := cfg.requireServices(); err != nil {
+		return err
+	}
+	master, err := cfg.masterKey()
+	if err != nil {
+		return err
+	}
+	st, err := openStack(ctx, cfg, master)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	b, err := openBroker(ctx, cfg, "idv-"+name)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	opsLn, err := listen("IDV_OPS_ADDR", first(cfg.OpsAddr, ":9090"))
+	if err != nil {
+		return err
+	}
+	reg := newRegistry()
+	parts, err := build(ctx, st, b, reg)
+	if err != nil {
+		return err
+	}
+	checks := st.checks()
+	checks["nats"] = b.check
+	return runParts(ctx, log, append(parts, opsPart(opsLn, reg, checks))...)
+}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/idv-oss/idv/schemas"
+)
+
+// receiver is the dev tenant's webhook endpoint, as a customer would run
+// one: it verifies every delivery's Standard Webhooks signature, refuses
+// what does not verify, and passes verified payloads on.
+type receiver struct {
+	secret []byte
+	out    io.Writer
+	mu     sync.Mutex
+	subs   map[string]chan schemas.WebhookPayload // by session id
+}
+
+func newReceiver(secret []byte, out io.Writer) *receiver {
+	return &receiver{secret: secret, out: out, subs: map[string]chan schemas.WebhookPayload{}}
+}
+
+// await returns a channel that receives the verified webhook of session id.
+func (rc *receiver) await(sessionID string) <-chan schemas.WebhookPayload {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	ch := make(chan schemas.WebhookPayload, 1)
+	rc.subs[sessionID] = ch
+	return ch
+}
+
+func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		http.Error(w, "read", http.StatusBadRequest)
+		return
+	}
+	if err := schemas.Verify(rc.secret, r.Header, body, time.Now(), schemas.DefaultWebhookTolerance); err != nil {
+		fmt.Fprintf(rc.out, "• webhook REFUSED by the receiver: %v\n", err)
+		http.Error(w, "signature", http.StatusUnauthorized)
+		return
+	}
+	var p schemas.WebhookPayload
+	if err := json.Unmarshal(body, &p); err != nil {
+		http.Error(w, "payload", http.StatusBadRequest)
+		return
+	}
+	fmt.Fprintf(rc.out, "• webhook %s received, signature verified: %s session %s → %s\n",
+		r.Header.Get(schemas.HeaderWebhookID), p.Type, p.Data.SessionID, p.Data.Decision)
+	w.WriteHeader(http.StatusNoContent)
+	rc.mu.Lock()
+	ch := rc.subs[p.Data.SessionID]
+	delete(rc.subs, p.Data.SessionID)
+	rc.mu.Unlock()
+	if ch != nil {
+		ch <- p
+	}
+}

@@ -1,0 +1,354 @@
+package decision_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/idv-oss/idv/consumers/decision"
+	"github.com/idv-oss/idv/consumers/stage"
+	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/infra/postgres/pgtest"
+	"github.com/idv-oss/idv/schemas"
+)
+
+// bundle is one test's system: its own database, a tenant, the stage with
+// its logs captured.
+type bundle struct {
+	db     *sqlx.DB
+	now    time.Time
+	logs   *syncBuffer
+	stage  *decision.Stage
+	tenant uuid.UUID
+}
+
+func setup(t *testing.T) *bundle {
+	t.Helper()
+	db := pgtest.NewDB(t, schemas.MainMigrations())
+	b := &bundle{db: db, now: time.Now().UTC().Truncate(time.Microsecond), logs: &syncBuffer{}}
+	b.stage = b.newStage(db)
+	b.tenant = uuid.New()
+	err := postgres.NewTenants(db).Create(t.Context(), postgres.Tenant{ID: b.tenant, Name: "Tenant", RetentionDays: 7,
+		WebhookURL: "https://hooks.example.test/idv", WebhookSecretSealed: random(60), Policy: schemas.DefaultPolicy()},
+		postgres.APIKey{ID: rand.Text(), TenantID: b.tenant, SecretHash: random(32)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func (b *bundle) newStage(db *sqlx.DB) *decision.Stage {
+	return decision.New(decision.Deps{Sessions: postgres.NewDecisions(db), Now: func() time.Time { return b.now },
+		Log: slog.New(slog.NewJSONHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+}
+
+// submitted stores a session requesting checks and submits it, as the API
+// does. The decision never opens captures, so the key pair is a stand-in.
+func (b *bundle) submitted(t *testing.T, checks ...string) uuid.UUID {
+	t.Helper()
+	ctx := t.Context()
+	sessions := postgres.NewSessions(b.db)
+	id := uuid.New()
+	expires := b.now.AddDate(0, 0, 7).Truncate(time.Hour)
+	err := sessions.Create(ctx, postgres.Session{ID: id, TenantID: b.tenant, Status: postgres.StatusCreated,
+		Checks: checks, SelfieFrames: 1, RetentionDays: 7, CreatedAt: b.now, ExpiresAt: expires,
+		AppTokenHash: random(32), AppTokenExpiresAt: b.now.Add(time.Hour)},
+		postgres.SessionKey{SessionID: id, TenantID: b.tenant, Epoch: expires, PublicKey: random(32), WrappedKey: random(60)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = sessions.Submit(ctx, b.tenant, id, b.now, postgres.OutboxEvent{
+		TenantID: b.tenant, MsgID: schemas.MsgID(schemas.TypeSessionSubmitted, id.String()),
+		Type: schemas.TypeSessionSubmitted, Subject: schemas.Subject(schemas.TypeSessionSubmitted, id.String()),
+		Body: schemas.SessionSubmitted{SessionID: id.String(), TenantID: b.tenant.String(), Checks: checks, SubmittedAt: b.now},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// complete stores a check's result with its event, as a check stage does,
+// and returns the event as the relay would deliver it.
+func (b *bundle) complete(t *testing.T, id uuid.UUID, check, outcome string) stage.Event {
+	t.Helper()
+	reasons := []string{}
+	err := postgres.NewResults(b.db).SaveResult(t.Context(),
+		postgres.Result{SessionID: id, TenantID: b.tenant, Check: check, Outcome: outcome, Reasons: reasons, Engine: "test/1"},
+		postgres.OutboxEvent{TenantID: b.tenant, MsgID: schemas.MsgID(schemas.TypeCheckCompleted, id.String(), check),
+			Type: schemas.TypeCheckCompleted, Subject: schemas.Subject(schemas.TypeCheckCompleted, id.String()),
+			Body: schemas.CheckCompleted{SessionID: id.String(), TenantID: b.tenant.String(), Check: check,
+				Outcome: outcome, Reasons: reasons}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev stage.Event
+	err = b.db.QueryRowContext(t.Context(), `SELECT msg_id, type, subject, body, created_at FROM outbox WHERE msg_id = $1`,
+		schemas.MsgID(schemas.TypeCheckCompleted, id.String(), check)).Scan(&ev.MsgID, &ev.Type, &ev.Subject, &ev.Data, &ev.Time)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev.NumDelivered = 1
+	return ev
+}
+
+type sessionState struct {
+	Status    string     `db:"status"`
+	Decision  *string    `db:"decision"`
+	DecidedAt *time.Time `db:"decided_at"`
+}
+
+func (b *bundle) state(t *testing.T, id uuid.UUID) sessionState {
+	t.Helper()
+	var s sessionState
+	if err := b.db.GetContext(t.Context(), &s, `SELECT status, decision, decided_at FROM sessions WHERE session_id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// decided returns the session's idv.session.decided bodies in the outbox.
+func (b *bundle) decided(t *testing.T, id uuid.UUID) [][]byte {
+	t.Helper()
+	var rows []struct {
+		MsgID string `db:"msg_id"`
+		Type  string `db:"type"`
+		Body  []byte `db:"body"`
+	}
+	if err := b.db.SelectContext(t.Context(), &rows, `SELECT msg_id, type, body FROM outbox WHERE subject = $1`,
+		schemas.Subject(schemas.TypeSessionDecided, id.String())); err != nil {
+		t.Fatal(err)
+	}
+	var bodies [][]byte
+	for _, r := range rows {
+		if r.Type != schemas.TypeSessionDecided || r.MsgID != schemas.MsgID(schemas.TypeSessionDecided, id.String()) {
+			t.Fatalf("decided event with type %q, msg id %q", r.Type, r.MsgID)
+		}
+		bodies = append(bodies, r.Body)
+	}
+	return bodies
+}
+
+func TestOneCheckPassedIsApprovedOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.submitted(t, schemas.CheckDocument)
+	ev := b.complete(t, id, schemas.CheckDocument, schemas.OutcomePassed)
+	if err := b.stage.Handle(t.Context(), ev); err != nil {
+		t.Fatal(err)
+	}
+	s := b.state(t, id)
+	if s.Status != "decided" || s.Decision == nil || *s.Decision != schemas.DecisionApproved || s.DecidedAt == nil || !s.DecidedAt.Equal(b.now) {
+		t.Fatalf("session after the decision: %+v", s)
+	}
+	bodies := b.decided(t, id)
+	if len(bodies) != 1 {
+		t.Fatalf("%d decided events, want 1", len(bodies))
+	}
+	var body schemas.SessionDecided
+	if err := json.Unmarshal(bodies[0], &body); err != nil {
+		t.Fatal(err)
+	}
+	if body.SessionID != id.String() || body.TenantID != b.tenant.String() || body.Decision != schemas.DecisionApproved || !body.DecidedAt.Equal(b.now) {
+		t.Fatalf("decided event %s", bodies[0])
+	}
+	if err := validate(t, schemas.TypeSessionDecided, bodies[0]); err != nil {
+		t.Fatalf("decided event %s does not match its schema: %v", bodies[0], err)
+	}
+
+	// Redelivered, later: nothing changes, nothing more is announced.
+	b2 := *b
+	b2.now = b.now.Add(time.Hour)
+	if err := b2.newStage(b.db).Handle(t.Context(), ev); err != nil {
+		t.Fatal(err)
+	}
+	if again := b.state(t, id); !again.DecidedAt.Equal(b.now) || *again.Decision != schemas.DecisionApproved {
+		t.Fatalf("session after a redelivery: %+v", again)
+	}
+	if n := len(b.decided(t, id)); n != 1 {
+		t.Fatalf("%d decided events after a redelivery, want 1", n)
+	}
+	logs := b.logs.String()
+	if !strings.Contains(logs, "session decided") {
+		t.Fatalf("no decision logged:\n%s", logs)
+	}
+}
+
+func TestOutcomesDecide(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for outcome, want := range map[string]string{
+		schemas.OutcomePassed:   schemas.DecisionApproved,
+		schemas.OutcomeFailed:   schemas.DecisionDeclined,
+		schemas.OutcomeResubmit: schemas.DecisionResubmissionRequested,
+		schemas.OutcomeReview:   schemas.DecisionReview,
+	} {
+		t.Run(outcome, func(t *testing.T) {
+			t.Parallel()
+			id := b.submitted(t, schemas.CheckDocument)
+			if err := b.stage.Handle(t.Context(), b.complete(t, id, schemas.CheckDocument, outcome)); err != nil {
+				t.Fatal(err)
+			}
+			if s := b.state(t, id); s.Decision == nil || *s.Decision != want {
+				t.Fatalf("decision %v, want %s", s.Decision, want)
+			}
+		})
+	}
+}
+
+func TestDecisionWaitsForEveryRequestedCheck(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	// The store takes any check name; the API admits only the known ones.
+	id := b.submitted(t, schemas.CheckDocument, "face")
+	doc := b.complete(t, id, schemas.CheckDocument, schemas.OutcomePassed)
+	if err := b.stage.Handle(t.Context(), doc); err != nil {
+		t.Fatal(err)
+	}
+	if s := b.state(t, id); s.Decision != nil || s.Status != postgres.StatusSubmitted {
+		t.Fatalf("decided with a check pending: %+v", s)
+	}
+	if n := len(b.decided(t, id)); n != 0 {
+		t.Fatalf("%d decided events with a check pending", n)
+	}
+	face := b.complete(t, id, "face", schemas.OutcomeFailed)
+	if err := b.stage.Handle(t.Context(), face); err != nil {
+		t.Fatal(err)
+	}
+	if s := b.state(t, id); s.Decision == nil || *s.Decision != schemas.DecisionDeclined {
+		t.Fatalf("decision %v, want declined", s.Decision)
+	}
+	// The first completion redelivered after the decision changes nothing.
+	if err := b.stage.Handle(t.Context(), doc); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(b.decided(t, id)); n != 1 {
+		t.Fatalf("%d decided events, want 1", n)
+	}
+}
+
+func TestChecksCompletingTogetherDecideOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.submitted(t, schemas.CheckDocument, "face", "liveness")
+	evs := []stage.Event{
+		b.complete(t, id, schemas.CheckDocument, schemas.OutcomePassed),
+		b.complete(t, id, "face", schemas.OutcomePassed),
+		b.complete(t, id, "liveness", schemas.OutcomeReview),
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 3*len(evs))
+	for i := range errs {
+		wg.Go(func() { errs[i] = b.stage.Handle(context.Background(), evs[i%len(evs)]) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(b.decided(t, id)); n != 1 {
+		t.Fatalf("%d decided events, want 1", n)
+	}
+	if s := b.state(t, id); s.Decision == nil || *s.Decision != schemas.DecisionReview {
+		t.Fatalf("decision %v, want review", s.Decision)
+	}
+}
+
+func TestDecisionErrors(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	body := func(sessionID uuid.UUID) []byte {
+		j, _ := json.Marshal(schemas.CheckCompleted{SessionID: sessionID.String(), TenantID: b.tenant.String(),
+			Check: schemas.CheckDocument, Outcome: schemas.OutcomePassed, Reasons: []string{}})
+		return j
+	}
+	// A session still open for captures cannot be decided.
+	open := uuid.New()
+	expires := b.now.AddDate(0, 0, 7).Truncate(time.Hour)
+	if err := postgres.NewSessions(b.db).Create(t.Context(), postgres.Session{ID: open, TenantID: b.tenant,
+		Status: postgres.StatusCreated, Checks: []string{schemas.CheckDocument}, SelfieFrames: 1, RetentionDays: 7,
+		CreatedAt: b.now, ExpiresAt: expires, AppTokenHash: random(32), AppTokenExpiresAt: b.now.Add(time.Hour)},
+		postgres.SessionKey{SessionID: open, TenantID: b.tenant, Epoch: expires, PublicKey: random(32), WrappedKey: random(60)}); err != nil {
+		t.Fatal(err)
+	}
+	otherTenant := body(b.submitted(t, schemas.CheckDocument))
+	otherTenant = bytes.Replace(otherTenant, []byte(b.tenant.String()), []byte(uuid.NewString()), 1)
+	for name, ev := range map[string]stage.Event{
+		"malformed JSON":    {Type: schemas.TypeCheckCompleted, Data: []byte(`[`)},
+		"tenant not a UUID": {Type: schemas.TypeCheckCompleted, Data: []byte(`{"session_id":"` + uuid.NewString() + `","tenant_id":"t"}`)},
+		"wrong event type":  {Type: schemas.TypeSessionSubmitted, Data: body(uuid.New())},
+		"unknown session":   {Type: schemas.TypeCheckCompleted, Data: body(uuid.New())},
+		"another tenant's":  {Type: schemas.TypeCheckCompleted, Data: otherTenant},
+		"not submitted":     {Type: schemas.TypeCheckCompleted, Data: body(open)},
+	} {
+		if err := b.stage.Handle(t.Context(), ev); !stage.IsPermanent(err) {
+			t.Errorf("%s: %v, want a permanent error", name, err)
+		}
+	}
+
+	// A database that does not answer is transient: retry later.
+	closed, err := postgres.Open(t.Context(), pgtest.ServerURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed.Close()
+	id := b.submitted(t, schemas.CheckDocument)
+	if err := b.newStage(closed).Handle(t.Context(), b.complete(t, id, schemas.CheckDocument, schemas.OutcomePassed)); err == nil || stage.IsPermanent(err) {
+		t.Fatalf("closed database: %v, want a transient error", err)
+	}
+	if s := b.state(t, id); s.Decision != nil {
+		t.Fatalf("decided through a closed database: %+v", s)
+	}
+}
+
+func validate(t *testing.T, eventType string, body []byte) error {
+	t.Helper()
+	raw, err := schemas.EventSchema(eventType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s openapi3.Schema
+	if err := json.Unmarshal(raw, &s); err != nil {
+		t.Fatal(err)
+	}
+	var generic any
+	if err := json.Unmarshal(body, &generic); err != nil {
+		return err
+	}
+	return s.VisitJSON(generic)
+}
+
+func random(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b)
+	return b
+}
+
+// syncBuffer is a log sink safe for concurrent handlers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
+}

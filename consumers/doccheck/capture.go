@@ -1,0 +1,50 @@
+package doccheck
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+
+	"github.com/idv-oss/idv/infra/objects"
+	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/infra/vault"
+	"github.com/idv-oss/idv/schemas"
+)
+
+// openCapture reads a declared capture from storage into memory, checks it
+// is exactly what the app declared (size and SHA-256 of the sealed bytes),
+// and opens it with the session key and the slot's HPKE info. It returns the
+// plaintext, which the caller must keep in memory only and clear when done,
+// or a reason code when the capture is not what was declared, or an error
+// when storage cannot be read now (retry later).
+//
+// At most the declared size is read, which the API kept within the slot's
+// cap: an object larger than declared is refused before its body is read.
+func openCapture(ctx context.Context, store Objects, key *vault.SessionKey, c postgres.Capture) (plain []byte, reason string, err error) {
+	ref := schemas.CaptureRef(c.Kind, c.Index)
+	sealed, err := store.Get(ctx, c.ObjectKey, c.Size)
+	switch {
+	case errors.Is(err, objects.ErrNotFound), errors.Is(err, objects.ErrTooLarge):
+		// Submission checked it was there with its declared size: it has
+		// been removed or replaced since.
+		return nil, ReasonCaptureTampered, nil
+	case err != nil:
+		return nil, "", fmt.Errorf("doccheck: read capture %s: %w", ref, err)
+	}
+	sum := sha256.Sum256(sealed)
+	if int64(len(sealed)) != c.Size || !bytes.Equal(sum[:], c.SHA256) {
+		return nil, ReasonCaptureTampered, nil
+	}
+	plain, err = vault.Open(key, vault.CaptureInfo(c.SessionID, string(c.Kind), c.Index), sealed)
+	if errors.Is(err, vault.ErrOpen) {
+		// The declaration was changed with it, or the capture was sealed
+		// for another session or slot.
+		return nil, ReasonCaptureTampered, nil
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("doccheck: open capture %s: %w", ref, err)
+	}
+	return plain, "", nil
+}

@@ -1,0 +1,307 @@
+// Package doccheck is the document check stage: on idv.session.submitted it
+// opens the session's document captures (front, back, the MRZ text the app
+// read) in memory with the session key, checks they are exactly what the app
+// sealed and declared, passes the images through a decoding gate that
+// refuses decompression bombs before they allocate, parses and validates the
+// MRZ against the tenant's rules, and records the check's result with its
+// idv.check.completed event in one transaction.
+//
+// Nothing decrypted leaves the call: no plaintext, image or MRZ field is
+// written, logged or put in an event, only reason codes (DESIGN invariants 1
+// and 4). Fields the tenant policy allows are stored, sealed, by a later
+// version of the stage.
+package doccheck
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/idv-oss/idv/consumers/doccheck/mrz"
+	"github.com/idv-oss/idv/consumers/stage"
+	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/infra/vault"
+	"github.com/idv-oss/idv/schemas"
+)
+
+// Engine names this check's code and version in its results.
+const Engine = "idv-doccheck/1 mrz-icao9303"
+
+// Sessions reads a session, its wrapped key and its declared captures.
+type Sessions interface {
+	Get(ctx context.Context, tenantID, id uuid.UUID) (postgres.Session, error)
+	Key(ctx context.Context, tenantID, id uuid.UUID) (postgres.SessionKey, error)
+	Captures(ctx context.Context, tenantID, id uuid.UUID) ([]postgres.Capture, error)
+}
+
+// Tenants reads a tenant's policy.
+type Tenants interface {
+	Get(ctx context.Context, id uuid.UUID) (postgres.Tenant, error)
+}
+
+// Results finds and stores check results; SaveResult appends the event in
+// the same transaction.
+type Results interface {
+	Exists(ctx context.Context, tenantID, sessionID uuid.UUID, check string) (bool, error)
+	SaveResult(ctx context.Context, r postgres.Result, ev postgres.OutboxEvent) error
+}
+
+// Keys unwraps session keys (the vault).
+type Keys interface {
+	Unwrap(ctx context.Context, k vault.WrappedKey) (*vault.SessionKey, error)
+}
+
+// Objects reads sealed captures, never more than maxSize bytes.
+type Objects interface {
+	Get(ctx context.Context, key string, maxSize int64) ([]byte, error)
+}
+
+// Deps are the stage's parts.
+type Deps struct {
+	Sessions Sessions
+	Tenants  Tenants
+	Results  Results
+	Keys     Keys
+	Objects  Objects
+	Now      func() time.Time // time.Now when nil
+	Log      *slog.Logger     // discarded when nil
+}
+
+// Config tunes the stage.
+type Config struct {
+	// MaxPixels is the largest image, in pixels, the stage decodes;
+	// DefaultMaxPixels when 0.
+	MaxPixels int64
+	// MaxImageBytes is the largest sealed document image the stage reads
+	// into memory; the document slot's cap when 0 (it is never more).
+	MaxImageBytes int64
+}
+
+// Stage is the document check. It is safe for concurrent use.
+type Stage struct {
+	sessions Sessions
+	tenants  Tenants
+	results  Results
+	keys     Keys
+	objects  Objects
+	now      func() time.Time
+	log      *slog.Logger
+	cfg      Config
+}
+
+// New returns the stage over its parts.
+func New(deps Deps, cfg Config) *Stage {
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	if deps.Log == nil {
+		deps.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.MaxPixels <= 0 {
+		cfg.MaxPixels = DefaultMaxPixels
+	}
+	slot, _ := schemas.SlotFor(schemas.Slots(1), schemas.DocumentFront)
+	if cfg.MaxImageBytes <= 0 || cfg.MaxImageBytes > slot.MaxSize {
+		cfg.MaxImageBytes = slot.MaxSize
+	}
+	return &Stage{sessions: deps.Sessions, tenants: deps.Tenants, results: deps.Results, keys: deps.Keys,
+		objects: deps.Objects, now: deps.Now, log: deps.Log, cfg: cfg}
+}
+
+// Handle runs the document check of a submitted session once: a session
+// that did not request it, or already has its result, is left alone. Errors
+// the stage cannot recover from by retrying (a malformed event, a session or
+// key that is gone) are stage.Permanent; any other error means "try again".
+func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
+	tenantID, sessionID, err := decodeSubmitted(ev)
+	if err != nil {
+		return stage.Permanent(err)
+	}
+	log := s.log.With("tenant_id", tenantID, "session_id", sessionID, "check", schemas.CheckDocument)
+	sess, err := s.sessions.Get(ctx, tenantID, sessionID)
+	if err != nil {
+		return permanentIf(err, postgres.ErrNotFound)
+	}
+	if !slices.Contains(sess.Checks, schemas.CheckDocument) {
+		log.DebugContext(ctx, "document check not requested")
+		return nil
+	}
+	done, err := s.results.Exists(ctx, tenantID, sessionID, schemas.CheckDocument)
+	if err != nil {
+		return err
+	}
+	if done {
+		log.DebugContext(ctx, "document check already completed")
+		return nil
+	}
+	tenant, err := s.tenants.Get(ctx, tenantID)
+	if err != nil {
+		return permanentIf(err, postgres.ErrNotFound)
+	}
+	key, err := s.sessionKey(ctx, sess)
+	if err != nil {
+		return err
+	}
+	caps, err := s.sessions.Captures(ctx, tenantID, sessionID)
+	if err != nil {
+		return err
+	}
+
+	now := s.now().UTC()
+	reasons, err := s.check(ctx, key, caps, mrz.Rules{AllowSpecimen: tenant.Policy.AllowSpecimen}, now)
+	if err != nil {
+		return err
+	}
+	codes := reasons.codes()
+	outcome := Outcome(codes)
+	res := postgres.Result{SessionID: sessionID, TenantID: tenantID, Check: schemas.CheckDocument,
+		Outcome: outcome, Reasons: codes, Engine: Engine, Models: map[string]string{}, CompletedAt: now}
+	out := postgres.OutboxEvent{
+		TenantID: tenantID,
+		MsgID:    schemas.MsgID(schemas.TypeCheckCompleted, sessionID.String(), schemas.CheckDocument),
+		Type:     schemas.TypeCheckCompleted,
+		Subject:  schemas.Subject(schemas.TypeCheckCompleted, sessionID.String()),
+		Body: schemas.CheckCompleted{SessionID: sessionID.String(), TenantID: tenantID.String(),
+			Check: schemas.CheckDocument, Outcome: outcome, Reasons: codes},
+	}
+	if err := s.results.SaveResult(ctx, res, out); err != nil {
+		return fmt.Errorf("doccheck: session %s: %w", sessionID, err)
+	}
+	log.InfoContext(ctx, "document check completed", "outcome", outcome, "reasons", codes)
+	return nil
+}
+
+// sessionKey unwraps the session's private key. A key that is gone (the
+// session wiped, its epoch destroyed) or altered cannot come back: that is
+// permanent. A key store that does not answer is not.
+func (s *Stage) sessionKey(ctx context.Context, sess postgres.Session) (*vault.SessionKey, error) {
+	k, err := s.sessions.Key(ctx, sess.TenantID, sess.ID)
+	if err != nil {
+		return nil, permanentIf(err, postgres.ErrNotFound)
+	}
+	key, err := s.keys.Unwrap(ctx, vault.WrappedKey{TenantID: k.TenantID, SessionID: k.SessionID,
+		Epoch: k.Epoch, PublicKey: k.PublicKey, Wrapped: k.WrappedKey})
+	if err != nil {
+		err = fmt.Errorf("doccheck: session %s: %w", sess.ID, err)
+		return nil, permanentIf(err, vault.ErrEpochDestroyed, vault.ErrWrappedKey)
+	}
+	return key, nil
+}
+
+// check opens each document capture and collects the reasons to refuse the
+// document. Plaintext stays in this call and is cleared before it returns.
+func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgres.Capture, rules mrz.Rules, now time.Time) (reasonSet, error) {
+	docs := documentCaptures(caps)
+	// Submission requires both; their absence is a broken session, which
+	// no retry will mend.
+	for _, k := range []schemas.CaptureKind{schemas.DocumentFront, schemas.MRZ} {
+		if !slices.ContainsFunc(docs, func(c postgres.Capture) bool { return c.Kind == k }) {
+			return nil, stage.Permanent(fmt.Errorf("doccheck: session %s has no %s capture", key.SessionID(), k))
+		}
+	}
+	var reasons reasonSet
+	// The decoded images live only as long as this call; the quality gates
+	// that will look at them come later.
+	var decoded evidence
+	for _, c := range docs {
+		if c.Kind != schemas.MRZ && c.Size > s.cfg.MaxImageBytes {
+			reasons.add(ReasonImageTooLarge) // refused unread
+			continue
+		}
+		plain, reason, err := openCapture(ctx, s.objects, key, c)
+		if err != nil {
+			return nil, err
+		}
+		if reason != "" {
+			reasons.add(reason)
+			continue
+		}
+		if c.Kind == schemas.MRZ {
+			reasons.addMRZ(checkMRZ(plain, rules, now)...)
+		} else if img, reason := decodeImage(plain, s.cfg.MaxPixels); reason != "" {
+			reasons.add(reason)
+		} else {
+			decoded.add(c.Kind, img)
+		}
+		clear(plain)
+	}
+	return reasons, nil
+}
+
+// documentCaptures picks the captures the document check reads: the front,
+// the back if the app took one, and the MRZ text. Selfies are another
+// stage's.
+func documentCaptures(caps []postgres.Capture) []postgres.Capture {
+	var docs []postgres.Capture
+	for _, c := range caps {
+		switch c.Kind {
+		case schemas.DocumentFront, schemas.DocumentBack, schemas.MRZ:
+			docs = append(docs, c)
+		}
+	}
+	return docs
+}
+
+// checkMRZ parses the MRZ text and judges the document on the day of now.
+// Only reason codes come out; the parsed document is dropped here.
+func checkMRZ(text []byte, rules mrz.Rules, now time.Time) []mrz.Reason {
+	doc, err := mrz.ParseAt(string(text), now)
+	if err != nil {
+		var e *mrz.Error
+		if errors.As(err, &e) {
+			return []mrz.Reason{e.Reason}
+		}
+		return []mrz.Reason{mrz.ReasonFormat}
+	}
+	return doc.Validate(now, rules)
+}
+
+// evidence holds what the check decoded, for the length of one call.
+type evidence struct {
+	front, back image.Image
+}
+
+func (e *evidence) add(kind schemas.CaptureKind, img image.Image) {
+	switch kind {
+	case schemas.DocumentFront:
+		e.front = img
+	case schemas.DocumentBack:
+		e.back = img
+	}
+}
+
+// decodeSubmitted reads the ids of an idv.session.submitted event.
+func decodeSubmitted(ev stage.Event) (tenantID, sessionID uuid.UUID, err error) {
+	if ev.Type != "" && ev.Type != schemas.TypeSessionSubmitted {
+		return uuid.Nil, uuid.Nil, fmt.Errorf("doccheck: event type %q, want %s", ev.Type, schemas.TypeSessionSubmitted)
+	}
+	var body schemas.SessionSubmitted
+	if err := json.Unmarshal(ev.Data, &body); err != nil {
+		return uuid.Nil, uuid.Nil, fmt.Errorf("doccheck: decode %s: %w", schemas.TypeSessionSubmitted, err)
+	}
+	if sessionID, err = uuid.Parse(body.SessionID); err != nil {
+		return uuid.Nil, uuid.Nil, fmt.Errorf("doccheck: %s: session_id: %w", schemas.TypeSessionSubmitted, err)
+	}
+	if tenantID, err = uuid.Parse(body.TenantID); err != nil {
+		return uuid.Nil, uuid.Nil, fmt.Errorf("doccheck: %s: tenant_id: %w", schemas.TypeSessionSubmitted, err)
+	}
+	return tenantID, sessionID, nil
+}
+
+// permanentIf marks err permanent when it is one of targets.
+func permanentIf(err error, targets ...error) error {
+	for _, t := range targets {
+		if errors.Is(err, t) {
+			return stage.Permanent(err)
+		}
+	}
+	return err
+}

@@ -1,0 +1,60 @@
+package doccheck
+
+import (
+	"bytes"
+	"errors"
+	"image"
+	"image/jpeg"
+	"image/png"
+)
+
+// DefaultMaxPixels is the largest image the stage decodes: 40 megapixels,
+// more than any phone camera's document photo, and a bound on what a decode
+// may allocate (a few hundred MiB at most).
+const DefaultMaxPixels = 40_000_000
+
+// decoders are the only image formats the stage accepts. Decoding goes
+// through them by name rather than through image.Decode, so a format some
+// other package registers (GIF, BMP, WebP…) is refused, not decoded.
+var decoders = map[string]func([]byte) (image.Image, error){
+	"jpeg": func(b []byte) (image.Image, error) { return jpeg.Decode(bytes.NewReader(b)) },
+	"png":  func(b []byte) (image.Image, error) { return png.Decode(bytes.NewReader(b)) },
+}
+
+// decodeImage is the gate every document image passes before anything looks
+// at its pixels. image.Decode allocates whatever the header claims (FACTS:
+// a 926 KiB PNG declaring 30000×30000 needs ≥ 858 MiB), so the header is
+// read alone first and an image over maxPixels is refused before a single
+// pixel buffer exists. It returns the decoded image, or the reason it was
+// refused: ReasonNotAnImage, ReasonImageTooLarge or ReasonImageCorrupt.
+func decodeImage(data []byte, maxPixels int64) (image.Image, string) {
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	if errors.Is(err, image.ErrFormat) {
+		return nil, ReasonNotAnImage
+	}
+	decode, ok := decoders[format]
+	if err == nil && !ok {
+		return nil, ReasonNotAnImage
+	}
+	if err != nil {
+		return nil, ReasonImageCorrupt // a known signature, an unreadable header
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return nil, ReasonImageCorrupt
+	}
+	// Both are ints below 2³¹ for the registered formats (PNG caps them
+	// there, JPEG at 2¹⁶), so the product fits in an int64.
+	if int64(cfg.Width)*int64(cfg.Height) > maxPixels {
+		return nil, ReasonImageTooLarge
+	}
+	img, err := decode(data)
+	if err != nil {
+		return nil, ReasonImageCorrupt
+	}
+	// The decoders size the image from the same header; a mismatch would
+	// mean the pixel cap was judged on the wrong numbers.
+	if b := img.Bounds(); b.Dx() != cfg.Width || b.Dy() != cfg.Height {
+		return nil, ReasonImageCorrupt
+	}
+	return img, ""
+}

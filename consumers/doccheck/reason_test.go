@@ -1,0 +1,56 @@
+package doccheck
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/idv-oss/idv/consumers/doccheck/mrz"
+	"github.com/idv-oss/idv/schemas"
+)
+
+func TestOutcome(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		reasons []string
+		want    string
+	}{
+		{nil, schemas.OutcomePassed},
+		{[]string{}, schemas.OutcomePassed},
+		{[]string{ReasonNotAnImage}, schemas.OutcomeResubmit},
+		{[]string{ReasonImageTooLarge}, schemas.OutcomeResubmit},
+		{[]string{ReasonImageCorrupt, ReasonNotAnImage}, schemas.OutcomeResubmit},
+		{[]string{ReasonCaptureTampered}, schemas.OutcomeFailed},
+		{[]string{ReasonImageCorrupt, ReasonCaptureTampered}, schemas.OutcomeFailed},
+		{[]string{string(mrz.ReasonFormat)}, schemas.OutcomeFailed},
+		{[]string{string(mrz.ReasonCheckDigit)}, schemas.OutcomeFailed},
+		{[]string{string(mrz.ReasonState)}, schemas.OutcomeFailed},
+		{[]string{string(mrz.ReasonDate)}, schemas.OutcomeFailed},
+		{[]string{string(mrz.ReasonExpired)}, schemas.OutcomeFailed},
+		{[]string{string(mrz.ReasonSpecimen)}, schemas.OutcomeFailed},
+		{[]string{string(mrz.ReasonBirthInFuture)}, schemas.OutcomeFailed},
+		{[]string{string(mrz.ReasonExpiryBeforeBirth)}, schemas.OutcomeFailed},
+		{[]string{ReasonNotAnImage, string(mrz.ReasonExpired)}, schemas.OutcomeFailed},
+		{[]string{"something_new"}, schemas.OutcomeFailed},
+	}
+	for _, c := range cases {
+		if got := Outcome(c.reasons); got != c.want {
+			t.Errorf("Outcome(%q) = %q, want %q", c.reasons, got, c.want)
+		}
+	}
+}
+
+func TestReasonCodesAreSortedAndUnique(t *testing.T) {
+	t.Parallel()
+	var s reasonSet
+	if got := s.codes(); got == nil || len(got) != 0 {
+		t.Fatalf("no reasons: %#v, want an empty, non-nil list", got)
+	}
+	s.add(ReasonNotAnImage)
+	s.addMRZ(mrz.ReasonSpecimen, mrz.ReasonExpired)
+	s.add(ReasonNotAnImage)
+	s.add(ReasonCaptureTampered)
+	want := []string{ReasonCaptureTampered, string(mrz.ReasonExpired), ReasonNotAnImage, string(mrz.ReasonSpecimen)}
+	if got := s.codes(); !slices.Equal(got, want) {
+		t.Fatalf("codes %q, want %q", got, want)
+	}
+}

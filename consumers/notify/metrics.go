@@ -1,0 +1,44 @@
+package notify
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// Metric outcomes: the recorded delivery outcomes, plus skipped (already
+// delivered, so nothing was sent) and error (no attempt could be made: the
+// database or the vault failed).
+const (
+	outcomeSkipped = "skipped"
+	outcomeError   = "error"
+)
+
+// Metrics are the notifier's Prometheus metrics. Labels carry outcomes only,
+// never tenant, session or webhook ids (DESIGN invariant 1; bounded
+// cardinality).
+type Metrics struct {
+	deliveries *prometheus.CounterVec
+	duration   prometheus.Histogram
+}
+
+// NewMetrics creates the notifier's metrics and registers them with reg
+// (none when reg is nil).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "idv_webhook_deliveries_total",
+			Help: "Webhook deliveries handled, by outcome: delivered, failed, refused, disabled, skipped (already delivered), error (no attempt possible).",
+		}, []string{"outcome"}),
+		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "idv_webhook_delivery_duration_seconds",
+			Help:    "Time from sending a webhook to the endpoint's answer (or the failure), per attempt.",
+			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}),
+	}
+	// Every outcome exists from the start, so rates and alerts see zeros
+	// rather than missing series.
+	for _, o := range []string{outcomeDelivered, outcomeFailed, outcomeRefused, outcomeDisabled, outcomeSkipped, outcomeError} {
+		m.deliveries.WithLabelValues(o)
+	}
+	if reg != nil {
+		reg.MustRegister(m.deliveries, m.duration)
+	}
+	return m
+}

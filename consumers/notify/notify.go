@@ -1,0 +1,382 @@
+// Package notify is the stage that tells a tenant's backend about a decided
+// session: on idv.session.decided it POSTs a thin, signed webhook to the
+// tenant's endpoint following the Standard Webhooks convention (the contract
+// is schemas.Sign, schemas.Verify and schemas.WebhookPayload), and records
+// every attempt, with ids and codes only, in webhook_deliveries.
+//
+// Delivery is at least once, effects once: the webhook-id is derived from the
+// event's message id, so it is the same on every retry and receivers can drop
+// duplicates by it; a webhook recorded as delivered is not sent again. A 2xx
+// answer delivers; 410 Gone disables the endpoint for good; anything else is
+// retried by the consume loop with backoff for about three days (the
+// consumer's MaxDeliver and backoff). Redirects are not followed.
+//
+// Address policy: unless Config.AllowPrivate, the client refuses at connect
+// time, after DNS resolution, any loopback, private, link-local, CGNAT,
+// multicast, unspecified or reserved address, including their IPv4-mapped and
+// other IPv6 embeddings. Such a refusal is recorded as outcome 'refused'
+// (error code address_not_allowed) and retried like any failed attempt rather
+// than terminated: the URL was valid when the tenant registered it, the usual
+// cause is DNS that the tenant can fix, and the retry window gives them three
+// days to do so without losing the event. Retrying costs nothing risky: no
+// packet ever leaves for the refused address, and the retries are bounded by
+// MaxDeliver like every other failure.
+package notify
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/idv-oss/idv/consumers/stage"
+	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/schemas"
+)
+
+// Delivery outcomes as recorded and counted.
+const (
+	outcomeDelivered = postgres.DeliveryDelivered
+	outcomeFailed    = postgres.DeliveryFailed
+	outcomeRefused   = postgres.DeliveryRefused
+	outcomeDisabled  = postgres.DeliveryDisabled
+)
+
+// UserAgent is sent with every webhook.
+const UserAgent = "IDV-Webhooks/1"
+
+// DefaultTimeout bounds one delivery attempt, connect to last byte of the
+// answer's headers.
+const DefaultTimeout = 10 * time.Second
+
+// Config is how the notifier behaves.
+type Config struct {
+	// APIBaseURL is the public base of the customer API, e.g.
+	// https://idv.example.com; a webhook's href is
+	// <APIBaseURL>/v1/sessions/<id>. Empty gives a path-only href.
+	APIBaseURL string
+	// Timeout bounds one attempt; 0 means DefaultTimeout.
+	Timeout time.Duration
+	// AllowPrivate lets webhooks reach loopback, private and link-local
+	// addresses. For development and tests only: in production it would let
+	// a tenant's URL reach into IDV's own network.
+	AllowPrivate bool
+}
+
+// Store holds delivery attempts and the tenants' webhook settings
+// (postgres.Deliveries).
+type Store interface {
+	Delivered(ctx context.Context, tenantID uuid.UUID, webhookID string) (bool, error)
+	WebhookTarget(ctx context.Context, tenantID uuid.UUID) (postgres.WebhookTarget, error)
+	RecordAttempt(ctx context.Context, a postgres.DeliveryAttempt) error
+	DisableWebhook(ctx context.Context, tenantID uuid.UUID) error
+}
+
+// SecretOpener opens a tenant's sealed webhook secret (vault.Vault).
+type SecretOpener interface {
+	OpenSecret(tenantID uuid.UUID, purpose string, sealed []byte) ([]byte, error)
+}
+
+// Deps are what the notifier uses.
+type Deps struct {
+	Deliveries Store
+	Secrets    SecretOpener
+	Metrics    *Metrics     // nil: counted but not exported
+	Log        *slog.Logger // nil: discarded
+}
+
+// Notifier is the notify stage. It is safe for concurrent use.
+type Notifier struct {
+	store   Store
+	secrets SecretOpener
+	metrics *Metrics
+	log     *slog.Logger
+	client  *http.Client
+	baseURL string
+}
+
+// New returns the notify stage.
+func New(deps Deps, cfg Config) *Notifier {
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	n := &Notifier{store: deps.Deliveries, secrets: deps.Secrets, metrics: deps.Metrics, log: deps.Log,
+		client: newClient(cfg.Timeout, cfg.AllowPrivate), baseURL: strings.TrimRight(cfg.APIBaseURL, "/")}
+	if n.metrics == nil {
+		n.metrics = NewMetrics(nil)
+	}
+	if n.log == nil {
+		n.log = slog.New(slog.DiscardHandler)
+	}
+	return n
+}
+
+// WebhookID is the webhook-id of the webhook announcing the event with that
+// message id: the same on every retry and every redelivery of the event, and
+// opaque (it reveals nothing but that two deliveries are one).
+func WebhookID(msgID string) string {
+	sum := sha256.Sum256([]byte(msgID))
+	return "msg_" + hex.EncodeToString(sum[:])[:24]
+}
+
+// Handle delivers the webhook announcing a decided session. nil: delivered
+// (now or before); Permanent: the event is malformed or the endpoint is
+// disabled; any other error: try again later.
+func (n *Notifier) Handle(ctx context.Context, ev stage.Event) error {
+	d, err := decode(ev)
+	if err != nil {
+		return stage.Permanent(err)
+	}
+	msgID := ev.MsgID
+	if msgID == "" {
+		// The message id of the one decided event of a session is defined
+		// by its type and session, so it can be rebuilt.
+		msgID = schemas.MsgID(schemas.TypeSessionDecided, d.session.String())
+	}
+	a := postgres.DeliveryAttempt{TenantID: d.tenant, SessionID: d.session, WebhookID: WebhookID(msgID),
+		EventType: schemas.WebhookSessionDecided, Attempt: int(min(max(ev.NumDelivered, 1), 1<<30))}
+	log := n.log.With("webhook_id", a.WebhookID, "tenant_id", d.tenant, "session_id", d.session, "attempt", a.Attempt)
+
+	done, err := n.store.Delivered(ctx, d.tenant, a.WebhookID)
+	if err != nil {
+		return n.fail(fmt.Errorf("notify: %s: %w", a.WebhookID, err))
+	}
+	if done {
+		n.count(outcomeSkipped)
+		log.Debug("webhook already delivered")
+		return nil
+	}
+	target, err := n.store.WebhookTarget(ctx, d.tenant)
+	if errors.Is(err, postgres.ErrNotFound) {
+		return stage.Permanent(n.fail(fmt.Errorf("notify: %s: %w", a.WebhookID, err)))
+	}
+	if err != nil {
+		return n.fail(fmt.Errorf("notify: %s: %w", a.WebhookID, err))
+	}
+	if target.Disabled() {
+		a.Outcome, a.ErrorCode = outcomeDisabled, "endpoint_disabled"
+		if err := n.record(ctx, a); err != nil {
+			return err
+		}
+		log.Info("webhook endpoint disabled; not sent")
+		return stage.Permanent(fmt.Errorf("notify: %s: %w", a.WebhookID, ErrEndpointDisabled))
+	}
+	secret, err := n.secrets.OpenSecret(d.tenant, schemas.WebhookSecretPurpose, target.SecretSealed)
+	if err != nil {
+		// A vault that cannot open the secret is the operator's to fix
+		// (wrong IDV_MASTER_KEY); retrying keeps the event until then.
+		return n.fail(fmt.Errorf("notify: %s: webhook secret: %w", a.WebhookID, err))
+	}
+	body, err := json.Marshal(schemas.WebhookPayload{Type: schemas.WebhookSessionDecided, Timestamp: d.decidedAt,
+		Data: schemas.WebhookData{SessionID: d.session.String(), TenantID: d.tenant.String(), Decision: d.decision,
+			Href: n.baseURL + "/v1/sessions/" + d.session.String()}})
+	if err != nil {
+		return n.fail(fmt.Errorf("notify: %s: encode payload: %w", a.WebhookID, err))
+	}
+
+	res := n.post(ctx, target.URL, a.WebhookID, secret, body)
+	if res.canceled {
+		// Shutting down: not the endpoint's doing, so not an attempt.
+		return fmt.Errorf("notify: %s: %w", a.WebhookID, ctx.Err())
+	}
+	n.metrics.duration.Observe(res.duration.Seconds())
+	a.StatusCode, a.ErrorCode, a.Duration = res.status, res.code, res.duration
+	log = log.With("status", res.status, "error_code", res.code)
+
+	switch {
+	case res.status >= 200 && res.status < 300:
+		a.Outcome = outcomeDelivered
+		if err := n.record(ctx, a); err != nil {
+			// Sent but not recorded: the retry sends again with the same
+			// webhook-id, which the receiver drops as a duplicate.
+			return err
+		}
+		log.Info("webhook delivered")
+		return nil
+	case res.status == http.StatusGone:
+		if err := n.store.DisableWebhook(ctx, d.tenant); err != nil {
+			return n.fail(fmt.Errorf("notify: %s: %w", a.WebhookID, err))
+		}
+		a.Outcome, a.ErrorCode = outcomeDisabled, "endpoint_gone"
+		if err := n.record(ctx, a); err != nil {
+			return err
+		}
+		log.Warn("webhook endpoint answered 410 Gone; disabled")
+		return stage.Permanent(fmt.Errorf("notify: %s: endpoint answered 410: %w", a.WebhookID, ErrEndpointDisabled))
+	case res.code == codeAddressNotAllowed:
+		a.Outcome = outcomeRefused
+		if err := n.record(ctx, a); err != nil {
+			return err
+		}
+		log.Warn("webhook endpoint resolves to an address not allowed; will retry")
+		return fmt.Errorf("notify: %s attempt %d: %w", a.WebhookID, a.Attempt, ErrAddressNotAllowed)
+	default:
+		a.Outcome = outcomeFailed
+		if err := n.record(ctx, a); err != nil {
+			return err
+		}
+		log.Info("webhook delivery failed; will retry")
+		return fmt.Errorf("notify: %s attempt %d: %w (status %d, %s)", a.WebhookID, a.Attempt, ErrDeliveryFailed, res.status, res.code)
+	}
+}
+
+// record stores the attempt and counts its outcome.
+func (n *Notifier) record(ctx context.Context, a postgres.DeliveryAttempt) error {
+	if err := n.store.RecordAttempt(ctx, a); err != nil {
+		return n.fail(fmt.Errorf("notify: %w", err))
+	}
+	n.count(a.Outcome)
+	return nil
+}
+
+// fail counts an error that prevented an attempt or its record.
+func (n *Notifier) fail(err error) error {
+	n.count(outcomeError)
+	return err
+}
+
+func (n *Notifier) count(outcome string) {
+	n.metrics.deliveries.WithLabelValues(outcome).Inc()
+}
+
+// decided is a decoded, validated session.decided event.
+type decided struct {
+	session, tenant uuid.UUID
+	decision        string
+	decidedAt       time.Time
+}
+
+var decisions = map[string]bool{
+	schemas.DecisionApproved: true, schemas.DecisionDeclined: true, schemas.DecisionReview: true,
+	schemas.DecisionResubmissionRequested: true, schemas.DecisionExpired: true, schemas.DecisionDeclinedByUser: true,
+}
+
+func decode(ev stage.Event) (decided, error) {
+	typ := ev.Type
+	if typ == "" && strings.HasPrefix(ev.Subject, schemas.TypeSessionDecided+".") {
+		typ = schemas.TypeSessionDecided // no ce-type header: the subject says it
+	}
+	if typ != schemas.TypeSessionDecided {
+		return decided{}, fmt.Errorf("%w: type %q, want %s", ErrMalformedEvent, ev.Type, schemas.TypeSessionDecided)
+	}
+	var body schemas.SessionDecided
+	if err := json.Unmarshal(ev.Data, &body); err != nil {
+		return decided{}, fmt.Errorf("%w: %s: body is not a session.decided", ErrMalformedEvent, ev.MsgID)
+	}
+	session, err1 := uuid.Parse(body.SessionID)
+	tenant, err2 := uuid.Parse(body.TenantID)
+	if err1 != nil || err2 != nil || session == uuid.Nil || tenant == uuid.Nil {
+		return decided{}, fmt.Errorf("%w: %s: session_id and tenant_id must be UUIDs", ErrMalformedEvent, ev.MsgID)
+	}
+	if !decisions[body.Decision] {
+		return decided{}, fmt.Errorf("%w: %s: unknown decision", ErrMalformedEvent, ev.MsgID)
+	}
+	if body.DecidedAt.IsZero() {
+		return decided{}, fmt.Errorf("%w: %s: no decided_at", ErrMalformedEvent, ev.MsgID)
+	}
+	return decided{session: session, tenant: tenant, decision: body.Decision, decidedAt: body.DecidedAt.UTC()}, nil
+}
+
+// Error codes recorded for attempts without a 2xx answer. Fixed strings:
+// never the URL, the endpoint's answer or an error's text.
+const (
+	codeAddressNotAllowed = "address_not_allowed"
+	codeInvalidURL        = "invalid_url"
+	codeRedirect          = "redirect_not_followed"
+	codeStatus            = "unexpected_status"
+	codeTimeout           = "timeout"
+	codeDNS               = "dns_error"
+	codeConnRefused       = "connection_refused"
+	codeConnReset         = "connection_reset"
+	codeTLS               = "tls_error"
+	codeConnection        = "connection_error"
+)
+
+// result is what one POST came to.
+type result struct {
+	status   int    // 0: no answer
+	code     string // why not 2xx; "" for 2xx
+	duration time.Duration
+	canceled bool // ctx ended: the attempt does not count
+}
+
+// post sends one signed delivery. The endpoint's answer is read (a little of
+// it, so the connection can be reused) and dropped, never stored.
+func (n *Notifier) post(ctx context.Context, url, webhookID string, secret, body []byte) result {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil || (req.URL.Scheme != "https" && req.URL.Scheme != "http") || req.URL.Host == "" {
+		return result{code: codeInvalidURL}
+	}
+	now := time.Now()
+	req.Header.Set(schemas.HeaderWebhookID, webhookID)
+	req.Header.Set(schemas.HeaderWebhookTimestamp, fmt.Sprint(now.Unix()))
+	req.Header.Set(schemas.HeaderWebhookSignature, schemas.Sign(secret, webhookID, now, body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", UserAgent)
+
+	resp, err := n.client.Do(req)
+	res := result{duration: time.Since(now)}
+	if err != nil {
+		if ctx.Err() != nil {
+			return result{canceled: true}
+		}
+		res.code = errorCode(err)
+		return res
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	res.status = resp.StatusCode
+	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		res.code = codeRedirect
+	default:
+		res.code = codeStatus
+	}
+	return res
+}
+
+// errorCode classifies a transport error into a fixed code.
+func errorCode(err error) string {
+	var (
+		dnsErr  *net.DNSError
+		netErr  net.Error
+		certErr *tls.CertificateVerificationError
+		unkAuth x509.UnknownAuthorityError
+		hostErr x509.HostnameError
+		invErr  x509.CertificateInvalidError
+		recErr  tls.RecordHeaderError
+		alert   tls.AlertError
+	)
+	switch {
+	case errors.Is(err, ErrAddressNotAllowed):
+		return codeAddressNotAllowed
+	case errors.As(err, &dnsErr):
+		return codeDNS
+	case errors.As(err, &netErr) && netErr.Timeout(), errors.Is(err, context.DeadlineExceeded):
+		return codeTimeout
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return codeConnRefused
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return codeConnReset
+	case errors.As(err, &certErr), errors.As(err, &unkAuth), errors.As(err, &hostErr), errors.As(err, &invErr),
+		errors.As(err, &recErr), errors.As(err, &alert):
+		return codeTLS
+	default:
+		return codeConnection
+	}
+}

@@ -1,0 +1,533 @@
+package notify_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/idv-oss/idv/consumers/notify"
+	"github.com/idv-oss/idv/consumers/stage"
+	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/infra/postgres/pgtest"
+	"github.com/idv-oss/idv/infra/vault"
+	"github.com/idv-oss/idv/producers/tenant"
+	"github.com/idv-oss/idv/schemas"
+)
+
+const apiBase = "https://idv.example"
+
+// bundle is one test's world: its own main and key store databases, a real
+// vault, and the notifier's store and metrics.
+type bundle struct {
+	db      *sqlx.DB
+	vault   *vault.Vault
+	tenants *postgres.Tenants
+	store   *postgres.Deliveries
+	reg     *prometheus.Registry
+}
+
+func setup(t *testing.T) *bundle {
+	t.Helper()
+	db := pgtest.NewDB(t, schemas.MainMigrations())
+	keys := pgtest.NewDB(t, schemas.KeyStoreMigrations())
+	s, err := vault.GenerateMasterKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	master, err := vault.ParseMasterKey(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &bundle{db: db, vault: vault.New(master, keys), tenants: postgres.NewTenants(db),
+		store: postgres.NewDeliveries(db), reg: prometheus.NewRegistry()}
+}
+
+// tenant onboards a tenant whose endpoint is url and returns its id and the
+// webhook secret's key bytes, as the tenant's backend would hold them.
+func (b *bundle) tenant(t *testing.T, url string) (uuid.UUID, []byte) {
+	t.Helper()
+	c, err := tenant.Create(context.Background(), b.tenants, b.vault,
+		tenant.Request{Name: "Acme", WebhookURL: url, RetentionDays: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := schemas.ParseSecret(c.WebhookSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.TenantID, secret
+}
+
+func (b *bundle) notifier(cfg notify.Config) *notify.Notifier {
+	cfg.APIBaseURL = apiBase
+	return notify.New(notify.Deps{Deliveries: b.store, Secrets: b.vault, Metrics: notify.NewMetrics(b.reg)}, cfg)
+}
+
+type row struct {
+	TenantID  uuid.UUID      `db:"tenant_id"`
+	SessionID uuid.UUID      `db:"session_id"`
+	EventType string         `db:"event_type"`
+	Attempt   int            `db:"attempt"`
+	Status    sql.NullInt32  `db:"status_code"`
+	Outcome   string         `db:"outcome"`
+	ErrorCode sql.NullString `db:"error_code"`
+}
+
+func (b *bundle) rows(t *testing.T, webhookID string) []row {
+	t.Helper()
+	var rs []row
+	if err := b.db.Select(&rs, `SELECT tenant_id, session_id, event_type, attempt, status_code, outcome, error_code
+		FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY delivery_id`, webhookID); err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
+
+// counts returns idv_webhook_deliveries_total by outcome, and fails if any
+// of the notifier's metrics carries a label other than outcome.
+func (b *bundle) counts(t *testing.T) map[string]float64 {
+	t.Helper()
+	families, err := b.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() != "outcome" {
+					t.Errorf("metric %s has label %s", f.GetName(), l.GetName())
+				}
+			}
+			if f.GetName() == "idv_webhook_deliveries_total" {
+				got[m.GetLabel()[0].GetValue()] = m.GetCounter().GetValue()
+			}
+		}
+	}
+	return got
+}
+
+func decidedEvent(t *testing.T, tenantID uuid.UUID) (stage.Event, uuid.UUID) {
+	t.Helper()
+	session := uuid.New()
+	body, err := json.Marshal(schemas.SessionDecided{SessionID: session.String(), TenantID: tenantID.String(),
+		Decision: schemas.DecisionApproved, DecidedAt: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stage.Event{Subject: schemas.Subject(schemas.TypeSessionDecided, session.String()),
+		Type: schemas.TypeSessionDecided, MsgID: schemas.MsgID(schemas.TypeSessionDecided, session.String()),
+		Time: time.Now(), Data: body, NumDelivered: 1}, session
+}
+
+// delivery is one POST a receiver got.
+type delivery struct {
+	header    http.Header
+	body      []byte
+	verifyErr error
+}
+
+// receiver is a tenant's webhook endpoint: it verifies every delivery with
+// schemas.Verify, as a customer's backend would, and answers with status(n)
+// for the n-th request (1-based).
+type receiver struct {
+	*httptest.Server
+	mu     sync.Mutex
+	secret []byte
+	got    []delivery
+	status func(n int) int
+	header func(w http.ResponseWriter)
+}
+
+func newReceiver(t *testing.T, status func(n int) int) *receiver {
+	t.Helper()
+	r := &receiver{status: status}
+	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		err := schemas.Verify(r.secret, req.Header, body, time.Now(), 0)
+		r.got = append(r.got, delivery{header: req.Header.Clone(), body: body, verifyErr: err})
+		n, hdr := len(r.got), r.header
+		r.mu.Unlock()
+		if hdr != nil {
+			hdr(w)
+		}
+		w.WriteHeader(r.status(n))
+	}))
+	t.Cleanup(r.Close)
+	return r
+}
+
+func (r *receiver) setSecret(s []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.secret = s
+}
+
+func (r *receiver) deliveries() []delivery {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.got)
+}
+
+func always(status int) func(int) int { return func(int) int { return status } }
+
+func TestDeliversSignedThinPayloadOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	recv := newReceiver(t, always(http.StatusNoContent))
+	tenantID, secret := b.tenant(t, recv.URL+"/hooks/idv")
+	recv.setSecret(secret)
+	n := b.notifier(notify.Config{AllowPrivate: true})
+	ev, session := decidedEvent(t, tenantID)
+
+	if err := n.Handle(ctx, ev); err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	got := recv.deliveries()
+	if len(got) != 1 {
+		t.Fatalf("%d POSTs, want 1", len(got))
+	}
+	d := got[0]
+	if d.verifyErr != nil {
+		t.Fatalf("receiver could not verify the delivery: %v", d.verifyErr)
+	}
+	wantID := notify.WebhookID(ev.MsgID)
+	for name, want := range map[string]string{schemas.HeaderWebhookID: wantID, "Content-Type": "application/json",
+		"User-Agent": "IDV-Webhooks/1"} {
+		if v := d.header.Get(name); v != want {
+			t.Errorf("header %s = %q, want %q", name, v, want)
+		}
+	}
+	if !strings.HasPrefix(wantID, "msg_") || len(wantID) != len("msg_")+24 || strings.Contains(wantID, session.String()) {
+		t.Errorf("webhook-id %q: want msg_ and 24 opaque hex digits", wantID)
+	}
+
+	// Exactly the contract's fields, nothing more.
+	var generic map[string]any
+	if err := json.Unmarshal(d.body, &generic); err != nil {
+		t.Fatal(err)
+	}
+	if keys := slices.Sorted(mapKeys(generic)); !slices.Equal(keys, []string{"data", "timestamp", "type"}) {
+		t.Errorf("payload fields %v", keys)
+	}
+	data, _ := generic["data"].(map[string]any)
+	if keys := slices.Sorted(mapKeys(data)); !slices.Equal(keys, []string{"decision", "href", "session_id", "tenant_id"}) {
+		t.Errorf("payload data fields %v", keys)
+	}
+	var p schemas.WebhookPayload
+	dec := json.NewDecoder(strings.NewReader(string(d.body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		t.Fatal(err)
+	}
+	want := schemas.WebhookPayload{Type: "session.decided", Timestamp: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC),
+		Data: schemas.WebhookData{SessionID: session.String(), TenantID: tenantID.String(), Decision: "approved",
+			Href: apiBase + "/v1/sessions/" + session.String()}}
+	if !p.Timestamp.Equal(want.Timestamp) || p.Type != want.Type || p.Data != want.Data {
+		t.Errorf("payload %+v, want %+v", p, want)
+	}
+
+	// The same event again (a redelivery): nothing more is sent.
+	ev.NumDelivered = 2
+	if err := n.Handle(ctx, ev); err != nil {
+		t.Fatalf("second Handle: %v", err)
+	}
+	if got := len(recv.deliveries()); got != 1 {
+		t.Fatalf("%d POSTs after a redelivery, want 1", got)
+	}
+	rs := b.rows(t, wantID)
+	if len(rs) != 1 {
+		t.Fatalf("%d delivery records, want 1: %+v", len(rs), rs)
+	}
+	r := rs[0]
+	if r.Outcome != "delivered" || r.Attempt != 1 || r.Status.Int32 != 204 || r.ErrorCode.Valid ||
+		r.TenantID != tenantID || r.SessionID != session || r.EventType != "session.decided" {
+		t.Errorf("record %+v", r)
+	}
+	if c := b.counts(t); c["delivered"] != 1 || c["skipped"] != 1 || c["failed"] != 0 || c["error"] != 0 {
+		t.Errorf("counts %v", c)
+	}
+}
+
+func mapKeys(m map[string]any) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+func TestRetriesAfterServerErrorWithTheSameWebhookID(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	recv := newReceiver(t, func(n int) int {
+		if n == 1 {
+			return http.StatusInternalServerError
+		}
+		return http.StatusOK
+	})
+	tenantID, secret := b.tenant(t, recv.URL)
+	recv.setSecret(secret)
+	n := b.notifier(notify.Config{AllowPrivate: true})
+	ev, _ := decidedEvent(t, tenantID)
+	webhookID := notify.WebhookID(ev.MsgID)
+
+	err := n.Handle(ctx, ev)
+	if err == nil || stage.IsPermanent(err) || !errors.Is(err, notify.ErrDeliveryFailed) {
+		t.Fatalf("Handle after a 500 = %v, want a retryable ErrDeliveryFailed", err)
+	}
+	if rs := b.rows(t, webhookID); len(rs) != 1 || rs[0].Outcome != "failed" || rs[0].Status.Int32 != 500 ||
+		rs[0].ErrorCode.String != "unexpected_status" || rs[0].Attempt != 1 {
+		t.Fatalf("records after a 500: %+v", rs)
+	}
+
+	ev.NumDelivered = 2 // the consume loop's redelivery
+	if err := n.Handle(ctx, ev); err != nil {
+		t.Fatalf("Handle after a 200: %v", err)
+	}
+	rs := b.rows(t, webhookID)
+	if len(rs) != 2 || rs[0].Outcome != "failed" || rs[1].Outcome != "delivered" || rs[1].Attempt != 2 {
+		t.Fatalf("records: %+v", rs)
+	}
+	got := recv.deliveries()
+	if len(got) != 2 {
+		t.Fatalf("%d POSTs, want 2", len(got))
+	}
+	for i, d := range got {
+		if d.verifyErr != nil {
+			t.Errorf("POST %d does not verify: %v", i+1, d.verifyErr)
+		}
+		if id := d.header.Get(schemas.HeaderWebhookID); id != webhookID {
+			t.Errorf("POST %d webhook-id %q, want %q", i+1, id, webhookID)
+		}
+	}
+	if string(got[0].body) != string(got[1].body) {
+		t.Error("the retry's body differs from the first attempt's")
+	}
+	if c := b.counts(t); c["failed"] != 1 || c["delivered"] != 1 {
+		t.Errorf("counts %v", c)
+	}
+}
+
+func TestGoneDisablesTheEndpoint(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	recv := newReceiver(t, always(http.StatusGone))
+	tenantID, secret := b.tenant(t, recv.URL)
+	recv.setSecret(secret)
+	n := b.notifier(notify.Config{AllowPrivate: true})
+	ev, _ := decidedEvent(t, tenantID)
+
+	err := n.Handle(ctx, ev)
+	if !stage.IsPermanent(err) || !errors.Is(err, notify.ErrEndpointDisabled) {
+		t.Fatalf("Handle after a 410 = %v, want Permanent ErrEndpointDisabled", err)
+	}
+	target, err := b.store.WebhookTarget(ctx, tenantID)
+	if err != nil || !target.Disabled() {
+		t.Fatalf("endpoint not disabled after 410: %+v, %v", target, err)
+	}
+	if rs := b.rows(t, notify.WebhookID(ev.MsgID)); len(rs) != 1 || rs[0].Outcome != "disabled" || rs[0].Status.Int32 != 410 {
+		t.Fatalf("records: %+v", rs)
+	}
+
+	// Later events are not sent at all.
+	later, _ := decidedEvent(t, tenantID)
+	err = n.Handle(ctx, later)
+	if !stage.IsPermanent(err) || !errors.Is(err, notify.ErrEndpointDisabled) {
+		t.Fatalf("Handle on a disabled endpoint = %v, want Permanent ErrEndpointDisabled", err)
+	}
+	if got := len(recv.deliveries()); got != 1 {
+		t.Fatalf("%d POSTs, want only the one that got 410", got)
+	}
+	if rs := b.rows(t, notify.WebhookID(later.MsgID)); len(rs) != 1 || rs[0].Outcome != "disabled" || rs[0].Status.Valid {
+		t.Fatalf("records of the later event: %+v", rs)
+	}
+	if c := b.counts(t); c["disabled"] != 2 {
+		t.Errorf("counts %v", c)
+	}
+}
+
+func TestRedirectIsNotFollowed(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	other := newReceiver(t, always(http.StatusOK))
+	recv := newReceiver(t, always(http.StatusFound))
+	recv.header = func(w http.ResponseWriter) { w.Header().Set("Location", other.URL+"/elsewhere") }
+	tenantID, secret := b.tenant(t, recv.URL)
+	recv.setSecret(secret)
+	n := b.notifier(notify.Config{AllowPrivate: true})
+	ev, _ := decidedEvent(t, tenantID)
+
+	err := n.Handle(ctx, ev)
+	if err == nil || stage.IsPermanent(err) || !errors.Is(err, notify.ErrDeliveryFailed) {
+		t.Fatalf("Handle after a 302 = %v, want a retryable ErrDeliveryFailed", err)
+	}
+	if got := len(other.deliveries()); got != 0 {
+		t.Fatalf("the redirect target got %d POSTs", got)
+	}
+	if got := len(recv.deliveries()); got != 1 {
+		t.Fatalf("%d POSTs to the endpoint, want 1", got)
+	}
+	if rs := b.rows(t, notify.WebhookID(ev.MsgID)); len(rs) != 1 || rs[0].Outcome != "failed" || rs[0].Status.Int32 != 302 ||
+		rs[0].ErrorCode.String != "redirect_not_followed" {
+		t.Fatalf("records: %+v", rs)
+	}
+}
+
+func TestRefusesInwardAddressesAtConnectTime(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	// A real endpoint on loopback: with AllowPrivate false it must get nothing,
+	// by its address or by a name that resolves to it.
+	recv := newReceiver(t, always(http.StatusOK))
+	port := recv.URL[strings.LastIndex(recv.URL, ":"):]
+	urls := []string{
+		recv.URL,
+		"http://localhost" + port,
+		"http://[::ffff:127.0.0.1]" + port,
+		"http://127.0.0.1",
+		"http://[::1]",
+		"http://localhost",
+		"http://10.0.0.1",
+		"http://169.254.169.254/latest/meta-data/",
+		"http://[::ffff:127.0.0.1]",
+		"http://100.64.0.1",
+		"http://[fe80::1]",
+	}
+	// A short timeout only so that a broken check fails fast; nothing waits on it.
+	n := b.notifier(notify.Config{Timeout: 3 * time.Second})
+	for _, url := range urls {
+		t.Run(url, func(t *testing.T) {
+			t.Parallel()
+			tenantID, _ := b.tenant(t, url)
+			ev, _ := decidedEvent(t, tenantID)
+			err := n.Handle(ctx, ev)
+			if err == nil || stage.IsPermanent(err) || !errors.Is(err, notify.ErrAddressNotAllowed) {
+				t.Fatalf("Handle = %v, want a retryable ErrAddressNotAllowed", err)
+			}
+			host := strings.TrimPrefix(url, "http://")
+			if strings.Contains(err.Error(), host) {
+				t.Errorf("error %q names the endpoint", err)
+			}
+			rs := b.rows(t, notify.WebhookID(ev.MsgID))
+			if len(rs) != 1 || rs[0].Outcome != "refused" || rs[0].ErrorCode.String != "address_not_allowed" || rs[0].Status.Valid {
+				t.Fatalf("records: %+v", rs)
+			}
+		})
+	}
+	t.Cleanup(func() {
+		if got := len(recv.deliveries()); got != 0 {
+			t.Errorf("the loopback endpoint got %d POSTs", got)
+		}
+	})
+}
+
+func TestFailuresAreRecordedAsCodes(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+
+	// An endpoint that never answers within the attempt's timeout.
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(slow.Close)
+	t.Cleanup(func() { close(release) })
+	// An address nobody listens on.
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closedURL := closed.URL
+	closed.Close()
+	notFound := newReceiver(t, always(http.StatusNotFound))
+
+	n := b.notifier(notify.Config{AllowPrivate: true, Timeout: 200 * time.Millisecond})
+	tests := []struct {
+		url    string
+		status int32
+		code   string
+	}{
+		{slow.URL, 0, "timeout"},
+		{closedURL, 0, "connection_refused"},
+		{notFound.URL, 404, "unexpected_status"},
+		{"http://idv-webhook-test.invalid", 0, "dns_error"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.code, func(t *testing.T) {
+			t.Parallel()
+			tenantID, _ := b.tenant(t, tt.url)
+			ev, _ := decidedEvent(t, tenantID)
+			err := n.Handle(ctx, ev)
+			if err == nil || stage.IsPermanent(err) || !errors.Is(err, notify.ErrDeliveryFailed) {
+				t.Fatalf("Handle = %v, want a retryable ErrDeliveryFailed", err)
+			}
+			if strings.Contains(err.Error(), strings.TrimPrefix(tt.url, "http://")) {
+				t.Errorf("error %q names the endpoint", err)
+			}
+			rs := b.rows(t, notify.WebhookID(ev.MsgID))
+			if len(rs) != 1 || rs[0].Outcome != "failed" || rs[0].Status.Int32 != tt.status || rs[0].ErrorCode.String != tt.code {
+				t.Fatalf("records: %+v, want status %d code %s", rs, tt.status, tt.code)
+			}
+		})
+	}
+}
+
+func TestMalformedEventsArePermanent(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	recv := newReceiver(t, always(http.StatusOK))
+	tenantID, secret := b.tenant(t, recv.URL)
+	recv.setSecret(secret)
+	n := b.notifier(notify.Config{AllowPrivate: true})
+	good, _ := decidedEvent(t, tenantID)
+	body := func(s string) stage.Event { ev := good; ev.Data = []byte(s); return ev }
+	tests := map[string]stage.Event{
+		"not JSON":         body("{"),
+		"no tenant":        body(`{"session_id":"6f1c9a52-8a1e-4a8e-9d0f-0c1b2a3d4e5f","decision":"approved","decided_at":"2026-03-01T12:00:00Z"}`),
+		"tenant not UUID":  body(`{"session_id":"6f1c9a52-8a1e-4a8e-9d0f-0c1b2a3d4e5f","tenant_id":"acme","decision":"approved","decided_at":"2026-03-01T12:00:00Z"}`),
+		"unknown decision": body(`{"session_id":"6f1c9a52-8a1e-4a8e-9d0f-0c1b2a3d4e5f","tenant_id":"` + tenantID.String() + `","decision":"maybe","decided_at":"2026-03-01T12:00:00Z"}`),
+		"no decided_at":    body(`{"session_id":"6f1c9a52-8a1e-4a8e-9d0f-0c1b2a3d4e5f","tenant_id":"` + tenantID.String() + `","decision":"approved"}`),
+		"other type":       func() stage.Event { ev := good; ev.Type = schemas.TypeSessionSubmitted; return ev }(),
+	}
+	for name, ev := range tests {
+		err := n.Handle(context.Background(), ev)
+		if !stage.IsPermanent(err) || !errors.Is(err, notify.ErrMalformedEvent) {
+			t.Errorf("%s: Handle = %v, want Permanent ErrMalformedEvent", name, err)
+		}
+	}
+	// A tenant that does not exist cannot be told, now or later.
+	ghost, _ := decidedEvent(t, uuid.New())
+	if err := n.Handle(context.Background(), ghost); !stage.IsPermanent(err) || !errors.Is(err, postgres.ErrNotFound) {
+		t.Errorf("unknown tenant: Handle = %v, want Permanent ErrNotFound", err)
+	}
+	if got := len(recv.deliveries()); got != 0 {
+		t.Fatalf("%d POSTs for malformed events", got)
+	}
+	var count int
+	if err := b.db.Get(&count, `SELECT count(*) FROM webhook_deliveries`); err != nil || count != 0 {
+		t.Fatalf("%d delivery records for malformed events: %v", count, err)
+	}
+}

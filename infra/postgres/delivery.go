@@ -1,0 +1,112 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+)
+
+// Webhook delivery outcomes, as recorded in webhook_deliveries.
+const (
+	DeliveryDelivered = "delivered" // the endpoint answered 2xx
+	DeliveryFailed    = "failed"    // any other answer, or none; retried
+	DeliveryRefused   = "refused"   // the endpoint's address may not be reached
+	DeliveryDisabled  = "disabled"  // the endpoint is disabled (or just answered 410)
+)
+
+// DeliveryAttempt is one attempt to deliver a webhook. It holds ids and codes
+// only (DESIGN invariant 1): never the URL, the body or the endpoint's answer.
+type DeliveryAttempt struct {
+	TenantID   uuid.UUID
+	SessionID  uuid.UUID // uuid.Nil is stored as NULL
+	WebhookID  string    // webhook-id header, the same on every attempt
+	EventType  string    // payload type, e.g. session.decided
+	Attempt    int       // 1 on the first
+	StatusCode int       // HTTP status; 0 when there was no answer (stored as NULL)
+	Outcome    string    // one of the Delivery… constants
+	ErrorCode  string    // a fixed code such as timeout; "" is stored as NULL
+	Duration   time.Duration
+}
+
+// WebhookTarget is where and how a tenant's webhooks go.
+type WebhookTarget struct {
+	URL          string
+	SecretSealed []byte     // open with the vault under schemas.WebhookSecretPurpose
+	DisabledAt   *time.Time // set when the endpoint answered 410 Gone
+}
+
+// Disabled reports whether deliveries to the endpoint have stopped.
+func (t WebhookTarget) Disabled() bool { return t.DisabledAt != nil }
+
+// Deliveries stores webhook delivery attempts and the webhook state of
+// tenants.
+type Deliveries struct{ db *sqlx.DB }
+
+// NewDeliveries returns the delivery store over db.
+func NewDeliveries(db *sqlx.DB) *Deliveries { return &Deliveries{db: db} }
+
+// RecordAttempt appends an attempt. A webhook is recorded as delivered at
+// most once (unique index webhook_delivered_once): recording a second
+// delivery of the same webhook id, as two racing workers could, is a no-op.
+func (s *Deliveries) RecordAttempt(ctx context.Context, a DeliveryAttempt) error {
+	session := uuid.NullUUID{UUID: a.SessionID, Valid: a.SessionID != uuid.Nil}
+	status := sql.NullInt32{Int32: int32(a.StatusCode), Valid: a.StatusCode != 0}
+	code := sql.NullString{String: a.ErrorCode, Valid: a.ErrorCode != ""}
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO webhook_deliveries
+		(tenant_id, session_id, webhook_id, event_type, attempt, status_code, outcome, error_code, duration_ms)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT (webhook_id) WHERE outcome = 'delivered' DO NOTHING`,
+		a.TenantID, session, a.WebhookID, a.EventType, max(a.Attempt, 1), status, a.Outcome, code,
+		a.Duration.Milliseconds()); err != nil {
+		return fmt.Errorf("deliveries: record %s attempt %d: %w", a.WebhookID, a.Attempt, err)
+	}
+	return nil
+}
+
+// Delivered reports whether the tenant's webhook of that id was delivered.
+func (s *Deliveries) Delivered(ctx context.Context, tenantID uuid.UUID, webhookID string) (bool, error) {
+	var ok bool
+	if err := s.db.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM webhook_deliveries
+		WHERE tenant_id = $1 AND webhook_id = $2 AND outcome = 'delivered')`, tenantID, webhookID); err != nil {
+		return false, fmt.Errorf("deliveries: look up %s: %w", webhookID, err)
+	}
+	return ok, nil
+}
+
+// WebhookTarget reads the tenant's webhook endpoint, sealed secret and
+// whether the endpoint is disabled.
+func (s *Deliveries) WebhookTarget(ctx context.Context, tenantID uuid.UUID) (WebhookTarget, error) {
+	var row struct {
+		URL        string     `db:"webhook_url"`
+		Secret     []byte     `db:"webhook_secret_sealed"`
+		DisabledAt *time.Time `db:"webhook_disabled_at"`
+	}
+	err := s.db.GetContext(ctx, &row, `SELECT webhook_url, webhook_secret_sealed, webhook_disabled_at
+		FROM tenants WHERE tenant_id = $1`, tenantID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return WebhookTarget{}, fmt.Errorf("deliveries: tenant %s: %w", tenantID, ErrNotFound)
+	}
+	if err != nil {
+		return WebhookTarget{}, fmt.Errorf("deliveries: webhook target of %s: %w", tenantID, err)
+	}
+	return WebhookTarget{URL: row.URL, SecretSealed: row.Secret, DisabledAt: row.DisabledAt}, nil
+}
+
+// DisableWebhook stops deliveries to the tenant's endpoint (it answered 410
+// Gone). Disabling twice keeps the first time.
+func (s *Deliveries) DisableWebhook(ctx context.Context, tenantID uuid.UUID) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE tenants SET webhook_disabled_at = COALESCE(webhook_disabled_at, now())
+		WHERE tenant_id = $1`, tenantID)
+	if err != nil {
+		return fmt.Errorf("deliveries: disable webhook of %s: %w", tenantID, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("deliveries: tenant %s: %w", tenantID, ErrNotFound)
+	}
+	return nil
+}

@@ -1,0 +1,180 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Result is one check's result as stored (table check_results): outcome,
+// reason codes, score, threshold, engine and model hashes. It never holds
+// personal data (DESIGN invariant 1).
+type Result struct {
+	SessionID uuid.UUID
+	TenantID  uuid.UUID
+	Check     string // schemas.CheckDocument, …
+	Outcome   string // schemas.OutcomePassed, …
+	Reasons   []string
+	Score     *float64 // nil when the check has no score
+	Threshold *float64
+	// Engine names the code that produced the result and its version, e.g.
+	// "idv-doccheck/1 mrz-icao9303".
+	Engine string
+	// Models maps each model the check used to the hash of its weights;
+	// empty for checks without models.
+	Models map[string]string
+	// CompletedAt is when the check finished; the database's clock when zero.
+	CompletedAt time.Time
+}
+
+// resultRow is a check_results row as sqlx scans it.
+type resultRow struct {
+	SessionID   uuid.UUID       `db:"session_id"`
+	TenantID    uuid.UUID       `db:"tenant_id"`
+	Check       string          `db:"check_name"`
+	Outcome     string          `db:"outcome"`
+	Reasons     pq.StringArray  `db:"reasons"`
+	Score       sql.NullFloat64 `db:"score"`
+	Threshold   sql.NullFloat64 `db:"threshold"`
+	Engine      string          `db:"engine"`
+	Models      []byte          `db:"models"`
+	CompletedAt time.Time       `db:"completed_at"`
+}
+
+const resultColumns = `session_id, tenant_id, check_name, outcome, reasons, score, threshold,
+	engine, models, completed_at`
+
+func (r resultRow) result() (Result, error) {
+	res := Result{SessionID: r.SessionID, TenantID: r.TenantID, Check: r.Check, Outcome: r.Outcome,
+		Reasons: []string(r.Reasons), Engine: r.Engine, CompletedAt: r.CompletedAt}
+	if res.Reasons == nil {
+		res.Reasons = []string{}
+	}
+	if r.Score.Valid {
+		res.Score = &r.Score.Float64
+	}
+	if r.Threshold.Valid {
+		res.Threshold = &r.Threshold.Float64
+	}
+	if err := json.Unmarshal(r.Models, &res.Models); err != nil {
+		return Result{}, fmt.Errorf("check results: decode models of %s %s: %w", r.SessionID, r.Check, err)
+	}
+	return res, nil
+}
+
+// Results stores check results.
+type Results struct{ db *sqlx.DB }
+
+// NewResults returns the check-result store over db.
+func NewResults(db *sqlx.DB) *Results { return &Results{db: db} }
+
+// Exists reports whether a session's check has its result: a stage that
+// finds its result has nothing left to do (DESIGN invariant 7).
+func (s *Results) Exists(ctx context.Context, tenantID, sessionID uuid.UUID, check string) (bool, error) {
+	var ok bool
+	err := s.db.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM check_results
+		WHERE session_id = $1 AND tenant_id = $2 AND check_name = $3)`, sessionID, tenantID, check)
+	if err != nil {
+		return false, fmt.Errorf("check results: look up %s %s: %w", sessionID, check, err)
+	}
+	return ok, nil
+}
+
+// Get reads one check's result, or ErrNotFound.
+func (s *Results) Get(ctx context.Context, tenantID, sessionID uuid.UUID, check string) (Result, error) {
+	var row resultRow
+	err := s.db.GetContext(ctx, &row, `SELECT `+resultColumns+` FROM check_results
+		WHERE session_id = $1 AND tenant_id = $2 AND check_name = $3`, sessionID, tenantID, check)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Result{}, fmt.Errorf("check results: %s %s: %w", sessionID, check, ErrNotFound)
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("check results: get %s %s: %w", sessionID, check, err)
+	}
+	return row.result()
+}
+
+// List reads every result of a session, ordered by check.
+func (s *Results) List(ctx context.Context, tenantID, sessionID uuid.UUID) ([]Result, error) {
+	return listResults(ctx, s.db, tenantID, sessionID, nil)
+}
+
+// SaveResult stores r and appends ev, the event announcing it, in one
+// transaction. A result already stored for the same session and check wins:
+// the call then stores nothing and appends nothing (the transaction that
+// stored the first one appended its event), so a stage racing a duplicate
+// delivery of its own event does no harm.
+func (s *Results) SaveResult(ctx context.Context, r Result, ev OutboxEvent) error {
+	if ev.TenantID != r.TenantID {
+		return fmt.Errorf("check results: save %s %s: event of tenant %s", r.SessionID, r.Check, ev.TenantID)
+	}
+	// pq encodes a nil array as NULL, which the NOT NULL column refuses.
+	reasons := pq.StringArray(r.Reasons)
+	if reasons == nil {
+		reasons = pq.StringArray{}
+	}
+	models := r.Models
+	if models == nil {
+		models = map[string]string{}
+	}
+	modelsJSON, err := json.Marshal(models)
+	if err != nil {
+		return fmt.Errorf("check results: encode models of %s %s: %w", r.SessionID, r.Check, err)
+	}
+	var completed *time.Time
+	if !r.CompletedAt.IsZero() {
+		completed = &r.CompletedAt
+	}
+	return inOutboxTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO check_results
+			(session_id, tenant_id, check_name, outcome, reasons, score, threshold, engine, models, completed_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, COALESCE($10, now()))
+			ON CONFLICT (session_id, check_name) DO NOTHING`,
+			r.SessionID, r.TenantID, r.Check, r.Outcome, reasons, r.Score, r.Threshold, r.Engine, modelsJSON, completed)
+		if err != nil {
+			return fmt.Errorf("check results: insert %s %s: %w", r.SessionID, r.Check, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("check results: insert %s %s: %w", r.SessionID, r.Check, err)
+		}
+		if n == 0 {
+			return nil // stored before, with its event
+		}
+		return appendOutbox(ctx, tx, ev)
+	})
+}
+
+// listResults reads a session's results, only those of the named checks
+// unless checks is nil, inside or outside a transaction.
+func listResults(ctx context.Context, q sqlx.QueryerContext, tenantID, sessionID uuid.UUID, checks []string) ([]Result, error) {
+	var rows []resultRow
+	var err error
+	if checks == nil {
+		err = sqlx.SelectContext(ctx, q, &rows, `SELECT `+resultColumns+` FROM check_results
+			WHERE session_id = $1 AND tenant_id = $2 ORDER BY check_name`, sessionID, tenantID)
+	} else {
+		err = sqlx.SelectContext(ctx, q, &rows, `SELECT `+resultColumns+` FROM check_results
+			WHERE session_id = $1 AND tenant_id = $2 AND check_name = ANY($3) ORDER BY check_name`,
+			sessionID, tenantID, pq.StringArray(checks))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("check results: list %s: %w", sessionID, err)
+	}
+	out := make([]Result, 0, len(rows))
+	for _, row := range rows {
+		r, err := row.result()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}

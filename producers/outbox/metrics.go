@@ -1,0 +1,39 @@
+package outbox
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+)
+
+// Metrics are the relay's Prometheus metrics. They carry no labels: ids
+// never go into labels (DESIGN invariant 1). With several relays the gauges
+// describe the one shared table, so each replica reports the same backlog.
+type Metrics struct {
+	published     prometheus.Counter
+	publishErrors prometheus.Counter
+	lag           prometheus.Gauge
+	pending       prometheus.Gauge
+}
+
+// NewMetrics registers the relay's metrics with reg (nil: unregistered).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	f := promauto.With(reg)
+	return &Metrics{
+		published: f.NewCounter(prometheus.CounterOpts{
+			Name: "idv_outbox_published_total",
+			Help: "Outbox rows published to JetStream and marked published.",
+		}),
+		publishErrors: f.NewCounter(prometheus.CounterOpts{
+			Name: "idv_outbox_publish_errors_total",
+			Help: "Failed publishes; the row stays unpublished and is retried.",
+		}),
+		lag: f.NewGauge(prometheus.GaugeOpts{
+			Name: "idv_outbox_lag_seconds",
+			Help: "Age of the oldest unpublished outbox row; 0 when none waits.",
+		}),
+		pending: f.NewGauge(prometheus.GaugeOpts{
+			Name: "idv_outbox_pending",
+			Help: "Unpublished outbox rows.",
+		}),
+	}
+}
