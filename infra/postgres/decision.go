@@ -13,7 +13,6 @@ import (
 	"github.com/lib/pq"
 )
 
-
 // Decider chooses a session's decision from the results of every check the
 // session requested, and returns it with the event announcing it. It runs
 // inside the deciding transaction, so it must only compute.
