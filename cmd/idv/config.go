@@ -27,6 +27,7 @@ type config struct {
 	StreamMaxAge        time.Duration // IDV_STREAM_MAX_AGE: at most the 28-day retention cap
 	PublicURL           string        // IDV_PUBLIC_URL: the API's public base, for webhook hrefs
 	WebhookAllowPrivate bool          // IDV_WEBHOOK_ALLOW_PRIVATE: development only
+	WebhookRetryBase    time.Duration // IDV_WEBHOOK_RETRY_BASE: first retry delay, doubling to 6 h
 	DevDir              string        // IDV_DEV_DIR
 	LogFormat           string        // IDV_LOG_FORMAT: text or json
 }
@@ -65,6 +66,9 @@ func parseConfig(getenv func(string) string) (config, error) {
 		return c, err
 	}
 	if c.StreamMaxAge, err = duration(getenv, "IDV_STREAM_MAX_AGE", 28*24*time.Hour, time.Hour, 28*24*time.Hour); err != nil {
+		return c, err
+	}
+	if c.WebhookRetryBase, err = duration(getenv, "IDV_WEBHOOK_RETRY_BASE", time.Minute, time.Second, time.Hour); err != nil {
 		return c, err
 	}
 	if c.StreamReplicas, err = intIn(getenv, "IDV_STREAM_REPLICAS", 1, 1, 5); err != nil {
@@ -130,13 +134,15 @@ func intIn(getenv func(string) string, name string, def, lo, hi int) (int, error
 	return n, nil
 }
 
-func first(vs ...string) string {
+// first returns the first of vs that is not the zero value.
+func first[T comparable](vs ...T) T {
+	var zero T
 	for _, v := range vs {
-		if v != "" {
+		if v != zero {
 			return v
 		}
 	}
-	return ""
+	return zero
 }
 
 // requireDatabases checks the settings of commands that touch both databases.

@@ -103,8 +103,9 @@ func newStage(name string, st *stack, cfg config, log *slog.Logger, reg promethe
 	case "decision":
 		return decision.New(decision.Deps{Sessions: postgres.NewDecisions(st.db), Log: log}), sc, nil
 	case "notify":
-		// About three days of retries with MaxDeliver 21 (infra/jetstream).
-		sc.Backoff = stage.ExponentialBackoff(time.Minute, 6*time.Hour)
+		// With the default base of a minute and MaxDeliver 21
+		// (infra/jetstream), retries span about three days.
+		sc.Backoff = stage.ExponentialBackoff(first(cfg.WebhookRetryBase, time.Minute), 6*time.Hour)
 		return notify.New(notify.Deps{Deliveries: postgres.NewDeliveries(st.db), Secrets: st.vault,
 			Metrics: notify.NewMetrics(reg), Log: log},
 			notify.Config{APIBaseURL: cfg.PublicURL, AllowPrivate: cfg.WebhookAllowPrivate}), sc, nil

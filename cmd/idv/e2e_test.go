@@ -1,0 +1,372 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/idv-oss/idv/infra/appclient"
+	"github.com/idv-oss/idv/infra/natsserver"
+	"github.com/idv-oss/idv/infra/ops"
+	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/infra/postgres/pgtest"
+	"github.com/idv-oss/idv/infra/vault"
+	"github.com/idv-oss/idv/infra/versitygw/s3test"
+	"github.com/idv-oss/idv/producers/tenant"
+	"github.com/idv-oss/idv/schemas"
+)
+
+func TestMain(m *testing.M) { s3test.Main(m) }
+
+// system is the whole pipeline in this process, as `idv dev` wires it, on
+// its own databases, bucket and JetStream store, with a customer's webhook
+// receiver that checks signatures and can be taken down.
+type system struct {
+	t        *testing.T
+	apiURL   string
+	st       *stack
+	tenant   tenant.Created
+	rcv      *receiver
+	down     atomic.Bool
+	attempts atomic.Int64
+	logs     *syncBuffer
+	reg      *prometheus.Registry
+	checks   map[string]ops.Check
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func startSystem(t *testing.T) *system {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	mainURL, keysURL := pgtest.NewURL(t), pgtest.NewURL(t)
+	db, err := postgres.Open(ctx, mainURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := postgres.Open(ctx, keysURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := migrateAll(ctx, db, keys); err != nil {
+		t.Fatal(err)
+	}
+	master, _ := vault.ParseMasterKey("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
+	st := &stack{db: db, keys: keys, vault: vault.New(master, keys), objects: s3test.NewStore(t)}
+	ns, err := natsserver.Start(natsserver.NewOptions(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config{DatabaseURL: mainURL, NATSURL: ns.ClientURL(), StreamReplicas: 1, StreamMaxAge: 24 * time.Hour,
+		WebhookAllowPrivate: true, WebhookRetryBase: time.Second, AppTokenTTL: time.Hour, UploadTTL: 15 * time.Minute}
+	b, err := openBroker(ctx, cfg, "idv-e2e")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &system{t: t, st: st, logs: &syncBuffer{}}
+	log := slog.New(slog.NewTextHandler(s.logs, nil))
+
+	hooks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.attempts.Add(1)
+		if s.down.Load() {
+			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+			return
+		}
+		s.rcv.ServeHTTP(w, r)
+	}))
+	s.tenant, err = tenant.Create(ctx, postgres.NewTenants(db), st.vault, tenant.Request{Name: "E2E", WebhookURL: hooks.URL,
+		RetentionDays: 1, AllowSpecimen: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := schemas.ParseSecret(s.tenant.WebhookSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.rcv = newReceiver(secret, io.Discard)
+
+	apiLn, err := listen("api", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.apiURL = "http://" + apiLn.Addr().String()
+	cfg.PublicURL = s.apiURL
+	reg := newRegistry()
+	s.reg = reg
+	s.checks = st.checks()
+	s.checks["nats"] = b.check
+	parts, err := stageParts(ctx, stages, st, b, cfg, log, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts = append(parts, apiPart(apiLn, st, cfg, log, reg), relayPart(st, b, cfg, log, reg))
+	done := make(chan error, 1)
+	go func() { done <- runParts(ctx, log, parts...) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("pipeline stopped with: %v", err)
+		}
+		b.Close()
+		ns.Shutdown()
+		hooks.Close()
+		db.Close()
+		keys.Close()
+	})
+	return s
+}
+
+// verification is one session's run through the system.
+type verification struct {
+	id       string
+	app      *appclient.Client
+	session  appclient.Session
+	captures []appclient.Capture
+}
+
+func (s *system) newVerification() *verification {
+	s.t.Helper()
+	var created struct {
+		ID       string `json:"id"`
+		AppToken string `json:"app_token"`
+	}
+	if err := customerCall(context.Background(), http.MethodPost, s.apiURL+"/v1/sessions", s.tenant.APIKey, &created); err != nil {
+		s.t.Fatal(err)
+	}
+	v := &verification{id: created.ID, app: appclient.New(s.apiURL, created.AppToken, nil)}
+	var err error
+	if v.session, err = v.app.Session(context.Background()); err != nil {
+		s.t.Fatal(err)
+	}
+	if v.captures, err = demoCaptures(2); err != nil {
+		s.t.Fatal(err)
+	}
+	return v
+}
+
+func (v *verification) replace(kind schemas.CaptureKind, plain []byte) {
+	for i := range v.captures {
+		if v.captures[i].Kind == kind {
+			v.captures[i].Plain = plain
+		}
+	}
+}
+
+// submit uploads and submits, running tamper between upload and submit.
+func (s *system) submit(v *verification, tamper func()) <-chan schemas.WebhookPayload {
+	s.t.Helper()
+	ctx := context.Background()
+	hook := s.rcv.await(v.id)
+	if err := v.app.SealAndUpload(ctx, v.session, v.captures, nil); err != nil {
+		s.t.Fatal(err)
+	}
+	if tamper != nil {
+		tamper()
+	}
+	if _, err := v.app.Submit(ctx); err != nil {
+		s.t.Fatal(err)
+	}
+	return hook
+}
+
+type sessionResult struct {
+	Status   string `json:"status"`
+	Decision string `json:"decision"`
+	Results  []struct {
+		Check   string   `json:"check"`
+		Outcome string   `json:"outcome"`
+		Reasons []string `json:"reasons"`
+	} `json:"results"`
+}
+
+// await waits for the verified webhook and reads the result as the
+// customer would, following the webhook's href.
+func (s *system) await(v *verification, hook <-chan schemas.WebhookPayload) sessionResult {
+	s.t.Helper()
+	var p schemas.WebhookPayload
+	select {
+	case p = <-hook:
+	case <-time.After(time.Minute):
+		s.t.Fatalf("no verified webhook for session %s within a minute", v.id)
+	}
+	if p.Type != schemas.WebhookSessionDecided || p.Data.SessionID != v.id || p.Data.Href != s.apiURL+"/v1/sessions/"+v.id {
+		s.t.Fatalf("webhook payload %+v", p)
+	}
+	var r sessionResult
+	if err := customerCall(context.Background(), http.MethodGet, p.Data.Href, s.tenant.APIKey, &r); err != nil {
+		s.t.Fatal(err)
+	}
+	if r.Status != "decided" || r.Decision != p.Data.Decision || len(r.Results) != 1 || r.Results[0].Check != "document" {
+		s.t.Fatalf("session %s after its webhook: %+v (webhook said %s)", v.id, r, p.Data.Decision)
+	}
+	return r
+}
+
+func (s *system) deliveries(sessionID, outcome string) int {
+	var n int
+	if err := s.st.db.Get(&n, `SELECT count(*) FROM webhook_deliveries WHERE session_id = $1 AND outcome = $2`,
+		sessionID, outcome); err != nil {
+		s.t.Fatal(err)
+	}
+	return n
+}
+
+// waitDeliveries waits until at least n deliveries of outcome are recorded
+// for the session (the receiver answers before the notifier records).
+func (s *system) waitDeliveries(sessionID, outcome string, n int) {
+	s.t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for s.deliveries(sessionID, outcome) < n {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("fewer than %d %s deliveries recorded for %s after a minute", n, outcome, sessionID)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestPipelineEndToEnd(t *testing.T) {
+	s := startSystem(t)
+
+	t.Run("specimen approved", func(t *testing.T) {
+		v := s.newVerification()
+		r := s.await(v, s.submit(v, nil))
+		if r.Decision != schemas.DecisionApproved || r.Results[0].Outcome != schemas.OutcomePassed {
+			t.Fatalf("%+v", r)
+		}
+		s.waitDeliveries(v.id, "delivered", 1)
+		if n := s.deliveries(v.id, "delivered"); n != 1 {
+			t.Fatalf("%d deliveries recorded", n)
+		}
+	})
+
+	t.Run("corrupted MRZ declined", func(t *testing.T) {
+		v := s.newVerification()
+		mrz := []byte(specimenMRZ(time.Now()))
+		mrz[14] = '0' + (mrz[14]-'0'+1)%10 // the document number's check digit
+		v.replace(schemas.MRZ, mrz)
+		r := s.await(v, s.submit(v, nil))
+		if r.Decision != schemas.DecisionDeclined || !slices.Contains(r.Results[0].Reasons, "mrz_check_digit") {
+			t.Fatalf("%+v", r)
+		}
+	})
+
+	t.Run("non-image front: resubmission requested", func(t *testing.T) {
+		v := s.newVerification()
+		v.replace(schemas.DocumentFront, []byte("%PDF-1.7\nthis is not a photo of a document\n"))
+		r := s.await(v, s.submit(v, nil))
+		if r.Decision != schemas.DecisionResubmissionRequested || !slices.Equal(r.Results[0].Reasons, []string{"not_an_image"}) {
+			t.Fatalf("%+v", r)
+		}
+	})
+
+	t.Run("same-size altered capture: capture_tampered", func(t *testing.T) {
+		v := s.newVerification()
+		key := schemas.ObjectKey(s.tenant.TenantID.String(), v.id, schemas.DocumentFront, 0)
+		r := s.await(v, s.submit(v, func() {
+			size, err := s.st.objects.Stat(context.Background(), key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			forged := make([]byte, size)
+			rand.Read(forged)
+			if err := s.st.objects.Put(context.Background(), key, forged); err != nil {
+				t.Fatal(err)
+			}
+		}))
+		if r.Decision != schemas.DecisionDeclined || !slices.Contains(r.Results[0].Reasons, "capture_tampered") {
+			t.Fatalf("%+v", r)
+		}
+	})
+
+	t.Run("receiver down, then back", func(t *testing.T) {
+		s.down.Store(true)
+		v := s.newVerification()
+		hook := s.submit(v, nil)
+		s.waitDeliveries(v.id, "failed", 2)
+		s.down.Store(false)
+		r := s.await(v, hook)
+		if r.Decision != schemas.DecisionApproved {
+			t.Fatalf("%+v", r)
+		}
+		s.waitDeliveries(v.id, "delivered", 1)
+		if n := s.deliveries(v.id, "delivered"); n != 1 {
+			t.Fatalf("%d successful deliveries recorded, want exactly 1", n)
+		}
+		var ids int
+		s.st.db.Get(&ids, `SELECT count(DISTINCT webhook_id) FROM webhook_deliveries WHERE session_id = $1`, v.id)
+		if ids != 1 {
+			t.Fatalf("retries used %d webhook ids, want one stable id", ids)
+		}
+	})
+
+	t.Run("metrics and readiness", func(t *testing.T) {
+		families, err := s.reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := map[string]float64{}
+		for _, f := range families {
+			for _, m := range f.GetMetric() {
+				for _, l := range m.GetLabel() {
+					if _, err := uuid.Parse(l.GetValue()); err == nil {
+						t.Errorf("metric %s carries an id in label %s", f.GetName(), l.GetName())
+					}
+				}
+				sum[f.GetName()] += m.GetCounter().GetValue() + float64(m.GetHistogram().GetSampleCount())
+			}
+		}
+		for name, atLeast := range map[string]float64{
+			"idv_stage_messages_total": 15, "idv_stage_duration_seconds": 15, "idv_outbox_published_total": 15,
+			"idv_webhook_deliveries_total": 7, "idv_api_requests_total": 20,
+		} {
+			if sum[name] < atLeast {
+				t.Errorf("%s = %v, want at least %v", name, sum[name], atLeast)
+			}
+		}
+		for name, check := range s.checks {
+			if err := check(context.Background()); err != nil {
+				t.Errorf("readiness check %s: %v", name, err)
+			}
+		}
+	})
+
+	t.Run("no personal data in logs, events or results", func(t *testing.T) {
+		logs := s.logs.String()
+		var bodies []string
+		s.st.db.Select(&bodies, `SELECT body::text FROM outbox`)
+		var reasons []string
+		s.st.db.Select(&reasons, `SELECT array_to_string(reasons, ',') || engine FROM check_results`)
+		all := logs + strings.Join(bodies, "\n") + strings.Join(reasons, "\n")
+		for _, pd := range []string{"BRUIJN", "WILLEKE", "SPECI2014", "650310", "I<NLD"} {
+			if strings.Contains(all, pd) {
+				t.Errorf("personal data %q found in logs, events or results", pd)
+			}
+		}
+		if !strings.Contains(logs, "webhook delivered") {
+			t.Fatalf("the logs were not captured:\n%s", logs)
+		}
+	})
+}
