@@ -122,7 +122,6 @@ func Run(ctx context.Context, cons jetstream.Consumer, h Handler, log *slog.Logg
 			<-slots
 			if ctx.Err() == nil {
 				runErr = fmt.Errorf("stage %s: consume %s: %w", cfg.Stage, ci.Name, err)
-				l.log.Error("consume stopped", "error", err)
 			}
 			break
 		}
