@@ -12,6 +12,8 @@ import (
 	"github.com/idv-oss/idv/producers/tenant"
 )
 
+// runMigrate applies the migrations of both databases and, with
+// IDV_NATS_URL set, declares stream IDV and the stages' consumers.
 func runMigrate(ctx context.Context, cfg config, stdout io.Writer) error {
 	if cfg.DatabaseURL == "" || cfg.KeyStoreURL == "" {
 		return fmt.Errorf("migrate needs IDV_DATABASE_URL (or DATABASE_URL) and IDV_KEYSTORE_URL")
@@ -32,6 +34,20 @@ func runMigrate(ctx context.Context, cfg config, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "main database: %d migration(s) applied %v\nkey store: %d migration(s) applied %v\n",
 		len(main), main, len(keystore), keystore)
+	if cfg.NATSURL == "" {
+		fmt.Fprintln(stdout, "JetStream: IDV_NATS_URL not set, stream and consumers not declared")
+		return nil
+	}
+	b, err := openBroker(ctx, cfg, "idv-migrate")
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	if err := b.declare(ctx, cfg); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "JetStream: stream IDV (%d replica(s), max age %s) and consumers %v declared\n",
+		cfg.StreamReplicas, cfg.StreamMaxAge, stages)
 	return nil
 }
 

@@ -156,6 +156,9 @@ func startDev(ctx context.Context, cfg *config, say func(string, ...any)) (_ *de
 	if env.broker, err = openBroker(ctx, *cfg, "idv-dev"); err != nil {
 		return nil, err
 	}
+	if err := env.broker.declare(ctx, *cfg); err != nil {
+		return nil, err
+	}
 	if env.tenant, err = devTenant(ctx, env.st, cfg.DevDir); err != nil {
 		return nil, err
 	}

@@ -86,6 +86,9 @@ func startSystem(t *testing.T) *system {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := b.declare(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
 	s := &system{t: t, st: st, logs: &syncBuffer{}}
 	log := slog.New(slog.NewTextHandler(s.logs, nil))
 

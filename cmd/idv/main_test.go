@@ -3,13 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/idv-oss/idv/consumers/doccheck/mrz"
+	"github.com/idv-oss/idv/infra/natsserver"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
 )
@@ -77,8 +81,13 @@ func TestDevRunsTheDemo(t *testing.T) {
 
 func TestMigrateAndTenantCreate(t *testing.T) {
 	mainURL := pgtest.NewURL(t)
+	ns, err := natsserver.Start(natsserver.NewOptions(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Shutdown()
 	vars := map[string]string{"DATABASE_URL": mainURL, "IDV_KEYSTORE_URL": pgtest.NewURL(t),
-		"IDV_MASTER_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="}
+		"IDV_MASTER_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", "IDV_NATS_URL": ns.ClientURL()}
 	ctx := context.Background()
 	var out, errOut bytes.Buffer
 	if err := run(ctx, []string{"migrate"}, &out, &errOut, env(vars)); err != nil {
@@ -88,12 +97,38 @@ func TestMigrateAndTenantCreate(t *testing.T) {
 	if err := run(ctx, []string{"migrate"}, &out, &errOut, env(vars)); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "main database: 0 migration(s)") || !strings.Contains(out.String(), "key store: 0 migration(s)") {
-		t.Fatalf("second migrate changed something:\n%s", &out)
+	if !strings.Contains(out.String(), "main database: 0 migration(s)") || !strings.Contains(out.String(), "key store: 0 migration(s)") ||
+		!strings.Contains(out.String(), "consumers [doccheck decision notify] declared") {
+		t.Fatalf("second migrate:\n%s", &out)
+	}
+
+	// Workers find what migrate declared; on a broker without it they say what to run.
+	cfg, _ := parseConfig(env(vars))
+	b, err := openBroker(ctx, cfg, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if _, err := stageParts(ctx, stages, &stack{}, b, cfg, slog.New(slog.DiscardHandler), prometheus.NewRegistry()); err != nil {
+		t.Fatalf("stages after migrate: %v", err)
+	}
+	bare, err := natsserver.Start(natsserver.NewOptions(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bare.Shutdown()
+	cfg.NATSURL = bare.ClientURL()
+	b2, err := openBroker(ctx, cfg, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b2.Close()
+	if _, err := stageParts(ctx, []string{"doccheck"}, &stack{}, b2, cfg, slog.New(slog.DiscardHandler), prometheus.NewRegistry()); err == nil || !strings.Contains(err.Error(), "idv migrate") {
+		t.Fatalf("stage without a declared consumer: %v", err)
 	}
 
 	create := []string{"tenant", "create", "--name", "Acme", "--webhook-url", "https://acme.example/hook", "--retention-days"}
-	err := run(ctx, append(create, "7", "--fields", "full_name,shoe_size"), &out, &errOut, env(vars))
+	err = run(ctx, append(create, "7", "--fields", "full_name,shoe_size"), &out, &errOut, env(vars))
 	if err == nil || !strings.Contains(err.Error(), `unknown field "shoe_size"`) || !strings.Contains(err.Error(), "document_number") {
 		t.Fatalf("unknown field: %v", err)
 	}

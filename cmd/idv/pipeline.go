@@ -25,13 +25,15 @@ import (
 // stages are the pipeline's stages in event order.
 var stages = []string{"doccheck", "decision", "notify"}
 
-// broker is a connection to JetStream with stream IDV and every stage's
-// consumer declared (idempotently) at start-up.
+// broker is a connection to JetStream.
 type broker struct {
 	nc *nats.Conn
 	js natsjs.JetStream
 }
 
+// openBroker connects to JetStream. Stream IDV and the stages' consumers
+// are declared once, by `idv migrate` (and `idv dev`), not by each worker;
+// a worker whose consumer is missing says so when it starts.
 func openBroker(ctx context.Context, cfg config, name string) (*broker, error) {
 	if cfg.NATSURL == "" {
 		return nil, errors.New("IDV_NATS_URL is not set")
@@ -42,19 +44,20 @@ func openBroker(ctx context.Context, cfg config, name string) (*broker, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := jetstream.DeclareStream(ctx, js, jetstream.StreamConfig{Replicas: cfg.StreamReplicas, MaxAge: cfg.StreamMaxAge}); err != nil {
-		nc.Close()
-		return nil, err
+	return &broker{nc: nc, js: js}, nil
+}
+
+// declare creates or updates stream IDV and every stage's durable consumer;
+// it is idempotent.
+func (b *broker) declare(ctx context.Context, cfg config) error {
+	if _, err := jetstream.DeclareStream(ctx, b.js, jetstream.StreamConfig{Replicas: cfg.StreamReplicas, MaxAge: cfg.StreamMaxAge}); err != nil {
+		return err
 	}
 	specs := make([]jetstream.ConsumerSpec, 0, len(stages))
 	for _, s := range stages {
 		specs = append(specs, jetstream.Consumers[s])
 	}
-	if err := jetstream.DeclareConsumers(ctx, js, specs...); err != nil {
-		nc.Close()
-		return nil, err
-	}
-	return &broker{nc: nc, js: js}, nil
+	return jetstream.DeclareConsumers(ctx, b.js, specs...)
 }
 
 func (b *broker) check(context.Context) error {
@@ -83,7 +86,7 @@ func stageParts(ctx context.Context, names []string, st *stack, b *broker, cfg c
 		}
 		cons, err := jetstream.Consumer(ctx, b.js, name)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w (run `idv migrate` with IDV_NATS_URL set to declare it)", err)
 		}
 		parts = append(parts, part{name: name, run: func(ctx context.Context) error {
 			return stage.Run(ctx, cons, h, log, metrics, sc)
