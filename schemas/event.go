@@ -2,7 +2,11 @@ package schemas
 
 import (
 	"embed"
+	"encoding/json"
+	"fmt"
 	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
 )
 
 //go:embed events
@@ -80,4 +84,24 @@ type SessionDecided struct {
 	TenantID  string    `json:"tenant_id"`
 	Decision  string    `json:"decision"`
 	DecidedAt time.Time `json:"decided_at"`
+}
+
+// ValidateEvent checks an event body against its type's JSON Schema.
+func ValidateEvent(eventType string, body []byte) error {
+	raw, err := EventSchema(eventType)
+	if err != nil {
+		return fmt.Errorf("event schema of %s: %w", eventType, err)
+	}
+	var s openapi3.Schema
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return fmt.Errorf("event schema of %s: %w", eventType, err)
+	}
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return fmt.Errorf("%s body: %w", eventType, err)
+	}
+	if err := s.VisitJSON(v); err != nil {
+		return fmt.Errorf("%s body does not match its schema: %w", eventType, err)
+	}
+	return nil
 }

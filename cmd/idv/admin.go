@@ -82,11 +82,7 @@ func runTenant(ctx context.Context, args []string, cfg config, stdout, stderr io
 	if err := cfg.requireDatabases(); err != nil {
 		return err
 	}
-	master, err := cfg.masterKey()
-	if err != nil {
-		return err
-	}
-	st, err := openStack(ctx, cfg, master)
+	st, err := openConfigured(ctx, cfg)
 	if err != nil {
 		return err
 	}

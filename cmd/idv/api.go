@@ -19,11 +19,7 @@ func runAPI(ctx context.Context, cfg config, log *slog.Logger) error {
 	if err := cfg.requireServices(); err != nil {
 		return err
 	}
-	master, err := cfg.masterKey()
-	if err != nil {
-		return err
-	}
-	st, err := openStack(ctx, cfg, master)
+	st, err := openConfigured(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -155,11 +155,7 @@ func runPipelinePart(ctx context.Context, cfg config, log *slog.Logger, name str
 	if err := cfg.requireServices(); err != nil {
 		return err
 	}
-	master, err := cfg.masterKey()
-	if err != nil {
-		return err
-	}
-	st, err := openStack(ctx, cfg, master)
+	st, err := openConfigured(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -47,6 +47,15 @@ func openStack(ctx context.Context, cfg config, master vault.MasterKey) (*stack,
 	return st, nil
 }
 
+// openConfigured is openStack with the master key from IDV_MASTER_KEY.
+func openConfigured(ctx context.Context, cfg config) (*stack, error) {
+	master, err := cfg.masterKey()
+	if err != nil {
+		return nil, err
+	}
+	return openStack(ctx, cfg, master)
+}
+
 // migrateAll applies both databases' migrations and reports what it applied.
 func migrateAll(ctx context.Context, db, keys *sqlx.DB) (main, keystore []string, err error) {
 	if main, err = postgres.Migrate(ctx, db, schemas.MainMigrations()); err != nil {

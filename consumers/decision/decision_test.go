@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
@@ -162,7 +161,7 @@ func TestOneCheckPassedIsApprovedOnce(t *testing.T) {
 	if body.SessionID != id.String() || body.TenantID != b.tenant.String() || body.Decision != schemas.DecisionApproved || !body.DecidedAt.Equal(b.now) {
 		t.Fatalf("decided event %s", bodies[0])
 	}
-	if err := validate(t, schemas.TypeSessionDecided, bodies[0]); err != nil {
+	if err := schemas.ValidateEvent(schemas.TypeSessionDecided, bodies[0]); err != nil {
 		t.Fatalf("decided event %s does not match its schema: %v", bodies[0], err)
 	}
 
@@ -310,23 +309,6 @@ func TestDecisionErrors(t *testing.T) {
 	if s := b.state(t, id); s.Decision != nil {
 		t.Fatalf("decided through a closed database: %+v", s)
 	}
-}
-
-func validate(t *testing.T, eventType string, body []byte) error {
-	t.Helper()
-	raw, err := schemas.EventSchema(eventType)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s openapi3.Schema
-	if err := json.Unmarshal(raw, &s); err != nil {
-		t.Fatal(err)
-	}
-	var generic any
-	if err := json.Unmarshal(body, &generic); err != nil {
-		return err
-	}
-	return s.VisitJSON(generic)
 }
 
 func random(n int) []byte {

@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
@@ -287,7 +286,6 @@ func TestDocumentCheck(t *testing.T) {
 			},
 			outcome: schemas.OutcomeFailed, reasons: []string{"capture_tampered"}},
 	}
-	schema := eventSchema(t, schemas.TypeCheckCompleted)
 	t.Run("cases", func(t *testing.T) {
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
@@ -325,7 +323,7 @@ func TestDocumentCheck(t *testing.T) {
 					body.Outcome != want.Outcome || !slices.Equal(body.Reasons, want.Reasons) {
 					t.Fatalf("event body %s, want %+v", completed.Data, want)
 				}
-				if err := validate(schema, completed.Data); err != nil {
+				if err := schemas.ValidateEvent(schemas.TypeCheckCompleted, completed.Data); err != nil {
 					t.Fatalf("event body %s does not match its schema: %v", completed.Data, err)
 				}
 
@@ -550,27 +548,6 @@ func TestDocumentCheckLimits(t *testing.T) {
 			}
 		})
 	}
-}
-
-func eventSchema(t *testing.T, eventType string) *openapi3.Schema {
-	t.Helper()
-	raw, err := schemas.EventSchema(eventType)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s openapi3.Schema
-	if err := json.Unmarshal(raw, &s); err != nil {
-		t.Fatal(err)
-	}
-	return &s
-}
-
-func validate(s *openapi3.Schema, body []byte) error {
-	var generic any
-	if err := json.Unmarshal(body, &generic); err != nil {
-		return err
-	}
-	return s.VisitJSON(generic)
 }
 
 func random(n int) []byte {
