@@ -17,6 +17,8 @@ const (
 	TypeSessionSubmitted = "idv.session.submitted"
 	TypeCheckCompleted   = "idv.check.completed"
 	TypeSessionDecided   = "idv.session.decided"
+	TypeSessionExpired   = "idv.session.expired"
+	TypeSessionDeleted   = "idv.session.deleted"
 )
 
 // StreamSubjects are the subjects of stream IDV.
@@ -104,4 +106,31 @@ func ValidateEvent(eventType string, body []byte) error {
 		return fmt.Errorf("%s body does not match its schema: %w", eventType, err)
 	}
 	return nil
+}
+
+// Why a session's personal data is wiped.
+const (
+	WipeExpired         = "expired"          // the retention deadline passed
+	WipeCustomerRequest = "customer_request" // DELETE /v1/sessions/{id}
+	WipeDeclinedByUser  = "declined_by_user" // the person declined in the app
+)
+
+// SessionExpired asks for a session's wipe (the retention deadline passed,
+// or an early erasure). Subject idv.session.expired.<session_id>.
+type SessionExpired struct {
+	SessionID   string    `json:"session_id"`
+	TenantID    string    `json:"tenant_id"`
+	Reason      string    `json:"reason"`
+	ExpiresAt   time.Time `json:"expires_at"`
+	RequestedAt time.Time `json:"requested_at"`
+}
+
+// SessionDeleted announces that a session's personal data is gone; the
+// signed receipt is at /v1/deletion-receipts/<receipt_id>.
+type SessionDeleted struct {
+	SessionID string    `json:"session_id"`
+	TenantID  string    `json:"tenant_id"`
+	ReceiptID string    `json:"receipt_id"`
+	Reason    string    `json:"reason"`
+	DeletedAt time.Time `json:"deleted_at"`
 }

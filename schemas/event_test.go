@@ -14,6 +14,8 @@ func TestEventsMatchTheirSchemas(t *testing.T) {
 		TypeSessionSubmitted: SessionSubmitted{SessionID: sid, TenantID: tid, Checks: []string{"document"}, SubmittedAt: now},
 		TypeCheckCompleted:   CheckCompleted{SessionID: sid, TenantID: tid, Check: "document", Outcome: OutcomeFailed, Reasons: []string{"mrz_check_digit"}},
 		TypeSessionDecided:   SessionDecided{SessionID: sid, TenantID: tid, Decision: DecisionDeclined, DecidedAt: now},
+		TypeSessionExpired:   SessionExpired{SessionID: sid, TenantID: tid, Reason: WipeExpired, ExpiresAt: now, RequestedAt: now},
+		TypeSessionDeleted:   SessionDeleted{SessionID: sid, TenantID: tid, ReceiptID: sid, Reason: WipeCustomerRequest, DeletedAt: now},
 	}
 	for typ, ev := range good {
 		body, _ := json.Marshal(ev)

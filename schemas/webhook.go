@@ -49,6 +49,7 @@ const DefaultWebhookTolerance = 5 * time.Minute
 // Webhook payload types (the "type" of a WebhookPayload).
 const (
 	WebhookSessionDecided = "session.decided"
+	WebhookSessionDeleted = "session.deleted"
 )
 
 // Sentinel errors of Verify and ParseSecret. Verify's errors wrap exactly one
