@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Fields are the personal-data fields a tenant policy may allow IDV to
@@ -70,6 +71,13 @@ func ValidateChecks(names []string) error {
 		return fmt.Errorf("at least one check is required (valid: %s)", strings.Join(Checks, ", "))
 	}
 	return validateNames("check", names, Checks)
+}
+
+// ExpiresAt is when a session created at created with a retention of days
+// must be gone: created + days × 24 h, truncated down to the hour (UTC), as
+// the database CHECK requires.
+func ExpiresAt(created time.Time, days int) time.Time {
+	return created.UTC().Add(time.Duration(days) * 24 * time.Hour).Truncate(time.Hour)
 }
 
 // ValidateRetentionDays refuses a retention outside 1..28 days.

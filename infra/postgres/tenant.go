@@ -153,3 +153,16 @@ func (s *Tenants) SetWebhookURL(ctx context.Context, id uuid.UUID, url string) e
 	}
 	return nil
 }
+
+// SetRetention sets a tenant's retention in days (the CHECK keeps it in
+// 1..28).
+func (s *Tenants) SetRetention(ctx context.Context, id uuid.UUID, days int) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE tenants SET retention_days = $2 WHERE tenant_id = $1`, id, days)
+	if err != nil {
+		return fmt.Errorf("tenants: set retention of %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("tenants: %s: %w", id, ErrNotFound)
+	}
+	return nil
+}

@@ -1,0 +1,93 @@
+package tenant_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/idv-oss/idv/infra/credential"
+	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/infra/postgres/pgtest"
+	"github.com/idv-oss/idv/infra/vault"
+	"github.com/idv-oss/idv/producers/tenant"
+	"github.com/idv-oss/idv/schemas"
+)
+
+func TestLoweringRetentionShortensAndRekeysSessions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.NewDB(t, schemas.MainMigrations())
+	keys := pgtest.NewDB(t, schemas.KeyStoreMigrations())
+	master, _ := vault.ParseMasterKey("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
+	v := vault.New(master, keys)
+	tenants, sessions := postgres.NewTenants(db), postgres.NewSessions(db)
+	c, err := tenant.Create(ctx, tenants, v, tenant.Request{Name: "Acme", WebhookURL: "https://acme.example/", RetentionDays: 28})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	var ids []uuid.UUID
+	for range 3 {
+		id := uuid.New()
+		expires := schemas.ExpiresAt(now, 28)
+		wk, err := v.NewSessionKey(ctx, c.TenantID, id, expires)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, _ := credential.New(credential.AppToken, "00")
+		if err := sessions.Create(ctx, postgres.Session{ID: id, TenantID: c.TenantID, Status: postgres.StatusCreated,
+			Checks: []string{"document"}, SelfieFrames: 1, RetentionDays: 28, CreatedAt: now, ExpiresAt: expires,
+			AppTokenHash: tok.Hash(), AppTokenExpiresAt: now.Add(time.Hour)},
+			postgres.SessionKey{SessionID: id, TenantID: c.TenantID, Epoch: wk.Epoch, PublicKey: wk.PublicKey, WrappedKey: wk.Wrapped}); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	oldEpoch := schemas.ExpiresAt(now, 28)
+
+	if _, err := tenant.SetRetention(ctx, tenants, sessions, v, c.TenantID, 29); !errors.Is(err, tenant.ErrInvalid) {
+		t.Fatalf("retention 29: %v", err)
+	}
+	n, err := tenant.SetRetention(ctx, tenants, sessions, v, c.TenantID, 3)
+	if err != nil || n != 3 {
+		t.Fatalf("shortened %d: %v", n, err)
+	}
+	if got, _ := tenants.Get(ctx, c.TenantID); got.RetentionDays != 3 {
+		t.Fatalf("tenant retention %d", got.RetentionDays)
+	}
+	newEpoch := schemas.ExpiresAt(now, 3)
+	// The old hour's key no longer matters; the new hour's key opens them all.
+	if err := v.DestroyEpoch(ctx, c.TenantID, oldEpoch); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		sess, err := sessions.Get(ctx, c.TenantID, id)
+		if err != nil || !sess.ExpiresAt.Equal(newEpoch) || sess.RetentionDays != 3 {
+			t.Fatalf("session %s: expires %v retention %d (%v)", id, sess.ExpiresAt, sess.RetentionDays, err)
+		}
+		k, err := sessions.Key(ctx, c.TenantID, id)
+		if err != nil || !k.Epoch.Equal(newEpoch) {
+			t.Fatalf("key of %s under epoch %v: %v", id, k.Epoch, err)
+		}
+		if _, err := v.Unwrap(ctx, vault.WrappedKey{TenantID: c.TenantID, SessionID: id, Epoch: k.Epoch,
+			PublicKey: k.PublicKey, Wrapped: k.WrappedKey}); err != nil {
+			t.Fatalf("re-wrapped key of %s does not open: %v", id, err)
+		}
+	}
+	// Destroying the new hour's key now makes them all unopenable.
+	if err := v.DestroyEpoch(ctx, c.TenantID, newEpoch); err != nil {
+		t.Fatal(err)
+	}
+	k, _ := sessions.Key(ctx, c.TenantID, ids[0])
+	if _, err := v.Unwrap(ctx, vault.WrappedKey{TenantID: c.TenantID, SessionID: ids[0], Epoch: k.Epoch,
+		PublicKey: k.PublicKey, Wrapped: k.WrappedKey}); !errors.Is(err, vault.ErrEpochDestroyed) {
+		t.Fatalf("after destroying the new epoch: %v", err)
+	}
+	// Raising the retention changes no existing session.
+	if n, err := tenant.SetRetention(ctx, tenants, sessions, v, c.TenantID, 10); err != nil || n != 0 {
+		t.Fatalf("raising: %d %v", n, err)
+	}
+}
