@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/producers/tenant"
@@ -61,9 +63,19 @@ func runKeygen(stdout io.Writer) error {
 }
 
 func runTenant(ctx context.Context, args []string, cfg config, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "create" {
-		return fmt.Errorf("usage: idv tenant create --name N --webhook-url U --retention-days D [--fields f1,f2,...]")
+	if len(args) > 0 {
+		switch args[0] {
+		case "create":
+			return runTenantCreate(ctx, args[1:], cfg, stdout, stderr)
+		case "set-retention":
+			return runTenantSetRetention(ctx, args[1:], cfg, stdout, stderr)
+		}
 	}
+	return fmt.Errorf("usage: idv tenant create --name N --webhook-url U --retention-days D [--fields f1,f2,...]\n" +
+		"       idv tenant set-retention --tenant ID --days D")
+}
+
+func runTenantCreate(ctx context.Context, args []string, cfg config, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("tenant create", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var req tenant.Request
@@ -73,7 +85,7 @@ func runTenant(ctx context.Context, args []string, cfg config, stdout, stderr io
 	fs.IntVar(&req.RetentionDays, "retention-days", 0, "days until a session's personal data is gone, 1..28 (required)")
 	fs.StringVar(&fields, "fields", "", "comma-separated policy fields IDV may extract, store and return")
 	fs.IntVar(&req.SelfieFrames, "selfie-frames", 0, "selfie frames per session (default 5)")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fields != "" {
@@ -93,5 +105,35 @@ func runTenant(ctx context.Context, args []string, cfg config, stdout, stderr io
 	}
 	fmt.Fprintf(stdout, "tenant created: %s\n\nShown once; store them now:\n  API key:        %s\n  webhook secret: %s\n",
 		created.TenantID, created.APIKey, created.WebhookSecret)
+	return nil
+}
+
+// runTenantSetRetention changes a tenant's retention; lowering it shortens
+// the tenant's existing sessions too.
+func runTenantSetRetention(ctx context.Context, args []string, cfg config, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("tenant set-retention", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	id := fs.String("tenant", "", "tenant id (required)")
+	days := fs.Int("days", 0, "new retention in days, 1..28 (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	tenantID, err := uuid.Parse(*id)
+	if err != nil {
+		return fmt.Errorf("--tenant must be a tenant id (a UUID)")
+	}
+	if err := cfg.requireDatabases(); err != nil {
+		return err
+	}
+	st, err := openConfigured(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	n, err := tenant.SetRetention(ctx, postgres.NewTenants(st.db), postgres.NewSessions(st.db), st.vault, tenantID, *days)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "tenant %s: retention %d days; %d existing session(s) shortened and re-keyed\n", tenantID, *days, n)
 	return nil
 }

@@ -77,7 +77,7 @@ func runDev(ctx context.Context, args []string, cfg config, stdout, stderr io.Wr
 	checks := env.st.checks()
 	checks["nats"] = env.broker.check
 	parts = append(parts, apiPart(apiLn, env.st, cfg, log, reg), opsPart(opsLn, reg, checks),
-		relayPart(env.st, env.broker, cfg, log, reg),
+		relayPart(env.st, env.broker, cfg, log, reg), retentionPart(env.st, log, reg),
 		part{name: "webhook receiver", run: func(ctx context.Context) error { return serveHTTP(ctx, hookLn, rcv) }})
 	partsCtx, stopParts := context.WithCancel(ctx)
 	defer stopParts()

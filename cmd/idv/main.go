@@ -21,9 +21,11 @@ commands:
   dev        run the whole system in one process and a demo verification
   api        serve the HTTP API
   relay      publish the outbox to NATS JetStream
+  retention  request the wipe of expired sessions; destroy spent epoch keys
   worker     run pipeline stages: idv worker doccheck decision notify (or: all)
   migrate    apply the database migrations (main database and key store)
-  tenant     create a tenant: idv tenant create --name N --webhook-url U --retention-days D --fields f1,f2
+  tenant     idv tenant create --name N --webhook-url U --retention-days D --fields f1,f2
+             idv tenant set-retention --tenant ID --days D
   capture    act as the app: seal, upload and submit captures for one session
   keygen     print a new IDV_MASTER_KEY
 
@@ -64,6 +66,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return runAPI(ctx, cfg, log)
 	case "relay":
 		return runRelay(ctx, cfg, log)
+	case "retention":
+		return runRetention(ctx, cfg, log)
 	case "worker":
 		return runWorker(ctx, rest, cfg, log)
 	case "migrate":

@@ -17,13 +17,15 @@ import (
 	"github.com/idv-oss/idv/consumers/doccheck"
 	"github.com/idv-oss/idv/consumers/notify"
 	"github.com/idv-oss/idv/consumers/stage"
+	"github.com/idv-oss/idv/consumers/wipe"
 	"github.com/idv-oss/idv/infra/jetstream"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/producers/outbox"
+	"github.com/idv-oss/idv/producers/retention"
 )
 
 // stages are the pipeline's stages in event order.
-var stages = []string{"doccheck", "decision", "notify"}
+var stages = []string{"doccheck", "decision", "notify", "wipe"}
 
 // broker is a connection to JetStream.
 type broker struct {
@@ -75,6 +77,19 @@ func relayPart(st *stack, b *broker, cfg config, log *slog.Logger, reg prometheu
 	return part{name: "relay", run: r.Run}
 }
 
+// retentionPart finds expired sessions and destroys spent epoch keys.
+func retentionPart(st *stack, log *slog.Logger, reg prometheus.Registerer) part {
+	r := retention.New(retention.Deps{Store: postgres.NewRetention(st.db), Keys: st.vault,
+		Log: log.With("part", "retention"), Metrics: retention.NewMetrics(reg)}, retention.Config{})
+	return part{name: "retention", run: r.Run}
+}
+
+func runRetention(ctx context.Context, cfg config, log *slog.Logger) error {
+	return runPipelinePart(ctx, cfg, log, "retention", func(ctx context.Context, st *stack, b *broker, reg prometheus.Registerer) ([]part, error) {
+		return []part{retentionPart(st, log, reg)}, nil
+	})
+}
+
 // stageParts runs the named stages, one consume loop each.
 func stageParts(ctx context.Context, names []string, st *stack, b *broker, cfg config, log *slog.Logger, reg prometheus.Registerer) ([]part, error) {
 	metrics := stage.NewMetrics(reg)
@@ -112,6 +127,9 @@ func newStage(name string, st *stack, cfg config, log *slog.Logger, reg promethe
 		return notify.New(notify.Deps{Deliveries: postgres.NewDeliveries(st.db), Secrets: st.vault,
 			Metrics: notify.NewMetrics(reg), Log: log},
 			notify.Config{APIBaseURL: cfg.PublicURL, AllowPrivate: cfg.WebhookAllowPrivate}), sc, nil
+	case "wipe":
+		return wipe.New(wipe.Deps{Sessions: postgres.NewWipes(st.db), Objects: st.objects, Signer: st.vault,
+			Metrics: wipe.NewMetrics(reg), Log: log}, wipe.Config{}), sc, nil
 	}
 	return nil, sc, fmt.Errorf("unknown stage %q (stages: %s)", name, strings.Join(stages, ", "))
 }

@@ -1,8 +1,10 @@
-// Package notify is the stage that tells a tenant's backend about a decided
-// session: on idv.session.decided it POSTs a thin, signed webhook to the
-// tenant's endpoint following the Standard Webhooks convention (the contract
-// is schemas.Sign, schemas.Verify and schemas.WebhookPayload), and records
-// every attempt, with ids and codes only, in webhook_deliveries.
+// Package notify is the stage that tells a tenant's backend about its
+// sessions: on idv.session.decided it POSTs a session.decided webhook, on
+// idv.session.deleted a session.deleted webhook whose href is the signed
+// deletion receipt. Both are thin and signed following the Standard Webhooks
+// convention (the contract is schemas.Sign, schemas.Verify and
+// schemas.WebhookPayload), and every attempt is recorded, with ids and codes
+// only, in webhook_deliveries.
 //
 // Delivery is at least once, effects once: the webhook-id is derived from the
 // event's message id, so it is the same on every retry and receivers can drop
@@ -66,8 +68,10 @@ const DefaultTimeout = 10 * time.Second
 // Config is how the notifier behaves.
 type Config struct {
 	// APIBaseURL is the public base of the customer API, e.g.
-	// https://idv.example.com; a webhook's href is
-	// <APIBaseURL>/v1/sessions/<id>. Empty gives a path-only href.
+	// https://idv.example.com; a session.decided webhook's href is
+	// <APIBaseURL>/v1/sessions/<id>, a session.deleted webhook's
+	// <APIBaseURL>/v1/deletion-receipts/<receipt id>. Empty gives a
+	// path-only href.
 	APIBaseURL string
 	// Timeout bounds one attempt; 0 means DefaultTimeout.
 	Timeout time.Duration
@@ -133,9 +137,9 @@ func WebhookID(msgID string) string {
 	return "msg_" + hex.EncodeToString(sum[:])[:24]
 }
 
-// Handle delivers the webhook announcing a decided session. nil: delivered
-// (now or before); Permanent: the event is malformed or the endpoint is
-// disabled; any other error: try again later.
+// Handle delivers the webhook announcing a decided or a deleted session.
+// nil: delivered (now or before); Permanent: the event is malformed or the
+// endpoint is disabled; any other error: try again later.
 func (n *Notifier) Handle(ctx context.Context, ev stage.Event) error {
 	d, err := decode(ev)
 	if err != nil {
@@ -143,12 +147,12 @@ func (n *Notifier) Handle(ctx context.Context, ev stage.Event) error {
 	}
 	msgID := ev.MsgID
 	if msgID == "" {
-		// The message id of the one decided event of a session is defined
-		// by its type and session, so it can be rebuilt.
-		msgID = schemas.MsgID(schemas.TypeSessionDecided, d.session.String())
+		// The message id of the one decided (or deleted) event of a
+		// session is defined by its type and session, so it can be rebuilt.
+		msgID = schemas.MsgID(d.eventType, d.session.String())
 	}
 	a := postgres.DeliveryAttempt{TenantID: d.tenant, SessionID: d.session, WebhookID: WebhookID(msgID),
-		EventType: schemas.WebhookSessionDecided, Attempt: int(min(max(ev.NumDelivered, 1), 1<<30))}
+		EventType: d.payload.Type, Attempt: int(min(max(ev.NumDelivered, 1), 1<<30))}
 	log := n.log.With("webhook_id", a.WebhookID, "tenant_id", d.tenant, "session_id", d.session, "attempt", a.Attempt)
 
 	done, err := n.store.Delivered(ctx, d.tenant, a.WebhookID)
@@ -181,9 +185,9 @@ func (n *Notifier) Handle(ctx context.Context, ev stage.Event) error {
 		// (wrong IDV_MASTER_KEY); retrying keeps the event until then.
 		return n.fail(fmt.Errorf("notify: %s: webhook secret: %w", a.WebhookID, err))
 	}
-	body, err := json.Marshal(schemas.WebhookPayload{Type: schemas.WebhookSessionDecided, Timestamp: d.decidedAt,
-		Data: schemas.WebhookData{SessionID: d.session.String(), TenantID: d.tenant.String(), Decision: d.decision,
-			Href: n.baseURL + "/v1/sessions/" + d.session.String()}})
+	p := d.payload
+	p.Data.Href = n.baseURL + p.Data.Href
+	body, err := json.Marshal(p)
 	if err != nil {
 		return n.fail(fmt.Errorf("notify: %s: encode payload: %w", a.WebhookID, err))
 	}
@@ -253,11 +257,12 @@ func (n *Notifier) count(outcome string) {
 	n.metrics.deliveries.WithLabelValues(outcome).Inc()
 }
 
-// decided is a decoded, validated session.decided event.
-type decided struct {
+// event is a decoded, validated event and the webhook payload announcing
+// it, its href still relative to the API's base URL.
+type event struct {
+	eventType       string // schemas.TypeSessionDecided or schemas.TypeSessionDeleted
 	session, tenant uuid.UUID
-	decision        string
-	decidedAt       time.Time
+	payload         schemas.WebhookPayload
 }
 
 var decisions = map[string]bool{
@@ -265,30 +270,87 @@ var decisions = map[string]bool{
 	schemas.DecisionResubmissionRequested: true, schemas.DecisionExpired: true, schemas.DecisionDeclinedByUser: true,
 }
 
-func decode(ev stage.Event) (decided, error) {
+var wipeReasons = map[string]bool{
+	schemas.WipeExpired: true, schemas.WipeCustomerRequest: true, schemas.WipeDeclinedByUser: true,
+}
+
+func decode(ev stage.Event) (event, error) {
 	typ := ev.Type
-	if typ == "" && strings.HasPrefix(ev.Subject, schemas.TypeSessionDecided+".") {
-		typ = schemas.TypeSessionDecided // no ce-type header: the subject says it
+	if typ == "" {
+		// No ce-type header: the subject says it.
+		for _, t := range []string{schemas.TypeSessionDecided, schemas.TypeSessionDeleted} {
+			if strings.HasPrefix(ev.Subject, t+".") {
+				typ = t
+			}
+		}
 	}
-	if typ != schemas.TypeSessionDecided {
-		return decided{}, fmt.Errorf("%w: type %q, want %s", ErrMalformedEvent, ev.Type, schemas.TypeSessionDecided)
+	switch typ {
+	case schemas.TypeSessionDecided:
+		return decodeDecided(ev)
+	case schemas.TypeSessionDeleted:
+		return decodeDeleted(ev)
 	}
+	return event{}, fmt.Errorf("%w: type %q, want %s or %s", ErrMalformedEvent, ev.Type,
+		schemas.TypeSessionDecided, schemas.TypeSessionDeleted)
+}
+
+func decodeDecided(ev stage.Event) (event, error) {
 	var body schemas.SessionDecided
 	if err := json.Unmarshal(ev.Data, &body); err != nil {
-		return decided{}, fmt.Errorf("%w: %s: body is not a session.decided", ErrMalformedEvent, ev.MsgID)
+		return event{}, fmt.Errorf("%w: %s: body is not a session.decided", ErrMalformedEvent, ev.MsgID)
 	}
-	session, err1 := uuid.Parse(body.SessionID)
-	tenant, err2 := uuid.Parse(body.TenantID)
-	if err1 != nil || err2 != nil || session == uuid.Nil || tenant == uuid.Nil {
-		return decided{}, fmt.Errorf("%w: %s: session_id and tenant_id must be UUIDs", ErrMalformedEvent, ev.MsgID)
+	session, tenant, err := ids(ev, body.SessionID, body.TenantID)
+	if err != nil {
+		return event{}, err
 	}
 	if !decisions[body.Decision] {
-		return decided{}, fmt.Errorf("%w: %s: unknown decision", ErrMalformedEvent, ev.MsgID)
+		return event{}, fmt.Errorf("%w: %s: unknown decision", ErrMalformedEvent, ev.MsgID)
 	}
 	if body.DecidedAt.IsZero() {
-		return decided{}, fmt.Errorf("%w: %s: no decided_at", ErrMalformedEvent, ev.MsgID)
+		return event{}, fmt.Errorf("%w: %s: no decided_at", ErrMalformedEvent, ev.MsgID)
 	}
-	return decided{session: session, tenant: tenant, decision: body.Decision, decidedAt: body.DecidedAt.UTC()}, nil
+	return event{eventType: schemas.TypeSessionDecided, session: session, tenant: tenant,
+		payload: schemas.WebhookPayload{Type: schemas.WebhookSessionDecided, Timestamp: body.DecidedAt.UTC(),
+			Data: schemas.WebhookData{SessionID: session.String(), TenantID: tenant.String(), Decision: body.Decision,
+				Href: "/v1/sessions/" + session.String()}}}, nil
+}
+
+// decodeDeleted reads an idv.session.deleted event. Its webhook points at
+// the signed deletion receipt, which the tenant fetches with its API key
+// and verifies with IDV's receipt signing key.
+func decodeDeleted(ev stage.Event) (event, error) {
+	var body schemas.SessionDeleted
+	if err := json.Unmarshal(ev.Data, &body); err != nil {
+		return event{}, fmt.Errorf("%w: %s: body is not a session.deleted", ErrMalformedEvent, ev.MsgID)
+	}
+	session, tenant, err := ids(ev, body.SessionID, body.TenantID)
+	if err != nil {
+		return event{}, err
+	}
+	receipt, err := uuid.Parse(body.ReceiptID)
+	if err != nil || receipt == uuid.Nil {
+		return event{}, fmt.Errorf("%w: %s: receipt_id must be a UUID", ErrMalformedEvent, ev.MsgID)
+	}
+	if !wipeReasons[body.Reason] {
+		return event{}, fmt.Errorf("%w: %s: unknown wipe reason", ErrMalformedEvent, ev.MsgID)
+	}
+	if body.DeletedAt.IsZero() {
+		return event{}, fmt.Errorf("%w: %s: no deleted_at", ErrMalformedEvent, ev.MsgID)
+	}
+	return event{eventType: schemas.TypeSessionDeleted, session: session, tenant: tenant,
+		payload: schemas.WebhookPayload{Type: schemas.WebhookSessionDeleted, Timestamp: body.DeletedAt.UTC(),
+			Data: schemas.WebhookData{SessionID: session.String(), TenantID: tenant.String(),
+				Href: "/v1/deletion-receipts/" + receipt.String()}}}, nil
+}
+
+// ids parses an event's session and tenant ids.
+func ids(ev stage.Event, sessionID, tenantID string) (session, tenant uuid.UUID, err error) {
+	session, err1 := uuid.Parse(sessionID)
+	tenant, err2 := uuid.Parse(tenantID)
+	if err1 != nil || err2 != nil || session == uuid.Nil || tenant == uuid.Nil {
+		return uuid.Nil, uuid.Nil, fmt.Errorf("%w: %s: session_id and tenant_id must be UUIDs", ErrMalformedEvent, ev.MsgID)
+	}
+	return session, tenant, nil
 }
 
 // Error codes recorded for attempts without a 2xx answer. Fixed strings:

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -20,6 +21,8 @@ import (
 
 	"github.com/idv-oss/idv/consumers/notify"
 	"github.com/idv-oss/idv/consumers/stage"
+	idvjs "github.com/idv-oss/idv/infra/jetstream"
+	"github.com/idv-oss/idv/infra/natsserver"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
 	"github.com/idv-oss/idv/infra/vault"
@@ -529,5 +532,275 @@ func TestMalformedEventsArePermanent(t *testing.T) {
 	var count int
 	if err := b.db.Get(&count, `SELECT count(*) FROM webhook_deliveries`); err != nil || count != 0 {
 		t.Fatalf("%d delivery records for malformed events: %v", count, err)
+	}
+}
+
+func deletedEvent(t *testing.T, tenantID uuid.UUID) (ev stage.Event, session, receipt uuid.UUID) {
+	t.Helper()
+	session, receipt = uuid.New(), uuid.New()
+	body, err := json.Marshal(schemas.SessionDeleted{SessionID: session.String(), TenantID: tenantID.String(),
+		ReceiptID: receipt.String(), Reason: schemas.WipeCustomerRequest, DeletedAt: time.Date(2026, 3, 8, 12, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schemas.ValidateEvent(schemas.TypeSessionDeleted, body); err != nil {
+		t.Fatal(err)
+	}
+	return stage.Event{Subject: schemas.Subject(schemas.TypeSessionDeleted, session.String()),
+		Type: schemas.TypeSessionDeleted, MsgID: schemas.MsgID(schemas.TypeSessionDeleted, session.String()),
+		Time: time.Now(), Data: body, NumDelivered: 1}, session, receipt
+}
+
+func TestDeletedSessionWebhookPointsAtTheReceipt(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	recv := newReceiver(t, always(http.StatusOK))
+	tenantID, secret := b.tenant(t, recv.URL+"/hooks/idv")
+	recv.setSecret(secret)
+	n := b.notifier(notify.Config{AllowPrivate: true})
+	ev, session, receipt := deletedEvent(t, tenantID)
+
+	if err := n.Handle(ctx, ev); err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	got := recv.deliveries()
+	if len(got) != 1 {
+		t.Fatalf("%d POSTs, want 1", len(got))
+	}
+	d := got[0]
+	if d.verifyErr != nil {
+		t.Fatalf("receiver could not verify the delivery: %v", d.verifyErr)
+	}
+	webhookID := notify.WebhookID(ev.MsgID)
+	if id := d.header.Get(schemas.HeaderWebhookID); id != webhookID {
+		t.Errorf("webhook-id %q, want %q", id, webhookID)
+	}
+	// The decided webhook of the same session is another webhook.
+	decidedID := notify.WebhookID(schemas.MsgID(schemas.TypeSessionDecided, session.String()))
+	if webhookID == decidedID {
+		t.Error("session.deleted and session.decided share a webhook-id")
+	}
+
+	var generic map[string]any
+	if err := json.Unmarshal(d.body, &generic); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := generic["data"].(map[string]any)
+	if keys := slices.Sorted(mapKeys(data)); !slices.Equal(keys, []string{"href", "session_id", "tenant_id"}) {
+		t.Errorf("payload data fields %v, want href, session_id, tenant_id", keys)
+	}
+	var p schemas.WebhookPayload
+	dec := json.NewDecoder(strings.NewReader(string(d.body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		t.Fatal(err)
+	}
+	want := schemas.WebhookPayload{Type: "session.deleted", Timestamp: time.Date(2026, 3, 8, 12, 0, 0, 0, time.UTC),
+		Data: schemas.WebhookData{SessionID: session.String(), TenantID: tenantID.String(),
+			Href: apiBase + "/v1/deletion-receipts/" + receipt.String()}}
+	if !p.Timestamp.Equal(want.Timestamp) || p.Type != want.Type || p.Data != want.Data {
+		t.Errorf("payload %+v, want %+v", p, want)
+	}
+
+	// Redelivered: recorded as delivered, so nothing more is sent.
+	ev.NumDelivered = 2
+	if err := n.Handle(ctx, ev); err != nil {
+		t.Fatalf("second Handle: %v", err)
+	}
+	if got := len(recv.deliveries()); got != 1 {
+		t.Fatalf("%d POSTs after a redelivery, want 1", got)
+	}
+	rs := b.rows(t, webhookID)
+	if len(rs) != 1 || rs[0].Outcome != "delivered" || rs[0].EventType != "session.deleted" ||
+		rs[0].SessionID != session || rs[0].TenantID != tenantID || rs[0].Attempt != 1 {
+		t.Fatalf("records: %+v", rs)
+	}
+	if c := b.counts(t); c["delivered"] != 1 || c["skipped"] != 1 {
+		t.Errorf("counts %v", c)
+	}
+}
+
+// A deleted event without its ce-type header is recognised by its subject;
+// a failed delivery is retried under the same webhook-id like any other.
+func TestDeletedSessionWebhookRetries(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	recv := newReceiver(t, func(n int) int {
+		if n == 1 {
+			return http.StatusServiceUnavailable
+		}
+		return http.StatusNoContent
+	})
+	tenantID, secret := b.tenant(t, recv.URL)
+	recv.setSecret(secret)
+	n := b.notifier(notify.Config{AllowPrivate: true})
+	ev, _, _ := deletedEvent(t, tenantID)
+	ev.Type, ev.MsgID = "", ""
+
+	err := n.Handle(context.Background(), ev)
+	if err == nil || stage.IsPermanent(err) || !errors.Is(err, notify.ErrDeliveryFailed) {
+		t.Fatalf("Handle after a 503 = %v, want a retryable ErrDeliveryFailed", err)
+	}
+	ev.NumDelivered = 2
+	if err := n.Handle(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	got := recv.deliveries()
+	if len(got) != 2 || got[0].header.Get(schemas.HeaderWebhookID) != got[1].header.Get(schemas.HeaderWebhookID) ||
+		string(got[0].body) != string(got[1].body) {
+		t.Fatalf("deliveries %d, or the retry differs from the first attempt", len(got))
+	}
+	// The rebuilt message id is the one the event would have carried.
+	webhookID := notify.WebhookID(schemas.MsgID(schemas.TypeSessionDeleted, strings.TrimPrefix(ev.Subject, schemas.TypeSessionDeleted+".")))
+	if rs := b.rows(t, webhookID); len(rs) != 2 || rs[0].Outcome != "failed" || rs[1].Outcome != "delivered" {
+		t.Fatalf("records: %+v", rs)
+	}
+}
+
+func TestMalformedDeletedEventsArePermanent(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	recv := newReceiver(t, always(http.StatusOK))
+	tenantID, secret := b.tenant(t, recv.URL)
+	recv.setSecret(secret)
+	n := b.notifier(notify.Config{AllowPrivate: true})
+	good, _, _ := deletedEvent(t, tenantID)
+	var fields map[string]any
+	if err := json.Unmarshal(good.Data, &fields); err != nil {
+		t.Fatal(err)
+	}
+	with := func(key string, value any) stage.Event {
+		m := maps.Clone(fields)
+		if value == nil {
+			delete(m, key)
+		} else {
+			m[key] = value
+		}
+		ev := good
+		ev.Data, _ = json.Marshal(m)
+		return ev
+	}
+	tests := map[string]stage.Event{
+		"not JSON":           func() stage.Event { ev := good; ev.Data = []byte("["); return ev }(),
+		"no receipt":         with("receipt_id", nil),
+		"receipt not a UUID": with("receipt_id", "receipt-1"),
+		"unknown reason":     with("reason", "because"),
+		"no deleted_at":      with("deleted_at", nil),
+		"session not a UUID": with("session_id", "s"),
+	}
+	for name, ev := range tests {
+		err := n.Handle(context.Background(), ev)
+		if !stage.IsPermanent(err) || !errors.Is(err, notify.ErrMalformedEvent) {
+			t.Errorf("%s: Handle = %v, want Permanent ErrMalformedEvent", name, err)
+		}
+	}
+	if got := len(recv.deliveries()); got != 0 {
+		t.Fatalf("%d POSTs for malformed events", got)
+	}
+}
+
+// notify's durable consumer, as infra/jetstream declares it, takes both
+// idv.session.decided and idv.session.deleted, and nothing else: a decided
+// and a deleted event published to stream IDV become two signed webhooks,
+// the expired and submitted events around them never reach the notifier.
+func TestNotifyConsumerTakesDecidedAndDeleted(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	recv := newReceiver(t, always(http.StatusOK))
+	tenantID, secret := b.tenant(t, recv.URL)
+	recv.setSecret(secret)
+
+	srv, err := natsserver.Start(natsserver.NewOptions(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Shutdown)
+	nc, js, err := idvjs.Connect(t.Context(), srv.ClientURL(), t.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	if _, err := idvjs.DeclareStream(t.Context(), js, idvjs.StreamConfig{Replicas: 1, MaxAge: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	// A deployment that declared notify before it took deleted events
+	// upgrades in place.
+	old := idvjs.Consumers["notify"]
+	old.Filters, old.Filter = nil, schemas.TypeSessionDecided+".>"
+	for _, spec := range []idvjs.ConsumerSpec{old, idvjs.Consumers["notify"]} {
+		if err := idvjs.DeclareConsumers(t.Context(), js, spec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cons, err := idvjs.Consumer(t.Context(), js, "notify")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cons.CachedInfo().Config.FilterSubjects; !slices.Equal(got, []string{"idv.session.decided.>", "idv.session.deleted.>"}) {
+		t.Fatalf("notify consumer filters %v", got)
+	}
+
+	decided, _ := decidedEvent(t, tenantID)
+	deleted, _, _ := deletedEvent(t, tenantID)
+	other := uuid.NewString()
+	pub := idvjs.NewPublisher(js)
+	for _, m := range []idvjs.Message{
+		{Subject: schemas.Subject(schemas.TypeSessionExpired, other), Type: schemas.TypeSessionExpired,
+			MsgID: schemas.MsgID(schemas.TypeSessionExpired, other), Body: []byte(`{}`)},
+		{Subject: decided.Subject, Type: decided.Type, MsgID: decided.MsgID, Body: decided.Data},
+		{Subject: schemas.Subject(schemas.TypeSessionSubmitted, other), Type: schemas.TypeSessionSubmitted,
+			MsgID: schemas.MsgID(schemas.TypeSessionSubmitted, other), Body: []byte(`{}`)},
+		{Subject: deleted.Subject, Type: deleted.Type, MsgID: deleted.MsgID, Body: deleted.Data},
+	} {
+		if err := pub.Publish(t.Context(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- stage.Run(ctx, cons, b.notifier(notify.Config{AllowPrivate: true}), nil, nil, stage.Config{Stage: "notify"})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("consume loop: %v", err)
+		}
+	})
+	// A condition, not a timing, is asserted; the deadline only stops a
+	// broken test from hanging.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ci, err := cons.Info(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ci.AckFloor.Consumer == 2 && ci.NumAckPending == 0 {
+			if ci.Delivered.Consumer != 2 || ci.NumPending != 0 {
+				t.Fatalf("notify consumer delivered %d, pending %d; want exactly the two webhook events", ci.Delivered.Consumer, ci.NumPending)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("notify consumer never acked both events: %+v", ci)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var types []string
+	for _, d := range recv.deliveries() {
+		if d.verifyErr != nil {
+			t.Fatalf("delivery does not verify: %v", d.verifyErr)
+		}
+		var p schemas.WebhookPayload
+		if err := json.Unmarshal(d.body, &p); err != nil {
+			t.Fatal(err)
+		}
+		types = append(types, p.Type)
+	}
+	slices.Sort(types)
+	if !slices.Equal(types, []string{"session.decided", "session.deleted"}) {
+		t.Fatalf("webhooks %v, want one session.decided and one session.deleted", types)
 	}
 }

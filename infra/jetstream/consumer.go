@@ -17,8 +17,13 @@ import (
 type ConsumerSpec struct {
 	// Stage names the stage; it is also the durable consumer's name.
 	Stage string
-	// Filter is the subject filter, e.g. idv.session.submitted.>.
+	// Filter is the subject filter of a stage that takes one kind of
+	// event, e.g. idv.session.submitted.>.
 	Filter string
+	// Filters are the subject filters of a stage that takes several kinds
+	// (JetStream's FilterSubjects), e.g. notify's decided and deleted
+	// events. Set Filter or Filters, not both.
+	Filters []string
 	// MaxDeliver is how many times a message is delivered before JetStream
 	// gives up on it (and publishes a MAX_DELIVERIES advisory).
 	MaxDeliver int
@@ -36,6 +41,14 @@ type ConsumerSpec struct {
 	// worker. IDV's retry delays come from the consume loop, which naks
 	// with a delay (consumers/stage Config.Backoff).
 	Backoff []time.Duration
+}
+
+// Subjects returns the spec's subject filters, Filter or Filters.
+func (s ConsumerSpec) Subjects() []string {
+	if s.Filter != "" {
+		return []string{s.Filter}
+	}
+	return slices.Clone(s.Filters)
 }
 
 // Consumer settings shared by IDV's stages.
@@ -60,7 +73,20 @@ const (
 // the last attempt falls 60–74.5 h (2.5–3.1 days) after the first.
 // Messages waiting out a delay count against MaxAckPending, so notify's is
 // set high: with 64, one customer's dead endpoint would hold back every
-// tenant's webhooks.
+// tenant's webhooks. notify takes idv.session.decided and
+// idv.session.deleted: both become webhooks, with the same delivery rules.
+//
+// wipe: 40 deliveries, so that a wipe outlasts an hour-long outage of the
+// object store (or the database) and still completes. With the loop's
+// default backoff the delays after deliveries 1–9 are 1, 2, 4, …, 256 s
+// (8.5 min in all), then thirty of 5 min: 159 min nominal; jitter takes up
+// to a fifth off each delay, so the last attempt falls 127–159 min (2.1–2.6
+// h) after the first. The key is destroyed on the first attempt, before
+// storage is touched, so nothing can be opened while the retries run. A wipe
+// that exhausts its deliveries leaves its session overdue (wipe requested,
+// not deleted), which the overdue gauge shows. MaxAckPending is high for
+// the same reason as notify's: during an outage every pending wipe waits out
+// a delay, and new ones should still get their first attempt.
 var Consumers = map[string]ConsumerSpec{
 	"doccheck": {
 		Stage:         "doccheck",
@@ -78,8 +104,15 @@ var Consumers = map[string]ConsumerSpec{
 	},
 	"notify": {
 		Stage:         "notify",
-		Filter:        schemas.TypeSessionDecided + ".>",
+		Filters:       []string{schemas.TypeSessionDecided + ".>", schemas.TypeSessionDeleted + ".>"},
 		MaxDeliver:    21,
+		AckWait:       defaultAckWait,
+		MaxAckPending: 4096,
+	},
+	"wipe": {
+		Stage:         "wipe",
+		Filter:        schemas.TypeSessionExpired + ".>",
+		MaxDeliver:    40,
 		AckWait:       defaultAckWait,
 		MaxAckPending: 4096,
 	},
@@ -89,8 +122,12 @@ func (s ConsumerSpec) validate() error {
 	switch {
 	case s.Stage == "":
 		return fmt.Errorf("%w: consumer without a stage name", ErrConfig)
-	case s.Filter == "":
+	case s.Filter == "" && len(s.Filters) == 0:
 		return fmt.Errorf("%w: consumer %s: no subject filter", ErrConfig, s.Stage)
+	case s.Filter != "" && len(s.Filters) > 0:
+		return fmt.Errorf("%w: consumer %s: both Filter and Filters", ErrConfig, s.Stage)
+	case slices.Contains(s.Filters, ""):
+		return fmt.Errorf("%w: consumer %s: an empty subject filter", ErrConfig, s.Stage)
 	case s.MaxDeliver < 1:
 		return fmt.Errorf("%w: consumer %s: MaxDeliver %d (want a bound ≥ 1)", ErrConfig, s.Stage, s.MaxDeliver)
 	case s.AckWait <= 0:
@@ -118,17 +155,25 @@ func DeclareConsumers(ctx context.Context, js jetstream.JetStream, specs ...Cons
 		}
 	}
 	for _, s := range specs {
-		_, err := js.CreateOrUpdateConsumer(ctx, StreamName, jetstream.ConsumerConfig{
+		cfg := jetstream.ConsumerConfig{
 			Durable:       s.Stage,
 			Description:   "IDV stage " + s.Stage,
-			FilterSubject: s.Filter,
 			DeliverPolicy: jetstream.DeliverAllPolicy,
 			AckPolicy:     jetstream.AckExplicitPolicy,
 			AckWait:       s.AckWait,
 			MaxDeliver:    s.MaxDeliver,
 			MaxAckPending: s.MaxAckPending,
 			BackOff:       s.Backoff,
-		})
+		}
+		// The server refuses a config with both; one subject goes in
+		// FilterSubject, as before multi-filter specs existed, so an
+		// existing durable's config does not change.
+		if subjects := s.Subjects(); len(subjects) == 1 {
+			cfg.FilterSubject = subjects[0]
+		} else {
+			cfg.FilterSubjects = subjects
+		}
+		_, err := js.CreateOrUpdateConsumer(ctx, StreamName, cfg)
 		if err != nil {
 			return fmt.Errorf("jetstream: declare consumer %s on %s: %w", s.Stage, StreamName, err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -108,7 +109,11 @@ func TestDeclareConsumersIdempotent(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		cfg := c.CachedInfo().Config
-		if cfg.Durable != name || cfg.FilterSubject != spec.Filter || cfg.AckPolicy != jetstream.AckExplicitPolicy ||
+		subjects := cfg.FilterSubjects
+		if cfg.FilterSubject != "" {
+			subjects = []string{cfg.FilterSubject}
+		}
+		if cfg.Durable != name || !slices.Equal(subjects, spec.Subjects()) || cfg.AckPolicy != jetstream.AckExplicitPolicy ||
 			cfg.MaxDeliver != spec.MaxDeliver || cfg.AckWait != spec.AckWait || cfg.MaxAckPending != spec.MaxAckPending {
 			t.Errorf("%s: config %+v, spec %+v", name, cfg, spec)
 		}
@@ -135,15 +140,16 @@ func TestDeclareConsumersIdempotent(t *testing.T) {
 
 func TestConsumersSpec(t *testing.T) {
 	t.Parallel()
-	want := map[string]string{
-		"doccheck": "idv.session.submitted.>",
-		"decision": "idv.check.completed.>",
-		"notify":   "idv.session.decided.>",
+	want := map[string][]string{
+		"doccheck": {"idv.session.submitted.>"},
+		"decision": {"idv.check.completed.>"},
+		"notify":   {"idv.session.decided.>", "idv.session.deleted.>"},
+		"wipe":     {"idv.session.expired.>"},
 	}
-	for name, filter := range want {
+	for name, subjects := range want {
 		s, ok := idvjs.Consumers[name]
-		if !ok || s.Stage != name || s.Filter != filter {
-			t.Errorf("Consumers[%s] = %+v, want stage %s filter %s", name, s, name, filter)
+		if !ok || s.Stage != name || !slices.Equal(s.Subjects(), subjects) {
+			t.Errorf("Consumers[%s] = %+v, want stage %s subjects %v", name, s, name, subjects)
 		}
 		if s.MaxAckPending < 1 || s.MaxDeliver < 1 || s.AckWait != 30*time.Second || len(s.Backoff) != 0 {
 			t.Errorf("Consumers[%s] = %+v", name, s)

@@ -29,13 +29,23 @@ type Session struct {
 	SubmittedAt       *time.Time     `db:"submitted_at"`
 	Decision          *string        `db:"decision"`
 	DecidedAt         *time.Time     `db:"decided_at"`
+	WipeReason        *string        `db:"wipe_reason"`
+	WipeRequestedAt   *time.Time     `db:"wipe_requested_at"`
+	DeletedAt         *time.Time     `db:"deleted_at"`
+	ReceiptID         *uuid.UUID     `db:"receipt_id"`
 }
+
+// Ended reports whether the session's wipe was requested or done: it
+// takes no more captures and its key may be gone.
+func (s Session) Ended() bool { return s.WipeRequestedAt != nil }
 
 // Session statuses.
 const (
 	StatusCreated   = "created"
 	StatusSubmitted = "submitted"
 	StatusDecided   = "decided"
+	StatusExpired   = "expired"
+	StatusDeleted   = "deleted"
 )
 
 // SessionKey is the session's key pair as stored: the public key and the
@@ -67,7 +77,9 @@ type Sessions struct{ db *sqlx.DB }
 func NewSessions(db *sqlx.DB) *Sessions { return &Sessions{db: db} }
 
 const sessionColumns = `session_id, tenant_id, status, checks, selfie_frames, retention_days,
-	created_at, expires_at, app_token_hash, app_token_expires_at, submitted_at, decision, decided_at`
+	created_at, expires_at, app_token_hash, app_token_expires_at, submitted_at, decision, decided_at,
+	wipe_reason, wipe_requested_at, deleted_at,
+	(SELECT receipt_id FROM deletion_receipts r WHERE r.session_id = sessions.session_id) AS receipt_id`
 
 // Create stores a new session with its key pair.
 func (s *Sessions) Create(ctx context.Context, sess Session, key SessionKey) error {

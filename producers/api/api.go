@@ -32,6 +32,8 @@ type Sessions interface {
 	Captures(ctx context.Context, tenantID, id uuid.UUID) ([]postgres.Capture, error)
 	DeclareCaptures(ctx context.Context, tenantID, id uuid.UUID, cs []postgres.Capture) error
 	Submit(ctx context.Context, tenantID, id uuid.UUID, at time.Time, ev postgres.OutboxEvent) error
+	RequestWipe(ctx context.Context, tenantID, id uuid.UUID, reason string, at time.Time) error
+	Decline(ctx context.Context, tenantID, id uuid.UUID, at time.Time) error
 }
 
 // Results reads check results.
@@ -62,15 +64,32 @@ type Server struct {
 	tenants  Tenants
 	sessions Sessions
 	results  Results
+	receipts Receipts
 	keys     KeyMaker
 	objects  Objects
 	log      *slog.Logger
 	metrics  *Metrics
 	cfg      Config
+
+	receiptKey ReceiptKey
+}
+
+// Stores are the API's stores.
+type Stores struct {
+	Tenants  Tenants
+	Sessions Sessions
+	Results  Results
+	Receipts Receipts
+}
+
+// Vault is what the API asks of the key vault.
+type Vault interface {
+	KeyMaker
+	ReceiptKey
 }
 
 // New returns a Server over its parts; metrics may be nil.
-func New(tenants Tenants, sessions Sessions, results Results, keys KeyMaker, objs Objects, log *slog.Logger, metrics *Metrics, cfg Config) *Server {
+func New(stores Stores, v Vault, objs Objects, log *slog.Logger, metrics *Metrics, cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -80,7 +99,8 @@ func New(tenants Tenants, sessions Sessions, results Results, keys KeyMaker, obj
 	if cfg.UploadTTL == 0 {
 		cfg.UploadTTL = 15 * time.Minute
 	}
-	return &Server{tenants: tenants, sessions: sessions, results: results, keys: keys, objects: objs, log: log, metrics: metrics, cfg: cfg}
+	return &Server{tenants: stores.Tenants, sessions: stores.Sessions, results: stores.Results, receipts: stores.Receipts,
+		keys: v, receiptKey: v, objects: objs, log: log, metrics: metrics, cfg: cfg}
 }
 
 // Handler routes the API.
@@ -88,6 +108,10 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /v1/sessions", s.customer(s.createSession))
 	mux.Handle("GET /v1/sessions/{id}", s.customer(s.getSession))
+	mux.Handle("DELETE /v1/sessions/{id}", s.customer(s.eraseSession))
+	mux.Handle("GET /v1/deletion-receipts/{id}", s.customer(s.getReceipt))
+	mux.Handle("GET /v1/receipt-signing-key", s.handle(s.getReceiptKey))
+	mux.Handle("POST /v1/app/session/decline", s.app(s.decline))
 	mux.Handle("GET /v1/app/session", s.app(s.getAppSession))
 	mux.Handle("POST /v1/app/session/uploads", s.app(s.createUploads))
 	mux.Handle("POST /v1/app/session/submit", s.app(s.submit))

@@ -69,7 +69,8 @@ func setup(t *testing.T) *bundle {
 	v := vault.New(master, keys)
 	store := s3test.NewStore(t)
 	clk := &clock{t: time.Now()}
-	srv := api.New(postgres.NewTenants(db), postgres.NewSessions(db), postgres.NewResults(db), v, store,
+	srv := api.New(api.Stores{Tenants: postgres.NewTenants(db), Sessions: postgres.NewSessions(db),
+		Results: postgres.NewResults(db), Receipts: postgres.NewWipes(db)}, v, store,
 		slog.New(slog.NewTextHandler(io.Discard, nil)), api.NewMetrics(prometheus.NewRegistry()), api.Config{Now: clk.Now, AppTokenTTL: time.Hour})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)

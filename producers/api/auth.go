@@ -58,6 +58,9 @@ func (s *Server) app(h func(http.ResponseWriter, *http.Request) error) http.Hand
 		if !s.now().Before(sess.AppTokenExpiresAt) {
 			return errUnauthorized
 		}
+		if sess.Ended() {
+			return errEnded
+		}
 		return h(w, r.WithContext(context.WithValue(r.Context(), sessionKey, sess)))
 	})
 }

@@ -35,6 +35,7 @@ var (
 	errUnauthorized = apiErr(http.StatusUnauthorized, "unauthorized", "missing, unknown, expired or revoked credential")
 	errNotFound     = apiErr(http.StatusNotFound, "not_found", "no such resource")
 	errNotOpen      = apiErr(http.StatusConflict, "session_not_open", "the session no longer accepts captures or submission")
+	errEnded        = apiErr(http.StatusGone, "session_ended", "the session has ended and its data is being or has been erased")
 )
 
 type errorBody struct {

@@ -39,6 +39,10 @@ type sessionBody struct {
 	Decision      *string        `json:"decision"`
 	DecidedAt     *time.Time     `json:"decided_at"`
 	Results       []resultBody   `json:"results"`
+	WipeReason    *string        `json:"wipe_reason"`
+	WipeRequested *time.Time     `json:"wipe_requested_at"`
+	DeletedAt     *time.Time     `json:"deleted_at"`
+	ReceiptID     *uuid.UUID     `json:"receipt_id"`
 }
 
 type resultBody struct {
@@ -119,7 +123,7 @@ func (s *Server) newSession(t postgres.Tenant, req createSessionRequest) (postgr
 			t.RetentionDays, schemas.MaxRetentionDays).with("field", "retention_days")
 	}
 	now := s.now()
-	expires := ExpiresAt(now, days)
+	expires := schemas.ExpiresAt(now, days)
 	return postgres.Session{
 		ID: uuid.New(), TenantID: t.ID, Status: postgres.StatusCreated, Checks: checks,
 		SelfieFrames: frames, RetentionDays: days, CreatedAt: now, ExpiresAt: expires,
@@ -127,18 +131,17 @@ func (s *Server) newSession(t postgres.Tenant, req createSessionRequest) (postgr
 	}, nil
 }
 
-// ExpiresAt is created + retention, truncated down to the hour (UTC), as the
-// database CHECK requires.
-func ExpiresAt(created time.Time, retentionDays int) time.Time {
-	return created.UTC().AddDate(0, 0, retentionDays).Truncate(time.Hour)
-}
-
 func (s *Server) getSession(w http.ResponseWriter, r *http.Request) error {
 	id, err := uuid.Parse(r.PathValue("id"))
 	if err != nil {
 		return errNotFound
 	}
-	sess, err := s.sessions.Get(r.Context(), tenantOf(r), id)
+	return s.writeSession(w, r, tenantOf(r), id, http.StatusOK)
+}
+
+// writeSession answers with a session of tenant, its captures and results.
+func (s *Server) writeSession(w http.ResponseWriter, r *http.Request, tenant, id uuid.UUID, status int) error {
+	sess, err := s.sessions.Get(r.Context(), tenant, id)
 	if errors.Is(err, postgres.ErrNotFound) {
 		return errNotFound
 	}
@@ -153,7 +156,7 @@ func (s *Server) getSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toSessionBody(sess, caps, results))
+	writeJSON(w, status, toSessionBody(sess, caps, results))
 	return nil
 }
 
@@ -161,7 +164,8 @@ func toSessionBody(s postgres.Session, caps []postgres.Capture, results []postgr
 	b := sessionBody{ID: s.ID, Status: s.Status, Checks: s.Checks, SelfieFrames: s.SelfieFrames,
 		RetentionDays: s.RetentionDays, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt,
 		SubmittedAt: s.SubmittedAt, Captures: []captureState{}, Decision: s.Decision, DecidedAt: s.DecidedAt,
-		Results: []resultBody{}}
+		Results: []resultBody{}, WipeReason: s.WipeReason, WipeRequested: s.WipeRequestedAt, DeletedAt: s.DeletedAt,
+		ReceiptID: s.ReceiptID}
 	for _, c := range caps {
 		b.Captures = append(b.Captures, captureState{Kind: c.Kind, Index: c.Index, Size: c.Size})
 	}

@@ -1,0 +1,251 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/idv-oss/idv/schemas"
+)
+
+// A wipe request moves a session to status expired (migration 003): its
+// deadline passed, the customer asked for erasure or the person declined.
+// The request and its idv.session.expired event are written in one
+// transaction, so the wipe stage hears of every request exactly once in
+// effect (DESIGN invariants 3 and 7).
+
+// wipeRow is a session as a wipe request needs it, read under its row lock.
+type wipeRow struct {
+	ID              uuid.UUID      `db:"session_id"`
+	TenantID        uuid.UUID      `db:"tenant_id"`
+	Status          string         `db:"status"`
+	ExpiresAt       time.Time      `db:"expires_at"`
+	Decision        sql.NullString `db:"decision"`
+	WipeRequestedAt sql.NullTime   `db:"wipe_requested_at"`
+	DeletedAt       sql.NullTime   `db:"deleted_at"`
+}
+
+const wipeRowColumns = `session_id, tenant_id, status, expires_at, decision, wipe_requested_at, deleted_at`
+
+// ended reports whether the session's wipe was already requested or done.
+func (r wipeRow) ended() bool {
+	return r.WipeRequestedAt.Valid || r.DeletedAt.Valid || r.Status == StatusExpired || r.Status == StatusDeleted
+}
+
+func validWipeReason(reason string) bool {
+	switch reason {
+	case schemas.WipeExpired, schemas.WipeCustomerRequest, schemas.WipeDeclinedByUser:
+		return true
+	}
+	return false
+}
+
+// RequestWipe marks a session's wipe requested (status expired, wipe_reason,
+// wipe_requested_at = at) and appends idv.session.expired.<id> in the same
+// transaction. Another tenant's session is ErrNotFound. It is idempotent: a
+// session whose wipe was already requested, or that is deleted, is left as
+// it is and nothing is appended.
+func (s *Sessions) RequestWipe(ctx context.Context, tenantID, id uuid.UUID, reason string, at time.Time) error {
+	if !validWipeReason(reason) {
+		return fmt.Errorf("sessions: request wipe of %s: unknown reason %q", id, reason)
+	}
+	return inOutboxTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		row, err := lockForWipe(ctx, tx, tenantID, id)
+		if err != nil {
+			return err
+		}
+		if row.ended() {
+			return nil
+		}
+		return requestWipe(ctx, tx, row, reason, at)
+	})
+}
+
+// Decline records the person's refusal in one transaction: the undecided
+// session is decided declined_by_user at at, idv.session.decided is
+// appended, and its wipe is requested with reason declined_by_user as
+// RequestWipe does. ErrConflict if the session was already decided
+// otherwise or its wipe was requested: the person can no longer decline. A
+// repeated decline (the app retrying) finds its own decision and returns nil
+// without appending anything.
+func (s *Sessions) Decline(ctx context.Context, tenantID, id uuid.UUID, at time.Time) error {
+	return inOutboxTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		row, err := lockForWipe(ctx, tx, tenantID, id)
+		if err != nil {
+			return err
+		}
+		if row.Decision.Valid && row.Decision.String == schemas.DecisionDeclinedByUser {
+			return nil
+		}
+		if row.Decision.Valid || row.ended() {
+			return fmt.Errorf("sessions: decline %s: it is %s: %w", id, row.Status, ErrConflict)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET decision = $3, decided_at = $4, status = $5
+			WHERE session_id = $1 AND tenant_id = $2`,
+			id, tenantID, schemas.DecisionDeclinedByUser, at, StatusDecided); err != nil {
+			return fmt.Errorf("sessions: decline %s: %w", id, err)
+		}
+		if err := appendOutbox(ctx, tx, decidedEvent(row, schemas.DecisionDeclinedByUser, at)); err != nil {
+			return err
+		}
+		return requestWipe(ctx, tx, row, schemas.WipeDeclinedByUser, at)
+	})
+}
+
+// lockForWipe locks the tenant's session row and reads what a wipe request
+// needs.
+func lockForWipe(ctx context.Context, tx *sqlx.Tx, tenantID, id uuid.UUID) (wipeRow, error) {
+	var row wipeRow
+	err := tx.GetContext(ctx, &row, `SELECT `+wipeRowColumns+` FROM sessions
+		WHERE session_id = $1 AND tenant_id = $2 FOR UPDATE`, id, tenantID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return wipeRow{}, fmt.Errorf("sessions: %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return wipeRow{}, fmt.Errorf("sessions: lock %s: %w", id, err)
+	}
+	return row, nil
+}
+
+// requestWipe marks the locked session's wipe requested and appends its
+// idv.session.expired event.
+func requestWipe(ctx context.Context, tx *sqlx.Tx, row wipeRow, reason string, at time.Time) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE sessions SET status = $3, wipe_reason = $4, wipe_requested_at = $5
+		WHERE session_id = $1 AND tenant_id = $2`, row.ID, row.TenantID, StatusExpired, reason, at); err != nil {
+		return fmt.Errorf("sessions: request wipe of %s: %w", row.ID, err)
+	}
+	return appendOutbox(ctx, tx, expiredEvent(row, reason, at))
+}
+
+func expiredEvent(row wipeRow, reason string, at time.Time) OutboxEvent {
+	id := row.ID.String()
+	return OutboxEvent{
+		TenantID: row.TenantID,
+		MsgID:    schemas.MsgID(schemas.TypeSessionExpired, id),
+		Type:     schemas.TypeSessionExpired,
+		Subject:  schemas.Subject(schemas.TypeSessionExpired, id),
+		Body: schemas.SessionExpired{SessionID: id, TenantID: row.TenantID.String(), Reason: reason,
+			ExpiresAt: row.ExpiresAt.UTC(), RequestedAt: at.UTC()},
+	}
+}
+
+func decidedEvent(row wipeRow, decision string, at time.Time) OutboxEvent {
+	id := row.ID.String()
+	return OutboxEvent{
+		TenantID: row.TenantID,
+		MsgID:    schemas.MsgID(schemas.TypeSessionDecided, id),
+		Type:     schemas.TypeSessionDecided,
+		Subject:  schemas.Subject(schemas.TypeSessionDecided, id),
+		Body: schemas.SessionDecided{SessionID: id, TenantID: row.TenantID.String(), Decision: decision,
+			DecidedAt: at.UTC()},
+	}
+}
+
+// Retention is what the scheduled retention producer reads and writes across
+// all tenants: it is the one store that is not scoped by tenant, because the
+// deadline applies to every tenant alike.
+type Retention struct{ db *sqlx.DB }
+
+// NewRetention returns the retention store over db.
+func NewRetention(db *sqlx.DB) *Retention { return &Retention{db: db} }
+
+// ClaimExpired requests the wipe of up to limit sessions whose deadline has
+// come (expires_at <= now) and whose wipe nobody requested yet, earliest
+// deadline first, whatever their status: sessions never submitted die on
+// time too. It returns how many it claimed; call it until that is less than
+// limit. Each call is one transaction that locks its rows with FOR UPDATE
+// SKIP LOCKED, so replicas running at once share the backlog and never
+// claim a session twice.
+//
+// A session that expires undecided is decided expired at now first, and its
+// idv.session.decided event goes out ahead of idv.session.expired: the
+// customer learns by the usual webhook that the session ended without a
+// result, rather than by its silent disappearance, and the tombstone keeps
+// that decision. A decision stage finishing late finds the session decided
+// and decides nothing more.
+func (r *Retention) ClaimExpired(ctx context.Context, now time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, fmt.Errorf("retention: claim expired: limit %d, want > 0", limit)
+	}
+	var n int
+	err := inOutboxTx(ctx, r.db, func(tx *sqlx.Tx) error {
+		var rows []wipeRow
+		if err := tx.SelectContext(ctx, &rows, `SELECT `+wipeRowColumns+` FROM sessions
+			WHERE expires_at <= $1 AND wipe_requested_at IS NULL AND deleted_at IS NULL
+			ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED`, now, limit); err != nil {
+			return fmt.Errorf("retention: claim expired: %w", err)
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		ids := make([]uuid.UUID, len(rows))
+		for i, row := range rows {
+			ids[i] = row.ID
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET status = $2, wipe_reason = $3, wipe_requested_at = $4,
+			decision = coalesce(decision, $5), decided_at = coalesce(decided_at, $4)
+			WHERE session_id = ANY($1)`,
+			pq.Array(ids), StatusExpired, schemas.WipeExpired, now, schemas.DecisionExpired); err != nil {
+			return fmt.Errorf("retention: request wipe of %d sessions: %w", len(rows), err)
+		}
+		for _, row := range rows {
+			if !row.Decision.Valid {
+				if err := appendOutbox(ctx, tx, decidedEvent(row, schemas.DecisionExpired, now)); err != nil {
+					return err
+				}
+			}
+			if err := appendOutbox(ctx, tx, expiredEvent(row, schemas.WipeExpired, now)); err != nil {
+				return err
+			}
+		}
+		n = len(rows)
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// Overdue counts the sessions not yet deleted whose deadline is before now,
+// and returns the created_at of the oldest session not yet deleted: the age
+// of the oldest personal data IDV holds (zero when it holds none).
+func (r *Retention) Overdue(ctx context.Context, now time.Time) (overdue int, oldest time.Time, err error) {
+	var row struct {
+		Overdue int          `db:"overdue"`
+		Oldest  sql.NullTime `db:"oldest"`
+	}
+	if err := r.db.GetContext(ctx, &row, `SELECT count(*) FILTER (WHERE expires_at < $1) AS overdue,
+		min(created_at) AS oldest FROM sessions WHERE deleted_at IS NULL`, now); err != nil {
+		return 0, time.Time{}, fmt.Errorf("retention: overdue: %w", err)
+	}
+	if row.Oldest.Valid {
+		oldest = row.Oldest.Time.UTC()
+	}
+	return row.Overdue, oldest, nil
+}
+
+// LiveEpochs returns, per tenant, the epochs that still wrap a session key
+// stored in session_keys: destroying one of them would shred a session that
+// is not wiped yet, so the epoch sweep must leave them.
+func (r *Retention) LiveEpochs(ctx context.Context) (map[uuid.UUID][]time.Time, error) {
+	var rows []struct {
+		TenantID uuid.UUID `db:"tenant_id"`
+		Epoch    time.Time `db:"epoch"`
+	}
+	if err := r.db.SelectContext(ctx, &rows, `SELECT DISTINCT tenant_id, epoch FROM session_keys
+		ORDER BY tenant_id, epoch`); err != nil {
+		return nil, fmt.Errorf("retention: live epochs: %w", err)
+	}
+	live := make(map[uuid.UUID][]time.Time)
+	for _, row := range rows {
+		live[row.TenantID] = append(live[row.TenantID], row.Epoch.UTC())
+	}
+	return live, nil
+}

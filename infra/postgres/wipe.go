@@ -1,0 +1,229 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+)
+
+// The wipe's store steps (DESIGN invariant 3), in the order the wipe stage
+// runs them: DestroySessionKey (crypto-shredding, committed on its own before
+// anything else), then the stage deletes the session's objects, then
+// FinishWipe (rows, tombstone, receipt and idv.session.deleted in one
+// transaction). Each step is idempotent, so a wipe redelivered after a crash
+// at any point completes, with one receipt and one event.
+
+// WipeTarget is what the wipe stage needs to know about a session. It holds
+// ids, codes, times and a count; no personal data.
+type WipeTarget struct {
+	SessionID       uuid.UUID
+	TenantID        uuid.UUID
+	Status          string
+	Decision        string // "" while undecided
+	CreatedAt       time.Time
+	ExpiresAt       time.Time
+	WipeReason      string     // "" until the wipe is requested
+	WipeRequestedAt *time.Time // nil until the wipe is requested
+	KeyDestroyedAt  *time.Time // set by DestroySessionKey
+	DeletedAt       *time.Time // set by FinishWipe
+	ReceiptID       uuid.UUID  // uuid.Nil until FinishWipe
+	// Captures is how many captures rows the session still has.
+	Captures int
+}
+
+// Receipt is a signed deletion receipt as FinishWipe stores it.
+type Receipt struct {
+	ID        uuid.UUID
+	Statement []byte // the exact bytes that were signed (schemas.DeletionReceipt as JSON)
+	Signature []byte // Ed25519, 64 bytes
+	KeyID     string // which receipt signing key
+	// Captures is how many captures rows the statement says the wipe
+	// deletes. FinishWipe deletes the session's captures and refuses
+	// (ErrConflict, nothing written) if it finds another number, so a
+	// stored receipt never states a count that is not true.
+	Captures int
+}
+
+// StoredReceipt is a deletion receipt as read back for its tenant.
+type StoredReceipt struct {
+	ReceiptID uuid.UUID `db:"receipt_id"`
+	TenantID  uuid.UUID `db:"tenant_id"`
+	SessionID uuid.UUID `db:"session_id"`
+	Statement []byte    `db:"statement"`
+	Signature []byte    `db:"signature"`
+	KeyID     string    `db:"key_id"`
+	CreatedAt time.Time `db:"created_at"`
+}
+
+// Wipes holds the store side of wiping sessions and their deletion receipts.
+type Wipes struct{ db *sqlx.DB }
+
+// NewWipes returns the wipe store over db.
+func NewWipes(db *sqlx.DB) *Wipes { return &Wipes{db: db} }
+
+// SessionForWipe reads what the wipe of a tenant's session needs: its state,
+// its times, its receipt once there is one, and how many captures rows it
+// still has. ErrNotFound if the tenant has no such session.
+func (s *Wipes) SessionForWipe(ctx context.Context, tenantID, id uuid.UUID) (WipeTarget, error) {
+	var row struct {
+		SessionID       uuid.UUID      `db:"session_id"`
+		TenantID        uuid.UUID      `db:"tenant_id"`
+		Status          string         `db:"status"`
+		Decision        sql.NullString `db:"decision"`
+		CreatedAt       time.Time      `db:"created_at"`
+		ExpiresAt       time.Time      `db:"expires_at"`
+		WipeReason      sql.NullString `db:"wipe_reason"`
+		WipeRequestedAt *time.Time     `db:"wipe_requested_at"`
+		KeyDestroyedAt  *time.Time     `db:"key_destroyed_at"`
+		DeletedAt       *time.Time     `db:"deleted_at"`
+		ReceiptID       uuid.NullUUID  `db:"receipt_id"`
+		Captures        int            `db:"captures"`
+	}
+	err := s.db.GetContext(ctx, &row, `SELECT s.session_id, s.tenant_id, s.status, s.decision, s.created_at,
+			s.expires_at, s.wipe_reason, s.wipe_requested_at, s.key_destroyed_at, s.deleted_at,
+			(SELECT r.receipt_id FROM deletion_receipts r WHERE r.session_id = s.session_id AND r.tenant_id = s.tenant_id) AS receipt_id,
+			(SELECT count(*) FROM captures c WHERE c.session_id = s.session_id AND c.tenant_id = s.tenant_id) AS captures
+		FROM sessions s WHERE s.session_id = $1 AND s.tenant_id = $2`, id, tenantID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return WipeTarget{}, fmt.Errorf("wipes: session %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return WipeTarget{}, fmt.Errorf("wipes: read session %s: %w", id, err)
+	}
+	return WipeTarget{SessionID: row.SessionID, TenantID: row.TenantID, Status: row.Status,
+		Decision: row.Decision.String, CreatedAt: row.CreatedAt, ExpiresAt: row.ExpiresAt,
+		WipeReason: row.WipeReason.String, WipeRequestedAt: row.WipeRequestedAt, KeyDestroyedAt: row.KeyDestroyedAt,
+		DeletedAt: row.DeletedAt, ReceiptID: row.ReceiptID.UUID, Captures: row.Captures}, nil
+}
+
+// lockWipeTarget locks the session row for the rest of tx and returns its wipe
+// state. ErrNotFound if the tenant has no such session; ErrConflict if no
+// wipe was requested: nothing is ever destroyed without that instruction.
+func lockWipeTarget(ctx context.Context, tx *sqlx.Tx, tenantID, id uuid.UUID) (keyDestroyed, deleted bool, err error) {
+	var row struct {
+		Requested    bool `db:"requested"`
+		KeyDestroyed bool `db:"key_destroyed"`
+		Deleted      bool `db:"deleted"`
+	}
+	err = tx.GetContext(ctx, &row, `SELECT wipe_requested_at IS NOT NULL AS requested,
+			key_destroyed_at IS NOT NULL AS key_destroyed, deleted_at IS NOT NULL AS deleted
+		FROM sessions WHERE session_id = $1 AND tenant_id = $2 FOR UPDATE`, id, tenantID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, false, fmt.Errorf("wipes: session %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return false, false, fmt.Errorf("wipes: lock session %s: %w", id, err)
+	}
+	if !row.Requested {
+		return false, false, fmt.Errorf("wipes: session %s: no wipe requested: %w", id, ErrConflict)
+	}
+	return row.KeyDestroyed, row.Deleted, nil
+}
+
+// DestroySessionKey is the wipe's first step, crypto-shredding: in one
+// transaction it deletes the session's wrapped private key (its
+// session_keys row) and records key_destroyed_at = at, unless already
+// recorded. Once it commits, no capture of the session can be opened by
+// anyone holding only the live database and vault. destroyed reports whether
+// this call deleted the key; false when an earlier call had. ErrNotFound if
+// the tenant has no such session; ErrConflict if its wipe was not requested.
+func (s *Wipes) DestroySessionKey(ctx context.Context, tenantID, id uuid.UUID, at time.Time) (destroyed bool, err error) {
+	err = inTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if _, _, err := lockWipeTarget(ctx, tx, tenantID, id); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM session_keys WHERE session_id = $1 AND tenant_id = $2`, id, tenantID)
+		if err != nil {
+			return fmt.Errorf("wipes: delete key of %s: %w", id, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("wipes: delete key of %s: %w", id, err)
+		}
+		destroyed = n > 0
+		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET key_destroyed_at = COALESCE(key_destroyed_at, $3)
+			WHERE session_id = $1 AND tenant_id = $2`, id, tenantID, at); err != nil {
+			return fmt.Errorf("wipes: record key destruction of %s: %w", id, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	return destroyed, nil
+}
+
+// FinishWipe is the wipe's last step, once the session's objects are
+// deleted: in one transaction it deletes the session's captures rows (the
+// only other rows that describe its personal data; check results hold codes
+// and stay, as do webhook delivery records), turns the session row into the
+// tombstone (status deleted, deleted_at = at), stores the signed receipt and
+// appends ev (idv.session.deleted) to the outbox.
+//
+// A session already deleted is left as it is and FinishWipe returns nil: the
+// first receipt and event stand. ErrNotFound if the tenant has no such
+// session; ErrConflict, with nothing written, if its wipe was not requested,
+// its key is not destroyed yet (DestroySessionKey comes first), or it has
+// another number of captures than r states.
+func (s *Wipes) FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.Time, r Receipt, ev OutboxEvent) error {
+	return inOutboxTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		keyDestroyed, deleted, err := lockWipeTarget(ctx, tx, tenantID, id)
+		if err != nil {
+			return err
+		}
+		if deleted {
+			return nil
+		}
+		if !keyDestroyed {
+			return fmt.Errorf("wipes: session %s: key not destroyed yet: %w", id, ErrConflict)
+		}
+		var keys int
+		if err := tx.GetContext(ctx, &keys, `SELECT count(*) FROM session_keys WHERE session_id = $1`, id); err != nil {
+			return fmt.Errorf("wipes: look up key of %s: %w", id, err)
+		}
+		if keys != 0 {
+			return fmt.Errorf("wipes: session %s: key destruction recorded but its key row exists: %w", id, ErrConflict)
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM captures WHERE session_id = $1 AND tenant_id = $2`, id, tenantID)
+		if err != nil {
+			return fmt.Errorf("wipes: delete captures of %s: %w", id, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("wipes: delete captures of %s: %w", id, err)
+		}
+		if int(n) != r.Captures {
+			return fmt.Errorf("wipes: session %s has %d captures, the receipt states %d: %w", id, n, r.Captures, ErrConflict)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET status = 'deleted', deleted_at = $3
+			WHERE session_id = $1 AND tenant_id = $2`, id, tenantID, at); err != nil {
+			return fmt.Errorf("wipes: mark %s deleted: %w", id, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO deletion_receipts
+			(receipt_id, tenant_id, session_id, statement, signature, key_id, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, r.ID, tenantID, id, r.Statement, r.Signature, r.KeyID, at); err != nil {
+			return fmt.Errorf("wipes: store receipt of %s: %w", id, err)
+		}
+		return appendOutbox(ctx, tx, ev)
+	})
+}
+
+// Receipt reads a tenant's deletion receipt; another tenant's receipt, like
+// one that does not exist, is ErrNotFound.
+func (s *Wipes) Receipt(ctx context.Context, tenantID, receiptID uuid.UUID) (StoredReceipt, error) {
+	var r StoredReceipt
+	err := s.db.GetContext(ctx, &r, `SELECT receipt_id, tenant_id, session_id, statement, signature, key_id, created_at
+		FROM deletion_receipts WHERE receipt_id = $1 AND tenant_id = $2`, receiptID, tenantID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return StoredReceipt{}, fmt.Errorf("deletion receipts: %s: %w", receiptID, ErrNotFound)
+	}
+	if err != nil {
+		return StoredReceipt{}, fmt.Errorf("deletion receipts: get %s: %w", receiptID, err)
+	}
+	return r, nil
+}

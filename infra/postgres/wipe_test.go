@@ -1,0 +1,300 @@
+package postgres_test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/infra/postgres/pgtest"
+	"github.com/idv-oss/idv/schemas"
+)
+
+// wipeFixture is one wipe store test's system: its own main database, two
+// tenants, and a session of the first with captures and a check result.
+type wipeFixture struct {
+	db            *sqlx.DB
+	wipes         *postgres.Wipes
+	now           time.Time
+	tenant, other uuid.UUID
+	session       uuid.UUID
+	captures      int
+	requestedAt   time.Time
+	expiresAt     time.Time
+	createdAt     time.Time
+}
+
+func setupWipes(t *testing.T) *wipeFixture {
+	t.Helper()
+	db := pgtest.NewDB(t, schemas.MainMigrations())
+	f := &wipeFixture{db: db, wipes: postgres.NewWipes(db), now: time.Now().UTC().Truncate(time.Microsecond)}
+	f.tenant, f.other = f.newTenant(t), f.newTenant(t)
+	f.session = f.newSession(t, f.tenant)
+	return f
+}
+
+func (f *wipeFixture) newTenant(t *testing.T) uuid.UUID {
+	t.Helper()
+	id := uuid.New()
+	err := postgres.NewTenants(f.db).Create(t.Context(), postgres.Tenant{ID: id, Name: "Tenant " + id.String()[:8],
+		RetentionDays: 7, WebhookURL: "https://hooks.example.test/idv", WebhookSecretSealed: randomBytes(60),
+		Policy: schemas.DefaultPolicy()}, postgres.APIKey{ID: rand.Text(), TenantID: id, SecretHash: randomBytes(32)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// newSession stores a session with a stand-in key pair (the store never
+// opens it), three declared captures and a check result.
+func (f *wipeFixture) newSession(t *testing.T, tenant uuid.UUID) uuid.UUID {
+	t.Helper()
+	ctx := t.Context()
+	sessions := postgres.NewSessions(f.db)
+	id := uuid.New()
+	f.createdAt = f.now.Add(-8 * 24 * time.Hour)
+	f.expiresAt = f.createdAt.Add(7 * 24 * time.Hour).Truncate(time.Hour)
+	err := sessions.Create(ctx, postgres.Session{ID: id, TenantID: tenant, Status: postgres.StatusCreated,
+		Checks: []string{schemas.CheckDocument}, SelfieFrames: 2, RetentionDays: 7, CreatedAt: f.createdAt,
+		ExpiresAt: f.expiresAt, AppTokenHash: randomBytes(32), AppTokenExpiresAt: f.createdAt.Add(time.Hour)},
+		postgres.SessionKey{SessionID: id, TenantID: tenant, Epoch: f.expiresAt, PublicKey: randomBytes(32), WrappedKey: randomBytes(60)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var decl []postgres.Capture
+	for _, c := range []struct {
+		kind schemas.CaptureKind
+		idx  int
+	}{{schemas.DocumentFront, 0}, {schemas.Selfie, 0}, {schemas.MRZ, 0}} {
+		decl = append(decl, postgres.Capture{SessionID: id, TenantID: tenant, Kind: c.kind, Index: c.idx,
+			ObjectKey: schemas.ObjectKey(tenant.String(), id.String(), c.kind, c.idx), Size: 2048, SHA256: randomBytes(32)})
+	}
+	if err := sessions.DeclareCaptures(ctx, tenant, id, decl); err != nil {
+		t.Fatal(err)
+	}
+	f.captures = len(decl)
+	f.exec(t, `INSERT INTO check_results (session_id, tenant_id, check_name, outcome, engine)
+		VALUES ($1, $2, 'document', 'passed', 'test/1')`, id, tenant)
+	return id
+}
+
+func (f *wipeFixture) exec(t *testing.T, query string, args ...any) {
+	t.Helper()
+	if _, err := f.db.ExecContext(t.Context(), query, args...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// requestWipe does what RequestWipe does to the row (its event is not
+// this store's concern).
+func (f *wipeFixture) requestWipe(t *testing.T) {
+	t.Helper()
+	f.requestedAt = f.now.Add(-time.Minute)
+	f.exec(t, `UPDATE sessions SET status = 'expired', wipe_reason = 'expired', wipe_requested_at = $2
+		WHERE session_id = $1`, f.session, f.requestedAt)
+}
+
+func (f *wipeFixture) count(t *testing.T, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := f.db.GetContext(t.Context(), &n, query, args...); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func (f *wipeFixture) receipt(id uuid.UUID, captures int) postgres.Receipt {
+	return postgres.Receipt{ID: id, Statement: []byte(`{"receipt_id":"` + id.String() + `"}`),
+		Signature: randomBytes(64), KeyID: "0123456789abcdef", Captures: captures}
+}
+
+func (f *wipeFixture) deletedEvent(receiptID uuid.UUID, at time.Time) postgres.OutboxEvent {
+	id := f.session.String()
+	return postgres.OutboxEvent{TenantID: f.tenant, MsgID: schemas.MsgID(schemas.TypeSessionDeleted, id),
+		Type: schemas.TypeSessionDeleted, Subject: schemas.Subject(schemas.TypeSessionDeleted, id),
+		Body: schemas.SessionDeleted{SessionID: id, TenantID: f.tenant.String(), ReceiptID: receiptID.String(),
+			Reason: schemas.WipeExpired, DeletedAt: at}}
+}
+
+func TestDestroySessionKey(t *testing.T) {
+	t.Parallel()
+	f := setupWipes(t)
+	ctx := t.Context()
+	keyRows := func() int {
+		return f.count(t, `SELECT count(*) FROM session_keys WHERE session_id = $1`, f.session)
+	}
+
+	// Nothing is destroyed without a wipe request.
+	if _, err := f.wipes.DestroySessionKey(ctx, f.tenant, f.session, f.now); !errors.Is(err, postgres.ErrConflict) {
+		t.Fatalf("DestroySessionKey before the request: %v, want ErrConflict", err)
+	}
+	f.requestWipe(t)
+	// Another tenant's session, or none at all, is not found.
+	for _, c := range []struct{ tenant, id uuid.UUID }{{f.other, f.session}, {f.tenant, uuid.New()}} {
+		if _, err := f.wipes.DestroySessionKey(ctx, c.tenant, c.id, f.now); !errors.Is(err, postgres.ErrNotFound) {
+			t.Errorf("DestroySessionKey(%s, %s): %v, want ErrNotFound", c.tenant, c.id, err)
+		}
+	}
+	if keyRows() != 1 {
+		t.Fatal("the key row went before the wipe's own call")
+	}
+
+	destroyed, err := f.wipes.DestroySessionKey(ctx, f.tenant, f.session, f.now)
+	if err != nil || !destroyed {
+		t.Fatalf("DestroySessionKey = %v, %v; want true, nil", destroyed, err)
+	}
+	if keyRows() != 0 {
+		t.Fatal("the key row is still there")
+	}
+	target, err := f.wipes.SessionForWipe(ctx, f.tenant, f.session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if target.KeyDestroyedAt == nil || !target.KeyDestroyedAt.Equal(f.now) || target.DeletedAt != nil || target.Captures != f.captures {
+		t.Fatalf("after key destruction: %+v", target)
+	}
+
+	// Again (a redelivery), later: nothing more to destroy; the first time stands.
+	destroyed, err = f.wipes.DestroySessionKey(ctx, f.tenant, f.session, f.now.Add(time.Hour))
+	if err != nil || destroyed {
+		t.Fatalf("second DestroySessionKey = %v, %v; want false, nil", destroyed, err)
+	}
+	if target, _ := f.wipes.SessionForWipe(ctx, f.tenant, f.session); !target.KeyDestroyedAt.Equal(f.now) {
+		t.Fatalf("key_destroyed_at moved to %s", target.KeyDestroyedAt)
+	}
+}
+
+func TestFinishWipe(t *testing.T) {
+	t.Parallel()
+	f := setupWipes(t)
+	ctx := t.Context()
+	f.requestWipe(t)
+	deletedAt := f.now.Add(time.Minute)
+	receiptID := uuid.New()
+	r := f.receipt(receiptID, f.captures)
+
+	// Before the key is destroyed, nothing is finished.
+	if err := f.wipes.FinishWipe(ctx, f.tenant, f.session, deletedAt, r, f.deletedEvent(receiptID, deletedAt)); !errors.Is(err, postgres.ErrConflict) {
+		t.Fatalf("FinishWipe before key destruction: %v, want ErrConflict", err)
+	}
+	if _, err := f.wipes.DestroySessionKey(ctx, f.tenant, f.session, f.now); err != nil {
+		t.Fatal(err)
+	}
+	// A receipt that states another count is refused, and nothing is written.
+	wrong := f.receipt(uuid.New(), f.captures+1)
+	if err := f.wipes.FinishWipe(ctx, f.tenant, f.session, deletedAt, wrong, f.deletedEvent(wrong.ID, deletedAt)); !errors.Is(err, postgres.ErrConflict) {
+		t.Fatalf("FinishWipe with a wrong count: %v, want ErrConflict", err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM captures WHERE session_id = $1`, f.session); n != f.captures {
+		t.Fatalf("%d captures after a refused FinishWipe, want %d", n, f.captures)
+	}
+	if err := f.wipes.FinishWipe(ctx, f.other, f.session, deletedAt, r, f.deletedEvent(receiptID, deletedAt)); !errors.Is(err, postgres.ErrNotFound) {
+		t.Fatalf("FinishWipe as another tenant: %v, want ErrNotFound", err)
+	}
+
+	if err := f.wipes.FinishWipe(ctx, f.tenant, f.session, deletedAt, r, f.deletedEvent(receiptID, deletedAt)); err != nil {
+		t.Fatal(err)
+	}
+	// Again, with another receipt (a redelivery builds a new one): the first stands.
+	again := f.receipt(uuid.New(), 0)
+	if err := f.wipes.FinishWipe(ctx, f.tenant, f.session, deletedAt.Add(time.Hour), again, f.deletedEvent(again.ID, deletedAt)); err != nil {
+		t.Fatalf("second FinishWipe: %v", err)
+	}
+
+	target, err := f.wipes.SessionForWipe(ctx, f.tenant, f.session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if target.Status != "deleted" || target.DeletedAt == nil || !target.DeletedAt.Equal(deletedAt) ||
+		target.ReceiptID != receiptID || target.Captures != 0 || target.WipeReason != schemas.WipeExpired ||
+		!target.CreatedAt.Equal(f.createdAt) || !target.ExpiresAt.Equal(f.expiresAt) || !target.WipeRequestedAt.Equal(f.requestedAt) {
+		t.Fatalf("tombstone %+v", target)
+	}
+	for query, want := range map[string]int{
+		`SELECT count(*) FROM captures WHERE session_id = $1`:                            0,
+		`SELECT count(*) FROM session_keys WHERE session_id = $1`:                        0,
+		`SELECT count(*) FROM check_results WHERE session_id = $1`:                       1, // codes only: kept
+		`SELECT count(*) FROM deletion_receipts WHERE session_id = $1`:                   1,
+		`SELECT count(*) FROM outbox WHERE subject = 'idv.session.deleted.' || $1::text`: 1,
+	} {
+		if got := f.count(t, query, f.session); got != want {
+			t.Errorf("%s: %d, want %d", query, got, want)
+		}
+	}
+
+	stored, err := f.wipes.Receipt(ctx, f.tenant, receiptID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.ReceiptID != receiptID || stored.TenantID != f.tenant || stored.SessionID != f.session ||
+		!bytes.Equal(stored.Statement, r.Statement) || !bytes.Equal(stored.Signature, r.Signature) ||
+		stored.KeyID != r.KeyID || !stored.CreatedAt.Equal(deletedAt) {
+		t.Fatalf("stored receipt %+v", stored)
+	}
+	if _, err := f.wipes.Receipt(ctx, f.other, receiptID); !errors.Is(err, postgres.ErrNotFound) {
+		t.Errorf("another tenant's receipt: %v, want ErrNotFound", err)
+	}
+	if _, err := f.wipes.Receipt(ctx, f.tenant, again.ID); !errors.Is(err, postgres.ErrNotFound) {
+		t.Errorf("the redelivery's receipt: %v, want ErrNotFound", err)
+	}
+}
+
+// Two workers finishing the same wipe at once store one receipt and one
+// event: the row lock orders them and the second finds the session deleted.
+func TestFinishWipeConcurrently(t *testing.T) {
+	t.Parallel()
+	f := setupWipes(t)
+	ctx := t.Context()
+	f.requestWipe(t)
+	if _, err := f.wipes.DestroySessionKey(ctx, f.tenant, f.session, f.now); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Go(func() {
+			r := f.receipt(uuid.New(), f.captures)
+			errs[i] = f.wipes.FinishWipe(ctx, f.tenant, f.session, f.now, r, f.deletedEvent(r.ID, f.now))
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("worker %d: %v", i, err)
+		}
+	}
+	if n := f.count(t, `SELECT count(*) FROM deletion_receipts WHERE session_id = $1`, f.session); n != 1 {
+		t.Fatalf("%d receipts, want 1", n)
+	}
+	if n := f.count(t, `SELECT count(*) FROM outbox WHERE type = 'idv.session.deleted'`); n != 1 {
+		t.Fatalf("%d deleted events, want 1", n)
+	}
+}
+
+func TestSessionForWipeIsTenantScoped(t *testing.T) {
+	t.Parallel()
+	f := setupWipes(t)
+	if _, err := f.wipes.SessionForWipe(t.Context(), f.other, f.session); !errors.Is(err, postgres.ErrNotFound) {
+		t.Fatalf("another tenant's session: %v, want ErrNotFound", err)
+	}
+	target, err := f.wipes.SessionForWipe(t.Context(), f.tenant, f.session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if target.SessionID != f.session || target.TenantID != f.tenant || target.Status != "created" ||
+		target.WipeRequestedAt != nil || target.WipeReason != "" || target.ReceiptID != uuid.Nil || target.Captures != f.captures {
+		t.Fatalf("before any wipe: %+v", target)
+	}
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b)
+	return b
+}

@@ -1,0 +1,94 @@
+package api
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/schemas"
+)
+
+// Receipts reads deletion receipts.
+type Receipts interface {
+	Receipt(ctx context.Context, tenantID, receiptID uuid.UUID) (postgres.StoredReceipt, error)
+}
+
+// ReceiptKey is the public half of the key that signs deletion receipts.
+type ReceiptKey interface {
+	ReceiptPublicKey() (ed25519.PublicKey, string)
+}
+
+// eraseSession is the customer's erasure request (GDPR art. 17): the wipe
+// runs at once instead of at expires_at.
+func (s *Server) eraseSession(w http.ResponseWriter, r *http.Request) error {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		return errNotFound
+	}
+	tenant := tenantOf(r)
+	err = s.sessions.RequestWipe(r.Context(), tenant, id, schemas.WipeCustomerRequest, s.now())
+	if errors.Is(err, postgres.ErrNotFound) {
+		return errNotFound
+	}
+	if err != nil {
+		return err
+	}
+	s.log.InfoContext(r.Context(), "erasure requested", "tenant_id", tenant, "session_id", id)
+	return s.writeSession(w, r, tenant, id, http.StatusAccepted)
+}
+
+// decline is the person's refusal: the session is decided declined_by_user
+// and wiped.
+func (s *Server) decline(w http.ResponseWriter, r *http.Request) error {
+	sess := sessionOf(r)
+	err := s.sessions.Decline(r.Context(), sess.TenantID, sess.ID, s.now())
+	if errors.Is(err, postgres.ErrConflict) {
+		return apiErr(http.StatusConflict, "session_not_open", "the session is already decided; it can no longer be declined")
+	}
+	if err != nil {
+		return err
+	}
+	s.log.InfoContext(r.Context(), "session declined by the person", "tenant_id", sess.TenantID, "session_id", sess.ID)
+	writeJSON(w, http.StatusOK, map[string]any{"session_id": sess.ID, "status": postgres.StatusExpired})
+	return nil
+}
+
+type receiptBody struct {
+	ReceiptID uuid.UUID       `json:"receipt_id"`
+	SessionID uuid.UUID       `json:"session_id"`
+	KeyID     string          `json:"key_id"`
+	Algorithm string          `json:"algorithm"`
+	Statement []byte          `json:"statement"`
+	Signature []byte          `json:"signature"`
+	Receipt   json.RawMessage `json:"receipt"`
+	CreatedAt time.Time       `json:"created_at"`
+}
+
+func (s *Server) getReceipt(w http.ResponseWriter, r *http.Request) error {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		return errNotFound
+	}
+	rc, err := s.receipts.Receipt(r.Context(), tenantOf(r), id)
+	if errors.Is(err, postgres.ErrNotFound) {
+		return errNotFound
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, receiptBody{ReceiptID: rc.ReceiptID, SessionID: rc.SessionID, KeyID: rc.KeyID,
+		Algorithm: "Ed25519", Statement: rc.Statement, Signature: rc.Signature, Receipt: rc.Statement, CreatedAt: rc.CreatedAt})
+	return nil
+}
+
+func (s *Server) getReceiptKey(w http.ResponseWriter, r *http.Request) error {
+	pub, keyID := s.receiptKey.ReceiptPublicKey()
+	writeJSON(w, http.StatusOK, map[string]any{"key_id": keyID, "algorithm": "Ed25519", "public_key": []byte(pub)})
+	return nil
+}

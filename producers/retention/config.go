@@ -1,0 +1,24 @@
+package retention
+
+import "time"
+
+// Config tunes the sweeper; the zero value of each field selects its default.
+type Config struct {
+	// Interval is the time between rounds (1m). A deadline is met within
+	// about one interval plus the wipe's own time, so keep it well below
+	// the 15 minutes the overdue alert waits.
+	Interval time.Duration
+	// BatchSize is how many sessions one transaction claims (100); a round
+	// claims batches until one comes back short.
+	BatchSize int
+}
+
+func (c Config) withDefaults() Config {
+	if c.Interval <= 0 {
+		c.Interval = time.Minute
+	}
+	if c.BatchSize <= 0 {
+		c.BatchSize = 100
+	}
+	return c
+}

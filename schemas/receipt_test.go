@@ -1,0 +1,179 @@
+package schemas
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func goodReceipt() DeletionReceipt {
+	at := time.Date(2026, 3, 8, 12, 0, 0, 123456000, time.UTC)
+	return DeletionReceipt{
+		ReceiptID: "0a1c9a52-8a1e-4a8e-9d0f-0c1b2a3d4e5f", SessionID: "6f1c9a52-8a1e-4a8e-9d0f-0c1b2a3d4e5f",
+		TenantID: "0b1c9a52-8a1e-4a8e-9d0f-0c1b2a3d4e5f", Reason: WipeExpired, Decision: DecisionApproved,
+		CreatedAt: at.AddDate(0, 0, -8), ExpiresAt: at.AddDate(0, 0, -1).Truncate(time.Hour),
+		WipeRequestedAt: at.Add(-2 * time.Minute), KeyDestroyedAt: at.Add(-time.Minute), DeletedAt: at,
+		ObjectsDeleted: 5, RowsDeleted: map[string]int{ReceiptRowsSessionKeys: 1, ReceiptRowsCaptures: 5},
+		Statement: DeletionStatement,
+	}
+}
+
+func TestReceiptRoundTrip(t *testing.T) {
+	t.Parallel()
+	r := goodReceipt()
+	r.CreatedAt = r.CreatedAt.In(time.FixedZone("CET", 3600)) // written in UTC whatever the zone
+	statement, err := r.MarshalStatement()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(statement, []byte("+01:00")) {
+		t.Errorf("statement keeps a local zone: %s", statement)
+	}
+	got, err := ParseReceipt(statement)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := goodReceipt()
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("parsed %+v, want %+v", got, want)
+	}
+	// Exactly the contract's fields.
+	var fields map[string]any
+	if err := json.Unmarshal(statement, &fields); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for k := range fields {
+		names = append(names, k)
+	}
+	wantNames := "created_at decision deleted_at expires_at key_destroyed_at objects_deleted reason receipt_id rows_deleted session_id statement tenant_id wipe_requested_at"
+	slices.Sort(names)
+	if got := strings.Join(names, " "); got != wantNames {
+		t.Errorf("statement fields %s, want %s", got, wantNames)
+	}
+	// No decision: the field is left out, and the receipt is still valid.
+	r = goodReceipt()
+	r.Decision = ""
+	statement, err = r.MarshalStatement()
+	if err != nil || bytes.Contains(statement, []byte(`"decision"`)) {
+		t.Errorf("undecided receipt %s, %v", statement, err)
+	}
+}
+
+func TestReceiptValidate(t *testing.T) {
+	t.Parallel()
+	tests := map[string]func(r *DeletionReceipt){
+		"session id not a UUID":    func(r *DeletionReceipt) { r.SessionID = "WILLEKE DE BRUIJN" },
+		"upper-case UUID":          func(r *DeletionReceipt) { r.TenantID = strings.ToUpper(r.TenantID) },
+		"nil receipt id":           func(r *DeletionReceipt) { r.ReceiptID = "00000000-0000-0000-0000-000000000000" },
+		"unknown reason":           func(r *DeletionReceipt) { r.Reason = "because" },
+		"unknown decision":         func(r *DeletionReceipt) { r.Decision = "maybe" },
+		"no deleted_at":            func(r *DeletionReceipt) { r.DeletedAt = time.Time{} },
+		"no key_destroyed_at":      func(r *DeletionReceipt) { r.KeyDestroyedAt = time.Time{} },
+		"negative objects":         func(r *DeletionReceipt) { r.ObjectsDeleted = -1 },
+		"rows of an unknown table": func(r *DeletionReceipt) { r.RowsDeleted = map[string]int{"document_number": 1} },
+		"another statement":        func(r *DeletionReceipt) { r.Statement = "Nothing was deleted." },
+	}
+	for name, spoil := range tests {
+		r := goodReceipt()
+		spoil(&r)
+		if err := r.Validate(); err == nil {
+			t.Errorf("%s: valid", name)
+		}
+		if _, err := r.MarshalStatement(); err == nil {
+			t.Errorf("%s: marshalled", name)
+		}
+	}
+	if err := goodReceipt().Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestParseReceiptRefusesExtraFields(t *testing.T) {
+	t.Parallel()
+	statement, err := goodReceipt().MarshalStatement()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	json.Unmarshal(statement, &m)
+	m["full_name"] = "somebody"
+	extra, _ := json.Marshal(m)
+	if _, err := ParseReceipt(extra); err == nil || !strings.Contains(err.Error(), "full_name") {
+		t.Errorf("a receipt with a personal field parsed: %v", err)
+	}
+	if _, err := ParseReceipt(append(statement, []byte(`{}`)...)); err == nil {
+		t.Error("trailing data parsed")
+	}
+}
+
+func TestVerifyReceipt(t *testing.T) {
+	t.Parallel()
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	statement, err := goodReceipt().MarshalStatement()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := ed25519.Sign(priv, statement)
+	otherPub, _, _ := ed25519.GenerateKey(rand.Reader)
+	tampered := bytes.Replace(statement, []byte(`"objects_deleted":5`), []byte(`"objects_deleted":6`), 1)
+	tests := []struct {
+		name      string
+		pub       ed25519.PublicKey
+		statement []byte
+		sig       []byte
+		want      bool
+	}{
+		{"good", pub, statement, sig, true},
+		{"tampered statement", pub, tampered, sig, false},
+		{"re-encoded statement", pub, append(append([]byte{}, statement...), '\n'), sig, false},
+		{"other key", otherPub, statement, sig, false},
+		{"short key", pub[:31], statement, sig, false},
+		{"no key", nil, statement, sig, false},
+		{"short signature", pub, statement, sig[:63], false},
+		{"no signature", pub, statement, nil, false},
+	}
+	for _, tt := range tests {
+		if got := VerifyReceipt(tt.pub, tt.statement, tt.sig); got != tt.want {
+			t.Errorf("%s: VerifyReceipt = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func FuzzParseReceipt(f *testing.F) {
+	good, err := goodReceipt().MarshalStatement()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add([]byte(`{}`))
+	f.Add([]byte(`{"receipt_id":1}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, statement []byte) {
+		r, err := ParseReceipt(statement)
+		if err != nil {
+			return
+		}
+		// Whatever parses is valid and survives a round trip.
+		again, err := r.MarshalStatement()
+		if err != nil {
+			t.Fatalf("parsed receipt does not marshal: %v", err)
+		}
+		r2, err := ParseReceipt(again)
+		if err != nil {
+			t.Fatalf("re-parse: %v", err)
+		}
+		if again2, err := r2.MarshalStatement(); err != nil || !bytes.Equal(again, again2) {
+			t.Fatalf("round trip changed %s into %s (%v)", again, again2, err)
+		}
+	})
+}
