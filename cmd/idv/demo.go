@@ -29,7 +29,7 @@ func demo(ctx context.Context, apiURL, apiKey string, rcv *receiver, stdout, std
 		return err
 	}
 	fmt.Fprintf(stdout, "• demo: session %s created as the dev tenant\n", created.ID)
-	hook := rcv.await(created.ID)
+	hook := rcv.await(created.ID, schemas.WebhookSessionDecided)
 	caps, err := demoCaptures(3)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -20,11 +21,13 @@ import (
 
 	"github.com/idv-oss/idv/infra/appclient"
 	"github.com/idv-oss/idv/infra/natsserver"
+	"github.com/idv-oss/idv/infra/objects"
 	"github.com/idv-oss/idv/infra/ops"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/infra/versitygw/s3test"
+	"github.com/idv-oss/idv/producers/retention"
 	"github.com/idv-oss/idv/producers/tenant"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -145,6 +148,7 @@ func startSystem(t *testing.T) *system {
 // verification is one session's run through the system.
 type verification struct {
 	id       string
+	token    string
 	app      *appclient.Client
 	session  appclient.Session
 	captures []appclient.Capture
@@ -159,7 +163,7 @@ func (s *system) newVerification() *verification {
 	if err := customerCall(context.Background(), http.MethodPost, s.apiURL+"/v1/sessions", s.tenant.APIKey, &created); err != nil {
 		s.t.Fatal(err)
 	}
-	v := &verification{id: created.ID, app: appclient.New(s.apiURL, created.AppToken, nil)}
+	v := &verification{id: created.ID, token: created.AppToken, app: appclient.New(s.apiURL, created.AppToken, nil)}
 	var err error
 	if v.session, err = v.app.Session(context.Background()); err != nil {
 		s.t.Fatal(err)
@@ -182,7 +186,7 @@ func (v *verification) replace(kind schemas.CaptureKind, plain []byte) {
 func (s *system) submit(v *verification, tamper func()) <-chan schemas.WebhookPayload {
 	s.t.Helper()
 	ctx := context.Background()
-	hook := s.rcv.await(v.id)
+	hook := s.rcv.await(v.id, schemas.WebhookSessionDecided)
 	if err := v.app.SealAndUpload(ctx, v.session, v.captures, nil); err != nil {
 		s.t.Fatal(err)
 	}
@@ -235,6 +239,78 @@ func (s *system) deliveries(sessionID, outcome string) int {
 		s.t.Fatal(err)
 	}
 	return n
+}
+
+// wrappedKey copies a session's wrapped key, as a backup would.
+func (s *system) wrappedKey(sessionID string) vault.WrappedKey {
+	s.t.Helper()
+	k, err := postgres.NewSessions(s.st.db).Key(context.Background(), s.tenant.TenantID, uuid.MustParse(sessionID))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return vault.WrappedKey{TenantID: k.TenantID, SessionID: k.SessionID, Epoch: k.Epoch, PublicKey: k.PublicKey, Wrapped: k.WrappedKey}
+}
+
+// awaitType waits for a webhook the receiver was told to await.
+func (s *system) awaitType(v *verification, hook <-chan schemas.WebhookPayload) schemas.WebhookPayload {
+	s.t.Helper()
+	select {
+	case p := <-hook:
+		return p
+	case <-time.After(time.Minute):
+		s.t.Fatalf("no verified webhook for session %s within a minute", v.id)
+	}
+	return schemas.WebhookPayload{}
+}
+
+// checkWiped follows a session.deleted webhook: the receipt verifies with
+// the published key, the session is a tombstone, its key row, captures and
+// objects are gone.
+func (s *system) checkWiped(v *verification, p schemas.WebhookPayload, reason string) {
+	s.t.Helper()
+	ctx := context.Background()
+	var key struct {
+		KeyID     string `json:"key_id"`
+		PublicKey []byte `json:"public_key"`
+	}
+	if err := customerCall(ctx, http.MethodGet, s.apiURL+"/v1/receipt-signing-key", s.tenant.APIKey, &key); err != nil {
+		s.t.Fatal(err)
+	}
+	var rc struct {
+		KeyID     string `json:"key_id"`
+		Statement []byte `json:"statement"`
+		Signature []byte `json:"signature"`
+	}
+	if err := customerCall(ctx, http.MethodGet, p.Data.Href, s.tenant.APIKey, &rc); err != nil {
+		s.t.Fatalf("receipt at %s: %v", p.Data.Href, err)
+	}
+	receipt, err := schemas.ParseReceipt(rc.Statement)
+	if err != nil || rc.KeyID != key.KeyID || !schemas.VerifyReceipt(key.PublicKey, rc.Statement, rc.Signature) ||
+		receipt.SessionID != v.id || receipt.Reason != reason {
+		s.t.Fatalf("receipt %+v does not verify or does not match (%v)", receipt, err)
+	}
+	var sess struct {
+		Status    string     `json:"status"`
+		DeletedAt *time.Time `json:"deleted_at"`
+		Captures  []any      `json:"captures"`
+	}
+	if err := customerCall(ctx, http.MethodGet, s.apiURL+"/v1/sessions/"+v.id, s.tenant.APIKey, &sess); err != nil {
+		s.t.Fatal(err)
+	}
+	if sess.Status != "deleted" || sess.DeletedAt == nil || len(sess.Captures) != 0 {
+		s.t.Fatalf("session after the wipe: %+v", sess)
+	}
+	var keys int
+	s.st.db.Get(&keys, `SELECT count(*) FROM session_keys WHERE session_id = $1`, v.id)
+	if keys != 0 {
+		s.t.Fatalf("session key row still there")
+	}
+	for _, c := range v.captures {
+		key := schemas.ObjectKey(s.tenant.TenantID.String(), v.id, c.Kind, c.Index)
+		if _, err := s.st.objects.Stat(ctx, key); !errors.Is(err, objects.ErrNotFound) {
+			s.t.Fatalf("%s still in storage: %v", key, err)
+		}
+	}
 }
 
 // waitDeliveries waits until at least n deliveries of outcome are recorded
@@ -322,6 +398,79 @@ func TestPipelineEndToEnd(t *testing.T) {
 		s.st.db.Get(&ids, `SELECT count(DISTINCT webhook_id) FROM webhook_deliveries WHERE session_id = $1`, v.id)
 		if ids != 1 {
 			t.Fatalf("retries used %d webhook ids, want one stable id", ids)
+		}
+	})
+
+	t.Run("customer erasure: key, objects and rows gone, signed receipt", func(t *testing.T) {
+		v := s.newVerification()
+		s.await(v, s.submit(v, nil))
+		wk := s.wrappedKey(v.id)
+		deleted := s.rcv.await(v.id, schemas.WebhookSessionDeleted)
+		req, _ := http.NewRequest(http.MethodDelete, s.apiURL+"/v1/sessions/"+v.id, nil)
+		req.Header.Set("Authorization", "Bearer "+s.tenant.APIKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("DELETE: %v %v", resp, err)
+		}
+		resp.Body.Close()
+		s.checkWiped(v, s.awaitType(v, deleted), schemas.WipeCustomerRequest)
+		// A copy of the wrapped key taken before the wipe still opens until its
+		// hour's epoch key is destroyed; the retention sweep does that.
+		if _, err := s.st.vault.Unwrap(context.Background(), wk); err != nil {
+			t.Fatalf("before the epoch sweep: %v", err)
+		}
+	})
+
+	t.Run("person declines: declined_by_user, then wiped", func(t *testing.T) {
+		v := s.newVerification()
+		decided := s.rcv.await(v.id, schemas.WebhookSessionDecided)
+		deleted := s.rcv.await(v.id, schemas.WebhookSessionDeleted)
+		if err := v.app.SealAndUpload(context.Background(), v.session, v.captures, nil); err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest(http.MethodPost, s.apiURL+"/v1/app/session/decline", nil)
+		req.Header.Set("Authorization", "Bearer "+v.token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("decline: %v %v", resp, err)
+		}
+		resp.Body.Close()
+		if p := s.awaitType(v, decided); p.Data.Decision != schemas.DecisionDeclinedByUser {
+			t.Fatalf("decided webhook: %+v", p)
+		}
+		s.checkWiped(v, s.awaitType(v, deleted), schemas.WipeDeclinedByUser)
+	})
+
+	t.Run("expiry: retention claims, wipe runs, epoch key destroyed", func(t *testing.T) {
+		v := s.newVerification()
+		s.await(v, s.submit(v, nil))
+		wk := s.wrappedKey(v.id)
+		deleted := s.rcv.await(v.id, schemas.WebhookSessionDeleted)
+		later := time.Now().Add(49 * time.Hour) // past the tenant's one-day retention
+		sweeper := retention.New(retention.Deps{Store: postgres.NewRetention(s.st.db), Keys: s.st.vault,
+			Now: func() time.Time { return later }}, retention.Config{})
+		round, err := sweeper.RunOnce(context.Background())
+		if err != nil || round.Claimed == 0 {
+			t.Fatalf("retention round: %+v %v", round, err)
+		}
+		s.checkWiped(v, s.awaitType(v, deleted), schemas.WipeExpired)
+		// Once every session of the hour is wiped, a round destroys the
+		// hour's key: the copy taken before the wipe opens nothing, and no
+		// session is overdue.
+		deadline := time.Now().Add(time.Minute)
+		for {
+			round, err = sweeper.RunOnce(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err := s.st.vault.Unwrap(context.Background(), wk)
+			if errors.Is(err, vault.ErrEpochDestroyed) && round.Overdue == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("a minute after expiry: unwrap %v, last round %+v", err, round)
+			}
+			time.Sleep(50 * time.Millisecond) // other sessions of the hour are still being wiped
 		}
 	})
 

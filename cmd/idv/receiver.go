@@ -18,19 +18,20 @@ type receiver struct {
 	secret []byte
 	out    io.Writer
 	mu     sync.Mutex
-	subs   map[string]chan schemas.WebhookPayload // by session id
+	subs   map[string]chan schemas.WebhookPayload // by session id and payload type
 }
 
 func newReceiver(secret []byte, out io.Writer) *receiver {
 	return &receiver{secret: secret, out: out, subs: map[string]chan schemas.WebhookPayload{}}
 }
 
-// await returns a channel that receives the verified webhook of session id.
-func (rc *receiver) await(sessionID string) <-chan schemas.WebhookPayload {
+// await returns a channel that receives the verified webhook of type typ
+// (e.g. session.decided) about session id.
+func (rc *receiver) await(sessionID, typ string) <-chan schemas.WebhookPayload {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	ch := make(chan schemas.WebhookPayload, 1)
-	rc.subs[sessionID] = ch
+	rc.subs[sessionID+" "+typ] = ch
 	return ch
 }
 
@@ -50,12 +51,17 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "payload", http.StatusBadRequest)
 		return
 	}
+	what := p.Data.Decision
+	if what == "" {
+		what = p.Data.Href
+	}
 	fmt.Fprintf(rc.out, "• webhook %s received, signature verified: %s session %s → %s\n",
-		r.Header.Get(schemas.HeaderWebhookID), p.Type, p.Data.SessionID, p.Data.Decision)
+		r.Header.Get(schemas.HeaderWebhookID), p.Type, p.Data.SessionID, what)
 	w.WriteHeader(http.StatusNoContent)
+	key := p.Data.SessionID + " " + p.Type
 	rc.mu.Lock()
-	ch := rc.subs[p.Data.SessionID]
-	delete(rc.subs, p.Data.SessionID)
+	ch := rc.subs[key]
+	delete(rc.subs, key)
 	rc.mu.Unlock()
 	if ch != nil {
 		ch <- p
