@@ -16,6 +16,7 @@ import (
 
 	"github.com/idv-oss/idv/consumers/decision"
 	"github.com/idv-oss/idv/consumers/stage"
+	"github.com/idv-oss/idv/infra/logtest"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
 	"github.com/idv-oss/idv/schemas"
@@ -26,7 +27,7 @@ import (
 type bundle struct {
 	db     *sqlx.DB
 	now    time.Time
-	logs   *syncBuffer
+	logs   *logtest.Buffer
 	stage  *decision.Stage
 	tenant uuid.UUID
 }
@@ -34,7 +35,7 @@ type bundle struct {
 func setup(t *testing.T) *bundle {
 	t.Helper()
 	db := pgtest.NewDB(t, schemas.MainMigrations())
-	b := &bundle{db: db, now: time.Now().UTC().Truncate(time.Microsecond), logs: &syncBuffer{}}
+	b := &bundle{db: db, now: time.Now().UTC().Truncate(time.Microsecond), logs: &logtest.Buffer{}}
 	b.stage = b.newStage(db)
 	b.tenant = uuid.New()
 	err := postgres.NewTenants(db).Create(t.Context(), postgres.Tenant{ID: b.tenant, Name: "Tenant", RetentionDays: 7,
@@ -315,22 +316,4 @@ func random(n int) []byte {
 	b := make([]byte, n)
 	rand.Read(b)
 	return b
-}
-
-// syncBuffer is a log sink safe for concurrent handlers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
 }

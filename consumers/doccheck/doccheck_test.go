@@ -22,6 +22,7 @@ import (
 	"github.com/idv-oss/idv/consumers/doccheck/mrz"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/infra/appclient"
+	"github.com/idv-oss/idv/infra/logtest"
 	"github.com/idv-oss/idv/infra/objects"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
@@ -39,7 +40,7 @@ type bundle struct {
 	db    *sqlx.DB
 	vault *vault.Vault
 	store *objects.Store
-	logs  *syncBuffer
+	logs  *logtest.Buffer
 	now   time.Time
 	stage *doccheck.Stage
 	// Tenants: one whose policy accepts specimens (as the dev tenant's
@@ -55,7 +56,7 @@ func setup(t *testing.T) *bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &bundle{db: db, vault: vault.New(master, keys), store: s3test.NewStore(t), logs: &syncBuffer{},
+	b := &bundle{db: db, vault: vault.New(master, keys), store: s3test.NewStore(t), logs: &logtest.Buffer{},
 		now: time.Now().UTC().Truncate(time.Microsecond)}
 	b.stage = b.newStage(b.store, doccheck.Config{})
 	b.specimens = b.newTenant(t, "Specimens welcome", true)
@@ -554,22 +555,4 @@ func random(n int) []byte {
 	b := make([]byte, n)
 	rand.Read(b)
 	return b
-}
-
-// syncBuffer is a log sink safe for the parallel subtests.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/consumers/wipe"
 	"github.com/idv-oss/idv/infra/appclient"
+	"github.com/idv-oss/idv/infra/logtest"
 	"github.com/idv-oss/idv/infra/objects"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
@@ -42,7 +43,7 @@ type bundle struct {
 	vault   *vault.Vault
 	store   *objects.Store
 	wipes   *postgres.Wipes
-	logs    *syncBuffer
+	logs    *logtest.Buffer
 	reg     *prometheus.Registry
 	metrics *wipe.Metrics
 	now     time.Time
@@ -64,7 +65,7 @@ func setup(t *testing.T) *bundle {
 	}
 	reg := prometheus.NewRegistry()
 	b := &bundle{db: db, vault: vault.New(master, keys), store: s3test.NewStore(t), wipes: postgres.NewWipes(db),
-		logs: &syncBuffer{}, reg: reg, metrics: wipe.NewMetrics(reg), now: time.Now().UTC().Truncate(time.Microsecond)}
+		logs: &logtest.Buffer{}, reg: reg, metrics: wipe.NewMetrics(reg), now: time.Now().UTC().Truncate(time.Microsecond)}
 	b.stage = b.newStage(b.store)
 	b.tenant = b.newTenant(t)
 	return b
@@ -680,22 +681,4 @@ func random(n int) []byte {
 	b := make([]byte, n)
 	rand.Read(b)
 	return b
-}
-
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of slog.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

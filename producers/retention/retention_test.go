@@ -1,7 +1,6 @@
 package retention_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -15,6 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/idv-oss/idv/infra/logtest"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
 	"github.com/idv-oss/idv/infra/vault"
@@ -43,7 +43,7 @@ type bundle struct {
 	start  time.Time // the clock's first reading, at the database's precision
 	clock  *clock
 	reg    *prometheus.Registry
-	logs   *syncBuffer
+	logs   *logtest.Buffer
 	sweep  *retention.Sweeper
 }
 
@@ -68,9 +68,9 @@ func setup(t *testing.T) *bundle {
 
 // newSweeper returns a sweeper over the bundle's databases with a registry
 // and log of its own, as one replica would have.
-func (b *bundle) newSweeper(cfg retention.Config) (*retention.Sweeper, *prometheus.Registry, *syncBuffer) {
+func (b *bundle) newSweeper(cfg retention.Config) (*retention.Sweeper, *prometheus.Registry, *logtest.Buffer) {
 	reg := prometheus.NewRegistry()
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	sw := retention.New(retention.Deps{Store: postgres.NewRetention(b.db), Keys: b.vault, Now: b.clock.Now,
 		Log: slog.New(slog.NewJSONHandler(logs, nil)), Metrics: retention.NewMetrics(reg)}, cfg)
 	return sw, reg, logs
@@ -403,7 +403,7 @@ func TestRunRetriesAfterFailuresAndStopsWithItsContext(t *testing.T) {
 	}
 	closed.Close()
 	reg := prometheus.NewRegistry()
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	broken := retention.New(retention.Deps{Store: postgres.NewRetention(closed), Keys: vault.New(vault.MasterKey{}, closed),
 		Now: b.clock.Now, Log: slog.New(slog.NewJSONHandler(logs, nil)), Metrics: retention.NewMetrics(reg)},
 		retention.Config{Interval: time.Millisecond})
@@ -441,22 +441,4 @@ func TestRunRetriesAfterFailuresAndStopsWithItsContext(t *testing.T) {
 	if st, _ := b.status(t, due); st != postgres.StatusExpired {
 		t.Fatalf("due session is %s after Run", st)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for a logger and a test at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
