@@ -45,8 +45,9 @@ func demo(ctx context.Context, apiURL, apiKey string, rcv *receiver, stdout, std
 		return ctx.Err()
 	}
 	var got struct {
-		Status   string `json:"status"`
-		Decision string `json:"decision"`
+		Status   string         `json:"status"`
+		Decision string         `json:"decision"`
+		Fields   map[string]any `json:"fields"`
 		Results  []struct {
 			Check   string   `json:"check"`
 			Outcome string   `json:"outcome"`
@@ -61,6 +62,7 @@ func demo(ctx context.Context, apiURL, apiKey string, rcv *receiver, stdout, std
 	for _, r := range got.Results {
 		fmt.Fprintf(stdout, "    %s check %s %v (%s)\n", r.Check, r.Outcome, r.Reasons, r.Engine)
 	}
+	fmt.Fprintf(stdout, "    fields the dev tenant's policy allows: %v\n", got.Fields)
 	return nil
 }
 

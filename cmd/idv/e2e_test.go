@@ -200,8 +200,9 @@ func (s *system) submit(v *verification, tamper func()) <-chan schemas.WebhookPa
 }
 
 type sessionResult struct {
-	Status   string `json:"status"`
-	Decision string `json:"decision"`
+	Status   string         `json:"status"`
+	Decision string         `json:"decision"`
+	Fields   map[string]any `json:"fields"`
 	Results  []struct {
 		Check   string   `json:"check"`
 		Outcome string   `json:"outcome"`
@@ -334,6 +335,10 @@ func TestPipelineEndToEnd(t *testing.T) {
 		r := s.await(v, s.submit(v, nil))
 		if r.Decision != schemas.DecisionApproved || r.Results[0].Outcome != schemas.OutcomePassed {
 			t.Fatalf("%+v", r)
+		}
+		// The default policy allows derived claims only.
+		if len(r.Fields) != 2 || r.Fields["age_over_18"] != true || r.Fields["document_valid"] != true {
+			t.Fatalf("fields %v, want exactly age_over_18 and document_valid, both true", r.Fields)
 		}
 		s.waitDeliveries(v.id, "delivered", 1)
 		if n := s.deliveries(v.id, "delivered"); n != 1 {

@@ -6,10 +6,10 @@
 // MRZ against the tenant's rules, and records the check's result with its
 // idv.check.completed event in one transaction.
 //
-// Nothing decrypted leaves the call: no plaintext, image or MRZ field is
-// written, logged or put in an event, only reason codes (DESIGN invariants 1
-// and 4). Fields the tenant policy allows are stored, sealed, by a later
-// version of the stage.
+// Nothing decrypted leaves the call in the clear: no plaintext, image or MRZ
+// field is logged or put in an event, only reason codes (DESIGN invariant 1).
+// The fields the tenant's policy allows — and only those — are stored with
+// the result, sealed to the session key (invariant 4).
 package doccheck
 
 import (
@@ -156,14 +156,22 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	}
 
 	now := s.now().UTC()
-	reasons, err := s.check(ctx, key, caps, mrz.Rules{AllowSpecimen: tenant.Policy.AllowSpecimen}, now)
+	reasons, doc, err := s.check(ctx, key, caps, mrz.Rules{AllowSpecimen: tenant.Policy.AllowSpecimen}, now)
 	if err != nil {
 		return err
 	}
 	codes := reasons.codes()
 	outcome := Outcome(codes)
+	var sealed []byte
+	if doc != nil {
+		fields := extractFields(doc, tenant.Policy.Fields, outcome == schemas.OutcomePassed, now)
+		if sealed, err = sealFields(key, sessionID, fields); err != nil {
+			return err
+		}
+	}
 	res := postgres.Result{SessionID: sessionID, TenantID: tenantID, Check: schemas.CheckDocument,
-		Outcome: outcome, Reasons: codes, Engine: Engine, Models: map[string]string{}, CompletedAt: now}
+		Outcome: outcome, Reasons: codes, Engine: Engine, Models: map[string]string{}, CompletedAt: now,
+		FieldsSealed: sealed}
 	out := postgres.OutboxEvent{
 		TenantID: tenantID,
 		MsgID:    schemas.MsgID(schemas.TypeCheckCompleted, sessionID.String(), schemas.CheckDocument),
@@ -197,17 +205,19 @@ func (s *Stage) sessionKey(ctx context.Context, sess postgres.Session) (*vault.S
 }
 
 // check opens each document capture and collects the reasons to refuse the
-// document. Plaintext stays in this call and is cleared before it returns.
-func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgres.Capture, rules mrz.Rules, now time.Time) (reasonSet, error) {
+// document, and the parsed MRZ when it parses. Plaintext stays in this call
+// and is cleared before it returns.
+func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgres.Capture, rules mrz.Rules, now time.Time) (reasonSet, *mrz.Document, error) {
 	docs := documentCaptures(caps)
 	// Submission requires both; their absence is a broken session, which
 	// no retry will mend.
 	for _, k := range []schemas.CaptureKind{schemas.DocumentFront, schemas.MRZ} {
 		if !slices.ContainsFunc(docs, func(c postgres.Capture) bool { return c.Kind == k }) {
-			return nil, stage.Permanent(fmt.Errorf("doccheck: session %s has no %s capture", key.SessionID(), k))
+			return nil, nil, stage.Permanent(fmt.Errorf("doccheck: session %s has no %s capture", key.SessionID(), k))
 		}
 	}
 	var reasons reasonSet
+	var doc *mrz.Document
 	// The decoded images live only as long as this call; the quality gates
 	// that will look at them come later.
 	var decoded evidence
@@ -218,14 +228,16 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 		}
 		plain, reason, err := openCapture(ctx, s.objects, key, c)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if reason != "" {
 			reasons.add(reason)
 			continue
 		}
 		if c.Kind == schemas.MRZ {
-			reasons.addMRZ(checkMRZ(plain, rules, now)...)
+			var rs []mrz.Reason
+			doc, rs = checkMRZ(plain, rules, now)
+			reasons.addMRZ(rs...)
 		} else if img, reason := decodeImage(plain, s.cfg.MaxPixels); reason != "" {
 			reasons.add(reason)
 		} else {
@@ -233,7 +245,7 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 		}
 		clear(plain)
 	}
-	return reasons, nil
+	return reasons, doc, nil
 }
 
 // documentCaptures picks the captures the document check reads: the front,
@@ -250,18 +262,18 @@ func documentCaptures(caps []postgres.Capture) []postgres.Capture {
 	return docs
 }
 
-// checkMRZ parses the MRZ text and judges the document on the day of now.
-// Only reason codes come out; the parsed document is dropped here.
-func checkMRZ(text []byte, rules mrz.Rules, now time.Time) []mrz.Reason {
+// checkMRZ parses the MRZ text and judges the document on the day of now:
+// the parsed document (nil when it does not parse) and the reasons.
+func checkMRZ(text []byte, rules mrz.Rules, now time.Time) (*mrz.Document, []mrz.Reason) {
 	doc, err := mrz.ParseAt(string(text), now)
 	if err != nil {
 		var e *mrz.Error
 		if errors.As(err, &e) {
-			return []mrz.Reason{e.Reason}
+			return nil, []mrz.Reason{e.Reason}
 		}
-		return []mrz.Reason{mrz.ReasonFormat}
+		return nil, []mrz.Reason{mrz.ReasonFormat}
 	}
-	return doc.Validate(now, rules)
+	return doc, doc.Validate(now, rules)
 }
 
 // evidence holds what the check decoded, for the length of one call.

@@ -32,6 +32,9 @@ type Result struct {
 	Models map[string]string
 	// CompletedAt is when the check finished; the database's clock when zero.
 	CompletedAt time.Time
+	// FieldsSealed holds the fields the tenant's policy allows, as JSON
+	// sealed to the session key (vault.FieldsInfo); nil when none.
+	FieldsSealed []byte
 }
 
 // resultRow is a check_results row as sqlx scans it.
@@ -46,14 +49,15 @@ type resultRow struct {
 	Engine      string          `db:"engine"`
 	Models      []byte          `db:"models"`
 	CompletedAt time.Time       `db:"completed_at"`
+	Fields      []byte          `db:"fields_sealed"`
 }
 
 const resultColumns = `session_id, tenant_id, check_name, outcome, reasons, score, threshold,
-	engine, models, completed_at`
+	engine, models, completed_at, fields_sealed`
 
 func (r resultRow) result() (Result, error) {
 	res := Result{SessionID: r.SessionID, TenantID: r.TenantID, Check: r.Check, Outcome: r.Outcome,
-		Reasons: []string(r.Reasons), Engine: r.Engine, CompletedAt: r.CompletedAt}
+		Reasons: []string(r.Reasons), Engine: r.Engine, CompletedAt: r.CompletedAt, FieldsSealed: r.Fields}
 	if res.Reasons == nil {
 		res.Reasons = []string{}
 	}
@@ -134,10 +138,10 @@ func (s *Results) SaveResult(ctx context.Context, r Result, ev OutboxEvent) erro
 	}
 	return inOutboxTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO check_results
-			(session_id, tenant_id, check_name, outcome, reasons, score, threshold, engine, models, completed_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, COALESCE($10, now()))
+			(session_id, tenant_id, check_name, outcome, reasons, score, threshold, engine, models, completed_at, fields_sealed)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, COALESCE($10, now()), $11)
 			ON CONFLICT (session_id, check_name) DO NOTHING`,
-			r.SessionID, r.TenantID, r.Check, r.Outcome, reasons, r.Score, r.Threshold, r.Engine, modelsJSON, completed)
+			r.SessionID, r.TenantID, r.Check, r.Outcome, reasons, r.Score, r.Threshold, r.Engine, modelsJSON, completed, r.FieldsSealed)
 		if err != nil {
 			return fmt.Errorf("check results: insert %s %s: %w", r.SessionID, r.Check, err)
 		}

@@ -189,6 +189,10 @@ func (s *Wipes) FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.
 		if keys != 0 {
 			return fmt.Errorf("wipes: session %s: key destruction recorded but its key row exists: %w", id, ErrConflict)
 		}
+		if _, err := tx.ExecContext(ctx, `UPDATE check_results SET fields_sealed = NULL
+			WHERE session_id = $1 AND tenant_id = $2`, id, tenantID); err != nil {
+			return fmt.Errorf("wipes: delete extracted fields of %s: %w", id, err)
+		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM captures WHERE session_id = $1 AND tenant_id = $2`, id, tenantID)
 		if err != nil {
 			return fmt.Errorf("wipes: delete captures of %s: %w", id, err)

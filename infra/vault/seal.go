@@ -32,6 +32,12 @@ func CaptureInfo(sessionID uuid.UUID, kind string, index int) []byte {
 	return fmt.Appendf(nil, "idv/v1 capture %s %s %d", sessionID.String(), kind, index)
 }
 
+// FieldsInfo is the HPKE info of the fields a check extracted for a
+// session, sealed to the session key before they are stored.
+func FieldsInfo(sessionID uuid.UUID, check string) []byte {
+	return fmt.Appendf(nil, "idv/v1 fields %s %s", sessionID.String(), check)
+}
+
 // Seal seals plaintext to an HPKE public key of the IDV suite in single-shot
 // mode and returns enc||ciphertext, the same bytes npm @hpke/core produces
 // for the app. info must match the opener's byte for byte.

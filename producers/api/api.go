@@ -65,7 +65,7 @@ type Server struct {
 	sessions Sessions
 	results  Results
 	receipts Receipts
-	keys     KeyMaker
+	keys     Vault
 	objects  Objects
 	log      *slog.Logger
 	metrics  *Metrics
@@ -86,6 +86,7 @@ type Stores struct {
 type Vault interface {
 	KeyMaker
 	ReceiptKey
+	Unwrap(ctx context.Context, k vault.WrappedKey) (*vault.SessionKey, error)
 }
 
 // New returns a Server over its parts; metrics may be nil.

@@ -43,6 +43,7 @@ type sessionBody struct {
 	WipeRequested *time.Time     `json:"wipe_requested_at"`
 	DeletedAt     *time.Time     `json:"deleted_at"`
 	ReceiptID     *uuid.UUID     `json:"receipt_id"`
+	Fields        map[string]any `json:"fields"`
 }
 
 type resultBody struct {
@@ -156,7 +157,11 @@ func (s *Server) writeSession(w http.ResponseWriter, r *http.Request, tenant, id
 	if err != nil {
 		return err
 	}
-	writeJSON(w, status, toSessionBody(sess, caps, results))
+	body := toSessionBody(sess, caps, results)
+	if body.Fields, err = s.openFields(r, sess, results); err != nil {
+		return err
+	}
+	writeJSON(w, status, body)
 	return nil
 }
 
@@ -165,7 +170,7 @@ func toSessionBody(s postgres.Session, caps []postgres.Capture, results []postgr
 		RetentionDays: s.RetentionDays, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt,
 		SubmittedAt: s.SubmittedAt, Captures: []captureState{}, Decision: s.Decision, DecidedAt: s.DecidedAt,
 		Results: []resultBody{}, WipeReason: s.WipeReason, WipeRequested: s.WipeRequestedAt, DeletedAt: s.DeletedAt,
-		ReceiptID: s.ReceiptID}
+		ReceiptID: s.ReceiptID, Fields: map[string]any{}}
 	for _, c := range caps {
 		b.Captures = append(b.Captures, captureState{Kind: c.Kind, Index: c.Index, Size: c.Size})
 	}
