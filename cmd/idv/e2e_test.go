@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	natsjs "github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/idv-oss/idv/infra/appclient"
@@ -48,6 +49,15 @@ type system struct {
 	logs     *syncBuffer
 	reg      *prometheus.Registry
 	checks   map[string]ops.Check
+	natsDir  string           // the JetStream store
+	js       natsjs.JetStream // to publish as a stranger would
+}
+
+// systemOptions vary a system: the tenant's policy fields, and the object
+// store (e.g. behind a proxy that can be taken down).
+type systemOptions struct {
+	fields  []string
+	objects func(bucket *objects.Store) *objects.Store
 }
 
 type syncBuffer struct {
@@ -62,7 +72,10 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-func startSystem(t *testing.T) *system {
+func startSystem(t *testing.T) *system { return startSystemWith(t, systemOptions{}) }
+
+// startSystemWith is startSystem varied by opts.
+func startSystemWith(t *testing.T, opts systemOptions) *system {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	mainURL, keysURL := pgtest.NewURL(t), pgtest.NewURL(t)
@@ -79,7 +92,11 @@ func startSystem(t *testing.T) *system {
 	}
 	master, _ := vault.ParseMasterKey("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
 	st := &stack{db: db, keys: keys, vault: vault.New(master, keys), objects: s3test.NewStore(t)}
-	ns, err := natsserver.Start(natsserver.NewOptions(t.TempDir()))
+	if opts.objects != nil {
+		st.objects = opts.objects(st.objects)
+	}
+	natsDir := t.TempDir()
+	ns, err := natsserver.Start(natsserver.NewOptions(natsDir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +109,7 @@ func startSystem(t *testing.T) *system {
 	if err := b.declare(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
-	s := &system{t: t, st: st, logs: &syncBuffer{}}
+	s := &system{t: t, st: st, logs: &syncBuffer{}, natsDir: natsDir, js: b.js}
 	log := slog.New(slog.NewTextHandler(s.logs, nil))
 
 	hooks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -104,7 +121,7 @@ func startSystem(t *testing.T) *system {
 		s.rcv.ServeHTTP(w, r)
 	}))
 	s.tenant, err = tenant.Create(ctx, postgres.NewTenants(db), st.vault, tenant.Request{Name: "E2E", WebhookURL: hooks.URL,
-		RetentionDays: 1, AllowSpecimen: true})
+		RetentionDays: 1, AllowSpecimen: true, Fields: opts.fields})
 	if err != nil {
 		t.Fatal(err)
 	}

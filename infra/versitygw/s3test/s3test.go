@@ -43,6 +43,10 @@ const childEnv = "IDV_S3TEST_GATEWAY_DIR"
 // test runs and only read afterwards.
 var gateway *versitygw.Gateway
 
+// dir is the directory the gateway stores objects in (dir/BUCKET/KEY), set
+// by Main with gateway.
+var dir string
+
 // Main is TestMain for packages that need S3: it starts one gateway in a
 // temporary directory, runs the tests, stops the gateway, removes the
 // directory and exits.
@@ -60,12 +64,13 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
-	c, err := spawn(filepath.Join(tmp, "objects"))
+	objectsDir := filepath.Join(tmp, "objects")
+	c, err := spawn(objectsDir)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "s3test:", err)
 		return 1
 	}
-	gateway = c.gateway
+	gateway, dir = c.gateway, objectsDir
 	code := m.Run()
 	if err := c.stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "s3test:", err)
@@ -79,6 +84,11 @@ func run(m *testing.M) int {
 // Gateway returns the test binary's gateway (nil unless Main runs). Its
 // Close does nothing: Main owns the gateway.
 func Gateway() *versitygw.Gateway { return gateway }
+
+// Dir returns the directory the test binary's gateway stores objects in,
+// one subdirectory per bucket ("" unless Main runs), for tests that look at
+// what reaches the disk.
+func Dir() string { return dir }
 
 // NewStore returns a Store on a new, empty bucket of its own, so tests can
 // run in parallel without seeing each other's objects.
