@@ -48,7 +48,8 @@ func listen(setting, addr string) (net.Listener, error) {
 // apiPart serves the HTTP API on ln.
 func apiPart(ln net.Listener, st *stack, cfg config, log *slog.Logger, reg prometheus.Registerer) part {
 	srv := api.New(api.Stores{Tenants: postgres.NewTenants(st.db), Sessions: postgres.NewSessions(st.db),
-		Results: postgres.NewResults(st.db), Receipts: postgres.NewWipes(st.db)}, st.vault, st.objects, log,
+		Results: postgres.NewResults(st.db), Receipts: postgres.NewWipes(st.db),
+		Audit: postgres.NewAudit(st.db)}, st.vault, st.objects, log,
 		api.NewMetrics(reg), api.Config{AppTokenTTL: cfg.AppTokenTTL, UploadTTL: cfg.UploadTTL})
 	return part{name: "api", run: func(ctx context.Context) error { return serveHTTP(ctx, ln, srv.Handler()) }}
 }

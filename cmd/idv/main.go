@@ -26,6 +26,7 @@ commands:
   migrate    apply the database migrations (main database and key store)
   tenant     idv tenant create --name N --webhook-url U --retention-days D --fields f1,f2
              idv tenant set-retention --tenant ID --days D
+  audit      idv audit verify --tenant ID: recompute the tenant's audit hash chain
   capture    act as the app: seal, upload and submit captures for one session
   keygen     print a new IDV_MASTER_KEY
 
@@ -74,6 +75,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return runMigrate(ctx, cfg, stdout)
 	case "tenant":
 		return runTenant(ctx, rest, cfg, stdout, stderr)
+	case "audit":
+		return runAudit(ctx, rest, cfg, stdout, stderr)
 	case "capture":
 		return runCapture(ctx, rest, getenv, stdout, stderr)
 	case "keygen":

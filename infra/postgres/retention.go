@@ -47,7 +47,8 @@ func validWipeReason(reason string) bool {
 }
 
 // RequestWipe marks a session's wipe requested (status expired, wipe_reason,
-// wipe_requested_at = at) and appends idv.session.expired.<id> in the same
+// wipe_requested_at = at) and appends idv.session.expired.<id> and an
+// erasure_requested audit entry (actor from WithActor) in the same
 // transaction. Another tenant's session is ErrNotFound. It is idempotent: a
 // session whose wipe was already requested, or that is deleted, is left as
 // it is and nothing is appended.
@@ -63,15 +64,24 @@ func (s *Sessions) RequestWipe(ctx context.Context, tenantID, id uuid.UUID, reas
 		if row.ended() {
 			return nil
 		}
-		return requestWipe(ctx, tx, row, reason, at)
+		if err := requestWipe(ctx, tx, row, reason, at); err != nil {
+			return err
+		}
+		fallback := ActorUnknown
+		if reason == schemas.WipeDeclinedByUser {
+			fallback = ActorAppToken(id)
+		}
+		return AppendAudit(ctx, tx, AuditEntry{TenantID: tenantID, At: at, Actor: ActorOf(ctx, fallback),
+			Action: AuditErasureRequested, SessionID: id, Detail: map[string]string{"reason": reason}})
 	})
 }
 
 // Decline records the person's refusal in one transaction: the undecided
 // session is decided declined_by_user at at, idv.session.decided is
 // appended, and its wipe is requested with reason declined_by_user as
-// RequestWipe does. ErrConflict if the session was already decided
-// otherwise or its wipe was requested: the person can no longer decline. A
+// RequestWipe does; the declined_by_user audit entry goes with them.
+// ErrConflict if the session was already decided otherwise or its wipe was
+// requested: the person can no longer decline. A
 // repeated decline (the app retrying) finds its own decision and returns nil
 // without appending anything.
 func (s *Sessions) Decline(ctx context.Context, tenantID, id uuid.UUID, at time.Time) error {
@@ -94,7 +104,12 @@ func (s *Sessions) Decline(ctx context.Context, tenantID, id uuid.UUID, at time.
 		if err := appendOutbox(ctx, tx, decidedEvent(row, schemas.DecisionDeclinedByUser, at)); err != nil {
 			return err
 		}
-		return requestWipe(ctx, tx, row, schemas.WipeDeclinedByUser, at)
+		if err := requestWipe(ctx, tx, row, schemas.WipeDeclinedByUser, at); err != nil {
+			return err
+		}
+		return AppendAudit(ctx, tx, AuditEntry{TenantID: tenantID, At: at, Actor: ActorOf(ctx, ActorAppToken(id)),
+			Action: AuditDeclinedByUser, SessionID: id,
+			Detail: map[string]string{"decision": schemas.DecisionDeclinedByUser, "reason": schemas.WipeDeclinedByUser}})
 	})
 }
 

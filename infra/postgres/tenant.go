@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -155,14 +156,26 @@ func (s *Tenants) SetWebhookURL(ctx context.Context, id uuid.UUID, url string) e
 }
 
 // SetRetention sets a tenant's retention in days (the CHECK keeps it in
-// 1..28).
+// 1..28) and records retention_changed (actor from WithActor) in the same
+// transaction.
 func (s *Tenants) SetRetention(ctx context.Context, id uuid.UUID, days int) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE tenants SET retention_days = $2 WHERE tenant_id = $1`, id, days)
-	if err != nil {
-		return fmt.Errorf("tenants: set retention of %s: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("tenants: %s: %w", id, ErrNotFound)
-	}
-	return nil
+	return inTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		// NO KEY UPDATE, not UPDATE: inserts referencing the tenant (and the
+		// audit append of another transaction holding the chain lock) need
+		// KEY SHARE on this row; FOR UPDATE would deadlock with them.
+		var was int
+		err := tx.GetContext(ctx, &was, `SELECT retention_days FROM tenants WHERE tenant_id = $1 FOR NO KEY UPDATE`, id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("tenants: %s: %w", id, ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("tenants: lock %s: %w", id, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE tenants SET retention_days = $2 WHERE tenant_id = $1`, id, days); err != nil {
+			return fmt.Errorf("tenants: set retention of %s: %w", id, err)
+		}
+		return AppendAudit(ctx, tx, AuditEntry{TenantID: id, Actor: ActorOf(ctx, ActorUnknown),
+			Action: AuditRetentionChanged,
+			Detail: map[string]string{"from_days": strconv.Itoa(was), "to_days": strconv.Itoa(days)}})
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -162,8 +163,9 @@ func (s *Wipes) DestroySessionKey(ctx context.Context, tenantID, id uuid.UUID, a
 // deleted: in one transaction it deletes the session's captures rows (the
 // only other rows that describe its personal data; check results hold codes
 // and stay, as do webhook delivery records), turns the session row into the
-// tombstone (status deleted, deleted_at = at), stores the signed receipt and
-// appends ev (idv.session.deleted) to the outbox.
+// tombstone (status deleted, deleted_at = at), stores the signed receipt,
+// appends ev (idv.session.deleted) to the outbox and a data_deleted audit
+// entry to the tenant's log.
 //
 // A session already deleted is left as it is and FinishWipe returns nil: the
 // first receipt and event stand. ErrNotFound if the tenant has no such
@@ -213,7 +215,12 @@ func (s *Wipes) FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`, r.ID, tenantID, id, r.Statement, r.Signature, r.KeyID, at); err != nil {
 			return fmt.Errorf("wipes: store receipt of %s: %w", id, err)
 		}
-		return appendOutbox(ctx, tx, ev)
+		if err := appendOutbox(ctx, tx, ev); err != nil {
+			return err
+		}
+		return AppendAudit(ctx, tx, AuditEntry{TenantID: tenantID, At: at, Actor: ActorOf(ctx, ActorWipe),
+			Action: AuditDataDeleted, SessionID: id,
+			Detail: map[string]string{"receipt_id": r.ID.String(), "captures": strconv.Itoa(r.Captures)}})
 	})
 }
 

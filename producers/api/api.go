@@ -41,6 +41,12 @@ type Results interface {
 	List(ctx context.Context, tenantID, sessionID uuid.UUID) ([]postgres.Result, error)
 }
 
+// Audit records and exports the audit log.
+type Audit interface {
+	Record(ctx context.Context, e postgres.AuditEntry) error
+	List(ctx context.Context, tenantID uuid.UUID, after int64, limit int) ([]postgres.AuditEvent, error)
+}
+
 // KeyMaker makes a session's key pair, wrapped by the vault.
 type KeyMaker interface {
 	NewSessionKey(ctx context.Context, tenantID, sessionID uuid.UUID, expiresAt time.Time) (vault.WrappedKey, error)
@@ -65,6 +71,7 @@ type Server struct {
 	sessions Sessions
 	results  Results
 	receipts Receipts
+	audit    Audit
 	keys     Vault
 	objects  Objects
 	log      *slog.Logger
@@ -80,6 +87,7 @@ type Stores struct {
 	Sessions Sessions
 	Results  Results
 	Receipts Receipts
+	Audit    Audit
 }
 
 // Vault is what the API asks of the key vault.
@@ -101,7 +109,7 @@ func New(stores Stores, v Vault, objs Objects, log *slog.Logger, metrics *Metric
 		cfg.UploadTTL = 15 * time.Minute
 	}
 	return &Server{tenants: stores.Tenants, sessions: stores.Sessions, results: stores.Results, receipts: stores.Receipts,
-		keys: v, receiptKey: v, objects: objs, log: log, metrics: metrics, cfg: cfg}
+		audit: stores.Audit, keys: v, receiptKey: v, objects: objs, log: log, metrics: metrics, cfg: cfg}
 }
 
 // Handler routes the API.
@@ -111,6 +119,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /v1/sessions/{id}", s.customer(s.getSession))
 	mux.Handle("DELETE /v1/sessions/{id}", s.customer(s.eraseSession))
 	mux.Handle("GET /v1/deletion-receipts/{id}", s.customer(s.getReceipt))
+	mux.Handle("GET /v1/audit-events", s.customer(s.listAuditEvents))
 	mux.Handle("GET /v1/receipt-signing-key", s.handle(s.getReceiptKey))
 	mux.Handle("POST /v1/app/session/decline", s.app(s.decline))
 	mux.Handle("GET /v1/app/session", s.app(s.getAppSession))

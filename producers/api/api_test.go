@@ -70,7 +70,8 @@ func setup(t *testing.T) *bundle {
 	store := s3test.NewStore(t)
 	clk := &clock{t: time.Now()}
 	srv := api.New(api.Stores{Tenants: postgres.NewTenants(db), Sessions: postgres.NewSessions(db),
-		Results: postgres.NewResults(db), Receipts: postgres.NewWipes(db)}, v, store,
+		Results: postgres.NewResults(db), Receipts: postgres.NewWipes(db),
+		Audit: postgres.NewAudit(db)}, v, store,
 		slog.New(slog.NewTextHandler(io.Discard, nil)), api.NewMetrics(prometheus.NewRegistry()), api.Config{Now: clk.Now, AppTokenTTL: time.Hour})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)

@@ -15,10 +15,13 @@ type ctxKey int
 
 const (
 	tenantKey ctxKey = iota
+	apiKeyKey
 	sessionKey
 )
 
-// customer authenticates a tenant API key and passes the tenant id on.
+// customer authenticates a tenant API key and passes the tenant id and the
+// key id on; the key id is also the actor of the audit entries the request
+// causes.
 func (s *Server) customer(h func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		cred, err := bearer(r, credential.APIKey)
@@ -32,7 +35,10 @@ func (s *Server) customer(h func(http.ResponseWriter, *http.Request) error) http
 		if err != nil {
 			return err
 		}
-		return h(w, r.WithContext(context.WithValue(r.Context(), tenantKey, key.TenantID)))
+		ctx := context.WithValue(r.Context(), tenantKey, key.TenantID)
+		ctx = context.WithValue(ctx, apiKeyKey, key.ID)
+		ctx = postgres.WithActor(ctx, postgres.ActorAPIKey(key.ID))
+		return h(w, r.WithContext(ctx))
 	})
 }
 
@@ -61,7 +67,9 @@ func (s *Server) app(h func(http.ResponseWriter, *http.Request) error) http.Hand
 		if sess.Ended() {
 			return errEnded
 		}
-		return h(w, r.WithContext(context.WithValue(r.Context(), sessionKey, sess)))
+		ctx := context.WithValue(r.Context(), sessionKey, sess)
+		ctx = postgres.WithActor(ctx, postgres.ActorAppToken(sess.ID))
+		return h(w, r.WithContext(ctx))
 	})
 }
 
@@ -78,6 +86,9 @@ func bearer(r *http.Request, kind string) (credential.Credential, error) {
 }
 
 func tenantOf(r *http.Request) uuid.UUID { return r.Context().Value(tenantKey).(uuid.UUID) }
+
+// apiKeyOf is the id of the API key the customer request was made with.
+func apiKeyOf(r *http.Request) string { return r.Context().Value(apiKeyKey).(string) }
 
 func sessionOf(r *http.Request) postgres.Session {
 	return r.Context().Value(sessionKey).(postgres.Session)

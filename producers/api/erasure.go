@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -81,6 +82,11 @@ func (s *Server) getReceipt(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		return err
+	}
+	if err := s.audit.Record(r.Context(), postgres.AuditEntry{TenantID: rc.TenantID, At: s.now(),
+		Actor: postgres.ActorAPIKey(apiKeyOf(r)), Action: postgres.AuditReceiptRead, SessionID: rc.SessionID,
+		Detail: map[string]string{"receipt_id": rc.ReceiptID.String()}}); err != nil {
+		return fmt.Errorf("record read of receipt %s: %w", rc.ReceiptID, err)
 	}
 	writeJSON(w, http.StatusOK, receiptBody{ReceiptID: rc.ReceiptID, SessionID: rc.SessionID, KeyID: rc.KeyID,
 		Algorithm: "Ed25519", Statement: rc.Statement, Signature: rc.Signature, Receipt: rc.Statement, CreatedAt: rc.CreatedAt})

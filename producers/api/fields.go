@@ -3,8 +3,10 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
@@ -12,7 +14,8 @@ import (
 
 // openFields opens the policy-allowed fields the checks stored, sealed, for
 // this response only, and filters them again by the tenant's current policy
-// (it may have narrowed since). Every such read is logged with ids.
+// (it may have narrowed since). Every such read is recorded in the audit log
+// (which fields, by which API key) before the fields are returned.
 func (s *Server) openFields(r *http.Request, sess postgres.Session, results []postgres.Result) (map[string]any, error) {
 	fields := map[string]any{}
 	if sess.Ended() || !slices.ContainsFunc(results, func(res postgres.Result) bool { return res.FieldsSealed != nil }) {
@@ -50,6 +53,14 @@ func (s *Server) openFields(r *http.Request, sess postgres.Session, results []po
 				fields[name] = v
 			}
 		}
+	}
+	// On record before anything leaves (DESIGN invariant 6): a read that
+	// cannot be recorded is not answered.
+	names := slices.Sorted(maps.Keys(fields))
+	if err := s.audit.Record(r.Context(), postgres.AuditEntry{TenantID: sess.TenantID, At: s.now(),
+		Actor: postgres.ActorAPIKey(apiKeyOf(r)), Action: postgres.AuditPersonalDataRead, SessionID: sess.ID,
+		Detail: map[string]string{"fields": strings.Join(names, ",")}}); err != nil {
+		return nil, fmt.Errorf("record read of %s: %w", sess.ID, err)
 	}
 	s.log.InfoContext(r.Context(), "personal data read", "tenant_id", sess.TenantID, "session_id", sess.ID, "fields", len(fields))
 	return fields, nil
