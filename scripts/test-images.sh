@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# test-images.sh puts the lawful test photos the face engine's tests use —
+# grace_hopper.jpg (Debian python-matplotlib-data) and astronaut.png (Debian
+# python3-imageio) — into .idv/test-images and prints that directory. It
+# downloads the two .deb packages with apt-get and unpacks only the photos:
+# nothing is installed, and no photo is ever committed.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+dest="$root/.idv/test-images"
+log() { printf 'test-images.sh: %s\n' "$*" >&2; }
+
+if [[ -s "$dest/grace_hopper.jpg" && -s "$dest/astronaut.png" ]]; then
+	printf '%s\n' "$dest"
+	exit 0
+fi
+command -v apt-get >/dev/null || { log "error: apt-get is needed to fetch Debian's test photos"; exit 1; }
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+if ! apt-get download python-matplotlib-data python3-imageio >&2 2>"$work/err"; then
+	log "package lists may be stale; running apt-get update"
+	apt-get update -qq >&2
+	apt-get download python-matplotlib-data python3-imageio >&2
+fi
+for deb in ./*.deb; do
+	dpkg-deb -x "$deb" "$work/x"
+done
+mkdir -p "$dest"
+cp "$work/x/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg" "$dest/"
+cp "$(find "$work/x" -name astronaut.png | head -n 1)" "$dest/"
+log "unpacked grace_hopper.jpg and astronaut.png into $dest"
+printf '%s\n' "$dest"
