@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/idv-oss/idv/consumers/capture"
 	"image"
 	"io"
 	"log/slog"
@@ -78,7 +79,7 @@ type Deps struct {
 // Config tunes the stage.
 type Config struct {
 	// MaxPixels is the largest image, in pixels, the stage decodes;
-	// DefaultMaxPixels when 0.
+	// capture.DefaultMaxPixels when 0.
 	MaxPixels int64
 	// MaxImageBytes is the largest sealed document image the stage reads
 	// into memory; the document slot's cap when 0 (it is never more).
@@ -106,7 +107,7 @@ func New(deps Deps, cfg Config) *Stage {
 		deps.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if cfg.MaxPixels <= 0 {
-		cfg.MaxPixels = DefaultMaxPixels
+		cfg.MaxPixels = capture.DefaultMaxPixels
 	}
 	slot, _ := schemas.SlotFor(schemas.Slots(1), schemas.DocumentFront)
 	if cfg.MaxImageBytes <= 0 || cfg.MaxImageBytes > slot.MaxSize {
@@ -226,7 +227,7 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 			reasons.add(ReasonImageTooLarge) // refused unread
 			continue
 		}
-		plain, reason, err := openCapture(ctx, s.objects, key, c)
+		plain, reason, err := capture.Open(ctx, s.objects, key, c)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -238,7 +239,7 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 			var rs []mrz.Reason
 			doc, rs = checkMRZ(plain, rules, now)
 			reasons.addMRZ(rs...)
-		} else if img, reason := decodeImage(plain, s.cfg.MaxPixels); reason != "" {
+		} else if img, reason := capture.DecodeImage(plain, s.cfg.MaxPixels); reason != "" {
 			reasons.add(reason)
 		} else {
 			decoded.add(c.Kind, img)

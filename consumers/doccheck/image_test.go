@@ -3,6 +3,7 @@ package doccheck
 import (
 	"bytes"
 	"encoding/binary"
+	"github.com/idv-oss/idv/consumers/capture"
 	"hash/crc32"
 	"image"
 	"image/color"
@@ -86,25 +87,25 @@ func TestImageGate(t *testing.T) {
 		maxPixels int64
 		want      string
 	}{
-		{"PNG", goodPNG, DefaultMaxPixels, ""},
-		{"JPEG", goodJPEG, DefaultMaxPixels, ""},
+		{"PNG", goodPNG, capture.DefaultMaxPixels, ""},
+		{"JPEG", goodJPEG, capture.DefaultMaxPixels, ""},
 		{"PNG exactly at the cap", goodPNG, 40 * 30, ""},
 		{"PNG one pixel over the cap", goodPNG, 40*30 - 1, ReasonImageTooLarge},
 		{"JPEG over the cap", goodJPEG, 100, ReasonImageTooLarge},
-		{"PNG claiming 30000×30000", pngClaiming(30000, 30000), DefaultMaxPixels, ReasonImageTooLarge},
-		{"PNG claiming 100000×100000", pngClaiming(100000, 100000), DefaultMaxPixels, ReasonImageTooLarge},
-		{"JPEG claiming 65000×65000", jpegClaiming(65000, 65000), DefaultMaxPixels, ReasonImageTooLarge},
-		{"PNG claiming 100×100 without data", pngClaiming(100, 100), DefaultMaxPixels, ReasonImageCorrupt},
-		{"PNG truncated", goodPNG[:len(goodPNG)/2], DefaultMaxPixels, ReasonImageCorrupt},
-		{"JPEG truncated", goodJPEG[:len(goodJPEG)/2], DefaultMaxPixels, ReasonImageCorrupt},
-		{"PNG header cut short", goodPNG[:12], DefaultMaxPixels, ReasonImageCorrupt},
-		{"GIF (registered here by the test, still refused)", gifData.Bytes(), DefaultMaxPixels, ReasonNotAnImage},
-		{"PDF", []byte("%PDF-1.7\n1 0 obj\n"), DefaultMaxPixels, ReasonNotAnImage},
-		{"text", bytes.Repeat([]byte("front"), 100), DefaultMaxPixels, ReasonNotAnImage},
-		{"empty", nil, DefaultMaxPixels, ReasonNotAnImage},
+		{"PNG claiming 30000×30000", pngClaiming(30000, 30000), capture.DefaultMaxPixels, ReasonImageTooLarge},
+		{"PNG claiming 100000×100000", pngClaiming(100000, 100000), capture.DefaultMaxPixels, ReasonImageTooLarge},
+		{"JPEG claiming 65000×65000", jpegClaiming(65000, 65000), capture.DefaultMaxPixels, ReasonImageTooLarge},
+		{"PNG claiming 100×100 without data", pngClaiming(100, 100), capture.DefaultMaxPixels, ReasonImageCorrupt},
+		{"PNG truncated", goodPNG[:len(goodPNG)/2], capture.DefaultMaxPixels, ReasonImageCorrupt},
+		{"JPEG truncated", goodJPEG[:len(goodJPEG)/2], capture.DefaultMaxPixels, ReasonImageCorrupt},
+		{"PNG header cut short", goodPNG[:12], capture.DefaultMaxPixels, ReasonImageCorrupt},
+		{"GIF (registered here by the test, still refused)", gifData.Bytes(), capture.DefaultMaxPixels, ReasonNotAnImage},
+		{"PDF", []byte("%PDF-1.7\n1 0 obj\n"), capture.DefaultMaxPixels, ReasonNotAnImage},
+		{"text", bytes.Repeat([]byte("front"), 100), capture.DefaultMaxPixels, ReasonNotAnImage},
+		{"empty", nil, capture.DefaultMaxPixels, ReasonNotAnImage},
 	}
 	for _, c := range cases {
-		img, reason := decodeImage(c.data, c.maxPixels)
+		img, reason := capture.DecodeImage(c.data, c.maxPixels)
 		if reason != c.want {
 			t.Errorf("%s: reason %q, want %q", c.name, reason, c.want)
 			continue
@@ -127,7 +128,7 @@ func TestImageBombRefusedCheaply(t *testing.T) {
 	bomb := pngClaiming(30000, 30000)
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	_, reason := decodeImage(bomb, DefaultMaxPixels)
+	_, reason := capture.DecodeImage(bomb, capture.DefaultMaxPixels)
 	runtime.ReadMemStats(&after)
 	if reason != ReasonImageTooLarge {
 		t.Fatalf("reason %q, want %q", reason, ReasonImageTooLarge)
@@ -147,7 +148,7 @@ func FuzzImageCheck(f *testing.F) {
 	// fuzzer can grow into acceptance.
 	const maxPixels = 1 << 16
 	f.Fuzz(func(t *testing.T, data []byte) {
-		img, reason := decodeImage(data, maxPixels)
+		img, reason := capture.DecodeImage(data, maxPixels)
 		switch reason {
 		case "":
 			if img == nil {

@@ -1,6 +1,7 @@
 package doccheck
 
 import (
+	"github.com/idv-oss/idv/consumers/capture"
 	"slices"
 
 	"github.com/idv-oss/idv/consumers/doccheck/mrz"
@@ -14,16 +15,16 @@ const (
 	// ReasonCaptureTampered: a stored capture is not what the app declared
 	// (size or SHA-256 differ, or it is missing), or it does not open under
 	// the session key with its slot's HPKE info.
-	ReasonCaptureTampered = "capture_tampered"
+	ReasonCaptureTampered = capture.ReasonCaptureTampered
 	// ReasonNotAnImage: a document image is neither JPEG nor PNG.
-	ReasonNotAnImage = "not_an_image"
+	ReasonNotAnImage = capture.ReasonNotAnImage
 	// ReasonImageTooLarge: a document image has more pixels than the stage
 	// decodes (Config.MaxPixels), or more bytes than it reads
 	// (Config.MaxImageBytes).
-	ReasonImageTooLarge = "image_too_large"
+	ReasonImageTooLarge = capture.ReasonImageTooLarge
 	// ReasonImageCorrupt: a document image's header is readable but the
 	// image is truncated or corrupt.
-	ReasonImageCorrupt = "image_corrupt"
+	ReasonImageCorrupt = capture.ReasonImageCorrupt
 )
 
 // resubmitReasons are the reasons a new photo can fix: the document itself

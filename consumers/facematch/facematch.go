@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/idv-oss/idv/consumers/capture"
 	"image"
 	"io"
 	"log/slog"
@@ -106,7 +107,7 @@ type Config struct {
 	// a narrower one is low_quality. DefaultMinFacePixels when 0.
 	MinFacePixels float64
 	// MaxPixels is the largest image, in pixels, the stage decodes;
-	// DefaultMaxPixels when 0.
+	// capture.DefaultMaxPixels when 0.
 	MaxPixels int64
 }
 
@@ -133,7 +134,7 @@ func New(deps Deps, cfg Config) *Stage {
 		cfg.MinFacePixels = DefaultMinFacePixels
 	}
 	if cfg.MaxPixels <= 0 {
-		cfg.MaxPixels = DefaultMaxPixels
+		cfg.MaxPixels = capture.DefaultMaxPixels
 	}
 	slots := schemas.Slots(1)
 	doc, _ := schemas.SlotFor(slots, schemas.DocumentFront)
@@ -304,7 +305,7 @@ func (s *Stage) embedCapture(ctx context.Context, key *vault.SessionKey, c postg
 		reasons.add(ReasonImageTooLarge) // refused unread
 		return nil, nil
 	}
-	plain, reason, err := openCapture(ctx, s.deps.Objects, key, c)
+	plain, reason, err := capture.Open(ctx, s.deps.Objects, key, c)
 	if err != nil {
 		return nil, err
 	}
@@ -312,7 +313,7 @@ func (s *Stage) embedCapture(ctx context.Context, key *vault.SessionKey, c postg
 		reasons.add(reason)
 		return nil, nil
 	}
-	img, reason := decodeImage(plain, s.cfg.MaxPixels)
+	img, reason := capture.DecodeImage(plain, s.cfg.MaxPixels)
 	clear(plain)
 	if reason != "" {
 		reasons.add(reason)

@@ -1,6 +1,7 @@
 package facematch
 
 import (
+	"github.com/idv-oss/idv/consumers/capture"
 	"slices"
 
 	"github.com/idv-oss/idv/schemas"
@@ -28,15 +29,15 @@ const (
 	// ReasonCaptureTampered: a stored capture is not what the app declared
 	// (size or SHA-256 differ, or it is missing), or it does not open under
 	// the session key with its slot's HPKE info.
-	ReasonCaptureTampered = "capture_tampered"
+	ReasonCaptureTampered = capture.ReasonCaptureTampered
 	// ReasonNotAnImage: an image is neither JPEG nor PNG.
-	ReasonNotAnImage = "not_an_image"
+	ReasonNotAnImage = capture.ReasonNotAnImage
 	// ReasonImageTooLarge: an image has more pixels than the stage decodes
 	// or more bytes than its slot allows.
-	ReasonImageTooLarge = "image_too_large"
+	ReasonImageTooLarge = capture.ReasonImageTooLarge
 	// ReasonImageCorrupt: an image's header is readable but the image is
 	// truncated or corrupt.
-	ReasonImageCorrupt = "image_corrupt"
+	ReasonImageCorrupt = capture.ReasonImageCorrupt
 )
 
 // failReasons say the person in the selfies is not (or not only) the

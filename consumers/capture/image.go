@@ -1,4 +1,9 @@
-package doccheck
+// Package capture is what every check stage does first with a sealed
+// capture: read it into memory, prove it is exactly what the app declared,
+// open it with the session key, and pass an image through a decoding gate
+// that refuses decompression bombs before they allocate. Reason codes are
+// the stable ones results carry.
+package capture
 
 import (
 	"bytes"
@@ -8,12 +13,12 @@ import (
 	"image/png"
 )
 
-// DefaultMaxPixels is the largest image the stage decodes: 40 megapixels,
+// DefaultMaxPixels is the largest image a stage decodes: 40 megapixels,
 // more than any phone camera's document photo, and a bound on what a decode
 // may allocate (a few hundred MiB at most).
 const DefaultMaxPixels = 40_000_000
 
-// decoders are the only image formats the stage accepts. Decoding goes
+// decoders are the only image formats a stage accepts. Decoding goes
 // through them by name rather than through image.Decode, so a format some
 // other package registers (GIF, BMP, WebP…) is refused, not decoded.
 var decoders = map[string]func([]byte) (image.Image, error){
@@ -21,13 +26,13 @@ var decoders = map[string]func([]byte) (image.Image, error){
 	"png":  func(b []byte) (image.Image, error) { return png.Decode(bytes.NewReader(b)) },
 }
 
-// decodeImage is the gate every document image passes before anything looks
+// DecodeImage is the gate every document image passes before anything looks
 // at its pixels. image.Decode allocates whatever the header claims (FACTS:
 // a 926 KiB PNG declaring 30000×30000 needs ≥ 858 MiB), so the header is
 // read alone first and an image over maxPixels is refused before a single
 // pixel buffer exists. It returns the decoded image, or the reason it was
 // refused: ReasonNotAnImage, ReasonImageTooLarge or ReasonImageCorrupt.
-func decodeImage(data []byte, maxPixels int64) (image.Image, string) {
+func DecodeImage(data []byte, maxPixels int64) (image.Image, string) {
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if errors.Is(err, image.ErrFormat) {
 		return nil, ReasonNotAnImage
@@ -58,3 +63,7 @@ func decodeImage(data []byte, maxPixels int64) (image.Image, string) {
 	}
 	return img, ""
 }
+
+// The gate's table test, its allocation bound on a decompression bomb and
+// FuzzImageCheck live with the document check (consumers/doccheck), the
+// first stage that used it, beside their seed corpus.

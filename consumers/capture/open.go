@@ -1,4 +1,4 @@
-package doccheck
+package capture
 
 import (
 	"bytes"
@@ -13,7 +13,26 @@ import (
 	"github.com/idv-oss/idv/schemas"
 )
 
-// openCapture reads a declared capture from storage into memory, checks it
+// Reason codes of captures that cannot be used.
+const (
+	// ReasonCaptureTampered: the stored capture is not what the app sealed
+	// and declared (missing, another size, another SHA-256, or it does not
+	// open with the session key and its slot's info).
+	ReasonCaptureTampered = "capture_tampered"
+	// ReasonNotAnImage: not a JPEG or PNG.
+	ReasonNotAnImage = "not_an_image"
+	// ReasonImageTooLarge: more pixels (or sealed bytes) than the stage takes.
+	ReasonImageTooLarge = "image_too_large"
+	// ReasonImageCorrupt: a JPEG or PNG that does not decode.
+	ReasonImageCorrupt = "image_corrupt"
+)
+
+// Getter reads stored objects, never more than maxSize bytes.
+type Getter interface {
+	Get(ctx context.Context, key string, maxSize int64) ([]byte, error)
+}
+
+// Open reads a declared capture from storage into memory, checks it
 // is exactly what the app declared (size and SHA-256 of the sealed bytes),
 // and opens it with the session key and the slot's HPKE info. It returns the
 // plaintext, which the caller must keep in memory only and clear when done,
@@ -22,7 +41,7 @@ import (
 //
 // At most the declared size is read, which the API kept within the slot's
 // cap: an object larger than declared is refused before its body is read.
-func openCapture(ctx context.Context, store Objects, key *vault.SessionKey, c postgres.Capture) (plain []byte, reason string, err error) {
+func Open(ctx context.Context, store Getter, key *vault.SessionKey, c postgres.Capture) (plain []byte, reason string, err error) {
 	ref := schemas.CaptureRef(c.Kind, c.Index)
 	sealed, err := store.Get(ctx, c.ObjectKey, c.Size)
 	switch {
@@ -31,7 +50,7 @@ func openCapture(ctx context.Context, store Objects, key *vault.SessionKey, c po
 		// been removed or replaced since.
 		return nil, ReasonCaptureTampered, nil
 	case err != nil:
-		return nil, "", fmt.Errorf("doccheck: read capture %s: %w", ref, err)
+		return nil, "", fmt.Errorf("capture: read %s: %w", ref, err)
 	}
 	sum := sha256.Sum256(sealed)
 	if int64(len(sealed)) != c.Size || !bytes.Equal(sum[:], c.SHA256) {
@@ -44,7 +63,7 @@ func openCapture(ctx context.Context, store Objects, key *vault.SessionKey, c po
 		return nil, ReasonCaptureTampered, nil
 	}
 	if err != nil {
-		return nil, "", fmt.Errorf("doccheck: open capture %s: %w", ref, err)
+		return nil, "", fmt.Errorf("capture: open %s: %w", ref, err)
 	}
 	return plain, "", nil
 }
