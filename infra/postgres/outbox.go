@@ -27,16 +27,25 @@ type OutboxEvent struct {
 
 // appendOutbox writes ev inside tx; the relay publishes it after commit.
 func appendOutbox(ctx context.Context, tx *sqlx.Tx, ev OutboxEvent) error {
+	_, err := appendOutboxOnce(ctx, tx, ev)
+	return err
+}
+
+// appendOutboxOnce is appendOutbox reporting whether ev was new: an event
+// whose msg id is already in the outbox is not appended again.
+func appendOutboxOnce(ctx context.Context, tx *sqlx.Tx, ev OutboxEvent) (bool, error) {
 	body, err := json.Marshal(ev.Body)
 	if err != nil {
-		return fmt.Errorf("outbox: encode %s: %w", ev.Type, err)
+		return false, fmt.Errorf("outbox: encode %s: %w", ev.Type, err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (tenant_id, msg_id, type, subject, body)
+	res, err := tx.ExecContext(ctx, `INSERT INTO outbox (tenant_id, msg_id, type, subject, body)
 		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (msg_id) DO NOTHING`,
-		ev.TenantID, ev.MsgID, ev.Type, ev.Subject, body); err != nil {
-		return fmt.Errorf("outbox: append %s: %w", ev.Type, err)
+		ev.TenantID, ev.MsgID, ev.Type, ev.Subject, body)
+	if err != nil {
+		return false, fmt.Errorf("outbox: append %s: %w", ev.Type, err)
 	}
-	return nil
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
 // OutboxRow is an outbox row as the relay claims it.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -226,6 +227,40 @@ func (r *Retention) ClaimExpired(ctx context.Context, now time.Time, limit int) 
 		return 0, err
 	}
 	return n, nil
+}
+
+// RerequestStuck asks again for the wipe of sessions whose wipe was
+// requested before requestedBefore and has not finished — a wipe that used
+// up its deliveries during a long storage outage starts over (the wipe is
+// idempotent). The message id carries now's hour, so a stuck session is
+// asked for at most once an hour. It returns how many it asked for.
+func (r *Retention) RerequestStuck(ctx context.Context, now, requestedBefore time.Time, limit int) (int, error) {
+	var n int
+	err := inOutboxTx(ctx, r.db, func(tx *sqlx.Tx) error {
+		var rows []struct {
+			wipeRow
+			Reason string `db:"wipe_reason"`
+		}
+		if err := tx.SelectContext(ctx, &rows, `SELECT `+wipeRowColumns+`, wipe_reason FROM sessions
+			WHERE wipe_requested_at < $1 AND deleted_at IS NULL
+			ORDER BY wipe_requested_at LIMIT $2`, requestedBefore, limit); err != nil {
+			return fmt.Errorf("retention: stuck wipes: %w", err)
+		}
+		hour := strconv.FormatInt(now.UTC().Truncate(time.Hour).Unix(), 10)
+		for _, row := range rows {
+			ev := expiredEvent(row.wipeRow, row.Reason, now)
+			ev.MsgID = schemas.MsgID(schemas.TypeSessionExpired, row.ID.String(), "again", hour)
+			added, err := appendOutboxOnce(ctx, tx, ev)
+			if err != nil {
+				return err
+			}
+			if added {
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
 }
 
 // Overdue counts the sessions not yet deleted whose deadline is before now,

@@ -11,6 +11,9 @@ type Config struct {
 	// BatchSize is how many sessions one transaction claims (100); a round
 	// claims batches until one comes back short.
 	BatchSize int
+	// StuckAfter is how long after its request an unfinished wipe is asked
+	// for again (3h: longer than the wipe's ~2.6 hours of deliveries).
+	StuckAfter time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -19,6 +22,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.BatchSize <= 0 {
 		c.BatchSize = 100
+	}
+	if c.StuckAfter <= 0 {
+		c.StuckAfter = 3 * time.Hour
 	}
 	return c
 }

@@ -9,12 +9,13 @@ import (
 // never go into labels (DESIGN invariant 1). With several replicas the
 // gauges describe the one shared database, so each reports the same figures.
 type Metrics struct {
-	overdue   prometheus.Gauge
-	oldest    prometheus.Gauge
-	claimed   prometheus.Counter
-	destroyed prometheus.Counter
-	errors    prometheus.Counter
-	duration  prometheus.Histogram
+	overdue     prometheus.Gauge
+	oldest      prometheus.Gauge
+	claimed     prometheus.Counter
+	rerequested prometheus.Counter
+	destroyed   prometheus.Counter
+	errors      prometheus.Counter
+	duration    prometheus.Histogram
 }
 
 // NewMetrics registers the sweeper's metrics with reg (nil: unregistered).
@@ -32,6 +33,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		claimed: f.NewCounter(prometheus.CounterOpts{
 			Name: "idv_retention_claimed_total",
 			Help: "Expired sessions whose wipe the sweeper requested (idv.session.expired appended).",
+		}),
+		rerequested: f.NewCounter(prometheus.CounterOpts{
+			Name: "idv_retention_wipes_rerequested_total",
+			Help: "Wipes asked for again because they had not finished StuckAfter after their request (a long storage outage).",
 		}),
 		destroyed: f.NewCounter(prometheus.CounterOpts{
 			Name: "idv_retention_epochs_destroyed_total",

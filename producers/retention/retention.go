@@ -32,6 +32,7 @@ import (
 // *postgres.Retention is one.
 type Store interface {
 	ClaimExpired(ctx context.Context, now time.Time, limit int) (int, error)
+	RerequestStuck(ctx context.Context, now, requestedBefore time.Time, limit int) (int, error)
 	Overdue(ctx context.Context, now time.Time) (overdue int, oldest time.Time, err error)
 	LiveEpochs(ctx context.Context) (map[uuid.UUID][]time.Time, error)
 }
@@ -79,6 +80,7 @@ func New(deps Deps, cfg Config) *Sweeper {
 // Round is what one round did and saw.
 type Round struct {
 	Claimed         int       // sessions whose wipe this round requested
+	Rerequested     int       // unfinished wipes this round asked for again
 	EpochsDestroyed int       // epoch keys this round destroyed
 	Overdue         int       // sessions past their deadline not yet deleted, after claiming
 	Oldest          time.Time // created_at of the oldest session not yet deleted; zero when none
@@ -136,6 +138,16 @@ func (s *Sweeper) RunOnce(ctx context.Context) (Round, error) {
 	}
 	if rd.Claimed > 0 {
 		s.log.Info("retention: wipe requested for expired sessions", "sessions", rd.Claimed)
+	}
+	// A wipe's deliveries span about two and a half hours (infra/jetstream);
+	// one still unfinished after StuckAfter is asked for again.
+	again, err := s.store.RerequestStuck(ctx, now, now.Add(-s.cfg.StuckAfter), s.cfg.BatchSize)
+	rd.Rerequested = again
+	s.m.rerequested.Add(float64(again))
+	if err != nil {
+		fail(err)
+	} else if again > 0 {
+		s.log.Warn("retention: wipes asked for again after they did not finish", "sessions", again)
 	}
 
 	destroyed, sweepErrs := s.sweepEpochs(ctx, now)

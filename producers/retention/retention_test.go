@@ -442,3 +442,48 @@ func TestRunRetriesAfterFailuresAndStopsWithItsContext(t *testing.T) {
 		t.Fatalf("due session is %s after Run", st)
 	}
 }
+
+// A wipe that never finishes (it used up its deliveries in a long storage
+// outage) is asked for again once it is StuckAfter old — at most once an
+// hour — and a finished one never is.
+func TestUnfinishedWipesAreAskedForAgain(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	stuck := b.newSession(t, b.start.Add(-3*day), 1)
+	done := b.newSession(t, b.start.Add(-3*day), 1)
+	if rd := b.round(t); rd.Claimed != 2 || rd.Rerequested != 0 {
+		t.Fatalf("first round: %+v", rd)
+	}
+	b.exec(t, `UPDATE sessions SET status = 'deleted', deleted_at = $2 WHERE session_id = $1`, done, b.start)
+	expired := func(id uuid.UUID) int {
+		return b.count(t, `SELECT count(*) FROM outbox WHERE type = $1 AND subject = $2`,
+			schemas.TypeSessionExpired, schemas.Subject(schemas.TypeSessionExpired, id.String()))
+	}
+	b.clock.Set(b.start.Add(2 * time.Hour)) // within the wipe's own retries
+	if rd := b.round(t); rd.Rerequested != 0 {
+		t.Fatalf("asked again too early: %+v", rd)
+	}
+	b.clock.Set(b.start.Add(3*time.Hour + time.Minute))
+	if rd := b.round(t); rd.Rerequested != 1 || expired(stuck) != 2 || expired(done) != 1 {
+		t.Fatalf("after 3 h: %+v, stuck %d events, done %d", rd, expired(stuck), expired(done))
+	}
+	if rd := b.round(t); rd.Rerequested != 0 || expired(stuck) != 2 {
+		t.Fatalf("asked twice within the hour: %+v, %d events", rd, expired(stuck))
+	}
+	b.clock.Set(b.start.Add(4*time.Hour + 2*time.Minute))
+	if rd := b.round(t); rd.Rerequested != 1 || expired(stuck) != 3 {
+		t.Fatalf("the next hour: %+v, %d events", rd, expired(stuck))
+	}
+	if got := metric(t, b.reg, "idv_retention_wipes_rerequested_total"); got != 2 {
+		t.Fatalf("idv_retention_wipes_rerequested_total = %v, want 2", got)
+	}
+	var bodies [][]byte
+	if err := b.db.Select(&bodies, `SELECT body FROM outbox WHERE type = $1`, schemas.TypeSessionExpired); err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range bodies {
+		if err := schemas.ValidateEvent(schemas.TypeSessionExpired, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
