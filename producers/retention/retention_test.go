@@ -410,14 +410,15 @@ func TestRunRetriesAfterFailuresAndStopsWithItsContext(t *testing.T) {
 	if _, err := broken.RunOnce(t.Context()); err == nil {
 		t.Fatal("a round against closed databases succeeded")
 	}
-	// Claiming, listing epochs and reading the overdue figures each failed.
-	if got := metric(t, reg, "idv_retention_errors_total"); got != 3 {
-		t.Fatalf("errors_total %v after one failed round, want 3", got)
+	// Claiming, asking again for stuck wipes, listing epochs and reading the
+	// overdue figures each failed.
+	if got := metric(t, reg, "idv_retention_errors_total"); got != 4 {
+		t.Fatalf("errors_total %v after one failed round, want 4", got)
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- broken.Run(ctx) }()
-	for metric(t, reg, "idv_retention_errors_total") < 9 { // two more rounds
+	for metric(t, reg, "idv_retention_errors_total") < 12 { // two more rounds
 		time.Sleep(time.Millisecond)
 	}
 	cancel()
