@@ -263,6 +263,35 @@ func (r *Retention) RerequestStuck(ctx context.Context, now, requestedBefore tim
 	return n, err
 }
 
+// DecideLate decides `review` for sessions submitted before `before` and
+// still undecided because a check never reported (its stage is down or
+// cannot run here), so that no session waits forever; a result arriving
+// later finds the session decided and changes nothing. It returns how many
+// it decided.
+func (r *Retention) DecideLate(ctx context.Context, now, before time.Time, limit int) (int, error) {
+	var n int
+	err := inOutboxTx(ctx, r.db, func(tx *sqlx.Tx) error {
+		var rows []wipeRow
+		if err := tx.SelectContext(ctx, &rows, `SELECT `+wipeRowColumns+` FROM sessions
+			WHERE status = $1 AND decision IS NULL AND submitted_at < $2
+			ORDER BY submitted_at LIMIT $3 FOR UPDATE SKIP LOCKED`, StatusSubmitted, before, limit); err != nil {
+			return fmt.Errorf("retention: late decisions: %w", err)
+		}
+		for _, row := range rows {
+			if _, err := tx.ExecContext(ctx, `UPDATE sessions SET decision = $2, decided_at = $3, status = $4
+				WHERE session_id = $1`, row.ID, schemas.DecisionReview, now, StatusDecided); err != nil {
+				return fmt.Errorf("retention: decide %s late: %w", row.ID, err)
+			}
+			if err := appendOutbox(ctx, tx, decidedEvent(row, schemas.DecisionReview, now)); err != nil {
+				return err
+			}
+		}
+		n = len(rows)
+		return nil
+	})
+	return n, err
+}
+
 // Overdue counts the sessions not yet deleted whose deadline is before now,
 // and returns the created_at of the oldest session not yet deleted: the age
 // of the oldest personal data IDV holds (zero when it holds none).

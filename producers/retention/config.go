@@ -14,6 +14,9 @@ type Config struct {
 	// StuckAfter is how long after its request an unfinished wipe is asked
 	// for again (3h: longer than the wipe's ~2.6 hours of deliveries).
 	StuckAfter time.Duration
+	// DecisionDeadline is how long after submission a session waits for
+	// every check it asked for before it is decided review (15m).
+	DecisionDeadline time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -22,6 +25,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.BatchSize <= 0 {
 		c.BatchSize = 100
+	}
+	if c.DecisionDeadline <= 0 {
+		c.DecisionDeadline = 15 * time.Minute
 	}
 	if c.StuckAfter <= 0 {
 		c.StuckAfter = 3 * time.Hour

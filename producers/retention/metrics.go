@@ -13,6 +13,7 @@ type Metrics struct {
 	oldest      prometheus.Gauge
 	claimed     prometheus.Counter
 	rerequested prometheus.Counter
+	late        prometheus.Counter
 	destroyed   prometheus.Counter
 	errors      prometheus.Counter
 	duration    prometheus.Histogram
@@ -33,6 +34,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		claimed: f.NewCounter(prometheus.CounterOpts{
 			Name: "idv_retention_claimed_total",
 			Help: "Expired sessions whose wipe the sweeper requested (idv.session.expired appended).",
+		}),
+		late: f.NewCounter(prometheus.CounterOpts{
+			Name: "idv_retention_late_decisions_total",
+			Help: "Sessions decided review because a check they asked for had not reported by the decision deadline.",
 		}),
 		rerequested: f.NewCounter(prometheus.CounterOpts{
 			Name: "idv_retention_wipes_rerequested_total",

@@ -33,6 +33,7 @@ import (
 type Store interface {
 	ClaimExpired(ctx context.Context, now time.Time, limit int) (int, error)
 	RerequestStuck(ctx context.Context, now, requestedBefore time.Time, limit int) (int, error)
+	DecideLate(ctx context.Context, now, before time.Time, limit int) (int, error)
 	Overdue(ctx context.Context, now time.Time) (overdue int, oldest time.Time, err error)
 	LiveEpochs(ctx context.Context) (map[uuid.UUID][]time.Time, error)
 }
@@ -81,6 +82,7 @@ func New(deps Deps, cfg Config) *Sweeper {
 type Round struct {
 	Claimed         int       // sessions whose wipe this round requested
 	Rerequested     int       // unfinished wipes this round asked for again
+	DecidedLate     int       // sessions decided review because a check missed the deadline
 	EpochsDestroyed int       // epoch keys this round destroyed
 	Overdue         int       // sessions past their deadline not yet deleted, after claiming
 	Oldest          time.Time // created_at of the oldest session not yet deleted; zero when none
@@ -138,6 +140,17 @@ func (s *Sweeper) RunOnce(ctx context.Context) (Round, error) {
 	}
 	if rd.Claimed > 0 {
 		s.log.Info("retention: wipe requested for expired sessions", "sessions", rd.Claimed)
+	}
+	// A check that never reports (its stage is down or cannot run here)
+	// must not leave a session waiting: past the deadline it is decided
+	// review.
+	late, err := s.store.DecideLate(ctx, now, now.Add(-s.cfg.DecisionDeadline), s.cfg.BatchSize)
+	rd.DecidedLate = late
+	s.m.late.Add(float64(late))
+	if err != nil {
+		fail(err)
+	} else if late > 0 {
+		s.log.Warn("retention: sessions decided review after a check missed the decision deadline", "sessions", late)
 	}
 	// A wipe's deliveries span about two and a half hours (infra/jetstream);
 	// one still unfinished after StuckAfter is asked for again.

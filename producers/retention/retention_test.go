@@ -410,15 +410,15 @@ func TestRunRetriesAfterFailuresAndStopsWithItsContext(t *testing.T) {
 	if _, err := broken.RunOnce(t.Context()); err == nil {
 		t.Fatal("a round against closed databases succeeded")
 	}
-	// Claiming, asking again for stuck wipes, listing epochs and reading the
-	// overdue figures each failed.
-	if got := metric(t, reg, "idv_retention_errors_total"); got != 4 {
-		t.Fatalf("errors_total %v after one failed round, want 4", got)
+	// Claiming, deciding late sessions, asking again for stuck wipes,
+	// listing epochs and reading the overdue figures each failed.
+	if got := metric(t, reg, "idv_retention_errors_total"); got != 5 {
+		t.Fatalf("errors_total %v after one failed round, want 5", got)
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- broken.Run(ctx) }()
-	for metric(t, reg, "idv_retention_errors_total") < 12 { // two more rounds
+	for metric(t, reg, "idv_retention_errors_total") < 15 { // two more rounds
 		time.Sleep(time.Millisecond)
 	}
 	cancel()
@@ -486,5 +486,44 @@ func TestUnfinishedWipesAreAskedForAgain(t *testing.T) {
 		if err := schemas.ValidateEvent(schemas.TypeSessionExpired, body); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// A session whose check never reports is decided review once the decision
+// deadline has passed, not before, and only once.
+func TestLateSessionsAreDecidedReview(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	waiting := b.newSession(t, b.start, 7)
+	fresh := b.newSession(t, b.start, 7)
+	b.exec(t, `UPDATE sessions SET status = 'submitted', submitted_at = $2 WHERE session_id = $1`, waiting, b.start)
+	b.exec(t, `UPDATE sessions SET status = 'submitted', submitted_at = $2 WHERE session_id = $1`, fresh, b.start.Add(10*time.Minute))
+	b.clock.Set(b.start.Add(14 * time.Minute))
+	if rd := b.round(t); rd.DecidedLate != 0 {
+		t.Fatalf("decided before the deadline: %+v", rd)
+	}
+	b.clock.Set(b.start.Add(16 * time.Minute))
+	if rd := b.round(t); rd.DecidedLate != 1 {
+		t.Fatalf("after the deadline: %+v", rd)
+	}
+	if st, d := b.status(t, waiting); st != postgres.StatusDecided || d == nil || *d != schemas.DecisionReview {
+		t.Fatalf("waiting session is %s %v", st, d)
+	}
+	if st, _ := b.status(t, fresh); st != postgres.StatusSubmitted {
+		t.Fatalf("fresh session is %s", st)
+	}
+	if rd := b.round(t); rd.DecidedLate != 0 {
+		t.Fatalf("decided twice: %+v", rd)
+	}
+	var body []byte
+	if err := b.db.Get(&body, `SELECT body FROM outbox WHERE subject = $1`,
+		schemas.Subject(schemas.TypeSessionDecided, waiting.String())); err != nil {
+		t.Fatal(err)
+	}
+	if err := schemas.ValidateEvent(schemas.TypeSessionDecided, body); err != nil {
+		t.Fatal(err)
+	}
+	if got := metric(t, b.reg, "idv_retention_late_decisions_total"); got != 1 {
+		t.Fatalf("idv_retention_late_decisions_total = %v", got)
 	}
 }
