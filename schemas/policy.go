@@ -17,14 +17,14 @@ var Fields = []string{
 	"age_over_16", "age_over_18", "document_valid",
 }
 
-// Checks are the checks a session can request. Face match and liveness
-// join this list when their stages exist; until then a session asking for
-// them is refused rather than left waiting forever.
-var Checks = []string{CheckDocument}
+// Checks are the checks a session can request. Liveness joins this list
+// when its stage exists; until then a session asking for it is refused.
+var Checks = []string{CheckDocument, CheckFace}
 
 // The checks.
 const (
 	CheckDocument = "document"
+	CheckFace     = "face"
 )
 
 // Retention bounds in days: the seeds' promise is never more than 28.
@@ -49,12 +49,14 @@ type Policy struct {
 	AllowSpecimen bool     `json:"allow_specimen"`
 }
 
-// DefaultPolicy is the policy of a new tenant before it names its fields:
-// derived claims only, every check, five selfie frames, no specimens.
+// DefaultPolicy is the policy of a new tenant before it names its fields
+// and checks: derived claims only, the document check, five selfie frames,
+// no specimens. Face match is opted into (`--checks document,face`): it needs
+// the face models installed where the workers run.
 func DefaultPolicy() Policy {
 	return Policy{
 		Fields:       []string{"age_over_18", "document_valid"},
-		Checks:       slices.Clone(Checks),
+		Checks:       []string{CheckDocument},
 		SelfieFrames: DefaultSelfieFrames,
 	}
 }

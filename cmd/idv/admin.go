@@ -85,12 +85,16 @@ func runTenantCreate(ctx context.Context, args []string, cfg config, stdout, std
 	fs.StringVar(&req.WebhookURL, "webhook-url", "", "where results are sent (required)")
 	fs.IntVar(&req.RetentionDays, "retention-days", 0, "days until a session's personal data is gone, 1..28 (required)")
 	fs.StringVar(&fields, "fields", "", "comma-separated policy fields IDV may extract, store and return")
+	checks := fs.String("checks", "", "comma-separated checks sessions run (document, face; default document)")
 	fs.IntVar(&req.SelfieFrames, "selfie-frames", 0, "selfie frames per session (default 5)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fields != "" {
 		req.Fields = strings.Split(fields, ",")
+	}
+	if *checks != "" {
+		req.Checks = strings.Split(*checks, ",")
 	}
 	if err := cfg.requireDatabases(); err != nil {
 		return err

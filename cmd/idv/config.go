@@ -28,6 +28,7 @@ type config struct {
 	PublicURL           string        // IDV_PUBLIC_URL: the API's public base, for webhook hrefs
 	WebhookAllowPrivate bool          // IDV_WEBHOOK_ALLOW_PRIVATE: development only
 	WebhookRetryBase    time.Duration // IDV_WEBHOOK_RETRY_BASE: first retry delay, doubling to 6 h
+	FaceDir             string        // IDV_FACE_DIR: models and ONNX Runtime from scripts/face-models.sh
 	DevDir              string        // IDV_DEV_DIR
 	LogFormat           string        // IDV_LOG_FORMAT: text or json
 }
@@ -53,6 +54,7 @@ func parseConfig(getenv func(string) string) (config, error) {
 			Bucket:    first(getenv("IDV_S3_BUCKET"), "idv-captures"),
 		},
 		NATSURL:             getenv("IDV_NATS_URL"),
+		FaceDir:             getenv("IDV_FACE_DIR"),
 		PublicURL:           strings.TrimRight(getenv("IDV_PUBLIC_URL"), "/"),
 		WebhookAllowPrivate: getenv("IDV_WEBHOOK_ALLOW_PRIVATE") == "true",
 		DevDir:              first(getenv("IDV_DEV_DIR"), ".idv"),

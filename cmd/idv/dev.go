@@ -68,9 +68,12 @@ func runDev(ctx context.Context, args []string, cfg config, stdout, stderr io.Wr
 	rcv := newReceiver(secret, stdout)
 	say("API at %s; /metrics, /healthz, /readyz at http://%s", cfg.PublicURL, opsLn.Addr())
 	say("the dev tenant's webhooks go to %s, which checks their signatures", hookURL)
+	if cfg.FaceDir == "" {
+		say("face match not running: IDV_FACE_DIR is not set (IDV_FACE_DIR=\"$(scripts/face-models.sh)\" go tool task dev)")
+	}
 
 	reg := newRegistry()
-	parts, err := stageParts(ctx, stages, env.st, env.broker, cfg, log, reg)
+	parts, err := stageParts(ctx, stages, false, env.st, env.broker, cfg, log, reg)
 	if err != nil {
 		return err
 	}

@@ -98,7 +98,7 @@ func TestMigrateAndTenantCreate(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "main database: 0 migration(s)") || !strings.Contains(out.String(), "key store: 0 migration(s)") ||
-		!strings.Contains(out.String(), "consumers [doccheck decision notify wipe] declared") {
+		!strings.Contains(out.String(), "consumers [doccheck facematch decision notify wipe] declared") {
 		t.Fatalf("second migrate:\n%s", &out)
 	}
 
@@ -109,7 +109,7 @@ func TestMigrateAndTenantCreate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	if _, err := stageParts(ctx, stages, &stack{}, b, cfg, slog.New(slog.DiscardHandler), prometheus.NewRegistry()); err != nil {
+	if _, err := stageParts(ctx, stages, false, &stack{}, b, cfg, slog.New(slog.DiscardHandler), prometheus.NewRegistry()); err != nil {
 		t.Fatalf("stages after migrate: %v", err)
 	}
 	bare, err := natsserver.Start(natsserver.NewOptions(t.TempDir()))
@@ -123,7 +123,7 @@ func TestMigrateAndTenantCreate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b2.Close()
-	if _, err := stageParts(ctx, []string{"doccheck"}, &stack{}, b2, cfg, slog.New(slog.DiscardHandler), prometheus.NewRegistry()); err == nil || !strings.Contains(err.Error(), "idv migrate") {
+	if _, err := stageParts(ctx, []string{"doccheck"}, true, &stack{}, b2, cfg, slog.New(slog.DiscardHandler), prometheus.NewRegistry()); err == nil || !strings.Contains(err.Error(), "idv migrate") {
 		t.Fatalf("stage without a declared consumer: %v", err)
 	}
 

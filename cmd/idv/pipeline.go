@@ -15,6 +15,8 @@ import (
 
 	"github.com/idv-oss/idv/consumers/decision"
 	"github.com/idv-oss/idv/consumers/doccheck"
+	"github.com/idv-oss/idv/consumers/face"
+	"github.com/idv-oss/idv/consumers/facematch"
 	"github.com/idv-oss/idv/consumers/notify"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/consumers/wipe"
@@ -25,7 +27,7 @@ import (
 )
 
 // stages are the pipeline's stages in event order.
-var stages = []string{"doccheck", "decision", "notify", "wipe"}
+var stages = []string{"doccheck", "facematch", "decision", "notify", "wipe"}
 
 // broker is a connection to JetStream.
 type broker struct {
@@ -90,48 +92,70 @@ func runRetention(ctx context.Context, cfg config, log *slog.Logger) error {
 	})
 }
 
-// stageParts runs the named stages, one consume loop each.
-func stageParts(ctx context.Context, names []string, st *stack, b *broker, cfg config, log *slog.Logger, reg prometheus.Registerer) ([]part, error) {
+// stageParts runs the named stages, one consume loop each. A stage that
+// cannot run here (face match without its models) fails the start when it
+// was named explicitly; when it came with "all" (or idv dev) it is left out
+// with a warning saying why, and the decision deadline decides its sessions.
+func stageParts(ctx context.Context, names []string, explicit bool, st *stack, b *broker, cfg config, log *slog.Logger, reg prometheus.Registerer) ([]part, error) {
 	metrics := stage.NewMetrics(reg)
 	var parts []part
 	for _, name := range names {
-		h, sc, err := newStage(name, st, cfg, log, reg)
+		h, sc, closer, err := newStage(name, st, cfg, log, reg)
+		if errors.Is(err, face.ErrUnavailable) && !explicit {
+			log.Warn("stage cannot run here; sessions asking for its check are decided review at the deadline",
+				"stage", name, "err", err)
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
 		cons, err := jetstream.Consumer(ctx, b.js, name)
 		if err != nil {
+			closer()
 			return nil, fmt.Errorf("%w (run `idv migrate` with IDV_NATS_URL set to declare it)", err)
 		}
 		parts = append(parts, part{name: name, run: func(ctx context.Context) error {
+			defer closer()
 			return stage.Run(ctx, cons, h, log, metrics, sc)
 		}})
 	}
 	return parts, nil
 }
 
-// newStage builds a stage's handler and loop configuration.
-func newStage(name string, st *stack, cfg config, log *slog.Logger, reg prometheus.Registerer) (stage.Handler, stage.Config, error) {
+// newStage builds a stage's handler, loop configuration and what to close
+// when it stops.
+func newStage(name string, st *stack, cfg config, log *slog.Logger, reg prometheus.Registerer) (stage.Handler, stage.Config, func(), error) {
 	log = log.With("stage", name)
 	sc := stage.Config{Stage: name}
+	nothing := func() {}
 	switch name {
+	case "facematch":
+		if cfg.FaceDir == "" {
+			return nil, sc, nothing, fmt.Errorf("facematch: IDV_FACE_DIR is not set (run scripts/face-models.sh): %w", face.ErrUnavailable)
+		}
+		engine, err := face.Open(cfg.FaceDir, face.Config{Models: facematch.Models})
+		if err != nil {
+			return nil, sc, nothing, fmt.Errorf("facematch: %w", err)
+		}
+		return facematch.New(facematch.Deps{Sessions: postgres.NewSessions(st.db), Results: postgres.NewResults(st.db),
+			Keys: st.vault, Objects: st.objects, Engine: engine, Log: log}, facematch.Config{}), sc, func() { engine.Close() }, nil
 	case "doccheck":
 		return doccheck.New(doccheck.Deps{Sessions: postgres.NewSessions(st.db), Tenants: postgres.NewTenants(st.db),
-			Results: postgres.NewResults(st.db), Keys: st.vault, Objects: st.objects, Log: log}, doccheck.Config{}), sc, nil
+			Results: postgres.NewResults(st.db), Keys: st.vault, Objects: st.objects, Log: log}, doccheck.Config{}), sc, nothing, nil
 	case "decision":
-		return decision.New(decision.Deps{Sessions: postgres.NewDecisions(st.db), Log: log}), sc, nil
+		return decision.New(decision.Deps{Sessions: postgres.NewDecisions(st.db), Log: log}), sc, nothing, nil
 	case "notify":
 		// With the default base of a minute and MaxDeliver 21
 		// (infra/jetstream), retries span about three days.
 		sc.Backoff = stage.ExponentialBackoff(first(cfg.WebhookRetryBase, time.Minute), 6*time.Hour)
 		return notify.New(notify.Deps{Deliveries: postgres.NewDeliveries(st.db), Secrets: st.vault,
 			Metrics: notify.NewMetrics(reg), Log: log},
-			notify.Config{APIBaseURL: cfg.PublicURL, AllowPrivate: cfg.WebhookAllowPrivate}), sc, nil
+			notify.Config{APIBaseURL: cfg.PublicURL, AllowPrivate: cfg.WebhookAllowPrivate}), sc, nothing, nil
 	case "wipe":
 		return wipe.New(wipe.Deps{Sessions: postgres.NewWipes(st.db), Objects: st.objects, Signer: st.vault,
-			Metrics: wipe.NewMetrics(reg), Log: log}, wipe.Config{}), sc, nil
+			Metrics: wipe.NewMetrics(reg), Log: log}, wipe.Config{}), sc, nothing, nil
 	}
-	return nil, sc, fmt.Errorf("unknown stage %q (stages: %s)", name, strings.Join(stages, ", "))
+	return nil, sc, nothing, fmt.Errorf("unknown stage %q (stages: %s)", name, strings.Join(stages, ", "))
 }
 
 // parseStages reads `idv worker` arguments: stage names, or "all".
@@ -162,7 +186,7 @@ func runWorker(ctx context.Context, args []string, cfg config, log *slog.Logger)
 		return err
 	}
 	return runPipelinePart(ctx, cfg, log, "worker", func(ctx context.Context, st *stack, b *broker, reg prometheus.Registerer) ([]part, error) {
-		return stageParts(ctx, names, st, b, cfg, log, reg)
+		return stageParts(ctx, names, !slices.Equal(args, []string{"all"}), st, b, cfg, log, reg)
 	})
 }
 

@@ -109,6 +109,13 @@ var Consumers = map[string]ConsumerSpec{
 		AckWait:       defaultAckWait,
 		MaxAckPending: 4096,
 	},
+	"facematch": {
+		Stage:         "facematch",
+		Filter:        schemas.TypeSessionSubmitted + ".>",
+		MaxDeliver:    defaultMaxDeliver,
+		AckWait:       defaultAckWait,
+		MaxAckPending: defaultMaxAckPending,
+	},
 	"wipe": {
 		Stage:         "wipe",
 		Filter:        schemas.TypeSessionExpired + ".>",

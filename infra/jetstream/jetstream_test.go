@@ -141,10 +141,11 @@ func TestDeclareConsumersIdempotent(t *testing.T) {
 func TestConsumersSpec(t *testing.T) {
 	t.Parallel()
 	want := map[string][]string{
-		"doccheck": {"idv.session.submitted.>"},
-		"decision": {"idv.check.completed.>"},
-		"notify":   {"idv.session.decided.>", "idv.session.deleted.>"},
-		"wipe":     {"idv.session.expired.>"},
+		"doccheck":  {"idv.session.submitted.>"},
+		"facematch": {"idv.session.submitted.>"},
+		"decision":  {"idv.check.completed.>"},
+		"notify":    {"idv.session.decided.>", "idv.session.deleted.>"},
+		"wipe":      {"idv.session.expired.>"},
 	}
 	for name, subjects := range want {
 		s, ok := idvjs.Consumers[name]

@@ -29,6 +29,7 @@ type Request struct {
 	WebhookURL    string
 	RetentionDays int
 	Fields        []string // policy fields; empty means the default policy's
+	Checks        []string // checks sessions run; empty means the default policy's
 	SelfieFrames  int      // 0 means the default
 	AllowSpecimen bool
 }
@@ -91,6 +92,9 @@ func (req Request) policy() (schemas.Policy, error) {
 	p := schemas.DefaultPolicy()
 	if len(req.Fields) > 0 {
 		p.Fields = req.Fields
+	}
+	if len(req.Checks) > 0 {
+		p.Checks = req.Checks
 	}
 	if req.SelfieFrames != 0 {
 		p.SelfieFrames = req.SelfieFrames
