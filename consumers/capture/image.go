@@ -1,7 +1,8 @@
-// Package capture is what every check stage does first with a sealed
-// capture: read it into memory, prove it is exactly what the app declared,
-// open it with the session key, and pass an image through a decoding gate
-// that refuses decompression bombs before they allocate. Reason codes are
+// Package capture is what every check stage does first: read the submitted
+// event, unwrap the session key, read each sealed capture into memory, prove
+// it is exactly what the app declared, open it with the session key, and pass
+// an image through a decoding gate that refuses decompression bombs before
+// they allocate. Reason codes are
 // the stable ones results carry.
 package capture
 

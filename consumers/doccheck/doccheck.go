@@ -14,7 +14,6 @@ package doccheck
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/idv-oss/idv/consumers/capture"
@@ -122,14 +121,14 @@ func New(deps Deps, cfg Config) *Stage {
 // the stage cannot recover from by retrying (a malformed event, a session or
 // key that is gone) are stage.Permanent; any other error means "try again".
 func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
-	tenantID, sessionID, err := decodeSubmitted(ev)
+	tenantID, sessionID, err := capture.Submitted(ev)
 	if err != nil {
-		return stage.Permanent(err)
+		return stage.Permanent(fmt.Errorf("doccheck: %w", err))
 	}
 	log := s.log.With("tenant_id", tenantID, "session_id", sessionID, "check", schemas.CheckDocument)
 	sess, err := s.sessions.Get(ctx, tenantID, sessionID)
 	if err != nil {
-		return permanentIf(err, postgres.ErrNotFound)
+		return stage.PermanentIf(err, postgres.ErrNotFound)
 	}
 	if !slices.Contains(sess.Checks, schemas.CheckDocument) {
 		log.DebugContext(ctx, "document check not requested")
@@ -145,11 +144,11 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	}
 	tenant, err := s.tenants.Get(ctx, tenantID)
 	if err != nil {
-		return permanentIf(err, postgres.ErrNotFound)
+		return stage.PermanentIf(err, postgres.ErrNotFound)
 	}
-	key, err := s.sessionKey(ctx, sess)
+	key, err := capture.SessionKey(ctx, s.sessions, s.keys, sess)
 	if err != nil {
-		return err
+		return fmt.Errorf("doccheck: %w", err)
 	}
 	caps, err := s.sessions.Captures(ctx, tenantID, sessionID)
 	if err != nil {
@@ -186,23 +185,6 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	}
 	log.InfoContext(ctx, "document check completed", "outcome", outcome, "reasons", codes)
 	return nil
-}
-
-// sessionKey unwraps the session's private key. A key that is gone (the
-// session wiped, its epoch destroyed) or altered cannot come back: that is
-// permanent. A key store that does not answer is not.
-func (s *Stage) sessionKey(ctx context.Context, sess postgres.Session) (*vault.SessionKey, error) {
-	k, err := s.sessions.Key(ctx, sess.TenantID, sess.ID)
-	if err != nil {
-		return nil, permanentIf(err, postgres.ErrNotFound)
-	}
-	key, err := s.keys.Unwrap(ctx, vault.WrappedKey{TenantID: k.TenantID, SessionID: k.SessionID,
-		Epoch: k.Epoch, PublicKey: k.PublicKey, Wrapped: k.WrappedKey})
-	if err != nil {
-		err = fmt.Errorf("doccheck: session %s: %w", sess.ID, err)
-		return nil, permanentIf(err, vault.ErrEpochDestroyed, vault.ErrWrappedKey)
-	}
-	return key, nil
 }
 
 // check opens each document capture and collects the reasons to refuse the
@@ -289,32 +271,4 @@ func (e *evidence) add(kind schemas.CaptureKind, img image.Image) {
 	case schemas.DocumentBack:
 		e.back = img
 	}
-}
-
-// decodeSubmitted reads the ids of an idv.session.submitted event.
-func decodeSubmitted(ev stage.Event) (tenantID, sessionID uuid.UUID, err error) {
-	if ev.Type != "" && ev.Type != schemas.TypeSessionSubmitted {
-		return uuid.Nil, uuid.Nil, fmt.Errorf("doccheck: event type %q, want %s", ev.Type, schemas.TypeSessionSubmitted)
-	}
-	var body schemas.SessionSubmitted
-	if err := json.Unmarshal(ev.Data, &body); err != nil {
-		return uuid.Nil, uuid.Nil, fmt.Errorf("doccheck: decode %s: %w", schemas.TypeSessionSubmitted, err)
-	}
-	if sessionID, err = uuid.Parse(body.SessionID); err != nil {
-		return uuid.Nil, uuid.Nil, fmt.Errorf("doccheck: %s: session_id: %w", schemas.TypeSessionSubmitted, err)
-	}
-	if tenantID, err = uuid.Parse(body.TenantID); err != nil {
-		return uuid.Nil, uuid.Nil, fmt.Errorf("doccheck: %s: tenant_id: %w", schemas.TypeSessionSubmitted, err)
-	}
-	return tenantID, sessionID, nil
-}
-
-// permanentIf marks err permanent when it is one of targets.
-func permanentIf(err error, targets ...error) error {
-	for _, t := range targets {
-		if errors.Is(err, t) {
-			return stage.Permanent(err)
-		}
-	}
-	return err
 }

@@ -16,7 +16,6 @@ package facematch
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/idv-oss/idv/consumers/capture"
@@ -148,14 +147,14 @@ func New(deps Deps, cfg Config) *Stage {
 // without a document front or selfie) are stage.Permanent; any other error
 // (storage, database, the engine) means "try again".
 func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
-	tenantID, sessionID, err := decodeSubmitted(ev)
+	tenantID, sessionID, err := capture.Submitted(ev)
 	if err != nil {
-		return stage.Permanent(err)
+		return stage.Permanent(fmt.Errorf("facematch: %w", err))
 	}
 	log := s.deps.Log.With("tenant_id", tenantID, "session_id", sessionID, "check", Check)
 	sess, err := s.deps.Sessions.Get(ctx, tenantID, sessionID)
 	if err != nil {
-		return permanentIf(err, postgres.ErrNotFound)
+		return stage.PermanentIf(err, postgres.ErrNotFound)
 	}
 	if !slices.Contains(sess.Checks, Check) {
 		log.DebugContext(ctx, "face match not requested")
@@ -169,9 +168,9 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 		log.DebugContext(ctx, "face match already completed")
 		return nil
 	}
-	key, err := s.sessionKey(ctx, sess)
+	key, err := capture.SessionKey(ctx, s.deps.Sessions, s.deps.Keys, sess)
 	if err != nil {
-		return err
+		return fmt.Errorf("facematch: %w", err)
 	}
 	caps, err := s.deps.Sessions.Captures(ctx, tenantID, sessionID)
 	if err != nil {
@@ -214,23 +213,6 @@ func (s *Stage) models() map[string]string {
 		}
 	}
 	return out
-}
-
-// sessionKey unwraps the session's private key. A key that is gone or
-// altered cannot come back: that is permanent. A key store that does not
-// answer is not.
-func (s *Stage) sessionKey(ctx context.Context, sess postgres.Session) (*vault.SessionKey, error) {
-	k, err := s.deps.Sessions.Key(ctx, sess.TenantID, sess.ID)
-	if err != nil {
-		return nil, permanentIf(err, postgres.ErrNotFound)
-	}
-	key, err := s.deps.Keys.Unwrap(ctx, vault.WrappedKey{TenantID: k.TenantID, SessionID: k.SessionID,
-		Epoch: k.Epoch, PublicKey: k.PublicKey, Wrapped: k.WrappedKey})
-	if err != nil {
-		err = fmt.Errorf("facematch: session %s: %w", sess.ID, err)
-		return nil, permanentIf(err, vault.ErrEpochDestroyed, vault.ErrWrappedKey)
-	}
-	return key, nil
 }
 
 // matchResult is what a match found: the reasons, and the score when every
@@ -362,32 +344,4 @@ func cmpFloat(a, b float64) int {
 		return 1
 	}
 	return 0
-}
-
-// decodeSubmitted reads the ids of an idv.session.submitted event.
-func decodeSubmitted(ev stage.Event) (tenantID, sessionID uuid.UUID, err error) {
-	if ev.Type != "" && ev.Type != schemas.TypeSessionSubmitted {
-		return uuid.Nil, uuid.Nil, fmt.Errorf("facematch: event type %q, want %s", ev.Type, schemas.TypeSessionSubmitted)
-	}
-	var body schemas.SessionSubmitted
-	if err := json.Unmarshal(ev.Data, &body); err != nil {
-		return uuid.Nil, uuid.Nil, fmt.Errorf("facematch: decode %s: %w", schemas.TypeSessionSubmitted, err)
-	}
-	if sessionID, err = uuid.Parse(body.SessionID); err != nil {
-		return uuid.Nil, uuid.Nil, fmt.Errorf("facematch: %s: session_id: %w", schemas.TypeSessionSubmitted, err)
-	}
-	if tenantID, err = uuid.Parse(body.TenantID); err != nil {
-		return uuid.Nil, uuid.Nil, fmt.Errorf("facematch: %s: tenant_id: %w", schemas.TypeSessionSubmitted, err)
-	}
-	return tenantID, sessionID, nil
-}
-
-// permanentIf marks err permanent when it is one of targets.
-func permanentIf(err error, targets ...error) error {
-	for _, t := range targets {
-		if errors.Is(err, t) {
-			return stage.Permanent(err)
-		}
-	}
-	return err
 }

@@ -53,3 +53,14 @@ func IsPermanent(err error) bool {
 	var p *permanentError
 	return errors.As(err, &p)
 }
+
+// PermanentIf marks err Permanent when it is one of targets, and returns it
+// unchanged otherwise.
+func PermanentIf(err error, targets ...error) error {
+	for _, t := range targets {
+		if errors.Is(err, t) {
+			return Permanent(err)
+		}
+	}
+	return err
+}
