@@ -17,9 +17,8 @@ var Fields = []string{
 	"age_over_16", "age_over_18", "document_valid",
 }
 
-// Checks are the checks a session can request. Liveness joins this list
-// when its stage exists; until then a session asking for it is refused.
-var Checks = []string{CheckDocument, CheckFace}
+// Checks are the checks a session can request.
+var Checks = []string{CheckDocument, CheckFace, CheckLiveness}
 
 // The checks.
 const (
@@ -99,8 +98,18 @@ func (p Policy) Validate() error {
 	if err := ValidateChecks(p.Checks); err != nil {
 		return err
 	}
-	if p.SelfieFrames < 1 || p.SelfieFrames > MaxSelfieFrames {
-		return fmt.Errorf("selfie_frames %d is outside 1..%d", p.SelfieFrames, MaxSelfieFrames)
+	return ValidateSelfieFrames(p.SelfieFrames, p.Checks)
+}
+
+// ValidateSelfieFrames refuses a frame count outside 1..MaxSelfieFrames, or
+// below MinChallengeFrames when the checks include liveness.
+func ValidateSelfieFrames(frames int, checks []string) error {
+	low := 1
+	if slices.Contains(checks, CheckLiveness) {
+		low = MinChallengeFrames
+	}
+	if frames < low || frames > MaxSelfieFrames {
+		return fmt.Errorf("selfie_frames %d is outside %d..%d", frames, low, MaxSelfieFrames)
 	}
 	return nil
 }

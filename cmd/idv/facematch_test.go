@@ -73,23 +73,20 @@ func TestFaceMatchEndToEnd(t *testing.T) {
 }
 
 type sessionResultWithScores struct {
-	Decision string `json:"decision"`
-	Results  []struct {
-		Check   string            `json:"check"`
-		Outcome string            `json:"outcome"`
-		Reasons []string          `json:"reasons"`
-		Score   *float64          `json:"score"`
-		Models  map[string]string `json:"models"`
-	} `json:"results"`
+	Decision string        `json:"decision"`
+	Results  []checkResult `json:"results"`
 }
 
-func (r sessionResultWithScores) result(check string) *struct {
-	Check   string            `json:"check"`
-	Outcome string            `json:"outcome"`
-	Reasons []string          `json:"reasons"`
-	Score   *float64          `json:"score"`
-	Models  map[string]string `json:"models"`
-} {
+type checkResult struct {
+	Check    string             `json:"check"`
+	Outcome  string             `json:"outcome"`
+	Reasons  []string           `json:"reasons"`
+	Score    *float64           `json:"score"`
+	Models   map[string]string  `json:"models"`
+	Advisory map[string]float64 `json:"advisory"`
+}
+
+func (r sessionResultWithScores) result(check string) *checkResult {
 	for i := range r.Results {
 		if r.Results[i].Check == check {
 			return &r.Results[i]

@@ -29,6 +29,7 @@ commands:
   audit      idv audit verify --tenant ID: recompute the tenant's audit hash chain
   capture    act as the app: seal, upload and submit captures for one session
   keygen     print a new IDV_MASTER_KEY
+  eval       idv eval synth|facematch|liveness: measure the face engine (FAR/FRR tables)
 
 Configuration is read from IDV_… environment variables; see the README.
 `
@@ -81,6 +82,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return runCapture(ctx, rest, getenv, stdout, stderr)
 	case "keygen":
 		return runKeygen(stdout)
+	case "eval":
+		return runEval(rest, cfg, stdout, stderr)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)

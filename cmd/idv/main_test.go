@@ -98,7 +98,7 @@ func TestMigrateAndTenantCreate(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "main database: 0 migration(s)") || !strings.Contains(out.String(), "key store: 0 migration(s)") ||
-		!strings.Contains(out.String(), "consumers [doccheck facematch decision notify wipe] declared") {
+		!strings.Contains(out.String(), "consumers [doccheck facematch liveness decision notify wipe] declared") {
 		t.Fatalf("second migrate:\n%s", &out)
 	}
 

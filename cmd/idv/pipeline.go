@@ -13,10 +13,12 @@ import (
 	natsjs "github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
+	check "github.com/idv-oss/idv/consumers/capture"
 	"github.com/idv-oss/idv/consumers/decision"
 	"github.com/idv-oss/idv/consumers/doccheck"
 	"github.com/idv-oss/idv/consumers/face"
 	"github.com/idv-oss/idv/consumers/facematch"
+	"github.com/idv-oss/idv/consumers/liveness"
 	"github.com/idv-oss/idv/consumers/notify"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/consumers/wipe"
@@ -27,7 +29,7 @@ import (
 )
 
 // stages are the pipeline's stages in event order.
-var stages = []string{"doccheck", "facematch", "decision", "notify", "wipe"}
+var stages = []string{"doccheck", "facematch", "liveness", "decision", "notify", "wipe"}
 
 // broker is a connection to JetStream.
 type broker struct {
@@ -130,15 +132,17 @@ func newStage(name string, st *stack, cfg config, log *slog.Logger, reg promethe
 	nothing := func() {}
 	switch name {
 	case "facematch":
-		if cfg.FaceDir == "" {
-			return nil, sc, nothing, fmt.Errorf("facematch: IDV_FACE_DIR is not set (run scripts/face-models.sh): %w", face.ErrUnavailable)
-		}
-		engine, err := face.Open(cfg.FaceDir, face.Config{Models: facematch.Models})
+		engine, err := openFace(name, cfg, facematch.Models)
 		if err != nil {
-			return nil, sc, nothing, fmt.Errorf("facematch: %w", err)
+			return nil, sc, nothing, err
 		}
-		return facematch.New(facematch.Deps{Sessions: postgres.NewSessions(st.db), Results: postgres.NewResults(st.db),
-			Keys: st.vault, Objects: st.objects, Engine: engine, Log: log}, facematch.Config{}), sc, func() { engine.Close() }, nil
+		return facematch.New(facematch.Deps{Stores: checkStores(st, log), Engine: engine}, facematch.Config{}), sc, func() { engine.Close() }, nil
+	case "liveness":
+		engine, err := openFace(name, cfg, liveness.Models)
+		if err != nil {
+			return nil, sc, nothing, err
+		}
+		return liveness.New(liveness.Deps{Stores: checkStores(st, log), Engine: engine}, liveness.Config{}), sc, func() { engine.Close() }, nil
 	case "doccheck":
 		return doccheck.New(doccheck.Deps{Sessions: postgres.NewSessions(st.db), Tenants: postgres.NewTenants(st.db),
 			Results: postgres.NewResults(st.db), Keys: st.vault, Objects: st.objects, Log: log}, doccheck.Config{}), sc, nothing, nil
@@ -156,6 +160,25 @@ func newStage(name string, st *stack, cfg config, log *slog.Logger, reg promethe
 			Metrics: wipe.NewMetrics(reg), Log: log}, wipe.Config{}), sc, nothing, nil
 	}
 	return nil, sc, nothing, fmt.Errorf("unknown stage %q (stages: %s)", name, strings.Join(stages, ", "))
+}
+
+// checkStores are the stores of a check stage over captures.
+func checkStores(st *stack, log *slog.Logger) check.Stores {
+	return check.Stores{Sessions: postgres.NewSessions(st.db), Results: postgres.NewResults(st.db),
+		Keys: st.vault, Objects: st.objects, Log: log}
+}
+
+// openFace opens the face engine with the models a stage runs; without
+// IDV_FACE_DIR or the installed files the error is face.ErrUnavailable.
+func openFace(stageName string, cfg config, models []string) (*face.Engine, error) {
+	if cfg.FaceDir == "" {
+		return nil, fmt.Errorf("%s: IDV_FACE_DIR is not set (run scripts/face-models.sh): %w", stageName, face.ErrUnavailable)
+	}
+	engine, err := face.Open(cfg.FaceDir, face.Config{Models: models})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", stageName, err)
+	}
+	return engine, nil
 }
 
 // parseStages reads `idv worker` arguments: stage names, or "all".

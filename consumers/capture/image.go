@@ -8,10 +8,14 @@ package capture
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"image"
 	"image/jpeg"
 	"image/png"
+
+	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/infra/vault"
 )
 
 // DefaultMaxPixels is the largest image a stage decodes: 40 megapixels,
@@ -68,3 +72,20 @@ func DecodeImage(data []byte, maxPixels int64) (image.Image, string) {
 // The gate's table test, its allocation bound on a decompression bomb and
 // FuzzImageCheck live with the document check (consumers/doccheck), the
 // first stage that used it, beside their seed corpus.
+
+// OpenImage reads, opens and decodes one image capture: a capture larger
+// than maxBytes (its slot's cap) is refused unread, and the plaintext is
+// cleared once decoded. It returns the image, or a reason code when the
+// capture gives none, or an error when a retry may help.
+func OpenImage(ctx context.Context, store Getter, key *vault.SessionKey, c postgres.Capture, maxBytes, maxPixels int64) (image.Image, string, error) {
+	if c.Size > maxBytes {
+		return nil, ReasonImageTooLarge, nil
+	}
+	plain, reason, err := Open(ctx, store, key, c)
+	if err != nil || reason != "" {
+		return nil, reason, err
+	}
+	img, reason := DecodeImage(plain, maxPixels)
+	clear(plain)
+	return img, reason, nil
+}

@@ -76,3 +76,15 @@ var models = []model{
 		outputs: []tensor{{"output", []int64{1, 66}}, {"617", []int64{1, 66}}, {"618", []int64{1, 66}}},
 	},
 }
+
+// Subset returns the hashes of the named models out of all (an Engine's
+// Models), for a result that records only the models its check ran.
+func Subset(all map[string]string, names []string) map[string]string {
+	out := make(map[string]string, len(names))
+	for _, m := range names {
+		if h, ok := all[m]; ok {
+			out[m] = h
+		}
+	}
+	return out
+}

@@ -15,17 +15,13 @@
 package facematch
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"github.com/idv-oss/idv/consumers/capture"
 	"image"
-	"io"
-	"log/slog"
 	"slices"
-	"time"
-
-	"github.com/google/uuid"
 
 	"github.com/idv-oss/idv/consumers/face"
 	"github.com/idv-oss/idv/consumers/stage"
@@ -62,39 +58,11 @@ type Engine interface {
 	Version() string
 }
 
-// Sessions reads a session, its wrapped key and its declared captures.
-type Sessions interface {
-	Get(ctx context.Context, tenantID, id uuid.UUID) (postgres.Session, error)
-	Key(ctx context.Context, tenantID, id uuid.UUID) (postgres.SessionKey, error)
-	Captures(ctx context.Context, tenantID, id uuid.UUID) ([]postgres.Capture, error)
-}
-
-// Results finds and stores check results; SaveResult appends the event in
-// the same transaction.
-type Results interface {
-	Exists(ctx context.Context, tenantID, sessionID uuid.UUID, check string) (bool, error)
-	SaveResult(ctx context.Context, r postgres.Result, ev postgres.OutboxEvent) error
-}
-
-// Keys unwraps session keys (the vault).
-type Keys interface {
-	Unwrap(ctx context.Context, k vault.WrappedKey) (*vault.SessionKey, error)
-}
-
-// Objects reads sealed captures, never more than maxSize bytes.
-type Objects interface {
-	Get(ctx context.Context, key string, maxSize int64) ([]byte, error)
-}
-
-// Deps are the stage's parts.
+// Deps are the stage's parts: the stores every check stage uses, and the
+// face engine.
 type Deps struct {
-	Sessions Sessions
-	Results  Results
-	Keys     Keys
-	Objects  Objects
-	Engine   Engine
-	Now      func() time.Time // time.Now when nil
-	Log      *slog.Logger     // discarded when nil
+	capture.Stores
+	Engine Engine
 }
 
 // Config tunes the stage. The zero value is the default.
@@ -120,12 +88,7 @@ type Stage struct {
 
 // New returns the stage over its parts.
 func New(deps Deps, cfg Config) *Stage {
-	if deps.Now == nil {
-		deps.Now = time.Now
-	}
-	if deps.Log == nil {
-		deps.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
+	deps.Stores = deps.Stores.WithDefaults()
 	if cfg.Threshold == 0 {
 		cfg.Threshold = DefaultThreshold
 	}
@@ -147,78 +110,41 @@ func New(deps Deps, cfg Config) *Stage {
 // without a document front or selfie) are stage.Permanent; any other error
 // (storage, database, the engine) means "try again".
 func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
-	tenantID, sessionID, err := capture.Submitted(ev)
-	if err != nil {
-		return stage.Permanent(fmt.Errorf("facematch: %w", err))
-	}
-	log := s.deps.Log.With("tenant_id", tenantID, "session_id", sessionID, "check", Check)
-	sess, err := s.deps.Sessions.Get(ctx, tenantID, sessionID)
-	if err != nil {
-		return stage.PermanentIf(err, postgres.ErrNotFound)
-	}
-	if !slices.Contains(sess.Checks, Check) {
-		log.DebugContext(ctx, "face match not requested")
-		return nil
-	}
-	done, err := s.deps.Results.Exists(ctx, tenantID, sessionID, Check)
-	if err != nil {
+	sess, log, todo, err := capture.Begin(ctx, ev, s.deps.Sessions, s.deps.Results, Check, s.deps.Log)
+	if err != nil || !todo {
 		return err
-	}
-	if done {
-		log.DebugContext(ctx, "face match already completed")
-		return nil
 	}
 	key, err := capture.SessionKey(ctx, s.deps.Sessions, s.deps.Keys, sess)
 	if err != nil {
 		return fmt.Errorf("facematch: %w", err)
 	}
-	caps, err := s.deps.Sessions.Captures(ctx, tenantID, sessionID)
+	caps, err := s.deps.Sessions.Captures(ctx, sess.TenantID, sess.ID)
 	if err != nil {
 		return err
 	}
-
 	m, err := s.match(ctx, key, caps)
 	if err != nil {
 		return err
 	}
-	codes := m.reasons.codes()
-	outcome := Outcome(codes)
-	threshold := s.cfg.Threshold
-	res := postgres.Result{SessionID: sessionID, TenantID: tenantID, Check: Check, Outcome: outcome,
-		Reasons: codes, Score: m.score, Threshold: &threshold, Engine: s.deps.Engine.Version(),
+	codes := m.reasons.Codes()
+	res := postgres.Result{SessionID: sess.ID, TenantID: sess.TenantID, Check: Check, Outcome: Outcome(codes),
+		Reasons: codes, Score: m.score, Threshold: &s.cfg.Threshold, Engine: s.deps.Engine.Version(),
 		Models: s.models(), CompletedAt: s.deps.Now().UTC()}
-	out := postgres.OutboxEvent{
-		TenantID: tenantID,
-		MsgID:    schemas.MsgID(schemas.TypeCheckCompleted, sessionID.String(), Check),
-		Type:     schemas.TypeCheckCompleted,
-		Subject:  schemas.Subject(schemas.TypeCheckCompleted, sessionID.String()),
-		Body: schemas.CheckCompleted{SessionID: sessionID.String(), TenantID: tenantID.String(),
-			Check: Check, Outcome: outcome, Reasons: codes},
+	if err := capture.Save(ctx, s.deps.Results, res); err != nil {
+		return err
 	}
-	if err := s.deps.Results.SaveResult(ctx, res, out); err != nil {
-		return fmt.Errorf("facematch: session %s: %w", sessionID, err)
-	}
-	log.InfoContext(ctx, "face match completed", "outcome", outcome, "reasons", codes)
+	log.InfoContext(ctx, "face match completed", "outcome", res.Outcome, "reasons", codes)
 	return nil
 }
 
 // models are the hashes of the models this stage ran, out of those the
 // engine loaded.
-func (s *Stage) models() map[string]string {
-	all := s.deps.Engine.Models()
-	out := make(map[string]string, len(Models))
-	for _, m := range Models {
-		if h, ok := all[m]; ok {
-			out[m] = h
-		}
-	}
-	return out
-}
+func (s *Stage) models() map[string]string { return face.Subset(s.deps.Engine.Models(), Models) }
 
 // matchResult is what a match found: the reasons, and the score when every
 // face could be compared.
 type matchResult struct {
-	reasons reasonSet
+	reasons capture.Reasons
 	score   *float64
 }
 
@@ -271,7 +197,7 @@ func (s *Stage) match(ctx context.Context, key *vault.SessionKey, caps []postgre
 		score := minCos
 		m.score = &score
 		if score < s.cfg.Threshold {
-			m.reasons.add(ReasonLowSimilarity)
+			m.reasons.Add(ReasonLowSimilarity)
 		}
 	}
 	return m, nil
@@ -282,23 +208,13 @@ func (s *Stage) match(ctx context.Context, key *vault.SessionKey, caps []postgre
 // error when a retry may help. On the document the largest face is taken (ID
 // cards often carry a second, smaller "ghost" portrait); a selfie frame must
 // hold exactly one.
-func (s *Stage) embedCapture(ctx context.Context, key *vault.SessionKey, c postgres.Capture, maxBytes int64, reasons *reasonSet) ([]float32, error) {
-	if c.Size > maxBytes {
-		reasons.add(ReasonImageTooLarge) // refused unread
-		return nil, nil
-	}
-	plain, reason, err := capture.Open(ctx, s.deps.Objects, key, c)
+func (s *Stage) embedCapture(ctx context.Context, key *vault.SessionKey, c postgres.Capture, maxBytes int64, reasons *capture.Reasons) ([]float32, error) {
+	img, reason, err := capture.OpenImage(ctx, s.deps.Objects, key, c, maxBytes, s.cfg.MaxPixels)
 	if err != nil {
 		return nil, err
 	}
 	if reason != "" {
-		reasons.add(reason)
-		return nil, nil
-	}
-	img, reason := capture.DecodeImage(plain, s.cfg.MaxPixels)
-	clear(plain)
-	if reason != "" {
-		reasons.add(reason)
+		reasons.Add(reason)
 		return nil, nil
 	}
 	ref := schemas.CaptureRef(c.Kind, c.Index)
@@ -309,39 +225,29 @@ func (s *Stage) embedCapture(ctx context.Context, key *vault.SessionKey, c postg
 	document := c.Kind == schemas.DocumentFront
 	switch {
 	case len(faces) == 0 && document:
-		reasons.add(ReasonNoFaceDocument)
+		reasons.Add(ReasonNoFaceDocument)
 		return nil, nil
 	case len(faces) == 0:
-		reasons.add(ReasonNoFaceSelfie)
+		reasons.Add(ReasonNoFaceSelfie)
 		return nil, nil
 	case len(faces) > 1 && !document:
-		reasons.add(ReasonMultipleFaces)
+		reasons.Add(ReasonMultipleFaces)
 		return nil, nil
 	}
 	f := slices.MaxFunc(faces, func(a, b face.Face) int {
-		return cmpFloat(a.Box.Width()*a.Box.Height(), b.Box.Width()*b.Box.Height())
+		return cmp.Compare(a.Box.Width()*a.Box.Height(), b.Box.Width()*b.Box.Height())
 	})
 	if f.Box.Width() < s.cfg.MinFacePixels {
-		reasons.add(ReasonLowQuality)
+		reasons.Add(ReasonLowQuality)
 		return nil, nil
 	}
 	v, err := s.deps.Engine.Embed(img, f)
 	if errors.Is(err, face.ErrNoFace) {
-		reasons.add(ReasonLowQuality)
+		reasons.Add(ReasonLowQuality)
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("facematch: embed %s: %w", ref, err)
 	}
 	return v, nil
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/idv-oss/idv/consumers/capture"
 	"github.com/idv-oss/idv/consumers/face"
 	"github.com/idv-oss/idv/consumers/facematch"
 	"github.com/idv-oss/idv/consumers/stage"
@@ -197,11 +198,11 @@ func setup(t *testing.T) *bundle {
 }
 
 func (b *bundle) newStage(cfg facematch.Config) *facematch.Stage {
-	return facematch.New(facematch.Deps{
+	return facematch.New(facematch.Deps{Stores: capture.Stores{
 		Sessions: postgres.NewSessions(b.db), Results: postgres.NewResults(b.db), Keys: b.vault,
-		Objects: b.store, Engine: b.engine, Now: func() time.Time { return b.now },
+		Objects: b.store, Now: func() time.Time { return b.now },
 		Log: slog.New(slog.NewJSONHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	}, cfg)
+	}, Engine: b.engine}, cfg)
 }
 
 // newTenant stores a tenant through the tenant store (consumers do not

@@ -1,11 +1,6 @@
 package facematch
 
-import (
-	"github.com/idv-oss/idv/consumers/capture"
-	"slices"
-
-	"github.com/idv-oss/idv/schemas"
-)
+import "github.com/idv-oss/idv/consumers/capture"
 
 // Reason codes of the face match: stable, machine-readable and free of
 // anything personal, because they travel in events and webhooks.
@@ -40,11 +35,6 @@ const (
 	ReasonImageCorrupt = capture.ReasonImageCorrupt
 )
 
-// failReasons say the person in the selfies is not (or not only) the
-// document's holder, or the captures were tampered with. Every other
-// reason is one a new photo can fix.
-var failReasons = []string{ReasonLowSimilarity, ReasonMultipleFaces, ReasonCaptureTampered}
-
 // resubmitReasons are the reasons a new photo can fix.
 var resubmitReasons = []string{ReasonNoFaceDocument, ReasonNoFaceSelfie, ReasonLowQuality,
 	ReasonNotAnImage, ReasonImageTooLarge, ReasonImageCorrupt}
@@ -53,31 +43,4 @@ var resubmitReasons = []string{ReasonNoFaceDocument, ReasonNoFaceSelfie, ReasonL
 // reasons a new photo can fix → resubmit; any other (low_similarity,
 // multiple_faces, capture_tampered, a reason this function does not know) →
 // failed.
-func Outcome(reasons []string) string {
-	if len(reasons) == 0 {
-		return schemas.OutcomePassed
-	}
-	for _, r := range reasons {
-		if !slices.Contains(resubmitReasons, r) {
-			return schemas.OutcomeFailed
-		}
-	}
-	return schemas.OutcomeResubmit
-}
-
-// reasonSet collects reason codes.
-type reasonSet []string
-
-func (s *reasonSet) add(r string) { *s = append(*s, r) }
-
-// codes returns the reasons sorted, each once, and never nil: the event's
-// reasons are an array, not null.
-func (s reasonSet) codes() []string {
-	out := slices.Clone([]string(s))
-	slices.Sort(out)
-	out = slices.Compact(out)
-	if out == nil {
-		out = []string{}
-	}
-	return out
-}
+func Outcome(reasons []string) string { return capture.Outcome(reasons, resubmitReasons) }

@@ -25,17 +25,3 @@ func TestOutcome(t *testing.T) {
 		}
 	}
 }
-
-func TestReasonCodesSortedUniqueNeverNil(t *testing.T) {
-	var s reasonSet
-	if got := s.codes(); got == nil || len(got) != 0 {
-		t.Fatalf("codes() = %#v, want []", got)
-	}
-	s.add(ReasonNoFaceSelfie)
-	s.add(ReasonLowQuality)
-	s.add(ReasonNoFaceSelfie)
-	got := s.codes()
-	if len(got) != 2 || got[0] != ReasonLowQuality || got[1] != ReasonNoFaceSelfie {
-		t.Fatalf("codes() = %q", got)
-	}
-}

@@ -65,6 +65,9 @@ type Session struct {
 		PublicKey string `json:"public_key"`
 	} `json:"encryption"`
 	Slots []schemas.Slot `json:"slots"`
+	// Challenge is the liveness challenge to show the person; nil when the
+	// session does not ask for liveness.
+	Challenge *schemas.Challenge `json:"challenge"`
 }
 
 // PublicKey decodes the session's HPKE public key.

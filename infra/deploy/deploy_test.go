@@ -35,6 +35,7 @@ var roles = map[string][]string{
 	"idv-worker-notify":    {"worker", "notify"},
 	"idv-worker-wipe":      {"worker", "wipe"},
 	"idv-worker-facematch": {"worker", "facematch"},
+	"idv-worker-liveness":  {"worker", "liveness"},
 }
 
 type httpGet struct {

@@ -116,6 +116,13 @@ var Consumers = map[string]ConsumerSpec{
 		AckWait:       defaultAckWait,
 		MaxAckPending: defaultMaxAckPending,
 	},
+	"liveness": {
+		Stage:         "liveness",
+		Filter:        schemas.TypeSessionSubmitted + ".>",
+		MaxDeliver:    defaultMaxDeliver,
+		AckWait:       defaultAckWait,
+		MaxAckPending: defaultMaxAckPending,
+	},
 	"wipe": {
 		Stage:         "wipe",
 		Filter:        schemas.TypeSessionExpired + ".>",

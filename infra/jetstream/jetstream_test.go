@@ -143,6 +143,7 @@ func TestConsumersSpec(t *testing.T) {
 	want := map[string][]string{
 		"doccheck":  {"idv.session.submitted.>"},
 		"facematch": {"idv.session.submitted.>"},
+		"liveness":  {"idv.session.submitted.>"},
 		"decision":  {"idv.check.completed.>"},
 		"notify":    {"idv.session.decided.>", "idv.session.deleted.>"},
 		"wipe":      {"idv.session.expired.>"},

@@ -32,6 +32,9 @@ type Result struct {
 	Models map[string]string
 	// CompletedAt is when the check finished; the database's clock when zero.
 	CompletedAt time.Time
+	// Advisory holds signals recorded but not decided on (the passive
+	// liveness score), by name; nil when none.
+	Advisory map[string]float64
 	// FieldsSealed holds the fields the tenant's policy allows, as JSON
 	// sealed to the session key (vault.FieldsInfo); nil when none.
 	FieldsSealed []byte
@@ -50,10 +53,11 @@ type resultRow struct {
 	Models      []byte          `db:"models"`
 	CompletedAt time.Time       `db:"completed_at"`
 	Fields      []byte          `db:"fields_sealed"`
+	Advisory    []byte          `db:"advisory"`
 }
 
 const resultColumns = `session_id, tenant_id, check_name, outcome, reasons, score, threshold,
-	engine, models, completed_at, fields_sealed`
+	engine, models, completed_at, fields_sealed, advisory`
 
 func (r resultRow) result() (Result, error) {
 	res := Result{SessionID: r.SessionID, TenantID: r.TenantID, Check: r.Check, Outcome: r.Outcome,
@@ -69,6 +73,11 @@ func (r resultRow) result() (Result, error) {
 	}
 	if err := json.Unmarshal(r.Models, &res.Models); err != nil {
 		return Result{}, fmt.Errorf("check results: decode models of %s %s: %w", r.SessionID, r.Check, err)
+	}
+	if r.Advisory != nil {
+		if err := json.Unmarshal(r.Advisory, &res.Advisory); err != nil {
+			return Result{}, fmt.Errorf("check results: decode advisory of %s %s: %w", r.SessionID, r.Check, err)
+		}
 	}
 	return res, nil
 }
@@ -132,16 +141,23 @@ func (s *Results) SaveResult(ctx context.Context, r Result, ev OutboxEvent) erro
 	if err != nil {
 		return fmt.Errorf("check results: encode models of %s %s: %w", r.SessionID, r.Check, err)
 	}
+	var advisory []byte
+	if r.Advisory != nil {
+		if advisory, err = json.Marshal(r.Advisory); err != nil {
+			return fmt.Errorf("check results: encode advisory of %s %s: %w", r.SessionID, r.Check, err)
+		}
+	}
 	var completed *time.Time
 	if !r.CompletedAt.IsZero() {
 		completed = &r.CompletedAt
 	}
 	return inOutboxTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO check_results
-			(session_id, tenant_id, check_name, outcome, reasons, score, threshold, engine, models, completed_at, fields_sealed)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, COALESCE($10, now()), $11)
+			(session_id, tenant_id, check_name, outcome, reasons, score, threshold, engine, models, completed_at,
+			 fields_sealed, advisory)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, COALESCE($10, now()), $11, $12)
 			ON CONFLICT (session_id, check_name) DO NOTHING`,
-			r.SessionID, r.TenantID, r.Check, r.Outcome, reasons, r.Score, r.Threshold, r.Engine, modelsJSON, completed, r.FieldsSealed)
+			r.SessionID, r.TenantID, r.Check, r.Outcome, reasons, r.Score, r.Threshold, r.Engine, modelsJSON, completed, r.FieldsSealed, advisory)
 		if err != nil {
 			return fmt.Errorf("check results: insert %s %s: %w", r.SessionID, r.Check, err)
 		}

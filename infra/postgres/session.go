@@ -16,11 +16,13 @@ import (
 
 // Session is a verification session as stored.
 type Session struct {
-	ID                uuid.UUID      `db:"session_id"`
-	TenantID          uuid.UUID      `db:"tenant_id"`
-	Status            string         `db:"status"`
-	Checks            pq.StringArray `db:"checks"`
-	SelfieFrames      int            `db:"selfie_frames"`
+	ID           uuid.UUID      `db:"session_id"`
+	TenantID     uuid.UUID      `db:"tenant_id"`
+	Status       string         `db:"status"`
+	Checks       pq.StringArray `db:"checks"`
+	SelfieFrames int            `db:"selfie_frames"`
+	// Challenge is the liveness challenge's steps, nil without the check.
+	Challenge         pq.StringArray `db:"challenge"`
 	RetentionDays     int            `db:"retention_days"`
 	CreatedAt         time.Time      `db:"created_at"`
 	ExpiresAt         time.Time      `db:"expires_at"`
@@ -76,7 +78,7 @@ type Sessions struct{ db *sqlx.DB }
 // NewSessions returns the session store over db.
 func NewSessions(db *sqlx.DB) *Sessions { return &Sessions{db: db} }
 
-const sessionColumns = `session_id, tenant_id, status, checks, selfie_frames, retention_days,
+const sessionColumns = `session_id, tenant_id, status, checks, selfie_frames, challenge, retention_days,
 	created_at, expires_at, app_token_hash, app_token_expires_at, submitted_at, decision, decided_at,
 	wipe_reason, wipe_requested_at, deleted_at,
 	(SELECT receipt_id FROM deletion_receipts r WHERE r.session_id = sessions.session_id) AS receipt_id`
@@ -85,8 +87,8 @@ const sessionColumns = `session_id, tenant_id, status, checks, selfie_frames, re
 func (s *Sessions) Create(ctx context.Context, sess Session, key SessionKey) error {
 	return inTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		if _, err := tx.NamedExecContext(ctx, `INSERT INTO sessions (session_id, tenant_id, status, checks,
-			selfie_frames, retention_days, created_at, expires_at, app_token_hash, app_token_expires_at) VALUES
-			(:session_id, :tenant_id, :status, :checks, :selfie_frames, :retention_days,
+			selfie_frames, challenge, retention_days, created_at, expires_at, app_token_hash, app_token_expires_at) VALUES
+			(:session_id, :tenant_id, :status, :checks, :selfie_frames, :challenge, :retention_days,
 			 :created_at, :expires_at, :app_token_hash, :app_token_expires_at)`, sess); err != nil {
 			return fmt.Errorf("sessions: insert %s: %w", sess.ID, err)
 		}

@@ -34,6 +34,9 @@ type appSessionBody struct {
 	Encryption        encryptionBody `json:"encryption"`
 	SealedOverhead    int            `json:"sealed_overhead"`
 	Slots             []schemas.Slot `json:"slots"`
+	// Challenge is the liveness challenge, null when the session does not
+	// ask for the liveness check.
+	Challenge *schemas.Challenge `json:"challenge"`
 }
 
 func (s *Server) getAppSession(w http.ResponseWriter, r *http.Request) error {
@@ -53,8 +56,16 @@ func (s *Server) getAppSession(w http.ResponseWriter, r *http.Request) error {
 		},
 		SealedOverhead: vault.Overhead,
 		Slots:          schemas.Slots(sess.SelfieFrames),
+		Challenge:      challengeOf(sess),
 	})
 	return nil
+}
+
+func challengeOf(sess postgres.Session) *schemas.Challenge {
+	if len(sess.Challenge) == 0 {
+		return nil
+	}
+	return &schemas.Challenge{Steps: []string(sess.Challenge)}
 }
 
 type declaredCapture struct {

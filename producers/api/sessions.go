@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/lib/pq"
 
 	"github.com/idv-oss/idv/infra/credential"
 	"github.com/idv-oss/idv/infra/postgres"
@@ -47,14 +49,15 @@ type sessionBody struct {
 }
 
 type resultBody struct {
-	Check       string            `json:"check"`
-	Outcome     string            `json:"outcome"`
-	Reasons     []string          `json:"reasons"`
-	Score       *float64          `json:"score"`
-	Threshold   *float64          `json:"threshold"`
-	Engine      string            `json:"engine"`
-	Models      map[string]string `json:"models"`
-	CompletedAt time.Time         `json:"completed_at"`
+	Check       string             `json:"check"`
+	Outcome     string             `json:"outcome"`
+	Reasons     []string           `json:"reasons"`
+	Score       *float64           `json:"score"`
+	Threshold   *float64           `json:"threshold"`
+	Engine      string             `json:"engine"`
+	Models      map[string]string  `json:"models"`
+	Advisory    map[string]float64 `json:"advisory"`
+	CompletedAt time.Time          `json:"completed_at"`
 }
 
 type createdSessionBody struct {
@@ -110,9 +113,17 @@ func (s *Server) newSession(t postgres.Tenant, req createSessionRequest) (postgr
 	if req.SelfieFrames != nil {
 		frames = *req.SelfieFrames
 	}
-	if frames < 1 || frames > schemas.MaxSelfieFrames {
+	if err := schemas.ValidateSelfieFrames(frames, checks); err != nil {
 		return postgres.Session{}, apiErr(http.StatusUnprocessableEntity, "invalid_selfie_frames",
-			"selfie_frames must be 1..%d", schemas.MaxSelfieFrames).with("field", "selfie_frames")
+			"%v", err).with("field", "selfie_frames")
+	}
+	var challenge pq.StringArray
+	if slices.Contains(checks, schemas.CheckLiveness) {
+		c, err := schemas.NewChallenge()
+		if err != nil {
+			return postgres.Session{}, err
+		}
+		challenge = c.Steps
 	}
 	days := t.RetentionDays
 	if req.RetentionDays != nil {
@@ -127,7 +138,7 @@ func (s *Server) newSession(t postgres.Tenant, req createSessionRequest) (postgr
 	expires := schemas.ExpiresAt(now, days)
 	return postgres.Session{
 		ID: uuid.New(), TenantID: t.ID, Status: postgres.StatusCreated, Checks: checks,
-		SelfieFrames: frames, RetentionDays: days, CreatedAt: now, ExpiresAt: expires,
+		SelfieFrames: frames, Challenge: challenge, RetentionDays: days, CreatedAt: now, ExpiresAt: expires,
 		AppTokenExpiresAt: minTime(now.Add(s.cfg.AppTokenTTL), expires),
 	}, nil
 }
@@ -176,9 +187,17 @@ func toSessionBody(s postgres.Session, caps []postgres.Capture, results []postgr
 	}
 	for _, r := range results {
 		b.Results = append(b.Results, resultBody{Check: r.Check, Outcome: r.Outcome, Reasons: r.Reasons,
-			Score: r.Score, Threshold: r.Threshold, Engine: r.Engine, Models: r.Models, CompletedAt: r.CompletedAt})
+			Score: r.Score, Threshold: r.Threshold, Engine: r.Engine, Models: r.Models, Advisory: advisory(r.Advisory), CompletedAt: r.CompletedAt})
 	}
 	return b
+}
+
+// advisory is never null in a body: no signals is an empty object.
+func advisory(a map[string]float64) map[string]float64 {
+	if a == nil {
+		return map[string]float64{}
+	}
+	return a
 }
 
 func minTime(a, b time.Time) time.Time {

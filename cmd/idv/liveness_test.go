@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bytes"
+	"image"
+	"image/jpeg"
+	"net/http"
+	"slices"
+	"testing"
+
+	"github.com/idv-oss/idv/consumers/face/facetest"
+	"github.com/idv-oss/idv/consumers/face/synth"
+	"github.com/idv-oss/idv/infra/appclient"
+	"github.com/idv-oss/idv/schemas"
+)
+
+// setSelfies replaces the verification's selfie frames.
+func (v *verification) setSelfies(t *testing.T, frames []image.Image) {
+	t.Helper()
+	v.captures = slices.DeleteFunc(v.captures, func(c appclient.Capture) bool { return c.Kind == schemas.Selfie })
+	for i, f := range frames {
+		var buf bytes.Buffer
+		if err := jpeg.Encode(&buf, f, &jpeg.Options{Quality: 90}); err != nil {
+			t.Fatal(err)
+		}
+		v.captures = append(v.captures, appclient.Capture{Kind: schemas.Selfie, Index: i, Plain: buf.Bytes()})
+	}
+}
+
+// TestLivenessEndToEnd: sessions asking for the document, face and liveness
+// checks, each with the challenge the server drew for it. The document's
+// holder performing the challenge is approved; another person performing
+// it, the holder performing the steps in reverse, and one photo sent as
+// every frame are declined, each with its reasons.
+func TestLivenessEndToEnd(t *testing.T) {
+	hopper := photo(t, "grace_hopper.jpg", 92)
+	e := facetest.Engine(t)
+	holder, other := facetest.Photo(t, "grace_hopper.jpg"), facetest.Photo(t, "astronaut.png")
+	holderFace, otherFace := facetest.Locate(t, e, holder), facetest.Locate(t, e, other)
+	s := startSystemWith(t, systemOptions{checks: []string{schemas.CheckDocument, schemas.CheckFace, schemas.CheckLiveness}})
+
+	run := func(frames func(steps []string) []image.Image) sessionResultWithScores {
+		t.Helper()
+		v := s.newVerification()
+		ch := v.session.Challenge
+		if ch == nil || ch.Validate() != nil || len(ch.Steps) != 2 {
+			t.Fatalf("GET /v1/app/session challenge %+v", ch)
+		}
+		v.replace(schemas.DocumentFront, hopper)
+		v.setSelfies(t, frames(ch.Steps))
+		s.await(v, s.submit(v, nil))
+		var r sessionResultWithScores
+		if err := customerCall(t.Context(), http.MethodGet, s.apiURL+"/v1/sessions/"+v.id, s.tenant.APIKey, &r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	sequence := func(img image.Image, f synth.Face) func([]string) []image.Image {
+		return func(steps []string) []image.Image { return asImages(synth.Sequence(img, f, steps, 42)) }
+	}
+
+	ok := run(sequence(holder, holderFace))
+	live := ok.result(schemas.CheckLiveness)
+	if ok.Decision != schemas.DecisionApproved || len(ok.Results) != 3 || live == nil || live.Score == nil ||
+		len(live.Models) != 6 || live.Advisory["passive_liveness"] < 0 || live.Advisory["passive_liveness"] > 1 {
+		t.Fatalf("holder performing the challenge: %+v", ok)
+	}
+	t.Logf("approved: liveness same-person %.3f, passive (advisory) %.3f", *live.Score, live.Advisory["passive_liveness"])
+
+	for _, tc := range []struct {
+		name   string
+		frames func([]string) []image.Image
+		check  string
+		reason string
+	}{
+		{"another person", sequence(other, otherFace), schemas.CheckFace, "low_similarity"},
+		{"steps in reverse", func(steps []string) []image.Image {
+			return sequence(holder, holderFace)([]string{steps[1], steps[0]})
+		}, schemas.CheckLiveness, "challenge_wrong_order"},
+		{"a replayed still", func(steps []string) []image.Image {
+			return []image.Image{holder, holder, holder}
+		}, schemas.CheckLiveness, "replayed_frames"},
+	} {
+		r := run(tc.frames)
+		res := r.result(tc.check)
+		if r.Decision != schemas.DecisionDeclined || res == nil || res.Outcome != schemas.OutcomeFailed ||
+			!slices.Contains(res.Reasons, tc.reason) {
+			t.Fatalf("%s: want declined with %s %s, got %+v", tc.name, tc.check, tc.reason, r)
+		}
+		t.Logf("%s: declined, %s reasons %v", tc.name, tc.check, res.Reasons)
+	}
+}
+
+func asImages(frames []*image.RGBA) []image.Image {
+	out := make([]image.Image, len(frames))
+	for i, f := range frames {
+		out[i] = f
+	}
+	return out
+}

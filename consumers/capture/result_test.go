@@ -1,0 +1,38 @@
+package capture
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/idv-oss/idv/schemas"
+)
+
+func TestReasonCodesSortedUniqueNeverNil(t *testing.T) {
+	var s Reasons
+	if got := s.Codes(); got == nil || len(got) != 0 {
+		t.Fatalf("Codes() = %#v, want []", got)
+	}
+	s.Add("no_face_selfie", "low_quality")
+	s.Add("no_face_selfie")
+	if got := s.Codes(); !slices.Equal(got, []string{"low_quality", "no_face_selfie"}) {
+		t.Fatalf("Codes() = %q", got)
+	}
+}
+
+func TestOutcome(t *testing.T) {
+	resubmit := []string{ReasonNotAnImage, ReasonImageCorrupt}
+	for _, c := range []struct {
+		reasons []string
+		want    string
+	}{
+		{nil, schemas.OutcomePassed},
+		{[]string{ReasonNotAnImage}, schemas.OutcomeResubmit},
+		{[]string{ReasonNotAnImage, ReasonImageCorrupt}, schemas.OutcomeResubmit},
+		{[]string{ReasonNotAnImage, ReasonCaptureTampered}, schemas.OutcomeFailed},
+		{[]string{"unknown_to_this_stage"}, schemas.OutcomeFailed},
+	} {
+		if got := Outcome(c.reasons, resubmit); got != c.want {
+			t.Errorf("Outcome(%q) = %s, want %s", c.reasons, got, c.want)
+		}
+	}
+}

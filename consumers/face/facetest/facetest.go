@@ -1,0 +1,93 @@
+// Package facetest gives tests outside consumers/face the installed face
+// engine and Debian's lawful test photos, skipping without them unless
+// IDV_REQUIRE_FACE is set (as `go tool task test` sets it): then their
+// absence fails the test.
+package facetest
+
+import (
+	"image"
+	_ "image/jpeg" // the photos are JPEG and PNG
+	_ "image/png"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/idv-oss/idv/consumers/face"
+	"github.com/idv-oss/idv/consumers/face/synth"
+)
+
+// SkipOrFail skips, or fails when IDV_REQUIRE_FACE is set.
+func SkipOrFail(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("IDV_REQUIRE_FACE") != "" {
+		t.Fatalf(format, args...)
+	}
+	t.Skipf(format, args...)
+}
+
+// shared is the test binary's one engine: loading the six models takes
+// seconds, and an Engine is safe for concurrent use.
+var shared struct {
+	once sync.Once
+	e    *face.Engine
+	err  error
+}
+
+// Engine returns the engine installed in IDV_FACE_DIR with all its models,
+// opened once per test binary and left open until the process ends.
+func Engine(t testing.TB) *face.Engine {
+	t.Helper()
+	dir := os.Getenv("IDV_FACE_DIR")
+	if dir == "" {
+		SkipOrFail(t, `IDV_FACE_DIR not set: run IDV_FACE_DIR="$(scripts/face-models.sh)" go test …`)
+	}
+	shared.once.Do(func() { shared.e, shared.err = face.Open(dir, face.Config{}) })
+	if shared.err != nil {
+		SkipOrFail(t, "face engine: %v", shared.err)
+	}
+	return shared.e
+}
+
+// Photo decodes one of the photos scripts/test-images.sh puts in
+// IDV_TEST_IMAGES (grace_hopper.jpg, astronaut.png, …).
+func Photo(t testing.TB, name string) image.Image {
+	t.Helper()
+	dir := os.Getenv("IDV_TEST_IMAGES")
+	if dir == "" {
+		SkipOrFail(t, `IDV_TEST_IMAGES not set: run IDV_TEST_IMAGES="$(scripts/test-images.sh)" go test …`)
+	}
+	f, err := os.Open(filepath.Join(dir, name))
+	if err != nil {
+		SkipOrFail(t, "test photo: %v", err)
+	}
+	defer f.Close()
+	img, _, err := image.Decode(f)
+	if err != nil {
+		t.Fatalf("decode %s: %v", name, err)
+	}
+	return img
+}
+
+// Locate finds the largest face of a photo, with its landmarks, as
+// synth.Sequence wants it.
+func Locate(t testing.TB, e *face.Engine, img image.Image) synth.Face {
+	t.Helper()
+	faces, err := e.Detect(img)
+	if err != nil || len(faces) == 0 {
+		t.Fatalf("no face found: %v", err)
+	}
+	f := slices.MaxFunc(faces, func(a, b face.Face) int {
+		return int(a.Box.Width()*a.Box.Height() - b.Box.Width()*b.Box.Height())
+	})
+	lm, err := e.Landmarks(img, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := synth.Face{Box: synth.Box{X1: f.Box.X1, Y1: f.Box.Y1, X2: f.Box.X2, Y2: f.Box.Y2}}
+	for i, p := range lm {
+		out.Landmarks[i] = synth.Point{X: p.X, Y: p.Y}
+	}
+	return out
+}

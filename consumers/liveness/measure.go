@@ -1,0 +1,56 @@
+package liveness
+
+import (
+	"errors"
+	"fmt"
+	"image"
+
+	"github.com/idv-oss/idv/consumers/face"
+)
+
+// thumbnailSize is the side of the grey face crops compared for replays.
+const thumbnailSize = 64
+
+// Measure reads one frame: its single face's yaw, eye closure, passive
+// score, embedding and thumbnail. A frame without exactly one face large
+// enough to read gives a reason code instead.
+func Measure(e Engine, img image.Image, cfg Config) (Frame, string, error) {
+	cfg = cfg.withDefaults()
+	faces, err := e.Detect(img)
+	if err != nil {
+		return Frame{}, "", fmt.Errorf("detect: %w", err)
+	}
+	switch {
+	case len(faces) == 0:
+		return Frame{}, ReasonNoFaceSelfie, nil
+	case len(faces) > 1:
+		return Frame{}, ReasonMultipleFaces, nil
+	case faces[0].Box.Width() < cfg.MinFacePixels:
+		return Frame{}, ReasonLowQuality, nil
+	}
+	f := faces[0]
+	lm, err := e.Landmarks(img, f)
+	if errors.Is(err, face.ErrNoFace) {
+		return Frame{}, ReasonLowQuality, nil
+	}
+	if err != nil {
+		return Frame{}, "", fmt.Errorf("landmarks: %w", err)
+	}
+	var fr Frame
+	pose, err := e.HeadPose(img, f)
+	if err != nil {
+		return Frame{}, "", fmt.Errorf("pose: %w", err)
+	}
+	fr.Yaw = pose.Yaw
+	if fr.Eyes, err = e.Eyes(img, lm); err != nil {
+		return Frame{}, "", fmt.Errorf("eyes: %w", err)
+	}
+	if fr.Passive, err = e.Passive(img, f); err != nil {
+		return Frame{}, "", fmt.Errorf("passive: %w", err)
+	}
+	if fr.Embedding, err = e.Embed(img, f); err != nil {
+		return Frame{}, "", fmt.Errorf("embed: %w", err)
+	}
+	fr.Thumbnail = face.Thumbnail(img, f, thumbnailSize)
+	return fr, "", nil
+}

@@ -1,0 +1,100 @@
+package liveness_test
+
+import (
+	"image"
+	"slices"
+	"testing"
+
+	"github.com/idv-oss/idv/consumers/face/facetest"
+	"github.com/idv-oss/idv/consumers/face/synth"
+	"github.com/idv-oss/idv/consumers/liveness"
+	"github.com/idv-oss/idv/schemas"
+)
+
+// judge measures frames with the real engine and judges them.
+func judge(t *testing.T, e liveness.Engine, frames []image.Image, ch schemas.Challenge) []string {
+	t.Helper()
+	var measured []liveness.Frame
+	for i, img := range frames {
+		f, reason, err := liveness.Measure(e, img, liveness.Config{})
+		if err != nil || reason != "" {
+			t.Fatalf("frame %d: reason %q, err %v", i, reason, err)
+		}
+		measured = append(measured, f)
+	}
+	return liveness.Judge(measured, ch, liveness.Config{}).Reasons
+}
+
+func images(frames []*image.RGBA) []image.Image {
+	out := make([]image.Image, len(frames))
+	for i, f := range frames {
+		out[i] = f
+	}
+	return out
+}
+
+// TestChallengesOnSyntheticSequences: for every challenge the server can
+// draw, frames performing it pass; the same steps reversed, the turn the
+// wrong way, and one photo sent as every frame fail with their reasons.
+func TestChallengesOnSyntheticSequences(t *testing.T) {
+	e := facetest.Engine(t)
+	img := facetest.Photo(t, "grace_hopper.jpg")
+	f := facetest.Locate(t, e, img)
+	for i, steps := range [][]string{
+		{schemas.StepTurnLeft, schemas.StepBlink}, {schemas.StepBlink, schemas.StepTurnLeft},
+		{schemas.StepTurnRight, schemas.StepBlink}, {schemas.StepBlink, schemas.StepTurnRight},
+	} {
+		ch := schemas.Challenge{Steps: steps}
+		if got := judge(t, e, images(synth.Sequence(img, f, steps, uint64(i))), ch); len(got) != 0 {
+			t.Errorf("%v performed: reasons %v", ch, got)
+		}
+		rev := slices.Clone(steps)
+		slices.Reverse(rev)
+		if got := judge(t, e, images(synth.Sequence(img, f, rev, uint64(i))), ch); !slices.Equal(got, []string{liveness.ReasonChallengeWrongOrder}) {
+			t.Errorf("%v performed in reverse: reasons %v", ch, got)
+		}
+		still := []image.Image{img, img, img}
+		if got := judge(t, e, still, ch); !slices.Contains(got, liveness.ReasonReplayedFrames) {
+			t.Errorf("%v answered with one photo three times: reasons %v", ch, got)
+		}
+	}
+	wrongWay := schemas.Challenge{Steps: []string{schemas.StepTurnLeft, schemas.StepBlink}}
+	frames := synth.Sequence(img, f, []string{schemas.StepTurnRight, schemas.StepBlink}, 9)
+	if got := judge(t, e, images(frames), wrongWay); !slices.Equal(got, []string{liveness.ReasonChallengeStepMissing}) {
+		t.Errorf("turned the wrong way: reasons %v", got)
+	}
+}
+
+// TestMeasureReasons: frames without exactly one large-enough face give
+// their reason codes.
+func TestMeasureReasons(t *testing.T) {
+	e := facetest.Engine(t)
+	img := facetest.Photo(t, "grace_hopper.jpg")
+	blank := image.NewRGBA(image.Rect(0, 0, 320, 240))
+	for _, tc := range []struct {
+		name string
+		img  image.Image
+		want string
+	}{
+		{"no face", blank, liveness.ReasonNoFaceSelfie},
+		{"face too small", synth.Scale(img, 0.25), liveness.ReasonLowQuality},
+		{"two faces", sideBySide(img, img), liveness.ReasonMultipleFaces},
+	} {
+		_, reason, err := liveness.Measure(e, tc.img, liveness.Config{})
+		if err != nil || reason != tc.want {
+			t.Errorf("%s: reason %q, err %v; want %q", tc.name, reason, err, tc.want)
+		}
+	}
+}
+
+func sideBySide(a, b image.Image) image.Image {
+	w, h := a.Bounds().Dx(), a.Bounds().Dy()
+	out := image.NewRGBA(image.Rect(0, 0, 2*w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			out.Set(x, y, a.At(a.Bounds().Min.X+x, a.Bounds().Min.Y+y))
+			out.Set(w+x, y, b.At(b.Bounds().Min.X+x, b.Bounds().Min.Y+y))
+		}
+	}
+	return out
+}
