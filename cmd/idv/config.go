@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/idv-oss/idv/consumers/facematch"
+	"github.com/idv-oss/idv/consumers/liveness"
 	"github.com/idv-oss/idv/infra/vault"
 )
 
@@ -29,6 +31,9 @@ type config struct {
 	WebhookAllowPrivate bool          // IDV_WEBHOOK_ALLOW_PRIVATE: development only
 	WebhookRetryBase    time.Duration // IDV_WEBHOOK_RETRY_BASE: first retry delay, doubling to 6 h
 	FaceDir             string        // IDV_FACE_DIR: models and ONNX Runtime from scripts/face-models.sh
+	FaceThreshold       float64       // IDV_FACE_THRESHOLD: lowest cosine similarity for a face match
+	LivenessTurn        float64       // IDV_LIVENESS_TURN_DEGREES: yaw a head turn must reach
+	LivenessBlink       float64       // IDV_LIVENESS_BLINK: closure both eyes must reach for a blink
 	DevDir              string        // IDV_DEV_DIR
 	LogFormat           string        // IDV_LOG_FORMAT: text or json
 }
@@ -74,6 +79,15 @@ func parseConfig(getenv func(string) string) (config, error) {
 		return c, err
 	}
 	if c.StreamReplicas, err = intIn(getenv, "IDV_STREAM_REPLICAS", 1, 1, 5); err != nil {
+		return c, err
+	}
+	if c.FaceThreshold, err = floatIn(getenv, "IDV_FACE_THRESHOLD", facematch.DefaultThreshold, 0.05, 0.95); err != nil {
+		return c, err
+	}
+	if c.LivenessTurn, err = floatIn(getenv, "IDV_LIVENESS_TURN_DEGREES", liveness.DefaultTurnYaw, 5, 60); err != nil {
+		return c, err
+	}
+	if c.LivenessBlink, err = floatIn(getenv, "IDV_LIVENESS_BLINK", liveness.DefaultBlink, 0.05, 0.99); err != nil {
 		return c, err
 	}
 	if v := getenv("IDV_WEBHOOK_ALLOW_PRIVATE"); v != "" && v != "true" && v != "false" {
@@ -134,6 +148,18 @@ func intIn(getenv func(string) string, name string, def, lo, hi int) (int, error
 		return 0, fmt.Errorf("%s=%q: want a whole number from %d to %d", name, v, lo, hi)
 	}
 	return n, nil
+}
+
+func floatIn(getenv func(string) string, name string, def, lo, hi float64) (float64, error) {
+	v := getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < lo || f > hi {
+		return 0, fmt.Errorf("%s=%q: want a number from %g to %g", name, v, lo, hi)
+	}
+	return f, nil
 }
 
 // first returns the first of vs that is not the zero value.

@@ -69,7 +69,7 @@ func runDev(ctx context.Context, args []string, cfg config, stdout, stderr io.Wr
 	say("API at %s; /metrics, /healthz, /readyz at http://%s", cfg.PublicURL, opsLn.Addr())
 	say("the dev tenant's webhooks go to %s, which checks their signatures", hookURL)
 	if cfg.FaceDir == "" {
-		say("face match not running: IDV_FACE_DIR is not set (IDV_FACE_DIR=\"$(scripts/face-models.sh)\" go tool task dev)")
+		say("face match and liveness not running: IDV_FACE_DIR is not set (IDV_FACE_DIR=\"$(scripts/face-models.sh)\" go tool task dev)")
 	}
 
 	reg := newRegistry()

@@ -40,7 +40,7 @@ func TestMain(m *testing.M) { s3test.Main(m) }
 // its own databases, bucket and JetStream store, with a customer's webhook
 // receiver that checks signatures and can be taken down.
 type system struct {
-	t        *testing.T
+	t        testing.TB
 	apiURL   string
 	st       *stack
 	tenant   tenant.Created
@@ -77,7 +77,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 func startSystem(t *testing.T) *system { return startSystemWith(t, systemOptions{}) }
 
 // startSystemWith is startSystem varied by opts.
-func startSystemWith(t *testing.T, opts systemOptions) *system {
+func startSystemWith(t testing.TB, opts systemOptions) *system {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	mainURL, keysURL := pgtest.NewURL(t), pgtest.NewURL(t)

@@ -15,7 +15,7 @@ import (
 
 // photo reads one of Debian's test photos (scripts/test-images.sh) and
 // re-encodes it as JPEG at quality q, as a phone camera would deliver it.
-func photo(t *testing.T, name string, q int) []byte {
+func photo(t testing.TB, name string, q int) []byte {
 	t.Helper()
 	dir := os.Getenv("IDV_TEST_IMAGES")
 	if dir == "" || os.Getenv("IDV_FACE_DIR") == "" {

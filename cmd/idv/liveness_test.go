@@ -15,7 +15,7 @@ import (
 )
 
 // setSelfies replaces the verification's selfie frames.
-func (v *verification) setSelfies(t *testing.T, frames []image.Image) {
+func (v *verification) setSelfies(t testing.TB, frames []image.Image) {
 	t.Helper()
 	v.captures = slices.DeleteFunc(v.captures, func(c appclient.Capture) bool { return c.Kind == schemas.Selfie })
 	for i, f := range frames {

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/idv-oss/idv/consumers/doccheck/mrz"
+	"github.com/idv-oss/idv/consumers/liveness"
 	"github.com/idv-oss/idv/infra/natsserver"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
@@ -166,12 +167,19 @@ func TestConfigRefusesBadValues(t *testing.T) {
 		"ttl":        {"IDV_APP_TOKEN_TTL": "forever"},
 		"ttl range":  {"IDV_UPLOAD_TTL": "1s"},
 		"log format": {"IDV_LOG_FORMAT": "xml"},
+		"threshold":  {"IDV_FACE_THRESHOLD": "1.5"},
+		"turn":       {"IDV_LIVENESS_TURN_DEGREES": "left"},
+		"blink":      {"IDV_LIVENESS_BLINK": "0"},
 	} {
 		if _, err := parseConfig(env(vars)); err == nil {
 			t.Errorf("%s: accepted %v", name, vars)
 		}
 	}
-	c, _ := parseConfig(env(map[string]string{"DATABASE_URL": "postgres://x", "IDV_KEYSTORE_URL": "postgres://x"}))
+	c, err := parseConfig(env(map[string]string{"IDV_FACE_THRESHOLD": "0.5", "IDV_LIVENESS_TURN_DEGREES": "20"}))
+	if err != nil || c.FaceThreshold != 0.5 || c.LivenessTurn != 20 || c.LivenessBlink != liveness.DefaultBlink {
+		t.Fatalf("thresholds: %+v, %v", c, err)
+	}
+	c, _ = parseConfig(env(map[string]string{"DATABASE_URL": "postgres://x", "IDV_KEYSTORE_URL": "postgres://x"}))
 	if err := c.requireServices(); err == nil || !strings.Contains(err.Error(), "IDV_MASTER_KEY") {
 		t.Fatalf("requireServices: %v", err)
 	}

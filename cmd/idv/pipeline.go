@@ -136,13 +136,15 @@ func newStage(name string, st *stack, cfg config, log *slog.Logger, reg promethe
 		if err != nil {
 			return nil, sc, nothing, err
 		}
-		return facematch.New(facematch.Deps{Stores: checkStores(st, log), Engine: engine}, facematch.Config{}), sc, func() { engine.Close() }, nil
+		return facematch.New(facematch.Deps{Stores: checkStores(st, log), Engine: engine},
+			facematch.Config{Threshold: cfg.FaceThreshold}), sc, func() { engine.Close() }, nil
 	case "liveness":
 		engine, err := openFace(name, cfg, liveness.Models)
 		if err != nil {
 			return nil, sc, nothing, err
 		}
-		return liveness.New(liveness.Deps{Stores: checkStores(st, log), Engine: engine}, liveness.Config{}), sc, func() { engine.Close() }, nil
+		return liveness.New(liveness.Deps{Stores: checkStores(st, log), Engine: engine},
+			liveness.Config{TurnYaw: cfg.LivenessTurn, Blink: cfg.LivenessBlink}), sc, func() { engine.Close() }, nil
 	case "doccheck":
 		return doccheck.New(doccheck.Deps{Sessions: postgres.NewSessions(st.db), Tenants: postgres.NewTenants(st.db),
 			Results: postgres.NewResults(st.db), Keys: st.vault, Objects: st.objects, Log: log}, doccheck.Config{}), sc, nothing, nil

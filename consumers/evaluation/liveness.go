@@ -199,13 +199,13 @@ func (r *Liveness) printMargins(w io.Writer) {
 	widen := func(s *span, v float64) { s.lo, s.hi = math.Min(s.lo, v), math.Max(s.hi, v) }
 	fresh := func() span { return span{math.Inf(1), math.Inf(-1)} }
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "kind	min same-person cosine	min frame difference (grey levels)	max |yaw| (°)	max closure (both eyes)")
+	fmt.Fprintln(tw, "kind\tmin same-person cosine\tmin frame difference (grey levels)\tmax |yaw| (°)\tmax closure (both eyes)\tpassive score (advisory)")
 	var order []string
-	spans := map[string]*[4]span{}
+	spans := map[string]*[5]span{}
 	for _, m := range r.cases {
 		k := m.label.Kind
 		if spans[k] == nil {
-			spans[k] = &[4]span{fresh(), fresh(), fresh(), fresh()}
+			spans[k] = &[5]span{fresh(), fresh(), fresh(), fresh(), fresh()}
 			order = append(order, k)
 		}
 		sp := spans[k]
@@ -218,11 +218,12 @@ func (r *Liveness) printMargins(w io.Writer) {
 			}
 			widen(&sp[2], math.Abs(f.Yaw))
 			widen(&sp[3], math.Min(f.Eyes.Left, f.Eyes.Right))
+			widen(&sp[4], f.Passive)
 		}
 	}
 	for _, k := range order {
 		sp := spans[k]
-		fmt.Fprintf(tw, "%s\t%.3f\t%.2f\t%.1f\t%.2f\n", k, sp[0].lo, sp[1].lo, sp[2].hi, sp[3].hi)
+		fmt.Fprintf(tw, "%s\t%.3f\t%.2f\t%.1f\t%.2f\t%.2f–%.2f\n", k, sp[0].lo, sp[1].lo, sp[2].hi, sp[3].hi, sp[4].lo, sp[4].hi)
 	}
 	tw.Flush()
 }

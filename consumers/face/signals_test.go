@@ -112,3 +112,46 @@ func TestThumbnailTellsSamePictureFromNewFrame(t *testing.T) {
 		t.Fatalf("sizes differ: %v, want −1", d)
 	}
 }
+
+// BenchmarkHeadPose, BenchmarkEyes and BenchmarkPassive time the models the
+// liveness stage adds to detection and embedding, on one detected face.
+func BenchmarkHeadPose(b *testing.B) {
+	e, img, f := benchFace(b)
+	for b.Loop() {
+		if _, err := e.HeadPose(img, f); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEyes(b *testing.B) {
+	e, img, f := benchFace(b)
+	lm, err := e.Landmarks(img, f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := e.Eyes(img, lm); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkPassive(b *testing.B) {
+	e, img, f := benchFace(b)
+	for b.Loop() {
+		if _, err := e.Passive(img, f); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchFace(b *testing.B) (*face.Engine, image.Image, face.Face) {
+	e := facetest.Engine(b)
+	img := facetest.Photo(b, "grace_hopper.jpg")
+	faces, err := e.Detect(img)
+	if err != nil || len(faces) != 1 {
+		b.Fatalf("%d faces, %v", len(faces), err)
+	}
+	return e, img, faces[0]
+}

@@ -98,3 +98,16 @@ func sideBySide(a, b image.Image) image.Image {
 	}
 	return out
 }
+
+// BenchmarkMeasure is everything the liveness stage computes on one
+// decoded frame: detection, landmarks, pose, eyes, passive score,
+// embedding and thumbnail.
+func BenchmarkMeasure(b *testing.B) {
+	e := facetest.Engine(b)
+	img := facetest.Photo(b, "grace_hopper.jpg")
+	for b.Loop() {
+		if _, reason, err := liveness.Measure(e, img, liveness.Config{}); err != nil || reason != "" {
+			b.Fatal(reason, err)
+		}
+	}
+}
