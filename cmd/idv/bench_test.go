@@ -8,10 +8,10 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/idv-oss/idv/consumers/evaluation"
 	"github.com/idv-oss/idv/consumers/face"
 	"github.com/idv-oss/idv/consumers/face/facetest"
 	"github.com/idv-oss/idv/consumers/face/synth"
-	"github.com/idv-oss/idv/consumers/liveness"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -81,32 +81,17 @@ func label(m *dto.Metric, name string) string {
 }
 
 // bareEngineMillis is the mean time, over ten rounds, of what the face
-// stages ask of the engine for one verification: the document's face and
-// every frame's embedding (facematch), and every frame's measurement
-// (liveness).
+// stages ask of the engine for one verification (evaluation.Bare).
 func bareEngineMillis(b *testing.B, e *face.Engine, doc []byte, frames []image.Image) float64 {
 	docImg, _, err := image.Decode(bytes.NewReader(doc))
 	if err != nil {
 		b.Fatal(err)
 	}
-	embed := func(img image.Image) {
-		faces, err := e.Detect(img)
-		if err != nil || len(faces) == 0 {
-			b.Fatalf("detect: %d faces, %v", len(faces), err)
-		}
-		if _, err := e.Embed(img, faces[0]); err != nil {
-			b.Fatal(err)
-		}
-	}
 	const rounds = 10
 	start := time.Now()
 	for range rounds {
-		embed(docImg)
-		for _, f := range frames {
-			embed(f)
-			if _, reason, err := liveness.Measure(e, f, liveness.Config{}); err != nil || reason != "" {
-				b.Fatalf("measure: %q %v", reason, err)
-			}
+		if err := evaluation.Bare(e, docImg, frames); err != nil {
+			b.Fatal(err)
 		}
 	}
 	return float64(time.Since(start).Milliseconds()) / rounds

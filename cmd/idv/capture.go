@@ -51,6 +51,11 @@ func capture(ctx context.Context, c *appclient.Client, caps []appclient.Capture,
 	if err := checkFits(sess.Slots, caps); err != nil {
 		return err
 	}
+	if sess.Challenge != nil {
+		// The frames are the caller's: say what they must show, in order.
+		fmt.Fprintf(stderr, "session %s asks for liveness: selfie 0 looking straight, then %s, frames in that order\n",
+			sess.SessionID, sess.Challenge)
+	}
 	fmt.Fprintf(stderr, "session %s: sealing %d captures to the session key\n", sess.SessionID, len(caps))
 	if err := c.SealAndUpload(ctx, sess, caps, progressPrinter(stderr)); err != nil {
 		return err

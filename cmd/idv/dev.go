@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/idv-oss/idv/infra/natsserver"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
@@ -37,68 +39,103 @@ func runDev(ctx context.Context, args []string, cfg config, stdout, stderr io.Wr
 		return errors.New("dev needs DATABASE_URL: run `go tool task dev`, which finds or starts PostgreSQL")
 	}
 	say := func(format string, a ...any) { fmt.Fprintf(stdout, "• "+format+"\n", a...) }
-	env, err := startDev(ctx, &cfg, say)
+	l, err := startLocal(ctx, cfg, stdout, say, log)
 	if err != nil {
 		return err
 	}
-	defer env.Close()
+	if err := demo(ctx, l.cfg.PublicURL, l.env.tenant.APIKey, l.rcv, stdout, stderr); err != nil {
+		l.Stop()
+		return fmt.Errorf("demo verification: %w", err)
+	}
+	printNext(stdout, l.cfg.PublicURL, l.env.tenant.APIKey)
+	if *exitAfterDemo {
+		return l.Stop()
+	}
+	say("running; Ctrl-C stops")
+	return l.Wait()
+}
 
+// local is the whole system running in this process on local state, as
+// idv dev and idv loadgen run it: the parts of devEnv, the API, the ops
+// endpoints, the relay, the retention round, every stage that can run here
+// and a webhook receiver for the dev tenant.
+type local struct {
+	env  *devEnv
+	cfg  config
+	rcv  *receiver
+	reg  *prometheus.Registry
+	stop context.CancelFunc
+	errc chan error
+}
+
+// startLocal starts the system; say reports each part, hooks gets a line
+// per verified webhook.
+func startLocal(ctx context.Context, cfg config, hooks io.Writer, say func(string, ...any), log *slog.Logger) (_ *local, err error) {
+	env, err := startDev(ctx, &cfg, say)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			env.Close()
+		}
+	}()
 	apiLn, err := listen("IDV_HTTP_ADDR", first(cfg.HTTPAddr, "127.0.0.1:0"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	opsLn, err := listen("IDV_OPS_ADDR", first(cfg.OpsAddr, "127.0.0.1:0"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	hookLn, err := listen("webhook receiver", "127.0.0.1:0")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cfg.PublicURL = first(cfg.PublicURL, "http://"+apiLn.Addr().String())
 	cfg.WebhookAllowPrivate = true // the receiver is on loopback
 	hookURL := "http://" + hookLn.Addr().String() + "/webhooks"
 	if err := postgres.NewTenants(env.st.db).SetWebhookURL(ctx, env.tenant.TenantID, hookURL); err != nil {
-		return err
+		return nil, err
 	}
 	secret, err := schemas.ParseSecret(env.tenant.WebhookSecret)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	rcv := newReceiver(secret, stdout)
+	rcv := newReceiver(secret, hooks)
 	say("API at %s; /metrics, /healthz, /readyz at http://%s", cfg.PublicURL, opsLn.Addr())
 	say("the dev tenant's webhooks go to %s, which checks their signatures", hookURL)
 	if cfg.FaceDir == "" {
 		say("face match and liveness not running: IDV_FACE_DIR is not set (IDV_FACE_DIR=\"$(scripts/face-models.sh)\" go tool task dev)")
 	}
-
 	reg := newRegistry()
 	parts, err := stageParts(ctx, stages, false, env.st, env.broker, cfg, log, reg)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	checks := env.st.checks()
 	checks["nats"] = env.broker.check
 	parts = append(parts, apiPart(apiLn, env.st, cfg, log, reg), opsPart(opsLn, reg, checks),
 		relayPart(env.st, env.broker, cfg, log, reg), retentionPart(env.st, log, reg),
 		part{name: "webhook receiver", run: func(ctx context.Context) error { return serveHTTP(ctx, hookLn, rcv) }})
-	partsCtx, stopParts := context.WithCancel(ctx)
-	defer stopParts()
-	errc := make(chan error, 1)
-	go func() { errc <- runParts(partsCtx, log, parts...) }()
+	partsCtx, stop := context.WithCancel(ctx)
+	l := &local{env: env, cfg: cfg, rcv: rcv, reg: reg, stop: stop, errc: make(chan error, 1)}
+	go func() { l.errc <- runParts(partsCtx, log, parts...) }()
+	return l, nil
+}
 
-	if err := demo(ctx, cfg.PublicURL, env.tenant.APIKey, rcv, stdout, stderr); err != nil {
-		stopParts()
-		<-errc
-		return fmt.Errorf("demo verification: %w", err)
-	}
-	printNext(stdout, cfg.PublicURL, env.tenant.APIKey)
-	if *exitAfterDemo {
-		stopParts()
-		return <-errc
-	}
-	say("running; Ctrl-C stops")
-	return <-errc
+// Wait blocks until the parts stop (ctx cancelled or one failed), then
+// closes what startDev opened.
+func (l *local) Wait() error {
+	err := <-l.errc
+	l.env.Close()
+	return err
+}
+
+// Stop stops the parts and waits for them.
+func (l *local) Stop() error {
+	l.stop()
+	return l.Wait()
 }
 
 // devEnv is what idv dev starts before its parts: storage, databases, broker.

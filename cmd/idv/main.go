@@ -30,6 +30,7 @@ commands:
   capture    act as the app: seal, upload and submit captures for one session
   keygen     print a new IDV_MASTER_KEY
   eval       idv eval synth|facematch|liveness: measure the face engine (FAR/FRR tables)
+  loadgen    drive N verifications through the whole system in this process; latency, throughput
 
 Configuration is read from IDV_… environment variables; see the README.
 `
@@ -84,6 +85,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return runKeygen(stdout)
 	case "eval":
 		return runEval(rest, cfg, stdout, stderr)
+	case "loadgen":
+		return runLoadgen(ctx, rest, cfg, stdout, stderr)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)

@@ -35,6 +35,17 @@ func (rc *receiver) await(sessionID, typ string) <-chan schemas.WebhookPayload {
 	return ch
 }
 
+// arrival is await's arrival time only, for the load generator.
+func (rc *receiver) arrival(sessionID, typ string) <-chan time.Time {
+	hook := rc.await(sessionID, typ)
+	out := make(chan time.Time, 1)
+	go func() {
+		<-hook
+		out <- time.Now()
+	}()
+	return out
+}
+
 func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"image"
 	"io"
 	"path/filepath"
-	"slices"
 	"text/tabwriter"
 
 	"github.com/idv-oss/idv/consumers/face"
@@ -99,9 +98,7 @@ func embedFile(e Embedder, path string, minFacePixels float64) ([]float32, strin
 	if len(faces) == 0 {
 		return nil, "no face", nil
 	}
-	f := slices.MaxFunc(faces, func(a, b face.Face) int {
-		return cmpArea(a.Box.Width()*a.Box.Height(), b.Box.Width()*b.Box.Height())
-	})
+	f := largest(faces)
 	if f.Box.Width() < minFacePixels {
 		return nil, fmt.Sprintf("face %.0f px wide, under %.0f", f.Box.Width(), minFacePixels), nil
 	}
@@ -110,16 +107,6 @@ func embedFile(e Embedder, path string, minFacePixels float64) ([]float32, strin
 		return nil, "embed: " + err.Error(), nil
 	}
 	return v, "", nil
-}
-
-func cmpArea(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Rates returns the false accept rate (impostor pairs scoring at or above

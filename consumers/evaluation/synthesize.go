@@ -1,6 +1,7 @@
 package evaluation
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -113,19 +114,43 @@ func locate(e Locator, path string) (photo, error) {
 	if len(faces) == 0 {
 		return ph, nil
 	}
-	f := slices.MaxFunc(faces, func(a, b face.Face) int {
-		return cmpArea(a.Box.Width()*a.Box.Height(), b.Box.Width()*b.Box.Height())
-	})
-	lm, err := e.Landmarks(img, f)
-	if err != nil {
-		return photo{}, fmt.Errorf("evaluation: landmarks %s: %w", path, err)
-	}
-	ph.face.Box = synth.Box{X1: f.Box.X1, Y1: f.Box.Y1, X2: f.Box.X2, Y2: f.Box.Y2}
-	for i, p := range lm {
-		ph.face.Landmarks[i] = synth.Point{X: p.X, Y: p.Y}
+	f := largest(faces)
+	if ph.face, err = faceOf(e, img, f); err != nil {
+		return photo{}, fmt.Errorf("evaluation: %s: %w", path, err)
 	}
 	ph.ok = len(faces) == 1 && f.Box.Width() >= liveness.DefaultMinFacePixels
 	return ph, nil
+}
+
+// Locate finds the largest face of img and its landmarks, as
+// synth.Sequence wants them.
+func Locate(e Locator, img image.Image) (synth.Face, error) {
+	faces, err := e.Detect(img)
+	if err != nil {
+		return synth.Face{}, fmt.Errorf("evaluation: detect: %w", err)
+	}
+	if len(faces) == 0 {
+		return synth.Face{}, fmt.Errorf("evaluation: no face found")
+	}
+	return faceOf(e, img, largest(faces))
+}
+
+func largest(faces []face.Face) face.Face {
+	return slices.MaxFunc(faces, func(a, b face.Face) int {
+		return cmp.Compare(a.Box.Width()*a.Box.Height(), b.Box.Width()*b.Box.Height())
+	})
+}
+
+func faceOf(e Locator, img image.Image, f face.Face) (synth.Face, error) {
+	lm, err := e.Landmarks(img, f)
+	if err != nil {
+		return synth.Face{}, fmt.Errorf("evaluation: landmarks: %w", err)
+	}
+	out := synth.Face{Box: synth.Box{X1: f.Box.X1, Y1: f.Box.Y1, X2: f.Box.X2, Y2: f.Box.Y2}}
+	for i, p := range lm {
+		out.Landmarks[i] = synth.Point{X: p.X, Y: p.Y}
+	}
+	return out, nil
 }
 
 func writeTransforms(ph photo, dir string) (int, error) {

@@ -10,10 +10,10 @@ import (
 	_ "image/png"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 	"testing"
 
+	"github.com/idv-oss/idv/consumers/evaluation"
 	"github.com/idv-oss/idv/consumers/face"
 	"github.com/idv-oss/idv/consumers/face/synth"
 )
@@ -74,20 +74,9 @@ func Photo(t testing.TB, name string) image.Image {
 // synth.Sequence wants it.
 func Locate(t testing.TB, e *face.Engine, img image.Image) synth.Face {
 	t.Helper()
-	faces, err := e.Detect(img)
-	if err != nil || len(faces) == 0 {
-		t.Fatalf("no face found: %v", err)
-	}
-	f := slices.MaxFunc(faces, func(a, b face.Face) int {
-		return int(a.Box.Width()*a.Box.Height() - b.Box.Width()*b.Box.Height())
-	})
-	lm, err := e.Landmarks(img, f)
+	f, err := evaluation.Locate(e, img)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := synth.Face{Box: synth.Box{X1: f.Box.X1, Y1: f.Box.Y1, X2: f.Box.X2, Y2: f.Box.Y2}}
-	for i, p := range lm {
-		out.Landmarks[i] = synth.Point{X: p.X, Y: p.Y}
-	}
-	return out
+	return f
 }

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"context"
+	"io"
+	"testing"
+
+	"github.com/idv-oss/idv/infra/loadgen"
+	"github.com/idv-oss/idv/schemas"
+)
+
+// TestLoadgenDrivesTheSystem: the load generator's tiny workload completes
+// every verification with one approved decision and a latency for each
+// stage, and its wipe ends with a session.deleted webhook for each.
+func TestLoadgenDrivesTheSystem(t *testing.T) {
+	s := startSystem(t)
+	w, err := newWorkload(loadOptions{mode: "tiny"}, config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := loadgen.Config{APIURL: s.apiURL, APIKey: s.tenant.APIKey, Checks: w.checks, N: 6, Concurrency: 3,
+		Captures: w.captures, Await: s.rcv.arrival, Progress: io.Discard}
+	samples, elapsed, err := loadgen.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := loadgen.Summarise(samples, elapsed)
+	if r.Failed != 0 || r.Decisions[schemas.DecisionApproved] != 6 || len(r.Latencies["check document"]) != 6 ||
+		len(r.Latencies["end to end"]) != 6 || loadgen.Percentile(r.Latencies["end to end"], 100) <= 0 {
+		t.Fatalf("report %+v", r)
+	}
+	ids := make([]string, 0, len(samples))
+	for _, smp := range samples {
+		ids = append(ids, smp.SessionID)
+	}
+	if d, err := loadgen.Wipe(context.Background(), cfg, ids); err != nil || d <= 0 {
+		t.Fatalf("wipe: %v, %v", d, err)
+	}
+	var left int
+	if err := s.st.db.Get(&left, `SELECT count(*) FROM sessions WHERE tenant_id = $1 AND deleted_at IS NULL`, s.tenant.TenantID); err != nil {
+		t.Fatal(err)
+	}
+	if left != 0 {
+		t.Fatalf("%d sessions not deleted after the wipe", left)
+	}
+}
