@@ -47,6 +47,12 @@ func runDev(ctx context.Context, args []string, cfg config, stdout, stderr io.Wr
 		l.Stop()
 		return fmt.Errorf("demo verification: %w", err)
 	}
+	if images := os.Getenv("IDV_TEST_IMAGES"); l.cfg.FaceDir != "" && images != "" {
+		if err := demoFace(ctx, l, images, stdout); err != nil {
+			l.Stop()
+			return fmt.Errorf("demo verification with face match and liveness: %w", err)
+		}
+	}
 	printNext(stdout, l.cfg.PublicURL, l.env.tenant.APIKey)
 	if *exitAfterDemo {
 		return l.Stop()
