@@ -34,6 +34,7 @@ type config struct {
 	FaceThreshold       float64       // IDV_FACE_THRESHOLD: lowest cosine similarity for a face match
 	LivenessTurn        float64       // IDV_LIVENESS_TURN_DEGREES: yaw a head turn must reach
 	LivenessBlink       float64       // IDV_LIVENESS_BLINK: closure both eyes must reach for a blink
+	StageConcurrency    int           // IDV_STAGE_CONCURRENCY: handlers at once per stage; 0 = per-stage default
 	DevDir              string        // IDV_DEV_DIR
 	LogFormat           string        // IDV_LOG_FORMAT: text or json
 }
@@ -79,6 +80,9 @@ func parseConfig(getenv func(string) string) (config, error) {
 		return c, err
 	}
 	if c.StreamReplicas, err = intIn(getenv, "IDV_STREAM_REPLICAS", 1, 1, 5); err != nil {
+		return c, err
+	}
+	if c.StageConcurrency, err = intIn(getenv, "IDV_STAGE_CONCURRENCY", 0, 1, 256); err != nil {
 		return c, err
 	}
 	if c.FaceThreshold, err = floatIn(getenv, "IDV_FACE_THRESHOLD", facematch.DefaultThreshold, 0.05, 0.95); err != nil {

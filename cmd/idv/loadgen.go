@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -39,6 +40,7 @@ type loadOptions struct {
 	rate           float64
 	mode, images   string
 	wipe           bool
+	cpuProfile     string
 }
 
 // runLoadgen starts the whole system in this process (as idv dev does, on
@@ -57,6 +59,7 @@ func runLoadgen(ctx context.Context, args []string, cfg config, stdout, stderr i
 	fs.StringVar(&o.mode, "mode", "tiny", "tiny or real")
 	fs.BoolVar(&o.wipe, "wipe", false, "erase every session afterwards and measure the wipe")
 	fs.StringVar(&o.images, "images", os.Getenv("IDV_TEST_IMAGES"), "directory of the Debian test photos (real mode)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run (system and load generator) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -191,8 +194,19 @@ func (w *workload) run(ctx context.Context, l *local, stdout, stderr io.Writer) 
 		Rate: w.o.rate, Concurrency: w.o.concurrency, Captures: w.captures, Await: l.rcv.arrival, Progress: stderr}
 	fmt.Fprintf(stdout, "loadgen: %d verifications, mode %s (checks %s), %s, GOMAXPROCS %d\n", w.o.n, w.o.mode,
 		strings.Join(w.checks, ","), pace(w.o), runtime.GOMAXPROCS(0))
+	if w.o.cpuProfile != "" {
+		f, err := os.Create(w.o.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("loadgen: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("loadgen: %w", err)
+		}
+	}
 	cpu0 := cpuSeconds()
 	samples, elapsed, err := loadgen.Run(ctx, lc)
+	pprof.StopCPUProfile()
 	if err != nil {
 		return err
 	}

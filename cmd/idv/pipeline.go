@@ -124,11 +124,17 @@ func stageParts(ctx context.Context, names []string, explicit bool, st *stack, b
 	return parts, nil
 }
 
+// stageConcurrency is how many handlers each stage runs at once unless
+// IDV_STAGE_CONCURRENCY says otherwise: the face stages are CPU-bound (one
+// ONNX intra-op thread each, so about one per core), the others mostly wait
+// on PostgreSQL, storage and webhook targets.
+var stageConcurrency = map[string]int{"doccheck": 8, "facematch": 2, "liveness": 2, "decision": 8, "notify": 16, "wipe": 16}
+
 // newStage builds a stage's handler, loop configuration and what to close
 // when it stops.
 func newStage(name string, st *stack, cfg config, log *slog.Logger, reg prometheus.Registerer) (stage.Handler, stage.Config, func(), error) {
 	log = log.With("stage", name)
-	sc := stage.Config{Stage: name}
+	sc := stage.Config{Stage: name, Concurrency: first(cfg.StageConcurrency, stageConcurrency[name])}
 	nothing := func() {}
 	switch name {
 	case "facematch":
