@@ -14,18 +14,9 @@ if [[ -s "$dest/grace_hopper.jpg" && -s "$dest/astronaut.png" ]]; then
 	printf '%s\n' "$dest"
 	exit 0
 fi
-command -v apt-get >/dev/null || { log "error: apt-get is needed to fetch Debian's test photos"; exit 1; }
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-cd "$work"
-if ! apt-get download python-matplotlib-data python3-imageio >&2 2>"$work/err"; then
-	log "package lists may be stale; running apt-get update"
-	apt-get update -qq >&2
-	apt-get download python-matplotlib-data python3-imageio >&2
-fi
-for deb in ./*.deb; do
-	dpkg-deb -x "$deb" "$work/x"
-done
+bash "$root/scripts/deb-extract.sh" "$work/x" python-matplotlib-data python3-imageio
 mkdir -p "$dest"
 cp "$work/x/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg" "$dest/"
 cp "$(find "$work/x" -name astronaut.png | head -n 1)" "$dest/"

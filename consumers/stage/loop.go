@@ -249,6 +249,7 @@ func (l *loop) settle(ctx context.Context, msg jetstream.Msg, meta *jetstream.Ms
 			log.Warn("nak not sent; the message will be delivered again after AckWait", "error", nerr)
 		}
 		if l.maxDeliver > 0 && meta.NumDelivered >= uint64(l.maxDeliver) {
+			l.m.exhausted.WithLabelValues(l.cfg.Stage).Inc()
 			log.Error("last delivery failed; JetStream will not deliver it again", "error", err, "max_deliver", l.maxDeliver)
 		} else {
 			log.Warn("handler failed; will retry", "error", err, "retry_in", delay)

@@ -290,6 +290,9 @@ func TestRunNaksAndRedelivers(t *testing.T) {
 		t.Errorf("consumer delivered %d times, want 3", ci.Delivered.Consumer)
 	}
 	f.wantCounts(t, 1, 2, 0, 2)
+	if n := testutil.ToFloat64(stage.Exhausted(f.m, stageName)); n != 0 {
+		t.Errorf("idv_stage_exhausted_total = %v after failures with deliveries left, want 0", n)
+	}
 }
 
 // A message that keeps failing is delivered MaxDeliver times, then left.
@@ -313,6 +316,9 @@ func TestRunStopsAtMaxDeliver(t *testing.T) {
 		t.Errorf("handled %d times, want MaxDeliver = 2", calls.Load())
 	}
 	f.wantCounts(t, 0, 2, 0, 1)
+	if n := testutil.ToFloat64(stage.Exhausted(f.m, stageName)); n != 1 {
+		t.Errorf("idv_stage_exhausted_total = %v, want 1 (the second and last delivery failed)", n)
+	}
 }
 
 // A handler running three times AckWait keeps its message: delivered

@@ -258,12 +258,12 @@ func baseName(name string, exported map[string]bool) string {
 	return name
 }
 
-// exportedMetrics returns every `Name: "idv_…"` in the module's non-test Go
-// code, as producers/retention's alert test does.
+// exportedMetrics returns every `Name: "idv_…"` and `NewDesc("idv_…"` in
+// the module's non-test Go code, as producers/retention's alert test does.
 func exportedMetrics(t *testing.T) map[string]bool {
 	t.Helper()
 	names := map[string]bool{}
-	decl := regexp.MustCompile(`Name:\s*"(idv_[a-z0-9_]+)"`)
+	decl := regexp.MustCompile(`(?:Name:\s*|NewDesc\(\s*)"(idv_[a-z0-9_]+)"`)
 	err := filepath.WalkDir(repoRoot, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
