@@ -1,7 +1,8 @@
 // Package grafana holds IDV's Grafana dashboard, idv-dashboard.json; its test
 // proves the dashboard parses, uses a Prometheus datasource variable, names
 // only metrics the code registers, and has a panel for each metric family
-// an operator needs (API, stages, outbox, webhooks, retention).
+// an operator needs (API, stages, stage consumers' lag, outbox, webhooks,
+// retention).
 package grafana
 
 import (
@@ -181,6 +182,10 @@ func TestDashboardCoversFamilies(t *testing.T) {
 		"stage p95 duration":            {"idv_stage_duration_seconds", []string{"histogram_quantile(0.95", "_bucket", "stage", "le"}},
 		"stage redeliveries":            {"idv_stage_redeliveries_total", []string{"stage"}},
 		"stage in-flight":               {"idv_stage_in_flight", []string{"stage"}},
+		"stage lag (consumer pending)":  {"idv_stage_consumer_pending", []string{"max by (stage)"}},
+		"stage consumer ack pending":    {"idv_stage_consumer_ack_pending", []string{"max by (stage)"}},
+		"stage consumer redelivered":    {"idv_stage_consumer_redelivered", []string{"max by (stage)"}},
+		"stage messages exhausted":      {"idv_stage_exhausted_total", []string{"stage"}},
 		"outbox pending":                {"idv_outbox_pending", nil},
 		"outbox lag":                    {"idv_outbox_lag_seconds", nil},
 		"webhook deliveries by outcome": {"idv_webhook_deliveries_total", []string{"outcome"}},
