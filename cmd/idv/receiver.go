@@ -19,10 +19,11 @@ type receiver struct {
 	out    io.Writer
 	mu     sync.Mutex
 	subs   map[string]chan schemas.WebhookPayload // by session id and payload type
+	counts map[string]int                         // verified deliveries, by session id and payload type
 }
 
 func newReceiver(secret []byte, out io.Writer) *receiver {
-	return &receiver{secret: secret, out: out, subs: map[string]chan schemas.WebhookPayload{}}
+	return &receiver{secret: secret, out: out, subs: map[string]chan schemas.WebhookPayload{}, counts: map[string]int{}}
 }
 
 // await returns a channel that receives the verified webhook of type typ
@@ -33,6 +34,14 @@ func (rc *receiver) await(sessionID, typ string) <-chan schemas.WebhookPayload {
 	ch := make(chan schemas.WebhookPayload, 1)
 	rc.subs[sessionID+" "+typ] = ch
 	return ch
+}
+
+// received is how many verified webhooks of type typ about session id
+// have arrived.
+func (rc *receiver) received(sessionID, typ string) int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.counts[sessionID+" "+typ]
 }
 
 func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -60,6 +69,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 	key := p.Data.SessionID + " " + p.Type
 	rc.mu.Lock()
+	rc.counts[key]++
 	ch := rc.subs[key]
 	delete(rc.subs, key)
 	rc.mu.Unlock()
