@@ -18,22 +18,12 @@ if ((have)); then
 	printf '%s\n' "$dest"
 	exit 0
 fi
-command -v apt-get >/dev/null || { log "error: apt-get is needed to fetch Debian's test photos"; exit 1; }
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-cd "$work"
-# opencv-doc is large (96 MB); only its three photos are unpacked.
+# opencv-doc is large (96 MB, 274 MB unpacked); only its three photos are kept.
 pkgs=(python-matplotlib-data python3-imageio opencv-doc)
-if ! apt-get download "${pkgs[@]}" >&2 2>"$work/err"; then
-	log "package lists may be stale; running apt-get update"
-	apt-get update -qq >&2
-	apt-get download "${pkgs[@]}" >&2
-fi
-mkdir -p "$work/x" "$dest"
-for deb in ./*.deb; do
-	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$work/x" --wildcards \
-		'*/grace_hopper.jpg' '*/astronaut.png' '*/messi5.jpg' '*/basketball[12].png' 2>/dev/null || true
-done
+bash "$root/scripts/deb-extract.sh" "$work/x" "${pkgs[@]}"
+mkdir -p "$dest"
 for p in "${photos[@]}"; do
 	found="$(find "$work/x" -name "$p" | head -n 1)"
 	[[ -n "$found" ]] || { log "error: $p not found in ${pkgs[*]}"; exit 1; }

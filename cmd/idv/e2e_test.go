@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/idv-oss/idv/infra/appclient"
+	"github.com/idv-oss/idv/infra/jetstream"
 	"github.com/idv-oss/idv/infra/natsserver"
 	"github.com/idv-oss/idv/infra/objects"
 	"github.com/idv-oss/idv/infra/ops"
@@ -40,18 +41,40 @@ func TestMain(m *testing.M) { s3test.Main(m) }
 // its own databases, bucket and JetStream store, with a customer's webhook
 // receiver that checks signatures and can be taken down.
 type system struct {
-	t        testing.TB
-	apiURL   string
-	st       *stack
-	tenant   tenant.Created
-	rcv      *receiver
-	down     atomic.Bool
-	attempts atomic.Int64
-	logs     *syncBuffer
-	reg      *prometheus.Registry
-	checks   map[string]ops.Check
-	natsDir  string           // the JetStream store
-	js       natsjs.JetStream // to publish as a stranger would
+	t         testing.TB
+	apiURL    string
+	st        *stack
+	tenant    tenant.Created
+	rcv       *receiver
+	down      atomic.Bool
+	attempts  atomic.Int64
+	logs      *syncBuffer
+	reg       *prometheus.Registry
+	retention *retention.Metrics
+	checks    map[string]ops.Check
+	natsDir   string           // the JetStream store (of every node)
+	js        natsjs.JetStream // to publish as a stranger would
+	nats      []*natsserver.Server
+	replicas  []*replica // replicas[0] also serves the API
+}
+
+// replica is one worker process of the system: the relay and stages on a
+// NATS connection and a metrics registry of their own.
+type replica struct {
+	b      *broker
+	cancel context.CancelFunc
+	done   chan error
+	killed bool
+}
+
+// kill stops the replica as a crash would, as far as the broker sees it:
+// its connection goes at once, so what it holds unacknowledged comes back
+// after AckWait; handlers already running finish their database work.
+func (r *replica) kill() {
+	r.killed = true
+	r.b.Close()
+	r.cancel()
+	<-r.done
 }
 
 // systemOptions vary a system: the tenant's policy fields, and the object
@@ -60,6 +83,15 @@ type systemOptions struct {
 	fields  []string
 	checks  []string
 	objects func(bucket *objects.Store) *objects.Store
+	// natsNodes > 1 runs a JetStream cluster of that many embedded
+	// servers, with stream IDV replicated on up to three.
+	natsNodes int
+	// replicas > 1 runs more worker processes (relay, doccheck, decision,
+	// notify, wipe), each with its own NATS connection.
+	replicas int
+	// ackWait, when set, replaces the consumers' AckWait, so that what a
+	// killed replica or a lost node leaves unacknowledged returns soon.
+	ackWait time.Duration
 }
 
 type syncBuffer struct {
@@ -98,11 +130,11 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 		st.objects = opts.objects(st.objects)
 	}
 	natsDir := t.TempDir()
-	ns, err := natsserver.Start(natsserver.NewOptions(natsDir))
+	servers, err := startNATS(natsDir, opts.natsNodes)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := config{DatabaseURL: mainURL, NATSURL: ns.ClientURL(), StreamReplicas: 1, StreamMaxAge: 24 * time.Hour,
+	cfg := config{DatabaseURL: mainURL, NATSURL: natsserver.ClientURLs(servers), StreamReplicas: min(len(servers), 3), StreamMaxAge: 24 * time.Hour,
 		WebhookAllowPrivate: true, WebhookRetryBase: time.Second, AppTokenTTL: time.Hour, UploadTTL: 15 * time.Minute,
 		FaceDir: os.Getenv("IDV_FACE_DIR")}
 	b, err := openBroker(ctx, cfg, "idv-e2e")
@@ -112,7 +144,16 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 	if err := b.declare(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
-	s := &system{t: t, st: st, logs: &syncBuffer{}, natsDir: natsDir, js: b.js}
+	if opts.ackWait > 0 {
+		for _, name := range stages {
+			spec := jetstream.Consumers[name]
+			spec.AckWait = opts.ackWait
+			if err := jetstream.DeclareConsumers(ctx, b.js, spec); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	s := &system{t: t, st: st, logs: &syncBuffer{}, natsDir: natsDir, js: b.js, nats: servers}
 	log := slog.New(slog.NewTextHandler(s.logs, nil))
 
 	hooks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -142,27 +183,64 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 	cfg.PublicURL = s.apiURL
 	reg := newRegistry()
 	s.reg = reg
+	// The retention rounds the tests run report here, as `idv retention` would.
+	s.retention = retention.NewMetrics(reg)
 	s.checks = st.checks()
 	s.checks["nats"] = b.check
-	parts, err := stageParts(ctx, stages, false, st, b, cfg, log, reg)
-	if err != nil {
-		t.Fatal(err)
+	for i := range max(opts.replicas, 1) {
+		names, rb, rreg := stages, b, reg
+		if i > 0 {
+			// The face stages are left to the first replica: their models are large.
+			names = slices.DeleteFunc(slices.Clone(stages), func(s string) bool { return s == "facematch" || s == "liveness" })
+			if rb, err = openBroker(ctx, cfg, "idv-e2e-replica"); err != nil {
+				t.Fatal(err)
+			}
+			rreg = newRegistry()
+		}
+		parts, err := stageParts(ctx, names, false, st, rb, cfg, log, rreg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, relayPart(st, rb, cfg, log, rreg))
+		if i == 0 {
+			parts = append(parts, apiPart(apiLn, st, cfg, log, reg))
+		}
+		rctx, rcancel := context.WithCancel(ctx)
+		r := &replica{b: rb, cancel: rcancel, done: make(chan error, 1)}
+		go func() { r.done <- runParts(rctx, log, parts...) }()
+		s.replicas = append(s.replicas, r)
 	}
-	parts = append(parts, apiPart(apiLn, st, cfg, log, reg), relayPart(st, b, cfg, log, reg))
-	done := make(chan error, 1)
-	go func() { done <- runParts(ctx, log, parts...) }()
 	t.Cleanup(func() {
 		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("pipeline stopped with: %v", err)
+		for _, r := range s.replicas {
+			if r.killed {
+				continue
+			}
+			if err := <-r.done; err != nil {
+				t.Errorf("pipeline stopped with: %v", err)
+			}
+			r.b.Close()
 		}
-		b.Close()
-		ns.Shutdown()
+		for _, ns := range servers {
+			ns.Shutdown()
+		}
 		hooks.Close()
 		db.Close()
 		keys.Close()
 	})
 	return s
+}
+
+// startNATS starts one embedded server, or a cluster of n.
+func startNATS(dir string, n int) ([]*natsserver.Server, error) {
+	if n > 1 {
+		return natsserver.StartCluster(dir, n)
+	}
+	ns, err := natsserver.Start(natsserver.NewOptions(dir))
+	if err != nil {
+		return nil, err
+	}
+	return []*natsserver.Server{ns}, nil
 }
 
 // verification is one session's run through the system.
@@ -473,7 +551,7 @@ func TestPipelineEndToEnd(t *testing.T) {
 		deleted := s.rcv.await(v.id, schemas.WebhookSessionDeleted)
 		later := time.Now().Add(49 * time.Hour) // past the tenant's one-day retention
 		sweeper := retention.New(retention.Deps{Store: postgres.NewRetention(s.st.db), Keys: s.st.vault,
-			Now: func() time.Time { return later }}, retention.Config{})
+			Now: func() time.Time { return later }, Metrics: s.retention}, retention.Config{})
 		round, err := sweeper.RunOnce(context.Background())
 		if err != nil || round.Claimed == 0 {
 			t.Fatalf("retention round: %+v %v", round, err)
@@ -504,14 +582,10 @@ func TestPipelineEndToEnd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		checkCatalogue(t, families)
 		sum := map[string]float64{}
 		for _, f := range families {
 			for _, m := range f.GetMetric() {
-				for _, l := range m.GetLabel() {
-					if _, err := uuid.Parse(l.GetValue()); err == nil {
-						t.Errorf("metric %s carries an id in label %s", f.GetName(), l.GetName())
-					}
-				}
 				sum[f.GetName()] += m.GetCounter().GetValue() + float64(m.GetHistogram().GetSampleCount())
 			}
 		}

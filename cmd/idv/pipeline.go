@@ -101,6 +101,7 @@ func runRetention(ctx context.Context, cfg config, log *slog.Logger) error {
 func stageParts(ctx context.Context, names []string, explicit bool, st *stack, b *broker, cfg config, log *slog.Logger, reg prometheus.Registerer) ([]part, error) {
 	metrics := stage.NewMetrics(reg)
 	var parts []part
+	var running []string
 	for _, name := range names {
 		h, sc, closer, err := newStage(name, st, cfg, log, reg)
 		if errors.Is(err, face.ErrUnavailable) && !explicit {
@@ -120,7 +121,11 @@ func stageParts(ctx context.Context, names []string, explicit bool, st *stack, b
 			defer closer()
 			return stage.Run(ctx, cons, h, log, metrics, sc)
 		}})
+		running = append(running, name)
 	}
+	// The broker's view of each running stage's backlog: what waits for a
+	// worker, what is out with one, what came back.
+	reg.MustRegister(jetstream.NewConsumerCollector(b.js, running))
 	return parts, nil
 }
 

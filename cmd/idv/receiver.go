@@ -19,10 +19,11 @@ type receiver struct {
 	out    io.Writer
 	mu     sync.Mutex
 	subs   map[string]chan schemas.WebhookPayload // by session id and payload type
+	counts map[string]int                         // verified deliveries, by session id and payload type
 }
 
 func newReceiver(secret []byte, out io.Writer) *receiver {
-	return &receiver{secret: secret, out: out, subs: map[string]chan schemas.WebhookPayload{}}
+	return &receiver{secret: secret, out: out, subs: map[string]chan schemas.WebhookPayload{}, counts: map[string]int{}}
 }
 
 // await returns a channel that receives the verified webhook of type typ
@@ -44,6 +45,14 @@ func (rc *receiver) arrival(sessionID, typ string) <-chan time.Time {
 		out <- time.Now()
 	}()
 	return out
+}
+
+// received is how many verified webhooks of type typ about session id
+// have arrived.
+func (rc *receiver) received(sessionID, typ string) int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.counts[sessionID+" "+typ]
 }
 
 func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -71,6 +80,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 	key := p.Data.SessionID + " " + p.Type
 	rc.mu.Lock()
+	rc.counts[key]++
 	ch := rc.subs[key]
 	delete(rc.subs, key)
 	rc.mu.Unlock()

@@ -16,4 +16,8 @@ func AckFailures(m *Metrics, stage string) prometheus.Collector {
 	return m.ackFailures.WithLabelValues(stage)
 }
 
+func Exhausted(m *Metrics, stage string) prometheus.Collector {
+	return m.exhausted.WithLabelValues(stage)
+}
+
 var Nominal = nominal

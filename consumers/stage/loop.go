@@ -37,6 +37,9 @@ type Config struct {
 	// in progress, holding off redelivery; 0 means the consumer's
 	// AckWait/3. It must be shorter than AckWait.
 	ProgressEvery time.Duration
+	// Heartbeat is how often an idle server is asked to show it is alive;
+	// 0 means the client library's default (15 s). Tests shorten it.
+	Heartbeat time.Duration
 }
 
 func (c Config) withDefaults(ci *jetstream.ConsumerInfo) (Config, error) {
@@ -99,7 +102,11 @@ func Run(ctx context.Context, cons jetstream.Consumer, h Handler, log *slog.Logg
 	m.forStage(cfg.Stage)
 	l := &loop{h: h, log: log.With("stage", cfg.Stage), m: m, cfg: cfg, maxDeliver: ci.Config.MaxDeliver}
 
-	iter, err := cons.Messages(jetstream.PullMaxMessages(cfg.Concurrency))
+	pull := []jetstream.PullMessagesOpt{jetstream.PullMaxMessages(cfg.Concurrency)}
+	if cfg.Heartbeat > 0 {
+		pull = append(pull, jetstream.PullHeartbeat(cfg.Heartbeat))
+	}
+	iter, err := cons.Messages(pull...)
 	if err != nil {
 		return fmt.Errorf("stage %s: consume %s: %w", cfg.Stage, ci.Name, err)
 	}
@@ -118,6 +125,15 @@ func Run(ctx context.Context, cons jetstream.Consumer, h Handler, log *slog.Logg
 			break
 		}
 		msg, err := iter.Next(jetstream.NextContext(ctx))
+		if errors.Is(err, jetstream.ErrNoHeartbeat) && ctx.Err() == nil {
+			// The server went quiet: it was lost and the client reconnected
+			// elsewhere, or the consumer's leader moved within the cluster.
+			// The iterator issues new pull requests by itself; stopping the
+			// worker here would take a whole process down for a blip.
+			<-slots
+			l.log.Warn("no heartbeat from JetStream; pulling again", "consumer", ci.Name)
+			continue
+		}
 		if err != nil {
 			<-slots
 			if ctx.Err() == nil {
@@ -249,6 +265,7 @@ func (l *loop) settle(ctx context.Context, msg jetstream.Msg, meta *jetstream.Ms
 			log.Warn("nak not sent; the message will be delivered again after AckWait", "error", nerr)
 		}
 		if l.maxDeliver > 0 && meta.NumDelivered >= uint64(l.maxDeliver) {
+			l.m.exhausted.WithLabelValues(l.cfg.Stage).Inc()
 			log.Error("last delivery failed; JetStream will not deliver it again", "error", err, "max_deliver", l.maxDeliver)
 		} else {
 			log.Warn("handler failed; will retry", "error", err, "retry_in", delay)

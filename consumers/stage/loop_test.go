@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -18,6 +21,7 @@ import (
 
 	"github.com/idv-oss/idv/consumers/stage"
 	idvjs "github.com/idv-oss/idv/infra/jetstream"
+	"github.com/idv-oss/idv/infra/logtest"
 	"github.com/idv-oss/idv/infra/natsserver"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -77,17 +81,22 @@ func (f fixture) consumer(t testing.TB, ackWait time.Duration, maxDeliver int) j
 // publish publishes a submitted event about session id.
 func (f fixture) publish(t testing.TB, id string) idvjs.Message {
 	t.Helper()
-	m := idvjs.Message{
+	m := submitted(id)
+	if err := f.pub.Publish(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// submitted is the submitted event about session id.
+func submitted(id string) idvjs.Message {
+	return idvjs.Message{
 		Subject: schemas.Subject(schemas.TypeSessionSubmitted, id),
 		Type:    schemas.TypeSessionSubmitted,
 		MsgID:   schemas.MsgID(schemas.TypeSessionSubmitted, id),
 		Time:    time.Date(2026, 3, 1, 12, 0, 0, 5, time.UTC),
 		Body:    []byte(`{"session_id":"` + id + `"}`),
 	}
-	if err := f.pub.Publish(context.Background(), m); err != nil {
-		t.Fatal(err)
-	}
-	return m
 }
 
 // run starts the loop; stop cancels it and returns Run's error.
@@ -290,6 +299,9 @@ func TestRunNaksAndRedelivers(t *testing.T) {
 		t.Errorf("consumer delivered %d times, want 3", ci.Delivered.Consumer)
 	}
 	f.wantCounts(t, 1, 2, 0, 2)
+	if n := testutil.ToFloat64(stage.Exhausted(f.m, stageName)); n != 0 {
+		t.Errorf("idv_stage_exhausted_total = %v after failures with deliveries left, want 0", n)
+	}
 }
 
 // A message that keeps failing is delivered MaxDeliver times, then left.
@@ -313,6 +325,9 @@ func TestRunStopsAtMaxDeliver(t *testing.T) {
 		t.Errorf("handled %d times, want MaxDeliver = 2", calls.Load())
 	}
 	f.wantCounts(t, 0, 2, 0, 1)
+	if n := testutil.ToFloat64(stage.Exhausted(f.m, stageName)); n != 1 {
+		t.Errorf("idv_stage_exhausted_total = %v, want 1 (the second and last delivery failed)", n)
+	}
 }
 
 // A handler running three times AckWait keeps its message: delivered
@@ -575,5 +590,130 @@ func TestNewMetricsTwiceOnOneRegistry(t *testing.T) {
 	}
 	if problems, err := testutil.GatherAndLint(reg); err != nil || len(problems) > 0 {
 		t.Errorf("lint: %v %v", problems, err)
+	}
+}
+
+// A worker outlives a stall between it and the broker: while its server
+// stays connected but silent (in a cluster: the node leading its consumer
+// lost, the pull it had parked gone with it), heartbeats stop. That is a
+// warning, and the loop pulls again, rather than an error that stops the
+// worker and its process.
+func TestRunSurvivesMissingHeartbeats(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.consumer(t, 30*time.Second, 10)
+	// The worker reaches the server through a path that can stall.
+	path := newStallingProxy(t, f.nc.ConnectedUrl())
+	nc, wjs, err := idvjs.Connect(context.Background(), path.url(), "stage-test-worker", nats.DontRandomize())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	wcons, err := idvjs.Consumer(context.Background(), wjs, stageName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, logs := logtest.New()
+	f.log = log
+	handled := make(chan string, 4)
+	stop := f.run(t, wcons, stage.HandlerFunc(func(ctx context.Context, ev stage.Event) error {
+		handled <- ev.Subject
+		return nil
+	}), stage.Config{Stage: stageName, Heartbeat: 500 * time.Millisecond}) // the least nats.go takes
+	next := func(id string) {
+		t.Helper()
+		f.publish(t, id)
+		select {
+		case got := <-handled:
+			if got != schemas.Subject(schemas.TypeSessionSubmitted, id) {
+				t.Fatalf("handled %s, want %s", got, id)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%s not handled; the loop stopped with %v; logs:\n%s", id, stop(), logs.String())
+		}
+	}
+
+	next("s1")
+	path.stall(true)
+	waitFor(t, "the loop to notice the missing heartbeats", func() bool {
+		return strings.Contains(logs.String(), "no heartbeat from JetStream")
+	})
+	path.stall(false)
+	next("s2")
+	if err := stop(); err != nil {
+		t.Fatalf("the loop stopped with %v", err)
+	}
+}
+
+// stallingProxy passes TCP bytes to a server until told to stall: then it
+// holds them back without closing anything, as a silent network path would.
+type stallingProxy struct {
+	ln      net.Listener
+	mu      sync.Mutex
+	cond    *sync.Cond
+	stalled bool
+}
+
+func newStallingProxy(t *testing.T, target string) *stallingProxy {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &stallingProxy{ln: ln}
+	p.cond = sync.NewCond(&p.mu)
+	t.Cleanup(func() {
+		ln.Close()
+		p.stall(false)
+	})
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", u.Host)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			go p.pipe(s, c)
+			go p.pipe(c, s)
+		}
+	}()
+	return p
+}
+
+func (p *stallingProxy) url() string { return "nats://" + p.ln.Addr().String() }
+
+func (p *stallingProxy) stall(on bool) {
+	p.mu.Lock()
+	p.stalled = on
+	p.mu.Unlock()
+	p.cond.Broadcast()
+}
+
+func (p *stallingProxy) pipe(dst, src net.Conn) {
+	defer dst.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		p.mu.Lock()
+		for p.stalled {
+			p.cond.Wait()
+		}
+		p.mu.Unlock()
+		if n > 0 {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
 	}
 }

@@ -23,6 +23,7 @@ type Metrics struct {
 	redeliveries *prometheus.CounterVec
 	inFlight     *prometheus.GaugeVec
 	ackFailures  *prometheus.CounterVec
+	exhausted    *prometheus.CounterVec
 }
 
 // NewMetrics creates the loop's metrics and registers them with reg (none
@@ -52,6 +53,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "idv_stage_ack_failures_total",
 			Help: "Acks the broker did not confirm, by stage: the message will be delivered again and its idempotent handler will find its work done.",
 		}, []string{"stage"}),
+		exhausted: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "idv_stage_exhausted_total",
+			Help: "Messages whose last allowed delivery (the consumer's MaxDeliver) failed, by stage: JetStream will not deliver them again, so their work is not done without help.",
+		}, []string{"stage"}),
 	}
 	if reg == nil {
 		return m
@@ -61,6 +66,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m.redeliveries = register(reg, m.redeliveries)
 	m.inFlight = register(reg, m.inFlight)
 	m.ackFailures = register(reg, m.ackFailures)
+	m.exhausted = register(reg, m.exhausted)
 	return m
 }
 
@@ -90,6 +96,7 @@ func (m *Metrics) forStage(stage string) {
 	m.redeliveries.WithLabelValues(stage)
 	m.inFlight.WithLabelValues(stage)
 	m.ackFailures.WithLabelValues(stage)
+	m.exhausted.WithLabelValues(stage)
 }
 
 func (m *Metrics) settled(stage, outcome string, took time.Duration) {

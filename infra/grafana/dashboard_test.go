@@ -1,7 +1,8 @@
 // Package grafana holds IDV's Grafana dashboard, idv-dashboard.json; its test
 // proves the dashboard parses, uses a Prometheus datasource variable, names
 // only metrics the code registers, and has a panel for each metric family
-// an operator needs (API, stages, outbox, webhooks, retention).
+// an operator needs (API, stages, stage consumers' lag, outbox, webhooks,
+// retention).
 package grafana
 
 import (
@@ -181,6 +182,10 @@ func TestDashboardCoversFamilies(t *testing.T) {
 		"stage p95 duration":            {"idv_stage_duration_seconds", []string{"histogram_quantile(0.95", "_bucket", "stage", "le"}},
 		"stage redeliveries":            {"idv_stage_redeliveries_total", []string{"stage"}},
 		"stage in-flight":               {"idv_stage_in_flight", []string{"stage"}},
+		"stage lag (consumer pending)":  {"idv_stage_consumer_pending", []string{"max by (stage)"}},
+		"stage consumer ack pending":    {"idv_stage_consumer_ack_pending", []string{"max by (stage)"}},
+		"stage consumer redelivered":    {"idv_stage_consumer_redelivered", []string{"max by (stage)"}},
+		"stage messages exhausted":      {"idv_stage_exhausted_total", []string{"stage"}},
 		"outbox pending":                {"idv_outbox_pending", nil},
 		"outbox lag":                    {"idv_outbox_lag_seconds", nil},
 		"webhook deliveries by outcome": {"idv_webhook_deliveries_total", []string{"outcome"}},
@@ -258,12 +263,12 @@ func baseName(name string, exported map[string]bool) string {
 	return name
 }
 
-// exportedMetrics returns every `Name: "idv_…"` in the module's non-test Go
-// code, as producers/retention's alert test does.
+// exportedMetrics returns every `Name: "idv_…"` and `NewDesc("idv_…"` in
+// the module's non-test Go code, as producers/retention's alert test does.
 func exportedMetrics(t *testing.T) map[string]bool {
 	t.Helper()
 	names := map[string]bool{}
-	decl := regexp.MustCompile(`Name:\s*"(idv_[a-z0-9_]+)"`)
+	decl := regexp.MustCompile(`(?:Name:\s*|NewDesc\(\s*)"(idv_[a-z0-9_]+)"`)
 	err := filepath.WalkDir(repoRoot, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err

@@ -7,6 +7,7 @@ package natsserver
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"sync"
 	"time"
@@ -29,8 +30,24 @@ type Options struct {
 	// 2.12.1, Dec 2025) lost acknowledged messages on power loss in that
 	// window. It costs publish throughput: see BenchmarkPublish.
 	SyncAlways bool
-	// Name is the server name (shown in monitoring and advisories).
+	// Name is the server name (shown in monitoring and advisories); it
+	// must differ between the nodes of a cluster.
 	Name string
+	// Cluster, when set, makes the server a node of a JetStream cluster
+	// (see StartCluster).
+	Cluster *Cluster
+}
+
+// Cluster is how a server joins a cluster of embedded servers.
+type Cluster struct {
+	// Name is the cluster's name, the same on every node.
+	Name string
+	// Port is the route port on 127.0.0.1. It must be known before the
+	// nodes start, since each node's Routes name every other.
+	Port int
+	// Routes are the route URLs of the nodes (nats://127.0.0.1:PORT); a
+	// node's own is ignored.
+	Routes []string
 }
 
 // NewOptions returns the options IDV runs with: store in dir, a free port,
@@ -69,6 +86,19 @@ func Start(opts Options) (*Server, error) {
 		NoSigs:     true,
 		NoLog:      true,
 	}
+	if c := opts.Cluster; c != nil {
+		if c.Name == "" || c.Port <= 0 || c.Port > 65535 || opts.Name == "" {
+			return nil, fmt.Errorf("natsserver: a cluster node needs a cluster name, a route port (got %d) and a server name", c.Port)
+		}
+		sopts.Cluster = server.ClusterOpts{Name: c.Name, Host: "127.0.0.1", Port: c.Port}
+		for _, r := range c.Routes {
+			u, err := url.Parse(r)
+			if err != nil {
+				return nil, fmt.Errorf("natsserver: route %q: %w", r, err)
+			}
+			sopts.Routes = append(sopts.Routes, u)
+		}
+	}
 	srv, err := server.NewServer(sopts)
 	if err != nil {
 		return nil, fmt.Errorf("natsserver: configure: %w", err)
@@ -101,6 +131,9 @@ func Start(opts Options) (*Server, error) {
 
 // ClientURL is the URL clients connect to, e.g. nats://127.0.0.1:4222.
 func (s *Server) ClientURL() string { return s.srv.ClientURL() }
+
+// Name is the server's name.
+func (s *Server) Name() string { return s.srv.Name() }
 
 // Shutdown stops the server and waits until it has stopped.
 func (s *Server) Shutdown() {
