@@ -6,6 +6,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/rsa"
 	"crypto/sha256"
+	"math/big"
 	"slices"
 	"testing"
 	"time"
@@ -172,6 +173,11 @@ func TestActiveAuthentication(t *testing.T) {
 		{"RSA ISO 9796-2 SHA-1", docOptions{aa: true}, rsaAnswer(crypto.SHA1), nil, nil, ActivePassed},
 		{"RSA ISO 9796-2 SHA-256", docOptions{aa: true}, rsaAnswer(crypto.SHA256), nil, nil, ActivePassed},
 		{"RSA ISO 9796-2 SHA-512", docOptions{aa: true}, rsaAnswer(crypto.SHA512), nil, nil, ActivePassed},
+		{"RSA ISO 9796-2 answered as n−s", docOptions{aa: true}, func(d *document) []byte {
+			k := d.aaKey.(*rsa.PrivateKey)
+			s := new(big.Int).SetBytes(signISO9796(t, k, crypto.SHA256, challenge))
+			return s.Sub(k.N, s).FillBytes(make([]byte, k.Size()))
+		}, nil, nil, ActivePassed},
 		{"ECDSA plain, hash by key size", docOptions{ec: true, aa: true}, ecAnswer, nil, nil, ActivePassed},
 		{"ECDSA plain, hash from DG14", docOptions{ec: true, aa: true, dg14: true}, ecAnswer, nil, nil, ActivePassed},
 		{"RSA wrong challenge", docOptions{aa: true}, rsaAnswer(crypto.SHA1), func(in *Input) {
