@@ -116,11 +116,31 @@ func FuzzParseMasterList(f *testing.F) {
 	})
 }
 
+func FuzzParseFiles(f *testing.F) {
+	f.Fuzz(func(t *testing.T, b []byte) {
+		files, err := ParseFiles(b)
+		if err != nil {
+			parseError(t, err)
+			return
+		}
+		total := len(files.SOD)
+		for n, dg := range files.DataGroups {
+			if n < 1 || n > 16 || len(dg) == 0 {
+				t.Fatalf("DG%d of %d bytes", n, len(dg))
+			}
+			total += len(dg)
+		}
+		if total != len(b) {
+			t.Fatalf("files hold %d of %d bytes", total, len(b))
+		}
+	})
+}
+
 // TestSeedCorporaPresent guards against the seed corpora going missing,
 // which would leave the fuzzers' regular runs with nothing to check.
 func TestSeedCorporaPresent(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"FuzzParseSOD", "FuzzVerify", "FuzzParseDG1", "FuzzParsePortrait", "FuzzParseMasterList"} {
+	for _, name := range []string{"FuzzParseSOD", "FuzzVerify", "FuzzParseDG1", "FuzzParsePortrait", "FuzzParseMasterList", "FuzzParseFiles"} {
 		entries, err := os.ReadDir(filepath.Join("testdata", "fuzz", name))
 		if err != nil || len(entries) < 2 {
 			t.Errorf("%s: %d seeds, %v", name, len(entries), err)
