@@ -25,8 +25,9 @@ import (
 // of the parser. The brainpool and RSA-PSS documents come from openssl
 // instead (testdata/make-openssl-fixtures.sh).
 
-// specimenMRZ is ICAO 9303's TD3 specimen.
-const specimenMRZ = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10"
+// specimenMRZ is the TD1 MRZ of a Dutch specimen identity card, as the
+// doccheck tests use it; the openssl documents' DG1 holds it too.
+const specimenMRZ = "I<NLDSPECI20142<<<<<<<<<<<<<<<\n6503101F3401011NLD<<<<<<<<<<<8\nDE<BRUIJN<<WILLEKE<LISELOTTE<<"
 
 var (
 	checkTime = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)

@@ -8,8 +8,8 @@ import (
 
 func TestParseDG1(t *testing.T) {
 	t.Parallel()
-	td3 := joinMRZ(specimenMRZ)
-	td1 := "I<UTOD231458907<<<<<<<<<<<<<<<7408122F1204159UTO<<<<<<<<<<<6ERIKSSON<<ANNA<MARIA<<<<<<<<<<"
+	td3 := "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+	td1 := joinMRZ(specimenMRZ)
 	for _, tc := range []struct {
 		name string
 		in   []byte

@@ -15,7 +15,8 @@
 # Uses: openssl 3, python3 (TLV packing), go (the JPEG).
 set -euo pipefail
 cd "$(dirname "$0")/openssl"
-MRZ='P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<L898902C36UTO7408122F1204159ZE184226B<<<<<10'
+# TD1 MRZ of the Dutch specimen identity card the doccheck tests use, expiring 2034.
+MRZ='I<NLDSPECI20142<<<<<<<<<<<<<<<6503101F3401011NLD<<<<<<<<<<<8DE<BRUIJN<<WILLEKE<LISELOTTE<<'
 DAYS=36500
 
 tlv() { # tlv HEXTAG FILE > out: BER-TLV around a file
