@@ -29,6 +29,7 @@ type config struct {
 	WebhookAllowPrivate bool          // IDV_WEBHOOK_ALLOW_PRIVATE: development only
 	WebhookRetryBase    time.Duration // IDV_WEBHOOK_RETRY_BASE: first retry delay, doubling to 6 h
 	FaceDir             string        // IDV_FACE_DIR: models and ONNX Runtime from scripts/face-models.sh
+	CSCADir             string        // IDV_CSCA_DIR: trusted CSCA certificates and master lists for chip data
 	DevDir              string        // IDV_DEV_DIR
 	LogFormat           string        // IDV_LOG_FORMAT: text or json
 }
@@ -55,6 +56,7 @@ func parseConfig(getenv func(string) string) (config, error) {
 		},
 		NATSURL:             getenv("IDV_NATS_URL"),
 		FaceDir:             getenv("IDV_FACE_DIR"),
+		CSCADir:             getenv("IDV_CSCA_DIR"),
 		PublicURL:           strings.TrimRight(getenv("IDV_PUBLIC_URL"), "/"),
 		WebhookAllowPrivate: getenv("IDV_WEBHOOK_ALLOW_PRIVATE") == "true",
 		DevDir:              first(getenv("IDV_DEV_DIR"), ".idv"),
