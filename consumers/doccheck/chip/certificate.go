@@ -83,13 +83,14 @@ func parseCertificate(der []byte) (*Certificate, error) {
 	if c.serial, err = integer(tbs[0], "serialNumber"); err != nil {
 		return nil, err
 	}
+	if !isSequence(tbs[2]) || !isSequence(tbs[4]) {
+		return nil, fmt.Errorf("%w: issuer or subject is not a Name", ErrMalformed)
+	}
 	c.rawIssuer, c.rawSubject = tbs[2].FullBytes, tbs[4].FullBytes
-	if c.Issuer, err = parseName(tbs[2]); err != nil {
-		return nil, fmt.Errorf("issuer: %w", err)
-	}
-	if c.Subject, err = parseName(tbs[4]); err != nil {
-		return nil, fmt.Errorf("subject: %w", err)
-	}
+	// Names only label a certificate for people; matching compares the raw
+	// DER first. Some CSCAs' names break PrintableString's alphabet, which
+	// encoding/asn1 enforces, so a name that does not decode stays empty.
+	c.Issuer, c.Subject = parseName(tbs[2]), parseName(tbs[4])
 	var validity struct{ NotBefore, NotAfter time.Time }
 	if err := decode(tbs[3], &validity, "validity"); err != nil {
 		return nil, err
@@ -107,14 +108,13 @@ func parseCertificate(der []byte) (*Certificate, error) {
 	return c, nil
 }
 
-func parseName(v asn1.RawValue) (pkix.Name, error) {
+func parseName(v asn1.RawValue) pkix.Name {
 	var rdn pkix.RDNSequence
 	var n pkix.Name
-	if err := decode(v, &rdn, "Name"); err != nil {
-		return n, err
+	if decode(v, &rdn, "Name") == nil {
+		n.FillFromRDNSequence(&rdn)
 	}
-	n.FillFromRDNSequence(&rdn)
-	return n, nil
+	return n
 }
 
 // parseExtensions keeps the key identifiers, which pick the CSCA among
@@ -156,7 +156,8 @@ func (c *Certificate) validAt(t time.Time) bool {
 // then as text, since some countries encode the same name differently in
 // CSCA and Document Signer certificates.
 func (c *Certificate) mayHaveIssued(issuer *Certificate) bool {
-	if !bytes.Equal(c.rawIssuer, issuer.rawSubject) && c.Issuer.String() != issuer.Subject.String() {
+	if !bytes.Equal(c.rawIssuer, issuer.rawSubject) &&
+		(len(c.Issuer.Names) == 0 || c.Issuer.String() != issuer.Subject.String()) {
 		return false
 	}
 	return len(c.authorityKeyID) == 0 || len(issuer.subjectKeyID) == 0 ||

@@ -139,8 +139,11 @@ func (t *TrustStore) verifyChain(ds *Certificate, at time.Time) (*Certificate, e
 // MasterList is an ICAO CSCA master list (ICAO 9303-12, 9): CMS SignedData
 // whose content is a SET of CSCA certificates.
 type MasterList struct {
-	CSCAs  []*Certificate
-	signed *signedData
+	CSCAs []*Certificate
+	// Skipped counts the list's certificates that did not parse: they are
+	// left out of CSCAs, which only narrows trust.
+	Skipped int
+	signed  *signedData
 }
 
 // ParseMasterList reads a master list file. It does not verify the list's
@@ -183,7 +186,8 @@ func parseMasterList(b []byte) (*MasterList, error) {
 	for _, c := range certs {
 		cert, err := parseCertificate(c.FullBytes)
 		if err != nil {
-			return nil, fmt.Errorf("certificate %d: %w", len(ml.CSCAs)+1, err)
+			ml.Skipped++
+			continue
 		}
 		ml.CSCAs = append(ml.CSCAs, cert)
 	}

@@ -1,6 +1,7 @@
 package chip
 
 import (
+	"bytes"
 	"encoding/asn1"
 	"encoding/pem"
 	"errors"
@@ -56,7 +57,7 @@ func TestMasterListBuiltInGo(t *testing.T) {
 	content := der(t, struct {
 		Version int
 		Certs   []asn1.RawValue `asn1:"set"`
-	}{0, []asn1.RawValue{{FullBytes: d.csca}, {FullBytes: other.csca}}})
+	}{0, []asn1.RawValue{{FullBytes: d.csca}, {FullBytes: []byte{0x30, 0x03, 0x02, 0x01, 0x00}}, {FullBytes: other.csca}}})
 	// The Document Signer doubles as the master list signer.
 	b := signedDataContentInfo(t, oidCSCAMasterList, content, d.ds, d.dsKey, false)
 	ml, err := ParseMasterList(b)
@@ -67,8 +68,8 @@ func TestMasterListBuiltInGo(t *testing.T) {
 	for _, c := range ml.CSCAs {
 		names = append(names, c.Subject.CommonName)
 	}
-	if !slices.Equal(names, []string{"Test CSCA", "Test CSCA"}) {
-		t.Errorf("CSCAs %v", names)
+	if !slices.Equal(names, []string{"Test CSCA", "Test CSCA"}) || ml.Skipped != 1 {
+		t.Errorf("CSCAs %v, %d skipped", names, ml.Skipped)
 	}
 	if err := ml.VerifySigner(d.trust, checkTime); err != nil {
 		t.Errorf("VerifySigner: %v", err)
@@ -87,5 +88,23 @@ func TestMasterListBuiltInGo(t *testing.T) {
 	sod := buildDocument(t, docOptions{}).sod
 	if _, err := ParseMasterList(sod[4:]); !errors.Is(err, ErrMalformed) {
 		t.Errorf("an SOD as master list: %v", err)
+	}
+}
+
+// A name outside PrintableString's alphabet, which encoding/asn1 refuses,
+// leaves the certificate usable: matching compares raw DER.
+func TestCertificateWithUndecodableName(t *testing.T) {
+	t.Parallel()
+	d := buildDocument(t, docOptions{ec: true})
+	der := bytes.Replace(d.ds, []byte("Test DS"), []byte("Test@DS"), 1)
+	c, err := ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Subject.Names) != 0 || c.Issuer.CommonName != "Test CSCA" {
+		t.Errorf("subject %v issuer %v", c.Subject, c.Issuer)
+	}
+	if !c.mayHaveIssued(d.trust.cscas[0]) || c.checkSignatureFrom(d.trust.cscas[0]) == nil {
+		t.Error("altered certificate: issuer must match by name, signature must fail")
 	}
 }
