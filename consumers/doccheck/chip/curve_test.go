@@ -1,10 +1,13 @@
 package chip
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/asn1"
+	"errors"
 	"math/big"
 	"testing"
 )
@@ -107,5 +110,53 @@ func TestDecodePoint(t *testing.T) {
 		if _, _, ok := c.decodePoint(b); ok {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+// A key with explicit parameters equal to a NIST curve's is that curve;
+// parameters of no known curve are refused.
+func TestExplicitParameters(t *testing.T) {
+	t.Parallel()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	point, _ := k.PublicKey.Bytes()
+	spki := func(b *big.Int) []byte {
+		ps := elliptic.P256().Params()
+		a := new(big.Int).Sub(ps.P, big.NewInt(3))
+		type fieldID struct {
+			Type  asn1.ObjectIdentifier
+			Prime *big.Int
+		}
+		type curveAB struct{ A, B []byte }
+		params := der(t, struct {
+			Version  int
+			Field    fieldID
+			Curve    curveAB
+			Base     []byte
+			Order    *big.Int
+			Cofactor int
+		}{1, fieldID{oidPrimeField, ps.P}, curveAB{a.FillBytes(make([]byte, 32)), b.FillBytes(make([]byte, 32))},
+			elliptic.Marshal(elliptic.P256(), ps.Gx, ps.Gy), ps.N, 1})
+		return der(t, struct {
+			Alg algorithmIdentifier
+			Key asn1.BitString
+		}{algorithmIdentifier{oidECPublicKey, asn1.RawValue{FullBytes: params}}, asn1.BitString{Bytes: point, BitLength: 8 * len(point)}})
+	}
+	key, err := parsePublicKey(spki(elliptic.P256().Params().B))
+	if err != nil || key.ec == nil || key.ec.curve.name != "P-256" || key.ec.nist == nil {
+		t.Fatalf("explicit P-256: %v, %v", key, err)
+	}
+	digest := sha256.Sum256([]byte("m"))
+	sig, err := ecdsa.SignASN1(rand.Reader, k, digest[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := verifyDigest(key, signatureAlgorithm{scheme: schemeECDSA, hash: crypto.SHA256}, digest[:], sig); err != nil {
+		t.Errorf("verify: %v", err)
+	}
+	if _, err := parsePublicKey(spki(big.NewInt(7))); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("unknown curve: %v", err)
 	}
 }

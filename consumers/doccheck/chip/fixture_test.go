@@ -69,6 +69,7 @@ type docOptions struct {
 	dg14       bool      // add DG14 naming ecdsa-plain-SHA256
 	jp2        bool      // DG2 portrait as JPEG 2000
 	noAttrs    bool      // SignerInfo without signed attributes
+	skiSID     bool      // SignerInfo names the DS by subject key identifier
 }
 
 // document is a built chip with what verifying it needs.
@@ -116,6 +117,7 @@ func buildDocument(t testing.TB, o docOptions) *document {
 	dsTmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(2), Subject: pkix.Name{Country: []string{"UT"}, CommonName: "Test DS"},
 		NotBefore: validFrom, NotAfter: notAfter, KeyUsage: x509.KeyUsageDigitalSignature,
+		SubjectKeyId: []byte{0xD5, 1, 2, 3, 4, 5, 6, 7},
 	}
 	cscaCert, err := x509.ParseCertificate(csca)
 	if err != nil {
@@ -145,7 +147,7 @@ func buildDocument(t testing.TB, o docOptions) *document {
 		d.dgs[14] = berTLV(0x6E, raw(t, 0, asn1.TagSet, true, info))
 	}
 	d.sod = raw(t, asn1.ClassApplication, 23, true,
-		signedDataContentInfo(t, oidLDSSecurityObject, ldsSecurityObject(t, d.dgs), ds, dsKey, o.noAttrs))
+		signedDataContentInfo(t, oidLDSSecurityObject, ldsSecurityObject(t, d.dgs), ds, dsKey, o.noAttrs, o.skiSID))
 	parsed, err := ParseCertificate(csca)
 	if err != nil {
 		t.Fatal(err)
@@ -249,7 +251,7 @@ func ldsSecurityObject(t testing.TB, dgs map[int][]byte) []byte {
 
 // signedDataContentInfo builds CMS SignedData (RFC 5652) signed by key with
 // SHA-256, with signed attributes unless noAttrs.
-func signedDataContentInfo(t testing.TB, contentType asn1.ObjectIdentifier, content, signerCert []byte, key crypto.Signer, noAttrs bool) []byte {
+func signedDataContentInfo(t testing.TB, contentType asn1.ObjectIdentifier, content, signerCert []byte, key crypto.Signer, noAttrs, skiSID bool) []byte {
 	t.Helper()
 	cert, err := x509.ParseCertificate(signerCert)
 	if err != nil {
@@ -274,11 +276,11 @@ func signedDataContentInfo(t testing.TB, contentType asn1.ObjectIdentifier, cont
 	if _, ok := key.(*ecdsa.PrivateKey); ok {
 		sigAlg = pkix.AlgorithmIdentifier{Algorithm: asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}}
 	}
-	signerInfo := [][]byte{
-		der(t, 1),
-		raw(t, 0, asn1.TagSequence, true, cert.RawIssuer, der(t, cert.SerialNumber)),
-		der(t, sha256Alg),
+	sid := raw(t, 0, asn1.TagSequence, true, cert.RawIssuer, der(t, cert.SerialNumber))
+	if skiSID {
+		sid = raw(t, asn1.ClassContextSpecific, 0, false, cert.SubjectKeyId)
 	}
+	signerInfo := [][]byte{der(t, 1), sid, der(t, sha256Alg)}
 	if !noAttrs {
 		implicit := bytes.Clone(attrs)
 		implicit[0] = 0xA0

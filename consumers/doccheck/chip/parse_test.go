@@ -94,7 +94,7 @@ func TestParseSODErrors(t *testing.T) {
 		t.Errorf("data groups %v", got)
 	}
 	// A SignedData whose content is not an LDS security object.
-	ml := raw(t, 1, 23, true, signedDataContentInfo(t, oidCSCAMasterList, []byte{0x30, 0}, d.ds, d.dsKey, false))
+	ml := raw(t, 1, 23, true, signedDataContentInfo(t, oidCSCAMasterList, []byte{0x30, 0}, d.ds, d.dsKey, false, false))
 	for name, b := range map[string][]byte{
 		"master list in 0x77": ml,
 		"bare ContentInfo":    d.sod[2:],

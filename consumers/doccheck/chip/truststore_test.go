@@ -59,7 +59,7 @@ func TestMasterListBuiltInGo(t *testing.T) {
 		Certs   []asn1.RawValue `asn1:"set"`
 	}{0, []asn1.RawValue{{FullBytes: d.csca}, {FullBytes: []byte{0x30, 0x03, 0x02, 0x01, 0x00}}, {FullBytes: other.csca}}})
 	// The Document Signer doubles as the master list signer.
-	b := signedDataContentInfo(t, oidCSCAMasterList, content, d.ds, d.dsKey, false)
+	b := signedDataContentInfo(t, oidCSCAMasterList, content, d.ds, d.dsKey, false, false)
 	ml, err := ParseMasterList(b)
 	if err != nil {
 		t.Fatal(err)

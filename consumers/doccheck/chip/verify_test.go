@@ -24,6 +24,7 @@ func TestVerifyValid(t *testing.T) {
 		{"ECDSA P-256", docOptions{ec: true}, "P-256", "ECDSA-SHA-256"},
 		{"RSA without signed attributes", docOptions{noAttrs: true}, "RSA-2048", "RSA-PKCS1v15-SHA-256"},
 		{"ECDSA without signed attributes", docOptions{ec: true, noAttrs: true}, "P-256", "ECDSA-SHA-256"},
+		{"signer named by subject key identifier", docOptions{ec: true, skiSID: true}, "P-256", "ECDSA-SHA-256"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -92,6 +93,10 @@ func TestVerifyFailures(t *testing.T) {
 			i := bytes.Index(in.SOD, h[:])
 			in.SOD[i] ^= 1 // message digest no longer matches, nor does DG1
 		}, []Reason{ReasonHashMismatch, ReasonSignatureInvalid}, false},
+		{"signer's key identifier names no certificate", docOptions{skiSID: true}, func(d *document, in *Input, v *Verifier) {
+			i := bytes.LastIndex(in.SOD, []byte{0xD5, 1, 2, 3, 4, 5, 6, 7})
+			in.SOD[i+7] ^= 1
+		}, []Reason{ReasonSODMalformed}, false},
 		{"expired DS", docOptions{dsNotAfter: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}, nil,
 			[]Reason{ReasonDSExpired}, false},
 		{"DS not yet valid", docOptions{ec: true}, func(d *document, in *Input, v *Verifier) {
