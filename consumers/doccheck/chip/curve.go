@@ -140,100 +140,147 @@ func (c *curve) decodePoint(b []byte) (x, y *big.Int, ok bool) {
 }
 
 // jacobian is a point (X/Z², Y/Z³); Z = 0 is the point at infinity.
-type jacobian struct{ x, y, z *big.Int }
+type jacobian struct{ x, y, z big.Int }
 
-func (c *curve) mod(v *big.Int) *big.Int { return v.Mod(v, c.p) }
-
-func (c *curve) double(q jacobian) jacobian {
-	if q.z.Sign() == 0 || q.y.Sign() == 0 {
-		return jacobian{new(big.Int), new(big.Int), new(big.Int)}
-	}
-	xx := c.mod(new(big.Int).Mul(q.x, q.x))
-	yy := c.mod(new(big.Int).Mul(q.y, q.y))
-	yyyy := c.mod(new(big.Int).Mul(yy, yy))
-	zz := c.mod(new(big.Int).Mul(q.z, q.z))
-	s := c.mod(new(big.Int).Lsh(new(big.Int).Mul(q.x, yy), 2))
-	m := new(big.Int).Mul(xx, big.NewInt(3))
-	m.Add(m, new(big.Int).Mul(c.a, c.mod(new(big.Int).Mul(zz, zz))))
-	c.mod(m)
-	x3 := new(big.Int).Mul(m, m)
-	x3.Sub(x3, new(big.Int).Lsh(s, 1))
-	c.mod(x3)
-	y3 := new(big.Int).Sub(s, x3)
-	y3.Mul(y3, m)
-	y3.Sub(y3, new(big.Int).Lsh(yyyy, 3))
-	c.mod(y3)
-	z3 := new(big.Int).Mul(q.y, q.z)
-	z3.Lsh(z3, 1)
-	c.mod(z3)
-	return jacobian{x3, y3, z3}
+// arith does point arithmetic on one curve with reusable temporaries: a
+// verification allocates a few dozen big.Int buffers instead of thousands.
+// It is not safe for concurrent use; each verification makes its own.
+type arith struct {
+	c                              *curve
+	quo                            big.Int
+	t0, t1, t2, t3, t4, t5, t6, t7 big.Int
 }
 
-func (c *curve) add(p, q jacobian) jacobian {
-	if p.z.Sign() == 0 {
-		return q
+// mod reduces z into [0, p) in place.
+func (f *arith) mod(z *big.Int) *big.Int {
+	f.quo.QuoRem(z, f.c.p, z)
+	if z.Sign() < 0 {
+		z.Add(z, f.c.p)
 	}
+	return z
+}
+
+// mul sets z = x·y mod p.
+func (f *arith) mul(z, x, y *big.Int) *big.Int { return f.mod(z.Mul(x, y)) }
+
+// double sets q = 2q.
+func (f *arith) double(q *jacobian) {
+	if q.z.Sign() == 0 || q.y.Sign() == 0 {
+		q.z.SetInt64(0)
+		return
+	}
+	xx, yy, yyyy, zz, s, m := &f.t0, &f.t1, &f.t2, &f.t3, &f.t4, &f.t5
+	f.mul(xx, &q.x, &q.x)
+	f.mul(yy, &q.y, &q.y)
+	f.mul(yyyy, yy, yy)
+	f.mul(zz, &q.z, &q.z)
+	f.mul(s, &q.x, yy)
+	s.Lsh(s, 2)
+	f.mod(s) // S = 4·X·Y²
+	f.mul(zz, zz, zz)
+	f.mul(zz, zz, f.c.a)
+	m.Lsh(xx, 1)
+	m.Add(m, xx)
+	m.Add(m, zz)
+	f.mod(m) // M = 3·X² + a·Z⁴
+	f.mul(&q.z, &q.z, &q.y)
+	q.z.Lsh(&q.z, 1)
+	f.mod(&q.z) // Z3 = 2·Y·Z, before Y changes
+	f.mul(&q.x, m, m)
+	q.x.Sub(&q.x, s)
+	q.x.Sub(&q.x, s)
+	f.mod(&q.x) // X3 = M² − 2S
+	q.y.Sub(s, &q.x)
+	f.mul(&q.y, &q.y, m)
+	yyyy.Lsh(yyyy, 3)
+	q.y.Sub(&q.y, yyyy)
+	f.mod(&q.y) // Y3 = M·(S − X3) − 8·Y⁴
+}
+
+// add sets p = p + q; q must not be p.
+func (f *arith) add(p, q *jacobian) {
 	if q.z.Sign() == 0 {
-		return p
+		return
 	}
-	z1z1 := c.mod(new(big.Int).Mul(p.z, p.z))
-	z2z2 := c.mod(new(big.Int).Mul(q.z, q.z))
-	u1 := c.mod(new(big.Int).Mul(p.x, z2z2))
-	u2 := c.mod(new(big.Int).Mul(q.x, z1z1))
-	s1 := c.mod(new(big.Int).Mul(p.y, c.mod(new(big.Int).Mul(q.z, z2z2))))
-	s2 := c.mod(new(big.Int).Mul(q.y, c.mod(new(big.Int).Mul(p.z, z1z1))))
+	if p.z.Sign() == 0 {
+		p.x.Set(&q.x)
+		p.y.Set(&q.y)
+		p.z.Set(&q.z)
+		return
+	}
+	z1z1, z2z2, u1, u2, s1, s2, h, r := &f.t0, &f.t1, &f.t2, &f.t3, &f.t4, &f.t5, &f.t6, &f.t7
+	f.mul(z1z1, &p.z, &p.z)
+	f.mul(z2z2, &q.z, &q.z)
+	f.mul(u1, &p.x, z2z2)
+	f.mul(u2, &q.x, z1z1)
+	f.mul(s1, &p.y, &q.z)
+	f.mul(s1, s1, z2z2) // S1 = Y1·Z2³
+	f.mul(s2, &q.y, &p.z)
+	f.mul(s2, s2, z1z1) // S2 = Y2·Z1³
 	if u1.Cmp(u2) == 0 {
 		if s1.Cmp(s2) == 0 {
-			return c.double(p)
+			f.double(p)
+		} else {
+			p.z.SetInt64(0)
 		}
-		return jacobian{new(big.Int), new(big.Int), new(big.Int)}
+		return
 	}
-	h := c.mod(new(big.Int).Sub(u2, u1))
-	r := c.mod(new(big.Int).Sub(s2, s1))
-	hh := c.mod(new(big.Int).Mul(h, h))
-	hhh := c.mod(new(big.Int).Mul(h, hh))
-	v := c.mod(new(big.Int).Mul(u1, hh))
-	x3 := new(big.Int).Mul(r, r)
-	x3.Sub(x3, hhh)
-	x3.Sub(x3, new(big.Int).Lsh(v, 1))
-	c.mod(x3)
-	y3 := new(big.Int).Sub(v, x3)
-	y3.Mul(y3, r)
-	y3.Sub(y3, new(big.Int).Mul(s1, hhh))
-	c.mod(y3)
-	z3 := new(big.Int).Mul(p.z, q.z)
-	z3.Mul(z3, h)
-	c.mod(z3)
-	return jacobian{x3, y3, z3}
+	f.mod(h.Sub(u2, u1))
+	f.mod(r.Sub(s2, s1))
+	hh, hhh := z1z1, z2z2 // no longer needed
+	f.mul(hh, h, h)
+	f.mul(hhh, h, hh)
+	v := u2
+	f.mul(v, u1, hh)
+	f.mul(&p.z, &p.z, &q.z)
+	f.mul(&p.z, &p.z, h) // Z3 = Z1·Z2·H
+	f.mul(&p.x, r, r)
+	p.x.Sub(&p.x, hhh)
+	p.x.Sub(&p.x, v)
+	p.x.Sub(&p.x, v)
+	f.mod(&p.x) // X3 = R² − H³ − 2V
+	f.mul(s1, s1, hhh)
+	p.y.Sub(v, &p.x)
+	f.mul(&p.y, &p.y, r)
+	p.y.Sub(&p.y, s1)
+	f.mod(&p.y) // Y3 = R·(V − X3) − S1·H³
 }
 
 // affineX returns the affine x of q, or nil for the point at infinity.
-func (c *curve) affineX(q jacobian) *big.Int {
+func (c *curve) affineX(q *jacobian) *big.Int {
 	if q.z.Sign() == 0 {
 		return nil
 	}
-	zinv := new(big.Int).ModInverse(q.z, c.p)
-	zinv2 := c.mod(new(big.Int).Mul(zinv, zinv))
-	return c.mod(new(big.Int).Mul(q.x, zinv2))
+	f := &arith{c: c}
+	zinv := new(big.Int).ModInverse(&q.z, c.p)
+	f.mul(zinv, zinv, zinv)
+	return f.mul(zinv, &q.x, zinv)
 }
 
 // combinedMult computes u1·G + u2·(qx, qy) with Shamir's trick.
-func (c *curve) combinedMult(u1, u2, qx, qy *big.Int) jacobian {
-	one := big.NewInt(1)
-	g := jacobian{c.gx, c.gy, one}
-	q := jacobian{qx, qy, one}
-	gq := c.add(g, q)
-	acc := jacobian{new(big.Int), new(big.Int), new(big.Int)}
-	bits := max(u1.BitLen(), u2.BitLen())
-	for i := bits - 1; i >= 0; i-- {
-		acc = c.double(acc)
+func (c *curve) combinedMult(u1, u2, qx, qy *big.Int) *jacobian {
+	f := &arith{c: c}
+	var g, q, gq jacobian
+	g.x.Set(c.gx)
+	g.y.Set(c.gy)
+	g.z.SetInt64(1)
+	q.x.Set(qx)
+	q.y.Set(qy)
+	q.z.SetInt64(1)
+	gq.x.Set(&g.x)
+	gq.y.Set(&g.y)
+	gq.z.SetInt64(1)
+	f.add(&gq, &q)
+	acc := new(jacobian)
+	for i := max(u1.BitLen(), u2.BitLen()) - 1; i >= 0; i-- {
+		f.double(acc)
 		switch {
 		case u1.Bit(i) == 1 && u2.Bit(i) == 1:
-			acc = c.add(acc, gq)
+			f.add(acc, &gq)
 		case u1.Bit(i) == 1:
-			acc = c.add(acc, g)
+			f.add(acc, &g)
 		case u2.Bit(i) == 1:
-			acc = c.add(acc, q)
+			f.add(acc, &q)
 		}
 	}
 	return acc
