@@ -12,6 +12,8 @@
 #               list (masterlist.ml) signed by the DS key.
 #   pss/        CSCA RSA-2048 signing the DS certificate with RSA-PSS,
 #               DS RSA-2048, SOD signed with RSASSA-PSS SHA-256 salt 32.
+#   aa/         DG15 keys on brainpoolP256r1/P384r1/P512r1 and openssl ECDSA
+#               signatures over a challenge (active authentication).
 # Uses: openssl 3, python3 (TLV packing), go (the JPEG).
 set -euo pipefail
 cd "$(dirname "$0")/openssl"
@@ -136,5 +138,21 @@ openssl cms -sign -binary -nodetach -nosmimecap -in lds.der -econtent_type 2.23.
 wrap_sod
 rm -f ds.csr ds.ext lds.der
 cd ..
+# --- active authentication with brainpool DG15 keys: a key per curve, its
+# DG15 (0x6F around the SubjectPublicKeyInfo, explicit parameters for 384),
+# and openssl's ECDSA signature (DER) over an 8-byte challenge with the hash
+# of the curve's size.
+mkdir -p aa && cd aa
+printf '\x01\x23\x45\x67\x89\xab\xcd\xef' > challenge.bin
+for spec in brainpoolP256r1:sha256:named_curve brainpoolP384r1:sha384:explicit brainpoolP512r1:sha512:named_curve; do
+  IFS=: read -r curve md enc <<<"$spec"
+  openssl ecparam -name "$curve" -genkey -noout -param_enc "$enc" -out "$curve.key"
+  openssl ec -in "$curve.key" -pubout -outform DER -out "$curve.spki" 2>/dev/null
+  tlv 6F "$curve.spki" > "$curve.dg15"
+  openssl dgst "-$md" -sign "$curve.key" -out "$curve.sig" challenge.bin
+  rm "$curve.spki"
+done
+cd ..
+
 # Private keys are not needed by the tests.
-rm -f brainpool/*.key pss/*.key
+rm -f brainpool/*.key pss/*.key aa/*.key
