@@ -10,6 +10,11 @@ import (
 // MaxChallengeBytes caps the challenge; ICAO uses 8 bytes.
 const MaxChallengeBytes = 64
 
+// minAARSABits is the smallest RSA key active authentication accepts: chips
+// use 1024 bits and more, and the ISO 9796-2 layout needs room for the
+// header, a digest and the trailer.
+const minAARSABits = 1024
+
 // ActiveAuthentication is the chip's answer to a challenge the server
 // issued: INTERNAL AUTHENTICATE's response, signed with the DG15 key.
 type ActiveAuthentication struct {
@@ -60,6 +65,9 @@ func verifyActive(key publicKey, ecHash crypto.Hash, aa ActiveAuthentication) er
 // 0xBC (SHA-1) or hashID ‖ 0xCC.
 func verifyISO9796(key publicKey, challenge, sig []byte) error {
 	n := key.rsa.N
+	if n.BitLen() < minAARSABits {
+		return fmt.Errorf("%w: RSA active authentication key of %d bits", ErrUnsupported, n.BitLen())
+	}
 	k := (n.BitLen() + 7) / 8
 	s := new(big.Int).SetBytes(sig)
 	if len(sig) > k || s.Sign() == 0 || s.Cmp(n) >= 0 {

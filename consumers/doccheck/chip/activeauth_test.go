@@ -1,6 +1,7 @@
 package chip
 
 import (
+	"crypto/rsa"
 	"encoding/asn1"
 	"errors"
 	"math/big"
@@ -55,5 +56,15 @@ func TestActiveAuthenticationBrainpoolOpenSSL(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A tiny RSA modulus is refused before the ISO 9796-2 layout is read (it
+// has no room for it).
+func TestActiveAuthenticationSmallRSAKey(t *testing.T) {
+	t.Parallel()
+	key := publicKey{rsa: &rsa.PublicKey{N: big.NewInt(205), E: 3}}
+	if err := verifyActive(key, 0, ActiveAuthentication{Challenge: []byte{1}, Signature: []byte{0x33}}); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("error %v", err)
 	}
 }

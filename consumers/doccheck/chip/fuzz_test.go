@@ -136,11 +136,30 @@ func FuzzParseFiles(f *testing.F) {
 	})
 }
 
+// FuzzActiveAuthentication: a hostile DG15 key and answer yield an error,
+// never a panic, and never pass against a challenge the fuzzer cannot see.
+func FuzzActiveAuthentication(f *testing.F) {
+	challenge := []byte{0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF} // as in testdata/openssl/aa
+	other := []byte("another challenge")
+	f.Fuzz(func(t *testing.T, dg15, sig []byte) {
+		key, err := parseDG15(dg15)
+		if err != nil {
+			parseError(t, err)
+			return
+		}
+		_ = verifyActive(key, 0, ActiveAuthentication{Challenge: challenge, Signature: sig})
+		if verifyActive(key, 0, ActiveAuthentication{Challenge: other, Signature: sig}) == nil &&
+			verifyActive(key, 0, ActiveAuthentication{Challenge: challenge, Signature: sig}) == nil {
+			t.Fatal("one answer passed for two challenges")
+		}
+	})
+}
+
 // TestSeedCorporaPresent guards against the seed corpora going missing,
 // which would leave the fuzzers' regular runs with nothing to check.
 func TestSeedCorporaPresent(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"FuzzParseSOD", "FuzzVerify", "FuzzParseDG1", "FuzzParsePortrait", "FuzzParseMasterList", "FuzzParseFiles"} {
+	for _, name := range []string{"FuzzParseSOD", "FuzzVerify", "FuzzParseDG1", "FuzzParsePortrait", "FuzzParseMasterList", "FuzzParseFiles", "FuzzActiveAuthentication"} {
 		entries, err := os.ReadDir(filepath.Join("testdata", "fuzz", name))
 		if err != nil || len(entries) < 2 {
 			t.Errorf("%s: %d seeds, %v", name, len(entries), err)
