@@ -9,9 +9,9 @@ import (
 
 // checkChip runs passive authentication on the chip capture's files against
 // the optical MRZ and keeps the DG2 portrait as evidence when passive
-// authentication vouched for it. Active
-// authentication needs a server-issued challenge, which sessions do not
-// carry yet, so it is not performed.
+// authentication vouched for it. Active authentication needs a
+// server-issued challenge, which sessions do not carry yet, so it is not
+// performed.
 func (s *Stage) checkChip(reasons *reasonSet, ev *evidence, files []byte, mrzText string, now time.Time) {
 	f, err := chip.ParseFiles(files)
 	if err != nil {

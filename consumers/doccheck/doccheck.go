@@ -243,7 +243,9 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 		}
 		if c.Kind == schemas.MRZ {
 			var rs []mrz.Reason
-			mrzText = string(plain)
+			if s.chip != nil {
+				mrzText = string(plain) // DG1 must equal it
+			}
 			doc, rs = checkMRZ(plain, rules, now)
 			reasons.addMRZ(rs...)
 		} else if img, reason := capture.DecodeImage(plain, s.cfg.MaxPixels); reason != "" {

@@ -22,7 +22,8 @@ type Input struct {
 	// AA is the chip's answer to a server-issued challenge; nil when active
 	// authentication was not performed.
 	AA *ActiveAuthentication
-	// At is the time of the check, for certificate validity.
+	// At is the time of the check, for certificate validity; required (a
+	// zero time lies outside every certificate's validity).
 	At time.Time
 }
 
