@@ -38,8 +38,11 @@ func NewTrustStore(cscas ...*Certificate) *TrustStore {
 func (t *TrustStore) Len() int { return len(t.cscas) }
 
 // LoadTrustDir trusts every certificate in the directory's files: PEM
-// (any number of CERTIFICATE blocks) or a single DER certificate. Master
-// list files (.ml) are read with ParseMasterList.
+// (any number of CERTIFICATE blocks), a single DER certificate, or an ICAO
+// master list (.ml, read with ParseMasterList). The operator vouches for
+// what is there, so a master list's own signature is not required here
+// (MasterList.VerifySigner checks it). A file that is none of these is an
+// error rather than skipped: a broken file must not silently narrow trust.
 func LoadTrustDir(dir string) (*TrustStore, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
