@@ -12,6 +12,9 @@ const (
 	DocumentBack  CaptureKind = "document_back"
 	Selfie        CaptureKind = "selfie"
 	MRZ           CaptureKind = "mrz"
+	// Chip holds the files an app read from the document's contactless
+	// chip (eMRTD): EF.SOD and the data groups, concatenated as read.
+	Chip CaptureKind = "chip"
 )
 
 // Slot says how many captures of a kind a session takes and how large each
@@ -29,6 +32,7 @@ const (
 	maxDocumentSize = 15 << 20
 	maxSelfieSize   = 5 << 20
 	maxMRZSize      = 4 << 10
+	maxChipSize     = 2<<20 + 4<<10
 )
 
 // Slots returns the capture slots of a session that takes selfieFrames
@@ -39,6 +43,7 @@ func Slots(selfieFrames int) []Slot {
 		{Kind: DocumentBack, Min: 0, Max: 1, MaxSize: maxDocumentSize},
 		{Kind: Selfie, Min: 1, Max: selfieFrames, MaxSize: maxSelfieSize},
 		{Kind: MRZ, Min: 1, Max: 1, MaxSize: maxMRZSize},
+		{Kind: Chip, Min: 0, Max: 1, MaxSize: maxChipSize},
 	}
 }
 

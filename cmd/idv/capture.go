@@ -26,6 +26,7 @@ func runCapture(ctx context.Context, args []string, getenv func(string) string, 
 	front := fs.String("front", "", "image of the document's front (required)")
 	back := fs.String("back", "", "image of the document's back")
 	mrzFile := fs.String("mrz-file", "", "text file with the MRZ lines as the device read them (required)")
+	chipFile := fs.String("chip-file", "", "the document chip's EF.SOD and data groups as read, concatenated")
 	var selfies repeated
 	fs.Var(&selfies, "selfie", "a selfie frame; repeat in capture order (at least one)")
 	if err := fs.Parse(args); err != nil {
@@ -35,7 +36,7 @@ func runCapture(ctx context.Context, args []string, getenv func(string) string, 
 		fs.Usage()
 		return fmt.Errorf("capture needs --token, --front, --mrz-file and at least one --selfie")
 	}
-	caps, err := readCaptures(*front, *back, *mrzFile, selfies)
+	caps, err := readCaptures(*front, *back, *mrzFile, *chipFile, selfies)
 	if err != nil {
 		return err
 	}
@@ -68,7 +69,7 @@ func capture(ctx context.Context, c *appclient.Client, caps []appclient.Capture,
 	return nil
 }
 
-func readCaptures(front, back, mrzFile string, selfies []string) ([]appclient.Capture, error) {
+func readCaptures(front, back, mrzFile, chipFile string, selfies []string) ([]appclient.Capture, error) {
 	type file struct {
 		kind  schemas.CaptureKind
 		index int
@@ -82,6 +83,9 @@ func readCaptures(front, back, mrzFile string, selfies []string) ([]appclient.Ca
 		files = append(files, file{schemas.Selfie, i, s})
 	}
 	files = append(files, file{schemas.MRZ, 0, mrzFile})
+	if chipFile != "" {
+		files = append(files, file{schemas.Chip, 0, chipFile})
+	}
 	caps := make([]appclient.Capture, 0, len(files))
 	for _, f := range files {
 		b, err := os.ReadFile(f.path)

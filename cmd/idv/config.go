@@ -35,6 +35,7 @@ type config struct {
 	LivenessTurn        float64       // IDV_LIVENESS_TURN_DEGREES: yaw a head turn must reach
 	LivenessBlink       float64       // IDV_LIVENESS_BLINK: closure both eyes must reach for a blink
 	StageConcurrency    int           // IDV_STAGE_CONCURRENCY: handlers at once per stage; 0 = per-stage default
+	CSCADir             string        // IDV_CSCA_DIR: trusted CSCA certificates and master lists for chip data
 	DevDir              string        // IDV_DEV_DIR
 	LogFormat           string        // IDV_LOG_FORMAT: text or json
 }
@@ -61,6 +62,7 @@ func parseConfig(getenv func(string) string) (config, error) {
 		},
 		NATSURL:             getenv("IDV_NATS_URL"),
 		FaceDir:             getenv("IDV_FACE_DIR"),
+		CSCADir:             getenv("IDV_CSCA_DIR"),
 		PublicURL:           strings.TrimRight(getenv("IDV_PUBLIC_URL"), "/"),
 		WebhookAllowPrivate: getenv("IDV_WEBHOOK_ALLOW_PRIVATE") == "true",
 		DevDir:              first(getenv("IDV_DEV_DIR"), ".idv"),

@@ -5,6 +5,8 @@ import (
 	"context"
 	"log/slog"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -159,6 +161,16 @@ func TestCaptureRefusesBadInput(t *testing.T) {
 		&out, &errOut, env(nil))
 	if err == nil || !strings.Contains(err.Error(), "read document_front/0") {
 		t.Fatalf("missing file: %v", err)
+	}
+	for _, name := range []string{"f.png", "s.png", "m.txt"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err = run(ctx, []string{"capture", "--token", "x", "--front", dir + "/f.png", "--selfie", dir + "/s.png",
+		"--mrz-file", dir + "/m.txt", "--chip-file", dir + "/nope.bin"}, &out, &errOut, env(nil))
+	if err == nil || !strings.Contains(err.Error(), "read chip/0") {
+		t.Fatalf("missing chip file: %v", err)
 	}
 }
 

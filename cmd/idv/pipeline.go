@@ -16,6 +16,7 @@ import (
 	check "github.com/idv-oss/idv/consumers/capture"
 	"github.com/idv-oss/idv/consumers/decision"
 	"github.com/idv-oss/idv/consumers/doccheck"
+	"github.com/idv-oss/idv/consumers/doccheck/chip"
 	"github.com/idv-oss/idv/consumers/face"
 	"github.com/idv-oss/idv/consumers/facematch"
 	"github.com/idv-oss/idv/consumers/liveness"
@@ -157,8 +158,17 @@ func newStage(name string, st *stack, cfg config, log *slog.Logger, reg promethe
 		return liveness.New(liveness.Deps{Stores: checkStores(st, log), Engine: engine},
 			liveness.Config{TurnYaw: cfg.LivenessTurn, Blink: cfg.LivenessBlink}), sc, func() { engine.Close() }, nil
 	case "doccheck":
+		var cscas *chip.TrustStore
+		if cfg.CSCADir != "" {
+			var err error
+			if cscas, err = chip.LoadTrustDir(cfg.CSCADir); err != nil {
+				return nil, sc, nothing, fmt.Errorf("doccheck: IDV_CSCA_DIR: %w", err)
+			}
+			log.Info("chip data verified against trusted CSCAs", "cscas", cscas.Len())
+		}
 		return doccheck.New(doccheck.Deps{Sessions: postgres.NewSessions(st.db), Tenants: postgres.NewTenants(st.db),
-			Results: postgres.NewResults(st.db), Keys: st.vault, Objects: st.objects, Log: log}, doccheck.Config{}), sc, nothing, nil
+			Results: postgres.NewResults(st.db), Keys: st.vault, Objects: st.objects, Log: log, CSCAs: cscas},
+			doccheck.Config{}), sc, nothing, nil
 	case "decision":
 		return decision.New(decision.Deps{Sessions: postgres.NewDecisions(st.db), Log: log}), sc, nothing, nil
 	case "notify":

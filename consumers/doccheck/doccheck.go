@@ -6,6 +6,12 @@
 // MRZ against the tenant's rules, and records the check's result with its
 // idv.check.completed event in one transaction.
 //
+// When the app read the document's chip (capture kind chip) and the operator
+// configured trusted CSCAs, the stage also runs passive authentication
+// (package chip): the chip's data must be signed under a trusted CSCA and
+// its DG1 must equal the MRZ the app read optically. The DG2 portrait is
+// decoded as evidence beside the document images.
+//
 // Nothing decrypted leaves the call in the clear: no plaintext, image or MRZ
 // field is logged or put in an event, only reason codes (DESIGN invariant 1).
 // The fields the tenant's policy allows — and only those — are stored with
@@ -25,6 +31,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv/consumers/doccheck/chip"
 	"github.com/idv-oss/idv/consumers/doccheck/mrz"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/infra/postgres"
@@ -73,6 +80,10 @@ type Deps struct {
 	Objects  Objects
 	Now      func() time.Time // time.Now when nil
 	Log      *slog.Logger     // discarded when nil
+	// CSCAs are the Country Signing CAs chip data must chain to. When nil,
+	// chip captures are not verified (and do not count against the
+	// document): without trust anchors a chip proves nothing.
+	CSCAs *chip.TrustStore
 }
 
 // Config tunes the stage.
@@ -92,6 +103,7 @@ type Stage struct {
 	results  Results
 	keys     Keys
 	objects  Objects
+	chip     *chip.Verifier // nil: chip captures are not verified
 	now      func() time.Time
 	log      *slog.Logger
 	cfg      Config
@@ -112,8 +124,12 @@ func New(deps Deps, cfg Config) *Stage {
 	if cfg.MaxImageBytes <= 0 || cfg.MaxImageBytes > slot.MaxSize {
 		cfg.MaxImageBytes = slot.MaxSize
 	}
-	return &Stage{sessions: deps.Sessions, tenants: deps.Tenants, results: deps.Results, keys: deps.Keys,
+	s := &Stage{sessions: deps.Sessions, tenants: deps.Tenants, results: deps.Results, keys: deps.Keys,
 		objects: deps.Objects, now: deps.Now, log: deps.Log, cfg: cfg}
+	if deps.CSCAs != nil {
+		s.chip = chip.NewVerifier(deps.CSCAs)
+	}
+	return s
 }
 
 // Handle runs the document check of a submitted session once: a session
@@ -191,7 +207,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 // document, and the parsed MRZ when it parses. Plaintext stays in this call
 // and is cleared before it returns.
 func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgres.Capture, rules mrz.Rules, now time.Time) (reasonSet, *mrz.Document, error) {
-	docs := documentCaptures(caps)
+	docs := documentCaptures(caps, s.chip != nil)
 	// Submission requires both; their absence is a broken session, which
 	// no retry will mend.
 	for _, k := range []schemas.CaptureKind{schemas.DocumentFront, schemas.MRZ} {
@@ -204,8 +220,12 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 	// The decoded images live only as long as this call; the quality gates
 	// that will look at them come later.
 	var decoded evidence
+	var mrzText string
+	var chipFiles []byte // cleared once verified
+	defer func() { clear(chipFiles) }()
 	for _, c := range docs {
-		if c.Kind != schemas.MRZ && c.Size > s.cfg.MaxImageBytes {
+		isImage := c.Kind == schemas.DocumentFront || c.Kind == schemas.DocumentBack
+		if isImage && c.Size > s.cfg.MaxImageBytes {
 			reasons.add(ReasonImageTooLarge) // refused unread
 			continue
 		}
@@ -217,8 +237,15 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 			reasons.add(reason)
 			continue
 		}
+		if c.Kind == schemas.Chip {
+			chipFiles = plain // verified once the optical MRZ is known
+			continue
+		}
 		if c.Kind == schemas.MRZ {
 			var rs []mrz.Reason
+			if s.chip != nil {
+				mrzText = string(plain) // DG1 must equal it
+			}
 			doc, rs = checkMRZ(plain, rules, now)
 			reasons.addMRZ(rs...)
 		} else if img, reason := capture.DecodeImage(plain, s.cfg.MaxPixels); reason != "" {
@@ -228,18 +255,25 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 		}
 		clear(plain)
 	}
+	if chipFiles != nil {
+		s.checkChip(&reasons, &decoded, chipFiles, mrzText, now)
+	}
 	return reasons, doc, nil
 }
 
 // documentCaptures picks the captures the document check reads: the front,
-// the back if the app took one, and the MRZ text. Selfies are another
-// stage's.
-func documentCaptures(caps []postgres.Capture) []postgres.Capture {
+// the back if the app took one, the MRZ text, and the chip's files when the
+// stage verifies chips. Selfies are another stage's.
+func documentCaptures(caps []postgres.Capture, verifyChip bool) []postgres.Capture {
 	var docs []postgres.Capture
 	for _, c := range caps {
 		switch c.Kind {
 		case schemas.DocumentFront, schemas.DocumentBack, schemas.MRZ:
 			docs = append(docs, c)
+		case schemas.Chip:
+			if verifyChip {
+				docs = append(docs, c)
+			}
 		}
 	}
 	return docs
@@ -262,6 +296,9 @@ func checkMRZ(text []byte, rules mrz.Rules, now time.Time) (*mrz.Document, []mrz
 // evidence holds what the check decoded, for the length of one call.
 type evidence struct {
 	front, back image.Image
+	// portrait is the chip's DG2 portrait, when passive authentication
+	// vouched for it.
+	portrait image.Image
 }
 
 func (e *evidence) add(kind schemas.CaptureKind, img image.Image) {

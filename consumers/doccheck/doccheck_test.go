@@ -19,6 +19,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/idv-oss/idv/consumers/doccheck"
+	"github.com/idv-oss/idv/consumers/doccheck/chip"
 	"github.com/idv-oss/idv/consumers/doccheck/mrz"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/infra/appclient"
@@ -58,18 +59,21 @@ func setup(t *testing.T) *bundle {
 	}
 	b := &bundle{db: db, vault: vault.New(master, keys), store: s3test.NewStore(t), logs: &logtest.Buffer{},
 		now: time.Now().UTC().Truncate(time.Microsecond)}
-	b.stage = b.newStage(b.store, doccheck.Config{})
+	b.stage = b.newStage(b.store, doccheck.Config{}, nil)
 	b.specimens = b.newTenant(t, "Specimens welcome", true)
 	b.strict = b.newTenant(t, "Real documents only", false)
 	return b
 }
 
-func (b *bundle) newStage(store doccheck.Objects, cfg doccheck.Config) *doccheck.Stage {
+// newStage builds the stage over the bundle's parts; cscas, when not nil,
+// turns chip verification on.
+func (b *bundle) newStage(store doccheck.Objects, cfg doccheck.Config, cscas *chip.TrustStore) *doccheck.Stage {
 	sessions := postgres.NewSessions(b.db)
 	return doccheck.New(doccheck.Deps{
 		Sessions: sessions, Tenants: postgres.NewTenants(b.db), Results: postgres.NewResults(b.db),
 		Keys: b.vault, Objects: store, Now: func() time.Time { return b.now },
-		Log: slog.New(slog.NewJSONHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Log:   slog.New(slog.NewJSONHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		CSCAs: cscas,
 	}, cfg)
 }
 
@@ -488,7 +492,7 @@ func TestDocumentCheckErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := b.event(t, schemas.TypeSessionSubmitted, id)
-	if err := b.newStage(broken, doccheck.Config{}).Handle(t.Context(), ev); err == nil || stage.IsPermanent(err) {
+	if err := b.newStage(broken, doccheck.Config{}, nil).Handle(t.Context(), ev); err == nil || stage.IsPermanent(err) {
 		t.Fatalf("storage without the bucket: %v, want a transient error", err)
 	}
 	if n := b.resultCount(t, id); n != 0 {
@@ -537,7 +541,7 @@ func TestDocumentCheckLimits(t *testing.T) {
 			t.Parallel()
 			id := b.intake(t, b.specimens, []string{schemas.CheckDocument}, []appclient.Capture{
 				{Kind: schemas.DocumentFront, Plain: front}, {Kind: schemas.MRZ, Plain: mrzText}})
-			if err := b.newStage(b.store, c.cfg).Handle(t.Context(), b.event(t, schemas.TypeSessionSubmitted, id)); err != nil {
+			if err := b.newStage(b.store, c.cfg, nil).Handle(t.Context(), b.event(t, schemas.TypeSessionSubmitted, id)); err != nil {
 				t.Fatal(err)
 			}
 			res, err := postgres.NewResults(b.db).Get(t.Context(), b.specimens, id, schemas.CheckDocument)

@@ -1,6 +1,12 @@
 package doccheck
 
-import "testing"
+import (
+	"image"
+	"testing"
+	"time"
+
+	"github.com/idv-oss/idv/consumers/doccheck/chip"
+)
 
 // Test helpers shared with the black-box tests of package doccheck_test.
 var (
@@ -8,3 +14,13 @@ var (
 	TestPNG     = func(t testing.TB, w, h int) []byte { return encodePNG(t, testImage(w, h)) }
 	TestJPEG    = func(t testing.TB, w, h int) []byte { return encodeJPEG(t, testImage(w, h)) }
 )
+
+// CheckChip runs the stage's chip check alone: the reasons and the decoded
+// portrait it keeps as evidence.
+func CheckChip(t testing.TB, cscas *chip.TrustStore, files []byte, mrzText string, now time.Time) ([]string, image.Image) {
+	s := New(Deps{CSCAs: cscas}, Config{})
+	var reasons reasonSet
+	var ev evidence
+	s.checkChip(&reasons, &ev, files, mrzText, now)
+	return reasons.codes(), ev.portrait
+}

@@ -4,6 +4,7 @@ import (
 	"github.com/idv-oss/idv/consumers/capture"
 	"slices"
 
+	"github.com/idv-oss/idv/consumers/doccheck/chip"
 	"github.com/idv-oss/idv/consumers/doccheck/mrz"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -31,18 +32,30 @@ const (
 // is not in doubt, only the picture of it.
 var resubmitReasons = []string{ReasonNotAnImage, ReasonImageTooLarge, ReasonImageCorrupt}
 
-// Outcome maps reason codes to the check's outcome: none → passed; only
-// reasons a new photo can fix → resubmit; anything else (a tampered capture,
-// any MRZ or validity reason, a reason this function does not know) →
-// failed.
+// reviewReasons leave the document to a person: nothing speaks against it,
+// but the stage could not judge all of it (a chip portrait in JPEG 2000).
+var reviewReasons = []string{string(chip.ReasonPortraitUnsupported)}
+
+// Outcome maps reason codes to the check's outcome: none → passed; any
+// reason that is neither for resubmission nor for review (a tampered
+// capture, any MRZ, validity or chip reason, a reason this function does
+// not know) → failed; else any review reason → review; else (only reasons a
+// new photo can fix) → resubmit.
 func Outcome(reasons []string) string {
 	if len(reasons) == 0 {
 		return schemas.OutcomePassed
 	}
+	review := false
 	for _, r := range reasons {
-		if !slices.Contains(resubmitReasons, r) {
+		switch {
+		case slices.Contains(reviewReasons, r):
+			review = true
+		case !slices.Contains(resubmitReasons, r):
 			return schemas.OutcomeFailed
 		}
+	}
+	if review {
+		return schemas.OutcomeReview
 	}
 	return schemas.OutcomeResubmit
 }

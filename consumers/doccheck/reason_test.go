@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/idv-oss/idv/consumers/doccheck/chip"
 	"github.com/idv-oss/idv/consumers/doccheck/mrz"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -31,6 +32,11 @@ func TestOutcome(t *testing.T) {
 		{[]string{string(mrz.ReasonExpiryBeforeBirth)}, schemas.OutcomeFailed},
 		{[]string{ReasonNotAnImage, string(mrz.ReasonExpired)}, schemas.OutcomeFailed},
 		{[]string{"something_new"}, schemas.OutcomeFailed},
+		{[]string{string(chip.ReasonHashMismatch)}, schemas.OutcomeFailed},
+		{[]string{string(chip.ReasonUntrustedCSCA)}, schemas.OutcomeFailed},
+		{[]string{string(chip.ReasonPortraitUnsupported)}, schemas.OutcomeReview},
+		{[]string{string(chip.ReasonPortraitUnsupported), ReasonNotAnImage}, schemas.OutcomeReview},
+		{[]string{string(chip.ReasonPortraitUnsupported), string(chip.ReasonDG1MRZMismatch)}, schemas.OutcomeFailed},
 	}
 	for _, c := range cases {
 		if got := Outcome(c.reasons); got != c.want {
