@@ -134,3 +134,16 @@ type SessionDeleted struct {
 	Reason    string    `json:"reason"`
 	DeletedAt time.Time `json:"deleted_at"`
 }
+
+// TypeSubprocessorAnnounced announces a new sub-processor to one tenant.
+// Subject idv.subprocessor.announced.<subprocessor id>; one event per
+// tenant (its message id names both).
+const TypeSubprocessorAnnounced = "idv.subprocessor.announced"
+
+// SubprocessorAnnounced is the body of idv.subprocessor.announced.
+type SubprocessorAnnounced struct {
+	SubprocessorID string    `json:"subprocessor_id"`
+	TenantID       string    `json:"tenant_id"`
+	EffectiveDate  string    `json:"effective_date"` // YYYY-MM-DD
+	AnnouncedAt    time.Time `json:"announced_at"`
+}

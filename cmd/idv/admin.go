@@ -70,10 +70,13 @@ func runTenant(ctx context.Context, args []string, cfg config, stdout, stderr io
 			return runTenantCreate(ctx, args[1:], cfg, stdout, stderr)
 		case "set-retention":
 			return runTenantSetRetention(ctx, args[1:], cfg, stdout, stderr)
+		case "policy":
+			return runTenantPolicy(ctx, args[1:], cfg, stdout, stderr)
 		}
 	}
 	return fmt.Errorf("usage: idv tenant create --name N --webhook-url U --retention-days D [--fields f1,f2,...]\n" +
-		"       idv tenant set-retention --tenant ID --days D")
+		"       idv tenant set-retention --tenant ID --days D\n" +
+		"       idv tenant policy show|set --tenant ID [settings]")
 }
 
 func runTenantCreate(ctx context.Context, args []string, cfg config, stdout, stderr io.Writer) error {

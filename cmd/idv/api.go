@@ -13,6 +13,7 @@ import (
 
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/producers/api"
+	"github.com/idv-oss/idv/producers/tenant"
 )
 
 func runAPI(ctx context.Context, cfg config, log *slog.Logger) error {
@@ -49,7 +50,9 @@ func listen(setting, addr string) (net.Listener, error) {
 func apiPart(ln net.Listener, st *stack, cfg config, log *slog.Logger, reg prometheus.Registerer) part {
 	srv := api.New(api.Stores{Tenants: postgres.NewTenants(st.db), Sessions: postgres.NewSessions(st.db),
 		Results: postgres.NewResults(st.db), Receipts: postgres.NewWipes(st.db),
-		Audit: postgres.NewAudit(st.db)}, st.vault, st.objects, log,
+		Audit: postgres.NewAudit(st.db), Duties: api.Duties{
+			Policies: tenant.Policies{Tenants: postgres.NewTenants(st.db), Sessions: postgres.NewSessions(st.db), Keys: st.vault},
+			Register: &cfg.Register, Objections: postgres.NewSubprocessors(st.db)}}, st.vault, st.objects, log,
 		api.NewMetrics(reg), api.Config{AppTokenTTL: cfg.AppTokenTTL, UploadTTL: cfg.UploadTTL})
 	return part{name: "api", run: func(ctx context.Context) error { return serveHTTP(ctx, ln, srv.Handler()) }}
 }

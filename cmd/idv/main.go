@@ -26,6 +26,7 @@ commands:
   migrate    apply the database migrations (main database and key store)
   tenant     idv tenant create --name N --webhook-url U --retention-days D --fields f1,f2
              idv tenant set-retention --tenant ID --days D
+             idv tenant policy show|set --tenant ID [--minimum-age 18 ...]
   audit      idv audit verify --tenant ID: recompute the tenant's audit hash chain
   capture    act as the app: seal, upload and submit captures for one session
   keygen     print a new IDV_MASTER_KEY

@@ -32,6 +32,7 @@ const (
 	AuditDeclinedByUser   = "declined_by_user"
 	AuditDataDeleted      = "data_deleted"
 	AuditRetentionChanged = "retention_changed"
+	AuditPolicyChanged    = "policy_changed"
 )
 
 // Actors that are not a credential.
