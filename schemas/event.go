@@ -147,3 +147,30 @@ type SubprocessorAnnounced struct {
 	EffectiveDate  string    `json:"effective_date"` // YYYY-MM-DD
 	AnnouncedAt    time.Time `json:"announced_at"`
 }
+
+// TypeBreachNotified notifies one tenant of a personal-data breach that
+// touches its data (GDPR art. 33(2); the seeds' agreement, art. 7).
+// Subject idv.breach.notified.<breach id>; one event per tenant and
+// notification round.
+const TypeBreachNotified = "idv.breach.notified"
+
+// BreachNotified is the body of idv.breach.notified: the notice itself.
+// Its texts are the operator's description of the incident (nature,
+// consequences, measures, contact point) and must not hold personal data
+// of data subjects; the counts and categories are computed by IDV.
+type BreachNotified struct {
+	BreachID     string    `json:"breach_id"`
+	TenantID     string    `json:"tenant_id"`
+	Round        int       `json:"round"` // 1 for the first notice, more for updates
+	Nature       string    `json:"nature"`
+	Consequences string    `json:"consequences"`
+	Measures     string    `json:"measures"`
+	Contact      string    `json:"contact"`
+	Categories   []string  `json:"categories"` // categories of personal data concerned
+	Subjects     int       `json:"approximate_data_subjects"`
+	Stages       []string  `json:"stages"`
+	WindowStart  time.Time `json:"window_start"`
+	WindowEnd    time.Time `json:"window_end"`
+	DetectedAt   time.Time `json:"detected_at"`
+	NotifiedAt   time.Time `json:"notified_at"`
+}

@@ -60,6 +60,8 @@ type systemOptions struct {
 	fields  []string
 	checks  []string
 	objects func(bucket *objects.Store) *objects.Store
+	// register is the processor configuration (sub-processors) the API serves.
+	register schemas.Register
 }
 
 type syncBuffer struct {
@@ -104,7 +106,7 @@ func startSystemWith(t *testing.T, opts systemOptions) *system {
 	}
 	cfg := config{DatabaseURL: mainURL, NATSURL: ns.ClientURL(), StreamReplicas: 1, StreamMaxAge: 24 * time.Hour,
 		WebhookAllowPrivate: true, WebhookRetryBase: time.Second, AppTokenTTL: time.Hour, UploadTTL: 15 * time.Minute,
-		FaceDir: os.Getenv("IDV_FACE_DIR")}
+		FaceDir: os.Getenv("IDV_FACE_DIR"), Register: opts.register}
 	b, err := openBroker(ctx, cfg, "idv-e2e")
 	if err != nil {
 		t.Fatal(err)

@@ -737,7 +737,8 @@ func TestNotifyConsumerTakesDecidedAndDeleted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := cons.CachedInfo().Config.FilterSubjects; !slices.Equal(got, []string{"idv.session.decided.>", "idv.session.deleted.>"}) {
+	if got := cons.CachedInfo().Config.FilterSubjects; !slices.Equal(got, []string{"idv.session.decided.>", "idv.session.deleted.>",
+		"idv.subprocessor.announced.>", "idv.breach.notified.>"}) {
 		t.Fatalf("notify consumer filters %v", got)
 	}
 

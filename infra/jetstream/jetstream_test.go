@@ -144,8 +144,9 @@ func TestConsumersSpec(t *testing.T) {
 		"doccheck":  {"idv.session.submitted.>"},
 		"facematch": {"idv.session.submitted.>"},
 		"decision":  {"idv.check.completed.>"},
-		"notify":    {"idv.session.decided.>", "idv.session.deleted.>"},
-		"wipe":      {"idv.session.expired.>"},
+		"notify": {"idv.session.decided.>", "idv.session.deleted.>", "idv.subprocessor.announced.>",
+			"idv.breach.notified.>"},
+		"wipe": {"idv.session.expired.>"},
 	}
 	for name, subjects := range want {
 		s, ok := idvjs.Consumers[name]
