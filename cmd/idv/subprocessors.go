@@ -23,12 +23,9 @@ func runSubprocessors(ctx context.Context, args []string, cfg config, stdout io.
 		}
 		return nil
 	}
-	if cfg.DatabaseURL == "" {
-		return fmt.Errorf("subprocessors sync needs IDV_DATABASE_URL (or DATABASE_URL)")
-	}
-	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	db, err := openMainDB(ctx, cfg, "subprocessors sync")
 	if err != nil {
-		return fmt.Errorf("main database: %w", err)
+		return err
 	}
 	defer db.Close()
 	n, err := postgres.NewSubprocessors(db).Sync(postgres.WithActor(ctx, postgres.ActorOperator), cfg.Register.Subprocessors, time.Now())

@@ -37,12 +37,9 @@ func runSupport(ctx context.Context, args []string, cfg config, stdout, stderr i
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	if cfg.DatabaseURL == "" {
-		return fmt.Errorf("support needs IDV_DATABASE_URL (or DATABASE_URL)")
-	}
-	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	db, err := openMainDB(ctx, cfg, "support")
 	if err != nil {
-		return fmt.Errorf("main database: %w", err)
+		return err
 	}
 	defer db.Close()
 	store := postgres.NewSupport(db)

@@ -86,11 +86,8 @@ func (s *Support) Revoke(ctx context.Context, grantID uuid.UUID, now time.Time) 
 	var g SupportGrant
 	err := inTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		var err error
-		if g, err = lockGrant(ctx, tx, grantID); err != nil {
+		if g, err = lockLiveGrant(ctx, tx, grantID, now); err != nil {
 			return err
-		}
-		if !g.Live(now) {
-			return fmt.Errorf("support: grant %s: %w", grantID, ErrGrantEnded)
 		}
 		at := now.UTC().Truncate(time.Microsecond)
 		g.RevokedAt = &at
@@ -103,7 +100,9 @@ func (s *Support) Revoke(ctx context.Context, grantID uuid.UUID, now time.Time) 
 	return g, err
 }
 
-func lockGrant(ctx context.Context, tx *sqlx.Tx, id uuid.UUID) (SupportGrant, error) {
+// lockLiveGrant locks a grant for the rest of tx, so that a revocation
+// waits for a read in progress, and checks that it is live at now.
+func lockLiveGrant(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, now time.Time) (SupportGrant, error) {
 	var g SupportGrant
 	err := tx.GetContext(ctx, &g, `SELECT `+grantColumns+` FROM support_grants WHERE grant_id = $1 FOR NO KEY UPDATE`, id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -111,6 +110,9 @@ func lockGrant(ctx context.Context, tx *sqlx.Tx, id uuid.UUID) (SupportGrant, er
 	}
 	if err != nil {
 		return g, fmt.Errorf("support: grant %s: %w", id, err)
+	}
+	if !g.Live(now) {
+		return g, fmt.Errorf("support: grant %s: %w", id, ErrGrantEnded)
 	}
 	return g, nil
 }
@@ -134,11 +136,8 @@ func (s *Support) ReadSession(ctx context.Context, grantID, sessionID uuid.UUID,
 	var g SupportGrant
 	err := inTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		var err error
-		if g, err = lockGrant(ctx, tx, grantID); err != nil {
+		if g, err = lockLiveGrant(ctx, tx, grantID, now); err != nil {
 			return err
-		}
-		if !g.Live(now) {
-			return fmt.Errorf("support: grant %s: %w", grantID, ErrGrantEnded)
 		}
 		var exists bool
 		if err := tx.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM sessions WHERE session_id = $1 AND tenant_id = $2)`,
