@@ -5,9 +5,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/schemas"
@@ -95,5 +98,118 @@ func TestSubprocessorsSyncCommand(t *testing.T) {
 	os.WriteFile(file, []byte(`[{"id":"x","name":"X","purpose":"p","country":"US","effective_date":"2027-01-01"}]`), 0o600)
 	if _, err := a.try("subprocessors", "sync"); err == nil || !strings.Contains(err.Error(), "transfer_safeguard") {
 		t.Errorf("a US entry without safeguard: %v", err)
+	}
+}
+
+// TestBreachNotifiedEndToEnd: a breach whose window covers a session of
+// the tenant reaches it as a signed breach.notified webhook carrying the
+// notice (nature, contact, consequences, measures) and what IDV computed
+// (categories, approximate data subjects).
+func TestBreachNotifiedEndToEnd(t *testing.T) {
+	s := startSystem(t)
+	s.newVerification()
+	s.newVerification()
+	ctx := postgres.WithActor(context.Background(), postgres.ActorOperator)
+	breaches := postgres.NewBreaches(s.st.db)
+	now := time.Now()
+	b, affected, err := breaches.Open(ctx, postgres.Breach{OpenedAt: now, WindowStart: now.Add(-time.Hour),
+		WindowEnd: now.Add(time.Minute), Stages: []string{schemas.BreachDatabase}, Nature: "Database replica exposed",
+		Consequences: "Verification results could be read.", Measures: "Replica taken offline; credentials rotated.",
+		Contact: "dpo@verifier.example"})
+	if err != nil || len(affected) != 1 || affected[0].Sessions != 2 {
+		t.Fatalf("open: %+v, %v", affected, err)
+	}
+	hook := s.rcv.await("", schemas.WebhookBreachNotified)
+	if _, _, err := breaches.Notify(ctx, b.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var p schemas.WebhookPayload
+	select {
+	case p = <-hook:
+	case <-time.After(time.Minute):
+		t.Fatal("no breach.notified webhook within a minute")
+	}
+	n := p.Data.Breach
+	if n == nil || n.BreachID != b.ID.String() || n.Round != 1 || n.Nature != "Database replica exposed" ||
+		n.Contact != "dpo@verifier.example" || n.Measures == "" || n.Consequences == "" || n.Subjects != 2 ||
+		strings.Join(n.Categories, ",") != "derived_claims,verification_results" || p.Data.TenantID != s.tenant.TenantID.String() {
+		t.Fatalf("webhook %+v breach %+v", p.Data, n)
+	}
+}
+
+// TestBreachCommands: open computes the affected tenants, notify refuses
+// an incomplete notice, update completes it, notify queues it, list shows
+// who was notified.
+func TestBreachCommands(t *testing.T) {
+	a := newAdminSetup(t, "Acme", "Globex")
+	a.addSession(a.tenants[0])
+	a.addSession(a.tenants[0])
+	a.addSession(a.tenants[1])
+	a.vars["IDV_PROCESSOR_CONTACT"] = "privacy@verifier.example"
+	from, to := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	out := a.run("breach", "open", "--from", from, "--to", to, "--stages", "storage", "--tenants", a.tenants[0],
+		"--nature", "Bucket listed publicly")
+	m := regexp.MustCompile(`breach ([0-9a-f-]{36}) opened`).FindStringSubmatch(out)
+	if m == nil || !strings.Contains(out, "1 tenant(s) affected, ~2 data subject(s)") ||
+		!strings.Contains(out, "data identity_document_images,machine_readable_zone; not notified") {
+		t.Fatalf("open printed:\n%s", out)
+	}
+	id := m[1]
+	if _, err := a.try("breach", "notify", "--breach", id); err == nil || !strings.Contains(err.Error(), "consequences") {
+		t.Fatalf("an incomplete notice was sent: %v", err)
+	}
+	out = a.run("breach", "update", "--breach", id, "--tenants=", "--consequences", "Sealed photos could be copied",
+		"--measures", "Policy restored")
+	if !strings.Contains(out, "2 tenant(s) affected, ~3 data subject(s)") {
+		t.Fatalf("update printed:\n%s", out)
+	}
+	if out := a.run("breach", "notify", "--breach", id); !strings.Contains(out, "round 1 queued for 2 tenant(s)") {
+		t.Fatalf("notify printed:\n%s", out)
+	}
+	if out := a.run("breach", "list"); strings.Count(out, "notified (round 1)") != 2 {
+		t.Errorf("list:\n%s", out)
+	}
+	var contact string
+	a.db.Get(&contact, `SELECT contact FROM breaches WHERE breach_id = $1`, id)
+	if contact != "privacy@verifier.example" {
+		t.Errorf("contact %q, want the configured processor contact", contact)
+	}
+	var n int
+	a.db.Get(&n, `SELECT count(*) FROM outbox WHERE type = $1`, schemas.TypeBreachNotified)
+	if n != 2 {
+		t.Errorf("%d breach.notified events, want 2", n)
+	}
+}
+
+// TestBreachOverdueMetric: the gauge the IDVBreachNotNotified alert reads
+// is 0 for a fresh breach and 1 once it is over 24 hours old (its opening
+// moved back, no sleeping) without a notice, and 0 again after notify.
+func TestBreachOverdueMetric(t *testing.T) {
+	a := newAdminSetup(t, "Acme")
+	a.addSession(a.tenants[0])
+	reg := prometheus.NewRegistry()
+	registerBreachMetrics(reg, a.db)
+	gauge := func() float64 {
+		t.Helper()
+		fams, err := reg.Gather()
+		if err != nil || len(fams) != 1 || fams[0].GetName() != "idv_breaches_unnotified_overdue" {
+			t.Fatalf("gather: %v %v", fams, err)
+		}
+		return fams[0].GetMetric()[0].GetGauge().GetValue()
+	}
+	from, to := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	out := a.run("breach", "open", "--from", from, "--to", to, "--stages", "api", "--nature", "Logs held tokens",
+		"--consequences", "Sessions could be read", "--measures", "Tokens revoked", "--contact", "dpo@verifier.example")
+	id := regexp.MustCompile(`breach ([0-9a-f-]{36}) opened`).FindStringSubmatch(out)[1]
+	if v := gauge(); v != 0 {
+		t.Fatalf("fresh breach: gauge %v", v)
+	}
+	a.db.Exec(`UPDATE breaches SET opened_at = opened_at - interval '25 hours' WHERE breach_id = $1`, id)
+	if v := gauge(); v != 1 {
+		t.Fatalf("25 hours on, un-notified: gauge %v", v)
+	}
+	a.run("breach", "notify", "--breach", id)
+	if v := gauge(); v != 0 {
+		t.Fatalf("after notify: gauge %v", v)
 	}
 }
