@@ -174,3 +174,27 @@ type BreachNotified struct {
 	DetectedAt   time.Time `json:"detected_at"`
 	NotifiedAt   time.Time `json:"notified_at"`
 }
+
+// TypeDSRReceived forwards a data subject's request to the controller.
+// Subject idv.dsr.received.<session id>; one event per request.
+const TypeDSRReceived = "idv.dsr.received"
+
+// Kinds of data-subject request.
+const (
+	DSRAccess        = "access"
+	DSRRectification = "rectification"
+	DSRErasure       = "erasure"
+	DSRObjection     = "objection"
+)
+
+// DSRKinds are the kinds a data subject may request.
+var DSRKinds = []string{DSRAccess, DSRRectification, DSRErasure, DSRObjection}
+
+// DSRReceived is the body of idv.dsr.received: ids and the kind only.
+type DSRReceived struct {
+	DSRID      string    `json:"dsr_id"`
+	SessionID  string    `json:"session_id"`
+	TenantID   string    `json:"tenant_id"`
+	Kind       string    `json:"kind"`
+	ReceivedAt time.Time `json:"received_at"`
+}

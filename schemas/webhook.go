@@ -52,6 +52,7 @@ const (
 	WebhookSessionDeleted        = "session.deleted"
 	WebhookSubprocessorAnnounced = "subprocessor.announced"
 	WebhookBreachNotified        = "breach.notified"
+	WebhookDSRReceived           = "dsr.received"
 )
 
 // Sentinel errors of Verify and ParseSecret. Verify's errors wrap exactly one
@@ -97,6 +98,11 @@ type WebhookData struct {
 
 	// breach.notified: the notice (GDPR art. 33(3) contents).
 	Breach *BreachNotified `json:"breach,omitempty"`
+
+	// dsr.received: the request's id and kind (access, rectification,
+	// erasure, objection); session_id says whose.
+	DSRID   string `json:"dsr_id,omitempty"`
+	DSRKind string `json:"dsr_kind,omitempty"`
 }
 
 // Sign returns the webhook-signature value of a delivery: "v1," followed by

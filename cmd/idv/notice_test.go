@@ -213,3 +213,33 @@ func TestBreachOverdueMetric(t *testing.T) {
 		t.Fatalf("after notify: gauge %v", v)
 	}
 }
+
+// TestDSRReceivedEndToEnd: the person's request in the app reaches the
+// controller as a signed dsr.received webhook naming the session, the
+// request and its kind.
+func TestDSRReceivedEndToEnd(t *testing.T) {
+	s := startSystem(t)
+	v := s.newVerification()
+	hook := s.rcv.await(v.id, schemas.WebhookDSRReceived)
+	req, _ := http.NewRequest(http.MethodPost, s.apiURL+"/v1/app/session/dsr", strings.NewReader(`{"kind":"access"}`))
+	req.Header.Set("Authorization", "Bearer "+v.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("dsr: %d", resp.StatusCode)
+	}
+	var p schemas.WebhookPayload
+	select {
+	case p = <-hook:
+	case <-time.After(time.Minute):
+		t.Fatal("no dsr.received webhook within a minute")
+	}
+	if p.Data.SessionID != v.id || p.Data.DSRKind != "access" || p.Data.DSRID == "" ||
+		p.Data.Href != s.apiURL+"/v1/sessions/"+v.id {
+		t.Fatalf("webhook %+v", p.Data)
+	}
+}

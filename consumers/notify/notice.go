@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -14,7 +15,9 @@ import (
 
 // Tenant notices are webhooks about the tenant rather than one of its
 // sessions: a sub-processor announced to it (it may object before the
-// effective date) and a personal-data breach notified to it. They are
+// effective date) and a personal-data breach notified to it. A data
+// subject's request (dsr.received) is about a session but, like them, is
+// forwarded as the processor's duty rather than as a pipeline result. They are
 // delivered, retried, recorded and de-duplicated like session webhooks;
 // their attempts are recorded without a session.
 
@@ -74,4 +77,26 @@ func decodeBreach(ev stage.Event) (event, error) {
 		msgID: schemas.MsgID(schemas.TypeBreachNotified, breach.String(), tenant.String(), fmt.Sprint(body.Round)),
 		payload: schemas.WebhookPayload{Type: schemas.WebhookBreachNotified, Timestamp: body.NotifiedAt.UTC(),
 			Data: schemas.WebhookData{TenantID: tenant.String(), Href: "/v1/audit-events", Breach: &notice}}}, nil
+}
+
+// decodeDSR reads an idv.dsr.received event: a data subject's request,
+// forwarded to the controller with the session it concerns.
+func decodeDSR(ev stage.Event) (event, error) {
+	var body schemas.DSRReceived
+	if err := json.Unmarshal(ev.Data, &body); err != nil {
+		return event{}, fmt.Errorf("%w: %s: body is not a dsr.received", ErrMalformedEvent, ev.MsgID)
+	}
+	session, tenant, err := ids(ev, body.SessionID, body.TenantID)
+	if err != nil {
+		return event{}, err
+	}
+	dsr, err := uuid.Parse(body.DSRID)
+	if err != nil || dsr == uuid.Nil || !slices.Contains(schemas.DSRKinds, body.Kind) || body.ReceivedAt.IsZero() {
+		return event{}, fmt.Errorf("%w: %s: dsr_id, a known kind and received_at are required", ErrMalformedEvent, ev.MsgID)
+	}
+	return event{eventType: schemas.TypeDSRReceived, session: session, tenant: tenant,
+		msgID: schemas.MsgID(schemas.TypeDSRReceived, dsr.String()),
+		payload: schemas.WebhookPayload{Type: schemas.WebhookDSRReceived, Timestamp: body.ReceivedAt.UTC(),
+			Data: schemas.WebhookData{SessionID: session.String(), TenantID: tenant.String(),
+				Href: "/v1/sessions/" + session.String(), DSRID: dsr.String(), DSRKind: body.Kind}}}, nil
 }

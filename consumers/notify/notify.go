@@ -284,7 +284,7 @@ func decode(ev stage.Event) (event, error) {
 	if typ == "" {
 		// No ce-type header: the subject says it.
 		for _, t := range []string{schemas.TypeSessionDecided, schemas.TypeSessionDeleted,
-			schemas.TypeSubprocessorAnnounced, schemas.TypeBreachNotified} {
+			schemas.TypeSubprocessorAnnounced, schemas.TypeBreachNotified, schemas.TypeDSRReceived} {
 			if strings.HasPrefix(ev.Subject, t+".") {
 				typ = t
 			}
@@ -299,9 +299,12 @@ func decode(ev stage.Event) (event, error) {
 		return decodeAnnounced(ev)
 	case schemas.TypeBreachNotified:
 		return decodeBreach(ev)
+	case schemas.TypeDSRReceived:
+		return decodeDSR(ev)
 	}
-	return event{}, fmt.Errorf("%w: type %q, want %s, %s, %s or %s", ErrMalformedEvent, ev.Type,
-		schemas.TypeSessionDecided, schemas.TypeSessionDeleted, schemas.TypeSubprocessorAnnounced, schemas.TypeBreachNotified)
+	return event{}, fmt.Errorf("%w: type %q, want %s, %s, %s, %s or %s", ErrMalformedEvent, ev.Type,
+		schemas.TypeSessionDecided, schemas.TypeSessionDeleted, schemas.TypeSubprocessorAnnounced,
+		schemas.TypeBreachNotified, schemas.TypeDSRReceived)
 }
 
 func decodeDecided(ev stage.Event) (event, error) {

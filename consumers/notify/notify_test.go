@@ -738,7 +738,7 @@ func TestNotifyConsumerTakesDecidedAndDeleted(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got := cons.CachedInfo().Config.FilterSubjects; !slices.Equal(got, []string{"idv.session.decided.>", "idv.session.deleted.>",
-		"idv.subprocessor.announced.>", "idv.breach.notified.>"}) {
+		"idv.subprocessor.announced.>", "idv.breach.notified.>", "idv.dsr.received.>"}) {
 		t.Fatalf("notify consumer filters %v", got)
 	}
 

@@ -145,7 +145,7 @@ func TestConsumersSpec(t *testing.T) {
 		"facematch": {"idv.session.submitted.>"},
 		"decision":  {"idv.check.completed.>"},
 		"notify": {"idv.session.decided.>", "idv.session.deleted.>", "idv.subprocessor.announced.>",
-			"idv.breach.notified.>"},
+			"idv.breach.notified.>", "idv.dsr.received.>"},
 		"wipe": {"idv.session.expired.>"},
 	}
 	for name, subjects := range want {

@@ -8,8 +8,8 @@ import (
 
 // Duties are the parts behind the routes of IDV's duties as a processor
 // (GDPR art. 28(3) and 30(2)): the tenant's instructions (its policy), the
-// records of processing, and the sub-processor register with the tenant's
-// right to object. A nil part leaves its routes answering 404.
+// records of processing, the sub-processor register with the tenant's
+// right to object, and data subjects' requests forwarded to the tenant. A nil part leaves its routes answering 404.
 type Duties struct {
 	Policies PolicyEditor
 	// Register is the processor's configuration: identity, contact,
@@ -17,6 +17,8 @@ type Duties struct {
 	Register *schemas.Register
 	// Objections records objections to sub-processors.
 	Objections Objections
+	// DSRs records data subjects' requests, forwarded to the controller.
+	DSRs DSRs
 }
 
 // dutyRoutes adds the duty routes to mux.
@@ -31,5 +33,8 @@ func (s *Server) dutyRoutes(mux *http.ServeMux) {
 	if s.duties.Register != nil && s.duties.Objections != nil {
 		mux.Handle("GET /v1/subprocessors", s.customer(s.listSubprocessors))
 		mux.Handle("POST /v1/subprocessors/{id}/objection", s.customer(s.objectToSubprocessor))
+	}
+	if s.duties.DSRs != nil {
+		mux.Handle("POST /v1/app/session/dsr", s.app(s.createDSR))
 	}
 }

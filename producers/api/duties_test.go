@@ -276,3 +276,40 @@ func TestSubprocessorObjection(t *testing.T) {
 		t.Errorf("audit %+v: want one subprocessor_objection", evs)
 	}
 }
+
+func TestDataSubjectRequest(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	s := b.newSession(b.a.APIKey)
+	var d struct {
+		ID   string `json:"id"`
+		Kind string `json:"kind"`
+	}
+	if code := b.call("POST", "/v1/app/session/dsr", s.AppToken, `{"kind":"erasure"}`, &d); code != http.StatusAccepted || d.Kind != "erasure" {
+		t.Fatalf("dsr: %d %+v", code, d)
+	}
+	var e errBody
+	if code := b.call("POST", "/v1/app/session/dsr", s.AppToken, `{"kind":"complaint"}`, &e); code != http.StatusUnprocessableEntity ||
+		e.Error.Code != "invalid_dsr_kind" {
+		t.Errorf("unknown kind: %d %+v", code, e)
+	}
+	if code := b.call("POST", "/v1/app/session/dsr", s.AppToken, `{"kind":"access","message":"my name is"}`, &e); code != http.StatusBadRequest {
+		t.Errorf("free text accepted: %d", code)
+	}
+	if code := b.call("POST", "/v1/app/session/dsr", b.a.APIKey, `{"kind":"access"}`, &e); code != http.StatusUnauthorized {
+		t.Errorf("with an API key: %d", code)
+	}
+	var body []byte
+	if err := b.db.Get(&body, `SELECT body FROM outbox WHERE type = $1 AND subject = $2`, schemas.TypeDSRReceived,
+		schemas.Subject(schemas.TypeDSRReceived, s.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if err := schemas.ValidateEvent(schemas.TypeDSRReceived, body); err != nil || !strings.Contains(string(body), d.ID) {
+		t.Errorf("event %s: %v", body, err)
+	}
+	evs := b.auditActions(b.a.TenantID)
+	if len(evs) != 1 || evs[0].Action != postgres.AuditDSRReceived || evs[0].Detail["kind"] != "erasure" ||
+		evs[0].SessionID == nil || evs[0].SessionID.String() != s.ID || evs[0].Actor != "app_token:"+s.ID {
+		t.Errorf("audit %+v", evs)
+	}
+}
