@@ -2,6 +2,7 @@ package schemas
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -67,5 +68,34 @@ func TestDocumentTypeOf(t *testing.T) {
 		if got := DocumentTypeOf(code); got != want {
 			t.Errorf("DocumentTypeOf(%q) = %q, want %q", code, got, want)
 		}
+	}
+}
+
+func TestBreachCategories(t *testing.T) {
+	claimsOnly := DefaultPolicy()
+	withFields := DefaultPolicy()
+	withFields.Fields = append(withFields.Fields, "full_name")
+	cases := []struct {
+		stages []string
+		face   bool
+		p      Policy
+		want   string
+	}{
+		{[]string{BreachStorage}, false, claimsOnly, "identity_document_images,machine_readable_zone"},
+		{[]string{BreachStorage}, true, claimsOnly, "identity_document_images,machine_readable_zone,selfie_frames"},
+		{[]string{BreachDatabase}, false, claimsOnly, "derived_claims,verification_results"},
+		{[]string{BreachDatabase}, false, withFields, "extracted_fields,derived_claims,verification_results"},
+		{[]string{BreachNotify, BreachAPI}, true, withFields, "verification_results"},
+		{[]string{BreachKeyStore}, true, withFields,
+			"identity_document_images,machine_readable_zone,selfie_frames,extracted_fields,derived_claims,verification_results"},
+		{[]string{BreachFaceMatch}, false, claimsOnly, "identity_document_images"},
+	}
+	for _, c := range cases {
+		if got := strings.Join(BreachCategories(c.stages, c.face, c.p), ","); got != c.want {
+			t.Errorf("%v face=%v: %s, want %s", c.stages, c.face, got, c.want)
+		}
+	}
+	if ValidateBreachStages(nil) == nil || ValidateBreachStages([]string{"moon"}) == nil || ValidateBreachStages([]string{"api"}) != nil {
+		t.Error("stage validation")
 	}
 }

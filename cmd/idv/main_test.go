@@ -166,6 +166,9 @@ func TestConfigRefusesBadValues(t *testing.T) {
 		"ttl":        {"IDV_APP_TOKEN_TTL": "forever"},
 		"ttl range":  {"IDV_UPLOAD_TTL": "1s"},
 		"log format": {"IDV_LOG_FORMAT": "xml"},
+		"country":    {"IDV_PROCESSOR_COUNTRY": "Netherlands"},
+		"register":   {"IDV_SUBPROCESSORS_FILE": "/nonexistent/subprocessors.json"},
+		"measures":   {"IDV_SECURITY_MEASURES_FILE": "/nonexistent/measures.txt"},
 	} {
 		if _, err := parseConfig(env(vars)); err == nil {
 			t.Errorf("%s: accepted %v", name, vars)
