@@ -89,6 +89,10 @@ type WebhookData struct {
 	TenantID  string `json:"tenant_id"`
 	Decision  string `json:"decision,omitempty"` // for session.decided
 	Href      string `json:"href"`               // GET this with the tenant's API key for the result
+	// Fields are the policy-allowed fields, in a session.decided webhook
+	// of a tenant whose policy asks for full payloads (webhook_payload
+	// full); absent from thin ones.
+	Fields map[string]any `json:"fields,omitempty"`
 
 	// subprocessor.announced: which entry of GET /v1/subprocessors, from
 	// when, and where to object.

@@ -243,3 +243,36 @@ func TestDSRReceivedEndToEnd(t *testing.T) {
 		t.Fatalf("webhook %+v", p.Data)
 	}
 }
+
+// TestFullWebhookPayloadEndToEnd: a tenant whose policy asks for full
+// payloads gets the policy-allowed fields in its session.decided webhook,
+// and each such send is on record as a read by system:notify.
+func TestFullWebhookPayloadEndToEnd(t *testing.T) {
+	s := startSystemWith(t, systemOptions{fields: []string{"nationality", "document_valid"}})
+	full := schemas.WebhookFull
+	if _, err := postgres.NewTenants(s.st.db).UpdatePolicy(context.Background(), s.tenant.TenantID,
+		schemas.PolicyChange{WebhookPayload: &full}.Apply); err != nil {
+		t.Fatal(err)
+	}
+	v := s.newVerification()
+	p := s.awaitType(v, s.submit(v, nil))
+	if p.Type != schemas.WebhookSessionDecided || p.Data.Decision != schemas.DecisionApproved ||
+		p.Data.Fields["nationality"] != "NLD" || p.Data.Fields["document_valid"] != true || len(p.Data.Fields) != 2 {
+		t.Fatalf("full webhook %+v", p.Data)
+	}
+	s.waitDeliveries(v.id, "delivered", 1)
+	evs, err := postgres.NewAudit(s.st.db).List(context.Background(), s.tenant.TenantID, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reads := 0
+	for _, e := range evs {
+		if e.Action == postgres.AuditPersonalDataRead && e.Actor == postgres.ActorNotify &&
+			e.Detail["fields"] == "document_valid,nationality" && strings.HasPrefix(e.Detail["webhook_id"], "msg_") {
+			reads++
+		}
+	}
+	if reads != 1 {
+		t.Errorf("%d reads by notify on record, want 1: %+v", reads, evs)
+	}
+}

@@ -101,6 +101,9 @@ type Deps struct {
 	Secrets    SecretOpener
 	Metrics    *Metrics     // nil: counted but not exported
 	Log        *slog.Logger // nil: discarded
+	// Fields opens the fields of a full session.decided webhook; nil
+	// sends every webhook thin.
+	Fields FieldOpener
 }
 
 // Notifier is the notify stage. It is safe for concurrent use.
@@ -109,6 +112,7 @@ type Notifier struct {
 	secrets SecretOpener
 	metrics *Metrics
 	log     *slog.Logger
+	fields  FieldOpener
 	client  *http.Client
 	baseURL string
 }
@@ -118,7 +122,7 @@ func New(deps Deps, cfg Config) *Notifier {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	n := &Notifier{store: deps.Deliveries, secrets: deps.Secrets, metrics: deps.Metrics, log: deps.Log,
+	n := &Notifier{store: deps.Deliveries, secrets: deps.Secrets, metrics: deps.Metrics, log: deps.Log, fields: deps.Fields,
 		client: newClient(cfg.Timeout, cfg.AllowPrivate), baseURL: strings.TrimRight(cfg.APIBaseURL, "/")}
 	if n.metrics == nil {
 		n.metrics = NewMetrics(nil)
@@ -188,6 +192,13 @@ func (n *Notifier) Handle(ctx context.Context, ev stage.Event) error {
 	}
 	p := d.payload
 	p.Data.Href = n.baseURL + p.Data.Href
+	if d.eventType == schemas.TypeSessionDecided && target.Policy.Payload() == schemas.WebhookFull && n.fields != nil {
+		// The tenant opted in to the fields: read them for this attempt
+		// only, and on record, as a GET of the session would.
+		if p.Data.Fields, err = n.fields.OpenFields(ctx, d.tenant, d.session, target.Policy.Fields, a.WebhookID); err != nil {
+			return n.fail(fmt.Errorf("notify: %s: %w", a.WebhookID, err))
+		}
+	}
 	if p.Data.ObjectionHref != "" {
 		p.Data.ObjectionHref = n.baseURL + p.Data.ObjectionHref
 	}

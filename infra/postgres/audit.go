@@ -38,6 +38,7 @@ const (
 // Actors that are not a credential.
 const (
 	ActorWipe      = "system:wipe"
+	ActorNotify    = "system:notify" // full webhooks carry personal data
 	ActorOperator  = "operator:cli"
 	ActorUnknown   = "system:unattributed" // a store change made without WithActor
 	actorAPIKey    = "tenant_api_key:"
