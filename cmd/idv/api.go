@@ -25,6 +25,17 @@ func runAPI(ctx context.Context, cfg config, log *slog.Logger) error {
 		return err
 	}
 	defer st.Close()
+	// A register entry added since the last start is announced now, so
+	// adding one to IDV_SUBPROCESSORS_FILE and restarting announces it;
+	// replicas starting together announce each entry to each tenant once.
+	n, err := postgres.NewSubprocessors(st.db).Sync(postgres.WithActor(ctx, postgres.ActorOperator),
+		cfg.Register.Subprocessors, time.Now())
+	if err != nil {
+		return fmt.Errorf("announce sub-processors: %w", err)
+	}
+	if n > 0 {
+		log.Info("sub-processors announced", "announcements", n)
+	}
 	apiLn, err := listen("IDV_HTTP_ADDR", first(cfg.HTTPAddr, ":8080"))
 	if err != nil {
 		return err

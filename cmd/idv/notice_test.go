@@ -85,6 +85,9 @@ func TestSubprocessorsSyncCommand(t *testing.T) {
 	if out := a.run("subprocessors", "sync"); !strings.Contains(out, "0 announcement(s) queued") {
 		t.Fatalf("second sync: %s", out)
 	}
+	if out := a.run("subprocessors", "list"); strings.Count(out, "announced to 2 tenant(s), 0 objection(s)") != 2 {
+		t.Errorf("list: %s", out)
+	}
 	var n int
 	a.db.Get(&n, `SELECT count(*) FROM outbox WHERE type = $1`, schemas.TypeSubprocessorAnnounced)
 	if n != 4 {

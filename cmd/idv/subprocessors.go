@@ -17,17 +17,23 @@ func runSubprocessors(ctx context.Context, args []string, cfg config, stdout io.
 	if len(args) != 1 || (args[0] != "list" && args[0] != "sync") {
 		return fmt.Errorf("usage: idv subprocessors list|sync (the register is the file IDV_SUBPROCESSORS_FILE names)")
 	}
-	if args[0] == "list" {
-		for _, s := range cfg.Register.Subprocessors {
-			fmt.Fprintf(stdout, "%s\t%s\t%s\tfrom %s\t%s\n", s.ID, s.Name, s.Country, s.EffectiveDate, s.Purpose)
-		}
-		return nil
-	}
-	db, err := openMainDB(ctx, cfg, "subprocessors sync")
+	db, err := openMainDB(ctx, cfg, "subprocessors "+args[0])
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if args[0] == "list" {
+		counts, err := postgres.NewSubprocessors(db).Counts(ctx)
+		if err != nil {
+			return err
+		}
+		for _, s := range cfg.Register.Subprocessors {
+			c := counts[s.ID]
+			fmt.Fprintf(stdout, "%s\t%s\t%s\tfrom %s\tannounced to %d tenant(s), %d objection(s)\t%s\n",
+				s.ID, s.Name, s.Country, s.EffectiveDate, c.Announced, c.Objections, s.Purpose)
+		}
+		return nil
+	}
 	n, err := postgres.NewSubprocessors(db).Sync(postgres.WithActor(ctx, postgres.ActorOperator), cfg.Register.Subprocessors, time.Now())
 	if err != nil {
 		return err

@@ -170,3 +170,29 @@ func (s *Subprocessors) ForTenant(ctx context.Context, tenantID uuid.UUID) (map[
 	}
 	return out, nil
 }
+
+// RegisterCounts are, for one register entry, how many tenants it was
+// announced to and how many objected.
+type RegisterCounts struct {
+	Announced  int `db:"announced"`
+	Objections int `db:"objections"`
+}
+
+// Counts returns the counts of every entry ever announced or objected to,
+// by sub-processor id, across tenants: the operator's view.
+func (s *Subprocessors) Counts(ctx context.Context) (map[string]RegisterCounts, error) {
+	var rows []struct {
+		ID string `db:"subprocessor_id"`
+		RegisterCounts
+	}
+	if err := s.db.SelectContext(ctx, &rows, `SELECT subprocessor_id, sum(a)::int AS announced, sum(o)::int AS objections FROM (
+			SELECT subprocessor_id, 1 AS a, 0 AS o FROM subprocessor_announcements
+			UNION ALL SELECT subprocessor_id, 0, 1 FROM subprocessor_objections) x GROUP BY subprocessor_id`); err != nil {
+		return nil, fmt.Errorf("subprocessors: counts: %w", err)
+	}
+	out := map[string]RegisterCounts{}
+	for _, r := range rows {
+		out[r.ID] = r.RegisterCounts
+	}
+	return out, nil
+}
