@@ -50,10 +50,13 @@ func (s *Subprocessors) Sync(ctx context.Context, register []schemas.Subprocesso
 			return n, fmt.Errorf("subprocessors: tenants for %s: %w", sp.ID, err)
 		}
 		for _, t := range tenants {
-			if err := s.announce(ctx, sp, t, now); err != nil {
+			made, err := s.announce(ctx, sp, t, now)
+			if err != nil {
 				return n, err
 			}
-			n++
+			if made {
+				n++
+			}
 		}
 		if _, err := s.db.ExecContext(ctx, `INSERT INTO subprocessors_seen (subprocessor_id, effective_date, seen_at)
 			VALUES ($1, $2, $3) ON CONFLICT (subprocessor_id) DO UPDATE SET seen_at = $3`,
@@ -64,8 +67,11 @@ func (s *Subprocessors) Sync(ctx context.Context, register []schemas.Subprocesso
 	return n, nil
 }
 
-func (s *Subprocessors) announce(ctx context.Context, sp schemas.Subprocessor, tenant uuid.UUID, now time.Time) error {
-	return inOutboxTx(ctx, s.db, func(tx *sqlx.Tx) error {
+// announce announces sp to one tenant; false when another Sync (a replica
+// starting at the same time) already did.
+func (s *Subprocessors) announce(ctx context.Context, sp schemas.Subprocessor, tenant uuid.UUID, now time.Time) (bool, error) {
+	made := false
+	err := inOutboxTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO subprocessors_seen (subprocessor_id, effective_date, seen_at)
 			VALUES ($1, $2, NULL) ON CONFLICT (subprocessor_id) DO NOTHING`, sp.ID, sp.EffectiveDate); err != nil {
 			return fmt.Errorf("subprocessors: note %s: %w", sp.ID, err)
@@ -79,6 +85,7 @@ func (s *Subprocessors) announce(ctx context.Context, sp schemas.Subprocessor, t
 		if k, _ := res.RowsAffected(); k == 0 {
 			return nil
 		}
+		made = true
 		ev := schemas.SubprocessorAnnounced{SubprocessorID: sp.ID, TenantID: tenant.String(),
 			EffectiveDate: sp.EffectiveDate, AnnouncedAt: now.UTC()}
 		if err := appendOutbox(ctx, tx, OutboxEvent{TenantID: tenant,
@@ -91,6 +98,7 @@ func (s *Subprocessors) announce(ctx context.Context, sp schemas.Subprocessor, t
 			Action: AuditSubprocessorAnnounced,
 			Detail: map[string]string{"subprocessor_id": sp.ID, "effective_date": sp.EffectiveDate}})
 	})
+	return made && err == nil, err
 }
 
 // Objection is a tenant's objection to a sub-processor.
