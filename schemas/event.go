@@ -134,3 +134,67 @@ type SessionDeleted struct {
 	Reason    string    `json:"reason"`
 	DeletedAt time.Time `json:"deleted_at"`
 }
+
+// TypeSubprocessorAnnounced announces a new sub-processor to one tenant.
+// Subject idv.subprocessor.announced.<subprocessor id>; one event per
+// tenant (its message id names both).
+const TypeSubprocessorAnnounced = "idv.subprocessor.announced"
+
+// SubprocessorAnnounced is the body of idv.subprocessor.announced.
+type SubprocessorAnnounced struct {
+	SubprocessorID string    `json:"subprocessor_id"`
+	TenantID       string    `json:"tenant_id"`
+	EffectiveDate  string    `json:"effective_date"` // YYYY-MM-DD
+	AnnouncedAt    time.Time `json:"announced_at"`
+}
+
+// TypeBreachNotified notifies one tenant of a personal-data breach that
+// touches its data (GDPR art. 33(2); the seeds' agreement, art. 7).
+// Subject idv.breach.notified.<breach id>; one event per tenant and
+// notification round.
+const TypeBreachNotified = "idv.breach.notified"
+
+// BreachNotified is the body of idv.breach.notified: the notice itself.
+// Its texts are the operator's description of the incident (nature,
+// consequences, measures, contact point) and must not hold personal data
+// of data subjects; the counts and categories are computed by IDV.
+type BreachNotified struct {
+	BreachID     string    `json:"breach_id"`
+	TenantID     string    `json:"tenant_id"`
+	Round        int       `json:"round"` // 1 for the first notice, more for updates
+	Nature       string    `json:"nature"`
+	Consequences string    `json:"consequences"`
+	Measures     string    `json:"measures"`
+	Contact      string    `json:"contact"`
+	Categories   []string  `json:"categories"` // categories of personal data concerned
+	Subjects     int       `json:"approximate_data_subjects"`
+	Stages       []string  `json:"stages"`
+	WindowStart  time.Time `json:"window_start"`
+	WindowEnd    time.Time `json:"window_end"`
+	DetectedAt   time.Time `json:"detected_at"`
+	NotifiedAt   time.Time `json:"notified_at"`
+}
+
+// TypeDSRReceived forwards a data subject's request to the controller.
+// Subject idv.dsr.received.<session id>; one event per request.
+const TypeDSRReceived = "idv.dsr.received"
+
+// Kinds of data-subject request.
+const (
+	DSRAccess        = "access"
+	DSRRectification = "rectification"
+	DSRErasure       = "erasure"
+	DSRObjection     = "objection"
+)
+
+// DSRKinds are the kinds a data subject may request.
+var DSRKinds = []string{DSRAccess, DSRRectification, DSRErasure, DSRObjection}
+
+// DSRReceived is the body of idv.dsr.received: ids and the kind only.
+type DSRReceived struct {
+	DSRID      string    `json:"dsr_id"`
+	SessionID  string    `json:"session_id"`
+	TenantID   string    `json:"tenant_id"`
+	Kind       string    `json:"kind"`
+	ReceivedAt time.Time `json:"received_at"`
+}

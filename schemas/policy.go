@@ -41,11 +41,28 @@ const (
 
 // Policy is a tenant's instruction to IDV, the processor: what it may
 // extract and keep, which checks run, and what it accepts.
+//
+// Settings added after the first release are omitempty with a zero value
+// that keeps the earlier behaviour, so policies stored before them decode
+// unchanged: no document type or issuing-state restriction, no minimum
+// age, thin webhooks, no redacted copy.
 type Policy struct {
 	Fields        []string `json:"fields"`
 	Checks        []string `json:"checks"`
 	SelfieFrames  int      `json:"selfie_frames"`
 	AllowSpecimen bool     `json:"allow_specimen"`
+	// DocumentTypes accepted (DocumentTypes); empty accepts every type.
+	DocumentTypes []string `json:"document_types,omitempty"`
+	// IssuingStates accepted, as MRZ state codes (ISO 3166-1 alpha-3 and
+	// ICAO's additions such as D); empty accepts every state.
+	IssuingStates []string `json:"issuing_states,omitempty"`
+	// MinimumAge a document holder must have reached; 0 for none.
+	MinimumAge int `json:"minimum_age,omitempty"`
+	// WebhookPayload is WebhookThin or WebhookFull; "" reads as thin.
+	WebhookPayload string `json:"webhook_payload,omitempty"`
+	// RedactedCopy asks for a redacted document copy (BSN, photo and MRZ
+	// masked, purpose watermarked) to be kept for the retention period.
+	RedactedCopy bool `json:"redacted_copy,omitempty"`
 }
 
 // DefaultPolicy is the policy of a new tenant before it names its fields
@@ -90,15 +107,19 @@ func ValidateRetentionDays(days int) error {
 	return nil
 }
 
-// Validate checks the whole policy.
+// Validate checks the whole policy. Its error is a *SettingError naming
+// the setting at fault.
 func (p Policy) Validate() error {
 	if err := ValidateFields(p.Fields); err != nil {
-		return err
+		return &SettingError{Setting: SettingFields, Err: err}
 	}
 	if err := ValidateChecks(p.Checks); err != nil {
-		return err
+		return &SettingError{Setting: SettingChecks, Err: err}
 	}
-	return ValidateSelfieFrames(p.SelfieFrames, p.Checks)
+	if err := ValidateSelfieFrames(p.SelfieFrames, p.Checks); err != nil {
+		return &SettingError{Setting: SettingSelfieFrames, Err: err}
+	}
+	return p.validateAcceptance()
 }
 
 // ValidateSelfieFrames refuses a frame count outside 1..MaxSelfieFrames, or

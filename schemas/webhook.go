@@ -48,8 +48,11 @@ const DefaultWebhookTolerance = 5 * time.Minute
 
 // Webhook payload types (the "type" of a WebhookPayload).
 const (
-	WebhookSessionDecided = "session.decided"
-	WebhookSessionDeleted = "session.deleted"
+	WebhookSessionDecided        = "session.decided"
+	WebhookSessionDeleted        = "session.deleted"
+	WebhookSubprocessorAnnounced = "subprocessor.announced"
+	WebhookBreachNotified        = "breach.notified"
+	WebhookDSRReceived           = "dsr.received"
 )
 
 // Sentinel errors of Verify and ParseSecret. Verify's errors wrap exactly one
@@ -78,11 +81,32 @@ type WebhookPayload struct {
 }
 
 // WebhookData is what a webhook is about.
+//
+// Session webhooks carry session_id; the tenant notices (a sub-processor
+// announced, a breach notified) carry no session and their own fields.
 type WebhookData struct {
-	SessionID string `json:"session_id"`
+	SessionID string `json:"session_id,omitempty"`
 	TenantID  string `json:"tenant_id"`
 	Decision  string `json:"decision,omitempty"` // for session.decided
 	Href      string `json:"href"`               // GET this with the tenant's API key for the result
+	// Fields are the policy-allowed fields, in a session.decided webhook
+	// of a tenant whose policy asks for full payloads (webhook_payload
+	// full); absent from thin ones.
+	Fields map[string]any `json:"fields,omitempty"`
+
+	// subprocessor.announced: which entry of GET /v1/subprocessors, from
+	// when, and where to object.
+	SubprocessorID string `json:"subprocessor_id,omitempty"`
+	EffectiveDate  string `json:"effective_date,omitempty"`
+	ObjectionHref  string `json:"objection_href,omitempty"`
+
+	// breach.notified: the notice (GDPR art. 33(3) contents).
+	Breach *BreachNotified `json:"breach,omitempty"`
+
+	// dsr.received: the request's id and kind (access, rectification,
+	// erasure, objection); session_id says whose.
+	DSRID   string `json:"dsr_id,omitempty"`
+	DSRKind string `json:"dsr_kind,omitempty"`
 }
 
 // Sign returns the webhook-signature value of a delivery: "v1," followed by

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
 
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
@@ -70,10 +71,13 @@ func runTenant(ctx context.Context, args []string, cfg config, stdout, stderr io
 			return runTenantCreate(ctx, args[1:], cfg, stdout, stderr)
 		case "set-retention":
 			return runTenantSetRetention(ctx, args[1:], cfg, stdout, stderr)
+		case "policy":
+			return runTenantPolicy(ctx, args[1:], cfg, stdout, stderr)
 		}
 	}
 	return fmt.Errorf("usage: idv tenant create --name N --webhook-url U --retention-days D [--fields f1,f2,...]\n" +
-		"       idv tenant set-retention --tenant ID --days D")
+		"       idv tenant set-retention --tenant ID --days D\n" +
+		"       idv tenant policy show|set --tenant ID [settings]")
 }
 
 func runTenantCreate(ctx context.Context, args []string, cfg config, stdout, stderr io.Writer) error {
@@ -161,12 +165,9 @@ func runAudit(ctx context.Context, args []string, cfg config, stdout, stderr io.
 	if err != nil {
 		return fmt.Errorf("--tenant must be a tenant id (a UUID)")
 	}
-	if cfg.DatabaseURL == "" {
-		return fmt.Errorf("audit verify needs IDV_DATABASE_URL (or DATABASE_URL)")
-	}
-	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	db, err := openMainDB(ctx, cfg, "audit verify")
 	if err != nil {
-		return fmt.Errorf("main database: %w", err)
+		return err
 	}
 	defer db.Close()
 	n, err := postgres.NewAudit(db).Verify(ctx, tenantID)
@@ -181,4 +182,16 @@ func runAudit(ctx context.Context, args []string, cfg config, stdout, stderr io.
 	}
 	fmt.Fprintf(stdout, "tenant %s: %d audit entries, chain OK\n", tenantID, n)
 	return nil
+}
+
+// openMainDB opens the main database for a command that needs nothing else.
+func openMainDB(ctx context.Context, cfg config, command string) (*sqlx.DB, error) {
+	if cfg.DatabaseURL == "" {
+		return nil, fmt.Errorf("%s needs IDV_DATABASE_URL (or DATABASE_URL)", command)
+	}
+	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("main database: %w", err)
+	}
+	return db, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/producers/api"
+	"github.com/idv-oss/idv/producers/tenant"
 )
 
 func runAPI(ctx context.Context, cfg config, log *slog.Logger) error {
@@ -24,6 +25,17 @@ func runAPI(ctx context.Context, cfg config, log *slog.Logger) error {
 		return err
 	}
 	defer st.Close()
+	// A register entry added since the last start is announced now, so
+	// adding one to IDV_SUBPROCESSORS_FILE and restarting announces it;
+	// replicas starting together announce each entry to each tenant once.
+	n, err := postgres.NewSubprocessors(st.db).Sync(postgres.WithActor(ctx, postgres.ActorOperator),
+		cfg.Register.Subprocessors, time.Now())
+	if err != nil {
+		return fmt.Errorf("announce sub-processors: %w", err)
+	}
+	if n > 0 {
+		log.Info("sub-processors announced", "announcements", n)
+	}
 	apiLn, err := listen("IDV_HTTP_ADDR", first(cfg.HTTPAddr, ":8080"))
 	if err != nil {
 		return err
@@ -49,8 +61,11 @@ func listen(setting, addr string) (net.Listener, error) {
 func apiPart(ln net.Listener, st *stack, cfg config, log *slog.Logger, reg prometheus.Registerer) part {
 	srv := api.New(api.Stores{Tenants: postgres.NewTenants(st.db), Sessions: postgres.NewSessions(st.db),
 		Results: postgres.NewResults(st.db), Receipts: postgres.NewWipes(st.db),
-		Audit: postgres.NewAudit(st.db)}, st.vault, st.objects, log,
+		Audit: postgres.NewAudit(st.db), Duties: api.Duties{
+			Policies: tenant.Policies{Tenants: postgres.NewTenants(st.db), Sessions: postgres.NewSessions(st.db), Keys: st.vault},
+			Register: &cfg.Register, Objections: postgres.NewSubprocessors(st.db), DSRs: postgres.NewDSRs(st.db)}}, st.vault, st.objects, log,
 		api.NewMetrics(reg), api.Config{AppTokenTTL: cfg.AppTokenTTL, UploadTTL: cfg.UploadTTL})
+	registerBreachMetrics(reg, st.db)
 	return part{name: "api", run: func(ctx context.Context) error { return serveHTTP(ctx, ln, srv.Handler()) }}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/idv-oss/idv/consumers/facematch"
 	"github.com/idv-oss/idv/consumers/liveness"
 	"github.com/idv-oss/idv/infra/vault"
+	"github.com/idv-oss/idv/schemas"
 )
 
 // config is every IDV_… setting, parsed once. The README's configuration
@@ -38,6 +39,9 @@ type config struct {
 	CSCADir             string        // IDV_CSCA_DIR: trusted CSCA certificates and master lists for chip data
 	DevDir              string        // IDV_DEV_DIR
 	LogFormat           string        // IDV_LOG_FORMAT: text or json
+	// The processor's duties: IDV_PROCESSOR_…, IDV_SUBPROCESSORS_FILE,
+	// IDV_SECURITY_MEASURES_FILE (register.go).
+	Register schemas.Register
 }
 
 type s3Config struct {
@@ -101,6 +105,9 @@ func parseConfig(getenv func(string) string) (config, error) {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("IDV_LOG_FORMAT must be text or json, not %q", c.LogFormat)
+	}
+	if c.Register, err = parseRegister(getenv); err != nil {
+		return c, err
 	}
 	return c, nil
 }

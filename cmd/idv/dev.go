@@ -100,6 +100,12 @@ func startLocal(ctx context.Context, cfg config, hooks io.Writer, say func(strin
 	}
 	cfg.PublicURL = first(cfg.PublicURL, "http://"+apiLn.Addr().String())
 	cfg.WebhookAllowPrivate = true // the receiver is on loopback
+	// A first look shows a processing record; production names its own
+	// processor (IDV_PROCESSOR_…) or the record says what is missing.
+	p := &cfg.Register.Processor
+	p.Name = first(p.Name, "IDV development instance (set IDV_PROCESSOR_NAME)")
+	p.Contact = first(p.Contact, "privacy@localhost (set IDV_PROCESSOR_CONTACT)")
+	p.Country = first(p.Country, "NL")
 	hookURL := "http://" + hookLn.Addr().String() + "/webhooks"
 	if err := postgres.NewTenants(env.st.db).SetWebhookURL(ctx, env.tenant.TenantID, hookURL); err != nil {
 		return nil, err

@@ -92,6 +92,8 @@ type systemOptions struct {
 	// ackWait, when set, replaces the consumers' AckWait, so that what a
 	// killed replica or a lost node leaves unacknowledged returns soon.
 	ackWait time.Duration
+	// register is the processor configuration (sub-processors) the API serves.
+	register schemas.Register
 }
 
 type syncBuffer struct {
@@ -136,7 +138,7 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 	}
 	cfg := config{DatabaseURL: mainURL, NATSURL: natsserver.ClientURLs(servers), StreamReplicas: min(len(servers), 3), StreamMaxAge: 24 * time.Hour,
 		WebhookAllowPrivate: true, WebhookRetryBase: time.Second, AppTokenTTL: time.Hour, UploadTTL: 15 * time.Minute,
-		FaceDir: os.Getenv("IDV_FACE_DIR")}
+		FaceDir: os.Getenv("IDV_FACE_DIR"), Register: opts.register}
 	b, err := openBroker(ctx, cfg, "idv-e2e")
 	if err != nil {
 		t.Fatal(err)

@@ -26,7 +26,11 @@ commands:
   migrate    apply the database migrations (main database and key store)
   tenant     idv tenant create --name N --webhook-url U --retention-days D --fields f1,f2
              idv tenant set-retention --tenant ID --days D
+             idv tenant policy show|set --tenant ID [--minimum-age 18 ...]
   audit      idv audit verify --tenant ID: recompute the tenant's audit hash chain
+  breach     idv breach open|update|notify|list: the breach register; notifies affected tenants
+  support    idv support grant|revoke|list|read-session: time-boxed (≤ 24 h), audited support access
+  subprocessors  idv subprocessors list|sync: announce new register entries to every tenant
   capture    act as the app: seal, upload and submit captures for one session
   keygen     print a new IDV_MASTER_KEY
   eval       idv eval synth|facematch|liveness: measure the face engine (FAR/FRR tables)
@@ -79,6 +83,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return runTenant(ctx, rest, cfg, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, rest, cfg, stdout, stderr)
+	case "breach":
+		return runBreach(ctx, rest, cfg, stdout, stderr)
+	case "support":
+		return runSupport(ctx, rest, cfg, stdout, stderr)
+	case "subprocessors":
+		return runSubprocessors(ctx, rest, cfg, stdout)
 	case "capture":
 		return runCapture(ctx, rest, getenv, stdout, stderr)
 	case "keygen":

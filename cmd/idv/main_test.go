@@ -182,6 +182,9 @@ func TestConfigRefusesBadValues(t *testing.T) {
 		"threshold":  {"IDV_FACE_THRESHOLD": "1.5"},
 		"turn":       {"IDV_LIVENESS_TURN_DEGREES": "left"},
 		"blink":      {"IDV_LIVENESS_BLINK": "0"},
+		"country":    {"IDV_PROCESSOR_COUNTRY": "Netherlands"},
+		"register":   {"IDV_SUBPROCESSORS_FILE": "/nonexistent/subprocessors.json"},
+		"measures":   {"IDV_SECURITY_MEASURES_FILE": "/nonexistent/measures.txt"},
 	} {
 		if _, err := parseConfig(env(vars)); err == nil {
 			t.Errorf("%s: accepted %v", name, vars)

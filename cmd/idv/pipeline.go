@@ -176,7 +176,8 @@ func newStage(name string, st *stack, cfg config, log *slog.Logger, reg promethe
 		// (infra/jetstream), retries span about three days.
 		sc.Backoff = stage.ExponentialBackoff(first(cfg.WebhookRetryBase, time.Minute), 6*time.Hour)
 		return notify.New(notify.Deps{Deliveries: postgres.NewDeliveries(st.db), Secrets: st.vault,
-			Metrics: notify.NewMetrics(reg), Log: log},
+			Metrics: notify.NewMetrics(reg), Log: log, Fields: notify.Fields{Sessions: postgres.NewSessions(st.db),
+				Keys: st.vault, Results: postgres.NewResults(st.db), Audit: postgres.NewAudit(st.db)}},
 			notify.Config{APIBaseURL: cfg.PublicURL, AllowPrivate: cfg.WebhookAllowPrivate}), sc, nothing, nil
 	case "wipe":
 		return wipe.New(wipe.Deps{Sessions: postgres.NewWipes(st.db), Objects: st.objects, Signer: st.vault,

@@ -176,6 +176,11 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	if err != nil {
 		return err
 	}
+	if doc != nil {
+		for _, r := range acceptanceReasons(doc, tenant.Policy, now) {
+			reasons.add(r)
+		}
+	}
 	codes := reasons.codes()
 	outcome := Outcome(codes)
 	var sealed []byte

@@ -101,6 +101,9 @@ type Deps struct {
 	Secrets    SecretOpener
 	Metrics    *Metrics     // nil: counted but not exported
 	Log        *slog.Logger // nil: discarded
+	// Fields opens the fields of a full session.decided webhook; nil
+	// sends every webhook thin.
+	Fields FieldOpener
 }
 
 // Notifier is the notify stage. It is safe for concurrent use.
@@ -109,6 +112,7 @@ type Notifier struct {
 	secrets SecretOpener
 	metrics *Metrics
 	log     *slog.Logger
+	fields  FieldOpener
 	client  *http.Client
 	baseURL string
 }
@@ -118,7 +122,7 @@ func New(deps Deps, cfg Config) *Notifier {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	n := &Notifier{store: deps.Deliveries, secrets: deps.Secrets, metrics: deps.Metrics, log: deps.Log,
+	n := &Notifier{store: deps.Deliveries, secrets: deps.Secrets, metrics: deps.Metrics, log: deps.Log, fields: deps.Fields,
 		client: newClient(cfg.Timeout, cfg.AllowPrivate), baseURL: strings.TrimRight(cfg.APIBaseURL, "/")}
 	if n.metrics == nil {
 		n.metrics = NewMetrics(nil)
@@ -148,8 +152,9 @@ func (n *Notifier) Handle(ctx context.Context, ev stage.Event) error {
 	msgID := ev.MsgID
 	if msgID == "" {
 		// The message id of the one decided (or deleted) event of a
-		// session is defined by its type and session, so it can be rebuilt.
-		msgID = schemas.MsgID(d.eventType, d.session.String())
+		// session is defined by its type and session, so it can be
+		// rebuilt; a tenant notice's by its type and the ids it names.
+		msgID = d.msgID
 	}
 	a := postgres.DeliveryAttempt{TenantID: d.tenant, SessionID: d.session, WebhookID: WebhookID(msgID),
 		EventType: d.payload.Type, Attempt: int(min(max(ev.NumDelivered, 1), 1<<30))}
@@ -187,6 +192,16 @@ func (n *Notifier) Handle(ctx context.Context, ev stage.Event) error {
 	}
 	p := d.payload
 	p.Data.Href = n.baseURL + p.Data.Href
+	if d.eventType == schemas.TypeSessionDecided && target.Policy.Payload() == schemas.WebhookFull && n.fields != nil {
+		// The tenant opted in to the fields: read them for this attempt
+		// only, and on record, as a GET of the session would.
+		if p.Data.Fields, err = n.fields.OpenFields(ctx, d.tenant, d.session, target.Policy.Fields, a.WebhookID); err != nil {
+			return n.fail(fmt.Errorf("notify: %s: %w", a.WebhookID, err))
+		}
+	}
+	if p.Data.ObjectionHref != "" {
+		p.Data.ObjectionHref = n.baseURL + p.Data.ObjectionHref
+	}
 	body, err := json.Marshal(p)
 	if err != nil {
 		return n.fail(fmt.Errorf("notify: %s: encode payload: %w", a.WebhookID, err))
@@ -260,8 +275,9 @@ func (n *Notifier) count(outcome string) {
 // event is a decoded, validated event and the webhook payload announcing
 // it, its href still relative to the API's base URL.
 type event struct {
-	eventType       string // schemas.TypeSessionDecided or schemas.TypeSessionDeleted
-	session, tenant uuid.UUID
+	eventType       string    // schemas.Type… of the event
+	session, tenant uuid.UUID // session is uuid.Nil for a tenant notice
+	msgID           string    // the event's message id, rebuilt from its ids
 	payload         schemas.WebhookPayload
 }
 
@@ -278,7 +294,8 @@ func decode(ev stage.Event) (event, error) {
 	typ := ev.Type
 	if typ == "" {
 		// No ce-type header: the subject says it.
-		for _, t := range []string{schemas.TypeSessionDecided, schemas.TypeSessionDeleted} {
+		for _, t := range []string{schemas.TypeSessionDecided, schemas.TypeSessionDeleted,
+			schemas.TypeSubprocessorAnnounced, schemas.TypeBreachNotified, schemas.TypeDSRReceived} {
 			if strings.HasPrefix(ev.Subject, t+".") {
 				typ = t
 			}
@@ -289,9 +306,16 @@ func decode(ev stage.Event) (event, error) {
 		return decodeDecided(ev)
 	case schemas.TypeSessionDeleted:
 		return decodeDeleted(ev)
+	case schemas.TypeSubprocessorAnnounced:
+		return decodeAnnounced(ev)
+	case schemas.TypeBreachNotified:
+		return decodeBreach(ev)
+	case schemas.TypeDSRReceived:
+		return decodeDSR(ev)
 	}
-	return event{}, fmt.Errorf("%w: type %q, want %s or %s", ErrMalformedEvent, ev.Type,
-		schemas.TypeSessionDecided, schemas.TypeSessionDeleted)
+	return event{}, fmt.Errorf("%w: type %q, want %s, %s, %s, %s or %s", ErrMalformedEvent, ev.Type,
+		schemas.TypeSessionDecided, schemas.TypeSessionDeleted, schemas.TypeSubprocessorAnnounced,
+		schemas.TypeBreachNotified, schemas.TypeDSRReceived)
 }
 
 func decodeDecided(ev stage.Event) (event, error) {
@@ -310,6 +334,7 @@ func decodeDecided(ev stage.Event) (event, error) {
 		return event{}, fmt.Errorf("%w: %s: no decided_at", ErrMalformedEvent, ev.MsgID)
 	}
 	return event{eventType: schemas.TypeSessionDecided, session: session, tenant: tenant,
+		msgID: schemas.MsgID(schemas.TypeSessionDecided, session.String()),
 		payload: schemas.WebhookPayload{Type: schemas.WebhookSessionDecided, Timestamp: body.DecidedAt.UTC(),
 			Data: schemas.WebhookData{SessionID: session.String(), TenantID: tenant.String(), Decision: body.Decision,
 				Href: "/v1/sessions/" + session.String()}}}, nil
@@ -338,6 +363,7 @@ func decodeDeleted(ev stage.Event) (event, error) {
 		return event{}, fmt.Errorf("%w: %s: no deleted_at", ErrMalformedEvent, ev.MsgID)
 	}
 	return event{eventType: schemas.TypeSessionDeleted, session: session, tenant: tenant,
+		msgID: schemas.MsgID(schemas.TypeSessionDeleted, session.String()),
 		payload: schemas.WebhookPayload{Type: schemas.WebhookSessionDeleted, Timestamp: body.DeletedAt.UTC(),
 			Data: schemas.WebhookData{SessionID: session.String(), TenantID: tenant.String(),
 				Href: "/v1/deletion-receipts/" + receipt.String()}}}, nil

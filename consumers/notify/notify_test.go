@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -241,7 +242,7 @@ func TestDeliversSignedThinPayloadOnce(t *testing.T) {
 	want := schemas.WebhookPayload{Type: "session.decided", Timestamp: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC),
 		Data: schemas.WebhookData{SessionID: session.String(), TenantID: tenantID.String(), Decision: "approved",
 			Href: apiBase + "/v1/sessions/" + session.String()}}
-	if !p.Timestamp.Equal(want.Timestamp) || p.Type != want.Type || p.Data != want.Data {
+	if !p.Timestamp.Equal(want.Timestamp) || p.Type != want.Type || !reflect.DeepEqual(p.Data, want.Data) {
 		t.Errorf("payload %+v, want %+v", p, want)
 	}
 
@@ -599,7 +600,7 @@ func TestDeletedSessionWebhookPointsAtTheReceipt(t *testing.T) {
 	want := schemas.WebhookPayload{Type: "session.deleted", Timestamp: time.Date(2026, 3, 8, 12, 0, 0, 0, time.UTC),
 		Data: schemas.WebhookData{SessionID: session.String(), TenantID: tenantID.String(),
 			Href: apiBase + "/v1/deletion-receipts/" + receipt.String()}}
-	if !p.Timestamp.Equal(want.Timestamp) || p.Type != want.Type || p.Data != want.Data {
+	if !p.Timestamp.Equal(want.Timestamp) || p.Type != want.Type || !reflect.DeepEqual(p.Data, want.Data) {
 		t.Errorf("payload %+v, want %+v", p, want)
 	}
 
@@ -737,7 +738,8 @@ func TestNotifyConsumerTakesDecidedAndDeleted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := cons.CachedInfo().Config.FilterSubjects; !slices.Equal(got, []string{"idv.session.decided.>", "idv.session.deleted.>"}) {
+	if got := cons.CachedInfo().Config.FilterSubjects; !slices.Equal(got, []string{"idv.session.decided.>", "idv.session.deleted.>",
+		"idv.subprocessor.announced.>", "idv.breach.notified.>", "idv.dsr.received.>"}) {
 		t.Fatalf("notify consumer filters %v", got)
 	}
 

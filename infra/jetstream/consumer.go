@@ -74,7 +74,9 @@ const (
 // Messages waiting out a delay count against MaxAckPending, so notify's is
 // set high: with 64, one customer's dead endpoint would hold back every
 // tenant's webhooks. notify takes idv.session.decided and
-// idv.session.deleted: both become webhooks, with the same delivery rules.
+// idv.session.deleted, the tenant notices idv.subprocessor.announced and
+// idv.breach.notified, and data subjects' requests idv.dsr.received: all
+// become webhooks, with the same delivery rules.
 //
 // wipe: 40 deliveries, so that a wipe outlasts an hour-long outage of the
 // object store (or the database) and still completes. With the loop's
@@ -103,8 +105,9 @@ var Consumers = map[string]ConsumerSpec{
 		MaxAckPending: defaultMaxAckPending,
 	},
 	"notify": {
-		Stage:         "notify",
-		Filters:       []string{schemas.TypeSessionDecided + ".>", schemas.TypeSessionDeleted + ".>"},
+		Stage: "notify",
+		Filters: []string{schemas.TypeSessionDecided + ".>", schemas.TypeSessionDeleted + ".>",
+			schemas.TypeSubprocessorAnnounced + ".>", schemas.TypeBreachNotified + ".>", schemas.TypeDSRReceived + ".>"},
 		MaxDeliver:    21,
 		AckWait:       defaultAckWait,
 		MaxAckPending: 4096,

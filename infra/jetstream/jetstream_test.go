@@ -145,8 +145,9 @@ func TestConsumersSpec(t *testing.T) {
 		"facematch": {"idv.session.submitted.>"},
 		"liveness":  {"idv.session.submitted.>"},
 		"decision":  {"idv.check.completed.>"},
-		"notify":    {"idv.session.decided.>", "idv.session.deleted.>"},
-		"wipe":      {"idv.session.expired.>"},
+		"notify": {"idv.session.decided.>", "idv.session.deleted.>", "idv.subprocessor.announced.>",
+			"idv.breach.notified.>", "idv.dsr.received.>"},
+		"wipe": {"idv.session.expired.>"},
 	}
 	for name, subjects := range want {
 		s, ok := idvjs.Consumers[name]

@@ -32,11 +32,13 @@ const (
 	AuditDeclinedByUser   = "declined_by_user"
 	AuditDataDeleted      = "data_deleted"
 	AuditRetentionChanged = "retention_changed"
+	AuditPolicyChanged    = "policy_changed"
 )
 
 // Actors that are not a credential.
 const (
 	ActorWipe      = "system:wipe"
+	ActorNotify    = "system:notify" // full webhooks carry personal data
 	ActorOperator  = "operator:cli"
 	ActorUnknown   = "system:unattributed" // a store change made without WithActor
 	actorAPIKey    = "tenant_api_key:"

@@ -3,12 +3,15 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+
+	"github.com/idv-oss/idv/schemas"
 )
 
 // Webhook delivery outcomes, as recorded in webhook_deliveries.
@@ -38,6 +41,9 @@ type WebhookTarget struct {
 	URL          string
 	SecretSealed []byte     // open with the vault under schemas.WebhookSecretPurpose
 	DisabledAt   *time.Time // set when the endpoint answered 410 Gone
+	// Policy is the tenant's policy now: its payload mode and fields
+	// decide what a full session.decided webhook carries.
+	Policy schemas.Policy
 }
 
 // Disabled reports whether deliveries to the endpoint have stopped.
@@ -85,8 +91,9 @@ func (s *Deliveries) WebhookTarget(ctx context.Context, tenantID uuid.UUID) (Web
 		URL        string     `db:"webhook_url"`
 		Secret     []byte     `db:"webhook_secret_sealed"`
 		DisabledAt *time.Time `db:"webhook_disabled_at"`
+		Policy     []byte     `db:"policy"`
 	}
-	err := s.db.GetContext(ctx, &row, `SELECT webhook_url, webhook_secret_sealed, webhook_disabled_at
+	err := s.db.GetContext(ctx, &row, `SELECT webhook_url, webhook_secret_sealed, webhook_disabled_at, policy
 		FROM tenants WHERE tenant_id = $1`, tenantID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return WebhookTarget{}, fmt.Errorf("deliveries: tenant %s: %w", tenantID, ErrNotFound)
@@ -94,7 +101,11 @@ func (s *Deliveries) WebhookTarget(ctx context.Context, tenantID uuid.UUID) (Web
 	if err != nil {
 		return WebhookTarget{}, fmt.Errorf("deliveries: webhook target of %s: %w", tenantID, err)
 	}
-	return WebhookTarget{URL: row.URL, SecretSealed: row.Secret, DisabledAt: row.DisabledAt}, nil
+	t := WebhookTarget{URL: row.URL, SecretSealed: row.Secret, DisabledAt: row.DisabledAt}
+	if err := json.Unmarshal(row.Policy, &t.Policy); err != nil {
+		return WebhookTarget{}, fmt.Errorf("deliveries: policy of %s: %w", tenantID, err)
+	}
+	return t, nil
 }
 
 // DisableWebhook stops deliveries to the tenant's endpoint (it answered 410

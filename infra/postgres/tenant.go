@@ -179,3 +179,48 @@ func (s *Tenants) SetRetention(ctx context.Context, id uuid.UUID, days int) erro
 			Detail: map[string]string{"from_days": strconv.Itoa(was), "to_days": strconv.Itoa(days)}})
 	})
 }
+
+// UpdatePolicy changes a tenant's policy under a row lock: apply gets the
+// stored policy and returns the new one (or an error, which changes
+// nothing). A change is recorded as policy_changed (actor from WithActor)
+// in the same transaction, its detail the settings changed with their old
+// and new values (schemas.PolicyDiff); a change to the same values records
+// nothing. It returns the policy now in force.
+func (s *Tenants) UpdatePolicy(ctx context.Context, id uuid.UUID,
+	apply func(schemas.Policy) (schemas.Policy, error)) (schemas.Policy, error) {
+	var now schemas.Policy
+	err := inTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		var raw []byte
+		err := tx.GetContext(ctx, &raw, `SELECT policy FROM tenants WHERE tenant_id = $1 FOR NO KEY UPDATE`, id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("tenants: %s: %w", id, ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("tenants: lock %s: %w", id, err)
+		}
+		var old schemas.Policy
+		if err := json.Unmarshal(raw, &old); err != nil {
+			return fmt.Errorf("tenants: decode policy of %s: %w", id, err)
+		}
+		next, err := apply(old)
+		if err != nil {
+			return err
+		}
+		diff := schemas.PolicyDiff(old, next)
+		now = old
+		if diff == nil {
+			return nil
+		}
+		enc, err := json.Marshal(next)
+		if err != nil {
+			return fmt.Errorf("tenants: encode policy: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE tenants SET policy = $2 WHERE tenant_id = $1`, id, enc); err != nil {
+			return fmt.Errorf("tenants: set policy of %s: %w", id, err)
+		}
+		now = next
+		return AppendAudit(ctx, tx, AuditEntry{TenantID: id, Actor: ActorOf(ctx, ActorUnknown),
+			Action: AuditPolicyChanged, Detail: diff})
+	})
+	return now, err
+}

@@ -74,6 +74,7 @@ type Server struct {
 	audit    Audit
 	keys     Vault
 	objects  Objects
+	duties   Duties
 	log      *slog.Logger
 	metrics  *Metrics
 	cfg      Config
@@ -88,6 +89,7 @@ type Stores struct {
 	Results  Results
 	Receipts Receipts
 	Audit    Audit
+	Duties   Duties
 }
 
 // Vault is what the API asks of the key vault.
@@ -109,7 +111,7 @@ func New(stores Stores, v Vault, objs Objects, log *slog.Logger, metrics *Metric
 		cfg.UploadTTL = 15 * time.Minute
 	}
 	return &Server{tenants: stores.Tenants, sessions: stores.Sessions, results: stores.Results, receipts: stores.Receipts,
-		audit: stores.Audit, keys: v, receiptKey: v, objects: objs, log: log, metrics: metrics, cfg: cfg}
+		audit: stores.Audit, duties: stores.Duties, keys: v, receiptKey: v, objects: objs, log: log, metrics: metrics, cfg: cfg}
 }
 
 // Handler routes the API.
@@ -125,6 +127,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /v1/app/session", s.app(s.getAppSession))
 	mux.Handle("POST /v1/app/session/uploads", s.app(s.createUploads))
 	mux.Handle("POST /v1/app/session/submit", s.app(s.submit))
+	s.dutyRoutes(mux)
 	mux.Handle("/", s.handle(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
 	return s.recoverer(s.metrics.instrument(mux))
 }

@@ -71,7 +71,9 @@ func setup(t *testing.T) *bundle {
 	clk := &clock{t: time.Now()}
 	srv := api.New(api.Stores{Tenants: postgres.NewTenants(db), Sessions: postgres.NewSessions(db),
 		Results: postgres.NewResults(db), Receipts: postgres.NewWipes(db),
-		Audit: postgres.NewAudit(db)}, v, store,
+		Audit: postgres.NewAudit(db), Duties: api.Duties{
+			Policies: tenant.Policies{Tenants: postgres.NewTenants(db), Sessions: postgres.NewSessions(db), Keys: v},
+			Register: testRegister(), Objections: postgres.NewSubprocessors(db), DSRs: postgres.NewDSRs(db)}}, v, store,
 		slog.New(slog.NewTextHandler(io.Discard, nil)), api.NewMetrics(prometheus.NewRegistry()), api.Config{Now: clk.Now, AppTokenTTL: time.Hour})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)

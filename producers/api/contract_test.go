@@ -76,3 +76,11 @@ func (c *contractTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	}
 	return resp, nil
 }
+
+// The processing record is also served as Markdown; the validator reads
+// it as plain text. Registered while the package's variables initialise,
+// before any test runs, since the decoder table is global.
+var _ = func() bool {
+	openapi3filter.RegisterBodyDecoder("text/markdown", openapi3filter.PlainBodyDecoder)
+	return true
+}()

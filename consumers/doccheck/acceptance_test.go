@@ -1,0 +1,48 @@
+package doccheck
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/idv-oss/idv/consumers/doccheck/mrz"
+	"github.com/idv-oss/idv/schemas"
+)
+
+func TestAcceptanceReasons(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	// Dutch specimen ID card (code I, state NLD), holder born 1965-03-10.
+	card, err := mrz.ParseAt("I<NLDSPECI20142999999990<<<<<8\n6503101F3108022NLD<<<<<<<<<<<8\nDE<BRUIJN<<WILLEKE<LISELOTTE<<\n", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name   string
+		policy schemas.Policy
+		want   []string
+	}{
+		{"no settings", schemas.Policy{}, nil},
+		{"id cards accepted", schemas.Policy{DocumentTypes: []string{"passport", "id_card"}}, nil},
+		{"passports only", schemas.Policy{DocumentTypes: []string{"passport"}}, []string{ReasonDocumentTypeNotAccepted}},
+		{"Dutch accepted", schemas.Policy{IssuingStates: []string{"BEL", "NLD"}}, nil},
+		{"Belgian only", schemas.Policy{IssuingStates: []string{"BEL"}}, []string{ReasonIssuingStateNotAccepted}},
+		{"18 or over", schemas.Policy{MinimumAge: 18}, nil},
+		{"61 is the holder's age", schemas.Policy{MinimumAge: 61}, nil},
+		{"62 or over", schemas.Policy{MinimumAge: 62}, []string{ReasonUnderMinimumAge}},
+		{"all refused", schemas.Policy{DocumentTypes: []string{"visa"}, IssuingStates: []string{"D"}, MinimumAge: 99},
+			[]string{ReasonDocumentTypeNotAccepted, ReasonIssuingStateNotAccepted, ReasonUnderMinimumAge}},
+	}
+	for _, c := range cases {
+		if got := acceptanceReasons(card, c.policy, now); !slices.Equal(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+	unknownDay := *card
+	unknownDay.BirthDate.Day = 0
+	if got := acceptanceReasons(&unknownDay, schemas.Policy{MinimumAge: 18}, now); !slices.Equal(got, []string{ReasonAgeNotVerifiable}) {
+		t.Errorf("incomplete birth date: %v", got)
+	}
+	if Outcome([]string{ReasonUnderMinimumAge}) != schemas.OutcomeFailed {
+		t.Error("a refused document must fail the check")
+	}
+}

@@ -1,0 +1,206 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/idv-oss/idv/schemas"
+)
+
+// Audit actions of the sub-processor register.
+const (
+	AuditSubprocessorAnnounced = "subprocessor_announced"
+	AuditSubprocessorObjection = "subprocessor_objection"
+)
+
+// Subprocessors remembers which register entries were announced to which
+// tenants and records the tenants' objections (migration 010).
+type Subprocessors struct{ db *sqlx.DB }
+
+// NewSubprocessors returns the store over db.
+func NewSubprocessors(db *sqlx.DB) *Subprocessors { return &Subprocessors{db: db} }
+
+// Sync announces every entry of the register not seen before to every
+// tenant: for each tenant, in one transaction, the announcement row, an
+// idv.subprocessor.announced event in the outbox and a
+// subprocessor_announced audit entry. An entry seen before is not
+// announced again. A crash part-way is finished by the next Sync (the
+// entry is marked seen only once every tenant has its announcement). It
+// returns how many announcements it made.
+func (s *Subprocessors) Sync(ctx context.Context, register []schemas.Subprocessor, now time.Time) (int, error) {
+	n := 0
+	for _, sp := range register {
+		var seen bool
+		if err := s.db.GetContext(ctx, &seen, `SELECT EXISTS (SELECT 1 FROM subprocessors_seen
+			WHERE subprocessor_id = $1 AND seen_at IS NOT NULL)`, sp.ID); err != nil {
+			return n, fmt.Errorf("subprocessors: %s: %w", sp.ID, err)
+		}
+		if seen {
+			continue
+		}
+		var tenants []uuid.UUID
+		if err := s.db.SelectContext(ctx, &tenants, `SELECT tenant_id FROM tenants t WHERE NOT EXISTS (
+			SELECT 1 FROM subprocessor_announcements a WHERE a.tenant_id = t.tenant_id AND a.subprocessor_id = $1)
+			ORDER BY tenant_id`, sp.ID); err != nil {
+			return n, fmt.Errorf("subprocessors: tenants for %s: %w", sp.ID, err)
+		}
+		for _, t := range tenants {
+			made, err := s.announce(ctx, sp, t, now)
+			if err != nil {
+				return n, err
+			}
+			if made {
+				n++
+			}
+		}
+		if _, err := s.db.ExecContext(ctx, `INSERT INTO subprocessors_seen (subprocessor_id, effective_date, seen_at)
+			VALUES ($1, $2, $3) ON CONFLICT (subprocessor_id) DO UPDATE SET seen_at = $3`,
+			sp.ID, sp.EffectiveDate, now); err != nil {
+			return n, fmt.Errorf("subprocessors: mark %s seen: %w", sp.ID, err)
+		}
+	}
+	return n, nil
+}
+
+// announce announces sp to one tenant; false when another Sync (a replica
+// starting at the same time) already did.
+func (s *Subprocessors) announce(ctx context.Context, sp schemas.Subprocessor, tenant uuid.UUID, now time.Time) (bool, error) {
+	made := false
+	err := inOutboxTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO subprocessors_seen (subprocessor_id, effective_date, seen_at)
+			VALUES ($1, $2, NULL) ON CONFLICT (subprocessor_id) DO NOTHING`, sp.ID, sp.EffectiveDate); err != nil {
+			return fmt.Errorf("subprocessors: note %s: %w", sp.ID, err)
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO subprocessor_announcements
+			(subprocessor_id, tenant_id, effective_date, announced_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT DO NOTHING`, sp.ID, tenant, sp.EffectiveDate, now)
+		if err != nil {
+			return fmt.Errorf("subprocessors: announce %s to %s: %w", sp.ID, tenant, err)
+		}
+		if k, _ := res.RowsAffected(); k == 0 {
+			return nil
+		}
+		made = true
+		ev := schemas.SubprocessorAnnounced{SubprocessorID: sp.ID, TenantID: tenant.String(),
+			EffectiveDate: sp.EffectiveDate, AnnouncedAt: now.UTC()}
+		if err := appendOutbox(ctx, tx, OutboxEvent{TenantID: tenant,
+			MsgID: schemas.MsgID(schemas.TypeSubprocessorAnnounced, sp.ID, tenant.String()),
+			Type:  schemas.TypeSubprocessorAnnounced, Subject: schemas.Subject(schemas.TypeSubprocessorAnnounced, sp.ID),
+			Body: ev}); err != nil {
+			return err
+		}
+		return AppendAudit(ctx, tx, AuditEntry{TenantID: tenant, At: now, Actor: ActorOf(ctx, ActorOperator),
+			Action: AuditSubprocessorAnnounced,
+			Detail: map[string]string{"subprocessor_id": sp.ID, "effective_date": sp.EffectiveDate}})
+	})
+	return made && err == nil, err
+}
+
+// Objection is a tenant's objection to a sub-processor.
+type Objection struct {
+	ID             uuid.UUID `db:"objection_id"`
+	TenantID       uuid.UUID `db:"tenant_id"`
+	SubprocessorID string    `db:"subprocessor_id"`
+	Reason         string    `db:"reason"`
+	ObjectedAt     time.Time `db:"objected_at"`
+}
+
+// Object records a tenant's objection and its audit entry in one
+// transaction. A tenant objects to an entry once: a second objection
+// returns the first (created false).
+func (s *Subprocessors) Object(ctx context.Context, o Objection) (Objection, bool, error) {
+	created := false
+	err := inTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO subprocessor_objections
+			(objection_id, tenant_id, subprocessor_id, reason, objected_at) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (tenant_id, subprocessor_id) DO NOTHING`, o.ID, o.TenantID, o.SubprocessorID, o.Reason, o.ObjectedAt)
+		if err != nil {
+			return fmt.Errorf("subprocessors: object %s: %w", o.SubprocessorID, err)
+		}
+		if k, _ := res.RowsAffected(); k == 0 {
+			return nil
+		}
+		created = true
+		return AppendAudit(ctx, tx, AuditEntry{TenantID: o.TenantID, At: o.ObjectedAt, Actor: ActorOf(ctx, ActorUnknown),
+			Action: AuditSubprocessorObjection,
+			Detail: map[string]string{"subprocessor_id": o.SubprocessorID, "objection_id": o.ID.String()}})
+	})
+	if err != nil {
+		return Objection{}, false, err
+	}
+	var stored Objection
+	if err := s.db.GetContext(ctx, &stored, `SELECT objection_id, tenant_id, subprocessor_id, reason, objected_at
+		FROM subprocessor_objections WHERE tenant_id = $1 AND subprocessor_id = $2`, o.TenantID, o.SubprocessorID); err != nil {
+		return Objection{}, false, fmt.Errorf("subprocessors: read objection: %w", err)
+	}
+	return stored, created, nil
+}
+
+// TenantView is what a tenant has been told about an entry and whether it
+// objected.
+type TenantView struct {
+	AnnouncedAt *time.Time
+	ObjectedAt  *time.Time
+}
+
+// ForTenant returns, by sub-processor id, the tenant's announcements and
+// objections.
+func (s *Subprocessors) ForTenant(ctx context.Context, tenantID uuid.UUID) (map[string]TenantView, error) {
+	var rows []struct {
+		ID        string       `db:"subprocessor_id"`
+		Announced sql.NullTime `db:"announced_at"`
+		Objected  sql.NullTime `db:"objected_at"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, `SELECT coalesce(a.subprocessor_id, o.subprocessor_id) AS subprocessor_id,
+		a.announced_at, o.objected_at
+		FROM subprocessor_announcements a FULL JOIN subprocessor_objections o
+		  ON a.tenant_id = o.tenant_id AND a.subprocessor_id = o.subprocessor_id
+		WHERE coalesce(a.tenant_id, o.tenant_id) = $1`, tenantID); err != nil {
+		return nil, fmt.Errorf("subprocessors: views of %s: %w", tenantID, err)
+	}
+	out := map[string]TenantView{}
+	for _, r := range rows {
+		var v TenantView
+		if r.Announced.Valid {
+			t := r.Announced.Time.UTC()
+			v.AnnouncedAt = &t
+		}
+		if r.Objected.Valid {
+			t := r.Objected.Time.UTC()
+			v.ObjectedAt = &t
+		}
+		out[r.ID] = v
+	}
+	return out, nil
+}
+
+// RegisterCounts are, for one register entry, how many tenants it was
+// announced to and how many objected.
+type RegisterCounts struct {
+	Announced  int `db:"announced"`
+	Objections int `db:"objections"`
+}
+
+// Counts returns the counts of every entry ever announced or objected to,
+// by sub-processor id, across tenants: the operator's view.
+func (s *Subprocessors) Counts(ctx context.Context) (map[string]RegisterCounts, error) {
+	var rows []struct {
+		ID string `db:"subprocessor_id"`
+		RegisterCounts
+	}
+	if err := s.db.SelectContext(ctx, &rows, `SELECT subprocessor_id, sum(a)::int AS announced, sum(o)::int AS objections FROM (
+			SELECT subprocessor_id, 1 AS a, 0 AS o FROM subprocessor_announcements
+			UNION ALL SELECT subprocessor_id, 0, 1 FROM subprocessor_objections) x GROUP BY subprocessor_id`); err != nil {
+		return nil, fmt.Errorf("subprocessors: counts: %w", err)
+	}
+	out := map[string]RegisterCounts{}
+	for _, r := range rows {
+		out[r.ID] = r.RegisterCounts
+	}
+	return out, nil
+}

@@ -1,0 +1,258 @@
+package schemas
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Policy setting names, as the API, the CLI and the audit log name them.
+const (
+	SettingFields         = "fields"
+	SettingDerivedClaims  = "derived_claims"
+	SettingChecks         = "checks"
+	SettingSelfieFrames   = "selfie_frames"
+	SettingAllowSpecimen  = "allow_specimen"
+	SettingRetentionDays  = "retention_days"
+	SettingDocumentTypes  = "document_types"
+	SettingIssuingStates  = "issuing_states"
+	SettingMinimumAge     = "minimum_age"
+	SettingWebhookPayload = "webhook_payload"
+	SettingRedactedCopy   = "redacted_copy"
+)
+
+// DerivedClaims are the policy fields that are claims about the person
+// rather than data taken from the document; a policy should prefer them.
+var DerivedClaims = []string{"age_over_16", "age_over_18", "document_valid"}
+
+// Document types a policy may accept, and the MRZ document codes (first
+// letter) each stands for.
+const (
+	DocumentPassport = "passport" // P
+	DocumentIDCard   = "id_card"  // I, A, C
+	DocumentVisa     = "visa"     // V
+)
+
+// DocumentTypes are the document types a policy may name.
+var DocumentTypes = []string{DocumentPassport, DocumentIDCard, DocumentVisa}
+
+// DocumentTypeOf maps an MRZ document code to its policy document type,
+// "" for a code no type covers.
+func DocumentTypeOf(code string) string {
+	if code == "" {
+		return ""
+	}
+	switch code[0] {
+	case 'P':
+		return DocumentPassport
+	case 'I', 'A', 'C':
+		return DocumentIDCard
+	case 'V':
+		return DocumentVisa
+	}
+	return ""
+}
+
+// Webhook payload modes.
+const (
+	WebhookThin = "thin" // ids, status and an href (the default)
+	WebhookFull = "full" // also the policy-allowed fields
+)
+
+// Bounds of the acceptance settings.
+const (
+	MaxMinimumAge    = 99
+	MaxIssuingStates = 100
+)
+
+// stateCode is an MRZ issuing-state code: three letters, or fewer padded
+// with < in the MRZ (D for Germany), written here without the filler.
+var stateCode = regexp.MustCompile(`^[A-Z]{1,3}$`)
+
+// SettingError is a policy setting IDV refuses, and why.
+type SettingError struct {
+	Setting string
+	Err     error
+}
+
+func (e *SettingError) Error() string { return e.Setting + ": " + e.Err.Error() }
+func (e *SettingError) Unwrap() error { return e.Err }
+
+func (p Policy) validateAcceptance() error {
+	if err := validateNames("document type", p.DocumentTypes, DocumentTypes); err != nil {
+		return &SettingError{Setting: SettingDocumentTypes, Err: err}
+	}
+	if len(p.IssuingStates) > MaxIssuingStates {
+		return &SettingError{Setting: SettingIssuingStates,
+			Err: fmt.Errorf("%d issuing states named, at most %d", len(p.IssuingStates), MaxIssuingStates)}
+	}
+	seen := map[string]bool{}
+	for _, s := range p.IssuingStates {
+		if !stateCode.MatchString(s) {
+			return &SettingError{Setting: SettingIssuingStates,
+				Err: fmt.Errorf("%q is not an MRZ state code (1 to 3 capital letters, e.g. NLD, D)", s)}
+		}
+		if seen[s] {
+			return &SettingError{Setting: SettingIssuingStates, Err: fmt.Errorf("state %q named twice", s)}
+		}
+		seen[s] = true
+	}
+	if p.MinimumAge < 0 || p.MinimumAge > MaxMinimumAge {
+		return &SettingError{Setting: SettingMinimumAge,
+			Err: fmt.Errorf("minimum_age %d is outside 0..%d (0: none)", p.MinimumAge, MaxMinimumAge)}
+	}
+	switch p.WebhookPayload {
+	case "", WebhookThin, WebhookFull:
+	default:
+		return &SettingError{Setting: SettingWebhookPayload,
+			Err: fmt.Errorf("webhook_payload %q: want %s or %s", p.WebhookPayload, WebhookThin, WebhookFull)}
+	}
+	return nil
+}
+
+// Payload is the webhook payload mode, thin unless full was chosen.
+func (p Policy) Payload() string {
+	if p.WebhookPayload == WebhookFull {
+		return WebhookFull
+	}
+	return WebhookThin
+}
+
+// PersonalFields are the policy's fields that are not derived claims.
+func (p Policy) PersonalFields() []string {
+	out := []string{}
+	for _, f := range p.Fields {
+		if !slices.Contains(DerivedClaims, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Claims are the policy's derived claims.
+func (p Policy) Claims() []string {
+	out := []string{}
+	for _, f := range p.Fields {
+		if slices.Contains(DerivedClaims, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// PolicyChange names the settings to change; nil leaves one as it is.
+// Fields holds personal-data fields only and DerivedClaims the claims; the
+// policy keeps both in Policy.Fields. RetentionDays is not part of the
+// policy document: it is applied through the retention path, which also
+// shortens existing sessions.
+type PolicyChange struct {
+	Fields         *[]string `json:"fields,omitempty"`
+	DerivedClaims  *[]string `json:"derived_claims,omitempty"`
+	Checks         *[]string `json:"checks,omitempty"`
+	SelfieFrames   *int      `json:"selfie_frames,omitempty"`
+	AllowSpecimen  *bool     `json:"allow_specimen,omitempty"`
+	RetentionDays  *int      `json:"retention_days,omitempty"`
+	DocumentTypes  *[]string `json:"document_types,omitempty"`
+	IssuingStates  *[]string `json:"issuing_states,omitempty"`
+	MinimumAge     *int      `json:"minimum_age,omitempty"`
+	WebhookPayload *string   `json:"webhook_payload,omitempty"`
+	RedactedCopy   *bool     `json:"redacted_copy,omitempty"`
+}
+
+// Empty reports whether the change names no setting.
+func (c PolicyChange) Empty() bool { return c == PolicyChange{} }
+
+// Apply returns p with the change made, validated; retention is not
+// p's and is left to the caller.
+func (c PolicyChange) Apply(p Policy) (Policy, error) {
+	if c.Fields != nil {
+		for _, f := range *c.Fields {
+			if slices.Contains(DerivedClaims, f) {
+				return p, &SettingError{Setting: SettingFields,
+					Err: fmt.Errorf("%q is a derived claim: name it in derived_claims", f)}
+			}
+		}
+	}
+	if c.DerivedClaims != nil {
+		if err := validateNames("derived claim", *c.DerivedClaims, DerivedClaims); err != nil {
+			return p, &SettingError{Setting: SettingDerivedClaims, Err: err}
+		}
+	}
+	if c.Fields != nil || c.DerivedClaims != nil {
+		fields, claims := p.PersonalFields(), p.Claims()
+		if c.Fields != nil {
+			fields = *c.Fields
+		}
+		if c.DerivedClaims != nil {
+			claims = *c.DerivedClaims
+		}
+		p.Fields = append(slices.Clone(fields), claims...)
+	}
+	if c.Checks != nil {
+		p.Checks = slices.Clone(*c.Checks)
+	}
+	if c.SelfieFrames != nil {
+		p.SelfieFrames = *c.SelfieFrames
+	}
+	if c.AllowSpecimen != nil {
+		p.AllowSpecimen = *c.AllowSpecimen
+	}
+	if c.DocumentTypes != nil {
+		p.DocumentTypes = slices.Clone(*c.DocumentTypes)
+	}
+	if c.IssuingStates != nil {
+		p.IssuingStates = slices.Clone(*c.IssuingStates)
+	}
+	if c.MinimumAge != nil {
+		p.MinimumAge = *c.MinimumAge
+	}
+	if c.WebhookPayload != nil {
+		p.WebhookPayload = *c.WebhookPayload
+	}
+	if c.RedactedCopy != nil {
+		p.RedactedCopy = *c.RedactedCopy
+	}
+	if c.RetentionDays != nil {
+		if err := ValidateRetentionDays(*c.RetentionDays); err != nil {
+			return p, &SettingError{Setting: SettingRetentionDays, Err: err}
+		}
+	}
+	return p, p.Validate()
+}
+
+// PolicyDiff describes what changed from old to new for the audit log, in
+// setting names and codes only (the policy holds no personal data):
+// "changed" lists the settings, and each has <setting>_from and
+// <setting>_to. It is empty when nothing changed.
+func PolicyDiff(old, new Policy) map[string]string {
+	d := map[string]string{}
+	var changed []string
+	add := func(name, from, to string) {
+		if from != to {
+			changed = append(changed, name)
+			d[name+"_from"], d[name+"_to"] = from, to
+		}
+	}
+	list := func(v []string) string { return strings.Join(v, ",") }
+	add(SettingFields, list(old.PersonalFields()), list(new.PersonalFields()))
+	add(SettingDerivedClaims, list(old.Claims()), list(new.Claims()))
+	add(SettingChecks, list(old.Checks), list(new.Checks))
+	add(SettingSelfieFrames, strconv.Itoa(old.SelfieFrames), strconv.Itoa(new.SelfieFrames))
+	add(SettingAllowSpecimen, strconv.FormatBool(old.AllowSpecimen), strconv.FormatBool(new.AllowSpecimen))
+	add(SettingDocumentTypes, list(old.DocumentTypes), list(new.DocumentTypes))
+	add(SettingIssuingStates, list(old.IssuingStates), list(new.IssuingStates))
+	add(SettingMinimumAge, strconv.Itoa(old.MinimumAge), strconv.Itoa(new.MinimumAge))
+	add(SettingWebhookPayload, old.Payload(), new.Payload())
+	add(SettingRedactedCopy, strconv.FormatBool(old.RedactedCopy), strconv.FormatBool(new.RedactedCopy))
+	if len(changed) == 0 {
+		return nil
+	}
+	d["changed"] = strings.Join(changed, ",")
+	return d
+}
+
+// ErrNoChange is returned for a change that names no setting.
+var ErrNoChange = errors.New("no setting named")
