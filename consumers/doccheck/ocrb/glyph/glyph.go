@@ -11,7 +11,7 @@
 // the same design with square stroke ends.
 package glyph
 
-//go:generate go run gen.go
+//go:generate go run ./internal/atlasgen
 
 import (
 	"bytes"
