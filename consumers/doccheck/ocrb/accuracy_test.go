@@ -1,0 +1,159 @@
+package ocrb_test
+
+import (
+	"image"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/idv-oss/idv/consumers/doccheck/cardimage"
+	"github.com/idv-oss/idv/consumers/doccheck/ocrb"
+)
+
+// degradation is one way a phone photo of a document goes wrong, applied
+// to a card rendered at 12 pixels per millimetre (MRZ pitch ≈ 30 pixels).
+type degradation struct {
+	name  string
+	apply func(img image.Image, seed uint64) (image.Image, error)
+}
+
+var degradations = []degradation{
+	{"clean", func(img image.Image, _ uint64) (image.Image, error) { return img, nil }},
+	{"blur", func(img image.Image, _ uint64) (image.Image, error) { return cardimage.Blur(img, 2), nil }},
+	// 0.4: pitch ≈ 12 pixels, the card about 490 pixels wide.
+	{"lowres", func(img image.Image, _ uint64) (image.Image, error) { return cardimage.Scale(img, 0.4), nil }},
+	{"rotate", func(img image.Image, seed uint64) (image.Image, error) {
+		return cardimage.Rotate(img, []float64{-3, -1.5, 2, 3}[seed%4]), nil
+	}},
+	{"jpeg", func(img image.Image, seed uint64) (image.Image, error) {
+		return cardimage.JPEG(cardimage.Noise(img, 8, seed), 30)
+	}},
+	// All at once, milder: a hand-held phone photo.
+	{"photo", func(img image.Image, seed uint64) (image.Image, error) {
+		img = cardimage.Rotate(img, []float64{-2, -1, 1, 2}[seed%4])
+		img = cardimage.Scale(cardimage.Blur(img, 1.2), 0.6)
+		return cardimage.JPEG(cardimage.Noise(img, 5, seed), 60)
+	}},
+}
+
+// sample is one rendered, degraded MRZ with the text it shows.
+type sample struct {
+	lines []string
+	img   image.Image
+}
+
+// samples renders n cards per degradation, cycling through TD1, TD2 and
+// TD3, the same for a given seed.
+func samples(tb testing.TB, d degradation, n int, seed uint64) []sample {
+	tb.Helper()
+	rng := rand.New(rand.NewPCG(seed, 42))
+	out := make([]sample, n)
+	for i := range out {
+		lines := randomMRZ(rng, []int{30, 36, 44}[i%3])
+		img, err := cardimage.Render(lines, cardimage.Options{Seed: seed + uint64(i)})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		deg, err := d.apply(img, uint64(i))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out[i] = sample{lines: lines, img: deg}
+	}
+	return out
+}
+
+// score reads every sample and counts characters read right (of those
+// sent) and MRZs read exactly.
+type score struct {
+	chars, charsRight, mrzs, exact int
+}
+
+func (s *score) add(want []string, got *ocrb.Result, err error) {
+	s.mrzs++
+	for _, l := range want {
+		s.chars += len(l)
+	}
+	if err != nil {
+		return
+	}
+	if got.Text() == strings.Join(want, "\n") {
+		s.exact++
+	}
+	for i, l := range want {
+		if i >= len(got.Lines) {
+			break
+		}
+		g := got.Lines[i].String()
+		for j := 0; j < len(l) && j < len(g); j++ {
+			if l[j] == g[j] {
+				s.charsRight++
+			}
+		}
+	}
+}
+
+func (s score) charRate() float64  { return 100 * float64(s.charsRight) / float64(max(s.chars, 1)) }
+func (s score) exactRate() float64 { return 100 * float64(s.exact) / float64(max(s.mrzs, 1)) }
+
+// TestAccuracy holds the reader to floors on a few samples of each
+// degradation: a change that makes it read worse fails here. The figures
+// over more samples come from BenchmarkAccuracy.
+func TestAccuracy(t *testing.T) {
+	r, err := ocrb.NewReader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	floors := map[string]struct{ char, exact float64 }{
+		"clean": {100, 100}, "blur": {99, 66}, "lowres": {99, 66},
+		"rotate": {99, 66}, "jpeg": {99, 66}, "photo": {99, 66},
+	}
+	for _, d := range degradations {
+		var s score
+		for _, smp := range samples(t, d, 3, 1) {
+			res, err := r.Read(smp.img)
+			s.add(smp.lines, res, err)
+			if err != nil {
+				t.Errorf("%s: %v", d.name, err)
+			} else if got, want := res.Text(), strings.Join(smp.lines, "\n"); got != want {
+				t.Logf("%s: read\n%s\nwant\n%s", d.name, got, want)
+			}
+		}
+		f := floors[d.name]
+		if s.charRate() < f.char || s.exactRate() < f.exact {
+			t.Errorf("%s: %.1f %% of characters, %.0f %% of MRZs exact; want at least %.0f %% and %.0f %%", d.name, s.charRate(), s.exactRate(), f.char, f.exact)
+		}
+	}
+}
+
+// BenchmarkAccuracy reads 12 samples (4 each of TD1, TD2, TD3) per
+// degradation per iteration and reports the share of characters read
+// right (char%), of MRZs read exactly (exact%) and the time per read.
+// Run with -benchtime=1x for the figures alone.
+func BenchmarkAccuracy(b *testing.B) {
+	r, err := ocrb.NewReader()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, d := range degradations {
+		b.Run(d.name, func(b *testing.B) {
+			smps := samples(b, d, 12, 100)
+			var s score
+			var reading time.Duration
+			b.ResetTimer()
+			for b.Loop() {
+				for _, smp := range smps {
+					start := time.Now()
+					res, err := r.Read(smp.img)
+					reading += time.Since(start)
+					s.add(smp.lines, res, err)
+				}
+			}
+			b.ReportMetric(s.charRate(), "char%")
+			b.ReportMetric(s.exactRate(), "exact%")
+			b.ReportMetric(float64(reading.Nanoseconds())/float64(s.mrzs), "ns/read")
+		})
+	}
+}
+

@@ -1,0 +1,230 @@
+package ocrb
+
+import (
+	"math"
+
+	"github.com/idv-oss/idv/consumers/doccheck/ocrb/glyph"
+	"github.com/idv-oss/idv/consumers/doccheck/raster"
+)
+
+// The canonical scale: every line is resampled so its pitch is pitchPx
+// pixels, and templates are cells of pitchPx × tmplH pixels reaching pad
+// pixels above the capitals and below the baseline.
+const (
+	pitchPx = 24
+	pad     = 3
+	scaleA  = float64(glyph.CellWidth) / pitchPx // atlas pixels per canonical pixel
+)
+
+var (
+	capPx = int(math.Round((glyph.Baseline - glyph.CapTop) / scaleA)) // capital height
+	tmplH = capPx + 2*pad
+)
+
+// template is one character's cell, zero mean and unit norm, so that its
+// dot product with a window is the window's correlation with it (up to the
+// window's own norm).
+type template struct {
+	char byte
+	pix  []float32
+}
+
+func buildTemplates(a *glyph.Atlas) []template {
+	out := make([]template, 0, len(glyph.Alphabet))
+	top := float64(glyph.CapTop) - pad*scaleA
+	for i := 0; i < len(glyph.Alphabet); i++ {
+		c := glyph.Alphabet[i]
+		sum := make([]float64, pitchPx*tmplH)
+		n := make([]float64, pitchPx*tmplH)
+		for y := range glyph.CellHeight {
+			v := int(math.Floor((float64(y) + 0.5 - top) / scaleA))
+			if v < 0 || v >= tmplH {
+				continue
+			}
+			for x := range glyph.CellWidth {
+				u := min(int((float64(x)+0.5)/scaleA), pitchPx-1)
+				sum[v*pitchPx+u] += float64(a.Coverage(c, x, y))
+				n[v*pitchPx+u]++
+			}
+		}
+		pix := make([]float32, len(sum))
+		var mean float64
+		for j := range sum {
+			sum[j] /= max(n[j], 1)
+			mean += sum[j]
+		}
+		mean /= float64(len(sum))
+		var norm float64
+		for j := range sum {
+			sum[j] -= mean
+			norm += sum[j] * sum[j]
+		}
+		norm = math.Sqrt(norm)
+		for j := range sum {
+			pix[j] = float32(sum[j] / norm)
+		}
+		out = append(out, template{char: c, pix: pix})
+	}
+	return out
+}
+
+// match is the best reading of a window.
+type match struct {
+	x, y               int
+	char, runner       byte
+	score, runnerScore float64
+}
+
+// matchAt correlates the window whose top-left corner is (x, y) in p (ink
+// as 255 − luma) with every template.
+func (r *Reader) matchAt(p *raster.Plane, x, y int, win []float32) match {
+	var mean float64
+	for v := range tmplH {
+		for u := range pitchPx {
+			ink := 255 - p.At(x+u, y+v)
+			win[v*pitchPx+u] = ink
+			mean += float64(ink)
+		}
+	}
+	mean /= float64(len(win))
+	var norm float64
+	for _, w := range win {
+		d := float64(w) - mean
+		norm += d * d
+	}
+	m := match{x: x, y: y, char: '<', runner: '<'}
+	if norm < 1e-3 {
+		return m
+	}
+	norm = math.Sqrt(norm)
+	for _, t := range r.templates {
+		var dot float32
+		for j, tv := range t.pix {
+			dot += tv * win[j]
+		}
+		s := float64(dot) / norm
+		switch {
+		case s > m.score:
+			m.runner, m.runnerScore = m.char, m.score
+			m.char, m.score = t.char, s
+		case s > m.runnerScore:
+			m.runner, m.runnerScore = t.char, s
+		}
+	}
+	return m
+}
+
+// best searches the windows within ±dx, ±dy of (x, y) for the best match.
+func (r *Reader) best(p *raster.Plane, x, y, dx, dy int, win []float32) match {
+	var b match
+	b.score = -2
+	for oy := -dy; oy <= dy; oy++ {
+		for ox := -dx; ox <= dx; ox++ {
+			if m := r.matchAt(p, x+ox, y+oy, win); m.score > b.score {
+				b = m
+			}
+		}
+	}
+	return b
+}
+
+// readLine reads one line of n characters (n = 0: 36 or 44, whichever
+// reads better).
+func (r *Reader) readLine(lum *raster.Plane, b band, n int) Line {
+	if n != 0 {
+		l, _ := r.readLineN(lum, b, n)
+		return l
+	}
+	l36, s36 := r.readLineN(lum, b, 36)
+	l44, s44 := r.readLineN(lum, b, 44)
+	if s36 > s44 {
+		return l36
+	}
+	return l44
+}
+
+// readLineN reads the band as n characters on a fixed pitch and returns
+// them with their mean score.
+func (r *Reader) readLineN(lum *raster.Plane, b band, n int) (Line, float64) {
+	// The ink of n characters spans about n − 0.3 pitches.
+	pitch := float64(b.width()) / (float64(n) - 0.3)
+	k := pitchPx / pitch
+	x0 := max(int(float64(b.left)-1.5*pitch), 0)
+	x1 := min(int(float64(b.right)+1.5*pitch), lum.W)
+	y0 := max(int(float64(b.bottom)-2.4*pitch), 0)
+	y1 := min(int(float64(b.bottom)+1.2*pitch), lum.H)
+	sub := lum.Sub(imageRect(x0, y0, x1, y1))
+	cw, ch := max(int(math.Round(float64(sub.W)*k)), 1), max(int(math.Round(float64(sub.H)*k)), 1)
+	p := sub.Resize(cw, ch)
+
+	// Where the first cell and the baseline should be: the first glyph's
+	// ink starts about 0.15 pitch into its cell.
+	startX := int(math.Round(float64(b.left-x0)*k - 0.15*pitchPx))
+	baseline := float64(b.bottom-y0) * k
+	startY := int(math.Round(baseline)) - capPx - pad
+	win := make([]float32, pitchPx*tmplH)
+
+	// First pass: follow the line left to right, each cell searched near
+	// where the previous one and the pitch put it.
+	found := make([]match, n)
+	found[0] = r.best(p, startX, startY, pitchPx/3, 4, win)
+	for i := 1; i < n; i++ {
+		prev := found[i-1]
+		found[i] = r.best(p, prev.x+pitchPx, prev.y, 3, 2, win)
+	}
+	// Second pass: fit a straight, evenly pitched line through the
+	// confident cells and read each cell close to it.
+	fx, fy := fit(found)
+	line := make(Line, n)
+	var total float64
+	for i := range n {
+		m := r.best(p, int(math.Round(fx.at(i))), int(math.Round(fy.at(i))), 1, 1, win)
+		line[i] = Char{Char: m.char, Confidence: max(m.score, 0), Runner: m.runner, RunnerConfidence: max(m.runnerScore, 0)}
+		total += m.score
+	}
+	return line, total / float64(n)
+}
+
+// linear is a + b·i.
+type linear struct{ a, b float64 }
+
+func (l linear) at(i int) float64 { return l.a + l.b*float64(i) }
+
+// fit fits the cells' positions against their index by least squares, over
+// the cells matched with some confidence, twice: the second time without
+// the cells more than 2 pixels off the first fit.
+func fit(ms []match) (x, y linear) {
+	use := make([]bool, len(ms))
+	for i, m := range ms {
+		use[i] = m.score > 0.5
+	}
+	x, y = fitUsed(ms, use, linear{float64(ms[0].x), pitchPx}, linear{float64(ms[0].y), 0})
+	for i, m := range ms {
+		use[i] = use[i] && math.Abs(float64(m.x)-x.at(i)) <= 2 && math.Abs(float64(m.y)-y.at(i)) <= 2
+	}
+	return fitUsed(ms, use, x, y)
+}
+
+func fitUsed(ms []match, use []bool, x, y linear) (linear, linear) {
+	var n, si, sii, sx, six, sy, siy float64
+	for i, m := range ms {
+		if !use[i] {
+			continue
+		}
+		fi := float64(i)
+		n++
+		si += fi
+		sii += fi * fi
+		sx += float64(m.x)
+		six += fi * float64(m.x)
+		sy += float64(m.y)
+		siy += fi * float64(m.y)
+	}
+	d := n*sii - si*si
+	if n < 3 || d == 0 {
+		return x, y
+	}
+	bx := (n*six - si*sx) / d
+	by := (n*siy - si*sy) / d
+	return linear{(sx - bx*si) / n, bx}, linear{(sy - by*si) / n, by}
+}
