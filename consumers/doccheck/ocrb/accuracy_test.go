@@ -156,4 +156,3 @@ func BenchmarkAccuracy(b *testing.B) {
 		})
 	}
 }
-

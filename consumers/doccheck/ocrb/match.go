@@ -131,21 +131,23 @@ func (r *Reader) best(p *raster.Plane, x, y, dx, dy int, win []float32) match {
 // readLine reads one line of n characters (n = 0: 36 or 44, whichever
 // reads better).
 func (r *Reader) readLine(lum *raster.Plane, b band, n int) Line {
-	if n != 0 {
-		l, _ := r.readLineN(lum, b, n)
-		return l
+	if n == 0 {
+		// The first dozen cells on each pitch tell them apart: on the
+		// wrong one they drift off the characters within a few cells.
+		_, s36 := r.readLineN(lum, b, 36, 12)
+		_, s44 := r.readLineN(lum, b, 44, 12)
+		n = 44
+		if s36 > s44 {
+			n = 36
+		}
 	}
-	l36, s36 := r.readLineN(lum, b, 36)
-	l44, s44 := r.readLineN(lum, b, 44)
-	if s36 > s44 {
-		return l36
-	}
-	return l44
+	l, _ := r.readLineN(lum, b, n, n)
+	return l
 }
 
-// readLineN reads the band as n characters on a fixed pitch and returns
-// them with their mean score.
-func (r *Reader) readLineN(lum *raster.Plane, b band, n int) (Line, float64) {
+// readLineN reads the first cells of the band taken as n characters on a
+// fixed pitch and returns them with their mean score.
+func (r *Reader) readLineN(lum *raster.Plane, b band, n, cells int) (Line, float64) {
 	// The ink of n characters spans about n − 0.3 pitches.
 	pitch := float64(b.width()) / (float64(n) - 0.3)
 	k := pitchPx / pitch
@@ -166,23 +168,27 @@ func (r *Reader) readLineN(lum *raster.Plane, b band, n int) (Line, float64) {
 
 	// First pass: follow the line left to right, each cell searched near
 	// where the previous one and the pitch put it.
-	found := make([]match, n)
+	found := make([]match, cells)
 	found[0] = r.best(p, startX, startY, pitchPx/3, 4, win)
-	for i := 1; i < n; i++ {
+	for i := 1; i < cells; i++ {
 		prev := found[i-1]
-		found[i] = r.best(p, prev.x+pitchPx, prev.y, 3, 2, win)
+		dy := 1
+		if i < 3 {
+			dy = 2 // the first guess of the baseline may be off
+		}
+		found[i] = r.best(p, prev.x+pitchPx, prev.y, 3, dy, win)
 	}
 	// Second pass: fit a straight, evenly pitched line through the
 	// confident cells and read each cell close to it.
 	fx, fy := fit(found)
-	line := make(Line, n)
+	line := make(Line, cells)
 	var total float64
-	for i := range n {
+	for i := range cells {
 		m := r.best(p, int(math.Round(fx.at(i))), int(math.Round(fy.at(i))), 1, 1, win)
 		line[i] = Char{Char: m.char, Confidence: max(m.score, 0), Runner: m.runner, RunnerConfidence: max(m.runnerScore, 0)}
 		total += m.score
 	}
-	return line, total / float64(n)
+	return line, total / float64(cells)
 }
 
 // linear is a + b·i.
