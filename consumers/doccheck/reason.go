@@ -5,6 +5,8 @@ import (
 	"slices"
 
 	"github.com/idv-oss/idv/consumers/doccheck/mrz"
+	"github.com/idv-oss/idv/consumers/doccheck/ocrb"
+	"github.com/idv-oss/idv/consumers/doccheck/quality"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -25,24 +27,54 @@ const (
 	// ReasonImageCorrupt: a document image's header is readable but the
 	// image is truncated or corrupt.
 	ReasonImageCorrupt = capture.ReasonImageCorrupt
+
+	// The image quality gates' reasons (Config.QualityGates): see package
+	// quality.
+	ReasonLowResolution = quality.ReasonLowResolution
+	ReasonBlurry        = quality.ReasonBlurry
+	ReasonGlare         = quality.ReasonGlare
+	ReasonGreyscaleCopy = quality.ReasonGreyscaleCopy
+	ReasonNotInFrame    = quality.ReasonNotInFrame
+
+	// The comparison of the MRZ printed on the document with the app's
+	// (Deps.Reader): see package ocrb.
+	ReasonMRZImageMismatch   = ocrb.ReasonMismatch
+	ReasonMRZSuspect         = ocrb.ReasonSuspect
+	ReasonMRZImageUnreadable = ocrb.ReasonUnreadable
 )
 
 // resubmitReasons are the reasons a new photo can fix: the document itself
-// is not in doubt, only the picture of it.
-var resubmitReasons = []string{ReasonNotAnImage, ReasonImageTooLarge, ReasonImageCorrupt}
+// is not in doubt, only the picture of it. A greyscale copy is among them:
+// the person is asked to photograph the document itself.
+var resubmitReasons = []string{ReasonNotAnImage, ReasonImageTooLarge, ReasonImageCorrupt,
+	ReasonLowResolution, ReasonBlurry, ReasonGlare, ReasonGreyscaleCopy, ReasonNotInFrame,
+	ReasonMRZImageUnreadable}
 
-// Outcome maps reason codes to the check's outcome: none → passed; only
-// reasons a new photo can fix → resubmit; anything else (a tampered capture,
-// any MRZ or validity reason, a reason this function does not know) →
-// failed.
+// reviewReasons are the reasons a person should judge: the printed MRZ and
+// the app's differ only where OCR, on either side, is known to confuse
+// characters that the check digits cannot tell apart.
+var reviewReasons = []string{ReasonMRZSuspect}
+
+// Outcome maps reason codes to the check's outcome: none → passed; any
+// reason that is neither a resubmit nor a review reason (a tampered
+// capture, any MRZ or validity reason, a printed MRZ that contradicts the
+// app's, a reason this function does not know) → failed; else any review
+// reason → review; else (only reasons a new photo can fix) → resubmit.
 func Outcome(reasons []string) string {
 	if len(reasons) == 0 {
 		return schemas.OutcomePassed
 	}
+	review := false
 	for _, r := range reasons {
-		if !slices.Contains(resubmitReasons, r) {
+		switch {
+		case slices.Contains(reviewReasons, r):
+			review = true
+		case !slices.Contains(resubmitReasons, r):
 			return schemas.OutcomeFailed
 		}
+	}
+	if review {
+		return schemas.OutcomeReview
 	}
 	return schemas.OutcomeResubmit
 }

@@ -31,6 +31,13 @@ func TestOutcome(t *testing.T) {
 		{[]string{string(mrz.ReasonExpiryBeforeBirth)}, schemas.OutcomeFailed},
 		{[]string{ReasonNotAnImage, string(mrz.ReasonExpired)}, schemas.OutcomeFailed},
 		{[]string{"something_new"}, schemas.OutcomeFailed},
+		{[]string{ReasonBlurry, ReasonGlare, ReasonLowResolution, ReasonNotInFrame, ReasonGreyscaleCopy}, schemas.OutcomeResubmit},
+		{[]string{ReasonMRZImageUnreadable}, schemas.OutcomeResubmit},
+		{[]string{ReasonMRZSuspect}, schemas.OutcomeReview},
+		{[]string{ReasonMRZSuspect, ReasonBlurry}, schemas.OutcomeReview},
+		{[]string{ReasonMRZSuspect, ReasonMRZImageMismatch}, schemas.OutcomeFailed},
+		{[]string{ReasonMRZImageMismatch}, schemas.OutcomeFailed},
+		{[]string{ReasonMRZSuspect, string(mrz.ReasonExpired)}, schemas.OutcomeFailed},
 	}
 	for _, c := range cases {
 		if got := Outcome(c.reasons); got != c.want {

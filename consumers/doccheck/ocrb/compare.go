@@ -16,7 +16,8 @@ const (
 	// misread on either side, or an edit made to pass the check digits.
 	ReasonSuspect = "mrz_suspect_characters"
 	// ReasonUnreadable: too much of the MRZ in the image was read with too
-	// little confidence, or none was found, to compare.
+	// little confidence, or none was found, to compare. It stands alone:
+	// such a reading proves no mismatch either.
 	ReasonUnreadable = "mrz_image_unreadable"
 )
 
@@ -121,14 +122,17 @@ func Compare(read *Result, device string, cfg CompareConfig) Comparison {
 			mismatch = mismatch || !d.Suspect
 		}
 	}
+	if total > 0 && float64(c.Unsure) > cfg.MaxUnsure*float64(total) {
+		// A reading this unsure is no evidence either way, not even
+		// where it happens to be confident.
+		c.Reasons = []string{ReasonUnreadable}
+		return c
+	}
 	if mismatch {
 		c.Reasons = append(c.Reasons, ReasonMismatch)
 	}
 	if slices.ContainsFunc(c.Disagreements, func(d Disagreement) bool { return d.Suspect }) {
 		c.Reasons = append(c.Reasons, ReasonSuspect)
-	}
-	if total > 0 && float64(c.Unsure) > cfg.MaxUnsure*float64(total) {
-		c.Reasons = append(c.Reasons, ReasonUnreadable)
 	}
 	slices.Sort(c.Reasons)
 	return c

@@ -66,6 +66,9 @@ func TestCompare(t *testing.T) {
 		{"an unsure character proves nothing", result(td3, [2]int{2, 14}), at(td3, 2, 14, '9'), nil, nil},
 		{"too many unsure", result(td3, [2]int{2, 1}, [2]int{2, 2}, [2]int{2, 3}, [2]int{2, 4}, [2]int{2, 5}, [2]int{2, 6}, [2]int{2, 7}, [2]int{2, 8}, [2]int{2, 9}),
 			strings.Replace(td3, "L898902C3", "XXXXXXXXX", 1), []string{ReasonUnreadable}, nil},
+		{"too many unsure outweighs a confident mismatch", result(td3, [2]int{2, 1}, [2]int{2, 2}, [2]int{2, 3}, [2]int{2, 4}, [2]int{2, 5}, [2]int{2, 6}, [2]int{2, 7}, [2]int{2, 8}, [2]int{2, 9}),
+			at(strings.Replace(td3, "L898902C3", "XXXXXXXXX", 1), 1, 7, 'Q'), []string{ReasonUnreadable},
+			[]Disagreement{{Line: 1, Position: 7, Image: 'R', Device: 'Q', Confidence: 0.95}}},
 		{"a line missing", result(td3line1), td3, []string{ReasonMismatch}, nil},
 		{"a line short", result(td3), td3line1 + "\n" + td3line2[:36], []string{ReasonMismatch}, nil},
 	}
