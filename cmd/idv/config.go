@@ -29,6 +29,7 @@ type config struct {
 	WebhookAllowPrivate bool          // IDV_WEBHOOK_ALLOW_PRIVATE: development only
 	WebhookRetryBase    time.Duration // IDV_WEBHOOK_RETRY_BASE: first retry delay, doubling to 6 h
 	FaceDir             string        // IDV_FACE_DIR: models and ONNX Runtime from scripts/face-models.sh
+	DocImageChecks      bool          // IDV_DOCCHECK_IMAGE_CHECKS: quality gates and the printed MRZ read
 	DevDir              string        // IDV_DEV_DIR
 	LogFormat           string        // IDV_LOG_FORMAT: text or json
 }
@@ -57,6 +58,7 @@ func parseConfig(getenv func(string) string) (config, error) {
 		FaceDir:             getenv("IDV_FACE_DIR"),
 		PublicURL:           strings.TrimRight(getenv("IDV_PUBLIC_URL"), "/"),
 		WebhookAllowPrivate: getenv("IDV_WEBHOOK_ALLOW_PRIVATE") == "true",
+		DocImageChecks:      getenv("IDV_DOCCHECK_IMAGE_CHECKS") == "true",
 		DevDir:              first(getenv("IDV_DEV_DIR"), ".idv"),
 		LogFormat:           first(getenv("IDV_LOG_FORMAT"), "text"),
 	}
@@ -76,8 +78,10 @@ func parseConfig(getenv func(string) string) (config, error) {
 	if c.StreamReplicas, err = intIn(getenv, "IDV_STREAM_REPLICAS", 1, 1, 5); err != nil {
 		return c, err
 	}
-	if v := getenv("IDV_WEBHOOK_ALLOW_PRIVATE"); v != "" && v != "true" && v != "false" {
-		return c, fmt.Errorf("IDV_WEBHOOK_ALLOW_PRIVATE must be true or false, not %q", v)
+	for _, name := range []string{"IDV_WEBHOOK_ALLOW_PRIVATE", "IDV_DOCCHECK_IMAGE_CHECKS"} {
+		if v := getenv(name); v != "" && v != "true" && v != "false" {
+			return c, fmt.Errorf("%s must be true or false, not %q", name, v)
+		}
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("IDV_LOG_FORMAT must be text or json, not %q", c.LogFormat)

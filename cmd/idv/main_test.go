@@ -163,9 +163,10 @@ func TestCaptureRefusesBadInput(t *testing.T) {
 
 func TestConfigRefusesBadValues(t *testing.T) {
 	for name, vars := range map[string]map[string]string{
-		"ttl":        {"IDV_APP_TOKEN_TTL": "forever"},
-		"ttl range":  {"IDV_UPLOAD_TTL": "1s"},
-		"log format": {"IDV_LOG_FORMAT": "xml"},
+		"ttl":          {"IDV_APP_TOKEN_TTL": "forever"},
+		"ttl range":    {"IDV_UPLOAD_TTL": "1s"},
+		"log format":   {"IDV_LOG_FORMAT": "xml"},
+		"image checks": {"IDV_DOCCHECK_IMAGE_CHECKS": "yes"},
 	} {
 		if _, err := parseConfig(env(vars)); err == nil {
 			t.Errorf("%s: accepted %v", name, vars)

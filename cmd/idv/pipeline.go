@@ -15,6 +15,7 @@ import (
 
 	"github.com/idv-oss/idv/consumers/decision"
 	"github.com/idv-oss/idv/consumers/doccheck"
+	"github.com/idv-oss/idv/consumers/doccheck/ocrb"
 	"github.com/idv-oss/idv/consumers/face"
 	"github.com/idv-oss/idv/consumers/facematch"
 	"github.com/idv-oss/idv/consumers/notify"
@@ -140,8 +141,17 @@ func newStage(name string, st *stack, cfg config, log *slog.Logger, reg promethe
 		return facematch.New(facematch.Deps{Sessions: postgres.NewSessions(st.db), Results: postgres.NewResults(st.db),
 			Keys: st.vault, Objects: st.objects, Engine: engine, Log: log}, facematch.Config{}), sc, func() { engine.Close() }, nil
 	case "doccheck":
-		return doccheck.New(doccheck.Deps{Sessions: postgres.NewSessions(st.db), Tenants: postgres.NewTenants(st.db),
-			Results: postgres.NewResults(st.db), Keys: st.vault, Objects: st.objects, Log: log}, doccheck.Config{}), sc, nothing, nil
+		deps := doccheck.Deps{Sessions: postgres.NewSessions(st.db), Tenants: postgres.NewTenants(st.db),
+			Results: postgres.NewResults(st.db), Keys: st.vault, Objects: st.objects, Log: log}
+		var dc doccheck.Config
+		if cfg.DocImageChecks {
+			reader, err := ocrb.NewReader()
+			if err != nil {
+				return nil, sc, nothing, fmt.Errorf("doccheck: %w", err)
+			}
+			deps.Reader, dc.QualityGates = reader, true
+		}
+		return doccheck.New(deps, dc), sc, nothing, nil
 	case "decision":
 		return decision.New(decision.Deps{Sessions: postgres.NewDecisions(st.db), Log: log}), sc, nothing, nil
 	case "notify":
