@@ -180,15 +180,30 @@ func (r *Reader) readLineN(lum *raster.Plane, b band, n, cells int) (Line, float
 	}
 	// Second pass: fit a straight, evenly pitched line through the
 	// confident cells and read each cell close to it.
+	// A speck of dirt or noise just before or after the line stretches its
+	// extent by a cell, which puts the first guess one cell off; so one
+	// cell more is read on each side, and the run of cells that matches
+	// best is the line.
 	fx, fy := fit(found)
-	line := make(Line, cells)
-	var total float64
-	for i := range cells {
-		m := r.best(p, int(math.Round(fx.at(i))), int(math.Round(fy.at(i))), 1, 1, win)
-		line[i] = Char{Char: m.char, Confidence: max(m.score, 0), Runner: m.runner, RunnerConfidence: max(m.runnerScore, 0)}
-		total += m.score
+	ms := make([]match, cells+2)
+	for i := range ms {
+		ms[i] = r.best(p, int(math.Round(fx.at(i-1))), int(math.Round(fy.at(i-1))), 1, 1, win)
 	}
-	return line, total / float64(cells)
+	start, best := 0, math.Inf(-1)
+	for s := range 3 {
+		var total float64
+		for _, m := range ms[s : s+cells] {
+			total += m.score
+		}
+		if total > best {
+			start, best = s, total
+		}
+	}
+	line := make(Line, cells)
+	for i, m := range ms[start : start+cells] {
+		line[i] = Char{Char: m.char, Confidence: max(m.score, 0), Runner: m.runner, RunnerConfidence: max(m.runnerScore, 0)}
+	}
+	return line, best / float64(cells)
 }
 
 // linear is a + b·i.
