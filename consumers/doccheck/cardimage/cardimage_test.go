@@ -37,6 +37,28 @@ func TestRender(t *testing.T) {
 	}
 }
 
+// TestWeight: heavier strokes put more ink on the card, thinner less.
+func TestWeight(t *testing.T) {
+	t.Parallel()
+	ink := func(w int) int {
+		img, err := Render([]string{"I<UTOD231458907<<<<<<<<<<<<<<<"}, Options{PxPerMM: 6, Weight: w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for i := 1; i < len(img.Pix); i += 4 {
+			if img.Pix[i] < 100 {
+				n++
+			}
+		}
+		return n
+	}
+	thin, normal, heavy := ink(-2), ink(0), ink(3)
+	if !(thin < normal && normal < heavy) {
+		t.Errorf("dark pixels thin %d, normal %d, heavy %d: want increasing", thin, normal, heavy)
+	}
+}
+
 func TestDegrade(t *testing.T) {
 	t.Parallel()
 	img, err := Render([]string{"I<UTOD231458907<<<<<<<<<<<<<<<"}, Options{PxPerMM: 4})

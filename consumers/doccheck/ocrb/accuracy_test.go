@@ -17,49 +17,64 @@ import (
 type degradation struct {
 	name  string
 	apply func(img image.Image, seed uint64) (image.Image, error)
+	// weight renders the MRZ heavier or lighter than the font
+	// (cardimage.Options.Weight).
+	weight int
+}
+
+func none(img image.Image, _ uint64) (image.Image, error) { return img, nil }
+
+// photo is a hand-held phone photo: slightly tilted, a little soft,
+// smaller, noisy, compressed.
+func photo(img image.Image, seed uint64) (image.Image, error) {
+	img = cardimage.Rotate(img, []float64{-2, -1, 1, 2}[seed%4])
+	img = cardimage.Scale(cardimage.Blur(img, 1.2), 0.6)
+	return cardimage.JPEG(cardimage.Noise(img, 5, seed), 60)
 }
 
 var degradations = []degradation{
-	{"clean", func(img image.Image, _ uint64) (image.Image, error) { return img, nil }},
-	{"blur", func(img image.Image, _ uint64) (image.Image, error) { return cardimage.Blur(img, 2), nil }},
+	{name: "clean", apply: none},
+	{name: "blur", apply: func(img image.Image, _ uint64) (image.Image, error) { return cardimage.Blur(img, 2), nil }},
 	// 0.4: pitch ≈ 12 pixels, the card about 490 pixels wide.
-	{"lowres", func(img image.Image, _ uint64) (image.Image, error) { return cardimage.Scale(img, 0.4), nil }},
-	{"rotate", func(img image.Image, seed uint64) (image.Image, error) {
+	{name: "lowres", apply: func(img image.Image, _ uint64) (image.Image, error) { return cardimage.Scale(img, 0.4), nil }},
+	{name: "rotate", apply: func(img image.Image, seed uint64) (image.Image, error) {
 		return cardimage.Rotate(img, []float64{-3, -1.5, 2, 3}[seed%4]), nil
 	}},
-	{"jpeg", func(img image.Image, seed uint64) (image.Image, error) {
+	{name: "jpeg", apply: func(img image.Image, seed uint64) (image.Image, error) {
 		return cardimage.JPEG(cardimage.Noise(img, 8, seed), 30)
 	}},
 	// Past what the quality gates let through: σ = 3 fails the focus
 	// gate, a quarter of the resolution (pitch ≈ 7.6 pixels) the
 	// resolution gate.
-	{"blur3", func(img image.Image, _ uint64) (image.Image, error) { return cardimage.Blur(img, 3), nil }},
-	{"lowres25", func(img image.Image, _ uint64) (image.Image, error) { return cardimage.Scale(img, 0.25), nil }},
+	{name: "blur3", apply: func(img image.Image, _ uint64) (image.Image, error) { return cardimage.Blur(img, 3), nil }},
+	{name: "lowres25", apply: func(img image.Image, _ uint64) (image.Image, error) { return cardimage.Scale(img, 0.25), nil }},
 	// All at once, harsh: tilted 3°, blurred, small, noisy, compressed.
-	{"harsh", func(img image.Image, seed uint64) (image.Image, error) {
+	{name: "harsh", apply: func(img image.Image, seed uint64) (image.Image, error) {
 		img = cardimage.Rotate(img, []float64{-3, 3}[seed%2])
 		img = cardimage.Scale(cardimage.Blur(img, 1.5), 0.4)
 		return cardimage.JPEG(cardimage.Noise(img, 8, seed), 40)
 	}},
-	// All at once, milder: a hand-held phone photo.
-	{"photo", func(img image.Image, seed uint64) (image.Image, error) {
-		img = cardimage.Rotate(img, []float64{-2, -1, 1, 2}[seed%4])
-		img = cardimage.Scale(cardimage.Blur(img, 1.2), 0.6)
-		return cardimage.JPEG(cardimage.Noise(img, 5, seed), 60)
-	}},
+	{name: "photo", apply: photo},
+	// Print that is not the font's weight: the templates are.
+	{name: "heavy", apply: none, weight: 3},
+	{name: "thin", apply: none, weight: -2},
+	{name: "photo-heavy", apply: photo, weight: 3},
 }
 
 // limits are degradations past where the reader holds up, measured by
 // BenchmarkAccuracy only, to show where it stops.
 var limits = []degradation{
 	// Strokes blur into the card: the binarisation finds no lines.
-	{"blur5", func(img image.Image, _ uint64) (image.Image, error) { return cardimage.Blur(img, 5), nil }},
+	{name: "blur5", apply: func(img image.Image, _ uint64) (image.Image, error) { return cardimage.Blur(img, 5), nil }},
 	// Pitch ≈ 5.5 and 4.3 pixels.
-	{"lowres18", func(img image.Image, _ uint64) (image.Image, error) { return cardimage.Scale(img, 0.18), nil }},
-	{"lowres14", func(img image.Image, _ uint64) (image.Image, error) { return cardimage.Scale(img, 0.14), nil }},
+	{name: "lowres18", apply: func(img image.Image, _ uint64) (image.Image, error) { return cardimage.Scale(img, 0.18), nil }},
+	{name: "lowres14", apply: func(img image.Image, _ uint64) (image.Image, error) { return cardimage.Scale(img, 0.14), nil }},
 	// Beyond the ±4° the reader straightens by search.
-	{"rotate5", func(img image.Image, _ uint64) (image.Image, error) { return cardimage.Rotate(img, 5), nil }},
-	{"noise25jpeg20", func(img image.Image, seed uint64) (image.Image, error) {
+	{name: "rotate5", apply: func(img image.Image, _ uint64) (image.Image, error) { return cardimage.Rotate(img, 5), nil }},
+	// Strokes twice and half the font's weight.
+	{name: "heavy8", apply: none, weight: 8},
+	{name: "thin4", apply: none, weight: -4},
+	{name: "noise25jpeg20", apply: func(img image.Image, seed uint64) (image.Image, error) {
 		return cardimage.JPEG(cardimage.Noise(img, 25, seed), 20)
 	}},
 }
@@ -78,7 +93,7 @@ func samples(tb testing.TB, d degradation, n int, seed uint64) []sample {
 	out := make([]sample, n)
 	for i := range out {
 		lines := randomMRZ(rng, []int{30, 36, 44}[i%3])
-		img, err := cardimage.Render(lines, cardimage.Options{Seed: seed + uint64(i)})
+		img, err := cardimage.Render(lines, cardimage.Options{Seed: seed + uint64(i), Weight: d.weight})
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -135,6 +150,7 @@ func TestAccuracy(t *testing.T) {
 	floors := map[string]struct{ char, exact float64 }{
 		"clean": {100, 100}, "blur": {99, 66}, "lowres": {99, 66}, "rotate": {99, 66}, "jpeg": {99, 66},
 		"blur3": {99, 66}, "lowres25": {99, 66}, "harsh": {99, 66}, "photo": {99, 66},
+		"heavy": {99, 66}, "thin": {99, 66}, "photo-heavy": {99, 66},
 	}
 	for _, d := range degradations {
 		var s score
