@@ -2,13 +2,8 @@ package quality_test
 
 import (
 	"image"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
-
-	_ "image/jpeg"
-	_ "image/png"
 
 	"github.com/idv-oss/idv/consumers/doccheck/cardimage"
 	"github.com/idv-oss/idv/consumers/doccheck/quality"
@@ -104,20 +99,7 @@ func TestConfig(t *testing.T) {
 // fill their frame.
 func TestPhotos(t *testing.T) {
 	t.Parallel()
-	dir := os.Getenv("IDV_TEST_IMAGES")
-	if dir == "" {
-		t.Skip(`test photos absent: run IDV_TEST_IMAGES="$(scripts/test-images.sh)" go test ./consumers/doccheck/quality`)
-	}
-	for _, name := range []string{"grace_hopper.jpg", "astronaut.png"} {
-		f, err := os.Open(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		img, _, err := image.Decode(f)
-		f.Close()
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
+	for name, img := range cardimage.DebianPhotos(t) {
 		// Resolution is off: both are smaller than a document photo.
 		cfg := quality.Config{MinLongSide: -1, MaxBorderEdges: -1}
 		if got, m := quality.Check(img, cfg); got != nil {
