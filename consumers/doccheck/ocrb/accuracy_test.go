@@ -55,6 +55,9 @@ var degradations = []degradation{
 		return cardimage.JPEG(cardimage.Noise(img, 8, seed), 40)
 	}},
 	{name: "photo", apply: photo},
+	{name: "upside-down", apply: func(img image.Image, seed uint64) (image.Image, error) {
+		return cardimage.Rotate(img, 180+[]float64{-2, 2}[seed%2]), nil
+	}},
 	// Print that is not the font's weight: the templates are.
 	{name: "heavy", apply: none, weight: 3},
 	{name: "thin", apply: none, weight: -2},
@@ -150,7 +153,7 @@ func TestAccuracy(t *testing.T) {
 	floors := map[string]struct{ char, exact float64 }{
 		"clean": {100, 100}, "blur": {99, 66}, "lowres": {99, 66}, "rotate": {99, 66}, "jpeg": {99, 66},
 		"blur3": {99, 66}, "lowres25": {99, 66}, "harsh": {99, 66}, "photo": {99, 66},
-		"heavy": {99, 66}, "thin": {99, 66}, "photo-heavy": {99, 66},
+		"upside-down": {99, 66}, "heavy": {99, 66}, "thin": {99, 66}, "photo-heavy": {99, 66},
 	}
 	for _, d := range degradations {
 		var s score

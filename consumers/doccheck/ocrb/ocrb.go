@@ -52,7 +52,8 @@ func (l Line) String() string {
 // Result is what the reader read.
 type Result struct {
 	Lines []Line
-	// Angle is the rotation, in degrees, the reader straightened.
+	// Angle is the rotation, in degrees, the reader straightened: within
+	// ±4, plus 180 for a photo taken upside down.
 	Angle float64
 }
 
@@ -84,14 +85,35 @@ func NewReader() (*Reader, error) {
 // the picture to keep about 10 pixels of pitch.
 const workWidth = 1600
 
-// Read finds and reads the MRZ in img. It returns ErrNoMRZ when there is no
-// group of lines it can take for one.
+// Read finds and reads the MRZ in img, upright or upside down. It returns
+// ErrNoMRZ when there is no group of lines it can take for one.
 func (r *Reader) Read(img image.Image) (*Result, error) {
 	b := img.Bounds()
 	if b.Dx() < 64 || b.Dy() < 32 {
 		return nil, ErrNoMRZ
 	}
 	lum := raster.Luma(img, workWidth)
+	res, err := r.read(lum)
+	if err == nil && res.confidence() >= uprightEnough {
+		return res, nil
+	}
+	// A document photographed upside down has its MRZ at the top, read
+	// backwards: turned round, it reads as any other.
+	turned, terr := r.read(rotate180(lum))
+	if terr == nil && (err != nil || turned.confidence() > res.confidence()) {
+		turned.Angle += 180
+		return turned, nil
+	}
+	return res, err
+}
+
+// uprightEnough is the mean confidence above which the reader does not try
+// the photo upside down. Below it, both ways are read and the more
+// confident wins: on the test cards a right-way-up read scores 0.79 (blur
+// σ = 3) to 0.95 (clean), an MRZ read the wrong way up 0.65–0.72.
+const uprightEnough = 0.85
+
+func (r *Reader) read(lum *raster.Plane) (*Result, error) {
 	angle := skew(lum)
 	if angle != 0 {
 		lum = rotate(lum, angle)
@@ -105,4 +127,26 @@ func (r *Reader) Read(img image.Image) (*Result, error) {
 		res.Lines = append(res.Lines, r.readLine(lum, band, zone.length))
 	}
 	return res, nil
+}
+
+// confidence is the mean confidence of every character read.
+func (r *Result) confidence() float64 {
+	var sum float64
+	n := 0
+	for _, l := range r.Lines {
+		for _, c := range l {
+			sum += c.Confidence
+			n++
+		}
+	}
+	return sum / float64(max(n, 1))
+}
+
+// rotate180 returns p turned half a turn.
+func rotate180(p *raster.Plane) *raster.Plane {
+	out := raster.New(p.W, p.H)
+	for i, v := range p.Pix {
+		out.Pix[len(p.Pix)-1-i] = v
+	}
+	return out
 }
