@@ -1,10 +1,12 @@
 package ocrb_test
 
 import (
+	"fmt"
 	"image"
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -96,10 +98,7 @@ func samples(tb testing.TB, d degradation, n int, seed uint64) []sample {
 	out := make([]sample, n)
 	for i := range out {
 		lines := randomMRZ(rng, []int{30, 36, 44}[i%3])
-		img, err := cardimage.Render(lines, cardimage.Options{Seed: seed + uint64(i), Weight: d.weight})
-		if err != nil {
-			tb.Fatal(err)
-		}
+		img := render(tb, lines, cardimage.Options{Seed: seed + uint64(i), Weight: d.weight})
 		deg, err := d.apply(img, uint64(i))
 		if err != nil {
 			tb.Fatal(err)
@@ -107,6 +106,23 @@ func samples(tb testing.TB, d degradation, n int, seed uint64) []sample {
 		out[i] = sample{lines: lines, img: deg}
 	}
 	return out
+}
+
+// renders keeps each card rendered, for the next degradation of it.
+var renders sync.Map // key: lines and options; value: *image.RGBA
+
+func render(tb testing.TB, lines []string, opt cardimage.Options) image.Image {
+	tb.Helper()
+	key := fmt.Sprint(lines, opt)
+	if img, ok := renders.Load(key); ok {
+		return img.(image.Image)
+	}
+	img, err := cardimage.Render(lines, opt)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	renders.Store(key, img)
+	return img
 }
 
 // score reads every sample and counts characters read right (of those
