@@ -29,8 +29,10 @@ const (
 	// (Config.MinColourfulness): a photo of a black-and-white copy, or a
 	// greyscale scan, not of the document.
 	ReasonGreyscaleCopy = "greyscale_copy"
-	// ReasonNotInFrame: strong edges run along the picture's border, as
-	// when the document is cut off by it (Config.MaxBorderEdges).
+	// ReasonNotInFrame: the document runs off the picture: a side of the
+	// picture is crowded with edges, or shows no edge of the document
+	// while its content crosses the border (Config.MaxBorderEdges,
+	// MinCardEdge, MinCutEdges).
 	ReasonNotInFrame = "document_not_in_frame"
 )
 
@@ -75,11 +77,21 @@ type Config struct {
 	// Default 0.02.
 	BorderBand float64
 	// MaxBorderEdges is the largest fraction of one side's band that may
-	// be strong edge pixels. Default 0.05: a card framed with a margin
-	// measures 0, one whose MRZ lines run through the left or right border
-	// 0.08–0.10. A cut through a blank strip of the card (along the text)
-	// leaves few edges in the band and goes unnoticed.
+	// be strong edge pixels; a negative value turns the whole frame gate
+	// off. Default 0.05: a card framed with a margin measures 0, one whose
+	// MRZ lines run through the left or right border 0.08–0.10.
 	MaxBorderEdges float64
+	// MinCardEdge is the shortest straight edge, as a fraction of the
+	// side's length, that counts as the document's own edge along a side
+	// (within ±5°, in the outer third). Default 0.5: the framed test cards
+	// measure 0.65–0.82 on every side (0.65 tilted 3°); cut off, the side
+	// measures 0.08–0.38 (the longest straight run is then a line of
+	// text).
+	MinCardEdge float64
+	// MinCutEdges is the share of strong edges in a side's band above
+	// which content is taken to cross the border. Default 0.005: framed
+	// cards measure 0, a card cut through its last MRZ line 0.019.
+	MinCutEdges float64
 	// EdgeStrength is the gradient magnitude (Sobel, luma 0–255) of a
 	// strong edge. Default 120.
 	EdgeStrength float64
@@ -90,7 +102,8 @@ func DefaultConfig() Config {
 	return Config{
 		MinLongSide: 1000, MinShortSide: 600, AnalysisWidth: 800,
 		MinFocus: 100, GlareLevel: 250, MinGlareBlob: 0.0005, MaxGlare: 0.01,
-		MinColourfulness: 5, BorderBand: 0.02, MaxBorderEdges: 0.05, EdgeStrength: 120,
+		MinColourfulness: 5, BorderBand: 0.02, MaxBorderEdges: 0.05, MinCardEdge: 0.5, MinCutEdges: 0.005,
+		EdgeStrength: 120,
 	}
 }
 
@@ -117,6 +130,8 @@ func (c Config) withDefaults() Config {
 	def(&c.MinColourfulness, d.MinColourfulness)
 	def(&c.BorderBand, d.BorderBand)
 	def(&c.MaxBorderEdges, d.MaxBorderEdges)
+	def(&c.MinCardEdge, d.MinCardEdge)
+	def(&c.MinCutEdges, d.MinCutEdges)
 	def(&c.EdgeStrength, d.EdgeStrength)
 	return c
 }
@@ -129,6 +144,7 @@ type Measures struct {
 	Glare         float64 // fraction of the image in glare blobs
 	Colourfulness float64
 	BorderEdges   float64 // largest fraction of strong edges in one side's band
+	CardEdge      float64 // shortest of the longest straight edges along each side
 }
 
 // Check runs every gate on img and returns the reasons it fails (nil when it
@@ -147,7 +163,6 @@ func Check(img image.Image, cfg Config) ([]string, Measures) {
 	m.Focus = Focus(y)
 	m.Colourfulness = Colourfulness(r, g, bl)
 	m.Glare = glare(r, g, bl, cfg)
-	m.BorderEdges = borderEdges(y, cfg.BorderBand, cfg.EdgeStrength)
 	var reasons []string
 	long, short := max(m.Width, m.Height), min(m.Width, m.Height)
 	if cfg.MinLongSide > 0 && (long < cfg.MinLongSide || short < cfg.MinShortSide) {
@@ -162,7 +177,7 @@ func Check(img image.Image, cfg Config) ([]string, Measures) {
 	if cfg.MinColourfulness > 0 && m.Colourfulness < cfg.MinColourfulness {
 		reasons = append(reasons, ReasonGreyscaleCopy)
 	}
-	if cfg.MaxBorderEdges > 0 && m.BorderEdges > cfg.MaxBorderEdges {
+	if cfg.MaxBorderEdges > 0 && !inFrame(y, cfg, &m) {
 		reasons = append(reasons, ReasonNotInFrame)
 	}
 	return reasons, m

@@ -55,6 +55,11 @@ func TestCheck(t *testing.T) {
 			{"greyscale copy", cardimage.Grey(clean), []string{quality.ReasonGreyscaleCopy}},
 			{"cut off right", cardimage.Crop(clean, 0, 0, 0.7, 1), []string{quality.ReasonLowResolution, quality.ReasonNotInFrame}},
 			{"cut off left", cardimage.Crop(clean, 0.3, 0, 1, 1), []string{quality.ReasonLowResolution, quality.ReasonNotInFrame}},
+			// Along the text: few edges cross the border, but the
+			// card's own edge is missing on that side.
+			{"cut off bottom", cardimage.Crop(clean, 0, 0, 1, 0.8), []string{quality.ReasonNotInFrame}},
+			{"cut off top", cardimage.Crop(clean, 0, 0.2, 1, 1), []string{quality.ReasonNotInFrame}},
+			{"rotated, blurred", cardimage.Blur(cardimage.Rotate(clean, -3), 1), nil},
 		}
 		for _, tt := range tests {
 			got, m := quality.Check(tt.img, quality.Config{})
@@ -86,6 +91,8 @@ func TestConfig(t *testing.T) {
 		{"colour demanded", clean, quality.Config{MinColourfulness: m.Colourfulness + 1}, []string{quality.ReasonGreyscaleCopy}},
 		{"greyscale off", cardimage.Grey(clean), quality.Config{MinColourfulness: -1}, nil},
 		{"frame off", cardimage.Crop(clean, 0.3, 0, 1, 1), quality.Config{MinLongSide: -1, MaxBorderEdges: -1}, nil},
+		{"short card edge accepted", cardimage.Crop(clean, 0, 0, 1, 0.8), quality.Config{MinCardEdge: 0.2}, nil},
+		{"crossing content tolerated", cardimage.Crop(clean, 0, 0, 1, 0.8), quality.Config{MinCutEdges: 0.03}, nil},
 	}
 	for _, tt := range tests {
 		if got, m := quality.Check(tt.img, tt.cfg); !slices.Equal(got, tt.want) {
