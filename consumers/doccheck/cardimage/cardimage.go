@@ -132,7 +132,7 @@ func Render(mrz []string, opt Options) (*image.RGBA, error) {
 	}
 	// The MRZ, last line bottomMM above the bottom edge.
 	scale := pitchMM * s / glyph.CellWidth // image pixels per atlas pixel
-	ink := weighted(atlas, opt.Weight)
+	ink := atlas.Weighted(opt.Weight)
 	for i, line := range mrz {
 		baseline := oy + (dh-bottomMM-float64(len(mrz)-1-i)*lineStepMM)*s
 		for j := 0; j < len(line); j++ {
@@ -154,52 +154,9 @@ func inside(x, y, w, h float64) bool {
 	return (x-cx)*(x-cx)+(y-cy)*(y-cy) <= r*r
 }
 
-// coverer gives a character's ink coverage at an atlas pixel.
-type coverer interface {
-	Coverage(c byte, x, y int) float32
-}
-
-// weight is the atlas with its strokes grown (w > 0) or shrunk (w < 0) by
-// |w| pixels: the greatest (or least) coverage within a disc of radius |w|.
-type weight struct {
-	atlas *glyph.Atlas
-	w     int
-	cache map[[3]int]float32
-}
-
-func weighted(a *glyph.Atlas, w int) coverer {
-	if w == 0 {
-		return a
-	}
-	return &weight{atlas: a, w: w, cache: map[[3]int]float32{}}
-}
-
-func (g *weight) Coverage(c byte, x, y int) float32 {
-	k := [3]int{int(c), x, y}
-	if v, ok := g.cache[k]; ok {
-		return v
-	}
-	r := max(g.w, -g.w)
-	v := g.atlas.Coverage(c, x, y)
-	for dy := -r; dy <= r; dy++ {
-		for dx := -r; dx <= r; dx++ {
-			if dx*dx+dy*dy > r*r {
-				continue
-			}
-			if n := g.atlas.Coverage(c, x+dx, y+dy); g.w > 0 {
-				v = max(v, n)
-			} else {
-				v = min(v, n)
-			}
-		}
-	}
-	g.cache[k] = v
-	return v
-}
-
 // drawGlyph darkens img under the glyph's coverage, sampled 3×3 per pixel
 // from the atlas cell placed at (left, top) with the given scale.
-func drawGlyph(img *image.RGBA, atlas coverer, c byte, left, top, scale float64) {
+func drawGlyph(img *image.RGBA, atlas *glyph.Atlas, c byte, left, top, scale float64) {
 	x0, y0 := int(left), int(top)
 	x1, y1 := int(left+glyph.CellWidth*scale)+1, int(top+glyph.CellHeight*scale)+1
 	ink := [3]float64{25, 25, 30}
@@ -218,7 +175,7 @@ func drawGlyph(img *image.RGBA, atlas coverer, c byte, left, top, scale float64)
 	}
 }
 
-func bilinear(a coverer, c byte, x, y float64) float32 {
+func bilinear(a *glyph.Atlas, c byte, x, y float64) float32 {
 	x0, y0 := math.Floor(x), math.Floor(y)
 	fx, fy := float32(x-x0), float32(y-y0)
 	ix, iy := int(x0), int(y0)

@@ -53,3 +53,37 @@ func (a *Atlas) Coverage(c byte, x, y int) float32 {
 	}
 	return float32(a.img.Pix[y*a.img.Stride+i*CellWidth+x]) / 255
 }
+
+// Weighted returns the atlas with every stroke grown (w > 0) or thinned
+// (w < 0) by |w| pixels: each pixel takes the greatest (or least) coverage
+// within a disc of radius |w|. Print is rarely the font's exact weight: ink
+// spreads, laser engraving runs heavy, a worn ribbon prints thin.
+func (a *Atlas) Weighted(w int) *Atlas {
+	if w == 0 {
+		return a
+	}
+	r := max(w, -w)
+	src := a.img
+	out := image.NewGray(src.Rect)
+	for y := range CellHeight {
+		for x := range src.Rect.Dx() {
+			cell := x / CellWidth * CellWidth // discs stay inside their cell
+			v := src.Pix[y*src.Stride+x]
+			for dy := -r; dy <= r; dy++ {
+				for dx := -r; dx <= r; dx++ {
+					nx, ny := x+dx, y+dy
+					if dx*dx+dy*dy > r*r || nx < cell || nx >= cell+CellWidth || ny < 0 || ny >= CellHeight {
+						continue
+					}
+					if n := src.Pix[ny*src.Stride+nx]; w > 0 {
+						v = max(v, n)
+					} else {
+						v = min(v, n)
+					}
+				}
+			}
+			out.Pix[y*out.Stride+x] = v
+		}
+	}
+	return &Atlas{img: out}
+}

@@ -29,3 +29,25 @@ func TestAtlas(t *testing.T) {
 		t.Error("O and 0 have the same ink: cells mixed up")
 	}
 }
+
+func TestWeighted(t *testing.T) {
+	a, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ink := func(a *Atlas) (sum float32) {
+		for y := range CellHeight {
+			for x := range CellWidth {
+				sum += a.Coverage('H', x, y)
+			}
+		}
+		return sum
+	}
+	thin, normal, heavy := ink(a.Weighted(-2)), ink(a), ink(a.Weighted(3))
+	if !(thin < normal && normal < heavy) || a.Weighted(0) != a {
+		t.Errorf("ink of H thin %.0f, normal %.0f, heavy %.0f: want increasing", thin, normal, heavy)
+	}
+	if a.Weighted(3).Coverage('I', 0, 40) != 0 {
+		t.Error("a heavier I spilled into the edge of its cell")
+	}
+}
