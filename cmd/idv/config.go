@@ -37,6 +37,7 @@ type config struct {
 	LivenessBlink       float64       // IDV_LIVENESS_BLINK: closure both eyes must reach for a blink
 	StageConcurrency    int           // IDV_STAGE_CONCURRENCY: handlers at once per stage; 0 = per-stage default
 	CSCADir             string        // IDV_CSCA_DIR: trusted CSCA certificates and master lists for chip data
+	DocImageChecks      bool          // IDV_DOCCHECK_IMAGE_CHECKS: quality gates and the printed MRZ read
 	DevDir              string        // IDV_DEV_DIR
 	LogFormat           string        // IDV_LOG_FORMAT: text or json
 	// The processor's duties: IDV_PROCESSOR_…, IDV_SUBPROCESSORS_FILE,
@@ -69,6 +70,7 @@ func parseConfig(getenv func(string) string) (config, error) {
 		CSCADir:             getenv("IDV_CSCA_DIR"),
 		PublicURL:           strings.TrimRight(getenv("IDV_PUBLIC_URL"), "/"),
 		WebhookAllowPrivate: getenv("IDV_WEBHOOK_ALLOW_PRIVATE") == "true",
+		DocImageChecks:      getenv("IDV_DOCCHECK_IMAGE_CHECKS") == "true",
 		DevDir:              first(getenv("IDV_DEV_DIR"), ".idv"),
 		LogFormat:           first(getenv("IDV_LOG_FORMAT"), "text"),
 	}
@@ -100,8 +102,10 @@ func parseConfig(getenv func(string) string) (config, error) {
 	if c.LivenessBlink, err = floatIn(getenv, "IDV_LIVENESS_BLINK", liveness.DefaultBlink, 0.05, 0.99); err != nil {
 		return c, err
 	}
-	if v := getenv("IDV_WEBHOOK_ALLOW_PRIVATE"); v != "" && v != "true" && v != "false" {
-		return c, fmt.Errorf("IDV_WEBHOOK_ALLOW_PRIVATE must be true or false, not %q", v)
+	for _, name := range []string{"IDV_WEBHOOK_ALLOW_PRIVATE", "IDV_DOCCHECK_IMAGE_CHECKS"} {
+		if v := getenv(name); v != "" && v != "true" && v != "false" {
+			return c, fmt.Errorf("%s must be true or false, not %q", name, v)
+		}
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("IDV_LOG_FORMAT must be text or json, not %q", c.LogFormat)

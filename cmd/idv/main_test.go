@@ -176,15 +176,16 @@ func TestCaptureRefusesBadInput(t *testing.T) {
 
 func TestConfigRefusesBadValues(t *testing.T) {
 	for name, vars := range map[string]map[string]string{
-		"ttl":        {"IDV_APP_TOKEN_TTL": "forever"},
-		"ttl range":  {"IDV_UPLOAD_TTL": "1s"},
-		"log format": {"IDV_LOG_FORMAT": "xml"},
-		"threshold":  {"IDV_FACE_THRESHOLD": "1.5"},
-		"turn":       {"IDV_LIVENESS_TURN_DEGREES": "left"},
-		"blink":      {"IDV_LIVENESS_BLINK": "0"},
-		"country":    {"IDV_PROCESSOR_COUNTRY": "Netherlands"},
-		"register":   {"IDV_SUBPROCESSORS_FILE": "/nonexistent/subprocessors.json"},
-		"measures":   {"IDV_SECURITY_MEASURES_FILE": "/nonexistent/measures.txt"},
+		"ttl":          {"IDV_APP_TOKEN_TTL": "forever"},
+		"ttl range":    {"IDV_UPLOAD_TTL": "1s"},
+		"log format":   {"IDV_LOG_FORMAT": "xml"},
+		"threshold":    {"IDV_FACE_THRESHOLD": "1.5"},
+		"turn":         {"IDV_LIVENESS_TURN_DEGREES": "left"},
+		"blink":        {"IDV_LIVENESS_BLINK": "0"},
+		"country":      {"IDV_PROCESSOR_COUNTRY": "Netherlands"},
+		"register":     {"IDV_SUBPROCESSORS_FILE": "/nonexistent/subprocessors.json"},
+		"measures":     {"IDV_SECURITY_MEASURES_FILE": "/nonexistent/measures.txt"},
+		"image checks": {"IDV_DOCCHECK_IMAGE_CHECKS": "yes"},
 	} {
 		if _, err := parseConfig(env(vars)); err == nil {
 			t.Errorf("%s: accepted %v", name, vars)

@@ -17,6 +17,7 @@ import (
 	"github.com/idv-oss/idv/consumers/decision"
 	"github.com/idv-oss/idv/consumers/doccheck"
 	"github.com/idv-oss/idv/consumers/doccheck/chip"
+	"github.com/idv-oss/idv/consumers/doccheck/ocrb"
 	"github.com/idv-oss/idv/consumers/face"
 	"github.com/idv-oss/idv/consumers/facematch"
 	"github.com/idv-oss/idv/consumers/liveness"
@@ -158,17 +159,24 @@ func newStage(name string, st *stack, cfg config, log *slog.Logger, reg promethe
 		return liveness.New(liveness.Deps{Stores: checkStores(st, log), Engine: engine},
 			liveness.Config{TurnYaw: cfg.LivenessTurn, Blink: cfg.LivenessBlink}), sc, func() { engine.Close() }, nil
 	case "doccheck":
-		var cscas *chip.TrustStore
+		deps := doccheck.Deps{Sessions: postgres.NewSessions(st.db), Tenants: postgres.NewTenants(st.db),
+			Results: postgres.NewResults(st.db), Keys: st.vault, Objects: st.objects, Log: log}
 		if cfg.CSCADir != "" {
 			var err error
-			if cscas, err = chip.LoadTrustDir(cfg.CSCADir); err != nil {
+			if deps.CSCAs, err = chip.LoadTrustDir(cfg.CSCADir); err != nil {
 				return nil, sc, nothing, fmt.Errorf("doccheck: IDV_CSCA_DIR: %w", err)
 			}
-			log.Info("chip data verified against trusted CSCAs", "cscas", cscas.Len())
+			log.Info("chip data verified against trusted CSCAs", "cscas", deps.CSCAs.Len())
 		}
-		return doccheck.New(doccheck.Deps{Sessions: postgres.NewSessions(st.db), Tenants: postgres.NewTenants(st.db),
-			Results: postgres.NewResults(st.db), Keys: st.vault, Objects: st.objects, Log: log, CSCAs: cscas},
-			doccheck.Config{}), sc, nothing, nil
+		var dc doccheck.Config
+		if cfg.DocImageChecks {
+			reader, err := ocrb.NewReader()
+			if err != nil {
+				return nil, sc, nothing, fmt.Errorf("doccheck: %w", err)
+			}
+			deps.Reader, dc.QualityGates = reader, true
+		}
+		return doccheck.New(deps, dc), sc, nothing, nil
 	case "decision":
 		return decision.New(decision.Deps{Sessions: postgres.NewDecisions(st.db), Log: log}), sc, nothing, nil
 	case "notify":

@@ -3,8 +3,10 @@
 // read) in memory with the session key, checks they are exactly what the app
 // sealed and declared, passes the images through a decoding gate that
 // refuses decompression bombs before they allocate, parses and validates the
-// MRZ against the tenant's rules, and records the check's result with its
-// idv.check.completed event in one transaction.
+// MRZ against the tenant's rules, puts the images through the quality gates
+// (package quality) and compares the MRZ printed on the document (package
+// ocrb) with the app's when configured to, and records the check's result
+// with its idv.check.completed event in one transaction.
 //
 // When the app read the document's chip (capture kind chip) and the operator
 // configured trusted CSCAs, the stage also runs passive authentication
@@ -33,6 +35,8 @@ import (
 
 	"github.com/idv-oss/idv/consumers/doccheck/chip"
 	"github.com/idv-oss/idv/consumers/doccheck/mrz"
+	"github.com/idv-oss/idv/consumers/doccheck/ocrb"
+	"github.com/idv-oss/idv/consumers/doccheck/quality"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
@@ -84,6 +88,9 @@ type Deps struct {
 	// chip captures are not verified (and do not count against the
 	// document): without trust anchors a chip proves nothing.
 	CSCAs *chip.TrustStore
+	// Reader reads the MRZ printed in the document images, to compare it
+	// with the MRZ text the app sent; nil leaves that comparison out.
+	Reader *ocrb.Reader
 }
 
 // Config tunes the stage.
@@ -94,6 +101,19 @@ type Config struct {
 	// MaxImageBytes is the largest sealed document image the stage reads
 	// into memory; the document slot's cap when 0 (it is never more).
 	MaxImageBytes int64
+	// QualityGates runs the image quality gates (package quality) on
+	// every decoded document image, before anything reads it; an image
+	// that fails one is not read further, and its reasons ask for a new
+	// photo. Off by default until every producer of document images (the
+	// demo among them) sends photos of documents.
+	QualityGates bool
+	// Quality holds the gates' thresholds: a zero field takes the
+	// documented default (quality.DefaultConfig), a negative one turns its
+	// gate off.
+	Quality quality.Config
+	// ImageMRZ holds the thresholds of the comparison between the MRZ read
+	// from the images (Deps.Reader) and the app's MRZ text.
+	ImageMRZ ocrb.CompareConfig
 }
 
 // Stage is the document check. It is safe for concurrent use.
@@ -104,6 +124,7 @@ type Stage struct {
 	keys     Keys
 	objects  Objects
 	chip     *chip.Verifier // nil: chip captures are not verified
+	reader   *ocrb.Reader
 	now      func() time.Time
 	log      *slog.Logger
 	cfg      Config
@@ -125,7 +146,7 @@ func New(deps Deps, cfg Config) *Stage {
 		cfg.MaxImageBytes = slot.MaxSize
 	}
 	s := &Stage{sessions: deps.Sessions, tenants: deps.Tenants, results: deps.Results, keys: deps.Keys,
-		objects: deps.Objects, now: deps.Now, log: deps.Log, cfg: cfg}
+		objects: deps.Objects, reader: deps.Reader, now: deps.Now, log: deps.Log, cfg: cfg}
 	if deps.CSCAs != nil {
 		s.chip = chip.NewVerifier(deps.CSCAs)
 	}
@@ -222,10 +243,10 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 	}
 	var reasons reasonSet
 	var doc *mrz.Document
-	// The decoded images live only as long as this call; the quality gates
-	// that will look at them come later.
+	// The decoded images and the MRZ text live only as long as this call.
 	var decoded evidence
-	var mrzText string
+	var mrzText []byte
+	defer func() { clear(mrzText) }()
 	var chipFiles []byte // cleared once verified
 	defer func() { clear(chipFiles) }()
 	for _, c := range docs {
@@ -248,11 +269,9 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 		}
 		if c.Kind == schemas.MRZ {
 			var rs []mrz.Reason
-			if s.chip != nil {
-				mrzText = string(plain) // DG1 must equal it
-			}
 			doc, rs = checkMRZ(plain, rules, now)
 			reasons.addMRZ(rs...)
+			mrzText = append(mrzText[:0], plain...)
 		} else if img, reason := capture.DecodeImage(plain, s.cfg.MaxPixels); reason != "" {
 			reasons.add(reason)
 		} else {
@@ -261,9 +280,44 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 		clear(plain)
 	}
 	if chipFiles != nil {
-		s.checkChip(&reasons, &decoded, chipFiles, mrzText, now)
+		s.checkChip(&reasons, &decoded, chipFiles, string(mrzText), now)
+	}
+	for _, r := range s.checkImages(decoded, mrzText) {
+		reasons.add(r)
 	}
 	return reasons, doc, nil
+}
+
+// checkImages runs the quality gates on the decoded images, then, if they
+// all pass, compares the MRZ printed on the document with the app's MRZ
+// text. The back is read first: an identity card carries its MRZ there, a
+// passport on its only page.
+func (s *Stage) checkImages(decoded evidence, mrzText []byte) []string {
+	images := decoded.images()
+	if len(images) == 0 {
+		return nil
+	}
+	var reasons []string
+	if s.cfg.QualityGates {
+		for _, img := range images {
+			r, _ := quality.Check(img, s.cfg.Quality)
+			reasons = append(reasons, r...)
+		}
+		if len(reasons) > 0 {
+			return reasons // no point reading a picture that must be taken again
+		}
+	}
+	if s.reader == nil || mrzText == nil {
+		return nil
+	}
+	var read *ocrb.Result
+	for _, img := range images {
+		if r, err := s.reader.Read(img); err == nil {
+			read = r
+			break
+		}
+	}
+	return ocrb.Compare(read, string(mrzText), s.cfg.ImageMRZ).Reasons
 }
 
 // documentCaptures picks the captures the document check reads: the front,
@@ -304,6 +358,17 @@ type evidence struct {
 	// portrait is the chip's DG2 portrait, when passive authentication
 	// vouched for it.
 	portrait image.Image
+}
+
+// images returns the decoded images, the back first.
+func (e *evidence) images() []image.Image {
+	var out []image.Image
+	for _, img := range []image.Image{e.back, e.front} {
+		if img != nil {
+			out = append(out, img)
+		}
+	}
+	return out
 }
 
 func (e *evidence) add(kind schemas.CaptureKind, img image.Image) {

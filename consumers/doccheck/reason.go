@@ -6,6 +6,8 @@ import (
 
 	"github.com/idv-oss/idv/consumers/doccheck/chip"
 	"github.com/idv-oss/idv/consumers/doccheck/mrz"
+	"github.com/idv-oss/idv/consumers/doccheck/ocrb"
+	"github.com/idv-oss/idv/consumers/doccheck/quality"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -26,21 +28,41 @@ const (
 	// ReasonImageCorrupt: a document image's header is readable but the
 	// image is truncated or corrupt.
 	ReasonImageCorrupt = capture.ReasonImageCorrupt
+
+	// The image quality gates' reasons (Config.QualityGates): see package
+	// quality.
+	ReasonLowResolution = quality.ReasonLowResolution
+	ReasonBlurry        = quality.ReasonBlurry
+	ReasonGlare         = quality.ReasonGlare
+	ReasonGreyscaleCopy = quality.ReasonGreyscaleCopy
+	ReasonNotInFrame    = quality.ReasonNotInFrame
+
+	// The comparison of the MRZ printed on the document with the app's
+	// (Deps.Reader): see package ocrb.
+	ReasonMRZImageMismatch   = ocrb.ReasonMismatch
+	ReasonMRZSuspect         = ocrb.ReasonSuspect
+	ReasonMRZImageUnreadable = ocrb.ReasonUnreadable
 )
 
 // resubmitReasons are the reasons a new photo can fix: the document itself
-// is not in doubt, only the picture of it.
-var resubmitReasons = []string{ReasonNotAnImage, ReasonImageTooLarge, ReasonImageCorrupt}
+// is not in doubt, only the picture of it. A greyscale copy is among them:
+// the person is asked to photograph the document itself.
+var resubmitReasons = []string{ReasonNotAnImage, ReasonImageTooLarge, ReasonImageCorrupt,
+	ReasonLowResolution, ReasonBlurry, ReasonGlare, ReasonGreyscaleCopy, ReasonNotInFrame,
+	ReasonMRZImageUnreadable}
 
-// reviewReasons leave the document to a person: nothing speaks against it,
-// but the stage could not judge all of it (a chip portrait in JPEG 2000).
-var reviewReasons = []string{string(chip.ReasonPortraitUnsupported)}
+// reviewReasons are the reasons a person should judge: nothing speaks
+// against the document, but the stage could not judge all of it — the
+// printed MRZ and the app's differ only where OCR is known to confuse
+// characters the check digits cannot tell apart, or the chip portrait is
+// JPEG 2000.
+var reviewReasons = []string{ReasonMRZSuspect, string(chip.ReasonPortraitUnsupported)}
 
 // Outcome maps reason codes to the check's outcome: none → passed; any
-// reason that is neither for resubmission nor for review (a tampered
-// capture, any MRZ, validity or chip reason, a reason this function does
-// not know) → failed; else any review reason → review; else (only reasons a
-// new photo can fix) → resubmit.
+// reason that is neither a resubmit nor a review reason (a tampered
+// capture, any MRZ, validity or chip reason, a printed MRZ that contradicts
+// the app's, a reason this function does not know) → failed; else any review
+// reason → review; else (only reasons a new photo can fix) → resubmit.
 func Outcome(reasons []string) string {
 	if len(reasons) == 0 {
 		return schemas.OutcomePassed

@@ -37,6 +37,13 @@ func TestOutcome(t *testing.T) {
 		{[]string{string(chip.ReasonPortraitUnsupported)}, schemas.OutcomeReview},
 		{[]string{string(chip.ReasonPortraitUnsupported), ReasonNotAnImage}, schemas.OutcomeReview},
 		{[]string{string(chip.ReasonPortraitUnsupported), string(chip.ReasonDG1MRZMismatch)}, schemas.OutcomeFailed},
+		{[]string{ReasonBlurry, ReasonGlare, ReasonLowResolution, ReasonNotInFrame, ReasonGreyscaleCopy}, schemas.OutcomeResubmit},
+		{[]string{ReasonMRZImageUnreadable}, schemas.OutcomeResubmit},
+		{[]string{ReasonMRZSuspect}, schemas.OutcomeReview},
+		{[]string{ReasonMRZSuspect, ReasonBlurry}, schemas.OutcomeReview},
+		{[]string{ReasonMRZSuspect, ReasonMRZImageMismatch}, schemas.OutcomeFailed},
+		{[]string{ReasonMRZImageMismatch}, schemas.OutcomeFailed},
+		{[]string{ReasonMRZSuspect, string(mrz.ReasonExpired)}, schemas.OutcomeFailed},
 	}
 	for _, c := range cases {
 		if got := Outcome(c.reasons); got != c.want {
