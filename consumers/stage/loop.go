@@ -37,8 +37,10 @@ type Config struct {
 	// in progress, holding off redelivery; 0 means the consumer's
 	// AckWait/3. It must be shorter than AckWait.
 	ProgressEvery time.Duration
-	// Heartbeat is how often an idle server is asked to show it is alive;
-	// 0 means the client library's default (15 s). Tests shorten it.
+	// Heartbeat is how often an idle server is asked to show it is alive
+	// (nats.go takes 500 ms to 30 s); two missed in a row make the loop
+	// warn and pull again. 0 means the client library's default (15 s).
+	// Tests shorten it.
 	Heartbeat time.Duration
 }
 
