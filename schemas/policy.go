@@ -60,6 +60,11 @@ type Policy struct {
 	MinimumAge int `json:"minimum_age,omitempty"`
 	// WebhookPayload is WebhookThin or WebhookFull; "" reads as thin.
 	WebhookPayload string `json:"webhook_payload,omitempty"`
+	// Minors is what becomes of a document holder under 16 (the Dutch age
+	// of consent to data processing, UAVG art. 5): MinorsReview (the
+	// default, "") sends the session to review with
+	// minor_parental_consent_required; MinorsDecline fails the check.
+	Minors string `json:"minors,omitempty"`
 	// RedactedCopy asks for a redacted document copy (BSN, photo and MRZ
 	// masked, purpose watermarked) to be kept for the retention period.
 	RedactedCopy bool `json:"redacted_copy,omitempty"`

@@ -22,6 +22,16 @@ const (
 	SettingMinimumAge     = "minimum_age"
 	SettingWebhookPayload = "webhook_payload"
 	SettingRedactedCopy   = "redacted_copy"
+	SettingMinors         = "minors"
+)
+
+// What becomes of a document holder under MinorAge.
+const (
+	MinorsReview  = "review"  // to review: parental consent is required (the default)
+	MinorsDecline = "decline" // the document check fails
+	// MinorAge is the age below which a person needs a parent's consent to
+	// the processing of their data in the Netherlands (UAVG art. 5).
+	MinorAge = 16
 )
 
 // DerivedClaims are the policy fields that are claims about the person
@@ -104,6 +114,12 @@ func (p Policy) validateAcceptance() error {
 		return &SettingError{Setting: SettingMinimumAge,
 			Err: fmt.Errorf("minimum_age %d is outside 0..%d (0: none)", p.MinimumAge, MaxMinimumAge)}
 	}
+	switch p.Minors {
+	case "", MinorsReview, MinorsDecline:
+	default:
+		return &SettingError{Setting: SettingMinors,
+			Err: fmt.Errorf("minors %q: want %s or %s", p.Minors, MinorsReview, MinorsDecline)}
+	}
 	switch p.WebhookPayload {
 	case "", WebhookThin, WebhookFull:
 	default:
@@ -111,6 +127,15 @@ func (p Policy) validateAcceptance() error {
 			Err: fmt.Errorf("webhook_payload %q: want %s or %s", p.WebhookPayload, WebhookThin, WebhookFull)}
 	}
 	return nil
+}
+
+// MinorsRule is what becomes of holders under MinorAge: review unless
+// decline was chosen.
+func (p Policy) MinorsRule() string {
+	if p.Minors == MinorsDecline {
+		return MinorsDecline
+	}
+	return MinorsReview
 }
 
 // Payload is the webhook payload mode, thin unless full was chosen.
@@ -160,6 +185,7 @@ type PolicyChange struct {
 	MinimumAge     *int      `json:"minimum_age,omitempty"`
 	WebhookPayload *string   `json:"webhook_payload,omitempty"`
 	RedactedCopy   *bool     `json:"redacted_copy,omitempty"`
+	Minors         *string   `json:"minors,omitempty"`
 }
 
 // Empty reports whether the change names no setting.
@@ -215,6 +241,9 @@ func (c PolicyChange) Apply(p Policy) (Policy, error) {
 	if c.RedactedCopy != nil {
 		p.RedactedCopy = *c.RedactedCopy
 	}
+	if c.Minors != nil {
+		p.Minors = *c.Minors
+	}
 	if c.RetentionDays != nil {
 		if err := ValidateRetentionDays(*c.RetentionDays); err != nil {
 			return p, &SettingError{Setting: SettingRetentionDays, Err: err}
@@ -247,6 +276,7 @@ func PolicyDiff(old, new Policy) map[string]string {
 	add(SettingMinimumAge, strconv.Itoa(old.MinimumAge), strconv.Itoa(new.MinimumAge))
 	add(SettingWebhookPayload, old.Payload(), new.Payload())
 	add(SettingRedactedCopy, strconv.FormatBool(old.RedactedCopy), strconv.FormatBool(new.RedactedCopy))
+	add(SettingMinors, old.MinorsRule(), new.MinorsRule())
 	if len(changed) == 0 {
 		return nil
 	}

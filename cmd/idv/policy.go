@@ -18,7 +18,7 @@ import (
 const policyUsage = `usage: idv tenant policy show --tenant ID
        idv tenant policy set --tenant ID [--fields f1,f2] [--derived-claims c1,c2] [--checks document,face]
            [--selfie-frames N] [--allow-specimen=true|false] [--retention-days D] [--document-types passport,id_card,visa]
-           [--issuing-states NLD,D] [--minimum-age N] [--webhook-payload thin|full] [--redacted-copy=true|false]
+           [--issuing-states NLD,D] [--minimum-age N] [--webhook-payload thin|full] [--redacted-copy=true|false] [--minors review|decline]
        A list flag given empty (--issuing-states=) clears the list.`
 
 // runTenantPolicy shows or changes a tenant's policy as the operator, the
@@ -44,6 +44,7 @@ func runTenantPolicy(ctx context.Context, args []string, cfg config, stdout, std
 	age := fs.Int("minimum-age", 0, "minimum age of the document holder, 0 for none")
 	payload := fs.String("webhook-payload", "", "thin or full")
 	redacted := fs.Bool("redacted-copy", false, "keep a redacted document copy")
+	minors := fs.String("minors", "", "holders under 16: review (parental consent required) or decline")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -65,6 +66,8 @@ func runTenantPolicy(ctx context.Context, args []string, cfg config, stdout, std
 			ch.WebhookPayload = payload
 		case "redacted-copy":
 			ch.RedactedCopy = redacted
+		case "minors":
+			ch.Minors = minors
 		default:
 			if dst, ok := lists[f.Name]; ok {
 				v := splitList(*listText[f.Name])
@@ -136,6 +139,7 @@ func printPolicy(w io.Writer, t postgres.Tenant) {
 		{schemas.SettingMinimumAge, strconv.Itoa(p.MinimumAge)},
 		{schemas.SettingWebhookPayload, p.Payload()},
 		{schemas.SettingRedactedCopy, strconv.FormatBool(p.RedactedCopy)},
+		{schemas.SettingMinors, p.MinorsRule()},
 	} {
 		fmt.Fprintf(w, "  %-16s %s\n", kv[0]+":", kv[1])
 	}

@@ -49,7 +49,7 @@ type bundle struct {
 	specimens, strict uuid.UUID
 }
 
-func setup(t *testing.T) *bundle {
+func setup(t testing.TB) *bundle {
 	t.Helper()
 	db := pgtest.NewDB(t, schemas.MainMigrations())
 	keys := pgtest.NewDB(t, schemas.KeyStoreMigrations())
@@ -80,7 +80,7 @@ func (b *bundle) newStage(store doccheck.Objects, cfg doccheck.Config, cscas *ch
 // newTenant stores a tenant as tenant onboarding does (policy, sealed
 // webhook secret, hashed API key) through the tenant store; consumers do not
 // import producers, not even in tests.
-func (b *bundle) newTenant(t *testing.T, name string, allowSpecimen bool) uuid.UUID {
+func (b *bundle) newTenant(t testing.TB, name string, allowSpecimen bool) uuid.UUID {
 	t.Helper()
 	id := uuid.New()
 	secret, err := b.vault.SealSecret(id, "webhook-secret", random(32))
@@ -104,7 +104,7 @@ func (b *bundle) newTenant(t *testing.T, name string, allowSpecimen bool) uuid.U
 // app does (appclient.Seal), declare the sealed sizes and hashes, store the
 // sealed bytes under their object keys, and submit, which appends
 // idv.session.submitted to the outbox.
-func (b *bundle) intake(t *testing.T, tenantID uuid.UUID, checks []string, caps []appclient.Capture) uuid.UUID {
+func (b *bundle) intake(t testing.TB, tenantID uuid.UUID, checks []string, caps []appclient.Capture) uuid.UUID {
 	t.Helper()
 	ctx := t.Context()
 	sessions := postgres.NewSessions(b.db)
@@ -159,7 +159,7 @@ func (b *bundle) intake(t *testing.T, tenantID uuid.UUID, checks []string, caps 
 
 // event reads the one event of a type about a session from the outbox, as
 // the relay would publish it.
-func (b *bundle) event(t *testing.T, eventType string, sessionID uuid.UUID) stage.Event {
+func (b *bundle) event(t testing.TB, eventType string, sessionID uuid.UUID) stage.Event {
 	t.Helper()
 	evs := b.events(t, eventType, sessionID)
 	if len(evs) != 1 {
@@ -168,7 +168,7 @@ func (b *bundle) event(t *testing.T, eventType string, sessionID uuid.UUID) stag
 	return evs[0]
 }
 
-func (b *bundle) events(t *testing.T, eventType string, sessionID uuid.UUID) []stage.Event {
+func (b *bundle) events(t testing.TB, eventType string, sessionID uuid.UUID) []stage.Event {
 	t.Helper()
 	var rows []struct {
 		MsgID     string    `db:"msg_id"`

@@ -19,7 +19,7 @@ import (
 )
 
 // imageStage is the stage with the quality gates on and the MRZ reader in.
-func (b *bundle) imageStage(t *testing.T, gates bool) *doccheck.Stage {
+func (b *bundle) imageStage(t testing.TB, gates bool) *doccheck.Stage {
 	t.Helper()
 	reader, err := ocrb.NewReader()
 	if err != nil {
@@ -34,7 +34,7 @@ func (b *bundle) imageStage(t *testing.T, gates bool) *doccheck.Stage {
 
 // photo renders a card printing mrzText, spoils it with how, and encodes it
 // as a phone would (JPEG, quality 90).
-func photo(t *testing.T, mrzText string, how func(image.Image) image.Image) []byte {
+func photo(t testing.TB, mrzText string, how func(image.Image) image.Image) []byte {
 	t.Helper()
 	img, err := cardimage.Render(strings.Fields(mrzText), cardimage.Options{Seed: 7})
 	if err != nil {

@@ -55,8 +55,8 @@ var resubmitReasons = []string{ReasonNotAnImage, ReasonImageTooLarge, ReasonImag
 // against the document, but the stage could not judge all of it — the
 // printed MRZ and the app's differ only where OCR is known to confuse
 // characters the check digits cannot tell apart, or the chip portrait is
-// JPEG 2000.
-var reviewReasons = []string{ReasonMRZSuspect, string(chip.ReasonPortraitUnsupported)}
+// JPEG 2000 — or a person must: a minor's parental consent.
+var reviewReasons = []string{ReasonMRZSuspect, string(chip.ReasonPortraitUnsupported), ReasonMinorConsent}
 
 // Outcome maps reason codes to the check's outcome: none → passed; any
 // reason that is neither a resubmit nor a review reason (a tampered

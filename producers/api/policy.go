@@ -31,6 +31,7 @@ type policyBody struct {
 	MinimumAge     int      `json:"minimum_age"`
 	WebhookPayload string   `json:"webhook_payload"`
 	RedactedCopy   bool     `json:"redacted_copy"`
+	Minors         string   `json:"minors"`
 }
 
 func toPolicyBody(t postgres.Tenant) policyBody {
@@ -44,7 +45,7 @@ func toPolicyBody(t postgres.Tenant) policyBody {
 	return policyBody{Fields: p.PersonalFields(), DerivedClaims: p.Claims(), Checks: orEmpty(p.Checks),
 		SelfieFrames: p.SelfieFrames, AllowSpecimen: p.AllowSpecimen, RetentionDays: t.RetentionDays,
 		DocumentTypes: orEmpty(p.DocumentTypes), IssuingStates: orEmpty(p.IssuingStates),
-		MinimumAge: p.MinimumAge, WebhookPayload: p.Payload(), RedactedCopy: p.RedactedCopy}
+		MinimumAge: p.MinimumAge, WebhookPayload: p.Payload(), RedactedCopy: p.RedactedCopy, Minors: p.MinorsRule()}
 }
 
 func (s *Server) getPolicy(w http.ResponseWriter, r *http.Request) error {

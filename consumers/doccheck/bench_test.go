@@ -1,0 +1,43 @@
+package doccheck_test
+
+import (
+	"testing"
+
+	"github.com/idv-oss/idv/consumers/doccheck"
+	"github.com/idv-oss/idv/infra/appclient"
+	"github.com/idv-oss/idv/schemas"
+)
+
+// BenchmarkStage is the whole document check per document against real
+// PostgreSQL and the embedded S3 gateway: read the session and its key,
+// fetch and open the sealed captures, decode, parse and validate the MRZ,
+// store the result with its event. "mrz" sends a tiny front image; "image
+// checks" a rendered card photo (JPEG, about 1000×630) through the quality
+// gates and the OCR-B reader. Intake is not timed.
+func BenchmarkStage(b *testing.B) {
+	bd := setup(b)
+	good := td1("SPECI2014", "650310", bd.now.AddDate(5, 0, 0))
+	for _, bc := range []struct {
+		name  string
+		front []byte
+		stage *doccheck.Stage
+	}{
+		{"mrz", doccheck.TestPNG(b, 64, 48), bd.stage},
+		{"image checks", photo(b, good, nil), bd.imageStage(b, true)},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			caps := []appclient.Capture{{Kind: schemas.DocumentFront, Plain: bc.front},
+				{Kind: schemas.MRZ, Plain: []byte(good)},
+				{Kind: schemas.Selfie, Plain: doccheck.TestJPEG(b, 32, 32)}}
+			for b.Loop() {
+				b.StopTimer()
+				id := bd.intake(b, bd.specimens, []string{schemas.CheckDocument}, caps)
+				ev := bd.event(b, schemas.TypeSessionSubmitted, id)
+				b.StartTimer()
+				if err := bc.stage.Handle(b.Context(), ev); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
