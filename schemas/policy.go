@@ -13,7 +13,7 @@ import (
 var Fields = []string{
 	"full_name", "sex", "birth_date", "birth_place", "nationality", "personal_number",
 	"document_number", "document_type", "issue_date", "expiry_date", "issuing_country",
-	"portrait", "selfie", "address", "email",
+	"portrait", "selfie", "address", "email", "bsn",
 	"age_over_16", "age_over_18", "document_valid",
 }
 
@@ -60,6 +60,10 @@ type Policy struct {
 	MinimumAge int `json:"minimum_age,omitempty"`
 	// WebhookPayload is WebhookThin or WebhookFull; "" reads as thin.
 	WebhookPayload string `json:"webhook_payload,omitempty"`
+	// BSNLegalBasis names the law that allows the tenant to process the
+	// Dutch citizen service number (UAVG art. 46: only where a law allows
+	// it), e.g. "Wwft art. 33"; the field bsn may be allowed only with it.
+	BSNLegalBasis string `json:"bsn_legal_basis,omitempty"`
 	// Minors is what becomes of a document holder under 16 (the Dutch age
 	// of consent to data processing, UAVG art. 5): MinorsReview (the
 	// default, "") sends the session to review with

@@ -1,6 +1,7 @@
 package schemas
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -14,13 +15,35 @@ func TestValidateFields(t *testing.T) {
 		{nil, ""},
 		{[]string{"shoe_size"}, `unknown field "shoe_size" (valid: full_name,`},
 		{[]string{"full_name", "full_name"}, "named twice"},
-		{[]string{"bsn", "eye_colour"}, `"bsn", "eye_colour"`},
+		{[]string{"shoe_size", "eye_colour"}, `"shoe_size", "eye_colour"`},
 	}
 	for _, c := range cases {
 		err := ValidateFields(c.in)
 		if (c.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.want)) {
 			t.Errorf("ValidateFields(%v) = %v, want %q", c.in, err, c.want)
 		}
+	}
+}
+
+func TestBSNNeedsALegalBasis(t *testing.T) {
+	p := DefaultPolicy()
+	p.Fields = append(p.Fields, FieldBSN)
+	var se *SettingError
+	if err := p.Validate(); !errors.As(err, &se) || se.Setting != SettingFields || !strings.Contains(err.Error(), "bsn_legal_basis") {
+		t.Fatalf("bsn without a legal basis: %v", err)
+	}
+	p.BSNLegalBasis = "Wwft art. 33"
+	if err := p.Validate(); err != nil {
+		t.Fatalf("bsn with a legal basis: %v", err)
+	}
+	p.BSNLegalBasis = "line one\nline two"
+	if err := p.Validate(); !errors.As(err, &se) || se.Setting != SettingBSNLegalBasis {
+		t.Fatalf("a legal basis over two lines: %v", err)
+	}
+	basis := "Wwft art. 33"
+	q, err := PolicyChange{BSNLegalBasis: &basis}.Apply(DefaultPolicy())
+	if err != nil || q.BSNLegalBasis != basis || PolicyDiff(DefaultPolicy(), q)["changed"] != SettingBSNLegalBasis {
+		t.Fatalf("change: %+v, %v", q, err)
 	}
 }
 

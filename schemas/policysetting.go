@@ -23,7 +23,15 @@ const (
 	SettingWebhookPayload = "webhook_payload"
 	SettingRedactedCopy   = "redacted_copy"
 	SettingMinors         = "minors"
+	SettingBSNLegalBasis  = "bsn_legal_basis"
 )
+
+// FieldBSN is the policy field of the Dutch citizen service number: never
+// extracted unless the policy names its legal basis.
+const FieldBSN = "bsn"
+
+// MaxLegalBasis bounds the length of a named legal basis.
+const MaxLegalBasis = 200
 
 // What becomes of a document holder under MinorAge.
 const (
@@ -114,6 +122,14 @@ func (p Policy) validateAcceptance() error {
 		return &SettingError{Setting: SettingMinimumAge,
 			Err: fmt.Errorf("minimum_age %d is outside 0..%d (0: none)", p.MinimumAge, MaxMinimumAge)}
 	}
+	if len(p.BSNLegalBasis) > MaxLegalBasis || strings.ContainsFunc(p.BSNLegalBasis, func(r rune) bool { return r < ' ' }) {
+		return &SettingError{Setting: SettingBSNLegalBasis,
+			Err: fmt.Errorf("bsn_legal_basis: at most %d characters on one line", MaxLegalBasis)}
+	}
+	if slices.Contains(p.Fields, FieldBSN) && strings.TrimSpace(p.BSNLegalBasis) == "" {
+		return &SettingError{Setting: SettingFields,
+			Err: errors.New("the field bsn needs bsn_legal_basis: a BSN may be processed only where a law allows it (UAVG art. 46)")}
+	}
 	switch p.Minors {
 	case "", MinorsReview, MinorsDecline:
 	default:
@@ -186,6 +202,7 @@ type PolicyChange struct {
 	WebhookPayload *string   `json:"webhook_payload,omitempty"`
 	RedactedCopy   *bool     `json:"redacted_copy,omitempty"`
 	Minors         *string   `json:"minors,omitempty"`
+	BSNLegalBasis  *string   `json:"bsn_legal_basis,omitempty"`
 }
 
 // Empty reports whether the change names no setting.
@@ -244,6 +261,9 @@ func (c PolicyChange) Apply(p Policy) (Policy, error) {
 	if c.Minors != nil {
 		p.Minors = *c.Minors
 	}
+	if c.BSNLegalBasis != nil {
+		p.BSNLegalBasis = *c.BSNLegalBasis
+	}
 	if c.RetentionDays != nil {
 		if err := ValidateRetentionDays(*c.RetentionDays); err != nil {
 			return p, &SettingError{Setting: SettingRetentionDays, Err: err}
@@ -277,6 +297,7 @@ func PolicyDiff(old, new Policy) map[string]string {
 	add(SettingWebhookPayload, old.Payload(), new.Payload())
 	add(SettingRedactedCopy, strconv.FormatBool(old.RedactedCopy), strconv.FormatBool(new.RedactedCopy))
 	add(SettingMinors, old.MinorsRule(), new.MinorsRule())
+	add(SettingBSNLegalBasis, old.BSNLegalBasis, new.BSNLegalBasis)
 	if len(changed) == 0 {
 		return nil
 	}

@@ -18,7 +18,7 @@ import (
 const policyUsage = `usage: idv tenant policy show --tenant ID
        idv tenant policy set --tenant ID [--fields f1,f2] [--derived-claims c1,c2] [--checks document,face]
            [--selfie-frames N] [--allow-specimen=true|false] [--retention-days D] [--document-types passport,id_card,visa]
-           [--issuing-states NLD,D] [--minimum-age N] [--webhook-payload thin|full] [--redacted-copy=true|false] [--minors review|decline]
+           [--issuing-states NLD,D] [--minimum-age N] [--webhook-payload thin|full] [--redacted-copy=true|false] [--minors review|decline] [--bsn-legal-basis TEXT]
        A list flag given empty (--issuing-states=) clears the list.`
 
 // runTenantPolicy shows or changes a tenant's policy as the operator, the
@@ -45,6 +45,7 @@ func runTenantPolicy(ctx context.Context, args []string, cfg config, stdout, std
 	payload := fs.String("webhook-payload", "", "thin or full")
 	redacted := fs.Bool("redacted-copy", false, "keep a redacted document copy")
 	minors := fs.String("minors", "", "holders under 16: review (parental consent required) or decline")
+	bsnBasis := fs.String("bsn-legal-basis", "", "the law that allows processing the BSN (needed for the field bsn); empty clears")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -68,6 +69,8 @@ func runTenantPolicy(ctx context.Context, args []string, cfg config, stdout, std
 			ch.RedactedCopy = redacted
 		case "minors":
 			ch.Minors = minors
+		case "bsn-legal-basis":
+			ch.BSNLegalBasis = bsnBasis
 		default:
 			if dst, ok := lists[f.Name]; ok {
 				v := splitList(*listText[f.Name])
@@ -120,6 +123,12 @@ func printPolicy(w io.Writer, t postgres.Tenant) {
 		}
 		return strings.Join(v, ",")
 	}
+	orNone := func(v string) string {
+		if v == "" {
+			return "(none)"
+		}
+		return v
+	}
 	orAny := func(v []string) string {
 		if len(v) == 0 {
 			return "(any)"
@@ -140,6 +149,7 @@ func printPolicy(w io.Writer, t postgres.Tenant) {
 		{schemas.SettingWebhookPayload, p.Payload()},
 		{schemas.SettingRedactedCopy, strconv.FormatBool(p.RedactedCopy)},
 		{schemas.SettingMinors, p.MinorsRule()},
+		{schemas.SettingBSNLegalBasis, orNone(p.BSNLegalBasis)},
 	} {
 		fmt.Fprintf(w, "  %-16s %s\n", kv[0]+":", kv[1])
 	}

@@ -17,10 +17,12 @@ import (
 // extractFields takes from the MRZ only the fields the tenant's policy
 // allows (DESIGN invariant 4): nothing else is ever kept. Derived claims
 // (age_over_16, age_over_18, document_valid) are preferred by policies
-// because they reveal less. A Dutch BSN never comes out: mrz keeps it apart
-// and no policy field maps to it. Fields the MRZ does not carry
-// (birth_place, issue_date, address, …) are absent.
-func extractFields(doc *mrz.Document, allowed []string, valid bool, now time.Time) map[string]any {
+// because they reveal less. A Dutch BSN comes out only as the field bsn,
+// and only when the policy names the law that allows processing it
+// (bsnBasis non-empty; UAVG art. 46): mrz keeps it apart from the personal
+// number. Fields the MRZ does not carry (birth_place, issue_date, address,
+// …) are absent.
+func extractFields(doc *mrz.Document, allowed []string, bsnBasis string, valid bool, now time.Time) map[string]any {
 	all := map[string]any{
 		"document_type":   doc.DocumentCode,
 		"issuing_country": doc.IssuingState,
@@ -35,6 +37,9 @@ func extractFields(doc *mrz.Document, allowed []string, valid bool, now time.Tim
 	}
 	if doc.PersonalNumber != "" {
 		all["personal_number"] = doc.PersonalNumber
+	}
+	if bsn, ok := doc.BSN(); ok && strings.TrimSpace(bsnBasis) != "" {
+		all[schemas.FieldBSN] = bsn
 	}
 	if doc.BirthDate.IsComplete() {
 		all["birth_date"] = isoDate(doc.BirthDate)

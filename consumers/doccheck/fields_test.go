@@ -26,7 +26,7 @@ func TestExtractFieldsKeepsOnlyWhatThePolicyAllows(t *testing.T) {
 		{[]string{"personal_number", "address", "birth_place", "email"}, map[string]any{}}, // BSN never; not in an MRZ
 	}
 	for _, c := range cases {
-		got := extractFields(doc, c.allowed, true, now)
+		got := extractFields(doc, c.allowed, "", true, now)
 		if len(got) != len(c.want) {
 			t.Errorf("allowed %v: got %v, want %v", c.allowed, got, c.want)
 			continue
@@ -38,9 +38,25 @@ func TestExtractFieldsKeepsOnlyWhatThePolicyAllows(t *testing.T) {
 		}
 	}
 	for _, v := range extractFields(doc, []string{"full_name", "sex", "birth_date", "nationality", "personal_number",
-		"document_number", "document_type", "expiry_date", "issuing_country"}, true, now) {
+		"document_number", "document_type", "expiry_date", "issuing_country", "bsn"}, "", true, now) {
 		if s, ok := v.(string); ok && s == "999999990" {
 			t.Fatal("the BSN came out")
+		}
+	}
+}
+
+func TestBSNOnlyWithALegalBasis(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	doc, err := mrz.ParseAt("I<NLDSPECI20142999999990<<<<<8\n6503101F3108022NLD<<<<<<<<<<<8\nDE<BRUIJN<<WILLEKE<LISELOTTE<<\n", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := extractFields(doc, []string{"bsn"}, "Wwft art. 33", true, now); got["bsn"] != "999999990" || len(got) != 1 {
+		t.Fatalf("bsn allowed with a legal basis: %v", got)
+	}
+	for _, basis := range []string{"", "  "} {
+		if got := extractFields(doc, []string{"bsn", "personal_number"}, basis, true, now); len(got) != 0 {
+			t.Fatalf("legal basis %q: %v", basis, got)
 		}
 	}
 }

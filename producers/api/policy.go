@@ -32,6 +32,7 @@ type policyBody struct {
 	WebhookPayload string   `json:"webhook_payload"`
 	RedactedCopy   bool     `json:"redacted_copy"`
 	Minors         string   `json:"minors"`
+	BSNLegalBasis  string   `json:"bsn_legal_basis"`
 }
 
 func toPolicyBody(t postgres.Tenant) policyBody {
@@ -45,7 +46,7 @@ func toPolicyBody(t postgres.Tenant) policyBody {
 	return policyBody{Fields: p.PersonalFields(), DerivedClaims: p.Claims(), Checks: orEmpty(p.Checks),
 		SelfieFrames: p.SelfieFrames, AllowSpecimen: p.AllowSpecimen, RetentionDays: t.RetentionDays,
 		DocumentTypes: orEmpty(p.DocumentTypes), IssuingStates: orEmpty(p.IssuingStates),
-		MinimumAge: p.MinimumAge, WebhookPayload: p.Payload(), RedactedCopy: p.RedactedCopy, Minors: p.MinorsRule()}
+		MinimumAge: p.MinimumAge, WebhookPayload: p.Payload(), RedactedCopy: p.RedactedCopy, Minors: p.MinorsRule(), BSNLegalBasis: p.BSNLegalBasis}
 }
 
 func (s *Server) getPolicy(w http.ResponseWriter, r *http.Request) error {
