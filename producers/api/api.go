@@ -125,6 +125,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /v1/app/session", s.app(s.getAppSession))
 	mux.Handle("POST /v1/app/session/uploads", s.app(s.createUploads))
 	mux.Handle("POST /v1/app/session/submit", s.app(s.submit))
+	mux.Handle("GET /capture/", s.capturePage())
 	mux.Handle("/", s.handle(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
 	return s.recoverer(s.metrics.instrument(mux))
 }
