@@ -119,11 +119,6 @@ async function grab(video) {
   return new Uint8Array(await blob.arrayBuffer());
 }
 
-function needsSelfie() {
-  const checks = state.session.checks || [];
-  return checks.includes("face") || checks.includes("liveness");
-}
-
 // Screens.
 
 function message(key, extra) {
@@ -147,7 +142,7 @@ function consent() {
       {},
       h("li", { text: t("collect_front") }),
       h("li", { text: t("collect_mrz") }),
-      needsSelfie() ? h("li", { text: t("collect_selfie") }) : null,
+      h("li", { text: t("collect_selfie") }),
     ),
     h("h2", { text: t("consent_shared") }),
     fields.length ? h("ul", {}, fields) : h("p", { text: t("consent_shared_none") }),
@@ -281,8 +276,8 @@ function mrzScreen() {
           return;
         }
         state.mrz = mrz;
-        if (needsSelfie()) show(selfieIntro, "selfie");
-        else sendAll();
+        // Every session takes at least selfie/0 (the slot's minimum).
+        show(selfieIntro, "selfie");
       },
     },
     h("label", { for: "mrz", text: t("mrz_label") }),
