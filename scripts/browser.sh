@@ -2,7 +2,7 @@
 # browser.sh prepares the capture page's toolchain and its browser test:
 # Debian's chromium (installed with apt-get only when /usr/bin/chromium is
 # absent) and the npm packages pinned in web/package-lock.json (esbuild,
-# @hpke/core, @hpke/hybridkem-x-wing, playwright-core) into web/node_modules.
+# @hpke/core, @hpke/hybridkem-x-wing, playwright-core, axe-core) into web/node_modules.
 # npm ci refuses a tarball whose integrity differs from the lock file's, and
 # install scripts are not run (esbuild's binary comes from its pinned
 # optional dependency @esbuild/linux-x64). It prints the two variables the
@@ -32,15 +32,15 @@ fi
 command -v node >/dev/null && command -v npm >/dev/null || die "node and npm are required (Node.js 18 or later)"
 
 installed() {
-	# npm ci writes node_modules/.package-lock.json last; a lock file changed
-	# since then (a version bump) means installing again.
-	[[ -f "$web/node_modules/.package-lock.json" && "$web/node_modules/.package-lock.json" -nt "$web/package-lock.json" ]] &&
-		[[ -f "$web/node_modules/playwright-core/package.json" && -f "$web/node_modules/esbuild/package.json" ]] &&
-		[[ -f "$web/node_modules/@hpke/core/package.json" && -f "$web/node_modules/@hpke/hybridkem-x-wing/package.json" ]]
+	# A copy of the lock file npm ci installed from is kept beside the
+	# packages; any change to the lock (a version bump) means installing again.
+	cmp -s "$web/package-lock.json" "$web/node_modules/.idv-package-lock.json" &&
+		[[ -f "$web/node_modules/playwright-core/package.json" && -f "$web/node_modules/esbuild/package.json" ]]
 }
 
 if ! installed; then
 	log "npm ci in $web"
 	(cd "$web" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) >&2 || die "npm ci failed in $web"
+	cp "$web/package-lock.json" "$web/node_modules/.idv-package-lock.json"
 fi
 printf 'export IDV_CHROMIUM=%q IDV_WEB_NODE_MODULES=%q\n' "$chromium" "$web/node_modules"

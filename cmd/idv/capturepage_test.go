@@ -149,6 +149,7 @@ type pageReport struct {
 	CSP          string `json:"csp"`
 	Screen       string `json:"screen"`
 	Heading      string `json:"heading"`
+	Toggled      string `json:"heading_toggled"` // after switching language
 	URLAfterLoad string `json:"url_after_load"`
 	FinalURL     string `json:"final_url"`
 	ResultText   string `json:"result_text"`
@@ -159,6 +160,8 @@ type pageReport struct {
 	Shots    []string `json:"shots"`
 	Overflow []string `json:"overflow"`
 	Console  []string `json:"console"`
+	A11y     []string `json:"a11y"`    // axe-core's WCAG 2.1 AA violations per screen
+	Audited  []string `json:"audited"` // the screens axe-core checked
 	Error    string   `json:"error"`
 }
 
@@ -232,6 +235,13 @@ func TestCapturePage(t *testing.T) {
 		}
 		if len(r.Overflow) > 0 || len(r.Console) > 0 {
 			t.Errorf("%s: wider than 360 px: %v; console errors: %v", name, r.Overflow, r.Console)
+		}
+		if len(r.Audited) != len(r.Shots) || len(r.Audited) == 0 {
+			t.Errorf("%s: axe-core audited %v, want every screen shot", name, r.Audited)
+		}
+		t.Logf("%s: axe-core %s", name, strings.Join(r.Audited, "; "))
+		if len(r.A11y) > 0 {
+			t.Errorf("%s: WCAG 2.1 AA violations (axe-core):\n%s", name, strings.Join(r.A11y, "\n"))
 		}
 		if r.Screen != screen {
 			t.Fatalf("%s: ended on screen %q, want %q (%s)", name, r.Screen, screen, r.ResultText)
@@ -327,8 +337,8 @@ func TestCapturePage(t *testing.T) {
 	r = b.drive(t, map[string]any{"chromium": b.chromium, "url": s.apiURL + "/capture/#token=" + url.QueryEscape(d.token),
 		"camera": filepath.Join(dir, "camera.y4m"), "frames": frames, "mode": "decline", "locale": "nl-NL", "shots": shots})
 	checkPage("decline", r, "declined")
-	if !strings.Contains(r.Heading, "Bevestig uw identiteit voor E2E") {
-		t.Errorf("Dutch consent heading: %q", r.Heading)
+	if !strings.Contains(r.Heading, "Bevestig uw identiteit voor E2E") || !strings.Contains(r.Toggled, "Verify your identity for E2E") {
+		t.Errorf("Dutch consent heading %q, after switching to English %q", r.Heading, r.Toggled)
 	}
 	s.checkWiped(d, s.awaitType(d, gone), schemas.WipeDeclinedByUser)
 }

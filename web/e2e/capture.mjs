@@ -9,8 +9,10 @@
 // step over it in place (same size), which the fake camera reads from the
 // next frame on — it keeps its file open and loops it. Output (JSON on
 // stdout): the final screen, the page's CSP header, the URL after load,
-// every request the page made, the screenshots, and layout findings.
+// every request the page made, the screenshots, and layout and WCAG
+// findings.
 import { chromium } from "playwright-core";
+import { createRequire } from "node:module";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,6 +25,11 @@ function show(step) {
   // In place, never truncated or renamed: the camera holds the file open.
   writeFileSync(cfg.camera, readFileSync(cfg.frames[step]), { flag: "r+" });
 }
+
+// axe-core checks each screen against WCAG 2.1 A and AA (contrast, labels,
+// names, landmarks). It is evaluated through the DevTools protocol, which
+// the page's CSP does not govern; the page itself loads nothing of it.
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 const profile = mkdtempSync(join(tmpdir(), "idv-chromium-"));
 copyFileSync(cfg.frames.document, cfg.camera);
@@ -49,7 +56,7 @@ const browser = await chromium.launchPersistentContext(profile, {
   hasTouch: true,
   locale: cfg.locale,
 });
-const report = { requests: [], shots: [], overflow: [], console: [] };
+const report = { requests: [], shots: [], overflow: [], console: [], a11y: [], audited: [] };
 try {
   const page = browser.pages()[0] || (await browser.newPage());
   page.on("request", (r) => report.requests.push({ method: r.method(), url: r.url() }));
@@ -67,7 +74,20 @@ try {
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     if (width > 360) report.overflow.push(`${name}: ${width}px`);
   };
+  const audit = async (name) => {
+    if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(axeSource);
+    const found = await page.evaluate(async () => {
+      const r = await window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] });
+      return {
+        passes: r.passes.length,
+        violations: r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`),
+      };
+    });
+    report.audited.push(`${name}: ${found.passes} rules passed`);
+    for (const v of found.violations) report.a11y.push(`${name}: ${v}`);
+  };
   const shot = async (name) => {
+    await audit(name);
     const path = join(cfg.shots, `${cfg.mode}-${String(report.shots.length).padStart(2, "0")}-${name}.png`);
     await page.screenshot({ path, fullPage: true });
     report.shots.push(path);
@@ -91,6 +111,12 @@ try {
   await shot("consent");
 
   if (cfg.mode === "decline") {
+    // The language toggle, by keyboard, there and back.
+    await press("#lang button");
+    await page.waitForFunction((h) => document.querySelector("h1").textContent !== h, report.heading);
+    report.heading_toggled = await page.textContent("h1");
+    await press("#lang button");
+    await page.waitForFunction((h) => document.querySelector("h1").textContent === h, report.heading);
     await press("#decline");
     await screen("decline");
     await shot("decline-confirm");
