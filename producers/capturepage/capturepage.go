@@ -10,6 +10,7 @@ package capturepage
 import (
 	"context"
 	"embed"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -17,17 +18,11 @@ import (
 	"strings"
 )
 
+// dist is the page as web/build.mjs builds it, committed so that go build
+// needs no Node (TestBundleUpToDate keeps it in step with web/src).
+//
 //go:embed dist
 var dist embed.FS
-
-// Assets is the built page: index.html, app.js, app.css.
-func Assets() fs.FS {
-	sub, err := fs.Sub(dist, "dist")
-	if err != nil {
-		panic(err) // the embed pattern names dist: unreachable
-	}
-	return sub
-}
 
 // UploadOrigin reports the origin (scheme://host[:port]) the page uploads
 // captures to, computed from the object store's configuration.
@@ -37,7 +32,6 @@ type UploadOrigin func(ctx context.Context) (string, error)
 // index.html, prefix+"app.js" and prefix+"app.css" the bundle. Anything
 // else is 404.
 func Handler(prefix string, origin UploadOrigin) http.Handler {
-	assets := Assets()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimPrefix(r.URL.Path, prefix)
 		if name == "" {
@@ -47,7 +41,7 @@ func Handler(prefix string, origin UploadOrigin) http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		body, err := fs.ReadFile(assets, name)
+		body, err := fs.ReadFile(dist, "dist/"+name)
 		if err != nil {
 			http.NotFound(w, r)
 			return
@@ -107,16 +101,10 @@ func CSP(uploadOrigin string) string {
 func OriginOf(raw string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("capturepage: origin of %q: %w", raw, err)
 	}
 	if u.Scheme == "" || u.Host == "" {
-		return "", &url.Error{Op: "origin", URL: raw, Err: errNotAbsolute}
+		return "", fmt.Errorf("capturepage: origin of %q: not an absolute URL", raw)
 	}
 	return u.Scheme + "://" + u.Host, nil
 }
-
-type constError string
-
-func (e constError) Error() string { return string(e) }
-
-const errNotAbsolute = constError("not an absolute URL")
