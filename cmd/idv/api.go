@@ -50,7 +50,7 @@ func apiPart(ln net.Listener, st *stack, cfg config, log *slog.Logger, reg prome
 	srv := api.New(api.Stores{Tenants: postgres.NewTenants(st.db), Sessions: postgres.NewSessions(st.db),
 		Results: postgres.NewResults(st.db), Receipts: postgres.NewWipes(st.db),
 		Audit: postgres.NewAudit(st.db)}, st.vault, st.objects, log,
-		api.NewMetrics(reg), api.Config{AppTokenTTL: cfg.AppTokenTTL, UploadTTL: cfg.UploadTTL})
+		api.NewMetrics(reg), api.Config{AppTokenTTL: cfg.AppTokenTTL, UploadTTL: cfg.UploadTTL, PublicURL: cfg.PublicURL})
 	return part{name: "api", run: func(ctx context.Context) error { return serveHTTP(ctx, ln, srv.Handler()) }}
 }
 

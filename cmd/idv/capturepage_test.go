@@ -331,10 +331,21 @@ func TestCapturePage(t *testing.T) {
 		t.Fatalf("document check through the page: %+v", res)
 	}
 
-	// Another person declines, in Dutch.
-	d := s.newVerification()
+	// Another person declines, in Dutch, from the link the customer got
+	// with the new session.
+	var created struct {
+		ID         string `json:"id"`
+		CaptureURL string `json:"capture_url"`
+	}
+	if err := customerCall(ctx, "POST", s.apiURL+"/v1/sessions", s.tenant.APIKey, &created); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(created.CaptureURL, s.apiURL+"/capture/#token=") {
+		t.Fatalf("capture_url %q", created.CaptureURL)
+	}
+	d := &verification{id: created.ID}
 	gone := s.rcv.await(d.id, schemas.WebhookSessionDeleted)
-	r = b.drive(t, map[string]any{"chromium": b.chromium, "url": s.apiURL + "/capture/#token=" + url.QueryEscape(d.token),
+	r = b.drive(t, map[string]any{"chromium": b.chromium, "url": created.CaptureURL,
 		"camera": filepath.Join(dir, "camera.y4m"), "frames": frames, "mode": "decline", "locale": "nl-NL", "shots": shots})
 	checkPage("decline", r, "declined")
 	if !strings.Contains(r.Heading, "Bevestig uw identiteit voor E2E") || !strings.Contains(r.Toggled, "Verify your identity for E2E") {

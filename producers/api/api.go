@@ -62,6 +62,7 @@ type Objects interface {
 type Config struct {
 	AppTokenTTL time.Duration    // how long an app token works; capped by the session's expiry
 	UploadTTL   time.Duration    // how long an upload policy works
+	PublicURL   string           // the API's public base; when set, new sessions carry their capture page link
 	Now         func() time.Time // the clock; time.Now when nil
 }
 

@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,6 +38,16 @@ func (s *Server) capturePage() http.Handler {
 		origin = o
 		return origin, nil
 	})
+}
+
+// captureURL is the link to the capture page for an app token, with the
+// token in the fragment (never sent to a server); empty without a public
+// base URL.
+func (s *Server) captureURL(token string) string {
+	if s.cfg.PublicURL == "" {
+		return ""
+	}
+	return strings.TrimRight(s.cfg.PublicURL, "/") + "/capture/#token=" + url.QueryEscape(token)
 }
 
 // consentBody is what the capture page (or any app) shows the person before

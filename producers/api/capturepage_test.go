@@ -37,7 +37,13 @@ func TestCapturePageRoute(t *testing.T) {
 		t.Errorf("GET /capture/missing.js: %v %v, want 404", resp, err)
 	}
 
-	s := b.newSession(b.a.APIKey)
+	var s struct {
+		created
+		CaptureURL *string `json:"capture_url"`
+	}
+	if code := b.call("POST", "/v1/sessions", b.a.APIKey, nil, &s); code != http.StatusCreated || s.CaptureURL != nil {
+		t.Fatalf("create session without a public URL: %d, capture_url %v (want none)", code, s.CaptureURL)
+	}
 	var got struct {
 		TenantName    string   `json:"tenant_name"`
 		Checks        []string `json:"checks"`
