@@ -62,6 +62,7 @@ type Objects interface {
 type Config struct {
 	AppTokenTTL time.Duration    // how long an app token works; capped by the session's expiry
 	UploadTTL   time.Duration    // how long an upload policy works
+	PublicURL   string           // the API's public base; when set, new sessions carry their capture page link
 	Now         func() time.Time // the clock; time.Now when nil
 }
 
@@ -128,6 +129,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /v1/app/session/uploads", s.app(s.createUploads))
 	mux.Handle("POST /v1/app/session/submit", s.app(s.submit))
 	s.dutyRoutes(mux)
+	mux.Handle("GET /capture/", s.capturePage())
 	mux.Handle("/", s.handle(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
 	return s.recoverer(s.metrics.instrument(mux))
 }

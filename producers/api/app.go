@@ -37,6 +37,7 @@ type appSessionBody struct {
 	// Challenge is the liveness challenge, null when the session does not
 	// ask for the liveness check.
 	Challenge *schemas.Challenge `json:"challenge"`
+	consentBody
 }
 
 func (s *Server) getAppSession(w http.ResponseWriter, r *http.Request) error {
@@ -45,7 +46,11 @@ func (s *Server) getAppSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, appSessionBody{
+	consent, err := s.consentOf(r.Context(), sess)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, appSessionBody{consentBody: consent,
 		SessionID: sess.ID, Status: sess.Status, ExpiresAt: sess.ExpiresAt,
 		AppTokenExpiresAt: sess.AppTokenExpiresAt,
 		Encryption: encryptionBody{

@@ -64,6 +64,7 @@ type createdSessionBody struct {
 	sessionBody
 	AppToken          string    `json:"app_token"`
 	AppTokenExpiresAt time.Time `json:"app_token_expires_at"`
+	CaptureURL        string    `json:"capture_url,omitempty"`
 }
 
 func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
@@ -96,7 +97,7 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
 	s.log.InfoContext(r.Context(), "session created", "tenant_id", sess.TenantID, "session_id", sess.ID)
 	w.Header().Set("Location", "/v1/sessions/"+sess.ID.String())
 	writeJSON(w, http.StatusCreated, createdSessionBody{sessionBody: toSessionBody(sess, nil, nil),
-		AppToken: token.String(), AppTokenExpiresAt: sess.AppTokenExpiresAt})
+		AppToken: token.String(), AppTokenExpiresAt: sess.AppTokenExpiresAt, CaptureURL: s.captureURL(token.String())})
 	return nil
 }
 

@@ -1,0 +1,355 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/idv-oss/idv/consumers/face/facetest"
+	"github.com/idv-oss/idv/consumers/face/synth"
+	"github.com/idv-oss/idv/infra/vault"
+	"github.com/idv-oss/idv/producers/capturepage"
+	"github.com/idv-oss/idv/schemas"
+)
+
+// browser is what the capture page's browser test needs: Debian's chromium
+// and the npm packages scripts/browser.sh installs into web/node_modules.
+type browser struct{ chromium, web string }
+
+// browserTools finds chromium, node and web/node_modules, or skips (fails
+// with IDV_REQUIRE_BROWSER=1).
+func browserTools(t *testing.T) browser {
+	t.Helper()
+	b := browser{chromium: os.Getenv("IDV_CHROMIUM"), web: filepath.Join("..", "..", "web")}
+	if b.chromium == "" {
+		b.chromium = "/usr/bin/chromium"
+	}
+	var missing []string
+	if _, err := os.Stat(b.chromium); err != nil {
+		missing = append(missing, b.chromium)
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		missing = append(missing, "node")
+	}
+	if _, err := os.Stat(filepath.Join(b.web, "node_modules", "playwright-core", "package.json")); err != nil {
+		missing = append(missing, "web/node_modules/playwright-core")
+	}
+	if len(missing) > 0 {
+		msg := "browser test needs " + strings.Join(missing, ", ") + `: eval "$(scripts/browser.sh)"`
+		if os.Getenv("IDV_REQUIRE_BROWSER") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return b
+}
+
+// artefacts is where the browser test leaves its screenshots:
+// $IDV_ARTIFACTS or cmd/idv/testdata/artifacts (ignored by git), one
+// directory per run.
+func artefacts(t *testing.T) string {
+	t.Helper()
+	root := os.Getenv("IDV_ARTIFACTS")
+	if root == "" {
+		root = filepath.Join("testdata", "artifacts")
+	}
+	dir := filepath.Join(root, t.Name()+"-"+time.Now().UTC().Format("20060102T150405"))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	abs, _ := filepath.Abs(dir)
+	return abs
+}
+
+// Camera frames: what Chromium's fake camera plays, one Y4M file per
+// moment of the flow, all the same size so one can be copied over another
+// in place while the camera reads it.
+const camW, camH = 1280, 720
+
+// y4m encodes img centred on a black camW×camH frame, as studio-range
+// BT.601 4:2:0, which is how Chromium reads Y4M.
+func y4m(img image.Image) []byte {
+	b := img.Bounds()
+	ox, oy := (camW-b.Dx())/2, (camH-b.Dy())/2
+	rgb := func(x, y int) (uint8, uint8, uint8) {
+		sx, sy := x-ox+b.Min.X, y-oy+b.Min.Y
+		if !(image.Point{sx, sy}.In(b)) {
+			return 0, 0, 0
+		}
+		r, g, bl, _ := img.At(sx, sy).RGBA()
+		return uint8(r >> 8), uint8(g >> 8), uint8(bl >> 8)
+	}
+	studio := func(v uint8, luma bool) byte {
+		if luma {
+			return byte(16 + int(v)*219/255)
+		}
+		return byte(128 + (int(v)-128)*224/255)
+	}
+	frame := make([]byte, camW*camH*3/2)
+	ys, cbs, crs := frame[:camW*camH], frame[camW*camH:camW*camH*5/4], frame[camW*camH*5/4:]
+	for y := 0; y < camH; y++ {
+		for x := 0; x < camW; x++ {
+			r, g, bl := rgb(x, y)
+			yy, cb, cr := color.RGBToYCbCr(r, g, bl)
+			ys[y*camW+x] = studio(yy, true)
+			if x%2 == 0 && y%2 == 0 {
+				cbs[(y/2)*(camW/2)+x/2] = studio(cb, false)
+				crs[(y/2)*(camW/2)+x/2] = studio(cr, false)
+			}
+		}
+	}
+	var out bytes.Buffer
+	out.WriteString("YUV4MPEG2 W1280 H720 F15:1 Ip A1:1 C420jpeg\nFRAME\n")
+	out.Write(frame)
+	return out.Bytes()
+}
+
+// captureScene is what the camera shows: the document, then the person
+// straight and performing each step of the session's challenge.
+type captureScene struct {
+	checks   []string
+	document image.Image
+	person   func(steps []string) []image.Image // straight, then one per step
+}
+
+// scene uses Grace Hopper's portrait and synthetic frames of her
+// performing the challenge when the face engine and photos are installed,
+// and otherwise the demo's drawn card and face with the document check
+// only (face and liveness need the engine).
+func scene(t *testing.T) captureScene {
+	if os.Getenv("IDV_FACE_DIR") == "" || os.Getenv("IDV_TEST_IMAGES") == "" {
+		if os.Getenv("IDV_REQUIRE_FACE") != "" {
+			t.Fatal("IDV_FACE_DIR and IDV_TEST_IMAGES must be set (go tool task test sets them)")
+		}
+		t.Log("face engine or photos absent: document check only")
+		return captureScene{checks: []string{schemas.CheckDocument}, document: cardImage(),
+			person: func([]string) []image.Image { return []image.Image{faceImage(0)} }}
+	}
+	e := facetest.Engine(t)
+	holder := facetest.Photo(t, "grace_hopper.jpg")
+	f := facetest.Locate(t, e, holder)
+	return captureScene{checks: []string{schemas.CheckDocument, schemas.CheckFace, schemas.CheckLiveness}, document: holder,
+		person: func(steps []string) []image.Image { return asImages(synth.Sequence(holder, f, steps, 42)) }}
+}
+
+// pageReport is what web/e2e/capture.mjs reports.
+type pageReport struct {
+	Status       int    `json:"status"`
+	CSP          string `json:"csp"`
+	Screen       string `json:"screen"`
+	Heading      string `json:"heading"`
+	Toggled      string `json:"heading_toggled"` // after switching language
+	URLAfterLoad string `json:"url_after_load"`
+	FinalURL     string `json:"final_url"`
+	ResultText   string `json:"result_text"`
+	Requests     []struct {
+		Method string `json:"method"`
+		URL    string `json:"url"`
+	} `json:"requests"`
+	Shots    []string `json:"shots"`
+	Overflow []string `json:"overflow"`
+	Console  []string `json:"console"`
+	A11y     []string `json:"a11y"`    // axe-core's WCAG 2.1 AA violations per screen
+	Audited  []string `json:"audited"` // the screens axe-core checked
+	Error    string   `json:"error"`
+}
+
+// drive runs the page for one session in headless Chromium.
+func (b browser) drive(t *testing.T, in map[string]any) pageReport {
+	t.Helper()
+	req, _ := json.Marshal(in)
+	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", filepath.Join("e2e", "capture.mjs"))
+	cmd.Dir = b.web
+	cmd.Stdin = bytes.NewReader(req)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node e2e/capture.mjs: %v\n%s", err, stderr.String())
+	}
+	var r pageReport
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatalf("capture.mjs report: %v\n%s", err, out)
+	}
+	for _, s := range r.Shots {
+		t.Logf("screenshot %s", s)
+	}
+	if r.Error != "" {
+		t.Fatalf("driving the page failed on screen %q: %s\npage text: %s", r.Screen, r.Error, r.ResultText)
+	}
+	return r
+}
+
+// TestCapturePage drives the hosted capture page in headless Chromium with
+// a fake camera, as a person on a 360 px phone using only the keyboard:
+// consent → document → MRZ → the selfie frames of the drawn challenge →
+// sealed upload → result, ending in a signed webhook with the decision;
+// then a second person declines on the consent screen (in Dutch), ending in
+// a signed session.deleted webhook with reason declined_by_user. Both runs
+// check the page's CSP header, that the token left the address bar, that
+// every request went to IDV or the store's upload origin, and that nothing
+// overflows 360 px.
+func TestCapturePage(t *testing.T) {
+	b := browserTools(t)
+	sc := scene(t)
+	s := startSystemWith(t, systemOptions{checks: sc.checks})
+	shots := artefacts(t)
+	dir := t.TempDir()
+	ctx := t.Context()
+
+	probe, err := s.st.objects.PresignPost(ctx, "probe", 1, 1, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storage, err := capturepage.OriginOf(probe.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, _ := capturepage.OriginOf(s.apiURL)
+	checkPage := func(name string, r pageReport, screen string) {
+		t.Helper()
+		if r.Status != 200 || r.CSP != capturepage.CSP(storage) {
+			t.Errorf("%s: page answered %d with CSP %q, want %q", name, r.Status, r.CSP, capturepage.CSP(storage))
+		}
+		if strings.Contains(r.URLAfterLoad, "token") || strings.Contains(r.FinalURL, "#") {
+			t.Errorf("%s: the token stayed in the address bar: %s", name, r.URLAfterLoad)
+		}
+		for _, q := range r.Requests {
+			u, err := url.Parse(q.URL)
+			if err != nil || (u.Scheme != "blob" && u.Scheme != "data" && u.Scheme+"://"+u.Host != api && u.Scheme+"://"+u.Host != storage) {
+				t.Errorf("%s: the page requested %s %s, outside IDV (%s) and storage (%s)", name, q.Method, q.URL, api, storage)
+			}
+		}
+		if len(r.Overflow) > 0 || len(r.Console) > 0 {
+			t.Errorf("%s: wider than 360 px: %v; console errors: %v", name, r.Overflow, r.Console)
+		}
+		if len(r.Audited) != len(r.Shots) || len(r.Audited) == 0 {
+			t.Errorf("%s: axe-core audited %v, want every screen shot", name, r.Audited)
+		}
+		t.Logf("%s: axe-core %s", name, strings.Join(r.Audited, "; "))
+		if len(r.A11y) > 0 {
+			t.Errorf("%s: WCAG 2.1 AA violations (axe-core):\n%s", name, strings.Join(r.A11y, "\n"))
+		}
+		if r.Screen != screen {
+			t.Fatalf("%s: ended on screen %q, want %q (%s)", name, r.Screen, screen, r.ResultText)
+		}
+	}
+
+	// A person goes through.
+	v := s.newVerification()
+	var steps []string
+	if v.session.Challenge != nil {
+		steps = v.session.Challenge.Steps
+	}
+	frames := map[string]string{"document": filepath.Join(dir, "document.y4m")}
+	write := func(path string, img image.Image) {
+		if err := os.WriteFile(path, y4m(img), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(frames["document"], sc.document)
+	person := sc.person(steps)
+	for i, step := range append([]string{"straight"}, steps...) {
+		frames[step] = filepath.Join(dir, step+".y4m")
+		write(frames[step], person[i])
+	}
+	mrz := specimenMRZ(time.Now())
+	hook := s.rcv.await(v.id, schemas.WebhookSessionDecided)
+	start := time.Now()
+	r := b.drive(t, map[string]any{"chromium": b.chromium, "url": s.apiURL + "/capture/#token=" + url.QueryEscape(v.token),
+		"camera": filepath.Join(dir, "camera.y4m"), "frames": frames, "steps": append([]string{"straight"}, steps...),
+		"mrz": mrz, "mode": "submit", "locale": "en-GB", "shots": shots})
+	t.Logf("capture page: consent to result in %s", time.Since(start).Round(100*time.Millisecond))
+	checkPage("submit", r, "done")
+	if !strings.Contains(r.Heading, "E2E") || !strings.Contains(r.ResultText, "Thank you") {
+		t.Errorf("consent heading %q or result %q does not name the tenant / thank the person", r.Heading, r.ResultText)
+	}
+	if strings.Contains(r.ResultText, "WILLEKE") || strings.Contains(r.ResultText, "SPECI") {
+		t.Errorf("result screen shows personal data: %q", r.ResultText)
+	}
+	uploads := 0
+	for _, q := range r.Requests {
+		if q.Method == "POST" && strings.HasPrefix(q.URL, storage) {
+			uploads++
+		}
+	}
+	if want := 2 + len(steps) + 1; uploads != want { // front, frames, mrz
+		t.Errorf("%d uploads to storage, want %d", uploads, want)
+	}
+
+	// What the browser sealed opens in Go, in its slot only: the MRZ as
+	// typed, selfie frames as camera-sized JPEGs.
+	key, err := s.st.vault.Unwrap(ctx, s.wrappedKey(v.id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func(kind schemas.CaptureKind, index int) []byte {
+		t.Helper()
+		sealed, err := s.st.objects.Get(ctx, schemas.ObjectKey(s.tenant.TenantID.String(), v.id, kind, index), 16<<20)
+		if err != nil {
+			t.Fatalf("%s/%d: %v", kind, index, err)
+		}
+		plain, err := vault.Open(key, vault.CaptureInfo(v.session.SessionID, string(kind), index), sealed)
+		if err != nil {
+			t.Fatalf("%s/%d sealed in the browser does not open in Go: %v", kind, index, err)
+		}
+		if _, err := vault.Open(key, vault.CaptureInfo(v.session.SessionID, string(kind), index+1), sealed); err == nil {
+			t.Fatalf("%s/%d opened as index %d", kind, index, index+1)
+		}
+		return plain
+	}
+	if got := string(open(schemas.MRZ, 0)); got != mrz {
+		t.Errorf("MRZ opened as %q, want %q", got, mrz)
+	}
+	for i := range 1 + len(steps) {
+		cfg, err := jpeg.DecodeConfig(bytes.NewReader(open(schemas.Selfie, i)))
+		if err != nil || cfg.Width != camW || cfg.Height != camH {
+			t.Errorf("selfie/%d: %+v, %v; want a %d×%d JPEG", i, cfg, err, camW, camH)
+		}
+	}
+
+	res := s.await(v, hook)
+	t.Logf("decision %s: %+v", res.Decision, res.Results)
+	if slices.Contains(sc.checks, schemas.CheckLiveness) {
+		if res.Decision != schemas.DecisionApproved || len(res.Results) != 3 {
+			t.Fatalf("the holder performing the challenge through the page: %+v", res)
+		}
+	} else if res.Results[0].Outcome != schemas.OutcomePassed {
+		t.Fatalf("document check through the page: %+v", res)
+	}
+
+	// Another person declines, in Dutch, from the link the customer got
+	// with the new session.
+	var created struct {
+		ID         string `json:"id"`
+		CaptureURL string `json:"capture_url"`
+	}
+	if err := customerCall(ctx, "POST", s.apiURL+"/v1/sessions", s.tenant.APIKey, &created); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(created.CaptureURL, s.apiURL+"/capture/#token=") {
+		t.Fatalf("capture_url %q", created.CaptureURL)
+	}
+	d := &verification{id: created.ID}
+	gone := s.rcv.await(d.id, schemas.WebhookSessionDeleted)
+	r = b.drive(t, map[string]any{"chromium": b.chromium, "url": created.CaptureURL,
+		"camera": filepath.Join(dir, "camera.y4m"), "frames": frames, "mode": "decline", "locale": "nl-NL", "shots": shots})
+	checkPage("decline", r, "declined")
+	if !strings.Contains(r.Heading, "Bevestig uw identiteit voor E2E") || !strings.Contains(r.Toggled, "Verify your identity for E2E") {
+		t.Errorf("Dutch consent heading %q, after switching to English %q", r.Heading, r.Toggled)
+	}
+	s.checkWiped(d, s.awaitType(d, gone), schemas.WipeDeclinedByUser)
+}

@@ -1,0 +1,59 @@
+// The public app API, with the app token held in memory only.
+export class APIError extends Error {
+  constructor(status, code, message) {
+    super(message || code || `HTTP ${status}`);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export function client(token) {
+  async function call(method, path, body) {
+    const headers = { Authorization: `Bearer ${token}` };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const resp = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "omit",
+      cache: "no-store",
+      referrerPolicy: "no-referrer",
+    });
+    let data = null;
+    try {
+      data = await resp.json();
+    } catch {
+      data = null;
+    }
+    if (!resp.ok) {
+      const e = (data && data.error) || {};
+      throw new APIError(resp.status, e.code, e.message);
+    }
+    return data;
+  }
+  return {
+    session: () => call("GET", "/v1/app/session"),
+    declare: (captures) => call("POST", "/v1/app/session/uploads", { captures }),
+    submit: () => call("POST", "/v1/app/session/submit"),
+    decline: () => call("POST", "/v1/app/session/decline"),
+  };
+}
+
+// upload posts one sealed capture through its pre-signed POST policy, as a
+// browser form would: every policy field, then the file. The request is a
+// simple cross-origin POST sent without CORS (the store need not be
+// configured for the page's origin), so its answer is opaque here; submit
+// then has IDV check that every capture is stored with its declared size.
+export async function upload(policy, sealed) {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(policy.fields)) form.append(k, v);
+  form.append("file", new Blob([sealed.bytes], { type: "application/octet-stream" }), "capture.sealed");
+  await fetch(policy.url, {
+    method: "POST",
+    body: form,
+    mode: "no-cors",
+    credentials: "omit",
+    cache: "no-store",
+    referrerPolicy: "no-referrer",
+  });
+}

@@ -1,0 +1,402 @@
+// IDV's hosted capture page: consent, document, machine-readable lines,
+// selfie frames performing the liveness challenge, sealed upload, result.
+// It speaks only the public app API; the app token is read once from the
+// URL fragment (or query), kept in memory and removed from the address bar.
+//
+// The page marks where it is for people using assistive technology (focus
+// moves to each screen's heading) and for the browser test:
+// body[data-screen] names the screen, body[data-step] the selfie step
+// being shown, body[data-frames] how many selfie frames were taken.
+import { client, upload } from "./api.js";
+import { pickLanguage, translate } from "./i18n.js";
+import { sealer } from "./seal.js";
+
+const MRZ_SHAPES = [
+  [2, 44],
+  [2, 36],
+  [3, 30],
+];
+const STEP_SECONDS = 3;
+
+const state = {
+  lang: pickLanguage(navigator.languages),
+  api: null,
+  session: null,
+  screen: null, // the function that draws the current screen
+  front: null,
+  back: null,
+  mrz: "",
+  frames: [],
+  stream: null,
+};
+
+function t(key, vars = {}) {
+  const tenant = state.session ? state.session.tenant_name : "";
+  return translate(state.lang, key, { tenant, ...vars });
+}
+
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if (k === "text") el.textContent = v;
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c);
+  return el;
+}
+
+function show(screen, name) {
+  state.screen = screen;
+  document.body.dataset.screen = name;
+  document.documentElement.lang = state.lang;
+  document.title = t("title");
+  const main = document.getElementById("main");
+  main.replaceChildren(...[].concat(screen()));
+  header();
+  const heading = main.querySelector("h1");
+  if (heading) {
+    heading.setAttribute("tabindex", "-1");
+    heading.focus();
+  }
+}
+
+function header() {
+  const bar = document.getElementById("lang");
+  const other = state.lang === "en" ? "nl" : "en";
+  bar.replaceChildren(
+    h("button", {
+      type: "button",
+      class: "link",
+      lang: other,
+      "aria-label": t("switch_label"),
+      onclick: () => {
+        state.lang = other;
+        if (state.screen) show(state.screen, document.body.dataset.screen);
+      },
+      text: t("switch_to"),
+    }),
+  );
+}
+
+function stopCamera() {
+  if (state.stream) for (const tr of state.stream.getTracks()) tr.stop();
+  state.stream = null;
+}
+
+async function startCamera(video, facing) {
+  stopCamera();
+  state.stream = await navigator.mediaDevices.getUserMedia({
+    audio: false,
+    video: { facingMode: { ideal: facing }, width: { ideal: 1280 }, height: { ideal: 720 } },
+  });
+  video.srcObject = state.stream;
+  await video.play();
+}
+
+// openCamera starts the camera into video and enables button once it
+// plays, or says in status that it could not.
+function openCamera(video, facing, button, status) {
+  startCamera(video, facing)
+    .then(() => (button.disabled = false))
+    .catch(() => {
+      status.textContent = t("camera_error");
+      status.classList.add("error");
+    });
+}
+
+// grab takes the video's current frame as camera pixels (un-mirrored, even
+// when the preview is shown mirrored), as JPEG bytes.
+async function grab(video) {
+  const w = video.videoWidth;
+  const hgt = video.videoHeight;
+  const c = document.createElement("canvas");
+  c.width = w;
+  c.height = hgt;
+  c.getContext("2d").drawImage(video, 0, 0, w, hgt);
+  const blob = await new Promise((resolve) => c.toBlob(resolve, "image/jpeg", 0.92));
+  return new Uint8Array(await blob.arrayBuffer());
+}
+
+// Screens.
+
+function message(key, extra) {
+  return () => [h("h1", { text: t(key) }), extra ? h("p", { text: t(extra) }) : null];
+}
+
+function fail(key) {
+  stopCamera();
+  show(() => [h("h1", { text: t("title") }), h("p", { class: "error", role: "alert", text: t(key) })], "error");
+}
+
+function consent() {
+  const fields = (state.session.fields || []).map((f) => h("li", { text: t("field_" + f) }));
+  const days = state.session.retention_days;
+  return [
+    h("h1", { text: t("consent_heading") }),
+    h("p", { text: t("consent_purpose") }),
+    h("h2", { text: t("consent_collect") }),
+    h(
+      "ul",
+      {},
+      h("li", { text: t("collect_front") }),
+      h("li", { text: t("collect_mrz") }),
+      h("li", { text: t("collect_selfie") }),
+    ),
+    h("h2", { text: t("consent_shared") }),
+    fields.length ? h("ul", {}, fields) : h("p", { text: t("consent_shared_none") }),
+    h("p", { text: days === 1 ? t("consent_retention_1") : t("consent_retention", { days }) }),
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { type: "button", class: "primary", id: "agree", onclick: () => documentSide("front"), text: t("agree") }),
+      h("button", { type: "button", class: "secondary", id: "decline", onclick: () => show(confirmDecline, "decline"), text: t("decline") }),
+    ),
+  ];
+}
+
+function confirmDecline() {
+  return [
+    h("h1", { text: t("decline") }),
+    h("p", { text: t("decline_confirm") }),
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { type: "button", class: "danger", id: "decline-yes", onclick: decline, text: t("decline_yes") }),
+      h("button", { type: "button", class: "secondary", onclick: () => show(consent, "consent"), text: t("decline_no") }),
+    ),
+  ];
+}
+
+async function decline() {
+  try {
+    await state.api.decline();
+    state.front = state.back = null;
+    show(message("declined_heading", "declined_text"), "declined");
+  } catch {
+    fail("session_error");
+  }
+}
+
+function documentSide(side) {
+  show(() => {
+    const video = h("video", { playsinline: true, muted: true, autoplay: true, "aria-hidden": "true" });
+    const status = h("p", { class: "status", role: "status" });
+    const take = h("button", { type: "button", class: "primary", id: "take", disabled: true, text: t("take_photo") });
+    take.addEventListener("click", async () => {
+      take.disabled = true;
+      const bytes = await grab(video);
+      stopCamera();
+      review(side, bytes);
+    });
+    openCamera(video, "environment", take, status);
+    return [
+      h("h1", { text: t("doc_heading") }),
+      h("h2", { text: side === "front" ? t("doc_front") : t("doc_back") }),
+      h("p", { id: "guidance", text: t("doc_guidance") }),
+      h("div", { class: "viewfinder document" }, video, h("div", { class: "frame", "aria-hidden": "true" })),
+      status,
+      h("div", { class: "actions" }, take),
+    ];
+  }, "document-" + side);
+}
+
+function review(side, bytes) {
+  const url = URL.createObjectURL(new Blob([bytes], { type: "image/jpeg" }));
+  show(() => [
+    h("h1", { text: t("doc_heading") }),
+    h("h2", { text: side === "front" ? t("doc_front") : t("doc_back") }),
+    h("img", { src: url, alt: side === "front" ? t("doc_front") : t("doc_back"), class: "preview" }),
+    h(
+      "div",
+      { class: "actions" },
+      h("button", {
+        type: "button",
+        class: "primary",
+        id: "use",
+        onclick: () => {
+          URL.revokeObjectURL(url);
+          state[side] = bytes;
+          if (side === "front") show(backChoice, "document-back-choice");
+          else show(mrzScreen, "mrz");
+        },
+        text: t("use_photo"),
+      }),
+      h("button", { type: "button", class: "secondary", onclick: () => { URL.revokeObjectURL(url); documentSide(side); }, text: t("retake") }),
+    ),
+  ], "review-" + side);
+}
+
+function backChoice() {
+  return [
+    h("h1", { text: t("doc_back") }),
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { type: "button", class: "secondary", id: "add-back", onclick: () => documentSide("back"), text: t("add_back") }),
+      h("button", { type: "button", class: "primary", id: "skip-back", onclick: () => show(mrzScreen, "mrz"), text: t("skip_back") }),
+    ),
+  ];
+}
+
+export function normaliseMRZ(text) {
+  const lines = text
+    .toUpperCase()
+    .split(/\r?\n/)
+    .map((l) => l.replace(/[\s]/g, "").replace(/[«‹]/g, "<"))
+    .filter((l) => l !== "");
+  const ok =
+    lines.every((l) => /^[A-Z0-9<]+$/.test(l)) &&
+    MRZ_SHAPES.some(([n, len]) => lines.length === n && lines.every((l) => l.length === len));
+  return ok ? lines.join("\n") + "\n" : null;
+}
+
+function mrzScreen() {
+  const area = h("textarea", {
+    id: "mrz",
+    rows: "3",
+    spellcheck: "false",
+    autocapitalize: "characters",
+    autocomplete: "off",
+    "aria-describedby": "mrz-hint mrz-error",
+  });
+  area.value = state.mrz.trim();
+  const err = h("p", { id: "mrz-error", class: "error", role: "alert" });
+  const form = h(
+    "form",
+    {
+      onsubmit: (e) => {
+        e.preventDefault();
+        const mrz = normaliseMRZ(area.value);
+        if (!mrz) {
+          err.textContent = t("mrz_invalid");
+          area.setAttribute("aria-invalid", "true");
+          area.focus();
+          return;
+        }
+        state.mrz = mrz;
+        // Every session takes at least selfie/0 (the slot's minimum).
+        show(selfieIntro, "selfie");
+      },
+    },
+    h("label", { for: "mrz", text: t("mrz_label") }),
+    area,
+    h("p", { id: "mrz-hint", class: "hint", text: t("mrz_hint") }),
+    err,
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", id: "mrz-continue", text: t("continue") })),
+  );
+  return [h("h1", { text: t("mrz_heading") }), form];
+}
+
+function selfieIntro() {
+  const video = h("video", { playsinline: true, muted: true, autoplay: true, class: "mirrored", "aria-hidden": "true" });
+  const status = h("p", { class: "status", role: "status", "aria-live": "assertive", id: "step" });
+  const start = h("button", { type: "button", class: "primary", id: "start", disabled: true, text: t("selfie_start") });
+  start.addEventListener("click", () => {
+    start.hidden = true;
+    document.getElementById("lang").hidden = true;
+    runChallenge(video, status).catch(() => fail("camera_error"));
+  });
+  openCamera(video, "user", start, status);
+  return [
+    h("h1", { text: t("selfie_heading") }),
+    h("p", { text: t("selfie_intro") }),
+    h("div", { class: "viewfinder face" }, video, h("div", { class: "oval", "aria-hidden": "true" })),
+    status,
+    h("div", { class: "actions" }, start),
+  ];
+}
+
+// runChallenge takes frame 0 looking straight, then one frame per step of
+// the server's challenge, in order, each after a short countdown.
+async function runChallenge(video, status) {
+  const steps = ["straight", ...((state.session.challenge && state.session.challenge.steps) || [])];
+  state.frames = [];
+  document.body.dataset.frames = "0";
+  for (let i = 0; i < steps.length; i++) {
+    document.body.dataset.step = steps[i];
+    const say = t("step_of", { n: i + 1, total: steps.length }) + ": " + t("step_" + steps[i]);
+    for (let s = STEP_SECONDS; s > 0; s--) {
+      status.textContent = `${say} (${s})`;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    state.frames.push(await grab(video));
+    document.body.dataset.frames = String(state.frames.length);
+  }
+  delete document.body.dataset.step;
+  stopCamera();
+  document.getElementById("lang").hidden = false;
+  sendAll();
+}
+
+async function sendAll() {
+  const bar = h("progress", { id: "progress", max: "1", value: "0", "aria-label": t("upload_progress") });
+  const status = h("p", { class: "status", role: "status", id: "upload-status", text: t("upload_sealing") });
+  show(() => [h("h1", { text: t("upload_heading") }), bar, status], "upload");
+  try {
+    const seal = await sealer(state.session);
+    const plain = [["document_front", 0, state.front]];
+    if (state.back) plain.push(["document_back", 0, state.back]);
+    state.frames.forEach((f, i) => plain.push(["selfie", i, f]));
+    plain.push(["mrz", 0, new TextEncoder().encode(state.mrz)]);
+    const sealed = [];
+    for (const [kind, index, bytes] of plain) sealed.push(await seal(kind, index, bytes));
+    const { uploads } = await state.api.declare(
+      sealed.map((s) => ({ kind: s.kind, index: s.index, size: s.bytes.length, sha256: s.sha256 })),
+    );
+    bar.max = String(uploads.length + 1);
+    for (let i = 0; i < uploads.length; i++) {
+      status.textContent = t("upload_sending", { n: i + 1, total: uploads.length });
+      await upload(uploads[i], sealed[i]);
+      bar.value = String(i + 1);
+    }
+    status.textContent = t("upload_submitting");
+    await state.api.submit();
+    bar.value = bar.max;
+    // Nothing personal stays in the page once it is sent.
+    state.front = state.back = null;
+    state.frames = [];
+    state.mrz = "";
+    show(message("done_heading", "done_text"), "done");
+  } catch {
+    status.textContent = t("upload_error");
+    status.classList.add("error");
+    status.setAttribute("role", "alert");
+    document.getElementById("main").append(
+      h("div", { class: "actions" }, h("button", { type: "button", class: "primary", id: "retry", onclick: sendAll, text: t("try_again") })),
+    );
+  }
+}
+
+function takeToken() {
+  const frag = new URLSearchParams(location.hash.slice(1));
+  const query = new URLSearchParams(location.search);
+  const token = frag.get("token") || query.get("token");
+  if (location.hash || query.has("token")) history.replaceState(null, "", location.pathname);
+  return token;
+}
+
+async function start() {
+  const token = takeToken();
+  header();
+  if (!token) {
+    show(() => [h("h1", { text: t("title") }), h("p", { class: "error", role: "alert", text: t("no_token") })], "error");
+    return;
+  }
+  state.api = client(token);
+  show(message("loading"), "loading");
+  try {
+    state.session = await state.api.session();
+  } catch {
+    fail("session_error");
+    return;
+  }
+  if (state.session.status !== "created") {
+    fail("session_error");
+    return;
+  }
+  show(consent, "consent");
+}
+
+start();
