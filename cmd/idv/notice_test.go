@@ -63,9 +63,18 @@ func TestSubprocessorAnnouncedEndToEnd(t *testing.T) {
 	if got := strings.Join(actions, ","); got != "subprocessor_announced,subprocessor_objection" {
 		t.Errorf("audit actions %s", got)
 	}
+	// notify records the delivery after the receiver has answered: wait
+	// for the record, then require exactly one.
 	var delivered int
-	s.st.db.Get(&delivered, `SELECT count(*) FROM webhook_deliveries WHERE tenant_id = $1 AND event_type = $2 AND outcome = 'delivered'`,
-		s.tenant.TenantID, schemas.WebhookSubprocessorAnnounced)
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		if err := s.st.db.Get(&delivered, `SELECT count(*) FROM webhook_deliveries WHERE tenant_id = $1 AND event_type = $2 AND outcome = 'delivered'`,
+			s.tenant.TenantID, schemas.WebhookSubprocessorAnnounced); err != nil {
+			t.Fatal(err)
+		}
+		if delivered > 0 || time.Now().After(deadline) {
+			break
+		}
+	}
 	if delivered != 1 {
 		t.Errorf("%d delivered subprocessor.announced recorded, want 1", delivered)
 	}
