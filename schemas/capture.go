@@ -15,6 +15,9 @@ const (
 	// Chip holds the files an app read from the document's contactless
 	// chip (eMRTD): EF.SOD and the data groups, concatenated as read.
 	Chip CaptureKind = "chip"
+	// ChipAA is the chip's answer to INTERNAL AUTHENTICATE over the
+	// session's chip_challenge (active authentication, ICAO 9303-11).
+	ChipAA CaptureKind = "chip_aa"
 )
 
 // Slot says how many captures of a kind a session takes and how large each
@@ -33,7 +36,12 @@ const (
 	maxSelfieSize   = 5 << 20
 	maxMRZSize      = 4 << 10
 	maxChipSize     = 2<<20 + 4<<10
+	maxChipAASize   = 4 << 10
 )
+
+// ChipChallengeBytes is the length of the nonce a session gives the app for
+// the chip's active authentication (RND.IFD: 8 bytes in ICAO 9303-11).
+const ChipChallengeBytes = 8
 
 // Slots returns the capture slots of a session that takes selfieFrames
 // selfie frames, in the order an app should fill them.
@@ -44,6 +52,7 @@ func Slots(selfieFrames int) []Slot {
 		{Kind: Selfie, Min: 1, Max: selfieFrames, MaxSize: maxSelfieSize},
 		{Kind: MRZ, Min: 1, Max: 1, MaxSize: maxMRZSize},
 		{Kind: Chip, Min: 0, Max: 1, MaxSize: maxChipSize},
+		{Kind: ChipAA, Min: 0, Max: 1, MaxSize: maxChipAASize},
 	}
 }
 

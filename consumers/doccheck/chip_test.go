@@ -2,6 +2,7 @@ package doccheck_test
 
 import (
 	"bytes"
+	"crypto/x509"
 	"encoding/pem"
 	"os"
 	"path/filepath"
@@ -118,5 +119,68 @@ func TestChipPortraitEvidence(t *testing.T) {
 	reasons, portrait = doccheck.CheckChip(t, chip.NewTrustStore(), files, good, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 	if !slices.Equal(reasons, []string{"chip_untrusted_csca"}) || portrait != nil {
 		t.Fatalf("untrusted: reasons %v portrait %v", reasons, portrait)
+	}
+}
+
+// TestDocumentCheckChipActiveAuthentication: the chip's answer counts only
+// when it signs the challenge the server drew for this session.
+func TestDocumentCheckChipActiveAuthentication(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	dir := filepath.Join("chip", "testdata", "go", "aa-p256")
+	read := func(name string) []byte {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	csca, err := chip.ParseCertificate(read("csca.der"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(read("aa-key.pem"))
+	aaKey, err := x509.ParseECPrivateKey(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer := func(challenge []byte) []byte {
+		out, err := chip.AnswerECDSA(aaKey, challenge)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	stage := b.newStage(b.store, doccheck.Config{}, chip.NewTrustStore(csca))
+	files := bytes.Join([][]byte{read("sod.bin"), read("dg1.bin"), read("dg2.bin"), read("dg15.bin")}, nil)
+	good := td1("SPECI2014", "650310", time.Date(2034, 1, 1, 0, 0, 0, 0, time.UTC)) // as in DG1
+	run := func(sessionChallenge, signed []byte) postgres.Result {
+		t.Helper()
+		b.chipChallenge = sessionChallenge
+		caps := []appclient.Capture{
+			{Kind: schemas.DocumentFront, Plain: doccheck.TestPNG(t, 64, 48)},
+			{Kind: schemas.MRZ, Plain: []byte(good)},
+			{Kind: schemas.Chip, Plain: files},
+			{Kind: schemas.ChipAA, Plain: answer(signed)},
+		}
+		id := b.intake(t, b.specimens, []string{schemas.CheckDocument}, caps)
+		if err := stage.Handle(t.Context(), b.event(t, schemas.TypeSessionSubmitted, id)); err != nil {
+			t.Fatal(err)
+		}
+		res, err := postgres.NewResults(b.db).Get(t.Context(), b.specimens, id, schemas.CheckDocument)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	drawn := []byte{0x3a, 0x91, 0x07, 0xfe, 0x55, 0x10, 0xc2, 0x6d}
+	if r := run(drawn, drawn); r.Outcome != schemas.OutcomePassed || len(r.Reasons) != 0 {
+		t.Fatalf("answer to the session's challenge: %+v", r)
+	}
+	if r := run(drawn, []byte("replayed")); r.Outcome != schemas.OutcomeFailed || !slices.Equal(r.Reasons, []string{"chip_aa_failed"}) {
+		t.Fatalf("answer to another challenge: %+v", r)
+	}
+	if r := run(nil, drawn); r.Outcome != schemas.OutcomeFailed || !slices.Equal(r.Reasons, []string{"chip_aa_no_challenge"}) {
+		t.Fatalf("answer in a session without a challenge: %+v", r)
 	}
 }

@@ -193,7 +193,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	}
 
 	now := s.now().UTC()
-	reasons, doc, err := s.check(ctx, key, caps, mrz.Rules{AllowSpecimen: tenant.Policy.AllowSpecimen}, now)
+	reasons, doc, err := s.check(ctx, key, caps, sess.ChipChallenge, mrz.Rules{AllowSpecimen: tenant.Policy.AllowSpecimen}, now)
 	if err != nil {
 		return err
 	}
@@ -232,7 +232,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 // check opens each document capture and collects the reasons to refuse the
 // document, and the parsed MRZ when it parses. Plaintext stays in this call
 // and is cleared before it returns.
-func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgres.Capture, rules mrz.Rules, now time.Time) (reasonSet, *mrz.Document, error) {
+func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgres.Capture, challenge []byte, rules mrz.Rules, now time.Time) (reasonSet, *mrz.Document, error) {
 	docs := documentCaptures(caps, s.chip != nil)
 	// Submission requires both; their absence is a broken session, which
 	// no retry will mend.
@@ -247,8 +247,8 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 	var decoded evidence
 	var mrzText []byte
 	defer func() { clear(mrzText) }()
-	var chipFiles []byte // cleared once verified
-	defer func() { clear(chipFiles) }()
+	var chipFiles, chipAA []byte // cleared once verified
+	defer func() { clear(chipFiles); clear(chipAA) }()
 	for _, c := range docs {
 		isImage := c.Kind == schemas.DocumentFront || c.Kind == schemas.DocumentBack
 		if isImage && c.Size > s.cfg.MaxImageBytes {
@@ -267,6 +267,10 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 			chipFiles = plain // verified once the optical MRZ is known
 			continue
 		}
+		if c.Kind == schemas.ChipAA {
+			chipAA = plain
+			continue
+		}
 		if c.Kind == schemas.MRZ {
 			var rs []mrz.Reason
 			doc, rs = checkMRZ(plain, rules, now)
@@ -280,7 +284,7 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 		clear(plain)
 	}
 	if chipFiles != nil {
-		s.checkChip(&reasons, &decoded, chipFiles, string(mrzText), now)
+		s.checkChip(&reasons, &decoded, chipInput{files: chipFiles, aa: chipAA, challenge: challenge, mrz: string(mrzText)}, now)
 	}
 	for _, r := range s.checkImages(decoded, mrzText) {
 		reasons.add(r)
@@ -329,7 +333,7 @@ func documentCaptures(caps []postgres.Capture, verifyChip bool) []postgres.Captu
 		switch c.Kind {
 		case schemas.DocumentFront, schemas.DocumentBack, schemas.MRZ:
 			docs = append(docs, c)
-		case schemas.Chip:
+		case schemas.Chip, schemas.ChipAA:
 			if verifyChip {
 				docs = append(docs, c)
 			}

@@ -47,6 +47,9 @@ type bundle struct {
 	// Tenants: one whose policy accepts specimens (as the dev tenant's
 	// does), one whose policy does not.
 	specimens, strict uuid.UUID
+	// chipChallenge, when set, is the chip_challenge of the sessions intake
+	// creates (the API draws one per session).
+	chipChallenge []byte
 }
 
 func setup(t testing.TB) *bundle {
@@ -116,7 +119,7 @@ func (b *bundle) intake(t testing.TB, tenantID uuid.UUID, checks []string, caps 
 	}
 	hash := sha256.Sum256(random(32))
 	err = sessions.Create(ctx, postgres.Session{ID: id, TenantID: tenantID, Status: postgres.StatusCreated,
-		Checks: checks, SelfieFrames: 1, RetentionDays: 7, CreatedAt: b.now, ExpiresAt: expires,
+		Checks: checks, SelfieFrames: 1, ChipChallenge: b.chipChallenge, RetentionDays: 7, CreatedAt: b.now, ExpiresAt: expires,
 		AppTokenHash: hash[:], AppTokenExpiresAt: b.now.Add(time.Hour)},
 		postgres.SessionKey{SessionID: id, TenantID: tenantID, Epoch: wk.Epoch, PublicKey: wk.PublicKey, WrappedKey: wk.Wrapped})
 	if err != nil {

@@ -18,9 +18,15 @@ var (
 // CheckChip runs the stage's chip check alone: the reasons and the decoded
 // portrait it keeps as evidence.
 func CheckChip(t testing.TB, cscas *chip.TrustStore, files []byte, mrzText string, now time.Time) ([]string, image.Image) {
+	return CheckChipAA(t, cscas, files, nil, nil, mrzText, now)
+}
+
+// CheckChipAA is CheckChip with the chip's active-authentication answer and
+// the session's challenge.
+func CheckChipAA(t testing.TB, cscas *chip.TrustStore, files, aa, challenge []byte, mrzText string, now time.Time) ([]string, image.Image) {
 	s := New(Deps{CSCAs: cscas}, Config{})
 	var reasons reasonSet
 	var ev evidence
-	s.checkChip(&reasons, &ev, files, mrzText, now)
+	s.checkChip(&reasons, &ev, chipInput{files: files, aa: aa, challenge: challenge, mrz: mrzText}, now)
 	return reasons.codes(), ev.portrait
 }

@@ -68,6 +68,9 @@ type Session struct {
 	// Challenge is the liveness challenge to show the person; nil when the
 	// session does not ask for liveness.
 	Challenge *schemas.Challenge `json:"challenge"`
+	// ChipChallenge is the hex nonce for the document chip's active
+	// authentication.
+	ChipChallenge string `json:"chip_challenge"`
 }
 
 // PublicKey decodes the session's HPKE public key.

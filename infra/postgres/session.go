@@ -22,19 +22,21 @@ type Session struct {
 	Checks       pq.StringArray `db:"checks"`
 	SelfieFrames int            `db:"selfie_frames"`
 	// Challenge is the liveness challenge's steps, nil without the check.
-	Challenge         pq.StringArray `db:"challenge"`
-	RetentionDays     int            `db:"retention_days"`
-	CreatedAt         time.Time      `db:"created_at"`
-	ExpiresAt         time.Time      `db:"expires_at"`
-	AppTokenHash      []byte         `db:"app_token_hash"`
-	AppTokenExpiresAt time.Time      `db:"app_token_expires_at"`
-	SubmittedAt       *time.Time     `db:"submitted_at"`
-	Decision          *string        `db:"decision"`
-	DecidedAt         *time.Time     `db:"decided_at"`
-	WipeReason        *string        `db:"wipe_reason"`
-	WipeRequestedAt   *time.Time     `db:"wipe_requested_at"`
-	DeletedAt         *time.Time     `db:"deleted_at"`
-	ReceiptID         *uuid.UUID     `db:"receipt_id"`
+	Challenge pq.StringArray `db:"challenge"`
+	// ChipChallenge is the nonce for the chip's active authentication.
+	ChipChallenge     []byte     `db:"chip_challenge"`
+	RetentionDays     int        `db:"retention_days"`
+	CreatedAt         time.Time  `db:"created_at"`
+	ExpiresAt         time.Time  `db:"expires_at"`
+	AppTokenHash      []byte     `db:"app_token_hash"`
+	AppTokenExpiresAt time.Time  `db:"app_token_expires_at"`
+	SubmittedAt       *time.Time `db:"submitted_at"`
+	Decision          *string    `db:"decision"`
+	DecidedAt         *time.Time `db:"decided_at"`
+	WipeReason        *string    `db:"wipe_reason"`
+	WipeRequestedAt   *time.Time `db:"wipe_requested_at"`
+	DeletedAt         *time.Time `db:"deleted_at"`
+	ReceiptID         *uuid.UUID `db:"receipt_id"`
 }
 
 // Ended reports whether the session's wipe was requested or done: it
@@ -78,7 +80,7 @@ type Sessions struct{ db *sqlx.DB }
 // NewSessions returns the session store over db.
 func NewSessions(db *sqlx.DB) *Sessions { return &Sessions{db: db} }
 
-const sessionColumns = `session_id, tenant_id, status, checks, selfie_frames, challenge, retention_days,
+const sessionColumns = `session_id, tenant_id, status, checks, selfie_frames, challenge, chip_challenge, retention_days,
 	created_at, expires_at, app_token_hash, app_token_expires_at, submitted_at, decision, decided_at,
 	wipe_reason, wipe_requested_at, deleted_at,
 	(SELECT receipt_id FROM deletion_receipts r WHERE r.session_id = sessions.session_id) AS receipt_id`
@@ -87,8 +89,8 @@ const sessionColumns = `session_id, tenant_id, status, checks, selfie_frames, ch
 func (s *Sessions) Create(ctx context.Context, sess Session, key SessionKey) error {
 	return inTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		if _, err := tx.NamedExecContext(ctx, `INSERT INTO sessions (session_id, tenant_id, status, checks,
-			selfie_frames, challenge, retention_days, created_at, expires_at, app_token_hash, app_token_expires_at) VALUES
-			(:session_id, :tenant_id, :status, :checks, :selfie_frames, :challenge, :retention_days,
+			selfie_frames, challenge, chip_challenge, retention_days, created_at, expires_at, app_token_hash, app_token_expires_at) VALUES
+			(:session_id, :tenant_id, :status, :checks, :selfie_frames, :challenge, :chip_challenge, :retention_days,
 			 :created_at, :expires_at, :app_token_hash, :app_token_expires_at)`, sess); err != nil {
 			return fmt.Errorf("sessions: insert %s: %w", sess.ID, err)
 		}

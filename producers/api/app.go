@@ -37,6 +37,10 @@ type appSessionBody struct {
 	// Challenge is the liveness challenge, null when the session does not
 	// ask for the liveness check.
 	Challenge *schemas.Challenge `json:"challenge"`
+	// ChipChallenge is the nonce, in hex, the app hands to the document's
+	// chip for active authentication (capture chip_aa holds the answer);
+	// null for sessions created before it existed.
+	ChipChallenge *string `json:"chip_challenge"`
 	consentBody
 }
 
@@ -62,8 +66,17 @@ func (s *Server) getAppSession(w http.ResponseWriter, r *http.Request) error {
 		SealedOverhead: vault.Overhead,
 		Slots:          schemas.Slots(sess.SelfieFrames),
 		Challenge:      challengeOf(sess),
+		ChipChallenge:  chipChallengeOf(sess),
 	})
 	return nil
+}
+
+func chipChallengeOf(sess postgres.Session) *string {
+	if len(sess.ChipChallenge) == 0 {
+		return nil
+	}
+	h := hex.EncodeToString(sess.ChipChallenge)
+	return &h
 }
 
 func challengeOf(sess postgres.Session) *schemas.Challenge {

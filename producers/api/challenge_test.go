@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"testing"
 
 	"github.com/idv-oss/idv/schemas"
@@ -45,6 +46,11 @@ func TestLivenessChallengeIssued(t *testing.T) {
 	s, err := b.app(plain.AppToken).Session(ctx)
 	if err != nil || s.Challenge != nil {
 		t.Fatalf("session without liveness: challenge %+v, %v", s.Challenge, err)
+	}
+	// Every session has its own nonce for the chip's active authentication.
+	other, err := b.app(b.newSession(b.a.APIKey).AppToken).Session(ctx)
+	if err != nil || !regexp.MustCompile(`^[0-9a-f]{16}$`).MatchString(s.ChipChallenge) || other.ChipChallenge == s.ChipChallenge {
+		t.Fatalf("chip challenges %q and %q (%v)", s.ChipChallenge, other.ChipChallenge, err)
 	}
 
 	var e errBody

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net/http"
@@ -126,6 +127,10 @@ func (s *Server) newSession(t postgres.Tenant, req createSessionRequest) (postgr
 		}
 		challenge = c.Steps
 	}
+	chipChallenge := make([]byte, schemas.ChipChallengeBytes)
+	if _, err := rand.Read(chipChallenge); err != nil {
+		return postgres.Session{}, fmt.Errorf("chip challenge: %w", err)
+	}
 	days := t.RetentionDays
 	if req.RetentionDays != nil {
 		days = *req.RetentionDays
@@ -139,7 +144,7 @@ func (s *Server) newSession(t postgres.Tenant, req createSessionRequest) (postgr
 	expires := schemas.ExpiresAt(now, days)
 	return postgres.Session{
 		ID: uuid.New(), TenantID: t.ID, Status: postgres.StatusCreated, Checks: checks,
-		SelfieFrames: frames, Challenge: challenge, RetentionDays: days, CreatedAt: now, ExpiresAt: expires,
+		SelfieFrames: frames, Challenge: challenge, ChipChallenge: chipChallenge, RetentionDays: days, CreatedAt: now, ExpiresAt: expires,
 		AppTokenExpiresAt: minTime(now.Add(s.cfg.AppTokenTTL), expires),
 	}, nil
 }

@@ -327,13 +327,9 @@ func signISO9796(t testing.TB, key *rsa.PrivateKey, h crypto.Hash, challenge []b
 
 // signECDSAPlain makes a plain r‖s answer over SHA-256(challenge).
 func signECDSAPlain(t testing.TB, key *ecdsa.PrivateKey, challenge []byte) []byte {
-	digest := sha256.Sum256(challenge)
-	r, s, err := ecdsa.Sign(rand.Reader, key, digest[:])
+	out, err := AnswerECDSA(key, challenge)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := make([]byte, 64)
-	r.FillBytes(out[:32])
-	s.FillBytes(out[32:])
 	return out
 }
