@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 	"strings"
 	"syscall"
@@ -41,6 +42,7 @@ type loadOptions struct {
 	mode, images   string
 	wipe           bool
 	cpuProfile     string
+	trace          string
 }
 
 // runLoadgen starts the whole system in this process (as idv dev does, on
@@ -60,6 +62,7 @@ func runLoadgen(ctx context.Context, args []string, cfg config, stdout, stderr i
 	fs.BoolVar(&o.wipe, "wipe", false, "erase every session afterwards and measure the wipe")
 	fs.StringVar(&o.images, "images", os.Getenv("IDV_TEST_IMAGES"), "directory of the Debian test photos (real mode)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run (system and load generator) to this file")
+	fs.StringVar(&o.trace, "trace", "", "write an execution trace of the run to this file (go tool trace)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -204,9 +207,20 @@ func (w *workload) run(ctx context.Context, l *local, stdout, stderr io.Writer) 
 			return fmt.Errorf("loadgen: %w", err)
 		}
 	}
+	if w.o.trace != "" {
+		f, err := os.Create(w.o.trace)
+		if err != nil {
+			return fmt.Errorf("loadgen: %w", err)
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			return fmt.Errorf("loadgen: %w", err)
+		}
+	}
 	cpu0 := cpuSeconds()
 	samples, elapsed, err := loadgen.Run(ctx, lc)
 	pprof.StopCPUProfile()
+	trace.Stop()
 	if err != nil {
 		return err
 	}

@@ -210,6 +210,10 @@ func openFace(stageName string, cfg config, models []string) (*face.Engine, erro
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", stageName, err)
 	}
+	if err := engine.Warm(); err != nil {
+		engine.Close()
+		return nil, fmt.Errorf("%s: %w", stageName, err)
+	}
 	return engine, nil
 }
 

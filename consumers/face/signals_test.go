@@ -155,3 +155,10 @@ func benchFace(b *testing.B) (*face.Engine, image.Image, face.Face) {
 	}
 	return e, img, faces[0]
 }
+
+// TestWarm: every loaded model runs on zeros.
+func TestWarm(t *testing.T) {
+	if err := facetest.Engine(t).Warm(); err != nil {
+		t.Fatal(err)
+	}
+}
