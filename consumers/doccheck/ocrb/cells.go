@@ -60,6 +60,9 @@ func (r *Result) Cells(line, first, last int) (image.Rectangle, bool) {
 // whole MRZ. It returns false when the result has no cells.
 func (r *Result) Bounds() (image.Rectangle, bool) {
 	var out image.Rectangle
+	if r == nil {
+		return out, false
+	}
 	ok := false
 	for i, l := range r.cells {
 		if c, found := r.Cells(i+1, 1, len(l)); found {
