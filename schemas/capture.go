@@ -15,6 +15,12 @@ const (
 	// Chip holds the files an app read from the document's contactless
 	// chip (eMRTD): EF.SOD and the data groups, concatenated as read.
 	Chip CaptureKind = "chip"
+	// RedactedCopy is the redacted copy of the document front that the
+	// document check keeps when the tenant's policy asks for one
+	// (Policy.RedactedCopy), sealed to the session key like a capture
+	// and stored under the session's prefix. IDV makes it; no app can
+	// upload one, so it has no slot.
+	RedactedCopy CaptureKind = "redacted_copy"
 )
 
 // Slot says how many captures of a kind a session takes and how large each

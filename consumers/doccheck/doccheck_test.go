@@ -82,13 +82,19 @@ func (b *bundle) newStage(store doccheck.Objects, cfg doccheck.Config, cscas *ch
 // import producers, not even in tests.
 func (b *bundle) newTenant(t *testing.T, name string, allowSpecimen bool) uuid.UUID {
 	t.Helper()
+	p := schemas.DefaultPolicy()
+	p.AllowSpecimen = allowSpecimen
+	return b.newTenantWith(t, name, p)
+}
+
+// newTenantWith stores a tenant with the given policy.
+func (b *bundle) newTenantWith(t *testing.T, name string, p schemas.Policy) uuid.UUID {
+	t.Helper()
 	id := uuid.New()
 	secret, err := b.vault.SealSecret(id, "webhook-secret", random(32))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := schemas.DefaultPolicy()
-	p.AllowSpecimen = allowSpecimen
 	hash := sha256.Sum256(random(32))
 	err = postgres.NewTenants(b.db).Create(t.Context(), postgres.Tenant{ID: id, Name: name, RetentionDays: 7,
 		WebhookURL: "https://hooks.example.test/idv", WebhookSecretSealed: secret, Policy: p},
