@@ -60,8 +60,10 @@ type Policy struct {
 	MinimumAge int `json:"minimum_age,omitempty"`
 	// WebhookPayload is WebhookThin or WebhookFull; "" reads as thin.
 	WebhookPayload string `json:"webhook_payload,omitempty"`
-	// RedactedCopy asks for a redacted document copy (BSN, photo and MRZ
-	// masked, purpose watermarked) to be kept for the retention period.
+	// RedactedCopy asks for a redacted copy of the document front (the
+	// portrait and the MRZ's personal-number cells, the BSN among them,
+	// blacked out; purpose, recipient and date watermarked) to be kept,
+	// sealed, for the retention period (consumers/doccheck/redact).
 	RedactedCopy bool `json:"redacted_copy,omitempty"`
 }
 
