@@ -25,6 +25,13 @@ const DefaultCopyPurpose = "identiteitscontrole"
 // session key as capture redacted_copy/0 and stores it under the
 // session's prefix, where the wipe finds it. It returns the capture to
 // record with the result. The plaintext copy is cleared once sealed.
+//
+// The copy is stored before the result is saved, so a retry after a
+// failed save stores it again (same key, fresh sealing) and the record
+// always names a stored copy. Two deliveries of one event racing each
+// other can leave the loser's sealing in storage under the winner's
+// record; the API then refuses to serve it (SHA-256 mismatch) rather than
+// serve bytes it cannot vouch for.
 func (s *Stage) redactedCopy(ctx context.Context, key *vault.SessionKey, tenant postgres.Tenant, sessionID uuid.UUID,
 	front image.Image, now time.Time) (postgres.Capture, error) {
 	finder := redact.Finder{Faces: s.faces}

@@ -41,13 +41,12 @@ func TestRedactedCopy(t *testing.T) {
 	ctx := t.Context()
 	p := schemas.DefaultPolicy()
 	p.AllowSpecimen, p.RedactedCopy = true, true
-	copying := b.newTenantWith(t, "Voorbeeld B.V.", p)
+	b.copying = b.newTenantWith(t, "Voorbeeld B.V.", p)
+	copying := b.copying
 	text := bsnCard(t, b)
 	front := photo(t, text, nil)
-	st := b.imageStage(t, true)
-	sessions := postgres.NewSessions(b.db)
 
-	run := func(tenantID uuid.UUID) uuid.UUID {
+	run := func(st *doccheck.Stage, tenantID uuid.UUID) uuid.UUID {
 		id := b.intake(t, tenantID, []string{schemas.CheckDocument}, []appclient.Capture{
 			{Kind: schemas.DocumentFront, Plain: front},
 			{Kind: schemas.MRZ, Plain: []byte(text)},
@@ -65,20 +64,33 @@ func TestRedactedCopy(t *testing.T) {
 		}
 		return id
 	}
-	copyOf := func(tenantID, id uuid.UUID) (postgres.Capture, bool) {
-		caps, err := sessions.Captures(ctx, tenantID, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		i := slices.IndexFunc(caps, func(c postgres.Capture) bool { return c.Kind == schemas.RedactedCopy })
-		if i < 0 {
-			return postgres.Capture{}, false
-		}
-		return caps[i], true
+	// The stage with the image checks on, and the default one, which
+	// has no MRZ reader of its own and builds one to find the cells.
+	for name, st := range map[string]*doccheck.Stage{"image checks": b.imageStage(t, true), "default": b.stage} {
+		t.Run(name, func(t *testing.T) { b.checkCopy(t, front, run(st, copying)) })
 	}
+	// No copy for a tenant that did not ask for one.
+	plainID := run(b.imageStage(t, true), b.specimens)
+	if _, ok := b.copyOf(t, b.specimens, plainID); ok {
+		t.Error("a redacted copy for a tenant whose policy asks for none")
+	}
+	if _, err := b.store.Get(ctx, schemas.ObjectKey(b.specimens.String(), plainID.String(), schemas.RedactedCopy, 0), 16<<20); err == nil {
+		t.Error("a redacted copy stored for a tenant whose policy asks for none")
+	}
+	// Invariant 1: nothing of the document outside the sealed objects.
+	b.assertNothingPersonal(t, append(strings.Fields(text), personal...))
+}
 
-	id := run(copying)
-	c, ok := copyOf(copying, id)
+// checkCopy checks the redacted copy of session id: recorded, stored as
+// recorded, opening with the session key only as redacted_copy/0 into a
+// JPEG of the front with the portrait and BSN black; and gone once the
+// session's prefix is deleted, as the wipe deletes it.
+func (b *bundle) checkCopy(t *testing.T, front []byte, id uuid.UUID) {
+	t.Helper()
+	ctx := t.Context()
+	sessions := postgres.NewSessions(b.db)
+	copying := b.copying
+	c, ok := b.copyOf(t, copying, id)
 	if !ok {
 		t.Fatal("no redacted copy recorded")
 	}
@@ -131,15 +143,6 @@ func TestRedactedCopy(t *testing.T) {
 	}
 	clear(plain)
 
-	// No copy for a tenant that did not ask for one.
-	plainID := run(b.specimens)
-	if _, ok := copyOf(b.specimens, plainID); ok {
-		t.Error("a redacted copy for a tenant whose policy asks for none")
-	}
-	if _, err := b.store.Get(ctx, schemas.ObjectKey(b.specimens.String(), plainID.String(), schemas.RedactedCopy, 0), 16<<20); err == nil {
-		t.Error("a redacted copy stored for a tenant whose policy asks for none")
-	}
-
 	// The wipe deletes everything under the session's prefix.
 	if _, err := b.store.DeletePrefix(ctx, schemas.SessionPrefix(copying.String(), id.String())); err != nil {
 		t.Fatal(err)
@@ -147,8 +150,20 @@ func TestRedactedCopy(t *testing.T) {
 	if _, err := b.store.Get(ctx, c.ObjectKey, 16<<20); err == nil {
 		t.Error("redacted copy outlives its session's objects")
 	}
-	// Invariant 1: nothing of the document outside the sealed objects.
-	b.assertNothingPersonal(t, append(strings.Fields(text), personal...))
+}
+
+// copyOf finds the redacted copy among a session's captures.
+func (b *bundle) copyOf(t *testing.T, tenantID, id uuid.UUID) (postgres.Capture, bool) {
+	t.Helper()
+	caps, err := postgres.NewSessions(b.db).Captures(t.Context(), tenantID, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(caps, func(c postgres.Capture) bool { return c.Kind == schemas.RedactedCopy })
+	if i < 0 {
+		return postgres.Capture{}, false
+	}
+	return caps[i], true
 }
 
 func meanLuma(img image.Image, p image.Point, rad int) float64 {

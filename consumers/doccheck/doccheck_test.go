@@ -47,6 +47,9 @@ type bundle struct {
 	// Tenants: one whose policy accepts specimens (as the dev tenant's
 	// does), one whose policy does not.
 	specimens, strict uuid.UUID
+	// copying is a tenant whose policy asks for redacted copies, when a
+	// test made one.
+	copying uuid.UUID
 }
 
 func setup(t *testing.T) *bundle {

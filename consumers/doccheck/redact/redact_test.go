@@ -285,3 +285,49 @@ func TestFindNoMRZ(t *testing.T) {
 		}
 	}
 }
+
+// TestCopyPassport: on a passport data page (TD3) the personal number,
+// line 2 positions 29–43, and the portrait by rule are blacked out; the
+// rest of line 2 is kept.
+func TestCopyPassport(t *testing.T) {
+	t.Parallel()
+	lines := []string{
+		"P<NLDDE<BRUIJN<<WILLEKE<LISELOTTE<<<<<<<<<<<",
+		"SPECI20142NLD6503101F2401151999999990<<<<<82",
+	}
+	img, err := cardimage.Render(lines, cardimage.Options{Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	z := redact.Finder{Reader: reader(t)}.Find(img)
+	if z.MRZByRule || len(z.Numbers) != 1 || !z.PortraitByRule {
+		t.Fatalf("zones %+v, want line 2's number cells and the portrait by rule", z)
+	}
+	jpg, err := redact.Copy(img, z.All(), wm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := jpeg.Decode(bytes.NewReader(jpg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// cardimage's TD3 page: 125 × 88 mm; line 2's baseline 3.5 mm above
+	// the bottom.
+	cell := func(j int) image.Point {
+		return image.Pt(int((8+5+(float64(j)-0.5)*2.54)*pxmm), int((8+88-3.5-1.2)*pxmm))
+	}
+	for _, j := range []int{29, 33, 37, 42} {
+		if l := meanLuma(out, cell(j), 8); l > 60 {
+			t.Errorf("line 2 position %d has mean luma %.0f, want it blacked out", j, l)
+		}
+	}
+	for _, j := range []int{1, 10, 20, 27} {
+		if d := meanAbsDiff(out, img, cell(j), 14); d > 30 {
+			t.Errorf("line 2 position %d changed by %.0f levels on average", j, d)
+		}
+	}
+	face := image.Pt(int((8+0.2*125)*pxmm), int((8+0.32*88)*pxmm))
+	if l := meanLuma(out, face, int(0.1*88*pxmm)); l > 60 {
+		t.Errorf("portrait's mean luma %.0f, want it blacked out", l)
+	}
+}
