@@ -1,9 +1,7 @@
 package redact_test
 
 import (
-	"bytes"
 	"image"
-	"image/jpeg"
 	"testing"
 
 	xdraw "golang.org/x/image/draw"
@@ -41,14 +39,7 @@ func TestFindPortraitWithFaceEngine(t *testing.T) {
 	if !covered {
 		t.Fatalf("portrait zones %v miss the face at %v", z.Portraits, centre)
 	}
-	jpg, err := redact.Copy(img, z.All(), wm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := jpeg.Decode(bytes.NewReader(jpg))
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := copyDecoded(t, img, z)
 	if l := meanLuma(out, centre, at.Dx()/4); l > 60 {
 		t.Errorf("face's mean luma %.0f in the copy, want it blacked out", l)
 	}

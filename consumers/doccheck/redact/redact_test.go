@@ -303,14 +303,7 @@ func TestCopyPassport(t *testing.T) {
 	if z.MRZByRule || len(z.Numbers) != 1 || !z.PortraitByRule {
 		t.Fatalf("zones %+v, want line 2's number cells and the portrait by rule", z)
 	}
-	jpg, err := redact.Copy(img, z.All(), wm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := jpeg.Decode(bytes.NewReader(jpg))
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := copyDecoded(t, img, z)
 	// cardimage's TD3 page: 125 × 88 mm; line 2's baseline 3.5 mm above
 	// the bottom.
 	cell := func(j int) image.Point {
@@ -330,4 +323,18 @@ func TestCopyPassport(t *testing.T) {
 	if l := meanLuma(out, face, int(0.1*88*pxmm)); l > 60 {
 		t.Errorf("portrait's mean luma %.0f, want it blacked out", l)
 	}
+}
+
+// copyDecoded makes the copy of img with zones z and decodes it.
+func copyDecoded(t *testing.T, img image.Image, z redact.Zones) image.Image {
+	t.Helper()
+	jpg, err := redact.Copy(img, z.All(), wm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := jpeg.Decode(bytes.NewReader(jpg))
+	if err != nil {
+		t.Fatalf("copy does not decode: %v", err)
+	}
+	return out
 }
