@@ -176,7 +176,19 @@ func newStage(name string, st *stack, cfg config, log *slog.Logger, reg promethe
 			}
 			deps.Reader, dc.QualityGates = reader, true
 		}
-		return doccheck.New(deps, dc), sc, nothing, nil
+		// The face detector finds the portrait to black out in redacted
+		// copies; without it the stage masks by the ICAO layout instead,
+		// so its absence is no reason not to run.
+		closer := nothing
+		if cfg.FaceDir != "" {
+			engine, err := face.Open(cfg.FaceDir, face.Config{Models: []string{face.Detector}})
+			if err != nil {
+				log.Warn("doccheck: redacted copies mask the portrait by layout, not by face detection", "err", err)
+			} else {
+				deps.Faces, closer = engine, func() { engine.Close() }
+			}
+		}
+		return doccheck.New(deps, dc), sc, closer, nil
 	case "decision":
 		return decision.New(decision.Deps{Sessions: postgres.NewDecisions(st.db), Log: log}), sc, nothing, nil
 	case "notify":

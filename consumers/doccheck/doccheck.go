@@ -8,6 +8,14 @@
 // ocrb) with the app's when configured to, and records the check's result
 // with its idv.check.completed event in one transaction.
 //
+// When the tenant's policy asks for a redacted copy (Policy.RedactedCopy)
+// and the document front passed the image gates, the stage keeps one
+// (package redact): the front with the portrait and the MRZ's
+// personal-number cells blacked out and watermarked with the purpose, the
+// tenant's name and the date, sealed to the session key as capture
+// redacted_copy/0, stored under the session's prefix (so the wipe deletes
+// it with the captures) and listed among the session's captures.
+//
 // When the app read the document's chip (capture kind chip) and the operator
 // configured trusted CSCAs, the stage also runs passive authentication
 // (package chip): the chip's data must be signed under a trusted CSCA and
@@ -29,6 +37,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -37,6 +46,7 @@ import (
 	"github.com/idv-oss/idv/consumers/doccheck/mrz"
 	"github.com/idv-oss/idv/consumers/doccheck/ocrb"
 	"github.com/idv-oss/idv/consumers/doccheck/quality"
+	"github.com/idv-oss/idv/consumers/doccheck/redact"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
@@ -70,9 +80,11 @@ type Keys interface {
 	Unwrap(ctx context.Context, k vault.WrappedKey) (*vault.SessionKey, error)
 }
 
-// Objects reads sealed captures, never more than maxSize bytes.
+// Objects reads sealed captures, never more than maxSize bytes, and stores
+// the sealed redacted copy.
 type Objects interface {
 	Get(ctx context.Context, key string, maxSize int64) ([]byte, error)
+	Put(ctx context.Context, key string, body []byte) error
 }
 
 // Deps are the stage's parts.
@@ -91,6 +103,9 @@ type Deps struct {
 	// Reader reads the MRZ printed in the document images, to compare it
 	// with the MRZ text the app sent; nil leaves that comparison out.
 	Reader *ocrb.Reader
+	// Faces finds the portrait to black out in a redacted copy; nil
+	// masks where ICAO 9303 puts it instead (redact.Finder).
+	Faces redact.FaceDetector
 }
 
 // Config tunes the stage.
@@ -114,6 +129,9 @@ type Config struct {
 	// ImageMRZ holds the thresholds of the comparison between the MRZ read
 	// from the images (Deps.Reader) and the app's MRZ text.
 	ImageMRZ ocrb.CompareConfig
+	// CopyPurpose is the purpose a redacted copy's watermark names;
+	// DefaultCopyPurpose when empty.
+	CopyPurpose string
 }
 
 // Stage is the document check. It is safe for concurrent use.
@@ -125,9 +143,13 @@ type Stage struct {
 	objects  Objects
 	chip     *chip.Verifier // nil: chip captures are not verified
 	reader   *ocrb.Reader
-	now      func() time.Time
-	log      *slog.Logger
-	cfg      Config
+	faces    redact.FaceDetector
+	// locator finds the MRZ cells to mask in a redacted copy: the reader
+	// when there is one, else one built on first use.
+	locator func() (*ocrb.Reader, error)
+	now     func() time.Time
+	log     *slog.Logger
+	cfg     Config
 }
 
 // New returns the stage over its parts.
@@ -138,6 +160,9 @@ func New(deps Deps, cfg Config) *Stage {
 	if deps.Log == nil {
 		deps.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if cfg.CopyPurpose == "" {
+		cfg.CopyPurpose = DefaultCopyPurpose
+	}
 	if cfg.MaxPixels <= 0 {
 		cfg.MaxPixels = capture.DefaultMaxPixels
 	}
@@ -146,7 +171,11 @@ func New(deps Deps, cfg Config) *Stage {
 		cfg.MaxImageBytes = slot.MaxSize
 	}
 	s := &Stage{sessions: deps.Sessions, tenants: deps.Tenants, results: deps.Results, keys: deps.Keys,
-		objects: deps.Objects, reader: deps.Reader, now: deps.Now, log: deps.Log, cfg: cfg}
+		objects: deps.Objects, reader: deps.Reader, faces: deps.Faces, now: deps.Now, log: deps.Log, cfg: cfg}
+	s.locator = sync.OnceValues(ocrb.NewReader)
+	if deps.Reader != nil {
+		s.locator = func() (*ocrb.Reader, error) { return deps.Reader, nil }
+	}
 	if deps.CSCAs != nil {
 		s.chip = chip.NewVerifier(deps.CSCAs)
 	}
@@ -193,7 +222,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	}
 
 	now := s.now().UTC()
-	reasons, doc, err := s.check(ctx, key, caps, sess.ChipChallenge, mrz.Rules{AllowSpecimen: tenant.Policy.AllowSpecimen}, now)
+	reasons, doc, front, err := s.check(ctx, key, caps, sess.ChipChallenge, mrz.Rules{AllowSpecimen: tenant.Policy.AllowSpecimen}, now)
 	if err != nil {
 		return err
 	}
@@ -214,6 +243,13 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	res := postgres.Result{SessionID: sessionID, TenantID: tenantID, Check: schemas.CheckDocument,
 		Outcome: outcome, Reasons: codes, Engine: Engine, Models: map[string]string{}, CompletedAt: now,
 		FieldsSealed: sealed}
+	if tenant.Policy.RedactedCopy && front != nil {
+		c, err := s.redactedCopy(ctx, key, tenant, sessionID, front, now)
+		if err != nil {
+			return err
+		}
+		res.Stored = []postgres.Capture{c}
+	}
 	out := postgres.OutboxEvent{
 		TenantID: tenantID,
 		MsgID:    schemas.MsgID(schemas.TypeCheckCompleted, sessionID.String(), schemas.CheckDocument),
@@ -230,15 +266,16 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 }
 
 // check opens each document capture and collects the reasons to refuse the
-// document, and the parsed MRZ when it parses. Plaintext stays in this call
-// and is cleared before it returns.
-func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgres.Capture, challenge []byte, rules mrz.Rules, now time.Time) (reasonSet, *mrz.Document, error) {
+// document, the parsed MRZ when it parses, and the decoded front when it
+// passed the image gates (for a redacted copy). Plaintext bytes stay in
+// this call and are cleared before it returns.
+func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgres.Capture, challenge []byte, rules mrz.Rules, now time.Time) (reasonSet, *mrz.Document, image.Image, error) {
 	docs := documentCaptures(caps, s.chip != nil)
 	// Submission requires both; their absence is a broken session, which
 	// no retry will mend.
 	for _, k := range []schemas.CaptureKind{schemas.DocumentFront, schemas.MRZ} {
 		if !slices.ContainsFunc(docs, func(c postgres.Capture) bool { return c.Kind == k }) {
-			return nil, nil, stage.Permanent(fmt.Errorf("doccheck: session %s has no %s capture", key.SessionID(), k))
+			return nil, nil, nil, stage.Permanent(fmt.Errorf("doccheck: session %s has no %s capture", key.SessionID(), k))
 		}
 	}
 	var reasons reasonSet
@@ -257,7 +294,7 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 		}
 		plain, reason, err := capture.Open(ctx, s.objects, key, c)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if reason != "" {
 			reasons.add(reason)
@@ -286,20 +323,26 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 	if chipFiles != nil {
 		s.checkChip(&reasons, &decoded, chipInput{files: chipFiles, aa: chipAA, challenge: challenge, mrz: string(mrzText)}, now)
 	}
-	for _, r := range s.checkImages(decoded, mrzText) {
+	imageReasons, gatesPassed := s.checkImages(decoded, mrzText)
+	for _, r := range imageReasons {
 		reasons.add(r)
 	}
-	return reasons, doc, nil
+	var front image.Image
+	if gatesPassed {
+		front = decoded.front
+	}
+	return reasons, doc, front, nil
 }
 
 // checkImages runs the quality gates on the decoded images, then, if they
 // all pass, compares the MRZ printed on the document with the app's MRZ
 // text. The back is read first: an identity card carries its MRZ there, a
-// passport on its only page.
-func (s *Stage) checkImages(decoded evidence, mrzText []byte) []string {
+// passport on its only page. It reports whether the images passed the
+// quality gates (always, when they are off).
+func (s *Stage) checkImages(decoded evidence, mrzText []byte) ([]string, bool) {
 	images := decoded.images()
 	if len(images) == 0 {
-		return nil
+		return nil, false
 	}
 	var reasons []string
 	if s.cfg.QualityGates {
@@ -308,11 +351,11 @@ func (s *Stage) checkImages(decoded evidence, mrzText []byte) []string {
 			reasons = append(reasons, r...)
 		}
 		if len(reasons) > 0 {
-			return reasons // no point reading a picture that must be taken again
+			return reasons, false // no point reading a picture that must be taken again
 		}
 	}
 	if s.reader == nil || mrzText == nil {
-		return nil
+		return nil, true
 	}
 	var read *ocrb.Result
 	for _, img := range images {
@@ -321,7 +364,7 @@ func (s *Stage) checkImages(decoded evidence, mrzText []byte) []string {
 			break
 		}
 	}
-	return ocrb.Compare(read, string(mrzText), s.cfg.ImageMRZ).Reasons
+	return ocrb.Compare(read, string(mrzText), s.cfg.ImageMRZ).Reasons, true
 }
 
 // documentCaptures picks the captures the document check reads: the front,

@@ -50,6 +50,9 @@ type bundle struct {
 	// chipChallenge, when set, is the chip_challenge of the sessions intake
 	// creates (the API draws one per session).
 	chipChallenge []byte
+	// copying is a tenant whose policy asks for redacted copies, when a
+	// test made one.
+	copying uuid.UUID
 }
 
 func setup(t testing.TB) *bundle {
@@ -85,13 +88,19 @@ func (b *bundle) newStage(store doccheck.Objects, cfg doccheck.Config, cscas *ch
 // import producers, not even in tests.
 func (b *bundle) newTenant(t testing.TB, name string, allowSpecimen bool) uuid.UUID {
 	t.Helper()
+	p := schemas.DefaultPolicy()
+	p.AllowSpecimen = allowSpecimen
+	return b.newTenantWith(t, name, p)
+}
+
+// newTenantWith stores a tenant with the given policy.
+func (b *bundle) newTenantWith(t testing.TB, name string, p schemas.Policy) uuid.UUID {
+	t.Helper()
 	id := uuid.New()
 	secret, err := b.vault.SealSecret(id, "webhook-secret", random(32))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := schemas.DefaultPolicy()
-	p.AllowSpecimen = allowSpecimen
 	hash := sha256.Sum256(random(32))
 	err = postgres.NewTenants(b.db).Create(t.Context(), postgres.Tenant{ID: id, Name: name, RetentionDays: 7,
 		WebhookURL: "https://hooks.example.test/idv", WebhookSecretSealed: secret, Policy: p},

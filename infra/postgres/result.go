@@ -11,6 +11,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/idv-oss/idv/schemas"
 )
 
 // Result is one check's result as stored (table check_results): outcome,
@@ -38,6 +40,10 @@ type Result struct {
 	// FieldsSealed holds the fields the tenant's policy allows, as JSON
 	// sealed to the session key (vault.FieldsInfo); nil when none.
 	FieldsSealed []byte
+	// Stored are the captures the check made and stored itself (the
+	// document check's redacted copy), recorded among the session's
+	// captures in the result's transaction; nil when none.
+	Stored []Capture
 }
 
 // resultRow is a check_results row as sqlx scans it.
@@ -167,6 +173,15 @@ func (s *Results) SaveResult(ctx context.Context, r Result, ev OutboxEvent) erro
 		}
 		if n == 0 {
 			return nil // stored before, with its event
+		}
+		for _, c := range r.Stored {
+			if _, err := tx.NamedExecContext(ctx, `INSERT INTO captures
+				(session_id, tenant_id, kind, idx, object_key, size, sha256)
+				VALUES (:session_id, :tenant_id, :kind, :idx, :object_key, :size, :sha256)
+				ON CONFLICT (session_id, kind, idx) DO UPDATE
+				SET object_key = EXCLUDED.object_key, size = EXCLUDED.size, sha256 = EXCLUDED.sha256, declared_at = now()`, c); err != nil {
+				return fmt.Errorf("check results: record %s %s: %w", r.SessionID, schemas.CaptureRef(c.Kind, c.Index), err)
+			}
 		}
 		return appendOutbox(ctx, tx, ev)
 	})

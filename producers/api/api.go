@@ -52,10 +52,11 @@ type KeyMaker interface {
 	NewSessionKey(ctx context.Context, tenantID, sessionID uuid.UUID, expiresAt time.Time) (vault.WrappedKey, error)
 }
 
-// Objects is the capture storage.
+// Objects is the capture storage; Get reads the sealed redacted copy.
 type Objects interface {
 	PresignPost(ctx context.Context, key string, minSize, maxSize int64, ttl time.Duration) (objects.PostPolicy, error)
 	Stat(ctx context.Context, key string) (int64, error)
+	Get(ctx context.Context, key string, maxSize int64) ([]byte, error)
 }
 
 // Config tunes the API.
@@ -121,6 +122,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /v1/sessions", s.customer(s.createSession))
 	mux.Handle("GET /v1/sessions/{id}", s.customer(s.getSession))
 	mux.Handle("DELETE /v1/sessions/{id}", s.customer(s.eraseSession))
+	mux.Handle("GET /v1/sessions/{id}/redacted-copy", s.customer(s.getRedactedCopy))
 	mux.Handle("GET /v1/deletion-receipts/{id}", s.customer(s.getReceipt))
 	mux.Handle("GET /v1/audit-events", s.customer(s.listAuditEvents))
 	mux.Handle("GET /v1/receipt-signing-key", s.handle(s.getReceiptKey))

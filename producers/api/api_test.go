@@ -484,6 +484,8 @@ func TestMalformedRequests(t *testing.T) {
 		{"unknown check", "/v1/sessions", b.a.APIKey, `{"checks":["palmistry"]}`, "application/json", 422, "invalid_checks"},
 		{"too large", "/v1/sessions", b.a.APIKey, `{"checks":["` + strings.Repeat("a", 70<<10) + `"]}`, "application/json", 413, "request_too_large"},
 		{"unknown kind", "/v1/app/session/uploads", s.AppToken, `{"captures":[{"kind":"passport_stamp","index":0,"size":2000,"sha256":"` + strings.Repeat("a", 64) + `"}]}`, "application/json", 422, "unknown_capture_kind"},
+		// IDV makes the redacted copy; no app may upload one.
+		{"redacted copy", "/v1/app/session/uploads", s.AppToken, `{"captures":[{"kind":"redacted_copy","index":0,"size":2000,"sha256":"` + strings.Repeat("a", 64) + `"}]}`, "application/json", 422, "unknown_capture_kind"},
 		{"index out of range", "/v1/app/session/uploads", s.AppToken, `{"captures":[{"kind":"selfie","index":5,"size":2000,"sha256":"` + strings.Repeat("a", 64) + `"}]}`, "application/json", 422, "capture_index_out_of_range"},
 		{"bad sha256", "/v1/app/session/uploads", s.AppToken, `{"captures":[{"kind":"selfie","index":0,"size":2000,"sha256":"xyz"}]}`, "application/json", 422, "invalid_sha256"},
 		{"smaller than sealing", "/v1/app/session/uploads", s.AppToken, `{"captures":[{"kind":"selfie","index":0,"size":100,"sha256":"` + strings.Repeat("a", 64) + `"}]}`, "application/json", 422, "capture_size_out_of_range"},

@@ -25,14 +25,9 @@ func (s *Server) openFields(r *http.Request, sess postgres.Session, results []po
 	if err != nil {
 		return nil, err
 	}
-	k, err := s.sessions.Key(r.Context(), sess.TenantID, sess.ID)
+	key, err := s.sessionKey(r, sess)
 	if err != nil {
 		return nil, err
-	}
-	key, err := s.keys.Unwrap(r.Context(), vault.WrappedKey{TenantID: k.TenantID, SessionID: k.SessionID,
-		Epoch: k.Epoch, PublicKey: k.PublicKey, Wrapped: k.WrappedKey})
-	if err != nil {
-		return nil, fmt.Errorf("open fields of %s: %w", sess.ID, err)
 	}
 	for _, res := range results {
 		if res.FieldsSealed == nil {
@@ -64,4 +59,18 @@ func (s *Server) openFields(r *http.Request, sess postgres.Session, results []po
 	}
 	s.log.InfoContext(r.Context(), "personal data read", "tenant_id", sess.TenantID, "session_id", sess.ID, "fields", len(fields))
 	return fields, nil
+}
+
+// sessionKey unwraps the session's key, for opening what was sealed to it.
+func (s *Server) sessionKey(r *http.Request, sess postgres.Session) (*vault.SessionKey, error) {
+	k, err := s.sessions.Key(r.Context(), sess.TenantID, sess.ID)
+	if err != nil {
+		return nil, err
+	}
+	key, err := s.keys.Unwrap(r.Context(), vault.WrappedKey{TenantID: k.TenantID, SessionID: k.SessionID,
+		Epoch: k.Epoch, PublicKey: k.PublicKey, Wrapped: k.WrappedKey})
+	if err != nil {
+		return nil, fmt.Errorf("unwrap key of %s: %w", sess.ID, err)
+	}
+	return key, nil
 }

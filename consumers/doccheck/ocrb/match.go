@@ -130,24 +130,25 @@ func (r *Reader) best(p *raster.Plane, x, y, dx, dy int, win []float32) match {
 
 // readLine reads one line of n characters (n = 0: 36 or 44, whichever
 // reads better).
-func (r *Reader) readLine(lum *raster.Plane, b band, n int) Line {
+func (r *Reader) readLine(lum *raster.Plane, b band, n int) (Line, []cellBox) {
 	if n == 0 {
 		// The first dozen cells on each pitch tell them apart: on the
 		// wrong one they drift off the characters within a few cells.
-		_, s36 := r.readLineN(lum, b, 36, 12)
-		_, s44 := r.readLineN(lum, b, 44, 12)
+		_, _, s36 := r.readLineN(lum, b, 36, 12)
+		_, _, s44 := r.readLineN(lum, b, 44, 12)
 		n = 44
 		if s36 > s44 {
 			n = 36
 		}
 	}
-	l, _ := r.readLineN(lum, b, n, n)
-	return l
+	l, cells, _ := r.readLineN(lum, b, n, n)
+	return l, cells
 }
 
 // readLineN reads the first cells of the band taken as n characters on a
-// fixed pitch and returns them with their mean score.
-func (r *Reader) readLineN(lum *raster.Plane, b band, n, cells int) (Line, float64) {
+// fixed pitch and returns them, where each cell lies in lum, and their mean
+// score.
+func (r *Reader) readLineN(lum *raster.Plane, b band, n, cells int) (Line, []cellBox, float64) {
 	// The ink of n characters spans about n − 0.3 pitches.
 	pitch := float64(b.width()) / (float64(n) - 0.3)
 	k := pitchPx / pitch
@@ -200,10 +201,13 @@ func (r *Reader) readLineN(lum *raster.Plane, b band, n, cells int) (Line, float
 		}
 	}
 	line := make(Line, cells)
+	boxes := make([]cellBox, cells)
 	for i, m := range ms[start : start+cells] {
 		line[i] = Char{Char: m.char, Confidence: max(m.score, 0), Runner: m.runner, RunnerConfidence: max(m.runnerScore, 0)}
+		boxes[i] = cellBox{x0: float64(x0) + float64(m.x)/k, y0: float64(y0) + float64(m.y)/k,
+			x1: float64(x0) + float64(m.x+pitchPx)/k, y1: float64(y0) + float64(m.y+tmplH)/k}
 	}
-	return line, best / float64(cells)
+	return line, boxes, best / float64(cells)
 }
 
 // linear is a + b·i.

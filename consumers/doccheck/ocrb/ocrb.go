@@ -55,6 +55,11 @@ type Result struct {
 	// Angle is the rotation, in degrees, the reader straightened: within
 	// ±4, plus 180 for a photo taken upside down.
 	Angle float64
+
+	// cells holds where each character was read, in the straightened
+	// working plane; place maps them back to the photo (cells.go).
+	cells [][]cellBox
+	place placement
 }
 
 // Text returns the lines joined by newlines, as an app would send them.
@@ -93,7 +98,11 @@ func (r *Reader) Read(img image.Image) (*Result, error) {
 		return nil, ErrNoMRZ
 	}
 	lum := raster.Luma(img, workWidth)
+	place := placement{origin: b.Min, scale: float64(b.Dx()) / float64(lum.W), w: lum.W, h: lum.H}
 	res, err := r.read(lum)
+	if err == nil {
+		res.place, res.place.skew = place, res.Angle
+	}
 	if err == nil && res.confidence() >= uprightEnough {
 		return res, nil
 	}
@@ -101,6 +110,7 @@ func (r *Reader) Read(img image.Image) (*Result, error) {
 	// backwards: turned round, it reads as any other.
 	turned, terr := r.read(rotate180(lum))
 	if terr == nil && (err != nil || turned.confidence() > res.confidence()) {
+		turned.place, turned.place.skew, turned.place.turned = place, turned.Angle, true
 		turned.Angle += 180
 		return turned, nil
 	}
@@ -124,7 +134,9 @@ func (r *Reader) read(lum *raster.Plane) (*Result, error) {
 	}
 	res := &Result{Angle: angle}
 	for _, band := range zone.lines {
-		res.Lines = append(res.Lines, r.readLine(lum, band, zone.length))
+		line, cells := r.readLine(lum, band, zone.length)
+		res.Lines = append(res.Lines, line)
+		res.cells = append(res.cells, cells)
 	}
 	return res, nil
 }

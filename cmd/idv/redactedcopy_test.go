@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/idv-oss/idv/infra/objects"
+	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/schemas"
+)
+
+// TestRedactedCopyEndToEnd: with redacted_copy in its policy, the tenant
+// fetches a watermarked JPEG of the document front whose portrait is
+// black; erasing the session deletes it from storage with the captures
+// (the wipe stage, not a stand-in).
+func TestRedactedCopyEndToEnd(t *testing.T) {
+	s := startSystem(t)
+	ctx := context.Background()
+	on := true
+	if _, err := postgres.NewTenants(s.st.db).UpdatePolicy(ctx, s.tenant.TenantID,
+		schemas.PolicyChange{RedactedCopy: &on}.Apply); err != nil {
+		t.Fatal(err)
+	}
+	v := s.newVerification()
+	s.await(v, s.submit(v, nil))
+
+	req, _ := http.NewRequest(http.MethodGet, s.apiURL+"/v1/sessions/"+v.id+"/redacted-copy", nil)
+	req.Header.Set("Authorization", "Bearer "+s.tenant.APIKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/jpeg" {
+		t.Fatalf("GET redacted-copy → %d %s: %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	img, err := jpeg.Decode(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The demo card's portrait block is (40, 120)–(320, 480); the card
+	// has no MRZ, so the portrait is masked by the layout rule.
+	if got, want := img.Bounds(), cardImage().Bounds(); got != want {
+		t.Fatalf("copy is %v, the front %v", got, want)
+	}
+	var sum float64
+	for y := 200; y < 400; y += 4 {
+		for x := 100; x < 260; x += 4 {
+			sum += float64(color.GrayModel.Convert(img.At(x, y)).(color.Gray).Y)
+		}
+	}
+	if mean := sum / (50 * 40); mean > 60 {
+		t.Errorf("portrait's mean grey %.0f in the copy, want it blacked out", mean)
+	}
+	if !watermarked(img, image.Rect(500, 100, 1000, 480)) {
+		t.Error("no watermark on the card's right half")
+	}
+
+	deleted := s.rcv.await(v.id, schemas.WebhookSessionDeleted)
+	req, _ = http.NewRequest(http.MethodDelete, s.apiURL+"/v1/sessions/"+v.id, nil)
+	req.Header.Set("Authorization", "Bearer "+s.tenant.APIKey)
+	if resp, err = http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("DELETE: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	s.checkWiped(v, s.awaitType(v, deleted), schemas.WipeCustomerRequest)
+	key := schemas.ObjectKey(s.tenant.TenantID.String(), v.id, schemas.RedactedCopy, 0)
+	if _, err := s.st.objects.Stat(ctx, key); !errors.Is(err, objects.ErrNotFound) {
+		t.Fatalf("redacted copy still in storage after the wipe: %v", err)
+	}
+}
+
+// watermarked reports whether the watermark's red shows in r.
+func watermarked(img image.Image, r image.Rectangle) bool {
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			cr, cg, _, _ := img.At(x, y).RGBA()
+			if cr > cg+20<<8 {
+				return true
+			}
+		}
+	}
+	return false
+}

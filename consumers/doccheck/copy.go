@@ -1,0 +1,66 @@
+package doccheck
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"image"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/idv-oss/idv/consumers/doccheck/redact"
+	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/infra/vault"
+	"github.com/idv-oss/idv/schemas"
+)
+
+// DefaultCopyPurpose is the purpose a redacted copy's watermark names when
+// Config.CopyPurpose is empty: the Dutch KopieID wording, as the practice
+// the copy follows is Dutch.
+const DefaultCopyPurpose = "identiteitscontrole"
+
+// redactedCopy makes the redacted copy of the document front (package
+// redact), watermarked for the tenant on the day of now, seals it to the
+// session key as capture redacted_copy/0 and stores it under the
+// session's prefix, where the wipe finds it. It returns the capture to
+// record with the result. The plaintext copy is cleared once sealed.
+//
+// The copy is stored before the result is saved, so a retry after a
+// failed save stores it again (same key, fresh sealing) and the record
+// always names a stored copy. Two deliveries of one event racing each
+// other can leave the loser's sealing in storage under the winner's
+// record; the API then refuses to serve it (SHA-256 mismatch) rather than
+// serve bytes it cannot vouch for.
+func (s *Stage) redactedCopy(ctx context.Context, key *vault.SessionKey, tenant postgres.Tenant, sessionID uuid.UUID,
+	front image.Image, now time.Time) (postgres.Capture, error) {
+	finder := redact.Finder{Faces: s.faces}
+	// Without the reader the whole MRZ band is masked: more than needed,
+	// never less.
+	if r, err := s.locator(); err == nil {
+		finder.Reader = r
+	} else {
+		s.log.WarnContext(ctx, "redacted copy without the MRZ reader", "session_id", sessionID, "error", err)
+	}
+	zones := finder.Find(front)
+	jpg, err := redact.Copy(front, zones.All(), redact.Watermark{Purpose: s.cfg.CopyPurpose, Recipient: tenant.Name, Date: now})
+	if err != nil {
+		return postgres.Capture{}, fmt.Errorf("doccheck: redacted copy of %s: %w", sessionID, err)
+	}
+	defer clear(jpg)
+	sealed, err := vault.Seal(key.PublicKey(), vault.CaptureInfo(sessionID, string(schemas.RedactedCopy), 0), jpg)
+	if err != nil {
+		return postgres.Capture{}, fmt.Errorf("doccheck: seal redacted copy of %s: %w", sessionID, err)
+	}
+	c := postgres.Capture{SessionID: sessionID, TenantID: tenant.ID, Kind: schemas.RedactedCopy, Index: 0,
+		ObjectKey: schemas.ObjectKey(tenant.ID.String(), sessionID.String(), schemas.RedactedCopy, 0),
+		Size:      int64(len(sealed))}
+	sum := sha256.Sum256(sealed)
+	c.SHA256 = sum[:]
+	if err := s.objects.Put(ctx, c.ObjectKey, sealed); err != nil {
+		return postgres.Capture{}, fmt.Errorf("doccheck: store redacted copy of %s: %w", sessionID, err)
+	}
+	s.log.DebugContext(ctx, "redacted copy stored", "session_id", sessionID,
+		"portrait_by_rule", zones.PortraitByRule, "mrz_by_rule", zones.MRZByRule)
+	return c, nil
+}

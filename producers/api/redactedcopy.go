@@ -1,0 +1,83 @@
+package api
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+
+	"github.com/google/uuid"
+
+	"github.com/idv-oss/idv/infra/objects"
+	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/infra/vault"
+	"github.com/idv-oss/idv/schemas"
+)
+
+// errNoCopy: the session has no redacted copy (the policy asked for none
+// when the document was checked, the check has not run, or the front did
+// not pass the image gates).
+var errNoCopy = apiErr(http.StatusNotFound, "no_redacted_copy", "the session has no redacted document copy")
+
+// getRedactedCopy answers GET /v1/sessions/{id}/redacted-copy with the
+// redacted copy of the document the document check kept (package redact),
+// opened with the session key for this response only, as image/jpeg. The
+// read is recorded in the audit log as a personal-data read before the
+// copy leaves (DESIGN invariant 6).
+func (s *Server) getRedactedCopy(w http.ResponseWriter, r *http.Request) error {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		return errNotFound
+	}
+	sess, err := s.sessions.Get(r.Context(), tenantOf(r), id)
+	if errors.Is(err, postgres.ErrNotFound) {
+		return errNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if sess.Ended() {
+		return errEnded
+	}
+	caps, err := s.sessions.Captures(r.Context(), sess.TenantID, sess.ID)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(caps, func(c postgres.Capture) bool { return c.Kind == schemas.RedactedCopy && c.Index == 0 })
+	if i < 0 {
+		return errNoCopy
+	}
+	c := caps[i]
+	sealed, err := s.objects.Get(r.Context(), c.ObjectKey, c.Size)
+	if errors.Is(err, objects.ErrNotFound) {
+		return errNoCopy
+	}
+	if err != nil {
+		return fmt.Errorf("redacted copy of %s: %w", sess.ID, err)
+	}
+	if sum := sha256.Sum256(sealed); !bytes.Equal(sum[:], c.SHA256) {
+		return fmt.Errorf("redacted copy of %s: stored bytes differ from their record", sess.ID)
+	}
+	key, err := s.sessionKey(r, sess)
+	if err != nil {
+		return err
+	}
+	plain, err := vault.Open(key, vault.CaptureInfo(sess.ID, string(schemas.RedactedCopy), 0), sealed)
+	if err != nil {
+		return fmt.Errorf("open redacted copy of %s: %w", sess.ID, err)
+	}
+	defer clear(plain)
+	if err := s.audit.Record(r.Context(), postgres.AuditEntry{TenantID: sess.TenantID, At: s.now(),
+		Actor: postgres.ActorAPIKey(apiKeyOf(r)), Action: postgres.AuditPersonalDataRead, SessionID: sess.ID,
+		Detail: map[string]string{"capture": string(c.Kind)}}); err != nil {
+		return fmt.Errorf("record read of %s: %w", sess.ID, err)
+	}
+	s.log.InfoContext(r.Context(), "personal data read", "tenant_id", sess.TenantID, "session_id", sess.ID, "capture", schemas.RedactedCopy)
+	w.Header().Set("Content-Type", "image/jpeg")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(plain) // the status is sent: a client gone now is the client's loss
+	return nil
+}
