@@ -218,6 +218,7 @@ func (s *Stage) embedCapture(ctx context.Context, key *vault.SessionKey, c postg
 		return nil, nil
 	}
 	ref := schemas.CaptureRef(c.Kind, c.Index)
+	img = face.Prepare(img)
 	faces, err := s.deps.Engine.Detect(img)
 	if err != nil {
 		return nil, fmt.Errorf("facematch: detect %s: %w", ref, err)

@@ -16,6 +16,7 @@ const thumbnailSize = 64
 // enough to read gives a reason code instead.
 func Measure(e Engine, img image.Image, cfg Config) (Frame, string, error) {
 	cfg = cfg.withDefaults()
+	img = face.Prepare(img)
 	faces, err := e.Detect(img)
 	if err != nil {
 		return Frame{}, "", fmt.Errorf("detect: %w", err)
