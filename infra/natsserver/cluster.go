@@ -1,11 +1,13 @@
 package natsserver
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -19,11 +21,28 @@ const clusterTimeout = 30 * time.Second
 // so that a replicated stream can be declared at once. It is for tests of
 // IDV on a cluster (stream IDV at R3, a node lost mid-run); production runs
 // nats-server itself (infra/nats). Route ports are picked free just before
-// the nodes start.
+// the nodes start; when one is taken meanwhile — the first node's own
+// outgoing route connections can land on a port picked for another — the
+// cluster is started again on new ports, up to startAttempts times.
 func StartCluster(dir string, n int) ([]*Server, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("natsserver: a cluster of %d nodes", n)
 	}
+	var err error
+	for attempt := range startAttempts {
+		var nodes []*Server
+		nodes, err = startCluster(filepath.Join(dir, "attempt-"+strconv.Itoa(attempt)), n)
+		if err == nil || !errors.Is(err, syscall.EADDRINUSE) && !strings.Contains(err.Error(), "address already in use") {
+			return nodes, err
+		}
+	}
+	return nil, err
+}
+
+// startAttempts bounds StartCluster's tries on fresh ports.
+const startAttempts = 5
+
+func startCluster(dir string, n int) ([]*Server, error) {
 	ports, err := freePorts(n)
 	if err != nil {
 		return nil, err
