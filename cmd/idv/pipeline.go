@@ -149,7 +149,12 @@ func newStage(name string, st *stack, cfg config, log *slog.Logger, reg promethe
 		if err != nil {
 			return nil, sc, nothing, err
 		}
-		return facematch.New(facematch.Deps{Stores: checkStores(st, log), Engine: engine},
+		cscas, err := loadCSCAs(cfg, log)
+		if err != nil {
+			engine.Close()
+			return nil, sc, nothing, fmt.Errorf("facematch: %w", err)
+		}
+		return facematch.New(facematch.Deps{Stores: checkStores(st, log), Engine: engine, CSCAs: cscas},
 			facematch.Config{Threshold: cfg.FaceThreshold}), sc, func() { engine.Close() }, nil
 	case "liveness":
 		engine, err := openFace(name, cfg, liveness.Models)
@@ -161,12 +166,9 @@ func newStage(name string, st *stack, cfg config, log *slog.Logger, reg promethe
 	case "doccheck":
 		deps := doccheck.Deps{Sessions: postgres.NewSessions(st.db), Tenants: postgres.NewTenants(st.db),
 			Results: postgres.NewResults(st.db), Keys: st.vault, Objects: st.objects, Log: log}
-		if cfg.CSCADir != "" {
-			var err error
-			if deps.CSCAs, err = chip.LoadTrustDir(cfg.CSCADir); err != nil {
-				return nil, sc, nothing, fmt.Errorf("doccheck: IDV_CSCA_DIR: %w", err)
-			}
-			log.Info("chip data verified against trusted CSCAs", "cscas", deps.CSCAs.Len())
+		var err error
+		if deps.CSCAs, err = loadCSCAs(cfg, log); err != nil {
+			return nil, sc, nothing, fmt.Errorf("doccheck: %w", err)
 		}
 		var dc doccheck.Config
 		if cfg.DocImageChecks {
@@ -210,6 +212,20 @@ func newStage(name string, st *stack, cfg config, log *slog.Logger, reg promethe
 func checkStores(st *stack, log *slog.Logger) check.Stores {
 	return check.Stores{Sessions: postgres.NewSessions(st.db), Results: postgres.NewResults(st.db),
 		Keys: st.vault, Objects: st.objects, Log: log}
+}
+
+// loadCSCAs reads the trusted Country Signing CAs of IDV_CSCA_DIR; nil when
+// it is not set (chip data is then not read).
+func loadCSCAs(cfg config, log *slog.Logger) (*chip.TrustStore, error) {
+	if cfg.CSCADir == "" {
+		return nil, nil
+	}
+	cscas, err := chip.LoadTrustDir(cfg.CSCADir)
+	if err != nil {
+		return nil, fmt.Errorf("IDV_CSCA_DIR: %w", err)
+	}
+	log.Info("chip data verified against trusted CSCAs", "cscas", cscas.Len())
+	return cscas, nil
 }
 
 // openFace opens the face engine with the models a stage runs; without

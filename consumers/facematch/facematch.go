@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/idv-oss/idv/consumers/capture"
+	"github.com/idv-oss/idv/consumers/doccheck/chip"
 	"image"
 	"slices"
 
@@ -63,6 +64,10 @@ type Engine interface {
 type Deps struct {
 	capture.Stores
 	Engine Engine
+	// CSCAs, when set, let the stage take the reference face from the
+	// document's chip (DG2) once passive authentication vouches for it;
+	// nil: the document front is always the reference.
+	CSCAs *chip.TrustStore
 }
 
 // Config tunes the stage. The zero value is the default.
@@ -130,6 +135,12 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	res := postgres.Result{SessionID: sess.ID, TenantID: sess.TenantID, Check: Check, Outcome: Outcome(codes),
 		Reasons: codes, Score: m.score, Threshold: &s.cfg.Threshold, Engine: s.deps.Engine.Version(),
 		Models: s.models(), CompletedAt: s.deps.Now().UTC()}
+	if s.deps.CSCAs != nil {
+		res.Advisory = map[string]float64{"reference_chip_portrait": 0}
+		if m.fromChip {
+			res.Advisory["reference_chip_portrait"] = 1
+		}
+	}
 	if err := capture.Save(ctx, s.deps.Results, res); err != nil {
 		return err
 	}
@@ -144,8 +155,9 @@ func (s *Stage) models() map[string]string { return face.Subset(s.deps.Engine.Mo
 // matchResult is what a match found: the reasons, and the score when every
 // face could be compared.
 type matchResult struct {
-	reasons capture.Reasons
-	score   *float64
+	reasons  capture.Reasons
+	score    *float64
+	fromChip bool // the reference face is the chip's DG2 portrait
 }
 
 // match embeds the document face, then each selfie frame's face in index
@@ -154,7 +166,7 @@ type matchResult struct {
 // them); the score exists only when every frame was compared. Plaintext,
 // images and embeddings stay in this call and are cleared before it returns.
 func (s *Stage) match(ctx context.Context, key *vault.SessionKey, caps []postgres.Capture) (matchResult, error) {
-	var doc *postgres.Capture
+	var doc, chipCap, mrzCap *postgres.Capture
 	var selfies []postgres.Capture
 	for i, c := range caps {
 		switch c.Kind {
@@ -162,6 +174,10 @@ func (s *Stage) match(ctx context.Context, key *vault.SessionKey, caps []postgre
 			doc = &caps[i]
 		case schemas.Selfie:
 			selfies = append(selfies, c)
+		case schemas.Chip:
+			chipCap = &caps[i]
+		case schemas.MRZ:
+			mrzCap = &caps[i]
 		}
 	}
 	// Submission requires both; their absence is a broken session, which
@@ -172,9 +188,15 @@ func (s *Stage) match(ctx context.Context, key *vault.SessionKey, caps []postgre
 	slices.SortFunc(selfies, func(a, b postgres.Capture) int { return a.Index - b.Index })
 
 	var m matchResult
-	ref, err := s.embedCapture(ctx, key, *doc, s.maxDocument, &m.reasons)
+	ref, fromChip, err := s.chipReference(ctx, key, chipCap, mrzCap, &m.reasons)
 	if err != nil {
 		return matchResult{}, err
+	}
+	m.fromChip = fromChip
+	if !fromChip {
+		if ref, err = s.embedCapture(ctx, key, *doc, s.maxDocument, &m.reasons); err != nil {
+			return matchResult{}, err
+		}
 	}
 	defer clear(ref)
 	complete := ref != nil
@@ -217,13 +239,18 @@ func (s *Stage) embedCapture(ctx context.Context, key *vault.SessionKey, c postg
 		reasons.Add(reason)
 		return nil, nil
 	}
-	ref := schemas.CaptureRef(c.Kind, c.Index)
+	return s.embedImage(img, c.Kind == schemas.DocumentFront, schemas.CaptureRef(c.Kind, c.Index), reasons)
+}
+
+// embedImage finds and embeds the face of a decoded image: the largest on a
+// document (ID cards often carry a second, smaller "ghost" portrait), the
+// only one in a selfie frame.
+func (s *Stage) embedImage(img image.Image, document bool, ref string, reasons *capture.Reasons) ([]float32, error) {
 	img = face.Prepare(img)
 	faces, err := s.deps.Engine.Detect(img)
 	if err != nil {
 		return nil, fmt.Errorf("facematch: detect %s: %w", ref, err)
 	}
-	document := c.Kind == schemas.DocumentFront
 	switch {
 	case len(faces) == 0 && document:
 		reasons.Add(ReasonNoFaceDocument)
@@ -251,4 +278,44 @@ func (s *Stage) embedCapture(ctx context.Context, key *vault.SessionKey, c postg
 		return nil, fmt.Errorf("facematch: embed %s: %w", ref, err)
 	}
 	return v, nil
+}
+
+// chipReference embeds the chip's DG2 portrait as the reference face when
+// the stage has trusted CSCAs and the session's chip capture passes passive
+// authentication against them and the app's MRZ: a portrait signed by the
+// issuing state beats a photo of a document. It returns nil and false when
+// there is no chip, no trust store, or passive authentication fails (the
+// document check fails such a session); the document front is then the
+// reference. When the chip vouches for its portrait, that portrait is the
+// reference even if it shows no usable face.
+func (s *Stage) chipReference(ctx context.Context, key *vault.SessionKey, chipCap, mrzCap *postgres.Capture, reasons *capture.Reasons) ([]float32, bool, error) {
+	if s.deps.CSCAs == nil || chipCap == nil || mrzCap == nil {
+		return nil, false, nil
+	}
+	files, reason, err := capture.Open(ctx, s.deps.Objects, key, *chipCap)
+	if err != nil || reason != "" {
+		return nil, false, err
+	}
+	defer clear(files)
+	mrzText, reason, err := capture.Open(ctx, s.deps.Objects, key, *mrzCap)
+	if err != nil || reason != "" {
+		return nil, false, err
+	}
+	defer clear(mrzText)
+	f, err := chip.ParseFiles(files)
+	if err != nil {
+		return nil, false, nil
+	}
+	r := chip.NewVerifier(s.deps.CSCAs).Verify(chip.Input{SOD: f.SOD, DataGroups: f.DataGroups,
+		MRZ: string(mrzText), At: s.deps.Now()})
+	if !r.Passive || r.Portrait == nil {
+		return nil, false, nil
+	}
+	img, reason := capture.DecodeImage(r.Portrait.Image, s.cfg.MaxPixels)
+	if reason != "" {
+		reasons.Add(ReasonNoFaceDocument)
+		return nil, true, nil
+	}
+	v, err := s.embedImage(img, true, "chip/DG2", reasons)
+	return v, true, err
 }

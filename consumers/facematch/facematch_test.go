@@ -24,6 +24,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/idv-oss/idv/consumers/capture"
+	"github.com/idv-oss/idv/consumers/doccheck/chip"
 	"github.com/idv-oss/idv/consumers/face"
 	"github.com/idv-oss/idv/consumers/facematch"
 	"github.com/idv-oss/idv/consumers/stage"
@@ -179,6 +180,9 @@ type bundle struct {
 	now    time.Time
 	stage  *facematch.Stage
 	tenant uuid.UUID
+	// mrz and chip, when set, replace intake's placeholder MRZ and add a
+	// chip capture.
+	mrz, chip []byte
 }
 
 func setup(t *testing.T) *bundle {
@@ -198,7 +202,12 @@ func setup(t *testing.T) *bundle {
 }
 
 func (b *bundle) newStage(cfg facematch.Config) *facematch.Stage {
-	return facematch.New(facematch.Deps{Stores: capture.Stores{
+	return b.newStageTrusting(cfg, nil)
+}
+
+// newStageTrusting is newStage with trusted CSCAs for chip portraits.
+func (b *bundle) newStageTrusting(cfg facematch.Config, cscas *chip.TrustStore) *facematch.Stage {
+	return facematch.New(facematch.Deps{CSCAs: cscas, Stores: capture.Stores{
 		Sessions: postgres.NewSessions(b.db), Results: postgres.NewResults(b.db), Keys: b.vault,
 		Objects: b.store, Now: func() time.Time { return b.now },
 		Log: slog.New(slog.NewJSONHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -246,9 +255,16 @@ func (b *bundle) intake(t *testing.T, checks []string, document []byte, selfies 
 	if err != nil {
 		t.Fatal(err)
 	}
+	mrz := []byte("not read by this stage")
+	if b.mrz != nil {
+		mrz = b.mrz
+	}
 	caps := []appclient.Capture{
 		{Kind: schemas.DocumentFront, Plain: document},
-		{Kind: schemas.MRZ, Plain: []byte("not read by this stage")},
+		{Kind: schemas.MRZ, Plain: mrz},
+	}
+	if b.chip != nil {
+		caps = append(caps, appclient.Capture{Kind: schemas.Chip, Plain: b.chip})
 	}
 	for i, s := range selfies {
 		caps = append(caps, appclient.Capture{Kind: schemas.Selfie, Index: i, Plain: s})
@@ -481,6 +497,52 @@ func TestFaceMatch(t *testing.T) {
 	}
 	if !strings.Contains(b.logs.String(), "face match completed") {
 		t.Fatalf("the stage logged no completion; logs:\n%s", b.logs.String())
+	}
+}
+
+// TestFaceMatchChipPortrait: with trusted CSCAs, a chip that passes passive
+// authentication gives the reference face (its DG2 portrait) instead of the
+// photo of the document; an untrusted chip leaves the photo the reference.
+// The committed test chip's portrait is an 8×8 grey square, so taking it as
+// the reference shows as no_face_document although the photo shows a face.
+func TestFaceMatchChipPortrait(t *testing.T) {
+	b := setup(t)
+	hopperRaw, hopper := photo(t, "grace_hopper.jpg")
+	dir := filepath.Join("..", "doccheck", "chip", "testdata", "go", "aa-p256")
+	var files [][]byte
+	for _, name := range []string{"sod.bin", "dg1.bin", "dg2.bin", "dg15.bin", "csca.der"} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, data)
+	}
+	csca, err := chip.ParseCertificate(files[4])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.chip = bytes.Join(files[:4], nil)
+	b.mrz = []byte("I<NLDSPECI20142<<<<<<<<<<<<<<<\n6503101F3401011NLD<<<<<<<<<<<8\nDE<BRUIJN<<WILLEKE<LISELOTTE<<\n") // as in DG1
+	for _, c := range []struct {
+		name      string
+		cscas     *chip.TrustStore
+		reasons   []string
+		reference float64
+	}{
+		{"trusted chip: its portrait is the reference", chip.NewTrustStore(csca), []string{"no_face_document"}, 1},
+		{"untrusted chip: the photo is the reference", chip.NewTrustStore(), []string{}, 0},
+	} {
+		id := b.intake(t, []string{facematch.Check}, hopperRaw, encodeJPEG(t, hopper, 90))
+		if err := b.newStageTrusting(facematch.Config{}, c.cscas).Handle(t.Context(), b.event(t, schemas.TypeSessionSubmitted, id)); err != nil {
+			t.Fatal(err)
+		}
+		res, err := postgres.NewResults(b.db).Get(t.Context(), b.tenant, id, facematch.Check)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(res.Reasons, c.reasons) || res.Advisory["reference_chip_portrait"] != c.reference {
+			t.Errorf("%s: reasons %v, advisory %v", c.name, res.Reasons, res.Advisory)
+		}
 	}
 }
 

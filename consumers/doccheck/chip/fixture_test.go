@@ -11,7 +11,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"encoding/binary"
 	"image"
 	"image/jpeg"
 	"math/big"
@@ -165,19 +164,10 @@ func dg1(mrz string) []byte { return berTLV(0x61, berTLV(0x5F1F, []byte(mrz))) }
 // biometric templates.
 func dg2(t testing.TB, jp2 bool) []byte {
 	img := jpegBytes(t)
-	dataType := byte(0)
 	if jp2 {
 		img = append(bytes.Clone(jp2Magic), 0x00, 0x00, 0x00, 0x14, 'f', 't', 'y', 'p')
-		dataType = 1
 	}
-	face := make([]byte, 20)
-	binary.BigEndian.PutUint32(face, uint32(20+12+len(img)))
-	info := []byte{1, dataType, 0, 8, 0, 8, 1, 2, 0, 0, 0, 0}
-	rec := append([]byte("FAC\x00010\x00"), 0, 0, 0, 0, 0, 1)
-	binary.BigEndian.PutUint32(rec[8:], uint32(14+len(face)+len(info)+len(img)))
-	rec = append(append(append(rec, face...), info...), img...)
-	template := berTLV(0x7F60, append(berTLV(0xA1, berTLV(0x80, []byte{1, 1})), berTLV(0x5F2E, rec)...))
-	return berTLV(0x75, berTLV(0x7F61, append([]byte{0x02, 0x01, 0x01}, template...)))
+	return EncodeDG2(img, jp2)
 }
 
 func jpegBytes(t testing.TB) []byte {
@@ -189,29 +179,7 @@ func jpegBytes(t testing.TB) []byte {
 }
 
 // berTLV encodes a tag of one to three bytes and a definite length.
-func berTLV(tag uint32, value []byte) []byte {
-	var out []byte
-	switch {
-	case tag > 0xFFFF:
-		out = []byte{byte(tag >> 16), byte(tag >> 8), byte(tag)}
-	case tag > 0xFF:
-		out = []byte{byte(tag >> 8), byte(tag)}
-	default:
-		out = []byte{byte(tag)}
-	}
-	n := len(value)
-	switch {
-	case n < 0x80:
-		out = append(out, byte(n))
-	case n < 0x100:
-		out = append(out, 0x81, byte(n))
-	case n < 0x10000:
-		out = append(out, 0x82, byte(n>>8), byte(n))
-	default:
-		out = append(out, 0x83, byte(n>>16), byte(n>>8), byte(n))
-	}
-	return append(out, value...)
-}
+func berTLV(tag uint32, value []byte) []byte { return encodeTLV(tag, value) }
 
 func der(t testing.TB, v any) []byte {
 	t.Helper()
