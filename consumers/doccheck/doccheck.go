@@ -187,27 +187,11 @@ func New(deps Deps, cfg Config) *Stage {
 // the stage cannot recover from by retrying (a malformed event, a session or
 // key that is gone) are stage.Permanent; any other error means "try again".
 func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
-	tenantID, sessionID, err := capture.Submitted(ev)
-	if err != nil {
-		return stage.Permanent(fmt.Errorf("doccheck: %w", err))
-	}
-	log := s.log.With("tenant_id", tenantID, "session_id", sessionID, "check", schemas.CheckDocument)
-	sess, err := s.sessions.Get(ctx, tenantID, sessionID)
-	if err != nil {
-		return stage.PermanentIf(err, postgres.ErrNotFound)
-	}
-	if !slices.Contains(sess.Checks, schemas.CheckDocument) {
-		log.DebugContext(ctx, "document check not requested")
-		return nil
-	}
-	done, err := s.results.Exists(ctx, tenantID, sessionID, schemas.CheckDocument)
-	if err != nil {
+	sess, log, todo, err := capture.Begin(ctx, ev, s.sessions, s.results, schemas.CheckDocument, s.log)
+	if err != nil || !todo {
 		return err
 	}
-	if done {
-		log.DebugContext(ctx, "document check already completed")
-		return nil
-	}
+	tenantID, sessionID := sess.TenantID, sess.ID
 	tenant, err := s.tenants.Get(ctx, tenantID)
 	if err != nil {
 		return stage.PermanentIf(err, postgres.ErrNotFound)
@@ -250,16 +234,8 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 		}
 		res.Stored = []postgres.Capture{c}
 	}
-	out := postgres.OutboxEvent{
-		TenantID: tenantID,
-		MsgID:    schemas.MsgID(schemas.TypeCheckCompleted, sessionID.String(), schemas.CheckDocument),
-		Type:     schemas.TypeCheckCompleted,
-		Subject:  schemas.Subject(schemas.TypeCheckCompleted, sessionID.String()),
-		Body: schemas.CheckCompleted{SessionID: sessionID.String(), TenantID: tenantID.String(),
-			Check: schemas.CheckDocument, Outcome: outcome, Reasons: codes},
-	}
-	if err := s.results.SaveResult(ctx, res, out); err != nil {
-		return fmt.Errorf("doccheck: session %s: %w", sessionID, err)
+	if err := capture.Save(ctx, s.results, res); err != nil {
+		return err
 	}
 	log.InfoContext(ctx, "document check completed", "outcome", outcome, "reasons", codes)
 	return nil
