@@ -48,7 +48,7 @@ func (c *clock) Advance(d time.Duration) {
 
 // bundle is one test's system: its own databases and bucket, two tenants.
 type bundle struct {
-	t       *testing.T
+	t       testing.TB
 	url     string
 	db      *sqlx.DB
 	vault   *vault.Vault
@@ -58,7 +58,7 @@ type bundle struct {
 	a, b    tenant.Created
 }
 
-func setup(t *testing.T) *bundle {
+func setup(t testing.TB) *bundle {
 	t.Helper()
 	db := pgtest.NewDB(t, schemas.MainMigrations())
 	keys := pgtest.NewDB(t, schemas.KeyStoreMigrations())
