@@ -10,6 +10,7 @@ import (
 	"github.com/idv-oss/idv/consumers/facematch"
 	"github.com/idv-oss/idv/consumers/liveness"
 	"github.com/idv-oss/idv/infra/vault"
+	"github.com/idv-oss/idv/producers/api"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -36,6 +37,8 @@ type config struct {
 	LivenessTurn        float64       // IDV_LIVENESS_TURN_DEGREES: yaw a head turn must reach
 	LivenessBlink       float64       // IDV_LIVENESS_BLINK: closure both eyes must reach for a blink
 	StageConcurrency    int           // IDV_STAGE_CONCURRENCY: handlers at once per stage; 0 = per-stage default
+	TenantRate          float64       // IDV_TENANT_RATE: API-key requests per second per tenant (burst twice that)
+	AppRate             float64       // IDV_APP_RATE: requests per second per app token (burst three times that)
 	CSCADir             string        // IDV_CSCA_DIR: trusted CSCA certificates and master lists for chip data
 	DocImageChecks      bool          // IDV_DOCCHECK_IMAGE_CHECKS: quality gates and the printed MRZ read
 	DevDir              string        // IDV_DEV_DIR
@@ -91,6 +94,12 @@ func parseConfig(getenv func(string) string) (config, error) {
 		return c, err
 	}
 	if c.StageConcurrency, err = intIn(getenv, "IDV_STAGE_CONCURRENCY", 0, 1, 256); err != nil {
+		return c, err
+	}
+	if c.TenantRate, err = floatIn(getenv, "IDV_TENANT_RATE", api.DefaultTenantRate, 1, 1e6); err != nil {
+		return c, err
+	}
+	if c.AppRate, err = floatIn(getenv, "IDV_APP_RATE", api.DefaultAppRate, 0.1, 1e4); err != nil {
 		return c, err
 	}
 	if c.FaceThreshold, err = floatIn(getenv, "IDV_FACE_THRESHOLD", facematch.DefaultThreshold, 0.05, 0.95); err != nil {

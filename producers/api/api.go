@@ -65,6 +65,12 @@ type Config struct {
 	UploadTTL   time.Duration    // how long an upload policy works
 	PublicURL   string           // the API's public base; when set, new sessions carry their capture page link
 	Now         func() time.Time // the clock; time.Now when nil
+	// TenantRate and TenantBurst limit each tenant's API-key requests,
+	// AppRate and AppBurst each app token's (per second, at once);
+	// MaxInFlight bounds the requests worked on at once. Zero means the
+	// Default… constant.
+	TenantRate, TenantBurst, AppRate, AppBurst float64
+	MaxInFlight                                int
 }
 
 // Server serves the API.
@@ -82,6 +88,8 @@ type Server struct {
 	cfg      Config
 
 	receiptKey ReceiptKey
+
+	tenantLimit, appLimit *limiter
 }
 
 // Stores are the API's stores.
@@ -112,8 +120,22 @@ func New(stores Stores, v Vault, objs Objects, log *slog.Logger, metrics *Metric
 	if cfg.UploadTTL == 0 {
 		cfg.UploadTTL = 15 * time.Minute
 	}
+	def := func(v *float64, d float64) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&cfg.TenantRate, DefaultTenantRate)
+	def(&cfg.TenantBurst, DefaultTenantBurst)
+	def(&cfg.AppRate, DefaultAppRate)
+	def(&cfg.AppBurst, DefaultAppBurst)
+	if cfg.MaxInFlight <= 0 {
+		cfg.MaxInFlight = DefaultMaxInFlight
+	}
 	return &Server{tenants: stores.Tenants, sessions: stores.Sessions, results: stores.Results, receipts: stores.Receipts,
-		audit: stores.Audit, duties: stores.Duties, keys: v, receiptKey: v, objects: objs, log: log, metrics: metrics, cfg: cfg}
+		audit: stores.Audit, duties: stores.Duties, keys: v, receiptKey: v, objects: objs, log: log, metrics: metrics, cfg: cfg,
+		tenantLimit: newLimiter(cfg.TenantRate, cfg.TenantBurst, cfg.Now),
+		appLimit:    newLimiter(cfg.AppRate, cfg.AppBurst, cfg.Now)}
 }
 
 // Handler routes the API.
@@ -133,7 +155,7 @@ func (s *Server) Handler() http.Handler {
 	s.dutyRoutes(mux)
 	mux.Handle("GET /capture/", s.capturePage())
 	mux.Handle("/", s.handle(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
-	return s.recoverer(s.metrics.instrument(mux))
+	return s.recoverer(s.metrics.instrument(s.bounded(s.cfg.MaxInFlight, mux)))
 }
 
 // handle adapts a handler that returns an error.

@@ -55,6 +55,7 @@ type bundle struct {
 	objects *objects.Store
 	clock   *clock
 	http    *http.Client
+	stores  api.Stores
 	a, b    tenant.Created
 }
 
@@ -69,15 +70,16 @@ func setup(t testing.TB) *bundle {
 	v := vault.New(master, keys)
 	store := s3test.NewStore(t)
 	clk := &clock{t: time.Now()}
-	srv := api.New(api.Stores{Tenants: postgres.NewTenants(db), Sessions: postgres.NewSessions(db),
+	stores := api.Stores{Tenants: postgres.NewTenants(db), Sessions: postgres.NewSessions(db),
 		Results: postgres.NewResults(db), Receipts: postgres.NewWipes(db),
 		Audit: postgres.NewAudit(db), Duties: api.Duties{
 			Policies: tenant.Policies{Tenants: postgres.NewTenants(db), Sessions: postgres.NewSessions(db), Keys: v},
-			Register: testRegister(), Objections: postgres.NewSubprocessors(db), DSRs: postgres.NewDSRs(db)}}, v, store,
+			Register: testRegister(), Objections: postgres.NewSubprocessors(db), DSRs: postgres.NewDSRs(db)}}
+	srv := api.New(stores, v, store,
 		slog.New(slog.NewTextHandler(io.Discard, nil)), api.NewMetrics(prometheus.NewRegistry()), api.Config{Now: clk.Now, AppTokenTTL: time.Hour})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	b := &bundle{t: t, url: ts.URL, db: db, vault: v, objects: store, clock: clk,
+	b := &bundle{t: t, url: ts.URL, db: db, vault: v, objects: store, clock: clk, stores: stores,
 		http: &http.Client{Transport: newContractTransport(t, ts.URL)}}
 	b.a = b.newTenant("Tenant A", 7)
 	b.b = b.newTenant("Tenant B", 28)

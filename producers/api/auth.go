@@ -35,6 +35,9 @@ func (s *Server) customer(h func(http.ResponseWriter, *http.Request) error) http
 		if err != nil {
 			return err
 		}
+		if err := s.tenantLimit.limit(w, key.TenantID.String()); err != nil {
+			return err
+		}
 		ctx := context.WithValue(r.Context(), tenantKey, key.TenantID)
 		ctx = context.WithValue(ctx, apiKeyKey, key.ID)
 		ctx = postgres.WithActor(ctx, postgres.ActorAPIKey(key.ID))
@@ -66,6 +69,9 @@ func (s *Server) app(h func(http.ResponseWriter, *http.Request) error) http.Hand
 		}
 		if sess.Ended() {
 			return errEnded
+		}
+		if err := s.appLimit.limit(w, sess.ID.String()); err != nil {
+			return err
 		}
 		ctx := context.WithValue(r.Context(), sessionKey, sess)
 		ctx = postgres.WithActor(ctx, postgres.ActorAppToken(sess.ID))
