@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
@@ -68,21 +67,7 @@ func demo(ctx context.Context, apiURL, apiKey string, rcv *receiver, stdout, std
 }
 
 func customerCall(ctx context.Context, method, url, apiKey string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, method, url, nil)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+apiKey)
-	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, url, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode >= 300 {
-		return fmt.Errorf("%s %s: HTTP %d: %s", method, url, resp.StatusCode, strings.TrimSpace(string(body)))
-	}
-	return json.Unmarshal(body, out)
+	return loadgen.Call(ctx, &http.Client{Timeout: 30 * time.Second}, method, url, apiKey, nil, out)
 }
 
 // demoCaptures makes a specimen document front, selfie frames and the MRZ

@@ -149,7 +149,7 @@ func newStage(name string, st *stack, cfg config, log *slog.Logger, reg promethe
 		if err != nil {
 			return nil, sc, nothing, err
 		}
-		cscas, err := loadCSCAs(cfg, log)
+		cscas, err := st.trustedCSCAs(cfg, log)
 		if err != nil {
 			engine.Close()
 			return nil, sc, nothing, fmt.Errorf("facematch: %w", err)
@@ -167,7 +167,7 @@ func newStage(name string, st *stack, cfg config, log *slog.Logger, reg promethe
 		deps := doccheck.Deps{Sessions: postgres.NewSessions(st.db), Tenants: postgres.NewTenants(st.db),
 			Results: postgres.NewResults(st.db), Keys: st.vault, Objects: st.objects, Log: log}
 		var err error
-		if deps.CSCAs, err = loadCSCAs(cfg, log); err != nil {
+		if deps.CSCAs, err = st.trustedCSCAs(cfg, log); err != nil {
 			return nil, sc, nothing, fmt.Errorf("doccheck: %w", err)
 		}
 		var dc doccheck.Config
@@ -214,18 +214,21 @@ func checkStores(st *stack, log *slog.Logger) check.Stores {
 		Keys: st.vault, Objects: st.objects, Log: log}
 }
 
-// loadCSCAs reads the trusted Country Signing CAs of IDV_CSCA_DIR; nil when
-// it is not set (chip data is then not read).
-func loadCSCAs(cfg config, log *slog.Logger) (*chip.TrustStore, error) {
-	if cfg.CSCADir == "" {
-		return nil, nil
-	}
-	cscas, err := chip.LoadTrustDir(cfg.CSCADir)
-	if err != nil {
-		return nil, fmt.Errorf("IDV_CSCA_DIR: %w", err)
-	}
-	log.Info("chip data verified against trusted CSCAs", "cscas", cscas.Len())
-	return cscas, nil
+// trustedCSCAs reads the trusted Country Signing CAs of IDV_CSCA_DIR once
+// per process, for every stage that verifies chip data; nil when it is not
+// set (chip data is then not read).
+func (st *stack) trustedCSCAs(cfg config, log *slog.Logger) (*chip.TrustStore, error) {
+	st.cscasOnce.Do(func() {
+		if cfg.CSCADir == "" {
+			return
+		}
+		if st.cscas, st.cscasErr = chip.LoadTrustDir(cfg.CSCADir); st.cscasErr != nil {
+			st.cscasErr = fmt.Errorf("IDV_CSCA_DIR: %w", st.cscasErr)
+			return
+		}
+		log.Info("chip data verified against trusted CSCAs", "cscas", st.cscas.Len())
+	})
+	return st.cscas, st.cscasErr
 }
 
 // openFace opens the face engine with the models a stage runs; without

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/idv-oss/idv/consumers/doccheck/chip"
 	"github.com/idv-oss/idv/infra/objects"
 	"github.com/idv-oss/idv/infra/ops"
 	"github.com/idv-oss/idv/infra/postgres"
@@ -21,6 +23,12 @@ type stack struct {
 	keys    *sqlx.DB
 	vault   *vault.Vault
 	objects *objects.Store
+
+	// cscas are the trusted CSCAs of IDV_CSCA_DIR, read once for the
+	// stages that verify chip data (cscasOnce).
+	cscasOnce sync.Once
+	cscas     *chip.TrustStore
+	cscasErr  error
 }
 
 // openStack connects to everything cfg names; the master key comes parsed

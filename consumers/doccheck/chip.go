@@ -21,10 +21,10 @@ type chipInput struct {
 // authentication vouched for it. When the app sent the chip's answer to
 // the session's own challenge, active authentication checks it with the
 // DG15 key (an answer to anything else, or without a challenge, fails).
-func (s *Stage) checkChip(reasons *reasonSet, ev *evidence, in chipInput, now time.Time) {
+func (s *Stage) checkChip(reasons *capture.Reasons, ev *evidence, in chipInput, now time.Time) {
 	f, err := chip.ParseFiles(in.files)
 	if err != nil {
-		reasons.add(string(chip.ReasonSODMalformed))
+		reasons.Add(string(chip.ReasonSODMalformed))
 		return
 	}
 	var aa *chip.ActiveAuthentication
@@ -33,7 +33,7 @@ func (s *Stage) checkChip(reasons *reasonSet, ev *evidence, in chipInput, now ti
 	}
 	r := s.chip.Verify(chip.Input{SOD: f.SOD, DataGroups: f.DataGroups, MRZ: in.mrz, AA: aa, At: now})
 	for _, code := range r.Reasons {
-		reasons.add(string(code))
+		reasons.Add(string(code))
 	}
 	if r.Passive && r.Portrait != nil {
 		if img, reason := capture.DecodeImage(r.Portrait.Image, s.cfg.MaxPixels); reason == "" {

@@ -212,10 +212,10 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	}
 	if doc != nil {
 		for _, r := range acceptanceReasons(doc, tenant.Policy, now) {
-			reasons.add(r)
+			reasons.Add(r)
 		}
 	}
-	codes := reasons.codes()
+	codes := reasons.Codes()
 	outcome := Outcome(codes)
 	var sealed []byte
 	if doc != nil {
@@ -245,7 +245,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 // document, the parsed MRZ when it parses, and the decoded front when it
 // passed the image gates (for a redacted copy). Plaintext bytes stay in
 // this call and are cleared before it returns.
-func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgres.Capture, challenge []byte, rules mrz.Rules, now time.Time) (reasonSet, *mrz.Document, image.Image, error) {
+func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgres.Capture, challenge []byte, rules mrz.Rules, now time.Time) (capture.Reasons, *mrz.Document, image.Image, error) {
 	docs := documentCaptures(caps, s.chip != nil)
 	// Submission requires both; their absence is a broken session, which
 	// no retry will mend.
@@ -254,7 +254,7 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 			return nil, nil, nil, stage.Permanent(fmt.Errorf("doccheck: session %s has no %s capture", key.SessionID(), k))
 		}
 	}
-	var reasons reasonSet
+	var reasons capture.Reasons
 	var doc *mrz.Document
 	// The decoded images and the MRZ text live only as long as this call.
 	var decoded evidence
@@ -265,7 +265,7 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 	for _, c := range docs {
 		isImage := c.Kind == schemas.DocumentFront || c.Kind == schemas.DocumentBack
 		if isImage && c.Size > s.cfg.MaxImageBytes {
-			reasons.add(ReasonImageTooLarge) // refused unread
+			reasons.Add(ReasonImageTooLarge) // refused unread
 			continue
 		}
 		plain, reason, err := capture.Open(ctx, s.objects, key, c)
@@ -273,7 +273,7 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 			return nil, nil, nil, err
 		}
 		if reason != "" {
-			reasons.add(reason)
+			reasons.Add(reason)
 			continue
 		}
 		if c.Kind == schemas.Chip {
@@ -287,10 +287,10 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 		if c.Kind == schemas.MRZ {
 			var rs []mrz.Reason
 			doc, rs = checkMRZ(plain, rules, now)
-			reasons.addMRZ(rs...)
+			reasons.Add(mrzCodes(rs)...)
 			mrzText = append(mrzText[:0], plain...)
 		} else if img, reason := capture.DecodeImage(plain, s.cfg.MaxPixels); reason != "" {
-			reasons.add(reason)
+			reasons.Add(reason)
 		} else {
 			decoded.add(c.Kind, img)
 		}
@@ -301,7 +301,7 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 	}
 	imageReasons, gatesPassed := s.checkImages(decoded, mrzText)
 	for _, r := range imageReasons {
-		reasons.add(r)
+		reasons.Add(r)
 	}
 	var front image.Image
 	if gatesPassed {

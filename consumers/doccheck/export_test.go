@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idv-oss/idv/consumers/capture"
 	"github.com/idv-oss/idv/consumers/doccheck/chip"
 )
 
@@ -25,8 +26,8 @@ func CheckChip(t testing.TB, cscas *chip.TrustStore, files []byte, mrzText strin
 // the session's challenge.
 func CheckChipAA(t testing.TB, cscas *chip.TrustStore, files, aa, challenge []byte, mrzText string, now time.Time) ([]string, image.Image) {
 	s := New(Deps{CSCAs: cscas}, Config{})
-	var reasons reasonSet
+	var reasons capture.Reasons
 	var ev evidence
 	s.checkChip(&reasons, &ev, chipInput{files: files, aa: aa, challenge: challenge, mrz: mrzText}, now)
-	return reasons.codes(), ev.portrait
+	return reasons.Codes(), ev.portrait
 }

@@ -82,25 +82,11 @@ func Outcome(reasons []string) string {
 	return schemas.OutcomeResubmit
 }
 
-// reasonSet collects reason codes.
-type reasonSet []string
-
-func (s *reasonSet) add(r string) { *s = append(*s, r) }
-
-func (s *reasonSet) addMRZ(rs ...mrz.Reason) {
-	for _, r := range rs {
-		s.add(string(r))
-	}
-}
-
-// codes returns the reasons sorted, each once, and never nil: the event's
-// reasons are an array, not null.
-func (s reasonSet) codes() []string {
-	out := slices.Clone([]string(s))
-	slices.Sort(out)
-	out = slices.Compact(out)
-	if out == nil {
-		out = []string{}
+// mrzCodes are the MRZ parser's reasons as reason codes.
+func mrzCodes(rs []mrz.Reason) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = string(r)
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/idv-oss/idv/consumers/capture"
 	"github.com/idv-oss/idv/consumers/doccheck/chip"
 	"github.com/idv-oss/idv/consumers/doccheck/mrz"
 	"github.com/idv-oss/idv/schemas"
@@ -54,16 +55,16 @@ func TestOutcome(t *testing.T) {
 
 func TestReasonCodesAreSortedAndUnique(t *testing.T) {
 	t.Parallel()
-	var s reasonSet
-	if got := s.codes(); got == nil || len(got) != 0 {
+	var s capture.Reasons
+	if got := s.Codes(); got == nil || len(got) != 0 {
 		t.Fatalf("no reasons: %#v, want an empty, non-nil list", got)
 	}
-	s.add(ReasonNotAnImage)
-	s.addMRZ(mrz.ReasonSpecimen, mrz.ReasonExpired)
-	s.add(ReasonNotAnImage)
-	s.add(ReasonCaptureTampered)
+	s.Add(ReasonNotAnImage)
+	s.Add(mrzCodes([]mrz.Reason{mrz.ReasonSpecimen, mrz.ReasonExpired})...)
+	s.Add(ReasonNotAnImage)
+	s.Add(ReasonCaptureTampered)
 	want := []string{ReasonCaptureTampered, string(mrz.ReasonExpired), ReasonNotAnImage, string(mrz.ReasonSpecimen)}
-	if got := s.codes(); !slices.Equal(got, want) {
+	if got := s.Codes(); !slices.Equal(got, want) {
 		t.Fatalf("codes %q, want %q", got, want)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 
+	"github.com/idv-oss/idv/consumers/face"
 	"github.com/idv-oss/idv/consumers/liveness"
 )
 
@@ -20,7 +21,7 @@ func Bare(e liveness.Engine, doc image.Image, frames []image.Image) error {
 		if len(faces) == 0 {
 			return fmt.Errorf("evaluation: bare: no face")
 		}
-		_, err = e.Embed(img, largest(faces))
+		_, err = e.Embed(img, face.Largest(faces))
 		return err
 	}
 	if err := embed(doc); err != nil {

@@ -98,7 +98,7 @@ func embedFile(e Embedder, path string, minFacePixels float64) ([]float32, strin
 	if len(faces) == 0 {
 		return nil, "no face", nil
 	}
-	f := largest(faces)
+	f := face.Largest(faces)
 	if f.Box.Width() < minFacePixels {
 		return nil, fmt.Sprintf("face %.0f px wide, under %.0f", f.Box.Width(), minFacePixels), nil
 	}

@@ -1,7 +1,6 @@
 package evaluation
 
 import (
-	"cmp"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -114,7 +113,7 @@ func locate(e Locator, path string) (photo, error) {
 	if len(faces) == 0 {
 		return ph, nil
 	}
-	f := largest(faces)
+	f := face.Largest(faces)
 	if ph.face, err = faceOf(e, img, f); err != nil {
 		return photo{}, fmt.Errorf("evaluation: %s: %w", path, err)
 	}
@@ -132,13 +131,7 @@ func Locate(e Locator, img image.Image) (synth.Face, error) {
 	if len(faces) == 0 {
 		return synth.Face{}, fmt.Errorf("evaluation: no face found")
 	}
-	return faceOf(e, img, largest(faces))
-}
-
-func largest(faces []face.Face) face.Face {
-	return slices.MaxFunc(faces, func(a, b face.Face) int {
-		return cmp.Compare(a.Box.Width()*a.Box.Height(), b.Box.Width()*b.Box.Height())
-	})
+	return faceOf(e, img, face.Largest(faces))
 }
 
 func faceOf(e Locator, img image.Image, f face.Face) (synth.Face, error) {

@@ -1,8 +1,10 @@
 package face
 
 import (
+	"cmp"
 	"fmt"
 	"image"
+	"slices"
 	"sort"
 )
 
@@ -78,6 +80,13 @@ func (e *Engine) Detect(img image.Image) ([]Face, error) {
 		}
 	}
 	return nms(cands, float64(e.cfg.NMSThreshold)), nil
+}
+
+// Largest is the face with the largest box; faces must not be empty.
+func Largest(faces []Face) Face {
+	return slices.MaxFunc(faces, func(a, b Face) int {
+		return cmp.Compare(a.Box.area(), b.Box.area())
+	})
 }
 
 // nms keeps the strongest of every group of detections overlapping by more

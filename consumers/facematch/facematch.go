@@ -15,15 +15,14 @@
 package facematch
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"github.com/idv-oss/idv/consumers/capture"
-	"github.com/idv-oss/idv/consumers/doccheck/chip"
 	"image"
 	"slices"
 
+	"github.com/idv-oss/idv/consumers/capture"
+	"github.com/idv-oss/idv/consumers/doccheck/chip"
 	"github.com/idv-oss/idv/consumers/face"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/infra/postgres"
@@ -31,9 +30,8 @@ import (
 	"github.com/idv-oss/idv/schemas"
 )
 
-// Check is the check's name in sessions, results and events. It is not yet
-// in schemas.Checks: the API admits it once the stage is wired.
-const Check = "face"
+// Check is the check's name in sessions, results and events.
+const Check = schemas.CheckFace
 
 // Models are the face engine's models this stage runs; open the engine with
 // at least these (face.Config{Models: facematch.Models}).
@@ -262,9 +260,7 @@ func (s *Stage) embedImage(img image.Image, document bool, ref string, reasons *
 		reasons.Add(ReasonMultipleFaces)
 		return nil, nil
 	}
-	f := slices.MaxFunc(faces, func(a, b face.Face) int {
-		return cmp.Compare(a.Box.Width()*a.Box.Height(), b.Box.Width()*b.Box.Height())
-	})
+	f := face.Largest(faces)
 	if f.Box.Width() < s.cfg.MinFacePixels {
 		reasons.Add(ReasonLowQuality)
 		return nil, nil

@@ -92,6 +92,13 @@ func (s *Sample) stages(ctx context.Context, cfg Config, arrived time.Time) erro
 
 // call is one customer API request with the tenant's key.
 func call(ctx context.Context, cfg Config, method, path string, body, out any) error {
+	return Call(ctx, cfg.HTTP, method, cfg.APIURL+path, cfg.APIKey, body, out)
+}
+
+// Call sends one customer API request to url with the tenant's API key: the
+// body, when not nil, as JSON; the answer, when out is not nil, decoded
+// into out. A status of 300 or more is an error quoting the answer.
+func Call(ctx context.Context, client *http.Client, method, url, apiKey string, body, out any) error {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -100,28 +107,28 @@ func call(ctx context.Context, cfg Config, method, path string, body, out any) e
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, cfg.APIURL+path, rd)
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+cfg.APIKey)
+	req.Header.Set("Authorization", "Bearer "+apiKey)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := cfg.HTTP.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
+		return fmt.Errorf("%s %s: %w", method, url, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, bytes.TrimSpace(b))
+		return fmt.Errorf("%s %s: HTTP %d: %s", method, url, resp.StatusCode, bytes.TrimSpace(b))
 	}
 	if out == nil {
 		return nil
 	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		return fmt.Errorf("%s %s: decode: %w", method, path, err)
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(out); err != nil {
+		return fmt.Errorf("%s %s: decode: %w", method, url, err)
 	}
 	return nil
 }
