@@ -136,16 +136,23 @@ func deleteTenant(ctx context.Context, st *stack, tenantID uuid.UUID, noExport b
 		return err
 	}
 	fmt.Fprintf(stderr, "  done in %.2f s\n", time.Since(start).Seconds())
-	out, err := json.MarshalIndent(struct {
-		Receipt   json.RawMessage `json:"receipt"`
-		Signature []byte          `json:"signature"`
-		KeyID     string          `json:"key_id"`
-	}{done.Statement, done.Signature, done.KeyID}, "", "  ")
+	out, err := json.MarshalIndent(printedReceipt{Receipt: done.Statement, Statement: done.Statement,
+		Signature: done.Signature, KeyID: done.KeyID}, "", "  ")
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, string(out))
 	return nil
+}
+
+// printedReceipt is the offboarding receipt as `--delete` prints it: the
+// receipt to read, and the exact signed bytes (base64) with the Ed25519
+// signature and key id, to verify with GET /v1/receipt-signing-key's key.
+type printedReceipt struct {
+	Receipt   json.RawMessage `json:"receipt"`
+	Statement []byte          `json:"statement"`
+	Signature []byte          `json:"signature"`
+	KeyID     string          `json:"key_id"`
 }
 
 // runOffboard is the tenant's side: make the key pair, open the archive.

@@ -77,7 +77,7 @@ func (e *Exporter) Export(ctx context.Context, tenantID uuid.UUID, recipient []b
 	fp := sha256.Sum256(recipient)
 	if err := e.Audit.Record(ctx, postgres.AuditEntry{TenantID: tenantID, At: now,
 		Actor: postgres.ActorOf(ctx, postgres.ActorOperator), Action: postgres.AuditOffboardingExport,
-		Detail: map[string]string{"recipient_key_sha256": hex.EncodeToString(fp[:])}}); err != nil {
+		Detail: map[string]string{"recipient_key_hash": hex.EncodeToString(fp[:])}}); err != nil {
 		return ExportSummary{}, fmt.Errorf("offboard: record export: %w", err)
 	}
 	hw := &hashCounter{w: w, h: sha256.New()}

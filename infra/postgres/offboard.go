@@ -169,7 +169,7 @@ func (s *Offboardings) RecordExport(ctx context.Context, tenantID uuid.UUID, at 
 		}
 		return AppendAudit(ctx, tx, AuditEntry{TenantID: tenantID, At: at, Actor: ActorOf(ctx, ActorOperator),
 			Action: AuditOffboardingExported, Detail: map[string]string{"sessions": strconv.Itoa(sessions),
-				"entries": strconv.Itoa(entries), "archive_sha256": hex.EncodeToString(sha256)}})
+				"entries": strconv.Itoa(entries), "archive_hash": hex.EncodeToString(sha256)}})
 	})
 }
 
