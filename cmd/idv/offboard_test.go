@@ -410,3 +410,51 @@ func checkRowsLeft(t *testing.T, s *system, tenantID uuid.UUID) {
 		t.Errorf("tenant row keeps its webhook (%q, %d bytes): %v", webhook, len(secret), err)
 	}
 }
+
+// TestOffboardWithoutExport: --no-export deletes without an archive and
+// says so in the receipt; afterwards an export is refused, the delete run
+// again returns the same receipt, and the other tenant keeps its session.
+func TestOffboardWithoutExport(t *testing.T) {
+	a := newAdminSetup(t, "Leaving", "Staying")
+	leaving, staying := a.tenants[0], a.tenants[1]
+	a.addSession(leaving)
+	kept := a.addSession(staying)
+	store := s3test.NewStore(t)
+	c := s3test.Gateway().ObjectsConfig(store.Bucket())
+	for k, v := range map[string]string{"IDV_S3_ENDPOINT": c.Endpoint, "IDV_S3_ACCESS_KEY": c.AccessKey,
+		"IDV_S3_SECRET_KEY": c.SecretKey, "IDV_S3_BUCKET": c.Bucket} {
+		a.vars[k] = v
+	}
+	out, _, err := idv(a.vars, "tenant", "offboard", "--tenant", leaving, "--delete", "--confirm", leaving, "--no-export")
+	if err != nil {
+		t.Fatalf("delete --no-export: %v", err)
+	}
+	var printed printedReceipt
+	if err := json.Unmarshal([]byte(out), &printed); err != nil {
+		t.Fatal(err)
+	}
+	r, err := schemas.ParseOffboardingReceipt(printed.Statement)
+	if err != nil || !r.NoExport || r.ExportedAt != nil || r.Sessions != 1 {
+		t.Fatalf("receipt %+v (%v)", r, err)
+	}
+	keys := t.TempDir()
+	if _, _, err := idv(a.vars, "offboard", "keygen", "--out", keys); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = idv(a.vars, "tenant", "offboard", "--tenant", leaving, "--recipient", filepath.Join(keys, "offboard.pub"), "--export", t.TempDir())
+	if !errors.Is(err, offboard.ErrDeleted) {
+		t.Fatalf("export after the delete: %v, want ErrDeleted", err)
+	}
+	again, _, err := idv(a.vars, "tenant", "offboard", "--tenant", leaving, "--delete", "--confirm", leaving)
+	var second printedReceipt
+	if err != nil || json.Unmarshal([]byte(again), &second) != nil || !bytes.Equal(second.Statement, printed.Statement) {
+		t.Fatalf("delete run again: %v, want the same receipt", err)
+	}
+	var n int
+	if err := a.db.Get(&n, `SELECT count(*) FROM sessions WHERE session_id = $1 AND deleted_at IS NULL`, kept); err != nil || n != 1 {
+		t.Fatalf("the staying tenant's session: %d rows (%v)", n, err)
+	}
+	if _, err := a.try("tenant", "policy", "show", "--tenant", staying); err != nil {
+		t.Fatalf("the staying tenant: %v", err)
+	}
+}
