@@ -13,8 +13,8 @@ const OffboardingStatement = "All personal data IDV held for this tenant has bee
 	"tenant was destroyed in the key store at once, so no session key of the tenant, in the database or in any " +
 	"backup of it, can be unwrapped again, nor any capture or field sealed to one; every object version, delete " +
 	"marker and unfinished upload under the tenant's storage prefix was deleted; the tenant's rows were deleted. " +
-	"IDV keeps only the tenant's id and name, its hash-chained audit log, its entries in IDV's breach register " +
-	"and this receipt, none of which holds personal data of a data subject."
+	"IDV keeps only the tenant's own row (id, name, policy, times), its hash-chained audit log, its entries in " +
+	"IDV's breach register and this receipt, none of which holds personal data of a data subject."
 
 // OffboardingReceipt is the signed statement that a tenant's data is
 // destroyed at the end of its service: ids, counts and times only.

@@ -13,6 +13,7 @@ package archive
 
 import (
 	"archive/tar"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -113,7 +114,7 @@ func (a *Writer) Add(name string, size int64, r io.Reader) error {
 
 // AddBytes writes one entry holding b.
 func (a *Writer) AddBytes(name string, b []byte) error {
-	return a.Add(name, int64(len(b)), strings.NewReader(string(b)))
+	return a.Add(name, int64(len(b)), bytes.NewReader(b))
 }
 
 // AddJSON writes one entry holding v as indented JSON.

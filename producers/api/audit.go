@@ -15,7 +15,7 @@ const (
 
 type auditEventsBody struct {
 	Events    []postgres.AuditExport `json:"events"`
-	NextAfter *int64           `json:"next_after"`
+	NextAfter *int64                 `json:"next_after"`
 }
 
 // listAuditEvents exports one page of the caller's tenant's audit log, with
