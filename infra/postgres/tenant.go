@@ -31,6 +31,9 @@ type APIKey struct {
 	ID         string    `db:"key_id"`
 	TenantID   uuid.UUID `db:"tenant_id"`
 	SecretHash []byte    `db:"secret_hash"`
+	// Offboarding reports that the tenant is being offboarded: its keys
+	// are refused from then on (Offboardings.Start).
+	Offboarding bool `db:"offboarding"`
 }
 
 // Tenants stores tenants and their API keys.
@@ -103,8 +106,9 @@ func (s *Tenants) FindByName(ctx context.Context, name string) (uuid.UUID, error
 // APIKey reads a live (not revoked) API key by its id.
 func (s *Tenants) APIKey(ctx context.Context, keyID string) (APIKey, error) {
 	var k APIKey
-	err := s.db.GetContext(ctx, &k, `SELECT key_id, tenant_id, secret_hash FROM api_keys
-		WHERE key_id = $1 AND revoked_at IS NULL`, keyID)
+	err := s.db.GetContext(ctx, &k, `SELECT key_id, tenant_id, secret_hash,
+		(SELECT t.offboarding_at IS NOT NULL FROM tenants t WHERE t.tenant_id = api_keys.tenant_id) AS offboarding
+		FROM api_keys WHERE key_id = $1 AND revoked_at IS NULL`, keyID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return APIKey{}, fmt.Errorf("api keys: %s: %w", keyID, ErrNotFound)
 	}
