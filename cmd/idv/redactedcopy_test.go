@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/idv-oss/idv/consumers/doccheck/cardimage"
 	"github.com/idv-oss/idv/infra/objects"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/schemas"
@@ -46,18 +47,27 @@ func TestRedactedCopyEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The demo card's portrait block is (40, 120)–(320, 480); the card
-	// has no MRZ, so the portrait is masked by the layout rule.
-	if got, want := img.Bounds(), cardImage().Bounds(); got != want {
-		t.Fatalf("copy is %v, the front %v", got, want)
+	// The copy is the front's size, and the middle of the card's
+	// portrait (cardimage.PortraitBox on a TD1 card at 12 px/mm, with
+	// 8 mm of table; the photo's perspective moves it by a few pixels)
+	// is black.
+	if got := img.Bounds(); got.Dx() < 1200 || got.Dx() > 1240 || got.Dy() < 820 || got.Dy() > 860 {
+		t.Fatalf("copy is %v, want the front's 1219 × 840", got)
 	}
+	x0, y0, x1, y1 := cardimage.PortraitBox(30)
+	w, h := cardimage.Size(30)
+	at := func(mm float64) int { return int((8 + mm) * 12) }
+	box := image.Rect(at(x0*w), at(y0*h), at(x1*w), at(y1*h))
+	inner := box.Inset(box.Dx() / 4)
 	var sum float64
-	for y := 200; y < 400; y += 4 {
-		for x := 100; x < 260; x += 4 {
+	n := 0
+	for y := inner.Min.Y; y < inner.Max.Y; y += 4 {
+		for x := inner.Min.X; x < inner.Max.X; x += 4 {
 			sum += float64(color.GrayModel.Convert(img.At(x, y)).(color.Gray).Y)
+			n++
 		}
 	}
-	if mean := sum / (50 * 40); mean > 60 {
+	if mean := sum / float64(n); mean > 60 {
 		t.Errorf("portrait's mean grey %.0f in the copy, want it blacked out", mean)
 	}
 	if !watermarked(img, image.Rect(500, 100, 1000, 480)) {
