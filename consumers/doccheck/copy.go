@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"image"
 	"time"
 
 	"github.com/google/uuid"
@@ -33,8 +32,8 @@ const DefaultCopyPurpose = "identiteitscontrole"
 // record; the API then refuses to serve it (SHA-256 mismatch) rather than
 // serve bytes it cannot vouch for.
 func (s *Stage) redactedCopy(ctx context.Context, key *vault.SessionKey, tenant postgres.Tenant, sessionID uuid.UUID,
-	front image.Image, now time.Time) (postgres.Capture, error) {
-	finder := redact.Finder{Faces: s.faces}
+	src copySource, now time.Time) (postgres.Capture, error) {
+	finder := redact.Finder{Faces: s.faces, Kind: src.kind}
 	// Without the reader the whole MRZ band is masked: more than needed,
 	// never less.
 	if r, err := s.locator(); err == nil {
@@ -42,8 +41,8 @@ func (s *Stage) redactedCopy(ctx context.Context, key *vault.SessionKey, tenant 
 	} else {
 		s.log.WarnContext(ctx, "redacted copy without the MRZ reader", "session_id", sessionID, "error", err)
 	}
-	zones := finder.Find(front)
-	jpg, err := redact.Copy(front, zones.All(), redact.Watermark{Purpose: s.cfg.CopyPurpose, Recipient: tenant.Name, Date: now})
+	zones := finder.Find(src.front)
+	jpg, err := redact.Copy(src.front, zones.All(), redact.Watermark{Purpose: s.cfg.CopyPurpose, Recipient: tenant.Name, Date: now})
 	if err != nil {
 		return postgres.Capture{}, fmt.Errorf("doccheck: redacted copy of %s: %w", sessionID, err)
 	}
@@ -60,7 +59,8 @@ func (s *Stage) redactedCopy(ctx context.Context, key *vault.SessionKey, tenant 
 	if err := s.objects.Put(ctx, c.ObjectKey, sealed); err != nil {
 		return postgres.Capture{}, fmt.Errorf("doccheck: store redacted copy of %s: %w", sessionID, err)
 	}
+	// Not the layout's name: it would tell the issuing state.
 	s.log.DebugContext(ctx, "redacted copy stored", "session_id", sessionID,
-		"portrait_by_rule", zones.PortraitByRule, "mrz_by_rule", zones.MRZByRule)
+		"portrait_by_rule", zones.PortraitByRule, "mrz_by_rule", zones.MRZByRule, "viz_by_rule", zones.VIZByRule)
 	return c, nil
 }

@@ -37,6 +37,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -206,7 +207,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	}
 
 	now := s.now().UTC()
-	reasons, doc, front, err := s.check(ctx, key, caps, sess.ChipChallenge, mrz.Rules{AllowSpecimen: tenant.Policy.AllowSpecimen}, now)
+	reasons, doc, src, err := s.check(ctx, key, caps, sess.ChipChallenge, mrz.Rules{AllowSpecimen: tenant.Policy.AllowSpecimen}, now)
 	if err != nil {
 		return err
 	}
@@ -227,8 +228,8 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	res := postgres.Result{SessionID: sessionID, TenantID: tenantID, Check: schemas.CheckDocument,
 		Outcome: outcome, Reasons: codes, Engine: Engine, Models: map[string]string{}, CompletedAt: now,
 		FieldsSealed: sealed}
-	if tenant.Policy.RedactedCopy && front != nil {
-		c, err := s.redactedCopy(ctx, key, tenant, sessionID, front, now)
+	if tenant.Policy.RedactedCopy && src.front != nil {
+		c, err := s.redactedCopy(ctx, key, tenant, sessionID, src, now)
 		if err != nil {
 			return err
 		}
@@ -241,17 +242,25 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	return nil
 }
 
+// copySource is what a redacted copy is made from: the decoded front, when
+// it passed the image gates, and the kind of document the app's MRZ names
+// (nil when it names none), which picks the layout of the number zones.
+type copySource struct {
+	front image.Image
+	kind  *redact.Kind
+}
+
 // check opens each document capture and collects the reasons to refuse the
-// document, the parsed MRZ when it parses, and the decoded front when it
-// passed the image gates (for a redacted copy). Plaintext bytes stay in
-// this call and are cleared before it returns.
-func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgres.Capture, challenge []byte, rules mrz.Rules, now time.Time) (capture.Reasons, *mrz.Document, image.Image, error) {
+// document, the parsed MRZ when it parses, and what a redacted copy is
+// made from. Plaintext bytes stay in this call and are cleared before it
+// returns.
+func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgres.Capture, challenge []byte, rules mrz.Rules, now time.Time) (capture.Reasons, *mrz.Document, copySource, error) {
 	docs := documentCaptures(caps, s.chip != nil)
 	// Submission requires both; their absence is a broken session, which
 	// no retry will mend.
 	for _, k := range []schemas.CaptureKind{schemas.DocumentFront, schemas.MRZ} {
 		if !slices.ContainsFunc(docs, func(c postgres.Capture) bool { return c.Kind == k }) {
-			return nil, nil, nil, stage.Permanent(fmt.Errorf("doccheck: session %s has no %s capture", key.SessionID(), k))
+			return nil, nil, copySource{}, stage.Permanent(fmt.Errorf("doccheck: session %s has no %s capture", key.SessionID(), k))
 		}
 	}
 	var reasons capture.Reasons
@@ -260,6 +269,7 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 	var decoded evidence
 	var mrzText []byte
 	defer func() { clear(mrzText) }()
+	var src copySource
 	var chipFiles, chipAA []byte // cleared once verified
 	defer func() { clear(chipFiles); clear(chipAA) }()
 	for _, c := range docs {
@@ -270,7 +280,7 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 		}
 		plain, reason, err := capture.Open(ctx, s.objects, key, c)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, copySource{}, err
 		}
 		if reason != "" {
 			reasons.Add(reason)
@@ -289,6 +299,9 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 			doc, rs = checkMRZ(plain, rules, now)
 			reasons.Add(mrzCodes(rs)...)
 			mrzText = append(mrzText[:0], plain...)
+			if k, ok := redact.KindOf(strings.Fields(string(plain))); ok {
+				src.kind = &k
+			}
 		} else if img, reason := capture.DecodeImage(plain, s.cfg.MaxPixels); reason != "" {
 			reasons.Add(reason)
 		} else {
@@ -303,11 +316,10 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 	for _, r := range imageReasons {
 		reasons.Add(r)
 	}
-	var front image.Image
 	if gatesPassed {
-		front = decoded.front
+		src.front = decoded.front
 	}
-	return reasons, doc, front, nil
+	return reasons, doc, src, nil
 }
 
 // checkImages runs the quality gates on the decoded images, then, if they
