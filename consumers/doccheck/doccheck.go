@@ -9,12 +9,14 @@
 // with its idv.check.completed event in one transaction.
 //
 // When the tenant's policy asks for a redacted copy (Policy.RedactedCopy)
-// and the document front passed the image gates, the stage keeps one
-// (package redact): the front with the portrait and the MRZ's
-// personal-number cells blacked out and watermarked with the purpose, the
-// tenant's name and the date, sealed to the session key as capture
-// redacted_copy/0, stored under the session's prefix (so the wipe deletes
-// it with the captures) and listed among the session's captures.
+// and the document images passed the image gates, the stage keeps one of
+// each side the app photographed (package redact): the portrait, the MRZ's
+// personal-number cells and the personal-number zones of the visual
+// inspection zone blacked out, watermarked with the purpose, the tenant's
+// name and the date, sealed to the session key as capture redacted_copy/0
+// (the front) and redacted_copy/1 (the back, when there is one), stored
+// under the session's prefix (so the wipe deletes them with the captures)
+// and listed among the session's captures.
 //
 // When the app read the document's chip (capture kind chip) and the operator
 // configured trusted CSCAs, the stage also runs passive authentication
@@ -228,12 +230,10 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	res := postgres.Result{SessionID: sessionID, TenantID: tenantID, Check: schemas.CheckDocument,
 		Outcome: outcome, Reasons: codes, Engine: Engine, Models: map[string]string{}, CompletedAt: now,
 		FieldsSealed: sealed}
-	if tenant.Policy.RedactedCopy && src.front != nil {
-		c, err := s.redactedCopy(ctx, key, tenant, sessionID, src, now)
-		if err != nil {
+	if tenant.Policy.RedactedCopy {
+		if res.Stored, err = s.redactedCopies(ctx, key, tenant, sessionID, src, now); err != nil {
 			return err
 		}
-		res.Stored = []postgres.Capture{c}
 	}
 	if err := capture.Save(ctx, s.results, res); err != nil {
 		return err
@@ -242,12 +242,13 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	return nil
 }
 
-// copySource is what a redacted copy is made from: the decoded front, when
-// it passed the image gates, and the kind of document the app's MRZ names
-// (nil when it names none), which picks the layout of the number zones.
+// copySource is what the redacted copies are made from: the decoded front
+// and back, when the images passed the gates, and the kind of document the
+// app's MRZ names (nil when it names none), which picks the layout of the
+// number zones.
 type copySource struct {
-	front image.Image
-	kind  *redact.Kind
+	front, back image.Image
+	kind        *redact.Kind
 }
 
 // check opens each document capture and collects the reasons to refuse the
@@ -317,7 +318,7 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 		reasons.Add(r)
 	}
 	if gatesPassed {
-		src.front = decoded.front
+		src.front, src.back = decoded.front, decoded.back
 	}
 	return reasons, doc, src, nil
 }
