@@ -1,9 +1,8 @@
 // Package redact makes the redacted copy of a document photo that a tenant
 // may keep instead of the photo itself (the Dutch KopieID practice): the
 // portrait and the personal number, in the MRZ and printed (in the
-// Netherlands the BSN, which
-// art. 46 UAVG lets only a law-mandated party process) blacked out, and a
-// watermark across the whole picture naming the copy's purpose, its
+// Netherlands the BSN, which art. 46 UAVG lets only a law-mandated party
+// process) blacked out, and a watermark across the whole picture naming the copy's purpose, its
 // recipient and the date, so the copy cannot pass for the document or be
 // reused elsewhere unnoticed.
 //

@@ -3,6 +3,7 @@ package redact_test
 import (
 	"fmt"
 	"image"
+	"image/color"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -95,6 +96,13 @@ func cardLine1(number, bsn string) string {
 // same card and photo otherwise, so the difference is the BSN's ink).
 func render(t testing.TB, p page, seed uint64, withBSN bool) image.Image {
 	t.Helper()
+	return renderWith(t, p, seed, withBSN, nil)
+}
+
+// renderWith is render with portrait printed in the portrait's place (nil:
+// the drawn head).
+func renderWith(t testing.TB, p page, seed uint64, withBSN bool, portrait image.Image) image.Image {
+	t.Helper()
 	fields := []cardimage.Field{}
 	if p.keptAt != [2]float64{} {
 		fields = append(fields, cardimage.Field{X: p.keptAt[0], Y: p.keptAt[1], Text: "DE BRUIJN"})
@@ -104,7 +112,7 @@ func render(t testing.TB, p page, seed uint64, withBSN bool) image.Image {
 			cardimage.Field{X: p.bsnAt[0], Y: p.bsnAt[1], Text: "PERSOONSNUMMER / PERSONAL NO."},
 			cardimage.Field{X: p.bsnAt[0], Y: p.bsnAt[1] + 0.05, Pitch: 2.2, Text: p.bsnValue})
 	}
-	img, err := cardimage.Render(p.lines, cardimage.Options{Seed: seed, Fields: fields})
+	img, err := cardimage.Render(p.lines, cardimage.Options{Seed: seed, Fields: fields, Portrait: portrait})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,21 +167,26 @@ func TestCopyMasksVIZNumber(t *testing.T) {
 				t.Fatalf("MRZ number cells not found: %+v", z)
 			}
 			out := copyDecoded(t, with, z)
-			bright := 0
-			for _, q := range ink {
-				// Black under the watermark's red at 40 %: luma ≤ about 35.
-				if luma(out.At(q.X, q.Y)) > 60 {
-					bright++
-				}
-			}
 			total++
-			if bright == 0 {
+			if left := bright(out, ink); left == 0 {
 				masked++
 			} else {
-				t.Errorf("%d of %d pixels of BSN ink not masked", bright, len(ink))
+				t.Errorf("%d of %d pixels of BSN ink not masked", left, len(ink))
 			}
 			if !watermarked(out) {
 				t.Error("no watermark")
+			}
+			// The portrait: where a page with a plain grey portrait
+			// differs from this one's drawn head.
+			grey := image.NewUniform(color.RGBA{128, 128, 128, 255})
+			if left := bright(out, inkOf(with, renderWith(t, p, seed, true, grey))); left > 0 {
+				t.Errorf("%d pixels of the portrait not masked", left)
+			}
+			// The MRZ's number cells: black, but for the watermark.
+			for _, c := range z.Numbers {
+				if l := meanLuma(out, image.Pt((c.Min.X+c.Max.X)/2, (c.Min.Y+c.Max.Y)/2), c.Dy()/3); l > 60 {
+					t.Errorf("MRZ number cells %v: mean luma %.0f", c, l)
+				}
 			}
 			if p.keptAt != [2]float64{} {
 				kept := inkOf(render(t, page{lines: p.lines, keptAt: p.keptAt, turned: p.turned}, seed, false),
@@ -191,6 +204,18 @@ func TestCopyMasksVIZNumber(t *testing.T) {
 		})
 	}
 	t.Logf("BSN fully masked on %d of %d pages", masked, total)
+}
+
+// bright counts the points of img not blacked out: black under the
+// watermark's red at 40 % has a luma of about 35.
+func bright(img image.Image, pts []image.Point) int {
+	n := 0
+	for _, q := range pts {
+		if luma(img.At(q.X, q.Y)) > 60 {
+			n++
+		}
+	}
+	return n
 }
 
 // watermarked reports whether the watermark's red shows anywhere.
