@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv/consumers/doccheck/ocrb"
 	"github.com/idv-oss/idv/consumers/doccheck/redact"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
@@ -25,11 +26,16 @@ const DefaultCopyPurpose = "identiteitscontrole"
 func (s *Stage) redactedCopies(ctx context.Context, key *vault.SessionKey, tenant postgres.Tenant, sessionID uuid.UUID,
 	src copySource, now time.Time) ([]postgres.Capture, error) {
 	var out []postgres.Capture
-	for i, side := range []image.Image{schemas.RedactedCopyFront: src.front, schemas.RedactedCopyBack: src.back} {
-		if side == nil {
+	sides := []struct {
+		img  image.Image
+		read *ocrb.Result
+	}{schemas.RedactedCopyFront: {src.front, src.frontRead}, schemas.RedactedCopyBack: {src.back, src.backRead}}
+	for i, side := range sides {
+		if side.img == nil {
 			continue
 		}
-		c, err := s.redactedCopy(ctx, key, tenant, sessionID, side, src.kind, i, now)
+		finder := redact.Finder{Faces: s.faces, Kind: src.kind, Read: side.read}
+		c, err := s.redactedCopy(ctx, key, tenant, sessionID, side.img, finder, i, now)
 		if err != nil {
 			return nil, err
 		}
@@ -38,8 +44,8 @@ func (s *Stage) redactedCopies(ctx context.Context, key *vault.SessionKey, tenan
 	return out, nil
 }
 
-// redactedCopy makes the redacted copy of one side of the document
-// (package redact), watermarked for the tenant on the day of now, seals it
+// redactedCopy makes the redacted copy of one side of the document with
+// finder (package redact), watermarked for the tenant on the day of now, seals it
 // to the session key as capture redacted_copy/index and stores it under
 // the session's prefix, where the wipe finds it. It returns the capture to
 // record with the result. The plaintext copy is cleared once sealed.
@@ -51,14 +57,15 @@ func (s *Stage) redactedCopies(ctx context.Context, key *vault.SessionKey, tenan
 // record; the API then refuses to serve it (SHA-256 mismatch) rather than
 // serve bytes it cannot vouch for.
 func (s *Stage) redactedCopy(ctx context.Context, key *vault.SessionKey, tenant postgres.Tenant, sessionID uuid.UUID,
-	img image.Image, kind *redact.Kind, index int, now time.Time) (postgres.Capture, error) {
-	finder := redact.Finder{Faces: s.faces, Kind: kind}
-	// Without the reader the whole MRZ band is masked: more than needed,
-	// never less.
-	if r, err := s.locator(); err == nil {
-		finder.Reader = r
-	} else {
-		s.log.WarnContext(ctx, "redacted copy without the MRZ reader", "session_id", sessionID, "error", err)
+	img image.Image, finder redact.Finder, index int, now time.Time) (postgres.Capture, error) {
+	// An MRZ the comparison read is not read again. Without the reader
+	// the whole MRZ band is masked: more than needed, never less.
+	if finder.Read == nil {
+		if r, err := s.locator(); err == nil {
+			finder.Reader = r
+		} else {
+			s.log.WarnContext(ctx, "redacted copy without the MRZ reader", "session_id", sessionID, "error", err)
+		}
 	}
 	zones := finder.Find(img)
 	jpg, err := redact.Copy(img, zones.All(), redact.Watermark{Purpose: s.cfg.CopyPurpose, Recipient: tenant.Name, Date: now})

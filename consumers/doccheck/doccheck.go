@@ -248,7 +248,10 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 // number zones.
 type copySource struct {
 	front, back image.Image
-	kind        *redact.Kind
+	// frontRead and backRead are the MRZs read from them when the image
+	// checks ran, so that the copy need not read them again.
+	frontRead, backRead *ocrb.Result
+	kind                *redact.Kind
 }
 
 // check opens each document capture and collects the reasons to refuse the
@@ -313,12 +316,13 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 	if chipFiles != nil {
 		s.checkChip(&reasons, &decoded, chipInput{files: chipFiles, aa: chipAA, challenge: challenge, mrz: string(mrzText)}, now)
 	}
-	imageReasons, gatesPassed := s.checkImages(decoded, mrzText)
+	imageReasons, gatesPassed := s.checkImages(&decoded, mrzText)
 	for _, r := range imageReasons {
 		reasons.Add(r)
 	}
 	if gatesPassed {
 		src.front, src.back = decoded.front, decoded.back
+		src.frontRead, src.backRead = decoded.frontRead, decoded.backRead
 	}
 	return reasons, doc, src, nil
 }
@@ -326,9 +330,10 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 // checkImages runs the quality gates on the decoded images, then, if they
 // all pass, compares the MRZ printed on the document with the app's MRZ
 // text. The back is read first: an identity card carries its MRZ there, a
-// passport on its only page. It reports whether the images passed the
-// quality gates (always, when they are off).
-func (s *Stage) checkImages(decoded evidence, mrzText []byte) ([]string, bool) {
+// passport on its only page; what was read is kept in decoded, for the
+// redacted copy. It reports whether the images passed the quality gates
+// (always, when they are off).
+func (s *Stage) checkImages(decoded *evidence, mrzText []byte) ([]string, bool) {
 	images := decoded.images()
 	if len(images) == 0 {
 		return nil, false
@@ -350,6 +355,7 @@ func (s *Stage) checkImages(decoded evidence, mrzText []byte) ([]string, bool) {
 	for _, img := range images {
 		if r, err := s.reader.Read(img); err == nil {
 			read = r
+			decoded.setRead(img, r)
 			break
 		}
 	}
@@ -391,6 +397,8 @@ func checkMRZ(text []byte, rules mrz.Rules, now time.Time) (*mrz.Document, []mrz
 // evidence holds what the check decoded, for the length of one call.
 type evidence struct {
 	front, back image.Image
+	// frontRead and backRead are the MRZs the reader read from them.
+	frontRead, backRead *ocrb.Result
 	// portrait is the chip's DG2 portrait, when passive authentication
 	// vouched for it.
 	portrait image.Image
@@ -405,6 +413,16 @@ func (e *evidence) images() []image.Image {
 		}
 	}
 	return out
+}
+
+// setRead records that r was read from img.
+func (e *evidence) setRead(img image.Image, r *ocrb.Result) {
+	switch img {
+	case e.front:
+		e.frontRead = r
+	case e.back:
+		e.backRead = r
+	}
 }
 
 func (e *evidence) add(kind schemas.CaptureKind, img image.Image) {

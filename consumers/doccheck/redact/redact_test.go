@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"slices"
 	"testing"
 	"time"
 
@@ -372,5 +373,20 @@ func BenchmarkCopy(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestFindWithRead: an MRZ read beforehand gives the zones the reader
+// would have found, without a reader.
+func TestFindWithRead(t *testing.T) {
+	t.Parallel()
+	img, r := card(t), reader(t)
+	res, err := r.Read(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, want := redact.Finder{Read: res}.Find(img), redact.Finder{Reader: r}.Find(img)
+	if !slices.Equal(got.All(), want.All()) || got.Layout != want.Layout || got.Layout == "" {
+		t.Errorf("with the read MRZ %+v, with the reader %+v", got, want)
 	}
 }

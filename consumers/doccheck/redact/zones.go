@@ -27,6 +27,9 @@ type Finder struct {
 	// Kind is the kind of document, from the MRZ the app sent (KindOf);
 	// nil takes it from the MRZ read in the photo.
 	Kind *Kind
+	// Read is the MRZ already read from the photo (by the document
+	// check's comparison); when set, Reader is not asked again.
+	Read *ocrb.Result
 }
 
 // Zones are what a Finder found, and how.
@@ -98,8 +101,8 @@ func (z Zones) All() []image.Rectangle {
 func (f Finder) Find(img image.Image) Zones {
 	b := img.Bounds()
 	var z Zones
-	var res *ocrb.Result
-	if f.Reader != nil {
+	res := f.Read
+	if res == nil && f.Reader != nil {
 		if r, err := f.Reader.Read(img); err == nil {
 			res = r
 		}
