@@ -273,7 +273,8 @@ func TestFindPortrait(t *testing.T) {
 }
 
 // TestFindNoMRZ: when no MRZ is read, the band where it would be is masked
-// whole.
+// whole, and so is the VIZ (the whole photo) unless the layout says this
+// side prints no number.
 func TestFindNoMRZ(t *testing.T) {
 	t.Parallel()
 	img := card(t)
@@ -285,6 +286,17 @@ func TestFindNoMRZ(t *testing.T) {
 		if !p.In(z.Numbers[0]) {
 			t.Errorf("MRZ band %v misses %v", z.Numbers[0], p)
 		}
+	}
+	// Nothing locates the document, and no layout is known: the whole
+	// photo is the VIZ to mask.
+	if !z.VIZByRule || len(z.VIZ) != 1 || z.VIZ[0] != img.Bounds() {
+		t.Errorf("VIZ zones %v (fallback %v), want the whole photo", z.VIZ, z.VIZByRule)
+	}
+	// A side without the MRZ of a design that prints no number there (the
+	// 2014–2021 Dutch card's front) needs no VIZ mask.
+	kind, _ := redact.KindOf(nlID)
+	if z := (redact.Finder{Kind: &kind}).Find(img); z.VIZByRule || len(z.VIZ) != 0 || z.Layout == "" {
+		t.Errorf("the Dutch card's front: VIZ zones %v (fallback %v, layout %q), want none", z.VIZ, z.VIZByRule, z.Layout)
 	}
 }
 
