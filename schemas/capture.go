@@ -18,12 +18,19 @@ const (
 	// ChipAA is the chip's answer to INTERNAL AUTHENTICATE over the
 	// session's chip_challenge (active authentication, ICAO 9303-11).
 	ChipAA CaptureKind = "chip_aa"
-	// RedactedCopy is the redacted copy of the document front that the
-	// document check keeps when the tenant's policy asks for one
+	// RedactedCopy is a redacted copy of a side of the document that
+	// the document check keeps when the tenant's policy asks for one
 	// (Policy.RedactedCopy), sealed to the session key like a capture
-	// and stored under the session's prefix. IDV makes it; no app can
-	// upload one, so it has no slot.
+	// and stored under the session's prefix: index RedactedCopyFront of
+	// the front, RedactedCopyBack of the back when the app sent one. IDV
+	// makes it; no app can upload one, so it has no slot.
 	RedactedCopy CaptureKind = "redacted_copy"
+)
+
+// The indexes of the redacted copies, one per side of the document.
+const (
+	RedactedCopyFront = 0
+	RedactedCopyBack  = 1
 )
 
 // Slot says how many captures of a kind a session takes and how large each

@@ -69,10 +69,12 @@ type Policy struct {
 	// default, "") sends the session to review with
 	// minor_parental_consent_required; MinorsDecline fails the check.
 	Minors string `json:"minors,omitempty"`
-	// RedactedCopy asks for a redacted copy of the document front (the
-	// portrait and the MRZ's personal-number cells, the BSN among them,
-	// blacked out; purpose, recipient and date watermarked) to be kept,
-	// sealed, for the retention period (consumers/doccheck/redact).
+	// RedactedCopy asks for a redacted copy of each side of the document
+	// the app photographed (the portrait, the MRZ's personal-number cells
+	// and the personal-number zones of the visual inspection zone, the
+	// BSN among them, blacked out; purpose, recipient and date
+	// watermarked) to be kept, sealed, for the retention period
+	// (consumers/doccheck/redact).
 	RedactedCopy bool `json:"redacted_copy,omitempty"`
 }
 

@@ -24,7 +24,7 @@ import (
 // facematch and liveness compute, without broker, database, storage,
 // decryption or decoding.
 func BenchmarkVerification(b *testing.B) {
-	doc := photo(b, "grace_hopper.jpg", 92)
+	doc := holderCard(b)
 	e := facetest.Engine(b)
 	holder := facetest.Photo(b, "grace_hopper.jpg")
 	holderFace := facetest.Locate(b, e, holder)

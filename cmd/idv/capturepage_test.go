@@ -133,14 +133,26 @@ func scene(t *testing.T) captureScene {
 			t.Fatal("IDV_FACE_DIR and IDV_TEST_IMAGES must be set (go tool task test sets them)")
 		}
 		t.Log("face engine or photos absent: document check only")
-		return captureScene{checks: []string{schemas.CheckDocument}, document: cardImage(),
+		return captureScene{checks: []string{schemas.CheckDocument}, document: cameraCard(t, nil),
 			person: func([]string) []image.Image { return []image.Image{faceImage(0)} }}
 	}
 	e := facetest.Engine(t)
 	holder := facetest.Photo(t, "grace_hopper.jpg")
 	f := facetest.Locate(t, e, holder)
-	return captureScene{checks: []string{schemas.CheckDocument, schemas.CheckFace, schemas.CheckLiveness}, document: holder,
+	return captureScene{checks: []string{schemas.CheckDocument, schemas.CheckFace, schemas.CheckLiveness}, document: cameraCard(t, holder),
 		person: func(steps []string) []image.Image { return asImages(synth.Sequence(holder, f, steps, 42)) }}
+}
+
+// cameraCard is the specimen card with portrait (nil: a drawn head) as
+// the fake camera shows it: 9 pixels per mm, so the card and some table
+// fill most of the 1280 × 720 frame.
+func cameraCard(t *testing.T, portrait image.Image) image.Image {
+	t.Helper()
+	img, err := documentCard(specimenMRZ(time.Now()), portrait, 0, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
 }
 
 // pageReport is what web/e2e/capture.mjs reports.

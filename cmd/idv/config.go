@@ -73,7 +73,7 @@ func parseConfig(getenv func(string) string) (config, error) {
 		CSCADir:             getenv("IDV_CSCA_DIR"),
 		PublicURL:           strings.TrimRight(getenv("IDV_PUBLIC_URL"), "/"),
 		WebhookAllowPrivate: getenv("IDV_WEBHOOK_ALLOW_PRIVATE") == "true",
-		DocImageChecks:      getenv("IDV_DOCCHECK_IMAGE_CHECKS") == "true",
+		DocImageChecks:      getenv("IDV_DOCCHECK_IMAGE_CHECKS") != "false",
 		DevDir:              first(getenv("IDV_DEV_DIR"), ".idv"),
 		LogFormat:           first(getenv("IDV_LOG_FORMAT"), "text"),
 	}

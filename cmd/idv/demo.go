@@ -70,10 +70,12 @@ func customerCall(ctx context.Context, method, url, apiKey string, out any) erro
 	return loadgen.Call(ctx, &http.Client{Timeout: 30 * time.Second}, method, url, apiKey, nil, out)
 }
 
-// demoCaptures makes a specimen document front, selfie frames and the MRZ
-// of the Dutch specimen identity card (state NLD, number SPECI2014).
+// demoCaptures makes the MRZ of the Dutch specimen identity card (state
+// NLD, number SPECI2014), a photo of a card bearing it (documentPhoto) as
+// the document front, and selfie frames.
 func demoCaptures(frames int) ([]appclient.Capture, error) {
-	front, err := pngOf(cardImage())
+	mrz := specimenMRZ(time.Now())
+	front, err := documentPhoto(mrz, nil, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +87,7 @@ func demoCaptures(frames int) ([]appclient.Capture, error) {
 		}
 		caps = append(caps, appclient.Capture{Kind: schemas.Selfie, Index: i, Plain: b})
 	}
-	caps = append(caps, appclient.Capture{Kind: schemas.MRZ, Plain: []byte(specimenMRZ(time.Now()))})
+	caps = append(caps, appclient.Capture{Kind: schemas.MRZ, Plain: []byte(mrz)})
 	return caps, nil
 }
 
@@ -95,19 +97,6 @@ func pngOf(img image.Image) ([]byte, error) {
 		return nil, fmt.Errorf("demo image: %w", err)
 	}
 	return buf.Bytes(), nil
-}
-
-// cardImage draws an ID-1 sized card (85.6 × 54 mm at 12 px/mm) with a
-// portrait area and an MRZ band.
-func cardImage() image.Image {
-	img := image.NewRGBA(image.Rect(0, 0, 1027, 648))
-	fill(img, img.Bounds(), color.RGBA{222, 230, 240, 255})
-	fill(img, image.Rect(40, 120, 320, 480), color.RGBA{180, 170, 160, 255})
-	for y := 150; y < 400; y += 40 {
-		fill(img, image.Rect(380, y, 900, y+14), color.RGBA{60, 70, 90, 255})
-	}
-	fill(img, image.Rect(0, 500, 1027, 648), color.RGBA{250, 250, 250, 255})
-	return img
 }
 
 // faceImage is a plain synthetic frame; each index differs slightly.

@@ -96,6 +96,9 @@ type systemOptions struct {
 	ackWait time.Duration
 	// register is the processor configuration (sub-processors) the API serves.
 	register schemas.Register
+	// noImageChecks turns the document check's image checks off, as
+	// idv loadgen -mode tiny does (they are on by default).
+	noImageChecks bool
 }
 
 type syncBuffer struct {
@@ -140,7 +143,7 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 	}
 	cfg := config{DatabaseURL: mainURL, NATSURL: natsserver.ClientURLs(servers), StreamReplicas: min(len(servers), 3), StreamMaxAge: 24 * time.Hour,
 		WebhookAllowPrivate: true, WebhookRetryBase: time.Second, AppTokenTTL: time.Hour, UploadTTL: 15 * time.Minute,
-		FaceDir: os.Getenv("IDV_FACE_DIR"), Register: opts.register}
+		FaceDir: os.Getenv("IDV_FACE_DIR"), Register: opts.register, DocImageChecks: !opts.noImageChecks}
 	b, err := openBroker(ctx, cfg, "idv-e2e")
 	if err != nil {
 		t.Fatal(err)

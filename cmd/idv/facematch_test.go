@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/idv-oss/idv/schemas"
 )
@@ -40,12 +41,28 @@ func photo(t testing.TB, name string, q int) []byte {
 	return buf.Bytes()
 }
 
+// holderCard is a phone photo of the specimen card (the MRZ the tests'
+// verifications send) with Grace Hopper's portrait printed on it, as JPEG:
+// the document whose holder the selfies made from her photo show.
+func holderCard(t testing.TB) []byte {
+	t.Helper()
+	img, _, err := image.Decode(bytes.NewReader(photo(t, "grace_hopper.jpg", 92)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := documentPhoto(specimenMRZ(time.Now()), img, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
 // TestFaceMatchEndToEnd: a session asking for the document and face checks
 // is decided once both have reported — approved when the selfies show the
 // document's holder, declined with low_similarity when they show someone
 // else.
 func TestFaceMatchEndToEnd(t *testing.T) {
-	hopper := photo(t, "grace_hopper.jpg", 92)
+	hopper := holderCard(t)
 	s := startSystemWith(t, systemOptions{checks: []string{schemas.CheckDocument, schemas.CheckFace}})
 	run := func(selfie []byte) sessionResultWithScores {
 		v := s.newVerification()

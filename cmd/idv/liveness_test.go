@@ -33,7 +33,7 @@ func (v *verification) setSelfies(t testing.TB, frames []image.Image) {
 // it, the holder performing the steps in reverse, and one photo sent as
 // every frame are declined, each with its reasons.
 func TestLivenessEndToEnd(t *testing.T) {
-	hopper := photo(t, "grace_hopper.jpg", 92)
+	hopper := holderCard(t)
 	e := facetest.Engine(t)
 	holder, other := facetest.Photo(t, "grace_hopper.jpg"), facetest.Photo(t, "astronaut.png")
 	holderFace, otherFace := facetest.Locate(t, e, holder), facetest.Locate(t, e, other)

@@ -11,9 +11,10 @@ import (
 
 // TestLoadgenDrivesTheSystem: the load generator's tiny workload completes
 // every verification with one approved decision and a latency for each
-// stage, and its wipe ends with a session.deleted webhook for each.
+// stage, and its wipe ends with a session.deleted webhook for each. The
+// image checks are off, as idv loadgen -mode tiny turns them off.
 func TestLoadgenDrivesTheSystem(t *testing.T) {
-	s := startSystem(t)
+	s := startSystemWith(t, systemOptions{noImageChecks: true})
 	w, err := newWorkload(loadOptions{mode: "tiny"}, config{})
 	if err != nil {
 		t.Fatal(err)

@@ -195,6 +195,13 @@ func TestConfigRefusesBadValues(t *testing.T) {
 	if err != nil || c.FaceThreshold != 0.5 || c.LivenessTurn != 20 || c.LivenessBlink != liveness.DefaultBlink {
 		t.Fatalf("thresholds: %+v, %v", c, err)
 	}
+	// The document check's image checks are on unless turned off.
+	if !c.DocImageChecks {
+		t.Error("IDV_DOCCHECK_IMAGE_CHECKS unset: image checks off, want on")
+	}
+	if c, err := parseConfig(env(map[string]string{"IDV_DOCCHECK_IMAGE_CHECKS": "false"})); err != nil || c.DocImageChecks {
+		t.Errorf("IDV_DOCCHECK_IMAGE_CHECKS=false: image checks %v, %v", c.DocImageChecks, err)
+	}
 	c, _ = parseConfig(env(map[string]string{"DATABASE_URL": "postgres://x", "IDV_KEYSTORE_URL": "postgres://x"}))
 	if err := c.requireServices(); err == nil || !strings.Contains(err.Error(), "IDV_MASTER_KEY") {
 		t.Fatalf("requireServices: %v", err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/idv-oss/idv/consumers/capture"
 	"github.com/idv-oss/idv/consumers/doccheck"
+	"github.com/idv-oss/idv/consumers/doccheck/cardimage"
 	"github.com/idv-oss/idv/infra/appclient"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
@@ -129,9 +130,11 @@ func (b *bundle) checkCopy(t *testing.T, front []byte, id uuid.UUID) {
 	}
 	// cardimage's TD1 card at 12 px/mm on an 8 mm table: the portrait's
 	// middle, the BSN's middle (line 1, position 20) and a stretch of the
-	// card's stock right of the printed fields.
+	// card's stock right of the printed fields, below the number zone of
+	// the 2014–2021 Dutch card's layout (redact.Layouts: to 28 mm from
+	// the top) and above the MRZ.
 	mm := func(x, y float64) image.Point { return image.Pt(int((8+x)*12), int((8+y)*12)) }
-	portrait, bsn, stock := mm(0.2*85.6, 0.32*54), mm(5+19.5*2.54, 54-3.5-2*4.23-1.2), mm(82, 30)
+	portrait, bsn, stock := mm(0.2*85.6, 0.32*54), mm(5+19.5*2.54, 54-3.5-2*4.23-1.2), mm(82, 34)
 	if l := meanLuma(img, portrait, 50); l > 60 {
 		t.Errorf("portrait's mean luma %.0f in the copy, want it blacked out", l)
 	}
@@ -177,4 +180,97 @@ func meanLuma(img image.Image, p image.Point, rad int) float64 {
 		}
 	}
 	return sum / float64(n)
+}
+
+// TestRedactedCopyBack: when the app sends the back too, the stage keeps a
+// copy of each side, redacted_copy/0 of the front and redacted_copy/1 of
+// the back; on the back of a 2014–2021 Dutch identity card (the MRZ side,
+// the BSN in the MRZ and printed above it) every pixel of the printed
+// BSN's ink is black in the back's copy.
+func TestRedactedCopyBack(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := t.Context()
+	p := schemas.DefaultPolicy()
+	p.AllowSpecimen, p.RedactedCopy = true, true
+	tenantID := b.newTenantWith(t, "Voorbeeld B.V.", p)
+	text := bsnCard(t, b)
+	lines := strings.Fields(text)
+	bsnFields := []cardimage.Field{{X: 0.1, Y: 0.15, Text: "PERSOONSNUMMER / PERSONAL NO."},
+		{X: 0.1, Y: 0.22, Pitch: 2.2, Text: "999999990"}}
+	render := func(fields []cardimage.Field) image.Image {
+		img, err := cardimage.Render(lines, cardimage.Options{Seed: 9, Fields: fields})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return img
+	}
+	backImg := render(bsnFields)
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, backImg, &jpeg.Options{Quality: 92}); err != nil {
+		t.Fatal(err)
+	}
+	id := b.intake(t, tenantID, []string{schemas.CheckDocument}, []appclient.Capture{
+		{Kind: schemas.DocumentFront, Plain: photo(t, text, nil)},
+		{Kind: schemas.DocumentBack, Plain: buf.Bytes()},
+		{Kind: schemas.MRZ, Plain: []byte(text)},
+		{Kind: schemas.Selfie, Plain: doccheck.TestJPEG(t, 32, 32)},
+	})
+	if err := b.stage.Handle(ctx, b.event(t, schemas.TypeSessionSubmitted, id)); err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	sessions := postgres.NewSessions(b.db)
+	caps, err := sessions.Captures(ctx, tenantID, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var copies []int
+	for _, c := range caps {
+		if c.Kind == schemas.RedactedCopy {
+			copies = append(copies, c.Index)
+		}
+	}
+	slices.Sort(copies)
+	if !slices.Equal(copies, []int{schemas.RedactedCopyFront, schemas.RedactedCopyBack}) {
+		t.Fatalf("redacted copies %v, want the front's and the back's", copies)
+	}
+	sess, err := sessions.Get(ctx, tenantID, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := capture.SessionKey(ctx, sessions, b.vault, sess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := b.store.Get(ctx, schemas.ObjectKey(tenantID.String(), id.String(), schemas.RedactedCopy, schemas.RedactedCopyBack), 16<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := vault.Open(key, vault.CaptureInfo(id, string(schemas.RedactedCopy), schemas.RedactedCopyBack), sealed)
+	if err != nil {
+		t.Fatalf("the back's copy does not open as redacted_copy/1: %v", err)
+	}
+	out, err := jpeg.Decode(bytes.NewReader(plain))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The BSN's ink: where the back with its BSN fields and without them differ.
+	without := render([]cardimage.Field{}) // no fields: no grey bars either
+	ink, bright := 0, 0
+	bounds := backImg.Bounds()
+	for y := bounds.Min.Y; y < bounds.Max.Y; y++ {
+		for x := bounds.Min.X; x < bounds.Max.X; x++ {
+			p := image.Pt(x, y)
+			if d := meanLuma(backImg, p, 0) - meanLuma(without, p, 0); d > -60 && d < 60 {
+				continue
+			}
+			ink++
+			if meanLuma(out, p, 0) > 60 {
+				bright++
+			}
+		}
+	}
+	if ink < 200 || bright > 0 {
+		t.Errorf("%d of %d pixels of the printed BSN not masked in the back's copy", bright, ink)
+	}
 }

@@ -9,12 +9,14 @@
 // with its idv.check.completed event in one transaction.
 //
 // When the tenant's policy asks for a redacted copy (Policy.RedactedCopy)
-// and the document front passed the image gates, the stage keeps one
-// (package redact): the front with the portrait and the MRZ's
-// personal-number cells blacked out and watermarked with the purpose, the
-// tenant's name and the date, sealed to the session key as capture
-// redacted_copy/0, stored under the session's prefix (so the wipe deletes
-// it with the captures) and listed among the session's captures.
+// and the document images passed the image gates, the stage keeps one of
+// each side the app photographed (package redact): the portrait, the MRZ's
+// personal-number cells and the personal-number zones of the visual
+// inspection zone blacked out, watermarked with the purpose, the tenant's
+// name and the date, sealed to the session key as capture redacted_copy/0
+// (the front) and redacted_copy/1 (the back, when there is one), stored
+// under the session's prefix (so the wipe deletes them with the captures)
+// and listed among the session's captures.
 //
 // When the app read the document's chip (capture kind chip) and the operator
 // configured trusted CSCAs, the stage also runs passive authentication
@@ -37,6 +39,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -206,7 +209,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	}
 
 	now := s.now().UTC()
-	reasons, doc, front, err := s.check(ctx, key, caps, sess.ChipChallenge, mrz.Rules{AllowSpecimen: tenant.Policy.AllowSpecimen}, now)
+	reasons, doc, src, err := s.check(ctx, key, caps, sess.ChipChallenge, mrz.Rules{AllowSpecimen: tenant.Policy.AllowSpecimen}, now)
 	if err != nil {
 		return err
 	}
@@ -227,12 +230,10 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	res := postgres.Result{SessionID: sessionID, TenantID: tenantID, Check: schemas.CheckDocument,
 		Outcome: outcome, Reasons: codes, Engine: Engine, Models: map[string]string{}, CompletedAt: now,
 		FieldsSealed: sealed}
-	if tenant.Policy.RedactedCopy && front != nil {
-		c, err := s.redactedCopy(ctx, key, tenant, sessionID, front, now)
-		if err != nil {
+	if tenant.Policy.RedactedCopy {
+		if res.Stored, err = s.redactedCopies(ctx, key, tenant, sessionID, src, now); err != nil {
 			return err
 		}
-		res.Stored = []postgres.Capture{c}
 	}
 	if err := capture.Save(ctx, s.results, res); err != nil {
 		return err
@@ -241,17 +242,29 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	return nil
 }
 
+// copySource is what the redacted copies are made from: the decoded front
+// and back, when the images passed the gates, and the kind of document the
+// app's MRZ names (nil when it names none), which picks the layout of the
+// number zones.
+type copySource struct {
+	front, back image.Image
+	// frontRead and backRead are the MRZs read from them when the image
+	// checks ran, so that the copy need not read them again.
+	frontRead, backRead *ocrb.Result
+	kind                *redact.Kind
+}
+
 // check opens each document capture and collects the reasons to refuse the
-// document, the parsed MRZ when it parses, and the decoded front when it
-// passed the image gates (for a redacted copy). Plaintext bytes stay in
-// this call and are cleared before it returns.
-func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgres.Capture, challenge []byte, rules mrz.Rules, now time.Time) (capture.Reasons, *mrz.Document, image.Image, error) {
+// document, the parsed MRZ when it parses, and what a redacted copy is
+// made from. Plaintext bytes stay in this call and are cleared before it
+// returns.
+func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgres.Capture, challenge []byte, rules mrz.Rules, now time.Time) (capture.Reasons, *mrz.Document, copySource, error) {
 	docs := documentCaptures(caps, s.chip != nil)
 	// Submission requires both; their absence is a broken session, which
 	// no retry will mend.
 	for _, k := range []schemas.CaptureKind{schemas.DocumentFront, schemas.MRZ} {
 		if !slices.ContainsFunc(docs, func(c postgres.Capture) bool { return c.Kind == k }) {
-			return nil, nil, nil, stage.Permanent(fmt.Errorf("doccheck: session %s has no %s capture", key.SessionID(), k))
+			return nil, nil, copySource{}, stage.Permanent(fmt.Errorf("doccheck: session %s has no %s capture", key.SessionID(), k))
 		}
 	}
 	var reasons capture.Reasons
@@ -260,6 +273,7 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 	var decoded evidence
 	var mrzText []byte
 	defer func() { clear(mrzText) }()
+	var src copySource
 	var chipFiles, chipAA []byte // cleared once verified
 	defer func() { clear(chipFiles); clear(chipAA) }()
 	for _, c := range docs {
@@ -270,7 +284,7 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 		}
 		plain, reason, err := capture.Open(ctx, s.objects, key, c)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, copySource{}, err
 		}
 		if reason != "" {
 			reasons.Add(reason)
@@ -289,6 +303,9 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 			doc, rs = checkMRZ(plain, rules, now)
 			reasons.Add(mrzCodes(rs)...)
 			mrzText = append(mrzText[:0], plain...)
+			if k, ok := redact.KindOf(strings.Fields(string(plain))); ok {
+				src.kind = &k
+			}
 		} else if img, reason := capture.DecodeImage(plain, s.cfg.MaxPixels); reason != "" {
 			reasons.Add(reason)
 		} else {
@@ -299,23 +316,24 @@ func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgre
 	if chipFiles != nil {
 		s.checkChip(&reasons, &decoded, chipInput{files: chipFiles, aa: chipAA, challenge: challenge, mrz: string(mrzText)}, now)
 	}
-	imageReasons, gatesPassed := s.checkImages(decoded, mrzText)
+	imageReasons, gatesPassed := s.checkImages(&decoded, mrzText)
 	for _, r := range imageReasons {
 		reasons.Add(r)
 	}
-	var front image.Image
 	if gatesPassed {
-		front = decoded.front
+		src.front, src.back = decoded.front, decoded.back
+		src.frontRead, src.backRead = decoded.frontRead, decoded.backRead
 	}
-	return reasons, doc, front, nil
+	return reasons, doc, src, nil
 }
 
 // checkImages runs the quality gates on the decoded images, then, if they
 // all pass, compares the MRZ printed on the document with the app's MRZ
 // text. The back is read first: an identity card carries its MRZ there, a
-// passport on its only page. It reports whether the images passed the
-// quality gates (always, when they are off).
-func (s *Stage) checkImages(decoded evidence, mrzText []byte) ([]string, bool) {
+// passport on its only page; what was read is kept in decoded, for the
+// redacted copy. It reports whether the images passed the quality gates
+// (always, when they are off).
+func (s *Stage) checkImages(decoded *evidence, mrzText []byte) ([]string, bool) {
 	images := decoded.images()
 	if len(images) == 0 {
 		return nil, false
@@ -337,6 +355,7 @@ func (s *Stage) checkImages(decoded evidence, mrzText []byte) ([]string, bool) {
 	for _, img := range images {
 		if r, err := s.reader.Read(img); err == nil {
 			read = r
+			decoded.setRead(img, r)
 			break
 		}
 	}
@@ -378,6 +397,8 @@ func checkMRZ(text []byte, rules mrz.Rules, now time.Time) (*mrz.Document, []mrz
 // evidence holds what the check decoded, for the length of one call.
 type evidence struct {
 	front, back image.Image
+	// frontRead and backRead are the MRZs the reader read from them.
+	frontRead, backRead *ocrb.Result
 	// portrait is the chip's DG2 portrait, when passive authentication
 	// vouched for it.
 	portrait image.Image
@@ -392,6 +413,16 @@ func (e *evidence) images() []image.Image {
 		}
 	}
 	return out
+}
+
+// setRead records that r was read from img.
+func (e *evidence) setRead(img image.Image, r *ocrb.Result) {
+	switch img {
+	case e.front:
+		e.frontRead = r
+	case e.back:
+		e.backRead = r
+	}
 }
 
 func (e *evidence) add(kind schemas.CaptureKind, img image.Image) {

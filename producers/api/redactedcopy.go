@@ -21,8 +21,9 @@ import (
 // not pass the image gates).
 var errNoCopy = apiErr(http.StatusNotFound, "no_redacted_copy", "the session has no redacted document copy")
 
-// getRedactedCopy answers GET /v1/sessions/{id}/redacted-copy with the
-// redacted copy of the document the document check kept (package redact),
+// getRedactedCopy answers GET /v1/sessions/{id}/redacted-copy[?side=back]
+// with the redacted copy of the document's front (or back) the document
+// check kept (package redact),
 // opened with the session key for this response only, as image/jpeg. The
 // read is recorded in the audit log as a personal-data read before the
 // copy leaves (DESIGN invariant 6).
@@ -45,7 +46,15 @@ func (s *Server) getRedactedCopy(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	i := slices.IndexFunc(caps, func(c postgres.Capture) bool { return c.Kind == schemas.RedactedCopy && c.Index == 0 })
+	index := schemas.RedactedCopyFront
+	switch r.URL.Query().Get("side") {
+	case "", "front":
+	case "back":
+		index = schemas.RedactedCopyBack
+	default:
+		return apiErr(http.StatusBadRequest, "invalid_request", "side must be front or back").with("field", "side")
+	}
+	i := slices.IndexFunc(caps, func(c postgres.Capture) bool { return c.Kind == schemas.RedactedCopy && c.Index == index })
 	if i < 0 {
 		return errNoCopy
 	}
@@ -64,7 +73,7 @@ func (s *Server) getRedactedCopy(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	plain, err := vault.Open(key, vault.CaptureInfo(sess.ID, string(schemas.RedactedCopy), 0), sealed)
+	plain, err := vault.Open(key, vault.CaptureInfo(sess.ID, string(schemas.RedactedCopy), index), sealed)
 	if err != nil {
 		return fmt.Errorf("open redacted copy of %s: %w", sess.ID, err)
 	}

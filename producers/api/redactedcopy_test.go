@@ -17,9 +17,9 @@ import (
 
 // storeCopy does what the document check does for a tenant whose policy
 // asks for a redacted copy: seal it to the session key as
-// redacted_copy/0, store it under the session's prefix and record it with
-// the check's result.
-func (b *bundle) storeCopy(tenantID uuid.UUID, sessionID string, plain []byte) {
+// redacted_copy/i for each copy i (the front, then the back), store them
+// under the session's prefix and record them with the check's result.
+func (b *bundle) storeCopy(tenantID uuid.UUID, sessionID string, copies ...[]byte) {
 	b.t.Helper()
 	ctx := b.t.Context()
 	id := uuid.MustParse(sessionID)
@@ -27,34 +27,40 @@ func (b *bundle) storeCopy(tenantID uuid.UUID, sessionID string, plain []byte) {
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	sealed, err := vault.Seal(k.PublicKey, vault.CaptureInfo(id, string(schemas.RedactedCopy), 0), plain)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	sum := sha256.Sum256(sealed)
-	c := postgres.Capture{SessionID: id, TenantID: tenantID, Kind: schemas.RedactedCopy,
-		ObjectKey: schemas.ObjectKey(tenantID.String(), sessionID, schemas.RedactedCopy, 0), Size: int64(len(sealed)), SHA256: sum[:]}
-	if err := b.objects.Put(ctx, c.ObjectKey, sealed); err != nil {
-		b.t.Fatal(err)
+	var stored []postgres.Capture
+	for i, plain := range copies {
+		sealed, err := vault.Seal(k.PublicKey, vault.CaptureInfo(id, string(schemas.RedactedCopy), i), plain)
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		sum := sha256.Sum256(sealed)
+		c := postgres.Capture{SessionID: id, TenantID: tenantID, Kind: schemas.RedactedCopy, Index: i,
+			ObjectKey: schemas.ObjectKey(tenantID.String(), sessionID, schemas.RedactedCopy, i), Size: int64(len(sealed)), SHA256: sum[:]}
+		if err := b.objects.Put(ctx, c.ObjectKey, sealed); err != nil {
+			b.t.Fatal(err)
+		}
+		stored = append(stored, c)
 	}
 	err = postgres.NewResults(b.db).SaveResult(ctx, postgres.Result{SessionID: id, TenantID: tenantID,
 		Check: schemas.CheckDocument, Outcome: schemas.OutcomePassed, Engine: "test", CompletedAt: time.Now(),
-		Stored: []postgres.Capture{c}}, postgres.OutboxEvent{TenantID: tenantID, MsgID: "copy-" + sessionID,
+		Stored: stored}, postgres.OutboxEvent{TenantID: tenantID, MsgID: "copy-" + sessionID,
 		Type: schemas.TypeCheckCompleted, Subject: schemas.Subject(schemas.TypeCheckCompleted, sessionID), Body: map[string]string{}})
 	if err != nil {
 		b.t.Fatal(err)
 	}
 }
 
-// TestRedactedCopy: the tenant reads its session's redacted copy opened,
-// as a JPEG, each read on the audit log; a session without one, another
-// tenant's and an erased one answer no copy.
+// TestRedactedCopy: the tenant reads its session's redacted copies opened,
+// the front's and (side=back) the back's, as JPEGs, each read on the audit
+// log; a session without one, another tenant's and an erased one answer
+// no copy; a side other than front or back is refused.
 func TestRedactedCopy(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	s := b.newSession(b.a.APIKey)
 	plain := append([]byte{0xff, 0xd8, 0xff}, bytes.Repeat([]byte("redacted"), 200)...)
-	b.storeCopy(b.a.TenantID, s.ID, plain)
+	back := append([]byte{0xff, 0xd8, 0xff}, bytes.Repeat([]byte("back"), 300)...)
+	b.storeCopy(b.a.TenantID, s.ID, plain, back)
 	path := "/v1/sessions/" + s.ID + "/redacted-copy"
 
 	get := func(token, path string) (int, string, []byte) {
@@ -84,6 +90,15 @@ func TestRedactedCopy(t *testing.T) {
 	if n := reads(); n != 1 {
 		t.Fatalf("%d personal_data_read entries for the copy, want 1", n)
 	}
+	if code, _, body := get(b.a.APIKey, path+"?side=back"); code != http.StatusOK || !bytes.Equal(body, back) {
+		t.Fatalf("GET ?side=back → %d, %d bytes; want 200 with the back's copy", code, len(body))
+	}
+	if n := reads(); n != 2 {
+		t.Fatalf("%d personal_data_read entries for the copies, want 2", n)
+	}
+	if code, _, body := get(b.a.APIKey, path+"?side=sideways"); code != http.StatusBadRequest || !bytes.Contains(body, []byte("invalid_request")) {
+		t.Errorf("GET ?side=sideways → %d %s, want 400 invalid_request", code, body)
+	}
 	if code, _, _ := get(b.b.APIKey, path); code != http.StatusNotFound {
 		t.Errorf("another tenant's read → %d, want 404", code)
 	}
@@ -98,7 +113,7 @@ func TestRedactedCopy(t *testing.T) {
 	if code, _, _ := get(b.a.APIKey, path); code != http.StatusGone {
 		t.Errorf("erased session's copy → %d, want 410", code)
 	}
-	if n := reads(); n != 1 {
-		t.Errorf("%d personal_data_read entries for the copy, want 1 (refused reads are not reads)", n)
+	if n := reads(); n != 2 {
+		t.Errorf("%d personal_data_read entries for the copies, want 2 (refused reads are not reads)", n)
 	}
 }

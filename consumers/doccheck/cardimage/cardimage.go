@@ -59,6 +59,13 @@ type Options struct {
 	// own weight, so this measures how it copes with print that is not
 	// the font.
 	Weight int
+	// Portrait, when set, is printed in the portrait's place
+	// (PortraitBox) instead of the drawn head: a real photo makes the
+	// card usable for face matching.
+	Portrait image.Image
+	// Fields, when set, are printed in the visual inspection zone
+	// instead of the grey bars that stand for text.
+	Fields []Field
 }
 
 // Render draws the document with the given MRZ lines at the bottom, on a
@@ -107,8 +114,32 @@ func Render(mrz []string, opt Options) (*image.RGBA, error) {
 			img.SetRGBA(x, y, rgba(c))
 		}
 	}
-	// Portrait: a face-coloured oval under dark hair, top left.
-	px, py, pr := ox+0.2*dw*s, oy+0.32*dh*s, 0.12*dh*s
+	if opt.Portrait != nil {
+		drawPortrait(img, opt.Portrait, len(mrz[0]), ox, oy, s)
+	} else {
+		drawHead(img, ox+0.2*dw*s, oy+0.32*dh*s, 0.12*dh*s)
+	}
+	ink := atlas.Weighted(opt.Weight)
+	if opt.Fields != nil {
+		drawFields(img, atlas, opt.Fields, len(mrz[0]), ox, oy, s)
+	} else {
+		drawBars(img, rng, ox, oy, dw, dh, s)
+	}
+	// The MRZ, last line bottomMM above the bottom edge.
+	scale := pitchMM * s / glyph.CellWidth // image pixels per atlas pixel
+	for i, line := range mrz {
+		baseline := oy + (dh-bottomMM-float64(len(mrz)-1-i)*lineStepMM)*s
+		for j := 0; j < len(line); j++ {
+			left := ox + (mrzLeftMM+float64(j)*pitchMM)*s
+			drawGlyph(img, ink, line[j], left, baseline-glyph.Baseline*scale, scale)
+		}
+	}
+	return img, nil
+}
+
+// drawHead draws a face-coloured oval under dark hair about (px, py),
+// radius pr pixels: a portrait nobody could take for a person.
+func drawHead(img *image.RGBA, px, py, pr float64) {
 	fill(img, func(x, y float64) (bool, [3]float64) {
 		dx, dy := (x-px)/pr, (y-py)/(1.3*pr)
 		switch {
@@ -119,7 +150,11 @@ func Render(mrz []string, opt Options) (*image.RGBA, error) {
 		}
 		return false, [3]float64{}
 	})
-	// Printed fields: dark bars of text height, right of the portrait.
+}
+
+// drawBars draws dark bars of text height right of the portrait, where a
+// document's printed fields go: text nobody could read.
+func drawBars(img *image.RGBA, rng *rand.Rand, ox, oy, dw, dh, s float64) {
 	for line := range 5 {
 		top := oy + (0.12+0.11*float64(line))*dh*s
 		left := ox + 0.4*dw*s
@@ -130,17 +165,6 @@ func Render(mrz []string, opt Options) (*image.RGBA, error) {
 			word += wlen + 1.5*s
 		}
 	}
-	// The MRZ, last line bottomMM above the bottom edge.
-	scale := pitchMM * s / glyph.CellWidth // image pixels per atlas pixel
-	ink := atlas.Weighted(opt.Weight)
-	for i, line := range mrz {
-		baseline := oy + (dh-bottomMM-float64(len(mrz)-1-i)*lineStepMM)*s
-		for j := 0; j < len(line); j++ {
-			left := ox + (mrzLeftMM+float64(j)*pitchMM)*s
-			drawGlyph(img, ink, line[j], left, baseline-glyph.Baseline*scale, scale)
-		}
-	}
-	return img, nil
 }
 
 // inside reports whether (x, y) mm lies on a w×h document with ID-1

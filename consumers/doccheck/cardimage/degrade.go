@@ -89,11 +89,6 @@ func Rotate(img image.Image, deg float64) *image.RGBA {
 	out := image.NewRGBA(src.Rect)
 	sin, cos := math.Sincos(deg * math.Pi / 180)
 	cx, cy := float64(w)/2, float64(h)/2
-	at := func(x, y int) [3]float64 {
-		x, y = min(max(x, 0), w-1), min(max(y, 0), h-1)
-		p := src.Pix[y*src.Stride+4*x:]
-		return [3]float64{float64(p[0]), float64(p[1]), float64(p[2])}
-	}
 	for y := range h {
 		for x := range w {
 			dx, dy := float64(x)+0.5-cx, float64(y)+0.5-cy
@@ -101,17 +96,30 @@ func Rotate(img image.Image, deg float64) *image.RGBA {
 			// counter-clockwise turn is a clockwise one in these axes.
 			sx := cos*dx - sin*dy + cx - 0.5
 			sy := sin*dx + cos*dy + cy - 0.5
-			x0, y0 := int(math.Floor(sx)), int(math.Floor(sy))
-			fx, fy := sx-float64(x0), sy-float64(y0)
-			a, b, c, d := at(x0, y0), at(x0+1, y0), at(x0, y0+1), at(x0+1, y0+1)
-			var v [3]float64
-			for i := range v {
-				v[i] = (a[i]*(1-fx)+b[i]*fx)*(1-fy) + (c[i]*(1-fx)+d[i]*fx)*fy
-			}
-			out.SetRGBA(x, y, rgba(v))
+			out.SetRGBA(x, y, rgba(sample(src, sx, sy)))
 		}
 	}
 	return out
+}
+
+// sample returns src's colour at (sx, sy), pixel centres at integer
+// coordinates, interpolated bilinearly; outside the image it extends the
+// edge.
+func sample(src *image.RGBA, sx, sy float64) [3]float64 {
+	w, h := src.Rect.Dx(), src.Rect.Dy()
+	at := func(x, y int) [3]float64 {
+		x, y = min(max(x, 0), w-1), min(max(y, 0), h-1)
+		p := src.Pix[y*src.Stride+4*x:]
+		return [3]float64{float64(p[0]), float64(p[1]), float64(p[2])}
+	}
+	x0, y0 := int(math.Floor(sx)), int(math.Floor(sy))
+	fx, fy := sx-float64(x0), sy-float64(y0)
+	a, b, c, d := at(x0, y0), at(x0+1, y0), at(x0, y0+1), at(x0+1, y0+1)
+	var v [3]float64
+	for i := range v {
+		v[i] = (a[i]*(1-fx)+b[i]*fx)*(1-fy) + (c[i]*(1-fx)+d[i]*fx)*fy
+	}
+	return v
 }
 
 // Noise adds Gaussian noise of sigma levels to every channel.

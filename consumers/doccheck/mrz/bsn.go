@@ -36,3 +36,18 @@ func allDigits(s string) bool {
 	}
 	return true
 }
+
+// ElevenProof reports whether s is nine digits passing the BSN's
+// "elfproef": 9·d1 + 8·d2 + … + 2·d8 − d9 is a multiple of 11. Most
+// nine-digit strings fail it, so a number that passes is likely a BSN.
+func ElevenProof(s string) bool {
+	if len(s) != 9 || !allDigits(s) {
+		return false
+	}
+	sum := 0
+	for i := range 8 {
+		sum += (9 - i) * int(s[i]-'0')
+	}
+	sum -= int(s[8] - '0')
+	return sum%11 == 0
+}

@@ -1,14 +1,17 @@
 // Package redact makes the redacted copy of a document photo that a tenant
 // may keep instead of the photo itself (the Dutch KopieID practice): the
-// portrait and the personal number (in the Netherlands the BSN, which
-// art. 46 UAVG lets only a law-mandated party process) blacked out, and a
-// watermark across the whole picture naming the copy's purpose, its
+// portrait and the personal number, in the MRZ and printed (in the
+// Netherlands the BSN, which art. 46 UAVG lets only a law-mandated party
+// process) blacked out, and a watermark across the whole picture naming the copy's purpose, its
 // recipient and the date, so the copy cannot pass for the document or be
 // reused elsewhere unnoticed.
 //
 // Everything here is a pure function of a decoded image: finding the zones
-// (zones.go), blacking them out (mask.go), stamping the watermark
-// (watermark.go) and encoding the result as a JPEG (Copy).
+// (zones.go) — the portrait, the MRZ's number cells, and the number zones
+// of the visual inspection zone by the document's layout (layout.go) on
+// the document located from its MRZ (frame.go) —, blacking them out
+// (mask.go), stamping the watermark (watermark.go) and encoding the result
+// as a JPEG (Copy).
 package redact
 
 import (

@@ -3,6 +3,7 @@ package redact
 import (
 	"image"
 	"math"
+	"slices"
 
 	"github.com/idv-oss/idv/consumers/doccheck/ocrb"
 	"github.com/idv-oss/idv/consumers/face"
@@ -23,6 +24,12 @@ type MRZReader interface {
 type Finder struct {
 	Faces  FaceDetector
 	Reader MRZReader
+	// Kind is the kind of document, from the MRZ the app sent (KindOf);
+	// nil takes it from the MRZ read in the photo.
+	Kind *Kind
+	// Read is the MRZ already read from the photo (by the document
+	// check's comparison); when set, Reader is not asked again.
+	Read *ocrb.Result
 }
 
 // Zones are what a Finder found, and how.
@@ -39,11 +46,17 @@ type Zones struct {
 	// MRZByRule reports the MRZ was not read, so the whole band where an
 	// MRZ would be is masked instead of its cells.
 	MRZByRule bool
+	// VIZ are the zones of the visual inspection zone that may print a
+	// personal number: those of the document's layout (Layout names it),
+	// or, by the fallback (VIZByRule), the whole VIZ.
+	VIZ       []image.Rectangle
+	Layout    string
+	VIZByRule bool
 }
 
 // All returns every zone.
 func (z Zones) All() []image.Rectangle {
-	return append(append([]image.Rectangle(nil), z.Portraits...), z.Numbers...)
+	return slices.Concat(z.Portraits, z.Numbers, z.VIZ)
 }
 
 // Find finds the zones of img to black out:
@@ -58,6 +71,7 @@ func (z Zones) All() []image.Rectangle {
 //     card 85.6 × 54 mm for TD1, 105 × 74 for TD2, 125 × 88 for TD3) and
 //     the left 40 % of the document above the MRZ is masked; without it,
 //     the left 45 % of the whole photo.
+//
 //   - The personal number: the MRZ cells of the optional data, which hold
 //     the BSN on Dutch documents issued before 2021 and a personal number
 //     on many others: TD1 line 1 positions 16–30 (the Dutch BSN is 16–24
@@ -68,14 +82,27 @@ func (z Zones) All() []image.Rectangle {
 //     reader saw if any, else the bottom 35 % of the photo, where the MRZ
 //     of a document photographed upright lies.
 //
-// The BSN printed elsewhere on a Dutch document (the back of the 2014–2021
-// identity card, the personal page of the passport) is not located: no
-// layout of ours finds it reliably. Copy only the side the policy names.
+//   - The personal number printed in the visual inspection zone (VIZ), by
+//     the document's layout (Layouts), chosen by its kind (Finder.Kind, or
+//     KindOf the MRZ read): the layout's zones, placed on the document
+//     located from the MRZ read in the photo (frame), each grown by a
+//     millimetre. When no layout is known for the kind, the fallback masks
+//     the whole VIZ: the document above the MRZ. When the photo shows no
+//     readable MRZ, nothing places the document, and the whole photo is
+//     masked — unless the layout says the side without the MRZ prints no
+//     personal number (OtherSideClear).
+//
+// Why not look for the number instead: the reader knows the MRZ's font,
+// pitch and place; a VIZ is set in fonts, sizes and places of each
+// issuer's choosing, so finding no nine-digit number that passes the
+// eleven-proof would not prove there is none, and one missed BSN is a
+// breach of art. 46 UAVG, while masking too much costs only fields the
+// MRZ, which stays legible, repeats.
 func (f Finder) Find(img image.Image) Zones {
 	b := img.Bounds()
 	var z Zones
-	var res *ocrb.Result
-	if f.Reader != nil {
+	res := f.Read
+	if res == nil && f.Reader != nil {
 		if r, err := f.Reader.Read(img); err == nil {
 			res = r
 		}
@@ -94,7 +121,41 @@ func (f Finder) Find(img image.Image) Zones {
 	if len(z.Portraits) == 0 {
 		z.Portraits, z.PortraitByRule = []image.Rectangle{portraitByRule(res, b)}, true
 	}
+	z.VIZ, z.Layout, z.VIZByRule = f.vizZones(res, b)
 	return z
+}
+
+// vizZones finds the VIZ zones that may print a personal number, the
+// layout's name when one is known, and whether the fallback applied.
+func (f Finder) vizZones(res *ocrb.Result, b image.Rectangle) ([]image.Rectangle, string, bool) {
+	kind, known := Kind{}, false
+	if f.Kind != nil {
+		kind, known = *f.Kind, true
+	} else if res != nil {
+		lines := make([]string, len(res.Lines))
+		for i, l := range res.Lines {
+			lines[i] = l.String()
+		}
+		kind, known = KindOf(lines)
+	}
+	var layout Layout
+	if known {
+		layout, known = LayoutFor(kind)
+	}
+	fr, located := locate(res)
+	switch {
+	case located && known:
+		var out []image.Rectangle
+		for _, box := range layout.Numbers {
+			out = append(out, fr.zone(box, res, b))
+		}
+		return out, layout.Name, false
+	case located:
+		return []image.Rectangle{fr.zone(fr.viz(), res, b)}, "", true
+	case known && layout.OtherSideClear:
+		return nil, layout.Name, false
+	}
+	return []image.Rectangle{b}, "", true
 }
 
 // numberCells returns the MRZ cells that may hold a personal number, or
@@ -130,43 +191,17 @@ func numberCells(res *ocrb.Result, b image.Rectangle) ([]image.Rectangle, bool) 
 }
 
 // portraitByRule is where ICAO 9303 puts the portrait: the left 40 % of
-// the document above the MRZ, the document found from the MRZ read; the
-// left 45 % of the photo when the MRZ was not read.
+// the document above the MRZ, the document located from the MRZ read
+// (frame), a millimetre to spare; the left 45 % of the photo when the MRZ
+// was not read.
 func portraitByRule(res *ocrb.Result, b image.Rectangle) image.Rectangle {
 	whole := image.Rect(b.Min.X, b.Min.Y, b.Min.X+b.Dx()*45/100, b.Max.Y)
-	if res == nil || len(res.Lines) == 0 {
+	fr, ok := locate(res)
+	if !ok {
 		return whole
 	}
-	n := len(res.Lines[len(res.Lines)-1])
-	first, ok1 := res.Cells(1, 1, 1)
-	last, ok2 := res.Cells(len(res.Lines), n, n)
-	mrz, ok3 := res.Bounds()
-	if !ok1 || !ok2 || !ok3 || n < 2 {
-		return whole
-	}
-	// Pixels per millimetre from the pitch: the centres of the first and
-	// last cells are n−1 pitches of 2.54 mm apart (a slight rotation is
-	// ignored: the margin and the 40 % cover it).
-	pxmm := math.Hypot(float64(last.Min.X+last.Max.X-first.Min.X-first.Max.X)/2,
-		float64(last.Min.Y+last.Max.Y-first.Min.Y-first.Max.Y)/2) / (float64(n-1) * 2.54)
-	w, h := 125.0, 88.0
-	switch {
-	case len(res.Lines) == 3:
-		w, h = 85.6, 54
-	case n == 36:
-		w, h = 105, 74
-	}
-	// The first cell is 5 mm in from the left edge, the last baseline
-	// 3.5 mm above the bottom; a millimetre to spare on each.
-	left := float64(first.Min.X) - 6*pxmm
-	bottom := float64(mrz.Max.Y) + 4.5*pxmm
-	r := image.Rect(int(left), int(bottom-(h+2)*pxmm), int(math.Ceil(left+0.4*w*pxmm)), mrz.Min.Y)
-	if res.Angle > 90 { // upside down: the same, turned about the MRZ
-		right := float64(first.Max.X) + 6*pxmm
-		top := float64(mrz.Min.Y) - 4.5*pxmm
-		r = image.Rect(int(right-0.4*w*pxmm), mrz.Max.Y, int(math.Ceil(right)), int(math.Ceil(top+(h+2)*pxmm)))
-	}
-	if r = r.Intersect(b); r.Empty() {
+	r := fr.zone(Box{X0: 0, Y0: 0, X1: 0.4, Y1: fr.mrzTop / fr.h}, res, b)
+	if r.Empty() {
 		return whole
 	}
 	return r
