@@ -115,15 +115,17 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	mainURL, keysURL := pgtest.NewURL(t), pgtest.NewURL(t)
-	db, err := postgres.Open(ctx, mainURL)
+	if _, _, err := migrateAll(ctx, config{DatabaseURL: mainURL, KeyStoreURL: keysURL}); err != nil {
+		t.Fatal(err)
+	}
+	// The system runs as the services do: as the application role, under
+	// row-level security.
+	db, err := postgres.OpenApp(ctx, mainURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	keys, err := postgres.Open(ctx, keysURL)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := migrateAll(ctx, db, keys); err != nil {
 		t.Fatal(err)
 	}
 	master, _ := vault.ParseMasterKey("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
