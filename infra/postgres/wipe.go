@@ -185,7 +185,7 @@ func (s *Wipes) FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.
 			return fmt.Errorf("wipes: session %s: key not destroyed yet: %w", id, ErrConflict)
 		}
 		var keys int
-		if err := tx.GetContext(ctx, &keys, `SELECT count(*) FROM session_keys WHERE session_id = $1`, id); err != nil {
+		if err := tx.GetContext(ctx, &keys, `SELECT count(*) FROM session_keys WHERE session_id = $1 AND tenant_id = $2`, id, tenantID); err != nil {
 			return fmt.Errorf("wipes: look up key of %s: %w", id, err)
 		}
 		if keys != 0 {
