@@ -55,8 +55,11 @@ func (sc scope) enter(ctx context.Context, tx *sqlx.Tx) error {
 	if sc.tenant == uuid.Nil {
 		return fmt.Errorf("postgres: a transaction without a tenant")
 	}
+	// The tenant goes in as a literal, not a parameter: lib/pq sends a
+	// statement without parameters in one round trip instead of two, and
+	// uuid.UUID.String() is only hex digits and dashes.
 	if _, err := tx.ExecContext(ctx, `SELECT set_config('role', '`+AppRole+`', true),
-		set_config('idv.tenant_id', $1, true)`, sc.tenant.String()); err != nil {
+		set_config('idv.tenant_id', '`+sc.tenant.String()+`', true)`); err != nil {
 		return fmt.Errorf("postgres: enter the scope of tenant %s: %w", sc.tenant, err)
 	}
 	return nil
