@@ -156,6 +156,18 @@ func TestIsolationCatalogue(t *testing.T) {
 	}
 	t.Logf("%d tables under row-level security", len(tables))
 
+	var unusable []string
+	if err := db.SelectContext(ctx, &unusable, `SELECT s.oid::regclass::text || ' for ' || r.rolname
+		FROM pg_class s JOIN pg_namespace n ON n.oid = s.relnamespace, pg_roles r
+		WHERE n.nspname = 'public' AND s.relkind = 'S' AND r.rolname IN ($1, $2)
+		  AND NOT has_sequence_privilege(r.oid, s.oid, 'USAGE') ORDER BY 1`,
+		postgres.AppRole, postgres.SystemRole); err != nil {
+		t.Fatal(err)
+	}
+	if len(unusable) > 0 {
+		t.Errorf("sequences the application roles cannot use: %v", unusable)
+	}
+
 	var owned []string
 	if err := db.SelectContext(ctx, &owned, `SELECT c.relname FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
 		WHERE r.rolname IN ($1, $2) ORDER BY 1`, postgres.AppRole, postgres.SystemRole); err != nil {
@@ -385,4 +397,34 @@ func BenchmarkSessionGet(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestOpenAppActsAsAppRole: a pool from OpenApp, given a URL or a
+// key=value connection string, acts as the application role over the
+// login it names.
+func TestOpenAppActsAsAppRole(t *testing.T) {
+	t.Parallel()
+	_, url := pgtest.NewDBURL(t, schemas.MainMigrations())
+	kv, err := pq.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dsn := range []string{url, kv} {
+		db, err := postgres.OpenApp(t.Context(), dsn)
+		if err != nil {
+			t.Fatalf("OpenApp(%q): %v", dsn, err)
+		}
+		var who struct {
+			Current string `db:"current_user"`
+			Session string `db:"session_user"`
+		}
+		err = db.GetContext(t.Context(), &who, `SELECT current_user AS current_user, session_user AS session_user`)
+		db.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if who.Current != postgres.AppRole || who.Session == postgres.AppRole {
+			t.Errorf("OpenApp(%q): current user %s over login %s, want %s over the login", dsn, who.Current, who.Session, postgres.AppRole)
+		}
+	}
 }

@@ -37,7 +37,6 @@ END
 $$;
 
 GRANT USAGE ON SCHEMA public TO idv_app, idv_system;
-GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO idv_app, idv_system;
 
 -- idv_isolate puts a table holding tenant data under row-level security:
 -- enabled and forced (the owner is held to it too), idv_app limited to the
@@ -46,8 +45,16 @@ GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO idv_app, idv_system;
 -- SELECT idv_isolate('name'); the catalogue test (infra/postgres
 -- isolation_test.go) fails for any table with a tenant_id it forgot.
 CREATE FUNCTION idv_isolate(tbl regclass) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    seq regclass;
 BEGIN
     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO idv_app, idv_system', tbl);
+    -- The sequences of its serial and identity columns.
+    FOR seq IN SELECT d.objid::regclass FROM pg_depend d JOIN pg_class s ON s.oid = d.objid
+        WHERE d.refobjid = tbl AND d.classid = 'pg_class'::regclass AND s.relkind = 'S' AND d.deptype IN ('a', 'i')
+    LOOP
+        EXECUTE format('GRANT USAGE ON SEQUENCE %s TO idv_app, idv_system', seq);
+    END LOOP;
     EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', tbl);
     EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', tbl);
     -- NULLIF: once a transaction-local setting ends, the setting reads ''
