@@ -2,8 +2,11 @@ package postgres_test
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
+	neturl "net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -427,4 +430,57 @@ func TestOpenAppActsAsAppRole(t *testing.T) {
 			t.Errorf("OpenApp(%q): current user %s over login %s, want %s over the login", dsn, who.Current, who.Session, postgres.AppRole)
 		}
 	}
+}
+
+// TestServiceLoginOwningNothing runs the stores as production should: over
+// a login that owns nothing and may only act as the two roles (README,
+// "Tenant isolation"). Tenant and system scopes work; the login's own
+// rights, should a statement drop the role, reach no table.
+func TestServiceLoginOwningNothing(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	owner, dbURL := pgtest.NewDBURL(t, schemas.MainMigrations())
+	login := "idv_test_service_" + strings.ToLower(rand.Text()[:10])
+	if _, err := owner.ExecContext(ctx, `CREATE ROLE `+login+` LOGIN NOINHERIT PASSWORD 'service'`); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { owner.ExecContext(context.Background(), `DROP ROLE `+login) })
+	if _, err := owner.ExecContext(ctx, `GRANT `+postgres.AppRole+`, `+postgres.SystemRole+` TO `+login); err != nil {
+		t.Fatal(err)
+	}
+	u, err := neturl.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = neturl.UserPassword(login, "service")
+	app, err := postgres.OpenApp(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { app.Close() })
+
+	f := &wipeFixture{db: app, now: time.Now().UTC().Truncate(time.Microsecond)}
+	tenant := f.newTenant(t)
+	if _, err := postgres.NewTenants(app).Get(ctx, tenant); err != nil {
+		t.Errorf("Get in the tenant's scope: %v", err)
+	}
+	if _, err := postgres.NewTenants(app).FindByName(ctx, "Tenant "+tenant.String()[:8]); err != nil {
+		t.Errorf("FindByName in the system scope: %v", err)
+	}
+	if n := count(t, app, `SELECT count(*) FROM tenants`); n != 0 {
+		t.Errorf("outside the stores' scopes the service reads %d tenants, want 0", n)
+	}
+	conn, err := app.Connx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SET ROLE NONE`); err != nil {
+		t.Fatal(err)
+	}
+	_, err = conn.ExecContext(ctx, `SELECT count(*) FROM tenants`)
+	if !refused(err) {
+		t.Errorf("the login itself reading tenants: %v, want permission denied", err)
+	}
+	conn.ExecContext(ctx, `RESET ROLE`)
 }
