@@ -63,11 +63,14 @@ func runTenant(ctx context.Context, args []string, cfg config, stdout, stderr io
 			return runTenantSetRetention(ctx, args[1:], cfg, stdout, stderr)
 		case "policy":
 			return runTenantPolicy(ctx, args[1:], cfg, stdout, stderr)
+		case "offboard":
+			return runTenantOffboard(ctx, args[1:], cfg, stdout, stderr)
 		}
 	}
 	return fmt.Errorf("usage: idv tenant create --name N --webhook-url U --retention-days D [--fields f1,f2,...]\n" +
 		"       idv tenant set-retention --tenant ID --days D\n" +
-		"       idv tenant policy show|set --tenant ID [settings]")
+		"       idv tenant policy show|set --tenant ID [settings]\n" +
+		"       idv tenant offboard --tenant ID --recipient PUBKEY --export DIR | --delete --confirm ID [--no-export]")
 }
 
 func runTenantCreate(ctx context.Context, args []string, cfg config, stdout, stderr io.Writer) error {

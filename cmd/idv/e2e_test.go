@@ -60,6 +60,8 @@ type system struct {
 	js        natsjs.JetStream // to publish as a stranger would
 	nats      []*natsserver.Server
 	replicas  []*replica // replicas[0] also serves the API
+	// mainURL and keysURL are the databases, for driving the idv command.
+	mainURL, keysURL string
 }
 
 // replica is one worker process of the system: the relay and stages on a
@@ -166,7 +168,8 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 			}
 		}
 	}
-	s := &system{t: t, st: st, owner: owner, logs: &syncBuffer{}, natsDir: natsDir, js: b.js, nats: servers}
+	s := &system{t: t, st: st, owner: owner, logs: &syncBuffer{}, natsDir: natsDir, js: b.js, nats: servers,
+		mainURL: mainURL, keysURL: keysURL}
 	log := slog.New(slog.NewTextHandler(s.logs, nil))
 
 	hooks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -27,6 +27,9 @@ commands:
   tenant     idv tenant create --name N --webhook-url U --retention-days D --fields f1,f2
              idv tenant set-retention --tenant ID --days D
              idv tenant policy show|set --tenant ID [--minimum-age 18 ...]
+             idv tenant offboard --tenant ID --recipient PUBKEY --export DIR
+             idv tenant offboard --tenant ID --delete --confirm ID [--no-export]
+  offboard   the tenant's side: idv offboard keygen --out DIR; idv offboard open --key FILE --in ARCHIVE --out DIR
   audit      idv audit verify --tenant ID: recompute the tenant's audit hash chain
   breach     idv breach open|update|notify|list: the breach register; notifies affected tenants
   support    idv support grant|revoke|list|read-session: time-boxed (≤ 24 h), audited support access
@@ -91,6 +94,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return runSubprocessors(ctx, rest, cfg, stdout)
 	case "capture":
 		return runCapture(ctx, rest, getenv, stdout, stderr)
+	case "offboard":
+		return runOffboard(rest, stdout, stderr)
 	case "keygen":
 		return runKeygen(stdout)
 	case "eval":

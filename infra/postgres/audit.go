@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -91,6 +92,25 @@ type AuditEvent struct {
 	Detail    map[string]string
 	PrevHash  []byte
 	Hash      []byte
+}
+
+// AuditExport is an entry as a tenant exports it (GET /v1/audit-events,
+// the offboarding archive): hashes in hex, so the chain can be verified.
+type AuditExport struct {
+	Seq       int64             `json:"seq"`
+	At        time.Time         `json:"at"`
+	Actor     string            `json:"actor"`
+	Action    string            `json:"action"`
+	SessionID *uuid.UUID        `json:"session_id"`
+	Detail    map[string]string `json:"detail"`
+	PrevHash  string            `json:"prev_hash"`
+	Hash      string            `json:"hash"`
+}
+
+// Export returns the entry in its export form.
+func (ev AuditEvent) Export() AuditExport {
+	return AuditExport{Seq: ev.Seq, At: ev.At, Actor: ev.Actor, Action: ev.Action, SessionID: ev.SessionID,
+		Detail: ev.Detail, PrevHash: hex.EncodeToString(ev.PrevHash), Hash: hex.EncodeToString(ev.Hash)}
 }
 
 // ErrAuditBroken is wrapped by the *AuditBreak that Verify returns.

@@ -31,6 +31,9 @@ type APIKey struct {
 	ID         string    `db:"key_id"`
 	TenantID   uuid.UUID `db:"tenant_id"`
 	SecretHash []byte    `db:"secret_hash"`
+	// Offboarding reports that the tenant is being offboarded: its keys
+	// are refused from then on (Offboardings.Start).
+	Offboarding bool `db:"offboarding"`
 }
 
 // Tenants stores tenants and their API keys.
@@ -103,11 +106,13 @@ func (s *Tenants) FindByName(ctx context.Context, name string) (uuid.UUID, error
 
 // APIKey reads a live (not revoked) API key by its id. The key is what
 // tells whose request it is, so the lookup cannot be scoped to a tenant
-// yet: system scope, reading api_keys only.
+// yet: system scope, reading api_keys and whether the key's tenant is
+// offboarding.
 func (s *Tenants) APIKey(ctx context.Context, keyID string) (APIKey, error) {
 	var k APIKey
-	err := scopedGet(ctx, s.db, systemScope, &k, `SELECT key_id, tenant_id, secret_hash FROM api_keys
-		WHERE key_id = $1 AND revoked_at IS NULL`, keyID)
+	err := scopedGet(ctx, s.db, systemScope, &k, `SELECT key_id, tenant_id, secret_hash,
+		(SELECT t.offboarding_at IS NOT NULL FROM tenants t WHERE t.tenant_id = api_keys.tenant_id) AS offboarding
+		FROM api_keys WHERE key_id = $1 AND revoked_at IS NULL`, keyID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return APIKey{}, fmt.Errorf("api keys: %s: %w", keyID, ErrNotFound)
 	}

@@ -1,12 +1,10 @@
 package api
 
 import (
-	"encoding/hex"
 	"net/http"
 	"strconv"
-	"time"
 
-	"github.com/google/uuid"
+	"github.com/idv-oss/idv/infra/postgres"
 )
 
 // Export page sizes of GET /v1/audit-events.
@@ -15,20 +13,9 @@ const (
 	maxAuditLimit     = 1000
 )
 
-type auditEventBody struct {
-	Seq       int64             `json:"seq"`
-	At        time.Time         `json:"at"`
-	Actor     string            `json:"actor"`
-	Action    string            `json:"action"`
-	SessionID *uuid.UUID        `json:"session_id"`
-	Detail    map[string]string `json:"detail"`
-	PrevHash  string            `json:"prev_hash"`
-	Hash      string            `json:"hash"`
-}
-
 type auditEventsBody struct {
-	Events    []auditEventBody `json:"events"`
-	NextAfter *int64           `json:"next_after"`
+	Events    []postgres.AuditExport `json:"events"`
+	NextAfter *int64                 `json:"next_after"`
 }
 
 // listAuditEvents exports one page of the caller's tenant's audit log, with
@@ -55,15 +42,14 @@ func (s *Server) listAuditEvents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	body := auditEventsBody{Events: []auditEventBody{}}
+	body := auditEventsBody{Events: []postgres.AuditExport{}}
 	if len(events) > limit {
 		events = events[:limit]
 		next := events[limit-1].Seq
 		body.NextAfter = &next
 	}
 	for _, e := range events {
-		body.Events = append(body.Events, auditEventBody{Seq: e.Seq, At: e.At, Actor: e.Actor, Action: e.Action,
-			SessionID: e.SessionID, Detail: e.Detail, PrevHash: hex.EncodeToString(e.PrevHash), Hash: hex.EncodeToString(e.Hash)})
+		body.Events = append(body.Events, e.Export())
 	}
 	writeJSON(w, http.StatusOK, body)
 	return nil

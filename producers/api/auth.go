@@ -35,6 +35,9 @@ func (s *Server) customer(h func(http.ResponseWriter, *http.Request) error) http
 		if err != nil {
 			return err
 		}
+		if key.Offboarding {
+			return errOffboarding
+		}
 		if err := s.tenantLimit.limit(w, key.TenantID.String()); err != nil {
 			return err
 		}

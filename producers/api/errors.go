@@ -36,6 +36,7 @@ var (
 	errNotFound     = apiErr(http.StatusNotFound, "not_found", "no such resource")
 	errNotOpen      = apiErr(http.StatusConflict, "session_not_open", "the session no longer accepts captures or submission")
 	errEnded        = apiErr(http.StatusGone, "session_ended", "the session has ended and its data is being or has been erased")
+	errOffboarding  = apiErr(http.StatusForbidden, "tenant_offboarding", "the tenant is being offboarded: its data is being returned and erased, and its API keys no longer work")
 )
 
 type errorBody struct {

@@ -1,0 +1,174 @@
+package offboard
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/idv-oss/idv/consumers/capture"
+	"github.com/idv-oss/idv/infra/archive"
+	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/infra/vault"
+)
+
+// sessionFile is sessions/<id>/session.json: the session's metadata, its
+// decision and check results, and where each capture is in the archive.
+type sessionFile struct {
+	SessionID       string         `json:"session_id"`
+	Status          string         `json:"status"`
+	Checks          []string       `json:"checks"`
+	SelfieFrames    int            `json:"selfie_frames"`
+	RetentionDays   int            `json:"retention_days"`
+	CreatedAt       time.Time      `json:"created_at"`
+	ExpiresAt       time.Time      `json:"expires_at"`
+	SubmittedAt     *time.Time     `json:"submitted_at"`
+	Decision        *string        `json:"decision"`
+	DecidedAt       *time.Time     `json:"decided_at"`
+	WipeReason      *string        `json:"wipe_reason"`
+	WipeRequestedAt *time.Time     `json:"wipe_requested_at"`
+	Results         []resultFile   `json:"results"`
+	Captures        []captureFile  `json:"captures"`
+	Fields          map[string]any `json:"fields"` // by check: the extracted fields, decrypted
+	Unavailable     string         `json:"unavailable,omitempty"`
+}
+
+type resultFile struct {
+	Check       string             `json:"check"`
+	Outcome     string             `json:"outcome"`
+	Reasons     []string           `json:"reasons"`
+	Score       *float64           `json:"score"`
+	Threshold   *float64           `json:"threshold"`
+	Engine      string             `json:"engine"`
+	Models      map[string]string  `json:"models"`
+	Advisory    map[string]float64 `json:"advisory,omitempty"`
+	CompletedAt time.Time          `json:"completed_at"`
+}
+
+// captureFile describes one capture: File is its decrypted content's name
+// in the archive, empty with Unavailable (a reason code) when it could not
+// be opened. Size and SealedSHA256 are of the sealed bytes, as declared.
+type captureFile struct {
+	Kind         string `json:"kind"`
+	Index        int    `json:"index"`
+	File         string `json:"file,omitempty"`
+	SealedSize   int64  `json:"sealed_size"`
+	SealedSHA256 string `json:"sealed_sha256"`
+	Unavailable  string `json:"unavailable,omitempty"`
+}
+
+// Reasons a session's data is missing from the archive.
+const (
+	unavailableKeyDestroyed = "session_key_destroyed" // its wipe is under way
+)
+
+// writeSession adds one session: every capture decrypted, then
+// session.json with the results and the decrypted fields. It returns how
+// many captures it added.
+func (e *Exporter) writeSession(ctx context.Context, aw *archive.Writer, s postgres.Session) (int, error) {
+	dir := "sessions/" + s.ID.String() + "/"
+	f := sessionFile{SessionID: s.ID.String(), Status: s.Status, Checks: s.Checks, SelfieFrames: s.SelfieFrames,
+		RetentionDays: s.RetentionDays, CreatedAt: s.CreatedAt.UTC(), ExpiresAt: s.ExpiresAt.UTC(),
+		SubmittedAt: s.SubmittedAt, Decision: s.Decision, DecidedAt: s.DecidedAt, WipeReason: s.WipeReason,
+		WipeRequestedAt: s.WipeRequestedAt, Results: []resultFile{}, Captures: []captureFile{}, Fields: map[string]any{}}
+	results, err := e.Results.List(ctx, s.TenantID, s.ID)
+	if err != nil {
+		return 0, err
+	}
+	for _, r := range results {
+		f.Results = append(f.Results, resultFile{Check: r.Check, Outcome: r.Outcome, Reasons: r.Reasons, Score: r.Score,
+			Threshold: r.Threshold, Engine: r.Engine, Models: r.Models, Advisory: r.Advisory, CompletedAt: r.CompletedAt.UTC()})
+	}
+	captures, err := e.Sessions.Captures(ctx, s.TenantID, s.ID)
+	if err != nil {
+		return 0, err
+	}
+	key, err := e.sessionKey(ctx, s)
+	if errors.Is(err, errKeyGone) {
+		f.Unavailable = unavailableKeyDestroyed
+	} else if err != nil {
+		return 0, err
+	}
+	added := 0
+	for _, c := range captures {
+		cf := captureFile{Kind: string(c.Kind), Index: c.Index, SealedSize: c.Size, SealedSHA256: hex.EncodeToString(c.SHA256)}
+		if key == nil {
+			cf.Unavailable = unavailableKeyDestroyed
+		} else if err := e.writeCapture(ctx, aw, dir, key, c, &cf); err != nil {
+			return added, err
+		}
+		if cf.File != "" {
+			added++
+		}
+		f.Captures = append(f.Captures, cf)
+	}
+	if key != nil {
+		if err := openFields(key, results, f.Fields); err != nil {
+			return added, fmt.Errorf("offboard: session %s: %w", s.ID, err)
+		}
+	}
+	return added, aw.AddJSON(dir+"session.json", f)
+}
+
+// writeCapture opens one capture as the check stages do and adds its
+// plaintext, which is cleared once written.
+func (e *Exporter) writeCapture(ctx context.Context, aw *archive.Writer, dir string, key *vault.SessionKey,
+	c postgres.Capture, cf *captureFile) error {
+	plain, reason, err := capture.Open(ctx, e.Objects, key, c)
+	if err != nil {
+		return fmt.Errorf("offboard: session %s: %w", c.SessionID, err)
+	}
+	if reason != "" {
+		cf.Unavailable = reason
+		return nil
+	}
+	defer clear(plain)
+	cf.File = fmt.Sprintf("%scaptures/%s-%d", dir, c.Kind, c.Index)
+	return aw.Add(cf.File, int64(len(plain)), bytes.NewReader(plain))
+}
+
+// sessionKey unwraps the session's key; errKeyGone when its wipe has
+// destroyed it (or its epoch is gone).
+func (e *Exporter) sessionKey(ctx context.Context, s postgres.Session) (*vault.SessionKey, error) {
+	k, err := e.Sessions.Key(ctx, s.TenantID, s.ID)
+	if errors.Is(err, postgres.ErrNotFound) {
+		return nil, errKeyGone
+	}
+	if err != nil {
+		return nil, err
+	}
+	key, err := e.Keys.Unwrap(ctx, vault.WrappedKey{TenantID: k.TenantID, SessionID: k.SessionID,
+		Epoch: k.Epoch, PublicKey: k.PublicKey, Wrapped: k.WrappedKey})
+	if errors.Is(err, vault.ErrEpochDestroyed) {
+		return nil, errKeyGone
+	}
+	if err != nil {
+		return nil, fmt.Errorf("offboard: session %s: %w", s.ID, err)
+	}
+	return key, nil
+}
+
+// openFields opens each check's sealed fields into fields[check]: all of
+// them, since the tenant's policy allowed each when it was extracted.
+func openFields(key *vault.SessionKey, results []postgres.Result, fields map[string]any) error {
+	for _, r := range results {
+		if r.FieldsSealed == nil {
+			continue
+		}
+		plain, err := vault.Open(key, vault.FieldsInfo(key.SessionID(), r.Check), r.FieldsSealed)
+		if err != nil {
+			return fmt.Errorf("open fields of %s: %w", r.Check, err)
+		}
+		var got map[string]any
+		err = json.Unmarshal(plain, &got)
+		clear(plain)
+		if err != nil {
+			return fmt.Errorf("decode fields of %s: %w", r.Check, err)
+		}
+		fields[r.Check] = got
+	}
+	return nil
+}
