@@ -22,17 +22,7 @@ func runMigrate(ctx context.Context, cfg config, stdout io.Writer) error {
 	if cfg.DatabaseURL == "" || cfg.KeyStoreURL == "" {
 		return fmt.Errorf("migrate needs IDV_DATABASE_URL (or DATABASE_URL) and IDV_KEYSTORE_URL")
 	}
-	db, err := postgres.Open(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return fmt.Errorf("main database: %w", err)
-	}
-	defer db.Close()
-	keys, err := postgres.Open(ctx, cfg.KeyStoreURL)
-	if err != nil {
-		return fmt.Errorf("key store: %w", err)
-	}
-	defer keys.Close()
-	main, keystore, err := migrateAll(ctx, db, keys)
+	main, keystore, err := migrateAll(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -192,9 +182,9 @@ func openMainDB(ctx context.Context, cfg config, command string) (*sqlx.DB, erro
 	if cfg.DatabaseURL == "" {
 		return nil, fmt.Errorf("%s needs IDV_DATABASE_URL (or DATABASE_URL)", command)
 	}
-	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	db, err := postgres.OpenApp(ctx, cfg.DatabaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("main database: %w", err)
+		return nil, fmt.Errorf("main database: %w (has `idv migrate` run?)", err)
 	}
 	return db, nil
 }

@@ -18,6 +18,9 @@ import (
 // table lists the same variables.
 type config struct {
 	DatabaseURL string // IDV_DATABASE_URL, else DATABASE_URL
+	// MigrateURL is IDV_MIGRATE_DATABASE_URL: the main database as the
+	// login that owns its tables, for migrations; DatabaseURL when unset.
+	MigrateURL  string
 	KeyStoreURL string // IDV_KEYSTORE_URL
 	MasterKey   string // IDV_MASTER_KEY
 	HTTPAddr    string // IDV_HTTP_ADDR; api defaults to :8080, dev to a free loopback port
@@ -57,6 +60,7 @@ type s3Config struct {
 func parseConfig(getenv func(string) string) (config, error) {
 	c := config{
 		DatabaseURL: first(getenv("IDV_DATABASE_URL"), getenv("DATABASE_URL")),
+		MigrateURL:  getenv("IDV_MIGRATE_DATABASE_URL"),
 		KeyStoreURL: getenv("IDV_KEYSTORE_URL"),
 		MasterKey:   getenv("IDV_MASTER_KEY"),
 		HTTPAddr:    getenv("IDV_HTTP_ADDR"),

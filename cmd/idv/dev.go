@@ -194,14 +194,14 @@ func startDev(ctx context.Context, cfg *config, say func(string, ...any)) (_ *de
 	}
 	cfg.NATSURL = env.nats.ClientURL()
 	say("NATS JetStream (embedded, fsync on every write) at %s, store under %s", cfg.NATSURL, filepath.Join(cfg.DevDir, "nats"))
+	main, keys, err := migrateAll(ctx, *cfg)
+	if err != nil {
+		return nil, err
+	}
 	if env.st, err = openStack(ctx, *cfg, master); err != nil {
 		return nil, err
 	}
 	if err := env.st.objects.EnsureBucket(ctx); err != nil {
-		return nil, err
-	}
-	main, keys, err := migrateAll(ctx, env.st.db, env.st.keys)
-	if err != nil {
 		return nil, err
 	}
 	say("PostgreSQL: main database (%d new migrations) and key store database (%d new)", len(main), len(keys))

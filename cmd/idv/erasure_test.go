@@ -156,13 +156,13 @@ func (e *system) survey(t *testing.T, label string, needles []needle) []*place {
 	dbs := []struct {
 		name string
 		db   *sqlx.DB
-	}{{"main database", e.st.db}, {"key store", e.st.keys}}
+	}{{"main database", e.owner}, {"key store", e.st.keys}}
 	for _, d := range dbs {
 		if _, err := d.db.ExecContext(ctx, `VACUUM FULL`); err != nil {
 			t.Fatalf("%s: VACUUM FULL: %v", d.name, err)
 		}
 	}
-	if _, err := e.st.db.ExecContext(ctx, `CHECKPOINT`); err != nil {
+	if _, err := e.owner.ExecContext(ctx, `CHECKPOINT`); err != nil {
 		t.Fatalf("CHECKPOINT: %v", err)
 	}
 
@@ -175,7 +175,7 @@ func (e *system) survey(t *testing.T, label string, needles []needle) []*place {
 		places = append(places, p)
 	}
 	var dataDir string
-	if err := e.st.db.GetContext(ctx, &dataDir, `SHOW data_directory`); err != nil {
+	if err := e.owner.GetContext(ctx, &dataDir, `SHOW data_directory`); err != nil {
 		t.Fatal(err)
 	}
 	for _, d := range dbs {
@@ -365,7 +365,7 @@ func TestNothingLeft(t *testing.T) {
 	}
 
 	// 3. Positive controls: plant canary B in every place.
-	for _, db := range []*sqlx.DB{s.st.db, s.st.keys} {
+	for _, db := range []*sqlx.DB{s.owner, s.st.keys} {
 		if _, err := db.ExecContext(ctx, `CREATE TABLE erasure_plant (note text)`); err != nil {
 			t.Fatal(err)
 		}

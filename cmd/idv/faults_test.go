@@ -124,7 +124,7 @@ func TestWipeOutlastsAStorageOutage(t *testing.T) {
 	}
 	// …the key is already destroyed, and the missed deadline shows.
 	var keys int
-	s.st.db.Get(&keys, `SELECT count(*) FROM session_keys WHERE session_id = $1`, v.id)
+	s.owner.Get(&keys, `SELECT count(*) FROM session_keys WHERE session_id = $1`, v.id)
 	if keys != 0 {
 		t.Fatal("the session key outlived the first wipe attempt")
 	}

@@ -38,7 +38,7 @@ func TestLoadgenDrivesTheSystem(t *testing.T) {
 		t.Fatalf("wipe: %v, %v", d, err)
 	}
 	var left int
-	if err := s.st.db.Get(&left, `SELECT count(*) FROM sessions WHERE tenant_id = $1 AND deleted_at IS NULL`, s.tenant.TenantID); err != nil {
+	if err := s.owner.Get(&left, `SELECT count(*) FROM sessions WHERE tenant_id = $1 AND deleted_at IS NULL`, s.tenant.TenantID); err != nil {
 		t.Fatal(err)
 	}
 	if left != 0 {

@@ -67,7 +67,7 @@ func TestSubprocessorAnnouncedEndToEnd(t *testing.T) {
 	// for the record, then require exactly one.
 	var delivered int
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
-		if err := s.st.db.Get(&delivered, `SELECT count(*) FROM webhook_deliveries WHERE tenant_id = $1 AND event_type = $2 AND outcome = 'delivered'`,
+		if err := s.owner.Get(&delivered, `SELECT count(*) FROM webhook_deliveries WHERE tenant_id = $1 AND event_type = $2 AND outcome = 'delivered'`,
 			s.tenant.TenantID, schemas.WebhookSubprocessorAnnounced); err != nil {
 			t.Fatal(err)
 		}

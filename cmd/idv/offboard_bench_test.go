@@ -35,18 +35,19 @@ const (
 // delete's seconds. Run with -benchtime=1x: each iteration seeds a tenant.
 func BenchmarkOffboard(b *testing.B) {
 	ctx := context.Background()
-	db, err := postgres.Open(ctx, pgtest.NewURL(b))
+	mainURL, keysURL := pgtest.NewURL(b), pgtest.NewURL(b)
+	if _, _, err := migrateAll(ctx, config{DatabaseURL: mainURL, KeyStoreURL: keysURL}); err != nil {
+		b.Fatal(err)
+	}
+	db, err := postgres.OpenApp(ctx, mainURL)
 	if err != nil {
 		b.Fatal(err)
 	}
-	keys, err := postgres.Open(ctx, pgtest.NewURL(b))
+	keys, err := postgres.Open(ctx, keysURL)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close(); keys.Close() })
-	if _, _, err := migrateAll(ctx, db, keys); err != nil {
-		b.Fatal(err)
-	}
 	master, _ := vault.ParseMasterKey("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
 	st := &stack{db: db, keys: keys, vault: vault.New(master, keys), objects: s3test.NewStore(b)}
 	pub, _, err := vault.NewRecipientKey()

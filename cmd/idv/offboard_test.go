@@ -390,13 +390,13 @@ var kept = []string{"tenants", "audit_events", "breach_tenants", "tenant_offboar
 func checkRowsLeft(t *testing.T, s *system, tenantID uuid.UUID) {
 	t.Helper()
 	var tables []string
-	if err := s.st.db.Select(&tables, `SELECT table_name FROM information_schema.columns
+	if err := s.owner.Select(&tables, `SELECT table_name FROM information_schema.columns
 		WHERE column_name = 'tenant_id' AND table_schema = 'public' ORDER BY table_name`); err != nil {
 		t.Fatal(err)
 	}
 	for _, table := range tables {
 		var n int
-		if err := s.st.db.Get(&n, `SELECT count(*) FROM `+table+` WHERE tenant_id = $1`, tenantID); err != nil {
+		if err := s.owner.Get(&n, `SELECT count(*) FROM `+table+` WHERE tenant_id = $1`, tenantID); err != nil {
 			t.Fatal(err)
 		}
 		if n > 0 && !slices.Contains(kept, table) {
@@ -405,7 +405,7 @@ func checkRowsLeft(t *testing.T, s *system, tenantID uuid.UUID) {
 	}
 	var webhook string
 	var secret []byte
-	if err := s.st.db.QueryRow(`SELECT webhook_url, webhook_secret_sealed FROM tenants WHERE tenant_id = $1`, tenantID).
+	if err := s.owner.QueryRow(`SELECT webhook_url, webhook_secret_sealed FROM tenants WHERE tenant_id = $1`, tenantID).
 		Scan(&webhook, &secret); err != nil || webhook != "" || len(secret) != 0 {
 		t.Errorf("tenant row keeps its webhook (%q, %d bytes): %v", webhook, len(secret), err)
 	}

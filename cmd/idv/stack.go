@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"sync"
 
 	"github.com/jmoiron/sqlx"
@@ -34,9 +35,9 @@ type stack struct {
 // openStack connects to everything cfg names; the master key comes parsed
 // (from IDV_MASTER_KEY, or in dev from its file).
 func openStack(ctx context.Context, cfg config, master vault.MasterKey) (*stack, error) {
-	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	db, err := postgres.OpenApp(ctx, cfg.DatabaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("main database: %w", err)
+		return nil, fmt.Errorf("main database: %w (has `idv migrate` run?)", err)
 	}
 	keys, err := postgres.Open(ctx, cfg.KeyStoreURL)
 	if err != nil {
@@ -64,15 +65,25 @@ func openConfigured(ctx context.Context, cfg config) (*stack, error) {
 	return openStack(ctx, cfg, master)
 }
 
-// migrateAll applies both databases' migrations and reports what it applied.
-func migrateAll(ctx context.Context, db, keys *sqlx.DB) (main, keystore []string, err error) {
-	if main, err = postgres.Migrate(ctx, db, schemas.MainMigrations()); err != nil {
+// migrateAll applies both databases' migrations, as the logins that own
+// their tables, and reports what it applied.
+func migrateAll(ctx context.Context, cfg config) (main, keystore []string, err error) {
+	if main, err = migrate(ctx, first(cfg.MigrateURL, cfg.DatabaseURL), schemas.MainMigrations()); err != nil {
 		return nil, nil, fmt.Errorf("main database: %w", err)
 	}
-	if keystore, err = postgres.Migrate(ctx, keys, schemas.KeyStoreMigrations()); err != nil {
+	if keystore, err = migrate(ctx, cfg.KeyStoreURL, schemas.KeyStoreMigrations()); err != nil {
 		return main, nil, fmt.Errorf("key store: %w", err)
 	}
 	return main, keystore, nil
+}
+
+func migrate(ctx context.Context, url string, migrations fs.FS) ([]string, error) {
+	db, err := postgres.Open(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return postgres.Migrate(ctx, db, migrations)
 }
 
 func (st *stack) Close() error {

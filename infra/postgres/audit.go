@@ -239,7 +239,7 @@ func NewAudit(db *sqlx.DB) *Audit { return &Audit{db: db} }
 // nothing else, such as a read of personal data. The caller should record
 // before it hands out what was read, so that nothing is read unrecorded.
 func (a *Audit) Record(ctx context.Context, e AuditEntry) error {
-	return inTx(ctx, a.db, func(tx *sqlx.Tx) error { return AppendAudit(ctx, tx, e) })
+	return inTx(ctx, a.db, tenantScope(e.TenantID), func(tx *sqlx.Tx) error { return AppendAudit(ctx, tx, e) })
 }
 
 type auditRow struct {
@@ -281,7 +281,7 @@ func (a *Audit) List(ctx context.Context, tenantID uuid.UUID, after int64, limit
 		return nil, fmt.Errorf("audit: list: limit %d, want > 0", limit)
 	}
 	var rows []auditRow
-	if err := a.db.SelectContext(ctx, &rows, `SELECT `+auditColumns+` FROM audit_events
+	if err := scopedSelect(ctx, a.db, tenantScope(tenantID), &rows, `SELECT `+auditColumns+` FROM audit_events
 		WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, tenantID, after, limit); err != nil {
 		return nil, fmt.Errorf("audit: list %s: %w", tenantID, err)
 	}
@@ -311,7 +311,7 @@ func (a *Audit) Verify(ctx context.Context, tenantID uuid.UUID) (entries int, er
 	after := int64(0)
 	for {
 		var rows []auditRow
-		if err := a.db.SelectContext(ctx, &rows, `SELECT `+auditColumns+` FROM audit_events
+		if err := scopedSelect(ctx, a.db, tenantScope(tenantID), &rows, `SELECT `+auditColumns+` FROM audit_events
 			WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, tenantID, after, verifyBatch); err != nil {
 			return entries, fmt.Errorf("audit: verify %s: %w", tenantID, err)
 		}

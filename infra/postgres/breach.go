@@ -67,7 +67,8 @@ type Affected struct {
 	NotifiedAt    *time.Time     `db:"notified_at"`
 }
 
-// Breaches is the breach register.
+// Breaches is the breach register. A breach is IDV's own incident, which
+// may touch any tenant: every method runs in the system scope.
 type Breaches struct{ db *sqlx.DB }
 
 // NewBreaches returns the register over db.
@@ -104,7 +105,7 @@ func (r breachRow) breach() Breach {
 	return b
 }
 
-func scope(ts []uuid.UUID) any {
+func scopeArray(ts []uuid.UUID) any {
 	if ts == nil {
 		return nil
 	}
@@ -124,10 +125,10 @@ func (s *Breaches) Open(ctx context.Context, b Breach) (Breach, []Affected, erro
 	b.OpenedAt = b.OpenedAt.UTC().Truncate(time.Microsecond)
 	b.UpdatedAt = b.OpenedAt
 	var affected []Affected
-	err := inTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := inTx(ctx, s.db, systemScope, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO breaches (`+breachColumns+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0)`,
-			b.ID, b.OpenedAt, b.WindowStart, b.WindowEnd, scope(b.Tenants), pq.StringArray(b.Stages), b.Nature,
+			b.ID, b.OpenedAt, b.WindowStart, b.WindowEnd, scopeArray(b.Tenants), pq.StringArray(b.Stages), b.Nature,
 			b.Consequences, b.Measures, b.Contact, b.UpdatedAt); err != nil {
 			return fmt.Errorf("breach: open: %w", err)
 		}
@@ -144,7 +145,7 @@ func (s *Breaches) Open(ctx context.Context, b Breach) (Breach, []Affected, erro
 func (s *Breaches) Update(ctx context.Context, id uuid.UUID, now time.Time, change func(*Breach)) (Breach, []Affected, error) {
 	var b Breach
 	var affected []Affected
-	err := inTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := inTx(ctx, s.db, systemScope, func(tx *sqlx.Tx) error {
 		var err error
 		if b, err = lockBreach(ctx, tx, id); err != nil {
 			return err
@@ -156,7 +157,7 @@ func (s *Breaches) Update(ctx context.Context, id uuid.UUID, now time.Time, chan
 		b.UpdatedAt = now.UTC().Truncate(time.Microsecond)
 		if _, err := tx.ExecContext(ctx, `UPDATE breaches SET window_start = $2, window_end = $3, tenant_scope = $4,
 			stages = $5, nature = $6, consequences = $7, measures = $8, contact = $9, updated_at = $10 WHERE breach_id = $1`,
-			id, b.WindowStart, b.WindowEnd, scope(b.Tenants), pq.StringArray(b.Stages), b.Nature, b.Consequences,
+			id, b.WindowStart, b.WindowEnd, scopeArray(b.Tenants), pq.StringArray(b.Stages), b.Nature, b.Consequences,
 			b.Measures, b.Contact, b.UpdatedAt); err != nil {
 			return fmt.Errorf("breach: update %s: %w", id, err)
 		}
@@ -194,7 +195,7 @@ func assess(ctx context.Context, tx *sqlx.Tx, b Breach) ([]Affected, error) {
 		WHERE s.created_at < $2 AND coalesce(s.deleted_at, 'infinity') > $1
 		  AND ($3::uuid[] IS NULL OR s.tenant_id = ANY ($3::uuid[]))
 		GROUP BY s.tenant_id, t.policy ORDER BY s.tenant_id`,
-		b.WindowStart, b.WindowEnd, scope(b.Tenants), schemas.CheckFace); err != nil {
+		b.WindowStart, b.WindowEnd, scopeArray(b.Tenants), schemas.CheckFace); err != nil {
 		return nil, fmt.Errorf("breach %s: assess: %w", b.ID, err)
 	}
 	keep := pq.StringArray{}
@@ -240,7 +241,7 @@ func (s *Breaches) Notify(ctx context.Context, id uuid.UUID, now time.Time) (int
 	now = now.UTC().Truncate(time.Microsecond)
 	var round int
 	var affected []Affected
-	err := inOutboxTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := inOutboxTx(ctx, s.db, systemScope, func(tx *sqlx.Tx) error {
 		b, err := lockBreach(ctx, tx, id)
 		if err != nil {
 			return err
@@ -294,19 +295,26 @@ func (s *Breaches) Notify(ctx context.Context, id uuid.UUID, now time.Time) (int
 
 // List returns the register, newest first, with whom each breach touches.
 func (s *Breaches) List(ctx context.Context) ([]Breach, map[uuid.UUID][]Affected, error) {
-	var rows []breachRow
-	if err := s.db.SelectContext(ctx, &rows, `SELECT `+breachColumns+` FROM breaches ORDER BY opened_at DESC`); err != nil {
-		return nil, nil, fmt.Errorf("breaches: list: %w", err)
-	}
-	out := make([]Breach, 0, len(rows))
+	var out []Breach
 	affected := map[uuid.UUID][]Affected{}
-	for _, r := range rows {
-		out = append(out, r.breach())
-		a, err := affectedOf(ctx, s.db, r.ID)
-		if err != nil {
-			return nil, nil, err
+	err := inTx(ctx, s.db, systemScope, func(tx *sqlx.Tx) error {
+		var rows []breachRow
+		if err := tx.SelectContext(ctx, &rows, `SELECT `+breachColumns+` FROM breaches ORDER BY opened_at DESC`); err != nil {
+			return fmt.Errorf("breaches: list: %w", err)
 		}
-		affected[r.ID] = a
+		out = make([]Breach, 0, len(rows))
+		for _, r := range rows {
+			out = append(out, r.breach())
+			a, err := affectedOf(ctx, tx, r.ID)
+			if err != nil {
+				return err
+			}
+			affected[r.ID] = a
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	return out, affected, nil
 }
@@ -316,7 +324,7 @@ func (s *Breaches) List(ctx context.Context) ([]Breach, map[uuid.UUID][]Affected
 // past the agreement's deadline.
 func (s *Breaches) Unnotified(ctx context.Context, now time.Time, within time.Duration) (int, error) {
 	var n int
-	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM breaches b WHERE b.opened_at < $1
+	if err := scopedGet(ctx, s.db, systemScope, &n, `SELECT count(*) FROM breaches b WHERE b.opened_at < $1
 		AND EXISTS (SELECT 1 FROM breach_tenants t WHERE t.breach_id = b.breach_id AND t.notified_round = 0)`,
 		now.Add(-within)); err != nil {
 		return 0, fmt.Errorf("breaches: unnotified: %w", err)

@@ -47,7 +47,7 @@ func NewDecisions(db *sqlx.DB) *Decisions { return &Decisions{db: db} }
 // is undecided but not submitted, or requested no checks.
 func (s *Decisions) Decide(ctx context.Context, tenantID, sessionID uuid.UUID, at time.Time, decide Decider) (Decided, error) {
 	var out Decided
-	err := inOutboxTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := inOutboxTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
 		var row struct {
 			Status    string         `db:"status"`
 			Checks    pq.StringArray `db:"checks"`

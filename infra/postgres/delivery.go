@@ -63,7 +63,7 @@ func (s *Deliveries) RecordAttempt(ctx context.Context, a DeliveryAttempt) error
 	session := uuid.NullUUID{UUID: a.SessionID, Valid: a.SessionID != uuid.Nil}
 	status := sql.NullInt32{Int32: int32(a.StatusCode), Valid: a.StatusCode != 0}
 	code := sql.NullString{String: a.ErrorCode, Valid: a.ErrorCode != ""}
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO webhook_deliveries
+	if _, err := scopedExec(ctx, s.db, tenantScope(a.TenantID), `INSERT INTO webhook_deliveries
 		(tenant_id, session_id, webhook_id, event_type, attempt, status_code, outcome, error_code, duration_ms)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (webhook_id) WHERE outcome = 'delivered' DO NOTHING`,
@@ -77,7 +77,7 @@ func (s *Deliveries) RecordAttempt(ctx context.Context, a DeliveryAttempt) error
 // Delivered reports whether the tenant's webhook of that id was delivered.
 func (s *Deliveries) Delivered(ctx context.Context, tenantID uuid.UUID, webhookID string) (bool, error) {
 	var ok bool
-	if err := s.db.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM webhook_deliveries
+	if err := scopedGet(ctx, s.db, tenantScope(tenantID), &ok, `SELECT EXISTS (SELECT 1 FROM webhook_deliveries
 		WHERE tenant_id = $1 AND webhook_id = $2 AND outcome = 'delivered')`, tenantID, webhookID); err != nil {
 		return false, fmt.Errorf("deliveries: look up %s: %w", webhookID, err)
 	}
@@ -93,7 +93,7 @@ func (s *Deliveries) WebhookTarget(ctx context.Context, tenantID uuid.UUID) (Web
 		DisabledAt *time.Time `db:"webhook_disabled_at"`
 		Policy     []byte     `db:"policy"`
 	}
-	err := s.db.GetContext(ctx, &row, `SELECT webhook_url, webhook_secret_sealed, webhook_disabled_at, policy
+	err := scopedGet(ctx, s.db, tenantScope(tenantID), &row, `SELECT webhook_url, webhook_secret_sealed, webhook_disabled_at, policy
 		FROM tenants WHERE tenant_id = $1`, tenantID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return WebhookTarget{}, fmt.Errorf("deliveries: tenant %s: %w", tenantID, ErrNotFound)
@@ -111,7 +111,7 @@ func (s *Deliveries) WebhookTarget(ctx context.Context, tenantID uuid.UUID) (Web
 // DisableWebhook stops deliveries to the tenant's endpoint (it answered 410
 // Gone). Disabling twice keeps the first time.
 func (s *Deliveries) DisableWebhook(ctx context.Context, tenantID uuid.UUID) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE tenants SET webhook_disabled_at = COALESCE(webhook_disabled_at, now())
+	res, err := scopedExec(ctx, s.db, tenantScope(tenantID), `UPDATE tenants SET webhook_disabled_at = COALESCE(webhook_disabled_at, now())
 		WHERE tenant_id = $1`, tenantID)
 	if err != nil {
 		return fmt.Errorf("deliveries: disable webhook of %s: %w", tenantID, err)

@@ -34,7 +34,7 @@ func NewDSRs(db *sqlx.DB) *DSRs { return &DSRs{db: db} }
 // entry (actor from WithActor: the session's app token).
 func (s *DSRs) Record(ctx context.Context, d DSR) error {
 	d.ReceivedAt = d.ReceivedAt.UTC().Truncate(time.Microsecond)
-	return inOutboxTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	return inOutboxTx(ctx, s.db, tenantScope(d.TenantID), func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO data_subject_requests (dsr_id, tenant_id, session_id, kind, received_at)
 			VALUES ($1, $2, $3, $4, $5)`, d.ID, d.TenantID, d.SessionID, d.Kind, d.ReceivedAt); err != nil {
 			return fmt.Errorf("dsr: record for %s: %w", d.SessionID, err)

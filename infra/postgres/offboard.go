@@ -15,7 +15,7 @@ import (
 
 // Offboarding a tenant (migration 018): the store side of `idv tenant
 // offboard`. Every method takes the tenant id and touches that tenant's
-// rows only. The delete's steps record their completion in
+// rows only, in the tenant's scope (row-level security, scope.go). The delete's steps record their completion in
 // tenant_offboardings, so a delete interrupted at any point resumes.
 
 // Audit actions of offboarding.
@@ -88,7 +88,7 @@ const offboardingColumns = `tenant_id, started_at, exported_at, export_sha256, e
 // tokens have expired. Recorded as offboarding_started. ErrNotFound if there
 // is no such tenant.
 func (s *Offboardings) Start(ctx context.Context, tenantID uuid.UUID, at time.Time) (Offboarding, error) {
-	err := inTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := inTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
 		var started *time.Time
 		err := tx.GetContext(ctx, &started, `SELECT offboarding_at FROM tenants WHERE tenant_id = $1 FOR NO KEY UPDATE`, tenantID)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -121,7 +121,7 @@ func (s *Offboardings) Start(ctx context.Context, tenantID uuid.UUID, at time.Ti
 // Get reads the tenant's offboarding; ErrNotFound if it never started.
 func (s *Offboardings) Get(ctx context.Context, tenantID uuid.UUID) (Offboarding, error) {
 	var o Offboarding
-	err := s.db.GetContext(ctx, &o, `SELECT `+offboardingColumns+` FROM tenant_offboardings WHERE tenant_id = $1`, tenantID)
+	err := scopedGet(ctx, s.db, tenantScope(tenantID), &o, `SELECT `+offboardingColumns+` FROM tenant_offboardings WHERE tenant_id = $1`, tenantID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Offboarding{}, fmt.Errorf("offboarding: tenant %s not offboarding: %w", tenantID, ErrNotFound)
 	}
@@ -135,7 +135,7 @@ func (s *Offboardings) Get(ctx context.Context, tenantID uuid.UUID) (Offboarding
 // an id after after, in id order: one page of the export.
 func (s *Offboardings) Sessions(ctx context.Context, tenantID, after uuid.UUID, limit int) ([]Session, error) {
 	var out []Session
-	if err := s.db.SelectContext(ctx, &out, `SELECT `+sessionColumns+` FROM sessions
+	if err := scopedSelect(ctx, s.db, tenantScope(tenantID), &out, `SELECT `+sessionColumns+` FROM sessions
 		WHERE tenant_id = $1 AND deleted_at IS NULL AND session_id > $2 ORDER BY session_id LIMIT $3`,
 		tenantID, after, limit); err != nil {
 		return nil, fmt.Errorf("offboarding: list sessions of %s: %w", tenantID, err)
@@ -147,7 +147,7 @@ func (s *Offboardings) Sessions(ctx context.Context, tenantID, after uuid.UUID, 
 // after after, in id order.
 func (s *Offboardings) Receipts(ctx context.Context, tenantID, after uuid.UUID, limit int) ([]StoredReceipt, error) {
 	var out []StoredReceipt
-	if err := s.db.SelectContext(ctx, &out, `SELECT receipt_id, tenant_id, session_id, statement, signature, key_id, created_at
+	if err := scopedSelect(ctx, s.db, tenantScope(tenantID), &out, `SELECT receipt_id, tenant_id, session_id, statement, signature, key_id, created_at
 		FROM deletion_receipts WHERE tenant_id = $1 AND receipt_id > $2 ORDER BY receipt_id LIMIT $3`,
 		tenantID, after, limit); err != nil {
 		return nil, fmt.Errorf("offboarding: list receipts of %s: %w", tenantID, err)
@@ -158,7 +158,7 @@ func (s *Offboardings) Receipts(ctx context.Context, tenantID, after uuid.UUID, 
 // RecordExport records that an archive of sessions sessions was written,
 // with the SHA-256 of its sealed bytes, and appends offboarding_exported.
 func (s *Offboardings) RecordExport(ctx context.Context, tenantID uuid.UUID, at time.Time, sha256 []byte, sessions, entries int) error {
-	return inTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	return inTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE tenant_offboardings SET exported_at = $2, export_sha256 = $3,
 			export_sessions = $4 WHERE tenant_id = $1 AND finished_at IS NULL`, tenantID, at, sha256, sessions)
 		if err != nil {
@@ -184,7 +184,7 @@ func (s *Offboardings) MarkNoExport(ctx context.Context, tenantID uuid.UUID) err
 // keeps the first), and returns the recorded count.
 func (s *Offboardings) RecordEpochKeys(ctx context.Context, tenantID uuid.UUID, n int) (int, error) {
 	var got int
-	err := s.db.GetContext(ctx, &got, `UPDATE tenant_offboardings SET epoch_keys = COALESCE(epoch_keys, $2)
+	err := scopedGet(ctx, s.db, tenantScope(tenantID), &got, `UPDATE tenant_offboardings SET epoch_keys = COALESCE(epoch_keys, $2)
 		WHERE tenant_id = $1 RETURNING epoch_keys`, tenantID, n)
 	if err != nil {
 		return 0, fmt.Errorf("offboarding: record epoch keys of %s: %w", tenantID, err)
@@ -211,7 +211,7 @@ func (s *Offboardings) AddObjectsDeleted(ctx context.Context, tenantID uuid.UUID
 }
 
 func (s *Offboardings) exec(ctx context.Context, tenantID uuid.UUID, what, q string, args ...any) error {
-	if _, err := s.db.ExecContext(ctx, q, append([]any{tenantID}, args...)...); err != nil {
+	if _, err := scopedExec(ctx, s.db, tenantScope(tenantID), q, append([]any{tenantID}, args...)...); err != nil {
 		return fmt.Errorf("offboarding: %s of %s: %w", what, tenantID, err)
 	}
 	return nil
@@ -226,7 +226,7 @@ func (s *Offboardings) exec(ctx context.Context, tenantID uuid.UUID, what, q str
 // or objects are not recorded gone yet.
 func (s *Offboardings) Finish(ctx context.Context, tenantID uuid.UUID, at time.Time,
 	sign func(OffboardFacts) (SignedReceipt, error)) (Offboarding, error) {
-	err := inTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := inTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
 		var o Offboarding
 		err := tx.GetContext(ctx, &o, `SELECT `+offboardingColumns+` FROM tenant_offboardings
 			WHERE tenant_id = $1 FOR UPDATE`, tenantID)

@@ -62,7 +62,7 @@ type OutboxRow struct {
 // ClaimUnpublished locks up to limit unpublished rows in seq order and
 // returns them. Rows another transaction holds are skipped, not waited for,
 // so several relays share the backlog without publishing a row twice at the
-// same time; the locks last until tx ends.
+// same time; the locks last until tx ends. tx is BeginOutboxClaim's.
 func ClaimUnpublished(ctx context.Context, tx *sqlx.Tx, limit int) ([]OutboxRow, error) {
 	var rows []OutboxRow
 	if err := tx.SelectContext(ctx, &rows, `SELECT seq, tenant_id, msg_id, type, subject, body, created_at
@@ -92,9 +92,10 @@ func MarkPublished(ctx context.Context, tx *sqlx.Tx, seqs []int64) error {
 
 // PruneOutbox deletes at most limit rows published more than olderThan ago
 // (by the database's clock) and returns how many it deleted. Call it until
-// it returns fewer than limit; each call is one short transaction.
+// it returns fewer than limit; each call is one short transaction, in the
+// system scope (the outbox holds every tenant's events).
 func PruneOutbox(ctx context.Context, db *sqlx.DB, olderThan time.Duration, limit int) (int64, error) {
-	res, err := db.ExecContext(ctx, `DELETE FROM outbox WHERE seq IN (
+	res, err := scopedExec(ctx, db, systemScope, `DELETE FROM outbox WHERE seq IN (
 		SELECT seq FROM outbox WHERE published_at < now() - make_interval(secs => $1)
 		ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED)`, olderThan.Seconds(), limit)
 	if err != nil {
@@ -113,7 +114,7 @@ type OutboxStat struct {
 	Lag     time.Duration // age of the oldest unpublished row; 0 when none
 }
 
-// OutboxStats reads the backlog. The oldest row is the lowest seq, which the
+// OutboxStats reads the backlog of every tenant (system scope). The oldest row is the lowest seq, which the
 // partial index finds at once; a transaction that ran long before appending
 // can hold an older created_at further on, which the figure ignores.
 func OutboxStats(ctx context.Context, db *sqlx.DB) (OutboxStat, error) {
@@ -121,7 +122,7 @@ func OutboxStats(ctx context.Context, db *sqlx.DB) (OutboxStat, error) {
 		Pending int64   `db:"pending"`
 		Lag     float64 `db:"lag"`
 	}
-	if err := db.GetContext(ctx, &row, `SELECT
+	if err := scopedGet(ctx, db, systemScope, &row, `SELECT
 		(SELECT count(*) FROM outbox WHERE published_at IS NULL) AS pending,
 		COALESCE(EXTRACT(EPOCH FROM clock_timestamp() -
 			(SELECT created_at FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT 1)), 0)::float8 AS lag`); err != nil {

@@ -6,6 +6,8 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -16,8 +18,44 @@ import (
 // loadgen) shares one pool per database between the API and the stages.
 const maxConns = 16
 
-// Open connects to the database at url and checks that it answers.
+// Open connects to the database at url as the login it names and checks
+// that it answers. Migrations run over it: the login owns the tables.
 func Open(ctx context.Context, url string) (*sqlx.DB, error) {
+	return open(ctx, url)
+}
+
+// OpenApp is Open for the services: every connection acts as AppRole from
+// its start (the role is a startup parameter, so even RESET ROLE returns to
+// it), so a statement outside the stores' scoped transactions sees no
+// tenant's rows. The login must be a member of AppRole and SystemRole
+// (migration 016 makes the migrating login one; README, "Tenant
+// isolation").
+func OpenApp(ctx context.Context, dsn string) (*sqlx.DB, error) {
+	withRole, err := withStartupRole(dsn, AppRole)
+	if err != nil {
+		return nil, err
+	}
+	return open(ctx, withRole)
+}
+
+// withStartupRole adds role=<role> to a postgres:// URL or a key=value
+// connection string; lib/pq passes it to the server as a startup
+// parameter.
+func withStartupRole(dsn, role string) (string, error) {
+	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
+		return dsn + " role=" + role, nil
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", fmt.Errorf("postgres: parse database URL: %w", err)
+	}
+	q := u.Query()
+	q.Set("role", role)
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+func open(ctx context.Context, url string) (*sqlx.DB, error) {
 	db, err := sqlx.Open("postgres", url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)

@@ -98,7 +98,7 @@ func NewResults(db *sqlx.DB) *Results { return &Results{db: db} }
 // finds its result has nothing left to do (DESIGN invariant 7).
 func (s *Results) Exists(ctx context.Context, tenantID, sessionID uuid.UUID, check string) (bool, error) {
 	var ok bool
-	err := s.db.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM check_results
+	err := scopedGet(ctx, s.db, tenantScope(tenantID), &ok, `SELECT EXISTS (SELECT 1 FROM check_results
 		WHERE session_id = $1 AND tenant_id = $2 AND check_name = $3)`, sessionID, tenantID, check)
 	if err != nil {
 		return false, fmt.Errorf("check results: look up %s %s: %w", sessionID, check, err)
@@ -109,7 +109,7 @@ func (s *Results) Exists(ctx context.Context, tenantID, sessionID uuid.UUID, che
 // Get reads one check's result, or ErrNotFound.
 func (s *Results) Get(ctx context.Context, tenantID, sessionID uuid.UUID, check string) (Result, error) {
 	var row resultRow
-	err := s.db.GetContext(ctx, &row, `SELECT `+resultColumns+` FROM check_results
+	err := scopedGet(ctx, s.db, tenantScope(tenantID), &row, `SELECT `+resultColumns+` FROM check_results
 		WHERE session_id = $1 AND tenant_id = $2 AND check_name = $3`, sessionID, tenantID, check)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Result{}, fmt.Errorf("check results: %s %s: %w", sessionID, check, ErrNotFound)
@@ -122,7 +122,13 @@ func (s *Results) Get(ctx context.Context, tenantID, sessionID uuid.UUID, check 
 
 // List reads every result of a session, ordered by check.
 func (s *Results) List(ctx context.Context, tenantID, sessionID uuid.UUID) ([]Result, error) {
-	return listResults(ctx, s.db, tenantID, sessionID, nil)
+	var out []Result
+	err := inTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
+		var err error
+		out, err = listResults(ctx, tx, tenantID, sessionID, nil)
+		return err
+	})
+	return out, err
 }
 
 // SaveResult stores r and appends ev, the event announcing it, in one
@@ -157,7 +163,7 @@ func (s *Results) SaveResult(ctx context.Context, r Result, ev OutboxEvent) erro
 	if !r.CompletedAt.IsZero() {
 		completed = &r.CompletedAt
 	}
-	return inOutboxTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	return inOutboxTx(ctx, s.db, tenantScope(r.TenantID), func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO check_results
 			(session_id, tenant_id, check_name, outcome, reasons, score, threshold, engine, models, completed_at,
 			 fields_sealed, advisory)
@@ -188,7 +194,7 @@ func (s *Results) SaveResult(ctx context.Context, r Result, ev OutboxEvent) erro
 }
 
 // listResults reads a session's results, only those of the named checks
-// unless checks is nil, inside or outside a transaction.
+// unless checks is nil, inside a transaction of the tenant's scope.
 func listResults(ctx context.Context, q sqlx.QueryerContext, tenantID, sessionID uuid.UUID, checks []string) ([]Result, error) {
 	var rows []resultRow
 	var err error

@@ -57,7 +57,7 @@ func (s *Sessions) RequestWipe(ctx context.Context, tenantID, id uuid.UUID, reas
 	if !validWipeReason(reason) {
 		return fmt.Errorf("sessions: request wipe of %s: unknown reason %q", id, reason)
 	}
-	return inOutboxTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	return inOutboxTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
 		row, err := lockForWipe(ctx, tx, tenantID, id)
 		if err != nil {
 			return err
@@ -86,7 +86,7 @@ func (s *Sessions) RequestWipe(ctx context.Context, tenantID, id uuid.UUID, reas
 // repeated decline (the app retrying) finds its own decision and returns nil
 // without appending anything.
 func (s *Sessions) Decline(ctx context.Context, tenantID, id uuid.UUID, at time.Time) error {
-	return inOutboxTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	return inOutboxTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
 		row, err := lockForWipe(ctx, tx, tenantID, id)
 		if err != nil {
 			return err
@@ -164,8 +164,8 @@ func decidedEvent(row wipeRow, decision string, at time.Time) OutboxEvent {
 }
 
 // Retention is what the scheduled retention producer reads and writes across
-// all tenants: it is the one store that is not scoped by tenant, because the
-// deadline applies to every tenant alike.
+// all tenants: every method runs in the system scope, because the deadline
+// applies to every tenant alike.
 type Retention struct{ db *sqlx.DB }
 
 // NewRetention returns the retention store over db.
@@ -190,7 +190,7 @@ func (r *Retention) ClaimExpired(ctx context.Context, now time.Time, limit int) 
 		return 0, fmt.Errorf("retention: claim expired: limit %d, want > 0", limit)
 	}
 	var n int
-	err := inOutboxTx(ctx, r.db, func(tx *sqlx.Tx) error {
+	err := inOutboxTx(ctx, r.db, systemScope, func(tx *sqlx.Tx) error {
 		var rows []wipeRow
 		if err := tx.SelectContext(ctx, &rows, `SELECT `+wipeRowColumns+` FROM sessions
 			WHERE expires_at <= $1 AND wipe_requested_at IS NULL AND deleted_at IS NULL
@@ -236,7 +236,7 @@ func (r *Retention) ClaimExpired(ctx context.Context, now time.Time, limit int) 
 // asked for at most once an hour. It returns how many it asked for.
 func (r *Retention) RerequestStuck(ctx context.Context, now, requestedBefore time.Time, limit int) (int, error) {
 	var n int
-	err := inOutboxTx(ctx, r.db, func(tx *sqlx.Tx) error {
+	err := inOutboxTx(ctx, r.db, systemScope, func(tx *sqlx.Tx) error {
 		var rows []struct {
 			wipeRow
 			Reason string `db:"wipe_reason"`
@@ -270,7 +270,7 @@ func (r *Retention) RerequestStuck(ctx context.Context, now, requestedBefore tim
 // it decided.
 func (r *Retention) DecideLate(ctx context.Context, now, before time.Time, limit int) (int, error) {
 	var n int
-	err := inOutboxTx(ctx, r.db, func(tx *sqlx.Tx) error {
+	err := inOutboxTx(ctx, r.db, systemScope, func(tx *sqlx.Tx) error {
 		var rows []wipeRow
 		if err := tx.SelectContext(ctx, &rows, `SELECT `+wipeRowColumns+` FROM sessions
 			WHERE status = $1 AND decision IS NULL AND submitted_at < $2
@@ -300,7 +300,7 @@ func (r *Retention) Overdue(ctx context.Context, now time.Time) (overdue int, ol
 		Overdue int          `db:"overdue"`
 		Oldest  sql.NullTime `db:"oldest"`
 	}
-	if err := r.db.GetContext(ctx, &row, `SELECT count(*) FILTER (WHERE expires_at < $1) AS overdue,
+	if err := scopedGet(ctx, r.db, systemScope, &row, `SELECT count(*) FILTER (WHERE expires_at < $1) AS overdue,
 		min(created_at) AS oldest FROM sessions WHERE deleted_at IS NULL`, now); err != nil {
 		return 0, time.Time{}, fmt.Errorf("retention: overdue: %w", err)
 	}
@@ -318,7 +318,7 @@ func (r *Retention) LiveEpochs(ctx context.Context) (map[uuid.UUID][]time.Time, 
 		TenantID uuid.UUID `db:"tenant_id"`
 		Epoch    time.Time `db:"epoch"`
 	}
-	if err := r.db.SelectContext(ctx, &rows, `SELECT DISTINCT tenant_id, epoch FROM session_keys
+	if err := scopedSelect(ctx, r.db, systemScope, &rows, `SELECT DISTINCT tenant_id, epoch FROM session_keys
 		ORDER BY tenant_id, epoch`); err != nil {
 		return nil, fmt.Errorf("retention: live epochs: %w", err)
 	}

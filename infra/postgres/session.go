@@ -87,7 +87,10 @@ const sessionColumns = `session_id, tenant_id, status, checks, selfie_frames, ch
 
 // Create stores a new session with its key pair.
 func (s *Sessions) Create(ctx context.Context, sess Session, key SessionKey) error {
-	return inTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	return inTx(ctx, s.db, tenantScope(sess.TenantID), func(tx *sqlx.Tx) error {
+		if key.TenantID != sess.TenantID {
+			return fmt.Errorf("sessions: insert %s: key of tenant %s", sess.ID, key.TenantID)
+		}
 		if _, err := tx.NamedExecContext(ctx, `INSERT INTO sessions (session_id, tenant_id, status, checks,
 			selfie_frames, challenge, chip_challenge, retention_days, created_at, expires_at, app_token_hash, app_token_expires_at) VALUES
 			(:session_id, :tenant_id, :status, :checks, :selfie_frames, :challenge, :chip_challenge, :retention_days,
@@ -105,18 +108,20 @@ func (s *Sessions) Create(ctx context.Context, sess Session, key SessionKey) err
 
 // Get reads a session of tenant; another tenant's session is ErrNotFound.
 func (s *Sessions) Get(ctx context.Context, tenantID, id uuid.UUID) (Session, error) {
-	return s.get(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE session_id = $1 AND tenant_id = $2`, id, tenantID)
+	return s.get(ctx, tenantScope(tenantID), `SELECT `+sessionColumns+` FROM sessions WHERE session_id = $1 AND tenant_id = $2`, id, tenantID)
 }
 
 // GetForApp reads a session by id alone, for the app-token check, which
-// then compares the token's hash with the session's.
+// then compares the token's hash with the session's. The token is what
+// tells whose session it is, so the lookup cannot be scoped to a tenant
+// yet: system scope.
 func (s *Sessions) GetForApp(ctx context.Context, id uuid.UUID) (Session, error) {
-	return s.get(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE session_id = $1`, id)
+	return s.get(ctx, systemScope, `SELECT `+sessionColumns+` FROM sessions WHERE session_id = $1`, id)
 }
 
-func (s *Sessions) get(ctx context.Context, query string, args ...any) (Session, error) {
+func (s *Sessions) get(ctx context.Context, sc scope, query string, args ...any) (Session, error) {
 	var sess Session
-	err := s.db.GetContext(ctx, &sess, query, args...)
+	err := scopedGet(ctx, s.db, sc, &sess, query, args...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, fmt.Errorf("sessions: %v: %w", args[0], ErrNotFound)
 	}
@@ -129,7 +134,7 @@ func (s *Sessions) get(ctx context.Context, query string, args ...any) (Session,
 // Key reads a session's key pair.
 func (s *Sessions) Key(ctx context.Context, tenantID, id uuid.UUID) (SessionKey, error) {
 	var k SessionKey
-	err := s.db.GetContext(ctx, &k, `SELECT session_id, tenant_id, epoch, public_key, wrapped_key
+	err := scopedGet(ctx, s.db, tenantScope(tenantID), &k, `SELECT session_id, tenant_id, epoch, public_key, wrapped_key
 		FROM session_keys WHERE session_id = $1 AND tenant_id = $2`, id, tenantID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return SessionKey{}, fmt.Errorf("session keys: %s: %w", id, ErrNotFound)
@@ -143,7 +148,7 @@ func (s *Sessions) Key(ctx context.Context, tenantID, id uuid.UUID) (SessionKey,
 // Captures lists a session's declared captures in slot order.
 func (s *Sessions) Captures(ctx context.Context, tenantID, id uuid.UUID) ([]Capture, error) {
 	var cs []Capture
-	err := s.db.SelectContext(ctx, &cs, `SELECT session_id, tenant_id, kind, idx, object_key, size, sha256, declared_at
+	err := scopedSelect(ctx, s.db, tenantScope(tenantID), &cs, `SELECT session_id, tenant_id, kind, idx, object_key, size, sha256, declared_at
 		FROM captures WHERE session_id = $1 AND tenant_id = $2 ORDER BY kind, idx`, id, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("captures: list %s: %w", id, err)
@@ -155,7 +160,7 @@ func (s *Sessions) Captures(ctx context.Context, tenantID, id uuid.UUID) ([]Capt
 // declarations of the same slots. ErrConflict if the session is no longer
 // open for captures.
 func (s *Sessions) DeclareCaptures(ctx context.Context, tenantID, id uuid.UUID, cs []Capture) error {
-	return inTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	return inTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
 		if err := lockOpen(ctx, tx, tenantID, id); err != nil {
 			return err
 		}
@@ -175,7 +180,7 @@ func (s *Sessions) DeclareCaptures(ctx context.Context, tenantID, id uuid.UUID, 
 // Submit marks an open session submitted and appends its event to the
 // outbox in the same transaction. ErrConflict if it was not open.
 func (s *Sessions) Submit(ctx context.Context, tenantID, id uuid.UUID, at time.Time, ev OutboxEvent) error {
-	return inOutboxTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	return inOutboxTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
 		if err := lockOpen(ctx, tx, tenantID, id); err != nil {
 			return err
 		}

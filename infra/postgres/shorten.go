@@ -13,7 +13,7 @@ import (
 // than days, with their keys: what a lowered retention must shorten.
 func (s *Sessions) LongerThan(ctx context.Context, tenantID uuid.UUID, days int) ([]SessionKey, []Session, error) {
 	var sessions []Session
-	if err := s.db.SelectContext(ctx, &sessions, `SELECT `+sessionColumns+` FROM sessions
+	if err := scopedSelect(ctx, s.db, tenantScope(tenantID), &sessions, `SELECT `+sessionColumns+` FROM sessions
 		WHERE tenant_id = $1 AND retention_days > $2 AND wipe_requested_at IS NULL ORDER BY created_at`, tenantID, days); err != nil {
 		return nil, nil, fmt.Errorf("sessions: longer than %d days for %s: %w", days, tenantID, err)
 	}
@@ -33,7 +33,7 @@ func (s *Sessions) LongerThan(ctx context.Context, tenantID uuid.UUID, days int)
 // whose wipe began meanwhile is left alone (false).
 func (s *Sessions) Shorten(ctx context.Context, key SessionKey, days int, expiresAt time.Time) (bool, error) {
 	var changed bool
-	err := inTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := inTx(ctx, s.db, tenantScope(key.TenantID), func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE sessions SET retention_days = $3, expires_at = $4
 			WHERE session_id = $1 AND tenant_id = $2 AND retention_days > $3 AND wipe_requested_at IS NULL`,
 			key.SessionID, key.TenantID, days, expiresAt)

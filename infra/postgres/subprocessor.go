@@ -31,12 +31,14 @@ func NewSubprocessors(db *sqlx.DB) *Subprocessors { return &Subprocessors{db: db
 // subprocessor_announced audit entry. An entry seen before is not
 // announced again. A crash part-way is finished by the next Sync (the
 // entry is marked seen only once every tenant has its announcement). It
-// returns how many announcements it made.
+// returns how many announcements it made. Finding the entries not yet
+// announced and the tenants still to hear of one looks across tenants:
+// system scope; each announcement is in the scope of its tenant.
 func (s *Subprocessors) Sync(ctx context.Context, register []schemas.Subprocessor, now time.Time) (int, error) {
 	n := 0
 	for _, sp := range register {
 		var seen bool
-		if err := s.db.GetContext(ctx, &seen, `SELECT EXISTS (SELECT 1 FROM subprocessors_seen
+		if err := scopedGet(ctx, s.db, systemScope, &seen, `SELECT EXISTS (SELECT 1 FROM subprocessors_seen
 			WHERE subprocessor_id = $1 AND seen_at IS NOT NULL)`, sp.ID); err != nil {
 			return n, fmt.Errorf("subprocessors: %s: %w", sp.ID, err)
 		}
@@ -44,7 +46,7 @@ func (s *Subprocessors) Sync(ctx context.Context, register []schemas.Subprocesso
 			continue
 		}
 		var tenants []uuid.UUID
-		if err := s.db.SelectContext(ctx, &tenants, `SELECT tenant_id FROM tenants t WHERE NOT EXISTS (
+		if err := scopedSelect(ctx, s.db, systemScope, &tenants, `SELECT tenant_id FROM tenants t WHERE NOT EXISTS (
 			SELECT 1 FROM subprocessor_announcements a WHERE a.tenant_id = t.tenant_id AND a.subprocessor_id = $1)
 			ORDER BY tenant_id`, sp.ID); err != nil {
 			return n, fmt.Errorf("subprocessors: tenants for %s: %w", sp.ID, err)
@@ -58,7 +60,7 @@ func (s *Subprocessors) Sync(ctx context.Context, register []schemas.Subprocesso
 				n++
 			}
 		}
-		if _, err := s.db.ExecContext(ctx, `INSERT INTO subprocessors_seen (subprocessor_id, effective_date, seen_at)
+		if _, err := scopedExec(ctx, s.db, systemScope, `INSERT INTO subprocessors_seen (subprocessor_id, effective_date, seen_at)
 			VALUES ($1, $2, $3) ON CONFLICT (subprocessor_id) DO UPDATE SET seen_at = $3`,
 			sp.ID, sp.EffectiveDate, now); err != nil {
 			return n, fmt.Errorf("subprocessors: mark %s seen: %w", sp.ID, err)
@@ -71,7 +73,7 @@ func (s *Subprocessors) Sync(ctx context.Context, register []schemas.Subprocesso
 // starting at the same time) already did.
 func (s *Subprocessors) announce(ctx context.Context, sp schemas.Subprocessor, tenant uuid.UUID, now time.Time) (bool, error) {
 	made := false
-	err := inOutboxTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := inOutboxTx(ctx, s.db, tenantScope(tenant), func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO subprocessors_seen (subprocessor_id, effective_date, seen_at)
 			VALUES ($1, $2, NULL) ON CONFLICT (subprocessor_id) DO NOTHING`, sp.ID, sp.EffectiveDate); err != nil {
 			return fmt.Errorf("subprocessors: note %s: %w", sp.ID, err)
@@ -115,28 +117,30 @@ type Objection struct {
 // returns the first (created false).
 func (s *Subprocessors) Object(ctx context.Context, o Objection) (Objection, bool, error) {
 	created := false
-	err := inTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	var stored Objection
+	err := inTx(ctx, s.db, tenantScope(o.TenantID), func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO subprocessor_objections
 			(objection_id, tenant_id, subprocessor_id, reason, objected_at) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (tenant_id, subprocessor_id) DO NOTHING`, o.ID, o.TenantID, o.SubprocessorID, o.Reason, o.ObjectedAt)
 		if err != nil {
 			return fmt.Errorf("subprocessors: object %s: %w", o.SubprocessorID, err)
 		}
-		if k, _ := res.RowsAffected(); k == 0 {
-			return nil
+		if k, _ := res.RowsAffected(); k > 0 {
+			created = true
+			if err := AppendAudit(ctx, tx, AuditEntry{TenantID: o.TenantID, At: o.ObjectedAt, Actor: ActorOf(ctx, ActorUnknown),
+				Action: AuditSubprocessorObjection,
+				Detail: map[string]string{"subprocessor_id": o.SubprocessorID, "objection_id": o.ID.String()}}); err != nil {
+				return err
+			}
 		}
-		created = true
-		return AppendAudit(ctx, tx, AuditEntry{TenantID: o.TenantID, At: o.ObjectedAt, Actor: ActorOf(ctx, ActorUnknown),
-			Action: AuditSubprocessorObjection,
-			Detail: map[string]string{"subprocessor_id": o.SubprocessorID, "objection_id": o.ID.String()}})
+		if err := tx.GetContext(ctx, &stored, `SELECT objection_id, tenant_id, subprocessor_id, reason, objected_at
+			FROM subprocessor_objections WHERE tenant_id = $1 AND subprocessor_id = $2`, o.TenantID, o.SubprocessorID); err != nil {
+			return fmt.Errorf("subprocessors: read objection: %w", err)
+		}
+		return nil
 	})
 	if err != nil {
 		return Objection{}, false, err
-	}
-	var stored Objection
-	if err := s.db.GetContext(ctx, &stored, `SELECT objection_id, tenant_id, subprocessor_id, reason, objected_at
-		FROM subprocessor_objections WHERE tenant_id = $1 AND subprocessor_id = $2`, o.TenantID, o.SubprocessorID); err != nil {
-		return Objection{}, false, fmt.Errorf("subprocessors: read objection: %w", err)
 	}
 	return stored, created, nil
 }
@@ -156,7 +160,7 @@ func (s *Subprocessors) ForTenant(ctx context.Context, tenantID uuid.UUID) (map[
 		Announced sql.NullTime `db:"announced_at"`
 		Objected  sql.NullTime `db:"objected_at"`
 	}
-	if err := s.db.SelectContext(ctx, &rows, `SELECT coalesce(a.subprocessor_id, o.subprocessor_id) AS subprocessor_id,
+	if err := scopedSelect(ctx, s.db, tenantScope(tenantID), &rows, `SELECT coalesce(a.subprocessor_id, o.subprocessor_id) AS subprocessor_id,
 		a.announced_at, o.objected_at
 		FROM subprocessor_announcements a FULL JOIN subprocessor_objections o
 		  ON a.tenant_id = o.tenant_id AND a.subprocessor_id = o.subprocessor_id
@@ -187,13 +191,13 @@ type RegisterCounts struct {
 }
 
 // Counts returns the counts of every entry ever announced or objected to,
-// by sub-processor id, across tenants: the operator's view.
+// by sub-processor id, across tenants: the operator's view (system scope).
 func (s *Subprocessors) Counts(ctx context.Context) (map[string]RegisterCounts, error) {
 	var rows []struct {
 		ID string `db:"subprocessor_id"`
 		RegisterCounts
 	}
-	if err := s.db.SelectContext(ctx, &rows, `SELECT subprocessor_id, sum(a)::int AS announced, sum(o)::int AS objections FROM (
+	if err := scopedSelect(ctx, s.db, systemScope, &rows, `SELECT subprocessor_id, sum(a)::int AS announced, sum(o)::int AS objections FROM (
 			SELECT subprocessor_id, 1 AS a, 0 AS o FROM subprocessor_announcements
 			UNION ALL SELECT subprocessor_id, 0, 1 FROM subprocessor_objections) x GROUP BY subprocessor_id`); err != nil {
 		return nil, fmt.Errorf("subprocessors: counts: %w", err)

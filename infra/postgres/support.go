@@ -69,7 +69,7 @@ func (s *Support) Grant(ctx context.Context, tenantID uuid.UUID, user, reason st
 	}
 	now = now.UTC().Truncate(time.Microsecond)
 	g := SupportGrant{ID: uuid.New(), TenantID: tenantID, User: user, Reason: reason, GrantedAt: now, ExpiresAt: now.Add(d)}
-	err := inTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := inTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO support_grants (`+grantColumns+`)
 			VALUES ($1, $2, $3, $4, $5, $6, NULL)`, g.ID, g.TenantID, g.User, g.Reason, g.GrantedAt, g.ExpiresAt); err != nil {
 			return fmt.Errorf("support: grant for %s: %w", tenantID, err)
@@ -82,9 +82,10 @@ func (s *Support) Grant(ctx context.Context, tenantID uuid.UUID, user, reason st
 }
 
 // Revoke ends a live grant now. A grant already ended is ErrGrantEnded.
+// The operator names the grant, not its tenant: system scope.
 func (s *Support) Revoke(ctx context.Context, grantID uuid.UUID, now time.Time) (SupportGrant, error) {
 	var g SupportGrant
-	err := inTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := inTx(ctx, s.db, systemScope, func(tx *sqlx.Tx) error {
 		var err error
 		if g, err = lockLiveGrant(ctx, tx, grantID, now); err != nil {
 			return err
@@ -117,10 +118,11 @@ func lockLiveGrant(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, now time.Time
 	return g, nil
 }
 
-// Live lists the grants live at now; there is nothing else: no standing access.
+// Live lists the grants live at now, of every tenant (system scope); there
+// is nothing else: no standing access.
 func (s *Support) Live(ctx context.Context, now time.Time) ([]SupportGrant, error) {
 	var gs []SupportGrant
-	if err := s.db.SelectContext(ctx, &gs, `SELECT `+grantColumns+` FROM support_grants
+	if err := scopedSelect(ctx, s.db, systemScope, &gs, `SELECT `+grantColumns+` FROM support_grants
 		WHERE revoked_at IS NULL AND expires_at > $1 ORDER BY expires_at`, now); err != nil {
 		return nil, fmt.Errorf("support: live grants: %w", err)
 	}
@@ -131,10 +133,13 @@ func (s *Support) Live(ctx context.Context, now time.Time) ([]SupportGrant, erro
 // results, if the grant is live at now. The read is recorded
 // (support_session_read, actor support:<user>) and committed before
 // anything is read, so nothing is read unrecorded; a refused read leaves
-// no entry. A session of another tenant is ErrNotFound.
+// no entry. A session of another tenant is ErrNotFound. The operator names
+// the grant, not its tenant, so the check and its record run in the system
+// scope (with the grant's tenant in every query); the reads themselves in
+// the scope of the grant's tenant.
 func (s *Support) ReadSession(ctx context.Context, grantID, sessionID uuid.UUID, now time.Time) (SupportGrant, Session, []Result, error) {
 	var g SupportGrant
-	err := inTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := inTx(ctx, s.db, systemScope, func(tx *sqlx.Tx) error {
 		var err error
 		if g, err = lockLiveGrant(ctx, tx, grantID, now); err != nil {
 			return err

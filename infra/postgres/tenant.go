@@ -48,7 +48,7 @@ func (s *Tenants) Create(ctx context.Context, t Tenant, key APIKey) error {
 	if err != nil {
 		return fmt.Errorf("tenants: encode policy: %w", err)
 	}
-	return inTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	return inTx(ctx, s.db, tenantScope(t.ID), func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO tenants
 			(tenant_id, name, retention_days, webhook_url, webhook_secret_sealed, policy)
 			VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -74,7 +74,7 @@ func (s *Tenants) Get(ctx context.Context, id uuid.UUID) (Tenant, error) {
 		Policy        []byte    `db:"policy"`
 		CreatedAt     time.Time `db:"created_at"`
 	}
-	err := s.db.GetContext(ctx, &row, `SELECT tenant_id, name, retention_days, webhook_url,
+	err := scopedGet(ctx, s.db, tenantScope(id), &row, `SELECT tenant_id, name, retention_days, webhook_url,
 		webhook_secret_sealed, policy, created_at FROM tenants WHERE tenant_id = $1`, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Tenant{}, fmt.Errorf("tenants: %s: %w", id, ErrNotFound)
@@ -90,10 +90,11 @@ func (s *Tenants) Get(ctx context.Context, id uuid.UUID) (Tenant, error) {
 	return t, nil
 }
 
-// FindByName returns the tenant of that name (used for the dev tenant).
+// FindByName returns the tenant of that name (used for the dev tenant). It
+// looks across tenants: system scope.
 func (s *Tenants) FindByName(ctx context.Context, name string) (uuid.UUID, error) {
 	var id uuid.UUID
-	err := s.db.GetContext(ctx, &id, `SELECT tenant_id FROM tenants WHERE name = $1 ORDER BY created_at LIMIT 1`, name)
+	err := scopedGet(ctx, s.db, systemScope, &id, `SELECT tenant_id FROM tenants WHERE name = $1 ORDER BY created_at LIMIT 1`, name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return uuid.Nil, fmt.Errorf("tenants: name: %w", ErrNotFound)
 	}
@@ -103,10 +104,13 @@ func (s *Tenants) FindByName(ctx context.Context, name string) (uuid.UUID, error
 	return id, nil
 }
 
-// APIKey reads a live (not revoked) API key by its id.
+// APIKey reads a live (not revoked) API key by its id. The key is what
+// tells whose request it is, so the lookup cannot be scoped to a tenant
+// yet: system scope, reading api_keys and whether the key's tenant is
+// offboarding.
 func (s *Tenants) APIKey(ctx context.Context, keyID string) (APIKey, error) {
 	var k APIKey
-	err := s.db.GetContext(ctx, &k, `SELECT key_id, tenant_id, secret_hash,
+	err := scopedGet(ctx, s.db, systemScope, &k, `SELECT key_id, tenant_id, secret_hash,
 		(SELECT t.offboarding_at IS NOT NULL FROM tenants t WHERE t.tenant_id = api_keys.tenant_id) AS offboarding
 		FROM api_keys WHERE key_id = $1 AND revoked_at IS NULL`, keyID)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -118,37 +122,9 @@ func (s *Tenants) APIKey(ctx context.Context, keyID string) (APIKey, error) {
 	return k, nil
 }
 
-// inOutboxTx is inTx for a transaction that appends to the outbox: after
-// commit it wakes the relay. Notifying after commit, rather than from a
-// trigger inside the transaction, keeps commits from serialising on the
-// notification queue lock (measured: 395–480 against 930–1,090 tx/s with 4
-// clients); a lost notification costs only the relay's poll interval.
-func inOutboxTx(ctx context.Context, db *sqlx.DB, fn func(*sqlx.Tx) error) error {
-	if err := inTx(ctx, db, fn); err != nil {
-		return err
-	}
-	db.ExecContext(ctx, `SELECT pg_notify($1, '')`, OutboxChannel)
-	return nil
-}
-
-func inTx(ctx context.Context, db *sqlx.DB, fn func(*sqlx.Tx) error) error {
-	tx, err := db.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("postgres: begin: %w", err)
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("postgres: commit: %w", err)
-	}
-	return nil
-}
-
 // SetWebhookURL points a tenant's webhooks at url and re-enables them.
 func (s *Tenants) SetWebhookURL(ctx context.Context, id uuid.UUID, url string) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE tenants SET webhook_url = $2, webhook_disabled_at = NULL
+	res, err := scopedExec(ctx, s.db, tenantScope(id), `UPDATE tenants SET webhook_url = $2, webhook_disabled_at = NULL
 		WHERE tenant_id = $1`, id, url)
 	if err != nil {
 		return fmt.Errorf("tenants: set webhook URL of %s: %w", id, err)
@@ -163,7 +139,7 @@ func (s *Tenants) SetWebhookURL(ctx context.Context, id uuid.UUID, url string) e
 // 1..28) and records retention_changed (actor from WithActor) in the same
 // transaction.
 func (s *Tenants) SetRetention(ctx context.Context, id uuid.UUID, days int) error {
-	return inTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	return inTx(ctx, s.db, tenantScope(id), func(tx *sqlx.Tx) error {
 		// NO KEY UPDATE, not UPDATE: inserts referencing the tenant (and the
 		// audit append of another transaction holding the chain lock) need
 		// KEY SHARE on this row; FOR UPDATE would deadlock with them.
@@ -193,7 +169,7 @@ func (s *Tenants) SetRetention(ctx context.Context, id uuid.UUID, days int) erro
 func (s *Tenants) UpdatePolicy(ctx context.Context, id uuid.UUID,
 	apply func(schemas.Policy) (schemas.Policy, error)) (schemas.Policy, error) {
 	var now schemas.Policy
-	err := inTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := inTx(ctx, s.db, tenantScope(id), func(tx *sqlx.Tx) error {
 		var raw []byte
 		err := tx.GetContext(ctx, &raw, `SELECT policy FROM tenants WHERE tenant_id = $1 FOR NO KEY UPDATE`, id)
 		if errors.Is(err, sql.ErrNoRows) {

@@ -85,7 +85,7 @@ func (s *Wipes) SessionForWipe(ctx context.Context, tenantID, id uuid.UUID) (Wip
 		ReceiptID       uuid.NullUUID  `db:"receipt_id"`
 		Captures        int            `db:"captures"`
 	}
-	err := s.db.GetContext(ctx, &row, `SELECT s.session_id, s.tenant_id, s.status, s.decision, s.created_at,
+	err := scopedGet(ctx, s.db, tenantScope(tenantID), &row, `SELECT s.session_id, s.tenant_id, s.status, s.decision, s.created_at,
 			s.expires_at, s.wipe_reason, s.wipe_requested_at, s.key_destroyed_at, s.deleted_at,
 			(SELECT r.receipt_id FROM deletion_receipts r WHERE r.session_id = s.session_id AND r.tenant_id = s.tenant_id) AS receipt_id,
 			(SELECT count(*) FROM captures c WHERE c.session_id = s.session_id AND c.tenant_id = s.tenant_id) AS captures
@@ -134,7 +134,7 @@ func lockWipeTarget(ctx context.Context, tx *sqlx.Tx, tenantID, id uuid.UUID) (k
 // this call deleted the key; false when an earlier call had. ErrNotFound if
 // the tenant has no such session; ErrConflict if its wipe was not requested.
 func (s *Wipes) DestroySessionKey(ctx context.Context, tenantID, id uuid.UUID, at time.Time) (destroyed bool, err error) {
-	err = inTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err = inTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
 		if _, _, err := lockWipeTarget(ctx, tx, tenantID, id); err != nil {
 			return err
 		}
@@ -173,7 +173,7 @@ func (s *Wipes) DestroySessionKey(ctx context.Context, tenantID, id uuid.UUID, a
 // its key is not destroyed yet (DestroySessionKey comes first), or it has
 // another number of captures than r states.
 func (s *Wipes) FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.Time, r Receipt, ev OutboxEvent) error {
-	return inOutboxTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	return inOutboxTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
 		keyDestroyed, deleted, err := lockWipeTarget(ctx, tx, tenantID, id)
 		if err != nil {
 			return err
@@ -185,7 +185,7 @@ func (s *Wipes) FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.
 			return fmt.Errorf("wipes: session %s: key not destroyed yet: %w", id, ErrConflict)
 		}
 		var keys int
-		if err := tx.GetContext(ctx, &keys, `SELECT count(*) FROM session_keys WHERE session_id = $1`, id); err != nil {
+		if err := tx.GetContext(ctx, &keys, `SELECT count(*) FROM session_keys WHERE session_id = $1 AND tenant_id = $2`, id, tenantID); err != nil {
 			return fmt.Errorf("wipes: look up key of %s: %w", id, err)
 		}
 		if keys != 0 {
@@ -228,7 +228,7 @@ func (s *Wipes) FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.
 // one that does not exist, is ErrNotFound.
 func (s *Wipes) Receipt(ctx context.Context, tenantID, receiptID uuid.UUID) (StoredReceipt, error) {
 	var r StoredReceipt
-	err := s.db.GetContext(ctx, &r, `SELECT receipt_id, tenant_id, session_id, statement, signature, key_id, created_at
+	err := scopedGet(ctx, s.db, tenantScope(tenantID), &r, `SELECT receipt_id, tenant_id, session_id, statement, signature, key_id, created_at
 		FROM deletion_receipts WHERE receipt_id = $1 AND tenant_id = $2`, receiptID, tenantID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return StoredReceipt{}, fmt.Errorf("deletion receipts: %s: %w", receiptID, ErrNotFound)

@@ -39,7 +39,7 @@ func setupWipes(t *testing.T) *wipeFixture {
 	return f
 }
 
-func (f *wipeFixture) newTenant(t *testing.T) uuid.UUID {
+func (f *wipeFixture) newTenant(t testing.TB) uuid.UUID {
 	t.Helper()
 	id := uuid.New()
 	err := postgres.NewTenants(f.db).Create(t.Context(), postgres.Tenant{ID: id, Name: "Tenant " + id.String()[:8],
@@ -53,7 +53,7 @@ func (f *wipeFixture) newTenant(t *testing.T) uuid.UUID {
 
 // newSession stores a session with a stand-in key pair (the store never
 // opens it), three declared captures and a check result.
-func (f *wipeFixture) newSession(t *testing.T, tenant uuid.UUID) uuid.UUID {
+func (f *wipeFixture) newSession(t testing.TB, tenant uuid.UUID) uuid.UUID {
 	t.Helper()
 	ctx := t.Context()
 	sessions := postgres.NewSessions(f.db)
@@ -84,7 +84,7 @@ func (f *wipeFixture) newSession(t *testing.T, tenant uuid.UUID) uuid.UUID {
 	return id
 }
 
-func (f *wipeFixture) exec(t *testing.T, query string, args ...any) {
+func (f *wipeFixture) exec(t testing.TB, query string, args ...any) {
 	t.Helper()
 	if _, err := f.db.ExecContext(t.Context(), query, args...); err != nil {
 		t.Fatal(err)

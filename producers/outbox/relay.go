@@ -136,7 +136,7 @@ func (r *Relay) drain(ctx context.Context) error {
 // already published are also marked.
 func (r *Relay) batch(ctx context.Context) (int, error) {
 	bctx := context.WithoutCancel(ctx)
-	tx, err := r.db.BeginTxx(bctx, nil)
+	tx, err := postgres.BeginOutboxClaim(bctx, r.db)
 	if err != nil {
 		return 0, fmt.Errorf("outbox: begin: %w", err)
 	}

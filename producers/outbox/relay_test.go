@@ -37,16 +37,7 @@ func setup(t testing.TB) *fixture { t.Helper(); return newFixture(t, false) }
 // newFixture makes a fixture; syncAlways has the broker fsync every write.
 func newFixture(t testing.TB, syncAlways bool) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	u := pgtest.NewURL(t)
-	db, err := postgres.Open(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := postgres.Migrate(ctx, db, schemas.MainMigrations()); err != nil {
-		t.Fatal(err)
-	}
+	db, u := pgtest.NewDBURL(t, schemas.MainMigrations())
 	tenant := uuid.New()
 	if _, err := db.Exec(`INSERT INTO tenants (tenant_id, name, retention_days, webhook_url, webhook_secret_sealed, policy)
 		VALUES ($1, 'outbox test', 7, 'https://example.test/hook', '\x00', '{}')`, tenant); err != nil {

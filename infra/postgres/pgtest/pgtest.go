@@ -69,11 +69,21 @@ func NewURL(t testing.TB) string {
 }
 
 // NewDB creates a fresh database, applies the given migrations and returns a
-// connection that is closed when the test ends.
+// connection that is closed when the test ends. It connects as the login
+// of DATABASE_URL, the tables' owner.
 func NewDB(t testing.TB, migrations ...fs.FS) *sqlx.DB {
 	t.Helper()
+	db, _ := NewDBURL(t, migrations...)
+	return db
+}
+
+// NewDBURL is NewDB also returning the database's URL, for what opens
+// connections of its own (postgres.OpenApp, a LISTEN connection).
+func NewDBURL(t testing.TB, migrations ...fs.FS) (*sqlx.DB, string) {
+	t.Helper()
 	ctx := context.Background()
-	db, err := postgres.Open(ctx, NewURL(t))
+	u := NewURL(t)
+	db, err := postgres.Open(ctx, u)
 	if err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}
@@ -83,7 +93,7 @@ func NewDB(t testing.TB, migrations ...fs.FS) *sqlx.DB {
 			t.Fatalf("pgtest: %v", err)
 		}
 	}
-	return db
+	return db, u
 }
 
 func randomHex(n int) string {

@@ -33,3 +33,6 @@ CREATE TABLE tenant_offboardings (
     CONSTRAINT finished_with_receipt CHECK ((finished_at IS NULL) = (statement IS NULL)
         AND (statement IS NULL) = (signature IS NULL) AND (signature IS NULL) = (receipt_id IS NULL))
 );
+
+-- Row-level security (migration 016): the table holds tenant data.
+SELECT idv_isolate('tenant_offboardings');
