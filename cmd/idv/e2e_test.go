@@ -52,6 +52,8 @@ type system struct {
 	reg       *prometheus.Registry
 	retention *retention.Metrics
 	checks    map[string]ops.Check
+	cfg       config           // what the system runs with; subprocesses get it as IDV_… variables
+	keysURL   string           // the key store database
 	natsDir   string           // the JetStream store (of every node)
 	js        natsjs.JetStream // to publish as a stranger would
 	nats      []*natsserver.Server
@@ -94,6 +96,10 @@ type systemOptions struct {
 	ackWait time.Duration
 	// register is the processor configuration (sub-processors) the API serves.
 	register schemas.Register
+	// external runs only the API in this process: the stages and the relay
+	// are left to `idv worker` and `idv relay` subprocesses the test starts
+	// (see procs).
+	external bool
 }
 
 type syncBuffer struct {
@@ -107,6 +113,9 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// testMasterKey is the systems' master key (32 bytes 0…31, base64).
+const testMasterKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 
 func startSystem(t *testing.T) *system { return startSystemWith(t, systemOptions{}) }
 
@@ -126,7 +135,7 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 	if _, _, err := migrateAll(ctx, db, keys); err != nil {
 		t.Fatal(err)
 	}
-	master, _ := vault.ParseMasterKey("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
+	master, _ := vault.ParseMasterKey(testMasterKey)
 	st := &stack{db: db, keys: keys, vault: vault.New(master, keys), objects: s3test.NewStore(t)}
 	if opts.objects != nil {
 		st.objects = opts.objects(st.objects)
@@ -155,7 +164,7 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 			}
 		}
 	}
-	s := &system{t: t, st: st, logs: &syncBuffer{}, natsDir: natsDir, js: b.js, nats: servers}
+	s := &system{t: t, st: st, logs: &syncBuffer{}, natsDir: natsDir, js: b.js, nats: servers, keysURL: keysURL}
 	log := slog.New(slog.NewTextHandler(s.logs, nil))
 
 	hooks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -187,6 +196,7 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 	s.reg = reg
 	// The retention rounds the tests run report here, as `idv retention` would.
 	s.retention = retention.NewMetrics(reg)
+	s.cfg = cfg
 	s.checks = st.checks()
 	s.checks["nats"] = b.check
 	for i := range max(opts.replicas, 1) {
@@ -199,11 +209,13 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 			}
 			rreg = newRegistry()
 		}
-		parts, err := stageParts(ctx, names, false, st, rb, cfg, log, rreg)
-		if err != nil {
-			t.Fatal(err)
+		var parts []part
+		if !opts.external {
+			if parts, err = stageParts(ctx, names, false, st, rb, cfg, log, rreg); err != nil {
+				t.Fatal(err)
+			}
+			parts = append(parts, relayPart(st, rb, cfg, log, rreg))
 		}
-		parts = append(parts, relayPart(st, rb, cfg, log, rreg))
 		if i == 0 {
 			parts = append(parts, apiPart(apiLn, st, cfg, log, reg))
 		}
@@ -256,22 +268,32 @@ type verification struct {
 
 func (s *system) newVerification() *verification {
 	s.t.Helper()
+	v, err := s.startVerification(context.Background())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return v
+}
+
+// startVerification creates a session as the customer and reads it as the
+// app; it is newVerification for goroutines other than the test's.
+func (s *system) startVerification(ctx context.Context) (*verification, error) {
 	var created struct {
 		ID       string `json:"id"`
 		AppToken string `json:"app_token"`
 	}
-	if err := customerCall(context.Background(), http.MethodPost, s.apiURL+"/v1/sessions", s.tenant.APIKey, &created); err != nil {
-		s.t.Fatal(err)
+	if err := customerCall(ctx, http.MethodPost, s.apiURL+"/v1/sessions", s.tenant.APIKey, &created); err != nil {
+		return nil, err
 	}
 	v := &verification{id: created.ID, token: created.AppToken, app: appclient.New(s.apiURL, created.AppToken, nil)}
 	var err error
-	if v.session, err = v.app.Session(context.Background()); err != nil {
-		s.t.Fatal(err)
+	if v.session, err = v.app.Session(ctx); err != nil {
+		return nil, err
 	}
 	if v.captures, err = demoCaptures(2); err != nil {
-		s.t.Fatal(err)
+		return nil, err
 	}
-	return v
+	return v, nil
 }
 
 func (v *verification) replace(kind schemas.CaptureKind, plain []byte) {
