@@ -142,7 +142,7 @@ func TestWorkersSurviveSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	default:
 	}
-	s.awaitAll(vs, schemas.WebhookSessionDecided, 5*time.Minute)
+	s.awaitAll(vs, schemas.WebhookSessionDecided, chaosDuration(t, "IDV_CHAOS_WAIT", 5*time.Minute, 30*time.Minute))
 	decisions := map[string]int{}
 	for _, v := range vs {
 		var r sessionResult
@@ -160,7 +160,7 @@ func TestWorkersSurviveSIGKILL(t *testing.T) {
 		t.Fatalf("retention: %+v %v; want %d sessions claimed", round, err, len(vs))
 	}
 	k.killAll(ctx, []string{"wipe", "notify", "relay"}, rounds)
-	s.awaitAll(vs, schemas.WebhookSessionDeleted, 5*time.Minute)
+	s.awaitAll(vs, schemas.WebhookSessionDeleted, chaosDuration(t, "IDV_CHAOS_WAIT", 5*time.Minute, 30*time.Minute))
 
 	// Once the stages have settled everything, a redelivered notify could
 	// only have sent a second webhook by now.
