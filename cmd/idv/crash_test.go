@@ -75,6 +75,7 @@ func (s *system) awaitAll(vs []*verification, typ string, within time.Duration) 
 // receiver drops the repeat as Standard Webhooks says, and the test counts
 // those repeats.
 func TestWorkersSurviveSIGKILL(t *testing.T) {
+	t.Parallel() // mostly waiting (outages, AckWait, restarts): it overlaps the others
 	if testing.Short() {
 		t.Skip("subprocesses killed many times: not with -short")
 	}

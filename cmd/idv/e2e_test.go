@@ -96,9 +96,6 @@ type systemOptions struct {
 	ackWait time.Duration
 	// register is the processor configuration (sub-processors) the API serves.
 	register schemas.Register
-	// postgres, when set, rewrites the URLs of both databases (e.g. to
-	// reach them through a proxy that can be taken down).
-	postgres func(url string) string
 	// external runs only the API in this process: the stages and the relay
 	// are left to `idv worker` and `idv relay` subprocesses the test starts
 	// (see procs).
@@ -127,9 +124,6 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	mainURL, keysURL := pgtest.NewURL(t), pgtest.NewURL(t)
-	if opts.postgres != nil {
-		mainURL, keysURL = opts.postgres(mainURL), opts.postgres(keysURL)
-	}
 	db, err := postgres.Open(ctx, mainURL)
 	if err != nil {
 		t.Fatal(err)

@@ -153,6 +153,7 @@ func jpegBomb(t testing.TB, w, h int) []byte {
 // memory), a good verification afterwards must end as one before them
 // did, and the workers' peak resident memory is reported.
 func TestHostileCaptures(t *testing.T) {
+	t.Parallel() // beside the other fault tests, which mostly wait
 	if testing.Short() {
 		t.Skip("hostile captures through worker processes: not with -short")
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/idv-oss/idv/infra/natsserver"
-	"github.com/idv-oss/idv/infra/objects"
 	"github.com/idv-oss/idv/infra/versitygw/s3test"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -100,6 +99,7 @@ func (r *batch) exactlyOnce(within time.Duration, stages ...string) {
 // them), the relay and every stage reconnect by themselves, and every
 // verification ends with exactly one decision webhook.
 func TestSurvivesBrokerRestart(t *testing.T) {
+	t.Parallel() // mostly waiting (outages, AckWait, restarts): it overlaps the others
 	if testing.Short() {
 		t.Skip("broker restart: not with -short")
 	}
@@ -130,51 +130,60 @@ func TestSurvivesBrokerRestart(t *testing.T) {
 		outage, n, time.Since(start).Round(time.Second), info.State.Msgs, s.retries())
 }
 
-// TestSurvivesDatabaseAndStorageOutage: PostgreSQL (main database and key
-// store) and S3 both become unreachable, behind TCP proxies, while
-// verifications are in the pipeline; every open connection is cut. The
-// stages fail, nak and retry with backoff, the relay polls, and when both
-// come back the system resumes by itself: every verification ends with
-// exactly one decision webhook.
+// TestSurvivesDatabaseAndStorageOutage: the relay and the stages run as
+// `idv relay` and `idv worker` processes that reach PostgreSQL (main
+// database and key store) and S3 through TCP proxies; midway through the
+// submissions both proxies go down, cutting every open connection, while
+// the API (on its own path) keeps taking submissions. The stages fail, nak
+// and retry with backoff, the relay retries; when the stores come back the
+// processes resume by themselves and every verification ends with exactly
+// one decision webhook.
 func TestSurvivesDatabaseAndStorageOutage(t *testing.T) {
+	t.Parallel() // mostly waiting (outages, AckWait, restarts): it overlaps the others
 	if testing.Short() {
 		t.Skip("database and storage outage: not with -short")
 	}
 	n := chaosInt(t, "IDV_CHAOS_VERIFICATIONS", 40, 1000)
 	outage := chaosDuration(t, "IDV_CHAOS_OUTAGE", 3*time.Second, 3*time.Minute)
-	var pg, s3 *proxy
-	s := startSystemWith(t, systemOptions{
-		postgres: func(dbURL string) string {
-			u, err := url.Parse(dbURL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if pg == nil {
-				pg = newProxy(t, u.Host)
-			}
-			u.Host = pg.ln.Addr().String()
-			return u.String()
-		},
-		objects: func(real *objects.Store) *objects.Store {
-			gw := s3test.Gateway()
-			s3 = newProxy(t, strings.TrimPrefix(gw.Endpoint, "http://"))
-			cfg := gw.ObjectsConfig(real.Bucket())
-			cfg.Endpoint = "http://" + s3.ln.Addr().String()
-			st, err := objects.New(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return st
-		}})
+	s := startSystemWith(t, systemOptions{external: true})
+	dbURL, err := url.Parse(s.cfg.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keysURL, err := url.Parse(s.keysURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg := newProxy(t, dbURL.Host)
+	s3 := newProxy(t, strings.TrimPrefix(s3test.Gateway().Endpoint, "http://"))
+	dbURL.Host, keysURL.Host = pg.ln.Addr().String(), pg.ln.Addr().String()
+	bin := buildIDV(t)
+	var procs []*proc
+	for _, args := range [][]string{{"relay"}, {"worker", "doccheck"}, {"worker", "decision"}, {"worker", "notify"}} {
+		p := s.newProc(t, bin, args...)
+		p.env = append(p.env, "DATABASE_URL="+dbURL.String(), "IDV_DATABASE_URL="+dbURL.String(),
+			"IDV_KEYSTORE_URL="+keysURL.String(), "IDV_S3_ENDPOINT=http://"+s3.ln.Addr().String())
+		p.start()
+		procs = append(procs, p)
+	}
 	r := s.uploadAll(n)
 	start := time.Now()
-	r.submitAll(func() {})
-	pg.setDown(true)
-	s3.setDown(true)
-	time.Sleep(outage)
-	pg.setDown(false)
-	s3.setDown(false)
+	r.submitAll(func() {
+		pg.setDown(true)
+		s3.setDown(true)
+		time.Sleep(outage)
+		pg.setDown(false)
+		s3.setDown(false)
+	})
 	r.exactlyOnce(chaosDuration(t, "IDV_CHAOS_WAIT", 3*time.Minute, 30*time.Minute), "doccheck", "decision", "notify")
-	t.Logf("database and storage down %s with %d verifications in flight: every one decided with exactly one webhook, %s after the first submit; %s",
-		outage, n, time.Since(start).Round(time.Second), s.retries())
+	var naks float64
+	for _, p := range procs {
+		if _, err := p.rssPeak(); err != nil {
+			t.Errorf("idv %s did not keep running: %v", strings.Join(p.args, " "), err)
+		}
+		v, _ := p.metric("idv_stage_messages_total", "outcome=nak")
+		naks += v
+	}
+	t.Logf("the workers' database and storage down %s midway through %d submissions: every one decided with exactly one webhook, %s after the first submit; %v failed handler runs retried; the same processes throughout",
+		outage, n, time.Since(start).Round(time.Second), naks)
 }
