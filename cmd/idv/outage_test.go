@@ -9,10 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/idv-oss/idv/infra/natsserver"
+	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/versitygw/s3test"
+	"github.com/idv-oss/idv/producers/retention"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -186,4 +189,34 @@ func TestSurvivesDatabaseAndStorageOutage(t *testing.T) {
 	}
 	t.Logf("the workers' database and storage down %s midway through %d submissions: every one decided with exactly one webhook, %s after the first submit; %v failed handler runs retried; the same processes throughout",
 		outage, n, time.Since(start).Round(time.Second), naks)
+
+	// The retention deadlines pass while the database is down: the round
+	// fails and counts its errors with nothing claimed (IDVRetentionErrors
+	// fires on that), and once the database is back a round claims every
+	// session at once.
+	db, err := postgres.Open(t.Context(), dbURL.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	reg := prometheus.NewRegistry()
+	sweeper := retention.New(retention.Deps{Store: postgres.NewRetention(db), Keys: s.st.vault,
+		Now: func() time.Time { return time.Now().Add(49 * time.Hour) }, Metrics: retention.NewMetrics(reg)}, retention.Config{})
+	pg.setDown(true)
+	if round, err := sweeper.RunOnce(t.Context()); err == nil || round.Claimed != 0 ||
+		testutil.ToFloat64(collectorOf(t, reg, "idv_retention_errors_total", nil)) == 0 {
+		t.Fatalf("a retention round with the database down: %+v, %v; want an error counted and nothing claimed", round, err)
+	}
+	pg.setDown(false)
+	claimed, deadline := 0, time.Now().Add(time.Minute)
+	for claimed < n {
+		round, err := sweeper.RunOnce(t.Context())
+		claimed += round.Claimed
+		if claimed < n && time.Now().After(deadline) {
+			t.Fatalf("retention after the database came back: %d of %d claimed, %v", claimed, n, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("retention with the database down: the round failed, %v errors counted, nothing claimed; once it was back: %d of %d sessions claimed",
+		testutil.ToFloat64(collectorOf(t, reg, "idv_retention_errors_total", nil)), claimed, n)
 }
