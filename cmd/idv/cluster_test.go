@@ -131,7 +131,9 @@ func (s *system) streamInfoOnce(ctx context.Context) (*natsjs.StreamInfo, error)
 // nothing delivered but unacknowledged.
 func (s *system) waitSettled(ctx context.Context, stages ...string) {
 	s.t.Helper()
-	deadline := time.Now().Add(time.Minute)
+	// Generous: after a long outage a message may wait out a nak delay of
+	// minutes before its last, successful, delivery.
+	deadline := time.Now().Add(10 * time.Minute)
 	for _, name := range stages {
 		for {
 			cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -143,7 +145,7 @@ func (s *system) waitSettled(ctx context.Context, stages ...string) {
 				}
 			}
 			if time.Now().After(deadline) {
-				s.t.Fatalf("consumer %s not settled after a minute (%v)", name, err)
+				s.t.Fatalf("consumer %s not settled after ten minutes (%v)", name, err)
 			}
 			time.Sleep(100 * time.Millisecond)
 		}

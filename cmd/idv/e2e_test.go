@@ -56,6 +56,7 @@ type system struct {
 	reg       *prometheus.Registry
 	retention *retention.Metrics
 	checks    map[string]ops.Check
+	cfg       config           // what the system runs with; subprocesses get it as IDV_… variables
 	natsDir   string           // the JetStream store (of every node)
 	js        natsjs.JetStream // to publish as a stranger would
 	nats      []*natsserver.Server
@@ -103,6 +104,10 @@ type systemOptions struct {
 	// noImageChecks turns the document check's image checks off, as
 	// idv loadgen -mode tiny does (they are on by default).
 	noImageChecks bool
+	// external runs only the API in this process: the stages and the relay
+	// are left to `idv worker` and `idv relay` subprocesses the test starts
+	// (see procs).
+	external bool
 }
 
 type syncBuffer struct {
@@ -116,6 +121,9 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// testMasterKey is the systems' master key (32 bytes 0…31, base64).
+const testMasterKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 
 func startSystem(t *testing.T) *system { return startSystemWith(t, systemOptions{}) }
 
@@ -142,7 +150,7 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 	if err != nil {
 		t.Fatal(err)
 	}
-	master, _ := vault.ParseMasterKey("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
+	master, _ := vault.ParseMasterKey(testMasterKey)
 	st := &stack{db: db, keys: keys, vault: vault.New(master, keys), objects: s3test.NewStore(t)}
 	if opts.objects != nil {
 		st.objects = opts.objects(st.objects)
@@ -204,6 +212,7 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 	s.reg = reg
 	// The retention rounds the tests run report here, as `idv retention` would.
 	s.retention = retention.NewMetrics(reg)
+	s.cfg = cfg
 	s.checks = st.checks()
 	s.checks["nats"] = b.check
 	for i := range max(opts.replicas, 1) {
@@ -216,11 +225,13 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 			}
 			rreg = newRegistry()
 		}
-		parts, err := stageParts(ctx, names, false, st, rb, cfg, log, rreg)
-		if err != nil {
-			t.Fatal(err)
+		var parts []part
+		if !opts.external {
+			if parts, err = stageParts(ctx, names, false, st, rb, cfg, log, rreg); err != nil {
+				t.Fatal(err)
+			}
+			parts = append(parts, relayPart(st, rb, cfg, log, rreg))
 		}
-		parts = append(parts, relayPart(st, rb, cfg, log, rreg))
 		if i == 0 {
 			parts = append(parts, apiPart(apiLn, st, cfg, log, reg))
 		}
@@ -273,22 +284,32 @@ type verification struct {
 
 func (s *system) newVerification() *verification {
 	s.t.Helper()
+	v, err := s.startVerification(context.Background())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return v
+}
+
+// startVerification creates a session as the customer and reads it as the
+// app; it is newVerification for goroutines other than the test's.
+func (s *system) startVerification(ctx context.Context) (*verification, error) {
 	var created struct {
 		ID       string `json:"id"`
 		AppToken string `json:"app_token"`
 	}
-	if err := customerCall(context.Background(), http.MethodPost, s.apiURL+"/v1/sessions", s.tenant.APIKey, &created); err != nil {
-		s.t.Fatal(err)
+	if err := customerCall(ctx, http.MethodPost, s.apiURL+"/v1/sessions", s.tenant.APIKey, &created); err != nil {
+		return nil, err
 	}
 	v := &verification{id: created.ID, token: created.AppToken, app: appclient.New(s.apiURL, created.AppToken, nil)}
 	var err error
-	if v.session, err = v.app.Session(context.Background()); err != nil {
-		s.t.Fatal(err)
+	if v.session, err = v.app.Session(ctx); err != nil {
+		return nil, err
 	}
 	if v.captures, err = demoCaptures(2); err != nil {
-		s.t.Fatal(err)
+		return nil, err
 	}
-	return v
+	return v, nil
 }
 
 func (v *verification) replace(kind schemas.CaptureKind, plain []byte) {

@@ -154,7 +154,7 @@ func gauge(t *testing.T, reg *prometheus.Registry, name string) prometheus.Colle
 
 // collectorOf wraps the current value of one series of reg as a collector
 // testutil can read.
-func collectorOf(t *testing.T, reg *prometheus.Registry, name string, labels map[string]string) prometheus.Collector {
+func collectorOf(t testing.TB, reg *prometheus.Registry, name string, labels map[string]string) prometheus.Collector {
 	t.Helper()
 	families, err := reg.Gather()
 	if err != nil {

@@ -19,11 +19,18 @@ type receiver struct {
 	out    io.Writer
 	mu     sync.Mutex
 	subs   map[string]chan schemas.WebhookPayload // by session id and payload type
-	counts map[string]int                         // verified deliveries, by session id and payload type
+	counts map[string]int                         // verified webhooks, by session id and payload type
+	// seen are the webhook-ids taken; a delivery repeating one is a
+	// duplicate (Standard Webhooks: the sender retries with the same id
+	// when it cannot know the first attempt arrived), acknowledged and
+	// otherwise dropped, as a customer's endpoint should.
+	seen       map[string]bool
+	duplicates map[string]int // by session id and payload type
 }
 
 func newReceiver(secret []byte, out io.Writer) *receiver {
-	return &receiver{secret: secret, out: out, subs: map[string]chan schemas.WebhookPayload{}, counts: map[string]int{}}
+	return &receiver{secret: secret, out: out, subs: map[string]chan schemas.WebhookPayload{}, counts: map[string]int{},
+		seen: map[string]bool{}, duplicates: map[string]int{}}
 }
 
 // await returns a channel that receives the verified webhook of type typ
@@ -48,11 +55,19 @@ func (rc *receiver) arrival(sessionID, typ string) <-chan time.Time {
 }
 
 // received is how many verified webhooks of type typ about session id
-// have arrived.
+// have arrived, each webhook-id counted once.
 func (rc *receiver) received(sessionID, typ string) int {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	return rc.counts[sessionID+" "+typ]
+}
+
+// duplicated is how many deliveries about the session repeated a
+// webhook-id already taken.
+func (rc *receiver) duplicated(sessionID, typ string) int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.duplicates[sessionID+" "+typ]
 }
 
 func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -75,11 +90,18 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if what == "" {
 		what = p.Data.Href
 	}
-	fmt.Fprintf(rc.out, "• webhook %s received, signature verified: %s session %s → %s\n",
-		r.Header.Get(schemas.HeaderWebhookID), p.Type, p.Data.SessionID, what)
+	id := r.Header.Get(schemas.HeaderWebhookID)
 	w.WriteHeader(http.StatusNoContent)
 	key := p.Data.SessionID + " " + p.Type
 	rc.mu.Lock()
+	if rc.seen[id] {
+		rc.duplicates[key]++
+		rc.mu.Unlock()
+		fmt.Fprintf(rc.out, "• webhook %s received again (a retry of one already taken): dropped\n", id)
+		return
+	}
+	rc.seen[id] = true
+	fmt.Fprintf(rc.out, "• webhook %s received, signature verified: %s session %s → %s\n", id, p.Type, p.Data.SessionID, what)
 	rc.counts[key]++
 	ch := rc.subs[key]
 	delete(rc.subs, key)

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"image"
+	"image/color"
 	"image/jpeg"
 	"image/png"
 
@@ -18,10 +19,13 @@ import (
 	"github.com/idv-oss/idv/infra/vault"
 )
 
-// DefaultMaxPixels is the largest image a stage decodes: 40 megapixels,
-// more than any phone camera's document photo, and a bound on what a decode
-// may allocate (a few hundred MiB at most).
-const DefaultMaxPixels = 40_000_000
+// DefaultMaxPixels is the largest image a stage decodes: 24 megapixels, a
+// phone camera's default photo (12 MP, 24 MP on some; the 48–200 MP modes
+// are refused as image_too_large and the person asked to retake), and a
+// bound on what a decode may allocate: 96 MiB, and 96 MiB more when a face
+// stage converts a JPEG to RGBA. With 40 MP, two 16-bit PNG bombs of 6300²
+// pixels (300 KiB each) took a face-match worker to 1.5 GiB (TestHostileCaptures).
+const DefaultMaxPixels = 24_000_000
 
 // decoders are the only image formats a stage accepts. Decoding goes
 // through them by name rather than through image.Decode, so a format some
@@ -54,7 +58,7 @@ func DecodeImage(data []byte, maxPixels int64) (image.Image, string) {
 	}
 	// Both are ints below 2³¹ for the registered formats (PNG caps them
 	// there, JPEG at 2¹⁶), so the product fits in an int64.
-	if int64(cfg.Width)*int64(cfg.Height) > maxPixels {
+	if pixelCost(cfg) > maxPixels {
 		return nil, ReasonImageTooLarge
 	}
 	img, err := decode(data)
@@ -67,6 +71,17 @@ func DecodeImage(data []byte, maxPixels int64) (image.Image, string) {
 		return nil, ReasonImageCorrupt
 	}
 	return img, ""
+}
+
+// pixelCost is what an image counts against the pixel cap: its pixels,
+// twice over at 16 bits a channel, which decodes to 8 bytes a pixel rather
+// than 4.
+func pixelCost(cfg image.Config) int64 {
+	n := int64(cfg.Width) * int64(cfg.Height)
+	if cfg.ColorModel == color.RGBA64Model || cfg.ColorModel == color.NRGBA64Model {
+		n *= 2
+	}
+	return n
 }
 
 // The gate's table test, its allocation bound on a decompression bomb and

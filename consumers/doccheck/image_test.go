@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"image"
 	"image/color"
+	"image/draw"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
@@ -81,12 +82,17 @@ func TestImageGate(t *testing.T) {
 	if err := gif.Encode(&gifData, small, nil); err != nil {
 		t.Fatal(err)
 	}
+	deep := image.NewNRGBA64(small.Bounds())
+	draw.Draw(deep, deep.Bounds(), small, image.Point{}, draw.Src)
+	deepPNG := encodePNG(t, deep)
 	cases := []struct {
 		name      string
 		data      []byte
 		maxPixels int64
 		want      string
 	}{
+		{"16-bit PNG counted twice, at the cap", deepPNG, 2 * 40 * 30, ""},
+		{"16-bit PNG counted twice, over the cap", deepPNG, 2*40*30 - 1, ReasonImageTooLarge},
 		{"PNG", goodPNG, capture.DefaultMaxPixels, ""},
 		{"JPEG", goodJPEG, capture.DefaultMaxPixels, ""},
 		{"PNG exactly at the cap", goodPNG, 40 * 30, ""},

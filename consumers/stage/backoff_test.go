@@ -63,3 +63,23 @@ func TestNotifyRetrySchedule(t *testing.T) {
 		t.Errorf("notify retries span %s–%s, want about three days", shortest, longest)
 	}
 }
+
+// Every other stage's MaxDeliver with the loop's default backoff retries
+// for over two hours, so that an outage of the database, the object store
+// or the broker lasting an hour exhausts no message.
+func TestStagesOutlastAnHourLongOutage(t *testing.T) {
+	t.Parallel()
+	for name, spec := range idvjs.Consumers {
+		if name == "notify" {
+			continue
+		}
+		var shortest time.Duration
+		for n := uint64(1); n < uint64(spec.MaxDeliver); n++ {
+			d := stage.Nominal(time.Second, 5*time.Minute, n)
+			shortest += d - d/5
+		}
+		if shortest < 2*time.Hour {
+			t.Errorf("%s: %d deliveries retry for as little as %s, want over two hours", name, spec.MaxDeliver, shortest)
+		}
+	}
+}

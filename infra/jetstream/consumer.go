@@ -55,15 +55,21 @@ func (s ConsumerSpec) Subjects() []string {
 const (
 	defaultAckWait       = 30 * time.Second
 	defaultMaxAckPending = 64
-	defaultMaxDeliver    = 10
+	defaultMaxDeliver    = 40
 )
 
 // Consumers are the stages' consumers, by stage name.
 //
-// doccheck and decision: 10 deliveries; with the loop's default backoff
-// (stage.ExponentialBackoff(time.Second, 5*time.Minute)) that is retries over
-// about 8.5 minutes (1+2+4+…+256 s), enough to ride out a database or
-// storage restart.
+// doccheck, facematch, liveness, decision and wipe: 40 deliveries, so that
+// a stage outlasts an hour-long outage of the database, the object store or
+// the broker and still completes its work. With the loop's default backoff
+// (stage.ExponentialBackoff(time.Second, 5*time.Minute)) the delays after
+// deliveries 1–9 are 1, 2, 4, …, 256 s (8.5 min in all), then thirty of 5
+// min: 159 min nominal; jitter takes up to a fifth off each delay, so the
+// last attempt falls 127–159 min (2.1–2.6 h) after the first. (With 10
+// deliveries, as before, an outage of about seven minutes exhausted them:
+// the checks of the sessions in flight never ran, and the decision
+// deadline decided those sessions review.)
 //
 // notify: 21 deliveries, for about three days of webhook retries as the
 // Standard Webhooks convention expects. The notify worker must run with
@@ -78,12 +84,7 @@ const (
 // idv.breach.notified, and data subjects' requests idv.dsr.received: all
 // become webhooks, with the same delivery rules.
 //
-// wipe: 40 deliveries, so that a wipe outlasts an hour-long outage of the
-// object store (or the database) and still completes. With the loop's
-// default backoff the delays after deliveries 1–9 are 1, 2, 4, …, 256 s
-// (8.5 min in all), then thirty of 5 min: 159 min nominal; jitter takes up
-// to a fifth off each delay, so the last attempt falls 127–159 min (2.1–2.6
-// h) after the first. The key is destroyed on the first attempt, before
+// wipe: the key is destroyed on the first attempt, before
 // storage is touched, so nothing can be opened while the retries run. A wipe
 // that exhausts its deliveries leaves its session overdue (wipe requested,
 // not deleted), which the overdue gauge shows. MaxAckPending is high for
@@ -129,7 +130,7 @@ var Consumers = map[string]ConsumerSpec{
 	"wipe": {
 		Stage:         "wipe",
 		Filter:        schemas.TypeSessionExpired + ".>",
-		MaxDeliver:    40,
+		MaxDeliver:    defaultMaxDeliver,
 		AckWait:       defaultAckWait,
 		MaxAckPending: 4096,
 	},

@@ -426,6 +426,35 @@ func TestPublishWithoutCommitIsDeduplicated(t *testing.T) {
 	}
 }
 
+// A relay that dies after the row was committed and claimed but before
+// publishing (SIGKILL: its connection drops, its transaction rolls back)
+// leaves the row to the next relay, which publishes it once.
+func TestRelayDyingBeforePublishLosesNothing(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	evs := submitted(3)
+	f.appendEvents(t, evs)
+	ctx := context.Background()
+
+	tx := f.db.MustBegin()
+	if rows, err := postgres.ClaimUnpublished(ctx, tx, 10); err != nil || len(rows) != 3 {
+		t.Fatalf("claimed %d rows: %v", len(rows), err)
+	}
+	// The process dies: PostgreSQL rolls back what its dropped connection
+	// left uncommitted.
+	tx.Rollback()
+
+	pub := &counting{pub: f.pub}
+	run(t, outbox.New(f.db, f.dbURL, pub, nil, nil, fastConfig()))
+	waitFor(t, "rows published", func() bool { return f.pending(t) == 0 })
+	if n := pub.calls.Load(); n != 3 {
+		t.Fatalf("relay published %d times, want 3", n)
+	}
+	if got, want := msgIDs(t, f.streamMsgs(t)), wantIDs(evs); !reflect.DeepEqual(got, want) {
+		t.Fatalf("stream holds %v, want %v", got, want)
+	}
+}
+
 func TestNotifyWakesRelay(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
