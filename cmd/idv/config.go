@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	captures "github.com/idv-oss/idv/consumers/capture"
 	"github.com/idv-oss/idv/consumers/facematch"
 	"github.com/idv-oss/idv/consumers/liveness"
 	"github.com/idv-oss/idv/infra/vault"
@@ -44,6 +45,7 @@ type config struct {
 	AppRate             float64       // IDV_APP_RATE: requests per second per app token (burst three times that)
 	CSCADir             string        // IDV_CSCA_DIR: trusted CSCA certificates and master lists for chip data
 	DocImageChecks      bool          // IDV_DOCCHECK_IMAGE_CHECKS: quality gates and the printed MRZ read
+	MaxImageMegapixels  int           // IDV_MAX_IMAGE_MEGAPIXELS: the largest image a stage decodes
 	DevDir              string        // IDV_DEV_DIR
 	LogFormat           string        // IDV_LOG_FORMAT: text or json
 	// The processor's duties: IDV_PROCESSOR_…, IDV_SUBPROCESSORS_FILE,
@@ -104,6 +106,9 @@ func parseConfig(getenv func(string) string) (config, error) {
 		return c, err
 	}
 	if c.AppRate, err = floatIn(getenv, "IDV_APP_RATE", api.DefaultAppRate, 0.1, 1e4); err != nil {
+		return c, err
+	}
+	if c.MaxImageMegapixels, err = intIn(getenv, "IDV_MAX_IMAGE_MEGAPIXELS", captures.DefaultMaxPixels/1_000_000, 1, 200); err != nil {
 		return c, err
 	}
 	if c.FaceThreshold, err = floatIn(getenv, "IDV_FACE_THRESHOLD", facematch.DefaultThreshold, 0.05, 0.95); err != nil {
@@ -219,3 +224,6 @@ func (c config) masterKey() (vault.MasterKey, error) {
 	}
 	return k, nil
 }
+
+// maxPixels is IDV_MAX_IMAGE_MEGAPIXELS in pixels.
+func (c config) maxPixels() int64 { return int64(c.MaxImageMegapixels) * 1_000_000 }

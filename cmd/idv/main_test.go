@@ -186,6 +186,8 @@ func TestConfigRefusesBadValues(t *testing.T) {
 		"register":     {"IDV_SUBPROCESSORS_FILE": "/nonexistent/subprocessors.json"},
 		"measures":     {"IDV_SECURITY_MEASURES_FILE": "/nonexistent/measures.txt"},
 		"image checks": {"IDV_DOCCHECK_IMAGE_CHECKS": "yes"},
+		"megapixels":   {"IDV_MAX_IMAGE_MEGAPIXELS": "0"},
+		"gigapixels":   {"IDV_MAX_IMAGE_MEGAPIXELS": "1000"},
 	} {
 		if _, err := parseConfig(env(vars)); err == nil {
 			t.Errorf("%s: accepted %v", name, vars)
@@ -194,6 +196,12 @@ func TestConfigRefusesBadValues(t *testing.T) {
 	c, err := parseConfig(env(map[string]string{"IDV_FACE_THRESHOLD": "0.5", "IDV_LIVENESS_TURN_DEGREES": "20"}))
 	if err != nil || c.FaceThreshold != 0.5 || c.LivenessTurn != 20 || c.LivenessBlink != liveness.DefaultBlink {
 		t.Fatalf("thresholds: %+v, %v", c, err)
+	}
+	if c.maxPixels() != 24_000_000 {
+		t.Errorf("IDV_MAX_IMAGE_MEGAPIXELS unset: %d pixels, want 24,000,000", c.maxPixels())
+	}
+	if c, err := parseConfig(env(map[string]string{"IDV_MAX_IMAGE_MEGAPIXELS": "48"})); err != nil || c.maxPixels() != 48_000_000 {
+		t.Errorf("IDV_MAX_IMAGE_MEGAPIXELS=48: %d pixels, %v", c.maxPixels(), err)
 	}
 	// The document check's image checks are on unless turned off.
 	if !c.DocImageChecks {

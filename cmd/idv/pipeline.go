@@ -155,14 +155,14 @@ func newStage(name string, st *stack, cfg config, log *slog.Logger, reg promethe
 			return nil, sc, nothing, fmt.Errorf("facematch: %w", err)
 		}
 		return facematch.New(facematch.Deps{Stores: checkStores(st, log), Engine: engine, CSCAs: cscas},
-			facematch.Config{Threshold: cfg.FaceThreshold}), sc, func() { engine.Close() }, nil
+			facematch.Config{Threshold: cfg.FaceThreshold, MaxPixels: cfg.maxPixels()}), sc, func() { engine.Close() }, nil
 	case "liveness":
 		engine, err := openFace(name, cfg, liveness.Models)
 		if err != nil {
 			return nil, sc, nothing, err
 		}
 		return liveness.New(liveness.Deps{Stores: checkStores(st, log), Engine: engine},
-			liveness.Config{TurnYaw: cfg.LivenessTurn, Blink: cfg.LivenessBlink}), sc, func() { engine.Close() }, nil
+			liveness.Config{TurnYaw: cfg.LivenessTurn, Blink: cfg.LivenessBlink, MaxPixels: cfg.maxPixels()}), sc, func() { engine.Close() }, nil
 	case "doccheck":
 		deps := doccheck.Deps{Sessions: postgres.NewSessions(st.db), Tenants: postgres.NewTenants(st.db),
 			Results: postgres.NewResults(st.db), Keys: st.vault, Objects: st.objects, Log: log}
@@ -170,7 +170,7 @@ func newStage(name string, st *stack, cfg config, log *slog.Logger, reg promethe
 		if deps.CSCAs, err = st.trustedCSCAs(cfg, log); err != nil {
 			return nil, sc, nothing, fmt.Errorf("doccheck: %w", err)
 		}
-		var dc doccheck.Config
+		dc := doccheck.Config{MaxPixels: cfg.maxPixels()}
 		if cfg.DocImageChecks {
 			reader, err := ocrb.NewReader()
 			if err != nil {
