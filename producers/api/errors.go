@@ -1,10 +1,13 @@
 package api
 
 import (
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"syscall"
 )
 
 // Error is an API error: an HTTP status, a stable machine-readable code
@@ -39,6 +42,24 @@ var (
 	errOffboarding  = apiErr(http.StatusForbidden, "tenant_offboarding", "the tenant is being offboarded: its data is being returned and erased, and its API keys no longer work")
 )
 
+// errUnavailable answers a request that failed because PostgreSQL, the key
+// store or the object store could not be reached: the client should retry
+// (after Retry-After), as it would after a 429, rather than treat it as a
+// fault of IDV's.
+var errUnavailable = apiErr(http.StatusServiceUnavailable, "unavailable",
+	"a store IDV depends on is unreachable for the moment; retry after the Retry-After header's seconds")
+
+// unavailableRetryAfter is the Retry-After of errUnavailable, in seconds.
+const unavailableRetryAfter = "5"
+
+// unreachable reports whether err comes from a store that could not be
+// reached or dropped the connection, rather than from what it answered.
+func unreachable(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
+}
+
 type errorBody struct {
 	Error struct {
 		Code    string            `json:"code"`
@@ -51,7 +72,13 @@ type errorBody struct {
 // internal failure, logged with the request's route and ids only.
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	var e *Error
-	if !errors.As(err, &e) {
+	switch {
+	case errors.As(err, &e):
+	case unreachable(err):
+		log.WarnContext(r.Context(), "request failed: a store is unreachable", "route", r.Pattern, "err", err)
+		e = errUnavailable
+		w.Header().Set("Retry-After", unavailableRetryAfter)
+	default:
 		log.ErrorContext(r.Context(), "request failed", "route", r.Pattern, "err", err)
 		e = apiErr(http.StatusInternalServerError, "internal", "IDV failed to handle the request; it may be retried")
 	}
