@@ -8,6 +8,7 @@ import (
 	"time"
 
 	captures "github.com/idv-oss/idv/consumers/capture"
+	"github.com/idv-oss/idv/consumers/doccheck/quality"
 	"github.com/idv-oss/idv/consumers/facematch"
 	"github.com/idv-oss/idv/consumers/liveness"
 	"github.com/idv-oss/idv/infra/vault"
@@ -30,24 +31,25 @@ type config struct {
 	UploadTTL   time.Duration
 	S3          s3Config
 	// The pipeline.
-	NATSURL             string        // IDV_NATS_URL (comma-separated for a cluster)
-	StreamReplicas      int           // IDV_STREAM_REPLICAS: 1 on one machine, 3 in production
-	StreamMaxAge        time.Duration // IDV_STREAM_MAX_AGE: at most the 28-day retention cap
-	PublicURL           string        // IDV_PUBLIC_URL: the API's public base, for webhook hrefs
-	WebhookAllowPrivate bool          // IDV_WEBHOOK_ALLOW_PRIVATE: development only
-	WebhookRetryBase    time.Duration // IDV_WEBHOOK_RETRY_BASE: first retry delay, doubling to 6 h
-	FaceDir             string        // IDV_FACE_DIR: models and ONNX Runtime from scripts/face-models.sh
-	FaceThreshold       float64       // IDV_FACE_THRESHOLD: lowest cosine similarity for a face match
-	LivenessTurn        float64       // IDV_LIVENESS_TURN_DEGREES: yaw a head turn must reach
-	LivenessBlink       float64       // IDV_LIVENESS_BLINK: closure both eyes must reach for a blink
-	StageConcurrency    int           // IDV_STAGE_CONCURRENCY: handlers at once per stage; 0 = per-stage default
-	TenantRate          float64       // IDV_TENANT_RATE: API-key requests per second per tenant (burst twice that)
-	AppRate             float64       // IDV_APP_RATE: requests per second per app token (burst three times that)
-	CSCADir             string        // IDV_CSCA_DIR: trusted CSCA certificates and master lists for chip data
-	DocImageChecks      bool          // IDV_DOCCHECK_IMAGE_CHECKS: quality gates and the printed MRZ read
-	MaxImageMegapixels  int           // IDV_MAX_IMAGE_MEGAPIXELS: the largest image a stage decodes
-	DevDir              string        // IDV_DEV_DIR
-	LogFormat           string        // IDV_LOG_FORMAT: text or json
+	NATSURL             string         // IDV_NATS_URL (comma-separated for a cluster)
+	StreamReplicas      int            // IDV_STREAM_REPLICAS: 1 on one machine, 3 in production
+	StreamMaxAge        time.Duration  // IDV_STREAM_MAX_AGE: at most the 28-day retention cap
+	PublicURL           string         // IDV_PUBLIC_URL: the API's public base, for webhook hrefs
+	WebhookAllowPrivate bool           // IDV_WEBHOOK_ALLOW_PRIVATE: development only
+	WebhookRetryBase    time.Duration  // IDV_WEBHOOK_RETRY_BASE: first retry delay, doubling to 6 h
+	FaceDir             string         // IDV_FACE_DIR: models and ONNX Runtime from scripts/face-models.sh
+	FaceThreshold       float64        // IDV_FACE_THRESHOLD: lowest cosine similarity for a face match
+	LivenessTurn        float64        // IDV_LIVENESS_TURN_DEGREES: yaw a head turn must reach
+	LivenessBlink       float64        // IDV_LIVENESS_BLINK: closure both eyes must reach for a blink
+	StageConcurrency    int            // IDV_STAGE_CONCURRENCY: handlers at once per stage; 0 = per-stage default
+	TenantRate          float64        // IDV_TENANT_RATE: API-key requests per second per tenant (burst twice that)
+	AppRate             float64        // IDV_APP_RATE: requests per second per app token (burst three times that)
+	CSCADir             string         // IDV_CSCA_DIR: trusted CSCA certificates and master lists for chip data
+	DocImageChecks      bool           // IDV_DOCCHECK_IMAGE_CHECKS: quality gates and the printed MRZ read
+	DocQuality          quality.Config // IDV_DOCCHECK_QUALITY: the quality gates' thresholds, name=value,…
+	MaxImageMegapixels  int            // IDV_MAX_IMAGE_MEGAPIXELS: the largest image a stage decodes
+	DevDir              string         // IDV_DEV_DIR
+	LogFormat           string         // IDV_LOG_FORMAT: text or json
 	// The processor's duties: IDV_PROCESSOR_…, IDV_SUBPROCESSORS_FILE,
 	// IDV_SECURITY_MEASURES_FILE (register.go).
 	Register schemas.Register
@@ -107,6 +109,9 @@ func parseConfig(getenv func(string) string) (config, error) {
 	}
 	if c.AppRate, err = floatIn(getenv, "IDV_APP_RATE", api.DefaultAppRate, 0.1, 1e4); err != nil {
 		return c, err
+	}
+	if c.DocQuality, err = quality.ParseSettings(getenv("IDV_DOCCHECK_QUALITY")); err != nil {
+		return c, fmt.Errorf("IDV_DOCCHECK_QUALITY: %w", err)
 	}
 	if c.MaxImageMegapixels, err = intIn(getenv, "IDV_MAX_IMAGE_MEGAPIXELS", captures.DefaultMaxPixels/1_000_000, 1, 200); err != nil {
 		return c, err

@@ -187,6 +187,7 @@ func TestConfigRefusesBadValues(t *testing.T) {
 		"measures":     {"IDV_SECURITY_MEASURES_FILE": "/nonexistent/measures.txt"},
 		"image checks": {"IDV_DOCCHECK_IMAGE_CHECKS": "yes"},
 		"megapixels":   {"IDV_MAX_IMAGE_MEGAPIXELS": "0"},
+		"quality":      {"IDV_DOCCHECK_QUALITY": "min_focus=-5"},
 		"gigapixels":   {"IDV_MAX_IMAGE_MEGAPIXELS": "1000"},
 	} {
 		if _, err := parseConfig(env(vars)); err == nil {
@@ -202,6 +203,9 @@ func TestConfigRefusesBadValues(t *testing.T) {
 	}
 	if c, err := parseConfig(env(map[string]string{"IDV_MAX_IMAGE_MEGAPIXELS": "48"})); err != nil || c.maxPixels() != 48_000_000 {
 		t.Errorf("IDV_MAX_IMAGE_MEGAPIXELS=48: %d pixels, %v", c.maxPixels(), err)
+	}
+	if c, err := parseConfig(env(map[string]string{"IDV_DOCCHECK_QUALITY": "min_focus=80"})); err != nil || c.DocQuality.MinFocus != 80 {
+		t.Errorf("IDV_DOCCHECK_QUALITY=min_focus=80: %+v, %v", c.DocQuality, err)
 	}
 	// The document check's image checks are on unless turned off.
 	if !c.DocImageChecks {

@@ -176,7 +176,7 @@ func newStage(name string, st *stack, cfg config, log *slog.Logger, reg promethe
 			if err != nil {
 				return nil, sc, nothing, fmt.Errorf("doccheck: %w", err)
 			}
-			deps.Reader, dc.QualityGates = reader, true
+			deps.Reader, dc.QualityGates, dc.Quality = reader, true, cfg.DocQuality
 		}
 		// The face detector finds the portrait to black out in redacted
 		// copies; without it the stage masks by the ICAO layout instead,
