@@ -13,39 +13,28 @@ import (
 	"github.com/idv-oss/idv/infra/archive"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
+	"github.com/idv-oss/idv/schemas"
 )
 
 // sessionFile is sessions/<id>/session.json: the session's metadata, its
 // decision and check results, and where each capture is in the archive.
 type sessionFile struct {
-	SessionID       string         `json:"session_id"`
-	Status          string         `json:"status"`
-	Checks          []string       `json:"checks"`
-	SelfieFrames    int            `json:"selfie_frames"`
-	RetentionDays   int            `json:"retention_days"`
-	CreatedAt       time.Time      `json:"created_at"`
-	ExpiresAt       time.Time      `json:"expires_at"`
-	SubmittedAt     *time.Time     `json:"submitted_at"`
-	Decision        *string        `json:"decision"`
-	DecidedAt       *time.Time     `json:"decided_at"`
-	WipeReason      *string        `json:"wipe_reason"`
-	WipeRequestedAt *time.Time     `json:"wipe_requested_at"`
-	Results         []resultFile   `json:"results"`
-	Captures        []captureFile  `json:"captures"`
-	Fields          map[string]any `json:"fields"` // by check: the extracted fields, decrypted
-	Unavailable     string         `json:"unavailable,omitempty"`
-}
-
-type resultFile struct {
-	Check       string             `json:"check"`
-	Outcome     string             `json:"outcome"`
-	Reasons     []string           `json:"reasons"`
-	Score       *float64           `json:"score"`
-	Threshold   *float64           `json:"threshold"`
-	Engine      string             `json:"engine"`
-	Models      map[string]string  `json:"models"`
-	Advisory    map[string]float64 `json:"advisory,omitempty"`
-	CompletedAt time.Time          `json:"completed_at"`
+	SessionID       string                `json:"session_id"`
+	Status          string                `json:"status"`
+	Checks          []string              `json:"checks"`
+	SelfieFrames    int                   `json:"selfie_frames"`
+	RetentionDays   int                   `json:"retention_days"`
+	CreatedAt       time.Time             `json:"created_at"`
+	ExpiresAt       time.Time             `json:"expires_at"`
+	SubmittedAt     *time.Time            `json:"submitted_at"`
+	Decision        *string               `json:"decision"`
+	DecidedAt       *time.Time            `json:"decided_at"`
+	WipeReason      *string               `json:"wipe_reason"`
+	WipeRequestedAt *time.Time            `json:"wipe_requested_at"`
+	Results         []schemas.CheckResult `json:"results"`
+	Captures        []captureFile         `json:"captures"`
+	Fields          map[string]any        `json:"fields"` // by check: the extracted fields, decrypted
+	Unavailable     string                `json:"unavailable,omitempty"`
 }
 
 // captureFile describes one capture: File is its decrypted content's name
@@ -73,14 +62,13 @@ func (e *Exporter) writeSession(ctx context.Context, aw *archive.Writer, s postg
 	f := sessionFile{SessionID: s.ID.String(), Status: s.Status, Checks: s.Checks, SelfieFrames: s.SelfieFrames,
 		RetentionDays: s.RetentionDays, CreatedAt: s.CreatedAt.UTC(), ExpiresAt: s.ExpiresAt.UTC(),
 		SubmittedAt: s.SubmittedAt, Decision: s.Decision, DecidedAt: s.DecidedAt, WipeReason: s.WipeReason,
-		WipeRequestedAt: s.WipeRequestedAt, Results: []resultFile{}, Captures: []captureFile{}, Fields: map[string]any{}}
+		WipeRequestedAt: s.WipeRequestedAt, Results: []schemas.CheckResult{}, Captures: []captureFile{}, Fields: map[string]any{}}
 	results, err := e.Results.List(ctx, s.TenantID, s.ID)
 	if err != nil {
 		return 0, err
 	}
 	for _, r := range results {
-		f.Results = append(f.Results, resultFile{Check: r.Check, Outcome: r.Outcome, Reasons: r.Reasons, Score: r.Score,
-			Threshold: r.Threshold, Engine: r.Engine, Models: r.Models, Advisory: r.Advisory, CompletedAt: r.CompletedAt.UTC()})
+		f.Results = append(f.Results, r.View())
 	}
 	captures, err := e.Sessions.Captures(ctx, s.TenantID, s.ID)
 	if err != nil {

@@ -219,3 +219,14 @@ func listResults(ctx context.Context, q sqlx.QueryerContext, tenantID, sessionID
 	}
 	return out, nil
 }
+
+// View is the result as the tenant sees it (schemas.CheckResult): the
+// completion time in UTC, and no advisory signals as an empty object.
+func (r Result) View() schemas.CheckResult {
+	advisory := r.Advisory
+	if advisory == nil {
+		advisory = map[string]float64{}
+	}
+	return schemas.CheckResult{Check: r.Check, Outcome: r.Outcome, Reasons: r.Reasons, Score: r.Score,
+		Threshold: r.Threshold, Engine: r.Engine, Models: r.Models, Advisory: advisory, CompletedAt: r.CompletedAt.UTC()}
+}

@@ -30,35 +30,23 @@ type captureState struct {
 }
 
 type sessionBody struct {
-	ID            uuid.UUID      `json:"id"`
-	Status        string         `json:"status"`
-	Checks        []string       `json:"checks"`
-	SelfieFrames  int            `json:"selfie_frames"`
-	RetentionDays int            `json:"retention_days"`
-	CreatedAt     time.Time      `json:"created_at"`
-	ExpiresAt     time.Time      `json:"expires_at"`
-	SubmittedAt   *time.Time     `json:"submitted_at"`
-	Captures      []captureState `json:"captures"`
-	Decision      *string        `json:"decision"`
-	DecidedAt     *time.Time     `json:"decided_at"`
-	Results       []resultBody   `json:"results"`
-	WipeReason    *string        `json:"wipe_reason"`
-	WipeRequested *time.Time     `json:"wipe_requested_at"`
-	DeletedAt     *time.Time     `json:"deleted_at"`
-	ReceiptID     *uuid.UUID     `json:"receipt_id"`
-	Fields        map[string]any `json:"fields"`
-}
-
-type resultBody struct {
-	Check       string             `json:"check"`
-	Outcome     string             `json:"outcome"`
-	Reasons     []string           `json:"reasons"`
-	Score       *float64           `json:"score"`
-	Threshold   *float64           `json:"threshold"`
-	Engine      string             `json:"engine"`
-	Models      map[string]string  `json:"models"`
-	Advisory    map[string]float64 `json:"advisory"`
-	CompletedAt time.Time          `json:"completed_at"`
+	ID            uuid.UUID             `json:"id"`
+	Status        string                `json:"status"`
+	Checks        []string              `json:"checks"`
+	SelfieFrames  int                   `json:"selfie_frames"`
+	RetentionDays int                   `json:"retention_days"`
+	CreatedAt     time.Time             `json:"created_at"`
+	ExpiresAt     time.Time             `json:"expires_at"`
+	SubmittedAt   *time.Time            `json:"submitted_at"`
+	Captures      []captureState        `json:"captures"`
+	Decision      *string               `json:"decision"`
+	DecidedAt     *time.Time            `json:"decided_at"`
+	Results       []schemas.CheckResult `json:"results"`
+	WipeReason    *string               `json:"wipe_reason"`
+	WipeRequested *time.Time            `json:"wipe_requested_at"`
+	DeletedAt     *time.Time            `json:"deleted_at"`
+	ReceiptID     *uuid.UUID            `json:"receipt_id"`
+	Fields        map[string]any        `json:"fields"`
 }
 
 type createdSessionBody struct {
@@ -186,24 +174,15 @@ func toSessionBody(s postgres.Session, caps []postgres.Capture, results []postgr
 	b := sessionBody{ID: s.ID, Status: s.Status, Checks: s.Checks, SelfieFrames: s.SelfieFrames,
 		RetentionDays: s.RetentionDays, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt,
 		SubmittedAt: s.SubmittedAt, Captures: []captureState{}, Decision: s.Decision, DecidedAt: s.DecidedAt,
-		Results: []resultBody{}, WipeReason: s.WipeReason, WipeRequested: s.WipeRequestedAt, DeletedAt: s.DeletedAt,
+		Results: []schemas.CheckResult{}, WipeReason: s.WipeReason, WipeRequested: s.WipeRequestedAt, DeletedAt: s.DeletedAt,
 		ReceiptID: s.ReceiptID, Fields: map[string]any{}}
 	for _, c := range caps {
 		b.Captures = append(b.Captures, captureState{Kind: c.Kind, Index: c.Index, Size: c.Size})
 	}
 	for _, r := range results {
-		b.Results = append(b.Results, resultBody{Check: r.Check, Outcome: r.Outcome, Reasons: r.Reasons,
-			Score: r.Score, Threshold: r.Threshold, Engine: r.Engine, Models: r.Models, Advisory: advisory(r.Advisory), CompletedAt: r.CompletedAt})
+		b.Results = append(b.Results, r.View())
 	}
 	return b
-}
-
-// advisory is never null in a body: no signals is an empty object.
-func advisory(a map[string]float64) map[string]float64 {
-	if a == nil {
-		return map[string]float64{}
-	}
-	return a
 }
 
 func minTime(a, b time.Time) time.Time {
