@@ -212,25 +212,45 @@ type killer struct {
 
 // killAll kills each target rounds times, in turn; a kill waits (up to
 // a few seconds) for its target to be busy and is not counted otherwise.
-// It stops early when ctx ends.
+// A target none of whose kills landed while busy (a fast handler, such as
+// the decision's, is seldom caught in the act) is then watched for up to
+// extraTries more windows and killed only when caught busy, so that every
+// target is killed in the middle of work at least once. It stops early
+// when ctx ends.
 func (k *killer) killAll(ctx context.Context, targets []string, rounds int) {
 	for r := 0; r < rounds && ctx.Err() == nil; r++ {
 		for _, name := range targets {
-			p := k.procs[name]
-			busy := k.busy[name]
-			deadline := time.Now().Add(5 * time.Second)
-			for !busy(p) && time.Now().Before(deadline) && ctx.Err() == nil {
-				time.Sleep(time.Millisecond)
-			}
-			if busy(p) {
-				p.kill()
-				k.landed[name]++
-			} else {
-				p.kill()
-			}
-			p.start()
+			k.killOne(ctx, name, false)
 		}
 	}
+	for _, name := range targets {
+		for try := 0; try < extraTries && k.landed[name] == 0 && ctx.Err() == nil; try++ {
+			k.killOne(ctx, name, true)
+		}
+	}
+}
+
+// extraTries bounds killAll's further watch of a target not yet caught
+// busy: each try waits up to five seconds.
+const extraTries = 12
+
+// killOne waits up to five seconds for the target to be busy, then kills
+// it and starts it again; onlyBusy leaves it alone if it never was.
+func (k *killer) killOne(ctx context.Context, name string, onlyBusy bool) {
+	p, busy := k.procs[name], k.busy[name]
+	deadline := time.Now().Add(5 * time.Second)
+	for !busy(p) && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(time.Millisecond)
+	}
+	caught := busy(p)
+	if !caught && onlyBusy {
+		return
+	}
+	p.kill()
+	if caught {
+		k.landed[name]++
+	}
+	p.start()
 }
 
 // inFlight reports a stage worker holding a message in its handler.
