@@ -89,12 +89,13 @@ func (d *Deleter) Delete(ctx context.Context, tenantID uuid.UUID, noExport bool)
 
 // begin checks the delete may go ahead and marks the tenant offboarding.
 func (d *Deleter) begin(ctx context.Context, tenantID uuid.UUID, noExport bool) (postgres.Offboarding, error) {
+	notExported := fmt.Errorf("%w %s: run `idv tenant offboard --export` first, or pass --no-export", ErrNotExported, tenantID)
 	o, err := d.Offboardings.Get(ctx, tenantID)
-	if errors.Is(err, postgres.ErrNotFound) && noExport {
+	switch {
+	case errors.Is(err, postgres.ErrNotFound) && noExport:
 		o, err = d.Offboardings.Start(ctx, tenantID, d.now())
-	}
-	if errors.Is(err, postgres.ErrNotFound) {
-		return o, fmt.Errorf("%w %s: run `idv tenant offboard --export` first, or pass --no-export", ErrNotExported, tenantID)
+	case errors.Is(err, postgres.ErrNotFound):
+		return o, notExported
 	}
 	if err != nil {
 		return o, err
@@ -103,7 +104,7 @@ func (d *Deleter) begin(ctx context.Context, tenantID uuid.UUID, noExport bool) 
 		return o, nil
 	}
 	if !noExport {
-		return o, fmt.Errorf("%w %s: run `idv tenant offboard --export` first, or pass --no-export", ErrNotExported, tenantID)
+		return o, notExported
 	}
 	return o, d.Offboardings.MarkNoExport(ctx, tenantID)
 }

@@ -152,6 +152,19 @@ func (b *bundle) newSession(apiKey string) created {
 	return c
 }
 
+// openSession creates a session for the tenant of apiKey and opens it as
+// its app would: the session, its app client and what GET /v1/app/session said.
+func (b *bundle) openSession(apiKey string) (created, *appclient.Client, appclient.Session) {
+	b.t.Helper()
+	s := b.newSession(apiKey)
+	app := b.app(s.AppToken)
+	sess, err := app.Session(context.Background())
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return s, app, sess
+}
+
 func (b *bundle) app(token string) *appclient.Client {
 	return appclient.New(b.url, token, b.http)
 }
@@ -339,12 +352,7 @@ func TestUploadOverTheCapIsRefusedByStorage(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	s := b.newSession(b.a.APIKey)
-	app := b.app(s.AppToken)
-	sess, err := app.Session(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, app, sess := b.openSession(b.a.APIKey)
 	mrzSlot, _ := schemas.SlotFor(sess.Slots, schemas.MRZ)
 	// Declaring more than the slot's cap is refused by the API…
 	big := appclient.Sealed{Kind: schemas.MRZ, Bytes: make([]byte, mrzSlot.MaxSize+1)}
@@ -379,9 +387,7 @@ func TestSubmitNamesTheCaptureAtFault(t *testing.T) {
 	ctx := context.Background()
 
 	t.Run("missing", func(t *testing.T) {
-		s := b.newSession(b.a.APIKey)
-		app := b.app(s.AppToken)
-		sess, _ := app.Session(ctx)
+		s, app, sess := b.openSession(b.a.APIKey)
 		var caps []appclient.Capture
 		for _, c := range captures(2) {
 			if c.Kind != schemas.MRZ {
@@ -401,9 +407,7 @@ func TestSubmitNamesTheCaptureAtFault(t *testing.T) {
 		}
 	})
 	t.Run("declared, not uploaded", func(t *testing.T) {
-		s := b.newSession(b.a.APIKey)
-		app := b.app(s.AppToken)
-		sess, _ := app.Session(ctx)
+		_, app, sess := b.openSession(b.a.APIKey)
 		if err := app.SealAndUpload(ctx, sess, captures(1), nil); err != nil {
 			t.Fatal(err)
 		}
@@ -418,9 +422,7 @@ func TestSubmitNamesTheCaptureAtFault(t *testing.T) {
 		}
 	})
 	t.Run("wrong size", func(t *testing.T) {
-		s := b.newSession(b.a.APIKey)
-		app := b.app(s.AppToken)
-		sess, _ := app.Session(ctx)
+		s, app, sess := b.openSession(b.a.APIKey)
 		if err := app.SealAndUpload(ctx, sess, captures(1), nil); err != nil {
 			t.Fatal(err)
 		}

@@ -25,12 +25,7 @@ func TestUnreachableStoreIsUnavailable(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	s := b.newSession(b.a.APIKey)
-	app := b.app(s.AppToken)
-	sess, err := app.Session(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, app, sess := b.openSession(b.a.APIKey)
 	if err := app.SealAndUpload(ctx, sess, captures(3), nil); err != nil {
 		t.Fatal(err)
 	}
