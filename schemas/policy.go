@@ -74,7 +74,7 @@ type Policy struct {
 	// and the personal-number zones of the visual inspection zone, the
 	// BSN among them, blacked out; purpose, recipient and date
 	// watermarked) to be kept, sealed, for the retention period
-	// (consumers/doccheck/redact).
+	// (document/redact).
 	RedactedCopy bool `json:"redacted_copy,omitempty"`
 }
 

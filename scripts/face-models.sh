@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# face-models.sh installs what the face engine (consumers/face) loads at run
+# face-models.sh installs what the face engine (face) loads at run
 # time into .idv/face and prints that directory on stdout; progress goes to
 # stderr:
 #
@@ -9,19 +9,19 @@
 #       ONNX Runtime 1.30.0 for linux/x64, from npm onnxruntime-node@1.30.0
 #       (bin/napi-v6/linux/x64/)
 #
-#   IDV_FACE_DIR="$(scripts/face-models.sh)" go test ./consumers/face
+#   IDV_FACE_DIR="$(scripts/face-models.sh)" go test ./face
 #
 # The two tarballs (about 41 MB and 114 MB) are fetched with `npm pack` into a
 # temporary directory and refused unless their sha512 equals the integrity
 # pinned below (the registry's `dist.integrity`); nothing from them is run.
 # Each extracted file is then checked against the SHA-256 sums the engine
-# itself enforces at start-up (consumers/face/models.go, mirrored in
-# consumers/face/SHA256SUMS; a test keeps the two equal). Running it again
+# itself enforces at start-up (face/models.go, mirrored in
+# face/SHA256SUMS; a test keeps the two equal). Running it again
 # does nothing when every file is present with the right sum.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
-sums="$root/consumers/face/SHA256SUMS"
+sums="$root/face/SHA256SUMS"
 dest="$root/.idv/face"
 
 models_pkg='faceplugin-face-recognition-js@0.0.1'

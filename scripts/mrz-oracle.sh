@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# mrz-oracle.sh installs the test oracle of consumers/doccheck/mrz — the npm
+# mrz-oracle.sh installs the test oracle of document/mrz — the npm
 # package mrz (cheminfo, MIT), at the version and tarball integrity pinned in
-# consumers/doccheck/mrz/testdata/oracle/package-lock.json — into
+# document/mrz/testdata/oracle/package-lock.json — into
 # .idv/npm/mrz-oracle, and prints that directory on stdout. Progress goes to
 # stderr. Running it again does nothing unless the pinned lock file changed.
 #
-#   IDV_MRZ_ORACLE="$(scripts/mrz-oracle.sh)" go test ./consumers/doccheck/mrz
+#   IDV_MRZ_ORACLE="$(scripts/mrz-oracle.sh)" go test ./document/mrz
 #
 # Needs node and npm; as root with apt-get and neither present, it installs
 # Debian's nodejs and npm first. npm ci refuses a tarball whose integrity
@@ -13,7 +13,7 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
-src="$root/consumers/doccheck/mrz/testdata/oracle"
+src="$root/document/mrz/testdata/oracle"
 dest="$root/.idv/npm/mrz-oracle"
 
 log() { printf 'mrz-oracle.sh: %s\n' "$*" >&2; }

@@ -3,7 +3,7 @@
 # fonts-ocr-b (public domain), with OCRBS.otf (OCR B Sharp) beside it. It uses the installed package when there is
 # one; otherwise it downloads the .deb with apt-get and unpacks only the
 # two fonts into .idv/fonts: nothing is installed. Only the glyph atlas generator
-# (go generate ./consumers/doccheck/ocrb/glyph) needs it; the atlas it
+# (go generate ./document/ocrb/glyph) needs it; the atlas it
 # writes is committed, so neither the tests nor the runtime do.
 set -euo pipefail
 

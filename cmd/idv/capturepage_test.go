@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/idv-oss/idv/consumers/face/facetest"
-	"github.com/idv-oss/idv/consumers/face/synth"
+	"github.com/idv-oss/idv/face/facetest"
+	"github.com/idv-oss/idv/face/synth"
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/producers/capturepage"
 	"github.com/idv-oss/idv/schemas"

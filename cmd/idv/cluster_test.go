@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
-	natsjs "github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/idv-oss/idv/infra/jetstream"
+	"github.com/idv-oss/idv/infra/broker"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -102,7 +102,7 @@ func TestClusterScaleOut(t *testing.T) {
 }
 
 // streamInfo reads stream IDV's info, waiting out a leader election.
-func (s *system) streamInfo(ctx context.Context) *natsjs.StreamInfo {
+func (s *system) streamInfo(ctx context.Context) *jetstream.StreamInfo {
 	s.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -111,16 +111,16 @@ func (s *system) streamInfo(ctx context.Context) *natsjs.StreamInfo {
 			return info
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("stream %s info: %+v, %v", jetstream.StreamName, info, err)
+			s.t.Fatalf("stream %s info: %+v, %v", broker.StreamName, info, err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 }
 
-func (s *system) streamInfoOnce(ctx context.Context) (*natsjs.StreamInfo, error) {
+func (s *system) streamInfoOnce(ctx context.Context) (*jetstream.StreamInfo, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	stream, err := s.js.Stream(ctx, jetstream.StreamName)
+	stream, err := s.js.Stream(ctx, broker.StreamName)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +137,7 @@ func (s *system) waitSettled(ctx context.Context, stages ...string) {
 	for _, name := range stages {
 		for {
 			cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-			c, err := s.js.Consumer(cctx, jetstream.StreamName, name)
+			c, err := s.js.Consumer(cctx, broker.StreamName, name)
 			cancel()
 			if err == nil {
 				if ci := c.CachedInfo(); ci.NumPending == 0 && ci.NumAckPending == 0 {

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	captures "github.com/idv-oss/idv/consumers/capture"
-	"github.com/idv-oss/idv/consumers/doccheck/quality"
+	"github.com/idv-oss/idv/document/quality"
 	"github.com/idv-oss/idv/consumers/facematch"
 	"github.com/idv-oss/idv/consumers/liveness"
 	"github.com/idv-oss/idv/infra/vault"

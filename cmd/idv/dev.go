@@ -155,7 +155,7 @@ type devEnv struct {
 	gw     *versitygw.Gateway
 	nats   *natsserver.Server
 	st     *stack
-	broker *broker
+	broker *brokerConn
 	tenant tenant.Created
 }
 

@@ -19,11 +19,11 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
-	natsjs "github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/idv-oss/idv/infra/appclient"
-	"github.com/idv-oss/idv/infra/jetstream"
+	"github.com/idv-oss/idv/infra/broker"
 	"github.com/idv-oss/idv/infra/natsserver"
 	"github.com/idv-oss/idv/infra/objects"
 	"github.com/idv-oss/idv/infra/ops"
@@ -58,7 +58,7 @@ type system struct {
 	checks    map[string]ops.Check
 	cfg       config           // what the system runs with; subprocesses get it as IDV_… variables
 	natsDir   string           // the JetStream store (of every node)
-	js        natsjs.JetStream // to publish as a stranger would
+	js        jetstream.JetStream // to publish as a stranger would
 	nats      []*natsserver.Server
 	replicas  []*replica // replicas[0] also serves the API
 	// mainURL and keysURL are the databases, for driving the idv command.
@@ -68,7 +68,7 @@ type system struct {
 // replica is one worker process of the system: the relay and stages on a
 // NATS connection and a metrics registry of their own.
 type replica struct {
-	b      *broker
+	b      *brokerConn
 	cancel context.CancelFunc
 	done   chan error
 	killed bool
@@ -172,9 +172,9 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 	}
 	if opts.ackWait > 0 {
 		for _, name := range stages {
-			spec := jetstream.Consumers[name]
+			spec := broker.Consumers[name]
 			spec.AckWait = opts.ackWait
-			if err := jetstream.DeclareConsumers(ctx, b.js, spec); err != nil {
+			if err := broker.DeclareConsumers(ctx, b.js, spec); err != nil {
 				t.Fatal(err)
 			}
 		}

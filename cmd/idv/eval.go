@@ -8,8 +8,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/idv-oss/idv/consumers/evaluation"
-	"github.com/idv-oss/idv/consumers/face"
+	"github.com/idv-oss/idv/face/evaluation"
+	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/consumers/facematch"
 	"github.com/idv-oss/idv/consumers/liveness"
 )
@@ -20,7 +20,7 @@ const evalUsage = `usage: idv eval synth OUT [--images DIR]   make labelled inpu
 (IDV_FACE_DIR must name the installed face engine: scripts/face-models.sh)`
 
 // runEval measures the face engine as the stages use it (issue 5's
-// evaluation); see consumers/evaluation.
+// evaluation); see face/evaluation.
 func runEval(args []string, cfg config, stdout, stderr io.Writer) error {
 	if len(args) < 2 {
 		return errors.New(evalUsage)

@@ -8,7 +8,7 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/idv-oss/idv/consumers/face/facetest"
+	"github.com/idv-oss/idv/face/facetest"
 )
 
 // TestEvalOnDebianPhotos runs `idv eval synth`, then `idv eval facematch`

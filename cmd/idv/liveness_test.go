@@ -8,8 +8,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/idv-oss/idv/consumers/face/facetest"
-	"github.com/idv-oss/idv/consumers/face/synth"
+	"github.com/idv-oss/idv/face/facetest"
+	"github.com/idv-oss/idv/face/synth"
 	"github.com/idv-oss/idv/infra/appclient"
 	"github.com/idv-oss/idv/schemas"
 )

@@ -21,9 +21,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/idv-oss/idv/consumers/evaluation"
-	"github.com/idv-oss/idv/consumers/face"
-	"github.com/idv-oss/idv/consumers/face/synth"
+	"github.com/idv-oss/idv/face/evaluation"
+	"github.com/idv-oss/idv/face"
+	"github.com/idv-oss/idv/face/synth"
 	"github.com/idv-oss/idv/infra/appclient"
 	"github.com/idv-oss/idv/infra/loadgen"
 	"github.com/idv-oss/idv/infra/postgres"

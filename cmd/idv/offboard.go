@@ -15,7 +15,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/idv-oss/idv/consumers/offboard"
+	"github.com/idv-oss/idv/producers/offboard"
 	"github.com/idv-oss/idv/infra/archive"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"

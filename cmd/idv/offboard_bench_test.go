@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/idv-oss/idv/consumers/offboard"
+	"github.com/idv-oss/idv/producers/offboard"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
 	"github.com/idv-oss/idv/infra/vault"

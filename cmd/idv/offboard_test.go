@@ -16,7 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/idv-oss/idv/consumers/offboard"
+	"github.com/idv-oss/idv/producers/offboard"
 	"github.com/idv-oss/idv/infra/appclient"
 	"github.com/idv-oss/idv/infra/objects"
 	"github.com/idv-oss/idv/infra/postgres"

@@ -10,21 +10,21 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	natsjs "github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
 	check "github.com/idv-oss/idv/consumers/capture"
 	"github.com/idv-oss/idv/consumers/decision"
 	"github.com/idv-oss/idv/consumers/doccheck"
-	"github.com/idv-oss/idv/consumers/doccheck/chip"
-	"github.com/idv-oss/idv/consumers/doccheck/ocrb"
-	"github.com/idv-oss/idv/consumers/face"
+	"github.com/idv-oss/idv/document/chip"
+	"github.com/idv-oss/idv/document/ocrb"
+	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/consumers/facematch"
 	"github.com/idv-oss/idv/consumers/liveness"
 	"github.com/idv-oss/idv/consumers/notify"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/consumers/wipe"
-	"github.com/idv-oss/idv/infra/jetstream"
+	"github.com/idv-oss/idv/infra/broker"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/producers/outbox"
 	"github.com/idv-oss/idv/producers/retention"
@@ -33,53 +33,53 @@ import (
 // stages are the pipeline's stages in event order.
 var stages = []string{"doccheck", "facematch", "liveness", "decision", "notify", "wipe"}
 
-// broker is a connection to JetStream.
-type broker struct {
+// brokerConn is a connection to JetStream.
+type brokerConn struct {
 	nc *nats.Conn
-	js natsjs.JetStream
+	js jetstream.JetStream
 }
 
 // openBroker connects to JetStream. Stream IDV and the stages' consumers
 // are declared once, by `idv migrate` (and `idv dev`), not by each worker;
 // a worker whose consumer is missing says so when it starts.
-func openBroker(ctx context.Context, cfg config, name string) (*broker, error) {
+func openBroker(ctx context.Context, cfg config, name string) (*brokerConn, error) {
 	if cfg.NATSURL == "" {
 		return nil, errors.New("IDV_NATS_URL is not set")
 	}
 	connectCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	nc, js, err := jetstream.Connect(connectCtx, cfg.NATSURL, name)
+	nc, js, err := broker.Connect(connectCtx, cfg.NATSURL, name)
 	if err != nil {
 		return nil, err
 	}
-	return &broker{nc: nc, js: js}, nil
+	return &brokerConn{nc: nc, js: js}, nil
 }
 
 // declare creates or updates stream IDV and every stage's durable consumer;
 // it is idempotent.
-func (b *broker) declare(ctx context.Context, cfg config) error {
-	if _, err := jetstream.DeclareStream(ctx, b.js, jetstream.StreamConfig{Replicas: cfg.StreamReplicas, MaxAge: cfg.StreamMaxAge}); err != nil {
+func (b *brokerConn) declare(ctx context.Context, cfg config) error {
+	if _, err := broker.DeclareStream(ctx, b.js, broker.StreamConfig{Replicas: cfg.StreamReplicas, MaxAge: cfg.StreamMaxAge}); err != nil {
 		return err
 	}
-	specs := make([]jetstream.ConsumerSpec, 0, len(stages))
+	specs := make([]broker.ConsumerSpec, 0, len(stages))
 	for _, s := range stages {
-		specs = append(specs, jetstream.Consumers[s])
+		specs = append(specs, broker.Consumers[s])
 	}
-	return jetstream.DeclareConsumers(ctx, b.js, specs...)
+	return broker.DeclareConsumers(ctx, b.js, specs...)
 }
 
-func (b *broker) check(context.Context) error {
+func (b *brokerConn) check(context.Context) error {
 	if s := b.nc.Status(); s != nats.CONNECTED {
 		return fmt.Errorf("nats: %s", s)
 	}
 	return nil
 }
 
-func (b *broker) Close() { b.nc.Close() }
+func (b *brokerConn) Close() { b.nc.Close() }
 
 // relayPart publishes the outbox to JetStream.
-func relayPart(st *stack, b *broker, cfg config, log *slog.Logger, reg prometheus.Registerer) part {
-	r := outbox.New(st.db, cfg.DatabaseURL, jetstream.NewPublisher(b.js), log, outbox.NewMetrics(reg), outbox.Config{})
+func relayPart(st *stack, b *brokerConn, cfg config, log *slog.Logger, reg prometheus.Registerer) part {
+	r := outbox.New(st.db, cfg.DatabaseURL, broker.NewPublisher(b.js), log, outbox.NewMetrics(reg), outbox.Config{})
 	return part{name: "relay", run: r.Run}
 }
 
@@ -91,7 +91,7 @@ func retentionPart(st *stack, log *slog.Logger, reg prometheus.Registerer) part 
 }
 
 func runRetention(ctx context.Context, cfg config, log *slog.Logger) error {
-	return runPipelinePart(ctx, cfg, log, "retention", func(ctx context.Context, st *stack, b *broker, reg prometheus.Registerer) ([]part, error) {
+	return runPipelinePart(ctx, cfg, log, "retention", func(ctx context.Context, st *stack, b *brokerConn, reg prometheus.Registerer) ([]part, error) {
 		return []part{retentionPart(st, log, reg)}, nil
 	})
 }
@@ -100,7 +100,7 @@ func runRetention(ctx context.Context, cfg config, log *slog.Logger) error {
 // cannot run here (face match without its models) fails the start when it
 // was named explicitly; when it came with "all" (or idv dev) it is left out
 // with a warning saying why, and the decision deadline decides its sessions.
-func stageParts(ctx context.Context, names []string, explicit bool, st *stack, b *broker, cfg config, log *slog.Logger, reg prometheus.Registerer) ([]part, error) {
+func stageParts(ctx context.Context, names []string, explicit bool, st *stack, b *brokerConn, cfg config, log *slog.Logger, reg prometheus.Registerer) ([]part, error) {
 	metrics := stage.NewMetrics(reg)
 	var parts []part
 	var running []string
@@ -114,7 +114,7 @@ func stageParts(ctx context.Context, names []string, explicit bool, st *stack, b
 		if err != nil {
 			return nil, err
 		}
-		cons, err := jetstream.Consumer(ctx, b.js, name)
+		cons, err := broker.Consumer(ctx, b.js, name)
 		if err != nil {
 			closer()
 			return nil, fmt.Errorf("%w (run `idv migrate` with IDV_NATS_URL set to declare it)", err)
@@ -127,7 +127,7 @@ func stageParts(ctx context.Context, names []string, explicit bool, st *stack, b
 	}
 	// The broker's view of each running stage's backlog: what waits for a
 	// worker, what is out with one, what came back.
-	reg.MustRegister(jetstream.NewConsumerCollector(b.js, running))
+	reg.MustRegister(broker.NewConsumerCollector(b.js, running))
 	return parts, nil
 }
 
@@ -195,7 +195,7 @@ func newStage(name string, st *stack, cfg config, log *slog.Logger, reg promethe
 		return decision.New(decision.Deps{Sessions: postgres.NewDecisions(st.db), Log: log}), sc, nothing, nil
 	case "notify":
 		// With the default base of a minute and MaxDeliver 21
-		// (infra/jetstream), retries span about three days.
+		// (infra/broker), retries span about three days.
 		sc.Backoff = stage.ExponentialBackoff(first(cfg.WebhookRetryBase, time.Minute), 6*time.Hour)
 		return notify.New(notify.Deps{Deliveries: postgres.NewDeliveries(st.db), Secrets: st.vault,
 			Metrics: notify.NewMetrics(reg), Log: log, Fields: notify.Fields{Sessions: postgres.NewSessions(st.db),
@@ -265,7 +265,7 @@ func parseStages(args []string) ([]string, error) {
 }
 
 func runRelay(ctx context.Context, cfg config, log *slog.Logger) error {
-	return runPipelinePart(ctx, cfg, log, "relay", func(ctx context.Context, st *stack, b *broker, reg prometheus.Registerer) ([]part, error) {
+	return runPipelinePart(ctx, cfg, log, "relay", func(ctx context.Context, st *stack, b *brokerConn, reg prometheus.Registerer) ([]part, error) {
 		return []part{relayPart(st, b, cfg, log, reg)}, nil
 	})
 }
@@ -275,7 +275,7 @@ func runWorker(ctx context.Context, args []string, cfg config, log *slog.Logger)
 	if err != nil {
 		return err
 	}
-	return runPipelinePart(ctx, cfg, log, "worker", func(ctx context.Context, st *stack, b *broker, reg prometheus.Registerer) ([]part, error) {
+	return runPipelinePart(ctx, cfg, log, "worker", func(ctx context.Context, st *stack, b *brokerConn, reg prometheus.Registerer) ([]part, error) {
 		return stageParts(ctx, names, !slices.Equal(args, []string{"all"}), st, b, cfg, log, reg)
 	})
 }
@@ -283,7 +283,7 @@ func runWorker(ctx context.Context, args []string, cfg config, log *slog.Logger)
 // runPipelinePart opens everything a relay or worker process needs, builds
 // its parts, and runs them beside the ops endpoints.
 func runPipelinePart(ctx context.Context, cfg config, log *slog.Logger, name string,
-	build func(context.Context, *stack, *broker, prometheus.Registerer) ([]part, error)) error {
+	build func(context.Context, *stack, *brokerConn, prometheus.Registerer) ([]part, error)) error {
 	if err := cfg.requireServices(); err != nil {
 		return err
 	}

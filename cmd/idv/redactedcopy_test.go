@@ -11,7 +11,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/idv-oss/idv/consumers/doccheck/cardimage"
+	"github.com/idv-oss/idv/document/cardimage"
 	"github.com/idv-oss/idv/infra/objects"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/schemas"

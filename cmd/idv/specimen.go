@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/idv-oss/idv/consumers/doccheck/cardimage"
-	"github.com/idv-oss/idv/consumers/doccheck/mrz"
+	"github.com/idv-oss/idv/document/cardimage"
+	"github.com/idv-oss/idv/document/mrz"
 )
 
 // specimenMRZ is a TD1 MRZ of the Dutch specimen identity card (document

@@ -9,7 +9,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/idv-oss/idv/consumers/doccheck/chip"
+	"github.com/idv-oss/idv/document/chip"
 	"github.com/idv-oss/idv/infra/objects"
 	"github.com/idv-oss/idv/infra/ops"
 	"github.com/idv-oss/idv/infra/postgres"

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/idv-oss/idv/consumers/doccheck/mrz"
+	"github.com/idv-oss/idv/document/mrz"
 	"github.com/idv-oss/idv/schemas"
 )
 

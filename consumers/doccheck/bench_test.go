@@ -7,7 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/idv-oss/idv/consumers/doccheck"
-	"github.com/idv-oss/idv/consumers/doccheck/cardimage"
+	"github.com/idv-oss/idv/document/cardimage"
 	"github.com/idv-oss/idv/infra/appclient"
 	"github.com/idv-oss/idv/schemas"
 )

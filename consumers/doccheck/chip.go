@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"github.com/idv-oss/idv/consumers/capture"
-	"github.com/idv-oss/idv/consumers/doccheck/chip"
+	"github.com/idv-oss/idv/document/chip"
 )
 
 // chipInput is what the app sent of a document's chip, and the session's

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/idv-oss/idv/consumers/doccheck"
-	"github.com/idv-oss/idv/consumers/doccheck/chip"
+	"github.com/idv-oss/idv/document/chip"
 	"github.com/idv-oss/idv/infra/appclient"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/schemas"

@@ -9,8 +9,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/idv-oss/idv/consumers/doccheck/ocrb"
-	"github.com/idv-oss/idv/consumers/doccheck/redact"
+	"github.com/idv-oss/idv/document/ocrb"
+	"github.com/idv-oss/idv/document/redact"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"

@@ -13,7 +13,7 @@ import (
 
 	"github.com/idv-oss/idv/consumers/capture"
 	"github.com/idv-oss/idv/consumers/doccheck"
-	"github.com/idv-oss/idv/consumers/doccheck/cardimage"
+	"github.com/idv-oss/idv/document/cardimage"
 	"github.com/idv-oss/idv/infra/appclient"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"

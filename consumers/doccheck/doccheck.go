@@ -45,11 +45,11 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/idv-oss/idv/consumers/doccheck/chip"
-	"github.com/idv-oss/idv/consumers/doccheck/mrz"
-	"github.com/idv-oss/idv/consumers/doccheck/ocrb"
-	"github.com/idv-oss/idv/consumers/doccheck/quality"
-	"github.com/idv-oss/idv/consumers/doccheck/redact"
+	"github.com/idv-oss/idv/document/chip"
+	"github.com/idv-oss/idv/document/mrz"
+	"github.com/idv-oss/idv/document/ocrb"
+	"github.com/idv-oss/idv/document/quality"
+	"github.com/idv-oss/idv/document/redact"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"

@@ -19,8 +19,8 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/idv-oss/idv/consumers/doccheck"
-	"github.com/idv-oss/idv/consumers/doccheck/chip"
-	"github.com/idv-oss/idv/consumers/doccheck/mrz"
+	"github.com/idv-oss/idv/document/chip"
+	"github.com/idv-oss/idv/document/mrz"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/infra/appclient"
 	"github.com/idv-oss/idv/infra/logtest"

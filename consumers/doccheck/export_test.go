@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/idv-oss/idv/consumers/capture"
-	"github.com/idv-oss/idv/consumers/doccheck/chip"
+	"github.com/idv-oss/idv/document/chip"
 )
 
 // Test helpers shared with the black-box tests of package doccheck_test.

@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/idv-oss/idv/consumers/doccheck/mrz"
+	"github.com/idv-oss/idv/document/mrz"
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
 )

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/idv-oss/idv/consumers/doccheck/mrz"
+	"github.com/idv-oss/idv/document/mrz"
 )
 
 func TestExtractFieldsKeepsOnlyWhatThePolicyAllows(t *testing.T) {

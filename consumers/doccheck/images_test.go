@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/idv-oss/idv/consumers/doccheck"
-	"github.com/idv-oss/idv/consumers/doccheck/cardimage"
-	"github.com/idv-oss/idv/consumers/doccheck/ocrb"
+	"github.com/idv-oss/idv/document/cardimage"
+	"github.com/idv-oss/idv/document/ocrb"
 	"github.com/idv-oss/idv/infra/appclient"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/schemas"

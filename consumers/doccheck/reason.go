@@ -4,10 +4,10 @@ import (
 	"github.com/idv-oss/idv/consumers/capture"
 	"slices"
 
-	"github.com/idv-oss/idv/consumers/doccheck/chip"
-	"github.com/idv-oss/idv/consumers/doccheck/mrz"
-	"github.com/idv-oss/idv/consumers/doccheck/ocrb"
-	"github.com/idv-oss/idv/consumers/doccheck/quality"
+	"github.com/idv-oss/idv/document/chip"
+	"github.com/idv-oss/idv/document/mrz"
+	"github.com/idv-oss/idv/document/ocrb"
+	"github.com/idv-oss/idv/document/quality"
 	"github.com/idv-oss/idv/schemas"
 )
 

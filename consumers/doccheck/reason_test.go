@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/idv-oss/idv/consumers/capture"
-	"github.com/idv-oss/idv/consumers/doccheck/chip"
-	"github.com/idv-oss/idv/consumers/doccheck/mrz"
+	"github.com/idv-oss/idv/document/chip"
+	"github.com/idv-oss/idv/document/mrz"
 	"github.com/idv-oss/idv/schemas"
 )
 

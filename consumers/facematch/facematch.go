@@ -3,7 +3,7 @@
 // selfie frames in memory with the session key, checks each is exactly what
 // the app sealed and declared, decodes them behind a pixel cap, finds the
 // face on the document and the one face in each selfie frame, and compares
-// their 512-d embeddings (consumers/face). The score is the lowest cosine
+// their 512-d embeddings (face). The score is the lowest cosine
 // similarity over the selfie frames; below Config.Threshold the faces do not
 // match. The result (outcome, reasons, score, threshold, engine version and
 // model hashes) is stored with its idv.check.completed event in one
@@ -22,8 +22,8 @@ import (
 	"slices"
 
 	"github.com/idv-oss/idv/consumers/capture"
-	"github.com/idv-oss/idv/consumers/doccheck/chip"
-	"github.com/idv-oss/idv/consumers/face"
+	"github.com/idv-oss/idv/document/chip"
+	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"

@@ -24,8 +24,8 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/idv-oss/idv/consumers/capture"
-	"github.com/idv-oss/idv/consumers/doccheck/chip"
-	"github.com/idv-oss/idv/consumers/face"
+	"github.com/idv-oss/idv/document/chip"
+	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/consumers/facematch"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/infra/appclient"
@@ -508,7 +508,7 @@ func TestFaceMatch(t *testing.T) {
 func TestFaceMatchChipPortrait(t *testing.T) {
 	b := setup(t)
 	hopperRaw, hopper := photo(t, "grace_hopper.jpg")
-	dir := filepath.Join("..", "doccheck", "chip", "testdata", "go", "aa-p256")
+	dir := filepath.Join("..", "..", "document", "chip", "testdata", "go", "aa-p256")
 	var files [][]byte
 	for _, name := range []string{"sod.bin", "dg1.bin", "dg2.bin", "dg15.bin", "csca.der"} {
 		data, err := os.ReadFile(filepath.Join(dir, name))

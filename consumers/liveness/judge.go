@@ -4,7 +4,7 @@ import (
 	"math"
 
 	"github.com/idv-oss/idv/consumers/capture"
-	"github.com/idv-oss/idv/consumers/face"
+	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/schemas"
 )
 

@@ -22,7 +22,7 @@ import (
 	"slices"
 
 	"github.com/idv-oss/idv/consumers/capture"
-	"github.com/idv-oss/idv/consumers/face"
+	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/schemas"

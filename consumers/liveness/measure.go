@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"image"
 
-	"github.com/idv-oss/idv/consumers/face"
+	"github.com/idv-oss/idv/face"
 )
 
 // thumbnailSize is the side of the grey face crops compared for replays.

@@ -22,7 +22,7 @@ import (
 
 	"github.com/idv-oss/idv/consumers/notify"
 	"github.com/idv-oss/idv/consumers/stage"
-	idvjs "github.com/idv-oss/idv/infra/jetstream"
+	"github.com/idv-oss/idv/infra/broker"
 	"github.com/idv-oss/idv/infra/natsserver"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
@@ -701,7 +701,7 @@ func TestMalformedDeletedEventsArePermanent(t *testing.T) {
 	}
 }
 
-// notify's durable consumer, as infra/jetstream declares it, takes both
+// notify's durable consumer, as infra/broker declares it, takes both
 // idv.session.decided and idv.session.deleted, and nothing else: a decided
 // and a deleted event published to stream IDV become two signed webhooks,
 // the expired and submitted events around them never reach the notifier.
@@ -717,24 +717,24 @@ func TestNotifyConsumerTakesDecidedAndDeleted(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Shutdown)
-	nc, js, err := idvjs.Connect(t.Context(), srv.ClientURL(), t.Name())
+	nc, js, err := broker.Connect(t.Context(), srv.ClientURL(), t.Name())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	if _, err := idvjs.DeclareStream(t.Context(), js, idvjs.StreamConfig{Replicas: 1, MaxAge: time.Hour}); err != nil {
+	if _, err := broker.DeclareStream(t.Context(), js, broker.StreamConfig{Replicas: 1, MaxAge: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
 	// A deployment that declared notify before it took deleted events
 	// upgrades in place.
-	old := idvjs.Consumers["notify"]
+	old := broker.Consumers["notify"]
 	old.Filters, old.Filter = nil, schemas.TypeSessionDecided+".>"
-	for _, spec := range []idvjs.ConsumerSpec{old, idvjs.Consumers["notify"]} {
-		if err := idvjs.DeclareConsumers(t.Context(), js, spec); err != nil {
+	for _, spec := range []broker.ConsumerSpec{old, broker.Consumers["notify"]} {
+		if err := broker.DeclareConsumers(t.Context(), js, spec); err != nil {
 			t.Fatal(err)
 		}
 	}
-	cons, err := idvjs.Consumer(t.Context(), js, "notify")
+	cons, err := broker.Consumer(t.Context(), js, "notify")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -746,8 +746,8 @@ func TestNotifyConsumerTakesDecidedAndDeleted(t *testing.T) {
 	decided, _ := decidedEvent(t, tenantID)
 	deleted, _, _ := deletedEvent(t, tenantID)
 	other := uuid.NewString()
-	pub := idvjs.NewPublisher(js)
-	for _, m := range []idvjs.Message{
+	pub := broker.NewPublisher(js)
+	for _, m := range []broker.Message{
 		{Subject: schemas.Subject(schemas.TypeSessionExpired, other), Type: schemas.TypeSessionExpired,
 			MsgID: schemas.MsgID(schemas.TypeSessionExpired, other), Body: []byte(`{}`)},
 		{Subject: decided.Subject, Type: decided.Type, MsgID: decided.MsgID, Body: decided.Data},

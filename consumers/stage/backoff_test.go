@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/idv-oss/idv/consumers/stage"
-	idvjs "github.com/idv-oss/idv/infra/jetstream"
+	"github.com/idv-oss/idv/infra/broker"
 )
 
 func TestExponentialBackoff(t *testing.T) {
@@ -51,7 +51,7 @@ func TestExponentialBackoff(t *testing.T) {
 // give retries for about three days (Standard Webhooks).
 func TestNotifyRetrySchedule(t *testing.T) {
 	t.Parallel()
-	spec := idvjs.Consumers["notify"]
+	spec := broker.Consumers["notify"]
 	var longest, shortest time.Duration
 	for n := uint64(1); n < uint64(spec.MaxDeliver); n++ {
 		d := stage.Nominal(time.Minute, 6*time.Hour, n)
@@ -69,7 +69,7 @@ func TestNotifyRetrySchedule(t *testing.T) {
 // or the broker lasting an hour exhausts no message.
 func TestStagesOutlastAnHourLongOutage(t *testing.T) {
 	t.Parallel()
-	for name, spec := range idvjs.Consumers {
+	for name, spec := range broker.Consumers {
 		if name == "notify" {
 			continue
 		}

@@ -12,7 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/idv-oss/idv/consumers/stage"
-	idvjs "github.com/idv-oss/idv/infra/jetstream"
+	"github.com/idv-oss/idv/infra/broker"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -23,9 +23,9 @@ func prime(b *testing.B, f fixture, n int) {
 	for i := range n {
 		id := fmt.Sprint("s", i)
 		msg := &nats.Msg{Subject: schemas.Subject(schemas.TypeSessionSubmitted, id), Data: body, Header: nats.Header{
-			idvjs.HeaderType: {schemas.TypeSessionSubmitted},
-			idvjs.HeaderID:   {schemas.MsgID(schemas.TypeSessionSubmitted, id)},
-			idvjs.HeaderTime: {time.Now().UTC().Format(time.RFC3339Nano)},
+			broker.HeaderType: {schemas.TypeSessionSubmitted},
+			broker.HeaderID:   {schemas.MsgID(schemas.TypeSessionSubmitted, id)},
+			broker.HeaderTime: {time.Now().UTC().Format(time.RFC3339Nano)},
 		}}
 		if _, err := f.js.PublishMsgAsync(msg); err != nil {
 			b.Fatal(err)

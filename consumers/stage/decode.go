@@ -8,7 +8,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	idvjs "github.com/idv-oss/idv/infra/jetstream"
+	"github.com/idv-oss/idv/infra/broker"
 )
 
 // errMalformed marks a message that is not an IDV event: no handler can
@@ -16,27 +16,27 @@ import (
 var errMalformed = errors.New("malformed event")
 
 // decode turns a delivered message into an Event, checking the headers
-// that infra/jetstream's Publisher sets.
+// that infra/broker's Publisher sets.
 func decode(msg jetstream.Msg, meta *jetstream.MsgMetadata) (Event, error) {
 	h := msg.Headers()
 	ev := Event{
 		Subject:      msg.Subject(),
-		Type:         h.Get(idvjs.HeaderType),
-		MsgID:        h.Get(idvjs.HeaderID),
+		Type:         h.Get(broker.HeaderType),
+		MsgID:        h.Get(broker.HeaderID),
 		Data:         msg.Data(),
 		NumDelivered: meta.NumDelivered,
 	}
 	switch {
 	case ev.Type == "":
-		return ev, fmt.Errorf("%w: no %s header", errMalformed, idvjs.HeaderType)
+		return ev, fmt.Errorf("%w: no %s header", errMalformed, broker.HeaderType)
 	case !strings.HasPrefix(ev.Subject, ev.Type+".") || len(ev.Subject) == len(ev.Type)+1:
-		return ev, fmt.Errorf("%w: subject is not <%s>.<id>", errMalformed, idvjs.HeaderType)
+		return ev, fmt.Errorf("%w: subject is not <%s>.<id>", errMalformed, broker.HeaderType)
 	case ev.MsgID == "":
-		return ev, fmt.Errorf("%w: no %s header", errMalformed, idvjs.HeaderID)
+		return ev, fmt.Errorf("%w: no %s header", errMalformed, broker.HeaderID)
 	}
-	t, err := time.Parse(time.RFC3339Nano, h.Get(idvjs.HeaderTime))
+	t, err := time.Parse(time.RFC3339Nano, h.Get(broker.HeaderTime))
 	if err != nil {
-		return ev, fmt.Errorf("%w: %s header is not an RFC 3339 time", errMalformed, idvjs.HeaderTime)
+		return ev, fmt.Errorf("%w: %s header is not an RFC 3339 time", errMalformed, broker.HeaderTime)
 	}
 	ev.Time = t
 	return ev, nil

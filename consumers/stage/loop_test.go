@@ -20,7 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/idv-oss/idv/consumers/stage"
-	idvjs "github.com/idv-oss/idv/infra/jetstream"
+	"github.com/idv-oss/idv/infra/broker"
 	"github.com/idv-oss/idv/infra/logtest"
 	"github.com/idv-oss/idv/infra/natsserver"
 	"github.com/idv-oss/idv/schemas"
@@ -31,7 +31,7 @@ const stageName = "test"
 type fixture struct {
 	nc  *nats.Conn
 	js  jetstream.JetStream
-	pub *idvjs.Publisher
+	pub *broker.Publisher
 	reg *prometheus.Registry
 	m   *stage.Metrics
 	log *slog.Logger
@@ -46,16 +46,16 @@ func setup(t testing.TB) fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Shutdown)
-	nc, js, err := idvjs.Connect(context.Background(), srv.ClientURL(), "stage-test")
+	nc, js, err := broker.Connect(context.Background(), srv.ClientURL(), "stage-test")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	if _, err := idvjs.DeclareStream(context.Background(), js, idvjs.StreamConfig{Replicas: 1, MaxAge: time.Hour}); err != nil {
+	if _, err := broker.DeclareStream(context.Background(), js, broker.StreamConfig{Replicas: 1, MaxAge: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	return fixture{nc: nc, js: js, pub: idvjs.NewPublisher(js), reg: reg, m: stage.NewMetrics(reg),
+	return fixture{nc: nc, js: js, pub: broker.NewPublisher(js), reg: reg, m: stage.NewMetrics(reg),
 		log: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 }
 
@@ -66,12 +66,12 @@ func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return le
 // consumer declares the test stage's consumer.
 func (f fixture) consumer(t testing.TB, ackWait time.Duration, maxDeliver int) jetstream.Consumer {
 	t.Helper()
-	spec := idvjs.ConsumerSpec{Stage: stageName, Filter: schemas.TypeSessionSubmitted + ".>",
+	spec := broker.ConsumerSpec{Stage: stageName, Filter: schemas.TypeSessionSubmitted + ".>",
 		MaxDeliver: maxDeliver, AckWait: ackWait, MaxAckPending: 64}
-	if err := idvjs.DeclareConsumers(context.Background(), f.js, spec); err != nil {
+	if err := broker.DeclareConsumers(context.Background(), f.js, spec); err != nil {
 		t.Fatal(err)
 	}
-	c, err := idvjs.Consumer(context.Background(), f.js, stageName)
+	c, err := broker.Consumer(context.Background(), f.js, stageName)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func (f fixture) consumer(t testing.TB, ackWait time.Duration, maxDeliver int) j
 }
 
 // publish publishes a submitted event about session id.
-func (f fixture) publish(t testing.TB, id string) idvjs.Message {
+func (f fixture) publish(t testing.TB, id string) broker.Message {
 	t.Helper()
 	m := submitted(id)
 	if err := f.pub.Publish(context.Background(), m); err != nil {
@@ -89,8 +89,8 @@ func (f fixture) publish(t testing.TB, id string) idvjs.Message {
 }
 
 // submitted is the submitted event about session id.
-func submitted(id string) idvjs.Message {
-	return idvjs.Message{
+func submitted(id string) broker.Message {
+	return broker.Message{
 		Subject: schemas.Subject(schemas.TypeSessionSubmitted, id),
 		Type:    schemas.TypeSessionSubmitted,
 		MsgID:   schemas.MsgID(schemas.TypeSessionSubmitted, id),
@@ -604,12 +604,12 @@ func TestRunSurvivesMissingHeartbeats(t *testing.T) {
 	f.consumer(t, 30*time.Second, 10)
 	// The worker reaches the server through a path that can stall.
 	path := newStallingProxy(t, f.nc.ConnectedUrl())
-	nc, wjs, err := idvjs.Connect(context.Background(), path.url(), "stage-test-worker", nats.DontRandomize())
+	nc, wjs, err := broker.Connect(context.Background(), path.url(), "stage-test-worker", nats.DontRandomize())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	wcons, err := idvjs.Consumer(context.Background(), wjs, stageName)
+	wcons, err := broker.Consumer(context.Background(), wjs, stageName)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/idv-oss/idv/consumers/stage"
-	idvjs "github.com/idv-oss/idv/infra/jetstream"
+	"github.com/idv-oss/idv/infra/broker"
 	"github.com/idv-oss/idv/infra/natsserver"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -16,7 +16,7 @@ import (
 // jitter shortens every delay as much as it can (a fifth).
 func TestWipeConsumerOutlastsAnHourOfOutage(t *testing.T) {
 	t.Parallel()
-	spec, ok := idvjs.Consumers["wipe"]
+	spec, ok := broker.Consumers["wipe"]
 	if !ok || spec.Stage != "wipe" || len(spec.Subjects()) != 1 || spec.Subjects()[0] != "idv.session.expired.>" {
 		t.Fatalf("wipe consumer %+v", spec)
 	}
@@ -38,7 +38,7 @@ func TestWipeConsumerOutlastsAnHourOfOutage(t *testing.T) {
 }
 
 // End to end through JetStream: the expired event as the relay publishes it
-// reaches the wipe stage through its durable consumer as infra/jetstream
+// reaches the wipe stage through its durable consumer as infra/broker
 // declares it, and the session is wiped; events of other types never reach
 // the stage.
 func TestWipeThroughJetStream(t *testing.T) {
@@ -52,24 +52,24 @@ func TestWipeThroughJetStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Shutdown)
-	nc, js, err := idvjs.Connect(t.Context(), srv.ClientURL(), t.Name())
+	nc, js, err := broker.Connect(t.Context(), srv.ClientURL(), t.Name())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	if _, err := idvjs.DeclareStream(t.Context(), js, idvjs.StreamConfig{Replicas: 1, MaxAge: time.Hour}); err != nil {
+	if _, err := broker.DeclareStream(t.Context(), js, broker.StreamConfig{Replicas: 1, MaxAge: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
-	if err := idvjs.DeclareConsumers(t.Context(), js, idvjs.Consumers["wipe"]); err != nil {
+	if err := broker.DeclareConsumers(t.Context(), js, broker.Consumers["wipe"]); err != nil {
 		t.Fatal(err)
 	}
-	cons, err := idvjs.Consumer(t.Context(), js, "wipe")
+	cons, err := broker.Consumer(t.Context(), js, "wipe")
 	if err != nil {
 		t.Fatal(err)
 	}
 	id := s.id.String()
-	pub := idvjs.NewPublisher(js)
-	for _, m := range []idvjs.Message{
+	pub := broker.NewPublisher(js)
+	for _, m := range []broker.Message{
 		{Subject: schemas.Subject(schemas.TypeSessionDecided, id), Type: schemas.TypeSessionDecided,
 			MsgID: schemas.MsgID(schemas.TypeSessionDecided, id), Body: []byte(`{}`)},
 		{Subject: ev.Subject, Type: ev.Type, MsgID: ev.MsgID, Time: ev.Time, Body: ev.Data},

@@ -26,7 +26,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/idv-oss/idv/infra/jetstream"
+	"github.com/idv-oss/idv/infra/broker"
 	"github.com/idv-oss/idv/infra/postgres"
 )
 
@@ -173,7 +173,7 @@ func (r *Relay) batch(ctx context.Context) (int, error) {
 func (r *Relay) publish(ctx context.Context, row postgres.OutboxRow) error {
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.PublishTimeout)
 	defer cancel()
-	return r.pub.Publish(ctx, jetstream.Message{
+	return r.pub.Publish(ctx, broker.Message{
 		Subject: row.Subject,
 		Type:    row.Type,
 		MsgID:   row.MsgID,

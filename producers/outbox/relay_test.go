@@ -13,10 +13,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
-	natsjs "github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/idv-oss/idv/infra/jetstream"
+	"github.com/idv-oss/idv/infra/broker"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
 	"github.com/idv-oss/idv/producers/outbox"
@@ -28,8 +28,8 @@ type fixture struct {
 	db     *sqlx.DB
 	dbURL  string
 	tenant uuid.UUID
-	pub    *jetstream.Publisher
-	stream natsjs.Stream
+	pub    *broker.Publisher
+	stream jetstream.Stream
 }
 
 func setup(t testing.TB) *fixture { t.Helper(); return newFixture(t, false) }
@@ -103,14 +103,14 @@ func (f *fixture) pending(t testing.TB) int {
 }
 
 // streamMsgs returns every message of stream IDV in stream order.
-func (f *fixture) streamMsgs(t testing.TB) []*natsjs.RawStreamMsg {
+func (f *fixture) streamMsgs(t testing.TB) []*jetstream.RawStreamMsg {
 	t.Helper()
 	ctx := context.Background()
 	info, err := f.stream.Info(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var msgs []*natsjs.RawStreamMsg
+	var msgs []*jetstream.RawStreamMsg
 	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && info.State.Msgs > 0; seq++ {
 		m, err := f.stream.GetMsg(ctx, seq)
 		if err != nil {
@@ -125,12 +125,12 @@ func (f *fixture) streamMsgs(t testing.TB) []*natsjs.RawStreamMsg {
 }
 
 // msgIDs returns the Nats-Msg-Id of msgs in order and fails on any twice.
-func msgIDs(t testing.TB, msgs []*natsjs.RawStreamMsg) []string {
+func msgIDs(t testing.TB, msgs []*jetstream.RawStreamMsg) []string {
 	t.Helper()
 	seen := map[string]bool{}
 	var ids []string
 	for _, m := range msgs {
-		id := m.Header.Get(natsjs.MsgIDHeader)
+		id := m.Header.Get(jetstream.MsgIDHeader)
 		if seen[id] {
 			t.Fatalf("msg id %s is in the stream twice", id)
 		}
@@ -211,7 +211,7 @@ type counting struct {
 	calls atomic.Int64
 }
 
-func (c *counting) Publish(ctx context.Context, m jetstream.Message) error {
+func (c *counting) Publish(ctx context.Context, m broker.Message) error {
 	c.calls.Add(1)
 	return c.pub.Publish(ctx, m)
 }
@@ -248,7 +248,7 @@ func TestPublishesEachRowOnceWithHeadersAndBody(t *testing.T) {
 		if m.Subject != ev.Subject {
 			t.Errorf("%s: subject %s, want %s", ev.MsgID, m.Subject, ev.Subject)
 		}
-		if got := m.Header.Get(natsjs.MsgIDHeader); got != ev.MsgID {
+		if got := m.Header.Get(jetstream.MsgIDHeader); got != ev.MsgID {
 			t.Errorf("%s: Nats-Msg-Id %q", ev.MsgID, got)
 		}
 		if got := m.Header.Get("ce-type"); got != ev.Type {
@@ -325,7 +325,7 @@ type failing struct {
 	failures  atomic.Int64
 }
 
-func (p *failing) Publish(ctx context.Context, m jetstream.Message) error {
+func (p *failing) Publish(ctx context.Context, m broker.Message) error {
 	if !p.recovered.Load() {
 		p.failures.Add(1)
 		return errors.New("broker unavailable")
@@ -372,7 +372,7 @@ func TestFailureMidBatchKeepsOrder(t *testing.T) {
 	evs := submitted(10)
 	f.appendEvents(t, evs)
 	var calls atomic.Int64
-	pub := publisherFunc(func(ctx context.Context, m jetstream.Message) error {
+	pub := publisherFunc(func(ctx context.Context, m broker.Message) error {
 		if n := calls.Add(1); n == 4 || n == 5 {
 			return fmt.Errorf("publish %d refused", n)
 		}
@@ -403,7 +403,7 @@ func TestPublishWithoutCommitIsDeduplicated(t *testing.T) {
 	if err != nil || len(rows) != 1 {
 		t.Fatalf("claimed %d rows: %v", len(rows), err)
 	}
-	if err := f.pub.Publish(ctx, jetstream.Message{Subject: rows[0].Subject, Type: rows[0].Type,
+	if err := f.pub.Publish(ctx, broker.Message{Subject: rows[0].Subject, Type: rows[0].Type,
 		MsgID: rows[0].MsgID, Time: rows[0].CreatedAt, Body: rows[0].Body}); err != nil {
 		t.Fatal(err)
 	}

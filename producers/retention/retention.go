@@ -152,7 +152,7 @@ func (s *Sweeper) RunOnce(ctx context.Context) (Round, error) {
 	} else if late > 0 {
 		s.log.Warn("retention: sessions decided review after a check missed the decision deadline", "sessions", late)
 	}
-	// A wipe's deliveries span about two and a half hours (infra/jetstream);
+	// A wipe's deliveries span about two and a half hours (infra/broker);
 	// one still unfinished after StuckAfter is asked for again.
 	again, err := s.store.RerequestStuck(ctx, now, now.Add(-s.cfg.StuckAfter), s.cfg.BatchSize)
 	rd.Rerequested = again

@@ -1,0 +1,91 @@
+// Package evaluation measures the face engine as the facematch and liveness
+// stages use it, over labelled inputs on disk, and makes such inputs from a
+// few lawful photos (face/synth). `idv eval` prints its tables.
+//
+// The figures describe this engine on these inputs only: a handful of
+// public photos and synthetic changes of them are not a population, and no
+// threshold should be called calibrated on them.
+package evaluation
+
+import (
+	"fmt"
+	"image"
+	_ "image/jpeg" // decoders for the labelled inputs
+	_ "image/png"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/idv-oss/idv/consumers/capture"
+)
+
+// maxInputBytes caps one input file; a larger one is refused unread.
+const maxInputBytes = 64 << 20
+
+// loadImage reads an image file through the same decoding gate as the
+// stages (pixel cap before allocation).
+func loadImage(path string) (image.Image, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("evaluation: %w", err)
+	}
+	if st.Size() > maxInputBytes {
+		return nil, fmt.Errorf("evaluation: %s: %d bytes, more than %d", path, st.Size(), maxInputBytes)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("evaluation: %w", err)
+	}
+	img, reason := capture.DecodeImage(b, capture.DefaultMaxPixels)
+	if reason != "" {
+		return nil, fmt.Errorf("evaluation: %s: %s", path, reason)
+	}
+	return img, nil
+}
+
+// images lists the JPEG and PNG files of dir, sorted by name.
+func images(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("evaluation: %w", err)
+	}
+	var out []string
+	for _, e := range entries {
+		ext := strings.ToLower(filepath.Ext(e.Name()))
+		if !e.IsDir() && (ext == ".png" || ext == ".jpg" || ext == ".jpeg") {
+			out = append(out, filepath.Join(dir, e.Name()))
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// subdirs lists dir's subdirectories, sorted by name.
+func subdirs(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("evaluation: %w", err)
+	}
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() {
+			out = append(out, e.Name())
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("evaluation: %s holds no labelled subdirectories", dir)
+	}
+	return out, nil
+}
+
+// Rate is a count of errors out of trials.
+type Rate struct{ Errors, Trials int }
+
+// String is "3/40 (7.5%)", or "–" with no trials.
+func (r Rate) String() string {
+	if r.Trials == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%d/%d (%.1f%%)", r.Errors, r.Trials, 100*float64(r.Errors)/float64(r.Trials))
+}
