@@ -8,8 +8,8 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/idv-oss/idv/face/evaluation"
 	"github.com/idv-oss/idv/face"
+	"github.com/idv-oss/idv/face/evaluation"
 	"github.com/idv-oss/idv/face/facetest"
 	"github.com/idv-oss/idv/face/synth"
 	"github.com/idv-oss/idv/schemas"

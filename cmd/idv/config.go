@@ -8,9 +8,9 @@ import (
 	"time"
 
 	captures "github.com/idv-oss/idv/consumers/capture"
-	"github.com/idv-oss/idv/document/quality"
 	"github.com/idv-oss/idv/consumers/facematch"
 	"github.com/idv-oss/idv/consumers/liveness"
+	"github.com/idv-oss/idv/document/quality"
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/producers/api"
 	"github.com/idv-oss/idv/schemas"

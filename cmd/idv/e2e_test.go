@@ -56,8 +56,8 @@ type system struct {
 	reg       *prometheus.Registry
 	retention *retention.Metrics
 	checks    map[string]ops.Check
-	cfg       config           // what the system runs with; subprocesses get it as IDV_… variables
-	natsDir   string           // the JetStream store (of every node)
+	cfg       config              // what the system runs with; subprocesses get it as IDV_… variables
+	natsDir   string              // the JetStream store (of every node)
 	js        jetstream.JetStream // to publish as a stranger would
 	nats      []*natsserver.Server
 	replicas  []*replica // replicas[0] also serves the API

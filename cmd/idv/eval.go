@@ -8,10 +8,10 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/idv-oss/idv/face/evaluation"
-	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/consumers/facematch"
 	"github.com/idv-oss/idv/consumers/liveness"
+	"github.com/idv-oss/idv/face"
+	"github.com/idv-oss/idv/face/evaluation"
 )
 
 const evalUsage = `usage: idv eval synth OUT [--images DIR]   make labelled inputs from the Debian test photos

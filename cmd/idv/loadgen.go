@@ -21,8 +21,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/idv-oss/idv/face/evaluation"
 	"github.com/idv-oss/idv/face"
+	"github.com/idv-oss/idv/face/evaluation"
 	"github.com/idv-oss/idv/face/synth"
 	"github.com/idv-oss/idv/infra/appclient"
 	"github.com/idv-oss/idv/infra/loadgen"

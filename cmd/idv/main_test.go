@@ -14,8 +14,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/idv-oss/idv/document/mrz"
 	"github.com/idv-oss/idv/consumers/liveness"
+	"github.com/idv-oss/idv/document/mrz"
 	"github.com/idv-oss/idv/infra/natsserver"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"

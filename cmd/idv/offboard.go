@@ -15,10 +15,10 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/idv-oss/idv/producers/offboard"
 	"github.com/idv-oss/idv/infra/archive"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
+	"github.com/idv-oss/idv/producers/offboard"
 )
 
 const offboardUsage = `usage: idv tenant offboard --tenant ID --recipient PUBKEY --export DIR

@@ -19,9 +19,9 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/idv-oss/idv/consumers/doccheck"
+	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/document/chip"
 	"github.com/idv-oss/idv/document/mrz"
-	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/infra/appclient"
 	"github.com/idv-oss/idv/infra/logtest"
 	"github.com/idv-oss/idv/infra/objects"

@@ -24,10 +24,10 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/idv-oss/idv/consumers/capture"
-	"github.com/idv-oss/idv/document/chip"
-	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/consumers/facematch"
 	"github.com/idv-oss/idv/consumers/stage"
+	"github.com/idv-oss/idv/document/chip"
+	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/infra/appclient"
 	"github.com/idv-oss/idv/infra/logtest"
 	"github.com/idv-oss/idv/infra/objects"

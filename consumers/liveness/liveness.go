@@ -22,8 +22,8 @@ import (
 	"slices"
 
 	"github.com/idv-oss/idv/consumers/capture"
-	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/consumers/stage"
+	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/schemas"
 )

@@ -5,9 +5,9 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/idv-oss/idv/consumers/liveness"
 	"github.com/idv-oss/idv/face/facetest"
 	"github.com/idv-oss/idv/face/synth"
-	"github.com/idv-oss/idv/consumers/liveness"
 	"github.com/idv-oss/idv/schemas"
 )
 

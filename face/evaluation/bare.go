@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"image"
 
-	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/consumers/liveness"
+	"github.com/idv-oss/idv/face"
 )
 
 // Bare is what the face stages ask of the engine for one verification,

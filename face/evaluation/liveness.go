@@ -10,8 +10,8 @@ import (
 	"slices"
 	"text/tabwriter"
 
-	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/consumers/liveness"
+	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/schemas"
 )
 

@@ -12,9 +12,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/idv-oss/idv/consumers/liveness"
 	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/face/synth"
-	"github.com/idv-oss/idv/consumers/liveness"
 	"github.com/idv-oss/idv/schemas"
 )
 

@@ -13,8 +13,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/idv-oss/idv/face/evaluation"
 	"github.com/idv-oss/idv/face"
+	"github.com/idv-oss/idv/face/evaluation"
 	"github.com/idv-oss/idv/face/synth"
 )
 
