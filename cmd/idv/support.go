@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 )
 
@@ -105,7 +106,7 @@ func runSupport(ctx context.Context, args []string, cfg config, stdout, stderr i
 // printSupportRead shows a session's state and check results: ids, codes
 // and scores. The extracted fields stay sealed: support needs to see why a
 // session was decided as it was, not who the person is.
-func printSupportRead(w io.Writer, g postgres.SupportGrant, s postgres.Session, results []postgres.Result) {
+func printSupportRead(w io.Writer, g postgres.SupportGrant, s idv.Session, results []idv.Result) {
 	fmt.Fprintf(w, "session %s (tenant %s), read under grant %s by %s; recorded in the tenant's audit log\n",
 		s.ID, s.TenantID, g.ID, g.User)
 	decision := "(none yet)"

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
 )
@@ -24,7 +25,7 @@ type FieldOpener interface {
 
 // SessionKeys reads and opens sessions' keys.
 type SessionKeys interface {
-	Key(ctx context.Context, tenantID, id uuid.UUID) (postgres.SessionKey, error)
+	Key(ctx context.Context, tenantID, id uuid.UUID) (idv.SessionKey, error)
 }
 
 // KeyUnwrapper opens a wrapped session key (vault.Vault).
@@ -34,7 +35,7 @@ type KeyUnwrapper interface {
 
 // ResultLister lists a session's check results.
 type ResultLister interface {
-	List(ctx context.Context, tenantID, sessionID uuid.UUID) ([]postgres.Result, error)
+	List(ctx context.Context, tenantID, sessionID uuid.UUID) ([]idv.Result, error)
 }
 
 // AuditRecorder records an audit entry (postgres.Audit).
@@ -59,11 +60,11 @@ func (f Fields) OpenFields(ctx context.Context, tenantID, sessionID uuid.UUID, a
 	if err != nil {
 		return nil, err
 	}
-	if !slices.ContainsFunc(results, func(r postgres.Result) bool { return r.FieldsSealed != nil }) {
+	if !slices.ContainsFunc(results, func(r idv.Result) bool { return r.FieldsSealed != nil }) {
 		return nil, nil
 	}
 	k, err := f.Sessions.Key(ctx, tenantID, sessionID)
-	if errors.Is(err, postgres.ErrNotFound) {
+	if errors.Is(err, idv.ErrNotFound) {
 		return nil, nil // wiped: nothing to send
 	}
 	if err != nil {

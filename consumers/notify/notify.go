@@ -45,6 +45,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/schemas"
@@ -170,7 +171,7 @@ func (n *Notifier) Handle(ctx context.Context, ev stage.Event) error {
 		return nil
 	}
 	target, err := n.store.WebhookTarget(ctx, d.tenant)
-	if errors.Is(err, postgres.ErrNotFound) {
+	if errors.Is(err, idv.ErrNotFound) {
 		return stage.Permanent(n.fail(fmt.Errorf("notify: %s: %w", a.WebhookID, err)))
 	}
 	if err != nil {
@@ -319,14 +320,12 @@ func decode(ev stage.Event) (event, error) {
 }
 
 func decodeDecided(ev stage.Event) (event, error) {
-	var body schemas.SessionDecided
-	if err := json.Unmarshal(ev.Data, &body); err != nil {
-		return event{}, fmt.Errorf("%w: %s: body is not a session.decided", ErrMalformedEvent, ev.MsgID)
-	}
-	session, tenant, err := ids(ev, body.SessionID, body.TenantID)
+	got, err := idv.DecodeEvent[schemas.SessionDecided](schemas.TypeSessionDecided, ev.Subject, ev.Data)
 	if err != nil {
 		return event{}, err
 	}
+	body := got.Body
+	session, tenant := got.SessionID, got.TenantID
 	if !decisions[body.Decision] {
 		return event{}, fmt.Errorf("%w: %s: unknown decision", ErrMalformedEvent, ev.MsgID)
 	}
@@ -344,14 +343,12 @@ func decodeDecided(ev stage.Event) (event, error) {
 // the signed deletion receipt, which the tenant fetches with its API key
 // and verifies with IDV's receipt signing key.
 func decodeDeleted(ev stage.Event) (event, error) {
-	var body schemas.SessionDeleted
-	if err := json.Unmarshal(ev.Data, &body); err != nil {
-		return event{}, fmt.Errorf("%w: %s: body is not a session.deleted", ErrMalformedEvent, ev.MsgID)
-	}
-	session, tenant, err := ids(ev, body.SessionID, body.TenantID)
+	got, err := idv.DecodeEvent[schemas.SessionDeleted](schemas.TypeSessionDeleted, ev.Subject, ev.Data)
 	if err != nil {
 		return event{}, err
 	}
+	body := got.Body
+	session, tenant := got.SessionID, got.TenantID
 	receipt, err := uuid.Parse(body.ReceiptID)
 	if err != nil || receipt == uuid.Nil {
 		return event{}, fmt.Errorf("%w: %s: receipt_id must be a UUID", ErrMalformedEvent, ev.MsgID)
@@ -367,16 +364,6 @@ func decodeDeleted(ev stage.Event) (event, error) {
 		payload: schemas.WebhookPayload{Type: schemas.WebhookSessionDeleted, Timestamp: body.DeletedAt.UTC(),
 			Data: schemas.WebhookData{SessionID: session.String(), TenantID: tenant.String(),
 				Href: "/v1/deletion-receipts/" + receipt.String()}}}, nil
-}
-
-// ids parses an event's session and tenant ids.
-func ids(ev stage.Event, sessionID, tenantID string) (session, tenant uuid.UUID, err error) {
-	session, err1 := uuid.Parse(sessionID)
-	tenant, err2 := uuid.Parse(tenantID)
-	if err1 != nil || err2 != nil || session == uuid.Nil || tenant == uuid.Nil {
-		return uuid.Nil, uuid.Nil, fmt.Errorf("%w: %s: session_id and tenant_id must be UUIDs", ErrMalformedEvent, ev.MsgID)
-	}
-	return session, tenant, nil
 }
 
 // Error codes recorded for attempts without a 2xx answer. Fixed strings:

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
 	"github.com/idv-oss/idv/schemas"
@@ -238,7 +239,7 @@ func TestStoreChangesAreAudited(t *testing.T) {
 	if err := tenants.SetRetention(postgres.WithActor(ctx, postgres.ActorOperator), r.tenant, 3); err != nil {
 		t.Fatal(err)
 	}
-	if err := tenants.SetRetention(ctx, uuid.New(), 3); !errors.Is(err, postgres.ErrNotFound) {
+	if err := tenants.SetRetention(ctx, uuid.New(), 3); !errors.Is(err, idv.ErrNotFound) {
 		t.Fatalf("SetRetention of no tenant: %v", err)
 	}
 	wipes := postgres.NewWipes(r.db)
@@ -246,7 +247,7 @@ func TestStoreChangesAreAudited(t *testing.T) {
 		t.Fatal(err)
 	}
 	receipt := postgres.Receipt{ID: uuid.New(), Statement: []byte(`{}`), Signature: randomBytes(64), KeyID: "k"}
-	deleted := postgres.OutboxEvent{TenantID: r.tenant, MsgID: schemas.MsgID(schemas.TypeSessionDeleted, erased.String()),
+	deleted := idv.Event{TenantID: r.tenant, MsgID: schemas.MsgID(schemas.TypeSessionDeleted, erased.String()),
 		Type: schemas.TypeSessionDeleted, Subject: schemas.Subject(schemas.TypeSessionDeleted, erased.String()),
 		Body: schemas.SessionDeleted{SessionID: erased.String(), TenantID: r.tenant.String(), ReceiptID: receipt.ID.String(),
 			Reason: schemas.WipeCustomerRequest, DeletedAt: r.now}}

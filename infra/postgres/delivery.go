@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -96,7 +97,7 @@ func (s *Deliveries) WebhookTarget(ctx context.Context, tenantID uuid.UUID) (Web
 	err := scopedGet(ctx, s.db, tenantScope(tenantID), &row, `SELECT webhook_url, webhook_secret_sealed, webhook_disabled_at, policy
 		FROM tenants WHERE tenant_id = $1`, tenantID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return WebhookTarget{}, fmt.Errorf("deliveries: tenant %s: %w", tenantID, ErrNotFound)
+		return WebhookTarget{}, fmt.Errorf("deliveries: tenant %s: %w", tenantID, idv.ErrNotFound)
 	}
 	if err != nil {
 		return WebhookTarget{}, fmt.Errorf("deliveries: webhook target of %s: %w", tenantID, err)
@@ -117,7 +118,7 @@ func (s *Deliveries) DisableWebhook(ctx context.Context, tenantID uuid.UUID) err
 		return fmt.Errorf("deliveries: disable webhook of %s: %w", tenantID, err)
 	}
 	if n, err := res.RowsAffected(); err == nil && n == 0 {
-		return fmt.Errorf("deliveries: tenant %s: %w", tenantID, ErrNotFound)
+		return fmt.Errorf("deliveries: tenant %s: %w", tenantID, idv.ErrNotFound)
 	}
 	return nil
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
-	"github.com/idv-oss/idv/schemas"
+	"github.com/idv-oss/idv"
 )
 
 // AuditDSRReceived is the audit action of a data subject's request.
@@ -39,11 +39,7 @@ func (s *DSRs) Record(ctx context.Context, d DSR) error {
 			VALUES ($1, $2, $3, $4, $5)`, d.ID, d.TenantID, d.SessionID, d.Kind, d.ReceivedAt); err != nil {
 			return fmt.Errorf("dsr: record for %s: %w", d.SessionID, err)
 		}
-		if err := appendOutbox(ctx, tx, OutboxEvent{TenantID: d.TenantID,
-			MsgID: schemas.MsgID(schemas.TypeDSRReceived, d.ID.String()), Type: schemas.TypeDSRReceived,
-			Subject: schemas.Subject(schemas.TypeDSRReceived, d.SessionID.String()),
-			Body: schemas.DSRReceived{DSRID: d.ID.String(), SessionID: d.SessionID.String(), TenantID: d.TenantID.String(),
-				Kind: d.Kind, ReceivedAt: d.ReceivedAt}}); err != nil {
+		if err := appendOutbox(ctx, tx, idv.DSRReceivedEvent(d.ID, d.TenantID, d.SessionID, d.Kind, d.ReceivedAt)); err != nil {
 			return err
 		}
 		return AppendAudit(ctx, tx, AuditEntry{TenantID: d.TenantID, At: d.ReceivedAt, Actor: ActorOf(ctx, ActorUnknown),

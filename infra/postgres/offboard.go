@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/idv-oss/idv"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -92,7 +93,7 @@ func (s *Offboardings) Start(ctx context.Context, tenantID uuid.UUID, at time.Ti
 		var started *time.Time
 		err := tx.GetContext(ctx, &started, `SELECT offboarding_at FROM tenants WHERE tenant_id = $1 FOR NO KEY UPDATE`, tenantID)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("offboarding: tenant %s: %w", tenantID, ErrNotFound)
+			return fmt.Errorf("offboarding: tenant %s: %w", tenantID, idv.ErrNotFound)
 		}
 		if err != nil {
 			return fmt.Errorf("offboarding: lock tenant %s: %w", tenantID, err)
@@ -123,7 +124,7 @@ func (s *Offboardings) Get(ctx context.Context, tenantID uuid.UUID) (Offboarding
 	var o Offboarding
 	err := scopedGet(ctx, s.db, tenantScope(tenantID), &o, `SELECT `+offboardingColumns+` FROM tenant_offboardings WHERE tenant_id = $1`, tenantID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Offboarding{}, fmt.Errorf("offboarding: tenant %s not offboarding: %w", tenantID, ErrNotFound)
+		return Offboarding{}, fmt.Errorf("offboarding: tenant %s not offboarding: %w", tenantID, idv.ErrNotFound)
 	}
 	if err != nil {
 		return Offboarding{}, fmt.Errorf("offboarding: get %s: %w", tenantID, err)
@@ -133,14 +134,14 @@ func (s *Offboardings) Get(ctx context.Context, tenantID uuid.UUID) (Offboarding
 
 // Sessions lists up to limit of the tenant's sessions not yet wiped with
 // an id after after, in id order: one page of the export.
-func (s *Offboardings) Sessions(ctx context.Context, tenantID, after uuid.UUID, limit int) ([]Session, error) {
-	var out []Session
+func (s *Offboardings) Sessions(ctx context.Context, tenantID, after uuid.UUID, limit int) ([]idv.Session, error) {
+	var out []sessionRow
 	if err := scopedSelect(ctx, s.db, tenantScope(tenantID), &out, `SELECT `+sessionColumns+` FROM sessions
 		WHERE tenant_id = $1 AND deleted_at IS NULL AND session_id > $2 ORDER BY session_id LIMIT $3`,
 		tenantID, after, limit); err != nil {
 		return nil, fmt.Errorf("offboarding: list sessions of %s: %w", tenantID, err)
 	}
-	return out, nil
+	return sessionRows(out), nil
 }
 
 // Receipts lists up to limit of the tenant's deletion receipts with an id
@@ -165,7 +166,7 @@ func (s *Offboardings) RecordExport(ctx context.Context, tenantID uuid.UUID, at 
 			return fmt.Errorf("offboarding: record export of %s: %w", tenantID, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("offboarding: record export of %s: not offboarding or already deleted: %w", tenantID, ErrConflict)
+			return fmt.Errorf("offboarding: record export of %s: not offboarding or already deleted: %w", tenantID, idv.ErrConflict)
 		}
 		return AppendAudit(ctx, tx, AuditEntry{TenantID: tenantID, At: at, Actor: ActorOf(ctx, ActorOperator),
 			Action: AuditOffboardingExported, Detail: map[string]string{"sessions": strconv.Itoa(sessions),
@@ -231,7 +232,7 @@ func (s *Offboardings) Finish(ctx context.Context, tenantID uuid.UUID, at time.T
 		err := tx.GetContext(ctx, &o, `SELECT `+offboardingColumns+` FROM tenant_offboardings
 			WHERE tenant_id = $1 FOR UPDATE`, tenantID)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("offboarding: tenant %s not offboarding: %w", tenantID, ErrNotFound)
+			return fmt.Errorf("offboarding: tenant %s not offboarding: %w", tenantID, idv.ErrNotFound)
 		}
 		if err != nil {
 			return fmt.Errorf("offboarding: lock %s: %w", tenantID, err)
@@ -240,7 +241,7 @@ func (s *Offboardings) Finish(ctx context.Context, tenantID uuid.UUID, at time.T
 			return nil
 		}
 		if o.EpochsDestroyedAt == nil || o.ObjectsDeletedAt == nil {
-			return fmt.Errorf("offboarding: %s: epoch keys or objects not recorded destroyed: %w", tenantID, ErrConflict)
+			return fmt.Errorf("offboarding: %s: epoch keys or objects not recorded destroyed: %w", tenantID, idv.ErrConflict)
 		}
 		facts, err := deleteTenantRows(ctx, tx, o, at)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/idv-oss/idv"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 )
@@ -15,25 +16,15 @@ import (
 // notifies (migration 003), so the relay need not poll to stay prompt.
 const OutboxChannel = "idv_outbox"
 
-// OutboxEvent is an event to publish once the transaction that caused it has
-// committed (DESIGN invariant 7).
-type OutboxEvent struct {
-	TenantID uuid.UUID
-	MsgID    string // Nats-Msg-Id; unique, so appending twice is a no-op
-	Type     string
-	Subject  string
-	Body     any // marshalled to JSON; ids and codes only
-}
-
 // appendOutbox writes ev inside tx; the relay publishes it after commit.
-func appendOutbox(ctx context.Context, tx *sqlx.Tx, ev OutboxEvent) error {
+func appendOutbox(ctx context.Context, tx *sqlx.Tx, ev idv.Event) error {
 	_, err := appendOutboxOnce(ctx, tx, ev)
 	return err
 }
 
 // appendOutboxOnce is appendOutbox reporting whether ev was new: an event
 // whose msg id is already in the outbox is not appended again.
-func appendOutboxOnce(ctx context.Context, tx *sqlx.Tx, ev OutboxEvent) (bool, error) {
+func appendOutboxOnce(ctx context.Context, tx *sqlx.Tx, ev idv.Event) (bool, error) {
 	body, err := json.Marshal(ev.Body)
 	if err != nil {
 		return false, fmt.Errorf("outbox: encode %s: %w", ev.Type, err)
@@ -85,7 +76,7 @@ func MarkPublished(ctx context.Context, tx *sqlx.Tx, seqs []int64) error {
 		return fmt.Errorf("outbox: mark %d published: %w", len(seqs), err)
 	}
 	if n, err := res.RowsAffected(); err == nil && n != int64(len(seqs)) {
-		return fmt.Errorf("outbox: marked %d of %d rows published: %w", n, len(seqs), ErrConflict)
+		return fmt.Errorf("outbox: marked %d of %d rows published: %w", n, len(seqs), idv.ErrConflict)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -88,12 +89,7 @@ func (s *Subprocessors) announce(ctx context.Context, sp schemas.Subprocessor, t
 			return nil
 		}
 		made = true
-		ev := schemas.SubprocessorAnnounced{SubprocessorID: sp.ID, TenantID: tenant.String(),
-			EffectiveDate: sp.EffectiveDate, AnnouncedAt: now.UTC()}
-		if err := appendOutbox(ctx, tx, OutboxEvent{TenantID: tenant,
-			MsgID: schemas.MsgID(schemas.TypeSubprocessorAnnounced, sp.ID, tenant.String()),
-			Type:  schemas.TypeSubprocessorAnnounced, Subject: schemas.Subject(schemas.TypeSubprocessorAnnounced, sp.ID),
-			Body: ev}); err != nil {
+		if err := appendOutbox(ctx, tx, idv.SubprocessorAnnouncedEvent(sp.ID, tenant, sp.EffectiveDate, now)); err != nil {
 			return err
 		}
 		return AppendAudit(ctx, tx, AuditEntry{TenantID: tenant, At: now, Actor: ActorOf(ctx, ActorOperator),

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/idv-oss/idv"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -107,7 +108,7 @@ func lockLiveGrant(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, now time.Time
 	var g SupportGrant
 	err := tx.GetContext(ctx, &g, `SELECT `+grantColumns+` FROM support_grants WHERE grant_id = $1 FOR NO KEY UPDATE`, id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return g, fmt.Errorf("support: grant %s: %w", id, ErrNotFound)
+		return g, fmt.Errorf("support: grant %s: %w", id, idv.ErrNotFound)
 	}
 	if err != nil {
 		return g, fmt.Errorf("support: grant %s: %w", id, err)
@@ -137,7 +138,7 @@ func (s *Support) Live(ctx context.Context, now time.Time) ([]SupportGrant, erro
 // the grant, not its tenant, so the check and its record run in the system
 // scope (with the grant's tenant in every query); the reads themselves in
 // the scope of the grant's tenant.
-func (s *Support) ReadSession(ctx context.Context, grantID, sessionID uuid.UUID, now time.Time) (SupportGrant, Session, []Result, error) {
+func (s *Support) ReadSession(ctx context.Context, grantID, sessionID uuid.UUID, now time.Time) (SupportGrant, idv.Session, []idv.Result, error) {
 	var g SupportGrant
 	err := inTx(ctx, s.db, systemScope, func(tx *sqlx.Tx) error {
 		var err error
@@ -150,17 +151,17 @@ func (s *Support) ReadSession(ctx context.Context, grantID, sessionID uuid.UUID,
 			return fmt.Errorf("support: session %s: %w", sessionID, err)
 		}
 		if !exists {
-			return fmt.Errorf("support: session %s of tenant %s: %w", sessionID, g.TenantID, ErrNotFound)
+			return fmt.Errorf("support: session %s of tenant %s: %w", sessionID, g.TenantID, idv.ErrNotFound)
 		}
 		return AppendAudit(ctx, tx, AuditEntry{TenantID: g.TenantID, At: now, Actor: ActorSupport(g.User),
 			Action: AuditSupportSessionRead, SessionID: sessionID, Detail: map[string]string{"grant_id": g.ID.String()}})
 	})
 	if err != nil {
-		return g, Session{}, nil, err
+		return g, idv.Session{}, nil, err
 	}
 	sess, err := NewSessions(s.db).Get(ctx, g.TenantID, sessionID)
 	if err != nil {
-		return g, Session{}, nil, err
+		return g, idv.Session{}, nil, err
 	}
 	results, err := NewResults(s.db).List(ctx, g.TenantID, sessionID)
 	return g, sess, results, err

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -77,7 +78,7 @@ func (s *Tenants) Get(ctx context.Context, id uuid.UUID) (Tenant, error) {
 	err := scopedGet(ctx, s.db, tenantScope(id), &row, `SELECT tenant_id, name, retention_days, webhook_url,
 		webhook_secret_sealed, policy, created_at FROM tenants WHERE tenant_id = $1`, id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Tenant{}, fmt.Errorf("tenants: %s: %w", id, ErrNotFound)
+		return Tenant{}, fmt.Errorf("tenants: %s: %w", id, idv.ErrNotFound)
 	}
 	if err != nil {
 		return Tenant{}, fmt.Errorf("tenants: get %s: %w", id, err)
@@ -96,7 +97,7 @@ func (s *Tenants) FindByName(ctx context.Context, name string) (uuid.UUID, error
 	var id uuid.UUID
 	err := scopedGet(ctx, s.db, systemScope, &id, `SELECT tenant_id FROM tenants WHERE name = $1 ORDER BY created_at LIMIT 1`, name)
 	if errors.Is(err, sql.ErrNoRows) {
-		return uuid.Nil, fmt.Errorf("tenants: name: %w", ErrNotFound)
+		return uuid.Nil, fmt.Errorf("tenants: name: %w", idv.ErrNotFound)
 	}
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("tenants: find by name: %w", err)
@@ -114,7 +115,7 @@ func (s *Tenants) APIKey(ctx context.Context, keyID string) (APIKey, error) {
 		(SELECT t.offboarding_at IS NOT NULL FROM tenants t WHERE t.tenant_id = api_keys.tenant_id) AS offboarding
 		FROM api_keys WHERE key_id = $1 AND revoked_at IS NULL`, keyID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return APIKey{}, fmt.Errorf("api keys: %s: %w", keyID, ErrNotFound)
+		return APIKey{}, fmt.Errorf("api keys: %s: %w", keyID, idv.ErrNotFound)
 	}
 	if err != nil {
 		return APIKey{}, fmt.Errorf("api keys: get %s: %w", keyID, err)
@@ -130,7 +131,7 @@ func (s *Tenants) SetWebhookURL(ctx context.Context, id uuid.UUID, url string) e
 		return fmt.Errorf("tenants: set webhook URL of %s: %w", id, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("tenants: %s: %w", id, ErrNotFound)
+		return fmt.Errorf("tenants: %s: %w", id, idv.ErrNotFound)
 	}
 	return nil
 }
@@ -146,7 +147,7 @@ func (s *Tenants) SetRetention(ctx context.Context, id uuid.UUID, days int) erro
 		var was int
 		err := tx.GetContext(ctx, &was, `SELECT retention_days FROM tenants WHERE tenant_id = $1 FOR NO KEY UPDATE`, id)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("tenants: %s: %w", id, ErrNotFound)
+			return fmt.Errorf("tenants: %s: %w", id, idv.ErrNotFound)
 		}
 		if err != nil {
 			return fmt.Errorf("tenants: lock %s: %w", id, err)
@@ -173,7 +174,7 @@ func (s *Tenants) UpdatePolicy(ctx context.Context, id uuid.UUID,
 		var raw []byte
 		err := tx.GetContext(ctx, &raw, `SELECT policy FROM tenants WHERE tenant_id = $1 FOR NO KEY UPDATE`, id)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("tenants: %s: %w", id, ErrNotFound)
+			return fmt.Errorf("tenants: %s: %w", id, idv.ErrNotFound)
 		}
 		if err != nil {
 			return fmt.Errorf("tenants: lock %s: %w", id, err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/idv-oss/idv"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -91,7 +92,7 @@ func (s *Wipes) SessionForWipe(ctx context.Context, tenantID, id uuid.UUID) (Wip
 			(SELECT count(*) FROM captures c WHERE c.session_id = s.session_id AND c.tenant_id = s.tenant_id) AS captures
 		FROM sessions s WHERE s.session_id = $1 AND s.tenant_id = $2`, id, tenantID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return WipeTarget{}, fmt.Errorf("wipes: session %s: %w", id, ErrNotFound)
+		return WipeTarget{}, fmt.Errorf("wipes: session %s: %w", id, idv.ErrNotFound)
 	}
 	if err != nil {
 		return WipeTarget{}, fmt.Errorf("wipes: read session %s: %w", id, err)
@@ -115,13 +116,13 @@ func lockWipeTarget(ctx context.Context, tx *sqlx.Tx, tenantID, id uuid.UUID) (k
 			key_destroyed_at IS NOT NULL AS key_destroyed, deleted_at IS NOT NULL AS deleted
 		FROM sessions WHERE session_id = $1 AND tenant_id = $2 FOR UPDATE`, id, tenantID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return false, false, fmt.Errorf("wipes: session %s: %w", id, ErrNotFound)
+		return false, false, fmt.Errorf("wipes: session %s: %w", id, idv.ErrNotFound)
 	}
 	if err != nil {
 		return false, false, fmt.Errorf("wipes: lock session %s: %w", id, err)
 	}
 	if !row.Requested {
-		return false, false, fmt.Errorf("wipes: session %s: no wipe requested: %w", id, ErrConflict)
+		return false, false, fmt.Errorf("wipes: session %s: no wipe requested: %w", id, idv.ErrConflict)
 	}
 	return row.KeyDestroyed, row.Deleted, nil
 }
@@ -172,7 +173,7 @@ func (s *Wipes) DestroySessionKey(ctx context.Context, tenantID, id uuid.UUID, a
 // session; ErrConflict, with nothing written, if its wipe was not requested,
 // its key is not destroyed yet (DestroySessionKey comes first), or it has
 // another number of captures than r states.
-func (s *Wipes) FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.Time, r Receipt, ev OutboxEvent) error {
+func (s *Wipes) FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.Time, r Receipt, ev idv.Event) error {
 	return inOutboxTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
 		keyDestroyed, deleted, err := lockWipeTarget(ctx, tx, tenantID, id)
 		if err != nil {
@@ -182,14 +183,14 @@ func (s *Wipes) FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.
 			return nil
 		}
 		if !keyDestroyed {
-			return fmt.Errorf("wipes: session %s: key not destroyed yet: %w", id, ErrConflict)
+			return fmt.Errorf("wipes: session %s: key not destroyed yet: %w", id, idv.ErrConflict)
 		}
 		var keys int
 		if err := tx.GetContext(ctx, &keys, `SELECT count(*) FROM session_keys WHERE session_id = $1 AND tenant_id = $2`, id, tenantID); err != nil {
 			return fmt.Errorf("wipes: look up key of %s: %w", id, err)
 		}
 		if keys != 0 {
-			return fmt.Errorf("wipes: session %s: key destruction recorded but its key row exists: %w", id, ErrConflict)
+			return fmt.Errorf("wipes: session %s: key destruction recorded but its key row exists: %w", id, idv.ErrConflict)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE check_results SET fields_sealed = NULL
 			WHERE session_id = $1 AND tenant_id = $2`, id, tenantID); err != nil {
@@ -204,7 +205,7 @@ func (s *Wipes) FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.
 			return fmt.Errorf("wipes: delete captures of %s: %w", id, err)
 		}
 		if int(n) != r.Captures {
-			return fmt.Errorf("wipes: session %s has %d captures, the receipt states %d: %w", id, n, r.Captures, ErrConflict)
+			return fmt.Errorf("wipes: session %s has %d captures, the receipt states %d: %w", id, n, r.Captures, idv.ErrConflict)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET status = 'deleted', deleted_at = $3
 			WHERE session_id = $1 AND tenant_id = $2`, id, tenantID, at); err != nil {
@@ -231,7 +232,7 @@ func (s *Wipes) Receipt(ctx context.Context, tenantID, receiptID uuid.UUID) (Sto
 	err := scopedGet(ctx, s.db, tenantScope(tenantID), &r, `SELECT receipt_id, tenant_id, session_id, statement, signature, key_id, created_at
 		FROM deletion_receipts WHERE receipt_id = $1 AND tenant_id = $2`, receiptID, tenantID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return StoredReceipt{}, fmt.Errorf("deletion receipts: %s: %w", receiptID, ErrNotFound)
+		return StoredReceipt{}, fmt.Errorf("deletion receipts: %s: %w", receiptID, idv.ErrNotFound)
 	}
 	if err != nil {
 		return StoredReceipt{}, fmt.Errorf("deletion receipts: get %s: %w", receiptID, err)

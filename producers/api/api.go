@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/objects"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
@@ -25,20 +26,20 @@ type Tenants interface {
 
 // Sessions stores sessions, their keys and captures.
 type Sessions interface {
-	Create(ctx context.Context, s postgres.Session, k postgres.SessionKey) error
-	Get(ctx context.Context, tenantID, id uuid.UUID) (postgres.Session, error)
-	GetForApp(ctx context.Context, id uuid.UUID) (postgres.Session, error)
-	Key(ctx context.Context, tenantID, id uuid.UUID) (postgres.SessionKey, error)
-	Captures(ctx context.Context, tenantID, id uuid.UUID) ([]postgres.Capture, error)
-	DeclareCaptures(ctx context.Context, tenantID, id uuid.UUID, cs []postgres.Capture) error
-	Submit(ctx context.Context, tenantID, id uuid.UUID, at time.Time, ev postgres.OutboxEvent) error
+	Create(ctx context.Context, s idv.Session, k idv.SessionKey) error
+	Get(ctx context.Context, tenantID, id uuid.UUID) (idv.Session, error)
+	GetForApp(ctx context.Context, id uuid.UUID) (idv.Session, error)
+	Key(ctx context.Context, tenantID, id uuid.UUID) (idv.SessionKey, error)
+	Captures(ctx context.Context, tenantID, id uuid.UUID) ([]idv.Capture, error)
+	DeclareCaptures(ctx context.Context, tenantID, id uuid.UUID, cs []idv.Capture) error
+	Submit(ctx context.Context, tenantID, id uuid.UUID, at time.Time, ev idv.Event) error
 	RequestWipe(ctx context.Context, tenantID, id uuid.UUID, reason string, at time.Time) error
 	Decline(ctx context.Context, tenantID, id uuid.UUID, at time.Time) error
 }
 
 // Results reads check results.
 type Results interface {
-	List(ctx context.Context, tenantID, sessionID uuid.UUID) ([]postgres.Result, error)
+	List(ctx context.Context, tenantID, sessionID uuid.UUID) ([]idv.Result, error)
 }
 
 // Audit records and exports the audit log.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/credential"
 	"github.com/idv-oss/idv/infra/postgres"
 )
@@ -29,7 +30,7 @@ func (s *Server) customer(h func(http.ResponseWriter, *http.Request) error) http
 			return err
 		}
 		key, err := s.tenants.APIKey(r.Context(), cred.ID)
-		if errors.Is(err, postgres.ErrNotFound) || (err == nil && !cred.Matches(key.SecretHash)) {
+		if errors.Is(err, idv.ErrNotFound) || (err == nil && !cred.Matches(key.SecretHash)) {
 			return errUnauthorized
 		}
 		if err != nil {
@@ -61,7 +62,7 @@ func (s *Server) app(h func(http.ResponseWriter, *http.Request) error) http.Hand
 			return errUnauthorized
 		}
 		sess, err := s.sessions.GetForApp(r.Context(), id)
-		if errors.Is(err, postgres.ErrNotFound) || (err == nil && !cred.Matches(sess.AppTokenHash)) {
+		if errors.Is(err, idv.ErrNotFound) || (err == nil && !cred.Matches(sess.AppTokenHash)) {
 			return errUnauthorized
 		}
 		if err != nil {
@@ -99,6 +100,6 @@ func tenantOf(r *http.Request) uuid.UUID { return r.Context().Value(tenantKey).(
 // apiKeyOf is the id of the API key the customer request was made with.
 func apiKeyOf(r *http.Request) string { return r.Context().Value(apiKeyKey).(string) }
 
-func sessionOf(r *http.Request) postgres.Session {
-	return r.Context().Value(sessionKey).(postgres.Session)
+func sessionOf(r *http.Request) idv.Session {
+	return r.Context().Value(sessionKey).(idv.Session)
 }

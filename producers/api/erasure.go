@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -34,7 +35,7 @@ func (s *Server) eraseSession(w http.ResponseWriter, r *http.Request) error {
 	}
 	tenant := tenantOf(r)
 	err = s.sessions.RequestWipe(r.Context(), tenant, id, schemas.WipeCustomerRequest, s.now())
-	if errors.Is(err, postgres.ErrNotFound) {
+	if errors.Is(err, idv.ErrNotFound) {
 		return errNotFound
 	}
 	if err != nil {
@@ -49,14 +50,14 @@ func (s *Server) eraseSession(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) decline(w http.ResponseWriter, r *http.Request) error {
 	sess := sessionOf(r)
 	err := s.sessions.Decline(r.Context(), sess.TenantID, sess.ID, s.now())
-	if errors.Is(err, postgres.ErrConflict) {
+	if errors.Is(err, idv.ErrConflict) {
 		return apiErr(http.StatusConflict, "session_not_open", "the session is already decided; it can no longer be declined")
 	}
 	if err != nil {
 		return err
 	}
 	s.log.InfoContext(r.Context(), "session declined by the person", "tenant_id", sess.TenantID, "session_id", sess.ID)
-	writeJSON(w, http.StatusOK, map[string]any{"session_id": sess.ID, "status": postgres.StatusExpired})
+	writeJSON(w, http.StatusOK, map[string]any{"session_id": sess.ID, "status": idv.StatusExpired})
 	return nil
 }
 
@@ -77,7 +78,7 @@ func (s *Server) getReceipt(w http.ResponseWriter, r *http.Request) error {
 		return errNotFound
 	}
 	rc, err := s.receipts.Receipt(r.Context(), tenantOf(r), id)
-	if errors.Is(err, postgres.ErrNotFound) {
+	if errors.Is(err, idv.ErrNotFound) {
 		return errNotFound
 	}
 	if err != nil {

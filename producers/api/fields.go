@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
 )
@@ -16,9 +17,9 @@ import (
 // this response only, and filters them again by the tenant's current policy
 // (it may have narrowed since). Every such read is recorded in the audit log
 // (which fields, by which API key) before the fields are returned.
-func (s *Server) openFields(r *http.Request, sess postgres.Session, results []postgres.Result) (map[string]any, error) {
+func (s *Server) openFields(r *http.Request, sess idv.Session, results []idv.Result) (map[string]any, error) {
 	fields := map[string]any{}
-	if sess.Ended() || !slices.ContainsFunc(results, func(res postgres.Result) bool { return res.FieldsSealed != nil }) {
+	if sess.Ended() || !slices.ContainsFunc(results, func(res idv.Result) bool { return res.FieldsSealed != nil }) {
 		return fields, nil
 	}
 	tenant, err := s.tenants.Get(r.Context(), sess.TenantID)
@@ -62,7 +63,7 @@ func (s *Server) openFields(r *http.Request, sess postgres.Session, results []po
 }
 
 // sessionKey unwraps the session's key, for opening what was sealed to it.
-func (s *Server) sessionKey(r *http.Request, sess postgres.Session) (*vault.SessionKey, error) {
+func (s *Server) sessionKey(r *http.Request, sess idv.Session) (*vault.SessionKey, error) {
 	k, err := s.sessions.Key(r.Context(), sess.TenantID, sess.ID)
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/objects"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
@@ -33,7 +34,7 @@ func (s *Server) getRedactedCopy(w http.ResponseWriter, r *http.Request) error {
 		return errNotFound
 	}
 	sess, err := s.sessions.Get(r.Context(), tenantOf(r), id)
-	if errors.Is(err, postgres.ErrNotFound) {
+	if errors.Is(err, idv.ErrNotFound) {
 		return errNotFound
 	}
 	if err != nil {
@@ -54,7 +55,7 @@ func (s *Server) getRedactedCopy(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return apiErr(http.StatusBadRequest, "invalid_request", "side must be front or back").with("field", "side")
 	}
-	i := slices.IndexFunc(caps, func(c postgres.Capture) bool { return c.Kind == schemas.RedactedCopy && c.Index == index })
+	i := slices.IndexFunc(caps, func(c idv.Capture) bool { return c.Kind == schemas.RedactedCopy && c.Index == index })
 	if i < 0 {
 		return errNoCopy
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -92,9 +93,9 @@ func (d *Deleter) begin(ctx context.Context, tenantID uuid.UUID, noExport bool) 
 	notExported := fmt.Errorf("%w %s: run `idv tenant offboard --export` first, or pass --no-export", ErrNotExported, tenantID)
 	o, err := d.Offboardings.Get(ctx, tenantID)
 	switch {
-	case errors.Is(err, postgres.ErrNotFound) && noExport:
+	case errors.Is(err, idv.ErrNotFound) && noExport:
 		o, err = d.Offboardings.Start(ctx, tenantID, d.now())
-	case errors.Is(err, postgres.ErrNotFound):
+	case errors.Is(err, idv.ErrNotFound):
 		return o, notExported
 	}
 	if err != nil {
