@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/producers/tenant"
@@ -132,7 +133,7 @@ func runTenantSetRetention(ctx context.Context, args []string, cfg config, stdou
 		return err
 	}
 	defer st.Close()
-	ctx = postgres.WithActor(ctx, postgres.ActorOperator)
+	ctx = idv.WithActor(ctx, idv.ActorOperator)
 	n, err := tenant.SetRetention(ctx, postgres.NewTenants(st.db), postgres.NewSessions(st.db), st.vault, tenantID, *days)
 	if err != nil {
 		return err
@@ -164,7 +165,7 @@ func runAudit(ctx context.Context, args []string, cfg config, stdout, stderr io.
 	}
 	defer db.Close()
 	n, err := postgres.NewAudit(db).Verify(ctx, tenantID)
-	var brk *postgres.AuditBreak
+	var brk *idv.AuditBreak
 	if errors.As(err, &brk) {
 		fmt.Fprintf(stdout, "tenant %s: audit log BROKEN at seq %d (%d entries before it verified): %s\n",
 			tenantID, brk.Seq, n, brk.Reason)

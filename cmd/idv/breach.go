@@ -13,6 +13,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 )
 
@@ -91,7 +92,7 @@ func runBreach(ctx context.Context, args []string, cfg config, stdout, stderr io
 	}
 	defer db.Close()
 	store := postgres.NewBreaches(db)
-	ctx = postgres.WithActor(ctx, postgres.ActorOperator)
+	ctx = idv.WithActor(ctx, idv.ActorOperator)
 	now := time.Now()
 	switch args[0] {
 	case "open":

@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/archive"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
@@ -69,7 +70,7 @@ func runTenantOffboard(ctx context.Context, args []string, cfg config, stdout, s
 		return err
 	}
 	defer st.Close()
-	ctx = postgres.WithActor(ctx, postgres.ActorOperator)
+	ctx = idv.WithActor(ctx, idv.ActorOperator)
 	if *del {
 		return deleteTenant(ctx, st, tenantID, *noExport, stdout, stderr)
 	}

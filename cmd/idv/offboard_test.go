@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/appclient"
 	"github.com/idv-oss/idv/infra/objects"
 	"github.com/idv-oss/idv/infra/postgres"
@@ -335,7 +336,7 @@ func checkArchive(t *testing.T, dir string, decided []*verification, fresh *veri
 		t.Fatalf("policy in the archive: %+v", policy)
 	}
 	audit, err := os.ReadFile(filepath.Join(dir, "tenant", "audit-events", "000001.jsonl"))
-	if err != nil || !bytes.Contains(audit, []byte(postgres.AuditOffboardingExport)) || !bytes.Contains(audit, []byte(postgres.AuditPolicyChanged)) {
+	if err != nil || !bytes.Contains(audit, []byte(idv.AuditOffboardingExport)) || !bytes.Contains(audit, []byte(idv.AuditPolicyChanged)) {
 		t.Fatalf("audit log in the archive lacks the export or the policy change (%v)", err)
 	}
 }
@@ -376,7 +377,7 @@ func checkOffboardReceipt(t *testing.T, s *system, out string, epochKeys int) sc
 		t.Fatal(err)
 	}
 	head := events[len(events)-1].Export()
-	if head.Seq != r.AuditSeq || head.Hash != r.AuditHash || head.Action != postgres.AuditTenantOffboarded {
+	if head.Seq != r.AuditSeq || head.Hash != r.AuditHash || head.Action != idv.AuditTenantOffboarded {
 		t.Fatalf("receipt names audit head %d %s, the chain ends at %d %s (%s)", r.AuditSeq, r.AuditHash, head.Seq, head.Hash, head.Action)
 	}
 	return r

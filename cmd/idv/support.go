@@ -44,7 +44,7 @@ func runSupport(ctx context.Context, args []string, cfg config, stdout, stderr i
 	}
 	defer db.Close()
 	store := postgres.NewSupport(db)
-	ctx = postgres.WithActor(ctx, postgres.ActorOperator)
+	ctx = idv.WithActor(ctx, idv.ActorOperator)
 	now := time.Now()
 	switch args[0] {
 	case "grant":

@@ -39,9 +39,9 @@ func setup(t *testing.T) *bundle {
 	b := &bundle{db: db, now: time.Now().UTC().Truncate(time.Microsecond), logs: &logtest.Buffer{}}
 	b.stage = b.newStage(db)
 	b.tenant = uuid.New()
-	err := postgres.NewTenants(db).Create(t.Context(), postgres.Tenant{ID: b.tenant, Name: "Tenant", RetentionDays: 7,
+	err := postgres.NewTenants(db).Create(t.Context(), idv.Tenant{ID: b.tenant, Name: "Tenant", RetentionDays: 7,
 		WebhookURL: "https://hooks.example.test/idv", WebhookSecretSealed: random(60), Policy: schemas.DefaultPolicy()},
-		postgres.APIKey{ID: rand.Text(), TenantID: b.tenant, SecretHash: random(32)})
+		idv.APIKey{ID: rand.Text(), TenantID: b.tenant, SecretHash: random(32)})
 	if err != nil {
 		t.Fatal(err)
 	}

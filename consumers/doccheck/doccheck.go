@@ -53,7 +53,6 @@ import (
 	"github.com/idv-oss/idv/document/ocrb"
 	"github.com/idv-oss/idv/document/quality"
 	"github.com/idv-oss/idv/document/redact"
-	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -70,7 +69,7 @@ type Sessions interface {
 
 // Tenants reads a tenant's policy.
 type Tenants interface {
-	Get(ctx context.Context, id uuid.UUID) (postgres.Tenant, error)
+	Get(ctx context.Context, id uuid.UUID) (idv.Tenant, error)
 }
 
 // Results finds and stores check results; SaveResult appends the event in

@@ -103,9 +103,9 @@ func (b *bundle) newTenantWith(t testing.TB, name string, p schemas.Policy) uuid
 		t.Fatal(err)
 	}
 	hash := sha256.Sum256(random(32))
-	err = postgres.NewTenants(b.db).Create(t.Context(), postgres.Tenant{ID: id, Name: name, RetentionDays: 7,
+	err = postgres.NewTenants(b.db).Create(t.Context(), idv.Tenant{ID: id, Name: name, RetentionDays: 7,
 		WebhookURL: "https://hooks.example.test/idv", WebhookSecretSealed: secret, Policy: p},
-		postgres.APIKey{ID: hex.EncodeToString(random(8)), TenantID: id, SecretHash: hash[:]})
+		idv.APIKey{ID: hex.EncodeToString(random(8)), TenantID: id, SecretHash: hash[:]})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -225,9 +225,9 @@ func (b *bundle) newTenant(t *testing.T) uuid.UUID {
 		t.Fatal(err)
 	}
 	hash := sha256.Sum256(random(32))
-	err = postgres.NewTenants(b.db).Create(t.Context(), postgres.Tenant{ID: id, Name: "Faces", RetentionDays: 7,
+	err = postgres.NewTenants(b.db).Create(t.Context(), idv.Tenant{ID: id, Name: "Faces", RetentionDays: 7,
 		WebhookURL: "https://hooks.example.test/idv", WebhookSecretSealed: secret, Policy: schemas.DefaultPolicy()},
-		postgres.APIKey{ID: hex.EncodeToString(random(8)), TenantID: id, SecretHash: hash[:]})
+		idv.APIKey{ID: hex.EncodeToString(random(8)), TenantID: id, SecretHash: hash[:]})
 	if err != nil {
 		t.Fatal(err)
 	}

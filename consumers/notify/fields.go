@@ -12,7 +12,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/idv-oss/idv"
-	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
 )
 
@@ -40,7 +39,7 @@ type ResultLister interface {
 
 // AuditRecorder records an audit entry (postgres.Audit).
 type AuditRecorder interface {
-	Record(ctx context.Context, e postgres.AuditEntry) error
+	Record(ctx context.Context, e idv.AuditEntry) error
 }
 
 // Fields is the FieldOpener over the stores and the vault.
@@ -102,8 +101,8 @@ func (f Fields) OpenFields(ctx context.Context, tenantID, sessionID uuid.UUID, a
 	if len(fields) == 0 {
 		return nil, nil
 	}
-	if err := f.Audit.Record(ctx, postgres.AuditEntry{TenantID: tenantID, Actor: postgres.ActorNotify,
-		Action: postgres.AuditPersonalDataRead, SessionID: sessionID,
+	if err := f.Audit.Record(ctx, idv.AuditEntry{TenantID: tenantID, Actor: idv.ActorNotify,
+		Action: idv.AuditPersonalDataRead, SessionID: sessionID,
 		Detail: map[string]string{"fields": strings.Join(slices.Sorted(maps.Keys(fields)), ","), "webhook_id": webhookID}}); err != nil {
 		return nil, fmt.Errorf("notify: record read of %s: %w", sessionID, err)
 	}

@@ -47,16 +47,15 @@ import (
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/stage"
-	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/schemas"
 )
 
 // Delivery outcomes as recorded and counted.
 const (
-	outcomeDelivered = postgres.DeliveryDelivered
-	outcomeFailed    = postgres.DeliveryFailed
-	outcomeRefused   = postgres.DeliveryRefused
-	outcomeDisabled  = postgres.DeliveryDisabled
+	outcomeDelivered = idv.DeliveryDelivered
+	outcomeFailed    = idv.DeliveryFailed
+	outcomeRefused   = idv.DeliveryRefused
+	outcomeDisabled  = idv.DeliveryDisabled
 )
 
 // UserAgent is sent with every webhook.
@@ -86,8 +85,8 @@ type Config struct {
 // (postgres.Deliveries).
 type Store interface {
 	Delivered(ctx context.Context, tenantID uuid.UUID, webhookID string) (bool, error)
-	WebhookTarget(ctx context.Context, tenantID uuid.UUID) (postgres.WebhookTarget, error)
-	RecordAttempt(ctx context.Context, a postgres.DeliveryAttempt) error
+	WebhookTarget(ctx context.Context, tenantID uuid.UUID) (idv.WebhookTarget, error)
+	RecordAttempt(ctx context.Context, a idv.DeliveryAttempt) error
 	DisableWebhook(ctx context.Context, tenantID uuid.UUID) error
 }
 
@@ -157,7 +156,7 @@ func (n *Notifier) Handle(ctx context.Context, ev stage.Event) error {
 		// rebuilt; a tenant notice's by its type and the ids it names.
 		msgID = d.msgID
 	}
-	a := postgres.DeliveryAttempt{TenantID: d.tenant, SessionID: d.session, WebhookID: WebhookID(msgID),
+	a := idv.DeliveryAttempt{TenantID: d.tenant, SessionID: d.session, WebhookID: WebhookID(msgID),
 		EventType: d.payload.Type, Attempt: int(min(max(ev.NumDelivered, 1), 1<<30))}
 	log := n.log.With("webhook_id", a.WebhookID, "tenant_id", d.tenant, "session_id", d.session, "attempt", a.Attempt)
 
@@ -255,7 +254,7 @@ func (n *Notifier) Handle(ctx context.Context, ev stage.Event) error {
 }
 
 // record stores the attempt and counts its outcome.
-func (n *Notifier) record(ctx context.Context, a postgres.DeliveryAttempt) error {
+func (n *Notifier) record(ctx context.Context, a idv.DeliveryAttempt) error {
 	if err := n.store.RecordAttempt(ctx, a); err != nil {
 		return n.fail(fmt.Errorf("notify: %w", err))
 	}

@@ -36,7 +36,6 @@ import (
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/stage"
-	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -47,9 +46,9 @@ const DefaultStorageTimeout = 2 * time.Minute
 
 // Sessions holds the wipe's store steps (postgres.Wipes).
 type Sessions interface {
-	SessionForWipe(ctx context.Context, tenantID, id uuid.UUID) (postgres.WipeTarget, error)
+	SessionForWipe(ctx context.Context, tenantID, id uuid.UUID) (idv.WipeTarget, error)
 	DestroySessionKey(ctx context.Context, tenantID, id uuid.UUID, at time.Time) (destroyed bool, err error)
-	FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.Time, r postgres.Receipt, ev idv.Event) error
+	FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.Time, r idv.Receipt, ev idv.Event) error
 }
 
 // Objects deletes everything under a prefix (objects.Store).
@@ -189,7 +188,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 func (s *Stage) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
 // target reads the session; a session that does not exist is Permanent.
-func (s *Stage) target(ctx context.Context, tenantID, sessionID uuid.UUID) (postgres.WipeTarget, error) {
+func (s *Stage) target(ctx context.Context, tenantID, sessionID uuid.UUID) (idv.WipeTarget, error) {
 	t, err := s.sessions.SessionForWipe(ctx, tenantID, sessionID)
 	if errors.Is(err, idv.ErrNotFound) {
 		return t, stage.Permanent(fmt.Errorf("wipe: %w", err))
@@ -202,9 +201,9 @@ func (s *Stage) target(ctx context.Context, tenantID, sessionID uuid.UUID) (post
 
 // receipt builds and signs the deletion receipt of a session whose key and
 // objects are gone and whose captures rows are about to go.
-func (s *Stage) receipt(t postgres.WipeTarget, objects int, at time.Time) (postgres.Receipt, error) {
+func (s *Stage) receipt(t idv.WipeTarget, objects int, at time.Time) (idv.Receipt, error) {
 	if t.WipeRequestedAt == nil || t.KeyDestroyedAt == nil {
-		return postgres.Receipt{}, fmt.Errorf("wipe: session %s: wipe request or key destruction not recorded", t.SessionID)
+		return idv.Receipt{}, fmt.Errorf("wipe: session %s: wipe request or key destruction not recorded", t.SessionID)
 	}
 	id := uuid.New()
 	r := schemas.DeletionReceipt{
@@ -226,10 +225,10 @@ func (s *Stage) receipt(t postgres.WipeTarget, objects int, at time.Time) (postg
 	}
 	statement, err := r.MarshalStatement()
 	if err != nil {
-		return postgres.Receipt{}, fmt.Errorf("wipe: session %s: %w", t.SessionID, err)
+		return idv.Receipt{}, fmt.Errorf("wipe: session %s: %w", t.SessionID, err)
 	}
 	sig, keyID := s.signer.SignReceipt(statement)
-	return postgres.Receipt{ID: id, Statement: statement, Signature: sig, KeyID: keyID, Captures: t.Captures}, nil
+	return idv.Receipt{ID: id, Statement: statement, Signature: sig, KeyID: keyID, Captures: t.Captures}, nil
 }
 
 // decodeExpired reads the ids of an idv.session.expired event.

@@ -280,7 +280,7 @@ func (s *Breaches) Notify(ctx context.Context, id uuid.UUID, now time.Time) (int
 		}
 		// Audit entries last: each takes its tenant's chain lock until commit.
 		for _, a := range affected {
-			if err := AppendAudit(ctx, tx, AuditEntry{TenantID: a.TenantID, At: now, Actor: ActorOf(ctx, ActorOperator),
+			if err := AppendAudit(ctx, tx, idv.AuditEntry{TenantID: a.TenantID, At: now, Actor: idv.ActorOf(ctx, idv.ActorOperator),
 				Action: AuditBreachNotified, Detail: map[string]string{"breach_id": id.String(), "round": strconv.Itoa(round),
 					"sessions": strconv.Itoa(a.Sessions), "categories": strings.Join(a.Categories, ",")}}); err != nil {
 				return err

@@ -83,8 +83,8 @@ func (iso *isolation) seed(t testing.TB, f *wipeFixture, tenant, session, breach
 	f.exec(t, `INSERT INTO data_subject_requests (dsr_id, tenant_id, session_id, kind, received_at)
 		VALUES (gen_random_uuid(), $1, $2, 'access', now())`, tenant, session)
 	f.exec(t, `INSERT INTO tenant_offboardings (tenant_id, started_at) VALUES ($1, now())`, tenant)
-	if err := postgres.NewAudit(f.db).Record(t.Context(), postgres.AuditEntry{TenantID: tenant, Actor: postgres.ActorOperator,
-		Action: postgres.AuditPersonalDataRead, SessionID: session}); err != nil {
+	if err := postgres.NewAudit(f.db).Record(t.Context(), idv.AuditEntry{TenantID: tenant, Actor: idv.ActorOperator,
+		Action: idv.AuditPersonalDataRead, SessionID: session}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -19,14 +19,6 @@ import (
 // rows only, in the tenant's scope (row-level security, scope.go). The delete's steps record their completion in
 // tenant_offboardings, so a delete interrupted at any point resumes.
 
-// Audit actions of offboarding.
-const (
-	AuditOffboardingStarted  = "offboarding_started"
-	AuditOffboardingExport   = "offboarding_export_started" // before any personal data is read for the archive
-	AuditOffboardingExported = "offboarding_exported"
-	AuditTenantOffboarded    = "tenant_offboarded"
-)
-
 // OffboardedTables are the tables Finish deletes the tenant's rows from, in
 // an order the foreign keys allow. What it keeps: the tenants row (stripped
 // of its webhook endpoint and secret), audit_events, breach_tenants and
@@ -67,13 +59,6 @@ type OffboardFacts struct {
 	AuditHash          []byte //
 }
 
-// SignedReceipt is a receipt's exact statement bytes with their signature.
-type SignedReceipt struct {
-	Statement []byte
-	Signature []byte
-	KeyID     string
-}
-
 // Offboardings stores tenants' offboardings.
 type Offboardings struct{ db *sqlx.DB }
 
@@ -110,8 +95,8 @@ func (s *Offboardings) Start(ctx context.Context, tenantID uuid.UUID, at time.Ti
 				return fmt.Errorf("offboarding: start %s: %w", tenantID, err)
 			}
 		}
-		return AppendAudit(ctx, tx, AuditEntry{TenantID: tenantID, At: at, Actor: ActorOf(ctx, ActorOperator),
-			Action: AuditOffboardingStarted})
+		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: tenantID, At: at, Actor: idv.ActorOf(ctx, idv.ActorOperator),
+			Action: idv.AuditOffboardingStarted})
 	})
 	if err != nil {
 		return Offboarding{}, err
@@ -146,14 +131,18 @@ func (s *Offboardings) Sessions(ctx context.Context, tenantID, after uuid.UUID, 
 
 // Receipts lists up to limit of the tenant's deletion receipts with an id
 // after after, in id order.
-func (s *Offboardings) Receipts(ctx context.Context, tenantID, after uuid.UUID, limit int) ([]StoredReceipt, error) {
-	var out []StoredReceipt
+func (s *Offboardings) Receipts(ctx context.Context, tenantID, after uuid.UUID, limit int) ([]idv.StoredReceipt, error) {
+	var out []storedReceiptRow
 	if err := scopedSelect(ctx, s.db, tenantScope(tenantID), &out, `SELECT receipt_id, tenant_id, session_id, statement, signature, key_id, created_at
 		FROM deletion_receipts WHERE tenant_id = $1 AND receipt_id > $2 ORDER BY receipt_id LIMIT $3`,
 		tenantID, after, limit); err != nil {
 		return nil, fmt.Errorf("offboarding: list receipts of %s: %w", tenantID, err)
 	}
-	return out, nil
+	receipts := make([]idv.StoredReceipt, len(out))
+	for i, r := range out {
+		receipts[i] = idv.StoredReceipt(r)
+	}
+	return receipts, nil
 }
 
 // RecordExport records that an archive of sessions sessions was written,
@@ -168,8 +157,8 @@ func (s *Offboardings) RecordExport(ctx context.Context, tenantID uuid.UUID, at 
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("offboarding: record export of %s: not offboarding or already deleted: %w", tenantID, idv.ErrConflict)
 		}
-		return AppendAudit(ctx, tx, AuditEntry{TenantID: tenantID, At: at, Actor: ActorOf(ctx, ActorOperator),
-			Action: AuditOffboardingExported, Detail: map[string]string{"sessions": strconv.Itoa(sessions),
+		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: tenantID, At: at, Actor: idv.ActorOf(ctx, idv.ActorOperator),
+			Action: idv.AuditOffboardingExported, Detail: map[string]string{"sessions": strconv.Itoa(sessions),
 				"entries": strconv.Itoa(entries), "archive_hash": hex.EncodeToString(sha256)}})
 	})
 }
@@ -226,7 +215,7 @@ func (s *Offboardings) exec(ctx context.Context, tenantID uuid.UUID, what, q str
 // as it is and its stored offboarding returned. ErrConflict if the epochs
 // or objects are not recorded gone yet.
 func (s *Offboardings) Finish(ctx context.Context, tenantID uuid.UUID, at time.Time,
-	sign func(OffboardFacts) (SignedReceipt, error)) (Offboarding, error) {
+	sign func(OffboardFacts) (idv.SignedReceipt, error)) (Offboarding, error) {
 	err := inTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
 		var o Offboarding
 		err := tx.GetContext(ctx, &o, `SELECT `+offboardingColumns+` FROM tenant_offboardings
@@ -296,8 +285,8 @@ func deleteTenantRows(ctx context.Context, tx *sqlx.Tx, o Offboarding, at time.T
 	if o.EpochKeys != nil {
 		epochs = *o.EpochKeys
 	}
-	if err := AppendAudit(ctx, tx, AuditEntry{TenantID: o.TenantID, At: at, Actor: ActorOf(ctx, ActorOperator),
-		Action: AuditTenantOffboarded, Detail: map[string]string{"receipt_id": f.ReceiptID.String(),
+	if err := AppendAudit(ctx, tx, idv.AuditEntry{TenantID: o.TenantID, At: at, Actor: idv.ActorOf(ctx, idv.ActorOperator),
+		Action: idv.AuditTenantOffboarded, Detail: map[string]string{"receipt_id": f.ReceiptID.String(),
 			"sessions": strconv.Itoa(f.Sessions), "epoch_keys": strconv.Itoa(epochs),
 			"objects": strconv.FormatInt(o.ObjectsDeleted, 10)}}); err != nil {
 		return f, err

@@ -69,12 +69,12 @@ func (s *Sessions) RequestWipe(ctx context.Context, tenantID, id uuid.UUID, reas
 		if err := requestWipe(ctx, tx, row, reason, at); err != nil {
 			return err
 		}
-		fallback := ActorUnknown
+		fallback := idv.ActorUnknown
 		if reason == schemas.WipeDeclinedByUser {
-			fallback = ActorAppToken(id)
+			fallback = idv.ActorAppToken(id)
 		}
-		return AppendAudit(ctx, tx, AuditEntry{TenantID: tenantID, At: at, Actor: ActorOf(ctx, fallback),
-			Action: AuditErasureRequested, SessionID: id, Detail: map[string]string{"reason": reason}})
+		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: tenantID, At: at, Actor: idv.ActorOf(ctx, fallback),
+			Action: idv.AuditErasureRequested, SessionID: id, Detail: map[string]string{"reason": reason}})
 	})
 }
 
@@ -109,8 +109,8 @@ func (s *Sessions) Decline(ctx context.Context, tenantID, id uuid.UUID, at time.
 		if err := requestWipe(ctx, tx, row, schemas.WipeDeclinedByUser, at); err != nil {
 			return err
 		}
-		return AppendAudit(ctx, tx, AuditEntry{TenantID: tenantID, At: at, Actor: ActorOf(ctx, ActorAppToken(id)),
-			Action: AuditDeclinedByUser, SessionID: id,
+		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: tenantID, At: at, Actor: idv.ActorOf(ctx, idv.ActorAppToken(id)),
+			Action: idv.AuditDeclinedByUser, SessionID: id,
 			Detail: map[string]string{"decision": schemas.DecisionDeclinedByUser, "reason": schemas.WipeDeclinedByUser}})
 	})
 }

@@ -60,9 +60,9 @@ func (b *retentionBundle) newTenant(t *testing.T) uuid.UUID {
 	}
 	hash := make([]byte, 32)
 	rand.Read(hash)
-	err = postgres.NewTenants(b.db).Create(t.Context(), postgres.Tenant{ID: id, Name: "Tenant " + id.String()[:8],
+	err = postgres.NewTenants(b.db).Create(t.Context(), idv.Tenant{ID: id, Name: "Tenant " + id.String()[:8],
 		RetentionDays: 7, WebhookURL: "https://hooks.example.test/idv", WebhookSecretSealed: secret,
-		Policy: schemas.DefaultPolicy()}, postgres.APIKey{ID: rand.Text(), TenantID: id, SecretHash: hash})
+		Policy: schemas.DefaultPolicy()}, idv.APIKey{ID: rand.Text(), TenantID: id, SecretHash: hash})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,13 +14,6 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// Audit actions of support access.
-const (
-	AuditSupportGranted     = "support_access_granted"
-	AuditSupportRevoked     = "support_access_revoked"
-	AuditSupportSessionRead = "support_session_read"
-)
-
 // MaxSupportGrant is the longest a support grant may last.
 const MaxSupportGrant = 24 * time.Hour
 
@@ -75,8 +68,8 @@ func (s *Support) Grant(ctx context.Context, tenantID uuid.UUID, user, reason st
 			VALUES ($1, $2, $3, $4, $5, $6, NULL)`, g.ID, g.TenantID, g.User, g.Reason, g.GrantedAt, g.ExpiresAt); err != nil {
 			return fmt.Errorf("support: grant for %s: %w", tenantID, err)
 		}
-		return AppendAudit(ctx, tx, AuditEntry{TenantID: tenantID, At: now, Actor: ActorOf(ctx, ActorOperator),
-			Action: AuditSupportGranted, Detail: map[string]string{"grant_id": g.ID.String(), "support_user": user,
+		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: tenantID, At: now, Actor: idv.ActorOf(ctx, idv.ActorOperator),
+			Action: idv.AuditSupportGranted, Detail: map[string]string{"grant_id": g.ID.String(), "support_user": user,
 				"expires_unix": strconv.FormatInt(g.ExpiresAt.Unix(), 10)}})
 	})
 	return g, err
@@ -96,8 +89,8 @@ func (s *Support) Revoke(ctx context.Context, grantID uuid.UUID, now time.Time) 
 		if _, err := tx.ExecContext(ctx, `UPDATE support_grants SET revoked_at = $2 WHERE grant_id = $1`, grantID, at); err != nil {
 			return fmt.Errorf("support: revoke %s: %w", grantID, err)
 		}
-		return AppendAudit(ctx, tx, AuditEntry{TenantID: g.TenantID, At: at, Actor: ActorOf(ctx, ActorOperator),
-			Action: AuditSupportRevoked, Detail: map[string]string{"grant_id": g.ID.String(), "support_user": g.User}})
+		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: g.TenantID, At: at, Actor: idv.ActorOf(ctx, idv.ActorOperator),
+			Action: idv.AuditSupportRevoked, Detail: map[string]string{"grant_id": g.ID.String(), "support_user": g.User}})
 	})
 	return g, err
 }
@@ -153,8 +146,8 @@ func (s *Support) ReadSession(ctx context.Context, grantID, sessionID uuid.UUID,
 		if !exists {
 			return fmt.Errorf("support: session %s of tenant %s: %w", sessionID, g.TenantID, idv.ErrNotFound)
 		}
-		return AppendAudit(ctx, tx, AuditEntry{TenantID: g.TenantID, At: now, Actor: ActorSupport(g.User),
-			Action: AuditSupportSessionRead, SessionID: sessionID, Detail: map[string]string{"grant_id": g.ID.String()}})
+		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: g.TenantID, At: now, Actor: ActorSupport(g.User),
+			Action: idv.AuditSupportSessionRead, SessionID: sessionID, Detail: map[string]string{"grant_id": g.ID.String()}})
 	})
 	if err != nil {
 		return g, idv.Session{}, nil, err

@@ -19,7 +19,7 @@ import (
 func TestSupportGrantEndsByItself(t *testing.T) {
 	t.Parallel()
 	b := setupRetention(t)
-	ctx := postgres.WithActor(t.Context(), postgres.ActorOperator)
+	ctx := idv.WithActor(t.Context(), idv.ActorOperator)
 	support := postgres.NewSupport(b.db)
 	other := b.newTenant(t)
 	mine, _ := b.newSession(t, b.tenant, b.now, 7)

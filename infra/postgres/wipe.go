@@ -20,48 +20,6 @@ import (
 // transaction). Each step is idempotent, so a wipe redelivered after a crash
 // at any point completes, with one receipt and one event.
 
-// WipeTarget is what the wipe stage needs to know about a session. It holds
-// ids, codes, times and a count; no personal data.
-type WipeTarget struct {
-	SessionID       uuid.UUID
-	TenantID        uuid.UUID
-	Status          string
-	Decision        string // "" while undecided
-	CreatedAt       time.Time
-	ExpiresAt       time.Time
-	WipeReason      string     // "" until the wipe is requested
-	WipeRequestedAt *time.Time // nil until the wipe is requested
-	KeyDestroyedAt  *time.Time // set by DestroySessionKey
-	DeletedAt       *time.Time // set by FinishWipe
-	ReceiptID       uuid.UUID  // uuid.Nil until FinishWipe
-	// Captures is how many captures rows the session still has.
-	Captures int
-}
-
-// Receipt is a signed deletion receipt as FinishWipe stores it.
-type Receipt struct {
-	ID        uuid.UUID
-	Statement []byte // the exact bytes that were signed (schemas.DeletionReceipt as JSON)
-	Signature []byte // Ed25519, 64 bytes
-	KeyID     string // which receipt signing key
-	// Captures is how many captures rows the statement says the wipe
-	// deletes. FinishWipe deletes the session's captures and refuses
-	// (ErrConflict, nothing written) if it finds another number, so a
-	// stored receipt never states a count that is not true.
-	Captures int
-}
-
-// StoredReceipt is a deletion receipt as read back for its tenant.
-type StoredReceipt struct {
-	ReceiptID uuid.UUID `db:"receipt_id"`
-	TenantID  uuid.UUID `db:"tenant_id"`
-	SessionID uuid.UUID `db:"session_id"`
-	Statement []byte    `db:"statement"`
-	Signature []byte    `db:"signature"`
-	KeyID     string    `db:"key_id"`
-	CreatedAt time.Time `db:"created_at"`
-}
-
 // Wipes holds the store side of wiping sessions and their deletion receipts.
 type Wipes struct{ db *sqlx.DB }
 
@@ -71,7 +29,7 @@ func NewWipes(db *sqlx.DB) *Wipes { return &Wipes{db: db} }
 // SessionForWipe reads what the wipe of a tenant's session needs: its state,
 // its times, its receipt once there is one, and how many captures rows it
 // still has. ErrNotFound if the tenant has no such session.
-func (s *Wipes) SessionForWipe(ctx context.Context, tenantID, id uuid.UUID) (WipeTarget, error) {
+func (s *Wipes) SessionForWipe(ctx context.Context, tenantID, id uuid.UUID) (idv.WipeTarget, error) {
 	var row struct {
 		SessionID       uuid.UUID      `db:"session_id"`
 		TenantID        uuid.UUID      `db:"tenant_id"`
@@ -92,12 +50,12 @@ func (s *Wipes) SessionForWipe(ctx context.Context, tenantID, id uuid.UUID) (Wip
 			(SELECT count(*) FROM captures c WHERE c.session_id = s.session_id AND c.tenant_id = s.tenant_id) AS captures
 		FROM sessions s WHERE s.session_id = $1 AND s.tenant_id = $2`, id, tenantID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return WipeTarget{}, fmt.Errorf("wipes: session %s: %w", id, idv.ErrNotFound)
+		return idv.WipeTarget{}, fmt.Errorf("wipes: session %s: %w", id, idv.ErrNotFound)
 	}
 	if err != nil {
-		return WipeTarget{}, fmt.Errorf("wipes: read session %s: %w", id, err)
+		return idv.WipeTarget{}, fmt.Errorf("wipes: read session %s: %w", id, err)
 	}
-	return WipeTarget{SessionID: row.SessionID, TenantID: row.TenantID, Status: row.Status,
+	return idv.WipeTarget{SessionID: row.SessionID, TenantID: row.TenantID, Status: row.Status,
 		Decision: row.Decision.String, CreatedAt: row.CreatedAt, ExpiresAt: row.ExpiresAt,
 		WipeReason: row.WipeReason.String, WipeRequestedAt: row.WipeRequestedAt, KeyDestroyedAt: row.KeyDestroyedAt,
 		DeletedAt: row.DeletedAt, ReceiptID: row.ReceiptID.UUID, Captures: row.Captures}, nil
@@ -173,7 +131,7 @@ func (s *Wipes) DestroySessionKey(ctx context.Context, tenantID, id uuid.UUID, a
 // session; ErrConflict, with nothing written, if its wipe was not requested,
 // its key is not destroyed yet (DestroySessionKey comes first), or it has
 // another number of captures than r states.
-func (s *Wipes) FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.Time, r Receipt, ev idv.Event) error {
+func (s *Wipes) FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.Time, r idv.Receipt, ev idv.Event) error {
 	return inOutboxTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
 		keyDestroyed, deleted, err := lockWipeTarget(ctx, tx, tenantID, id)
 		if err != nil {
@@ -219,23 +177,23 @@ func (s *Wipes) FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.
 		if err := appendOutbox(ctx, tx, ev); err != nil {
 			return err
 		}
-		return AppendAudit(ctx, tx, AuditEntry{TenantID: tenantID, At: at, Actor: ActorOf(ctx, ActorWipe),
-			Action: AuditDataDeleted, SessionID: id,
+		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: tenantID, At: at, Actor: idv.ActorOf(ctx, idv.ActorWipe),
+			Action: idv.AuditDataDeleted, SessionID: id,
 			Detail: map[string]string{"receipt_id": r.ID.String(), "captures": strconv.Itoa(r.Captures)}})
 	})
 }
 
 // Receipt reads a tenant's deletion receipt; another tenant's receipt, like
 // one that does not exist, is ErrNotFound.
-func (s *Wipes) Receipt(ctx context.Context, tenantID, receiptID uuid.UUID) (StoredReceipt, error) {
-	var r StoredReceipt
+func (s *Wipes) Receipt(ctx context.Context, tenantID, receiptID uuid.UUID) (idv.StoredReceipt, error) {
+	var r storedReceiptRow
 	err := scopedGet(ctx, s.db, tenantScope(tenantID), &r, `SELECT receipt_id, tenant_id, session_id, statement, signature, key_id, created_at
 		FROM deletion_receipts WHERE receipt_id = $1 AND tenant_id = $2`, receiptID, tenantID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return StoredReceipt{}, fmt.Errorf("deletion receipts: %s: %w", receiptID, idv.ErrNotFound)
+		return idv.StoredReceipt{}, fmt.Errorf("deletion receipts: %s: %w", receiptID, idv.ErrNotFound)
 	}
 	if err != nil {
-		return StoredReceipt{}, fmt.Errorf("deletion receipts: get %s: %w", receiptID, err)
+		return idv.StoredReceipt{}, fmt.Errorf("deletion receipts: get %s: %w", receiptID, err)
 	}
-	return r, nil
+	return idv.StoredReceipt(r), nil
 }

@@ -43,9 +43,9 @@ func setupWipes(t *testing.T) *wipeFixture {
 func (f *wipeFixture) newTenant(t testing.TB) uuid.UUID {
 	t.Helper()
 	id := uuid.New()
-	err := postgres.NewTenants(f.db).Create(t.Context(), postgres.Tenant{ID: id, Name: "Tenant " + id.String()[:8],
+	err := postgres.NewTenants(f.db).Create(t.Context(), idv.Tenant{ID: id, Name: "Tenant " + id.String()[:8],
 		RetentionDays: 7, WebhookURL: "https://hooks.example.test/idv", WebhookSecretSealed: randomBytes(60),
-		Policy: schemas.DefaultPolicy()}, postgres.APIKey{ID: rand.Text(), TenantID: id, SecretHash: randomBytes(32)})
+		Policy: schemas.DefaultPolicy()}, idv.APIKey{ID: rand.Text(), TenantID: id, SecretHash: randomBytes(32)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,8 +110,8 @@ func (f *wipeFixture) count(t *testing.T, query string, args ...any) int {
 	return n
 }
 
-func (f *wipeFixture) receipt(id uuid.UUID, captures int) postgres.Receipt {
-	return postgres.Receipt{ID: id, Statement: []byte(`{"receipt_id":"` + id.String() + `"}`),
+func (f *wipeFixture) receipt(id uuid.UUID, captures int) idv.Receipt {
+	return idv.Receipt{ID: id, Statement: []byte(`{"receipt_id":"` + id.String() + `"}`),
 		Signature: randomBytes(64), KeyID: "0123456789abcdef", Captures: captures}
 }
 

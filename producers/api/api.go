@@ -14,14 +14,13 @@ import (
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/objects"
-	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
 )
 
 // Tenants reads tenants and their API keys.
 type Tenants interface {
-	Get(ctx context.Context, id uuid.UUID) (postgres.Tenant, error)
-	APIKey(ctx context.Context, keyID string) (postgres.APIKey, error)
+	Get(ctx context.Context, id uuid.UUID) (idv.Tenant, error)
+	APIKey(ctx context.Context, keyID string) (idv.APIKey, error)
 }
 
 // Sessions stores sessions, their keys and captures.
@@ -44,8 +43,8 @@ type Results interface {
 
 // Audit records and exports the audit log.
 type Audit interface {
-	Record(ctx context.Context, e postgres.AuditEntry) error
-	List(ctx context.Context, tenantID uuid.UUID, after int64, limit int) ([]postgres.AuditEvent, error)
+	Record(ctx context.Context, e idv.AuditEntry) error
+	List(ctx context.Context, tenantID uuid.UUID, after int64, limit int) ([]idv.AuditEvent, error)
 }
 
 // KeyMaker makes a session's key pair, wrapped by the vault.

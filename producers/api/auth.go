@@ -9,7 +9,6 @@ import (
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/credential"
-	"github.com/idv-oss/idv/infra/postgres"
 )
 
 type ctxKey int
@@ -44,7 +43,7 @@ func (s *Server) customer(h func(http.ResponseWriter, *http.Request) error) http
 		}
 		ctx := context.WithValue(r.Context(), tenantKey, key.TenantID)
 		ctx = context.WithValue(ctx, apiKeyKey, key.ID)
-		ctx = postgres.WithActor(ctx, postgres.ActorAPIKey(key.ID))
+		ctx = idv.WithActor(ctx, idv.ActorAPIKey(key.ID))
 		return h(w, r.WithContext(ctx))
 	})
 }
@@ -78,7 +77,7 @@ func (s *Server) app(h func(http.ResponseWriter, *http.Request) error) http.Hand
 			return err
 		}
 		ctx := context.WithValue(r.Context(), sessionKey, sess)
-		ctx = postgres.WithActor(ctx, postgres.ActorAppToken(sess.ID))
+		ctx = idv.WithActor(ctx, idv.ActorAppToken(sess.ID))
 		return h(w, r.WithContext(ctx))
 	})
 }

@@ -12,13 +12,12 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/idv-oss/idv"
-	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/schemas"
 )
 
 // Receipts reads deletion receipts.
 type Receipts interface {
-	Receipt(ctx context.Context, tenantID, receiptID uuid.UUID) (postgres.StoredReceipt, error)
+	Receipt(ctx context.Context, tenantID, receiptID uuid.UUID) (idv.StoredReceipt, error)
 }
 
 // ReceiptKey is the public half of the key that signs deletion receipts.
@@ -84,8 +83,8 @@ func (s *Server) getReceipt(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.audit.Record(r.Context(), postgres.AuditEntry{TenantID: rc.TenantID, At: s.now(),
-		Actor: postgres.ActorAPIKey(apiKeyOf(r)), Action: postgres.AuditReceiptRead, SessionID: rc.SessionID,
+	if err := s.audit.Record(r.Context(), idv.AuditEntry{TenantID: rc.TenantID, At: s.now(),
+		Actor: idv.ActorAPIKey(apiKeyOf(r)), Action: idv.AuditReceiptRead, SessionID: rc.SessionID,
 		Detail: map[string]string{"receipt_id": rc.ReceiptID.String()}}); err != nil {
 		return fmt.Errorf("record read of receipt %s: %w", rc.ReceiptID, err)
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/idv-oss/idv"
-	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
 )
 
@@ -53,8 +52,8 @@ func (s *Server) openFields(r *http.Request, sess idv.Session, results []idv.Res
 	// On record before anything leaves (DESIGN invariant 6): a read that
 	// cannot be recorded is not answered.
 	names := slices.Sorted(maps.Keys(fields))
-	if err := s.audit.Record(r.Context(), postgres.AuditEntry{TenantID: sess.TenantID, At: s.now(),
-		Actor: postgres.ActorAPIKey(apiKeyOf(r)), Action: postgres.AuditPersonalDataRead, SessionID: sess.ID,
+	if err := s.audit.Record(r.Context(), idv.AuditEntry{TenantID: sess.TenantID, At: s.now(),
+		Actor: idv.ActorAPIKey(apiKeyOf(r)), Action: idv.AuditPersonalDataRead, SessionID: sess.ID,
 		Detail: map[string]string{"fields": strings.Join(names, ",")}}); err != nil {
 		return nil, fmt.Errorf("record read of %s: %w", sess.ID, err)
 	}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/objects"
-	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -79,8 +78,8 @@ func (s *Server) getRedactedCopy(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("open redacted copy of %s: %w", sess.ID, err)
 	}
 	defer clear(plain)
-	if err := s.audit.Record(r.Context(), postgres.AuditEntry{TenantID: sess.TenantID, At: s.now(),
-		Actor: postgres.ActorAPIKey(apiKeyOf(r)), Action: postgres.AuditPersonalDataRead, SessionID: sess.ID,
+	if err := s.audit.Record(r.Context(), idv.AuditEntry{TenantID: sess.TenantID, At: s.now(),
+		Actor: idv.ActorAPIKey(apiKeyOf(r)), Action: idv.AuditPersonalDataRead, SessionID: sess.ID,
 		Detail: map[string]string{"capture": string(c.Kind)}}); err != nil {
 		return fmt.Errorf("record read of %s: %w", sess.ID, err)
 	}

@@ -78,7 +78,7 @@ func TestRedactedCopy(t *testing.T) {
 	reads := func() int {
 		var n int
 		if err := b.db.Get(&n, `SELECT count(*) FROM audit_events WHERE session_id = $1 AND action = $2
-			AND detail->>'capture' = 'redacted_copy'`, s.ID, postgres.AuditPersonalDataRead); err != nil {
+			AND detail->>'capture' = 'redacted_copy'`, s.ID, idv.AuditPersonalDataRead); err != nil {
 			t.Fatal(err)
 		}
 		return n

@@ -14,7 +14,6 @@ import (
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/credential"
-	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -92,7 +91,7 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
 }
 
 // newSession applies the request to the tenant's policy.
-func (s *Server) newSession(t postgres.Tenant, req createSessionRequest) (idv.Session, error) {
+func (s *Server) newSession(t idv.Tenant, req createSessionRequest) (idv.Session, error) {
 	checks := t.Policy.Checks
 	if req.Checks != nil {
 		checks = req.Checks

@@ -154,7 +154,7 @@ func (d *Deleter) deleteObjects(ctx context.Context, tenantID uuid.UUID, progres
 }
 
 // sign builds and signs the offboarding receipt of the facts Finish found.
-func (d *Deleter) sign(f postgres.OffboardFacts) (postgres.SignedReceipt, error) {
+func (d *Deleter) sign(f postgres.OffboardFacts) (idv.SignedReceipt, error) {
 	r := schemas.OffboardingReceipt{ReceiptID: f.ReceiptID.String(), TenantID: f.TenantID.String(),
 		StartedAt: f.StartedAt, NoExport: f.NoExport && f.ExportedAt == nil, ObjectsDeleted: f.ObjectsDeleted,
 		Sessions: f.Sessions, SessionsNotWiped: f.NotWiped, RowsDeleted: f.RowsDeleted, FinishedAt: f.FinishedAt,
@@ -171,10 +171,10 @@ func (d *Deleter) sign(f postgres.OffboardFacts) (postgres.SignedReceipt, error)
 	}
 	statement, err := r.MarshalStatement()
 	if err != nil {
-		return postgres.SignedReceipt{}, err
+		return idv.SignedReceipt{}, err
 	}
 	sig, keyID := d.Signer.SignReceipt(statement)
-	return postgres.SignedReceipt{Statement: statement, Signature: sig, KeyID: keyID}, nil
+	return idv.SignedReceipt{Statement: statement, Signature: sig, KeyID: keyID}, nil
 }
 
 func (d *Deleter) now() time.Time {

@@ -26,6 +26,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/capture"
 	"github.com/idv-oss/idv/infra/archive"
 	"github.com/idv-oss/idv/infra/postgres"
@@ -75,8 +76,8 @@ func (e *Exporter) Export(ctx context.Context, tenantID uuid.UUID, recipient []b
 		return ExportSummary{}, fmt.Errorf("offboard: tenant %s: %w", tenantID, ErrDeleted)
 	}
 	fp := sha256.Sum256(recipient)
-	if err := e.Audit.Record(ctx, postgres.AuditEntry{TenantID: tenantID, At: now,
-		Actor: postgres.ActorOf(ctx, postgres.ActorOperator), Action: postgres.AuditOffboardingExport,
+	if err := e.Audit.Record(ctx, idv.AuditEntry{TenantID: tenantID, At: now,
+		Actor: idv.ActorOf(ctx, idv.ActorOperator), Action: idv.AuditOffboardingExport,
 		Detail: map[string]string{"recipient_key_hash": hex.EncodeToString(fp[:])}}); err != nil {
 		return ExportSummary{}, fmt.Errorf("offboard: record export: %w", err)
 	}
