@@ -27,38 +27,6 @@ var OffboardedTables = []string{"data_subject_requests", "captures", "check_resu
 	"deletion_receipts", "sessions", "outbox", "webhook_deliveries", "api_keys", "support_grants",
 	"subprocessor_announcements", "subprocessor_objections"}
 
-// Offboarding is a tenant's offboarding as recorded.
-type Offboarding struct {
-	TenantID          uuid.UUID      `db:"tenant_id"`
-	StartedAt         time.Time      `db:"started_at"`
-	ExportedAt        *time.Time     `db:"exported_at"`
-	ExportSHA256      []byte         `db:"export_sha256"`
-	ExportSessions    *int           `db:"export_sessions"`
-	NoExport          bool           `db:"no_export"`
-	EpochKeys         *int           `db:"epoch_keys"`
-	EpochsDestroyedAt *time.Time     `db:"epochs_destroyed_at"`
-	ObjectsDeleted    int64          `db:"objects_deleted"`
-	ObjectsDeletedAt  *time.Time     `db:"objects_deleted_at"`
-	ReceiptID         uuid.NullUUID  `db:"receipt_id"`
-	Statement         []byte         `db:"statement"`
-	Signature         []byte         `db:"signature"`
-	KeyID             sql.NullString `db:"key_id"`
-	FinishedAt        *time.Time     `db:"finished_at"`
-}
-
-// OffboardFacts is what Finish found and did, for the receipt it signs.
-type OffboardFacts struct {
-	Offboarding
-	ReceiptID  uuid.UUID
-	FinishedAt time.Time
-	// Sessions counts the session rows deleted, NotWiped those of them
-	// whose data had not been wiped before.
-	Sessions, NotWiped int
-	RowsDeleted        map[string]int
-	AuditSeq           int64  // the chain's head: the tenant_offboarded entry
-	AuditHash          []byte //
-}
-
 // Offboardings stores tenants' offboardings.
 type Offboardings struct{ db *sqlx.DB }
 
@@ -73,7 +41,7 @@ const offboardingColumns = `tenant_id, started_at, exported_at, export_sha256, e
 // API keys are refused (Tenants.APIKey reports it) and its sessions' app
 // tokens have expired. Recorded as offboarding_started. ErrNotFound if there
 // is no such tenant.
-func (s *Offboardings) Start(ctx context.Context, tenantID uuid.UUID, at time.Time) (Offboarding, error) {
+func (s *Offboardings) Start(ctx context.Context, tenantID uuid.UUID, at time.Time) (idv.Offboarding, error) {
 	err := inTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
 		var started *time.Time
 		err := tx.GetContext(ctx, &started, `SELECT offboarding_at FROM tenants WHERE tenant_id = $1 FOR NO KEY UPDATE`, tenantID)
@@ -99,22 +67,22 @@ func (s *Offboardings) Start(ctx context.Context, tenantID uuid.UUID, at time.Ti
 			Action: idv.AuditOffboardingStarted})
 	})
 	if err != nil {
-		return Offboarding{}, err
+		return idv.Offboarding{}, err
 	}
 	return s.Get(ctx, tenantID)
 }
 
 // Get reads the tenant's offboarding; ErrNotFound if it never started.
-func (s *Offboardings) Get(ctx context.Context, tenantID uuid.UUID) (Offboarding, error) {
-	var o Offboarding
+func (s *Offboardings) Get(ctx context.Context, tenantID uuid.UUID) (idv.Offboarding, error) {
+	var o offboardingRow
 	err := scopedGet(ctx, s.db, tenantScope(tenantID), &o, `SELECT `+offboardingColumns+` FROM tenant_offboardings WHERE tenant_id = $1`, tenantID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Offboarding{}, fmt.Errorf("offboarding: tenant %s not offboarding: %w", tenantID, idv.ErrNotFound)
+		return idv.Offboarding{}, fmt.Errorf("offboarding: tenant %s not offboarding: %w", tenantID, idv.ErrNotFound)
 	}
 	if err != nil {
-		return Offboarding{}, fmt.Errorf("offboarding: get %s: %w", tenantID, err)
+		return idv.Offboarding{}, fmt.Errorf("offboarding: get %s: %w", tenantID, err)
 	}
-	return o, nil
+	return o.offboarding(), nil
 }
 
 // Sessions lists up to limit of the tenant's sessions not yet wiped with
@@ -215,10 +183,10 @@ func (s *Offboardings) exec(ctx context.Context, tenantID uuid.UUID, what, q str
 // as it is and its stored offboarding returned. ErrConflict if the epochs
 // or objects are not recorded gone yet.
 func (s *Offboardings) Finish(ctx context.Context, tenantID uuid.UUID, at time.Time,
-	sign func(OffboardFacts) (idv.SignedReceipt, error)) (Offboarding, error) {
+	sign func(idv.OffboardFacts) (idv.SignedReceipt, error)) (idv.Offboarding, error) {
 	err := inTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
-		var o Offboarding
-		err := tx.GetContext(ctx, &o, `SELECT `+offboardingColumns+` FROM tenant_offboardings
+		var row offboardingRow
+		err := tx.GetContext(ctx, &row, `SELECT `+offboardingColumns+` FROM tenant_offboardings
 			WHERE tenant_id = $1 FOR UPDATE`, tenantID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("offboarding: tenant %s not offboarding: %w", tenantID, idv.ErrNotFound)
@@ -226,6 +194,7 @@ func (s *Offboardings) Finish(ctx context.Context, tenantID uuid.UUID, at time.T
 		if err != nil {
 			return fmt.Errorf("offboarding: lock %s: %w", tenantID, err)
 		}
+		o := row.offboarding()
 		if o.FinishedAt != nil {
 			return nil
 		}
@@ -248,15 +217,15 @@ func (s *Offboardings) Finish(ctx context.Context, tenantID uuid.UUID, at time.T
 		return nil
 	})
 	if err != nil {
-		return Offboarding{}, err
+		return idv.Offboarding{}, err
 	}
 	return s.Get(ctx, tenantID)
 }
 
 // deleteTenantRows deletes the tenant's rows, strips the tenant row and
 // appends tenant_offboarded, and returns what it did.
-func deleteTenantRows(ctx context.Context, tx *sqlx.Tx, o Offboarding, at time.Time) (OffboardFacts, error) {
-	f := OffboardFacts{Offboarding: o, ReceiptID: uuid.New(), FinishedAt: at, RowsDeleted: map[string]int{}}
+func deleteTenantRows(ctx context.Context, tx *sqlx.Tx, o idv.Offboarding, at time.Time) (idv.OffboardFacts, error) {
+	f := idv.OffboardFacts{Offboarding: o, ReceiptID: uuid.New(), FinishedAt: at, RowsDeleted: map[string]int{}}
 	var counts struct {
 		All      int `db:"total"`
 		NotWiped int `db:"not_wiped"`

@@ -29,7 +29,6 @@ import (
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/capture"
 	"github.com/idv-oss/idv/infra/archive"
-	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
 )
 
@@ -38,11 +37,11 @@ const page = 100
 
 // Exporter writes a tenant's offboarding archive.
 type Exporter struct {
-	Offboardings *postgres.Offboardings
-	Tenants      *postgres.Tenants
-	Sessions     *postgres.Sessions
-	Results      *postgres.Results
-	Audit        *postgres.Audit
+	Offboardings Offboardings
+	Tenants      Tenants
+	Sessions     Sessions
+	Results      Results
+	Audit        Audit
 	Keys         capture.Unwrapper
 	Objects      capture.Getter
 	Progress     io.Writer        // io.Discard when nil
