@@ -128,4 +128,3 @@ func scopedExec(ctx context.Context, db *sqlx.DB, sc scope, query string, args .
 	})
 	return res, err
 }
-
