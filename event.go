@@ -63,16 +63,20 @@ type Received[B any] struct {
 	SessionID uuid.UUID
 }
 
-// DecodeEvent reads the body of an event of eventType delivered on subject,
-// and checks everything a stage relies on before it acts: the subject is
-// <eventType>.<id>; the body matches the type's JSON Schema; every id field
-// is a UUID other than uuid.Nil; the subject's id is the body's. Any failure
-// wraps ErrMalformedEvent: no retry can fix it.
-func DecodeEvent[B any](eventType, subject string, data []byte) (Received[B], error) {
+// DecodeEvent reads the body of an event of eventType delivered on subject
+// with the type header deliveredType, and checks everything a stage relies
+// on before it acts: the type header, when there is one, is eventType; the
+// subject is <eventType>.<id>; the body matches the type's JSON Schema;
+// every id field is a UUID other than uuid.Nil; the subject's id is the
+// body's. Any failure wraps ErrMalformedEvent: no retry can fix it.
+func DecodeEvent[B any](eventType, deliveredType, subject string, data []byte) (Received[B], error) {
 	var out Received[B]
 	field, known := subjectField[eventType]
 	if !known {
 		return out, fmt.Errorf("%w: unknown event type %q", ErrMalformedEvent, eventType)
+	}
+	if deliveredType != "" && deliveredType != eventType {
+		return out, fmt.Errorf("%w: %s: type %q, want %s", ErrMalformedEvent, subject, deliveredType, eventType)
 	}
 	about, ok := strings.CutPrefix(subject, eventType+".")
 	if !ok || about == "" || strings.Contains(about, ".") {
@@ -110,8 +114,8 @@ func DecodeEvent[B any](eventType, subject string, data []byte) (Received[B], er
 
 // SessionIDs decodes an event about a session (DecodeEvent) and returns
 // the tenant and session it names: what most stages need of it.
-func SessionIDs(eventType, subject string, data []byte) (tenant, session uuid.UUID, err error) {
-	ev, err := DecodeEvent[struct{}](eventType, subject, data)
+func SessionIDs(eventType, deliveredType, subject string, data []byte) (tenant, session uuid.UUID, err error) {
+	ev, err := DecodeEvent[struct{}](eventType, deliveredType, subject, data)
 	if err != nil {
 		return uuid.Nil, uuid.Nil, err
 	}

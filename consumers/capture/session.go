@@ -15,7 +15,7 @@ import (
 // Submitted reads the ids of an idv.session.submitted event, the event
 // every check stage starts from.
 func Submitted(ev stage.Event) (tenantID, sessionID uuid.UUID, err error) {
-	return idv.SessionIDs(schemas.TypeSessionSubmitted, ev.Subject, ev.Data)
+	return idv.SessionIDs(schemas.TypeSessionSubmitted, ev.Type, ev.Subject, ev.Data)
 }
 
 // KeyReader reads a session's wrapped key pair.

@@ -81,5 +81,5 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 
 // decodeCompleted reads the ids of an idv.check.completed event.
 func decodeCompleted(ev stage.Event) (tenantID, sessionID uuid.UUID, err error) {
-	return idv.SessionIDs(schemas.TypeCheckCompleted, ev.Subject, ev.Data)
+	return idv.SessionIDs(schemas.TypeCheckCompleted, ev.Type, ev.Subject, ev.Data)
 }

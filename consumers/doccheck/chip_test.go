@@ -24,7 +24,7 @@ import (
 // upload it: EF.SOD and the data groups concatenated, and its CSCA.
 func chipDocument(t *testing.T, profile string) (files []byte, dg2 []byte, csca *chip.Certificate) {
 	t.Helper()
-	dir := filepath.Join("chip", "testdata", "openssl", profile)
+	dir := filepath.Join("..", "..", "document", "chip", "testdata", "openssl", profile)
 	read := func(name string) []byte {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
@@ -128,7 +128,7 @@ func TestChipPortraitEvidence(t *testing.T) {
 func TestDocumentCheckChipActiveAuthentication(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	dir := filepath.Join("chip", "testdata", "go", "aa-p256")
+	dir := filepath.Join("..", "..", "document", "chip", "testdata", "go", "aa-p256")
 	read := func(name string) []byte {
 		data, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {

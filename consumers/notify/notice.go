@@ -27,7 +27,7 @@ var subprocessorID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
 // names the entry and its effective date; the entry itself is at
 // GET /v1/subprocessors, and the objection goes to its objection_href.
 func decodeAnnounced(ev stage.Event) (event, error) {
-	got, err := idv.DecodeEvent[schemas.SubprocessorAnnounced](schemas.TypeSubprocessorAnnounced, ev.Subject, ev.Data)
+	got, err := idv.DecodeEvent[schemas.SubprocessorAnnounced](schemas.TypeSubprocessorAnnounced, ev.Type, ev.Subject, ev.Data)
 	if err != nil {
 		return event{}, err
 	}
@@ -50,7 +50,7 @@ func decodeAnnounced(ev stage.Event) (event, error) {
 // decodeBreach reads an idv.breach.notified event; its webhook carries the
 // notice in full, so the controller has what art. 33(3) asks for at once.
 func decodeBreach(ev stage.Event) (event, error) {
-	got, err := idv.DecodeEvent[schemas.BreachNotified](schemas.TypeBreachNotified, ev.Subject, ev.Data)
+	got, err := idv.DecodeEvent[schemas.BreachNotified](schemas.TypeBreachNotified, ev.Type, ev.Subject, ev.Data)
 	if err != nil {
 		return event{}, err
 	}
@@ -70,7 +70,7 @@ func decodeBreach(ev stage.Event) (event, error) {
 // decodeDSR reads an idv.dsr.received event: a data subject's request,
 // forwarded to the controller with the session it concerns.
 func decodeDSR(ev stage.Event) (event, error) {
-	got, err := idv.DecodeEvent[schemas.DSRReceived](schemas.TypeDSRReceived, ev.Subject, ev.Data)
+	got, err := idv.DecodeEvent[schemas.DSRReceived](schemas.TypeDSRReceived, ev.Type, ev.Subject, ev.Data)
 	if err != nil {
 		return event{}, err
 	}

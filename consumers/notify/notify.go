@@ -319,7 +319,7 @@ func decode(ev stage.Event) (event, error) {
 }
 
 func decodeDecided(ev stage.Event) (event, error) {
-	got, err := idv.DecodeEvent[schemas.SessionDecided](schemas.TypeSessionDecided, ev.Subject, ev.Data)
+	got, err := idv.DecodeEvent[schemas.SessionDecided](schemas.TypeSessionDecided, ev.Type, ev.Subject, ev.Data)
 	if err != nil {
 		return event{}, err
 	}
@@ -342,7 +342,7 @@ func decodeDecided(ev stage.Event) (event, error) {
 // the signed deletion receipt, which the tenant fetches with its API key
 // and verifies with IDV's receipt signing key.
 func decodeDeleted(ev stage.Event) (event, error) {
-	got, err := idv.DecodeEvent[schemas.SessionDeleted](schemas.TypeSessionDeleted, ev.Subject, ev.Data)
+	got, err := idv.DecodeEvent[schemas.SessionDeleted](schemas.TypeSessionDeleted, ev.Type, ev.Subject, ev.Data)
 	if err != nil {
 		return event{}, err
 	}

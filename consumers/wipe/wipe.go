@@ -233,5 +233,5 @@ func (s *Stage) receipt(t idv.WipeTarget, objects int, at time.Time) (idv.Receip
 
 // decodeExpired reads the ids of an idv.session.expired event.
 func decodeExpired(ev stage.Event) (tenantID, sessionID uuid.UUID, err error) {
-	return idv.SessionIDs(schemas.TypeSessionExpired, ev.Subject, ev.Data)
+	return idv.SessionIDs(schemas.TypeSessionExpired, ev.Type, ev.Subject, ev.Data)
 }

@@ -575,7 +575,13 @@ func TestCopiedKeyDiesWithTheEpoch(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	s := b.intake(t)
-	var backup idv.SessionKey
+	var backup struct {
+		SessionID  uuid.UUID `db:"session_id"`
+		TenantID   uuid.UUID `db:"tenant_id"`
+		Epoch      time.Time `db:"epoch"`
+		PublicKey  []byte    `db:"public_key"`
+		WrappedKey []byte    `db:"wrapped_key"`
+	}
 	if err := b.db.GetContext(t.Context(), &backup, `SELECT session_id, tenant_id, epoch, public_key, wrapped_key
 		FROM session_keys WHERE session_id = $1`, s.id); err != nil {
 		t.Fatal(err)

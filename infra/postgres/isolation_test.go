@@ -392,12 +392,12 @@ func BenchmarkSessionGet(b *testing.B) {
 	})
 	b.Run("unscoped", func(b *testing.B) {
 		for b.Loop() {
-			var s idv.Session
-			if err := iso.owner.GetContext(ctx, &s, `SELECT session_id, tenant_id, status, checks, selfie_frames, challenge,
+			s := map[string]any{}
+			if err := iso.owner.QueryRowxContext(ctx, `SELECT session_id, tenant_id, status, checks, selfie_frames, challenge,
 				chip_challenge, retention_days, created_at, expires_at, app_token_hash, app_token_expires_at, submitted_at,
 				decision, decided_at, wipe_reason, wipe_requested_at, deleted_at,
 				(SELECT receipt_id FROM deletion_receipts r WHERE r.session_id = sessions.session_id) AS receipt_id
-				FROM sessions WHERE session_id = $1 AND tenant_id = $2`, id, iso.a); err != nil {
+				FROM sessions WHERE session_id = $1 AND tenant_id = $2`, id, iso.a).MapScan(s); err != nil {
 				b.Fatal(err)
 			}
 		}
