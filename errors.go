@@ -13,4 +13,10 @@ var (
 	// ErrMalformedEvent: a delivered message is not the event it claims to
 	// be; no retry can fix it.
 	ErrMalformedEvent = errors.New("malformed event")
+	// ErrEpochDestroyed: the epoch key of an expiry hour is gone, so no
+	// session key wrapped under it can be opened and no new one can be made.
+	ErrEpochDestroyed = errors.New("epoch key destroyed")
+	// ErrWrappedKey: a wrapped session key did not authenticate under its
+	// epoch key (its tenant, session, epoch or bytes were changed).
+	ErrWrappedKey = errors.New("wrapped session key does not authenticate")
 )

@@ -56,14 +56,32 @@ func (s Session) Ended() bool { return s.WipeRequestedAt != nil }
 // Open reports whether the session still takes captures and a submit.
 func (s Session) Open() bool { return s.Status == StatusCreated }
 
-// SessionKey is the session's key pair as stored: the public key and the
-// private key wrapped by the vault under the epoch key of its expiry hour.
-type SessionKey struct {
-	SessionID  uuid.UUID
-	TenantID   uuid.UUID
-	Epoch      time.Time
-	PublicKey  []byte
-	WrappedKey []byte
+// WrappedKey is a session's HPKE key pair as the main database keeps it:
+// the public key in the clear (what the app seals to), the private key
+// wrapped by the vault under the epoch key of the session's expiry hour
+// (docs/design.md invariants 2 and 3).
+type WrappedKey struct {
+	TenantID, SessionID uuid.UUID
+	Epoch               time.Time // expiry hour, UTC, truncated to the hour
+	PublicKey           []byte
+	// Wrapped is the private key (its 32-byte X-Wing seed) sealed with
+	// AES-256-GCM under the epoch key, random nonce first, associated data
+	// tenant|session|epoch.
+	Wrapped []byte
+}
+
+// EpochOf returns the epoch of an expiry time: its hour, in UTC, truncated
+// down. One epoch key per tenant and hour wraps the keys of the sessions
+// expiring in it.
+func EpochOf(expiresAt time.Time) time.Time {
+	return expiresAt.UTC().Truncate(time.Hour)
+}
+
+// Epoch names one tenant's epoch key: the expiry hour (UTC) whose session
+// keys it wraps.
+type Epoch struct {
+	TenantID uuid.UUID
+	Hour     time.Time
 }
 
 // Capture is one sealed item of a session in its slot (kind, index): what

@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/idv-oss/idv/infra/appclient"
-	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
+	"github.com/idv-oss/idv/seal"
 )
 
 type repeated []string
@@ -113,7 +113,7 @@ func checkFits(slots []schemas.Slot, caps []appclient.Capture) error {
 		if count[c.Kind] > slot.Max {
 			return fmt.Errorf("the session takes at most %d %s capture(s)", slot.Max, c.Kind)
 		}
-		if int64(len(c.Plain))+vault.Overhead > slot.MaxSize {
+		if int64(len(c.Plain))+seal.Overhead > slot.MaxSize {
 			return fmt.Errorf("%s is %d bytes; sealed it would exceed the slot's %d bytes",
 				schemas.CaptureRef(c.Kind, c.Index), len(c.Plain), slot.MaxSize)
 		}

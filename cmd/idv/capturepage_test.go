@@ -18,9 +18,9 @@ import (
 
 	"github.com/idv-oss/idv/face/facetest"
 	"github.com/idv-oss/idv/face/synth"
-	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/producers/capturepage"
 	"github.com/idv-oss/idv/schemas"
+	"github.com/idv-oss/idv/seal"
 )
 
 // browser is what the capture page's browser test needs: Debian's chromium
@@ -314,11 +314,11 @@ func TestCapturePage(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s/%d: %v", kind, index, err)
 		}
-		plain, err := vault.Open(key, vault.CaptureInfo(v.session.SessionID, string(kind), index), sealed)
+		plain, err := seal.Open(key, seal.CaptureInfo(v.session.SessionID, string(kind), index), sealed)
 		if err != nil {
 			t.Fatalf("%s/%d sealed in the browser does not open in Go: %v", kind, index, err)
 		}
-		if _, err := vault.Open(key, vault.CaptureInfo(v.session.SessionID, string(kind), index+1), sealed); err == nil {
+		if _, err := seal.Open(key, seal.CaptureInfo(v.session.SessionID, string(kind), index+1), sealed); err == nil {
 			t.Fatalf("%s/%d opened as index %d", kind, index, index+1)
 		}
 		return plain

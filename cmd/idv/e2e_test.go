@@ -22,6 +22,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/appclient"
 	"github.com/idv-oss/idv/infra/broker"
 	"github.com/idv-oss/idv/infra/natsserver"
@@ -381,13 +382,13 @@ func (s *system) deliveries(sessionID, outcome string) int {
 }
 
 // wrappedKey copies a session's wrapped key, as a backup would.
-func (s *system) wrappedKey(sessionID string) vault.WrappedKey {
+func (s *system) wrappedKey(sessionID string) idv.WrappedKey {
 	s.t.Helper()
 	k, err := postgres.NewSessions(s.st.db).Key(context.Background(), s.tenant.TenantID, uuid.MustParse(sessionID))
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	return vault.WrappedKey{TenantID: k.TenantID, SessionID: k.SessionID, Epoch: k.Epoch, PublicKey: k.PublicKey, Wrapped: k.WrappedKey}
+	return k
 }
 
 // awaitType waits for a webhook the receiver was told to await.
@@ -607,7 +608,7 @@ func TestPipelineEndToEnd(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err := s.st.vault.Unwrap(context.Background(), wk)
-			if errors.Is(err, vault.ErrEpochDestroyed) && round.Overdue == 0 {
+			if errors.Is(err, idv.ErrEpochDestroyed) && round.Overdue == 0 {
 				break
 			}
 			if time.Now().After(deadline) {

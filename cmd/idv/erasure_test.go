@@ -19,8 +19,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
-	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/infra/versitygw/s3test"
 	"github.com/idv-oss/idv/producers/retention"
 	"github.com/idv-oss/idv/schemas"
@@ -244,7 +244,7 @@ func TestNothingLeft(t *testing.T) {
 	// 1. Three verifications with canary A as the holder's name.
 	var (
 		vs     []*verification
-		wks    []vault.WrappedKey
+		wks    []idv.WrappedKey
 		sealed []needle
 	)
 	// The document photo bears the canary MRZ too: the image checks
@@ -346,7 +346,7 @@ func TestNothingLeft(t *testing.T) {
 		}
 		destroyed := 0
 		for _, wk := range wks {
-			if _, err := s.st.vault.Unwrap(ctx, wk); errors.Is(err, vault.ErrEpochDestroyed) {
+			if _, err := s.st.vault.Unwrap(ctx, wk); errors.Is(err, idv.ErrEpochDestroyed) {
 				destroyed++
 			}
 		}

@@ -16,10 +16,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/idv-oss/idv"
-	"github.com/idv-oss/idv/producers/offboard/archive"
 	"github.com/idv-oss/idv/infra/postgres"
-	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/producers/offboard"
+	"github.com/idv-oss/idv/producers/offboard/archive"
+	"github.com/idv-oss/idv/seal"
 )
 
 const offboardUsage = `usage: idv tenant offboard --tenant ID --recipient PUBKEY --export DIR
@@ -182,7 +182,7 @@ func runOffboard(args []string, stdout, stderr io.Writer) error {
 }
 
 func offboardKeygen(dir string, stdout io.Writer) error {
-	pub, priv, err := vault.NewRecipientKey()
+	pub, priv, err := seal.NewRecipientKey()
 	if err != nil {
 		return err
 	}

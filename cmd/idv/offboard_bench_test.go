@@ -20,6 +20,7 @@ import (
 	"github.com/idv-oss/idv/producers/offboard"
 	"github.com/idv-oss/idv/producers/tenant"
 	"github.com/idv-oss/idv/schemas"
+	"github.com/idv-oss/idv/seal"
 )
 
 // Benchmark sizes: sessions per tenant, and each session's captures
@@ -51,7 +52,7 @@ func BenchmarkOffboard(b *testing.B) {
 	b.Cleanup(func() { db.Close(); keys.Close() })
 	master, _ := vault.ParseMasterKey("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
 	st := &stack{db: db, keys: keys, vault: vault.New(master, keys), objects: s3test.NewStore(b)}
-	pub, _, err := vault.NewRecipientKey()
+	pub, _, err := seal.NewRecipientKey()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -146,7 +147,7 @@ func seedTenant(b *testing.B, st *stack, n int) uuid.UUID {
 		if err := sessions.Create(ctx, idv.Session{ID: id, TenantID: tid, Status: idv.StatusCreated,
 			Checks: []string{schemas.CheckDocument}, SelfieFrames: 2, RetentionDays: 7, CreatedAt: now, ExpiresAt: expires,
 			AppTokenHash: make([]byte, 32), AppTokenExpiresAt: now.Add(time.Hour)},
-			idv.SessionKey{SessionID: id, TenantID: tid, Epoch: k.Epoch, PublicKey: k.PublicKey, WrappedKey: k.Wrapped}); err != nil {
+			idv.WrappedKey{SessionID: id, TenantID: tid, Epoch: k.Epoch, PublicKey: k.PublicKey, Wrapped: k.Wrapped}); err != nil {
 			b.Fatal(err)
 		}
 		var caps []idv.Capture
@@ -157,7 +158,7 @@ func seedTenant(b *testing.B, st *stack, n int) uuid.UUID {
 		}{{schemas.DocumentFront, 0, benchFront}, {schemas.Selfie, 0, benchSelfie}, {schemas.Selfie, 1, benchSelfie}, {schemas.MRZ, 0, 90}} {
 			plain := make([]byte, c.size)
 			rand.Read(plain)
-			sealed, err := vault.Seal(k.PublicKey, vault.CaptureInfo(id, string(c.kind), c.index), plain)
+			sealed, err := seal.Seal(k.PublicKey, seal.CaptureInfo(id, string(c.kind), c.index), plain)
 			if err != nil {
 				b.Fatal(err)
 			}

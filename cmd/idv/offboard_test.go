@@ -20,11 +20,11 @@ import (
 	"github.com/idv-oss/idv/infra/appclient"
 	"github.com/idv-oss/idv/infra/objects"
 	"github.com/idv-oss/idv/infra/postgres"
-	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/infra/versitygw/s3test"
 	"github.com/idv-oss/idv/producers/offboard"
 	"github.com/idv-oss/idv/producers/tenant"
 	"github.com/idv-oss/idv/schemas"
+	"github.com/idv-oss/idv/seal"
 )
 
 // offboardEnv is the operator's environment for the system s: its
@@ -202,7 +202,7 @@ func TestOffboardEndToEnd(t *testing.T) {
 
 	// Copies of the wrapped session keys, as a backup of the main
 	// database would hold them.
-	copies := map[string]vault.WrappedKey{}
+	copies := map[string]idv.WrappedKey{}
 	for _, v := range append(slices.Clone(decided), fresh) {
 		copies[v.id] = s.wrappedKey(v.id)
 	}
@@ -223,7 +223,7 @@ func TestOffboardEndToEnd(t *testing.T) {
 		t.Fatal("delete with a failing object store succeeded")
 	}
 	for id, k := range copies {
-		if _, err := s.st.vault.Unwrap(ctx, k); !errors.Is(err, vault.ErrEpochDestroyed) {
+		if _, err := s.st.vault.Unwrap(ctx, k); !errors.Is(err, idv.ErrEpochDestroyed) {
 			t.Fatalf("session %s's key still unwraps after the interrupted delete: %v", id, err)
 		}
 	}
@@ -242,11 +242,11 @@ func TestOffboardEndToEnd(t *testing.T) {
 
 	// Gone, backups included; nothing of the tenant left but what is kept.
 	for id, k := range copies {
-		if _, err := s.st.vault.Unwrap(ctx, k); !errors.Is(err, vault.ErrEpochDestroyed) {
+		if _, err := s.st.vault.Unwrap(ctx, k); !errors.Is(err, idv.ErrEpochDestroyed) {
 			t.Fatalf("session %s's key copy unwraps after the delete: %v", id, err)
 		}
 	}
-	if _, err := s.st.vault.NewSessionKey(ctx, s.tenant.TenantID, uuid.New(), time.Now().Add(7*24*time.Hour)); !errors.Is(err, vault.ErrEpochDestroyed) {
+	if _, err := s.st.vault.NewSessionKey(ctx, s.tenant.TenantID, uuid.New(), time.Now().Add(7*24*time.Hour)); !errors.Is(err, idv.ErrEpochDestroyed) {
 		t.Fatalf("a new session key for the offboarded tenant: %v, want ErrEpochDestroyed", err)
 	}
 	if err := s.st.keys.Get(&live, `SELECT count(*) FROM epoch_keys WHERE tenant_id = $1 AND sealed_key IS NOT NULL`, tid); err != nil || live != 0 {
@@ -258,8 +258,8 @@ func TestOffboardEndToEnd(t *testing.T) {
 	checkRowsLeft(t, s, s.tenant.TenantID)
 
 	// The other tenant is untouched.
-	k, err := s.st.vault.Unwrap(ctx, vault.WrappedKey{TenantID: otherKey.TenantID, SessionID: otherKey.SessionID,
-		Epoch: otherKey.Epoch, PublicKey: otherKey.PublicKey, Wrapped: otherKey.WrappedKey})
+	k, err := s.st.vault.Unwrap(ctx, idv.WrappedKey{TenantID: otherKey.TenantID, SessionID: otherKey.SessionID,
+		Epoch: otherKey.Epoch, PublicKey: otherKey.PublicKey, Wrapped: otherKey.Wrapped})
 	if err != nil {
 		t.Fatalf("the other tenant's session key: %v", err)
 	}
@@ -268,7 +268,7 @@ func TestOffboardEndToEnd(t *testing.T) {
 		if err != nil {
 			t.Fatalf("the other tenant's %s: %v", c.Kind, err)
 		}
-		plain, err := vault.Open(k, vault.CaptureInfo(k.SessionID(), string(c.Kind), c.Index), b)
+		plain, err := seal.Open(k, seal.CaptureInfo(k.SessionID(), string(c.Kind), c.Index), b)
 		if err != nil || !bytes.Equal(plain, c.Plain) {
 			t.Fatalf("the other tenant's %s does not open to what its app sealed: %v", c.Kind, err)
 		}

@@ -24,7 +24,7 @@ func (a *adminSetup) addSession(tenant string) string {
 	err := postgres.NewSessions(a.db).Create(context.Background(), idv.Session{ID: id, TenantID: tid,
 		Status: idv.StatusCreated, Checks: []string{schemas.CheckDocument}, SelfieFrames: 1, RetentionDays: 7,
 		CreatedAt: now, ExpiresAt: expires, AppTokenHash: make([]byte, 32), AppTokenExpiresAt: now.Add(time.Hour)},
-		idv.SessionKey{SessionID: id, TenantID: tid, Epoch: expires, PublicKey: []byte("pk"), WrappedKey: []byte("wrapped")})
+		idv.WrappedKey{SessionID: id, TenantID: tid, Epoch: expires, PublicKey: []byte("pk"), Wrapped: []byte("wrapped")})
 	if err != nil {
 		a.t.Fatal(err)
 	}

@@ -9,8 +9,8 @@ import (
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/objects"
-	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
+	"github.com/idv-oss/idv/seal"
 )
 
 // Reason codes of captures that cannot be used.
@@ -41,7 +41,7 @@ type Getter interface {
 //
 // At most the declared size is read, which the API kept within the slot's
 // cap: an object larger than declared is refused before its body is read.
-func Open(ctx context.Context, store Getter, key *vault.SessionKey, c idv.Capture) (plain []byte, reason string, err error) {
+func Open(ctx context.Context, store Getter, key *seal.SessionKey, c idv.Capture) (plain []byte, reason string, err error) {
 	ref := schemas.CaptureRef(c.Kind, c.Index)
 	sealed, err := store.Get(ctx, c.ObjectKey, c.Size)
 	switch {
@@ -56,8 +56,8 @@ func Open(ctx context.Context, store Getter, key *vault.SessionKey, c idv.Captur
 	if int64(len(sealed)) != c.Size || !bytes.Equal(sum[:], c.SHA256) {
 		return nil, ReasonCaptureTampered, nil
 	}
-	plain, err = vault.Open(key, vault.CaptureInfo(c.SessionID, string(c.Kind), c.Index), sealed)
-	if errors.Is(err, vault.ErrOpen) {
+	plain, err = seal.Open(key, seal.CaptureInfo(c.SessionID, string(c.Kind), c.Index), sealed)
+	if errors.Is(err, seal.ErrOpen) {
 		// The declaration was changed with it, or the capture was sealed
 		// for another session or slot.
 		return nil, ReasonCaptureTampered, nil

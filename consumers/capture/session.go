@@ -8,8 +8,8 @@ import (
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/stage"
-	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
+	"github.com/idv-oss/idv/seal"
 )
 
 // Submitted reads the ids of an idv.session.submitted event, the event
@@ -20,27 +20,26 @@ func Submitted(ev stage.Event) (tenantID, sessionID uuid.UUID, err error) {
 
 // KeyReader reads a session's wrapped key pair.
 type KeyReader interface {
-	Key(ctx context.Context, tenantID, id uuid.UUID) (idv.SessionKey, error)
+	Key(ctx context.Context, tenantID, id uuid.UUID) (idv.WrappedKey, error)
 }
 
 // Unwrapper opens wrapped session keys (the vault).
 type Unwrapper interface {
-	Unwrap(ctx context.Context, k vault.WrappedKey) (*vault.SessionKey, error)
+	Unwrap(ctx context.Context, k idv.WrappedKey) (*seal.SessionKey, error)
 }
 
 // SessionKey unwraps a session's private key. A key that is gone (the
 // session wiped, its epoch destroyed) or altered cannot come back: that is
 // stage.Permanent. A key store that does not answer is not.
-func SessionKey(ctx context.Context, keys KeyReader, vaults Unwrapper, sess idv.Session) (*vault.SessionKey, error) {
+func SessionKey(ctx context.Context, keys KeyReader, vaults Unwrapper, sess idv.Session) (*seal.SessionKey, error) {
 	k, err := keys.Key(ctx, sess.TenantID, sess.ID)
 	if err != nil {
 		return nil, stage.PermanentIf(err, idv.ErrNotFound)
 	}
-	key, err := vaults.Unwrap(ctx, vault.WrappedKey{TenantID: k.TenantID, SessionID: k.SessionID,
-		Epoch: k.Epoch, PublicKey: k.PublicKey, Wrapped: k.WrappedKey})
+	key, err := vaults.Unwrap(ctx, k)
 	if err != nil {
 		err = fmt.Errorf("session %s: %w", sess.ID, err)
-		return nil, stage.PermanentIf(err, vault.ErrEpochDestroyed, vault.ErrWrappedKey)
+		return nil, stage.PermanentIf(err, idv.ErrEpochDestroyed, idv.ErrWrappedKey)
 	}
 	return key, nil
 }

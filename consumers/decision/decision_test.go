@@ -64,7 +64,7 @@ func (b *bundle) submitted(t *testing.T, checks ...string) uuid.UUID {
 	err := sessions.Create(ctx, idv.Session{ID: id, TenantID: b.tenant, Status: idv.StatusCreated,
 		Checks: checks, SelfieFrames: 1, RetentionDays: 7, CreatedAt: b.now, ExpiresAt: expires,
 		AppTokenHash: random(32), AppTokenExpiresAt: b.now.Add(time.Hour)},
-		idv.SessionKey{SessionID: id, TenantID: b.tenant, Epoch: expires, PublicKey: random(32), WrappedKey: random(60)})
+		idv.WrappedKey{SessionID: id, TenantID: b.tenant, Epoch: expires, PublicKey: random(32), Wrapped: random(60)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +280,7 @@ func TestDecisionErrors(t *testing.T) {
 	if err := postgres.NewSessions(b.db).Create(t.Context(), idv.Session{ID: open, TenantID: b.tenant,
 		Status: idv.StatusCreated, Checks: []string{schemas.CheckDocument}, SelfieFrames: 1, RetentionDays: 7,
 		CreatedAt: b.now, ExpiresAt: expires, AppTokenHash: random(32), AppTokenExpiresAt: b.now.Add(time.Hour)},
-		idv.SessionKey{SessionID: open, TenantID: b.tenant, Epoch: expires, PublicKey: random(32), WrappedKey: random(60)}); err != nil {
+		idv.WrappedKey{SessionID: open, TenantID: b.tenant, Epoch: expires, PublicKey: random(32), Wrapped: random(60)}); err != nil {
 		t.Fatal(err)
 	}
 	otherTenant := body(b.submitted(t, schemas.CheckDocument))

@@ -12,8 +12,8 @@ import (
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/document/ocrb"
 	"github.com/idv-oss/idv/document/redact"
-	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
+	"github.com/idv-oss/idv/seal"
 )
 
 // DefaultCopyPurpose is the purpose a redacted copy's watermark names when
@@ -23,7 +23,7 @@ const DefaultCopyPurpose = "identiteitscontrole"
 
 // redactedCopies makes the redacted copy of each side in src (none when
 // the images did not pass the gates) and returns the captures to record.
-func (s *Stage) redactedCopies(ctx context.Context, key *vault.SessionKey, tenant idv.Tenant, sessionID uuid.UUID,
+func (s *Stage) redactedCopies(ctx context.Context, key *seal.SessionKey, tenant idv.Tenant, sessionID uuid.UUID,
 	src copySource, now time.Time) ([]idv.Capture, error) {
 	var out []idv.Capture
 	sides := []struct {
@@ -56,7 +56,7 @@ func (s *Stage) redactedCopies(ctx context.Context, key *vault.SessionKey, tenan
 // other can leave the loser's sealing in storage under the winner's
 // record; the API then refuses to serve it (SHA-256 mismatch) rather than
 // serve bytes it cannot vouch for.
-func (s *Stage) redactedCopy(ctx context.Context, key *vault.SessionKey, tenant idv.Tenant, sessionID uuid.UUID,
+func (s *Stage) redactedCopy(ctx context.Context, key *seal.SessionKey, tenant idv.Tenant, sessionID uuid.UUID,
 	img image.Image, finder redact.Finder, index int, now time.Time) (idv.Capture, error) {
 	// An MRZ the comparison read is not read again. Without the reader
 	// the whole MRZ band is masked: more than needed, never less.
@@ -73,7 +73,7 @@ func (s *Stage) redactedCopy(ctx context.Context, key *vault.SessionKey, tenant 
 		return idv.Capture{}, fmt.Errorf("doccheck: redacted copy of %s: %w", sessionID, err)
 	}
 	defer clear(jpg)
-	sealed, err := vault.Seal(key.PublicKey(), vault.CaptureInfo(sessionID, string(schemas.RedactedCopy), index), jpg)
+	sealed, err := seal.Seal(key.PublicKey(), seal.CaptureInfo(sessionID, string(schemas.RedactedCopy), index), jpg)
 	if err != nil {
 		return idv.Capture{}, fmt.Errorf("doccheck: seal redacted copy of %s: %w", sessionID, err)
 	}

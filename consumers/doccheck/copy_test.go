@@ -17,8 +17,8 @@ import (
 	"github.com/idv-oss/idv/document/cardimage"
 	"github.com/idv-oss/idv/infra/appclient"
 	"github.com/idv-oss/idv/infra/postgres"
-	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
+	"github.com/idv-oss/idv/seal"
 )
 
 // bsnCard is the MRZ of a pre-2021 Dutch identity card carrying the
@@ -114,10 +114,10 @@ func (b *bundle) checkCopy(t *testing.T, front []byte, id uuid.UUID) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := vault.Open(key, vault.CaptureInfo(id, string(schemas.DocumentFront), 0), sealed); err == nil {
+	if _, err := seal.Open(key, seal.CaptureInfo(id, string(schemas.DocumentFront), 0), sealed); err == nil {
 		t.Fatal("the copy opens as the document front")
 	}
-	plain, err := vault.Open(key, vault.CaptureInfo(id, string(schemas.RedactedCopy), 0), sealed)
+	plain, err := seal.Open(key, seal.CaptureInfo(id, string(schemas.RedactedCopy), 0), sealed)
 	if err != nil {
 		t.Fatalf("copy does not open with the session key: %v", err)
 	}
@@ -247,7 +247,7 @@ func TestRedactedCopyBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain, err := vault.Open(key, vault.CaptureInfo(id, string(schemas.RedactedCopy), schemas.RedactedCopyBack), sealed)
+	plain, err := seal.Open(key, seal.CaptureInfo(id, string(schemas.RedactedCopy), schemas.RedactedCopyBack), sealed)
 	if err != nil {
 		t.Fatalf("the back's copy does not open as redacted_copy/1: %v", err)
 	}

@@ -44,6 +44,7 @@ import (
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/capture"
+	"github.com/idv-oss/idv/seal"
 
 	"github.com/google/uuid"
 
@@ -53,7 +54,6 @@ import (
 	"github.com/idv-oss/idv/document/ocrb"
 	"github.com/idv-oss/idv/document/quality"
 	"github.com/idv-oss/idv/document/redact"
-	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -63,7 +63,7 @@ const Engine = "idv-doccheck/1 mrz-icao9303"
 // Sessions reads a session, its wrapped key and its declared captures.
 type Sessions interface {
 	Get(ctx context.Context, tenantID, id uuid.UUID) (idv.Session, error)
-	Key(ctx context.Context, tenantID, id uuid.UUID) (idv.SessionKey, error)
+	Key(ctx context.Context, tenantID, id uuid.UUID) (idv.WrappedKey, error)
 	Captures(ctx context.Context, tenantID, id uuid.UUID) ([]idv.Capture, error)
 }
 
@@ -81,7 +81,7 @@ type Results interface {
 
 // Keys unwraps session keys (the vault).
 type Keys interface {
-	Unwrap(ctx context.Context, k vault.WrappedKey) (*vault.SessionKey, error)
+	Unwrap(ctx context.Context, k idv.WrappedKey) (*seal.SessionKey, error)
 }
 
 // Objects reads sealed captures, never more than maxSize bytes, and stores
@@ -259,7 +259,7 @@ type copySource struct {
 // document, the parsed MRZ when it parses, and what a redacted copy is
 // made from. Plaintext bytes stay in this call and are cleared before it
 // returns.
-func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []idv.Capture, challenge []byte, rules mrz.Rules, now time.Time) (idv.Reasons, *mrz.Document, copySource, error) {
+func (s *Stage) check(ctx context.Context, key *seal.SessionKey, caps []idv.Capture, challenge []byte, rules mrz.Rules, now time.Time) (idv.Reasons, *mrz.Document, copySource, error) {
 	docs := documentCaptures(caps, s.chip != nil)
 	// Submission requires both; their absence is a broken session, which
 	// no retry will mend.

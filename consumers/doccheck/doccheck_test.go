@@ -31,6 +31,7 @@ import (
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/infra/versitygw/s3test"
 	"github.com/idv-oss/idv/schemas"
+	"github.com/idv-oss/idv/seal"
 )
 
 func TestMain(m *testing.M) { s3test.Main(m) }
@@ -131,7 +132,7 @@ func (b *bundle) intake(t testing.TB, tenantID uuid.UUID, checks []string, caps 
 	err = sessions.Create(ctx, idv.Session{ID: id, TenantID: tenantID, Status: idv.StatusCreated,
 		Checks: checks, SelfieFrames: 1, ChipChallenge: b.chipChallenge, RetentionDays: 7, CreatedAt: b.now, ExpiresAt: expires,
 		AppTokenHash: hash[:], AppTokenExpiresAt: b.now.Add(time.Hour)},
-		idv.SessionKey{SessionID: id, TenantID: tenantID, Epoch: wk.Epoch, PublicKey: wk.PublicKey, WrappedKey: wk.Wrapped})
+		idv.WrappedKey{SessionID: id, TenantID: tenantID, Epoch: wk.Epoch, PublicKey: wk.PublicKey, Wrapped: wk.Wrapped})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -545,9 +546,9 @@ func TestDocumentCheckLimits(t *testing.T) {
 		cfg  doccheck.Config
 		want []string
 	}{
-		{"within both", doccheck.Config{MaxPixels: 64 * 48, MaxImageBytes: int64(vault.Overhead + len(front))}, []string{}},
+		{"within both", doccheck.Config{MaxPixels: 64 * 48, MaxImageBytes: int64(seal.Overhead + len(front))}, []string{}},
 		{"one pixel too many", doccheck.Config{MaxPixels: 64*48 - 1}, []string{"image_too_large"}},
-		{"one byte too many", doccheck.Config{MaxImageBytes: int64(vault.Overhead + len(front) - 1)}, []string{"image_too_large"}},
+		{"one byte too many", doccheck.Config{MaxImageBytes: int64(seal.Overhead + len(front) - 1)}, []string{"image_too_large"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -10,8 +10,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/idv-oss/idv/document/mrz"
-	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
+	"github.com/idv-oss/idv/seal"
 )
 
 // extractFields takes from the MRZ only the fields the tenant's policy
@@ -75,7 +75,7 @@ func isoDate(d mrz.Date) string {
 
 // sealFields seals the extracted fields to the session's public key; nil
 // when there are none.
-func sealFields(key *vault.SessionKey, sessionID uuid.UUID, fields map[string]any) ([]byte, error) {
+func sealFields(key *seal.SessionKey, sessionID uuid.UUID, fields map[string]any) ([]byte, error) {
 	if len(fields) == 0 {
 		return nil, nil
 	}
@@ -84,7 +84,7 @@ func sealFields(key *vault.SessionKey, sessionID uuid.UUID, fields map[string]an
 		return nil, fmt.Errorf("doccheck: encode fields: %w", err)
 	}
 	defer clear(plain)
-	sealed, err := vault.Seal(key.PublicKey(), vault.FieldsInfo(sessionID, schemas.CheckDocument), plain)
+	sealed, err := seal.Seal(key.PublicKey(), seal.FieldsInfo(sessionID, schemas.CheckDocument), plain)
 	if err != nil {
 		return nil, fmt.Errorf("doccheck: seal fields: %w", err)
 	}

@@ -26,8 +26,8 @@ import (
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/document/chip"
 	"github.com/idv-oss/idv/face"
-	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
+	"github.com/idv-oss/idv/seal"
 )
 
 // Check is the check's name in sessions, results and events.
@@ -163,7 +163,7 @@ type matchResult struct {
 // collected (a person told to retake a photo should hear about all of
 // them); the score exists only when every frame was compared. Plaintext,
 // images and embeddings stay in this call and are cleared before it returns.
-func (s *Stage) match(ctx context.Context, key *vault.SessionKey, caps []idv.Capture) (matchResult, error) {
+func (s *Stage) match(ctx context.Context, key *seal.SessionKey, caps []idv.Capture) (matchResult, error) {
 	var doc, chipCap, mrzCap *idv.Capture
 	var selfies []idv.Capture
 	for i, c := range caps {
@@ -228,7 +228,7 @@ func (s *Stage) match(ctx context.Context, key *vault.SessionKey, caps []idv.Cap
 // error when a retry may help. On the document the largest face is taken (ID
 // cards often carry a second, smaller "ghost" portrait); a selfie frame must
 // hold exactly one.
-func (s *Stage) embedCapture(ctx context.Context, key *vault.SessionKey, c idv.Capture, maxBytes int64, reasons *idv.Reasons) ([]float32, error) {
+func (s *Stage) embedCapture(ctx context.Context, key *seal.SessionKey, c idv.Capture, maxBytes int64, reasons *idv.Reasons) ([]float32, error) {
 	img, reason, err := capture.OpenImage(ctx, s.deps.Objects, key, c, maxBytes, s.cfg.MaxPixels)
 	if err != nil {
 		return nil, err
@@ -284,7 +284,7 @@ func (s *Stage) embedImage(img image.Image, document bool, ref string, reasons *
 // document check fails such a session); the document front is then the
 // reference. When the chip vouches for its portrait, that portrait is the
 // reference even if it shows no usable face.
-func (s *Stage) chipReference(ctx context.Context, key *vault.SessionKey, chipCap, mrzCap *idv.Capture, reasons *idv.Reasons) ([]float32, bool, error) {
+func (s *Stage) chipReference(ctx context.Context, key *seal.SessionKey, chipCap, mrzCap *idv.Capture, reasons *idv.Reasons) ([]float32, bool, error) {
 	if s.deps.CSCAs == nil || chipCap == nil || mrzCap == nil {
 		return nil, false, nil
 	}

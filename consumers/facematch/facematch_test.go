@@ -252,7 +252,7 @@ func (b *bundle) intake(t *testing.T, checks []string, document []byte, selfies 
 	err = sessions.Create(ctx, idv.Session{ID: id, TenantID: b.tenant, Status: idv.StatusCreated,
 		Checks: checks, SelfieFrames: len(selfies), RetentionDays: 7, CreatedAt: b.now, ExpiresAt: expires,
 		AppTokenHash: hash[:], AppTokenExpiresAt: b.now.Add(time.Hour)},
-		idv.SessionKey{SessionID: id, TenantID: b.tenant, Epoch: wk.Epoch, PublicKey: wk.PublicKey, WrappedKey: wk.Wrapped})
+		idv.WrappedKey{SessionID: id, TenantID: b.tenant, Epoch: wk.Epoch, PublicKey: wk.PublicKey, Wrapped: wk.Wrapped})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/idv-oss/idv"
-	"github.com/idv-oss/idv/infra/vault"
+	"github.com/idv-oss/idv/seal"
 )
 
 // FieldOpener opens a session's policy-allowed fields for a full
@@ -24,12 +24,12 @@ type FieldOpener interface {
 
 // SessionKeys reads and opens sessions' keys.
 type SessionKeys interface {
-	Key(ctx context.Context, tenantID, id uuid.UUID) (idv.SessionKey, error)
+	Key(ctx context.Context, tenantID, id uuid.UUID) (idv.WrappedKey, error)
 }
 
 // KeyUnwrapper opens a wrapped session key (vault.Vault).
 type KeyUnwrapper interface {
-	Unwrap(ctx context.Context, k vault.WrappedKey) (*vault.SessionKey, error)
+	Unwrap(ctx context.Context, k idv.WrappedKey) (*seal.SessionKey, error)
 }
 
 // ResultLister lists a session's check results.
@@ -69,9 +69,8 @@ func (f Fields) OpenFields(ctx context.Context, tenantID, sessionID uuid.UUID, a
 	if err != nil {
 		return nil, err
 	}
-	key, err := f.Keys.Unwrap(ctx, vault.WrappedKey{TenantID: k.TenantID, SessionID: k.SessionID, Epoch: k.Epoch,
-		PublicKey: k.PublicKey, Wrapped: k.WrappedKey})
-	if errors.Is(err, vault.ErrEpochDestroyed) {
+	key, err := f.Keys.Unwrap(ctx, k)
+	if errors.Is(err, idv.ErrEpochDestroyed) {
 		return nil, nil
 	}
 	if err != nil {
@@ -82,7 +81,7 @@ func (f Fields) OpenFields(ctx context.Context, tenantID, sessionID uuid.UUID, a
 		if r.FieldsSealed == nil {
 			continue
 		}
-		plain, err := vault.Open(key, vault.FieldsInfo(sessionID, r.Check), r.FieldsSealed)
+		plain, err := seal.Open(key, seal.FieldsInfo(sessionID, r.Check), r.FieldsSealed)
 		if err != nil {
 			return nil, fmt.Errorf("notify: open fields of %s %s: %w", sessionID, r.Check, err)
 		}

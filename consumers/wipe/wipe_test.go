@@ -32,6 +32,7 @@ import (
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/infra/versitygw/s3test"
 	"github.com/idv-oss/idv/schemas"
+	"github.com/idv-oss/idv/seal"
 )
 
 func TestMain(m *testing.M) { s3test.Main(m) }
@@ -105,7 +106,7 @@ var personal = []string{"BRUIJN", "WILLEKE", "LISELOTTE", "SPECI2014"}
 // sealed captures with their object keys.
 type session struct {
 	id      uuid.UUID
-	key     vault.WrappedKey
+	key     idv.WrappedKey
 	sealed  []appclient.Sealed
 	objKeys []string
 }
@@ -129,7 +130,7 @@ func (b *bundle) intake(t *testing.T) session {
 	err = sessions.Create(ctx, idv.Session{ID: id, TenantID: b.tenant, Status: idv.StatusCreated,
 		Checks: []string{schemas.CheckDocument}, SelfieFrames: 2, RetentionDays: 7, CreatedAt: created, ExpiresAt: expires,
 		AppTokenHash: hash[:], AppTokenExpiresAt: created.Add(time.Hour)},
-		idv.SessionKey{SessionID: id, TenantID: b.tenant, Epoch: wk.Epoch, PublicKey: wk.PublicKey, WrappedKey: wk.Wrapped})
+		idv.WrappedKey{SessionID: id, TenantID: b.tenant, Epoch: wk.Epoch, PublicKey: wk.PublicKey, Wrapped: wk.Wrapped})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -586,10 +587,10 @@ func TestCopiedKeyDiesWithTheEpoch(t *testing.T) {
 		FROM session_keys WHERE session_id = $1`, s.id); err != nil {
 		t.Fatal(err)
 	}
-	copied := vault.WrappedKey{TenantID: backup.TenantID, SessionID: backup.SessionID, Epoch: backup.Epoch,
+	copied := idv.WrappedKey{TenantID: backup.TenantID, SessionID: backup.SessionID, Epoch: backup.Epoch,
 		PublicKey: backup.PublicKey, Wrapped: backup.WrappedKey}
 	capture := s.sealed[len(s.sealed)-1] // the MRZ
-	info := vault.CaptureInfo(s.id, string(capture.Kind), capture.Index)
+	info := seal.CaptureInfo(s.id, string(capture.Kind), capture.Index)
 
 	if err := b.stage.Handle(t.Context(), b.requestWipe(t, s.id, schemas.WipeExpired)); err != nil {
 		t.Fatal(err)
@@ -599,15 +600,15 @@ func TestCopiedKeyDiesWithTheEpoch(t *testing.T) {
 	if err != nil {
 		t.Fatalf("before the epoch is destroyed a copied key still unwraps (which is why the sweep must follow): %v", err)
 	}
-	if plain, err := vault.Open(sk, info, capture.Bytes); err != nil || !bytes.Contains(plain, []byte("BRUIJN")) {
+	if plain, err := seal.Open(sk, info, capture.Bytes); err != nil || !bytes.Contains(plain, []byte("BRUIJN")) {
 		t.Fatalf("the copies should still open before the epoch is destroyed: %v", err)
 	}
 
 	if err := b.vault.DestroyEpoch(t.Context(), b.tenant, copied.Epoch); err != nil {
 		t.Fatal(err)
 	}
-	for name, k := range map[string]vault.WrappedKey{"copied": copied, "as created": s.key} {
-		if sk, err := b.vault.Unwrap(t.Context(), k); !errors.Is(err, vault.ErrEpochDestroyed) || sk != nil {
+	for name, k := range map[string]idv.WrappedKey{"copied": copied, "as created": s.key} {
+		if sk, err := b.vault.Unwrap(t.Context(), k); !errors.Is(err, idv.ErrEpochDestroyed) || sk != nil {
 			t.Fatalf("Unwrap of the %s key after DestroyEpoch = %v, %v; want ErrEpochDestroyed", name, sk, err)
 		}
 	}

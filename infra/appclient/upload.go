@@ -10,8 +10,8 @@ import (
 	"mime/multipart"
 	"net/http"
 
-	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
+	"github.com/idv-oss/idv/seal"
 )
 
 // Capture is one plaintext capture to seal and upload.
@@ -40,7 +40,7 @@ func Seal(sess Session, caps []Capture) ([]Sealed, error) {
 	}
 	out := make([]Sealed, 0, len(caps))
 	for _, c := range caps {
-		b, err := vault.Seal(pk, vault.CaptureInfo(sess.SessionID, string(c.Kind), c.Index), c.Plain)
+		b, err := seal.Seal(pk, seal.CaptureInfo(sess.SessionID, string(c.Kind), c.Index), c.Plain)
 		if err != nil {
 			return nil, fmt.Errorf("appclient: seal %s: %w", schemas.CaptureRef(c.Kind, c.Index), err)
 		}

@@ -78,7 +78,7 @@ func retentionExpiry(created time.Time, days int) time.Time {
 // newSession stores a session of tenant created at created (in the past if
 // the test wants it expired) with its key pair wrapped by the vault, as the
 // API does, and returns its id and the wrapped key as stored.
-func (b *retentionBundle) newSession(t *testing.T, tenant uuid.UUID, created time.Time, days int) (uuid.UUID, vault.WrappedKey) {
+func (b *retentionBundle) newSession(t *testing.T, tenant uuid.UUID, created time.Time, days int) (uuid.UUID, idv.WrappedKey) {
 	t.Helper()
 	ctx := t.Context()
 	id := uuid.New()
@@ -93,7 +93,7 @@ func (b *retentionBundle) newSession(t *testing.T, tenant uuid.UUID, created tim
 	err = b.sessions.Create(ctx, idv.Session{ID: id, TenantID: tenant, Status: idv.StatusCreated,
 		Checks: []string{schemas.CheckDocument}, SelfieFrames: 1, RetentionDays: days, CreatedAt: created,
 		ExpiresAt: expires, AppTokenHash: hash, AppTokenExpiresAt: created.Add(time.Hour)},
-		idv.SessionKey{SessionID: id, TenantID: tenant, Epoch: wk.Epoch, PublicKey: wk.PublicKey, WrappedKey: wk.Wrapped})
+		idv.WrappedKey{SessionID: id, TenantID: tenant, Epoch: wk.Epoch, PublicKey: wk.PublicKey, Wrapped: wk.Wrapped})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,11 +66,11 @@ func rowOfSession(s idv.Session) sessionRow {
 
 // sessionKeyRow is a session_keys row.
 type sessionKeyRow struct {
-	SessionID  uuid.UUID `db:"session_id"`
-	TenantID   uuid.UUID `db:"tenant_id"`
-	Epoch      time.Time `db:"epoch"`
-	PublicKey  []byte    `db:"public_key"`
-	WrappedKey []byte    `db:"wrapped_key"`
+	TenantID  uuid.UUID `db:"tenant_id"`
+	SessionID uuid.UUID `db:"session_id"`
+	Epoch     time.Time `db:"epoch"`
+	PublicKey []byte    `db:"public_key"`
+	Wrapped   []byte    `db:"wrapped_key"`
 }
 
 // captureRow is a captures row.
@@ -97,7 +97,7 @@ const sessionColumns = `session_id, tenant_id, status, checks, selfie_frames, ch
 	(SELECT receipt_id FROM deletion_receipts r WHERE r.session_id = sessions.session_id) AS receipt_id`
 
 // Create stores a new session with its key pair.
-func (s *Sessions) Create(ctx context.Context, sess idv.Session, key idv.SessionKey) error {
+func (s *Sessions) Create(ctx context.Context, sess idv.Session, key idv.WrappedKey) error {
 	return inTx(ctx, s.db, tenantScope(sess.TenantID), func(tx *sqlx.Tx) error {
 		if key.TenantID != sess.TenantID {
 			return fmt.Errorf("sessions: insert %s: key of tenant %s", sess.ID, key.TenantID)
@@ -143,17 +143,17 @@ func (s *Sessions) get(ctx context.Context, sc scope, query string, args ...any)
 }
 
 // Key reads a session's key pair.
-func (s *Sessions) Key(ctx context.Context, tenantID, id uuid.UUID) (idv.SessionKey, error) {
+func (s *Sessions) Key(ctx context.Context, tenantID, id uuid.UUID) (idv.WrappedKey, error) {
 	var k sessionKeyRow
 	err := scopedGet(ctx, s.db, tenantScope(tenantID), &k, `SELECT session_id, tenant_id, epoch, public_key, wrapped_key
 		FROM session_keys WHERE session_id = $1 AND tenant_id = $2`, id, tenantID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return idv.SessionKey{}, fmt.Errorf("session keys: %s: %w", id, idv.ErrNotFound)
+		return idv.WrappedKey{}, fmt.Errorf("session keys: %s: %w", id, idv.ErrNotFound)
 	}
 	if err != nil {
-		return idv.SessionKey{}, fmt.Errorf("session keys: get %s: %w", id, err)
+		return idv.WrappedKey{}, fmt.Errorf("session keys: get %s: %w", id, err)
 	}
-	return idv.SessionKey(k), nil
+	return idv.WrappedKey(k), nil
 }
 
 // Captures lists a session's declared captures in slot order.

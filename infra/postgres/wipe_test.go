@@ -64,7 +64,7 @@ func (f *wipeFixture) newSession(t testing.TB, tenant uuid.UUID) uuid.UUID {
 	err := sessions.Create(ctx, idv.Session{ID: id, TenantID: tenant, Status: idv.StatusCreated,
 		Checks: []string{schemas.CheckDocument}, SelfieFrames: 2, RetentionDays: 7, CreatedAt: f.createdAt,
 		ExpiresAt: f.expiresAt, AppTokenHash: randomBytes(32), AppTokenExpiresAt: f.createdAt.Add(time.Hour)},
-		idv.SessionKey{SessionID: id, TenantID: tenant, Epoch: f.expiresAt, PublicKey: randomBytes(32), WrappedKey: randomBytes(60)})
+		idv.WrappedKey{SessionID: id, TenantID: tenant, Epoch: f.expiresAt, PublicKey: randomBytes(32), Wrapped: randomBytes(60)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,16 +9,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/idv-oss/idv"
 )
 
 // epochKeyInfo is the HKDF info of the master subkey that encrypts epoch
 // keys in the key store.
 const epochKeyInfo = "idv/v1 keystore epoch-key"
-
-// EpochOf returns the epoch of an expiry time: its hour, in UTC, truncated down.
-func EpochOf(expiresAt time.Time) time.Time {
-	return expiresAt.UTC().Truncate(time.Hour)
-}
 
 // epochKeyAD binds a stored epoch key to its tenant and hour, so a row copied
 // to another tenant or hour does not open.
@@ -111,7 +107,7 @@ func (v *Vault) insertEpochKey(ctx context.Context, tenantID uuid.UUID, epoch ti
 // which is why the key store's backups and WAL archives must not outlive an
 // hour (docs/design.md invariant 2).
 func (v *Vault) DestroyEpoch(ctx context.Context, tenantID uuid.UUID, epoch time.Time) error {
-	epoch = EpochOf(epoch)
+	epoch = idv.EpochOf(epoch)
 	if _, err := v.keystore.ExecContext(ctx,
 		`INSERT INTO epoch_keys (tenant_id, epoch, sealed_key, destroyed_at) VALUES ($1, $2, NULL, now())
 		 ON CONFLICT (tenant_id, epoch) DO UPDATE

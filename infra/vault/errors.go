@@ -1,22 +1,19 @@
 package vault
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/idv-oss/idv"
+)
 
 // Sentinel errors. Callers test for them with errors.Is; the returned errors
 // wrap them with context.
 var (
-	// ErrOpen means sealed bytes did not authenticate: wrong key, wrong info
-	// or purpose (a capture moved to another session or slot, a secret moved
-	// to another tenant or purpose), or tampered or truncated bytes.
-	ErrOpen = errors.New("sealed data does not authenticate")
+	// ErrEpochDestroyed is the core's: the epoch key of an expiry hour is gone.
+	ErrEpochDestroyed = idv.ErrEpochDestroyed
 
-	// ErrEpochDestroyed means the epoch key of an expiry hour is gone, so no
-	// session key wrapped under it can be opened and no new one can be made.
-	ErrEpochDestroyed = errors.New("epoch key destroyed")
-
-	// ErrWrappedKey means a wrapped session key did not authenticate under
-	// its epoch key: its tenant, session or epoch was changed, or its bytes.
-	ErrWrappedKey = errors.New("wrapped session key does not authenticate")
+	// ErrWrappedKey is the core's: a wrapped session key did not authenticate.
+	ErrWrappedKey = idv.ErrWrappedKey
 
 	// ErrWrongMasterKey means an epoch key in the key store does not open
 	// under the master key this vault was given: IDV_MASTER_KEY does not

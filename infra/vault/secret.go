@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+	"github.com/idv-oss/idv/seal"
 )
 
 // SealSecret seals a small secret the service must be able to use again, such
@@ -23,7 +24,7 @@ func (v *Vault) SealSecret(tenantID uuid.UUID, purpose string, secret []byte) ([
 }
 
 // OpenSecret opens what SealSecret sealed for the same tenant and purpose;
-// anything else fails with ErrOpen.
+// anything else fails with seal.ErrOpen.
 func (v *Vault) OpenSecret(tenantID uuid.UUID, purpose string, sealed []byte) ([]byte, error) {
 	box, ad, err := v.secretBox(tenantID, purpose)
 	if err != nil {
@@ -31,7 +32,7 @@ func (v *Vault) OpenSecret(tenantID uuid.UUID, purpose string, sealed []byte) ([
 	}
 	secret, err := box.Open(nil, nil, sealed, ad)
 	if err != nil {
-		return nil, fmt.Errorf("vault: open secret %q: %w", purpose, ErrOpen)
+		return nil, fmt.Errorf("vault: open secret %q: %w", purpose, seal.ErrOpen)
 	}
 	return secret, nil
 }

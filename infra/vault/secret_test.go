@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/idv-oss/idv/seal"
 )
 
 func testMasterKey(t *testing.T) MasterKey {
@@ -70,8 +71,8 @@ func TestSecretRoundTripAndBinding(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			got, err := tt.vault.OpenSecret(tt.tenant, tt.purpose, tt.sealed)
-			if !errors.Is(err, ErrOpen) {
-				t.Fatalf("OpenSecret = %q, %v; want ErrOpen", got, err)
+			if !errors.Is(err, seal.ErrOpen) {
+				t.Fatalf("OpenSecret = %q, %v; want seal.ErrOpen", got, err)
 			}
 		})
 	}

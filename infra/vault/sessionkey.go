@@ -9,36 +9,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/idv-oss/idv"
+	"github.com/idv-oss/idv/seal"
 )
-
-// WrappedKey is a session's HPKE key pair as the main database keeps it
-// (table session_keys): the public key in the clear, the private key wrapped
-// under the epoch key of the session's expiry hour.
-type WrappedKey struct {
-	TenantID, SessionID uuid.UUID
-	Epoch               time.Time // expiry hour, UTC, truncated to the hour
-	PublicKey           []byte    // HPKE public key bytes (what the app seals to)
-	// Wrapped is the private key (its 32-byte X-Wing seed, the RFC 9180
-	// SerializePrivateKey form) sealed with AES-256-GCM under the epoch key,
-	// random nonce first, associated data tenant|session|epoch.
-	Wrapped []byte
-}
-
-// SessionKey is an opened session private key, usable by Open. Keep it only
-// as long as the work that needs it.
-type SessionKey struct {
-	tenantID, sessionID uuid.UUID
-	priv                hpke.PrivateKey
-}
-
-// TenantID returns the tenant the key belongs to.
-func (k *SessionKey) TenantID() uuid.UUID { return k.tenantID }
-
-// SessionID returns the session the key belongs to.
-func (k *SessionKey) SessionID() uuid.UUID { return k.sessionID }
-
-// PublicKey returns the HPKE public key bytes matching the private key.
-func (k *SessionKey) PublicKey() []byte { return k.priv.PublicKey().Bytes() }
 
 // sessionKeyAD binds a wrapped private key to its tenant, session and epoch:
 // a wrapped key copied to another session, tenant or hour does not unwrap.
@@ -50,25 +23,25 @@ func sessionKeyAD(tenantID, sessionID uuid.UUID, epoch time.Time) []byte {
 // under the epoch key of the hour expiresAt falls in, creating that epoch key
 // if needed. If the epoch was already destroyed it fails with
 // ErrEpochDestroyed.
-func (v *Vault) NewSessionKey(ctx context.Context, tenantID, sessionID uuid.UUID, expiresAt time.Time) (WrappedKey, error) {
+func (v *Vault) NewSessionKey(ctx context.Context, tenantID, sessionID uuid.UUID, expiresAt time.Time) (idv.WrappedKey, error) {
 	if expiresAt.IsZero() {
-		return WrappedKey{}, fmt.Errorf("vault: new session key: zero expiry time")
+		return idv.WrappedKey{}, fmt.Errorf("vault: new session key: zero expiry time")
 	}
-	epoch := EpochOf(expiresAt)
+	epoch := idv.EpochOf(expiresAt)
 	epochKey, err := v.epochKey(ctx, tenantID, epoch, true)
 	if err != nil {
-		return WrappedKey{}, fmt.Errorf("vault: new session key: %w", err)
+		return idv.WrappedKey{}, fmt.Errorf("vault: new session key: %w", err)
 	}
 	defer clear(epochKey)
-	priv, err := kem().GenerateKey()
+	priv, err := seal.KEM().GenerateKey()
 	if err != nil {
-		return WrappedKey{}, fmt.Errorf("vault: new session key: generate: %w", err)
+		return idv.WrappedKey{}, fmt.Errorf("vault: new session key: generate: %w", err)
 	}
 	wrapped, err := wrap(epochKey, priv, tenantID, sessionID, epoch)
 	if err != nil {
-		return WrappedKey{}, fmt.Errorf("vault: new session key: %w", err)
+		return idv.WrappedKey{}, fmt.Errorf("vault: new session key: %w", err)
 	}
-	return WrappedKey{
+	return idv.WrappedKey{
 		TenantID:  tenantID,
 		SessionID: sessionID,
 		Epoch:     epoch,
@@ -79,7 +52,7 @@ func (v *Vault) NewSessionKey(ctx context.Context, tenantID, sessionID uuid.UUID
 
 // Unwrap opens a wrapped session key. It fails with ErrEpochDestroyed once
 // the epoch key is gone, and with ErrWrappedKey if any field of k was altered.
-func (v *Vault) Unwrap(ctx context.Context, k WrappedKey) (*SessionKey, error) {
+func (v *Vault) Unwrap(ctx context.Context, k idv.WrappedKey) (*seal.SessionKey, error) {
 	sk, err := v.unwrap(ctx, k)
 	if err != nil {
 		return nil, fmt.Errorf("vault: unwrap session key: %w", err)
@@ -87,8 +60,8 @@ func (v *Vault) Unwrap(ctx context.Context, k WrappedKey) (*SessionKey, error) {
 	return sk, nil
 }
 
-func (v *Vault) unwrap(ctx context.Context, k WrappedKey) (*SessionKey, error) {
-	epoch := EpochOf(k.Epoch)
+func (v *Vault) unwrap(ctx context.Context, k idv.WrappedKey) (*seal.SessionKey, error) {
+	epoch := idv.EpochOf(k.Epoch)
 	epochKey, err := v.epochKey(ctx, k.TenantID, epoch, false)
 	if err != nil {
 		return nil, err
@@ -103,7 +76,7 @@ func (v *Vault) unwrap(ctx context.Context, k WrappedKey) (*SessionKey, error) {
 		return nil, ErrWrappedKey
 	}
 	defer clear(seed)
-	priv, err := kem().NewPrivateKey(seed)
+	priv, err := seal.KEM().NewPrivateKey(seed)
 	if err != nil {
 		return nil, fmt.Errorf("private key: %w", err)
 	}
@@ -112,7 +85,7 @@ func (v *Vault) unwrap(ctx context.Context, k WrappedKey) (*SessionKey, error) {
 	if !bytes.Equal(priv.PublicKey().Bytes(), k.PublicKey) {
 		return nil, fmt.Errorf("%w: public key does not match the private key", ErrWrappedKey)
 	}
-	return &SessionKey{tenantID: k.TenantID, sessionID: k.SessionID, priv: priv}, nil
+	return seal.NewSessionKey(k.TenantID, k.SessionID, priv), nil
 }
 
 // Rewrap moves a session key to the epoch of newExpiresAt, which must not be
@@ -120,32 +93,32 @@ func (v *Vault) unwrap(ctx context.Context, k WrappedKey) (*SessionKey, error) {
 // key must die with the earlier hour. Once the caller has stored the returned
 // key in place of k, destroying the old epoch no longer affects the session.
 // The key pair stays the same, so captures already sealed still open.
-func (v *Vault) Rewrap(ctx context.Context, k WrappedKey, newExpiresAt time.Time) (WrappedKey, error) {
+func (v *Vault) Rewrap(ctx context.Context, k idv.WrappedKey, newExpiresAt time.Time) (idv.WrappedKey, error) {
 	if newExpiresAt.IsZero() {
-		return WrappedKey{}, fmt.Errorf("vault: rewrap session key: zero expiry time")
+		return idv.WrappedKey{}, fmt.Errorf("vault: rewrap session key: zero expiry time")
 	}
-	oldEpoch, newEpoch := EpochOf(k.Epoch), EpochOf(newExpiresAt)
+	oldEpoch, newEpoch := idv.EpochOf(k.Epoch), idv.EpochOf(newExpiresAt)
 	if newEpoch.After(oldEpoch) {
-		return WrappedKey{}, fmt.Errorf("vault: rewrap session key: %w: %s after %s",
+		return idv.WrappedKey{}, fmt.Errorf("vault: rewrap session key: %w: %s after %s",
 			ErrLaterEpoch, newEpoch.Format(time.RFC3339), oldEpoch.Format(time.RFC3339))
 	}
 	sk, err := v.unwrap(ctx, k)
 	if err != nil {
-		return WrappedKey{}, fmt.Errorf("vault: rewrap session key: %w", err)
+		return idv.WrappedKey{}, fmt.Errorf("vault: rewrap session key: %w", err)
 	}
 	if newEpoch.Equal(oldEpoch) {
 		return k, nil
 	}
 	epochKey, err := v.epochKey(ctx, k.TenantID, newEpoch, true)
 	if err != nil {
-		return WrappedKey{}, fmt.Errorf("vault: rewrap session key: %w", err)
+		return idv.WrappedKey{}, fmt.Errorf("vault: rewrap session key: %w", err)
 	}
 	defer clear(epochKey)
-	wrapped, err := wrap(epochKey, sk.priv, k.TenantID, k.SessionID, newEpoch)
+	wrapped, err := wrap(epochKey, sk.PrivateKey(), k.TenantID, k.SessionID, newEpoch)
 	if err != nil {
-		return WrappedKey{}, fmt.Errorf("vault: rewrap session key: %w", err)
+		return idv.WrappedKey{}, fmt.Errorf("vault: rewrap session key: %w", err)
 	}
-	return WrappedKey{
+	return idv.WrappedKey{
 		TenantID:  k.TenantID,
 		SessionID: k.SessionID,
 		Epoch:     newEpoch,

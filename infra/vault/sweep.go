@@ -6,20 +6,14 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/idv-oss/idv"
 )
-
-// Epoch names one tenant's epoch key: the expiry hour (UTC) whose session
-// keys it wraps.
-type Epoch struct {
-	TenantID uuid.UUID
-	Hour     time.Time
-}
 
 // Epochs lists the epoch keys not yet destroyed whose hour is at or before
 // before, oldest first: the candidates of the retention sweep, which
 // destroys each once no session key wrapped under it is left (docs/design.md
 // invariant 3). Destroyed epochs are not listed.
-func (v *Vault) Epochs(ctx context.Context, before time.Time) ([]Epoch, error) {
+func (v *Vault) Epochs(ctx context.Context, before time.Time) ([]idv.Epoch, error) {
 	var rows []struct {
 		TenantID uuid.UUID `db:"tenant_id"`
 		Epoch    time.Time `db:"epoch"`
@@ -28,9 +22,9 @@ func (v *Vault) Epochs(ctx context.Context, before time.Time) ([]Epoch, error) {
 		WHERE destroyed_at IS NULL AND epoch <= $1 ORDER BY epoch, tenant_id`, before); err != nil {
 		return nil, fmt.Errorf("vault: list epochs: %w", err)
 	}
-	epochs := make([]Epoch, len(rows))
+	epochs := make([]idv.Epoch, len(rows))
 	for i, r := range rows {
-		epochs[i] = Epoch{TenantID: r.TenantID, Hour: r.Epoch.UTC()}
+		epochs[i] = idv.Epoch{TenantID: r.TenantID, Hour: r.Epoch.UTC()}
 	}
 	return epochs, nil
 }

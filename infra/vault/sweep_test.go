@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
@@ -27,10 +28,10 @@ func TestEpochsListsLiveEpochsUpTo(t *testing.T) {
 	v := vault.New(master, pgtest.NewDB(t, schemas.KeyStoreMigrations()))
 	now := time.Now().UTC().Truncate(time.Hour)
 	a, b := uuid.New(), uuid.New()
-	keys := map[vault.Epoch]vault.WrappedKey{}
-	for _, e := range []vault.Epoch{
-		{a, now.Add(-3 * time.Hour)}, {b, now.Add(-3 * time.Hour)}, {a, now.Add(-time.Hour)},
-		{a, now}, {b, now.Add(time.Hour)},
+	keys := map[idv.Epoch]idv.WrappedKey{}
+	for _, e := range []idv.Epoch{
+		{TenantID: a, Hour: now.Add(-3 * time.Hour)}, {TenantID: b, Hour: now.Add(-3 * time.Hour)}, {TenantID: a, Hour: now.Add(-time.Hour)},
+		{TenantID: a, Hour: now}, {TenantID: b, Hour: now.Add(time.Hour)},
 	} {
 		// Any time within the hour lands in its epoch.
 		k, err := v.NewSessionKey(ctx, e.TenantID, uuid.New(), e.Hour.Add(17*time.Minute))
@@ -45,8 +46,8 @@ func TestEpochsListsLiveEpochsUpTo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []vault.Epoch{{a, now.Add(-3 * time.Hour)}, {b, now.Add(-3 * time.Hour)}, {a, now.Add(-time.Hour)}, {a, now}}
-	slices.SortStableFunc(want[:2], func(x, y vault.Epoch) int { return slices.Compare(x.TenantID[:], y.TenantID[:]) })
+	want := []idv.Epoch{{TenantID: a, Hour: now.Add(-3 * time.Hour)}, {TenantID: b, Hour: now.Add(-3 * time.Hour)}, {TenantID: a, Hour: now.Add(-time.Hour)}, {TenantID: a, Hour: now}}
+	slices.SortStableFunc(want[:2], func(x, y idv.Epoch) int { return slices.Compare(x.TenantID[:], y.TenantID[:]) })
 	if !equalEpochs(got, want) {
 		t.Fatalf("epochs up to %v: %v, want %v", now, got, want)
 	}
@@ -57,18 +58,18 @@ func TestEpochsListsLiveEpochsUpTo(t *testing.T) {
 	}
 
 	// A destroyed epoch is no longer listed, and its keys no longer open.
-	gone := vault.Epoch{TenantID: a, Hour: now.Add(-time.Hour)}
+	gone := idv.Epoch{TenantID: a, Hour: now.Add(-time.Hour)}
 	if err := v.DestroyEpoch(ctx, gone.TenantID, gone.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := v.Unwrap(ctx, keys[gone]); !errors.Is(err, vault.ErrEpochDestroyed) {
+	if _, err := v.Unwrap(ctx, keys[gone]); !errors.Is(err, idv.ErrEpochDestroyed) {
 		t.Fatalf("unwrap under a destroyed epoch: %v, want ErrEpochDestroyed", err)
 	}
 	got, err = v.Epochs(ctx, now.Add(2*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = slices.DeleteFunc(append(want, vault.Epoch{b, now.Add(time.Hour)}), func(e vault.Epoch) bool { return e == gone })
+	want = slices.DeleteFunc(append(want, idv.Epoch{TenantID: b, Hour: now.Add(time.Hour)}), func(e idv.Epoch) bool { return e == gone })
 	if !equalEpochs(got, want) {
 		t.Fatalf("epochs after destroying one: %v, want %v", got, want)
 	}
@@ -77,6 +78,6 @@ func TestEpochsListsLiveEpochsUpTo(t *testing.T) {
 	}
 }
 
-func equalEpochs(got, want []vault.Epoch) bool {
-	return slices.EqualFunc(got, want, func(x, y vault.Epoch) bool { return x.TenantID == y.TenantID && x.Hour.Equal(y.Hour) })
+func equalEpochs(got, want []idv.Epoch) bool {
+	return slices.EqualFunc(got, want, func(x, y idv.Epoch) bool { return x.TenantID == y.TenantID && x.Hour.Equal(y.Hour) })
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/idv-oss/idv"
 )
 
 // LiveEpochs counts the tenant's epoch keys not yet destroyed: how many
@@ -45,7 +46,7 @@ func (v *Vault) DestroyTenant(ctx context.Context, tenantID uuid.UUID, until tim
 	if _, err := tx.ExecContext(ctx, `INSERT INTO epoch_keys (tenant_id, epoch, sealed_key, destroyed_at)
 		SELECT $1, h, NULL, now() FROM generate_series($2::timestamptz, $3::timestamptz, interval '1 hour') AS h
 		ON CONFLICT (tenant_id, epoch) DO NOTHING`,
-		tenantID, EpochOf(time.Now()), EpochOf(until)); err != nil {
+		tenantID, idv.EpochOf(time.Now()), idv.EpochOf(until)); err != nil {
 		return 0, fmt.Errorf("vault: bar new epochs of %s: %w", tenantID, err)
 	}
 	if err := tx.Commit(); err != nil {

@@ -11,8 +11,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
 	"github.com/idv-oss/idv/schemas"
+	"github.com/idv-oss/idv/seal"
 )
 
 // bundle is what an integration test needs: a migrated key store of its own
@@ -37,9 +39,9 @@ func hour(n int) time.Time {
 }
 
 // sealCapture seals a capture to k and returns the sealed bytes.
-func sealCapture(t *testing.T, k WrappedKey, plaintext string) []byte {
+func sealCapture(t *testing.T, k idv.WrappedKey, plaintext string) []byte {
 	t.Helper()
-	sealed, err := Seal(k.PublicKey, CaptureInfo(k.SessionID, "document_front", 0), []byte(plaintext))
+	sealed, err := seal.Seal(k.PublicKey, seal.CaptureInfo(k.SessionID, "document_front", 0), []byte(plaintext))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,13 +49,13 @@ func sealCapture(t *testing.T, k WrappedKey, plaintext string) []byte {
 }
 
 // mustOpenCapture unwraps k with v and opens sealed, failing the test on error.
-func mustOpenCapture(t *testing.T, v *Vault, k WrappedKey, sealed []byte, want string) {
+func mustOpenCapture(t *testing.T, v *Vault, k idv.WrappedKey, sealed []byte, want string) {
 	t.Helper()
 	sk, err := v.Unwrap(t.Context(), k)
 	if err != nil {
 		t.Fatalf("unwrap %s: %v", k.SessionID, err)
 	}
-	got, err := Open(sk, CaptureInfo(k.SessionID, "document_front", 0), sealed)
+	got, err := seal.Open(sk, seal.CaptureInfo(k.SessionID, "document_front", 0), sealed)
 	if err != nil {
 		t.Fatalf("open capture of %s: %v", k.SessionID, err)
 	}
@@ -62,7 +64,7 @@ func mustOpenCapture(t *testing.T, v *Vault, k WrappedKey, sealed []byte, want s
 	}
 }
 
-func (b *bundle) newKey(t *testing.T, tenant uuid.UUID, expiresAt time.Time) WrappedKey {
+func (b *bundle) newKey(t *testing.T, tenant uuid.UUID, expiresAt time.Time) idv.WrappedKey {
 	t.Helper()
 	k, err := b.vault.NewSessionKey(b.ctx, tenant, uuid.New(), expiresAt)
 	if err != nil {
@@ -133,7 +135,7 @@ func TestUnwrapRejectsAlteredWrappedKey(t *testing.T) {
 	neighbour := b.newKey(t, tenant, hour(49)) // so the other epoch exists
 	otherTenant := b.newKey(t, uuid.New(), hour(48))
 
-	alter := func(f func(*WrappedKey)) WrappedKey {
+	alter := func(f func(*idv.WrappedKey)) idv.WrappedKey {
 		c := k
 		c.PublicKey = bytes.Clone(k.PublicKey)
 		c.Wrapped = bytes.Clone(k.Wrapped)
@@ -142,15 +144,15 @@ func TestUnwrapRejectsAlteredWrappedKey(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		key  WrappedKey
+		key  idv.WrappedKey
 		want error
 	}{
-		{"other session", alter(func(c *WrappedKey) { c.SessionID = uuid.New() }), ErrWrappedKey},
-		{"other tenant", alter(func(c *WrappedKey) { c.TenantID = otherTenant.TenantID }), ErrWrappedKey},
-		{"other epoch", alter(func(c *WrappedKey) { c.Epoch = neighbour.Epoch }), ErrWrappedKey},
-		{"other public key", alter(func(c *WrappedKey) { c.PublicKey = neighbour.PublicKey }), ErrWrappedKey},
-		{"flipped bit", alter(func(c *WrappedKey) { c.Wrapped[20] ^= 1 }), ErrWrappedKey},
-		{"never created epoch", alter(func(c *WrappedKey) { c.Epoch = hour(500) }), ErrEpochDestroyed},
+		{"other session", alter(func(c *idv.WrappedKey) { c.SessionID = uuid.New() }), ErrWrappedKey},
+		{"other tenant", alter(func(c *idv.WrappedKey) { c.TenantID = otherTenant.TenantID }), ErrWrappedKey},
+		{"other epoch", alter(func(c *idv.WrappedKey) { c.Epoch = neighbour.Epoch }), ErrWrappedKey},
+		{"other public key", alter(func(c *idv.WrappedKey) { c.PublicKey = neighbour.PublicKey }), ErrWrappedKey},
+		{"flipped bit", alter(func(c *idv.WrappedKey) { c.Wrapped[20] ^= 1 }), ErrWrappedKey},
+		{"never created epoch", alter(func(c *idv.WrappedKey) { c.Epoch = hour(500) }), ErrEpochDestroyed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -182,7 +184,7 @@ func TestDestroyEpoch(t *testing.T) {
 	if err := b.vault.DestroyEpoch(b.ctx, tenantA, doomed); err != nil {
 		t.Fatalf("destroy: %v", err)
 	}
-	for _, k := range []WrappedKey{gone, gone2} {
+	for _, k := range []idv.WrappedKey{gone, gone2} {
 		if _, err := b.vault.Unwrap(b.ctx, k); !errors.Is(err, ErrEpochDestroyed) {
 			t.Fatalf("unwrap after destroy: %v, want ErrEpochDestroyed", err)
 		}
@@ -359,7 +361,7 @@ func TestConcurrentNewSessionKeyMakesOneEpochKey(t *testing.T) {
 	tenant := uuid.New()
 	expires := hour(100)
 	const n = 16
-	keys := make([]WrappedKey, n)
+	keys := make([]idv.WrappedKey, n)
 	errs := make([]error, n)
 	start := make(chan struct{})
 	var wg sync.WaitGroup

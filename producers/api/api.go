@@ -14,7 +14,7 @@ import (
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/objects"
-	"github.com/idv-oss/idv/infra/vault"
+	"github.com/idv-oss/idv/seal"
 )
 
 // Tenants reads tenants and their API keys.
@@ -25,10 +25,10 @@ type Tenants interface {
 
 // Sessions stores sessions, their keys and captures.
 type Sessions interface {
-	Create(ctx context.Context, s idv.Session, k idv.SessionKey) error
+	Create(ctx context.Context, s idv.Session, k idv.WrappedKey) error
 	Get(ctx context.Context, tenantID, id uuid.UUID) (idv.Session, error)
 	GetForApp(ctx context.Context, id uuid.UUID) (idv.Session, error)
-	Key(ctx context.Context, tenantID, id uuid.UUID) (idv.SessionKey, error)
+	Key(ctx context.Context, tenantID, id uuid.UUID) (idv.WrappedKey, error)
 	Captures(ctx context.Context, tenantID, id uuid.UUID) ([]idv.Capture, error)
 	DeclareCaptures(ctx context.Context, tenantID, id uuid.UUID, cs []idv.Capture) error
 	Submit(ctx context.Context, tenantID, id uuid.UUID, at time.Time, ev idv.Event) error
@@ -49,7 +49,7 @@ type Audit interface {
 
 // KeyMaker makes a session's key pair, wrapped by the vault.
 type KeyMaker interface {
-	NewSessionKey(ctx context.Context, tenantID, sessionID uuid.UUID, expiresAt time.Time) (vault.WrappedKey, error)
+	NewSessionKey(ctx context.Context, tenantID, sessionID uuid.UUID, expiresAt time.Time) (idv.WrappedKey, error)
 }
 
 // Objects is the capture storage; Get reads the sealed redacted copy.
@@ -106,7 +106,7 @@ type Stores struct {
 type Vault interface {
 	KeyMaker
 	ReceiptKey
-	Unwrap(ctx context.Context, k vault.WrappedKey) (*vault.SessionKey, error)
+	Unwrap(ctx context.Context, k idv.WrappedKey) (*seal.SessionKey, error)
 }
 
 // New returns a Server over its parts; metrics may be nil.

@@ -20,6 +20,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/appclient"
 	"github.com/idv-oss/idv/infra/objects"
 	"github.com/idv-oss/idv/infra/postgres"
@@ -29,6 +30,7 @@ import (
 	"github.com/idv-oss/idv/producers/api"
 	"github.com/idv-oss/idv/producers/tenant"
 	"github.com/idv-oss/idv/schemas"
+	"github.com/idv-oss/idv/seal"
 )
 
 func TestMain(m *testing.M) { s3test.Main(m) }
@@ -237,8 +239,8 @@ func TestSealedIntakeEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sk, err := b.vault.Unwrap(ctx, vault.WrappedKey{TenantID: b.a.TenantID, SessionID: id, Epoch: key.Epoch,
-		PublicKey: key.PublicKey, Wrapped: key.WrappedKey})
+	sk, err := b.vault.Unwrap(ctx, idv.WrappedKey{TenantID: b.a.TenantID, SessionID: id, Epoch: key.Epoch,
+		PublicKey: key.PublicKey, Wrapped: key.Wrapped})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +252,7 @@ func TestSealedIntakeEndToEnd(t *testing.T) {
 		if bytes.Contains(stored, c.Plain) {
 			t.Fatalf("%s stored in plaintext", schemas.CaptureRef(c.Kind, c.Index))
 		}
-		plain, err := vault.Open(sk, vault.CaptureInfo(id, string(c.Kind), c.Index), stored)
+		plain, err := seal.Open(sk, seal.CaptureInfo(id, string(c.Kind), c.Index), stored)
 		if err != nil || !bytes.Equal(plain, c.Plain) {
 			t.Fatalf("%s does not open to what the app sealed: %v", schemas.CaptureRef(c.Kind, c.Index), err)
 		}

@@ -11,8 +11,8 @@ import (
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/objects"
-	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
+	"github.com/idv-oss/idv/seal"
 )
 
 type encryptionBody struct {
@@ -58,12 +58,12 @@ func (s *Server) getAppSession(w http.ResponseWriter, r *http.Request) error {
 		SessionID: sess.ID, Status: string(sess.Status), ExpiresAt: sess.ExpiresAt,
 		AppTokenExpiresAt: sess.AppTokenExpiresAt,
 		Encryption: encryptionBody{
-			KEM: "ML-KEM-768+X25519", KEMID: vault.SuiteKEM, KDF: "HKDF-SHA256", KDFID: vault.SuiteKDF,
-			AEAD: "AES-256-GCM", AEADID: vault.SuiteAEAD,
+			KEM: "ML-KEM-768+X25519", KEMID: seal.SuiteKEM, KDF: "HKDF-SHA256", KDFID: seal.SuiteKDF,
+			AEAD: "AES-256-GCM", AEADID: seal.SuiteAEAD,
 			PublicKey:    base64.StdEncoding.EncodeToString(key.PublicKey),
 			InfoTemplate: "idv/v1 capture {session_id} {kind} {index}",
 		},
-		SealedOverhead: vault.Overhead,
+		SealedOverhead: seal.Overhead,
 		Slots:          schemas.Slots(sess.SelfieFrames),
 		Challenge:      challengeOf(sess),
 		ChipChallenge:  chipChallengeOf(sess),
@@ -163,9 +163,9 @@ func validateDeclared(sess idv.Session, decl []declaredCapture) ([]idv.Capture, 
 			return nil, apiErr(http.StatusUnprocessableEntity, "capture_declared_twice", "capture declared twice").with("capture", ref)
 		}
 		seen[ref] = true
-		if d.Size <= vault.Overhead || d.Size > slot.MaxSize {
+		if d.Size <= seal.Overhead || d.Size > slot.MaxSize {
 			return nil, apiErr(http.StatusUnprocessableEntity, "capture_size_out_of_range",
-				"a sealed %s must be %d..%d bytes", d.Kind, vault.Overhead+1, slot.MaxSize).with("capture", ref)
+				"a sealed %s must be %d..%d bytes", d.Kind, seal.Overhead+1, slot.MaxSize).with("capture", ref)
 		}
 		sum, err := hex.DecodeString(d.SHA256)
 		if err != nil || len(sum) != 32 {

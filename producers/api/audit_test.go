@@ -10,8 +10,8 @@ import (
 
 	"github.com/idv-oss/idv/credential"
 	"github.com/idv-oss/idv/infra/postgres"
-	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
+	"github.com/idv-oss/idv/seal"
 )
 
 type auditEvent struct {
@@ -77,7 +77,7 @@ func (b *bundle) sealFields(tenant uuid.UUID, sessionID string, fields map[strin
 		b.t.Fatal(err)
 	}
 	plain, _ := json.Marshal(fields)
-	sealed, err := vault.Seal(key.PublicKey, vault.FieldsInfo(id, schemas.CheckDocument), plain)
+	sealed, err := seal.Seal(key.PublicKey, seal.FieldsInfo(id, schemas.CheckDocument), plain)
 	if err != nil {
 		b.t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/idv-oss/idv"
-	"github.com/idv-oss/idv/infra/vault"
+	"github.com/idv-oss/idv/seal"
 )
 
 // openFields opens the policy-allowed fields the checks stored, sealed, for
@@ -33,7 +33,7 @@ func (s *Server) openFields(r *http.Request, sess idv.Session, results []idv.Res
 		if res.FieldsSealed == nil {
 			continue
 		}
-		plain, err := vault.Open(key, vault.FieldsInfo(sess.ID, res.Check), res.FieldsSealed)
+		plain, err := seal.Open(key, seal.FieldsInfo(sess.ID, res.Check), res.FieldsSealed)
 		if err != nil {
 			return nil, fmt.Errorf("open fields of %s %s: %w", sess.ID, res.Check, err)
 		}
@@ -62,13 +62,12 @@ func (s *Server) openFields(r *http.Request, sess idv.Session, results []idv.Res
 }
 
 // sessionKey unwraps the session's key, for opening what was sealed to it.
-func (s *Server) sessionKey(r *http.Request, sess idv.Session) (*vault.SessionKey, error) {
+func (s *Server) sessionKey(r *http.Request, sess idv.Session) (*seal.SessionKey, error) {
 	k, err := s.sessions.Key(r.Context(), sess.TenantID, sess.ID)
 	if err != nil {
 		return nil, err
 	}
-	key, err := s.keys.Unwrap(r.Context(), vault.WrappedKey{TenantID: k.TenantID, SessionID: k.SessionID,
-		Epoch: k.Epoch, PublicKey: k.PublicKey, Wrapped: k.WrappedKey})
+	key, err := s.keys.Unwrap(r.Context(), k)
 	if err != nil {
 		return nil, fmt.Errorf("unwrap key of %s: %w", sess.ID, err)
 	}

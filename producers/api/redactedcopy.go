@@ -12,8 +12,8 @@ import (
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/objects"
-	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
+	"github.com/idv-oss/idv/seal"
 )
 
 // errNoCopy: the session has no redacted copy (the policy asked for none
@@ -73,7 +73,7 @@ func (s *Server) getRedactedCopy(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	plain, err := vault.Open(key, vault.CaptureInfo(sess.ID, string(schemas.RedactedCopy), index), sealed)
+	plain, err := seal.Open(key, seal.CaptureInfo(sess.ID, string(schemas.RedactedCopy), index), sealed)
 	if err != nil {
 		return fmt.Errorf("open redacted copy of %s: %w", sess.ID, err)
 	}

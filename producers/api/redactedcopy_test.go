@@ -12,8 +12,8 @@ import (
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
-	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
+	"github.com/idv-oss/idv/seal"
 )
 
 // storeCopy does what the document check does for a tenant whose policy
@@ -30,7 +30,7 @@ func (b *bundle) storeCopy(tenantID uuid.UUID, sessionID string, copies ...[]byt
 	}
 	var stored []idv.Capture
 	for i, plain := range copies {
-		sealed, err := vault.Seal(k.PublicKey, vault.CaptureInfo(id, string(schemas.RedactedCopy), i), plain)
+		sealed, err := seal.Seal(k.PublicKey, seal.CaptureInfo(id, string(schemas.RedactedCopy), i), plain)
 		if err != nil {
 			b.t.Fatal(err)
 		}

@@ -78,8 +78,8 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("create session %s: %w", sess.ID, err)
 	}
-	key := idv.SessionKey{SessionID: sess.ID, TenantID: sess.TenantID, Epoch: wk.Epoch,
-		PublicKey: wk.PublicKey, WrappedKey: wk.Wrapped}
+	key := idv.WrappedKey{SessionID: sess.ID, TenantID: sess.TenantID, Epoch: wk.Epoch,
+		PublicKey: wk.PublicKey, Wrapped: wk.Wrapped}
 	if err := s.sessions.Create(r.Context(), sess, key); err != nil {
 		return err
 	}

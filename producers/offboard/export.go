@@ -29,7 +29,7 @@ import (
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/capture"
 	"github.com/idv-oss/idv/producers/offboard/archive"
-	"github.com/idv-oss/idv/infra/vault"
+	"github.com/idv-oss/idv/seal"
 )
 
 // page is how many sessions, receipts or audit entries are read at a time.
@@ -63,7 +63,7 @@ type ExportSummary struct {
 // reading anything, writes the archive sealed to recipient (a public key of
 // the IDV suite) to w, and records its SHA-256.
 func (e *Exporter) Export(ctx context.Context, tenantID uuid.UUID, recipient []byte, w io.Writer) (ExportSummary, error) {
-	if err := vault.CheckPublicKey(recipient); err != nil {
+	if err := seal.CheckPublicKey(recipient); err != nil {
 		return ExportSummary{}, fmt.Errorf("offboard: recipient key: %w", err)
 	}
 	now, progress := e.now(), e.progress()

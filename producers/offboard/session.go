@@ -12,8 +12,8 @@ import (
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/capture"
 	"github.com/idv-oss/idv/producers/offboard/archive"
-	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
+	"github.com/idv-oss/idv/seal"
 )
 
 // sessionFile is sessions/<id>/session.json: the session's metadata, its
@@ -103,7 +103,7 @@ func (e *Exporter) writeSession(ctx context.Context, aw *archive.Writer, s idv.S
 
 // writeCapture opens one capture as the check stages do and adds its
 // plaintext, which is cleared once written.
-func (e *Exporter) writeCapture(ctx context.Context, aw *archive.Writer, dir string, key *vault.SessionKey,
+func (e *Exporter) writeCapture(ctx context.Context, aw *archive.Writer, dir string, key *seal.SessionKey,
 	c idv.Capture, cf *captureFile) error {
 	plain, reason, err := capture.Open(ctx, e.Objects, key, c)
 	if err != nil {
@@ -120,7 +120,7 @@ func (e *Exporter) writeCapture(ctx context.Context, aw *archive.Writer, dir str
 
 // sessionKey unwraps the session's key; errKeyGone when its wipe has
 // destroyed it (or its epoch is gone).
-func (e *Exporter) sessionKey(ctx context.Context, s idv.Session) (*vault.SessionKey, error) {
+func (e *Exporter) sessionKey(ctx context.Context, s idv.Session) (*seal.SessionKey, error) {
 	k, err := e.Sessions.Key(ctx, s.TenantID, s.ID)
 	if errors.Is(err, idv.ErrNotFound) {
 		return nil, errKeyGone
@@ -128,9 +128,8 @@ func (e *Exporter) sessionKey(ctx context.Context, s idv.Session) (*vault.Sessio
 	if err != nil {
 		return nil, err
 	}
-	key, err := e.Keys.Unwrap(ctx, vault.WrappedKey{TenantID: k.TenantID, SessionID: k.SessionID,
-		Epoch: k.Epoch, PublicKey: k.PublicKey, Wrapped: k.WrappedKey})
-	if errors.Is(err, vault.ErrEpochDestroyed) {
+	key, err := e.Keys.Unwrap(ctx, k)
+	if errors.Is(err, idv.ErrEpochDestroyed) {
 		return nil, errKeyGone
 	}
 	if err != nil {
@@ -141,12 +140,12 @@ func (e *Exporter) sessionKey(ctx context.Context, s idv.Session) (*vault.Sessio
 
 // openFields opens each check's sealed fields into fields[check]: all of
 // them, since the tenant's policy allowed each when it was extracted.
-func openFields(key *vault.SessionKey, results []idv.Result, fields map[string]any) error {
+func openFields(key *seal.SessionKey, results []idv.Result, fields map[string]any) error {
 	for _, r := range results {
 		if r.FieldsSealed == nil {
 			continue
 		}
-		plain, err := vault.Open(key, vault.FieldsInfo(key.SessionID(), r.Check), r.FieldsSealed)
+		plain, err := seal.Open(key, seal.FieldsInfo(key.SessionID(), r.Check), r.FieldsSealed)
 		if err != nil {
 			return fmt.Errorf("open fields of %s: %w", r.Check, err)
 		}

@@ -33,7 +33,7 @@ type Tenants interface {
 // Sessions reads a session's captures and wrapped key (postgres.Sessions).
 type Sessions interface {
 	Captures(ctx context.Context, tenantID, id uuid.UUID) ([]idv.Capture, error)
-	Key(ctx context.Context, tenantID, id uuid.UUID) (idv.SessionKey, error)
+	Key(ctx context.Context, tenantID, id uuid.UUID) (idv.WrappedKey, error)
 }
 
 // Results lists a session's check results (postgres.Results).

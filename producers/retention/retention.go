@@ -24,8 +24,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-
-	"github.com/idv-oss/idv/infra/vault"
+	"github.com/idv-oss/idv"
 )
 
 // Store is what the sweeper needs of the main database;
@@ -40,7 +39,7 @@ type Store interface {
 
 // Keys is what the sweeper needs of the key vault; *vault.Vault is one.
 type Keys interface {
-	Epochs(ctx context.Context, before time.Time) ([]vault.Epoch, error)
+	Epochs(ctx context.Context, before time.Time) ([]idv.Epoch, error)
 	DestroyEpoch(ctx context.Context, tenantID uuid.UUID, epoch time.Time) error
 }
 
@@ -213,7 +212,7 @@ func (s *Sweeper) sweepEpochs(ctx context.Context, now time.Time) (int, []error)
 	live := make(map[epochKey]bool)
 	for tenant, hours := range liveByTenant {
 		for _, h := range hours {
-			live[epochKey{tenant, vault.EpochOf(h).Unix()}] = true
+			live[epochKey{tenant, idv.EpochOf(h).Unix()}] = true
 		}
 	}
 	var (
@@ -221,7 +220,7 @@ func (s *Sweeper) sweepEpochs(ctx context.Context, now time.Time) (int, []error)
 		errs      []error
 	)
 	for _, e := range due {
-		if live[epochKey{e.TenantID, vault.EpochOf(e.Hour).Unix()}] {
+		if live[epochKey{e.TenantID, idv.EpochOf(e.Hour).Unix()}] {
 			continue // a session of that hour still awaits its wipe; the overdue gauge shows it
 		}
 		if err := s.keys.DestroyEpoch(ctx, e.TenantID, e.Hour); err != nil {

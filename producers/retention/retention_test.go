@@ -115,7 +115,7 @@ func (b *bundle) newSession(t *testing.T, created time.Time, days int) uuid.UUID
 	err = postgres.NewSessions(b.db).Create(ctx, idv.Session{ID: id, TenantID: b.tenant, Status: idv.StatusCreated,
 		Checks: []string{schemas.CheckDocument}, SelfieFrames: 1, RetentionDays: days, CreatedAt: created,
 		ExpiresAt: expires, AppTokenHash: random(32), AppTokenExpiresAt: created.Add(time.Hour)},
-		idv.SessionKey{SessionID: id, TenantID: b.tenant, Epoch: wk.Epoch, PublicKey: wk.PublicKey, WrappedKey: wk.Wrapped})
+		idv.WrappedKey{SessionID: id, TenantID: b.tenant, Epoch: wk.Epoch, PublicKey: wk.PublicKey, Wrapped: wk.Wrapped})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,13 +130,13 @@ func (b *bundle) exec(t *testing.T, query string, args ...any) {
 }
 
 // dumpKey copies a session's wrapped key as a database dump would hold it.
-func (b *bundle) dumpKey(t *testing.T, id uuid.UUID) vault.WrappedKey {
+func (b *bundle) dumpKey(t *testing.T, id uuid.UUID) idv.WrappedKey {
 	t.Helper()
 	k, err := postgres.NewSessions(b.db).Key(t.Context(), b.tenant, id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return vault.WrappedKey{TenantID: k.TenantID, SessionID: k.SessionID, Epoch: k.Epoch, PublicKey: k.PublicKey, Wrapped: k.WrappedKey}
+	return k
 }
 
 // wiped stands in for the wipe stage: the key row is deleted (crypto-shredding
@@ -232,7 +232,7 @@ func TestRoundsRequestWipesThenDestroyEpochs(t *testing.T) {
 	if err := postgres.NewSessions(b.db).RequestWipe(ctx, b.tenant, erased, schemas.WipeCustomerRequest, now); err != nil {
 		t.Fatal(err)
 	}
-	dumps := map[uuid.UUID]vault.WrappedKey{}
+	dumps := map[uuid.UUID]idv.WrappedKey{}
 	for _, id := range []uuid.UUID{created, submitted, decided, slow, live, erased} {
 		dumps[id] = b.dumpKey(t, id)
 	}
@@ -274,7 +274,7 @@ func TestRoundsRequestWipesThenDestroyEpochs(t *testing.T) {
 		t.Fatalf("second round: %+v", rd)
 	}
 	for _, id := range []uuid.UUID{created, submitted, decided} {
-		if _, err := b.vault.Unwrap(ctx, dumps[id]); !errors.Is(err, vault.ErrEpochDestroyed) {
+		if _, err := b.vault.Unwrap(ctx, dumps[id]); !errors.Is(err, idv.ErrEpochDestroyed) {
 			t.Fatalf("a dumped key of wiped session %s: %v, want ErrEpochDestroyed", id, err)
 		}
 	}
@@ -290,7 +290,7 @@ func TestRoundsRequestWipesThenDestroyEpochs(t *testing.T) {
 	if rd := b.round(t); rd.EpochsDestroyed != 1 || rd.Overdue != 0 {
 		t.Fatalf("round after the slow wipe: %+v", rd)
 	}
-	if _, err := b.vault.Unwrap(ctx, dumps[slow]); !errors.Is(err, vault.ErrEpochDestroyed) {
+	if _, err := b.vault.Unwrap(ctx, dumps[slow]); !errors.Is(err, idv.ErrEpochDestroyed) {
 		t.Fatalf("a dumped key of the slow session: %v, want ErrEpochDestroyed", err)
 	}
 	if got := metric(t, b.reg, "idv_retention_overdue_sessions"); got != 0 {
@@ -308,7 +308,7 @@ func TestRoundsRequestWipesThenDestroyEpochs(t *testing.T) {
 	if rd := b.round(t); rd.EpochsDestroyed != 1 || rd.Claimed != 0 || rd.Overdue != 0 {
 		t.Fatalf("round at the erased session's hour: %+v", rd)
 	}
-	if _, err := b.vault.Unwrap(ctx, dumps[erased]); !errors.Is(err, vault.ErrEpochDestroyed) {
+	if _, err := b.vault.Unwrap(ctx, dumps[erased]); !errors.Is(err, idv.ErrEpochDestroyed) {
 		t.Fatalf("a dumped key of the erased session: %v, want ErrEpochDestroyed", err)
 	}
 	if _, err := b.vault.Unwrap(ctx, dumps[live]); err != nil {

@@ -9,7 +9,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/idv-oss/idv"
-	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -20,13 +19,13 @@ type RetentionStore interface {
 
 // SessionShortener finds and shortens existing sessions.
 type SessionShortener interface {
-	LongerThan(ctx context.Context, tenantID uuid.UUID, days int) ([]idv.SessionKey, []idv.Session, error)
-	Shorten(ctx context.Context, key idv.SessionKey, days int, expiresAt time.Time) (bool, error)
+	LongerThan(ctx context.Context, tenantID uuid.UUID, days int) ([]idv.WrappedKey, []idv.Session, error)
+	Shorten(ctx context.Context, key idv.WrappedKey, days int, expiresAt time.Time) (bool, error)
 }
 
 // Rewrapper re-wraps a session key under an earlier epoch.
 type Rewrapper interface {
-	Rewrap(ctx context.Context, k vault.WrappedKey, newExpiresAt time.Time) (vault.WrappedKey, error)
+	Rewrap(ctx context.Context, k idv.WrappedKey, newExpiresAt time.Time) (idv.WrappedKey, error)
 }
 
 // SetRetention changes a tenant's retention. Lowering it applies to the
@@ -48,17 +47,16 @@ func SetRetention(ctx context.Context, tenants RetentionStore, sessions SessionS
 	shortened := 0
 	for i, k := range wrapped {
 		expires := schemas.ExpiresAt(rows[i].CreatedAt, days)
-		nk, err := keys.Rewrap(ctx, vault.WrappedKey{TenantID: k.TenantID, SessionID: k.SessionID, Epoch: k.Epoch,
-			PublicKey: k.PublicKey, Wrapped: k.WrappedKey}, expires)
-		if errors.Is(err, vault.ErrEpochDestroyed) {
+		nk, err := keys.Rewrap(ctx, k, expires)
+		if errors.Is(err, idv.ErrEpochDestroyed) {
 			// The earlier hour is past and its key already gone: the session
 			// is due now and the retention scan claims it; keep its key
 			// where it is until the wipe destroys it.
-			nk = vault.WrappedKey{Epoch: k.Epoch, Wrapped: k.WrappedKey}
+			nk = k
 		} else if err != nil {
 			return shortened, fmt.Errorf("tenant: re-wrap session %s: %w", k.SessionID, err)
 		}
-		k.Epoch, k.WrappedKey = nk.Epoch, nk.Wrapped
+		k.Epoch, k.Wrapped = nk.Epoch, nk.Wrapped
 		changed, err := sessions.Shorten(ctx, k, days, expires)
 		if err != nil {
 			return shortened, fmt.Errorf("tenant: %w", err)

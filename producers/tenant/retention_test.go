@@ -42,7 +42,7 @@ func TestLoweringRetentionShortensAndRekeysSessions(t *testing.T) {
 		if err := sessions.Create(ctx, idv.Session{ID: id, TenantID: c.TenantID, Status: idv.StatusCreated,
 			Checks: []string{"document"}, SelfieFrames: 1, RetentionDays: 28, CreatedAt: now, ExpiresAt: expires,
 			AppTokenHash: tok.Hash(), AppTokenExpiresAt: now.Add(time.Hour)},
-			idv.SessionKey{SessionID: id, TenantID: c.TenantID, Epoch: wk.Epoch, PublicKey: wk.PublicKey, WrappedKey: wk.Wrapped}); err != nil {
+			idv.WrappedKey{SessionID: id, TenantID: c.TenantID, Epoch: wk.Epoch, PublicKey: wk.PublicKey, Wrapped: wk.Wrapped}); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, id)
@@ -73,8 +73,8 @@ func TestLoweringRetentionShortensAndRekeysSessions(t *testing.T) {
 		if err != nil || !k.Epoch.Equal(newEpoch) {
 			t.Fatalf("key of %s under epoch %v: %v", id, k.Epoch, err)
 		}
-		if _, err := v.Unwrap(ctx, vault.WrappedKey{TenantID: c.TenantID, SessionID: id, Epoch: k.Epoch,
-			PublicKey: k.PublicKey, Wrapped: k.WrappedKey}); err != nil {
+		if _, err := v.Unwrap(ctx, idv.WrappedKey{TenantID: c.TenantID, SessionID: id, Epoch: k.Epoch,
+			PublicKey: k.PublicKey, Wrapped: k.Wrapped}); err != nil {
 			t.Fatalf("re-wrapped key of %s does not open: %v", id, err)
 		}
 	}
@@ -83,8 +83,8 @@ func TestLoweringRetentionShortensAndRekeysSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	k, _ := sessions.Key(ctx, c.TenantID, ids[0])
-	if _, err := v.Unwrap(ctx, vault.WrappedKey{TenantID: c.TenantID, SessionID: ids[0], Epoch: k.Epoch,
-		PublicKey: k.PublicKey, Wrapped: k.WrappedKey}); !errors.Is(err, vault.ErrEpochDestroyed) {
+	if _, err := v.Unwrap(ctx, idv.WrappedKey{TenantID: c.TenantID, SessionID: ids[0], Epoch: k.Epoch,
+		PublicKey: k.PublicKey, Wrapped: k.Wrapped}); !errors.Is(err, idv.ErrEpochDestroyed) {
 		t.Fatalf("after destroying the new epoch: %v", err)
 	}
 	// Raising the retention changes no existing session.

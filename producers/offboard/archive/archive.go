@@ -1,7 +1,7 @@
 // Package archive is the offboarding archive: everything IDV holds for a
 // tenant, as a tar stream whose last entry is a manifest of every other
 // entry's size and SHA-256, sealed to the tenant's own public key of the IDV
-// HPKE suite with vault.SealStream (fixed-size chunks under one HPKE
+// HPKE suite with seal.SealStream (fixed-size chunks under one HPKE
 // context, a final-record marker, so truncation and tampering are caught).
 //
 // IDV writes it streaming, entry by entry, never holding more than one
@@ -26,8 +26,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-
-	"github.com/idv-oss/idv/infra/vault"
+	"github.com/idv-oss/idv/seal"
 )
 
 // ManifestName is the tar name of the manifest, always the last entry.
@@ -82,7 +81,7 @@ func NewWriter(w io.Writer, publicKey []byte, tenantID uuid.UUID, now time.Time)
 	if _, err := w.Write(append([]byte(magic), tenantID[:]...)); err != nil {
 		return nil, fmt.Errorf("archive: %w", err)
 	}
-	sealed, err := vault.SealStream(w, publicKey, Info(tenantID))
+	sealed, err := seal.SealStream(w, publicKey, Info(tenantID))
 	if err != nil {
 		return nil, fmt.Errorf("archive: %w", err)
 	}

@@ -12,8 +12,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-
-	"github.com/idv-oss/idv/infra/vault"
+	"github.com/idv-oss/idv/seal"
 )
 
 type file struct {
@@ -41,7 +40,7 @@ func build(t testing.TB, pub []byte, tenant uuid.UUID, files []file) []byte {
 }
 
 func testFiles() []file {
-	big := make([]byte, 3*vault.StreamChunk+5)
+	big := make([]byte, 3*seal.StreamChunk+5)
 	rand.Read(big)
 	return []file{
 		{"tenant/policy.json", []byte(`{"fields":["full_name"]}`)},
@@ -55,7 +54,7 @@ func testFiles() []file {
 // with a manifest that lists it.
 func TestExtractRoundTrip(t *testing.T) {
 	t.Parallel()
-	pub, priv, _ := vault.NewRecipientKey()
+	pub, priv, _ := seal.NewRecipientKey()
 	tenant := uuid.New()
 	files := testFiles()
 	sealed := build(t, pub, tenant, files)
@@ -81,8 +80,8 @@ func TestExtractRoundTrip(t *testing.T) {
 // A wrong key, a truncated or altered archive fail and leave nothing behind.
 func TestExtractRefusesBadArchives(t *testing.T) {
 	t.Parallel()
-	pub, priv, _ := vault.NewRecipientKey()
-	_, other, _ := vault.NewRecipientKey()
+	pub, priv, _ := seal.NewRecipientKey()
+	_, other, _ := seal.NewRecipientKey()
 	sealed := build(t, pub, uuid.New(), testFiles())
 	flip := func(pos int) []byte {
 		b := bytes.Clone(sealed)
@@ -101,8 +100,8 @@ func TestExtractRefusesBadArchives(t *testing.T) {
 	} {
 		dir := filepath.Join(t.TempDir(), "out")
 		_, err := Extract(bytes.NewReader(c.archive), c.key, dir)
-		if !errors.Is(err, vault.ErrStream) {
-			t.Errorf("%s: %v, want vault.ErrStream", name, err)
+		if !errors.Is(err, seal.ErrStream) {
+			t.Errorf("%s: %v, want seal.ErrStream", name, err)
 		}
 		if _, statErr := os.Stat(dir); !errors.Is(statErr, os.ErrNotExist) {
 			t.Errorf("%s: output directory left behind", name)
@@ -118,7 +117,7 @@ func sealTar(t testing.TB, pub []byte, tenant uuid.UUID, write func(tw *tar.Writ
 	var out bytes.Buffer
 	out.WriteString(magic)
 	out.Write(tenant[:])
-	w, err := vault.SealStream(&out, pub, Info(tenant))
+	w, err := seal.SealStream(&out, pub, Info(tenant))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +138,7 @@ func addEntry(tw *tar.Writer, name string, typ byte, data []byte) {
 // manifest or differing from it, no manifest.
 func TestExtractRefusesInvalidContent(t *testing.T) {
 	t.Parallel()
-	pub, priv, _ := vault.NewRecipientKey()
+	pub, priv, _ := seal.NewRecipientKey()
 	tenant := uuid.New()
 	manifest := func(entries ...Entry) []byte {
 		b, _ := json.Marshal(Manifest{Format: Format, TenantID: tenant.String(), CreatedAt: time.Now(), Entries: entries})

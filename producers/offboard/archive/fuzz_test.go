@@ -9,8 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-
-	"github.com/idv-oss/idv/infra/vault"
+	"github.com/idv-oss/idv/seal"
 )
 
 // fuzzKey is the fixed recipient key of the fuzz corpus (a seed, hex), so
@@ -57,7 +56,7 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		t.Skip("set IDV_WRITE_SEEDS=1 to rewrite testdata/seeds")
 	}
 	priv, _ := hex.DecodeString(fuzzKey)
-	pub, err := vault.PublicKeyOf(priv)
+	pub, err := seal.PublicKeyOf(priv)
 	if err != nil {
 		t.Fatal(err)
 	}

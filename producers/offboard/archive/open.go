@@ -13,8 +13,7 @@ import (
 	"path/filepath"
 
 	"github.com/google/uuid"
-
-	"github.com/idv-oss/idv/infra/vault"
+	"github.com/idv-oss/idv/seal"
 )
 
 // maxManifest bounds the manifest a reader decodes: about a million entries.
@@ -30,15 +29,15 @@ type Visit func(name string, size int64, content io.Reader) error
 // against the manifest: names, order, sizes and SHA-256 must all match, and
 // the sealed stream must end right after the tar stream. It returns the
 // manifest. A wrong key, a truncated or altered archive fail with an error
-// wrapping vault.ErrStream; content that is not a valid archive with one
+// wrapping seal.ErrStream; content that is not a valid archive with one
 // wrapping ErrInvalid.
 func Walk(r io.Reader, privateKey []byte, visit Visit) (Manifest, error) {
 	head := make([]byte, len(magic)+16)
 	if _, err := io.ReadFull(r, head); err != nil || string(head[:len(magic)]) != magic {
-		return Manifest{}, fmt.Errorf("archive: %w: not an IDV offboarding archive", vault.ErrStream)
+		return Manifest{}, fmt.Errorf("archive: %w: not an IDV offboarding archive", seal.ErrStream)
 	}
 	tenantID, _ := uuid.FromBytes(head[len(magic):])
-	plain, err := vault.OpenStream(r, privateKey, Info(tenantID))
+	plain, err := seal.OpenStream(r, privateKey, Info(tenantID))
 	if err != nil {
 		return Manifest{}, fmt.Errorf("archive: %w", err)
 	}
@@ -96,7 +95,7 @@ func Walk(r io.Reader, privateKey []byte, visit Visit) (Manifest, error) {
 // tarError keeps the stream's own errors (truncation, tampering) as they
 // are and marks every other tar error as invalid content.
 func tarError(err error) error {
-	if errors.Is(err, vault.ErrStream) {
+	if errors.Is(err, seal.ErrStream) {
 		return err
 	}
 	return fmt.Errorf("%w: %w", ErrInvalid, err)

@@ -1,4 +1,10 @@
-package vault
+// Package seal is IDV's one HPKE suite (ML-KEM-768+X25519, HKDF-SHA256,
+// AES-256-GCM; docs/design.md invariant 2): sealing a capture or the
+// extracted fields to a session's public key, opening them with the session's
+// private key once the vault has unwrapped it, and the streamed sealing of an
+// offboarding archive to a tenant's key. It holds no keys and reaches no
+// store: the vault keeps the keys.
+package seal
 
 import (
 	"crypto/hpke"
@@ -20,7 +26,9 @@ const (
 // AES-GCM tag. Declared capture sizes are of the sealed bytes.
 const Overhead = 1120 + 16
 
-func kem() hpke.KEM   { return hpke.MLKEM768X25519() }
+// KEM is the suite's key encapsulation: ML-KEM-768+X25519 (X-Wing).
+func KEM() hpke.KEM { return hpke.MLKEM768X25519() }
+
 func kdf() hpke.KDF   { return hpke.HKDFSHA256() }
 func aead() hpke.AEAD { return hpke.AES256GCM() }
 
@@ -42,13 +50,13 @@ func FieldsInfo(sessionID uuid.UUID, check string) []byte {
 // mode and returns enc||ciphertext, the same bytes npm @hpke/core produces
 // for the app. info must match the opener's byte for byte.
 func Seal(publicKey []byte, info, plaintext []byte) ([]byte, error) {
-	pk, err := kem().NewPublicKey(publicKey)
+	pk, err := KEM().NewPublicKey(publicKey)
 	if err != nil {
-		return nil, fmt.Errorf("vault: seal: public key: %w", err)
+		return nil, fmt.Errorf("seal: public key: %w", err)
 	}
 	sealed, err := hpke.Seal(pk, kdf(), aead(), info, plaintext)
 	if err != nil {
-		return nil, fmt.Errorf("vault: seal: %w", err)
+		return nil, fmt.Errorf("seal: %w", err)
 	}
 	return sealed, nil
 }
@@ -58,14 +66,40 @@ func Seal(publicKey []byte, info, plaintext []byte) ([]byte, error) {
 // wraps ErrOpen.
 func Open(key *SessionKey, info, sealed []byte) ([]byte, error) {
 	if key == nil || key.priv == nil {
-		return nil, fmt.Errorf("vault: open: no session key")
+		return nil, fmt.Errorf("seal: open: no session key")
 	}
 	if len(sealed) < Overhead {
-		return nil, fmt.Errorf("vault: open: %w: %d bytes is shorter than the %d-byte overhead", ErrOpen, len(sealed), Overhead)
+		return nil, fmt.Errorf("seal: open: %w: %d bytes is shorter than the %d-byte overhead", ErrOpen, len(sealed), Overhead)
 	}
 	pt, err := hpke.Open(key.priv, kdf(), aead(), info, sealed)
 	if err != nil {
-		return nil, fmt.Errorf("vault: open: %w: %w", ErrOpen, err)
+		return nil, fmt.Errorf("seal: open: %w: %w", ErrOpen, err)
 	}
 	return pt, nil
+}
+
+// SessionKey is an opened session private key, usable by Open. Keep it only
+// as long as the work that needs it.
+type SessionKey struct {
+	tenantID, sessionID uuid.UUID
+	priv                hpke.PrivateKey
+}
+
+// TenantID returns the tenant the key belongs to.
+func (k *SessionKey) TenantID() uuid.UUID { return k.tenantID }
+
+// SessionID returns the session the key belongs to.
+func (k *SessionKey) SessionID() uuid.UUID { return k.sessionID }
+
+// PublicKey returns the HPKE public key bytes matching the private key.
+func (k *SessionKey) PublicKey() []byte { return k.priv.PublicKey().Bytes() }
+
+// PrivateKey returns the private key itself, for the vault to wrap it
+// again under another epoch; nothing else needs it.
+func (k *SessionKey) PrivateKey() hpke.PrivateKey { return k.priv }
+
+// NewSessionKey is the opened private key priv of a tenant's session; the
+// vault makes one when it unwraps a session key.
+func NewSessionKey(tenantID, sessionID uuid.UUID, priv hpke.PrivateKey) *SessionKey {
+	return &SessionKey{tenantID: tenantID, sessionID: sessionID, priv: priv}
 }

@@ -1,4 +1,4 @@
-package vault
+package seal
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 // newTestSessionKey returns a fresh session key pair without a key store.
 func newTestSessionKey(t *testing.T) *SessionKey {
 	t.Helper()
-	priv, err := kem().GenerateKey()
+	priv, err := KEM().GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +24,7 @@ func newTestSessionKey(t *testing.T) *SessionKey {
 
 func TestSuiteIDs(t *testing.T) {
 	t.Parallel()
-	if got := kem().ID(); got != SuiteKEM {
+	if got := KEM().ID(); got != SuiteKEM {
 		t.Errorf("KEM id = %#04x, want %#04x", got, SuiteKEM)
 	}
 	if got := kdf().ID(); got != SuiteKDF {
@@ -148,7 +148,7 @@ func TestOpenNodeVector(t *testing.T) {
 	seed, _ := hex.DecodeString(v.Seed)
 	publicKey, _ := hex.DecodeString(v.PublicKey)
 	sealed, _ := hex.DecodeString(v.Sealed)
-	priv, err := kem().NewPrivateKey(seed)
+	priv, err := KEM().NewPrivateKey(seed)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package vault
+package seal
 
 import (
 	"bytes"
@@ -48,21 +48,21 @@ var ErrStream = errors.New("sealed stream does not authenticate")
 // IDV to receive sealed streams (a tenant's offboarding key): the public key
 // bytes and the private key as its 32-byte seed.
 func NewRecipientKey() (publicKey, privateKey []byte, err error) {
-	priv, err := kem().GenerateKey()
+	priv, err := KEM().GenerateKey()
 	if err != nil {
-		return nil, nil, fmt.Errorf("vault: generate recipient key: %w", err)
+		return nil, nil, fmt.Errorf("seal: generate recipient key: %w", err)
 	}
 	seed, err := priv.Bytes()
 	if err != nil {
-		return nil, nil, fmt.Errorf("vault: generate recipient key: %w", err)
+		return nil, nil, fmt.Errorf("seal: generate recipient key: %w", err)
 	}
 	return priv.PublicKey().Bytes(), bytes.Clone(seed), nil
 }
 
 // CheckPublicKey reports whether b is a public key of the IDV suite.
 func CheckPublicKey(b []byte) error {
-	if _, err := kem().NewPublicKey(b); err != nil {
-		return fmt.Errorf("vault: not a public key of the IDV suite (ML-KEM-768+X25519, %d bytes): %w", PublicKeySize, err)
+	if _, err := KEM().NewPublicKey(b); err != nil {
+		return fmt.Errorf("seal: not a public key of the IDV suite (ML-KEM-768+X25519, %d bytes): %w", PublicKeySize, err)
 	}
 	return nil
 }
@@ -80,23 +80,23 @@ type streamWriter struct {
 // publicKey with info and writes the sealed stream to w. Close writes the
 // final record; without it the stream does not open.
 func SealStream(w io.Writer, publicKey, info []byte) (io.WriteCloser, error) {
-	pk, err := kem().NewPublicKey(publicKey)
+	pk, err := KEM().NewPublicKey(publicKey)
 	if err != nil {
-		return nil, fmt.Errorf("vault: seal stream: public key: %w", err)
+		return nil, fmt.Errorf("seal: seal stream: public key: %w", err)
 	}
 	enc, sender, err := hpke.NewSender(pk, kdf(), aead(), info)
 	if err != nil {
-		return nil, fmt.Errorf("vault: seal stream: %w", err)
+		return nil, fmt.Errorf("seal: seal stream: %w", err)
 	}
 	if _, err := w.Write(append([]byte(streamMagic), enc...)); err != nil {
-		return nil, fmt.Errorf("vault: seal stream: %w", err)
+		return nil, fmt.Errorf("seal: seal stream: %w", err)
 	}
 	return &streamWriter{w: w, sender: sender, buf: make([]byte, 0, StreamChunk)}, nil
 }
 
 func (s *streamWriter) Write(p []byte) (int, error) {
 	if s.closed {
-		return 0, errors.New("vault: write to a closed sealed stream")
+		return 0, errors.New("seal: write to a closed sealed stream")
 	}
 	n := 0
 	for len(p) > 0 && s.err == nil {
@@ -134,12 +134,12 @@ func (s *streamWriter) record(flag byte) error {
 	hdr := binary.BigEndian.AppendUint32([]byte{flag}, uint32(len(s.buf)+tagSize))
 	ct, err := s.sender.Seal(hdr, s.buf)
 	if err != nil {
-		return fmt.Errorf("vault: seal stream: %w", err)
+		return fmt.Errorf("seal: seal stream: %w", err)
 	}
 	clear(s.buf)
 	s.buf = s.buf[:0]
 	if _, err := s.w.Write(append(hdr, ct...)); err != nil {
-		return fmt.Errorf("vault: seal stream: write: %w", err)
+		return fmt.Errorf("seal: seal stream: write: %w", err)
 	}
 	return nil
 }
@@ -160,20 +160,20 @@ type streamReader struct {
 // an error wrapping ErrStream for anything that does not authenticate,
 // including a stream that ends early or has bytes after its end.
 func OpenStream(r io.Reader, privateKey, info []byte) (io.Reader, error) {
-	priv, err := kem().NewPrivateKey(privateKey)
+	priv, err := KEM().NewPrivateKey(privateKey)
 	if err != nil {
-		return nil, fmt.Errorf("vault: open stream: private key: %w", err)
+		return nil, fmt.Errorf("seal: open stream: private key: %w", err)
 	}
 	head := make([]byte, len(streamMagic)+encSize)
 	if _, err := io.ReadFull(r, head); err != nil {
-		return nil, fmt.Errorf("vault: open stream: %w: header: %w", ErrStream, err)
+		return nil, fmt.Errorf("seal: open stream: %w: header: %w", ErrStream, err)
 	}
 	if string(head[:len(streamMagic)]) != streamMagic {
-		return nil, fmt.Errorf("vault: open stream: %w: not an IDV sealed stream", ErrStream)
+		return nil, fmt.Errorf("seal: open stream: %w: not an IDV sealed stream", ErrStream)
 	}
 	recipient, err := hpke.NewRecipient(head[len(streamMagic):], priv, kdf(), aead(), info)
 	if err != nil {
-		return nil, fmt.Errorf("vault: open stream: %w: %w", ErrStream, err)
+		return nil, fmt.Errorf("seal: open stream: %w: %w", ErrStream, err)
 	}
 	return &streamReader{r: r, recipient: recipient}, nil
 }
@@ -198,22 +198,22 @@ func (s *streamReader) Read(p []byte) (int, error) {
 func (s *streamReader) next() error {
 	var hdr [recordHeader]byte
 	if _, err := io.ReadFull(s.r, hdr[:]); err != nil {
-		return fmt.Errorf("vault: open stream: %w: cut off after %d records, before the final one: %v", ErrStream, s.records, err)
+		return fmt.Errorf("seal: open stream: %w: cut off after %d records, before the final one: %v", ErrStream, s.records, err)
 	}
 	flag, size := hdr[0], binary.BigEndian.Uint32(hdr[1:])
 	if flag != flagMore && flag != flagFinal {
-		return fmt.Errorf("vault: open stream: %w: record %d: unknown flag %d", ErrStream, s.records, flag)
+		return fmt.Errorf("seal: open stream: %w: record %d: unknown flag %d", ErrStream, s.records, flag)
 	}
 	if size < tagSize || size > maxRecordSize || (flag == flagMore && size != maxRecordSize) {
-		return fmt.Errorf("vault: open stream: %w: record %d: length %d", ErrStream, s.records, size)
+		return fmt.Errorf("seal: open stream: %w: record %d: length %d", ErrStream, s.records, size)
 	}
 	ct := make([]byte, size)
 	if _, err := io.ReadFull(s.r, ct); err != nil {
-		return fmt.Errorf("vault: open stream: %w: record %d cut off: %v", ErrStream, s.records, err)
+		return fmt.Errorf("seal: open stream: %w: record %d cut off: %v", ErrStream, s.records, err)
 	}
 	plain, err := s.recipient.Open(hdr[:], ct)
 	if err != nil {
-		return fmt.Errorf("vault: open stream: %w: record %d (wrong key, or altered or reordered)", ErrStream, s.records)
+		return fmt.Errorf("seal: open stream: %w: record %d (wrong key, or altered or reordered)", ErrStream, s.records)
 	}
 	s.records++
 	s.plain, s.final = plain, flag == flagFinal
@@ -225,10 +225,10 @@ func (s *streamReader) expectEnd() error {
 	var b [1]byte
 	n, err := io.ReadFull(s.r, b[:])
 	if n > 0 {
-		return fmt.Errorf("vault: open stream: %w: data after the final record", ErrStream)
+		return fmt.Errorf("seal: open stream: %w: data after the final record", ErrStream)
 	}
 	if err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("vault: open stream: %w", err)
+		return fmt.Errorf("seal: open stream: %w", err)
 	}
 	return io.EOF
 }
@@ -236,9 +236,9 @@ func (s *streamReader) expectEnd() error {
 // PublicKeyOf returns the public key of a recipient private key (a 32-byte
 // seed), to check that a key pair belongs together.
 func PublicKeyOf(privateKey []byte) ([]byte, error) {
-	priv, err := kem().NewPrivateKey(privateKey)
+	priv, err := KEM().NewPrivateKey(privateKey)
 	if err != nil {
-		return nil, fmt.Errorf("vault: private key: %w", err)
+		return nil, fmt.Errorf("seal: private key: %w", err)
 	}
 	return priv.PublicKey().Bytes(), nil
 }
