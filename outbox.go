@@ -45,3 +45,12 @@ type OutboxWaker interface {
 	// for rows appended before), and ready once it listens, until stop.
 	Listen(wake, ready func()) (stop func())
 }
+
+// Message is an event as the relay hands it to the broker.
+type Message struct {
+	Subject string    // idv.<entity>.<event>.<id>: Event.Subject
+	Type    string    // event type, the subject's first three tokens
+	MsgID   string    // Event.MsgID: the same event always has the same id
+	Time    time.Time // when it happened; zero means now
+	Body    []byte    // JSON; ids and codes only
+}

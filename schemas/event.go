@@ -198,3 +198,13 @@ type DSRReceived struct {
 	Kind       string    `json:"kind"`
 	ReceivedAt time.Time `json:"received_at"`
 }
+
+// CloudEvents headers (binary content mode) that IDV events carry besides
+// Nats-Msg-Id.
+const (
+	HeaderSpecVersion = "ce-specversion"
+	HeaderType        = "ce-type"
+	HeaderID          = "ce-id"
+	HeaderTime        = "ce-time"
+	HeaderSource      = "ce-source"
+)

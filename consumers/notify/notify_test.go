@@ -748,7 +748,7 @@ func TestNotifyConsumerTakesDecidedAndDeleted(t *testing.T) {
 	deleted, _, _ := deletedEvent(t, tenantID)
 	other := uuid.NewString()
 	pub := broker.NewPublisher(js)
-	for _, m := range []broker.Message{
+	for _, m := range []idv.Message{
 		{Subject: schemas.Subject(schemas.TypeSessionExpired, other), Type: schemas.TypeSessionExpired,
 			MsgID: schemas.MsgID(schemas.TypeSessionExpired, other), Body: []byte(`{}`)},
 		{Subject: decided.Subject, Type: decided.Type, MsgID: decided.MsgID, Body: decided.Data},

@@ -12,7 +12,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/idv-oss/idv/consumers/stage"
-	"github.com/idv-oss/idv/infra/broker"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -23,9 +22,9 @@ func prime(b *testing.B, f fixture, n int) {
 	for i := range n {
 		id := fmt.Sprint("s", i)
 		msg := &nats.Msg{Subject: schemas.Subject(schemas.TypeSessionSubmitted, id), Data: body, Header: nats.Header{
-			broker.HeaderType: {schemas.TypeSessionSubmitted},
-			broker.HeaderID:   {schemas.MsgID(schemas.TypeSessionSubmitted, id)},
-			broker.HeaderTime: {time.Now().UTC().Format(time.RFC3339Nano)},
+			schemas.HeaderType: {schemas.TypeSessionSubmitted},
+			schemas.HeaderID:   {schemas.MsgID(schemas.TypeSessionSubmitted, id)},
+			schemas.HeaderTime: {time.Now().UTC().Format(time.RFC3339Nano)},
 		}}
 		if _, err := f.js.PublishMsgAsync(msg); err != nil {
 			b.Fatal(err)

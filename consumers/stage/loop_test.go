@@ -94,7 +94,7 @@ func (f fixture) consumer(t testing.TB, ackWait time.Duration, maxDeliver int) j
 }
 
 // publish publishes a submitted event about session id.
-func (f fixture) publish(t testing.TB, id string) broker.Message {
+func (f fixture) publish(t testing.TB, id string) idv.Message {
 	t.Helper()
 	m := submitted(id)
 	if err := f.pub.Publish(context.Background(), m); err != nil {
@@ -104,8 +104,8 @@ func (f fixture) publish(t testing.TB, id string) broker.Message {
 }
 
 // submitted is the submitted event about session id.
-func submitted(id string) broker.Message {
-	return broker.Message{
+func submitted(id string) idv.Message {
+	return idv.Message{
 		Subject: schemas.Subject(schemas.TypeSessionSubmitted, id),
 		Type:    schemas.TypeSessionSubmitted,
 		MsgID:   schemas.MsgID(schemas.TypeSessionSubmitted, id),

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/consumers/wipe"
 	"github.com/idv-oss/idv/infra/broker"
@@ -68,7 +69,7 @@ func TestWipeThroughJetStream(t *testing.T) {
 	}
 	id := s.id.String()
 	pub := broker.NewPublisher(js)
-	for _, m := range []broker.Message{
+	for _, m := range []idv.Message{
 		{Subject: schemas.Subject(schemas.TypeSessionDecided, id), Type: schemas.TypeSessionDecided,
 			MsgID: schemas.MsgID(schemas.TypeSessionDecided, id), Body: []byte(`{}`)},
 		{Subject: ev.Subject, Type: ev.Type, MsgID: ev.MsgID, Time: ev.Time, Body: ev.Data},

@@ -169,7 +169,7 @@ func TestPublishDeduplicates(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.UTC)
-	m := broker.Message{
+	m := idv.Message{
 		Subject: schemas.Subject(schemas.TypeSessionSubmitted, "s1"),
 		Type:    schemas.TypeSessionSubmitted,
 		MsgID:   schemas.MsgID(schemas.TypeSessionSubmitted, "s1"),
@@ -230,12 +230,12 @@ func TestPublishRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := broker.NewPublisher(f.js)
-	ok := broker.Message{Subject: "idv.session.submitted.s1", Type: "idv.session.submitted", MsgID: "idv.session.submitted:s1"}
-	for name, mod := range map[string]func(*broker.Message){
-		"no msg id":        func(m *broker.Message) { m.MsgID = "" },
-		"no type":          func(m *broker.Message) { m.Type = "" },
-		"type mismatch":    func(m *broker.Message) { m.Type = "idv.session.decided" },
-		"no id in subject": func(m *broker.Message) { m.Subject = "idv.session.submitted." },
+	ok := idv.Message{Subject: "idv.session.submitted.s1", Type: "idv.session.submitted", MsgID: "idv.session.submitted:s1"}
+	for name, mod := range map[string]func(*idv.Message){
+		"no msg id":        func(m *idv.Message) { m.MsgID = "" },
+		"no type":          func(m *idv.Message) { m.Type = "" },
+		"type mismatch":    func(m *idv.Message) { m.Type = "idv.session.decided" },
+		"no id in subject": func(m *idv.Message) { m.Subject = "idv.session.submitted." },
 	} {
 		m := ok
 		mod(&m)
@@ -244,7 +244,7 @@ func TestPublishRefuses(t *testing.T) {
 		}
 	}
 	// A subject outside the stream: no stream answers.
-	out := broker.Message{Subject: "other.x.y.z", Type: "other.x.y", MsgID: "m"}
+	out := idv.Message{Subject: "other.x.y.z", Type: "other.x.y", MsgID: "m"}
 	if err := p.Publish(ctx, out); err == nil {
 		t.Error("publish outside stream IDV: want error")
 	}
@@ -280,7 +280,7 @@ func TestConnectReconnects(t *testing.T) {
 	t.Cleanup(srv2.Shutdown)
 
 	p := broker.NewPublisher(js)
-	m := broker.Message{Subject: "idv.session.submitted.s1", Type: "idv.session.submitted", MsgID: "idv.session.submitted:s1"}
+	m := idv.Message{Subject: "idv.session.submitted.s1", Type: "idv.session.submitted", MsgID: "idv.session.submitted:s1"}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)

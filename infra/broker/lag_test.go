@@ -8,6 +8,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/broker"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -49,7 +50,7 @@ func TestConsumerCollector(t *testing.T) {
 	p := broker.NewPublisher(f.js)
 	for i := range 5 {
 		id := fmt.Sprintf("s%d", i)
-		err := p.Publish(ctx, broker.Message{Subject: schemas.Subject(schemas.TypeSessionSubmitted, id),
+		err := p.Publish(ctx, idv.Message{Subject: schemas.Subject(schemas.TypeSessionSubmitted, id),
 			Type: schemas.TypeSessionSubmitted, MsgID: schemas.MsgID(schemas.TypeSessionSubmitted, id),
 			Time: time.Now(), Body: []byte(`{"session_id":"` + id + `"}`)})
 		if err != nil {

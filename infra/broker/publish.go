@@ -6,30 +6,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/idv-oss/idv"
+	"github.com/idv-oss/idv/schemas"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// CloudEvents headers (binary content mode) that IDV events carry besides
-// Nats-Msg-Id.
-const (
-	HeaderSpecVersion = "ce-specversion"
-	HeaderType        = "ce-type"
-	HeaderID          = "ce-id"
-	HeaderTime        = "ce-time"
-	HeaderSource      = "ce-source"
-)
-
-// Message is an event to publish.
-type Message struct {
-	Subject string    // idv.<entity>.<event>.<id>: schemas.Subject
-	Type    string    // event type, the subject's first three tokens
-	MsgID   string    // schemas.MsgID: the same event always has the same id
-	Time    time.Time // when it happened; zero means now
-	Body    []byte    // JSON; ids and codes only
-}
-
-func (m Message) validate() error {
+func validate(m idv.Message) error {
 	switch {
 	case m.Type == "":
 		return fmt.Errorf("%w: no type", ErrMessage)
@@ -55,8 +38,8 @@ func NewPublisher(js jetstream.JetStream) *Publisher {
 // whose MsgID the stream has seen within DuplicateWindow is acknowledged as
 // a duplicate and not stored again; that is success too, which makes
 // publishing the same event twice (a relay retrying) harmless.
-func (p *Publisher) Publish(ctx context.Context, m Message) error {
-	if err := m.validate(); err != nil {
+func (p *Publisher) Publish(ctx context.Context, m idv.Message) error {
+	if err := validate(m); err != nil {
 		return err
 	}
 	at := m.Time
@@ -67,11 +50,11 @@ func (p *Publisher) Publish(ctx context.Context, m Message) error {
 		Subject: m.Subject,
 		Data:    m.Body,
 		Header: nats.Header{
-			HeaderSpecVersion: []string{"1.0"},
-			HeaderType:        []string{m.Type},
-			HeaderID:          []string{m.MsgID},
-			HeaderTime:        []string{at.UTC().Format(time.RFC3339Nano)},
-			HeaderSource:      []string{"idv"},
+			schemas.HeaderSpecVersion: []string{"1.0"},
+			schemas.HeaderType:        []string{m.Type},
+			schemas.HeaderID:          []string{m.MsgID},
+			schemas.HeaderTime:        []string{at.UTC().Format(time.RFC3339Nano)},
+			schemas.HeaderSource:      []string{"idv"},
 		},
 	}
 	if _, err := p.js.PublishMsg(ctx, msg, jetstream.WithMsgID(m.MsgID), jetstream.WithExpectStream(StreamName)); err != nil {

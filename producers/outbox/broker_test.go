@@ -7,6 +7,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/broker"
 	"github.com/idv-oss/idv/infra/natsserver"
 )
@@ -38,6 +39,6 @@ func startBroker(t testing.TB, syncAlways bool) (*broker.Publisher, jetstream.St
 }
 
 // publisherFunc adapts a function to outbox.Publisher.
-type publisherFunc func(ctx context.Context, m broker.Message) error
+type publisherFunc func(ctx context.Context, m idv.Message) error
 
-func (f publisherFunc) Publish(ctx context.Context, m broker.Message) error { return f(ctx, m) }
+func (f publisherFunc) Publish(ctx context.Context, m idv.Message) error { return f(ctx, m) }

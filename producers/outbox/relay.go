@@ -24,7 +24,6 @@ import (
 	"time"
 
 	"github.com/idv-oss/idv"
-	"github.com/idv-oss/idv/infra/broker"
 )
 
 // Relay publishes outbox rows. Run it once.
@@ -145,7 +144,7 @@ func (r *Relay) batch(ctx context.Context) (int, error) {
 func (r *Relay) publish(ctx context.Context, row idv.OutboxRow) error {
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.PublishTimeout)
 	defer cancel()
-	err := r.pub.Publish(ctx, broker.Message{
+	err := r.pub.Publish(ctx, idv.Message{
 		Subject: row.Subject,
 		Type:    row.Type,
 		MsgID:   row.MsgID,

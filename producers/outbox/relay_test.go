@@ -212,7 +212,7 @@ type counting struct {
 	calls atomic.Int64
 }
 
-func (c *counting) Publish(ctx context.Context, m broker.Message) error {
+func (c *counting) Publish(ctx context.Context, m idv.Message) error {
 	c.calls.Add(1)
 	return c.pub.Publish(ctx, m)
 }
@@ -326,7 +326,7 @@ type failing struct {
 	failures  atomic.Int64
 }
 
-func (p *failing) Publish(ctx context.Context, m broker.Message) error {
+func (p *failing) Publish(ctx context.Context, m idv.Message) error {
 	if !p.recovered.Load() {
 		p.failures.Add(1)
 		return errors.New("broker unavailable")
@@ -373,7 +373,7 @@ func TestFailureMidBatchKeepsOrder(t *testing.T) {
 	evs := submitted(10)
 	f.appendEvents(t, evs)
 	var calls atomic.Int64
-	pub := publisherFunc(func(ctx context.Context, m broker.Message) error {
+	pub := publisherFunc(func(ctx context.Context, m idv.Message) error {
 		if n := calls.Add(1); n == 4 || n == 5 {
 			return fmt.Errorf("publish %d refused", n)
 		}
@@ -402,7 +402,7 @@ func TestPublishWithoutCommitIsDeduplicated(t *testing.T) {
 	// transaction ends without marking the row.
 
 	claimed, published, err := postgres.NewOutbox(f.db).PublishBatch(ctx, 10, func(ctx context.Context, row idv.OutboxRow) error {
-		if err := f.pub.Publish(ctx, broker.Message{Subject: row.Subject, Type: row.Type,
+		if err := f.pub.Publish(ctx, idv.Message{Subject: row.Subject, Type: row.Type,
 			MsgID: row.MsgID, Time: row.CreatedAt, Body: row.Body}); err != nil {
 			t.Fatal(err)
 		}
