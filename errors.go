@@ -19,4 +19,8 @@ var (
 	// ErrWrappedKey: a wrapped session key did not authenticate under its
 	// epoch key (its tenant, session, epoch or bytes were changed).
 	ErrWrappedKey = errors.New("wrapped session key does not authenticate")
+	// ErrObjectNotFound: no stored object under the key.
+	ErrObjectNotFound = errors.New("object not found")
+	// ErrObjectTooLarge: the object is larger than the caller agreed to read.
+	ErrObjectTooLarge = errors.New("object too large")
 )

@@ -8,7 +8,6 @@ import (
 	"fmt"
 
 	"github.com/idv-oss/idv"
-	"github.com/idv-oss/idv/infra/objects"
 	"github.com/idv-oss/idv/schemas"
 	"github.com/idv-oss/idv/seal"
 )
@@ -45,7 +44,7 @@ func Open(ctx context.Context, store Getter, key *seal.SessionKey, c idv.Capture
 	ref := schemas.CaptureRef(c.Kind, c.Index)
 	sealed, err := store.Get(ctx, c.ObjectKey, c.Size)
 	switch {
-	case errors.Is(err, objects.ErrNotFound), errors.Is(err, objects.ErrTooLarge):
+	case errors.Is(err, idv.ErrObjectNotFound), errors.Is(err, idv.ErrObjectTooLarge):
 		// Submission checked it was there with its declared size: it has
 		// been removed or replaced since.
 		return nil, ReasonCaptureTampered, nil

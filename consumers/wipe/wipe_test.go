@@ -278,7 +278,7 @@ func (b *bundle) objectsLeft(t *testing.T, s session) []string {
 		_, err := b.store.Stat(t.Context(), k)
 		if err == nil {
 			left = append(left, k)
-		} else if !errors.Is(err, objects.ErrNotFound) {
+		} else if !errors.Is(err, idv.ErrObjectNotFound) {
 			t.Fatal(err)
 		}
 	}

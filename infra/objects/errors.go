@@ -1,12 +1,16 @@
 package objects
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/idv-oss/idv"
+)
 
 var (
 	// ErrNotFound means the object does not exist.
-	ErrNotFound = errors.New("object not found")
+	ErrNotFound = idv.ErrObjectNotFound
 	// ErrTooLarge means the object is larger than the caller agreed to read.
-	ErrTooLarge = errors.New("object too large")
+	ErrTooLarge = idv.ErrObjectTooLarge
 	// ErrNoBucket means the configured bucket does not exist.
 	ErrNoBucket = errors.New("bucket does not exist")
 )

@@ -3,10 +3,12 @@ package objects
 import (
 	"context"
 	"time"
+
+	"github.com/idv-oss/idv"
 )
 
 // PresignPostExpiring signs a policy with an arbitrary expiry, including one
 // already past, which PresignPost cannot produce.
-func (s *Store) PresignPostExpiring(ctx context.Context, key string, minSize, maxSize int64, expires time.Time) (PostPolicy, error) {
+func (s *Store) PresignPostExpiring(ctx context.Context, key string, minSize, maxSize int64, expires time.Time) (idv.PostPolicy, error) {
 	return s.presignPost(ctx, key, minSize, maxSize, expires)
 }

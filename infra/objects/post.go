@@ -6,19 +6,9 @@ import (
 	"maps"
 	"time"
 
+	"github.com/idv-oss/idv"
 	"github.com/minio/minio-go/v7"
 )
-
-// PostPolicy is a pre-signed browser-style upload: POST a multipart/form-data
-// body to URL with every entry of Fields as a form field, then the object as
-// a field named "file", which must come last.
-type PostPolicy struct {
-	URL    string
-	Fields map[string]string
-	// Expires is when the policy stops working (millisecond precision, as
-	// written in the policy).
-	Expires time.Time
-}
 
 // PresignPost returns a POST policy admitting exactly one object: this key,
 // content type application/octet-stream, between minSize and maxSize bytes
@@ -28,19 +18,19 @@ type PostPolicy struct {
 // ttl bounds how long the policy works. Note that versitygw also refuses
 // policies signed more than an hour ago, whatever their expiry; AWS S3 and
 // MinIO honour the expiry alone.
-func (s *Store) PresignPost(ctx context.Context, key string, minSize, maxSize int64, ttl time.Duration) (PostPolicy, error) {
+func (s *Store) PresignPost(ctx context.Context, key string, minSize, maxSize int64, ttl time.Duration) (idv.PostPolicy, error) {
 	if ttl <= 0 {
-		return PostPolicy{}, fmt.Errorf("objects: presign post %s: ttl %s must be positive", key, ttl)
+		return idv.PostPolicy{}, fmt.Errorf("objects: presign post %s: ttl %s must be positive", key, ttl)
 	}
 	return s.presignPost(ctx, key, minSize, maxSize, time.Now().Add(ttl))
 }
 
-func (s *Store) presignPost(ctx context.Context, key string, minSize, maxSize int64, expires time.Time) (PostPolicy, error) {
+func (s *Store) presignPost(ctx context.Context, key string, minSize, maxSize int64, expires time.Time) (idv.PostPolicy, error) {
 	if err := checkKey(key); err != nil {
-		return PostPolicy{}, err
+		return idv.PostPolicy{}, err
 	}
 	if minSize < 0 || maxSize <= 0 || minSize > maxSize {
-		return PostPolicy{}, fmt.Errorf("objects: presign post %s: size range [%d, %d]: want 0 <= min <= max, max > 0", key, minSize, maxSize)
+		return idv.PostPolicy{}, fmt.Errorf("objects: presign post %s: size range [%d, %d]: want 0 <= min <= max, max > 0", key, minSize, maxSize)
 	}
 	// The policy states its expiry in milliseconds; report what it says.
 	expires = expires.UTC().Truncate(time.Millisecond)
@@ -54,12 +44,12 @@ func (s *Store) presignPost(ctx context.Context, key string, minSize, maxSize in
 		p.SetExpires(expires),
 	} {
 		if err != nil {
-			return PostPolicy{}, fmt.Errorf("objects: presign post %s: %w", key, err)
+			return idv.PostPolicy{}, fmt.Errorf("objects: presign post %s: %w", key, err)
 		}
 	}
 	u, fields, err := s.client.PresignedPostPolicy(ctx, p)
 	if err != nil {
-		return PostPolicy{}, fmt.Errorf("objects: presign post %s: %w", key, err)
+		return idv.PostPolicy{}, fmt.Errorf("objects: presign post %s: %w", key, err)
 	}
-	return PostPolicy{URL: u.String(), Fields: maps.Clone(fields), Expires: expires}, nil
+	return idv.PostPolicy{URL: u.String(), Fields: maps.Clone(fields), Expires: expires}, nil
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/objects"
 	"github.com/idv-oss/idv/infra/versitygw/s3test"
 )
@@ -111,7 +112,7 @@ func TestPresignPostRefusesForgery(t *testing.T) {
 	t.Parallel()
 	store := s3test.NewStore(t)
 	const size = 100
-	sign := func(t *testing.T, key string) objects.PostPolicy {
+	sign := func(t *testing.T, key string) idv.PostPolicy {
 		p, err := store.PresignPost(t.Context(), key, size, size, time.Minute)
 		if err != nil {
 			t.Fatal(err)
@@ -120,35 +121,35 @@ func TestPresignPostRefusesForgery(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		policy func(t *testing.T, key string) objects.PostPolicy
+		policy func(t *testing.T, key string) idv.PostPolicy
 		size   int
 	}{
-		{"expired", func(t *testing.T, key string) objects.PostPolicy {
+		{"expired", func(t *testing.T, key string) idv.PostPolicy {
 			p, err := store.PresignPostExpiring(t.Context(), key, size, size, time.Now().Add(-time.Minute))
 			if err != nil {
 				t.Fatal(err)
 			}
 			return p
 		}, size},
-		{"size range widened", func(t *testing.T, key string) objects.PostPolicy {
+		{"size range widened", func(t *testing.T, key string) idv.PostPolicy {
 			p := sign(t, key)
 			p.Fields["policy"] = editPolicy(t, p.Fields["policy"], `["content-length-range", 100, 100]`, `["content-length-range", 100, 100000]`)
 			return p
 		}, 1000},
-		{"expiry extended", func(t *testing.T, key string) objects.PostPolicy {
+		{"expiry extended", func(t *testing.T, key string) idv.PostPolicy {
 			p := sign(t, key)
 			old := p.Expires.UTC().Format("2006-01-02T15:04:05.000Z")
 			p.Fields["policy"] = editPolicy(t, p.Fields["policy"], old, p.Expires.Add(time.Hour).UTC().Format("2006-01-02T15:04:05.000Z"))
 			return p
 		}, size},
-		{"signature altered", func(t *testing.T, key string) objects.PostPolicy {
+		{"signature altered", func(t *testing.T, key string) idv.PostPolicy {
 			p := sign(t, key)
 			sig := []byte(p.Fields["x-amz-signature"])
 			sig[0] ^= 1 // '0'..'9', 'a'..'f' stay hex digits or become others; either way wrong
 			p.Fields["x-amz-signature"] = string(sig)
 			return p
 		}, size},
-		{"signed with another secret", func(t *testing.T, key string) objects.PostPolicy {
+		{"signed with another secret", func(t *testing.T, key string) idv.PostPolicy {
 			cfg := s3test.Gateway().ObjectsConfig(store.Bucket())
 			cfg.SecretKey = "not-the-secret"
 			other, err := objects.New(cfg)
@@ -161,17 +162,17 @@ func TestPresignPostRefusesForgery(t *testing.T) {
 			}
 			return p
 		}, size},
-		{"key changed", func(t *testing.T, key string) objects.PostPolicy {
+		{"key changed", func(t *testing.T, key string) idv.PostPolicy {
 			p := sign(t, key)
 			p.Fields["key"] = key + "-elsewhere"
 			return p
 		}, size},
-		{"content type changed", func(t *testing.T, key string) objects.PostPolicy {
+		{"content type changed", func(t *testing.T, key string) idv.PostPolicy {
 			p := sign(t, key)
 			p.Fields["Content-Type"] = "text/html"
 			return p
 		}, size},
-		{"field added", func(t *testing.T, key string) objects.PostPolicy {
+		{"field added", func(t *testing.T, key string) idv.PostPolicy {
 			p := sign(t, key)
 			p.Fields["x-amz-meta-note"] = "not in the policy"
 			return p
@@ -214,7 +215,7 @@ func TestPresignPostChecksArguments(t *testing.T) {
 
 // checkPolicy reads the signed policy document and checks that it pins what
 // PresignPost promises.
-func checkPolicy(t *testing.T, p objects.PostPolicy, key string, min, max int64) {
+func checkPolicy(t *testing.T, p idv.PostPolicy, key string, min, max int64) {
 	t.Helper()
 	raw, err := base64.StdEncoding.DecodeString(p.Fields["policy"])
 	if err != nil {
@@ -228,7 +229,7 @@ func checkPolicy(t *testing.T, p objects.PostPolicy, key string, min, max int64)
 		t.Fatalf("policy %s: %v", raw, err)
 	}
 	if !doc.Expiration.Equal(p.Expires) {
-		t.Errorf("policy expires %s, PostPolicy says %s", doc.Expiration, p.Expires)
+		t.Errorf("policy expires %s, idv.PostPolicy says %s", doc.Expiration, p.Expires)
 	}
 	var conds []string
 	for _, c := range doc.Conditions {
@@ -270,7 +271,7 @@ func editPolicy(t *testing.T, policy, old, new string) string {
 // post uploads body as a browser or the app does: a multipart/form-data
 // POST with every policy field, then the file, and no credentials of its
 // own. It returns the status and the S3 error code, if any.
-func post(t testing.TB, p objects.PostPolicy, body []byte) (status int, code string) {
+func post(t testing.TB, p idv.PostPolicy, body []byte) (status int, code string) {
 	t.Helper()
 	var form bytes.Buffer
 	mw := multipart.NewWriter(&form)

@@ -13,7 +13,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/idv-oss/idv"
-	"github.com/idv-oss/idv/infra/objects"
 	"github.com/idv-oss/idv/seal"
 )
 
@@ -54,7 +53,7 @@ type KeyMaker interface {
 
 // Objects is the capture storage; Get reads the sealed redacted copy.
 type Objects interface {
-	PresignPost(ctx context.Context, key string, minSize, maxSize int64, ttl time.Duration) (objects.PostPolicy, error)
+	PresignPost(ctx context.Context, key string, minSize, maxSize int64, ttl time.Duration) (idv.PostPolicy, error)
 	Stat(ctx context.Context, key string) (int64, error)
 	Get(ctx context.Context, key string, maxSize int64) ([]byte, error)
 }

@@ -376,7 +376,7 @@ func TestUploadOverTheCapIsRefusedByStorage(t *testing.T) {
 	if err := app.Post(ctx, ups[0], over, nil); !errors.As(err, &se) || se.Status < 400 || se.Status >= 500 {
 		t.Fatalf("storage accepted %d bytes for a %d-byte declaration: %v", len(over), len(sealed[0].Bytes), err)
 	}
-	if _, err := b.objects.Stat(ctx, schemas.ObjectKey(b.a.TenantID.String(), s.ID, schemas.MRZ, 0)); !errors.Is(err, objects.ErrNotFound) {
+	if _, err := b.objects.Stat(ctx, schemas.ObjectKey(b.a.TenantID.String(), s.ID, schemas.MRZ, 0)); !errors.Is(err, idv.ErrObjectNotFound) {
 		t.Fatalf("something was stored after the refusal: %v", err)
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/idv-oss/idv"
-	"github.com/idv-oss/idv/infra/objects"
 	"github.com/idv-oss/idv/schemas"
 	"github.com/idv-oss/idv/seal"
 )
@@ -245,7 +244,7 @@ func hasLater(declared map[string]idv.Capture, slot schemas.Slot, i int) bool {
 
 func (s *Server) checkObject(r *http.Request, c idv.Capture, ref string) error {
 	size, err := s.objects.Stat(r.Context(), c.ObjectKey)
-	if errors.Is(err, objects.ErrNotFound) {
+	if errors.Is(err, idv.ErrObjectNotFound) {
 		return apiErr(http.StatusUnprocessableEntity, "capture_missing", "capture %s was declared but not uploaded", ref).with("capture", ref)
 	}
 	if err != nil {

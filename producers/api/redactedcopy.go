@@ -11,7 +11,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/idv-oss/idv"
-	"github.com/idv-oss/idv/infra/objects"
 	"github.com/idv-oss/idv/schemas"
 	"github.com/idv-oss/idv/seal"
 )
@@ -60,7 +59,7 @@ func (s *Server) getRedactedCopy(w http.ResponseWriter, r *http.Request) error {
 	}
 	c := caps[i]
 	sealed, err := s.objects.Get(r.Context(), c.ObjectKey, c.Size)
-	if errors.Is(err, objects.ErrNotFound) {
+	if errors.Is(err, idv.ErrObjectNotFound) {
 		return errNoCopy
 	}
 	if err != nil {
