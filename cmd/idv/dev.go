@@ -19,6 +19,7 @@ import (
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/infra/versitygw"
+	"github.com/idv-oss/idv/infra/webhooksink"
 	"github.com/idv-oss/idv/producers/tenant"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -68,7 +69,7 @@ func runDev(ctx context.Context, args []string, cfg config, stdout, stderr io.Wr
 type local struct {
 	env  *devEnv
 	cfg  config
-	rcv  *receiver
+	rcv  *webhooksink.Sink
 	reg  *prometheus.Registry
 	stop context.CancelFunc
 	errc chan error
@@ -114,7 +115,7 @@ func startLocal(ctx context.Context, cfg config, hooks io.Writer, say func(strin
 	if err != nil {
 		return nil, err
 	}
-	rcv := newReceiver(secret, hooks)
+	rcv := webhooksink.New(secret, hooks)
 	say("API at %s; /metrics, /healthz, /readyz at http://%s", cfg.PublicURL, opsLn.Addr())
 	say("the dev tenant's webhooks go to %s, which checks their signatures", hookURL)
 	if cfg.FaceDir == "" {
