@@ -66,7 +66,7 @@ func apiPart(ln net.Listener, st *stack, cfg config, log *slog.Logger, reg prome
 			Register: &cfg.Register, Objections: postgres.NewSubprocessors(st.db), DSRs: postgres.NewDSRs(st.db)}}, st.vault, st.objects, log,
 		api.NewMetrics(reg), api.Config{AppTokenTTL: cfg.AppTokenTTL, UploadTTL: cfg.UploadTTL, PublicURL: cfg.PublicURL,
 			TenantRate: cfg.TenantRate, TenantBurst: 2 * cfg.TenantRate, AppRate: cfg.AppRate, AppBurst: 3 * cfg.AppRate})
-	registerBreachMetrics(reg, st.db)
+	reg.MustRegister(postgres.NewBreachCollector(st.db))
 	return part{name: "api", run: func(ctx context.Context) error { return serveHTTP(ctx, ln, srv.Handler()) }}
 }
 

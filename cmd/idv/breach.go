@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jmoiron/sqlx"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/idv-oss/idv/infra/postgres"
 )
@@ -105,7 +103,7 @@ func runBreach(ctx context.Context, args []string, cfg config, stdout, stderr io
 		}
 		printBreach(stdout, b, affected)
 		fmt.Fprintf(stdout, "notify the affected tenants by %s: idv breach notify --breach %s\n",
-			b.OpenedAt.Add(24*time.Hour).Format(time.RFC3339), b.ID)
+			b.OpenedAt.Add(postgres.BreachDeadline).Format(time.RFC3339), b.ID)
 	case "update":
 		breachID, err := uuid.Parse(*id)
 		if err != nil {
@@ -161,26 +159,4 @@ func printBreach(w io.Writer, b postgres.Breach, affected []postgres.Affected) {
 		subjects += a.Sessions
 	}
 	fmt.Fprintf(w, "  %d tenant(s) affected, ~%d data subject(s) in all\n", len(affected), subjects)
-}
-
-// breachDeadline is the agreement's time to notify the controller.
-const breachDeadline = 24 * time.Hour
-
-// registerBreachMetrics exports idv_breaches_unnotified_overdue, read from
-// the register at each scrape: breaches opened over 24 hours ago with an
-// affected tenant not yet notified. It must read 0.
-func registerBreachMetrics(reg prometheus.Registerer, db *sqlx.DB) {
-	store := postgres.NewBreaches(db)
-	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "idv_breaches_unnotified_overdue",
-		Help: "Breaches opened more than 24 hours ago that have an affected tenant not yet notified; -1 when the register cannot be read.",
-	}, func() float64 {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		n, err := store.Unnotified(ctx, time.Now(), breachDeadline)
-		if err != nil {
-			return -1
-		}
-		return float64(n)
-	}))
 }

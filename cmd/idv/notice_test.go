@@ -200,7 +200,7 @@ func TestBreachOverdueMetric(t *testing.T) {
 	a := newAdminSetup(t, "Acme")
 	a.addSession(a.tenants[0])
 	reg := prometheus.NewRegistry()
-	registerBreachMetrics(reg, a.db)
+	reg.MustRegister(postgres.NewBreachCollector(a.db))
 	gauge := func() float64 {
 		t.Helper()
 		fams, err := reg.Gather()
