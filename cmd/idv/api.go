@@ -17,36 +17,30 @@ import (
 )
 
 func runAPI(ctx context.Context, cfg config, log *slog.Logger) error {
-	if err := cfg.requireServices(); err != nil {
-		return err
-	}
-	st, err := openConfigured(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	// A register entry added since the last start is announced now, so
-	// adding one to IDV_SUBPROCESSORS_FILE and restarting announces it;
-	// replicas starting together announce each entry to each tenant once.
-	n, err := postgres.NewSubprocessors(st.db).Sync(postgres.WithActor(ctx, postgres.ActorOperator),
-		cfg.Register.Subprocessors, time.Now())
-	if err != nil {
-		return fmt.Errorf("announce sub-processors: %w", err)
-	}
-	if n > 0 {
-		log.Info("sub-processors announced", "announcements", n)
-	}
-	apiLn, err := listen("IDV_HTTP_ADDR", first(cfg.HTTPAddr, ":8080"))
-	if err != nil {
-		return err
-	}
-	opsLn, err := listen("IDV_OPS_ADDR", first(cfg.OpsAddr, ":9090"))
-	if err != nil {
-		return err
-	}
-	reg := newRegistry()
-	log.Info("api listening", "addr", apiLn.Addr().String(), "ops", opsLn.Addr().String())
-	return runParts(ctx, log, apiPart(apiLn, st, cfg, log, reg), opsPart(opsLn, reg, st.checks()))
+	return withStack(ctx, cfg, "api", needServices, func(st *stack) error {
+		// A register entry added since the last start is announced now, so
+		// adding one to IDV_SUBPROCESSORS_FILE and restarting announces it;
+		// replicas starting together announce each entry to each tenant once.
+		n, err := postgres.NewSubprocessors(st.db).Sync(postgres.WithActor(ctx, postgres.ActorOperator),
+			cfg.Register.Subprocessors, time.Now())
+		if err != nil {
+			return fmt.Errorf("announce sub-processors: %w", err)
+		}
+		if n > 0 {
+			log.Info("sub-processors announced", "announcements", n)
+		}
+		apiLn, err := listen("IDV_HTTP_ADDR", first(cfg.HTTPAddr, ":8080"))
+		if err != nil {
+			return err
+		}
+		opsLn, err := listen("IDV_OPS_ADDR", first(cfg.OpsAddr, ":9090"))
+		if err != nil {
+			return err
+		}
+		reg := newRegistry()
+		log.Info("api listening", "addr", apiLn.Addr().String(), "ops", opsLn.Addr().String())
+		return runParts(ctx, log, apiPart(apiLn, st, cfg, log, reg), opsPart(opsLn, reg, st.checks()))
+	})
 }
 
 func listen(setting, addr string) (net.Listener, error) {

@@ -83,61 +83,58 @@ func runBreach(ctx context.Context, args []string, cfg config, stdout, stderr io
 		}
 		return nil
 	}
-	db, err := openMainDB(ctx, cfg, "breach")
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	store := postgres.NewBreaches(db)
-	ctx = postgres.WithActor(ctx, postgres.ActorOperator)
-	now := time.Now()
-	switch args[0] {
-	case "open":
-		b := postgres.Breach{OpenedAt: now}
-		if err := apply(&b); err != nil {
-			return err
+	return withStack(ctx, cfg, "breach", needMainDB, func(st *stack) error {
+		store := postgres.NewBreaches(st.db)
+		ctx := postgres.WithActor(ctx, postgres.ActorOperator)
+		now := time.Now()
+		switch args[0] {
+		case "open":
+			b := postgres.Breach{OpenedAt: now}
+			if err := apply(&b); err != nil {
+				return err
+			}
+			b, affected, err := store.Open(ctx, b)
+			if err != nil {
+				return err
+			}
+			printBreach(stdout, b, affected)
+			fmt.Fprintf(stdout, "notify the affected tenants by %s: idv breach notify --breach %s\n",
+				b.OpenedAt.Add(postgres.BreachDeadline).Format(time.RFC3339), b.ID)
+		case "update":
+			breachID, err := uuid.Parse(*id)
+			if err != nil {
+				return fmt.Errorf("--breach must be a breach id (a UUID)")
+			}
+			var applyErr error
+			b, affected, err := store.Update(ctx, breachID, now, func(b *postgres.Breach) { applyErr = apply(b) })
+			if err := errors.Join(applyErr, err); err != nil {
+				return err
+			}
+			printBreach(stdout, b, affected)
+		case "notify":
+			breachID, err := uuid.Parse(*id)
+			if err != nil {
+				return fmt.Errorf("--breach must be a breach id (a UUID)")
+			}
+			round, affected, err := store.Notify(ctx, breachID, now)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "breach %s: notice round %d queued for %d tenant(s) as breach.notified webhooks\n",
+				breachID, round, len(affected))
+		case "list":
+			bs, affected, err := store.List(ctx)
+			if err != nil {
+				return err
+			}
+			for _, b := range bs {
+				printBreach(stdout, b, affected[b.ID])
+			}
+		default:
+			return errors.New(breachUsage)
 		}
-		b, affected, err := store.Open(ctx, b)
-		if err != nil {
-			return err
-		}
-		printBreach(stdout, b, affected)
-		fmt.Fprintf(stdout, "notify the affected tenants by %s: idv breach notify --breach %s\n",
-			b.OpenedAt.Add(postgres.BreachDeadline).Format(time.RFC3339), b.ID)
-	case "update":
-		breachID, err := uuid.Parse(*id)
-		if err != nil {
-			return fmt.Errorf("--breach must be a breach id (a UUID)")
-		}
-		var applyErr error
-		b, affected, err := store.Update(ctx, breachID, now, func(b *postgres.Breach) { applyErr = apply(b) })
-		if err := errors.Join(applyErr, err); err != nil {
-			return err
-		}
-		printBreach(stdout, b, affected)
-	case "notify":
-		breachID, err := uuid.Parse(*id)
-		if err != nil {
-			return fmt.Errorf("--breach must be a breach id (a UUID)")
-		}
-		round, affected, err := store.Notify(ctx, breachID, now)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "breach %s: notice round %d queued for %d tenant(s) as breach.notified webhooks\n",
-			breachID, round, len(affected))
-	case "list":
-		bs, affected, err := store.List(ctx)
-		if err != nil {
-			return err
-		}
-		for _, b := range bs {
-			printBreach(stdout, b, affected[b.ID])
-		}
-	default:
-		return errors.New(breachUsage)
-	}
-	return nil
+		return nil
+	})
 }
 
 func printBreach(w io.Writer, b postgres.Breach, affected []postgres.Affected) {

@@ -61,23 +61,17 @@ func runTenantOffboard(ctx context.Context, args []string, cfg config, stdout, s
 	if *del && *confirm != tenantID.String() {
 		return fmt.Errorf("--delete destroys all of tenant %s's data for good: confirm with --confirm %s", tenantID, tenantID)
 	}
-	if err := cfg.requireServices(); err != nil {
-		return err
-	}
-	st, err := openConfigured(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	ctx = postgres.WithActor(ctx, postgres.ActorOperator)
-	if *del {
-		return deleteTenant(ctx, st, tenantID, *noExport, stdout, stderr)
-	}
-	pub, err := readPEM(*recipient, pemPublic)
-	if err != nil {
-		return fmt.Errorf("--recipient: %w", err)
-	}
-	return exportTenant(ctx, st, tenantID, pub, *exportDir, stdout, stderr)
+	return withStack(ctx, cfg, "tenant offboard", needServices, func(st *stack) error {
+		ctx := postgres.WithActor(ctx, postgres.ActorOperator)
+		if *del {
+			return deleteTenant(ctx, st, tenantID, *noExport, stdout, stderr)
+		}
+		pub, err := readPEM(*recipient, pemPublic)
+		if err != nil {
+			return fmt.Errorf("--recipient: %w", err)
+		}
+		return exportTenant(ctx, st, tenantID, pub, *exportDir, stdout, stderr)
+	})
 }
 
 // exportTenant writes the archive to a temporary file in dir, syncs it,
