@@ -99,16 +99,6 @@ func runTenantPolicy(ctx context.Context, args []string, cfg config, stdout, std
 	})
 }
 
-func splitList(s string) []string {
-	out := []string{}
-	for _, v := range strings.Split(s, ",") {
-		if v = strings.TrimSpace(v); v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
 func printPolicy(w io.Writer, t postgres.Tenant) {
 	p := t.Policy
 	list := func(v []string) string {
