@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/producers/api"
 	"github.com/idv-oss/idv/producers/tenant"
@@ -21,7 +22,7 @@ func runAPI(ctx context.Context, cfg config, log *slog.Logger) error {
 		// A register entry added since the last start is announced now, so
 		// adding one to IDV_SUBPROCESSORS_FILE and restarting announces it;
 		// replicas starting together announce each entry to each tenant once.
-		n, err := postgres.NewSubprocessors(st.db).Sync(postgres.WithActor(ctx, postgres.ActorOperator),
+		n, err := postgres.NewSubprocessors(st.db).Sync(idv.WithActor(ctx, idv.ActorOperator),
 			cfg.Register.Subprocessors, time.Now())
 		if err != nil {
 			return fmt.Errorf("announce sub-processors: %w", err)

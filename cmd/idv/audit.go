@@ -8,6 +8,8 @@ import (
 	"io"
 
 	"github.com/google/uuid"
+
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 )
 
@@ -30,7 +32,7 @@ func runAudit(ctx context.Context, args []string, cfg config, stdout, stderr io.
 	}
 	return withStack(ctx, cfg, "audit verify", needMainDB, func(st *stack) error {
 		n, err := postgres.NewAudit(st.db).Verify(ctx, tenantID)
-		var brk *postgres.AuditBreak
+		var brk *idv.AuditBreak
 		if errors.As(err, &brk) {
 			fmt.Fprintf(stdout, "tenant %s: audit log BROKEN at seq %d (%d entries before it verified): %s\n",
 				tenantID, brk.Seq, n, brk.Reason)

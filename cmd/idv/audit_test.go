@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
 )
@@ -53,7 +54,7 @@ func TestAuditVerifyCommand(t *testing.T) {
 	}
 	defer db.Close()
 	evs, err := postgres.NewAudit(db).List(ctx, uuid.MustParse(tenant), 0, 10)
-	if err != nil || len(evs) != 2 || evs[0].Actor != postgres.ActorOperator || evs[0].Action != postgres.AuditRetentionChanged ||
+	if err != nil || len(evs) != 2 || evs[0].Actor != idv.ActorOperator || evs[0].Action != idv.AuditRetentionChanged ||
 		evs[1].Detail["from_days"] != "5" || evs[1].Detail["to_days"] != "3" {
 		t.Fatalf("audit entries: %+v, %v", evs, err)
 	}

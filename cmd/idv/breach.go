@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 )
 
@@ -85,7 +86,7 @@ func runBreach(ctx context.Context, args []string, cfg config, stdout, stderr io
 	}
 	return withStack(ctx, cfg, "breach", needMainDB, func(st *stack) error {
 		store := postgres.NewBreaches(st.db)
-		ctx := postgres.WithActor(ctx, postgres.ActorOperator)
+		ctx := idv.WithActor(ctx, idv.ActorOperator)
 		now := time.Now()
 		switch args[0] {
 		case "open":

@@ -11,17 +11,17 @@ import (
 	dto "github.com/prometheus/client_model/go"
 )
 
-// catalogued is one row of the README's metrics table.
+// catalogued is one row of the metrics table in docs/operating.md.
 type catalogued struct {
 	kind   string   // counter, gauge, histogram
 	labels []string // sorted
 }
 
-// readmeMetrics parses the metrics table in README.md: rows
+// readmeMetrics parses the metrics table in docs/operating.md: rows
 // "| `idv_…` | type | `label`, … | meaning |".
 func readmeMetrics(t *testing.T) map[string]catalogued {
 	t.Helper()
-	raw, err := os.ReadFile("../../README.md")
+	raw, err := os.ReadFile("../../docs/operating.md")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -99,7 +99,7 @@ func TestWorkersSurviveSIGKILL(t *testing.T) {
 		if name == "relay" {
 			args = []string{"relay"}
 			k.busy[name] = func(*proc) bool {
-				st, err := postgres.OutboxStats(ctx, s.st.db)
+				st, err := postgres.NewOutbox(s.st.db).Stats(ctx)
 				return err == nil && st.Pending > 0
 			}
 		}

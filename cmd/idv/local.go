@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/idv-oss/idv/infra/natsserver"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
@@ -18,7 +20,6 @@ import (
 	"github.com/idv-oss/idv/infra/webhooksink"
 	"github.com/idv-oss/idv/producers/tenant"
 	"github.com/idv-oss/idv/schemas"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // local is the whole system running in this process on local state, as

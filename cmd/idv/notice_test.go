@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -25,7 +26,7 @@ var testSubprocessor = schemas.Subprocessor{ID: "ocr-cloud", Name: "OCR Cloud Gm
 // through the link it was given; a second sync announces nothing again.
 func TestSubprocessorAnnouncedEndToEnd(t *testing.T) {
 	s := startSystemWith(t, systemOptions{register: schemas.Register{Subprocessors: []schemas.Subprocessor{testSubprocessor}}})
-	ctx := postgres.WithActor(context.Background(), postgres.ActorOperator)
+	ctx := idv.WithActor(context.Background(), idv.ActorOperator)
 	hook := s.rcv.Await("", schemas.WebhookSubprocessorAnnounced)
 	store := postgres.NewSubprocessors(s.st.db)
 	if n, err := store.Sync(ctx, []schemas.Subprocessor{testSubprocessor}, time.Now()); err != nil || n != 1 {
@@ -121,7 +122,7 @@ func TestBreachNotifiedEndToEnd(t *testing.T) {
 	s := startSystem(t)
 	s.newVerification()
 	s.newVerification()
-	ctx := postgres.WithActor(context.Background(), postgres.ActorOperator)
+	ctx := idv.WithActor(context.Background(), idv.ActorOperator)
 	breaches := postgres.NewBreaches(s.st.db)
 	now := time.Now()
 	b, affected, err := breaches.Open(ctx, postgres.Breach{OpenedAt: now, WindowStart: now.Add(-time.Hour),
@@ -279,7 +280,7 @@ func TestFullWebhookPayloadEndToEnd(t *testing.T) {
 	}
 	reads := 0
 	for _, e := range evs {
-		if e.Action == postgres.AuditPersonalDataRead && e.Actor == postgres.ActorNotify &&
+		if e.Action == idv.AuditPersonalDataRead && e.Actor == idv.ActorNotify &&
 			e.Detail["fields"] == "document_valid,nationality" && strings.HasPrefix(e.Detail["webhook_id"], "msg_") {
 			reads++
 		}

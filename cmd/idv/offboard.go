@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/archive"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/producers/offboard"
@@ -53,7 +54,7 @@ func runTenantOffboard(ctx context.Context, args []string, cfg config, stdout, s
 		return fmt.Errorf("--delete destroys all of tenant %s's data for good: confirm with --confirm %s", tenantID, tenantID)
 	}
 	return withStack(ctx, cfg, "tenant offboard", needServices, func(st *stack) error {
-		ctx := postgres.WithActor(ctx, postgres.ActorOperator)
+		ctx := idv.WithActor(ctx, idv.ActorOperator)
 		if *del {
 			return deleteTenant(ctx, st, tenantID, *noExport, stdout, stderr)
 		}

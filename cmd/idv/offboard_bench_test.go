@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
 	"github.com/idv-oss/idv/infra/vault"
@@ -142,13 +143,13 @@ func seedTenant(b *testing.B, st *stack, n int) uuid.UUID {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := sessions.Create(ctx, postgres.Session{ID: id, TenantID: tid, Status: postgres.StatusCreated,
+		if err := sessions.Create(ctx, idv.Session{ID: id, TenantID: tid, Status: idv.StatusCreated,
 			Checks: []string{schemas.CheckDocument}, SelfieFrames: 2, RetentionDays: 7, CreatedAt: now, ExpiresAt: expires,
 			AppTokenHash: make([]byte, 32), AppTokenExpiresAt: now.Add(time.Hour)},
-			postgres.SessionKey{SessionID: id, TenantID: tid, Epoch: k.Epoch, PublicKey: k.PublicKey, WrappedKey: k.Wrapped}); err != nil {
+			idv.SessionKey{SessionID: id, TenantID: tid, Epoch: k.Epoch, PublicKey: k.PublicKey, WrappedKey: k.Wrapped}); err != nil {
 			b.Fatal(err)
 		}
-		var caps []postgres.Capture
+		var caps []idv.Capture
 		for _, c := range []struct {
 			kind  schemas.CaptureKind
 			index int
@@ -165,7 +166,7 @@ func seedTenant(b *testing.B, st *stack, n int) uuid.UUID {
 				b.Fatal(err)
 			}
 			sum := sha256.Sum256(sealed)
-			caps = append(caps, postgres.Capture{SessionID: id, TenantID: tid, Kind: c.kind, Index: c.index,
+			caps = append(caps, idv.Capture{SessionID: id, TenantID: tid, Kind: c.kind, Index: c.index,
 				ObjectKey: key, Size: int64(len(sealed)), SHA256: sum[:]})
 		}
 		if err := sessions.DeclareCaptures(ctx, tid, id, caps); err != nil {

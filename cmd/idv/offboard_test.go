@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/appclient"
 	"github.com/idv-oss/idv/infra/loadgen"
 	"github.com/idv-oss/idv/infra/objects"
@@ -37,8 +38,8 @@ func offboardEnv(s *system) map[string]string {
 		"IDV_S3_SECRET_KEY": c.SecretKey, "IDV_S3_BUCKET": c.Bucket}
 }
 
-// idv runs an idv command with vars and returns stdout, stderr and its error.
-func idv(vars map[string]string, args ...string) (string, string, error) {
+// runIDV runs an idv command with vars and returns stdout, stderr and its error.
+func runIDV(vars map[string]string, args ...string) (string, string, error) {
 	var out, errOut bytes.Buffer
 	err := run(context.Background(), args, &out, &errOut, env(vars))
 	return out.String(), errOut.String(), err
@@ -109,7 +110,7 @@ func TestOffboardEndToEnd(t *testing.T) {
 	// The tenant's side: its key pair.
 	keys, wrongKeys := t.TempDir(), t.TempDir()
 	for _, dir := range []string{keys, wrongKeys} {
-		if _, stderr, err := idv(vars, "offboard", "keygen", "--out", dir); err != nil {
+		if _, stderr, err := runIDV(vars, "offboard", "keygen", "--out", dir); err != nil {
 			t.Fatalf("keygen: %v %s", err, stderr)
 		}
 	}
@@ -128,7 +129,7 @@ func TestOffboardEndToEnd(t *testing.T) {
 		{[]string{"--tenant", tid, "--export", t.TempDir(), "--recipient", filepath.Join(keys, "offboard.key")}, "no IDV OFFBOARD PUBLIC KEY"},
 		{[]string{"--tenant", tid}, "either --export DIR or --delete"},
 	} {
-		out, stderr, err := idv(vars, append([]string{"tenant", "offboard"}, c.args...)...)
+		out, stderr, err := runIDV(vars, append([]string{"tenant", "offboard"}, c.args...)...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Fatalf("idv tenant offboard %v: %v (%s%s), want an error saying %q", c.args, err, out, stderr, c.want)
 		}
@@ -140,7 +141,7 @@ func TestOffboardEndToEnd(t *testing.T) {
 
 	// Export.
 	exportDir := t.TempDir()
-	out, stderr, err := idv(vars, "tenant", "offboard", "--tenant", tid, "--recipient", filepath.Join(keys, "offboard.pub"), "--export", exportDir)
+	out, stderr, err := runIDV(vars, "tenant", "offboard", "--tenant", tid, "--recipient", filepath.Join(keys, "offboard.pub"), "--export", exportDir)
 	if err != nil {
 		t.Fatalf("export: %v\n%s", err, stderr)
 	}
@@ -184,7 +185,7 @@ func TestOffboardEndToEnd(t *testing.T) {
 		in := filepath.Join(bad, strings.ReplaceAll(name, " ", "-"))
 		os.WriteFile(in, c.data, 0o600)
 		outDir := filepath.Join(bad, "out-"+filepath.Base(in))
-		if _, _, err := idv(vars, "offboard", "open", "--key", c.key, "--in", in, "--out", outDir); err == nil ||
+		if _, _, err := runIDV(vars, "offboard", "open", "--key", c.key, "--in", in, "--out", outDir); err == nil ||
 			!strings.Contains(err.Error(), "does not authenticate") {
 			t.Errorf("%s archive: %v, want it refused as not authenticating", name, err)
 		}
@@ -193,7 +194,7 @@ func TestOffboardEndToEnd(t *testing.T) {
 		}
 	}
 	opened := filepath.Join(t.TempDir(), "opened")
-	if out, _, err := idv(vars, "offboard", "open", "--key", filepath.Join(keys, "offboard.key"), "--in", archivePath, "--out", opened); err != nil {
+	if out, _, err := runIDV(vars, "offboard", "open", "--key", filepath.Join(keys, "offboard.key"), "--in", archivePath, "--out", opened); err != nil {
 		t.Fatalf("open: %v", err)
 	} else if !strings.Contains(out, "3 sessions") {
 		t.Fatalf("open printed %s", out)
@@ -229,13 +230,13 @@ func TestOffboardEndToEnd(t *testing.T) {
 	}
 
 	// Resumed through the command, it completes with a receipt.
-	out, stderr, err = idv(vars, "tenant", "offboard", "--tenant", tid, "--delete", "--confirm", tid)
+	out, stderr, err = runIDV(vars, "tenant", "offboard", "--tenant", tid, "--delete", "--confirm", tid)
 	if err != nil {
 		t.Fatalf("delete: %v\n%s", err, stderr)
 	}
 	t.Logf("delete:\n%s%s", stderr, out)
 	receipt := checkOffboardReceipt(t, s, out, live)
-	again, _, err := idv(vars, "tenant", "offboard", "--tenant", tid, "--delete", "--confirm", tid)
+	again, _, err := runIDV(vars, "tenant", "offboard", "--tenant", tid, "--delete", "--confirm", tid)
 	if err != nil || checkOffboardReceipt(t, s, again, live).ReceiptID != receipt.ReceiptID {
 		t.Fatalf("delete run again: %v, want the same receipt", err)
 	}
@@ -273,7 +274,7 @@ func TestOffboardEndToEnd(t *testing.T) {
 			t.Fatalf("the other tenant's %s does not open to what its app sealed: %v", c.Kind, err)
 		}
 	}
-	if out, _, err := idv(vars, "audit", "verify", "--tenant", tid); err != nil {
+	if out, _, err := runIDV(vars, "audit", "verify", "--tenant", tid); err != nil {
 		t.Fatalf("audit verify after offboarding: %v %s", err, out)
 	}
 }
@@ -336,7 +337,7 @@ func checkArchive(t *testing.T, dir string, decided []*verification, fresh *veri
 		t.Fatalf("policy in the archive: %+v", policy)
 	}
 	audit, err := os.ReadFile(filepath.Join(dir, "tenant", "audit-events", "000001.jsonl"))
-	if err != nil || !bytes.Contains(audit, []byte(postgres.AuditOffboardingExport)) || !bytes.Contains(audit, []byte(postgres.AuditPolicyChanged)) {
+	if err != nil || !bytes.Contains(audit, []byte(idv.AuditOffboardingExport)) || !bytes.Contains(audit, []byte(idv.AuditPolicyChanged)) {
 		t.Fatalf("audit log in the archive lacks the export or the policy change (%v)", err)
 	}
 }
@@ -377,7 +378,7 @@ func checkOffboardReceipt(t *testing.T, s *system, out string, epochKeys int) sc
 		t.Fatal(err)
 	}
 	head := events[len(events)-1].Export()
-	if head.Seq != r.AuditSeq || head.Hash != r.AuditHash || head.Action != postgres.AuditTenantOffboarded {
+	if head.Seq != r.AuditSeq || head.Hash != r.AuditHash || head.Action != idv.AuditTenantOffboarded {
 		t.Fatalf("receipt names audit head %d %s, the chain ends at %d %s (%s)", r.AuditSeq, r.AuditHash, head.Seq, head.Hash, head.Action)
 	}
 	return r
@@ -426,7 +427,7 @@ func TestOffboardWithoutExport(t *testing.T) {
 		"IDV_S3_SECRET_KEY": c.SecretKey, "IDV_S3_BUCKET": c.Bucket} {
 		a.vars[k] = v
 	}
-	out, _, err := idv(a.vars, "tenant", "offboard", "--tenant", leaving, "--delete", "--confirm", leaving, "--no-export")
+	out, _, err := runIDV(a.vars, "tenant", "offboard", "--tenant", leaving, "--delete", "--confirm", leaving, "--no-export")
 	if err != nil {
 		t.Fatalf("delete --no-export: %v", err)
 	}
@@ -439,14 +440,14 @@ func TestOffboardWithoutExport(t *testing.T) {
 		t.Fatalf("receipt %+v (%v)", r, err)
 	}
 	keys := t.TempDir()
-	if _, _, err := idv(a.vars, "offboard", "keygen", "--out", keys); err != nil {
+	if _, _, err := runIDV(a.vars, "offboard", "keygen", "--out", keys); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = idv(a.vars, "tenant", "offboard", "--tenant", leaving, "--recipient", filepath.Join(keys, "offboard.pub"), "--export", t.TempDir())
+	_, _, err = runIDV(a.vars, "tenant", "offboard", "--tenant", leaving, "--recipient", filepath.Join(keys, "offboard.pub"), "--export", t.TempDir())
 	if !errors.Is(err, offboard.ErrDeleted) {
 		t.Fatalf("export after the delete: %v, want ErrDeleted", err)
 	}
-	again, _, err := idv(a.vars, "tenant", "offboard", "--tenant", leaving, "--delete", "--confirm", leaving)
+	again, _, err := runIDV(a.vars, "tenant", "offboard", "--tenant", leaving, "--delete", "--confirm", leaving)
 	var second printedReceipt
 	if err != nil || json.Unmarshal([]byte(again), &second) != nil || !bytes.Equal(second.Statement, printed.Statement) {
 		t.Fatalf("delete run again: %v, want the same receipt", err)

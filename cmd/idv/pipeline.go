@@ -79,7 +79,7 @@ func (b *brokerConn) Close() { b.nc.Close() }
 
 // relayPart publishes the outbox to JetStream.
 func relayPart(st *stack, b *brokerConn, cfg config, log *slog.Logger, reg prometheus.Registerer) part {
-	r := outbox.New(st.db, cfg.DatabaseURL, broker.NewPublisher(b.js), log, outbox.NewMetrics(reg), outbox.Config{})
+	r := outbox.New(postgres.NewOutbox(st.db), postgres.NewOutboxListener(cfg.DatabaseURL, 0, 0, log), broker.NewPublisher(b.js), log, outbox.NewMetrics(reg), outbox.Config{})
 	return part{name: "relay", run: r.Run}
 }
 

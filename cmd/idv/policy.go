@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/producers/tenant"
 	"github.com/idv-oss/idv/schemas"
@@ -88,7 +89,7 @@ func runTenantPolicy(ctx context.Context, args []string, cfg config, stdout, std
 			return err
 		}
 		if args[0] == "set" {
-			ctx := postgres.WithActor(ctx, postgres.ActorOperator)
+			ctx := idv.WithActor(ctx, idv.ActorOperator)
 			p := tenant.Policies{Tenants: tenants, Sessions: postgres.NewSessions(st.db), Keys: st.vault}
 			if t, err = p.Update(ctx, tenantID, ch); err != nil {
 				return err
@@ -99,7 +100,7 @@ func runTenantPolicy(ctx context.Context, args []string, cfg config, stdout, std
 	})
 }
 
-func printPolicy(w io.Writer, t postgres.Tenant) {
+func printPolicy(w io.Writer, t idv.Tenant) {
 	p := t.Policy
 	list := func(v []string) string {
 		if len(v) == 0 {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 )
 
@@ -42,9 +43,9 @@ func TestTenantPolicyCommand(t *testing.T) {
 		t.Fatalf("audit entries %+v, %v: want policy_changed, retention_changed, policy_changed", evs, err)
 	}
 	p := evs[0]
-	if p.Action != postgres.AuditPolicyChanged || p.Actor != postgres.ActorOperator ||
+	if p.Action != idv.AuditPolicyChanged || p.Actor != idv.ActorOperator ||
 		p.Detail["changed"] != "document_types,issuing_states,minimum_age" || p.Detail["issuing_states_to"] != "NLD,BEL" ||
-		p.Detail["minimum_age_from"] != "0" || evs[1].Action != postgres.AuditRetentionChanged ||
+		p.Detail["minimum_age_from"] != "0" || evs[1].Action != idv.AuditRetentionChanged ||
 		evs[2].Detail["issuing_states_from"] != "NLD,BEL" || evs[2].Detail["issuing_states_to"] != "" {
 		t.Errorf("audit entries: %+v", evs)
 	}

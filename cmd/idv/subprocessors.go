@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 )
 
@@ -30,7 +31,7 @@ func runSubprocessors(ctx context.Context, args []string, cfg config, stdout io.
 			}
 			return nil
 		}
-		n, err := postgres.NewSubprocessors(st.db).Sync(postgres.WithActor(ctx, postgres.ActorOperator), cfg.Register.Subprocessors, time.Now())
+		n, err := postgres.NewSubprocessors(st.db).Sync(idv.WithActor(ctx, idv.ActorOperator), cfg.Register.Subprocessors, time.Now())
 		if err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 )
 
@@ -39,7 +40,7 @@ func runSupport(ctx context.Context, args []string, cfg config, stdout, stderr i
 	}
 	return withStack(ctx, cfg, "support", needMainDB, func(st *stack) error {
 		store := postgres.NewSupport(st.db)
-		ctx := postgres.WithActor(ctx, postgres.ActorOperator)
+		ctx := idv.WithActor(ctx, idv.ActorOperator)
 		now := time.Now()
 		switch args[0] {
 		case "grant":
@@ -102,7 +103,7 @@ func runSupport(ctx context.Context, args []string, cfg config, stdout, stderr i
 // printSupportRead shows a session's state and check results: ids, codes
 // and scores. The extracted fields stay sealed: support needs to see why a
 // session was decided as it was, not who the person is.
-func printSupportRead(w io.Writer, g postgres.SupportGrant, s postgres.Session, results []postgres.Result) {
+func printSupportRead(w io.Writer, g postgres.SupportGrant, s idv.Session, results []idv.Result) {
 	fmt.Fprintf(w, "session %s (tenant %s), read under grant %s by %s; recorded in the tenant's audit log\n",
 		s.ID, s.TenantID, g.ID, g.User)
 	decision := "(none yet)"

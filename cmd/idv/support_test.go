@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -20,10 +21,10 @@ func (a *adminSetup) addSession(tenant string) string {
 	id, tid := uuid.New(), uuid.MustParse(tenant)
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	expires := schemas.ExpiresAt(now, 7)
-	err := postgres.NewSessions(a.db).Create(context.Background(), postgres.Session{ID: id, TenantID: tid,
-		Status: postgres.StatusCreated, Checks: []string{schemas.CheckDocument}, SelfieFrames: 1, RetentionDays: 7,
+	err := postgres.NewSessions(a.db).Create(context.Background(), idv.Session{ID: id, TenantID: tid,
+		Status: idv.StatusCreated, Checks: []string{schemas.CheckDocument}, SelfieFrames: 1, RetentionDays: 7,
 		CreatedAt: now, ExpiresAt: expires, AppTokenHash: make([]byte, 32), AppTokenExpiresAt: now.Add(time.Hour)},
-		postgres.SessionKey{SessionID: id, TenantID: tid, Epoch: expires, PublicKey: []byte("pk"), WrappedKey: []byte("wrapped")})
+		idv.SessionKey{SessionID: id, TenantID: tid, Epoch: expires, PublicKey: []byte("pk"), WrappedKey: []byte("wrapped")})
 	if err != nil {
 		a.t.Fatal(err)
 	}

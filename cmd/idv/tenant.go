@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/producers/tenant"
 )
@@ -77,7 +79,7 @@ func runTenantSetRetention(ctx context.Context, args []string, cfg config, stdou
 		return fmt.Errorf("--tenant must be a tenant id (a UUID)")
 	}
 	return withStack(ctx, cfg, "tenant set-retention", needDatabases, func(st *stack) error {
-		ctx := postgres.WithActor(ctx, postgres.ActorOperator)
+		ctx := idv.WithActor(ctx, idv.ActorOperator)
 		n, err := tenant.SetRetention(ctx, postgres.NewTenants(st.db), postgres.NewSessions(st.db), st.vault, tenantID, *days)
 		if err != nil {
 			return err

@@ -15,7 +15,7 @@ import (
 	"image/jpeg"
 	"image/png"
 
-	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/vault"
 )
 
@@ -92,7 +92,7 @@ func pixelCost(cfg image.Config) int64 {
 // than maxBytes (its slot's cap) is refused unread, and the plaintext is
 // cleared once decoded. It returns the image, or a reason code when the
 // capture gives none, or an error when a retry may help.
-func OpenImage(ctx context.Context, store Getter, key *vault.SessionKey, c postgres.Capture, maxBytes, maxPixels int64) (image.Image, string, error) {
+func OpenImage(ctx context.Context, store Getter, key *vault.SessionKey, c idv.Capture, maxBytes, maxPixels int64) (image.Image, string, error) {
 	if c.Size > maxBytes {
 		return nil, ReasonImageTooLarge, nil
 	}

@@ -7,8 +7,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/objects"
-	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -41,7 +41,7 @@ type Getter interface {
 //
 // At most the declared size is read, which the API kept within the slot's
 // cap: an object larger than declared is refused before its body is read.
-func Open(ctx context.Context, store Getter, key *vault.SessionKey, c postgres.Capture) (plain []byte, reason string, err error) {
+func Open(ctx context.Context, store Getter, key *vault.SessionKey, c idv.Capture) (plain []byte, reason string, err error) {
 	ref := schemas.CaptureRef(c.Kind, c.Index)
 	sealed, err := store.Get(ctx, c.ObjectKey, c.Size)
 	switch {

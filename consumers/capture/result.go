@@ -10,47 +10,13 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/stage"
-	"github.com/idv-oss/idv/infra/postgres"
-	"github.com/idv-oss/idv/schemas"
 )
-
-// Reasons collects a check's reason codes.
-type Reasons []string
-
-// Add appends reason codes.
-func (s *Reasons) Add(codes ...string) { *s = append(*s, codes...) }
-
-// Codes returns the reasons sorted, each once, and never nil: an event's
-// reasons are an array, not null.
-func (s Reasons) Codes() []string {
-	out := slices.Clone([]string(s))
-	slices.Sort(out)
-	out = slices.Compact(out)
-	if out == nil {
-		out = []string{}
-	}
-	return out
-}
-
-// Outcome maps a check's reason codes to its outcome: none → passed; only
-// reasons in resubmit (those a new capture can fix) → resubmit; any other,
-// including a reason the caller does not know → failed.
-func Outcome(reasons, resubmit []string) string {
-	if len(reasons) == 0 {
-		return schemas.OutcomePassed
-	}
-	for _, r := range reasons {
-		if !slices.Contains(resubmit, r) {
-			return schemas.OutcomeFailed
-		}
-	}
-	return schemas.OutcomeResubmit
-}
 
 // SessionGetter reads a session.
 type SessionGetter interface {
-	Get(ctx context.Context, tenantID, id uuid.UUID) (postgres.Session, error)
+	Get(ctx context.Context, tenantID, id uuid.UUID) (idv.Session, error)
 }
 
 // ResultFinder tells whether a check's result is stored.
@@ -63,15 +29,15 @@ type ResultFinder interface {
 // the session did not ask for it or its result is already stored. The
 // logger it returns carries the ids. A malformed event or a session that is
 // gone is stage.Permanent.
-func Begin(ctx context.Context, ev stage.Event, sessions SessionGetter, results ResultFinder, check string, log *slog.Logger) (postgres.Session, *slog.Logger, bool, error) {
+func Begin(ctx context.Context, ev stage.Event, sessions SessionGetter, results ResultFinder, check string, log *slog.Logger) (idv.Session, *slog.Logger, bool, error) {
 	tenantID, sessionID, err := Submitted(ev)
 	if err != nil {
-		return postgres.Session{}, log, false, stage.Permanent(fmt.Errorf("%s: %w", check, err))
+		return idv.Session{}, log, false, stage.Permanent(fmt.Errorf("%s: %w", check, err))
 	}
 	log = log.With("tenant_id", tenantID, "session_id", sessionID, "check", check)
 	sess, err := sessions.Get(ctx, tenantID, sessionID)
 	if err != nil {
-		return postgres.Session{}, log, false, stage.PermanentIf(err, postgres.ErrNotFound)
+		return idv.Session{}, log, false, stage.PermanentIf(err, idv.ErrNotFound)
 	}
 	if !slices.Contains(sess.Checks, check) {
 		log.DebugContext(ctx, "check not requested")
@@ -89,23 +55,14 @@ func Begin(ctx context.Context, ev stage.Event, sessions SessionGetter, results 
 
 // ResultSaver stores a check result with its event in one transaction.
 type ResultSaver interface {
-	SaveResult(ctx context.Context, r postgres.Result, ev postgres.OutboxEvent) error
+	SaveResult(ctx context.Context, r idv.Result, ev idv.Event) error
 }
 
 // Save stores a check's result and appends its idv.check.completed event
 // (ids, check, outcome and reasons only) in the same transaction.
-func Save(ctx context.Context, results ResultSaver, res postgres.Result) error {
-	session := res.SessionID.String()
-	ev := postgres.OutboxEvent{
-		TenantID: res.TenantID,
-		MsgID:    schemas.MsgID(schemas.TypeCheckCompleted, session, res.Check),
-		Type:     schemas.TypeCheckCompleted,
-		Subject:  schemas.Subject(schemas.TypeCheckCompleted, session),
-		Body: schemas.CheckCompleted{SessionID: session, TenantID: res.TenantID.String(),
-			Check: res.Check, Outcome: res.Outcome, Reasons: res.Reasons},
-	}
-	if err := results.SaveResult(ctx, res, ev); err != nil {
-		return fmt.Errorf("%s: session %s: %w", res.Check, session, err)
+func Save(ctx context.Context, results ResultSaver, res idv.Result) error {
+	if err := results.SaveResult(ctx, res, res.CompletedEvent()); err != nil {
+		return fmt.Errorf("%s: session %s: %w", res.Check, res.SessionID, err)
 	}
 	return nil
 }
@@ -114,7 +71,7 @@ func Save(ctx context.Context, results ResultSaver, res postgres.Result) error {
 type Sessions interface {
 	SessionGetter
 	KeyReader
-	Captures(ctx context.Context, tenantID, id uuid.UUID) ([]postgres.Capture, error)
+	Captures(ctx context.Context, tenantID, id uuid.UUID) ([]idv.Capture, error)
 }
 
 // Results finds and stores check results.

@@ -7,7 +7,6 @@ package decision
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,14 +15,14 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/stage"
-	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/schemas"
 )
 
 // Sessions decides sessions (postgres.Decisions).
 type Sessions interface {
-	Decide(ctx context.Context, tenantID, sessionID uuid.UUID, at time.Time, decide postgres.Decider) (postgres.Decided, error)
+	Decide(ctx context.Context, tenantID, sessionID uuid.UUID, at time.Time, decide idv.Decider) (idv.Decided, error)
 }
 
 // Deps are the stage's parts.
@@ -62,22 +61,8 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	}
 	log := s.log.With("tenant_id", tenantID, "session_id", sessionID)
 	at := s.now().UTC()
-	d, err := s.sessions.Decide(ctx, tenantID, sessionID, at, func(results []postgres.Result) (string, postgres.OutboxEvent) {
-		outcomes := make([]string, len(results))
-		for i, r := range results {
-			outcomes[i] = r.Outcome
-		}
-		decision := Decide(outcomes)
-		return decision, postgres.OutboxEvent{
-			TenantID: tenantID,
-			MsgID:    schemas.MsgID(schemas.TypeSessionDecided, sessionID.String()),
-			Type:     schemas.TypeSessionDecided,
-			Subject:  schemas.Subject(schemas.TypeSessionDecided, sessionID.String()),
-			Body: schemas.SessionDecided{SessionID: sessionID.String(), TenantID: tenantID.String(),
-				Decision: decision, DecidedAt: at},
-		}
-	})
-	if errors.Is(err, postgres.ErrNotFound) || errors.Is(err, postgres.ErrConflict) {
+	d, err := s.sessions.Decide(ctx, tenantID, sessionID, at, idv.DecideByOutcomes(tenantID, sessionID, at))
+	if errors.Is(err, idv.ErrNotFound) || errors.Is(err, idv.ErrConflict) {
 		return stage.Permanent(fmt.Errorf("decision: %w", err))
 	}
 	if err != nil {
@@ -96,18 +81,5 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 
 // decodeCompleted reads the ids of an idv.check.completed event.
 func decodeCompleted(ev stage.Event) (tenantID, sessionID uuid.UUID, err error) {
-	if ev.Type != "" && ev.Type != schemas.TypeCheckCompleted {
-		return uuid.Nil, uuid.Nil, fmt.Errorf("decision: event type %q, want %s", ev.Type, schemas.TypeCheckCompleted)
-	}
-	var body schemas.CheckCompleted
-	if err := json.Unmarshal(ev.Data, &body); err != nil {
-		return uuid.Nil, uuid.Nil, fmt.Errorf("decision: decode %s: %w", schemas.TypeCheckCompleted, err)
-	}
-	if sessionID, err = uuid.Parse(body.SessionID); err != nil {
-		return uuid.Nil, uuid.Nil, fmt.Errorf("decision: %s: session_id: %w", schemas.TypeCheckCompleted, err)
-	}
-	if tenantID, err = uuid.Parse(body.TenantID); err != nil {
-		return uuid.Nil, uuid.Nil, fmt.Errorf("decision: %s: tenant_id: %w", schemas.TypeCheckCompleted, err)
-	}
-	return tenantID, sessionID, nil
+	return idv.SessionIDs(schemas.TypeCheckCompleted, ev.Subject, ev.Data)
 }

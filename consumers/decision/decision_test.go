@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/decision"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/infra/logtest"
@@ -38,9 +39,9 @@ func setup(t *testing.T) *bundle {
 	b := &bundle{db: db, now: time.Now().UTC().Truncate(time.Microsecond), logs: &logtest.Buffer{}}
 	b.stage = b.newStage(db)
 	b.tenant = uuid.New()
-	err := postgres.NewTenants(db).Create(t.Context(), postgres.Tenant{ID: b.tenant, Name: "Tenant", RetentionDays: 7,
+	err := postgres.NewTenants(db).Create(t.Context(), idv.Tenant{ID: b.tenant, Name: "Tenant", RetentionDays: 7,
 		WebhookURL: "https://hooks.example.test/idv", WebhookSecretSealed: random(60), Policy: schemas.DefaultPolicy()},
-		postgres.APIKey{ID: rand.Text(), TenantID: b.tenant, SecretHash: random(32)})
+		idv.APIKey{ID: rand.Text(), TenantID: b.tenant, SecretHash: random(32)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,14 +61,14 @@ func (b *bundle) submitted(t *testing.T, checks ...string) uuid.UUID {
 	sessions := postgres.NewSessions(b.db)
 	id := uuid.New()
 	expires := b.now.AddDate(0, 0, 7).Truncate(time.Hour)
-	err := sessions.Create(ctx, postgres.Session{ID: id, TenantID: b.tenant, Status: postgres.StatusCreated,
+	err := sessions.Create(ctx, idv.Session{ID: id, TenantID: b.tenant, Status: idv.StatusCreated,
 		Checks: checks, SelfieFrames: 1, RetentionDays: 7, CreatedAt: b.now, ExpiresAt: expires,
 		AppTokenHash: random(32), AppTokenExpiresAt: b.now.Add(time.Hour)},
-		postgres.SessionKey{SessionID: id, TenantID: b.tenant, Epoch: expires, PublicKey: random(32), WrappedKey: random(60)})
+		idv.SessionKey{SessionID: id, TenantID: b.tenant, Epoch: expires, PublicKey: random(32), WrappedKey: random(60)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = sessions.Submit(ctx, b.tenant, id, b.now, postgres.OutboxEvent{
+	err = sessions.Submit(ctx, b.tenant, id, b.now, idv.Event{
 		TenantID: b.tenant, MsgID: schemas.MsgID(schemas.TypeSessionSubmitted, id.String()),
 		Type: schemas.TypeSessionSubmitted, Subject: schemas.Subject(schemas.TypeSessionSubmitted, id.String()),
 		Body: schemas.SessionSubmitted{SessionID: id.String(), TenantID: b.tenant.String(), Checks: checks, SubmittedAt: b.now},
@@ -84,8 +85,8 @@ func (b *bundle) complete(t *testing.T, id uuid.UUID, check, outcome string) sta
 	t.Helper()
 	reasons := []string{}
 	err := postgres.NewResults(b.db).SaveResult(t.Context(),
-		postgres.Result{SessionID: id, TenantID: b.tenant, Check: check, Outcome: outcome, Reasons: reasons, Engine: "test/1"},
-		postgres.OutboxEvent{TenantID: b.tenant, MsgID: schemas.MsgID(schemas.TypeCheckCompleted, id.String(), check),
+		idv.Result{SessionID: id, TenantID: b.tenant, Check: check, Outcome: outcome, Reasons: reasons, Engine: "test/1"},
+		idv.Event{TenantID: b.tenant, MsgID: schemas.MsgID(schemas.TypeCheckCompleted, id.String(), check),
 			Type: schemas.TypeCheckCompleted, Subject: schemas.Subject(schemas.TypeCheckCompleted, id.String()),
 			Body: schemas.CheckCompleted{SessionID: id.String(), TenantID: b.tenant.String(), Check: check,
 				Outcome: outcome, Reasons: reasons}})
@@ -215,7 +216,7 @@ func TestDecisionWaitsForEveryRequestedCheck(t *testing.T) {
 	if err := b.stage.Handle(t.Context(), doc); err != nil {
 		t.Fatal(err)
 	}
-	if s := b.state(t, id); s.Decision != nil || s.Status != postgres.StatusSubmitted {
+	if s := b.state(t, id); s.Decision != nil || s.Status != string(idv.StatusSubmitted) {
 		t.Fatalf("decided with a check pending: %+v", s)
 	}
 	if n := len(b.decided(t, id)); n != 0 {
@@ -276,10 +277,10 @@ func TestDecisionErrors(t *testing.T) {
 	// A session still open for captures cannot be decided.
 	open := uuid.New()
 	expires := b.now.AddDate(0, 0, 7).Truncate(time.Hour)
-	if err := postgres.NewSessions(b.db).Create(t.Context(), postgres.Session{ID: open, TenantID: b.tenant,
-		Status: postgres.StatusCreated, Checks: []string{schemas.CheckDocument}, SelfieFrames: 1, RetentionDays: 7,
+	if err := postgres.NewSessions(b.db).Create(t.Context(), idv.Session{ID: open, TenantID: b.tenant,
+		Status: idv.StatusCreated, Checks: []string{schemas.CheckDocument}, SelfieFrames: 1, RetentionDays: 7,
 		CreatedAt: b.now, ExpiresAt: expires, AppTokenHash: random(32), AppTokenExpiresAt: b.now.Add(time.Hour)},
-		postgres.SessionKey{SessionID: open, TenantID: b.tenant, Epoch: expires, PublicKey: random(32), WrappedKey: random(60)}); err != nil {
+		idv.SessionKey{SessionID: open, TenantID: b.tenant, Epoch: expires, PublicKey: random(32), WrappedKey: random(60)}); err != nil {
 		t.Fatal(err)
 	}
 	otherTenant := body(b.submitted(t, schemas.CheckDocument))

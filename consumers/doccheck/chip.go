@@ -3,6 +3,7 @@ package doccheck
 import (
 	"time"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/capture"
 	"github.com/idv-oss/idv/document/chip"
 )
@@ -21,7 +22,7 @@ type chipInput struct {
 // authentication vouched for it. When the app sent the chip's answer to
 // the session's own challenge, active authentication checks it with the
 // DG15 key (an answer to anything else, or without a challenge, fails).
-func (s *Stage) checkChip(reasons *capture.Reasons, ev *evidence, in chipInput, now time.Time) {
+func (s *Stage) checkChip(reasons *idv.Reasons, ev *evidence, in chipInput, now time.Time) {
 	f, err := chip.ParseFiles(in.files)
 	if err != nil {
 		reasons.Add(string(chip.ReasonSODMalformed))

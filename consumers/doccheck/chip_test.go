@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/doccheck"
 	"github.com/idv-oss/idv/document/chip"
 	"github.com/idv-oss/idv/infra/appclient"
@@ -154,7 +155,7 @@ func TestDocumentCheckChipActiveAuthentication(t *testing.T) {
 	stage := b.newStage(b.store, doccheck.Config{}, chip.NewTrustStore(csca))
 	files := bytes.Join([][]byte{read("sod.bin"), read("dg1.bin"), read("dg2.bin"), read("dg15.bin")}, nil)
 	good := td1("SPECI2014", "650310", time.Date(2034, 1, 1, 0, 0, 0, 0, time.UTC)) // as in DG1
-	run := func(sessionChallenge, signed []byte) postgres.Result {
+	run := func(sessionChallenge, signed []byte) idv.Result {
 		t.Helper()
 		b.chipChallenge = sessionChallenge
 		caps := []appclient.Capture{

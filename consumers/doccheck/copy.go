@@ -9,9 +9,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/document/ocrb"
 	"github.com/idv-oss/idv/document/redact"
-	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -23,9 +23,9 @@ const DefaultCopyPurpose = "identiteitscontrole"
 
 // redactedCopies makes the redacted copy of each side in src (none when
 // the images did not pass the gates) and returns the captures to record.
-func (s *Stage) redactedCopies(ctx context.Context, key *vault.SessionKey, tenant postgres.Tenant, sessionID uuid.UUID,
-	src copySource, now time.Time) ([]postgres.Capture, error) {
-	var out []postgres.Capture
+func (s *Stage) redactedCopies(ctx context.Context, key *vault.SessionKey, tenant idv.Tenant, sessionID uuid.UUID,
+	src copySource, now time.Time) ([]idv.Capture, error) {
+	var out []idv.Capture
 	sides := []struct {
 		img  image.Image
 		read *ocrb.Result
@@ -56,8 +56,8 @@ func (s *Stage) redactedCopies(ctx context.Context, key *vault.SessionKey, tenan
 // other can leave the loser's sealing in storage under the winner's
 // record; the API then refuses to serve it (SHA-256 mismatch) rather than
 // serve bytes it cannot vouch for.
-func (s *Stage) redactedCopy(ctx context.Context, key *vault.SessionKey, tenant postgres.Tenant, sessionID uuid.UUID,
-	img image.Image, finder redact.Finder, index int, now time.Time) (postgres.Capture, error) {
+func (s *Stage) redactedCopy(ctx context.Context, key *vault.SessionKey, tenant idv.Tenant, sessionID uuid.UUID,
+	img image.Image, finder redact.Finder, index int, now time.Time) (idv.Capture, error) {
 	// An MRZ the comparison read is not read again. Without the reader
 	// the whole MRZ band is masked: more than needed, never less.
 	if finder.Read == nil {
@@ -70,20 +70,20 @@ func (s *Stage) redactedCopy(ctx context.Context, key *vault.SessionKey, tenant 
 	zones := finder.Find(img)
 	jpg, err := redact.Copy(img, zones.All(), redact.Watermark{Purpose: s.cfg.CopyPurpose, Recipient: tenant.Name, Date: now})
 	if err != nil {
-		return postgres.Capture{}, fmt.Errorf("doccheck: redacted copy of %s: %w", sessionID, err)
+		return idv.Capture{}, fmt.Errorf("doccheck: redacted copy of %s: %w", sessionID, err)
 	}
 	defer clear(jpg)
 	sealed, err := vault.Seal(key.PublicKey(), vault.CaptureInfo(sessionID, string(schemas.RedactedCopy), index), jpg)
 	if err != nil {
-		return postgres.Capture{}, fmt.Errorf("doccheck: seal redacted copy of %s: %w", sessionID, err)
+		return idv.Capture{}, fmt.Errorf("doccheck: seal redacted copy of %s: %w", sessionID, err)
 	}
-	c := postgres.Capture{SessionID: sessionID, TenantID: tenant.ID, Kind: schemas.RedactedCopy, Index: index,
+	c := idv.Capture{SessionID: sessionID, TenantID: tenant.ID, Kind: schemas.RedactedCopy, Index: index,
 		ObjectKey: schemas.ObjectKey(tenant.ID.String(), sessionID.String(), schemas.RedactedCopy, index),
 		Size:      int64(len(sealed))}
 	sum := sha256.Sum256(sealed)
 	c.SHA256 = sum[:]
 	if err := s.objects.Put(ctx, c.ObjectKey, sealed); err != nil {
-		return postgres.Capture{}, fmt.Errorf("doccheck: store redacted copy of %s: %w", sessionID, err)
+		return idv.Capture{}, fmt.Errorf("doccheck: store redacted copy of %s: %w", sessionID, err)
 	}
 	// Not the layout's name: it would tell the issuing state.
 	s.log.DebugContext(ctx, "redacted copy stored", "session_id", sessionID,

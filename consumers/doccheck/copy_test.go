@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/capture"
 	"github.com/idv-oss/idv/consumers/doccheck"
 	"github.com/idv-oss/idv/document/cardimage"
@@ -156,15 +157,15 @@ func (b *bundle) checkCopy(t *testing.T, front []byte, id uuid.UUID) {
 }
 
 // copyOf finds the redacted copy among a session's captures.
-func (b *bundle) copyOf(t *testing.T, tenantID, id uuid.UUID) (postgres.Capture, bool) {
+func (b *bundle) copyOf(t *testing.T, tenantID, id uuid.UUID) (idv.Capture, bool) {
 	t.Helper()
 	caps, err := postgres.NewSessions(b.db).Captures(t.Context(), tenantID, id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	i := slices.IndexFunc(caps, func(c postgres.Capture) bool { return c.Kind == schemas.RedactedCopy })
+	i := slices.IndexFunc(caps, func(c idv.Capture) bool { return c.Kind == schemas.RedactedCopy })
 	if i < 0 {
-		return postgres.Capture{}, false
+		return idv.Capture{}, false
 	}
 	return caps[i], true
 }

@@ -34,7 +34,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/idv-oss/idv/consumers/capture"
 	"image"
 	"io"
 	"log/slog"
@@ -42,6 +41,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/idv-oss/idv"
+	"github.com/idv-oss/idv/consumers/capture"
 
 	"github.com/google/uuid"
 
@@ -51,7 +53,6 @@ import (
 	"github.com/idv-oss/idv/document/ocrb"
 	"github.com/idv-oss/idv/document/quality"
 	"github.com/idv-oss/idv/document/redact"
-	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -61,21 +62,21 @@ const Engine = "idv-doccheck/1 mrz-icao9303"
 
 // Sessions reads a session, its wrapped key and its declared captures.
 type Sessions interface {
-	Get(ctx context.Context, tenantID, id uuid.UUID) (postgres.Session, error)
-	Key(ctx context.Context, tenantID, id uuid.UUID) (postgres.SessionKey, error)
-	Captures(ctx context.Context, tenantID, id uuid.UUID) ([]postgres.Capture, error)
+	Get(ctx context.Context, tenantID, id uuid.UUID) (idv.Session, error)
+	Key(ctx context.Context, tenantID, id uuid.UUID) (idv.SessionKey, error)
+	Captures(ctx context.Context, tenantID, id uuid.UUID) ([]idv.Capture, error)
 }
 
 // Tenants reads a tenant's policy.
 type Tenants interface {
-	Get(ctx context.Context, id uuid.UUID) (postgres.Tenant, error)
+	Get(ctx context.Context, id uuid.UUID) (idv.Tenant, error)
 }
 
 // Results finds and stores check results; SaveResult appends the event in
 // the same transaction.
 type Results interface {
 	Exists(ctx context.Context, tenantID, sessionID uuid.UUID, check string) (bool, error)
-	SaveResult(ctx context.Context, r postgres.Result, ev postgres.OutboxEvent) error
+	SaveResult(ctx context.Context, r idv.Result, ev idv.Event) error
 }
 
 // Keys unwraps session keys (the vault).
@@ -197,7 +198,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	tenantID, sessionID := sess.TenantID, sess.ID
 	tenant, err := s.tenants.Get(ctx, tenantID)
 	if err != nil {
-		return stage.PermanentIf(err, postgres.ErrNotFound)
+		return stage.PermanentIf(err, idv.ErrNotFound)
 	}
 	key, err := capture.SessionKey(ctx, s.sessions, s.keys, sess)
 	if err != nil {
@@ -227,7 +228,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 			return err
 		}
 	}
-	res := postgres.Result{SessionID: sessionID, TenantID: tenantID, Check: schemas.CheckDocument,
+	res := idv.Result{SessionID: sessionID, TenantID: tenantID, Check: schemas.CheckDocument,
 		Outcome: outcome, Reasons: codes, Engine: Engine, Models: map[string]string{}, CompletedAt: now,
 		FieldsSealed: sealed}
 	if tenant.Policy.RedactedCopy {
@@ -258,16 +259,16 @@ type copySource struct {
 // document, the parsed MRZ when it parses, and what a redacted copy is
 // made from. Plaintext bytes stay in this call and are cleared before it
 // returns.
-func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []postgres.Capture, challenge []byte, rules mrz.Rules, now time.Time) (capture.Reasons, *mrz.Document, copySource, error) {
+func (s *Stage) check(ctx context.Context, key *vault.SessionKey, caps []idv.Capture, challenge []byte, rules mrz.Rules, now time.Time) (idv.Reasons, *mrz.Document, copySource, error) {
 	docs := documentCaptures(caps, s.chip != nil)
 	// Submission requires both; their absence is a broken session, which
 	// no retry will mend.
 	for _, k := range []schemas.CaptureKind{schemas.DocumentFront, schemas.MRZ} {
-		if !slices.ContainsFunc(docs, func(c postgres.Capture) bool { return c.Kind == k }) {
+		if !slices.ContainsFunc(docs, func(c idv.Capture) bool { return c.Kind == k }) {
 			return nil, nil, copySource{}, stage.Permanent(fmt.Errorf("doccheck: session %s has no %s capture", key.SessionID(), k))
 		}
 	}
-	var reasons capture.Reasons
+	var reasons idv.Reasons
 	var doc *mrz.Document
 	// The decoded images and the MRZ text live only as long as this call.
 	var decoded evidence
@@ -365,8 +366,8 @@ func (s *Stage) checkImages(decoded *evidence, mrzText []byte) ([]string, bool) 
 // documentCaptures picks the captures the document check reads: the front,
 // the back if the app took one, the MRZ text, and the chip's files when the
 // stage verifies chips. Selfies are another stage's.
-func documentCaptures(caps []postgres.Capture, verifyChip bool) []postgres.Capture {
-	var docs []postgres.Capture
+func documentCaptures(caps []idv.Capture, verifyChip bool) []idv.Capture {
+	var docs []idv.Capture
 	for _, c := range caps {
 		switch c.Kind {
 		case schemas.DocumentFront, schemas.DocumentBack, schemas.MRZ:

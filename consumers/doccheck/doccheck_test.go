@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/doccheck"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/document/chip"
@@ -102,9 +103,9 @@ func (b *bundle) newTenantWith(t testing.TB, name string, p schemas.Policy) uuid
 		t.Fatal(err)
 	}
 	hash := sha256.Sum256(random(32))
-	err = postgres.NewTenants(b.db).Create(t.Context(), postgres.Tenant{ID: id, Name: name, RetentionDays: 7,
+	err = postgres.NewTenants(b.db).Create(t.Context(), idv.Tenant{ID: id, Name: name, RetentionDays: 7,
 		WebhookURL: "https://hooks.example.test/idv", WebhookSecretSealed: secret, Policy: p},
-		postgres.APIKey{ID: hex.EncodeToString(random(8)), TenantID: id, SecretHash: hash[:]})
+		idv.APIKey{ID: hex.EncodeToString(random(8)), TenantID: id, SecretHash: hash[:]})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,10 +128,10 @@ func (b *bundle) intake(t testing.TB, tenantID uuid.UUID, checks []string, caps 
 		t.Fatal(err)
 	}
 	hash := sha256.Sum256(random(32))
-	err = sessions.Create(ctx, postgres.Session{ID: id, TenantID: tenantID, Status: postgres.StatusCreated,
+	err = sessions.Create(ctx, idv.Session{ID: id, TenantID: tenantID, Status: idv.StatusCreated,
 		Checks: checks, SelfieFrames: 1, ChipChallenge: b.chipChallenge, RetentionDays: 7, CreatedAt: b.now, ExpiresAt: expires,
 		AppTokenHash: hash[:], AppTokenExpiresAt: b.now.Add(time.Hour)},
-		postgres.SessionKey{SessionID: id, TenantID: tenantID, Epoch: wk.Epoch, PublicKey: wk.PublicKey, WrappedKey: wk.Wrapped})
+		idv.SessionKey{SessionID: id, TenantID: tenantID, Epoch: wk.Epoch, PublicKey: wk.PublicKey, WrappedKey: wk.Wrapped})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,10 +141,10 @@ func (b *bundle) intake(t testing.TB, tenantID uuid.UUID, checks []string, caps 
 	if err != nil {
 		t.Fatal(err)
 	}
-	var decl []postgres.Capture
+	var decl []idv.Capture
 	for _, s := range sealed {
 		sum, _ := hex.DecodeString(s.SHA256)
-		decl = append(decl, postgres.Capture{SessionID: id, TenantID: tenantID, Kind: s.Kind, Index: s.Index,
+		decl = append(decl, idv.Capture{SessionID: id, TenantID: tenantID, Kind: s.Kind, Index: s.Index,
 			ObjectKey: schemas.ObjectKey(tenantID.String(), id.String(), s.Kind, s.Index),
 			Size:      int64(len(s.Bytes)), SHA256: sum})
 	}
@@ -155,7 +156,7 @@ func (b *bundle) intake(t testing.TB, tenantID uuid.UUID, checks []string, caps 
 			t.Fatal(err)
 		}
 	}
-	err = sessions.Submit(ctx, tenantID, id, b.now, postgres.OutboxEvent{
+	err = sessions.Submit(ctx, tenantID, id, b.now, idv.Event{
 		TenantID: tenantID,
 		MsgID:    schemas.MsgID(schemas.TypeSessionSubmitted, id.String()),
 		Type:     schemas.TypeSessionSubmitted,

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/idv-oss/idv/consumers/capture"
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/document/chip"
 )
 
@@ -26,7 +26,7 @@ func CheckChip(t testing.TB, cscas *chip.TrustStore, files []byte, mrzText strin
 // the session's challenge.
 func CheckChipAA(t testing.TB, cscas *chip.TrustStore, files, aa, challenge []byte, mrzText string, now time.Time) ([]string, image.Image) {
 	s := New(Deps{CSCAs: cscas}, Config{})
-	var reasons capture.Reasons
+	var reasons idv.Reasons
 	var ev evidence
 	s.checkChip(&reasons, &ev, chipInput{files: files, aa: aa, challenge: challenge, mrz: mrzText}, now)
 	return reasons.Codes(), ev.portrait

@@ -3,7 +3,6 @@ package doccheck
 import (
 	"bytes"
 	"encoding/binary"
-	"github.com/idv-oss/idv/consumers/capture"
 	"hash/crc32"
 	"image"
 	"image/color"
@@ -13,6 +12,8 @@ import (
 	"image/png"
 	"runtime"
 	"testing"
+
+	"github.com/idv-oss/idv/consumers/capture"
 )
 
 // testImage is a small picture with some structure, so JPEG has something

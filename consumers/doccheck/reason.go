@@ -1,8 +1,9 @@
 package doccheck
 
 import (
-	"github.com/idv-oss/idv/consumers/capture"
 	"slices"
+
+	"github.com/idv-oss/idv/consumers/capture"
 
 	"github.com/idv-oss/idv/document/chip"
 	"github.com/idv-oss/idv/document/mrz"

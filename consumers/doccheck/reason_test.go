@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/idv-oss/idv/consumers/capture"
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/document/chip"
 	"github.com/idv-oss/idv/document/mrz"
 	"github.com/idv-oss/idv/schemas"
@@ -55,7 +55,7 @@ func TestOutcome(t *testing.T) {
 
 func TestReasonCodesAreSortedAndUnique(t *testing.T) {
 	t.Parallel()
-	var s capture.Reasons
+	var s idv.Reasons
 	if got := s.Codes(); got == nil || len(got) != 0 {
 		t.Fatalf("no reasons: %#v, want an empty, non-nil list", got)
 	}

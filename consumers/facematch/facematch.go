@@ -21,11 +21,11 @@ import (
 	"image"
 	"slices"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/capture"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/document/chip"
 	"github.com/idv-oss/idv/face"
-	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -130,7 +130,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 		return err
 	}
 	codes := m.reasons.Codes()
-	res := postgres.Result{SessionID: sess.ID, TenantID: sess.TenantID, Check: Check, Outcome: Outcome(codes),
+	res := idv.Result{SessionID: sess.ID, TenantID: sess.TenantID, Check: Check, Outcome: Outcome(codes),
 		Reasons: codes, Score: m.score, Threshold: &s.cfg.Threshold, Engine: s.deps.Engine.Version(),
 		Models: s.models(), CompletedAt: s.deps.Now().UTC()}
 	if s.deps.CSCAs != nil {
@@ -153,7 +153,7 @@ func (s *Stage) models() map[string]string { return face.Subset(s.deps.Engine.Mo
 // matchResult is what a match found: the reasons, and the score when every
 // face could be compared.
 type matchResult struct {
-	reasons  capture.Reasons
+	reasons  idv.Reasons
 	score    *float64
 	fromChip bool // the reference face is the chip's DG2 portrait
 }
@@ -163,9 +163,9 @@ type matchResult struct {
 // collected (a person told to retake a photo should hear about all of
 // them); the score exists only when every frame was compared. Plaintext,
 // images and embeddings stay in this call and are cleared before it returns.
-func (s *Stage) match(ctx context.Context, key *vault.SessionKey, caps []postgres.Capture) (matchResult, error) {
-	var doc, chipCap, mrzCap *postgres.Capture
-	var selfies []postgres.Capture
+func (s *Stage) match(ctx context.Context, key *vault.SessionKey, caps []idv.Capture) (matchResult, error) {
+	var doc, chipCap, mrzCap *idv.Capture
+	var selfies []idv.Capture
 	for i, c := range caps {
 		switch c.Kind {
 		case schemas.DocumentFront:
@@ -183,7 +183,7 @@ func (s *Stage) match(ctx context.Context, key *vault.SessionKey, caps []postgre
 	if doc == nil || len(selfies) == 0 {
 		return matchResult{}, stage.Permanent(fmt.Errorf("facematch: session %s lacks a document front or a selfie", key.SessionID()))
 	}
-	slices.SortFunc(selfies, func(a, b postgres.Capture) int { return a.Index - b.Index })
+	slices.SortFunc(selfies, func(a, b idv.Capture) int { return a.Index - b.Index })
 
 	var m matchResult
 	ref, fromChip, err := s.chipReference(ctx, key, chipCap, mrzCap, &m.reasons)
@@ -228,7 +228,7 @@ func (s *Stage) match(ctx context.Context, key *vault.SessionKey, caps []postgre
 // error when a retry may help. On the document the largest face is taken (ID
 // cards often carry a second, smaller "ghost" portrait); a selfie frame must
 // hold exactly one.
-func (s *Stage) embedCapture(ctx context.Context, key *vault.SessionKey, c postgres.Capture, maxBytes int64, reasons *capture.Reasons) ([]float32, error) {
+func (s *Stage) embedCapture(ctx context.Context, key *vault.SessionKey, c idv.Capture, maxBytes int64, reasons *idv.Reasons) ([]float32, error) {
 	img, reason, err := capture.OpenImage(ctx, s.deps.Objects, key, c, maxBytes, s.cfg.MaxPixels)
 	if err != nil {
 		return nil, err
@@ -243,7 +243,7 @@ func (s *Stage) embedCapture(ctx context.Context, key *vault.SessionKey, c postg
 // embedImage finds and embeds the face of a decoded image: the largest on a
 // document (ID cards often carry a second, smaller "ghost" portrait), the
 // only one in a selfie frame.
-func (s *Stage) embedImage(img image.Image, document bool, ref string, reasons *capture.Reasons) ([]float32, error) {
+func (s *Stage) embedImage(img image.Image, document bool, ref string, reasons *idv.Reasons) ([]float32, error) {
 	img = face.Prepare(img)
 	faces, err := s.deps.Engine.Detect(img)
 	if err != nil {
@@ -284,7 +284,7 @@ func (s *Stage) embedImage(img image.Image, document bool, ref string, reasons *
 // document check fails such a session); the document front is then the
 // reference. When the chip vouches for its portrait, that portrait is the
 // reference even if it shows no usable face.
-func (s *Stage) chipReference(ctx context.Context, key *vault.SessionKey, chipCap, mrzCap *postgres.Capture, reasons *capture.Reasons) ([]float32, bool, error) {
+func (s *Stage) chipReference(ctx context.Context, key *vault.SessionKey, chipCap, mrzCap *idv.Capture, reasons *idv.Reasons) ([]float32, bool, error) {
 	if s.deps.CSCAs == nil || chipCap == nil || mrzCap == nil {
 		return nil, false, nil
 	}

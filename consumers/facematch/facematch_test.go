@@ -23,6 +23,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/capture"
 	"github.com/idv-oss/idv/consumers/facematch"
 	"github.com/idv-oss/idv/consumers/stage"
@@ -224,9 +225,9 @@ func (b *bundle) newTenant(t *testing.T) uuid.UUID {
 		t.Fatal(err)
 	}
 	hash := sha256.Sum256(random(32))
-	err = postgres.NewTenants(b.db).Create(t.Context(), postgres.Tenant{ID: id, Name: "Faces", RetentionDays: 7,
+	err = postgres.NewTenants(b.db).Create(t.Context(), idv.Tenant{ID: id, Name: "Faces", RetentionDays: 7,
 		WebhookURL: "https://hooks.example.test/idv", WebhookSecretSealed: secret, Policy: schemas.DefaultPolicy()},
-		postgres.APIKey{ID: hex.EncodeToString(random(8)), TenantID: id, SecretHash: hash[:]})
+		idv.APIKey{ID: hex.EncodeToString(random(8)), TenantID: id, SecretHash: hash[:]})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,10 +249,10 @@ func (b *bundle) intake(t *testing.T, checks []string, document []byte, selfies 
 		t.Fatal(err)
 	}
 	hash := sha256.Sum256(random(32))
-	err = sessions.Create(ctx, postgres.Session{ID: id, TenantID: b.tenant, Status: postgres.StatusCreated,
+	err = sessions.Create(ctx, idv.Session{ID: id, TenantID: b.tenant, Status: idv.StatusCreated,
 		Checks: checks, SelfieFrames: len(selfies), RetentionDays: 7, CreatedAt: b.now, ExpiresAt: expires,
 		AppTokenHash: hash[:], AppTokenExpiresAt: b.now.Add(time.Hour)},
-		postgres.SessionKey{SessionID: id, TenantID: b.tenant, Epoch: wk.Epoch, PublicKey: wk.PublicKey, WrappedKey: wk.Wrapped})
+		idv.SessionKey{SessionID: id, TenantID: b.tenant, Epoch: wk.Epoch, PublicKey: wk.PublicKey, WrappedKey: wk.Wrapped})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,10 +276,10 @@ func (b *bundle) intake(t *testing.T, checks []string, document []byte, selfies 
 	if err != nil {
 		t.Fatal(err)
 	}
-	var decl []postgres.Capture
+	var decl []idv.Capture
 	for _, s := range sealed {
 		sum, _ := hex.DecodeString(s.SHA256)
-		decl = append(decl, postgres.Capture{SessionID: id, TenantID: b.tenant, Kind: s.Kind, Index: s.Index,
+		decl = append(decl, idv.Capture{SessionID: id, TenantID: b.tenant, Kind: s.Kind, Index: s.Index,
 			ObjectKey: schemas.ObjectKey(b.tenant.String(), id.String(), s.Kind, s.Index),
 			Size:      int64(len(s.Bytes)), SHA256: sum})
 	}
@@ -290,7 +291,7 @@ func (b *bundle) intake(t *testing.T, checks []string, document []byte, selfies 
 			t.Fatal(err)
 		}
 	}
-	err = sessions.Submit(ctx, b.tenant, id, b.now, postgres.OutboxEvent{
+	err = sessions.Submit(ctx, b.tenant, id, b.now, idv.Event{
 		TenantID: b.tenant,
 		MsgID:    schemas.MsgID(schemas.TypeSessionSubmitted, id.String()),
 		Type:     schemas.TypeSessionSubmitted,

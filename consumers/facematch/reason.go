@@ -1,6 +1,9 @@
 package facematch
 
-import "github.com/idv-oss/idv/consumers/capture"
+import (
+	"github.com/idv-oss/idv"
+	"github.com/idv-oss/idv/consumers/capture"
+)
 
 // Reason codes of the face match: stable, machine-readable and free of
 // anything personal, because they travel in events and webhooks.
@@ -43,4 +46,4 @@ var resubmitReasons = []string{ReasonNoFaceDocument, ReasonNoFaceSelfie, ReasonL
 // reasons a new photo can fix → resubmit; any other (low_similarity,
 // multiple_faces, capture_tampered, a reason this function does not know) →
 // failed.
-func Outcome(reasons []string) string { return capture.Outcome(reasons, resubmitReasons) }
+func Outcome(reasons []string) string { return idv.OutcomeOf(reasons, resubmitReasons) }

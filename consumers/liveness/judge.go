@@ -3,7 +3,7 @@ package liveness
 import (
 	"math"
 
-	"github.com/idv-oss/idv/consumers/capture"
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -35,7 +35,7 @@ type Verdict struct {
 // every frame shows the first frame's person.
 func Judge(frames []Frame, ch schemas.Challenge, cfg Config) Verdict {
 	cfg = cfg.withDefaults()
-	var r capture.Reasons
+	var r idv.Reasons
 	v := Verdict{}
 	if len(frames) < schemas.MinChallengeFrames {
 		r.Add(ReasonInsufficientFrames)

@@ -21,10 +21,10 @@ import (
 	"image"
 	"slices"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/capture"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/face"
-	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -122,7 +122,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	if err != nil {
 		return err
 	}
-	res := postgres.Result{SessionID: sess.ID, TenantID: sess.TenantID, Check: Check, Outcome: Outcome(v.Reasons),
+	res := idv.Result{SessionID: sess.ID, TenantID: sess.TenantID, Check: Check, Outcome: Outcome(v.Reasons),
 		Reasons: v.Reasons, Score: v.SamePerson, Threshold: &s.cfg.SamePerson, Engine: s.deps.Engine.Version(),
 		Models: s.models(), CompletedAt: s.deps.Now().UTC()}
 	if v.SamePerson != nil {
@@ -137,7 +137,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 
 // judge measures every selfie frame and judges the sequence; frames that
 // give no usable face end the check with their reasons unjudged.
-func (s *Stage) judge(ctx context.Context, sess postgres.Session, ch schemas.Challenge) (Verdict, error) {
+func (s *Stage) judge(ctx context.Context, sess idv.Session, ch schemas.Challenge) (Verdict, error) {
 	key, err := capture.SessionKey(ctx, s.deps.Sessions, s.deps.Keys, sess)
 	if err != nil {
 		return Verdict{}, fmt.Errorf("liveness: %w", err)
@@ -146,13 +146,13 @@ func (s *Stage) judge(ctx context.Context, sess postgres.Session, ch schemas.Cha
 	if err != nil {
 		return Verdict{}, err
 	}
-	var selfies []postgres.Capture
+	var selfies []idv.Capture
 	for _, c := range caps {
 		if c.Kind == schemas.Selfie {
 			selfies = append(selfies, c)
 		}
 	}
-	slices.SortFunc(selfies, func(a, b postgres.Capture) int { return a.Index - b.Index })
+	slices.SortFunc(selfies, func(a, b idv.Capture) int { return a.Index - b.Index })
 	frames := make([]Frame, 0, len(selfies))
 	defer func() {
 		for _, f := range frames {
@@ -160,7 +160,7 @@ func (s *Stage) judge(ctx context.Context, sess postgres.Session, ch schemas.Cha
 			clear(f.Thumbnail)
 		}
 	}()
-	var unusable capture.Reasons
+	var unusable idv.Reasons
 	for _, c := range selfies {
 		img, reason, err := capture.OpenImage(ctx, s.deps.Objects, key, c, s.maxSelfie, s.cfg.MaxPixels)
 		if err != nil {

@@ -1,6 +1,9 @@
 package liveness
 
-import "github.com/idv-oss/idv/consumers/capture"
+import (
+	"github.com/idv-oss/idv"
+	"github.com/idv-oss/idv/consumers/capture"
+)
 
 // Reason codes of the liveness check: stable, machine-readable and free of
 // anything personal, because they travel in events and webhooks.
@@ -50,4 +53,4 @@ var resubmitReasons = []string{ReasonInsufficientFrames, ReasonNoFaceSelfie, Rea
 
 // Outcome maps reason codes to the check's outcome: none → passed; only
 // reasons new frames can fix → resubmit; any other → failed.
-func Outcome(reasons []string) string { return capture.Outcome(reasons, resubmitReasons) }
+func Outcome(reasons []string) string { return idv.OutcomeOf(reasons, resubmitReasons) }

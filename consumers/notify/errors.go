@@ -1,13 +1,17 @@
 package notify
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/idv-oss/idv"
+)
 
 // Sentinel errors. Handle's errors wrap them with the webhook id and codes,
 // never the endpoint's URL or answer.
 var (
 	// ErrMalformedEvent: the event cannot be a session.decided this stage
 	// understands; it is terminated (Permanent), never retried.
-	ErrMalformedEvent = errors.New("notify: malformed event")
+	ErrMalformedEvent = idv.ErrMalformedEvent
 
 	// ErrEndpointDisabled: the tenant's endpoint answered 410 Gone, now or
 	// before, so nothing more is sent to it (Permanent).

@@ -11,7 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/vault"
 )
 
@@ -24,7 +24,7 @@ type FieldOpener interface {
 
 // SessionKeys reads and opens sessions' keys.
 type SessionKeys interface {
-	Key(ctx context.Context, tenantID, id uuid.UUID) (postgres.SessionKey, error)
+	Key(ctx context.Context, tenantID, id uuid.UUID) (idv.SessionKey, error)
 }
 
 // KeyUnwrapper opens a wrapped session key (vault.Vault).
@@ -34,12 +34,12 @@ type KeyUnwrapper interface {
 
 // ResultLister lists a session's check results.
 type ResultLister interface {
-	List(ctx context.Context, tenantID, sessionID uuid.UUID) ([]postgres.Result, error)
+	List(ctx context.Context, tenantID, sessionID uuid.UUID) ([]idv.Result, error)
 }
 
 // AuditRecorder records an audit entry (postgres.Audit).
 type AuditRecorder interface {
-	Record(ctx context.Context, e postgres.AuditEntry) error
+	Record(ctx context.Context, e idv.AuditEntry) error
 }
 
 // Fields is the FieldOpener over the stores and the vault.
@@ -59,11 +59,11 @@ func (f Fields) OpenFields(ctx context.Context, tenantID, sessionID uuid.UUID, a
 	if err != nil {
 		return nil, err
 	}
-	if !slices.ContainsFunc(results, func(r postgres.Result) bool { return r.FieldsSealed != nil }) {
+	if !slices.ContainsFunc(results, func(r idv.Result) bool { return r.FieldsSealed != nil }) {
 		return nil, nil
 	}
 	k, err := f.Sessions.Key(ctx, tenantID, sessionID)
-	if errors.Is(err, postgres.ErrNotFound) {
+	if errors.Is(err, idv.ErrNotFound) {
 		return nil, nil // wiped: nothing to send
 	}
 	if err != nil {
@@ -101,8 +101,8 @@ func (f Fields) OpenFields(ctx context.Context, tenantID, sessionID uuid.UUID, a
 	if len(fields) == 0 {
 		return nil, nil
 	}
-	if err := f.Audit.Record(ctx, postgres.AuditEntry{TenantID: tenantID, Actor: postgres.ActorNotify,
-		Action: postgres.AuditPersonalDataRead, SessionID: sessionID,
+	if err := f.Audit.Record(ctx, idv.AuditEntry{TenantID: tenantID, Actor: idv.ActorNotify,
+		Action: idv.AuditPersonalDataRead, SessionID: sessionID,
 		Detail: map[string]string{"fields": strings.Join(slices.Sorted(maps.Keys(fields)), ","), "webhook_id": webhookID}}); err != nil {
 		return nil, fmt.Errorf("notify: record read of %s: %w", sessionID, err)
 	}

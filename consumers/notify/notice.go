@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -23,26 +23,16 @@ import (
 
 var subprocessorID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
 
-func tenantID(ev stage.Event, raw string) (uuid.UUID, error) {
-	tenant, err := uuid.Parse(raw)
-	if err != nil || tenant == uuid.Nil {
-		return uuid.Nil, fmt.Errorf("%w: %s: tenant_id must be a UUID", ErrMalformedEvent, ev.MsgID)
-	}
-	return tenant, nil
-}
-
 // decodeAnnounced reads an idv.subprocessor.announced event. Its webhook
 // names the entry and its effective date; the entry itself is at
 // GET /v1/subprocessors, and the objection goes to its objection_href.
 func decodeAnnounced(ev stage.Event) (event, error) {
-	var body schemas.SubprocessorAnnounced
-	if err := json.Unmarshal(ev.Data, &body); err != nil {
-		return event{}, fmt.Errorf("%w: %s: body is not a subprocessor.announced", ErrMalformedEvent, ev.MsgID)
-	}
-	tenant, err := tenantID(ev, body.TenantID)
+	got, err := idv.DecodeEvent[schemas.SubprocessorAnnounced](schemas.TypeSubprocessorAnnounced, ev.Subject, ev.Data)
 	if err != nil {
 		return event{}, err
 	}
+	body := got.Body
+	tenant := got.TenantID
 	if !subprocessorID.MatchString(body.SubprocessorID) {
 		return event{}, fmt.Errorf("%w: %s: bad subprocessor_id", ErrMalformedEvent, ev.MsgID)
 	}
@@ -60,14 +50,12 @@ func decodeAnnounced(ev stage.Event) (event, error) {
 // decodeBreach reads an idv.breach.notified event; its webhook carries the
 // notice in full, so the controller has what art. 33(3) asks for at once.
 func decodeBreach(ev stage.Event) (event, error) {
-	var body schemas.BreachNotified
-	if err := json.Unmarshal(ev.Data, &body); err != nil {
-		return event{}, fmt.Errorf("%w: %s: body is not a breach.notified", ErrMalformedEvent, ev.MsgID)
-	}
-	tenant, err := tenantID(ev, body.TenantID)
+	got, err := idv.DecodeEvent[schemas.BreachNotified](schemas.TypeBreachNotified, ev.Subject, ev.Data)
 	if err != nil {
 		return event{}, err
 	}
+	body := got.Body
+	tenant := got.TenantID
 	breach, err := uuid.Parse(body.BreachID)
 	if err != nil || breach == uuid.Nil || body.Round < 1 || body.NotifiedAt.IsZero() {
 		return event{}, fmt.Errorf("%w: %s: breach_id, round and notified_at are required", ErrMalformedEvent, ev.MsgID)
@@ -82,14 +70,12 @@ func decodeBreach(ev stage.Event) (event, error) {
 // decodeDSR reads an idv.dsr.received event: a data subject's request,
 // forwarded to the controller with the session it concerns.
 func decodeDSR(ev stage.Event) (event, error) {
-	var body schemas.DSRReceived
-	if err := json.Unmarshal(ev.Data, &body); err != nil {
-		return event{}, fmt.Errorf("%w: %s: body is not a dsr.received", ErrMalformedEvent, ev.MsgID)
-	}
-	session, tenant, err := ids(ev, body.SessionID, body.TenantID)
+	got, err := idv.DecodeEvent[schemas.DSRReceived](schemas.TypeDSRReceived, ev.Subject, ev.Data)
 	if err != nil {
 		return event{}, err
 	}
+	body := got.Body
+	session, tenant := got.SessionID, got.TenantID
 	dsr, err := uuid.Parse(body.DSRID)
 	if err != nil || dsr == uuid.Nil || !slices.Contains(schemas.DSRKinds, body.Kind) || body.ReceivedAt.IsZero() {
 		return event{}, fmt.Errorf("%w: %s: dsr_id, a known kind and received_at are required", ErrMalformedEvent, ev.MsgID)

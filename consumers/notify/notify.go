@@ -45,17 +45,17 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/stage"
-	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/schemas"
 )
 
 // Delivery outcomes as recorded and counted.
 const (
-	outcomeDelivered = postgres.DeliveryDelivered
-	outcomeFailed    = postgres.DeliveryFailed
-	outcomeRefused   = postgres.DeliveryRefused
-	outcomeDisabled  = postgres.DeliveryDisabled
+	outcomeDelivered = idv.DeliveryDelivered
+	outcomeFailed    = idv.DeliveryFailed
+	outcomeRefused   = idv.DeliveryRefused
+	outcomeDisabled  = idv.DeliveryDisabled
 )
 
 // UserAgent is sent with every webhook.
@@ -85,8 +85,8 @@ type Config struct {
 // (postgres.Deliveries).
 type Store interface {
 	Delivered(ctx context.Context, tenantID uuid.UUID, webhookID string) (bool, error)
-	WebhookTarget(ctx context.Context, tenantID uuid.UUID) (postgres.WebhookTarget, error)
-	RecordAttempt(ctx context.Context, a postgres.DeliveryAttempt) error
+	WebhookTarget(ctx context.Context, tenantID uuid.UUID) (idv.WebhookTarget, error)
+	RecordAttempt(ctx context.Context, a idv.DeliveryAttempt) error
 	DisableWebhook(ctx context.Context, tenantID uuid.UUID) error
 }
 
@@ -156,7 +156,7 @@ func (n *Notifier) Handle(ctx context.Context, ev stage.Event) error {
 		// rebuilt; a tenant notice's by its type and the ids it names.
 		msgID = d.msgID
 	}
-	a := postgres.DeliveryAttempt{TenantID: d.tenant, SessionID: d.session, WebhookID: WebhookID(msgID),
+	a := idv.DeliveryAttempt{TenantID: d.tenant, SessionID: d.session, WebhookID: WebhookID(msgID),
 		EventType: d.payload.Type, Attempt: int(min(max(ev.NumDelivered, 1), 1<<30))}
 	log := n.log.With("webhook_id", a.WebhookID, "tenant_id", d.tenant, "session_id", d.session, "attempt", a.Attempt)
 
@@ -170,7 +170,7 @@ func (n *Notifier) Handle(ctx context.Context, ev stage.Event) error {
 		return nil
 	}
 	target, err := n.store.WebhookTarget(ctx, d.tenant)
-	if errors.Is(err, postgres.ErrNotFound) {
+	if errors.Is(err, idv.ErrNotFound) {
 		return stage.Permanent(n.fail(fmt.Errorf("notify: %s: %w", a.WebhookID, err)))
 	}
 	if err != nil {
@@ -254,7 +254,7 @@ func (n *Notifier) Handle(ctx context.Context, ev stage.Event) error {
 }
 
 // record stores the attempt and counts its outcome.
-func (n *Notifier) record(ctx context.Context, a postgres.DeliveryAttempt) error {
+func (n *Notifier) record(ctx context.Context, a idv.DeliveryAttempt) error {
 	if err := n.store.RecordAttempt(ctx, a); err != nil {
 		return n.fail(fmt.Errorf("notify: %w", err))
 	}
@@ -319,14 +319,12 @@ func decode(ev stage.Event) (event, error) {
 }
 
 func decodeDecided(ev stage.Event) (event, error) {
-	var body schemas.SessionDecided
-	if err := json.Unmarshal(ev.Data, &body); err != nil {
-		return event{}, fmt.Errorf("%w: %s: body is not a session.decided", ErrMalformedEvent, ev.MsgID)
-	}
-	session, tenant, err := ids(ev, body.SessionID, body.TenantID)
+	got, err := idv.DecodeEvent[schemas.SessionDecided](schemas.TypeSessionDecided, ev.Subject, ev.Data)
 	if err != nil {
 		return event{}, err
 	}
+	body := got.Body
+	session, tenant := got.SessionID, got.TenantID
 	if !decisions[body.Decision] {
 		return event{}, fmt.Errorf("%w: %s: unknown decision", ErrMalformedEvent, ev.MsgID)
 	}
@@ -344,14 +342,12 @@ func decodeDecided(ev stage.Event) (event, error) {
 // the signed deletion receipt, which the tenant fetches with its API key
 // and verifies with IDV's receipt signing key.
 func decodeDeleted(ev stage.Event) (event, error) {
-	var body schemas.SessionDeleted
-	if err := json.Unmarshal(ev.Data, &body); err != nil {
-		return event{}, fmt.Errorf("%w: %s: body is not a session.deleted", ErrMalformedEvent, ev.MsgID)
-	}
-	session, tenant, err := ids(ev, body.SessionID, body.TenantID)
+	got, err := idv.DecodeEvent[schemas.SessionDeleted](schemas.TypeSessionDeleted, ev.Subject, ev.Data)
 	if err != nil {
 		return event{}, err
 	}
+	body := got.Body
+	session, tenant := got.SessionID, got.TenantID
 	receipt, err := uuid.Parse(body.ReceiptID)
 	if err != nil || receipt == uuid.Nil {
 		return event{}, fmt.Errorf("%w: %s: receipt_id must be a UUID", ErrMalformedEvent, ev.MsgID)
@@ -367,16 +363,6 @@ func decodeDeleted(ev stage.Event) (event, error) {
 		payload: schemas.WebhookPayload{Type: schemas.WebhookSessionDeleted, Timestamp: body.DeletedAt.UTC(),
 			Data: schemas.WebhookData{SessionID: session.String(), TenantID: tenant.String(),
 				Href: "/v1/deletion-receipts/" + receipt.String()}}}, nil
-}
-
-// ids parses an event's session and tenant ids.
-func ids(ev stage.Event, sessionID, tenantID string) (session, tenant uuid.UUID, err error) {
-	session, err1 := uuid.Parse(sessionID)
-	tenant, err2 := uuid.Parse(tenantID)
-	if err1 != nil || err2 != nil || session == uuid.Nil || tenant == uuid.Nil {
-		return uuid.Nil, uuid.Nil, fmt.Errorf("%w: %s: session_id and tenant_id must be UUIDs", ErrMalformedEvent, ev.MsgID)
-	}
-	return session, tenant, nil
 }
 
 // Error codes recorded for attempts without a 2xx answer. Fixed strings:

@@ -20,6 +20,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/notify"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/infra/broker"
@@ -524,7 +525,7 @@ func TestMalformedEventsArePermanent(t *testing.T) {
 	}
 	// A tenant that does not exist cannot be told, now or later.
 	ghost, _ := decidedEvent(t, uuid.New())
-	if err := n.Handle(context.Background(), ghost); !stage.IsPermanent(err) || !errors.Is(err, postgres.ErrNotFound) {
+	if err := n.Handle(context.Background(), ghost); !stage.IsPermanent(err) || !errors.Is(err, idv.ErrNotFound) {
 		t.Errorf("unknown tenant: Handle = %v, want Permanent ErrNotFound", err)
 	}
 	if got := len(recv.deliveries()); got != 0 {

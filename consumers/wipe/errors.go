@@ -1,12 +1,16 @@
 package wipe
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/idv-oss/idv"
+)
 
 // Sentinel errors. Handle's errors wrap them with ids, never more.
 var (
 	// ErrMalformedEvent: the event is not an idv.session.expired this stage
 	// understands; it is terminated (Permanent), never retried.
-	ErrMalformedEvent = errors.New("wipe: malformed event")
+	ErrMalformedEvent = idv.ErrMalformedEvent
 
 	// ErrNotRequested: the session exists but nobody requested its wipe
 	// (its row has no wipe_requested_at). Nothing is destroyed without that

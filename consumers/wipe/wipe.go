@@ -27,7 +27,6 @@ package wipe
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -35,8 +34,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/stage"
-	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -47,9 +46,9 @@ const DefaultStorageTimeout = 2 * time.Minute
 
 // Sessions holds the wipe's store steps (postgres.Wipes).
 type Sessions interface {
-	SessionForWipe(ctx context.Context, tenantID, id uuid.UUID) (postgres.WipeTarget, error)
+	SessionForWipe(ctx context.Context, tenantID, id uuid.UUID) (idv.WipeTarget, error)
 	DestroySessionKey(ctx context.Context, tenantID, id uuid.UUID, at time.Time) (destroyed bool, err error)
-	FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.Time, r postgres.Receipt, ev postgres.OutboxEvent) error
+	FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.Time, r idv.Receipt, ev idv.Event) error
 }
 
 // Objects deletes everything under a prefix (objects.Store).
@@ -133,7 +132,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 
 	// 1. Crypto-shredding, committed before anything else is touched.
 	destroyed, err := s.sessions.DestroySessionKey(ctx, tenantID, sessionID, s.clock())
-	if errors.Is(err, postgres.ErrNotFound) || errors.Is(err, postgres.ErrConflict) {
+	if errors.Is(err, idv.ErrNotFound) || errors.Is(err, idv.ErrConflict) {
 		return stage.Permanent(fmt.Errorf("wipe: destroy key: %w", err))
 	}
 	if err != nil {
@@ -170,8 +169,8 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	if err != nil {
 		return stage.Permanent(err)
 	}
-	err = s.sessions.FinishWipe(ctx, tenantID, sessionID, at, receipt, deletedEvent(target, receipt.ID, at))
-	if errors.Is(err, postgres.ErrNotFound) {
+	err = s.sessions.FinishWipe(ctx, tenantID, sessionID, at, receipt, idv.DeletedEvent(target.TenantID, target.SessionID, receipt.ID, target.WipeReason, at))
+	if errors.Is(err, idv.ErrNotFound) {
 		return stage.Permanent(fmt.Errorf("wipe: finish: %w", err))
 	}
 	if err != nil {
@@ -189,9 +188,9 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 func (s *Stage) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
 // target reads the session; a session that does not exist is Permanent.
-func (s *Stage) target(ctx context.Context, tenantID, sessionID uuid.UUID) (postgres.WipeTarget, error) {
+func (s *Stage) target(ctx context.Context, tenantID, sessionID uuid.UUID) (idv.WipeTarget, error) {
 	t, err := s.sessions.SessionForWipe(ctx, tenantID, sessionID)
-	if errors.Is(err, postgres.ErrNotFound) {
+	if errors.Is(err, idv.ErrNotFound) {
 		return t, stage.Permanent(fmt.Errorf("wipe: %w", err))
 	}
 	if err != nil {
@@ -202,9 +201,9 @@ func (s *Stage) target(ctx context.Context, tenantID, sessionID uuid.UUID) (post
 
 // receipt builds and signs the deletion receipt of a session whose key and
 // objects are gone and whose captures rows are about to go.
-func (s *Stage) receipt(t postgres.WipeTarget, objects int, at time.Time) (postgres.Receipt, error) {
+func (s *Stage) receipt(t idv.WipeTarget, objects int, at time.Time) (idv.Receipt, error) {
 	if t.WipeRequestedAt == nil || t.KeyDestroyedAt == nil {
-		return postgres.Receipt{}, fmt.Errorf("wipe: session %s: wipe request or key destruction not recorded", t.SessionID)
+		return idv.Receipt{}, fmt.Errorf("wipe: session %s: wipe request or key destruction not recorded", t.SessionID)
 	}
 	id := uuid.New()
 	r := schemas.DeletionReceipt{
@@ -226,42 +225,13 @@ func (s *Stage) receipt(t postgres.WipeTarget, objects int, at time.Time) (postg
 	}
 	statement, err := r.MarshalStatement()
 	if err != nil {
-		return postgres.Receipt{}, fmt.Errorf("wipe: session %s: %w", t.SessionID, err)
+		return idv.Receipt{}, fmt.Errorf("wipe: session %s: %w", t.SessionID, err)
 	}
 	sig, keyID := s.signer.SignReceipt(statement)
-	return postgres.Receipt{ID: id, Statement: statement, Signature: sig, KeyID: keyID, Captures: t.Captures}, nil
-}
-
-// deletedEvent is the idv.session.deleted event of a finished wipe. Its
-// message id is the session's, so there is one however often the wipe runs.
-func deletedEvent(t postgres.WipeTarget, receiptID uuid.UUID, at time.Time) postgres.OutboxEvent {
-	id := t.SessionID.String()
-	return postgres.OutboxEvent{
-		TenantID: t.TenantID,
-		MsgID:    schemas.MsgID(schemas.TypeSessionDeleted, id),
-		Type:     schemas.TypeSessionDeleted,
-		Subject:  schemas.Subject(schemas.TypeSessionDeleted, id),
-		Body: schemas.SessionDeleted{SessionID: id, TenantID: t.TenantID.String(), ReceiptID: receiptID.String(),
-			Reason: t.WipeReason, DeletedAt: at},
-	}
+	return idv.Receipt{ID: id, Statement: statement, Signature: sig, KeyID: keyID, Captures: t.Captures}, nil
 }
 
 // decodeExpired reads the ids of an idv.session.expired event.
 func decodeExpired(ev stage.Event) (tenantID, sessionID uuid.UUID, err error) {
-	if ev.Type != "" && ev.Type != schemas.TypeSessionExpired {
-		return uuid.Nil, uuid.Nil, fmt.Errorf("%w: type %q, want %s", ErrMalformedEvent, ev.Type, schemas.TypeSessionExpired)
-	}
-	var body schemas.SessionExpired
-	if err := json.Unmarshal(ev.Data, &body); err != nil {
-		return uuid.Nil, uuid.Nil, fmt.Errorf("%w: %s: body is not a %s", ErrMalformedEvent, ev.MsgID, schemas.TypeSessionExpired)
-	}
-	sessionID, err1 := uuid.Parse(body.SessionID)
-	tenantID, err2 := uuid.Parse(body.TenantID)
-	if err1 != nil || err2 != nil || sessionID == uuid.Nil || tenantID == uuid.Nil {
-		return uuid.Nil, uuid.Nil, fmt.Errorf("%w: %s: session_id and tenant_id must be UUIDs", ErrMalformedEvent, ev.MsgID)
-	}
-	if ev.Subject != "" && ev.Subject != schemas.Subject(schemas.TypeSessionExpired, sessionID.String()) {
-		return uuid.Nil, uuid.Nil, fmt.Errorf("%w: %s: subject is not the session's", ErrMalformedEvent, ev.MsgID)
-	}
-	return tenantID, sessionID, nil
+	return idv.SessionIDs(schemas.TypeSessionExpired, ev.Subject, ev.Data)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/consumers/wipe"
 	"github.com/idv-oss/idv/infra/appclient"
@@ -87,9 +88,9 @@ func (b *bundle) newTenant(t *testing.T) uuid.UUID {
 		t.Fatal(err)
 	}
 	hash := sha256.Sum256(random(32))
-	err = postgres.NewTenants(b.db).Create(t.Context(), postgres.Tenant{ID: id, Name: "Tenant " + id.String()[:8],
+	err = postgres.NewTenants(b.db).Create(t.Context(), idv.Tenant{ID: id, Name: "Tenant " + id.String()[:8],
 		RetentionDays: 7, WebhookURL: "https://hooks.example.test/idv", WebhookSecretSealed: secret,
-		Policy: schemas.DefaultPolicy()}, postgres.APIKey{ID: hex.EncodeToString(random(8)), TenantID: id, SecretHash: hash[:]})
+		Policy: schemas.DefaultPolicy()}, idv.APIKey{ID: hex.EncodeToString(random(8)), TenantID: id, SecretHash: hash[:]})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,10 +126,10 @@ func (b *bundle) intake(t *testing.T) session {
 		t.Fatal(err)
 	}
 	hash := sha256.Sum256(random(32))
-	err = sessions.Create(ctx, postgres.Session{ID: id, TenantID: b.tenant, Status: postgres.StatusCreated,
+	err = sessions.Create(ctx, idv.Session{ID: id, TenantID: b.tenant, Status: idv.StatusCreated,
 		Checks: []string{schemas.CheckDocument}, SelfieFrames: 2, RetentionDays: 7, CreatedAt: created, ExpiresAt: expires,
 		AppTokenHash: hash[:], AppTokenExpiresAt: created.Add(time.Hour)},
-		postgres.SessionKey{SessionID: id, TenantID: b.tenant, Epoch: wk.Epoch, PublicKey: wk.PublicKey, WrappedKey: wk.Wrapped})
+		idv.SessionKey{SessionID: id, TenantID: b.tenant, Epoch: wk.Epoch, PublicKey: wk.PublicKey, WrappedKey: wk.Wrapped})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,11 +147,11 @@ func (b *bundle) intake(t *testing.T) session {
 		t.Fatal(err)
 	}
 	s := session{id: id, key: wk, sealed: sealed}
-	var decl []postgres.Capture
+	var decl []idv.Capture
 	for _, c := range sealed {
 		sum, _ := hex.DecodeString(c.SHA256)
 		key := schemas.ObjectKey(b.tenant.String(), id.String(), c.Kind, c.Index)
-		decl = append(decl, postgres.Capture{SessionID: id, TenantID: b.tenant, Kind: c.Kind, Index: c.Index,
+		decl = append(decl, idv.Capture{SessionID: id, TenantID: b.tenant, Kind: c.Kind, Index: c.Index,
 			ObjectKey: key, Size: int64(len(c.Bytes)), SHA256: sum})
 		s.objKeys = append(s.objKeys, key)
 	}
@@ -162,7 +163,7 @@ func (b *bundle) intake(t *testing.T) session {
 			t.Fatal(err)
 		}
 	}
-	err = sessions.Submit(ctx, b.tenant, id, created.Add(time.Minute), postgres.OutboxEvent{
+	err = sessions.Submit(ctx, b.tenant, id, created.Add(time.Minute), idv.Event{
 		TenantID: b.tenant, MsgID: schemas.MsgID(schemas.TypeSessionSubmitted, id.String()),
 		Type: schemas.TypeSessionSubmitted, Subject: schemas.Subject(schemas.TypeSessionSubmitted, id.String()),
 		Body: schemas.SessionSubmitted{SessionID: id.String(), TenantID: b.tenant.String(),
@@ -574,7 +575,7 @@ func TestCopiedKeyDiesWithTheEpoch(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	s := b.intake(t)
-	var backup postgres.SessionKey
+	var backup idv.SessionKey
 	if err := b.db.GetContext(t.Context(), &backup, `SELECT session_id, tenant_id, epoch, public_key, wrapped_key
 		FROM session_keys WHERE session_id = $1`, s.id); err != nil {
 		t.Fatal(err)
@@ -625,7 +626,7 @@ func TestRefusals(t *testing.T) {
 
 	// Another tenant's event about this session finds nothing to wipe.
 	foreign := expiredEvent(s.id, b.newTenant(t), b.now)
-	if err := b.stage.Handle(t.Context(), foreign); !stage.IsPermanent(err) || !errors.Is(err, postgres.ErrNotFound) {
+	if err := b.stage.Handle(t.Context(), foreign); !stage.IsPermanent(err) || !errors.Is(err, idv.ErrNotFound) {
 		t.Fatalf("another tenant's event = %v, want Permanent ErrNotFound", err)
 	}
 
@@ -648,7 +649,7 @@ func TestRefusals(t *testing.T) {
 		}
 	}
 	missing := expiredEvent(uuid.New(), b.tenant, b.now)
-	if err := b.stage.Handle(t.Context(), missing); !stage.IsPermanent(err) || !errors.Is(err, postgres.ErrNotFound) {
+	if err := b.stage.Handle(t.Context(), missing); !stage.IsPermanent(err) || !errors.Is(err, idv.ErrNotFound) {
 		t.Errorf("unknown session: Handle = %v, want Permanent ErrNotFound", err)
 	}
 	if n := b.count(t, `SELECT count(*) FROM session_keys WHERE session_id = $1`, s.id); n != 1 {

@@ -399,16 +399,16 @@ func TestConfiguration(t *testing.T) {
 }
 
 // readmeVariables returns the IDV_ names in the first column of the
-// README's configuration table.
+// configuration table in docs/operating.md.
 func readmeVariables(t *testing.T) map[string]bool {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	raw, err := os.ReadFile(filepath.Join(repoRoot, "docs", "operating.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, section, ok := strings.Cut(string(raw), "### Configuration\n")
 	if !ok {
-		t.Fatal("README.md: no ### Configuration section")
+		t.Fatal("docs/operating.md: no ### Configuration section")
 	}
 	names := map[string]bool{}
 	ident := regexp.MustCompile("`(IDV_[A-Z0-9_]+)`")

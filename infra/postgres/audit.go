@@ -5,15 +5,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/idv-oss/idv"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -25,139 +23,16 @@ import (
 // they record wherever there is one, so a change is never without its
 // entry nor an entry without its change.
 
-// Audit actions.
-const (
-	AuditPersonalDataRead = "personal_data_read"
-	AuditReceiptRead      = "receipt_read"
-	AuditErasureRequested = "erasure_requested"
-	AuditDeclinedByUser   = "declined_by_user"
-	AuditDataDeleted      = "data_deleted"
-	AuditRetentionChanged = "retention_changed"
-	AuditPolicyChanged    = "policy_changed"
-)
-
-// Actors that are not a credential.
-const (
-	ActorWipe      = "system:wipe"
-	ActorNotify    = "system:notify" // full webhooks carry personal data
-	ActorOperator  = "operator:cli"
-	ActorUnknown   = "system:unattributed" // a store change made without WithActor
-	actorAPIKey    = "tenant_api_key:"
-	actorAppToken  = "app_token:"
-	auditLockClass = 0x1d5_0002 // advisory lock class of the per-tenant append lock
-)
-
-// ActorAPIKey is the actor of a request made with a tenant API key.
-func ActorAPIKey(keyID string) string { return actorAPIKey + keyID }
-
-// ActorAppToken is the actor of a request made with a session's app token.
-func ActorAppToken(sessionID uuid.UUID) string { return actorAppToken + sessionID.String() }
-
-type actorKey struct{}
-
-// WithActor returns ctx carrying who acts (an Actor… value), for the audit
-// entries that the stores append for changes made under ctx.
-func WithActor(ctx context.Context, actor string) context.Context {
-	return context.WithValue(ctx, actorKey{}, actor)
-}
-
-// ActorOf returns the actor ctx carries, or fallback.
-func ActorOf(ctx context.Context, fallback string) string {
-	if a, ok := ctx.Value(actorKey{}).(string); ok && a != "" {
-		return a
-	}
-	return fallback
-}
-
-// AuditEntry is an entry to append. Detail holds ids and codes only: its
-// values are refused unless they are short runs of letters, digits and
-// _ . : , - (no spaces), which keeps names and free text out.
-type AuditEntry struct {
-	TenantID  uuid.UUID
-	At        time.Time // when; now if zero
-	Actor     string
-	Action    string
-	SessionID uuid.UUID // uuid.Nil for none
-	Detail    map[string]string
-}
-
-// AuditEvent is a stored entry.
-type AuditEvent struct {
-	Seq       int64
-	TenantID  uuid.UUID
-	At        time.Time
-	Actor     string
-	Action    string
-	SessionID *uuid.UUID
-	Detail    map[string]string
-	PrevHash  []byte
-	Hash      []byte
-}
-
-// AuditExport is an entry as a tenant exports it (GET /v1/audit-events,
-// the offboarding archive): hashes in hex, so the chain can be verified.
-type AuditExport struct {
-	Seq       int64             `json:"seq"`
-	At        time.Time         `json:"at"`
-	Actor     string            `json:"actor"`
-	Action    string            `json:"action"`
-	SessionID *uuid.UUID        `json:"session_id"`
-	Detail    map[string]string `json:"detail"`
-	PrevHash  string            `json:"prev_hash"`
-	Hash      string            `json:"hash"`
-}
-
-// Export returns the entry in its export form.
-func (ev AuditEvent) Export() AuditExport {
-	return AuditExport{Seq: ev.Seq, At: ev.At, Actor: ev.Actor, Action: ev.Action, SessionID: ev.SessionID,
-		Detail: ev.Detail, PrevHash: hex.EncodeToString(ev.PrevHash), Hash: hex.EncodeToString(ev.Hash)}
-}
-
-// ErrAuditBroken is wrapped by the *AuditBreak that Verify returns.
-var ErrAuditBroken = errors.New("audit: chain broken")
-
-// AuditBreak is where a tenant's chain first fails to verify.
-type AuditBreak struct {
-	Seq    int64
-	Reason string
-}
-
-func (b *AuditBreak) Error() string {
-	return fmt.Sprintf("audit: chain broken at seq %d: %s", b.Seq, b.Reason)
-}
-
-func (b *AuditBreak) Unwrap() error { return ErrAuditBroken }
-
-var (
-	auditAction = regexp.MustCompile(`^[a-z_]{1,64}$`)
-	auditKey    = regexp.MustCompile(`^[a-z_]{1,64}$`)
-	auditValue  = regexp.MustCompile(`^[A-Za-z0-9_.:,-]{0,512}$`)
-)
-
-func (e AuditEntry) validate() error {
-	switch {
-	case e.TenantID == uuid.Nil:
-		return errors.New("no tenant")
-	case e.Actor == "" || len(e.Actor) > 200:
-		return fmt.Errorf("actor of %d bytes", len(e.Actor))
-	case !auditAction.MatchString(e.Action):
-		return fmt.Errorf("action %q", e.Action)
-	}
-	for k, v := range e.Detail {
-		if !auditKey.MatchString(k) || !auditValue.MatchString(v) {
-			return fmt.Errorf("detail %q: ids and codes only", k)
-		}
-	}
-	return nil
-}
+// auditLockClass is the advisory lock class of the per-tenant append lock.
+const auditLockClass = 0x1d5_0002
 
 // AppendAudit appends e to its tenant's chain within tx. It takes the
 // tenant's append lock for the rest of tx, so call it as the transaction's
 // last step: the tenant's other appends wait for the commit. tx must be
 // READ COMMITTED (the default), so that the chain's head is read after the
 // lock is held.
-func AppendAudit(ctx context.Context, tx *sqlx.Tx, e AuditEntry) error {
-	if err := e.validate(); err != nil {
+func AppendAudit(ctx context.Context, tx *sqlx.Tx, e idv.AuditEntry) error {
+	if err := e.Validate(); err != nil {
 		return fmt.Errorf("audit: append %s: %w", e.Action, err)
 	}
 	if e.At.IsZero() {
@@ -166,7 +41,7 @@ func AppendAudit(ctx context.Context, tx *sqlx.Tx, e AuditEntry) error {
 	if e.Detail == nil {
 		e.Detail = map[string]string{}
 	}
-	ev := AuditEvent{TenantID: e.TenantID, At: e.At.UTC().Truncate(time.Microsecond), Actor: e.Actor,
+	ev := idv.AuditEvent{TenantID: e.TenantID, At: e.At.UTC().Truncate(time.Microsecond), Actor: e.Actor,
 		Action: e.Action, Detail: e.Detail}
 	if e.SessionID != uuid.Nil {
 		id := e.SessionID
@@ -190,7 +65,7 @@ func AppendAudit(ctx context.Context, tx *sqlx.Tx, e AuditEntry) error {
 	if err != nil {
 		return fmt.Errorf("audit: encode detail: %w", err)
 	}
-	ev.Hash = ev.chainHash()
+	ev.Hash = ev.ChainHash()
 	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_events
 		(seq, tenant_id, at, actor, action, session_id, detail, prev_hash, hash)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
@@ -198,34 +73,6 @@ func AppendAudit(ctx context.Context, tx *sqlx.Tx, e AuditEntry) error {
 		return fmt.Errorf("audit: append %s for %s: %w", e.Action, e.TenantID, err)
 	}
 	return nil
-}
-
-// chainHash is SHA-256(prev_hash || canonical encoding): a version tag, then
-// seq, tenant, time (Unix microseconds), actor, action, session (16 zero
-// bytes for none) and the detail as JSON with sorted keys, each
-// variable-length field prefixed with its length.
-func (ev AuditEvent) chainHash() []byte {
-	var buf bytes.Buffer
-	buf.Write(ev.PrevHash)
-	field := func(b []byte) {
-		buf.Write(binary.BigEndian.AppendUint32(nil, uint32(len(b))))
-		buf.Write(b)
-	}
-	field([]byte("idv-audit-v1"))
-	buf.Write(binary.BigEndian.AppendUint64(nil, uint64(ev.Seq)))
-	buf.Write(ev.TenantID[:])
-	buf.Write(binary.BigEndian.AppendUint64(nil, uint64(ev.At.UnixMicro())))
-	field([]byte(ev.Actor))
-	field([]byte(ev.Action))
-	var session uuid.UUID
-	if ev.SessionID != nil {
-		session = *ev.SessionID
-	}
-	buf.Write(session[:])
-	detail, _ := json.Marshal(ev.Detail) // a map[string]string always encodes
-	field(detail)
-	sum := sha256.Sum256(buf.Bytes())
-	return sum[:]
 }
 
 // Audit reads, exports and verifies the audit log, and records entries that
@@ -238,7 +85,7 @@ func NewAudit(db *sqlx.DB) *Audit { return &Audit{db: db} }
 // Record appends e in a transaction of its own: for events that change
 // nothing else, such as a read of personal data. The caller should record
 // before it hands out what was read, so that nothing is read unrecorded.
-func (a *Audit) Record(ctx context.Context, e AuditEntry) error {
+func (a *Audit) Record(ctx context.Context, e idv.AuditEntry) error {
 	return inTx(ctx, a.db, tenantScope(e.TenantID), func(tx *sqlx.Tx) error { return AppendAudit(ctx, tx, e) })
 }
 
@@ -258,15 +105,15 @@ const auditColumns = `seq, tenant_id, at, actor, action, session_id, detail, pre
 
 // event decodes a row; a detail that is not an object of strings (only a
 // tamperer could store one) is an error.
-func (r auditRow) event() (AuditEvent, error) {
-	ev := AuditEvent{Seq: r.Seq, TenantID: r.TenantID, At: r.At.UTC(), Actor: r.Actor, Action: r.Action,
+func (r auditRow) event() (idv.AuditEvent, error) {
+	ev := idv.AuditEvent{Seq: r.Seq, TenantID: r.TenantID, At: r.At.UTC(), Actor: r.Actor, Action: r.Action,
 		PrevHash: r.PrevHash, Hash: r.Hash}
 	if r.SessionID.Valid {
 		id := r.SessionID.UUID
 		ev.SessionID = &id
 	}
 	if err := json.Unmarshal(r.Detail, &ev.Detail); err != nil {
-		return AuditEvent{}, fmt.Errorf("detail is not an object of strings: %w", err)
+		return idv.AuditEvent{}, fmt.Errorf("detail is not an object of strings: %w", err)
 	}
 	if ev.Detail == nil {
 		ev.Detail = map[string]string{}
@@ -276,7 +123,7 @@ func (r auditRow) event() (AuditEvent, error) {
 
 // List returns up to limit entries of the tenant with seq > after, in
 // order: one page of the export.
-func (a *Audit) List(ctx context.Context, tenantID uuid.UUID, after int64, limit int) ([]AuditEvent, error) {
+func (a *Audit) List(ctx context.Context, tenantID uuid.UUID, after int64, limit int) ([]idv.AuditEvent, error) {
 	if limit <= 0 {
 		return nil, fmt.Errorf("audit: list: limit %d, want > 0", limit)
 	}
@@ -285,7 +132,7 @@ func (a *Audit) List(ctx context.Context, tenantID uuid.UUID, after int64, limit
 		WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, tenantID, after, limit); err != nil {
 		return nil, fmt.Errorf("audit: list %s: %w", tenantID, err)
 	}
-	events := make([]AuditEvent, 0, len(rows))
+	events := make([]idv.AuditEvent, 0, len(rows))
 	for _, r := range rows {
 		ev, err := r.event()
 		if err != nil {
@@ -318,14 +165,14 @@ func (a *Audit) Verify(ctx context.Context, tenantID uuid.UUID) (entries int, er
 		for _, r := range rows {
 			ev, err := r.event()
 			if err != nil {
-				return entries, &AuditBreak{Seq: r.Seq, Reason: err.Error()}
+				return entries, &idv.AuditBreak{Seq: r.Seq, Reason: err.Error()}
 			}
 			if !bytes.Equal(ev.PrevHash, prev) {
-				return entries, &AuditBreak{Seq: r.Seq,
+				return entries, &idv.AuditBreak{Seq: r.Seq,
 					Reason: "prev_hash is not the previous entry's hash: an entry before it was removed, inserted or moved"}
 			}
-			if !bytes.Equal(ev.chainHash(), ev.Hash) {
-				return entries, &AuditBreak{Seq: r.Seq, Reason: "hash does not match the entry: it was altered"}
+			if !bytes.Equal(ev.ChainHash(), ev.Hash) {
+				return entries, &idv.AuditBreak{Seq: r.Seq, Reason: "hash does not match the entry: it was altered"}
 			}
 			prev = ev.Hash
 			entries++

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
 	"github.com/idv-oss/idv/schemas"
@@ -36,13 +37,13 @@ func setupAudit(t *testing.T) *auditBundle {
 
 func (b *auditBundle) record(t *testing.T, tenant uuid.UUID, action string) {
 	t.Helper()
-	if err := b.audit.Record(t.Context(), postgres.AuditEntry{TenantID: tenant, Actor: postgres.ActorAPIKey("k1"),
+	if err := b.audit.Record(t.Context(), idv.AuditEntry{TenantID: tenant, Actor: idv.ActorAPIKey("k1"),
 		Action: action, SessionID: uuid.New(), Detail: map[string]string{"fields": "age_over_18,document_valid"}}); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func (b *auditBundle) all(t *testing.T, tenant uuid.UUID) []postgres.AuditEvent {
+func (b *auditBundle) all(t *testing.T, tenant uuid.UUID) []idv.AuditEvent {
 	t.Helper()
 	evs, err := b.audit.List(t.Context(), tenant, 0, 10000)
 	if err != nil {
@@ -64,8 +65,8 @@ func (b *auditBundle) tamper(t *testing.T, statements string) {
 func (b *auditBundle) verifyBreaksAt(t *testing.T, tenant uuid.UUID, seq int64) {
 	t.Helper()
 	n, err := b.audit.Verify(t.Context(), tenant)
-	var brk *postgres.AuditBreak
-	if !errors.As(err, &brk) || !errors.Is(err, postgres.ErrAuditBroken) || brk.Seq != seq {
+	var brk *idv.AuditBreak
+	if !errors.As(err, &brk) || !errors.Is(err, idv.ErrAuditBroken) || brk.Seq != seq {
 		t.Fatalf("Verify after tampering: %d entries, %v; want a break at seq %d", n, err, seq)
 	}
 }
@@ -74,7 +75,7 @@ func TestAuditChainsPerTenant(t *testing.T) {
 	t.Parallel()
 	b := setupAudit(t)
 	for i := range 6 {
-		b.record(t, []uuid.UUID{b.a, b.b}[i%2], postgres.AuditPersonalDataRead)
+		b.record(t, []uuid.UUID{b.a, b.b}[i%2], idv.AuditPersonalDataRead)
 	}
 	for _, tenant := range []uuid.UUID{b.a, b.b} {
 		evs := b.all(t, tenant)
@@ -103,8 +104,8 @@ func TestAuditChainsPerTenant(t *testing.T) {
 	}
 	// Entries that could carry free text are refused.
 	for _, d := range []map[string]string{{"name": "Anna de Vries"}, {"Name": "x"}, {"note": "a@b"}} {
-		if err := b.audit.Record(t.Context(), postgres.AuditEntry{TenantID: b.a, Actor: "operator:cli",
-			Action: postgres.AuditRetentionChanged, Detail: d}); err == nil {
+		if err := b.audit.Record(t.Context(), idv.AuditEntry{TenantID: b.a, Actor: "operator:cli",
+			Action: idv.AuditRetentionChanged, Detail: d}); err == nil {
 			t.Errorf("detail %v was accepted", d)
 		}
 	}
@@ -119,8 +120,8 @@ func TestAuditConcurrentAppendsKeepOneChain(t *testing.T) {
 	for range writers {
 		wg.Go(func() {
 			for range each {
-				errs <- b.audit.Record(t.Context(), postgres.AuditEntry{TenantID: b.a, Actor: postgres.ActorWipe,
-					Action: postgres.AuditDataDeleted})
+				errs <- b.audit.Record(t.Context(), idv.AuditEntry{TenantID: b.a, Actor: idv.ActorWipe,
+					Action: idv.AuditDataDeleted})
 			}
 		})
 	}
@@ -139,7 +140,7 @@ func TestAuditConcurrentAppendsKeepOneChain(t *testing.T) {
 func TestAuditIsAppendOnly(t *testing.T) {
 	t.Parallel()
 	b := setupAudit(t)
-	b.record(t, b.a, postgres.AuditPersonalDataRead)
+	b.record(t, b.a, idv.AuditPersonalDataRead)
 	for _, q := range []string{`UPDATE audit_events SET actor = 'someone:else'`, `DELETE FROM audit_events`,
 		`TRUNCATE audit_events`} {
 		if _, err := b.db.Exec(q); err == nil || !strings.Contains(err.Error(), "append-only") {
@@ -157,35 +158,35 @@ func TestAuditVerifyDetectsTampering(t *testing.T) {
 		name string
 		// tamper changes the chain of b.a (entries evs, 5 of them) and
 		// returns the seq at which Verify must report the break.
-		tamper func(t *testing.T, b *auditBundle, evs []postgres.AuditEvent) int64
+		tamper func(t *testing.T, b *auditBundle, evs []idv.AuditEvent) int64
 	}{
-		{"altered actor", func(t *testing.T, b *auditBundle, evs []postgres.AuditEvent) int64 {
+		{"altered actor", func(t *testing.T, b *auditBundle, evs []idv.AuditEvent) int64 {
 			b.tamper(t, fmt.Sprintf(`UPDATE audit_events SET actor = 'tenant_api_key:other' WHERE seq = %d`, evs[2].Seq))
 			return evs[2].Seq
 		}},
-		{"altered detail", func(t *testing.T, b *auditBundle, evs []postgres.AuditEvent) int64 {
+		{"altered detail", func(t *testing.T, b *auditBundle, evs []idv.AuditEvent) int64 {
 			b.tamper(t, fmt.Sprintf(`UPDATE audit_events SET detail = '{"fields": "age_over_18"}' WHERE seq = %d`, evs[1].Seq))
 			return evs[1].Seq
 		}},
-		{"altered time", func(t *testing.T, b *auditBundle, evs []postgres.AuditEvent) int64 {
+		{"altered time", func(t *testing.T, b *auditBundle, evs []idv.AuditEvent) int64 {
 			b.tamper(t, fmt.Sprintf(`UPDATE audit_events SET at = at - interval '1 day' WHERE seq = %d`, evs[3].Seq))
 			return evs[3].Seq
 		}},
-		{"removed entry", func(t *testing.T, b *auditBundle, evs []postgres.AuditEvent) int64 {
+		{"removed entry", func(t *testing.T, b *auditBundle, evs []idv.AuditEvent) int64 {
 			b.tamper(t, fmt.Sprintf(`DELETE FROM audit_events WHERE seq = %d`, evs[2].Seq))
 			return evs[3].Seq
 		}},
-		{"removed first entry", func(t *testing.T, b *auditBundle, evs []postgres.AuditEvent) int64 {
+		{"removed first entry", func(t *testing.T, b *auditBundle, evs []idv.AuditEvent) int64 {
 			b.tamper(t, fmt.Sprintf(`DELETE FROM audit_events WHERE seq = %d`, evs[0].Seq))
 			return evs[1].Seq
 		}},
-		{"reordered entries", func(t *testing.T, b *auditBundle, evs []postgres.AuditEvent) int64 {
+		{"reordered entries", func(t *testing.T, b *auditBundle, evs []idv.AuditEvent) int64 {
 			b.tamper(t, fmt.Sprintf(`UPDATE audit_events SET seq = -1 WHERE seq = %[1]d;
 				UPDATE audit_events SET seq = %[1]d WHERE seq = %[2]d;
 				UPDATE audit_events SET seq = %[2]d WHERE seq = -1`, evs[1].Seq, evs[3].Seq))
 			return evs[1].Seq
 		}},
-		{"inserted entry", func(t *testing.T, b *auditBundle, evs []postgres.AuditEvent) int64 {
+		{"inserted entry", func(t *testing.T, b *auditBundle, evs []idv.AuditEvent) int64 {
 			// A forged entry, in a gap of the sequence, that links to its
 			// predecessor (the tamperer drops the index that refuses a
 			// fork): without the canonical encoding its hash fails.
@@ -199,12 +200,12 @@ func TestAuditVerifyDetectsTampering(t *testing.T) {
 			t.Parallel()
 			b := setupAudit(t)
 			for range 5 {
-				b.record(t, b.a, postgres.AuditPersonalDataRead)
+				b.record(t, b.a, idv.AuditPersonalDataRead)
 				// Leave a gap in the sequence after each of a's entries.
 				if _, err := b.db.Exec(`SELECT nextval(pg_get_serial_sequence('audit_events', 'seq'))`); err != nil {
 					t.Fatal(err)
 				}
-				b.record(t, b.b, postgres.AuditPersonalDataRead)
+				b.record(t, b.b, idv.AuditPersonalDataRead)
 			}
 			evs := b.all(t, b.a)
 			seq := tc.tamper(t, b, evs)
@@ -226,7 +227,7 @@ func TestStoreChangesAreAudited(t *testing.T) {
 	tenants, audit := postgres.NewTenants(r.db), postgres.NewAudit(r.db)
 	erased, _ := r.newSession(t, r.tenant, r.now, 7)
 	declined, _ := r.newSession(t, r.tenant, r.now, 7)
-	asKey := postgres.WithActor(ctx, postgres.ActorAPIKey("key1"))
+	asKey := idv.WithActor(ctx, idv.ActorAPIKey("key1"))
 	for range 2 { // idempotent: one entry
 		if err := r.sessions.RequestWipe(asKey, r.tenant, erased, schemas.WipeCustomerRequest, r.now); err != nil {
 			t.Fatal(err)
@@ -235,18 +236,18 @@ func TestStoreChangesAreAudited(t *testing.T) {
 	if err := r.sessions.Decline(ctx, r.tenant, declined, r.now); err != nil {
 		t.Fatal(err)
 	}
-	if err := tenants.SetRetention(postgres.WithActor(ctx, postgres.ActorOperator), r.tenant, 3); err != nil {
+	if err := tenants.SetRetention(idv.WithActor(ctx, idv.ActorOperator), r.tenant, 3); err != nil {
 		t.Fatal(err)
 	}
-	if err := tenants.SetRetention(ctx, uuid.New(), 3); !errors.Is(err, postgres.ErrNotFound) {
+	if err := tenants.SetRetention(ctx, uuid.New(), 3); !errors.Is(err, idv.ErrNotFound) {
 		t.Fatalf("SetRetention of no tenant: %v", err)
 	}
 	wipes := postgres.NewWipes(r.db)
 	if _, err := wipes.DestroySessionKey(ctx, r.tenant, erased, r.now); err != nil {
 		t.Fatal(err)
 	}
-	receipt := postgres.Receipt{ID: uuid.New(), Statement: []byte(`{}`), Signature: randomBytes(64), KeyID: "k"}
-	deleted := postgres.OutboxEvent{TenantID: r.tenant, MsgID: schemas.MsgID(schemas.TypeSessionDeleted, erased.String()),
+	receipt := idv.Receipt{ID: uuid.New(), Statement: []byte(`{}`), Signature: randomBytes(64), KeyID: "k"}
+	deleted := idv.Event{TenantID: r.tenant, MsgID: schemas.MsgID(schemas.TypeSessionDeleted, erased.String()),
 		Type: schemas.TypeSessionDeleted, Subject: schemas.Subject(schemas.TypeSessionDeleted, erased.String()),
 		Body: schemas.SessionDeleted{SessionID: erased.String(), TenantID: r.tenant.String(), ReceiptID: receipt.ID.String(),
 			Reason: schemas.WipeCustomerRequest, DeletedAt: r.now}}
@@ -287,7 +288,7 @@ func TestStoreChangesAreAudited(t *testing.T) {
 // and comma-separated lists of codes.
 var codeOrID = regexp.MustCompile(`^([a-z0-9_]+|[0-9a-f-]{36}|[0-9A-Za-z]+)(,[a-z0-9_]+)*$`)
 
-func assertNoPersonalData(t *testing.T, evs []postgres.AuditEvent) {
+func assertNoPersonalData(t *testing.T, evs []idv.AuditEvent) {
 	t.Helper()
 	for _, ev := range evs {
 		for k, v := range ev.Detail {

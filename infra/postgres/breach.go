@@ -14,6 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -171,7 +172,7 @@ func lockBreach(ctx context.Context, tx *sqlx.Tx, id uuid.UUID) (Breach, error) 
 	var r breachRow
 	err := tx.GetContext(ctx, &r, `SELECT `+breachColumns+` FROM breaches WHERE breach_id = $1 FOR UPDATE`, id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Breach{}, fmt.Errorf("breach %s: %w", id, ErrNotFound)
+		return Breach{}, fmt.Errorf("breach %s: %w", id, idv.ErrNotFound)
 	}
 	if err != nil {
 		return Breach{}, fmt.Errorf("breach %s: %w", id, err)
@@ -268,10 +269,7 @@ func (s *Breaches) Notify(ctx context.Context, id uuid.UUID, now time.Time) (int
 				Nature: b.Nature, Consequences: b.Consequences, Measures: b.Measures, Contact: b.Contact,
 				Categories: append([]string{}, a.Categories...), Subjects: a.Sessions, Stages: b.Stages,
 				WindowStart: b.WindowStart, WindowEnd: b.WindowEnd, DetectedAt: b.OpenedAt, NotifiedAt: now}
-			if err := appendOutbox(ctx, tx, OutboxEvent{TenantID: a.TenantID,
-				MsgID: schemas.MsgID(schemas.TypeBreachNotified, id.String(), a.TenantID.String(), strconv.Itoa(round)),
-				Type:  schemas.TypeBreachNotified, Subject: schemas.Subject(schemas.TypeBreachNotified, id.String()),
-				Body: ev}); err != nil {
+			if err := appendOutbox(ctx, tx, idv.BreachNotifiedEvent(ev)); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE breach_tenants SET notified_round = $3, notified_at = $4
@@ -282,7 +280,7 @@ func (s *Breaches) Notify(ctx context.Context, id uuid.UUID, now time.Time) (int
 		}
 		// Audit entries last: each takes its tenant's chain lock until commit.
 		for _, a := range affected {
-			if err := AppendAudit(ctx, tx, AuditEntry{TenantID: a.TenantID, At: now, Actor: ActorOf(ctx, ActorOperator),
+			if err := AppendAudit(ctx, tx, idv.AuditEntry{TenantID: a.TenantID, At: now, Actor: idv.ActorOf(ctx, idv.ActorOperator),
 				Action: AuditBreachNotified, Detail: map[string]string{"breach_id": id.String(), "round": strconv.Itoa(round),
 					"sessions": strconv.Itoa(a.Sessions), "categories": strings.Join(a.Categories, ",")}}); err != nil {
 				return err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -20,7 +21,7 @@ import (
 func TestBreachRegister(t *testing.T) {
 	t.Parallel()
 	b := setupRetention(t)
-	ctx := postgres.WithActor(t.Context(), postgres.ActorOperator)
+	ctx := idv.WithActor(t.Context(), idv.ActorOperator)
 	other, untouched := b.newTenant(t), b.newTenant(t)
 	start := b.now.Add(-6 * time.Hour)
 	for range 3 {

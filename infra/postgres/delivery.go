@@ -11,43 +11,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
-	"github.com/idv-oss/idv/schemas"
+	"github.com/idv-oss/idv"
 )
-
-// Webhook delivery outcomes, as recorded in webhook_deliveries.
-const (
-	DeliveryDelivered = "delivered" // the endpoint answered 2xx
-	DeliveryFailed    = "failed"    // any other answer, or none; retried
-	DeliveryRefused   = "refused"   // the endpoint's address may not be reached
-	DeliveryDisabled  = "disabled"  // the endpoint is disabled (or just answered 410)
-)
-
-// DeliveryAttempt is one attempt to deliver a webhook. It holds ids and codes
-// only (DESIGN invariant 1): never the URL, the body or the endpoint's answer.
-type DeliveryAttempt struct {
-	TenantID   uuid.UUID
-	SessionID  uuid.UUID // uuid.Nil is stored as NULL
-	WebhookID  string    // webhook-id header, the same on every attempt
-	EventType  string    // payload type, e.g. session.decided
-	Attempt    int       // 1 on the first
-	StatusCode int       // HTTP status; 0 when there was no answer (stored as NULL)
-	Outcome    string    // one of the Delivery… constants
-	ErrorCode  string    // a fixed code such as timeout; "" is stored as NULL
-	Duration   time.Duration
-}
-
-// WebhookTarget is where and how a tenant's webhooks go.
-type WebhookTarget struct {
-	URL          string
-	SecretSealed []byte     // open with the vault under schemas.WebhookSecretPurpose
-	DisabledAt   *time.Time // set when the endpoint answered 410 Gone
-	// Policy is the tenant's policy now: its payload mode and fields
-	// decide what a full session.decided webhook carries.
-	Policy schemas.Policy
-}
-
-// Disabled reports whether deliveries to the endpoint have stopped.
-func (t WebhookTarget) Disabled() bool { return t.DisabledAt != nil }
 
 // Deliveries stores webhook delivery attempts and the webhook state of
 // tenants.
@@ -59,7 +24,7 @@ func NewDeliveries(db *sqlx.DB) *Deliveries { return &Deliveries{db: db} }
 // RecordAttempt appends an attempt. A webhook is recorded as delivered at
 // most once (unique index webhook_delivered_once): recording a second
 // delivery of the same webhook id, as two racing workers could, is a no-op.
-func (s *Deliveries) RecordAttempt(ctx context.Context, a DeliveryAttempt) error {
+func (s *Deliveries) RecordAttempt(ctx context.Context, a idv.DeliveryAttempt) error {
 	session := uuid.NullUUID{UUID: a.SessionID, Valid: a.SessionID != uuid.Nil}
 	status := sql.NullInt32{Int32: int32(a.StatusCode), Valid: a.StatusCode != 0}
 	code := sql.NullString{String: a.ErrorCode, Valid: a.ErrorCode != ""}
@@ -86,7 +51,7 @@ func (s *Deliveries) Delivered(ctx context.Context, tenantID uuid.UUID, webhookI
 
 // WebhookTarget reads the tenant's webhook endpoint, sealed secret and
 // whether the endpoint is disabled.
-func (s *Deliveries) WebhookTarget(ctx context.Context, tenantID uuid.UUID) (WebhookTarget, error) {
+func (s *Deliveries) WebhookTarget(ctx context.Context, tenantID uuid.UUID) (idv.WebhookTarget, error) {
 	var row struct {
 		URL        string     `db:"webhook_url"`
 		Secret     []byte     `db:"webhook_secret_sealed"`
@@ -96,14 +61,14 @@ func (s *Deliveries) WebhookTarget(ctx context.Context, tenantID uuid.UUID) (Web
 	err := scopedGet(ctx, s.db, tenantScope(tenantID), &row, `SELECT webhook_url, webhook_secret_sealed, webhook_disabled_at, policy
 		FROM tenants WHERE tenant_id = $1`, tenantID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return WebhookTarget{}, fmt.Errorf("deliveries: tenant %s: %w", tenantID, ErrNotFound)
+		return idv.WebhookTarget{}, fmt.Errorf("deliveries: tenant %s: %w", tenantID, idv.ErrNotFound)
 	}
 	if err != nil {
-		return WebhookTarget{}, fmt.Errorf("deliveries: webhook target of %s: %w", tenantID, err)
+		return idv.WebhookTarget{}, fmt.Errorf("deliveries: webhook target of %s: %w", tenantID, err)
 	}
-	t := WebhookTarget{URL: row.URL, SecretSealed: row.Secret, DisabledAt: row.DisabledAt}
+	t := idv.WebhookTarget{URL: row.URL, SecretSealed: row.Secret, DisabledAt: row.DisabledAt}
 	if err := json.Unmarshal(row.Policy, &t.Policy); err != nil {
-		return WebhookTarget{}, fmt.Errorf("deliveries: policy of %s: %w", tenantID, err)
+		return idv.WebhookTarget{}, fmt.Errorf("deliveries: policy of %s: %w", tenantID, err)
 	}
 	return t, nil
 }
@@ -117,7 +82,7 @@ func (s *Deliveries) DisableWebhook(ctx context.Context, tenantID uuid.UUID) err
 		return fmt.Errorf("deliveries: disable webhook of %s: %w", tenantID, err)
 	}
 	if n, err := res.RowsAffected(); err == nil && n == 0 {
-		return fmt.Errorf("deliveries: tenant %s: %w", tenantID, ErrNotFound)
+		return fmt.Errorf("deliveries: tenant %s: %w", tenantID, idv.ErrNotFound)
 	}
 	return nil
 }

@@ -5,23 +5,10 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
-	"github.com/idv-oss/idv/schemas"
+	"github.com/idv-oss/idv"
 )
-
-// AuditDSRReceived is the audit action of a data subject's request.
-const AuditDSRReceived = "dsr_received"
-
-// DSR is a data subject's request about its session (migration 013).
-type DSR struct {
-	ID         uuid.UUID
-	TenantID   uuid.UUID
-	SessionID  uuid.UUID
-	Kind       string // schemas.DSR…
-	ReceivedAt time.Time
-}
 
 // DSRs stores data-subject requests.
 type DSRs struct{ db *sqlx.DB }
@@ -32,21 +19,17 @@ func NewDSRs(db *sqlx.DB) *DSRs { return &DSRs{db: db} }
 // Record stores a request and, in the same transaction, the
 // idv.dsr.received event that forwards it to the controller and its audit
 // entry (actor from WithActor: the session's app token).
-func (s *DSRs) Record(ctx context.Context, d DSR) error {
+func (s *DSRs) Record(ctx context.Context, d idv.DSR) error {
 	d.ReceivedAt = d.ReceivedAt.UTC().Truncate(time.Microsecond)
 	return inOutboxTx(ctx, s.db, tenantScope(d.TenantID), func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO data_subject_requests (dsr_id, tenant_id, session_id, kind, received_at)
 			VALUES ($1, $2, $3, $4, $5)`, d.ID, d.TenantID, d.SessionID, d.Kind, d.ReceivedAt); err != nil {
 			return fmt.Errorf("dsr: record for %s: %w", d.SessionID, err)
 		}
-		if err := appendOutbox(ctx, tx, OutboxEvent{TenantID: d.TenantID,
-			MsgID: schemas.MsgID(schemas.TypeDSRReceived, d.ID.String()), Type: schemas.TypeDSRReceived,
-			Subject: schemas.Subject(schemas.TypeDSRReceived, d.SessionID.String()),
-			Body: schemas.DSRReceived{DSRID: d.ID.String(), SessionID: d.SessionID.String(), TenantID: d.TenantID.String(),
-				Kind: d.Kind, ReceivedAt: d.ReceivedAt}}); err != nil {
+		if err := appendOutbox(ctx, tx, idv.DSRReceivedEvent(d.ID, d.TenantID, d.SessionID, d.Kind, d.ReceivedAt)); err != nil {
 			return err
 		}
-		return AppendAudit(ctx, tx, AuditEntry{TenantID: d.TenantID, At: d.ReceivedAt, Actor: ActorOf(ctx, ActorUnknown),
-			Action: AuditDSRReceived, SessionID: d.SessionID, Detail: map[string]string{"dsr_id": d.ID.String(), "kind": d.Kind}})
+		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: d.TenantID, At: d.ReceivedAt, Actor: idv.ActorOf(ctx, idv.ActorUnknown),
+			Action: idv.AuditDSRReceived, SessionID: d.SessionID, Detail: map[string]string{"dsr_id": d.ID.String(), "kind": d.Kind}})
 	})
 }

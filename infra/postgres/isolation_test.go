@@ -14,6 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
 	"github.com/idv-oss/idv/schemas"
@@ -82,8 +83,8 @@ func (iso *isolation) seed(t testing.TB, f *wipeFixture, tenant, session, breach
 	f.exec(t, `INSERT INTO data_subject_requests (dsr_id, tenant_id, session_id, kind, received_at)
 		VALUES (gen_random_uuid(), $1, $2, 'access', now())`, tenant, session)
 	f.exec(t, `INSERT INTO tenant_offboardings (tenant_id, started_at) VALUES ($1, now())`, tenant)
-	if err := postgres.NewAudit(f.db).Record(t.Context(), postgres.AuditEntry{TenantID: tenant, Actor: postgres.ActorOperator,
-		Action: postgres.AuditPersonalDataRead, SessionID: session}); err != nil {
+	if err := postgres.NewAudit(f.db).Record(t.Context(), idv.AuditEntry{TenantID: tenant, Actor: idv.ActorOperator,
+		Action: idv.AuditPersonalDataRead, SessionID: session}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -350,7 +351,7 @@ func TestIsolationTenantCannotTouchAnother(t *testing.T) {
 	// The stores: B's session through A's scope is not found, even by a
 	// query without a tenant filter.
 	sessions := postgres.NewSessions(iso.app)
-	if _, err := sessions.Get(t.Context(), iso.a, iso.sessions[iso.b]); !errors.Is(err, postgres.ErrNotFound) {
+	if _, err := sessions.Get(t.Context(), iso.a, iso.sessions[iso.b]); !errors.Is(err, idv.ErrNotFound) {
 		t.Errorf("Get of B's session for A: %v, want ErrNotFound", err)
 	}
 	if _, err := sessions.Get(t.Context(), iso.b, iso.sessions[iso.b]); err != nil {
@@ -391,7 +392,7 @@ func BenchmarkSessionGet(b *testing.B) {
 	})
 	b.Run("unscoped", func(b *testing.B) {
 		for b.Loop() {
-			var s postgres.Session
+			var s idv.Session
 			if err := iso.owner.GetContext(ctx, &s, `SELECT session_id, tenant_id, status, checks, selfie_frames, challenge,
 				chip_challenge, retention_days, created_at, expires_at, app_token_hash, app_token_expires_at, submitted_at,
 				decision, decided_at, wipe_reason, wipe_requested_at, deleted_at,

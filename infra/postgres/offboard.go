@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/idv-oss/idv"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -18,14 +19,6 @@ import (
 // rows only, in the tenant's scope (row-level security, scope.go). The delete's steps record their completion in
 // tenant_offboardings, so a delete interrupted at any point resumes.
 
-// Audit actions of offboarding.
-const (
-	AuditOffboardingStarted  = "offboarding_started"
-	AuditOffboardingExport   = "offboarding_export_started" // before any personal data is read for the archive
-	AuditOffboardingExported = "offboarding_exported"
-	AuditTenantOffboarded    = "tenant_offboarded"
-)
-
 // OffboardedTables are the tables Finish deletes the tenant's rows from, in
 // an order the foreign keys allow. What it keeps: the tenants row (stripped
 // of its webhook endpoint and secret), audit_events, breach_tenants and
@@ -33,45 +26,6 @@ const (
 var OffboardedTables = []string{"data_subject_requests", "captures", "check_results", "session_keys",
 	"deletion_receipts", "sessions", "outbox", "webhook_deliveries", "api_keys", "support_grants",
 	"subprocessor_announcements", "subprocessor_objections"}
-
-// Offboarding is a tenant's offboarding as recorded.
-type Offboarding struct {
-	TenantID          uuid.UUID      `db:"tenant_id"`
-	StartedAt         time.Time      `db:"started_at"`
-	ExportedAt        *time.Time     `db:"exported_at"`
-	ExportSHA256      []byte         `db:"export_sha256"`
-	ExportSessions    *int           `db:"export_sessions"`
-	NoExport          bool           `db:"no_export"`
-	EpochKeys         *int           `db:"epoch_keys"`
-	EpochsDestroyedAt *time.Time     `db:"epochs_destroyed_at"`
-	ObjectsDeleted    int64          `db:"objects_deleted"`
-	ObjectsDeletedAt  *time.Time     `db:"objects_deleted_at"`
-	ReceiptID         uuid.NullUUID  `db:"receipt_id"`
-	Statement         []byte         `db:"statement"`
-	Signature         []byte         `db:"signature"`
-	KeyID             sql.NullString `db:"key_id"`
-	FinishedAt        *time.Time     `db:"finished_at"`
-}
-
-// OffboardFacts is what Finish found and did, for the receipt it signs.
-type OffboardFacts struct {
-	Offboarding
-	ReceiptID  uuid.UUID
-	FinishedAt time.Time
-	// Sessions counts the session rows deleted, NotWiped those of them
-	// whose data had not been wiped before.
-	Sessions, NotWiped int
-	RowsDeleted        map[string]int
-	AuditSeq           int64  // the chain's head: the tenant_offboarded entry
-	AuditHash          []byte //
-}
-
-// SignedReceipt is a receipt's exact statement bytes with their signature.
-type SignedReceipt struct {
-	Statement []byte
-	Signature []byte
-	KeyID     string
-}
 
 // Offboardings stores tenants' offboardings.
 type Offboardings struct{ db *sqlx.DB }
@@ -87,12 +41,12 @@ const offboardingColumns = `tenant_id, started_at, exported_at, export_sha256, e
 // API keys are refused (Tenants.APIKey reports it) and its sessions' app
 // tokens have expired. Recorded as offboarding_started. ErrNotFound if there
 // is no such tenant.
-func (s *Offboardings) Start(ctx context.Context, tenantID uuid.UUID, at time.Time) (Offboarding, error) {
+func (s *Offboardings) Start(ctx context.Context, tenantID uuid.UUID, at time.Time) (idv.Offboarding, error) {
 	err := inTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
 		var started *time.Time
 		err := tx.GetContext(ctx, &started, `SELECT offboarding_at FROM tenants WHERE tenant_id = $1 FOR NO KEY UPDATE`, tenantID)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("offboarding: tenant %s: %w", tenantID, ErrNotFound)
+			return fmt.Errorf("offboarding: tenant %s: %w", tenantID, idv.ErrNotFound)
 		}
 		if err != nil {
 			return fmt.Errorf("offboarding: lock tenant %s: %w", tenantID, err)
@@ -109,50 +63,54 @@ func (s *Offboardings) Start(ctx context.Context, tenantID uuid.UUID, at time.Ti
 				return fmt.Errorf("offboarding: start %s: %w", tenantID, err)
 			}
 		}
-		return AppendAudit(ctx, tx, AuditEntry{TenantID: tenantID, At: at, Actor: ActorOf(ctx, ActorOperator),
-			Action: AuditOffboardingStarted})
+		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: tenantID, At: at, Actor: idv.ActorOf(ctx, idv.ActorOperator),
+			Action: idv.AuditOffboardingStarted})
 	})
 	if err != nil {
-		return Offboarding{}, err
+		return idv.Offboarding{}, err
 	}
 	return s.Get(ctx, tenantID)
 }
 
 // Get reads the tenant's offboarding; ErrNotFound if it never started.
-func (s *Offboardings) Get(ctx context.Context, tenantID uuid.UUID) (Offboarding, error) {
-	var o Offboarding
+func (s *Offboardings) Get(ctx context.Context, tenantID uuid.UUID) (idv.Offboarding, error) {
+	var o offboardingRow
 	err := scopedGet(ctx, s.db, tenantScope(tenantID), &o, `SELECT `+offboardingColumns+` FROM tenant_offboardings WHERE tenant_id = $1`, tenantID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Offboarding{}, fmt.Errorf("offboarding: tenant %s not offboarding: %w", tenantID, ErrNotFound)
+		return idv.Offboarding{}, fmt.Errorf("offboarding: tenant %s not offboarding: %w", tenantID, idv.ErrNotFound)
 	}
 	if err != nil {
-		return Offboarding{}, fmt.Errorf("offboarding: get %s: %w", tenantID, err)
+		return idv.Offboarding{}, fmt.Errorf("offboarding: get %s: %w", tenantID, err)
 	}
-	return o, nil
+	return o.offboarding(), nil
 }
 
 // Sessions lists up to limit of the tenant's sessions not yet wiped with
 // an id after after, in id order: one page of the export.
-func (s *Offboardings) Sessions(ctx context.Context, tenantID, after uuid.UUID, limit int) ([]Session, error) {
-	var out []Session
+func (s *Offboardings) Sessions(ctx context.Context, tenantID, after uuid.UUID, limit int) ([]idv.Session, error) {
+	var out []sessionRow
 	if err := scopedSelect(ctx, s.db, tenantScope(tenantID), &out, `SELECT `+sessionColumns+` FROM sessions
 		WHERE tenant_id = $1 AND deleted_at IS NULL AND session_id > $2 ORDER BY session_id LIMIT $3`,
 		tenantID, after, limit); err != nil {
 		return nil, fmt.Errorf("offboarding: list sessions of %s: %w", tenantID, err)
 	}
-	return out, nil
+	return sessionRows(out), nil
 }
 
 // Receipts lists up to limit of the tenant's deletion receipts with an id
 // after after, in id order.
-func (s *Offboardings) Receipts(ctx context.Context, tenantID, after uuid.UUID, limit int) ([]StoredReceipt, error) {
-	var out []StoredReceipt
+func (s *Offboardings) Receipts(ctx context.Context, tenantID, after uuid.UUID, limit int) ([]idv.StoredReceipt, error) {
+	var out []storedReceiptRow
 	if err := scopedSelect(ctx, s.db, tenantScope(tenantID), &out, `SELECT receipt_id, tenant_id, session_id, statement, signature, key_id, created_at
 		FROM deletion_receipts WHERE tenant_id = $1 AND receipt_id > $2 ORDER BY receipt_id LIMIT $3`,
 		tenantID, after, limit); err != nil {
 		return nil, fmt.Errorf("offboarding: list receipts of %s: %w", tenantID, err)
 	}
-	return out, nil
+	receipts := make([]idv.StoredReceipt, len(out))
+	for i, r := range out {
+		receipts[i] = idv.StoredReceipt(r)
+	}
+	return receipts, nil
 }
 
 // RecordExport records that an archive of sessions sessions was written,
@@ -165,10 +123,10 @@ func (s *Offboardings) RecordExport(ctx context.Context, tenantID uuid.UUID, at 
 			return fmt.Errorf("offboarding: record export of %s: %w", tenantID, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("offboarding: record export of %s: not offboarding or already deleted: %w", tenantID, ErrConflict)
+			return fmt.Errorf("offboarding: record export of %s: not offboarding or already deleted: %w", tenantID, idv.ErrConflict)
 		}
-		return AppendAudit(ctx, tx, AuditEntry{TenantID: tenantID, At: at, Actor: ActorOf(ctx, ActorOperator),
-			Action: AuditOffboardingExported, Detail: map[string]string{"sessions": strconv.Itoa(sessions),
+		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: tenantID, At: at, Actor: idv.ActorOf(ctx, idv.ActorOperator),
+			Action: idv.AuditOffboardingExported, Detail: map[string]string{"sessions": strconv.Itoa(sessions),
 				"entries": strconv.Itoa(entries), "archive_hash": hex.EncodeToString(sha256)}})
 	})
 }
@@ -225,22 +183,23 @@ func (s *Offboardings) exec(ctx context.Context, tenantID uuid.UUID, what, q str
 // as it is and its stored offboarding returned. ErrConflict if the epochs
 // or objects are not recorded gone yet.
 func (s *Offboardings) Finish(ctx context.Context, tenantID uuid.UUID, at time.Time,
-	sign func(OffboardFacts) (SignedReceipt, error)) (Offboarding, error) {
+	sign func(idv.OffboardFacts) (idv.SignedReceipt, error)) (idv.Offboarding, error) {
 	err := inTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
-		var o Offboarding
-		err := tx.GetContext(ctx, &o, `SELECT `+offboardingColumns+` FROM tenant_offboardings
+		var row offboardingRow
+		err := tx.GetContext(ctx, &row, `SELECT `+offboardingColumns+` FROM tenant_offboardings
 			WHERE tenant_id = $1 FOR UPDATE`, tenantID)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("offboarding: tenant %s not offboarding: %w", tenantID, ErrNotFound)
+			return fmt.Errorf("offboarding: tenant %s not offboarding: %w", tenantID, idv.ErrNotFound)
 		}
 		if err != nil {
 			return fmt.Errorf("offboarding: lock %s: %w", tenantID, err)
 		}
+		o := row.offboarding()
 		if o.FinishedAt != nil {
 			return nil
 		}
 		if o.EpochsDestroyedAt == nil || o.ObjectsDeletedAt == nil {
-			return fmt.Errorf("offboarding: %s: epoch keys or objects not recorded destroyed: %w", tenantID, ErrConflict)
+			return fmt.Errorf("offboarding: %s: epoch keys or objects not recorded destroyed: %w", tenantID, idv.ErrConflict)
 		}
 		facts, err := deleteTenantRows(ctx, tx, o, at)
 		if err != nil {
@@ -258,15 +217,15 @@ func (s *Offboardings) Finish(ctx context.Context, tenantID uuid.UUID, at time.T
 		return nil
 	})
 	if err != nil {
-		return Offboarding{}, err
+		return idv.Offboarding{}, err
 	}
 	return s.Get(ctx, tenantID)
 }
 
 // deleteTenantRows deletes the tenant's rows, strips the tenant row and
 // appends tenant_offboarded, and returns what it did.
-func deleteTenantRows(ctx context.Context, tx *sqlx.Tx, o Offboarding, at time.Time) (OffboardFacts, error) {
-	f := OffboardFacts{Offboarding: o, ReceiptID: uuid.New(), FinishedAt: at, RowsDeleted: map[string]int{}}
+func deleteTenantRows(ctx context.Context, tx *sqlx.Tx, o idv.Offboarding, at time.Time) (idv.OffboardFacts, error) {
+	f := idv.OffboardFacts{Offboarding: o, ReceiptID: uuid.New(), FinishedAt: at, RowsDeleted: map[string]int{}}
 	var counts struct {
 		All      int `db:"total"`
 		NotWiped int `db:"not_wiped"`
@@ -295,8 +254,8 @@ func deleteTenantRows(ctx context.Context, tx *sqlx.Tx, o Offboarding, at time.T
 	if o.EpochKeys != nil {
 		epochs = *o.EpochKeys
 	}
-	if err := AppendAudit(ctx, tx, AuditEntry{TenantID: o.TenantID, At: at, Actor: ActorOf(ctx, ActorOperator),
-		Action: AuditTenantOffboarded, Detail: map[string]string{"receipt_id": f.ReceiptID.String(),
+	if err := AppendAudit(ctx, tx, idv.AuditEntry{TenantID: o.TenantID, At: at, Actor: idv.ActorOf(ctx, idv.ActorOperator),
+		Action: idv.AuditTenantOffboarded, Detail: map[string]string{"receipt_id": f.ReceiptID.String(),
 			"sessions": strconv.Itoa(f.Sessions), "epoch_keys": strconv.Itoa(epochs),
 			"objects": strconv.FormatInt(o.ObjectsDeleted, 10)}}); err != nil {
 		return f, err

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/idv-oss/idv"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 )
@@ -15,25 +16,15 @@ import (
 // notifies (migration 003), so the relay need not poll to stay prompt.
 const OutboxChannel = "idv_outbox"
 
-// OutboxEvent is an event to publish once the transaction that caused it has
-// committed (DESIGN invariant 7).
-type OutboxEvent struct {
-	TenantID uuid.UUID
-	MsgID    string // Nats-Msg-Id; unique, so appending twice is a no-op
-	Type     string
-	Subject  string
-	Body     any // marshalled to JSON; ids and codes only
-}
-
 // appendOutbox writes ev inside tx; the relay publishes it after commit.
-func appendOutbox(ctx context.Context, tx *sqlx.Tx, ev OutboxEvent) error {
+func appendOutbox(ctx context.Context, tx *sqlx.Tx, ev idv.Event) error {
 	_, err := appendOutboxOnce(ctx, tx, ev)
 	return err
 }
 
 // appendOutboxOnce is appendOutbox reporting whether ev was new: an event
 // whose msg id is already in the outbox is not appended again.
-func appendOutboxOnce(ctx context.Context, tx *sqlx.Tx, ev OutboxEvent) (bool, error) {
+func appendOutboxOnce(ctx context.Context, tx *sqlx.Tx, ev idv.Event) (bool, error) {
 	body, err := json.Marshal(ev.Body)
 	if err != nil {
 		return false, fmt.Errorf("outbox: encode %s: %w", ev.Type, err)
@@ -48,54 +39,82 @@ func appendOutboxOnce(ctx context.Context, tx *sqlx.Tx, ev OutboxEvent) (bool, e
 	return n == 1, nil
 }
 
-// OutboxRow is an outbox row as the relay claims it.
-type OutboxRow struct {
+// outboxRow is idv.OutboxRow as sqlx scans it.
+type outboxRow struct {
 	Seq       int64     `db:"seq"`
 	TenantID  uuid.UUID `db:"tenant_id"`
 	MsgID     string    `db:"msg_id"`
 	Type      string    `db:"type"`
 	Subject   string    `db:"subject"`
-	Body      []byte    `db:"body"` // JSON as jsonb returns it: same value, keys reordered
+	Body      []byte    `db:"body"`
 	CreatedAt time.Time `db:"created_at"`
 }
 
-// ClaimUnpublished locks up to limit unpublished rows in seq order and
-// returns them. Rows another transaction holds are skipped, not waited for,
-// so several relays share the backlog without publishing a row twice at the
-// same time; the locks last until tx ends. tx is BeginOutboxClaim's.
-func ClaimUnpublished(ctx context.Context, tx *sqlx.Tx, limit int) ([]OutboxRow, error) {
-	var rows []OutboxRow
+// Outbox is the relay's side of the outbox (idv.OutboxStore). It works in
+// the system scope: the outbox holds every tenant's events.
+type Outbox struct{ db *sqlx.DB }
+
+// NewOutbox returns the relay's store over db.
+func NewOutbox(db *sqlx.DB) *Outbox { return &Outbox{db: db} }
+
+// PublishBatch claims up to limit unpublished rows in seq order, skipping
+// rows another relay holds (FOR UPDATE SKIP LOCKED, so several relays share
+// the backlog without publishing a row twice at the same time), hands them
+// to publish in order until it fails, and marks the rows it published
+// published in the claiming transaction. It returns how many rows it
+// claimed and published, and publish's error.
+func (o *Outbox) PublishBatch(ctx context.Context, limit int, publish func(context.Context, idv.OutboxRow) error) (claimed, published int, err error) {
+	tx, err := beginScoped(ctx, o.db, systemScope)
+	if err != nil {
+		return 0, 0, fmt.Errorf("outbox: begin: %w", err)
+	}
+	defer tx.Rollback()
+	var rows []outboxRow
 	if err := tx.SelectContext(ctx, &rows, `SELECT seq, tenant_id, msg_id, type, subject, body, created_at
 		FROM outbox WHERE published_at IS NULL
 		ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`, limit); err != nil {
-		return nil, fmt.Errorf("outbox: claim: %w", err)
+		return 0, 0, fmt.Errorf("outbox: claim: %w", err)
 	}
-	return rows, nil
+	seqs := make([]int64, 0, len(rows))
+	var perr error
+	for _, row := range rows {
+		if perr = publish(ctx, idv.OutboxRow(row)); perr != nil {
+			perr = fmt.Errorf("outbox: publish seq %d (%s): %w", row.Seq, row.MsgID, perr)
+			break
+		}
+		seqs = append(seqs, row.Seq)
+	}
+	if len(seqs) == 0 {
+		return len(rows), 0, perr
+	}
+	if err := markPublished(ctx, tx, seqs); err != nil {
+		return len(rows), 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return len(rows), 0, fmt.Errorf("outbox: commit: %w", err)
+	}
+	return len(rows), len(seqs), perr
 }
 
-// MarkPublished records the rows seqs as published inside tx, which must be
+// markPublished records the rows seqs as published inside tx, which must be
 // the transaction that claimed them.
-func MarkPublished(ctx context.Context, tx *sqlx.Tx, seqs []int64) error {
-	if len(seqs) == 0 {
-		return nil
-	}
+func markPublished(ctx context.Context, tx *sqlx.Tx, seqs []int64) error {
 	res, err := tx.ExecContext(ctx, `UPDATE outbox SET published_at = clock_timestamp()
 		WHERE seq = ANY($1) AND published_at IS NULL`, pq.Array(seqs))
 	if err != nil {
 		return fmt.Errorf("outbox: mark %d published: %w", len(seqs), err)
 	}
 	if n, err := res.RowsAffected(); err == nil && n != int64(len(seqs)) {
-		return fmt.Errorf("outbox: marked %d of %d rows published: %w", n, len(seqs), ErrConflict)
+		return fmt.Errorf("outbox: marked %d of %d rows published: %w", n, len(seqs), idv.ErrConflict)
 	}
 	return nil
 }
 
-// PruneOutbox deletes at most limit rows published more than olderThan ago
-// (by the database's clock) and returns how many it deleted. Call it until
-// it returns fewer than limit; each call is one short transaction, in the
-// system scope (the outbox holds every tenant's events).
-func PruneOutbox(ctx context.Context, db *sqlx.DB, olderThan time.Duration, limit int) (int64, error) {
-	res, err := scopedExec(ctx, db, systemScope, `DELETE FROM outbox WHERE seq IN (
+// Prune deletes at most limit rows published more than olderThan ago (by
+// the database's clock) and returns how many it deleted. Call it until it
+// returns fewer than limit; each call is one short transaction.
+func (o *Outbox) Prune(ctx context.Context, olderThan time.Duration, limit int) (int64, error) {
+	res, err := scopedExec(ctx, o.db, systemScope, `DELETE FROM outbox WHERE seq IN (
 		SELECT seq FROM outbox WHERE published_at < now() - make_interval(secs => $1)
 		ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED)`, olderThan.Seconds(), limit)
 	if err != nil {
@@ -108,25 +127,20 @@ func PruneOutbox(ctx context.Context, db *sqlx.DB, olderThan time.Duration, limi
 	return n, nil
 }
 
-// OutboxStat describes the backlog.
-type OutboxStat struct {
-	Pending int64         // unpublished rows
-	Lag     time.Duration // age of the oldest unpublished row; 0 when none
-}
-
-// OutboxStats reads the backlog of every tenant (system scope). The oldest row is the lowest seq, which the
-// partial index finds at once; a transaction that ran long before appending
-// can hold an older created_at further on, which the figure ignores.
-func OutboxStats(ctx context.Context, db *sqlx.DB) (OutboxStat, error) {
+// Stats reads the backlog of every tenant. The oldest row is the lowest
+// seq, which the partial index finds at once; a transaction that ran long
+// before appending can hold an older created_at further on, which the
+// figure ignores.
+func (o *Outbox) Stats(ctx context.Context) (idv.OutboxStat, error) {
 	var row struct {
 		Pending int64   `db:"pending"`
 		Lag     float64 `db:"lag"`
 	}
-	if err := scopedGet(ctx, db, systemScope, &row, `SELECT
+	if err := scopedGet(ctx, o.db, systemScope, &row, `SELECT
 		(SELECT count(*) FROM outbox WHERE published_at IS NULL) AS pending,
 		COALESCE(EXTRACT(EPOCH FROM clock_timestamp() -
 			(SELECT created_at FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT 1)), 0)::float8 AS lag`); err != nil {
-		return OutboxStat{}, fmt.Errorf("outbox: stats: %w", err)
+		return idv.OutboxStat{}, fmt.Errorf("outbox: stats: %w", err)
 	}
-	return OutboxStat{Pending: row.Pending, Lag: time.Duration(max(row.Lag, 0) * float64(time.Second))}, nil
+	return idv.OutboxStat{Pending: row.Pending, Lag: time.Duration(max(row.Lag, 0) * float64(time.Second))}, nil
 }

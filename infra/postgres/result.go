@@ -12,39 +12,9 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/schemas"
 )
-
-// Result is one check's result as stored (table check_results): outcome,
-// reason codes, score, threshold, engine and model hashes. It never holds
-// personal data (DESIGN invariant 1).
-type Result struct {
-	SessionID uuid.UUID
-	TenantID  uuid.UUID
-	Check     string // schemas.CheckDocument, …
-	Outcome   string // schemas.OutcomePassed, …
-	Reasons   []string
-	Score     *float64 // nil when the check has no score
-	Threshold *float64
-	// Engine names the code that produced the result and its version, e.g.
-	// "idv-doccheck/1 mrz-icao9303".
-	Engine string
-	// Models maps each model the check used to the hash of its weights;
-	// empty for checks without models.
-	Models map[string]string
-	// CompletedAt is when the check finished; the database's clock when zero.
-	CompletedAt time.Time
-	// Advisory holds signals recorded but not decided on (the passive
-	// liveness score), by name; nil when none.
-	Advisory map[string]float64
-	// FieldsSealed holds the fields the tenant's policy allows, as JSON
-	// sealed to the session key (vault.FieldsInfo); nil when none.
-	FieldsSealed []byte
-	// Stored are the captures the check made and stored itself (the
-	// document check's redacted copy), recorded among the session's
-	// captures in the result's transaction; nil when none.
-	Stored []Capture
-}
 
 // resultRow is a check_results row as sqlx scans it.
 type resultRow struct {
@@ -65,8 +35,8 @@ type resultRow struct {
 const resultColumns = `session_id, tenant_id, check_name, outcome, reasons, score, threshold,
 	engine, models, completed_at, fields_sealed, advisory`
 
-func (r resultRow) result() (Result, error) {
-	res := Result{SessionID: r.SessionID, TenantID: r.TenantID, Check: r.Check, Outcome: r.Outcome,
+func (r resultRow) result() (idv.Result, error) {
+	res := idv.Result{SessionID: r.SessionID, TenantID: r.TenantID, Check: r.Check, Outcome: r.Outcome,
 		Reasons: []string(r.Reasons), Engine: r.Engine, CompletedAt: r.CompletedAt, FieldsSealed: r.Fields}
 	if res.Reasons == nil {
 		res.Reasons = []string{}
@@ -78,11 +48,11 @@ func (r resultRow) result() (Result, error) {
 		res.Threshold = &r.Threshold.Float64
 	}
 	if err := json.Unmarshal(r.Models, &res.Models); err != nil {
-		return Result{}, fmt.Errorf("check results: decode models of %s %s: %w", r.SessionID, r.Check, err)
+		return idv.Result{}, fmt.Errorf("check results: decode models of %s %s: %w", r.SessionID, r.Check, err)
 	}
 	if r.Advisory != nil {
 		if err := json.Unmarshal(r.Advisory, &res.Advisory); err != nil {
-			return Result{}, fmt.Errorf("check results: decode advisory of %s %s: %w", r.SessionID, r.Check, err)
+			return idv.Result{}, fmt.Errorf("check results: decode advisory of %s %s: %w", r.SessionID, r.Check, err)
 		}
 	}
 	return res, nil
@@ -107,22 +77,22 @@ func (s *Results) Exists(ctx context.Context, tenantID, sessionID uuid.UUID, che
 }
 
 // Get reads one check's result, or ErrNotFound.
-func (s *Results) Get(ctx context.Context, tenantID, sessionID uuid.UUID, check string) (Result, error) {
+func (s *Results) Get(ctx context.Context, tenantID, sessionID uuid.UUID, check string) (idv.Result, error) {
 	var row resultRow
 	err := scopedGet(ctx, s.db, tenantScope(tenantID), &row, `SELECT `+resultColumns+` FROM check_results
 		WHERE session_id = $1 AND tenant_id = $2 AND check_name = $3`, sessionID, tenantID, check)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Result{}, fmt.Errorf("check results: %s %s: %w", sessionID, check, ErrNotFound)
+		return idv.Result{}, fmt.Errorf("check results: %s %s: %w", sessionID, check, idv.ErrNotFound)
 	}
 	if err != nil {
-		return Result{}, fmt.Errorf("check results: get %s %s: %w", sessionID, check, err)
+		return idv.Result{}, fmt.Errorf("check results: get %s %s: %w", sessionID, check, err)
 	}
 	return row.result()
 }
 
 // List reads every result of a session, ordered by check.
-func (s *Results) List(ctx context.Context, tenantID, sessionID uuid.UUID) ([]Result, error) {
-	var out []Result
+func (s *Results) List(ctx context.Context, tenantID, sessionID uuid.UUID) ([]idv.Result, error) {
+	var out []idv.Result
 	err := inTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
 		var err error
 		out, err = listResults(ctx, tx, tenantID, sessionID, nil)
@@ -136,7 +106,7 @@ func (s *Results) List(ctx context.Context, tenantID, sessionID uuid.UUID) ([]Re
 // the call then stores nothing and appends nothing (the transaction that
 // stored the first one appended its event), so a stage racing a duplicate
 // delivery of its own event does no harm.
-func (s *Results) SaveResult(ctx context.Context, r Result, ev OutboxEvent) error {
+func (s *Results) SaveResult(ctx context.Context, r idv.Result, ev idv.Event) error {
 	if ev.TenantID != r.TenantID {
 		return fmt.Errorf("check results: save %s %s: event of tenant %s", r.SessionID, r.Check, ev.TenantID)
 	}
@@ -185,7 +155,7 @@ func (s *Results) SaveResult(ctx context.Context, r Result, ev OutboxEvent) erro
 				(session_id, tenant_id, kind, idx, object_key, size, sha256)
 				VALUES (:session_id, :tenant_id, :kind, :idx, :object_key, :size, :sha256)
 				ON CONFLICT (session_id, kind, idx) DO UPDATE
-				SET object_key = EXCLUDED.object_key, size = EXCLUDED.size, sha256 = EXCLUDED.sha256, declared_at = now()`, c); err != nil {
+				SET object_key = EXCLUDED.object_key, size = EXCLUDED.size, sha256 = EXCLUDED.sha256, declared_at = now()`, captureRow(c)); err != nil {
 				return fmt.Errorf("check results: record %s %s: %w", r.SessionID, schemas.CaptureRef(c.Kind, c.Index), err)
 			}
 		}
@@ -195,7 +165,7 @@ func (s *Results) SaveResult(ctx context.Context, r Result, ev OutboxEvent) erro
 
 // listResults reads a session's results, only those of the named checks
 // unless checks is nil, inside a transaction of the tenant's scope.
-func listResults(ctx context.Context, q sqlx.QueryerContext, tenantID, sessionID uuid.UUID, checks []string) ([]Result, error) {
+func listResults(ctx context.Context, q sqlx.QueryerContext, tenantID, sessionID uuid.UUID, checks []string) ([]idv.Result, error) {
 	var rows []resultRow
 	var err error
 	if checks == nil {
@@ -209,7 +179,7 @@ func listResults(ctx context.Context, q sqlx.QueryerContext, tenantID, sessionID
 	if err != nil {
 		return nil, fmt.Errorf("check results: list %s: %w", sessionID, err)
 	}
-	out := make([]Result, 0, len(rows))
+	out := make([]idv.Result, 0, len(rows))
 	for _, row := range rows {
 		r, err := row.result()
 		if err != nil {
@@ -218,15 +188,4 @@ func listResults(ctx context.Context, q sqlx.QueryerContext, tenantID, sessionID
 		out = append(out, r)
 	}
 	return out, nil
-}
-
-// View is the result as the tenant sees it (schemas.CheckResult): the
-// completion time in UTC, and no advisory signals as an empty object.
-func (r Result) View() schemas.CheckResult {
-	advisory := r.Advisory
-	if advisory == nil {
-		advisory = map[string]float64{}
-	}
-	return schemas.CheckResult{Check: r.Check, Outcome: r.Outcome, Reasons: r.Reasons, Score: r.Score,
-		Threshold: r.Threshold, Engine: r.Engine, Models: r.Models, Advisory: advisory, CompletedAt: r.CompletedAt.UTC()}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -25,7 +26,7 @@ import (
 type wipeRow struct {
 	ID              uuid.UUID      `db:"session_id"`
 	TenantID        uuid.UUID      `db:"tenant_id"`
-	Status          string         `db:"status"`
+	Status          idv.Status     `db:"status"`
 	ExpiresAt       time.Time      `db:"expires_at"`
 	Decision        sql.NullString `db:"decision"`
 	WipeRequestedAt sql.NullTime   `db:"wipe_requested_at"`
@@ -36,7 +37,7 @@ const wipeRowColumns = `session_id, tenant_id, status, expires_at, decision, wip
 
 // ended reports whether the session's wipe was already requested or done.
 func (r wipeRow) ended() bool {
-	return r.WipeRequestedAt.Valid || r.DeletedAt.Valid || r.Status == StatusExpired || r.Status == StatusDeleted
+	return r.WipeRequestedAt.Valid || r.DeletedAt.Valid || r.Status == idv.StatusExpired || r.Status == idv.StatusDeleted
 }
 
 func validWipeReason(reason string) bool {
@@ -68,12 +69,12 @@ func (s *Sessions) RequestWipe(ctx context.Context, tenantID, id uuid.UUID, reas
 		if err := requestWipe(ctx, tx, row, reason, at); err != nil {
 			return err
 		}
-		fallback := ActorUnknown
+		fallback := idv.ActorUnknown
 		if reason == schemas.WipeDeclinedByUser {
-			fallback = ActorAppToken(id)
+			fallback = idv.ActorAppToken(id)
 		}
-		return AppendAudit(ctx, tx, AuditEntry{TenantID: tenantID, At: at, Actor: ActorOf(ctx, fallback),
-			Action: AuditErasureRequested, SessionID: id, Detail: map[string]string{"reason": reason}})
+		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: tenantID, At: at, Actor: idv.ActorOf(ctx, fallback),
+			Action: idv.AuditErasureRequested, SessionID: id, Detail: map[string]string{"reason": reason}})
 	})
 }
 
@@ -95,11 +96,11 @@ func (s *Sessions) Decline(ctx context.Context, tenantID, id uuid.UUID, at time.
 			return nil
 		}
 		if row.Decision.Valid || row.ended() {
-			return fmt.Errorf("sessions: decline %s: it is %s: %w", id, row.Status, ErrConflict)
+			return fmt.Errorf("sessions: decline %s: it is %s: %w", id, row.Status, idv.ErrConflict)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET decision = $3, decided_at = $4, status = $5
 			WHERE session_id = $1 AND tenant_id = $2`,
-			id, tenantID, schemas.DecisionDeclinedByUser, at, StatusDecided); err != nil {
+			id, tenantID, schemas.DecisionDeclinedByUser, at, idv.StatusDecided); err != nil {
 			return fmt.Errorf("sessions: decline %s: %w", id, err)
 		}
 		if err := appendOutbox(ctx, tx, decidedEvent(row, schemas.DecisionDeclinedByUser, at)); err != nil {
@@ -108,8 +109,8 @@ func (s *Sessions) Decline(ctx context.Context, tenantID, id uuid.UUID, at time.
 		if err := requestWipe(ctx, tx, row, schemas.WipeDeclinedByUser, at); err != nil {
 			return err
 		}
-		return AppendAudit(ctx, tx, AuditEntry{TenantID: tenantID, At: at, Actor: ActorOf(ctx, ActorAppToken(id)),
-			Action: AuditDeclinedByUser, SessionID: id,
+		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: tenantID, At: at, Actor: idv.ActorOf(ctx, idv.ActorAppToken(id)),
+			Action: idv.AuditDeclinedByUser, SessionID: id,
 			Detail: map[string]string{"decision": schemas.DecisionDeclinedByUser, "reason": schemas.WipeDeclinedByUser}})
 	})
 }
@@ -121,7 +122,7 @@ func lockForWipe(ctx context.Context, tx *sqlx.Tx, tenantID, id uuid.UUID) (wipe
 	err := tx.GetContext(ctx, &row, `SELECT `+wipeRowColumns+` FROM sessions
 		WHERE session_id = $1 AND tenant_id = $2 FOR UPDATE`, id, tenantID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return wipeRow{}, fmt.Errorf("sessions: %s: %w", id, ErrNotFound)
+		return wipeRow{}, fmt.Errorf("sessions: %s: %w", id, idv.ErrNotFound)
 	}
 	if err != nil {
 		return wipeRow{}, fmt.Errorf("sessions: lock %s: %w", id, err)
@@ -133,34 +134,18 @@ func lockForWipe(ctx context.Context, tx *sqlx.Tx, tenantID, id uuid.UUID) (wipe
 // idv.session.expired event.
 func requestWipe(ctx context.Context, tx *sqlx.Tx, row wipeRow, reason string, at time.Time) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE sessions SET status = $3, wipe_reason = $4, wipe_requested_at = $5
-		WHERE session_id = $1 AND tenant_id = $2`, row.ID, row.TenantID, StatusExpired, reason, at); err != nil {
+		WHERE session_id = $1 AND tenant_id = $2`, row.ID, row.TenantID, idv.StatusExpired, reason, at); err != nil {
 		return fmt.Errorf("sessions: request wipe of %s: %w", row.ID, err)
 	}
 	return appendOutbox(ctx, tx, expiredEvent(row, reason, at))
 }
 
-func expiredEvent(row wipeRow, reason string, at time.Time) OutboxEvent {
-	id := row.ID.String()
-	return OutboxEvent{
-		TenantID: row.TenantID,
-		MsgID:    schemas.MsgID(schemas.TypeSessionExpired, id),
-		Type:     schemas.TypeSessionExpired,
-		Subject:  schemas.Subject(schemas.TypeSessionExpired, id),
-		Body: schemas.SessionExpired{SessionID: id, TenantID: row.TenantID.String(), Reason: reason,
-			ExpiresAt: row.ExpiresAt.UTC(), RequestedAt: at.UTC()},
-	}
+func expiredEvent(row wipeRow, reason string, at time.Time) idv.Event {
+	return idv.ExpiredEvent(row.TenantID, row.ID, reason, row.ExpiresAt, at)
 }
 
-func decidedEvent(row wipeRow, decision string, at time.Time) OutboxEvent {
-	id := row.ID.String()
-	return OutboxEvent{
-		TenantID: row.TenantID,
-		MsgID:    schemas.MsgID(schemas.TypeSessionDecided, id),
-		Type:     schemas.TypeSessionDecided,
-		Subject:  schemas.Subject(schemas.TypeSessionDecided, id),
-		Body: schemas.SessionDecided{SessionID: id, TenantID: row.TenantID.String(), Decision: decision,
-			DecidedAt: at.UTC()},
-	}
+func decidedEvent(row wipeRow, decision string, at time.Time) idv.Event {
+	return idv.DecidedEvent(row.TenantID, row.ID, decision, at.UTC())
 }
 
 // Retention is what the scheduled retention producer reads and writes across
@@ -207,7 +192,7 @@ func (r *Retention) ClaimExpired(ctx context.Context, now time.Time, limit int) 
 		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET status = $2, wipe_reason = $3, wipe_requested_at = $4,
 			decision = coalesce(decision, $5), decided_at = coalesce(decided_at, $4)
 			WHERE session_id = ANY($1)`,
-			pq.Array(ids), StatusExpired, schemas.WipeExpired, now, schemas.DecisionExpired); err != nil {
+			pq.Array(ids), idv.StatusExpired, schemas.WipeExpired, now, schemas.DecisionExpired); err != nil {
 			return fmt.Errorf("retention: request wipe of %d sessions: %w", len(rows), err)
 		}
 		for _, row := range rows {
@@ -274,12 +259,12 @@ func (r *Retention) DecideLate(ctx context.Context, now, before time.Time, limit
 		var rows []wipeRow
 		if err := tx.SelectContext(ctx, &rows, `SELECT `+wipeRowColumns+` FROM sessions
 			WHERE status = $1 AND decision IS NULL AND submitted_at < $2
-			ORDER BY submitted_at LIMIT $3 FOR UPDATE SKIP LOCKED`, StatusSubmitted, before, limit); err != nil {
+			ORDER BY submitted_at LIMIT $3 FOR UPDATE SKIP LOCKED`, idv.StatusSubmitted, before, limit); err != nil {
 			return fmt.Errorf("retention: late decisions: %w", err)
 		}
 		for _, row := range rows {
 			if _, err := tx.ExecContext(ctx, `UPDATE sessions SET decision = $2, decided_at = $3, status = $4
-				WHERE session_id = $1`, row.ID, schemas.DecisionReview, now, StatusDecided); err != nil {
+				WHERE session_id = $1`, row.ID, schemas.DecisionReview, now, idv.StatusDecided); err != nil {
 				return fmt.Errorf("retention: decide %s late: %w", row.ID, err)
 			}
 			if err := appendOutbox(ctx, tx, decidedEvent(row, schemas.DecisionReview, now)); err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
 	"github.com/idv-oss/idv/infra/vault"
@@ -59,9 +60,9 @@ func (b *retentionBundle) newTenant(t *testing.T) uuid.UUID {
 	}
 	hash := make([]byte, 32)
 	rand.Read(hash)
-	err = postgres.NewTenants(b.db).Create(t.Context(), postgres.Tenant{ID: id, Name: "Tenant " + id.String()[:8],
+	err = postgres.NewTenants(b.db).Create(t.Context(), idv.Tenant{ID: id, Name: "Tenant " + id.String()[:8],
 		RetentionDays: 7, WebhookURL: "https://hooks.example.test/idv", WebhookSecretSealed: secret,
-		Policy: schemas.DefaultPolicy()}, postgres.APIKey{ID: rand.Text(), TenantID: id, SecretHash: hash})
+		Policy: schemas.DefaultPolicy()}, idv.APIKey{ID: rand.Text(), TenantID: id, SecretHash: hash})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,10 +90,10 @@ func (b *retentionBundle) newSession(t *testing.T, tenant uuid.UUID, created tim
 	}
 	hash := make([]byte, 32)
 	rand.Read(hash)
-	err = b.sessions.Create(ctx, postgres.Session{ID: id, TenantID: tenant, Status: postgres.StatusCreated,
+	err = b.sessions.Create(ctx, idv.Session{ID: id, TenantID: tenant, Status: idv.StatusCreated,
 		Checks: []string{schemas.CheckDocument}, SelfieFrames: 1, RetentionDays: days, CreatedAt: created,
 		ExpiresAt: expires, AppTokenHash: hash, AppTokenExpiresAt: created.Add(time.Hour)},
-		postgres.SessionKey{SessionID: id, TenantID: tenant, Epoch: wk.Epoch, PublicKey: wk.PublicKey, WrappedKey: wk.Wrapped})
+		idv.SessionKey{SessionID: id, TenantID: tenant, Epoch: wk.Epoch, PublicKey: wk.PublicKey, WrappedKey: wk.Wrapped})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +103,7 @@ func (b *retentionBundle) newSession(t *testing.T, tenant uuid.UUID, created tim
 // submit submits a stored session as the API does.
 func (b *retentionBundle) submit(t *testing.T, tenant, id uuid.UUID, at time.Time) {
 	t.Helper()
-	err := b.sessions.Submit(t.Context(), tenant, id, at, postgres.OutboxEvent{
+	err := b.sessions.Submit(t.Context(), tenant, id, at, idv.Event{
 		TenantID: tenant, MsgID: schemas.MsgID(schemas.TypeSessionSubmitted, id.String()),
 		Type: schemas.TypeSessionSubmitted, Subject: schemas.Subject(schemas.TypeSessionSubmitted, id.String()),
 		Body: schemas.SessionSubmitted{SessionID: id.String(), TenantID: tenant.String(),
@@ -262,7 +263,7 @@ func TestClaimExpiredRequestsEachWipeOnce(t *testing.T) {
 
 	for _, id := range []uuid.UUID{created, submitted, decided} {
 		s := b.state(t, id)
-		if s.Status != postgres.StatusExpired || s.WipeReason == nil || *s.WipeReason != schemas.WipeExpired ||
+		if s.Status != string(idv.StatusExpired) || s.WipeReason == nil || *s.WipeReason != schemas.WipeExpired ||
 			s.WipeRequestedAt == nil || !s.WipeRequestedAt.Equal(b.now) {
 			t.Fatalf("session %s after the claim: %+v", id, s)
 		}
@@ -295,7 +296,7 @@ func TestClaimExpiredRequestsEachWipeOnce(t *testing.T) {
 			t.Fatalf("session %s: expired event (seq %d) ahead of its decided event (seq %d)", id, expiredSeq, decidedSeq)
 		}
 	}
-	if s := b.state(t, fresh); s.Status != postgres.StatusCreated || s.WipeRequestedAt != nil || s.Decision != nil {
+	if s := b.state(t, fresh); s.Status != string(idv.StatusCreated) || s.WipeRequestedAt != nil || s.Decision != nil {
 		t.Fatalf("session within its retention touched: %+v", s)
 	}
 	if evs := b.events(t, fresh, schemas.TypeSessionExpired); len(evs) != 0 {
@@ -311,11 +312,11 @@ func TestRequestWipeIsIdempotentAndTenantScoped(t *testing.T) {
 	id, _ := b.newSession(t, b.tenant, b.now, 7)
 
 	for name, tenant := range map[string]uuid.UUID{"another tenant's session": other, "unknown tenant": uuid.New()} {
-		if err := b.sessions.RequestWipe(ctx, tenant, id, schemas.WipeCustomerRequest, b.now); !errors.Is(err, postgres.ErrNotFound) {
+		if err := b.sessions.RequestWipe(ctx, tenant, id, schemas.WipeCustomerRequest, b.now); !errors.Is(err, idv.ErrNotFound) {
 			t.Fatalf("%s: %v, want ErrNotFound", name, err)
 		}
 	}
-	if err := b.sessions.RequestWipe(ctx, b.tenant, uuid.New(), schemas.WipeCustomerRequest, b.now); !errors.Is(err, postgres.ErrNotFound) {
+	if err := b.sessions.RequestWipe(ctx, b.tenant, uuid.New(), schemas.WipeCustomerRequest, b.now); !errors.Is(err, idv.ErrNotFound) {
 		t.Fatalf("unknown session: %v, want ErrNotFound", err)
 	}
 	if err := b.sessions.RequestWipe(ctx, b.tenant, id, "because", b.now); err == nil {
@@ -329,7 +330,7 @@ func TestRequestWipeIsIdempotentAndTenantScoped(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := b.state(t, id)
-	if s.Status != postgres.StatusExpired || *s.WipeReason != schemas.WipeCustomerRequest || !s.WipeRequestedAt.Equal(b.now) ||
+	if s.Status != string(idv.StatusExpired) || *s.WipeReason != schemas.WipeCustomerRequest || !s.WipeRequestedAt.Equal(b.now) ||
 		s.Decision != nil {
 		t.Fatalf("after the request: %+v", s)
 	}
@@ -361,7 +362,7 @@ func TestRequestWipeIsIdempotentAndTenantScoped(t *testing.T) {
 	if err := b.sessions.RequestWipe(ctx, b.tenant, gone, schemas.WipeCustomerRequest, later); err != nil {
 		t.Fatal(err)
 	}
-	if s := b.state(t, gone); s.Status != postgres.StatusDeleted || !s.WipeRequestedAt.Equal(b.now) {
+	if s := b.state(t, gone); s.Status != string(idv.StatusDeleted) || !s.WipeRequestedAt.Equal(b.now) {
 		t.Fatalf("deleted session after a request: %+v", s)
 	}
 	if evs := b.events(t, gone, schemas.TypeSessionExpired); len(evs) != 0 {
@@ -379,14 +380,14 @@ func TestDecline(t *testing.T) {
 	submitted, _ := b.newSession(t, b.tenant, b.now, 7)
 	b.submit(t, b.tenant, submitted, b.now)
 	for _, id := range []uuid.UUID{created, submitted} {
-		if err := b.sessions.Decline(ctx, other, id, b.now); !errors.Is(err, postgres.ErrNotFound) {
+		if err := b.sessions.Decline(ctx, other, id, b.now); !errors.Is(err, idv.ErrNotFound) {
 			t.Fatalf("decline as another tenant: %v, want ErrNotFound", err)
 		}
 		if err := b.sessions.Decline(ctx, b.tenant, id, b.now); err != nil {
 			t.Fatalf("decline %s: %v", id, err)
 		}
 		s := b.state(t, id)
-		if s.Status != postgres.StatusExpired || *s.Decision != schemas.DecisionDeclinedByUser || !s.DecidedAt.Equal(b.now) ||
+		if s.Status != string(idv.StatusExpired) || *s.Decision != schemas.DecisionDeclinedByUser || !s.DecidedAt.Equal(b.now) ||
 			*s.WipeReason != schemas.WipeDeclinedByUser || !s.WipeRequestedAt.Equal(b.now) {
 			t.Fatalf("declined session: %+v", s)
 		}
@@ -422,7 +423,7 @@ func TestDecline(t *testing.T) {
 	}
 	before := b.outboxCount(t)
 	for name, id := range map[string]uuid.UUID{"decided": decided, "erased": erased} {
-		if err := b.sessions.Decline(ctx, b.tenant, id, b.now); !errors.Is(err, postgres.ErrConflict) {
+		if err := b.sessions.Decline(ctx, b.tenant, id, b.now); !errors.Is(err, idv.ErrConflict) {
 			t.Fatalf("decline a %s session: %v, want ErrConflict", name, err)
 		}
 	}

@@ -128,10 +128,3 @@ func scopedExec(ctx context.Context, db *sqlx.DB, sc scope, query string, args .
 	})
 	return res, err
 }
-
-// BeginOutboxClaim opens the relay's transaction for ClaimUnpublished and
-// MarkPublished: the outbox holds every tenant's events, so it runs in the
-// system scope.
-func BeginOutboxClaim(ctx context.Context, db *sqlx.DB) (*sqlx.Tx, error) {
-	return beginScoped(ctx, db, systemScope)
-}

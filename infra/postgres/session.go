@@ -11,50 +11,61 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/schemas"
 )
 
-// Session is a verification session as stored.
-type Session struct {
-	ID           uuid.UUID      `db:"session_id"`
-	TenantID     uuid.UUID      `db:"tenant_id"`
-	Status       string         `db:"status"`
-	Checks       pq.StringArray `db:"checks"`
-	SelfieFrames int            `db:"selfie_frames"`
-	// Challenge is the liveness challenge's steps, nil without the check.
-	Challenge pq.StringArray `db:"challenge"`
-	// ChipChallenge is the nonce for the chip's active authentication.
-	ChipChallenge     []byte     `db:"chip_challenge"`
-	RetentionDays     int        `db:"retention_days"`
-	CreatedAt         time.Time  `db:"created_at"`
-	ExpiresAt         time.Time  `db:"expires_at"`
-	AppTokenHash      []byte     `db:"app_token_hash"`
-	AppTokenExpiresAt time.Time  `db:"app_token_expires_at"`
-	SubmittedAt       *time.Time `db:"submitted_at"`
-	Decision          *string    `db:"decision"`
-	DecidedAt         *time.Time `db:"decided_at"`
-	WipeReason        *string    `db:"wipe_reason"`
-	WipeRequestedAt   *time.Time `db:"wipe_requested_at"`
-	DeletedAt         *time.Time `db:"deleted_at"`
-	ReceiptID         *uuid.UUID `db:"receipt_id"`
+// sessionRow is a sessions row as sqlx scans and writes it; Session is
+// the core's, without driver types.
+type sessionRow struct {
+	ID                uuid.UUID      `db:"session_id"`
+	TenantID          uuid.UUID      `db:"tenant_id"`
+	Status            idv.Status     `db:"status"`
+	Checks            pq.StringArray `db:"checks"`
+	SelfieFrames      int            `db:"selfie_frames"`
+	Challenge         pq.StringArray `db:"challenge"`
+	ChipChallenge     []byte         `db:"chip_challenge"`
+	RetentionDays     int            `db:"retention_days"`
+	CreatedAt         time.Time      `db:"created_at"`
+	ExpiresAt         time.Time      `db:"expires_at"`
+	AppTokenHash      []byte         `db:"app_token_hash"`
+	AppTokenExpiresAt time.Time      `db:"app_token_expires_at"`
+	SubmittedAt       *time.Time     `db:"submitted_at"`
+	Decision          *string        `db:"decision"`
+	DecidedAt         *time.Time     `db:"decided_at"`
+	WipeReason        *string        `db:"wipe_reason"`
+	WipeRequestedAt   *time.Time     `db:"wipe_requested_at"`
+	DeletedAt         *time.Time     `db:"deleted_at"`
+	ReceiptID         *uuid.UUID     `db:"receipt_id"`
 }
 
-// Ended reports whether the session's wipe was requested or done: it
-// takes no more captures and its key may be gone.
-func (s Session) Ended() bool { return s.WipeRequestedAt != nil }
+func (r sessionRow) session() idv.Session {
+	return idv.Session{ID: r.ID, TenantID: r.TenantID, Status: r.Status, Checks: []string(r.Checks),
+		SelfieFrames: r.SelfieFrames, Challenge: []string(r.Challenge), ChipChallenge: r.ChipChallenge,
+		RetentionDays: r.RetentionDays, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt,
+		AppTokenHash: r.AppTokenHash, AppTokenExpiresAt: r.AppTokenExpiresAt, SubmittedAt: r.SubmittedAt,
+		Decision: r.Decision, DecidedAt: r.DecidedAt, WipeReason: r.WipeReason,
+		WipeRequestedAt: r.WipeRequestedAt, DeletedAt: r.DeletedAt, ReceiptID: r.ReceiptID}
+}
 
-// Session statuses.
-const (
-	StatusCreated   = "created"
-	StatusSubmitted = "submitted"
-	StatusDecided   = "decided"
-	StatusExpired   = "expired"
-	StatusDeleted   = "deleted"
-)
+func sessionRows(rows []sessionRow) []idv.Session {
+	out := make([]idv.Session, len(rows))
+	for i, r := range rows {
+		out[i] = r.session()
+	}
+	return out
+}
 
-// SessionKey is the session's key pair as stored: the public key and the
-// private key wrapped by the vault under the epoch key of its expiry hour.
-type SessionKey struct {
+// rowOfSession is the row a new session is inserted as.
+func rowOfSession(s idv.Session) sessionRow {
+	return sessionRow{ID: s.ID, TenantID: s.TenantID, Status: s.Status, Checks: pq.StringArray(s.Checks),
+		SelfieFrames: s.SelfieFrames, Challenge: pq.StringArray(s.Challenge), ChipChallenge: s.ChipChallenge,
+		RetentionDays: s.RetentionDays, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt,
+		AppTokenHash: s.AppTokenHash, AppTokenExpiresAt: s.AppTokenExpiresAt}
+}
+
+// sessionKeyRow is a session_keys row.
+type sessionKeyRow struct {
 	SessionID  uuid.UUID `db:"session_id"`
 	TenantID   uuid.UUID `db:"tenant_id"`
 	Epoch      time.Time `db:"epoch"`
@@ -62,8 +73,8 @@ type SessionKey struct {
 	WrappedKey []byte    `db:"wrapped_key"`
 }
 
-// Capture is a declared capture; Size and SHA256 are of the sealed bytes.
-type Capture struct {
+// captureRow is a captures row.
+type captureRow struct {
 	SessionID  uuid.UUID           `db:"session_id"`
 	TenantID   uuid.UUID           `db:"tenant_id"`
 	Kind       schemas.CaptureKind `db:"kind"`
@@ -86,7 +97,7 @@ const sessionColumns = `session_id, tenant_id, status, checks, selfie_frames, ch
 	(SELECT receipt_id FROM deletion_receipts r WHERE r.session_id = sessions.session_id) AS receipt_id`
 
 // Create stores a new session with its key pair.
-func (s *Sessions) Create(ctx context.Context, sess Session, key SessionKey) error {
+func (s *Sessions) Create(ctx context.Context, sess idv.Session, key idv.SessionKey) error {
 	return inTx(ctx, s.db, tenantScope(sess.TenantID), func(tx *sqlx.Tx) error {
 		if key.TenantID != sess.TenantID {
 			return fmt.Errorf("sessions: insert %s: key of tenant %s", sess.ID, key.TenantID)
@@ -94,12 +105,12 @@ func (s *Sessions) Create(ctx context.Context, sess Session, key SessionKey) err
 		if _, err := tx.NamedExecContext(ctx, `INSERT INTO sessions (session_id, tenant_id, status, checks,
 			selfie_frames, challenge, chip_challenge, retention_days, created_at, expires_at, app_token_hash, app_token_expires_at) VALUES
 			(:session_id, :tenant_id, :status, :checks, :selfie_frames, :challenge, :chip_challenge, :retention_days,
-			 :created_at, :expires_at, :app_token_hash, :app_token_expires_at)`, sess); err != nil {
+			 :created_at, :expires_at, :app_token_hash, :app_token_expires_at)`, rowOfSession(sess)); err != nil {
 			return fmt.Errorf("sessions: insert %s: %w", sess.ID, err)
 		}
 		if _, err := tx.NamedExecContext(ctx, `INSERT INTO session_keys
 			(session_id, tenant_id, epoch, public_key, wrapped_key)
-			VALUES (:session_id, :tenant_id, :epoch, :public_key, :wrapped_key)`, key); err != nil {
+			VALUES (:session_id, :tenant_id, :epoch, :public_key, :wrapped_key)`, sessionKeyRow(key)); err != nil {
 			return fmt.Errorf("sessions: insert key of %s: %w", sess.ID, err)
 		}
 		return nil
@@ -107,7 +118,7 @@ func (s *Sessions) Create(ctx context.Context, sess Session, key SessionKey) err
 }
 
 // Get reads a session of tenant; another tenant's session is ErrNotFound.
-func (s *Sessions) Get(ctx context.Context, tenantID, id uuid.UUID) (Session, error) {
+func (s *Sessions) Get(ctx context.Context, tenantID, id uuid.UUID) (idv.Session, error) {
 	return s.get(ctx, tenantScope(tenantID), `SELECT `+sessionColumns+` FROM sessions WHERE session_id = $1 AND tenant_id = $2`, id, tenantID)
 }
 
@@ -115,51 +126,55 @@ func (s *Sessions) Get(ctx context.Context, tenantID, id uuid.UUID) (Session, er
 // then compares the token's hash with the session's. The token is what
 // tells whose session it is, so the lookup cannot be scoped to a tenant
 // yet: system scope.
-func (s *Sessions) GetForApp(ctx context.Context, id uuid.UUID) (Session, error) {
+func (s *Sessions) GetForApp(ctx context.Context, id uuid.UUID) (idv.Session, error) {
 	return s.get(ctx, systemScope, `SELECT `+sessionColumns+` FROM sessions WHERE session_id = $1`, id)
 }
 
-func (s *Sessions) get(ctx context.Context, sc scope, query string, args ...any) (Session, error) {
-	var sess Session
-	err := scopedGet(ctx, s.db, sc, &sess, query, args...)
+func (s *Sessions) get(ctx context.Context, sc scope, query string, args ...any) (idv.Session, error) {
+	var row sessionRow
+	err := scopedGet(ctx, s.db, sc, &row, query, args...)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Session{}, fmt.Errorf("sessions: %v: %w", args[0], ErrNotFound)
+		return idv.Session{}, fmt.Errorf("sessions: %v: %w", args[0], idv.ErrNotFound)
 	}
 	if err != nil {
-		return Session{}, fmt.Errorf("sessions: get %v: %w", args[0], err)
+		return idv.Session{}, fmt.Errorf("sessions: get %v: %w", args[0], err)
 	}
-	return sess, nil
+	return row.session(), nil
 }
 
 // Key reads a session's key pair.
-func (s *Sessions) Key(ctx context.Context, tenantID, id uuid.UUID) (SessionKey, error) {
-	var k SessionKey
+func (s *Sessions) Key(ctx context.Context, tenantID, id uuid.UUID) (idv.SessionKey, error) {
+	var k sessionKeyRow
 	err := scopedGet(ctx, s.db, tenantScope(tenantID), &k, `SELECT session_id, tenant_id, epoch, public_key, wrapped_key
 		FROM session_keys WHERE session_id = $1 AND tenant_id = $2`, id, tenantID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return SessionKey{}, fmt.Errorf("session keys: %s: %w", id, ErrNotFound)
+		return idv.SessionKey{}, fmt.Errorf("session keys: %s: %w", id, idv.ErrNotFound)
 	}
 	if err != nil {
-		return SessionKey{}, fmt.Errorf("session keys: get %s: %w", id, err)
+		return idv.SessionKey{}, fmt.Errorf("session keys: get %s: %w", id, err)
 	}
-	return k, nil
+	return idv.SessionKey(k), nil
 }
 
 // Captures lists a session's declared captures in slot order.
-func (s *Sessions) Captures(ctx context.Context, tenantID, id uuid.UUID) ([]Capture, error) {
-	var cs []Capture
+func (s *Sessions) Captures(ctx context.Context, tenantID, id uuid.UUID) ([]idv.Capture, error) {
+	var cs []captureRow
 	err := scopedSelect(ctx, s.db, tenantScope(tenantID), &cs, `SELECT session_id, tenant_id, kind, idx, object_key, size, sha256, declared_at
 		FROM captures WHERE session_id = $1 AND tenant_id = $2 ORDER BY kind, idx`, id, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("captures: list %s: %w", id, err)
 	}
-	return cs, nil
+	out := make([]idv.Capture, len(cs))
+	for i, c := range cs {
+		out[i] = idv.Capture(c)
+	}
+	return out, nil
 }
 
 // DeclareCaptures records captures of an open session, replacing earlier
 // declarations of the same slots. ErrConflict if the session is no longer
 // open for captures.
-func (s *Sessions) DeclareCaptures(ctx context.Context, tenantID, id uuid.UUID, cs []Capture) error {
+func (s *Sessions) DeclareCaptures(ctx context.Context, tenantID, id uuid.UUID, cs []idv.Capture) error {
 	return inTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
 		if err := lockOpen(ctx, tx, tenantID, id); err != nil {
 			return err
@@ -169,7 +184,7 @@ func (s *Sessions) DeclareCaptures(ctx context.Context, tenantID, id uuid.UUID, 
 				(session_id, tenant_id, kind, idx, object_key, size, sha256)
 				VALUES (:session_id, :tenant_id, :kind, :idx, :object_key, :size, :sha256)
 				ON CONFLICT (session_id, kind, idx) DO UPDATE
-				SET size = EXCLUDED.size, sha256 = EXCLUDED.sha256, declared_at = now()`, c); err != nil {
+				SET size = EXCLUDED.size, sha256 = EXCLUDED.sha256, declared_at = now()`, captureRow(c)); err != nil {
 				return fmt.Errorf("captures: declare %s %s: %w", id, schemas.CaptureRef(c.Kind, c.Index), err)
 			}
 		}
@@ -179,13 +194,13 @@ func (s *Sessions) DeclareCaptures(ctx context.Context, tenantID, id uuid.UUID, 
 
 // Submit marks an open session submitted and appends its event to the
 // outbox in the same transaction. ErrConflict if it was not open.
-func (s *Sessions) Submit(ctx context.Context, tenantID, id uuid.UUID, at time.Time, ev OutboxEvent) error {
+func (s *Sessions) Submit(ctx context.Context, tenantID, id uuid.UUID, at time.Time, ev idv.Event) error {
 	return inOutboxTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
 		if err := lockOpen(ctx, tx, tenantID, id); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET status = $3, submitted_at = $4
-			WHERE session_id = $1 AND tenant_id = $2`, id, tenantID, StatusSubmitted, at); err != nil {
+			WHERE session_id = $1 AND tenant_id = $2`, id, tenantID, idv.StatusSubmitted, at); err != nil {
 			return fmt.Errorf("sessions: submit %s: %w", id, err)
 		}
 		return appendOutbox(ctx, tx, ev)
@@ -194,17 +209,17 @@ func (s *Sessions) Submit(ctx context.Context, tenantID, id uuid.UUID, at time.T
 
 // lockOpen locks the session row and checks it is still open for captures.
 func lockOpen(ctx context.Context, tx *sqlx.Tx, tenantID, id uuid.UUID) error {
-	var status string
+	var status idv.Status
 	err := tx.GetContext(ctx, &status, `SELECT status FROM sessions
 		WHERE session_id = $1 AND tenant_id = $2 FOR UPDATE`, id, tenantID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("sessions: %s: %w", id, ErrNotFound)
+		return fmt.Errorf("sessions: %s: %w", id, idv.ErrNotFound)
 	}
 	if err != nil {
 		return fmt.Errorf("sessions: lock %s: %w", id, err)
 	}
-	if status != StatusCreated {
-		return fmt.Errorf("sessions: %s is %s: %w", id, status, ErrConflict)
+	if status != idv.StatusCreated {
+		return fmt.Errorf("sessions: %s is %s: %w", id, status, idv.ErrConflict)
 	}
 	return nil
 }

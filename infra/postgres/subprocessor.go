@@ -9,13 +9,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/schemas"
-)
-
-// Audit actions of the sub-processor register.
-const (
-	AuditSubprocessorAnnounced = "subprocessor_announced"
-	AuditSubprocessorObjection = "subprocessor_objection"
 )
 
 // Subprocessors remembers which register entries were announced to which
@@ -88,36 +83,22 @@ func (s *Subprocessors) announce(ctx context.Context, sp schemas.Subprocessor, t
 			return nil
 		}
 		made = true
-		ev := schemas.SubprocessorAnnounced{SubprocessorID: sp.ID, TenantID: tenant.String(),
-			EffectiveDate: sp.EffectiveDate, AnnouncedAt: now.UTC()}
-		if err := appendOutbox(ctx, tx, OutboxEvent{TenantID: tenant,
-			MsgID: schemas.MsgID(schemas.TypeSubprocessorAnnounced, sp.ID, tenant.String()),
-			Type:  schemas.TypeSubprocessorAnnounced, Subject: schemas.Subject(schemas.TypeSubprocessorAnnounced, sp.ID),
-			Body: ev}); err != nil {
+		if err := appendOutbox(ctx, tx, idv.SubprocessorAnnouncedEvent(sp.ID, tenant, sp.EffectiveDate, now)); err != nil {
 			return err
 		}
-		return AppendAudit(ctx, tx, AuditEntry{TenantID: tenant, At: now, Actor: ActorOf(ctx, ActorOperator),
-			Action: AuditSubprocessorAnnounced,
+		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: tenant, At: now, Actor: idv.ActorOf(ctx, idv.ActorOperator),
+			Action: idv.AuditSubprocessorAnnounced,
 			Detail: map[string]string{"subprocessor_id": sp.ID, "effective_date": sp.EffectiveDate}})
 	})
 	return made && err == nil, err
 }
 
-// Objection is a tenant's objection to a sub-processor.
-type Objection struct {
-	ID             uuid.UUID `db:"objection_id"`
-	TenantID       uuid.UUID `db:"tenant_id"`
-	SubprocessorID string    `db:"subprocessor_id"`
-	Reason         string    `db:"reason"`
-	ObjectedAt     time.Time `db:"objected_at"`
-}
-
 // Object records a tenant's objection and its audit entry in one
 // transaction. A tenant objects to an entry once: a second objection
 // returns the first (created false).
-func (s *Subprocessors) Object(ctx context.Context, o Objection) (Objection, bool, error) {
+func (s *Subprocessors) Object(ctx context.Context, o idv.Objection) (idv.Objection, bool, error) {
 	created := false
-	var stored Objection
+	var stored objectionRow
 	err := inTx(ctx, s.db, tenantScope(o.TenantID), func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO subprocessor_objections
 			(objection_id, tenant_id, subprocessor_id, reason, objected_at) VALUES ($1, $2, $3, $4, $5)
@@ -127,8 +108,8 @@ func (s *Subprocessors) Object(ctx context.Context, o Objection) (Objection, boo
 		}
 		if k, _ := res.RowsAffected(); k > 0 {
 			created = true
-			if err := AppendAudit(ctx, tx, AuditEntry{TenantID: o.TenantID, At: o.ObjectedAt, Actor: ActorOf(ctx, ActorUnknown),
-				Action: AuditSubprocessorObjection,
+			if err := AppendAudit(ctx, tx, idv.AuditEntry{TenantID: o.TenantID, At: o.ObjectedAt, Actor: idv.ActorOf(ctx, idv.ActorUnknown),
+				Action: idv.AuditSubprocessorObjection,
 				Detail: map[string]string{"subprocessor_id": o.SubprocessorID, "objection_id": o.ID.String()}}); err != nil {
 				return err
 			}
@@ -140,21 +121,14 @@ func (s *Subprocessors) Object(ctx context.Context, o Objection) (Objection, boo
 		return nil
 	})
 	if err != nil {
-		return Objection{}, false, err
+		return idv.Objection{}, false, err
 	}
-	return stored, created, nil
-}
-
-// TenantView is what a tenant has been told about an entry and whether it
-// objected.
-type TenantView struct {
-	AnnouncedAt *time.Time
-	ObjectedAt  *time.Time
+	return idv.Objection(stored), created, nil
 }
 
 // ForTenant returns, by sub-processor id, the tenant's announcements and
 // objections.
-func (s *Subprocessors) ForTenant(ctx context.Context, tenantID uuid.UUID) (map[string]TenantView, error) {
+func (s *Subprocessors) ForTenant(ctx context.Context, tenantID uuid.UUID) (map[string]idv.TenantView, error) {
 	var rows []struct {
 		ID        string       `db:"subprocessor_id"`
 		Announced sql.NullTime `db:"announced_at"`
@@ -167,9 +141,9 @@ func (s *Subprocessors) ForTenant(ctx context.Context, tenantID uuid.UUID) (map[
 		WHERE coalesce(a.tenant_id, o.tenant_id) = $1`, tenantID); err != nil {
 		return nil, fmt.Errorf("subprocessors: views of %s: %w", tenantID, err)
 	}
-	out := map[string]TenantView{}
+	out := map[string]idv.TenantView{}
 	for _, r := range rows {
-		var v TenantView
+		var v idv.TenantView
 		if r.Announced.Valid {
 			t := r.Announced.Time.UTC()
 			v.AnnouncedAt = &t
@@ -183,28 +157,22 @@ func (s *Subprocessors) ForTenant(ctx context.Context, tenantID uuid.UUID) (map[
 	return out, nil
 }
 
-// RegisterCounts are, for one register entry, how many tenants it was
-// announced to and how many objected.
-type RegisterCounts struct {
-	Announced  int `db:"announced"`
-	Objections int `db:"objections"`
-}
-
 // Counts returns the counts of every entry ever announced or objected to,
 // by sub-processor id, across tenants: the operator's view (system scope).
-func (s *Subprocessors) Counts(ctx context.Context) (map[string]RegisterCounts, error) {
+func (s *Subprocessors) Counts(ctx context.Context) (map[string]idv.RegisterCounts, error) {
 	var rows []struct {
-		ID string `db:"subprocessor_id"`
-		RegisterCounts
+		ID         string `db:"subprocessor_id"`
+		Announced  int    `db:"announced"`
+		Objections int    `db:"objections"`
 	}
 	if err := scopedSelect(ctx, s.db, systemScope, &rows, `SELECT subprocessor_id, sum(a)::int AS announced, sum(o)::int AS objections FROM (
 			SELECT subprocessor_id, 1 AS a, 0 AS o FROM subprocessor_announcements
 			UNION ALL SELECT subprocessor_id, 0, 1 FROM subprocessor_objections) x GROUP BY subprocessor_id`); err != nil {
 		return nil, fmt.Errorf("subprocessors: counts: %w", err)
 	}
-	out := map[string]RegisterCounts{}
+	out := map[string]idv.RegisterCounts{}
 	for _, r := range rows {
-		out[r.ID] = r.RegisterCounts
+		out[r.ID] = idv.RegisterCounts{Announced: r.Announced, Objections: r.Objections}
 	}
 	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -22,7 +23,7 @@ func TestSubprocessorSyncOnceAcrossReplicas(t *testing.T) {
 	counts := make([]int, 4)
 	for i := range counts {
 		wg.Go(func() {
-			n, err := store.Sync(postgres.WithActor(t.Context(), postgres.ActorOperator), reg, time.Now())
+			n, err := store.Sync(idv.WithActor(t.Context(), idv.ActorOperator), reg, time.Now())
 			if err != nil {
 				t.Error(err)
 			}

@@ -10,14 +10,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/idv-oss/idv"
 	"github.com/jmoiron/sqlx"
-)
-
-// Audit actions of support access.
-const (
-	AuditSupportGranted     = "support_access_granted"
-	AuditSupportRevoked     = "support_access_revoked"
-	AuditSupportSessionRead = "support_session_read"
 )
 
 // MaxSupportGrant is the longest a support grant may last.
@@ -74,8 +68,8 @@ func (s *Support) Grant(ctx context.Context, tenantID uuid.UUID, user, reason st
 			VALUES ($1, $2, $3, $4, $5, $6, NULL)`, g.ID, g.TenantID, g.User, g.Reason, g.GrantedAt, g.ExpiresAt); err != nil {
 			return fmt.Errorf("support: grant for %s: %w", tenantID, err)
 		}
-		return AppendAudit(ctx, tx, AuditEntry{TenantID: tenantID, At: now, Actor: ActorOf(ctx, ActorOperator),
-			Action: AuditSupportGranted, Detail: map[string]string{"grant_id": g.ID.String(), "support_user": user,
+		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: tenantID, At: now, Actor: idv.ActorOf(ctx, idv.ActorOperator),
+			Action: idv.AuditSupportGranted, Detail: map[string]string{"grant_id": g.ID.String(), "support_user": user,
 				"expires_unix": strconv.FormatInt(g.ExpiresAt.Unix(), 10)}})
 	})
 	return g, err
@@ -95,8 +89,8 @@ func (s *Support) Revoke(ctx context.Context, grantID uuid.UUID, now time.Time) 
 		if _, err := tx.ExecContext(ctx, `UPDATE support_grants SET revoked_at = $2 WHERE grant_id = $1`, grantID, at); err != nil {
 			return fmt.Errorf("support: revoke %s: %w", grantID, err)
 		}
-		return AppendAudit(ctx, tx, AuditEntry{TenantID: g.TenantID, At: at, Actor: ActorOf(ctx, ActorOperator),
-			Action: AuditSupportRevoked, Detail: map[string]string{"grant_id": g.ID.String(), "support_user": g.User}})
+		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: g.TenantID, At: at, Actor: idv.ActorOf(ctx, idv.ActorOperator),
+			Action: idv.AuditSupportRevoked, Detail: map[string]string{"grant_id": g.ID.String(), "support_user": g.User}})
 	})
 	return g, err
 }
@@ -107,7 +101,7 @@ func lockLiveGrant(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, now time.Time
 	var g SupportGrant
 	err := tx.GetContext(ctx, &g, `SELECT `+grantColumns+` FROM support_grants WHERE grant_id = $1 FOR NO KEY UPDATE`, id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return g, fmt.Errorf("support: grant %s: %w", id, ErrNotFound)
+		return g, fmt.Errorf("support: grant %s: %w", id, idv.ErrNotFound)
 	}
 	if err != nil {
 		return g, fmt.Errorf("support: grant %s: %w", id, err)
@@ -137,7 +131,7 @@ func (s *Support) Live(ctx context.Context, now time.Time) ([]SupportGrant, erro
 // the grant, not its tenant, so the check and its record run in the system
 // scope (with the grant's tenant in every query); the reads themselves in
 // the scope of the grant's tenant.
-func (s *Support) ReadSession(ctx context.Context, grantID, sessionID uuid.UUID, now time.Time) (SupportGrant, Session, []Result, error) {
+func (s *Support) ReadSession(ctx context.Context, grantID, sessionID uuid.UUID, now time.Time) (SupportGrant, idv.Session, []idv.Result, error) {
 	var g SupportGrant
 	err := inTx(ctx, s.db, systemScope, func(tx *sqlx.Tx) error {
 		var err error
@@ -150,17 +144,17 @@ func (s *Support) ReadSession(ctx context.Context, grantID, sessionID uuid.UUID,
 			return fmt.Errorf("support: session %s: %w", sessionID, err)
 		}
 		if !exists {
-			return fmt.Errorf("support: session %s of tenant %s: %w", sessionID, g.TenantID, ErrNotFound)
+			return fmt.Errorf("support: session %s of tenant %s: %w", sessionID, g.TenantID, idv.ErrNotFound)
 		}
-		return AppendAudit(ctx, tx, AuditEntry{TenantID: g.TenantID, At: now, Actor: ActorSupport(g.User),
-			Action: AuditSupportSessionRead, SessionID: sessionID, Detail: map[string]string{"grant_id": g.ID.String()}})
+		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: g.TenantID, At: now, Actor: ActorSupport(g.User),
+			Action: idv.AuditSupportSessionRead, SessionID: sessionID, Detail: map[string]string{"grant_id": g.ID.String()}})
 	})
 	if err != nil {
-		return g, Session{}, nil, err
+		return g, idv.Session{}, nil, err
 	}
 	sess, err := NewSessions(s.db).Get(ctx, g.TenantID, sessionID)
 	if err != nil {
-		return g, Session{}, nil, err
+		return g, idv.Session{}, nil, err
 	}
 	results, err := NewResults(s.db).List(ctx, g.TenantID, sessionID)
 	return g, sess, results, err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 )
 
@@ -18,7 +19,7 @@ import (
 func TestSupportGrantEndsByItself(t *testing.T) {
 	t.Parallel()
 	b := setupRetention(t)
-	ctx := postgres.WithActor(t.Context(), postgres.ActorOperator)
+	ctx := idv.WithActor(t.Context(), idv.ActorOperator)
 	support := postgres.NewSupport(b.db)
 	other := b.newTenant(t)
 	mine, _ := b.newSession(t, b.tenant, b.now, 7)
@@ -40,7 +41,7 @@ func TestSupportGrantEndsByItself(t *testing.T) {
 	if err != nil || sess.ID != mine || sess.Decision == nil || *sess.Decision != "approved" {
 		t.Fatalf("read within the grant: %+v, %v", sess, err)
 	}
-	if _, _, _, err := support.ReadSession(ctx, g.ID, theirs, b.now.Add(time.Hour)); !errors.Is(err, postgres.ErrNotFound) {
+	if _, _, _, err := support.ReadSession(ctx, g.ID, theirs, b.now.Add(time.Hour)); !errors.Is(err, idv.ErrNotFound) {
 		t.Errorf("read of another tenant's session: %v, want not found", err)
 	}
 	live, err := support.Live(ctx, b.now.Add(time.Hour))

@@ -12,29 +12,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/schemas"
 )
-
-// Tenant is a customer of IDV (a controller).
-type Tenant struct {
-	ID                  uuid.UUID
-	Name                string
-	RetentionDays       int
-	WebhookURL          string
-	WebhookSecretSealed []byte
-	Policy              schemas.Policy
-	CreatedAt           time.Time
-}
-
-// APIKey is a tenant's API key as stored: its id and the hash of its secret.
-type APIKey struct {
-	ID         string    `db:"key_id"`
-	TenantID   uuid.UUID `db:"tenant_id"`
-	SecretHash []byte    `db:"secret_hash"`
-	// Offboarding reports that the tenant is being offboarded: its keys
-	// are refused from then on (Offboardings.Start).
-	Offboarding bool `db:"offboarding"`
-}
 
 // Tenants stores tenants and their API keys.
 type Tenants struct{ db *sqlx.DB }
@@ -43,7 +23,7 @@ type Tenants struct{ db *sqlx.DB }
 func NewTenants(db *sqlx.DB) *Tenants { return &Tenants{db: db} }
 
 // Create stores a tenant with its first API key in one transaction.
-func (s *Tenants) Create(ctx context.Context, t Tenant, key APIKey) error {
+func (s *Tenants) Create(ctx context.Context, t idv.Tenant, key idv.APIKey) error {
 	policy, err := json.Marshal(t.Policy)
 	if err != nil {
 		return fmt.Errorf("tenants: encode policy: %w", err)
@@ -64,7 +44,7 @@ func (s *Tenants) Create(ctx context.Context, t Tenant, key APIKey) error {
 }
 
 // Get reads a tenant.
-func (s *Tenants) Get(ctx context.Context, id uuid.UUID) (Tenant, error) {
+func (s *Tenants) Get(ctx context.Context, id uuid.UUID) (idv.Tenant, error) {
 	var row struct {
 		ID            uuid.UUID `db:"tenant_id"`
 		Name          string    `db:"name"`
@@ -77,15 +57,15 @@ func (s *Tenants) Get(ctx context.Context, id uuid.UUID) (Tenant, error) {
 	err := scopedGet(ctx, s.db, tenantScope(id), &row, `SELECT tenant_id, name, retention_days, webhook_url,
 		webhook_secret_sealed, policy, created_at FROM tenants WHERE tenant_id = $1`, id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Tenant{}, fmt.Errorf("tenants: %s: %w", id, ErrNotFound)
+		return idv.Tenant{}, fmt.Errorf("tenants: %s: %w", id, idv.ErrNotFound)
 	}
 	if err != nil {
-		return Tenant{}, fmt.Errorf("tenants: get %s: %w", id, err)
+		return idv.Tenant{}, fmt.Errorf("tenants: get %s: %w", id, err)
 	}
-	t := Tenant{ID: row.ID, Name: row.Name, RetentionDays: row.RetentionDays, WebhookURL: row.WebhookURL,
+	t := idv.Tenant{ID: row.ID, Name: row.Name, RetentionDays: row.RetentionDays, WebhookURL: row.WebhookURL,
 		WebhookSecretSealed: row.Secret, CreatedAt: row.CreatedAt}
 	if err := json.Unmarshal(row.Policy, &t.Policy); err != nil {
-		return Tenant{}, fmt.Errorf("tenants: decode policy of %s: %w", id, err)
+		return idv.Tenant{}, fmt.Errorf("tenants: decode policy of %s: %w", id, err)
 	}
 	return t, nil
 }
@@ -96,7 +76,7 @@ func (s *Tenants) FindByName(ctx context.Context, name string) (uuid.UUID, error
 	var id uuid.UUID
 	err := scopedGet(ctx, s.db, systemScope, &id, `SELECT tenant_id FROM tenants WHERE name = $1 ORDER BY created_at LIMIT 1`, name)
 	if errors.Is(err, sql.ErrNoRows) {
-		return uuid.Nil, fmt.Errorf("tenants: name: %w", ErrNotFound)
+		return uuid.Nil, fmt.Errorf("tenants: name: %w", idv.ErrNotFound)
 	}
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("tenants: find by name: %w", err)
@@ -108,18 +88,18 @@ func (s *Tenants) FindByName(ctx context.Context, name string) (uuid.UUID, error
 // tells whose request it is, so the lookup cannot be scoped to a tenant
 // yet: system scope, reading api_keys and whether the key's tenant is
 // offboarding.
-func (s *Tenants) APIKey(ctx context.Context, keyID string) (APIKey, error) {
-	var k APIKey
+func (s *Tenants) APIKey(ctx context.Context, keyID string) (idv.APIKey, error) {
+	var k apiKeyRow
 	err := scopedGet(ctx, s.db, systemScope, &k, `SELECT key_id, tenant_id, secret_hash,
 		(SELECT t.offboarding_at IS NOT NULL FROM tenants t WHERE t.tenant_id = api_keys.tenant_id) AS offboarding
 		FROM api_keys WHERE key_id = $1 AND revoked_at IS NULL`, keyID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return APIKey{}, fmt.Errorf("api keys: %s: %w", keyID, ErrNotFound)
+		return idv.APIKey{}, fmt.Errorf("api keys: %s: %w", keyID, idv.ErrNotFound)
 	}
 	if err != nil {
-		return APIKey{}, fmt.Errorf("api keys: get %s: %w", keyID, err)
+		return idv.APIKey{}, fmt.Errorf("api keys: get %s: %w", keyID, err)
 	}
-	return k, nil
+	return idv.APIKey(k), nil
 }
 
 // SetWebhookURL points a tenant's webhooks at url and re-enables them.
@@ -130,7 +110,7 @@ func (s *Tenants) SetWebhookURL(ctx context.Context, id uuid.UUID, url string) e
 		return fmt.Errorf("tenants: set webhook URL of %s: %w", id, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("tenants: %s: %w", id, ErrNotFound)
+		return fmt.Errorf("tenants: %s: %w", id, idv.ErrNotFound)
 	}
 	return nil
 }
@@ -146,7 +126,7 @@ func (s *Tenants) SetRetention(ctx context.Context, id uuid.UUID, days int) erro
 		var was int
 		err := tx.GetContext(ctx, &was, `SELECT retention_days FROM tenants WHERE tenant_id = $1 FOR NO KEY UPDATE`, id)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("tenants: %s: %w", id, ErrNotFound)
+			return fmt.Errorf("tenants: %s: %w", id, idv.ErrNotFound)
 		}
 		if err != nil {
 			return fmt.Errorf("tenants: lock %s: %w", id, err)
@@ -154,8 +134,8 @@ func (s *Tenants) SetRetention(ctx context.Context, id uuid.UUID, days int) erro
 		if _, err := tx.ExecContext(ctx, `UPDATE tenants SET retention_days = $2 WHERE tenant_id = $1`, id, days); err != nil {
 			return fmt.Errorf("tenants: set retention of %s: %w", id, err)
 		}
-		return AppendAudit(ctx, tx, AuditEntry{TenantID: id, Actor: ActorOf(ctx, ActorUnknown),
-			Action: AuditRetentionChanged,
+		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: id, Actor: idv.ActorOf(ctx, idv.ActorUnknown),
+			Action: idv.AuditRetentionChanged,
 			Detail: map[string]string{"from_days": strconv.Itoa(was), "to_days": strconv.Itoa(days)}})
 	})
 }
@@ -173,7 +153,7 @@ func (s *Tenants) UpdatePolicy(ctx context.Context, id uuid.UUID,
 		var raw []byte
 		err := tx.GetContext(ctx, &raw, `SELECT policy FROM tenants WHERE tenant_id = $1 FOR NO KEY UPDATE`, id)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("tenants: %s: %w", id, ErrNotFound)
+			return fmt.Errorf("tenants: %s: %w", id, idv.ErrNotFound)
 		}
 		if err != nil {
 			return fmt.Errorf("tenants: lock %s: %w", id, err)
@@ -199,8 +179,8 @@ func (s *Tenants) UpdatePolicy(ctx context.Context, id uuid.UUID,
 			return fmt.Errorf("tenants: set policy of %s: %w", id, err)
 		}
 		now = next
-		return AppendAudit(ctx, tx, AuditEntry{TenantID: id, Actor: ActorOf(ctx, ActorUnknown),
-			Action: AuditPolicyChanged, Detail: diff})
+		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: id, Actor: idv.ActorOf(ctx, idv.ActorUnknown),
+			Action: idv.AuditPolicyChanged, Detail: diff})
 	})
 	return now, err
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/idv-oss/idv"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -19,48 +20,6 @@ import (
 // transaction). Each step is idempotent, so a wipe redelivered after a crash
 // at any point completes, with one receipt and one event.
 
-// WipeTarget is what the wipe stage needs to know about a session. It holds
-// ids, codes, times and a count; no personal data.
-type WipeTarget struct {
-	SessionID       uuid.UUID
-	TenantID        uuid.UUID
-	Status          string
-	Decision        string // "" while undecided
-	CreatedAt       time.Time
-	ExpiresAt       time.Time
-	WipeReason      string     // "" until the wipe is requested
-	WipeRequestedAt *time.Time // nil until the wipe is requested
-	KeyDestroyedAt  *time.Time // set by DestroySessionKey
-	DeletedAt       *time.Time // set by FinishWipe
-	ReceiptID       uuid.UUID  // uuid.Nil until FinishWipe
-	// Captures is how many captures rows the session still has.
-	Captures int
-}
-
-// Receipt is a signed deletion receipt as FinishWipe stores it.
-type Receipt struct {
-	ID        uuid.UUID
-	Statement []byte // the exact bytes that were signed (schemas.DeletionReceipt as JSON)
-	Signature []byte // Ed25519, 64 bytes
-	KeyID     string // which receipt signing key
-	// Captures is how many captures rows the statement says the wipe
-	// deletes. FinishWipe deletes the session's captures and refuses
-	// (ErrConflict, nothing written) if it finds another number, so a
-	// stored receipt never states a count that is not true.
-	Captures int
-}
-
-// StoredReceipt is a deletion receipt as read back for its tenant.
-type StoredReceipt struct {
-	ReceiptID uuid.UUID `db:"receipt_id"`
-	TenantID  uuid.UUID `db:"tenant_id"`
-	SessionID uuid.UUID `db:"session_id"`
-	Statement []byte    `db:"statement"`
-	Signature []byte    `db:"signature"`
-	KeyID     string    `db:"key_id"`
-	CreatedAt time.Time `db:"created_at"`
-}
-
 // Wipes holds the store side of wiping sessions and their deletion receipts.
 type Wipes struct{ db *sqlx.DB }
 
@@ -70,7 +29,7 @@ func NewWipes(db *sqlx.DB) *Wipes { return &Wipes{db: db} }
 // SessionForWipe reads what the wipe of a tenant's session needs: its state,
 // its times, its receipt once there is one, and how many captures rows it
 // still has. ErrNotFound if the tenant has no such session.
-func (s *Wipes) SessionForWipe(ctx context.Context, tenantID, id uuid.UUID) (WipeTarget, error) {
+func (s *Wipes) SessionForWipe(ctx context.Context, tenantID, id uuid.UUID) (idv.WipeTarget, error) {
 	var row struct {
 		SessionID       uuid.UUID      `db:"session_id"`
 		TenantID        uuid.UUID      `db:"tenant_id"`
@@ -91,12 +50,12 @@ func (s *Wipes) SessionForWipe(ctx context.Context, tenantID, id uuid.UUID) (Wip
 			(SELECT count(*) FROM captures c WHERE c.session_id = s.session_id AND c.tenant_id = s.tenant_id) AS captures
 		FROM sessions s WHERE s.session_id = $1 AND s.tenant_id = $2`, id, tenantID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return WipeTarget{}, fmt.Errorf("wipes: session %s: %w", id, ErrNotFound)
+		return idv.WipeTarget{}, fmt.Errorf("wipes: session %s: %w", id, idv.ErrNotFound)
 	}
 	if err != nil {
-		return WipeTarget{}, fmt.Errorf("wipes: read session %s: %w", id, err)
+		return idv.WipeTarget{}, fmt.Errorf("wipes: read session %s: %w", id, err)
 	}
-	return WipeTarget{SessionID: row.SessionID, TenantID: row.TenantID, Status: row.Status,
+	return idv.WipeTarget{SessionID: row.SessionID, TenantID: row.TenantID, Status: row.Status,
 		Decision: row.Decision.String, CreatedAt: row.CreatedAt, ExpiresAt: row.ExpiresAt,
 		WipeReason: row.WipeReason.String, WipeRequestedAt: row.WipeRequestedAt, KeyDestroyedAt: row.KeyDestroyedAt,
 		DeletedAt: row.DeletedAt, ReceiptID: row.ReceiptID.UUID, Captures: row.Captures}, nil
@@ -115,13 +74,13 @@ func lockWipeTarget(ctx context.Context, tx *sqlx.Tx, tenantID, id uuid.UUID) (k
 			key_destroyed_at IS NOT NULL AS key_destroyed, deleted_at IS NOT NULL AS deleted
 		FROM sessions WHERE session_id = $1 AND tenant_id = $2 FOR UPDATE`, id, tenantID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return false, false, fmt.Errorf("wipes: session %s: %w", id, ErrNotFound)
+		return false, false, fmt.Errorf("wipes: session %s: %w", id, idv.ErrNotFound)
 	}
 	if err != nil {
 		return false, false, fmt.Errorf("wipes: lock session %s: %w", id, err)
 	}
 	if !row.Requested {
-		return false, false, fmt.Errorf("wipes: session %s: no wipe requested: %w", id, ErrConflict)
+		return false, false, fmt.Errorf("wipes: session %s: no wipe requested: %w", id, idv.ErrConflict)
 	}
 	return row.KeyDestroyed, row.Deleted, nil
 }
@@ -172,7 +131,7 @@ func (s *Wipes) DestroySessionKey(ctx context.Context, tenantID, id uuid.UUID, a
 // session; ErrConflict, with nothing written, if its wipe was not requested,
 // its key is not destroyed yet (DestroySessionKey comes first), or it has
 // another number of captures than r states.
-func (s *Wipes) FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.Time, r Receipt, ev OutboxEvent) error {
+func (s *Wipes) FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.Time, r idv.Receipt, ev idv.Event) error {
 	return inOutboxTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
 		keyDestroyed, deleted, err := lockWipeTarget(ctx, tx, tenantID, id)
 		if err != nil {
@@ -182,14 +141,14 @@ func (s *Wipes) FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.
 			return nil
 		}
 		if !keyDestroyed {
-			return fmt.Errorf("wipes: session %s: key not destroyed yet: %w", id, ErrConflict)
+			return fmt.Errorf("wipes: session %s: key not destroyed yet: %w", id, idv.ErrConflict)
 		}
 		var keys int
 		if err := tx.GetContext(ctx, &keys, `SELECT count(*) FROM session_keys WHERE session_id = $1 AND tenant_id = $2`, id, tenantID); err != nil {
 			return fmt.Errorf("wipes: look up key of %s: %w", id, err)
 		}
 		if keys != 0 {
-			return fmt.Errorf("wipes: session %s: key destruction recorded but its key row exists: %w", id, ErrConflict)
+			return fmt.Errorf("wipes: session %s: key destruction recorded but its key row exists: %w", id, idv.ErrConflict)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE check_results SET fields_sealed = NULL
 			WHERE session_id = $1 AND tenant_id = $2`, id, tenantID); err != nil {
@@ -204,7 +163,7 @@ func (s *Wipes) FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.
 			return fmt.Errorf("wipes: delete captures of %s: %w", id, err)
 		}
 		if int(n) != r.Captures {
-			return fmt.Errorf("wipes: session %s has %d captures, the receipt states %d: %w", id, n, r.Captures, ErrConflict)
+			return fmt.Errorf("wipes: session %s has %d captures, the receipt states %d: %w", id, n, r.Captures, idv.ErrConflict)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET status = 'deleted', deleted_at = $3
 			WHERE session_id = $1 AND tenant_id = $2`, id, tenantID, at); err != nil {
@@ -218,23 +177,23 @@ func (s *Wipes) FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.
 		if err := appendOutbox(ctx, tx, ev); err != nil {
 			return err
 		}
-		return AppendAudit(ctx, tx, AuditEntry{TenantID: tenantID, At: at, Actor: ActorOf(ctx, ActorWipe),
-			Action: AuditDataDeleted, SessionID: id,
+		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: tenantID, At: at, Actor: idv.ActorOf(ctx, idv.ActorWipe),
+			Action: idv.AuditDataDeleted, SessionID: id,
 			Detail: map[string]string{"receipt_id": r.ID.String(), "captures": strconv.Itoa(r.Captures)}})
 	})
 }
 
 // Receipt reads a tenant's deletion receipt; another tenant's receipt, like
 // one that does not exist, is ErrNotFound.
-func (s *Wipes) Receipt(ctx context.Context, tenantID, receiptID uuid.UUID) (StoredReceipt, error) {
-	var r StoredReceipt
+func (s *Wipes) Receipt(ctx context.Context, tenantID, receiptID uuid.UUID) (idv.StoredReceipt, error) {
+	var r storedReceiptRow
 	err := scopedGet(ctx, s.db, tenantScope(tenantID), &r, `SELECT receipt_id, tenant_id, session_id, statement, signature, key_id, created_at
 		FROM deletion_receipts WHERE receipt_id = $1 AND tenant_id = $2`, receiptID, tenantID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return StoredReceipt{}, fmt.Errorf("deletion receipts: %s: %w", receiptID, ErrNotFound)
+		return idv.StoredReceipt{}, fmt.Errorf("deletion receipts: %s: %w", receiptID, idv.ErrNotFound)
 	}
 	if err != nil {
-		return StoredReceipt{}, fmt.Errorf("deletion receipts: get %s: %w", receiptID, err)
+		return idv.StoredReceipt{}, fmt.Errorf("deletion receipts: get %s: %w", receiptID, err)
 	}
-	return r, nil
+	return idv.StoredReceipt(r), nil
 }

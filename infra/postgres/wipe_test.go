@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
 	"github.com/idv-oss/idv/schemas"
@@ -42,9 +43,9 @@ func setupWipes(t *testing.T) *wipeFixture {
 func (f *wipeFixture) newTenant(t testing.TB) uuid.UUID {
 	t.Helper()
 	id := uuid.New()
-	err := postgres.NewTenants(f.db).Create(t.Context(), postgres.Tenant{ID: id, Name: "Tenant " + id.String()[:8],
+	err := postgres.NewTenants(f.db).Create(t.Context(), idv.Tenant{ID: id, Name: "Tenant " + id.String()[:8],
 		RetentionDays: 7, WebhookURL: "https://hooks.example.test/idv", WebhookSecretSealed: randomBytes(60),
-		Policy: schemas.DefaultPolicy()}, postgres.APIKey{ID: rand.Text(), TenantID: id, SecretHash: randomBytes(32)})
+		Policy: schemas.DefaultPolicy()}, idv.APIKey{ID: rand.Text(), TenantID: id, SecretHash: randomBytes(32)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,19 +61,19 @@ func (f *wipeFixture) newSession(t testing.TB, tenant uuid.UUID) uuid.UUID {
 	id := uuid.New()
 	f.createdAt = f.now.Add(-8 * 24 * time.Hour)
 	f.expiresAt = f.createdAt.Add(7 * 24 * time.Hour).Truncate(time.Hour)
-	err := sessions.Create(ctx, postgres.Session{ID: id, TenantID: tenant, Status: postgres.StatusCreated,
+	err := sessions.Create(ctx, idv.Session{ID: id, TenantID: tenant, Status: idv.StatusCreated,
 		Checks: []string{schemas.CheckDocument}, SelfieFrames: 2, RetentionDays: 7, CreatedAt: f.createdAt,
 		ExpiresAt: f.expiresAt, AppTokenHash: randomBytes(32), AppTokenExpiresAt: f.createdAt.Add(time.Hour)},
-		postgres.SessionKey{SessionID: id, TenantID: tenant, Epoch: f.expiresAt, PublicKey: randomBytes(32), WrappedKey: randomBytes(60)})
+		idv.SessionKey{SessionID: id, TenantID: tenant, Epoch: f.expiresAt, PublicKey: randomBytes(32), WrappedKey: randomBytes(60)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var decl []postgres.Capture
+	var decl []idv.Capture
 	for _, c := range []struct {
 		kind schemas.CaptureKind
 		idx  int
 	}{{schemas.DocumentFront, 0}, {schemas.Selfie, 0}, {schemas.MRZ, 0}} {
-		decl = append(decl, postgres.Capture{SessionID: id, TenantID: tenant, Kind: c.kind, Index: c.idx,
+		decl = append(decl, idv.Capture{SessionID: id, TenantID: tenant, Kind: c.kind, Index: c.idx,
 			ObjectKey: schemas.ObjectKey(tenant.String(), id.String(), c.kind, c.idx), Size: 2048, SHA256: randomBytes(32)})
 	}
 	if err := sessions.DeclareCaptures(ctx, tenant, id, decl); err != nil {
@@ -109,14 +110,14 @@ func (f *wipeFixture) count(t *testing.T, query string, args ...any) int {
 	return n
 }
 
-func (f *wipeFixture) receipt(id uuid.UUID, captures int) postgres.Receipt {
-	return postgres.Receipt{ID: id, Statement: []byte(`{"receipt_id":"` + id.String() + `"}`),
+func (f *wipeFixture) receipt(id uuid.UUID, captures int) idv.Receipt {
+	return idv.Receipt{ID: id, Statement: []byte(`{"receipt_id":"` + id.String() + `"}`),
 		Signature: randomBytes(64), KeyID: "0123456789abcdef", Captures: captures}
 }
 
-func (f *wipeFixture) deletedEvent(receiptID uuid.UUID, at time.Time) postgres.OutboxEvent {
+func (f *wipeFixture) deletedEvent(receiptID uuid.UUID, at time.Time) idv.Event {
 	id := f.session.String()
-	return postgres.OutboxEvent{TenantID: f.tenant, MsgID: schemas.MsgID(schemas.TypeSessionDeleted, id),
+	return idv.Event{TenantID: f.tenant, MsgID: schemas.MsgID(schemas.TypeSessionDeleted, id),
 		Type: schemas.TypeSessionDeleted, Subject: schemas.Subject(schemas.TypeSessionDeleted, id),
 		Body: schemas.SessionDeleted{SessionID: id, TenantID: f.tenant.String(), ReceiptID: receiptID.String(),
 			Reason: schemas.WipeExpired, DeletedAt: at}}
@@ -131,13 +132,13 @@ func TestDestroySessionKey(t *testing.T) {
 	}
 
 	// Nothing is destroyed without a wipe request.
-	if _, err := f.wipes.DestroySessionKey(ctx, f.tenant, f.session, f.now); !errors.Is(err, postgres.ErrConflict) {
+	if _, err := f.wipes.DestroySessionKey(ctx, f.tenant, f.session, f.now); !errors.Is(err, idv.ErrConflict) {
 		t.Fatalf("DestroySessionKey before the request: %v, want ErrConflict", err)
 	}
 	f.requestWipe(t)
 	// Another tenant's session, or none at all, is not found.
 	for _, c := range []struct{ tenant, id uuid.UUID }{{f.other, f.session}, {f.tenant, uuid.New()}} {
-		if _, err := f.wipes.DestroySessionKey(ctx, c.tenant, c.id, f.now); !errors.Is(err, postgres.ErrNotFound) {
+		if _, err := f.wipes.DestroySessionKey(ctx, c.tenant, c.id, f.now); !errors.Is(err, idv.ErrNotFound) {
 			t.Errorf("DestroySessionKey(%s, %s): %v, want ErrNotFound", c.tenant, c.id, err)
 		}
 	}
@@ -180,7 +181,7 @@ func TestFinishWipe(t *testing.T) {
 	r := f.receipt(receiptID, f.captures)
 
 	// Before the key is destroyed, nothing is finished.
-	if err := f.wipes.FinishWipe(ctx, f.tenant, f.session, deletedAt, r, f.deletedEvent(receiptID, deletedAt)); !errors.Is(err, postgres.ErrConflict) {
+	if err := f.wipes.FinishWipe(ctx, f.tenant, f.session, deletedAt, r, f.deletedEvent(receiptID, deletedAt)); !errors.Is(err, idv.ErrConflict) {
 		t.Fatalf("FinishWipe before key destruction: %v, want ErrConflict", err)
 	}
 	if _, err := f.wipes.DestroySessionKey(ctx, f.tenant, f.session, f.now); err != nil {
@@ -188,13 +189,13 @@ func TestFinishWipe(t *testing.T) {
 	}
 	// A receipt that states another count is refused, and nothing is written.
 	wrong := f.receipt(uuid.New(), f.captures+1)
-	if err := f.wipes.FinishWipe(ctx, f.tenant, f.session, deletedAt, wrong, f.deletedEvent(wrong.ID, deletedAt)); !errors.Is(err, postgres.ErrConflict) {
+	if err := f.wipes.FinishWipe(ctx, f.tenant, f.session, deletedAt, wrong, f.deletedEvent(wrong.ID, deletedAt)); !errors.Is(err, idv.ErrConflict) {
 		t.Fatalf("FinishWipe with a wrong count: %v, want ErrConflict", err)
 	}
 	if n := f.count(t, `SELECT count(*) FROM captures WHERE session_id = $1`, f.session); n != f.captures {
 		t.Fatalf("%d captures after a refused FinishWipe, want %d", n, f.captures)
 	}
-	if err := f.wipes.FinishWipe(ctx, f.other, f.session, deletedAt, r, f.deletedEvent(receiptID, deletedAt)); !errors.Is(err, postgres.ErrNotFound) {
+	if err := f.wipes.FinishWipe(ctx, f.other, f.session, deletedAt, r, f.deletedEvent(receiptID, deletedAt)); !errors.Is(err, idv.ErrNotFound) {
 		t.Fatalf("FinishWipe as another tenant: %v, want ErrNotFound", err)
 	}
 
@@ -237,10 +238,10 @@ func TestFinishWipe(t *testing.T) {
 		stored.KeyID != r.KeyID || !stored.CreatedAt.Equal(deletedAt) {
 		t.Fatalf("stored receipt %+v", stored)
 	}
-	if _, err := f.wipes.Receipt(ctx, f.other, receiptID); !errors.Is(err, postgres.ErrNotFound) {
+	if _, err := f.wipes.Receipt(ctx, f.other, receiptID); !errors.Is(err, idv.ErrNotFound) {
 		t.Errorf("another tenant's receipt: %v, want ErrNotFound", err)
 	}
-	if _, err := f.wipes.Receipt(ctx, f.tenant, again.ID); !errors.Is(err, postgres.ErrNotFound) {
+	if _, err := f.wipes.Receipt(ctx, f.tenant, again.ID); !errors.Is(err, idv.ErrNotFound) {
 		t.Errorf("the redelivery's receipt: %v, want ErrNotFound", err)
 	}
 }
@@ -280,7 +281,7 @@ func TestFinishWipeConcurrently(t *testing.T) {
 func TestSessionForWipeIsTenantScoped(t *testing.T) {
 	t.Parallel()
 	f := setupWipes(t)
-	if _, err := f.wipes.SessionForWipe(t.Context(), f.other, f.session); !errors.Is(err, postgres.ErrNotFound) {
+	if _, err := f.wipes.SessionForWipe(t.Context(), f.other, f.session); !errors.Is(err, idv.ErrNotFound) {
 		t.Fatalf("another tenant's session: %v, want ErrNotFound", err)
 	}
 	target, err := f.wipes.SessionForWipe(t.Context(), f.tenant, f.session)

@@ -12,39 +12,39 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/objects"
-	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
 )
 
 // Tenants reads tenants and their API keys.
 type Tenants interface {
-	Get(ctx context.Context, id uuid.UUID) (postgres.Tenant, error)
-	APIKey(ctx context.Context, keyID string) (postgres.APIKey, error)
+	Get(ctx context.Context, id uuid.UUID) (idv.Tenant, error)
+	APIKey(ctx context.Context, keyID string) (idv.APIKey, error)
 }
 
 // Sessions stores sessions, their keys and captures.
 type Sessions interface {
-	Create(ctx context.Context, s postgres.Session, k postgres.SessionKey) error
-	Get(ctx context.Context, tenantID, id uuid.UUID) (postgres.Session, error)
-	GetForApp(ctx context.Context, id uuid.UUID) (postgres.Session, error)
-	Key(ctx context.Context, tenantID, id uuid.UUID) (postgres.SessionKey, error)
-	Captures(ctx context.Context, tenantID, id uuid.UUID) ([]postgres.Capture, error)
-	DeclareCaptures(ctx context.Context, tenantID, id uuid.UUID, cs []postgres.Capture) error
-	Submit(ctx context.Context, tenantID, id uuid.UUID, at time.Time, ev postgres.OutboxEvent) error
+	Create(ctx context.Context, s idv.Session, k idv.SessionKey) error
+	Get(ctx context.Context, tenantID, id uuid.UUID) (idv.Session, error)
+	GetForApp(ctx context.Context, id uuid.UUID) (idv.Session, error)
+	Key(ctx context.Context, tenantID, id uuid.UUID) (idv.SessionKey, error)
+	Captures(ctx context.Context, tenantID, id uuid.UUID) ([]idv.Capture, error)
+	DeclareCaptures(ctx context.Context, tenantID, id uuid.UUID, cs []idv.Capture) error
+	Submit(ctx context.Context, tenantID, id uuid.UUID, at time.Time, ev idv.Event) error
 	RequestWipe(ctx context.Context, tenantID, id uuid.UUID, reason string, at time.Time) error
 	Decline(ctx context.Context, tenantID, id uuid.UUID, at time.Time) error
 }
 
 // Results reads check results.
 type Results interface {
-	List(ctx context.Context, tenantID, sessionID uuid.UUID) ([]postgres.Result, error)
+	List(ctx context.Context, tenantID, sessionID uuid.UUID) ([]idv.Result, error)
 }
 
 // Audit records and exports the audit log.
 type Audit interface {
-	Record(ctx context.Context, e postgres.AuditEntry) error
-	List(ctx context.Context, tenantID uuid.UUID, after int64, limit int) ([]postgres.AuditEvent, error)
+	Record(ctx context.Context, e idv.AuditEntry) error
+	List(ctx context.Context, tenantID uuid.UUID, after int64, limit int) ([]idv.AuditEvent, error)
 }
 
 // KeyMaker makes a session's key pair, wrapped by the vault.

@@ -9,8 +9,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/objects"
-	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -55,7 +55,7 @@ func (s *Server) getAppSession(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, appSessionBody{consentBody: consent,
-		SessionID: sess.ID, Status: sess.Status, ExpiresAt: sess.ExpiresAt,
+		SessionID: sess.ID, Status: string(sess.Status), ExpiresAt: sess.ExpiresAt,
 		AppTokenExpiresAt: sess.AppTokenExpiresAt,
 		Encryption: encryptionBody{
 			KEM: "ML-KEM-768+X25519", KEMID: vault.SuiteKEM, KDF: "HKDF-SHA256", KDFID: vault.SuiteKDF,
@@ -71,7 +71,7 @@ func (s *Server) getAppSession(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func chipChallengeOf(sess postgres.Session) *string {
+func chipChallengeOf(sess idv.Session) *string {
 	if len(sess.ChipChallenge) == 0 {
 		return nil
 	}
@@ -79,7 +79,7 @@ func chipChallengeOf(sess postgres.Session) *string {
 	return &h
 }
 
-func challengeOf(sess postgres.Session) *schemas.Challenge {
+func challengeOf(sess idv.Session) *schemas.Challenge {
 	if len(sess.Challenge) == 0 {
 		return nil
 	}
@@ -107,7 +107,7 @@ type uploadBody struct {
 
 func (s *Server) createUploads(w http.ResponseWriter, r *http.Request) error {
 	sess := sessionOf(r)
-	if sess.Status != postgres.StatusCreated {
+	if sess.Status != idv.StatusCreated {
 		return errNotOpen
 	}
 	var req uploadsRequest
@@ -119,7 +119,7 @@ func (s *Server) createUploads(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := s.sessions.DeclareCaptures(r.Context(), sess.TenantID, sess.ID, caps); err != nil {
-		if errors.Is(err, postgres.ErrConflict) {
+		if errors.Is(err, idv.ErrConflict) {
 			return errNotOpen
 		}
 		return err
@@ -142,13 +142,13 @@ func (s *Server) createUploads(w http.ResponseWriter, r *http.Request) error {
 }
 
 // validateDeclared checks each declared capture against the session's slots.
-func validateDeclared(sess postgres.Session, decl []declaredCapture) ([]postgres.Capture, error) {
+func validateDeclared(sess idv.Session, decl []declaredCapture) ([]idv.Capture, error) {
 	if len(decl) == 0 || len(decl) > 32 {
 		return nil, apiErr(http.StatusBadRequest, "invalid_request", "declare 1 to 32 captures")
 	}
 	slots := schemas.Slots(sess.SelfieFrames)
 	seen := map[string]bool{}
-	caps := make([]postgres.Capture, 0, len(decl))
+	caps := make([]idv.Capture, 0, len(decl))
 	for _, d := range decl {
 		slot, ok := schemas.SlotFor(slots, d.Kind)
 		if !ok {
@@ -172,7 +172,7 @@ func validateDeclared(sess postgres.Session, decl []declaredCapture) ([]postgres
 			return nil, apiErr(http.StatusUnprocessableEntity, "invalid_sha256",
 				"sha256 must be 64 hex digits of the sealed bytes").with("capture", ref)
 		}
-		caps = append(caps, postgres.Capture{SessionID: sess.ID, TenantID: sess.TenantID, Kind: d.Kind, Index: d.Index,
+		caps = append(caps, idv.Capture{SessionID: sess.ID, TenantID: sess.TenantID, Kind: d.Kind, Index: d.Index,
 			ObjectKey: schemas.ObjectKey(sess.TenantID.String(), sess.ID.String(), d.Kind, d.Index),
 			Size:      d.Size, SHA256: sum})
 	}
@@ -187,7 +187,7 @@ type submittedBody struct {
 
 func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 	sess := sessionOf(r)
-	if sess.Status != postgres.StatusCreated {
+	if sess.Status != idv.StatusCreated {
 		return errNotOpen
 	}
 	caps, err := s.sessions.Captures(r.Context(), sess.TenantID, sess.ID)
@@ -198,29 +198,21 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	at := s.now()
-	ev := postgres.OutboxEvent{
-		TenantID: sess.TenantID,
-		MsgID:    schemas.MsgID(schemas.TypeSessionSubmitted, sess.ID.String()),
-		Type:     schemas.TypeSessionSubmitted,
-		Subject:  schemas.Subject(schemas.TypeSessionSubmitted, sess.ID.String()),
-		Body: schemas.SessionSubmitted{SessionID: sess.ID.String(), TenantID: sess.TenantID.String(),
-			Checks: sess.Checks, SubmittedAt: at},
-	}
-	if err := s.sessions.Submit(r.Context(), sess.TenantID, sess.ID, at, ev); err != nil {
-		if errors.Is(err, postgres.ErrConflict) {
+	if err := s.sessions.Submit(r.Context(), sess.TenantID, sess.ID, at, idv.SubmittedEvent(sess, at)); err != nil {
+		if errors.Is(err, idv.ErrConflict) {
 			return errNotOpen
 		}
 		return err
 	}
 	s.log.InfoContext(r.Context(), "session submitted", "tenant_id", sess.TenantID, "session_id", sess.ID)
-	writeJSON(w, http.StatusOK, submittedBody{SessionID: sess.ID, Status: postgres.StatusSubmitted, SubmittedAt: at})
+	writeJSON(w, http.StatusOK, submittedBody{SessionID: sess.ID, Status: string(idv.StatusSubmitted), SubmittedAt: at})
 	return nil
 }
 
 // checkStored requires every required slot declared, indexes without gaps,
 // and every declared capture stored with its declared size.
-func (s *Server) checkStored(r *http.Request, sess postgres.Session, caps []postgres.Capture) error {
-	declared := map[string]postgres.Capture{}
+func (s *Server) checkStored(r *http.Request, sess idv.Session, caps []idv.Capture) error {
+	declared := map[string]idv.Capture{}
 	for _, c := range caps {
 		declared[schemas.CaptureRef(c.Kind, c.Index)] = c
 	}
@@ -242,7 +234,7 @@ func (s *Server) checkStored(r *http.Request, sess postgres.Session, caps []post
 	return nil
 }
 
-func hasLater(declared map[string]postgres.Capture, slot schemas.Slot, i int) bool {
+func hasLater(declared map[string]idv.Capture, slot schemas.Slot, i int) bool {
 	for j := i + 1; j < slot.Max; j++ {
 		if _, ok := declared[schemas.CaptureRef(slot.Kind, j)]; ok {
 			return true
@@ -251,7 +243,7 @@ func hasLater(declared map[string]postgres.Capture, slot schemas.Slot, i int) bo
 	return false
 }
 
-func (s *Server) checkObject(r *http.Request, c postgres.Capture, ref string) error {
+func (s *Server) checkObject(r *http.Request, c idv.Capture, ref string) error {
 	size, err := s.objects.Stat(r.Context(), c.ObjectKey)
 	if errors.Is(err, objects.ErrNotFound) {
 		return apiErr(http.StatusUnprocessableEntity, "capture_missing", "capture %s was declared but not uploaded", ref).with("capture", ref)

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv"
 )
 
 // Export page sizes of GET /v1/audit-events.
@@ -14,8 +14,8 @@ const (
 )
 
 type auditEventsBody struct {
-	Events    []postgres.AuditExport `json:"events"`
-	NextAfter *int64                 `json:"next_after"`
+	Events    []idv.AuditExport `json:"events"`
+	NextAfter *int64            `json:"next_after"`
 }
 
 // listAuditEvents exports one page of the caller's tenant's audit log, with
@@ -42,7 +42,7 @@ func (s *Server) listAuditEvents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	body := auditEventsBody{Events: []postgres.AuditExport{}}
+	body := auditEventsBody{Events: []idv.AuditExport{}}
 	if len(events) > limit {
 		events = events[:limit]
 		next := events[limit-1].Seq

@@ -7,8 +7,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/credential"
-	"github.com/idv-oss/idv/infra/postgres"
 )
 
 type ctxKey int
@@ -29,7 +29,7 @@ func (s *Server) customer(h func(http.ResponseWriter, *http.Request) error) http
 			return err
 		}
 		key, err := s.tenants.APIKey(r.Context(), cred.ID)
-		if errors.Is(err, postgres.ErrNotFound) || (err == nil && !cred.Matches(key.SecretHash)) {
+		if errors.Is(err, idv.ErrNotFound) || (err == nil && !cred.Matches(key.SecretHash)) {
 			return errUnauthorized
 		}
 		if err != nil {
@@ -43,7 +43,7 @@ func (s *Server) customer(h func(http.ResponseWriter, *http.Request) error) http
 		}
 		ctx := context.WithValue(r.Context(), tenantKey, key.TenantID)
 		ctx = context.WithValue(ctx, apiKeyKey, key.ID)
-		ctx = postgres.WithActor(ctx, postgres.ActorAPIKey(key.ID))
+		ctx = idv.WithActor(ctx, idv.ActorAPIKey(key.ID))
 		return h(w, r.WithContext(ctx))
 	})
 }
@@ -61,7 +61,7 @@ func (s *Server) app(h func(http.ResponseWriter, *http.Request) error) http.Hand
 			return errUnauthorized
 		}
 		sess, err := s.sessions.GetForApp(r.Context(), id)
-		if errors.Is(err, postgres.ErrNotFound) || (err == nil && !cred.Matches(sess.AppTokenHash)) {
+		if errors.Is(err, idv.ErrNotFound) || (err == nil && !cred.Matches(sess.AppTokenHash)) {
 			return errUnauthorized
 		}
 		if err != nil {
@@ -77,7 +77,7 @@ func (s *Server) app(h func(http.ResponseWriter, *http.Request) error) http.Hand
 			return err
 		}
 		ctx := context.WithValue(r.Context(), sessionKey, sess)
-		ctx = postgres.WithActor(ctx, postgres.ActorAppToken(sess.ID))
+		ctx = idv.WithActor(ctx, idv.ActorAppToken(sess.ID))
 		return h(w, r.WithContext(ctx))
 	})
 }
@@ -99,6 +99,6 @@ func tenantOf(r *http.Request) uuid.UUID { return r.Context().Value(tenantKey).(
 // apiKeyOf is the id of the API key the customer request was made with.
 func apiKeyOf(r *http.Request) string { return r.Context().Value(apiKeyKey).(string) }
 
-func sessionOf(r *http.Request) postgres.Session {
-	return r.Context().Value(sessionKey).(postgres.Session)
+func sessionOf(r *http.Request) idv.Session {
+	return r.Context().Value(sessionKey).(idv.Session)
 }

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/producers/capturepage"
 )
 
@@ -60,7 +60,7 @@ type consentBody struct {
 	RetentionDays int      `json:"retention_days"`
 }
 
-func (s *Server) consentOf(ctx context.Context, sess postgres.Session) (consentBody, error) {
+func (s *Server) consentOf(ctx context.Context, sess idv.Session) (consentBody, error) {
 	t, err := s.tenants.Get(ctx, sess.TenantID)
 	if err != nil {
 		return consentBody{}, err

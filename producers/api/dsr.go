@@ -9,13 +9,13 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/schemas"
 )
 
 // DSRs records data subjects' requests (postgres.DSRs).
 type DSRs interface {
-	Record(ctx context.Context, d postgres.DSR) error
+	Record(ctx context.Context, d idv.DSR) error
 }
 
 type dsrRequest struct {
@@ -41,7 +41,7 @@ func (s *Server) createDSR(w http.ResponseWriter, r *http.Request) error {
 			strings.Join(schemas.DSRKinds, ", ")).with("field", "kind")
 	}
 	sess := sessionOf(r)
-	d := postgres.DSR{ID: uuid.New(), TenantID: sess.TenantID, SessionID: sess.ID, Kind: req.Kind, ReceivedAt: s.now()}
+	d := idv.DSR{ID: uuid.New(), TenantID: sess.TenantID, SessionID: sess.ID, Kind: req.Kind, ReceivedAt: s.now()}
 	if err := s.duties.DSRs.Record(r.Context(), d); err != nil {
 		return err
 	}

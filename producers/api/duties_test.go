@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -42,7 +43,7 @@ type policyResp struct {
 	RedactedCopy   bool     `json:"redacted_copy"`
 }
 
-func (b *bundle) auditActions(tenantID uuid.UUID) []postgres.AuditEvent {
+func (b *bundle) auditActions(tenantID uuid.UUID) []idv.AuditEvent {
 	b.t.Helper()
 	evs, err := postgres.NewAudit(b.db).List(context.Background(), tenantID, 0, 1000)
 	if err != nil {
@@ -92,12 +93,12 @@ func TestPolicyReadAndChange(t *testing.T) {
 	}
 
 	evs := b.auditActions(b.a.TenantID)
-	var policy, retention *postgres.AuditEvent
+	var policy, retention *idv.AuditEvent
 	for i := range evs {
 		switch evs[i].Action {
-		case postgres.AuditPolicyChanged:
+		case idv.AuditPolicyChanged:
 			policy = &evs[i]
-		case postgres.AuditRetentionChanged:
+		case idv.AuditRetentionChanged:
 			retention = &evs[i]
 		}
 	}
@@ -272,7 +273,7 @@ func TestSubprocessorObjection(t *testing.T) {
 		t.Errorf("tenant B sees tenant A's objection")
 	}
 	evs := b.auditActions(b.a.TenantID)
-	if len(evs) != 1 || evs[0].Action != postgres.AuditSubprocessorObjection || evs[0].Detail["subprocessor_id"] != "mailer-us" {
+	if len(evs) != 1 || evs[0].Action != idv.AuditSubprocessorObjection || evs[0].Detail["subprocessor_id"] != "mailer-us" {
 		t.Errorf("audit %+v: want one subprocessor_objection", evs)
 	}
 }
@@ -308,7 +309,7 @@ func TestDataSubjectRequest(t *testing.T) {
 		t.Errorf("event %s: %v", body, err)
 	}
 	evs := b.auditActions(b.a.TenantID)
-	if len(evs) != 1 || evs[0].Action != postgres.AuditDSRReceived || evs[0].Detail["kind"] != "erasure" ||
+	if len(evs) != 1 || evs[0].Action != idv.AuditDSRReceived || evs[0].Detail["kind"] != "erasure" ||
 		evs[0].SessionID == nil || evs[0].SessionID.String() != s.ID || evs[0].Actor != "app_token:"+s.ID {
 		t.Errorf("audit %+v", evs)
 	}

@@ -11,13 +11,13 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/schemas"
 )
 
 // Receipts reads deletion receipts.
 type Receipts interface {
-	Receipt(ctx context.Context, tenantID, receiptID uuid.UUID) (postgres.StoredReceipt, error)
+	Receipt(ctx context.Context, tenantID, receiptID uuid.UUID) (idv.StoredReceipt, error)
 }
 
 // ReceiptKey is the public half of the key that signs deletion receipts.
@@ -34,7 +34,7 @@ func (s *Server) eraseSession(w http.ResponseWriter, r *http.Request) error {
 	}
 	tenant := tenantOf(r)
 	err = s.sessions.RequestWipe(r.Context(), tenant, id, schemas.WipeCustomerRequest, s.now())
-	if errors.Is(err, postgres.ErrNotFound) {
+	if errors.Is(err, idv.ErrNotFound) {
 		return errNotFound
 	}
 	if err != nil {
@@ -49,14 +49,14 @@ func (s *Server) eraseSession(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) decline(w http.ResponseWriter, r *http.Request) error {
 	sess := sessionOf(r)
 	err := s.sessions.Decline(r.Context(), sess.TenantID, sess.ID, s.now())
-	if errors.Is(err, postgres.ErrConflict) {
+	if errors.Is(err, idv.ErrConflict) {
 		return apiErr(http.StatusConflict, "session_not_open", "the session is already decided; it can no longer be declined")
 	}
 	if err != nil {
 		return err
 	}
 	s.log.InfoContext(r.Context(), "session declined by the person", "tenant_id", sess.TenantID, "session_id", sess.ID)
-	writeJSON(w, http.StatusOK, map[string]any{"session_id": sess.ID, "status": postgres.StatusExpired})
+	writeJSON(w, http.StatusOK, map[string]any{"session_id": sess.ID, "status": idv.StatusExpired})
 	return nil
 }
 
@@ -77,14 +77,14 @@ func (s *Server) getReceipt(w http.ResponseWriter, r *http.Request) error {
 		return errNotFound
 	}
 	rc, err := s.receipts.Receipt(r.Context(), tenantOf(r), id)
-	if errors.Is(err, postgres.ErrNotFound) {
+	if errors.Is(err, idv.ErrNotFound) {
 		return errNotFound
 	}
 	if err != nil {
 		return err
 	}
-	if err := s.audit.Record(r.Context(), postgres.AuditEntry{TenantID: rc.TenantID, At: s.now(),
-		Actor: postgres.ActorAPIKey(apiKeyOf(r)), Action: postgres.AuditReceiptRead, SessionID: rc.SessionID,
+	if err := s.audit.Record(r.Context(), idv.AuditEntry{TenantID: rc.TenantID, At: s.now(),
+		Actor: idv.ActorAPIKey(apiKeyOf(r)), Action: idv.AuditReceiptRead, SessionID: rc.SessionID,
 		Detail: map[string]string{"receipt_id": rc.ReceiptID.String()}}); err != nil {
 		return fmt.Errorf("record read of receipt %s: %w", rc.ReceiptID, err)
 	}

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/vault"
 )
 
@@ -16,9 +16,9 @@ import (
 // this response only, and filters them again by the tenant's current policy
 // (it may have narrowed since). Every such read is recorded in the audit log
 // (which fields, by which API key) before the fields are returned.
-func (s *Server) openFields(r *http.Request, sess postgres.Session, results []postgres.Result) (map[string]any, error) {
+func (s *Server) openFields(r *http.Request, sess idv.Session, results []idv.Result) (map[string]any, error) {
 	fields := map[string]any{}
-	if sess.Ended() || !slices.ContainsFunc(results, func(res postgres.Result) bool { return res.FieldsSealed != nil }) {
+	if sess.Ended() || !slices.ContainsFunc(results, func(res idv.Result) bool { return res.FieldsSealed != nil }) {
 		return fields, nil
 	}
 	tenant, err := s.tenants.Get(r.Context(), sess.TenantID)
@@ -52,8 +52,8 @@ func (s *Server) openFields(r *http.Request, sess postgres.Session, results []po
 	// On record before anything leaves (DESIGN invariant 6): a read that
 	// cannot be recorded is not answered.
 	names := slices.Sorted(maps.Keys(fields))
-	if err := s.audit.Record(r.Context(), postgres.AuditEntry{TenantID: sess.TenantID, At: s.now(),
-		Actor: postgres.ActorAPIKey(apiKeyOf(r)), Action: postgres.AuditPersonalDataRead, SessionID: sess.ID,
+	if err := s.audit.Record(r.Context(), idv.AuditEntry{TenantID: sess.TenantID, At: s.now(),
+		Actor: idv.ActorAPIKey(apiKeyOf(r)), Action: idv.AuditPersonalDataRead, SessionID: sess.ID,
 		Detail: map[string]string{"fields": strings.Join(names, ",")}}); err != nil {
 		return nil, fmt.Errorf("record read of %s: %w", sess.ID, err)
 	}
@@ -62,7 +62,7 @@ func (s *Server) openFields(r *http.Request, sess postgres.Session, results []po
 }
 
 // sessionKey unwraps the session's key, for opening what was sealed to it.
-func (s *Server) sessionKey(r *http.Request, sess postgres.Session) (*vault.SessionKey, error) {
+func (s *Server) sessionKey(r *http.Request, sess idv.Session) (*vault.SessionKey, error) {
 	k, err := s.sessions.Key(r.Context(), sess.TenantID, sess.ID)
 	if err != nil {
 		return nil, err

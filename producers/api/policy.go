@@ -7,14 +7,14 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/schemas"
 )
 
 // PolicyEditor changes a tenant's policy and retention (tenant.Policies),
 // validating the change in full and writing the audit entries.
 type PolicyEditor interface {
-	Update(ctx context.Context, tenantID uuid.UUID, ch schemas.PolicyChange) (postgres.Tenant, error)
+	Update(ctx context.Context, tenantID uuid.UUID, ch schemas.PolicyChange) (idv.Tenant, error)
 }
 
 // policyBody is the tenant's policy as the API shows it: every setting,
@@ -35,7 +35,7 @@ type policyBody struct {
 	BSNLegalBasis  string   `json:"bsn_legal_basis"`
 }
 
-func toPolicyBody(t postgres.Tenant) policyBody {
+func toPolicyBody(t idv.Tenant) policyBody {
 	p := t.Policy
 	orEmpty := func(v []string) []string {
 		if v == nil {

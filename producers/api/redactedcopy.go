@@ -10,8 +10,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/objects"
-	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -33,7 +33,7 @@ func (s *Server) getRedactedCopy(w http.ResponseWriter, r *http.Request) error {
 		return errNotFound
 	}
 	sess, err := s.sessions.Get(r.Context(), tenantOf(r), id)
-	if errors.Is(err, postgres.ErrNotFound) {
+	if errors.Is(err, idv.ErrNotFound) {
 		return errNotFound
 	}
 	if err != nil {
@@ -54,7 +54,7 @@ func (s *Server) getRedactedCopy(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return apiErr(http.StatusBadRequest, "invalid_request", "side must be front or back").with("field", "side")
 	}
-	i := slices.IndexFunc(caps, func(c postgres.Capture) bool { return c.Kind == schemas.RedactedCopy && c.Index == index })
+	i := slices.IndexFunc(caps, func(c idv.Capture) bool { return c.Kind == schemas.RedactedCopy && c.Index == index })
 	if i < 0 {
 		return errNoCopy
 	}
@@ -78,8 +78,8 @@ func (s *Server) getRedactedCopy(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("open redacted copy of %s: %w", sess.ID, err)
 	}
 	defer clear(plain)
-	if err := s.audit.Record(r.Context(), postgres.AuditEntry{TenantID: sess.TenantID, At: s.now(),
-		Actor: postgres.ActorAPIKey(apiKeyOf(r)), Action: postgres.AuditPersonalDataRead, SessionID: sess.ID,
+	if err := s.audit.Record(r.Context(), idv.AuditEntry{TenantID: sess.TenantID, At: s.now(),
+		Actor: idv.ActorAPIKey(apiKeyOf(r)), Action: idv.AuditPersonalDataRead, SessionID: sess.ID,
 		Detail: map[string]string{"capture": string(c.Kind)}}); err != nil {
 		return fmt.Errorf("record read of %s: %w", sess.ID, err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
@@ -27,23 +28,23 @@ func (b *bundle) storeCopy(tenantID uuid.UUID, sessionID string, copies ...[]byt
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	var stored []postgres.Capture
+	var stored []idv.Capture
 	for i, plain := range copies {
 		sealed, err := vault.Seal(k.PublicKey, vault.CaptureInfo(id, string(schemas.RedactedCopy), i), plain)
 		if err != nil {
 			b.t.Fatal(err)
 		}
 		sum := sha256.Sum256(sealed)
-		c := postgres.Capture{SessionID: id, TenantID: tenantID, Kind: schemas.RedactedCopy, Index: i,
+		c := idv.Capture{SessionID: id, TenantID: tenantID, Kind: schemas.RedactedCopy, Index: i,
 			ObjectKey: schemas.ObjectKey(tenantID.String(), sessionID, schemas.RedactedCopy, i), Size: int64(len(sealed)), SHA256: sum[:]}
 		if err := b.objects.Put(ctx, c.ObjectKey, sealed); err != nil {
 			b.t.Fatal(err)
 		}
 		stored = append(stored, c)
 	}
-	err = postgres.NewResults(b.db).SaveResult(ctx, postgres.Result{SessionID: id, TenantID: tenantID,
+	err = postgres.NewResults(b.db).SaveResult(ctx, idv.Result{SessionID: id, TenantID: tenantID,
 		Check: schemas.CheckDocument, Outcome: schemas.OutcomePassed, Engine: "test", CompletedAt: time.Now(),
-		Stored: stored}, postgres.OutboxEvent{TenantID: tenantID, MsgID: "copy-" + sessionID,
+		Stored: stored}, idv.Event{TenantID: tenantID, MsgID: "copy-" + sessionID,
 		Type: schemas.TypeCheckCompleted, Subject: schemas.Subject(schemas.TypeCheckCompleted, sessionID), Body: map[string]string{}})
 	if err != nil {
 		b.t.Fatal(err)
@@ -77,7 +78,7 @@ func TestRedactedCopy(t *testing.T) {
 	reads := func() int {
 		var n int
 		if err := b.db.Get(&n, `SELECT count(*) FROM audit_events WHERE session_id = $1 AND action = $2
-			AND detail->>'capture' = 'redacted_copy'`, s.ID, postgres.AuditPersonalDataRead); err != nil {
+			AND detail->>'capture' = 'redacted_copy'`, s.ID, idv.AuditPersonalDataRead); err != nil {
 			t.Fatal(err)
 		}
 		return n

@@ -12,8 +12,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/lib/pq"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/credential"
-	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -78,7 +78,7 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("create session %s: %w", sess.ID, err)
 	}
-	key := postgres.SessionKey{SessionID: sess.ID, TenantID: sess.TenantID, Epoch: wk.Epoch,
+	key := idv.SessionKey{SessionID: sess.ID, TenantID: sess.TenantID, Epoch: wk.Epoch,
 		PublicKey: wk.PublicKey, WrappedKey: wk.Wrapped}
 	if err := s.sessions.Create(r.Context(), sess, key); err != nil {
 		return err
@@ -91,47 +91,47 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
 }
 
 // newSession applies the request to the tenant's policy.
-func (s *Server) newSession(t postgres.Tenant, req createSessionRequest) (postgres.Session, error) {
+func (s *Server) newSession(t idv.Tenant, req createSessionRequest) (idv.Session, error) {
 	checks := t.Policy.Checks
 	if req.Checks != nil {
 		checks = req.Checks
 	}
 	if err := schemas.ValidateChecks(checks); err != nil {
-		return postgres.Session{}, apiErr(http.StatusUnprocessableEntity, "invalid_checks", "%v", err).with("field", "checks")
+		return idv.Session{}, apiErr(http.StatusUnprocessableEntity, "invalid_checks", "%v", err).with("field", "checks")
 	}
 	frames := t.Policy.SelfieFrames
 	if req.SelfieFrames != nil {
 		frames = *req.SelfieFrames
 	}
 	if err := schemas.ValidateSelfieFrames(frames, checks); err != nil {
-		return postgres.Session{}, apiErr(http.StatusUnprocessableEntity, "invalid_selfie_frames",
+		return idv.Session{}, apiErr(http.StatusUnprocessableEntity, "invalid_selfie_frames",
 			"%v", err).with("field", "selfie_frames")
 	}
 	var challenge pq.StringArray
 	if slices.Contains(checks, schemas.CheckLiveness) {
 		c, err := schemas.NewChallenge()
 		if err != nil {
-			return postgres.Session{}, err
+			return idv.Session{}, err
 		}
 		challenge = c.Steps
 	}
 	chipChallenge := make([]byte, schemas.ChipChallengeBytes)
 	if _, err := rand.Read(chipChallenge); err != nil {
-		return postgres.Session{}, fmt.Errorf("chip challenge: %w", err)
+		return idv.Session{}, fmt.Errorf("chip challenge: %w", err)
 	}
 	days := t.RetentionDays
 	if req.RetentionDays != nil {
 		days = *req.RetentionDays
 	}
 	if err := schemas.ValidateRetentionDays(days); err != nil || days > t.RetentionDays {
-		return postgres.Session{}, apiErr(http.StatusUnprocessableEntity, "retention_out_of_range",
+		return idv.Session{}, apiErr(http.StatusUnprocessableEntity, "retention_out_of_range",
 			"retention_days must be 1..%d (the tenant's retention; never more than %d)",
 			t.RetentionDays, schemas.MaxRetentionDays).with("field", "retention_days")
 	}
 	now := s.now()
 	expires := schemas.ExpiresAt(now, days)
-	return postgres.Session{
-		ID: uuid.New(), TenantID: t.ID, Status: postgres.StatusCreated, Checks: checks,
+	return idv.Session{
+		ID: uuid.New(), TenantID: t.ID, Status: idv.StatusCreated, Checks: checks,
 		SelfieFrames: frames, Challenge: challenge, ChipChallenge: chipChallenge, RetentionDays: days, CreatedAt: now, ExpiresAt: expires,
 		AppTokenExpiresAt: minTime(now.Add(s.cfg.AppTokenTTL), expires),
 	}, nil
@@ -148,7 +148,7 @@ func (s *Server) getSession(w http.ResponseWriter, r *http.Request) error {
 // writeSession answers with a session of tenant, its captures and results.
 func (s *Server) writeSession(w http.ResponseWriter, r *http.Request, tenant, id uuid.UUID, status int) error {
 	sess, err := s.sessions.Get(r.Context(), tenant, id)
-	if errors.Is(err, postgres.ErrNotFound) {
+	if errors.Is(err, idv.ErrNotFound) {
 		return errNotFound
 	}
 	if err != nil {
@@ -170,8 +170,8 @@ func (s *Server) writeSession(w http.ResponseWriter, r *http.Request, tenant, id
 	return nil
 }
 
-func toSessionBody(s postgres.Session, caps []postgres.Capture, results []postgres.Result) sessionBody {
-	b := sessionBody{ID: s.ID, Status: s.Status, Checks: s.Checks, SelfieFrames: s.SelfieFrames,
+func toSessionBody(s idv.Session, caps []idv.Capture, results []idv.Result) sessionBody {
+	b := sessionBody{ID: s.ID, Status: string(s.Status), Checks: s.Checks, SelfieFrames: s.SelfieFrames,
 		RetentionDays: s.RetentionDays, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt,
 		SubmittedAt: s.SubmittedAt, Captures: []captureState{}, Decision: s.Decision, DecidedAt: s.DecidedAt,
 		Results: []schemas.CheckResult{}, WipeReason: s.WipeReason, WipeRequested: s.WipeRequestedAt, DeletedAt: s.DeletedAt,

@@ -8,15 +8,15 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/schemas"
 )
 
 // Objections records tenants' objections to sub-processors and says what
 // each tenant was told (postgres.Subprocessors).
 type Objections interface {
-	Object(ctx context.Context, o postgres.Objection) (postgres.Objection, bool, error)
-	ForTenant(ctx context.Context, tenantID uuid.UUID) (map[string]postgres.TenantView, error)
+	Object(ctx context.Context, o idv.Objection) (idv.Objection, bool, error)
+	ForTenant(ctx context.Context, tenantID uuid.UUID) (map[string]idv.TenantView, error)
 }
 
 type subprocessorBody struct {
@@ -73,7 +73,7 @@ func (s *Server) objectToSubprocessor(w http.ResponseWriter, r *http.Request) er
 	if len(req.Reason) > 2000 {
 		return apiErr(http.StatusUnprocessableEntity, "invalid_objection", "reason must be at most 2000 bytes").with("field", "reason")
 	}
-	o, created, err := s.duties.Objections.Object(r.Context(), postgres.Objection{ID: uuid.New(), TenantID: tenantOf(r),
+	o, created, err := s.duties.Objections.Object(r.Context(), idv.Objection{ID: uuid.New(), TenantID: tenantOf(r),
 		SubprocessorID: sp.ID, Reason: req.Reason, ObjectedAt: s.now()})
 	if err != nil {
 		return err

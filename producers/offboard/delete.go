@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -36,7 +36,7 @@ type Signer interface {
 
 // Deleter destroys a tenant's data.
 type Deleter struct {
-	Offboardings *postgres.Offboardings
+	Offboardings Offboardings
 	Keys         TenantKeys
 	Objects      Objects
 	Signer       Signer
@@ -84,17 +84,17 @@ func (d *Deleter) Delete(ctx context.Context, tenantID uuid.UUID, noExport bool)
 		return Deleted{}, err
 	}
 	fmt.Fprintf(progress, "  rows deleted, receipt %s signed\n", r.ReceiptID)
-	return Deleted{Receipt: r, Statement: o.Statement, Signature: o.Signature, KeyID: o.KeyID.String}, nil
+	return Deleted{Receipt: r, Statement: o.Statement, Signature: o.Signature, KeyID: o.KeyID}, nil
 }
 
 // begin checks the delete may go ahead and marks the tenant offboarding.
-func (d *Deleter) begin(ctx context.Context, tenantID uuid.UUID, noExport bool) (postgres.Offboarding, error) {
+func (d *Deleter) begin(ctx context.Context, tenantID uuid.UUID, noExport bool) (idv.Offboarding, error) {
 	notExported := fmt.Errorf("%w %s: run `idv tenant offboard --export` first, or pass --no-export", ErrNotExported, tenantID)
 	o, err := d.Offboardings.Get(ctx, tenantID)
 	switch {
-	case errors.Is(err, postgres.ErrNotFound) && noExport:
+	case errors.Is(err, idv.ErrNotFound) && noExport:
 		o, err = d.Offboardings.Start(ctx, tenantID, d.now())
-	case errors.Is(err, postgres.ErrNotFound):
+	case errors.Is(err, idv.ErrNotFound):
 		return o, notExported
 	}
 	if err != nil {
@@ -153,7 +153,7 @@ func (d *Deleter) deleteObjects(ctx context.Context, tenantID uuid.UUID, progres
 }
 
 // sign builds and signs the offboarding receipt of the facts Finish found.
-func (d *Deleter) sign(f postgres.OffboardFacts) (postgres.SignedReceipt, error) {
+func (d *Deleter) sign(f idv.OffboardFacts) (idv.SignedReceipt, error) {
 	r := schemas.OffboardingReceipt{ReceiptID: f.ReceiptID.String(), TenantID: f.TenantID.String(),
 		StartedAt: f.StartedAt, NoExport: f.NoExport && f.ExportedAt == nil, ObjectsDeleted: f.ObjectsDeleted,
 		Sessions: f.Sessions, SessionsNotWiped: f.NotWiped, RowsDeleted: f.RowsDeleted, FinishedAt: f.FinishedAt,
@@ -170,10 +170,10 @@ func (d *Deleter) sign(f postgres.OffboardFacts) (postgres.SignedReceipt, error)
 	}
 	statement, err := r.MarshalStatement()
 	if err != nil {
-		return postgres.SignedReceipt{}, err
+		return idv.SignedReceipt{}, err
 	}
 	sig, keyID := d.Signer.SignReceipt(statement)
-	return postgres.SignedReceipt{Statement: statement, Signature: sig, KeyID: keyID}, nil
+	return idv.SignedReceipt{Statement: statement, Signature: sig, KeyID: keyID}, nil
 }
 
 func (d *Deleter) now() time.Time {

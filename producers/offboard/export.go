@@ -26,9 +26,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/capture"
 	"github.com/idv-oss/idv/infra/archive"
-	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
 )
 
@@ -37,11 +37,11 @@ const page = 100
 
 // Exporter writes a tenant's offboarding archive.
 type Exporter struct {
-	Offboardings *postgres.Offboardings
-	Tenants      *postgres.Tenants
-	Sessions     *postgres.Sessions
-	Results      *postgres.Results
-	Audit        *postgres.Audit
+	Offboardings Offboardings
+	Tenants      Tenants
+	Sessions     Sessions
+	Results      Results
+	Audit        Audit
 	Keys         capture.Unwrapper
 	Objects      capture.Getter
 	Progress     io.Writer        // io.Discard when nil
@@ -75,8 +75,8 @@ func (e *Exporter) Export(ctx context.Context, tenantID uuid.UUID, recipient []b
 		return ExportSummary{}, fmt.Errorf("offboard: tenant %s: %w", tenantID, ErrDeleted)
 	}
 	fp := sha256.Sum256(recipient)
-	if err := e.Audit.Record(ctx, postgres.AuditEntry{TenantID: tenantID, At: now,
-		Actor: postgres.ActorOf(ctx, postgres.ActorOperator), Action: postgres.AuditOffboardingExport,
+	if err := e.Audit.Record(ctx, idv.AuditEntry{TenantID: tenantID, At: now,
+		Actor: idv.ActorOf(ctx, idv.ActorOperator), Action: idv.AuditOffboardingExport,
 		Detail: map[string]string{"recipient_key_hash": hex.EncodeToString(fp[:])}}); err != nil {
 		return ExportSummary{}, fmt.Errorf("offboard: record export: %w", err)
 	}

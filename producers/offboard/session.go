@@ -9,9 +9,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/capture"
 	"github.com/idv-oss/idv/infra/archive"
-	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -57,9 +57,9 @@ const (
 // writeSession adds one session: every capture decrypted, then
 // session.json with the results and the decrypted fields. It returns how
 // many captures it added.
-func (e *Exporter) writeSession(ctx context.Context, aw *archive.Writer, s postgres.Session) (int, error) {
+func (e *Exporter) writeSession(ctx context.Context, aw *archive.Writer, s idv.Session) (int, error) {
 	dir := "sessions/" + s.ID.String() + "/"
-	f := sessionFile{SessionID: s.ID.String(), Status: s.Status, Checks: s.Checks, SelfieFrames: s.SelfieFrames,
+	f := sessionFile{SessionID: s.ID.String(), Status: string(s.Status), Checks: s.Checks, SelfieFrames: s.SelfieFrames,
 		RetentionDays: s.RetentionDays, CreatedAt: s.CreatedAt.UTC(), ExpiresAt: s.ExpiresAt.UTC(),
 		SubmittedAt: s.SubmittedAt, Decision: s.Decision, DecidedAt: s.DecidedAt, WipeReason: s.WipeReason,
 		WipeRequestedAt: s.WipeRequestedAt, Results: []schemas.CheckResult{}, Captures: []captureFile{}, Fields: map[string]any{}}
@@ -104,7 +104,7 @@ func (e *Exporter) writeSession(ctx context.Context, aw *archive.Writer, s postg
 // writeCapture opens one capture as the check stages do and adds its
 // plaintext, which is cleared once written.
 func (e *Exporter) writeCapture(ctx context.Context, aw *archive.Writer, dir string, key *vault.SessionKey,
-	c postgres.Capture, cf *captureFile) error {
+	c idv.Capture, cf *captureFile) error {
 	plain, reason, err := capture.Open(ctx, e.Objects, key, c)
 	if err != nil {
 		return fmt.Errorf("offboard: session %s: %w", c.SessionID, err)
@@ -120,9 +120,9 @@ func (e *Exporter) writeCapture(ctx context.Context, aw *archive.Writer, dir str
 
 // sessionKey unwraps the session's key; errKeyGone when its wipe has
 // destroyed it (or its epoch is gone).
-func (e *Exporter) sessionKey(ctx context.Context, s postgres.Session) (*vault.SessionKey, error) {
+func (e *Exporter) sessionKey(ctx context.Context, s idv.Session) (*vault.SessionKey, error) {
 	k, err := e.Sessions.Key(ctx, s.TenantID, s.ID)
-	if errors.Is(err, postgres.ErrNotFound) {
+	if errors.Is(err, idv.ErrNotFound) {
 		return nil, errKeyGone
 	}
 	if err != nil {
@@ -141,7 +141,7 @@ func (e *Exporter) sessionKey(ctx context.Context, s postgres.Session) (*vault.S
 
 // openFields opens each check's sealed fields into fields[check]: all of
 // them, since the tenant's policy allowed each when it was extracted.
-func openFields(key *vault.SessionKey, results []postgres.Result, fields map[string]any) error {
+func openFields(key *vault.SessionKey, results []idv.Result, fields map[string]any) error {
 	for _, r := range results {
 		if r.FieldsSealed == nil {
 			continue

@@ -18,37 +18,33 @@ package outbox
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/broker"
-	"github.com/idv-oss/idv/infra/postgres"
 )
 
 // Relay publishes outbox rows. Run it once.
 type Relay struct {
-	db          *sqlx.DB
-	listenerURL string
-	pub         Publisher
-	log         *slog.Logger
-	m           *Metrics
-	cfg         Config
+	store idv.OutboxStore
+	waker idv.OutboxWaker // nil: poll only
+	pub   Publisher
+	log   *slog.Logger
+	m     *Metrics
+	cfg   Config
 
 	listenUp      atomic.Bool   // LISTEN is in place
 	listening     chan struct{} // closed after the first drain begun with LISTEN in place
 	listeningOnce sync.Once
 }
 
-// New returns a relay over the outbox of db that publishes through pub.
-// listenerURL is the database URL for the dedicated LISTEN connection; empty
-// means poll only. A nil m is replaced by unregistered metrics, a nil log by
-// one that discards.
-func New(db *sqlx.DB, listenerURL string, pub Publisher, log *slog.Logger, m *Metrics, cfg Config) *Relay {
+// New returns a relay over the outbox store that publishes through pub.
+// waker tells it of appends (nil: it polls only). A nil m is replaced by
+// unregistered metrics, a nil log by one that discards.
+func New(store idv.OutboxStore, waker idv.OutboxWaker, pub Publisher, log *slog.Logger, m *Metrics, cfg Config) *Relay {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -56,13 +52,13 @@ func New(db *sqlx.DB, listenerURL string, pub Publisher, log *slog.Logger, m *Me
 		m = NewMetrics(nil)
 	}
 	return &Relay{
-		db:          db,
-		listenerURL: listenerURL,
-		pub:         pub,
-		log:         log,
-		m:           m,
-		cfg:         cfg.withDefaults(),
-		listening:   make(chan struct{}),
+		store:     store,
+		waker:     waker,
+		pub:       pub,
+		log:       log,
+		m:         m,
+		cfg:       cfg.withDefaults(),
+		listening: make(chan struct{}),
 	}
 }
 
@@ -73,8 +69,13 @@ func (r *Relay) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	wake := make(chan struct{}, 1)
-	if r.listenerURL != "" {
-		stop := r.listen(wake)
+	if r.waker != nil {
+		stop := r.waker.Listen(func() {
+			select {
+			case wake <- struct{}{}:
+			default: // a wake is pending already; the drain it causes covers this one
+			}
+		}, func() { r.listenUp.Store(true) })
 		defer stop()
 	}
 	wg.Go(func() { r.prune(ctx) })
@@ -136,55 +137,30 @@ func (r *Relay) drain(ctx context.Context) error {
 // already published are also marked.
 func (r *Relay) batch(ctx context.Context) (int, error) {
 	bctx := context.WithoutCancel(ctx)
-	tx, err := postgres.BeginOutboxClaim(bctx, r.db)
-	if err != nil {
-		return 0, fmt.Errorf("outbox: begin: %w", err)
-	}
-	defer tx.Rollback()
-	rows, err := postgres.ClaimUnpublished(bctx, tx, r.cfg.BatchSize)
-	if err != nil || len(rows) == 0 {
-		return 0, err
-	}
-	published := make([]int64, 0, len(rows))
-	var perr error
-	for _, row := range rows {
-		if err := r.publish(bctx, row); err != nil {
-			// Stop here: publishing the rows after it would put them ahead
-			// of it in the stream.
-			r.m.publishErrors.Inc()
-			perr = fmt.Errorf("outbox: publish seq %d (%s): %w", row.Seq, row.MsgID, err)
-			break
-		}
-		published = append(published, row.Seq)
-	}
-	if len(published) == 0 {
-		return len(rows), perr
-	}
-	if err := postgres.MarkPublished(bctx, tx, published); err != nil {
-		return len(rows), err
-	}
-	if err := tx.Commit(); err != nil {
-		return len(rows), fmt.Errorf("outbox: commit: %w", err)
-	}
-	r.m.published.Add(float64(len(published)))
-	return len(rows), perr
+	claimed, published, err := r.store.PublishBatch(bctx, r.cfg.BatchSize, r.publish)
+	r.m.published.Add(float64(published))
+	return claimed, err
 }
 
-func (r *Relay) publish(ctx context.Context, row postgres.OutboxRow) error {
+func (r *Relay) publish(ctx context.Context, row idv.OutboxRow) error {
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.PublishTimeout)
 	defer cancel()
-	return r.pub.Publish(ctx, broker.Message{
+	err := r.pub.Publish(ctx, broker.Message{
 		Subject: row.Subject,
 		Type:    row.Type,
 		MsgID:   row.MsgID,
 		Time:    row.CreatedAt,
 		Body:    row.Body,
 	})
+	if err != nil {
+		r.m.publishErrors.Inc()
+	}
+	return err
 }
 
 // observe updates the backlog gauges.
 func (r *Relay) observe(ctx context.Context) {
-	st, err := postgres.OutboxStats(ctx, r.db)
+	st, err := r.store.Stats(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			r.log.Warn("outbox: read backlog", "err", err)
@@ -203,7 +179,7 @@ func (r *Relay) prune(ctx context.Context) {
 	for {
 		var total int64
 		for ctx.Err() == nil {
-			n, err := postgres.PruneOutbox(ctx, r.db, r.cfg.Retention, r.cfg.PruneBatch)
+			n, err := r.store.Prune(ctx, r.cfg.Retention, r.cfg.PruneBatch)
 			total += n
 			if err != nil {
 				if ctx.Err() == nil {

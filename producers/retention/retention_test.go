@@ -14,6 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/logtest"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
@@ -83,9 +84,9 @@ func (b *bundle) newTenant(t *testing.T) uuid.UUID {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = postgres.NewTenants(b.db).Create(t.Context(), postgres.Tenant{ID: id, Name: "Tenant " + id.String()[:8],
+	err = postgres.NewTenants(b.db).Create(t.Context(), idv.Tenant{ID: id, Name: "Tenant " + id.String()[:8],
 		RetentionDays: 7, WebhookURL: "https://hooks.example.test/idv", WebhookSecretSealed: secret,
-		Policy: schemas.DefaultPolicy()}, postgres.APIKey{ID: rand.Text(), TenantID: id, SecretHash: random(32)})
+		Policy: schemas.DefaultPolicy()}, idv.APIKey{ID: rand.Text(), TenantID: id, SecretHash: random(32)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,10 +112,10 @@ func (b *bundle) newSession(t *testing.T, created time.Time, days int) uuid.UUID
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = postgres.NewSessions(b.db).Create(ctx, postgres.Session{ID: id, TenantID: b.tenant, Status: postgres.StatusCreated,
+	err = postgres.NewSessions(b.db).Create(ctx, idv.Session{ID: id, TenantID: b.tenant, Status: idv.StatusCreated,
 		Checks: []string{schemas.CheckDocument}, SelfieFrames: 1, RetentionDays: days, CreatedAt: created,
 		ExpiresAt: expires, AppTokenHash: random(32), AppTokenExpiresAt: created.Add(time.Hour)},
-		postgres.SessionKey{SessionID: id, TenantID: b.tenant, Epoch: wk.Epoch, PublicKey: wk.PublicKey, WrappedKey: wk.Wrapped})
+		idv.SessionKey{SessionID: id, TenantID: b.tenant, Epoch: wk.Epoch, PublicKey: wk.PublicKey, WrappedKey: wk.Wrapped})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,17 +243,17 @@ func TestRoundsRequestWipesThenDestroyEpochs(t *testing.T) {
 		t.Fatalf("first round: %+v", rd)
 	}
 	for _, id := range []uuid.UUID{created, submitted, decided, slow} {
-		if st, _ := b.status(t, id); st != postgres.StatusExpired {
+		if st, _ := b.status(t, id); st != string(idv.StatusExpired) {
 			t.Fatalf("due session %s is %s after the round", id, st)
 		}
 		if n := b.count(t, `SELECT count(*) FROM outbox WHERE msg_id = $1`, schemas.MsgID(schemas.TypeSessionExpired, id.String())); n != 1 {
 			t.Fatalf("%d expired events for %s", n, id)
 		}
 	}
-	if st, dec := b.status(t, created); dec == nil || *dec != schemas.DecisionExpired || st != postgres.StatusExpired {
+	if st, dec := b.status(t, created); dec == nil || *dec != schemas.DecisionExpired || st != string(idv.StatusExpired) {
 		t.Fatalf("undecided session not decided expired: %s %v", st, dec)
 	}
-	if st, _ := b.status(t, live); st != postgres.StatusCreated {
+	if st, _ := b.status(t, live); st != string(idv.StatusCreated) {
 		t.Fatalf("session within its retention is %s", st)
 	}
 	if got := metric(t, b.reg, "idv_retention_claimed_total"); got != 4 {
@@ -439,7 +440,7 @@ func TestRunRetriesAfterFailuresAndStopsWithItsContext(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Run returned %v when its context ended, want nil", err)
 	}
-	if st, _ := b.status(t, due); st != postgres.StatusExpired {
+	if st, _ := b.status(t, due); st != string(idv.StatusExpired) {
 		t.Fatalf("due session is %s after Run", st)
 	}
 }
@@ -506,10 +507,10 @@ func TestLateSessionsAreDecidedReview(t *testing.T) {
 	if rd := b.round(t); rd.DecidedLate != 1 {
 		t.Fatalf("after the deadline: %+v", rd)
 	}
-	if st, d := b.status(t, waiting); st != postgres.StatusDecided || d == nil || *d != schemas.DecisionReview {
+	if st, d := b.status(t, waiting); st != string(idv.StatusDecided) || d == nil || *d != schemas.DecisionReview {
 		t.Fatalf("waiting session is %s %v", st, d)
 	}
-	if st, _ := b.status(t, fresh); st != postgres.StatusSubmitted {
+	if st, _ := b.status(t, fresh); st != string(idv.StatusSubmitted) {
 		t.Fatalf("fresh session is %s", st)
 	}
 	if rd := b.round(t); rd.DecidedLate != 0 {

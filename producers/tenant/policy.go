@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -15,7 +15,7 @@ import (
 // (postgres.Tenants).
 type PolicyStore interface {
 	RetentionStore
-	Get(ctx context.Context, id uuid.UUID) (postgres.Tenant, error)
+	Get(ctx context.Context, id uuid.UUID) (idv.Tenant, error)
 	UpdatePolicy(ctx context.Context, id uuid.UUID, apply func(schemas.Policy) (schemas.Policy, error)) (schemas.Policy, error)
 }
 
@@ -24,7 +24,7 @@ type PolicyStore interface {
 // go through it, so both validate alike and both leave the same audit
 // entries: policy_changed for the policy, retention_changed (through
 // SetRetention, which also shortens and re-keys existing sessions) for
-// the retention. The actor comes from the context (postgres.WithActor).
+// the retention. The actor comes from the context (idv.WithActor).
 type Policies struct {
 	Tenants  PolicyStore
 	Sessions SessionShortener
@@ -35,28 +35,28 @@ type Policies struct {
 // applies the policy settings and, if it changes, the retention. It
 // returns the tenant as it now is. Errors from validation wrap ErrInvalid
 // and a *schemas.SettingError naming the setting at fault.
-func (p Policies) Update(ctx context.Context, tenantID uuid.UUID, ch schemas.PolicyChange) (postgres.Tenant, error) {
+func (p Policies) Update(ctx context.Context, tenantID uuid.UUID, ch schemas.PolicyChange) (idv.Tenant, error) {
 	if ch.Empty() {
-		return postgres.Tenant{}, fmt.Errorf("%w: %w", ErrInvalid, schemas.ErrNoChange)
+		return idv.Tenant{}, fmt.Errorf("%w: %w", ErrInvalid, schemas.ErrNoChange)
 	}
 	t, err := p.Tenants.Get(ctx, tenantID)
 	if err != nil {
-		return postgres.Tenant{}, fmt.Errorf("tenant: %w", err)
+		return idv.Tenant{}, fmt.Errorf("tenant: %w", err)
 	}
 	// Validate everything before changing anything.
 	if _, err := ch.Apply(t.Policy); err != nil {
-		return postgres.Tenant{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+		return idv.Tenant{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	if _, err := p.Tenants.UpdatePolicy(ctx, tenantID, ch.Apply); err != nil {
 		var se *schemas.SettingError
 		if errors.As(err, &se) {
-			return postgres.Tenant{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+			return idv.Tenant{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 		}
-		return postgres.Tenant{}, fmt.Errorf("tenant: %w", err)
+		return idv.Tenant{}, fmt.Errorf("tenant: %w", err)
 	}
 	if ch.RetentionDays != nil && *ch.RetentionDays != t.RetentionDays {
 		if _, err := SetRetention(ctx, p.Tenants, p.Sessions, p.Keys, tenantID, *ch.RetentionDays); err != nil {
-			return postgres.Tenant{}, err
+			return idv.Tenant{}, err
 		}
 	}
 	return p.Tenants.Get(ctx, tenantID)

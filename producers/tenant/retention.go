@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -20,8 +20,8 @@ type RetentionStore interface {
 
 // SessionShortener finds and shortens existing sessions.
 type SessionShortener interface {
-	LongerThan(ctx context.Context, tenantID uuid.UUID, days int) ([]postgres.SessionKey, []postgres.Session, error)
-	Shorten(ctx context.Context, key postgres.SessionKey, days int, expiresAt time.Time) (bool, error)
+	LongerThan(ctx context.Context, tenantID uuid.UUID, days int) ([]idv.SessionKey, []idv.Session, error)
+	Shorten(ctx context.Context, key idv.SessionKey, days int, expiresAt time.Time) (bool, error)
 }
 
 // Rewrapper re-wraps a session key under an earlier epoch.

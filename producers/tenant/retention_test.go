@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/credential"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
@@ -38,10 +39,10 @@ func TestLoweringRetentionShortensAndRekeysSessions(t *testing.T) {
 			t.Fatal(err)
 		}
 		tok, _ := credential.New(credential.AppToken, "00")
-		if err := sessions.Create(ctx, postgres.Session{ID: id, TenantID: c.TenantID, Status: postgres.StatusCreated,
+		if err := sessions.Create(ctx, idv.Session{ID: id, TenantID: c.TenantID, Status: idv.StatusCreated,
 			Checks: []string{"document"}, SelfieFrames: 1, RetentionDays: 28, CreatedAt: now, ExpiresAt: expires,
 			AppTokenHash: tok.Hash(), AppTokenExpiresAt: now.Add(time.Hour)},
-			postgres.SessionKey{SessionID: id, TenantID: c.TenantID, Epoch: wk.Epoch, PublicKey: wk.PublicKey, WrappedKey: wk.Wrapped}); err != nil {
+			idv.SessionKey{SessionID: id, TenantID: c.TenantID, Epoch: wk.Epoch, PublicKey: wk.PublicKey, WrappedKey: wk.Wrapped}); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, id)

@@ -15,8 +15,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/credential"
-	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -43,7 +43,7 @@ type Created struct {
 
 // Store is where tenants go.
 type Store interface {
-	Create(ctx context.Context, t postgres.Tenant, key postgres.APIKey) error
+	Create(ctx context.Context, t idv.Tenant, key idv.APIKey) error
 }
 
 // SecretSealer seals secrets that must stay usable (the webhook secret).
@@ -70,9 +70,9 @@ func Create(ctx context.Context, store Store, sealer SecretSealer, req Request) 
 	if err != nil {
 		return Created{}, fmt.Errorf("tenant: seal webhook secret: %w", err)
 	}
-	t := postgres.Tenant{ID: id, Name: req.Name, RetentionDays: req.RetentionDays,
+	t := idv.Tenant{ID: id, Name: req.Name, RetentionDays: req.RetentionDays,
 		WebhookURL: req.WebhookURL, WebhookSecretSealed: sealed, Policy: policy}
-	if err := store.Create(ctx, t, postgres.APIKey{ID: key.ID, TenantID: id, SecretHash: key.Hash()}); err != nil {
+	if err := store.Create(ctx, t, idv.APIKey{ID: key.ID, TenantID: id, SecretHash: key.Hash()}); err != nil {
 		return Created{}, fmt.Errorf("tenant: %w", err)
 	}
 	return Created{TenantID: id, APIKey: key.String(),

@@ -1,4 +1,4 @@
-package decision
+package idv
 
 import (
 	"testing"
@@ -32,8 +32,8 @@ func TestDecide(t *testing.T) {
 		{nil, schemas.DecisionReview},
 	}
 	for _, c := range cases {
-		if got := Decide(c.outcomes); got != c.want {
-			t.Errorf("Decide(%q) = %q, want %q", c.outcomes, got, c.want)
+		if got := DecisionOf(c.outcomes); got != c.want {
+			t.Errorf("DecisionOf(%q) = %q, want %q", c.outcomes, got, c.want)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package capture
+package idv
 
 import (
 	"slices"
@@ -20,19 +20,19 @@ func TestReasonCodesSortedUniqueNeverNil(t *testing.T) {
 }
 
 func TestOutcome(t *testing.T) {
-	resubmit := []string{ReasonNotAnImage, ReasonImageCorrupt}
+	resubmit := []string{"not_an_image", "image_corrupt"}
 	for _, c := range []struct {
 		reasons []string
 		want    string
 	}{
 		{nil, schemas.OutcomePassed},
-		{[]string{ReasonNotAnImage}, schemas.OutcomeResubmit},
-		{[]string{ReasonNotAnImage, ReasonImageCorrupt}, schemas.OutcomeResubmit},
-		{[]string{ReasonNotAnImage, ReasonCaptureTampered}, schemas.OutcomeFailed},
+		{[]string{"not_an_image"}, schemas.OutcomeResubmit},
+		{[]string{"not_an_image", "image_corrupt"}, schemas.OutcomeResubmit},
+		{[]string{"not_an_image", "capture_tampered"}, schemas.OutcomeFailed},
 		{[]string{"unknown_to_this_stage"}, schemas.OutcomeFailed},
 	} {
-		if got := Outcome(c.reasons, resubmit); got != c.want {
-			t.Errorf("Outcome(%q) = %s, want %s", c.reasons, got, c.want)
+		if got := OutcomeOf(c.reasons, resubmit); got != c.want {
+			t.Errorf("OutcomeOf(%q) = %s, want %s", c.reasons, got, c.want)
 		}
 	}
 }

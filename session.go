@@ -1,0 +1,81 @@
+package idv
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/idv-oss/idv/schemas"
+)
+
+// Status is where a session is in its life: created (taking captures),
+// submitted (its checks run), decided, expired (its wipe requested),
+// deleted (its personal data gone).
+type Status string
+
+// Session statuses, in the order a session passes through them.
+const (
+	StatusCreated   Status = "created"
+	StatusSubmitted Status = "submitted"
+	StatusDecided   Status = "decided"
+	StatusExpired   Status = "expired"
+	StatusDeleted   Status = "deleted"
+)
+
+// Session is one verification: what the tenant asked for, the person's
+// credentials, and where the session is in its life. It holds no personal
+// data (docs/design.md invariant 1): that is sealed in its captures.
+type Session struct {
+	ID           uuid.UUID
+	TenantID     uuid.UUID
+	Status       Status
+	Checks       []string // schemas.CheckDocument, …
+	SelfieFrames int
+	// Challenge is the liveness challenge's steps, nil without the check.
+	Challenge []string
+	// ChipChallenge is the nonce for the chip's active authentication.
+	ChipChallenge     []byte
+	RetentionDays     int
+	CreatedAt         time.Time
+	ExpiresAt         time.Time
+	AppTokenHash      []byte
+	AppTokenExpiresAt time.Time
+	SubmittedAt       *time.Time
+	Decision          *string
+	DecidedAt         *time.Time
+	WipeReason        *string
+	WipeRequestedAt   *time.Time
+	DeletedAt         *time.Time
+	ReceiptID         *uuid.UUID
+}
+
+// Ended reports whether the session's wipe was requested or done: it
+// takes no more captures and its key may be gone.
+func (s Session) Ended() bool { return s.WipeRequestedAt != nil }
+
+// Open reports whether the session still takes captures and a submit.
+func (s Session) Open() bool { return s.Status == StatusCreated }
+
+// SessionKey is the session's key pair as stored: the public key and the
+// private key wrapped by the vault under the epoch key of its expiry hour.
+type SessionKey struct {
+	SessionID  uuid.UUID
+	TenantID   uuid.UUID
+	Epoch      time.Time
+	PublicKey  []byte
+	WrappedKey []byte
+}
+
+// Capture is one sealed item of a session in its slot (kind, index): what
+// the app declared and uploaded, or what a check stored itself (a redacted
+// copy). Size and SHA256 are of the sealed bytes.
+type Capture struct {
+	SessionID  uuid.UUID
+	TenantID   uuid.UUID
+	Kind       schemas.CaptureKind
+	Index      int
+	ObjectKey  string
+	Size       int64
+	SHA256     []byte
+	DeclaredAt time.Time
+}

@@ -1,0 +1,29 @@
+package idv
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/idv-oss/idv/schemas"
+)
+
+// Tenant is a customer of IDV (a controller).
+type Tenant struct {
+	ID                  uuid.UUID
+	Name                string
+	RetentionDays       int
+	WebhookURL          string
+	WebhookSecretSealed []byte
+	Policy              schemas.Policy
+	CreatedAt           time.Time
+}
+
+// APIKey is a tenant's API key as stored: its id and the hash of its secret.
+type APIKey struct {
+	ID         string
+	TenantID   uuid.UUID
+	SecretHash []byte
+	// Offboarding reports that the tenant is being offboarded: its keys
+	// are refused from then on (Offboardings.Start).
+	Offboarding bool
+}
