@@ -16,7 +16,7 @@ const (
 )
 
 // DeliveryAttempt is one attempt to deliver a webhook. It holds ids and codes
-// only (DESIGN invariant 1): never the URL, the body or the endpoint's answer.
+// only (docs/design.md invariant 1): never the URL, the body or the endpoint's answer.
 type DeliveryAttempt struct {
 	TenantID   uuid.UUID
 	SessionID  uuid.UUID // uuid.Nil is stored as NULL

@@ -39,7 +39,7 @@ func MsgID(eventType, id string, more ...string) string {
 }
 
 // SessionSubmitted announces that a session's captures are complete and its
-// checks may run. Ids and codes only (DESIGN invariant 1).
+// checks may run. Ids and codes only (docs/design.md invariant 1).
 type SessionSubmitted struct {
 	SessionID   string    `json:"session_id"`
 	TenantID    string    `json:"tenant_id"`

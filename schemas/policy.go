@@ -8,7 +8,7 @@ import (
 )
 
 // Fields are the personal-data fields a tenant policy may allow IDV to
-// extract, store and return (DESIGN invariant 4), followed by the derived
+// extract, store and return (docs/design.md invariant 4), followed by the derived
 // claims, which are preferred because they reveal less.
 var Fields = []string{
 	"full_name", "sex", "birth_date", "birth_place", "nationality", "personal_number",

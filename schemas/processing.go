@@ -107,7 +107,7 @@ type RecordRetention struct {
 }
 
 // TechnicalMeasures are the security measures IDV takes by construction
-// (DESIGN invariants), whatever the operator configures.
+// (docs/design.md invariants), whatever the operator configures.
 func TechnicalMeasures() []string {
 	return []string{
 		"Captures are sealed on the person's device to a per-session key (HPKE: ML-KEM-768+X25519, HKDF-SHA256, AES-256-GCM); storage holds ciphertext only.",

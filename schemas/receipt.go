@@ -1,7 +1,7 @@
 package schemas
 
 // The deletion receipt: what IDV signs when a session's personal data is
-// gone (DESIGN invariant 3). The wipe stage builds and signs it; the API
+// gone (docs/design.md invariant 3). The wipe stage builds and signs it; the API
 // hands out the exact signed bytes with the signature; a controller verifies
 // them with the public key from GET /v1/receipt-signing-key.
 
@@ -37,7 +37,7 @@ const (
 
 // DeletionReceipt is the signed statement that a session's personal data is
 // destroyed. It holds ids, the reason, the decision, times and counts, never
-// personal data (DESIGN invariant 1): it outlives the data it speaks of.
+// personal data (docs/design.md invariant 1): it outlives the data it speaks of.
 // Times are UTC with microsecond precision, as the database keeps them.
 type DeletionReceipt struct {
 	ReceiptID string `json:"receipt_id"`

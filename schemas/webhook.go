@@ -72,7 +72,7 @@ var (
 
 // WebhookPayload is the body of every webhook IDV sends. It is thin: ids,
 // codes and an href to fetch the result with the tenant's API key, never
-// personal data (DESIGN invariant 1). Its bytes are the same on every retry of
+// personal data (docs/design.md invariant 1). Its bytes are the same on every retry of
 // a delivery; only webhook-timestamp and webhook-signature change.
 type WebhookPayload struct {
 	Type      string      `json:"type"`      // WebhookSessionDecided

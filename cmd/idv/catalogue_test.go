@@ -59,7 +59,7 @@ var idPattern = regexp.MustCompile(`^(msg_|whsec_|idv_sk_|idv_at_)|[0-9a-f]{8}-[
 // checkCatalogue checks a scraped registry against the README's metrics
 // table, both ways: every catalogued metric is exported with the type and
 // labels the table gives, every exported idv_ metric is catalogued, and no
-// label value of any metric is an id (DESIGN invariant 1).
+// label value of any metric is an id (docs/design.md invariant 1).
 func checkCatalogue(t *testing.T, families []*dto.MetricFamily) {
 	t.Helper()
 	table := readmeMetrics(t)

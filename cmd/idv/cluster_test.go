@@ -18,7 +18,7 @@ import (
 // the node leading the stream, then kills one worker replica. Every
 // verification must still end with exactly one verified session.decided
 // webhook at the customer's receiver and one recorded delivery: nothing
-// lost, nothing visible twice (DESIGN invariant 7).
+// lost, nothing visible twice (docs/design.md invariant 7).
 func TestClusterScaleOut(t *testing.T) {
 	if testing.Short() {
 		t.Skip("three NATS nodes and 36 verifications: not with -short")

@@ -16,7 +16,7 @@ import (
 	"github.com/idv-oss/idv/schemas"
 )
 
-// config is every IDV_… setting, parsed once. The README's configuration
+// config is every IDV_… setting, parsed once. The configuration table in docs/operating.md
 // table lists the same variables.
 type config struct {
 	DatabaseURL string // IDV_DATABASE_URL, else DATABASE_URL
@@ -152,7 +152,7 @@ func (c config) requireServices() error {
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("missing configuration: %s (see the README's configuration table; `idv dev` needs none of them)",
+		return fmt.Errorf("missing configuration: %s (see the configuration table in docs/operating.md; `idv dev` needs none of them)",
 			strings.Join(slices.Sorted(slices.Values(missing)), ", "))
 	}
 	if c.KeyStoreURL == c.DatabaseURL {
@@ -216,7 +216,7 @@ func first[T comparable](vs ...T) T {
 // requireDatabases checks the settings of commands that touch both databases.
 func (c config) requireDatabases() error {
 	if c.DatabaseURL == "" || c.KeyStoreURL == "" || c.MasterKey == "" {
-		return fmt.Errorf("needs IDV_DATABASE_URL (or DATABASE_URL), IDV_KEYSTORE_URL and IDV_MASTER_KEY (see the README)")
+		return fmt.Errorf("needs IDV_DATABASE_URL (or DATABASE_URL), IDV_KEYSTORE_URL and IDV_MASTER_KEY (see docs/operating.md)")
 	}
 	return nil
 }

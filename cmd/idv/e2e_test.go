@@ -174,8 +174,8 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 		t.Fatal(err)
 	}
 	if opts.ackWait > 0 {
-		for _, name := range stages {
-			spec := broker.Consumers[name]
+		for _, w := range pipeline {
+			spec := w.spec
 			spec.AckWait = opts.ackWait
 			if err := broker.DeclareConsumers(ctx, b.js, spec); err != nil {
 				t.Fatal(err)
@@ -219,10 +219,10 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 	s.checks = st.checks()
 	s.checks["nats"] = b.check
 	for i := range max(opts.replicas, 1) {
-		names, rb, rreg := stages, b, reg
+		names, rb, rreg := pipeline, b, reg
 		if i > 0 {
 			// The face stages are left to the first replica: their models are large.
-			names = slices.DeleteFunc(slices.Clone(stages), func(s string) bool { return s == "facematch" || s == "liveness" })
+			names = slices.DeleteFunc(slices.Clone(pipeline), func(w stageWiring) bool { return w.spec.Name == "facematch" || w.spec.Name == "liveness" })
 			if rb, err = openBroker(ctx, cfg, "idv-e2e-replica"); err != nil {
 				t.Fatal(err)
 			}

@@ -82,7 +82,7 @@ func startLocal(ctx context.Context, cfg config, hooks io.Writer, say func(strin
 		say("face match and liveness not running: IDV_FACE_DIR is not set (IDV_FACE_DIR=\"$(scripts/face-models.sh)\" go tool task dev)")
 	}
 	reg := newRegistry()
-	parts, err := stageParts(ctx, stages, false, env.st, env.broker, cfg, log, reg)
+	parts, err := stageParts(ctx, pipeline, false, env.st, env.broker, cfg, log, reg)
 	if err != nil {
 		return nil, err
 	}

@@ -39,7 +39,7 @@ commands:
   eval       idv eval synth|facematch|liveness: measure the face engine (FAR/FRR tables)
   loadgen    drive N verifications through the whole system in this process; latency, throughput
 
-Configuration is read from IDV_… environment variables; see the README.
+Configuration is read from IDV_… environment variables; see docs/operating.md.
 `
 
 func main() {

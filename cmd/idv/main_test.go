@@ -110,7 +110,7 @@ func TestMigrateAndTenantCreate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	if _, err := stageParts(ctx, stages, false, &stack{}, b, cfg, slog.New(slog.DiscardHandler), prometheus.NewRegistry()); err != nil {
+	if _, err := stageParts(ctx, pipeline, false, &stack{}, b, cfg, slog.New(slog.DiscardHandler), prometheus.NewRegistry()); err != nil {
 		t.Fatalf("stages after migrate: %v", err)
 	}
 	bare, err := natsserver.Start(natsserver.NewOptions(t.TempDir()))
@@ -124,7 +124,7 @@ func TestMigrateAndTenantCreate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b2.Close()
-	if _, err := stageParts(ctx, []string{"doccheck"}, true, &stack{}, b2, cfg, slog.New(slog.DiscardHandler), prometheus.NewRegistry()); err == nil || !strings.Contains(err.Error(), "idv migrate") {
+	if _, err := stageParts(ctx, pipeline[:1], true, &stack{}, b2, cfg, slog.New(slog.DiscardHandler), prometheus.NewRegistry()); err == nil || !strings.Contains(err.Error(), "idv migrate") {
 		t.Fatalf("stage without a declared consumer: %v", err)
 	}
 

@@ -35,7 +35,7 @@ func runMigrate(ctx context.Context, cfg config, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "JetStream: stream IDV (%d replica(s), max age %s) and consumers %v declared\n",
-		cfg.StreamReplicas, cfg.StreamMaxAge, stages)
+		cfg.StreamReplicas, cfg.StreamMaxAge, stageNames(pipeline))
 	return nil
 }
 

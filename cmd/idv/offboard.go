@@ -14,7 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/idv-oss/idv"
-	"github.com/idv-oss/idv/infra/archive"
+	"github.com/idv-oss/idv/producers/offboard/archive"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/producers/offboard"
 )

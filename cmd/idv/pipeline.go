@@ -13,7 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
-	check "github.com/idv-oss/idv/consumers/capture"
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/decision"
 	"github.com/idv-oss/idv/consumers/doccheck"
 	"github.com/idv-oss/idv/consumers/facematch"
@@ -21,8 +21,6 @@ import (
 	"github.com/idv-oss/idv/consumers/notify"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/consumers/wipe"
-	"github.com/idv-oss/idv/document/chip"
-	"github.com/idv-oss/idv/document/ocrb"
 	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/infra/broker"
 	"github.com/idv-oss/idv/infra/postgres"
@@ -30,8 +28,37 @@ import (
 	"github.com/idv-oss/idv/producers/retention"
 )
 
-// stages are the pipeline's stages in event order.
-var stages = []string{"doccheck", "facematch", "liveness", "decision", "notify", "wipe"}
+// stageWiring is a stage as this binary runs it: its description, from
+// its own package, and the function that builds its handler.
+type stageWiring struct {
+	spec  idv.Stage
+	build buildFunc
+}
+
+// buildFunc builds a stage's handler and what to close when it stops. It
+// may adjust sc, the loop's configuration, from cfg.
+type buildFunc func(st *stack, cfg config, log *slog.Logger, reg prometheus.Registerer, sc *stage.Config) (stage.Handler, func(), error)
+
+// pipeline is the stages in event order: `idv worker` (and its "all"),
+// `idv dev` and the declaration of their consumers read it. Adding a stage
+// is its package (with its stage.go) and one line here.
+var pipeline = []stageWiring{
+	{doccheck.Spec, buildDoccheck},
+	{facematch.Spec, buildFacematch},
+	{liveness.Spec, buildLiveness},
+	{decision.Spec, buildDecision},
+	{notify.Spec, buildNotify},
+	{wipe.Spec, buildWipe},
+}
+
+// stageNames are the names of stages.
+func stageNames(stages []stageWiring) []string {
+	names := make([]string, 0, len(stages))
+	for _, w := range stages {
+		names = append(names, w.spec.Name)
+	}
+	return names
+}
 
 // brokerConn is a connection to JetStream.
 type brokerConn struct {
@@ -61,9 +88,9 @@ func (b *brokerConn) declare(ctx context.Context, cfg config) error {
 	if _, err := broker.DeclareStream(ctx, b.js, broker.StreamConfig{Replicas: cfg.StreamReplicas, MaxAge: cfg.StreamMaxAge}); err != nil {
 		return err
 	}
-	specs := make([]broker.ConsumerSpec, 0, len(stages))
-	for _, s := range stages {
-		specs = append(specs, broker.Consumers[s])
+	specs := make([]idv.Stage, 0, len(pipeline))
+	for _, w := range pipeline {
+		specs = append(specs, w.spec)
 	}
 	return broker.DeclareConsumers(ctx, b.js, specs...)
 }
@@ -100,12 +127,18 @@ func runRetention(ctx context.Context, cfg config, log *slog.Logger) error {
 // cannot run here (face match without its models) fails the start when it
 // was named explicitly; when it came with "all" (or idv dev) it is left out
 // with a warning saying why, and the decision deadline decides its sessions.
-func stageParts(ctx context.Context, names []string, explicit bool, st *stack, b *brokerConn, cfg config, log *slog.Logger, reg prometheus.Registerer) ([]part, error) {
+func stageParts(ctx context.Context, stages []stageWiring, explicit bool, st *stack, b *brokerConn, cfg config, log *slog.Logger, reg prometheus.Registerer) ([]part, error) {
 	metrics := stage.NewMetrics(reg)
 	var parts []part
 	var running []string
-	for _, name := range names {
-		h, sc, closer, err := newStage(name, st, cfg, log, reg)
+	for _, w := range stages {
+		name := w.spec.Name
+		sc := stage.Config{Stage: w.spec}
+		sc.Stage.Concurrency = first(cfg.StageConcurrency, w.spec.Concurrency)
+		h, closer, err := w.build(st, cfg, log.With("stage", name), reg, &sc)
+		if closer == nil {
+			closer = func() {}
+		}
 		if errors.Is(err, face.ErrUnavailable) && !explicit {
 			log.Warn("stage cannot run here; sessions asking for its check are decided review at the deadline",
 				"stage", name, "err", err)
@@ -131,137 +164,24 @@ func stageParts(ctx context.Context, names []string, explicit bool, st *stack, b
 	return parts, nil
 }
 
-// stageConcurrency is how many handlers each stage runs at once unless
-// IDV_STAGE_CONCURRENCY says otherwise: the face stages are CPU-bound (one
-// ONNX intra-op thread each, so about one per core), the others mostly wait
-// on PostgreSQL, storage and webhook targets.
-var stageConcurrency = map[string]int{"doccheck": 8, "facematch": 2, "liveness": 2, "decision": 8, "notify": 16, "wipe": 16}
-
-// newStage builds a stage's handler, loop configuration and what to close
-// when it stops.
-func newStage(name string, st *stack, cfg config, log *slog.Logger, reg prometheus.Registerer) (stage.Handler, stage.Config, func(), error) {
-	log = log.With("stage", name)
-	sc := stage.Config{Stage: name, Concurrency: first(cfg.StageConcurrency, stageConcurrency[name])}
-	nothing := func() {}
-	switch name {
-	case "facematch":
-		engine, err := openFace(name, cfg, facematch.Models)
-		if err != nil {
-			return nil, sc, nothing, err
-		}
-		cscas, err := st.trustedCSCAs(cfg, log)
-		if err != nil {
-			engine.Close()
-			return nil, sc, nothing, fmt.Errorf("facematch: %w", err)
-		}
-		return facematch.New(facematch.Deps{Stores: checkStores(st, log), Engine: engine, CSCAs: cscas},
-			facematch.Config{Threshold: cfg.FaceThreshold, MaxPixels: cfg.maxPixels()}), sc, func() { engine.Close() }, nil
-	case "liveness":
-		engine, err := openFace(name, cfg, liveness.Models)
-		if err != nil {
-			return nil, sc, nothing, err
-		}
-		return liveness.New(liveness.Deps{Stores: checkStores(st, log), Engine: engine},
-			liveness.Config{TurnYaw: cfg.LivenessTurn, Blink: cfg.LivenessBlink, MaxPixels: cfg.maxPixels()}), sc, func() { engine.Close() }, nil
-	case "doccheck":
-		deps := doccheck.Deps{Sessions: postgres.NewSessions(st.db), Tenants: postgres.NewTenants(st.db),
-			Results: postgres.NewResults(st.db), Keys: st.vault, Objects: st.objects, Log: log}
-		var err error
-		if deps.CSCAs, err = st.trustedCSCAs(cfg, log); err != nil {
-			return nil, sc, nothing, fmt.Errorf("doccheck: %w", err)
-		}
-		dc := doccheck.Config{MaxPixels: cfg.maxPixels()}
-		if cfg.DocImageChecks {
-			reader, err := ocrb.NewReader()
-			if err != nil {
-				return nil, sc, nothing, fmt.Errorf("doccheck: %w", err)
-			}
-			deps.Reader, dc.QualityGates, dc.Quality = reader, true, cfg.DocQuality
-		}
-		// The face detector finds the portrait to black out in redacted
-		// copies; without it the stage masks by the ICAO layout instead,
-		// so its absence is no reason not to run.
-		closer := nothing
-		if cfg.FaceDir != "" {
-			engine, err := face.Open(cfg.FaceDir, face.Config{Models: []string{face.Detector}})
-			if err != nil {
-				log.Warn("doccheck: redacted copies mask the portrait by layout, not by face detection", "err", err)
-			} else {
-				deps.Faces, closer = engine, func() { engine.Close() }
-			}
-		}
-		return doccheck.New(deps, dc), sc, closer, nil
-	case "decision":
-		return decision.New(decision.Deps{Sessions: postgres.NewDecisions(st.db), Log: log}), sc, nothing, nil
-	case "notify":
-		// With the default base of a minute and MaxDeliver 21
-		// (infra/broker), retries span about three days.
-		sc.Backoff = stage.ExponentialBackoff(first(cfg.WebhookRetryBase, time.Minute), 6*time.Hour)
-		return notify.New(notify.Deps{Deliveries: postgres.NewDeliveries(st.db), Secrets: st.vault,
-			Metrics: notify.NewMetrics(reg), Log: log, Fields: notify.Fields{Sessions: postgres.NewSessions(st.db),
-				Keys: st.vault, Results: postgres.NewResults(st.db), Audit: postgres.NewAudit(st.db)}},
-			notify.Config{APIBaseURL: cfg.PublicURL, AllowPrivate: cfg.WebhookAllowPrivate}), sc, nothing, nil
-	case "wipe":
-		return wipe.New(wipe.Deps{Sessions: postgres.NewWipes(st.db), Objects: st.objects, Signer: st.vault,
-			Metrics: wipe.NewMetrics(reg), Log: log}, wipe.Config{}), sc, nothing, nil
-	}
-	return nil, sc, nothing, fmt.Errorf("unknown stage %q (stages: %s)", name, strings.Join(stages, ", "))
-}
-
-// checkStores are the stores of a check stage over captures.
-func checkStores(st *stack, log *slog.Logger) check.Stores {
-	return check.Stores{Sessions: postgres.NewSessions(st.db), Results: postgres.NewResults(st.db),
-		Keys: st.vault, Objects: st.objects, Log: log}
-}
-
-// trustedCSCAs reads the trusted Country Signing CAs of IDV_CSCA_DIR once
-// per process, for every stage that verifies chip data; nil when it is not
-// set (chip data is then not read).
-func (st *stack) trustedCSCAs(cfg config, log *slog.Logger) (*chip.TrustStore, error) {
-	st.cscasOnce.Do(func() {
-		if cfg.CSCADir == "" {
-			return
-		}
-		if st.cscas, st.cscasErr = chip.LoadTrustDir(cfg.CSCADir); st.cscasErr != nil {
-			st.cscasErr = fmt.Errorf("IDV_CSCA_DIR: %w", st.cscasErr)
-			return
-		}
-		log.Info("chip data verified against trusted CSCAs", "cscas", st.cscas.Len())
-	})
-	return st.cscas, st.cscasErr
-}
-
-// openFace opens the face engine with the models a stage runs; without
-// IDV_FACE_DIR or the installed files the error is face.ErrUnavailable.
-func openFace(stageName string, cfg config, models []string) (*face.Engine, error) {
-	if cfg.FaceDir == "" {
-		return nil, fmt.Errorf("%s: IDV_FACE_DIR is not set (run scripts/face-models.sh): %w", stageName, face.ErrUnavailable)
-	}
-	engine, err := face.Open(cfg.FaceDir, face.Config{Models: models})
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", stageName, err)
-	}
-	if err := engine.Warm(); err != nil {
-		engine.Close()
-		return nil, fmt.Errorf("%s: %w", stageName, err)
-	}
-	return engine, nil
-}
-
 // parseStages reads `idv worker` arguments: stage names, or "all".
-func parseStages(args []string) ([]string, error) {
+func parseStages(args []string) ([]stageWiring, error) {
 	if len(args) == 1 && args[0] == "all" {
-		return stages, nil
+		return pipeline, nil
 	}
+	names := strings.Join(stageNames(pipeline), ", ")
 	if len(args) == 0 {
-		return nil, fmt.Errorf("usage: idv worker STAGE... (stages: %s, or all)", strings.Join(stages, ", "))
+		return nil, fmt.Errorf("usage: idv worker STAGE... (stages: %s, or all)", names)
 	}
+	stages := make([]stageWiring, 0, len(args))
 	for _, a := range args {
-		if !slices.Contains(stages, a) {
-			return nil, fmt.Errorf("unknown stage %q (stages: %s, or all)", a, strings.Join(stages, ", "))
+		i := slices.IndexFunc(pipeline, func(w stageWiring) bool { return w.spec.Name == a })
+		if i < 0 {
+			return nil, fmt.Errorf("unknown stage %q (stages: %s, or all)", a, names)
 		}
+		stages = append(stages, pipeline[i])
 	}
-	return args, nil
+	return stages, nil
 }
 
 func runRelay(ctx context.Context, cfg config, log *slog.Logger) error {
@@ -271,12 +191,12 @@ func runRelay(ctx context.Context, cfg config, log *slog.Logger) error {
 }
 
 func runWorker(ctx context.Context, args []string, cfg config, log *slog.Logger) error {
-	names, err := parseStages(args)
+	stages, err := parseStages(args)
 	if err != nil {
 		return err
 	}
 	return runPipelinePart(ctx, cfg, log, "worker", func(ctx context.Context, st *stack, b *brokerConn, reg prometheus.Registerer) ([]part, error) {
-		return stageParts(ctx, names, !slices.Equal(args, []string{"all"}), st, b, cfg, log, reg)
+		return stageParts(ctx, stages, !slices.Equal(args, []string{"all"}), st, b, cfg, log, reg)
 	})
 }
 

@@ -25,7 +25,7 @@
 // decoded as evidence beside the document images.
 //
 // Nothing decrypted leaves the call in the clear: no plaintext, image or MRZ
-// field is logged or put in an event, only reason codes (DESIGN invariant 1).
+// field is logged or put in an event, only reason codes (docs/design.md invariant 1).
 // The fields the tenant's policy allows — and only those — are stored with
 // the result, sealed to the session key (invariant 4).
 package doccheck

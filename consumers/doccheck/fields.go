@@ -15,7 +15,7 @@ import (
 )
 
 // extractFields takes from the MRZ only the fields the tenant's policy
-// allows (DESIGN invariant 4): nothing else is ever kept. Derived claims
+// allows (docs/design.md invariant 4): nothing else is ever kept. Derived claims
 // (age_over_16, age_over_18, document_valid) are preferred by policies
 // because they reveal less. A Dutch BSN comes out only as the field bsn,
 // and only when the policy names the law that allows processing it

@@ -36,7 +36,7 @@ const Check = schemas.CheckLiveness
 var Models = []string{face.Detector, face.Landmarker, face.Feature, face.Pose, face.Eye, face.Liveness}
 
 // Defaults of Config. Measured on synthetic sequences made from Debian's
-// test photos (README, "Face match and liveness, measured"); not calibrated
+// test photos (docs/measurements.md, "Face match and liveness, measured"); not calibrated
 // on a real population.
 const (
 	DefaultTurnYaw       = 15.0 // degrees a turn must reach

@@ -11,7 +11,7 @@ const (
 )
 
 // Metrics are the notifier's Prometheus metrics. Labels carry outcomes only,
-// never tenant, session or webhook ids (DESIGN invariant 1; bounded
+// never tenant, session or webhook ids (docs/design.md invariant 1; bounded
 // cardinality).
 type Metrics struct {
 	deliveries *prometheus.CounterVec

@@ -728,10 +728,10 @@ func TestNotifyConsumerTakesDecidedAndDeleted(t *testing.T) {
 	}
 	// A deployment that declared notify before it took deleted events
 	// upgrades in place.
-	old := broker.Consumers["notify"]
-	old.Filters, old.Filter = nil, schemas.TypeSessionDecided+".>"
-	for _, spec := range []broker.ConsumerSpec{old, broker.Consumers["notify"]} {
-		if err := broker.DeclareConsumers(t.Context(), js, spec); err != nil {
+	old := notify.Spec
+	old.Consumes = []string{schemas.TypeSessionDecided}
+	for _, s := range []idv.Stage{old, notify.Spec} {
+		if err := broker.DeclareConsumers(t.Context(), js, s); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -764,7 +764,7 @@ func TestNotifyConsumerTakesDecidedAndDeleted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- stage.Run(ctx, cons, b.notifier(notify.Config{AllowPrivate: true}), nil, nil, stage.Config{Stage: "notify"})
+		done <- stage.Run(ctx, cons, b.notifier(notify.Config{AllowPrivate: true}), nil, nil, stage.Config{Stage: notify.Spec})
 	}()
 	t.Cleanup(func() {
 		cancel()

@@ -3,6 +3,8 @@ package stage
 import (
 	"math/rand/v2"
 	"time"
+
+	"github.com/idv-oss/idv"
 )
 
 // jitterFraction is the most jitter takes off a delay: spreading retries
@@ -18,26 +20,12 @@ func ExponentialBackoff(base, max time.Duration) func(numDelivered uint64) time.
 	if max < base {
 		max = base
 	}
+	b := idv.Backoff{Base: base, Max: max}
 	return func(n uint64) time.Duration {
-		d := nominal(base, max, n)
+		d := b.Delay(n)
 		if d <= 0 {
 			return 0
 		}
 		return d - rand.N(d/jitterFraction+1)
 	}
-}
-
-// nominal is the delay before jitter: base·2^(n−1), capped at max.
-func nominal(base, max time.Duration, n uint64) time.Duration {
-	if base <= 0 {
-		return 0
-	}
-	d := base
-	for i := uint64(1); i < n; i++ {
-		if d >= max/2 {
-			return max
-		}
-		d *= 2
-	}
-	return min(d, max)
 }

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/idv-oss/idv/consumers/stage"
-	"github.com/idv-oss/idv/infra/broker"
 )
 
 func TestExponentialBackoff(t *testing.T) {
@@ -43,43 +42,6 @@ func TestExponentialBackoff(t *testing.T) {
 		}
 		if tc.nominal >= time.Second && len(seen) < 2 {
 			t.Errorf("ExponentialBackoff(%s, %s)(%d): no jitter", tc.base, tc.max, tc.n)
-		}
-	}
-}
-
-// The notify consumer's MaxDeliver and the backoff its worker runs with
-// give retries for about three days (Standard Webhooks).
-func TestNotifyRetrySchedule(t *testing.T) {
-	t.Parallel()
-	spec := broker.Consumers["notify"]
-	var longest, shortest time.Duration
-	for n := uint64(1); n < uint64(spec.MaxDeliver); n++ {
-		d := stage.Nominal(time.Minute, 6*time.Hour, n)
-		longest += d
-		shortest += d - d/5
-	}
-	t.Logf("notify: %d deliveries, last %s–%s after the first", spec.MaxDeliver, shortest, longest)
-	if shortest < 54*time.Hour || longest > 84*time.Hour {
-		t.Errorf("notify retries span %s–%s, want about three days", shortest, longest)
-	}
-}
-
-// Every other stage's MaxDeliver with the loop's default backoff retries
-// for over two hours, so that an outage of the database, the object store
-// or the broker lasting an hour exhausts no message.
-func TestStagesOutlastAnHourLongOutage(t *testing.T) {
-	t.Parallel()
-	for name, spec := range broker.Consumers {
-		if name == "notify" {
-			continue
-		}
-		var shortest time.Duration
-		for n := uint64(1); n < uint64(spec.MaxDeliver); n++ {
-			d := stage.Nominal(time.Second, 5*time.Minute, n)
-			shortest += d - d/5
-		}
-		if shortest < 2*time.Hour {
-			t.Errorf("%s: %d deliveries retry for as little as %s, want over two hours", name, spec.MaxDeliver, shortest)
 		}
 	}
 }

@@ -89,7 +89,7 @@ func BenchmarkConsume(b *testing.B) {
 			return nil
 		})
 		b.ResetTimer()
-		stop := f.run(b, cons, h, stage.Config{Stage: stageName})
+		stop := f.run(b, cons, h, stage.Config{Stage: testStage()})
 		<-all
 		b.StopTimer()
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")

@@ -1,6 +1,12 @@
 package stage
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/idv-oss/idv"
+)
 
 // Series of m, for tests.
 func Messages(m *Metrics, stage, outcome string) prometheus.Collector {
@@ -20,4 +26,7 @@ func Exhausted(m *Metrics, stage string) prometheus.Collector {
 	return m.exhausted.WithLabelValues(stage)
 }
 
-var Nominal = nominal
+// Nominal is ExponentialBackoff's delay before jitter.
+func Nominal(base, max time.Duration, n uint64) time.Duration {
+	return idv.Backoff{Base: base, Max: max}.Delay(n)
+}

@@ -10,11 +10,12 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/idv-oss/idv"
 )
 
 // Loop defaults.
 const (
-	DefaultConcurrency = 4
 	// ackTimeout bounds waiting for the broker to confirm an ack.
 	ackTimeout = 5 * time.Second
 	// drainWait bounds waiting for buffered messages when stopping.
@@ -23,15 +24,13 @@ const (
 
 // Config is how one stage's loop runs.
 type Config struct {
-	// Stage names the stage in logs and metrics.
-	Stage string
-	// Concurrency is how many handlers run at once; 0 means
-	// DefaultConcurrency. The loop also buffers at most this many
-	// messages.
-	Concurrency int
-	// Backoff is the delay before a message that failed on its
-	// numDelivered-th delivery is delivered again; nil means
-	// ExponentialBackoff(time.Second, 5*time.Minute).
+	// Stage describes the stage: its name (in logs and metrics), how many
+	// handlers run at once (Concurrency; the loop also buffers at most
+	// this many messages) and the delays before redelivery (Backoff).
+	// Overrides, such as IDV_STAGE_CONCURRENCY's, go into this copy.
+	Stage idv.Stage
+	// Backoff, when not nil, replaces Stage.Backoff:
+	// ExponentialBackoff(Stage.Backoff.Base, Stage.Backoff.Max).
 	Backoff func(numDelivered uint64) time.Duration
 	// ProgressEvery is how often a running handler's message is reported
 	// in progress, holding off redelivery; 0 means the consumer's
@@ -45,37 +44,32 @@ type Config struct {
 }
 
 func (c Config) withDefaults(ci *jetstream.ConsumerInfo) (Config, error) {
-	if c.Stage == "" {
-		return c, errors.New("stage: Config.Stage is required")
-	}
-	if c.Concurrency < 0 {
-		return c, fmt.Errorf("stage %s: concurrency %d", c.Stage, c.Concurrency)
-	}
-	if c.Concurrency == 0 {
-		c.Concurrency = DefaultConcurrency
+	if err := c.Stage.Validate(); err != nil {
+		return c, fmt.Errorf("stage: %w", err)
 	}
 	if c.Backoff == nil {
-		c.Backoff = ExponentialBackoff(time.Second, 5*time.Minute)
+		c.Backoff = ExponentialBackoff(c.Stage.Backoff.Base, c.Stage.Backoff.Max)
 	}
 	ackWait := ci.Config.AckWait
 	if ackWait <= 0 {
-		return c, fmt.Errorf("stage %s: consumer %s has no AckWait (not an explicit-ack pull consumer?)", c.Stage, ci.Name)
+		return c, fmt.Errorf("stage %s: consumer %s has no AckWait (not an explicit-ack pull consumer?)", c.Stage.Name, ci.Name)
 	}
 	if c.ProgressEvery == 0 {
 		c.ProgressEvery = ackWait / 3
 	}
 	if c.ProgressEvery <= 0 || c.ProgressEvery >= ackWait {
-		return c, fmt.Errorf("stage %s: ProgressEvery %s must be between 0 and the consumer's AckWait %s", c.Stage, c.ProgressEvery, ackWait)
+		return c, fmt.Errorf("stage %s: ProgressEvery %s must be between 0 and the consumer's AckWait %s", c.Stage.Name, c.ProgressEvery, ackWait)
 	}
 	return c, nil
 }
 
 // Run consumes cons with h until ctx ends: it pulls at most
-// cfg.Concurrency messages ahead, runs at most cfg.Concurrency handlers at
+// cfg.Stage.Concurrency messages ahead, runs at most that many handlers at
 // once, and settles each message by the handler's result: nil → ack
 // (confirmed by the broker); Permanent → term with the error as reason;
-// any other error → nak, redelivered after cfg.Backoff. A message that is
-// not an IDV event is terminated without calling h.
+// any other error → nak, redelivered after the stage's Backoff. A message
+// that is not an IDV event is terminated without calling h. Run refuses a
+// cfg.Stage that does not Validate.
 //
 // When ctx ends, Run stops pulling, gives buffered messages back to the
 // broker, and waits for the handlers already running. Those run to the end
@@ -88,7 +82,7 @@ func Run(ctx context.Context, cons jetstream.Consumer, h Handler, log *slog.Logg
 	if ci == nil {
 		var err error
 		if ci, err = cons.Info(ctx); err != nil {
-			return fmt.Errorf("stage %s: consumer info: %w", cfg.Stage, err)
+			return fmt.Errorf("stage %s: consumer info: %w", cfg.Stage.Name, err)
 		}
 	}
 	cfg, err := cfg.withDefaults(ci)
@@ -101,21 +95,21 @@ func Run(ctx context.Context, cons jetstream.Consumer, h Handler, log *slog.Logg
 	if m == nil {
 		m = NewMetrics(nil)
 	}
-	m.forStage(cfg.Stage)
-	l := &loop{h: h, log: log.With("stage", cfg.Stage), m: m, cfg: cfg, maxDeliver: ci.Config.MaxDeliver}
+	m.forStage(cfg.Stage.Name)
+	l := &loop{h: h, log: log.With("stage", cfg.Stage.Name), m: m, cfg: cfg, maxDeliver: ci.Config.MaxDeliver}
 
-	pull := []jetstream.PullMessagesOpt{jetstream.PullMaxMessages(cfg.Concurrency)}
+	pull := []jetstream.PullMessagesOpt{jetstream.PullMaxMessages(cfg.Stage.Concurrency)}
 	if cfg.Heartbeat > 0 {
 		pull = append(pull, jetstream.PullHeartbeat(cfg.Heartbeat))
 	}
 	iter, err := cons.Messages(pull...)
 	if err != nil {
-		return fmt.Errorf("stage %s: consume %s: %w", cfg.Stage, ci.Name, err)
+		return fmt.Errorf("stage %s: consume %s: %w", cfg.Stage.Name, ci.Name, err)
 	}
 	defer iter.Stop()
 
 	work := context.WithoutCancel(ctx)
-	slots := make(chan struct{}, cfg.Concurrency)
+	slots := make(chan struct{}, cfg.Stage.Concurrency)
 	var wg sync.WaitGroup
 	var runErr error
 	for {
@@ -139,7 +133,7 @@ func Run(ctx context.Context, cons jetstream.Consumer, h Handler, log *slog.Logg
 		if err != nil {
 			<-slots
 			if ctx.Err() == nil {
-				runErr = fmt.Errorf("stage %s: consume %s: %w", cfg.Stage, ci.Name, err)
+				runErr = fmt.Errorf("stage %s: consume %s: %w", cfg.Stage.Name, ci.Name, err)
 			}
 			break
 		}
@@ -174,7 +168,7 @@ func (l *loop) process(ctx context.Context, msg jetstream.Msg) {
 	}
 	log = log.With("stream_seq", meta.Sequence.Stream, "delivered", meta.NumDelivered)
 	if meta.NumDelivered > 1 {
-		l.m.redeliveries.WithLabelValues(l.cfg.Stage).Inc()
+		l.m.redeliveries.WithLabelValues(l.cfg.Stage.Name).Inc()
 	}
 	start := time.Now()
 	ev, err := decode(msg, meta)
@@ -185,12 +179,12 @@ func (l *loop) process(ctx context.Context, msg jetstream.Msg) {
 			log.Warn("term not sent", "error", err)
 		}
 		log.Error("malformed event terminated", "error", err)
-		l.m.settled(l.cfg.Stage, outcomeTerm, time.Since(start))
+		l.m.settled(l.cfg.Stage.Name, outcomeTerm, time.Since(start))
 		return
 	}
 	log = log.With("msg_id", ev.MsgID)
 
-	inFlight := l.m.inFlight.WithLabelValues(l.cfg.Stage)
+	inFlight := l.m.inFlight.WithLabelValues(l.cfg.Stage.Name)
 	inFlight.Inc()
 	stop := l.keepAlive(msg, log)
 	err = l.call(ctx, ev)
@@ -198,7 +192,7 @@ func (l *loop) process(ctx context.Context, msg jetstream.Msg) {
 	inFlight.Dec()
 
 	outcome := l.settle(ctx, msg, meta, err, log)
-	l.m.settled(l.cfg.Stage, outcome, time.Since(start))
+	l.m.settled(l.cfg.Stage.Name, outcome, time.Since(start))
 }
 
 // call runs the handler; a panic becomes an error (retried, like any
@@ -206,7 +200,7 @@ func (l *loop) process(ctx context.Context, msg jetstream.Msg) {
 func (l *loop) call(ctx context.Context, ev Event) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("stage %s: handler panic: %v", l.cfg.Stage, p)
+			err = fmt.Errorf("stage %s: handler panic: %v", l.cfg.Stage.Name, p)
 			l.log.Error("handler panicked", "msg_id", ev.MsgID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		}
 	}()
@@ -249,7 +243,7 @@ func (l *loop) settle(ctx context.Context, msg jetstream.Msg, meta *jetstream.Ms
 		actx, cancel := context.WithTimeout(ctx, ackTimeout)
 		defer cancel()
 		if err := msg.DoubleAck(actx); err != nil {
-			l.m.ackFailures.WithLabelValues(l.cfg.Stage).Inc()
+			l.m.ackFailures.WithLabelValues(l.cfg.Stage.Name).Inc()
 			log.Warn("ack not confirmed; the message will be delivered again", "error", err)
 		}
 		return outcomeAck
@@ -267,7 +261,7 @@ func (l *loop) settle(ctx context.Context, msg jetstream.Msg, meta *jetstream.Ms
 			log.Warn("nak not sent; the message will be delivered again after AckWait", "error", nerr)
 		}
 		if l.maxDeliver > 0 && meta.NumDelivered >= uint64(l.maxDeliver) {
-			l.m.exhausted.WithLabelValues(l.cfg.Stage).Inc()
+			l.m.exhausted.WithLabelValues(l.cfg.Stage.Name).Inc()
 			log.Error("last delivery failed; JetStream will not deliver it again", "error", err, "max_deliver", l.maxDeliver)
 		} else {
 			log.Warn("handler failed; will retry", "error", err, "retry_in", delay)

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/infra/broker"
 	"github.com/idv-oss/idv/infra/logtest"
@@ -63,12 +64,26 @@ type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return len(p), nil }
 
+// testStage describes the test stage as a stage package would, with the
+// loop's usual retry delays and four handlers at once.
+func testStage() idv.Stage {
+	return idv.Stage{Name: stageName, Consumes: []string{schemas.TypeSessionSubmitted}, MaxDeliver: 10,
+		Backoff: idv.Backoff{Base: time.Second, Max: 5 * time.Minute}, Concurrency: 4, AckWait: 30 * time.Second, MaxAckPending: 64}
+}
+
+// withConcurrency is the test stage running n handlers at once.
+func withConcurrency(n int) idv.Stage {
+	s := testStage()
+	s.Concurrency = n
+	return s
+}
+
 // consumer declares the test stage's consumer.
 func (f fixture) consumer(t testing.TB, ackWait time.Duration, maxDeliver int) jetstream.Consumer {
 	t.Helper()
-	spec := broker.ConsumerSpec{Stage: stageName, Filter: schemas.TypeSessionSubmitted + ".>",
-		MaxDeliver: maxDeliver, AckWait: ackWait, MaxAckPending: 64}
-	if err := broker.DeclareConsumers(context.Background(), f.js, spec); err != nil {
+	s := testStage()
+	s.AckWait, s.MaxDeliver = ackWait, maxDeliver
+	if err := broker.DeclareConsumers(context.Background(), f.js, s); err != nil {
 		t.Fatal(err)
 	}
 	c, err := broker.Consumer(context.Background(), f.js, stageName)
@@ -214,7 +229,7 @@ func TestRunAcksOnNil(t *testing.T) {
 		defer mu.Unlock()
 		got = append(got, ev)
 		return nil
-	}), stage.Config{Stage: stageName})
+	}), stage.Config{Stage: testStage()})
 
 	sent := f.publish(t, "s1")
 	settled(t, cons, 1)
@@ -248,7 +263,7 @@ func TestRunTermsOnPermanent(t *testing.T) {
 	stop := f.run(t, cons, stage.HandlerFunc(func(ctx context.Context, ev stage.Event) error {
 		calls.Add(1)
 		return fmt.Errorf("doccheck: %s: %w", ev.MsgID, stage.Permanent(errors.New("unsupported document")))
-	}), stage.Config{Stage: stageName})
+	}), stage.Config{Stage: testStage()})
 
 	f.publish(t, "s1")
 	a := nextAdvisory(t, terminated)
@@ -280,7 +295,7 @@ func TestRunNaksAndRedelivers(t *testing.T) {
 			return errors.New("database unavailable")
 		}
 		return nil
-	}), stage.Config{Stage: stageName, Backoff: func(n uint64) time.Duration {
+	}), stage.Config{Stage: testStage(), Backoff: func(n uint64) time.Duration {
 		mu.Lock()
 		defer mu.Unlock()
 		backoffs = append(backoffs, n)
@@ -314,7 +329,7 @@ func TestRunStopsAtMaxDeliver(t *testing.T) {
 	stop := f.run(t, cons, stage.HandlerFunc(func(ctx context.Context, ev stage.Event) error {
 		calls.Add(1)
 		return errors.New("storage unavailable")
-	}), stage.Config{Stage: stageName, Backoff: func(uint64) time.Duration { return 10 * time.Millisecond }})
+	}), stage.Config{Stage: testStage(), Backoff: func(uint64) time.Duration { return 10 * time.Millisecond }})
 
 	f.publish(t, "s1")
 	nextAdvisory(t, exhausted)
@@ -341,7 +356,7 @@ func TestRunInProgressHoldsSlowMessage(t *testing.T) {
 		calls.Add(1)
 		time.Sleep(3 * time.Second)
 		return nil
-	}), stage.Config{Stage: stageName})
+	}), stage.Config{Stage: testStage()})
 
 	f.publish(t, "s1")
 	settled(t, cons, 1)
@@ -394,7 +409,7 @@ func TestRunTermsMalformed(t *testing.T) {
 	stop := f.run(t, cons, stage.HandlerFunc(func(ctx context.Context, ev stage.Event) error {
 		calls.Add(1)
 		return nil
-	}), stage.Config{Stage: stageName})
+	}), stage.Config{Stage: testStage()})
 
 	// Published past the Publisher: no CloudEvents headers.
 	if _, err := f.js.Publish(context.Background(), "idv.session.submitted.s1", []byte(`{}`)); err != nil {
@@ -432,7 +447,7 @@ func TestRunDrainsOnCancel(t *testing.T) {
 		}
 		finished.Store(true)
 		return nil
-	}), stage.Config{Stage: stageName})
+	}), stage.Config{Stage: testStage()})
 
 	f.publish(t, "s1")
 	<-started
@@ -482,7 +497,7 @@ func TestRunGivesBackBuffered(t *testing.T) {
 		handled.Add(1)
 		return nil
 	})
-	stop, cancel := f.start(t, cons, h, stage.Config{Stage: stageName, Concurrency: concurrency})
+	stop, cancel := f.start(t, cons, h, stage.Config{Stage: withConcurrency(concurrency)})
 	for range concurrency {
 		<-started
 	}
@@ -500,7 +515,7 @@ func TestRunGivesBackBuffered(t *testing.T) {
 	}
 	t.Logf("%d buffered when Run stopped", buffered)
 
-	stop2 := f.run(t, cons, h, stage.Config{Stage: stageName, Concurrency: concurrency})
+	stop2 := f.run(t, cons, h, stage.Config{Stage: withConcurrency(concurrency)})
 	settled(t, cons, n)
 	if err := stop2(); err != nil {
 		t.Fatal(err)
@@ -526,7 +541,7 @@ func TestRunBoundsConcurrency(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 		return nil
-	}), stage.Config{Stage: stageName, Concurrency: 3})
+	}), stage.Config{Stage: withConcurrency(3)})
 	settled(t, cons, n)
 	if err := stop(); err != nil {
 		t.Fatal(err)
@@ -544,8 +559,8 @@ func TestRunRefusesBadConfig(t *testing.T) {
 	h := stage.HandlerFunc(func(context.Context, stage.Event) error { return nil })
 	for name, cfg := range map[string]stage.Config{
 		"no stage":               {},
-		"progress after AckWait": {Stage: stageName, ProgressEvery: time.Second},
-		"negative concurrency":   {Stage: stageName, Concurrency: -1},
+		"progress after AckWait": {Stage: testStage(), ProgressEvery: time.Second},
+		"negative concurrency":   {Stage: withConcurrency(-1)},
 	} {
 		if err := stage.Run(context.Background(), cons, h, nil, nil, cfg); err == nil {
 			t.Errorf("%s: Run started", name)
@@ -561,7 +576,7 @@ func TestRunFailsWhenConsumerDeleted(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- stage.Run(context.Background(), cons, stage.HandlerFunc(func(context.Context, stage.Event) error { return nil }),
-			f.log, f.m, stage.Config{Stage: stageName})
+			f.log, f.m, stage.Config{Stage: testStage()})
 	}()
 	// Wait for the loop's pull request before deleting.
 	waitFor(t, "a pull request", func() bool { return info(t, cons).NumWaiting > 0 })
@@ -619,7 +634,7 @@ func TestRunSurvivesMissingHeartbeats(t *testing.T) {
 	stop := f.run(t, wcons, stage.HandlerFunc(func(ctx context.Context, ev stage.Event) error {
 		handled <- ev.Subject
 		return nil
-	}), stage.Config{Stage: stageName, Heartbeat: 500 * time.Millisecond}) // the least nats.go takes
+	}), stage.Config{Stage: testStage(), Heartbeat: 500 * time.Millisecond}) // the least nats.go takes
 	next := func(id string) {
 		t.Helper()
 		f.publish(t, id)

@@ -15,7 +15,7 @@ const (
 )
 
 // Metrics are the consume loop's metrics, labelled by stage and outcome
-// only: never an id (DESIGN invariant 1; bounded cardinality). One Metrics
+// only: never an id (docs/design.md invariant 1; bounded cardinality). One Metrics
 // serves every stage in a process.
 type Metrics struct {
 	duration     *prometheus.HistogramVec

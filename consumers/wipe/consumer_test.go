@@ -6,25 +6,24 @@ import (
 	"time"
 
 	"github.com/idv-oss/idv/consumers/stage"
+	"github.com/idv-oss/idv/consumers/wipe"
 	"github.com/idv-oss/idv/infra/broker"
 	"github.com/idv-oss/idv/infra/natsserver"
 	"github.com/idv-oss/idv/schemas"
 )
 
-// The wipe consumer's deliveries, with the consume loop's default backoff
-// (the wipe worker sets none), outlast an hour-long storage outage even if
-// jitter shortens every delay as much as it can (a fifth).
+// The wipe stage's deliveries, with its backoff, outlast an hour-long
+// storage outage even if jitter shortens every delay as much as it can (a
+// fifth).
 func TestWipeConsumerOutlastsAnHourOfOutage(t *testing.T) {
 	t.Parallel()
-	spec, ok := broker.Consumers["wipe"]
-	if !ok || spec.Stage != "wipe" || len(spec.Subjects()) != 1 || spec.Subjects()[0] != "idv.session.expired.>" {
-		t.Fatalf("wipe consumer %+v", spec)
+	spec := wipe.Spec
+	if spec.Name != "wipe" || len(spec.Subjects()) != 1 || spec.Subjects()[0] != "idv.session.expired.>" {
+		t.Fatalf("wipe stage %+v", spec)
 	}
-	// stage.ExponentialBackoff(time.Second, 5*time.Minute), before jitter.
-	nominal := func(n int) time.Duration { return min(time.Second<<min(n-1, 20), 5*time.Minute) }
 	var shortest, longest time.Duration
-	for n := 1; n < spec.MaxDeliver; n++ {
-		d := nominal(n)
+	for n := uint64(1); n < uint64(spec.MaxDeliver); n++ {
+		d := spec.Backoff.Delay(n)
 		longest += d
 		shortest += d - d/5
 	}
@@ -60,7 +59,7 @@ func TestWipeThroughJetStream(t *testing.T) {
 	if _, err := broker.DeclareStream(t.Context(), js, broker.StreamConfig{Replicas: 1, MaxAge: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
-	if err := broker.DeclareConsumers(t.Context(), js, broker.Consumers["wipe"]); err != nil {
+	if err := broker.DeclareConsumers(t.Context(), js, wipe.Spec); err != nil {
 		t.Fatal(err)
 	}
 	cons, err := broker.Consumer(t.Context(), js, "wipe")
@@ -82,7 +81,7 @@ func TestWipeThroughJetStream(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- stage.Run(ctx, cons, b.stage, nil, nil, stage.Config{Stage: "wipe"}) }()
+	go func() { done <- stage.Run(ctx, cons, b.stage, nil, nil, stage.Config{Stage: wipe.Spec}) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

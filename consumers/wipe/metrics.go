@@ -2,7 +2,7 @@ package wipe
 
 import "github.com/prometheus/client_golang/prometheus"
 
-// Metrics are the wipe stage's own metrics, without labels (DESIGN invariant
+// Metrics are the wipe stage's own metrics, without labels (docs/design.md invariant
 // 1). How many wipes ran, failed and how long they took come from the consume
 // loop's metrics with stage="wipe".
 type Metrics struct {

@@ -1,4 +1,4 @@
-// Package wipe is the stage that destroys a session's personal data (DESIGN
+// Package wipe is the stage that destroys a session's personal data (docs/design.md
 // invariant 3): on idv.session.expired — the retention deadline passed, the
 // customer asked for erasure, or the person declined — it
 //

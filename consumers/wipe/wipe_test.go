@@ -440,7 +440,7 @@ func TestWipe(t *testing.T) {
 }
 
 // counter returns the value of a counter of the stage's registry, and
-// fails if any of its metrics has labels (DESIGN invariant 1).
+// fails if any of its metrics has labels (docs/design.md invariant 1).
 func (b *bundle) counter(t *testing.T, name string) float64 {
 	t.Helper()
 	families, err := b.reg.Gather()

@@ -9,7 +9,7 @@ import (
 
 // TurnDegrees is how far Sequence turns the head for a turn step. The pose
 // model reads a 35° synthetic turn as 19–25° of yaw on the Debian photos
-// (README), above the stage's 15° default.
+// (docs/measurements.md), above the stage's 15° default.
 const TurnDegrees = 35
 
 // Face is where Sequence finds the face in the source photo: its box and

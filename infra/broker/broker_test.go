@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/broker"
 	"github.com/idv-oss/idv/infra/natsserver"
 	"github.com/idv-oss/idv/schemas"
@@ -88,34 +89,51 @@ func TestDeclareStreamRefuses(t *testing.T) {
 	}
 }
 
+// testStage describes a stage as a stage package would, consuming types.
+func testStage(name string, types ...string) idv.Stage {
+	return idv.Stage{Name: name, Consumes: types, MaxDeliver: 40, Backoff: idv.Backoff{Base: time.Second, Max: time.Minute},
+		Concurrency: 4, AckWait: 30 * time.Second, MaxAckPending: 64}
+}
+
 func TestDeclareConsumersIdempotent(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
 	ctx := t.Context()
-	if _, err := broker.Consumer(ctx, f.js, "doccheck"); !errors.Is(err, jetstream.ErrStreamNotFound) {
+	if _, err := broker.Consumer(ctx, f.js, "one"); !errors.Is(err, jetstream.ErrStreamNotFound) {
 		t.Errorf("Consumer before any declaration: %v, want ErrStreamNotFound", err)
 	}
 	if _, err := broker.DeclareStream(ctx, f.js, dev); err != nil {
 		t.Fatal(err)
 	}
+	many := testStage("many", schemas.TypeSessionDecided, schemas.TypeSessionDeleted)
+	many.MaxDeliver, many.AckWait, many.MaxAckPending = 21, 10*time.Second, 4096
+	stages := []idv.Stage{testStage("one", schemas.TypeSessionSubmitted), many}
 	for i := range 2 {
-		if err := broker.DeclareConsumers(ctx, f.js); err != nil {
+		if err := broker.DeclareConsumers(ctx, f.js, stages...); err != nil {
 			t.Fatalf("declare %d: %v", i+1, err)
 		}
 	}
-	for name, spec := range broker.Consumers {
-		c, err := broker.Consumer(ctx, f.js, name)
+	// One subject goes in FilterSubject (as before multi-filter consumers
+	// existed), several in FilterSubjects.
+	filters := map[string][2][]string{
+		"one":  {{"idv.session.submitted.>"}, nil},
+		"many": {nil, {"idv.session.decided.>", "idv.session.deleted.>"}},
+	}
+	for _, s := range stages {
+		c, err := broker.Consumer(ctx, f.js, s.Name)
 		if err != nil {
-			t.Fatalf("%s: %v", name, err)
+			t.Fatalf("%s: %v", s.Name, err)
 		}
 		cfg := c.CachedInfo().Config
-		subjects := cfg.FilterSubjects
+		var single []string
 		if cfg.FilterSubject != "" {
-			subjects = []string{cfg.FilterSubject}
+			single = []string{cfg.FilterSubject}
 		}
-		if cfg.Durable != name || !slices.Equal(subjects, spec.Subjects()) || cfg.AckPolicy != jetstream.AckExplicitPolicy ||
-			cfg.MaxDeliver != spec.MaxDeliver || cfg.AckWait != spec.AckWait || cfg.MaxAckPending != spec.MaxAckPending {
-			t.Errorf("%s: config %+v, spec %+v", name, cfg, spec)
+		want := filters[s.Name]
+		if cfg.Durable != s.Name || !slices.Equal(single, want[0]) || !slices.Equal(cfg.FilterSubjects, want[1]) ||
+			cfg.AckPolicy != jetstream.AckExplicitPolicy || cfg.MaxDeliver != s.MaxDeliver || cfg.AckWait != s.AckWait ||
+			cfg.MaxAckPending != s.MaxAckPending || len(cfg.BackOff) != 0 {
+			t.Errorf("%s: config %+v, stage %+v", s.Name, cfg, s)
 		}
 	}
 	stream, err := f.js.Stream(ctx, "IDV")
@@ -126,40 +144,19 @@ func TestDeclareConsumersIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.State.Consumers != len(broker.Consumers) {
-		t.Errorf("%d consumers after declaring twice, want %d", info.State.Consumers, len(broker.Consumers))
+	if info.State.Consumers != len(stages) {
+		t.Errorf("%d consumers after declaring twice, want %d", info.State.Consumers, len(stages))
 	}
 	if _, err := broker.Consumer(ctx, f.js, "nosuchstage"); !errors.Is(err, jetstream.ErrConsumerNotFound) {
 		t.Errorf("Consumer(nosuchstage): %v, want ErrConsumerNotFound", err)
 	}
-	bad := broker.ConsumerSpec{Stage: "x", Filter: "idv.x.>", MaxDeliver: 0, AckWait: time.Second, MaxAckPending: 1}
-	if err := broker.DeclareConsumers(ctx, f.js, bad); !errors.Is(err, broker.ErrConfig) {
+	bad := testStage("x", schemas.TypeSessionSubmitted)
+	bad.MaxDeliver = 0
+	if err := broker.DeclareConsumers(ctx, f.js, testStage("y", schemas.TypeSessionExpired), bad); !errors.Is(err, broker.ErrConfig) {
 		t.Errorf("unbounded MaxDeliver: %v, want ErrConfig", err)
 	}
-}
-
-func TestConsumersSpec(t *testing.T) {
-	t.Parallel()
-	want := map[string][]string{
-		"doccheck":  {"idv.session.submitted.>"},
-		"facematch": {"idv.session.submitted.>"},
-		"liveness":  {"idv.session.submitted.>"},
-		"decision":  {"idv.check.completed.>"},
-		"notify": {"idv.session.decided.>", "idv.session.deleted.>", "idv.subprocessor.announced.>",
-			"idv.breach.notified.>", "idv.dsr.received.>"},
-		"wipe": {"idv.session.expired.>"},
-	}
-	for name, subjects := range want {
-		s, ok := broker.Consumers[name]
-		if !ok || s.Stage != name || !slices.Equal(s.Subjects(), subjects) {
-			t.Errorf("Consumers[%s] = %+v, want stage %s subjects %v", name, s, name, subjects)
-		}
-		if s.MaxAckPending < 1 || s.MaxDeliver < 1 || s.AckWait != 30*time.Second || len(s.Backoff) != 0 {
-			t.Errorf("Consumers[%s] = %+v", name, s)
-		}
-	}
-	if len(broker.Consumers) != len(want) {
-		t.Errorf("%d consumers, want %d", len(broker.Consumers), len(want))
+	if _, err := broker.Consumer(ctx, f.js, "y"); !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		t.Errorf("a refused declaration declared the stage before it: %v", err)
 	}
 }
 

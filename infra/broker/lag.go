@@ -21,7 +21,7 @@ const lagTimeout = 2 * time.Second
 // delivered more than once and not yet acknowledged (redelivered). These
 // are the broker's figures, shared by every worker of a stage, so each
 // replica reports the same values; aggregate with max(). Labels carry the
-// stage name only, never an id (DESIGN invariant 1).
+// stage name only, never an id (docs/design.md invariant 1).
 type ConsumerCollector struct {
 	js          jetstream.JetStream
 	stages      []string

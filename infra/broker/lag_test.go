@@ -40,7 +40,7 @@ func TestConsumerCollector(t *testing.T) {
 	if _, err := broker.DeclareStream(ctx, f.js, dev); err != nil {
 		t.Fatal(err)
 	}
-	if err := broker.DeclareConsumers(ctx, f.js, broker.Consumers["doccheck"]); err != nil {
+	if err := broker.DeclareConsumers(ctx, f.js, testStage("doccheck", schemas.TypeSessionSubmitted)); err != nil {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()

@@ -193,14 +193,26 @@ func commands(t *testing.T) (subcommands, stages []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(`var stages = \[\]string\{([^}]*)\}`).FindSubmatch(pipeline)
+	// Each entry of the pipeline is {<package>.Spec, build}; the stage's
+	// name is in its package's stage.go.
+	m := regexp.MustCompile(`(?s)var pipeline = \[\]stageWiring\{(.*?)\n\}`).FindSubmatch(pipeline)
 	if m == nil {
-		t.Fatal("cmd/idv/pipeline.go: no `var stages = []string{…}`")
+		t.Fatal("cmd/idv/pipeline.go: no `var pipeline = []stageWiring{…}`")
 	}
-	for _, s := range strings.Split(string(m[1]), ",") {
-		if s, err := strconv.Unquote(strings.TrimSpace(s)); err == nil {
-			stages = append(stages, s)
+	for _, e := range regexp.MustCompile(`\{(\w+)\.Spec,`).FindAllSubmatch(m[1], -1) {
+		spec, err := os.ReadFile(filepath.Join(repoRoot, "consumers", string(e[1]), "stage.go"))
+		if err != nil {
+			t.Fatal(err)
 		}
+		name := regexp.MustCompile(`Name:\s*("[^"]*")`).FindSubmatch(spec)
+		if name == nil {
+			t.Fatalf("consumers/%s/stage.go: no Name", e[1])
+		}
+		s, err := strconv.Unquote(string(name[1]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stages = append(stages, s)
 	}
 	for _, want := range []string{"api", "relay", "retention", "worker", "migrate"} {
 		if !slices.Contains(subcommands, want) {

@@ -219,7 +219,7 @@ func TestDashboardCoversFamilies(t *testing.T) {
 		}
 	}
 
-	// The overdue figure is the proof of DESIGN invariant 3: a big stat that
+	// The overdue figure is the proof of docs/design.md invariant 3: a big stat that
 	// turns red as soon as it is above 0.
 	var overdue *panel
 	for _, p := range flatten(d.Panels) {

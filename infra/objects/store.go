@@ -2,7 +2,7 @@
 // MinIO, SeaweedFS, Ceph, the embedded versitygw of `idv dev`), through
 // minio-go.
 //
-// Storage only ever holds sealed captures (see DESIGN.md, invariant 2), so
+// Storage only ever holds sealed captures (docs/design.md invariant 2), so
 // the adapter is deliberately small: apps upload directly with a pre-signed
 // POST policy that pins the key, the content type and the size; IDV checks
 // the size with Stat and reads captures back with Get, never more than the

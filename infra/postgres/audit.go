@@ -15,7 +15,7 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// The audit log (DESIGN invariant 6, migration 005): one append-only chain
+// The audit log (docs/design.md invariant 6, migration 005): one append-only chain
 // of entries per tenant. Each entry's hash is SHA-256 over the previous
 // entry's hash and the entry's canonical encoding, so changing, removing,
 // inserting or reordering an entry breaks the chain at that entry, which

@@ -28,7 +28,7 @@ func Open(ctx context.Context, url string) (*sqlx.DB, error) {
 // its start (the role is a startup parameter, so even RESET ROLE returns to
 // it), so a statement outside the stores' scoped transactions sees no
 // tenant's rows. The login must be a member of AppRole and SystemRole
-// (migration 016 makes the migrating login one; README, "Tenant
+// (migration 016 makes the migrating login one; docs/processor-duties.md, "Tenant
 // isolation").
 func OpenApp(ctx context.Context, dsn string) (*sqlx.DB, error) {
 	withRole, err := withStartupRole(dsn, AppRole)

@@ -65,7 +65,7 @@ type Results struct{ db *sqlx.DB }
 func NewResults(db *sqlx.DB) *Results { return &Results{db: db} }
 
 // Exists reports whether a session's check has its result: a stage that
-// finds its result has nothing left to do (DESIGN invariant 7).
+// finds its result has nothing left to do (docs/design.md invariant 7).
 func (s *Results) Exists(ctx context.Context, tenantID, sessionID uuid.UUID, check string) (bool, error) {
 	var ok bool
 	err := scopedGet(ctx, s.db, tenantScope(tenantID), &ok, `SELECT EXISTS (SELECT 1 FROM check_results

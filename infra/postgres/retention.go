@@ -20,7 +20,7 @@ import (
 // deadline passed, the customer asked for erasure or the person declined.
 // The request and its idv.session.expired event are written in one
 // transaction, so the wipe stage hears of every request exactly once in
-// effect (DESIGN invariants 3 and 7).
+// effect (docs/design.md invariants 3 and 7).
 
 // wipeRow is a session as a wipe request needs it, read under its row lock.
 type wipeRow struct {

@@ -9,7 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// Row-level security (migration 016, DESIGN invariant 5). Every store
+// Row-level security (migration 016, docs/design.md invariant 5). Every store
 // method runs its statements in a transaction that first names its scope:
 //
 //   - a tenant: the transaction acts as AppRole with idv.tenant_id set, and
@@ -17,7 +17,7 @@ import (
 //     — a query that forgets its tenant filter finds nothing of another's;
 //   - the system scope: the transaction acts as SystemRole, which sees
 //     every row, for the few jobs that must look across tenants. Each store
-//     keeps its uses of it together and the README lists them all.
+//     keeps its uses of it together and docs/processor-duties.md lists them all.
 //
 // Both settings are transaction-local (set_config(…, true)), so a pooled
 // connection never carries a tenant or the system scope into the next

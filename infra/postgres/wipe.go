@@ -13,7 +13,7 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// The wipe's store steps (DESIGN invariant 3), in the order the wipe stage
+// The wipe's store steps (docs/design.md invariant 3), in the order the wipe stage
 // runs them: DestroySessionKey (crypto-shredding, committed on its own before
 // anything else), then the stage deletes the session's objects, then
 // FinishWipe (rows, tombstone, receipt and idv.session.deleted in one

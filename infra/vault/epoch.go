@@ -109,7 +109,7 @@ func (v *Vault) insertEpochKey(ctx context.Context, tenantID uuid.UUID, epoch ti
 // Postgres keeps the previous row version until VACUUM reclaims it, and the
 // WAL holds it too; that version is still encrypted under the master key,
 // which is why the key store's backups and WAL archives must not outlive an
-// hour (DESIGN invariant 2).
+// hour (docs/design.md invariant 2).
 func (v *Vault) DestroyEpoch(ctx context.Context, tenantID uuid.UUID, epoch time.Time) error {
 	epoch = EpochOf(epoch)
 	if _, err := v.keystore.ExecContext(ctx,

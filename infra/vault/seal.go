@@ -7,7 +7,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// The one HPKE suite IDV uses (DESIGN invariant 2): ML-KEM-768+X25519
+// The one HPKE suite IDV uses (docs/design.md invariant 2): ML-KEM-768+X25519
 // (X-Wing), HKDF-SHA256, AES-256-GCM. Apps must seal with exactly this suite.
 const (
 	SuiteKEM  uint16 = 0x647a

@@ -41,7 +41,7 @@ func (v *Vault) secretBox(tenantID uuid.UUID, purpose string) (box cipher.AEAD, 
 		return nil, nil, errors.New("empty purpose")
 	}
 	// A key per tenant: one tenant's derived key opens nothing of another's
-	// even if associated data were ever dropped (DESIGN invariant 5).
+	// even if associated data were ever dropped (docs/design.md invariant 5).
 	box, err = v.master.subkey("idv/v1 secret " + tenantID.String())
 	if err != nil {
 		return nil, nil, err

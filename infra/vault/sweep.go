@@ -17,7 +17,7 @@ type Epoch struct {
 
 // Epochs lists the epoch keys not yet destroyed whose hour is at or before
 // before, oldest first: the candidates of the retention sweep, which
-// destroys each once no session key wrapped under it is left (DESIGN
+// destroys each once no session key wrapped under it is left (docs/design.md
 // invariant 3). Destroyed epochs are not listed.
 func (v *Vault) Epochs(ctx context.Context, before time.Time) ([]Epoch, error) {
 	var rows []struct {

@@ -1,6 +1,6 @@
 // Package vault is IDV's key custody and sealing: the HPKE suite every capture
 // is sealed with, one key pair per session, and the epoch keys that wrap the
-// session private keys (DESIGN invariants 2 and 3).
+// session private keys (docs/design.md invariants 2 and 3).
 //
 // Each session's private key is wrapped (AES-256-GCM, bound to tenant,
 // session and epoch) under an epoch key: one random key per tenant and

@@ -8,7 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/idv-oss/idv"
-	"github.com/idv-oss/idv/infra/credential"
+	"github.com/idv-oss/idv/credential"
 )
 
 type ctxKey int

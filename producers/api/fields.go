@@ -49,7 +49,7 @@ func (s *Server) openFields(r *http.Request, sess idv.Session, results []idv.Res
 			}
 		}
 	}
-	// On record before anything leaves (DESIGN invariant 6): a read that
+	// On record before anything leaves (docs/design.md invariant 6): a read that
 	// cannot be recorded is not answered.
 	names := slices.Sorted(maps.Keys(fields))
 	if err := s.audit.Record(r.Context(), idv.AuditEntry{TenantID: sess.TenantID, At: s.now(),

@@ -26,7 +26,7 @@ var errNoCopy = apiErr(http.StatusNotFound, "no_redacted_copy", "the session has
 // check kept (package redact),
 // opened with the session key for this response only, as image/jpeg. The
 // read is recorded in the audit log as a personal-data read before the
-// copy leaves (DESIGN invariant 6).
+// copy leaves (docs/design.md invariant 6).
 func (s *Server) getRedactedCopy(w http.ResponseWriter, r *http.Request) error {
 	id, err := uuid.Parse(r.PathValue("id"))
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/idv-oss/idv"
-	"github.com/idv-oss/idv/infra/credential"
+	"github.com/idv-oss/idv/credential"
 	"github.com/idv-oss/idv/schemas"
 )
 

@@ -1,6 +1,6 @@
 // Package offboard ends a tenant's service (GDPR art. 28(3)(g)): Export
 // hands every session the tenant still has, decrypted, to the tenant in an
-// archive sealed to the tenant's own key (infra/archive), and Delete then
+// archive sealed to the tenant's own key (producers/offboard/archive), and Delete then
 // destroys every epoch key of the tenant at once, every object under its
 // storage prefix and its rows, and signs a receipt.
 //
@@ -28,7 +28,7 @@ import (
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/capture"
-	"github.com/idv-oss/idv/infra/archive"
+	"github.com/idv-oss/idv/producers/offboard/archive"
 	"github.com/idv-oss/idv/infra/vault"
 )
 

@@ -11,7 +11,7 @@ import (
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/capture"
-	"github.com/idv-oss/idv/infra/archive"
+	"github.com/idv-oss/idv/producers/offboard/archive"
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
 )

@@ -6,7 +6,7 @@ import (
 )
 
 // Metrics are the relay's Prometheus metrics. They carry no labels: ids
-// never go into labels (DESIGN invariant 1). With several relays the gauges
+// never go into labels (docs/design.md invariant 1). With several relays the gauges
 // describe the one shared table, so each replica reports the same backlog.
 type Metrics struct {
 	published     prometheus.Counter

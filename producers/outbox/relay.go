@@ -1,5 +1,5 @@
 // Package outbox is the relay that publishes the transactional outbox to
-// JetStream stream IDV (DESIGN invariant 7). A state change appends its event
+// JetStream stream IDV (docs/design.md invariant 7). A state change appends its event
 // to the outbox table in its own transaction; once that commits, the relay
 // claims unpublished rows in seq order, publishes each with its msg_id as
 // Nats-Msg-Id and marks them published in the transaction that claimed them.

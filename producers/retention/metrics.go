@@ -6,7 +6,7 @@ import (
 )
 
 // Metrics are the sweeper's Prometheus metrics. They carry no labels: ids
-// never go into labels (DESIGN invariant 1). With several replicas the
+// never go into labels (docs/design.md invariant 1). With several replicas the
 // gauges describe the one shared database, so each reports the same figures.
 type Metrics struct {
 	overdue     prometheus.Gauge
@@ -25,7 +25,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return &Metrics{
 		overdue: f.NewGauge(prometheus.GaugeOpts{
 			Name: "idv_retention_overdue_sessions",
-			Help: "Sessions past their expires_at whose personal data is not deleted yet; must read 0 (DESIGN invariant 3).",
+			Help: "Sessions past their expires_at whose personal data is not deleted yet; must read 0 (docs/design.md invariant 3).",
 		}),
 		oldest: f.NewGauge(prometheus.GaugeOpts{
 			Name: "idv_retention_oldest_personal_data_seconds",

@@ -1,5 +1,5 @@
 // Package retention is the scheduled producer that keeps personal data from
-// outliving its deadline (DESIGN invariant 3). Every round it
+// outliving its deadline (docs/design.md invariant 3). Every round it
 //
 //  1. requests the wipe of every session whose expires_at has come,
 //     whatever its status, by appending idv.session.expired through the

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/idv-oss/idv/infra/credential"
+	"github.com/idv-oss/idv/credential"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
 	"github.com/idv-oss/idv/infra/vault"

@@ -1,6 +1,6 @@
 -- The key store (its own database, IDV_KEYSTORE_URL): one random epoch key per
 -- tenant and expiry hour (UTC), which wraps the private keys of that hour's
--- sessions (DESIGN invariants 2 and 3). sealed_key is the epoch key encrypted
+-- sessions (docs/design.md invariants 2 and 3). sealed_key is the epoch key encrypted
 -- under the master key (AES-256-GCM, nonce first, associated data binding
 -- tenant and epoch). Destroying an epoch nulls sealed_key and sets
 -- destroyed_at; the row stays so that the hour is never created again.

@@ -1,6 +1,6 @@
 -- Intake: tenants, their API keys, sessions with their wrapped key pairs,
 -- declared captures, and the transactional outbox. Every table holding
--- tenant data carries tenant_id (DESIGN invariant 5).
+-- tenant data carries tenant_id (docs/design.md invariant 5).
 
 CREATE TABLE tenants (
     tenant_id             uuid PRIMARY KEY,
@@ -38,7 +38,7 @@ CREATE TABLE sessions (
     app_token_expires_at timestamptz NOT NULL,
     submitted_at         timestamptz,
     -- expires_at = created_at + retention, truncated down to the hour
-    -- (DESIGN invariant 3); never later than 28 days after creation. Days are
+    -- (docs/design.md invariant 3); never later than 28 days after creation. Days are
     -- counted as 24 hours so the server's time zone and DST change nothing.
     CONSTRAINT expires_within_retention CHECK (
         expires_at = date_trunc('hour', created_at + make_interval(hours => retention_days * 24), 'UTC')
@@ -71,7 +71,7 @@ CREATE TABLE captures (
 );
 
 -- Events waiting for the relay; written in the same transaction as the
--- state change they announce (DESIGN invariant 7). Bodies hold ids only.
+-- state change they announce (docs/design.md invariant 7). Bodies hold ids only.
 CREATE TABLE outbox (
     seq          bigserial PRIMARY KEY,
     tenant_id    uuid NOT NULL REFERENCES tenants (tenant_id),

@@ -8,7 +8,7 @@ ALTER TABLE sessions
     ADD CONSTRAINT decided_together CHECK ((decision IS NULL) = (decided_at IS NULL));
 
 -- One row per (session, check): a stage that runs twice finds its result and
--- does nothing more (DESIGN invariant 7).
+-- does nothing more (docs/design.md invariant 7).
 CREATE TABLE check_results (
     session_id   uuid NOT NULL REFERENCES sessions (session_id) ON DELETE CASCADE,
     tenant_id    uuid NOT NULL REFERENCES tenants (tenant_id),

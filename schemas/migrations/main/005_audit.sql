@@ -1,4 +1,4 @@
--- The audit log (DESIGN invariant 6): every read of personal data, erasure
+-- The audit log (docs/design.md invariant 6): every read of personal data, erasure
 -- request, decline, deletion and policy change, append-only and
 -- hash-chained per tenant. An entry holds ids and codes only.
 --

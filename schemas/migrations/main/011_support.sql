@@ -1,4 +1,4 @@
--- Support access (DESIGN invariant 6; the seeds' annex: 24-hour, logged
+-- Support access (docs/design.md invariant 6; the seeds' annex: 24-hour, logged
 -- support access). There is no standing access: a support user reads a
 -- tenant's sessions only under a grant that names the user, the tenant and
 -- the reason, and ends by itself at expires_at, at most 24 hours after it

@@ -1,4 +1,4 @@
--- Tenant isolation in the database (DESIGN invariant 5): row-level
+-- Tenant isolation in the database (docs/design.md invariant 5): row-level
 -- security is the backstop behind every store query's own tenant filter.
 --
 -- idv_app is the role the stores act as: it owns no table, cannot log in

@@ -7,7 +7,7 @@
 --
 -- What stays, none of it personal data: the tenant row, stripped of its
 -- webhook endpoint and secret (the audit chain references it); the audit
--- chain, append-only and hash-chained (DESIGN invariant 6); breach_tenants
+-- chain, append-only and hash-chained (docs/design.md invariant 6); breach_tenants
 -- (IDV's own breach register, GDPR art. 33(5)); and the offboarding row
 -- below with its signed receipt (ids, counts, times, the chain's head).
 ALTER TABLE tenants ADD COLUMN offboarding_at timestamptz;

@@ -1,0 +1,95 @@
+package idv_test
+
+import (
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/idv-oss/idv"
+
+// layer names where a package of the module stands in the direction the
+// core's doc comment gives: producers and consumers use the core; infra
+// implements it; cmd wires them; schemas holds the contracts; the
+// plain libraries (the recognisers under document/ and face/, credential)
+// serve them all.
+func layer(pkg string) string {
+	rel := strings.TrimPrefix(strings.TrimPrefix(pkg, module), "/")
+	switch top, _, _ := strings.Cut(rel, "/"); top {
+	case "":
+		return "core"
+	case "schemas", "producers", "consumers", "infra", "cmd":
+		return top
+	default: // document, face, credential: plain libraries named for what they do
+		return "library"
+	}
+}
+
+// allowed says which layers a layer may import, besides itself.
+var allowed = map[string][]string{
+	"schemas":   {},
+	"core":      {"schemas"},
+	"library":   {"core", "schemas"},
+	"infra":     {"core", "schemas", "library"},
+	"producers": {"core", "schemas", "library"},
+	"consumers": {"core", "schemas", "library"},
+	"cmd":       {"core", "schemas", "library", "infra", "producers", "consumers"},
+}
+
+// exceptions are the imports against the direction that remain, each with
+// why; the test fails for any other, and for an exception no longer used
+// (so the list only shrinks).
+var exceptions = map[string]string{}
+
+// sameLayerForbidden: stages never import one another (they meet only
+// through events), except the shared consume loop and capture opening.
+func stageImport(from, to string) bool {
+	return layer(from) == "consumers" && layer(to) == "consumers" && !strings.HasPrefix(to, module+"/consumers/stage") &&
+		!strings.HasPrefix(to, module+"/consumers/capture")
+}
+
+func TestImportDirection(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, module+"/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	used := map[string]bool{}
+	for line := range strings.Lines(string(out)) {
+		fields := strings.Fields(line)
+		from := fields[0]
+		for _, to := range fields[1:] {
+			if to != module && !strings.HasPrefix(to, module+"/") {
+				continue
+			}
+			lf, lt := layer(from), layer(to)
+			if lf != lt && !slices.Contains(allowed[lf], lt) || stageImport(from, to) {
+				key := strings.TrimPrefix(from, module+"/") + " -> " + strings.TrimPrefix(to, module+"/")
+				if _, ok := exceptions[key]; ok {
+					used[key] = true
+					continue
+				}
+				t.Errorf("%s (%s) imports %s (%s): against the direction", from, lf, to, lt)
+			}
+		}
+	}
+	for key := range exceptions {
+		if !used[key] {
+			t.Errorf("exception %q is no longer needed: remove it", key)
+		}
+	}
+}
+
+// The core imports no driver: only the standard library, uuid and schemas.
+func TestCoreImportsNoDriver(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, module).Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for imp := range strings.Lines(string(out)) {
+		imp = strings.TrimSpace(imp)
+		if strings.Contains(imp, ".") && imp != "github.com/google/uuid" && imp != module+"/schemas" {
+			t.Errorf("the core imports %s", imp)
+		}
+	}
+}
