@@ -30,30 +30,19 @@ func (w *Workload) Measure(ctx context.Context, cfg Config, o Options, stdout io
 	cfg.Checks, cfg.Captures = w.Checks, w.Captures
 	fmt.Fprintf(stdout, "loadgen: %d verifications, mode %s (checks %s), %s, GOMAXPROCS %d\n", cfg.N, w.Mode,
 		strings.Join(w.Checks, ","), pace(cfg), runtime.GOMAXPROCS(0))
-	if o.CPUProfile != "" {
-		f, err := os.Create(o.CPUProfile)
-		if err != nil {
-			return fmt.Errorf("loadgen: %w", err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("loadgen: %w", err)
-		}
+	stopProfile, err := record(o.CPUProfile, pprof.StartCPUProfile, pprof.StopCPUProfile)
+	if err != nil {
+		return err
 	}
-	if o.Trace != "" {
-		f, err := os.Create(o.Trace)
-		if err != nil {
-			return fmt.Errorf("loadgen: %w", err)
-		}
-		defer f.Close()
-		if err := trace.Start(f); err != nil {
-			return fmt.Errorf("loadgen: %w", err)
-		}
+	stopTrace, err := record(o.Trace, trace.Start, trace.Stop)
+	if err != nil {
+		stopProfile()
+		return err
 	}
 	cpu0 := cpuSeconds()
 	samples, elapsed, err := Run(ctx, cfg)
-	pprof.StopCPUProfile()
-	trace.Stop()
+	stopProfile()
+	stopTrace()
 	if err != nil {
 		return err
 	}
@@ -103,6 +92,24 @@ func (w *Workload) printBare(stdout io.Writer, throughput float64) {
 	bound := float64(runtime.GOMAXPROCS(0)) / per
 	fmt.Fprintf(stdout, "bare engine: %.0f ms per verification (face match + liveness on the same images, one core); bound on %d cores %.2f/s; measured %.2f/s = %.0f %% of the bound\n",
 		1000*per, runtime.GOMAXPROCS(0), bound, throughput, 100*throughput/bound)
+}
+
+// record starts recording into the file path (a CPU profile, an execution
+// trace) and returns what stops it and closes the file; with no path it
+// records nothing.
+func record(path string, start func(io.Writer) error, stop func()) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("loadgen: %w", err)
+	}
+	if err := start(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("loadgen: %w", err)
+	}
+	return func() { stop(); f.Close() }, nil
 }
 
 func pace(cfg Config) string {
