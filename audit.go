@@ -193,3 +193,6 @@ func (ev AuditEvent) ChainHash() []byte {
 	sum := sha256.Sum256(buf.Bytes())
 	return sum[:]
 }
+
+// AuditBreachNotified is the audit action of a breach notice to a tenant.
+const AuditBreachNotified = "breach_notified"

@@ -18,36 +18,30 @@ import (
 )
 
 func runAPI(ctx context.Context, cfg config, log *slog.Logger) error {
-	if err := cfg.requireServices(); err != nil {
-		return err
-	}
-	st, err := openConfigured(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	// A register entry added since the last start is announced now, so
-	// adding one to IDV_SUBPROCESSORS_FILE and restarting announces it;
-	// replicas starting together announce each entry to each tenant once.
-	n, err := postgres.NewSubprocessors(st.db).Sync(idv.WithActor(ctx, idv.ActorOperator),
-		cfg.Register.Subprocessors, time.Now())
-	if err != nil {
-		return fmt.Errorf("announce sub-processors: %w", err)
-	}
-	if n > 0 {
-		log.Info("sub-processors announced", "announcements", n)
-	}
-	apiLn, err := listen("IDV_HTTP_ADDR", first(cfg.HTTPAddr, ":8080"))
-	if err != nil {
-		return err
-	}
-	opsLn, err := listen("IDV_OPS_ADDR", first(cfg.OpsAddr, ":9090"))
-	if err != nil {
-		return err
-	}
-	reg := newRegistry()
-	log.Info("api listening", "addr", apiLn.Addr().String(), "ops", opsLn.Addr().String())
-	return runParts(ctx, log, apiPart(apiLn, st, cfg, log, reg), opsPart(opsLn, reg, st.checks()))
+	return withStack(ctx, cfg, "api", needServices, func(st *stack) error {
+		// A register entry added since the last start is announced now, so
+		// adding one to IDV_SUBPROCESSORS_FILE and restarting announces it;
+		// replicas starting together announce each entry to each tenant once.
+		n, err := postgres.NewSubprocessors(st.db).Sync(idv.WithActor(ctx, idv.ActorOperator),
+			cfg.Register.Subprocessors, time.Now())
+		if err != nil {
+			return fmt.Errorf("announce sub-processors: %w", err)
+		}
+		if n > 0 {
+			log.Info("sub-processors announced", "announcements", n)
+		}
+		apiLn, err := listen("IDV_HTTP_ADDR", first(cfg.HTTPAddr, ":8080"))
+		if err != nil {
+			return err
+		}
+		opsLn, err := listen("IDV_OPS_ADDR", first(cfg.OpsAddr, ":9090"))
+		if err != nil {
+			return err
+		}
+		reg := newRegistry()
+		log.Info("api listening", "addr", apiLn.Addr().String(), "ops", opsLn.Addr().String())
+		return runParts(ctx, log, apiPart(apiLn, st, cfg, log, reg), opsPart(opsLn, reg, st.checks()))
+	})
 }
 
 func listen(setting, addr string) (net.Listener, error) {
@@ -67,7 +61,7 @@ func apiPart(ln net.Listener, st *stack, cfg config, log *slog.Logger, reg prome
 			Register: &cfg.Register, Objections: postgres.NewSubprocessors(st.db), DSRs: postgres.NewDSRs(st.db)}}, st.vault, st.objects, log,
 		api.NewMetrics(reg), api.Config{AppTokenTTL: cfg.AppTokenTTL, UploadTTL: cfg.UploadTTL, PublicURL: cfg.PublicURL,
 			TenantRate: cfg.TenantRate, TenantBurst: 2 * cfg.TenantRate, AppRate: cfg.AppRate, AppBurst: 3 * cfg.AppRate})
-	registerBreachMetrics(reg, st.db)
+	reg.MustRegister(postgres.NewBreachCollector(st.db))
 	return part{name: "api", run: func(ctx context.Context) error { return serveHTTP(ctx, ln, srv.Handler()) }}
 }
 

@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jmoiron/sqlx"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
@@ -86,61 +84,58 @@ func runBreach(ctx context.Context, args []string, cfg config, stdout, stderr io
 		}
 		return nil
 	}
-	db, err := openMainDB(ctx, cfg, "breach")
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	store := postgres.NewBreaches(db)
-	ctx = idv.WithActor(ctx, idv.ActorOperator)
-	now := time.Now()
-	switch args[0] {
-	case "open":
-		b := postgres.Breach{OpenedAt: now}
-		if err := apply(&b); err != nil {
-			return err
+	return withStack(ctx, cfg, "breach", needMainDB, func(st *stack) error {
+		store := postgres.NewBreaches(st.db)
+		ctx := idv.WithActor(ctx, idv.ActorOperator)
+		now := time.Now()
+		switch args[0] {
+		case "open":
+			b := postgres.Breach{OpenedAt: now}
+			if err := apply(&b); err != nil {
+				return err
+			}
+			b, affected, err := store.Open(ctx, b)
+			if err != nil {
+				return err
+			}
+			printBreach(stdout, b, affected)
+			fmt.Fprintf(stdout, "notify the affected tenants by %s: idv breach notify --breach %s\n",
+				b.OpenedAt.Add(postgres.BreachDeadline).Format(time.RFC3339), b.ID)
+		case "update":
+			breachID, err := uuid.Parse(*id)
+			if err != nil {
+				return fmt.Errorf("--breach must be a breach id (a UUID)")
+			}
+			var applyErr error
+			b, affected, err := store.Update(ctx, breachID, now, func(b *postgres.Breach) { applyErr = apply(b) })
+			if err := errors.Join(applyErr, err); err != nil {
+				return err
+			}
+			printBreach(stdout, b, affected)
+		case "notify":
+			breachID, err := uuid.Parse(*id)
+			if err != nil {
+				return fmt.Errorf("--breach must be a breach id (a UUID)")
+			}
+			round, affected, err := store.Notify(ctx, breachID, now)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "breach %s: notice round %d queued for %d tenant(s) as breach.notified webhooks\n",
+				breachID, round, len(affected))
+		case "list":
+			bs, affected, err := store.List(ctx)
+			if err != nil {
+				return err
+			}
+			for _, b := range bs {
+				printBreach(stdout, b, affected[b.ID])
+			}
+		default:
+			return errors.New(breachUsage)
 		}
-		b, affected, err := store.Open(ctx, b)
-		if err != nil {
-			return err
-		}
-		printBreach(stdout, b, affected)
-		fmt.Fprintf(stdout, "notify the affected tenants by %s: idv breach notify --breach %s\n",
-			b.OpenedAt.Add(24*time.Hour).Format(time.RFC3339), b.ID)
-	case "update":
-		breachID, err := uuid.Parse(*id)
-		if err != nil {
-			return fmt.Errorf("--breach must be a breach id (a UUID)")
-		}
-		var applyErr error
-		b, affected, err := store.Update(ctx, breachID, now, func(b *postgres.Breach) { applyErr = apply(b) })
-		if err := errors.Join(applyErr, err); err != nil {
-			return err
-		}
-		printBreach(stdout, b, affected)
-	case "notify":
-		breachID, err := uuid.Parse(*id)
-		if err != nil {
-			return fmt.Errorf("--breach must be a breach id (a UUID)")
-		}
-		round, affected, err := store.Notify(ctx, breachID, now)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "breach %s: notice round %d queued for %d tenant(s) as breach.notified webhooks\n",
-			breachID, round, len(affected))
-	case "list":
-		bs, affected, err := store.List(ctx)
-		if err != nil {
-			return err
-		}
-		for _, b := range bs {
-			printBreach(stdout, b, affected[b.ID])
-		}
-	default:
-		return errors.New(breachUsage)
-	}
-	return nil
+		return nil
+	})
 }
 
 func printBreach(w io.Writer, b postgres.Breach, affected []postgres.Affected) {
@@ -162,26 +157,4 @@ func printBreach(w io.Writer, b postgres.Breach, affected []postgres.Affected) {
 		subjects += a.Sessions
 	}
 	fmt.Fprintf(w, "  %d tenant(s) affected, ~%d data subject(s) in all\n", len(affected), subjects)
-}
-
-// breachDeadline is the agreement's time to notify the controller.
-const breachDeadline = 24 * time.Hour
-
-// registerBreachMetrics exports idv_breaches_unnotified_overdue, read from
-// the register at each scrape: breaches opened over 24 hours ago with an
-// affected tenant not yet notified. It must read 0.
-func registerBreachMetrics(reg prometheus.Registerer, db *sqlx.DB) {
-	store := postgres.NewBreaches(db)
-	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "idv_breaches_unnotified_overdue",
-		Help: "Breaches opened more than 24 hours ago that have an affected tenant not yet notified; -1 when the register cannot be read.",
-	}, func() float64 {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		n, err := store.Unnotified(ctx, time.Now(), breachDeadline)
-		if err != nil {
-			return -1
-		}
-		return float64(n)
-	}))
 }

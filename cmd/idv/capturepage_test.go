@@ -16,8 +16,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idv-oss/idv/document/cardimage"
+	"github.com/idv-oss/idv/document/mrz"
 	"github.com/idv-oss/idv/face/facetest"
 	"github.com/idv-oss/idv/face/synth"
+	"github.com/idv-oss/idv/infra/loadgen"
 	"github.com/idv-oss/idv/producers/capturepage"
 	"github.com/idv-oss/idv/schemas"
 	"github.com/idv-oss/idv/seal"
@@ -134,7 +137,7 @@ func scene(t *testing.T) captureScene {
 		}
 		t.Log("face engine or photos absent: document check only")
 		return captureScene{checks: []string{schemas.CheckDocument}, document: cameraCard(t, nil),
-			person: func([]string) []image.Image { return []image.Image{faceImage(0)} }}
+			person: func([]string) []image.Image { return []image.Image{loadgen.PlainFrame(0)} }}
 	}
 	e := facetest.Engine(t)
 	holder := facetest.Photo(t, "grace_hopper.jpg")
@@ -148,7 +151,7 @@ func scene(t *testing.T) captureScene {
 // fill most of the 1280 × 720 frame.
 func cameraCard(t *testing.T, portrait image.Image) image.Image {
 	t.Helper()
-	img, err := documentCard(specimenMRZ(time.Now()), portrait, 0, 9)
+	img, err := cardimage.SpecimenCard(mrz.SpecimenTD1(time.Now()), portrait, 0, 9)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,12 +281,12 @@ func TestCapturePage(t *testing.T) {
 		frames[step] = filepath.Join(dir, step+".y4m")
 		write(frames[step], person[i])
 	}
-	mrz := specimenMRZ(time.Now())
-	hook := s.rcv.await(v.id, schemas.WebhookSessionDecided)
+	mrzText := mrz.SpecimenTD1(time.Now())
+	hook := s.rcv.Await(v.id, schemas.WebhookSessionDecided)
 	start := time.Now()
 	r := b.drive(t, map[string]any{"chromium": b.chromium, "url": s.apiURL + "/capture/#token=" + url.QueryEscape(v.token),
 		"camera": filepath.Join(dir, "camera.y4m"), "frames": frames, "steps": append([]string{"straight"}, steps...),
-		"mrz": mrz, "mode": "submit", "locale": "en-GB", "shots": shots})
+		"mrz": mrzText, "mode": "submit", "locale": "en-GB", "shots": shots})
 	t.Logf("capture page: consent to result in %s", time.Since(start).Round(100*time.Millisecond))
 	checkPage("submit", r, "done")
 	if !strings.Contains(r.Heading, "E2E") || !strings.Contains(r.ResultText, "Thank you") {
@@ -323,8 +326,8 @@ func TestCapturePage(t *testing.T) {
 		}
 		return plain
 	}
-	if got := string(open(schemas.MRZ, 0)); got != mrz {
-		t.Errorf("MRZ opened as %q, want %q", got, mrz)
+	if got := string(open(schemas.MRZ, 0)); got != mrzText {
+		t.Errorf("MRZ opened as %q, want %q", got, mrzText)
 	}
 	for i := range 1 + len(steps) {
 		cfg, err := jpeg.DecodeConfig(bytes.NewReader(open(schemas.Selfie, i)))
@@ -356,7 +359,7 @@ func TestCapturePage(t *testing.T) {
 		t.Fatalf("capture_url %q", created.CaptureURL)
 	}
 	d := &verification{id: created.ID}
-	gone := s.rcv.await(d.id, schemas.WebhookSessionDeleted)
+	gone := s.rcv.Await(d.id, schemas.WebhookSessionDeleted)
 	r = b.drive(t, map[string]any{"chromium": b.chromium, "url": created.CaptureURL,
 		"camera": filepath.Join(dir, "camera.y4m"), "frames": frames, "mode": "decline", "locale": "nl-NL", "shots": shots})
 	checkPage("decline", r, "declined")

@@ -46,7 +46,7 @@ func TestClusterScaleOut(t *testing.T) {
 		if err := v.app.SealAndUpload(ctx, v.session, v.captures, nil); err != nil {
 			t.Fatal(err)
 		}
-		runs[i] = run{v: v, hook: s.rcv.await(v.id, schemas.WebhookSessionDecided)}
+		runs[i] = run{v: v, hook: s.rcv.Await(v.id, schemas.WebhookSessionDecided)}
 	}
 	var lostNode string
 	for i, r := range runs {
@@ -78,7 +78,7 @@ func TestClusterScaleOut(t *testing.T) {
 	// only have sent a second webhook by now.
 	s.waitSettled(ctx, "doccheck", "decision", "notify")
 	for _, r := range runs {
-		if got := s.rcv.received(r.v.id, schemas.WebhookSessionDecided); got != 1 {
+		if got := s.rcv.Received(r.v.id, schemas.WebhookSessionDecided); got != 1 {
 			t.Errorf("session %s: %d session.decided webhooks received, want exactly 1", r.v.id, got)
 		}
 		if got := s.deliveries(r.v.id, "delivered"); got != 1 {

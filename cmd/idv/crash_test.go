@@ -53,7 +53,7 @@ func (s *system) awaitAll(vs []*verification, typ string, within time.Duration) 
 	s.t.Helper()
 	deadline := time.Now().Add(within)
 	for _, v := range vs {
-		for s.rcv.received(v.id, typ) == 0 {
+		for s.rcv.Received(v.id, typ) == 0 {
 			if time.Now().After(deadline) {
 				s.t.Fatalf("session %s: no %s webhook within %s", v.id, typ, within)
 			}
@@ -169,11 +169,11 @@ func TestWorkersSurviveSIGKILL(t *testing.T) {
 	dupes := 0
 	for _, v := range vs {
 		for _, typ := range []string{schemas.WebhookSessionDecided, schemas.WebhookSessionDeleted} {
-			if got := s.rcv.received(v.id, typ); got != 1 {
+			if got := s.rcv.Received(v.id, typ); got != 1 {
 				t.Errorf("session %s: %d %s webhooks received, want exactly 1", v.id, got, typ)
 			}
 		}
-		dupes += s.rcv.duplicated(v.id, schemas.WebhookSessionDecided) + s.rcv.duplicated(v.id, schemas.WebhookSessionDeleted)
+		dupes += s.rcv.Duplicated(v.id, schemas.WebhookSessionDecided) + s.rcv.Duplicated(v.id, schemas.WebhookSessionDeleted)
 		if got := s.deliveries(v.id, "delivered"); got != 2 {
 			t.Errorf("session %s: %d deliveries recorded, want 2 (decided, deleted)", v.id, got)
 		}

@@ -1,12 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"image"
-	"image/color"
-	"image/png"
 	"io"
 	"net/http"
 	"strings"
@@ -14,13 +10,14 @@ import (
 
 	"github.com/idv-oss/idv/infra/appclient"
 	"github.com/idv-oss/idv/infra/loadgen"
+	"github.com/idv-oss/idv/infra/webhooksink"
 	"github.com/idv-oss/idv/schemas"
 )
 
 // demo runs one verification as a customer and an app would, with a
-// generated specimen document (no real person's data), and waits for the
-// signed webhook with its decision.
-func demo(ctx context.Context, apiURL, apiKey string, rcv *receiver, stdout, stderr io.Writer) error {
+// generated specimen document (loadgen.SpecimenCaptures: no real person's
+// data), and waits for the signed webhook with its decision.
+func demo(ctx context.Context, apiURL, apiKey string, rcv *webhooksink.Sink, stdout, stderr io.Writer) error {
 	var created struct {
 		ID       string `json:"id"`
 		AppToken string `json:"app_token"`
@@ -29,8 +26,8 @@ func demo(ctx context.Context, apiURL, apiKey string, rcv *receiver, stdout, std
 		return err
 	}
 	fmt.Fprintf(stdout, "• demo: session %s created as the dev tenant\n", created.ID)
-	hook := rcv.await(created.ID, schemas.WebhookSessionDecided)
-	caps, err := demoCaptures(3)
+	hook := rcv.Await(created.ID, schemas.WebhookSessionDecided)
+	caps, err := loadgen.SpecimenCaptures(3)
 	if err != nil {
 		return err
 	}
@@ -70,63 +67,18 @@ func customerCall(ctx context.Context, method, url, apiKey string, out any) erro
 	return loadgen.Call(ctx, &http.Client{Timeout: 30 * time.Second}, method, url, apiKey, nil, out)
 }
 
-// demoCaptures makes the MRZ of the Dutch specimen identity card (state
-// NLD, number SPECI2014), a photo of a card bearing it (documentPhoto) as
-// the document front, and selfie frames.
-func demoCaptures(frames int) ([]appclient.Capture, error) {
-	mrz := specimenMRZ(time.Now())
-	front, err := documentPhoto(mrz, nil, 0)
-	if err != nil {
-		return nil, err
-	}
-	caps := []appclient.Capture{{Kind: schemas.DocumentFront, Plain: front}}
-	for i := range frames {
-		b, err := pngOf(faceImage(i))
-		if err != nil {
-			return nil, err
-		}
-		caps = append(caps, appclient.Capture{Kind: schemas.Selfie, Index: i, Plain: b})
-	}
-	caps = append(caps, appclient.Capture{Kind: schemas.MRZ, Plain: []byte(mrz)})
-	return caps, nil
-}
-
-func pngOf(img image.Image) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		return nil, fmt.Errorf("demo image: %w", err)
-	}
-	return buf.Bytes(), nil
-}
-
-// faceImage is a plain synthetic frame; each index differs slightly.
-func faceImage(i int) image.Image {
-	img := image.NewRGBA(image.Rect(0, 0, 480, 640))
-	fill(img, img.Bounds(), color.RGBA{200, 210, 220, 255})
-	fill(img, image.Rect(140+i*4, 160, 340+i*4, 420), color.RGBA{224, 172, 140, 255})
-	return img
-}
-
-func fill(img *image.RGBA, r image.Rectangle, c color.RGBA) {
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			img.SetRGBA(x, y, c)
-		}
-	}
-}
-
 // demoFace runs a second verification with the face match and liveness
 // checks: Grace Hopper's photo (Debian python-matplotlib-data) as the
 // document, and frames made from it performing the challenge the server
 // drew (the load generator's real workload).
 func demoFace(ctx context.Context, l *local, images string, stdout io.Writer) error {
-	w, err := newWorkload(loadOptions{mode: "real", images: images}, l.cfg)
+	w, err := loadgen.Real(l.cfg.FaceDir, images)
 	if err != nil {
 		return err
 	}
-	defer w.close()
+	defer w.Close()
 	samples, _, err := loadgen.Run(ctx, loadgen.Config{APIURL: l.cfg.PublicURL, APIKey: l.env.tenant.APIKey,
-		Checks: w.checks, N: 1, Captures: w.captures, Await: l.rcv.arrival})
+		Checks: w.Checks, N: 1, Captures: w.Captures, Await: l.rcv.Arrival})
 	if err != nil {
 		return err
 	}
@@ -147,7 +99,7 @@ func demoFace(ctx context.Context, l *local, images string, stdout io.Writer) er
 		return err
 	}
 	fmt.Fprintf(stdout, "• demo 2: session %s with checks %s, frames performing the drawn challenge → %s, %d ms from submit to webhook\n",
-		smp.SessionID, strings.Join(w.checks, ", "), smp.Decision, smp.EndToEnd.Milliseconds())
+		smp.SessionID, strings.Join(w.Checks, ", "), smp.Decision, smp.EndToEnd.Milliseconds())
 	for _, r := range got.Results {
 		score := ""
 		if r.Score != nil {

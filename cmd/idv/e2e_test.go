@@ -23,8 +23,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/idv-oss/idv"
+	"github.com/idv-oss/idv/document/mrz"
 	"github.com/idv-oss/idv/infra/appclient"
 	"github.com/idv-oss/idv/infra/broker"
+	"github.com/idv-oss/idv/infra/loadgen"
 	"github.com/idv-oss/idv/infra/natsserver"
 	"github.com/idv-oss/idv/infra/objects"
 	"github.com/idv-oss/idv/infra/ops"
@@ -32,6 +34,7 @@ import (
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/infra/versitygw/s3test"
+	"github.com/idv-oss/idv/infra/webhooksink"
 	"github.com/idv-oss/idv/producers/retention"
 	"github.com/idv-oss/idv/producers/tenant"
 	"github.com/idv-oss/idv/schemas"
@@ -50,7 +53,7 @@ type system struct {
 	// tests' own look at rows: row-level security holds st.db to tenants.
 	owner     *sqlx.DB
 	tenant    tenant.Created
-	rcv       *receiver
+	rcv       *webhooksink.Sink
 	down      atomic.Bool
 	attempts  atomic.Int64
 	logs      *syncBuffer
@@ -201,7 +204,7 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.rcv = newReceiver(secret, io.Discard)
+	s.rcv = webhooksink.New(secret, io.Discard)
 
 	apiLn, err := listen("api", "127.0.0.1:0")
 	if err != nil {
@@ -307,7 +310,7 @@ func (s *system) startVerification(ctx context.Context) (*verification, error) {
 	if v.session, err = v.app.Session(ctx); err != nil {
 		return nil, err
 	}
-	if v.captures, err = demoCaptures(2); err != nil {
+	if v.captures, err = loadgen.SpecimenCaptures(2); err != nil {
 		return nil, err
 	}
 	return v, nil
@@ -325,7 +328,7 @@ func (v *verification) replace(kind schemas.CaptureKind, plain []byte) {
 func (s *system) submit(v *verification, tamper func()) <-chan schemas.WebhookPayload {
 	s.t.Helper()
 	ctx := context.Background()
-	hook := s.rcv.await(v.id, schemas.WebhookSessionDecided)
+	hook := s.rcv.Await(v.id, schemas.WebhookSessionDecided)
 	if err := v.app.SealAndUpload(ctx, v.session, v.captures, nil); err != nil {
 		s.t.Fatal(err)
 	}
@@ -487,9 +490,9 @@ func TestPipelineEndToEnd(t *testing.T) {
 
 	t.Run("corrupted MRZ declined", func(t *testing.T) {
 		v := s.newVerification()
-		mrz := []byte(specimenMRZ(time.Now()))
-		mrz[14] = '0' + (mrz[14]-'0'+1)%10 // the document number's check digit
-		v.replace(schemas.MRZ, mrz)
+		text := []byte(mrz.SpecimenTD1(time.Now()))
+		text[14] = '0' + (text[14]-'0'+1)%10 // the document number's check digit
+		v.replace(schemas.MRZ, text)
 		r := s.await(v, s.submit(v, nil))
 		if r.Decision != schemas.DecisionDeclined || !slices.Contains(r.Results[0].Reasons, "mrz_check_digit") {
 			t.Fatalf("%+v", r)
@@ -549,7 +552,7 @@ func TestPipelineEndToEnd(t *testing.T) {
 		v := s.newVerification()
 		s.await(v, s.submit(v, nil))
 		wk := s.wrappedKey(v.id)
-		deleted := s.rcv.await(v.id, schemas.WebhookSessionDeleted)
+		deleted := s.rcv.Await(v.id, schemas.WebhookSessionDeleted)
 		req, _ := http.NewRequest(http.MethodDelete, s.apiURL+"/v1/sessions/"+v.id, nil)
 		req.Header.Set("Authorization", "Bearer "+s.tenant.APIKey)
 		resp, err := http.DefaultClient.Do(req)
@@ -567,8 +570,8 @@ func TestPipelineEndToEnd(t *testing.T) {
 
 	t.Run("person declines: declined_by_user, then wiped", func(t *testing.T) {
 		v := s.newVerification()
-		decided := s.rcv.await(v.id, schemas.WebhookSessionDecided)
-		deleted := s.rcv.await(v.id, schemas.WebhookSessionDeleted)
+		decided := s.rcv.Await(v.id, schemas.WebhookSessionDecided)
+		deleted := s.rcv.Await(v.id, schemas.WebhookSessionDeleted)
 		if err := v.app.SealAndUpload(context.Background(), v.session, v.captures, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -589,7 +592,7 @@ func TestPipelineEndToEnd(t *testing.T) {
 		v := s.newVerification()
 		s.await(v, s.submit(v, nil))
 		wk := s.wrappedKey(v.id)
-		deleted := s.rcv.await(v.id, schemas.WebhookSessionDeleted)
+		deleted := s.rcv.Await(v.id, schemas.WebhookSessionDeleted)
 		later := time.Now().Add(49 * time.Hour) // past the tenant's one-day retention
 		sweeper := retention.New(retention.Deps{Store: postgres.NewRetention(s.st.db), Keys: s.st.vault,
 			Now: func() time.Time { return later }, Metrics: s.retention}, retention.Config{})

@@ -20,6 +20,8 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/idv-oss/idv"
+	"github.com/idv-oss/idv/document/cardimage"
+	"github.com/idv-oss/idv/document/mrz"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/versitygw/s3test"
 	"github.com/idv-oss/idv/producers/retention"
@@ -38,11 +40,12 @@ func newCanary() string {
 	return "CANARY" + letters[:10]
 }
 
-// canaryMRZ is specimenMRZ with the canary as the holder's surname. The
+// canaryMRZ is mrz.SpecimenTD1 with the canary as the holder's surname. The
 // TD1 name line has no check digit, so the MRZ stays valid.
 func canaryMRZ(now time.Time, canary string) string {
-	lines := strings.Split(specimenMRZ(now), "\n")
-	lines[2] = pad(canary+"<<WILLEKE", 30)
+	lines := strings.Split(mrz.SpecimenTD1(now), "\n")
+	lines[2] = canary + "<<WILLEKE"
+	lines[2] += strings.Repeat("<", 30-len(lines[2]))
 	return strings.Join(lines, "\n")
 }
 
@@ -250,7 +253,7 @@ func TestNothingLeft(t *testing.T) {
 	// The document photo bears the canary MRZ too: the image checks
 	// compare the printed MRZ with the one sent.
 	canaryText := canaryMRZ(time.Now(), canaryA)
-	canaryFront, err := documentPhoto(canaryText, nil, 0)
+	canaryFront, err := cardimage.SpecimenPhoto(canaryText, nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +321,7 @@ func TestNothingLeft(t *testing.T) {
 	hooks := make([]<-chan schemas.WebhookPayload, len(vs))
 	got := make([]*schemas.WebhookPayload, len(vs))
 	for i, v := range vs {
-		hooks[i] = s.rcv.await(v.id, schemas.WebhookSessionDeleted)
+		hooks[i] = s.rcv.Await(v.id, schemas.WebhookSessionDeleted)
 	}
 	later := time.Now().Add(49 * time.Hour)
 	sweeper := retention.New(retention.Deps{Store: postgres.NewRetention(s.st.db), Keys: s.st.vault,

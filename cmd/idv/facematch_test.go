@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idv-oss/idv/document/cardimage"
+	"github.com/idv-oss/idv/document/mrz"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -50,7 +52,7 @@ func holderCard(t testing.TB) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := documentPhoto(specimenMRZ(time.Now()), img, 0)
+	doc, err := cardimage.SpecimenPhoto(mrz.SpecimenTD1(time.Now()), img, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

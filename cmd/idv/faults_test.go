@@ -104,7 +104,7 @@ func TestWipeOutlastsAStorageOutage(t *testing.T) {
 	}})
 	v := s.newVerification()
 	s.await(v, s.submit(v, nil))
-	deleted := s.rcv.await(v.id, schemas.WebhookSessionDeleted)
+	deleted := s.rcv.Await(v.id, schemas.WebhookSessionDeleted)
 
 	px.setDown(true)
 	reg := prometheus.NewRegistry()

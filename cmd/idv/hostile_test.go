@@ -19,6 +19,7 @@ import (
 	"time"
 
 	check "github.com/idv-oss/idv/consumers/capture"
+	"github.com/idv-oss/idv/infra/loadgen"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -31,7 +32,7 @@ func hostileImages(t testing.TB) []struct {
 	data       []byte
 } {
 	t.Helper()
-	good, err := demoCaptures(1)
+	good, err := loadgen.SpecimenCaptures(1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,12 +15,12 @@ import (
 // image checks are off, as idv loadgen -mode tiny turns them off.
 func TestLoadgenDrivesTheSystem(t *testing.T) {
 	s := startSystemWith(t, systemOptions{noImageChecks: true})
-	w, err := newWorkload(loadOptions{mode: "tiny"}, config{})
+	w, err := loadgen.Tiny()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := loadgen.Config{APIURL: s.apiURL, APIKey: s.tenant.APIKey, Checks: w.checks, N: 6, Concurrency: 3,
-		Captures: w.captures, Await: s.rcv.arrival, Progress: io.Discard}
+	cfg := loadgen.Config{APIURL: s.apiURL, APIKey: s.tenant.APIKey, Checks: w.Checks, N: 6, Concurrency: 3,
+		Captures: w.Captures, Await: s.rcv.Arrival, Progress: io.Discard}
 	samples, elapsed, err := loadgen.Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

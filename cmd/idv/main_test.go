@@ -10,12 +10,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/idv-oss/idv/consumers/liveness"
-	"github.com/idv-oss/idv/document/mrz"
 	"github.com/idv-oss/idv/infra/natsserver"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
@@ -217,19 +215,5 @@ func TestConfigRefusesBadValues(t *testing.T) {
 	c, _ = parseConfig(env(map[string]string{"DATABASE_URL": "postgres://x", "IDV_KEYSTORE_URL": "postgres://x"}))
 	if err := c.requireServices(); err == nil || !strings.Contains(err.Error(), "IDV_MASTER_KEY") {
 		t.Fatalf("requireServices: %v", err)
-	}
-}
-
-func TestSpecimenMRZIsValid(t *testing.T) {
-	now := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
-	doc, err := mrz.ParseAt(specimenMRZ(now), now)
-	if err != nil {
-		t.Fatalf("specimen MRZ does not parse: %v", err)
-	}
-	if !doc.IsSpecimen() || doc.Format != mrz.TD1 {
-		t.Fatalf("parsed as %v, specimen %v", doc.Format, doc.IsSpecimen())
-	}
-	if r := doc.Validate(now, mrz.Rules{AllowSpecimen: true}); len(r) != 0 {
-		t.Fatalf("specimen refused under a policy that allows specimens: %v", r)
 	}
 }

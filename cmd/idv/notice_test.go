@@ -27,7 +27,7 @@ var testSubprocessor = schemas.Subprocessor{ID: "ocr-cloud", Name: "OCR Cloud Gm
 func TestSubprocessorAnnouncedEndToEnd(t *testing.T) {
 	s := startSystemWith(t, systemOptions{register: schemas.Register{Subprocessors: []schemas.Subprocessor{testSubprocessor}}})
 	ctx := idv.WithActor(context.Background(), idv.ActorOperator)
-	hook := s.rcv.await("", schemas.WebhookSubprocessorAnnounced)
+	hook := s.rcv.Await("", schemas.WebhookSubprocessorAnnounced)
 	store := postgres.NewSubprocessors(s.st.db)
 	if n, err := store.Sync(ctx, []schemas.Subprocessor{testSubprocessor}, time.Now()); err != nil || n != 1 {
 		t.Fatalf("sync: %d, %v", n, err)
@@ -132,7 +132,7 @@ func TestBreachNotifiedEndToEnd(t *testing.T) {
 	if err != nil || len(affected) != 1 || affected[0].Sessions != 2 {
 		t.Fatalf("open: %+v, %v", affected, err)
 	}
-	hook := s.rcv.await("", schemas.WebhookBreachNotified)
+	hook := s.rcv.Await("", schemas.WebhookBreachNotified)
 	if _, _, err := breaches.Notify(ctx, b.ID, time.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +201,7 @@ func TestBreachOverdueMetric(t *testing.T) {
 	a := newAdminSetup(t, "Acme")
 	a.addSession(a.tenants[0])
 	reg := prometheus.NewRegistry()
-	registerBreachMetrics(reg, a.db)
+	reg.MustRegister(postgres.NewBreachCollector(a.db))
 	gauge := func() float64 {
 		t.Helper()
 		fams, err := reg.Gather()
@@ -233,7 +233,7 @@ func TestBreachOverdueMetric(t *testing.T) {
 func TestDSRReceivedEndToEnd(t *testing.T) {
 	s := startSystem(t)
 	v := s.newVerification()
-	hook := s.rcv.await(v.id, schemas.WebhookDSRReceived)
+	hook := s.rcv.Await(v.id, schemas.WebhookDSRReceived)
 	req, _ := http.NewRequest(http.MethodPost, s.apiURL+"/v1/app/session/dsr", strings.NewReader(`{"kind":"access"}`))
 	req.Header.Set("Authorization", "Bearer "+v.token)
 	req.Header.Set("Content-Type", "application/json")

@@ -4,13 +4,11 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/google/uuid"
@@ -19,7 +17,6 @@ import (
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/producers/offboard"
 	"github.com/idv-oss/idv/producers/offboard/archive"
-	"github.com/idv-oss/idv/seal"
 )
 
 const offboardUsage = `usage: idv tenant offboard --tenant ID --recipient PUBKEY --export DIR
@@ -32,12 +29,6 @@ const offboardUsage = `usage: idv tenant offboard --tenant ID --recipient PUBKEY
 
 const offboardKeyUsage = `usage: idv offboard keygen --out DIR      (the tenant makes its key pair: DIR/offboard.pub, DIR/offboard.key)
        idv offboard open --key FILE --in ARCHIVE --out DIR   (the tenant opens its archive into a new DIR)`
-
-// PEM block types of the tenant's offboarding key pair.
-const (
-	pemPublic  = "IDV OFFBOARD PUBLIC KEY"
-	pemPrivate = "IDV OFFBOARD PRIVATE KEY"
-)
 
 // runTenantOffboard exports or deletes a tenant's data.
 func runTenantOffboard(ctx context.Context, args []string, cfg config, stdout, stderr io.Writer) error {
@@ -62,62 +53,28 @@ func runTenantOffboard(ctx context.Context, args []string, cfg config, stdout, s
 	if *del && *confirm != tenantID.String() {
 		return fmt.Errorf("--delete destroys all of tenant %s's data for good: confirm with --confirm %s", tenantID, tenantID)
 	}
-	if err := cfg.requireServices(); err != nil {
-		return err
-	}
-	st, err := openConfigured(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	ctx = idv.WithActor(ctx, idv.ActorOperator)
-	if *del {
-		return deleteTenant(ctx, st, tenantID, *noExport, stdout, stderr)
-	}
-	pub, err := readPEM(*recipient, pemPublic)
-	if err != nil {
-		return fmt.Errorf("--recipient: %w", err)
-	}
-	return exportTenant(ctx, st, tenantID, pub, *exportDir, stdout, stderr)
+	return withStack(ctx, cfg, "tenant offboard", needServices, func(st *stack) error {
+		ctx := idv.WithActor(ctx, idv.ActorOperator)
+		if *del {
+			return deleteTenant(ctx, st, tenantID, *noExport, stdout, stderr)
+		}
+		pub, err := archive.ReadPublicKey(*recipient)
+		if err != nil {
+			return fmt.Errorf("--recipient: %w", err)
+		}
+		return exportTenant(ctx, st, tenantID, pub, *exportDir, stdout, stderr)
+	})
 }
 
-// exportTenant writes the archive to a temporary file in dir, syncs it,
-// renames it into place and only then records the export.
+// exportTenant writes the sealed archive into dir and prints where.
 func exportTenant(ctx context.Context, st *stack, tenantID uuid.UUID, pub []byte, dir string, stdout, stderr io.Writer) error {
 	e := &offboard.Exporter{Offboardings: postgres.NewOffboardings(st.db), Tenants: postgres.NewTenants(st.db),
 		Sessions: postgres.NewSessions(st.db), Results: postgres.NewResults(st.db), Audit: postgres.NewAudit(st.db),
 		Keys: st.vault, Objects: st.objects, Progress: stderr}
-	name := filepath.Join(dir, fmt.Sprintf("%s-%s.idvoffboard", tenantID, time.Now().UTC().Format("20060102T150405Z")))
-	tmp, err := os.CreateTemp(dir, ".idvoffboard-*")
-	if err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
-	fmt.Fprintf(stderr, "tenant %s: offboarding; exporting every session not yet wiped, sealed to the tenant's key\n", tenantID)
-	start := time.Now()
-	buf := bufio.NewWriterSize(tmp, 1<<20)
-	sum, err := e.Export(ctx, tenantID, pub, buf)
+	name, sum, err := e.ExportFile(ctx, tenantID, pub, dir)
 	if err != nil {
 		return err
 	}
-	if err := buf.Flush(); err != nil {
-		return fmt.Errorf("export: write %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("export: sync %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	secs := time.Since(start).Seconds()
-	if err := e.Record(ctx, tenantID, sum); err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "  %.1f s, %.1f MB/s sealed\n", secs, float64(sum.Bytes)/1e6/max(secs, 1e-9))
 	fmt.Fprintf(stdout, "archive %s\n  sessions %d, captures %d, entries %d, %d bytes sealed\n  sha256 %x\n",
 		name, sum.Sessions, sum.Captures, sum.Entries, sum.Bytes, sum.SHA256)
 	return nil
@@ -182,44 +139,17 @@ func runOffboard(args []string, stdout, stderr io.Writer) error {
 }
 
 func offboardKeygen(dir string, stdout io.Writer) error {
-	pub, priv, err := seal.NewRecipientKey()
+	pubFile, keyFile, err := archive.WriteKeyPair(dir)
 	if err != nil {
 		return err
-	}
-	defer clear(priv)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("keygen: %w", err)
-	}
-	pubFile, keyFile := filepath.Join(dir, "offboard.pub"), filepath.Join(dir, "offboard.key")
-	for _, f := range []struct {
-		path, typ string
-		b         []byte
-		mode      os.FileMode
-	}{{keyFile, pemPrivate, priv, 0o600}, {pubFile, pemPublic, pub, 0o644}} {
-		if err := writeNew(f.path, pem.EncodeToMemory(&pem.Block{Type: f.typ, Bytes: f.b}), f.mode); err != nil {
-			return fmt.Errorf("keygen: %w", err)
-		}
 	}
 	fmt.Fprintf(stdout, "public key  %s (give it to the IDV operator: --recipient)\nprivate key %s (keep it; it alone opens the archive)\n",
 		pubFile, keyFile)
 	return nil
 }
 
-// writeNew writes a file that must not exist yet.
-func writeNew(path string, b []byte, mode os.FileMode) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
 func offboardOpen(keyFile, in, out string, stdout io.Writer) error {
-	priv, err := readPEM(keyFile, pemPrivate)
+	priv, err := archive.ReadPrivateKey(keyFile)
 	if err != nil {
 		return fmt.Errorf("--key: %w", err)
 	}
@@ -236,20 +166,4 @@ func offboardOpen(keyFile, in, out string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "archive of tenant %s (made %s): %d sessions, %d files, every one matching the manifest, in %s\n",
 		m.TenantID, m.CreatedAt.Format(time.RFC3339), m.Sessions, len(m.Entries)+1, out)
 	return nil
-}
-
-// readPEM reads the one PEM block of type typ in path.
-func readPEM(path, typ string) ([]byte, error) {
-	if path == "" {
-		return nil, errors.New("no file given")
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	block, _ := pem.Decode(b)
-	if block == nil || block.Type != typ {
-		return nil, fmt.Errorf("%s holds no %s block", path, typ)
-	}
-	return block.Bytes, nil
 }

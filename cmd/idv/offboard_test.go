@@ -18,6 +18,7 @@ import (
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/appclient"
+	"github.com/idv-oss/idv/infra/loadgen"
 	"github.com/idv-oss/idv/infra/objects"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/versitygw/s3test"
@@ -65,7 +66,7 @@ func otherTenantSession(t *testing.T, s *system) (tenant.Created, *verification)
 	if v.session, err = v.app.Session(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if v.captures, err = demoCaptures(1); err != nil {
+	if v.captures, err = loadgen.SpecimenCaptures(1); err != nil {
 		t.Fatal(err)
 	}
 	if err := v.app.SealAndUpload(ctx, v.session, v.captures, nil); err != nil {

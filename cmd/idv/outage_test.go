@@ -87,7 +87,7 @@ func (r *batch) exactlyOnce(within time.Duration, stages ...string) {
 	s.awaitAll(r.vs, schemas.WebhookSessionDecided, within)
 	s.waitSettled(context.Background(), stages...)
 	for _, v := range r.vs {
-		if got := s.rcv.received(v.id, schemas.WebhookSessionDecided); got != 1 {
+		if got := s.rcv.Received(v.id, schemas.WebhookSessionDecided); got != 1 {
 			s.t.Errorf("session %s: %d session.decided webhooks, want exactly 1", v.id, got)
 		}
 		if got := s.deliveries(v.id, "delivered"); got != 1 {

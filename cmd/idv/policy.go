@@ -82,38 +82,22 @@ func runTenantPolicy(ctx context.Context, args []string, cfg config, stdout, std
 	if args[0] == "show" && !ch.Empty() {
 		return fmt.Errorf("policy show takes only --tenant")
 	}
-	if err := cfg.requireDatabases(); err != nil {
-		return err
-	}
-	st, err := openConfigured(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	tenants := postgres.NewTenants(st.db)
-	t, err := tenants.Get(ctx, tenantID)
-	if err != nil {
-		return err
-	}
-	if args[0] == "set" {
-		ctx = idv.WithActor(ctx, idv.ActorOperator)
-		p := tenant.Policies{Tenants: tenants, Sessions: postgres.NewSessions(st.db), Keys: st.vault}
-		if t, err = p.Update(ctx, tenantID, ch); err != nil {
+	return withStack(ctx, cfg, "tenant policy "+args[0], needDatabases, func(st *stack) error {
+		tenants := postgres.NewTenants(st.db)
+		t, err := tenants.Get(ctx, tenantID)
+		if err != nil {
 			return err
 		}
-	}
-	printPolicy(stdout, t)
-	return nil
-}
-
-func splitList(s string) []string {
-	out := []string{}
-	for _, v := range strings.Split(s, ",") {
-		if v = strings.TrimSpace(v); v != "" {
-			out = append(out, v)
+		if args[0] == "set" {
+			ctx := idv.WithActor(ctx, idv.ActorOperator)
+			p := tenant.Policies{Tenants: tenants, Sessions: postgres.NewSessions(st.db), Keys: st.vault}
+			if t, err = p.Update(ctx, tenantID, ch); err != nil {
+				return err
+			}
 		}
-	}
-	return out
+		printPolicy(stdout, t)
+		return nil
+	})
 }
 
 func printPolicy(w io.Writer, t idv.Tenant) {

@@ -71,7 +71,7 @@ func TestRedactedCopyEndToEnd(t *testing.T) {
 		t.Error("no watermark on the card's right half")
 	}
 
-	deleted := s.rcv.await(v.id, schemas.WebhookSessionDeleted)
+	deleted := s.rcv.Await(v.id, schemas.WebhookSessionDeleted)
 	req, _ = http.NewRequest(http.MethodDelete, s.apiURL+"/v1/sessions/"+v.id, nil)
 	req.Header.Set("Authorization", "Bearer "+s.tenant.APIKey)
 	if resp, err = http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusAccepted {

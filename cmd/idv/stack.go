@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"sync"
 
 	"github.com/jmoiron/sqlx"
@@ -14,7 +13,6 @@ import (
 	"github.com/idv-oss/idv/infra/ops"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
-	"github.com/idv-oss/idv/schemas"
 )
 
 // stack is the connections a process shares: main database, key store and
@@ -65,29 +63,53 @@ func openConfigured(ctx context.Context, cfg config) (*stack, error) {
 	return openStack(ctx, cfg, master)
 }
 
-// migrateAll applies both databases' migrations, as the logins that own
-// their tables, and reports what it applied.
-func migrateAll(ctx context.Context, cfg config) (main, keystore []string, err error) {
-	if main, err = migrate(ctx, first(cfg.MigrateURL, cfg.DatabaseURL), schemas.MainMigrations()); err != nil {
-		return nil, nil, fmt.Errorf("main database: %w", err)
-	}
-	if keystore, err = migrate(ctx, cfg.KeyStoreURL, schemas.KeyStoreMigrations()); err != nil {
-		return main, nil, fmt.Errorf("key store: %w", err)
-	}
-	return main, keystore, nil
-}
+// need is what an administrative command opens (withStack).
+type need int
 
-func migrate(ctx context.Context, url string, migrations fs.FS) ([]string, error) {
-	db, err := postgres.Open(ctx, url)
-	if err != nil {
-		return nil, err
+const (
+	needMainDB    need = iota // the main database alone: IDV_DATABASE_URL
+	needDatabases             // both databases and the vault: requireDatabases
+	needServices              // everything a production process uses: requireServices
+)
+
+// withStack is the commands' open-database preamble: it checks that cfg
+// names what the command needs, opens it (the main database as the
+// application role, under row-level security), runs f and closes it.
+func withStack(ctx context.Context, cfg config, command string, n need, f func(*stack) error) error {
+	var st *stack
+	switch n {
+	case needMainDB:
+		if cfg.DatabaseURL == "" {
+			return fmt.Errorf("%s needs IDV_DATABASE_URL (or DATABASE_URL)", command)
+		}
+		db, err := postgres.OpenApp(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return fmt.Errorf("main database: %w (has `idv migrate` run?)", err)
+		}
+		st = &stack{db: db}
+	default:
+		require := cfg.requireDatabases
+		if n == needServices {
+			require = cfg.requireServices
+		}
+		if err := require(); err != nil {
+			return err
+		}
+		var err error
+		if st, err = openConfigured(ctx, cfg); err != nil {
+			return err
+		}
 	}
-	defer db.Close()
-	return postgres.Migrate(ctx, db, migrations)
+	defer st.Close()
+	return f(st)
 }
 
 func (st *stack) Close() error {
-	return errors.Join(st.db.Close(), st.keys.Close())
+	var err error
+	if st.keys != nil {
+		err = st.keys.Close()
+	}
+	return errors.Join(st.db.Close(), err)
 }
 
 // checks are the readiness checks of what the stack holds.

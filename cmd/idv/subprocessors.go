@@ -18,28 +18,25 @@ func runSubprocessors(ctx context.Context, args []string, cfg config, stdout io.
 	if len(args) != 1 || (args[0] != "list" && args[0] != "sync") {
 		return fmt.Errorf("usage: idv subprocessors list|sync (the register is the file IDV_SUBPROCESSORS_FILE names)")
 	}
-	db, err := openMainDB(ctx, cfg, "subprocessors "+args[0])
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if args[0] == "list" {
-		counts, err := postgres.NewSubprocessors(db).Counts(ctx)
+	return withStack(ctx, cfg, "subprocessors "+args[0], needMainDB, func(st *stack) error {
+		if args[0] == "list" {
+			counts, err := postgres.NewSubprocessors(st.db).Counts(ctx)
+			if err != nil {
+				return err
+			}
+			for _, s := range cfg.Register.Subprocessors {
+				c := counts[s.ID]
+				fmt.Fprintf(stdout, "%s\t%s\t%s\tfrom %s\tannounced to %d tenant(s), %d objection(s)\t%s\n",
+					s.ID, s.Name, s.Country, s.EffectiveDate, c.Announced, c.Objections, s.Purpose)
+			}
+			return nil
+		}
+		n, err := postgres.NewSubprocessors(st.db).Sync(idv.WithActor(ctx, idv.ActorOperator), cfg.Register.Subprocessors, time.Now())
 		if err != nil {
 			return err
 		}
-		for _, s := range cfg.Register.Subprocessors {
-			c := counts[s.ID]
-			fmt.Fprintf(stdout, "%s\t%s\t%s\tfrom %s\tannounced to %d tenant(s), %d objection(s)\t%s\n",
-				s.ID, s.Name, s.Country, s.EffectiveDate, c.Announced, c.Objections, s.Purpose)
-		}
+		fmt.Fprintf(stdout, "%d announcement(s) queued for the tenants' webhooks (%d register entries)\n",
+			n, len(cfg.Register.Subprocessors))
 		return nil
-	}
-	n, err := postgres.NewSubprocessors(db).Sync(idv.WithActor(ctx, idv.ActorOperator), cfg.Register.Subprocessors, time.Now())
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "%d announcement(s) queued for the tenants' webhooks (%d register entries)\n",
-		n, len(cfg.Register.Subprocessors))
-	return nil
+	})
 }

@@ -38,69 +38,66 @@ func runSupport(ctx context.Context, args []string, cfg config, stdout, stderr i
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	db, err := openMainDB(ctx, cfg, "support")
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	store := postgres.NewSupport(db)
-	ctx = idv.WithActor(ctx, idv.ActorOperator)
-	now := time.Now()
-	switch args[0] {
-	case "grant":
-		tenantID, err := uuid.Parse(*tenantFlag)
-		if err != nil {
-			return fmt.Errorf("--tenant must be a tenant id (a UUID)")
+	return withStack(ctx, cfg, "support", needMainDB, func(st *stack) error {
+		store := postgres.NewSupport(st.db)
+		ctx := idv.WithActor(ctx, idv.ActorOperator)
+		now := time.Now()
+		switch args[0] {
+		case "grant":
+			tenantID, err := uuid.Parse(*tenantFlag)
+			if err != nil {
+				return fmt.Errorf("--tenant must be a tenant id (a UUID)")
+			}
+			if *hours <= 0 || *hours > 24 {
+				return fmt.Errorf("--hours must be more than 0 and at most 24: support access never lasts longer")
+			}
+			g, err := store.Grant(ctx, tenantID, *user, strings.TrimSpace(*reason), time.Duration(*hours*float64(time.Hour)), now)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "grant %s: %s may read tenant %s's sessions until %s (ends by itself)\n",
+				g.ID, g.User, g.TenantID, g.ExpiresAt.Format(time.RFC3339))
+		case "revoke":
+			id, err := uuid.Parse(*grantFlag)
+			if err != nil {
+				return fmt.Errorf("--grant must be a grant id (a UUID)")
+			}
+			g, err := store.Revoke(ctx, id, now)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "grant %s revoked at %s\n", g.ID, g.RevokedAt.Format(time.RFC3339))
+		case "list":
+			gs, err := store.Live(ctx, now)
+			if err != nil {
+				return err
+			}
+			if len(gs) == 0 {
+				fmt.Fprintln(stdout, "no live support grants")
+			}
+			for _, g := range gs {
+				fmt.Fprintf(stdout, "%s\ttenant %s\tuser %s\tuntil %s\treason: %s\n", g.ID, g.TenantID, g.User,
+					g.ExpiresAt.Format(time.RFC3339), g.Reason)
+			}
+		case "read-session":
+			grantID, err1 := uuid.Parse(*grantFlag)
+			sessionID, err2 := uuid.Parse(*sessionFlag)
+			if err1 != nil || err2 != nil {
+				return fmt.Errorf("--grant and --session must be ids (UUIDs)")
+			}
+			g, sess, results, err := store.ReadSession(ctx, grantID, sessionID, now)
+			if errors.Is(err, postgres.ErrGrantEnded) {
+				return fmt.Errorf("grant %s has expired or was revoked: no access", grantID)
+			}
+			if err != nil {
+				return err
+			}
+			printSupportRead(stdout, g, sess, results)
+		default:
+			return errors.New(supportUsage)
 		}
-		if *hours <= 0 || *hours > 24 {
-			return fmt.Errorf("--hours must be more than 0 and at most 24: support access never lasts longer")
-		}
-		g, err := store.Grant(ctx, tenantID, *user, strings.TrimSpace(*reason), time.Duration(*hours*float64(time.Hour)), now)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "grant %s: %s may read tenant %s's sessions until %s (ends by itself)\n",
-			g.ID, g.User, g.TenantID, g.ExpiresAt.Format(time.RFC3339))
-	case "revoke":
-		id, err := uuid.Parse(*grantFlag)
-		if err != nil {
-			return fmt.Errorf("--grant must be a grant id (a UUID)")
-		}
-		g, err := store.Revoke(ctx, id, now)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "grant %s revoked at %s\n", g.ID, g.RevokedAt.Format(time.RFC3339))
-	case "list":
-		gs, err := store.Live(ctx, now)
-		if err != nil {
-			return err
-		}
-		if len(gs) == 0 {
-			fmt.Fprintln(stdout, "no live support grants")
-		}
-		for _, g := range gs {
-			fmt.Fprintf(stdout, "%s\ttenant %s\tuser %s\tuntil %s\treason: %s\n", g.ID, g.TenantID, g.User,
-				g.ExpiresAt.Format(time.RFC3339), g.Reason)
-		}
-	case "read-session":
-		grantID, err1 := uuid.Parse(*grantFlag)
-		sessionID, err2 := uuid.Parse(*sessionFlag)
-		if err1 != nil || err2 != nil {
-			return fmt.Errorf("--grant and --session must be ids (UUIDs)")
-		}
-		g, sess, results, err := store.ReadSession(ctx, grantID, sessionID, now)
-		if errors.Is(err, postgres.ErrGrantEnded) {
-			return fmt.Errorf("grant %s has expired or was revoked: no access", grantID)
-		}
-		if err != nil {
-			return err
-		}
-		printSupportRead(stdout, g, sess, results)
-	default:
-		return errors.New(supportUsage)
-	}
-	return nil
+		return nil
+	})
 }
 
 // printSupportRead shows a session's state and check results: ids, codes

@@ -3,8 +3,10 @@
 // upload the captures, submit, wait for the signed webhook — at a rate or a
 // concurrency, and measures each one: end to end (submit to webhook) and per
 // stage, from the timestamps the API returns (submitted_at, each check's
-// completed_at, decided_at). `idv loadgen` runs it against the whole system
-// in one process.
+// completed_at, decided_at). Its workloads (Tiny, Real) make the same
+// verification every time, and Measure reports a run of one with this
+// process's CPU time and memory. `idv loadgen` runs it against the whole
+// system in one process.
 package loadgen
 
 import (

@@ -18,9 +18,6 @@ import (
 	"github.com/idv-oss/idv/schemas"
 )
 
-// AuditBreachNotified is the audit action of a breach notice to a tenant.
-const AuditBreachNotified = "breach_notified"
-
 // ErrBreachIncomplete: a notice lacks one of the contents art. 33(3) asks for.
 var ErrBreachIncomplete = errors.New("breach: notice incomplete")
 
@@ -281,7 +278,7 @@ func (s *Breaches) Notify(ctx context.Context, id uuid.UUID, now time.Time) (int
 		// Audit entries last: each takes its tenant's chain lock until commit.
 		for _, a := range affected {
 			if err := AppendAudit(ctx, tx, idv.AuditEntry{TenantID: a.TenantID, At: now, Actor: idv.ActorOf(ctx, idv.ActorOperator),
-				Action: AuditBreachNotified, Detail: map[string]string{"breach_id": id.String(), "round": strconv.Itoa(round),
+				Action: idv.AuditBreachNotified, Detail: map[string]string{"breach_id": id.String(), "round": strconv.Itoa(round),
 					"sessions": strconv.Itoa(a.Sessions), "categories": strings.Join(a.Categories, ",")}}); err != nil {
 				return err
 			}

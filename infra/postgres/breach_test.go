@@ -87,7 +87,7 @@ func TestBreachRegister(t *testing.T) {
 		t.Error(err)
 	}
 	evs, _ := postgres.NewAudit(b.db).List(t.Context(), b.tenant, 0, 10)
-	if len(evs) != 1 || evs[0].Action != postgres.AuditBreachNotified || evs[0].Detail["sessions"] != "3" ||
+	if len(evs) != 1 || evs[0].Action != idv.AuditBreachNotified || evs[0].Detail["sessions"] != "3" ||
 		evs[0].Detail["categories"] != "identity_document_images,machine_readable_zone" {
 		t.Errorf("audit %+v", evs)
 	}

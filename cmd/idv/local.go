@@ -1,0 +1,250 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/idv-oss/idv/infra/natsserver"
+	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/infra/vault"
+	"github.com/idv-oss/idv/infra/versitygw"
+	"github.com/idv-oss/idv/infra/webhooksink"
+	"github.com/idv-oss/idv/producers/tenant"
+	"github.com/idv-oss/idv/schemas"
+)
+
+// local is the whole system running in this process on local state, as
+// idv dev and idv loadgen run it: the parts of devEnv, the API, the ops
+// endpoints, the relay, the retention round, every stage that can run here
+// and a webhook receiver for the dev tenant.
+type local struct {
+	env  *devEnv
+	cfg  config
+	rcv  *webhooksink.Sink
+	reg  *prometheus.Registry
+	stop context.CancelFunc
+	errc chan error
+}
+
+// startLocal starts the system; say reports each part, hooks gets a line
+// per verified webhook.
+func startLocal(ctx context.Context, cfg config, hooks io.Writer, say func(string, ...any), log *slog.Logger) (_ *local, err error) {
+	env, err := startDev(ctx, &cfg, say)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			env.Close()
+		}
+	}()
+	apiLn, err := listen("IDV_HTTP_ADDR", first(cfg.HTTPAddr, "127.0.0.1:0"))
+	if err != nil {
+		return nil, err
+	}
+	opsLn, err := listen("IDV_OPS_ADDR", first(cfg.OpsAddr, "127.0.0.1:0"))
+	if err != nil {
+		return nil, err
+	}
+	hookLn, err := listen("webhook receiver", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	cfg.PublicURL = first(cfg.PublicURL, "http://"+apiLn.Addr().String())
+	cfg.WebhookAllowPrivate = true // the receiver is on loopback
+	// A first look shows a processing record; production names its own
+	// processor (IDV_PROCESSOR_…) or the record says what is missing.
+	p := &cfg.Register.Processor
+	p.Name = first(p.Name, "IDV development instance (set IDV_PROCESSOR_NAME)")
+	p.Contact = first(p.Contact, "privacy@localhost (set IDV_PROCESSOR_CONTACT)")
+	p.Country = first(p.Country, "NL")
+	hookURL := "http://" + hookLn.Addr().String() + "/webhooks"
+	if err := postgres.NewTenants(env.st.db).SetWebhookURL(ctx, env.tenant.TenantID, hookURL); err != nil {
+		return nil, err
+	}
+	secret, err := schemas.ParseSecret(env.tenant.WebhookSecret)
+	if err != nil {
+		return nil, err
+	}
+	rcv := webhooksink.New(secret, hooks)
+	say("API at %s; /metrics, /healthz, /readyz at http://%s", cfg.PublicURL, opsLn.Addr())
+	say("the dev tenant's webhooks go to %s, which checks their signatures", hookURL)
+	if cfg.FaceDir == "" {
+		say("face match and liveness not running: IDV_FACE_DIR is not set (IDV_FACE_DIR=\"$(scripts/face-models.sh)\" go tool task dev)")
+	}
+	reg := newRegistry()
+	parts, err := stageParts(ctx, pipeline, false, env.st, env.broker, cfg, log, reg)
+	if err != nil {
+		return nil, err
+	}
+	checks := env.st.checks()
+	checks["nats"] = env.broker.check
+	parts = append(parts, apiPart(apiLn, env.st, cfg, log, reg), opsPart(opsLn, reg, checks),
+		relayPart(env.st, env.broker, cfg, log, reg), retentionPart(env.st, log, reg),
+		part{name: "webhook receiver", run: func(ctx context.Context) error { return serveHTTP(ctx, hookLn, rcv) }})
+	partsCtx, stop := context.WithCancel(ctx)
+	l := &local{env: env, cfg: cfg, rcv: rcv, reg: reg, stop: stop, errc: make(chan error, 1)}
+	go func() { l.errc <- runParts(partsCtx, log, parts...) }()
+	return l, nil
+}
+
+// Wait blocks until the parts stop (ctx cancelled or one failed), then
+// closes what startDev opened.
+func (l *local) Wait() error {
+	err := <-l.errc
+	l.env.Close()
+	return err
+}
+
+// Stop stops the parts and waits for them.
+func (l *local) Stop() error {
+	l.stop()
+	return l.Wait()
+}
+
+// devEnv is what idv dev starts before its parts: storage, databases, broker.
+type devEnv struct {
+	gw     *versitygw.Gateway
+	nats   *natsserver.Server
+	st     *stack
+	broker *brokerConn
+	tenant tenant.Created
+}
+
+// startDev starts the embedded S3 gateway and NATS server, opens and
+// migrates the databases and loads or creates the dev tenant. It fills in
+// cfg with what it started.
+func startDev(ctx context.Context, cfg *config, say func(string, ...any)) (_ *devEnv, err error) {
+	// The embedded gateway changes the working directory: resolve first.
+	if cfg.DevDir, err = filepath.Abs(cfg.DevDir); err != nil {
+		return nil, fmt.Errorf("dev dir: %w", err)
+	}
+	if err := os.MkdirAll(cfg.DevDir, 0o700); err != nil {
+		return nil, fmt.Errorf("dev dir: %w", err)
+	}
+	master, err := devMasterKey(*cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.DatabaseURL, cfg.KeyStoreURL, err = devDatabases(ctx, cfg.DatabaseURL); err != nil {
+		return nil, err
+	}
+	env := &devEnv{}
+	defer func() {
+		if err != nil {
+			env.Close()
+		}
+	}()
+	if env.gw, err = versitygw.Start(ctx, filepath.Join(cfg.DevDir, "objects")); err != nil {
+		return nil, fmt.Errorf("embedded S3 gateway: %w", err)
+	}
+	say("S3 gateway (embedded versitygw) at %s, objects under %s", env.gw.Endpoint, filepath.Join(cfg.DevDir, "objects"))
+	oc := env.gw.ObjectsConfig("idv-dev")
+	cfg.S3 = s3Config{Endpoint: oc.Endpoint, Region: oc.Region, AccessKey: oc.AccessKey, SecretKey: oc.SecretKey, Bucket: oc.Bucket}
+	if env.nats, err = natsserver.Start(natsserver.NewOptions(filepath.Join(cfg.DevDir, "nats"))); err != nil {
+		return nil, fmt.Errorf("embedded NATS server: %w", err)
+	}
+	cfg.NATSURL = env.nats.ClientURL()
+	say("NATS JetStream (embedded, fsync on every write) at %s, store under %s", cfg.NATSURL, filepath.Join(cfg.DevDir, "nats"))
+	main, keys, err := migrateAll(ctx, *cfg)
+	if err != nil {
+		return nil, err
+	}
+	if env.st, err = openStack(ctx, *cfg, master); err != nil {
+		return nil, err
+	}
+	if err := env.st.objects.EnsureBucket(ctx); err != nil {
+		return nil, err
+	}
+	say("PostgreSQL: main database (%d new migrations) and key store database (%d new)", len(main), len(keys))
+	if env.broker, err = openBroker(ctx, *cfg, "idv-dev"); err != nil {
+		return nil, err
+	}
+	if err := env.broker.declare(ctx, *cfg); err != nil {
+		return nil, err
+	}
+	if env.tenant, err = devTenant(ctx, env.st, cfg.DevDir); err != nil {
+		return nil, err
+	}
+	say("dev tenant %s (credentials in %s)", env.tenant.TenantID, filepath.Join(cfg.DevDir, "dev-tenant.json"))
+	return env, nil
+}
+
+// Close stops what startDev started, in reverse.
+func (e *devEnv) Close() {
+	if e.broker != nil {
+		e.broker.Close()
+	}
+	if e.st != nil {
+		e.st.Close()
+	}
+	if e.nats != nil {
+		e.nats.Shutdown()
+	}
+	if e.gw != nil {
+		e.gw.Close()
+	}
+}
+
+// devDatabases picks the main database and the key store on the server of
+// serverURL: the database the URL names and <name>_keys, or idv_dev and
+// idv_dev_keys when it names the server's default database. Both are created
+// when missing.
+func devDatabases(ctx context.Context, serverURL string) (main, keys string, err error) {
+	u, err := url.Parse(serverURL)
+	if err != nil {
+		return "", "", fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	if name == "" || name == "postgres" {
+		name = "idv_dev"
+	}
+	if main, err = postgres.EnsureDatabase(ctx, serverURL, name); err != nil {
+		return "", "", err
+	}
+	if keys, err = postgres.EnsureDatabase(ctx, serverURL, name+"_keys"); err != nil {
+		return "", "", err
+	}
+	return main, keys, nil
+}
+
+// devMasterKey uses IDV_MASTER_KEY when set, else a key kept in the dev dir.
+func devMasterKey(cfg config) (vault.MasterKey, error) {
+	if cfg.MasterKey != "" {
+		return cfg.masterKey()
+	}
+	return vault.LoadOrCreateMasterKeyFile(filepath.Join(cfg.DevDir, "master.key"))
+}
+
+// devTenant loads the dev tenant's credentials or creates the tenant. They
+// are kept in the dev dir (0600) because the demo needs them again.
+func devTenant(ctx context.Context, st *stack, dir string) (tenant.Created, error) {
+	path := filepath.Join(dir, "dev-tenant.json")
+	var dt tenant.Created
+	if b, err := os.ReadFile(path); err == nil && json.Unmarshal(b, &dt) == nil {
+		if _, err := postgres.NewTenants(st.db).Get(ctx, dt.TenantID); err == nil {
+			return dt, nil
+		}
+	}
+	dt, err := tenant.Create(ctx, postgres.NewTenants(st.db), st.vault, tenant.Request{
+		Name: "dev", WebhookURL: "http://127.0.0.1:9/idv-dev-webhooks", RetentionDays: 1,
+		Fields: []string{"age_over_18", "document_valid", "document_type", "issuing_country"}, AllowSpecimen: true,
+	})
+	if err != nil {
+		return dt, err
+	}
+	b, _ := json.MarshalIndent(dt, "", "  ")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return dt, fmt.Errorf("save dev tenant: %w", err)
+	}
+	return dt, nil
+}

@@ -1,0 +1,120 @@
+package loadgen
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"runtime/trace"
+	"strings"
+	"time"
+
+	"github.com/idv-oss/idv/face/evaluation"
+)
+
+// Options are what a measured run does besides the load itself.
+type Options struct {
+	Wipe       bool   // erase every session afterwards and report sessions wiped per second
+	CPUProfile string // write a CPU profile of the run to this file
+	Trace      string // write an execution trace of the run to this file
+}
+
+// Measure drives cfg's load of w (its Checks and Captures) and prints the
+// report: throughput, latency per stage, CPU seconds per verification and
+// peak memory of this process; for a real workload the bound the bare face
+// engine sets on this machine; with o.Wipe the wipe's rate. It fails when a
+// verification failed.
+func (w *Workload) Measure(ctx context.Context, cfg Config, o Options, stdout io.Writer) error {
+	cfg.Checks, cfg.Captures = w.Checks, w.Captures
+	fmt.Fprintf(stdout, "loadgen: %d verifications, mode %s (checks %s), %s, GOMAXPROCS %d\n", cfg.N, w.Mode,
+		strings.Join(w.Checks, ","), pace(cfg), runtime.GOMAXPROCS(0))
+	stopProfile, err := record(o.CPUProfile, pprof.StartCPUProfile, pprof.StopCPUProfile)
+	if err != nil {
+		return err
+	}
+	stopTrace, err := record(o.Trace, trace.Start, trace.Stop)
+	if err != nil {
+		stopProfile()
+		return err
+	}
+	cpu0 := cpuSeconds()
+	samples, elapsed, err := Run(ctx, cfg)
+	stopProfile()
+	stopTrace()
+	if err != nil {
+		return err
+	}
+	cpu := cpuSeconds() - cpu0
+	r := Summarise(samples, elapsed)
+	r.Print(stdout)
+	done := r.N - r.Failed
+	fmt.Fprintf(stdout, "CPU %.3f s per verification (this process: the system and the load generator's sealing and uploads); peak resident memory %d MiB\n",
+		cpu/float64(max(done, 1)), peakRSSMiB())
+	if w.engine != nil {
+		w.printBare(stdout, r.Throughput)
+	}
+	if o.Wipe {
+		ids := make([]string, 0, len(samples))
+		for _, s := range samples {
+			if s.SessionID != "" {
+				ids = append(ids, s.SessionID)
+			}
+		}
+		d, err := Wipe(ctx, cfg, ids)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wipe: %d sessions erased in %.2f s: %.0f sessions/s (DELETE to session.deleted webhook)\n",
+			len(ids), d.Seconds(), float64(len(ids))/d.Seconds())
+	}
+	if r.Failed > 0 {
+		return fmt.Errorf("loadgen: %d of %d verifications failed", r.Failed, r.N)
+	}
+	return nil
+}
+
+// printBare times the face engine alone on the same decoded images and
+// compares the run's throughput with the bound it sets on this machine.
+func (w *Workload) printBare(stdout io.Writer, throughput float64) {
+	start := time.Now()
+	const rounds = 3
+	for range rounds {
+		for _, seq := range w.decode {
+			if err := evaluation.Bare(w.engine, seq[0], seq[1:]); err != nil {
+				fmt.Fprintf(stdout, "bare engine: %v\n", err)
+				return
+			}
+		}
+	}
+	per := time.Since(start).Seconds() / float64(rounds*len(w.decode))
+	bound := float64(runtime.GOMAXPROCS(0)) / per
+	fmt.Fprintf(stdout, "bare engine: %.0f ms per verification (face match + liveness on the same images, one core); bound on %d cores %.2f/s; measured %.2f/s = %.0f %% of the bound\n",
+		1000*per, runtime.GOMAXPROCS(0), bound, throughput, 100*throughput/bound)
+}
+
+// record starts recording into the file path (a CPU profile, an execution
+// trace) and returns what stops it and closes the file; with no path it
+// records nothing.
+func record(path string, start func(io.Writer) error, stop func()) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("loadgen: %w", err)
+	}
+	if err := start(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("loadgen: %w", err)
+	}
+	return func() { stop(); f.Close() }, nil
+}
+
+func pace(cfg Config) string {
+	if cfg.Rate > 0 {
+		return fmt.Sprintf("%.2f/s started (at most %d in flight)", cfg.Rate, cfg.Concurrency)
+	}
+	return fmt.Sprintf("%d in flight", cfg.Concurrency)
+}
