@@ -1,6 +1,9 @@
 package idv_test
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os/exec"
 	"slices"
 	"strings"
@@ -91,5 +94,52 @@ func TestCoreImportsNoDriver(t *testing.T) {
 		if strings.Contains(imp, ".") && imp != "github.com/google/uuid" && imp != module+"/schemas" {
 			t.Errorf("the core imports %s", imp)
 		}
+	}
+}
+
+// The adapters build no events: no file of infra/ calls an event constructor
+// of the core or writes an idv.Event literal. The services build events and
+// hand them to the store methods that append them.
+func TestAdaptersBuildNoEvents(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{$d := .Dir}}{{range .GoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}`, module+"/infra/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	fset := token.NewFileSet()
+	for path := range strings.Lines(string(out)) {
+		path = strings.TrimSpace(path)
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		core := ""
+		for _, imp := range f.Imports {
+			if strings.Trim(imp.Path.Value, `"`) == module {
+				core = "idv"
+				if imp.Name != nil {
+					core = imp.Name.Name
+				}
+			}
+		}
+		if core == "" {
+			continue
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			var sel *ast.SelectorExpr
+			switch n := n.(type) {
+			case *ast.CallExpr:
+				sel, _ = n.Fun.(*ast.SelectorExpr)
+			case *ast.CompositeLit:
+				sel, _ = n.Type.(*ast.SelectorExpr)
+			}
+			if sel == nil {
+				return true
+			}
+			if x, ok := sel.X.(*ast.Ident); ok && x.Name == core &&
+				(sel.Sel.Name == "Event" || strings.HasSuffix(sel.Sel.Name, "Event") && sel.Sel.Name != "AuditEvent") {
+				t.Errorf("%s: builds an event (%s.%s): the services build events", fset.Position(n.Pos()), core, sel.Sel.Name)
+			}
+			return true
+		})
 	}
 }

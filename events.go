@@ -27,6 +27,16 @@ func ExpiredEvent(tenant, session uuid.UUID, reason string, expiresAt, at time.T
 		ExpiresAt: expiresAt.UTC(), RequestedAt: at.UTC()})
 }
 
+// ExpiredAgainEvent asks once more for the wipe of a session whose wipe is
+// overdue: one message per session and hour, as the first request's message
+// id is spent in the stream's de-duplication window.
+func ExpiredAgainEvent(tenant, session uuid.UUID, reason string, expiresAt, at time.Time) Event {
+	ev := ExpiredEvent(tenant, session, reason, expiresAt, at)
+	ev.MsgID = schemas.MsgID(schemas.TypeSessionExpired, session.String(), "again",
+		strconv.FormatInt(at.UTC().Truncate(time.Hour).Unix(), 10))
+	return ev
+}
+
 // DeletedEvent is the idv.session.deleted event of a finished wipe. Its
 // message id is the session's, so there is one however often the wipe runs.
 func DeletedEvent(tenant, session, receipt uuid.UUID, reason string, at time.Time) Event {

@@ -1,9 +1,13 @@
 package idv
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/idv-oss/idv/schemas"
 )
 
 // WipeTarget is what the wipe stage needs to know about a session. It holds
@@ -46,4 +50,160 @@ type StoredReceipt struct {
 	Signature []byte
 	KeyID     string
 	CreatedAt time.Time
+}
+
+// ErrNotRequested: the session exists but nobody requested its wipe.
+// Nothing is destroyed without that instruction, which RequestWipe writes in
+// the same transaction as its event.
+var ErrNotRequested = errors.New("no wipe requested for the session")
+
+// ErrWipeRefused: the session's rows are not in a state a wipe can go on
+// from (its key row refuses destruction, or the request or the key's
+// destruction is not recorded); retrying does not change that.
+var ErrWipeRefused = errors.New("wipe refused")
+
+// WipeStore holds the wipe's store steps (postgres.Wipes).
+type WipeStore interface {
+	SessionForWipe(ctx context.Context, tenantID, id uuid.UUID) (WipeTarget, error)
+	// DestroySessionKey deletes the session's wrapped key and commits that
+	// on its own; false when an earlier attempt did.
+	DestroySessionKey(ctx context.Context, tenantID, id uuid.UUID, at time.Time) (destroyed bool, err error)
+	// FinishWipe deletes the session's rows, keeps its tombstone, stores the
+	// receipt and appends ev, in one transaction.
+	FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.Time, r Receipt, ev Event) error
+}
+
+// PrefixDeleter deletes every object version, delete marker and unfinished
+// upload under a prefix (objects.Store).
+type PrefixDeleter interface {
+	DeletePrefix(ctx context.Context, prefix string) (int, error)
+}
+
+// ReceiptSigner signs deletion receipts (vault.Vault).
+type ReceiptSigner interface {
+	SignReceipt(statement []byte) (sig []byte, keyID string)
+}
+
+// Wiper destroys a session's personal data (docs/design.md invariant 3):
+//
+//  1. the session's wrapped private key, committed on its own
+//     (crypto-shredding): from then on no capture of the session opens;
+//  2. every object under the session's storage prefix;
+//  3. in one transaction the session's captures rows, its row turned
+//     tombstone, a signed deletion receipt and idv.session.deleted.
+//
+// Every step is idempotent and Wipe looks whether the wipe is done before
+// doing anything, so a wipe repeated after a crash at any point completes
+// with one receipt and one event.
+type Wiper struct {
+	Store   WipeStore
+	Objects PrefixDeleter
+	Signer  ReceiptSigner
+	// StorageTimeout bounds one attempt at deleting the objects.
+	StorageTimeout time.Duration
+	Now            func() time.Time
+}
+
+// Wiped says what one Wipe found or did.
+type Wiped struct {
+	// Before is set when the session was wiped already (by an earlier
+	// attempt or another worker); ReceiptID is then that wipe's.
+	Before       bool
+	KeyDestroyed bool // this attempt destroyed the key
+	Objects      int  // objects this attempt deleted, also on failure
+	ReceiptID    uuid.UUID
+	Reason       string
+	Captures     int
+}
+
+// Wipe wipes a session whose wipe was requested. ErrNotFound: no such
+// session; ErrNotRequested: nobody asked; ErrWipeRefused: its rows refuse;
+// any other error: try again later (the key is gone first, so nothing opens
+// meanwhile).
+func (w Wiper) Wipe(ctx context.Context, tenantID, sessionID uuid.UUID) (Wiped, error) {
+	t, err := w.Store.SessionForWipe(ctx, tenantID, sessionID)
+	if err != nil {
+		return Wiped{}, fmt.Errorf("wipe: %w", err)
+	}
+	if t.DeletedAt != nil {
+		return Wiped{Before: true, ReceiptID: t.ReceiptID}, nil
+	}
+	if t.WipeRequestedAt == nil {
+		return Wiped{}, fmt.Errorf("wipe: session %s: %w", sessionID, ErrNotRequested)
+	}
+	var out Wiped
+	out.KeyDestroyed, err = w.Store.DestroySessionKey(ctx, tenantID, sessionID, w.clock())
+	if errors.Is(err, ErrConflict) {
+		return out, fmt.Errorf("wipe: destroy key: %w: %w", ErrWipeRefused, err)
+	}
+	if err != nil {
+		return out, fmt.Errorf("wipe: destroy key: %w", err)
+	}
+	sctx, cancel := context.WithTimeout(ctx, w.StorageTimeout)
+	out.Objects, err = w.Objects.DeletePrefix(sctx, schemas.SessionPrefix(tenantID.String(), sessionID.String()))
+	cancel()
+	if err != nil {
+		return out, fmt.Errorf("wipe: session %s: delete objects (%d deleted so far): %w", sessionID, out.Objects, err)
+	}
+	// Read again: key_destroyed_at may be an earlier attempt's, and another
+	// worker may have finished meanwhile.
+	if t, err = w.Store.SessionForWipe(ctx, tenantID, sessionID); err != nil {
+		return out, fmt.Errorf("wipe: %w", err)
+	}
+	if t.DeletedAt != nil {
+		out.Before, out.ReceiptID = true, t.ReceiptID
+		return out, nil
+	}
+	at := w.clock()
+	receipt, err := w.receipt(t, out.Objects, at)
+	if err != nil {
+		return out, err
+	}
+	err = w.Store.FinishWipe(ctx, tenantID, sessionID, at, receipt, DeletedEvent(t.TenantID, t.SessionID, receipt.ID, t.WipeReason, at))
+	if errors.Is(err, ErrConflict) {
+		// The captures changed under the receipt: the next attempt reads
+		// them again, so this is no refusal.
+		return out, fmt.Errorf("wipe: finish: captures changed: %v", err)
+	}
+	if err != nil {
+		return out, fmt.Errorf("wipe: finish: %w", err)
+	}
+	out.ReceiptID, out.Reason, out.Captures = receipt.ID, t.WipeReason, t.Captures
+	return out, nil
+}
+
+// clock is now at the database's precision, so that the times in a receipt
+// are exactly the times stored.
+func (w Wiper) clock() time.Time { return w.Now().UTC().Truncate(time.Microsecond) }
+
+// receipt builds and signs the deletion receipt of a session whose key and
+// objects are gone and whose captures rows are about to go.
+func (w Wiper) receipt(t WipeTarget, objects int, at time.Time) (Receipt, error) {
+	if t.WipeRequestedAt == nil || t.KeyDestroyedAt == nil {
+		return Receipt{}, fmt.Errorf("wipe: session %s: wipe request or key destruction not recorded: %w", t.SessionID, ErrWipeRefused)
+	}
+	id := uuid.New()
+	r := schemas.DeletionReceipt{
+		ReceiptID:       id.String(),
+		SessionID:       t.SessionID.String(),
+		TenantID:        t.TenantID.String(),
+		Reason:          t.WipeReason,
+		Decision:        t.Decision,
+		CreatedAt:       t.CreatedAt,
+		ExpiresAt:       t.ExpiresAt,
+		WipeRequestedAt: *t.WipeRequestedAt,
+		KeyDestroyedAt:  *t.KeyDestroyedAt,
+		DeletedAt:       at,
+		ObjectsDeleted:  objects,
+		// Sessions are created with their key row, and key_destroyed_at is
+		// set in the transaction that deleted it.
+		RowsDeleted: map[string]int{schemas.ReceiptRowsSessionKeys: 1, schemas.ReceiptRowsCaptures: t.Captures},
+		Statement:   schemas.DeletionStatement,
+	}
+	statement, err := r.MarshalStatement()
+	if err != nil {
+		return Receipt{}, fmt.Errorf("wipe: session %s: %w: %w", t.SessionID, ErrWipeRefused, err)
+	}
+	sig, keyID := w.Signer.SignReceipt(statement)
+	return Receipt{ID: id, Statement: statement, Signature: sig, KeyID: keyID, Captures: t.Captures}, nil
 }

@@ -23,7 +23,7 @@ func runAPI(ctx context.Context, cfg config, log *slog.Logger) error {
 		// adding one to IDV_SUBPROCESSORS_FILE and restarting announces it;
 		// replicas starting together announce each entry to each tenant once.
 		n, err := postgres.NewSubprocessors(st.db).Sync(idv.WithActor(ctx, idv.ActorOperator),
-			cfg.Register.Subprocessors, time.Now())
+			cfg.Register.Subprocessors, time.Now(), idv.SubprocessorAnnouncedEvent)
 		if err != nil {
 			return fmt.Errorf("announce sub-processors: %w", err)
 		}

@@ -117,7 +117,7 @@ func runBreach(ctx context.Context, args []string, cfg config, stdout, stderr io
 			if err != nil {
 				return fmt.Errorf("--breach must be a breach id (a UUID)")
 			}
-			round, affected, err := store.Notify(ctx, breachID, now)
+			round, affected, err := store.Notify(ctx, breachID, now, idv.BreachNotifiedEvent)
 			if err != nil {
 				return err
 			}

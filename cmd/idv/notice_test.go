@@ -29,7 +29,7 @@ func TestSubprocessorAnnouncedEndToEnd(t *testing.T) {
 	ctx := idv.WithActor(context.Background(), idv.ActorOperator)
 	hook := s.rcv.Await("", schemas.WebhookSubprocessorAnnounced)
 	store := postgres.NewSubprocessors(s.st.db)
-	if n, err := store.Sync(ctx, []schemas.Subprocessor{testSubprocessor}, time.Now()); err != nil || n != 1 {
+	if n, err := store.Sync(ctx, []schemas.Subprocessor{testSubprocessor}, time.Now(), idv.SubprocessorAnnouncedEvent); err != nil || n != 1 {
 		t.Fatalf("sync: %d, %v", n, err)
 	}
 	var p schemas.WebhookPayload
@@ -50,7 +50,7 @@ func TestSubprocessorAnnouncedEndToEnd(t *testing.T) {
 		o.SubprocessorID != "ocr-cloud" {
 		t.Fatalf("objection: %+v, %v", o, err)
 	}
-	if n, err := store.Sync(ctx, []schemas.Subprocessor{testSubprocessor}, time.Now()); err != nil || n != 0 {
+	if n, err := store.Sync(ctx, []schemas.Subprocessor{testSubprocessor}, time.Now(), idv.SubprocessorAnnouncedEvent); err != nil || n != 0 {
 		t.Fatalf("second sync announced %d (%v), want 0", n, err)
 	}
 	evs, err := postgres.NewAudit(s.st.db).List(context.Background(), s.tenant.TenantID, 0, 100)
@@ -133,7 +133,7 @@ func TestBreachNotifiedEndToEnd(t *testing.T) {
 		t.Fatalf("open: %+v, %v", affected, err)
 	}
 	hook := s.rcv.Await("", schemas.WebhookBreachNotified)
-	if _, _, err := breaches.Notify(ctx, b.ID, time.Now()); err != nil {
+	if _, _, err := breaches.Notify(ctx, b.ID, time.Now(), idv.BreachNotifiedEvent); err != nil {
 		t.Fatal(err)
 	}
 	var p schemas.WebhookPayload

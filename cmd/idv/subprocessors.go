@@ -31,7 +31,7 @@ func runSubprocessors(ctx context.Context, args []string, cfg config, stdout io.
 			}
 			return nil
 		}
-		n, err := postgres.NewSubprocessors(st.db).Sync(idv.WithActor(ctx, idv.ActorOperator), cfg.Register.Subprocessors, time.Now())
+		n, err := postgres.NewSubprocessors(st.db).Sync(idv.WithActor(ctx, idv.ActorOperator), cfg.Register.Subprocessors, time.Now(), idv.SubprocessorAnnouncedEvent)
 		if err != nil {
 			return err
 		}

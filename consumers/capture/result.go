@@ -53,20 +53,6 @@ func Begin(ctx context.Context, ev stage.Event, sessions SessionGetter, results 
 	return sess, log, !done, nil
 }
 
-// ResultSaver stores a check result with its event in one transaction.
-type ResultSaver interface {
-	SaveResult(ctx context.Context, r idv.Result, ev idv.Event) error
-}
-
-// Save stores a check's result and appends its idv.check.completed event
-// (ids, check, outcome and reasons only) in the same transaction.
-func Save(ctx context.Context, results ResultSaver, res idv.Result) error {
-	if err := results.SaveResult(ctx, res, res.CompletedEvent()); err != nil {
-		return fmt.Errorf("%s: session %s: %w", res.Check, res.SessionID, err)
-	}
-	return nil
-}
-
 // Sessions reads a session, its wrapped key and its declared captures.
 type Sessions interface {
 	SessionGetter
@@ -77,7 +63,7 @@ type Sessions interface {
 // Results finds and stores check results.
 type Results interface {
 	ResultFinder
-	ResultSaver
+	idv.ResultSaver
 }
 
 // Stores are the parts every check stage over captures reads and writes.

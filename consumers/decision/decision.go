@@ -61,7 +61,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	}
 	log := s.log.With("tenant_id", tenantID, "session_id", sessionID)
 	at := s.now().UTC()
-	d, err := s.sessions.Decide(ctx, tenantID, sessionID, at, idv.DecideByOutcomes(tenantID, sessionID, at))
+	d, err := idv.Decide(ctx, s.sessions, tenantID, sessionID, at)
 	if errors.Is(err, idv.ErrNotFound) || errors.Is(err, idv.ErrConflict) {
 		return stage.Permanent(fmt.Errorf("decision: %w", err))
 	}

@@ -236,7 +236,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 			return err
 		}
 	}
-	if err := capture.Save(ctx, s.results, res); err != nil {
+	if err := idv.RecordResult(ctx, s.results, res); err != nil {
 		return err
 	}
 	log.InfoContext(ctx, "document check completed", "outcome", outcome, "reasons", codes)

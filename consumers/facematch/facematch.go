@@ -139,7 +139,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 			res.Advisory["reference_chip_portrait"] = 1
 		}
 	}
-	if err := capture.Save(ctx, s.deps.Results, res); err != nil {
+	if err := idv.RecordResult(ctx, s.deps.Results, res); err != nil {
 		return err
 	}
 	log.InfoContext(ctx, "face match completed", "outcome", res.Outcome, "reasons", codes)

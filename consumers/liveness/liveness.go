@@ -128,7 +128,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	if v.SamePerson != nil {
 		res.Advisory = map[string]float64{"passive_liveness": v.Passive}
 	}
-	if err := capture.Save(ctx, s.deps.Results, res); err != nil {
+	if err := idv.RecordResult(ctx, s.deps.Results, res); err != nil {
 		return err
 	}
 	log.InfoContext(ctx, "liveness completed", "outcome", res.Outcome, "reasons", res.Reasons)

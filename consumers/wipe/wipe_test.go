@@ -73,7 +73,7 @@ func setup(t *testing.T) *bundle {
 	return b
 }
 
-func (b *bundle) newStage(store wipe.Objects) *wipe.Stage {
+func (b *bundle) newStage(store idv.PrefixDeleter) *wipe.Stage {
 	return wipe.New(wipe.Deps{Sessions: b.wipes, Objects: store, Signer: b.vault, Metrics: b.metrics,
 		Now: func() time.Time { return b.now },
 		Log: slog.New(slog.NewJSONHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}, wipe.Config{})

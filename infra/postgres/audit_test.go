@@ -229,11 +229,11 @@ func TestStoreChangesAreAudited(t *testing.T) {
 	declined, _ := r.newSession(t, r.tenant, r.now, 7)
 	asKey := idv.WithActor(ctx, idv.ActorAPIKey("key1"))
 	for range 2 { // idempotent: one entry
-		if err := r.sessions.RequestWipe(asKey, r.tenant, erased, schemas.WipeCustomerRequest, r.now); err != nil {
+		if err := idv.RequestWipe(asKey, r.sessions, r.tenant, erased, schemas.WipeCustomerRequest, r.now); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := r.sessions.Decline(ctx, r.tenant, declined, r.now); err != nil {
+	if err := decline(ctx, r.sessions, r.tenant, declined, r.now); err != nil {
 		t.Fatal(err)
 	}
 	if err := tenants.SetRetention(idv.WithActor(ctx, idv.ActorOperator), r.tenant, 3); err != nil {

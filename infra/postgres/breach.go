@@ -235,7 +235,7 @@ func affectedOf(ctx context.Context, q sqlx.QueryerContext, id uuid.UUID) ([]Aff
 // breach_notified audit entry. It refuses a notice without nature,
 // consequences, measures and contact (ErrBreachIncomplete). It returns the
 // round and the tenants notified.
-func (s *Breaches) Notify(ctx context.Context, id uuid.UUID, now time.Time) (int, []Affected, error) {
+func (s *Breaches) Notify(ctx context.Context, id uuid.UUID, now time.Time, notice func(schemas.BreachNotified) idv.Event) (int, []Affected, error) {
 	now = now.UTC().Truncate(time.Microsecond)
 	var round int
 	var affected []Affected
@@ -266,7 +266,7 @@ func (s *Breaches) Notify(ctx context.Context, id uuid.UUID, now time.Time) (int
 				Nature: b.Nature, Consequences: b.Consequences, Measures: b.Measures, Contact: b.Contact,
 				Categories: append([]string{}, a.Categories...), Subjects: a.Sessions, Stages: b.Stages,
 				WindowStart: b.WindowStart, WindowEnd: b.WindowEnd, DetectedAt: b.OpenedAt, NotifiedAt: now}
-			if err := appendOutbox(ctx, tx, idv.BreachNotifiedEvent(ev)); err != nil {
+			if err := appendOutbox(ctx, tx, notice(ev)); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE breach_tenants SET notified_round = $3, notified_at = $4

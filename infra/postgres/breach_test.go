@@ -53,7 +53,7 @@ func TestBreachRegister(t *testing.T) {
 	if len(counts) != 2 || counts[b.tenant] != 3 || counts[other] != 1 {
 		t.Fatalf("affected %+v, want 3 sessions of the tenant and 1 of the other", affected)
 	}
-	if _, _, err := breaches.Notify(ctx, br.ID, b.now); !errors.Is(err, postgres.ErrBreachIncomplete) {
+	if _, _, err := breaches.Notify(ctx, br.ID, b.now, idv.BreachNotifiedEvent); !errors.Is(err, postgres.ErrBreachIncomplete) {
 		t.Fatalf("a notice without consequences and measures: %v", err)
 	}
 	day := b.now.Add(25 * time.Hour)
@@ -72,7 +72,7 @@ func TestBreachRegister(t *testing.T) {
 	if err != nil || len(affected) != 1 || affected[0].TenantID != b.tenant {
 		t.Fatalf("after update: %+v, %v", affected, err)
 	}
-	round, notified, err := breaches.Notify(ctx, br.ID, b.now.Add(2*time.Hour))
+	round, notified, err := breaches.Notify(ctx, br.ID, b.now.Add(2*time.Hour), idv.BreachNotifiedEvent)
 	if err != nil || round != 1 || len(notified) != 1 {
 		t.Fatalf("notify: round %d, %+v, %v", round, notified, err)
 	}
@@ -95,7 +95,7 @@ func TestBreachRegister(t *testing.T) {
 		t.Errorf("the tenant out of scope was notified: %+v", evs)
 	}
 	// An update and a second round reach the same tenant again.
-	if round, _, err := breaches.Notify(ctx, br.ID, b.now.Add(3*time.Hour)); err != nil || round != 2 {
+	if round, _, err := breaches.Notify(ctx, br.ID, b.now.Add(3*time.Hour), idv.BreachNotifiedEvent); err != nil || round != 2 {
 		t.Errorf("second round: %d, %v", round, err)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -40,24 +39,13 @@ func (r wipeRow) ended() bool {
 	return r.WipeRequestedAt.Valid || r.DeletedAt.Valid || r.Status == idv.StatusExpired || r.Status == idv.StatusDeleted
 }
 
-func validWipeReason(reason string) bool {
-	switch reason {
-	case schemas.WipeExpired, schemas.WipeCustomerRequest, schemas.WipeDeclinedByUser:
-		return true
-	}
-	return false
-}
-
 // RequestWipe marks a session's wipe requested (status expired, wipe_reason,
 // wipe_requested_at = at) and appends idv.session.expired.<id> and an
 // erasure_requested audit entry (actor from WithActor) in the same
 // transaction. Another tenant's session is ErrNotFound. It is idempotent: a
 // session whose wipe was already requested, or that is deleted, is left as
 // it is and nothing is appended.
-func (s *Sessions) RequestWipe(ctx context.Context, tenantID, id uuid.UUID, reason string, at time.Time) error {
-	if !validWipeReason(reason) {
-		return fmt.Errorf("sessions: request wipe of %s: unknown reason %q", id, reason)
-	}
+func (s *Sessions) RequestWipe(ctx context.Context, tenantID, id uuid.UUID, reason string, at time.Time, ev idv.Event) error {
 	return inOutboxTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
 		row, err := lockForWipe(ctx, tx, tenantID, id)
 		if err != nil {
@@ -66,7 +54,7 @@ func (s *Sessions) RequestWipe(ctx context.Context, tenantID, id uuid.UUID, reas
 		if row.ended() {
 			return nil
 		}
-		if err := requestWipe(ctx, tx, row, reason, at); err != nil {
+		if err := requestWipe(ctx, tx, row, reason, at, ev); err != nil {
 			return err
 		}
 		fallback := idv.ActorUnknown
@@ -86,7 +74,7 @@ func (s *Sessions) RequestWipe(ctx context.Context, tenantID, id uuid.UUID, reas
 // requested: the person can no longer decline. A
 // repeated decline (the app retrying) finds its own decision and returns nil
 // without appending anything.
-func (s *Sessions) Decline(ctx context.Context, tenantID, id uuid.UUID, at time.Time) error {
+func (s *Sessions) Decline(ctx context.Context, tenantID, id uuid.UUID, at time.Time, decided, expired idv.Event) error {
 	return inOutboxTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
 		row, err := lockForWipe(ctx, tx, tenantID, id)
 		if err != nil {
@@ -103,10 +91,10 @@ func (s *Sessions) Decline(ctx context.Context, tenantID, id uuid.UUID, at time.
 			id, tenantID, schemas.DecisionDeclinedByUser, at, idv.StatusDecided); err != nil {
 			return fmt.Errorf("sessions: decline %s: %w", id, err)
 		}
-		if err := appendOutbox(ctx, tx, decidedEvent(row, schemas.DecisionDeclinedByUser, at)); err != nil {
+		if err := appendOutbox(ctx, tx, decided); err != nil {
 			return err
 		}
-		if err := requestWipe(ctx, tx, row, schemas.WipeDeclinedByUser, at); err != nil {
+		if err := requestWipe(ctx, tx, row, schemas.WipeDeclinedByUser, at, expired); err != nil {
 			return err
 		}
 		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: tenantID, At: at, Actor: idv.ActorOf(ctx, idv.ActorAppToken(id)),
@@ -132,20 +120,12 @@ func lockForWipe(ctx context.Context, tx *sqlx.Tx, tenantID, id uuid.UUID) (wipe
 
 // requestWipe marks the locked session's wipe requested and appends its
 // idv.session.expired event.
-func requestWipe(ctx context.Context, tx *sqlx.Tx, row wipeRow, reason string, at time.Time) error {
+func requestWipe(ctx context.Context, tx *sqlx.Tx, row wipeRow, reason string, at time.Time, ev idv.Event) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE sessions SET status = $3, wipe_reason = $4, wipe_requested_at = $5
 		WHERE session_id = $1 AND tenant_id = $2`, row.ID, row.TenantID, idv.StatusExpired, reason, at); err != nil {
 		return fmt.Errorf("sessions: request wipe of %s: %w", row.ID, err)
 	}
-	return appendOutbox(ctx, tx, expiredEvent(row, reason, at))
-}
-
-func expiredEvent(row wipeRow, reason string, at time.Time) idv.Event {
-	return idv.ExpiredEvent(row.TenantID, row.ID, reason, row.ExpiresAt, at)
-}
-
-func decidedEvent(row wipeRow, decision string, at time.Time) idv.Event {
-	return idv.DecidedEvent(row.TenantID, row.ID, decision, at.UTC())
+	return appendOutbox(ctx, tx, ev)
 }
 
 // Retention is what the scheduled retention producer reads and writes across
@@ -170,7 +150,7 @@ func NewRetention(db *sqlx.DB) *Retention { return &Retention{db: db} }
 // result, rather than by its silent disappearance, and the tombstone keeps
 // that decision. A decision stage finishing late finds the session decided
 // and decides nothing more.
-func (r *Retention) ClaimExpired(ctx context.Context, now time.Time, limit int) (int, error) {
+func (r *Retention) ClaimExpired(ctx context.Context, now time.Time, limit int, ev idv.SweepEvents) (int, error) {
 	if limit <= 0 {
 		return 0, fmt.Errorf("retention: claim expired: limit %d, want > 0", limit)
 	}
@@ -197,11 +177,11 @@ func (r *Retention) ClaimExpired(ctx context.Context, now time.Time, limit int) 
 		}
 		for _, row := range rows {
 			if !row.Decision.Valid {
-				if err := appendOutbox(ctx, tx, decidedEvent(row, schemas.DecisionExpired, now)); err != nil {
+				if err := appendOutbox(ctx, tx, ev.Decided(row.TenantID, row.ID, schemas.DecisionExpired, now.UTC())); err != nil {
 					return err
 				}
 			}
-			if err := appendOutbox(ctx, tx, expiredEvent(row, schemas.WipeExpired, now)); err != nil {
+			if err := appendOutbox(ctx, tx, ev.Expired(row.TenantID, row.ID, schemas.WipeExpired, row.ExpiresAt, now)); err != nil {
 				return err
 			}
 		}
@@ -219,7 +199,7 @@ func (r *Retention) ClaimExpired(ctx context.Context, now time.Time, limit int) 
 // up its deliveries during a long storage outage starts over (the wipe is
 // idempotent). The message id carries now's hour, so a stuck session is
 // asked for at most once an hour. It returns how many it asked for.
-func (r *Retention) RerequestStuck(ctx context.Context, now, requestedBefore time.Time, limit int) (int, error) {
+func (r *Retention) RerequestStuck(ctx context.Context, now, requestedBefore time.Time, limit int, ev idv.SweepEvents) (int, error) {
 	var n int
 	err := inOutboxTx(ctx, r.db, systemScope, func(tx *sqlx.Tx) error {
 		var rows []struct {
@@ -231,11 +211,8 @@ func (r *Retention) RerequestStuck(ctx context.Context, now, requestedBefore tim
 			ORDER BY wipe_requested_at LIMIT $2`, requestedBefore, limit); err != nil {
 			return fmt.Errorf("retention: stuck wipes: %w", err)
 		}
-		hour := strconv.FormatInt(now.UTC().Truncate(time.Hour).Unix(), 10)
 		for _, row := range rows {
-			ev := expiredEvent(row.wipeRow, row.Reason, now)
-			ev.MsgID = schemas.MsgID(schemas.TypeSessionExpired, row.ID.String(), "again", hour)
-			added, err := appendOutboxOnce(ctx, tx, ev)
+			added, err := appendOutboxOnce(ctx, tx, ev.ExpiredAgain(row.TenantID, row.ID, row.Reason, row.ExpiresAt, now))
 			if err != nil {
 				return err
 			}
@@ -253,7 +230,7 @@ func (r *Retention) RerequestStuck(ctx context.Context, now, requestedBefore tim
 // cannot run here), so that no session waits forever; a result arriving
 // later finds the session decided and changes nothing. It returns how many
 // it decided.
-func (r *Retention) DecideLate(ctx context.Context, now, before time.Time, limit int) (int, error) {
+func (r *Retention) DecideLate(ctx context.Context, now, before time.Time, limit int, ev idv.SweepEvents) (int, error) {
 	var n int
 	err := inOutboxTx(ctx, r.db, systemScope, func(tx *sqlx.Tx) error {
 		var rows []wipeRow
@@ -267,7 +244,7 @@ func (r *Retention) DecideLate(ctx context.Context, now, before time.Time, limit
 				WHERE session_id = $1`, row.ID, schemas.DecisionReview, now, idv.StatusDecided); err != nil {
 				return fmt.Errorf("retention: decide %s late: %w", row.ID, err)
 			}
-			if err := appendOutbox(ctx, tx, decidedEvent(row, schemas.DecisionReview, now)); err != nil {
+			if err := appendOutbox(ctx, tx, ev.Decided(row.TenantID, row.ID, schemas.DecisionReview, now.UTC())); err != nil {
 				return err
 			}
 		}

@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -237,23 +238,23 @@ func TestClaimExpiredRequestsEachWipeOnce(t *testing.T) {
 	b.decide(t, decided, b.now.Add(-8*day+2*time.Minute))
 	fresh, _ := b.newSession(t, b.tenant, b.now, 7)
 
-	if _, err := b.retention.ClaimExpired(ctx, b.now, 0); err == nil {
+	if _, err := b.retention.ClaimExpired(ctx, b.now, 0, idv.Sweep); err == nil {
 		t.Fatal("ClaimExpired with limit 0: no error")
 	}
 	// A limit of 2 takes the two earliest deadlines, then the third.
-	n, err := b.retention.ClaimExpired(ctx, b.now, 2)
+	n, err := b.retention.ClaimExpired(ctx, b.now, 2, idv.Sweep)
 	if err != nil || n != 2 {
 		t.Fatalf("first claim: %d, %v; want 2", n, err)
 	}
 	if s := b.state(t, decided); s.WipeRequestedAt != nil {
 		t.Fatalf("latest deadline claimed before the earlier ones: %+v", s)
 	}
-	n, err = b.retention.ClaimExpired(ctx, b.now, 2)
+	n, err = b.retention.ClaimExpired(ctx, b.now, 2, idv.Sweep)
 	if err != nil || n != 1 {
 		t.Fatalf("second claim: %d, %v; want 1", n, err)
 	}
 	before := b.outboxCount(t)
-	n, err = b.retention.ClaimExpired(ctx, b.now.Add(time.Minute), 100)
+	n, err = b.retention.ClaimExpired(ctx, b.now.Add(time.Minute), 100, idv.Sweep)
 	if err != nil || n != 0 {
 		t.Fatalf("third claim: %d, %v; want 0", n, err)
 	}
@@ -312,21 +313,21 @@ func TestRequestWipeIsIdempotentAndTenantScoped(t *testing.T) {
 	id, _ := b.newSession(t, b.tenant, b.now, 7)
 
 	for name, tenant := range map[string]uuid.UUID{"another tenant's session": other, "unknown tenant": uuid.New()} {
-		if err := b.sessions.RequestWipe(ctx, tenant, id, schemas.WipeCustomerRequest, b.now); !errors.Is(err, idv.ErrNotFound) {
+		if err := idv.RequestWipe(ctx, b.sessions, tenant, id, schemas.WipeCustomerRequest, b.now); !errors.Is(err, idv.ErrNotFound) {
 			t.Fatalf("%s: %v, want ErrNotFound", name, err)
 		}
 	}
-	if err := b.sessions.RequestWipe(ctx, b.tenant, uuid.New(), schemas.WipeCustomerRequest, b.now); !errors.Is(err, idv.ErrNotFound) {
+	if err := idv.RequestWipe(ctx, b.sessions, b.tenant, uuid.New(), schemas.WipeCustomerRequest, b.now); !errors.Is(err, idv.ErrNotFound) {
 		t.Fatalf("unknown session: %v, want ErrNotFound", err)
 	}
-	if err := b.sessions.RequestWipe(ctx, b.tenant, id, "because", b.now); err == nil {
+	if err := idv.RequestWipe(ctx, b.sessions, b.tenant, id, "because", b.now); err == nil {
 		t.Fatal("unknown reason accepted")
 	}
 	if s := b.state(t, id); s.WipeRequestedAt != nil || b.outboxCount(t) != 0 {
 		t.Fatalf("refused requests changed something: %+v, %d events", s, b.outboxCount(t))
 	}
 
-	if err := b.sessions.RequestWipe(ctx, b.tenant, id, schemas.WipeCustomerRequest, b.now); err != nil {
+	if err := idv.RequestWipe(ctx, b.sessions, b.tenant, id, schemas.WipeCustomerRequest, b.now); err != nil {
 		t.Fatal(err)
 	}
 	s := b.state(t, id)
@@ -342,10 +343,10 @@ func TestRequestWipeIsIdempotentAndTenantScoped(t *testing.T) {
 	// Again, later, for another reason, and once the deadline passes: the
 	// first request stands and nothing more is appended.
 	later := b.now.Add(time.Hour)
-	if err := b.sessions.RequestWipe(ctx, b.tenant, id, schemas.WipeDeclinedByUser, later); err != nil {
+	if err := idv.RequestWipe(ctx, b.sessions, b.tenant, id, schemas.WipeDeclinedByUser, later); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := b.retention.ClaimExpired(ctx, s.ExpiresAt.Add(time.Hour), 100); err != nil || n != 0 {
+	if n, err := b.retention.ClaimExpired(ctx, s.ExpiresAt.Add(time.Hour), 100, idv.Sweep); err != nil || n != 0 {
 		t.Fatalf("claim after an early erasure: %d, %v; want 0", n, err)
 	}
 	if again := b.state(t, id); *again.WipeReason != schemas.WipeCustomerRequest || !again.WipeRequestedAt.Equal(b.now) {
@@ -359,7 +360,7 @@ func TestRequestWipeIsIdempotentAndTenantScoped(t *testing.T) {
 	// A session already wiped is left as it is.
 	gone, _ := b.newSession(t, b.tenant, b.now, 7)
 	b.wiped(t, gone, b.now)
-	if err := b.sessions.RequestWipe(ctx, b.tenant, gone, schemas.WipeCustomerRequest, later); err != nil {
+	if err := idv.RequestWipe(ctx, b.sessions, b.tenant, gone, schemas.WipeCustomerRequest, later); err != nil {
 		t.Fatal(err)
 	}
 	if s := b.state(t, gone); s.Status != string(idv.StatusDeleted) || !s.WipeRequestedAt.Equal(b.now) {
@@ -380,10 +381,10 @@ func TestDecline(t *testing.T) {
 	submitted, _ := b.newSession(t, b.tenant, b.now, 7)
 	b.submit(t, b.tenant, submitted, b.now)
 	for _, id := range []uuid.UUID{created, submitted} {
-		if err := b.sessions.Decline(ctx, other, id, b.now); !errors.Is(err, idv.ErrNotFound) {
+		if err := decline(ctx, b.sessions, other, id, b.now); !errors.Is(err, idv.ErrNotFound) {
 			t.Fatalf("decline as another tenant: %v, want ErrNotFound", err)
 		}
-		if err := b.sessions.Decline(ctx, b.tenant, id, b.now); err != nil {
+		if err := decline(ctx, b.sessions, b.tenant, id, b.now); err != nil {
 			t.Fatalf("decline %s: %v", id, err)
 		}
 		s := b.state(t, id)
@@ -403,7 +404,7 @@ func TestDecline(t *testing.T) {
 			t.Fatalf("expired event ahead of the decided one")
 		}
 		// The app retrying its decline finds it done; nothing more goes out.
-		if err := b.sessions.Decline(ctx, b.tenant, id, b.now.Add(time.Minute)); err != nil {
+		if err := decline(ctx, b.sessions, b.tenant, id, b.now.Add(time.Minute)); err != nil {
 			t.Fatalf("repeated decline: %v", err)
 		}
 		b.decidedEvent(t, id)
@@ -418,12 +419,12 @@ func TestDecline(t *testing.T) {
 	b.submit(t, b.tenant, decided, b.now)
 	b.decide(t, decided, b.now)
 	erased, _ := b.newSession(t, b.tenant, b.now, 7)
-	if err := b.sessions.RequestWipe(ctx, b.tenant, erased, schemas.WipeCustomerRequest, b.now); err != nil {
+	if err := idv.RequestWipe(ctx, b.sessions, b.tenant, erased, schemas.WipeCustomerRequest, b.now); err != nil {
 		t.Fatal(err)
 	}
 	before := b.outboxCount(t)
 	for name, id := range map[string]uuid.UUID{"decided": decided, "erased": erased} {
-		if err := b.sessions.Decline(ctx, b.tenant, id, b.now); !errors.Is(err, idv.ErrConflict) {
+		if err := decline(ctx, b.sessions, b.tenant, id, b.now); !errors.Is(err, idv.ErrConflict) {
 			t.Fatalf("decline a %s session: %v, want ErrConflict", name, err)
 		}
 	}
@@ -461,7 +462,7 @@ func TestOverdue(t *testing.T) {
 		t.Fatalf("overdue %d, oldest %v, %v; want 2, %v", n, oldest, err, firstCreated)
 	}
 	// Claimed is not deleted: still overdue until the wipe is done.
-	if c, err := b.retention.ClaimExpired(ctx, b.now, 100); err != nil || c != 2 {
+	if c, err := b.retention.ClaimExpired(ctx, b.now, 100, idv.Sweep); err != nil || c != 2 {
 		t.Fatalf("claim: %d, %v", c, err)
 	}
 	if n, _, _ := b.retention.Overdue(ctx, b.now); n != 2 {
@@ -512,4 +513,14 @@ func TestLiveEpochs(t *testing.T) {
 	check(map[uuid.UUID][]time.Time{b.tenant: {k3.Epoch, k1.Epoch}, other: {k4.Epoch}})
 	b.wiped(t, a2, b.now)
 	check(map[uuid.UUID][]time.Time{b.tenant: {k3.Epoch}, other: {k4.Epoch}})
+}
+
+// decline is the person's refusal as the API makes it: idv.Decline over the
+// session store, with the session read first.
+func decline(ctx context.Context, s *postgres.Sessions, tenant, id uuid.UUID, at time.Time) error {
+	sess, err := s.Get(ctx, tenant, id)
+	if err != nil {
+		return err
+	}
+	return idv.Decline(ctx, s, sess, at)
 }

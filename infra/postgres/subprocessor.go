@@ -29,7 +29,7 @@ func NewSubprocessors(db *sqlx.DB) *Subprocessors { return &Subprocessors{db: db
 // returns how many announcements it made. Finding the entries not yet
 // announced and the tenants still to hear of one looks across tenants:
 // system scope; each announcement is in the scope of its tenant.
-func (s *Subprocessors) Sync(ctx context.Context, register []schemas.Subprocessor, now time.Time) (int, error) {
+func (s *Subprocessors) Sync(ctx context.Context, register []schemas.Subprocessor, now time.Time, announcement Announcement) (int, error) {
 	n := 0
 	for _, sp := range register {
 		var seen bool
@@ -47,7 +47,7 @@ func (s *Subprocessors) Sync(ctx context.Context, register []schemas.Subprocesso
 			return n, fmt.Errorf("subprocessors: tenants for %s: %w", sp.ID, err)
 		}
 		for _, t := range tenants {
-			made, err := s.announce(ctx, sp, t, now)
+			made, err := s.announce(ctx, sp, t, now, announcement)
 			if err != nil {
 				return n, err
 			}
@@ -64,9 +64,13 @@ func (s *Subprocessors) Sync(ctx context.Context, register []schemas.Subprocesso
 	return n, nil
 }
 
+// Announcement builds the event announcing sub-processor id to one tenant
+// (idv.SubprocessorAnnouncedEvent).
+type Announcement func(id string, tenant uuid.UUID, effectiveDate string, at time.Time) idv.Event
+
 // announce announces sp to one tenant; false when another Sync (a replica
 // starting at the same time) already did.
-func (s *Subprocessors) announce(ctx context.Context, sp schemas.Subprocessor, tenant uuid.UUID, now time.Time) (bool, error) {
+func (s *Subprocessors) announce(ctx context.Context, sp schemas.Subprocessor, tenant uuid.UUID, now time.Time, announcement Announcement) (bool, error) {
 	made := false
 	err := inOutboxTx(ctx, s.db, tenantScope(tenant), func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO subprocessors_seen (subprocessor_id, effective_date, seen_at)
@@ -83,7 +87,7 @@ func (s *Subprocessors) announce(ctx context.Context, sp schemas.Subprocessor, t
 			return nil
 		}
 		made = true
-		if err := appendOutbox(ctx, tx, idv.SubprocessorAnnouncedEvent(sp.ID, tenant, sp.EffectiveDate, now)); err != nil {
+		if err := appendOutbox(ctx, tx, announcement(sp.ID, tenant, sp.EffectiveDate, now)); err != nil {
 			return err
 		}
 		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: tenant, At: now, Actor: idv.ActorOf(ctx, idv.ActorOperator),

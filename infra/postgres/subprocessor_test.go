@@ -23,7 +23,7 @@ func TestSubprocessorSyncOnceAcrossReplicas(t *testing.T) {
 	counts := make([]int, 4)
 	for i := range counts {
 		wg.Go(func() {
-			n, err := store.Sync(idv.WithActor(t.Context(), idv.ActorOperator), reg, time.Now())
+			n, err := store.Sync(idv.WithActor(t.Context(), idv.ActorOperator), reg, time.Now(), idv.SubprocessorAnnouncedEvent)
 			if err != nil {
 				t.Error(err)
 			}

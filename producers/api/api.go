@@ -30,9 +30,8 @@ type Sessions interface {
 	Key(ctx context.Context, tenantID, id uuid.UUID) (idv.WrappedKey, error)
 	Captures(ctx context.Context, tenantID, id uuid.UUID) ([]idv.Capture, error)
 	DeclareCaptures(ctx context.Context, tenantID, id uuid.UUID, cs []idv.Capture) error
-	Submit(ctx context.Context, tenantID, id uuid.UUID, at time.Time, ev idv.Event) error
-	RequestWipe(ctx context.Context, tenantID, id uuid.UUID, reason string, at time.Time) error
-	Decline(ctx context.Context, tenantID, id uuid.UUID, at time.Time) error
+	idv.Submitter
+	idv.WipeRequester
 }
 
 // Results reads check results.

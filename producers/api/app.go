@@ -197,7 +197,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	at := s.now()
-	if err := s.sessions.Submit(r.Context(), sess.TenantID, sess.ID, at, idv.SubmittedEvent(sess, at)); err != nil {
+	if err := idv.Submit(r.Context(), s.sessions, sess, at); err != nil {
 		if errors.Is(err, idv.ErrConflict) {
 			return errNotOpen
 		}

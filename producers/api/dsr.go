@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -15,7 +14,7 @@ import (
 
 // DSRs records data subjects' requests (postgres.DSRs).
 type DSRs interface {
-	Record(ctx context.Context, d idv.DSR) error
+	idv.DSRRecorder
 }
 
 type dsrRequest struct {
@@ -42,7 +41,7 @@ func (s *Server) createDSR(w http.ResponseWriter, r *http.Request) error {
 	}
 	sess := sessionOf(r)
 	d := idv.DSR{ID: uuid.New(), TenantID: sess.TenantID, SessionID: sess.ID, Kind: req.Kind, ReceivedAt: s.now()}
-	if err := s.duties.DSRs.Record(r.Context(), d); err != nil {
+	if err := idv.RecordDSR(r.Context(), s.duties.DSRs, d); err != nil {
 		return err
 	}
 	s.log.InfoContext(r.Context(), "data subject request received", "tenant_id", d.TenantID, "session_id", d.SessionID, "kind", d.Kind)

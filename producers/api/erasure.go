@@ -33,7 +33,7 @@ func (s *Server) eraseSession(w http.ResponseWriter, r *http.Request) error {
 		return errNotFound
 	}
 	tenant := tenantOf(r)
-	err = s.sessions.RequestWipe(r.Context(), tenant, id, schemas.WipeCustomerRequest, s.now())
+	err = idv.RequestWipe(r.Context(), s.sessions, tenant, id, schemas.WipeCustomerRequest, s.now())
 	if errors.Is(err, idv.ErrNotFound) {
 		return errNotFound
 	}
@@ -48,7 +48,7 @@ func (s *Server) eraseSession(w http.ResponseWriter, r *http.Request) error {
 // and wiped.
 func (s *Server) decline(w http.ResponseWriter, r *http.Request) error {
 	sess := sessionOf(r)
-	err := s.sessions.Decline(r.Context(), sess.TenantID, sess.ID, s.now())
+	err := idv.Decline(r.Context(), s.sessions, sess, s.now())
 	if errors.Is(err, idv.ErrConflict) {
 		return apiErr(http.StatusConflict, "session_not_open", "the session is already decided; it can no longer be declined")
 	}

@@ -30,9 +30,9 @@ import (
 // Store is what the sweeper needs of the main database;
 // *postgres.Retention is one.
 type Store interface {
-	ClaimExpired(ctx context.Context, now time.Time, limit int) (int, error)
-	RerequestStuck(ctx context.Context, now, requestedBefore time.Time, limit int) (int, error)
-	DecideLate(ctx context.Context, now, before time.Time, limit int) (int, error)
+	ClaimExpired(ctx context.Context, now time.Time, limit int, ev idv.SweepEvents) (int, error)
+	RerequestStuck(ctx context.Context, now, requestedBefore time.Time, limit int, ev idv.SweepEvents) (int, error)
+	DecideLate(ctx context.Context, now, before time.Time, limit int, ev idv.SweepEvents) (int, error)
 	Overdue(ctx context.Context, now time.Time) (overdue int, oldest time.Time, err error)
 	LiveEpochs(ctx context.Context) (map[uuid.UUID][]time.Time, error)
 }
@@ -126,7 +126,7 @@ func (s *Sweeper) RunOnce(ctx context.Context) (Round, error) {
 	}
 
 	for ctx.Err() == nil {
-		n, err := s.store.ClaimExpired(ctx, now, s.cfg.BatchSize)
+		n, err := s.store.ClaimExpired(ctx, now, s.cfg.BatchSize, idv.Sweep)
 		rd.Claimed += n
 		s.m.claimed.Add(float64(n))
 		if err != nil {
@@ -143,7 +143,7 @@ func (s *Sweeper) RunOnce(ctx context.Context) (Round, error) {
 	// A check that never reports (its stage is down or cannot run here)
 	// must not leave a session waiting: past the deadline it is decided
 	// review.
-	late, err := s.store.DecideLate(ctx, now, now.Add(-s.cfg.DecisionDeadline), s.cfg.BatchSize)
+	late, err := s.store.DecideLate(ctx, now, now.Add(-s.cfg.DecisionDeadline), s.cfg.BatchSize, idv.Sweep)
 	rd.DecidedLate = late
 	s.m.late.Add(float64(late))
 	if err != nil {
@@ -153,7 +153,7 @@ func (s *Sweeper) RunOnce(ctx context.Context) (Round, error) {
 	}
 	// A wipe's deliveries span about two and a half hours (infra/broker);
 	// one still unfinished after StuckAfter is asked for again.
-	again, err := s.store.RerequestStuck(ctx, now, now.Add(-s.cfg.StuckAfter), s.cfg.BatchSize)
+	again, err := s.store.RerequestStuck(ctx, now, now.Add(-s.cfg.StuckAfter), s.cfg.BatchSize, idv.Sweep)
 	rd.Rerequested = again
 	s.m.rerequested.Add(float64(again))
 	if err != nil {

@@ -229,7 +229,7 @@ func TestRoundsRequestWipesThenDestroyEpochs(t *testing.T) {
 	// still ahead.
 	live := b.newSession(t, now, 7)
 	erased := b.newSession(t, now, 3)
-	if err := postgres.NewSessions(b.db).RequestWipe(ctx, b.tenant, erased, schemas.WipeCustomerRequest, now); err != nil {
+	if err := idv.RequestWipe(ctx, postgres.NewSessions(b.db), b.tenant, erased, schemas.WipeCustomerRequest, now); err != nil {
 		t.Fatal(err)
 	}
 	dumps := map[uuid.UUID]idv.WrappedKey{}

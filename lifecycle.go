@@ -1,0 +1,129 @@
+package idv
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/idv-oss/idv/schemas"
+)
+
+// The session's lifecycle as services over the stores: each builds the
+// event the change announces and hands it to the store method that makes
+// the change, which appends it in the same transaction (docs/design.md
+// invariant 7). The stores decide nothing and build no event.
+
+// Submitter marks an open session submitted with its event (postgres.Sessions).
+type Submitter interface {
+	// Submit marks an open session submitted and appends ev with it;
+	// ErrConflict if the session is no longer open.
+	Submit(ctx context.Context, tenantID, id uuid.UUID, at time.Time, ev Event) error
+}
+
+// Submit submits an open session at at: its checks start.
+func Submit(ctx context.Context, store Submitter, s Session, at time.Time) error {
+	if !s.Open() {
+		return fmt.Errorf("submit %s: it is %s: %w", s.ID, s.Status, ErrConflict)
+	}
+	return store.Submit(ctx, s.TenantID, s.ID, at, SubmittedEvent(s, at))
+}
+
+// WipeRequester requests sessions' wipes (postgres.Sessions).
+type WipeRequester interface {
+	Get(ctx context.Context, tenantID, id uuid.UUID) (Session, error)
+	// RequestWipe marks the session's wipe requested for reason and appends
+	// ev with it; a session whose wipe was requested before, or that is
+	// deleted, is left as it is.
+	RequestWipe(ctx context.Context, tenantID, id uuid.UUID, reason string, at time.Time, ev Event) error
+	// Decline decides the undecided session declined_by_user and requests
+	// its wipe, appending decided and expired; ErrConflict once it is
+	// decided otherwise or its wipe was requested.
+	Decline(ctx context.Context, tenantID, id uuid.UUID, at time.Time, decided, expired Event) error
+}
+
+// ValidWipeReason reports whether reason is one a wipe may be requested for.
+func ValidWipeReason(reason string) bool {
+	switch reason {
+	case schemas.WipeExpired, schemas.WipeCustomerRequest, schemas.WipeDeclinedByUser:
+		return true
+	}
+	return false
+}
+
+// RequestWipe requests a session's wipe for reason (the customer's erasure,
+// the deadline): the wipe stage destroys its data. Idempotent.
+func RequestWipe(ctx context.Context, store WipeRequester, tenantID, id uuid.UUID, reason string, at time.Time) error {
+	if !ValidWipeReason(reason) {
+		return fmt.Errorf("request wipe of %s: unknown reason %q", id, reason)
+	}
+	s, err := store.Get(ctx, tenantID, id)
+	if err != nil {
+		return fmt.Errorf("request wipe: %w", err)
+	}
+	if s.Ended() {
+		return nil
+	}
+	return store.RequestWipe(ctx, tenantID, id, reason, at, ExpiredEvent(tenantID, id, reason, s.ExpiresAt, at))
+}
+
+// Decline records the person's refusal: the session is decided
+// declined_by_user and its wipe requested, in one change.
+func Decline(ctx context.Context, store WipeRequester, s Session, at time.Time) error {
+	return store.Decline(ctx, s.TenantID, s.ID, at,
+		DecidedEvent(s.TenantID, s.ID, schemas.DecisionDeclinedByUser, at.UTC()),
+		ExpiredEvent(s.TenantID, s.ID, schemas.WipeDeclinedByUser, s.ExpiresAt, at))
+}
+
+// ResultSaver stores a check's result with its event (postgres.Results).
+type ResultSaver interface {
+	// SaveResult stores r and appends ev in one transaction; a result
+	// stored before for the same check wins and nothing is appended.
+	SaveResult(ctx context.Context, r Result, ev Event) error
+}
+
+// RecordResult stores a check's result and announces it
+// (idv.check.completed), once per session and check.
+func RecordResult(ctx context.Context, store ResultSaver, r Result) error {
+	if err := store.SaveResult(ctx, r, r.CompletedEvent()); err != nil {
+		return fmt.Errorf("%s: session %s: %w", r.Check, r.SessionID, err)
+	}
+	return nil
+}
+
+// DecisionStore decides a session once every requested check has its
+// result (postgres.Decisions).
+type DecisionStore interface {
+	Decide(ctx context.Context, tenantID, sessionID uuid.UUID, at time.Time, decide Decider) (Decided, error)
+}
+
+// Decide decides a submitted session by its checks' outcomes once the last
+// requested check is in; until then it reports what is pending.
+func Decide(ctx context.Context, store DecisionStore, tenantID, sessionID uuid.UUID, at time.Time) (Decided, error) {
+	return store.Decide(ctx, tenantID, sessionID, at, DecideByOutcomes(tenantID, sessionID, at))
+}
+
+// SweepEvents builds the events of the changes the retention sweep makes to
+// many sessions in one transaction: the store calls them for each session
+// it changes, so the events are the core's while the rows are locked.
+type SweepEvents struct {
+	Expired      func(tenant, session uuid.UUID, reason string, expiresAt, at time.Time) Event
+	ExpiredAgain func(tenant, session uuid.UUID, reason string, expiresAt, at time.Time) Event
+	Decided      func(tenant, session uuid.UUID, decision string, at time.Time) Event
+}
+
+// Sweep is the retention sweep's SweepEvents.
+var Sweep = SweepEvents{Expired: ExpiredEvent, ExpiredAgain: ExpiredAgainEvent, Decided: DecidedEvent}
+
+// DSRRecorder records a data subject's request with its event (postgres.DSRs).
+type DSRRecorder interface {
+	Record(ctx context.Context, d DSR, ev Event) error
+}
+
+// RecordDSR records a data subject's request and forwards it to the
+// controller (idv.dsr.received).
+func RecordDSR(ctx context.Context, store DSRRecorder, d DSR) error {
+	d.ReceivedAt = d.ReceivedAt.UTC().Truncate(time.Microsecond) // as stored
+	return store.Record(ctx, d, DSRReceivedEvent(d.ID, d.TenantID, d.SessionID, d.Kind, d.ReceivedAt))
+}
