@@ -1,9 +1,7 @@
 package schemas
 
 import (
-	"crypto/rand"
 	"fmt"
-	"math/big"
 	"slices"
 )
 
@@ -40,31 +38,6 @@ const challengeLen = 2
 // any number of frames may show a step, as long as the steps come in order.
 type Challenge struct {
 	Steps []string `json:"steps"`
-}
-
-// NewChallenge draws a challenge with crypto/rand: a turn to the left or the
-// right, and a blink, in either order.
-func NewChallenge() (Challenge, error) {
-	pick := func(n int64) (int64, error) {
-		v, err := rand.Int(rand.Reader, big.NewInt(n))
-		if err != nil {
-			return 0, fmt.Errorf("challenge: draw: %w", err)
-		}
-		return v.Int64(), nil
-	}
-	turn, err := pick(2)
-	if err != nil {
-		return Challenge{}, err
-	}
-	order, err := pick(2)
-	if err != nil {
-		return Challenge{}, err
-	}
-	steps := []string{[]string{StepTurnLeft, StepTurnRight}[turn], StepBlink}
-	if order == 1 {
-		steps[0], steps[1] = steps[1], steps[0]
-	}
-	return Challenge{Steps: steps}, nil
 }
 
 // Validate refuses an empty challenge or one with unknown or repeated steps.

@@ -1,7 +1,6 @@
 package schemas
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -65,16 +64,4 @@ func (r OffboardingReceipt) MarshalStatement() ([]byte, error) {
 		*t = t.UTC()
 	}
 	return json.Marshal(r)
-}
-
-// ParseOffboardingReceipt reads a signed statement back, refusing unknown
-// fields.
-func ParseOffboardingReceipt(statement []byte) (OffboardingReceipt, error) {
-	var r OffboardingReceipt
-	dec := json.NewDecoder(bytes.NewReader(statement))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&r); err != nil {
-		return OffboardingReceipt{}, fmt.Errorf("offboarding receipt: decode: %w", err)
-	}
-	return r, nil
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -270,39 +269,6 @@ func (c PolicyChange) Apply(p Policy) (Policy, error) {
 		}
 	}
 	return p, p.Validate()
-}
-
-// PolicyDiff describes what changed from old to new for the audit log, in
-// setting names and codes only (the policy holds no personal data):
-// "changed" lists the settings, and each has <setting>_from and
-// <setting>_to. It is empty when nothing changed.
-func PolicyDiff(old, new Policy) map[string]string {
-	d := map[string]string{}
-	var changed []string
-	add := func(name, from, to string) {
-		if from != to {
-			changed = append(changed, name)
-			d[name+"_from"], d[name+"_to"] = from, to
-		}
-	}
-	list := func(v []string) string { return strings.Join(v, ",") }
-	add(SettingFields, list(old.PersonalFields()), list(new.PersonalFields()))
-	add(SettingDerivedClaims, list(old.Claims()), list(new.Claims()))
-	add(SettingChecks, list(old.Checks), list(new.Checks))
-	add(SettingSelfieFrames, strconv.Itoa(old.SelfieFrames), strconv.Itoa(new.SelfieFrames))
-	add(SettingAllowSpecimen, strconv.FormatBool(old.AllowSpecimen), strconv.FormatBool(new.AllowSpecimen))
-	add(SettingDocumentTypes, list(old.DocumentTypes), list(new.DocumentTypes))
-	add(SettingIssuingStates, list(old.IssuingStates), list(new.IssuingStates))
-	add(SettingMinimumAge, strconv.Itoa(old.MinimumAge), strconv.Itoa(new.MinimumAge))
-	add(SettingWebhookPayload, old.Payload(), new.Payload())
-	add(SettingRedactedCopy, strconv.FormatBool(old.RedactedCopy), strconv.FormatBool(new.RedactedCopy))
-	add(SettingMinors, old.MinorsRule(), new.MinorsRule())
-	add(SettingBSNLegalBasis, old.BSNLegalBasis, new.BSNLegalBasis)
-	if len(changed) == 0 {
-		return nil
-	}
-	d["changed"] = strings.Join(changed, ",")
-	return d
 }
 
 // ErrNoChange is returned for a change that names no setting.

@@ -43,25 +43,6 @@ func TestPolicyChangeApply(t *testing.T) {
 	}
 }
 
-func TestPolicyDiff(t *testing.T) {
-	old := DefaultPolicy()
-	if d := PolicyDiff(old, old); d != nil {
-		t.Errorf("no change: %v", d)
-	}
-	next, err := PolicyChange{Fields: ptr([]string{"nationality"}), WebhookPayload: ptr("thin")}.Apply(old)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := PolicyDiff(old, next)
-	// "thin" is the default: naming it changes nothing.
-	if d["changed"] != "fields" || d["fields_from"] != "" || d["fields_to"] != "nationality" || len(d) != 3 {
-		t.Errorf("diff %v", d)
-	}
-	if got := next.Fields; len(got) != 3 || got[0] != "nationality" {
-		t.Errorf("fields and claims kept together: %v", got)
-	}
-}
-
 func TestDocumentTypeOf(t *testing.T) {
 	for code, want := range map[string]string{"P": DocumentPassport, "PO": DocumentPassport, "I": DocumentIDCard,
 		"ID": DocumentIDCard, "AC": DocumentIDCard, "C": DocumentIDCard, "V": DocumentVisa, "X": "", "": ""} {

@@ -6,8 +6,6 @@ package schemas
 // them with the public key from GET /v1/receipt-signing-key.
 
 import (
-	"bytes"
-	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -124,32 +122,4 @@ func (r DeletionReceipt) MarshalStatement() ([]byte, error) {
 		return nil, fmt.Errorf("deletion receipt: encode: %w", err)
 	}
 	return b, nil
-}
-
-// ParseReceipt reads a signed statement back. It refuses unknown fields, so
-// a statement parses only if it is a receipt of this version.
-func ParseReceipt(statement []byte) (DeletionReceipt, error) {
-	var r DeletionReceipt
-	dec := json.NewDecoder(bytes.NewReader(statement))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&r); err != nil {
-		return DeletionReceipt{}, fmt.Errorf("deletion receipt: decode: %w", err)
-	}
-	if dec.More() {
-		return DeletionReceipt{}, errors.New("deletion receipt: decode: data after the receipt")
-	}
-	if err := r.Validate(); err != nil {
-		return DeletionReceipt{}, err
-	}
-	return r, nil
-}
-
-// VerifyReceipt reports whether sig is IDV's Ed25519 signature of the exact
-// statement bytes under pub. A key or signature of the wrong size is false,
-// never a panic.
-func VerifyReceipt(pub ed25519.PublicKey, statement, sig []byte) bool {
-	if len(pub) != ed25519.PublicKeySize || len(sig) != ed25519.SignatureSize {
-		return false
-	}
-	return ed25519.Verify(pub, statement, sig)
 }

@@ -200,7 +200,7 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secret, err := schemas.ParseSecret(s.tenant.WebhookSecret)
+	secret, err := idv.ParseSecret(s.tenant.WebhookSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -427,8 +427,8 @@ func (s *system) checkWiped(v *verification, p schemas.WebhookPayload, reason st
 	if err := customerCall(ctx, http.MethodGet, p.Data.Href, s.tenant.APIKey, &rc); err != nil {
 		s.t.Fatalf("receipt at %s: %v", p.Data.Href, err)
 	}
-	receipt, err := schemas.ParseReceipt(rc.Statement)
-	if err != nil || rc.KeyID != key.KeyID || !schemas.VerifyReceipt(key.PublicKey, rc.Statement, rc.Signature) ||
+	receipt, err := idv.ParseReceipt(rc.Statement)
+	if err != nil || rc.KeyID != key.KeyID || !idv.VerifyReceipt(key.PublicKey, rc.Statement, rc.Signature) ||
 		receipt.SessionID != v.id || receipt.Reason != reason {
 		s.t.Fatalf("receipt %+v does not verify or does not match (%v)", receipt, err)
 	}

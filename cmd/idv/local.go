@@ -13,13 +13,13 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/natsserver"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/infra/versitygw"
 	"github.com/idv-oss/idv/infra/webhooksink"
 	"github.com/idv-oss/idv/producers/tenant"
-	"github.com/idv-oss/idv/schemas"
 )
 
 // local is the whole system running in this process on local state, as
@@ -71,7 +71,7 @@ func startLocal(ctx context.Context, cfg config, hooks io.Writer, say func(strin
 	if err := postgres.NewTenants(env.st.db).SetWebhookURL(ctx, env.tenant.TenantID, hookURL); err != nil {
 		return nil, err
 	}
-	secret, err := schemas.ParseSecret(env.tenant.WebhookSecret)
+	secret, err := idv.ParseSecret(env.tenant.WebhookSecret)
 	if err != nil {
 		return nil, err
 	}

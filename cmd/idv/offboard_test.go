@@ -362,10 +362,10 @@ func checkOffboardReceipt(t *testing.T, s *system, out string, epochKeys int) sc
 		t.Fatalf("delete printed %q: %v", out, err)
 	}
 	pub, keyID := s.st.vault.ReceiptPublicKey()
-	if printed.KeyID != keyID || !schemas.VerifyReceipt(pub, printed.Statement, printed.Signature) {
+	if printed.KeyID != keyID || !idv.VerifyReceipt(pub, printed.Statement, printed.Signature) {
 		t.Fatal("the offboarding receipt does not verify")
 	}
-	r, err := schemas.ParseOffboardingReceipt(printed.Statement)
+	r, err := idv.ParseOffboardingReceipt(printed.Statement)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -435,7 +435,7 @@ func TestOffboardWithoutExport(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &printed); err != nil {
 		t.Fatal(err)
 	}
-	r, err := schemas.ParseOffboardingReceipt(printed.Statement)
+	r, err := idv.ParseOffboardingReceipt(printed.Statement)
 	if err != nil || !r.NoExport || r.ExportedAt != nil || r.Sessions != 1 {
 		t.Fatalf("receipt %+v (%v)", r, err)
 	}

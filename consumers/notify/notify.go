@@ -2,7 +2,7 @@
 // sessions: on idv.session.decided it POSTs a session.decided webhook, on
 // idv.session.deleted a session.deleted webhook whose href is the signed
 // deletion receipt. Both are thin and signed following the Standard Webhooks
-// convention (the contract is schemas.Sign, schemas.Verify and
+// convention (the contract is idv.Sign, idv.Verify and
 // schemas.WebhookPayload), and every attempt is recorded, with ids and codes
 // only, in webhook_deliveries.
 //
@@ -398,7 +398,7 @@ func (n *Notifier) post(ctx context.Context, url, webhookID string, secret, body
 	now := time.Now()
 	req.Header.Set(schemas.HeaderWebhookID, webhookID)
 	req.Header.Set(schemas.HeaderWebhookTimestamp, fmt.Sprint(now.Unix()))
-	req.Header.Set(schemas.HeaderWebhookSignature, schemas.Sign(secret, webhookID, now, body))
+	req.Header.Set(schemas.HeaderWebhookSignature, idv.Sign(secret, webhookID, now, body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", UserAgent)
 

@@ -69,7 +69,7 @@ func (b *bundle) tenant(t *testing.T, url string) (uuid.UUID, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secret, err := schemas.ParseSecret(c.WebhookSecret)
+	secret, err := idv.ParseSecret(c.WebhookSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ type delivery struct {
 }
 
 // receiver is a tenant's webhook endpoint: it verifies every delivery with
-// schemas.Verify, as a customer's backend would, and answers with status(n)
+// idv.Verify, as a customer's backend would, and answers with status(n)
 // for the n-th request (1-based).
 type receiver struct {
 	*httptest.Server
@@ -163,7 +163,7 @@ func newReceiver(t *testing.T, status func(n int) int) *receiver {
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
 		r.mu.Lock()
-		err := schemas.Verify(r.secret, req.Header, body, time.Now(), 0)
+		err := idv.Verify(r.secret, req.Header, body, time.Now(), 0)
 		r.got = append(r.got, delivery{header: req.Header.Clone(), body: body, verifyErr: err})
 		n, hdr := len(r.got), r.header
 		r.mu.Unlock()

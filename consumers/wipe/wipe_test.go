@@ -327,10 +327,10 @@ func (b *bundle) assertWiped(t *testing.T, s session, reason string) schemas.Del
 		t.Fatal(err)
 	}
 	pub, keyID := b.vault.ReceiptPublicKey()
-	if stored.KeyID != keyID || !schemas.VerifyReceipt(pub, stored.Statement, stored.Signature) {
+	if stored.KeyID != keyID || !idv.VerifyReceipt(pub, stored.Statement, stored.Signature) {
 		t.Fatalf("receipt signed by %s does not verify with the receipt key %s", stored.KeyID, keyID)
 	}
-	receipt, err := schemas.ParseReceipt(stored.Statement)
+	receipt, err := idv.ParseReceipt(stored.Statement)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ type Locator interface {
 	Landmarks(img image.Image, f face.Face) ([68]face.Point, error)
 }
 
-// Challenges are the four challenges schemas.NewChallenge draws from.
+// Challenges are the four challenges idv.NewChallenge draws from.
 var Challenges = [][]string{
 	{schemas.StepTurnLeft, schemas.StepBlink},
 	{schemas.StepBlink, schemas.StepTurnLeft},

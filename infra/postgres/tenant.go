@@ -144,7 +144,7 @@ func (s *Tenants) SetRetention(ctx context.Context, id uuid.UUID, days int) erro
 // stored policy and returns the new one (or an error, which changes
 // nothing). A change is recorded as policy_changed (actor from WithActor)
 // in the same transaction, its detail the settings changed with their old
-// and new values (schemas.PolicyDiff); a change to the same values records
+// and new values (idv.PolicyDiff); a change to the same values records
 // nothing. It returns the policy now in force.
 func (s *Tenants) UpdatePolicy(ctx context.Context, id uuid.UUID,
 	apply func(schemas.Policy) (schemas.Policy, error)) (schemas.Policy, error) {
@@ -166,7 +166,7 @@ func (s *Tenants) UpdatePolicy(ctx context.Context, id uuid.UUID,
 		if err != nil {
 			return err
 		}
-		diff := schemas.PolicyDiff(old, next)
+		diff := idv.PolicyDiff(old, next)
 		now = old
 		if diff == nil {
 			return nil

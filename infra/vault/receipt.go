@@ -43,7 +43,7 @@ func (v *Vault) SignReceipt(statement []byte) (sig []byte, keyID string) {
 }
 
 // ReceiptPublicKey returns the public key that verifies deletion receipts
-// (schemas.VerifyReceipt) and its id.
+// (idv.VerifyReceipt) and its id.
 func (v *Vault) ReceiptPublicKey() (pub ed25519.PublicKey, keyID string) {
 	priv := v.master.receiptKey()
 	defer clear(priv)

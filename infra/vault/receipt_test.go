@@ -6,7 +6,7 @@ import (
 	"encoding/hex"
 	"testing"
 
-	"github.com/idv-oss/idv/schemas"
+	"github.com/idv-oss/idv"
 )
 
 func TestReceiptSignatureVerifies(t *testing.T) {
@@ -26,11 +26,11 @@ func TestReceiptSignatureVerifies(t *testing.T) {
 	if _, err := hex.DecodeString(keyID); err != nil {
 		t.Fatalf("key id %q: %v", keyID, err)
 	}
-	if !schemas.VerifyReceipt(pub, statement, sig) {
+	if !idv.VerifyReceipt(pub, statement, sig) {
 		t.Fatal("signature does not verify with the receipt public key")
 	}
 	altered := bytes.Replace(statement, []byte("6f1c"), []byte("7f1c"), 1)
-	if schemas.VerifyReceipt(pub, altered, sig) {
+	if idv.VerifyReceipt(pub, altered, sig) {
 		t.Fatal("signature verifies over altered bytes")
 	}
 
@@ -41,7 +41,7 @@ func TestReceiptSignatureVerifies(t *testing.T) {
 	}
 	// Another master key gives another key, which does not verify.
 	other, otherID := New(testMasterKey(t), nil).ReceiptPublicKey()
-	if otherID == keyID || schemas.VerifyReceipt(other, statement, sig) {
+	if otherID == keyID || idv.VerifyReceipt(other, statement, sig) {
 		t.Fatal("another master key's receipt key verifies this signature")
 	}
 	// Handing out the public key leaks nothing that signs: changing the

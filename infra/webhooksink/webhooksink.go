@@ -1,6 +1,6 @@
 // Package webhooksink is a customer's webhook endpoint, as `idv dev`'s demo,
 // the load generator and the end-to-end tests run one: an http.Handler that
-// verifies every delivery's Standard Webhooks signature (schemas.Verify),
+// verifies every delivery's Standard Webhooks signature (idv.Verify),
 // refuses what does not verify, drops a repeated webhook-id, and hands each
 // verified payload to whoever awaits it.
 package webhooksink
@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -82,7 +83,7 @@ func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "read", http.StatusBadRequest)
 		return
 	}
-	if err := schemas.Verify(s.secret, r.Header, body, time.Now(), schemas.DefaultWebhookTolerance); err != nil {
+	if err := idv.Verify(s.secret, r.Header, body, time.Now(), idv.DefaultWebhookTolerance); err != nil {
 		fmt.Fprintf(s.out, "• webhook REFUSED by the receiver: %v\n", err)
 		http.Error(w, "signature", http.StatusUnauthorized)
 		return

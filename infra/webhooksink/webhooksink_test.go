@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/webhooksink"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -28,7 +29,7 @@ func TestSink(t *testing.T) {
 		r := httptest.NewRequest(http.MethodPost, "/webhooks", bytes.NewReader(body))
 		r.Header.Set(schemas.HeaderWebhookID, id)
 		r.Header.Set(schemas.HeaderWebhookTimestamp, strconv.FormatInt(now.Unix(), 10))
-		r.Header.Set(schemas.HeaderWebhookSignature, schemas.Sign(key, id, now, body))
+		r.Header.Set(schemas.HeaderWebhookSignature, idv.Sign(key, id, now, body))
 		w := httptest.NewRecorder()
 		sink.ServeHTTP(w, r)
 		return w.Code

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/idv-oss/idv/schemas"
+	"github.com/idv-oss/idv"
 )
 
 // getProcessingRecord answers with the record of processing IDV keeps for
@@ -22,7 +22,7 @@ func (s *Server) getProcessingRecord(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	rec := schemas.BuildRecord(reg, t.ID.String(), t.Name, t.Policy, t.RetentionDays, s.now())
+	rec := idv.BuildRecord(reg, t.ID.String(), t.Name, t.Policy, t.RetentionDays, s.now())
 	if wantsMarkdown(r.Header.Get("Accept")) {
 		w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")

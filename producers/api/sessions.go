@@ -109,7 +109,7 @@ func (s *Server) newSession(t idv.Tenant, req createSessionRequest) (idv.Session
 	}
 	var challenge pq.StringArray
 	if slices.Contains(checks, schemas.CheckLiveness) {
-		c, err := schemas.NewChallenge()
+		c, err := idv.NewChallenge()
 		if err != nil {
 			return idv.Session{}, err
 		}

@@ -79,7 +79,7 @@ func (d *Deleter) Delete(ctx context.Context, tenantID uuid.UUID, noExport bool)
 	if o, err = d.Offboardings.Finish(ctx, tenantID, d.now(), d.sign); err != nil {
 		return Deleted{}, err
 	}
-	r, err := schemas.ParseOffboardingReceipt(o.Statement)
+	r, err := idv.ParseOffboardingReceipt(o.Statement)
 	if err != nil {
 		return Deleted{}, err
 	}

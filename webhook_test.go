@@ -1,4 +1,4 @@
-package schemas_test
+package idv_test
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -30,7 +31,7 @@ var vectorTime = time.Unix(1614265330, 0)
 
 func vectorKey(t testing.TB) []byte {
 	t.Helper()
-	key, err := schemas.ParseSecret(vectorSecret)
+	key, err := idv.ParseSecret(vectorSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +54,7 @@ func headers(id, ts, sig string) http.Header {
 
 func TestSignReproducesTheStandardWebhooksVector(t *testing.T) {
 	t.Parallel()
-	if got := schemas.Sign(vectorKey(t), vectorID, vectorTime, []byte(vectorBody)); got != vectorSignature {
+	if got := idv.Sign(vectorKey(t), vectorID, vectorTime, []byte(vectorBody)); got != vectorSignature {
 		t.Fatalf("Sign = %s, want %s", got, vectorSignature)
 	}
 }
@@ -62,7 +63,7 @@ func TestVerify(t *testing.T) {
 	t.Parallel()
 	key := vectorKey(t)
 	other := bytes.Repeat([]byte{7}, 32)
-	otherSig := schemas.Sign(other, vectorID, vectorTime, []byte(vectorBody))
+	otherSig := idv.Sign(other, vectorID, vectorTime, []byte(vectorBody))
 	tests := []struct {
 		name string
 		key  []byte
@@ -81,37 +82,37 @@ func TestVerify(t *testing.T) {
 		{"4m59s early", key, headers(vectorID, vectorTimestamp, vectorSignature), vectorBody, vectorTime.Add(-299 * time.Second), 0, nil},
 		{"within a wider tolerance", key, headers(vectorID, vectorTimestamp, vectorSignature), vectorBody, vectorTime.Add(time.Hour), 2 * time.Hour, nil},
 
-		{"tampered body", key, headers(vectorID, vectorTimestamp, vectorSignature), `{"test": 2432232315}`, vectorTime, 0, schemas.ErrWebhookSignature},
-		{"body with trailing newline", key, headers(vectorID, vectorTimestamp, vectorSignature), vectorBody + "\n", vectorTime, 0, schemas.ErrWebhookSignature},
-		{"tampered id", key, headers("msg_p5jXN8AQM9LWM0D4loKWxJel", vectorTimestamp, vectorSignature), vectorBody, vectorTime, 0, schemas.ErrWebhookSignature},
-		{"tampered timestamp", key, headers(vectorID, "1614265331", vectorSignature), vectorBody, vectorTime, 0, schemas.ErrWebhookSignature},
-		{"other secret", other, headers(vectorID, vectorTimestamp, vectorSignature), vectorBody, vectorTime, 0, schemas.ErrWebhookSignature},
-		{"tampered signature", key, headers(vectorID, vectorTimestamp, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OF="), vectorBody, vectorTime, 0, schemas.ErrWebhookSignature},
-		{"wrong version only", key, headers(vectorID, vectorTimestamp, strings.Replace(vectorSignature, "v1,", "v2,", 1)), vectorBody, vectorTime, 0, schemas.ErrWebhookSignature},
-		{"signature without version", key, headers(vectorID, vectorTimestamp, strings.TrimPrefix(vectorSignature, "v1,")), vectorBody, vectorTime, 0, schemas.ErrWebhookSignature},
-		{"empty v1 signature", key, headers(vectorID, vectorTimestamp, "v1,"), vectorBody, vectorTime, 0, schemas.ErrWebhookSignature},
+		{"tampered body", key, headers(vectorID, vectorTimestamp, vectorSignature), `{"test": 2432232315}`, vectorTime, 0, idv.ErrWebhookSignature},
+		{"body with trailing newline", key, headers(vectorID, vectorTimestamp, vectorSignature), vectorBody + "\n", vectorTime, 0, idv.ErrWebhookSignature},
+		{"tampered id", key, headers("msg_p5jXN8AQM9LWM0D4loKWxJel", vectorTimestamp, vectorSignature), vectorBody, vectorTime, 0, idv.ErrWebhookSignature},
+		{"tampered timestamp", key, headers(vectorID, "1614265331", vectorSignature), vectorBody, vectorTime, 0, idv.ErrWebhookSignature},
+		{"other secret", other, headers(vectorID, vectorTimestamp, vectorSignature), vectorBody, vectorTime, 0, idv.ErrWebhookSignature},
+		{"tampered signature", key, headers(vectorID, vectorTimestamp, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OF="), vectorBody, vectorTime, 0, idv.ErrWebhookSignature},
+		{"wrong version only", key, headers(vectorID, vectorTimestamp, strings.Replace(vectorSignature, "v1,", "v2,", 1)), vectorBody, vectorTime, 0, idv.ErrWebhookSignature},
+		{"signature without version", key, headers(vectorID, vectorTimestamp, strings.TrimPrefix(vectorSignature, "v1,")), vectorBody, vectorTime, 0, idv.ErrWebhookSignature},
+		{"empty v1 signature", key, headers(vectorID, vectorTimestamp, "v1,"), vectorBody, vectorTime, 0, idv.ErrWebhookSignature},
 
-		{"5m01s old", key, headers(vectorID, vectorTimestamp, vectorSignature), vectorBody, vectorTime.Add(301 * time.Second), 0, schemas.ErrWebhookTimestamp},
-		{"a day old", key, headers(vectorID, vectorTimestamp, vectorSignature), vectorBody, vectorTime.Add(24 * time.Hour), 0, schemas.ErrWebhookTimestamp},
-		{"5m01s in the future", key, headers(vectorID, vectorTimestamp, vectorSignature), vectorBody, vectorTime.Add(-301 * time.Second), 0, schemas.ErrWebhookTimestamp},
-		{"old under a narrower tolerance", key, headers(vectorID, vectorTimestamp, vectorSignature), vectorBody, vectorTime.Add(time.Minute), 30 * time.Second, schemas.ErrWebhookTimestamp},
+		{"5m01s old", key, headers(vectorID, vectorTimestamp, vectorSignature), vectorBody, vectorTime.Add(301 * time.Second), 0, idv.ErrWebhookTimestamp},
+		{"a day old", key, headers(vectorID, vectorTimestamp, vectorSignature), vectorBody, vectorTime.Add(24 * time.Hour), 0, idv.ErrWebhookTimestamp},
+		{"5m01s in the future", key, headers(vectorID, vectorTimestamp, vectorSignature), vectorBody, vectorTime.Add(-301 * time.Second), 0, idv.ErrWebhookTimestamp},
+		{"old under a narrower tolerance", key, headers(vectorID, vectorTimestamp, vectorSignature), vectorBody, vectorTime.Add(time.Minute), 30 * time.Second, idv.ErrWebhookTimestamp},
 
-		{"no id", key, headers("", vectorTimestamp, vectorSignature), vectorBody, vectorTime, 0, schemas.ErrWebhookHeader},
-		{"no timestamp", key, headers(vectorID, "", vectorSignature), vectorBody, vectorTime, 0, schemas.ErrWebhookHeader},
-		{"no signature", key, headers(vectorID, vectorTimestamp, ""), vectorBody, vectorTime, 0, schemas.ErrWebhookHeader},
-		{"timestamp in milliseconds text", key, headers(vectorID, "1614265330.000", vectorSignature), vectorBody, vectorTime, 0, schemas.ErrWebhookHeader},
-		{"signed timestamp", key, headers(vectorID, "+1614265330", vectorSignature), vectorBody, vectorTime, 0, schemas.ErrWebhookHeader},
-		{"timestamp overflows", key, headers(vectorID, "99999999999999999999", vectorSignature), vectorBody, vectorTime, 0, schemas.ErrWebhookHeader},
-		{"RFC 3339 timestamp", key, headers(vectorID, "2021-02-25T15:02:10Z", vectorSignature), vectorBody, vectorTime, 0, schemas.ErrWebhookHeader},
+		{"no id", key, headers("", vectorTimestamp, vectorSignature), vectorBody, vectorTime, 0, idv.ErrWebhookHeader},
+		{"no timestamp", key, headers(vectorID, "", vectorSignature), vectorBody, vectorTime, 0, idv.ErrWebhookHeader},
+		{"no signature", key, headers(vectorID, vectorTimestamp, ""), vectorBody, vectorTime, 0, idv.ErrWebhookHeader},
+		{"timestamp in milliseconds text", key, headers(vectorID, "1614265330.000", vectorSignature), vectorBody, vectorTime, 0, idv.ErrWebhookHeader},
+		{"signed timestamp", key, headers(vectorID, "+1614265330", vectorSignature), vectorBody, vectorTime, 0, idv.ErrWebhookHeader},
+		{"timestamp overflows", key, headers(vectorID, "99999999999999999999", vectorSignature), vectorBody, vectorTime, 0, idv.ErrWebhookHeader},
+		{"RFC 3339 timestamp", key, headers(vectorID, "2021-02-25T15:02:10Z", vectorSignature), vectorBody, vectorTime, 0, idv.ErrWebhookHeader},
 
-		{"empty secret", nil, headers(vectorID, vectorTimestamp, vectorSignature), vectorBody, vectorTime, 0, schemas.ErrWebhookSecret},
-		{"short secret", key[:23], headers(vectorID, vectorTimestamp, vectorSignature), vectorBody, vectorTime, 0, schemas.ErrWebhookSecret},
+		{"empty secret", nil, headers(vectorID, vectorTimestamp, vectorSignature), vectorBody, vectorTime, 0, idv.ErrWebhookSecret},
+		{"short secret", key[:23], headers(vectorID, vectorTimestamp, vectorSignature), vectorBody, vectorTime, 0, idv.ErrWebhookSecret},
 	}
-	sentinels := []error{schemas.ErrWebhookSecret, schemas.ErrWebhookHeader, schemas.ErrWebhookTimestamp, schemas.ErrWebhookSignature}
+	sentinels := []error{idv.ErrWebhookSecret, idv.ErrWebhookHeader, idv.ErrWebhookTimestamp, idv.ErrWebhookSignature}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			err := schemas.Verify(tt.key, tt.h, []byte(tt.body), tt.now, tt.tol)
+			err := idv.Verify(tt.key, tt.h, []byte(tt.body), tt.now, tt.tol)
 			if tt.want == nil {
 				if err != nil {
 					t.Fatalf("Verify = %v, want nil", err)
@@ -140,14 +141,14 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	body := []byte(`{"type":"session.decided"}`)
 	for _, id := range []string{"msg_0123456789abcdef01234567", "a.b.c", "x"} {
-		sig := schemas.Sign(key, id, now, body)
+		sig := idv.Sign(key, id, now, body)
 		h := headers(id, "1772366400", sig)
-		if err := schemas.Verify(key, h, body, now, 0); err != nil {
+		if err := idv.Verify(key, h, body, now, 0); err != nil {
 			t.Errorf("id %q: %v", id, err)
 		}
 	}
 	// Sub-second parts of the time are not signed: the header carries seconds.
-	if schemas.Sign(key, "x", now, body) != schemas.Sign(key, "x", now.Add(999*time.Millisecond), body) {
+	if idv.Sign(key, "x", now, body) != idv.Sign(key, "x", now.Add(999*time.Millisecond), body) {
 		t.Error("Sign depends on sub-second time, which the header cannot carry")
 	}
 }
@@ -172,9 +173,9 @@ func TestParseSecret(t *testing.T) {
 		{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS", 0}, // not a multiple of 4
 	}
 	for _, tt := range tests {
-		key, err := schemas.ParseSecret(tt.in)
+		key, err := idv.ParseSecret(tt.in)
 		if tt.wantLen == 0 {
-			if !errors.Is(err, schemas.ErrWebhookSecret) {
+			if !errors.Is(err, idv.ErrWebhookSecret) {
 				t.Errorf("ParseSecret(%q) = %d bytes, %v; want ErrWebhookSecret", tt.in, len(key), err)
 			}
 			if err != nil && len(tt.in) > 8 && strings.Contains(err.Error(), strings.TrimPrefix(strings.TrimSpace(tt.in), "whsec_")) {
@@ -215,7 +216,7 @@ func FuzzVerify(f *testing.F) {
 	f.Add("", "", "", []byte{})
 	f.Add("msg_x", "-1", "v1,,,, v1 ,", []byte("\x00\xff"))
 	f.Add(vectorID, "9223372036854775807", vectorSignature, []byte(vectorBody))
-	key, err := schemas.ParseSecret(vectorSecret)
+	key, err := idv.ParseSecret(vectorSecret)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -224,7 +225,7 @@ func FuzzVerify(f *testing.F) {
 		h.Set(schemas.HeaderWebhookID, id)
 		h.Set(schemas.HeaderWebhookTimestamp, ts)
 		h.Set(schemas.HeaderWebhookSignature, sig)
-		err := schemas.Verify(key, h, body, vectorTime, 0)
+		err := idv.Verify(key, h, body, vectorTime, 0)
 		if err == nil {
 			// The oracle signs the header text as received, as the
 			// specification says; the timestamp is within tolerance.

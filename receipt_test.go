@@ -1,4 +1,4 @@
-package schemas
+package idv_test
 
 import (
 	"bytes"
@@ -10,17 +10,20 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/idv-oss/idv"
+	"github.com/idv-oss/idv/schemas"
 )
 
-func goodReceipt() DeletionReceipt {
+func goodReceipt() schemas.DeletionReceipt {
 	at := time.Date(2026, 3, 8, 12, 0, 0, 123456000, time.UTC)
-	return DeletionReceipt{
+	return schemas.DeletionReceipt{
 		ReceiptID: "0a1c9a52-8a1e-4a8e-9d0f-0c1b2a3d4e5f", SessionID: "6f1c9a52-8a1e-4a8e-9d0f-0c1b2a3d4e5f",
-		TenantID: "0b1c9a52-8a1e-4a8e-9d0f-0c1b2a3d4e5f", Reason: WipeExpired, Decision: DecisionApproved,
+		TenantID: "0b1c9a52-8a1e-4a8e-9d0f-0c1b2a3d4e5f", Reason: schemas.WipeExpired, Decision: schemas.DecisionApproved,
 		CreatedAt: at.AddDate(0, 0, -8), ExpiresAt: at.AddDate(0, 0, -1).Truncate(time.Hour),
 		WipeRequestedAt: at.Add(-2 * time.Minute), KeyDestroyedAt: at.Add(-time.Minute), DeletedAt: at,
-		ObjectsDeleted: 5, RowsDeleted: map[string]int{ReceiptRowsSessionKeys: 1, ReceiptRowsCaptures: 5},
-		Statement: DeletionStatement,
+		ObjectsDeleted: 5, RowsDeleted: map[string]int{schemas.ReceiptRowsSessionKeys: 1, schemas.ReceiptRowsCaptures: 5},
+		Statement: schemas.DeletionStatement,
 	}
 }
 
@@ -35,7 +38,7 @@ func TestReceiptRoundTrip(t *testing.T) {
 	if bytes.Contains(statement, []byte("+01:00")) {
 		t.Errorf("statement keeps a local zone: %s", statement)
 	}
-	got, err := ParseReceipt(statement)
+	got, err := idv.ParseReceipt(statement)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,17 +71,17 @@ func TestReceiptRoundTrip(t *testing.T) {
 
 func TestReceiptValidate(t *testing.T) {
 	t.Parallel()
-	tests := map[string]func(r *DeletionReceipt){
-		"session id not a UUID":    func(r *DeletionReceipt) { r.SessionID = "WILLEKE DE BRUIJN" },
-		"upper-case UUID":          func(r *DeletionReceipt) { r.TenantID = strings.ToUpper(r.TenantID) },
-		"nil receipt id":           func(r *DeletionReceipt) { r.ReceiptID = "00000000-0000-0000-0000-000000000000" },
-		"unknown reason":           func(r *DeletionReceipt) { r.Reason = "because" },
-		"unknown decision":         func(r *DeletionReceipt) { r.Decision = "maybe" },
-		"no deleted_at":            func(r *DeletionReceipt) { r.DeletedAt = time.Time{} },
-		"no key_destroyed_at":      func(r *DeletionReceipt) { r.KeyDestroyedAt = time.Time{} },
-		"negative objects":         func(r *DeletionReceipt) { r.ObjectsDeleted = -1 },
-		"rows of an unknown table": func(r *DeletionReceipt) { r.RowsDeleted = map[string]int{"document_number": 1} },
-		"another statement":        func(r *DeletionReceipt) { r.Statement = "Nothing was deleted." },
+	tests := map[string]func(r *schemas.DeletionReceipt){
+		"session id not a UUID":    func(r *schemas.DeletionReceipt) { r.SessionID = "WILLEKE DE BRUIJN" },
+		"upper-case UUID":          func(r *schemas.DeletionReceipt) { r.TenantID = strings.ToUpper(r.TenantID) },
+		"nil receipt id":           func(r *schemas.DeletionReceipt) { r.ReceiptID = "00000000-0000-0000-0000-000000000000" },
+		"unknown reason":           func(r *schemas.DeletionReceipt) { r.Reason = "because" },
+		"unknown decision":         func(r *schemas.DeletionReceipt) { r.Decision = "maybe" },
+		"no deleted_at":            func(r *schemas.DeletionReceipt) { r.DeletedAt = time.Time{} },
+		"no key_destroyed_at":      func(r *schemas.DeletionReceipt) { r.KeyDestroyedAt = time.Time{} },
+		"negative objects":         func(r *schemas.DeletionReceipt) { r.ObjectsDeleted = -1 },
+		"rows of an unknown table": func(r *schemas.DeletionReceipt) { r.RowsDeleted = map[string]int{"document_number": 1} },
+		"another statement":        func(r *schemas.DeletionReceipt) { r.Statement = "Nothing was deleted." },
 	}
 	for name, spoil := range tests {
 		r := goodReceipt()
@@ -105,10 +108,10 @@ func TestParseReceiptRefusesExtraFields(t *testing.T) {
 	json.Unmarshal(statement, &m)
 	m["full_name"] = "somebody"
 	extra, _ := json.Marshal(m)
-	if _, err := ParseReceipt(extra); err == nil || !strings.Contains(err.Error(), "full_name") {
+	if _, err := idv.ParseReceipt(extra); err == nil || !strings.Contains(err.Error(), "full_name") {
 		t.Errorf("a receipt with a personal field parsed: %v", err)
 	}
-	if _, err := ParseReceipt(append(statement, []byte(`{}`)...)); err == nil {
+	if _, err := idv.ParseReceipt(append(statement, []byte(`{}`)...)); err == nil {
 		t.Error("trailing data parsed")
 	}
 }
@@ -143,7 +146,7 @@ func TestVerifyReceipt(t *testing.T) {
 		{"no signature", pub, statement, nil, false},
 	}
 	for _, tt := range tests {
-		if got := VerifyReceipt(tt.pub, tt.statement, tt.sig); got != tt.want {
+		if got := idv.VerifyReceipt(tt.pub, tt.statement, tt.sig); got != tt.want {
 			t.Errorf("%s: VerifyReceipt = %v, want %v", tt.name, got, tt.want)
 		}
 	}
@@ -159,7 +162,7 @@ func FuzzParseReceipt(f *testing.F) {
 	f.Add([]byte(`{"receipt_id":1}`))
 	f.Add([]byte(`null`))
 	f.Fuzz(func(t *testing.T, statement []byte) {
-		r, err := ParseReceipt(statement)
+		r, err := idv.ParseReceipt(statement)
 		if err != nil {
 			return
 		}
@@ -168,7 +171,7 @@ func FuzzParseReceipt(f *testing.F) {
 		if err != nil {
 			t.Fatalf("parsed receipt does not marshal: %v", err)
 		}
-		r2, err := ParseReceipt(again)
+		r2, err := idv.ParseReceipt(again)
 		if err != nil {
 			t.Fatalf("re-parse: %v", err)
 		}

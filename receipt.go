@@ -1,0 +1,55 @@
+package idv
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/idv-oss/idv/schemas"
+)
+
+// Receipts read back and verified: a deletion or offboarding receipt is
+// IDV's Ed25519 signature over the exact bytes of its statement (the
+// statement's shape is schemas').
+
+// ParseOffboardingReceipt reads a signed statement back, refusing unknown
+// fields.
+func ParseOffboardingReceipt(statement []byte) (schemas.OffboardingReceipt, error) {
+	var r schemas.OffboardingReceipt
+	dec := json.NewDecoder(bytes.NewReader(statement))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		return schemas.OffboardingReceipt{}, fmt.Errorf("offboarding receipt: decode: %w", err)
+	}
+	return r, nil
+}
+
+// ParseReceipt reads a signed statement back. It refuses unknown fields, so
+// a statement parses only if it is a receipt of this version.
+func ParseReceipt(statement []byte) (schemas.DeletionReceipt, error) {
+	var r schemas.DeletionReceipt
+	dec := json.NewDecoder(bytes.NewReader(statement))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		return schemas.DeletionReceipt{}, fmt.Errorf("deletion receipt: decode: %w", err)
+	}
+	if dec.More() {
+		return schemas.DeletionReceipt{}, errors.New("deletion receipt: decode: data after the receipt")
+	}
+	if err := r.Validate(); err != nil {
+		return schemas.DeletionReceipt{}, err
+	}
+	return r, nil
+}
+
+// VerifyReceipt reports whether sig is IDV's Ed25519 signature of the exact
+// statement bytes under pub. A key or signature of the wrong size is false,
+// never a panic.
+func VerifyReceipt(pub ed25519.PublicKey, statement, sig []byte) bool {
+	if len(pub) != ed25519.PublicKeySize || len(sig) != ed25519.SignatureSize {
+		return false
+	}
+	return ed25519.Verify(pub, statement, sig)
+}
