@@ -25,6 +25,7 @@ import (
 	"github.com/idv-oss/idv/consumers/capture"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/face"
+	"github.com/idv-oss/idv/imagegate"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -51,7 +52,7 @@ const (
 type Config struct {
 	TurnYaw, NeutralYaw, Blink, SamePerson, ReplayDiff, MinFacePixels float64
 	// MaxPixels is the largest frame, in pixels, the stage decodes;
-	// capture.DefaultMaxPixels when 0.
+	// imagegate.DefaultMaxPixels when 0.
 	MaxPixels int64
 }
 
@@ -68,7 +69,7 @@ func (c Config) withDefaults() Config {
 	set(&c.ReplayDiff, DefaultReplayDiff)
 	set(&c.MinFacePixels, DefaultMinFacePixels)
 	if c.MaxPixels <= 0 {
-		c.MaxPixels = capture.DefaultMaxPixels
+		c.MaxPixels = imagegate.DefaultMaxPixels
 	}
 	return c
 }

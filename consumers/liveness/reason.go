@@ -3,6 +3,7 @@ package liveness
 import (
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/capture"
+	"github.com/idv-oss/idv/imagegate"
 )
 
 // Reason codes of the liveness check: stable, machine-readable and free of
@@ -40,9 +41,9 @@ const (
 	// The image reasons are the document check's.
 
 	ReasonCaptureTampered = capture.ReasonCaptureTampered
-	ReasonNotAnImage      = capture.ReasonNotAnImage
-	ReasonImageTooLarge   = capture.ReasonImageTooLarge
-	ReasonImageCorrupt    = capture.ReasonImageCorrupt
+	ReasonNotAnImage      = imagegate.ReasonNotAnImage
+	ReasonImageTooLarge   = imagegate.ReasonImageTooLarge
+	ReasonImageCorrupt    = imagegate.ReasonImageCorrupt
 )
 
 // resubmitReasons are the reasons new frames can fix without suspicion.
