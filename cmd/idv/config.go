@@ -7,10 +7,10 @@ import (
 	"strings"
 	"time"
 
-	captures "github.com/idv-oss/idv/consumers/capture"
 	"github.com/idv-oss/idv/consumers/facematch"
-	"github.com/idv-oss/idv/consumers/liveness"
 	"github.com/idv-oss/idv/document/quality"
+	"github.com/idv-oss/idv/face/challenge"
+	"github.com/idv-oss/idv/imagegate"
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/producers/api"
 	"github.com/idv-oss/idv/schemas"
@@ -113,16 +113,16 @@ func parseConfig(getenv func(string) string) (config, error) {
 	if c.DocQuality, err = quality.ParseSettings(getenv("IDV_DOCCHECK_QUALITY")); err != nil {
 		return c, fmt.Errorf("IDV_DOCCHECK_QUALITY: %w", err)
 	}
-	if c.MaxImageMegapixels, err = intIn(getenv, "IDV_MAX_IMAGE_MEGAPIXELS", captures.DefaultMaxPixels/1_000_000, 1, 200); err != nil {
+	if c.MaxImageMegapixels, err = intIn(getenv, "IDV_MAX_IMAGE_MEGAPIXELS", imagegate.DefaultMaxPixels/1_000_000, 1, 200); err != nil {
 		return c, err
 	}
 	if c.FaceThreshold, err = floatIn(getenv, "IDV_FACE_THRESHOLD", facematch.DefaultThreshold, 0.05, 0.95); err != nil {
 		return c, err
 	}
-	if c.LivenessTurn, err = floatIn(getenv, "IDV_LIVENESS_TURN_DEGREES", liveness.DefaultTurnYaw, 5, 60); err != nil {
+	if c.LivenessTurn, err = floatIn(getenv, "IDV_LIVENESS_TURN_DEGREES", challenge.DefaultTurnYaw, 5, 60); err != nil {
 		return c, err
 	}
-	if c.LivenessBlink, err = floatIn(getenv, "IDV_LIVENESS_BLINK", liveness.DefaultBlink, 0.05, 0.99); err != nil {
+	if c.LivenessBlink, err = floatIn(getenv, "IDV_LIVENESS_BLINK", challenge.DefaultBlink, 0.05, 0.99); err != nil {
 		return c, err
 	}
 	for _, name := range []string{"IDV_WEBHOOK_ALLOW_PRIVATE", "IDV_DOCCHECK_IMAGE_CHECKS"} {

@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 
 	"github.com/idv-oss/idv/consumers/facematch"
-	"github.com/idv-oss/idv/consumers/liveness"
 	"github.com/idv-oss/idv/face"
+	"github.com/idv-oss/idv/face/challenge"
 	"github.com/idv-oss/idv/face/evaluation"
 )
 
@@ -84,7 +84,7 @@ func evalSynth(engine *face.Engine, imagesDir, out string, stdout, stderr io.Wri
 	}
 	fmt.Fprintf(stdout, "wrote %d face-match images to %s, %d live and %d attack liveness cases to %s (min face %d px)\n",
 		s.FaceImages, filepath.Join(out, "facematch"), s.LiveCases, s.AttackCases, filepath.Join(out, "liveness"),
-		int(liveness.DefaultMinFacePixels))
+		int(challenge.DefaultMinFacePixels))
 	for _, sk := range s.Skipped {
 		fmt.Fprintf(stdout, "not in liveness: %s\n", sk)
 	}

@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	check "github.com/idv-oss/idv/consumers/capture"
+	"github.com/idv-oss/idv/imagegate"
 	"github.com/idv-oss/idv/infra/loadgen"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -55,20 +55,20 @@ func hostileImages(t testing.TB) []struct {
 		data       []byte
 	}{
 		{"empty", "capture_size_out_of_range", nil},
-		{"one byte", check.ReasonNotAnImage, []byte{0xFF}},
-		{"random bytes", check.ReasonNotAnImage, random},
-		{"truncated JPEG", check.ReasonImageCorrupt, goodJPEG.Bytes()[:goodJPEG.Len()/2]},
-		{"truncated PNG", check.ReasonImageCorrupt, goodPNG[:len(goodPNG)/2]},
-		{"PNG header claiming 65535×65535", check.ReasonImageTooLarge, pngBomb(t, 65535, 65535, 8, 1)},
-		{"JPEG header claiming 65535×65535", check.ReasonImageTooLarge, jpegClaiming(t, goodJPEG.Bytes(), 65535, 65535)},
-		{"PNG bomb 100000×100000 (over the pixel cap)", check.ReasonImageTooLarge, pngBomb(t, 100000, 100000, 8, 200)},
-		{"PNG bomb 6300×6300 16-bit RGBA (counted twice: over the cap)", check.ReasonImageTooLarge, pngBomb(t, 6300, 6300, 16, 6300)},
+		{"one byte", imagegate.ReasonNotAnImage, []byte{0xFF}},
+		{"random bytes", imagegate.ReasonNotAnImage, random},
+		{"truncated JPEG", imagegate.ReasonImageCorrupt, goodJPEG.Bytes()[:goodJPEG.Len()/2]},
+		{"truncated PNG", imagegate.ReasonImageCorrupt, goodPNG[:len(goodPNG)/2]},
+		{"PNG header claiming 65535×65535", imagegate.ReasonImageTooLarge, pngBomb(t, 65535, 65535, 8, 1)},
+		{"JPEG header claiming 65535×65535", imagegate.ReasonImageTooLarge, jpegClaiming(t, goodJPEG.Bytes(), 65535, 65535)},
+		{"PNG bomb 100000×100000 (over the pixel cap)", imagegate.ReasonImageTooLarge, pngBomb(t, 100000, 100000, 8, 200)},
+		{"PNG bomb 6300×6300 16-bit RGBA (counted twice: over the cap)", imagegate.ReasonImageTooLarge, pngBomb(t, 6300, 6300, 16, 6300)},
 		{"PNG bomb 4800×4800 RGBA (under the cap)", "", pngBomb(t, 4800, 4800, 8, 4800)},
 		{"JPEG bomb 4800×4800 (under the cap)", "", jpegBomb(t, 4800, 4800)},
-		{"GIF posing as an image", check.ReasonNotAnImage, gifData.Bytes()},
-		{"PDF", check.ReasonNotAnImage, []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")},
-		{"ZIP", check.ReasonNotAnImage, zipData.Bytes()},
-		{"HTML", check.ReasonNotAnImage, []byte("<!doctype html><html><body><img src=x onerror=alert(1)></body></html>")},
+		{"GIF posing as an image", imagegate.ReasonNotAnImage, gifData.Bytes()},
+		{"PDF", imagegate.ReasonNotAnImage, []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")},
+		{"ZIP", imagegate.ReasonNotAnImage, zipData.Bytes()},
+		{"HTML", imagegate.ReasonNotAnImage, []byte("<!doctype html><html><body><img src=x onerror=alert(1)></body></html>")},
 	}
 }
 

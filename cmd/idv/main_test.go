@@ -13,7 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/idv-oss/idv/consumers/liveness"
+	"github.com/idv-oss/idv/face/challenge"
 	"github.com/idv-oss/idv/infra/natsserver"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
@@ -193,7 +193,7 @@ func TestConfigRefusesBadValues(t *testing.T) {
 		}
 	}
 	c, err := parseConfig(env(map[string]string{"IDV_FACE_THRESHOLD": "0.5", "IDV_LIVENESS_TURN_DEGREES": "20"}))
-	if err != nil || c.FaceThreshold != 0.5 || c.LivenessTurn != 20 || c.LivenessBlink != liveness.DefaultBlink {
+	if err != nil || c.FaceThreshold != 0.5 || c.LivenessTurn != 20 || c.LivenessBlink != challenge.DefaultBlink {
 		t.Fatalf("thresholds: %+v, %v", c, err)
 	}
 	if c.maxPixels() != 24_000_000 {

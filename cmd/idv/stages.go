@@ -17,6 +17,7 @@ import (
 	"github.com/idv-oss/idv/document/chip"
 	"github.com/idv-oss/idv/document/ocrb"
 	"github.com/idv-oss/idv/face"
+	"github.com/idv-oss/idv/face/challenge"
 	"github.com/idv-oss/idv/infra/postgres"
 )
 
@@ -72,7 +73,7 @@ func buildLiveness(st *stack, cfg config, log *slog.Logger, _ prometheus.Registe
 		return nil, nil, err
 	}
 	return liveness.New(liveness.Deps{Stores: checkStores(st, log), Engine: engine},
-		liveness.Config{TurnYaw: cfg.LivenessTurn, Blink: cfg.LivenessBlink, MaxPixels: cfg.maxPixels()}), func() { engine.Close() }, nil
+		liveness.Config{Challenge: challenge.Config{TurnYaw: cfg.LivenessTurn, Blink: cfg.LivenessBlink}, MaxPixels: cfg.maxPixels()}), func() { engine.Close() }, nil
 }
 
 func buildDecision(st *stack, _ config, log *slog.Logger, _ prometheus.Registerer, _ *stage.Config) (stage.Handler, func(), error) {

@@ -18,12 +18,6 @@ const (
 	// and declared (missing, another size, another SHA-256, or it does not
 	// open with the session key and its slot's info).
 	ReasonCaptureTampered = "capture_tampered"
-	// ReasonNotAnImage: not a JPEG or PNG.
-	ReasonNotAnImage = "not_an_image"
-	// ReasonImageTooLarge: more pixels (or sealed bytes) than the stage takes.
-	ReasonImageTooLarge = "image_too_large"
-	// ReasonImageCorrupt: a JPEG or PNG that does not decode.
-	ReasonImageCorrupt = "image_corrupt"
 )
 
 // Getter reads stored objects, never more than maxSize bytes.

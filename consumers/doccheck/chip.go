@@ -4,8 +4,8 @@ import (
 	"time"
 
 	"github.com/idv-oss/idv"
-	"github.com/idv-oss/idv/consumers/capture"
 	"github.com/idv-oss/idv/document/chip"
+	"github.com/idv-oss/idv/imagegate"
 )
 
 // chipInput is what the app sent of a document's chip, and the session's
@@ -37,7 +37,7 @@ func (s *Stage) checkChip(reasons *idv.Reasons, ev *evidence, in chipInput, now 
 		reasons.Add(string(code))
 	}
 	if r.Passive && r.Portrait != nil {
-		if img, reason := capture.DecodeImage(r.Portrait.Image, s.cfg.MaxPixels); reason == "" {
+		if img, reason := imagegate.Decode(r.Portrait.Image, s.cfg.MaxPixels); reason == "" {
 			ev.portrait = img
 		}
 	}

@@ -44,6 +44,7 @@ import (
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/capture"
+	"github.com/idv-oss/idv/imagegate"
 	"github.com/idv-oss/idv/seal"
 
 	"github.com/google/uuid"
@@ -115,7 +116,7 @@ type Deps struct {
 // Config tunes the stage.
 type Config struct {
 	// MaxPixels is the largest image, in pixels, the stage decodes;
-	// capture.DefaultMaxPixels when 0.
+	// imagegate.DefaultMaxPixels when 0.
 	MaxPixels int64
 	// MaxImageBytes is the largest sealed document image the stage reads
 	// into memory; the document slot's cap when 0 (it is never more).
@@ -168,7 +169,7 @@ func New(deps Deps, cfg Config) *Stage {
 		cfg.CopyPurpose = DefaultCopyPurpose
 	}
 	if cfg.MaxPixels <= 0 {
-		cfg.MaxPixels = capture.DefaultMaxPixels
+		cfg.MaxPixels = imagegate.DefaultMaxPixels
 	}
 	slot, _ := schemas.SlotFor(schemas.Slots(1), schemas.DocumentFront)
 	if cfg.MaxImageBytes <= 0 || cfg.MaxImageBytes > slot.MaxSize {
@@ -307,7 +308,7 @@ func (s *Stage) check(ctx context.Context, key *seal.SessionKey, caps []idv.Capt
 			if k, ok := redact.KindOf(strings.Fields(string(plain))); ok {
 				src.kind = &k
 			}
-		} else if img, reason := capture.DecodeImage(plain, s.cfg.MaxPixels); reason != "" {
+		} else if img, reason := imagegate.Decode(plain, s.cfg.MaxPixels); reason != "" {
 			reasons.Add(reason)
 		} else {
 			decoded.add(c.Kind, img)

@@ -7,13 +7,14 @@ import (
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/document/chip"
+	"github.com/idv-oss/idv/imagegate/imagetest"
 )
 
 // Test helpers shared with the black-box tests of package doccheck_test.
 var (
-	PNGClaiming = pngClaiming
-	TestPNG     = func(t testing.TB, w, h int) []byte { return encodePNG(t, testImage(w, h)) }
-	TestJPEG    = func(t testing.TB, w, h int) []byte { return encodeJPEG(t, testImage(w, h)) }
+	PNGClaiming = imagetest.PNGClaiming
+	TestPNG     = func(t testing.TB, w, h int) []byte { return imagetest.PNG(t, imagetest.Picture(w, h)) }
+	TestJPEG    = func(t testing.TB, w, h int) []byte { return imagetest.JPEG(t, imagetest.Picture(w, h)) }
 )
 
 // CheckChip runs the stage's chip check alone: the reasons and the decoded

@@ -9,6 +9,7 @@ import (
 	"github.com/idv-oss/idv/document/mrz"
 	"github.com/idv-oss/idv/document/ocrb"
 	"github.com/idv-oss/idv/document/quality"
+	"github.com/idv-oss/idv/imagegate"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -21,14 +22,14 @@ const (
 	// the session key with its slot's HPKE info.
 	ReasonCaptureTampered = capture.ReasonCaptureTampered
 	// ReasonNotAnImage: a document image is neither JPEG nor PNG.
-	ReasonNotAnImage = capture.ReasonNotAnImage
+	ReasonNotAnImage = imagegate.ReasonNotAnImage
 	// ReasonImageTooLarge: a document image has more pixels than the stage
 	// decodes (Config.MaxPixels), or more bytes than it reads
 	// (Config.MaxImageBytes).
-	ReasonImageTooLarge = capture.ReasonImageTooLarge
+	ReasonImageTooLarge = imagegate.ReasonImageTooLarge
 	// ReasonImageCorrupt: a document image's header is readable but the
 	// image is truncated or corrupt.
-	ReasonImageCorrupt = capture.ReasonImageCorrupt
+	ReasonImageCorrupt = imagegate.ReasonImageCorrupt
 
 	// The image quality gates' reasons (Config.QualityGates): see package
 	// quality.

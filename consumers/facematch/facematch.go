@@ -26,6 +26,7 @@ import (
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/document/chip"
 	"github.com/idv-oss/idv/face"
+	"github.com/idv-oss/idv/imagegate"
 	"github.com/idv-oss/idv/schemas"
 	"github.com/idv-oss/idv/seal"
 )
@@ -77,7 +78,7 @@ type Config struct {
 	// a narrower one is low_quality. DefaultMinFacePixels when 0.
 	MinFacePixels float64
 	// MaxPixels is the largest image, in pixels, the stage decodes;
-	// capture.DefaultMaxPixels when 0.
+	// imagegate.DefaultMaxPixels when 0.
 	MaxPixels int64
 }
 
@@ -99,7 +100,7 @@ func New(deps Deps, cfg Config) *Stage {
 		cfg.MinFacePixels = DefaultMinFacePixels
 	}
 	if cfg.MaxPixels <= 0 {
-		cfg.MaxPixels = capture.DefaultMaxPixels
+		cfg.MaxPixels = imagegate.DefaultMaxPixels
 	}
 	slots := schemas.Slots(1)
 	doc, _ := schemas.SlotFor(slots, schemas.DocumentFront)
@@ -307,7 +308,7 @@ func (s *Stage) chipReference(ctx context.Context, key *seal.SessionKey, chipCap
 	if !r.Passive || r.Portrait == nil {
 		return nil, false, nil
 	}
-	img, reason := capture.DecodeImage(r.Portrait.Image, s.cfg.MaxPixels)
+	img, reason := imagegate.Decode(r.Portrait.Image, s.cfg.MaxPixels)
 	if reason != "" {
 		reasons.Add(ReasonNoFaceDocument)
 		return nil, true, nil

@@ -3,6 +3,7 @@ package facematch
 import (
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/capture"
+	"github.com/idv-oss/idv/imagegate"
 )
 
 // Reason codes of the face match: stable, machine-readable and free of
@@ -29,13 +30,13 @@ const (
 	// the session key with its slot's HPKE info.
 	ReasonCaptureTampered = capture.ReasonCaptureTampered
 	// ReasonNotAnImage: an image is neither JPEG nor PNG.
-	ReasonNotAnImage = capture.ReasonNotAnImage
+	ReasonNotAnImage = imagegate.ReasonNotAnImage
 	// ReasonImageTooLarge: an image has more pixels than the stage decodes
 	// or more bytes than its slot allows.
-	ReasonImageTooLarge = capture.ReasonImageTooLarge
+	ReasonImageTooLarge = imagegate.ReasonImageTooLarge
 	// ReasonImageCorrupt: an image's header is readable but the image is
 	// truncated or corrupt.
-	ReasonImageCorrupt = capture.ReasonImageCorrupt
+	ReasonImageCorrupt = imagegate.ReasonImageCorrupt
 )
 
 // resubmitReasons are the reasons a new photo can fix.

@@ -1,14 +1,10 @@
 // Package liveness is the active-liveness stage: on idv.session.submitted,
 // for a session whose checks include "liveness", it opens the selfie frames
-// in memory with the session key and checks, in the order the frames were
-// taken, that the person performed the challenge the server drew for the
-// session (schemas.Challenge): looking straight at the camera first, then
-// each step — a head turn read by the pose model's yaw, a blink read by the
-// eye model's closure — in order. Every frame must show the first frame's
-// person (embedding similarity), and no two frames may be the same picture
-// (a still replayed as a sequence). The passive-liveness model's score is
-// recorded as advisory only: it did not tell screens and prints from faces
-// (FACTS), so the outcome never rests on it.
+// in memory with the session key, measures each with the face engine and
+// judges, in the order the frames were taken, whether the person performed
+// the challenge the server drew for the session (face/challenge). The
+// passive-liveness model's score is recorded as advisory only; the outcome
+// never rests on it.
 //
 // Embeddings and decrypted frames are biometric data (GDPR art. 9): they
 // live only for the length of one Handle call and are never stored, logged
@@ -18,13 +14,14 @@ package liveness
 import (
 	"context"
 	"fmt"
-	"image"
 	"slices"
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/capture"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/face"
+	"github.com/idv-oss/idv/face/challenge"
+	"github.com/idv-oss/idv/imagegate"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -35,52 +32,27 @@ const Check = schemas.CheckLiveness
 // at least these.
 var Models = []string{face.Detector, face.Landmarker, face.Feature, face.Pose, face.Eye, face.Liveness}
 
-// Defaults of Config. Measured on synthetic sequences made from Debian's
-// test photos (docs/measurements.md, "Face match and liveness, measured"); not calibrated
-// on a real population.
-const (
-	DefaultTurnYaw       = 15.0 // degrees a turn must reach
-	DefaultNeutralYaw    = 10.0 // degrees the first frame may be off straight
-	DefaultBlink         = 0.5  // closure probability of both eyes for a blink
-	DefaultSamePerson    = 0.45 // lowest cosine similarity to the first frame
-	DefaultReplayDiff    = 0.35 // grey levels: face crops closer than this are one picture
-	DefaultMinFacePixels = 64   // narrowest face box whose pose and eyes are read
-)
-
 // Config tunes the stage; the zero value is the default.
 type Config struct {
-	TurnYaw, NeutralYaw, Blink, SamePerson, ReplayDiff, MinFacePixels float64
+	// Challenge tunes how frames are measured and judged.
+	Challenge challenge.Config
 	// MaxPixels is the largest frame, in pixels, the stage decodes;
-	// capture.DefaultMaxPixels when 0.
+	// imagegate.DefaultMaxPixels when 0.
 	MaxPixels int64
 }
 
 func (c Config) withDefaults() Config {
-	set := func(v *float64, d float64) {
-		if *v <= 0 {
-			*v = d
-		}
-	}
-	set(&c.TurnYaw, DefaultTurnYaw)
-	set(&c.NeutralYaw, DefaultNeutralYaw)
-	set(&c.Blink, DefaultBlink)
-	set(&c.SamePerson, DefaultSamePerson)
-	set(&c.ReplayDiff, DefaultReplayDiff)
-	set(&c.MinFacePixels, DefaultMinFacePixels)
+	c.Challenge = c.Challenge.WithDefaults()
 	if c.MaxPixels <= 0 {
-		c.MaxPixels = capture.DefaultMaxPixels
+		c.MaxPixels = imagegate.DefaultMaxPixels
 	}
 	return c
 }
 
-// Engine is what the stage needs of the face engine (*face.Engine).
+// Engine is what the stage needs of the face engine (*face.Engine): what
+// measuring a frame takes, and the versions its results record.
 type Engine interface {
-	Detect(img image.Image) ([]face.Face, error)
-	Landmarks(img image.Image, f face.Face) ([68]face.Point, error)
-	Embed(img image.Image, f face.Face) ([]float32, error)
-	HeadPose(img image.Image, f face.Face) (face.HeadPose, error)
-	Eyes(img image.Image, lm [68]face.Point) (face.Eyes, error)
-	Passive(img image.Image, f face.Face) (float64, error)
+	challenge.Engine
 	Models() map[string]string
 	Version() string
 }
@@ -123,7 +95,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 		return err
 	}
 	res := idv.Result{SessionID: sess.ID, TenantID: sess.TenantID, Check: Check, Outcome: Outcome(v.Reasons),
-		Reasons: v.Reasons, Score: v.SamePerson, Threshold: &s.cfg.SamePerson, Engine: s.deps.Engine.Version(),
+		Reasons: v.Reasons, Score: v.SamePerson, Threshold: &s.cfg.Challenge.SamePerson, Engine: s.deps.Engine.Version(),
 		Models: s.models(), CompletedAt: s.deps.Now().UTC()}
 	if v.SamePerson != nil {
 		res.Advisory = map[string]float64{"passive_liveness": v.Passive}
@@ -137,14 +109,14 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 
 // judge measures every selfie frame and judges the sequence; frames that
 // give no usable face end the check with their reasons unjudged.
-func (s *Stage) judge(ctx context.Context, sess idv.Session, ch schemas.Challenge) (Verdict, error) {
+func (s *Stage) judge(ctx context.Context, sess idv.Session, ch schemas.Challenge) (challenge.Verdict, error) {
 	key, err := capture.SessionKey(ctx, s.deps.Sessions, s.deps.Keys, sess)
 	if err != nil {
-		return Verdict{}, fmt.Errorf("liveness: %w", err)
+		return challenge.Verdict{}, fmt.Errorf("liveness: %w", err)
 	}
 	caps, err := s.deps.Sessions.Captures(ctx, sess.TenantID, sess.ID)
 	if err != nil {
-		return Verdict{}, err
+		return challenge.Verdict{}, err
 	}
 	var selfies []idv.Capture
 	for _, c := range caps {
@@ -153,7 +125,7 @@ func (s *Stage) judge(ctx context.Context, sess idv.Session, ch schemas.Challeng
 		}
 	}
 	slices.SortFunc(selfies, func(a, b idv.Capture) int { return a.Index - b.Index })
-	frames := make([]Frame, 0, len(selfies))
+	frames := make([]challenge.Frame, 0, len(selfies))
 	defer func() {
 		for _, f := range frames {
 			clear(f.Embedding)
@@ -164,13 +136,13 @@ func (s *Stage) judge(ctx context.Context, sess idv.Session, ch schemas.Challeng
 	for _, c := range selfies {
 		img, reason, err := capture.OpenImage(ctx, s.deps.Objects, key, c, s.maxSelfie, s.cfg.MaxPixels)
 		if err != nil {
-			return Verdict{}, err
+			return challenge.Verdict{}, err
 		}
 		if reason == "" {
-			var f Frame
-			f, reason, err = Measure(s.deps.Engine, img, s.cfg)
+			var f challenge.Frame
+			f, reason, err = challenge.Measure(s.deps.Engine, img, s.cfg.Challenge)
 			if err != nil {
-				return Verdict{}, fmt.Errorf("liveness: %s: %w", schemas.CaptureRef(c.Kind, c.Index), err)
+				return challenge.Verdict{}, fmt.Errorf("liveness: %s: %w", schemas.CaptureRef(c.Kind, c.Index), err)
 			}
 			f.Index = c.Index
 			frames = append(frames, f)
@@ -180,9 +152,9 @@ func (s *Stage) judge(ctx context.Context, sess idv.Session, ch schemas.Challeng
 		}
 	}
 	if len(unusable) > 0 {
-		return Verdict{Reasons: unusable.Codes()}, nil
+		return challenge.Verdict{Reasons: unusable.Codes()}, nil
 	}
-	return Judge(frames, ch, s.cfg), nil
+	return challenge.Judge(frames, ch, s.cfg.Challenge), nil
 }
 
 // models are the hashes of the models this stage ran.

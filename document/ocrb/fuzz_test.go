@@ -4,8 +4,8 @@ import (
 	"image"
 	"testing"
 
-	"github.com/idv-oss/idv/consumers/capture"
 	"github.com/idv-oss/idv/document/ocrb"
+	"github.com/idv-oss/idv/imagegate"
 )
 
 // FuzzRead: the reader never panics on any image: a decoded PNG or JPEG
@@ -19,7 +19,7 @@ func FuzzRead(f *testing.F) {
 	}
 	f.Add([]byte{0, 255, 0, 255, 0, 255, 0, 255}, uint16(2))
 	f.Fuzz(func(t *testing.T, data []byte, width uint16) {
-		if img, reason := capture.DecodeImage(data, 2_000_000); reason == "" {
+		if img, reason := imagegate.Decode(data, 2_000_000); reason == "" {
 			read(t, r, img)
 		}
 		w := int(width%400) + 1

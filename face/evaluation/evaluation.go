@@ -17,7 +17,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/idv-oss/idv/consumers/capture"
+	"github.com/idv-oss/idv/imagegate"
 )
 
 // maxInputBytes caps one input file; a larger one is refused unread.
@@ -37,7 +37,7 @@ func loadImage(path string) (image.Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("evaluation: %w", err)
 	}
-	img, reason := capture.DecodeImage(b, capture.DefaultMaxPixels)
+	img, reason := imagegate.Decode(b, imagegate.DefaultMaxPixels)
 	if reason != "" {
 		return nil, fmt.Errorf("evaluation: %s: %s", path, reason)
 	}

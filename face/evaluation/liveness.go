@@ -10,8 +10,8 @@ import (
 	"slices"
 	"text/tabwriter"
 
-	"github.com/idv-oss/idv/consumers/liveness"
 	"github.com/idv-oss/idv/face"
+	"github.com/idv-oss/idv/face/challenge"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -28,7 +28,7 @@ type Case struct {
 type measured struct {
 	name   string
 	label  Case
-	frames []liveness.Frame
+	frames []challenge.Frame
 	// unusable is set when a frame gave no usable face; such a case is
 	// judged by that reason alone, as in the stage.
 	unusable string
@@ -39,7 +39,7 @@ type measured struct {
 type Liveness struct{ cases []measured }
 
 // EvalLiveness measures every case under dir.
-func EvalLiveness(e liveness.Engine, dir string, progress io.Writer) (*Liveness, error) {
+func EvalLiveness(e challenge.Engine, dir string, progress io.Writer) (*Liveness, error) {
 	names, err := subdirs(dir)
 	if err != nil {
 		return nil, err
@@ -58,7 +58,7 @@ func EvalLiveness(e liveness.Engine, dir string, progress io.Writer) (*Liveness,
 	return r, nil
 }
 
-func measureCase(e liveness.Engine, dir string) (measured, error) {
+func measureCase(e challenge.Engine, dir string) (measured, error) {
 	var m measured
 	b, err := os.ReadFile(filepath.Join(dir, "case.json"))
 	if err != nil {
@@ -79,7 +79,7 @@ func measureCase(e liveness.Engine, dir string) (measured, error) {
 		if err != nil {
 			return m, err
 		}
-		fr, reason, err := liveness.Measure(e, img, liveness.Config{})
+		fr, reason, err := challenge.Measure(e, img, challenge.Config{})
 		if err != nil {
 			return m, fmt.Errorf("evaluation: %s: %w", f, err)
 		}
@@ -94,17 +94,18 @@ func measureCase(e liveness.Engine, dir string) (measured, error) {
 }
 
 // judge returns whether a case passes under cfg, and why not.
-func (m measured) judge(cfg liveness.Config) (bool, []string) {
+func (m measured) judge(cfg challenge.Config) (bool, []string) {
 	if m.unusable != "" {
 		return false, []string{m.unusable}
 	}
-	v := liveness.Judge(m.frames, schemas.Challenge{Steps: m.label.Steps}, cfg)
-	return liveness.Outcome(v.Reasons) == schemas.OutcomePassed, v.Reasons
+	v := challenge.Judge(m.frames, schemas.Challenge{Steps: m.label.Steps}, cfg)
+	// No reason is the one verdict the stage passes (liveness.Outcome).
+	return len(v.Reasons) == 0, v.Reasons
 }
 
 // Rates returns the false accept rate (attacks passed) and false reject
 // rate (live cases not passed) under cfg.
-func (r *Liveness) Rates(cfg liveness.Config) (far, frr Rate) {
+func (r *Liveness) Rates(cfg challenge.Config) (far, frr Rate) {
 	for _, m := range r.cases {
 		pass, _ := m.judge(cfg)
 		if m.label.Live {
@@ -139,7 +140,7 @@ func (r *Liveness) Print(w io.Writer) {
 		passed := 0
 		reasons := map[string]int{}
 		for _, m := range kinds[k] {
-			ok, rs := m.judge(liveness.Config{})
+			ok, rs := m.judge(challenge.Config{})
 			if ok {
 				passed++
 			}
@@ -153,16 +154,16 @@ func (r *Liveness) Print(w io.Writer) {
 	fmt.Fprintln(w)
 	r.printMargins(w)
 	fmt.Fprintln(w)
-	table(w, "turn threshold (°)", []float64{10, 15, 20, 25}, func(v float64) liveness.Config {
-		return liveness.Config{TurnYaw: v}
+	table(w, "turn threshold (°)", []float64{10, 15, 20, 25}, func(v float64) challenge.Config {
+		return challenge.Config{TurnYaw: v}
 	}, r)
 	fmt.Fprintln(w)
-	table(w, "blink threshold", []float64{0.3, 0.5, 0.7, 0.9}, func(v float64) liveness.Config {
-		return liveness.Config{Blink: v}
+	table(w, "blink threshold", []float64{0.3, 0.5, 0.7, 0.9}, func(v float64) challenge.Config {
+		return challenge.Config{Blink: v}
 	}, r)
 }
 
-func table(w io.Writer, what string, values []float64, cfg func(float64) liveness.Config, r *Liveness) {
+func table(w io.Writer, what string, values []float64, cfg func(float64) challenge.Config, r *Liveness) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "%s\tFAR (attack passed)\tFRR (live rejected)\n", what)
 	for _, v := range values {

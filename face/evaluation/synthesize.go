@@ -12,8 +12,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/idv-oss/idv/consumers/liveness"
 	"github.com/idv-oss/idv/face"
+	"github.com/idv-oss/idv/face/challenge"
 	"github.com/idv-oss/idv/face/synth"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -117,7 +117,7 @@ func locate(e Locator, path string) (photo, error) {
 	if ph.face, err = faceOf(e, img, f); err != nil {
 		return photo{}, fmt.Errorf("evaluation: %s: %w", path, err)
 	}
-	ph.ok = len(faces) == 1 && f.Box.Width() >= liveness.DefaultMinFacePixels
+	ph.ok = len(faces) == 1 && f.Box.Width() >= challenge.DefaultMinFacePixels
 	return ph, nil
 }
 

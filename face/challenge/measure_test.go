@@ -1,28 +1,28 @@
-package liveness_test
+package challenge_test
 
 import (
 	"image"
 	"slices"
 	"testing"
 
-	"github.com/idv-oss/idv/consumers/liveness"
+	"github.com/idv-oss/idv/face/challenge"
 	"github.com/idv-oss/idv/face/facetest"
 	"github.com/idv-oss/idv/face/synth"
 	"github.com/idv-oss/idv/schemas"
 )
 
 // judge measures frames with the real engine and judges them.
-func judge(t *testing.T, e liveness.Engine, frames []image.Image, ch schemas.Challenge) []string {
+func judge(t *testing.T, e challenge.Engine, frames []image.Image, ch schemas.Challenge) []string {
 	t.Helper()
-	var measured []liveness.Frame
+	var measured []challenge.Frame
 	for i, img := range frames {
-		f, reason, err := liveness.Measure(e, img, liveness.Config{})
+		f, reason, err := challenge.Measure(e, img, challenge.Config{})
 		if err != nil || reason != "" {
 			t.Fatalf("frame %d: reason %q, err %v", i, reason, err)
 		}
 		measured = append(measured, f)
 	}
-	return liveness.Judge(measured, ch, liveness.Config{}).Reasons
+	return challenge.Judge(measured, ch, challenge.Config{}).Reasons
 }
 
 func images(frames []*image.RGBA) []image.Image {
@@ -50,17 +50,17 @@ func TestChallengesOnSyntheticSequences(t *testing.T) {
 		}
 		rev := slices.Clone(steps)
 		slices.Reverse(rev)
-		if got := judge(t, e, images(synth.Sequence(img, f, rev, uint64(i))), ch); !slices.Equal(got, []string{liveness.ReasonChallengeWrongOrder}) {
+		if got := judge(t, e, images(synth.Sequence(img, f, rev, uint64(i))), ch); !slices.Equal(got, []string{challenge.ReasonWrongOrder}) {
 			t.Errorf("%v performed in reverse: reasons %v", ch, got)
 		}
 		still := []image.Image{img, img, img}
-		if got := judge(t, e, still, ch); !slices.Contains(got, liveness.ReasonReplayedFrames) {
+		if got := judge(t, e, still, ch); !slices.Contains(got, challenge.ReasonReplayedFrames) {
 			t.Errorf("%v answered with one photo three times: reasons %v", ch, got)
 		}
 	}
 	wrongWay := schemas.Challenge{Steps: []string{schemas.StepTurnLeft, schemas.StepBlink}}
 	frames := synth.Sequence(img, f, []string{schemas.StepTurnRight, schemas.StepBlink}, 9)
-	if got := judge(t, e, images(frames), wrongWay); !slices.Equal(got, []string{liveness.ReasonChallengeStepMissing}) {
+	if got := judge(t, e, images(frames), wrongWay); !slices.Equal(got, []string{challenge.ReasonStepMissing}) {
 		t.Errorf("turned the wrong way: reasons %v", got)
 	}
 }
@@ -76,11 +76,11 @@ func TestMeasureReasons(t *testing.T) {
 		img  image.Image
 		want string
 	}{
-		{"no face", blank, liveness.ReasonNoFaceSelfie},
-		{"face too small", synth.Scale(img, 0.25), liveness.ReasonLowQuality},
-		{"two faces", sideBySide(img, img), liveness.ReasonMultipleFaces},
+		{"no face", blank, challenge.ReasonNoFaceSelfie},
+		{"face too small", synth.Scale(img, 0.25), challenge.ReasonLowQuality},
+		{"two faces", sideBySide(img, img), challenge.ReasonMultipleFaces},
 	} {
-		_, reason, err := liveness.Measure(e, tc.img, liveness.Config{})
+		_, reason, err := challenge.Measure(e, tc.img, challenge.Config{})
 		if err != nil || reason != tc.want {
 			t.Errorf("%s: reason %q, err %v; want %q", tc.name, reason, err, tc.want)
 		}
@@ -106,7 +106,7 @@ func BenchmarkMeasure(b *testing.B) {
 	e := facetest.Engine(b)
 	img := facetest.Photo(b, "grace_hopper.jpg")
 	for b.Loop() {
-		if _, reason, err := liveness.Measure(e, img, liveness.Config{}); err != nil || reason != "" {
+		if _, reason, err := challenge.Measure(e, img, challenge.Config{}); err != nil || reason != "" {
 			b.Fatal(reason, err)
 		}
 	}

@@ -1,4 +1,4 @@
-package liveness
+package challenge
 
 import (
 	"math"
@@ -8,8 +8,9 @@ import (
 	"github.com/idv-oss/idv/schemas"
 )
 
-// Frame is what the stage measured on one selfie frame. It holds biometric
-// data (the embedding): it lives only for one Handle call.
+// Frame is what Measure read on one selfie frame. It holds biometric data
+// (the embedding and the face crop): keep it in memory only, for as short as
+// the judgement takes.
 type Frame struct {
 	Index     int
 	Yaw       float64   // degrees; positive: the face points to the image's left
@@ -34,7 +35,7 @@ type Verdict struct {
 // later frame than the step before it; no two frames are the same picture;
 // every frame shows the first frame's person.
 func Judge(frames []Frame, ch schemas.Challenge, cfg Config) Verdict {
-	cfg = cfg.withDefaults()
+	cfg = cfg.WithDefaults()
 	var r idv.Reasons
 	v := Verdict{}
 	if len(frames) < schemas.MinChallengeFrames {
@@ -61,7 +62,7 @@ func Judge(frames []Frame, ch schemas.Challenge, cfg Config) Verdict {
 		r.Add(ReasonReplayedFrames)
 	}
 	if !neutral(frames[0], cfg) {
-		r.Add(ReasonChallengeStartMissing)
+		r.Add(ReasonStartMissing)
 	}
 	if reason := followed(frames[1:], ch, cfg); reason != "" {
 		r.Add(reason)
@@ -130,8 +131,8 @@ func followed(frames []Frame, ch schemas.Challenge, cfg Config) string {
 			any = any || shows(f, step, cfg)
 		}
 		if !any {
-			return ReasonChallengeStepMissing
+			return ReasonStepMissing
 		}
 	}
-	return ReasonChallengeWrongOrder
+	return ReasonWrongOrder
 }

@@ -1,4 +1,4 @@
-package liveness
+package challenge
 
 import (
 	"slices"
@@ -36,26 +36,26 @@ func TestJudge(t *testing.T) {
 		{"performed with frames between", blinkRight, []Frame{frame(straight, 0, 0, 0), frame(4, 0.1, 0, 1),
 			frame(straight, blink, 0, 2), frame(8, 0, 0, 3), frame(right, 0, 0, 4)}, nil},
 		{"wrong order", leftBlink, []Frame{frame(straight, 0, 0, 0), frame(straight, blink, 0, 1), frame(left, 0, 0, 2)},
-			[]string{ReasonChallengeWrongOrder}},
+			[]string{ReasonWrongOrder}},
 		{"wrong direction", leftBlink, []Frame{frame(straight, 0, 0, 0), frame(right, 0, 0, 1), frame(straight, blink, 0, 2)},
-			[]string{ReasonChallengeStepMissing}},
+			[]string{ReasonStepMissing}},
 		{"turn too small", leftBlink, []Frame{frame(straight, 0, 0, 0), frame(-12, 0, 0, 1), frame(straight, blink, 0, 2)},
-			[]string{ReasonChallengeStepMissing}},
+			[]string{ReasonStepMissing}},
 		{"one eye closed is no blink", leftBlink, []Frame{frame(straight, 0, 0, 0), frame(left, 0, 0, 1),
 			{Yaw: straight, Eyes: face.Eyes{Left: 0.9, Right: 0.1}, Passive: 0.5, Embedding: frame(0, 0, 0, 0).Embedding, Thumbnail: frame(0, 0, 0, 2).Thumbnail}},
-			[]string{ReasonChallengeStepMissing}},
+			[]string{ReasonStepMissing}},
 		{"starts turned", leftBlink, []Frame{frame(left, 0, 0, 0), frame(left, 0, 0, 1), frame(straight, blink, 0, 2)},
-			[]string{ReasonChallengeStartMissing}},
+			[]string{ReasonStartMissing}},
 		{"starts with eyes closed", leftBlink, []Frame{frame(straight, blink, 0, 0), frame(left, 0, 0, 1), frame(straight, blink, 0, 2)},
-			[]string{ReasonChallengeStartMissing}},
+			[]string{ReasonStartMissing}},
 		{"replayed still", leftBlink, []Frame{frame(straight, 0, 0, 0), frame(straight, 0, 0, 0), frame(straight, 0, 0, 0)},
-			[]string{ReasonChallengeStepMissing, ReasonReplayedFrames}},
+			[]string{ReasonStepMissing, ReasonReplayedFrames}},
 		{"one frame sent twice", leftBlink, []Frame{frame(straight, 0, 0, 0), frame(left, 0, 0, 1), frame(straight, blink, 0, 2), frame(left, 0, 0, 1)},
 			[]string{ReasonReplayedFrames}},
 		{"another person", leftBlink, []Frame{frame(straight, 0, 0, 0), frame(left, 0, 2, 1), frame(straight, blink, 0, 2)},
 			[]string{ReasonDifferentPerson}},
 		{"too few frames", leftBlink, []Frame{frame(straight, 0, 0, 0), frame(left, 0, 0, 1)},
-			[]string{ReasonChallengeStepMissing, ReasonInsufficientFrames}},
+			[]string{ReasonStepMissing, ReasonInsufficientFrames}},
 		{"no frames", leftBlink, nil, []string{ReasonInsufficientFrames}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -71,23 +71,5 @@ func TestJudge(t *testing.T) {
 				t.Fatalf("verdict %+v: want a same-person score and the mean passive score", v)
 			}
 		})
-	}
-}
-
-func TestLivenessOutcome(t *testing.T) {
-	for _, tc := range []struct {
-		reasons []string
-		want    string
-	}{
-		{nil, schemas.OutcomePassed},
-		{[]string{ReasonNoFaceSelfie, ReasonLowQuality, ReasonInsufficientFrames}, schemas.OutcomeResubmit},
-		{[]string{ReasonLowQuality, ReasonChallengeWrongOrder}, schemas.OutcomeFailed},
-		{[]string{ReasonReplayedFrames}, schemas.OutcomeFailed},
-		{[]string{ReasonCaptureTampered}, schemas.OutcomeFailed},
-		{[]string{"a_reason_from_the_future"}, schemas.OutcomeFailed},
-	} {
-		if got := Outcome(tc.reasons); got != tc.want {
-			t.Errorf("Outcome(%v) = %s, want %s", tc.reasons, got, tc.want)
-		}
 	}
 }

@@ -1,4 +1,4 @@
-package liveness
+package challenge
 
 import (
 	"errors"
@@ -15,7 +15,7 @@ const thumbnailSize = 64
 // score, embedding and thumbnail. A frame without exactly one face large
 // enough to read gives a reason code instead.
 func Measure(e Engine, img image.Image, cfg Config) (Frame, string, error) {
-	cfg = cfg.withDefaults()
+	cfg = cfg.WithDefaults()
 	img = face.Prepare(img)
 	faces, err := e.Detect(img)
 	if err != nil {

@@ -1,0 +1,26 @@
+package liveness
+
+import (
+	"testing"
+
+	"github.com/idv-oss/idv/face/challenge"
+	"github.com/idv-oss/idv/schemas"
+)
+
+func TestLivenessOutcome(t *testing.T) {
+	for _, tc := range []struct {
+		reasons []string
+		want    string
+	}{
+		{nil, schemas.OutcomePassed},
+		{[]string{challenge.ReasonNoFaceSelfie, challenge.ReasonLowQuality, challenge.ReasonInsufficientFrames}, schemas.OutcomeResubmit},
+		{[]string{challenge.ReasonLowQuality, challenge.ReasonWrongOrder}, schemas.OutcomeFailed},
+		{[]string{challenge.ReasonReplayedFrames}, schemas.OutcomeFailed},
+		{[]string{ReasonCaptureTampered}, schemas.OutcomeFailed},
+		{[]string{"a_reason_from_the_future"}, schemas.OutcomeFailed},
+	} {
+		if got := Outcome(tc.reasons); got != tc.want {
+			t.Errorf("Outcome(%v) = %s, want %s", tc.reasons, got, tc.want)
+		}
+	}
+}

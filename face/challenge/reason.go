@@ -1,0 +1,34 @@
+package challenge
+
+// Reason codes of Measure and Judge: stable, machine-readable and free of
+// anything personal, because they travel in events and webhooks.
+const (
+	// ReasonInsufficientFrames: fewer selfie frames than the challenge
+	// needs (schemas.MinChallengeFrames).
+	ReasonInsufficientFrames = "insufficient_frames"
+	// ReasonStartMissing: the first frame does not show the person
+	// looking straight at the camera with open eyes.
+	ReasonStartMissing = "challenge_start_missing"
+	// ReasonStepMissing: a step of the challenge shows in no frame.
+	ReasonStepMissing = "challenge_step_missing"
+	// ReasonWrongOrder: every step shows, but not in the order the
+	// challenge asked for.
+	ReasonWrongOrder = "challenge_wrong_order"
+	// ReasonReplayedFrames: two frames are the same picture (their face
+	// crops differ by less than Config.ReplayDiff grey levels on average),
+	// which no live camera delivers: a still sent as a sequence.
+	ReasonReplayedFrames = "replayed_frames"
+	// ReasonDifferentPerson: a frame's face is not the first frame's person
+	// (cosine similarity below Config.SamePerson).
+	ReasonDifferentPerson = "different_person"
+
+	// The face reasons are spelled as the face match spells them.
+
+	// ReasonNoFaceSelfie: the detector found no face in a frame.
+	ReasonNoFaceSelfie = "no_face_selfie"
+	// ReasonMultipleFaces: a frame holds more than one face.
+	ReasonMultipleFaces = "multiple_faces"
+	// ReasonLowQuality: a face is too small (narrower than
+	// Config.MinFacePixels) to read its pose and eyes.
+	ReasonLowQuality = "low_quality"
+)
