@@ -40,16 +40,13 @@ var allowed = map[string][]string{
 	"cmd":       {"core", "schemas", "library", "infra", "producers", "consumers"},
 }
 
-// exceptions are the imports against the direction that remain, each with
-// why; the test fails for any other, and for an exception no longer used
-// (so the list only shrinks).
-var exceptions = map[string]string{}
 
-// sameLayerForbidden: stages never import one another (they meet only
-// through events), except the shared consume loop and capture opening.
+// stageImport: stages never import one another (they meet only through
+// events); they share only the consume loop (consumers/stage) and what every
+// check stage does around its recogniser (consumers/check).
 func stageImport(from, to string) bool {
-	return layer(from) == "consumers" && layer(to) == "consumers" && !strings.HasPrefix(to, module+"/consumers/stage") &&
-		!strings.HasPrefix(to, module+"/consumers/capture")
+	return layer(from) == "consumers" && layer(to) == "consumers" &&
+		to != module+"/consumers/stage" && to != module+"/consumers/check"
 }
 
 func TestImportDirection(t *testing.T) {
@@ -57,7 +54,6 @@ func TestImportDirection(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go list: %v", err)
 	}
-	used := map[string]bool{}
 	for line := range strings.Lines(string(out)) {
 		fields := strings.Fields(line)
 		from := fields[0]
@@ -67,18 +63,8 @@ func TestImportDirection(t *testing.T) {
 			}
 			lf, lt := layer(from), layer(to)
 			if lf != lt && !slices.Contains(allowed[lf], lt) || stageImport(from, to) {
-				key := strings.TrimPrefix(from, module+"/") + " -> " + strings.TrimPrefix(to, module+"/")
-				if _, ok := exceptions[key]; ok {
-					used[key] = true
-					continue
-				}
 				t.Errorf("%s (%s) imports %s (%s): against the direction", from, lf, to, lt)
 			}
-		}
-	}
-	for key := range exceptions {
-		if !used[key] {
-			t.Errorf("exception %q is no longer needed: remove it", key)
 		}
 	}
 }

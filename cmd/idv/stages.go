@@ -6,7 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	check "github.com/idv-oss/idv/consumers/capture"
+	"github.com/idv-oss/idv/consumers/check"
 	"github.com/idv-oss/idv/consumers/decision"
 	"github.com/idv-oss/idv/consumers/doccheck"
 	"github.com/idv-oss/idv/consumers/facematch"

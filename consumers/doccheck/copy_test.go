@@ -12,7 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/idv-oss/idv"
-	"github.com/idv-oss/idv/consumers/capture"
+	"github.com/idv-oss/idv/consumers/check"
 	"github.com/idv-oss/idv/consumers/doccheck"
 	"github.com/idv-oss/idv/document/cardimage"
 	"github.com/idv-oss/idv/infra/appclient"
@@ -110,7 +110,7 @@ func (b *bundle) checkCopy(t *testing.T, front []byte, id uuid.UUID) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := capture.SessionKey(ctx, sessions, b.vault, sess)
+	key, err := check.SessionKey(ctx, sessions, b.vault, sess)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +239,7 @@ func TestRedactedCopyBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := capture.SessionKey(ctx, sessions, b.vault, sess)
+	key, err := check.SessionKey(ctx, sessions, b.vault, sess)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,12 +43,13 @@ import (
 	"time"
 
 	"github.com/idv-oss/idv"
-	"github.com/idv-oss/idv/consumers/capture"
+	"github.com/idv-oss/idv/capture"
 	"github.com/idv-oss/idv/imagegate"
 	"github.com/idv-oss/idv/seal"
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv/consumers/check"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/document/chip"
 	"github.com/idv-oss/idv/document/mrz"
@@ -192,7 +193,7 @@ func New(deps Deps, cfg Config) *Stage {
 // the stage cannot recover from by retrying (a malformed event, a session or
 // key that is gone) are stage.Permanent; any other error means "try again".
 func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
-	sess, log, todo, err := capture.Begin(ctx, ev, s.sessions, s.results, schemas.CheckDocument, s.log)
+	sess, log, todo, err := check.Begin(ctx, ev, s.sessions, s.results, schemas.CheckDocument, s.log)
 	if err != nil || !todo {
 		return err
 	}
@@ -201,7 +202,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	if err != nil {
 		return stage.PermanentIf(err, idv.ErrNotFound)
 	}
-	key, err := capture.SessionKey(ctx, s.sessions, s.keys, sess)
+	key, err := check.SessionKey(ctx, s.sessions, s.keys, sess)
 	if err != nil {
 		return fmt.Errorf("doccheck: %w", err)
 	}

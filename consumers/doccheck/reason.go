@@ -3,7 +3,7 @@ package doccheck
 import (
 	"slices"
 
-	"github.com/idv-oss/idv/consumers/capture"
+	"github.com/idv-oss/idv/capture"
 
 	"github.com/idv-oss/idv/document/chip"
 	"github.com/idv-oss/idv/document/mrz"

@@ -22,7 +22,8 @@ import (
 	"slices"
 
 	"github.com/idv-oss/idv"
-	"github.com/idv-oss/idv/consumers/capture"
+	"github.com/idv-oss/idv/capture"
+	"github.com/idv-oss/idv/consumers/check"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/document/chip"
 	"github.com/idv-oss/idv/face"
@@ -61,7 +62,7 @@ type Engine interface {
 // Deps are the stage's parts: the stores every check stage uses, and the
 // face engine.
 type Deps struct {
-	capture.Stores
+	check.Stores
 	Engine Engine
 	// CSCAs, when set, let the stage take the reference face from the
 	// document's chip (DG2) once passive authentication vouches for it;
@@ -114,11 +115,11 @@ func New(deps Deps, cfg Config) *Stage {
 // without a document front or selfie) are stage.Permanent; any other error
 // (storage, database, the engine) means "try again".
 func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
-	sess, log, todo, err := capture.Begin(ctx, ev, s.deps.Sessions, s.deps.Results, Check, s.deps.Log)
+	sess, log, todo, err := check.Begin(ctx, ev, s.deps.Sessions, s.deps.Results, Check, s.deps.Log)
 	if err != nil || !todo {
 		return err
 	}
-	key, err := capture.SessionKey(ctx, s.deps.Sessions, s.deps.Keys, sess)
+	key, err := check.SessionKey(ctx, s.deps.Sessions, s.deps.Keys, sess)
 	if err != nil {
 		return fmt.Errorf("facematch: %w", err)
 	}

@@ -24,7 +24,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/idv-oss/idv"
-	"github.com/idv-oss/idv/consumers/capture"
+	"github.com/idv-oss/idv/consumers/check"
 	"github.com/idv-oss/idv/consumers/facematch"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/document/chip"
@@ -208,7 +208,7 @@ func (b *bundle) newStage(cfg facematch.Config) *facematch.Stage {
 
 // newStageTrusting is newStage with trusted CSCAs for chip portraits.
 func (b *bundle) newStageTrusting(cfg facematch.Config, cscas *chip.TrustStore) *facematch.Stage {
-	return facematch.New(facematch.Deps{CSCAs: cscas, Stores: capture.Stores{
+	return facematch.New(facematch.Deps{CSCAs: cscas, Stores: check.Stores{
 		Sessions: postgres.NewSessions(b.db), Results: postgres.NewResults(b.db), Keys: b.vault,
 		Objects: b.store, Now: func() time.Time { return b.now },
 		Log: slog.New(slog.NewJSONHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),

@@ -2,7 +2,7 @@ package facematch
 
 import (
 	"github.com/idv-oss/idv"
-	"github.com/idv-oss/idv/consumers/capture"
+	"github.com/idv-oss/idv/capture"
 	"github.com/idv-oss/idv/imagegate"
 )
 

@@ -17,7 +17,8 @@ import (
 	"slices"
 
 	"github.com/idv-oss/idv"
-	"github.com/idv-oss/idv/consumers/capture"
+	"github.com/idv-oss/idv/capture"
+	"github.com/idv-oss/idv/consumers/check"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/face/challenge"
@@ -60,7 +61,7 @@ type Engine interface {
 // Deps are the stage's parts: the stores every check stage uses, and the
 // face engine.
 type Deps struct {
-	capture.Stores
+	check.Stores
 	Engine Engine
 }
 
@@ -82,7 +83,7 @@ func New(deps Deps, cfg Config) *Stage {
 // retrying cannot fix (a malformed event, a session or key that is gone, a
 // session asking for liveness without a challenge) are stage.Permanent.
 func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
-	sess, log, todo, err := capture.Begin(ctx, ev, s.deps.Sessions, s.deps.Results, Check, s.deps.Log)
+	sess, log, todo, err := check.Begin(ctx, ev, s.deps.Sessions, s.deps.Results, Check, s.deps.Log)
 	if err != nil || !todo {
 		return err
 	}
@@ -110,7 +111,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 // judge measures every selfie frame and judges the sequence; frames that
 // give no usable face end the check with their reasons unjudged.
 func (s *Stage) judge(ctx context.Context, sess idv.Session, ch schemas.Challenge) (challenge.Verdict, error) {
-	key, err := capture.SessionKey(ctx, s.deps.Sessions, s.deps.Keys, sess)
+	key, err := check.SessionKey(ctx, s.deps.Sessions, s.deps.Keys, sess)
 	if err != nil {
 		return challenge.Verdict{}, fmt.Errorf("liveness: %w", err)
 	}

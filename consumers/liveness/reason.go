@@ -2,7 +2,7 @@ package liveness
 
 import (
 	"github.com/idv-oss/idv"
-	"github.com/idv-oss/idv/consumers/capture"
+	"github.com/idv-oss/idv/capture"
 	"github.com/idv-oss/idv/face/challenge"
 	"github.com/idv-oss/idv/imagegate"
 )

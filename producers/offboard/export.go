@@ -27,7 +27,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/idv-oss/idv"
-	"github.com/idv-oss/idv/consumers/capture"
+	"github.com/idv-oss/idv/capture"
 	"github.com/idv-oss/idv/producers/offboard/archive"
 	"github.com/idv-oss/idv/seal"
 )

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/idv-oss/idv"
-	"github.com/idv-oss/idv/consumers/capture"
+	"github.com/idv-oss/idv/capture"
 	"github.com/idv-oss/idv/producers/offboard/archive"
 	"github.com/idv-oss/idv/schemas"
 	"github.com/idv-oss/idv/seal"

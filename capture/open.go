@@ -60,3 +60,8 @@ func Open(ctx context.Context, store Getter, key *seal.SessionKey, c idv.Capture
 	}
 	return plain, "", nil
 }
+
+// Unwrapper opens wrapped session keys (the vault).
+type Unwrapper interface {
+	Unwrap(ctx context.Context, k idv.WrappedKey) (*seal.SessionKey, error)
+}

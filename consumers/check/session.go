@@ -1,4 +1,4 @@
-package capture
+package check
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/idv-oss/idv"
+	"github.com/idv-oss/idv/capture"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/schemas"
 	"github.com/idv-oss/idv/seal"
@@ -23,15 +24,10 @@ type KeyReader interface {
 	Key(ctx context.Context, tenantID, id uuid.UUID) (idv.WrappedKey, error)
 }
 
-// Unwrapper opens wrapped session keys (the vault).
-type Unwrapper interface {
-	Unwrap(ctx context.Context, k idv.WrappedKey) (*seal.SessionKey, error)
-}
-
 // SessionKey unwraps a session's private key. A key that is gone (the
 // session wiped, its epoch destroyed) or altered cannot come back: that is
 // stage.Permanent. A key store that does not answer is not.
-func SessionKey(ctx context.Context, keys KeyReader, vaults Unwrapper, sess idv.Session) (*seal.SessionKey, error) {
+func SessionKey(ctx context.Context, keys KeyReader, vaults capture.Unwrapper, sess idv.Session) (*seal.SessionKey, error) {
 	k, err := keys.Key(ctx, sess.TenantID, sess.ID)
 	if err != nil {
 		return nil, stage.PermanentIf(err, idv.ErrNotFound)

@@ -1,4 +1,9 @@
-package capture
+// Package check is what every check stage (doccheck, facematch, liveness)
+// does around its recogniser: begin on an idv.session.submitted event (the
+// session read, the check requested and not yet done), unwrap the session
+// key, and the parts they share; the captures themselves are read through
+// package capture, and results are recorded with idv.RecordResult.
+package check
 
 import (
 	"context"
@@ -11,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/idv-oss/idv"
+	"github.com/idv-oss/idv/capture"
 	"github.com/idv-oss/idv/consumers/stage"
 )
 
@@ -70,8 +76,8 @@ type Results interface {
 type Stores struct {
 	Sessions Sessions
 	Results  Results
-	Keys     Unwrapper
-	Objects  Getter
+	Keys     capture.Unwrapper
+	Objects  capture.Getter
 	Now      func() time.Time // time.Now when nil
 	Log      *slog.Logger     // discarded when nil
 }

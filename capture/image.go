@@ -1,8 +1,10 @@
-// Package capture is what every check stage does first: read the submitted
-// event, unwrap the session key, read each sealed capture into memory, prove
-// it is exactly what the app declared, open it with the session key, and pass
-// an image through the decoding gate (imagegate). Reason codes are the
-// stable ones results carry.
+// Package capture reads a capture — one sealed item of a session in its
+// slot (kind, index), as the app uploaded it or a check stored it — back
+// from storage into memory, proves it is exactly what was declared (size and
+// SHA-256 of the sealed bytes), and opens it with the session key and its
+// slot's HPKE info; an image then passes the decoding gate (imagegate).
+// The check stages and the offboarding export read captures through it.
+// Reason codes are the stable ones results carry.
 package capture
 
 import (
