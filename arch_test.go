@@ -40,7 +40,6 @@ var allowed = map[string][]string{
 	"cmd":       {"core", "schemas", "library", "infra", "producers", "consumers"},
 }
 
-
 // stageImport: stages never import one another (they meet only through
 // events); they share only the consume loop (consumers/stage) and what every
 // check stage does around its recogniser (consumers/check).

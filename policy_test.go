@@ -26,7 +26,6 @@ func TestPolicyDiff(t *testing.T) {
 	}
 }
 
-
 func TestPolicyDiffNamesTheLegalBasis(t *testing.T) {
 	basis := "Wwft art. 33"
 	q, err := schemas.PolicyChange{BSNLegalBasis: &basis}.Apply(schemas.DefaultPolicy())

@@ -5,7 +5,7 @@
 // storage prefix and its rows, and signs a receipt.
 //
 // It sits with the consumers because it does what they do, for a whole
-// tenant: it opens captures as the check stages do (consumers/capture) and
+// tenant: it opens captures as the check stages do (package capture) and
 // destroys data as the wipe stage does. The `idv tenant offboard` command
 // runs it; no stream feeds it.
 //
