@@ -24,22 +24,12 @@ type TenantKeys interface {
 	DestroyTenant(ctx context.Context, tenantID uuid.UUID, until time.Time) (int, error)
 }
 
-// Objects deletes everything under a prefix (objects.Store).
-type Objects interface {
-	DeletePrefix(ctx context.Context, prefix string) (int, error)
-}
-
-// Signer signs receipts (vault.Vault).
-type Signer interface {
-	SignReceipt(statement []byte) (sig []byte, keyID string)
-}
-
 // Deleter destroys a tenant's data.
 type Deleter struct {
 	Offboardings Offboardings
 	Keys         TenantKeys
-	Objects      Objects
-	Signer       Signer
+	Objects      idv.PrefixDeleter
+	Signer       idv.ReceiptSigner
 	Progress     io.Writer        // io.Discard when nil
 	Now          func() time.Time // time.Now when nil
 }
@@ -176,16 +166,6 @@ func (d *Deleter) sign(f idv.OffboardFacts) (idv.SignedReceipt, error) {
 	return idv.SignedReceipt{Statement: statement, Signature: sig, KeyID: keyID}, nil
 }
 
-func (d *Deleter) now() time.Time {
-	if d.Now == nil {
-		return time.Now().UTC().Truncate(time.Microsecond)
-	}
-	return d.Now().UTC().Truncate(time.Microsecond)
-}
+func (d *Deleter) now() time.Time { return clock(d.Now) }
 
-func (d *Deleter) progress() io.Writer {
-	if d.Progress == nil {
-		return io.Discard
-	}
-	return d.Progress
-}
+func (d *Deleter) progress() io.Writer { return orDiscard(d.Progress) }

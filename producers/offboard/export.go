@@ -129,18 +129,25 @@ func (e *Exporter) Record(ctx context.Context, tenantID uuid.UUID, sum ExportSum
 	return e.Offboardings.RecordExport(ctx, tenantID, e.now(), sum.SHA256, sum.Sessions, sum.Entries)
 }
 
-func (e *Exporter) now() time.Time {
-	if e.Now == nil {
-		return time.Now().UTC().Truncate(time.Microsecond)
+func (e *Exporter) now() time.Time { return clock(e.Now) }
+
+func (e *Exporter) progress() io.Writer { return orDiscard(e.Progress) }
+
+// clock is now (time.Now when nil) at the database's precision, so that
+// the times in a receipt are the times stored.
+func clock(now func() time.Time) time.Time {
+	if now == nil {
+		now = time.Now
 	}
-	return e.Now().UTC().Truncate(time.Microsecond)
+	return now().UTC().Truncate(time.Microsecond)
 }
 
-func (e *Exporter) progress() io.Writer {
-	if e.Progress == nil {
+// orDiscard is w, or io.Discard when nil.
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
 		return io.Discard
 	}
-	return e.Progress
+	return w
 }
 
 // tenantInfo is tenant/tenant.json.
