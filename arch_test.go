@@ -128,3 +128,30 @@ func TestAdaptersBuildNoEvents(t *testing.T) {
 		})
 	}
 }
+
+// No driver below the adapters: the core, the libraries, producers and
+// consumers reach PostgreSQL, S3 and NATS only through the core's
+// interfaces. The consume loop (consumers/stage) is the one place that
+// speaks JetStream's consumer API.
+func TestNoDriverOutsideAdapters(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, module+"/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	drivers := []string{"github.com/lib/pq", "github.com/jmoiron/sqlx", "github.com/minio/", "github.com/nats-io/",
+		"github.com/versity/", "github.com/aws/"}
+	for line := range strings.Lines(string(out)) {
+		fields := strings.Fields(line)
+		from := fields[0]
+		if l := layer(from); l == "infra" || l == "cmd" || from == module+"/consumers/stage" {
+			continue
+		}
+		for _, to := range fields[1:] {
+			for _, d := range drivers {
+				if strings.HasPrefix(to, d) {
+					t.Errorf("%s (%s) imports the driver %s", from, layer(from), to)
+				}
+			}
+		}
+	}
+}

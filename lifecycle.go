@@ -2,7 +2,9 @@ package idv
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -126,4 +128,94 @@ type DSRRecorder interface {
 func RecordDSR(ctx context.Context, store DSRRecorder, d DSR) error {
 	d.ReceivedAt = d.ReceivedAt.UTC().Truncate(time.Microsecond) // as stored
 	return store.Record(ctx, d, DSRReceivedEvent(d.ID, d.TenantID, d.SessionID, d.Kind, d.ReceivedAt))
+}
+
+// SessionRequest is what a tenant may ask of a new session; a nil field
+// takes the tenant's policy.
+type SessionRequest struct {
+	Checks        []string
+	SelfieFrames  *int
+	RetentionDays *int
+}
+
+// RequestError is a session request the tenant's policy refuses: Code is
+// the stable reason code, Field the request field it is about.
+type RequestError struct {
+	Code, Field string
+	Err         error
+}
+
+func (e *RequestError) Error() string { return e.Field + ": " + e.Err.Error() }
+func (e *RequestError) Unwrap() error { return e.Err }
+
+// NewSession applies req to tenant t's policy and returns the session to
+// create at now: its checks, frames and retention, a liveness challenge
+// drawn when it asks for liveness, the nonce for the chip's active
+// authentication, and an app token valid for tokenTTL at most (never past
+// the session's expiry). A refused request is a *RequestError.
+func NewSession(t Tenant, req SessionRequest, now time.Time, tokenTTL time.Duration) (Session, error) {
+	checks := t.Policy.Checks
+	if req.Checks != nil {
+		checks = req.Checks
+	}
+	if err := schemas.ValidateChecks(checks); err != nil {
+		return Session{}, &RequestError{Code: "invalid_checks", Field: "checks", Err: err}
+	}
+	frames := t.Policy.SelfieFrames
+	if req.SelfieFrames != nil {
+		frames = *req.SelfieFrames
+	}
+	if err := schemas.ValidateSelfieFrames(frames, checks); err != nil {
+		return Session{}, &RequestError{Code: "invalid_selfie_frames", Field: "selfie_frames", Err: err}
+	}
+	days := t.RetentionDays
+	if req.RetentionDays != nil {
+		days = *req.RetentionDays
+	}
+	if err := schemas.ValidateRetentionDays(days); err != nil || days > t.RetentionDays {
+		return Session{}, &RequestError{Code: "retention_out_of_range", Field: "retention_days",
+			Err: fmt.Errorf("retention_days must be 1..%d (the tenant's retention; never more than %d)",
+				t.RetentionDays, schemas.MaxRetentionDays)}
+	}
+	var challenge []string
+	if slices.Contains(checks, schemas.CheckLiveness) {
+		c, err := NewChallenge()
+		if err != nil {
+			return Session{}, err
+		}
+		challenge = c.Steps
+	}
+	chipChallenge := make([]byte, schemas.ChipChallengeBytes)
+	if _, err := rand.Read(chipChallenge); err != nil {
+		return Session{}, fmt.Errorf("chip challenge: %w", err)
+	}
+	expires := schemas.ExpiresAt(now, days)
+	tokenExpires := now.Add(tokenTTL)
+	if expires.Before(tokenExpires) {
+		tokenExpires = expires
+	}
+	return Session{ID: uuid.New(), TenantID: t.ID, Status: StatusCreated, Checks: checks, SelfieFrames: frames,
+		Challenge: challenge, ChipChallenge: chipChallenge, RetentionDays: days, CreatedAt: now, ExpiresAt: expires,
+		AppTokenExpiresAt: tokenExpires}, nil
+}
+
+// KeyMaker makes a session's HPKE key pair, wrapped by the vault under the
+// epoch key of its expiry hour.
+type KeyMaker interface {
+	NewSessionKey(ctx context.Context, tenantID, sessionID uuid.UUID, expiresAt time.Time) (WrappedKey, error)
+}
+
+// SessionCreator stores a new session with its key pair (postgres.Sessions).
+type SessionCreator interface {
+	Create(ctx context.Context, s Session, k WrappedKey) error
+}
+
+// CreateSession makes the session's key pair and stores the session with
+// it, in one transaction of the store.
+func CreateSession(ctx context.Context, store SessionCreator, keys KeyMaker, s Session) error {
+	k, err := keys.NewSessionKey(ctx, s.TenantID, s.ID, s.ExpiresAt)
+	if err != nil {
+		return fmt.Errorf("create session %s: %w", s.ID, err)
+	}
+	return store.Create(ctx, s, k)
 }

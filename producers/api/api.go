@@ -45,11 +45,6 @@ type Audit interface {
 	List(ctx context.Context, tenantID uuid.UUID, after int64, limit int) ([]idv.AuditEvent, error)
 }
 
-// KeyMaker makes a session's key pair, wrapped by the vault.
-type KeyMaker interface {
-	NewSessionKey(ctx context.Context, tenantID, sessionID uuid.UUID, expiresAt time.Time) (idv.WrappedKey, error)
-}
-
 // Objects is the capture storage; Get reads the sealed redacted copy.
 type Objects interface {
 	PresignPost(ctx context.Context, key string, minSize, maxSize int64, ttl time.Duration) (idv.PostPolicy, error)
@@ -102,7 +97,7 @@ type Stores struct {
 
 // Vault is what the API asks of the key vault.
 type Vault interface {
-	KeyMaker
+	idv.KeyMaker
 	ReceiptKey
 	Unwrap(ctx context.Context, k idv.WrappedKey) (*seal.SessionKey, error)
 }

@@ -1,16 +1,12 @@
 package api
 
 import (
-	"crypto/rand"
 	"errors"
-	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/lib/pq"
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/credential"
@@ -65,7 +61,11 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sess, err := s.newSession(tenant, req)
+	sess, err := idv.NewSession(tenant, idv.SessionRequest{Checks: req.Checks, SelfieFrames: req.SelfieFrames,
+		RetentionDays: req.RetentionDays}, s.now(), s.cfg.AppTokenTTL)
+	if re := (*idv.RequestError)(nil); errors.As(err, &re) {
+		return apiErr(http.StatusUnprocessableEntity, re.Code, "%v", re.Err).with("field", re.Field)
+	}
 	if err != nil {
 		return err
 	}
@@ -74,13 +74,7 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	sess.AppTokenHash = token.Hash()
-	wk, err := s.keys.NewSessionKey(r.Context(), sess.TenantID, sess.ID, sess.ExpiresAt)
-	if err != nil {
-		return fmt.Errorf("create session %s: %w", sess.ID, err)
-	}
-	key := idv.WrappedKey{SessionID: sess.ID, TenantID: sess.TenantID, Epoch: wk.Epoch,
-		PublicKey: wk.PublicKey, Wrapped: wk.Wrapped}
-	if err := s.sessions.Create(r.Context(), sess, key); err != nil {
+	if err := idv.CreateSession(r.Context(), s.sessions, s.keys, sess); err != nil {
 		return err
 	}
 	s.log.InfoContext(r.Context(), "session created", "tenant_id", sess.TenantID, "session_id", sess.ID)
@@ -88,53 +82,6 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusCreated, createdSessionBody{sessionBody: toSessionBody(sess, nil, nil),
 		AppToken: token.String(), AppTokenExpiresAt: sess.AppTokenExpiresAt, CaptureURL: s.captureURL(token.String())})
 	return nil
-}
-
-// newSession applies the request to the tenant's policy.
-func (s *Server) newSession(t idv.Tenant, req createSessionRequest) (idv.Session, error) {
-	checks := t.Policy.Checks
-	if req.Checks != nil {
-		checks = req.Checks
-	}
-	if err := schemas.ValidateChecks(checks); err != nil {
-		return idv.Session{}, apiErr(http.StatusUnprocessableEntity, "invalid_checks", "%v", err).with("field", "checks")
-	}
-	frames := t.Policy.SelfieFrames
-	if req.SelfieFrames != nil {
-		frames = *req.SelfieFrames
-	}
-	if err := schemas.ValidateSelfieFrames(frames, checks); err != nil {
-		return idv.Session{}, apiErr(http.StatusUnprocessableEntity, "invalid_selfie_frames",
-			"%v", err).with("field", "selfie_frames")
-	}
-	var challenge pq.StringArray
-	if slices.Contains(checks, schemas.CheckLiveness) {
-		c, err := idv.NewChallenge()
-		if err != nil {
-			return idv.Session{}, err
-		}
-		challenge = c.Steps
-	}
-	chipChallenge := make([]byte, schemas.ChipChallengeBytes)
-	if _, err := rand.Read(chipChallenge); err != nil {
-		return idv.Session{}, fmt.Errorf("chip challenge: %w", err)
-	}
-	days := t.RetentionDays
-	if req.RetentionDays != nil {
-		days = *req.RetentionDays
-	}
-	if err := schemas.ValidateRetentionDays(days); err != nil || days > t.RetentionDays {
-		return idv.Session{}, apiErr(http.StatusUnprocessableEntity, "retention_out_of_range",
-			"retention_days must be 1..%d (the tenant's retention; never more than %d)",
-			t.RetentionDays, schemas.MaxRetentionDays).with("field", "retention_days")
-	}
-	now := s.now()
-	expires := schemas.ExpiresAt(now, days)
-	return idv.Session{
-		ID: uuid.New(), TenantID: t.ID, Status: idv.StatusCreated, Checks: checks,
-		SelfieFrames: frames, Challenge: challenge, ChipChallenge: chipChallenge, RetentionDays: days, CreatedAt: now, ExpiresAt: expires,
-		AppTokenExpiresAt: minTime(now.Add(s.cfg.AppTokenTTL), expires),
-	}, nil
 }
 
 func (s *Server) getSession(w http.ResponseWriter, r *http.Request) error {
@@ -181,13 +128,6 @@ func toSessionBody(s idv.Session, caps []idv.Capture, results []idv.Result) sess
 	}
 	for _, r := range results {
 		b.Results = append(b.Results, r.View())
-	}
-	return b
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
 	}
 	return b
 }
