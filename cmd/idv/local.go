@@ -89,7 +89,7 @@ func startLocal(ctx context.Context, cfg config, hooks io.Writer, say func(strin
 	checks := env.st.checks()
 	checks["nats"] = env.broker.check
 	parts = append(parts, apiPart(apiLn, env.st, cfg, log, reg), opsPart(opsLn, reg, checks),
-		relayPart(env.st, env.broker, cfg, log, reg), retentionPart(env.st, log, reg),
+		relayPart(env.st, env.broker, cfg, log, reg), retentionPart(env.st, env.broker, cfg, log, reg),
 		part{name: "webhook receiver", run: func(ctx context.Context) error { return serveHTTP(ctx, hookLn, rcv) }})
 	partsCtx, stop := context.WithCancel(ctx)
 	l := &local{env: env, cfg: cfg, rcv: rcv, reg: reg, stop: stop, errc: make(chan error, 1)}

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -23,9 +21,6 @@ import (
 	"github.com/idv-oss/idv/consumers/wipe"
 	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/infra/broker"
-	"github.com/idv-oss/idv/infra/postgres"
-	"github.com/idv-oss/idv/producers/outbox"
-	"github.com/idv-oss/idv/producers/retention"
 )
 
 // stageWiring is a stage as this binary runs it: its description, from
@@ -104,25 +99,6 @@ func (b *brokerConn) check(context.Context) error {
 
 func (b *brokerConn) Close() { b.nc.Close() }
 
-// relayPart publishes the outbox to JetStream.
-func relayPart(st *stack, b *brokerConn, cfg config, log *slog.Logger, reg prometheus.Registerer) part {
-	r := outbox.New(postgres.NewOutbox(st.db), postgres.NewOutboxListener(cfg.DatabaseURL, 0, 0, log), broker.NewPublisher(b.js), log, outbox.NewMetrics(reg), outbox.Config{})
-	return part{name: "relay", run: r.Run}
-}
-
-// retentionPart finds expired sessions and destroys spent epoch keys.
-func retentionPart(st *stack, log *slog.Logger, reg prometheus.Registerer) part {
-	r := retention.New(retention.Deps{Store: postgres.NewRetention(st.db), Keys: st.vault,
-		Log: log.With("part", "retention"), Metrics: retention.NewMetrics(reg)}, retention.Config{})
-	return part{name: "retention", run: r.Run}
-}
-
-func runRetention(ctx context.Context, cfg config, log *slog.Logger) error {
-	return runPipelinePart(ctx, cfg, log, "retention", func(ctx context.Context, st *stack, b *brokerConn, reg prometheus.Registerer) ([]part, error) {
-		return []part{retentionPart(st, log, reg)}, nil
-	})
-}
-
 // stageParts runs the named stages, one consume loop each. A stage that
 // cannot run here (face match without its models) fails the start when it
 // was named explicitly; when it came with "all" (or idv dev) it is left out
@@ -164,69 +140,39 @@ func stageParts(ctx context.Context, stages []stageWiring, explicit bool, st *st
 	return parts, nil
 }
 
-// parseStages reads `idv worker` arguments: stage names, or "all".
-func parseStages(args []string) ([]stageWiring, error) {
-	if len(args) == 1 && args[0] == "all" {
-		return pipeline, nil
+// partFunc builds one part of a pipeline process (relayPart, retentionPart).
+type partFunc func(st *stack, b *brokerConn, cfg config, log *slog.Logger, reg prometheus.Registerer) part
+
+// partsFunc builds the parts of a pipeline process.
+type partsFunc func(ctx context.Context, st *stack, b *brokerConn, cfg config, log *slog.Logger, reg prometheus.Registerer) ([]part, error)
+
+// onePart is the build of a process that runs the one part p.
+func onePart(p partFunc) partsFunc {
+	return func(_ context.Context, st *stack, b *brokerConn, cfg config, log *slog.Logger, reg prometheus.Registerer) ([]part, error) {
+		return []part{p(st, b, cfg, log, reg)}, nil
 	}
-	names := strings.Join(stageNames(pipeline), ", ")
-	if len(args) == 0 {
-		return nil, fmt.Errorf("usage: idv worker STAGE... (stages: %s, or all)", names)
-	}
-	stages := make([]stageWiring, 0, len(args))
-	for _, a := range args {
-		i := slices.IndexFunc(pipeline, func(w stageWiring) bool { return w.spec.Name == a })
-		if i < 0 {
-			return nil, fmt.Errorf("unknown stage %q (stages: %s, or all)", a, names)
-		}
-		stages = append(stages, pipeline[i])
-	}
-	return stages, nil
 }
 
-func runRelay(ctx context.Context, cfg config, log *slog.Logger) error {
-	return runPipelinePart(ctx, cfg, log, "relay", func(ctx context.Context, st *stack, b *brokerConn, reg prometheus.Registerer) ([]part, error) {
-		return []part{relayPart(st, b, cfg, log, reg)}, nil
-	})
-}
-
-func runWorker(ctx context.Context, args []string, cfg config, log *slog.Logger) error {
-	stages, err := parseStages(args)
-	if err != nil {
-		return err
-	}
-	return runPipelinePart(ctx, cfg, log, "worker", func(ctx context.Context, st *stack, b *brokerConn, reg prometheus.Registerer) ([]part, error) {
-		return stageParts(ctx, stages, !slices.Equal(args, []string{"all"}), st, b, cfg, log, reg)
-	})
-}
-
-// runPipelinePart opens everything a relay or worker process needs, builds
+// runPipelinePart opens everything a relay, retention or worker process needs, builds
 // its parts, and runs them beside the ops endpoints.
-func runPipelinePart(ctx context.Context, cfg config, log *slog.Logger, name string,
-	build func(context.Context, *stack, *brokerConn, prometheus.Registerer) ([]part, error)) error {
-	if err := cfg.requireServices(); err != nil {
-		return err
-	}
-	st, err := openConfigured(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	b, err := openBroker(ctx, cfg, "idv-"+name)
-	if err != nil {
-		return err
-	}
-	defer b.Close()
-	opsLn, err := listen("IDV_OPS_ADDR", first(cfg.OpsAddr, ":9090"))
-	if err != nil {
-		return err
-	}
-	reg := newRegistry()
-	parts, err := build(ctx, st, b, reg)
-	if err != nil {
-		return err
-	}
-	checks := st.checks()
-	checks["nats"] = b.check
-	return runParts(ctx, log, append(parts, opsPart(opsLn, reg, checks))...)
+func runPipelinePart(ctx context.Context, cfg config, log *slog.Logger, name string, build partsFunc) error {
+	return withStack(ctx, cfg, name, needServices, func(st *stack) error {
+		b, err := openBroker(ctx, cfg, "idv-"+name)
+		if err != nil {
+			return err
+		}
+		defer b.Close()
+		opsLn, err := listen("IDV_OPS_ADDR", first(cfg.OpsAddr, ":9090"))
+		if err != nil {
+			return err
+		}
+		reg := newRegistry()
+		parts, err := build(ctx, st, b, cfg, log, reg)
+		if err != nil {
+			return err
+		}
+		checks := st.checks()
+		checks["nats"] = b.check
+		return runParts(ctx, log, append(parts, opsPart(opsLn, reg, checks))...)
+	})
 }
