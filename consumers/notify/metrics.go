@@ -1,6 +1,10 @@
 package notify
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/idv-oss/idv/metric"
+)
 
 // Metric outcomes: the recorded delivery outcomes, plus skipped (already
 // delivered, so nothing was sent) and error (no attempt could be made: the
@@ -18,27 +22,20 @@ type Metrics struct {
 	duration   prometheus.Histogram
 }
 
-// NewMetrics creates the notifier's metrics and registers them with reg
-// (none when reg is nil).
+// NewMetrics registers the notifier's metrics with reg (nil: unregistered).
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
-		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "idv_webhook_deliveries_total",
-			Help: "Webhook deliveries handled, by outcome: delivered, failed, refused, disabled, skipped (already delivered), error (no attempt possible).",
-		}, []string{"outcome"}),
-		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "idv_webhook_delivery_duration_seconds",
-			Help:    "Time from sending a webhook to the endpoint's answer (or the failure), per attempt.",
-			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
-		}),
+		deliveries: metric.CounterVec(reg, "idv_webhook_deliveries_total",
+			"Webhook deliveries handled, by outcome: delivered, failed, refused, disabled, skipped (already delivered), error (no attempt possible).",
+			"outcome"),
+		duration: metric.Histogram(reg, "idv_webhook_delivery_duration_seconds",
+			"Time from sending a webhook to the endpoint's answer (or the failure), per attempt.",
+			[]float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}),
 	}
 	// Every outcome exists from the start, so rates and alerts see zeros
 	// rather than missing series.
 	for _, o := range []string{outcomeDelivered, outcomeFailed, outcomeRefused, outcomeDisabled, outcomeSkipped, outcomeError} {
 		m.deliveries.WithLabelValues(o)
-	}
-	if reg != nil {
-		reg.MustRegister(m.deliveries, m.duration)
 	}
 	return m
 }

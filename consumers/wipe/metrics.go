@@ -1,6 +1,10 @@
 package wipe
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/idv-oss/idv/metric"
+)
 
 // Metrics are the wipe stage's own metrics, without labels (docs/design.md invariant
 // 1). How many wipes ran, failed and how long they took come from the consume
@@ -10,21 +14,12 @@ type Metrics struct {
 	objectsDeleted prometheus.Counter
 }
 
-// NewMetrics creates the stage's metrics and registers them with reg (none
-// when reg is nil).
+// NewMetrics registers the stage's metrics with reg (nil: unregistered).
 func NewMetrics(reg prometheus.Registerer) *Metrics {
-	m := &Metrics{
-		keysDestroyed: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "idv_wipe_keys_destroyed_total",
-			Help: "Session keys destroyed by the wipe stage (crypto-shredding): one per wiped session.",
-		}),
-		objectsDeleted: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "idv_wipe_objects_deleted_total",
-			Help: "Object versions, delete markers and unfinished uploads the wipe stage deleted.",
-		}),
+	return &Metrics{
+		keysDestroyed: metric.Counter(reg, "idv_wipe_keys_destroyed_total",
+			"Session keys destroyed by the wipe stage (crypto-shredding): one per wiped session."),
+		objectsDeleted: metric.Counter(reg, "idv_wipe_objects_deleted_total",
+			"Object versions, delete markers and unfinished uploads the wipe stage deleted."),
 	}
-	if reg != nil {
-		reg.MustRegister(m.keysDestroyed, m.objectsDeleted)
-	}
-	return m
 }

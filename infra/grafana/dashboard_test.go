@@ -263,12 +263,13 @@ func baseName(name string, exported map[string]bool) string {
 	return name
 }
 
-// exportedMetrics returns every `Name: "idv_…"` and `NewDesc("idv_…"` in
+// exportedMetrics returns every `Name: "idv_…"`, `NewDesc("idv_…"` and
+// `metric.Counter(reg, "idv_…"` (any constructor of package metric) in
 // the module's non-test Go code, as producers/retention's alert test does.
 func exportedMetrics(t *testing.T) map[string]bool {
 	t.Helper()
 	names := map[string]bool{}
-	decl := regexp.MustCompile(`(?:Name:\s*|NewDesc\(\s*)"(idv_[a-z0-9_]+)"`)
+	decl := regexp.MustCompile(`(?:Name:\s*|NewDesc\(\s*|metric\.[A-Za-z]+\(\s*\w+,\s*)"(idv_[a-z0-9_]+)"`)
 	err := filepath.WalkDir(repoRoot, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err

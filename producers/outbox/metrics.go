@@ -2,7 +2,8 @@ package outbox
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/idv-oss/idv/metric"
 )
 
 // Metrics are the relay's Prometheus metrics. They carry no labels: ids
@@ -17,23 +18,10 @@ type Metrics struct {
 
 // NewMetrics registers the relay's metrics with reg (nil: unregistered).
 func NewMetrics(reg prometheus.Registerer) *Metrics {
-	f := promauto.With(reg)
 	return &Metrics{
-		published: f.NewCounter(prometheus.CounterOpts{
-			Name: "idv_outbox_published_total",
-			Help: "Outbox rows published to JetStream and marked published.",
-		}),
-		publishErrors: f.NewCounter(prometheus.CounterOpts{
-			Name: "idv_outbox_publish_errors_total",
-			Help: "Failed publishes; the row stays unpublished and is retried.",
-		}),
-		lag: f.NewGauge(prometheus.GaugeOpts{
-			Name: "idv_outbox_lag_seconds",
-			Help: "Age of the oldest unpublished outbox row; 0 when none waits.",
-		}),
-		pending: f.NewGauge(prometheus.GaugeOpts{
-			Name: "idv_outbox_pending",
-			Help: "Unpublished outbox rows.",
-		}),
+		published:     metric.Counter(reg, "idv_outbox_published_total", "Outbox rows published to JetStream and marked published."),
+		publishErrors: metric.Counter(reg, "idv_outbox_publish_errors_total", "Failed publishes; the row stays unpublished and is retried."),
+		lag:           metric.Gauge(reg, "idv_outbox_lag_seconds", "Age of the oldest unpublished outbox row; 0 when none waits."),
+		pending:       metric.Gauge(reg, "idv_outbox_pending", "Unpublished outbox rows."),
 	}
 }
