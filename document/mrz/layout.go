@@ -54,6 +54,32 @@ type layout struct {
 	dutchPassportBSN        bool // TD3: a Dutch BSN may sit in personal
 }
 
+// twoLine is a two-line layout of width characters a line: TD2, TD3 and
+// the visas share line 1 (code 1–2, state 3–5, name 6 to the end) and
+// line 2 up to the expiry check digit (document number 1–9, check 10,
+// nationality 11–13, birth 14–19, check 20, sex 21, expiry 22–27, check
+// 28); tail declares what each puts after position 28.
+func twoLine(f Format, width int, code func(string) bool, tail func(*layout)) *layout {
+	l := &layout{
+		format:       f,
+		width:        width,
+		code:         code,
+		documentCode: span{0, 0, 2},
+		issuingState: span{0, 2, 5},
+		name:         span{0, 5, width},
+		number:       span{1, 0, 9},
+		numberCheck:  span{1, 9, 10},
+		nationality:  span{1, 10, 13},
+		birth:        span{1, 13, 19},
+		birthCheck:   span{1, 19, 20},
+		sex:          span{1, 20, 21},
+		expiry:       span{1, 21, 27},
+		expiryCheck:  span{1, 27, 28},
+	}
+	tail(l)
+	return l
+}
+
 // idCode is the document code rule of TD1 and TD2: A, C or I, then a letter
 // or filler other than V, which ICAO reserves for visas.
 func idCode(c string) bool {

@@ -7,30 +7,14 @@ package mrz
 // apart by the document code, which starts with V.
 
 // mrva is the visa layout A, 2 lines of 44.
-var mrva = visaLayout(MRVA, 44)
+var mrva = twoLine(MRVA, 44, visaCode, visaTail)
 
 // mrvb is the visa layout B, 2 lines of 36.
-var mrvb = visaLayout(MRVB, 36)
+var mrvb = twoLine(MRVB, 36, visaCode, visaTail)
 
-func visaLayout(f Format, width int) *layout {
-	return &layout{
-		format:       f,
-		width:        width,
-		code:         visaCode,
-		documentCode: span{0, 0, 2},
-		issuingState: span{0, 2, 5},
-		name:         span{0, 5, width},
-		number:       span{1, 0, 9},
-		numberCheck:  span{1, 9, 10},
-		nationality:  span{1, 10, 13},
-		birth:        span{1, 13, 19},
-		birthCheck:   span{1, 19, 20},
-		sex:          span{1, 20, 21},
-		expiry:       span{1, 21, 27},
-		expiryCheck:  span{1, 27, 28},
-		optional1:    span{1, 28, width},
-	}
-}
+// visaTail: optional data from 29 to the end of the line, and no check
+// digit after it.
+func visaTail(l *layout) { l.optional1 = span{1, 28, l.width} }
 
 // visaCode: V, then a letter or filler chosen by the issuer.
 func visaCode(c string) bool { return c[0] == 'V' && isLetterOrFiller(c[1]) }

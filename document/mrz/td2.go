@@ -5,27 +5,9 @@ package mrz
 // 1–9, check 10 (a longer number continues in the optional data as in TD1),
 // nationality 11–13, birth 14–19, check 20, sex 21, expiry 22–27, check 28,
 // optional data 29–35, composite 36 over 1–10, 14–20, 22–35.
-var td2 = &layout{
-	format:       TD2,
-	width:        36,
-	code:         idCode,
-	documentCode: span{0, 0, 2},
-	issuingState: span{0, 2, 5},
-	name:         span{0, 5, 36},
-	number:       span{1, 0, 9},
-	numberCheck:  span{1, 9, 10},
-	overflow:     true,
-	nationality:  span{1, 10, 13},
-	birth:        span{1, 13, 19},
-	birthCheck:   span{1, 19, 20},
-	sex:          span{1, 20, 21},
-	expiry:       span{1, 21, 27},
-	expiryCheck:  span{1, 27, 28},
-	optional1:    span{1, 28, 35},
-	composite:    span{1, 35, 36},
-	compositeOver: []span{
-		{1, 0, 10},
-		{1, 13, 20},
-		{1, 21, 35},
-	},
-}
+var td2 = twoLine(TD2, 36, idCode, func(l *layout) {
+	l.overflow = true
+	l.optional1 = span{1, 28, 35}
+	l.composite = span{1, 35, 36}
+	l.compositeOver = []span{{1, 0, 10}, {1, 13, 20}, {1, 21, 35}}
+})

@@ -5,31 +5,13 @@ package mrz
 // nationality 11–13, birth 14–19, check 20, sex 21, expiry 22–27, check 28,
 // personal number 29–42, check 43 ('<' or 0 when empty), composite 44 over
 // 1–10, 14–20, 22–43.
-var td3 = &layout{
-	format:        TD3,
-	width:         44,
-	code:          passportCode,
-	documentCode:  span{0, 0, 2},
-	issuingState:  span{0, 2, 5},
-	name:          span{0, 5, 44},
-	number:        span{1, 0, 9},
-	numberCheck:   span{1, 9, 10},
-	nationality:   span{1, 10, 13},
-	birth:         span{1, 13, 19},
-	birthCheck:    span{1, 19, 20},
-	sex:           span{1, 20, 21},
-	expiry:        span{1, 21, 27},
-	expiryCheck:   span{1, 27, 28},
-	personal:      span{1, 28, 42},
-	personalCheck: span{1, 42, 43},
-	composite:     span{1, 43, 44},
-	compositeOver: []span{
-		{1, 0, 10},
-		{1, 13, 20},
-		{1, 21, 43},
-	},
-	dutchPassportBSN: true,
-}
+var td3 = twoLine(TD3, 44, passportCode, func(l *layout) {
+	l.personal = span{1, 28, 42}
+	l.personalCheck = span{1, 42, 43}
+	l.composite = span{1, 43, 44}
+	l.compositeOver = []span{{1, 0, 10}, {1, 13, 20}, {1, 21, 43}}
+	l.dutchPassportBSN = true
+})
 
 // passportCode: P, then a letter or filler chosen by the issuer.
 func passportCode(c string) bool { return c[0] == 'P' && isLetterOrFiller(c[1]) }
