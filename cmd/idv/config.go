@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -161,45 +162,43 @@ func (c config) requireServices() error {
 	return nil
 }
 
+// duration reads a duration setting: a Go duration (30m) or whole seconds.
 func duration(getenv func(string) string, name string, def, lo, hi time.Duration) (time.Duration, error) {
-	v := getenv(name)
-	if v == "" {
-		return def, nil
-	}
+	return setting(getenv, name, def, lo, hi, parseDuration, fmt.Sprintf("a duration between %s and %s, e.g. 30m", lo, hi))
+}
+
+func parseDuration(v string) (time.Duration, error) {
 	d, err := time.ParseDuration(v)
 	if err != nil {
 		if secs, err2 := strconv.Atoi(v); err2 == nil {
-			d, err = time.Duration(secs)*time.Second, nil
+			return time.Duration(secs) * time.Second, nil
 		}
 	}
-	if err != nil || d < lo || d > hi {
-		return 0, fmt.Errorf("%s=%q: want a duration between %s and %s, e.g. 30m", name, v, lo, hi)
-	}
-	return d, nil
+	return d, err
 }
 
 func intIn(getenv func(string) string, name string, def, lo, hi int) (int, error) {
-	v := getenv(name)
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < lo || n > hi {
-		return 0, fmt.Errorf("%s=%q: want a whole number from %d to %d", name, v, lo, hi)
-	}
-	return n, nil
+	return setting(getenv, name, def, lo, hi, strconv.Atoi, fmt.Sprintf("a whole number from %d to %d", lo, hi))
 }
 
 func floatIn(getenv func(string) string, name string, def, lo, hi float64) (float64, error) {
+	return setting(getenv, name, def, lo, hi, func(v string) (float64, error) { return strconv.ParseFloat(v, 64) },
+		fmt.Sprintf("a number from %g to %g", lo, hi))
+}
+
+// setting reads the variable name with parse, def when it is unset; a value
+// parse refuses or outside lo..hi is an error saying what is wanted.
+func setting[T cmp.Ordered](getenv func(string) string, name string, def, lo, hi T, parse func(string) (T, error), want string) (T, error) {
 	v := getenv(name)
 	if v == "" {
 		return def, nil
 	}
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f < lo || f > hi {
-		return 0, fmt.Errorf("%s=%q: want a number from %g to %g", name, v, lo, hi)
+	x, err := parse(v)
+	if err != nil || x < lo || x > hi {
+		var zero T
+		return zero, fmt.Errorf("%s=%q: want %s", name, v, want)
 	}
-	return f, nil
+	return x, nil
 }
 
 // first returns the first of vs that is not the zero value.
