@@ -32,21 +32,21 @@ func runTenantPolicy(ctx context.Context, args []string, cfg config, stdout, std
 	fs := flag.NewFlagSet("tenant policy "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	id := fs.String("tenant", "", "tenant id (required)")
+	// Each flag sets its field of ch only when given: what is not given
+	// stays as it is.
 	var ch schemas.PolicyChange
-	lists := map[string]**[]string{"fields": &ch.Fields, "derived-claims": &ch.DerivedClaims, "checks": &ch.Checks,
-		"document-types": &ch.DocumentTypes, "issuing-states": &ch.IssuingStates}
-	listText := map[string]*string{}
-	for name := range lists {
-		listText[name] = fs.String(name, "", "comma-separated; empty clears")
+	for name, dst := range map[string]**[]string{"fields": &ch.Fields, "derived-claims": &ch.DerivedClaims, "checks": &ch.Checks,
+		"document-types": &ch.DocumentTypes, "issuing-states": &ch.IssuingStates} {
+		fs.Func(name, "comma-separated; empty clears", given(dst, func(v string) ([]string, error) { return splitList(v), nil }))
 	}
-	frames := fs.Int("selfie-frames", 0, "selfie frames per session, 1..20")
-	specimen := fs.Bool("allow-specimen", false, "accept specimen documents")
-	days := fs.Int("retention-days", 0, "retention in days, 1..28 (lowering it shortens existing sessions)")
-	age := fs.Int("minimum-age", 0, "minimum age of the document holder, 0 for none")
-	payload := fs.String("webhook-payload", "", "thin or full")
-	redacted := fs.Bool("redacted-copy", false, "keep a redacted document copy")
-	minors := fs.String("minors", "", "holders under 16: review (parental consent required) or decline")
-	bsnBasis := fs.String("bsn-legal-basis", "", "the law that allows processing the BSN (needed for the field bsn); empty clears")
+	fs.Func("selfie-frames", "selfie frames per session, 1..20", given(&ch.SelfieFrames, atoi))
+	fs.BoolFunc("allow-specimen", "accept specimen documents", given(&ch.AllowSpecimen, strconv.ParseBool))
+	fs.Func("retention-days", "retention in days, 1..28 (lowering it shortens existing sessions)", given(&ch.RetentionDays, atoi))
+	fs.Func("minimum-age", "minimum age of the document holder, 0 for none", given(&ch.MinimumAge, atoi))
+	fs.Func("webhook-payload", "thin or full", given(&ch.WebhookPayload, text))
+	fs.BoolFunc("redacted-copy", "keep a redacted document copy", given(&ch.RedactedCopy, strconv.ParseBool))
+	fs.Func("minors", "holders under 16: review (parental consent required) or decline", given(&ch.Minors, text))
+	fs.Func("bsn-legal-basis", "the law that allows processing the BSN (needed for the field bsn); empty clears", given(&ch.BSNLegalBasis, text))
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -54,31 +54,6 @@ func runTenantPolicy(ctx context.Context, args []string, cfg config, stdout, std
 	if err != nil {
 		return fmt.Errorf("--tenant must be a tenant id (a UUID)")
 	}
-	fs.Visit(func(f *flag.Flag) {
-		switch f.Name {
-		case "selfie-frames":
-			ch.SelfieFrames = frames
-		case "allow-specimen":
-			ch.AllowSpecimen = specimen
-		case "retention-days":
-			ch.RetentionDays = days
-		case "minimum-age":
-			ch.MinimumAge = age
-		case "webhook-payload":
-			ch.WebhookPayload = payload
-		case "redacted-copy":
-			ch.RedactedCopy = redacted
-		case "minors":
-			ch.Minors = minors
-		case "bsn-legal-basis":
-			ch.BSNLegalBasis = bsnBasis
-		default:
-			if dst, ok := lists[f.Name]; ok {
-				v := splitList(*listText[f.Name])
-				*dst = &v
-			}
-		}
-	})
 	if args[0] == "show" && !ch.Empty() {
 		return fmt.Errorf("policy show takes only --tenant")
 	}
@@ -99,6 +74,27 @@ func runTenantPolicy(ctx context.Context, args []string, cfg config, stdout, std
 		return nil
 	})
 }
+
+// given is a flag.Func that parses the flag's value and points *dst at it,
+// so that *dst is nil unless the flag was given.
+func given[T any](dst **T, parse func(string) (T, error)) func(string) error {
+	return func(v string) error {
+		x, err := parse(v)
+		if err != nil {
+			return err
+		}
+		*dst = &x
+		return nil
+	}
+}
+
+// atoi reads a whole number as the flag package's int flags do (0x… too).
+func atoi(v string) (int, error) {
+	n, err := strconv.ParseInt(v, 0, strconv.IntSize)
+	return int(n), err
+}
+
+func text(v string) (string, error) { return v, nil }
 
 func printPolicy(w io.Writer, t idv.Tenant) {
 	p := t.Policy
