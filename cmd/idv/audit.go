@@ -3,11 +3,8 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-
-	"github.com/google/uuid"
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
@@ -20,15 +17,14 @@ func runAudit(ctx context.Context, args []string, cfg config, stdout, stderr io.
 	if len(args) == 0 || args[0] != "verify" {
 		return fmt.Errorf("usage: idv audit verify --tenant ID")
 	}
-	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("audit verify", stderr)
 	id := fs.String("tenant", "", "tenant id (required)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	tenantID, err := uuid.Parse(*id)
+	tenantID, err := parseID("tenant", *id)
 	if err != nil {
-		return fmt.Errorf("--tenant must be a tenant id (a UUID)")
+		return err
 	}
 	return withStack(ctx, cfg, "audit verify", needMainDB, func(st *stack) error {
 		n, err := postgres.NewAudit(st.db).Verify(ctx, tenantID)

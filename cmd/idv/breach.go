@@ -31,8 +31,7 @@ func runBreach(ctx context.Context, args []string, cfg config, stdout, stderr io
 	if len(args) == 0 {
 		return errors.New(breachUsage)
 	}
-	fs := flag.NewFlagSet("breach "+args[0], flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("breach "+args[0], stderr)
 	id := fs.String("breach", "", "breach id")
 	from := fs.String("from", "", "start of the window the breach may have exposed (RFC 3339)")
 	to := fs.String("to", "", "end of the window (RFC 3339)")
@@ -102,9 +101,9 @@ func runBreach(ctx context.Context, args []string, cfg config, stdout, stderr io
 			fmt.Fprintf(stdout, "notify the affected tenants by %s: idv breach notify --breach %s\n",
 				b.OpenedAt.Add(postgres.BreachDeadline).Format(time.RFC3339), b.ID)
 		case "update":
-			breachID, err := uuid.Parse(*id)
+			breachID, err := parseID("breach", *id)
 			if err != nil {
-				return fmt.Errorf("--breach must be a breach id (a UUID)")
+				return err
 			}
 			var applyErr error
 			b, affected, err := store.Update(ctx, breachID, now, func(b *postgres.Breach) { applyErr = apply(b) })
@@ -113,9 +112,9 @@ func runBreach(ctx context.Context, args []string, cfg config, stdout, stderr io
 			}
 			printBreach(stdout, b, affected)
 		case "notify":
-			breachID, err := uuid.Parse(*id)
+			breachID, err := parseID("breach", *id)
 			if err != nil {
-				return fmt.Errorf("--breach must be a breach id (a UUID)")
+				return err
 			}
 			round, affected, err := store.Notify(ctx, breachID, now, idv.BreachNotifiedEvent)
 			if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 
@@ -10,8 +9,7 @@ import (
 )
 
 func runCapture(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("capture", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("capture", stderr)
 	token := fs.String("token", getenv("IDV_APP_TOKEN"), "the session's app token (or IDV_APP_TOKEN)")
 	apiURL := fs.String("api", first(getenv("IDV_API_URL"), "http://127.0.0.1:8080"), "IDV API base URL (or IDV_API_URL)")
 	front := fs.String("front", "", "image of the document's front (required)")

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,8 +15,7 @@ import (
 // API, the relay, every stage and a webhook receiver for the dev tenant;
 // then a demo verification ending in a signature-checked webhook.
 func runDev(ctx context.Context, args []string, cfg config, stdout, stderr io.Writer, log *slog.Logger) error {
-	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("dev", stderr)
 	exitAfterDemo := fs.Bool("exit-after-demo", false, "exit 0 once the demo's signed webhook has arrived")
 	if err := fs.Parse(args); err != nil {
 		return err

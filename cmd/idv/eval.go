@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -26,8 +25,7 @@ func runEval(args []string, cfg config, stdout, stderr io.Writer) error {
 		return errors.New(evalUsage)
 	}
 	what, dir := args[0], args[1]
-	fs := flag.NewFlagSet("eval "+what, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("eval "+what, stderr)
 	images := fs.String("images", os.Getenv("IDV_TEST_IMAGES"), "directory of source photos (synth)")
 	minFace := fs.Float64("min-face", facematch.DefaultMinFacePixels, "narrowest face compared, in pixels (facematch)")
 	if err := fs.Parse(args[2:]); err != nil {

@@ -1,6 +1,13 @@
 package main
 
-import "strings"
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/google/uuid"
+)
 
 // repeated is a flag given once per value, in order.
 type repeated []string
@@ -17,4 +24,21 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// newFlagSet is a subcommand's flag set: it reports errors (and -h) on
+// stderr and returns them instead of exiting.
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parseID reads the value of the id flag --name (tenant, breach, grant).
+func parseID(name, v string) (uuid.UUID, error) {
+	id, err := uuid.Parse(v)
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("--%s must be a %s id (a UUID)", name, name)
+	}
+	return id, nil
 }

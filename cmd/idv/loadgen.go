@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -27,8 +26,7 @@ const loadgenUsage = `usage: idv loadgen [-n N] [-rate R | -concurrency C] [-mod
 func runLoadgen(ctx context.Context, args []string, cfg config, stdout, stderr io.Writer) error {
 	var lc loadgen.Config
 	var o loadgen.Options
-	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("loadgen", stderr)
 	fs.IntVar(&lc.N, "n", 100, "verifications")
 	fs.Float64Var(&lc.Rate, "rate", 0, "verifications started per second (0: as fast as -concurrency allows)")
 	fs.IntVar(&lc.Concurrency, "concurrency", 8, "verifications in flight at most")

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -32,8 +31,7 @@ const offboardKeyUsage = `usage: idv offboard keygen --out DIR      (the tenant 
 
 // runTenantOffboard exports or deletes a tenant's data.
 func runTenantOffboard(ctx context.Context, args []string, cfg config, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("tenant offboard", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("tenant offboard", stderr)
 	id := fs.String("tenant", "", "tenant id (required)")
 	recipient := fs.String("recipient", "", "the tenant's offboarding public key file (from `idv offboard keygen`)")
 	exportDir := fs.String("export", "", "write the sealed archive into this directory")
@@ -43,9 +41,9 @@ func runTenantOffboard(ctx context.Context, args []string, cfg config, stdout, s
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	tenantID, err := uuid.Parse(*id)
+	tenantID, err := parseID("tenant", *id)
 	if err != nil {
-		return fmt.Errorf("--tenant must be a tenant id (a UUID)\n%s", offboardUsage)
+		return fmt.Errorf("%w\n%s", err, offboardUsage)
 	}
 	if (*exportDir != "") == *del {
 		return fmt.Errorf("give either --export DIR or --delete\n%s", offboardUsage)
@@ -118,8 +116,7 @@ func runOffboard(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || (args[0] != "keygen" && args[0] != "open") {
 		return errors.New(offboardKeyUsage)
 	}
-	fs := flag.NewFlagSet("offboard "+args[0], flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("offboard "+args[0], stderr)
 	out := fs.String("out", "", "output directory")
 	keyFile := fs.String("key", "", "the private key file (offboard.key)")
 	in := fs.String("in", "", "the archive (.idvoffboard)")

@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
-
-	"github.com/google/uuid"
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
@@ -29,8 +26,7 @@ func runTenantPolicy(ctx context.Context, args []string, cfg config, stdout, std
 	if len(args) == 0 || (args[0] != "show" && args[0] != "set") {
 		return fmt.Errorf("%s", policyUsage)
 	}
-	fs := flag.NewFlagSet("tenant policy "+args[0], flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("tenant policy "+args[0], stderr)
 	id := fs.String("tenant", "", "tenant id (required)")
 	// Each flag sets its field of ch only when given: what is not given
 	// stays as it is.
@@ -50,9 +46,9 @@ func runTenantPolicy(ctx context.Context, args []string, cfg config, stdout, std
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	tenantID, err := uuid.Parse(*id)
+	tenantID, err := parseID("tenant", *id)
 	if err != nil {
-		return fmt.Errorf("--tenant must be a tenant id (a UUID)")
+		return err
 	}
 	if args[0] == "show" && !ch.Empty() {
 		return fmt.Errorf("policy show takes only --tenant")

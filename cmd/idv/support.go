@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -27,8 +26,7 @@ func runSupport(ctx context.Context, args []string, cfg config, stdout, stderr i
 	if len(args) == 0 {
 		return errors.New(supportUsage)
 	}
-	fs := flag.NewFlagSet("support "+args[0], flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("support "+args[0], stderr)
 	tenantFlag := fs.String("tenant", "", "tenant id")
 	user := fs.String("user", "", "support user (lower-case id, e.g. alice or alice.smith)")
 	reason := fs.String("reason", "", "why access is needed, e.g. a ticket reference")
@@ -44,9 +42,9 @@ func runSupport(ctx context.Context, args []string, cfg config, stdout, stderr i
 		now := time.Now()
 		switch args[0] {
 		case "grant":
-			tenantID, err := uuid.Parse(*tenantFlag)
+			tenantID, err := parseID("tenant", *tenantFlag)
 			if err != nil {
-				return fmt.Errorf("--tenant must be a tenant id (a UUID)")
+				return err
 			}
 			if *hours <= 0 || *hours > 24 {
 				return fmt.Errorf("--hours must be more than 0 and at most 24: support access never lasts longer")
@@ -58,9 +56,9 @@ func runSupport(ctx context.Context, args []string, cfg config, stdout, stderr i
 			fmt.Fprintf(stdout, "grant %s: %s may read tenant %s's sessions until %s (ends by itself)\n",
 				g.ID, g.User, g.TenantID, g.ExpiresAt.Format(time.RFC3339))
 		case "revoke":
-			id, err := uuid.Parse(*grantFlag)
+			id, err := parseID("grant", *grantFlag)
 			if err != nil {
-				return fmt.Errorf("--grant must be a grant id (a UUID)")
+				return err
 			}
 			g, err := store.Revoke(ctx, id, now)
 			if err != nil {

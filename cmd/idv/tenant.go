@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
-
-	"github.com/google/uuid"
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
@@ -34,8 +31,7 @@ func runTenant(ctx context.Context, args []string, cfg config, stdout, stderr io
 }
 
 func runTenantCreate(ctx context.Context, args []string, cfg config, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("tenant create", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("tenant create", stderr)
 	var req tenant.Request
 	var fields string
 	fs.StringVar(&req.Name, "name", "", "the customer's name (required)")
@@ -67,16 +63,15 @@ func runTenantCreate(ctx context.Context, args []string, cfg config, stdout, std
 // runTenantSetRetention changes a tenant's retention; lowering it shortens
 // the tenant's existing sessions too.
 func runTenantSetRetention(ctx context.Context, args []string, cfg config, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("tenant set-retention", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("tenant set-retention", stderr)
 	id := fs.String("tenant", "", "tenant id (required)")
 	days := fs.Int("days", 0, "new retention in days, 1..28 (required)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	tenantID, err := uuid.Parse(*id)
+	tenantID, err := parseID("tenant", *id)
 	if err != nil {
-		return fmt.Errorf("--tenant must be a tenant id (a UUID)")
+		return err
 	}
 	return withStack(ctx, cfg, "tenant set-retention", needDatabases, func(st *stack) error {
 		ctx := idv.WithActor(ctx, idv.ActorOperator)
