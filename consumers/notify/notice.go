@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -27,62 +28,44 @@ var subprocessorID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
 // names the entry and its effective date; the entry itself is at
 // GET /v1/subprocessors, and the objection goes to its objection_href.
 func decodeAnnounced(ev stage.Event) (event, error) {
-	got, err := idv.DecodeEvent[schemas.SubprocessorAnnounced](schemas.TypeSubprocessorAnnounced, ev.Type, ev.Subject, ev.Data)
-	if err != nil {
-		return event{}, err
-	}
-	body := got.Body
-	tenant := got.TenantID
-	if !subprocessorID.MatchString(body.SubprocessorID) {
-		return event{}, fmt.Errorf("%w: %s: bad subprocessor_id", ErrMalformedEvent, ev.MsgID)
-	}
-	if _, err := time.Parse(time.DateOnly, body.EffectiveDate); err != nil || body.AnnouncedAt.IsZero() {
-		return event{}, fmt.Errorf("%w: %s: effective_date and announced_at are required", ErrMalformedEvent, ev.MsgID)
-	}
-	return event{eventType: schemas.TypeSubprocessorAnnounced, tenant: tenant,
-		msgID: schemas.MsgID(schemas.TypeSubprocessorAnnounced, body.SubprocessorID, tenant.String()),
-		payload: schemas.WebhookPayload{Type: schemas.WebhookSubprocessorAnnounced, Timestamp: body.AnnouncedAt.UTC(),
-			Data: schemas.WebhookData{TenantID: tenant.String(), Href: "/v1/subprocessors",
-				SubprocessorID: body.SubprocessorID, EffectiveDate: body.EffectiveDate,
-				ObjectionHref: "/v1/subprocessors/" + body.SubprocessorID + "/objection"}}}, nil
+	return decodeAs(ev, schemas.TypeSubprocessorAnnounced, schemas.WebhookSubprocessorAnnounced, func(got idv.Received[schemas.SubprocessorAnnounced]) (webhook, error) {
+		body := got.Body
+		if !subprocessorID.MatchString(body.SubprocessorID) {
+			return webhook{}, errors.New("bad subprocessor_id")
+		}
+		if _, err := time.Parse(time.DateOnly, body.EffectiveDate); err != nil || body.AnnouncedAt.IsZero() {
+			return webhook{}, errors.New("effective_date and announced_at are required")
+		}
+		return webhook{at: body.AnnouncedAt, key: []string{body.SubprocessorID, got.TenantID.String()},
+			data: schemas.WebhookData{Href: "/v1/subprocessors", SubprocessorID: body.SubprocessorID, EffectiveDate: body.EffectiveDate,
+				ObjectionHref: "/v1/subprocessors/" + body.SubprocessorID + "/objection"}}, nil
+	})
 }
 
 // decodeBreach reads an idv.breach.notified event; its webhook carries the
 // notice in full, so the controller has what art. 33(3) asks for at once.
 func decodeBreach(ev stage.Event) (event, error) {
-	got, err := idv.DecodeEvent[schemas.BreachNotified](schemas.TypeBreachNotified, ev.Type, ev.Subject, ev.Data)
-	if err != nil {
-		return event{}, err
-	}
-	body := got.Body
-	tenant := got.TenantID
-	breach, err := uuid.Parse(body.BreachID)
-	if err != nil || breach == uuid.Nil || body.Round < 1 || body.NotifiedAt.IsZero() {
-		return event{}, fmt.Errorf("%w: %s: breach_id, round and notified_at are required", ErrMalformedEvent, ev.MsgID)
-	}
-	notice := body
-	return event{eventType: schemas.TypeBreachNotified, tenant: tenant,
-		msgID: schemas.MsgID(schemas.TypeBreachNotified, breach.String(), tenant.String(), fmt.Sprint(body.Round)),
-		payload: schemas.WebhookPayload{Type: schemas.WebhookBreachNotified, Timestamp: body.NotifiedAt.UTC(),
-			Data: schemas.WebhookData{TenantID: tenant.String(), Href: "/v1/audit-events", Breach: &notice}}}, nil
+	return decodeAs(ev, schemas.TypeBreachNotified, schemas.WebhookBreachNotified, func(got idv.Received[schemas.BreachNotified]) (webhook, error) {
+		notice := got.Body
+		breach, err := uuid.Parse(notice.BreachID)
+		if err != nil || breach == uuid.Nil || notice.Round < 1 || notice.NotifiedAt.IsZero() {
+			return webhook{}, errors.New("breach_id, round and notified_at are required")
+		}
+		return webhook{at: notice.NotifiedAt, key: []string{breach.String(), got.TenantID.String(), fmt.Sprint(notice.Round)},
+			data: schemas.WebhookData{Href: "/v1/audit-events", Breach: &notice}}, nil
+	})
 }
 
 // decodeDSR reads an idv.dsr.received event: a data subject's request,
 // forwarded to the controller with the session it concerns.
 func decodeDSR(ev stage.Event) (event, error) {
-	got, err := idv.DecodeEvent[schemas.DSRReceived](schemas.TypeDSRReceived, ev.Type, ev.Subject, ev.Data)
-	if err != nil {
-		return event{}, err
-	}
-	body := got.Body
-	session, tenant := got.SessionID, got.TenantID
-	dsr, err := uuid.Parse(body.DSRID)
-	if err != nil || dsr == uuid.Nil || !slices.Contains(schemas.DSRKinds, body.Kind) || body.ReceivedAt.IsZero() {
-		return event{}, fmt.Errorf("%w: %s: dsr_id, a known kind and received_at are required", ErrMalformedEvent, ev.MsgID)
-	}
-	return event{eventType: schemas.TypeDSRReceived, session: session, tenant: tenant,
-		msgID: schemas.MsgID(schemas.TypeDSRReceived, dsr.String()),
-		payload: schemas.WebhookPayload{Type: schemas.WebhookDSRReceived, Timestamp: body.ReceivedAt.UTC(),
-			Data: schemas.WebhookData{SessionID: session.String(), TenantID: tenant.String(),
-				Href: "/v1/sessions/" + session.String(), DSRID: dsr.String(), DSRKind: body.Kind}}}, nil
+	return decodeAs(ev, schemas.TypeDSRReceived, schemas.WebhookDSRReceived, func(got idv.Received[schemas.DSRReceived]) (webhook, error) {
+		body := got.Body
+		dsr, err := uuid.Parse(body.DSRID)
+		if err != nil || dsr == uuid.Nil || !slices.Contains(schemas.DSRKinds, body.Kind) || body.ReceivedAt.IsZero() {
+			return webhook{}, errors.New("dsr_id, a known kind and received_at are required")
+		}
+		return webhook{at: body.ReceivedAt, key: []string{dsr.String()},
+			data: schemas.WebhookData{Href: "/v1/sessions/" + got.SessionID.String(), DSRID: dsr.String(), DSRKind: body.Kind}}, nil
+	})
 }

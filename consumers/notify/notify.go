@@ -290,79 +290,97 @@ var wipeReasons = map[string]bool{
 	schemas.WipeExpired: true, schemas.WipeCustomerRequest: true, schemas.WipeDeclinedByUser: true,
 }
 
+// decoders read each event type the stage consumes (Spec.Consumes) into
+// its webhook.
+var decoders = map[string]func(stage.Event) (event, error){
+	schemas.TypeSessionDecided:        decodeDecided,
+	schemas.TypeSessionDeleted:        decodeDeleted,
+	schemas.TypeSubprocessorAnnounced: decodeAnnounced,
+	schemas.TypeBreachNotified:        decodeBreach,
+	schemas.TypeDSRReceived:           decodeDSR,
+}
+
 func decode(ev stage.Event) (event, error) {
 	typ := ev.Type
 	if typ == "" {
 		// No ce-type header: the subject says it.
-		for _, t := range []string{schemas.TypeSessionDecided, schemas.TypeSessionDeleted,
-			schemas.TypeSubprocessorAnnounced, schemas.TypeBreachNotified, schemas.TypeDSRReceived} {
+		for _, t := range Spec.Consumes {
 			if strings.HasPrefix(ev.Subject, t+".") {
 				typ = t
 			}
 		}
 	}
-	switch typ {
-	case schemas.TypeSessionDecided:
-		return decodeDecided(ev)
-	case schemas.TypeSessionDeleted:
-		return decodeDeleted(ev)
-	case schemas.TypeSubprocessorAnnounced:
-		return decodeAnnounced(ev)
-	case schemas.TypeBreachNotified:
-		return decodeBreach(ev)
-	case schemas.TypeDSRReceived:
-		return decodeDSR(ev)
+	if d, ok := decoders[typ]; ok {
+		return d(ev)
 	}
-	return event{}, fmt.Errorf("%w: type %q, want %s, %s, %s, %s or %s", ErrMalformedEvent, ev.Type,
-		schemas.TypeSessionDecided, schemas.TypeSessionDeleted, schemas.TypeSubprocessorAnnounced,
-		schemas.TypeBreachNotified, schemas.TypeDSRReceived)
+	n := len(Spec.Consumes)
+	return event{}, fmt.Errorf("%w: type %q, want %s or %s", ErrMalformedEvent, ev.Type,
+		strings.Join(Spec.Consumes[:n-1], ", "), Spec.Consumes[n-1])
 }
 
-func decodeDecided(ev stage.Event) (event, error) {
-	got, err := idv.DecodeEvent[schemas.SessionDecided](schemas.TypeSessionDecided, ev.Type, ev.Subject, ev.Data)
+// webhook is what a decoder makes of an event's body: when it happened,
+// the ids that with the event type make its message id, and the webhook's
+// data beyond the session and tenant ids.
+type webhook struct {
+	at   time.Time
+	key  []string
+	data schemas.WebhookData
+}
+
+// decodeAs decodes ev as an event of eventType with body B and builds its
+// webhook of webhookType with build, whose error says what is wrong with
+// the body.
+func decodeAs[B any](ev stage.Event, eventType, webhookType string, build func(idv.Received[B]) (webhook, error)) (event, error) {
+	got, err := idv.DecodeEvent[B](eventType, ev.Type, ev.Subject, ev.Data)
 	if err != nil {
 		return event{}, err
 	}
-	body := got.Body
-	session, tenant := got.SessionID, got.TenantID
-	if !decisions[body.Decision] {
-		return event{}, fmt.Errorf("%w: %s: unknown decision", ErrMalformedEvent, ev.MsgID)
+	w, err := build(got)
+	if err != nil {
+		return event{}, fmt.Errorf("%w: %s: %v", ErrMalformedEvent, ev.MsgID, err)
 	}
-	if body.DecidedAt.IsZero() {
-		return event{}, fmt.Errorf("%w: %s: no decided_at", ErrMalformedEvent, ev.MsgID)
+	w.data.TenantID = got.TenantID.String()
+	if got.SessionID != uuid.Nil {
+		w.data.SessionID = got.SessionID.String()
 	}
-	return event{eventType: schemas.TypeSessionDecided, session: session, tenant: tenant,
-		msgID: schemas.MsgID(schemas.TypeSessionDecided, session.String()),
-		payload: schemas.WebhookPayload{Type: schemas.WebhookSessionDecided, Timestamp: body.DecidedAt.UTC(),
-			Data: schemas.WebhookData{SessionID: session.String(), TenantID: tenant.String(), Decision: body.Decision,
-				Href: "/v1/sessions/" + session.String()}}}, nil
+	return event{eventType: eventType, session: got.SessionID, tenant: got.TenantID,
+		msgID:   schemas.MsgID(eventType, w.key[0], w.key[1:]...),
+		payload: schemas.WebhookPayload{Type: webhookType, Timestamp: w.at.UTC(), Data: w.data}}, nil
+}
+
+func decodeDecided(ev stage.Event) (event, error) {
+	return decodeAs(ev, schemas.TypeSessionDecided, schemas.WebhookSessionDecided, func(got idv.Received[schemas.SessionDecided]) (webhook, error) {
+		body, session := got.Body, got.SessionID.String()
+		if !decisions[body.Decision] {
+			return webhook{}, errors.New("unknown decision")
+		}
+		if body.DecidedAt.IsZero() {
+			return webhook{}, errors.New("no decided_at")
+		}
+		return webhook{at: body.DecidedAt, key: []string{session},
+			data: schemas.WebhookData{Decision: body.Decision, Href: "/v1/sessions/" + session}}, nil
+	})
 }
 
 // decodeDeleted reads an idv.session.deleted event. Its webhook points at
 // the signed deletion receipt, which the tenant fetches with its API key
 // and verifies with IDV's receipt signing key.
 func decodeDeleted(ev stage.Event) (event, error) {
-	got, err := idv.DecodeEvent[schemas.SessionDeleted](schemas.TypeSessionDeleted, ev.Type, ev.Subject, ev.Data)
-	if err != nil {
-		return event{}, err
-	}
-	body := got.Body
-	session, tenant := got.SessionID, got.TenantID
-	receipt, err := uuid.Parse(body.ReceiptID)
-	if err != nil || receipt == uuid.Nil {
-		return event{}, fmt.Errorf("%w: %s: receipt_id must be a UUID", ErrMalformedEvent, ev.MsgID)
-	}
-	if !wipeReasons[body.Reason] {
-		return event{}, fmt.Errorf("%w: %s: unknown wipe reason", ErrMalformedEvent, ev.MsgID)
-	}
-	if body.DeletedAt.IsZero() {
-		return event{}, fmt.Errorf("%w: %s: no deleted_at", ErrMalformedEvent, ev.MsgID)
-	}
-	return event{eventType: schemas.TypeSessionDeleted, session: session, tenant: tenant,
-		msgID: schemas.MsgID(schemas.TypeSessionDeleted, session.String()),
-		payload: schemas.WebhookPayload{Type: schemas.WebhookSessionDeleted, Timestamp: body.DeletedAt.UTC(),
-			Data: schemas.WebhookData{SessionID: session.String(), TenantID: tenant.String(),
-				Href: "/v1/deletion-receipts/" + receipt.String()}}}, nil
+	return decodeAs(ev, schemas.TypeSessionDeleted, schemas.WebhookSessionDeleted, func(got idv.Received[schemas.SessionDeleted]) (webhook, error) {
+		body := got.Body
+		receipt, err := uuid.Parse(body.ReceiptID)
+		if err != nil || receipt == uuid.Nil {
+			return webhook{}, errors.New("receipt_id must be a UUID")
+		}
+		if !wipeReasons[body.Reason] {
+			return webhook{}, errors.New("unknown wipe reason")
+		}
+		if body.DeletedAt.IsZero() {
+			return webhook{}, errors.New("no deleted_at")
+		}
+		return webhook{at: body.DeletedAt, key: []string{got.SessionID.String()},
+			data: schemas.WebhookData{Href: "/v1/deletion-receipts/" + receipt.String()}}, nil
+	})
 }
 
 // Error codes recorded for attempts without a 2xx answer. Fixed strings:
