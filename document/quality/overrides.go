@@ -15,7 +15,8 @@ type setting struct {
 	lo, hi float64
 }
 
-// settings are Config's thresholds by the names IDV_DOCCHECK_QUALITY uses.
+// settings are Config's thresholds, every one of them (withDefaults relies
+// on it), by the names IDV_DOCCHECK_QUALITY uses.
 // A negative value turns a gate off where Config says so, hence lo -1.
 var settings = map[string]setting{
 	"min_long_side":     {int: func(c *Config) *int { return &c.MinLongSide }, lo: 1, hi: 20000},
@@ -103,4 +104,17 @@ func (st setting) set(c *Config, v string) error {
 	}
 	*st.field(c) = f
 	return nil
+}
+
+// fillFrom sets the setting's field of c to d's when it is zero.
+func (st setting) fillFrom(c, d *Config) {
+	if st.int != nil {
+		if v := st.int(c); *v == 0 {
+			*v = *st.int(d)
+		}
+		return
+	}
+	if v := st.field(c); *v == 0 {
+		*v = *st.field(d)
+	}
 }

@@ -61,3 +61,17 @@ func FuzzParseSettings(f *testing.F) {
 		}
 	})
 }
+
+// withDefaults fills a field only through settings: a Config field missing
+// from settings would stay zero here.
+func TestWithDefaultsFillsEveryField(t *testing.T) {
+	if got := (Config{}).withDefaults(); got != DefaultConfig() {
+		t.Fatalf("Config{}.withDefaults() = %+v, want %+v", got, DefaultConfig())
+	}
+	c := Config{MinFocus: -1, MinLongSide: 500}
+	want := DefaultConfig()
+	want.MinFocus, want.MinLongSide = -1, 500
+	if got := c.withDefaults(); got != want {
+		t.Fatalf("withDefaults() = %+v, want %+v", got, want)
+	}
+}

@@ -107,32 +107,13 @@ func DefaultConfig() Config {
 	}
 }
 
-// withDefaults fills zero fields with their defaults.
+// withDefaults fills zero fields with their defaults; settings names
+// every field of Config.
 func (c Config) withDefaults() Config {
 	d := DefaultConfig()
-	def := func(v *float64, dv float64) {
-		if *v == 0 {
-			*v = dv
-		}
+	for _, st := range settings {
+		st.fillFrom(&c, &d)
 	}
-	defInt := func(v *int, dv int) {
-		if *v == 0 {
-			*v = dv
-		}
-	}
-	defInt(&c.MinLongSide, d.MinLongSide)
-	defInt(&c.MinShortSide, d.MinShortSide)
-	defInt(&c.AnalysisWidth, d.AnalysisWidth)
-	def(&c.MinFocus, d.MinFocus)
-	def(&c.GlareLevel, d.GlareLevel)
-	def(&c.MinGlareBlob, d.MinGlareBlob)
-	def(&c.MaxGlare, d.MaxGlare)
-	def(&c.MinColourfulness, d.MinColourfulness)
-	def(&c.BorderBand, d.BorderBand)
-	def(&c.MaxBorderEdges, d.MaxBorderEdges)
-	def(&c.MinCardEdge, d.MinCardEdge)
-	def(&c.MinCutEdges, d.MinCutEdges)
-	def(&c.EdgeStrength, d.EdgeStrength)
 	return c
 }
 
