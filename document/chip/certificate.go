@@ -41,14 +41,7 @@ type Certificate struct {
 
 // ParseCertificate reads one DER certificate.
 func ParseCertificate(der []byte) (*Certificate, error) {
-	if len(der) > maxCertificateBytes {
-		return nil, fmt.Errorf("chip: certificate of %d bytes: %w", len(der), ErrTooLarge)
-	}
-	c, err := parseCertificate(der)
-	if err != nil {
-		return nil, fmt.Errorf("chip: certificate: %w", err)
-	}
-	return c, nil
+	return parseCapped("certificate", der, maxCertificateBytes, parseCertificate)
 }
 
 func parseCertificate(der []byte) (*Certificate, error) {

@@ -132,3 +132,18 @@ func integer(v asn1.RawValue, what string) (*big.Int, error) {
 	}
 	return n, nil
 }
+
+// parseCapped is the frame of the exported parsers: it refuses input over
+// max bytes before reading any of it, and names what it reads (the SOD, a
+// certificate, a master list, DG2) in its errors.
+func parseCapped[T any](what string, b []byte, max int, parse func([]byte) (T, error)) (T, error) {
+	var zero T
+	if len(b) > max {
+		return zero, fmt.Errorf("chip: %s of %d bytes: %w", what, len(b), ErrTooLarge)
+	}
+	v, err := parse(b)
+	if err != nil {
+		return zero, fmt.Errorf("chip: %s: %w", what, err)
+	}
+	return v, nil
+}

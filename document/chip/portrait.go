@@ -37,14 +37,7 @@ var (
 // block of the first biometric information template, an ISO/IEC 19794-5
 // facial record. A JPEG 2000 image yields ErrPortraitUnsupported.
 func ParsePortrait(dg2 []byte) (*Portrait, error) {
-	if len(dg2) > MaxDataGroupBytes {
-		return nil, fmt.Errorf("chip: DG2: %w", ErrTooLarge)
-	}
-	p, err := parsePortrait(dg2)
-	if err != nil {
-		return nil, fmt.Errorf("chip: DG2: %w", err)
-	}
-	return p, nil
+	return parseCapped("DG2", dg2, MaxDataGroupBytes, parsePortrait)
 }
 
 func parsePortrait(dg2 []byte) (*Portrait, error) {

@@ -36,14 +36,7 @@ func (s *SOD) DataGroups() []int {
 // ParseSOD reads EF.SOD: application tag 23 (0x77) around a ContentInfo with
 // SignedData whose content is an LDSSecurityObject.
 func ParseSOD(b []byte) (*SOD, error) {
-	if len(b) > MaxSODBytes {
-		return nil, fmt.Errorf("chip: SOD of %d bytes: %w", len(b), ErrTooLarge)
-	}
-	s, err := parseSOD(b)
-	if err != nil {
-		return nil, fmt.Errorf("chip: SOD: %w", err)
-	}
-	return s, nil
+	return parseCapped("SOD", b, MaxSODBytes, parseSOD)
 }
 
 func parseSOD(b []byte) (*SOD, error) {

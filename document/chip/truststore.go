@@ -152,14 +152,7 @@ type MasterList struct {
 // ParseMasterList reads a master list file. It does not verify the list's
 // signature: VerifySigner does.
 func ParseMasterList(b []byte) (*MasterList, error) {
-	if len(b) > MaxMasterListBytes {
-		return nil, fmt.Errorf("chip: master list: %w", ErrTooLarge)
-	}
-	ml, err := parseMasterList(b)
-	if err != nil {
-		return nil, fmt.Errorf("chip: master list: %w", err)
-	}
-	return ml, nil
+	return parseCapped("master list", b, MaxMasterListBytes, parseMasterList)
 }
 
 func parseMasterList(b []byte) (*MasterList, error) {
