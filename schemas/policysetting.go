@@ -233,42 +233,36 @@ func (c PolicyChange) Apply(p Policy) (Policy, error) {
 		}
 		p.Fields = append(slices.Clone(fields), claims...)
 	}
-	if c.Checks != nil {
-		p.Checks = slices.Clone(*c.Checks)
-	}
-	if c.SelfieFrames != nil {
-		p.SelfieFrames = *c.SelfieFrames
-	}
-	if c.AllowSpecimen != nil {
-		p.AllowSpecimen = *c.AllowSpecimen
-	}
-	if c.DocumentTypes != nil {
-		p.DocumentTypes = slices.Clone(*c.DocumentTypes)
-	}
-	if c.IssuingStates != nil {
-		p.IssuingStates = slices.Clone(*c.IssuingStates)
-	}
-	if c.MinimumAge != nil {
-		p.MinimumAge = *c.MinimumAge
-	}
-	if c.WebhookPayload != nil {
-		p.WebhookPayload = *c.WebhookPayload
-	}
-	if c.RedactedCopy != nil {
-		p.RedactedCopy = *c.RedactedCopy
-	}
-	if c.Minors != nil {
-		p.Minors = *c.Minors
-	}
-	if c.BSNLegalBasis != nil {
-		p.BSNLegalBasis = *c.BSNLegalBasis
-	}
+	putList(&p.Checks, c.Checks)
+	put(&p.SelfieFrames, c.SelfieFrames)
+	put(&p.AllowSpecimen, c.AllowSpecimen)
+	putList(&p.DocumentTypes, c.DocumentTypes)
+	putList(&p.IssuingStates, c.IssuingStates)
+	put(&p.MinimumAge, c.MinimumAge)
+	put(&p.WebhookPayload, c.WebhookPayload)
+	put(&p.RedactedCopy, c.RedactedCopy)
+	put(&p.Minors, c.Minors)
+	put(&p.BSNLegalBasis, c.BSNLegalBasis)
 	if c.RetentionDays != nil {
 		if err := ValidateRetentionDays(*c.RetentionDays); err != nil {
 			return p, &SettingError{Setting: SettingRetentionDays, Err: err}
 		}
 	}
 	return p, p.Validate()
+}
+
+// put sets *dst to *v when the change names v (v is not nil).
+func put[T any](dst, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// putList is put for a list, which the policy gets a copy of.
+func putList(dst, v *[]string) {
+	if v != nil {
+		*dst = slices.Clone(*v)
+	}
 }
 
 // ErrNoChange is returned for a change that names no setting.
