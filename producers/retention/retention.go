@@ -24,6 +24,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/idv-oss/idv"
 )
 
@@ -140,26 +142,32 @@ func (s *Sweeper) RunOnce(ctx context.Context) (Round, error) {
 	if rd.Claimed > 0 {
 		s.log.Info("retention: wipe requested for expired sessions", "sessions", rd.Claimed)
 	}
+	// Two steps of one shape, each one batch of sessions older than age.
 	// A check that never reports (its stage is down or cannot run here)
 	// must not leave a session waiting: past the deadline it is decided
-	// review.
-	late, err := s.store.DecideLate(ctx, now, now.Add(-s.cfg.DecisionDeadline), s.cfg.BatchSize, idv.Sweep)
-	rd.DecidedLate = late
-	s.m.late.Add(float64(late))
-	if err != nil {
-		fail(err)
-	} else if late > 0 {
-		s.log.Warn("retention: sessions decided review after a check missed the decision deadline", "sessions", late)
-	}
-	// A wipe's deliveries span about two and a half hours (infra/broker);
-	// one still unfinished after StuckAfter is asked for again.
-	again, err := s.store.RerequestStuck(ctx, now, now.Add(-s.cfg.StuckAfter), s.cfg.BatchSize, idv.Sweep)
-	rd.Rerequested = again
-	s.m.rerequested.Add(float64(again))
-	if err != nil {
-		fail(err)
-	} else if again > 0 {
-		s.log.Warn("retention: wipes asked for again after they did not finish", "sessions", again)
+	// review. A wipe's deliveries span about two and a half hours
+	// (infra/broker); one still unfinished after StuckAfter is asked for
+	// again.
+	for _, step := range []struct {
+		run   func(ctx context.Context, now, before time.Time, limit int, ev idv.SweepEvents) (int, error)
+		age   time.Duration
+		done  *int
+		count prometheus.Counter
+		warn  string
+	}{
+		{s.store.DecideLate, s.cfg.DecisionDeadline, &rd.DecidedLate, s.m.late,
+			"retention: sessions decided review after a check missed the decision deadline"},
+		{s.store.RerequestStuck, s.cfg.StuckAfter, &rd.Rerequested, s.m.rerequested,
+			"retention: wipes asked for again after they did not finish"},
+	} {
+		n, err := step.run(ctx, now, now.Add(-step.age), s.cfg.BatchSize, idv.Sweep)
+		*step.done = n
+		step.count.Add(float64(n))
+		if err != nil {
+			fail(err)
+		} else if n > 0 {
+			s.log.Warn(step.warn, "sessions", n)
+		}
 	}
 
 	destroyed, sweepErrs := s.sweepEpochs(ctx, now)
