@@ -107,18 +107,7 @@ func (s *Store) list(ctx context.Context, prefix string, versions bool) ([]minio
 	ctx, cancel := context.WithCancel(ctx)
 	ch := s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true,
 		WithVersions: versions, MaxKeys: deletePage})
-	defer stop(cancel, ch)
-	var objs []minio.ObjectInfo
-	for o := range ch {
-		if o.Err != nil {
-			return nil, fmt.Errorf("objects: list %s: %w", prefix, notFound(o.Err))
-		}
-		objs = append(objs, o)
-		if len(objs) == deletePage {
-			break
-		}
-	}
-	return objs, nil
+	return page(cancel, ch, func(o minio.ObjectInfo) error { return o.Err }, "list "+prefix)
 }
 
 // listUploads lists up to deletePage unfinished multipart uploads under
@@ -126,18 +115,24 @@ func (s *Store) list(ctx context.Context, prefix string, versions bool) ([]minio
 func (s *Store) listUploads(ctx context.Context, prefix string) ([]minio.ObjectMultipartInfo, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	ch := s.client.ListIncompleteUploads(ctx, s.bucket, prefix, true)
+	return page(cancel, ch, func(u minio.ObjectMultipartInfo) error { return u.Err }, "list uploads under "+prefix)
+}
+
+// page reads up to deletePage items of a minio-go listing, then stops it;
+// errOf is an item's error, what names the listing in errors.
+func page[T any](cancel context.CancelFunc, ch <-chan T, errOf func(T) error, what string) ([]T, error) {
 	defer stop(cancel, ch)
-	var ups []minio.ObjectMultipartInfo
-	for u := range ch {
-		if u.Err != nil {
-			return nil, fmt.Errorf("objects: list uploads under %s: %w", prefix, notFound(u.Err))
+	var items []T
+	for it := range ch {
+		if err := errOf(it); err != nil {
+			return nil, fmt.Errorf("objects: %s: %w", what, notFound(err))
 		}
-		ups = append(ups, u)
-		if len(ups) == deletePage {
+		items = append(items, it)
+		if len(items) == deletePage {
 			break
 		}
 	}
-	return ups, nil
+	return items, nil
 }
 
 // stop ends a listing read only in part: cancelling makes minio-go's lister
