@@ -21,6 +21,9 @@ import (
 	"github.com/idv-oss/idv/consumers/wipe"
 	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/infra/broker"
+	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/producers/outbox"
+	"github.com/idv-oss/idv/producers/retention"
 )
 
 // stageWiring is a stage as this binary runs it: its description, from
@@ -138,6 +141,19 @@ func stageParts(ctx context.Context, stages []stageWiring, explicit bool, st *st
 	// worker, what is out with one, what came back.
 	reg.MustRegister(broker.NewConsumerCollector(b.js, running))
 	return parts, nil
+}
+
+// relayPart publishes the outbox to JetStream.
+func relayPart(st *stack, b *brokerConn, cfg config, log *slog.Logger, reg prometheus.Registerer) part {
+	r := outbox.New(postgres.NewOutbox(st.db), postgres.NewOutboxListener(cfg.DatabaseURL, 0, 0, log), broker.NewPublisher(b.js), log, outbox.NewMetrics(reg), outbox.Config{})
+	return part{name: "relay", run: r.Run}
+}
+
+// retentionPart finds expired sessions and destroys spent epoch keys.
+func retentionPart(st *stack, _ *brokerConn, _ config, log *slog.Logger, reg prometheus.Registerer) part {
+	r := retention.New(retention.Deps{Store: postgres.NewRetention(st.db), Keys: st.vault,
+		Log: log.With("part", "retention"), Metrics: retention.NewMetrics(reg)}, retention.Config{})
+	return part{name: "retention", run: r.Run}
 }
 
 // partFunc builds one part of a pipeline process (relayPart, retentionPart).
