@@ -106,8 +106,8 @@ type Deps struct {
 	Fields FieldOpener
 }
 
-// Notifier is the notify stage. It is safe for concurrent use.
-type Notifier struct {
+// Stage is the notify stage. It is safe for concurrent use.
+type Stage struct {
 	store   Store
 	secrets SecretOpener
 	metrics *Metrics
@@ -118,11 +118,11 @@ type Notifier struct {
 }
 
 // New returns the notify stage.
-func New(deps Deps, cfg Config) *Notifier {
+func New(deps Deps, cfg Config) *Stage {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	n := &Notifier{store: deps.Deliveries, secrets: deps.Secrets, metrics: deps.Metrics, log: deps.Log, fields: deps.Fields,
+	n := &Stage{store: deps.Deliveries, secrets: deps.Secrets, metrics: deps.Metrics, log: deps.Log, fields: deps.Fields,
 		client: newClient(cfg.Timeout, cfg.AllowPrivate), baseURL: strings.TrimRight(cfg.APIBaseURL, "/")}
 	if n.metrics == nil {
 		n.metrics = NewMetrics(nil)
@@ -144,7 +144,7 @@ func WebhookID(msgID string) string {
 // Handle delivers the webhook announcing a decided or a deleted session.
 // nil: delivered (now or before); Permanent: the event is malformed or the
 // endpoint is disabled; any other error: try again later.
-func (n *Notifier) Handle(ctx context.Context, ev stage.Event) error {
+func (n *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	d, err := decode(ev)
 	if err != nil {
 		return stage.Permanent(err)
@@ -254,7 +254,7 @@ func (n *Notifier) Handle(ctx context.Context, ev stage.Event) error {
 }
 
 // record stores the attempt and counts its outcome.
-func (n *Notifier) record(ctx context.Context, a idv.DeliveryAttempt) error {
+func (n *Stage) record(ctx context.Context, a idv.DeliveryAttempt) error {
 	if err := n.store.RecordAttempt(ctx, a); err != nil {
 		return n.fail(fmt.Errorf("notify: %w", err))
 	}
@@ -263,12 +263,12 @@ func (n *Notifier) record(ctx context.Context, a idv.DeliveryAttempt) error {
 }
 
 // fail counts an error that prevented an attempt or its record.
-func (n *Notifier) fail(err error) error {
+func (n *Stage) fail(err error) error {
 	n.count(outcomeError)
 	return err
 }
 
-func (n *Notifier) count(outcome string) {
+func (n *Stage) count(outcome string) {
 	n.metrics.deliveries.WithLabelValues(outcome).Inc()
 }
 
@@ -408,7 +408,7 @@ type result struct {
 
 // post sends one signed delivery. The endpoint's answer is read (a little of
 // it, so the connection can be reused) and dropped, never stored.
-func (n *Notifier) post(ctx context.Context, url, webhookID string, secret, body []byte) result {
+func (n *Stage) post(ctx context.Context, url, webhookID string, secret, body []byte) result {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil || (req.URL.Scheme != "https" && req.URL.Scheme != "http") || req.URL.Host == "" {
 		return result{code: codeInvalidURL}

@@ -76,7 +76,7 @@ func (b *bundle) tenant(t *testing.T, url string) (uuid.UUID, []byte) {
 	return c.TenantID, secret
 }
 
-func (b *bundle) notifier(cfg notify.Config) *notify.Notifier {
+func (b *bundle) notifier(cfg notify.Config) *notify.Stage {
 	cfg.APIBaseURL = apiBase
 	return notify.New(notify.Deps{Deliveries: b.store, Secrets: b.vault, Metrics: notify.NewMetrics(b.reg)}, cfg)
 }
