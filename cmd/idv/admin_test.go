@@ -40,7 +40,7 @@ func newAdminSetup(t *testing.T, tenants ...string) *adminSetup {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	a.db = db
+	a.db = sqlx.NewDb(db, "postgres")
 	return a
 }
 

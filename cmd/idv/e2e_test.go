@@ -183,7 +183,7 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 			}
 		}
 	}
-	s := &system{t: t, st: st, owner: owner, logs: &syncBuffer{}, natsDir: natsDir, js: b.js, nats: servers,
+	s := &system{t: t, st: st, owner: sqlx.NewDb(owner, "postgres"), logs: &syncBuffer{}, natsDir: natsDir, js: b.js, nats: servers,
 		mainURL: mainURL, keysURL: keysURL}
 	log := slog.New(slog.NewTextHandler(s.logs, nil))
 

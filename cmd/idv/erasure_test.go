@@ -159,7 +159,7 @@ func (e *system) survey(t *testing.T, label string, needles []needle) []*place {
 	dbs := []struct {
 		name string
 		db   *sqlx.DB
-	}{{"main database", e.owner}, {"key store", e.st.keys}}
+	}{{"main database", e.owner}, {"key store", sqlx.NewDb(e.st.keys, "postgres")}}
 	for _, d := range dbs {
 		if _, err := d.db.ExecContext(ctx, `VACUUM FULL`); err != nil {
 			t.Fatalf("%s: VACUUM FULL: %v", d.name, err)
@@ -368,7 +368,7 @@ func TestNothingLeft(t *testing.T) {
 	}
 
 	// 3. Positive controls: plant canary B in every place.
-	for _, db := range []*sqlx.DB{s.owner, s.st.keys} {
+	for _, db := range []*sqlx.DB{s.owner, sqlx.NewDb(s.st.keys, "postgres")} {
 		if _, err := db.ExecContext(ctx, `CREATE TABLE erasure_plant (note text)`); err != nil {
 			t.Fatal(err)
 		}

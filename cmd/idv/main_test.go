@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/idv-oss/idv/face/challenge"
@@ -62,9 +63,9 @@ func TestDevRunsTheDemo(t *testing.T) {
 	defer db.Close()
 	var status string
 	var events, delivered int
-	db.Get(&status, `SELECT status FROM sessions WHERE session_id = $1`, m[1])
-	db.Get(&events, `SELECT count(*) FROM outbox WHERE subject LIKE '%.' || $1`, m[1])
-	db.Get(&delivered, `SELECT count(*) FROM webhook_deliveries WHERE session_id = $1 AND outcome = 'delivered'`, m[1])
+	sqlx.NewDb(db, "postgres").Get(&status, `SELECT status FROM sessions WHERE session_id = $1`, m[1])
+	sqlx.NewDb(db, "postgres").Get(&events, `SELECT count(*) FROM outbox WHERE subject LIKE '%.' || $1`, m[1])
+	sqlx.NewDb(db, "postgres").Get(&delivered, `SELECT count(*) FROM webhook_deliveries WHERE session_id = $1 AND outcome = 'delivered'`, m[1])
 	if status != "decided" || events != 3 || delivered != 1 {
 		t.Fatalf("session %s is %q with %d outbox events and %d deliveries", m[1], status, events, delivered)
 	}
@@ -74,7 +75,7 @@ func TestDevRunsTheDemo(t *testing.T) {
 	}
 	defer keys.Close()
 	var epochs int
-	keys.Get(&epochs, `SELECT count(*) FROM epoch_keys`)
+	keys.QueryRow(`SELECT count(*) FROM epoch_keys`).Scan(&epochs)
 	if epochs != 1 {
 		t.Fatalf("key store holds %d epoch keys, want 1", epochs)
 	}

@@ -201,7 +201,7 @@ func TestBreachOverdueMetric(t *testing.T) {
 	a := newAdminSetup(t, "Acme")
 	a.addSession(a.tenants[0])
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(postgres.NewBreachCollector(a.db))
+	reg.MustRegister(postgres.NewBreachCollector(a.db.DB))
 	gauge := func() float64 {
 		t.Helper()
 		fams, err := reg.Gather()

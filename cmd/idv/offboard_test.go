@@ -135,7 +135,7 @@ func TestOffboardEndToEnd(t *testing.T) {
 		}
 	}
 	var live int
-	if err := s.st.keys.Get(&live, `SELECT count(*) FROM epoch_keys WHERE tenant_id = $1 AND sealed_key IS NOT NULL`, tid); err != nil || live == 0 {
+	if err := s.st.keys.QueryRow(`SELECT count(*) FROM epoch_keys WHERE tenant_id = $1 AND sealed_key IS NOT NULL`, tid).Scan(&live); err != nil || live == 0 {
 		t.Fatalf("refusals touched the epoch keys: %d live, %v", live, err)
 	}
 
@@ -250,7 +250,7 @@ func TestOffboardEndToEnd(t *testing.T) {
 	if _, err := s.st.vault.NewSessionKey(ctx, s.tenant.TenantID, uuid.New(), time.Now().Add(7*24*time.Hour)); !errors.Is(err, idv.ErrEpochDestroyed) {
 		t.Fatalf("a new session key for the offboarded tenant: %v, want ErrEpochDestroyed", err)
 	}
-	if err := s.st.keys.Get(&live, `SELECT count(*) FROM epoch_keys WHERE tenant_id = $1 AND sealed_key IS NOT NULL`, tid); err != nil || live != 0 {
+	if err := s.st.keys.QueryRow(`SELECT count(*) FROM epoch_keys WHERE tenant_id = $1 AND sealed_key IS NOT NULL`, tid).Scan(&live); err != nil || live != 0 {
 		t.Fatalf("%d epoch keys of the tenant left (%v)", live, err)
 	}
 	if n, err := s.st.objects.DeletePrefix(ctx, tid+"/"); err != nil || n != 0 {

@@ -38,7 +38,7 @@ func TestTenantPolicyCommand(t *testing.T) {
 	if out := a.run("tenant", "policy", "show", "--tenant", tenant); !strings.Contains(out, "issuing_states:  (any)") {
 		t.Errorf("clearing issuing states:\n%s", out)
 	}
-	evs, err := postgres.NewAudit(a.db).List(context.Background(), uuid.MustParse(tenant), 0, 10)
+	evs, err := postgres.NewAudit(a.db.DB).List(context.Background(), uuid.MustParse(tenant), 0, 10)
 	if err != nil || len(evs) != 3 {
 		t.Fatalf("audit entries %+v, %v: want policy_changed, retention_changed, policy_changed", evs, err)
 	}

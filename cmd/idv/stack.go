@@ -2,11 +2,10 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
-
-	"github.com/jmoiron/sqlx"
 
 	"github.com/idv-oss/idv/document/chip"
 	"github.com/idv-oss/idv/infra/objects"
@@ -18,8 +17,8 @@ import (
 // stack is the connections a process shares: main database, key store and
 // vault, object store. Each part takes only what it uses.
 type stack struct {
-	db      *sqlx.DB
-	keys    *sqlx.DB
+	db      *sql.DB
+	keys    *sql.DB
 	vault   *vault.Vault
 	objects *objects.Store
 

@@ -21,7 +21,7 @@ func (a *adminSetup) addSession(tenant string) string {
 	id, tid := uuid.New(), uuid.MustParse(tenant)
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	expires := schemas.ExpiresAt(now, 7)
-	err := postgres.NewSessions(a.db).Create(context.Background(), idv.Session{ID: id, TenantID: tid,
+	err := postgres.NewSessions(a.db.DB).Create(context.Background(), idv.Session{ID: id, TenantID: tid,
 		Status: idv.StatusCreated, Checks: []string{schemas.CheckDocument}, SelfieFrames: 1, RetentionDays: 7,
 		CreatedAt: now, ExpiresAt: expires, AppTokenHash: make([]byte, 32), AppTokenExpiresAt: now.Add(time.Hour)},
 		idv.WrappedKey{SessionID: id, TenantID: tid, Epoch: expires, PublicKey: []byte("pk"), Wrapped: []byte("wrapped")})
@@ -75,7 +75,7 @@ func TestSupportCommands(t *testing.T) {
 	if _, err := a.try("support", "read-session", "--grant", grant2, "--session", session); err == nil {
 		t.Error("read under a revoked grant")
 	}
-	evs, err := postgres.NewAudit(a.db).List(context.Background(), uuid.MustParse(tenant), 0, 100)
+	evs, err := postgres.NewAudit(a.db.DB).List(context.Background(), uuid.MustParse(tenant), 0, 100)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/json"
 	"log/slog"
 	"strings"
@@ -37,9 +38,9 @@ func setup(t *testing.T) *bundle {
 	t.Helper()
 	db := pgtest.NewDB(t, schemas.MainMigrations())
 	b := &bundle{db: db, now: time.Now().UTC().Truncate(time.Microsecond), logs: &logtest.Buffer{}}
-	b.stage = b.newStage(db)
+	b.stage = b.newStage(db.DB)
 	b.tenant = uuid.New()
-	err := postgres.NewTenants(db).Create(t.Context(), idv.Tenant{ID: b.tenant, Name: "Tenant", RetentionDays: 7,
+	err := postgres.NewTenants(db.DB).Create(t.Context(), idv.Tenant{ID: b.tenant, Name: "Tenant", RetentionDays: 7,
 		WebhookURL: "https://hooks.example.test/idv", WebhookSecretSealed: random(60), Policy: schemas.DefaultPolicy()},
 		idv.APIKey{ID: rand.Text(), TenantID: b.tenant, SecretHash: random(32)})
 	if err != nil {
@@ -48,7 +49,7 @@ func setup(t *testing.T) *bundle {
 	return b
 }
 
-func (b *bundle) newStage(db *sqlx.DB) *decision.Stage {
+func (b *bundle) newStage(db *sql.DB) *decision.Stage {
 	return decision.New(decision.Deps{Sessions: postgres.NewDecisions(db), Now: func() time.Time { return b.now },
 		Log: slog.New(slog.NewJSONHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 }
@@ -58,7 +59,7 @@ func (b *bundle) newStage(db *sqlx.DB) *decision.Stage {
 func (b *bundle) submitted(t *testing.T, checks ...string) uuid.UUID {
 	t.Helper()
 	ctx := t.Context()
-	sessions := postgres.NewSessions(b.db)
+	sessions := postgres.NewSessions(b.db.DB)
 	id := uuid.New()
 	expires := b.now.AddDate(0, 0, 7).Truncate(time.Hour)
 	err := sessions.Create(ctx, idv.Session{ID: id, TenantID: b.tenant, Status: idv.StatusCreated,
@@ -84,7 +85,7 @@ func (b *bundle) submitted(t *testing.T, checks ...string) uuid.UUID {
 func (b *bundle) complete(t *testing.T, id uuid.UUID, check, outcome string) stage.Event {
 	t.Helper()
 	reasons := []string{}
-	err := postgres.NewResults(b.db).SaveResult(t.Context(),
+	err := postgres.NewResults(b.db.DB).SaveResult(t.Context(),
 		idv.Result{SessionID: id, TenantID: b.tenant, Check: check, Outcome: outcome, Reasons: reasons, Engine: "test/1"},
 		idv.Event{TenantID: b.tenant, MsgID: schemas.MsgID(schemas.TypeCheckCompleted, id.String(), check),
 			Type: schemas.TypeCheckCompleted, Subject: schemas.Subject(schemas.TypeCheckCompleted, id.String()),
@@ -170,7 +171,7 @@ func TestOneCheckPassedIsApprovedOnce(t *testing.T) {
 	// Redelivered, later: nothing changes, nothing more is announced.
 	b2 := *b
 	b2.now = b.now.Add(time.Hour)
-	if err := b2.newStage(b.db).Handle(t.Context(), ev); err != nil {
+	if err := b2.newStage(b.db.DB).Handle(t.Context(), ev); err != nil {
 		t.Fatal(err)
 	}
 	if again := b.state(t, id); !again.DecidedAt.Equal(b.now) || *again.Decision != schemas.DecisionApproved {
@@ -277,7 +278,7 @@ func TestDecisionErrors(t *testing.T) {
 	// A session still open for captures cannot be decided.
 	open := uuid.New()
 	expires := b.now.AddDate(0, 0, 7).Truncate(time.Hour)
-	if err := postgres.NewSessions(b.db).Create(t.Context(), idv.Session{ID: open, TenantID: b.tenant,
+	if err := postgres.NewSessions(b.db.DB).Create(t.Context(), idv.Session{ID: open, TenantID: b.tenant,
 		Status: idv.StatusCreated, Checks: []string{schemas.CheckDocument}, SelfieFrames: 1, RetentionDays: 7,
 		CreatedAt: b.now, ExpiresAt: expires, AppTokenHash: random(32), AppTokenExpiresAt: b.now.Add(time.Hour)},
 		idv.WrappedKey{SessionID: open, TenantID: b.tenant, Epoch: expires, PublicKey: random(32), Wrapped: random(60)}); err != nil {

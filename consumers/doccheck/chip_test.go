@@ -89,7 +89,7 @@ func TestDocumentCheckChip(t *testing.T) {
 				if err := c.stage.Handle(t.Context(), b.event(t, schemas.TypeSessionSubmitted, id)); err != nil {
 					t.Fatalf("Handle: %v", err)
 				}
-				res, err := postgres.NewResults(b.db).Get(t.Context(), b.specimens, id, schemas.CheckDocument)
+				res, err := postgres.NewResults(b.db.DB).Get(t.Context(), b.specimens, id, schemas.CheckDocument)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -168,7 +168,7 @@ func TestDocumentCheckChipActiveAuthentication(t *testing.T) {
 		if err := stage.Handle(t.Context(), b.event(t, schemas.TypeSessionSubmitted, id)); err != nil {
 			t.Fatal(err)
 		}
-		res, err := postgres.NewResults(b.db).Get(t.Context(), b.specimens, id, schemas.CheckDocument)
+		res, err := postgres.NewResults(b.db.DB).Get(t.Context(), b.specimens, id, schemas.CheckDocument)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -57,7 +57,7 @@ func TestRedactedCopy(t *testing.T) {
 		if err := st.Handle(ctx, b.event(t, schemas.TypeSessionSubmitted, id)); err != nil {
 			t.Fatalf("Handle: %v", err)
 		}
-		res, err := postgres.NewResults(b.db).Get(ctx, tenantID, id, schemas.CheckDocument)
+		res, err := postgres.NewResults(b.db.DB).Get(ctx, tenantID, id, schemas.CheckDocument)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,7 +90,7 @@ func TestRedactedCopy(t *testing.T) {
 func (b *bundle) checkCopy(t *testing.T, front []byte, id uuid.UUID) {
 	t.Helper()
 	ctx := t.Context()
-	sessions := postgres.NewSessions(b.db)
+	sessions := postgres.NewSessions(b.db.DB)
 	copying := b.copying
 	c, ok := b.copyOf(t, copying, id)
 	if !ok {
@@ -159,7 +159,7 @@ func (b *bundle) checkCopy(t *testing.T, front []byte, id uuid.UUID) {
 // copyOf finds the redacted copy among a session's captures.
 func (b *bundle) copyOf(t *testing.T, tenantID, id uuid.UUID) (idv.Capture, bool) {
 	t.Helper()
-	caps, err := postgres.NewSessions(b.db).Captures(t.Context(), tenantID, id)
+	caps, err := postgres.NewSessions(b.db.DB).Captures(t.Context(), tenantID, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func TestRedactedCopyBack(t *testing.T) {
 	if err := b.stage.Handle(ctx, b.event(t, schemas.TypeSessionSubmitted, id)); err != nil {
 		t.Fatalf("Handle: %v", err)
 	}
-	sessions := postgres.NewSessions(b.db)
+	sessions := postgres.NewSessions(b.db.DB)
 	caps, err := sessions.Captures(ctx, tenantID, id)
 	if err != nil {
 		t.Fatal(err)

@@ -65,7 +65,7 @@ func setup(t testing.TB) *bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &bundle{db: db, vault: vault.New(master, keys), store: s3test.NewStore(t), logs: &logtest.Buffer{},
+	b := &bundle{db: db, vault: vault.New(master, keys.DB), store: s3test.NewStore(t), logs: &logtest.Buffer{},
 		now: time.Now().UTC().Truncate(time.Microsecond)}
 	b.stage = b.newStage(b.store, doccheck.Config{}, nil)
 	b.specimens = b.newTenant(t, "Specimens welcome", true)
@@ -76,9 +76,9 @@ func setup(t testing.TB) *bundle {
 // newStage builds the stage over the bundle's parts; cscas, when not nil,
 // turns chip verification on.
 func (b *bundle) newStage(store doccheck.Objects, cfg doccheck.Config, cscas *chip.TrustStore) *doccheck.Stage {
-	sessions := postgres.NewSessions(b.db)
+	sessions := postgres.NewSessions(b.db.DB)
 	return doccheck.New(doccheck.Deps{
-		Sessions: sessions, Tenants: postgres.NewTenants(b.db), Results: postgres.NewResults(b.db),
+		Sessions: sessions, Tenants: postgres.NewTenants(b.db.DB), Results: postgres.NewResults(b.db.DB),
 		Keys: b.vault, Objects: store, Now: func() time.Time { return b.now },
 		Log:   slog.New(slog.NewJSONHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		CSCAs: cscas,
@@ -104,7 +104,7 @@ func (b *bundle) newTenantWith(t testing.TB, name string, p schemas.Policy) uuid
 		t.Fatal(err)
 	}
 	hash := sha256.Sum256(random(32))
-	err = postgres.NewTenants(b.db).Create(t.Context(), idv.Tenant{ID: id, Name: name, RetentionDays: 7,
+	err = postgres.NewTenants(b.db.DB).Create(t.Context(), idv.Tenant{ID: id, Name: name, RetentionDays: 7,
 		WebhookURL: "https://hooks.example.test/idv", WebhookSecretSealed: secret, Policy: p},
 		idv.APIKey{ID: hex.EncodeToString(random(8)), TenantID: id, SecretHash: hash[:]})
 	if err != nil {
@@ -121,7 +121,7 @@ func (b *bundle) newTenantWith(t testing.TB, name string, p schemas.Policy) uuid
 func (b *bundle) intake(t testing.TB, tenantID uuid.UUID, checks []string, caps []appclient.Capture) uuid.UUID {
 	t.Helper()
 	ctx := t.Context()
-	sessions := postgres.NewSessions(b.db)
+	sessions := postgres.NewSessions(b.db.DB)
 	id := uuid.New()
 	expires := b.now.AddDate(0, 0, 7).Truncate(time.Hour)
 	wk, err := b.vault.NewSessionKey(ctx, tenantID, id, expires)
@@ -318,7 +318,7 @@ func TestDocumentCheck(t *testing.T) {
 				if err := b.stage.Handle(ctx, submitted); err != nil {
 					t.Fatalf("Handle: %v", err)
 				}
-				res, err := postgres.NewResults(b.db).Get(ctx, c.tenant, id, schemas.CheckDocument)
+				res, err := postgres.NewResults(b.db.DB).Get(ctx, c.tenant, id, schemas.CheckDocument)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -558,7 +558,7 @@ func TestDocumentCheckLimits(t *testing.T) {
 			if err := b.newStage(b.store, c.cfg, nil).Handle(t.Context(), b.event(t, schemas.TypeSessionSubmitted, id)); err != nil {
 				t.Fatal(err)
 			}
-			res, err := postgres.NewResults(b.db).Get(t.Context(), b.specimens, id, schemas.CheckDocument)
+			res, err := postgres.NewResults(b.db.DB).Get(t.Context(), b.specimens, id, schemas.CheckDocument)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -26,7 +26,7 @@ func (b *bundle) imageStage(t testing.TB, gates bool) *doccheck.Stage {
 		t.Fatal(err)
 	}
 	return doccheck.New(doccheck.Deps{
-		Sessions: postgres.NewSessions(b.db), Tenants: postgres.NewTenants(b.db), Results: postgres.NewResults(b.db),
+		Sessions: postgres.NewSessions(b.db.DB), Tenants: postgres.NewTenants(b.db.DB), Results: postgres.NewResults(b.db.DB),
 		Keys: b.vault, Objects: b.store, Now: func() time.Time { return b.now }, Reader: reader,
 		Log: slog.New(slog.NewJSONHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}, doccheck.Config{QualityGates: gates})
@@ -104,7 +104,7 @@ func TestDocumentCheckImages(t *testing.T) {
 			if err := c.stage.Handle(ctx, b.event(t, schemas.TypeSessionSubmitted, id)); err != nil {
 				t.Fatalf("Handle: %v", err)
 			}
-			res, err := postgres.NewResults(b.db).Get(ctx, b.specimens, id, schemas.CheckDocument)
+			res, err := postgres.NewResults(b.db.DB).Get(ctx, b.specimens, id, schemas.CheckDocument)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -195,7 +195,7 @@ func setup(t *testing.T) *bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &bundle{db: db, vault: vault.New(master, keys), store: s3test.NewStore(t), engine: engine,
+	b := &bundle{db: db, vault: vault.New(master, keys.DB), store: s3test.NewStore(t), engine: engine,
 		logs: &logtest.Buffer{}, now: time.Now().UTC().Truncate(time.Microsecond)}
 	b.stage = b.newStage(facematch.Config{})
 	b.tenant = b.newTenant(t)
@@ -209,7 +209,7 @@ func (b *bundle) newStage(cfg facematch.Config) *facematch.Stage {
 // newStageTrusting is newStage with trusted CSCAs for chip portraits.
 func (b *bundle) newStageTrusting(cfg facematch.Config, cscas *chip.TrustStore) *facematch.Stage {
 	return facematch.New(facematch.Deps{CSCAs: cscas, Stores: check.Stores{
-		Sessions: postgres.NewSessions(b.db), Results: postgres.NewResults(b.db), Keys: b.vault,
+		Sessions: postgres.NewSessions(b.db.DB), Results: postgres.NewResults(b.db.DB), Keys: b.vault,
 		Objects: b.store, Now: func() time.Time { return b.now },
 		Log: slog.New(slog.NewJSONHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}, Engine: b.engine}, cfg)
@@ -225,7 +225,7 @@ func (b *bundle) newTenant(t *testing.T) uuid.UUID {
 		t.Fatal(err)
 	}
 	hash := sha256.Sum256(random(32))
-	err = postgres.NewTenants(b.db).Create(t.Context(), idv.Tenant{ID: id, Name: "Faces", RetentionDays: 7,
+	err = postgres.NewTenants(b.db.DB).Create(t.Context(), idv.Tenant{ID: id, Name: "Faces", RetentionDays: 7,
 		WebhookURL: "https://hooks.example.test/idv", WebhookSecretSealed: secret, Policy: schemas.DefaultPolicy()},
 		idv.APIKey{ID: hex.EncodeToString(random(8)), TenantID: id, SecretHash: hash[:]})
 	if err != nil {
@@ -241,7 +241,7 @@ func (b *bundle) newTenant(t *testing.T) uuid.UUID {
 func (b *bundle) intake(t *testing.T, checks []string, document []byte, selfies ...[]byte) uuid.UUID {
 	t.Helper()
 	ctx := t.Context()
-	sessions := postgres.NewSessions(b.db)
+	sessions := postgres.NewSessions(b.db.DB)
 	id := uuid.New()
 	expires := b.now.AddDate(0, 0, 7).Truncate(time.Hour)
 	wk, err := b.vault.NewSessionKey(ctx, b.tenant, id, expires)
@@ -401,7 +401,7 @@ func TestFaceMatch(t *testing.T) {
 			if err := st.Handle(ctx, submitted); err != nil {
 				t.Fatalf("Handle: %v", err)
 			}
-			res, err := postgres.NewResults(b.db).Get(ctx, b.tenant, id, facematch.Check)
+			res, err := postgres.NewResults(b.db.DB).Get(ctx, b.tenant, id, facematch.Check)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -537,7 +537,7 @@ func TestFaceMatchChipPortrait(t *testing.T) {
 		if err := b.newStageTrusting(facematch.Config{}, c.cscas).Handle(t.Context(), b.event(t, schemas.TypeSessionSubmitted, id)); err != nil {
 			t.Fatal(err)
 		}
-		res, err := postgres.NewResults(b.db).Get(t.Context(), b.tenant, id, facematch.Check)
+		res, err := postgres.NewResults(b.db.DB).Get(t.Context(), b.tenant, id, facematch.Check)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -56,8 +56,8 @@ func setup(t *testing.T) *bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &bundle{db: db, vault: vault.New(master, keys), tenants: postgres.NewTenants(db),
-		store: postgres.NewDeliveries(db), reg: prometheus.NewRegistry()}
+	return &bundle{db: db, vault: vault.New(master, keys.DB), tenants: postgres.NewTenants(db.DB),
+		store: postgres.NewDeliveries(db.DB), reg: prometheus.NewRegistry()}
 }
 
 // tenant onboards a tenant whose endpoint is url and returns its id and the

@@ -66,7 +66,7 @@ func setup(t *testing.T) *bundle {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	b := &bundle{db: db, vault: vault.New(master, keys), store: s3test.NewStore(t), wipes: postgres.NewWipes(db),
+	b := &bundle{db: db, vault: vault.New(master, keys.DB), store: s3test.NewStore(t), wipes: postgres.NewWipes(db.DB),
 		logs: &logtest.Buffer{}, reg: reg, metrics: wipe.NewMetrics(reg), now: time.Now().UTC().Truncate(time.Microsecond)}
 	b.stage = b.newStage(b.store)
 	b.tenant = b.newTenant(t)
@@ -89,7 +89,7 @@ func (b *bundle) newTenant(t *testing.T) uuid.UUID {
 		t.Fatal(err)
 	}
 	hash := sha256.Sum256(random(32))
-	err = postgres.NewTenants(b.db).Create(t.Context(), idv.Tenant{ID: id, Name: "Tenant " + id.String()[:8],
+	err = postgres.NewTenants(b.db.DB).Create(t.Context(), idv.Tenant{ID: id, Name: "Tenant " + id.String()[:8],
 		RetentionDays: 7, WebhookURL: "https://hooks.example.test/idv", WebhookSecretSealed: secret,
 		Policy: schemas.DefaultPolicy()}, idv.APIKey{ID: hex.EncodeToString(random(8)), TenantID: id, SecretHash: hash[:]})
 	if err != nil {
@@ -118,7 +118,7 @@ type session struct {
 func (b *bundle) intake(t *testing.T) session {
 	t.Helper()
 	ctx := t.Context()
-	sessions := postgres.NewSessions(b.db)
+	sessions := postgres.NewSessions(b.db.DB)
 	id := uuid.New()
 	created := b.now.Add(-8 * 24 * time.Hour)
 	expires := created.Add(7 * 24 * time.Hour).Truncate(time.Hour)

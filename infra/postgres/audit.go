@@ -26,12 +26,12 @@ import (
 // auditLockClass is the advisory lock class of the per-tenant append lock.
 const auditLockClass = 0x1d5_0002
 
-// AppendAudit appends e to its tenant's chain within tx. It takes the
+// appendAudit appends e to its tenant's chain within tx. It takes the
 // tenant's append lock for the rest of tx, so call it as the transaction's
 // last step: the tenant's other appends wait for the commit. tx must be
 // READ COMMITTED (the default), so that the chain's head is read after the
 // lock is held.
-func AppendAudit(ctx context.Context, tx *sqlx.Tx, e idv.AuditEntry) error {
+func appendAudit(ctx context.Context, tx *sqlx.Tx, e idv.AuditEntry) error {
 	if err := e.Validate(); err != nil {
 		return fmt.Errorf("audit: append %s: %w", e.Action, err)
 	}
@@ -80,13 +80,13 @@ func AppendAudit(ctx context.Context, tx *sqlx.Tx, e idv.AuditEntry) error {
 type Audit struct{ db *sqlx.DB }
 
 // NewAudit returns the audit log over db.
-func NewAudit(db *sqlx.DB) *Audit { return &Audit{db: db} }
+func NewAudit(db *sql.DB) *Audit { return &Audit{db: wrap(db)} }
 
 // Record appends e in a transaction of its own: for events that change
 // nothing else, such as a read of personal data. The caller should record
 // before it hands out what was read, so that nothing is read unrecorded.
 func (a *Audit) Record(ctx context.Context, e idv.AuditEntry) error {
-	return inTx(ctx, a.db, tenantScope(e.TenantID), func(tx *sqlx.Tx) error { return AppendAudit(ctx, tx, e) })
+	return inTx(ctx, a.db, tenantScope(e.TenantID), func(tx *sqlx.Tx) error { return appendAudit(ctx, tx, e) })
 }
 
 type auditRow struct {

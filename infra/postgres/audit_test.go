@@ -32,7 +32,7 @@ func setupAudit(t *testing.T) *auditBundle {
 	t.Helper()
 	db := pgtest.NewDB(t, schemas.MainMigrations())
 	f := &wipeFixture{db: db}
-	return &auditBundle{db: db, audit: postgres.NewAudit(db), a: f.newTenant(t), b: f.newTenant(t)}
+	return &auditBundle{db: db, audit: postgres.NewAudit(db.DB), a: f.newTenant(t), b: f.newTenant(t)}
 }
 
 func (b *auditBundle) record(t *testing.T, tenant uuid.UUID, action string) {
@@ -224,7 +224,7 @@ func TestStoreChangesAreAudited(t *testing.T) {
 	t.Parallel()
 	r := setupRetention(t)
 	ctx := t.Context()
-	tenants, audit := postgres.NewTenants(r.db), postgres.NewAudit(r.db)
+	tenants, audit := postgres.NewTenants(r.db.DB), postgres.NewAudit(r.db.DB)
 	erased, _ := r.newSession(t, r.tenant, r.now, 7)
 	declined, _ := r.newSession(t, r.tenant, r.now, 7)
 	asKey := idv.WithActor(ctx, idv.ActorAPIKey("key1"))
@@ -242,7 +242,7 @@ func TestStoreChangesAreAudited(t *testing.T) {
 	if err := tenants.SetRetention(ctx, uuid.New(), 3); !errors.Is(err, idv.ErrNotFound) {
 		t.Fatalf("SetRetention of no tenant: %v", err)
 	}
-	wipes := postgres.NewWipes(r.db)
+	wipes := postgres.NewWipes(r.db.DB)
 	if _, err := wipes.DestroySessionKey(ctx, r.tenant, erased, r.now); err != nil {
 		t.Fatal(err)
 	}

@@ -58,11 +58,11 @@ func (b Breach) Validate() error {
 // Affected is what a breach touched of one tenant, computed from IDV's
 // records.
 type Affected struct {
-	TenantID      uuid.UUID      `db:"tenant_id"`
-	Sessions      int            `db:"sessions"` // sessions alive in the window ≈ data subjects
-	Categories    pq.StringArray `db:"categories"`
-	NotifiedRound int            `db:"notified_round"`
-	NotifiedAt    *time.Time     `db:"notified_at"`
+	TenantID      uuid.UUID  `db:"tenant_id"`
+	Sessions      int        `db:"sessions"` // sessions alive in the window ≈ data subjects
+	Categories    []string   `db:"-"`
+	NotifiedRound int        `db:"notified_round"`
+	NotifiedAt    *time.Time `db:"notified_at"`
 }
 
 // Breaches is the breach register. A breach is IDV's own incident, which
@@ -70,7 +70,7 @@ type Affected struct {
 type Breaches struct{ db *sqlx.DB }
 
 // NewBreaches returns the register over db.
-func NewBreaches(db *sqlx.DB) *Breaches { return &Breaches{db: db} }
+func NewBreaches(db *sql.DB) *Breaches { return &Breaches{db: wrap(db)} }
 
 type breachRow struct {
 	ID           uuid.UUID      `db:"breach_id"`
@@ -221,10 +221,18 @@ func assess(ctx context.Context, tx *sqlx.Tx, b Breach) ([]Affected, error) {
 }
 
 func affectedOf(ctx context.Context, q sqlx.QueryerContext, id uuid.UUID) ([]Affected, error) {
-	var out []Affected
-	if err := sqlx.SelectContext(ctx, q, &out, `SELECT tenant_id, sessions, categories, notified_round, notified_at
+	var rows []struct {
+		Affected
+		Categories pq.StringArray `db:"categories"`
+	}
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT tenant_id, sessions, categories, notified_round, notified_at
 		FROM breach_tenants WHERE breach_id = $1 ORDER BY tenant_id`, id); err != nil {
 		return nil, fmt.Errorf("breach %s: affected: %w", id, err)
+	}
+	out := make([]Affected, len(rows))
+	for i, r := range rows {
+		out[i] = r.Affected
+		out[i].Categories = []string(r.Categories)
 	}
 	return out, nil
 }
@@ -277,7 +285,7 @@ func (s *Breaches) Notify(ctx context.Context, id uuid.UUID, now time.Time, noti
 		}
 		// Audit entries last: each takes its tenant's chain lock until commit.
 		for _, a := range affected {
-			if err := AppendAudit(ctx, tx, idv.AuditEntry{TenantID: a.TenantID, At: now, Actor: idv.ActorOf(ctx, idv.ActorOperator),
+			if err := appendAudit(ctx, tx, idv.AuditEntry{TenantID: a.TenantID, At: now, Actor: idv.ActorOf(ctx, idv.ActorOperator),
 				Action: idv.AuditBreachNotified, Detail: map[string]string{"breach_id": id.String(), "round": strconv.Itoa(round),
 					"sessions": strconv.Itoa(a.Sessions), "categories": strings.Join(a.Categories, ",")}}); err != nil {
 				return err

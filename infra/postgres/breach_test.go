@@ -32,7 +32,7 @@ func TestBreachRegister(t *testing.T) {
 	gone, _ := b.newSession(t, other, start.Add(-48*time.Hour), 7)
 	b.wiped(t, gone, start.Add(-time.Hour)) // deleted before the window
 
-	breaches := postgres.NewBreaches(b.db)
+	breaches := postgres.NewBreaches(b.db.DB)
 	if _, _, err := breaches.Open(ctx, postgres.Breach{OpenedAt: b.now, WindowStart: start, WindowEnd: b.now,
 		Stages: []string{"moon"}, Nature: "n", Contact: "c"}); err == nil {
 		t.Fatal("an unknown stage was accepted")
@@ -86,12 +86,12 @@ func TestBreachRegister(t *testing.T) {
 	if err := schemas.ValidateEvent(schemas.TypeBreachNotified, bodies[0]); err != nil {
 		t.Error(err)
 	}
-	evs, _ := postgres.NewAudit(b.db).List(t.Context(), b.tenant, 0, 10)
+	evs, _ := postgres.NewAudit(b.db.DB).List(t.Context(), b.tenant, 0, 10)
 	if len(evs) != 1 || evs[0].Action != idv.AuditBreachNotified || evs[0].Detail["sessions"] != "3" ||
 		evs[0].Detail["categories"] != "identity_document_images,machine_readable_zone" {
 		t.Errorf("audit %+v", evs)
 	}
-	if evs, _ := postgres.NewAudit(b.db).List(t.Context(), other, 0, 10); len(evs) != 0 {
+	if evs, _ := postgres.NewAudit(b.db.DB).List(t.Context(), other, 0, 10); len(evs) != 0 {
 		t.Errorf("the tenant out of scope was notified: %+v", evs)
 	}
 	// An update and a second round reach the same tenant again.

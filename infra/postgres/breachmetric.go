@@ -2,9 +2,9 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -17,8 +17,8 @@ const BreachDeadline = 24 * time.Hour
 // with an affected tenant not yet notified (Breaches.Unnotified). It must
 // read 0; -1 says the register could not be read. Register it with the
 // registry of the process that serves the API.
-func NewBreachCollector(db *sqlx.DB) prometheus.Collector {
-	store := NewBreaches(db)
+func NewBreachCollector(pool *sql.DB) prometheus.Collector {
+	store := NewBreaches(pool)
 	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "idv_breaches_unnotified_overdue",
 		Help: "Breaches opened more than 24 hours ago that have an affected tenant not yet notified; -1 when the register cannot be read.",

@@ -25,7 +25,7 @@ func EnsureDatabase(ctx context.Context, serverURL, name string) (string, error)
 	}
 	defer db.Close()
 	var exists bool
-	if err := db.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name); err != nil {
+	if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
 		return "", fmt.Errorf("postgres: look up database %s: %w", name, err)
 	}
 	if !exists {

@@ -18,7 +18,7 @@ import (
 type Decisions struct{ db *sqlx.DB }
 
 // NewDecisions returns the decision store over db.
-func NewDecisions(db *sqlx.DB) *Decisions { return &Decisions{db: db} }
+func NewDecisions(db *sql.DB) *Decisions { return &Decisions{db: wrap(db)} }
 
 // Decide decides a submitted session once every check it requested has its
 // result, in one transaction: it locks the session row, so that two checks

@@ -19,7 +19,7 @@ import (
 type Deliveries struct{ db *sqlx.DB }
 
 // NewDeliveries returns the delivery store over db.
-func NewDeliveries(db *sqlx.DB) *Deliveries { return &Deliveries{db: db} }
+func NewDeliveries(db *sql.DB) *Deliveries { return &Deliveries{db: wrap(db)} }
 
 // RecordAttempt appends an attempt. A webhook is recorded as delivered at
 // most once (unique index webhook_delivered_once): recording a second

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 type DSRs struct{ db *sqlx.DB }
 
 // NewDSRs returns the store over db.
-func NewDSRs(db *sqlx.DB) *DSRs { return &DSRs{db: db} }
+func NewDSRs(db *sql.DB) *DSRs { return &DSRs{db: wrap(db)} }
 
 // Record stores a request and, in the same transaction, the
 // idv.dsr.received event that forwards it to the controller and its audit
@@ -29,7 +30,7 @@ func (s *DSRs) Record(ctx context.Context, d idv.DSR, ev idv.Event) error {
 		if err := appendOutbox(ctx, tx, ev); err != nil {
 			return err
 		}
-		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: d.TenantID, At: d.ReceivedAt, Actor: idv.ActorOf(ctx, idv.ActorUnknown),
+		return appendAudit(ctx, tx, idv.AuditEntry{TenantID: d.TenantID, At: d.ReceivedAt, Actor: idv.ActorOf(ctx, idv.ActorUnknown),
 			Action: idv.AuditDSRReceived, SessionID: d.SessionID, Detail: map[string]string{"dsr_id": d.ID.String(), "kind": d.Kind}})
 	})
 }

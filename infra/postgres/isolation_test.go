@@ -40,7 +40,7 @@ func setupIsolation(t testing.TB) *isolation {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { app.Close() })
-	iso := &isolation{owner: owner, app: app, sessions: map[uuid.UUID]uuid.UUID{}}
+	iso := &isolation{owner: owner, app: sqlx.NewDb(app, "postgres"), sessions: map[uuid.UUID]uuid.UUID{}}
 	if err := owner.SelectContext(ctx, &iso.tables, `SELECT c.relname FROM pg_class c
 		JOIN pg_namespace n ON n.oid = c.relnamespace
 		JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
@@ -83,7 +83,7 @@ func (iso *isolation) seed(t testing.TB, f *wipeFixture, tenant, session, breach
 	f.exec(t, `INSERT INTO data_subject_requests (dsr_id, tenant_id, session_id, kind, received_at)
 		VALUES (gen_random_uuid(), $1, $2, 'access', now())`, tenant, session)
 	f.exec(t, `INSERT INTO tenant_offboardings (tenant_id, started_at) VALUES ($1, now())`, tenant)
-	if err := postgres.NewAudit(f.db).Record(t.Context(), idv.AuditEntry{TenantID: tenant, Actor: idv.ActorOperator,
+	if err := postgres.NewAudit(f.db.DB).Record(t.Context(), idv.AuditEntry{TenantID: tenant, Actor: idv.ActorOperator,
 		Action: idv.AuditPersonalDataRead, SessionID: session}); err != nil {
 		t.Fatal(err)
 	}
@@ -350,7 +350,7 @@ func TestIsolationTenantCannotTouchAnother(t *testing.T) {
 
 	// The stores: B's session through A's scope is not found, even by a
 	// query without a tenant filter.
-	sessions := postgres.NewSessions(iso.app)
+	sessions := postgres.NewSessions(iso.app.DB)
 	if _, err := sessions.Get(t.Context(), iso.a, iso.sessions[iso.b]); !errors.Is(err, idv.ErrNotFound) {
 		t.Errorf("Get of B's session for A: %v, want ErrNotFound", err)
 	}
@@ -363,7 +363,7 @@ func TestIsolationTenantCannotTouchAnother(t *testing.T) {
 			t.Errorf("GetForApp of %s's session: tenant %s, %v", tenant, s.TenantID, err)
 		}
 	}
-	live, err := postgres.NewRetention(iso.app).LiveEpochs(t.Context())
+	live, err := postgres.NewRetention(iso.app.DB).LiveEpochs(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,7 +383,7 @@ func BenchmarkSessionGet(b *testing.B) {
 	ctx := context.Background()
 	id := iso.sessions[iso.a]
 	b.Run("scoped", func(b *testing.B) {
-		sessions := postgres.NewSessions(iso.app)
+		sessions := postgres.NewSessions(iso.app.DB)
 		for b.Loop() {
 			if _, err := sessions.Get(ctx, iso.a, id); err != nil {
 				b.Fatal(err)
@@ -423,7 +423,7 @@ func TestOpenAppActsAsAppRole(t *testing.T) {
 			Current string `db:"current_user"`
 			Session string `db:"session_user"`
 		}
-		err = db.GetContext(t.Context(), &who, `SELECT current_user AS current_user, session_user AS session_user`)
+		err = sqlx.NewDb(db, "postgres").GetContext(t.Context(), &who, `SELECT current_user AS current_user, session_user AS session_user`)
 		db.Close()
 		if err != nil {
 			t.Fatal(err)
@@ -461,7 +461,7 @@ func TestServiceLoginOwningNothing(t *testing.T) {
 	}
 	t.Cleanup(func() { app.Close() })
 
-	f := &wipeFixture{db: app, now: time.Now().UTC().Truncate(time.Microsecond)}
+	f := &wipeFixture{db: sqlx.NewDb(app, "postgres"), now: time.Now().UTC().Truncate(time.Microsecond)}
 	tenant := f.newTenant(t)
 	if _, err := postgres.NewTenants(app).Get(ctx, tenant); err != nil {
 		t.Errorf("Get in the tenant's scope: %v", err)
@@ -469,10 +469,10 @@ func TestServiceLoginOwningNothing(t *testing.T) {
 	if _, err := postgres.NewTenants(app).FindByName(ctx, "Tenant "+tenant.String()[:8]); err != nil {
 		t.Errorf("FindByName in the system scope: %v", err)
 	}
-	if n := count(t, app, `SELECT count(*) FROM tenants`); n != 0 {
+	if n := count(t, f.db, `SELECT count(*) FROM tenants`); n != 0 {
 		t.Errorf("outside the stores' scopes the service reads %d tenants, want 0", n)
 	}
-	conn, err := app.Connx(ctx)
+	conn, err := f.db.Connx(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

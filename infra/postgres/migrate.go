@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io/fs"
 	"path"
@@ -19,7 +20,8 @@ const migrationLock = 0x1d5_0001
 // has not seen yet, each in its own transaction, and records them in
 // schema_migrations. It returns the names it applied; a second run applies
 // nothing.
-func Migrate(ctx context.Context, db *sqlx.DB, fsys fs.FS) ([]string, error) {
+func Migrate(ctx context.Context, pool *sql.DB, fsys fs.FS) ([]string, error) {
+	db := wrap(pool)
 	names, err := fs.Glob(fsys, "*.sql")
 	if err != nil {
 		return nil, fmt.Errorf("migrate: list: %w", err)

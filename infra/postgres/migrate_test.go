@@ -13,7 +13,7 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	t.Parallel()
 	db := pgtest.NewDB(t)
 	ctx := context.Background()
-	first, err := postgres.Migrate(ctx, db, schemas.MainMigrations())
+	first, err := postgres.Migrate(ctx, db.DB, schemas.MainMigrations())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +24,7 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	if err := db.Get(&before, schemaFingerprint); err != nil {
 		t.Fatal(err)
 	}
-	second, err := postgres.Migrate(ctx, db, schemas.MainMigrations())
+	second, err := postgres.Migrate(ctx, db.DB, schemas.MainMigrations())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestConcurrentMigrators(t *testing.T) {
 	applied := make(chan int, 4)
 	for range 4 {
 		go func() {
-			names, err := postgres.Migrate(ctx, db, schemas.MainMigrations())
+			names, err := postgres.Migrate(ctx, db.DB, schemas.MainMigrations())
 			applied <- len(names)
 			errs <- err
 		}()
@@ -87,7 +87,7 @@ func TestConcurrentMigrators(t *testing.T) {
 		}
 		total += <-applied
 	}
-	want, _ := postgres.Migrate(ctx, db, schemas.MainMigrations())
+	want, _ := postgres.Migrate(ctx, db.DB, schemas.MainMigrations())
 	if len(want) != 0 {
 		t.Fatal("migrations left unapplied")
 	}

@@ -31,7 +31,7 @@ var OffboardedTables = []string{"data_subject_requests", "captures", "check_resu
 type Offboardings struct{ db *sqlx.DB }
 
 // NewOffboardings returns the offboarding store over db.
-func NewOffboardings(db *sqlx.DB) *Offboardings { return &Offboardings{db: db} }
+func NewOffboardings(db *sql.DB) *Offboardings { return &Offboardings{db: wrap(db)} }
 
 const offboardingColumns = `tenant_id, started_at, exported_at, export_sha256, export_sessions, no_export,
 	epoch_keys, epochs_destroyed_at, objects_deleted, objects_deleted_at, receipt_id, statement, signature,
@@ -63,7 +63,7 @@ func (s *Offboardings) Start(ctx context.Context, tenantID uuid.UUID, at time.Ti
 				return fmt.Errorf("offboarding: start %s: %w", tenantID, err)
 			}
 		}
-		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: tenantID, At: at, Actor: idv.ActorOf(ctx, idv.ActorOperator),
+		return appendAudit(ctx, tx, idv.AuditEntry{TenantID: tenantID, At: at, Actor: idv.ActorOf(ctx, idv.ActorOperator),
 			Action: idv.AuditOffboardingStarted})
 	})
 	if err != nil {
@@ -125,7 +125,7 @@ func (s *Offboardings) RecordExport(ctx context.Context, tenantID uuid.UUID, at 
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("offboarding: record export of %s: not offboarding or already deleted: %w", tenantID, idv.ErrConflict)
 		}
-		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: tenantID, At: at, Actor: idv.ActorOf(ctx, idv.ActorOperator),
+		return appendAudit(ctx, tx, idv.AuditEntry{TenantID: tenantID, At: at, Actor: idv.ActorOf(ctx, idv.ActorOperator),
 			Action: idv.AuditOffboardingExported, Detail: map[string]string{"sessions": strconv.Itoa(sessions),
 				"entries": strconv.Itoa(entries), "archive_hash": hex.EncodeToString(sha256)}})
 	})
@@ -254,7 +254,7 @@ func deleteTenantRows(ctx context.Context, tx *sqlx.Tx, o idv.Offboarding, at ti
 	if o.EpochKeys != nil {
 		epochs = *o.EpochKeys
 	}
-	if err := AppendAudit(ctx, tx, idv.AuditEntry{TenantID: o.TenantID, At: at, Actor: idv.ActorOf(ctx, idv.ActorOperator),
+	if err := appendAudit(ctx, tx, idv.AuditEntry{TenantID: o.TenantID, At: at, Actor: idv.ActorOf(ctx, idv.ActorOperator),
 		Action: idv.AuditTenantOffboarded, Detail: map[string]string{"receipt_id": f.ReceiptID.String(),
 			"sessions": strconv.Itoa(f.Sessions), "epoch_keys": strconv.Itoa(epochs),
 			"objects": strconv.FormatInt(o.ObjectsDeleted, 10)}}); err != nil {

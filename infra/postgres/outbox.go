@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -55,7 +56,7 @@ type outboxRow struct {
 type Outbox struct{ db *sqlx.DB }
 
 // NewOutbox returns the relay's store over db.
-func NewOutbox(db *sqlx.DB) *Outbox { return &Outbox{db: db} }
+func NewOutbox(db *sql.DB) *Outbox { return &Outbox{db: wrap(db)} }
 
 // PublishBatch claims up to limit unpublished rows in seq order, skipping
 // rows another relay holds (FOR UPDATE SKIP LOCKED, so several relays share

@@ -5,6 +5,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/url"
 	"strings"
@@ -20,7 +21,7 @@ const maxConns = 16
 
 // Open connects to the database at url as the login it names and checks
 // that it answers. Migrations run over it: the login owns the tables.
-func Open(ctx context.Context, url string) (*sqlx.DB, error) {
+func Open(ctx context.Context, url string) (*sql.DB, error) {
 	return open(ctx, url)
 }
 
@@ -30,7 +31,7 @@ func Open(ctx context.Context, url string) (*sqlx.DB, error) {
 // tenant's rows. The login must be a member of AppRole and SystemRole
 // (migration 016 makes the migrating login one; docs/processor-duties.md, "Tenant
 // isolation").
-func OpenApp(ctx context.Context, dsn string) (*sqlx.DB, error) {
+func OpenApp(ctx context.Context, dsn string) (*sql.DB, error) {
 	withRole, err := withStartupRole(dsn, AppRole)
 	if err != nil {
 		return nil, err
@@ -55,8 +56,8 @@ func withStartupRole(dsn, role string) (string, error) {
 	return u.String(), nil
 }
 
-func open(ctx context.Context, url string) (*sqlx.DB, error) {
-	db, err := sqlx.Open("postgres", url)
+func open(ctx context.Context, url string) (*sql.DB, error) {
+	db, err := sql.Open("postgres", url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
@@ -75,3 +76,8 @@ func open(ctx context.Context, url string) (*sqlx.DB, error) {
 	}
 	return db, nil
 }
+
+// wrap is db as the stores query it: sqlx over the pool the caller opened
+// (no new connections). The stores take a *sql.DB so that nothing of the
+// driver's or of sqlx's appears in what this package exports.
+func wrap(db *sql.DB) *sqlx.DB { return sqlx.NewDb(db, "postgres") }

@@ -62,7 +62,7 @@ func (r resultRow) result() (idv.Result, error) {
 type Results struct{ db *sqlx.DB }
 
 // NewResults returns the check-result store over db.
-func NewResults(db *sqlx.DB) *Results { return &Results{db: db} }
+func NewResults(db *sql.DB) *Results { return &Results{db: wrap(db)} }
 
 // Exists reports whether a session's check has its result: a stage that
 // finds its result has nothing left to do (docs/design.md invariant 7).

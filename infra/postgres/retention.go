@@ -61,7 +61,7 @@ func (s *Sessions) RequestWipe(ctx context.Context, tenantID, id uuid.UUID, reas
 		if reason == schemas.WipeDeclinedByUser {
 			fallback = idv.ActorAppToken(id)
 		}
-		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: tenantID, At: at, Actor: idv.ActorOf(ctx, fallback),
+		return appendAudit(ctx, tx, idv.AuditEntry{TenantID: tenantID, At: at, Actor: idv.ActorOf(ctx, fallback),
 			Action: idv.AuditErasureRequested, SessionID: id, Detail: map[string]string{"reason": reason}})
 	})
 }
@@ -97,7 +97,7 @@ func (s *Sessions) Decline(ctx context.Context, tenantID, id uuid.UUID, at time.
 		if err := requestWipe(ctx, tx, row, schemas.WipeDeclinedByUser, at, expired); err != nil {
 			return err
 		}
-		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: tenantID, At: at, Actor: idv.ActorOf(ctx, idv.ActorAppToken(id)),
+		return appendAudit(ctx, tx, idv.AuditEntry{TenantID: tenantID, At: at, Actor: idv.ActorOf(ctx, idv.ActorAppToken(id)),
 			Action: idv.AuditDeclinedByUser, SessionID: id,
 			Detail: map[string]string{"decision": schemas.DecisionDeclinedByUser, "reason": schemas.WipeDeclinedByUser}})
 	})
@@ -134,7 +134,7 @@ func requestWipe(ctx context.Context, tx *sqlx.Tx, row wipeRow, reason string, a
 type Retention struct{ db *sqlx.DB }
 
 // NewRetention returns the retention store over db.
-func NewRetention(db *sqlx.DB) *Retention { return &Retention{db: db} }
+func NewRetention(db *sql.DB) *Retention { return &Retention{db: wrap(db)} }
 
 // ClaimExpired requests the wipe of up to limit sessions whose deadline has
 // come (expires_at <= now) and whose wipe nobody requested yet, earliest

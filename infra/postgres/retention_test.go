@@ -43,9 +43,9 @@ func setupRetention(t *testing.T) *retentionBundle {
 	}
 	b := &retentionBundle{
 		db:        db,
-		vault:     vault.New(master, pgtest.NewDB(t, schemas.KeyStoreMigrations())),
-		sessions:  postgres.NewSessions(db),
-		retention: postgres.NewRetention(db),
+		vault:     vault.New(master, pgtest.NewDB(t, schemas.KeyStoreMigrations()).DB),
+		sessions:  postgres.NewSessions(db.DB),
+		retention: postgres.NewRetention(db.DB),
 		now:       time.Now().UTC().Truncate(time.Microsecond),
 	}
 	b.tenant = b.newTenant(t)
@@ -61,7 +61,7 @@ func (b *retentionBundle) newTenant(t *testing.T) uuid.UUID {
 	}
 	hash := make([]byte, 32)
 	rand.Read(hash)
-	err = postgres.NewTenants(b.db).Create(t.Context(), idv.Tenant{ID: id, Name: "Tenant " + id.String()[:8],
+	err = postgres.NewTenants(b.db.DB).Create(t.Context(), idv.Tenant{ID: id, Name: "Tenant " + id.String()[:8],
 		RetentionDays: 7, WebhookURL: "https://hooks.example.test/idv", WebhookSecretSealed: secret,
 		Policy: schemas.DefaultPolicy()}, idv.APIKey{ID: rand.Text(), TenantID: id, SecretHash: hash})
 	if err != nil {

@@ -89,7 +89,7 @@ type captureRow struct {
 type Sessions struct{ db *sqlx.DB }
 
 // NewSessions returns the session store over db.
-func NewSessions(db *sqlx.DB) *Sessions { return &Sessions{db: db} }
+func NewSessions(db *sql.DB) *Sessions { return &Sessions{db: wrap(db)} }
 
 const sessionColumns = `session_id, tenant_id, status, checks, selfie_frames, challenge, chip_challenge, retention_days,
 	created_at, expires_at, app_token_hash, app_token_expires_at, submitted_at, decision, decided_at,

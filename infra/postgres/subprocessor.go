@@ -18,7 +18,7 @@ import (
 type Subprocessors struct{ db *sqlx.DB }
 
 // NewSubprocessors returns the store over db.
-func NewSubprocessors(db *sqlx.DB) *Subprocessors { return &Subprocessors{db: db} }
+func NewSubprocessors(db *sql.DB) *Subprocessors { return &Subprocessors{db: wrap(db)} }
 
 // Sync announces every entry of the register not seen before to every
 // tenant: for each tenant, in one transaction, the announcement row, an
@@ -90,7 +90,7 @@ func (s *Subprocessors) announce(ctx context.Context, sp schemas.Subprocessor, t
 		if err := appendOutbox(ctx, tx, announcement(sp.ID, tenant, sp.EffectiveDate, now)); err != nil {
 			return err
 		}
-		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: tenant, At: now, Actor: idv.ActorOf(ctx, idv.ActorOperator),
+		return appendAudit(ctx, tx, idv.AuditEntry{TenantID: tenant, At: now, Actor: idv.ActorOf(ctx, idv.ActorOperator),
 			Action: idv.AuditSubprocessorAnnounced,
 			Detail: map[string]string{"subprocessor_id": sp.ID, "effective_date": sp.EffectiveDate}})
 	})
@@ -112,7 +112,7 @@ func (s *Subprocessors) Object(ctx context.Context, o idv.Objection) (idv.Object
 		}
 		if k, _ := res.RowsAffected(); k > 0 {
 			created = true
-			if err := AppendAudit(ctx, tx, idv.AuditEntry{TenantID: o.TenantID, At: o.ObjectedAt, Actor: idv.ActorOf(ctx, idv.ActorUnknown),
+			if err := appendAudit(ctx, tx, idv.AuditEntry{TenantID: o.TenantID, At: o.ObjectedAt, Actor: idv.ActorOf(ctx, idv.ActorUnknown),
 				Action: idv.AuditSubprocessorObjection,
 				Detail: map[string]string{"subprocessor_id": o.SubprocessorID, "objection_id": o.ID.String()}}); err != nil {
 				return err

@@ -18,7 +18,7 @@ func TestSubprocessorSyncOnceAcrossReplicas(t *testing.T) {
 	b.newTenant(t)
 	b.newTenant(t)
 	reg := []schemas.Subprocessor{{ID: "ocr-cloud", Name: "OCR Cloud", Purpose: "MRZ", Country: "DE", EffectiveDate: "2027-01-01"}}
-	store := postgres.NewSubprocessors(b.db)
+	store := postgres.NewSubprocessors(b.db.DB)
 	var wg sync.WaitGroup
 	counts := make([]int, 4)
 	for i := range counts {

@@ -48,7 +48,7 @@ const grantColumns = `grant_id, tenant_id, support_user, reason, granted_at, exp
 type Support struct{ db *sqlx.DB }
 
 // NewSupport returns the support store over db.
-func NewSupport(db *sqlx.DB) *Support { return &Support{db: db} }
+func NewSupport(db *sql.DB) *Support { return &Support{db: wrap(db)} }
 
 // Grant stores a grant lasting d (at most MaxSupportGrant) from now, with
 // its audit entry (actor from WithActor, the operator who grants).
@@ -68,7 +68,7 @@ func (s *Support) Grant(ctx context.Context, tenantID uuid.UUID, user, reason st
 			VALUES ($1, $2, $3, $4, $5, $6, NULL)`, g.ID, g.TenantID, g.User, g.Reason, g.GrantedAt, g.ExpiresAt); err != nil {
 			return fmt.Errorf("support: grant for %s: %w", tenantID, err)
 		}
-		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: tenantID, At: now, Actor: idv.ActorOf(ctx, idv.ActorOperator),
+		return appendAudit(ctx, tx, idv.AuditEntry{TenantID: tenantID, At: now, Actor: idv.ActorOf(ctx, idv.ActorOperator),
 			Action: idv.AuditSupportGranted, Detail: map[string]string{"grant_id": g.ID.String(), "support_user": user,
 				"expires_unix": strconv.FormatInt(g.ExpiresAt.Unix(), 10)}})
 	})
@@ -89,7 +89,7 @@ func (s *Support) Revoke(ctx context.Context, grantID uuid.UUID, now time.Time) 
 		if _, err := tx.ExecContext(ctx, `UPDATE support_grants SET revoked_at = $2 WHERE grant_id = $1`, grantID, at); err != nil {
 			return fmt.Errorf("support: revoke %s: %w", grantID, err)
 		}
-		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: g.TenantID, At: at, Actor: idv.ActorOf(ctx, idv.ActorOperator),
+		return appendAudit(ctx, tx, idv.AuditEntry{TenantID: g.TenantID, At: at, Actor: idv.ActorOf(ctx, idv.ActorOperator),
 			Action: idv.AuditSupportRevoked, Detail: map[string]string{"grant_id": g.ID.String(), "support_user": g.User}})
 	})
 	return g, err
@@ -146,16 +146,16 @@ func (s *Support) ReadSession(ctx context.Context, grantID, sessionID uuid.UUID,
 		if !exists {
 			return fmt.Errorf("support: session %s of tenant %s: %w", sessionID, g.TenantID, idv.ErrNotFound)
 		}
-		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: g.TenantID, At: now, Actor: ActorSupport(g.User),
+		return appendAudit(ctx, tx, idv.AuditEntry{TenantID: g.TenantID, At: now, Actor: ActorSupport(g.User),
 			Action: idv.AuditSupportSessionRead, SessionID: sessionID, Detail: map[string]string{"grant_id": g.ID.String()}})
 	})
 	if err != nil {
 		return g, idv.Session{}, nil, err
 	}
-	sess, err := NewSessions(s.db).Get(ctx, g.TenantID, sessionID)
+	sess, err := NewSessions(s.db.DB).Get(ctx, g.TenantID, sessionID)
 	if err != nil {
 		return g, idv.Session{}, nil, err
 	}
-	results, err := NewResults(s.db).List(ctx, g.TenantID, sessionID)
+	results, err := NewResults(s.db.DB).List(ctx, g.TenantID, sessionID)
 	return g, sess, results, err
 }

@@ -20,7 +20,7 @@ func TestSupportGrantEndsByItself(t *testing.T) {
 	t.Parallel()
 	b := setupRetention(t)
 	ctx := idv.WithActor(t.Context(), idv.ActorOperator)
-	support := postgres.NewSupport(b.db)
+	support := postgres.NewSupport(b.db.DB)
 	other := b.newTenant(t)
 	mine, _ := b.newSession(t, b.tenant, b.now, 7)
 	theirs, _ := b.newSession(t, other, b.now, 7)
@@ -69,7 +69,7 @@ func TestSupportGrantEndsByItself(t *testing.T) {
 		t.Errorf("read after revocation: %v", err)
 	}
 
-	evs, err := postgres.NewAudit(b.db).List(t.Context(), b.tenant, 0, 100)
+	evs, err := postgres.NewAudit(b.db.DB).List(t.Context(), b.tenant, 0, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestSupportGrantEndsByItself(t *testing.T) {
 	if evs[0].Detail["expires_unix"] != itoa(g.ExpiresAt.Unix()) || evs[0].Detail["support_user"] != "alice" {
 		t.Errorf("grant entry %+v", evs[0])
 	}
-	if evs, _ := postgres.NewAudit(b.db).List(t.Context(), other, 0, 100); len(evs) != 0 {
+	if evs, _ := postgres.NewAudit(b.db.DB).List(t.Context(), other, 0, 100); len(evs) != 0 {
 		t.Errorf("the refused cross-tenant read left entries for the other tenant: %+v", evs)
 	}
 }

@@ -20,7 +20,7 @@ import (
 type Tenants struct{ db *sqlx.DB }
 
 // NewTenants returns the tenant store over db.
-func NewTenants(db *sqlx.DB) *Tenants { return &Tenants{db: db} }
+func NewTenants(db *sql.DB) *Tenants { return &Tenants{db: wrap(db)} }
 
 // Create stores a tenant with its first API key in one transaction.
 func (s *Tenants) Create(ctx context.Context, t idv.Tenant, key idv.APIKey) error {
@@ -134,7 +134,7 @@ func (s *Tenants) SetRetention(ctx context.Context, id uuid.UUID, days int) erro
 		if _, err := tx.ExecContext(ctx, `UPDATE tenants SET retention_days = $2 WHERE tenant_id = $1`, id, days); err != nil {
 			return fmt.Errorf("tenants: set retention of %s: %w", id, err)
 		}
-		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: id, Actor: idv.ActorOf(ctx, idv.ActorUnknown),
+		return appendAudit(ctx, tx, idv.AuditEntry{TenantID: id, Actor: idv.ActorOf(ctx, idv.ActorUnknown),
 			Action: idv.AuditRetentionChanged,
 			Detail: map[string]string{"from_days": strconv.Itoa(was), "to_days": strconv.Itoa(days)}})
 	})
@@ -179,7 +179,7 @@ func (s *Tenants) UpdatePolicy(ctx context.Context, id uuid.UUID,
 			return fmt.Errorf("tenants: set policy of %s: %w", id, err)
 		}
 		now = next
-		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: id, Actor: idv.ActorOf(ctx, idv.ActorUnknown),
+		return appendAudit(ctx, tx, idv.AuditEntry{TenantID: id, Actor: idv.ActorOf(ctx, idv.ActorUnknown),
 			Action: idv.AuditPolicyChanged, Detail: diff})
 	})
 	return now, err

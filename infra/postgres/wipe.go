@@ -24,7 +24,7 @@ import (
 type Wipes struct{ db *sqlx.DB }
 
 // NewWipes returns the wipe store over db.
-func NewWipes(db *sqlx.DB) *Wipes { return &Wipes{db: db} }
+func NewWipes(db *sql.DB) *Wipes { return &Wipes{db: wrap(db)} }
 
 // SessionForWipe reads what the wipe of a tenant's session needs: its state,
 // its times, its receipt once there is one, and how many captures rows it
@@ -177,7 +177,7 @@ func (s *Wipes) FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.
 		if err := appendOutbox(ctx, tx, ev); err != nil {
 			return err
 		}
-		return AppendAudit(ctx, tx, idv.AuditEntry{TenantID: tenantID, At: at, Actor: idv.ActorOf(ctx, idv.ActorWipe),
+		return appendAudit(ctx, tx, idv.AuditEntry{TenantID: tenantID, At: at, Actor: idv.ActorOf(ctx, idv.ActorWipe),
 			Action: idv.AuditDataDeleted, SessionID: id,
 			Detail: map[string]string{"receipt_id": r.ID.String(), "captures": strconv.Itoa(r.Captures)}})
 	})

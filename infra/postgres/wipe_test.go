@@ -34,7 +34,7 @@ type wipeFixture struct {
 func setupWipes(t *testing.T) *wipeFixture {
 	t.Helper()
 	db := pgtest.NewDB(t, schemas.MainMigrations())
-	f := &wipeFixture{db: db, wipes: postgres.NewWipes(db), now: time.Now().UTC().Truncate(time.Microsecond)}
+	f := &wipeFixture{db: db, wipes: postgres.NewWipes(db.DB), now: time.Now().UTC().Truncate(time.Microsecond)}
 	f.tenant, f.other = f.newTenant(t), f.newTenant(t)
 	f.session = f.newSession(t, f.tenant)
 	return f
@@ -43,7 +43,7 @@ func setupWipes(t *testing.T) *wipeFixture {
 func (f *wipeFixture) newTenant(t testing.TB) uuid.UUID {
 	t.Helper()
 	id := uuid.New()
-	err := postgres.NewTenants(f.db).Create(t.Context(), idv.Tenant{ID: id, Name: "Tenant " + id.String()[:8],
+	err := postgres.NewTenants(f.db.DB).Create(t.Context(), idv.Tenant{ID: id, Name: "Tenant " + id.String()[:8],
 		RetentionDays: 7, WebhookURL: "https://hooks.example.test/idv", WebhookSecretSealed: randomBytes(60),
 		Policy: schemas.DefaultPolicy()}, idv.APIKey{ID: rand.Text(), TenantID: id, SecretHash: randomBytes(32)})
 	if err != nil {
@@ -57,7 +57,7 @@ func (f *wipeFixture) newTenant(t testing.TB) uuid.UUID {
 func (f *wipeFixture) newSession(t testing.TB, tenant uuid.UUID) uuid.UUID {
 	t.Helper()
 	ctx := t.Context()
-	sessions := postgres.NewSessions(f.db)
+	sessions := postgres.NewSessions(f.db.DB)
 	id := uuid.New()
 	f.createdAt = f.now.Add(-8 * 24 * time.Hour)
 	f.expiresAt = f.createdAt.Add(7 * 24 * time.Hour).Truncate(time.Hour)

@@ -25,7 +25,7 @@ func TestEpochsListsLiveEpochsUpTo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := vault.New(master, pgtest.NewDB(t, schemas.KeyStoreMigrations()))
+	v := vault.New(master, pgtest.NewDB(t, schemas.KeyStoreMigrations()).DB)
 	now := time.Now().UTC().Truncate(time.Hour)
 	a, b := uuid.New(), uuid.New()
 	keys := map[idv.Epoch]idv.WrappedKey{}

@@ -16,6 +16,7 @@ package vault
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
@@ -29,8 +30,8 @@ type Vault struct {
 
 // New returns a vault over the key store database (IDV_KEYSTORE_URL, migrated
 // with schemas.KeyStoreMigrations), which must not be the main database.
-func New(master MasterKey, keystore *sqlx.DB) *Vault {
-	return &Vault{master: master, keystore: keystore}
+func New(master MasterKey, keystore *sql.DB) *Vault {
+	return &Vault{master: master, keystore: sqlx.NewDb(keystore, "postgres")}
 }
 
 // Ping checks that the key store answers and is migrated.

@@ -30,7 +30,7 @@ func setup(t *testing.T) *bundle {
 	t.Helper()
 	db := pgtest.NewDB(t, schemas.KeyStoreMigrations())
 	master := testMasterKey(t)
-	return &bundle{ctx: t.Context(), db: db, master: master, vault: New(master, db)}
+	return &bundle{ctx: t.Context(), db: db, master: master, vault: New(master, db.DB)}
 }
 
 // hour returns a whole hour n hours from now, UTC.
@@ -80,7 +80,7 @@ func TestPing(t *testing.T) {
 		t.Fatalf("ping: %v", err)
 	}
 	// A database without the key store migrations is not ready.
-	if err := New(b.master, pgtest.NewDB(t)).Ping(b.ctx); err == nil {
+	if err := New(b.master, pgtest.NewDB(t).DB).Ping(b.ctx); err == nil {
 		t.Fatal("ping succeeded on an unmigrated database")
 	}
 }
@@ -107,7 +107,7 @@ func TestSessionKeyRoundTrip(t *testing.T) {
 
 	sealed := sealCapture(t, k, "passport page")
 	// Another process with the same master key and key store can open it.
-	other := New(b.master, b.db)
+	other := New(b.master, b.db.DB)
 	mustOpenCapture(t, other, k, sealed, "passport page")
 	sk, err := other.Unwrap(b.ctx, k)
 	if err != nil {
@@ -205,7 +205,7 @@ func TestDestroyEpoch(t *testing.T) {
 	if n := countEpochRows(t, b.db, tenantA); n != 2 {
 		t.Fatalf("tenant A has %d epoch rows, want 2 (destroyed and next hour)", n)
 	}
-	if _, err := New(b.master, b.db).Unwrap(b.ctx, gone); !errors.Is(err, ErrEpochDestroyed) {
+	if _, err := New(b.master, b.db.DB).Unwrap(b.ctx, gone); !errors.Is(err, ErrEpochDestroyed) {
 		t.Fatalf("fresh vault with the master key: %v, want ErrEpochDestroyed", err)
 	}
 
@@ -271,7 +271,7 @@ func TestWrongMasterKey(t *testing.T) {
 	b := setup(t)
 	tenant := uuid.New()
 	k := b.newKey(t, tenant, hour(30))
-	wrong := New(testMasterKey(t), b.db)
+	wrong := New(testMasterKey(t), b.db.DB)
 	if _, err := wrong.Unwrap(b.ctx, k); !errors.Is(err, ErrWrongMasterKey) {
 		t.Fatalf("unwrap with another master key: %v, want ErrWrongMasterKey", err)
 	}
@@ -367,7 +367,7 @@ func TestConcurrentNewSessionKeyMakesOneEpochKey(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		// Each goroutine has its own Vault, as separate replicas would.
-		v := New(b.master, b.db)
+		v := New(b.master, b.db.DB)
 		wg.Go(func() {
 			<-start
 			keys[i], errs[i] = v.NewSessionKey(b.ctx, tenant, uuid.New(), expires)

@@ -69,14 +69,14 @@ func setup(t testing.TB) *bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := vault.New(master, keys)
+	v := vault.New(master, keys.DB)
 	store := s3test.NewStore(t)
 	clk := &clock{t: time.Now()}
-	stores := api.Stores{Tenants: postgres.NewTenants(db), Sessions: postgres.NewSessions(db),
-		Results: postgres.NewResults(db), Receipts: postgres.NewWipes(db),
-		Audit: postgres.NewAudit(db), Duties: api.Duties{
-			Policies: tenant.Policies{Tenants: postgres.NewTenants(db), Sessions: postgres.NewSessions(db), Keys: v},
-			Register: testRegister(), Objections: postgres.NewSubprocessors(db), DSRs: postgres.NewDSRs(db)}}
+	stores := api.Stores{Tenants: postgres.NewTenants(db.DB), Sessions: postgres.NewSessions(db.DB),
+		Results: postgres.NewResults(db.DB), Receipts: postgres.NewWipes(db.DB),
+		Audit: postgres.NewAudit(db.DB), Duties: api.Duties{
+			Policies: tenant.Policies{Tenants: postgres.NewTenants(db.DB), Sessions: postgres.NewSessions(db.DB), Keys: v},
+			Register: testRegister(), Objections: postgres.NewSubprocessors(db.DB), DSRs: postgres.NewDSRs(db.DB)}}
 	srv := api.New(stores, v, store,
 		slog.New(slog.NewTextHandler(io.Discard, nil)), api.NewMetrics(prometheus.NewRegistry()), api.Config{Now: clk.Now, AppTokenTTL: time.Hour})
 	ts := httptest.NewServer(srv.Handler())
@@ -90,7 +90,7 @@ func setup(t testing.TB) *bundle {
 
 func (b *bundle) newTenant(name string, days int) tenant.Created {
 	b.t.Helper()
-	c, err := tenant.Create(context.Background(), postgres.NewTenants(b.db), b.vault, tenant.Request{
+	c, err := tenant.Create(context.Background(), postgres.NewTenants(b.db.DB), b.vault, tenant.Request{
 		Name: name, WebhookURL: "https://hooks.example.test/idv", RetentionDays: days})
 	if err != nil {
 		b.t.Fatalf("create tenant: %v", err)
@@ -235,7 +235,7 @@ func TestSealedIntakeEndToEnd(t *testing.T) {
 
 	// Storage holds ciphertext only, and it opens with the session key.
 	id := uuid.MustParse(s.ID)
-	key, err := postgres.NewSessions(b.db).Key(ctx, b.a.TenantID, id)
+	key, err := postgres.NewSessions(b.db.DB).Key(ctx, b.a.TenantID, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -448,7 +448,7 @@ func TestRetentionIsBounded(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	_, err := tenant.Create(ctx, postgres.NewTenants(b.db), b.vault, tenant.Request{
+	_, err := tenant.Create(ctx, postgres.NewTenants(b.db.DB), b.vault, tenant.Request{
 		Name: "Too long", WebhookURL: "https://hooks.example.test/", RetentionDays: 29})
 	if !errors.Is(err, tenant.ErrInvalid) || !strings.Contains(err.Error(), "1..28") {
 		t.Fatalf("retention 29: %v", err)

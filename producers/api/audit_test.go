@@ -72,7 +72,7 @@ func keyID(t *testing.T, apiKey string) string {
 func (b *bundle) sealFields(tenant uuid.UUID, sessionID string, fields map[string]any) {
 	b.t.Helper()
 	id := uuid.MustParse(sessionID)
-	key, err := postgres.NewSessions(b.db).Key(b.t.Context(), tenant, id)
+	key, err := postgres.NewSessions(b.db.DB).Key(b.t.Context(), tenant, id)
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestAuditTrailOfReads(t *testing.T) {
 			t.Errorf("tenant A's audit export contains %q: %s", personal, raw)
 		}
 	}
-	if n, err := postgres.NewAudit(b.db).Verify(t.Context(), b.a.TenantID); err != nil || n != 3 {
+	if n, err := postgres.NewAudit(b.db.DB).Verify(t.Context(), b.a.TenantID); err != nil || n != 3 {
 		t.Fatalf("Verify A: %d, %v", n, err)
 	}
 

@@ -45,7 +45,7 @@ type policyResp struct {
 
 func (b *bundle) auditActions(tenantID uuid.UUID) []idv.AuditEvent {
 	b.t.Helper()
-	evs, err := postgres.NewAudit(b.db).List(context.Background(), tenantID, 0, 1000)
+	evs, err := postgres.NewAudit(b.db.DB).List(context.Background(), tenantID, 0, 1000)
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestPolicyReadAndChange(t *testing.T) {
 	if !strings.HasPrefix(policy.Actor, "tenant_api_key:") || retention.Detail["to_days"] != "3" {
 		t.Errorf("actor %q, retention detail %v", policy.Actor, retention.Detail)
 	}
-	if n, err := postgres.NewAudit(b.db).Verify(context.Background(), b.a.TenantID); err != nil || n != len(evs) {
+	if n, err := postgres.NewAudit(b.db.DB).Verify(context.Background(), b.a.TenantID); err != nil || n != len(evs) {
 		t.Errorf("audit chain: %d entries verified of %d: %v", n, len(evs), err)
 	}
 

@@ -24,7 +24,7 @@ func (b *bundle) storeCopy(tenantID uuid.UUID, sessionID string, copies ...[]byt
 	b.t.Helper()
 	ctx := b.t.Context()
 	id := uuid.MustParse(sessionID)
-	k, err := postgres.NewSessions(b.db).Key(ctx, tenantID, id)
+	k, err := postgres.NewSessions(b.db.DB).Key(ctx, tenantID, id)
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func (b *bundle) storeCopy(tenantID uuid.UUID, sessionID string, copies ...[]byt
 		}
 		stored = append(stored, c)
 	}
-	err = postgres.NewResults(b.db).SaveResult(ctx, idv.Result{SessionID: id, TenantID: tenantID,
+	err = postgres.NewResults(b.db.DB).SaveResult(ctx, idv.Result{SessionID: id, TenantID: tenantID,
 		Check: schemas.CheckDocument, Outcome: schemas.OutcomePassed, Engine: "test", CompletedAt: time.Now(),
 		Stored: stored}, idv.Event{TenantID: tenantID, MsgID: "copy-" + sessionID,
 		Type: schemas.TypeCheckCompleted, Subject: schemas.Subject(schemas.TypeCheckCompleted, sessionID), Body: map[string]string{}})

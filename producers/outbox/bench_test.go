@@ -35,7 +35,7 @@ func BenchmarkRelay(b *testing.B) {
 			done := make(chan error, relays)
 			b.ResetTimer()
 			for range relays {
-				r := outbox.New(postgres.NewOutbox(f.db), postgres.NewOutboxListener(f.dbURL, 5*time.Millisecond, 20*time.Millisecond, nil), f.pub, nil, nil, outbox.Config{PollInterval: time.Hour})
+				r := outbox.New(postgres.NewOutbox(f.db.DB), postgres.NewOutboxListener(f.dbURL, 5*time.Millisecond, 20*time.Millisecond, nil), f.pub, nil, nil, outbox.Config{PollInterval: time.Hour})
 				go func() { done <- r.Run(ctx) }()
 			}
 			for {

@@ -237,7 +237,7 @@ func TestPublishesEachRowOnceWithHeadersAndBody(t *testing.T) {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	run(t, outbox.New(postgres.NewOutbox(f.db), postgres.NewOutboxListener(f.dbURL, 5*time.Millisecond, 20*time.Millisecond, nil), f.pub, nil, outbox.NewMetrics(reg), fastConfig()))
+	run(t, outbox.New(postgres.NewOutbox(f.db.DB), postgres.NewOutboxListener(f.dbURL, 5*time.Millisecond, 20*time.Millisecond, nil), f.pub, nil, outbox.NewMetrics(reg), fastConfig()))
 	waitFor(t, "rows published", func() bool { return f.pending(t) == 0 })
 
 	msgs := f.streamMsgs(t)
@@ -294,8 +294,8 @@ func TestTwoRelaysPublishEachRowOnce(t *testing.T) {
 	cfg := fastConfig()
 	cfg.BatchSize = 20 // many small batches, so both relays claim
 	a, b := &counting{pub: f.pub}, &counting{pub: f.pub}
-	run(t, outbox.New(postgres.NewOutbox(f.db), postgres.NewOutboxListener(f.dbURL, 5*time.Millisecond, 20*time.Millisecond, nil), a, nil, nil, cfg))
-	run(t, outbox.New(postgres.NewOutbox(f.db), postgres.NewOutboxListener(f.dbURL, 5*time.Millisecond, 20*time.Millisecond, nil), b, nil, nil, cfg))
+	run(t, outbox.New(postgres.NewOutbox(f.db.DB), postgres.NewOutboxListener(f.dbURL, 5*time.Millisecond, 20*time.Millisecond, nil), a, nil, nil, cfg))
+	run(t, outbox.New(postgres.NewOutbox(f.db.DB), postgres.NewOutboxListener(f.dbURL, 5*time.Millisecond, 20*time.Millisecond, nil), b, nil, nil, cfg))
 	waitFor(t, "rows published", func() bool { return f.pending(t) == 0 })
 
 	msgs := f.streamMsgs(t)
@@ -341,7 +341,7 @@ func TestFailingPublisherLosesNothing(t *testing.T) {
 	f.appendEvents(t, evs)
 	pub := &failing{pub: f.pub}
 	reg := prometheus.NewRegistry()
-	run(t, outbox.New(postgres.NewOutbox(f.db), postgres.NewOutboxListener(f.dbURL, 5*time.Millisecond, 20*time.Millisecond, nil), pub, nil, outbox.NewMetrics(reg), fastConfig()))
+	run(t, outbox.New(postgres.NewOutbox(f.db.DB), postgres.NewOutboxListener(f.dbURL, 5*time.Millisecond, 20*time.Millisecond, nil), pub, nil, outbox.NewMetrics(reg), fastConfig()))
 
 	waitFor(t, "three failed publishes", func() bool { return pub.failures.Load() >= 3 })
 	waitFor(t, "backlog metrics", func() bool {
@@ -379,7 +379,7 @@ func TestFailureMidBatchKeepsOrder(t *testing.T) {
 		}
 		return f.pub.Publish(ctx, m)
 	})
-	run(t, outbox.New(postgres.NewOutbox(f.db), postgres.NewOutboxListener(f.dbURL, 5*time.Millisecond, 20*time.Millisecond, nil), pub, nil, nil, fastConfig()))
+	run(t, outbox.New(postgres.NewOutbox(f.db.DB), postgres.NewOutboxListener(f.dbURL, 5*time.Millisecond, 20*time.Millisecond, nil), pub, nil, nil, fastConfig()))
 	waitFor(t, "rows published", func() bool { return f.pending(t) == 0 })
 	if got, want := msgIDs(t, f.streamMsgs(t)), wantIDs(evs); !reflect.DeepEqual(got, want) {
 		t.Fatalf("stream holds %v, want %v", got, want)
@@ -401,7 +401,7 @@ func TestPublishWithoutCommitIsDeduplicated(t *testing.T) {
 	// A relay that dies after publishing, before its commit: the batch's
 	// transaction ends without marking the row.
 
-	claimed, published, err := postgres.NewOutbox(f.db).PublishBatch(ctx, 10, func(ctx context.Context, row idv.OutboxRow) error {
+	claimed, published, err := postgres.NewOutbox(f.db.DB).PublishBatch(ctx, 10, func(ctx context.Context, row idv.OutboxRow) error {
 		if err := f.pub.Publish(ctx, idv.Message{Subject: row.Subject, Type: row.Type,
 			MsgID: row.MsgID, Time: row.CreatedAt, Body: row.Body}); err != nil {
 			t.Fatal(err)
@@ -416,7 +416,7 @@ func TestPublishWithoutCommitIsDeduplicated(t *testing.T) {
 	}
 
 	pub := &counting{pub: f.pub}
-	run(t, outbox.New(postgres.NewOutbox(f.db), postgres.NewOutboxListener(f.dbURL, 5*time.Millisecond, 20*time.Millisecond, nil), pub, nil, nil, fastConfig()))
+	run(t, outbox.New(postgres.NewOutbox(f.db.DB), postgres.NewOutboxListener(f.dbURL, 5*time.Millisecond, 20*time.Millisecond, nil), pub, nil, nil, fastConfig()))
 	waitFor(t, "row published", func() bool { return f.pending(t) == 0 })
 	if n := pub.calls.Load(); n != 1 {
 		t.Fatalf("relay published %d times, want 1", n)
@@ -436,7 +436,7 @@ func TestRelayDyingBeforePublishLosesNothing(t *testing.T) {
 	f.appendEvents(t, evs)
 	ctx := context.Background()
 
-	claimed, _, err := postgres.NewOutbox(f.db).PublishBatch(ctx, 10, func(context.Context, idv.OutboxRow) error {
+	claimed, _, err := postgres.NewOutbox(f.db.DB).PublishBatch(ctx, 10, func(context.Context, idv.OutboxRow) error {
 		return errDied
 	})
 	if claimed != 3 || !errors.Is(err, errDied) {
@@ -446,7 +446,7 @@ func TestRelayDyingBeforePublishLosesNothing(t *testing.T) {
 	// left uncommitted.
 
 	pub := &counting{pub: f.pub}
-	run(t, outbox.New(postgres.NewOutbox(f.db), postgres.NewOutboxListener(f.dbURL, 5*time.Millisecond, 20*time.Millisecond, nil), pub, nil, nil, fastConfig()))
+	run(t, outbox.New(postgres.NewOutbox(f.db.DB), postgres.NewOutboxListener(f.dbURL, 5*time.Millisecond, 20*time.Millisecond, nil), pub, nil, nil, fastConfig()))
 	waitFor(t, "rows published", func() bool { return f.pending(t) == 0 })
 	if n := pub.calls.Load(); n != 3 {
 		t.Fatalf("relay published %d times, want 3", n)
@@ -462,7 +462,7 @@ func TestNotifyWakesRelay(t *testing.T) {
 	f.appendEvents(t, submitted(1)) // before the relay listens: found by its first drains
 	cfg := fastConfig()
 	cfg.PollInterval = time.Hour
-	r := outbox.New(postgres.NewOutbox(f.db), postgres.NewOutboxListener(f.dbURL, 5*time.Millisecond, 20*time.Millisecond, nil), f.pub, nil, nil, cfg)
+	r := outbox.New(postgres.NewOutbox(f.db.DB), postgres.NewOutboxListener(f.dbURL, 5*time.Millisecond, 20*time.Millisecond, nil), f.pub, nil, nil, cfg)
 	run(t, r)
 	select {
 	case <-outbox.Listening(r):
@@ -487,7 +487,7 @@ func TestListenerReconnects(t *testing.T) {
 	f := setup(t)
 	cfg := fastConfig()
 	cfg.PollInterval = time.Hour
-	r := outbox.New(postgres.NewOutbox(f.db), postgres.NewOutboxListener(f.dbURL, 5*time.Millisecond, 20*time.Millisecond, nil), f.pub, nil, nil, cfg)
+	r := outbox.New(postgres.NewOutbox(f.db.DB), postgres.NewOutboxListener(f.dbURL, 5*time.Millisecond, 20*time.Millisecond, nil), f.pub, nil, nil, cfg)
 	run(t, r)
 	select {
 	case <-outbox.Listening(r):
@@ -516,7 +516,7 @@ func TestListenerReconnects(t *testing.T) {
 func TestPollsWithoutListener(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	run(t, outbox.New(postgres.NewOutbox(f.db), nil, f.pub, nil, nil, fastConfig()))
+	run(t, outbox.New(postgres.NewOutbox(f.db.DB), nil, f.pub, nil, nil, fastConfig()))
 	f.appendEvents(t, submitted(5))
 	waitFor(t, "rows published", func() bool { return f.pending(t) == 0 })
 	if msgs := f.streamMsgs(t); len(msgs) != 5 {
@@ -540,7 +540,7 @@ func TestPrunesPublishedRowsPastRetention(t *testing.T) {
 	}
 	ctx := context.Background()
 	for _, want := range []int64{1, 1, 0} {
-		n, err := postgres.NewOutbox(f.db).Prune(ctx, 24*time.Hour, 1)
+		n, err := postgres.NewOutbox(f.db.DB).Prune(ctx, 24*time.Hour, 1)
 		if err != nil || n != want {
 			t.Fatalf("pruned %d (%v), want %d", n, err, want)
 		}
@@ -561,7 +561,7 @@ func TestPrunesPublishedRowsPastRetention(t *testing.T) {
 	cfg.Retention = time.Hour
 	cfg.PruneInterval = 10 * time.Millisecond
 	cfg.PruneBatch = 1
-	run(t, outbox.New(postgres.NewOutbox(f.db), postgres.NewOutboxListener(f.dbURL, 5*time.Millisecond, 20*time.Millisecond, nil), &failing{pub: f.pub}, nil, nil, cfg))
+	run(t, outbox.New(postgres.NewOutbox(f.db.DB), postgres.NewOutboxListener(f.dbURL, 5*time.Millisecond, 20*time.Millisecond, nil), &failing{pub: f.pub}, nil, nil, cfg))
 	waitFor(t, "old rows pruned", func() bool {
 		var n int
 		f.db.Get(&n, `SELECT count(*) FROM outbox`)

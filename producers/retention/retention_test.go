@@ -60,7 +60,7 @@ func setup(t *testing.T) *bundle {
 		t.Fatal(err)
 	}
 	start := time.Now().UTC().Truncate(time.Microsecond)
-	b := &bundle{db: db, vault: vault.New(master, pgtest.NewDB(t, schemas.KeyStoreMigrations())),
+	b := &bundle{db: db, vault: vault.New(master, pgtest.NewDB(t, schemas.KeyStoreMigrations()).DB),
 		start: start, clock: &clock{now: start}}
 	b.sweep, b.reg, b.logs = b.newSweeper(retention.Config{})
 	b.tenant = b.newTenant(t)
@@ -72,7 +72,7 @@ func setup(t *testing.T) *bundle {
 func (b *bundle) newSweeper(cfg retention.Config) (*retention.Sweeper, *prometheus.Registry, *logtest.Buffer) {
 	reg := prometheus.NewRegistry()
 	logs := &logtest.Buffer{}
-	sw := retention.New(retention.Deps{Store: postgres.NewRetention(b.db), Keys: b.vault, Now: b.clock.Now,
+	sw := retention.New(retention.Deps{Store: postgres.NewRetention(b.db.DB), Keys: b.vault, Now: b.clock.Now,
 		Log: slog.New(slog.NewJSONHandler(logs, nil)), Metrics: retention.NewMetrics(reg)}, cfg)
 	return sw, reg, logs
 }
@@ -84,7 +84,7 @@ func (b *bundle) newTenant(t *testing.T) uuid.UUID {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = postgres.NewTenants(b.db).Create(t.Context(), idv.Tenant{ID: id, Name: "Tenant " + id.String()[:8],
+	err = postgres.NewTenants(b.db.DB).Create(t.Context(), idv.Tenant{ID: id, Name: "Tenant " + id.String()[:8],
 		RetentionDays: 7, WebhookURL: "https://hooks.example.test/idv", WebhookSecretSealed: secret,
 		Policy: schemas.DefaultPolicy()}, idv.APIKey{ID: rand.Text(), TenantID: id, SecretHash: random(32)})
 	if err != nil {
@@ -112,7 +112,7 @@ func (b *bundle) newSession(t *testing.T, created time.Time, days int) uuid.UUID
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = postgres.NewSessions(b.db).Create(ctx, idv.Session{ID: id, TenantID: b.tenant, Status: idv.StatusCreated,
+	err = postgres.NewSessions(b.db.DB).Create(ctx, idv.Session{ID: id, TenantID: b.tenant, Status: idv.StatusCreated,
 		Checks: []string{schemas.CheckDocument}, SelfieFrames: 1, RetentionDays: days, CreatedAt: created,
 		ExpiresAt: expires, AppTokenHash: random(32), AppTokenExpiresAt: created.Add(time.Hour)},
 		idv.WrappedKey{SessionID: id, TenantID: b.tenant, Epoch: wk.Epoch, PublicKey: wk.PublicKey, Wrapped: wk.Wrapped})
@@ -132,7 +132,7 @@ func (b *bundle) exec(t *testing.T, query string, args ...any) {
 // dumpKey copies a session's wrapped key as a database dump would hold it.
 func (b *bundle) dumpKey(t *testing.T, id uuid.UUID) idv.WrappedKey {
 	t.Helper()
-	k, err := postgres.NewSessions(b.db).Key(t.Context(), b.tenant, id)
+	k, err := postgres.NewSessions(b.db.DB).Key(t.Context(), b.tenant, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +229,7 @@ func TestRoundsRequestWipesThenDestroyEpochs(t *testing.T) {
 	// still ahead.
 	live := b.newSession(t, now, 7)
 	erased := b.newSession(t, now, 3)
-	if err := idv.RequestWipe(ctx, postgres.NewSessions(b.db), b.tenant, erased, schemas.WipeCustomerRequest, now); err != nil {
+	if err := idv.RequestWipe(ctx, postgres.NewSessions(b.db.DB), b.tenant, erased, schemas.WipeCustomerRequest, now); err != nil {
 		t.Fatal(err)
 	}
 	dumps := map[uuid.UUID]idv.WrappedKey{}

@@ -23,8 +23,8 @@ func TestLoweringRetentionShortensAndRekeysSessions(t *testing.T) {
 	db := pgtest.NewDB(t, schemas.MainMigrations())
 	keys := pgtest.NewDB(t, schemas.KeyStoreMigrations())
 	master, _ := vault.ParseMasterKey("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
-	v := vault.New(master, keys)
-	tenants, sessions := postgres.NewTenants(db), postgres.NewSessions(db)
+	v := vault.New(master, keys.DB)
+	tenants, sessions := postgres.NewTenants(db.DB), postgres.NewSessions(db.DB)
 	c, err := tenant.Create(ctx, tenants, v, tenant.Request{Name: "Acme", WebhookURL: "https://acme.example/", RetentionDays: 28})
 	if err != nil {
 		t.Fatal(err)

@@ -47,8 +47,8 @@ func TestCreateStoresHashAndSealedSecretOnly(t *testing.T) {
 	db := pgtest.NewDB(t, schemas.MainMigrations())
 	keys := pgtest.NewDB(t, schemas.KeyStoreMigrations())
 	master, _ := vault.ParseMasterKey("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
-	v := vault.New(master, keys)
-	store := postgres.NewTenants(db)
+	v := vault.New(master, keys.DB)
+	store := postgres.NewTenants(db.DB)
 	c, err := tenant.Create(ctx, store, v, tenant.Request{Name: "Acme", WebhookURL: "https://acme.example/hook",
 		RetentionDays: 7, Fields: []string{"age_over_18"}})
 	if err != nil {

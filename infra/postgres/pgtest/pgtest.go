@@ -93,7 +93,7 @@ func NewDBURL(t testing.TB, migrations ...fs.FS) (*sqlx.DB, string) {
 			t.Fatalf("pgtest: %v", err)
 		}
 	}
-	return db, u
+	return sqlx.NewDb(db, "postgres"), u
 }
 
 func randomHex(n int) string {
