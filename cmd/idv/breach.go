@@ -47,7 +47,7 @@ func runBreach(ctx context.Context, args []string, cfg config, stdout, stderr io
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	// apply copies the flags given onto b.
-	apply := func(b *postgres.Breach) error {
+	apply := func(b *idv.Breach) error {
 		for name, dst := range map[string]*time.Time{"from": &b.WindowStart, "to": &b.WindowEnd} {
 			if !set[name] {
 				continue
@@ -89,7 +89,7 @@ func runBreach(ctx context.Context, args []string, cfg config, stdout, stderr io
 		now := time.Now()
 		switch args[0] {
 		case "open":
-			b := postgres.Breach{OpenedAt: now}
+			b := idv.Breach{OpenedAt: now}
 			if err := apply(&b); err != nil {
 				return err
 			}
@@ -106,7 +106,7 @@ func runBreach(ctx context.Context, args []string, cfg config, stdout, stderr io
 				return err
 			}
 			var applyErr error
-			b, affected, err := store.Update(ctx, breachID, now, func(b *postgres.Breach) { applyErr = apply(b) })
+			b, affected, err := store.Update(ctx, breachID, now, func(b *idv.Breach) { applyErr = apply(b) })
 			if err := errors.Join(applyErr, err); err != nil {
 				return err
 			}
@@ -116,7 +116,7 @@ func runBreach(ctx context.Context, args []string, cfg config, stdout, stderr io
 			if err != nil {
 				return err
 			}
-			round, affected, err := store.Notify(ctx, breachID, now, idv.BreachNotifiedEvent)
+			round, affected, err := store.Notify(ctx, breachID, now, idv.BreachNotice)
 			if err != nil {
 				return err
 			}
@@ -137,7 +137,7 @@ func runBreach(ctx context.Context, args []string, cfg config, stdout, stderr io
 	})
 }
 
-func printBreach(w io.Writer, b postgres.Breach, affected []postgres.Affected) {
+func printBreach(w io.Writer, b idv.Breach, affected []idv.Affected) {
 	scope := "every tenant"
 	if b.Tenants != nil {
 		scope = fmt.Sprintf("%d tenant(s)", len(b.Tenants))

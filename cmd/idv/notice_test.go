@@ -125,7 +125,7 @@ func TestBreachNotifiedEndToEnd(t *testing.T) {
 	ctx := idv.WithActor(context.Background(), idv.ActorOperator)
 	breaches := postgres.NewBreaches(s.st.db)
 	now := time.Now()
-	b, affected, err := breaches.Open(ctx, postgres.Breach{OpenedAt: now, WindowStart: now.Add(-time.Hour),
+	b, affected, err := breaches.Open(ctx, idv.Breach{OpenedAt: now, WindowStart: now.Add(-time.Hour),
 		WindowEnd: now.Add(time.Minute), Stages: []string{schemas.BreachDatabase}, Nature: "Database replica exposed",
 		Consequences: "Verification results could be read.", Measures: "Replica taken offline; credentials rotated.",
 		Contact: "dpo@verifier.example"})
@@ -133,7 +133,7 @@ func TestBreachNotifiedEndToEnd(t *testing.T) {
 		t.Fatalf("open: %+v, %v", affected, err)
 	}
 	hook := s.rcv.Await("", schemas.WebhookBreachNotified)
-	if _, _, err := breaches.Notify(ctx, b.ID, time.Now(), idv.BreachNotifiedEvent); err != nil {
+	if _, _, err := breaches.Notify(ctx, b.ID, time.Now(), idv.BreachNotice); err != nil {
 		t.Fatal(err)
 	}
 	var p schemas.WebhookPayload

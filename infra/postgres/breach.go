@@ -18,53 +18,6 @@ import (
 	"github.com/idv-oss/idv/schemas"
 )
 
-// ErrBreachIncomplete: a notice lacks one of the contents art. 33(3) asks for.
-var ErrBreachIncomplete = errors.New("breach: notice incomplete")
-
-// Breach is an entry of the breach register (migration 012).
-type Breach struct {
-	ID           uuid.UUID
-	OpenedAt     time.Time
-	WindowStart  time.Time
-	WindowEnd    time.Time
-	Tenants      []uuid.UUID // nil: every tenant
-	Stages       []string
-	Nature       string
-	Consequences string
-	Measures     string
-	Contact      string
-	UpdatedAt    time.Time
-	Rounds       int
-}
-
-// Validate checks a breach's scope and texts.
-func (b Breach) Validate() error {
-	switch {
-	case !b.WindowEnd.After(b.WindowStart):
-		return fmt.Errorf("breach: the window must end after it starts")
-	case strings.TrimSpace(b.Nature) == "" || len(b.Nature) > 4000:
-		return fmt.Errorf("breach: nature must be 1 to 4000 characters")
-	case strings.TrimSpace(b.Contact) == "" || len(b.Contact) > 500:
-		return fmt.Errorf("breach: a contact point of 1 to 500 characters is required")
-	case len(b.Consequences) > 4000 || len(b.Measures) > 4000:
-		return fmt.Errorf("breach: consequences and measures are at most 4000 characters")
-	}
-	if err := schemas.ValidateBreachStages(b.Stages); err != nil {
-		return fmt.Errorf("breach: %w", err)
-	}
-	return nil
-}
-
-// Affected is what a breach touched of one tenant, computed from IDV's
-// records.
-type Affected struct {
-	TenantID      uuid.UUID  `db:"tenant_id"`
-	Sessions      int        `db:"sessions"` // sessions alive in the window ≈ data subjects
-	Categories    []string   `db:"-"`
-	NotifiedRound int        `db:"notified_round"`
-	NotifiedAt    *time.Time `db:"notified_at"`
-}
-
 // Breaches is the breach register. A breach is IDV's own incident, which
 // may touch any tenant: every method runs in the system scope.
 type Breaches struct{ db *sqlx.DB }
@@ -90,8 +43,8 @@ type breachRow struct {
 const breachColumns = `breach_id, opened_at, window_start, window_end, tenant_scope, stages, nature,
 	consequences, measures, contact, updated_at, rounds`
 
-func (r breachRow) breach() Breach {
-	b := Breach{ID: r.ID, OpenedAt: r.OpenedAt.UTC(), WindowStart: r.WindowStart.UTC(), WindowEnd: r.WindowEnd.UTC(),
+func (r breachRow) breach() idv.Breach {
+	b := idv.Breach{ID: r.ID, OpenedAt: r.OpenedAt.UTC(), WindowStart: r.WindowStart.UTC(), WindowEnd: r.WindowEnd.UTC(),
 		Stages: r.Stages, Nature: r.Nature, Consequences: r.Consequences, Measures: r.Measures, Contact: r.Contact,
 		UpdatedAt: r.UpdatedAt.UTC(), Rounds: r.Rounds}
 	if r.Tenants != nil {
@@ -115,14 +68,14 @@ func scopeArray(ts []uuid.UUID) any {
 }
 
 // Open records a breach and computes whom it touches.
-func (s *Breaches) Open(ctx context.Context, b Breach) (Breach, []Affected, error) {
+func (s *Breaches) Open(ctx context.Context, b idv.Breach) (idv.Breach, []idv.Affected, error) {
 	if err := b.Validate(); err != nil {
 		return b, nil, err
 	}
 	b.ID = uuid.New()
 	b.OpenedAt = b.OpenedAt.UTC().Truncate(time.Microsecond)
 	b.UpdatedAt = b.OpenedAt
-	var affected []Affected
+	var affected []idv.Affected
 	err := inTx(ctx, s.db, systemScope, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO breaches (`+breachColumns+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0)`,
@@ -140,9 +93,9 @@ func (s *Breaches) Open(ctx context.Context, b Breach) (Breach, []Affected, erro
 // Update changes a breach (its texts or scope) with change and computes
 // again whom it touches; tenants already notified keep their record and
 // are told of the change by the next Notify.
-func (s *Breaches) Update(ctx context.Context, id uuid.UUID, now time.Time, change func(*Breach)) (Breach, []Affected, error) {
-	var b Breach
-	var affected []Affected
+func (s *Breaches) Update(ctx context.Context, id uuid.UUID, now time.Time, change func(*idv.Breach)) (idv.Breach, []idv.Affected, error) {
+	var b idv.Breach
+	var affected []idv.Affected
 	err := inTx(ctx, s.db, systemScope, func(tx *sqlx.Tx) error {
 		var err error
 		if b, err = lockBreach(ctx, tx, id); err != nil {
@@ -165,14 +118,14 @@ func (s *Breaches) Update(ctx context.Context, id uuid.UUID, now time.Time, chan
 	return b, affected, err
 }
 
-func lockBreach(ctx context.Context, tx *sqlx.Tx, id uuid.UUID) (Breach, error) {
+func lockBreach(ctx context.Context, tx *sqlx.Tx, id uuid.UUID) (idv.Breach, error) {
 	var r breachRow
 	err := tx.GetContext(ctx, &r, `SELECT `+breachColumns+` FROM breaches WHERE breach_id = $1 FOR UPDATE`, id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Breach{}, fmt.Errorf("breach %s: %w", id, idv.ErrNotFound)
+		return idv.Breach{}, fmt.Errorf("breach %s: %w", id, idv.ErrNotFound)
 	}
 	if err != nil {
-		return Breach{}, fmt.Errorf("breach %s: %w", id, err)
+		return idv.Breach{}, fmt.Errorf("breach %s: %w", id, err)
 	}
 	return r.breach(), nil
 }
@@ -180,7 +133,7 @@ func lockBreach(ctx context.Context, tx *sqlx.Tx, id uuid.UUID) (Breach, error) 
 // assess computes, from the sessions alive at any time in the window, each
 // tenant in scope's approximate number of data subjects (one per session)
 // and categories of data, and stores them.
-func assess(ctx context.Context, tx *sqlx.Tx, b Breach) ([]Affected, error) {
+func assess(ctx context.Context, tx *sqlx.Tx, b idv.Breach) ([]idv.Affected, error) {
 	var rows []struct {
 		TenantID uuid.UUID `db:"tenant_id"`
 		Sessions int       `db:"sessions"`
@@ -220,19 +173,22 @@ func assess(ctx context.Context, tx *sqlx.Tx, b Breach) ([]Affected, error) {
 	return affectedOf(ctx, tx, b.ID)
 }
 
-func affectedOf(ctx context.Context, q sqlx.QueryerContext, id uuid.UUID) ([]Affected, error) {
+func affectedOf(ctx context.Context, q sqlx.QueryerContext, id uuid.UUID) ([]idv.Affected, error) {
 	var rows []struct {
-		Affected
-		Categories pq.StringArray `db:"categories"`
+		TenantID      uuid.UUID      `db:"tenant_id"`
+		Sessions      int            `db:"sessions"`
+		Categories    pq.StringArray `db:"categories"`
+		NotifiedRound int            `db:"notified_round"`
+		NotifiedAt    *time.Time     `db:"notified_at"`
 	}
 	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT tenant_id, sessions, categories, notified_round, notified_at
 		FROM breach_tenants WHERE breach_id = $1 ORDER BY tenant_id`, id); err != nil {
 		return nil, fmt.Errorf("breach %s: affected: %w", id, err)
 	}
-	out := make([]Affected, len(rows))
+	out := make([]idv.Affected, len(rows))
 	for i, r := range rows {
-		out[i] = r.Affected
-		out[i].Categories = []string(r.Categories)
+		out[i] = idv.Affected{TenantID: r.TenantID, Sessions: r.Sessions, Categories: []string(r.Categories),
+			NotifiedRound: r.NotifiedRound, NotifiedAt: r.NotifiedAt}
 	}
 	return out, nil
 }
@@ -243,24 +199,17 @@ func affectedOf(ctx context.Context, q sqlx.QueryerContext, id uuid.UUID) ([]Aff
 // breach_notified audit entry. It refuses a notice without nature,
 // consequences, measures and contact (ErrBreachIncomplete). It returns the
 // round and the tenants notified.
-func (s *Breaches) Notify(ctx context.Context, id uuid.UUID, now time.Time, notice func(schemas.BreachNotified) idv.Event) (int, []Affected, error) {
+func (s *Breaches) Notify(ctx context.Context, id uuid.UUID, now time.Time, notice func(b idv.Breach, a idv.Affected, round int, at time.Time) idv.Event) (int, []idv.Affected, error) {
 	now = now.UTC().Truncate(time.Microsecond)
 	var round int
-	var affected []Affected
+	var affected []idv.Affected
 	err := inOutboxTx(ctx, s.db, systemScope, func(tx *sqlx.Tx) error {
 		b, err := lockBreach(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		var missing []string
-		for name, v := range map[string]string{"nature": b.Nature, "consequences": b.Consequences,
-			"measures": b.Measures, "contact": b.Contact} {
-			if strings.TrimSpace(v) == "" {
-				missing = append(missing, name)
-			}
-		}
-		if len(missing) > 0 {
-			return fmt.Errorf("%w: set %s first (breach update)", ErrBreachIncomplete, strings.Join(missing, ", "))
+		if missing := b.Incomplete(); len(missing) > 0 {
+			return fmt.Errorf("%w: set %s first (breach update)", idv.ErrBreachIncomplete, strings.Join(missing, ", "))
 		}
 		if affected, err = affectedOf(ctx, tx, id); err != nil {
 			return err
@@ -270,11 +219,7 @@ func (s *Breaches) Notify(ctx context.Context, id uuid.UUID, now time.Time, noti
 			return fmt.Errorf("breach %s: round: %w", id, err)
 		}
 		for i, a := range affected {
-			ev := schemas.BreachNotified{BreachID: id.String(), TenantID: a.TenantID.String(), Round: round,
-				Nature: b.Nature, Consequences: b.Consequences, Measures: b.Measures, Contact: b.Contact,
-				Categories: append([]string{}, a.Categories...), Subjects: a.Sessions, Stages: b.Stages,
-				WindowStart: b.WindowStart, WindowEnd: b.WindowEnd, DetectedAt: b.OpenedAt, NotifiedAt: now}
-			if err := appendOutbox(ctx, tx, notice(ev)); err != nil {
+			if err := appendOutbox(ctx, tx, notice(b, a, round, now)); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE breach_tenants SET notified_round = $3, notified_at = $4
@@ -297,15 +242,15 @@ func (s *Breaches) Notify(ctx context.Context, id uuid.UUID, now time.Time, noti
 }
 
 // List returns the register, newest first, with whom each breach touches.
-func (s *Breaches) List(ctx context.Context) ([]Breach, map[uuid.UUID][]Affected, error) {
-	var out []Breach
-	affected := map[uuid.UUID][]Affected{}
+func (s *Breaches) List(ctx context.Context) ([]idv.Breach, map[uuid.UUID][]idv.Affected, error) {
+	var out []idv.Breach
+	affected := map[uuid.UUID][]idv.Affected{}
 	err := inTx(ctx, s.db, systemScope, func(tx *sqlx.Tx) error {
 		var rows []breachRow
 		if err := tx.SelectContext(ctx, &rows, `SELECT `+breachColumns+` FROM breaches ORDER BY opened_at DESC`); err != nil {
 			return fmt.Errorf("breaches: list: %w", err)
 		}
-		out = make([]Breach, 0, len(rows))
+		out = make([]idv.Breach, 0, len(rows))
 		for _, r := range rows {
 			out = append(out, r.breach())
 			a, err := affectedOf(ctx, tx, r.ID)

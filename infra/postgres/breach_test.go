@@ -33,11 +33,11 @@ func TestBreachRegister(t *testing.T) {
 	b.wiped(t, gone, start.Add(-time.Hour)) // deleted before the window
 
 	breaches := postgres.NewBreaches(b.db.DB)
-	if _, _, err := breaches.Open(ctx, postgres.Breach{OpenedAt: b.now, WindowStart: start, WindowEnd: b.now,
+	if _, _, err := breaches.Open(ctx, idv.Breach{OpenedAt: b.now, WindowStart: start, WindowEnd: b.now,
 		Stages: []string{"moon"}, Nature: "n", Contact: "c"}); err == nil {
 		t.Fatal("an unknown stage was accepted")
 	}
-	br, affected, err := breaches.Open(ctx, postgres.Breach{OpenedAt: b.now, WindowStart: start, WindowEnd: b.now,
+	br, affected, err := breaches.Open(ctx, idv.Breach{OpenedAt: b.now, WindowStart: start, WindowEnd: b.now,
 		Stages: []string{schemas.BreachStorage}, Nature: "Capture bucket listed publicly for six hours",
 		Contact: "privacy@verifier.example"})
 	if err != nil {
@@ -53,7 +53,7 @@ func TestBreachRegister(t *testing.T) {
 	if len(counts) != 2 || counts[b.tenant] != 3 || counts[other] != 1 {
 		t.Fatalf("affected %+v, want 3 sessions of the tenant and 1 of the other", affected)
 	}
-	if _, _, err := breaches.Notify(ctx, br.ID, b.now, idv.BreachNotifiedEvent); !errors.Is(err, postgres.ErrBreachIncomplete) {
+	if _, _, err := breaches.Notify(ctx, br.ID, b.now, idv.BreachNotice); !errors.Is(err, idv.ErrBreachIncomplete) {
 		t.Fatalf("a notice without consequences and measures: %v", err)
 	}
 	day := b.now.Add(25 * time.Hour)
@@ -64,7 +64,7 @@ func TestBreachRegister(t *testing.T) {
 		t.Errorf("unnotified after 1 h counts as overdue: %d", n)
 	}
 	// Narrow the scope to one tenant and add what the notice needs.
-	_, affected, err = breaches.Update(ctx, br.ID, b.now.Add(time.Hour), func(x *postgres.Breach) {
+	_, affected, err = breaches.Update(ctx, br.ID, b.now.Add(time.Hour), func(x *idv.Breach) {
 		x.Tenants = []uuid.UUID{b.tenant}
 		x.Consequences = "Document photos could have been downloaded; they are sealed, so unreadable without keys."
 		x.Measures = "Bucket policy restored; access logs reviewed; no downloads found."
@@ -72,7 +72,7 @@ func TestBreachRegister(t *testing.T) {
 	if err != nil || len(affected) != 1 || affected[0].TenantID != b.tenant {
 		t.Fatalf("after update: %+v, %v", affected, err)
 	}
-	round, notified, err := breaches.Notify(ctx, br.ID, b.now.Add(2*time.Hour), idv.BreachNotifiedEvent)
+	round, notified, err := breaches.Notify(ctx, br.ID, b.now.Add(2*time.Hour), idv.BreachNotice)
 	if err != nil || round != 1 || len(notified) != 1 {
 		t.Fatalf("notify: round %d, %+v, %v", round, notified, err)
 	}
@@ -95,7 +95,7 @@ func TestBreachRegister(t *testing.T) {
 		t.Errorf("the tenant out of scope was notified: %+v", evs)
 	}
 	// An update and a second round reach the same tenant again.
-	if round, _, err := breaches.Notify(ctx, br.ID, b.now.Add(3*time.Hour), idv.BreachNotifiedEvent); err != nil || round != 2 {
+	if round, _, err := breaches.Notify(ctx, br.ID, b.now.Add(3*time.Hour), idv.BreachNotice); err != nil || round != 2 {
 		t.Errorf("second round: %d, %v", round, err)
 	}
 }
