@@ -15,20 +15,20 @@ func TestDecide(t *testing.T) {
 		review   = schemas.OutcomeReview
 	)
 	cases := []struct {
-		outcomes []string
-		want     string
+		outcomes []Outcome
+		want     Decision
 	}{
-		{[]string{passed}, schemas.DecisionApproved},
-		{[]string{passed, passed, passed}, schemas.DecisionApproved},
-		{[]string{failed}, schemas.DecisionDeclined},
-		{[]string{passed, failed}, schemas.DecisionDeclined},
-		{[]string{resubmit, failed, review}, schemas.DecisionDeclined},
-		{[]string{resubmit}, schemas.DecisionResubmissionRequested},
-		{[]string{passed, resubmit}, schemas.DecisionResubmissionRequested},
-		{[]string{review, resubmit}, schemas.DecisionResubmissionRequested},
-		{[]string{review}, schemas.DecisionReview},
-		{[]string{passed, review}, schemas.DecisionReview},
-		{[]string{passed, "unheard_of"}, schemas.DecisionReview},
+		{[]Outcome{passed}, schemas.DecisionApproved},
+		{[]Outcome{passed, passed, passed}, schemas.DecisionApproved},
+		{[]Outcome{failed}, schemas.DecisionDeclined},
+		{[]Outcome{passed, failed}, schemas.DecisionDeclined},
+		{[]Outcome{resubmit, failed, review}, schemas.DecisionDeclined},
+		{[]Outcome{resubmit}, schemas.DecisionResubmissionRequested},
+		{[]Outcome{passed, resubmit}, schemas.DecisionResubmissionRequested},
+		{[]Outcome{review, resubmit}, schemas.DecisionResubmissionRequested},
+		{[]Outcome{review}, schemas.DecisionReview},
+		{[]Outcome{passed, review}, schemas.DecisionReview},
+		{[]Outcome{passed, "unheard_of"}, schemas.DecisionReview},
 		{nil, schemas.DecisionReview},
 	}
 	for _, c := range cases {

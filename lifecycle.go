@@ -74,7 +74,7 @@ func RequestWipe(ctx context.Context, store WipeRequester, tenantID, id uuid.UUI
 // declined_by_user and its wipe requested, in one change.
 func Decline(ctx context.Context, store WipeRequester, s Session, at time.Time) error {
 	return store.Decline(ctx, s.TenantID, s.ID, at,
-		DecidedEvent(s.TenantID, s.ID, schemas.DecisionDeclinedByUser, at.UTC()),
+		DecidedEvent(s.TenantID, s.ID, DecisionDeclinedByUser, at.UTC()),
 		ExpiredEvent(s.TenantID, s.ID, schemas.WipeDeclinedByUser, s.ExpiresAt, at))
 }
 
@@ -112,7 +112,7 @@ func Decide(ctx context.Context, store DecisionStore, tenantID, sessionID uuid.U
 type SweepEvents struct {
 	Expired      func(tenant, session uuid.UUID, reason string, expiresAt, at time.Time) Event
 	ExpiredAgain func(tenant, session uuid.UUID, reason string, expiresAt, at time.Time) Event
-	Decided      func(tenant, session uuid.UUID, decision string, at time.Time) Event
+	Decided      func(tenant, session uuid.UUID, decision Decision, at time.Time) Event
 }
 
 // Sweep is the retention sweep's SweepEvents.

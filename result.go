@@ -16,7 +16,7 @@ type Result struct {
 	SessionID uuid.UUID
 	TenantID  uuid.UUID
 	Check     string // schemas.CheckDocument, …
-	Outcome   string // schemas.OutcomePassed, …
+	Outcome   Outcome
 	Reasons   []string
 	Score     *float64 // nil when the check has no score
 	Threshold *float64
@@ -46,7 +46,7 @@ func (r Result) CompletedEvent() Event {
 	session := r.SessionID.String()
 	return NewEvent(schemas.TypeCheckCompleted, r.TenantID, session,
 		schemas.CheckCompleted{SessionID: session, TenantID: r.TenantID.String(),
-			Check: r.Check, Outcome: r.Outcome, Reasons: r.Reasons},
+			Check: r.Check, Outcome: string(r.Outcome), Reasons: r.Reasons},
 		session, r.Check)
 }
 
@@ -57,7 +57,7 @@ func (r Result) View() schemas.CheckResult {
 	if advisory == nil {
 		advisory = map[string]float64{}
 	}
-	return schemas.CheckResult{Check: r.Check, Outcome: r.Outcome, Reasons: r.Reasons, Score: r.Score,
+	return schemas.CheckResult{Check: r.Check, Outcome: string(r.Outcome), Reasons: r.Reasons, Score: r.Score,
 		Threshold: r.Threshold, Engine: r.Engine, Models: r.Models, Advisory: advisory, CompletedAt: r.CompletedAt.UTC()}
 }
 
@@ -82,14 +82,14 @@ func (s Reasons) Codes() []string {
 // OutcomeOf maps a check's reason codes to its outcome: none → passed; only
 // reasons in resubmit (those a new capture can fix) → resubmit; any other,
 // including a reason the caller does not know → failed.
-func OutcomeOf(reasons, resubmit []string) string {
+func OutcomeOf(reasons, resubmit []string) Outcome {
 	if len(reasons) == 0 {
-		return schemas.OutcomePassed
+		return OutcomePassed
 	}
 	for _, r := range reasons {
 		if !slices.Contains(resubmit, r) {
-			return schemas.OutcomeFailed
+			return OutcomeFailed
 		}
 	}
-	return schemas.OutcomeResubmit
+	return OutcomeResubmit
 }

@@ -23,7 +23,7 @@ func TestOutcome(t *testing.T) {
 	resubmit := []string{"not_an_image", "image_corrupt"}
 	for _, c := range []struct {
 		reasons []string
-		want    string
+		want    Outcome
 	}{
 		{nil, schemas.OutcomePassed},
 		{[]string{"not_an_image"}, schemas.OutcomeResubmit},

@@ -41,7 +41,7 @@ type Session struct {
 	AppTokenHash      []byte
 	AppTokenExpiresAt time.Time
 	SubmittedAt       *time.Time
-	Decision          *string
+	Decision          *Decision
 	DecidedAt         *time.Time
 	WipeReason        *string
 	WipeRequestedAt   *time.Time

@@ -106,7 +106,7 @@ func printSupportRead(w io.Writer, g postgres.SupportGrant, s idv.Session, resul
 		s.ID, s.TenantID, g.ID, g.User)
 	decision := "(none yet)"
 	if s.Decision != nil {
-		decision = *s.Decision
+		decision = string(*s.Decision)
 	}
 	fmt.Fprintf(w, "  status:   %s\n  decision: %s\n  checks:   %s\n  created:  %s\n  expires:  %s\n",
 		s.Status, decision, strings.Join(s.Checks, ","), s.CreatedAt.UTC().Format(time.RFC3339), s.ExpiresAt.UTC().Format(time.RFC3339))

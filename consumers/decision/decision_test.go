@@ -86,7 +86,7 @@ func (b *bundle) complete(t *testing.T, id uuid.UUID, check, outcome string) sta
 	t.Helper()
 	reasons := []string{}
 	err := postgres.NewResults(b.db.DB).SaveResult(t.Context(),
-		idv.Result{SessionID: id, TenantID: b.tenant, Check: check, Outcome: outcome, Reasons: reasons, Engine: "test/1"},
+		idv.Result{SessionID: id, TenantID: b.tenant, Check: check, Outcome: idv.Outcome(outcome), Reasons: reasons, Engine: "test/1"},
 		idv.Event{TenantID: b.tenant, MsgID: schemas.MsgID(schemas.TypeCheckCompleted, id.String(), check),
 			Type: schemas.TypeCheckCompleted, Subject: schemas.Subject(schemas.TypeCheckCompleted, id.String()),
 			Body: schemas.CheckCompleted{SessionID: id.String(), TenantID: b.tenant.String(), Check: check,

@@ -93,7 +93,7 @@ func TestDocumentCheckChip(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if res.Outcome != c.outcome || !slices.Equal(res.Reasons, c.reasons) {
+				if string(res.Outcome) != c.outcome || !slices.Equal(res.Reasons, c.reasons) {
 					t.Fatalf("result %s %q, want %s %q", res.Outcome, res.Reasons, c.outcome, c.reasons)
 				}
 			})

@@ -225,7 +225,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	outcome := Outcome(codes)
 	var sealed []byte
 	if doc != nil {
-		fields := extractFields(doc, tenant.Policy.Fields, tenant.Policy.BSNLegalBasis, outcome == schemas.OutcomePassed, now)
+		fields := extractFields(doc, tenant.Policy.Fields, tenant.Policy.BSNLegalBasis, outcome == idv.OutcomePassed, now)
 		if sealed, err = sealFields(key, sessionID, fields); err != nil {
 			return err
 		}

@@ -322,7 +322,7 @@ func TestDocumentCheck(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if res.Outcome != c.outcome || !slices.Equal(res.Reasons, c.reasons) {
+				if string(res.Outcome) != c.outcome || !slices.Equal(res.Reasons, c.reasons) {
 					t.Fatalf("result %s %q, want %s %q", res.Outcome, res.Reasons, c.outcome, c.reasons)
 				}
 				if res.Engine != doccheck.Engine || len(res.Models) != 0 || res.Score != nil || !res.CompletedAt.Equal(b.now) {

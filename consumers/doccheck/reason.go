@@ -3,6 +3,7 @@ package doccheck
 import (
 	"slices"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/capture"
 
 	"github.com/idv-oss/idv/document/chip"
@@ -10,7 +11,6 @@ import (
 	"github.com/idv-oss/idv/document/ocrb"
 	"github.com/idv-oss/idv/document/quality"
 	"github.com/idv-oss/idv/imagegate"
-	"github.com/idv-oss/idv/schemas"
 )
 
 // Reason codes of the document check besides the MRZ's own (mrz.Reason):
@@ -65,9 +65,9 @@ var reviewReasons = []string{ReasonMRZSuspect, string(chip.ReasonPortraitUnsuppo
 // capture, any MRZ, validity or chip reason, a printed MRZ that contradicts
 // the app's, a reason this function does not know) → failed; else any review
 // reason → review; else (only reasons a new photo can fix) → resubmit.
-func Outcome(reasons []string) string {
+func Outcome(reasons []string) idv.Outcome {
 	if len(reasons) == 0 {
-		return schemas.OutcomePassed
+		return idv.OutcomePassed
 	}
 	review := false
 	for _, r := range reasons {
@@ -75,13 +75,13 @@ func Outcome(reasons []string) string {
 		case slices.Contains(reviewReasons, r):
 			review = true
 		case !slices.Contains(resubmitReasons, r):
-			return schemas.OutcomeFailed
+			return idv.OutcomeFailed
 		}
 	}
 	if review {
-		return schemas.OutcomeReview
+		return idv.OutcomeReview
 	}
-	return schemas.OutcomeResubmit
+	return idv.OutcomeResubmit
 }
 
 // mrzCodes are the MRZ parser's reasons as reason codes.

@@ -47,7 +47,7 @@ func TestOutcome(t *testing.T) {
 		{[]string{ReasonMRZSuspect, string(mrz.ReasonExpired)}, schemas.OutcomeFailed},
 	}
 	for _, c := range cases {
-		if got := Outcome(c.reasons); got != c.want {
+		if got := Outcome(c.reasons); string(got) != c.want {
 			t.Errorf("Outcome(%q) = %q, want %q", c.reasons, got, c.want)
 		}
 	}

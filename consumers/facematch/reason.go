@@ -47,4 +47,4 @@ var resubmitReasons = []string{ReasonNoFaceDocument, ReasonNoFaceSelfie, ReasonL
 // reasons a new photo can fix → resubmit; any other (low_similarity,
 // multiple_faces, capture_tampered, a reason this function does not know) →
 // failed.
-func Outcome(reasons []string) string { return idv.OutcomeOf(reasons, resubmitReasons) }
+func Outcome(reasons []string) idv.Outcome { return idv.OutcomeOf(reasons, resubmitReasons) }

@@ -20,7 +20,7 @@ func TestOutcome(t *testing.T) {
 		{[]string{ReasonCaptureTampered}, schemas.OutcomeFailed},
 		{[]string{"something_new"}, schemas.OutcomeFailed},
 	} {
-		if got := Outcome(c.reasons); got != c.want {
+		if got := Outcome(c.reasons); string(got) != c.want {
 			t.Errorf("Outcome(%q) = %s, want %s", c.reasons, got, c.want)
 		}
 	}

@@ -25,4 +25,4 @@ var resubmitReasons = []string{challenge.ReasonInsufficientFrames, challenge.Rea
 
 // Outcome maps reason codes to the check's outcome: none → passed; only
 // reasons new frames can fix → resubmit; any other → failed.
-func Outcome(reasons []string) string { return idv.OutcomeOf(reasons, resubmitReasons) }
+func Outcome(reasons []string) idv.Outcome { return idv.OutcomeOf(reasons, resubmitReasons) }

@@ -19,7 +19,7 @@ func TestLivenessOutcome(t *testing.T) {
 		{[]string{ReasonCaptureTampered}, schemas.OutcomeFailed},
 		{[]string{"a_reason_from_the_future"}, schemas.OutcomeFailed},
 	} {
-		if got := Outcome(tc.reasons); got != tc.want {
+		if got := Outcome(tc.reasons); string(got) != tc.want {
 			t.Errorf("Outcome(%v) = %s, want %s", tc.reasons, got, tc.want)
 		}
 	}

@@ -47,7 +47,7 @@ func (s *Decisions) Decide(ctx context.Context, tenantID, sessionID uuid.UUID, a
 			return fmt.Errorf("decisions: lock session %s: %w", sessionID, err)
 		}
 		if row.Decision.Valid {
-			out = idv.Decided{Decision: row.Decision.String, DecidedAt: row.DecidedAt.Time}
+			out = idv.Decided{Decision: idv.Decision(row.Decision.String), DecidedAt: row.DecidedAt.Time}
 			return nil
 		}
 		if row.Status != idv.StatusSubmitted {

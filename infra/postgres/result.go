@@ -36,7 +36,7 @@ const resultColumns = `session_id, tenant_id, check_name, outcome, reasons, scor
 	engine, models, completed_at, fields_sealed, advisory`
 
 func (r resultRow) result() (idv.Result, error) {
-	res := idv.Result{SessionID: r.SessionID, TenantID: r.TenantID, Check: r.Check, Outcome: r.Outcome,
+	res := idv.Result{SessionID: r.SessionID, TenantID: r.TenantID, Check: r.Check, Outcome: idv.Outcome(r.Outcome),
 		Reasons: []string(r.Reasons), Engine: r.Engine, CompletedAt: r.CompletedAt, FieldsSealed: r.Fields}
 	if res.Reasons == nil {
 		res.Reasons = []string{}

@@ -44,7 +44,7 @@ func (r sessionRow) session() idv.Session {
 		SelfieFrames: r.SelfieFrames, Challenge: []string(r.Challenge), ChipChallenge: r.ChipChallenge,
 		RetentionDays: r.RetentionDays, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt,
 		AppTokenHash: r.AppTokenHash, AppTokenExpiresAt: r.AppTokenExpiresAt, SubmittedAt: r.SubmittedAt,
-		Decision: r.Decision, DecidedAt: r.DecidedAt, WipeReason: r.WipeReason,
+		Decision: (*idv.Decision)(r.Decision), DecidedAt: r.DecidedAt, WipeReason: r.WipeReason,
 		WipeRequestedAt: r.WipeRequestedAt, DeletedAt: r.DeletedAt, ReceiptID: r.ReceiptID}
 }
 

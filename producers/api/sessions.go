@@ -120,7 +120,7 @@ func (s *Server) writeSession(w http.ResponseWriter, r *http.Request, tenant, id
 func toSessionBody(s idv.Session, caps []idv.Capture, results []idv.Result) sessionBody {
 	b := sessionBody{ID: s.ID, Status: string(s.Status), Checks: s.Checks, SelfieFrames: s.SelfieFrames,
 		RetentionDays: s.RetentionDays, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt,
-		SubmittedAt: s.SubmittedAt, Captures: []captureState{}, Decision: s.Decision, DecidedAt: s.DecidedAt,
+		SubmittedAt: s.SubmittedAt, Captures: []captureState{}, Decision: (*string)(s.Decision), DecidedAt: s.DecidedAt,
 		Results: []schemas.CheckResult{}, WipeReason: s.WipeReason, WipeRequested: s.WipeRequestedAt, DeletedAt: s.DeletedAt,
 		ReceiptID: s.ReceiptID, Fields: map[string]any{}}
 	for _, c := range caps {

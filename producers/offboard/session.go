@@ -61,7 +61,7 @@ func (e *Exporter) writeSession(ctx context.Context, aw *archive.Writer, s idv.S
 	dir := "sessions/" + s.ID.String() + "/"
 	f := sessionFile{SessionID: s.ID.String(), Status: string(s.Status), Checks: s.Checks, SelfieFrames: s.SelfieFrames,
 		RetentionDays: s.RetentionDays, CreatedAt: s.CreatedAt.UTC(), ExpiresAt: s.ExpiresAt.UTC(),
-		SubmittedAt: s.SubmittedAt, Decision: s.Decision, DecidedAt: s.DecidedAt, WipeReason: s.WipeReason,
+		SubmittedAt: s.SubmittedAt, Decision: (*string)(s.Decision), DecidedAt: s.DecidedAt, WipeReason: s.WipeReason,
 		WipeRequestedAt: s.WipeRequestedAt, Results: []schemas.CheckResult{}, Captures: []captureFile{}, Fields: map[string]any{}}
 	results, err := e.Results.List(ctx, s.TenantID, s.ID)
 	if err != nil {
