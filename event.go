@@ -82,13 +82,14 @@ func DecodeEvent[B any](eventType, deliveredType, subject string, data []byte) (
 	if !ok || about == "" || strings.Contains(about, ".") {
 		return out, fmt.Errorf("%w: subject %q is not %s.<id>", ErrMalformedEvent, subject, eventType)
 	}
-	if err := schemas.ValidateEvent(eventType, data); err != nil {
+	var body any
+	if err := json.Unmarshal(data, &body); err != nil {
+		return out, fmt.Errorf("%w: %s: body is not JSON", ErrMalformedEvent, subject)
+	}
+	if err := schemas.ValidateEventValue(eventType, body); err != nil {
 		return out, fmt.Errorf("%w: %s: %v", ErrMalformedEvent, subject, err)
 	}
-	var fields map[string]any
-	if err := json.Unmarshal(data, &fields); err != nil {
-		return out, fmt.Errorf("%w: %s: %v", ErrMalformedEvent, subject, err)
-	}
+	fields, _ := body.(map[string]any) // an object: the schema says so
 	ids := map[string]uuid.UUID{}
 	for _, name := range uuidFields {
 		v, present := fields[name]
@@ -106,7 +107,7 @@ func DecodeEvent[B any](eventType, deliveredType, subject string, data []byte) (
 		return out, fmt.Errorf("%w: %s: %s is not the subject's", ErrMalformedEvent, subject, field)
 	}
 	if err := json.Unmarshal(data, &out.Body); err != nil {
-		return out, fmt.Errorf("%w: %s: %v", ErrMalformedEvent, subject, err)
+		return out, fmt.Errorf("%w: %s: body does not fit %T", ErrMalformedEvent, subject, out.Body)
 	}
 	out.TenantID, out.SessionID, out.About = ids["tenant_id"], ids["session_id"], about
 	return out, nil

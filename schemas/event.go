@@ -3,7 +3,10 @@ package schemas
 import (
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -90,22 +93,50 @@ type SessionDecided struct {
 
 // ValidateEvent checks an event body against its type's JSON Schema.
 func ValidateEvent(eventType string, body []byte) error {
-	raw, err := EventSchema(eventType)
-	if err != nil {
-		return fmt.Errorf("event schema of %s: %w", eventType, err)
-	}
-	var s openapi3.Schema
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return fmt.Errorf("event schema of %s: %w", eventType, err)
-	}
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
 		return fmt.Errorf("%s body: %w", eventType, err)
 	}
-	if err := s.VisitJSON(v); err != nil {
-		return fmt.Errorf("%s body does not match its schema: %w", eventType, err)
+	return ValidateEventValue(eventType, v)
+}
+
+// eventSchemaCache holds each event type's parsed schema: parsing one costs
+// more than checking a body against it, and the stages check every event.
+var eventSchemaCache sync.Map // event type → *openapi3.Schema
+
+// ValidateEventValue checks a decoded event body (what json.Unmarshal into
+// an any gives) against its type's JSON Schema. Its errors name the place in
+// the body and the rule broken, never the value found there: a malformed
+// body may hold anything, and these errors are logged.
+func ValidateEventValue(eventType string, v any) error {
+	s, err := eventSchema(eventType)
+	if err != nil {
+		return err
+	}
+	if err := s.VisitJSON(v, openapi3.DisableSchemaErrorDetails()); err != nil {
+		var se *openapi3.SchemaError
+		if errors.As(err, &se) {
+			return fmt.Errorf("%s body does not match its schema at %q (%s)", eventType, "/"+strings.Join(se.JSONPointer(), "/"), se.SchemaField)
+		}
+		return fmt.Errorf("%s body does not match its schema", eventType)
 	}
 	return nil
+}
+
+func eventSchema(eventType string) (*openapi3.Schema, error) {
+	if s, ok := eventSchemaCache.Load(eventType); ok {
+		return s.(*openapi3.Schema), nil
+	}
+	raw, err := EventSchema(eventType)
+	if err != nil {
+		return nil, fmt.Errorf("event schema of %s: %w", eventType, err)
+	}
+	var s openapi3.Schema
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, fmt.Errorf("event schema of %s: %w", eventType, err)
+	}
+	got, _ := eventSchemaCache.LoadOrStore(eventType, &s)
+	return got.(*openapi3.Schema), nil
 }
 
 // Why a session's personal data is wiped.
