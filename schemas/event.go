@@ -106,8 +106,9 @@ var eventSchemaCache sync.Map // event type → *openapi3.Schema
 
 // ValidateEventValue checks a decoded event body (what json.Unmarshal into
 // an any gives) against its type's JSON Schema. Its errors name the place in
-// the body and the rule broken, never the value found there: a malformed
-// body may hold anything, and these errors are logged.
+// the body and the rule broken (kin-openapi's reason, which names keys and
+// allowed values), never the value found there: a malformed body may hold
+// anything, and these errors are logged.
 func ValidateEventValue(eventType string, v any) error {
 	s, err := eventSchema(eventType)
 	if err != nil {
@@ -116,7 +117,7 @@ func ValidateEventValue(eventType string, v any) error {
 	if err := s.VisitJSON(v, openapi3.DisableSchemaErrorDetails()); err != nil {
 		var se *openapi3.SchemaError
 		if errors.As(err, &se) {
-			return fmt.Errorf("%s body does not match its schema at %q (%s)", eventType, "/"+strings.Join(se.JSONPointer(), "/"), se.SchemaField)
+			return fmt.Errorf("%s body does not match its schema at %q: %s", eventType, "/"+strings.Join(se.JSONPointer(), "/"), se.Reason)
 		}
 		return fmt.Errorf("%s body does not match its schema", eventType)
 	}
