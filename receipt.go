@@ -18,10 +18,8 @@ import (
 // fields.
 func ParseOffboardingReceipt(statement []byte) (schemas.OffboardingReceipt, error) {
 	var r schemas.OffboardingReceipt
-	dec := json.NewDecoder(bytes.NewReader(statement))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&r); err != nil {
-		return schemas.OffboardingReceipt{}, fmt.Errorf("offboarding receipt: decode: %w", err)
+	if _, err := decodeStatement("offboarding receipt", statement, &r); err != nil {
+		return schemas.OffboardingReceipt{}, err
 	}
 	return r, nil
 }
@@ -30,10 +28,9 @@ func ParseOffboardingReceipt(statement []byte) (schemas.OffboardingReceipt, erro
 // a statement parses only if it is a receipt of this version.
 func ParseReceipt(statement []byte) (schemas.DeletionReceipt, error) {
 	var r schemas.DeletionReceipt
-	dec := json.NewDecoder(bytes.NewReader(statement))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&r); err != nil {
-		return schemas.DeletionReceipt{}, fmt.Errorf("deletion receipt: decode: %w", err)
+	dec, err := decodeStatement("deletion receipt", statement, &r)
+	if err != nil {
+		return schemas.DeletionReceipt{}, err
 	}
 	if dec.More() {
 		return schemas.DeletionReceipt{}, errors.New("deletion receipt: decode: data after the receipt")
@@ -42,6 +39,18 @@ func ParseReceipt(statement []byte) (schemas.DeletionReceipt, error) {
 		return schemas.DeletionReceipt{}, err
 	}
 	return r, nil
+}
+
+// decodeStatement decodes a signed statement into v, refusing unknown
+// fields, and returns the decoder, for a caller that also refuses data after
+// the statement.
+func decodeStatement(what string, statement []byte, v any) (*json.Decoder, error) {
+	dec := json.NewDecoder(bytes.NewReader(statement))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return nil, fmt.Errorf("%s: decode: %w", what, err)
+	}
+	return dec, nil
 }
 
 // VerifyReceipt reports whether sig is IDV's Ed25519 signature of the exact
