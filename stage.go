@@ -19,21 +19,63 @@ type Stage struct {
 	// schemas.TypeSessionSubmitted; the stage receives every event of
 	// these types and no other.
 	Consumes []string
+	// Retry is how often and how far apart a failed event is delivered
+	// again.
+	Retry
+	// Concurrency is how many handlers run at once, unless the operator
+	// says otherwise (IDV_STAGE_CONCURRENCY).
+	Concurrency int
+	// AckWait is how long a delivery may go without an ack or a progress
+	// report before it is delivered again (to this worker or another);
+	// zero means DefaultAckWait.
+	AckWait time.Duration
+	// MaxAckPending bounds the events delivered and not yet settled,
+	// across every worker of the stage; events waiting out a Backoff delay
+	// count too. Zero means DefaultMaxAckPending.
+	MaxAckPending int
+}
+
+// The defaults of a stage's AckWait and MaxAckPending: a handler that runs
+// longer reports progress (the consume loop does so every AckWait/3), and
+// 64 events in flight keep every handler of a stage busy.
+const (
+	DefaultAckWait       = 30 * time.Second
+	DefaultMaxAckPending = 64
+)
+
+// Retry is a stage's redelivery policy.
+type Retry struct {
 	// MaxDeliver is how many times an event is delivered to the stage
 	// before the broker gives up on it.
 	MaxDeliver int
 	// Backoff is the delay before a failed event is delivered again.
 	Backoff Backoff
-	// Concurrency is how many handlers run at once, unless the operator
-	// says otherwise (IDV_STAGE_CONCURRENCY).
-	Concurrency int
-	// AckWait is how long a delivery may go without an ack or a progress
-	// report before it is delivered again (to this worker or another).
-	AckWait time.Duration
-	// MaxAckPending bounds the events delivered and not yet settled,
-	// across every worker of the stage; events waiting out a Backoff delay
-	// count too.
-	MaxAckPending int
+}
+
+// RetryThroughOutage is the policy of the stages that wait on IDV's own
+// services (doccheck, facematch, liveness, decision, wipe): 40 deliveries,
+// so that a stage outlasts an hour-long outage of the database, the object
+// store or the broker and still completes its work. The delays after
+// deliveries 1–9 are 1, 2, 4, …, 256 s (8.5 min in all), then thirty of
+// 5 min: 159 min nominal; jitter takes up to a fifth off each delay, so
+// the last attempt falls 127–159 min (2.1–2.6 h) after the first. (With 10
+// deliveries, as before, an outage of about seven minutes exhausted them:
+// the checks of the sessions in flight never ran, and the decision
+// deadline decided those sessions review.)
+func RetryThroughOutage() Retry {
+	return Retry{MaxDeliver: 40, Backoff: Backoff{Base: time.Second, Max: 5 * time.Minute}}
+}
+
+// WithDefaults is s with DefaultAckWait and DefaultMaxAckPending where s
+// leaves them zero.
+func (s Stage) WithDefaults() Stage {
+	if s.AckWait == 0 {
+		s.AckWait = DefaultAckWait
+	}
+	if s.MaxAckPending == 0 {
+		s.MaxAckPending = DefaultMaxAckPending
+	}
+	return s
 }
 
 // Backoff is a stage's retry delays: Base after the first failed
@@ -71,8 +113,10 @@ func (s Stage) Subjects() []string {
 	return subjects
 }
 
-// Validate reports what is missing or out of bounds in s.
+// Validate reports what is missing or out of bounds in s, with its
+// defaults.
 func (s Stage) Validate() error {
+	s = s.WithDefaults()
 	switch {
 	case s.Name == "":
 		return errors.New("stage without a name")

@@ -13,8 +13,8 @@ import (
 )
 
 // A stage describes itself once, beside its handler: every idv.Stage
-// literal in the repository's code is in the stage.go of
-// consumers/<its name>/, and no two name the same stage. (Tests may build
+// literal in the repository's code is in consumers/<its name>/<its
+// name>.go, the file of its handler, and no two name the same stage. (Tests may build
 // their own.)
 func TestStagesDescribeThemselvesInTheirFolder(t *testing.T) {
 	t.Parallel()
@@ -38,8 +38,8 @@ func TestStagesDescribeThemselvesInTheirFolder(t *testing.T) {
 			switch {
 			case lit.name == "":
 				t.Errorf("%s: an idv.Stage without a literal Name", where)
-			case filepath.ToSlash(p) != path.Join("consumers", lit.name, "stage.go"):
-				t.Errorf("%s: stage %q described here, want it in consumers/%s/stage.go", where, lit.name, lit.name)
+			case filepath.ToSlash(p) != path.Join("consumers", lit.name, lit.name+".go"):
+				t.Errorf("%s: stage %q described here, want it in consumers/%s/%s.go", where, lit.name, lit.name, lit.name)
 			case found[lit.name] != "":
 				t.Errorf("%s: stage %q described again (first at %s)", where, lit.name, found[lit.name])
 			default:

@@ -12,13 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/idv-oss/idv"
-	"github.com/idv-oss/idv/consumers/decision"
-	"github.com/idv-oss/idv/consumers/doccheck"
-	"github.com/idv-oss/idv/consumers/facematch"
-	"github.com/idv-oss/idv/consumers/liveness"
-	"github.com/idv-oss/idv/consumers/notify"
 	"github.com/idv-oss/idv/consumers/stage"
-	"github.com/idv-oss/idv/consumers/wipe"
 	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/infra/broker"
 	"github.com/idv-oss/idv/infra/postgres"
@@ -36,18 +30,6 @@ type stageWiring struct {
 // buildFunc builds a stage's handler and what to close when it stops. It
 // may adjust sc, the loop's configuration, from cfg.
 type buildFunc func(st *stack, cfg config, log *slog.Logger, reg prometheus.Registerer, sc *stage.Config) (stage.Handler, func(), error)
-
-// pipeline is the stages in event order: `idv worker` (and its "all"),
-// `idv dev` and the declaration of their consumers read it. Adding a stage
-// is its package (with its stage.go) and one line here.
-var pipeline = []stageWiring{
-	{doccheck.Spec, buildDoccheck},
-	{facematch.Spec, buildFacematch},
-	{liveness.Spec, buildLiveness},
-	{decision.Spec, buildDecision},
-	{notify.Spec, buildNotify},
-	{wipe.Spec, buildWipe},
-}
 
 // stageNames are the names of stages.
 func stageNames(stages []stageWiring) []string {

@@ -38,7 +38,7 @@ func TestPipelineStages(t *testing.T) {
 		if s.Name != want[i].name || !slices.Equal(s.Subjects(), want[i].subjects) {
 			t.Errorf("stage %d: %s on %v, want %s on %v", i, s.Name, s.Subjects(), want[i].name, want[i].subjects)
 		}
-		if err := s.Validate(); err != nil || s.AckWait != 30*time.Second {
+		if err := s.Validate(); err != nil || s.WithDefaults().AckWait != 30*time.Second {
 			t.Errorf("%s: %+v: %v", s.Name, s, err)
 		}
 	}

@@ -21,6 +21,18 @@ import (
 	"github.com/idv-oss/idv/infra/postgres"
 )
 
+// pipeline is the stages in event order: `idv worker` (and its "all"),
+// `idv dev` and the declaration of their consumers read it. Adding a stage
+// is its package (with its Spec) and one line here.
+var pipeline = []stageWiring{
+	{doccheck.Spec, buildDoccheck},
+	{facematch.Spec, buildFacematch},
+	{liveness.Spec, buildLiveness},
+	{decision.Spec, buildDecision},
+	{notify.Spec, buildNotify},
+	{wipe.Spec, buildWipe},
+}
+
 // The build functions of pipeline's stages, in event order.
 
 func buildDoccheck(st *stack, cfg config, log *slog.Logger, _ prometheus.Registerer, _ *stage.Config) (stage.Handler, func(), error) {

@@ -83,3 +83,13 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 func decodeCompleted(ev stage.Event) (tenantID, sessionID uuid.UUID, err error) {
 	return idv.SessionIDs(schemas.TypeCheckCompleted, ev.Type, ev.Subject, ev.Data)
 }
+
+// Spec describes the stage to the broker and the consume loop, beside
+// its handler.
+var Spec = idv.Stage{
+	Name:     "decision",
+	Consumes: []string{schemas.TypeCheckCompleted},
+	Retry:    idv.RetryThroughOutage(),
+	// The stage mostly waits on PostgreSQL.
+	Concurrency: 8,
+}

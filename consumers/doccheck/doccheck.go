@@ -436,3 +436,13 @@ func (e *evidence) add(kind schemas.CaptureKind, img image.Image) {
 		e.back = img
 	}
 }
+
+// Spec describes the stage to the broker and the consume loop, beside
+// its handler.
+var Spec = idv.Stage{
+	Name:     "doccheck",
+	Consumes: []string{schemas.TypeSessionSubmitted},
+	Retry:    idv.RetryThroughOutage(),
+	// The stage mostly waits on PostgreSQL and the object store.
+	Concurrency: 8,
+}

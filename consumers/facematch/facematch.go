@@ -317,3 +317,14 @@ func (s *Stage) chipReference(ctx context.Context, key *seal.SessionKey, chipCap
 	v, err := s.embedImage(img, true, "chip/DG2", reasons)
 	return v, true, err
 }
+
+// Spec describes the stage to the broker and the consume loop, beside
+// its handler.
+var Spec = idv.Stage{
+	Name:     "facematch",
+	Consumes: []string{schemas.TypeSessionSubmitted},
+	Retry:    idv.RetryThroughOutage(),
+	// CPU-bound: one ONNX intra-op thread per handler, so about one
+	// handler per core.
+	Concurrency: 2,
+}

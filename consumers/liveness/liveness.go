@@ -160,3 +160,14 @@ func (s *Stage) judge(ctx context.Context, sess idv.Session, ch schemas.Challeng
 
 // models are the hashes of the models this stage ran.
 func (s *Stage) models() map[string]string { return face.Subset(s.deps.Engine.Models(), Models) }
+
+// Spec describes the stage to the broker and the consume loop, beside
+// its handler.
+var Spec = idv.Stage{
+	Name:     "liveness",
+	Consumes: []string{schemas.TypeSessionSubmitted},
+	Retry:    idv.RetryThroughOutage(),
+	// CPU-bound: one ONNX intra-op thread per handler, so about one
+	// handler per core.
+	Concurrency: 2,
+}

@@ -67,8 +67,8 @@ func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return le
 // testStage describes the test stage as a stage package would, with the
 // loop's usual retry delays and four handlers at once.
 func testStage() idv.Stage {
-	return idv.Stage{Name: stageName, Consumes: []string{schemas.TypeSessionSubmitted}, MaxDeliver: 10,
-		Backoff: idv.Backoff{Base: time.Second, Max: 5 * time.Minute}, Concurrency: 4, AckWait: 30 * time.Second, MaxAckPending: 64}
+	return idv.Stage{Name: stageName, Consumes: []string{schemas.TypeSessionSubmitted}, Retry: idv.Retry{MaxDeliver: 10,
+		Backoff: idv.Backoff{Base: time.Second, Max: 5 * time.Minute}}, Concurrency: 4, AckWait: 30 * time.Second, MaxAckPending: 64}
 }
 
 // withConcurrency is the test stage running n handlers at once.

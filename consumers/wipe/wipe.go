@@ -104,3 +104,21 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 func decodeExpired(ev stage.Event) (tenantID, sessionID uuid.UUID, err error) {
 	return idv.SessionIDs(schemas.TypeSessionExpired, ev.Type, ev.Subject, ev.Data)
 }
+
+// Spec describes the stage to the broker and the consume loop, beside
+// its handler.
+var Spec = idv.Stage{
+	Name:     "wipe",
+	Consumes: []string{schemas.TypeSessionExpired},
+	// The key is destroyed on the first attempt, before storage is
+	// touched, so nothing can be opened while the retries run. A wipe that
+	// exhausts its deliveries leaves its session overdue (wipe requested,
+	// not deleted), which the overdue gauge shows.
+	Retry: idv.RetryThroughOutage(),
+	// The stage mostly waits on PostgreSQL and the object store.
+	Concurrency: 16,
+	// High for the same reason as notify's: during an outage every pending
+	// wipe waits out a delay, and new ones should still get their first
+	// attempt.
+	MaxAckPending: 4096,
+}

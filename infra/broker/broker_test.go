@@ -91,7 +91,7 @@ func TestDeclareStreamRefuses(t *testing.T) {
 
 // testStage describes a stage as a stage package would, consuming types.
 func testStage(name string, types ...string) idv.Stage {
-	return idv.Stage{Name: name, Consumes: types, MaxDeliver: 40, Backoff: idv.Backoff{Base: time.Second, Max: time.Minute},
+	return idv.Stage{Name: name, Consumes: types, Retry: idv.Retry{MaxDeliver: 40, Backoff: idv.Backoff{Base: time.Second, Max: time.Minute}},
 		Concurrency: 4, AckWait: 30 * time.Second, MaxAckPending: 64}
 }
 

@@ -13,6 +13,7 @@ import (
 // ConsumerConfig is the durable pull consumer of stage s on stream IDV,
 // named after the stage.
 func ConsumerConfig(s idv.Stage) jetstream.ConsumerConfig {
+	s = s.WithDefaults()
 	cfg := jetstream.ConsumerConfig{
 		Durable:       s.Name,
 		Description:   "IDV stage " + s.Name,
