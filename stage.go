@@ -23,7 +23,8 @@ type Stage struct {
 	// again.
 	Retry
 	// Concurrency is how many handlers run at once, unless the operator
-	// says otherwise (IDV_STAGE_CONCURRENCY).
+	// says otherwise (IDV_STAGE_CONCURRENCY); zero means
+	// DefaultConcurrency.
 	Concurrency int
 	// AckWait is how long a delivery may go without an ack or a progress
 	// report before it is delivered again (to this worker or another);
@@ -35,10 +36,13 @@ type Stage struct {
 	MaxAckPending int
 }
 
-// The defaults of a stage's AckWait and MaxAckPending: a handler that runs
-// longer reports progress (the consume loop does so every AckWait/3), and
-// 64 events in flight keep every handler of a stage busy.
+// The defaults of a stage's Concurrency, AckWait and MaxAckPending: eight
+// handlers for a stage that mostly waits on PostgreSQL and the object
+// store (a CPU-bound one runs about one per core); a handler that runs
+// longer than AckWait reports progress (the consume loop does so every
+// AckWait/3); 64 events in flight keep every handler of a stage busy.
 const (
+	DefaultConcurrency   = 8
 	DefaultAckWait       = 30 * time.Second
 	DefaultMaxAckPending = 64
 )
@@ -66,9 +70,12 @@ func RetryThroughOutage() Retry {
 	return Retry{MaxDeliver: 40, Backoff: Backoff{Base: time.Second, Max: 5 * time.Minute}}
 }
 
-// WithDefaults is s with DefaultAckWait and DefaultMaxAckPending where s
-// leaves them zero.
+// WithDefaults is s with DefaultConcurrency, DefaultAckWait and
+// DefaultMaxAckPending where s leaves them zero.
 func (s Stage) WithDefaults() Stage {
+	if s.Concurrency == 0 {
+		s.Concurrency = DefaultConcurrency
+	}
 	if s.AckWait == 0 {
 		s.AckWait = DefaultAckWait
 	}

@@ -26,7 +26,7 @@ func TestStageValidate(t *testing.T) {
 		"unbounded MaxDeliver":   func(s *idv.Stage) { s.MaxDeliver = 0 },
 		"negative AckWait":       func(s *idv.Stage) { s.AckWait = -time.Second },
 		"negative MaxAckPending": func(s *idv.Stage) { s.MaxAckPending = -1 },
-		"no handler":             func(s *idv.Stage) { s.Concurrency = 0 },
+		"negative Concurrency":   func(s *idv.Stage) { s.Concurrency = -1 },
 		"no backoff":             func(s *idv.Stage) { s.Backoff = idv.Backoff{} },
 		"max below base":         func(s *idv.Stage) { s.Backoff.Max = s.Backoff.Base / 2 },
 	} {
@@ -38,20 +38,21 @@ func TestStageValidate(t *testing.T) {
 	}
 }
 
-// A stage that leaves AckWait and MaxAckPending zero gets the defaults;
+// A stage that leaves Concurrency, AckWait and MaxAckPending zero gets the
+// defaults;
 // one that sets them keeps its own.
 func TestStageDefaults(t *testing.T) {
 	t.Parallel()
 	s := validStage()
-	s.AckWait, s.MaxAckPending = 0, 0
+	s.Concurrency, s.AckWait, s.MaxAckPending = 0, 0, 0
 	if err := s.Validate(); err != nil {
 		t.Fatalf("stage with defaults: %v", err)
 	}
-	if d := s.WithDefaults(); d.AckWait != idv.DefaultAckWait || d.MaxAckPending != idv.DefaultMaxAckPending {
-		t.Errorf("defaults: AckWait %s, MaxAckPending %d", d.AckWait, d.MaxAckPending)
+	if d := s.WithDefaults(); d.Concurrency != idv.DefaultConcurrency || d.AckWait != idv.DefaultAckWait || d.MaxAckPending != idv.DefaultMaxAckPending {
+		t.Errorf("defaults: Concurrency %d, AckWait %s, MaxAckPending %d", d.Concurrency, d.AckWait, d.MaxAckPending)
 	}
-	if d := validStage().WithDefaults(); d.AckWait != time.Second || d.MaxAckPending != 1 {
-		t.Errorf("own values replaced: AckWait %s, MaxAckPending %d", d.AckWait, d.MaxAckPending)
+	if d := validStage().WithDefaults(); d.Concurrency != 1 || d.AckWait != time.Second || d.MaxAckPending != 1 {
+		t.Errorf("own values replaced: Concurrency %d, AckWait %s, MaxAckPending %d", d.Concurrency, d.AckWait, d.MaxAckPending)
 	}
 }
 

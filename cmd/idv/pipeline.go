@@ -94,8 +94,8 @@ func stageParts(ctx context.Context, stages []stageWiring, explicit bool, st *st
 	var running []string
 	for _, w := range stages {
 		name := w.spec.Name
-		sc := stage.Config{Stage: w.spec}
-		sc.Stage.Concurrency = first(cfg.StageConcurrency, w.spec.Concurrency)
+		sc := stage.Config{Stage: w.spec.WithDefaults()}
+		sc.Stage.Concurrency = first(cfg.StageConcurrency, sc.Stage.Concurrency)
 		h, closer, err := w.build(st, cfg, log.With("stage", name), reg, &sc)
 		if closer == nil {
 			closer = func() {}

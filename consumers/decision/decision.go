@@ -6,10 +6,9 @@
 package decision
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"time"
 
@@ -44,9 +43,7 @@ func New(deps Deps) *Stage {
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
-	if deps.Log == nil {
-		deps.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
+	deps.Log = cmp.Or(deps.Log, slog.New(slog.DiscardHandler))
 	return &Stage{sessions: deps.Sessions, now: deps.Now, log: deps.Log}
 }
 
@@ -55,18 +52,15 @@ func New(deps Deps) *Stage {
 // the last check to complete triggers the decision. A malformed event or a
 // session that is gone or not submitted is stage.Permanent.
 func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
-	tenantID, sessionID, err := decodeCompleted(ev)
+	tenantID, sessionID, err := idv.SessionIDs(schemas.TypeCheckCompleted, ev.Type, ev.Subject, ev.Data)
 	if err != nil {
 		return stage.Permanent(err)
 	}
 	log := s.log.With("tenant_id", tenantID, "session_id", sessionID)
 	at := s.now().UTC()
 	d, err := idv.Decide(ctx, s.sessions, tenantID, sessionID, at)
-	if errors.Is(err, idv.ErrNotFound) || errors.Is(err, idv.ErrConflict) {
-		return stage.Permanent(fmt.Errorf("decision: %w", err))
-	}
 	if err != nil {
-		return fmt.Errorf("decision: %w", err)
+		return stage.PermanentIf(fmt.Errorf("decision: %w", err), idv.ErrNotFound, idv.ErrConflict)
 	}
 	switch {
 	case d.New:
@@ -79,17 +73,11 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	return nil
 }
 
-// decodeCompleted reads the ids of an idv.check.completed event.
-func decodeCompleted(ev stage.Event) (tenantID, sessionID uuid.UUID, err error) {
-	return idv.SessionIDs(schemas.TypeCheckCompleted, ev.Type, ev.Subject, ev.Data)
-}
-
 // Spec describes the stage to the broker and the consume loop, beside
 // its handler.
 var Spec = idv.Stage{
 	Name:     "decision",
 	Consumes: []string{schemas.TypeCheckCompleted},
 	Retry:    idv.RetryThroughOutage(),
-	// The stage mostly waits on PostgreSQL.
-	Concurrency: 8,
+	// The stage mostly waits on PostgreSQL: DefaultConcurrency.
 }

@@ -443,6 +443,6 @@ var Spec = idv.Stage{
 	Name:     "doccheck",
 	Consumes: []string{schemas.TypeSessionSubmitted},
 	Retry:    idv.RetryThroughOutage(),
-	// The stage mostly waits on PostgreSQL and the object store.
-	Concurrency: 8,
+	// The stage mostly waits on PostgreSQL and the object store:
+	// DefaultConcurrency.
 }

@@ -47,6 +47,7 @@ func (c Config) withDefaults(ci *jetstream.ConsumerInfo) (Config, error) {
 	if err := c.Stage.Validate(); err != nil {
 		return c, fmt.Errorf("stage: %w", err)
 	}
+	c.Stage = c.Stage.WithDefaults()
 	if c.Backoff == nil {
 		c.Backoff = ExponentialBackoff(c.Stage.Backoff.Base, c.Stage.Backoff.Max)
 	}

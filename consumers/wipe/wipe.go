@@ -14,11 +14,10 @@
 package wipe
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"time"
-
-	"github.com/google/uuid"
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/stage"
@@ -59,12 +58,8 @@ func New(deps Deps, cfg Config) *Stage {
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
-	if deps.Log == nil {
-		deps.Log = slog.New(slog.DiscardHandler)
-	}
-	if deps.Metrics == nil {
-		deps.Metrics = NewMetrics(nil)
-	}
+	deps.Log = cmp.Or(deps.Log, slog.New(slog.DiscardHandler))
+	deps.Metrics = cmp.Or(deps.Metrics, NewMetrics(nil))
 	if cfg.StorageTimeout <= 0 {
 		cfg.StorageTimeout = DefaultStorageTimeout
 	}
@@ -77,7 +72,7 @@ func New(deps Deps, cfg Config) *Stage {
 // the session does not exist, or no wipe of it was requested (nothing is
 // destroyed then); any other error: try again later.
 func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
-	tenantID, sessionID, err := decodeExpired(ev)
+	tenantID, sessionID, err := idv.SessionIDs(schemas.TypeSessionExpired, ev.Type, ev.Subject, ev.Data)
 	if err != nil {
 		return stage.Permanent(err)
 	}
@@ -98,11 +93,6 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	log.InfoContext(ctx, "session wiped", "receipt_id", w.ReceiptID, "reason", w.Reason,
 		"objects_deleted", w.Objects, "captures_deleted", w.Captures)
 	return nil
-}
-
-// decodeExpired reads the ids of an idv.session.expired event.
-func decodeExpired(ev stage.Event) (tenantID, sessionID uuid.UUID, err error) {
-	return idv.SessionIDs(schemas.TypeSessionExpired, ev.Type, ev.Subject, ev.Data)
 }
 
 // Spec describes the stage to the broker and the consume loop, beside

@@ -17,6 +17,7 @@
 package retention
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"time"
@@ -47,12 +48,8 @@ func New(deps Deps, cfg Config) *Sweeper {
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
-	if deps.Log == nil {
-		deps.Log = slog.New(slog.DiscardHandler)
-	}
-	if deps.Metrics == nil {
-		deps.Metrics = NewMetrics(nil)
-	}
+	deps.Log = cmp.Or(deps.Log, slog.New(slog.DiscardHandler))
+	deps.Metrics = cmp.Or(deps.Metrics, NewMetrics(nil))
 	cfg = cfg.withDefaults()
 	return &Sweeper{sweep: idv.Retention{Store: deps.Store, Keys: deps.Keys, BatchSize: cfg.BatchSize,
 		DecisionDeadline: cfg.DecisionDeadline, StuckAfter: cfg.StuckAfter},
