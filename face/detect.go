@@ -48,14 +48,9 @@ func (e *Engine) Detect(img image.Image) ([]Face, error) {
 	if b.Empty() {
 		return nil, fmt.Errorf("face: detect: empty image")
 	}
-	const plane = detW * detH
-	in := make([]float32, 3*plane)
+	in := make([]float32, 3*detW*detH)
 	newRaster(img).resize(boxView(float64(b.Min.X), float64(b.Min.Y), float64(b.Max.X), float64(b.Max.Y), detW, detH),
-		detW, detH, func(i int, R, G, B float32) {
-			in[i] = (R - 127) / 128
-			in[plane+i] = (G - 127) / 128
-			in[2*plane+i] = (B - 127) / 128
-		})
+		detW, detH, centredRGB(in))
 	out, err := e.run(Detector, in)
 	if err != nil {
 		return nil, err

@@ -100,13 +100,8 @@ func (e *Engine) embedLandmarks(img image.Image, lm [68]Point) ([]float32, error
 	if err != nil {
 		return nil, err
 	}
-	const plane = alignSize * alignSize
-	in := make([]float32, 3*plane)
-	newRaster(img).crop(m, alignSize, alignSize, func(i int, R, G, B float32) {
-		in[i] = (R - 127) / 128
-		in[plane+i] = (G - 127) / 128
-		in[2*plane+i] = (B - 127) / 128
-	})
+	in := make([]float32, 3*alignSize*alignSize)
+	newRaster(img).crop(m, alignSize, alignSize, centredRGB(in))
 	out, err := e.run(Feature, in)
 	if err != nil {
 		return nil, err

@@ -131,6 +131,18 @@ func (r *raster) resize(m affine, w, h int, put func(i int, R, G, B float32)) {
 	}
 }
 
+// centredRGB returns a put function for resize and crop that fills in as
+// three planes of len(in)/3 values, R, G then B, each scaled to
+// (v−127)/128: the input the detector and the feature model take.
+func centredRGB(in []float32) func(i int, R, G, B float32) {
+	plane := len(in) / 3
+	return func(i int, R, G, B float32) {
+		in[i] = (R - 127) / 128
+		in[plane+i] = (G - 127) / 128
+		in[2*plane+i] = (B - 127) / 128
+	}
+}
+
 // crop renders a w×h view of the image through m (a face crop placed by a
 // box or by landmarks) like resize, but with bilinear taps, so that the crop
 // moves continuously with the points that place it. The part of the image

@@ -1,9 +1,10 @@
 // Package cardimage draws synthetic photos of identity documents for tests:
 // a coloured card with a guilloche, a portrait, printed text and an MRZ set
 // in OCR-B at the ICAO pitch, lying on a table, and the ways a phone photo
-// of one goes wrong (blur, low resolution, a slight rotation, JPEG noise,
-// glare, a greyscale copy, a card cut off by the frame). No real person's
-// document or picture is involved.
+// of one goes wrong (blur, low resolution, a slight rotation, sensor noise,
+// glare, a greyscale copy, a card cut off by the frame; JPEG recompression
+// is synth.JPEG, shared with the face inputs). No real person's document or
+// picture is involved.
 //
 // The MRZ glyphs come from the same atlas the reader builds its templates
 // from (package glyph), so read rates measured on these images are an upper
@@ -11,11 +12,9 @@
 package cardimage
 
 import (
-	"bytes"
 	"fmt"
 	"image"
 	"image/color"
-	"image/jpeg"
 	"math"
 	"math/rand/v2"
 
@@ -239,17 +238,4 @@ func fillRect(img *image.RGBA, x0, y0, x1, y1 float64, c [3]float64) {
 func rgba(c [3]float64) color.RGBA {
 	u := func(v float64) uint8 { return uint8(math.Round(math.Min(math.Max(v, 0), 255))) }
 	return color.RGBA{u(c[0]), u(c[1]), u(c[2]), 255}
-}
-
-// JPEG round-trips img through JPEG at quality q, as a phone would store it.
-func JPEG(img image.Image, q int) (image.Image, error) {
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: q}); err != nil {
-		return nil, fmt.Errorf("cardimage: encode: %w", err)
-	}
-	out, err := jpeg.Decode(&b)
-	if err != nil {
-		return nil, fmt.Errorf("cardimage: decode: %w", err)
-	}
-	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/idv-oss/idv/document/cardimage"
 	"github.com/idv-oss/idv/document/ocrb"
 	"github.com/idv-oss/idv/document/quality"
+	"github.com/idv-oss/idv/face/synth"
 )
 
 // TestPhotographPassesChecks: a rendered card, photographed (a little
@@ -28,7 +29,7 @@ func TestPhotographPassesChecks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			photo, err := cardimage.JPEG(cardimage.Photograph(img, seed), 90)
+			photo, err := synth.JPEG(cardimage.Photograph(img, seed), 90)
 			if err != nil {
 				t.Fatal(err)
 			}

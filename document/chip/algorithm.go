@@ -31,6 +31,16 @@ func hashByOID(oid asn1.ObjectIdentifier) (crypto.Hash, error) {
 	return 0, fmt.Errorf("%w: digest algorithm %v", ErrUnsupported, oid)
 }
 
+// parseDigestAlgorithm reads a digest AlgorithmIdentifier and returns its
+// hash.
+func parseDigestAlgorithm(v asn1.RawValue) (crypto.Hash, error) {
+	a, err := parseAlgorithm(v)
+	if err != nil {
+		return 0, err
+	}
+	return hashByOID(a.Algorithm)
+}
+
 // scheme is how a signature is padded and encoded.
 type scheme int
 
@@ -129,11 +139,7 @@ func parsePSSParams(params asn1.RawValue) (signatureAlgorithm, error) {
 		}
 		switch e.Tag {
 		case 0:
-			ha, err := parseAlgorithm(inner)
-			if err != nil {
-				return a, err
-			}
-			if a.hash, err = hashByOID(ha.Algorithm); err != nil {
+			if a.hash, err = parseDigestAlgorithm(inner); err != nil {
 				return a, err
 			}
 		case 1:
@@ -144,12 +150,8 @@ func parsePSSParams(params asn1.RawValue) (signatureAlgorithm, error) {
 			if !mgf.Algorithm.Equal(oidMGF1) {
 				return a, fmt.Errorf("%w: PSS mask generation %v", ErrUnsupported, mgf.Algorithm)
 			}
-			ha, err := parseAlgorithm(mgf.Params)
-			if err != nil {
+			if mgfHash, err = parseDigestAlgorithm(mgf.Params); err != nil {
 				return a, fmt.Errorf("PSS MGF1 hash: %w", err)
-			}
-			if mgfHash, err = hashByOID(ha.Algorithm); err != nil {
-				return a, err
 			}
 		case 2:
 			var n int

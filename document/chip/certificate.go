@@ -45,15 +45,11 @@ func ParseCertificate(der []byte) (*Certificate, error) {
 }
 
 func parseCertificate(der []byte) (*Certificate, error) {
-	v, err := parseExact(der)
+	es, err := parseSequence(der, 3, "Certificate")
 	if err != nil {
 		return nil, err
 	}
-	es, err := sequence(v, 3, "Certificate")
-	if err != nil {
-		return nil, err
-	}
-	c := &Certificate{Raw: v.FullBytes, rawTBS: es[0].FullBytes}
+	c := &Certificate{Raw: der, rawTBS: es[0].FullBytes}
 	if c.sigAlg, err = parseAlgorithm(es[1]); err != nil {
 		return nil, err
 	}

@@ -86,6 +86,17 @@ func sequence(v asn1.RawValue, min int, what string) ([]asn1.RawValue, error) {
 	return es, nil
 }
 
+// parseSequence reads exactly one DER element filling der, which must be a
+// SEQUENCE of at least min elements, and returns its elements; errors name
+// what.
+func parseSequence(der []byte, min int, what string) ([]asn1.RawValue, error) {
+	v, err := parseExact(der)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return sequence(v, min, what)
+}
+
 // explicit unwraps a context-specific constructed [tag] holding exactly one
 // element.
 func explicit(v asn1.RawValue, tag int) (asn1.RawValue, error) {

@@ -43,11 +43,7 @@ func (k publicKey) String() string {
 
 // parsePublicKey reads a SubjectPublicKeyInfo.
 func parsePublicKey(der []byte) (publicKey, error) {
-	v, err := parseExact(der)
-	if err != nil {
-		return publicKey{}, fmt.Errorf("public key: %w", err)
-	}
-	es, err := sequence(v, 2, "SubjectPublicKeyInfo")
+	es, err := parseSequence(der, 2, "SubjectPublicKeyInfo")
 	if err != nil {
 		return publicKey{}, err
 	}

@@ -35,11 +35,7 @@ type signerInfo struct {
 
 // parseContentInfo reads a ContentInfo holding SignedData.
 func parseContentInfo(der []byte) (*signedData, error) {
-	v, err := parseExact(der)
-	if err != nil {
-		return nil, err
-	}
-	es, err := sequence(v, 2, "ContentInfo")
+	es, err := parseSequence(der, 2, "ContentInfo")
 	if err != nil {
 		return nil, err
 	}
@@ -55,6 +51,24 @@ func parseContentInfo(der []byte) (*signedData, error) {
 		return nil, fmt.Errorf("ContentInfo content: %w", err)
 	}
 	return parseSignedData(inner)
+}
+
+// parseSignedContent reads a ContentInfo holding SignedData whose content is
+// of type want: a SEQUENCE of at least min elements, named what in errors.
+// It returns the SignedData and the content's elements.
+func parseSignedContent(der []byte, want asn1.ObjectIdentifier, min int, what string) (*signedData, []asn1.RawValue, error) {
+	sd, err := parseContentInfo(der)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !sd.contentType.Equal(want) {
+		return nil, nil, fmt.Errorf("%w: eContentType %v is not %s", ErrMalformed, sd.contentType, what)
+	}
+	es, err := parseSequence(sd.content, min, what)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sd, es, nil
 }
 
 func parseSignedData(v asn1.RawValue) (*signedData, error) {

@@ -47,27 +47,12 @@ func parseSOD(b []byte) (*SOD, error) {
 	if !is(outer, asn1.ClassApplication, 23, true) {
 		return nil, fmt.Errorf("%w: not tagged 0x77", ErrMalformed)
 	}
-	sd, err := parseContentInfo(outer.Bytes)
-	if err != nil {
-		return nil, err
-	}
-	if !sd.contentType.Equal(oidLDSSecurityObject) {
-		return nil, fmt.Errorf("%w: eContentType %v is not an LDS security object", ErrMalformed, sd.contentType)
-	}
-	v, err := parseExact(sd.content)
-	if err != nil {
-		return nil, fmt.Errorf("LDSSecurityObject: %w", err)
-	}
-	es, err := sequence(v, 3, "LDSSecurityObject")
-	if err != nil {
-		return nil, err
-	}
-	alg, err := parseAlgorithm(es[1])
+	sd, es, err := parseSignedContent(outer.Bytes, oidLDSSecurityObject, 3, "LDSSecurityObject")
 	if err != nil {
 		return nil, err
 	}
 	s := &SOD{signed: sd, hashes: map[int][]byte{}}
-	if s.HashAlgorithm, err = hashByOID(alg.Algorithm); err != nil {
+	if s.HashAlgorithm, err = parseDigestAlgorithm(es[1]); err != nil {
 		return nil, err
 	}
 	groups, err := sequence(es[2], 1, "dataGroupHashValues")

@@ -156,18 +156,7 @@ func ParseMasterList(b []byte) (*MasterList, error) {
 }
 
 func parseMasterList(b []byte) (*MasterList, error) {
-	sd, err := parseContentInfo(b)
-	if err != nil {
-		return nil, err
-	}
-	if !sd.contentType.Equal(oidCSCAMasterList) {
-		return nil, fmt.Errorf("%w: eContentType %v is not a CSCA master list", ErrMalformed, sd.contentType)
-	}
-	v, err := parseExact(sd.content)
-	if err != nil {
-		return nil, err
-	}
-	es, err := sequence(v, 2, "CscaMasterList")
+	sd, es, err := parseSignedContent(b, oidCSCAMasterList, 2, "CscaMasterList")
 	if err != nil {
 		return nil, err
 	}

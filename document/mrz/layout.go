@@ -54,30 +54,52 @@ type layout struct {
 	dutchPassportBSN        bool // TD3: a Dutch BSN may sit in personal
 }
 
-// twoLine is a two-line layout of width characters a line: TD2, TD3 and
-// the visas share line 1 (code 1–2, state 3–5, name 6 to the end) and
-// line 2 up to the expiry check digit (document number 1–9, check 10,
-// nationality 11–13, birth 14–19, check 20, sex 21, expiry 22–27, check
-// 28); tail declares what each puts after position 28.
-func twoLine(f Format, width int, code func(string) bool, tail func(*layout)) *layout {
+// newLayout is a layout of width characters a line with what every format
+// shares: the document code in positions 1–2 of line 1 and the issuing state
+// in 3–5; fill declares the rest.
+func newLayout(f Format, width int, code func(string) bool, fill func(*layout)) *layout {
 	l := &layout{
 		format:       f,
 		width:        width,
 		code:         code,
 		documentCode: span{0, 0, 2},
 		issuingState: span{0, 2, 5},
-		name:         span{0, 5, width},
-		number:       span{1, 0, 9},
-		numberCheck:  span{1, 9, 10},
-		nationality:  span{1, 10, 13},
-		birth:        span{1, 13, 19},
-		birthCheck:   span{1, 19, 20},
-		sex:          span{1, 20, 21},
-		expiry:       span{1, 21, 27},
-		expiryCheck:  span{1, 27, 28},
 	}
-	tail(l)
+	fill(l)
 	return l
+}
+
+// numberAt places the document number (nine characters) and its check
+// digit at start on line, 0-based.
+func (l *layout) numberAt(line, start int) {
+	l.number = span{line, start, start + 9}
+	l.numberCheck = span{line, start + 9, start + 10}
+}
+
+// datesAt places the run of fifteen characters every format has, at start
+// on line, 0-based: birth (6), its check digit, sex, expiry (6), its check
+// digit.
+func (l *layout) datesAt(line, start int) {
+	l.birth = span{line, start, start + 6}
+	l.birthCheck = span{line, start + 6, start + 7}
+	l.sex = span{line, start + 7, start + 8}
+	l.expiry = span{line, start + 8, start + 14}
+	l.expiryCheck = span{line, start + 14, start + 15}
+}
+
+// twoLine is a two-line layout of width characters a line: TD2, TD3 and
+// the visas share line 1 (code 1–2, state 3–5, name 6 to the end) and
+// line 2 up to the expiry check digit (document number 1–9, check 10,
+// nationality 11–13, birth 14–19, check 20, sex 21, expiry 22–27, check
+// 28); tail declares what each puts after position 28.
+func twoLine(f Format, width int, code func(string) bool, tail func(*layout)) *layout {
+	return newLayout(f, width, code, func(l *layout) {
+		l.name = span{0, 5, width}
+		l.numberAt(1, 0)
+		l.nationality = span{1, 10, 13}
+		l.datesAt(1, 13)
+		tail(l)
+	})
 }
 
 // idCode is the document code rule of TD1 and TD2: A, C or I, then a letter

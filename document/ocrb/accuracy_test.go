@@ -12,6 +12,7 @@ import (
 
 	"github.com/idv-oss/idv/document/cardimage"
 	"github.com/idv-oss/idv/document/ocrb"
+	"github.com/idv-oss/idv/face/synth"
 )
 
 // degradation is one way a phone photo of a document goes wrong, applied
@@ -31,7 +32,7 @@ func none(img image.Image, _ uint64) (image.Image, error) { return img, nil }
 func photo(img image.Image, seed uint64) (image.Image, error) {
 	img = cardimage.Rotate(img, []float64{-2, -1, 1, 2}[seed%4])
 	img = cardimage.Scale(cardimage.Blur(img, 1.2), 0.6)
-	return cardimage.JPEG(cardimage.Noise(img, 5, seed), 60)
+	return synth.JPEG(cardimage.Noise(img, 5, seed), 60)
 }
 
 var degradations = []degradation{
@@ -43,7 +44,7 @@ var degradations = []degradation{
 		return cardimage.Rotate(img, []float64{-3, -1.5, 2, 3}[seed%4]), nil
 	}},
 	{name: "jpeg", apply: func(img image.Image, seed uint64) (image.Image, error) {
-		return cardimage.JPEG(cardimage.Noise(img, 8, seed), 30)
+		return synth.JPEG(cardimage.Noise(img, 8, seed), 30)
 	}},
 	// Past what the quality gates let through: σ = 3 fails the focus
 	// gate, a quarter of the resolution (pitch ≈ 7.6 pixels) the
@@ -54,7 +55,7 @@ var degradations = []degradation{
 	{name: "harsh", apply: func(img image.Image, seed uint64) (image.Image, error) {
 		img = cardimage.Rotate(img, []float64{-3, 3}[seed%2])
 		img = cardimage.Scale(cardimage.Blur(img, 1.5), 0.4)
-		return cardimage.JPEG(cardimage.Noise(img, 8, seed), 40)
+		return synth.JPEG(cardimage.Noise(img, 8, seed), 40)
 	}},
 	{name: "photo", apply: photo},
 	{name: "upside-down", apply: func(img image.Image, seed uint64) (image.Image, error) {
@@ -80,7 +81,7 @@ var limits = []degradation{
 	{name: "heavy8", apply: none, weight: 8},
 	{name: "thin4", apply: none, weight: -4},
 	{name: "noise25jpeg20", apply: func(img image.Image, seed uint64) (image.Image, error) {
-		return cardimage.JPEG(cardimage.Noise(img, 25, seed), 20)
+		return synth.JPEG(cardimage.Noise(img, 25, seed), 20)
 	}},
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/idv-oss/idv/document/cardimage"
 	"github.com/idv-oss/idv/document/quality"
+	"github.com/idv-oss/idv/face/synth"
 )
 
 var td1 = []string{
@@ -45,7 +46,7 @@ func TestCheck(t *testing.T) {
 			want []string
 		}{
 			{"clean", clean, nil},
-			{"jpeg", must(t)(cardimage.JPEG(clean, 85)), nil},
+			{"jpeg", must(t)(synth.JPEG(clean, 85)), nil},
 			{"slightly blurred", cardimage.Blur(clean, 1), nil},
 			{"rotated", cardimage.Rotate(clean, 3), nil},
 			{"enlarged", cardimage.Scale(clean, 2.5), nil},
@@ -152,7 +153,7 @@ func FuzzCheck(f *testing.F) {
 }
 
 func BenchmarkCheck(b *testing.B) {
-	img := must(b)(cardimage.JPEG(cardimage.Scale(card(b, 0), 3), 90)) // 3657×2520, a 9-megapixel JPEG
+	img := must(b)(synth.JPEG(cardimage.Scale(card(b, 0), 3), 90)) // 3657×2520, a 9-megapixel JPEG
 	b.ResetTimer()
 	for b.Loop() {
 		quality.Check(img, quality.Config{})

@@ -14,7 +14,6 @@ import (
 	_ "image/png"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/idv-oss/idv/imagegate"
@@ -44,37 +43,39 @@ func loadImage(path string) (image.Image, error) {
 	return img, nil
 }
 
-// images lists the JPEG and PNG files of dir, sorted by name.
+// images lists the JPEG and PNG files of dir, as paths, sorted by name.
 func images(dir string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("evaluation: %w", err)
-	}
-	var out []string
-	for _, e := range entries {
+	files, err := listDir(dir, func(e os.DirEntry) bool {
 		ext := strings.ToLower(filepath.Ext(e.Name()))
-		if !e.IsDir() && (ext == ".png" || ext == ".jpg" || ext == ".jpeg") {
-			out = append(out, filepath.Join(dir, e.Name()))
-		}
+		return !e.IsDir() && (ext == ".png" || ext == ".jpg" || ext == ".jpeg")
+	})
+	for i, f := range files {
+		files[i] = filepath.Join(dir, f)
 	}
-	slices.Sort(out)
-	return out, nil
+	return files, err
 }
 
 // subdirs lists dir's subdirectories, sorted by name.
 func subdirs(dir string) ([]string, error) {
+	out, err := listDir(dir, os.DirEntry.IsDir)
+	if err == nil && len(out) == 0 {
+		return nil, fmt.Errorf("evaluation: %s holds no labelled subdirectories", dir)
+	}
+	return out, err
+}
+
+// listDir lists the names of dir's entries that keep accepts, sorted (as
+// os.ReadDir returns them).
+func listDir(dir string, keep func(os.DirEntry) bool) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("evaluation: %w", err)
 	}
 	var out []string
 	for _, e := range entries {
-		if e.IsDir() {
+		if keep(e) {
 			out = append(out, e.Name())
 		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("evaluation: %s holds no labelled subdirectories", dir)
 	}
 	return out, nil
 }
