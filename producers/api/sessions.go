@@ -85,9 +85,9 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getSession(w http.ResponseWriter, r *http.Request) error {
-	id, err := uuid.Parse(r.PathValue("id"))
+	id, err := pathID(r)
 	if err != nil {
-		return errNotFound
+		return err
 	}
 	return s.writeSession(w, r, tenantOf(r), id, http.StatusOK)
 }
@@ -95,11 +95,8 @@ func (s *Server) getSession(w http.ResponseWriter, r *http.Request) error {
 // writeSession answers with a session of tenant, its captures and results.
 func (s *Server) writeSession(w http.ResponseWriter, r *http.Request, tenant, id uuid.UUID, status int) error {
 	sess, err := s.sessions.Get(r.Context(), tenant, id)
-	if errors.Is(err, idv.ErrNotFound) {
-		return errNotFound
-	}
 	if err != nil {
-		return err
+		return notFound(err)
 	}
 	caps, err := s.sessions.Captures(r.Context(), sess.TenantID, sess.ID)
 	if err != nil {
