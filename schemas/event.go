@@ -83,6 +83,10 @@ const (
 	DecisionDeclinedByUser        = "declined_by_user"
 )
 
+// Decisions are the decisions a session can have.
+var Decisions = []string{DecisionApproved, DecisionDeclined, DecisionReview, DecisionResubmissionRequested,
+	DecisionExpired, DecisionDeclinedByUser}
+
 // SessionDecided announces a session's decision.
 type SessionDecided struct {
 	SessionID string    `json:"session_id"`
@@ -146,6 +150,9 @@ const (
 	WipeCustomerRequest = "customer_request" // DELETE /v1/sessions/{id}
 	WipeDeclinedByUser  = "declined_by_user" // the person declined in the app
 )
+
+// WipeReasons are the reasons a session can be wiped for.
+var WipeReasons = []string{WipeExpired, WipeCustomerRequest, WipeDeclinedByUser}
 
 // SessionExpired asks for a session's wipe (the retention deadline passed,
 // or an early erasure). Subject idv.session.expired.<session_id>.

@@ -33,6 +33,9 @@ const (
 	ReceiptRowsCaptures    = "captures"
 )
 
+// ReceiptRows are the tables a receipt may count rows of.
+var ReceiptRows = []string{ReceiptRowsSessionKeys, ReceiptRowsCaptures}
+
 // DeletionReceipt is the signed statement that a session's personal data is
 // destroyed. It holds ids, the reason, the decision, times and counts, never
 // personal data (docs/design.md invariant 1): it outlives the data it speaks of.
@@ -71,14 +74,10 @@ func (r DeletionReceipt) Validate() error {
 			errs = append(errs, fmt.Errorf("%s is not a lower-case UUID", name))
 		}
 	}
-	switch r.Reason {
-	case WipeExpired, WipeCustomerRequest, WipeDeclinedByUser:
-	default:
+	if !slices.Contains(WipeReasons, r.Reason) {
 		errs = append(errs, fmt.Errorf("reason %q is not a wipe reason", r.Reason))
 	}
-	switch r.Decision {
-	case "", DecisionApproved, DecisionDeclined, DecisionReview, DecisionResubmissionRequested, DecisionExpired, DecisionDeclinedByUser:
-	default:
+	if r.Decision != "" && !slices.Contains(Decisions, r.Decision) {
 		errs = append(errs, fmt.Errorf("decision %q is not a decision", r.Decision))
 	}
 	for name, t := range map[string]time.Time{"created_at": r.CreatedAt, "expires_at": r.ExpiresAt,
@@ -91,7 +90,7 @@ func (r DeletionReceipt) Validate() error {
 		errs = append(errs, fmt.Errorf("objects_deleted %d is negative", r.ObjectsDeleted))
 	}
 	for _, table := range slices.Sorted(maps.Keys(r.RowsDeleted)) {
-		if table != ReceiptRowsSessionKeys && table != ReceiptRowsCaptures {
+		if !slices.Contains(ReceiptRows, table) {
 			errs = append(errs, fmt.Errorf("rows_deleted: unknown table %q", table))
 		}
 		if r.RowsDeleted[table] < 0 {

@@ -160,6 +160,29 @@ func (s *Server) handle(h func(http.ResponseWriter, *http.Request) error) http.H
 	})
 }
 
+// pathID is the path's {id}: one that is not a UUID names nothing, so it
+// is answered as an unknown one is, 404 not_found.
+func pathID(r *http.Request) (uuid.UUID, error) {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		return uuid.Nil, errNotFound
+	}
+	return id, nil
+}
+
+// byPathID reads, with get, what the path's {id} names among the caller's
+// tenant's: 404 not_found when the id is no UUID or names nothing of the
+// tenant's.
+func byPathID[T any](r *http.Request, get func(ctx context.Context, tenantID, id uuid.UUID) (T, error)) (T, error) {
+	id, err := pathID(r)
+	if err != nil {
+		var none T
+		return none, err
+	}
+	v, err := get(r.Context(), tenantOf(r), id)
+	return v, notFound(err)
+}
+
 // recoverer turns a panic in a handler into a 500 with the JSON error body.
 func (s *Server) recoverer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

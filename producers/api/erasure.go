@@ -28,17 +28,13 @@ type ReceiptKey interface {
 // eraseSession is the customer's erasure request (GDPR art. 17): the wipe
 // runs at once instead of at expires_at.
 func (s *Server) eraseSession(w http.ResponseWriter, r *http.Request) error {
-	id, err := uuid.Parse(r.PathValue("id"))
-	if err != nil {
-		return errNotFound
-	}
-	tenant := tenantOf(r)
-	err = idv.RequestWipe(r.Context(), s.sessions, tenant, id, schemas.WipeCustomerRequest, s.now())
-	if errors.Is(err, idv.ErrNotFound) {
-		return errNotFound
-	}
+	id, err := pathID(r)
 	if err != nil {
 		return err
+	}
+	tenant := tenantOf(r)
+	if err := idv.RequestWipe(r.Context(), s.sessions, tenant, id, schemas.WipeCustomerRequest, s.now()); err != nil {
+		return notFound(err)
 	}
 	s.log.InfoContext(r.Context(), "erasure requested", "tenant_id", tenant, "session_id", id)
 	return s.writeSession(w, r, tenant, id, http.StatusAccepted)
@@ -72,14 +68,7 @@ type receiptBody struct {
 }
 
 func (s *Server) getReceipt(w http.ResponseWriter, r *http.Request) error {
-	id, err := uuid.Parse(r.PathValue("id"))
-	if err != nil {
-		return errNotFound
-	}
-	rc, err := s.receipts.Receipt(r.Context(), tenantOf(r), id)
-	if errors.Is(err, idv.ErrNotFound) {
-		return errNotFound
-	}
+	rc, err := byPathID(r, s.receipts.Receipt)
 	if err != nil {
 		return err
 	}

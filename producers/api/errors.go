@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"syscall"
+
+	"github.com/idv-oss/idv"
 )
 
 // Error is an API error: an HTTP status, a stable machine-readable code
@@ -41,6 +43,15 @@ var (
 	errEnded        = apiErr(http.StatusGone, "session_ended", "the session has ended and its data is being or has been erased")
 	errOffboarding  = apiErr(http.StatusForbidden, "tenant_offboarding", "the tenant is being offboarded: its data is being returned and erased, and its API keys no longer work")
 )
+
+// notFound answers the core's ErrNotFound as 404 not_found and passes any
+// other error on.
+func notFound(err error) error {
+	if errors.Is(err, idv.ErrNotFound) {
+		return errNotFound
+	}
+	return err
+}
 
 // errUnavailable answers a request that failed because PostgreSQL, the key
 // store or the object store could not be reached: the client should retry

@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/google/uuid"
-
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/schemas"
 	"github.com/idv-oss/idv/seal"
@@ -27,14 +25,7 @@ var errNoCopy = apiErr(http.StatusNotFound, "no_redacted_copy", "the session has
 // read is recorded in the audit log as a personal-data read before the
 // copy leaves (docs/design.md invariant 6).
 func (s *Server) getRedactedCopy(w http.ResponseWriter, r *http.Request) error {
-	id, err := uuid.Parse(r.PathValue("id"))
-	if err != nil {
-		return errNotFound
-	}
-	sess, err := s.sessions.Get(r.Context(), tenantOf(r), id)
-	if errors.Is(err, idv.ErrNotFound) {
-		return errNotFound
-	}
+	sess, err := byPathID(r, s.sessions.Get)
 	if err != nil {
 		return err
 	}

@@ -25,15 +25,10 @@ type captureState struct {
 	Size  int64               `json:"size"`
 }
 
+// sessionBody is a session as GET /v1/sessions/{id} shows it.
 type sessionBody struct {
-	ID            uuid.UUID             `json:"id"`
-	Status        string                `json:"status"`
-	Checks        []string              `json:"checks"`
-	SelfieFrames  int                   `json:"selfie_frames"`
-	RetentionDays int                   `json:"retention_days"`
-	CreatedAt     time.Time             `json:"created_at"`
-	ExpiresAt     time.Time             `json:"expires_at"`
-	SubmittedAt   *time.Time            `json:"submitted_at"`
+	ID uuid.UUID `json:"id"`
+	schemas.SessionState
 	Captures      []captureState        `json:"captures"`
 	Decision      *string               `json:"decision"`
 	DecidedAt     *time.Time            `json:"decided_at"`
@@ -85,9 +80,9 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getSession(w http.ResponseWriter, r *http.Request) error {
-	id, err := uuid.Parse(r.PathValue("id"))
+	id, err := pathID(r)
 	if err != nil {
-		return errNotFound
+		return err
 	}
 	return s.writeSession(w, r, tenantOf(r), id, http.StatusOK)
 }
@@ -95,11 +90,8 @@ func (s *Server) getSession(w http.ResponseWriter, r *http.Request) error {
 // writeSession answers with a session of tenant, its captures and results.
 func (s *Server) writeSession(w http.ResponseWriter, r *http.Request, tenant, id uuid.UUID, status int) error {
 	sess, err := s.sessions.Get(r.Context(), tenant, id)
-	if errors.Is(err, idv.ErrNotFound) {
-		return errNotFound
-	}
 	if err != nil {
-		return err
+		return notFound(err)
 	}
 	caps, err := s.sessions.Captures(r.Context(), sess.TenantID, sess.ID)
 	if err != nil {
@@ -118,9 +110,9 @@ func (s *Server) writeSession(w http.ResponseWriter, r *http.Request, tenant, id
 }
 
 func toSessionBody(s idv.Session, caps []idv.Capture, results []idv.Result) sessionBody {
-	b := sessionBody{ID: s.ID, Status: string(s.Status), Checks: s.Checks, SelfieFrames: s.SelfieFrames,
-		RetentionDays: s.RetentionDays, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt,
-		SubmittedAt: s.SubmittedAt, Captures: []captureState{}, Decision: (*string)(s.Decision), DecidedAt: s.DecidedAt,
+	b := sessionBody{ID: s.ID, SessionState: schemas.SessionState{Status: string(s.Status), Checks: s.Checks,
+		SelfieFrames: s.SelfieFrames, RetentionDays: s.RetentionDays, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt,
+		SubmittedAt: s.SubmittedAt}, Captures: []captureState{}, Decision: (*string)(s.Decision), DecidedAt: s.DecidedAt,
 		Results: []schemas.CheckResult{}, WipeReason: s.WipeReason, WipeRequested: s.WipeRequestedAt, DeletedAt: s.DeletedAt,
 		ReceiptID: s.ReceiptID, Fields: map[string]any{}}
 	for _, c := range caps {

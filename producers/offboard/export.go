@@ -80,8 +80,7 @@ func (e *Exporter) Export(ctx context.Context, tenantID uuid.UUID, recipient []b
 		Detail: map[string]string{"recipient_key_hash": hex.EncodeToString(fp[:])}}); err != nil {
 		return ExportSummary{}, fmt.Errorf("offboard: record export: %w", err)
 	}
-	hw := &hashCounter{w: w, h: sha256.New()}
-	aw, err := archive.NewWriter(hw, recipient, tenantID, now)
+	aw, err := archive.NewWriter(w, recipient, tenantID, now)
 	if err != nil {
 		return ExportSummary{}, err
 	}
@@ -103,7 +102,7 @@ func (e *Exporter) Export(ctx context.Context, tenantID uuid.UUID, recipient []b
 			sum.Captures += n
 			if sum.Sessions%25 == 0 {
 				fmt.Fprintf(progress, "  %d sessions exported (%d captures, %.1f MiB sealed)\n",
-					sum.Sessions, sum.Captures, float64(hw.n)/(1<<20))
+					sum.Sessions, sum.Captures, float64(aw.Written())/(1<<20))
 			}
 			after = s.ID
 		}
@@ -117,7 +116,7 @@ func (e *Exporter) Export(ctx context.Context, tenantID uuid.UUID, recipient []b
 	if sum.Manifest, err = aw.Close(sum.Sessions); err != nil {
 		return sum, err
 	}
-	sum.Entries, sum.Bytes, sum.SHA256 = len(sum.Manifest.Entries)+1, hw.n, hw.h.Sum(nil)
+	sum.Entries, sum.Bytes, sum.SHA256 = len(sum.Manifest.Entries)+1, aw.Written(), aw.SHA256()
 	fmt.Fprintf(progress, "  %d sessions, %d captures, %d entries, %.1f MiB sealed\n",
 		sum.Sessions, sum.Captures, sum.Entries, float64(sum.Bytes)/(1<<20))
 	return sum, nil
@@ -222,23 +221,6 @@ type receiptFile struct {
 	KeyID     string          `json:"key_id"`
 	Statement json.RawMessage `json:"statement"`
 	Signature []byte          `json:"signature"`
-}
-
-// hashCounter hashes and counts what it passes on to w.
-type hashCounter struct {
-	w io.Writer
-	h interface {
-		io.Writer
-		Sum([]byte) []byte
-	}
-	n int64
-}
-
-func (c *hashCounter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.h.Write(p[:n])
-	c.n += int64(n)
-	return n, err
 }
 
 // ErrDeleted: the tenant's delete has begun or finished; nothing is left

@@ -19,14 +19,8 @@ import (
 // sessionFile is sessions/<id>/session.json: the session's metadata, its
 // decision and check results, and where each capture is in the archive.
 type sessionFile struct {
-	SessionID       string                `json:"session_id"`
-	Status          string                `json:"status"`
-	Checks          []string              `json:"checks"`
-	SelfieFrames    int                   `json:"selfie_frames"`
-	RetentionDays   int                   `json:"retention_days"`
-	CreatedAt       time.Time             `json:"created_at"`
-	ExpiresAt       time.Time             `json:"expires_at"`
-	SubmittedAt     *time.Time            `json:"submitted_at"`
+	SessionID string `json:"session_id"`
+	schemas.SessionState
 	Decision        *string               `json:"decision"`
 	DecidedAt       *time.Time            `json:"decided_at"`
 	WipeReason      *string               `json:"wipe_reason"`
@@ -59,9 +53,9 @@ const (
 // many captures it added.
 func (e *Exporter) writeSession(ctx context.Context, aw *archive.Writer, s idv.Session) (int, error) {
 	dir := "sessions/" + s.ID.String() + "/"
-	f := sessionFile{SessionID: s.ID.String(), Status: string(s.Status), Checks: s.Checks, SelfieFrames: s.SelfieFrames,
-		RetentionDays: s.RetentionDays, CreatedAt: s.CreatedAt.UTC(), ExpiresAt: s.ExpiresAt.UTC(),
-		SubmittedAt: s.SubmittedAt, Decision: (*string)(s.Decision), DecidedAt: s.DecidedAt, WipeReason: s.WipeReason,
+	f := sessionFile{SessionID: s.ID.String(), SessionState: schemas.SessionState{Status: string(s.Status), Checks: s.Checks,
+		SelfieFrames: s.SelfieFrames, RetentionDays: s.RetentionDays, CreatedAt: s.CreatedAt.UTC(), ExpiresAt: s.ExpiresAt.UTC(),
+		SubmittedAt: s.SubmittedAt}, Decision: (*string)(s.Decision), DecidedAt: s.DecidedAt, WipeReason: s.WipeReason,
 		WipeRequestedAt: s.WipeRequestedAt, Results: []schemas.CheckResult{}, Captures: []captureFile{}, Fields: map[string]any{}}
 	results, err := e.Results.List(ctx, s.TenantID, s.ID)
 	if err != nil {

@@ -14,12 +14,8 @@ package archive
 import (
 	"archive/tar"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"path"
 	"strings"
@@ -45,13 +41,6 @@ func Info(tenantID uuid.UUID) []byte {
 	return fmt.Appendf(nil, "idv/v1 offboarding-archive %s", tenantID)
 }
 
-// Entry is one file of the archive as the manifest lists it.
-type Entry struct {
-	Name   string `json:"name"`
-	Size   int64  `json:"size"`
-	SHA256 string `json:"sha256"` // hex
-}
-
 // Manifest lists every entry but itself, in archive order.
 type Manifest struct {
 	Format    string    `json:"format"`
@@ -61,14 +50,10 @@ type Manifest struct {
 	Entries   []Entry   `json:"entries"`
 }
 
-// ErrInvalid means an archive opened but its content is not a valid archive:
-// a bad entry name or type, an entry missing from or not in the manifest, or
-// one whose size or SHA-256 differs.
-var ErrInvalid = errors.New("archive: invalid content")
-
 // Writer writes an archive. Add entries, then Close. Not safe for
 // concurrent use.
 type Writer struct {
+	out      *hashingWriter // the sealed bytes, as written to w
 	sealed   io.WriteCloser
 	tw       *tar.Writer
 	manifest Manifest
@@ -78,15 +63,16 @@ type Writer struct {
 // NewWriter starts the archive of tenantID on w, sealed to the tenant's
 // public key.
 func NewWriter(w io.Writer, publicKey []byte, tenantID uuid.UUID, now time.Time) (*Writer, error) {
-	if _, err := w.Write(append([]byte(magic), tenantID[:]...)); err != nil {
+	out := newHashingWriter(w)
+	if _, err := out.Write(append([]byte(magic), tenantID[:]...)); err != nil {
 		return nil, fmt.Errorf("archive: %w", err)
 	}
-	sealed, err := seal.SealStream(w, publicKey, Info(tenantID))
+	sealed, err := seal.SealStream(out, publicKey, Info(tenantID))
 	if err != nil {
 		return nil, fmt.Errorf("archive: %w", err)
 	}
 	now = now.UTC().Truncate(time.Second)
-	return &Writer{sealed: sealed, tw: tar.NewWriter(sealed), mtime: now,
+	return &Writer{out: out, sealed: sealed, tw: tar.NewWriter(sealed), mtime: now,
 		manifest: Manifest{Format: Format, TenantID: tenantID.String(), CreatedAt: now}}, nil
 }
 
@@ -99,15 +85,15 @@ func (a *Writer) Add(name string, size int64, r io.Reader) error {
 		Typeflag: tar.TypeReg, Format: tar.FormatPAX}); err != nil {
 		return fmt.Errorf("archive: add %s: %w", name, err)
 	}
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(a.tw, h), r)
+	hw := newHashingWriter(a.tw)
+	n, err := io.Copy(hw, r)
 	if err != nil {
 		return fmt.Errorf("archive: add %s: %w", name, err)
 	}
 	if n != size {
 		return fmt.Errorf("archive: add %s: %d bytes, declared %d", name, n, size)
 	}
-	a.manifest.Entries = append(a.manifest.Entries, Entry{Name: name, Size: size, SHA256: hex.EncodeToString(h.Sum(nil))})
+	a.manifest.Entries = append(a.manifest.Entries, hw.entry(name))
 	return nil
 }
 
@@ -127,6 +113,13 @@ func (a *Writer) AddJSON(name string, v any) error {
 
 // Entries is how many entries were added so far.
 func (a *Writer) Entries() int { return len(a.manifest.Entries) }
+
+// Written is how many sealed bytes were written to w so far.
+func (a *Writer) Written() int64 { return a.out.n }
+
+// SHA256 is the SHA-256 of the sealed bytes written to w so far: after
+// Close, of the whole archive as stored.
+func (a *Writer) SHA256() []byte { return a.out.h.Sum(nil) }
 
 // Close writes the manifest (sessions is the count it states), ends the
 // tar stream and seals the final record. It returns the manifest.
@@ -172,18 +165,4 @@ func checkName(name string) error {
 		}
 	}
 	return nil
-}
-
-// hashingWriter counts and hashes what passes through to w.
-type hashingWriter struct {
-	w io.Writer
-	h hash.Hash
-	n int64
-}
-
-func (hw *hashingWriter) Write(p []byte) (int, error) {
-	n, err := hw.w.Write(p)
-	hw.h.Write(p[:n])
-	hw.n += int64(n)
-	return n, err
 }

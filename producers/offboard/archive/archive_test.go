@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"os"
@@ -35,6 +36,10 @@ func build(t testing.TB, pub []byte, tenant uuid.UUID, files []file) []byte {
 	}
 	if _, err := w.Close(1); err != nil {
 		t.Fatal(err)
+	}
+	// What the writer says it wrote is the archive as stored.
+	if sum := sha256.Sum256(out.Bytes()); w.Written() != int64(out.Len()) || !bytes.Equal(w.SHA256(), sum[:]) {
+		t.Fatalf("writer reports %d bytes, SHA-256 %x; stored %d bytes, %x", w.Written(), w.SHA256(), out.Len(), sum)
 	}
 	return out.Bytes()
 }

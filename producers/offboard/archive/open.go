@@ -3,8 +3,6 @@ package archive
 import (
 	"archive/tar"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -103,7 +101,7 @@ func tarError(err error) error {
 
 // visitEntry passes one entry to visit and returns its size and hash.
 func visitEntry(tr *tar.Reader, hdr *tar.Header, visit Visit) (Entry, error) {
-	hw := &hashingWriter{w: io.Discard, h: sha256.New()}
+	hw := newHashingWriter(io.Discard)
 	if err := visit(hdr.Name, hdr.Size, io.TeeReader(tr, hw)); err != nil {
 		return Entry{}, fmt.Errorf("archive: %s: %w", hdr.Name, err)
 	}
@@ -111,7 +109,7 @@ func visitEntry(tr *tar.Reader, hdr *tar.Header, visit Visit) (Entry, error) {
 	if _, err := io.Copy(hw, tr); err != nil {
 		return Entry{}, fmt.Errorf("archive: %s: %w", hdr.Name, tarError(err))
 	}
-	return Entry{Name: hdr.Name, Size: hw.n, SHA256: hex.EncodeToString(hw.h.Sum(nil))}, nil
+	return hw.entry(hdr.Name), nil
 }
 
 func readManifest(r io.Reader, size int64, tenantID uuid.UUID) (*Manifest, error) {
