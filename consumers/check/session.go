@@ -2,7 +2,6 @@ package check
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/google/uuid"
 
@@ -20,22 +19,12 @@ func Submitted(ev stage.Event) (tenantID, sessionID uuid.UUID, err error) {
 }
 
 // KeyReader reads a session's wrapped key pair.
-type KeyReader interface {
-	Key(ctx context.Context, tenantID, id uuid.UUID) (idv.WrappedKey, error)
-}
+type KeyReader = capture.KeyReader
 
 // SessionKey unwraps a session's private key. A key that is gone (the
 // session wiped, its epoch destroyed) or altered cannot come back: that is
 // stage.Permanent. A key store that does not answer is not.
 func SessionKey(ctx context.Context, keys KeyReader, vaults capture.Unwrapper, sess idv.Session) (*seal.SessionKey, error) {
-	k, err := keys.Key(ctx, sess.TenantID, sess.ID)
-	if err != nil {
-		return nil, stage.PermanentIf(err, idv.ErrNotFound)
-	}
-	key, err := vaults.Unwrap(ctx, k)
-	if err != nil {
-		err = fmt.Errorf("session %s: %w", sess.ID, err)
-		return nil, stage.PermanentIf(err, idv.ErrEpochDestroyed, idv.ErrWrappedKey)
-	}
-	return key, nil
+	key, err := capture.SessionKey(ctx, keys, vaults, sess.TenantID, sess.ID)
+	return key, stage.PermanentIf(err, capture.ErrKeyGone, idv.ErrWrappedKey)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/idv-oss/idv"
+	"github.com/idv-oss/idv/capture"
 	"github.com/idv-oss/idv/seal"
 )
 
@@ -62,19 +63,12 @@ func (f Fields) OpenFields(ctx context.Context, tenantID, sessionID uuid.UUID, a
 	if !slices.ContainsFunc(results, func(r idv.Result) bool { return r.FieldsSealed != nil }) {
 		return nil, nil
 	}
-	k, err := f.Sessions.Key(ctx, tenantID, sessionID)
-	if errors.Is(err, idv.ErrNotFound) {
+	key, err := capture.SessionKey(ctx, f.Sessions, f.Keys, tenantID, sessionID)
+	if errors.Is(err, capture.ErrKeyGone) {
 		return nil, nil // wiped: nothing to send
 	}
 	if err != nil {
-		return nil, err
-	}
-	key, err := f.Keys.Unwrap(ctx, k)
-	if errors.Is(err, idv.ErrEpochDestroyed) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("notify: open key of %s: %w", sessionID, err)
+		return nil, fmt.Errorf("notify: %w", err)
 	}
 	fields := map[string]any{}
 	for _, r := range results {

@@ -226,7 +226,3 @@ type receiptFile struct {
 // ErrDeleted: the tenant's delete has begun or finished; nothing is left
 // to export.
 var ErrDeleted = errors.New("offboard: the tenant's data is deleted or being deleted")
-
-// errKeyGone tells a session whose key is destroyed (its wipe under way)
-// from a failure.
-var errKeyGone = errors.New("session key destroyed")

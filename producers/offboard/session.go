@@ -68,8 +68,8 @@ func (e *Exporter) writeSession(ctx context.Context, aw *archive.Writer, s idv.S
 	if err != nil {
 		return 0, err
 	}
-	key, err := e.sessionKey(ctx, s)
-	if errors.Is(err, errKeyGone) {
+	key, err := capture.SessionKey(ctx, e.Sessions, e.Keys, s.TenantID, s.ID)
+	if errors.Is(err, capture.ErrKeyGone) {
 		f.Unavailable = unavailableKeyDestroyed
 	} else if err != nil {
 		return 0, err
@@ -110,26 +110,6 @@ func (e *Exporter) writeCapture(ctx context.Context, aw *archive.Writer, dir str
 	defer clear(plain)
 	cf.File = fmt.Sprintf("%scaptures/%s-%d", dir, c.Kind, c.Index)
 	return aw.Add(cf.File, int64(len(plain)), bytes.NewReader(plain))
-}
-
-// sessionKey unwraps the session's key; errKeyGone when its wipe has
-// destroyed it (or its epoch is gone).
-func (e *Exporter) sessionKey(ctx context.Context, s idv.Session) (*seal.SessionKey, error) {
-	k, err := e.Sessions.Key(ctx, s.TenantID, s.ID)
-	if errors.Is(err, idv.ErrNotFound) {
-		return nil, errKeyGone
-	}
-	if err != nil {
-		return nil, err
-	}
-	key, err := e.Keys.Unwrap(ctx, k)
-	if errors.Is(err, idv.ErrEpochDestroyed) {
-		return nil, errKeyGone
-	}
-	if err != nil {
-		return nil, fmt.Errorf("offboard: session %s: %w", s.ID, err)
-	}
-	return key, nil
 }
 
 // openFields opens each check's sealed fields into fields[check]: all of
