@@ -236,11 +236,7 @@ func deleteTenantRows(ctx context.Context, tx *sqlx.Tx, o idv.Offboarding, at ti
 	}
 	f.Sessions, f.NotWiped = counts.All, counts.NotWiped
 	for _, table := range OffboardedTables {
-		res, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE tenant_id = $1`, o.TenantID)
-		if err != nil {
-			return f, fmt.Errorf("offboarding: delete %s of %s: %w", table, o.TenantID, err)
-		}
-		n, err := res.RowsAffected()
+		n, err := execCount(ctx, tx, `DELETE FROM `+table+` WHERE tenant_id = $1`, o.TenantID)
 		if err != nil {
 			return f, fmt.Errorf("offboarding: delete %s of %s: %w", table, o.TenantID, err)
 		}

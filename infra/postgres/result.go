@@ -134,16 +134,12 @@ func (s *Results) SaveResult(ctx context.Context, r idv.Result, ev idv.Event) er
 		completed = &r.CompletedAt
 	}
 	return inOutboxTx(ctx, s.db, tenantScope(r.TenantID), func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO check_results
+		n, err := execCount(ctx, tx, `INSERT INTO check_results
 			(session_id, tenant_id, check_name, outcome, reasons, score, threshold, engine, models, completed_at,
 			 fields_sealed, advisory)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, COALESCE($10, now()), $11, $12)
 			ON CONFLICT (session_id, check_name) DO NOTHING`,
 			r.SessionID, r.TenantID, r.Check, r.Outcome, reasons, r.Score, r.Threshold, r.Engine, modelsJSON, completed, r.FieldsSealed, advisory)
-		if err != nil {
-			return fmt.Errorf("check results: insert %s %s: %w", r.SessionID, r.Check, err)
-		}
-		n, err := res.RowsAffected()
 		if err != nil {
 			return fmt.Errorf("check results: insert %s %s: %w", r.SessionID, r.Check, err)
 		}

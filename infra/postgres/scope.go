@@ -128,3 +128,12 @@ func scopedExec(ctx context.Context, db *sqlx.DB, sc scope, query string, args .
 	})
 	return res, err
 }
+
+// execCount runs a statement in tx and returns how many rows it affected.
+func execCount(ctx context.Context, tx *sqlx.Tx, query string, args ...any) (int64, error) {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

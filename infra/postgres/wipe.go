@@ -97,11 +97,7 @@ func (s *Wipes) DestroySessionKey(ctx context.Context, tenantID, id uuid.UUID, a
 		if _, _, err := lockWipeTarget(ctx, tx, tenantID, id); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM session_keys WHERE session_id = $1 AND tenant_id = $2`, id, tenantID)
-		if err != nil {
-			return fmt.Errorf("wipes: delete key of %s: %w", id, err)
-		}
-		n, err := res.RowsAffected()
+		n, err := execCount(ctx, tx, `DELETE FROM session_keys WHERE session_id = $1 AND tenant_id = $2`, id, tenantID)
 		if err != nil {
 			return fmt.Errorf("wipes: delete key of %s: %w", id, err)
 		}
@@ -154,11 +150,7 @@ func (s *Wipes) FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.
 			WHERE session_id = $1 AND tenant_id = $2`, id, tenantID); err != nil {
 			return fmt.Errorf("wipes: delete extracted fields of %s: %w", id, err)
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM captures WHERE session_id = $1 AND tenant_id = $2`, id, tenantID)
-		if err != nil {
-			return fmt.Errorf("wipes: delete captures of %s: %w", id, err)
-		}
-		n, err := res.RowsAffected()
+		n, err := execCount(ctx, tx, `DELETE FROM captures WHERE session_id = $1 AND tenant_id = $2`, id, tenantID)
 		if err != nil {
 			return fmt.Errorf("wipes: delete captures of %s: %w", id, err)
 		}
