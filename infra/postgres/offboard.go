@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -45,11 +44,8 @@ func (s *Offboardings) Start(ctx context.Context, tenantID uuid.UUID, at time.Ti
 	err := inTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
 		var started *time.Time
 		err := tx.GetContext(ctx, &started, `SELECT offboarding_at FROM tenants WHERE tenant_id = $1 FOR NO KEY UPDATE`, tenantID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("offboarding: tenant %s: %w", tenantID, idv.ErrNotFound)
-		}
 		if err != nil {
-			return fmt.Errorf("offboarding: lock tenant %s: %w", tenantID, err)
+			return rowErr(err, "offboarding: tenant %s", "offboarding: lock tenant %s", tenantID)
 		}
 		if started != nil {
 			return nil
@@ -76,11 +72,8 @@ func (s *Offboardings) Start(ctx context.Context, tenantID uuid.UUID, at time.Ti
 func (s *Offboardings) Get(ctx context.Context, tenantID uuid.UUID) (idv.Offboarding, error) {
 	var o offboardingRow
 	err := scopedGet(ctx, s.db, tenantScope(tenantID), &o, `SELECT `+offboardingColumns+` FROM tenant_offboardings WHERE tenant_id = $1`, tenantID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return idv.Offboarding{}, fmt.Errorf("offboarding: tenant %s not offboarding: %w", tenantID, idv.ErrNotFound)
-	}
 	if err != nil {
-		return idv.Offboarding{}, fmt.Errorf("offboarding: get %s: %w", tenantID, err)
+		return idv.Offboarding{}, rowErr(err, "offboarding: tenant %s not offboarding", "offboarding: get %s", tenantID)
 	}
 	return o.offboarding(), nil
 }
@@ -188,11 +181,8 @@ func (s *Offboardings) Finish(ctx context.Context, tenantID uuid.UUID, at time.T
 		var row offboardingRow
 		err := tx.GetContext(ctx, &row, `SELECT `+offboardingColumns+` FROM tenant_offboardings
 			WHERE tenant_id = $1 FOR UPDATE`, tenantID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("offboarding: tenant %s not offboarding: %w", tenantID, idv.ErrNotFound)
-		}
 		if err != nil {
-			return fmt.Errorf("offboarding: lock %s: %w", tenantID, err)
+			return rowErr(err, "offboarding: tenant %s not offboarding", "offboarding: lock %s", tenantID)
 		}
 		o := row.offboarding()
 		if o.FinishedAt != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -81,11 +80,8 @@ func (s *Results) Get(ctx context.Context, tenantID, sessionID uuid.UUID, check 
 	var row resultRow
 	err := scopedGet(ctx, s.db, tenantScope(tenantID), &row, `SELECT `+resultColumns+` FROM check_results
 		WHERE session_id = $1 AND tenant_id = $2 AND check_name = $3`, sessionID, tenantID, check)
-	if errors.Is(err, sql.ErrNoRows) {
-		return idv.Result{}, fmt.Errorf("check results: %s %s: %w", sessionID, check, idv.ErrNotFound)
-	}
 	if err != nil {
-		return idv.Result{}, fmt.Errorf("check results: get %s %s: %w", sessionID, check, err)
+		return idv.Result{}, rowErr(err, "check results: %s %s", "check results: get %s %s", sessionID, check)
 	}
 	return row.result()
 }

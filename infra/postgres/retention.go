@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -100,11 +99,8 @@ func lockForWipe(ctx context.Context, tx *sqlx.Tx, tenantID, id uuid.UUID) (sess
 	var row sessionRow
 	err := tx.GetContext(ctx, &row, `SELECT `+wipeColumns+` FROM sessions
 		WHERE session_id = $1 AND tenant_id = $2 FOR UPDATE`, id, tenantID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return sessionRow{}, fmt.Errorf("sessions: %s: %w", id, idv.ErrNotFound)
-	}
 	if err != nil {
-		return sessionRow{}, fmt.Errorf("sessions: lock %s: %w", id, err)
+		return sessionRow{}, rowErr(err, "sessions: %s", "sessions: lock %s", id)
 	}
 	return row, nil
 }

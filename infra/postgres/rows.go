@@ -2,11 +2,23 @@ package postgres
 
 import (
 	"database/sql"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/idv-oss/idv"
 )
+
+// rowErr is the error of a read of one row that failed with err: no row
+// (sql.ErrNoRows) is idv.ErrNotFound under the message missing, any other
+// error is wrapped under failed; both are formats of args.
+func rowErr(err error, missing, failed string, args ...any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf(missing+": %w", append(args, idv.ErrNotFound)...)
+	}
+	return fmt.Errorf(failed+": %w", append(args, err)...)
+}
 
 // apiKeyRow is idv.APIKey as sqlx scans it.
 type apiKeyRow struct {

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -133,11 +132,8 @@ func (s *Sessions) GetForApp(ctx context.Context, id uuid.UUID) (idv.Session, er
 func (s *Sessions) get(ctx context.Context, sc scope, query string, args ...any) (idv.Session, error) {
 	var row sessionRow
 	err := scopedGet(ctx, s.db, sc, &row, query, args...)
-	if errors.Is(err, sql.ErrNoRows) {
-		return idv.Session{}, fmt.Errorf("sessions: %v: %w", args[0], idv.ErrNotFound)
-	}
 	if err != nil {
-		return idv.Session{}, fmt.Errorf("sessions: get %v: %w", args[0], err)
+		return idv.Session{}, rowErr(err, "sessions: %v", "sessions: get %v", args[0])
 	}
 	return row.session(), nil
 }
@@ -147,11 +143,8 @@ func (s *Sessions) Key(ctx context.Context, tenantID, id uuid.UUID) (idv.Wrapped
 	var k sessionKeyRow
 	err := scopedGet(ctx, s.db, tenantScope(tenantID), &k, `SELECT session_id, tenant_id, epoch, public_key, wrapped_key
 		FROM session_keys WHERE session_id = $1 AND tenant_id = $2`, id, tenantID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return idv.WrappedKey{}, fmt.Errorf("session keys: %s: %w", id, idv.ErrNotFound)
-	}
 	if err != nil {
-		return idv.WrappedKey{}, fmt.Errorf("session keys: get %s: %w", id, err)
+		return idv.WrappedKey{}, rowErr(err, "session keys: %s", "session keys: get %s", id)
 	}
 	return idv.WrappedKey(k), nil
 }
@@ -212,11 +205,8 @@ func lockOpen(ctx context.Context, tx *sqlx.Tx, tenantID, id uuid.UUID) error {
 	var status idv.Status
 	err := tx.GetContext(ctx, &status, `SELECT status FROM sessions
 		WHERE session_id = $1 AND tenant_id = $2 FOR UPDATE`, id, tenantID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("sessions: %s: %w", id, idv.ErrNotFound)
-	}
 	if err != nil {
-		return fmt.Errorf("sessions: lock %s: %w", id, err)
+		return rowErr(err, "sessions: %s", "sessions: lock %s", id)
 	}
 	if status != idv.StatusCreated {
 		return fmt.Errorf("sessions: %s is %s: %w", id, status, idv.ErrConflict)
