@@ -93,15 +93,11 @@ func (s *Offboardings) Sessions(ctx context.Context, tenantID, after uuid.UUID, 
 // Receipts lists up to limit of the tenant's deletion receipts with an id
 // after after, in id order.
 func (s *Offboardings) Receipts(ctx context.Context, tenantID, after uuid.UUID, limit int) ([]idv.StoredReceipt, error) {
-	var out []storedReceiptRow
-	if err := scopedSelect(ctx, s.db, tenantScope(tenantID), &out, `SELECT receipt_id, tenant_id, session_id, statement, signature, key_id, created_at
+	receipts, err := scopedRows(ctx, s.db, tenantScope(tenantID), receiptFields, `SELECT `+receiptColumns+`
 		FROM deletion_receipts WHERE tenant_id = $1 AND receipt_id > $2 ORDER BY receipt_id LIMIT $3`,
-		tenantID, after, limit); err != nil {
+		tenantID, after, limit)
+	if err != nil {
 		return nil, fmt.Errorf("offboarding: list receipts of %s: %w", tenantID, err)
-	}
-	receipts := make([]idv.StoredReceipt, len(out))
-	for i, r := range out {
-		receipts[i] = idv.StoredReceipt(r)
 	}
 	return receipts, nil
 }

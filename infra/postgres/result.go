@@ -143,11 +143,12 @@ func (s *Results) SaveResult(ctx context.Context, r idv.Result, ev idv.Event) er
 			return nil // stored before, with its event
 		}
 		for _, c := range r.Stored {
-			if _, err := tx.NamedExecContext(ctx, `INSERT INTO captures
+			if _, err := tx.ExecContext(ctx, `INSERT INTO captures
 				(session_id, tenant_id, kind, idx, object_key, size, sha256)
-				VALUES (:session_id, :tenant_id, :kind, :idx, :object_key, :size, :sha256)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)
 				ON CONFLICT (session_id, kind, idx) DO UPDATE
-				SET object_key = EXCLUDED.object_key, size = EXCLUDED.size, sha256 = EXCLUDED.sha256, declared_at = now()`, captureRow(c)); err != nil {
+				SET object_key = EXCLUDED.object_key, size = EXCLUDED.size, sha256 = EXCLUDED.sha256, declared_at = now()`,
+				c.SessionID, c.TenantID, c.Kind, c.Index, c.ObjectKey, c.Size, c.SHA256); err != nil {
 				return fmt.Errorf("check results: record %s %s: %w", r.SessionID, schemas.CaptureRef(c.Kind, c.Index), err)
 			}
 		}

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/idv-oss/idv"
+	"github.com/jmoiron/sqlx"
 )
 
 // rowErr is the error of a read of one row that failed with err: no row
@@ -20,34 +22,33 @@ func rowErr(err error, missing, failed string, args ...any) error {
 	return fmt.Errorf(failed+": %w", append(args, err)...)
 }
 
-// apiKeyRow is idv.APIKey as sqlx scans it.
-type apiKeyRow struct {
-	ID         string    `db:"key_id"`
-	TenantID   uuid.UUID `db:"tenant_id"`
-	SecretHash []byte    `db:"secret_hash"`
-	// Offboarding reports that the tenant is being offboarded: its keys
-	// are refused from then on (Offboardings.Start).
-	Offboarding bool `db:"offboarding"`
+// scanRows runs query in q and scans each row into a new T: fields points
+// at a T's fields in the order of the query's columns, so a store reads
+// into the core's type with no row type of its own. None is an empty
+// slice, not nil.
+func scanRows[T any](ctx context.Context, q sqlx.QueryerContext, fields func(*T) []any, query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		var v T
+		if err := rows.Scan(fields(&v)...); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
-// storedReceiptRow is idv.StoredReceipt as sqlx scans it.
-type storedReceiptRow struct {
-	ReceiptID uuid.UUID `db:"receipt_id"`
-	TenantID  uuid.UUID `db:"tenant_id"`
-	SessionID uuid.UUID `db:"session_id"`
-	Statement []byte    `db:"statement"`
-	Signature []byte    `db:"signature"`
-	KeyID     string    `db:"key_id"`
-	CreatedAt time.Time `db:"created_at"`
-}
+// receiptColumns are a deletion receipt's columns, in receiptFields' order.
+const receiptColumns = `receipt_id, tenant_id, session_id, statement, signature, key_id, created_at`
 
-// objectionRow is idv.Objection as sqlx scans it.
-type objectionRow struct {
-	ID             uuid.UUID `db:"objection_id"`
-	TenantID       uuid.UUID `db:"tenant_id"`
-	SubprocessorID string    `db:"subprocessor_id"`
-	Reason         string    `db:"reason"`
-	ObjectedAt     time.Time `db:"objected_at"`
+// receiptFields points at a stored receipt's fields in receiptColumns' order.
+func receiptFields(r *idv.StoredReceipt) []any {
+	return []any{&r.ReceiptID, &r.TenantID, &r.SessionID, &r.Statement, &r.Signature, &r.KeyID, &r.CreatedAt}
 }
 
 // offboardingRow is idv.Offboarding as sqlx scans it.

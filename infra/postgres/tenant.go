@@ -82,14 +82,14 @@ func (s *Tenants) FindByName(ctx context.Context, name string) (uuid.UUID, error
 // yet: system scope, reading api_keys and whether the key's tenant is
 // offboarding.
 func (s *Tenants) APIKey(ctx context.Context, keyID string) (idv.APIKey, error) {
-	var k apiKeyRow
-	err := scopedGet(ctx, s.db, systemScope, &k, `SELECT key_id, tenant_id, secret_hash,
+	var k idv.APIKey
+	err := scopedScan(ctx, s.db, systemScope, []any{&k.ID, &k.TenantID, &k.SecretHash, &k.Offboarding}, `SELECT key_id, tenant_id, secret_hash,
 		(SELECT t.offboarding_at IS NOT NULL FROM tenants t WHERE t.tenant_id = api_keys.tenant_id) AS offboarding
 		FROM api_keys WHERE key_id = $1 AND revoked_at IS NULL`, keyID)
 	if err != nil {
 		return idv.APIKey{}, rowErr(err, "api keys: %s", "api keys: get %s", keyID)
 	}
-	return idv.APIKey(k), nil
+	return k, nil
 }
 
 // SetWebhookURL points a tenant's webhooks at url and re-enables them.

@@ -171,11 +171,11 @@ func (s *Wipes) FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.
 // Receipt reads a tenant's deletion receipt; another tenant's receipt, like
 // one that does not exist, is ErrNotFound.
 func (s *Wipes) Receipt(ctx context.Context, tenantID, receiptID uuid.UUID) (idv.StoredReceipt, error) {
-	var r storedReceiptRow
-	err := scopedGet(ctx, s.db, tenantScope(tenantID), &r, `SELECT receipt_id, tenant_id, session_id, statement, signature, key_id, created_at
+	var r idv.StoredReceipt
+	err := scopedScan(ctx, s.db, tenantScope(tenantID), receiptFields(&r), `SELECT `+receiptColumns+`
 		FROM deletion_receipts WHERE receipt_id = $1 AND tenant_id = $2`, receiptID, tenantID)
 	if err != nil {
 		return idv.StoredReceipt{}, rowErr(err, "deletion receipts: %s", "deletion receipts: get %s", receiptID)
 	}
-	return idv.StoredReceipt(r), nil
+	return r, nil
 }
