@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -121,11 +120,8 @@ func (s *Breaches) Update(ctx context.Context, id uuid.UUID, now time.Time, chan
 func lockBreach(ctx context.Context, tx *sqlx.Tx, id uuid.UUID) (idv.Breach, error) {
 	var r breachRow
 	err := tx.GetContext(ctx, &r, `SELECT `+breachColumns+` FROM breaches WHERE breach_id = $1 FOR UPDATE`, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return idv.Breach{}, fmt.Errorf("breach %s: %w", id, idv.ErrNotFound)
-	}
 	if err != nil {
-		return idv.Breach{}, fmt.Errorf("breach %s: %w", id, err)
+		return idv.Breach{}, rowErr(err, "breach %s", "breach %s", id)
 	}
 	return r.breach(), nil
 }

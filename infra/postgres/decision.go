@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -40,11 +39,8 @@ func (s *Decisions) Decide(ctx context.Context, tenantID, sessionID uuid.UUID, a
 		}
 		err := tx.GetContext(ctx, &row, `SELECT status, checks, decision, decided_at FROM sessions
 			WHERE session_id = $1 AND tenant_id = $2 FOR UPDATE`, sessionID, tenantID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("decisions: session %s: %w", sessionID, idv.ErrNotFound)
-		}
 		if err != nil {
-			return fmt.Errorf("decisions: lock session %s: %w", sessionID, err)
+			return rowErr(err, "decisions: session %s", "decisions: lock session %s", sessionID)
 		}
 		if row.Decision.Valid {
 			out = idv.Decided{Decision: idv.Decision(row.Decision.String), DecidedAt: row.DecidedAt.Time}

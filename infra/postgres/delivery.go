@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -60,11 +59,8 @@ func (s *Deliveries) WebhookTarget(ctx context.Context, tenantID uuid.UUID) (idv
 	}
 	err := scopedGet(ctx, s.db, tenantScope(tenantID), &row, `SELECT webhook_url, webhook_secret_sealed, webhook_disabled_at, policy
 		FROM tenants WHERE tenant_id = $1`, tenantID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return idv.WebhookTarget{}, fmt.Errorf("deliveries: tenant %s: %w", tenantID, idv.ErrNotFound)
-	}
 	if err != nil {
-		return idv.WebhookTarget{}, fmt.Errorf("deliveries: webhook target of %s: %w", tenantID, err)
+		return idv.WebhookTarget{}, rowErr(err, "deliveries: tenant %s", "deliveries: webhook target of %s", tenantID)
 	}
 	t := idv.WebhookTarget{URL: row.URL, SecretSealed: row.Secret, DisabledAt: row.DisabledAt}
 	if err := json.Unmarshal(row.Policy, &t.Policy); err != nil {

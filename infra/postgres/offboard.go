@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -45,11 +44,8 @@ func (s *Offboardings) Start(ctx context.Context, tenantID uuid.UUID, at time.Ti
 	err := inTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
 		var started *time.Time
 		err := tx.GetContext(ctx, &started, `SELECT offboarding_at FROM tenants WHERE tenant_id = $1 FOR NO KEY UPDATE`, tenantID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("offboarding: tenant %s: %w", tenantID, idv.ErrNotFound)
-		}
 		if err != nil {
-			return fmt.Errorf("offboarding: lock tenant %s: %w", tenantID, err)
+			return rowErr(err, "offboarding: tenant %s", "offboarding: lock tenant %s", tenantID)
 		}
 		if started != nil {
 			return nil
@@ -76,11 +72,8 @@ func (s *Offboardings) Start(ctx context.Context, tenantID uuid.UUID, at time.Ti
 func (s *Offboardings) Get(ctx context.Context, tenantID uuid.UUID) (idv.Offboarding, error) {
 	var o offboardingRow
 	err := scopedGet(ctx, s.db, tenantScope(tenantID), &o, `SELECT `+offboardingColumns+` FROM tenant_offboardings WHERE tenant_id = $1`, tenantID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return idv.Offboarding{}, fmt.Errorf("offboarding: tenant %s not offboarding: %w", tenantID, idv.ErrNotFound)
-	}
 	if err != nil {
-		return idv.Offboarding{}, fmt.Errorf("offboarding: get %s: %w", tenantID, err)
+		return idv.Offboarding{}, rowErr(err, "offboarding: tenant %s not offboarding", "offboarding: get %s", tenantID)
 	}
 	return o.offboarding(), nil
 }
@@ -100,15 +93,11 @@ func (s *Offboardings) Sessions(ctx context.Context, tenantID, after uuid.UUID, 
 // Receipts lists up to limit of the tenant's deletion receipts with an id
 // after after, in id order.
 func (s *Offboardings) Receipts(ctx context.Context, tenantID, after uuid.UUID, limit int) ([]idv.StoredReceipt, error) {
-	var out []storedReceiptRow
-	if err := scopedSelect(ctx, s.db, tenantScope(tenantID), &out, `SELECT receipt_id, tenant_id, session_id, statement, signature, key_id, created_at
+	receipts, err := scopedRows(ctx, s.db, tenantScope(tenantID), receiptFields, `SELECT `+receiptColumns+`
 		FROM deletion_receipts WHERE tenant_id = $1 AND receipt_id > $2 ORDER BY receipt_id LIMIT $3`,
-		tenantID, after, limit); err != nil {
+		tenantID, after, limit)
+	if err != nil {
 		return nil, fmt.Errorf("offboarding: list receipts of %s: %w", tenantID, err)
-	}
-	receipts := make([]idv.StoredReceipt, len(out))
-	for i, r := range out {
-		receipts[i] = idv.StoredReceipt(r)
 	}
 	return receipts, nil
 }
@@ -188,11 +177,8 @@ func (s *Offboardings) Finish(ctx context.Context, tenantID uuid.UUID, at time.T
 		var row offboardingRow
 		err := tx.GetContext(ctx, &row, `SELECT `+offboardingColumns+` FROM tenant_offboardings
 			WHERE tenant_id = $1 FOR UPDATE`, tenantID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("offboarding: tenant %s not offboarding: %w", tenantID, idv.ErrNotFound)
-		}
 		if err != nil {
-			return fmt.Errorf("offboarding: lock %s: %w", tenantID, err)
+			return rowErr(err, "offboarding: tenant %s not offboarding", "offboarding: lock %s", tenantID)
 		}
 		o := row.offboarding()
 		if o.FinishedAt != nil {
@@ -236,11 +222,7 @@ func deleteTenantRows(ctx context.Context, tx *sqlx.Tx, o idv.Offboarding, at ti
 	}
 	f.Sessions, f.NotWiped = counts.All, counts.NotWiped
 	for _, table := range OffboardedTables {
-		res, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE tenant_id = $1`, o.TenantID)
-		if err != nil {
-			return f, fmt.Errorf("offboarding: delete %s of %s: %w", table, o.TenantID, err)
-		}
-		n, err := res.RowsAffected()
+		n, err := execCount(ctx, tx, `DELETE FROM `+table+` WHERE tenant_id = $1`, o.TenantID)
 		if err != nil {
 			return f, fmt.Errorf("offboarding: delete %s of %s: %w", table, o.TenantID, err)
 		}

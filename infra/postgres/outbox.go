@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/idv-oss/idv"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -40,15 +39,10 @@ func appendOutboxOnce(ctx context.Context, tx *sqlx.Tx, ev idv.Event) (bool, err
 	return n == 1, nil
 }
 
-// outboxRow is idv.OutboxRow as sqlx scans it.
-type outboxRow struct {
-	Seq       int64     `db:"seq"`
-	TenantID  uuid.UUID `db:"tenant_id"`
-	MsgID     string    `db:"msg_id"`
-	Type      string    `db:"type"`
-	Subject   string    `db:"subject"`
-	Body      []byte    `db:"body"`
-	CreatedAt time.Time `db:"created_at"`
+// outboxFields points at an outbox row's fields in the order of the
+// columns seq, tenant_id, msg_id, type, subject, body, created_at.
+func outboxFields(r *idv.OutboxRow) []any {
+	return []any{&r.Seq, &r.TenantID, &r.MsgID, &r.Type, &r.Subject, &r.Body, &r.CreatedAt}
 }
 
 // Outbox is the relay's side of the outbox (idv.OutboxStore). It works in
@@ -70,16 +64,16 @@ func (o *Outbox) PublishBatch(ctx context.Context, limit int, publish func(conte
 		return 0, 0, fmt.Errorf("outbox: begin: %w", err)
 	}
 	defer tx.Rollback()
-	var rows []outboxRow
-	if err := tx.SelectContext(ctx, &rows, `SELECT seq, tenant_id, msg_id, type, subject, body, created_at
+	rows, err := scanRows(ctx, tx, outboxFields, `SELECT seq, tenant_id, msg_id, type, subject, body, created_at
 		FROM outbox WHERE published_at IS NULL
-		ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`, limit); err != nil {
+		ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`, limit)
+	if err != nil {
 		return 0, 0, fmt.Errorf("outbox: claim: %w", err)
 	}
 	seqs := make([]int64, 0, len(rows))
 	var perr error
 	for _, row := range rows {
-		if perr = publish(ctx, idv.OutboxRow(row)); perr != nil {
+		if perr = publish(ctx, row); perr != nil {
 			perr = fmt.Errorf("outbox: publish seq %d (%s): %w", row.Seq, row.MsgID, perr)
 			break
 		}

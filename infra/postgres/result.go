@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -16,43 +15,33 @@ import (
 	"github.com/idv-oss/idv/schemas"
 )
 
-// resultRow is a check_results row as sqlx scans it.
-type resultRow struct {
-	SessionID   uuid.UUID       `db:"session_id"`
-	TenantID    uuid.UUID       `db:"tenant_id"`
-	Check       string          `db:"check_name"`
-	Outcome     string          `db:"outcome"`
-	Reasons     pq.StringArray  `db:"reasons"`
-	Score       sql.NullFloat64 `db:"score"`
-	Threshold   sql.NullFloat64 `db:"threshold"`
-	Engine      string          `db:"engine"`
-	Models      []byte          `db:"models"`
-	CompletedAt time.Time       `db:"completed_at"`
-	Fields      []byte          `db:"fields_sealed"`
-	Advisory    []byte          `db:"advisory"`
-}
-
 const resultColumns = `session_id, tenant_id, check_name, outcome, reasons, score, threshold,
 	engine, models, completed_at, fields_sealed, advisory`
 
+// resultRow is a check_results row as it is read: the result, and its JSON
+// columns until result decodes them.
+type resultRow struct {
+	res              idv.Result
+	models, advisory []byte
+}
+
+// fields points at the row's fields in resultColumns' order.
+func (r *resultRow) fields() []any {
+	return []any{&r.res.SessionID, &r.res.TenantID, &r.res.Check, &r.res.Outcome, pq.Array(&r.res.Reasons), &r.res.Score,
+		&r.res.Threshold, &r.res.Engine, &r.models, &r.res.CompletedAt, &r.res.FieldsSealed, &r.advisory}
+}
+
 func (r resultRow) result() (idv.Result, error) {
-	res := idv.Result{SessionID: r.SessionID, TenantID: r.TenantID, Check: r.Check, Outcome: idv.Outcome(r.Outcome),
-		Reasons: []string(r.Reasons), Engine: r.Engine, CompletedAt: r.CompletedAt, FieldsSealed: r.Fields}
+	res := r.res
 	if res.Reasons == nil {
 		res.Reasons = []string{}
 	}
-	if r.Score.Valid {
-		res.Score = &r.Score.Float64
+	if err := json.Unmarshal(r.models, &res.Models); err != nil {
+		return idv.Result{}, fmt.Errorf("check results: decode models of %s %s: %w", res.SessionID, res.Check, err)
 	}
-	if r.Threshold.Valid {
-		res.Threshold = &r.Threshold.Float64
-	}
-	if err := json.Unmarshal(r.Models, &res.Models); err != nil {
-		return idv.Result{}, fmt.Errorf("check results: decode models of %s %s: %w", r.SessionID, r.Check, err)
-	}
-	if r.Advisory != nil {
-		if err := json.Unmarshal(r.Advisory, &res.Advisory); err != nil {
-			return idv.Result{}, fmt.Errorf("check results: decode advisory of %s %s: %w", r.SessionID, r.Check, err)
+	if r.advisory != nil {
+		if err := json.Unmarshal(r.advisory, &res.Advisory); err != nil {
+			return idv.Result{}, fmt.Errorf("check results: decode advisory of %s %s: %w", res.SessionID, res.Check, err)
 		}
 	}
 	return res, nil
@@ -79,13 +68,10 @@ func (s *Results) Exists(ctx context.Context, tenantID, sessionID uuid.UUID, che
 // Get reads one check's result, or ErrNotFound.
 func (s *Results) Get(ctx context.Context, tenantID, sessionID uuid.UUID, check string) (idv.Result, error) {
 	var row resultRow
-	err := scopedGet(ctx, s.db, tenantScope(tenantID), &row, `SELECT `+resultColumns+` FROM check_results
+	err := scopedScan(ctx, s.db, tenantScope(tenantID), row.fields(), `SELECT `+resultColumns+` FROM check_results
 		WHERE session_id = $1 AND tenant_id = $2 AND check_name = $3`, sessionID, tenantID, check)
-	if errors.Is(err, sql.ErrNoRows) {
-		return idv.Result{}, fmt.Errorf("check results: %s %s: %w", sessionID, check, idv.ErrNotFound)
-	}
 	if err != nil {
-		return idv.Result{}, fmt.Errorf("check results: get %s %s: %w", sessionID, check, err)
+		return idv.Result{}, rowErr(err, "check results: %s %s", "check results: get %s %s", sessionID, check)
 	}
 	return row.result()
 }
@@ -134,7 +120,7 @@ func (s *Results) SaveResult(ctx context.Context, r idv.Result, ev idv.Event) er
 		completed = &r.CompletedAt
 	}
 	return inOutboxTx(ctx, s.db, tenantScope(r.TenantID), func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO check_results
+		n, err := execCount(ctx, tx, `INSERT INTO check_results
 			(session_id, tenant_id, check_name, outcome, reasons, score, threshold, engine, models, completed_at,
 			 fields_sealed, advisory)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, COALESCE($10, now()), $11, $12)
@@ -143,19 +129,16 @@ func (s *Results) SaveResult(ctx context.Context, r idv.Result, ev idv.Event) er
 		if err != nil {
 			return fmt.Errorf("check results: insert %s %s: %w", r.SessionID, r.Check, err)
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return fmt.Errorf("check results: insert %s %s: %w", r.SessionID, r.Check, err)
-		}
 		if n == 0 {
 			return nil // stored before, with its event
 		}
 		for _, c := range r.Stored {
-			if _, err := tx.NamedExecContext(ctx, `INSERT INTO captures
+			if _, err := tx.ExecContext(ctx, `INSERT INTO captures
 				(session_id, tenant_id, kind, idx, object_key, size, sha256)
-				VALUES (:session_id, :tenant_id, :kind, :idx, :object_key, :size, :sha256)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)
 				ON CONFLICT (session_id, kind, idx) DO UPDATE
-				SET object_key = EXCLUDED.object_key, size = EXCLUDED.size, sha256 = EXCLUDED.sha256, declared_at = now()`, captureRow(c)); err != nil {
+				SET object_key = EXCLUDED.object_key, size = EXCLUDED.size, sha256 = EXCLUDED.sha256, declared_at = now()`,
+				c.SessionID, c.TenantID, c.Kind, c.Index, c.ObjectKey, c.Size, c.SHA256); err != nil {
 				return fmt.Errorf("check results: record %s %s: %w", r.SessionID, schemas.CaptureRef(c.Kind, c.Index), err)
 			}
 		}
@@ -169,10 +152,10 @@ func listResults(ctx context.Context, q sqlx.QueryerContext, tenantID, sessionID
 	var rows []resultRow
 	var err error
 	if checks == nil {
-		err = sqlx.SelectContext(ctx, q, &rows, `SELECT `+resultColumns+` FROM check_results
+		rows, err = scanRows(ctx, q, (*resultRow).fields, `SELECT `+resultColumns+` FROM check_results
 			WHERE session_id = $1 AND tenant_id = $2 ORDER BY check_name`, sessionID, tenantID)
 	} else {
-		err = sqlx.SelectContext(ctx, q, &rows, `SELECT `+resultColumns+` FROM check_results
+		rows, err = scanRows(ctx, q, (*resultRow).fields, `SELECT `+resultColumns+` FROM check_results
 			WHERE session_id = $1 AND tenant_id = $2 AND check_name = ANY($3) ORDER BY check_name`,
 			sessionID, tenantID, pq.StringArray(checks))
 	}

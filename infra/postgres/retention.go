@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -21,22 +20,13 @@ import (
 // transaction, so the wipe stage hears of every request exactly once in
 // effect (docs/design.md invariants 3 and 7).
 
-// wipeRow is a session as a wipe request needs it, read under its row lock.
-type wipeRow struct {
-	ID              uuid.UUID      `db:"session_id"`
-	TenantID        uuid.UUID      `db:"tenant_id"`
-	Status          idv.Status     `db:"status"`
-	ExpiresAt       time.Time      `db:"expires_at"`
-	Decision        sql.NullString `db:"decision"`
-	WipeRequestedAt sql.NullTime   `db:"wipe_requested_at"`
-	DeletedAt       sql.NullTime   `db:"deleted_at"`
-}
-
-const wipeRowColumns = `session_id, tenant_id, status, expires_at, decision, wipe_requested_at, deleted_at`
+// wipeColumns are the sessions columns a wipe request reads (into a
+// sessionRow), under the row's lock.
+const wipeColumns = `session_id, tenant_id, status, expires_at, decision, wipe_requested_at, deleted_at`
 
 // ended reports whether the session's wipe was already requested or done.
-func (r wipeRow) ended() bool {
-	return r.WipeRequestedAt.Valid || r.DeletedAt.Valid || r.Status == idv.StatusExpired || r.Status == idv.StatusDeleted
+func (r sessionRow) ended() bool {
+	return r.WipeRequestedAt != nil || r.DeletedAt != nil || r.Status == idv.StatusExpired || r.Status == idv.StatusDeleted
 }
 
 // RequestWipe marks a session's wipe requested (status expired, wipe_reason,
@@ -80,10 +70,10 @@ func (s *Sessions) Decline(ctx context.Context, tenantID, id uuid.UUID, at time.
 		if err != nil {
 			return err
 		}
-		if row.Decision.Valid && row.Decision.String == schemas.DecisionDeclinedByUser {
+		if row.Decision != nil && *row.Decision == schemas.DecisionDeclinedByUser {
 			return nil
 		}
-		if row.Decision.Valid || row.ended() {
+		if row.Decision != nil || row.ended() {
 			return fmt.Errorf("sessions: decline %s: it is %s: %w", id, row.Status, idv.ErrConflict)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET decision = $3, decided_at = $4, status = $5
@@ -105,22 +95,19 @@ func (s *Sessions) Decline(ctx context.Context, tenantID, id uuid.UUID, at time.
 
 // lockForWipe locks the tenant's session row and reads what a wipe request
 // needs.
-func lockForWipe(ctx context.Context, tx *sqlx.Tx, tenantID, id uuid.UUID) (wipeRow, error) {
-	var row wipeRow
-	err := tx.GetContext(ctx, &row, `SELECT `+wipeRowColumns+` FROM sessions
+func lockForWipe(ctx context.Context, tx *sqlx.Tx, tenantID, id uuid.UUID) (sessionRow, error) {
+	var row sessionRow
+	err := tx.GetContext(ctx, &row, `SELECT `+wipeColumns+` FROM sessions
 		WHERE session_id = $1 AND tenant_id = $2 FOR UPDATE`, id, tenantID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return wipeRow{}, fmt.Errorf("sessions: %s: %w", id, idv.ErrNotFound)
-	}
 	if err != nil {
-		return wipeRow{}, fmt.Errorf("sessions: lock %s: %w", id, err)
+		return sessionRow{}, rowErr(err, "sessions: %s", "sessions: lock %s", id)
 	}
 	return row, nil
 }
 
 // requestWipe marks the locked session's wipe requested and appends its
 // idv.session.expired event.
-func requestWipe(ctx context.Context, tx *sqlx.Tx, row wipeRow, reason string, at time.Time, ev idv.Event) error {
+func requestWipe(ctx context.Context, tx *sqlx.Tx, row sessionRow, reason string, at time.Time, ev idv.Event) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE sessions SET status = $3, wipe_reason = $4, wipe_requested_at = $5
 		WHERE session_id = $1 AND tenant_id = $2`, row.ID, row.TenantID, idv.StatusExpired, reason, at); err != nil {
 		return fmt.Errorf("sessions: request wipe of %s: %w", row.ID, err)
@@ -156,8 +143,8 @@ func (r *Retention) ClaimExpired(ctx context.Context, now time.Time, limit int, 
 	}
 	var n int
 	err := inOutboxTx(ctx, r.db, systemScope, func(tx *sqlx.Tx) error {
-		var rows []wipeRow
-		if err := tx.SelectContext(ctx, &rows, `SELECT `+wipeRowColumns+` FROM sessions
+		var rows []sessionRow
+		if err := tx.SelectContext(ctx, &rows, `SELECT `+wipeColumns+` FROM sessions
 			WHERE expires_at <= $1 AND wipe_requested_at IS NULL AND deleted_at IS NULL
 			ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED`, now, limit); err != nil {
 			return fmt.Errorf("retention: claim expired: %w", err)
@@ -176,7 +163,7 @@ func (r *Retention) ClaimExpired(ctx context.Context, now time.Time, limit int, 
 			return fmt.Errorf("retention: request wipe of %d sessions: %w", len(rows), err)
 		}
 		for _, row := range rows {
-			if !row.Decision.Valid {
+			if row.Decision == nil {
 				if err := appendOutbox(ctx, tx, ev.Decided(row.TenantID, row.ID, schemas.DecisionExpired, now.UTC())); err != nil {
 					return err
 				}
@@ -202,17 +189,15 @@ func (r *Retention) ClaimExpired(ctx context.Context, now time.Time, limit int, 
 func (r *Retention) RerequestStuck(ctx context.Context, now, requestedBefore time.Time, limit int, ev idv.SweepEvents) (int, error) {
 	var n int
 	err := inOutboxTx(ctx, r.db, systemScope, func(tx *sqlx.Tx) error {
-		var rows []struct {
-			wipeRow
-			Reason string `db:"wipe_reason"`
-		}
-		if err := tx.SelectContext(ctx, &rows, `SELECT `+wipeRowColumns+`, wipe_reason FROM sessions
+		// wipe_reason is set with wipe_requested_at (migration 003).
+		var rows []sessionRow
+		if err := tx.SelectContext(ctx, &rows, `SELECT `+wipeColumns+`, wipe_reason FROM sessions
 			WHERE wipe_requested_at < $1 AND deleted_at IS NULL
 			ORDER BY wipe_requested_at LIMIT $2`, requestedBefore, limit); err != nil {
 			return fmt.Errorf("retention: stuck wipes: %w", err)
 		}
 		for _, row := range rows {
-			added, err := appendOutboxOnce(ctx, tx, ev.ExpiredAgain(row.TenantID, row.ID, row.Reason, row.ExpiresAt, now))
+			added, err := appendOutboxOnce(ctx, tx, ev.ExpiredAgain(row.TenantID, row.ID, *row.WipeReason, row.ExpiresAt, now))
 			if err != nil {
 				return err
 			}
@@ -233,8 +218,8 @@ func (r *Retention) RerequestStuck(ctx context.Context, now, requestedBefore tim
 func (r *Retention) DecideLate(ctx context.Context, now, before time.Time, limit int, ev idv.SweepEvents) (int, error) {
 	var n int
 	err := inOutboxTx(ctx, r.db, systemScope, func(tx *sqlx.Tx) error {
-		var rows []wipeRow
-		if err := tx.SelectContext(ctx, &rows, `SELECT `+wipeRowColumns+` FROM sessions
+		var rows []sessionRow
+		if err := tx.SelectContext(ctx, &rows, `SELECT `+wipeColumns+` FROM sessions
 			WHERE status = $1 AND decision IS NULL AND submitted_at < $2
 			ORDER BY submitted_at LIMIT $3 FOR UPDATE SKIP LOCKED`, idv.StatusSubmitted, before, limit); err != nil {
 			return fmt.Errorf("retention: late decisions: %w", err)

@@ -1,41 +1,54 @@
 package postgres
 
 import (
+	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/idv-oss/idv"
+	"github.com/jmoiron/sqlx"
 )
 
-// apiKeyRow is idv.APIKey as sqlx scans it.
-type apiKeyRow struct {
-	ID         string    `db:"key_id"`
-	TenantID   uuid.UUID `db:"tenant_id"`
-	SecretHash []byte    `db:"secret_hash"`
-	// Offboarding reports that the tenant is being offboarded: its keys
-	// are refused from then on (Offboardings.Start).
-	Offboarding bool `db:"offboarding"`
+// rowErr is the error of a read of one row that failed with err: no row
+// (sql.ErrNoRows) is idv.ErrNotFound under the message missing, any other
+// error is wrapped under failed; both are formats of args.
+func rowErr(err error, missing, failed string, args ...any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf(missing+": %w", append(args, idv.ErrNotFound)...)
+	}
+	return fmt.Errorf(failed+": %w", append(args, err)...)
 }
 
-// storedReceiptRow is idv.StoredReceipt as sqlx scans it.
-type storedReceiptRow struct {
-	ReceiptID uuid.UUID `db:"receipt_id"`
-	TenantID  uuid.UUID `db:"tenant_id"`
-	SessionID uuid.UUID `db:"session_id"`
-	Statement []byte    `db:"statement"`
-	Signature []byte    `db:"signature"`
-	KeyID     string    `db:"key_id"`
-	CreatedAt time.Time `db:"created_at"`
+// scanRows runs query in q and scans each row into a new T: fields points
+// at a T's fields in the order of the query's columns, so a store reads
+// into the core's type with no row type of its own. None is an empty
+// slice, not nil.
+func scanRows[T any](ctx context.Context, q sqlx.QueryerContext, fields func(*T) []any, query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		var v T
+		if err := rows.Scan(fields(&v)...); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
-// objectionRow is idv.Objection as sqlx scans it.
-type objectionRow struct {
-	ID             uuid.UUID `db:"objection_id"`
-	TenantID       uuid.UUID `db:"tenant_id"`
-	SubprocessorID string    `db:"subprocessor_id"`
-	Reason         string    `db:"reason"`
-	ObjectedAt     time.Time `db:"objected_at"`
+// receiptColumns are a deletion receipt's columns, in receiptFields' order.
+const receiptColumns = `receipt_id, tenant_id, session_id, statement, signature, key_id, created_at`
+
+// receiptFields points at a stored receipt's fields in receiptColumns' order.
+func receiptFields(r *idv.StoredReceipt) []any {
+	return []any{&r.ReceiptID, &r.TenantID, &r.SessionID, &r.Statement, &r.Signature, &r.KeyID, &r.CreatedAt}
 }
 
 // offboardingRow is idv.Offboarding as sqlx scans it.

@@ -118,6 +118,23 @@ func scopedSelect(ctx context.Context, db *sqlx.DB, sc scope, dest any, query st
 	return inTx(ctx, db, sc, func(tx *sqlx.Tx) error { return tx.SelectContext(ctx, dest, query, args...) })
 }
 
+// scopedScan runs a one-row query in a transaction of scope sc and scans
+// its columns into dest (sql.ErrNoRows when there is none).
+func scopedScan(ctx context.Context, db *sqlx.DB, sc scope, dest []any, query string, args ...any) error {
+	return inTx(ctx, db, sc, func(tx *sqlx.Tx) error { return tx.QueryRowContext(ctx, query, args...).Scan(dest...) })
+}
+
+// scopedRows is scanRows in a transaction of scope sc.
+func scopedRows[T any](ctx context.Context, db *sqlx.DB, sc scope, fields func(*T) []any, query string, args ...any) ([]T, error) {
+	var out []T
+	err := inTx(ctx, db, sc, func(tx *sqlx.Tx) error {
+		var err error
+		out, err = scanRows(ctx, tx, fields, query, args...)
+		return err
+	})
+	return out, err
+}
+
 // scopedExec runs a statement in a transaction of scope sc.
 func scopedExec(ctx context.Context, db *sqlx.DB, sc scope, query string, args ...any) (sql.Result, error) {
 	var res sql.Result
@@ -127,4 +144,13 @@ func scopedExec(ctx context.Context, db *sqlx.DB, sc scope, query string, args .
 		return err
 	})
 	return res, err
+}
+
+// execCount runs a statement in tx and returns how many rows it affected.
+func execCount(ctx context.Context, tx *sqlx.Tx, query string, args ...any) (int64, error) {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -64,25 +63,16 @@ func rowOfSession(s idv.Session) sessionRow {
 		AppTokenHash: s.AppTokenHash, AppTokenExpiresAt: s.AppTokenExpiresAt}
 }
 
-// sessionKeyRow is a session_keys row.
-type sessionKeyRow struct {
-	TenantID  uuid.UUID `db:"tenant_id"`
-	SessionID uuid.UUID `db:"session_id"`
-	Epoch     time.Time `db:"epoch"`
-	PublicKey []byte    `db:"public_key"`
-	Wrapped   []byte    `db:"wrapped_key"`
+// keyFields points at a session key's fields in the order of the columns
+// session_id, tenant_id, epoch, public_key, wrapped_key.
+func keyFields(k *idv.WrappedKey) []any {
+	return []any{&k.SessionID, &k.TenantID, &k.Epoch, &k.PublicKey, &k.Wrapped}
 }
 
-// captureRow is a captures row.
-type captureRow struct {
-	SessionID  uuid.UUID           `db:"session_id"`
-	TenantID   uuid.UUID           `db:"tenant_id"`
-	Kind       schemas.CaptureKind `db:"kind"`
-	Index      int                 `db:"idx"`
-	ObjectKey  string              `db:"object_key"`
-	Size       int64               `db:"size"`
-	SHA256     []byte              `db:"sha256"`
-	DeclaredAt time.Time           `db:"declared_at"`
+// captureFields points at a capture's fields in the order of the columns
+// session_id, tenant_id, kind, idx, object_key, size, sha256, declared_at.
+func captureFields(c *idv.Capture) []any {
+	return []any{&c.SessionID, &c.TenantID, &c.Kind, &c.Index, &c.ObjectKey, &c.Size, &c.SHA256, &c.DeclaredAt}
 }
 
 // Sessions stores sessions, their keys and captures.
@@ -108,9 +98,9 @@ func (s *Sessions) Create(ctx context.Context, sess idv.Session, key idv.Wrapped
 			 :created_at, :expires_at, :app_token_hash, :app_token_expires_at)`, rowOfSession(sess)); err != nil {
 			return fmt.Errorf("sessions: insert %s: %w", sess.ID, err)
 		}
-		if _, err := tx.NamedExecContext(ctx, `INSERT INTO session_keys
+		if _, err := tx.ExecContext(ctx, `INSERT INTO session_keys
 			(session_id, tenant_id, epoch, public_key, wrapped_key)
-			VALUES (:session_id, :tenant_id, :epoch, :public_key, :wrapped_key)`, sessionKeyRow(key)); err != nil {
+			VALUES ($1, $2, $3, $4, $5)`, key.SessionID, key.TenantID, key.Epoch, key.PublicKey, key.Wrapped); err != nil {
 			return fmt.Errorf("sessions: insert key of %s: %w", sess.ID, err)
 		}
 		return nil
@@ -133,42 +123,31 @@ func (s *Sessions) GetForApp(ctx context.Context, id uuid.UUID) (idv.Session, er
 func (s *Sessions) get(ctx context.Context, sc scope, query string, args ...any) (idv.Session, error) {
 	var row sessionRow
 	err := scopedGet(ctx, s.db, sc, &row, query, args...)
-	if errors.Is(err, sql.ErrNoRows) {
-		return idv.Session{}, fmt.Errorf("sessions: %v: %w", args[0], idv.ErrNotFound)
-	}
 	if err != nil {
-		return idv.Session{}, fmt.Errorf("sessions: get %v: %w", args[0], err)
+		return idv.Session{}, rowErr(err, "sessions: %v", "sessions: get %v", args[0])
 	}
 	return row.session(), nil
 }
 
 // Key reads a session's key pair.
 func (s *Sessions) Key(ctx context.Context, tenantID, id uuid.UUID) (idv.WrappedKey, error) {
-	var k sessionKeyRow
-	err := scopedGet(ctx, s.db, tenantScope(tenantID), &k, `SELECT session_id, tenant_id, epoch, public_key, wrapped_key
+	var k idv.WrappedKey
+	err := scopedScan(ctx, s.db, tenantScope(tenantID), keyFields(&k), `SELECT session_id, tenant_id, epoch, public_key, wrapped_key
 		FROM session_keys WHERE session_id = $1 AND tenant_id = $2`, id, tenantID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return idv.WrappedKey{}, fmt.Errorf("session keys: %s: %w", id, idv.ErrNotFound)
-	}
 	if err != nil {
-		return idv.WrappedKey{}, fmt.Errorf("session keys: get %s: %w", id, err)
+		return idv.WrappedKey{}, rowErr(err, "session keys: %s", "session keys: get %s", id)
 	}
-	return idv.WrappedKey(k), nil
+	return k, nil
 }
 
 // Captures lists a session's declared captures in slot order.
 func (s *Sessions) Captures(ctx context.Context, tenantID, id uuid.UUID) ([]idv.Capture, error) {
-	var cs []captureRow
-	err := scopedSelect(ctx, s.db, tenantScope(tenantID), &cs, `SELECT session_id, tenant_id, kind, idx, object_key, size, sha256, declared_at
+	cs, err := scopedRows(ctx, s.db, tenantScope(tenantID), captureFields, `SELECT session_id, tenant_id, kind, idx, object_key, size, sha256, declared_at
 		FROM captures WHERE session_id = $1 AND tenant_id = $2 ORDER BY kind, idx`, id, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("captures: list %s: %w", id, err)
 	}
-	out := make([]idv.Capture, len(cs))
-	for i, c := range cs {
-		out[i] = idv.Capture(c)
-	}
-	return out, nil
+	return cs, nil
 }
 
 // DeclareCaptures records captures of an open session, replacing earlier
@@ -180,11 +159,12 @@ func (s *Sessions) DeclareCaptures(ctx context.Context, tenantID, id uuid.UUID, 
 			return err
 		}
 		for _, c := range cs {
-			if _, err := tx.NamedExecContext(ctx, `INSERT INTO captures
+			if _, err := tx.ExecContext(ctx, `INSERT INTO captures
 				(session_id, tenant_id, kind, idx, object_key, size, sha256)
-				VALUES (:session_id, :tenant_id, :kind, :idx, :object_key, :size, :sha256)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)
 				ON CONFLICT (session_id, kind, idx) DO UPDATE
-				SET size = EXCLUDED.size, sha256 = EXCLUDED.sha256, declared_at = now()`, captureRow(c)); err != nil {
+				SET size = EXCLUDED.size, sha256 = EXCLUDED.sha256, declared_at = now()`,
+				c.SessionID, c.TenantID, c.Kind, c.Index, c.ObjectKey, c.Size, c.SHA256); err != nil {
 				return fmt.Errorf("captures: declare %s %s: %w", id, schemas.CaptureRef(c.Kind, c.Index), err)
 			}
 		}
@@ -212,11 +192,8 @@ func lockOpen(ctx context.Context, tx *sqlx.Tx, tenantID, id uuid.UUID) error {
 	var status idv.Status
 	err := tx.GetContext(ctx, &status, `SELECT status FROM sessions
 		WHERE session_id = $1 AND tenant_id = $2 FOR UPDATE`, id, tenantID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("sessions: %s: %w", id, idv.ErrNotFound)
-	}
 	if err != nil {
-		return fmt.Errorf("sessions: lock %s: %w", id, err)
+		return rowErr(err, "sessions: %s", "sessions: lock %s", id)
 	}
 	if status != idv.StatusCreated {
 		return fmt.Errorf("sessions: %s is %s: %w", id, status, idv.ErrConflict)

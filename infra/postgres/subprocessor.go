@@ -102,7 +102,7 @@ func (s *Subprocessors) announce(ctx context.Context, sp schemas.Subprocessor, t
 // returns the first (created false).
 func (s *Subprocessors) Object(ctx context.Context, o idv.Objection) (idv.Objection, bool, error) {
 	created := false
-	var stored objectionRow
+	var stored idv.Objection
 	err := inTx(ctx, s.db, tenantScope(o.TenantID), func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO subprocessor_objections
 			(objection_id, tenant_id, subprocessor_id, reason, objected_at) VALUES ($1, $2, $3, $4, $5)
@@ -118,8 +118,9 @@ func (s *Subprocessors) Object(ctx context.Context, o idv.Objection) (idv.Object
 				return err
 			}
 		}
-		if err := tx.GetContext(ctx, &stored, `SELECT objection_id, tenant_id, subprocessor_id, reason, objected_at
-			FROM subprocessor_objections WHERE tenant_id = $1 AND subprocessor_id = $2`, o.TenantID, o.SubprocessorID); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT objection_id, tenant_id, subprocessor_id, reason, objected_at
+			FROM subprocessor_objections WHERE tenant_id = $1 AND subprocessor_id = $2`, o.TenantID, o.SubprocessorID).Scan(
+			&stored.ID, &stored.TenantID, &stored.SubprocessorID, &stored.Reason, &stored.ObjectedAt); err != nil {
 			return fmt.Errorf("subprocessors: read objection: %w", err)
 		}
 		return nil
@@ -127,7 +128,7 @@ func (s *Subprocessors) Object(ctx context.Context, o idv.Objection) (idv.Object
 	if err != nil {
 		return idv.Objection{}, false, err
 	}
-	return idv.Objection(stored), created, nil
+	return stored, created, nil
 }
 
 // ForTenant returns, by sub-processor id, the tenant's announcements and

@@ -100,11 +100,8 @@ func (s *Support) Revoke(ctx context.Context, grantID uuid.UUID, now time.Time) 
 func lockLiveGrant(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, now time.Time) (SupportGrant, error) {
 	var g SupportGrant
 	err := tx.GetContext(ctx, &g, `SELECT `+grantColumns+` FROM support_grants WHERE grant_id = $1 FOR NO KEY UPDATE`, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return g, fmt.Errorf("support: grant %s: %w", id, idv.ErrNotFound)
-	}
 	if err != nil {
-		return g, fmt.Errorf("support: grant %s: %w", id, err)
+		return g, rowErr(err, "support: grant %s", "support: grant %s", id)
 	}
 	if !g.Live(now) {
 		return g, fmt.Errorf("support: grant %s: %w", id, ErrGrantEnded)

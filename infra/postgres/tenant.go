@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -56,11 +55,8 @@ func (s *Tenants) Get(ctx context.Context, id uuid.UUID) (idv.Tenant, error) {
 	}
 	err := scopedGet(ctx, s.db, tenantScope(id), &row, `SELECT tenant_id, name, retention_days, webhook_url,
 		webhook_secret_sealed, policy, created_at FROM tenants WHERE tenant_id = $1`, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return idv.Tenant{}, fmt.Errorf("tenants: %s: %w", id, idv.ErrNotFound)
-	}
 	if err != nil {
-		return idv.Tenant{}, fmt.Errorf("tenants: get %s: %w", id, err)
+		return idv.Tenant{}, rowErr(err, "tenants: %s", "tenants: get %s", id)
 	}
 	t := idv.Tenant{ID: row.ID, Name: row.Name, RetentionDays: row.RetentionDays, WebhookURL: row.WebhookURL,
 		WebhookSecretSealed: row.Secret, CreatedAt: row.CreatedAt}
@@ -75,11 +71,8 @@ func (s *Tenants) Get(ctx context.Context, id uuid.UUID) (idv.Tenant, error) {
 func (s *Tenants) FindByName(ctx context.Context, name string) (uuid.UUID, error) {
 	var id uuid.UUID
 	err := scopedGet(ctx, s.db, systemScope, &id, `SELECT tenant_id FROM tenants WHERE name = $1 ORDER BY created_at LIMIT 1`, name)
-	if errors.Is(err, sql.ErrNoRows) {
-		return uuid.Nil, fmt.Errorf("tenants: name: %w", idv.ErrNotFound)
-	}
 	if err != nil {
-		return uuid.Nil, fmt.Errorf("tenants: find by name: %w", err)
+		return uuid.Nil, rowErr(err, "tenants: name", "tenants: find by name")
 	}
 	return id, nil
 }
@@ -89,17 +82,14 @@ func (s *Tenants) FindByName(ctx context.Context, name string) (uuid.UUID, error
 // yet: system scope, reading api_keys and whether the key's tenant is
 // offboarding.
 func (s *Tenants) APIKey(ctx context.Context, keyID string) (idv.APIKey, error) {
-	var k apiKeyRow
-	err := scopedGet(ctx, s.db, systemScope, &k, `SELECT key_id, tenant_id, secret_hash,
+	var k idv.APIKey
+	err := scopedScan(ctx, s.db, systemScope, []any{&k.ID, &k.TenantID, &k.SecretHash, &k.Offboarding}, `SELECT key_id, tenant_id, secret_hash,
 		(SELECT t.offboarding_at IS NOT NULL FROM tenants t WHERE t.tenant_id = api_keys.tenant_id) AS offboarding
 		FROM api_keys WHERE key_id = $1 AND revoked_at IS NULL`, keyID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return idv.APIKey{}, fmt.Errorf("api keys: %s: %w", keyID, idv.ErrNotFound)
-	}
 	if err != nil {
-		return idv.APIKey{}, fmt.Errorf("api keys: get %s: %w", keyID, err)
+		return idv.APIKey{}, rowErr(err, "api keys: %s", "api keys: get %s", keyID)
 	}
-	return idv.APIKey(k), nil
+	return k, nil
 }
 
 // SetWebhookURL points a tenant's webhooks at url and re-enables them.
@@ -125,11 +115,8 @@ func (s *Tenants) SetRetention(ctx context.Context, id uuid.UUID, days int) erro
 		// KEY SHARE on this row; FOR UPDATE would deadlock with them.
 		var was int
 		err := tx.GetContext(ctx, &was, `SELECT retention_days FROM tenants WHERE tenant_id = $1 FOR NO KEY UPDATE`, id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("tenants: %s: %w", id, idv.ErrNotFound)
-		}
 		if err != nil {
-			return fmt.Errorf("tenants: lock %s: %w", id, err)
+			return rowErr(err, "tenants: %s", "tenants: lock %s", id)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE tenants SET retention_days = $2 WHERE tenant_id = $1`, id, days); err != nil {
 			return fmt.Errorf("tenants: set retention of %s: %w", id, err)
@@ -152,11 +139,8 @@ func (s *Tenants) UpdatePolicy(ctx context.Context, id uuid.UUID,
 	err := inTx(ctx, s.db, tenantScope(id), func(tx *sqlx.Tx) error {
 		var raw []byte
 		err := tx.GetContext(ctx, &raw, `SELECT policy FROM tenants WHERE tenant_id = $1 FOR NO KEY UPDATE`, id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("tenants: %s: %w", id, idv.ErrNotFound)
-		}
 		if err != nil {
-			return fmt.Errorf("tenants: lock %s: %w", id, err)
+			return rowErr(err, "tenants: %s", "tenants: lock %s", id)
 		}
 		var old schemas.Policy
 		if err := json.Unmarshal(raw, &old); err != nil {

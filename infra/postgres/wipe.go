@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -49,11 +48,8 @@ func (s *Wipes) SessionForWipe(ctx context.Context, tenantID, id uuid.UUID) (idv
 			(SELECT r.receipt_id FROM deletion_receipts r WHERE r.session_id = s.session_id AND r.tenant_id = s.tenant_id) AS receipt_id,
 			(SELECT count(*) FROM captures c WHERE c.session_id = s.session_id AND c.tenant_id = s.tenant_id) AS captures
 		FROM sessions s WHERE s.session_id = $1 AND s.tenant_id = $2`, id, tenantID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return idv.WipeTarget{}, fmt.Errorf("wipes: session %s: %w", id, idv.ErrNotFound)
-	}
 	if err != nil {
-		return idv.WipeTarget{}, fmt.Errorf("wipes: read session %s: %w", id, err)
+		return idv.WipeTarget{}, rowErr(err, "wipes: session %s", "wipes: read session %s", id)
 	}
 	return idv.WipeTarget{SessionID: row.SessionID, TenantID: row.TenantID, Status: row.Status,
 		Decision: row.Decision.String, CreatedAt: row.CreatedAt, ExpiresAt: row.ExpiresAt,
@@ -73,11 +69,8 @@ func lockWipeTarget(ctx context.Context, tx *sqlx.Tx, tenantID, id uuid.UUID) (k
 	err = tx.GetContext(ctx, &row, `SELECT wipe_requested_at IS NOT NULL AS requested,
 			key_destroyed_at IS NOT NULL AS key_destroyed, deleted_at IS NOT NULL AS deleted
 		FROM sessions WHERE session_id = $1 AND tenant_id = $2 FOR UPDATE`, id, tenantID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, false, fmt.Errorf("wipes: session %s: %w", id, idv.ErrNotFound)
-	}
 	if err != nil {
-		return false, false, fmt.Errorf("wipes: lock session %s: %w", id, err)
+		return false, false, rowErr(err, "wipes: session %s", "wipes: lock session %s", id)
 	}
 	if !row.Requested {
 		return false, false, fmt.Errorf("wipes: session %s: no wipe requested: %w", id, idv.ErrConflict)
@@ -97,11 +90,7 @@ func (s *Wipes) DestroySessionKey(ctx context.Context, tenantID, id uuid.UUID, a
 		if _, _, err := lockWipeTarget(ctx, tx, tenantID, id); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM session_keys WHERE session_id = $1 AND tenant_id = $2`, id, tenantID)
-		if err != nil {
-			return fmt.Errorf("wipes: delete key of %s: %w", id, err)
-		}
-		n, err := res.RowsAffected()
+		n, err := execCount(ctx, tx, `DELETE FROM session_keys WHERE session_id = $1 AND tenant_id = $2`, id, tenantID)
 		if err != nil {
 			return fmt.Errorf("wipes: delete key of %s: %w", id, err)
 		}
@@ -154,11 +143,7 @@ func (s *Wipes) FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.
 			WHERE session_id = $1 AND tenant_id = $2`, id, tenantID); err != nil {
 			return fmt.Errorf("wipes: delete extracted fields of %s: %w", id, err)
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM captures WHERE session_id = $1 AND tenant_id = $2`, id, tenantID)
-		if err != nil {
-			return fmt.Errorf("wipes: delete captures of %s: %w", id, err)
-		}
-		n, err := res.RowsAffected()
+		n, err := execCount(ctx, tx, `DELETE FROM captures WHERE session_id = $1 AND tenant_id = $2`, id, tenantID)
 		if err != nil {
 			return fmt.Errorf("wipes: delete captures of %s: %w", id, err)
 		}
@@ -186,14 +171,11 @@ func (s *Wipes) FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.
 // Receipt reads a tenant's deletion receipt; another tenant's receipt, like
 // one that does not exist, is ErrNotFound.
 func (s *Wipes) Receipt(ctx context.Context, tenantID, receiptID uuid.UUID) (idv.StoredReceipt, error) {
-	var r storedReceiptRow
-	err := scopedGet(ctx, s.db, tenantScope(tenantID), &r, `SELECT receipt_id, tenant_id, session_id, statement, signature, key_id, created_at
+	var r idv.StoredReceipt
+	err := scopedScan(ctx, s.db, tenantScope(tenantID), receiptFields(&r), `SELECT `+receiptColumns+`
 		FROM deletion_receipts WHERE receipt_id = $1 AND tenant_id = $2`, receiptID, tenantID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return idv.StoredReceipt{}, fmt.Errorf("deletion receipts: %s: %w", receiptID, idv.ErrNotFound)
-	}
 	if err != nil {
-		return idv.StoredReceipt{}, fmt.Errorf("deletion receipts: get %s: %w", receiptID, err)
+		return idv.StoredReceipt{}, rowErr(err, "deletion receipts: %s", "deletion receipts: get %s", receiptID)
 	}
-	return idv.StoredReceipt(r), nil
+	return r, nil
 }
