@@ -282,7 +282,7 @@ func (s *Stage) check(ctx context.Context, key *seal.SessionKey, caps []idv.Capt
 	for _, c := range docs {
 		isImage := c.Kind == schemas.DocumentFront || c.Kind == schemas.DocumentBack
 		if isImage && c.Size > s.cfg.MaxImageBytes {
-			reasons.Add(ReasonImageTooLarge) // refused unread
+			reasons.Add(imagegate.ReasonImageTooLarge) // refused unread
 			continue
 		}
 		plain, reason, err := capture.Open(ctx, s.objects, key, c)

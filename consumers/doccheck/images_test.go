@@ -13,6 +13,7 @@ import (
 	"github.com/idv-oss/idv/consumers/doccheck"
 	"github.com/idv-oss/idv/document/cardimage"
 	"github.com/idv-oss/idv/document/ocrb"
+	"github.com/idv-oss/idv/document/quality"
 	"github.com/idv-oss/idv/infra/appclient"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/schemas"
@@ -79,19 +80,19 @@ func TestDocumentCheckImages(t *testing.T) {
 		{"slightly rotated photo matches", gated, photo(t, good, func(i image.Image) image.Image { return cardimage.Rotate(i, 2) }), good,
 			schemas.OutcomePassed, []string{}},
 		{"blurred", gated, photo(t, good, func(i image.Image) image.Image { return cardimage.Blur(i, 3) }), good,
-			schemas.OutcomeResubmit, []string{doccheck.ReasonBlurry}},
+			schemas.OutcomeResubmit, []string{quality.ReasonBlurry}},
 		{"greyscale copy", gated, photo(t, good, func(i image.Image) image.Image { return cardimage.Grey(i) }), good,
-			schemas.OutcomeResubmit, []string{doccheck.ReasonGreyscaleCopy}},
+			schemas.OutcomeResubmit, []string{quality.ReasonGreyscaleCopy}},
 		{"glare", gated, photo(t, good, func(i image.Image) image.Image { return cardimage.Glare(i, 0.6, 0.4, 0.08) }), good,
-			schemas.OutcomeResubmit, []string{doccheck.ReasonGlare}},
+			schemas.OutcomeResubmit, []string{quality.ReasonGlare}},
 		{"too small", gated, photo(t, good, func(i image.Image) image.Image { return cardimage.Scale(i, 0.5) }), good,
-			schemas.OutcomeResubmit, []string{doccheck.ReasonLowResolution}},
+			schemas.OutcomeResubmit, []string{quality.ReasonLowResolution}},
 		{"card printing another MRZ", gated, photo(t, other, nil), good,
-			schemas.OutcomeFailed, []string{doccheck.ReasonMRZImageMismatch}},
+			schemas.OutcomeFailed, []string{ocrb.ReasonMismatch}},
 		{"MRZ sent differs by a blind-spot pair", gated, photo(t, good, nil), blind,
-			schemas.OutcomeReview, []string{doccheck.ReasonMRZSuspect}},
+			schemas.OutcomeReview, []string{ocrb.ReasonSuspect}},
 		{"no MRZ in the picture", ungated, doccheck.TestJPEG(t, 640, 400), good,
-			schemas.OutcomeResubmit, []string{doccheck.ReasonMRZImageUnreadable}},
+			schemas.OutcomeResubmit, []string{ocrb.ReasonUnreadable}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
