@@ -14,10 +14,10 @@ import (
 // prints how many entries verified and OK, or the first entry that does not
 // and fails.
 func runAudit(ctx context.Context, args []string, cfg config, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "verify" {
-		return fmt.Errorf("usage: idv audit verify --tenant ID")
+	fs, err := verbFlagSet("audit", "usage: idv audit verify --tenant ID", args, stderr, "verify")
+	if err != nil {
+		return err
 	}
-	fs := newFlagSet("audit verify", stderr)
 	id := fs.String("tenant", "", "tenant id (required)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err

@@ -28,10 +28,10 @@ const breachUsage = `usage: idv breach open --from T --to T --stages s1,s2 --nat
 // categories of data the stages hold) and notifies each affected tenant
 // with a breach.notified webhook; the agreement gives 24 hours.
 func runBreach(ctx context.Context, args []string, cfg config, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return errors.New(breachUsage)
+	fs, err := verbFlagSet("breach", breachUsage, args, stderr, "open", "update", "notify", "list")
+	if err != nil {
+		return err
 	}
-	fs := newFlagSet("breach "+args[0], stderr)
 	id := fs.String("breach", "", "breach id")
 	from := fs.String("from", "", "start of the window the breach may have exposed (RFC 3339)")
 	to := fs.String("to", "", "end of the window (RFC 3339)")

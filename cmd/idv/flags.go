@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -24,6 +26,16 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// verbFlagSet is the flag set of `idv <command> <verb>`, args being what
+// follows the command: usage is the error when no verb or none of verbs
+// is given.
+func verbFlagSet(command, usage string, args []string, stderr io.Writer, verbs ...string) (*flag.FlagSet, error) {
+	if len(args) == 0 || !slices.Contains(verbs, args[0]) {
+		return nil, errors.New(usage)
+	}
+	return newFlagSet(command+" "+args[0], stderr), nil
 }
 
 // newFlagSet is a subcommand's flag set: it reports errors (and -h) on

@@ -113,10 +113,10 @@ type printedReceipt struct {
 
 // runOffboard is the tenant's side: make the key pair, open the archive.
 func runOffboard(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "keygen" && args[0] != "open") {
-		return errors.New(offboardKeyUsage)
+	fs, err := verbFlagSet("offboard", offboardKeyUsage, args, stderr, "keygen", "open")
+	if err != nil {
+		return err
 	}
-	fs := newFlagSet("offboard "+args[0], stderr)
 	out := fs.String("out", "", "output directory")
 	keyFile := fs.String("key", "", "the private key file (offboard.key)")
 	in := fs.String("in", "", "the archive (.idvoffboard)")

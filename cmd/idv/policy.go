@@ -23,10 +23,10 @@ const policyUsage = `usage: idv tenant policy show --tenant ID
 // same way PATCH /v1/policy does for the tenant (and with the same audit
 // entries, actor operator:cli).
 func runTenantPolicy(ctx context.Context, args []string, cfg config, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "show" && args[0] != "set") {
-		return fmt.Errorf("%s", policyUsage)
+	fs, err := verbFlagSet("tenant policy", policyUsage, args, stderr, "show", "set")
+	if err != nil {
+		return err
 	}
-	fs := newFlagSet("tenant policy "+args[0], stderr)
 	id := fs.String("tenant", "", "tenant id (required)")
 	// Each flag sets its field of ch only when given: what is not given
 	// stays as it is.

@@ -23,10 +23,10 @@ const supportUsage = `usage: idv support grant --tenant T --user U --reason R [-
 // support user, the tenant and the reason and ends by itself; reads under
 // it are recorded in the tenant's audit log before they happen.
 func runSupport(ctx context.Context, args []string, cfg config, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return errors.New(supportUsage)
+	fs, err := verbFlagSet("support", supportUsage, args, stderr, "grant", "revoke", "list", "read-session")
+	if err != nil {
+		return err
 	}
-	fs := newFlagSet("support "+args[0], stderr)
 	tenantFlag := fs.String("tenant", "", "tenant id")
 	user := fs.String("user", "", "support user (lower-case id, e.g. alice or alice.smith)")
 	reason := fs.String("reason", "", "why access is needed, e.g. a ticket reference")
