@@ -17,17 +17,12 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 web="$root/web"
 chromium="${IDV_CHROMIUM:-/usr/bin/chromium}"
 
-log() { printf 'browser.sh: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+me=browser.sh
+. "$root/scripts/lib.sh"
 
 if [[ ! -x "$chromium" ]]; then
-	if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
-		log "installing chromium from Debian"
-		DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2
-	else
+	apt_install chromium ||
 		die "$chromium is missing; install Debian's chromium (apt-get install chromium) or set IDV_CHROMIUM"
-	fi
 fi
 command -v node >/dev/null && command -v npm >/dev/null || die "node and npm are required (Node.js 18 or later)"
 

@@ -7,8 +7,8 @@
 #
 #   IDV_MRZ_ORACLE="$(scripts/mrz-oracle.sh)" go test ./document/mrz
 #
-# Needs node and npm; as root with apt-get and neither present, it installs
-# Debian's nodejs and npm first. npm ci refuses a tarball whose integrity
+# Needs node and npm; with neither present, it installs Debian's nodejs and
+# npm first (as root or through a sudo that needs no password). npm ci refuses a tarball whose integrity
 # differs from the lock file's, and install scripts are not run.
 set -euo pipefail
 
@@ -16,19 +16,14 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 src="$root/document/mrz/testdata/oracle"
 dest="$root/.idv/npm/mrz-oracle"
 
-log() { printf 'mrz-oracle.sh: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+me=mrz-oracle.sh
+. "$root/scripts/lib.sh"
 
 [[ -f "$src/package.json" && -f "$src/package-lock.json" ]] || die "pinned manifest missing in $src"
 
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-	if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
-		log "installing nodejs and npm from Debian"
-		DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >&2
-	else
+	apt_install nodejs npm ||
 		die "node and npm are required (Node.js 18 or later)"
-	fi
 fi
 
 installed() {

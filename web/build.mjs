@@ -13,26 +13,18 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 const out = resolve(process.argv[2] || join(here, "..", "producers", "capturepage", "dist"));
 await mkdir(out, { recursive: true });
-await build({
-  entryPoints: [join(here, "src", "main.js")],
-  outfile: join(out, "app.js"),
-  bundle: true,
-  minify: true,
+// bundled builds one file of src into out, minified, with esbuild's
+// further options.
+const bundled = (src, file, options) =>
+  build({ entryPoints: [join(here, "src", src)], outfile: join(out, file), bundle: true, minify: true, logLevel: "warning", ...options });
+await bundled("main.js", "app.js", {
   format: "iife",
   target: "es2020",
   platform: "browser",
   legalComments: "eof",
   sourcemap: false,
-  logLevel: "warning",
 });
-await build({
-  entryPoints: [join(here, "src", "app.css")],
-  outfile: join(out, "app.css"),
-  bundle: true,
-  minify: true,
-  target: "chrome90",
-  logLevel: "warning",
-});
+await bundled("app.css", "app.css", { target: "chrome90" });
 // index.html: comments dropped and whitespace between tags collapsed.
 const html = await readFile(join(here, "src", "index.html"), "utf8");
 await writeFile(join(out, "index.html"), html.replace(/<!--[\s\S]*?-->/g, "").replace(/>\s+</g, "><").trim() + "\n");
