@@ -17,6 +17,7 @@ package face
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -51,12 +52,8 @@ type Config struct {
 }
 
 func (c Config) withDefaults() Config {
-	if c.ScoreThreshold == 0 {
-		c.ScoreThreshold = 0.7
-	}
-	if c.NMSThreshold == 0 {
-		c.NMSThreshold = 0.3
-	}
+	c.ScoreThreshold = cmp.Or(c.ScoreThreshold, 0.7)
+	c.NMSThreshold = cmp.Or(c.NMSThreshold, 0.3)
 	if len(c.Models) == 0 {
 		for _, m := range models {
 			c.Models = append(c.Models, m.name)

@@ -1,6 +1,7 @@
 package ocrb
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 )
@@ -35,12 +36,8 @@ type CompareConfig struct {
 }
 
 func (c CompareConfig) withDefaults() CompareConfig {
-	if c.MinConfidence == 0 {
-		c.MinConfidence = 0.6
-	}
-	if c.MaxUnsure == 0 {
-		c.MaxUnsure = 0.1
-	}
+	c.MinConfidence = cmp.Or(c.MinConfidence, 0.6)
+	c.MaxUnsure = cmp.Or(c.MaxUnsure, 0.1)
 	return c
 }
 
