@@ -189,24 +189,24 @@ func commands(t *testing.T) (subcommands, stages []string) {
 	for _, m := range regexp.MustCompile(`case "([a-z-]+)":`).FindAllSubmatch(main, -1) {
 		subcommands = append(subcommands, string(m[1]))
 	}
-	pipeline, err := os.ReadFile(filepath.Join(repoRoot, "cmd/idv/pipeline.go"))
+	pipeline, err := os.ReadFile(filepath.Join(repoRoot, "cmd/idv/stages.go"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Each entry of the pipeline is {<package>.Spec, build}; the stage's
-	// name is in its package's stage.go.
+	// name is in its Spec, in consumers/<package>/<package>.go.
 	m := regexp.MustCompile(`(?s)var pipeline = \[\]stageWiring\{(.*?)\n\}`).FindSubmatch(pipeline)
 	if m == nil {
-		t.Fatal("cmd/idv/pipeline.go: no `var pipeline = []stageWiring{…}`")
+		t.Fatal("cmd/idv/stages.go: no `var pipeline = []stageWiring{…}`")
 	}
 	for _, e := range regexp.MustCompile(`\{(\w+)\.Spec,`).FindAllSubmatch(m[1], -1) {
-		spec, err := os.ReadFile(filepath.Join(repoRoot, "consumers", string(e[1]), "stage.go"))
+		spec, err := os.ReadFile(filepath.Join(repoRoot, "consumers", string(e[1]), string(e[1])+".go"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		name := regexp.MustCompile(`Name:\s*("[^"]*")`).FindSubmatch(spec)
+		name := regexp.MustCompile(`var Spec = idv\.Stage\{\s*Name:\s*("[^"]*")`).FindSubmatch(spec)
 		if name == nil {
-			t.Fatalf("consumers/%s/stage.go: no Name", e[1])
+			t.Fatalf("consumers/%s/%s.go: no Spec with a Name", e[1], e[1])
 		}
 		s, err := strconv.Unquote(string(name[1]))
 		if err != nil {
@@ -220,7 +220,7 @@ func commands(t *testing.T) (subcommands, stages []string) {
 		}
 	}
 	if len(stages) < 4 {
-		t.Fatalf("cmd/idv/pipeline.go: stages %v, want at least four", stages)
+		t.Fatalf("cmd/idv/stages.go: stages %v, want at least four", stages)
 	}
 	return subcommands, stages
 }
