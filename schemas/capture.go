@@ -63,7 +63,9 @@ func Slots(selfieFrames int) []Slot {
 		{Kind: DocumentFront, Min: 1, Max: 1, MaxSize: maxDocumentSize},
 		{Kind: DocumentBack, Min: 0, Max: 1, MaxSize: maxDocumentSize},
 		{Kind: Selfie, Min: 1, Max: selfieFrames, MaxSize: maxSelfieSize},
-		{Kind: MRZ, Min: 1, Max: 1, MaxSize: maxMRZSize},
+		// The MRZ as the app read it, optional: without it the document
+		// check reads the MRZ from the photos.
+		{Kind: MRZ, Min: 0, Max: 1, MaxSize: maxMRZSize},
 		{Kind: Chip, Min: 0, Max: 1, MaxSize: maxChipSize},
 		{Kind: ChipAA, Min: 0, Max: 1, MaxSize: maxChipAASize},
 	}

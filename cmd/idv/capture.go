@@ -14,16 +14,16 @@ func runCapture(ctx context.Context, args []string, getenv func(string) string, 
 	apiURL := fs.String("api", first(getenv("IDV_API_URL"), "http://127.0.0.1:8080"), "IDV API base URL (or IDV_API_URL)")
 	front := fs.String("front", "", "image of the document's front (required)")
 	back := fs.String("back", "", "image of the document's back")
-	mrzFile := fs.String("mrz-file", "", "text file with the MRZ lines as the device read them (required)")
+	mrzFile := fs.String("mrz-file", "", "text file with the MRZ lines as the device read them (optional: without it the server reads the MRZ from the photos)")
 	chipFile := fs.String("chip-file", "", "the document chip's EF.SOD and data groups as read, concatenated")
 	var selfies repeated
 	fs.Var(&selfies, "selfie", "a selfie frame; repeat in capture order (at least one)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *token == "" || *front == "" || *mrzFile == "" || len(selfies) == 0 {
+	if *token == "" || *front == "" || len(selfies) == 0 {
 		fs.Usage()
-		return fmt.Errorf("capture needs --token, --front, --mrz-file and at least one --selfie")
+		return fmt.Errorf("capture needs --token, --front and at least one --selfie")
 	}
 	caps, err := appclient.ReadCaptures(*front, *back, *mrzFile, *chipFile, selfies)
 	if err != nil {

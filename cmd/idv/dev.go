@@ -51,7 +51,7 @@ func printNext(w io.Writer, apiURL, apiKey string) {
 Next, try (the dev tenant's API key is also in the dev dir's dev-tenant.json):
   export IDV_API_KEY=%[2]s
   curl -s -X POST -H "Authorization: Bearer $IDV_API_KEY" %[1]s/v1/sessions
-  go run ./cmd/idv capture --api %[1]s --token <app_token> --front doc.png --selfie me.png --mrz-file mrz.txt
+  go run ./cmd/idv capture --api %[1]s --token <app_token> --front doc.png --selfie me.png [--mrz-file mrz.txt]
   or open the capture_url it returns in a browser (the hosted capture page)
   curl -s -H "Authorization: Bearer $IDV_API_KEY" %[1]s/v1/sessions/<id>
 

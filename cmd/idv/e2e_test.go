@@ -324,6 +324,11 @@ func (v *verification) replace(kind schemas.CaptureKind, plain []byte) {
 	}
 }
 
+// drop leaves out the captures of kind, as an app that never took one.
+func (v *verification) drop(kind schemas.CaptureKind) {
+	v.captures = slices.DeleteFunc(v.captures, func(c appclient.Capture) bool { return c.Kind == kind })
+}
+
 // submit uploads and submits, running tamper between upload and submit.
 func (s *system) submit(v *verification, tamper func()) <-chan schemas.WebhookPayload {
 	s.t.Helper()
@@ -485,6 +490,20 @@ func TestPipelineEndToEnd(t *testing.T) {
 		s.waitDeliveries(v.id, "delivered", 1)
 		if n := s.deliveries(v.id, "delivered"); n != 1 {
 			t.Fatalf("%d deliveries recorded", n)
+		}
+	})
+
+	// Nobody types: the app sends the photo and no MRZ text, and the
+	// document check reads the MRZ from the photo.
+	t.Run("no MRZ text: read from the photo, approved", func(t *testing.T) {
+		v := s.newVerification()
+		v.drop(schemas.MRZ)
+		r := s.await(v, s.submit(v, nil))
+		if r.Decision != schemas.DecisionApproved || len(r.Results[0].Reasons) != 0 {
+			t.Fatalf("%+v", r)
+		}
+		if r.Fields["document_valid"] != true {
+			t.Fatalf("fields %v, want document_valid true from the MRZ read", r.Fields)
 		}
 	})
 

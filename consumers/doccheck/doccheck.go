@@ -263,12 +263,14 @@ type copySource struct {
 // returns.
 func (s *Stage) check(ctx context.Context, key *seal.SessionKey, caps []idv.Capture, challenge []byte, rules mrz.Rules, now time.Time) (idv.Reasons, *mrz.Document, copySource, error) {
 	docs := documentCaptures(caps, s.chip != nil)
-	// Submission requires both; their absence is a broken session, which
-	// no retry will mend.
-	for _, k := range []schemas.CaptureKind{schemas.DocumentFront, schemas.MRZ} {
-		if !slices.ContainsFunc(docs, func(c idv.Capture) bool { return c.Kind == k }) {
-			return nil, nil, copySource{}, stage.Permanent(fmt.Errorf("doccheck: session %s has no %s capture", key.SessionID(), k))
-		}
+	// Submission requires the front; its absence is a broken session,
+	// which no retry will mend. The MRZ text is the app's to send or not:
+	// without it the stage reads the MRZ from the photos.
+	has := func(k schemas.CaptureKind) bool {
+		return slices.ContainsFunc(docs, func(c idv.Capture) bool { return c.Kind == k })
+	}
+	if !has(schemas.DocumentFront) {
+		return nil, nil, copySource{}, stage.Permanent(fmt.Errorf("doccheck: session %s has no %s capture", key.SessionID(), schemas.DocumentFront))
 	}
 	var reasons idv.Reasons
 	var doc *mrz.Document
@@ -306,9 +308,7 @@ func (s *Stage) check(ctx context.Context, key *seal.SessionKey, caps []idv.Capt
 			doc, rs = checkMRZ(plain, rules, now)
 			reasons.Add(mrzCodes(rs)...)
 			mrzText = append(mrzText[:0], plain...)
-			if k, ok := redact.KindOf(strings.Fields(string(plain))); ok {
-				src.kind = &k
-			}
+			src.kind = kindOf(mrzText)
 		} else if img, reason := imagegate.Decode(plain, s.cfg.MaxPixels); reason != "" {
 			reasons.Add(reason)
 		} else {
@@ -316,12 +316,27 @@ func (s *Stage) check(ctx context.Context, key *seal.SessionKey, caps []idv.Capt
 		}
 		clear(plain)
 	}
-	if chipFiles != nil {
-		s.checkChip(&reasons, &decoded, chipInput{files: chipFiles, aa: chipAA, challenge: challenge, mrz: string(mrzText)}, now)
-	}
 	imageReasons, gatesPassed := s.checkImages(&decoded, mrzText)
 	for _, r := range imageReasons {
 		reasons.Add(r)
+	}
+	if !has(schemas.MRZ) && gatesPassed {
+		text := s.readMRZ(&decoded, now)
+		if text == nil {
+			reasons.Add(ocrb.ReasonUnreadable)
+		} else {
+			mrzText = text
+			var rs []mrz.Reason
+			doc, rs = checkMRZ(mrzText, rules, now)
+			reasons.Add(mrzCodes(rs)...)
+			src.kind = kindOf(mrzText)
+		}
+	}
+	// The chip's DG1 must equal the MRZ, whichever side it came from; with
+	// no MRZ to hold it against (none read, the text's capture tampered)
+	// the chip waits for the next photo.
+	if chipFiles != nil && mrzText != nil {
+		s.checkChip(&reasons, &decoded, chipInput{files: chipFiles, aa: chipAA, challenge: challenge, mrz: string(mrzText)}, now)
 	}
 	if gatesPassed {
 		src.front, src.back = decoded.front, decoded.back
@@ -354,15 +369,58 @@ func (s *Stage) checkImages(decoded *evidence, mrzText []byte) ([]string, bool) 
 	if s.reader == nil || mrzText == nil {
 		return nil, true
 	}
-	var read *ocrb.Result
-	for _, img := range images {
-		if r, err := s.reader.Read(img); err == nil {
-			read = r
-			decoded.setRead(img, r)
-			break
+	return ocrb.Compare(readImages(s.reader, decoded), string(mrzText), s.cfg.ImageMRZ).Reasons, true
+}
+
+// readImages reads the MRZ printed on the decoded images, the back first,
+// and keeps what it read in decoded; nil when no image shows one.
+func readImages(r *ocrb.Reader, decoded *evidence) *ocrb.Result {
+	for _, img := range decoded.images() {
+		if read, err := r.Read(img); err == nil {
+			decoded.setRead(img, read)
+			return read
 		}
 	}
-	return ocrb.Compare(read, string(mrzText), s.cfg.ImageMRZ).Reasons, true
+	return nil
+}
+
+// readMRZ is the MRZ of a session whose app sent no MRZ text: the one
+// read from the photos (read there already when the image checks ran),
+// when the reading can stand alone — every character confident
+// (ocrb.Trusted) and the check digits right. nil when it cannot: the
+// person is asked for a new photo rather than judged on a doubtful read
+// (G/6, S/8, B/8 pass check digits), so a misread never declines or
+// approves anyone.
+func (s *Stage) readMRZ(decoded *evidence, now time.Time) []byte {
+	read := decoded.backRead
+	if read == nil {
+		read = decoded.frontRead
+	}
+	if read == nil {
+		r, err := s.locator()
+		if err != nil {
+			s.log.Warn("doccheck: no MRZ reader", "err", err)
+			return nil
+		}
+		read = readImages(r, decoded)
+	}
+	text, ok := ocrb.Trusted(read)
+	if !ok {
+		return nil
+	}
+	if _, err := mrz.ParseAt(text, now); err != nil {
+		return nil // check digits or format: a misread as likely as a forgery
+	}
+	return []byte(text)
+}
+
+// kindOf is the kind of document an MRZ names, which picks the layout of
+// the redacted copy's number zones; nil when it names none.
+func kindOf(mrzText []byte) *redact.Kind {
+	if k, ok := redact.KindOf(strings.Fields(string(mrzText))); ok {
+		return &k
+	}
+	return nil
 }
 
 // documentCaptures picks the captures the document check reads: the front,

@@ -67,6 +67,12 @@ func TestDocumentCheckImages(t *testing.T) {
 	lines := strings.Split(good, "\n")
 	lines[1] = lines[1][:18] + "0" + lines[1][19:]
 	blind := strings.Join(lines, "\n")
+	// A card whose document number's check digit is wrong, and one that
+	// expired: read from the photo alone, the first may be a misread, the
+	// second is judged as any expired document.
+	badDigit := []byte(good)
+	badDigit[14] = '0' + (badDigit[14]-'0'+1)%10
+	expired := td1("SPECI2014", "650310", b.now.AddDate(-1, 0, 0))
 	gated, ungated := b.imageStage(t, true), b.imageStage(t, false)
 	cases := []struct {
 		name    string
@@ -93,15 +99,33 @@ func TestDocumentCheckImages(t *testing.T) {
 			schemas.OutcomeReview, []string{ocrb.ReasonSuspect}},
 		{"no MRZ in the picture", ungated, doccheck.TestJPEG(t, 640, 400), good,
 			schemas.OutcomeResubmit, []string{ocrb.ReasonUnreadable}},
+		// The app sends no MRZ text (text ""): the stage reads the photo.
+		{"no text: the MRZ read from the photo", gated, photo(t, good, nil), "", schemas.OutcomePassed, []string{}},
+		{"no text: rotated photo read", gated, photo(t, good, func(i image.Image) image.Image { return cardimage.Rotate(i, 2) }), "",
+			schemas.OutcomePassed, []string{}},
+		{"no text, reader and gates off: the stage still reads", b.stage, photo(t, good, nil), "", schemas.OutcomePassed, []string{}},
+		{"no text: blurred", gated, photo(t, good, func(i image.Image) image.Image { return cardimage.Blur(i, 3) }), "",
+			schemas.OutcomeResubmit, []string{quality.ReasonBlurry}},
+		{"no text: no MRZ in the picture", ungated, doccheck.TestJPEG(t, 640, 400), "",
+			schemas.OutcomeResubmit, []string{ocrb.ReasonUnreadable}},
+		{"no text: a check digit wrong on the card is a retake, not a decline", gated, photo(t, string(badDigit), nil), "",
+			schemas.OutcomeResubmit, []string{ocrb.ReasonUnreadable}},
+		{"no text: an expired card read confidently", gated, photo(t, expired, nil), "",
+			schemas.OutcomeFailed, []string{"document_expired"}},
+		{"no text: too faint to trust", ungated, photo(t, good, func(i image.Image) image.Image { return cardimage.Blur(i, 4) }), "",
+			schemas.OutcomeResubmit, []string{ocrb.ReasonUnreadable}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := t.Context()
-			id := b.intake(t, b.specimens, []string{schemas.CheckDocument}, []appclient.Capture{
+			caps := []appclient.Capture{
 				{Kind: schemas.DocumentFront, Plain: c.front},
-				{Kind: schemas.MRZ, Plain: []byte(c.text)},
 				{Kind: schemas.Selfie, Plain: doccheck.TestJPEG(t, 32, 32)},
-			})
+			}
+			if c.text != "" {
+				caps = append(caps, appclient.Capture{Kind: schemas.MRZ, Plain: []byte(c.text)})
+			}
+			id := b.intake(t, b.specimens, []string{schemas.CheckDocument}, caps)
 			if err := c.stage.Handle(ctx, b.event(t, schemas.TypeSessionSubmitted, id)); err != nil {
 				t.Fatalf("Handle: %v", err)
 			}
@@ -116,7 +140,7 @@ func TestDocumentCheckImages(t *testing.T) {
 	}
 	// Invariant 1: the printed and the sent MRZ stay in the captures.
 	var forbidden []string
-	for _, text := range []string{good, other, blind} {
+	for _, text := range []string{good, other, blind, string(badDigit), expired} {
 		forbidden = append(forbidden, strings.Fields(text)...)
 	}
 	b.assertNothingPersonal(t, append(forbidden, personal...))

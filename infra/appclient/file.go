@@ -10,7 +10,9 @@ import (
 
 // ReadCaptures reads the captures of one session from files, as `idv capture`
 // names them: the document's front (and back), the selfie frames in capture
-// order, the MRZ text and the chip's data; back and chipFile may be empty.
+// order, the MRZ text and the chip's data; back, mrzFile and chipFile may
+// be empty (without the MRZ text the document check reads the MRZ from the
+// photos).
 func ReadCaptures(front, back, mrzFile, chipFile string, selfies []string) ([]Capture, error) {
 	type file struct {
 		kind  schemas.CaptureKind
@@ -24,7 +26,9 @@ func ReadCaptures(front, back, mrzFile, chipFile string, selfies []string) ([]Ca
 	for i, s := range selfies {
 		files = append(files, file{schemas.Selfie, i, s})
 	}
-	files = append(files, file{schemas.MRZ, 0, mrzFile})
+	if mrzFile != "" {
+		files = append(files, file{schemas.MRZ, 0, mrzFile})
+	}
 	if chipFile != "" {
 		files = append(files, file{schemas.Chip, 0, chipFile})
 	}

@@ -392,7 +392,7 @@ func TestSubmitNamesTheCaptureAtFault(t *testing.T) {
 		s, app, sess := b.openSession(b.a.APIKey)
 		var caps []appclient.Capture
 		for _, c := range captures(2) {
-			if c.Kind != schemas.MRZ {
+			if c.Kind != schemas.DocumentFront {
 				caps = append(caps, c)
 			}
 		}
@@ -401,8 +401,8 @@ func TestSubmitNamesTheCaptureAtFault(t *testing.T) {
 		}
 		_, err := app.Submit(ctx)
 		var e *appclient.APIError
-		if !errors.As(err, &e) || e.Status != 422 || e.Code != "capture_missing" || e.Details["capture"] != "mrz/0" {
-			t.Fatalf("submit without the MRZ: %v", err)
+		if !errors.As(err, &e) || e.Status != 422 || e.Code != "capture_missing" || e.Details["capture"] != "document_front/0" {
+			t.Fatalf("submit without the front: %v", err)
 		}
 		if n := b.outboxCount(s.ID); n != 0 {
 			t.Fatalf("failed submit wrote %d outbox rows", n)
