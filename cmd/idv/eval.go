@@ -6,8 +6,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/idv-oss/idv/consumers/facematch"
+	"github.com/idv-oss/idv/document/ocrb"
+	"github.com/idv-oss/idv/document/ocrb/readeval"
 	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/face/challenge"
 	"github.com/idv-oss/idv/face/evaluation"
@@ -16,11 +19,16 @@ import (
 const evalUsage = `usage: idv eval synth OUT [--images DIR]   make labelled inputs from the Debian test photos
        idv eval facematch DIR [--min-face PX] FAR/FRR per threshold over DIR/<identity>/<image>
        idv eval liveness DIR                   FAR/FRR per threshold over DIR/<case>/{case.json,frames}
-(IDV_FACE_DIR must name the installed face engine: scripts/face-models.sh)`
+       idv eval mrz [--n N] [--seed S]         MRZ read rates per photo degradation on generated cards
+(synth, facematch and liveness need IDV_FACE_DIR to name the installed face engine: scripts/face-models.sh)`
 
 // runEval measures the face engine as the stages use it (issue 5's
-// evaluation); see face/evaluation.
+// evaluation; see face/evaluation), or the MRZ reader (issue 16; see
+// document/ocrb/readeval), which needs no face engine.
 func runEval(args []string, cfg config, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "mrz" {
+		return evalMRZ(args[1:], stdout, stderr)
+	}
 	if len(args) < 2 {
 		return errors.New(evalUsage)
 	}
@@ -59,6 +67,35 @@ func runEval(args []string, cfg config, stdout, stderr io.Writer) error {
 		return nil
 	}
 	return errors.New(evalUsage)
+}
+
+// evalMRZ reads n generated cards under every degradation, then under
+// those past the reader's limits, and prints the table of read rates and
+// the spread of the characters' confidence that ocrb.Trusted's thresholds
+// are set by: progress to stderr, the tables to stdout.
+func evalMRZ(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("eval mrz", stderr)
+	n := fs.Int("n", 24, "cards per degradation (TD1, TD2 and TD3 in turn)")
+	seed := fs.Uint64("seed", 1, "seed of the cards and degradations: the same seed, the same samples")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *n < 1 || fs.NArg() > 0 {
+		return errors.New(evalUsage)
+	}
+	r, err := ocrb.NewReader()
+	if err != nil {
+		return fmt.Errorf("eval mrz: %w", err)
+	}
+	figs, err := readeval.Run(r, slices.Concat(readeval.Degradations(), readeval.Limits()), *n, *seed, stderr)
+	if err != nil {
+		return fmt.Errorf("eval mrz: %w", err)
+	}
+	if err := readeval.Print(stdout, figs); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout)
+	return readeval.PrintConfidences(stdout, figs)
 }
 
 func evalSynth(engine *face.Engine, imagesDir, out string, stdout, stderr io.Writer) error {
