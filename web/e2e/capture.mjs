@@ -4,13 +4,19 @@
 // builds the frames; this script only drives and reports.
 //
 // Input (JSON on stdin): {chromium, url, camera, frames: {step: file},
-// mrz, mode: "submit"|"decline", locale, shots}. `camera` is the file
+// mrz, mode: "submit"|"decline"|"load", name (of the screenshots), locale,
+// shots, faults, erase}.
+// "load" only opens the link and reports the first screen. faults are
+// answers put in place of the page's API calls ({path, method, times,
+// status, code, retry_after} or, with lost, the call reaches IDV and its
+// answer is dropped); erase ({url, key}) has the customer erase the
+// session once the person has agreed. `camera` is the file
 // Chromium plays; before each photo the script copies the frame of that
 // step over it in place (same size), which the fake camera reads from the
 // next frame on — it keeps its file open and loops it. Output (JSON on
 // stdout): the final screen, the page's CSP header, the URL after load,
-// every request the page made, the screenshots, and layout and WCAG
-// findings.
+// every request the page made, every screen it showed, the screenshots,
+// and layout and WCAG findings.
 import { chromium } from "playwright-core";
 import { createRequire } from "node:module";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -65,6 +71,33 @@ try {
   });
   page.on("pageerror", (e) => report.console.push(String(e)));
   page.setDefaultTimeout(30000);
+  // Every screen the page shows, in order, however briefly.
+  await page.addInitScript(() => {
+    window.__screens = [];
+    new MutationObserver(() => {
+      const s = document.body && document.body.dataset.screen;
+      if (s && window.__screens[window.__screens.length - 1] !== s) window.__screens.push(s);
+    }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-screen"] });
+  });
+  // Playwright runs the routes of a request last-registered first, so the
+  // faults are registered backwards: the first listed answers first.
+  for (const f of [...(cfg.faults || [])].reverse()) {
+    let left = f.times || 1;
+    await page.route(
+      (u) => u.pathname === f.path,
+      async (route) => {
+        if (route.request().method() !== f.method || left <= 0) return route.fallback();
+        left--;
+        if (f.lost) {
+          await route.fetch(); // IDV takes the call; its answer never arrives
+          return route.abort("connectionreset");
+        }
+        const headers = { "Content-Type": "application/json" };
+        if (f.retry_after) headers["Retry-After"] = String(f.retry_after);
+        await route.fulfill({ status: f.status, headers, body: JSON.stringify({ error: { code: f.code, message: f.code } }) });
+      },
+    );
+  }
 
   const resp = await page.goto(cfg.url);
   report.status = resp.status();
@@ -88,7 +121,7 @@ try {
   };
   const shot = async (name) => {
     await audit(name);
-    const path = join(cfg.shots, `${cfg.mode}-${String(report.shots.length).padStart(2, "0")}-${name}.png`);
+    const path = join(cfg.shots, `${cfg.name || cfg.mode}-${String(report.shots.length).padStart(2, "0")}-${name}.png`);
     await page.screenshot({ path, fullPage: true });
     report.shots.push(path);
   };
@@ -105,68 +138,85 @@ try {
     await page.keyboard.press("Enter");
   };
 
-  await screen("consent");
-  report.url_after_load = page.url();
-  report.heading = await page.textContent("h1");
-  await shot("consent");
-
-  if (cfg.mode === "decline") {
-    // The language toggle, by keyboard, there and back.
-    await press("#lang button");
-    await page.waitForFunction((h) => document.querySelector("h1").textContent !== h, report.heading);
-    report.heading_toggled = await page.textContent("h1");
-    await press("#lang button");
-    await page.waitForFunction((h) => document.querySelector("h1").textContent === h, report.heading);
-    await press("#decline");
-    await screen("decline");
-    await shot("decline-confirm");
-    await press("#decline-yes");
-    await screen("declined");
-    await shot("declined");
-  } else {
-    await press("#agree");
-    await screen("document-front");
-    await page.waitForSelector("#take:not([disabled])");
-    await shot("document");
-    await press("#take");
-    await screen("review-front");
-    await shot("document-review");
-    await press("#use");
-    await screen("document-back-choice");
-    await press("#skip-back");
-    await screen("mrz");
-    await tabTo("#mrz");
-    await page.keyboard.type(cfg.mrz);
-    await shot("mrz");
-    await press("#mrz-continue");
-    if (cfg.frames.straight) {
-      await screen("selfie");
-      await page.waitForSelector("#start:not([disabled])");
-      await press("#start");
-      for (const step of cfg.steps) {
-        await page.waitForSelector(`body[data-step="${step}"]`);
-        show(step);
-        await shot(`step-${step}`);
-      }
-    }
-    await page.waitForSelector('body[data-screen="done"], body[data-screen="upload"] #retry', { timeout: 120000 });
-    await shot("result");
+  // The screens a flow can end on.
+  const final = ["done", "expired", "ended", "offline", "page-error"].map((n) => `body[data-screen="${n}"]`).join(", ");
+  if (cfg.mode === "load") {
+    await page.waitForSelector(`${final}, body[data-screen="consent"]`);
+    report.url_after_load = page.url();
+    await shot("loaded");
     report.result_text = await page.textContent("main");
+  } else {
+    await screen("consent");
+    report.url_after_load = page.url();
+    report.heading = await page.textContent("h1");
+    await shot("consent");
+
+    if (cfg.mode === "decline") {
+      // The language toggle, by keyboard, there and back.
+      await press("#lang button");
+      await page.waitForFunction((h) => document.querySelector("h1").textContent !== h, report.heading);
+      report.heading_toggled = await page.textContent("h1");
+      await press("#lang button");
+      await page.waitForFunction((h) => document.querySelector("h1").textContent === h, report.heading);
+      await press("#decline");
+      await screen("decline");
+      await shot("decline-confirm");
+      await press("#decline-yes");
+      await screen("declined");
+      await shot("declined");
+    } else {
+      await press("#agree");
+      await screen("document-front");
+      if (cfg.erase) {
+        const r = await fetch(cfg.erase.url, { method: "DELETE", headers: { Authorization: `Bearer ${cfg.erase.key}` } });
+        if (r.status !== 202) throw new Error(`erase: HTTP ${r.status}`);
+      }
+      await page.waitForSelector("#take:not([disabled])");
+      await shot("document");
+      await press("#take");
+      await screen("review-front");
+      await shot("document-review");
+      await press("#use");
+      await screen("document-back-choice");
+      await press("#skip-back");
+      await screen("mrz");
+      await tabTo("#mrz");
+      await page.keyboard.type(cfg.mrz);
+      await shot("mrz");
+      await press("#mrz-continue");
+      if (cfg.frames.straight) {
+        await screen("selfie");
+        await page.waitForSelector("#start:not([disabled])");
+        await press("#start");
+        for (const step of cfg.steps) {
+          await page.waitForSelector(`body[data-step="${step}"]`);
+          show(step);
+          await shot(`step-${step}`);
+        }
+      }
+      await page.waitForSelector(final, { timeout: 120000 });
+      await shot("result");
+      report.result_text = await page.textContent("main");
+    }
   }
   report.screen = await page.evaluate(() => document.body.dataset.screen);
+  report.screens = await page.evaluate(() => window.__screens);
   report.final_url = page.url();
 } catch (e) {
-  report.error = String(e);
-  const page = browser.pages()[0];
-  if (page) {
-    const path = join(cfg.shots, `${cfg.mode}-failure.png`);
-    await page.screenshot({ path, fullPage: true }).catch(() => {});
-    report.shots.push(path);
-    report.screen = await page.evaluate(() => document.body.dataset.screen).catch(() => "");
-    report.result_text = await page.textContent("main").catch(() => "");
-  }
+  await failed(e, browser.pages()[0]);
 } finally {
   await browser.close();
   rmSync(profile, { recursive: true, force: true });
 }
 process.stdout.write(JSON.stringify(report));
+
+async function failed(e, page) {
+  report.error = String(e);
+  if (page) {
+    const path = join(cfg.shots, `${cfg.name || cfg.mode}-failure.png`);
+    await page.screenshot({ path, fullPage: true }).catch(() => {});
+    report.shots.push(path);
+    report.screen = await page.evaluate(() => document.body.dataset.screen).catch(() => "");
+    report.result_text = await page.textContent("main").catch(() => "");
+  }
+}

@@ -1,9 +1,11 @@
 // The public app API, with the app token held in memory only.
 export class APIError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, retryAfter) {
     super(message || code || `HTTP ${status}`);
     this.status = status;
     this.code = code;
+    // retryAfter is the Retry-After header in seconds (429, 503); 0 when absent.
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -27,7 +29,7 @@ export function client(token) {
     }
     if (!resp.ok) {
       const e = (data && data.error) || {};
-      throw new APIError(resp.status, e.code, e.message);
+      throw new APIError(resp.status, e.code, e.message, Number(resp.headers.get("Retry-After")) || 0);
     }
     return data;
   }

@@ -7,7 +7,7 @@
 // moves to each screen's heading) and for the browser test:
 // body[data-screen] names the screen, body[data-step] the selfie step
 // being shown, body[data-frames] how many selfie frames were taken.
-import { client, upload } from "./api.js";
+import { APIError, client, upload } from "./api.js";
 import { pickLanguage, translate } from "./i18n.js";
 import { sealer } from "./seal.js";
 
@@ -28,6 +28,7 @@ const state = {
   mrz: "",
   frames: [],
   stream: null,
+  uploaded: false, // every capture is stored; only the submit is left
 };
 
 function t(key, vars = {}) {
@@ -174,8 +175,10 @@ async function decline() {
     await state.api.decline();
     state.front = state.back = null;
     show(message("declined_heading", "declined_text"), "declined");
-  } catch {
-    fail("session_error");
+  } catch (e) {
+    if (statusOf(e) === 401 || statusOf(e) === 410) return ended(e);
+    if (statusOf(e) === 409) return done("already_sent"); // sent from another tab meanwhile
+    offline(decline);
   }
 }
 
@@ -330,43 +333,138 @@ async function runChallenge(video, status) {
   sendAll();
 }
 
-async function sendAll() {
+// uploadAll seals, declares and uploads every capture.
+async function uploadAll(bar, status) {
+  const seal = await sealer(state.session);
+  const plain = [["document_front", 0, state.front]];
+  if (state.back) plain.push(["document_back", 0, state.back]);
+  state.frames.forEach((f, i) => plain.push(["selfie", i, f]));
+  plain.push(["mrz", 0, new TextEncoder().encode(state.mrz)]);
+  const sealed = [];
+  for (const [kind, index, bytes] of plain) sealed.push(await seal(kind, index, bytes));
+  const { uploads } = await state.api.declare(
+    sealed.map((s) => ({ kind: s.kind, index: s.index, size: s.bytes.length, sha256: s.sha256 })),
+  );
+  bar.max = String(uploads.length + 1);
+  for (let i = 0; i < uploads.length; i++) {
+    status.textContent = t("upload_sending", { n: i + 1, total: uploads.length });
+    await upload(uploads[i], sealed[i]);
+    bar.value = String(i + 1);
+  }
+  state.uploaded = true;
+}
+
+// sendAll uploads what is not stored yet and submits; tries counts
+// the tries after a busy or unavailable server.
+async function sendAll(tries = 0) {
   const bar = h("progress", { id: "progress", max: "1", value: "0", "aria-label": t("upload_progress") });
   const status = h("p", { class: "status", role: "status", id: "upload-status", text: t("upload_sealing") });
   show(() => [h("h1", { text: t("upload_heading") }), bar, status], "upload");
   try {
-    const seal = await sealer(state.session);
-    const plain = [["document_front", 0, state.front]];
-    if (state.back) plain.push(["document_back", 0, state.back]);
-    state.frames.forEach((f, i) => plain.push(["selfie", i, f]));
-    plain.push(["mrz", 0, new TextEncoder().encode(state.mrz)]);
-    const sealed = [];
-    for (const [kind, index, bytes] of plain) sealed.push(await seal(kind, index, bytes));
-    const { uploads } = await state.api.declare(
-      sealed.map((s) => ({ kind: s.kind, index: s.index, size: s.bytes.length, sha256: s.sha256 })),
-    );
-    bar.max = String(uploads.length + 1);
-    for (let i = 0; i < uploads.length; i++) {
-      status.textContent = t("upload_sending", { n: i + 1, total: uploads.length });
-      await upload(uploads[i], sealed[i]);
-      bar.value = String(i + 1);
-    }
+    // Once every capture is stored, a retry only submits: nothing is
+    // sealed or sent twice.
+    if (!state.uploaded) await uploadAll(bar, status);
     status.textContent = t("upload_submitting");
     await state.api.submit();
     bar.value = bar.max;
-    // Nothing personal stays in the page once it is sent.
-    state.front = state.back = null;
-    state.frames = [];
-    state.mrz = "";
-    show(message("done_heading", "done_text"), "done");
-  } catch {
-    status.textContent = t("upload_error");
-    status.classList.add("error");
-    status.setAttribute("role", "alert");
-    document.getElementById("main").append(
-      h("div", { class: "actions" }, h("button", { type: "button", class: "primary", id: "retry", onclick: sendAll, text: t("try_again") })),
-    );
+    done("done_text");
+  } catch (e) {
+    sendFailed(e, tries);
   }
+}
+
+function done(text) {
+  // Nothing personal stays in the page once it is sent.
+  state.front = state.back = null;
+  state.frames = [];
+  state.mrz = "";
+  show(message("done_heading", text), "done");
+}
+
+// statusOf is the HTTP status of a failed API call; 0 when no answer came
+// (no connection, or the answer was lost on the way).
+function statusOf(e) {
+  return e instanceof APIError ? e.status : 0;
+}
+
+// ended shows a screen that offers no retry: the link expired (401) or the
+// session ended (410), and nothing this page can send will change that.
+function ended(e) {
+  stopCamera();
+  const expired = statusOf(e) === 401;
+  show(message(expired ? "expired_heading" : "ended_heading", expired ? "expired_text" : "ended_text"), expired ? "expired" : "ended");
+}
+
+// MAX_TRIES bounds the automatic retries after a busy (429) or unavailable
+// (503) answer: delays of 2, 4, 8, 16, 30 and 30 s, or what Retry-After asks.
+const MAX_TRIES = 6;
+
+// sendFailed shows each failure its own screen and way forward; none
+// offers a retry that cannot succeed.
+function sendFailed(e, tries) {
+  const status = statusOf(e);
+  if (status === 401 || status === 410) return ended(e);
+  if ((status === 429 || status === 503) && tries < MAX_TRIES) return retryLater(e, tries);
+  if (status === 0 || status === 409 || status === 429 || status === 503) return checkArrived(tries);
+  // Any other refusal (422: a capture the server will not take) is this
+  // page's fault; sending the same again cannot help.
+  stopCamera();
+  show(message("title", "page_error"), "page-error");
+}
+
+// retryLater waits out a busy or briefly unavailable server with a
+// countdown, then sends again; the person may try at once.
+function retryLater(e, tries) {
+  let left = Math.max(statusOf(e) === 429 ? 1 : Math.min(2 ** (tries + 1), 30), e.retryAfter || 0);
+  const key = statusOf(e) === 429 ? "busy_retry" : "unavailable_retry";
+  const line = h("p", { class: "status", role: "status", id: "retry-status", text: t(key, { n: left }) });
+  let timer = 0;
+  const again = () => {
+    clearInterval(timer);
+    sendAll(tries + 1);
+  };
+  show(
+    () => [
+      h("h1", { text: t("upload_heading") }),
+      line,
+      h("div", { class: "actions" }, h("button", { type: "button", class: "primary", id: "retry-now", onclick: again, text: t("try_now") })),
+    ],
+    "retry-wait",
+  );
+  timer = setInterval(() => {
+    left -= 1;
+    if (left <= 0) again();
+    else line.textContent = t(key, { n: left });
+  }, 1000);
+}
+
+// checkArrived asks IDV whether the captures arrived after no answer (or
+// 409, another tab having sent them): a session no longer open has them,
+// so the person is done; otherwise sending again can succeed.
+async function checkArrived(tries) {
+  show(message("upload_heading", "checking"), "checking");
+  let s;
+  try {
+    s = await state.api.session();
+  } catch (e) {
+    if (statusOf(e) === 401 || statusOf(e) === 410) return ended(e);
+    return offline(() => checkArrived(tries));
+  }
+  if (s.status !== "created") return done("already_sent");
+  offline(() => sendAll(tries));
+}
+
+// offline says the connection failed and offers to try again, which can
+// succeed once it is back.
+function offline(retry) {
+  show(
+    () => [
+      h("h1", { text: t("upload_heading") }),
+      h("p", { class: "error", role: "alert", id: "upload-status", text: t("upload_error") }),
+      h("div", { class: "actions" }, h("button", { type: "button", class: "primary", id: "retry", onclick: () => retry(), text: t("try_again") })),
+    ],
+    "offline",
+  );
 }
 
 function takeToken() {
@@ -385,17 +483,21 @@ async function start() {
     return;
   }
   state.api = client(token);
+  load();
+}
+
+// load reads the session: an open one starts with consent, one already
+// sent says so, an expired link or ended session says that; no answer
+// offers to try again.
+async function load() {
   show(message("loading"), "loading");
   try {
     state.session = await state.api.session();
-  } catch {
-    fail("session_error");
-    return;
+  } catch (e) {
+    if (statusOf(e) === 401 || statusOf(e) === 410) return ended(e);
+    return offline(load);
   }
-  if (state.session.status !== "created") {
-    fail("session_error");
-    return;
-  }
+  if (state.session.status !== "created") return done("already_sent");
   show(consent, "consent");
 }
 
