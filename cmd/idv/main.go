@@ -36,7 +36,8 @@ commands:
   subprocessors  idv subprocessors list|sync: announce new register entries to every tenant
   capture    act as the app: seal, upload and submit captures for one session
   keygen     print a new IDV_MASTER_KEY
-  eval       idv eval synth|facematch|liveness: measure the face engine (FAR/FRR tables)
+  eval       idv eval synth|facematch|liveness: measure the face engine (FAR/FRR tables);
+             idv eval mrz: the MRZ read from photos, per degradation
   loadgen    drive N verifications through the whole system in this process; latency, throughput
 
 Configuration is read from IDV_… environment variables; see docs/operating.md.

@@ -47,12 +47,13 @@ func TestJudge(t *testing.T) {
 	}
 	// edit returns a copy of read with character j of line i changed.
 	edit := func(i, j int, f func(*ocrb.Char)) *ocrb.Result {
-		c := &ocrb.Result{Angle: read.Angle}
+		c := *read // where each character was read comes along
+		c.Lines = nil
 		for _, l := range read.Lines {
 			c.Lines = append(c.Lines, append(ocrb.Line(nil), l...))
 		}
 		f(&c.Lines[i][j])
-		return c
+		return &c
 	}
 	next := func(c *ocrb.Char) { c.Char = 'A' + (c.Char-'A'+1)%26 }
 	for _, tc := range []struct {
