@@ -390,10 +390,12 @@ func TestCapturePage(t *testing.T) {
 		"camera": filepath.Join(dir, "camera.y4m"), "frames": frames, "mode": "load", "name": "unknown-token", "locale": "en-GB", "shots": shots})
 	checkPage("unknown token", r, "expired")
 	// flow runs the page through a new session, with the frames of its
-	// own challenge and what extra adds for it.
-	flow := func(name string, extra func(v *verification) map[string]any) (*verification, pageReport) {
+	// own challenge and what extra adds for it; decided brings the
+	// session's decision webhook.
+	flow := func(name string, extra func(v *verification) map[string]any) (v *verification, decided <-chan schemas.WebhookPayload, r pageReport) {
 		t.Helper()
-		v := s.newVerification()
+		v = s.newVerification()
+		decided = s.rcv.Await(v.id, schemas.WebhookSessionDecided)
 		steps := []string{"straight"}
 		if v.session.Challenge != nil {
 			steps = append(steps, v.session.Challenge.Steps...)
@@ -407,7 +409,7 @@ func TestCapturePage(t *testing.T) {
 			"camera": filepath.Join(dir, "camera.y4m"), "frames": frames, "steps": steps,
 			"mrz": mrzText, "mode": "submit", "name": name, "locale": "en-GB", "shots": shots}
 		maps.Copy(in, extra(v))
-		return v, b.drive(t, in)
+		return v, decided, b.drive(t, in)
 	}
 	// Storage briefly unavailable at the declaration, the server busy at
 	// the submit, then the submit's answer lost: the page waits and tries
@@ -419,7 +421,7 @@ func TestCapturePage(t *testing.T) {
 	faults := func(f ...map[string]any) func(*verification) map[string]any {
 		return func(*verification) map[string]any { return map[string]any{"faults": f} }
 	}
-	v2, r := flow("recover", faults(fault("/v1/app/session/uploads", 503, "unavailable"),
+	v2, decided, r := flow("recover", faults(fault("/v1/app/session/uploads", 503, "unavailable"),
 		fault("/v1/app/session/submit", 429, "rate_limited"), map[string]any{"path": "/v1/app/session/submit", "method": "POST", "lost": true}))
 	checkPage("recover", r, "done")
 	if want := []string{"upload", "retry-wait", "upload", "retry-wait", "upload", "checking", "done"}; !containsInOrder(r.Screens, want) {
@@ -444,15 +446,15 @@ func TestCapturePage(t *testing.T) {
 	if want := 1 + frames2 + 1; uploads != want || submits != 2 { // front, frames, mrz
 		t.Errorf("%d uploads and %d submits, want %d and 2 (the busy one, the lost one)", uploads, submits, want)
 	}
-	if res := s.await(v2, s.rcv.Await(v2.id, schemas.WebhookSessionDecided)); res.Status != "decided" {
+	if res := s.await(v2, decided); res.Status != "decided" {
 		t.Errorf("the session whose submit answer was lost: %+v", res)
 	}
 	// The token expires while the person takes the photos, or the
 	// customer erases the session meanwhile (IDV answers 410): each says
 	// so, and offers no retry that cannot succeed.
-	_, expired := flow("expired", faults(fault("/v1/app/session/uploads", 401, "unauthorized")))
+	_, _, expired := flow("expired", faults(fault("/v1/app/session/uploads", 401, "unauthorized")))
 	checkPage("expired", expired, "expired")
-	_, ended := flow("ended", func(v *verification) map[string]any {
+	_, _, ended := flow("ended", func(v *verification) map[string]any {
 		return map[string]any{"erase": map[string]any{"url": s.apiURL + "/v1/sessions/" + v.id, "key": s.tenant.APIKey}}
 	})
 	checkPage("ended", ended, "ended")
@@ -460,6 +462,29 @@ func TestCapturePage(t *testing.T) {
 		if strings.Contains(r.ResultText, "Try") || !strings.Contains(r.ResultText, "new link") {
 			t.Errorf("%s: %q, want a way forward (a new link) and no retry", name, r.ResultText)
 		}
+	}
+
+	// The camera refused: the page says how to allow it in this browser
+	// and asks again on request; the document goes in as a file, and the
+	// selfie, which must be live, says it needs the camera.
+	var docJPEG bytes.Buffer
+	if err := jpeg.Encode(&docJPEG, sc.document, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	docFile := filepath.Join(dir, "document.jpg")
+	if err := os.WriteFile(docFile, docJPEG.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, denied := flow("camera-denied", func(*verification) map[string]any {
+		return map[string]any{"mode": "camera-denied", "document_file": docFile}
+	})
+	checkPage("camera denied", denied, "camera-help")
+	want := []string{"document-front", "camera-help", "document-front", "camera-help", "review-front", "mrz", "selfie", "camera-help"}
+	if !containsInOrder(denied.Screens, want) {
+		t.Errorf("camera denied: screens %v, want in order %v", denied.Screens, want)
+	}
+	if !strings.Contains(denied.ResultText, "camera icon in the address bar") || !strings.Contains(denied.ResultText, "taken live") {
+		t.Errorf("camera denied, selfie: %q, want Chrome's instructions and why a file will not do", denied.ResultText)
 	}
 }
 

@@ -4,8 +4,10 @@
 // builds the frames; this script only drives and reports.
 //
 // Input (JSON on stdin): {chromium, url, camera, frames: {step: file},
-// mrz, mode: "submit"|"decline"|"load", name (of the screenshots), locale,
-// shots, faults, erase}.
+// mrz, mode: "submit"|"decline"|"load"|"camera-denied", name (of the
+// screenshots), locale, shots, faults, erase, document_file}.
+// "camera-denied" refuses the camera: the document goes in as a file
+// (document_file) and the run ends on the selfie's camera help.
 // "load" only opens the link and reports the first screen. faults are
 // answers put in place of the page's API calls ({path, method, times,
 // status, code, retry_after} or, with lost, the call reaches IDV and its
@@ -52,7 +54,8 @@ const browser = await chromium.launchPersistentContext(profile, {
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--use-fake-ui-for-media-stream",
+    // The permission prompt is answered yes, or no for "camera-denied".
+    cfg.mode === "camera-denied" ? "--deny-permission-prompts" : "--use-fake-ui-for-media-stream",
     "--use-fake-device-for-media-stream",
     `--use-file-for-fake-video-capture=${cfg.camera}`,
   ],
@@ -138,6 +141,21 @@ try {
     await page.keyboard.press("Enter");
   };
 
+  // useFrontTypeMRZ uses the front under review (shot as review), skips
+  // the back and types the MRZ.
+  const useFrontTypeMRZ = async (review) => {
+    await screen("review-front");
+    await shot(review);
+    await press("#use");
+    await screen("document-back-choice");
+    await press("#skip-back");
+    await screen("mrz");
+    await tabTo("#mrz");
+    await page.keyboard.type(cfg.mrz);
+    await shot("mrz");
+    await press("#mrz-continue");
+  };
+
   // The screens a flow can end on.
   const final = ["done", "expired", "ended", "offline", "page-error"].map((n) => `body[data-screen="${n}"]`).join(", ");
   if (cfg.mode === "load") {
@@ -151,7 +169,18 @@ try {
     report.heading = await page.textContent("h1");
     await shot("consent");
 
-    if (cfg.mode === "decline") {
+    if (cfg.mode === "camera-denied") {
+      await press("#agree");
+      await screen("camera-help");
+      await shot("camera-help-document");
+      await press("#camera-retry"); // asks again, and is refused again
+      await page.waitForFunction(() => window.__screens.filter((s) => s === "camera-help").length === 2);
+      await page.setInputFiles("#file", cfg.document_file);
+      await useFrontTypeMRZ("document-file-review");
+      await page.waitForFunction(() => window.__screens.filter((s) => s === "camera-help").length === 3);
+      await shot("camera-help-selfie");
+      report.result_text = await page.textContent("main");
+    } else if (cfg.mode === "decline") {
       // The language toggle, by keyboard, there and back.
       await press("#lang button");
       await page.waitForFunction((h) => document.querySelector("h1").textContent !== h, report.heading);
@@ -174,16 +203,7 @@ try {
       await page.waitForSelector("#take:not([disabled])");
       await shot("document");
       await press("#take");
-      await screen("review-front");
-      await shot("document-review");
-      await press("#use");
-      await screen("document-back-choice");
-      await press("#skip-back");
-      await screen("mrz");
-      await tabTo("#mrz");
-      await page.keyboard.type(cfg.mrz);
-      await shot("mrz");
-      await press("#mrz-continue");
+      await useFrontTypeMRZ("document-review");
       if (cfg.frames.straight) {
         await screen("selfie");
         await page.waitForSelector("#start:not([disabled])");

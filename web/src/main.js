@@ -97,14 +97,48 @@ async function startCamera(video, facing) {
 }
 
 // openCamera starts the camera into video and enables button once it
-// plays, or says in status that it could not.
-function openCamera(video, facing, button, status) {
+// plays; when the camera is refused or missing it shows cameraHelp for
+// what, which can ask again with retry.
+function openCamera(video, facing, button, what, retry) {
   startCamera(video, facing)
     .then(() => (button.disabled = false))
-    .catch(() => {
-      status.textContent = t("camera_error");
-      status.classList.add("error");
-    });
+    .catch((e) => cameraHelp(what, e, retry));
+}
+
+// browserHelp names the instructions for turning the camera on in this
+// browser.
+function browserHelp() {
+  const ua = navigator.userAgent;
+  if (/iPhone|iPad|iPod/.test(ua)) return "camera_help_ios";
+  if (/Firefox\//.test(ua)) return "camera_help_firefox";
+  if (/Android/.test(ua)) return "camera_help_android";
+  if (/Safari\//.test(ua) && !/Chrome\//.test(ua)) return "camera_help_safari";
+  return "camera_help_chrome";
+}
+
+// cameraHelp is where a refused or missing camera leads: how to allow it
+// in this browser and a button that asks again; for the document, a photo
+// file instead. what is "front", "back" or "selfie".
+function cameraHelp(what, err, retry) {
+  stopCamera();
+  const missing = err && (err.name === "NotFoundError" || err.name === "OverconstrainedError");
+  show(() => {
+    const parts = [
+      h("h1", { text: t(missing ? "camera_missing_heading" : "camera_blocked_heading") }),
+      h("p", { id: "camera-help", text: t(missing ? "camera_missing_text" : browserHelp()) }),
+      h("div", { class: "actions" }, h("button", { type: "button", class: "primary", id: "camera-retry", onclick: retry, text: t("camera_retry") })),
+    ];
+    if (what === "selfie") {
+      parts.push(h("p", { text: t("selfie_needs_camera") }));
+    } else {
+      const file = h("input", { type: "file", id: "file", accept: "image/jpeg,image/png", "aria-describedby": "file-hint" });
+      file.addEventListener("change", async () => {
+        if (file.files.length) review(what, new Uint8Array(await file.files[0].arrayBuffer()), file.files[0].type);
+      });
+      parts.push(h("label", { for: "file", class: "file", text: t("doc_file") }), file, h("p", { id: "file-hint", class: "hint", text: t("doc_file_hint") }));
+    }
+    return parts;
+  }, "camera-help");
 }
 
 // grab takes the video's current frame as camera pixels (un-mirrored, even
@@ -185,7 +219,6 @@ async function decline() {
 function documentSide(side) {
   show(() => {
     const video = h("video", { playsinline: true, muted: true, autoplay: true, "aria-hidden": "true" });
-    const status = h("p", { class: "status", role: "status" });
     const take = h("button", { type: "button", class: "primary", id: "take", disabled: true, text: t("take_photo") });
     take.addEventListener("click", async () => {
       take.disabled = true;
@@ -193,20 +226,19 @@ function documentSide(side) {
       stopCamera();
       review(side, bytes);
     });
-    openCamera(video, "environment", take, status);
+    openCamera(video, "environment", take, side, () => documentSide(side));
     return [
       h("h1", { text: t("doc_heading") }),
       h("h2", { text: side === "front" ? t("doc_front") : t("doc_back") }),
       h("p", { id: "guidance", text: t("doc_guidance") }),
       h("div", { class: "viewfinder document" }, video, h("div", { class: "frame", "aria-hidden": "true" })),
-      status,
       h("div", { class: "actions" }, take),
     ];
   }, "document-" + side);
 }
 
-function review(side, bytes) {
-  const url = URL.createObjectURL(new Blob([bytes], { type: "image/jpeg" }));
+function review(side, bytes, type = "image/jpeg") {
+  const url = URL.createObjectURL(new Blob([bytes], { type }));
   show(() => [
     h("h1", { text: t("doc_heading") }),
     h("h2", { text: side === "front" ? t("doc_front") : t("doc_back") }),
@@ -301,7 +333,7 @@ function selfieIntro() {
     document.getElementById("lang").hidden = true;
     runChallenge(video, status).catch(() => fail("camera_error"));
   });
-  openCamera(video, "user", start, status);
+  openCamera(video, "user", start, "selfie", () => show(selfieIntro, "selfie"));
   return [
     h("h1", { text: t("selfie_heading") }),
     h("p", { text: t("selfie_intro") }),
