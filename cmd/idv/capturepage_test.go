@@ -175,6 +175,9 @@ type pageReport struct {
 		URL    string `json:"url"`
 	} `json:"requests"`
 	Screens  []string `json:"screens"` // every screen shown, in order
+	// ScreensBefore and URLAfterReload are those of the run that reloads.
+	ScreensBefore  []string `json:"screens_before"`
+	URLAfterReload string   `json:"url_after_reload"`
 	Shots    []string `json:"shots"`
 	Overflow []string `json:"overflow"`
 	Console  []string `json:"console"`
@@ -485,6 +488,20 @@ func TestCapturePage(t *testing.T) {
 	}
 	if !strings.Contains(denied.ResultText, "camera icon in the address bar") || !strings.Contains(denied.ResultText, "taken live") {
 		t.Errorf("camera denied, selfie: %q, want Chrome's instructions and why a file will not do", denied.ResultText)
+	}
+
+	// Back steps back inside the page, and a reload resumes after the
+	// consent given, with the token from the tab's memory (never the
+	// address bar); the photos, which the page does not keep, are taken
+	// again.
+	_, _, resumed := flow("resume", func(*verification) map[string]any { return map[string]any{"mode": "resume"} })
+	checkPage("resume", resumed, "document-front")
+	if want := []string{"consent", "document-front", "consent", "document-front", "review-front"}; !containsInOrder(resumed.ScreensBefore, want) {
+		t.Errorf("before the reload: screens %v, want in order %v", resumed.ScreensBefore, want)
+	}
+	if slices.Contains(resumed.Screens, "consent") || strings.Contains(resumed.URLAfterReload, "token") {
+		t.Errorf("after the reload: screens %v at %s, want the photos again without the consent or a token in the URL",
+			resumed.Screens, resumed.URLAfterReload)
 	}
 }
 

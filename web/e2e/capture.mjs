@@ -4,10 +4,13 @@
 // builds the frames; this script only drives and reports.
 //
 // Input (JSON on stdin): {chromium, url, camera, frames: {step: file},
-// mrz, mode: "submit"|"decline"|"load"|"camera-denied", name (of the
+// mrz, mode: "submit"|"decline"|"load"|"camera-denied"|"resume", name (of the
 // screenshots), locale, shots, faults, erase, document_file}.
 // "camera-denied" refuses the camera: the document goes in as a file
-// (document_file) and the run ends on the selfie's camera help.
+// (document_file) and the run ends on the selfie's camera help. "resume"
+// goes Back from the document to the consent, agrees again, takes the
+// front and reloads: the run ends on the screen after the reload, with
+// the screens before it in screens_before.
 // "load" only opens the link and reports the first screen. faults are
 // answers put in place of the page's API calls ({path, method, times,
 // status, code, retry_after} or, with lost, the call reaches IDV and its
@@ -169,7 +172,23 @@ try {
     report.heading = await page.textContent("h1");
     await shot("consent");
 
-    if (cfg.mode === "camera-denied") {
+    if (cfg.mode === "resume") {
+      await press("#agree");
+      await screen("document-front");
+      await page.goBack();
+      await screen("consent");
+      await press("#agree");
+      await screen("document-front");
+      await page.waitForSelector("#take:not([disabled])");
+      await press("#take");
+      await screen("review-front");
+      report.screens_before = await page.evaluate(() => window.__screens);
+      await page.reload();
+      await page.waitForSelector('body[data-screen]:not([data-screen="loading"])');
+      report.url_after_reload = page.url();
+      await shot("after-reload");
+      report.result_text = await page.textContent("main");
+    } else if (cfg.mode === "camera-denied") {
       await press("#agree");
       await screen("camera-help");
       await shot("camera-help-document");

@@ -48,7 +48,42 @@ function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+// The steps Back walks through; any other screen (loading, sending, done,
+// an error) clears the way back.
+const STEPS = new Set(["consent", "document-front", "review-front", "document-back-choice", "document-back", "review-back", "mrz", "selfie"]);
+const trail = []; // the steps shown, the current one last
+
+// show draws screen as the screen called name and, for a step, gives it a
+// history entry, so that Back returns to the step before it.
 function show(screen, name) {
+  render(screen, name);
+  if (!STEPS.has(name)) {
+    trail.length = 0;
+    return;
+  }
+  if (trail.length && trail[trail.length - 1].name === name) {
+    trail[trail.length - 1].screen = screen; // the same step drawn again (language, retake)
+    return;
+  }
+  trail.push({ screen, name });
+  if (trail.length > 1) history.pushState({ step: trail.length }, "");
+}
+
+// Back: the step before, from its own screen (a camera step opens the
+// camera again); not while the selfie challenge runs.
+window.addEventListener("popstate", () => {
+  if (document.body.dataset.step) {
+    history.pushState({ step: trail.length }, "");
+    return;
+  }
+  if (trail.length < 2) return;
+  trail.pop();
+  stopCamera();
+  const prev = trail[trail.length - 1];
+  render(prev.screen, prev.name);
+});
+
+function render(screen, name) {
   state.screen = screen;
   document.body.dataset.screen = name;
   document.documentElement.lang = state.lang;
@@ -185,7 +220,16 @@ function consent() {
     h(
       "div",
       { class: "actions" },
-      h("button", { type: "button", class: "primary", id: "agree", onclick: () => documentSide("front"), text: t("agree") }),
+      h("button", {
+        type: "button",
+        class: "primary",
+        id: "agree",
+        onclick: () => {
+          remember(AGREED, state.session.session_id);
+          documentSide("front");
+        },
+        text: t("agree"),
+      }),
       h("button", { type: "button", class: "secondary", id: "decline", onclick: () => show(confirmDecline, "decline"), text: t("decline") }),
     ),
   ];
@@ -499,12 +543,37 @@ function offline(retry) {
   );
 }
 
+// The tab's memory across a reload (sessionStorage: this tab only, gone
+// when it closes): the app token and whether the person agreed. Never a
+// photo or the MRZ.
+const TOKEN = "idv-app-token";
+const AGREED = "idv-agreed";
+
+function remember(key, value) {
+  try {
+    sessionStorage.setItem(key, value);
+  } catch {
+    // Storage off (private mode on some browsers): a reload needs the link again.
+  }
+}
+
+function recall(key) {
+  try {
+    return sessionStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+// takeToken moves the app token from the link (fragment, or query) to the
+// tab's memory and out of the address bar; a reload finds it there.
 function takeToken() {
   const frag = new URLSearchParams(location.hash.slice(1));
   const query = new URLSearchParams(location.search);
   const token = frag.get("token") || query.get("token");
   if (location.hash || query.has("token")) history.replaceState(null, "", location.pathname);
-  return token;
+  if (token) remember(TOKEN, token);
+  return token || recall(TOKEN);
 }
 
 async function start() {
@@ -530,6 +599,9 @@ async function load() {
     return offline(load);
   }
   if (state.session.status !== "created") return done("already_sent");
+  // After a reload the person who agreed goes on with the photos, which
+  // the page never keeps: they are taken again.
+  if (recall(AGREED) === state.session.session_id) return documentSide("front");
   show(consent, "consent");
 }
 
