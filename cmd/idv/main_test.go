@@ -152,11 +152,12 @@ func TestCaptureRefusesBadInput(t *testing.T) {
 	var out, errOut bytes.Buffer
 	ctx := context.Background()
 	err := run(ctx, []string{"capture", "--token", "x", "--front", "f.png"}, &out, &errOut, env(nil))
-	if err == nil || !strings.Contains(err.Error(), "--mrz-file") {
-		t.Fatalf("missing flags: %v", err)
+	if err == nil || !strings.Contains(err.Error(), "--selfie") || strings.Contains(err.Error(), "--mrz-file") {
+		t.Fatalf("missing flags: %v, want --selfie asked for and --mrz-file not", err)
 	}
 	dir := t.TempDir()
-	err = run(ctx, []string{"capture", "--token", "x", "--front", dir + "/nope.png", "--selfie", "s.png", "--mrz-file", "m.txt"},
+	// No --mrz-file: the server reads the MRZ from the photo.
+	err = run(ctx, []string{"capture", "--token", "x", "--front", dir + "/nope.png", "--selfie", "s.png"},
 		&out, &errOut, env(nil))
 	if err == nil || !strings.Contains(err.Error(), "read document_front/0") {
 		t.Fatalf("missing file: %v", err)
