@@ -389,7 +389,7 @@ func readImages(r *ocrb.Reader, decoded *evidence) *ocrb.Result {
 // when the reading can stand alone — every character confident
 // (ocrb.Trusted) and the check digits right. nil when it cannot: the
 // person is asked for a new photo rather than judged on a doubtful read
-// (G/6, S/8, B/8 pass check digits), so a misread never declines or
+// (G/6, S/8, B/1 pass check digits), so a misread never declines or
 // approves anyone.
 func (s *Stage) readMRZ(decoded *evidence, now time.Time) []byte {
 	read := decoded.backRead
