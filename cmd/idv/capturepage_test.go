@@ -174,16 +174,16 @@ type pageReport struct {
 		Method string `json:"method"`
 		URL    string `json:"url"`
 	} `json:"requests"`
-	Screens  []string `json:"screens"` // every screen shown, in order
+	Screens []string `json:"screens"` // every screen shown, in order
 	// ScreensBefore and URLAfterReload are those of the run that reloads.
 	ScreensBefore  []string `json:"screens_before"`
 	URLAfterReload string   `json:"url_after_reload"`
-	Shots    []string `json:"shots"`
-	Overflow []string `json:"overflow"`
-	Console  []string `json:"console"`
-	A11y     []string `json:"a11y"`    // axe-core's WCAG 2.1 AA violations per screen
-	Audited  []string `json:"audited"` // the screens axe-core checked
-	Error    string   `json:"error"`
+	Shots          []string `json:"shots"`
+	Overflow       []string `json:"overflow"`
+	Console        []string `json:"console"`
+	A11y           []string `json:"a11y"`    // axe-core's WCAG 2.1 AA violations per screen
+	Audited        []string `json:"audited"` // the screens axe-core checked
+	Error          string   `json:"error"`
 }
 
 // drive runs the page for one session in headless Chromium.

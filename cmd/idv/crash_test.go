@@ -14,6 +14,21 @@ import (
 	"github.com/idv-oss/idv/schemas"
 )
 
+// faceStages reports whether a fault test runs the face stages too: with
+// IDV_FACE_DIR set. Without it the test runs the document check only,
+// unless IDV_REQUIRE_FACE is set (as `go tool task test` and `chaos` set
+// it): then that silent narrowing is a failure.
+func faceStages(t *testing.T) bool {
+	t.Helper()
+	if os.Getenv("IDV_FACE_DIR") != "" {
+		return true
+	}
+	if os.Getenv("IDV_REQUIRE_FACE") != "" {
+		t.Fatal("IDV_REQUIRE_FACE is set but IDV_FACE_DIR is not: the test would run the document check only (scripts/face-models.sh)")
+	}
+	return false
+}
+
 // chaos reports whether the long versions run (IDV_CHAOS=1, set by `go
 // tool task chaos`).
 func chaos() bool { return os.Getenv("IDV_CHAOS") == "1" }
@@ -83,7 +98,7 @@ func TestWorkersSurviveSIGKILL(t *testing.T) {
 	rounds := chaosInt(t, "IDV_CHAOS_KILLS", 3, 25)
 	checks := []string{schemas.CheckDocument}
 	pipeline := []string{"doccheck", "decision", "notify", "relay"}
-	if os.Getenv("IDV_FACE_DIR") != "" {
+	if faceStages(t) {
 		checks = append(checks, schemas.CheckFace, schemas.CheckLiveness)
 		pipeline = append(pipeline, "facematch", "liveness")
 	}
