@@ -74,9 +74,17 @@ func (s *system) retries() string {
 	v := func(name string, labels map[string]string) float64 {
 		return testutil.ToFloat64(collectorOf(s.t, s.reg, name, labels))
 	}
-	return fmt.Sprintf("%v failed handler runs retried, %v redeliveries, %v outbox publishes retried",
+	return fmt.Sprintf("%v failed handler runs retried, %v redeliveries, %v outbox publishes retried in %v failed relay rounds",
 		v("idv_stage_messages_total", map[string]string{"outcome": "nak"}), v("idv_stage_redeliveries_total", nil),
-		v("idv_outbox_publish_errors_total", nil))
+		v("idv_outbox_publish_errors_total", nil), v("idv_outbox_relay_failures_total", nil))
+}
+
+// failedRounds is how many relay rounds of this process failed and were
+// retried: an outage that hit work in flight leaves at least one, as the
+// relay keeps trying (every second, then with backoff) while it lasts.
+func (s *system) failedRounds() float64 {
+	s.t.Helper()
+	return testutil.ToFloat64(collectorOf(s.t, s.reg, "idv_outbox_relay_failures_total", nil))
 }
 
 // exactlyOnce waits for every verification's decision and checks that each
@@ -128,6 +136,11 @@ func TestSurvivesBrokerRestart(t *testing.T) {
 		s.nats[0] = ns
 	})
 	r.exactlyOnce(chaosDuration(t, "IDV_CHAOS_WAIT", 3*time.Minute, 30*time.Minute), "doccheck", "decision", "notify")
+	// The half submitted during the outage reached the outbox, and the
+	// relay failed to publish it until the broker came back.
+	if s.failedRounds() == 0 {
+		t.Error("no relay round failed: the outage hit no work in flight, so the test proves nothing")
+	}
 	info := s.streamInfo(context.Background())
 	t.Logf("broker down %s while %d verifications were submitted: every one decided with exactly one webhook, %s after the first submit; stream IDV holds %d events; %s",
 		outage, n, time.Since(start).Round(time.Second), info.State.Msgs, s.retries())
@@ -179,16 +192,23 @@ func TestSurvivesDatabaseAndStorageOutage(t *testing.T) {
 		s3.setDown(false)
 	})
 	r.exactlyOnce(chaosDuration(t, "IDV_CHAOS_WAIT", 3*time.Minute, 30*time.Minute), "doccheck", "decision", "notify")
-	var naks float64
+	var naks, rounds float64
 	for _, p := range procs {
 		if _, err := p.rssPeak(); err != nil {
 			t.Errorf("idv %s did not keep running: %v", strings.Join(p.args, " "), err)
 		}
 		v, _ := p.metric("idv_stage_messages_total", "outcome=nak")
 		naks += v
+		v, _ = p.metric("idv_outbox_relay_failures_total")
+		rounds += v
 	}
-	t.Logf("the workers' database and storage down %s midway through %d submissions: every one decided with exactly one webhook, %s after the first submit; %v failed handler runs retried; the same processes throughout",
-		outage, n, time.Since(start).Round(time.Second), naks)
+	// The relay asks the database every second, so an outage of seconds
+	// fails at least one of its rounds even when no stage had work.
+	if rounds == 0 {
+		t.Error("no relay round failed: the outage hit no work in flight, so the test proves nothing")
+	}
+	t.Logf("the workers' database and storage down %s midway through %d submissions: every one decided with exactly one webhook, %s after the first submit; %v failed handler runs retried, %v failed relay rounds; the same processes throughout",
+		outage, n, time.Since(start).Round(time.Second), naks, rounds)
 
 	// The retention deadlines pass while the database is down: the round
 	// fails and counts its errors with nothing claimed (IDVRetentionErrors

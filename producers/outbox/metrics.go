@@ -12,6 +12,7 @@ import (
 type Metrics struct {
 	published     prometheus.Counter
 	publishErrors prometheus.Counter
+	failures      prometheus.Counter
 	lag           prometheus.Gauge
 	pending       prometheus.Gauge
 }
@@ -21,7 +22,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return &Metrics{
 		published:     metric.Counter(reg, "idv_outbox_published_total", "Outbox rows published to JetStream and marked published."),
 		publishErrors: metric.Counter(reg, "idv_outbox_publish_errors_total", "Failed publishes; the row stays unpublished and is retried."),
-		lag:           metric.Gauge(reg, "idv_outbox_lag_seconds", "Age of the oldest unpublished outbox row; 0 when none waits."),
-		pending:       metric.Gauge(reg, "idv_outbox_pending", "Unpublished outbox rows."),
+		failures: metric.Counter(reg, "idv_outbox_relay_failures_total",
+			"Relay rounds that failed (the database or the broker out of reach) and were retried after a backoff."),
+		lag:     metric.Gauge(reg, "idv_outbox_lag_seconds", "Age of the oldest unpublished outbox row; 0 when none waits."),
+		pending: metric.Gauge(reg, "idv_outbox_pending", "Unpublished outbox rows."),
 	}
 }

@@ -92,6 +92,7 @@ func (r *Relay) Run(ctx context.Context) error {
 		wait := r.cfg.PollInterval
 		if err != nil {
 			failures++
+			r.m.failures.Inc()
 			wait = backoff(r.cfg.MinBackoff, r.cfg.MaxBackoff, failures)
 			r.log.Warn("outbox: relay failed, retrying", "err", err, "failures", failures, "retry_in", wait)
 		} else {

@@ -365,6 +365,10 @@ func TestFailingPublisherLosesNothing(t *testing.T) {
 	if got, want := metric(t, reg, "idv_outbox_publish_errors_total"), float64(pub.failures.Load()); got != want {
 		t.Fatalf("publish errors %v, want %v", got, want)
 	}
+	// A batch stops at its first failed publish: one failed round each.
+	if got, want := metric(t, reg, "idv_outbox_relay_failures_total"), float64(pub.failures.Load()); got != want {
+		t.Fatalf("relay failures %v, want %v", got, want)
+	}
 }
 
 func TestFailureMidBatchKeepsOrder(t *testing.T) {
