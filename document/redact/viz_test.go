@@ -5,6 +5,8 @@ import (
 	"image"
 	"image/color"
 	"math/rand/v2"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -145,10 +147,19 @@ func inkOf(a, b image.Image) []image.Point {
 // layout's zone for the 2014–2021 Dutch designs (where a field outside the
 // zone stays legible), by the fallback for designs the table does not
 // know. The portrait and the MRZ's number cells are masked as before.
+// IDV_REDACT_SEEDS sets how many seeds of four pages run (default 3, 12
+// pages): `IDV_REDACT_SEEDS=10 go test -run TestCopyMasksVIZNumber -v
+// ./document/redact` runs 40.
 func TestCopyMasksVIZNumber(t *testing.T) {
 	t.Parallel()
 	r := reader(t)
-	const n = 3
+	n := 3 // seeds: four pages each
+	if v := os.Getenv("IDV_REDACT_SEEDS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 {
+			t.Fatalf("IDV_REDACT_SEEDS=%q: want a whole number ≥ 1", v)
+		}
+	}
 	masked, total := 0, 0
 	for i, p := range pages(n) {
 		seed := uint64(i/4 + 1)
