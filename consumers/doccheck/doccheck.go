@@ -321,13 +321,18 @@ func (s *Stage) check(ctx context.Context, key *seal.SessionKey, caps []idv.Capt
 		reasons.Add(r)
 	}
 	if !has(schemas.MRZ) && gatesPassed {
-		text := s.readMRZ(&decoded, now)
-		if text == nil {
+		// A trusted reading that does not parse (a check digit wrong) is
+		// a misread as likely as a forgery: a new photo, not a decline.
+		var rs []mrz.Reason
+		text := s.readMRZ(&decoded)
+		if text != nil {
+			doc, rs = checkMRZ(text, rules, now)
+		}
+		if doc == nil {
+			clear(text)
 			reasons.Add(ocrb.ReasonUnreadable)
 		} else {
 			mrzText = text
-			var rs []mrz.Reason
-			doc, rs = checkMRZ(mrzText, rules, now)
 			reasons.Add(mrzCodes(rs)...)
 			src.kind = kindOf(mrzText)
 		}
@@ -386,12 +391,12 @@ func readImages(r *ocrb.Reader, decoded *evidence) *ocrb.Result {
 
 // readMRZ is the MRZ of a session whose app sent no MRZ text: the one
 // read from the photos (read there already when the image checks ran),
-// when the reading can stand alone — every character confident
-// (ocrb.Trusted) and the check digits right. nil when it cannot: the
-// person is asked for a new photo rather than judged on a doubtful read
-// (G/6, S/8, B/1 pass check digits), so a misread never declines or
-// approves anyone.
-func (s *Stage) readMRZ(decoded *evidence, now time.Time) []byte {
+// when the reading can stand alone (ocrb.Trusted: every character
+// confident); the caller parses it, and a reading that does not parse is
+// no MRZ either. nil when it cannot: the person is asked for a new photo
+// rather than judged on a doubtful read (G/6, S/8, B/1 pass check digits),
+// so a misread never declines or approves anyone.
+func (s *Stage) readMRZ(decoded *evidence) []byte {
 	read := decoded.backRead
 	if read == nil {
 		read = decoded.frontRead
@@ -407,9 +412,6 @@ func (s *Stage) readMRZ(decoded *evidence, now time.Time) []byte {
 	text, ok := ocrb.Trusted(read)
 	if !ok {
 		return nil
-	}
-	if _, err := mrz.ParseAt(text, now); err != nil {
-		return nil // check digits or format: a misread as likely as a forgery
 	}
 	return []byte(text)
 }
