@@ -11,7 +11,6 @@ import (
 	"image/color"
 	"image/draw"
 	"image/jpeg"
-	"image/png"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -29,6 +28,7 @@ import (
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/document/chip"
 	"github.com/idv-oss/idv/face"
+	"github.com/idv-oss/idv/imagegate/imagetest"
 	"github.com/idv-oss/idv/infra/appclient"
 	"github.com/idv-oss/idv/infra/logtest"
 	"github.com/idv-oss/idv/infra/objects"
@@ -130,15 +130,6 @@ func encodeJPEG(t testing.TB, img image.Image, quality int) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-func encodePNG(t testing.TB, img image.Image) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
@@ -355,7 +346,7 @@ func TestFaceMatch(t *testing.T) {
 	hopperSelfies := [][]byte{encodeJPEG(t, scaled(hopper, 0.9), 85), encodeJPEG(t, scaled(hopper, 1.1), 75),
 		encodeJPEG(t, hopper, 92)}
 	astronautSelfies := [][]byte{encodeJPEG(t, scaled(astronaut, 0.9), 85), encodeJPEG(t, scaled(astronaut, 1.1), 75)}
-	noFace := encodePNG(t, plain(640, 400))
+	noFace := imagetest.PNG(t, plain(640, 400))
 
 	cases := []struct {
 		name     string
