@@ -472,7 +472,8 @@ function ended(e) {
 }
 
 // MAX_TRIES bounds the automatic retries after a busy (429) or unavailable
-// (503) answer: delays of 2, 4, 8, 16, 30 and 30 s, or what Retry-After asks.
+// (503) answer. Each waits what Retry-After asks, at least 1 s after a 429
+// and 2, 4, 8, 16, 30, 30 s after successive 503s.
 const MAX_TRIES = 6;
 
 // sendFailed shows each failure its own screen and way forward; none
