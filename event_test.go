@@ -33,7 +33,7 @@ func TestEventsRoundTrip(t *testing.T) {
 	for _, ev := range []idv.Event{
 		idv.SubmittedEvent(sess, at),
 		result.CompletedEvent(),
-		idv.DecidedEvent(tenant, session, schemas.DecisionApproved, at),
+		idv.DecidedEvent(tenant, session, schemas.DecisionApproved, at, 1),
 		idv.ExpiredEvent(tenant, session, schemas.WipeExpired, at, at),
 		idv.DeletedEvent(tenant, session, other, schemas.WipeExpired, at),
 		idv.DSRReceivedEvent(other, tenant, session, schemas.DSRAccess, at),
@@ -79,7 +79,7 @@ func TestEventMessageIDs(t *testing.T) {
 		t.Errorf("two rounds of a breach notice share msg id %q", n1.MsgID)
 	}
 	at := time.Now()
-	if a, b := idv.DecidedEvent(tenant, session, schemas.DecisionApproved, at), idv.DecidedEvent(tenant, session, schemas.DecisionReview, at); a.MsgID != b.MsgID {
+	if a, b := idv.DecidedEvent(tenant, session, schemas.DecisionApproved, at, 1), idv.DecidedEvent(tenant, session, schemas.DecisionReview, at, 1); a.MsgID != b.MsgID {
 		t.Errorf("a session's decided events differ in msg id: %q, %q", a.MsgID, b.MsgID)
 	}
 }

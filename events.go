@@ -12,11 +12,13 @@ import (
 // The constructors of every event the pipeline carries: the one place an
 // event's subject, message id and body are put together.
 
-// SubmittedEvent is the idv.session.submitted event of a session submitted
-// at at: the checks it asked for start.
+// SubmittedEvent is the idv.session.submitted event of a session's attempt
+// submitted at at: the checks it asked for start on that attempt's
+// captures. One message per session and attempt.
 func SubmittedEvent(s Session, at time.Time) Event {
 	return NewEvent(schemas.TypeSessionSubmitted, s.TenantID, s.ID.String(), schemas.SessionSubmitted{
-		SessionID: s.ID.String(), TenantID: s.TenantID.String(), Checks: s.Checks, SubmittedAt: at})
+		SessionID: s.ID.String(), TenantID: s.TenantID.String(), Attempt: s.Attempt, Checks: s.Checks, SubmittedAt: at},
+		s.ID.String(), strconv.Itoa(s.Attempt))
 }
 
 // ExpiredEvent is the idv.session.expired event that asks for a session's

@@ -19,17 +19,19 @@ import (
 
 // Submitter marks an open session submitted with its event (postgres.Sessions).
 type Submitter interface {
-	// Submit marks an open session submitted and appends ev with it;
-	// ErrConflict if the session is no longer open.
-	Submit(ctx context.Context, tenantID, id uuid.UUID, at time.Time, ev Event) error
+	// Submit marks an open session's attempt submitted and appends ev
+	// with it; ErrConflict if the session is no longer open or at
+	// another attempt.
+	Submit(ctx context.Context, tenantID, id uuid.UUID, attempt int, at time.Time, ev Event) error
 }
 
-// Submit submits an open session at at: its checks start.
+// Submit submits an open session's current attempt at at: its checks
+// start on that attempt's captures.
 func Submit(ctx context.Context, store Submitter, s Session, at time.Time) error {
 	if !s.Open() {
 		return fmt.Errorf("submit %s: it is %s: %w", s.ID, s.Status, ErrConflict)
 	}
-	return store.Submit(ctx, s.TenantID, s.ID, at, SubmittedEvent(s, at))
+	return store.Submit(ctx, s.TenantID, s.ID, s.Attempt, at, SubmittedEvent(s, at))
 }
 
 // WipeRequester requests sessions' wipes (postgres.Sessions).
@@ -74,7 +76,7 @@ func RequestWipe(ctx context.Context, store WipeRequester, tenantID, id uuid.UUI
 // declined_by_user and its wipe requested, in one change.
 func Decline(ctx context.Context, store WipeRequester, s Session, at time.Time) error {
 	return store.Decline(ctx, s.TenantID, s.ID, at,
-		DecidedEvent(s.TenantID, s.ID, DecisionDeclinedByUser, at.UTC()),
+		DecidedEvent(s.TenantID, s.ID, DecisionDeclinedByUser, at.UTC(), s.Attempt),
 		ExpiredEvent(s.TenantID, s.ID, schemas.WipeDeclinedByUser, s.ExpiresAt, at))
 }
 
@@ -112,7 +114,7 @@ func Decide(ctx context.Context, store DecisionStore, tenantID, sessionID uuid.U
 type SweepEvents struct {
 	Expired      func(tenant, session uuid.UUID, reason string, expiresAt, at time.Time) Event
 	ExpiredAgain func(tenant, session uuid.UUID, reason string, expiresAt, at time.Time) Event
-	Decided      func(tenant, session uuid.UUID, decision Decision, at time.Time) Event
+	Decided      func(tenant, session uuid.UUID, decision Decision, at time.Time, attempts int) Event
 }
 
 // Sweep is the retention sweep's SweepEvents.
@@ -194,7 +196,8 @@ func NewSession(t Tenant, req SessionRequest, now time.Time, tokenTTL time.Durat
 	if expires.Before(tokenExpires) {
 		tokenExpires = expires
 	}
-	return Session{ID: uuid.New(), TenantID: t.ID, Status: StatusCreated, Checks: checks, SelfieFrames: frames,
+	return Session{ID: uuid.New(), TenantID: t.ID, Status: StatusCreated, Attempt: 1,
+		MaxAttempts: t.Policy.Attempts(), Checks: checks, SelfieFrames: frames,
 		Challenge: challenge, ChipChallenge: chipChallenge, RetentionDays: days, CreatedAt: now, ExpiresAt: expires,
 		AppTokenExpiresAt: tokenExpires}, nil
 }

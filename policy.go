@@ -35,6 +35,7 @@ func PolicyDiff(old, new schemas.Policy) map[string]string {
 	add(schemas.SettingRedactedCopy, strconv.FormatBool(old.RedactedCopy), strconv.FormatBool(new.RedactedCopy))
 	add(schemas.SettingMinors, old.MinorsRule(), new.MinorsRule())
 	add(schemas.SettingBSNLegalBasis, old.BSNLegalBasis, new.BSNLegalBasis)
+	add(schemas.SettingMaxAttempts, strconv.Itoa(old.Attempts()), strconv.Itoa(new.Attempts()))
 	if len(changed) == 0 {
 		return nil
 	}

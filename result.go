@@ -2,6 +2,7 @@ package idv
 
 import (
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -15,6 +16,8 @@ import (
 type Result struct {
 	SessionID uuid.UUID
 	TenantID  uuid.UUID
+	// Attempt is the attempt whose captures the check judged.
+	Attempt   int
 	Check     string // schemas.CheckDocument, …
 	Outcome   Outcome
 	Reasons   []string
@@ -41,13 +44,14 @@ type Result struct {
 }
 
 // CompletedEvent is the idv.check.completed event announcing r: ids, the
-// check, its outcome and reasons only. One per session and check.
+// attempt, the check, its outcome and reasons only. One per session,
+// check and attempt.
 func (r Result) CompletedEvent() Event {
 	session := r.SessionID.String()
 	return NewEvent(schemas.TypeCheckCompleted, r.TenantID, session,
-		schemas.CheckCompleted{SessionID: session, TenantID: r.TenantID.String(),
+		schemas.CheckCompleted{SessionID: session, TenantID: r.TenantID.String(), Attempt: r.Attempt,
 			Check: r.Check, Outcome: string(r.Outcome), Reasons: r.Reasons},
-		session, r.Check)
+		session, r.Check, strconv.Itoa(r.Attempt))
 }
 
 // View is the result as the tenant sees it (schemas.CheckResult): the

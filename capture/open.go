@@ -27,7 +27,8 @@ type Getter interface {
 
 // Open reads a declared capture from storage into memory, checks it
 // is exactly what the app declared (size and SHA-256 of the sealed bytes),
-// and opens it with the session key and the slot's HPKE info. It returns the
+// and opens it with the session key and the HPKE info of its attempt and
+// slot. It returns the
 // plaintext, which the caller must keep in memory only and clear when done,
 // or a reason code when the capture is not what was declared, or an error
 // when storage cannot be read now (retry later).
@@ -49,7 +50,14 @@ func Open(ctx context.Context, store Getter, key *seal.SessionKey, c idv.Capture
 	if int64(len(sealed)) != c.Size || !bytes.Equal(sum[:], c.SHA256) {
 		return nil, ReasonCaptureTampered, nil
 	}
-	plain, err = seal.Open(key, seal.CaptureInfo(c.SessionID, string(c.Kind), c.Index), sealed)
+	attempt := max(c.Attempt, 1) // a capture that names none is the first attempt's
+	plain, err = seal.Open(key, seal.CaptureInfo(c.SessionID, attempt, string(c.Kind), c.Index), sealed)
+	if errors.Is(err, seal.ErrOpen) && attempt == 1 {
+		// An app of the first contract seals without the attempt: accepted
+		// for the first attempt only, where no other attempt's capture can
+		// stand in for it.
+		plain, err = seal.Open(key, seal.CaptureInfoV1(c.SessionID, string(c.Kind), c.Index), sealed)
+	}
 	if errors.Is(err, seal.ErrOpen) {
 		// The declaration was changed with it, or the capture was sealed
 		// for another session or slot.

@@ -26,21 +26,37 @@ func TestOpen(t *testing.T) {
 	}
 	tenant, session := uuid.New(), uuid.New()
 	key := seal.NewSessionKey(tenant, session, priv)
-	put := func(kind schemas.CaptureKind, index int, plain []byte) idv.Capture {
+	putInfo := func(attempt int, kind schemas.CaptureKind, index int, info, plain []byte) idv.Capture {
 		t.Helper()
-		sealed, err := seal.Seal(key.PublicKey(), seal.CaptureInfo(session, string(kind), index), plain)
+		sealed, err := seal.Seal(key.PublicKey(), info, plain)
 		if err != nil {
 			t.Fatal(err)
 		}
-		objectKey := schemas.ObjectKey(tenant.String(), session.String(), kind, index)
+		objectKey := schemas.ObjectKey(tenant.String(), session.String(), attempt, kind, index)
 		if err := store.Put(t.Context(), objectKey, sealed); err != nil {
 			t.Fatal(err)
 		}
 		sum := sha256.Sum256(sealed)
-		return idv.Capture{SessionID: session, TenantID: tenant, Kind: kind, Index: index,
+		return idv.Capture{SessionID: session, TenantID: tenant, Attempt: attempt, Kind: kind, Index: index,
 			ObjectKey: objectKey, Size: int64(len(sealed)), SHA256: sum[:]}
 	}
+	put := func(kind schemas.CaptureKind, index int, plain []byte) idv.Capture {
+		return putInfo(1, kind, index, seal.CaptureInfo(session, 1, string(kind), index), plain)
+	}
 	good := put(schemas.MRZ, 0, []byte("I<NLDSPECI20212"))
+	// An app of the first contract (info idv/v1, no attempt) is heard for
+	// the first attempt only.
+	v1 := func(attempt int) idv.Capture {
+		return putInfo(attempt, schemas.Selfie, 0, seal.CaptureInfoV1(session, string(schemas.Selfie), 0), []byte("v1"))
+	}
+	if plain, reason, err := capture.Open(t.Context(), store, key, v1(1)); err != nil || reason != "" || string(plain) != "v1" {
+		t.Errorf("v1 capture of attempt 1: Open = %q, %q, %v", plain, reason, err)
+	}
+	v1Late := v1(2)
+	// The first attempt's capture declared again for the second: its bytes
+	// were sealed for attempt 1.
+	replayed := good
+	replayed.Attempt = 2
 	plain, reason, err := capture.Open(t.Context(), store, key, good)
 	if err != nil || reason != "" || string(plain) != "I<NLDSPECI20212" {
 		t.Fatalf("Open = %q, %q, %v", plain, reason, err)
@@ -54,7 +70,7 @@ func TestOpen(t *testing.T) {
 	missing := good
 	missing.ObjectKey += "-gone"
 	for name, c := range map[string]idv.Capture{"another slot": moved, "another size": otherSize,
-		"another SHA-256": otherSum, "missing": missing} {
+		"another SHA-256": otherSum, "missing": missing, "another attempt": replayed, "v1 for attempt 2": v1Late} {
 		if _, reason, err := capture.Open(t.Context(), store, key, c); err != nil || reason != capture.ReasonCaptureTampered {
 			t.Errorf("%s: reason %q, err %v; want %s", name, reason, err, capture.ReasonCaptureTampered)
 		}

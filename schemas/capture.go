@@ -87,11 +87,44 @@ func CaptureRef(kind CaptureKind, index int) string {
 	return fmt.Sprintf("%s/%d", kind, index)
 }
 
-// ObjectKey is where a capture is stored: ids and codes only, under the
-// tenant and session so a session's objects can be listed and deleted
-// together.
-func ObjectKey(tenantID, sessionID string, kind CaptureKind, index int) string {
-	return fmt.Sprintf("%s/%s/%s/%d", tenantID, sessionID, kind, index)
+// ObjectKey is where a capture of an attempt is stored: ids and codes
+// only, under the tenant and session so a session's objects can be listed
+// and deleted together. Sessions created before attempts existed keep
+// their keys without one (the captures row holds each key).
+func ObjectKey(tenantID, sessionID string, attempt int, kind CaptureKind, index int) string {
+	return fmt.Sprintf("%s/%s/%d/%s/%d", tenantID, sessionID, attempt, kind, index)
+}
+
+// Retake names, for the person, what to take again and why: the captures
+// of one kind of subject (RetakeDocument, RetakeSelfie) and the reasons
+// the checks gave.
+type Retake struct {
+	Capture string   `json:"capture"`
+	Reasons []string `json:"reasons"`
+}
+
+// ReasonMRZImageUnreadable is the document check's reason for an MRZ the
+// photo does not let it read with confidence (document/ocrb): a retake can
+// fix it, and after the last attempt a person reads it (review).
+const ReasonMRZImageUnreadable = "mrz_image_unreadable"
+
+// What a retake asks the person to take again.
+const (
+	RetakeDocument = "document" // the photos of the document (front, and back if sent)
+	RetakeSelfie   = "selfie"   // the photos of the face
+)
+
+// RetakeOf is what a check's resubmit reason asks the person to take
+// again: the document check's reasons are about the document photos; face
+// match's about the document's portrait (no_face_document) or the selfie;
+// the liveness check's about the selfie frames.
+func RetakeOf(check, reason string) string {
+	switch {
+	case check == CheckDocument, reason == "no_face_document":
+		return RetakeDocument
+	default:
+		return RetakeSelfie
+	}
 }
 
 // SessionPrefix is the object-key prefix of every capture of a session.

@@ -44,8 +44,10 @@ func MsgID(eventType, id string, more ...string) string {
 // SessionSubmitted announces that a session's captures are complete and its
 // checks may run. Ids and codes only (docs/design.md invariant 1).
 type SessionSubmitted struct {
-	SessionID   string    `json:"session_id"`
-	TenantID    string    `json:"tenant_id"`
+	SessionID string `json:"session_id"`
+	TenantID  string `json:"tenant_id"`
+	// Attempt is the attempt submitted: 1, then one more for each retake.
+	Attempt     int       `json:"attempt,omitempty"`
 	Checks      []string  `json:"checks"`
 	SubmittedAt time.Time `json:"submitted_at"`
 }
@@ -68,6 +70,7 @@ const (
 type CheckCompleted struct {
 	SessionID string   `json:"session_id"`
 	TenantID  string   `json:"tenant_id"`
+	Attempt   int      `json:"attempt,omitempty"`
 	Check     string   `json:"check"`
 	Outcome   string   `json:"outcome"`
 	Reasons   []string `json:"reasons"`
@@ -93,6 +96,9 @@ type SessionDecided struct {
 	TenantID  string    `json:"tenant_id"`
 	Decision  string    `json:"decision"`
 	DecidedAt time.Time `json:"decided_at"`
+	// Attempts is how many attempts the person made (0 in events written
+	// before attempts existed).
+	Attempts int `json:"attempts,omitempty"`
 }
 
 // ValidateEvent checks an event body against its type's JSON Schema.

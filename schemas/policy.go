@@ -76,6 +76,11 @@ type Policy struct {
 	// watermarked) to be kept, sealed, for the retention period
 	// (document/redact).
 	RedactedCopy bool `json:"redacted_copy,omitempty"`
+	// MaxAttempts is how many attempts a session gives the person: a check
+	// ending with a reason the person can fix (a blurry photo, a face too
+	// small) returns the session to them for a retake until the last
+	// attempt. 1 allows no retake; 0 reads as DefaultMaxAttempts.
+	MaxAttempts int `json:"max_attempts,omitempty"`
 }
 
 // DefaultPolicy is the policy of a new tenant before it names its fields

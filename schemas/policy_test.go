@@ -72,8 +72,8 @@ func TestPolicyValidate(t *testing.T) {
 }
 
 func TestObjectKeyHoldsIDsOnly(t *testing.T) {
-	k := ObjectKey("t-1", "s-1", Selfie, 2)
-	if k != "t-1/s-1/selfie/2" || !strings.HasPrefix(k, SessionPrefix("t-1", "s-1")) {
+	k := ObjectKey("t-1", "s-1", 1, Selfie, 2)
+	if k != "t-1/s-1/1/selfie/2" || !strings.HasPrefix(k, SessionPrefix("t-1", "s-1")) {
 		t.Fatalf("ObjectKey = %q", k)
 	}
 }

@@ -23,6 +23,7 @@ const (
 	SettingRedactedCopy   = "redacted_copy"
 	SettingMinors         = "minors"
 	SettingBSNLegalBasis  = "bsn_legal_basis"
+	SettingMaxAttempts    = "max_attempts"
 )
 
 // FieldBSN is the policy field of the Dutch citizen service number: never
@@ -81,6 +82,12 @@ const (
 
 // Bounds of the acceptance settings.
 const (
+	// DefaultMaxAttempts is how many attempts a session gives the person
+	// when the policy sets none: the first, and two retakes.
+	DefaultMaxAttempts = 3
+	// MaxAttempts bounds the attempts a policy may allow.
+	MaxAttempts = 5
+
 	MaxMinimumAge    = 99
 	MaxIssuingStates = 100
 )
@@ -129,6 +136,10 @@ func (p Policy) validateAcceptance() error {
 		return &SettingError{Setting: SettingFields,
 			Err: errors.New("the field bsn needs bsn_legal_basis: a BSN may be processed only where a law allows it (UAVG art. 46)")}
 	}
+	if p.MaxAttempts < 0 || p.MaxAttempts > MaxAttempts {
+		return &SettingError{Setting: SettingMaxAttempts,
+			Err: fmt.Errorf("max_attempts %d is outside 1..%d (0: the default, %d)", p.MaxAttempts, MaxAttempts, DefaultMaxAttempts)}
+	}
 	switch p.Minors {
 	case "", MinorsReview, MinorsDecline:
 	default:
@@ -151,6 +162,15 @@ func (p Policy) MinorsRule() string {
 		return MinorsDecline
 	}
 	return MinorsReview
+}
+
+// Attempts is how many attempts a session of the policy gives the person:
+// MaxAttempts as set, DefaultMaxAttempts when unset (0).
+func (p Policy) Attempts() int {
+	if p.MaxAttempts == 0 {
+		return DefaultMaxAttempts
+	}
+	return p.MaxAttempts
 }
 
 // Payload is the webhook payload mode, thin unless full was chosen.
@@ -202,6 +222,7 @@ type PolicyChange struct {
 	RedactedCopy   *bool     `json:"redacted_copy,omitempty"`
 	Minors         *string   `json:"minors,omitempty"`
 	BSNLegalBasis  *string   `json:"bsn_legal_basis,omitempty"`
+	MaxAttempts    *int      `json:"max_attempts,omitempty"`
 }
 
 // Empty reports whether the change names no setting.
@@ -243,6 +264,7 @@ func (c PolicyChange) Apply(p Policy) (Policy, error) {
 	put(&p.RedactedCopy, c.RedactedCopy)
 	put(&p.Minors, c.Minors)
 	put(&p.BSNLegalBasis, c.BSNLegalBasis)
+	put(&p.MaxAttempts, c.MaxAttempts)
 	if c.RetentionDays != nil {
 		if err := ValidateRetentionDays(*c.RetentionDays); err != nil {
 			return p, &SettingError{Setting: SettingRetentionDays, Err: err}

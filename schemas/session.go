@@ -14,4 +14,8 @@ type SessionState struct {
 	CreatedAt     time.Time  `json:"created_at"`
 	ExpiresAt     time.Time  `json:"expires_at"`
 	SubmittedAt   *time.Time `json:"submitted_at"`
+	// Attempt is the person's current attempt, MaxAttempts how many the
+	// session allows.
+	Attempt     int `json:"attempt"`
+	MaxAttempts int `json:"max_attempts"`
 }

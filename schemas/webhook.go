@@ -60,7 +60,9 @@ type WebhookData struct {
 	SessionID string `json:"session_id,omitempty"`
 	TenantID  string `json:"tenant_id"`
 	Decision  string `json:"decision,omitempty"` // for session.decided
-	Href      string `json:"href"`               // GET this with the tenant's API key for the result
+	// Attempts is how many attempts the person made, for session.decided.
+	Attempts int    `json:"attempts,omitempty"`
+	Href     string `json:"href"` // GET this with the tenant's API key for the result
 	// Fields are the policy-allowed fields, in a session.decided webhook
 	// of a tenant whose policy asks for full payloads (webhook_payload
 	// full); absent from thin ones.

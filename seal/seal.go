@@ -32,11 +32,20 @@ func KEM() hpke.KEM { return hpke.MLKEM768X25519() }
 func kdf() hpke.KDF   { return hpke.HKDFSHA256() }
 func aead() hpke.AEAD { return hpke.AES256GCM() }
 
-// CaptureInfo returns the HPKE info a capture is sealed with:
-// "idv/v1 capture <session-id> <kind> <index>" in UTF-8, the session id in
-// canonical lower-case form. Binding the slot into the info is what makes a
-// capture copied to another session, kind or index fail to open.
-func CaptureInfo(sessionID uuid.UUID, kind string, index int) []byte {
+// CaptureInfo returns the HPKE info a capture of an attempt is sealed
+// with: "idv/v2 capture <session-id> <attempt> <kind> <index>" in UTF-8,
+// the session id in canonical lower-case form and the attempt in decimal
+// from 1. Binding the attempt and the slot into the info is what makes a
+// capture copied to another session, attempt, kind or index fail to open.
+func CaptureInfo(sessionID uuid.UUID, attempt int, kind string, index int) []byte {
+	return fmt.Appendf(nil, "idv/v2 capture %s %d %s %d", sessionID.String(), attempt, kind, index)
+}
+
+// CaptureInfoV1 is the HPKE info of the first contract, before attempts:
+// "idv/v1 capture <session-id> <kind> <index>". It binds no attempt, so a
+// capture sealed with it is accepted for the first attempt only
+// (capture.Open), where it cannot stand in for another attempt's.
+func CaptureInfoV1(sessionID uuid.UUID, kind string, index int) []byte {
 	return fmt.Appendf(nil, "idv/v1 capture %s %s %d", sessionID.String(), kind, index)
 }
 

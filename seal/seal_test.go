@@ -38,17 +38,22 @@ func TestSuiteIDs(t *testing.T) {
 func TestCaptureInfo(t *testing.T) {
 	t.Parallel()
 	id := uuid.MustParse("0B7C3F2E-5A41-4D6B-9C2E-8F1A2B3C4D5E")
-	got := string(CaptureInfo(id, "selfie", 3))
-	want := "idv/v1 capture 0b7c3f2e-5a41-4d6b-9c2e-8f1a2b3c4d5e selfie 3"
+	got := string(CaptureInfo(id, 2, "selfie", 3))
+	want := "idv/v2 capture 0b7c3f2e-5a41-4d6b-9c2e-8f1a2b3c4d5e 2 selfie 3"
 	if got != want {
 		t.Errorf("CaptureInfo = %q, want %q", got, want)
+	}
+	got = string(CaptureInfoV1(id, "selfie", 3))
+	want = "idv/v1 capture 0b7c3f2e-5a41-4d6b-9c2e-8f1a2b3c4d5e selfie 3"
+	if got != want {
+		t.Errorf("CaptureInfoV1 = %q, want %q", got, want)
 	}
 }
 
 func TestSealOpenRoundTripAndOverhead(t *testing.T) {
 	t.Parallel()
 	key := newTestSessionKey(t)
-	info := CaptureInfo(key.SessionID(), "document_front", 0)
+	info := CaptureInfo(key.SessionID(), 1, "document_front", 0)
 	for _, size := range []int{0, 1, 31, 4096, 1 << 20} {
 		plaintext := make([]byte, size)
 		rand.Read(plaintext)
@@ -77,7 +82,7 @@ func TestOpenRejectsMovedOrDamagedCapture(t *testing.T) {
 	key := newTestSessionKey(t)
 	other := newTestSessionKey(t)
 	session := key.SessionID()
-	sealed, err := Seal(key.PublicKey(), CaptureInfo(session, "selfie", 2), []byte("frame two"))
+	sealed, err := Seal(key.PublicKey(), CaptureInfo(session, 1, "selfie", 2), []byte("frame two"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,17 +97,17 @@ func TestOpenRejectsMovedOrDamagedCapture(t *testing.T) {
 		info   []byte
 		sealed []byte
 	}{
-		{"other index", key, CaptureInfo(session, "selfie", 3), sealed},
-		{"other kind", key, CaptureInfo(session, "document_front", 2), sealed},
-		{"other session id in info", key, CaptureInfo(other.SessionID(), "selfie", 2), sealed},
-		{"other session's key", other, CaptureInfo(other.SessionID(), "selfie", 2), sealed},
-		{"other session's key, original info", other, CaptureInfo(session, "selfie", 2), sealed},
+		{"other index", key, CaptureInfo(session, 1, "selfie", 3), sealed},
+		{"other kind", key, CaptureInfo(session, 1, "document_front", 2), sealed},
+		{"other session id in info", key, CaptureInfo(other.SessionID(), 1, "selfie", 2), sealed},
+		{"other session's key", other, CaptureInfo(other.SessionID(), 1, "selfie", 2), sealed},
+		{"other session's key, original info", other, CaptureInfo(session, 1, "selfie", 2), sealed},
 		{"upper-case session id", key, []byte("idv/v1 capture " + upper(session.String()) + " selfie 2"), sealed},
-		{"tag flipped", key, CaptureInfo(session, "selfie", 2), flipped},
-		{"enc flipped", key, CaptureInfo(session, "selfie", 2), encFlipped},
-		{"truncated", key, CaptureInfo(session, "selfie", 2), sealed[:len(sealed)-1]},
-		{"shorter than overhead", key, CaptureInfo(session, "selfie", 2), sealed[:Overhead-1]},
-		{"empty", key, CaptureInfo(session, "selfie", 2), nil},
+		{"tag flipped", key, CaptureInfo(session, 1, "selfie", 2), flipped},
+		{"enc flipped", key, CaptureInfo(session, 1, "selfie", 2), encFlipped},
+		{"truncated", key, CaptureInfo(session, 1, "selfie", 2), sealed[:len(sealed)-1]},
+		{"shorter than overhead", key, CaptureInfo(session, 1, "selfie", 2), sealed[:Overhead-1]},
+		{"empty", key, CaptureInfo(session, 1, "selfie", 2), nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,7 +119,7 @@ func TestOpenRejectsMovedOrDamagedCapture(t *testing.T) {
 		})
 	}
 	// The control: the right key and slot do open it.
-	if _, err := Open(key, CaptureInfo(session, "selfie", 2), sealed); err != nil {
+	if _, err := Open(key, CaptureInfo(session, 1, "selfie", 2), sealed); err != nil {
 		t.Fatalf("open in its own slot: %v", err)
 	}
 }

@@ -324,15 +324,15 @@ func TestCapturePage(t *testing.T) {
 	}
 	open := func(kind schemas.CaptureKind, index int) []byte {
 		t.Helper()
-		sealed, err := s.st.objects.Get(ctx, schemas.ObjectKey(s.tenant.TenantID.String(), v.id, kind, index), 16<<20)
+		sealed, err := s.st.objects.Get(ctx, schemas.ObjectKey(s.tenant.TenantID.String(), v.id, 1, kind, index), 16<<20)
 		if err != nil {
 			t.Fatalf("%s/%d: %v", kind, index, err)
 		}
-		plain, err := seal.Open(key, seal.CaptureInfo(v.session.SessionID, string(kind), index), sealed)
+		plain, err := seal.Open(key, seal.CaptureInfo(v.session.SessionID, 1, string(kind), index), sealed)
 		if err != nil {
 			t.Fatalf("%s/%d sealed in the browser does not open in Go: %v", kind, index, err)
 		}
-		if _, err := seal.Open(key, seal.CaptureInfo(v.session.SessionID, string(kind), index+1), sealed); err == nil {
+		if _, err := seal.Open(key, seal.CaptureInfo(v.session.SessionID, 1, string(kind), index+1), sealed); err == nil {
 			t.Fatalf("%s/%d opened as index %d", kind, index, index+1)
 		}
 		return plain

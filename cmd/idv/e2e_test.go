@@ -454,7 +454,7 @@ func (s *system) checkWiped(v *verification, p schemas.WebhookPayload, reason st
 		s.t.Fatalf("session key row still there")
 	}
 	for _, c := range v.captures {
-		key := schemas.ObjectKey(s.tenant.TenantID.String(), v.id, c.Kind, c.Index)
+		key := schemas.ObjectKey(s.tenant.TenantID.String(), v.id, 1, c.Kind, c.Index)
 		if _, err := s.st.objects.Stat(ctx, key); !errors.Is(err, objects.ErrNotFound) {
 			s.t.Fatalf("%s still in storage: %v", key, err)
 		}
@@ -529,7 +529,7 @@ func TestPipelineEndToEnd(t *testing.T) {
 
 	t.Run("same-size altered capture: capture_tampered", func(t *testing.T) {
 		v := s.newVerification()
-		key := schemas.ObjectKey(s.tenant.TenantID.String(), v.id, schemas.DocumentFront, 0)
+		key := schemas.ObjectKey(s.tenant.TenantID.String(), v.id, 1, schemas.DocumentFront, 0)
 		r := s.await(v, s.submit(v, func() {
 			size, err := s.st.objects.Stat(context.Background(), key)
 			if err != nil {

@@ -274,7 +274,7 @@ func TestNothingLeft(t *testing.T) {
 			if c.Kind != schemas.MRZ && !(i == 0 && c.Kind == schemas.DocumentFront) {
 				continue
 			}
-			key := schemas.ObjectKey(s.tenant.TenantID.String(), v.id, c.Kind, c.Index)
+			key := schemas.ObjectKey(s.tenant.TenantID.String(), v.id, 1, c.Kind, c.Index)
 			b, err := s.st.objects.Get(ctx, key, 64<<20)
 			if err != nil {
 				t.Fatalf("sealed capture %s must be in storage before the wipe: %v", key, err)

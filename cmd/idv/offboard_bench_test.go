@@ -158,11 +158,11 @@ func seedTenant(b *testing.B, st *stack, n int) uuid.UUID {
 		}{{schemas.DocumentFront, 0, benchFront}, {schemas.Selfie, 0, benchSelfie}, {schemas.Selfie, 1, benchSelfie}, {schemas.MRZ, 0, 90}} {
 			plain := make([]byte, c.size)
 			rand.Read(plain)
-			sealed, err := seal.Seal(k.PublicKey, seal.CaptureInfo(id, string(c.kind), c.index), plain)
+			sealed, err := seal.Seal(k.PublicKey, seal.CaptureInfo(id, 1, string(c.kind), c.index), plain)
 			if err != nil {
 				b.Fatal(err)
 			}
-			key := schemas.ObjectKey(tid.String(), id.String(), c.kind, c.index)
+			key := schemas.ObjectKey(tid.String(), id.String(), 1, c.kind, c.index)
 			if err := st.objects.Put(ctx, key, sealed); err != nil {
 				b.Fatal(err)
 			}

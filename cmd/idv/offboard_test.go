@@ -265,11 +265,11 @@ func TestOffboardEndToEnd(t *testing.T) {
 		t.Fatalf("the other tenant's session key: %v", err)
 	}
 	for _, c := range otherV.captures {
-		b, err := s.st.objects.Get(ctx, schemas.ObjectKey(other.TenantID.String(), otherV.id, c.Kind, c.Index), 16<<20)
+		b, err := s.st.objects.Get(ctx, schemas.ObjectKey(other.TenantID.String(), otherV.id, 1, c.Kind, c.Index), 16<<20)
 		if err != nil {
 			t.Fatalf("the other tenant's %s: %v", c.Kind, err)
 		}
-		plain, err := seal.Open(k, seal.CaptureInfo(k.SessionID(), string(c.Kind), c.Index), b)
+		plain, err := seal.Open(k, seal.CaptureInfo(k.SessionID(), 1, string(c.Kind), c.Index), b)
 		if err != nil || !bytes.Equal(plain, c.Plain) {
 			t.Fatalf("the other tenant's %s does not open to what its app sealed: %v", c.Kind, err)
 		}

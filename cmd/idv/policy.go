@@ -42,6 +42,7 @@ func runTenantPolicy(ctx context.Context, args []string, cfg config, stdout, std
 	fs.Func("webhook-payload", "thin or full", given(&ch.WebhookPayload, text))
 	fs.BoolFunc("redacted-copy", "keep a redacted document copy", given(&ch.RedactedCopy, strconv.ParseBool))
 	fs.Func("minors", "holders under 16: review (parental consent required) or decline", given(&ch.Minors, text))
+	fs.Func("max-attempts", "attempts a person gets (retakes after a fixable reason), 1..5", given(&ch.MaxAttempts, atoi))
 	fs.Func("bsn-legal-basis", "the law that allows processing the BSN (needed for the field bsn); empty clears", given(&ch.BSNLegalBasis, text))
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -127,6 +128,7 @@ func printPolicy(w io.Writer, t idv.Tenant) {
 		{schemas.SettingRedactedCopy, strconv.FormatBool(p.RedactedCopy)},
 		{schemas.SettingMinors, p.MinorsRule()},
 		{schemas.SettingBSNLegalBasis, orNone(p.BSNLegalBasis)},
+		{schemas.SettingMaxAttempts, strconv.Itoa(p.Attempts())},
 	} {
 		fmt.Fprintf(w, "  %-16s %s\n", kv[0]+":", kv[1])
 	}

@@ -79,7 +79,7 @@ func TestRedactedCopyEndToEnd(t *testing.T) {
 	}
 	resp.Body.Close()
 	s.checkWiped(v, s.awaitType(v, deleted), schemas.WipeCustomerRequest)
-	key := schemas.ObjectKey(s.tenant.TenantID.String(), v.id, schemas.RedactedCopy, 0)
+	key := schemas.ObjectKey(s.tenant.TenantID.String(), v.id, 1, schemas.RedactedCopy, 0)
 	if _, err := s.st.objects.Stat(ctx, key); !errors.Is(err, objects.ErrNotFound) {
 		t.Fatalf("redacted copy still in storage after the wipe: %v", err)
 	}

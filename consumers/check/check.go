@@ -25,22 +25,24 @@ type SessionGetter interface {
 	Get(ctx context.Context, tenantID, id uuid.UUID) (idv.Session, error)
 }
 
-// ResultFinder tells whether a check's result is stored.
+// ResultFinder tells whether a check's result for an attempt is stored.
 type ResultFinder interface {
-	Exists(ctx context.Context, tenantID, sessionID uuid.UUID, check string) (bool, error)
+	Exists(ctx context.Context, tenantID, sessionID uuid.UUID, attempt int, check string) (bool, error)
 }
 
 // Begin is how a check stage starts on an idv.session.submitted event: it
 // reads the session, and says whether the check has work to do — not when
-// the session did not ask for it or its result is already stored. The
-// logger it returns carries the ids. A malformed event or a session that is
-// gone is stage.Permanent.
+// the session did not ask for it, its result for the event's attempt is
+// already stored, or the session has moved past that attempt (a late
+// redelivery: the new attempt has its own event). The session it returns
+// is at the event's attempt; the logger carries the ids. A malformed event
+// or a session that is gone is stage.Permanent.
 func Begin(ctx context.Context, ev stage.Event, sessions SessionGetter, results ResultFinder, check string, log *slog.Logger) (idv.Session, *slog.Logger, bool, error) {
-	tenantID, sessionID, err := Submitted(ev)
+	tenantID, sessionID, attempt, err := Submitted(ev)
 	if err != nil {
 		return idv.Session{}, log, false, stage.Permanent(fmt.Errorf("%s: %w", check, err))
 	}
-	log = log.With("tenant_id", tenantID, "session_id", sessionID, "check", check)
+	log = log.With("tenant_id", tenantID, "session_id", sessionID, "check", check, "attempt", attempt)
 	sess, err := sessions.Get(ctx, tenantID, sessionID)
 	if err != nil {
 		return idv.Session{}, log, false, stage.PermanentIf(err, idv.ErrNotFound)
@@ -49,7 +51,11 @@ func Begin(ctx context.Context, ev stage.Event, sessions SessionGetter, results 
 		log.DebugContext(ctx, "check not requested")
 		return sess, log, false, nil
 	}
-	done, err := results.Exists(ctx, tenantID, sessionID, check)
+	if sess.Attempt != attempt {
+		log.DebugContext(ctx, "attempt superseded", "current", sess.Attempt)
+		return sess, log, false, nil
+	}
+	done, err := results.Exists(ctx, tenantID, sessionID, attempt, check)
 	if err != nil {
 		return sess, log, false, err
 	}

@@ -69,11 +69,12 @@ func (b *bundle) submitted(t *testing.T, checks ...string) uuid.UUID {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = sessions.Submit(ctx, b.tenant, id, b.now, idv.Event{
+	err = sessions.Submit(ctx, b.tenant, id, 1, b.now, idv.Event{
 		TenantID: b.tenant, MsgID: schemas.MsgID(schemas.TypeSessionSubmitted, id.String()),
 		Type: schemas.TypeSessionSubmitted, Subject: schemas.Subject(schemas.TypeSessionSubmitted, id.String()),
 		Body: schemas.SessionSubmitted{SessionID: id.String(), TenantID: b.tenant.String(), Checks: checks, SubmittedAt: b.now},
 	})
+
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,8 +7,6 @@ import (
 	"image"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/document/ocrb"
 	"github.com/idv-oss/idv/document/redact"
@@ -23,7 +21,7 @@ const DefaultCopyPurpose = "identiteitscontrole"
 
 // redactedCopies makes the redacted copy of each side in src (none when
 // the images did not pass the gates) and returns the captures to record.
-func (s *Stage) redactedCopies(ctx context.Context, key *seal.SessionKey, tenant idv.Tenant, sessionID uuid.UUID,
+func (s *Stage) redactedCopies(ctx context.Context, key *seal.SessionKey, tenant idv.Tenant, sess idv.Session,
 	src copySource, now time.Time) ([]idv.Capture, error) {
 	var out []idv.Capture
 	sides := []struct {
@@ -35,7 +33,7 @@ func (s *Stage) redactedCopies(ctx context.Context, key *seal.SessionKey, tenant
 			continue
 		}
 		finder := redact.Finder{Faces: s.faces, Kind: src.kind, Read: side.read}
-		c, err := s.redactedCopy(ctx, key, tenant, sessionID, side.img, finder, i, now)
+		c, err := s.redactedCopy(ctx, key, tenant, sess, side.img, finder, i, now)
 		if err != nil {
 			return nil, err
 		}
@@ -56,8 +54,9 @@ func (s *Stage) redactedCopies(ctx context.Context, key *seal.SessionKey, tenant
 // other can leave the loser's sealing in storage under the winner's
 // record; the API then refuses to serve it (SHA-256 mismatch) rather than
 // serve bytes it cannot vouch for.
-func (s *Stage) redactedCopy(ctx context.Context, key *seal.SessionKey, tenant idv.Tenant, sessionID uuid.UUID,
+func (s *Stage) redactedCopy(ctx context.Context, key *seal.SessionKey, tenant idv.Tenant, sess idv.Session,
 	img image.Image, finder redact.Finder, index int, now time.Time) (idv.Capture, error) {
+	sessionID := sess.ID
 	// An MRZ the comparison read is not read again. Without the reader
 	// the whole MRZ band is masked: more than needed, never less.
 	if finder.Read == nil {
@@ -73,12 +72,12 @@ func (s *Stage) redactedCopy(ctx context.Context, key *seal.SessionKey, tenant i
 		return idv.Capture{}, fmt.Errorf("doccheck: redacted copy of %s: %w", sessionID, err)
 	}
 	defer clear(jpg)
-	sealed, err := seal.Seal(key.PublicKey(), seal.CaptureInfo(sessionID, string(schemas.RedactedCopy), index), jpg)
+	sealed, err := seal.Seal(key.PublicKey(), seal.CaptureInfo(sessionID, sess.Attempt, string(schemas.RedactedCopy), index), jpg)
 	if err != nil {
 		return idv.Capture{}, fmt.Errorf("doccheck: seal redacted copy of %s: %w", sessionID, err)
 	}
-	c := idv.Capture{SessionID: sessionID, TenantID: tenant.ID, Kind: schemas.RedactedCopy, Index: index,
-		ObjectKey: schemas.ObjectKey(tenant.ID.String(), sessionID.String(), schemas.RedactedCopy, index),
+	c := idv.Capture{SessionID: sessionID, TenantID: tenant.ID, Attempt: sess.Attempt, Kind: schemas.RedactedCopy, Index: index,
+		ObjectKey: schemas.ObjectKey(tenant.ID.String(), sessionID.String(), sess.Attempt, schemas.RedactedCopy, index),
 		Size:      int64(len(sealed))}
 	sum := sha256.Sum256(sealed)
 	c.SHA256 = sum[:]

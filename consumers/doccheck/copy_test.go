@@ -76,7 +76,7 @@ func TestRedactedCopy(t *testing.T) {
 	if _, ok := b.copyOf(t, b.specimens, plainID); ok {
 		t.Error("a redacted copy for a tenant whose policy asks for none")
 	}
-	if _, err := b.store.Get(ctx, schemas.ObjectKey(b.specimens.String(), plainID.String(), schemas.RedactedCopy, 0), 16<<20); err == nil {
+	if _, err := b.store.Get(ctx, schemas.ObjectKey(b.specimens.String(), plainID.String(), 1, schemas.RedactedCopy, 0), 16<<20); err == nil {
 		t.Error("a redacted copy stored for a tenant whose policy asks for none")
 	}
 	// Invariant 1: nothing of the document outside the sealed objects.
@@ -96,7 +96,7 @@ func (b *bundle) checkCopy(t *testing.T, front []byte, id uuid.UUID) {
 	if !ok {
 		t.Fatal("no redacted copy recorded")
 	}
-	if want := schemas.ObjectKey(copying.String(), id.String(), schemas.RedactedCopy, 0); c.Index != 0 || c.ObjectKey != want {
+	if want := schemas.ObjectKey(copying.String(), id.String(), 1, schemas.RedactedCopy, 0); c.Index != 0 || c.ObjectKey != want {
 		t.Fatalf("copy recorded as %s at %s, want index 0 at %s", schemas.CaptureRef(c.Kind, c.Index), c.ObjectKey, want)
 	}
 	sealed, err := b.store.Get(ctx, c.ObjectKey, 16<<20)
@@ -114,10 +114,10 @@ func (b *bundle) checkCopy(t *testing.T, front []byte, id uuid.UUID) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := seal.Open(key, seal.CaptureInfo(id, string(schemas.DocumentFront), 0), sealed); err == nil {
+	if _, err := seal.Open(key, seal.CaptureInfo(id, 1, string(schemas.DocumentFront), 0), sealed); err == nil {
 		t.Fatal("the copy opens as the document front")
 	}
-	plain, err := seal.Open(key, seal.CaptureInfo(id, string(schemas.RedactedCopy), 0), sealed)
+	plain, err := seal.Open(key, seal.CaptureInfo(id, 1, string(schemas.RedactedCopy), 0), sealed)
 	if err != nil {
 		t.Fatalf("copy does not open with the session key: %v", err)
 	}
@@ -243,11 +243,11 @@ func TestRedactedCopyBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sealed, err := b.store.Get(ctx, schemas.ObjectKey(tenantID.String(), id.String(), schemas.RedactedCopy, schemas.RedactedCopyBack), 16<<20)
+	sealed, err := b.store.Get(ctx, schemas.ObjectKey(tenantID.String(), id.String(), 1, schemas.RedactedCopy, schemas.RedactedCopyBack), 16<<20)
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain, err := seal.Open(key, seal.CaptureInfo(id, string(schemas.RedactedCopy), schemas.RedactedCopyBack), sealed)
+	plain, err := seal.Open(key, seal.CaptureInfo(id, 1, string(schemas.RedactedCopy), schemas.RedactedCopyBack), sealed)
 	if err != nil {
 		t.Fatalf("the back's copy does not open as redacted_copy/1: %v", err)
 	}

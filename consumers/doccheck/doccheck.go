@@ -77,7 +77,7 @@ type Tenants interface {
 // Results finds and stores check results; SaveResult appends the event in
 // the same transaction.
 type Results interface {
-	Exists(ctx context.Context, tenantID, sessionID uuid.UUID, check string) (bool, error)
+	Exists(ctx context.Context, tenantID, sessionID uuid.UUID, attempt int, check string) (bool, error)
 	SaveResult(ctx context.Context, r idv.Result, ev idv.Event) error
 }
 
@@ -206,7 +206,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	if err != nil {
 		return fmt.Errorf("doccheck: %w", err)
 	}
-	caps, err := s.sessions.Captures(ctx, tenantID, sessionID)
+	caps, err := check.Captures(ctx, s.sessions, sess)
 	if err != nil {
 		return err
 	}
@@ -230,11 +230,11 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 			return err
 		}
 	}
-	res := idv.Result{SessionID: sessionID, TenantID: tenantID, Check: schemas.CheckDocument,
+	res := idv.Result{SessionID: sessionID, TenantID: tenantID, Attempt: sess.Attempt, Check: schemas.CheckDocument,
 		Outcome: outcome, Reasons: codes, Engine: Engine, Models: map[string]string{}, CompletedAt: now,
 		FieldsSealed: sealed}
 	if tenant.Policy.RedactedCopy {
-		if res.Stored, err = s.redactedCopies(ctx, key, tenant, sessionID, src, now); err != nil {
+		if res.Stored, err = s.redactedCopies(ctx, key, tenant, sess, src, now); err != nil {
 			return err
 		}
 	}

@@ -146,7 +146,7 @@ func (b *bundle) intake(t testing.TB, tenantID uuid.UUID, checks []string, caps 
 	for _, s := range sealed {
 		sum, _ := hex.DecodeString(s.SHA256)
 		decl = append(decl, idv.Capture{SessionID: id, TenantID: tenantID, Kind: s.Kind, Index: s.Index,
-			ObjectKey: schemas.ObjectKey(tenantID.String(), id.String(), s.Kind, s.Index),
+			ObjectKey: schemas.ObjectKey(tenantID.String(), id.String(), 1, s.Kind, s.Index),
 			Size:      int64(len(s.Bytes)), SHA256: sum})
 	}
 	if err := sessions.DeclareCaptures(ctx, tenantID, id, decl); err != nil {
@@ -157,7 +157,7 @@ func (b *bundle) intake(t testing.TB, tenantID uuid.UUID, checks []string, caps 
 			t.Fatal(err)
 		}
 	}
-	err = sessions.Submit(ctx, tenantID, id, b.now, idv.Event{
+	err = sessions.Submit(ctx, tenantID, id, 1, b.now, idv.Event{
 		TenantID: tenantID,
 		MsgID:    schemas.MsgID(schemas.TypeSessionSubmitted, id.String()),
 		Type:     schemas.TypeSessionSubmitted,
@@ -165,6 +165,7 @@ func (b *bundle) intake(t testing.TB, tenantID uuid.UUID, checks []string, caps 
 		Body: schemas.SessionSubmitted{SessionID: id.String(), TenantID: tenantID.String(),
 			Checks: checks, SubmittedAt: b.now},
 	})
+
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +299,7 @@ func TestDocumentCheck(t *testing.T) {
 			outcome: schemas.OutcomeFailed, reasons: []string{"capture_tampered"}},
 		{name: "stored MRZ replaced by one byte", tenant: b.specimens, caps: captures(front, good),
 			tamper: func(t *testing.T, tenantID, sessionID uuid.UUID) {
-				key := schemas.ObjectKey(tenantID.String(), sessionID.String(), schemas.MRZ, 0)
+				key := schemas.ObjectKey(tenantID.String(), sessionID.String(), 1, schemas.MRZ, 0)
 				if err := b.store.Put(t.Context(), key, []byte{0}); err != nil {
 					t.Fatal(err)
 				}
@@ -329,7 +330,7 @@ func TestDocumentCheck(t *testing.T) {
 					t.Fatalf("result engine %q models %v score %v completed %v", res.Engine, res.Models, res.Score, res.CompletedAt)
 				}
 				completed := b.event(t, schemas.TypeCheckCompleted, id)
-				if want := schemas.MsgID(schemas.TypeCheckCompleted, id.String(), schemas.CheckDocument); completed.MsgID != want {
+				if want := schemas.MsgID(schemas.TypeCheckCompleted, id.String(), schemas.CheckDocument, "1"); completed.MsgID != want {
 					t.Fatalf("msg id %q, want %q", completed.MsgID, want)
 				}
 				var body schemas.CheckCompleted
@@ -379,7 +380,7 @@ func TestDocumentCheck(t *testing.T) {
 func (b *bundle) flipStored(t *testing.T, tenantID, sessionID uuid.UUID, kind schemas.CaptureKind, withHash bool) {
 	t.Helper()
 	ctx := t.Context()
-	key := schemas.ObjectKey(tenantID.String(), sessionID.String(), kind, 0)
+	key := schemas.ObjectKey(tenantID.String(), sessionID.String(), 1, kind, 0)
 	stored, err := b.store.Get(ctx, key, 1<<20)
 	if err != nil {
 		t.Fatal(err)

@@ -123,7 +123,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	if err != nil {
 		return fmt.Errorf("facematch: %w", err)
 	}
-	caps, err := s.deps.Sessions.Captures(ctx, sess.TenantID, sess.ID)
+	caps, err := check.Captures(ctx, s.deps.Sessions, sess)
 	if err != nil {
 		return err
 	}
@@ -132,7 +132,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 		return err
 	}
 	codes := m.reasons.Codes()
-	res := idv.Result{SessionID: sess.ID, TenantID: sess.TenantID, Check: Check, Outcome: Outcome(codes),
+	res := idv.Result{SessionID: sess.ID, TenantID: sess.TenantID, Attempt: sess.Attempt, Check: Check, Outcome: Outcome(codes),
 		Reasons: codes, Score: m.score, Threshold: &s.cfg.Threshold, Engine: s.deps.Engine.Version(),
 		Models: s.models(), CompletedAt: s.deps.Now().UTC()}
 	if s.deps.CSCAs != nil {

@@ -271,7 +271,7 @@ func (b *bundle) intake(t *testing.T, checks []string, document []byte, selfies 
 	for _, s := range sealed {
 		sum, _ := hex.DecodeString(s.SHA256)
 		decl = append(decl, idv.Capture{SessionID: id, TenantID: b.tenant, Kind: s.Kind, Index: s.Index,
-			ObjectKey: schemas.ObjectKey(b.tenant.String(), id.String(), s.Kind, s.Index),
+			ObjectKey: schemas.ObjectKey(b.tenant.String(), id.String(), 1, s.Kind, s.Index),
 			Size:      int64(len(s.Bytes)), SHA256: sum})
 	}
 	if err := sessions.DeclareCaptures(ctx, b.tenant, id, decl); err != nil {
@@ -282,7 +282,7 @@ func (b *bundle) intake(t *testing.T, checks []string, document []byte, selfies 
 			t.Fatal(err)
 		}
 	}
-	err = sessions.Submit(ctx, b.tenant, id, b.now, idv.Event{
+	err = sessions.Submit(ctx, b.tenant, id, 1, b.now, idv.Event{
 		TenantID: b.tenant,
 		MsgID:    schemas.MsgID(schemas.TypeSessionSubmitted, id.String()),
 		Type:     schemas.TypeSessionSubmitted,
@@ -290,6 +290,7 @@ func (b *bundle) intake(t *testing.T, checks []string, document []byte, selfies 
 		Body: schemas.SessionSubmitted{SessionID: id.String(), TenantID: b.tenant.String(),
 			Checks: checks, SubmittedAt: b.now},
 	})
+
 	if err != nil {
 		t.Fatal(err)
 	}

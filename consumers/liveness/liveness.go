@@ -95,7 +95,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	if err != nil {
 		return err
 	}
-	res := idv.Result{SessionID: sess.ID, TenantID: sess.TenantID, Check: Check, Outcome: Outcome(v.Reasons),
+	res := idv.Result{SessionID: sess.ID, TenantID: sess.TenantID, Attempt: sess.Attempt, Check: Check, Outcome: Outcome(v.Reasons),
 		Reasons: v.Reasons, Score: v.SamePerson, Threshold: &s.cfg.Challenge.SamePerson, Engine: s.deps.Engine.Version(),
 		Models: s.models(), CompletedAt: s.deps.Now().UTC()}
 	if v.SamePerson != nil {
@@ -115,7 +115,7 @@ func (s *Stage) judge(ctx context.Context, sess idv.Session, ch schemas.Challeng
 	if err != nil {
 		return challenge.Verdict{}, fmt.Errorf("liveness: %w", err)
 	}
-	caps, err := s.deps.Sessions.Captures(ctx, sess.TenantID, sess.ID)
+	caps, err := check.Captures(ctx, s.deps.Sessions, sess)
 	if err != nil {
 		return challenge.Verdict{}, err
 	}

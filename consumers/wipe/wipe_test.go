@@ -151,7 +151,7 @@ func (b *bundle) intake(t *testing.T) session {
 	var decl []idv.Capture
 	for _, c := range sealed {
 		sum, _ := hex.DecodeString(c.SHA256)
-		key := schemas.ObjectKey(b.tenant.String(), id.String(), c.Kind, c.Index)
+		key := schemas.ObjectKey(b.tenant.String(), id.String(), 1, c.Kind, c.Index)
 		decl = append(decl, idv.Capture{SessionID: id, TenantID: b.tenant, Kind: c.Kind, Index: c.Index,
 			ObjectKey: key, Size: int64(len(c.Bytes)), SHA256: sum})
 		s.objKeys = append(s.objKeys, key)
@@ -164,11 +164,12 @@ func (b *bundle) intake(t *testing.T) session {
 			t.Fatal(err)
 		}
 	}
-	err = sessions.Submit(ctx, b.tenant, id, created.Add(time.Minute), idv.Event{
+	err = sessions.Submit(ctx, b.tenant, id, 1, created.Add(time.Minute), idv.Event{
 		TenantID: b.tenant, MsgID: schemas.MsgID(schemas.TypeSessionSubmitted, id.String()),
 		Type: schemas.TypeSessionSubmitted, Subject: schemas.Subject(schemas.TypeSessionSubmitted, id.String()),
 		Body: schemas.SessionSubmitted{SessionID: id.String(), TenantID: b.tenant.String(),
 			Checks: []string{schemas.CheckDocument}, SubmittedAt: created.Add(time.Minute)}})
+
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -590,7 +591,7 @@ func TestCopiedKeyDiesWithTheEpoch(t *testing.T) {
 	copied := idv.WrappedKey{TenantID: backup.TenantID, SessionID: backup.SessionID, Epoch: backup.Epoch,
 		PublicKey: backup.PublicKey, Wrapped: backup.WrappedKey}
 	capture := s.sealed[len(s.sealed)-1] // the MRZ
-	info := seal.CaptureInfo(s.id, string(capture.Kind), capture.Index)
+	info := seal.CaptureInfo(s.id, 1, string(capture.Kind), capture.Index)
 
 	if err := b.stage.Handle(t.Context(), b.requestWipe(t, s.id, schemas.WipeExpired)); err != nil {
 		t.Fatal(err)

@@ -55,9 +55,15 @@ func (e *APIError) Error() string {
 
 // Session is what the app needs to seal and upload.
 type Session struct {
-	SessionID  uuid.UUID `json:"session_id"`
-	Status     string    `json:"status"`
-	ExpiresAt  time.Time `json:"expires_at"`
+	SessionID uuid.UUID `json:"session_id"`
+	Status    string    `json:"status"`
+	ExpiresAt time.Time `json:"expires_at"`
+	// Attempt is the attempt captures are sealed and uploaded for.
+	Attempt     int `json:"attempt"`
+	MaxAttempts int `json:"max_attempts"`
+	// Retake says what to take again and why while Status is
+	// retake_requested.
+	Retake     []schemas.Retake `json:"retake"`
 	Encryption struct {
 		KEMID     uint16 `json:"kem_id"`
 		KDFID     uint16 `json:"kdf_id"`
@@ -92,6 +98,7 @@ func (c *Client) Session(ctx context.Context) (Session, error) {
 // Submitted is the answer to a submission.
 type Submitted struct {
 	SessionID   uuid.UUID `json:"session_id"`
+	Attempt     int       `json:"attempt"`
 	Status      string    `json:"status"`
 	SubmittedAt time.Time `json:"submitted_at"`
 }

@@ -40,7 +40,7 @@ func Seal(sess Session, caps []Capture) ([]Sealed, error) {
 	}
 	out := make([]Sealed, 0, len(caps))
 	for _, c := range caps {
-		b, err := seal.Seal(pk, seal.CaptureInfo(sess.SessionID, string(c.Kind), c.Index), c.Plain)
+		b, err := seal.Seal(pk, seal.CaptureInfo(sess.SessionID, max(sess.Attempt, 1), string(c.Kind), c.Index), c.Plain)
 		if err != nil {
 			return nil, fmt.Errorf("appclient: seal %s: %w", schemas.CaptureRef(c.Kind, c.Index), err)
 		}

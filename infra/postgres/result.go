@@ -15,7 +15,7 @@ import (
 	"github.com/idv-oss/idv/schemas"
 )
 
-const resultColumns = `session_id, tenant_id, check_name, outcome, reasons, score, threshold,
+const resultColumns = `session_id, tenant_id, attempt, check_name, outcome, reasons, score, threshold,
 	engine, models, completed_at, fields_sealed, advisory`
 
 // resultRow is a check_results row as it is read: the result, and its JSON
@@ -27,7 +27,7 @@ type resultRow struct {
 
 // fields points at the row's fields in resultColumns' order.
 func (r *resultRow) fields() []any {
-	return []any{&r.res.SessionID, &r.res.TenantID, &r.res.Check, &r.res.Outcome, pq.Array(&r.res.Reasons), &r.res.Score,
+	return []any{&r.res.SessionID, &r.res.TenantID, &r.res.Attempt, &r.res.Check, &r.res.Outcome, pq.Array(&r.res.Reasons), &r.res.Score,
 		&r.res.Threshold, &r.res.Engine, &r.models, &r.res.CompletedAt, &r.res.FieldsSealed, &r.advisory}
 }
 
@@ -53,30 +53,34 @@ type Results struct{ db *sqlx.DB }
 // NewResults returns the check-result store over db.
 func NewResults(db *sql.DB) *Results { return &Results{db: wrap(db)} }
 
-// Exists reports whether a session's check has its result: a stage that
-// finds its result has nothing left to do (docs/design.md invariant 7).
-func (s *Results) Exists(ctx context.Context, tenantID, sessionID uuid.UUID, check string) (bool, error) {
+// Exists reports whether a session's check has its result for attempt: a
+// stage that finds its result has nothing left to do (docs/design.md
+// invariant 7).
+func (s *Results) Exists(ctx context.Context, tenantID, sessionID uuid.UUID, attempt int, check string) (bool, error) {
 	var ok bool
 	err := scopedGet(ctx, s.db, tenantScope(tenantID), &ok, `SELECT EXISTS (SELECT 1 FROM check_results
-		WHERE session_id = $1 AND tenant_id = $2 AND check_name = $3)`, sessionID, tenantID, check)
+		WHERE session_id = $1 AND tenant_id = $2 AND attempt = $3 AND check_name = $4)`, sessionID, tenantID, attempt, check)
 	if err != nil {
 		return false, fmt.Errorf("check results: look up %s %s: %w", sessionID, check, err)
 	}
 	return ok, nil
 }
 
-// Get reads one check's result, or ErrNotFound.
+// Get reads one check's result of the session's current attempt, or
+// ErrNotFound.
 func (s *Results) Get(ctx context.Context, tenantID, sessionID uuid.UUID, check string) (idv.Result, error) {
 	var row resultRow
 	err := scopedScan(ctx, s.db, tenantScope(tenantID), row.fields(), `SELECT `+resultColumns+` FROM check_results
-		WHERE session_id = $1 AND tenant_id = $2 AND check_name = $3`, sessionID, tenantID, check)
+		WHERE session_id = $1 AND tenant_id = $2 AND check_name = $3 AND attempt = `+currentAttempt,
+		sessionID, tenantID, check)
 	if err != nil {
 		return idv.Result{}, rowErr(err, "check results: %s %s", "check results: get %s %s", sessionID, check)
 	}
 	return row.result()
 }
 
-// List reads every result of a session, ordered by check.
+// List reads every result of the session's current attempt (the one its
+// decision was made on), ordered by check.
 func (s *Results) List(ctx context.Context, tenantID, sessionID uuid.UUID) ([]idv.Result, error) {
 	var out []idv.Result
 	err := inTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
@@ -88,7 +92,8 @@ func (s *Results) List(ctx context.Context, tenantID, sessionID uuid.UUID) ([]id
 }
 
 // SaveResult stores r and appends ev, the event announcing it, in one
-// transaction. A result already stored for the same session and check wins:
+// transaction. A result already stored for the same session, attempt and
+// check wins:
 // the call then stores nothing and appends nothing (the transaction that
 // stored the first one appended its event), so a stage racing a duplicate
 // delivery of its own event does no harm.
@@ -121,11 +126,11 @@ func (s *Results) SaveResult(ctx context.Context, r idv.Result, ev idv.Event) er
 	}
 	return inOutboxTx(ctx, s.db, tenantScope(r.TenantID), func(tx *sqlx.Tx) error {
 		n, err := execCount(ctx, tx, `INSERT INTO check_results
-			(session_id, tenant_id, check_name, outcome, reasons, score, threshold, engine, models, completed_at,
+			(session_id, tenant_id, attempt, check_name, outcome, reasons, score, threshold, engine, models, completed_at,
 			 fields_sealed, advisory)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, COALESCE($10, now()), $11, $12)
-			ON CONFLICT (session_id, check_name) DO NOTHING`,
-			r.SessionID, r.TenantID, r.Check, r.Outcome, reasons, r.Score, r.Threshold, r.Engine, modelsJSON, completed, r.FieldsSealed, advisory)
+			VALUES ($1, $2, $13, $3, $4, $5, $6, $7, $8, $9, COALESCE($10, now()), $11, $12)
+			ON CONFLICT (session_id, attempt, check_name) DO NOTHING`,
+			r.SessionID, r.TenantID, r.Check, r.Outcome, reasons, r.Score, r.Threshold, r.Engine, modelsJSON, completed, r.FieldsSealed, advisory, max(r.Attempt, 1))
 		if err != nil {
 			return fmt.Errorf("check results: insert %s %s: %w", r.SessionID, r.Check, err)
 		}
@@ -134,11 +139,11 @@ func (s *Results) SaveResult(ctx context.Context, r idv.Result, ev idv.Event) er
 		}
 		for _, c := range r.Stored {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO captures
-				(session_id, tenant_id, kind, idx, object_key, size, sha256)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)
-				ON CONFLICT (session_id, kind, idx) DO UPDATE
+				(session_id, tenant_id, attempt, kind, idx, object_key, size, sha256)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+				ON CONFLICT (session_id, attempt, kind, idx) DO UPDATE
 				SET object_key = EXCLUDED.object_key, size = EXCLUDED.size, sha256 = EXCLUDED.sha256, declared_at = now()`,
-				c.SessionID, c.TenantID, c.Kind, c.Index, c.ObjectKey, c.Size, c.SHA256); err != nil {
+				c.SessionID, c.TenantID, max(c.Attempt, 1), c.Kind, c.Index, c.ObjectKey, c.Size, c.SHA256); err != nil {
 				return fmt.Errorf("check results: record %s %s: %w", r.SessionID, schemas.CaptureRef(c.Kind, c.Index), err)
 			}
 		}
@@ -146,17 +151,22 @@ func (s *Results) SaveResult(ctx context.Context, r idv.Result, ev idv.Event) er
 	})
 }
 
-// listResults reads a session's results, only those of the named checks
-// unless checks is nil, inside a transaction of the tenant's scope.
+// currentAttempt is the SQL of the current attempt of the session $1.
+const currentAttempt = `(SELECT attempt FROM sessions WHERE sessions.session_id = $1)`
+
+// listResults reads the results of a session's current attempt, only
+// those of the named checks unless checks is nil, inside a transaction of
+// the tenant's scope.
 func listResults(ctx context.Context, q sqlx.QueryerContext, tenantID, sessionID uuid.UUID, checks []string) ([]idv.Result, error) {
 	var rows []resultRow
 	var err error
 	if checks == nil {
 		rows, err = scanRows(ctx, q, (*resultRow).fields, `SELECT `+resultColumns+` FROM check_results
-			WHERE session_id = $1 AND tenant_id = $2 ORDER BY check_name`, sessionID, tenantID)
+			WHERE session_id = $1 AND tenant_id = $2 AND attempt = `+currentAttempt+` ORDER BY check_name`, sessionID, tenantID)
 	} else {
 		rows, err = scanRows(ctx, q, (*resultRow).fields, `SELECT `+resultColumns+` FROM check_results
-			WHERE session_id = $1 AND tenant_id = $2 AND check_name = ANY($3) ORDER BY check_name`,
+			WHERE session_id = $1 AND tenant_id = $2 AND check_name = ANY($3) AND attempt = `+currentAttempt+`
+			ORDER BY check_name`,
 			sessionID, tenantID, pq.StringArray(checks))
 	}
 	if err != nil {

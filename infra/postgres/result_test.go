@@ -20,9 +20,9 @@ func TestResultsReadBackWhatWasSaved(t *testing.T) {
 	ctx := t.Context()
 	results := postgres.NewResults(f.db.DB)
 	score, threshold := 0.91, 0.8
-	stored := idv.Capture{SessionID: f.session, TenantID: f.tenant, Kind: schemas.DocumentFront, Index: 1,
-		ObjectKey: schemas.ObjectKey(f.tenant.String(), f.session.String(), schemas.DocumentFront, 1), Size: 512, SHA256: randomBytes(32)}
-	face := idv.Result{SessionID: f.session, TenantID: f.tenant, Check: schemas.CheckFace, Outcome: schemas.OutcomeFailed,
+	stored := idv.Capture{SessionID: f.session, TenantID: f.tenant, Attempt: 1, Kind: schemas.DocumentFront, Index: 1,
+		ObjectKey: schemas.ObjectKey(f.tenant.String(), f.session.String(), 1, schemas.DocumentFront, 1), Size: 512, SHA256: randomBytes(32)}
+	face := idv.Result{SessionID: f.session, TenantID: f.tenant, Attempt: 1, Check: schemas.CheckFace, Outcome: schemas.OutcomeFailed,
 		Reasons: []string{"face_mismatch"}, Score: &score, Threshold: &threshold, Engine: "test/2",
 		Models: map[string]string{"arcface": "sha256:0f"}, CompletedAt: f.now, Advisory: map[string]float64{"passive": 0.4},
 		FieldsSealed: randomBytes(48), Stored: []idv.Capture{stored}}
@@ -35,7 +35,7 @@ func TestResultsReadBackWhatWasSaved(t *testing.T) {
 		t.Fatal(err)
 	}
 	face.Stored = nil // not a column of check_results
-	document := idv.Result{SessionID: f.session, TenantID: f.tenant, Check: "document", Outcome: "passed",
+	document := idv.Result{SessionID: f.session, TenantID: f.tenant, Attempt: 1, Check: "document", Outcome: "passed",
 		Reasons: []string{}, Engine: "test/1", Models: map[string]string{}}
 
 	got, err := results.Get(ctx, f.tenant, f.session, schemas.CheckFace)

@@ -22,7 +22,7 @@ import (
 
 // wipeColumns are the sessions columns a wipe request reads (into a
 // sessionRow), under the row's lock.
-const wipeColumns = `session_id, tenant_id, status, expires_at, decision, wipe_requested_at, deleted_at`
+const wipeColumns = `session_id, tenant_id, status, attempt, expires_at, decision, wipe_requested_at, deleted_at`
 
 // ended reports whether the session's wipe was already requested or done.
 func (r sessionRow) ended() bool {
@@ -164,7 +164,7 @@ func (r *Retention) ClaimExpired(ctx context.Context, now time.Time, limit int, 
 		}
 		for _, row := range rows {
 			if row.Decision == nil {
-				if err := appendOutbox(ctx, tx, ev.Decided(row.TenantID, row.ID, schemas.DecisionExpired, now.UTC())); err != nil {
+				if err := appendOutbox(ctx, tx, ev.Decided(row.TenantID, row.ID, schemas.DecisionExpired, now.UTC(), row.Attempt)); err != nil {
 					return err
 				}
 			}
@@ -210,26 +210,33 @@ func (r *Retention) RerequestStuck(ctx context.Context, now, requestedBefore tim
 	return n, err
 }
 
-// DecideLate decides `review` for sessions submitted before `before` and
-// still undecided because a check never reported (its stage is down or
-// cannot run here), so that no session waits forever; a result arriving
-// later finds the session decided and changes nothing. It returns how many
-// it decided.
+// DecideLate decides the sessions that would otherwise wait for ever:
+// `review` for those submitted before `before` and still undecided because
+// a check never reported (its stage is down or cannot run here), and
+// `resubmission_requested` for those waiting for a retake whose app token
+// expired before now, so the person can no longer send it. A result
+// arriving later finds the session decided and changes nothing. It
+// returns how many it decided.
 func (r *Retention) DecideLate(ctx context.Context, now, before time.Time, limit int, ev idv.SweepEvents) (int, error) {
 	var n int
 	err := inOutboxTx(ctx, r.db, systemScope, func(tx *sqlx.Tx) error {
 		var rows []sessionRow
 		if err := tx.SelectContext(ctx, &rows, `SELECT `+wipeColumns+` FROM sessions
-			WHERE status = $1 AND decision IS NULL AND submitted_at < $2
-			ORDER BY submitted_at LIMIT $3 FOR UPDATE SKIP LOCKED`, idv.StatusSubmitted, before, limit); err != nil {
+			WHERE decision IS NULL AND (status = $1 AND submitted_at < $2 OR status = $4 AND app_token_expires_at < $5)
+			ORDER BY coalesce(submitted_at, app_token_expires_at) LIMIT $3 FOR UPDATE SKIP LOCKED`,
+			idv.StatusSubmitted, before, limit, idv.StatusRetakeRequested, now); err != nil {
 			return fmt.Errorf("retention: late decisions: %w", err)
 		}
 		for _, row := range rows {
+			decision := idv.DecisionReview
+			if row.Status == idv.StatusRetakeRequested {
+				decision = idv.DecisionResubmissionRequested
+			}
 			if _, err := tx.ExecContext(ctx, `UPDATE sessions SET decision = $2, decided_at = $3, status = $4
-				WHERE session_id = $1`, row.ID, schemas.DecisionReview, now, idv.StatusDecided); err != nil {
+				WHERE session_id = $1`, row.ID, decision, now, idv.StatusDecided); err != nil {
 				return fmt.Errorf("retention: decide %s late: %w", row.ID, err)
 			}
-			if err := appendOutbox(ctx, tx, ev.Decided(row.TenantID, row.ID, schemas.DecisionReview, now.UTC())); err != nil {
+			if err := appendOutbox(ctx, tx, ev.Decided(row.TenantID, row.ID, decision, now.UTC(), row.Attempt)); err != nil {
 				return err
 			}
 		}
@@ -238,7 +245,6 @@ func (r *Retention) DecideLate(ctx context.Context, now, before time.Time, limit
 	})
 	return n, err
 }
-
 // Overdue counts the sessions not yet deleted whose deadline is before now,
 // and returns the created_at of the oldest session not yet deleted: the age
 // of the oldest personal data IDV holds (zero when it holds none).

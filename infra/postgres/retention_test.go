@@ -104,12 +104,13 @@ func (b *retentionBundle) newSession(t *testing.T, tenant uuid.UUID, created tim
 // submit submits a stored session as the API does.
 func (b *retentionBundle) submit(t *testing.T, tenant, id uuid.UUID, at time.Time) {
 	t.Helper()
-	err := b.sessions.Submit(t.Context(), tenant, id, at, idv.Event{
+	err := b.sessions.Submit(t.Context(), tenant, id, 1, at, idv.Event{
 		TenantID: tenant, MsgID: schemas.MsgID(schemas.TypeSessionSubmitted, id.String()),
 		Type: schemas.TypeSessionSubmitted, Subject: schemas.Subject(schemas.TypeSessionSubmitted, id.String()),
 		Body: schemas.SessionSubmitted{SessionID: id.String(), TenantID: tenant.String(),
 			Checks: []string{schemas.CheckDocument}, SubmittedAt: at},
 	})
+
 	if err != nil {
 		t.Fatal(err)
 	}

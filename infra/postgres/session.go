@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -30,6 +32,9 @@ type sessionRow struct {
 	AppTokenHash      []byte         `db:"app_token_hash"`
 	AppTokenExpiresAt time.Time      `db:"app_token_expires_at"`
 	SubmittedAt       *time.Time     `db:"submitted_at"`
+	Attempt           int            `db:"attempt"`
+	MaxAttempts       int            `db:"max_attempts"`
+	Retake            retakeColumn   `db:"retake"`
 	Decision          *string        `db:"decision"`
 	DecidedAt         *time.Time     `db:"decided_at"`
 	WipeReason        *string        `db:"wipe_reason"`
@@ -43,6 +48,7 @@ func (r sessionRow) session() idv.Session {
 		SelfieFrames: r.SelfieFrames, Challenge: []string(r.Challenge), ChipChallenge: r.ChipChallenge,
 		RetentionDays: r.RetentionDays, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt,
 		AppTokenHash: r.AppTokenHash, AppTokenExpiresAt: r.AppTokenExpiresAt, SubmittedAt: r.SubmittedAt,
+		Attempt: r.Attempt, MaxAttempts: r.MaxAttempts, Retake: []schemas.Retake(r.Retake),
 		Decision: (*idv.Decision)(r.Decision), DecidedAt: r.DecidedAt, WipeReason: r.WipeReason,
 		WipeRequestedAt: r.WipeRequestedAt, DeletedAt: r.DeletedAt, ReceiptID: r.ReceiptID}
 }
@@ -60,7 +66,29 @@ func rowOfSession(s idv.Session) sessionRow {
 	return sessionRow{ID: s.ID, TenantID: s.TenantID, Status: s.Status, Checks: pq.StringArray(s.Checks),
 		SelfieFrames: s.SelfieFrames, Challenge: pq.StringArray(s.Challenge), ChipChallenge: s.ChipChallenge,
 		RetentionDays: s.RetentionDays, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt,
-		AppTokenHash: s.AppTokenHash, AppTokenExpiresAt: s.AppTokenExpiresAt}
+		AppTokenHash: s.AppTokenHash, AppTokenExpiresAt: s.AppTokenExpiresAt,
+		Attempt: max(s.Attempt, 1), MaxAttempts: max(s.MaxAttempts, 1)}
+}
+
+// retakeColumn is the sessions.retake column: what the last attempt's
+// checks asked the person to take again, as JSON.
+type retakeColumn []schemas.Retake
+
+// Scan reads the column's JSON.
+func (c *retakeColumn) Scan(src any) error {
+	b, ok := src.([]byte)
+	if !ok {
+		return fmt.Errorf("sessions: retake is %T, want JSON", src)
+	}
+	return json.Unmarshal(b, (*[]schemas.Retake)(c))
+}
+
+// Value writes the column's JSON: [] for none.
+func (c retakeColumn) Value() (driver.Value, error) {
+	if c == nil {
+		c = retakeColumn{}
+	}
+	return json.Marshal([]schemas.Retake(c))
 }
 
 // keyFields points at a session key's fields in the order of the columns
@@ -70,9 +98,10 @@ func keyFields(k *idv.WrappedKey) []any {
 }
 
 // captureFields points at a capture's fields in the order of the columns
-// session_id, tenant_id, kind, idx, object_key, size, sha256, declared_at.
+// session_id, tenant_id, attempt, kind, idx, object_key, size, sha256,
+// declared_at.
 func captureFields(c *idv.Capture) []any {
-	return []any{&c.SessionID, &c.TenantID, &c.Kind, &c.Index, &c.ObjectKey, &c.Size, &c.SHA256, &c.DeclaredAt}
+	return []any{&c.SessionID, &c.TenantID, &c.Attempt, &c.Kind, &c.Index, &c.ObjectKey, &c.Size, &c.SHA256, &c.DeclaredAt}
 }
 
 // Sessions stores sessions, their keys and captures.
@@ -82,7 +111,8 @@ type Sessions struct{ db *sqlx.DB }
 func NewSessions(db *sql.DB) *Sessions { return &Sessions{db: wrap(db)} }
 
 const sessionColumns = `session_id, tenant_id, status, checks, selfie_frames, challenge, chip_challenge, retention_days,
-	created_at, expires_at, app_token_hash, app_token_expires_at, submitted_at, decision, decided_at,
+	created_at, expires_at, app_token_hash, app_token_expires_at, submitted_at, attempt, max_attempts, retake,
+	decision, decided_at,
 	wipe_reason, wipe_requested_at, deleted_at,
 	(SELECT receipt_id FROM deletion_receipts r WHERE r.session_id = sessions.session_id) AS receipt_id`
 
@@ -93,9 +123,10 @@ func (s *Sessions) Create(ctx context.Context, sess idv.Session, key idv.Wrapped
 			return fmt.Errorf("sessions: insert %s: key of tenant %s", sess.ID, key.TenantID)
 		}
 		if _, err := tx.NamedExecContext(ctx, `INSERT INTO sessions (session_id, tenant_id, status, checks,
-			selfie_frames, challenge, chip_challenge, retention_days, created_at, expires_at, app_token_hash, app_token_expires_at) VALUES
+			selfie_frames, challenge, chip_challenge, retention_days, created_at, expires_at, app_token_hash, app_token_expires_at,
+			attempt, max_attempts) VALUES
 			(:session_id, :tenant_id, :status, :checks, :selfie_frames, :challenge, :chip_challenge, :retention_days,
-			 :created_at, :expires_at, :app_token_hash, :app_token_expires_at)`, rowOfSession(sess)); err != nil {
+			 :created_at, :expires_at, :app_token_hash, :app_token_expires_at, :attempt, :max_attempts)`, rowOfSession(sess)); err != nil {
 			return fmt.Errorf("sessions: insert %s: %w", sess.ID, err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO session_keys
@@ -140,31 +171,39 @@ func (s *Sessions) Key(ctx context.Context, tenantID, id uuid.UUID) (idv.Wrapped
 	return k, nil
 }
 
-// Captures lists a session's declared captures in slot order.
+// Captures lists a session's declared captures, of every attempt, in
+// attempt and slot order (idv.CapturesOf picks one attempt's).
 func (s *Sessions) Captures(ctx context.Context, tenantID, id uuid.UUID) ([]idv.Capture, error) {
-	cs, err := scopedRows(ctx, s.db, tenantScope(tenantID), captureFields, `SELECT session_id, tenant_id, kind, idx, object_key, size, sha256, declared_at
-		FROM captures WHERE session_id = $1 AND tenant_id = $2 ORDER BY kind, idx`, id, tenantID)
+	cs, err := scopedRows(ctx, s.db, tenantScope(tenantID), captureFields, `SELECT session_id, tenant_id, attempt, kind, idx,
+		object_key, size, sha256, declared_at
+		FROM captures WHERE session_id = $1 AND tenant_id = $2 ORDER BY attempt, kind, idx`, id, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("captures: list %s: %w", id, err)
 	}
 	return cs, nil
 }
 
-// DeclareCaptures records captures of an open session, replacing earlier
-// declarations of the same slots. ErrConflict if the session is no longer
-// open for captures.
+// DeclareCaptures records captures of an open session's current attempt,
+// replacing earlier declarations of the same slots. ErrConflict if the
+// session is no longer open for captures, or has moved on to another
+// attempt than the captures'.
 func (s *Sessions) DeclareCaptures(ctx context.Context, tenantID, id uuid.UUID, cs []idv.Capture) error {
 	return inTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
-		if err := lockOpen(ctx, tx, tenantID, id); err != nil {
+		attempt, err := lockOpen(ctx, tx, tenantID, id)
+		if err != nil {
 			return err
 		}
 		for _, c := range cs {
+			c.Attempt = max(c.Attempt, 1) // a capture that names none is the first attempt's
+			if c.Attempt != attempt {
+				return fmt.Errorf("captures: declare %s: attempt %d, the session is at %d: %w", id, c.Attempt, attempt, idv.ErrConflict)
+			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO captures
-				(session_id, tenant_id, kind, idx, object_key, size, sha256)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)
-				ON CONFLICT (session_id, kind, idx) DO UPDATE
+				(session_id, tenant_id, attempt, kind, idx, object_key, size, sha256)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+				ON CONFLICT (session_id, attempt, kind, idx) DO UPDATE
 				SET size = EXCLUDED.size, sha256 = EXCLUDED.sha256, declared_at = now()`,
-				c.SessionID, c.TenantID, c.Kind, c.Index, c.ObjectKey, c.Size, c.SHA256); err != nil {
+				c.SessionID, c.TenantID, c.Attempt, c.Kind, c.Index, c.ObjectKey, c.Size, c.SHA256); err != nil {
 				return fmt.Errorf("captures: declare %s %s: %w", id, schemas.CaptureRef(c.Kind, c.Index), err)
 			}
 		}
@@ -172,14 +211,19 @@ func (s *Sessions) DeclareCaptures(ctx context.Context, tenantID, id uuid.UUID, 
 	})
 }
 
-// Submit marks an open session submitted and appends its event to the
-// outbox in the same transaction. ErrConflict if it was not open.
-func (s *Sessions) Submit(ctx context.Context, tenantID, id uuid.UUID, at time.Time, ev idv.Event) error {
+// Submit marks an open session's attempt submitted and appends its event
+// to the outbox in the same transaction. ErrConflict if it was not open,
+// or has moved on to another attempt than attempt.
+func (s *Sessions) Submit(ctx context.Context, tenantID, id uuid.UUID, attempt int, at time.Time, ev idv.Event) error {
 	return inOutboxTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
-		if err := lockOpen(ctx, tx, tenantID, id); err != nil {
+		current, err := lockOpen(ctx, tx, tenantID, id)
+		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET status = $3, submitted_at = $4
+		if current != attempt {
+			return fmt.Errorf("sessions: submit %s: attempt %d, the session is at %d: %w", id, attempt, current, idv.ErrConflict)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET status = $3, submitted_at = $4, retake = '[]'
 			WHERE session_id = $1 AND tenant_id = $2`, id, tenantID, idv.StatusSubmitted, at); err != nil {
 			return fmt.Errorf("sessions: submit %s: %w", id, err)
 		}
@@ -187,16 +231,20 @@ func (s *Sessions) Submit(ctx context.Context, tenantID, id uuid.UUID, at time.T
 	})
 }
 
-// lockOpen locks the session row and checks it is still open for captures.
-func lockOpen(ctx context.Context, tx *sqlx.Tx, tenantID, id uuid.UUID) error {
-	var status idv.Status
-	err := tx.GetContext(ctx, &status, `SELECT status FROM sessions
+// lockOpen locks the session row, checks it is still open for captures
+// and returns its current attempt.
+func lockOpen(ctx context.Context, tx *sqlx.Tx, tenantID, id uuid.UUID) (int, error) {
+	var row struct {
+		Status  idv.Status `db:"status"`
+		Attempt int        `db:"attempt"`
+	}
+	err := tx.GetContext(ctx, &row, `SELECT status, attempt FROM sessions
 		WHERE session_id = $1 AND tenant_id = $2 FOR UPDATE`, id, tenantID)
 	if err != nil {
-		return rowErr(err, "sessions: %s", "sessions: lock %s", id)
+		return 0, rowErr(err, "sessions: %s", "sessions: lock %s", id)
 	}
-	if status != idv.StatusCreated {
-		return fmt.Errorf("sessions: %s is %s: %w", id, status, idv.ErrConflict)
+	if !(idv.Session{Status: row.Status}).Open() {
+		return 0, fmt.Errorf("sessions: %s is %s: %w", id, row.Status, idv.ErrConflict)
 	}
-	return nil
+	return row.Attempt, nil
 }

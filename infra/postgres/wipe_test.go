@@ -74,7 +74,7 @@ func (f *wipeFixture) newSession(t testing.TB, tenant uuid.UUID) uuid.UUID {
 		idx  int
 	}{{schemas.DocumentFront, 0}, {schemas.Selfie, 0}, {schemas.MRZ, 0}} {
 		decl = append(decl, idv.Capture{SessionID: id, TenantID: tenant, Kind: c.kind, Index: c.idx,
-			ObjectKey: schemas.ObjectKey(tenant.String(), id.String(), c.kind, c.idx), Size: 2048, SHA256: randomBytes(32)})
+			ObjectKey: schemas.ObjectKey(tenant.String(), id.String(), 1, c.kind, c.idx), Size: 2048, SHA256: randomBytes(32)})
 	}
 	if err := sessions.DeclareCaptures(ctx, tenant, id, decl); err != nil {
 		t.Fatal(err)

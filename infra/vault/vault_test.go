@@ -41,7 +41,7 @@ func hour(n int) time.Time {
 // sealCapture seals a capture to k and returns the sealed bytes.
 func sealCapture(t *testing.T, k idv.WrappedKey, plaintext string) []byte {
 	t.Helper()
-	sealed, err := seal.Seal(k.PublicKey, seal.CaptureInfo(k.SessionID, "document_front", 0), []byte(plaintext))
+	sealed, err := seal.Seal(k.PublicKey, seal.CaptureInfo(k.SessionID, 1, "document_front", 0), []byte(plaintext))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func mustOpenCapture(t *testing.T, v *Vault, k idv.WrappedKey, sealed []byte, wa
 	if err != nil {
 		t.Fatalf("unwrap %s: %v", k.SessionID, err)
 	}
-	got, err := seal.Open(sk, seal.CaptureInfo(k.SessionID, "document_front", 0), sealed)
+	got, err := seal.Open(sk, seal.CaptureInfo(k.SessionID, 1, "document_front", 0), sealed)
 	if err != nil {
 		t.Fatalf("open capture of %s: %v", k.SessionID, err)
 	}

@@ -245,14 +245,14 @@ func TestSealedIntakeEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range caps {
-		stored, err := b.objects.Get(ctx, schemas.ObjectKey(b.a.TenantID.String(), s.ID, c.Kind, c.Index), 1<<20)
+		stored, err := b.objects.Get(ctx, schemas.ObjectKey(b.a.TenantID.String(), s.ID, 1, c.Kind, c.Index), 1<<20)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if bytes.Contains(stored, c.Plain) {
 			t.Fatalf("%s stored in plaintext", schemas.CaptureRef(c.Kind, c.Index))
 		}
-		plain, err := seal.Open(sk, seal.CaptureInfo(id, string(c.Kind), c.Index), stored)
+		plain, err := seal.Open(sk, seal.CaptureInfo(id, 1, string(c.Kind), c.Index), stored)
 		if err != nil || !bytes.Equal(plain, c.Plain) {
 			t.Fatalf("%s does not open to what the app sealed: %v", schemas.CaptureRef(c.Kind, c.Index), err)
 		}
@@ -376,7 +376,7 @@ func TestUploadOverTheCapIsRefusedByStorage(t *testing.T) {
 	if err := app.Post(ctx, ups[0], over, nil); !errors.As(err, &se) || se.Status < 400 || se.Status >= 500 {
 		t.Fatalf("storage accepted %d bytes for a %d-byte declaration: %v", len(over), len(sealed[0].Bytes), err)
 	}
-	if _, err := b.objects.Stat(ctx, schemas.ObjectKey(b.a.TenantID.String(), s.ID, schemas.MRZ, 0)); !errors.Is(err, idv.ErrObjectNotFound) {
+	if _, err := b.objects.Stat(ctx, schemas.ObjectKey(b.a.TenantID.String(), s.ID, 1, schemas.MRZ, 0)); !errors.Is(err, idv.ErrObjectNotFound) {
 		t.Fatalf("something was stored after the refusal: %v", err)
 	}
 }

@@ -26,13 +26,20 @@ type encryptionBody struct {
 }
 
 type appSessionBody struct {
-	SessionID         uuid.UUID      `json:"session_id"`
-	Status            string         `json:"status"`
-	ExpiresAt         time.Time      `json:"expires_at"`
-	AppTokenExpiresAt time.Time      `json:"app_token_expires_at"`
-	Encryption        encryptionBody `json:"encryption"`
-	SealedOverhead    int            `json:"sealed_overhead"`
-	Slots             []schemas.Slot `json:"slots"`
+	SessionID uuid.UUID `json:"session_id"`
+	Status    string    `json:"status"`
+	// Attempt is the attempt the app's captures are for (it is sealed into
+	// each: the HPKE info), MaxAttempts how many the session allows.
+	Attempt     int `json:"attempt"`
+	MaxAttempts int `json:"max_attempts"`
+	// Retake says what to take again and why, while the status is
+	// retake_requested; empty otherwise.
+	Retake            []schemas.Retake `json:"retake"`
+	ExpiresAt         time.Time        `json:"expires_at"`
+	AppTokenExpiresAt time.Time        `json:"app_token_expires_at"`
+	Encryption        encryptionBody   `json:"encryption"`
+	SealedOverhead    int              `json:"sealed_overhead"`
+	Slots             []schemas.Slot   `json:"slots"`
 	// Challenge is the liveness challenge, null when the session does not
 	// ask for the liveness check.
 	Challenge *schemas.Challenge `json:"challenge"`
@@ -54,13 +61,14 @@ func (s *Server) getAppSession(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, appSessionBody{consentBody: consent,
-		SessionID: sess.ID, Status: string(sess.Status), ExpiresAt: sess.ExpiresAt,
+		SessionID: sess.ID, Status: string(sess.Status), Attempt: sess.Attempt, MaxAttempts: sess.MaxAttempts,
+		Retake: retakeOf(sess), ExpiresAt: sess.ExpiresAt,
 		AppTokenExpiresAt: sess.AppTokenExpiresAt,
 		Encryption: encryptionBody{
 			KEM: "ML-KEM-768+X25519", KEMID: seal.SuiteKEM, KDF: "HKDF-SHA256", KDFID: seal.SuiteKDF,
 			AEAD: "AES-256-GCM", AEADID: seal.SuiteAEAD,
 			PublicKey:    base64.StdEncoding.EncodeToString(key.PublicKey),
-			InfoTemplate: "idv/v1 capture {session_id} {kind} {index}",
+			InfoTemplate: "idv/v2 capture {session_id} {attempt} {kind} {index}",
 		},
 		SealedOverhead: seal.Overhead,
 		Slots:          schemas.Slots(sess.SelfieFrames),
@@ -106,7 +114,7 @@ type uploadBody struct {
 
 func (s *Server) createUploads(w http.ResponseWriter, r *http.Request) error {
 	sess := sessionOf(r)
-	if sess.Status != idv.StatusCreated {
+	if !sess.Open() {
 		return errNotOpen
 	}
 	var req uploadsRequest
@@ -171,8 +179,8 @@ func validateDeclared(sess idv.Session, decl []declaredCapture) ([]idv.Capture, 
 			return nil, apiErr(http.StatusUnprocessableEntity, "invalid_sha256",
 				"sha256 must be 64 hex digits of the sealed bytes").with("capture", ref)
 		}
-		caps = append(caps, idv.Capture{SessionID: sess.ID, TenantID: sess.TenantID, Kind: d.Kind, Index: d.Index,
-			ObjectKey: schemas.ObjectKey(sess.TenantID.String(), sess.ID.String(), d.Kind, d.Index),
+		caps = append(caps, idv.Capture{SessionID: sess.ID, TenantID: sess.TenantID, Attempt: sess.Attempt, Kind: d.Kind, Index: d.Index,
+			ObjectKey: schemas.ObjectKey(sess.TenantID.String(), sess.ID.String(), sess.Attempt, d.Kind, d.Index),
 			Size:      d.Size, SHA256: sum})
 	}
 	return caps, nil
@@ -180,19 +188,21 @@ func validateDeclared(sess idv.Session, decl []declaredCapture) ([]idv.Capture, 
 
 type submittedBody struct {
 	SessionID   uuid.UUID `json:"session_id"`
+	Attempt     int       `json:"attempt"`
 	Status      string    `json:"status"`
 	SubmittedAt time.Time `json:"submitted_at"`
 }
 
 func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 	sess := sessionOf(r)
-	if sess.Status != idv.StatusCreated {
+	if !sess.Open() {
 		return errNotOpen
 	}
 	caps, err := s.sessions.Captures(r.Context(), sess.TenantID, sess.ID)
 	if err != nil {
 		return err
 	}
+	caps = idv.CapturesOf(caps, sess.Attempt)
 	if err := s.checkStored(r, sess, caps); err != nil {
 		return err
 	}
@@ -204,7 +214,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.log.InfoContext(r.Context(), "session submitted", "tenant_id", sess.TenantID, "session_id", sess.ID)
-	writeJSON(w, http.StatusOK, submittedBody{SessionID: sess.ID, Status: string(idv.StatusSubmitted), SubmittedAt: at})
+	writeJSON(w, http.StatusOK, submittedBody{SessionID: sess.ID, Attempt: sess.Attempt, Status: string(idv.StatusSubmitted), SubmittedAt: at})
 	return nil
 }
 

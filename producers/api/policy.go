@@ -33,6 +33,7 @@ type policyBody struct {
 	RedactedCopy   bool     `json:"redacted_copy"`
 	Minors         string   `json:"minors"`
 	BSNLegalBasis  string   `json:"bsn_legal_basis"`
+	MaxAttempts    int      `json:"max_attempts"`
 }
 
 func toPolicyBody(t idv.Tenant) policyBody {
@@ -46,7 +47,8 @@ func toPolicyBody(t idv.Tenant) policyBody {
 	return policyBody{Fields: p.PersonalFields(), DerivedClaims: p.Claims(), Checks: orEmpty(p.Checks),
 		SelfieFrames: p.SelfieFrames, AllowSpecimen: p.AllowSpecimen, RetentionDays: t.RetentionDays,
 		DocumentTypes: orEmpty(p.DocumentTypes), IssuingStates: orEmpty(p.IssuingStates),
-		MinimumAge: p.MinimumAge, WebhookPayload: p.Payload(), RedactedCopy: p.RedactedCopy, Minors: p.MinorsRule(), BSNLegalBasis: p.BSNLegalBasis}
+		MinimumAge: p.MinimumAge, WebhookPayload: p.Payload(), RedactedCopy: p.RedactedCopy, Minors: p.MinorsRule(), BSNLegalBasis: p.BSNLegalBasis,
+		MaxAttempts: p.Attempts()}
 }
 
 func (s *Server) getPolicy(w http.ResponseWriter, r *http.Request) error {

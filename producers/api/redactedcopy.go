@@ -44,6 +44,7 @@ func (s *Server) getRedactedCopy(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return apiErr(http.StatusBadRequest, "invalid_request", "side must be front or back").with("field", "side")
 	}
+	caps = idv.CapturesOf(caps, sess.Attempt) // the attempt decided on
 	i := slices.IndexFunc(caps, func(c idv.Capture) bool { return c.Kind == schemas.RedactedCopy && c.Index == index })
 	if i < 0 {
 		return errNoCopy
@@ -63,7 +64,7 @@ func (s *Server) getRedactedCopy(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	plain, err := seal.Open(key, seal.CaptureInfo(sess.ID, string(schemas.RedactedCopy), index), sealed)
+	plain, err := seal.Open(key, seal.CaptureInfo(sess.ID, c.Attempt, string(schemas.RedactedCopy), index), sealed)
 	if err != nil {
 		return fmt.Errorf("open redacted copy of %s: %w", sess.ID, err)
 	}

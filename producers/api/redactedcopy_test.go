@@ -30,13 +30,13 @@ func (b *bundle) storeCopy(tenantID uuid.UUID, sessionID string, copies ...[]byt
 	}
 	var stored []idv.Capture
 	for i, plain := range copies {
-		sealed, err := seal.Seal(k.PublicKey, seal.CaptureInfo(id, string(schemas.RedactedCopy), i), plain)
+		sealed, err := seal.Seal(k.PublicKey, seal.CaptureInfo(id, 1, string(schemas.RedactedCopy), i), plain)
 		if err != nil {
 			b.t.Fatal(err)
 		}
 		sum := sha256.Sum256(sealed)
 		c := idv.Capture{SessionID: id, TenantID: tenantID, Kind: schemas.RedactedCopy, Index: i,
-			ObjectKey: schemas.ObjectKey(tenantID.String(), sessionID, schemas.RedactedCopy, i), Size: int64(len(sealed)), SHA256: sum[:]}
+			ObjectKey: schemas.ObjectKey(tenantID.String(), sessionID, 1, schemas.RedactedCopy, i), Size: int64(len(sealed)), SHA256: sum[:]}
 		if err := b.objects.Put(ctx, c.ObjectKey, sealed); err != nil {
 			b.t.Fatal(err)
 		}

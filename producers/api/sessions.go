@@ -20,9 +20,10 @@ type createSessionRequest struct {
 }
 
 type captureState struct {
-	Kind  schemas.CaptureKind `json:"kind"`
-	Index int                 `json:"index"`
-	Size  int64               `json:"size"`
+	Attempt int                 `json:"attempt"`
+	Kind    schemas.CaptureKind `json:"kind"`
+	Index   int                 `json:"index"`
+	Size    int64               `json:"size"`
 }
 
 // sessionBody is a session as GET /v1/sessions/{id} shows it.
@@ -38,6 +39,9 @@ type sessionBody struct {
 	DeletedAt     *time.Time            `json:"deleted_at"`
 	ReceiptID     *uuid.UUID            `json:"receipt_id"`
 	Fields        map[string]any        `json:"fields"`
+	// Retake is what the person was asked to take again, while the
+	// status is retake_requested; empty otherwise.
+	Retake []schemas.Retake `json:"retake"`
 }
 
 type createdSessionBody struct {
@@ -112,14 +116,22 @@ func (s *Server) writeSession(w http.ResponseWriter, r *http.Request, tenant, id
 func toSessionBody(s idv.Session, caps []idv.Capture, results []idv.Result) sessionBody {
 	b := sessionBody{ID: s.ID, SessionState: schemas.SessionState{Status: string(s.Status), Checks: s.Checks,
 		SelfieFrames: s.SelfieFrames, RetentionDays: s.RetentionDays, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt,
-		SubmittedAt: s.SubmittedAt}, Captures: []captureState{}, Decision: (*string)(s.Decision), DecidedAt: s.DecidedAt,
+		SubmittedAt: s.SubmittedAt, Attempt: s.Attempt, MaxAttempts: s.MaxAttempts}, Retake: retakeOf(s), Captures: []captureState{}, Decision: (*string)(s.Decision), DecidedAt: s.DecidedAt,
 		Results: []schemas.CheckResult{}, WipeReason: s.WipeReason, WipeRequested: s.WipeRequestedAt, DeletedAt: s.DeletedAt,
 		ReceiptID: s.ReceiptID, Fields: map[string]any{}}
 	for _, c := range caps {
-		b.Captures = append(b.Captures, captureState{Kind: c.Kind, Index: c.Index, Size: c.Size})
+		b.Captures = append(b.Captures, captureState{Attempt: c.Attempt, Kind: c.Kind, Index: c.Index, Size: c.Size})
 	}
 	for _, r := range results {
 		b.Results = append(b.Results, r.View())
 	}
 	return b
+}
+
+// retakeOf is what the session asks the person to take again: never null.
+func retakeOf(s idv.Session) []schemas.Retake {
+	if s.Status != idv.StatusRetakeRequested || s.Retake == nil {
+		return []schemas.Retake{}
+	}
+	return s.Retake
 }

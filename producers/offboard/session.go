@@ -35,6 +35,7 @@ type sessionFile struct {
 // in the archive, empty with Unavailable (a reason code) when it could not
 // be opened. Size and SealedSHA256 are of the sealed bytes, as declared.
 type captureFile struct {
+	Attempt      int    `json:"attempt"`
 	Kind         string `json:"kind"`
 	Index        int    `json:"index"`
 	File         string `json:"file,omitempty"`
@@ -55,7 +56,7 @@ func (e *Exporter) writeSession(ctx context.Context, aw *archive.Writer, s idv.S
 	dir := "sessions/" + s.ID.String() + "/"
 	f := sessionFile{SessionID: s.ID.String(), SessionState: schemas.SessionState{Status: string(s.Status), Checks: s.Checks,
 		SelfieFrames: s.SelfieFrames, RetentionDays: s.RetentionDays, CreatedAt: s.CreatedAt.UTC(), ExpiresAt: s.ExpiresAt.UTC(),
-		SubmittedAt: s.SubmittedAt}, Decision: (*string)(s.Decision), DecidedAt: s.DecidedAt, WipeReason: s.WipeReason,
+		SubmittedAt: s.SubmittedAt, Attempt: s.Attempt, MaxAttempts: s.MaxAttempts}, Decision: (*string)(s.Decision), DecidedAt: s.DecidedAt, WipeReason: s.WipeReason,
 		WipeRequestedAt: s.WipeRequestedAt, Results: []schemas.CheckResult{}, Captures: []captureFile{}, Fields: map[string]any{}}
 	results, err := e.Results.List(ctx, s.TenantID, s.ID)
 	if err != nil {
@@ -76,7 +77,7 @@ func (e *Exporter) writeSession(ctx context.Context, aw *archive.Writer, s idv.S
 	}
 	added := 0
 	for _, c := range captures {
-		cf := captureFile{Kind: string(c.Kind), Index: c.Index, SealedSize: c.Size, SealedSHA256: hex.EncodeToString(c.SHA256)}
+		cf := captureFile{Attempt: c.Attempt, Kind: string(c.Kind), Index: c.Index, SealedSize: c.Size, SealedSHA256: hex.EncodeToString(c.SHA256)}
 		if key == nil {
 			cf.Unavailable = unavailableKeyDestroyed
 		} else if err := e.writeCapture(ctx, aw, dir, key, c, &cf); err != nil {
@@ -109,6 +110,9 @@ func (e *Exporter) writeCapture(ctx context.Context, aw *archive.Writer, dir str
 	}
 	defer clear(plain)
 	cf.File = fmt.Sprintf("%scaptures/%s-%d", dir, c.Kind, c.Index)
+	if c.Attempt > 1 { // the first attempt's names are those of the archives made before attempts
+		cf.File = fmt.Sprintf("%scaptures/attempt-%d/%s-%d", dir, c.Attempt, c.Kind, c.Index)
+	}
 	return aw.Add(cf.File, int64(len(plain)), bytes.NewReader(plain))
 }
 
