@@ -4,6 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
+	"time"
+
+	"github.com/idv-oss/idv"
 
 	"github.com/idv-oss/idv/infra/appclient"
 )
@@ -18,6 +22,7 @@ func runCapture(ctx context.Context, args []string, getenv func(string) string, 
 	chipFile := fs.String("chip-file", "", "the document chip's EF.SOD and data groups as read, concatenated")
 	var selfies repeated
 	fs.Var(&selfies, "selfie", "a selfie frame; repeat in capture order (at least one)")
+	wait := fs.Duration("wait", 0, "after submitting, wait this long for the checks and say whether they ask for a retake (0: do not wait)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -29,7 +34,33 @@ func runCapture(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	return capture(ctx, appclient.New(*apiURL, *token, nil), caps, stdout, stderr)
+	c := appclient.New(*apiURL, *token, nil)
+	if err := capture(ctx, c, caps, stdout, stderr); err != nil || *wait <= 0 {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, *wait)
+	defer cancel()
+	sess, err := c.Checked(ctx, time.Second)
+	if err != nil {
+		return err
+	}
+	return reportChecked(sess, stdout)
+}
+
+// reportChecked says where the checks left the session, as the person
+// may know it: being decided (never the decision), or what to take again
+// for the next attempt.
+func reportChecked(sess appclient.Session, stdout io.Writer) error {
+	if sess.Status != string(idv.StatusRetakeRequested) {
+		fmt.Fprintf(stdout, "session %s %s: the customer has the outcome\n", sess.SessionID, sess.Status)
+		return nil
+	}
+	fmt.Fprintf(stdout, "session %s retake_requested: attempt %d of %d\n", sess.SessionID, sess.Attempt, sess.MaxAttempts)
+	for _, r := range sess.Retake {
+		fmt.Fprintf(stdout, "  take the %s again: %s\n", r.Capture, strings.Join(r.Reasons, ", "))
+	}
+	fmt.Fprintln(stdout, "run idv capture again with the new photos (and the others as before)")
+	return nil
 }
 
 // capture does what an app does: fetch the session, seal, upload, submit.

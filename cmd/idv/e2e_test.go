@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -108,6 +109,9 @@ type systemOptions struct {
 	// noImageChecks turns the document check's image checks off, as
 	// idv loadgen -mode tiny does (they are on by default).
 	noImageChecks bool
+	// maxAttempts, when set, is the tenant's policy max_attempts (the
+	// default allows two retakes).
+	maxAttempts int
 	// external runs only the API in this process: the stages and the relay
 	// are left to `idv worker` and `idv relay` subprocesses the test starts
 	// (see procs).
@@ -199,6 +203,12 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 		RetentionDays: 1, AllowSpecimen: true, Fields: opts.fields, Checks: opts.checks})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if opts.maxAttempts > 0 {
+		if _, err := owner.ExecContext(ctx, `UPDATE tenants SET policy = jsonb_set(policy, '{max_attempts}', to_jsonb($2::int))
+			WHERE tenant_id = $1`, s.tenant.TenantID, opts.maxAttempts); err != nil {
+			t.Fatal(err)
+		}
 	}
 	secret, err := idv.ParseSecret(s.tenant.WebhookSecret)
 	if err != nil {
@@ -399,6 +409,22 @@ func (s *system) wrappedKey(sessionID string) idv.WrappedKey {
 	return k
 }
 
+// retakeRequested waits, as the app does, until the checks of the attempt
+// submitted are done, and requires that they asked for a retake.
+func (s *system) retakeRequested(v *verification) appclient.Session {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sess, err := v.app.Checked(ctx, 50*time.Millisecond)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if sess.Status != string(idv.StatusRetakeRequested) {
+		s.t.Fatalf("session %s is %s, want retake_requested", v.id, sess.Status)
+	}
+	return sess
+}
+
 // awaitType waits for a webhook the receiver was told to await.
 func (s *system) awaitType(v *verification, hook <-chan schemas.WebhookPayload) schemas.WebhookPayload {
 	s.t.Helper()
@@ -518,11 +544,71 @@ func TestPipelineEndToEnd(t *testing.T) {
 		}
 	})
 
-	t.Run("non-image front: resubmission requested", func(t *testing.T) {
+	// A photo the person can fix is a retake within the session, not a
+	// dead end: the second attempt, sent with idv capture, is checked
+	// afresh and the customer hears once, with the attempt count.
+	t.Run("non-image front: retake, then approved", func(t *testing.T) {
 		v := s.newVerification()
+		good := slices.Clone(v.captures)
 		v.replace(schemas.DocumentFront, []byte("%PDF-1.7\nthis is not a photo of a document\n"))
-		r := s.await(v, s.submit(v, nil))
-		if r.Decision != schemas.DecisionResubmissionRequested || !slices.Equal(r.Results[0].Reasons, []string{"not_an_image"}) {
+		hook := s.submit(v, nil)
+		sess := s.retakeRequested(v)
+		want := []schemas.Retake{{Capture: schemas.RetakeDocument, Reasons: []string{"not_an_image"}}}
+		if sess.Attempt != 2 || sess.MaxAttempts != schemas.DefaultMaxAttempts || !reflect.DeepEqual(sess.Retake, want) {
+			t.Fatalf("after attempt 1: %+v", sess)
+		}
+		var out, errOut bytes.Buffer
+		if err := capture(context.Background(), v.app, good, &out, &errOut); err != nil {
+			t.Fatalf("idv capture of attempt 2: %v\n%s", err, errOut.String())
+		}
+		p := s.awaitType(v, hook)
+		if p.Data.Decision != schemas.DecisionApproved || p.Data.Attempts != 2 {
+			t.Fatalf("webhook %+v, want approved after 2 attempts", p.Data)
+		}
+		var r struct {
+			sessionResult
+			Attempt  int `json:"attempt"`
+			Captures []struct {
+				Attempt int `json:"attempt"`
+			} `json:"captures"`
+		}
+		if err := customerCall(context.Background(), http.MethodGet, p.Data.Href, s.tenant.APIKey, &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Attempt != 2 || r.Decision != schemas.DecisionApproved || len(r.Results) != 1 || len(r.Results[0].Reasons) != 0 {
+			t.Fatalf("session after its webhook: %+v", r)
+		}
+		s.waitDeliveries(v.id, "delivered", 1)
+		var decided int
+		if err := s.owner.Get(&decided, `SELECT count(*) FROM outbox WHERE subject = $1`,
+			schemas.Subject(schemas.TypeSessionDecided, v.id)); err != nil || decided != 1 {
+			t.Fatalf("%d decided events (%v), want 1", decided, err)
+		}
+	})
+
+	// An attempt-1 capture sent again for attempt 2 does not open there:
+	// the attempt is sealed into each capture.
+	t.Run("attempt 1's capture replayed into attempt 2: capture_tampered", func(t *testing.T) {
+		v := s.newVerification()
+		good := slices.Clone(v.captures)
+		v.replace(schemas.DocumentFront, []byte("%PDF-1.7\nnot a photo\n"))
+		hook := s.submit(v, nil)
+		if sess := s.retakeRequested(v); sess.Attempt != 2 {
+			t.Fatalf("after attempt 1: %+v", sess)
+		}
+		stale := v.session // attempt 1's: the app seals as before the retake
+		if err := v.app.SealAndUpload(context.Background(), stale, good, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.app.Submit(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		p := s.awaitType(v, hook)
+		var r sessionResult
+		if err := customerCall(context.Background(), http.MethodGet, p.Data.Href, s.tenant.APIKey, &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Decision != schemas.DecisionDeclined || !slices.Contains(r.Results[0].Reasons, "capture_tampered") {
 			t.Fatalf("%+v", r)
 		}
 	})

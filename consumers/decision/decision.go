@@ -1,8 +1,11 @@
 // Package decision is the decision stage: on every idv.check.completed it
-// looks at the session, and once every check the session requested has its
-// result it decides the session (approved, declined, resubmission_requested
-// or review) and announces idv.session.decided, both in one transaction that
-// holds the session row, so checks completing at once decide it only once.
+// looks at the session, and once every check the session's attempt
+// requested has its result it decides the session (approved, declined,
+// resubmission_requested or review) and announces idv.session.decided, or,
+// when a check asks for a new photo and attempts remain, returns the
+// session to the person for a retake (idv.VerdictOf) — in one transaction
+// that holds the session row, so checks completing at once decide it only
+// once.
 package decision
 
 import (
@@ -63,14 +66,27 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 		return stage.PermanentIf(fmt.Errorf("decision: %w", err), idv.ErrNotFound, idv.ErrConflict)
 	}
 	switch {
+	case d.New && d.Decision == "":
+		log.InfoContext(ctx, "retake requested", "attempt", d.Attempt, "retake", retakeCaptures(d.Retake))
 	case d.New:
-		log.InfoContext(ctx, "session decided", "decision", d.Decision)
+		log.InfoContext(ctx, "session decided", "decision", d.Decision, "attempts", d.Attempt)
+	case len(d.Retake) > 0:
+		log.DebugContext(ctx, "session waits for a retake", "attempt", d.Attempt)
 	case d.Decision != "":
 		log.DebugContext(ctx, "session already decided", "decision", d.Decision)
 	default:
 		log.DebugContext(ctx, "session waits for checks", "pending", d.Pending)
 	}
 	return nil
+}
+
+// retakeCaptures names what a retake asks for, for the log: codes only.
+func retakeCaptures(retake []schemas.Retake) []string {
+	out := make([]string, len(retake))
+	for i, r := range retake {
+		out[i] = r.Capture
+	}
+	return out
 }
 
 // Spec describes the stage to the broker and the consume loop, beside

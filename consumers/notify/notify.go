@@ -358,7 +358,7 @@ func decodeDecided(ev stage.Event) (event, error) {
 			return webhook{}, errors.New("no decided_at")
 		}
 		return webhook{at: body.DecidedAt, key: []string{session},
-			data: schemas.WebhookData{Decision: body.Decision, Href: "/v1/sessions/" + session}}, nil
+			data: schemas.WebhookData{Decision: body.Decision, Attempts: body.Attempts, Href: "/v1/sessions/" + session}}, nil
 	})
 }
 

@@ -95,6 +95,25 @@ func (c *Client) Session(ctx context.Context) (Session, error) {
 	return s, err
 }
 
+// Checked asks for the session every interval until its checks are done
+// with the attempt submitted: its status is no longer submitted (decided,
+// or retake_requested with what to take again). It gives up when ctx ends.
+func (c *Client) Checked(ctx context.Context, interval time.Duration) (Session, error) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		s, err := c.Session(ctx)
+		if err != nil || s.Status != "submitted" {
+			return s, err
+		}
+		select {
+		case <-ctx.Done():
+			return s, fmt.Errorf("appclient: session %s still being checked: %w", s.SessionID, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
 // Submitted is the answer to a submission.
 type Submitted struct {
 	SessionID   uuid.UUID `json:"session_id"`

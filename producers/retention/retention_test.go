@@ -3,6 +3,7 @@ package retention_test
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"strings"
@@ -526,5 +527,41 @@ func TestLateSessionsAreDecidedReview(t *testing.T) {
 	}
 	if got := metric(t, b.reg, "idv_retention_late_decisions_total"); got != 1 {
 		t.Fatalf("idv_retention_late_decisions_total = %v", got)
+	}
+}
+
+// A session waiting for a retake whose app token expired cannot get one:
+// it is decided resubmission_requested with its attempt count, not left
+// until its deadline; one whose token still works waits.
+func TestAbandonedRetakesAreDecided(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	abandoned := b.newSession(t, b.start, 7)
+	waiting := b.newSession(t, b.start, 7)
+	for id, tokenExpires := range map[uuid.UUID]time.Time{abandoned: b.start.Add(time.Hour), waiting: b.start.Add(3 * time.Hour)} {
+		b.exec(t, `UPDATE sessions SET status = 'retake_requested', attempt = 2, max_attempts = 3,
+			retake = '[{"capture":"document","reasons":["blurry"]}]', app_token_expires_at = $2 WHERE session_id = $1`, id, tokenExpires)
+	}
+	b.clock.Set(b.start.Add(2 * time.Hour))
+	if rd := b.round(t); rd.DecidedLate != 1 {
+		t.Fatalf("round: %+v, want one decided", rd)
+	}
+	if st, d := b.status(t, abandoned); st != string(idv.StatusDecided) || d == nil || *d != schemas.DecisionResubmissionRequested {
+		t.Fatalf("abandoned retake is %s %v", st, d)
+	}
+	if st, _ := b.status(t, waiting); st != string(idv.StatusRetakeRequested) {
+		t.Fatalf("retake with a live token is %s", st)
+	}
+	var body []byte
+	if err := b.db.Get(&body, `SELECT body FROM outbox WHERE subject = $1`,
+		schemas.Subject(schemas.TypeSessionDecided, abandoned.String())); err != nil {
+		t.Fatal(err)
+	}
+	var ev schemas.SessionDecided
+	if err := json.Unmarshal(body, &ev); err != nil || ev.Attempts != 2 {
+		t.Fatalf("decided event %s (%v), want 2 attempts", body, err)
+	}
+	if err := schemas.ValidateEvent(schemas.TypeSessionDecided, body); err != nil {
+		t.Fatal(err)
 	}
 }
