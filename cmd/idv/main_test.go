@@ -11,13 +11,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/idv-oss/idv/face/challenge"
+	"github.com/idv-oss/idv/infra/appclient"
 	"github.com/idv-oss/idv/infra/natsserver"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
+	"github.com/idv-oss/idv/schemas"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -217,5 +220,27 @@ func TestConfigRefusesBadValues(t *testing.T) {
 	c, _ = parseConfig(env(map[string]string{"DATABASE_URL": "postgres://x", "IDV_KEYSTORE_URL": "postgres://x"}))
 	if err := c.requireServices(); err == nil || !strings.Contains(err.Error(), "IDV_MASTER_KEY") {
 		t.Fatalf("requireServices: %v", err)
+	}
+}
+
+// idv capture --wait tells the person what to take again, never the
+// decision.
+func TestReportChecked(t *testing.T) {
+	var out bytes.Buffer
+	sess := appclient.Session{SessionID: uuid.New(), Status: "retake_requested", Attempt: 2, MaxAttempts: 3,
+		Retake: []schemas.Retake{{Capture: "document", Reasons: []string{"blurry", "glare"}}}}
+	if err := reportChecked(sess, &out); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); !strings.Contains(got, "attempt 2 of 3") || !strings.Contains(got, "take the document again: blurry, glare") {
+		t.Fatalf("retake report:\n%s", got)
+	}
+	out.Reset()
+	sess.Status = "decided"
+	if err := reportChecked(sess, &out); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); strings.Contains(got, "approved") || !strings.Contains(got, "decided: the customer has the outcome") {
+		t.Fatalf("decided report:\n%s", got)
 	}
 }
