@@ -245,6 +245,7 @@ func (r *Retention) DecideLate(ctx context.Context, now, before time.Time, limit
 	})
 	return n, err
 }
+
 // Overdue counts the sessions not yet deleted whose deadline is before now,
 // and returns the created_at of the oldest session not yet deleted: the age
 // of the oldest personal data IDV holds (zero when it holds none).

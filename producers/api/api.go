@@ -30,6 +30,7 @@ type Sessions interface {
 	Key(ctx context.Context, tenantID, id uuid.UUID) (idv.WrappedKey, error)
 	Captures(ctx context.Context, tenantID, id uuid.UUID) ([]idv.Capture, error)
 	DeclareCaptures(ctx context.Context, tenantID, id uuid.UUID, cs []idv.Capture) error
+	Handoffs
 	idv.Submitter
 	idv.WipeRequester
 }
@@ -145,6 +146,9 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /v1/app/session", s.app(s.getAppSession))
 	mux.Handle("POST /v1/app/session/uploads", s.app(s.createUploads))
 	mux.Handle("POST /v1/app/session/submit", s.app(s.submit))
+	mux.Handle("POST /v1/app/session/handoff", s.app(s.createHandoff))
+	mux.Handle("POST /v1/handoff", s.handle(s.redeemHandoff))
+	mux.Handle("GET /h/{code}", s.handle(s.handoffLink))
 	s.dutyRoutes(mux)
 	mux.Handle("GET /capture/", s.capturePage())
 	mux.Handle("/", s.handle(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))

@@ -34,12 +34,15 @@ type appSessionBody struct {
 	MaxAttempts int `json:"max_attempts"`
 	// Retake says what to take again and why, while the status is
 	// retake_requested; empty otherwise.
-	Retake            []schemas.Retake `json:"retake"`
-	ExpiresAt         time.Time        `json:"expires_at"`
-	AppTokenExpiresAt time.Time        `json:"app_token_expires_at"`
-	Encryption        encryptionBody   `json:"encryption"`
-	SealedOverhead    int              `json:"sealed_overhead"`
-	Slots             []schemas.Slot   `json:"slots"`
+	Retake []schemas.Retake `json:"retake"`
+	// HandedOff is set once a hand-off code of the session was redeemed:
+	// the session goes on on another device.
+	HandedOff         bool           `json:"handed_off"`
+	ExpiresAt         time.Time      `json:"expires_at"`
+	AppTokenExpiresAt time.Time      `json:"app_token_expires_at"`
+	Encryption        encryptionBody `json:"encryption"`
+	SealedOverhead    int            `json:"sealed_overhead"`
+	Slots             []schemas.Slot `json:"slots"`
 	// Challenge is the liveness challenge, null when the session does not
 	// ask for the liveness check.
 	Challenge *schemas.Challenge `json:"challenge"`
@@ -60,9 +63,13 @@ func (s *Server) getAppSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	handedOff, err := s.sessions.HandedOff(r.Context(), sess.TenantID, sess.ID)
+	if err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusOK, appSessionBody{consentBody: consent,
 		SessionID: sess.ID, Status: string(sess.Status), Attempt: sess.Attempt, MaxAttempts: sess.MaxAttempts,
-		Retake: retakeOf(sess), ExpiresAt: sess.ExpiresAt,
+		Retake: retakeOf(sess), HandedOff: handedOff, ExpiresAt: sess.ExpiresAt,
 		AppTokenExpiresAt: sess.AppTokenExpiresAt,
 		Encryption: encryptionBody{
 			KEM: "ML-KEM-768+X25519", KEMID: seal.SuiteKEM, KDF: "HKDF-SHA256", KDFID: seal.SuiteKDF,

@@ -61,10 +61,13 @@ func (s *Server) app(h func(http.ResponseWriter, *http.Request) error) http.Hand
 			return errUnauthorized
 		}
 		sess, err := s.sessions.GetForApp(r.Context(), id)
-		if errors.Is(err, idv.ErrNotFound) || (err == nil && !cred.Matches(sess.AppTokenHash)) {
+		if errors.Is(err, idv.ErrNotFound) {
 			return errUnauthorized
 		}
 		if err != nil {
+			return err
+		}
+		if err := s.appTokenOf(r.Context(), sess, cred); err != nil {
 			return err
 		}
 		if !s.now().Before(sess.AppTokenExpiresAt) {
@@ -101,4 +104,20 @@ func apiKeyOf(r *http.Request) string { return r.Context().Value(apiKeyKey).(str
 
 func sessionOf(r *http.Request) idv.Session {
 	return r.Context().Value(sessionKey).(idv.Session)
+}
+
+// appTokenOf checks that cred is an app token of sess: the session's own,
+// or one a hand-off code gave to a second device.
+func (s *Server) appTokenOf(ctx context.Context, sess idv.Session, cred credential.Credential) error {
+	if cred.Matches(sess.AppTokenHash) {
+		return nil
+	}
+	ok, err := s.sessions.HandoffToken(ctx, sess.ID, cred.Hash())
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errUnauthorized
+	}
+	return nil
 }
