@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	qr "github.com/piglig/go-qr"
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/credential"
@@ -30,8 +32,11 @@ var errHandoffInvalid = apiErr(http.StatusNotFound, "handoff_invalid",
 	"this code is wrong, was used already or has expired: ask the other screen for a new one")
 
 type handoffBody struct {
-	Code      string    `json:"code"`
-	URL       string    `json:"url,omitempty"`
+	Code string `json:"code"`
+	URL  string `json:"url,omitempty"`
+	// QR is the QR code of URL, row by row from the top, "1" a dark
+	// module: the page draws it with no QR code of its own.
+	QR        []string  `json:"qr,omitempty"`
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
@@ -57,8 +62,35 @@ func (s *Server) createHandoff(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.log.InfoContext(r.Context(), "handoff code issued", "tenant_id", sess.TenantID, "session_id", sess.ID)
-	writeJSON(w, http.StatusCreated, handoffBody{Code: code, URL: s.handoffURL(code), ExpiresAt: h.ExpiresAt})
+	body := handoffBody{Code: code, URL: s.handoffURL(code), ExpiresAt: h.ExpiresAt}
+	if body.URL != "" {
+		if body.QR, err = qrRows(body.URL); err != nil {
+			return err
+		}
+	}
+	writeJSON(w, http.StatusCreated, body)
 	return nil
+}
+
+// qrRows encodes text as a QR code (error correction M: a phone screen
+// photographed at an angle still reads) and returns its modules by row.
+func qrRows(text string) ([]string, error) {
+	q, err := qr.EncodeText(text, qr.Medium)
+	if err != nil {
+		return nil, fmt.Errorf("handoff: QR code: %w", err)
+	}
+	rows := make([]string, q.Size())
+	row := make([]byte, q.Size())
+	for y := range rows {
+		for x := range row {
+			row[x] = '0'
+			if q.Module(x, y) {
+				row[x] = '1'
+			}
+		}
+		rows[y] = string(row)
+	}
+	return rows, nil
 }
 
 func (s *Server) handoffURL(code string) string {
