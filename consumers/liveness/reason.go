@@ -17,10 +17,13 @@ const (
 	ReasonImageCorrupt    = imagegate.ReasonImageCorrupt
 )
 
-// resubmitReasons are the reasons new frames can fix without suspicion.
-// Everything else — a challenge not performed, a replay, another person,
-// tampering — fails the check.
+// resubmitReasons are the reasons new frames can fix without suspicion:
+// among them a start or a step the person did not show (a turn too small,
+// eyes not closed long enough), which a retake lets them do again — the
+// attempts are bounded by the policy. Everything else — steps in the wrong
+// order, a replay, another person, tampering — fails the check.
 var resubmitReasons = []string{challenge.ReasonInsufficientFrames, challenge.ReasonNoFaceSelfie, challenge.ReasonLowQuality,
+	challenge.ReasonStartMissing, challenge.ReasonStepMissing,
 	ReasonNotAnImage, ReasonImageTooLarge, ReasonImageCorrupt}
 
 // Outcome maps reason codes to the check's outcome: none → passed; only

@@ -14,6 +14,9 @@ func TestLivenessOutcome(t *testing.T) {
 	}{
 		{nil, schemas.OutcomePassed},
 		{[]string{challenge.ReasonNoFaceSelfie, challenge.ReasonLowQuality, challenge.ReasonInsufficientFrames}, schemas.OutcomeResubmit},
+		{[]string{challenge.ReasonStepMissing}, schemas.OutcomeResubmit},
+		{[]string{challenge.ReasonStartMissing, challenge.ReasonStepMissing}, schemas.OutcomeResubmit},
+		{[]string{challenge.ReasonStepMissing, challenge.ReasonReplayedFrames}, schemas.OutcomeFailed},
 		{[]string{challenge.ReasonLowQuality, challenge.ReasonWrongOrder}, schemas.OutcomeFailed},
 		{[]string{challenge.ReasonReplayedFrames}, schemas.OutcomeFailed},
 		{[]string{ReasonCaptureTampered}, schemas.OutcomeFailed},
