@@ -460,3 +460,81 @@ func TestOffboardWithoutExport(t *testing.T) {
 		t.Fatalf("the staying tenant: %v", err)
 	}
 }
+
+// TestOffboardVersionedBucket: on a bucket that keeps versions (as an
+// operator may run one on S3), `idv tenant offboard --delete` leaves no
+// version and no delete marker under the tenant's prefix — each capture
+// has three versions, one sits behind a delete marker — and no file of the
+// gateway holds any of those bytes; the receipt counts every version and
+// marker, and another tenant keeps all of its own.
+func TestOffboardVersionedBucket(t *testing.T) {
+	a := newAdminSetup(t, "Leaving", "Staying")
+	leaving, staying := a.tenants[0], a.tenants[1]
+	store := s3test.NewVersionedStore(t)
+	c := s3test.Gateway().ObjectsConfig(store.Bucket())
+	for k, v := range map[string]string{"IDV_S3_ENDPOINT": c.Endpoint, "IDV_S3_REGION": c.Region,
+		"IDV_S3_ACCESS_KEY": c.AccessKey, "IDV_S3_SECRET_KEY": c.SecretKey, "IDV_S3_BUCKET": c.Bucket} {
+		a.vars[k] = v
+	}
+	ctx := context.Background()
+	// versions stores three versions of each capture of a session of the
+	// tenant and a delete marker over the first, and returns their bytes.
+	versions := func(tenant string) [][]byte {
+		session := a.addSession(tenant)
+		var bodies [][]byte
+		var keys []string
+		for _, capture := range []struct {
+			kind  schemas.CaptureKind
+			index int
+		}{{schemas.DocumentFront, 0}, {schemas.Selfie, 0}, {schemas.MRZ, 0}} {
+			key := schemas.ObjectKey(tenant, session, 1, capture.kind, capture.index)
+			keys = append(keys, key)
+			for range 3 {
+				body := []byte("sealed " + key + " " + uuid.NewString())
+				if err := store.Put(ctx, key, body); err != nil {
+					t.Fatal(err)
+				}
+				bodies = append(bodies, body)
+			}
+		}
+		s3test.Delete(t, store, keys[0])
+		return bodies
+	}
+	gone, kept := versions(leaving), versions(staying)
+	before := s3test.Entries(t, store, leaving+"/")
+	if len(before) != len(gone)+1 || !slices.ContainsFunc(before, func(e s3test.Entry) bool { return e.DeleteMarker }) {
+		t.Fatalf("the leaving tenant's entries: %v; want %d versions and a delete marker", before, len(gone))
+	}
+	if files := s3test.FilesHolding(t, store, gone...); len(files) < len(gone) {
+		t.Fatalf("%d files hold the %d versions: %v", len(files), len(gone), files)
+	}
+	staying0 := s3test.Entries(t, store, staying+"/")
+
+	out, stderr, err := runIDV(a.vars, "tenant", "offboard", "--tenant", leaving, "--delete", "--confirm", leaving, "--no-export")
+	if err != nil {
+		t.Fatalf("delete: %v\n%s", err, stderr)
+	}
+	var printed printedReceipt
+	if err := json.Unmarshal([]byte(out), &printed); err != nil {
+		t.Fatalf("delete printed %q: %v", out, err)
+	}
+	r, err := idv.ParseOffboardingReceipt(printed.Statement)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.ObjectsDeleted != int64(len(before)) {
+		t.Errorf("receipt counts %d objects deleted, want %d (every version and the marker)", r.ObjectsDeleted, len(before))
+	}
+	if got := s3test.Entries(t, store, leaving+"/"); len(got) != 0 {
+		t.Fatalf("left under the offboarded tenant's prefix: %v", got)
+	}
+	if files := s3test.FilesHolding(t, store, gone...); len(files) != 0 {
+		t.Errorf("files of the gateway still hold the offboarded tenant's bytes: %v", files)
+	}
+	if got := s3test.Entries(t, store, staying+"/"); !slices.Equal(got, staying0) {
+		t.Errorf("the staying tenant's entries: %v, want %v", got, staying0)
+	}
+	if files := s3test.FilesHolding(t, store, kept...); len(files) < len(kept) {
+		t.Errorf("the staying tenant's versions: %d files hold its %d versions", len(files), len(kept))
+	}
+}

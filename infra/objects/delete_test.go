@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -128,41 +129,96 @@ func TestDeletePrefixDeletesObjectsAndUploads(t *testing.T) {
 }
 
 // Versioned buckets keep every overwritten version and turn a plain delete
-// into a delete marker; DeletePrefix must remove all of them. The embedded
-// gateway runs versitygw's posix backend without a versioning directory, so
-// it refuses to switch versioning on; the test then says so and skips.
+// into a delete marker; DeletePrefix must remove all of them. The test
+// gateway runs with a versioning directory (s3test), so versioning is
+// really on here, with an object stored before it was switched on (version
+// id "null"), overwritten versions, delete markers with versions behind
+// them, and an unfinished upload; a neighbouring session keeps all of its
+// own. Afterwards the listing with versions is empty and no file of the
+// gateway, current or versioned, holds any of the deleted bytes.
 func TestDeletePrefixVersionedBucket(t *testing.T) {
 	t.Parallel()
 	store := s3test.NewStore(t)
 	c := rawClient(t)
 	ctx := t.Context()
-	err := c.EnableVersioning(ctx, store.Bucket())
-	if err != nil {
-		code := minio.ToErrorResponse(err).Code
-		if code == "VersioningNotConfigured" || code == minio.NotImplemented {
-			t.Skipf("the gateway does not support versioning (%s: %v); DeletePrefix's version path is not exercised here", code, err)
-		}
-		t.Fatal(err)
-	}
-	prefix := "tenant/session-v/"
-	key := prefix + "selfie/0"
-	for _, body := range []string{"first", "second", "third"} {
+	prefix, neighbour := "tenant/session-v/", "tenant/session-v2/"
+	var bodies []string // every body stored under prefix
+	put := func(key, body string) {
+		t.Helper()
 		if err := store.Put(ctx, key, []byte(body)); err != nil {
 			t.Fatal(err)
 		}
+		if strings.HasPrefix(key, prefix) {
+			bodies = append(bodies, body)
+		}
 	}
-	if err := c.RemoveObject(ctx, store.Bucket(), key, minio.RemoveObjectOptions{}); err != nil {
-		t.Fatal(err)
+	put(prefix+"mrz/0", "sealed mrz, stored before versioning")
+	if err := c.EnableVersioning(ctx, store.Bucket()); err != nil {
+		t.Fatalf("enable versioning: %v", err)
 	}
+	put(prefix+"mrz/0", "sealed mrz, stored again")
+	for _, key := range []string{prefix + "selfie/0", neighbour + "selfie/0"} {
+		for _, v := range []string{"first", "second", "third"} {
+			put(key, "sealed "+v+" version of "+key)
+		}
+	}
+	put(prefix+"document_front/0", "sealed front")
+	s3test.Delete(t, store, prefix+"selfie/0")
+	s3test.Delete(t, store, prefix+"mrz/0")
+	s3test.Delete(t, store, neighbour+"selfie/0")
+	startUpload(t, c, store.Bucket(), prefix+"document_back/0")
+
+	before := s3test.Entries(t, store, prefix)
+	var versions, markers, null int
+	for _, e := range before {
+		switch {
+		case e.DeleteMarker:
+			markers++
+		case e.UploadID == "":
+			versions++
+		}
+		if e.VersionID == "null" {
+			null++
+		}
+	}
+	if versions != len(bodies) || markers != 2 || null != 1 || len(before) != versions+markers+1 {
+		t.Fatalf("before: %v; want %d versions (one of them null), 2 delete markers and an upload", before, len(bodies))
+	}
+	neighbours := s3test.Entries(t, store, neighbour)
+	if len(neighbours) != 4 {
+		t.Fatalf("neighbour before: %v, want 3 versions and a delete marker", neighbours)
+	}
+
+	// The search of the gateway's files below sees every version.
+	var needles [][]byte
+	for _, b := range bodies {
+		needles = append(needles, []byte(b))
+	}
+	if files := s3test.FilesHolding(t, store, needles...); len(files) < len(bodies) {
+		t.Fatalf("%d files hold the %d versions: %v", len(files), len(bodies), files)
+	}
+
 	n, err := store.DeletePrefix(ctx, prefix)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != 4 {
-		t.Errorf("DeletePrefix = %d, want 4 (three versions and a delete marker)", n)
+	if n != len(before) {
+		t.Errorf("DeletePrefix = %d, want %d (every version, marker and upload)", n, len(before))
+	}
+	if got := s3test.Entries(t, store, prefix); len(got) != 0 {
+		t.Fatalf("left under %s: %v", prefix, got)
 	}
 	if got := remaining(t, c, store.Bucket(), prefix); len(got) != 0 {
 		t.Fatalf("left under %s: %v", prefix, got)
+	}
+	if got := s3test.Entries(t, store, neighbour); !slices.Equal(got, neighbours) {
+		t.Errorf("neighbour after: %v, want %v", got, neighbours)
+	}
+	if files := s3test.FilesHolding(t, store, needles...); len(files) != 0 {
+		t.Errorf("files still holding deleted bytes: %v", files)
+	}
+	if n, err := store.DeletePrefix(ctx, prefix); n != 0 || err != nil {
+		t.Fatalf("second DeletePrefix = %d, %v; want 0, nil", n, err)
 	}
 }
 

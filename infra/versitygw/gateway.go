@@ -13,7 +13,9 @@
 //
 // What the gateway does not do (see FACTS.md): it ignores SSE-C and stores
 // bytes as sent, and it has no lifecycle rules. IDV stores only sealed
-// captures, so neither matters for correctness.
+// captures, so neither matters for correctness. Bucket versioning it has
+// only when started WithVersioning (tests use it to prove that deletes
+// leave no version and no delete marker behind).
 package versitygw
 
 import (
@@ -56,6 +58,9 @@ type Gateway struct {
 	Region    string
 	AccessKey string
 	SecretKey string
+	// VersionsDir is where versioned buckets keep the versions that are
+	// not current (VersionsDir/BUCKET/…); "" without WithVersioning.
+	VersionsDir string
 
 	stop      context.CancelFunc
 	done      chan struct{} // closed when the gateway has stopped
@@ -65,19 +70,40 @@ type Gateway struct {
 	closeErr  error
 }
 
+// Option changes how Start runs the gateway.
+type Option func(*options)
+
+type options struct {
+	versioning   bool
+	forceSidecar bool // tests: the fallback for filesystems without xattrs
+}
+
+// WithVersioning lets buckets keep object versions, as S3 does once a
+// client enables versioning on a bucket: the gateway gets a versioning
+// directory next to dir (".NAME-versions", beside ".NAME-meta"), where
+// versitygw's posix backend keeps the versions that are not current. Buckets
+// stay unversioned until PutBucketVersioning enables it; without this
+// option the gateway refuses that with VersioningNotConfigured. versitygw
+// prints one line to stdout naming the directory when it starts.
+func WithVersioning() Option { return func(o *options) { o.versioning = true } }
+
 // Start runs a gateway storing objects under dir (created 0700 if missing;
 // objects are files dir/BUCKET/KEY, written 0600) on a free loopback port
 // with random root credentials, and returns once it answers requests. ctx
 // bounds the start only; the gateway runs until Close.
-func Start(ctx context.Context, dir string) (*Gateway, error) {
-	return start(ctx, dir, false)
+func Start(ctx context.Context, dir string, opts ...Option) (*Gateway, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return start(ctx, dir, o)
 }
 
-func start(ctx context.Context, dir string, forceSidecar bool) (*Gateway, error) {
+func start(ctx context.Context, dir string, o options) (*Gateway, error) {
 	if !running.CompareAndSwap(false, true) {
 		return nil, errors.New("versitygw: a gateway already runs in this process; versitygw supports one")
 	}
-	g, err := startLocked(ctx, dir, forceSidecar)
+	g, err := startLocked(ctx, dir, o)
 	if err != nil {
 		running.Store(false)
 		return nil, err
@@ -85,7 +111,7 @@ func start(ctx context.Context, dir string, forceSidecar bool) (*Gateway, error)
 	return g, nil
 }
 
-func startLocked(ctx context.Context, dir string, forceSidecar bool) (*Gateway, error) {
+func startLocked(ctx context.Context, dir string, o options) (*Gateway, error) {
 	root, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("versitygw: directory %s: %w", dir, err)
@@ -100,9 +126,17 @@ func startLocked(ctx context.Context, dir string, forceSidecar bool) (*Gateway, 
 	opts := posix.PosixOpts{}
 	opts.SetNewDirPerm(0o700)
 	opts.SetNewFilePerm(0o600)
-	ms, err := metaStore(root, forceSidecar, &opts)
+	ms, err := metaStore(root, o.forceSidecar, &opts)
 	if err != nil {
 		return nil, err
+	}
+	var versions string
+	if o.versioning {
+		versions = siblingDir(root, "versions")
+		if err := os.MkdirAll(versions, 0o700); err != nil {
+			return nil, fmt.Errorf("versitygw: versioning directory: %w", err)
+		}
+		opts.VersioningDir = versions
 	}
 	access, secret := "IDV"+rand.Text()[:17], rand.Text()+rand.Text()
 
@@ -113,7 +147,7 @@ func startLocked(ctx context.Context, dir string, forceSidecar bool) (*Gateway, 
 	for attempt := 1; ; attempt++ {
 		g, err := launch(ctx, root, ms, opts, access, secret)
 		if err == nil {
-			g.workDir = wd
+			g.workDir, g.VersionsDir = wd, versions
 			return g, nil
 		}
 		if !errors.Is(err, syscall.EADDRINUSE) || attempt == 3 {
@@ -130,9 +164,7 @@ func metaStore(root string, forceSidecar bool, opts *posix.PosixOpts) (meta.Meta
 	if !forceSidecar && (meta.XattrMeta{}).Test(root) == nil {
 		return meta.XattrMeta{}, nil
 	}
-	// posix refuses a sidecar whose path merely starts with root's (a
-	// string prefix test), so "objects.meta" next to "objects" will not do.
-	side := filepath.Join(filepath.Dir(root), "."+filepath.Base(root)+"-meta")
+	side := siblingDir(root, "meta")
 	if err := os.MkdirAll(side, 0o700); err != nil {
 		return nil, fmt.Errorf("versitygw: metadata directory: %w", err)
 	}
@@ -142,6 +174,14 @@ func metaStore(root string, forceSidecar bool, opts *posix.PosixOpts) (meta.Meta
 	}
 	opts.SideCarDir = side
 	return sc, nil
+}
+
+// siblingDir names a directory of the gateway's own next to root:
+// ".NAME-what" for root ".../NAME". posix refuses a sidecar whose path merely
+// starts with root's (a string prefix test), so "objects.meta" next to
+// "objects" would not do, and a dot keeps it out of sight.
+func siblingDir(root, what string) string {
+	return filepath.Join(filepath.Dir(root), "."+filepath.Base(root)+"-"+what)
 }
 
 func launch(ctx context.Context, root string, ms meta.MetadataStorer, opts posix.PosixOpts, access, secret string) (*Gateway, error) {

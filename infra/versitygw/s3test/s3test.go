@@ -1,5 +1,7 @@
 // Package s3test gives tests of other packages a real S3 store: one embedded
-// versitygw per test binary and a fresh bucket per test.
+// versitygw per test binary and a fresh bucket per test, unversioned
+// (NewStore, as `idv dev` runs it) or with versioning enabled
+// (NewVersionedStore, as an operator may run a bucket on S3).
 //
 //	func TestMain(m *testing.M) { s3test.Main(m) }
 //
@@ -15,6 +17,11 @@
 // paths such as testdata/ and the fuzz seed corpus. Call Main first thing in
 // TestMain: the child runs TestMain too, up to Main, where it turns into the
 // gateway.
+//
+// The gateway always runs with a versioning directory
+// (versitygw.WithVersioning), so that any test can have a versioned
+// bucket; a bucket keeps versions only once versioning is enabled on it, so
+// NewStore's buckets behave as they would on a gateway without one.
 package s3test
 
 import (
@@ -87,7 +94,8 @@ func Gateway() *versitygw.Gateway { return gateway }
 
 // Dir returns the directory the test binary's gateway stores objects in,
 // one subdirectory per bucket ("" unless Main runs), for tests that look at
-// what reaches the disk.
+// what reaches the disk. Versioned buckets keep the versions that are not
+// current in Gateway().VersionsDir, one subdirectory per bucket too.
 func Dir() string { return dir }
 
 // NewStore returns a Store on a new, empty bucket of its own, so tests can
@@ -211,7 +219,7 @@ func (c *child) stop() error {
 // when the test process closes stdin (or dies, which closes it too).
 func serve(dir string) int {
 	hs := os.NewFile(3, "s3test-handshake")
-	g, err := versitygw.Start(context.Background(), dir)
+	g, err := versitygw.Start(context.Background(), dir, versitygw.WithVersioning())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "s3test gateway:", err)
 		return 1
