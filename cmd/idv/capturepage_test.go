@@ -184,6 +184,8 @@ type pageReport struct {
 	A11y           []string `json:"a11y"`    // axe-core's WCAG 2.1 AA violations per screen
 	Audited        []string `json:"audited"` // the screens axe-core checked
 	Error          string   `json:"error"`
+	// Retakes are the texts of the retake screens, in order.
+	Retakes []string `json:"retakes"`
 }
 
 // drive runs the page for one session in headless Chromium.
@@ -216,13 +218,17 @@ func (b browser) drive(t *testing.T, in map[string]any) pageReport {
 
 // TestCapturePage drives the hosted capture page in headless Chromium with
 // a fake camera, as a person on a 360 px phone using only the keyboard:
-// consent → document → MRZ → the selfie frames of the drawn challenge →
-// sealed upload → result, ending in a signed webhook with the decision;
-// then a second person declines on the consent screen (in Dutch), ending in
-// a signed session.deleted webhook with reason declined_by_user. Both runs
-// check the page's CSP header, that the token left the address bar, that
-// every request went to IDV or the store's upload origin, and that nothing
-// overflows 360 px.
+// consent → document (nothing typed: IDV reads the MRZ from the photo) →
+// the selfie frames of the drawn challenge → sealed upload → checking →
+// result, ending in a signed webhook with the decision; then a second
+// person declines on the consent screen (in Dutch), ending in a signed
+// session.deleted webhook with reason declined_by_user; then the error
+// screens, and the retakes: a blurred document photo taken again (attempt
+// 2), and a document whose MRZ does not read, twice, with a reload while
+// it is checked, then typed at attempt 3. Every run checks the page's CSP
+// header, that the token left the address bar, that every request went to
+// IDV or the store's upload origin, that nothing overflows 360 px, and
+// axe-core's WCAG findings on every screen shot.
 func TestCapturePage(t *testing.T) {
 	b := browserTools(t)
 	sc := scene(t)
@@ -297,51 +303,28 @@ func TestCapturePage(t *testing.T) {
 	start := time.Now()
 	r := b.drive(t, map[string]any{"chromium": b.chromium, "url": s.apiURL + "/capture/#token=" + url.QueryEscape(v.token),
 		"camera": filepath.Join(dir, "camera.y4m"), "frames": frames, "steps": append([]string{"straight"}, steps...),
-		"mrz": mrzText, "mode": "submit", "locale": "en-GB", "shots": shots})
+		"mode": "submit", "locale": "en-GB", "shots": shots})
 	t.Logf("capture page: consent to result in %s", time.Since(start).Round(100*time.Millisecond))
 	checkPage("submit", r, "done")
 	if !strings.Contains(r.Heading, "E2E") || !strings.Contains(r.ResultText, "Thank you") {
 		t.Errorf("consent heading %q or result %q does not name the tenant / thank the person", r.Heading, r.ResultText)
 	}
-	if strings.Contains(r.ResultText, "WILLEKE") || strings.Contains(r.ResultText, "SPECI") {
-		t.Errorf("result screen shows personal data: %q", r.ResultText)
+	checkResultText(t, "submit", r.ResultText)
+	// Nothing typed: the page goes from the document to the selfie, and
+	// waits on its checking screen for the decision.
+	if want := []string{"review-front", "document-back-choice", "selfie", "upload", "checking-photos", "done"}; !containsInOrder(r.Screens, want) ||
+		slices.Contains(r.Screens, "mrz") {
+		t.Errorf("screens %v, want in order %v and no MRZ typed", r.Screens, want)
 	}
-	uploads := 0
-	for _, q := range r.Requests {
-		if q.Method == "POST" && strings.HasPrefix(q.URL, storage) {
-			uploads++
-		}
-	}
-	if want := 2 + len(steps) + 1; uploads != want { // front, frames, mrz
-		t.Errorf("%d uploads to storage, want %d", uploads, want)
+	if got, want := storageUploads(r, storage), 1+1+len(steps); got != want { // front, frames
+		t.Errorf("%d uploads to storage, want %d", got, want)
 	}
 
-	// What the browser sealed opens in Go, in its slot only: the MRZ as
-	// typed, selfie frames as camera-sized JPEGs.
-	key, err := s.st.vault.Unwrap(ctx, s.wrappedKey(v.id))
-	if err != nil {
-		t.Fatal(err)
-	}
-	open := func(kind schemas.CaptureKind, index int) []byte {
-		t.Helper()
-		sealed, err := s.st.objects.Get(ctx, schemas.ObjectKey(s.tenant.TenantID.String(), v.id, 1, kind, index), 16<<20)
-		if err != nil {
-			t.Fatalf("%s/%d: %v", kind, index, err)
-		}
-		plain, err := seal.Open(key, seal.CaptureInfo(v.session.SessionID, 1, string(kind), index), sealed)
-		if err != nil {
-			t.Fatalf("%s/%d sealed in the browser does not open in Go: %v", kind, index, err)
-		}
-		if _, err := seal.Open(key, seal.CaptureInfo(v.session.SessionID, 1, string(kind), index+1), sealed); err == nil {
-			t.Fatalf("%s/%d opened as index %d", kind, index, index+1)
-		}
-		return plain
-	}
-	if got := string(open(schemas.MRZ, 0)); got != mrzText {
-		t.Errorf("MRZ opened as %q, want %q", got, mrzText)
-	}
+	// What the browser sealed opens in Go, in its slot of attempt 1 only:
+	// selfie frames as camera-sized JPEGs; no MRZ was sent.
+	open := captureOpener(t, s, v)
 	for i := range 1 + len(steps) {
-		cfg, err := jpeg.DecodeConfig(bytes.NewReader(open(schemas.Selfie, i)))
+		cfg, err := jpeg.DecodeConfig(bytes.NewReader(open(1, schemas.Selfie, i)))
 		if err != nil || cfg.Width != camW || cfg.Height != camH {
 			t.Errorf("selfie/%d: %+v, %v; want a %d×%d JPEG", i, cfg, err, camW, camH)
 		}
@@ -349,12 +332,20 @@ func TestCapturePage(t *testing.T) {
 
 	res := s.await(v, hook)
 	t.Logf("decision %s: %+v", res.Decision, res.Results)
-	if slices.Contains(sc.checks, schemas.CheckLiveness) {
-		if res.Decision != schemas.DecisionApproved || len(res.Results) != 3 {
-			t.Fatalf("the holder performing the challenge through the page: %+v", res)
+	approved := func(name string, res sessionResult) {
+		t.Helper()
+		if slices.Contains(sc.checks, schemas.CheckLiveness) {
+			if res.Decision != schemas.DecisionApproved || len(res.Results) != 3 {
+				t.Fatalf("%s: the holder performing the challenge through the page: %+v", name, res)
+			}
+		} else if res.Results[0].Outcome != schemas.OutcomePassed {
+			t.Fatalf("%s: document check through the page: %+v", name, res)
 		}
-	} else if res.Results[0].Outcome != schemas.OutcomePassed {
-		t.Fatalf("document check through the page: %+v", res)
+	}
+	approved("submit", res)
+	// The MRZ was read from the photo: the document check passed on it.
+	if st := customerSession(t, s, v); st.Attempt != 1 || slices.ContainsFunc(st.Captures, func(c capturedState) bool { return c.Kind == schemas.MRZ }) {
+		t.Errorf("session after the page: attempt %d, captures %+v; want attempt 1 and no MRZ capture", st.Attempt, st.Captures)
 	}
 
 	// Another person declines, in Dutch, from the link the customer got
@@ -410,14 +401,15 @@ func TestCapturePage(t *testing.T) {
 		}
 		in := map[string]any{"chromium": b.chromium, "url": s.apiURL + "/capture/#token=" + url.QueryEscape(v.token),
 			"camera": filepath.Join(dir, "camera.y4m"), "frames": frames, "steps": steps,
-			"mrz": mrzText, "mode": "submit", "name": name, "locale": "en-GB", "shots": shots}
+			"mode": "submit", "name": name, "locale": "en-GB", "shots": shots}
 		maps.Copy(in, extra(v))
 		return v, decided, b.drive(t, in)
 	}
 	// Storage briefly unavailable at the declaration, the server busy at
 	// the submit, then the submit's answer lost: the page waits and tries
 	// again by itself, then asks IDV whether the submit arrived before
-	// sending anything again — and nothing is uploaded twice.
+	// sending anything again — and nothing is uploaded twice; it arrived,
+	// so the page follows its check to the end.
 	fault := func(path string, status int, code string) map[string]any {
 		return map[string]any{"path": path, "method": "POST", "status": status, "code": code, "retry_after": 1}
 	}
@@ -430,9 +422,7 @@ func TestCapturePage(t *testing.T) {
 	if want := []string{"upload", "retry-wait", "upload", "retry-wait", "upload", "checking", "done"}; !containsInOrder(r.Screens, want) {
 		t.Errorf("screens %v, want in order %v", r.Screens, want)
 	}
-	if !strings.Contains(r.ResultText, "already arrived") {
-		t.Errorf("after the lost answer: %q", r.ResultText)
-	}
+	checkResultText(t, "recover", r.ResultText)
 	uploads, submits := 0, 0
 	for _, q := range r.Requests {
 		switch {
@@ -446,7 +436,7 @@ func TestCapturePage(t *testing.T) {
 	if v2.session.Challenge != nil {
 		frames2 += len(v2.session.Challenge.Steps)
 	}
-	if want := 1 + frames2 + 1; uploads != want || submits != 2 { // front, frames, mrz
+	if want := 1 + frames2; uploads != want || submits != 2 { // front, frames
 		t.Errorf("%d uploads and %d submits, want %d and 2 (the busy one, the lost one)", uploads, submits, want)
 	}
 	if res := s.await(v2, decided); res.Status != "decided" {
@@ -482,7 +472,7 @@ func TestCapturePage(t *testing.T) {
 		return map[string]any{"mode": "camera-denied", "document_file": docFile}
 	})
 	checkPage("camera denied", denied, "camera-help")
-	want := []string{"document-front", "camera-help", "document-front", "camera-help", "review-front", "mrz", "selfie", "camera-help"}
+	want := []string{"document-front", "camera-help", "document-front", "camera-help", "review-front", "selfie", "camera-help"}
 	if !containsInOrder(denied.Screens, want) {
 		t.Errorf("camera denied: screens %v, want in order %v", denied.Screens, want)
 	}
@@ -502,6 +492,197 @@ func TestCapturePage(t *testing.T) {
 	if slices.Contains(resumed.Screens, "consent") || strings.Contains(resumed.URLAfterReload, "token") {
 		t.Errorf("after the reload: screens %v at %s, want the photos again without the consent or a token in the URL",
 			resumed.Screens, resumed.URLAfterReload)
+	}
+
+	// A document photo with glare (away from the portrait, so that the
+	// face match still passes): the document check asks for it again, the
+	// page says so and why, the person takes the document again (only the
+	// document: the selfie frames are sealed again for attempt 2 from the
+	// page's memory), and the session is decided once, at attempt 2.
+	glare := filepath.Join(dir, "document-glare.y4m")
+	write(glare, cardimage.Glare(sc.document, 0.7, 0.35, 0.08))
+	v3, decided3, retaken := flow("retake", func(*verification) map[string]any {
+		return map[string]any{"documents": []string{glare, frames["document"]}}
+	})
+	checkPage("retake", retaken, "done")
+	checkResultText(t, "retake", retaken.ResultText)
+	if len(retaken.Retakes) != 1 || !strings.Contains(retaken.Retakes[0], "Photo of your document") ||
+		!strings.Contains(retaken.Retakes[0], "Light reflected") || !strings.Contains(retaken.Retakes[0], "Attempt 2 of 3") ||
+		strings.Contains(retaken.Retakes[0], "all of them again") {
+		t.Errorf("retake screens %q, want one naming the document photo, the glare, and attempt 2 of 3, and only that to take again",
+			retaken.Retakes)
+	}
+	if want := []string{"selfie", "upload", "checking-photos", "retake", "document-front", "review-front", "upload", "checking-photos", "done"}; !containsInOrder(retaken.Screens, want) ||
+		count(retaken.Screens, "selfie") != 1 {
+		t.Errorf("retake: screens %v, want in order %v and the selfie taken once", retaken.Screens, want)
+	}
+	frames3 := 1
+	if v3.session.Challenge != nil {
+		frames3 += len(v3.session.Challenge.Steps)
+	}
+	if got, want := storageUploads(retaken, storage), 2*(1+frames3); got != want { // front and frames, twice
+		t.Errorf("retake: %d uploads, want %d", got, want)
+	}
+	approved("retake", s.await(v3, decided3))
+	if n := s.rcv.Received(v3.id, schemas.WebhookSessionDecided); n != 1 {
+		t.Errorf("retake: %d session.decided webhooks, want 1", n)
+	}
+	st := customerSession(t, s, v3)
+	if st.Attempt != 2 || st.Status != "decided" {
+		t.Errorf("retake: the customer sees attempt %d, status %s; want attempt 2, decided", st.Attempt, st.Status)
+	}
+	open3 := captureOpener(t, s, v3)
+	for _, attempt := range []int{1, 2} {
+		if got := st.capturesOf(attempt); got != 1+frames3 {
+			t.Errorf("retake: attempt %d holds %d captures (%+v), want %d", attempt, got, st.Captures, 1+frames3)
+		}
+	}
+	if bytes.Equal(open3(1, schemas.DocumentFront, 0), open3(2, schemas.DocumentFront, 0)) {
+		t.Error("retake: attempt 2 sent the document photo of attempt 1")
+	}
+	for i := range frames3 {
+		if !bytes.Equal(open3(1, schemas.Selfie, i), open3(2, schemas.Selfie, i)) {
+			t.Errorf("retake: selfie/%d of attempt 2 is not the frame taken for attempt 1", i)
+		}
+	}
+
+	// A document whose MRZ does not read (the card cut short through its
+	// lines): the page asks for the photo again; a reload while the photos
+	// are checked resumes (polling, or the retake screen when the check was
+	// quicker), and the page, holding no photos after it, takes everything
+	// again. The MRZ fails to read a second time, so at attempt 3 the page
+	// offers to type it; typed, it goes as the mrz capture.
+	cut := filepath.Join(dir, "document-cut.y4m")
+	write(cut, cardimage.Crop(sc.document, 0, 0, 0.8, 1))
+	v4, decided4, typed := flow("mrz-fallback", func(*verification) map[string]any {
+		return map[string]any{"documents": []string{cut, cut, frames["document"]}, "mrz": mrzText, "reload_checking": true}
+	})
+	checkPage("mrz fallback", typed, "done")
+	checkResultText(t, "mrz fallback", typed.ResultText)
+	if len(typed.Retakes) != 2 || !strings.Contains(typed.Retakes[0], "could not be read") || !strings.Contains(typed.Retakes[0], "Attempt 2 of 3") ||
+		!strings.Contains(typed.Retakes[0], "all of them again") ||
+		!strings.Contains(typed.Retakes[1], "could not be read") || !strings.Contains(typed.Retakes[1], "Attempt 3 of 3") ||
+		strings.Contains(typed.Retakes[1], "all of them again") {
+		t.Errorf("retake screens %q, want two saying the MRZ could not be read, at attempts 2 (after the reload: everything again) and 3",
+			typed.Retakes)
+	}
+	if !slices.Contains(typed.ScreensBefore, "checking-photos") || typed.ScreensBefore[len(typed.ScreensBefore)-1] != "checking-photos" {
+		t.Errorf("before the reload: screens %v, want it on the checking screen", typed.ScreensBefore)
+	}
+	// After the reload: everything taken again for attempt 2 (the selfie
+	// too), the document only for attempt 3, with the MRZ typed.
+	if want := []string{"loading", "retake", "document-front", "selfie", "upload", "checking-photos", "retake", "document-front", "mrz", "upload", "checking-photos", "done"}; !containsInOrder(typed.Screens, want) ||
+		count(typed.Screens, "selfie") != 1 || count(typed.Screens, "mrz") != 1 {
+		t.Errorf("after the reload: screens %v, want in order %v, one selfie and one MRZ screen", typed.Screens, want)
+	}
+	t.Logf("mrz fallback: after the reload the page showed %v", typed.Screens[:min(3, len(typed.Screens))])
+	approved("mrz fallback", s.await(v4, decided4))
+	if st := customerSession(t, s, v4); st.Attempt != 3 {
+		t.Errorf("mrz fallback: attempt %d, want 3", st.Attempt)
+	}
+	if got := string(captureOpener(t, s, v4)(3, schemas.MRZ, 0)); got != mrzText {
+		t.Errorf("MRZ typed at attempt 3 opened as %q, want %q", got, mrzText)
+	}
+}
+
+// checkResultText: the result screen thanks the person, says the customer
+// gives the outcome, and shows neither the decision nor personal data.
+func checkResultText(t *testing.T, name, text string) {
+	t.Helper()
+	if !strings.Contains(text, "Thank you") || !strings.Contains(text, "will tell you the outcome") {
+		t.Errorf("%s: result %q, want thanks and the customer telling the outcome", name, text)
+	}
+	for _, s := range []string{"approved", "declined", "review", "WILLEKE", "SPECI"} {
+		if strings.Contains(text, s) {
+			t.Errorf("%s: result screen shows %q: %q", name, s, text)
+		}
+	}
+}
+
+// storageUploads counts the page's uploads to storage.
+func storageUploads(r pageReport, storage string) int {
+	n := 0
+	for _, q := range r.Requests {
+		if q.Method == "POST" && strings.HasPrefix(q.URL, storage) {
+			n++
+		}
+	}
+	return n
+}
+
+// count is how often s occurs in screens.
+func count(screens []string, s string) int {
+	n := 0
+	for _, x := range screens {
+		if x == s {
+			n++
+		}
+	}
+	return n
+}
+
+// capturedState is one capture as the customer API lists it.
+type capturedState struct {
+	Attempt int                 `json:"attempt"`
+	Kind    schemas.CaptureKind `json:"kind"`
+	Index   int                 `json:"index"`
+}
+
+// customerState is what the customer API shows of a session's attempts.
+type customerState struct {
+	Status      string          `json:"status"`
+	Attempt     int             `json:"attempt"`
+	MaxAttempts int             `json:"max_attempts"`
+	Captures    []capturedState `json:"captures"`
+}
+
+// customerSession reads v as the customer: GET /v1/sessions/{id}.
+func customerSession(t *testing.T, s *system, v *verification) customerState {
+	t.Helper()
+	var st customerState
+	if err := customerCall(t.Context(), "GET", s.apiURL+"/v1/sessions/"+v.id, s.tenant.APIKey, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// capturesOf is how many captures the session holds for attempt.
+func (st customerState) capturesOf(attempt int) int {
+	n := 0
+	for _, c := range st.Captures {
+		if c.Attempt == attempt {
+			n++
+		}
+	}
+	return n
+}
+
+// captureOpener opens what the browser sealed for v, as the checks do:
+// each capture in its attempt and slot only (the idv/v2 info), never as
+// another attempt's or index's.
+func captureOpener(t *testing.T, s *system, v *verification) func(attempt int, kind schemas.CaptureKind, index int) []byte {
+	t.Helper()
+	key, err := s.st.vault.Unwrap(t.Context(), s.wrappedKey(v.id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(attempt int, kind schemas.CaptureKind, index int) []byte {
+		t.Helper()
+		sealed, err := s.st.objects.Get(t.Context(), schemas.ObjectKey(s.tenant.TenantID.String(), v.id, attempt, kind, index), 16<<20)
+		if err != nil {
+			t.Fatalf("attempt %d, %s/%d: %v", attempt, kind, index, err)
+		}
+		plain, err := seal.Open(key, seal.CaptureInfo(v.session.SessionID, attempt, string(kind), index), sealed)
+		if err != nil {
+			t.Fatalf("attempt %d, %s/%d sealed in the browser does not open in Go: %v", attempt, kind, index, err)
+		}
+		if _, err := seal.Open(key, seal.CaptureInfo(v.session.SessionID, attempt+1, string(kind), index), sealed); err == nil {
+			t.Fatalf("attempt %d, %s/%d opened as attempt %d's", attempt, kind, index, attempt+1)
+		}
+		if _, err := seal.Open(key, seal.CaptureInfo(v.session.SessionID, attempt, string(kind), index+1), sealed); err == nil {
+			t.Fatalf("attempt %d, %s/%d opened as index %d", attempt, kind, index, index+1)
+		}
+		return plain
 	}
 }
 

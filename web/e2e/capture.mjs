@@ -4,8 +4,17 @@
 // builds the frames; this script only drives and reports.
 //
 // Input (JSON on stdin): {chromium, url, camera, frames: {step: file},
-// mrz, mode: "submit"|"decline"|"load"|"camera-denied"|"resume", name (of the
+// documents, mrz, reload_checking, mode:
+// "submit"|"decline"|"load"|"camera-denied"|"resume", name (of the
 // screenshots), locale, shots, faults, erase, document_file}.
+// "submit" takes the document and the selfie, then follows the check: on
+// each retake screen it takes again what the page asks for, the camera
+// showing the next of documents (files, one per attempt; default
+// [frames.document]) for the document, typing mrz when the page offers the
+// MRZ fallback (skipping it without mrz); with reload_checking it reloads
+// the page once on the first "checking your photos" screen (the screens
+// before the reload are in screens_before). The texts of the retake
+// screens are reported in retakes.
 // "camera-denied" refuses the camera: the document goes in as a file
 // (document_file) and the run ends on the selfie's camera help. "resume"
 // goes Back from the document to the consent, agrees again, takes the
@@ -33,8 +42,12 @@ for await (const c of process.stdin) chunks.push(c);
 const cfg = JSON.parse(Buffer.concat(chunks).toString("utf8"));
 
 function show(step) {
+  showFile(cfg.frames[step]);
+}
+
+function showFile(path) {
   // In place, never truncated or renamed: the camera holds the file open.
-  writeFileSync(cfg.camera, readFileSync(cfg.frames[step]), { flag: "r+" });
+  writeFileSync(cfg.camera, readFileSync(path), { flag: "r+" });
 }
 
 // axe-core checks each screen against WCAG 2.1 A and AA (contrast, labels,
@@ -43,7 +56,8 @@ function show(step) {
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 const profile = mkdtempSync(join(tmpdir(), "idv-chromium-"));
-copyFileSync(cfg.frames.document, cfg.camera);
+const documents = cfg.documents || [cfg.frames.document];
+copyFileSync(documents[0], cfg.camera);
 const browser = await chromium.launchPersistentContext(profile, {
   executablePath: cfg.chromium,
   headless: true,
@@ -144,23 +158,68 @@ try {
     await page.keyboard.press("Enter");
   };
 
-  // useFrontTypeMRZ uses the front under review (shot as review), skips
-  // the back and types the MRZ.
-  const useFrontTypeMRZ = async (review) => {
+  // useFront uses the front under review (shot as review) and skips the
+  // back; the page goes on without asking for the MRZ.
+  const useFront = async (review) => {
     await screen("review-front");
     await shot(review);
     await press("#use");
     await screen("document-back-choice");
     await press("#skip-back");
-    await screen("mrz");
-    await tabTo("#mrz");
-    await page.keyboard.type(cfg.mrz);
-    await shot("mrz");
-    await press("#mrz-continue");
   };
 
   // The screens a flow can end on.
   const final = ["done", "expired", "ended", "offline", "page-error"].map((n) => `body[data-screen="${n}"]`).join(", ");
+  const any = (...names) => [final, ...names.map((n) => `body[data-screen="${n}"]`)].join(", ");
+  const current = () => page.evaluate(() => document.body.dataset.screen);
+  // next waits for one of the screens named (or a final one) and names it.
+  const next = async (names, timeout) => {
+    await page.waitForSelector(any(...names), timeout ? { timeout } : {});
+    return current();
+  };
+
+  // takeDocument photographs the front (shots prefixed tag) and skips the back.
+  const takeDocument = async (tag) => {
+    await screen("document-front");
+    await page.waitForSelector("#take:not([disabled])");
+    await shot(`${tag}document`);
+    await press("#take");
+    await useFront(`${tag}document-review`);
+  };
+  // takeSelfie performs the challenge, the camera showing each step's frame.
+  const takeSelfie = async (tag) => {
+    await screen("selfie");
+    await page.waitForSelector("#start:not([disabled])");
+    await press("#start");
+    for (const step of cfg.steps) {
+      await page.waitForSelector(`body[data-step="${step}"]`);
+      show(step);
+      await shot(`${tag}step-${step}`);
+    }
+  };
+  // retake follows the retake screen of round (1, 2, …): the camera shows
+  // that round's document, and the page's capture steps are answered
+  // until it sends.
+  const retake = async (round) => {
+    const tag = `retake${round}-`;
+    await shot(`retake${round}`);
+    report.retakes.push(await page.textContent("main"));
+    showFile(documents[Math.min(round, documents.length - 1)]);
+    await press("#retake-start");
+    let now = await next(["document-front", "selfie"]);
+    if (now === "document-front") {
+      await takeDocument(tag);
+      now = await next(["mrz", "selfie", "upload", "checking-photos"]);
+    }
+    if (now === "mrz") {
+      await tabTo("#mrz");
+      if (cfg.mrz) await page.keyboard.type(cfg.mrz);
+      await shot(`${tag}mrz`);
+      await press(cfg.mrz ? "#mrz-continue" : "#mrz-skip");
+      now = await next(["selfie", "upload", "checking-photos"]);
+    }
+    if (now === "selfie") await takeSelfie(tag);
+  };
   if (cfg.mode === "load") {
     await page.waitForSelector(`${final}, body[data-screen="consent"]`);
     report.url_after_load = page.url();
@@ -195,7 +254,7 @@ try {
       await press("#camera-retry"); // asks again, and is refused again
       await page.waitForFunction(() => window.__screens.filter((s) => s === "camera-help").length === 2);
       await page.setInputFiles("#file", cfg.document_file);
-      await useFrontTypeMRZ("document-file-review");
+      await useFront("document-file-review");
       await page.waitForFunction(() => window.__screens.filter((s) => s === "camera-help").length === 3);
       await shot("camera-help-selfie");
       report.result_text = await page.textContent("main");
@@ -219,21 +278,28 @@ try {
         const r = await fetch(cfg.erase.url, { method: "DELETE", headers: { Authorization: `Bearer ${cfg.erase.key}` } });
         if (r.status !== 202) throw new Error(`erase: HTTP ${r.status}`);
       }
-      await page.waitForSelector("#take:not([disabled])");
-      await shot("document");
-      await press("#take");
-      await useFrontTypeMRZ("document-review");
-      if (cfg.frames.straight) {
-        await screen("selfie");
-        await page.waitForSelector("#start:not([disabled])");
-        await press("#start");
-        for (const step of cfg.steps) {
-          await page.waitForSelector(`body[data-step="${step}"]`);
-          show(step);
-          await shot(`step-${step}`);
+      await takeDocument("");
+      if (cfg.frames.straight) await takeSelfie("");
+      // The check: the page polls while it runs, and says what to take
+      // again when a check asks for a retake.
+      report.retakes = [];
+      let checking = 0;
+      for (;;) {
+        const now = await next(["checking-photos", "retake"], 240000);
+        if (now === "checking-photos") {
+          if (checking++ === 0) await shot("checking-photos");
+          if (cfg.reload_checking && !report.screens_before) {
+            report.screens_before = await page.evaluate(() => window.__screens);
+            await page.reload();
+            await page.waitForSelector('body[data-screen]:not([data-screen="loading"])');
+            report.url_after_reload = page.url();
+          }
+          await next(["retake"], 240000);
+          continue;
         }
+        if (now !== "retake") break;
+        await retake(report.retakes.length + 1);
       }
-      await page.waitForSelector(final, { timeout: 120000 });
       await shot("result");
       report.result_text = await page.textContent("main");
     }

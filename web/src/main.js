@@ -1,14 +1,17 @@
-// IDV's hosted capture page: consent, document, machine-readable lines,
-// selfie frames performing the liveness challenge, sealed upload, result.
-// It speaks only the public app API; the app token is read once from the
-// URL fragment (or query), kept in memory and removed from the address bar.
+// IDV's hosted capture page: consent, document, selfie frames performing
+// the liveness challenge, sealed upload, then the check: the page waits for
+// it and, when a check asks for a photo again (a retake), says what and
+// why and takes it again for the session's next attempt. The result itself
+// is never shown. It speaks only the public app API; the app token is read
+// once from the URL fragment (or query), kept in memory and removed from
+// the address bar.
 //
 // The page marks where it is for people using assistive technology (focus
 // moves to each screen's heading) and for the browser test:
 // body[data-screen] names the screen, body[data-step] the selfie step
 // being shown, body[data-frames] how many selfie frames were taken.
 import { APIError, client, upload } from "./api.js";
-import { pickLanguage, translate } from "./i18n.js";
+import { pickLanguage, texts, translate } from "./i18n.js";
 import { sealer } from "./seal.js";
 
 const MRZ_SHAPES = [
@@ -23,12 +26,16 @@ const state = {
   api: null,
   session: null,
   screen: null, // the function that draws the current screen
+  // What the person took, kept in memory (never stored) until the session
+  // is decided, so that a retake takes again only what it names.
   front: null,
   back: null,
-  mrz: "",
+  mrz: "", // typed only as the fallback of mrzScreen
   frames: [],
+  redo: null, // during a retake, what it takes again: {document, selfie}
   stream: null,
-  uploaded: false, // every capture is stored; only the submit is left
+  uploaded: 0, // the attempt whose captures are all stored; only its submit is left
+  note: "", // what the checking screen's live region says (a text key)
 };
 
 function t(key, vars = {}) {
@@ -50,7 +57,7 @@ function h(tag, attrs = {}, ...children) {
 
 // The steps Back walks through; any other screen (loading, sending, done,
 // an error) clears the way back.
-const STEPS = new Set(["consent", "document-front", "review-front", "document-back-choice", "document-back", "review-back", "mrz", "selfie"]);
+const STEPS = new Set(["consent", "retake", "document-front", "review-front", "document-back-choice", "document-back", "review-back", "mrz", "selfie"]);
 const trail = []; // the steps shown, the current one last
 
 // show draws screen as the screen called name and, for a step, gives it a
@@ -89,7 +96,7 @@ function render(screen, name) {
   document.documentElement.lang = state.lang;
   document.title = t("title");
   const main = document.getElementById("main");
-  main.replaceChildren(...[].concat(screen()));
+  main.replaceChildren(...[].concat(screen()).filter((c) => c));
   header();
   const heading = main.querySelector("h1");
   if (heading) {
@@ -251,7 +258,7 @@ function confirmDecline() {
 async function decline() {
   try {
     await state.api.decline();
-    state.front = state.back = null;
+    forget();
     show(message("declined_heading", "declined_text"), "declined");
   } catch (e) {
     if (statusOf(e) === 401 || statusOf(e) === 410) return ended(e);
@@ -297,8 +304,10 @@ function review(side, bytes, type = "image/jpeg") {
         onclick: () => {
           URL.revokeObjectURL(url);
           state[side] = bytes;
-          if (side === "front") show(backChoice, "document-back-choice");
-          else show(mrzScreen, "mrz");
+          if (side === "back") afterDocument();
+          // A retake takes again the back the person had sent.
+          else if (state.redo && state.back) documentSide("back");
+          else show(backChoice, "document-back-choice");
         },
         text: t("use_photo"),
       }),
@@ -314,9 +323,44 @@ function backChoice() {
       "div",
       { class: "actions" },
       h("button", { type: "button", class: "secondary", id: "add-back", onclick: () => documentSide("back"), text: t("add_back") }),
-      h("button", { type: "button", class: "primary", id: "skip-back", onclick: () => show(mrzScreen, "mrz"), text: t("skip_back") }),
+      h("button", {
+        type: "button",
+        class: "primary",
+        id: "skip-back",
+        onclick: () => {
+          state.back = null;
+          afterDocument();
+        },
+        text: t("skip_back"),
+      }),
     ),
   ];
+}
+
+// afterDocument goes on from the document's photos. IDV reads the MRZ from
+// them; only when that failed twice (the retake names
+// mrz_image_unreadable for the third attempt or later) may the person
+// type it, as a fallback they can skip.
+function afterDocument() {
+  const unread = (state.session.retake || []).some((r) => r.reasons.includes("mrz_image_unreadable"));
+  if (unread && state.session.attempt >= 3) return show(mrzScreen, "mrz");
+  state.mrz = "";
+  afterMRZ();
+}
+
+// needsSelfie: the session takes selfie frames while the slot's minimum
+// asks for one, and whenever a face or liveness check will use them.
+function needsSelfie() {
+  const s = state.session;
+  const slot = (s.slots || []).find((x) => x.kind === "selfie");
+  return !slot || slot.min > 0 || (s.checks || []).some((c) => c === "face" || c === "liveness");
+}
+
+// afterMRZ takes the selfie frames, unless the session needs none or a
+// retake keeps those in memory; then sends.
+function afterMRZ() {
+  if (needsSelfie() && (!state.redo || state.redo.selfie || !state.frames.length)) return show(selfieIntro, "selfie");
+  sendAll();
 }
 
 export function normaliseMRZ(text) {
@@ -355,17 +399,30 @@ function mrzScreen() {
           return;
         }
         state.mrz = mrz;
-        // Every session takes at least selfie/0 (the slot's minimum).
-        show(selfieIntro, "selfie");
+        afterMRZ();
       },
     },
     h("label", { for: "mrz", text: t("mrz_label") }),
     area,
     h("p", { id: "mrz-hint", class: "hint", text: t("mrz_hint") }),
     err,
-    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", id: "mrz-continue", text: t("continue") })),
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { type: "submit", class: "primary", id: "mrz-continue", text: t("continue") }),
+      h("button", {
+        type: "button",
+        class: "secondary",
+        id: "mrz-skip",
+        onclick: () => {
+          state.mrz = "";
+          afterMRZ();
+        },
+        text: t("mrz_skip"),
+      }),
+    ),
   );
-  return [h("h1", { text: t("mrz_heading") }), form];
+  return [h("h1", { text: t("mrz_heading") }), h("p", { text: t("mrz_fallback") }), form];
 }
 
 function selfieIntro() {
@@ -409,13 +466,15 @@ async function runChallenge(video, status) {
   sendAll();
 }
 
-// uploadAll seals, declares and uploads every capture.
+// uploadAll seals, declares and uploads every capture of the session's
+// attempt: what a retake took again and, sealed again for this attempt,
+// what the page holds from before.
 async function uploadAll(bar, status) {
   const seal = await sealer(state.session);
   const plain = [["document_front", 0, state.front]];
   if (state.back) plain.push(["document_back", 0, state.back]);
   state.frames.forEach((f, i) => plain.push(["selfie", i, f]));
-  plain.push(["mrz", 0, new TextEncoder().encode(state.mrz)]);
+  if (state.mrz) plain.push(["mrz", 0, new TextEncoder().encode(state.mrz)]);
   const sealed = [];
   for (const [kind, index, bytes] of plain) sealed.push(await seal(kind, index, bytes));
   const { uploads } = await state.api.declare(
@@ -427,7 +486,7 @@ async function uploadAll(bar, status) {
     await upload(uploads[i], sealed[i]);
     bar.value = String(i + 1);
   }
-  state.uploaded = true;
+  state.uploaded = state.session.attempt;
 }
 
 // sendAll uploads what is not stored yet and submits; tries counts
@@ -437,23 +496,126 @@ async function sendAll(tries = 0) {
   const status = h("p", { class: "status", role: "status", id: "upload-status", text: t("upload_sealing") });
   show(() => [h("h1", { text: t("upload_heading") }), bar, status], "upload");
   try {
-    // Once every capture is stored, a retry only submits: nothing is
-    // sealed or sent twice.
-    if (!state.uploaded) await uploadAll(bar, status);
+    // Once every capture of the attempt is stored, a retry only submits:
+    // nothing is sealed or sent twice.
+    if (state.uploaded !== state.session.attempt) await uploadAll(bar, status);
     status.textContent = t("upload_submitting");
     await state.api.submit();
     bar.value = bar.max;
-    done("done_text");
   } catch (e) {
-    sendFailed(e, tries);
+    return sendFailed(e, tries);
+  }
+  poll();
+}
+
+// POLL_FOR bounds the wait for the check; after it the person is told
+// that the customer will give the outcome (IDV's webhook reaches the
+// customer whatever this page does).
+const POLL_FOR = 180000;
+let polls = 0; // the polling loop running; an older one stops
+
+// poll shows that the photos are being checked and asks IDV for the
+// session every 2 s, then less often (up to every 10 s, or as Retry-After
+// says): decided → done, never the decision; retake_requested → what to
+// take again. The screen's live region changes only when the connection
+// fails or comes back, so a screen reader is not told every poll.
+async function poll() {
+  const run = ++polls;
+  const until = Date.now() + POLL_FOR;
+  const current = () => run === polls && document.body.dataset.screen === "checking-photos";
+  state.note = "";
+  show(checkingPhotos, "checking-photos");
+  for (let wait = 2000; ; ) {
+    await new Promise((r) => setTimeout(r, wait));
+    if (!current()) return;
+    let s = null;
+    let after = 0;
+    try {
+      s = await state.api.session();
+    } catch (e) {
+      if (statusOf(e) === 401 || statusOf(e) === 410) return ended(e);
+      after = (e.retryAfter || 0) * 1000;
+    }
+    if (!current()) return;
+    note(s ? "" : "checking_photos_offline");
+    if (s && s.status === "decided") return done("done_checked");
+    if (s && s.status === "retake_requested") {
+      state.session = s;
+      return retakeScreen();
+    }
+    if (Date.now() >= until) return done("done_slow");
+    wait = Math.max(Math.min(wait * 1.5, 10000), after);
   }
 }
 
-function done(text) {
-  // Nothing personal stays in the page once it is sent.
+function checkingPhotos() {
+  return [
+    h("h1", { text: t("checking_photos_heading") }),
+    h("p", { text: t("checking_photos_text") }),
+    h("progress", { "aria-label": t("checking_photos_heading") }),
+    h("p", { class: "status", role: "status", id: "poll-status", text: state.note ? t(state.note) : "" }),
+  ];
+}
+
+// note sets what the checking screen's live region says, only when it
+// changes.
+function note(key) {
+  if (state.note === key) return;
+  state.note = key;
+  const line = document.getElementById("poll-status");
+  if (line) line.textContent = key ? t(key) : "";
+}
+
+// holds reports whether the page still has the photos of the attempt
+// before: not after a reload.
+function holds() {
+  return state.front && (state.frames.length || !needsSelfie());
+}
+
+// retakeScreen says what a check asks the person to take again and why,
+// in plain words per reason (a generic sentence for a reason this page
+// does not know), and which attempt this is.
+function retakeScreen() {
+  stopCamera();
+  show(() => {
+    const s = state.session;
+    const reason = (code) => t(texts.en["reason_" + code] ? "reason_" + code : "reason_other");
+    return [
+      h("h1", { text: t("retake_heading") }),
+      h("p", { text: t("retake_intro") }),
+      ...(s.retake || []).flatMap((r) => [
+        h("h2", { text: t(r.capture === "selfie" ? "retake_selfie" : "retake_document") }),
+        h("ul", {}, r.reasons.map((c) => h("li", { text: reason(c) }))),
+      ]),
+      holds() ? null : h("p", { text: t("retake_all") }),
+      h("p", { id: "attempt", text: t("attempt_of", { n: s.attempt, total: s.max_attempts }) }),
+      h("div", { class: "actions" }, h("button", { type: "button", class: "primary", id: "retake-start", onclick: startRetake, text: t("retake_start") })),
+    ];
+  }, "retake");
+}
+
+// startRetake takes again what the retake names; what it does not name is
+// sealed again for the new attempt from the page's memory. After a reload
+// the page holds nothing, so everything is taken again.
+function startRetake() {
+  const names = (c) => (state.session.retake || []).some((r) => r.capture === c);
+  state.redo = holds() && (names("document") || names("selfie")) ? { document: names("document"), selfie: names("selfie") } : { document: true, selfie: true };
+  if (state.redo.document) documentSide("front");
+  else afterMRZ();
+}
+
+// forget drops what the person took: once the session is decided, or can
+// take nothing more.
+function forget() {
   state.front = state.back = null;
   state.frames = [];
   state.mrz = "";
+  state.redo = null;
+}
+
+function done(text) {
+  // Nothing personal stays in the page once the check is over.
+  forget();
   show(message("done_heading", text), "done");
 }
 
@@ -467,6 +629,7 @@ function statusOf(e) {
 // session ended (410), and nothing this page can send will change that.
 function ended(e) {
   stopCamera();
+  forget();
   const expired = statusOf(e) === 401;
   show(message(expired ? "expired_heading" : "ended_heading", expired ? "expired_text" : "ended_text"), expired ? "expired" : "ended");
 }
@@ -516,8 +679,9 @@ function retryLater(e, tries) {
 }
 
 // checkArrived asks IDV whether the captures arrived after no answer (or
-// 409, another tab having sent them): a session no longer open has them,
-// so the person is done; otherwise sending again can succeed.
+// 409, another tab having sent them): a session past the attempt being
+// sent has them, so the page follows its check; otherwise sending again
+// can succeed.
 async function checkArrived(tries) {
   show(message("upload_heading", "checking"), "checking");
   let s;
@@ -527,8 +691,17 @@ async function checkArrived(tries) {
     if (statusOf(e) === 401 || statusOf(e) === 410) return ended(e);
     return offline(() => checkArrived(tries));
   }
-  if (s.status !== "created") return done("already_sent");
-  offline(() => sendAll(tries));
+  if (s.status === "created" || (s.status === "retake_requested" && s.attempt === state.session.attempt)) return offline(() => sendAll(tries));
+  resume(s);
+}
+
+// resume follows a session whose photos were sent: its check runs, it
+// asks for a retake, or it is decided.
+function resume(s) {
+  state.session = s;
+  if (s.status === "submitted") return poll();
+  if (s.status === "retake_requested") return retakeScreen();
+  done("already_sent");
 }
 
 // offline says the connection failed and offers to try again, which can
@@ -588,9 +761,9 @@ async function start() {
   load();
 }
 
-// load reads the session: an open one starts with consent, one already
-// sent says so, an expired link or ended session says that; no answer
-// offers to try again.
+// load reads the session: a new one starts with consent, one already sent
+// goes on with its check (resume), an expired link or ended session says
+// that; no answer offers to try again.
 async function load() {
   show(message("loading"), "loading");
   try {
@@ -599,7 +772,7 @@ async function load() {
     if (statusOf(e) === 401 || statusOf(e) === 410) return ended(e);
     return offline(load);
   }
-  if (state.session.status !== "created") return done("already_sent");
+  if (state.session.status !== "created") return resume(state.session);
   // After a reload the person who agreed goes on with the photos, which
   // the page never keeps: they are taken again.
   if (recall(AGREED) === state.session.session_id) return documentSide("front");
