@@ -44,7 +44,7 @@ func TestDecide(t *testing.T) {
 // unreadable MRZ, which a person reads (review).
 func TestVerdictOf(t *testing.T) {
 	t.Parallel()
-	blurry := Result{Check: schemas.CheckDocument, Outcome: OutcomeResubmit, Reasons: []string{"blurry", "glare"}}
+	blurry := Result{Check: schemas.CheckDocument, Outcome: OutcomeResubmit, Reasons: []string{"image_blurry", "image_glare"}}
 	noFaceDoc := Result{Check: schemas.CheckFace, Outcome: OutcomeResubmit, Reasons: []string{"no_face_document", "low_quality"}}
 	unreadable := Result{Check: schemas.CheckDocument, Outcome: OutcomeResubmit, Reasons: []string{schemas.ReasonMRZImageUnreadable}}
 	passed := Result{Check: schemas.CheckLiveness, Outcome: OutcomePassed}
@@ -57,10 +57,10 @@ func TestVerdictOf(t *testing.T) {
 		retake       []schemas.Retake
 	}{
 		{"retake, grouped by what to take", []Result{blurry, noFaceDoc, passed}, 1, 3, "", []schemas.Retake{
-			{Capture: schemas.RetakeDocument, Reasons: []string{"blurry", "glare", "no_face_document"}},
+			{Capture: schemas.RetakeDocument, Reasons: []string{"image_blurry", "image_glare", "no_face_document"}},
 			{Capture: schemas.RetakeSelfie, Reasons: []string{"low_quality"}}}},
 		{"second of three", []Result{blurry}, 2, 3, "", []schemas.Retake{
-			{Capture: schemas.RetakeDocument, Reasons: []string{"blurry", "glare"}}}},
+			{Capture: schemas.RetakeDocument, Reasons: []string{"image_blurry", "image_glare"}}}},
 		{"last attempt", []Result{blurry}, 3, 3, DecisionResubmissionRequested, nil},
 		{"no retakes allowed", []Result{blurry}, 1, 1, DecisionResubmissionRequested, nil},
 		{"MRZ unreadable at the last attempt", []Result{unreadable, passed}, 3, 3, DecisionReview, nil},

@@ -64,14 +64,14 @@ func TestRetakeThenDecide(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	doc1 := b.completeAttempt(t, id, 1, schemas.CheckDocument, idv.OutcomeResubmit, "glare", "blurry")
+	doc1 := b.completeAttempt(t, id, 1, schemas.CheckDocument, idv.OutcomeResubmit, "image_glare", "image_blurry")
 	face1 := b.completeAttempt(t, id, 1, schemas.CheckFace, idv.OutcomeResubmit, "no_face_selfie")
 	b.handle(t, doc1, face1)
 	got, err := sessions.Get(ctx, b.tenant, id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []schemas.Retake{{Capture: schemas.RetakeDocument, Reasons: []string{"blurry", "glare"}},
+	want := []schemas.Retake{{Capture: schemas.RetakeDocument, Reasons: []string{"image_blurry", "image_glare"}},
 		{Capture: schemas.RetakeSelfie, Reasons: []string{"no_face_selfie"}}}
 	if got.Status != idv.StatusRetakeRequested || got.Attempt != 2 || got.Decision != nil || !equalRetakes(got.Retake, want) {
 		t.Fatalf("after attempt 1: status %s, attempt %d, decision %v, retake %+v", got.Status, got.Attempt, got.Decision, got.Retake)
