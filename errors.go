@@ -19,6 +19,10 @@ var (
 	// ErrWrappedKey: a wrapped session key did not authenticate under its
 	// epoch key (its tenant, session, epoch or bytes were changed).
 	ErrWrappedKey = errors.New("wrapped session key does not authenticate")
+	// ErrSessionEnded: the session's wipe was requested; it takes no more
+	// writes (a check's result, a stored copy), so nothing lands on a
+	// session whose receipt says it is gone.
+	ErrSessionEnded = errors.New("session ended")
 	// ErrObjectNotFound: no stored object under the key.
 	ErrObjectNotFound = errors.New("object not found")
 	// ErrObjectTooLarge: the object is larger than the caller agreed to read.

@@ -7,6 +7,7 @@ package check
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -49,6 +50,10 @@ func Begin(ctx context.Context, ev stage.Event, sessions SessionGetter, results 
 	}
 	if !slices.Contains(sess.Checks, check) {
 		log.DebugContext(ctx, "check not requested")
+		return sess, log, false, nil
+	}
+	if sess.Ended() {
+		log.InfoContext(ctx, "session ended: not checked")
 		return sess, log, false, nil
 	}
 	if sess.Attempt != attempt {
@@ -97,4 +102,17 @@ func (s Stores) WithDefaults() Stores {
 		s.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	return s
+}
+
+// Record stores a check's result with its event (idv.RecordResult). A
+// session whose wipe was requested while the check ran takes nothing:
+// Record then says ended, with no error, and the stage acknowledges the
+// event having stored nothing.
+func Record(ctx context.Context, results idv.ResultSaver, r idv.Result, log *slog.Logger) (ended bool, err error) {
+	err = idv.RecordResult(ctx, results, r)
+	if errors.Is(err, idv.ErrSessionEnded) {
+		log.InfoContext(ctx, "session ended while checked: result not stored")
+		return true, nil
+	}
+	return false, err
 }

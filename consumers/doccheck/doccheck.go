@@ -86,11 +86,13 @@ type Keys interface {
 	Unwrap(ctx context.Context, k idv.WrappedKey) (*seal.SessionKey, error)
 }
 
-// Objects reads sealed captures, never more than maxSize bytes, and stores
-// the sealed redacted copy.
+// Objects reads sealed captures, never more than maxSize bytes, stores
+// the sealed redacted copy, and deletes what it stored under a session
+// that ended meanwhile.
 type Objects interface {
 	Get(ctx context.Context, key string, maxSize int64) ([]byte, error)
 	Put(ctx context.Context, key string, body []byte) error
+	idv.PrefixDeleter
 }
 
 // Deps are the stage's parts.
@@ -238,8 +240,12 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 			return err
 		}
 	}
-	if err := idv.RecordResult(ctx, s.results, res); err != nil {
+	ended, err := check.Record(ctx, s.results, res, log)
+	if err != nil {
 		return err
+	}
+	if ended {
+		return s.dropStored(ctx, res)
 	}
 	log.InfoContext(ctx, "document check completed", "outcome", outcome, "reasons", codes)
 	return nil
@@ -505,4 +511,21 @@ var Spec = idv.Stage{
 	Retry:    idv.RetryThroughOutage(),
 	// The stage mostly waits on PostgreSQL and the object store:
 	// DefaultConcurrency.
+}
+
+// dropStored deletes what the check stored (its redacted copies) when the
+// session ended before its result could be recorded: the session's whole
+// prefix, which its wipe empties too, so the order of the two does not
+// matter. On an error the event is retried, but a redelivery finds the
+// session ended and checks nothing: what is left is the wipe's tail
+// sweep's to delete.
+func (s *Stage) dropStored(ctx context.Context, res idv.Result) error {
+	if len(res.Stored) == 0 {
+		return nil
+	}
+	prefix := schemas.SessionPrefix(res.TenantID.String(), res.SessionID.String())
+	if _, err := s.objects.DeletePrefix(ctx, prefix); err != nil {
+		return fmt.Errorf("doccheck: session %s ended: delete its redacted copies: %w", res.SessionID, err)
+	}
+	return nil
 }

@@ -141,7 +141,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 			res.Advisory["reference_chip_portrait"] = 1
 		}
 	}
-	if err := idv.RecordResult(ctx, s.deps.Results, res); err != nil {
+	if ended, err := check.Record(ctx, s.deps.Results, res, log); err != nil || ended {
 		return err
 	}
 	log.InfoContext(ctx, "face match completed", "outcome", res.Outcome, "reasons", codes)

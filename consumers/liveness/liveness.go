@@ -101,7 +101,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	if v.SamePerson != nil {
 		res.Advisory = map[string]float64{"passive_liveness": v.Passive}
 	}
-	if err := idv.RecordResult(ctx, s.deps.Results, res); err != nil {
+	if ended, err := check.Record(ctx, s.deps.Results, res, log); err != nil || ended {
 		return err
 	}
 	log.InfoContext(ctx, "liveness completed", "outcome", res.Outcome, "reasons", res.Reasons)

@@ -92,8 +92,9 @@ func (s *Results) List(ctx context.Context, tenantID, sessionID uuid.UUID) ([]id
 }
 
 // SaveResult stores r and appends ev, the event announcing it, in one
-// transaction. A result already stored for the same session, attempt and
-// check wins:
+// transaction that holds the session row: ErrSessionEnded, storing
+// nothing, once the session's wipe was requested. A result already stored
+// for the same session, attempt and check wins:
 // the call then stores nothing and appends nothing (the transaction that
 // stored the first one appended its event), so a stage racing a duplicate
 // delivery of its own event does no harm.
@@ -125,6 +126,9 @@ func (s *Results) SaveResult(ctx context.Context, r idv.Result, ev idv.Event) er
 		completed = &r.CompletedAt
 	}
 	return inOutboxTx(ctx, s.db, tenantScope(r.TenantID), func(tx *sqlx.Tx) error {
+		if err := lockNotEnded(ctx, tx, r.TenantID, r.SessionID); err != nil {
+			return err
+		}
 		n, err := execCount(ctx, tx, `INSERT INTO check_results
 			(session_id, tenant_id, attempt, check_name, outcome, reasons, score, threshold, engine, models, completed_at,
 			 fields_sealed, advisory)
@@ -181,4 +185,20 @@ func listResults(ctx context.Context, q sqlx.QueryerContext, tenantID, sessionID
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// lockNotEnded holds the session row against a wipe request for the rest
+// of the transaction (FOR SHARE: writers of results do not wait on each
+// other) and refuses one whose wipe was requested.
+func lockNotEnded(ctx context.Context, tx *sqlx.Tx, tenantID, sessionID uuid.UUID) error {
+	var ended bool
+	err := tx.GetContext(ctx, &ended, `SELECT wipe_requested_at IS NOT NULL FROM sessions
+		WHERE session_id = $1 AND tenant_id = $2 FOR SHARE`, sessionID, tenantID)
+	if err != nil {
+		return rowErr(err, "check results: session %s", "check results: lock session %s", sessionID)
+	}
+	if ended {
+		return fmt.Errorf("check results: session %s: %w", sessionID, idv.ErrSessionEnded)
+	}
+	return nil
 }

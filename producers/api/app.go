@@ -141,10 +141,11 @@ func (s *Server) createUploads(w http.ResponseWriter, r *http.Request) error {
 	out := struct {
 		Uploads []uploadBody `json:"uploads"`
 	}{Uploads: make([]uploadBody, 0, len(caps))}
+	ttl := uploadTTL(s.cfg.UploadTTL, s.now(), sess)
 	for _, c := range caps {
 		// The policy admits exactly the declared size, so storage itself
 		// refuses anything larger (or smaller) than what was declared.
-		p, err := s.objects.PresignPost(r.Context(), c.ObjectKey, c.Size, c.Size, s.cfg.UploadTTL)
+		p, err := s.objects.PresignPost(r.Context(), c.ObjectKey, c.Size, c.Size, ttl)
 		if err != nil {
 			return err
 		}
@@ -272,4 +273,11 @@ func (s *Server) checkObject(r *http.Request, c idv.Capture, ref string) error {
 			"capture %s holds %d bytes, %d were declared", ref, size, c.Size).with("capture", ref)
 	}
 	return nil
+}
+
+// uploadTTL is how long an upload policy issued at now works: ttl, but no
+// longer than the session's deadline, when its wipe is requested, nor than
+// its app token, after which nothing of the session is uploaded.
+func uploadTTL(ttl time.Duration, now time.Time, sess idv.Session) time.Duration {
+	return max(min(ttl, sess.ExpiresAt.Sub(now), sess.AppTokenExpiresAt.Sub(now)), time.Second)
 }
