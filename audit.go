@@ -46,6 +46,10 @@ const (
 	AuditErasureRequested = "erasure_requested"
 	AuditDeclinedByUser   = "declined_by_user"
 	AuditDataDeleted      = "data_deleted"
+	// AuditLateObjectsDeleted: the wipe's tail sweep found and deleted
+	// objects that landed under a wiped session's prefix after its receipt
+	// (an upload through a policy issued before the wipe).
+	AuditLateObjectsDeleted = "late_objects_deleted"
 	AuditRetentionChanged = "retention_changed"
 	AuditPolicyChanged    = "policy_changed"
 )

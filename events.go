@@ -39,6 +39,15 @@ func ExpiredAgainEvent(tenant, session uuid.UUID, reason string, expiresAt, at t
 	return ev
 }
 
+// TailSweepEvent asks once more for the wipe of a session wiped before: the
+// wipe stage then deletes whatever landed under its prefix since (its tail
+// sweep). One message per session.
+func TailSweepEvent(tenant, session uuid.UUID, reason string, expiresAt, at time.Time) Event {
+	ev := ExpiredEvent(tenant, session, reason, expiresAt, at)
+	ev.MsgID = schemas.MsgID(schemas.TypeSessionExpired, session.String(), "tail")
+	return ev
+}
+
 // DeletedEvent is the idv.session.deleted event of a finished wipe. Its
 // message id is the session's, so there is one however often the wipe runs.
 func DeletedEvent(tenant, session, receipt uuid.UUID, reason string, at time.Time) Event {

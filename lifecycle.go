@@ -114,11 +114,13 @@ func Decide(ctx context.Context, store DecisionStore, tenantID, sessionID uuid.U
 type SweepEvents struct {
 	Expired      func(tenant, session uuid.UUID, reason string, expiresAt, at time.Time) Event
 	ExpiredAgain func(tenant, session uuid.UUID, reason string, expiresAt, at time.Time) Event
+	Tail         func(tenant, session uuid.UUID, reason string, expiresAt, at time.Time) Event
 	Decided      func(tenant, session uuid.UUID, decision Decision, at time.Time, attempts int) Event
 }
 
 // Sweep is the retention sweep's SweepEvents.
-var Sweep = SweepEvents{Expired: ExpiredEvent, ExpiredAgain: ExpiredAgainEvent, Decided: DecidedEvent}
+var Sweep = SweepEvents{Expired: ExpiredEvent, ExpiredAgain: ExpiredAgainEvent, Tail: TailSweepEvent,
+	Decided: DecidedEvent}
 
 // DSRRecorder records a data subject's request with its event (postgres.DSRs).
 type DSRRecorder interface {

@@ -23,6 +23,9 @@ type RetentionStore interface {
 	ClaimExpired(ctx context.Context, now time.Time, limit int, ev SweepEvents) (int, error)
 	RerequestStuck(ctx context.Context, now, requestedBefore time.Time, limit int, ev SweepEvents) (int, error)
 	DecideLate(ctx context.Context, now, before time.Time, limit int, ev SweepEvents) (int, error)
+	// RequestTailSweeps asks, once per session, for the tail sweep of
+	// sessions deleted before deletedBefore, and says how many.
+	RequestTailSweeps(ctx context.Context, now, deletedBefore time.Time, limit int, ev SweepEvents) (int, error)
 	Overdue(ctx context.Context, now time.Time) (overdue int, oldest time.Time, err error)
 	LiveEpochs(ctx context.Context) (map[uuid.UUID][]time.Time, error)
 }
@@ -39,6 +42,7 @@ type SweepObserver interface {
 	Claimed(n int)
 	DecidedLate(n int)
 	Rerequested(n int)
+	TailRequested(n int)
 	EpochDestroyed(e Epoch)
 	Failed(err error)
 }
@@ -55,12 +59,18 @@ type Retention struct {
 	// StuckAfter is how long after its request an unfinished wipe is asked
 	// for again.
 	StuckAfter time.Duration
+	// TailAfter is how long after its wipe a session's prefix is swept
+	// once more: longer than any upload policy lives, so that what an
+	// upload through a policy issued before the wipe could still store
+	// has landed by then.
+	TailAfter time.Duration
 }
 
 // Swept is what one sweep did and saw.
 type Swept struct {
 	Claimed         int       // sessions whose wipe this sweep requested
 	Rerequested     int       // unfinished wipes this sweep asked for again
+	TailRequested   int       // wiped sessions whose tail sweep this sweep asked for
 	DecidedLate     int       // sessions decided review because a check missed the deadline
 	EpochsDestroyed int       // epoch keys this sweep destroyed
 	Overdue         int       // sessions past their deadline not yet deleted, after claiming
@@ -108,6 +118,12 @@ func (r Retention) Sweep(ctx context.Context, now time.Time, obs SweepObserver) 
 	again, err := r.Store.RerequestStuck(ctx, now, now.Add(-r.StuckAfter), r.BatchSize, Sweep)
 	sw.Rerequested = again
 	obs.Rerequested(again)
+	if err != nil {
+		fail(err)
+	}
+	tail, err := r.Store.RequestTailSweeps(ctx, now, now.Add(-r.TailAfter), r.BatchSize, Sweep)
+	sw.TailRequested = tail
+	obs.TailRequested(tail)
 	if err != nil {
 		fail(err)
 	}

@@ -71,6 +71,9 @@ type WipeStore interface {
 	// FinishWipe deletes the session's rows, keeps its tombstone, stores the
 	// receipt and appends ev, in one transaction.
 	FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.Time, r Receipt, ev Event) error
+	// RecordLateObjects records, in the tenant's audit log, objects the
+	// tail sweep deleted under the prefix of a session wiped before.
+	RecordLateObjects(ctx context.Context, tenantID, id, receiptID uuid.UUID, objects int, at time.Time) error
 }
 
 // PrefixDeleter deletes every object version, delete marker and unfinished
@@ -111,6 +114,9 @@ type Wiped struct {
 	Before       bool
 	KeyDestroyed bool // this attempt destroyed the key
 	Objects      int  // objects this attempt deleted, also on failure
+	// Late is how many objects a sweep of a session wiped before found and
+	// deleted under its prefix (landed after its wipe).
+	Late int
 	ReceiptID    uuid.UUID
 	Reason       string
 	Captures     int
@@ -126,7 +132,7 @@ func (w Wiper) Wipe(ctx context.Context, tenantID, sessionID uuid.UUID) (Wiped, 
 		return Wiped{}, fmt.Errorf("wipe: %w", err)
 	}
 	if t.DeletedAt != nil {
-		return Wiped{Before: true, ReceiptID: t.ReceiptID}, nil
+		return w.sweepTail(ctx, t)
 	}
 	if t.WipeRequestedAt == nil {
 		return Wiped{}, fmt.Errorf("wipe: session %s: %w", sessionID, ErrNotRequested)
@@ -169,6 +175,28 @@ func (w Wiper) Wipe(ctx context.Context, tenantID, sessionID uuid.UUID) (Wiped, 
 		return out, fmt.Errorf("wipe: finish: %w", err)
 	}
 	out.ReceiptID, out.Reason, out.Captures = receipt.ID, t.WipeReason, t.Captures
+	return out, nil
+}
+
+// sweepTail deletes what landed under the prefix of a session wiped before
+// (an upload through a policy issued before the wipe request, a late copy)
+// and records it in the tenant's audit log: the wipe's tail sweep, asked
+// for once the longest upload policy has expired, and a repeated delivery.
+func (w Wiper) sweepTail(ctx context.Context, t WipeTarget) (Wiped, error) {
+	out := Wiped{Before: true, ReceiptID: t.ReceiptID}
+	sctx, cancel := context.WithTimeout(ctx, w.StorageTimeout)
+	n, err := w.Objects.DeletePrefix(sctx, schemas.SessionPrefix(t.TenantID.String(), t.SessionID.String()))
+	cancel()
+	out.Late = n
+	if err != nil {
+		return out, fmt.Errorf("wipe: session %s wiped before: delete what landed since (%d deleted so far): %w", t.SessionID, n, err)
+	}
+	if n == 0 {
+		return out, nil
+	}
+	if err := w.Store.RecordLateObjects(ctx, t.TenantID, t.SessionID, t.ReceiptID, n, w.clock()); err != nil {
+		return out, fmt.Errorf("wipe: %w", err)
+	}
 	return out, nil
 }
 

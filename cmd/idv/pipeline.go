@@ -132,9 +132,11 @@ func relayPart(st *stack, b *brokerConn, cfg config, log *slog.Logger, reg prome
 }
 
 // retentionPart finds expired sessions and destroys spent epoch keys.
-func retentionPart(st *stack, _ *brokerConn, _ config, log *slog.Logger, reg prometheus.Registerer) part {
+// The tail sweep waits out the longest upload policy and a round.
+func retentionPart(st *stack, _ *brokerConn, cfg config, log *slog.Logger, reg prometheus.Registerer) part {
 	r := retention.New(retention.Deps{Store: postgres.NewRetention(st.db), Keys: st.vault,
-		Log: log.With("part", "retention"), Metrics: retention.NewMetrics(reg)}, retention.Config{})
+		Log: log.With("part", "retention"), Metrics: retention.NewMetrics(reg)},
+		retention.Config{TailAfter: cfg.UploadTTL + time.Minute})
 	return part{name: "retention", run: r.Run}
 }
 

@@ -83,6 +83,10 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 		log.InfoContext(ctx, "session key destroyed")
 	}
 	s.metrics.objectsDeleted.Add(float64(w.Objects))
+	s.metrics.lateObjectsDeleted.Add(float64(w.Late))
+	if w.Late > 0 {
+		log.WarnContext(ctx, "objects landed after the wipe deleted", "receipt_id", w.ReceiptID, "objects", w.Late)
+	}
 	if err != nil {
 		return stage.PermanentIf(err, idv.ErrNotFound, idv.ErrNotRequested, idv.ErrWipeRefused)
 	}

@@ -210,6 +210,39 @@ func (r *Retention) RerequestStuck(ctx context.Context, now, requestedBefore tim
 	return n, err
 }
 
+// RequestTailSweeps asks for the tail sweep of up to limit sessions deleted
+// before deletedBefore whose tail sweep nobody asked for yet: an
+// idv.session.expired event with its own message id (ev.Tail), on which
+// the wipe stage deletes whatever landed under the session's prefix since
+// its wipe. Each session is asked for once; it returns how many.
+func (r *Retention) RequestTailSweeps(ctx context.Context, now, deletedBefore time.Time, limit int, ev idv.SweepEvents) (int, error) {
+	var n int
+	err := inOutboxTx(ctx, r.db, systemScope, func(tx *sqlx.Tx) error {
+		var rows []sessionRow
+		if err := tx.SelectContext(ctx, &rows, `SELECT `+wipeColumns+`, wipe_reason FROM sessions
+			WHERE deleted_at < $1 AND tail_requested_at IS NULL
+			ORDER BY deleted_at LIMIT $2 FOR UPDATE SKIP LOCKED`, deletedBefore, limit); err != nil {
+			return fmt.Errorf("retention: tail sweeps: %w", err)
+		}
+		for _, row := range rows {
+			if _, err := tx.ExecContext(ctx, `UPDATE sessions SET tail_requested_at = $2 WHERE session_id = $1`,
+				row.ID, now); err != nil {
+				return fmt.Errorf("retention: tail sweep of %s: %w", row.ID, err)
+			}
+			reason := ""
+			if row.WipeReason != nil {
+				reason = *row.WipeReason
+			}
+			if err := appendOutbox(ctx, tx, ev.Tail(row.TenantID, row.ID, reason, row.ExpiresAt, now)); err != nil {
+				return err
+			}
+		}
+		n = len(rows)
+		return nil
+	})
+	return n, err
+}
+
 // DecideLate decides the sessions that would otherwise wait for ever:
 // `review` for those submitted before `before` and still undecided because
 // a check never reported (its stage is down or cannot run here), and

@@ -168,6 +168,16 @@ func (s *Wipes) FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.
 	})
 }
 
+// RecordLateObjects appends late_objects_deleted to the tenant's audit log:
+// the tail sweep deleted objects under a session wiped before.
+func (s *Wipes) RecordLateObjects(ctx context.Context, tenantID, id, receiptID uuid.UUID, objects int, at time.Time) error {
+	return inTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
+		return appendAudit(ctx, tx, idv.AuditEntry{TenantID: tenantID, At: at, Actor: idv.ActorOf(ctx, idv.ActorWipe),
+			Action: idv.AuditLateObjectsDeleted, SessionID: id,
+			Detail: map[string]string{"receipt_id": receiptID.String(), "objects": strconv.Itoa(objects)}})
+	})
+}
+
 // Receipt reads a tenant's deletion receipt; another tenant's receipt, like
 // one that does not exist, is ErrNotFound.
 func (s *Wipes) Receipt(ctx context.Context, tenantID, receiptID uuid.UUID) (idv.StoredReceipt, error) {

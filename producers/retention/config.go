@@ -17,6 +17,11 @@ type Config struct {
 	// DecisionDeadline is how long after submission a session waits for
 	// every check it asked for before it is decided review (15m).
 	DecisionDeadline time.Duration
+	// TailAfter is how long after its wipe a session's prefix is swept once
+	// more, for what an upload policy issued before the wipe stored later:
+	// longer than the API's upload policies live (IDV_UPLOAD_TTL, 15m),
+	// plus a round (16m).
+	TailAfter time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -31,6 +36,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.StuckAfter <= 0 {
 		c.StuckAfter = 3 * time.Hour
+	}
+	if c.TailAfter <= 0 {
+		c.TailAfter = 16 * time.Minute
 	}
 	return c
 }

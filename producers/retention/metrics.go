@@ -14,6 +14,7 @@ type Metrics struct {
 	oldest      prometheus.Gauge
 	claimed     prometheus.Counter
 	rerequested prometheus.Counter
+	tails       prometheus.Counter
 	late        prometheus.Counter
 	destroyed   prometheus.Counter
 	errors      prometheus.Counter
@@ -33,6 +34,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			"Sessions decided review because a check they asked for had not reported by the decision deadline."),
 		rerequested: metric.Counter(reg, "idv_retention_wipes_rerequested_total",
 			"Wipes asked for again because they had not finished StuckAfter after their request (a long storage outage)."),
+		tails: metric.Counter(reg, "idv_retention_tail_sweeps_requested_total",
+			"Wiped sessions whose prefix the sweeper asked the wipe stage to sweep once more, TailAfter after their wipe."),
 		destroyed: metric.Counter(reg, "idv_retention_epochs_destroyed_total",
 			"Epoch keys the sweeper destroyed once their hour had passed and no session key under them was left."),
 		errors: metric.Counter(reg, "idv_retention_errors_total",

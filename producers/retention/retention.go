@@ -52,7 +52,7 @@ func New(deps Deps, cfg Config) *Sweeper {
 	deps.Metrics = cmp.Or(deps.Metrics, NewMetrics(nil))
 	cfg = cfg.withDefaults()
 	return &Sweeper{sweep: idv.Retention{Store: deps.Store, Keys: deps.Keys, BatchSize: cfg.BatchSize,
-		DecisionDeadline: cfg.DecisionDeadline, StuckAfter: cfg.StuckAfter},
+		DecisionDeadline: cfg.DecisionDeadline, StuckAfter: cfg.StuckAfter, TailAfter: cfg.TailAfter},
 		now: deps.Now, log: deps.Log, m: deps.Metrics, cfg: cfg}
 }
 
@@ -115,6 +115,8 @@ type observer struct {
 func (o observer) Claimed(n int)     { o.s.m.claimed.Add(float64(n)) }
 func (o observer) DecidedLate(n int) { o.s.m.late.Add(float64(n)) }
 func (o observer) Rerequested(n int) { o.s.m.rerequested.Add(float64(n)) }
+
+func (o observer) TailRequested(n int) { o.s.m.tails.Add(float64(n)) }
 
 func (o observer) EpochDestroyed(e idv.Epoch) {
 	o.s.m.destroyed.Inc()

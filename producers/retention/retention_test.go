@@ -413,14 +413,15 @@ func TestRunRetriesAfterFailuresAndStopsWithItsContext(t *testing.T) {
 		t.Fatal("a round against closed databases succeeded")
 	}
 	// Claiming, deciding late sessions, asking again for stuck wipes,
-	// listing epochs and reading the overdue figures each failed.
-	if got := metric(t, reg, "idv_retention_errors_total"); got != 5 {
-		t.Fatalf("errors_total %v after one failed round, want 5", got)
+	// asking for tail sweeps, listing epochs and reading the overdue
+	// figures each failed.
+	if got := metric(t, reg, "idv_retention_errors_total"); got != 6 {
+		t.Fatalf("errors_total %v after one failed round, want 6", got)
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- broken.Run(ctx) }()
-	for metric(t, reg, "idv_retention_errors_total") < 15 { // two more rounds
+	for metric(t, reg, "idv_retention_errors_total") < 18 { // two more rounds
 		time.Sleep(time.Millisecond)
 	}
 	cancel()
@@ -458,9 +459,11 @@ func TestUnfinishedWipesAreAskedForAgain(t *testing.T) {
 		t.Fatalf("first round: %+v", rd)
 	}
 	b.exec(t, `UPDATE sessions SET status = 'deleted', deleted_at = $2 WHERE session_id = $1`, done, b.start)
+	// Requests for the wipe, not the tail sweep a finished one gets.
 	expired := func(id uuid.UUID) int {
-		return b.count(t, `SELECT count(*) FROM outbox WHERE type = $1 AND subject = $2`,
-			schemas.TypeSessionExpired, schemas.Subject(schemas.TypeSessionExpired, id.String()))
+		return b.count(t, `SELECT count(*) FROM outbox WHERE type = $1 AND subject = $2 AND msg_id <> $3`,
+			schemas.TypeSessionExpired, schemas.Subject(schemas.TypeSessionExpired, id.String()),
+			schemas.MsgID(schemas.TypeSessionExpired, id.String(), "tail"))
 	}
 	b.clock.Set(b.start.Add(2 * time.Hour)) // within the wipe's own retries
 	if rd := b.round(t); rd.Rerequested != 0 {
@@ -563,5 +566,38 @@ func TestAbandonedRetakesAreDecided(t *testing.T) {
 	}
 	if err := schemas.ValidateEvent(schemas.TypeSessionDecided, body); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A wiped session's prefix is swept once more after the longest upload
+// policy has expired: one idv.session.expired event with its own message
+// id, per session, once; not before TailAfter.
+func TestTailSweepsAreAskedForOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.newSession(t, b.start, 7)
+	b.exec(t, `UPDATE sessions SET wipe_reason = 'customer_request', wipe_requested_at = $2 WHERE session_id = $1`, id, b.start)
+	b.wiped(t, id)
+	b.clock.Set(b.start.Add(15 * time.Minute))
+	if rd := b.round(t); rd.TailRequested != 0 {
+		t.Fatalf("tail sweep asked for before the upload policies expired: %+v", rd)
+	}
+	b.clock.Set(b.start.Add(17 * time.Minute))
+	if rd := b.round(t); rd.TailRequested != 1 {
+		t.Fatalf("after TailAfter: %+v, want one tail sweep", rd)
+	}
+	if rd := b.round(t); rd.TailRequested != 0 {
+		t.Fatalf("asked twice: %+v", rd)
+	}
+	var body []byte
+	if err := b.db.Get(&body, `SELECT body FROM outbox WHERE msg_id = $1`,
+		schemas.MsgID(schemas.TypeSessionExpired, id.String(), "tail")); err != nil {
+		t.Fatal(err)
+	}
+	if err := schemas.ValidateEvent(schemas.TypeSessionExpired, body); err != nil {
+		t.Fatal(err)
+	}
+	if got := metric(t, b.reg, "idv_retention_tail_sweeps_requested_total"); got != 1 {
+		t.Fatalf("idv_retention_tail_sweeps_requested_total = %v", got)
 	}
 }
