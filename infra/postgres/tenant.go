@@ -107,7 +107,7 @@ func (s *Tenants) SetWebhookURL(ctx context.Context, id uuid.UUID, url string) e
 
 // SetRetention sets a tenant's retention in days (the CHECK keeps it in
 // 1..28) and records retention_changed (actor from WithActor) in the same
-// transaction.
+// transaction; setting the days it has changes and records nothing.
 func (s *Tenants) SetRetention(ctx context.Context, id uuid.UUID, days int) error {
 	return inTx(ctx, s.db, tenantScope(id), func(tx *sqlx.Tx) error {
 		// NO KEY UPDATE, not UPDATE: inserts referencing the tenant (and the
@@ -117,6 +117,9 @@ func (s *Tenants) SetRetention(ctx context.Context, id uuid.UUID, days int) erro
 		err := tx.GetContext(ctx, &was, `SELECT retention_days FROM tenants WHERE tenant_id = $1 FOR NO KEY UPDATE`, id)
 		if err != nil {
 			return rowErr(err, "tenants: %s", "tenants: lock %s", id)
+		}
+		if was == days {
+			return nil
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE tenants SET retention_days = $2 WHERE tenant_id = $1`, id, days); err != nil {
 			return fmt.Errorf("tenants: set retention of %s: %w", id, err)

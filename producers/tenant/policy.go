@@ -54,7 +54,10 @@ func (p Policies) Update(ctx context.Context, tenantID uuid.UUID, ch schemas.Pol
 		}
 		return idv.Tenant{}, fmt.Errorf("tenant: %w", err)
 	}
-	if ch.RetentionDays != nil && *ch.RetentionDays != t.RetentionDays {
+	// Named, the retention is applied even when the tenant already has
+	// it: a change that failed part-way (a key store that did not answer)
+	// left sessions on the longer retention, and the retry shortens them.
+	if ch.RetentionDays != nil {
 		if _, err := SetRetention(ctx, p.Tenants, p.Sessions, p.Keys, tenantID, *ch.RetentionDays); err != nil {
 			return idv.Tenant{}, err
 		}

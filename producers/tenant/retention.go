@@ -32,6 +32,12 @@ type Rewrapper interface {
 // sessions it already has: each gets the earlier expires_at and its key is
 // re-wrapped under the earlier hour's epoch key, so that hour's key
 // destruction covers it. It returns how many sessions were shortened.
+//
+// The tenant's value moves first, so that no session is created on the
+// old retention meanwhile; each session then moves on its own. A failure
+// part-way returns an error and leaves the rest on the longer retention;
+// calling SetRetention again with the same days (a retry) shortens them —
+// the tenant's value is then unchanged and no second audit entry is made.
 func SetRetention(ctx context.Context, tenants RetentionStore, sessions SessionShortener, keys Rewrapper,
 	tenantID uuid.UUID, days int) (int, error) {
 	if err := schemas.ValidateRetentionDays(days); err != nil {

@@ -92,3 +92,91 @@ func TestLoweringRetentionShortensAndRekeysSessions(t *testing.T) {
 		t.Fatalf("raising: %d %v", n, err)
 	}
 }
+
+// failingRewrap is the vault with its key store failing from the second
+// re-wrap on, as a key store that stops answering part-way would.
+type failingRewrap struct {
+	*vault.Vault
+	calls int
+}
+
+func (f *failingRewrap) Rewrap(ctx context.Context, k idv.WrappedKey, expires time.Time) (idv.WrappedKey, error) {
+	f.calls++
+	if f.calls > 1 {
+		return idv.WrappedKey{}, errors.New("key store: connection refused")
+	}
+	return f.Vault.Rewrap(ctx, k, expires)
+}
+
+// Lowering a retention that fails part-way is finished by a retry of the
+// same change (PATCH /v1/policy again): every session ends on the new
+// retention, re-keyed, and the tenant's audit log has one
+// retention_changed.
+func TestLoweringRetentionIsSafeToRetry(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.NewDB(t, schemas.MainMigrations())
+	keys := pgtest.NewDB(t, schemas.KeyStoreMigrations())
+	master, _ := vault.ParseMasterKey("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
+	v := vault.New(master, keys.DB)
+	tenants, sessions := postgres.NewTenants(db.DB), postgres.NewSessions(db.DB)
+	c, err := tenant.Create(ctx, tenants, v, tenant.Request{Name: "Acme", WebhookURL: "https://acme.example/", RetentionDays: 28})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	var ids []uuid.UUID
+	for range 3 {
+		id := uuid.New()
+		expires := schemas.ExpiresAt(now, 28)
+		wk, err := v.NewSessionKey(ctx, c.TenantID, id, expires)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, _ := credential.New(credential.AppToken, "00")
+		if err := sessions.Create(ctx, idv.Session{ID: id, TenantID: c.TenantID, Status: idv.StatusCreated,
+			Checks: []string{"document"}, SelfieFrames: 1, RetentionDays: 28, CreatedAt: now, ExpiresAt: expires,
+			AppTokenHash: tok.Hash(), AppTokenExpiresAt: now.Add(time.Hour)}, wk); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	days := 3
+	change := schemas.PolicyChange{RetentionDays: &days}
+	broken := tenant.Policies{Tenants: tenants, Sessions: sessions, Keys: &failingRewrap{Vault: v}}
+	if _, err := broken.Update(ctx, c.TenantID, change); err == nil {
+		t.Fatal("a change whose key store failed part-way reported success")
+	}
+	shortened := func() int {
+		n := 0
+		for _, id := range ids {
+			if s, err := sessions.Get(ctx, c.TenantID, id); err == nil && s.RetentionDays == days {
+				n++
+			}
+		}
+		return n
+	}
+	if n := shortened(); n != 1 {
+		t.Fatalf("%d sessions shortened before the failure, want 1 (the test shows nothing otherwise)", n)
+	}
+	if _, err := (tenant.Policies{Tenants: tenants, Sessions: sessions, Keys: v}).Update(ctx, c.TenantID, change); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	newEpoch := schemas.ExpiresAt(now, days)
+	for _, id := range ids {
+		s, err := sessions.Get(ctx, c.TenantID, id)
+		k, kerr := sessions.Key(ctx, c.TenantID, id)
+		if err != nil || kerr != nil || s.RetentionDays != days || !s.ExpiresAt.Equal(newEpoch) || !k.Epoch.Equal(newEpoch) {
+			t.Fatalf("session %s after the retry: retention %d, expires %v, key epoch %v (%v, %v)",
+				id, s.RetentionDays, s.ExpiresAt, k.Epoch, err, kerr)
+		}
+		if _, err := v.Unwrap(ctx, k); err != nil {
+			t.Fatalf("re-wrapped key of %s does not open: %v", id, err)
+		}
+	}
+	var changes int
+	if err := db.Get(&changes, `SELECT count(*) FROM audit_events WHERE tenant_id = $1 AND action = $2`,
+		c.TenantID, idv.AuditRetentionChanged); err != nil || changes != 1 {
+		t.Fatalf("%d retention_changed entries (%v), want 1", changes, err)
+	}
+}
