@@ -65,6 +65,10 @@ type Options struct {
 	// Fields, when set, are printed in the visual inspection zone
 	// instead of the grey bars that stand for text.
 	Fields []Field
+	// NoMRZ leaves the MRZ out: the side of a document that bears none
+	// (an identity card's front, the back of a passport's data page),
+	// sized by the MRZ lines all the same.
+	NoMRZ bool
 }
 
 // Render draws the document with the given MRZ lines at the bottom, on a
@@ -123,6 +127,9 @@ func Render(mrz []string, opt Options) (*image.RGBA, error) {
 		drawFields(img, atlas, opt.Fields, len(mrz[0]), ox, oy, s)
 	} else {
 		drawBars(img, rng, ox, oy, dw, dh, s)
+	}
+	if opt.NoMRZ {
+		return img, nil
 	}
 	// The MRZ, last line bottomMM above the bottom edge.
 	scale := pitchMM * s / glyph.CellWidth // image pixels per atlas pixel

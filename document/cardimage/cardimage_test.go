@@ -100,3 +100,30 @@ func equalImages(a, b *image.RGBA) bool {
 	}
 	return true
 }
+
+// TestNoMRZ: the side without an MRZ has the document's size and no ink
+// where the MRZ would be.
+func TestNoMRZ(t *testing.T) {
+	t.Parallel()
+	lines := []string{"I<UTOD231458907<<<<<<<<<<<<<<<", "7408122F1204159UTO<<<<<<<<<<<6", "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"}
+	with, err := Render(lines, Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	without, err := Render(lines, Options{Seed: 1, NoMRZ: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if without.Bounds() != with.Bounds() {
+		t.Fatalf("bounds %v, want %v", without.Bounds(), with.Bounds())
+	}
+	// The MRZ's three lines: 8 mm of table, the card 54 mm high, the
+	// last baseline 3.5 mm above its bottom, 12 pixels per mm.
+	mrz := image.Rect(12*13, 12*(8+54-15), 12*(8+80), 12*(8+54-3))
+	if d := darkest(with, mrz); d > 80 {
+		t.Fatalf("with the MRZ: darkest pixel %d, want ink", d)
+	}
+	if d := darkest(without, mrz); d < 120 {
+		t.Errorf("NoMRZ: darkest pixel %d where the MRZ would be, want card stock", d)
+	}
+}

@@ -68,6 +68,14 @@ func TestLayoutFor(t *testing.T) {
 		// Nine digits that fail the eleven-proof are no BSN.
 		{[]string{"P<NLDDE<BRUIJN<<WILLEKE<LISELOTTE<<<<<<<<<<<", "SPECI20142NLD6503101F2401151123456789<<<<<02"}, "NLD passport 2021, data page"},
 		{[]string{"I<NLDSPECI20142<<<<<<<<<<<<<<<", "6503101F2401151NLD<<<<<<<<<<<8", "DE<BRUIJN<<WILLEKE<LISELOTTE<<"}, ""},
+		// Expiring before 9 March 2019, or with no expiry that reads:
+		// issued before the 2014 designs, which printed the BSN elsewhere.
+		{[]string{"I<NLDSPECI20122999999990<<<<<8", "6503101F1702068NLD<<<<<<<<<<<8", "DE<BRUIJN<<WILLEKE<LISELOTTE<<"}, ""},
+		{[]string{"P<NLDDE<BRUIJN<<WILLEKE<LISELOTTE<<<<<<<<<<<", "SPECI20142NLD6503101F1903088999999990<<<<<82"}, ""},
+		{[]string{"P<NLDDE<BRUIJN<<WILLEKE<LISELOTTE<<<<<<<<<<<", "SPECI20142NLD6503101F1903099999999990<<<<<82"}, "NLD passport 2014–2021, data page"},
+		{[]string{"P<NLDDE<BRUIJN<<WILLEKE<LISELOTTE<<<<<<<<<<<", "SPECI20142NLD6503101F9812318999999990<<<<<82"}, ""},
+		{[]string{"P<NLDDE<BRUIJN<<WILLEKE<LISELOTTE<<<<<<<<<<<", "SPECI20142NLD6503101F<<<<<<8999999990<<<<<82"}, ""},
+		{[]string{"I<NLDSPECI20142999999990<<<<<8", "6503101F49O1151NLD<<<<<<<<<<<8", "DE<BRUIJN<<WILLEKE<LISELOTTE<<"}, ""},
 		{[]string{"I<UTOD231458907<<<<<<<<<<<<<<<", "7408122F1204159UTO<<<<<<<<<<<6", "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"}, ""},
 	}
 	for _, tt := range tests {

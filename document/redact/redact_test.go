@@ -274,7 +274,7 @@ func TestFindPortrait(t *testing.T) {
 
 // TestFindNoMRZ: when no MRZ is read, the band where it would be is masked
 // whole, and so is the VIZ (the whole photo) unless the layout says this
-// side prints no number.
+// side prints no number (not so for a Dutch card of before 2014).
 func TestFindNoMRZ(t *testing.T) {
 	t.Parallel()
 	img := card(t)
@@ -297,6 +297,12 @@ func TestFindNoMRZ(t *testing.T) {
 	kind, _ := redact.KindOf(nlID)
 	if z := (redact.Finder{Kind: &kind}).Find(img); z.VIZByRule || len(z.VIZ) != 0 || z.Layout == "" {
 		t.Errorf("the Dutch card's front: VIZ zones %v (fallback %v, layout %q), want none", z.VIZ, z.VIZByRule, z.Layout)
+	}
+	// The card of before 2014 printed the BSN on its front: the whole
+	// photo.
+	old, _ := redact.KindOf([]string{"I<NLDSPECI20122999999990<<<<<8", "6503101F1702068NLD<<<<<<<<<<<8", "DE<BRUIJN<<WILLEKE<LISELOTTE<<"})
+	if z := (redact.Finder{Kind: &old}).Find(img); !z.VIZByRule || len(z.VIZ) != 1 || z.VIZ[0] != img.Bounds() {
+		t.Errorf("a Dutch card of before 2014, front: VIZ zones %v (fallback %v, layout %q), want the whole photo", z.VIZ, z.VIZByRule, z.Layout)
 	}
 }
 

@@ -75,12 +75,17 @@ func pages(n int) []page {
 	return out
 }
 
-// passportLine2 is a TD3 line 2 with number and personal number, every
-// check digit right.
+// passportLine2 is a TD3 line 2 with number and personal number, expiring
+// on 25 November 2031, every check digit right.
 func passportLine2(number, personal string) string {
+	return passportLine2Expiring(number, personal, "311125")
+}
+
+// passportLine2Expiring is passportLine2 expiring on expiry (YYMMDD).
+func passportLine2Expiring(number, personal, expiry string) string {
 	cd := func(s string) string { d, _ := mrz.CheckDigit(s); return string(d) }
 	p := personal + strings.Repeat("<", 14-len(personal))
-	l := number + cd(number) + "NLD" + "650310" + cd("650310") + "F" + "311125" + cd("311125") + p + cd(p)
+	l := number + cd(number) + "NLD" + "650310" + cd("650310") + "F" + expiry + cd(expiry) + p + cd(p)
 	return l + cd(l[0:10]+l[13:20]+l[21:43])
 }
 
@@ -179,7 +184,7 @@ func TestCopyMasksVIZNumber(t *testing.T) {
 			}
 			out := copyDecoded(t, with, z)
 			total++
-			if left := bright(out, ink); left == 0 {
+			if left := inkLeft(t, with, without, z, ink); left == 0 {
 				masked++
 			} else {
 				t.Errorf("%d of %d pixels of BSN ink not masked", left, len(ink))
