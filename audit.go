@@ -50,8 +50,8 @@ const (
 	// objects that landed under a wiped session's prefix after its receipt
 	// (an upload through a policy issued before the wipe).
 	AuditLateObjectsDeleted = "late_objects_deleted"
-	AuditRetentionChanged = "retention_changed"
-	AuditPolicyChanged    = "policy_changed"
+	AuditRetentionChanged   = "retention_changed"
+	AuditPolicyChanged      = "policy_changed"
 )
 
 // Actors that are not a credential.

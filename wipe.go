@@ -116,10 +116,10 @@ type Wiped struct {
 	Objects      int  // objects this attempt deleted, also on failure
 	// Late is how many objects a sweep of a session wiped before found and
 	// deleted under its prefix (landed after its wipe).
-	Late int
-	ReceiptID    uuid.UUID
-	Reason       string
-	Captures     int
+	Late      int
+	ReceiptID uuid.UUID
+	Reason    string
+	Captures  int
 }
 
 // Wipe wipes a session whose wipe was requested. ErrNotFound: no such

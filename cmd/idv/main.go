@@ -27,6 +27,7 @@ commands:
   tenant     idv tenant create --name N --webhook-url U --retention-days D --fields f1,f2
              idv tenant set-retention --tenant ID --days D
              idv tenant policy show|set --tenant ID [--minimum-age 18 ...]
+             idv tenant keys list|create|revoke|rotate --tenant ID [--key KEY_ID] [--overlap 24h]
              idv tenant offboard --tenant ID --recipient PUBKEY --export DIR
              idv tenant offboard --tenant ID --delete --confirm ID [--no-export]
   offboard   the tenant's side: idv offboard keygen --out DIR; idv offboard open --key FILE --in ARCHIVE --out DIR

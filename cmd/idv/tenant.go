@@ -20,6 +20,8 @@ func runTenant(ctx context.Context, args []string, cfg config, stdout, stderr io
 			return runTenantSetRetention(ctx, args[1:], cfg, stdout, stderr)
 		case "policy":
 			return runTenantPolicy(ctx, args[1:], cfg, stdout, stderr)
+		case "keys":
+			return runTenantKeys(ctx, args[1:], cfg, stdout, stderr)
 		case "offboard":
 			return runTenantOffboard(ctx, args[1:], cfg, stdout, stderr)
 		}
@@ -27,6 +29,7 @@ func runTenant(ctx context.Context, args []string, cfg config, stdout, stderr io
 	return fmt.Errorf("usage: idv tenant create --name N --webhook-url U --retention-days D [--fields f1,f2,...]\n" +
 		"       idv tenant set-retention --tenant ID --days D\n" +
 		"       idv tenant policy show|set --tenant ID [settings]\n" +
+		"       idv tenant keys list|create|revoke|rotate --tenant ID [--key KEY_ID] [--overlap 24h]\n" +
 		"       idv tenant offboard --tenant ID --recipient PUBKEY --export DIR | --delete --confirm ID [--no-export]")
 }
 

@@ -77,15 +77,17 @@ func (s *Tenants) FindByName(ctx context.Context, name string) (uuid.UUID, error
 	return id, nil
 }
 
-// APIKey reads a live (not revoked) API key by its id. The key is what
-// tells whose request it is, so the lookup cannot be scoped to a tenant
-// yet: system scope, reading api_keys and whether the key's tenant is
-// offboarding.
+// APIKey reads an API key by its id, with its end (revoked_at) if it has
+// one: the caller refuses a key that is not Live by its own clock, since
+// a rotated key ends at a time set ahead. The key is what tells whose
+// request it is, so the lookup cannot be scoped to a tenant yet: system
+// scope, reading api_keys and whether the key's tenant is offboarding.
 func (s *Tenants) APIKey(ctx context.Context, keyID string) (idv.APIKey, error) {
 	var k idv.APIKey
-	err := scopedScan(ctx, s.db, systemScope, []any{&k.ID, &k.TenantID, &k.SecretHash, &k.Offboarding}, `SELECT key_id, tenant_id, secret_hash,
+	err := scopedScan(ctx, s.db, systemScope, []any{&k.ID, &k.TenantID, &k.SecretHash, &k.CreatedAt, &k.RevokedAt, &k.Offboarding},
+		`SELECT key_id, tenant_id, secret_hash, created_at, revoked_at,
 		(SELECT t.offboarding_at IS NOT NULL FROM tenants t WHERE t.tenant_id = api_keys.tenant_id) AS offboarding
-		FROM api_keys WHERE key_id = $1 AND revoked_at IS NULL`, keyID)
+		FROM api_keys WHERE key_id = $1`, keyID)
 	if err != nil {
 		return idv.APIKey{}, rowErr(err, "api keys: %s", "api keys: get %s", keyID)
 	}

@@ -16,10 +16,11 @@ import (
 	"github.com/idv-oss/idv/seal"
 )
 
-// Tenants reads tenants and their API keys.
+// Tenants reads tenants and their API keys, and changes the keys.
 type Tenants interface {
 	Get(ctx context.Context, id uuid.UUID) (idv.Tenant, error)
 	APIKey(ctx context.Context, keyID string) (idv.APIKey, error)
+	idv.APIKeyStore
 }
 
 // Sessions stores sessions, their keys and captures.
@@ -150,6 +151,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /v1/handoff", s.handle(s.redeemHandoff))
 	mux.Handle("GET /h/{code}", s.handle(s.handoffLink))
 	s.dutyRoutes(mux)
+	s.apiKeyRoutes(mux)
 	mux.Handle("GET /capture/", s.capturePage())
 	mux.Handle("/", s.handle(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
 	return s.recoverer(s.metrics.instrument(s.bounded(s.cfg.MaxInFlight, mux)))

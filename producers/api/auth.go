@@ -29,7 +29,7 @@ func (s *Server) customer(h func(http.ResponseWriter, *http.Request) error) http
 			return err
 		}
 		key, err := s.tenants.APIKey(r.Context(), cred.ID)
-		if errors.Is(err, idv.ErrNotFound) || (err == nil && !cred.Matches(key.SecretHash)) {
+		if errors.Is(err, idv.ErrNotFound) || (err == nil && (!cred.Matches(key.SecretHash) || !key.Live(s.now()))) {
 			return errUnauthorized
 		}
 		if err != nil {
