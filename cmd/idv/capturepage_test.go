@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"image/png"
 	"maps"
 	"net/url"
 	"os"
@@ -17,6 +18,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	qr "github.com/piglig/go-qr"
 
 	"github.com/idv-oss/idv/document/cardimage"
 	"github.com/idv-oss/idv/document/mrz"
@@ -186,6 +189,25 @@ type pageReport struct {
 	Error          string   `json:"error"`
 	// Retakes are the texts of the retake screens, in order.
 	Retakes []string `json:"retakes"`
+	// Of the "handoff" run: the computer's hand-off screen (its text, the
+	// link under the QR code, the QR code's accessible name and a
+	// screenshot of it, the link of the code it replaced), the phone's
+	// run, and the link opened again on a third device.
+	HandoffText string `json:"handoff_text"`
+	Link        string `json:"link"`
+	RetiredLink string `json:"retired_link"`
+	QRLabel     string `json:"qr_label"`
+	QRShot      string `json:"qr_shot"`
+	Phone       struct {
+		URLAfterLoad string   `json:"url_after_load"`
+		FinalURL     string   `json:"final_url"`
+		ResultText   string   `json:"result_text"`
+		Screens      []string `json:"screens"`
+	} `json:"phone"`
+	Reused struct {
+		Text    string   `json:"text"`
+		Screens []string `json:"screens"`
+	} `json:"reused"`
 }
 
 // drive runs the page for one session in headless Chromium.
@@ -225,7 +247,9 @@ func (b browser) drive(t *testing.T, in map[string]any) pageReport {
 // session.deleted webhook with reason declined_by_user; then the error
 // screens, and the retakes: a blurred document photo taken again (attempt
 // 2), and a document whose MRZ does not read, twice, with a reload while
-// it is checked, then typed at attempt 3. Every run checks the page's CSP
+// it is checked, then typed at attempt 3; and a computer without a camera
+// handing the session to a phone, which goes through while the computer
+// follows. Every run checks the page's CSP
 // header, that the token left the address bar, that every request went to
 // IDV or the store's upload origin, that nothing overflows 360 px, and
 // axe-core's WCAG findings on every screen shot.
@@ -480,6 +504,78 @@ func TestCapturePage(t *testing.T) {
 		t.Errorf("camera denied, selfie: %q, want Chrome's instructions and why a file will not do", denied.ResultText)
 	}
 
+	// A computer whose camera is refused continues on a phone: it asks for
+	// a hand-off code (IDV briefly unavailable first: the page waits and
+	// asks again) and shows the QR code of its short link, the link as
+	// text and when it expires; asked, a new code; Back returns to the
+	// camera help, which leads to a code again. A phone opens the link
+	// (its redeem refused once as too many tries: it waits too), gets its
+	// own token, which leaves the address bar with the code, and goes
+	// through without typing anything; the computer, polling with its own
+	// token, says the phone has it, then that the photos are checked, then
+	// done — never the decision. The same link on a third device: the code is spent
+	// (and the first code, retired by the new one, works no more).
+	v5, decided5, handed := flow("handoff", func(*verification) map[string]any {
+		return map[string]any{"mode": "handoff",
+			"faults":       []map[string]any{fault("/v1/app/session/handoff", 503, "unavailable")},
+			"phone_faults": []map[string]any{fault("/v1/handoff", 429, "rate_limited")}}
+	})
+	checkPage("handoff", handed, "done")
+	checkResultText(t, "handoff, computer", handed.ResultText)
+	if want := []string{"consent", "camera-help", "retry-wait", "handoff", "camera-help", "handoff", "handed-off", "handoff-checking", "done"}; !containsInOrder(handed.Screens, want) ||
+		slices.Contains(handed.Screens, "upload") {
+		t.Errorf("handoff, computer: screens %v, want in order %v and nothing sent", handed.Screens, want)
+	}
+	shortLink := regexp.MustCompile(`^` + regexp.QuoteMeta(s.apiURL) + `/h/[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$`)
+	if !shortLink.MatchString(handed.Link) || !shortLink.MatchString(handed.RetiredLink) || handed.Link == handed.RetiredLink ||
+		!strings.Contains(handed.HandoffText, "until") || handed.QRLabel == "" {
+		t.Errorf("hand-off screen: link %q (the first %q), QR code named %q, text %q; want a new short link, the QR code named, when the code expires",
+			handed.Link, handed.RetiredLink, handed.QRLabel, handed.HandoffText)
+	}
+	// The QR code drawn on the computer's screen carries that link.
+	if f, err := os.Open(handed.QRShot); err != nil {
+		t.Error(err)
+	} else {
+		img, err := png.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if text, err := qr.Decode(img); err != nil || text != handed.Link {
+			t.Errorf("the QR code on the hand-off screen reads %q (%v), want %q", text, err, handed.Link)
+		}
+	}
+	phone := handed.Phone
+	if strings.Contains(phone.URLAfterLoad, "handoff") || strings.Contains(phone.URLAfterLoad, "#") || strings.Contains(phone.FinalURL, "#") {
+		t.Errorf("handoff, phone: the code stayed in the address bar: %s, %s", phone.URLAfterLoad, phone.FinalURL)
+	}
+	if want := []string{"retry-wait", "consent", "document-front", "review-front", "selfie", "upload", "checking-photos", "done"}; !containsInOrder(phone.Screens, want) ||
+		slices.Contains(phone.Screens, "mrz") {
+		t.Errorf("handoff, phone: screens %v, want in order %v and nothing typed", phone.Screens, want)
+	}
+	checkResultText(t, "handoff, phone", phone.ResultText)
+	frames5 := 1
+	if v5.session.Challenge != nil {
+		frames5 += len(v5.session.Challenge.Steps)
+	}
+	if got, want := storageUploads(handed, storage), 1+frames5; got != want { // the phone's front and frames
+		t.Errorf("handoff: %d uploads, want %d", got, want)
+	}
+	// (The driver opened the retired link first, and waited for the same
+	// screen there.)
+	if want := []string{"loading", "handoff-invalid"}; !slices.Equal(handed.Reused.Screens, want) ||
+		!strings.Contains(handed.Reused.Text, "Ask the other screen for a new one") || strings.Contains(handed.Reused.Text, "Try") {
+		t.Errorf("the link opened again: screens %v, %q; want %v, a new code from the other screen and no retry",
+			handed.Reused.Screens, handed.Reused.Text, want)
+	}
+	approved("handoff", s.await(v5, decided5))
+	if n := s.rcv.Received(v5.id, schemas.WebhookSessionDecided); n != 1 {
+		t.Errorf("handoff: %d session.decided webhooks, want 1", n)
+	}
+	if st := customerSession(t, s, v5); st.Attempt != 1 || st.Status != "decided" {
+		t.Errorf("handoff: the customer sees attempt %d, status %s; want attempt 1, decided", st.Attempt, st.Status)
+	}
+
 	// Back steps back inside the page, and a reload resumes after the
 	// consent given, with the token from the tab's memory (never the
 	// address bar); the photos, which the page does not keep, are taken
@@ -688,9 +784,9 @@ func captureOpener(t *testing.T, s *system, v *verification) func(attempt int, k
 
 // handledStatus matches Chromium's console line for an answer the page
 // handles with its own screen: an unknown or expired token (401), a
-// session ended (410), busy (429), unavailable (503), an answer lost on
-// the way (connection reset).
-var handledStatus = regexp.MustCompile(`^Failed to load resource: (the server responded with a status of (401|410|429|503) |net::ERR_CONNECTION_RESET$)`)
+// hand-off code used or expired (404), a session ended (410), busy (429),
+// unavailable (503), an answer lost on the way (connection reset).
+var handledStatus = regexp.MustCompile(`^Failed to load resource: (the server responded with a status of (401|404|410|429|503) |net::ERR_CONNECTION_RESET$)`)
 
 // containsInOrder reports whether want occurs in got in order, other
 // elements in between allowed.

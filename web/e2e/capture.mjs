@@ -5,8 +5,9 @@
 //
 // Input (JSON on stdin): {chromium, url, camera, frames: {step: file},
 // documents, mrz, reload_checking, mode:
-// "submit"|"decline"|"load"|"camera-denied"|"resume", name (of the
-// screenshots), locale, shots, faults, erase, document_file}.
+// "submit"|"decline"|"load"|"camera-denied"|"resume"|"handoff", name (of
+// the screenshots), locale, shots, faults, phone_faults, erase,
+// document_file}.
 // "submit" takes the document and the selfie, then follows the check: on
 // each retake screen it takes again what the page asks for, the camera
 // showing the next of documents (files, one per attempt; default
@@ -20,6 +21,18 @@
 // goes Back from the document to the consent, agrees again, takes the
 // front and reloads: the run ends on the screen after the reload, with
 // the screens before it in screens_before.
+// "handoff" opens the link on a computer (1280 px, a mouse, the camera
+// refused): it agrees, meets the camera help and asks to continue on a
+// phone, asks for a new code, goes back to the camera help and on to the
+// phone again; the hand-off screen's link (reported as link, with the QR code
+// screenshot as qr_shot; the first code's link, replaced by a new code,
+// as retired_link) is opened by a phone (its own browser, the fake
+// camera, phone_faults), which takes the photos; the computer is followed
+// meanwhile (handed off, checking, done). The computer's polls are held at
+// the route while the phone submits, so that one reaches IDV right after
+// the submit and one stays for the checking screen's audit, however quick
+// the check: sequence, never a timeout. Then a third browser opens the
+// retired link, then the same link again (reused).
 // "load" only opens the link and reports the first screen. faults are
 // answers put in place of the page's API calls ({path, method, times,
 // status, code, retry_after} or, with lost, the call reaches IDV and its
@@ -55,55 +68,67 @@ function showFile(path) {
 // the page's CSP does not govern; the page itself loads nothing of it.
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
-const profile = mkdtempSync(join(tmpdir(), "idv-chromium-"));
 const documents = cfg.documents || [cfg.frames.document];
 copyFileSync(documents[0], cfg.camera);
-const browser = await chromium.launchPersistentContext(profile, {
-  executablePath: cfg.chromium,
-  headless: true,
-  chromiumSandbox: false,
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    // The permission prompt is answered yes, or no for "camera-denied".
-    cfg.mode === "camera-denied" ? "--deny-permission-prompts" : "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-    `--use-file-for-fake-video-capture=${cfg.camera}`,
-  ],
-  viewport: { width: 360, height: 740 },
-  deviceScaleFactor: 2,
-  isMobile: true,
-  hasTouch: true,
-  locale: cfg.locale,
-});
 const report = { requests: [], shots: [], overflow: [], console: [], a11y: [], audited: [] };
-try {
-  const page = browser.pages()[0] || (await browser.newPage());
-  page.on("request", (r) => report.requests.push({ method: r.method(), url: r.url() }));
-  page.on("console", (m) => {
+const browsers = []; // {context, profile} of each browser launched
+
+// launch starts a browser of its own (profile, storage) and returns its
+// page, watched for requests, errors and screens: a phone (360 px, touch,
+// the fake camera; refused for "camera-denied"), or with desktop a
+// computer (1280 px, a mouse) whose camera is refused.
+async function launch(desktop) {
+  const profile = mkdtempSync(join(tmpdir(), "idv-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: cfg.chromium,
+    headless: true,
+    chromiumSandbox: false,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      // The permission prompt is answered yes, or no for "camera-denied".
+      desktop || cfg.mode === "camera-denied" ? "--deny-permission-prompts" : "--use-fake-ui-for-media-stream",
+      "--use-fake-device-for-media-stream",
+      `--use-file-for-fake-video-capture=${cfg.camera}`,
+    ],
+    viewport: desktop ? { width: 1280, height: 800 } : { width: 360, height: 740 },
+    deviceScaleFactor: desktop ? 1 : 2,
+    isMobile: !desktop,
+    hasTouch: !desktop,
+    locale: cfg.locale,
+  });
+  browsers.push({ context, profile });
+  const p = context.pages()[0] || (await context.newPage());
+  p.on("request", (r) => report.requests.push({ method: r.method(), url: r.url() }));
+  p.on("console", (m) => {
     if (m.type() === "error") report.console.push(m.text());
   });
-  page.on("pageerror", (e) => report.console.push(String(e)));
-  page.setDefaultTimeout(30000);
+  p.on("pageerror", (e) => report.console.push(String(e)));
+  p.setDefaultTimeout(30000);
   // Every screen the page shows, in order, however briefly.
-  await page.addInitScript(() => {
+  await p.addInitScript(() => {
     window.__screens = [];
     new MutationObserver(() => {
       const s = document.body && document.body.dataset.screen;
       if (s && window.__screens[window.__screens.length - 1] !== s) window.__screens.push(s);
     }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-screen"] });
   });
-  // Playwright runs the routes of a request last-registered first, so the
-  // faults are registered backwards: the first listed answers first.
-  for (const f of [...(cfg.faults || [])].reverse()) {
+  return p;
+}
+
+// inject puts faults in place of p's API calls. Playwright runs the routes
+// of a request last-registered first, so they are registered backwards:
+// the first listed answers first.
+async function inject(p, faults) {
+  for (const f of [...(faults || [])].reverse()) {
     let left = f.times || 1;
-    await page.route(
+    await p.route(
       (u) => u.pathname === f.path,
       async (route) => {
         if (route.request().method() !== f.method || left <= 0) return route.fallback();
@@ -118,14 +143,20 @@ try {
       },
     );
   }
+}
+
+let page; // the page the steps below act on
+try {
+  page = await launch(cfg.mode === "handoff");
+  await inject(page, cfg.faults);
 
   const resp = await page.goto(cfg.url);
   report.status = resp.status();
   report.csp = resp.headers()["content-security-policy"] || "";
   const screen = async (name) => {
     await page.waitForSelector(`body[data-screen="${name}"]`);
-    const width = await page.evaluate(() => document.documentElement.scrollWidth);
-    if (width > 360) report.overflow.push(`${name}: ${width}px`);
+    const [width, view] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    if (width > view) report.overflow.push(`${name}: ${width}px in ${view}px`);
   };
   const audit = async (name) => {
     if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(axeSource);
@@ -258,6 +289,100 @@ try {
       await page.waitForFunction(() => window.__screens.filter((s) => s === "camera-help").length === 3);
       await shot("camera-help-selfie");
       report.result_text = await page.textContent("main");
+    } else if (cfg.mode === "handoff") {
+      const desktop = page;
+      await press("#agree");
+      await screen("camera-help");
+      await shot("desktop-camera-help");
+      await press("#handoff");
+      await screen("handoff");
+      // A new code retires the first (opened below, on the third device).
+      report.retired_link = await page.textContent("#handoff-link");
+      await press("#handoff-new");
+      await page.waitForFunction((l) => (document.querySelector("#handoff-link") || {}).textContent !== l, report.retired_link);
+      // Back to the camera help, and on to the phone from there again.
+      await press("#handoff-back");
+      await page.waitForFunction(() => window.__screens.filter((s) => s === "camera-help").length === 2);
+      await press("#handoff");
+      await screen("handoff");
+      await shot("desktop-handoff");
+      report.handoff_text = await page.textContent("main");
+      report.link = await page.textContent("#handoff-link");
+      report.qr_label = await page.getAttribute("svg.qr", "aria-label");
+      report.qr_shot = join(cfg.shots, `${cfg.name || cfg.mode}-qr.png`);
+      await page.locator("svg.qr").screenshot({ path: report.qr_shot });
+      // While held, the computer's session polls wait at the route; the
+      // phone's submit lets the one waiting (or, if none is yet, the next)
+      // through once IDV has it.
+      let held = false;
+      let pass = 0;
+      const waiting = [];
+      const release = () => {
+        if (!waiting.length) pass++;
+        waiting.splice(0).forEach((go) => go());
+      };
+      await desktop.route(
+        (u) => u.pathname === "/v1/app/session",
+        async (route) => {
+          if (held && route.request().method() === "GET") {
+            if (pass) pass--;
+            else await new Promise((go) => waiting.push(go));
+          }
+          await route.fallback();
+        },
+      );
+
+      const phone = (page = await launch(false));
+      await inject(phone, cfg.phone_faults);
+      await phone.route(
+        (u) => u.pathname === "/v1/app/session/submit",
+        async (route) => {
+          const answer = await route.fetch();
+          release();
+          await route.fulfill({ response: answer });
+        },
+      );
+      await phone.goto(report.link);
+      await screen("consent");
+      report.phone = { url_after_load: phone.url() };
+      await shot("phone-consent");
+      page = desktop;
+      await screen("handed-off");
+      await shot("desktop-handed-off");
+      held = true;
+
+      page = phone;
+      await press("#agree");
+      await takeDocument("phone-");
+      if (cfg.frames.straight) await takeSelfie("phone-");
+      await screen("checking-photos");
+      await shot("phone-checking-photos");
+      page = desktop;
+      await screen("handoff-checking");
+      await shot("desktop-handoff-checking");
+      held = false;
+      release();
+      await page.waitForSelector('body[data-screen="done"]', { timeout: 240000 });
+      await shot("desktop-done");
+      report.result_text = await page.textContent("main");
+
+      page = phone;
+      await page.waitForSelector('body[data-screen="done"]', { timeout: 240000 });
+      await shot("phone-done");
+      report.phone.screens = await page.evaluate(() => window.__screens);
+      report.phone.result_text = await page.textContent("main");
+      report.phone.final_url = page.url();
+
+      // The same link on a third device: the code was spent; and the
+      // first code, retired.
+      page = await launch(false);
+      await page.goto(report.retired_link);
+      await screen("handoff-invalid");
+      await page.goto(report.link);
+      await screen("handoff-invalid");
+      await shot("reused");
+      report.reused = { text: await page.textContent("main"), screens: await page.evaluate(() => window.__screens) };
+      page = desktop;
     } else if (cfg.mode === "decline") {
       // The language toggle, by keyboard, there and back.
       await press("#lang button");
@@ -308,10 +433,12 @@ try {
   report.screens = await page.evaluate(() => window.__screens);
   report.final_url = page.url();
 } catch (e) {
-  await failed(e, browser.pages()[0]);
+  await failed(e, page);
 } finally {
-  await browser.close();
-  rmSync(profile, { recursive: true, force: true });
+  for (const b of browsers) {
+    await b.context.close();
+    rmSync(b.profile, { recursive: true, force: true });
+  }
 }
 process.stdout.write(JSON.stringify(report));
 

@@ -9,9 +9,11 @@ export class APIError extends Error {
   }
 }
 
+// client calls the API with token; without one, only redeem (a hand-off
+// code is its own credential).
 export function client(token) {
   async function call(method, path, body) {
-    const headers = { Authorization: `Bearer ${token}` };
+    const headers = token ? { Authorization: `Bearer ${token}` } : {};
     if (body !== undefined) headers["Content-Type"] = "application/json";
     const resp = await fetch(path, {
       method,
@@ -38,6 +40,8 @@ export function client(token) {
     declare: (captures) => call("POST", "/v1/app/session/uploads", { captures }),
     submit: () => call("POST", "/v1/app/session/submit"),
     decline: () => call("POST", "/v1/app/session/decline"),
+    handoff: () => call("POST", "/v1/app/session/handoff"),
+    redeem: (code) => call("POST", "/v1/handoff", { code }),
   };
 }
 

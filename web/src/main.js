@@ -4,7 +4,10 @@
 // why and takes it again for the session's next attempt. The result itself
 // is never shown. It speaks only the public app API; the app token is read
 // once from the URL fragment (or query), kept in memory and removed from
-// the address bar.
+// the address bar. Without a camera (a desktop) the person continues on a
+// phone: a hand-off code, shown as a QR code of its short link, gives the
+// phone a token of its own (#handoff=<code>), and this page follows the
+// session meanwhile.
 //
 // The page marks where it is for people using assistive technology (focus
 // moves to each screen's heading) and for the browser test:
@@ -36,6 +39,8 @@ const state = {
   stream: null,
   uploaded: 0, // the attempt whose captures are all stored; only its submit is left
   note: "", // what the checking screen's live region says (a text key)
+  handoff: null, // the hand-off code shown: {code, url, qr, expires_at}
+  leave: null, // Back from the hand-off: the screen the person came from
 };
 
 function t(key, vars = {}) {
@@ -168,7 +173,12 @@ function cameraHelp(what, err, retry) {
     const parts = [
       h("h1", { text: t(missing ? "camera_missing_heading" : "camera_blocked_heading") }),
       h("p", { id: "camera-help", text: t(missing ? "camera_missing_text" : browserHelp()) }),
-      h("div", { class: "actions" }, h("button", { type: "button", class: "primary", id: "camera-retry", onclick: retry, text: t("camera_retry") })),
+      h(
+        "div",
+        { class: "actions" },
+        h("button", { type: "button", class: "primary", id: "camera-retry", onclick: retry, text: t("camera_retry") }),
+        phone(() => cameraHelp(what, err, retry)),
+      ),
     ];
     if (what === "selfie") {
       parts.push(h("p", { text: t("selfie_needs_camera") }));
@@ -283,7 +293,8 @@ function documentSide(side) {
       h("h2", { text: side === "front" ? t("doc_front") : t("doc_back") }),
       h("p", { id: "guidance", text: t("doc_guidance") }),
       h("div", { class: "viewfinder document" }, video, h("div", { class: "frame", "aria-hidden": "true" })),
-      h("div", { class: "actions" }, take),
+      // A desktop (a fine pointer) may rather use a phone's camera.
+      h("div", { class: "actions" }, take, matchMedia("(pointer: fine)").matches && phone(() => documentSide(side))),
     ];
   }, "document-" + side);
 }
@@ -514,17 +525,18 @@ async function sendAll(tries = 0) {
 const POLL_FOR = 180000;
 let polls = 0; // the polling loop running; an older one stops
 
-// poll shows that the photos are being checked and asks IDV for the
-// session every 2 s, then less often (up to every 10 s, or as Retry-After
-// says): decided → done, never the decision; retake_requested → what to
-// take again. The screen's live region changes only when the connection
-// fails or comes back, so a screen reader is not told every poll.
-async function poll() {
+// watch shows screen as name and asks IDV for the session after 2 s, then
+// every ×1.5 up to cap ms (longer when Retry-After says so), while the
+// screen shown matches keep: decided → done, never the decision; any other
+// answer goes to step, which returns true when it has left; after limit
+// ms, done_slow. The screen's live region (pollLine) changes only when the
+// connection fails or comes back, so a screen reader is not told every poll.
+async function watch(screen, name, keep, step, cap, limit = Infinity) {
   const run = ++polls;
-  const until = Date.now() + POLL_FOR;
-  const current = () => run === polls && document.body.dataset.screen === "checking-photos";
+  const until = Date.now() + limit;
+  const current = () => run === polls && keep.test(document.body.dataset.screen);
   state.note = "";
-  show(checkingPhotos, "checking-photos");
+  show(screen, name);
   for (let wait = 2000; ; ) {
     await new Promise((r) => setTimeout(r, wait));
     if (!current()) return;
@@ -539,13 +551,28 @@ async function poll() {
     if (!current()) return;
     note(s ? "" : "checking_photos_offline");
     if (s && s.status === "decided") return done("done_checked");
-    if (s && s.status === "retake_requested") {
-      state.session = s;
-      return retakeScreen();
-    }
+    if (s && step(s)) return;
     if (Date.now() >= until) return done("done_slow");
-    wait = Math.max(Math.min(wait * 1.5, 10000), after);
+    wait = Math.max(Math.min(wait * 1.5, cap), after);
   }
+}
+
+// poll shows that the photos are being checked, polling up to every 10 s
+// for POLL_FOR: retake_requested → what to take again.
+function poll() {
+  watch(
+    checkingPhotos,
+    "checking-photos",
+    /^checking-photos$/,
+    (s) => {
+      if (s.status !== "retake_requested") return false;
+      state.session = s;
+      retakeScreen();
+      return true;
+    },
+    10000,
+    POLL_FOR,
+  );
 }
 
 function checkingPhotos() {
@@ -553,8 +580,13 @@ function checkingPhotos() {
     h("h1", { text: t("checking_photos_heading") }),
     h("p", { text: t("checking_photos_text") }),
     h("progress", { "aria-label": t("checking_photos_heading") }),
-    h("p", { class: "status", role: "status", id: "poll-status", text: state.note ? t(state.note) : "" }),
+    pollLine(),
   ];
+}
+
+// pollLine is the live region of a screen that polls (note).
+function pollLine() {
+  return h("p", { class: "status", role: "status", id: "poll-status", text: state.note ? t(state.note) : "" });
 }
 
 // note sets what the checking screen's live region says, only when it
@@ -644,7 +676,7 @@ const MAX_TRIES = 6;
 function sendFailed(e, tries) {
   const status = statusOf(e);
   if (status === 401 || status === 410) return ended(e);
-  if ((status === 429 || status === 503) && tries < MAX_TRIES) return retryLater(e, tries);
+  if ((status === 429 || status === 503) && tries < MAX_TRIES) return retryLater(e, tries, sendAll);
   if (status === 0 || status === 409 || status === 429 || status === 503) return checkArrived(tries);
   // Any other refusal (422: a capture the server will not take) is this
   // page's fault; sending the same again cannot help.
@@ -652,28 +684,40 @@ function sendFailed(e, tries) {
   show(message("title", "page_error"), "page-error");
 }
 
+// askFailed: asking for a hand-off code, or redeeming one, failed: an
+// expired link or ended session says so, a busy or unavailable server is
+// waited out, and no answer offers to ask again (again(tries)) under the
+// heading head.
+function askFailed(e, tries, again, head) {
+  const status = statusOf(e);
+  if (status === 401 || status === 410) return ended(e);
+  if ((status === 429 || status === 503) && tries < MAX_TRIES) return retryLater(e, tries, again, head);
+  offline(() => again(0), head);
+}
+
 // retryLater waits out a busy or briefly unavailable server with a
-// countdown, then sends again; the person may try at once.
-function retryLater(e, tries) {
+// countdown, then sends again (again(tries + 1)); the person may try at
+// once.
+function retryLater(e, tries, again, head = "upload_heading") {
   let left = Math.max(statusOf(e) === 429 ? 1 : Math.min(2 ** (tries + 1), 30), e.retryAfter || 0);
   const key = statusOf(e) === 429 ? "busy_retry" : "unavailable_retry";
   const line = h("p", { class: "status", role: "status", id: "retry-status", text: t(key, { n: left }) });
   let timer = 0;
-  const again = () => {
+  const now = () => {
     clearInterval(timer);
-    sendAll(tries + 1);
+    again(tries + 1);
   };
   show(
     () => [
-      h("h1", { text: t("upload_heading") }),
+      h("h1", { text: t(head) }),
       line,
-      h("div", { class: "actions" }, h("button", { type: "button", class: "primary", id: "retry-now", onclick: again, text: t("try_now") })),
+      h("div", { class: "actions" }, h("button", { type: "button", class: "primary", id: "retry-now", onclick: now, text: t("try_now") })),
     ],
     "retry-wait",
   );
   timer = setInterval(() => {
     left -= 1;
-    if (left <= 0) again();
+    if (left <= 0) now();
     else line.textContent = t(key, { n: left });
   }, 1000);
 }
@@ -706,15 +750,129 @@ function resume(s) {
 
 // offline says the connection failed and offers to try again, which can
 // succeed once it is back.
-function offline(retry) {
+function offline(retry, head = "upload_heading") {
   show(
     () => [
-      h("h1", { text: t("upload_heading") }),
+      h("h1", { text: t(head) }),
       h("p", { class: "error", role: "alert", id: "upload-status", text: t("upload_error") }),
       h("div", { class: "actions" }, h("button", { type: "button", class: "primary", id: "retry", onclick: () => retry(), text: t("try_again") })),
     ],
     "offline",
   );
+}
+
+// phone is the button that continues on a phone; back returns from the
+// hand-off to the screen it is on.
+function phone(back) {
+  return h("button", { type: "button", class: "secondary", id: "handoff", onclick: () => handoff(back), text: t("handoff_heading") });
+}
+
+// handoff asks IDV for a hand-off code and shows it, then follows the
+// session as the phone takes it on: this page keeps its own token, sees
+// handed_off once the phone redeemed the code and the status as its photos
+// are checked or taken again, and ends on the done screen, never the
+// decision.
+async function handoff(back, tries = 0) {
+  stopCamera();
+  state.leave = back;
+  show(message("loading"), "loading");
+  try {
+    state.handoff = await state.api.handoff();
+  } catch (e) {
+    // 409: the session was sent meanwhile (another tab); follow it.
+    return statusOf(e) === 409 ? load() : askFailed(e, tries, (n) => handoff(back, n), "handoff_heading");
+  }
+  watch(handoffScreen, "handoff", /^handoff|^handed-off/, follow, 3000);
+}
+
+// handoffScreen shows the code: the QR code of its short link (or, when
+// IDV has no public URL, none), the link as text to type, when the code
+// stops working, and a new code at any time.
+function handoffScreen() {
+  const c = state.handoff;
+  const gone = expired();
+  return [
+    h("h1", { text: t("handoff_heading") }),
+    h("p", { text: t("handoff_text") }),
+    !gone && h("div", {}, c.qr && qrCode(c.qr), h("p", { id: "handoff-link", class: "code", text: c.url || location.origin + "/h/" + c.code })),
+    h("p", { text: gone ? t("handoff_expired") : t("handoff_expires", { time: new Date(c.expires_at).toTimeString().slice(0, 5) }) }),
+    pollLine(),
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { type: "button", class: "secondary", id: "handoff-new", onclick: () => handoff(state.leave), text: t("handoff_new") }),
+      h("button", { type: "button", class: "secondary", id: "handoff-back", onclick: state.leave, text: t("decline_no") }),
+    ),
+  ];
+}
+
+// qrCode draws the QR code IDV computed (rows of "0" and "1", "1" dark)
+// as an SVG of one path of unit squares, inside a quiet zone of four
+// modules: no image data, nothing the CSP refuses.
+function qrCode(rows) {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  const path = document.createElementNS(ns, "path");
+  const n = rows.length + 8;
+  let d = "";
+  rows.forEach((row, y) => [...row].forEach((m, x) => m === "1" && (d += `M${x + 4} ${y + 4}h1v1h-1z`)));
+  path.setAttribute("d", d);
+  const attrs = {
+    viewBox: `0 0 ${n} ${n}`,
+    class: "qr",
+    role: "img",
+    "aria-label": t("handoff_qr"),
+    "aria-describedby": "handoff-link",
+    "shape-rendering": "crispEdges",
+  };
+  for (const k in attrs) svg.setAttribute(k, attrs[k]);
+  svg.append(path);
+  return svg;
+}
+
+// expired: the code shown has expired.
+function expired() {
+  return Date.parse(state.handoff.expires_at) <= Date.now();
+}
+
+// follow shows where the phone is: handed off (the code was used), its
+// photos being checked, a photo being taken again. Until then, a code
+// that expires is drawn again as expired, once.
+function follow(s) {
+  const name = !s.handed_off ? "handoff" : { submitted: "handoff-checking", retake_requested: "handoff-retake" }[s.status] || "handed-off";
+  if (name !== document.body.dataset.screen || (expired() && document.getElementById("handoff-link"))) {
+    show(name === "handoff" ? handoffScreen : following, name);
+  }
+}
+
+const FOLLOW = {
+  "handed-off": ["handoff_heading", "handed_off"],
+  "handoff-checking": ["checking_photos_heading", "handoff_checking"],
+  "handoff-retake": ["retake_heading", "handoff_retake"],
+};
+
+// following is the screen of the phone's progress named FOLLOW.
+function following() {
+  const [head, text] = FOLLOW[document.body.dataset.screen];
+  return [h("h1", { text: t(head) }), h("p", { text: t(text) }), h("progress", { "aria-label": t(head) }), pollLine()];
+}
+
+// redeem spends the code a short link brought (#handoff=<code>) for this
+// device's own app token, kept as a link's token is; then the page goes on
+// as if opened with that link. A code used or expired has its own screen,
+// with no retry: only the other screen can give a new one.
+async function redeem(code, tries = 0) {
+  show(message("loading"), "loading");
+  let r;
+  try {
+    r = await client().redeem(code);
+  } catch (e) {
+    if (statusOf(e) === 404) return show(message("handoff_invalid_heading", "handoff_invalid"), "handoff-invalid");
+    return askFailed(e, tries, (n) => redeem(code, n), "title");
+  }
+  remember(TOKEN, r.app_token);
+  state.api = client(r.app_token);
+  load();
 }
 
 // The tab's memory across a reload (sessionStorage: this tab only, gone
@@ -750,9 +908,11 @@ function takeToken() {
   return token || recall(TOKEN);
 }
 
-async function start() {
-  const token = takeToken();
+function start() {
+  const code = new URLSearchParams(location.hash.slice(1)).get("handoff");
+  const token = takeToken(); // the fragment leaves the address bar, a code too
   header();
+  if (code) return redeem(code);
   if (!token) {
     show(() => [h("h1", { text: t("title") }), h("p", { class: "error", role: "alert", text: t("no_token") })], "error");
     return;
