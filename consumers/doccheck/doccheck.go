@@ -5,8 +5,10 @@
 // refuses decompression bombs before they allocate, parses and validates the
 // MRZ against the tenant's rules, puts the images through the quality gates
 // (package quality) and compares the MRZ printed on the document (package
-// ocrb) with the app's when configured to, and records the check's result
-// with its idv.check.completed event in one transaction.
+// ocrb) with the app's when configured to, or reads the MRZ from them when
+// the app sent none — the image checks of package framecheck, which the
+// hosted capture page runs too — and records the check's result with its
+// idv.check.completed event in one transaction.
 //
 // When the tenant's policy asks for a redacted copy (Policy.RedactedCopy)
 // and the document images passed the image gates, the stage keeps one of
@@ -52,6 +54,7 @@ import (
 	"github.com/idv-oss/idv/consumers/check"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/document/chip"
+	"github.com/idv-oss/idv/document/framecheck"
 	"github.com/idv-oss/idv/document/mrz"
 	"github.com/idv-oss/idv/document/ocrb"
 	"github.com/idv-oss/idv/document/quality"
@@ -322,24 +325,23 @@ func (s *Stage) check(ctx context.Context, key *seal.SessionKey, caps []idv.Capt
 		}
 		clear(plain)
 	}
-	imageReasons, gatesPassed := s.checkImages(&decoded, mrzText)
-	for _, r := range imageReasons {
-		reasons.Add(r)
-	}
-	if !has(schemas.MRZ) && gatesPassed {
-		// A trusted reading that does not parse (a check digit wrong) is
-		// a misread as likely as a forgery: a new photo, not a decline.
-		var rs []mrz.Reason
-		text := s.readMRZ(&decoded)
-		if text != nil {
-			doc, rs = checkMRZ(text, rules, now)
-		}
-		if doc == nil {
-			clear(text)
+	photos := s.checkImages(&decoded, has(schemas.MRZ), mrzText, now)
+	reasons.Add(photos.Reasons...)
+	switch {
+	case !photos.Passed:
+		// No image, or one to take again: nothing was read.
+	case mrzText != nil && s.reader != nil:
+		reasons.Add(ocrb.Compare(photos.Read, string(mrzText), s.cfg.ImageMRZ).Reasons...)
+	case !has(schemas.MRZ):
+		// The MRZ the photos give, judged as the app's text would be;
+		// none, and the person is asked for a new photo rather than
+		// judged on a doubtful read (G/6, S/8, B/1 pass check digits),
+		// so a misread never declines or approves anyone.
+		if photos.Document == nil {
 			reasons.Add(ocrb.ReasonUnreadable)
 		} else {
-			mrzText = text
-			reasons.Add(mrzCodes(rs)...)
+			doc, mrzText = photos.Document, []byte(photos.Text)
+			reasons.Add(mrzCodes(doc.Validate(now, rules))...)
 			src.kind = kindOf(mrzText)
 		}
 	}
@@ -349,77 +351,39 @@ func (s *Stage) check(ctx context.Context, key *seal.SessionKey, caps []idv.Capt
 	if chipFiles != nil && mrzText != nil {
 		s.checkChip(&reasons, &decoded, chipInput{files: chipFiles, aa: chipAA, challenge: challenge, mrz: string(mrzText)}, now)
 	}
-	if gatesPassed {
+	if photos.Passed {
 		src.front, src.back = decoded.front, decoded.back
 		src.frontRead, src.backRead = decoded.frontRead, decoded.backRead
 	}
 	return reasons, doc, src, nil
 }
 
-// checkImages runs the quality gates on the decoded images, then, if they
-// all pass, compares the MRZ printed on the document with the app's MRZ
-// text. The back is read first: an identity card carries its MRZ there, a
-// passport on its only page; what was read is kept in decoded, for the
-// redacted copy. It reports whether the images passed the quality gates
-// (always, when they are off).
-func (s *Stage) checkImages(decoded *evidence, mrzText []byte) ([]string, bool) {
-	images := decoded.images()
-	if len(images) == 0 {
-		return nil, false
-	}
-	var reasons []string
-	if s.cfg.QualityGates {
-		for _, img := range images {
-			r, _ := quality.Check(img, s.cfg.Quality)
-			reasons = append(reasons, r...)
-		}
-		if len(reasons) > 0 {
-			return reasons, false // no point reading a picture that must be taken again
-		}
-	}
-	if s.reader == nil || mrzText == nil {
-		return nil, true
-	}
-	return ocrb.Compare(readImages(s.reader, decoded), string(mrzText), s.cfg.ImageMRZ).Reasons, true
-}
-
-// readImages reads the MRZ printed on the decoded images, the back first,
-// and keeps what it read in decoded; nil when no image shows one.
-func readImages(r *ocrb.Reader, decoded *evidence) *ocrb.Result {
-	for _, img := range decoded.images() {
-		if read, err := r.Read(img); err == nil {
-			decoded.setRead(img, read)
-			return read
-		}
-	}
-	return nil
-}
-
-// readMRZ is the MRZ of a session whose app sent no MRZ text: the one
-// read from the photos (read there already when the image checks ran),
-// when the reading can stand alone (ocrb.Trusted: every character
-// confident); the caller parses it, and a reading that does not parse is
-// no MRZ either. nil when it cannot: the person is asked for a new photo
-// rather than judged on a doubtful read (G/6, S/8, B/1 pass check digits),
-// so a misread never declines or approves anyone.
-func (s *Stage) readMRZ(decoded *evidence) []byte {
-	read := decoded.backRead
-	if read == nil {
-		read = decoded.frontRead
-	}
-	if read == nil {
+// checkImages runs the image checks (package framecheck: the quality
+// gates when they are on, then, only if every image passes them, the MRZ
+// read and its trust rule) on the decoded images, the back first: an
+// identity card carries its MRZ there, a passport on its only page. The
+// MRZ is read to compare with the app's text when the app sent it and the
+// stage has a reader, or, when the app sent none (sent false), to be the
+// MRZ; not when the app's text did not open. What was read is kept in
+// decoded, for the redacted copy.
+func (s *Stage) checkImages(decoded *evidence, sent bool, mrzText []byte, now time.Time) framecheck.Result {
+	var reader *ocrb.Reader
+	switch {
+	case mrzText != nil:
+		reader = s.reader
+	case !sent:
 		r, err := s.locator()
 		if err != nil {
 			s.log.Warn("doccheck: no MRZ reader", "err", err)
-			return nil
 		}
-		read = readImages(r, decoded)
+		reader = r
 	}
-	text, ok := ocrb.Trusted(read)
-	if !ok {
-		return nil
+	images := decoded.images()
+	res := framecheck.New(reader, framecheck.Config{Gates: s.cfg.QualityGates, Quality: s.cfg.Quality}).Check(now, images...)
+	if res.Read != nil {
+		decoded.setRead(images[res.From], res.Read)
 	}
-	return []byte(text)
+	return res
 }
 
 // kindOf is the kind of document an MRZ names, which picks the layout of

@@ -5,17 +5,22 @@
 // session key with HPKE, and uploads through the same pre-signed POST
 // policies as any app. The page's Content-Security-Policy lets it talk to
 // IDV's own origin and to the object store's upload origin, nothing else.
+//
+// Beside the page it serves the document checks the server runs on
+// document photos (the quality gates and the MRZ read), compiled from the
+// same Go code to WebAssembly (web/wasm), which the page fetches only when
+// it checks a camera frame: the CSP admits WebAssembly and nothing else
+// that evaluates code.
 package capturepage
 
 import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"net/url"
-	"path"
 	"strings"
+	"sync"
 )
 
 // dist is the page as web/build.mjs builds it, committed so that go build
@@ -24,25 +29,41 @@ import (
 //go:embed dist
 var dist embed.FS
 
+// checks is the document checks as web/wasm/build.sh builds them from the
+// server's Go code: the module, gzipped (check.wasm.gz, a quarter of its
+// size, served as check.wasm), and the JS glue of the toolchain that built
+// it (web/wasm's TestCommittedWasmUpToDate keeps them in step). The page
+// fetches them when it checks a frame, not for its first screen.
+//
+//go:embed wasm/check.wasm.gz wasm/wasm_exec.js
+var checks embed.FS
+
 // UploadOrigin reports the origin (scheme://host[:port]) the page uploads
 // captures to, computed from the object store's configuration.
 type UploadOrigin func(ctx context.Context) (string, error)
 
 // Handler serves the page under prefix (e.g. "/capture/"): prefix itself is
-// index.html, prefix+"app.js" and prefix+"app.css" the bundle. Anything
-// else is 404.
+// index.html, prefix+"app.js" and prefix+"app.css" the bundle,
+// prefix+"check.wasm" and prefix+"wasm_exec.js" the document checks.
+// Anything else is 404. The module goes out as it is embedded, gzipped
+// (Content-Encoding: gzip), to a client that accepts gzip, and
+// decompressed to one that does not. Every file carries an ETag, one per
+// representation, so a page that asks again gets 304 Not Modified rather
+// than the module once more.
 func Handler(prefix string, origin UploadOrigin) http.Handler {
+	files := sync.OnceValues(assets) // read and hashed on first use
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimPrefix(r.URL.Path, prefix)
 		if name == "" {
 			name = "index.html"
 		}
-		if name != path.Base(name) || name == "." {
-			http.NotFound(w, r)
+		all, err := files()
+		if err != nil {
+			http.Error(w, "capture page unavailable", http.StatusInternalServerError)
 			return
 		}
-		body, err := fs.ReadFile(dist, "dist/"+name)
-		if err != nil {
+		a, ok := all[name]
+		if !ok {
 			http.NotFound(w, r)
 			return
 		}
@@ -57,27 +78,16 @@ func Handler(prefix string, origin UploadOrigin) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		switch path.Ext(name) {
-		case ".html":
-			h.Set("Content-Type", "text/html; charset=utf-8")
-			h.Set("Cache-Control", "no-store")
-		case ".js":
-			h.Set("Content-Type", "text/javascript; charset=utf-8")
-			h.Set("Cache-Control", "no-cache")
-		case ".css":
-			h.Set("Content-Type", "text/css; charset=utf-8")
-			h.Set("Cache-Control", "no-cache")
-		}
-		if r.Method == http.MethodHead {
-			return
-		}
-		w.Write(body)
+		a.serve(w, r)
 	})
 }
 
 // CSP is the page's Content-Security-Policy: its own origin for everything,
 // plus uploadOrigin for the POST policy uploads, camera frames as blob: and
-// data: images, and no framing, plugins, base or form targets.
+// data: images, WebAssembly ('wasm-unsafe-eval': the page's own scripts
+// may compile a module, as they do check.wasm, while JavaScript's eval and
+// inline scripts stay refused), and no framing, plugins, base or form
+// targets.
 func CSP(uploadOrigin string) string {
 	connect := "'self'"
 	if uploadOrigin != "" {
@@ -85,7 +95,7 @@ func CSP(uploadOrigin string) string {
 	}
 	return strings.Join([]string{
 		"default-src 'self'",
-		"script-src 'self'",
+		"script-src 'self' 'wasm-unsafe-eval'",
 		"style-src 'self'",
 		"img-src 'self' blob: data:",
 		"media-src 'self' blob: mediastream:",
