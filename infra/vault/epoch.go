@@ -102,10 +102,11 @@ func (v *Vault) insertEpochKey(ctx context.Context, tenantID uuid.UUID, epoch ti
 // destroyed_at marker and no key material stays behind, also when the epoch
 // was never used.
 //
-// Postgres keeps the previous row version until VACUUM reclaims it, and the
-// WAL holds it too; that version is still encrypted under the master key,
-// which is why the key store's backups and WAL archives must not outlive an
-// hour (docs/design.md invariant 2).
+// The previous row version, key included, stays in the table's pages until
+// PurgeDestroyed rewrites the table (VACUUM frees its space without clearing
+// it), and the WAL holds it too; that version is still encrypted under the
+// master key, which is why the key store's backups and WAL archives must not
+// outlive an hour (docs/design.md invariant 2).
 func (v *Vault) DestroyEpoch(ctx context.Context, tenantID uuid.UUID, epoch time.Time) error {
 	epoch = idv.EpochOf(epoch)
 	if _, err := v.keystore.ExecContext(ctx,

@@ -23,6 +23,12 @@ var (
 	// ErrInvalidMasterKey means an encoded master key is malformed.
 	ErrInvalidMasterKey = errors.New("invalid master key")
 
+	// ErrKeyBytesHeld means destroyed epoch keys' bytes are still in the
+	// key store's pages because a transaction or snapshot older than their
+	// destruction is still open; PurgeDestroyed names it, and a later call
+	// purges them once it ends.
+	ErrKeyBytesHeld = errors.New("destroyed key bytes are held by an older transaction")
+
 	// ErrLaterEpoch means a rewrap asked to move a session key to a later
 	// expiry hour; retention can only be shortened.
 	ErrLaterEpoch = errors.New("new expiry is later than the current epoch")

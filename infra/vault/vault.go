@@ -18,14 +18,16 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 )
 
 // Vault holds the master key and the key store. It is safe for concurrent use.
 type Vault struct {
-	master   MasterKey
-	keystore *sqlx.DB
+	master    MasterKey
+	keystore  *sqlx.DB
+	purgeWait time.Duration // purgeWait when zero; tests shorten it
 }
 
 // New returns a vault over the key store database (IDV_KEYSTORE_URL, migrated

@@ -6,7 +6,8 @@
 //     outbox (the wipe stage does the wiping);
 //  2. destroys the epoch key of every passed expiry hour once no session key
 //     wrapped under it is left in the main database, so that minutes after a
-//     deadline no copy of that hour's keys, backups included, can be opened;
+//     deadline no copy of that hour's keys, backups included, can be opened,
+//     and then purges the destroyed keys' bytes from the key store's pages;
 //  3. reports how far behind deletion is: idv_retention_overdue_sessions must
 //     read 0, and idv_retention_oldest_personal_data_seconds never exceeds
 //     the 28-day cap.
@@ -19,6 +20,7 @@ package retention
 import (
 	"cmp"
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -77,7 +79,8 @@ func (s *Sweeper) Run(ctx context.Context) error {
 	}
 }
 
-// RunOnce runs one round (idv.Retention.Sweep) and reads what it did and
+// RunOnce runs one round (idv.Retention.Sweep, then the key store's
+// PurgeDestroyed when Keys has it) and reads what it did and
 // saw into the metrics: counters as each step goes, the overdue gauges at
 // the end. A failed step is counted (unless the round is shutting down)
 // and its error joined into RunOnce's.
@@ -86,6 +89,17 @@ func (s *Sweeper) RunOnce(ctx context.Context) (Round, error) {
 	defer func() { s.m.duration.Observe(time.Since(start).Seconds()) }()
 	now := s.now().UTC()
 	rd, err := s.sweep.Sweep(ctx, now, observer{ctx: ctx, s: s})
+	// A destroyed key's old row version stays in the key store's pages
+	// until purged; each round purges what it, earlier rounds or an
+	// offboarding left.
+	if p, ok := s.sweep.Keys.(purger); ok {
+		if purged, perr := p.PurgeDestroyed(ctx); perr != nil {
+			observer{ctx: ctx, s: s}.Failed(perr)
+			err = errors.Join(err, perr)
+		} else if purged {
+			s.log.Info("retention: destroyed epoch keys purged from the key store's pages")
+		}
+	}
 	if rd.Claimed > 0 {
 		s.log.Info("retention: wipe requested for expired sessions", "sessions", rd.Claimed)
 	}
@@ -104,6 +118,12 @@ func (s *Sweeper) RunOnce(ctx context.Context) (Round, error) {
 		s.m.oldest.Set(age)
 	}
 	return rd, err
+}
+
+// purger is Keys that also removes destroyed keys' bytes from its storage
+// (vault.Vault.PurgeDestroyed).
+type purger interface {
+	PurgeDestroyed(ctx context.Context) (bool, error)
 }
 
 // observer counts a round's steps into the sweeper's metrics.

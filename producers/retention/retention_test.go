@@ -284,6 +284,10 @@ func TestRoundsRequestWipesThenDestroyEpochs(t *testing.T) {
 			t.Fatalf("key of %s no longer opens: %v", id, err)
 		}
 	}
+	// The round also purged the destroyed key's bytes: nothing is left.
+	if purged, err := b.vault.PurgeDestroyed(ctx); err != nil || purged {
+		t.Fatalf("PurgeDestroyed after the round = %v, %v; want nothing left to purge", purged, err)
+	}
 	if rd := b.round(t); rd.EpochsDestroyed != 0 {
 		t.Fatalf("third round destroyed %d epochs again", rd.EpochsDestroyed)
 	}
@@ -329,8 +333,9 @@ func TestRoundsRequestWipesThenDestroyEpochs(t *testing.T) {
 	}
 	// Logs name ids and hours, nothing else.
 	logs := b.logs.String()
-	if !strings.Contains(logs, "retention: epoch key destroyed") || !strings.Contains(logs, b.tenant.String()) {
-		t.Fatalf("epoch destruction not logged:\n%s", logs)
+	if !strings.Contains(logs, "retention: epoch key destroyed") || !strings.Contains(logs, b.tenant.String()) ||
+		!strings.Contains(logs, "retention: destroyed epoch keys purged") {
+		t.Fatalf("epoch destruction and purge not logged:\n%s", logs)
 	}
 }
 
@@ -413,15 +418,15 @@ func TestRunRetriesAfterFailuresAndStopsWithItsContext(t *testing.T) {
 		t.Fatal("a round against closed databases succeeded")
 	}
 	// Claiming, deciding late sessions, asking again for stuck wipes,
-	// asking for tail sweeps, listing epochs and reading the overdue
-	// figures each failed.
-	if got := metric(t, reg, "idv_retention_errors_total"); got != 6 {
-		t.Fatalf("errors_total %v after one failed round, want 6", got)
+	// asking for tail sweeps, listing epochs, reading the overdue figures
+	// and purging destroyed keys each failed.
+	if got := metric(t, reg, "idv_retention_errors_total"); got != 7 {
+		t.Fatalf("errors_total %v after one failed round, want 7", got)
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- broken.Run(ctx) }()
-	for metric(t, reg, "idv_retention_errors_total") < 18 { // two more rounds
+	for metric(t, reg, "idv_retention_errors_total") < 21 { // two more rounds
 		time.Sleep(time.Millisecond)
 	}
 	cancel()
