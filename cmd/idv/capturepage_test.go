@@ -2,13 +2,16 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"io"
 	"maps"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -165,19 +168,16 @@ func cameraCard(t *testing.T, portrait image.Image) image.Image {
 
 // pageReport is what web/e2e/capture.mjs reports.
 type pageReport struct {
-	Status       int    `json:"status"`
-	CSP          string `json:"csp"`
-	Screen       string `json:"screen"`
-	Heading      string `json:"heading"`
-	Toggled      string `json:"heading_toggled"` // after switching language
-	URLAfterLoad string `json:"url_after_load"`
-	FinalURL     string `json:"final_url"`
-	ResultText   string `json:"result_text"`
-	Requests     []struct {
-		Method string `json:"method"`
-		URL    string `json:"url"`
-	} `json:"requests"`
-	Screens []string `json:"screens"` // every screen shown, in order
+	Status       int       `json:"status"`
+	CSP          string    `json:"csp"`
+	Screen       string    `json:"screen"`
+	Heading      string    `json:"heading"`
+	Toggled      string    `json:"heading_toggled"` // after switching language
+	URLAfterLoad string    `json:"url_after_load"`
+	FinalURL     string    `json:"final_url"`
+	ResultText   string    `json:"result_text"`
+	Requests     []request `json:"requests"`
+	Screens      []string  `json:"screens"` // every screen shown, in order
 	// ScreensBefore and URLAfterReload are those of the run that reloads.
 	ScreensBefore  []string `json:"screens_before"`
 	URLAfterReload string   `json:"url_after_reload"`
@@ -189,6 +189,17 @@ type pageReport struct {
 	Error          string   `json:"error"`
 	// Retakes are the texts of the retake screens, in order.
 	Retakes []string `json:"retakes"`
+	// Advice is every advice the document screen's guidance line gave
+	// (body[data-advice]), in order; Guidance the line's text when it
+	// advised about glare (the auto run); Reviews what the check of each
+	// document photo under review found (#photo-check: its data-result,
+	// checking, ok, issue or none, and its text).
+	Advice   []string `json:"advice"`
+	Guidance string   `json:"guidance"`
+	Reviews  []struct {
+		Result string `json:"result"`
+		Text   string `json:"text"`
+	} `json:"reviews"`
 	// Of the "handoff" run: the computer's hand-off screen (its text, the
 	// link under the QR code, the QR code's accessible name and a
 	// screenshot of it, the link of the code it replaced), the phone's
@@ -208,6 +219,55 @@ type pageReport struct {
 		Text    string   `json:"text"`
 		Screens []string `json:"screens"`
 	} `json:"reused"`
+}
+
+// request is one request the page made.
+type request struct {
+	Method string `json:"method"`
+	URL    string `json:"url"`
+}
+
+// pathOf is the path of a request's URL.
+func pathOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Path
+}
+
+// firstScreen is what the page loaded from IDV before its first API call
+// (index.html and the files it loads), by path, in order; their size
+// gzipped at the best compression, as fetched again from api; and the
+// index of that first API call in r.Requests.
+func firstScreen(t *testing.T, api string, r pageReport) (files []string, gzipped, asked int) {
+	t.Helper()
+	asked = slices.IndexFunc(r.Requests, func(q request) bool { return strings.HasPrefix(pathOf(q.URL), "/v1/") })
+	if asked < 0 {
+		t.Fatal("the page made no API call")
+	}
+	for _, q := range r.Requests[:asked] {
+		p := pathOf(q.URL)
+		if !strings.HasPrefix(q.URL, api) || slices.Contains(files, p) {
+			continue
+		}
+		files = append(files, p)
+		resp, err := http.Get(api + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d, %v", p, resp.StatusCode, err)
+		}
+		var z bytes.Buffer
+		w, _ := gzip.NewWriterLevel(&z, gzip.BestCompression)
+		w.Write(body)
+		w.Close()
+		gzipped += z.Len()
+	}
+	return files, gzipped, asked
 }
 
 // drive runs the page for one session in headless Chromium.
@@ -232,6 +292,9 @@ func (b browser) drive(t *testing.T, in map[string]any) pageReport {
 	for _, s := range r.Shots {
 		t.Logf("screenshot %s", s)
 	}
+	if len(r.Advice) > 0 || len(r.Reviews) > 0 {
+		t.Logf("the document checks advised %v; reviews %+v", r.Advice, r.Reviews)
+	}
 	if r.Error != "" {
 		t.Fatalf("driving the page failed on screen %q: %s\npage text: %s", r.Screen, r.Error, r.ResultText)
 	}
@@ -252,7 +315,13 @@ func (b browser) drive(t *testing.T, in map[string]any) pageReport {
 // follows. Every run checks the page's CSP
 // header, that the token left the address bar, that every request went to
 // IDV or the store's upload origin, that nothing overflows 360 px, and
-// axe-core's WCAG findings on every screen shot.
+// axe-core's WCAG findings on every screen shot. The document screen
+// checks camera frames with the server's checks (check.wasm): a run whose
+// camera shows a card with glare, then a good one, has the guidance name
+// the glare and the page take the photo by itself; elsewhere the module is
+// held until the shutter is pressed, and each review says what the check
+// of the photo taken found (nothing when the module is unavailable). The
+// happy path logs the first screen's size as loaded.
 func TestCapturePage(t *testing.T) {
 	b := browserTools(t)
 	sc := scene(t)
@@ -340,6 +409,23 @@ func TestCapturePage(t *testing.T) {
 		slices.Contains(r.Screens, "mrz") {
 		t.Errorf("screens %v, want in order %v and no MRZ typed", r.Screens, want)
 	}
+	// The shutter took the photo (the checks' module was held until it
+	// was pressed), and the review checked it: nothing to fix.
+	if len(r.Advice) > 0 || len(r.Reviews) != 1 || r.Reviews[0].Result != "ok" {
+		t.Errorf("submit: advice %v and reviews %+v, want none and one finding no problem", r.Advice, r.Reviews)
+	}
+	// The first screen is index.html and what it loads; the sealing code
+	// and the document checks come after it, once the page runs.
+	files, size, asked := firstScreen(t, s.apiURL, r)
+	t.Logf("first screen: %s, %d bytes gzipped (TestBundleSize allows 32768)", strings.Join(files, ", "), size)
+	if want := []string{"/capture/", "/capture/app.css", "/capture/app.js"}; !slices.Equal(files, want) || size > 32<<10 {
+		t.Errorf("first screen: %v, %d bytes gzipped; want %v within 32 KiB", files, size, want)
+	}
+	for _, later := range []string{"/capture/seal.js", "/capture/check-worker.js", "/capture/wasm_exec.js", "/capture/check.wasm"} {
+		if i := slices.IndexFunc(r.Requests, func(q request) bool { return pathOf(q.URL) == later }); i < asked {
+			t.Errorf("%s: request %d, want it after the first screen's (the first API call is request %d)", later, i, asked)
+		}
+	}
 	if got, want := storageUploads(r, storage), 1+1+len(steps); got != want { // front, frames
 		t.Errorf("%d uploads to storage, want %d", got, want)
 	}
@@ -407,6 +493,15 @@ func TestCapturePage(t *testing.T) {
 	r = b.drive(t, map[string]any{"chromium": b.chromium, "url": s.apiURL + "/capture/#token=idv_app_unknown",
 		"camera": filepath.Join(dir, "camera.y4m"), "frames": frames, "mode": "load", "name": "unknown-token", "locale": "en-GB", "shots": shots})
 	checkPage("unknown token", r, "expired")
+	// A token in the query string is not taken — it has reached the
+	// server's logs on the way: the page takes it out of the address bar
+	// and asks for the link.
+	r = b.drive(t, map[string]any{"chromium": b.chromium, "url": s.apiURL + "/capture/?token=" + url.QueryEscape(v.token),
+		"camera": filepath.Join(dir, "camera.y4m"), "frames": frames, "mode": "load", "name": "query-token", "locale": "en-GB", "shots": shots})
+	checkPage("query token", r, "error")
+	if !strings.Contains(r.ResultText, "needs the link") {
+		t.Errorf("a token in the query: %q, want the page to ask for the link", r.ResultText)
+	}
 	// flow runs the page through a new session, with the frames of its
 	// own challenge and what extra adds for it; decided brings the
 	// session's decision webhook.
@@ -440,9 +535,15 @@ func TestCapturePage(t *testing.T) {
 	faults := func(f ...map[string]any) func(*verification) map[string]any {
 		return func(*verification) map[string]any { return map[string]any{"faults": f} }
 	}
+	// The document checks' module is unavailable too: the page carries on
+	// without advice, and its review says nothing of the photo.
 	v2, decided, r := flow("recover", faults(fault("/v1/app/session/uploads", 503, "unavailable"),
-		fault("/v1/app/session/submit", 429, "rate_limited"), map[string]any{"path": "/v1/app/session/submit", "method": "POST", "lost": true}))
+		fault("/v1/app/session/submit", 429, "rate_limited"), map[string]any{"path": "/v1/app/session/submit", "method": "POST", "lost": true},
+		map[string]any{"path": "/capture/check.wasm", "method": "GET", "status": 503, "code": "unavailable"}))
 	checkPage("recover", r, "done")
+	if len(r.Advice) > 0 || len(r.Reviews) != 1 || r.Reviews[0].Result != "none" || r.Reviews[0].Text != "" {
+		t.Errorf("recover, without the checks: advice %v and reviews %+v, want neither advice nor a finding", r.Advice, r.Reviews)
+	}
 	if want := []string{"upload", "retry-wait", "upload", "retry-wait", "upload", "checking", "done"}; !containsInOrder(r.Screens, want) {
 		t.Errorf("screens %v, want in order %v", r.Screens, want)
 	}
@@ -496,6 +597,10 @@ func TestCapturePage(t *testing.T) {
 		return map[string]any{"mode": "camera-denied", "document_file": docFile}
 	})
 	checkPage("camera denied", denied, "camera-help")
+	// The file's pixels were checked too, as decoded in the browser.
+	if len(denied.Reviews) != 1 || (denied.Reviews[0].Result != "ok" && denied.Reviews[0].Result != "issue") {
+		t.Errorf("camera denied: reviews %+v, want the file checked", denied.Reviews)
+	}
 	want := []string{"document-front", "camera-help", "document-front", "camera-help", "review-front", "selfie", "camera-help"}
 	if !containsInOrder(denied.Screens, want) {
 		t.Errorf("camera denied: screens %v, want in order %v", denied.Screens, want)
@@ -608,6 +713,12 @@ func TestCapturePage(t *testing.T) {
 		t.Errorf("retake screens %q, want one naming the document photo, the glare, and attempt 2 of 3, and only that to take again",
 			retaken.Retakes)
 	}
+	// The review had said so of the first photo, and found nothing to fix
+	// in the second.
+	if len(retaken.Reviews) != 2 || retaken.Reviews[0].Result != "issue" || !strings.Contains(retaken.Reviews[0].Text, "Light reflected") ||
+		retaken.Reviews[1].Result != "ok" {
+		t.Errorf("retake: reviews %+v, want the glare named, then no problem", retaken.Reviews)
+	}
 	if want := []string{"selfie", "upload", "checking-photos", "retake", "document-front", "review-front", "upload", "checking-photos", "done"}; !containsInOrder(retaken.Screens, want) ||
 		count(retaken.Screens, "selfie") != 1 {
 		t.Errorf("retake: screens %v, want in order %v and the selfie taken once", retaken.Screens, want)
@@ -642,6 +753,36 @@ func TestCapturePage(t *testing.T) {
 		}
 	}
 
+	// The page's own checks, on the camera: the camera shows the card with
+	// glare, and the document screen's guidance line says to tilt it away
+	// from the light (its screen axe-clean); then it shows the card as it
+	// should be, and the page takes the photo by itself once two frames in
+	// a row pass the gates with the MRZ trusted and parsed — nobody
+	// presses the shutter. The review says the photo has no issue, and the
+	// session is approved at attempt 1.
+	v6, decided6, auto := flow("auto", func(*verification) map[string]any {
+		return map[string]any{"auto": true, "documents": []string{glare, frames["document"]}}
+	})
+	checkPage("auto", auto, "done")
+	checkResultText(t, "auto", auto.ResultText)
+	t.Logf("auto: the guidance advised %v; the review said %+v", auto.Advice, auto.Reviews)
+	if !containsInOrder(auto.Advice, []string{"glare", "hold"}) || auto.Advice[len(auto.Advice)-1] != "hold" ||
+		!strings.Contains(auto.Guidance, "away from the light") {
+		t.Errorf("auto: the guidance advised %v (%q), want glare (tilting away from the light), later hold, and the photo taken after hold",
+			auto.Advice, auto.Guidance)
+	}
+	if len(auto.Reviews) != 1 || auto.Reviews[0].Result != "ok" || !strings.Contains(auto.Reviews[0].Text, "No problems") {
+		t.Errorf("auto: reviews %+v, want one finding no problem", auto.Reviews)
+	}
+	if want := []string{"document-front", "review-front", "document-back-choice", "upload", "checking-photos", "done"}; !containsInOrder(auto.Screens, want) ||
+		slices.Contains(auto.Screens, "retake") {
+		t.Errorf("auto: screens %v, want in order %v and no retake", auto.Screens, want)
+	}
+	approved("auto", s.await(v6, decided6))
+	if st := customerSession(t, s, v6); st.Attempt != 1 {
+		t.Errorf("auto: attempt %d, want 1", st.Attempt)
+	}
+
 	// A document whose MRZ does not read (the card cut short through its
 	// lines): the page asks for the photo again; a reload while the photos
 	// are checked resumes (polling, or the retake screen when the check was
@@ -661,6 +802,10 @@ func TestCapturePage(t *testing.T) {
 		strings.Contains(typed.Retakes[1], "all of them again") {
 		t.Errorf("retake screens %q, want two saying the MRZ could not be read, at attempts 2 (after the reload: everything again) and 3",
 			typed.Retakes)
+	}
+	if len(typed.Reviews) != 3 || !strings.Contains(typed.Reviews[0].Text, "could not be read") ||
+		!strings.Contains(typed.Reviews[1].Text, "could not be read") || typed.Reviews[2].Result != "ok" {
+		t.Errorf("mrz fallback: reviews %+v, want the lines unreadable twice, then no problem", typed.Reviews)
 	}
 	if !slices.Contains(typed.ScreensBefore, "checking-photos") || typed.ScreensBefore[len(typed.ScreensBefore)-1] != "checking-photos" {
 		t.Errorf("before the reload: screens %v, want it on the checking screen", typed.ScreensBefore)

@@ -7,7 +7,7 @@
 // documents, mrz, reload_checking, mode:
 // "submit"|"decline"|"load"|"camera-denied"|"resume"|"handoff", name (of
 // the screenshots), locale, shots, faults, phone_faults, erase,
-// document_file}.
+// document_file, auto}.
 // "submit" takes the document and the selfie, then follows the check: on
 // each retake screen it takes again what the page asks for, the camera
 // showing the next of documents (files, one per attempt; default
@@ -15,7 +15,19 @@
 // MRZ fallback (skipping it without mrz); with reload_checking it reloads
 // the page once on the first "checking your photos" screen (the screens
 // before the reload are in screens_before). The texts of the retake
-// screens are reported in retakes.
+// screens are reported in retakes. With auto, the first document is not
+// taken with the shutter: once the document screen's guidance advises
+// about glare (the camera showing documents[0]; shot as guidance-glare,
+// its text reported as guidance), the camera shows documents[1] and the
+// page takes the photo by itself.
+// The page checks camera frames with the server's document checks
+// (check.wasm, in a worker) and takes the photo by itself once two frames
+// in a row pass. So that the runs that press the shutter get there first,
+// the module is held at the route until the shutter is pressed, and held
+// again once the review's check has answered (or before a reload); auto
+// and "camera-denied" (no camera: the file's review is checked) never
+// hold it. Every advice the guidance line gave is reported in advice, and
+// each review's check ({result, text} of #photo-check) in reviews.
 // "camera-denied" refuses the camera: the document goes in as a file
 // (document_file) and the run ends on the selfie's camera help. "resume"
 // goes Back from the document to the consent, agrees again, takes the
@@ -70,7 +82,10 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/
 
 const documents = cfg.documents || [cfg.frames.document];
 copyFileSync(documents[0], cfg.camera);
-const report = { requests: [], shots: [], overflow: [], console: [], a11y: [], audited: [] };
+const report = { requests: [], shots: [], overflow: [], console: [], a11y: [], audited: [], reviews: [] };
+const hold = !cfg.auto && cfg.mode !== "camera-denied";
+let holding = hold; // the checks' module is held at the route
+const held = []; // the module's requests held, to let through
 const browsers = []; // {context, profile} of each browser launched
 
 // launch starts a browser of its own (profile, storage) and returns its
@@ -111,14 +126,25 @@ async function launch(desktop) {
   });
   p.on("pageerror", (e) => report.console.push(String(e)));
   p.setDefaultTimeout(30000);
-  // Every screen the page shows, in order, however briefly.
+  // Every screen the page shows, in order, however briefly, and every
+  // advice of the document screen's guidance line.
   await p.addInitScript(() => {
     window.__screens = [];
+    window.__advice = [];
+    const add = (list, v) => v && list[list.length - 1] !== v && list.push(v);
     new MutationObserver(() => {
-      const s = document.body && document.body.dataset.screen;
-      if (s && window.__screens[window.__screens.length - 1] !== s) window.__screens.push(s);
-    }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-screen"] });
+      if (!document.body) return;
+      add(window.__screens, document.body.dataset.screen);
+      add(window.__advice, document.body.dataset.advice);
+    }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-screen", "data-advice"] });
   });
+  await p.route(
+    (u) => u.pathname.endsWith("/check.wasm"),
+    async (route) => {
+      if (holding) await new Promise((go) => held.push(go));
+      await route.fallback().catch(() => {}); // a request of a page since left
+    },
+  );
   return p;
 }
 
@@ -189,10 +215,21 @@ try {
     await page.keyboard.press("Enter");
   };
 
-  // useFront uses the front under review (shot as review) and skips the
-  // back; the page goes on without asking for the MRZ.
+  // shutter presses the document screen's shutter and lets the checks'
+  // module through, for the review's check.
+  const shutter = async () => {
+    await press("#take");
+    holding = false;
+    held.splice(0).forEach((go) => go());
+  };
+  // useFront uses the front under review (shot as review, once its check
+  // has answered) and skips the back; the page goes on without asking for
+  // the MRZ.
   const useFront = async (review) => {
     await screen("review-front");
+    await page.waitForSelector('#photo-check:not([data-result="checking"])');
+    report.reviews.push({ result: await page.getAttribute("#photo-check", "data-result"), text: await page.textContent("#photo-check") });
+    holding = hold;
     await shot(review);
     await press("#use");
     await screen("document-back-choice");
@@ -200,7 +237,7 @@ try {
   };
 
   // The screens a flow can end on.
-  const final = ["done", "expired", "ended", "offline", "page-error"].map((n) => `body[data-screen="${n}"]`).join(", ");
+  const final = ["done", "expired", "ended", "offline", "page-error", "error"].map((n) => `body[data-screen="${n}"]`).join(", ");
   const any = (...names) => [final, ...names.map((n) => `body[data-screen="${n}"]`)].join(", ");
   const current = () => page.evaluate(() => document.body.dataset.screen);
   // next waits for one of the screens named (or a final one) and names it.
@@ -209,13 +246,25 @@ try {
     return current();
   };
 
-  // takeDocument photographs the front (shots prefixed tag) and skips the back.
+  // takeDocument photographs the front (shots prefixed tag) and skips the
+  // back.
   const takeDocument = async (tag) => {
     await screen("document-front");
     await page.waitForSelector("#take:not([disabled])");
     await shot(`${tag}document`);
-    await press("#take");
+    await shutter();
     await useFront(`${tag}document-review`);
+  };
+  // autoDocument waits for the guidance to advise about the glare of
+  // documents[0], then shows documents[1] and waits for the page to take
+  // the front by itself; it skips the back.
+  const autoDocument = async () => {
+    await screen("document-front");
+    await page.waitForSelector('body[data-advice="glare"]');
+    await shot("guidance-glare");
+    report.guidance = await page.textContent("#advice");
+    showFile(documents[1]);
+    await useFront("auto-review");
   };
   // takeSelfie performs the challenge, the camera showing each step's frame.
   const takeSelfie = async (tag) => {
@@ -270,9 +319,10 @@ try {
       await press("#agree");
       await screen("document-front");
       await page.waitForSelector("#take:not([disabled])");
-      await press("#take");
+      await shutter();
       await screen("review-front");
       report.screens_before = await page.evaluate(() => window.__screens);
+      holding = hold;
       await page.reload();
       await page.waitForSelector('body[data-screen]:not([data-screen="loading"])');
       report.url_after_reload = page.url();
@@ -403,7 +453,8 @@ try {
         const r = await fetch(cfg.erase.url, { method: "DELETE", headers: { Authorization: `Bearer ${cfg.erase.key}` } });
         if (r.status !== 202) throw new Error(`erase: HTTP ${r.status}`);
       }
-      await takeDocument("");
+      if (cfg.auto) await autoDocument();
+      else await takeDocument("");
       if (cfg.frames.straight) await takeSelfie("");
       // The check: the page polls while it runs, and says what to take
       // again when a check asks for a retake.
@@ -431,6 +482,7 @@ try {
   }
   report.screen = await page.evaluate(() => document.body.dataset.screen);
   report.screens = await page.evaluate(() => window.__screens);
+  report.advice = await page.evaluate(() => window.__advice);
   report.final_url = page.url();
 } catch (e) {
   await failed(e, page);

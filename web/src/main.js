@@ -3,19 +3,28 @@
 // it and, when a check asks for a photo again (a retake), says what and
 // why and takes it again for the session's next attempt. The result itself
 // is never shown. It speaks only the public app API; the app token is read
-// once from the URL fragment (or query), kept in memory and removed from
-// the address bar. Without a camera (a desktop) the person continues on a
-// phone: a hand-off code, shown as a QR code of its short link, gives the
-// phone a token of its own (#handoff=<code>), and this page follows the
-// session meanwhile.
+// once from the URL fragment, kept in memory and removed from the address
+// bar. Without a camera (a desktop) the person continues on a phone: a
+// hand-off code, shown as a QR code of its short link, gives the phone a
+// token of its own (#handoff=<code>), and this page follows the session
+// meanwhile.
 //
 // The page marks where it is for people using assistive technology (focus
 // moves to each screen's heading) and for the browser test:
 // body[data-screen] names the screen, body[data-step] the selfie step
-// being shown, body[data-frames] how many selfie frames were taken.
+// being shown, body[data-frames] how many selfie frames were taken,
+// body[data-advice] the advice the document screen's guidance line gives,
+// and #photo-check[data-result] what the check of a photo under review
+// found (checking, ok, issue; none without the checks).
+//
+// This file is the first screen's script (app.js). The sealing code (HPKE,
+// seal.js) is more than half of the page's JavaScript and is needed only
+// to send, so it is a script of its own, loaded once a step shows; the
+// document checks run in a worker (checker.js) started by the document
+// step.
 import { APIError, client, upload } from "./api.js";
+import { advice, checkCanvas, closeChecks, issues, mrzOK, openChecks } from "./checker.js";
 import { pickLanguage, texts, translate } from "./i18n.js";
-import { sealer } from "./seal.js";
 
 const MRZ_SHAPES = [
   [2, 44],
@@ -41,6 +50,7 @@ const state = {
   note: "", // what the checking screen's live region says (a text key)
   handoff: null, // the hand-off code shown: {code, url, qr, expires_at}
   leave: null, // Back from the hand-off: the screen the person came from
+  frontMRZ: false, // the front's check found an MRZ that stands alone: the back need not show one
 };
 
 function t(key, vars = {}) {
@@ -73,6 +83,7 @@ function show(screen, name) {
     trail.length = 0;
     return;
   }
+  sealCode().catch(() => {}); // in time for the send; tried again there
   if (trail.length && trail[trail.length - 1].name === name) {
     trail[trail.length - 1].screen = screen; // the same step drawn again (language, retake)
     return;
@@ -98,6 +109,7 @@ window.addEventListener("popstate", () => {
 function render(screen, name) {
   state.screen = screen;
   document.body.dataset.screen = name;
+  delete document.body.dataset.advice;
   document.documentElement.lang = state.lang;
   document.title = t("title");
   const main = document.getElementById("main");
@@ -144,11 +156,14 @@ async function startCamera(video, facing) {
 }
 
 // openCamera starts the camera into video and enables button once it
-// plays; when the camera is refused or missing it shows cameraHelp for
-// what, which can ask again with retry.
-function openCamera(video, facing, button, what, retry) {
+// plays, then calls playing; when the camera is refused or missing it
+// shows cameraHelp for what, which can ask again with retry.
+function openCamera(video, facing, button, what, retry, playing = () => {}) {
   startCamera(video, facing)
-    .then(() => (button.disabled = false))
+    .then(() => {
+      button.disabled = false;
+      playing();
+    })
     .catch((e) => cameraHelp(what, e, retry));
 }
 
@@ -185,7 +200,8 @@ function cameraHelp(what, err, retry) {
     } else {
       const file = h("input", { type: "file", id: "file", accept: "image/jpeg,image/png", "aria-describedby": "file-hint" });
       file.addEventListener("change", async () => {
-        if (file.files.length) review(what, new Uint8Array(await file.files[0].arrayBuffer()), file.files[0].type);
+        const f = file.files[0];
+        if (f) review(what, new Uint8Array(await f.arrayBuffer()), f.type, checkFile(f));
       });
       parts.push(h("label", { for: "file", class: "file", text: t("doc_file") }), file, h("p", { id: "file-hint", class: "hint", text: t("doc_file_hint") }));
     }
@@ -193,17 +209,41 @@ function cameraHelp(what, err, retry) {
   }, "camera-help");
 }
 
-// grab takes the video's current frame as camera pixels (un-mirrored, even
-// when the preview is shown mirrored), as JPEG bytes.
-async function grab(video) {
-  const w = video.videoWidth;
-  const hgt = video.videoHeight;
+// still is the video's current frame on a canvas, as camera pixels
+// (un-mirrored, even when the preview is shown mirrored).
+function still(video) {
   const c = document.createElement("canvas");
-  c.width = w;
-  c.height = hgt;
-  c.getContext("2d").drawImage(video, 0, 0, w, hgt);
+  c.width = video.videoWidth;
+  c.height = video.videoHeight;
+  c.getContext("2d", { willReadFrequently: true }).drawImage(video, 0, 0, c.width, c.height);
+  return c;
+}
+
+// encode is canvas c as the JPEG bytes that are sealed and sent.
+async function encode(c) {
   const blob = await new Promise((resolve) => c.toBlob(resolve, "image/jpeg", 0.92));
   return new Uint8Array(await blob.arrayBuffer());
+}
+
+// grab takes the video's current frame as JPEG bytes.
+function grab(video) {
+  return encode(still(video));
+}
+
+// checkFile checks a photo file's pixels as decoded here: null when it
+// cannot be decoded or the checks are unavailable.
+async function checkFile(blob) {
+  try {
+    const bmp = await createImageBitmap(blob);
+    const c = document.createElement("canvas");
+    c.width = bmp.width;
+    c.height = bmp.height;
+    c.getContext("2d", { willReadFrequently: true }).drawImage(bmp, 0, 0);
+    bmp.close();
+    return await checkCanvas(c);
+  } catch {
+    return null;
+  }
 }
 
 // Screens.
@@ -277,34 +317,95 @@ async function decline() {
   }
 }
 
+// documentSide photographs one side of the document. While the camera
+// runs, the guidance line says what to change (guide); the shutter is
+// always there, and the page takes the photo itself once the checks are
+// satisfied.
 function documentSide(side) {
   show(() => {
+    openChecks();
     const video = h("video", { playsinline: true, muted: true, autoplay: true, "aria-hidden": "true" });
     const take = h("button", { type: "button", class: "primary", id: "take", disabled: true, text: t("take_photo") });
-    take.addEventListener("click", async () => {
+    const line = h("p", { class: "status", role: "status", id: "advice" });
+    let taken = false;
+    const live = () => video.isConnected && !taken;
+    // use reviews canvas c, the frame taken (by the shutter, or by guide
+    // with the answer of its check), encoded; its check is of c's pixels.
+    const use = async (c, answer) => {
+      if (taken) return;
+      taken = true;
       take.disabled = true;
-      const bytes = await grab(video);
       stopCamera();
-      review(side, bytes);
-    });
-    openCamera(video, "environment", take, side, () => documentSide(side));
+      const check = answer ? Promise.resolve(answer) : checkCanvas(c);
+      review(side, await encode(c), "image/jpeg", check);
+    };
+    take.addEventListener("click", () => use(still(video)));
+    openCamera(video, "environment", take, side, () => documentSide(side), () => guide(video, side, line, use, live));
     return [
       h("h1", { text: t("doc_heading") }),
       h("h2", { text: side === "front" ? t("doc_front") : t("doc_back") }),
       h("p", { id: "guidance", text: t("doc_guidance") }),
       h("div", { class: "viewfinder document" }, video, h("div", { class: "frame", "aria-hidden": "true" })),
+      line,
       // A desktop (a fine pointer) may rather use a phone's camera.
       h("div", { class: "actions" }, take, matchMedia("(pointer: fine)").matches && phone(() => documentSide(side))),
     ];
   }, "document-" + side);
 }
 
-function review(side, bytes, type = "image/jpeg") {
+// CHECK_EVERY spaces the checks of camera frames: at most 2.5 a second,
+// each costing a phone's core about 300 ms; frames that come while one is
+// checked are skipped.
+const CHECK_EVERY = 400;
+
+// guide checks video's frames, one at a time, while live, and says on
+// line (a polite live region) what to change: it changes only when the
+// advice does, so a screen reader is not told every frame. A frame that
+// passes the gates with its MRZ standing alone, twice in a row, is taken
+// (use). Without the checks the line stays empty.
+async function guide(video, side, line, use, live) {
+  for (let good = 0; live(); ) {
+    const started = Date.now();
+    const c = still(video);
+    const answer = await checkCanvas(c);
+    if (!live()) return;
+    if (!answer) return advise(line, "");
+    const said = advice(answer, side === "back" && !state.frontMRZ);
+    good = said === "hold" ? good + 1 : 0;
+    if (good === 2) return use(c, answer);
+    advise(line, said);
+    await new Promise((r) => setTimeout(r, Math.max(0, CHECK_EVERY - (Date.now() - started))));
+  }
+}
+
+// advise puts advice key on the guidance line, if it is new.
+function advise(line, key) {
+  if (document.body.dataset.advice === key) return;
+  document.body.dataset.advice = key;
+  line.textContent = key ? t("advice_" + key) : "";
+}
+
+// reasonText is the plain words for a reason code (a generic sentence for
+// a code this page does not know).
+function reasonText(code) {
+  return t(texts.en["reason_" + code] ? "reason_" + code : "reason_other");
+}
+
+// review shows the photo taken (bytes), and what its check found once
+// check (a promise of the answer, null without the checks) settles: an
+// issue is named, and the person may still use the photo.
+function review(side, bytes, type = "image/jpeg", check = null) {
   const url = URL.createObjectURL(new Blob([bytes], { type }));
-  show(() => [
+  let answer = null;
+  let result = check ? "checking" : "none";
+  const mrzWanted = side === "back" && !state.frontMRZ;
+  const says = () =>
+    result === "issue" ? [t("photo_issue"), ...issues(answer, mrzWanted).map(reasonText)].join(" ") : result === "none" ? "" : t("photo_" + result);
+  const screen = () => [
     h("h1", { text: t("doc_heading") }),
     h("h2", { text: side === "front" ? t("doc_front") : t("doc_back") }),
     h("img", { src: url, alt: side === "front" ? t("doc_front") : t("doc_back"), class: "preview" }),
+    h("p", { class: "status", role: "status", id: "photo-check", "data-result": result, text: says() }),
     h(
       "div",
       { class: "actions" },
@@ -315,6 +416,7 @@ function review(side, bytes, type = "image/jpeg") {
         onclick: () => {
           URL.revokeObjectURL(url);
           state[side] = bytes;
+          if (side === "front") state.frontMRZ = mrzOK(answer);
           if (side === "back") afterDocument();
           // A retake takes again the back the person had sent.
           else if (state.redo && state.back) documentSide("back");
@@ -324,7 +426,18 @@ function review(side, bytes, type = "image/jpeg") {
       }),
       h("button", { type: "button", class: "secondary", onclick: () => { URL.revokeObjectURL(url); documentSide(side); }, text: t("retake") }),
     ),
-  ], "review-" + side);
+  ];
+  show(screen, "review-" + side);
+  if (!check) return;
+  check.then((a) => {
+    answer = a;
+    result = !a ? "none" : issues(a, mrzWanted).length ? "issue" : "ok";
+    const line = document.getElementById("photo-check");
+    if (line && state.screen === screen) {
+      line.dataset.result = result;
+      line.textContent = says();
+    }
+  });
 }
 
 function backChoice() {
@@ -353,6 +466,7 @@ function backChoice() {
 // mrz_image_unreadable for the third attempt or later) may the person
 // type it, as a fallback they can skip.
 function afterDocument() {
+  closeChecks();
   const unread = (state.session.retake || []).some((r) => r.reasons.includes("mrz_image_unreadable"));
   if (unread && state.session.attempt >= 3) return show(mrzScreen, "mrz");
   state.mrz = "";
@@ -481,6 +595,7 @@ async function runChallenge(video, status) {
 // attempt: what a retake took again and, sealed again for this attempt,
 // what the page holds from before.
 async function uploadAll(bar, status) {
+  const { sealer } = await sealCode();
   const seal = await sealer(state.session);
   const plain = [["document_front", 0, state.front]];
   if (state.back) plain.push(["document_back", 0, state.back]);
@@ -498,6 +613,28 @@ async function uploadAll(bar, status) {
     bar.value = String(i + 1);
   }
   state.uploaded = state.session.attempt;
+}
+
+// sealCode loads seal.js, the sealing code, as a script of the page's
+// own: it sets idvSeal ({sealer}). Loaded once; a load that failed is
+// tried again by the next call (sending again, after the offline screen).
+let sealing = null;
+function sealCode() {
+  if (!sealing) {
+    sealing = new Promise((resolve, reject) => {
+      const script = h("script", {
+        src: "seal.js",
+        onload: () => resolve(window.idvSeal),
+        onerror: () => {
+          script.remove();
+          sealing = null;
+          reject(new Error("seal.js did not load"));
+        },
+      });
+      document.head.append(script);
+    });
+  }
+  return sealing;
 }
 
 // sendAll uploads what is not stored yet and submits; tries counts
@@ -611,13 +748,12 @@ function retakeScreen() {
   stopCamera();
   show(() => {
     const s = state.session;
-    const reason = (code) => t(texts.en["reason_" + code] ? "reason_" + code : "reason_other");
     return [
       h("h1", { text: t("retake_heading") }),
       h("p", { text: t("retake_intro") }),
       ...(s.retake || []).flatMap((r) => [
         h("h2", { text: t(r.capture === "selfie" ? "retake_selfie" : "retake_document") }),
-        h("ul", {}, r.reasons.map((c) => h("li", { text: reason(c) }))),
+        h("ul", {}, r.reasons.map((c) => h("li", { text: reasonText(c) }))),
       ]),
       holds() ? null : h("p", { text: t("retake_all") }),
       h("p", { id: "attempt", text: t("attempt_of", { n: s.attempt, total: s.max_attempts }) }),
@@ -643,6 +779,7 @@ function forget() {
   state.frames = [];
   state.mrz = "";
   state.redo = null;
+  state.frontMRZ = false;
 }
 
 function done(text) {
@@ -774,6 +911,7 @@ function phone(back) {
 // decision.
 async function handoff(back, tries = 0) {
   stopCamera();
+  closeChecks();
   state.leave = back;
   show(message("loading"), "loading");
   try {
@@ -897,13 +1035,13 @@ function recall(key) {
   }
 }
 
-// takeToken moves the app token from the link (fragment, or query) to the
-// tab's memory and out of the address bar; a reload finds it there.
+// takeToken moves the app token from the link's fragment to the tab's
+// memory and out of the address bar; a reload finds it there. A token in
+// the query is not taken (it reached the server's logs on the way): it
+// only leaves the address bar.
 function takeToken() {
-  const frag = new URLSearchParams(location.hash.slice(1));
-  const query = new URLSearchParams(location.search);
-  const token = frag.get("token") || query.get("token");
-  if (location.hash || query.has("token")) history.replaceState(null, "", location.pathname);
+  const token = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (location.hash || location.search) history.replaceState(null, "", location.pathname);
   if (token) remember(TOKEN, token);
   return token || recall(TOKEN);
 }
