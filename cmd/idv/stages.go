@@ -96,7 +96,7 @@ func buildNotify(st *stack, cfg config, log *slog.Logger, reg prometheus.Registe
 	// IDV_WEBHOOK_RETRY_BASE replaces the first retry delay; the doubling
 	// still stops at the stage's Backoff.Max.
 	sc.Stage.Backoff.Base = first(cfg.WebhookRetryBase, sc.Stage.Backoff.Base)
-	return notify.New(notify.Deps{Deliveries: postgres.NewDeliveries(st.db), Secrets: st.vault,
+	return notify.New(notify.Deps{Deliveries: postgres.NewDeliveries(st.db), Records: postgres.NewNotices(st.db), Secrets: st.vault,
 		Metrics: notify.NewMetrics(reg), Log: log, Fields: notify.Fields{Sessions: postgres.NewSessions(st.db),
 			Keys: st.vault, Results: postgres.NewResults(st.db), Audit: postgres.NewAudit(st.db)}},
 		notify.Config{APIBaseURL: cfg.PublicURL, AllowPrivate: cfg.WebhookAllowPrivate}), nil, nil

@@ -9,9 +9,15 @@ import (
 // Sentinel errors. Handle's errors wrap them with the webhook id and codes,
 // never the endpoint's URL or answer.
 var (
-	// ErrMalformedEvent: the event cannot be a session.decided this stage
+	// ErrMalformedEvent: the event is not one of those this stage
 	// understands; it is terminated (Permanent), never retried.
 	ErrMalformedEvent = idv.ErrMalformedEvent
+
+	// ErrUnconfirmed: the database does not hold what the event announces
+	// (a session without a decision or not wiped, a notice, announcement or
+	// request the tenant does not have): a forged or stale event. Nothing
+	// is sent and the event is terminated (Permanent).
+	ErrUnconfirmed = errors.New("notify: event not confirmed by the database")
 
 	// ErrEndpointDisabled: the tenant's endpoint answered 410 Gone, now or
 	// before, so nothing more is sent to it (Permanent).

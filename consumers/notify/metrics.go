@@ -14,12 +14,22 @@ const (
 	outcomeError   = "error"
 )
 
-// Metrics are the notifier's Prometheus metrics. Labels carry outcomes only,
-// never tenant, session or webhook ids (docs/design.md invariant 1; bounded
-// cardinality).
+// Why an event was refused (ErrUnconfirmed), as counted.
+const (
+	refusedUnknown     = "unknown"      // the tenant has no such session, notice, announcement or request
+	refusedUndecided   = "undecided"    // session.decided for a session without a decision
+	refusedNotDeleted  = "not_deleted"  // session.deleted for a session not wiped
+	refusedNotNotified = "not_notified" // breach.notified for a round the tenant was not notified in
+	refusedSuperseded  = "superseded"   // breach.notified for a round a later one replaced
+)
+
+// Metrics are the notifier's Prometheus metrics. Labels carry outcomes and
+// reasons only, never tenant, session or webhook ids (docs/design.md
+// invariant 1; bounded cardinality).
 type Metrics struct {
 	deliveries *prometheus.CounterVec
 	duration   prometheus.Histogram
+	refused    *prometheus.CounterVec
 }
 
 // NewMetrics registers the notifier's metrics with reg (nil: unregistered).
@@ -31,11 +41,17 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		duration: metric.Histogram(reg, "idv_webhook_delivery_duration_seconds",
 			"Time from sending a webhook to the endpoint's answer (or the failure), per attempt.",
 			[]float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}),
+		refused: metric.CounterVec(reg, "idv_webhook_events_refused_total",
+			"Events the database does not confirm, so nothing was sent, by reason: unknown (no such session, notice, announcement or request for the tenant), undecided, not_deleted, not_notified, superseded (a breach notice's later round replaced it).",
+			"reason"),
 	}
 	// Every outcome exists from the start, so rates and alerts see zeros
 	// rather than missing series.
 	for _, o := range []string{outcomeDelivered, outcomeFailed, outcomeRefused, outcomeDisabled, outcomeSkipped, outcomeError} {
 		m.deliveries.WithLabelValues(o)
+	}
+	for _, r := range []string{refusedUnknown, refusedUndecided, refusedNotDeleted, refusedNotNotified, refusedSuperseded} {
+		m.refused.WithLabelValues(r)
 	}
 	return m
 }

@@ -1,11 +1,9 @@
 package notify
 
 import (
-	"errors"
+	"context"
 	"fmt"
-	"regexp"
-	"slices"
-	"time"
+	"strconv"
 
 	"github.com/google/uuid"
 
@@ -20,52 +18,103 @@ import (
 // subject's request (dsr.received) is about a session but, like them, is
 // forwarded as the processor's duty rather than as a pipeline result. They are
 // delivered, retried, recorded and de-duplicated like session webhooks;
-// their attempts are recorded without a session.
+// their attempts are recorded without a session, a request's with the
+// session it concerns. Like session webhooks, each is read from the
+// database: the event only names the notice.
 
-var subprocessorID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+// pointAtAnnouncement reads an idv.subprocessor.announced event: the
+// sub-processor (its subject's id) and the tenant it was announced to.
+func pointAtAnnouncement(ev stage.Event) (pointer, error) {
+	got, err := idv.DecodeEvent[struct{}](schemas.TypeSubprocessorAnnounced, ev.Type, ev.Subject, ev.Data)
+	if err != nil {
+		return pointer{}, err
+	}
+	return pointer{eventType: schemas.TypeSubprocessorAnnounced, tenant: got.TenantID, sp: got.About,
+		msgID: schemas.MsgID(schemas.TypeSubprocessorAnnounced, got.About, got.TenantID.String())}, nil
+}
 
-// decodeAnnounced reads an idv.subprocessor.announced event. Its webhook
+// readAnnouncement reads the announcement to the tenant. Its webhook
 // names the entry and its effective date; the entry itself is at
 // GET /v1/subprocessors, and the objection goes to its objection_href.
-func decodeAnnounced(ev stage.Event) (event, error) {
-	return decodeAs(ev, schemas.TypeSubprocessorAnnounced, schemas.WebhookSubprocessorAnnounced, func(got idv.Received[schemas.SubprocessorAnnounced]) (webhook, error) {
-		body := got.Body
-		if !subprocessorID.MatchString(body.SubprocessorID) {
-			return webhook{}, errors.New("bad subprocessor_id")
-		}
-		if _, err := time.Parse(time.DateOnly, body.EffectiveDate); err != nil || body.AnnouncedAt.IsZero() {
-			return webhook{}, errors.New("effective_date and announced_at are required")
-		}
-		return webhook{at: body.AnnouncedAt, key: []string{body.SubprocessorID, got.TenantID.String()},
-			data: schemas.WebhookData{Href: "/v1/subprocessors", SubprocessorID: body.SubprocessorID, EffectiveDate: body.EffectiveDate,
-				ObjectionHref: "/v1/subprocessors/" + body.SubprocessorID + "/objection"}}, nil
-	})
+func (n *Stage) readAnnouncement(ctx context.Context, p pointer) (webhook, error) {
+	effective, at, err := n.records.Announcement(ctx, p.tenant, p.sp)
+	if err != nil {
+		return webhook{}, found(err)
+	}
+	return newWebhook(schemas.WebhookSubprocessorAnnounced, at, p.tenant, uuid.Nil,
+		schemas.WebhookData{Href: "/v1/subprocessors", SubprocessorID: p.sp, EffectiveDate: effective,
+			ObjectionHref: "/v1/subprocessors/" + p.sp + "/objection"}), nil
 }
 
-// decodeBreach reads an idv.breach.notified event; its webhook carries the
-// notice in full, so the controller has what art. 33(3) asks for at once.
-func decodeBreach(ev stage.Event) (event, error) {
-	return decodeAs(ev, schemas.TypeBreachNotified, schemas.WebhookBreachNotified, func(got idv.Received[schemas.BreachNotified]) (webhook, error) {
-		notice := got.Body
-		breach, err := uuid.Parse(notice.BreachID)
-		if err != nil || breach == uuid.Nil || notice.Round < 1 || notice.NotifiedAt.IsZero() {
-			return webhook{}, errors.New("breach_id, round and notified_at are required")
-		}
-		return webhook{at: notice.NotifiedAt, key: []string{breach.String(), got.TenantID.String(), fmt.Sprint(notice.Round)},
-			data: schemas.WebhookData{Href: "/v1/audit-events", Breach: &notice}}, nil
-	})
+// pointAtBreach reads an idv.breach.notified event: the breach (its
+// subject's id), the tenant and the notice's round.
+func pointAtBreach(ev stage.Event) (pointer, error) {
+	got, err := idv.DecodeEvent[struct {
+		Round int `json:"round"`
+	}](schemas.TypeBreachNotified, ev.Type, ev.Subject, ev.Data)
+	if err != nil {
+		return pointer{}, err
+	}
+	breach, err := uuid.Parse(got.About)
+	if err != nil {
+		return pointer{}, fmt.Errorf("%w: %s: breach_id is not a UUID", ErrMalformedEvent, ev.Subject)
+	}
+	return pointer{eventType: schemas.TypeBreachNotified, tenant: got.TenantID, ref: breach, round: got.Body.Round,
+		msgID: schemas.MsgID(schemas.TypeBreachNotified, breach.String(), got.TenantID.String(), strconv.Itoa(got.Body.Round))}, nil
 }
 
-// decodeDSR reads an idv.dsr.received event: a data subject's request,
-// forwarded to the controller with the session it concerns.
-func decodeDSR(ev stage.Event) (event, error) {
-	return decodeAs(ev, schemas.TypeDSRReceived, schemas.WebhookDSRReceived, func(got idv.Received[schemas.DSRReceived]) (webhook, error) {
-		body := got.Body
-		dsr, err := uuid.Parse(body.DSRID)
-		if err != nil || dsr == uuid.Nil || !slices.Contains(schemas.DSRKinds, body.Kind) || body.ReceivedAt.IsZero() {
-			return webhook{}, errors.New("dsr_id, a known kind and received_at are required")
-		}
-		return webhook{at: body.ReceivedAt, key: []string{dsr.String()},
-			data: schemas.WebhookData{Href: "/v1/sessions/" + got.SessionID.String(), DSRID: dsr.String(), DSRKind: body.Kind}}, nil
-	})
+// readBreach reads the tenant's notice of the breach; its webhook carries
+// the notice in full, so the controller has what art. 33(3) asks for at
+// once. The notice is the one the core builds from the register's rows
+// (idv.BreachNotice), as Notify built it when it queued the round.
+//
+// Only the round the tenant was last notified in is sent: the register
+// keeps one version of a breach, so an earlier round's notice is no longer
+// held — the later round, which carries the whole notice, is delivered
+// under its own webhook-id — and a round not notified yet was never sent.
+func (n *Stage) readBreach(ctx context.Context, p pointer) (webhook, error) {
+	b, a, err := n.records.BreachNotice(ctx, p.tenant, p.ref)
+	if err != nil {
+		return webhook{}, found(err)
+	}
+	switch {
+	case a.NotifiedAt == nil || a.NotifiedRound < p.round:
+		return webhook{}, &refusal{reason: refusedNotNotified}
+	case a.NotifiedRound > p.round:
+		return webhook{}, &refusal{reason: refusedSuperseded}
+	}
+	notice, ok := idv.BreachNotice(b, a, p.round, a.NotifiedAt.UTC()).Body.(schemas.BreachNotified)
+	if !ok {
+		return webhook{}, fmt.Errorf("notify: breach %s: the core's notice is not a %T", p.ref, notice)
+	}
+	return newWebhook(schemas.WebhookBreachNotified, notice.NotifiedAt, p.tenant, uuid.Nil,
+		schemas.WebhookData{Href: "/v1/audit-events", Breach: &notice}), nil
+}
+
+// pointAtDSR reads an idv.dsr.received event: the request and its tenant.
+func pointAtDSR(ev stage.Event) (pointer, error) {
+	got, err := idv.DecodeEvent[struct {
+		DSRID string `json:"dsr_id"`
+	}](schemas.TypeDSRReceived, ev.Type, ev.Subject, ev.Data)
+	if err != nil {
+		return pointer{}, err
+	}
+	dsr, err := uuid.Parse(got.Body.DSRID)
+	if err != nil {
+		return pointer{}, fmt.Errorf("%w: %s: dsr_id is not a UUID", ErrMalformedEvent, ev.Subject)
+	}
+	return pointer{eventType: schemas.TypeDSRReceived, tenant: got.TenantID, ref: dsr,
+		msgID: schemas.MsgID(schemas.TypeDSRReceived, dsr.String())}, nil
+}
+
+// readDSR reads the tenant's request: a data subject's request, forwarded
+// to the controller with the session it concerns, as the request's row
+// names it.
+func (n *Stage) readDSR(ctx context.Context, p pointer) (webhook, error) {
+	d, err := n.records.DSR(ctx, p.tenant, p.ref)
+	if err != nil {
+		return webhook{}, found(err)
+	}
+	return newWebhook(schemas.WebhookDSRReceived, d.ReceivedAt, p.tenant, d.SessionID,
+		schemas.WebhookData{Href: "/v1/sessions/" + d.SessionID.String(), DSRID: d.ID.String(), DSRKind: d.Kind}), nil
 }

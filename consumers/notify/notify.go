@@ -1,17 +1,29 @@
 // Package notify is the stage that tells a tenant's backend about its
 // sessions: on idv.session.decided it POSTs a session.decided webhook, on
 // idv.session.deleted a session.deleted webhook whose href is the signed
-// deletion receipt. Both are thin and signed following the Standard Webhooks
-// convention (the contract is idv.Sign, idv.Verify and
-// schemas.WebhookPayload), and every attempt is recorded, with ids and codes
-// only, in webhook_deliveries.
+// deletion receipt; the processor's notices (subprocessor.announced,
+// breach.notified, dsr.received) travel the same way (notice.go). All are
+// signed following the Standard Webhooks convention (the contract is
+// idv.Sign, idv.Verify and schemas.WebhookPayload), and every attempt is
+// recorded, with ids and codes only, in webhook_deliveries.
+//
+// An event is a pointer, not a payload (docs/design.md invariant 8): the
+// stage takes from it only its type, its tenant and the ids of what it is
+// about, and reads everything the webhook says — the decision, the receipt,
+// the notice's texts — from PostgreSQL in that tenant's scope (Records). An
+// event the database does not confirm (a session without a decision, one
+// not wiped, a notice never sent, another tenant's session) sends nothing:
+// it is terminated, logged with its ids and counted by reason. Anyone who
+// can publish to the broker can make the stage repeat what the database
+// holds, never make IDV sign something it does not.
 //
 // Delivery is at least once, effects once: the webhook-id is derived from the
-// event's message id, so it is the same on every retry and receivers can drop
-// duplicates by it; a webhook recorded as delivered is not sent again. A 2xx
-// answer delivers; 410 Gone disables the endpoint for good; anything else is
-// retried by the consume loop with backoff for about three days (the
-// consumer's MaxDeliver and backoff). Redirects are not followed.
+// event's message id as the core builds it from those ids, so it is the same
+// on every retry and receivers can drop duplicates by it; a webhook recorded
+// as delivered is not sent again. A 2xx answer delivers; 410 Gone disables
+// the endpoint for good; anything else is retried by the consume loop with
+// backoff for about three days (the consumer's MaxDeliver and backoff).
+// Redirects are not followed.
 //
 // Address policy: unless Config.AllowPrivate, the client refuses at connect
 // time, after DNS resolution, any loopback, private, link-local, CGNAT,
@@ -90,6 +102,26 @@ type Store interface {
 	DisableWebhook(ctx context.Context, tenantID uuid.UUID) error
 }
 
+// Records reads what each webhook says from PostgreSQL, in the scope of the
+// event's tenant (postgres.Notices). ErrNotFound: the tenant has no such
+// session, notice, announcement or request.
+type Records interface {
+	// Decision is the session's decision, its time and the attempt it
+	// decided; Decision empty while undecided.
+	Decision(ctx context.Context, tenantID, sessionID uuid.UUID) (idv.Decided, error)
+	// Deletion is the session's deletion receipt and when it was wiped;
+	// uuid.Nil while it is not.
+	Deletion(ctx context.Context, tenantID, sessionID uuid.UUID) (receiptID uuid.UUID, deletedAt time.Time, err error)
+	// BreachNotice is the breach as registered and what it touched of the
+	// tenant, with the round the tenant was last notified in.
+	BreachNotice(ctx context.Context, tenantID, breachID uuid.UUID) (idv.Breach, idv.Affected, error)
+	// Announcement is the effective date (YYYY-MM-DD) and time of the
+	// sub-processor's announcement to the tenant.
+	Announcement(ctx context.Context, tenantID uuid.UUID, subprocessorID string) (effectiveDate string, announcedAt time.Time, err error)
+	// DSR is the tenant's data-subject request.
+	DSR(ctx context.Context, tenantID, dsrID uuid.UUID) (idv.DSR, error)
+}
+
 // SecretOpener opens a tenant's sealed webhook secret (vault.Vault).
 type SecretOpener interface {
 	OpenSecret(tenantID uuid.UUID, purpose string, sealed []byte) ([]byte, error)
@@ -98,6 +130,7 @@ type SecretOpener interface {
 // Deps are what the notifier uses.
 type Deps struct {
 	Deliveries Store
+	Records    Records // required: every webhook is read from it
 	Secrets    SecretOpener
 	Metrics    *Metrics     // nil: counted but not exported
 	Log        *slog.Logger // nil: discarded
@@ -109,6 +142,7 @@ type Deps struct {
 // Stage is the notify stage. It is safe for concurrent use.
 type Stage struct {
 	store   Store
+	records Records
 	secrets SecretOpener
 	metrics *Metrics
 	log     *slog.Logger
@@ -122,7 +156,7 @@ func New(deps Deps, cfg Config) *Stage {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	n := &Stage{store: deps.Deliveries, secrets: deps.Secrets, metrics: deps.Metrics, log: deps.Log, fields: deps.Fields,
+	n := &Stage{store: deps.Deliveries, records: deps.Records, secrets: deps.Secrets, metrics: deps.Metrics, log: deps.Log, fields: deps.Fields,
 		client: newClient(cfg.Timeout, cfg.AllowPrivate), baseURL: strings.TrimRight(cfg.APIBaseURL, "/")}
 	if n.metrics == nil {
 		n.metrics = NewMetrics(nil)
@@ -141,26 +175,33 @@ func WebhookID(msgID string) string {
 	return "msg_" + hex.EncodeToString(sum[:])[:24]
 }
 
-// Handle delivers the webhook announcing a decided or a deleted session.
-// nil: delivered (now or before); Permanent: the event is malformed or the
-// endpoint is disabled; any other error: try again later.
+// Handle delivers the webhook announcing the event, as the database holds
+// it. nil: delivered (now or before); Permanent: the event is malformed,
+// the database does not confirm it (ErrUnconfirmed: nothing is sent), or
+// the endpoint is disabled; any other error: try again later.
 func (n *Stage) Handle(ctx context.Context, ev stage.Event) error {
-	d, err := decode(ev)
+	p, err := decode(ev)
 	if err != nil {
 		return stage.Permanent(err)
 	}
-	msgID := ev.MsgID
-	if msgID == "" {
-		// The message id of the one decided (or deleted) event of a
-		// session is defined by its type and session, so it can be
-		// rebuilt; a tenant notice's by its type and the ids it names.
-		msgID = d.msgID
+	// The webhook-id comes from the ids the event names, rebuilt as the
+	// core builds the event's message id, never from the Nats-Msg-Id
+	// header: a copy of an event under another header is the same webhook.
+	webhookID := WebhookID(p.msgID)
+	w, err := n.read(ctx, p)
+	var r *refusal
+	if errors.As(err, &r) {
+		n.refuse(p, webhookID, r.reason)
+		return stage.Permanent(fmt.Errorf("notify: %s: %w", webhookID, err))
 	}
-	a := idv.DeliveryAttempt{TenantID: d.tenant, SessionID: d.session, WebhookID: WebhookID(msgID),
-		EventType: d.payload.Type, Attempt: int(min(max(ev.NumDelivered, 1), 1<<30))}
-	log := n.log.With("webhook_id", a.WebhookID, "tenant_id", d.tenant, "session_id", d.session, "attempt", a.Attempt)
+	if err != nil {
+		return n.fail(fmt.Errorf("notify: %s: %w", webhookID, err))
+	}
+	a := idv.DeliveryAttempt{TenantID: p.tenant, SessionID: w.session, WebhookID: webhookID,
+		EventType: w.payload.Type, Attempt: int(min(max(ev.NumDelivered, 1), 1<<30))}
+	log := n.log.With("webhook_id", a.WebhookID, "tenant_id", p.tenant, "session_id", w.session, "attempt", a.Attempt)
 
-	done, err := n.store.Delivered(ctx, d.tenant, a.WebhookID)
+	done, err := n.store.Delivered(ctx, p.tenant, a.WebhookID)
 	if err != nil {
 		return n.fail(fmt.Errorf("notify: %s: %w", a.WebhookID, err))
 	}
@@ -169,7 +210,7 @@ func (n *Stage) Handle(ctx context.Context, ev stage.Event) error {
 		log.Debug("webhook already delivered")
 		return nil
 	}
-	target, err := n.store.WebhookTarget(ctx, d.tenant)
+	target, err := n.store.WebhookTarget(ctx, p.tenant)
 	if errors.Is(err, idv.ErrNotFound) {
 		return stage.Permanent(n.fail(fmt.Errorf("notify: %s: %w", a.WebhookID, err)))
 	}
@@ -184,25 +225,25 @@ func (n *Stage) Handle(ctx context.Context, ev stage.Event) error {
 		log.Info("webhook endpoint disabled; not sent")
 		return stage.Permanent(fmt.Errorf("notify: %s: %w", a.WebhookID, ErrEndpointDisabled))
 	}
-	secret, err := n.secrets.OpenSecret(d.tenant, schemas.WebhookSecretPurpose, target.SecretSealed)
+	secret, err := n.secrets.OpenSecret(p.tenant, schemas.WebhookSecretPurpose, target.SecretSealed)
 	if err != nil {
 		// A vault that cannot open the secret is the operator's to fix
 		// (wrong IDV_MASTER_KEY); retrying keeps the event until then.
 		return n.fail(fmt.Errorf("notify: %s: webhook secret: %w", a.WebhookID, err))
 	}
-	p := d.payload
-	p.Data.Href = n.baseURL + p.Data.Href
-	if d.eventType == schemas.TypeSessionDecided && target.Policy.Payload() == schemas.WebhookFull && n.fields != nil {
+	payload := w.payload
+	payload.Data.Href = n.baseURL + payload.Data.Href
+	if p.eventType == schemas.TypeSessionDecided && target.Policy.Payload() == schemas.WebhookFull && n.fields != nil {
 		// The tenant opted in to the fields: read them for this attempt
 		// only, and on record, as a GET of the session would.
-		if p.Data.Fields, err = n.fields.OpenFields(ctx, d.tenant, d.session, target.Policy.Fields, a.WebhookID); err != nil {
+		if payload.Data.Fields, err = n.fields.OpenFields(ctx, p.tenant, w.session, target.Policy.Fields, a.WebhookID); err != nil {
 			return n.fail(fmt.Errorf("notify: %s: %w", a.WebhookID, err))
 		}
 	}
-	if p.Data.ObjectionHref != "" {
-		p.Data.ObjectionHref = n.baseURL + p.Data.ObjectionHref
+	if payload.Data.ObjectionHref != "" {
+		payload.Data.ObjectionHref = n.baseURL + payload.Data.ObjectionHref
 	}
-	body, err := json.Marshal(p)
+	body, err := json.Marshal(payload)
 	if err != nil {
 		return n.fail(fmt.Errorf("notify: %s: encode payload: %w", a.WebhookID, err))
 	}
@@ -227,7 +268,7 @@ func (n *Stage) Handle(ctx context.Context, ev stage.Event) error {
 		log.Info("webhook delivered")
 		return nil
 	case res.status == http.StatusGone:
-		if err := n.store.DisableWebhook(ctx, d.tenant); err != nil {
+		if err := n.store.DisableWebhook(ctx, p.tenant); err != nil {
 			return n.fail(fmt.Errorf("notify: %s: %w", a.WebhookID, err))
 		}
 		a.Outcome, a.ErrorCode = outcomeDisabled, "endpoint_gone"
@@ -270,117 +311,6 @@ func (n *Stage) fail(err error) error {
 
 func (n *Stage) count(outcome string) {
 	n.metrics.deliveries.WithLabelValues(outcome).Inc()
-}
-
-// event is a decoded, validated event and the webhook payload announcing
-// it, its href still relative to the API's base URL.
-type event struct {
-	eventType       string    // schemas.Type… of the event
-	session, tenant uuid.UUID // session is uuid.Nil for a tenant notice
-	msgID           string    // the event's message id, rebuilt from its ids
-	payload         schemas.WebhookPayload
-}
-
-var decisions = map[string]bool{
-	schemas.DecisionApproved: true, schemas.DecisionDeclined: true, schemas.DecisionReview: true,
-	schemas.DecisionResubmissionRequested: true, schemas.DecisionExpired: true, schemas.DecisionDeclinedByUser: true,
-}
-
-var wipeReasons = map[string]bool{
-	schemas.WipeExpired: true, schemas.WipeCustomerRequest: true, schemas.WipeDeclinedByUser: true,
-}
-
-// decoders read each event type the stage consumes (Spec.Consumes) into
-// its webhook.
-var decoders = map[string]func(stage.Event) (event, error){
-	schemas.TypeSessionDecided:        decodeDecided,
-	schemas.TypeSessionDeleted:        decodeDeleted,
-	schemas.TypeSubprocessorAnnounced: decodeAnnounced,
-	schemas.TypeBreachNotified:        decodeBreach,
-	schemas.TypeDSRReceived:           decodeDSR,
-}
-
-func decode(ev stage.Event) (event, error) {
-	typ := ev.Type
-	if typ == "" {
-		// No ce-type header: the subject says it.
-		for _, t := range Spec.Consumes {
-			if strings.HasPrefix(ev.Subject, t+".") {
-				typ = t
-			}
-		}
-	}
-	if d, ok := decoders[typ]; ok {
-		return d(ev)
-	}
-	n := len(Spec.Consumes)
-	return event{}, fmt.Errorf("%w: type %q, want %s or %s", ErrMalformedEvent, ev.Type,
-		strings.Join(Spec.Consumes[:n-1], ", "), Spec.Consumes[n-1])
-}
-
-// webhook is what a decoder makes of an event's body: when it happened,
-// the ids that with the event type make its message id, and the webhook's
-// data beyond the session and tenant ids.
-type webhook struct {
-	at   time.Time
-	key  []string
-	data schemas.WebhookData
-}
-
-// decodeAs decodes ev as an event of eventType with body B and builds its
-// webhook of webhookType with build, whose error says what is wrong with
-// the body.
-func decodeAs[B any](ev stage.Event, eventType, webhookType string, build func(idv.Received[B]) (webhook, error)) (event, error) {
-	got, err := idv.DecodeEvent[B](eventType, ev.Type, ev.Subject, ev.Data)
-	if err != nil {
-		return event{}, err
-	}
-	w, err := build(got)
-	if err != nil {
-		return event{}, fmt.Errorf("%w: %s: %v", ErrMalformedEvent, ev.MsgID, err)
-	}
-	w.data.TenantID = got.TenantID.String()
-	if got.SessionID != uuid.Nil {
-		w.data.SessionID = got.SessionID.String()
-	}
-	return event{eventType: eventType, session: got.SessionID, tenant: got.TenantID,
-		msgID:   schemas.MsgID(eventType, w.key[0], w.key[1:]...),
-		payload: schemas.WebhookPayload{Type: webhookType, Timestamp: w.at.UTC(), Data: w.data}}, nil
-}
-
-func decodeDecided(ev stage.Event) (event, error) {
-	return decodeAs(ev, schemas.TypeSessionDecided, schemas.WebhookSessionDecided, func(got idv.Received[schemas.SessionDecided]) (webhook, error) {
-		body, session := got.Body, got.SessionID.String()
-		if !decisions[body.Decision] {
-			return webhook{}, errors.New("unknown decision")
-		}
-		if body.DecidedAt.IsZero() {
-			return webhook{}, errors.New("no decided_at")
-		}
-		return webhook{at: body.DecidedAt, key: []string{session},
-			data: schemas.WebhookData{Decision: body.Decision, Attempts: body.Attempts, Href: "/v1/sessions/" + session}}, nil
-	})
-}
-
-// decodeDeleted reads an idv.session.deleted event. Its webhook points at
-// the signed deletion receipt, which the tenant fetches with its API key
-// and verifies with IDV's receipt signing key.
-func decodeDeleted(ev stage.Event) (event, error) {
-	return decodeAs(ev, schemas.TypeSessionDeleted, schemas.WebhookSessionDeleted, func(got idv.Received[schemas.SessionDeleted]) (webhook, error) {
-		body := got.Body
-		receipt, err := uuid.Parse(body.ReceiptID)
-		if err != nil || receipt == uuid.Nil {
-			return webhook{}, errors.New("receipt_id must be a UUID")
-		}
-		if !wipeReasons[body.Reason] {
-			return webhook{}, errors.New("unknown wipe reason")
-		}
-		if body.DeletedAt.IsZero() {
-			return webhook{}, errors.New("no deleted_at")
-		}
-		return webhook{at: body.DeletedAt, key: []string{got.SessionID.String()},
-			data: schemas.WebhookData{Href: "/v1/deletion-receipts/" + receipt.String()}}, nil
-	})
 }
 
 // Error codes recorded for attempts without a 2xx answer. Fixed strings:

@@ -35,12 +35,13 @@ import (
 const apiBase = "https://idv.example"
 
 // bundle is one test's world: its own main and key store databases, a real
-// vault, and the notifier's store and metrics.
+// vault, and the notifier's stores and metrics.
 type bundle struct {
 	db      *sqlx.DB
 	vault   *vault.Vault
 	tenants *postgres.Tenants
 	store   *postgres.Deliveries
+	notices *postgres.Notices
 	reg     *prometheus.Registry
 }
 
@@ -57,7 +58,7 @@ func setup(t *testing.T) *bundle {
 		t.Fatal(err)
 	}
 	return &bundle{db: db, vault: vault.New(master, keys.DB), tenants: postgres.NewTenants(db.DB),
-		store: postgres.NewDeliveries(db.DB), reg: prometheus.NewRegistry()}
+		store: postgres.NewDeliveries(db.DB), notices: postgres.NewNotices(db.DB), reg: prometheus.NewRegistry()}
 }
 
 // tenant onboards a tenant whose endpoint is url and returns its id and the
@@ -78,7 +79,7 @@ func (b *bundle) tenant(t *testing.T, url string) (uuid.UUID, []byte) {
 
 func (b *bundle) notifier(cfg notify.Config) *notify.Stage {
 	cfg.APIBaseURL = apiBase
-	return notify.New(notify.Deps{Deliveries: b.store, Secrets: b.vault, Metrics: notify.NewMetrics(b.reg)}, cfg)
+	return notify.New(notify.Deps{Deliveries: b.store, Records: b.notices, Secrets: b.vault, Metrics: notify.NewMetrics(b.reg)}, cfg)
 }
 
 type row struct {
@@ -102,8 +103,20 @@ func (b *bundle) rows(t *testing.T, webhookID string) []row {
 }
 
 // counts returns idv_webhook_deliveries_total by outcome, and fails if any
-// of the notifier's metrics carries a label other than outcome.
+// of the notifier's metrics carries a label other than outcome (reason, for
+// idv_webhook_events_refused_total).
 func (b *bundle) counts(t *testing.T) map[string]float64 {
+	t.Helper()
+	return b.family(t, "idv_webhook_deliveries_total")
+}
+
+// refusals returns idv_webhook_events_refused_total by reason.
+func (b *bundle) refusals(t *testing.T) map[string]float64 {
+	t.Helper()
+	return b.family(t, "idv_webhook_events_refused_total")
+}
+
+func (b *bundle) family(t *testing.T, name string) map[string]float64 {
 	t.Helper()
 	families, err := b.reg.Gather()
 	if err != nil {
@@ -111,13 +124,17 @@ func (b *bundle) counts(t *testing.T) map[string]float64 {
 	}
 	got := map[string]float64{}
 	for _, f := range families {
+		want := "outcome"
+		if f.GetName() == "idv_webhook_events_refused_total" {
+			want = "reason"
+		}
 		for _, m := range f.GetMetric() {
 			for _, l := range m.GetLabel() {
-				if l.GetName() != "outcome" {
+				if l.GetName() != want {
 					t.Errorf("metric %s has label %s", f.GetName(), l.GetName())
 				}
 			}
-			if f.GetName() == "idv_webhook_deliveries_total" {
+			if f.GetName() == name {
 				got[m.GetLabel()[0].GetValue()] = m.GetCounter().GetValue()
 			}
 		}
@@ -125,17 +142,16 @@ func (b *bundle) counts(t *testing.T) map[string]float64 {
 	return got
 }
 
-func decidedEvent(t *testing.T, tenantID uuid.UUID) (stage.Event, uuid.UUID) {
+// decidedAt is when the sessions the tests decide are decided.
+var decidedAt = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// decidedEvent decides a new session of the tenant approved at decidedAt,
+// as the pipeline does, and returns its idv.session.decided event as the
+// outbox holds it, the relay would publish it and the notifier receives it.
+func decidedEvent(t *testing.T, b *bundle, tenantID uuid.UUID) (stage.Event, uuid.UUID) {
 	t.Helper()
-	session := uuid.New()
-	body, err := json.Marshal(schemas.SessionDecided{SessionID: session.String(), TenantID: tenantID.String(),
-		Decision: schemas.DecisionApproved, DecidedAt: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return stage.Event{Subject: schemas.Subject(schemas.TypeSessionDecided, session.String()),
-		Type: schemas.TypeSessionDecided, MsgID: schemas.MsgID(schemas.TypeSessionDecided, session.String()),
-		Time: time.Now(), Data: body, NumDelivered: 1}, session
+	session := b.session(t, tenantID)
+	return b.decide(t, tenantID, session, idv.OutcomePassed, decidedAt), session
 }
 
 // delivery is one POST a receiver got.
@@ -198,7 +214,7 @@ func TestDeliversSignedThinPayloadOnce(t *testing.T) {
 	tenantID, secret := b.tenant(t, recv.URL+"/hooks/idv")
 	recv.setSecret(secret)
 	n := b.notifier(notify.Config{AllowPrivate: true})
-	ev, session := decidedEvent(t, tenantID)
+	ev, session := decidedEvent(t, b, tenantID)
 
 	if err := n.Handle(ctx, ev); err != nil {
 		t.Fatalf("Handle: %v", err)
@@ -231,7 +247,7 @@ func TestDeliversSignedThinPayloadOnce(t *testing.T) {
 		t.Errorf("payload fields %v", keys)
 	}
 	data, _ := generic["data"].(map[string]any)
-	if keys := slices.Sorted(mapKeys(data)); !slices.Equal(keys, []string{"decision", "href", "session_id", "tenant_id"}) {
+	if keys := slices.Sorted(mapKeys(data)); !slices.Equal(keys, []string{"attempts", "decision", "href", "session_id", "tenant_id"}) {
 		t.Errorf("payload data fields %v", keys)
 	}
 	var p schemas.WebhookPayload
@@ -242,7 +258,7 @@ func TestDeliversSignedThinPayloadOnce(t *testing.T) {
 	}
 	want := schemas.WebhookPayload{Type: "session.decided", Timestamp: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC),
 		Data: schemas.WebhookData{SessionID: session.String(), TenantID: tenantID.String(), Decision: "approved",
-			Href: apiBase + "/v1/sessions/" + session.String()}}
+			Attempts: 1, Href: apiBase + "/v1/sessions/" + session.String()}}
 	if !p.Timestamp.Equal(want.Timestamp) || p.Type != want.Type || !reflect.DeepEqual(p.Data, want.Data) {
 		t.Errorf("payload %+v, want %+v", p, want)
 	}
@@ -292,7 +308,7 @@ func TestRetriesAfterServerErrorWithTheSameWebhookID(t *testing.T) {
 	tenantID, secret := b.tenant(t, recv.URL)
 	recv.setSecret(secret)
 	n := b.notifier(notify.Config{AllowPrivate: true})
-	ev, _ := decidedEvent(t, tenantID)
+	ev, _ := decidedEvent(t, b, tenantID)
 	webhookID := notify.WebhookID(ev.MsgID)
 
 	err := n.Handle(ctx, ev)
@@ -340,7 +356,7 @@ func TestGoneDisablesTheEndpoint(t *testing.T) {
 	tenantID, secret := b.tenant(t, recv.URL)
 	recv.setSecret(secret)
 	n := b.notifier(notify.Config{AllowPrivate: true})
-	ev, _ := decidedEvent(t, tenantID)
+	ev, _ := decidedEvent(t, b, tenantID)
 
 	err := n.Handle(ctx, ev)
 	if !stage.IsPermanent(err) || !errors.Is(err, notify.ErrEndpointDisabled) {
@@ -355,7 +371,7 @@ func TestGoneDisablesTheEndpoint(t *testing.T) {
 	}
 
 	// Later events are not sent at all.
-	later, _ := decidedEvent(t, tenantID)
+	later, _ := decidedEvent(t, b, tenantID)
 	err = n.Handle(ctx, later)
 	if !stage.IsPermanent(err) || !errors.Is(err, notify.ErrEndpointDisabled) {
 		t.Fatalf("Handle on a disabled endpoint = %v, want Permanent ErrEndpointDisabled", err)
@@ -381,7 +397,7 @@ func TestRedirectIsNotFollowed(t *testing.T) {
 	tenantID, secret := b.tenant(t, recv.URL)
 	recv.setSecret(secret)
 	n := b.notifier(notify.Config{AllowPrivate: true})
-	ev, _ := decidedEvent(t, tenantID)
+	ev, _ := decidedEvent(t, b, tenantID)
 
 	err := n.Handle(ctx, ev)
 	if err == nil || stage.IsPermanent(err) || !errors.Is(err, notify.ErrDeliveryFailed) {
@@ -426,7 +442,7 @@ func TestRefusesInwardAddressesAtConnectTime(t *testing.T) {
 		t.Run(url, func(t *testing.T) {
 			t.Parallel()
 			tenantID, _ := b.tenant(t, url)
-			ev, _ := decidedEvent(t, tenantID)
+			ev, _ := decidedEvent(t, b, tenantID)
 			err := n.Handle(ctx, ev)
 			if err == nil || stage.IsPermanent(err) || !errors.Is(err, notify.ErrAddressNotAllowed) {
 				t.Fatalf("Handle = %v, want a retryable ErrAddressNotAllowed", err)
@@ -484,7 +500,7 @@ func TestFailuresAreRecordedAsCodes(t *testing.T) {
 		t.Run(tt.code, func(t *testing.T) {
 			t.Parallel()
 			tenantID, _ := b.tenant(t, tt.url)
-			ev, _ := decidedEvent(t, tenantID)
+			ev, _ := decidedEvent(t, b, tenantID)
 			err := n.Handle(ctx, ev)
 			if err == nil || stage.IsPermanent(err) || !errors.Is(err, notify.ErrDeliveryFailed) {
 				t.Fatalf("Handle = %v, want a retryable ErrDeliveryFailed", err)
@@ -507,7 +523,7 @@ func TestMalformedEventsArePermanent(t *testing.T) {
 	tenantID, secret := b.tenant(t, recv.URL)
 	recv.setSecret(secret)
 	n := b.notifier(notify.Config{AllowPrivate: true})
-	good, _ := decidedEvent(t, tenantID)
+	good, _ := decidedEvent(t, b, tenantID)
 	body := func(s string) stage.Event { ev := good; ev.Data = []byte(s); return ev }
 	tests := map[string]stage.Event{
 		"not JSON":         body("{"),
@@ -524,7 +540,7 @@ func TestMalformedEventsArePermanent(t *testing.T) {
 		}
 	}
 	// A tenant that does not exist cannot be told, now or later.
-	ghost, _ := decidedEvent(t, uuid.New())
+	ghost := forge(t, idv.DecidedEvent(uuid.New(), uuid.New(), idv.DecisionApproved, decidedAt, 1))
 	if err := n.Handle(context.Background(), ghost); !stage.IsPermanent(err) || !errors.Is(err, idv.ErrNotFound) {
 		t.Errorf("unknown tenant: Handle = %v, want Permanent ErrNotFound", err)
 	}
@@ -537,20 +553,17 @@ func TestMalformedEventsArePermanent(t *testing.T) {
 	}
 }
 
-func deletedEvent(t *testing.T, tenantID uuid.UUID) (ev stage.Event, session, receipt uuid.UUID) {
+// deletedAt is when the sessions the tests wipe are wiped.
+var deletedAt = time.Date(2026, 3, 8, 12, 0, 0, 0, time.UTC)
+
+// deletedEvent wipes a new session of the tenant at deletedAt for the
+// customer's request, as the wipe's store steps do, and returns its
+// idv.session.deleted event as the outbox holds it.
+func deletedEvent(t *testing.T, b *bundle, tenantID uuid.UUID) (ev stage.Event, session, receipt uuid.UUID) {
 	t.Helper()
-	session, receipt = uuid.New(), uuid.New()
-	body, err := json.Marshal(schemas.SessionDeleted{SessionID: session.String(), TenantID: tenantID.String(),
-		ReceiptID: receipt.String(), Reason: schemas.WipeCustomerRequest, DeletedAt: time.Date(2026, 3, 8, 12, 0, 0, 0, time.UTC)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := schemas.ValidateEvent(schemas.TypeSessionDeleted, body); err != nil {
-		t.Fatal(err)
-	}
-	return stage.Event{Subject: schemas.Subject(schemas.TypeSessionDeleted, session.String()),
-		Type: schemas.TypeSessionDeleted, MsgID: schemas.MsgID(schemas.TypeSessionDeleted, session.String()),
-		Time: time.Now(), Data: body, NumDelivered: 1}, session, receipt
+	session = b.session(t, tenantID)
+	ev, receipt = b.wipe(t, tenantID, session)
+	return ev, session, receipt
 }
 
 func TestDeletedSessionWebhookPointsAtTheReceipt(t *testing.T) {
@@ -561,7 +574,7 @@ func TestDeletedSessionWebhookPointsAtTheReceipt(t *testing.T) {
 	tenantID, secret := b.tenant(t, recv.URL+"/hooks/idv")
 	recv.setSecret(secret)
 	n := b.notifier(notify.Config{AllowPrivate: true})
-	ev, session, receipt := deletedEvent(t, tenantID)
+	ev, session, receipt := deletedEvent(t, b, tenantID)
 
 	if err := n.Handle(ctx, ev); err != nil {
 		t.Fatalf("Handle: %v", err)
@@ -637,7 +650,7 @@ func TestDeletedSessionWebhookRetries(t *testing.T) {
 	tenantID, secret := b.tenant(t, recv.URL)
 	recv.setSecret(secret)
 	n := b.notifier(notify.Config{AllowPrivate: true})
-	ev, _, _ := deletedEvent(t, tenantID)
+	ev, _, _ := deletedEvent(t, b, tenantID)
 	ev.Type, ev.MsgID = "", ""
 
 	err := n.Handle(context.Background(), ev)
@@ -667,7 +680,7 @@ func TestMalformedDeletedEventsArePermanent(t *testing.T) {
 	tenantID, secret := b.tenant(t, recv.URL)
 	recv.setSecret(secret)
 	n := b.notifier(notify.Config{AllowPrivate: true})
-	good, _, _ := deletedEvent(t, tenantID)
+	good, _, _ := deletedEvent(t, b, tenantID)
 	var fields map[string]any
 	if err := json.Unmarshal(good.Data, &fields); err != nil {
 		t.Fatal(err)
@@ -744,8 +757,8 @@ func TestNotifyConsumerTakesDecidedAndDeleted(t *testing.T) {
 		t.Fatalf("notify consumer filters %v", got)
 	}
 
-	decided, _ := decidedEvent(t, tenantID)
-	deleted, _, _ := deletedEvent(t, tenantID)
+	decided, _ := decidedEvent(t, b, tenantID)
+	deleted, _, _ := deletedEvent(t, b, tenantID)
 	other := uuid.NewString()
 	pub := broker.NewPublisher(js)
 	for _, m := range []idv.Message{
