@@ -60,7 +60,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 		return stage.Permanent(err)
 	}
 	log := s.log.With("tenant_id", tenantID, "session_id", sessionID)
-	at := s.now().UTC()
+	at := s.now().UTC().Truncate(time.Microsecond) // as stored: the webhook, read back, says the same
 	d, err := idv.Decide(ctx, s.sessions, tenantID, sessionID, at)
 	if err != nil {
 		return stage.PermanentIf(fmt.Errorf("decision: %w", err), idv.ErrNotFound, idv.ErrConflict)

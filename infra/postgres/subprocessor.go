@@ -30,6 +30,7 @@ func NewSubprocessors(db *sql.DB) *Subprocessors { return &Subprocessors{db: wra
 // announced and the tenants still to hear of one looks across tenants:
 // system scope; each announcement is in the scope of its tenant.
 func (s *Subprocessors) Sync(ctx context.Context, register []schemas.Subprocessor, now time.Time, announcement Announcement) (int, error) {
+	now = now.UTC().Truncate(time.Microsecond) // as stored, so the event and the row say the same
 	n := 0
 	for _, sp := range register {
 		var seen bool

@@ -87,7 +87,7 @@ func (s *Sweeper) Run(ctx context.Context) error {
 func (s *Sweeper) RunOnce(ctx context.Context) (Round, error) {
 	start := time.Now()
 	defer func() { s.m.duration.Observe(time.Since(start).Seconds()) }()
-	now := s.now().UTC()
+	now := s.now().UTC().Truncate(time.Microsecond) // as stored
 	rd, err := s.sweep.Sweep(ctx, now, observer{ctx: ctx, s: s})
 	// A destroyed key's old row version stays in the key store's pages
 	// until purged; each round purges what it, earlier rounds or an
