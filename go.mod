@@ -3,6 +3,7 @@ module github.com/idv-oss/idv
 go 1.26.4
 
 require (
+	github.com/esimov/pigo v1.4.6
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/google/uuid v1.6.0
 	github.com/jmoiron/sqlx v1.4.0

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# build.sh builds the capture page's document checks (this directory's
-# package main, over package document/framecheck) to WebAssembly with the
-# standard Go toolchain, into producers/capturepage/wasm (or the directory
-# given as the first argument), which producers/capturepage embeds and
-# serves:
+# build.sh builds the capture page's checks of a camera frame (this
+# directory's package main, over packages document/framecheck and
+# face/presence) to WebAssembly with the standard Go toolchain, into
+# producers/capturepage/wasm (or the directory given as the first
+# argument), which producers/capturepage embeds and serves:
 #
 #   check.wasm.gz  the module, GOOS=js GOARCH=wasm, -trimpath -buildvcs=false
 #                  -ldflags='-s -w', gzipped by ./pack (compress/gzip at

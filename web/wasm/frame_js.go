@@ -14,14 +14,15 @@ import (
 // errUsage is the answer to arguments of the wrong kinds.
 var errUsage = errors.New("idvCheckDocument(rgba Uint8ClampedArray, width, height integer)")
 
-// frameOf copies the frame the arguments describe into Go memory.
-func frameOf(args []js.Value) (*image.NRGBA, error) {
+// frameOf copies the frame the arguments describe into Go memory; usage
+// is the error of arguments of the wrong kinds.
+func frameOf(args []js.Value, usage error) (*image.NRGBA, error) {
 	if len(args) != 3 || !bytesArray(args[0]) || !integer(args[1]) || !integer(args[2]) {
-		return nil, errUsage
+		return nil, usage
 	}
 	w, h := args[1].Int(), args[2].Int()
 	if n := args[0].Length(); n != 4*w*h { // before allocating
-		return nil, fmt.Errorf("%w: %d bytes for a %d×%d frame, want %d", errUsage, n, w, h, 4*w*h)
+		return nil, fmt.Errorf("%w: %d bytes for a %d×%d frame, want %d", usage, n, w, h, 4*w*h)
 	}
 	frame, err := framecheck.NewFrame(w, h)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"image"
 	"io"
 	"os"
 	"os/exec"
@@ -19,6 +20,8 @@ import (
 	"github.com/idv-oss/idv/document/framecheck/framechecktest"
 	"github.com/idv-oss/idv/document/ocrb"
 	"github.com/idv-oss/idv/document/quality"
+	"github.com/idv-oss/idv/face/presence"
+	"github.com/idv-oss/idv/face/presence/presencetest"
 )
 
 // committed is where build.sh leaves the module that producers/capturepage
@@ -72,14 +75,17 @@ func build(t testing.TB) string {
 	return dir
 }
 
-// call is one call of idvCheckDocument the harness makes (harness.cjs).
+// call is one call of idvCheckDocument, or of idvCheckFace (Fn, with the
+// oval in Args), the harness makes (harness.cjs).
 type call struct {
 	Name   string `json:"name"`
+	Fn     string `json:"fn,omitempty"`
 	Width  any    `json:"width"`
 	Height any    `json:"height"`
 	Path   string `json:"path,omitempty"`
 	Bytes  *int   `json:"bytes,omitempty"`
 	RGBA   any    `json:"rgba,omitempty"`
+	Args   []any  `json:"args,omitempty"`
 }
 
 // answer is what the harness reports of a call.
@@ -124,17 +130,40 @@ func run(t testing.TB, dir string, repeat int, calls []call) (startupMs float64,
 // frameCalls writes the vectors' frames as raw RGBA files for the harness.
 func frameCalls(t testing.TB, vs []framechecktest.Vector) []call {
 	t.Helper()
-	dir := t.TempDir()
 	calls := make([]call, len(vs))
 	for i, v := range vs {
-		path := filepath.Join(dir, fmt.Sprintf("%d.rgba", i))
-		if err := os.WriteFile(path, v.Frame.Pix, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		b := v.Frame.Bounds()
-		calls[i] = call{Name: v.Name, Width: b.Dx(), Height: b.Dy(), Path: path}
+		calls[i] = frameCall(t, v.Name, v.Frame)
 	}
 	return calls
+}
+
+// faceCalls are frameCalls of idvCheckFace, with each vector's oval.
+func faceCalls(t testing.TB, vs []presencetest.Vector) []call {
+	t.Helper()
+	calls := make([]call, len(vs))
+	for i, v := range vs {
+		calls[i] = frameCall(t, v.Name, v.Frame)
+		calls[i].Fn, calls[i].Args = "idvCheckFace", []any{v.Oval.X, v.Oval.Y, v.Oval.W, v.Oval.H}
+	}
+	return calls
+}
+
+// frameCall writes frame as a raw RGBA file for the harness and returns a
+// call of idvCheckDocument on it.
+func frameCall(t testing.TB, name string, frame *image.NRGBA) call {
+	t.Helper()
+	f, err := os.CreateTemp(t.TempDir(), "*.rgba")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write(frame.Pix); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b := frame.Bounds()
+	return call{Name: name, Width: b.Dx(), Height: b.Dy(), Path: f.Name()}
 }
 
 // asJSON is v as encoding/json decodes it into any: the form the
@@ -155,34 +184,75 @@ func asJSON(t testing.TB, v any) map[string]any {
 // TestWasmAgrees: the module build.sh builds now, and the one committed
 // for producers/capturepage to serve (both gzipped, decompressed by the
 // harness), answer every vector exactly as the Go code answers natively
-// (every measure to the last bit), with the vector's verdict, and without
-// anything printed on the card.
+// (every measure and box to the last bit), with the vector's verdict: the
+// document vectors (framechecktest) without anything printed on the card,
+// and the face vectors (presencetest), those made from the test photos
+// only when IDV_TEST_IMAGES names them (facetest.Photo).
 func TestWasmAgrees(t *testing.T) {
 	node(t)
 	t.Parallel()
+	for name, dir := range map[string]string{"built now": build(t), "committed": committed} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			t.Run("document", func(t *testing.T) {
+				t.Parallel()
+				agreeDocument(t, dir)
+			})
+			t.Run("face", func(t *testing.T) {
+				t.Parallel()
+				agreeFace(t, dir, presencetest.Empty(t))
+			})
+			t.Run("face photos", func(t *testing.T) {
+				t.Parallel()
+				agreeFace(t, dir, presencetest.Photos(t))
+			})
+		})
+	}
+}
+
+// agreeDocument: idvCheckDocument in the module in dir answers the
+// document vectors as framecheck does.
+func agreeDocument(t *testing.T, dir string) {
 	reader, err := ocrb.NewReader()
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := framecheck.New(reader, framecheck.Config{Gates: true})
 	vs := framechecktest.Vectors(t)
-	calls := frameCalls(t, vs)
-	for name, dir := range map[string]string{"built now": build(t), "committed": committed} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			_, answers := run(t, dir, 1, calls)
-			for i, v := range vs {
-				native := c.Check(framechecktest.Day, v.Frame)
-				want, got := asJSON(t, native.Value()), answers[i].Answer
-				if !reflect.DeepEqual(got, want) {
-					t.Errorf("%s: wasm answered %v\nnatively %v", v.Name, got, want)
-				}
-				if !slices.Equal(native.Reasons, v.Reasons) || native.MRZ != v.MRZ {
-					t.Errorf("%s: %q, %+v; want %q, %+v", v.Name, native.Reasons, native.MRZ, v.Reasons, v.MRZ)
-				}
-				framechecktest.AssertNothingPrinted(t, got, v.Printed)
-			}
-		})
+	_, answers := run(t, dir, 1, frameCalls(t, vs))
+	for i, v := range vs {
+		native := c.Check(framechecktest.Day, v.Frame)
+		want, got := asJSON(t, native.Value()), answers[i].Answer
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: wasm answered %v\nnatively %v", v.Name, got, want)
+		}
+		if !slices.Equal(native.Reasons, v.Reasons) || native.MRZ != v.MRZ {
+			t.Errorf("%s: %q, %+v; want %q, %+v", v.Name, native.Reasons, native.MRZ, v.Reasons, v.MRZ)
+		}
+		framechecktest.AssertNothingPrinted(t, got, v.Printed)
+	}
+}
+
+// agreeFace: idvCheckFace in the module in dir answers the face vectors
+// vs as presence does.
+func agreeFace(t *testing.T, dir string, vs []presencetest.Vector) {
+	d, err := presence.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, answers := run(t, dir, 1, faceCalls(t, vs))
+	for i, v := range vs {
+		native, err := d.Check(v.Frame, v.Oval)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, got := asJSON(t, native.Value()), answers[i].Answer
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: wasm answered %v\nnatively %v", v.Name, got, want)
+		}
+		if len(native.Faces) != v.Faces || !slices.Equal(native.Reasons, v.Reasons) {
+			t.Errorf("%s: %d faces, %q; want %d, %q", v.Name, len(native.Faces), native.Reasons, v.Faces, v.Reasons)
+		}
 	}
 }
 
@@ -211,6 +281,44 @@ func TestWasmRefusesBadCalls(t *testing.T) {
 	last := answers[len(answers)-1]
 	if reasons, _ := last.Answer["reasons"].([]any); len(reasons) == 0 || reasons[0] != quality.ReasonLowResolution {
 		t.Errorf("%s: answered %v, want %s", last.Name, last.Answer, quality.ReasonLowResolution)
+	}
+}
+
+// TestWasmRefusesBadFaceCalls: idvCheckFace's arguments that are not a
+// frame and an oval get {error}, and the module goes on answering the
+// next call.
+func TestWasmRefusesBadFaceCalls(t *testing.T) {
+	node(t)
+	t.Parallel()
+	n := func(v int) *int { return &v }
+	oval := []any{0.25, 0.08, 0.5, 0.84}
+	face := func(name string, w, h any, bytes *int, args ...any) call {
+		return call{Name: name, Fn: "idvCheckFace", Width: w, Height: h, Bytes: bytes, Args: args}
+	}
+	text := face("pixels as text", 2, 2, nil, oval...)
+	text.RGBA = "rgba"
+	calls := []call{
+		face("no oval", 64, 48, n(64*48*4)),
+		face("three sides of an oval", 64, 48, n(64*48*4), 0.25, 0.08, 0.5),
+		face("an oval too many", 64, 48, n(64*48*4), 0.25, 0.08, 0.5, 0.84, 1),
+		face("oval as text", 64, 48, n(64*48*4), "0.25", 0.08, 0.5, 0.84),
+		face("oval without width", 64, 48, n(64*48*4), 0.25, 0.08, 0, 0.84),
+		face("oval of negative height", 64, 48, n(64*48*4), 0.25, 0.08, 0.5, -0.84),
+		face("too few bytes", 1280, 720, n(12), oval...),
+		face("fractional width", 2.5, 2, n(20), oval...),
+		text,
+		face("too many pixels", 6000, 5000, n(16), oval...),
+		face("a blank frame after them", 64, 48, n(64*48*4), oval...),
+	}
+	_, answers := run(t, build(t), 1, calls)
+	for _, a := range answers[:len(answers)-1] {
+		if msg, _ := a.Answer["error"].(string); !strings.Contains(msg, "idvCheckFace") && !strings.Contains(msg, "presence") && !strings.Contains(msg, "framecheck") {
+			t.Errorf("%s: answered %v, want {error}", a.Name, a.Answer)
+		}
+	}
+	last := answers[len(answers)-1]
+	if want := asJSON(t, map[string]any{"faces": 0, "reasons": []any{presence.ReasonNoFaceSelfie}, "box": nil}); !reflect.DeepEqual(last.Answer, want) {
+		t.Errorf("%s: answered %v, want %v", last.Name, last.Answer, want)
 	}
 }
 
@@ -279,4 +387,22 @@ func BenchmarkCheckWasm(b *testing.B) {
 	}
 	b.ReportMetric(answers[0].MsPerCall*1e6, "ns/op")
 	b.ReportMetric(startup, "startup-ms")
+}
+
+// BenchmarkCheckFaceWasm times idvCheckFace under Node on the 640×480
+// and 1280×720 frames of BenchmarkCheck (face/presence), copying the
+// frame in included, as BenchmarkCheckWasm times idvCheckDocument.
+func BenchmarkCheckFaceWasm(b *testing.B) {
+	node(b)
+	dir := build(b)
+	for _, v := range presencetest.Bench(b) {
+		b.Run(v.Name, func(b *testing.B) {
+			startup, answers := run(b, dir, b.N, faceCalls(b, []presencetest.Vector{v}))
+			if reasons, _ := answers[0].Answer["reasons"].([]any); reasons == nil || len(reasons) != 0 {
+				b.Fatalf("the frame does not pass: %v", answers[0].Answer)
+			}
+			b.ReportMetric(answers[0].MsPerCall*1e6, "ns/op")
+			b.ReportMetric(startup, "startup-ms")
+		})
+	}
 }
