@@ -27,6 +27,7 @@ import (
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/document/chip"
 	"github.com/idv-oss/idv/face"
+	"github.com/idv-oss/idv/face/rules"
 	"github.com/idv-oss/idv/imagegate"
 	"github.com/idv-oss/idv/schemas"
 	"github.com/idv-oss/idv/seal"
@@ -47,8 +48,8 @@ const (
 	// a real population.
 	DefaultThreshold = 0.40
 	// DefaultMinFacePixels is the narrowest face box, in image pixels, the
-	// stage compares.
-	DefaultMinFacePixels = 60
+	// stage compares: the capture page's face check asks for it too.
+	DefaultMinFacePixels = rules.MinFacePixels
 )
 
 // Engine is what the stage needs of the face engine (*face.Engine).

@@ -3,6 +3,7 @@ package facematch
 import (
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/capture"
+	"github.com/idv-oss/idv/face/rules"
 	"github.com/idv-oss/idv/imagegate"
 )
 
@@ -12,9 +13,9 @@ const (
 	// ReasonNoFaceDocument: the detector found no face on the document front.
 	ReasonNoFaceDocument = "no_face_document"
 	// ReasonNoFaceSelfie: the detector found no face in a selfie frame.
-	ReasonNoFaceSelfie = "no_face_selfie"
+	ReasonNoFaceSelfie = rules.ReasonNoFaceSelfie
 	// ReasonMultipleFaces: a selfie frame holds more than one face.
-	ReasonMultipleFaces = "multiple_faces"
+	ReasonMultipleFaces = rules.ReasonMultipleFaces
 	// ReasonLowQuality: a face is too small to compare (narrower than
 	// Config.MinFacePixels).
 	ReasonLowQuality = "low_quality"

@@ -24,19 +24,6 @@ func detector(tb testing.TB) *presence.Detector {
 	return d
 }
 
-// The page's threshold and codes are the face match's: until facematch
-// takes them from this package, this test holds them equal.
-func TestServersThresholdAndCodes(t *testing.T) {
-	t.Parallel()
-	if presence.MinFacePixels != facematch.DefaultMinFacePixels {
-		t.Errorf("MinFacePixels %v, the face match's DefaultMinFacePixels %v", presence.MinFacePixels, facematch.DefaultMinFacePixels)
-	}
-	if presence.ReasonNoFaceSelfie != facematch.ReasonNoFaceSelfie || presence.ReasonMultipleFaces != facematch.ReasonMultipleFaces {
-		t.Errorf("reasons %q, %q; the face match's %q, %q", presence.ReasonNoFaceSelfie, presence.ReasonMultipleFaces,
-			facematch.ReasonNoFaceSelfie, facematch.ReasonMultipleFaces)
-	}
-}
-
 // assertVector checks res against v's verdict, and its Value's shape.
 func assertVector(t *testing.T, v presencetest.Vector, res presence.Result) {
 	t.Helper()

@@ -1,12 +1,13 @@
 package presence
 
+import "github.com/idv-oss/idv/face/rules"
+
 // MinFacePixels is the face match's narrowest face: the width, in image
 // pixels, of its detector's box (package face), under which it answers
-// low_quality (consumers/facematch DefaultMinFacePixels; a test holds
-// them equal, importing facematch here would link the whole stage into
-// the page's module). The page uploads a selfie frame at the size it
-// checks it, so frame pixels are the server's image pixels.
-const MinFacePixels = 60
+// low_quality (face/rules, which consumers/facematch takes it from too).
+// The page uploads a selfie frame at the size it checks it, so frame
+// pixels are the server's image pixels.
+const MinFacePixels = rules.MinFacePixels
 
 // BoxWidthRatio is how much wider pigo's box is than the server
 // detector's box of the same face, at most: 1.03 to 1.27 times on the
@@ -21,12 +22,11 @@ const BoxWidthRatio = 1.3
 // Reason codes of the check, in the order Check gives them. The first two
 // are spelled as the face match spells its reasons for the same finding.
 const (
-	// ReasonNoFaceSelfie: no face was found (facematch.ReasonNoFaceSelfie).
-	ReasonNoFaceSelfie = "no_face_selfie"
+	// ReasonNoFaceSelfie: no face was found (face/rules).
+	ReasonNoFaceSelfie = rules.ReasonNoFaceSelfie
 	// ReasonMultipleFaces: more than one face was found; the face match
-	// fails a selfie frame holding more than one
-	// (facematch.ReasonMultipleFaces).
-	ReasonMultipleFaces = "multiple_faces"
+	// fails a selfie frame holding more than one (face/rules).
+	ReasonMultipleFaces = rules.ReasonMultipleFaces
 	// ReasonFaceTooSmall: the face's box is narrower than MinFacePixels ×
 	// BoxWidthRatio; the face match would answer low_quality. Come closer.
 	ReasonFaceTooSmall = "face_too_small"
