@@ -104,7 +104,9 @@ func TestWorkersSurviveSIGKILL(t *testing.T) {
 	}
 	// AckWait is shortened so that what a killed worker held comes back in
 	// seconds, not 30.
-	s := startSystemWith(t, systemOptions{external: true, ackWait: 2 * time.Second, checks: checks})
+	// One attempt: the specimen selfies show no face, which the face
+	// stages answer with a retake; here every session must end decided.
+	s := startSystemWith(t, systemOptions{external: true, ackWait: 2 * time.Second, checks: checks, maxAttempts: 1})
 	bin := buildIDV(t)
 	ctx := t.Context()
 	k := &killer{t: t, procs: map[string]*proc{}, landed: map[string]int{}, busy: map[string]func(*proc) bool{}}
