@@ -435,7 +435,7 @@ func TestFaceMatch(t *testing.T) {
 			}
 
 			completed := b.event(t, schemas.TypeCheckCompleted, id)
-			if want := schemas.MsgID(schemas.TypeCheckCompleted, id.String(), facematch.Check); completed.MsgID != want {
+			if want := schemas.MsgID(schemas.TypeCheckCompleted, id.String(), facematch.Check, "1"); completed.MsgID != want {
 				t.Fatalf("msg id %q, want %q", completed.MsgID, want)
 			}
 			var body schemas.CheckCompleted
