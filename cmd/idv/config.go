@@ -33,6 +33,8 @@ type config struct {
 	S3          s3Config
 	// The pipeline.
 	NATSURL             string         // IDV_NATS_URL (comma-separated for a cluster)
+	NATSKeyDir          string         // IDV_NATS_NKEY_DIR: the nkey seed of each broker role played, <role>.nk
+	NATSCAFile          string         // IDV_NATS_TLS_CA: the CA certificates of the NATS servers; TLS required
 	StreamReplicas      int            // IDV_STREAM_REPLICAS: 1 on one machine, 3 in production
 	StreamMaxAge        time.Duration  // IDV_STREAM_MAX_AGE: at most the 28-day retention cap
 	PublicURL           string         // IDV_PUBLIC_URL: the API's public base, for webhook hrefs
@@ -78,6 +80,8 @@ func parseConfig(getenv func(string) string) (config, error) {
 			Bucket:    first(getenv("IDV_S3_BUCKET"), "idv-captures"),
 		},
 		NATSURL:             getenv("IDV_NATS_URL"),
+		NATSKeyDir:          getenv("IDV_NATS_NKEY_DIR"),
+		NATSCAFile:          getenv("IDV_NATS_TLS_CA"),
 		FaceDir:             getenv("IDV_FACE_DIR"),
 		CSCADir:             getenv("IDV_CSCA_DIR"),
 		PublicURL:           strings.TrimRight(getenv("IDV_PUBLIC_URL"), "/"),

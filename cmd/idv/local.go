@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/idv-oss/idv"
+	"github.com/idv-oss/idv/infra/broker"
 	"github.com/idv-oss/idv/infra/natsserver"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/vault"
@@ -150,11 +151,21 @@ func startDev(ctx context.Context, cfg *config, say func(string, ...any)) (_ *de
 	say("S3 gateway (embedded versitygw) at %s, objects under %s", env.gw.Endpoint, filepath.Join(cfg.DevDir, "objects"))
 	oc := env.gw.ObjectsConfig("idv-dev")
 	cfg.S3 = s3Config{Endpoint: oc.Endpoint, Region: oc.Region, AccessKey: oc.AccessKey, SecretKey: oc.SecretKey, Bucket: oc.Bucket}
-	if env.nats, err = natsserver.Start(natsserver.NewOptions(filepath.Join(cfg.DevDir, "nats"))); err != nil {
+	// The broker admits IDV's roles only, over TLS, as in production:
+	// keys and certificate are new at each start.
+	roles, err := broker.Roles(specs(pipeline)...)
+	if err != nil {
+		return nil, err
+	}
+	natsOpts := natsserver.NewOptions(filepath.Join(cfg.DevDir, "nats"))
+	natsOpts.Secure = &natsserver.Secure{Roles: roles, Dir: filepath.Join(cfg.DevDir, "nats-access")}
+	if env.nats, err = natsserver.Start(natsOpts); err != nil {
 		return nil, fmt.Errorf("embedded NATS server: %w", err)
 	}
-	cfg.NATSURL = env.nats.ClientURL()
-	say("NATS JetStream (embedded, fsync on every write) at %s, store under %s", cfg.NATSURL, filepath.Join(cfg.DevDir, "nats"))
+	access := env.nats.Access()
+	cfg.NATSURL, cfg.NATSKeyDir, cfg.NATSCAFile = env.nats.ClientURL(), access.KeyDir, access.CAFile
+	say("NATS JetStream (embedded, fsync on every write) at %s, store under %s; TLS, and a key per role made for this run in %s",
+		cfg.NATSURL, filepath.Join(cfg.DevDir, "nats"), access.KeyDir)
 	main, keys, err := migrateAll(ctx, *cfg)
 	if err != nil {
 		return nil, err
@@ -166,7 +177,7 @@ func startDev(ctx context.Context, cfg *config, say func(string, ...any)) (_ *de
 		return nil, err
 	}
 	say("PostgreSQL: main database (%d new migrations) and key store database (%d new)", len(main), len(keys))
-	if env.broker, err = openBroker(ctx, *cfg, "idv-dev"); err != nil {
+	if env.broker, err = openBroker(ctx, *cfg, "idv-dev", broker.RoleNames(roles)...); err != nil {
 		return nil, err
 	}
 	if err := env.broker.declare(ctx, *cfg); err != nil {

@@ -24,6 +24,7 @@ commands:
   retention  request the wipe of expired sessions; destroy spent epoch keys
   worker     run pipeline stages: idv worker doccheck decision notify (or: all)
   migrate    apply the database migrations (main database and key store)
+  broker     idv broker keys --dir DIR: an nkey per broker role, and the NATS servers' users.conf
   tenant     idv tenant create --name N --webhook-url U --retention-days D --fields f1,f2
              idv tenant set-retention --tenant ID --days D
              idv tenant policy show|set --tenant ID [--minimum-age 18 ...]
@@ -84,6 +85,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return runWorker(ctx, rest, cfg, log)
 	case "migrate":
 		return runMigrate(ctx, cfg, stdout)
+	case "broker":
+		return runBroker(rest, stdout, stderr)
 	case "tenant":
 		return runTenant(ctx, rest, cfg, stdout, stderr)
 	case "audit":

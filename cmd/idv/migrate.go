@@ -6,12 +6,14 @@ import (
 	"io"
 	"io/fs"
 
+	"github.com/idv-oss/idv/infra/broker"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/schemas"
 )
 
 // runMigrate applies the migrations of both databases and, with
-// IDV_NATS_URL set, declares stream IDV and the stages' consumers.
+// IDV_NATS_URL set, declares stream IDV and the stages' consumers as the
+// broker's operator.
 func runMigrate(ctx context.Context, cfg config, stdout io.Writer) error {
 	if cfg.DatabaseURL == "" || cfg.KeyStoreURL == "" {
 		return fmt.Errorf("migrate needs IDV_DATABASE_URL (or DATABASE_URL) and IDV_KEYSTORE_URL")
@@ -26,7 +28,7 @@ func runMigrate(ctx context.Context, cfg config, stdout io.Writer) error {
 		fmt.Fprintln(stdout, "JetStream: IDV_NATS_URL not set, stream and consumers not declared")
 		return nil
 	}
-	b, err := openBroker(ctx, cfg, "idv-migrate")
+	b, err := openBroker(ctx, cfg, "idv-migrate", broker.RoleOperator)
 	if err != nil {
 		return err
 	}

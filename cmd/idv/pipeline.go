@@ -40,49 +40,107 @@ func stageNames(stages []stageWiring) []string {
 	return names
 }
 
-// brokerConn is a connection to JetStream.
-type brokerConn struct {
-	nc *nats.Conn
-	js jetstream.JetStream
+// specs are the descriptions of stages.
+func specs(stages []stageWiring) []idv.Stage {
+	out := make([]idv.Stage, 0, len(stages))
+	for _, w := range stages {
+		out = append(out, w.spec)
+	}
+	return out
 }
 
-// openBroker connects to JetStream. Stream IDV and the stages' consumers
-// are declared once, by `idv migrate` (and `idv dev`), not by each worker;
-// a worker whose consumer is missing says so when it starts.
-func openBroker(ctx context.Context, cfg config, name string) (*brokerConn, error) {
+// brokerConn is a process's connections to JetStream: one per broker role
+// it plays (broker.Roles) when IDV_NATS_NKEY_DIR gives it their keys, else
+// one for everything.
+type brokerConn struct {
+	js    jetstream.JetStream // the first connection's
+	conns []*nats.Conn
+	roles map[string]jetstream.JetStream // by role; "" the one without credentials
+}
+
+// openBroker connects to JetStream as each of roles (broker.RoleOperator,
+// broker.RoleRelay, stage names). Stream IDV and the stages' consumers are
+// declared once, by `idv migrate` (and `idv dev`) as the operator, not by
+// each worker, which may not; a worker whose consumer is missing says so
+// when it starts.
+func openBroker(ctx context.Context, cfg config, name string, roles ...string) (*brokerConn, error) {
 	if cfg.NATSURL == "" {
 		return nil, errors.New("IDV_NATS_URL is not set")
 	}
+	access := broker.Access{KeyDir: cfg.NATSKeyDir, CAFile: cfg.NATSCAFile}
+	if !access.PerRole() {
+		roles = []string{""}
+	} else if len(roles) == 0 {
+		return nil, fmt.Errorf("%s plays no broker role", name)
+	}
 	connectCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	nc, js, err := broker.Connect(connectCtx, cfg.NATSURL, name)
-	if err != nil {
-		return nil, err
+	b := &brokerConn{roles: map[string]jetstream.JetStream{}}
+	for _, role := range roles {
+		if _, dup := b.roles[role]; dup {
+			continue
+		}
+		opts, err := access.Options(role)
+		if err != nil {
+			b.Close()
+			return nil, fmt.Errorf("IDV_NATS_NKEY_DIR, IDV_NATS_TLS_CA: %w", err)
+		}
+		client := name
+		if role != "" {
+			client += " as " + role
+		}
+		nc, js, err := broker.Connect(connectCtx, cfg.NATSURL, client, opts...)
+		if err != nil {
+			b.Close()
+			return nil, err
+		}
+		if b.js == nil {
+			b.js = js
+		}
+		b.conns = append(b.conns, nc)
+		b.roles[role] = js
 	}
-	return &brokerConn{nc: nc, js: js}, nil
+	return b, nil
 }
 
-// declare creates or updates stream IDV and every stage's durable consumer;
-// it is idempotent.
+// as is the connection of role.
+func (b *brokerConn) as(role string) (jetstream.JetStream, error) {
+	if js, ok := b.roles[role]; ok {
+		return js, nil
+	}
+	if js, ok := b.roles[""]; ok {
+		return js, nil
+	}
+	return nil, fmt.Errorf("jetstream: not connected as broker role %s", role)
+}
+
+// declare creates or updates stream IDV and every stage's durable consumer,
+// as the operator; it is idempotent.
 func (b *brokerConn) declare(ctx context.Context, cfg config) error {
-	if _, err := broker.DeclareStream(ctx, b.js, broker.StreamConfig{Replicas: cfg.StreamReplicas, MaxAge: cfg.StreamMaxAge}); err != nil {
+	js, err := b.as(broker.RoleOperator)
+	if err != nil {
 		return err
 	}
-	specs := make([]idv.Stage, 0, len(pipeline))
-	for _, w := range pipeline {
-		specs = append(specs, w.spec)
+	if _, err := broker.DeclareStream(ctx, js, broker.StreamConfig{Replicas: cfg.StreamReplicas, MaxAge: cfg.StreamMaxAge}); err != nil {
+		return err
 	}
-	return broker.DeclareConsumers(ctx, b.js, specs...)
+	return broker.DeclareConsumers(ctx, js, specs(pipeline)...)
 }
 
 func (b *brokerConn) check(context.Context) error {
-	if s := b.nc.Status(); s != nats.CONNECTED {
-		return fmt.Errorf("nats: %s", s)
+	for _, nc := range b.conns {
+		if s := nc.Status(); s != nats.CONNECTED {
+			return fmt.Errorf("nats: %s", s)
+		}
 	}
 	return nil
 }
 
-func (b *brokerConn) Close() { b.nc.Close() }
+func (b *brokerConn) Close() {
+	for _, nc := range b.conns {
+		nc.Close()
+	}
+}
 
 // stageParts runs the named stages, one consume loop each. A stage that
 // cannot run here (face match without its models) fails the start when it
@@ -91,7 +149,7 @@ func (b *brokerConn) Close() { b.nc.Close() }
 func stageParts(ctx context.Context, stages []stageWiring, explicit bool, st *stack, b *brokerConn, cfg config, log *slog.Logger, reg prometheus.Registerer) ([]part, error) {
 	metrics := stage.NewMetrics(reg)
 	var parts []part
-	var running []string
+	running := map[string]jetstream.JetStream{}
 	for _, w := range stages {
 		name := w.spec.Name
 		sc := stage.Config{Stage: w.spec.WithDefaults()}
@@ -108,7 +166,12 @@ func stageParts(ctx context.Context, stages []stageWiring, explicit bool, st *st
 		if err != nil {
 			return nil, err
 		}
-		cons, err := broker.Consumer(ctx, b.js, name)
+		js, err := b.as(name)
+		if err != nil {
+			closer()
+			return nil, err
+		}
+		cons, err := broker.Consumer(ctx, js, name)
 		if err != nil {
 			closer()
 			return nil, fmt.Errorf("%w (run `idv migrate` with IDV_NATS_URL set to declare it)", err)
@@ -117,17 +180,21 @@ func stageParts(ctx context.Context, stages []stageWiring, explicit bool, st *st
 			defer closer()
 			return stage.Run(ctx, cons, h, log, metrics, sc)
 		}})
-		running = append(running, name)
+		running[name] = js
 	}
 	// The broker's view of each running stage's backlog: what waits for a
 	// worker, what is out with one, what came back.
-	reg.MustRegister(broker.NewConsumerCollector(b.js, running))
+	reg.MustRegister(broker.NewConsumerCollector(running))
 	return parts, nil
 }
 
-// relayPart publishes the outbox to JetStream.
+// relayPart publishes the outbox to JetStream, as the relay.
 func relayPart(st *stack, b *brokerConn, cfg config, log *slog.Logger, reg prometheus.Registerer) part {
-	r := outbox.New(postgres.NewOutbox(st.db), postgres.NewOutboxListener(cfg.DatabaseURL, 0, 0, log), broker.NewPublisher(b.js), log, outbox.NewMetrics(reg), outbox.Config{})
+	js, err := b.as(broker.RoleRelay)
+	if err != nil {
+		return part{name: "relay", run: func(context.Context) error { return err }}
+	}
+	r := outbox.New(postgres.NewOutbox(st.db), postgres.NewOutboxListener(cfg.DatabaseURL, 0, 0, log), broker.NewPublisher(js), log, outbox.NewMetrics(reg), outbox.Config{})
 	return part{name: "relay", run: r.Run}
 }
 
@@ -154,14 +221,18 @@ func onePart(p partFunc) partsFunc {
 }
 
 // runPipelinePart opens everything a relay, retention or worker process needs, builds
-// its parts, and runs them beside the ops endpoints.
-func runPipelinePart(ctx context.Context, cfg config, log *slog.Logger, name string, build partsFunc) error {
+// its parts, and runs them beside the ops endpoints. It connects to the
+// broker as roles, and not at all without one (retention).
+func runPipelinePart(ctx context.Context, cfg config, log *slog.Logger, name string, roles []string, build partsFunc) error {
 	return withStack(ctx, cfg, name, needServices, func(st *stack) error {
-		b, err := openBroker(ctx, cfg, "idv-"+name)
-		if err != nil {
-			return err
+		var b *brokerConn
+		if len(roles) > 0 {
+			var err error
+			if b, err = openBroker(ctx, cfg, "idv-"+name, roles...); err != nil {
+				return err
+			}
+			defer b.Close()
 		}
-		defer b.Close()
 		opsLn, err := listen("IDV_OPS_ADDR", first(cfg.OpsAddr, ":9090"))
 		if err != nil {
 			return err
@@ -172,7 +243,9 @@ func runPipelinePart(ctx context.Context, cfg config, log *slog.Logger, name str
 			return err
 		}
 		checks := st.checks()
-		checks["nats"] = b.check
+		if b != nil {
+			checks["nats"] = b.check
+		}
 		return runParts(ctx, log, append(parts, opsPart(opsLn, reg, checks))...)
 	})
 }

@@ -11,13 +11,13 @@ import (
 )
 
 // runWorker is `idv worker STAGE...`: one consume loop per stage named (or
-// every stage of pipeline for "all").
+// every stage of pipeline for "all"), each as the stage's broker role.
 func runWorker(ctx context.Context, args []string, cfg config, log *slog.Logger) error {
 	stages, err := parseStages(args)
 	if err != nil {
 		return err
 	}
-	return runPipelinePart(ctx, cfg, log, "worker", func(ctx context.Context, st *stack, b *brokerConn, cfg config, log *slog.Logger, reg prometheus.Registerer) ([]part, error) {
+	return runPipelinePart(ctx, cfg, log, "worker", stageNames(stages), func(ctx context.Context, st *stack, b *brokerConn, cfg config, log *slog.Logger, reg prometheus.Registerer) ([]part, error) {
 		return stageParts(ctx, stages, !slices.Equal(args, []string{"all"}), st, b, cfg, log, reg)
 	})
 }

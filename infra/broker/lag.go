@@ -23,8 +23,7 @@ const lagTimeout = 2 * time.Second
 // replica reports the same values; aggregate with max(). Labels carry the
 // stage name only, never an id (docs/design.md invariant 1).
 type ConsumerCollector struct {
-	js          jetstream.JetStream
-	stages      []string
+	stages      map[string]jetstream.JetStream
 	pending     *prometheus.Desc
 	ackPending  *prometheus.Desc
 	redelivered *prometheus.Desc
@@ -32,11 +31,12 @@ type ConsumerCollector struct {
 }
 
 // NewConsumerCollector reports the consumers of stages (the durable
-// consumer of a stage is named after it) on stream IDV. Register it with
-// the registry of the process that runs those stages.
-func NewConsumerCollector(js jetstream.JetStream, stages []string) *ConsumerCollector {
+// consumer of a stage is named after it) on stream IDV, each read through
+// the connection given for it: with credentials per role, a stage's
+// connection may read its own consumer's info and no other's. Register it
+// with the registry of the process that runs those stages.
+func NewConsumerCollector(stages map[string]jetstream.JetStream) *ConsumerCollector {
 	c := &ConsumerCollector{
-		js:     js,
 		stages: stages,
 		pending: prometheus.NewDesc("idv_stage_consumer_pending",
 			"Messages on stream IDV matching a stage's consumer not yet delivered to any of its workers (the stage's lag), from JetStream's consumer info.",
@@ -52,7 +52,7 @@ func NewConsumerCollector(js jetstream.JetStream, stages []string) *ConsumerColl
 			Help: "Scrapes that could not read a stage's consumer info from JetStream (its lag series are missing from that scrape), by stage.",
 		}, []string{"stage"}),
 	}
-	for _, s := range stages {
+	for s := range stages {
 		c.errors.WithLabelValues(s)
 	}
 	return c
@@ -72,9 +72,9 @@ func (c *ConsumerCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), lagTimeout)
 	defer cancel()
 	var wg sync.WaitGroup
-	for _, s := range c.stages {
+	for s, js := range c.stages {
 		wg.Go(func() {
-			info, err := c.info(ctx, s)
+			info, err := info(ctx, js, s)
 			if err != nil {
 				c.errors.WithLabelValues(s).Inc()
 				return
@@ -88,8 +88,8 @@ func (c *ConsumerCollector) Collect(ch chan<- prometheus.Metric) {
 	c.errors.Collect(ch)
 }
 
-func (c *ConsumerCollector) info(ctx context.Context, stage string) (*jetstream.ConsumerInfo, error) {
-	cons, err := c.js.Consumer(ctx, StreamName, stage)
+func info(ctx context.Context, js jetstream.JetStream, stage string) (*jetstream.ConsumerInfo, error) {
+	cons, err := js.Consumer(ctx, StreamName, stage)
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: consumer %s on %s: %w", stage, StreamName, err)
 	}

@@ -45,7 +45,7 @@ func TestConsumerCollector(t *testing.T) {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(broker.NewConsumerCollector(f.js, []string{"doccheck", "undeclared"}))
+	reg.MustRegister(broker.NewConsumerCollector(map[string]jetstream.JetStream{"doccheck": f.js, "undeclared": f.js}))
 
 	p := broker.NewPublisher(f.js)
 	for i := range 5 {

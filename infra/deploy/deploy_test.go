@@ -2,13 +2,18 @@
 // and compose.yaml for a laptop. Nothing here runs them; its tests parse
 // every document and check what a typo would break unnoticed: each role runs
 // a real subcommand, has both probes and resource limits, reads only
-// configuration the README documents, and NATS keeps syncing every write.
+// configuration the README documents, NATS keeps syncing every write and
+// admits only the broker's roles over TLS, each pod holds only its own
+// role's key, and the NetworkPolicies let through only what IDV needs.
 package deploy
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"io"
+	"maps"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -19,6 +24,10 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/idv-oss/idv"
+	"github.com/idv-oss/idv/infra/broker"
+	"github.com/idv-oss/idv/infra/natsserver"
 )
 
 // repoRoot is the module root, seen from this package's directory.
@@ -45,6 +54,9 @@ type httpGet struct {
 
 type probe struct {
 	HTTPGet *httpGet `yaml:"httpGet"`
+	Exec    *struct {
+		Command []string `yaml:"command"`
+	} `yaml:"exec"`
 }
 
 type container struct {
@@ -74,18 +86,42 @@ type container struct {
 		Limits   map[string]string `yaml:"limits"`
 	} `yaml:"resources"`
 	VolumeMounts []struct {
-		Name string `yaml:"name"`
+		Name      string `yaml:"name"`
+		MountPath string `yaml:"mountPath"`
+		ReadOnly  bool   `yaml:"readOnly"`
 	} `yaml:"volumeMounts"`
 }
 
+// keyPath is one item of a volume's Secret or ConfigMap.
+type keyPath struct {
+	Key  string `yaml:"key"`
+	Path string `yaml:"path"`
+}
+
+// volumeSource is a Secret or ConfigMap as a volume, or as a source of a
+// projected one.
+type volumeSource struct {
+	Name  string    `yaml:"name"`
+	Items []keyPath `yaml:"items"`
+}
+
 type podSpec struct {
-	RestartPolicy string      `yaml:"restartPolicy"`
-	Containers    []container `yaml:"containers"`
-	Volumes       []struct {
-		Name      string `yaml:"name"`
-		ConfigMap *struct {
-			Name string `yaml:"name"`
-		} `yaml:"configMap"`
+	RestartPolicy   string `yaml:"restartPolicy"`
+	SecurityContext struct {
+		RunAsGroup *int `yaml:"runAsGroup"`
+		FSGroup    *int `yaml:"fsGroup"`
+	} `yaml:"securityContext"`
+	Containers []container `yaml:"containers"`
+	Volumes    []struct {
+		Name      string        `yaml:"name"`
+		ConfigMap *volumeSource `yaml:"configMap"`
+		Secret    *volumeSource `yaml:"secret"`
+		Projected *struct {
+			Sources []struct {
+				ConfigMap *volumeSource `yaml:"configMap"`
+				Secret    *volumeSource `yaml:"secret"`
+			} `yaml:"sources"`
+		} `yaml:"projected"`
 	} `yaml:"volumes"`
 }
 
@@ -100,9 +136,12 @@ type object struct {
 	StringData map[string]string `yaml:"stringData"`
 	Resources  []string          `yaml:"resources"` // Kustomization
 	Spec       struct {
-		Replicas     *int   `yaml:"replicas"`
-		ServiceName  string `yaml:"serviceName"`
-		ClusterIP    string `yaml:"clusterIP"`
+		Replicas    *int   `yaml:"replicas"`
+		ServiceName string `yaml:"serviceName"`
+		ClusterIP   string `yaml:"clusterIP"`
+		Ports       []struct {
+			Port int `yaml:"port"`
+		} `yaml:"ports"`
 		Type         string `yaml:"type"`
 		ExternalName string `yaml:"externalName"`
 		Selector     any    `yaml:"selector"`
@@ -448,10 +487,14 @@ func readmeVariables(t *testing.T) map[string]bool {
 
 // TestNATS checks the StatefulSet of three and that its configuration, the
 // production file adapted, still parses with nats-server and syncs every
-// JetStream write; and that the routes and IDV_NATS_URL name its pods
-// through the headless Service.
+// JetStream write; that it requires TLS from clients and routes, keeps
+// monitoring on loopback (the probes ask from inside the pod) and admits the
+// broker's roles only, from users.conf as `idv broker keys` writes it; and
+// that the routes and IDV_NATS_URL name its pods through the headless
+// Service.
 func TestNATS(t *testing.T) {
 	objs := manifests(t)
+	_, stages := commands(t)
 	var sts *object
 	for i := range objs {
 		if objs[i].Kind == "StatefulSet" {
@@ -468,11 +511,34 @@ func TestNATS(t *testing.T) {
 	if svc == nil || svc.Spec.ClusterIP != "None" {
 		t.Fatalf("StatefulSet %s: serviceName %q is not a headless Service", sts.Metadata.Name, sts.Spec.ServiceName)
 	}
-	var confMap string
-	for _, v := range sts.Spec.Template.Spec.Volumes {
-		if v.ConfigMap != nil {
-			confMap = v.ConfigMap.Name
+	for _, p := range svc.Spec.Ports {
+		if p.Port == 8222 {
+			t.Errorf("Service %s exposes the monitoring port", svc.Metadata.Name)
 		}
+	}
+	// /etc/nats: the ConfigMap's nats-server.conf, users.conf from Secret
+	// idv-nats-users, the certificate, key and CA from Secret idv-nats-tls.
+	var confMap string
+	files := map[string]string{} // path in /etc/nats → secret/key
+	for _, v := range sts.Spec.Template.Spec.Volumes {
+		if v.Projected == nil {
+			continue
+		}
+		for _, src := range v.Projected.Sources {
+			if src.ConfigMap != nil {
+				confMap = src.ConfigMap.Name
+			}
+			if src.Secret != nil {
+				for _, it := range src.Secret.Items {
+					files[it.Path] = src.Secret.Name + "/" + it.Key
+				}
+			}
+		}
+	}
+	want := map[string]string{"users.conf": "idv-nats-users/users.conf", "tls/tls.crt": "idv-nats-tls/tls.crt",
+		"tls/tls.key": "idv-nats-tls/tls.key", "tls/ca.crt": "idv-nats-tls/ca.crt"}
+	if !maps.Equal(files, want) {
+		t.Errorf("StatefulSet %s: /etc/nats holds from Secrets %v, want %v", sts.Metadata.Name, files, want)
 	}
 	cm := find(objs, "ConfigMap", confMap)
 	if cm == nil || cm.Data["nats-server.conf"] == "" {
@@ -483,11 +549,18 @@ func TestNATS(t *testing.T) {
 		c[0].Resources.Limits["memory"] == "" || c[0].ReadinessProbe == nil || c[0].LivenessProbe == nil {
 		t.Fatalf("StatefulSet %s: want one container started with /etc/nats/nats-server.conf, with limits and probes", sts.Metadata.Name)
 	}
-
-	conf := filepath.Join(t.TempDir(), "nats-server.conf")
-	if err := os.WriteFile(conf, []byte(cm.Data["nats-server.conf"]), 0o600); err != nil {
-		t.Fatal(err)
+	for _, p := range c[0].Ports {
+		if p.ContainerPort == 8222 {
+			t.Errorf("StatefulSet %s: exposes the monitoring port", sts.Metadata.Name)
+		}
 	}
+	for kind, p := range map[string]*probe{"readiness": c[0].ReadinessProbe, "liveness": c[0].LivenessProbe} {
+		if p.Exec == nil || !slices.ContainsFunc(p.Exec.Command, func(a string) bool { return strings.HasPrefix(a, "http://127.0.0.1:8222/healthz") }) {
+			t.Errorf("StatefulSet %s: %s probe %+v, want one asking the loopback monitoring port from inside the pod", sts.Metadata.Name, kind, p)
+		}
+	}
+
+	conf, roles := etcNATS(t, cm.Data["nats-server.conf"], stages)
 	t.Setenv("POD_NAME", sts.Metadata.Name+"-0")
 	opts, err := server.ProcessConfigFile(conf)
 	if err != nil {
@@ -498,6 +571,23 @@ func TestNATS(t *testing.T) {
 	}
 	if opts.ServerName != sts.Metadata.Name+"-0" {
 		t.Errorf("server_name %q, want the pod name", opts.ServerName)
+	}
+	if opts.TLSConfig == nil || opts.AllowNonTLS {
+		t.Error("client port: TLS not required")
+	}
+	if opts.Cluster.TLSConfig == nil || opts.Cluster.TLSConfig.ClientAuth != tls.RequireAndVerifyClientCert {
+		t.Error("routes: no mutual TLS")
+	}
+	if ip := net.ParseIP(opts.HTTPHost); opts.HTTPPort != 0 && (ip == nil || !ip.IsLoopback()) {
+		t.Errorf("monitoring on %s:%d, want loopback only", opts.HTTPHost, opts.HTTPPort)
+	}
+	if len(opts.Nkeys) != len(roles) || len(opts.Users) != 0 || opts.NoAuthUser != "" {
+		t.Errorf("%d nkey users and %d others, want exactly the roles %v", len(opts.Nkeys), len(opts.Users), broker.RoleNames(roles))
+	}
+	for i, u := range opts.Nkeys {
+		if i < len(roles) && (u.Permissions == nil || !slices.Equal(u.Permissions.Publish.Allow, roles[i].Publish)) {
+			t.Errorf("user %d: permissions %+v, want role %+v", i, u.Permissions, roles[i])
+		}
 	}
 	if opts.Cluster.Name != "idv" || len(opts.Routes) != 3 {
 		t.Fatalf("cluster %q with %d routes, want idv with 3", opts.Cluster.Name, len(opts.Routes))
@@ -517,11 +607,50 @@ func TestNATS(t *testing.T) {
 	}
 	var urls []string
 	for _, p := range pods {
-		urls = append(urls, "nats://"+p+":4222")
+		urls = append(urls, "tls://"+p+":4222")
 	}
 	if got := idv.Data["IDV_NATS_URL"]; got != strings.Join(urls, ",") {
 		t.Errorf("IDV_NATS_URL %q, want %q", got, strings.Join(urls, ","))
 	}
+}
+
+// etcNATS lays out what the NATS configuration conf expects in /etc/nats —
+// users.conf for stages and tls/ — in a temporary directory, and returns
+// conf rewritten to read from there, with the roles it admits.
+func etcNATS(t *testing.T, conf string, stages []string) (string, []broker.Role) {
+	t.Helper()
+	dir := t.TempDir()
+	var specs []idv.Stage
+	for _, s := range stages {
+		specs = append(specs, idv.Stage{Name: s})
+	}
+	roles, err := broker.Roles(specs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := broker.EnsureKeys(filepath.Join(dir, "nkeys"), roles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := broker.UsersConfig(roles, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "users.conf"), []byte(users), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	certs, err := natsserver.NewCertificates("*.idv-nats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := certs.Write(filepath.Join(dir, "tls")); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "nats-server.conf")
+	if err := os.WriteFile(path, []byte(strings.ReplaceAll(conf, "/etc/nats/", dir+"/")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path, roles
 }
 
 // TestKustomization checks kustomization.yaml lists every manifest but the

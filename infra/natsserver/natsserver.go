@@ -1,18 +1,24 @@
 // Package natsserver runs a NATS server with JetStream inside the IDV
 // process: for `idv dev` and for tests against a real broker. It listens on
-// loopback only and, unless told otherwise, syncs every JetStream write to
-// disk before acknowledging it (see NewOptions).
+// loopback only, has no monitoring port and, unless told otherwise, syncs
+// every JetStream write to disk before acknowledging it (see NewOptions).
+// With Options.Secure it admits only the broker's roles, each with its
+// permissions (broker.Roles), over TLS: the model production runs.
 package natsserver
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/idv-oss/idv/infra/broker"
 )
 
 // readyTimeout bounds how long Start waits for the client listener.
@@ -36,7 +42,27 @@ type Options struct {
 	// Cluster, when set, makes the server a node of a JetStream cluster
 	// (see StartCluster).
 	Cluster *Cluster
+	// Secure, when set, makes the server admit only Secure.Roles, each
+	// with its nkey and its permissions, and only over TLS.
+	Secure *Secure
 }
+
+// Secure is the authorization and TLS of a server, made anew at each
+// Start: a new nkey per role and a new certificate from a new CA. Clients
+// find what they need in Dir (Server.Access). The keys of an earlier start
+// are no longer admitted, so clients connect anew after a restart (`idv
+// dev` runs the server in its own process: they stop and start together).
+type Secure struct {
+	// Roles are the users admitted, with their permissions.
+	Roles []broker.Role
+	// Dir receives each role's nkey seed (broker.KeyFile; seeds from an
+	// earlier run are replaced) and ca.pem, the CA certificate that signs
+	// the server's.
+	Dir string
+}
+
+// caFile is the CA certificate's file in Secure.Dir.
+const caFile = "ca.pem"
 
 // Cluster is how a server joins a cluster of embedded servers.
 type Cluster struct {
@@ -58,7 +84,8 @@ func NewOptions(dir string) Options {
 
 // Server is a running embedded server.
 type Server struct {
-	srv *server.Server
+	srv    *server.Server
+	access broker.Access
 }
 
 // Start starts a server and waits until it accepts connections.
@@ -85,6 +112,13 @@ func Start(opts Options) (*Server, error) {
 		SyncAlways: opts.SyncAlways,
 		NoSigs:     true,
 		NoLog:      true,
+	}
+	var access broker.Access
+	if opts.Secure != nil {
+		var err error
+		if access, err = secure(sopts, *opts.Secure); err != nil {
+			return nil, err
+		}
 	}
 	if c := opts.Cluster; c != nil {
 		if c.Name == "" || c.Port <= 0 || c.Port > 65535 || opts.Name == "" {
@@ -126,11 +160,59 @@ func Start(opts Options) (*Server, error) {
 		srv.WaitForShutdown()
 		return nil, errors.New("natsserver: JetStream did not start")
 	}
-	return &Server{srv: srv}, nil
+	return &Server{srv: srv, access: access}, nil
 }
 
-// ClientURL is the URL clients connect to, e.g. nats://127.0.0.1:4222.
+// secure sets sopts up to admit only sec.Roles, with keys and a
+// certificate made for this start, written where Access says.
+func secure(sopts *server.Options, sec Secure) (broker.Access, error) {
+	if sec.Dir == "" || len(sec.Roles) == 0 {
+		return broker.Access{}, errors.New("natsserver: Secure needs roles and a directory for their keys")
+	}
+	if err := os.MkdirAll(sec.Dir, 0o700); err != nil {
+		return broker.Access{}, fmt.Errorf("natsserver: keys directory: %w", err)
+	}
+	for _, r := range sec.Roles {
+		if err := os.Remove(broker.KeyFile(sec.Dir, r.Name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return broker.Access{}, fmt.Errorf("natsserver: replace the %s key: %w", r.Name, err)
+		}
+	}
+	keys, err := broker.EnsureKeys(sec.Dir, sec.Roles)
+	if err != nil {
+		return broker.Access{}, fmt.Errorf("natsserver: %w", err)
+	}
+	for _, r := range sec.Roles {
+		sopts.Nkeys = append(sopts.Nkeys, &server.NkeyUser{Nkey: keys[r.Name], Permissions: &server.Permissions{
+			Publish:   &server.SubjectPermission{Allow: r.Publish},
+			Subscribe: &server.SubjectPermission{Allow: r.Subscribe},
+		}})
+	}
+	certs, err := NewCertificates(sopts.Host, "localhost")
+	if err != nil {
+		return broker.Access{}, err
+	}
+	pair, err := tls.X509KeyPair(certs.Cert, certs.Key)
+	if err != nil {
+		return broker.Access{}, fmt.Errorf("natsserver: %w", err)
+	}
+	ca := filepath.Join(sec.Dir, caFile)
+	if err := os.WriteFile(ca, certs.CA, 0o600); err != nil {
+		return broker.Access{}, fmt.Errorf("natsserver: %w", err)
+	}
+	sopts.TLSConfig = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
+	// Generous bounds for the handshake and the nkey challenge: a loaded
+	// test machine must not turn a slow handshake into a refused client.
+	sopts.TLSTimeout, sopts.AuthTimeout = 5, 10
+	return broker.Access{KeyDir: sec.Dir, CAFile: ca}, nil
+}
+
+// ClientURL is the URL clients connect to, e.g. nats://127.0.0.1:4222, or
+// tls://… when the server is Secure.
 func (s *Server) ClientURL() string { return s.srv.ClientURL() }
+
+// Access is what clients of a Secure server need: the directory of the
+// roles' keys and the CA certificate; the zero Access otherwise.
+func (s *Server) Access() broker.Access { return s.access }
 
 // Name is the server's name.
 func (s *Server) Name() string { return s.srv.Name() }
