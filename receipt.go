@@ -62,3 +62,12 @@ func VerifyReceipt(pub ed25519.PublicKey, statement, sig []byte) bool {
 	}
 	return ed25519.Verify(pub, statement, sig)
 }
+
+// VerifyKey is a public key that verifies deletion receipts: the current
+// signing key, or one that signed before a rotation. KeyID is what a
+// receipt names.
+type VerifyKey struct {
+	KeyID     string
+	PublicKey []byte // raw Ed25519
+	Current   bool
+}

@@ -32,3 +32,13 @@ type APIKey struct {
 	// are refused from then on (Offboardings.Start).
 	Offboarding bool
 }
+
+// WebhookEndpoint is a tenant's webhook endpoint as it may be shown: never
+// a secret.
+type WebhookEndpoint struct {
+	URL        string
+	DisabledAt *time.Time // the endpoint answered 410 Gone; a URL change re-enables it
+	// OverlapUntil is when the last secret rotated out stops signing
+	// deliveries beside the current one; nil when no overlap runs.
+	OverlapUntil *time.Time
+}

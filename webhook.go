@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -132,4 +134,141 @@ func ParseSecret(s string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: key of %d bytes, want %d to %d", ErrWebhookSecret, len(key), schemas.MinWebhookSecretBytes, schemas.MaxWebhookSecretBytes)
 	}
 	return key, nil
+}
+
+// Webhook endpoint changes (issue 17 point 4): the tenant's URL and the
+// rotation of its secret, each recorded in the tenant's audit log.
+const (
+	AuditWebhookURLChanged    = "webhook_url_changed"
+	AuditWebhookSecretRotated = "webhook_secret_rotated"
+	// DefaultWebhookSecretOverlap is how long a rotated-out secret still
+	// signs deliveries (beside the new one) when the rotation names no overlap.
+	DefaultWebhookSecretOverlap = 24 * time.Hour
+	// MaxWebhookSecretOverlap is the longest overlap a rotation may ask for.
+	MaxWebhookSecretOverlap = 7 * 24 * time.Hour
+)
+
+// ErrWebhookURL: a webhook URL that CheckWebhookURL refuses; the message
+// says what to change and never echoes the URL.
+var ErrWebhookURL = errors.New("webhook: URL not allowed")
+
+// maxWebhookURL bounds a webhook URL's length.
+const maxWebhookURL = 2048
+
+// CheckWebhookURL is the one check of a webhook URL's form: an absolute
+// http(s) URL with a host, without credentials or a fragment; a host that
+// is an address literal must be one WebhookAddressAllowed allows, and hosts
+// that are numbers in another spelling (2130706433, 0x7f.1, 0177.0.0.1,
+// 127.1, which some resolvers read as addresses) or localhost are refused
+// outright, unless allowPrivate (the dev stack). The notifier checks the
+// address again at connect time, after DNS, so a name that resolves inward
+// is refused there. The error wraps ErrWebhookURL.
+func CheckWebhookURL(raw string, allowPrivate bool) error {
+	if len(raw) > maxWebhookURL {
+		return fmt.Errorf("%w: webhook URL longer than %d bytes", ErrWebhookURL, maxWebhookURL)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Opaque != "" {
+		return fmt.Errorf("%w: webhook URL must be an absolute http(s) URL", ErrWebhookURL)
+	}
+	if u.User != nil || u.Fragment != "" || strings.Contains(raw, "#") {
+		return fmt.Errorf("%w: webhook URL must not carry credentials or a fragment", ErrWebhookURL)
+	}
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if host == "" {
+		return fmt.Errorf("%w: webhook URL must name a host", ErrWebhookURL)
+	}
+	if allowPrivate {
+		return nil
+	}
+	if u.Scheme != "https" {
+		return fmt.Errorf("%w: webhook URL must be https:// (results are personal data; plain http is for development only, with IDV_WEBHOOK_ALLOW_PRIVATE=true)", ErrWebhookURL)
+	}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		if !WebhookAddressAllowed(ip) {
+			return fmt.Errorf("%w: webhook URL's address is loopback, private, link-local, shared or reserved", ErrWebhookURL)
+		}
+		return nil
+	}
+	if numericHost(host) {
+		return fmt.Errorf("%w: webhook URL's host must be a name or an address in canonical form", ErrWebhookURL)
+	}
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return fmt.Errorf("%w: webhook URL's host is loopback", ErrWebhookURL)
+	}
+	return nil
+}
+
+// numericHost reports whether every dot-separated label of host is a
+// decimal, octal or hex number: an IPv4 address in one of the spellings
+// inet_aton accepts, which netip (rightly) does not parse.
+func numericHost(host string) bool {
+	for _, label := range strings.Split(host, ".") {
+		digits := label
+		if strings.HasPrefix(digits, "0x") {
+			digits = digits[2:]
+		}
+		if digits == "" && label != "0x" {
+			return false
+		}
+		for i := 0; i < len(digits); i++ {
+			c := digits[i]
+			if !(c >= '0' && c <= '9' || label != digits && (c >= 'a' && c <= 'f')) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// refusedPrefixes are address ranges a webhook may not reach beyond what
+// netip classifies (loopback, RFC 1918 and fc00::/7, link-local incl.
+// 169.254.169.254, multicast, unspecified): shared, reserved or never
+// public. A tenant's URL must never make IDV reach into its own network.
+var refusedPrefixes = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"),       // "this network"
+	netip.MustParsePrefix("100.64.0.0/10"),   // carrier-grade NAT (RFC 6598)
+	netip.MustParsePrefix("192.0.0.0/24"),    // IETF protocol assignments
+	netip.MustParsePrefix("192.0.2.0/24"),    // documentation
+	netip.MustParsePrefix("198.18.0.0/15"),   // benchmarking
+	netip.MustParsePrefix("198.51.100.0/24"), // documentation
+	netip.MustParsePrefix("203.0.113.0/24"),  // documentation
+	netip.MustParsePrefix("240.0.0.0/4"),     // reserved, broadcast
+	netip.MustParsePrefix("64:ff9b:1::/48"),  // local-use NAT64 (RFC 8215)
+	netip.MustParsePrefix("100::/64"),        // discard
+	netip.MustParsePrefix("2001::/32"),       // Teredo: the IPv4 inside is obfuscated
+	netip.MustParsePrefix("2001:db8::/32"),   // documentation
+	netip.MustParsePrefix("fec0::/10"),       // site-local (deprecated)
+}
+
+// IPv6 forms that carry an IPv4 address, which is judged in their stead.
+var (
+	nat64Prefix     = netip.MustParsePrefix("64:ff9b::/96") // well-known NAT64: last 32 bits
+	v4compatPrefix  = netip.MustParsePrefix("::/96")        // deprecated IPv4-compatible: last 32 bits
+	sixToFourPrefix = netip.MustParsePrefix("2002::/16")    // 6to4: bits 16–47
+)
+
+// WebhookAddressAllowed reports whether a webhook may go to ip: the rule of
+// CheckWebhookURL for address literals and of the notifier's dial check.
+func WebhookAddressAllowed(ip netip.Addr) bool {
+	ip = ip.WithZone("").Unmap()
+	if !ip.IsValid() || ip.IsUnspecified() || ip.IsLoopback() || ip.IsPrivate() ||
+		ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsInterfaceLocalMulticast() || ip.IsMulticast() {
+		return false
+	}
+	for _, p := range refusedPrefixes {
+		if p.Contains(ip) {
+			return false
+		}
+	}
+	if ip.Is6() {
+		b := ip.As16()
+		switch {
+		case nat64Prefix.Contains(ip), v4compatPrefix.Contains(ip):
+			return WebhookAddressAllowed(netip.AddrFrom4([4]byte(b[12:16])))
+		case sixToFourPrefix.Contains(ip):
+			return WebhookAddressAllowed(netip.AddrFrom4([4]byte(b[2:6])))
+		}
+	}
+	return true
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/idv-oss/idv/document/quality"
 	"github.com/idv-oss/idv/face/challenge"
 	"github.com/idv-oss/idv/imagegate"
+	"github.com/idv-oss/idv/infra/tlsconfig"
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/producers/api"
 	"github.com/idv-oss/idv/schemas"
@@ -26,11 +27,17 @@ type config struct {
 	MigrateURL  string
 	KeyStoreURL string // IDV_KEYSTORE_URL
 	MasterKey   string // IDV_MASTER_KEY
-	HTTPAddr    string // IDV_HTTP_ADDR; api defaults to :8080, dev to a free loopback port
-	OpsAddr     string // IDV_OPS_ADDR: /metrics, /healthz, /readyz; default :9090, dev a free port
-	AppTokenTTL time.Duration
-	UploadTTL   time.Duration
-	S3          s3Config
+	// MasterKeysOld is IDV_MASTER_KEYS_OLD: master keys the vault opens with
+	// but never seals with, during a rotation (docs/operating.md).
+	MasterKeysOld string
+	HTTPAddr      string // IDV_HTTP_ADDR; api defaults to :8080, dev to a free loopback port
+	OpsAddr       string // IDV_OPS_ADDR: /metrics, /healthz, /readyz; default :9090, dev a free port
+	TLSCert       string // IDV_TLS_CERT: PEM certificate chain of the API; with IDV_TLS_KEY, the API serves HTTPS
+	TLSKey        string // IDV_TLS_KEY
+	Ops           opsConfig
+	AppTokenTTL   time.Duration
+	UploadTTL     time.Duration
+	S3            s3Config
 	// The pipeline.
 	NATSURL             string         // IDV_NATS_URL (comma-separated for a cluster)
 	NATSKeyDir          string         // IDV_NATS_NKEY_DIR: the nkey seed of each broker role played, <role>.nk
@@ -58,26 +65,39 @@ type config struct {
 	Register schemas.Register
 }
 
+// opsConfig guards the ops endpoint (ops.Options).
+type opsConfig struct {
+	Token   string // IDV_OPS_TOKEN: bearer token /metrics requires; /healthz and /readyz stay open
+	TLSCert string // IDV_OPS_TLS_CERT, with IDV_OPS_TLS_KEY: the ops endpoint serves HTTPS
+	TLSKey  string // IDV_OPS_TLS_KEY
+}
+
 type s3Config struct {
 	Endpoint, Region, AccessKey, SecretKey, Bucket string
+	CAFile                                         string // IDV_S3_CA: PEM CAs the store's certificate must chain to
 }
 
 // parseConfig reads the environment through getenv and validates what every
 // subcommand shares; subcommands check what they need beyond that.
 func parseConfig(getenv func(string) string) (config, error) {
 	c := config{
-		DatabaseURL: first(getenv("IDV_DATABASE_URL"), getenv("DATABASE_URL")),
-		MigrateURL:  getenv("IDV_MIGRATE_DATABASE_URL"),
-		KeyStoreURL: getenv("IDV_KEYSTORE_URL"),
-		MasterKey:   getenv("IDV_MASTER_KEY"),
-		HTTPAddr:    getenv("IDV_HTTP_ADDR"),
-		OpsAddr:     getenv("IDV_OPS_ADDR"),
+		DatabaseURL:   first(getenv("IDV_DATABASE_URL"), getenv("DATABASE_URL")),
+		MigrateURL:    getenv("IDV_MIGRATE_DATABASE_URL"),
+		KeyStoreURL:   getenv("IDV_KEYSTORE_URL"),
+		MasterKey:     getenv("IDV_MASTER_KEY"),
+		MasterKeysOld: getenv("IDV_MASTER_KEYS_OLD"),
+		HTTPAddr:      getenv("IDV_HTTP_ADDR"),
+		OpsAddr:       getenv("IDV_OPS_ADDR"),
+		TLSCert:       getenv("IDV_TLS_CERT"),
+		TLSKey:        getenv("IDV_TLS_KEY"),
+		Ops:           opsConfig{Token: getenv("IDV_OPS_TOKEN"), TLSCert: getenv("IDV_OPS_TLS_CERT"), TLSKey: getenv("IDV_OPS_TLS_KEY")},
 		S3: s3Config{
 			Endpoint:  getenv("IDV_S3_ENDPOINT"),
 			Region:    first(getenv("IDV_S3_REGION"), "us-east-1"),
 			AccessKey: getenv("IDV_S3_ACCESS_KEY"),
 			SecretKey: getenv("IDV_S3_SECRET_KEY"),
 			Bucket:    first(getenv("IDV_S3_BUCKET"), "idv-captures"),
+			CAFile:    getenv("IDV_S3_CA"),
 		},
 		NATSURL:             getenv("IDV_NATS_URL"),
 		NATSKeyDir:          getenv("IDV_NATS_NKEY_DIR"),
@@ -89,6 +109,12 @@ func parseConfig(getenv func(string) string) (config, error) {
 		DocImageChecks:      getenv("IDV_DOCCHECK_IMAGE_CHECKS") != "false",
 		DevDir:              first(getenv("IDV_DEV_DIR"), ".idv"),
 		LogFormat:           first(getenv("IDV_LOG_FORMAT"), "text"),
+	}
+	if err := tlsconfig.Pair("IDV_TLS_CERT", c.TLSCert, "IDV_TLS_KEY", c.TLSKey); err != nil {
+		return c, err
+	}
+	if err := tlsconfig.Pair("IDV_OPS_TLS_CERT", c.Ops.TLSCert, "IDV_OPS_TLS_KEY", c.Ops.TLSKey); err != nil {
+		return c, err
 	}
 	var err error
 	if c.AppTokenTTL, err = duration(getenv, "IDV_APP_TOKEN_TTL", time.Hour, time.Minute, 24*time.Hour); err != nil {
@@ -231,6 +257,15 @@ func (c config) masterKey() (vault.MasterKey, error) {
 		return k, fmt.Errorf("IDV_MASTER_KEY: %w", err)
 	}
 	return k, nil
+}
+
+// vaultOptions parses IDV_MASTER_KEYS_OLD into the vault's options.
+func (c config) vaultOptions() ([]vault.Option, error) {
+	old, err := vault.ParseMasterKeys(c.MasterKeysOld)
+	if err != nil {
+		return nil, fmt.Errorf("IDV_MASTER_KEYS_OLD: %w", err)
+	}
+	return []vault.Option{vault.WithOldMasterKeys(old...)}, nil
 }
 
 // maxPixels is IDV_MAX_IMAGE_MEGAPIXELS in pixels.

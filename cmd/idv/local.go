@@ -60,7 +60,7 @@ func startLocal(ctx context.Context, cfg config, hooks io.Writer, say func(strin
 	if err != nil {
 		return nil, err
 	}
-	cfg.PublicURL = first(cfg.PublicURL, "http://"+apiLn.Addr().String())
+	cfg.PublicURL = first(cfg.PublicURL, scheme(cfg.TLSCert)+apiLn.Addr().String())
 	cfg.WebhookAllowPrivate = true // the receiver is on loopback
 	// A first look shows a processing record; production names its own
 	// processor (IDV_PROCESSOR_…) or the record says what is missing.
@@ -77,7 +77,7 @@ func startLocal(ctx context.Context, cfg config, hooks io.Writer, say func(strin
 		return nil, err
 	}
 	rcv := webhooksink.New(secret, hooks)
-	say("API at %s; /metrics, /healthz, /readyz at http://%s", cfg.PublicURL, opsLn.Addr())
+	say("API at %s; /metrics, /healthz, /readyz at %s%s", cfg.PublicURL, scheme(cfg.Ops.TLSCert), opsLn.Addr())
 	say("the dev tenant's webhooks go to %s, which checks their signatures", hookURL)
 	if cfg.FaceDir == "" {
 		say("face match and liveness not running: IDV_FACE_DIR is not set (IDV_FACE_DIR=\"$(scripts/face-models.sh)\" go tool task dev)")
@@ -89,7 +89,7 @@ func startLocal(ctx context.Context, cfg config, hooks io.Writer, say func(strin
 	}
 	checks := env.st.checks()
 	checks["nats"] = env.broker.check
-	parts = append(parts, apiPart(apiLn, env.st, cfg, log, reg), opsPart(opsLn, reg, checks),
+	parts = append(parts, apiPart(apiLn, env.st, cfg, log, reg), opsPart(opsLn, reg, checks, cfg.Ops, log),
 		relayPart(env.st, env.broker, cfg, log, reg), retentionPart(env.st, env.broker, cfg, log, reg),
 		part{name: "webhook receiver", run: func(ctx context.Context) error { return serveHTTP(ctx, hookLn, rcv) }})
 	partsCtx, stop := context.WithCancel(ctx)

@@ -29,10 +29,12 @@ commands:
              idv tenant set-retention --tenant ID --days D
              idv tenant policy show|set --tenant ID [--minimum-age 18 ...]
              idv tenant keys list|create|revoke|rotate --tenant ID [--key KEY_ID] [--overlap 24h]
+             idv tenant webhook show|set-url|rotate-secret --tenant ID [--url U] [--overlap 24h]
              idv tenant offboard --tenant ID --recipient PUBKEY --export DIR
              idv tenant offboard --tenant ID --delete --confirm ID [--no-export]
   offboard   the tenant's side: idv offboard keygen --out DIR; idv offboard open --key FILE --in ARCHIVE --out DIR
   audit      idv audit verify --tenant ID: recompute the tenant's audit hash chain
+  vault      idv vault rotate-master [--batch N]: re-seal under IDV_MASTER_KEY what IDV_MASTER_KEYS_OLD sealed; idv vault keys
   breach     idv breach open|update|notify|list: the breach register; notifies affected tenants
   support    idv support grant|revoke|list|read-session: time-boxed (≤ 24 h), audited support access
   subprocessors  idv subprocessors list|sync: announce new register entries to every tenant
@@ -89,6 +91,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return runBroker(rest, stdout, stderr)
 	case "tenant":
 		return runTenant(ctx, rest, cfg, stdout, stderr)
+	case "vault":
+		return runVault(ctx, rest, cfg, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, rest, cfg, stdout, stderr)
 	case "breach":

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/idv-oss/idv/infra/ops"
+	"github.com/idv-oss/idv/infra/tlsconfig"
 )
 
 // part is one long-running piece of a process: the API, the ops endpoints,
@@ -39,10 +40,20 @@ func runParts(ctx context.Context, log *slog.Logger, parts ...part) error {
 	return g.Run()
 }
 
-// opsPart serves /metrics, /healthz and /readyz on ln.
-func opsPart(ln net.Listener, reg *prometheus.Registry, checks map[string]ops.Check) part {
+// opsPart serves /metrics, /healthz and /readyz on ln, over TLS when cfg
+// names a certificate, /metrics behind cfg.Token when set. Failed checks'
+// errors go to log; /readyz shows fixed codes only.
+func opsPart(ln net.Listener, reg *prometheus.Registry, checks map[string]ops.Check, cfg opsConfig, log *slog.Logger) part {
+	h := ops.Handler(reg, checks, ops.Options{Timeout: 3 * time.Second, Token: cfg.Token, Log: log})
 	return part{name: "ops", run: func(ctx context.Context) error {
-		return serveHTTP(ctx, ln, ops.Handler(reg, checks, 3*time.Second))
+		if cfg.TLSCert == "" {
+			return serveHTTP(ctx, ln, h)
+		}
+		tc, err := tlsconfig.Server(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return fmt.Errorf("IDV_OPS_TLS_CERT, IDV_OPS_TLS_KEY: %w", err)
+		}
+		return serveTLS(ctx, ln, h, tc)
 	}}
 }
 

@@ -246,6 +246,6 @@ func runPipelinePart(ctx context.Context, cfg config, log *slog.Logger, name str
 		if b != nil {
 			checks["nats"] = b.check
 		}
-		return runParts(ctx, log, append(parts, opsPart(opsLn, reg, checks))...)
+		return runParts(ctx, log, append(parts, opsPart(opsLn, reg, checks, cfg.Ops, log))...)
 	})
 }

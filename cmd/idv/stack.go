@@ -41,10 +41,16 @@ func openStack(ctx context.Context, cfg config, master vault.MasterKey) (*stack,
 		db.Close()
 		return nil, fmt.Errorf("key store: %w", err)
 	}
-	st := &stack{db: db, keys: keys, vault: vault.New(master, keys)}
+	opts, err := cfg.vaultOptions()
+	if err != nil {
+		db.Close()
+		keys.Close()
+		return nil, err
+	}
+	st := &stack{db: db, keys: keys, vault: vault.New(master, keys, opts...)}
 	if cfg.S3.Endpoint != "" {
 		st.objects, err = objects.New(objects.Config{Endpoint: cfg.S3.Endpoint, Region: cfg.S3.Region,
-			AccessKey: cfg.S3.AccessKey, SecretKey: cfg.S3.SecretKey, Bucket: cfg.S3.Bucket})
+			AccessKey: cfg.S3.AccessKey, SecretKey: cfg.S3.SecretKey, Bucket: cfg.S3.Bucket, CAFile: cfg.S3.CAFile})
 		if err != nil {
 			st.Close()
 			return nil, err

@@ -22,6 +22,8 @@ func runTenant(ctx context.Context, args []string, cfg config, stdout, stderr io
 			return runTenantPolicy(ctx, args[1:], cfg, stdout, stderr)
 		case "keys":
 			return runTenantKeys(ctx, args[1:], cfg, stdout, stderr)
+		case "webhook":
+			return runTenantWebhook(ctx, args[1:], cfg, stdout, stderr)
 		case "offboard":
 			return runTenantOffboard(ctx, args[1:], cfg, stdout, stderr)
 		}
@@ -52,6 +54,7 @@ func runTenantCreate(ctx context.Context, args []string, cfg config, stdout, std
 	if *checks != "" {
 		req.Checks = strings.Split(*checks, ",")
 	}
+	req.RequireHTTPS = !cfg.WebhookAllowPrivate // development keeps http to its loopback receiver
 	return withStack(ctx, cfg, "tenant create", needDatabases, func(st *stack) error {
 		created, err := tenant.Create(ctx, postgres.NewTenants(st.db), st.vault, req)
 		if err != nil {

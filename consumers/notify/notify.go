@@ -100,6 +100,9 @@ type Store interface {
 	WebhookTarget(ctx context.Context, tenantID uuid.UUID) (idv.WebhookTarget, error)
 	RecordAttempt(ctx context.Context, a idv.DeliveryAttempt) error
 	DisableWebhook(ctx context.Context, tenantID uuid.UUID) error
+	// RetiringSecrets are the tenant's rotated-out secrets, sealed, whose
+	// overlap is still running at now, newest first.
+	RetiringSecrets(ctx context.Context, tenantID uuid.UUID, now time.Time) ([][]byte, error)
 }
 
 // Records reads what each webhook says from PostgreSQL, in the scope of the
@@ -225,7 +228,7 @@ func (n *Stage) Handle(ctx context.Context, ev stage.Event) error {
 		log.Info("webhook endpoint disabled; not sent")
 		return stage.Permanent(fmt.Errorf("notify: %s: %w", a.WebhookID, ErrEndpointDisabled))
 	}
-	secret, err := n.secrets.OpenSecret(p.tenant, schemas.WebhookSecretPurpose, target.SecretSealed)
+	secrets, err := n.openSecrets(ctx, p.tenant, target.SecretSealed)
 	if err != nil {
 		// A vault that cannot open the secret is the operator's to fix
 		// (wrong IDV_MASTER_KEY); retrying keeps the event until then.
@@ -248,7 +251,7 @@ func (n *Stage) Handle(ctx context.Context, ev stage.Event) error {
 		return n.fail(fmt.Errorf("notify: %s: encode payload: %w", a.WebhookID, err))
 	}
 
-	res := n.post(ctx, target.URL, a.WebhookID, secret, body)
+	res := n.post(ctx, target.URL, a.WebhookID, secrets, body)
 	if res.canceled {
 		// Shutting down: not the endpoint's doing, so not an attempt.
 		return fmt.Errorf("notify: %s: %w", a.WebhookID, ctx.Err())
@@ -338,7 +341,7 @@ type result struct {
 
 // post sends one signed delivery. The endpoint's answer is read (a little of
 // it, so the connection can be reused) and dropped, never stored.
-func (n *Stage) post(ctx context.Context, url, webhookID string, secret, body []byte) result {
+func (n *Stage) post(ctx context.Context, url, webhookID string, secrets [][]byte, body []byte) result {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil || (req.URL.Scheme != "https" && req.URL.Scheme != "http") || req.URL.Host == "" {
 		return result{code: codeInvalidURL}
@@ -346,7 +349,13 @@ func (n *Stage) post(ctx context.Context, url, webhookID string, secret, body []
 	now := time.Now()
 	req.Header.Set(schemas.HeaderWebhookID, webhookID)
 	req.Header.Set(schemas.HeaderWebhookTimestamp, fmt.Sprint(now.Unix()))
-	req.Header.Set(schemas.HeaderWebhookSignature, idv.Sign(secret, webhookID, now, body))
+	sigs := make([]string, len(secrets))
+	for i, secret := range secrets {
+		sigs[i] = idv.Sign(secret, webhookID, now, body)
+	}
+	// Space-separated, as Standard Webhooks allows: a receiver still on
+	// the rotated-out secret verifies by its entry, one on the new by its.
+	req.Header.Set(schemas.HeaderWebhookSignature, strings.Join(sigs, " "))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", UserAgent)
 
@@ -425,4 +434,24 @@ var Spec = idv.Stage{
 	// high: with 64, one customer's dead endpoint would hold back every
 	// tenant's webhooks.
 	MaxAckPending: 4096,
+}
+
+// openSecrets opens the tenant's current webhook secret and, after it, the
+// rotated-out ones whose overlap is still running: each delivery is signed
+// with all of them. A retiring secret the vault cannot open fails the
+// attempt as the current one would.
+func (n *Stage) openSecrets(ctx context.Context, tenantID uuid.UUID, current []byte) ([][]byte, error) {
+	retiring, err := n.store.RetiringSecrets(ctx, tenantID, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]byte, 0, 1+len(retiring))
+	for _, sealed := range append([][]byte{current}, retiring...) {
+		secret, err := n.secrets.OpenSecret(tenantID, schemas.WebhookSecretPurpose, sealed)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, secret)
+	}
+	return out, nil
 }

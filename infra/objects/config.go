@@ -22,6 +22,9 @@ type Config struct {
 	AccessKey string
 	SecretKey string
 	Bucket    string
+	// CAFile, when set, is a PEM bundle of the CAs the store's certificate
+	// must chain to, instead of the system's; the endpoint must be https.
+	CAFile string
 }
 
 // LogValue keeps the secret key out of logs.
@@ -58,6 +61,9 @@ func (c Config) validate() (*url.URL, error) {
 		case (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "":
 			errs = append(errs, fmt.Errorf("endpoint %q: must not have a path, query or fragment (the bucket is configured separately)", c.Endpoint))
 		}
+	}
+	if c.CAFile != "" && u != nil && u.Scheme != "https" {
+		errs = append(errs, fmt.Errorf("endpoint %q: a CA bundle (%s) needs an https endpoint", c.Endpoint, c.CAFile))
 	}
 	if strings.TrimSpace(c.Region) == "" {
 		errs = append(errs, errors.New("region is empty (use us-east-1 for MinIO, versitygw and most other stores)"))

@@ -11,7 +11,11 @@ package objects
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
+	"net/http"
+	"os"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -35,13 +39,19 @@ func New(cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, err := minio.New(u.Host, &minio.Options{
+	opts := &minio.Options{
 		Creds:  credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
 		Secure: u.Scheme == "https",
 		// A known region means signing never asks the store where the
 		// bucket is, so PresignPost works without a round trip.
 		Region: cfg.Region,
-	})
+	}
+	if cfg.CAFile != "" {
+		if opts.Transport, err = caTransport(cfg.CAFile); err != nil {
+			return nil, err
+		}
+	}
+	client, err := minio.New(u.Host, opts)
 	if err != nil {
 		return nil, fmt.Errorf("objects: client for %s: %w", cfg.Endpoint, err)
 	}
@@ -69,6 +79,21 @@ func (s *Store) EnsureBucket(ctx context.Context) error {
 		return fmt.Errorf("objects: create bucket %s: %w", s.bucket, err)
 	}
 	return nil
+}
+
+// caTransport is an HTTP transport that trusts only the CAs in caFile.
+func caTransport(caFile string) (*http.Transport, error) {
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("objects: CA bundle: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("objects: CA bundle %s holds no PEM certificate", caFile)
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return t, nil
 }
 
 // Ping checks that the store answers and the bucket exists (for /readyz).

@@ -42,13 +42,13 @@ func (v *Vault) epochKey(ctx context.Context, tenantID uuid.UUID, epoch time.Tim
 	if err != nil {
 		return nil, err
 	}
-	box, err := v.master.subkey(epochKeyInfo)
+	key, _, ok, err := v.openRing(epochKeyInfo, sealed, epochKeyAD(tenantID, epoch))
 	if err != nil {
 		return nil, fmt.Errorf("epoch %s: %w", epoch.Format(time.RFC3339), err)
 	}
-	key, err := box.Open(nil, nil, sealed, epochKeyAD(tenantID, epoch))
-	if err != nil {
-		return nil, fmt.Errorf("epoch %s: %w", epoch.Format(time.RFC3339), ErrWrongMasterKey)
+	if !ok {
+		return nil, fmt.Errorf("epoch %s: %w (configured master key ids: %s)",
+			epoch.Format(time.RFC3339), ErrWrongMasterKey, v.ringIDs())
 	}
 	return key, nil
 }
@@ -87,9 +87,9 @@ func (v *Vault) insertEpochKey(ctx context.Context, tenantID uuid.UUID, epoch ti
 	}
 	sealed := box.Seal(nil, nil, key, epochKeyAD(tenantID, epoch))
 	if _, err := v.keystore.ExecContext(ctx,
-		`INSERT INTO epoch_keys (tenant_id, epoch, sealed_key) VALUES ($1, $2, $3)
+		`INSERT INTO epoch_keys (tenant_id, epoch, sealed_key, master_key_id) VALUES ($1, $2, $3, $4)
 		 ON CONFLICT (tenant_id, epoch) DO NOTHING`,
-		tenantID, epoch, sealed); err != nil {
+		tenantID, epoch, sealed, MasterKeyID(v.master)); err != nil {
 		return fmt.Errorf("create epoch key %s: %w", epoch.Format(time.RFC3339), err)
 	}
 	return nil

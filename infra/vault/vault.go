@@ -25,15 +25,22 @@ import (
 
 // Vault holds the master key and the key store. It is safe for concurrent use.
 type Vault struct {
-	master    MasterKey
+	master    MasterKey   // seals; opens first
+	old       []MasterKey // opens only (WithOldMasterKeys)
 	keystore  *sqlx.DB
 	purgeWait time.Duration // purgeWait when zero; tests shorten it
 }
 
 // New returns a vault over the key store database (IDV_KEYSTORE_URL, migrated
 // with schemas.KeyStoreMigrations), which must not be the main database.
-func New(master MasterKey, keystore *sql.DB) *Vault {
-	return &Vault{master: master, keystore: sqlx.NewDb(keystore, "postgres")}
+// It seals under master and opens under master or any key of
+// WithOldMasterKeys.
+func New(master MasterKey, keystore *sql.DB, opts ...Option) *Vault {
+	v := &Vault{master: master, keystore: sqlx.NewDb(keystore, "postgres")}
+	for _, o := range opts {
+		o(v)
+	}
+	return v
 }
 
 // Ping checks that the key store answers and is migrated.

@@ -21,6 +21,7 @@ type Tenants interface {
 	Get(ctx context.Context, id uuid.UUID) (idv.Tenant, error)
 	APIKey(ctx context.Context, keyID string) (idv.APIKey, error)
 	idv.APIKeyStore
+	Webhooks
 }
 
 // Sessions stores sessions, their keys and captures.
@@ -56,10 +57,13 @@ type Objects interface {
 
 // Config tunes the API.
 type Config struct {
-	AppTokenTTL time.Duration    // how long an app token works; capped by the session's expiry
-	UploadTTL   time.Duration    // how long an upload policy works
-	PublicURL   string           // the API's public base; when set, new sessions carry their capture page link
-	Now         func() time.Time // the clock; time.Now when nil
+	AppTokenTTL time.Duration // how long an app token works; capped by the session's expiry
+	UploadTTL   time.Duration // how long an upload policy works
+	PublicURL   string        // the API's public base; when set, new sessions carry their capture page link
+	// AllowPrivateWebhooks lets a tenant point its webhook at plain http and
+	// inward addresses: development only (IDV_WEBHOOK_ALLOW_PRIVATE).
+	AllowPrivateWebhooks bool
+	Now                  func() time.Time // the clock; time.Now when nil
 	// TenantRate and TenantBurst limit each tenant's API-key requests,
 	// AppRate and AppBurst each app token's (per second, at once);
 	// MaxInFlight bounds the requests worked on at once. Zero means the
@@ -101,6 +105,7 @@ type Stores struct {
 type Vault interface {
 	idv.KeyMaker
 	ReceiptKey
+	SecretSealer
 	Unwrap(ctx context.Context, k idv.WrappedKey) (*seal.SessionKey, error)
 }
 
@@ -152,6 +157,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /h/{code}", s.handle(s.handoffLink))
 	s.dutyRoutes(mux)
 	s.apiKeyRoutes(mux)
+	s.webhookRoutes(mux)
 	mux.Handle("GET /capture/", s.capturePage())
 	mux.Handle("/", s.handle(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
 	return s.recoverer(s.metrics.instrument(s.bounded(s.cfg.MaxInFlight, mux)))

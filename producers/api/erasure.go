@@ -20,9 +20,12 @@ type Receipts interface {
 	Receipt(ctx context.Context, tenantID, receiptID uuid.UUID) (idv.StoredReceipt, error)
 }
 
-// ReceiptKey is the public half of the key that signs deletion receipts.
+// ReceiptKey is the public half of the key that signs deletion receipts,
+// and every key that verifies them (the current one first, then those that
+// signed before a master-key rotation).
 type ReceiptKey interface {
 	ReceiptPublicKey() (ed25519.PublicKey, string)
+	ReceiptVerifyKeys(ctx context.Context) ([]idv.VerifyKey, error)
 }
 
 // eraseSession is the customer's erasure request (GDPR art. 17): the wipe
@@ -82,8 +85,25 @@ func (s *Server) getReceipt(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+type verifyKeyBody struct {
+	KeyID     string `json:"key_id"`
+	Algorithm string `json:"algorithm"`
+	PublicKey []byte `json:"public_key"`
+	Current   bool   `json:"current"`
+}
+
+// getReceiptKey answers with the current receipt signing key and, in
+// keys, every key that verifies receipts: a receipt names its key_id.
 func (s *Server) getReceiptKey(w http.ResponseWriter, r *http.Request) error {
 	pub, keyID := s.receiptKey.ReceiptPublicKey()
-	writeJSON(w, http.StatusOK, map[string]any{"key_id": keyID, "algorithm": "Ed25519", "public_key": []byte(pub)})
+	keys, err := s.receiptKey.ReceiptVerifyKeys(r.Context())
+	if err != nil {
+		return err
+	}
+	list := make([]verifyKeyBody, len(keys))
+	for i, k := range keys {
+		list[i] = verifyKeyBody{KeyID: k.KeyID, Algorithm: "Ed25519", PublicKey: k.PublicKey, Current: k.Current}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"key_id": keyID, "algorithm": "Ed25519", "public_key": []byte(pub), "keys": list})
 	return nil
 }

@@ -10,7 +10,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/google/uuid"
@@ -32,6 +31,13 @@ type Request struct {
 	Checks        []string // checks sessions run; empty means the default policy's
 	SelfieFrames  int      // 0 means the default
 	AllowSpecimen bool
+	// RequireHTTPS holds the webhook URL to the rule outside development
+	// (idv.CheckWebhookURL: https://, a public address or name). `idv tenant
+	// create` sets it unless IDV_WEBHOOK_ALLOW_PRIVATE (development, where
+	// the receiver is on loopback); unset, any well-formed http(s) URL is
+	// accepted and the notifier still refuses inward addresses at connect
+	// time.
+	RequireHTTPS bool
 }
 
 // Created holds the credentials shown once.
@@ -86,7 +92,7 @@ func (req Request) policy() (schemas.Policy, error) {
 	if err := schemas.ValidateRetentionDays(req.RetentionDays); err != nil {
 		return schemas.Policy{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
-	if err := validateWebhookURL(req.WebhookURL); err != nil {
+	if err := idv.CheckWebhookURL(req.WebhookURL, !req.RequireHTTPS); err != nil {
 		return schemas.Policy{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	p := schemas.DefaultPolicy()
@@ -104,17 +110,4 @@ func (req Request) policy() (schemas.Policy, error) {
 		return schemas.Policy{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	return p, nil
-}
-
-// validateWebhookURL checks the form only; whether the address may be
-// reached is decided at connect time by the notifier.
-func validateWebhookURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return fmt.Errorf("webhook URL must be an absolute http(s) URL")
-	}
-	if u.User != nil || u.Fragment != "" {
-		return fmt.Errorf("webhook URL must not carry credentials or a fragment")
-	}
-	return nil
 }

@@ -30,6 +30,8 @@ func TestCreateRefusesBadInstructions(t *testing.T) {
 		{"ftp URL", func(r *tenant.Request) { r.WebhookURL = "ftp://acme.example/" }, "absolute http(s) URL"},
 		{"credentials in URL", func(r *tenant.Request) { r.WebhookURL = "https://u:p@acme.example/" }, "credentials"},
 		{"no name", func(r *tenant.Request) { r.Name = " " }, "name"},
+		{"http outside development", func(r *tenant.Request) { r.WebhookURL = "http://acme.example/hook"; r.RequireHTTPS = true }, "must be https://"},
+		{"loopback http outside development", func(r *tenant.Request) { r.WebhookURL = "http://127.0.0.1:9/hook"; r.RequireHTTPS = true }, "must be https://"},
 	}
 	for _, c := range cases {
 		req := good
@@ -37,6 +39,31 @@ func TestCreateRefusesBadInstructions(t *testing.T) {
 		_, err := tenant.Create(context.Background(), nil, nil, req)
 		if !errors.Is(err, tenant.ErrInvalid) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+	}
+}
+
+func TestWebhookSchemeRule(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.NewDB(t, schemas.MainMigrations())
+	keys := pgtest.NewDB(t, schemas.KeyStoreMigrations())
+	master, _ := vault.ParseMasterKey("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
+	v := vault.New(master, keys.DB)
+	store := postgres.NewTenants(db.DB)
+	for _, c := range []struct {
+		url       string
+		httpsOnly bool
+	}{
+		{"https://acme.example/hook", true},
+		{"http://127.0.0.1:9/hook", false}, // development: the receiver on loopback
+	} {
+		created, err := tenant.Create(ctx, store, v, tenant.Request{Name: "Acme", WebhookURL: c.url, RetentionDays: 7, RequireHTTPS: c.httpsOnly})
+		if err != nil {
+			t.Fatalf("%s (https only %v): %v", c.url, c.httpsOnly, err)
+		}
+		if got, err := store.Get(ctx, created.TenantID); err != nil || got.WebhookURL != c.url {
+			t.Fatalf("%s stored as %q: %v", c.url, got.WebhookURL, err)
 		}
 	}
 }
