@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -18,6 +19,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +30,7 @@ import (
 	"github.com/idv-oss/idv/document/mrz"
 	"github.com/idv-oss/idv/face/facetest"
 	"github.com/idv-oss/idv/face/synth"
+	"github.com/idv-oss/idv/infra/appclient"
 	"github.com/idv-oss/idv/infra/loadgen"
 	"github.com/idv-oss/idv/producers/capturepage"
 	"github.com/idv-oss/idv/schemas"
@@ -131,7 +134,9 @@ func y4m(img image.Image) []byte {
 type captureScene struct {
 	checks   []string
 	document image.Image
-	person   func(steps []string) []image.Image // straight, then one per step
+	// person is the person straight, then performing each step; frames of
+	// another seed are other pictures (their sensor noise).
+	person func(steps []string, seed uint64) []image.Image
 }
 
 // scene uses Grace Hopper's portrait and synthetic frames of her
@@ -145,13 +150,15 @@ func scene(t *testing.T) captureScene {
 		}
 		t.Log("face engine or photos absent: document check only")
 		return captureScene{checks: []string{schemas.CheckDocument}, document: cameraCard(t, nil),
-			person: func([]string) []image.Image { return []image.Image{loadgen.PlainFrame(0)} }}
+			person: func([]string, uint64) []image.Image { return []image.Image{loadgen.PlainFrame(0)} }}
 	}
 	e := facetest.Engine(t)
 	holder := facetest.Photo(t, "grace_hopper.jpg")
 	f := facetest.Locate(t, e, holder)
 	return captureScene{checks: []string{schemas.CheckDocument, schemas.CheckFace, schemas.CheckLiveness}, document: cameraCard(t, holder),
-		person: func(steps []string) []image.Image { return asImages(synth.Sequence(holder, f, steps, 42)) }}
+		person: func(steps []string, seed uint64) []image.Image {
+			return asImages(synth.Sequence(holder, f, steps, seed))
+		}}
 }
 
 // cameraCard is the specimen card with portrait (nil: a drawn head) as
@@ -189,17 +196,22 @@ type pageReport struct {
 	Error          string   `json:"error"`
 	// Retakes are the texts of the retake screens, in order.
 	Retakes []string `json:"retakes"`
-	// Advice is every advice the document screen's guidance line gave
-	// (body[data-advice]), in order; Guidance the line's text when it
-	// advised about glare (the auto run); Reviews what the check of each
-	// document photo under review found (#photo-check: its data-result,
-	// checking, ok, issue or none, and its text).
-	Advice   []string `json:"advice"`
-	Guidance string   `json:"guidance"`
-	Reviews  []struct {
+	// Advice is every advice the guidance lines of the document and
+	// selfie screens gave (body[data-advice]), in order; Guidance the
+	// document line's text when it advised about glare (the auto run),
+	// FaceGuidance the selfie line's when it gave the advice the run
+	// waited for (face_guide); Reviews what the check of each document
+	// photo under review found (#photo-check: its data-result, checking,
+	// ok, issue or none, and its text).
+	Advice       []string `json:"advice"`
+	Guidance     string   `json:"guidance"`
+	FaceGuidance string   `json:"face_guidance"`
+	Reviews      []struct {
 		Result string `json:"result"`
 		Text   string `json:"text"`
 	} `json:"reviews"`
+	// Timing is the run's, when it ended on the done screen.
+	Timing *captureTiming `json:"timing"`
 	// Of the "handoff" run: the computer's hand-off screen (its text, the
 	// link under the QR code, the QR code's accessible name and a
 	// screenshot of it, the link of the code it replaced), the phone's
@@ -293,7 +305,7 @@ func (b browser) drive(t *testing.T, in map[string]any) pageReport {
 		t.Logf("screenshot %s", s)
 	}
 	if len(r.Advice) > 0 || len(r.Reviews) > 0 {
-		t.Logf("the document checks advised %v; reviews %+v", r.Advice, r.Reviews)
+		t.Logf("the checks advised %v; reviews %+v", r.Advice, r.Reviews)
 	}
 	if r.Error != "" {
 		t.Fatalf("driving the page failed on screen %q: %s\npage text: %s", r.Screen, r.Error, r.ResultText)
@@ -308,20 +320,35 @@ func (b browser) drive(t *testing.T, in map[string]any) pageReport {
 // result, ending in a signed webhook with the decision; then a second
 // person declines on the consent screen (in Dutch), ending in a signed
 // session.deleted webhook with reason declined_by_user; then the error
-// screens, and the retakes: a blurred document photo taken again (attempt
-// 2), and a document whose MRZ does not read, twice, with a reload while
-// it is checked, then typed at attempt 3; and a computer without a camera
-// handing the session to a phone, which goes through while the computer
-// follows. Every run checks the page's CSP
-// header, that the token left the address bar, that every request went to
-// IDV or the store's upload origin, that nothing overflows 360 px, and
-// axe-core's WCAG findings on every screen shot. The document screen
-// checks camera frames with the server's checks (check.wasm): a run whose
-// camera shows a card with glare, then a good one, has the guidance name
-// the glare and the page take the photo by itself; elsewhere the module is
-// held until the shutter is pressed, and each review says what the check
-// of the photo taken found (nothing when the module is unavailable). The
-// happy path logs the first screen's size as loaded.
+// screens, and the retakes, each ending approved at attempt 2 after only
+// what the retake screen named was taken again: a document photo with
+// glare, a blurred one (a session with the document check only), selfie
+// frames whose face is too small for the face match, and selfie frames
+// that do not show the challenge's steps; and a document whose MRZ does
+// not read, twice, with a reload while it is checked, then typed at
+// attempt 3; and a computer without a camera handing the session to a
+// phone, which goes through while the computer follows. Every run checks
+// the page's CSP header, that the token left the address bar, that every
+// request went to IDV or the store's upload origin, that nothing
+// overflows 360 px, and axe-core's WCAG findings on every screen shot.
+// The page checks camera frames with the server's checks (check.wasm): a
+// run whose camera shows a card with glare, then a good one, has the
+// document screen's guidance name the glare and the page take the photo
+// by itself, then the selfie screen's guidance ask a person too far away
+// to come closer and the page take the first selfie frame by itself once
+// they are close enough; elsewhere the module is held until the shutter is
+// pressed (and on the selfie screen until the end), and each review says
+// what the check of the photo taken found (nothing when the module is
+// unavailable). The happy path logs the first screen's size as loaded and
+// the scripted person's time (captureTiming).
+//
+// IDV_CAPTURE_ONLY, a comma-separated list of the runs' names (happy,
+// decline, load, recover, expired, camera-denied, handoff, resume, retake,
+// auto, mrz-fallback, blurry, face-small, step-missing), makes only those;
+// IDV_CAPTURE_RUNS=N makes the happy path N times and logs each run's
+// time and their median:
+//
+//	IDV_CAPTURE_ONLY=happy IDV_CAPTURE_RUNS=5 go test -run 'TestCapturePage$' -v ./cmd/idv
 func TestCapturePage(t *testing.T) {
 	b := browserTools(t)
 	sc := scene(t)
@@ -373,12 +400,7 @@ func TestCapturePage(t *testing.T) {
 		}
 	}
 
-	// A person goes through.
-	v := s.newVerification()
-	var steps []string
-	if v.session.Challenge != nil {
-		steps = v.session.Challenge.Steps
-	}
+	runs := captureRuns(t)
 	frames := map[string]string{"document": filepath.Join(dir, "document.y4m")}
 	write := func(path string, img image.Image) {
 		if err := os.WriteFile(path, y4m(img), 0o644); err != nil {
@@ -386,62 +408,60 @@ func TestCapturePage(t *testing.T) {
 		}
 	}
 	write(frames["document"], sc.document)
-	person := sc.person(steps)
-	for i, step := range append([]string{"straight"}, steps...) {
-		frames[step] = filepath.Join(dir, step+".y4m")
-		write(frames[step], person[i])
-	}
 	mrzText := mrz.SpecimenTD1(time.Now())
-	hook := s.rcv.Await(v.id, schemas.WebhookSessionDecided)
-	start := time.Now()
-	r := b.drive(t, map[string]any{"chromium": b.chromium, "url": s.apiURL + "/capture/#token=" + url.QueryEscape(v.token),
-		"camera": filepath.Join(dir, "camera.y4m"), "frames": frames, "steps": append([]string{"straight"}, steps...),
-		"mode": "submit", "locale": "en-GB", "shots": shots})
-	t.Logf("capture page: consent to result in %s", time.Since(start).Round(100*time.Millisecond))
-	checkPage("submit", r, "done")
-	if !strings.Contains(r.Heading, "E2E") || !strings.Contains(r.ResultText, "Thank you") {
-		t.Errorf("consent heading %q or result %q does not name the tenant / thank the person", r.Heading, r.ResultText)
-	}
-	checkResultText(t, "submit", r.ResultText)
-	// Nothing typed: the page goes from the document to the selfie, and
-	// waits on its checking screen for the decision.
-	if want := []string{"review-front", "document-back-choice", "selfie", "upload", "checking-photos", "done"}; !containsInOrder(r.Screens, want) ||
-		slices.Contains(r.Screens, "mrz") {
-		t.Errorf("screens %v, want in order %v and no MRZ typed", r.Screens, want)
-	}
-	// The shutter took the photo (the checks' module was held until it
-	// was pressed), and the review checked it: nothing to fix.
-	if len(r.Advice) > 0 || len(r.Reviews) != 1 || r.Reviews[0].Result != "ok" {
-		t.Errorf("submit: advice %v and reviews %+v, want none and one finding no problem", r.Advice, r.Reviews)
-	}
-	// The first screen is index.html and what it loads; the sealing code
-	// and the document checks come after it, once the page runs.
-	files, size, asked := firstScreen(t, s.apiURL, r)
-	t.Logf("first screen: %s, %d bytes gzipped (TestBundleSize allows 32768)", strings.Join(files, ", "), size)
-	if want := []string{"/capture/", "/capture/app.css", "/capture/app.js"}; !slices.Equal(files, want) || size > 32<<10 {
-		t.Errorf("first screen: %v, %d bytes gzipped; want %v within 32 KiB", files, size, want)
-	}
-	for _, later := range []string{"/capture/seal.js", "/capture/check-worker.js", "/capture/wasm_exec.js", "/capture/check.wasm"} {
-		if i := slices.IndexFunc(r.Requests, func(q request) bool { return pathOf(q.URL) == later }); i < asked {
-			t.Errorf("%s: request %d, want it after the first screen's (the first API call is request %d)", later, i, asked)
+	// personFrames writes the camera files of v's selfie steps, named
+	// name-step, from imgs (straight, then one per step): {step: file}.
+	personFrames := func(name string, v *verification, imgs []image.Image) map[string]string {
+		files := map[string]string{}
+		for i, step := range stepsOf(v) {
+			files[step] = filepath.Join(dir, name+"-"+step+".y4m")
+			write(files[step], imgs[i])
 		}
+		return files
 	}
-	if got, want := storageUploads(r, storage), 1+1+len(steps); got != want { // front, frames
-		t.Errorf("%d uploads to storage, want %d", got, want)
-	}
-
-	// What the browser sealed opens in Go, in its slot of attempt 1 only:
-	// selfie frames as camera-sized JPEGs; no MRZ was sent.
-	open := captureOpener(t, s, v)
-	for i := range 1 + len(steps) {
-		cfg, err := jpeg.DecodeConfig(bytes.NewReader(open(1, schemas.Selfie, i)))
-		if err != nil || cfg.Width != camW || cfg.Height != camH {
-			t.Errorf("selfie/%d: %+v, %v; want a %d×%d JPEG", i, cfg, err, camW, camH)
+	// flowOf runs the page through v's session, with the frames of its own
+	// challenge and what extra (may be nil) adds for it; decided brings the
+	// session's decision webhook. flow is flowOf a new session with the
+	// tenant's checks.
+	flowOf := func(name string, v *verification, extra func(v *verification) map[string]any) (decided <-chan schemas.WebhookPayload, r pageReport) {
+		t.Helper()
+		decided = s.rcv.Await(v.id, schemas.WebhookSessionDecided)
+		files := personFrames(name, v, sc.person(stepsOf(v)[1:], 42))
+		files["document"] = frames["document"]
+		in := map[string]any{"chromium": b.chromium, "url": s.apiURL + "/capture/#token=" + url.QueryEscape(v.token),
+			"camera": filepath.Join(dir, "camera.y4m"), "frames": files, "steps": stepsOf(v),
+			"mode": "submit", "name": name, "locale": "en-GB", "shots": shots}
+		if extra != nil {
+			maps.Copy(in, extra(v))
 		}
+		return decided, b.drive(t, in)
 	}
-
-	res := s.await(v, hook)
-	t.Logf("decision %s: %+v", res.Decision, res.Results)
+	// sessionWith creates a session with the checks named rather than the
+	// tenant's, as a customer may (POST /v1/sessions {"checks": …}), and
+	// reads it as the app.
+	sessionWith := func(checks []string) *verification {
+		t.Helper()
+		var created struct {
+			ID       string `json:"id"`
+			AppToken string `json:"app_token"`
+		}
+		if err := loadgen.Call(ctx, http.DefaultClient, http.MethodPost, s.apiURL+"/v1/sessions", s.tenant.APIKey,
+			map[string]any{"checks": checks}, &created); err != nil {
+			t.Fatal(err)
+		}
+		v := &verification{id: created.ID, token: created.AppToken, app: appclient.New(s.apiURL, created.AppToken, nil)}
+		var err error
+		if v.session, err = v.app.Session(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	flow := func(name string, extra func(v *verification) map[string]any) (v *verification, decided <-chan schemas.WebhookPayload, r pageReport) {
+		t.Helper()
+		v = s.newVerification()
+		decided, r = flowOf(name, v, extra)
+		return v, decided, r
+	}
 	approved := func(name string, res sessionResult) {
 		t.Helper()
 		if slices.Contains(sc.checks, schemas.CheckLiveness) {
@@ -452,377 +472,572 @@ func TestCapturePage(t *testing.T) {
 			t.Fatalf("%s: document check through the page: %+v", name, res)
 		}
 	}
-	approved("submit", res)
-	// The MRZ was read from the photo: the document check passed on it.
-	if st := customerSession(t, s, v); st.Attempt != 1 || slices.ContainsFunc(st.Captures, func(c capturedState) bool { return c.Kind == schemas.MRZ }) {
-		t.Errorf("session after the page: attempt %d, captures %+v; want attempt 1 and no MRZ capture", st.Attempt, st.Captures)
+
+	// A person goes through.
+	var v *verification // opened again below (load)
+	if runs.has("happy") {
+		var hook <-chan schemas.WebhookPayload
+		var r pageReport
+		start := time.Now()
+		v, hook, r = flow("submit", nil)
+		t.Logf("capture page: consent to result in %s", time.Since(start).Round(100*time.Millisecond))
+		steps := stepsOf(v)[1:]
+		checkPage("submit", r, "done")
+		if !strings.Contains(r.Heading, "E2E") || !strings.Contains(r.ResultText, "Thank you") {
+			t.Errorf("consent heading %q or result %q does not name the tenant / thank the person", r.Heading, r.ResultText)
+		}
+		checkResultText(t, "submit", r.ResultText)
+		// Nothing typed: the page goes from the document to the selfie, and
+		// waits on its checking screen for the decision.
+		if want := []string{"review-front", "document-back-choice", "selfie", "upload", "checking-photos", "done"}; !containsInOrder(r.Screens, want) ||
+			slices.Contains(r.Screens, "mrz") {
+			t.Errorf("screens %v, want in order %v and no MRZ typed", r.Screens, want)
+		}
+		// The shutter took the photo (the checks' module was held until it
+		// was pressed), and the review checked it: nothing to fix. On the
+		// selfie screen the module stayed held: no advice, Start pressed.
+		if len(r.Advice) > 0 || len(r.Reviews) != 1 || r.Reviews[0].Result != "ok" {
+			t.Errorf("submit: advice %v and reviews %+v, want none and one finding no problem", r.Advice, r.Reviews)
+		}
+		// The first screen is index.html and what it loads; the sealing code
+		// and the document checks come after it, once the page runs.
+		files, size, asked := firstScreen(t, s.apiURL, r)
+		t.Logf("first screen: %s, %d bytes gzipped (TestBundleSize allows 32768)", strings.Join(files, ", "), size)
+		if want := []string{"/capture/", "/capture/app.css", "/capture/app.js"}; !slices.Equal(files, want) || size > 32<<10 {
+			t.Errorf("first screen: %v, %d bytes gzipped; want %v within 32 KiB", files, size, want)
+		}
+		for _, later := range []string{"/capture/seal.js", "/capture/check-worker.js", "/capture/wasm_exec.js", "/capture/check.wasm"} {
+			if i := slices.IndexFunc(r.Requests, func(q request) bool { return pathOf(q.URL) == later }); i < asked {
+				t.Errorf("%s: request %d, want it after the first screen's (the first API call is request %d)", later, i, asked)
+			}
+		}
+		if got, want := storageUploads(r, storage), 1+1+len(steps); got != want { // front, frames
+			t.Errorf("%d uploads to storage, want %d", got, want)
+		}
+
+		// What the browser sealed opens in Go, in its slot of attempt 1 only:
+		// selfie frames as camera-sized JPEGs; no MRZ was sent.
+		open := captureOpener(t, s, v)
+		for i := range 1 + len(steps) {
+			cfg, err := jpeg.DecodeConfig(bytes.NewReader(open(1, schemas.Selfie, i)))
+			if err != nil || cfg.Width != camW || cfg.Height != camH {
+				t.Errorf("selfie/%d: %+v, %v; want a %d×%d JPEG", i, cfg, err, camW, camH)
+			}
+		}
+
+		res := s.await(v, hook)
+		t.Logf("decision %s: %+v", res.Decision, res.Results)
+		approved("submit", res)
+		// The MRZ was read from the photo: the document check passed on it.
+		if st := customerSession(t, s, v); st.Attempt != 1 || slices.ContainsFunc(st.Captures, func(c capturedState) bool { return c.Kind == schemas.MRZ }) {
+			t.Errorf("session after the page: attempt %d, captures %+v; want attempt 1 and no MRZ capture", st.Attempt, st.Captures)
+		}
+
+		// The scripted person's time, in this run and in as many more as
+		// IDV_CAPTURE_RUNS asks for (each a session of its own, approved).
+		timings := []captureTiming{logTiming(t, "submit", r)}
+		for i := 2; i <= runs.happy; i++ {
+			name := fmt.Sprintf("submit-%d", i)
+			vi, decided, ri := flow(name, nil)
+			checkPage(name, ri, "done")
+			approved(name, s.await(vi, decided))
+			timings = append(timings, logTiming(t, name, ri))
+		}
+		if len(timings) > 1 {
+			t.Logf("scripted person, median of %d runs: link to done in %s (countdowns excluded); %s without the test's screenshots and audits; "+
+				"to the checking screen %s, %s without them",
+				len(timings), seconds(median(timings, func(c captureTiming) int { return c.Done })),
+				seconds(median(timings, func(c captureTiming) int { return c.DonePerson })),
+				seconds(median(timings, func(c captureTiming) int { return c.Sent })),
+				seconds(median(timings, func(c captureTiming) int { return c.SentPerson })))
+		}
 	}
 
-	// Another person declines, in Dutch, from the link the customer got
-	// with the new session.
-	var created struct {
-		ID         string `json:"id"`
-		CaptureURL string `json:"capture_url"`
+	if runs.has("decline") {
+		// Another person declines, in Dutch, from the link the customer got
+		// with the new session.
+		var created struct {
+			ID         string `json:"id"`
+			CaptureURL string `json:"capture_url"`
+		}
+		if err := customerCall(ctx, "POST", s.apiURL+"/v1/sessions", s.tenant.APIKey, &created); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(created.CaptureURL, s.apiURL+"/capture/#token=") {
+			t.Fatalf("capture_url %q", created.CaptureURL)
+		}
+		d := &verification{id: created.ID}
+		gone := s.rcv.Await(d.id, schemas.WebhookSessionDeleted)
+		r := b.drive(t, map[string]any{"chromium": b.chromium, "url": created.CaptureURL,
+			"camera": filepath.Join(dir, "camera.y4m"), "frames": frames, "mode": "decline", "locale": "nl-NL", "shots": shots})
+		checkPage("decline", r, "declined")
+		if !strings.Contains(r.Heading, "Bevestig uw identiteit voor E2E") || !strings.Contains(r.Toggled, "Verify your identity for E2E") {
+			t.Errorf("Dutch consent heading %q, after switching to English %q", r.Heading, r.Toggled)
+		}
+		s.checkWiped(d, s.awaitType(d, gone), schemas.WipeDeclinedByUser)
 	}
-	if err := customerCall(ctx, "POST", s.apiURL+"/v1/sessions", s.tenant.APIKey, &created); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(created.CaptureURL, s.apiURL+"/capture/#token=") {
-		t.Fatalf("capture_url %q", created.CaptureURL)
-	}
-	d := &verification{id: created.ID}
-	gone := s.rcv.Await(d.id, schemas.WebhookSessionDeleted)
-	r = b.drive(t, map[string]any{"chromium": b.chromium, "url": created.CaptureURL,
-		"camera": filepath.Join(dir, "camera.y4m"), "frames": frames, "mode": "decline", "locale": "nl-NL", "shots": shots})
-	checkPage("decline", r, "declined")
-	if !strings.Contains(r.Heading, "Bevestig uw identiteit voor E2E") || !strings.Contains(r.Toggled, "Verify your identity for E2E") {
-		t.Errorf("Dutch consent heading %q, after switching to English %q", r.Heading, r.Toggled)
-	}
-	s.checkWiped(d, s.awaitType(d, gone), schemas.WipeDeclinedByUser)
 
-	// Every error the page can meet has its own screen and way forward.
-	// The link of a session already sent, opened again: done, nothing
-	// asked again.
-	r = b.drive(t, map[string]any{"chromium": b.chromium, "url": s.apiURL + "/capture/#token=" + url.QueryEscape(v.token),
-		"camera": filepath.Join(dir, "camera.y4m"), "frames": frames, "mode": "load", "name": "sent-again", "locale": "en-GB", "shots": shots})
-	checkPage("sent again", r, "done")
-	if !strings.Contains(r.ResultText, "already arrived") {
-		t.Errorf("link opened again after sending: %q", r.ResultText)
-	}
-	// A link whose token IDV does not know (expired, revoked, mistyped).
-	r = b.drive(t, map[string]any{"chromium": b.chromium, "url": s.apiURL + "/capture/#token=idv_app_unknown",
-		"camera": filepath.Join(dir, "camera.y4m"), "frames": frames, "mode": "load", "name": "unknown-token", "locale": "en-GB", "shots": shots})
-	checkPage("unknown token", r, "expired")
-	// A token in the query string is not taken — it has reached the
-	// server's logs on the way: the page takes it out of the address bar
-	// and asks for the link.
-	r = b.drive(t, map[string]any{"chromium": b.chromium, "url": s.apiURL + "/capture/?token=" + url.QueryEscape(v.token),
-		"camera": filepath.Join(dir, "camera.y4m"), "frames": frames, "mode": "load", "name": "query-token", "locale": "en-GB", "shots": shots})
-	checkPage("query token", r, "error")
-	if !strings.Contains(r.ResultText, "needs the link") {
-		t.Errorf("a token in the query: %q, want the page to ask for the link", r.ResultText)
-	}
-	// flow runs the page through a new session, with the frames of its
-	// own challenge and what extra adds for it; decided brings the
-	// session's decision webhook.
-	flow := func(name string, extra func(v *verification) map[string]any) (v *verification, decided <-chan schemas.WebhookPayload, r pageReport) {
-		t.Helper()
-		v = s.newVerification()
-		decided = s.rcv.Await(v.id, schemas.WebhookSessionDecided)
-		steps := []string{"straight"}
-		if v.session.Challenge != nil {
-			steps = append(steps, v.session.Challenge.Steps...)
+	if runs.has("load") {
+		// Every error the page can meet has its own screen and way forward.
+		// The link of a session already sent (the happy path's), opened again:
+		// done, nothing asked again.
+		if v != nil {
+			r := b.drive(t, map[string]any{"chromium": b.chromium, "url": s.apiURL + "/capture/#token=" + url.QueryEscape(v.token),
+				"camera": filepath.Join(dir, "camera.y4m"), "frames": frames, "mode": "load", "name": "sent-again", "locale": "en-GB", "shots": shots})
+			checkPage("sent again", r, "done")
+			if !strings.Contains(r.ResultText, "already arrived") {
+				t.Errorf("link opened again after sending: %q", r.ResultText)
+			}
 		}
-		frames := map[string]string{"document": frames["document"]}
-		for i, img := range sc.person(steps[1:]) {
-			frames[steps[i]] = filepath.Join(dir, name+"-"+steps[i]+".y4m")
-			write(frames[steps[i]], img)
+		// A link whose token IDV does not know (expired, revoked, mistyped).
+		r := b.drive(t, map[string]any{"chromium": b.chromium, "url": s.apiURL + "/capture/#token=idv_app_unknown",
+			"camera": filepath.Join(dir, "camera.y4m"), "frames": frames, "mode": "load", "name": "unknown-token", "locale": "en-GB", "shots": shots})
+		checkPage("unknown token", r, "expired")
+		// A token in the query string is not taken — it has reached the
+		// server's logs on the way: the page takes it out of the address bar
+		// and asks for the link.
+		token := "idv_app_unknown"
+		if v != nil {
+			token = v.token
 		}
-		in := map[string]any{"chromium": b.chromium, "url": s.apiURL + "/capture/#token=" + url.QueryEscape(v.token),
-			"camera": filepath.Join(dir, "camera.y4m"), "frames": frames, "steps": steps,
-			"mode": "submit", "name": name, "locale": "en-GB", "shots": shots}
-		maps.Copy(in, extra(v))
-		return v, decided, b.drive(t, in)
+		r = b.drive(t, map[string]any{"chromium": b.chromium, "url": s.apiURL + "/capture/?token=" + url.QueryEscape(token),
+			"camera": filepath.Join(dir, "camera.y4m"), "frames": frames, "mode": "load", "name": "query-token", "locale": "en-GB", "shots": shots})
+		checkPage("query token", r, "error")
+		if !strings.Contains(r.ResultText, "needs the link") {
+			t.Errorf("a token in the query: %q, want the page to ask for the link", r.ResultText)
+		}
 	}
-	// Storage briefly unavailable at the declaration, the server busy at
-	// the submit, then the submit's answer lost: the page waits and tries
-	// again by itself, then asks IDV whether the submit arrived before
-	// sending anything again — and nothing is uploaded twice; it arrived,
-	// so the page follows its check to the end.
+
+	// Storage briefly unavailable, the server busy, or a call refused, as
+	// faults put in place of the page's API calls (capture.mjs).
 	fault := func(path string, status int, code string) map[string]any {
 		return map[string]any{"path": path, "method": "POST", "status": status, "code": code, "retry_after": 1}
 	}
 	faults := func(f ...map[string]any) func(*verification) map[string]any {
 		return func(*verification) map[string]any { return map[string]any{"faults": f} }
 	}
-	// The document checks' module is unavailable too: the page carries on
-	// without advice, and its review says nothing of the photo.
-	v2, decided, r := flow("recover", faults(fault("/v1/app/session/uploads", 503, "unavailable"),
-		fault("/v1/app/session/submit", 429, "rate_limited"), map[string]any{"path": "/v1/app/session/submit", "method": "POST", "lost": true},
-		map[string]any{"path": "/capture/check.wasm", "method": "GET", "status": 503, "code": "unavailable"}))
-	checkPage("recover", r, "done")
-	if len(r.Advice) > 0 || len(r.Reviews) != 1 || r.Reviews[0].Result != "none" || r.Reviews[0].Text != "" {
-		t.Errorf("recover, without the checks: advice %v and reviews %+v, want neither advice nor a finding", r.Advice, r.Reviews)
-	}
-	if want := []string{"upload", "retry-wait", "upload", "retry-wait", "upload", "checking", "done"}; !containsInOrder(r.Screens, want) {
-		t.Errorf("screens %v, want in order %v", r.Screens, want)
-	}
-	checkResultText(t, "recover", r.ResultText)
-	uploads, submits := 0, 0
-	for _, q := range r.Requests {
-		switch {
-		case q.Method == "POST" && strings.HasPrefix(q.URL, storage):
-			uploads++
-		case q.Method == "POST" && strings.HasSuffix(q.URL, "/v1/app/session/submit"):
-			submits++
-		}
-	}
-	frames2 := 1
-	if v2.session.Challenge != nil {
-		frames2 += len(v2.session.Challenge.Steps)
-	}
-	if want := 1 + frames2; uploads != want || submits != 2 { // front, frames
-		t.Errorf("%d uploads and %d submits, want %d and 2 (the busy one, the lost one)", uploads, submits, want)
-	}
-	if res := s.await(v2, decided); res.Status != "decided" {
-		t.Errorf("the session whose submit answer was lost: %+v", res)
-	}
-	// The token expires while the person takes the photos, or the
-	// customer erases the session meanwhile (IDV answers 410): each says
-	// so, and offers no retry that cannot succeed.
-	_, _, expired := flow("expired", faults(fault("/v1/app/session/uploads", 401, "unauthorized")))
-	checkPage("expired", expired, "expired")
-	_, _, ended := flow("ended", func(v *verification) map[string]any {
-		return map[string]any{"erase": map[string]any{"url": s.apiURL + "/v1/sessions/" + v.id, "key": s.tenant.APIKey}}
-	})
-	checkPage("ended", ended, "ended")
-	for name, r := range map[string]pageReport{"expired": expired, "ended": ended} {
-		if strings.Contains(r.ResultText, "Try") || !strings.Contains(r.ResultText, "new link") {
-			t.Errorf("%s: %q, want a way forward (a new link) and no retry", name, r.ResultText)
-		}
-	}
-
-	// The camera refused: the page says how to allow it in this browser
-	// and asks again on request; the document goes in as a file, and the
-	// selfie, which must be live, says it needs the camera.
-	var docJPEG bytes.Buffer
-	if err := jpeg.Encode(&docJPEG, sc.document, &jpeg.Options{Quality: 90}); err != nil {
-		t.Fatal(err)
-	}
-	docFile := filepath.Join(dir, "document.jpg")
-	if err := os.WriteFile(docFile, docJPEG.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	_, _, denied := flow("camera-denied", func(*verification) map[string]any {
-		return map[string]any{"mode": "camera-denied", "document_file": docFile}
-	})
-	checkPage("camera denied", denied, "camera-help")
-	// The file's pixels were checked too, as decoded in the browser.
-	if len(denied.Reviews) != 1 || (denied.Reviews[0].Result != "ok" && denied.Reviews[0].Result != "issue") {
-		t.Errorf("camera denied: reviews %+v, want the file checked", denied.Reviews)
-	}
-	want := []string{"document-front", "camera-help", "document-front", "camera-help", "review-front", "selfie", "camera-help"}
-	if !containsInOrder(denied.Screens, want) {
-		t.Errorf("camera denied: screens %v, want in order %v", denied.Screens, want)
-	}
-	if !strings.Contains(denied.ResultText, "camera icon in the address bar") || !strings.Contains(denied.ResultText, "taken live") {
-		t.Errorf("camera denied, selfie: %q, want Chrome's instructions and why a file will not do", denied.ResultText)
-	}
-
-	// A computer whose camera is refused continues on a phone: it asks for
-	// a hand-off code (IDV briefly unavailable first: the page waits and
-	// asks again) and shows the QR code of its short link, the link as
-	// text and when it expires; asked, a new code; Back returns to the
-	// camera help, which leads to a code again. A phone opens the link
-	// (its redeem refused once as too many tries: it waits too), gets its
-	// own token, which leaves the address bar with the code, and goes
-	// through without typing anything; the computer, polling with its own
-	// token, says the phone has it, then that the photos are checked, then
-	// done — never the decision. The same link on a third device: the code is spent
-	// (and the first code, retired by the new one, works no more).
-	v5, decided5, handed := flow("handoff", func(*verification) map[string]any {
-		return map[string]any{"mode": "handoff",
-			"faults":       []map[string]any{fault("/v1/app/session/handoff", 503, "unavailable")},
-			"phone_faults": []map[string]any{fault("/v1/handoff", 429, "rate_limited")}}
-	})
-	checkPage("handoff", handed, "done")
-	checkResultText(t, "handoff, computer", handed.ResultText)
-	if want := []string{"consent", "camera-help", "retry-wait", "handoff", "camera-help", "handoff", "handed-off", "handoff-checking", "done"}; !containsInOrder(handed.Screens, want) ||
-		slices.Contains(handed.Screens, "upload") {
-		t.Errorf("handoff, computer: screens %v, want in order %v and nothing sent", handed.Screens, want)
-	}
-	shortLink := regexp.MustCompile(`^` + regexp.QuoteMeta(s.apiURL) + `/h/[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$`)
-	if !shortLink.MatchString(handed.Link) || !shortLink.MatchString(handed.RetiredLink) || handed.Link == handed.RetiredLink ||
-		!strings.Contains(handed.HandoffText, "until") || handed.QRLabel == "" {
-		t.Errorf("hand-off screen: link %q (the first %q), QR code named %q, text %q; want a new short link, the QR code named, when the code expires",
-			handed.Link, handed.RetiredLink, handed.QRLabel, handed.HandoffText)
-	}
-	// The QR code drawn on the computer's screen carries that link.
-	if f, err := os.Open(handed.QRShot); err != nil {
-		t.Error(err)
-	} else {
-		img, err := png.Decode(f)
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if text, err := qr.Decode(img); err != nil || text != handed.Link {
-			t.Errorf("the QR code on the hand-off screen reads %q (%v), want %q", text, err, handed.Link)
-		}
-	}
-	phone := handed.Phone
-	if strings.Contains(phone.URLAfterLoad, "handoff") || strings.Contains(phone.URLAfterLoad, "#") || strings.Contains(phone.FinalURL, "#") {
-		t.Errorf("handoff, phone: the code stayed in the address bar: %s, %s", phone.URLAfterLoad, phone.FinalURL)
-	}
-	if want := []string{"retry-wait", "consent", "document-front", "review-front", "selfie", "upload", "checking-photos", "done"}; !containsInOrder(phone.Screens, want) ||
-		slices.Contains(phone.Screens, "mrz") {
-		t.Errorf("handoff, phone: screens %v, want in order %v and nothing typed", phone.Screens, want)
-	}
-	checkResultText(t, "handoff, phone", phone.ResultText)
-	frames5 := 1
-	if v5.session.Challenge != nil {
-		frames5 += len(v5.session.Challenge.Steps)
-	}
-	if got, want := storageUploads(handed, storage), 1+frames5; got != want { // the phone's front and frames
-		t.Errorf("handoff: %d uploads, want %d", got, want)
-	}
-	// (The driver opened the retired link first, and waited for the same
-	// screen there.)
-	if want := []string{"loading", "handoff-invalid"}; !slices.Equal(handed.Reused.Screens, want) ||
-		!strings.Contains(handed.Reused.Text, "Ask the other screen for a new one") || strings.Contains(handed.Reused.Text, "Try") {
-		t.Errorf("the link opened again: screens %v, %q; want %v, a new code from the other screen and no retry",
-			handed.Reused.Screens, handed.Reused.Text, want)
-	}
-	approved("handoff", s.await(v5, decided5))
-	if n := s.rcv.Received(v5.id, schemas.WebhookSessionDecided); n != 1 {
-		t.Errorf("handoff: %d session.decided webhooks, want 1", n)
-	}
-	if st := customerSession(t, s, v5); st.Attempt != 1 || st.Status != "decided" {
-		t.Errorf("handoff: the customer sees attempt %d, status %s; want attempt 1, decided", st.Attempt, st.Status)
-	}
-
-	// Back steps back inside the page, and a reload resumes after the
-	// consent given, with the token from the tab's memory (never the
-	// address bar); the photos, which the page does not keep, are taken
-	// again.
-	_, _, resumed := flow("resume", func(*verification) map[string]any { return map[string]any{"mode": "resume"} })
-	checkPage("resume", resumed, "document-front")
-	if want := []string{"consent", "document-front", "consent", "document-front", "review-front"}; !containsInOrder(resumed.ScreensBefore, want) {
-		t.Errorf("before the reload: screens %v, want in order %v", resumed.ScreensBefore, want)
-	}
-	if slices.Contains(resumed.Screens, "consent") || strings.Contains(resumed.URLAfterReload, "token") {
-		t.Errorf("after the reload: screens %v at %s, want the photos again without the consent or a token in the URL",
-			resumed.Screens, resumed.URLAfterReload)
-	}
-
-	// A document photo with glare (away from the portrait, so that the
-	// face match still passes): the document check asks for it again, the
-	// page says so and why, the person takes the document again (only the
-	// document: the selfie frames are sealed again for attempt 2 from the
-	// page's memory), and the session is decided once, at attempt 2.
+	// What the camera shows besides the card and the person: the card with
+	// glare (away from the portrait, so that the face match still passes),
+	// cut through its MRZ, or blurred; and the person too far away (a
+	// quarter of the size: the face about 48 pixels wide, under the face
+	// match's 60; the page's face check finds it and says it is too small).
 	glare := filepath.Join(dir, "document-glare.y4m")
 	write(glare, cardimage.Glare(sc.document, 0.7, 0.35, 0.08))
-	v3, decided3, retaken := flow("retake", func(*verification) map[string]any {
-		return map[string]any{"documents": []string{glare, frames["document"]}}
-	})
-	checkPage("retake", retaken, "done")
-	checkResultText(t, "retake", retaken.ResultText)
-	if len(retaken.Retakes) != 1 || !strings.Contains(retaken.Retakes[0], "Photo of your document") ||
-		!strings.Contains(retaken.Retakes[0], "Light reflected") || !strings.Contains(retaken.Retakes[0], "Attempt 2 of 3") ||
-		strings.Contains(retaken.Retakes[0], "all of them again") {
-		t.Errorf("retake screens %q, want one naming the document photo, the glare, and attempt 2 of 3, and only that to take again",
-			retaken.Retakes)
-	}
-	// The review had said so of the first photo, and found nothing to fix
-	// in the second.
-	if len(retaken.Reviews) != 2 || retaken.Reviews[0].Result != "issue" || !strings.Contains(retaken.Reviews[0].Text, "Light reflected") ||
-		retaken.Reviews[1].Result != "ok" {
-		t.Errorf("retake: reviews %+v, want the glare named, then no problem", retaken.Reviews)
-	}
-	if want := []string{"selfie", "upload", "checking-photos", "retake", "document-front", "review-front", "upload", "checking-photos", "done"}; !containsInOrder(retaken.Screens, want) ||
-		count(retaken.Screens, "selfie") != 1 {
-		t.Errorf("retake: screens %v, want in order %v and the selfie taken once", retaken.Screens, want)
-	}
-	frames3 := 1
-	if v3.session.Challenge != nil {
-		frames3 += len(v3.session.Challenge.Steps)
-	}
-	if got, want := storageUploads(retaken, storage), 2*(1+frames3); got != want { // front and frames, twice
-		t.Errorf("retake: %d uploads, want %d", got, want)
-	}
-	approved("retake", s.await(v3, decided3))
-	if n := s.rcv.Received(v3.id, schemas.WebhookSessionDecided); n != 1 {
-		t.Errorf("retake: %d session.decided webhooks, want 1", n)
-	}
-	st := customerSession(t, s, v3)
-	if st.Attempt != 2 || st.Status != "decided" {
-		t.Errorf("retake: the customer sees attempt %d, status %s; want attempt 2, decided", st.Attempt, st.Status)
-	}
-	open3 := captureOpener(t, s, v3)
-	for _, attempt := range []int{1, 2} {
-		if got := st.capturesOf(attempt); got != 1+frames3 {
-			t.Errorf("retake: attempt %d holds %d captures (%+v), want %d", attempt, got, st.Captures, 1+frames3)
-		}
-	}
-	if bytes.Equal(open3(1, schemas.DocumentFront, 0), open3(2, schemas.DocumentFront, 0)) {
-		t.Error("retake: attempt 2 sent the document photo of attempt 1")
-	}
-	for i := range frames3 {
-		if !bytes.Equal(open3(1, schemas.Selfie, i), open3(2, schemas.Selfie, i)) {
-			t.Errorf("retake: selfie/%d of attempt 2 is not the frame taken for attempt 1", i)
-		}
-	}
-
-	// The page's own checks, on the camera: the camera shows the card with
-	// glare, and the document screen's guidance line says to tilt it away
-	// from the light (its screen axe-clean); then it shows the card as it
-	// should be, and the page takes the photo by itself once two frames in
-	// a row pass the gates with the MRZ trusted and parsed — nobody
-	// presses the shutter. The review says the photo has no issue, and the
-	// session is approved at attempt 1.
-	v6, decided6, auto := flow("auto", func(*verification) map[string]any {
-		return map[string]any{"auto": true, "documents": []string{glare, frames["document"]}}
-	})
-	checkPage("auto", auto, "done")
-	checkResultText(t, "auto", auto.ResultText)
-	t.Logf("auto: the guidance advised %v; the review said %+v", auto.Advice, auto.Reviews)
-	if !containsInOrder(auto.Advice, []string{"glare", "hold"}) || auto.Advice[len(auto.Advice)-1] != "hold" ||
-		!strings.Contains(auto.Guidance, "away from the light") {
-		t.Errorf("auto: the guidance advised %v (%q), want glare (tilting away from the light), later hold, and the photo taken after hold",
-			auto.Advice, auto.Guidance)
-	}
-	if len(auto.Reviews) != 1 || auto.Reviews[0].Result != "ok" || !strings.Contains(auto.Reviews[0].Text, "No problems") {
-		t.Errorf("auto: reviews %+v, want one finding no problem", auto.Reviews)
-	}
-	if want := []string{"document-front", "review-front", "document-back-choice", "upload", "checking-photos", "done"}; !containsInOrder(auto.Screens, want) ||
-		slices.Contains(auto.Screens, "retake") {
-		t.Errorf("auto: screens %v, want in order %v and no retake", auto.Screens, want)
-	}
-	approved("auto", s.await(v6, decided6))
-	if st := customerSession(t, s, v6); st.Attempt != 1 {
-		t.Errorf("auto: attempt %d, want 1", st.Attempt)
-	}
-
-	// A document whose MRZ does not read (the card cut short through its
-	// lines): the page asks for the photo again; a reload while the photos
-	// are checked resumes (polling, or the retake screen when the check was
-	// quicker), and the page, holding no photos after it, takes everything
-	// again. The MRZ fails to read a second time, so at attempt 3 the page
-	// offers to type it; typed, it goes as the mrz capture.
 	cut := filepath.Join(dir, "document-cut.y4m")
 	write(cut, cardimage.Crop(sc.document, 0, 0, 0.8, 1))
-	v4, decided4, typed := flow("mrz-fallback", func(*verification) map[string]any {
-		return map[string]any{"documents": []string{cut, cut, frames["document"]}, "mrz": mrzText, "reload_checking": true}
-	})
-	checkPage("mrz fallback", typed, "done")
-	checkResultText(t, "mrz fallback", typed.ResultText)
-	if len(typed.Retakes) != 2 || !strings.Contains(typed.Retakes[0], "could not be read") || !strings.Contains(typed.Retakes[0], "Attempt 2 of 3") ||
-		!strings.Contains(typed.Retakes[0], "all of them again") ||
-		!strings.Contains(typed.Retakes[1], "could not be read") || !strings.Contains(typed.Retakes[1], "Attempt 3 of 3") ||
-		strings.Contains(typed.Retakes[1], "all of them again") {
-		t.Errorf("retake screens %q, want two saying the MRZ could not be read, at attempts 2 (after the reload: everything again) and 3",
-			typed.Retakes)
+	blurred := filepath.Join(dir, "document-blurred.y4m")
+	write(blurred, cardimage.Blur(sc.document, 3))
+	far := func(imgs []image.Image) []image.Image {
+		out := make([]image.Image, len(imgs))
+		for i, img := range imgs {
+			out[i] = synth.Scale(img, 0.25)
+		}
+		return out
 	}
-	if len(typed.Reviews) != 3 || !strings.Contains(typed.Reviews[0].Text, "could not be read") ||
-		!strings.Contains(typed.Reviews[1].Text, "could not be read") || typed.Reviews[2].Result != "ok" {
-		t.Errorf("mrz fallback: reviews %+v, want the lines unreadable twice, then no problem", typed.Reviews)
+	farAway := filepath.Join(dir, "far-away.y4m")
+	write(farAway, far(sc.person(nil, 42))[0])
+	// retaken checks a run that ended approved after one retake: its one
+	// retake screen names what (heading) and why (reason), attempt 2 of 3,
+	// and nothing else to take again; only that was taken again (screens,
+	// uploads), the rest of attempt 2 is attempt 1's bytes sealed anew;
+	// one session.decided webhook; approved at attempt 2 as the customer
+	// sees it.
+	retaken := func(name string, v *verification, checks []string, decided <-chan schemas.WebhookPayload, r pageReport, capture, reason string) {
+		t.Helper()
+		checkPage(name, r, "done")
+		checkResultText(t, name, r.ResultText)
+		// What the retake names, and what it leaves out, by heading and
+		// by screen.
+		document := capture == "Photo of your document"
+		other, selfies, documents := "Photo of your document", 2, 1
+		want := []string{"document-front", "selfie", "upload", "checking-photos", "retake", "selfie", "upload", "checking-photos", "done"}
+		if document {
+			other, selfies, documents = "Photos of your face", 1, 2
+			want = []string{"selfie", "upload", "checking-photos", "retake", "document-front", "review-front", "upload", "checking-photos", "done"}
+		}
+		if len(r.Retakes) != 1 || !strings.Contains(r.Retakes[0], capture) || strings.Contains(r.Retakes[0], other) ||
+			!strings.Contains(r.Retakes[0], reason) || !strings.Contains(r.Retakes[0], "Attempt 2 of 3") ||
+			strings.Contains(r.Retakes[0], "all of them again") {
+			t.Errorf("%s: retake screens %q, want one naming %q only, %q, and attempt 2 of 3", name, r.Retakes, capture, reason)
+		}
+		if !containsInOrder(r.Screens, want) || count(r.Screens, "selfie") != selfies || count(r.Screens, "document-front") != documents {
+			t.Errorf("%s: screens %v, want in order %v and only the %s taken again", name, r.Screens, want, strings.ToLower(capture))
+		}
+		frames := len(stepsOf(v))
+		if got, want := storageUploads(r, storage), 2*(1+frames); got != want { // front and frames, twice
+			t.Errorf("%s: %d uploads, want %d", name, got, want)
+		}
+		res := s.await(v, decided)
+		passed := res.Decision == schemas.DecisionApproved && len(res.Results) == len(checks)
+		for _, c := range res.Results {
+			passed = passed && c.Outcome == schemas.OutcomePassed
+		}
+		if !passed {
+			t.Errorf("%s: decided %s with %+v, want approved, each of %v passed", name, res.Decision, res.Results, checks)
+		}
+		if n := s.rcv.Received(v.id, schemas.WebhookSessionDecided); n != 1 {
+			t.Errorf("%s: %d session.decided webhooks, want 1", name, n)
+		}
+		st := customerSession(t, s, v)
+		if st.Attempt != 2 || st.Status != "decided" {
+			t.Errorf("%s: the customer sees attempt %d, status %s; want attempt 2, decided", name, st.Attempt, st.Status)
+		}
+		for _, attempt := range []int{1, 2} {
+			if got := st.capturesOf(attempt); got != 1+frames {
+				t.Errorf("%s: attempt %d holds %d captures (%+v), want %d", name, attempt, got, st.Captures, 1+frames)
+			}
+		}
+		open := captureOpener(t, s, v)
+		if same := bytes.Equal(open(1, schemas.DocumentFront, 0), open(2, schemas.DocumentFront, 0)); same == document {
+			t.Errorf("%s: attempt 2's document photo is attempt 1's: %v, want %v", name, same, !document)
+		}
+		for i := range frames {
+			if same := bytes.Equal(open(1, schemas.Selfie, i), open(2, schemas.Selfie, i)); same != document {
+				t.Errorf("%s: attempt 2's selfie/%d is attempt 1's: %v, want %v", name, i, same, document)
+			}
+		}
 	}
-	if !slices.Contains(typed.ScreensBefore, "checking-photos") || typed.ScreensBefore[len(typed.ScreensBefore)-1] != "checking-photos" {
-		t.Errorf("before the reload: screens %v, want it on the checking screen", typed.ScreensBefore)
+
+	if runs.has("recover") {
+		// Storage briefly unavailable at the declaration, the server busy at
+		// the submit, then the submit's answer lost: the page waits and tries
+		// again by itself, then asks IDV whether the submit arrived before
+		// sending anything again — and nothing is uploaded twice; it arrived,
+		// so the page follows its check to the end.
+		// The checks' module is unavailable too, for the document and for
+		// the selfie: the page carries on without advice, and its review
+		// says nothing of the photo.
+		v2, decided, r := flow("recover", faults(fault("/v1/app/session/uploads", 503, "unavailable"),
+			fault("/v1/app/session/submit", 429, "rate_limited"), map[string]any{"path": "/v1/app/session/submit", "method": "POST", "lost": true},
+			map[string]any{"path": "/capture/check.wasm", "method": "GET", "status": 503, "code": "unavailable", "times": 2}))
+		checkPage("recover", r, "done")
+		wasm := 0
+		for _, q := range r.Requests {
+			if pathOf(q.URL) == "/capture/check.wasm" {
+				wasm++
+			}
+		}
+		if len(r.Advice) > 0 || len(r.Reviews) != 1 || r.Reviews[0].Result != "none" || r.Reviews[0].Text != "" || wasm != 2 {
+			t.Errorf("recover, without the checks: advice %v, reviews %+v, the module asked for %d times; "+
+				"want neither advice nor a finding, the module asked for by the document and by the selfie screen", r.Advice, r.Reviews, wasm)
+		}
+		if want := []string{"upload", "retry-wait", "upload", "retry-wait", "upload", "checking", "done"}; !containsInOrder(r.Screens, want) {
+			t.Errorf("screens %v, want in order %v", r.Screens, want)
+		}
+		checkResultText(t, "recover", r.ResultText)
+		uploads, submits := 0, 0
+		for _, q := range r.Requests {
+			switch {
+			case q.Method == "POST" && strings.HasPrefix(q.URL, storage):
+				uploads++
+			case q.Method == "POST" && strings.HasSuffix(q.URL, "/v1/app/session/submit"):
+				submits++
+			}
+		}
+		frames2 := 1
+		if v2.session.Challenge != nil {
+			frames2 += len(v2.session.Challenge.Steps)
+		}
+		if want := 1 + frames2; uploads != want || submits != 2 { // front, frames
+			t.Errorf("%d uploads and %d submits, want %d and 2 (the busy one, the lost one)", uploads, submits, want)
+		}
+		if res := s.await(v2, decided); res.Status != "decided" {
+			t.Errorf("the session whose submit answer was lost: %+v", res)
+		}
 	}
-	// After the reload: everything taken again for attempt 2 (the selfie
-	// too), the document only for attempt 3, with the MRZ typed.
-	if want := []string{"loading", "retake", "document-front", "selfie", "upload", "checking-photos", "retake", "document-front", "mrz", "upload", "checking-photos", "done"}; !containsInOrder(typed.Screens, want) ||
-		count(typed.Screens, "selfie") != 1 || count(typed.Screens, "mrz") != 1 {
-		t.Errorf("after the reload: screens %v, want in order %v, one selfie and one MRZ screen", typed.Screens, want)
+
+	if runs.has("expired") {
+		// The token expires while the person takes the photos, or the
+		// customer erases the session meanwhile (IDV answers 410): each says
+		// so, and offers no retry that cannot succeed.
+		_, _, expired := flow("expired", faults(fault("/v1/app/session/uploads", 401, "unauthorized")))
+		checkPage("expired", expired, "expired")
+		_, _, ended := flow("ended", func(v *verification) map[string]any {
+			return map[string]any{"erase": map[string]any{"url": s.apiURL + "/v1/sessions/" + v.id, "key": s.tenant.APIKey}}
+		})
+		checkPage("ended", ended, "ended")
+		for name, r := range map[string]pageReport{"expired": expired, "ended": ended} {
+			if strings.Contains(r.ResultText, "Try") || !strings.Contains(r.ResultText, "new link") {
+				t.Errorf("%s: %q, want a way forward (a new link) and no retry", name, r.ResultText)
+			}
+		}
 	}
-	t.Logf("mrz fallback: after the reload the page showed %v", typed.Screens[:min(3, len(typed.Screens))])
-	approved("mrz fallback", s.await(v4, decided4))
-	if st := customerSession(t, s, v4); st.Attempt != 3 {
-		t.Errorf("mrz fallback: attempt %d, want 3", st.Attempt)
+
+	if runs.has("camera-denied") {
+		// The camera refused: the page says how to allow it in this browser
+		// and asks again on request; the document goes in as a file, and the
+		// selfie, which must be live, says it needs the camera.
+		var docJPEG bytes.Buffer
+		if err := jpeg.Encode(&docJPEG, sc.document, &jpeg.Options{Quality: 90}); err != nil {
+			t.Fatal(err)
+		}
+		docFile := filepath.Join(dir, "document.jpg")
+		if err := os.WriteFile(docFile, docJPEG.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, _, denied := flow("camera-denied", func(*verification) map[string]any {
+			return map[string]any{"mode": "camera-denied", "document_file": docFile}
+		})
+		checkPage("camera denied", denied, "camera-help")
+		// The file's pixels were checked too, as decoded in the browser.
+		if len(denied.Reviews) != 1 || (denied.Reviews[0].Result != "ok" && denied.Reviews[0].Result != "issue") {
+			t.Errorf("camera denied: reviews %+v, want the file checked", denied.Reviews)
+		}
+		want := []string{"document-front", "camera-help", "document-front", "camera-help", "review-front", "selfie", "camera-help"}
+		if !containsInOrder(denied.Screens, want) {
+			t.Errorf("camera denied: screens %v, want in order %v", denied.Screens, want)
+		}
+		if !strings.Contains(denied.ResultText, "camera icon in the address bar") || !strings.Contains(denied.ResultText, "taken live") {
+			t.Errorf("camera denied, selfie: %q, want Chrome's instructions and why a file will not do", denied.ResultText)
+		}
 	}
-	if got := string(captureOpener(t, s, v4)(3, schemas.MRZ, 0)); got != mrzText {
-		t.Errorf("MRZ typed at attempt 3 opened as %q, want %q", got, mrzText)
+
+	if runs.has("handoff") {
+		// A computer whose camera is refused continues on a phone: it asks for
+		// a hand-off code (IDV briefly unavailable first: the page waits and
+		// asks again) and shows the QR code of its short link, the link as
+		// text and when it expires; asked, a new code; Back returns to the
+		// camera help, which leads to a code again. A phone opens the link
+		// (its redeem refused once as too many tries: it waits too), gets its
+		// own token, which leaves the address bar with the code, and goes
+		// through without typing anything; the computer, polling with its own
+		// token, says the phone has it, then that the photos are checked, then
+		// done — never the decision. The same link on a third device: the code is spent
+		// (and the first code, retired by the new one, works no more).
+		v5, decided5, handed := flow("handoff", func(*verification) map[string]any {
+			return map[string]any{"mode": "handoff",
+				"faults":       []map[string]any{fault("/v1/app/session/handoff", 503, "unavailable")},
+				"phone_faults": []map[string]any{fault("/v1/handoff", 429, "rate_limited")}}
+		})
+		checkPage("handoff", handed, "done")
+		checkResultText(t, "handoff, computer", handed.ResultText)
+		if want := []string{"consent", "camera-help", "retry-wait", "handoff", "camera-help", "handoff", "handed-off", "handoff-checking", "done"}; !containsInOrder(handed.Screens, want) ||
+			slices.Contains(handed.Screens, "upload") {
+			t.Errorf("handoff, computer: screens %v, want in order %v and nothing sent", handed.Screens, want)
+		}
+		shortLink := regexp.MustCompile(`^` + regexp.QuoteMeta(s.apiURL) + `/h/[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$`)
+		if !shortLink.MatchString(handed.Link) || !shortLink.MatchString(handed.RetiredLink) || handed.Link == handed.RetiredLink ||
+			!strings.Contains(handed.HandoffText, "until") || handed.QRLabel == "" {
+			t.Errorf("hand-off screen: link %q (the first %q), QR code named %q, text %q; want a new short link, the QR code named, when the code expires",
+				handed.Link, handed.RetiredLink, handed.QRLabel, handed.HandoffText)
+		}
+		// The QR code drawn on the computer's screen carries that link.
+		if f, err := os.Open(handed.QRShot); err != nil {
+			t.Error(err)
+		} else {
+			img, err := png.Decode(f)
+			f.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if text, err := qr.Decode(img); err != nil || text != handed.Link {
+				t.Errorf("the QR code on the hand-off screen reads %q (%v), want %q", text, err, handed.Link)
+			}
+		}
+		phone := handed.Phone
+		if strings.Contains(phone.URLAfterLoad, "handoff") || strings.Contains(phone.URLAfterLoad, "#") || strings.Contains(phone.FinalURL, "#") {
+			t.Errorf("handoff, phone: the code stayed in the address bar: %s, %s", phone.URLAfterLoad, phone.FinalURL)
+		}
+		if want := []string{"retry-wait", "consent", "document-front", "review-front", "selfie", "upload", "checking-photos", "done"}; !containsInOrder(phone.Screens, want) ||
+			slices.Contains(phone.Screens, "mrz") {
+			t.Errorf("handoff, phone: screens %v, want in order %v and nothing typed", phone.Screens, want)
+		}
+		checkResultText(t, "handoff, phone", phone.ResultText)
+		frames5 := 1
+		if v5.session.Challenge != nil {
+			frames5 += len(v5.session.Challenge.Steps)
+		}
+		if got, want := storageUploads(handed, storage), 1+frames5; got != want { // the phone's front and frames
+			t.Errorf("handoff: %d uploads, want %d", got, want)
+		}
+		// (The driver opened the retired link first, and waited for the same
+		// screen there.)
+		if want := []string{"loading", "handoff-invalid"}; !slices.Equal(handed.Reused.Screens, want) ||
+			!strings.Contains(handed.Reused.Text, "Ask the other screen for a new one") || strings.Contains(handed.Reused.Text, "Try") {
+			t.Errorf("the link opened again: screens %v, %q; want %v, a new code from the other screen and no retry",
+				handed.Reused.Screens, handed.Reused.Text, want)
+		}
+		approved("handoff", s.await(v5, decided5))
+		if n := s.rcv.Received(v5.id, schemas.WebhookSessionDecided); n != 1 {
+			t.Errorf("handoff: %d session.decided webhooks, want 1", n)
+		}
+		if st := customerSession(t, s, v5); st.Attempt != 1 || st.Status != "decided" {
+			t.Errorf("handoff: the customer sees attempt %d, status %s; want attempt 1, decided", st.Attempt, st.Status)
+		}
+	}
+
+	if runs.has("resume") {
+		// Back steps back inside the page, and a reload resumes after the
+		// consent given, with the token from the tab's memory (never the
+		// address bar); the photos, which the page does not keep, are taken
+		// again.
+		_, _, resumed := flow("resume", func(*verification) map[string]any { return map[string]any{"mode": "resume"} })
+		checkPage("resume", resumed, "document-front")
+		if want := []string{"consent", "document-front", "consent", "document-front", "review-front"}; !containsInOrder(resumed.ScreensBefore, want) {
+			t.Errorf("before the reload: screens %v, want in order %v", resumed.ScreensBefore, want)
+		}
+		if slices.Contains(resumed.Screens, "consent") || strings.Contains(resumed.URLAfterReload, "token") {
+			t.Errorf("after the reload: screens %v at %s, want the photos again without the consent or a token in the URL",
+				resumed.Screens, resumed.URLAfterReload)
+		}
+	}
+
+	if runs.has("retake") {
+		// A document photo with glare: the document check asks for it
+		// again, the page says so and why, the person takes the document
+		// again (only the document: the selfie frames are sealed again for
+		// attempt 2 from the page's memory), and the session is decided
+		// once, at attempt 2.
+		v, decided, r := flow("retake", func(*verification) map[string]any {
+			return map[string]any{"documents": []string{glare, frames["document"]}}
+		})
+		retaken("retake", v, sc.checks, decided, r, "Photo of your document", "Light reflected")
+		// The review had said so of the first photo, and found nothing to
+		// fix in the second.
+		if len(r.Reviews) != 2 || r.Reviews[0].Result != "issue" || !strings.Contains(r.Reviews[0].Text, "Light reflected") ||
+			r.Reviews[1].Result != "ok" {
+			t.Errorf("retake: reviews %+v, want the glare named, then no problem", r.Reviews)
+		}
+	}
+
+	// The retake reasons a person meets most: each ends approved at
+	// attempt 2 after a retake of what it names, and nothing else.
+	//
+	// A blurred document photo, in a session with the document check only
+	// (blurred, the card's portrait would no longer match the selfie: the
+	// face match would fail it as low_similarity, which no retake
+	// follows).
+	if runs.has("blurry") {
+		only := []string{schemas.CheckDocument}
+		v := sessionWith(only)
+		decided, r := flowOf("blurry", v, func(*verification) map[string]any {
+			return map[string]any{"documents": []string{blurred, frames["document"]}}
+		})
+		retaken("blurry", v, only, decided, r, "Photo of your document", "The photo was blurry")
+		if len(r.Reviews) != 2 || r.Reviews[0].Result != "issue" || !strings.Contains(r.Reviews[0].Text, "blurry") ||
+			r.Reviews[1].Result != "ok" {
+			t.Errorf("blurry: reviews %+v, want the blur named, then no problem", r.Reviews)
+		}
+	}
+	face := slices.Contains(sc.checks, schemas.CheckLiveness)
+	if !face && (runs.has("face-small") || runs.has("step-missing")) {
+		t.Log("face engine or photos absent: no selfie retake runs")
+	}
+	// Selfie frames in which the person is too far away: the face match
+	// answers low_quality (a face under 60 pixels), the page asks for the
+	// photos of the face again, and the person takes them close enough.
+	if face && runs.has("face-small") {
+		v := s.newVerification()
+		decided, r := flowOf("face-small", v, func(v *verification) map[string]any {
+			return map[string]any{"selfies": []map[string]string{
+				personFrames("face-small-far", v, far(sc.person(stepsOf(v)[1:], 42))),
+				personFrames("face-small", v, sc.person(stepsOf(v)[1:], 42)),
+			}}
+		})
+		retaken("face small", v, sc.checks, decided, r, "Photos of your face", "Your face was too small")
+	}
+	// Selfie frames that do not show the challenge's steps (the person
+	// looks straight at the camera in each, a different frame each time,
+	// so no replay): the liveness check answers resubmit for a step
+	// missing, the page asks for the photos of the face again, and the
+	// person performs the steps.
+	if face && runs.has("step-missing") {
+		v := s.newVerification()
+		decided, r := flowOf("step-missing", v, func(v *verification) map[string]any {
+			return map[string]any{"selfies": []map[string]string{
+				personFrames("step-missing-straight", v, sc.person(make([]string, len(stepsOf(v))-1), 7)),
+				personFrames("step-missing", v, sc.person(stepsOf(v)[1:], 42)),
+			}}
+		})
+		retaken("step missing", v, sc.checks, decided, r, "Photos of your face", "An instruction could not be seen")
+	}
+
+	if runs.has("auto") {
+		// The page's own checks, on the camera: the camera shows the card with
+		// glare, and the document screen's guidance line says to tilt it away
+		// from the light (its screen axe-clean); then it shows the card as it
+		// should be, and the page takes the photo by itself once two frames in
+		// a row pass the gates with the MRZ trusted and parsed — nobody
+		// presses the shutter. The review says the photo has no issue. On the
+		// selfie screen the camera shows the person too far away, and the
+		// guidance line asks them to come closer (its screen axe-clean); then
+		// it shows them as close as the other runs do, and the page takes the
+		// first frame by itself once three frames in a row show the face right
+		// — nobody presses Start — and goes on with the challenge. The session
+		// is approved at attempt 1.
+		v6, decided6, auto := flow("auto", func(*verification) map[string]any {
+			in := map[string]any{"auto": true, "documents": []string{glare, frames["document"]}}
+			if face {
+				in["face_guide"] = map[string]any{"file": farAway, "advice": "closer"}
+			}
+			return in
+		})
+		checkPage("auto", auto, "done")
+		checkResultText(t, "auto", auto.ResultText)
+		t.Logf("auto: the guidance advised %v; the review said %+v", auto.Advice, auto.Reviews)
+		advised := []string{"glare", "hold"}
+		if face {
+			advised = append(advised, "closer", "hold")
+		}
+		if !containsInOrder(auto.Advice, advised) || auto.Advice[len(auto.Advice)-1] != "hold" ||
+			!strings.Contains(auto.Guidance, "away from the light") || (face && !strings.Contains(auto.FaceGuidance, "Come closer")) {
+			t.Errorf("auto: the guidance advised %v (%q, then %q), want glare (tilting away from the light), later hold, "+
+				"the photo taken after hold; then closer (come closer), later hold, and the first selfie frame taken after hold",
+				auto.Advice, auto.Guidance, auto.FaceGuidance)
+		}
+		if len(auto.Reviews) != 1 || auto.Reviews[0].Result != "ok" || !strings.Contains(auto.Reviews[0].Text, "No problems") {
+			t.Errorf("auto: reviews %+v, want one finding no problem", auto.Reviews)
+		}
+		if want := []string{"document-front", "review-front", "document-back-choice", "upload", "checking-photos", "done"}; !containsInOrder(auto.Screens, want) ||
+			slices.Contains(auto.Screens, "retake") {
+			t.Errorf("auto: screens %v, want in order %v and no retake", auto.Screens, want)
+		}
+		approved("auto", s.await(v6, decided6))
+		if st := customerSession(t, s, v6); st.Attempt != 1 {
+			t.Errorf("auto: attempt %d, want 1", st.Attempt)
+		}
+	}
+
+	if runs.has("mrz-fallback") {
+		// A document whose MRZ does not read (the card cut short through its
+		// lines): the page asks for the photo again; a reload while the photos
+		// are checked resumes (polling, or the retake screen when the check was
+		// quicker), and the page, holding no photos after it, takes everything
+		// again. The MRZ fails to read a second time, so at attempt 3 the page
+		// offers to type it; typed, it goes as the mrz capture.
+		v4, decided4, typed := flow("mrz-fallback", func(*verification) map[string]any {
+			return map[string]any{"documents": []string{cut, cut, frames["document"]}, "mrz": mrzText, "reload_checking": true}
+		})
+		checkPage("mrz fallback", typed, "done")
+		checkResultText(t, "mrz fallback", typed.ResultText)
+		if len(typed.Retakes) != 2 || !strings.Contains(typed.Retakes[0], "could not be read") || !strings.Contains(typed.Retakes[0], "Attempt 2 of 3") ||
+			!strings.Contains(typed.Retakes[0], "all of them again") ||
+			!strings.Contains(typed.Retakes[1], "could not be read") || !strings.Contains(typed.Retakes[1], "Attempt 3 of 3") ||
+			strings.Contains(typed.Retakes[1], "all of them again") {
+			t.Errorf("retake screens %q, want two saying the MRZ could not be read, at attempts 2 (after the reload: everything again) and 3",
+				typed.Retakes)
+		}
+		if len(typed.Reviews) != 3 || !strings.Contains(typed.Reviews[0].Text, "could not be read") ||
+			!strings.Contains(typed.Reviews[1].Text, "could not be read") || typed.Reviews[2].Result != "ok" {
+			t.Errorf("mrz fallback: reviews %+v, want the lines unreadable twice, then no problem", typed.Reviews)
+		}
+		if !slices.Contains(typed.ScreensBefore, "checking-photos") || typed.ScreensBefore[len(typed.ScreensBefore)-1] != "checking-photos" {
+			t.Errorf("before the reload: screens %v, want it on the checking screen", typed.ScreensBefore)
+		}
+		// After the reload: everything taken again for attempt 2 (the selfie
+		// too), the document only for attempt 3, with the MRZ typed.
+		if want := []string{"loading", "retake", "document-front", "selfie", "upload", "checking-photos", "retake", "document-front", "mrz", "upload", "checking-photos", "done"}; !containsInOrder(typed.Screens, want) ||
+			count(typed.Screens, "selfie") != 1 || count(typed.Screens, "mrz") != 1 {
+			t.Errorf("after the reload: screens %v, want in order %v, one selfie and one MRZ screen", typed.Screens, want)
+		}
+		t.Logf("mrz fallback: after the reload the page showed %v", typed.Screens[:min(3, len(typed.Screens))])
+		approved("mrz fallback", s.await(v4, decided4))
+		if st := customerSession(t, s, v4); st.Attempt != 3 {
+			t.Errorf("mrz fallback: attempt %d, want 3", st.Attempt)
+		}
+		if got := string(captureOpener(t, s, v4)(3, schemas.MRZ, 0)); got != mrzText {
+			t.Errorf("MRZ typed at attempt 3 opened as %q, want %q", got, mrzText)
+		}
 	}
 }
 
@@ -943,4 +1158,105 @@ func containsInOrder(got, want []string) bool {
 		}
 	}
 	return i == len(want)
+}
+
+// captureRuns reads which of TestCapturePage's runs to make
+// (IDV_CAPTURE_ONLY: their names, comma-separated; all when unset) and how
+// many times to make the happy path (IDV_CAPTURE_RUNS, default 1).
+func captureRuns(t *testing.T) captureRunSet {
+	t.Helper()
+	set := captureRunSet{happy: 1}
+	if only := os.Getenv("IDV_CAPTURE_ONLY"); only != "" {
+		set.only = strings.Split(only, ",")
+	}
+	if n := os.Getenv("IDV_CAPTURE_RUNS"); n != "" {
+		var err error
+		if set.happy, err = strconv.Atoi(n); err != nil || set.happy < 1 {
+			t.Fatalf("IDV_CAPTURE_RUNS=%q: want a whole number of runs, 1 or more", n)
+		}
+	}
+	return set
+}
+
+// captureRunSet is which runs TestCapturePage makes.
+type captureRunSet struct {
+	only  []string // the runs' names; all when empty
+	happy int      // how many times the happy path runs
+}
+
+// has reports whether the run called name is made.
+func (c captureRunSet) has(name string) bool {
+	return len(c.only) == 0 || slices.Contains(c.only, name)
+}
+
+// stepsOf is what v's selfie frames show: straight, then the steps of its
+// challenge, if any.
+func stepsOf(v *verification) []string {
+	steps := []string{"straight"}
+	if v.session.Challenge != nil {
+		steps = append(steps, v.session.Challenge.Steps...)
+	}
+	return steps
+}
+
+// captureTiming is how long a run of the page took, in ms, as capture.mjs
+// measures it (its timing function): from opening the link (the browser
+// asked for the page) to the done screen (Total, and Done without the
+// page's fixed countdowns of the selfie steps, Countdowns of them) and to
+// the first checking screen (the photos sent: Sent without the
+// countdowns). DonePerson and SentPerson are those also without the
+// test's own screenshots and accessibility audits (Shots), which a person
+// does not take. Screens are the screens shown, each with when it began
+// (ms after the link was opened).
+type captureTiming struct {
+	Total      int      `json:"link_to_done_ms"`
+	ToSent     int      `json:"link_to_sent_ms"`
+	Countdowns int      `json:"countdowns_ms"`
+	Steps      int      `json:"countdowns"`
+	Shots      int      `json:"shots_ms"`
+	Done       int      `json:"done_ms"`
+	Sent       int      `json:"sent_ms"`
+	DonePerson int      `json:"done_person_ms"`
+	SentPerson int      `json:"sent_person_ms"`
+	Screens    [][2]any `json:"screens"`
+}
+
+// logTiming logs the scripted person's time in run name and returns it.
+func logTiming(t *testing.T, name string, r pageReport) captureTiming {
+	t.Helper()
+	if r.Timing == nil {
+		t.Fatalf("%s: no timing in the report", name)
+	}
+	c := *r.Timing
+	t.Logf("%s: scripted person: link to done in %s (countdowns excluded); %s without the test's screenshots and audits; "+
+		"to the checking screen %s, %s without them (link to done %s in all, %d countdowns %s, screenshots and audits %s)",
+		name, seconds(c.Done), seconds(c.DonePerson), seconds(c.Sent), seconds(c.SentPerson),
+		seconds(c.Total), c.Steps, seconds(c.Countdowns), seconds(c.Shots))
+	var at []string
+	for _, s := range c.Screens {
+		if ms, ok := s[1].(float64); ok {
+			at = append(at, fmt.Sprintf("%v %s", s[0], seconds(int(ms))))
+		}
+	}
+	t.Logf("%s: screens after the link was opened: %s", name, strings.Join(at, ", "))
+	return c
+}
+
+// median is the median of of over runs (the mean of the middle two of an
+// even number).
+func median(runs []captureTiming, of func(captureTiming) int) int {
+	v := make([]int, len(runs))
+	for i, r := range runs {
+		v[i] = of(r)
+	}
+	slices.Sort(v)
+	if n := len(v); n%2 == 0 {
+		return (v[n/2-1] + v[n/2]) / 2
+	}
+	return v[len(v)/2]
+}
+
+// seconds writes ms as seconds with one decimal.
+func seconds(ms int) string {
+	return fmt.Sprintf("%.1f s", float64(ms)/1000)
 }

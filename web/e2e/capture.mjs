@@ -7,27 +7,36 @@
 // documents, mrz, reload_checking, mode:
 // "submit"|"decline"|"load"|"camera-denied"|"resume"|"handoff", name (of
 // the screenshots), locale, shots, faults, phone_faults, erase,
-// document_file, auto}.
+// document_file, auto, selfies, face_guide}.
 // "submit" takes the document and the selfie, then follows the check: on
 // each retake screen it takes again what the page asks for, the camera
 // showing the next of documents (files, one per attempt; default
-// [frames.document]) for the document, typing mrz when the page offers the
-// MRZ fallback (skipping it without mrz); with reload_checking it reloads
-// the page once on the first "checking your photos" screen (the screens
-// before the reload are in screens_before). The texts of the retake
-// screens are reported in retakes. With auto, the first document is not
-// taken with the shutter: once the document screen's guidance advises
-// about glare (the camera showing documents[0]; shot as guidance-glare,
-// its text reported as guidance), the camera shows documents[1] and the
-// page takes the photo by itself.
+// [frames.document]) for the document and the next of selfies (one
+// {step: file} per attempt; default [frames]) for each selfie step,
+// typing mrz when the page offers the MRZ fallback (skipping it without
+// mrz); with reload_checking it reloads the page once on the first
+// "checking your photos" screen (the screens before the reload are in
+// screens_before). The texts of the retake screens are reported in
+// retakes. With auto, nobody presses the shutter: once the document
+// screen's guidance advises about glare (the camera showing documents[0];
+// shot as guidance-glare, its text reported as guidance), the camera
+// shows documents[1] and the page takes the photo by itself. With
+// face_guide, nobody presses Start either: on the selfie screen the camera
+// shows face_guide.file until the guidance line gives face_guide.advice
+// (shot as guidance-face, its text reported as face_guidance), then the
+// person looking straight, and the page takes frame 0 by itself and goes
+// on with the challenge's steps.
 // The page checks camera frames with the server's document checks
 // (check.wasm, in a worker) and takes the photo by itself once two frames
-// in a row pass. So that the runs that press the shutter get there first,
-// the module is held at the route until the shutter is pressed, and held
-// again once the review's check has answered (or before a reload); auto
+// in a row pass, and the selfie camera's with the face check, taking
+// frame 0 by itself once three in a row are right. So that the runs that
+// press the shutter or Start get there first, the module is held at the
+// route until the shutter is pressed, and held again once the review's
+// check has answered (or before a reload), for the selfie screen; auto
 // and "camera-denied" (no camera: the file's review is checked) never
-// hold it. Every advice the guidance line gave is reported in advice, and
-// each review's check ({result, text} of #photo-check) in reviews.
+// hold it for the document, face_guide never for the selfie. Every advice
+// the guidance lines gave is reported in advice, and each review's check
+// ({result, text} of #photo-check) in reviews.
 // "camera-denied" refuses the camera: the document goes in as a file
 // (document_file) and the run ends on the selfie's camera help. "resume"
 // goes Back from the document to the consent, agrees again, takes the
@@ -55,7 +64,8 @@
 // next frame on — it keeps its file open and loops it. Output (JSON on
 // stdout): the final screen, the page's CSP header, the URL after load,
 // every request the page made, every screen it showed, the screenshots,
-// and layout and WCAG findings.
+// and layout and WCAG findings; and, for a run that ends on the done
+// screen, its timing (timing, below).
 import { chromium } from "playwright-core";
 import { createRequire } from "node:module";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -65,10 +75,6 @@ import { join } from "node:path";
 const chunks = [];
 for await (const c of process.stdin) chunks.push(c);
 const cfg = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-
-function show(step) {
-  showFile(cfg.frames[step]);
-}
 
 function showFile(path) {
   // In place, never truncated or renamed: the camera holds the file open.
@@ -81,9 +87,13 @@ function showFile(path) {
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 const documents = cfg.documents || [cfg.frames.document];
+const selfies = cfg.selfies || [cfg.frames];
 copyFileSync(documents[0], cfg.camera);
 const report = { requests: [], shots: [], overflow: [], console: [], a11y: [], audited: [], reviews: [] };
+let opened = 0; // when the link was opened (ms since the epoch)
+const shooting = []; // [from, to] of each screenshot with its audit (ms since the epoch)
 const hold = !cfg.auto && cfg.mode !== "camera-denied";
+const holdFace = !cfg.face_guide; // Start is pressed: the face checks wait
 let holding = hold; // the checks' module is held at the route
 const held = []; // the module's requests held, to let through
 const browsers = []; // {context, profile} of each browser launched
@@ -127,16 +137,34 @@ async function launch(desktop) {
   p.on("pageerror", (e) => report.console.push(String(e)));
   p.setDefaultTimeout(30000);
   // Every screen the page shows, in order, however briefly, and every
-  // advice of the document screen's guidance line.
+  // advice of a guidance line; for the timing, when each screen and each
+  // selfie step (body[data-step]) began, and when each selfie frame was
+  // taken: the page encodes a frame (canvas.toBlob) the moment its
+  // countdown ends, so a step's countdown is from its data-step to that
+  // call. Times are ms since the epoch, as this script's own.
   await p.addInitScript(() => {
     window.__screens = [];
     window.__advice = [];
+    window.__times = { screens: [], steps: [], frames: [] };
     const add = (list, v) => v && list[list.length - 1] !== v && list.push(v);
+    let step = "";
     new MutationObserver(() => {
       if (!document.body) return;
-      add(window.__screens, document.body.dataset.screen);
-      add(window.__advice, document.body.dataset.advice);
-    }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-screen", "data-advice"] });
+      const now = Date.now();
+      const { screen, advice } = document.body.dataset;
+      if (screen && window.__screens[window.__screens.length - 1] !== screen) window.__times.screens.push([screen, now]);
+      add(window.__screens, screen);
+      add(window.__advice, advice);
+      if ((document.body.dataset.step || "") !== step) {
+        step = document.body.dataset.step || "";
+        if (step) window.__times.steps.push([step, now]);
+      }
+    }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-screen", "data-advice", "data-step"] });
+    const toBlob = HTMLCanvasElement.prototype.toBlob;
+    HTMLCanvasElement.prototype.toBlob = function (...args) {
+      if (document.body && document.body.dataset.step) window.__times.frames.push(Date.now());
+      return toBlob.apply(this, args);
+    };
   });
   await p.route(
     (u) => u.pathname.endsWith("/check.wasm"),
@@ -176,6 +204,7 @@ try {
   page = await launch(cfg.mode === "handoff");
   await inject(page, cfg.faults);
 
+  opened = Date.now();
   const resp = await page.goto(cfg.url);
   report.status = resp.status();
   report.csp = resp.headers()["content-security-policy"] || "";
@@ -197,10 +226,12 @@ try {
     for (const v of found.violations) report.a11y.push(`${name}: ${v}`);
   };
   const shot = async (name) => {
+    const from = Date.now();
     await audit(name);
     const path = join(cfg.shots, `${cfg.name || cfg.mode}-${String(report.shots.length).padStart(2, "0")}-${name}.png`);
     await page.screenshot({ path, fullPage: true });
     report.shots.push(path);
+    shooting.push([from, Date.now()]);
   };
   // Keyboard only: Tab until the control has the focus, then Enter.
   const tabTo = async (selector) => {
@@ -229,7 +260,7 @@ try {
     await screen("review-front");
     await page.waitForSelector('#photo-check:not([data-result="checking"])');
     report.reviews.push({ result: await page.getAttribute("#photo-check", "data-result"), text: await page.textContent("#photo-check") });
-    holding = hold;
+    holding = hold || holdFace;
     await shot(review);
     await press("#use");
     await screen("document-back-choice");
@@ -266,14 +297,35 @@ try {
     showFile(documents[1]);
     await useFront("auto-review");
   };
-  // takeSelfie performs the challenge, the camera showing each step's frame.
-  const takeSelfie = async (tag) => {
+  // takeSelfie performs the challenge of attempt round (0, 1, …), the
+  // camera showing each step's frame of that attempt. With face_guide the
+  // page takes frame 0 itself once the face is right (at attempt 1, after
+  // face_guide's advice); otherwise the person presses Start, the checks'
+  // module being held.
+  const takeSelfie = async (tag, round = 0) => {
+    const frames = selfies[Math.min(round, selfies.length - 1)];
+    const [first, ...rest] = cfg.steps;
+    const guide = !holdFace && round === 0;
+    if (guide) showFile(cfg.face_guide.file); // before the page's first face check
     await screen("selfie");
-    await page.waitForSelector("#start:not([disabled])");
-    await press("#start");
-    for (const step of cfg.steps) {
+    if (!holdFace) {
+      if (guide) {
+        await page.waitForSelector(`body[data-advice="${cfg.face_guide.advice}"]`);
+        await shot(`${tag}guidance-face`);
+        report.face_guidance = await page.textContent("#advice");
+      }
+      showFile(frames[first]);
+      await page.waitForFunction(() => Number(document.body.dataset.frames) >= 1);
+    } else {
+      await page.waitForSelector("#start:not([disabled])");
+      await press("#start");
+      await page.waitForSelector(`body[data-step="${first}"]`);
+      showFile(frames[first]);
+      await shot(`${tag}step-${first}`);
+    }
+    for (const step of rest) {
       await page.waitForSelector(`body[data-step="${step}"]`);
-      show(step);
+      showFile(frames[step]);
       await shot(`${tag}step-${step}`);
     }
   };
@@ -298,7 +350,7 @@ try {
       await press(cfg.mrz ? "#mrz-continue" : "#mrz-skip");
       now = await next(["selfie", "upload", "checking-photos"]);
     }
-    if (now === "selfie") await takeSelfie(tag);
+    if (now === "selfie") await takeSelfie(tag, round);
   };
   if (cfg.mode === "load") {
     await page.waitForSelector(`${final}, body[data-screen="consent"]`);
@@ -455,7 +507,7 @@ try {
       }
       if (cfg.auto) await autoDocument();
       else await takeDocument("");
-      if (cfg.frames.straight) await takeSelfie("");
+      if (cfg.frames.straight) await takeSelfie("", 0);
       // The check: the page polls while it runs, and says what to take
       // again when a check asks for a retake.
       report.retakes = [];
@@ -484,6 +536,7 @@ try {
   report.screens = await page.evaluate(() => window.__screens);
   report.advice = await page.evaluate(() => window.__advice);
   report.final_url = page.url();
+  if (report.screen === "done") report.timing = timing(await page.evaluate(() => window.__times));
 } catch (e) {
   await failed(e, page);
 } finally {
@@ -503,4 +556,51 @@ async function failed(e, page) {
     report.screen = await page.evaluate(() => document.body.dataset.screen).catch(() => "");
     report.result_text = await page.textContent("main").catch(() => "");
   }
+}
+
+// timing is how long the run took from opening the link (the page's
+// goto) to the done screen and to the first checking screen (the photos
+// sent; the done screen, when the page shows none), in ms, and what of it
+// was the page's fixed countdowns (each selfie step's, from its data-step
+// to its frame's encoding) and this script's own screenshots and audits,
+// which a person does not take: done_ms and sent_ms are the two spans
+// without the countdowns; done_person_ms and sent_person_ms without
+// either (their union: a screenshot taken during a countdown is not
+// counted twice); screens are the screens shown, each with when it
+// began. times: the page's (window.__times).
+function timing(times) {
+  const at = (name) => (times.screens.find(([s]) => s === name) || [])[1];
+  const done = at("done");
+  const sent = at("checking-photos") || done;
+  const countdowns = times.steps.map(([, from]) => [from, times.frames.find((f) => f >= from) || from]);
+  // clip is intervals within [opened, end], sorted.
+  const clip = (end, intervals) =>
+    intervals
+      .map(([a, b]) => [Math.max(a, opened), Math.min(b, end)])
+      .filter(([a, b]) => a < b)
+      .sort((x, y) => x[0] - y[0]);
+  // without is the span from opened to end, less the union of intervals.
+  const without = (end, intervals) => {
+    let covered = 0;
+    let reach = opened;
+    for (const [from, to] of clip(end, intervals)) {
+      if (to <= reach) continue;
+      covered += to - Math.max(from, reach);
+      reach = to;
+    }
+    return end - opened - covered;
+  };
+  const sum = (end, intervals) => clip(end, intervals).reduce((n, [a, b]) => n + b - a, 0);
+  return {
+    link_to_done_ms: done - opened,
+    link_to_sent_ms: sent - opened,
+    countdowns: countdowns.length,
+    countdowns_ms: sum(done, countdowns),
+    shots_ms: sum(done, shooting),
+    done_ms: without(done, countdowns),
+    sent_ms: without(sent, countdowns),
+    done_person_ms: without(done, [...countdowns, ...shooting]),
+    sent_person_ms: without(sent, [...countdowns, ...shooting]),
+    screens: times.screens.map(([name, at]) => [name, at - opened]),
+  };
 }

@@ -13,17 +13,18 @@
 // moves to each screen's heading) and for the browser test:
 // body[data-screen] names the screen, body[data-step] the selfie step
 // being shown, body[data-frames] how many selfie frames were taken,
-// body[data-advice] the advice the document screen's guidance line gives,
-// and #photo-check[data-result] what the check of a photo under review
-// found (checking, ok, issue; none without the checks).
+// body[data-advice] the advice the guidance line of the document screen
+// or of the selfie screen gives, and #photo-check[data-result] what the
+// check of a photo under review found (checking, ok, issue; none without
+// the checks).
 //
 // This file is the first screen's script (app.js). The sealing code (HPKE,
 // seal.js) is more than half of the page's JavaScript and is needed only
 // to send, so it is a script of its own, loaded once a step shows; the
-// document checks run in a worker (checker.js) started by the document
-// step.
+// document and face checks run in a worker (checker.js) started by the
+// document step and by the selfie screen.
 import { APIError, client, upload } from "./api.js";
-import { advice, checkCanvas, closeChecks, issues, mrzOK, openChecks } from "./checker.js";
+import { advice, checkCanvas, checkFace, closeChecks, faceAdvice, issues, mrzOK, openChecks } from "./checker.js";
 import { pickLanguage, texts, translate } from "./i18n.js";
 
 const MRZ_SHAPES = [
@@ -102,6 +103,9 @@ window.addEventListener("popstate", () => {
   if (trail.length < 2) return;
   trail.pop();
   stopCamera();
+  // The face checks serve the selfie screen only; a document step starts
+  // the checks again itself.
+  if (document.body.dataset.screen === "selfie") closeChecks();
   const prev = trail[trail.length - 1];
   render(prev.screen, prev.name);
 });
@@ -550,39 +554,89 @@ function mrzScreen() {
   return [h("h1", { text: t("mrz_heading") }), h("p", { text: t("mrz_fallback") }), form];
 }
 
+// selfieIntro shows the selfie camera, its oval and Start. Until the
+// challenge starts, the guidance line says what to change for the first
+// frame (faceGuide): when it needs nothing, the page takes that frame by
+// itself and goes on with the steps; Start is always there.
 function selfieIntro() {
+  openChecks();
   const video = h("video", { playsinline: true, muted: true, autoplay: true, class: "mirrored", "aria-hidden": "true" });
+  const line = h("p", { class: "status", role: "status", id: "advice" });
   const status = h("p", { class: "status", role: "status", "aria-live": "assertive", id: "step" });
   const start = h("button", { type: "button", class: "primary", id: "start", disabled: true, text: t("selfie_start") });
-  start.addEventListener("click", () => {
+  let started = false;
+  // begin starts the challenge, with first the frame the face check took
+  // (null: Start was pressed, and frame 0 has its countdown too).
+  const begin = (first) => {
+    if (started) return;
+    started = true;
+    closeChecks();
+    advise(line, "");
     start.hidden = true;
     document.getElementById("lang").hidden = true;
-    runChallenge(video, status).catch(() => fail("camera_error"));
-  });
-  openCamera(video, "user", start, "selfie", () => show(selfieIntro, "selfie"));
+    runChallenge(video, status, first).catch(() => fail("camera_error"));
+  };
+  start.addEventListener("click", () => begin(null));
+  const live = () => video.isConnected && !started;
+  openCamera(video, "user", start, "selfie", () => show(selfieIntro, "selfie"), () => faceGuide(video, line, begin, live));
   return [
     h("h1", { text: t("selfie_heading") }),
     h("p", { text: t("selfie_intro") }),
     h("div", { class: "viewfinder face" }, video, h("div", { class: "oval", "aria-hidden": "true" })),
+    line,
     status,
     h("div", { class: "actions" }, start),
   ];
 }
 
-// runChallenge takes frame 0 looking straight, then one frame per step of
-// the server's challenge, in order, each after a short countdown.
-async function runChallenge(video, status) {
+// FACE_EVERY spaces the face checks of the selfie camera's frames: at most
+// 3.3 a second, each costing a core 55 to 75 ms on a 1280×720 frame
+// (BenchmarkCheckFaceWasm in web/wasm; more on a phone); frames that come
+// while one is checked are skipped. FACE_GOOD is how many good answers in
+// a row take the first frame: the face right for at least 0.6 s.
+const FACE_EVERY = 300;
+const FACE_GOOD = 3;
+
+// faceGuide checks video's frames, at the size they are sent, one at a
+// time while live, and says on line (a polite live region) what to change:
+// come closer, move back, centre the face, only one person, no face seen;
+// the line changes only when the advice does. The frame of the last of
+// FACE_GOOD good answers in a row is taken as frame 0 (take). Without the
+// checks the line stays empty, and Start is the way on.
+async function faceGuide(video, line, take, live) {
+  for (let good = 0; live(); ) {
+    const started = Date.now();
+    const c = still(video);
+    const answer = await checkFace(c);
+    if (!live()) return;
+    if (!answer) return advise(line, "");
+    const said = faceAdvice(answer);
+    good = said === "hold" ? good + 1 : 0;
+    if (good === FACE_GOOD) return take(c);
+    advise(line, said);
+    await new Promise((r) => setTimeout(r, Math.max(0, FACE_EVERY - (Date.now() - started))));
+  }
+}
+
+// runChallenge takes frame 0 looking straight (first, when the face check
+// took it already), then one frame per step of the server's challenge, in
+// order, each after a short countdown.
+async function runChallenge(video, status, first) {
   const steps = ["straight", ...((state.session.challenge && state.session.challenge.steps) || [])];
   state.frames = [];
   document.body.dataset.frames = "0";
   for (let i = 0; i < steps.length; i++) {
     document.body.dataset.step = steps[i];
-    const say = t("step_of", { n: i + 1, total: steps.length }) + ": " + t("step_" + steps[i]);
-    for (let s = STEP_SECONDS; s > 0; s--) {
-      status.textContent = `${say} (${s})`;
-      await new Promise((r) => setTimeout(r, 1000));
+    if (i === 0 && first) {
+      state.frames.push(await encode(first));
+    } else {
+      const say = t("step_of", { n: i + 1, total: steps.length }) + ": " + t("step_" + steps[i]);
+      for (let s = STEP_SECONDS; s > 0; s--) {
+        status.textContent = `${say} (${s})`;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      state.frames.push(await grab(video));
     }
-    state.frames.push(await grab(video));
     document.body.dataset.frames = String(state.frames.length);
   }
   delete document.body.dataset.step;
