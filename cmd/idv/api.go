@@ -12,7 +12,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/tlsconfig"
 	"github.com/idv-oss/idv/producers/api"
@@ -24,10 +23,9 @@ func runAPI(ctx context.Context, cfg config, log *slog.Logger) error {
 		// A register entry added since the last start is announced now, so
 		// adding one to IDV_SUBPROCESSORS_FILE and restarting announces it;
 		// replicas starting together announce each entry to each tenant once.
-		n, err := postgres.NewSubprocessors(st.db).Sync(idv.WithActor(ctx, idv.ActorOperator),
-			cfg.Register.Subprocessors, time.Now(), idv.SubprocessorAnnouncedEvent)
+		n, err := syncRegister(ctx, st, cfg.Register)
 		if err != nil {
-			return fmt.Errorf("announce sub-processors: %w", err)
+			return err
 		}
 		if n > 0 {
 			log.Info("sub-processors announced", "announcements", n)
@@ -61,7 +59,7 @@ func apiPart(ln net.Listener, st *stack, cfg config, log *slog.Logger, reg prome
 		Results: postgres.NewResults(st.db), Receipts: postgres.NewWipes(st.db),
 		Audit: postgres.NewAudit(st.db), Duties: api.Duties{
 			Policies: tenant.Policies{Tenants: postgres.NewTenants(st.db), Sessions: postgres.NewSessions(st.db), Keys: st.vault},
-			Register: &cfg.Register, Objections: postgres.NewSubprocessors(st.db), DSRs: postgres.NewDSRs(st.db)}}, st.vault, st.objects, log,
+			Register: newLiveRegister(cfg.Register, cfg.SubprocessorsFile, log), Objections: postgres.NewSubprocessors(st.db), DSRs: postgres.NewDSRs(st.db)}}, st.vault, st.objects, log,
 		api.NewMetrics(reg), api.Config{AppTokenTTL: cfg.AppTokenTTL, UploadTTL: cfg.UploadTTL, PublicURL: cfg.PublicURL,
 			TenantRate: cfg.TenantRate, TenantBurst: 2 * cfg.TenantRate, AppRate: cfg.AppRate, AppBurst: 3 * cfg.AppRate,
 			AllowPrivateWebhooks: cfg.WebhookAllowPrivate})

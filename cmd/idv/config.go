@@ -63,6 +63,9 @@ type config struct {
 	// The processor's duties: IDV_PROCESSOR_…, IDV_SUBPROCESSORS_FILE,
 	// IDV_SECURITY_MEASURES_FILE (register.go).
 	Register schemas.Register
+	// SubprocessorsFile is IDV_SUBPROCESSORS_FILE; the API rereads it when
+	// it changes (liveRegister).
+	SubprocessorsFile string
 }
 
 // opsConfig guards the ops endpoint (ops.Options).
@@ -167,6 +170,7 @@ func parseConfig(getenv func(string) string) (config, error) {
 	if c.Register, err = parseRegister(getenv); err != nil {
 		return c, err
 	}
+	c.SubprocessorsFile = getenv("IDV_SUBPROCESSORS_FILE")
 	return c, nil
 }
 

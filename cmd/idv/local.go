@@ -183,6 +183,14 @@ func startDev(ctx context.Context, cfg *config, say func(string, ...any)) (_ *de
 	if err := env.broker.declare(ctx, *cfg); err != nil {
 		return nil, err
 	}
+	// As idv api does at start, and before the dev tenant is made: an entry
+	// listed when a tenant is created is marked seen, not announced to that
+	// tenant by a later idv subprocessors sync.
+	if n, err := syncRegister(ctx, env.st, cfg.Register); err != nil {
+		return nil, err
+	} else if n > 0 {
+		say("%d sub-processor announcement(s) queued for the tenants' webhooks", n)
+	}
 	if env.tenant, err = devTenant(ctx, env.st, cfg.DevDir); err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/google/uuid"
@@ -84,8 +85,8 @@ func deleteTenant(ctx context.Context, st *stack, tenantID uuid.UUID, noExport b
 		return errors.New("delete needs the object store (IDV_S3_ENDPOINT)")
 	}
 	d := &offboard.Deleter{Offboardings: postgres.NewOffboardings(st.db), Keys: st.vault, Objects: st.objects,
-		Signer: st.vault, Progress: stderr}
-	fmt.Fprintf(stderr, "tenant %s: deleting: epoch keys, then objects, then rows\n", tenantID)
+		Signer: st.vault, Progress: &headedWriter{w: stderr,
+			head: fmt.Sprintf("tenant %s: deleting: epoch keys, then objects, then rows\n", tenantID)}}
 	start := time.Now()
 	done, err := d.Delete(ctx, tenantID, noExport)
 	if err != nil {
@@ -160,7 +161,35 @@ func offboardOpen(keyFile, in, out string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("open %s: %w", in, err)
 	}
+	// The manifest is checked, not extracted: write it too, so the tenant
+	// can check the files' SHA-256 against it again later.
+	mj, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(out, archive.ManifestName), append(mj, '\n'), 0o600); err != nil {
+		return fmt.Errorf("write the manifest: %w", err)
+	}
 	fmt.Fprintf(stdout, "archive of tenant %s (made %s): %d sessions, %d files, every one matching the manifest, in %s\n",
 		m.TenantID, m.CreatedAt.Format(time.RFC3339), m.Sessions, len(m.Entries)+1, out)
 	return nil
+}
+
+// headedWriter writes head before the first write: the delete's progress
+// begins only once its refusal checks have passed, so a refused delete
+// never says it is deleting.
+type headedWriter struct {
+	w    io.Writer
+	head string
+	done bool
+}
+
+func (h *headedWriter) Write(p []byte) (int, error) {
+	if !h.done {
+		h.done = true
+		if _, err := io.WriteString(h.w, h.head); err != nil {
+			return 0, err
+		}
+	}
+	return h.w.Write(p)
 }

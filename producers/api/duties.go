@@ -1,10 +1,27 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/idv-oss/idv/schemas"
 )
+
+// RegisterSource gives the processor configuration as it is now. It is
+// read on each request, so an entry added to the register (and announced
+// with idv subprocessors sync) is listed and can be objected to without
+// restarting the API.
+type RegisterSource interface {
+	Register(ctx context.Context) (schemas.Register, error)
+}
+
+// FixedRegister is a register that never changes.
+type FixedRegister schemas.Register
+
+// Register returns r.
+func (r FixedRegister) Register(context.Context) (schemas.Register, error) {
+	return schemas.Register(r), nil
+}
 
 // Duties are the parts behind the routes of IDV's duties as a processor
 // (GDPR art. 28(3) and 30(2)): the tenant's instructions (its policy), the
@@ -14,7 +31,7 @@ type Duties struct {
 	Policies PolicyEditor
 	// Register is the processor's configuration: identity, contact,
 	// sub-processors, declared measures.
-	Register *schemas.Register
+	Register RegisterSource
 	// Objections records objections to sub-processors.
 	Objections Objections
 	// DSRs records data subjects' requests, forwarded to the controller.

@@ -11,13 +11,14 @@ import (
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/producers/api"
 	"github.com/idv-oss/idv/schemas"
 )
 
 // testRegister is the processor configuration of the API tests: one
 // sub-processor in the EEA, one outside it.
-func testRegister() *schemas.Register {
-	return &schemas.Register{
+func testRegister() api.FixedRegister {
+	return api.FixedRegister{
 		Processor: schemas.Processor{Name: "Example Verifier B.V.", Address: "Keizersgracht 1, Amsterdam",
 			Contact: "privacy@verifier.example", DPO: "dpo@verifier.example", Country: "NL"},
 		Subprocessors: []schemas.Subprocessor{

@@ -13,7 +13,10 @@ import (
 // configuration, the sub-processor register and the tenant's policy: JSON,
 // or Markdown for Accept: text/markdown.
 func (s *Server) getProcessingRecord(w http.ResponseWriter, r *http.Request) error {
-	reg := *s.duties.Register
+	reg, err := s.duties.Register.Register(r.Context())
+	if err != nil {
+		return err
+	}
 	if err := reg.Validate(); err != nil {
 		return apiErr(http.StatusServiceUnavailable, "processing_record_unconfigured",
 			"the operator has not configured the processor's identity: %v", err)

@@ -32,12 +32,16 @@ type subprocessorsBody struct {
 // listSubprocessors shows the register with, for the caller's tenant, when
 // each entry was announced and whether it objected.
 func (s *Server) listSubprocessors(w http.ResponseWriter, r *http.Request) error {
+	reg, err := s.duties.Register.Register(r.Context())
+	if err != nil {
+		return err
+	}
 	views, err := s.duties.Objections.ForTenant(r.Context(), tenantOf(r))
 	if err != nil {
 		return err
 	}
 	body := subprocessorsBody{Subprocessors: []subprocessorBody{}}
-	for _, sp := range s.duties.Register.Subprocessors {
+	for _, sp := range reg.Subprocessors {
 		v := views[sp.ID]
 		body.Subprocessors = append(body.Subprocessors, subprocessorBody{Subprocessor: sp,
 			AnnouncedAt: v.AnnouncedAt, ObjectedAt: v.ObjectedAt})
@@ -61,7 +65,11 @@ type objectionBody struct {
 // (the seeds' agreement, art. 5(1)); it is audited. Objecting again
 // returns the first objection with 200.
 func (s *Server) objectToSubprocessor(w http.ResponseWriter, r *http.Request) error {
-	sp, ok := s.duties.Register.Subprocessor(r.PathValue("id"))
+	reg, err := s.duties.Register.Register(r.Context())
+	if err != nil {
+		return err
+	}
+	sp, ok := reg.Subprocessor(r.PathValue("id"))
 	if !ok {
 		return errNotFound
 	}
