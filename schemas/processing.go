@@ -146,12 +146,20 @@ func (r ProcessingRecord) Markdown() string {
 	for _, t := range r.Transfers {
 		p("- %s to %s; safeguard: %s\n", mdText(t.Recipient), t.Country, mdText(t.Safeguard))
 	}
-	p("\n## Retention\n\n%d days (never more than %d). %s\n", r.Retention.Days, r.Retention.MaxDays, r.Retention.Note)
+	p("\n## Retention\n\n%s (never more than %d). %s\n", days(r.Retention.Days), r.Retention.MaxDays, r.Retention.Note)
 	p("\n## Technical and organisational security measures\n\n")
 	for _, m := range r.SecurityMeasures {
 		p("- %s\n", mdText(m))
 	}
 	return b.String()
+}
+
+// days is n days in words: "1 day", "7 days".
+func days(n int) string {
+	if n == 1 {
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", n)
 }
 
 func orNone(s string) string {

@@ -108,7 +108,7 @@ func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.seen[id] = true
-	fmt.Fprintf(s.out, "• webhook %s received, signature verified: %s session %s → %s\n", id, p.Type, p.Data.SessionID, what)
+	fmt.Fprintf(s.out, "• webhook %s received, signature verified: %s%s → %s\n", id, p.Type, about(p.Data), what)
 	s.counts[key]++
 	ch := s.subs[key]
 	delete(s.subs, key)
@@ -116,4 +116,19 @@ func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if ch != nil {
 		ch <- p
 	}
+}
+
+// about names what a webhook is about, for the log line: its session, or,
+// for the tenant notices that carry none, the sub-processor or breach; empty
+// (and the field left out) when the payload names none of them.
+func about(d schemas.WebhookData) string {
+	switch {
+	case d.SessionID != "":
+		return " session " + d.SessionID
+	case d.SubprocessorID != "":
+		return " subprocessor " + d.SubprocessorID
+	case d.Breach != nil && d.Breach.BreachID != "":
+		return " breach " + d.Breach.BreachID
+	}
+	return ""
 }

@@ -70,3 +70,39 @@ func TestSink(t *testing.T) {
 		}
 	}
 }
+
+// TestSinkLogsWhatANoticeIsAbout: the tenant notices carry no session, so
+// the log line names the sub-processor or breach instead of an empty
+// session, and a payload naming nothing leaves the field out.
+func TestSinkLogsWhatANoticeIsAbout(t *testing.T) {
+	t.Parallel()
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	for _, tc := range []struct {
+		name, body, want string
+	}{
+		{"session", `{"type":"session.decided","data":{"session_id":"7f9c1e4e-0d7a-4a43-9b6e-2f1a3c4d5e6f","decision":"approved"}}`,
+			"signature verified: session.decided session 7f9c1e4e-0d7a-4a43-9b6e-2f1a3c4d5e6f → approved\n"},
+		{"subprocessor", `{"type":"subprocessor.announced","data":{"subprocessor_id":"ocr-eu","href":"/v1/subprocessors"}}`,
+			"signature verified: subprocessor.announced subprocessor ocr-eu → /v1/subprocessors\n"},
+		{"breach", `{"type":"breach.notified","data":{"breach":{"breach_id":"b-42","round":1},"href":"/v1/breaches/b-42"}}`,
+			"signature verified: breach.notified breach b-42 → /v1/breaches/b-42\n"},
+		{"nothing named", `{"type":"breach.notified","data":{"href":"/v1/breaches"}}`,
+			"signature verified: breach.notified → /v1/breaches\n"},
+	} {
+		var out bytes.Buffer
+		sink := webhooksink.New(secret, &out)
+		now := time.Now()
+		r := httptest.NewRequest(http.MethodPost, "/webhooks", strings.NewReader(tc.body))
+		r.Header.Set(schemas.HeaderWebhookID, "msg_1")
+		r.Header.Set(schemas.HeaderWebhookTimestamp, strconv.FormatInt(now.Unix(), 10))
+		r.Header.Set(schemas.HeaderWebhookSignature, idv.Sign(secret, "msg_1", now, []byte(tc.body)))
+		w := httptest.NewRecorder()
+		sink.ServeHTTP(w, r)
+		if w.Code != http.StatusNoContent {
+			t.Fatalf("%s: status %d, want %d", tc.name, w.Code, http.StatusNoContent)
+		}
+		if !strings.HasSuffix(out.String(), tc.want) {
+			t.Errorf("%s: log %q, want it to end %q", tc.name, out.String(), tc.want)
+		}
+	}
+}
