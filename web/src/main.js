@@ -162,13 +162,17 @@ async function startCamera(video, facing) {
 // openCamera starts the camera into video and enables button once it
 // plays, then calls playing; when the camera is refused or missing it
 // shows cameraHelp for what, which can ask again with retry.
+// A camera that fails after its screen was left (Back while it started:
+// play() interrupted) is no refusal: nothing is shown.
 function openCamera(video, facing, button, what, retry, playing = () => {}) {
   startCamera(video, facing)
     .then(() => {
       button.disabled = false;
       playing();
     })
-    .catch((e) => cameraHelp(what, e, retry));
+    .catch((e) => {
+      if (video.isConnected) cameraHelp(what, e, retry);
+    });
 }
 
 // browserHelp names the instructions for turning the camera on in this
