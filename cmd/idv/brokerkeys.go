@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/idv-oss/idv/infra/broker"
@@ -34,19 +32,9 @@ func runBroker(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	keyDir := filepath.Join(*dir, "nkeys")
-	keys, err := broker.EnsureKeys(keyDir, roles)
+	keyDir, usersFile, err := broker.WriteAccess(*dir, roles)
 	if err != nil {
 		return err
-	}
-	users, err := broker.UsersConfig(roles, keys)
-	if err != nil {
-		return err
-	}
-	// Public keys and permissions only: readable by the servers' user.
-	usersFile := filepath.Join(*dir, "users.conf")
-	if err := os.WriteFile(usersFile, []byte(users), 0o644); err != nil {
-		return fmt.Errorf("broker keys: %w", err)
 	}
 	fmt.Fprintf(stdout, "nkey seeds of roles %s in %s (secret: give each process only its own roles', as IDV_NATS_NKEY_DIR)\n",
 		strings.Join(broker.RoleNames(roles), ", "), keyDir)

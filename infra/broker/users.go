@@ -2,6 +2,8 @@ package broker
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -40,4 +42,24 @@ func quoted(subjects []string) string {
 		q[i] = strconv.Quote(s)
 	}
 	return "[" + strings.Join(q, ", ") + "]"
+}
+
+// WriteAccess makes (or keeps) a seed per role in dir/nkeys and writes the
+// servers' dir/users.conf for them: what `idv broker keys` writes. The
+// users file holds public keys and permissions only, so the servers' user
+// may read it (0644); the seeds stay 0600.
+func WriteAccess(dir string, roles []Role) (keyDir, usersFile string, err error) {
+	keyDir, usersFile = filepath.Join(dir, "nkeys"), filepath.Join(dir, "users.conf")
+	keys, err := EnsureKeys(keyDir, roles)
+	if err != nil {
+		return "", "", err
+	}
+	users, err := UsersConfig(roles, keys)
+	if err != nil {
+		return "", "", err
+	}
+	if err := os.WriteFile(usersFile, []byte(users), 0o644); err != nil {
+		return "", "", fmt.Errorf("broker keys: %w", err)
+	}
+	return keyDir, usersFile, nil
 }

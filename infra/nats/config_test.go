@@ -41,15 +41,7 @@ func etcNATS(t *testing.T, conf string) (string, []broker.Role) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, err := broker.EnsureKeys(filepath.Join(dir, "nkeys"), roles)
-	if err != nil {
-		t.Fatal(err)
-	}
-	users, err := broker.UsersConfig(roles, keys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "users.conf"), []byte(users), 0o600); err != nil {
+	if _, _, err := broker.WriteAccess(dir, roles); err != nil {
 		t.Fatal(err)
 	}
 	certs, err := natsserver.NewCertificates("idv-nats-1", "127.0.0.1")

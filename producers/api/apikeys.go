@@ -132,13 +132,9 @@ func (s *Server) rotateAPIKey(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &req, true); err != nil {
 		return err
 	}
-	overlap := idv.DefaultKeyOverlap
-	if v := req.OverlapSeconds; v != nil {
-		if *v < 0 || *v > int64(idv.MaxKeyOverlap/time.Second) {
-			return apiErr(http.StatusUnprocessableEntity, "invalid_overlap", "overlap_seconds must be 0 to %d",
-				int64(idv.MaxKeyOverlap/time.Second)).with("field", "overlap_seconds")
-		}
-		overlap = time.Duration(*v) * time.Second
+	overlap, err := overlapOf(req.OverlapSeconds, idv.DefaultKeyOverlap, idv.MaxKeyOverlap)
+	if err != nil {
+		return err
 	}
 	cred, err := credential.New(credential.APIKey, credential.NewID(8))
 	if err != nil {
@@ -170,4 +166,17 @@ func keyErr(err error) error {
 		return apiErr(http.StatusConflict, "api_key_revoked", "the key is revoked or already ending after a rotation: rotate the key that replaced it")
 	}
 	return err
+}
+
+// overlapOf reads a rotation's overlap_seconds: def when absent, 0..max
+// otherwise (422 invalid_overlap beyond).
+func overlapOf(seconds *int64, def, max time.Duration) (time.Duration, error) {
+	if seconds == nil {
+		return def, nil
+	}
+	if *seconds < 0 || *seconds > int64(max/time.Second) {
+		return 0, apiErr(http.StatusUnprocessableEntity, "invalid_overlap", "overlap_seconds must be 0 to %d",
+			int64(max/time.Second)).with("field", "overlap_seconds")
+	}
+	return time.Duration(*seconds) * time.Second, nil
 }

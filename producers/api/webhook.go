@@ -106,13 +106,9 @@ func (s *Server) rotateWebhookSecret(w http.ResponseWriter, r *http.Request) err
 	if err := decode(w, r, &req, true); err != nil {
 		return err
 	}
-	overlap := idv.DefaultWebhookSecretOverlap
-	if v := req.OverlapSeconds; v != nil {
-		if *v < 0 || *v > int64(idv.MaxWebhookSecretOverlap/time.Second) {
-			return apiErr(http.StatusUnprocessableEntity, "invalid_overlap", "overlap_seconds must be 0 to %d",
-				int64(idv.MaxWebhookSecretOverlap/time.Second)).with("field", "overlap_seconds")
-		}
-		overlap = time.Duration(*v) * time.Second
+	overlap, err := overlapOf(req.OverlapSeconds, idv.DefaultWebhookSecretOverlap, idv.MaxWebhookSecretOverlap)
+	if err != nil {
+		return err
 	}
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
