@@ -84,7 +84,7 @@ type PrefixDeleter interface {
 
 // ReceiptSigner signs deletion receipts (vault.Vault).
 type ReceiptSigner interface {
-	SignReceipt(statement []byte) (sig []byte, keyID string)
+	SignReceipt(ctx context.Context, statement []byte) (sig []byte, keyID string, err error)
 }
 
 // Wiper destroys a session's personal data (docs/design.md invariant 3):
@@ -161,7 +161,7 @@ func (w Wiper) Wipe(ctx context.Context, tenantID, sessionID uuid.UUID) (Wiped, 
 		return out, nil
 	}
 	at := w.clock()
-	receipt, err := w.receipt(t, out.Objects, at)
+	receipt, err := w.receipt(ctx, t, out.Objects, at)
 	if err != nil {
 		return out, err
 	}
@@ -206,7 +206,7 @@ func (w Wiper) clock() time.Time { return w.Now().UTC().Truncate(time.Microsecon
 
 // receipt builds and signs the deletion receipt of a session whose key and
 // objects are gone and whose captures rows are about to go.
-func (w Wiper) receipt(t WipeTarget, objects int, at time.Time) (Receipt, error) {
+func (w Wiper) receipt(ctx context.Context, t WipeTarget, objects int, at time.Time) (Receipt, error) {
 	if t.WipeRequestedAt == nil || t.KeyDestroyedAt == nil {
 		return Receipt{}, fmt.Errorf("wipe: session %s: wipe request or key destruction not recorded: %w", t.SessionID, ErrWipeRefused)
 	}
@@ -232,6 +232,9 @@ func (w Wiper) receipt(t WipeTarget, objects int, at time.Time) (Receipt, error)
 	if err != nil {
 		return Receipt{}, fmt.Errorf("wipe: session %s: %w: %w", t.SessionID, ErrWipeRefused, err)
 	}
-	sig, keyID := w.Signer.SignReceipt(statement)
+	sig, keyID, err := w.Signer.SignReceipt(ctx, statement)
+	if err != nil {
+		return Receipt{}, fmt.Errorf("wipe: session %s: sign the receipt: %w", t.SessionID, err)
+	}
 	return Receipt{ID: id, Statement: statement, Signature: sig, KeyID: keyID, Captures: t.Captures}, nil
 }

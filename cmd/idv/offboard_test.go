@@ -361,7 +361,10 @@ func checkOffboardReceipt(t *testing.T, s *system, out string, epochKeys int) sc
 	if err := json.Unmarshal([]byte(out), &printed); err != nil {
 		t.Fatalf("delete printed %q: %v", out, err)
 	}
-	pub, keyID := s.st.vault.ReceiptPublicKey()
+	pub, keyID, err := s.st.vault.ReceiptPublicKey(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if printed.KeyID != keyID || !idv.VerifyReceipt(pub, printed.Statement, printed.Signature) {
 		t.Fatal("the offboarding receipt does not verify")
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -34,7 +35,10 @@ func TestVaultRotateMasterCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, receiptA := vault.New(keyA, nil).ReceiptPublicKey()
+	_, receiptA, err := vault.New(keyA, nil).ReceiptPublicKey(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	a.vars["IDV_MASTER_KEY"], a.vars["IDV_MASTER_KEYS_OLD"] = encB, encA
 	out := a.run("vault", "rotate-master", "--batch", "1")
@@ -73,5 +77,34 @@ func TestVaultRotateMasterCommand(t *testing.T) {
 	if out, err := a.try("vault", "rotate-master"); err == nil || !strings.Contains(out+err.Error(), "IDV_MASTER_KEYS_OLD") ||
 		bytes.Contains([]byte(out), []byte(encA)) {
 		t.Fatalf("bad IDV_MASTER_KEYS_OLD: %v\n%s", err, out)
+	}
+}
+
+// TestVaultRotateSigningCommand: `idv vault rotate-signing` names the old
+// and the new receipt key, `idv vault keys` then lists the new one as
+// current and the old one after it, and an unknown purpose is refused with
+// the purposes named.
+func TestVaultRotateSigningCommand(t *testing.T) {
+	a := newAdminSetup(t, "Acme")
+	master, _ := vault.ParseMasterKey(a.vars["IDV_MASTER_KEY"])
+	_, before, err := vault.New(master, nil).ReceiptPublicKey(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := a.run("vault", "rotate-signing")
+	var after string
+	if _, err := fmt.Sscanf(out, "receipt signing key rotated: %s signs from now on", &after); err != nil ||
+		after == before || !strings.Contains(out, before+" stays listed") {
+		t.Fatalf("rotate-signing printed:\n%s\nwant the new key and %s as the old one", out, before)
+	}
+	out = a.run("vault", "keys")
+	current := strings.Index(out, "receipt key "+after+" Ed25519 current")
+	old := strings.Index(out, "receipt key "+before+" Ed25519 old")
+	if current < 0 || old < current || !strings.Contains(out, "generation 1") {
+		t.Fatalf("vault keys printed:\n%s\nwant %s current (generation 1), then %s old", out, after, before)
+	}
+	if out, err := a.try("vault", "rotate-signing", "--purpose", "attestation"); err == nil ||
+		!strings.Contains(out+err.Error(), "purposes: receipt") {
+		t.Fatalf("an unknown purpose: %v\n%s", err, out)
 	}
 }

@@ -327,7 +327,10 @@ func (b *bundle) assertWiped(t *testing.T, s session, reason string) schemas.Del
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub, keyID := b.vault.ReceiptPublicKey()
+	pub, keyID, err := b.vault.ReceiptPublicKey(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if stored.KeyID != keyID || !idv.VerifyReceipt(pub, stored.Statement, stored.Signature) {
 		t.Fatalf("receipt signed by %s does not verify with the receipt key %s", stored.KeyID, keyID)
 	}
@@ -438,6 +441,30 @@ func TestWipe(t *testing.T) {
 	}
 	if got := b.counter(t, "idv_wipe_keys_destroyed_total"); got != 1 {
 		t.Errorf("idv_wipe_keys_destroyed_total = %v, want 1", got)
+	}
+}
+
+// TestWipeSignsWithTheRotatedKey: after `idv vault rotate-signing` the
+// next receipt is signed with the new key, without restarting the stage,
+// and the key is one the API serves as current.
+func TestWipeSignsWithTheRotatedKey(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	s := b.intake(t)
+	rot, err := b.vault.RotateSigningKey(t.Context(), vault.PurposeReceipt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.stage.Handle(t.Context(), b.requestWipe(t, s.id, schemas.WipeCustomerRequest)); err != nil {
+		t.Fatal(err)
+	}
+	b.assertWiped(t, s, schemas.WipeCustomerRequest) // verifies with the current key
+	var keyID string
+	if err := b.db.GetContext(t.Context(), &keyID, `SELECT key_id FROM deletion_receipts WHERE session_id = $1`, s.id); err != nil {
+		t.Fatal(err)
+	}
+	if keyID != rot.NewKeyID || keyID == rot.OldKeyID {
+		t.Fatalf("receipt signed by %s after the rotation from %s to %s", keyID, rot.OldKeyID, rot.NewKeyID)
 	}
 }
 

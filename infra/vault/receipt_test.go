@@ -15,8 +15,8 @@ func TestReceiptSignatureVerifies(t *testing.T) {
 	// Signing needs no key store: the key is derived from the master key.
 	v := New(master, nil)
 	statement := []byte(`{"receipt_id":"6f1c9a52-8a1e-4a8e-9d0f-0c1b2a3d4e5f"}`)
-	sig, keyID := v.SignReceipt(statement)
-	pub, pubID := v.ReceiptPublicKey()
+	sig, keyID := mustSign(t, v, statement)
+	pub, pubID := mustReceiptKey(t, v)
 	if keyID != pubID {
 		t.Fatalf("signed under key %s, public key is %s", keyID, pubID)
 	}
@@ -35,19 +35,19 @@ func TestReceiptSignatureVerifies(t *testing.T) {
 	}
 
 	// The same master key gives the same key in another process.
-	pub2, id2 := New(master, nil).ReceiptPublicKey()
+	pub2, id2 := mustReceiptKey(t, New(master, nil))
 	if !bytes.Equal(pub, pub2) || id2 != keyID {
 		t.Fatal("receipt key differs between two vaults with one master key")
 	}
 	// Another master key gives another key, which does not verify.
-	other, otherID := New(testMasterKey(t), nil).ReceiptPublicKey()
+	other, otherID := mustReceiptKey(t, New(testMasterKey(t), nil))
 	if otherID == keyID || idv.VerifyReceipt(other, statement, sig) {
 		t.Fatal("another master key's receipt key verifies this signature")
 	}
 	// Handing out the public key leaks nothing that signs: changing the
 	// returned slice does not change the vault's key.
 	clear(pub)
-	if again, _ := v.ReceiptPublicKey(); bytes.Equal(again, pub) {
+	if again, _ := mustReceiptKey(t, v); bytes.Equal(again, pub) {
 		t.Fatal("ReceiptPublicKey returned the vault's own memory")
 	}
 }
@@ -60,7 +60,7 @@ func TestReceiptKeyDerivationIsPinned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub, keyID := New(master, nil).ReceiptPublicKey()
+	pub, keyID := mustReceiptKey(t, New(master, nil))
 	if got := hex.EncodeToString(pub); got != wantReceiptPub {
 		t.Errorf("receipt public key %s, want %s", got, wantReceiptPub)
 	}
@@ -79,3 +79,23 @@ const (
 	wantReceiptPub   = "ced26ca36ed96e76976619f4a0238af48167281bbdb576947660cd830679ecd7"
 	wantReceiptKeyID = "007f4de0aec39be2"
 )
+
+// mustSign signs statement as a receipt with v.
+func mustSign(t *testing.T, v *Vault, statement []byte) ([]byte, string) {
+	t.Helper()
+	sig, keyID, err := v.SignReceipt(t.Context(), statement)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sig, keyID
+}
+
+// mustReceiptKey is v's current receipt public key and its id.
+func mustReceiptKey(t *testing.T, v *Vault) (ed25519.PublicKey, string) {
+	t.Helper()
+	pub, keyID, err := v.ReceiptPublicKey(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pub, keyID
+}

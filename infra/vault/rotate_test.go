@@ -67,7 +67,7 @@ func TestRotateMaster(t *testing.T) {
 
 	// Sign a receipt under A before the rotation.
 	statement := []byte(`{"receipt_id":"before-rotation"}`)
-	sigA, keyIDA := underA.SignReceipt(statement)
+	sigA, keyIDA := mustSign(t, underA, statement)
 
 	// Rotate: B current, A old.
 	rotating := New(keyB, b.db.DB, WithOldMasterKeys(keyA))
@@ -137,7 +137,7 @@ func TestRotateMaster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pubB, keyIDB := onlyB.ReceiptPublicKey()
+	pubB, keyIDB := mustReceiptKey(t, onlyB)
 	if len(keys) != 2 || !keys[0].Current || keys[0].KeyID != keyIDB || !bytes.Equal(keys[0].PublicKey, pubB) {
 		t.Fatalf("receipt keys = %+v, want B's current first and A's after", keys)
 	}

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,11 +19,10 @@ type Receipts interface {
 	Receipt(ctx context.Context, tenantID, receiptID uuid.UUID) (idv.StoredReceipt, error)
 }
 
-// ReceiptKey is the public half of the key that signs deletion receipts,
-// and every key that verifies them (the current one first, then those that
-// signed before a master-key rotation).
+// ReceiptKey lists every key that verifies deletion receipts: the current
+// one first (Current set), then those that signed before a signing-key or
+// master-key rotation.
 type ReceiptKey interface {
-	ReceiptPublicKey() (ed25519.PublicKey, string)
 	ReceiptVerifyKeys(ctx context.Context) ([]idv.VerifyKey, error)
 }
 
@@ -95,15 +93,21 @@ type verifyKeyBody struct {
 // getReceiptKey answers with the current receipt signing key and, in
 // keys, every key that verifies receipts: a receipt names its key_id.
 func (s *Server) getReceiptKey(w http.ResponseWriter, r *http.Request) error {
-	pub, keyID := s.receiptKey.ReceiptPublicKey()
 	keys, err := s.receiptKey.ReceiptVerifyKeys(r.Context())
 	if err != nil {
 		return err
 	}
 	list := make([]verifyKeyBody, len(keys))
+	var current verifyKeyBody
 	for i, k := range keys {
 		list[i] = verifyKeyBody{KeyID: k.KeyID, Algorithm: "Ed25519", PublicKey: k.PublicKey, Current: k.Current}
+		if k.Current {
+			current = list[i]
+		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"key_id": keyID, "algorithm": "Ed25519", "public_key": []byte(pub), "keys": list})
+	if current.KeyID == "" {
+		return errors.New("api: the vault listed no current receipt key")
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"key_id": current.KeyID, "algorithm": "Ed25519", "public_key": current.PublicKey, "keys": list})
 	return nil
 }

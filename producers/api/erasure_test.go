@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -91,7 +92,10 @@ func TestDeletionReceipts(t *testing.T) {
 	s := b.newSession(b.a.APIKey)
 	receiptID := uuid.New()
 	statement, _ := json.Marshal(map[string]string{"receipt_id": receiptID.String(), "session_id": s.ID})
-	sig, keyID := b.vault.SignReceipt(statement)
+	sig, keyID, err := b.vault.SignReceipt(t.Context(), statement)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := b.db.Exec(`INSERT INTO deletion_receipts (receipt_id, tenant_id, session_id, statement, signature, key_id)
 		VALUES ($1, $2, $3, $4, $5, $6)`, receiptID, b.a.TenantID, s.ID, statement, sig, keyID); err != nil {
 		t.Fatal(err)
@@ -121,5 +125,26 @@ func TestDeletionReceipts(t *testing.T) {
 	b.call("GET", "/v1/sessions/"+s.ID, b.a.APIKey, nil, &sess)
 	if sess.ReceiptID == nil || *sess.ReceiptID != receiptID.String() {
 		t.Fatalf("session does not point at its receipt: %+v", sess)
+	}
+
+	// After a rotation of the receipt key the endpoint names the new key
+	// as current and still lists the old one, which verifies the receipt.
+	rot, err := b.vault.RotateSigningKey(t.Context(), vault.PurposeReceipt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rotated struct {
+		KeyID string `json:"key_id"`
+		Keys  []struct {
+			KeyID     string `json:"key_id"`
+			PublicKey []byte `json:"public_key"`
+			Current   bool   `json:"current"`
+		} `json:"keys"`
+	}
+	if code := b.call("GET", "/v1/receipt-signing-key", "", nil, &rotated); code != 200 || rotated.KeyID != rot.NewKeyID ||
+		len(rotated.Keys) != 2 || !rotated.Keys[0].Current || rotated.Keys[0].KeyID != rot.NewKeyID ||
+		rotated.Keys[1].Current || rotated.Keys[1].KeyID != key.KeyID ||
+		!ed25519.Verify(rotated.Keys[1].PublicKey, got.Statement, got.Signature) {
+		t.Fatalf("signing keys after a rotation from %s to %s: %d %+v", key.KeyID, rot.NewKeyID, code, rotated)
 	}
 }

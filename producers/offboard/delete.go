@@ -66,7 +66,9 @@ func (d *Deleter) Delete(ctx context.Context, tenantID uuid.UUID, noExport bool)
 			return Deleted{}, err
 		}
 	}
-	if o, err = d.Offboardings.Finish(ctx, tenantID, d.now(), d.sign); err != nil {
+	if o, err = d.Offboardings.Finish(ctx, tenantID, d.now(), func(f idv.OffboardFacts) (idv.SignedReceipt, error) {
+		return d.sign(ctx, f)
+	}); err != nil {
 		return Deleted{}, err
 	}
 	r, err := idv.ParseOffboardingReceipt(o.Statement)
@@ -143,7 +145,7 @@ func (d *Deleter) deleteObjects(ctx context.Context, tenantID uuid.UUID, progres
 }
 
 // sign builds and signs the offboarding receipt of the facts Finish found.
-func (d *Deleter) sign(f idv.OffboardFacts) (idv.SignedReceipt, error) {
+func (d *Deleter) sign(ctx context.Context, f idv.OffboardFacts) (idv.SignedReceipt, error) {
 	r := schemas.OffboardingReceipt{ReceiptID: f.ReceiptID.String(), TenantID: f.TenantID.String(),
 		StartedAt: f.StartedAt, NoExport: f.NoExport && f.ExportedAt == nil, ObjectsDeleted: f.ObjectsDeleted,
 		Sessions: f.Sessions, SessionsNotWiped: f.NotWiped, RowsDeleted: f.RowsDeleted, FinishedAt: f.FinishedAt,
@@ -162,7 +164,10 @@ func (d *Deleter) sign(f idv.OffboardFacts) (idv.SignedReceipt, error) {
 	if err != nil {
 		return idv.SignedReceipt{}, err
 	}
-	sig, keyID := d.Signer.SignReceipt(statement)
+	sig, keyID, err := d.Signer.SignReceipt(ctx, statement)
+	if err != nil {
+		return idv.SignedReceipt{}, fmt.Errorf("offboard: sign the receipt of %s: %w", f.TenantID, err)
+	}
 	return idv.SignedReceipt{Statement: statement, Signature: sig, KeyID: keyID}, nil
 }
 
