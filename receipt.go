@@ -41,6 +41,23 @@ func ParseReceipt(statement []byte) (schemas.DeletionReceipt, error) {
 	return r, nil
 }
 
+// ParseAddendum reads a signed deletion addendum back, refusing unknown
+// fields and data after it.
+func ParseAddendum(statement []byte) (schemas.DeletionAddendum, error) {
+	var a schemas.DeletionAddendum
+	dec, err := decodeStatement("deletion addendum", statement, &a)
+	if err != nil {
+		return schemas.DeletionAddendum{}, err
+	}
+	if dec.More() {
+		return schemas.DeletionAddendum{}, errors.New("deletion addendum: decode: data after the addendum")
+	}
+	if err := a.Validate(); err != nil {
+		return schemas.DeletionAddendum{}, err
+	}
+	return a, nil
+}
+
 // decodeStatement decodes a signed statement into v, refusing unknown
 // fields, and returns the decoder, for a caller that also refuses data after
 // the statement.

@@ -50,6 +50,22 @@ type StoredReceipt struct {
 	Signature []byte
 	KeyID     string
 	CreatedAt time.Time
+	// Addenda are the receipt's signed addenda, oldest first: what the
+	// tail sweep deleted after the receipt was signed.
+	Addenda []Addendum
+}
+
+// Addendum is a signed deletion addendum (schemas.DeletionAddendum): the
+// tail sweep deleted objects that landed under a session's prefix after its
+// receipt was signed. The receipt's signed bytes never change; the addendum
+// amends them.
+type Addendum struct {
+	ID        uuid.UUID
+	ReceiptID uuid.UUID // the receipt it amends
+	Statement []byte
+	Signature []byte
+	KeyID     string
+	CreatedAt time.Time // set when read back
 }
 
 // ErrNotRequested: the session exists but nobody requested its wipe.
@@ -71,9 +87,10 @@ type WipeStore interface {
 	// FinishWipe deletes the session's rows, keeps its tombstone, stores the
 	// receipt and appends ev, in one transaction.
 	FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.Time, r Receipt, ev Event) error
-	// RecordLateObjects records, in the tenant's audit log, objects the
-	// tail sweep deleted under the prefix of a session wiped before.
-	RecordLateObjects(ctx context.Context, tenantID, id, receiptID uuid.UUID, objects int, at time.Time) error
+	// RecordLateObjects stores the signed addendum of what the tail sweep
+	// deleted under the prefix of a session wiped before and records it in
+	// the tenant's audit log, in one transaction.
+	RecordLateObjects(ctx context.Context, tenantID, id uuid.UUID, a Addendum, objects int, at time.Time) error
 }
 
 // PrefixDeleter deletes every object version, delete marker and unfinished
@@ -116,10 +133,12 @@ type Wiped struct {
 	Objects      int  // objects this attempt deleted, also on failure
 	// Late is how many objects a sweep of a session wiped before found and
 	// deleted under its prefix (landed after its wipe).
-	Late      int
-	ReceiptID uuid.UUID
-	Reason    string
-	Captures  int
+	Late int
+	// AddendumID is the addendum to the receipt signed for Late objects.
+	AddendumID uuid.UUID
+	ReceiptID  uuid.UUID
+	Reason     string
+	Captures   int
 }
 
 // Wipe wipes a session whose wipe was requested. ErrNotFound: no such
@@ -180,8 +199,12 @@ func (w Wiper) Wipe(ctx context.Context, tenantID, sessionID uuid.UUID) (Wiped, 
 
 // sweepTail deletes what landed under the prefix of a session wiped before
 // (an upload through a policy issued before the wipe request, a late copy)
-// and records it in the tenant's audit log: the wipe's tail sweep, asked
-// for once the longest upload policy has expired, and a repeated delivery.
+// and, when it deleted anything, stores a signed addendum to the session's
+// receipt and records it in the tenant's audit log: the wipe's tail sweep,
+// asked for once the longest upload policy has expired, and a repeated
+// delivery. Should storing the addendum fail after the delete, the objects
+// are gone and the retry finds nothing to amend: the failure is returned
+// (the stage retries; the metric counted the objects) and logged by it.
 func (w Wiper) sweepTail(ctx context.Context, t WipeTarget) (Wiped, error) {
 	out := Wiped{Before: true, ReceiptID: t.ReceiptID}
 	sctx, cancel := context.WithTimeout(ctx, w.StorageTimeout)
@@ -194,10 +217,33 @@ func (w Wiper) sweepTail(ctx context.Context, t WipeTarget) (Wiped, error) {
 	if n == 0 {
 		return out, nil
 	}
-	if err := w.Store.RecordLateObjects(ctx, t.TenantID, t.SessionID, t.ReceiptID, n, w.clock()); err != nil {
+	at := w.clock()
+	a, err := w.addendum(ctx, t, n, at)
+	if err != nil {
+		return out, err
+	}
+	if err := w.Store.RecordLateObjects(ctx, t.TenantID, t.SessionID, a, n, at); err != nil {
 		return out, fmt.Errorf("wipe: %w", err)
 	}
+	out.AddendumID = a.ID
 	return out, nil
+}
+
+// addendum builds and signs the addendum to t's receipt for objects deleted
+// by the tail sweep at at.
+func (w Wiper) addendum(ctx context.Context, t WipeTarget, objects int, at time.Time) (Addendum, error) {
+	id := uuid.New()
+	statement, err := schemas.DeletionAddendum{AddendumID: id.String(), Amends: t.ReceiptID.String(),
+		SessionID: t.SessionID.String(), TenantID: t.TenantID.String(), ObjectsDeleted: objects, DeletedAt: at,
+		Statement: schemas.AddendumStatement}.MarshalStatement()
+	if err != nil {
+		return Addendum{}, fmt.Errorf("wipe: session %s: %w: %w", t.SessionID, ErrWipeRefused, err)
+	}
+	sig, keyID, err := w.Signer.SignReceipt(ctx, statement)
+	if err != nil {
+		return Addendum{}, fmt.Errorf("wipe: session %s: sign the addendum: %w", t.SessionID, err)
+	}
+	return Addendum{ID: id, ReceiptID: t.ReceiptID, Statement: statement, Signature: sig, KeyID: keyID}, nil
 }
 
 // clock is now at the database's precision, so that the times in a receipt

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/schemas"
@@ -42,8 +44,10 @@ func postThrough(t *testing.T, p idv.PostPolicy, body []byte) {
 
 // An upload policy issued before a wipe still stores an object after it
 // (the review reproduced it): the tail sweep, asked for once the longest
-// policy has expired, deletes it, counts it, and records it in the tenant's
-// audit log; the receipt stays as it was, and a second sweep finds nothing.
+// policy has expired, deletes it, counts it, signs an addendum to the
+// receipt that says so and records it in the tenant's audit log; the
+// receipt's signed bytes stay as they were, and a second sweep finds
+// nothing and signs nothing.
 func TestTailSweepDeletesWhatLandedAfterTheWipe(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -86,12 +90,39 @@ func TestTailSweepDeletesWhatLandedAfterTheWipe(t *testing.T) {
 	if again := b.assertWiped(t, s, schemas.WipeCustomerRequest); again.ReceiptID != receipt.ReceiptID {
 		t.Fatal("the tail sweep changed the receipt")
 	}
+	stored, err := b.wipes.Receipt(ctx, b.tenant, uuid.MustParse(receipt.ReceiptID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored.Addenda) != 1 {
+		t.Fatalf("%d addenda to the receipt, want 1", len(stored.Addenda))
+	}
+	a := stored.Addenda[0]
+	pub, keyID, err := b.vault.ReceiptPublicKey(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.KeyID != keyID || !idv.VerifyReceipt(pub, a.Statement, a.Signature) {
+		t.Fatalf("the addendum signed by %s does not verify with the receipt key %s", a.KeyID, keyID)
+	}
+	parsed, err := idv.ParseAddendum(a.Statement)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if parsed.Amends != receipt.ReceiptID || parsed.SessionID != s.id.String() || parsed.TenantID != b.tenant.String() ||
+		parsed.ObjectsDeleted != 1 || parsed.AddendumID != a.ID.String() || parsed.Statement != schemas.AddendumStatement {
+		t.Fatalf("addendum %+v, want one object deleted under receipt %s", parsed, receipt.ReceiptID)
+	}
+	b.assertNoPersonalData(t, s, "the addendum", a.Statement, s.id, b.tenant, a.ID, uuid.MustParse(receipt.ReceiptID))
 	ev.NumDelivered = 2
 	if err := b.stage.Handle(ctx, ev); err != nil {
 		t.Fatal(err)
 	}
 	if n := audits(); n != 1 {
 		t.Fatalf("%d late_objects_deleted audit entries after a sweep that found nothing, want 1", n)
+	}
+	if n := b.count(t, `SELECT count(*) FROM deletion_addenda WHERE session_id = $1`, s.id); n != 1 {
+		t.Fatalf("%d addenda after a sweep that found nothing, want 1", n)
 	}
 }
 

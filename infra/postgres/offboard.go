@@ -23,7 +23,7 @@ import (
 // of its webhook endpoint and secret), audit_events, breach_tenants and
 // tenant_offboardings.
 var OffboardedTables = []string{"data_subject_requests", "handoffs", "captures", "check_results", "session_keys",
-	"deletion_receipts", "sessions", "outbox", "webhook_deliveries", "api_keys", "support_grants",
+	"deletion_addenda", "deletion_receipts", "sessions", "outbox", "webhook_deliveries", "api_keys", "support_grants",
 	"subprocessor_announcements", "subprocessor_objections", "webhook_secrets_retiring"}
 
 // Offboardings stores tenants' offboardings.
@@ -98,6 +98,9 @@ func (s *Offboardings) Receipts(ctx context.Context, tenantID, after uuid.UUID, 
 		tenantID, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("offboarding: list receipts of %s: %w", tenantID, err)
+	}
+	if err := withAddenda(ctx, s.db, tenantID, receipts); err != nil {
+		return nil, fmt.Errorf("offboarding: %w", err)
 	}
 	return receipts, nil
 }

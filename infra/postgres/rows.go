@@ -51,6 +51,14 @@ func receiptFields(r *idv.StoredReceipt) []any {
 	return []any{&r.ReceiptID, &r.TenantID, &r.SessionID, &r.Statement, &r.Signature, &r.KeyID, &r.CreatedAt}
 }
 
+// addendumColumns are a deletion addendum's columns, in addendumFields' order.
+const addendumColumns = `addendum_id, receipt_id, statement, signature, key_id, created_at`
+
+// addendumFields points at an addendum's fields in addendumColumns' order.
+func addendumFields(a *idv.Addendum) []any {
+	return []any{&a.ID, &a.ReceiptID, &a.Statement, &a.Signature, &a.KeyID, &a.CreatedAt}
+}
+
 // offboardingRow is idv.Offboarding as sqlx scans it.
 type offboardingRow struct {
 	TenantID          uuid.UUID      `db:"tenant_id"`

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/idv-oss/idv"
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 )
 
 // The wipe's store steps (docs/design.md invariant 3), in the order the wipe stage
@@ -168,18 +169,25 @@ func (s *Wipes) FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.
 	})
 }
 
-// RecordLateObjects appends late_objects_deleted to the tenant's audit log:
-// the tail sweep deleted objects under a session wiped before.
-func (s *Wipes) RecordLateObjects(ctx context.Context, tenantID, id, receiptID uuid.UUID, objects int, at time.Time) error {
+// RecordLateObjects stores the addendum to a wiped session's receipt and
+// appends late_objects_deleted to the tenant's audit log, in one
+// transaction: the tail sweep deleted objects under a session wiped before.
+func (s *Wipes) RecordLateObjects(ctx context.Context, tenantID, id uuid.UUID, a idv.Addendum, objects int, at time.Time) error {
 	return inTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO deletion_addenda
+			(addendum_id, receipt_id, tenant_id, session_id, statement, signature, key_id, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			a.ID, a.ReceiptID, tenantID, id, a.Statement, a.Signature, a.KeyID, at); err != nil {
+			return fmt.Errorf("wipes: store addendum of %s: %w", id, err)
+		}
 		return appendAudit(ctx, tx, idv.AuditEntry{TenantID: tenantID, At: at, Actor: idv.ActorOf(ctx, idv.ActorWipe),
 			Action: idv.AuditLateObjectsDeleted, SessionID: id,
-			Detail: map[string]string{"receipt_id": receiptID.String(), "objects": strconv.Itoa(objects)}})
+			Detail: map[string]string{"receipt_id": a.ReceiptID.String(), "addendum_id": a.ID.String(), "objects": strconv.Itoa(objects)}})
 	})
 }
 
-// Receipt reads a tenant's deletion receipt; another tenant's receipt, like
-// one that does not exist, is ErrNotFound.
+// Receipt reads a tenant's deletion receipt with its addenda; another
+// tenant's receipt, like one that does not exist, is ErrNotFound.
 func (s *Wipes) Receipt(ctx context.Context, tenantID, receiptID uuid.UUID) (idv.StoredReceipt, error) {
 	var r idv.StoredReceipt
 	err := scopedScan(ctx, s.db, tenantScope(tenantID), receiptFields(&r), `SELECT `+receiptColumns+`
@@ -187,5 +195,33 @@ func (s *Wipes) Receipt(ctx context.Context, tenantID, receiptID uuid.UUID) (idv
 	if err != nil {
 		return idv.StoredReceipt{}, rowErr(err, "deletion receipts: %s", "deletion receipts: get %s", receiptID)
 	}
-	return r, nil
+	rs := []idv.StoredReceipt{r}
+	if err := withAddenda(ctx, s.db, tenantID, rs); err != nil {
+		return idv.StoredReceipt{}, err
+	}
+	return rs[0], nil
+}
+
+// withAddenda fills in the addenda of the tenant's receipts rs, oldest
+// first, with one query.
+func withAddenda(ctx context.Context, db *sqlx.DB, tenantID uuid.UUID, rs []idv.StoredReceipt) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	ids := make([]uuid.UUID, len(rs))
+	at := make(map[uuid.UUID]int, len(rs))
+	for i, r := range rs {
+		ids[i], at[r.ReceiptID] = r.ReceiptID, i
+	}
+	addenda, err := scopedRows(ctx, db, tenantScope(tenantID), addendumFields, `SELECT `+addendumColumns+`
+		FROM deletion_addenda WHERE tenant_id = $1 AND receipt_id = ANY($2) ORDER BY created_at, addendum_id`,
+		tenantID, pq.Array(ids))
+	if err != nil {
+		return fmt.Errorf("deletion receipts: addenda of %d receipts of %s: %w", len(rs), tenantID, err)
+	}
+	for _, a := range addenda {
+		i := at[a.ReceiptID]
+		rs[i].Addenda = append(rs[i].Addenda, a)
+	}
+	return nil
 }

@@ -66,6 +66,17 @@ type receiptBody struct {
 	Signature []byte          `json:"signature"`
 	Receipt   json.RawMessage `json:"receipt"`
 	CreatedAt time.Time       `json:"created_at"`
+	Addenda   []addendumBody  `json:"addenda"`
+}
+
+type addendumBody struct {
+	AddendumID uuid.UUID       `json:"addendum_id"`
+	KeyID      string          `json:"key_id"`
+	Algorithm  string          `json:"algorithm"`
+	Statement  []byte          `json:"statement"`
+	Signature  []byte          `json:"signature"`
+	Addendum   json.RawMessage `json:"addendum"`
+	CreatedAt  time.Time       `json:"created_at"`
 }
 
 func (s *Server) getReceipt(w http.ResponseWriter, r *http.Request) error {
@@ -78,8 +89,14 @@ func (s *Server) getReceipt(w http.ResponseWriter, r *http.Request) error {
 		Detail: map[string]string{"receipt_id": rc.ReceiptID.String()}}); err != nil {
 		return fmt.Errorf("record read of receipt %s: %w", rc.ReceiptID, err)
 	}
+	addenda := make([]addendumBody, len(rc.Addenda))
+	for i, a := range rc.Addenda {
+		addenda[i] = addendumBody{AddendumID: a.ID, KeyID: a.KeyID, Algorithm: "Ed25519", Statement: a.Statement,
+			Signature: a.Signature, Addendum: a.Statement, CreatedAt: a.CreatedAt}
+	}
 	writeJSON(w, http.StatusOK, receiptBody{ReceiptID: rc.ReceiptID, SessionID: rc.SessionID, KeyID: rc.KeyID,
-		Algorithm: "Ed25519", Statement: rc.Statement, Signature: rc.Signature, Receipt: rc.Statement, CreatedAt: rc.CreatedAt})
+		Algorithm: "Ed25519", Statement: rc.Statement, Signature: rc.Signature, Receipt: rc.Statement, CreatedAt: rc.CreatedAt,
+		Addenda: addenda})
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"encoding/json"
 	"testing"
@@ -107,17 +108,40 @@ func TestDeletionReceipts(t *testing.T) {
 	if code := b.call("GET", "/v1/deletion-receipts/"+uuid.NewString(), b.a.APIKey, nil, &e); code != 404 {
 		t.Fatalf("unknown receipt: %d", code)
 	}
+	// An addendum (the tail sweep's) is served with the receipt.
+	addendumID := uuid.New()
+	addendum := []byte(`{"addendum_id":"` + addendumID.String() + `"}`)
+	asig, akeyID, err := b.vault.SignReceipt(t.Context(), addendum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.Exec(`INSERT INTO deletion_addenda (addendum_id, receipt_id, tenant_id, session_id, statement, signature, key_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, addendumID, receiptID, b.a.TenantID, s.ID, addendum, asig, akeyID); err != nil {
+		t.Fatal(err)
+	}
 	var got struct {
 		KeyID     string          `json:"key_id"`
 		Statement []byte          `json:"statement"`
 		Signature []byte          `json:"signature"`
 		Receipt   json.RawMessage `json:"receipt"`
+		Addenda   []struct {
+			AddendumID string          `json:"addendum_id"`
+			KeyID      string          `json:"key_id"`
+			Statement  []byte          `json:"statement"`
+			Signature  []byte          `json:"signature"`
+			Addendum   json.RawMessage `json:"addendum"`
+		} `json:"addenda"`
 	}
 	if code := b.call("GET", "/v1/deletion-receipts/"+receiptID.String(), b.a.APIKey, nil, &got); code != 200 {
 		t.Fatalf("receipt: %d", code)
 	}
 	if got.KeyID != key.KeyID || !ed25519.Verify(key.PublicKey, got.Statement, got.Signature) {
 		t.Fatalf("receipt does not verify with the published key")
+	}
+	if len(got.Addenda) != 1 || got.Addenda[0].AddendumID != addendumID.String() || got.Addenda[0].KeyID != key.KeyID ||
+		!ed25519.Verify(key.PublicKey, got.Addenda[0].Statement, got.Addenda[0].Signature) ||
+		!bytes.Equal(got.Addenda[0].Addendum, addendum) {
+		t.Fatalf("addenda %+v, want the one stored, verifying with the published key", got.Addenda)
 	}
 	var sess struct {
 		ReceiptID *string `json:"receipt_id"`

@@ -178,9 +178,13 @@ func (e *Exporter) writeRecords(ctx context.Context, aw *archive.Writer, tenantI
 			return err
 		}
 		for _, r := range rs {
+			addenda := make([]addendumFile, len(r.Addenda))
+			for i, a := range r.Addenda {
+				addenda[i] = addendumFile{AddendumID: a.ID.String(), KeyID: a.KeyID, Statement: json.RawMessage(a.Statement), Signature: a.Signature}
+			}
 			if err := aw.AddJSON("tenant/deletion-receipts/"+r.ReceiptID.String()+".json", receiptFile{
 				ReceiptID: r.ReceiptID.String(), SessionID: r.SessionID.String(), KeyID: r.KeyID,
-				Statement: json.RawMessage(r.Statement), Signature: r.Signature}); err != nil {
+				Statement: json.RawMessage(r.Statement), Signature: r.Signature, Addenda: addenda}); err != nil {
 				return err
 			}
 			after = r.ReceiptID
@@ -221,6 +225,17 @@ type receiptFile struct {
 	KeyID     string          `json:"key_id"`
 	Statement json.RawMessage `json:"statement"`
 	Signature []byte          `json:"signature"`
+	// Addenda are the receipt's signed addenda (the tail sweep's), oldest
+	// first; omitted when there are none.
+	Addenda []addendumFile `json:"addenda,omitempty"`
+}
+
+// addendumFile is a signed deletion addendum as the archive holds it.
+type addendumFile struct {
+	AddendumID string          `json:"addendum_id"`
+	KeyID      string          `json:"key_id"`
+	Statement  json.RawMessage `json:"statement"`
+	Signature  []byte          `json:"signature"`
 }
 
 // ErrDeleted: the tenant's delete has begun or finished; nothing is left
