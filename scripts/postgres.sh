@@ -4,7 +4,8 @@
 #
 #   scripts/postgres.sh              URL of the server (database "postgres")
 #   scripts/postgres.sh url DBNAME   same URL with database DBNAME, created if absent
-#   scripts/postgres.sh stop         stop the cluster this script started (only that one)
+#   scripts/postgres.sh tls          URL of a second cluster that takes TLS connections only
+#   scripts/postgres.sh stop         stop the clusters this script started (only those)
 #
 # Where the server comes from, first match wins:
 #   1. DATABASE_URL, if it is set and answers;
@@ -15,6 +16,17 @@
 # As root, the cluster runs as the `postgres` user (initdb refuses root); if
 # that user cannot reach the repository, the data dir moves to
 # /var/tmp/idv-postgres-<hash of the repository path>.
+#
+# `tls` never uses DATABASE_URL: it makes (once) and starts a cluster of its
+# own in .idv/postgres-tls/data (or <that fallback>/tls/data), for the tests
+# of IDV's connections under sslmode=verify-full (infra/postgres/tls_test.go):
+# ssl = on with a certificate for 127.0.0.1 and localhost signed by a CA made
+# here with openssl (its ca.pem sits beside the data dir; its key is thrown
+# away once it has signed), hostssl lines only in pg_hba.conf, so that a
+# connection without TLS is refused, and no Unix socket. The URL it prints
+# says sslmode=verify-full&sslrootcert=<that ca.pem>. A certificate that no
+# longer verifies, or expires within 30 days, is made again (the cluster
+# restarted).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -28,7 +40,7 @@ log() { printf 'postgres.sh: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 usage() {
-	sed -n '5,7p' "${BASH_SOURCE[0]}" | sed 's/^#  *//' >&2
+	sed -n '5,8p' "${BASH_SOURCE[0]}" | sed 's/^#  *//' >&2
 	exit 2
 }
 
@@ -116,15 +128,26 @@ ensure_server_binaries() {
 	fi
 }
 
-# cluster_dir prints the data dir of the cluster this script made, if any.
+# locations KIND prints where a cluster of KIND (main or tls) may be, the
+# preferred place first.
+locations() {
+	case "$1" in
+	main) printf '%s\n' "$state/postgres" "$fallback/data" ;;
+	tls) printf '%s\n' "$state/postgres-tls/data" "$fallback/tls/data" ;;
+	*) die "no cluster kind $1" ;;
+	esac
+}
+
+# cluster_dir KIND prints the data dir of the cluster of KIND this script
+# made, if any.
 cluster_dir() {
 	local d
-	for d in "$state/postgres" "$fallback/data"; do
+	while read -r d; do
 		if [[ -f $d/PG_VERSION && -f $d/$marker ]]; then
 			printf '%s\n' "$d"
 			return 0
 		fi
-	done
+	done < <(locations "$1")
 	return 1
 }
 
@@ -201,11 +224,13 @@ port_taken() {
 	return 1
 }
 
-# free_port [AVOID] prints a port nobody listens on and not in the
-# space-separated list AVOID, starting at a place derived from the repository
-# path so that several checkouts rarely collide.
+# free_port [AVOID] prints a port nobody listens on, not in the
+# space-separated list AVOID and not set for a cluster of this script
+# (our_ports), starting at a place derived from the repository path so that
+# several checkouts rarely collide.
 free_port() {
-	local avoid=" ${1:-} " start p i
+	local avoid start p i
+	avoid=" ${1:-} $(our_ports) "
 	start=$((15432 + $(printf '%s' "$root" | cksum | cut -d' ' -f1) % 500))
 	for ((i = 0; i < 500; i++)); do
 		p=$((start + i))
@@ -213,6 +238,18 @@ free_port() {
 		port_taken "$p" || { printf '%s\n' "$p"; return 0; }
 	done
 	die "no free port in $start..$((start + 499))"
+}
+
+# our_ports prints the ports the clusters this script made are set to, so
+# that a new cluster does not take the port of one that is stopped.
+our_ports() {
+	local kind d ports=""
+	for kind in main tls; do
+		if d="$(cluster_dir "$kind")"; then
+			ports+=" $(conf_port "$d")"
+		fi
+	done
+	printf '%s\n' "$ports"
 }
 
 set_port() {
@@ -250,25 +287,32 @@ start() {
 	die "could not find a port to start on after $tries tries"
 }
 
-# pick_location prints where a new cluster goes: .idv/postgres unless we are
-# root and the postgres user cannot reach the repository.
+# pick_location KIND prints where a new cluster of KIND goes: under .idv
+# unless we are root and the postgres user cannot reach the repository.
 pick_location() {
+	local preferred other
+	{
+		read -r preferred
+		read -r other
+	} < <(locations "$1")
 	if ! is_root; then
-		printf '%s\n' "$state/postgres"
+		printf '%s\n' "$preferred"
 		return 0
 	fi
 	id -u "$pg_user" >/dev/null 2>&1 || die "running as root but there is no '$pg_user' user to run PostgreSQL as"
 	if runuser -u "$pg_user" -- test -x "$state" 2>/dev/null; then
-		printf '%s\n' "$state/postgres"
+		printf '%s\n' "$preferred"
 	else
 		log "user $pg_user cannot traverse $state (a parent directory is closed to it);"
-		log "using $fallback/data for the cluster instead"
-		printf '%s\n' "$fallback/data"
+		log "using $other for the cluster instead"
+		printf '%s\n' "$other"
 	fi
 }
 
+# create_cluster DIR LOGFILE [SETUP]: initdb, configure (SETUP DIR adds to
+# the configuration, before the marker says the cluster is complete), start.
 create_cluster() {
-	local dir="$1" logfile="$2" bin owner port sockdir t0
+	local dir="$1" logfile="$2" setup="${3:-}" bin owner port sockdir t0
 	bin="$(bindir)"
 	t0=$SECONDS
 	log "creating a new PostgreSQL cluster with $bin/initdb in $dir"
@@ -297,6 +341,9 @@ create_cluster() {
 		printf "unix_socket_directories = '%s'\n" "$sockdir"
 	} >>"$dir/postgresql.conf"
 	set_port "$dir" "$port"
+	if [[ -n $setup ]]; then
+		"$setup" "$dir"
+	fi
 	printf '%s\n' "$root" >"$dir/$marker"
 	start "$dir" "$logfile"
 	log "cluster created and started in $((SECONDS - t0))s"
@@ -329,20 +376,35 @@ ensure_server() {
 	fi
 	ensure_server_binaries
 	ensure_client
+	lock_state
+	ensure_cluster main
+	local url
+	url="$(url_for_port "$cluster_port")"
+	answers "$url" || die "cluster in $cluster_data runs but does not answer on $url"
+	printf '%s\n' "$url"
+}
 
+# lock_state makes .idv and takes its lock on descriptor 9, which the shell
+# holds until it exits: one caller at a time past here, two parallel first
+# runs must not both initdb.
+lock_state() {
 	mkdir -p "$state" || die "cannot create $state"
 	if is_root; then
 		chmod go+rx "$state" # the postgres user must get through it
 	fi
-	# One caller at a time past here: two parallel first runs must not both initdb.
 	[[ -e $state/postgres.lock ]] || : >"$state/postgres.lock"
 	exec 9<"$state/postgres.lock"
 	if command -v flock >/dev/null; then
 		flock -w 180 9 || die "timed out waiting for another scripts/postgres.sh"
 	fi
+}
 
-	local dir port url
-	if dir="$(cluster_dir)"; then
+# ensure_cluster KIND [SETUP] finds, starts or creates (create_cluster DIR
+# LOGFILE SETUP) the cluster of KIND and sets cluster_data and cluster_port
+# to its data dir and port. Call it holding the lock.
+ensure_cluster() {
+	local kind="$1" setup="${2:-}" dir port parent
+	if dir="$(cluster_dir "$kind")"; then
 		if port="$(running_port "$dir")"; then
 			log "cluster in $dir is running on 127.0.0.1:$port"
 		else
@@ -351,19 +413,135 @@ ensure_server() {
 			port="$(running_port "$dir")" || die "cluster in $dir did not stay up; see its log"
 		fi
 	else
-		dir="$(pick_location)"
+		dir="$(pick_location "$kind")"
 		if [[ -e $dir && -n $(ls -A "$dir" 2>/dev/null) ]]; then
 			die "$dir exists but is not a cluster made by this script; move it away"
 		fi
-		if [[ $dir == "$fallback/data" ]]; then
-			mkdir -p "$fallback"
-			chmod 755 "$fallback"
+		parent="$(dirname "$dir")"
+		if [[ $parent != "$state" ]]; then
+			mkdir -p "$parent"
+			chmod 755 "$parent"
+			if [[ $parent == "$fallback"/* ]]; then
+				chmod 755 "$fallback"
+			fi
 		fi
-		create_cluster "$dir" "$(logfile_for "$dir")"
+		create_cluster "$dir" "$(logfile_for "$dir")" "$setup"
 		port="$(running_port "$dir")" || die "cluster in $dir did not stay up; see its log"
 	fi
-	url="$(url_for_port "$port")"
-	answers "$url" || die "cluster in $dir runs but does not answer on $url"
+	cluster_data="$dir"
+	cluster_port="$port"
+}
+
+# ca_for DIR prints the path of the CA certificate of the TLS cluster in DIR.
+ca_for() { printf '%s/ca.pem\n' "$(dirname "$1")"; }
+
+# quiet_openssl ARGS...: openssl, its output shown only if it fails.
+quiet_openssl() {
+	local out
+	out="$(openssl "$@" 2>&1 </dev/null)" || {
+		printf '%s\n' "$out" | sed 's/^/    /' >&2
+		die "openssl $1 failed"
+	}
+}
+
+# make_certs DIR: a new CA and, signed by it, a certificate for 127.0.0.1
+# and localhost, with its key, in the data dir DIR as the server's user's
+# (the key 0600, as PostgreSQL requires); the CA's certificate goes beside
+# DIR. The CA's key exists only in a private temporary directory, so nothing
+# else can ever be signed with it.
+make_certs() {
+	local dir="$1" days=3650 ca
+	ca="$(ca_for "$dir")"
+	certs_tmp="$(mktemp -d)" # mode 0700
+	trap 'rm -rf "$certs_tmp"' EXIT
+	printf '%s\n' '[req]' 'distinguished_name = dn' '[dn]' \
+		'[ca]' 'basicConstraints = critical,CA:true' 'keyUsage = critical,keyCertSign,cRLSign' \
+		'subjectKeyIdentifier = hash' \
+		'[server]' 'basicConstraints = critical,CA:false' 'keyUsage = critical,digitalSignature' \
+		'extendedKeyUsage = serverAuth' 'subjectAltName = IP:127.0.0.1,DNS:localhost' \
+		'subjectKeyIdentifier = hash' 'authorityKeyIdentifier = keyid' >"$certs_tmp/openssl.cnf"
+	log "making a CA and a certificate for 127.0.0.1 and localhost signed by it (openssl)"
+	quiet_openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$certs_tmp/ca.key"
+	quiet_openssl req -new -x509 -config "$certs_tmp/openssl.cnf" -extensions ca -key "$certs_tmp/ca.key" \
+		-subj "/CN=IDV test CA made by postgres.sh tls" -days "$days" -out "$certs_tmp/ca.pem"
+	quiet_openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$certs_tmp/server.key"
+	quiet_openssl req -new -config "$certs_tmp/openssl.cnf" -key "$certs_tmp/server.key" \
+		-subj "/CN=localhost" -out "$certs_tmp/server.csr"
+	quiet_openssl x509 -req -in "$certs_tmp/server.csr" -CA "$certs_tmp/ca.pem" -CAkey "$certs_tmp/ca.key" \
+		-set_serial "0x$(openssl rand -hex 16)" -days "$days" \
+		-extfile "$certs_tmp/openssl.cnf" -extensions server -out "$certs_tmp/server.crt"
+	install -m 600 "$certs_tmp/server.key" "$dir/server.key"
+	install -m 644 "$certs_tmp/server.crt" "$dir/server.crt"
+	if is_root; then
+		chown "$(run_owner "$dir"):" "$dir/server.key" "$dir/server.crt"
+	fi
+	install -m 644 "$certs_tmp/ca.pem" "$ca.part"
+	mv "$ca.part" "$ca"
+	rm -rf "$certs_tmp"
+	trap - EXIT
+}
+
+# certs_ok DIR: the certificate in DIR verifies against the CA beside DIR for
+# both names and is good for 30 days more.
+certs_ok() {
+	local dir="$1" ca
+	ca="$(ca_for "$dir")"
+	[[ -f $dir/server.key && -f $dir/server.crt && -f $ca ]] &&
+		openssl verify -CAfile "$ca" -verify_ip 127.0.0.1 "$dir/server.crt" >/dev/null 2>&1 &&
+		openssl verify -CAfile "$ca" -verify_hostname localhost "$dir/server.crt" >/dev/null 2>&1 &&
+		openssl x509 -checkend $((30 * 86400)) -noout -in "$dir/server.crt" >/dev/null 2>&1
+}
+
+# tls_setup DIR makes the new cluster in DIR take TLS connections only:
+# certificates, ssl = on, no Unix socket, and a pg_hba.conf whose only line
+# is hostssl, so that a connection without TLS matches none and is refused.
+tls_setup() {
+	local dir="$1"
+	make_certs "$dir"
+	{
+		printf '\n# TLS only (scripts/postgres.sh tls).\n'
+		printf "unix_socket_directories = ''\n"
+		printf 'ssl = on\n'
+		printf "ssl_cert_file = 'server.crt'\n"
+		printf "ssl_key_file = 'server.key'\n"
+	} >>"$dir/postgresql.conf"
+	printf '%s\n' '# Written by scripts/postgres.sh tls: TLS connections from 127.0.0.1, nothing else.' \
+		'# TYPE  DATABASE  USER  ADDRESS       METHOD' \
+		'hostssl all       all   127.0.0.1/32  trust' >"$dir/pg_hba.conf"
+}
+
+# url_escape S prints S with every byte but A-Z a-z 0-9 / . _ ~ - percent-encoded.
+url_escape() {
+	local LC_ALL=C s="$1" out="" c i
+	for ((i = 0; i < ${#s}; i++)); do
+		c="${s:i:1}"
+		case "$c" in
+		[A-Za-z0-9/._~-]) out+="$c" ;;
+		*) out+="$(printf '%%%02X' "'$c")" ;;
+		esac
+	done
+	printf '%s\n' "$out"
+}
+
+# ensure_tls_server prints the URL of the TLS cluster, sslmode=verify-full
+# against its CA, once it answers on that URL.
+ensure_tls_server() {
+	ensure_server_binaries
+	ensure_client
+	command -v openssl >/dev/null || apt_install openssl
+	command -v openssl >/dev/null || die "openssl still missing after installing openssl"
+	lock_state
+	local dir url
+	if dir="$(cluster_dir tls)" && ! certs_ok "$dir"; then
+		log "the certificate in $dir does not verify against $(ca_for "$dir") or expires within 30 days; making new ones"
+		make_certs "$dir"
+		# Stopped rather than reloaded: a reload is taken up at some point
+		# after pg_ctl returns, a start is complete when it does.
+		stop_cluster tls "TLS "
+	fi
+	ensure_cluster tls tls_setup
+	url="postgres://$pg_user@127.0.0.1:$cluster_port/postgres?sslmode=verify-full&sslrootcert=$(url_escape "$(ca_for "$cluster_data")")"
+	answers "$url" || die "cluster in $cluster_data runs but does not answer on $url"
 	printf '%s\n' "$url"
 }
 
@@ -400,9 +578,19 @@ cmd_url() {
 }
 
 cmd_stop() {
-	local dir bin
-	if ! dir="$(cluster_dir)"; then
-		log "no cluster made by this script (looked in $state/postgres and $fallback/data); nothing to stop"
+	stop_cluster main ""
+	stop_cluster tls "TLS "
+}
+
+# stop_cluster KIND LABEL stops the cluster of KIND this script made, if it runs.
+stop_cluster() {
+	local kind="$1" label="$2" dir bin preferred other
+	if ! dir="$(cluster_dir "$kind")"; then
+		{
+			read -r preferred
+			read -r other
+		} < <(locations "$kind")
+		log "no ${label}cluster made by this script (looked in $preferred and $other); nothing to stop"
 		return 0
 	fi
 	if ! running_port "$dir" >/dev/null; then
@@ -419,6 +607,10 @@ case "${1:-}" in
 url)
 	[[ $# -eq 2 ]] || usage
 	cmd_url "$2"
+	;;
+tls)
+	[[ $# -eq 1 ]] || usage
+	ensure_tls_server
 	;;
 stop)
 	[[ $# -eq 1 ]] || usage

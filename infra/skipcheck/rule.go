@@ -45,6 +45,11 @@ var rules = []rule{
 	// Provided: go tool task test installs or starts these and exports
 	// IDV_REQUIRE_* with them, so their absence means the task did not do
 	// its job (or a test does not honour its IDV_REQUIRE_* flag).
+	//
+	// PostgreSQL over TLS comes before PostgreSQL, whose pattern its skip
+	// (naming scripts/postgres.sh) matches too.
+	{regexp.MustCompile(`IDV_PG_TLS_URL`), provided, "PostgreSQL over TLS",
+		"scripts/postgres.sh tls starts a cluster that takes TLS connections only; the task exports IDV_PG_TLS_URL and IDV_REQUIRE_PG_TLS=1"},
 	{regexp.MustCompile(`DATABASE_URL|(?i)postgres`), provided, "PostgreSQL",
 		"scripts/postgres.sh starts or finds it; the task exports DATABASE_URL and IDV_REQUIRE_DB=1"},
 	{regexp.MustCompile(`(?i)MRZ oracle|IDV_MRZ_ORACLE`), provided, "MRZ oracle",

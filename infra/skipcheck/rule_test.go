@@ -8,6 +8,7 @@ import "testing"
 func TestClassify(t *testing.T) {
 	cases := []struct{ where, reason, what string }{
 		{"infra/postgres/pgtest/pgtest.go", "integration test skipped: no DATABASE_URL; run `go tool task test`, which starts or finds PostgreSQL", "PostgreSQL"},
+		{"infra/postgres/tls_test.go", "TLS test skipped: no IDV_PG_TLS_URL; run `go tool task test`, or IDV_PG_TLS_URL=\"$(scripts/postgres.sh tls)\" go test ./infra/postgres", "PostgreSQL over TLS"},
 		{"document/mrz/oracle_test.go", "MRZ oracle not installed: run `go tool task test`, or IDV_MRZ_ORACLE=\"$(scripts/mrz-oracle.sh)\" go test ./document/mrz", "MRZ oracle"},
 		{"face/engine_test.go", `IDV_FACE_DIR not set: run IDV_FACE_DIR="$(scripts/face-models.sh)" go test ./face`, "face models"},
 		{"face/engine_test.go", "built without cgo: ONNX Runtime cannot be loaded", "face models"},
@@ -66,7 +67,7 @@ func TestVerdicts(t *testing.T) {
 	for _, r := range rules {
 		want := allowed
 		switch r.what {
-		case "PostgreSQL", "MRZ oracle", "face models", "test photos", "promtool", "browser":
+		case "PostgreSQL", "PostgreSQL over TLS", "MRZ oracle", "face models", "test photos", "promtool", "browser":
 			want = provided
 		}
 		if r.verdict != want {
