@@ -200,8 +200,35 @@ func TestBrokerKeysCommand(t *testing.T) {
 	}
 }
 
-// `idv dev`'s embedded broker runs the production model: a stage's key,
-// taken from the dev dir, cannot publish a decision; no key, no entry.
+// IDV_NATS_TLS_CERT and IDV_NATS_TLS_KEY go together into the broker's
+// Access; one without the other is refused at parse time.
+func TestConfigBrokerClientCertificate(t *testing.T) {
+	for name, vars := range map[string]map[string]string{
+		"certificate only": {"IDV_NATS_TLS_CERT": "/etc/idv/nats-client/tls.crt"},
+		"key only":         {"IDV_NATS_TLS_KEY": "/etc/idv/nats-client/tls.key"},
+	} {
+		if _, err := parseConfig(env(vars)); err == nil || !strings.Contains(err.Error(), "IDV_NATS_TLS_CERT and IDV_NATS_TLS_KEY") {
+			t.Errorf("%s: %v, want an error naming both variables", name, err)
+		}
+	}
+	c, err := parseConfig(env(map[string]string{"IDV_NATS_NKEY_DIR": "/etc/idv/nats", "IDV_NATS_TLS_CA": "/etc/idv/nats/ca.crt",
+		"IDV_NATS_TLS_CERT": "/etc/idv/nats-client/tls.crt", "IDV_NATS_TLS_KEY": "/etc/idv/nats-client/tls.key"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := broker.Access{KeyDir: "/etc/idv/nats", CAFile: "/etc/idv/nats/ca.crt",
+		CertFile: "/etc/idv/nats-client/tls.crt", KeyFile: "/etc/idv/nats-client/tls.key"}
+	if got := c.brokerAccess(); got != want {
+		t.Errorf("broker access %+v, want %+v", got, want)
+	}
+	if c, err := parseConfig(env(nil)); err != nil || c.brokerAccess() != (broker.Access{}) {
+		t.Errorf("nothing set: broker access %+v (%v), want the zero Access", c.brokerAccess(), err)
+	}
+}
+
+// `idv dev`'s embedded broker runs the production model, with mutual TLS:
+// a stage's key, taken from the dev dir, cannot publish a decision; no
+// client certificate, no TLS; no key, no entry.
 func TestDevBrokerRefusesForgedDecision(t *testing.T) {
 	mainURL := pgtest.NewURL(t)
 	keysDB(t, mainURL)
@@ -221,11 +248,24 @@ func TestDevBrokerRefusesForgedDecision(t *testing.T) {
 	if !strings.HasPrefix(l.cfg.NATSURL, "tls://127.0.0.1:") {
 		t.Errorf("dev broker at %s: want TLS on loopback", l.cfg.NATSURL)
 	}
-	access := broker.Access{KeyDir: l.cfg.NATSKeyDir, CAFile: l.cfg.NATSCAFile}
+	access := l.cfg.brokerAccess()
+	if access.CertFile == "" || access.KeyFile == "" {
+		t.Fatalf("dev broker access %+v: want a client certificate and its key", access)
+	}
 	for _, stage := range stageNames(pipeline) {
 		refusedPublish(t, l.cfg.NATSURL, access, stage)
 	}
-	tlsOnly, err := (broker.Access{CAFile: access.CAFile}).Options("")
+	noCert, err := (broker.Access{KeyDir: access.KeyDir, CAFile: access.CAFile}).Options(broker.RoleRelay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Refused in the handshake: the server's TLS alert, or the connection
+	// closed right after it when the client wrote first (TLS 1.3).
+	if _, err := nats.Connect(l.cfg.NATSURL, noCert...); err == nil || errors.Is(err, nats.ErrAuthorization) ||
+		!(errors.Is(err, nats.ErrTLS) || strings.Contains(err.Error(), "remote error: tls: ")) {
+		t.Errorf("connect to the dev broker with the relay's key and no client certificate: %v, want refused at the TLS handshake", err)
+	}
+	tlsOnly, err := (broker.Access{CAFile: access.CAFile, CertFile: access.CertFile, KeyFile: access.KeyFile}).Options("")
 	if err != nil {
 		t.Fatal(err)
 	}

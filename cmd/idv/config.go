@@ -12,6 +12,7 @@ import (
 	"github.com/idv-oss/idv/document/quality"
 	"github.com/idv-oss/idv/face/challenge"
 	"github.com/idv-oss/idv/imagegate"
+	"github.com/idv-oss/idv/infra/broker"
 	"github.com/idv-oss/idv/infra/tlsconfig"
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/producers/api"
@@ -42,6 +43,8 @@ type config struct {
 	NATSURL             string         // IDV_NATS_URL (comma-separated for a cluster)
 	NATSKeyDir          string         // IDV_NATS_NKEY_DIR: the nkey seed of each broker role played, <role>.nk
 	NATSCAFile          string         // IDV_NATS_TLS_CA: the CA certificates of the NATS servers; TLS required
+	NATSCertFile        string         // IDV_NATS_TLS_CERT, with IDV_NATS_TLS_KEY: the client certificate for mutual TLS
+	NATSKeyFile         string         // IDV_NATS_TLS_KEY
 	StreamReplicas      int            // IDV_STREAM_REPLICAS: 1 on one machine, 3 in production
 	StreamMaxAge        time.Duration  // IDV_STREAM_MAX_AGE: at most the 28-day retention cap
 	PublicURL           string         // IDV_PUBLIC_URL: the API's public base, for webhook hrefs
@@ -105,6 +108,8 @@ func parseConfig(getenv func(string) string) (config, error) {
 		NATSURL:             getenv("IDV_NATS_URL"),
 		NATSKeyDir:          getenv("IDV_NATS_NKEY_DIR"),
 		NATSCAFile:          getenv("IDV_NATS_TLS_CA"),
+		NATSCertFile:        getenv("IDV_NATS_TLS_CERT"),
+		NATSKeyFile:         getenv("IDV_NATS_TLS_KEY"),
 		FaceDir:             getenv("IDV_FACE_DIR"),
 		CSCADir:             getenv("IDV_CSCA_DIR"),
 		PublicURL:           strings.TrimRight(getenv("IDV_PUBLIC_URL"), "/"),
@@ -118,6 +123,9 @@ func parseConfig(getenv func(string) string) (config, error) {
 	}
 	if err := tlsconfig.Pair("IDV_OPS_TLS_CERT", c.Ops.TLSCert, "IDV_OPS_TLS_KEY", c.Ops.TLSKey); err != nil {
 		return c, err
+	}
+	if (c.NATSCertFile == "") != (c.NATSKeyFile == "") {
+		return c, fmt.Errorf("IDV_NATS_TLS_CERT and IDV_NATS_TLS_KEY must be set together (PEM files of the client certificate and its private key, for a broker that verifies its clients), or neither")
 	}
 	var err error
 	if c.AppTokenTTL, err = duration(getenv, "IDV_APP_TOKEN_TTL", time.Hour, time.Minute, 24*time.Hour); err != nil {
@@ -172,6 +180,12 @@ func parseConfig(getenv func(string) string) (config, error) {
 	}
 	c.SubprocessorsFile = getenv("IDV_SUBPROCESSORS_FILE")
 	return c, nil
+}
+
+// brokerAccess is how this process connects to the broker: IDV_NATS_NKEY_DIR,
+// IDV_NATS_TLS_CA, IDV_NATS_TLS_CERT and IDV_NATS_TLS_KEY.
+func (c config) brokerAccess() broker.Access {
+	return broker.Access{KeyDir: c.NATSKeyDir, CAFile: c.NATSCAFile, CertFile: c.NATSCertFile, KeyFile: c.NATSKeyFile}
 }
 
 // requireServices checks the settings a production process needs.

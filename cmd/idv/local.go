@@ -151,20 +151,22 @@ func startDev(ctx context.Context, cfg *config, say func(string, ...any)) (_ *de
 	say("S3 gateway (embedded versitygw) at %s, objects under %s", env.gw.Endpoint, filepath.Join(cfg.DevDir, "objects"))
 	oc := env.gw.ObjectsConfig("idv-dev")
 	cfg.S3 = s3Config{Endpoint: oc.Endpoint, Region: oc.Region, AccessKey: oc.AccessKey, SecretKey: oc.SecretKey, Bucket: oc.Bucket}
-	// The broker admits IDV's roles only, over TLS, as in production:
-	// keys and certificate are new at each start.
+	// The broker admits IDV's roles only, over TLS, as in production, and
+	// only clients with its client certificate (mutual TLS, an option in
+	// production): keys and certificates are new at each start.
 	roles, err := broker.Roles(specs(pipeline)...)
 	if err != nil {
 		return nil, err
 	}
 	natsOpts := natsserver.NewOptions(filepath.Join(cfg.DevDir, "nats"))
-	natsOpts.Secure = &natsserver.Secure{Roles: roles, Dir: filepath.Join(cfg.DevDir, "nats-access")}
+	natsOpts.Secure = &natsserver.Secure{Roles: roles, Dir: filepath.Join(cfg.DevDir, "nats-access"), VerifyClients: true}
 	if env.nats, err = natsserver.Start(natsOpts); err != nil {
 		return nil, fmt.Errorf("embedded NATS server: %w", err)
 	}
 	access := env.nats.Access()
 	cfg.NATSURL, cfg.NATSKeyDir, cfg.NATSCAFile = env.nats.ClientURL(), access.KeyDir, access.CAFile
-	say("NATS JetStream (embedded, fsync on every write) at %s, store under %s; TLS, and a key per role made for this run in %s",
+	cfg.NATSCertFile, cfg.NATSKeyFile = access.CertFile, access.KeyFile
+	say("NATS JetStream (embedded, fsync on every write) at %s, store under %s; mutual TLS, and a key per role made for this run in %s",
 		cfg.NATSURL, filepath.Join(cfg.DevDir, "nats"), access.KeyDir)
 	main, keys, err := migrateAll(ctx, *cfg)
 	if err != nil {

@@ -67,7 +67,7 @@ func openBroker(ctx context.Context, cfg config, name string, roles ...string) (
 	if cfg.NATSURL == "" {
 		return nil, errors.New("IDV_NATS_URL is not set")
 	}
-	access := broker.Access{KeyDir: cfg.NATSKeyDir, CAFile: cfg.NATSCAFile}
+	access := cfg.brokerAccess()
 	if !access.PerRole() {
 		roles = []string{""}
 	} else if len(roles) == 0 {
@@ -83,7 +83,7 @@ func openBroker(ctx context.Context, cfg config, name string, roles ...string) (
 		opts, err := access.Options(role)
 		if err != nil {
 			b.Close()
-			return nil, fmt.Errorf("IDV_NATS_NKEY_DIR, IDV_NATS_TLS_CA: %w", err)
+			return nil, fmt.Errorf("IDV_NATS_NKEY_DIR, IDV_NATS_TLS_CA, IDV_NATS_TLS_CERT, IDV_NATS_TLS_KEY: %w", err)
 		}
 		client := name
 		if role != "" {

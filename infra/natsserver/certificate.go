@@ -33,12 +33,32 @@ type Certificates struct {
 // signed. For the embedded server and for tests; production servers get
 // theirs from the operator (infra/deploy/README.md).
 func NewCertificates(hosts ...string) (Certificates, error) {
-	now := time.Now()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca, err := newAuthority()
 	if err != nil {
-		return Certificates{}, fmt.Errorf("natsserver: CA key: %w", err)
+		return Certificates{}, err
 	}
-	ca := &x509.Certificate{
+	cert, key, err := ca.issue("IDV NATS server", []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}, hosts)
+	if err != nil {
+		return Certificates{}, err
+	}
+	return Certificates{CA: ca.pem, Cert: cert, Key: key}, nil
+}
+
+// authority is a generated CA that signs certificates until it is dropped;
+// its key is never written anywhere.
+type authority struct {
+	cert *x509.Certificate
+	key  *ecdsa.PrivateKey
+	pem  []byte
+}
+
+func newAuthority() (*authority, error) {
+	now := time.Now()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("natsserver: CA key: %w", err)
+	}
+	tmpl := &x509.Certificate{
 		SerialNumber:          serial(),
 		Subject:               pkix.Name{CommonName: "IDV NATS CA (generated)"},
 		NotBefore:             now.Add(-time.Minute),
@@ -48,24 +68,33 @@ func NewCertificates(hosts ...string) (Certificates, error) {
 		IsCA:                  true,
 		MaxPathLenZero:        true,
 	}
-	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
-		return Certificates{}, fmt.Errorf("natsserver: CA certificate: %w", err)
+		return nil, fmt.Errorf("natsserver: CA certificate: %w", err)
 	}
-	if ca, err = x509.ParseCertificate(caDER); err != nil {
-		return Certificates{}, err
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	cert, err := x509.ParseCertificate(der)
 	if err != nil {
-		return Certificates{}, fmt.Errorf("natsserver: key: %w", err)
+		return nil, err
+	}
+	return &authority{cert: cert, key: key, pem: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}, nil
+}
+
+// issue signs a certificate named cn, for usage, naming hosts (names or
+// IP addresses; none for a client's), on a new P-256 key, and returns both
+// PEM-encoded.
+func (a *authority) issue(cn string, usage []x509.ExtKeyUsage, hosts []string) (cert, key []byte, err error) {
+	now := time.Now()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, fmt.Errorf("natsserver: key: %w", err)
 	}
 	leaf := &x509.Certificate{
 		SerialNumber: serial(),
-		Subject:      pkix.Name{CommonName: "IDV NATS server"},
+		Subject:      pkix.Name{CommonName: cn},
 		NotBefore:    now.Add(-time.Minute),
 		NotAfter:     now.Add(certificateLife),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		ExtKeyUsage:  usage,
 	}
 	for _, h := range hosts {
 		if ip := net.ParseIP(h); ip != nil {
@@ -74,19 +103,16 @@ func NewCertificates(hosts ...string) (Certificates, error) {
 			leaf.DNSNames = append(leaf.DNSNames, h)
 		}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, leaf, ca, &key.PublicKey, caKey)
+	der, err := x509.CreateCertificate(rand.Reader, leaf, a.cert, &k.PublicKey, a.key)
 	if err != nil {
-		return Certificates{}, fmt.Errorf("natsserver: certificate: %w", err)
+		return nil, nil, fmt.Errorf("natsserver: certificate %s: %w", cn, err)
 	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	keyDER, err := x509.MarshalPKCS8PrivateKey(k)
 	if err != nil {
-		return Certificates{}, err
+		return nil, nil, err
 	}
-	return Certificates{
-		CA:   pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
-		Cert: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		Key:  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}),
-	}, nil
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), nil
 }
 
 // serial is a random certificate serial number of up to 128 bits.

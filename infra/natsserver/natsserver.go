@@ -3,11 +3,14 @@
 // loopback only, has no monitoring port and, unless told otherwise, syncs
 // every JetStream write to disk before acknowledging it (see NewOptions).
 // With Options.Secure it admits only the broker's roles, each with its
-// permissions (broker.Roles), over TLS: the model production runs.
+// permissions (broker.Roles), over TLS: the model production runs; with
+// Secure.VerifyClients, only clients that also present a certificate from
+// its CA (mutual TLS).
 package natsserver
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/url"
@@ -56,13 +59,24 @@ type Secure struct {
 	// Roles are the users admitted, with their permissions.
 	Roles []broker.Role
 	// Dir receives each role's nkey seed (broker.KeyFile; seeds from an
-	// earlier run are replaced) and ca.pem, the CA certificate that signs
-	// the server's.
+	// earlier run are replaced), ca.pem, the CA certificate that signs
+	// the server's, and with VerifyClients a client certificate and its
+	// key, client.pem and client-key.pem.
 	Dir string
+	// VerifyClients makes the server require of every client a
+	// certificate from its CA before the TLS handshake completes, and the
+	// role's nkey after it: a client without the certificate never
+	// reaches the NATS protocol. The one client certificate made serves
+	// every role, as in production (infra/nats/nats-server.conf).
+	VerifyClients bool
 }
 
-// caFile is the CA certificate's file in Secure.Dir.
-const caFile = "ca.pem"
+// The files of Secure.Dir besides the seeds.
+const (
+	caFile         = "ca.pem"
+	clientCertFile = "client.pem"
+	clientKeyFile  = "client-key.pem"
+)
 
 // Cluster is how a server joins a cluster of embedded servers.
 type Cluster struct {
@@ -187,23 +201,49 @@ func secure(sopts *server.Options, sec Secure) (broker.Access, error) {
 			Subscribe: &server.SubjectPermission{Allow: r.Subscribe},
 		}})
 	}
-	certs, err := NewCertificates(sopts.Host, "localhost")
+	ca, err := newAuthority()
 	if err != nil {
 		return broker.Access{}, err
 	}
-	pair, err := tls.X509KeyPair(certs.Cert, certs.Key)
+	cert, key, err := ca.issue("IDV NATS server", []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, []string{sopts.Host, "localhost"})
+	if err != nil {
+		return broker.Access{}, err
+	}
+	pair, err := tls.X509KeyPair(cert, key)
 	if err != nil {
 		return broker.Access{}, fmt.Errorf("natsserver: %w", err)
 	}
-	ca := filepath.Join(sec.Dir, caFile)
-	if err := os.WriteFile(ca, certs.CA, 0o600); err != nil {
-		return broker.Access{}, fmt.Errorf("natsserver: %w", err)
-	}
+	access := broker.Access{KeyDir: sec.Dir, CAFile: filepath.Join(sec.Dir, caFile)}
+	files := map[string][]byte{access.CAFile: ca.pem}
 	sopts.TLSConfig = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
+	if sec.VerifyClients {
+		cert, key, err := ca.issue("IDV client", []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, nil)
+		if err != nil {
+			return broker.Access{}, err
+		}
+		access.CertFile, access.KeyFile = filepath.Join(sec.Dir, clientCertFile), filepath.Join(sec.Dir, clientKeyFile)
+		files[access.CertFile], files[access.KeyFile] = cert, key
+		pool := x509.NewCertPool()
+		pool.AddCert(ca.cert)
+		sopts.TLSConfig.ClientAuth, sopts.TLSConfig.ClientCAs = tls.RequireAndVerifyClientCert, pool
+	} else {
+		// A client certificate of an earlier start would name a CA that
+		// no longer exists; leave none that Access does not name.
+		for _, f := range []string{clientCertFile, clientKeyFile} {
+			if err := os.Remove(filepath.Join(sec.Dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return broker.Access{}, fmt.Errorf("natsserver: %w", err)
+			}
+		}
+	}
+	for path, b := range files {
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			return broker.Access{}, fmt.Errorf("natsserver: %w", err)
+		}
+	}
 	// Generous bounds for the handshake and the nkey challenge: a loaded
 	// test machine must not turn a slow handshake into a refused client.
 	sopts.TLSTimeout, sopts.AuthTimeout = 5, 10
-	return broker.Access{KeyDir: sec.Dir, CAFile: ca}, nil
+	return access, nil
 }
 
 // ClientURL is the URL clients connect to, e.g. nats://127.0.0.1:4222, or
@@ -211,7 +251,8 @@ func secure(sopts *server.Options, sec Secure) (broker.Access, error) {
 func (s *Server) ClientURL() string { return s.srv.ClientURL() }
 
 // Access is what clients of a Secure server need: the directory of the
-// roles' keys and the CA certificate; the zero Access otherwise.
+// roles' keys, the CA certificate and, with Secure.VerifyClients, the
+// client certificate and its key; the zero Access otherwise.
 func (s *Server) Access() broker.Access { return s.access }
 
 // Name is the server's name.
