@@ -122,7 +122,11 @@ type secured struct {
 	stages []idv.Stage
 }
 
-func setupSecure(t *testing.T) secured {
+func setupSecure(t *testing.T) secured { return setupSecureVerifying(t, false) }
+
+// setupSecureVerifying is setupSecure with Secure.VerifyClients as given:
+// the server then also requires a client certificate from its CA.
+func setupSecureVerifying(t *testing.T, verifyClients bool) secured {
 	t.Helper()
 	stages := []idv.Stage{testStage("doccheck", schemas.TypeSessionSubmitted), testStage("decision", schemas.TypeCheckCompleted)}
 	roles, err := broker.Roles(stages...)
@@ -130,7 +134,7 @@ func setupSecure(t *testing.T) secured {
 		t.Fatal(err)
 	}
 	opts := natsserver.NewOptions(t.TempDir())
-	opts.Secure = &natsserver.Secure{Roles: roles, Dir: filepath.Join(t.TempDir(), "access")}
+	opts.Secure = &natsserver.Secure{Roles: roles, Dir: filepath.Join(t.TempDir(), "access"), VerifyClients: verifyClients}
 	srv, err := natsserver.Start(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -287,6 +291,7 @@ func TestRolesEnforced(t *testing.T) {
 
 	decided := schemas.Subject(schemas.TypeSessionDecided, session)
 	forged := event(schemas.TypeSessionDecided)
+	refusals := 0
 	for _, c := range []struct {
 		name, role, subject string
 		do                  func(ctx context.Context, c client) error
@@ -348,6 +353,7 @@ func TestRolesEnforced(t *testing.T) {
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) { s.refused(t, c.role, c.subject, c.do) })
+		refusals++
 	}
 
 	// Nothing forged reached the stream, and decision's message is still
@@ -355,6 +361,7 @@ func TestRolesEnforced(t *testing.T) {
 	if _, err := stream.GetLastMsgForSubject(ctx, decided); !errors.Is(err, jetstream.ErrMsgNotFound) {
 		t.Errorf("stream IDV holds %s: %v", decided, err)
 	}
+	t.Logf("%d things a role may not do tried (forged decisions among them), each refused by the server; nothing forged in the stream", refusals)
 	info, err := stream.Info(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -39,6 +39,15 @@ func New(secret []byte, out io.Writer) *Sink {
 		seen: map[string]bool{}, duplicates: map[string]int{}}
 }
 
+// SetSecret makes the sink verify with secret from now on: a customer
+// switching to the new secret after a rotation (during the overlap each
+// delivery is signed under both).
+func (s *Sink) SetSecret(secret []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.secret = secret
+}
+
 // Await returns a channel that receives the verified webhook of type typ
 // (e.g. session.decided) about session id.
 func (s *Sink) Await(sessionID, typ string) <-chan schemas.WebhookPayload {
@@ -83,7 +92,10 @@ func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "read", http.StatusBadRequest)
 		return
 	}
-	if err := idv.Verify(s.secret, r.Header, body, time.Now(), idv.DefaultWebhookTolerance); err != nil {
+	s.mu.Lock()
+	secret := s.secret
+	s.mu.Unlock()
+	if err := idv.Verify(secret, r.Header, body, time.Now(), idv.DefaultWebhookTolerance); err != nil {
 		fmt.Fprintf(s.out, "• webhook REFUSED by the receiver: %v\n", err)
 		http.Error(w, "signature", http.StatusUnauthorized)
 		return
