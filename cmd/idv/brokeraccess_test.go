@@ -97,8 +97,13 @@ func refusedPublish(t *testing.T, url string, access broker.Access, role string)
 func TestBrokerKeysCommand(t *testing.T) {
 	dir := t.TempDir()
 	var out, errOut bytes.Buffer
-	if err := run(t.Context(), []string{"broker", "keys", "--dir", dir}, &out, &errOut, env(nil)); err != nil {
+	keys := []string{"broker", "keys", "--dir", dir, "--tls-hosts", "127.0.0.1,localhost"}
+	if err := run(t.Context(), keys, &out, &errOut, env(nil)); err != nil {
 		t.Fatalf("idv broker keys: %v\n%s", err, &errOut)
+	}
+	cert, err := os.ReadFile(filepath.Join(dir, "tls", "tls.crt"))
+	if err != nil {
+		t.Fatal(err)
 	}
 	roles, err := broker.Roles(specs(pipeline)...)
 	if err != nil {
@@ -116,8 +121,19 @@ func TestBrokerKeysCommand(t *testing.T) {
 		}
 		seeds[r] = string(b)
 	}
-	if err := run(t.Context(), []string{"broker", "keys", "--dir", dir}, &out, &errOut, env(nil)); err != nil {
+	if err := run(t.Context(), keys, &out, &errOut, env(nil)); err != nil {
 		t.Fatal(err)
+	}
+	if again, _ := os.ReadFile(filepath.Join(dir, "tls", "tls.crt")); !bytes.Equal(again, cert) {
+		t.Error("a second run with the same hosts replaced the certificate")
+	}
+	other := t.TempDir()
+	if err := run(t.Context(), []string{"broker", "keys", "--dir", other, "--tls-hosts", "nats"}, &out, &errOut, env(nil)); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(t.Context(), []string{"broker", "keys", "--dir", other, "--tls-hosts", "nats2"}, &out, &errOut, env(nil)); err != nil ||
+		!strings.Contains(out.String(), "a certificate for nats2") {
+		t.Errorf("other hosts: %v\n%s; want a new certificate", err, &out)
 	}
 	for _, r := range names {
 		if b, _ := os.ReadFile(filepath.Join(dir, "nkeys", r+".nk")); string(b) != seeds[r] {
@@ -137,7 +153,9 @@ func TestBrokerKeysCommand(t *testing.T) {
 	// A server configured as production is (infra/nats/nats-server.conf
 	// includes users.conf), without TLS or a cluster here.
 	conf := filepath.Join(dir, "nats-server.conf")
-	if err := os.WriteFile(conf, []byte("listen: 127.0.0.1:-1\njetstream { store_dir: "+filepath.Join(dir, "js")+" }\ninclude users.conf\n"), 0o600); err != nil {
+	tlsDir := filepath.Join(dir, "tls")
+	if err := os.WriteFile(conf, []byte("listen: 127.0.0.1:-1\njetstream { store_dir: "+filepath.Join(dir, "js")+" }\ninclude users.conf\n"+
+		"tls { cert_file: \""+filepath.Join(tlsDir, "tls.crt")+"\", key_file: \""+filepath.Join(tlsDir, "tls.key")+"\" }\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	sopts, err := server.ProcessConfigFile(conf)
@@ -165,8 +183,12 @@ func TestBrokerKeysCommand(t *testing.T) {
 	}
 
 	ctx := t.Context()
-	cfg := config{NATSURL: srv.ClientURL(), NATSKeyDir: filepath.Join(dir, "nkeys"), StreamReplicas: 1, StreamMaxAge: 24 * time.Hour}
-	if _, err := openBroker(ctx, config{NATSURL: cfg.NATSURL}, "stranger"); err == nil || !strings.Contains(strings.ToLower(err.Error()), "authorization") {
+	ca := filepath.Join(tlsDir, "ca.crt")
+	cfg := config{NATSURL: srv.ClientURL(), NATSKeyDir: filepath.Join(dir, "nkeys"), NATSCAFile: ca, StreamReplicas: 1, StreamMaxAge: 24 * time.Hour}
+	if !strings.HasPrefix(cfg.NATSURL, "tls://") {
+		t.Fatalf("the server from the written files does not require TLS: %s", cfg.NATSURL)
+	}
+	if _, err := openBroker(ctx, config{NATSURL: cfg.NATSURL, NATSCAFile: ca}, "stranger"); err == nil || !strings.Contains(strings.ToLower(err.Error()), "authorization") {
 		t.Errorf("connect without a key: %v, want an authorization violation", err)
 	}
 	op, err := openBroker(ctx, cfg, "idv-migrate", broker.RoleOperator)
@@ -189,7 +211,7 @@ func TestBrokerKeysCommand(t *testing.T) {
 		t.Error("a worker declared the stream")
 	}
 	for _, stage := range stageNames(pipeline) {
-		refusedPublish(t, cfg.NATSURL, broker.Access{KeyDir: cfg.NATSKeyDir}, stage)
+		refusedPublish(t, cfg.NATSURL, broker.Access{KeyDir: cfg.NATSKeyDir, CAFile: ca}, stage)
 	}
 	stream, err := op.js.Stream(ctx, broker.StreamName)
 	if err != nil {

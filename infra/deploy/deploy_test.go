@@ -620,6 +620,20 @@ func TestNATS(t *testing.T) {
 func etcNATS(t *testing.T, conf string, stages []string) (string, []broker.Role) {
 	t.Helper()
 	dir := t.TempDir()
+	roles := writeAccess(t, dir, stages, "*.idv-nats")
+	path := filepath.Join(dir, "nats-server.conf")
+	if err := os.WriteFile(path, []byte(strings.ReplaceAll(conf, "/etc/nats/", dir+"/")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path, roles
+}
+
+// writeAccess writes into dir what `idv broker keys --dir dir --tls-hosts
+// hosts` writes (the same functions): nkeys/, users.conf for the roles of
+// stages, and tls/ with a CA and a certificate for hosts; it returns the
+// roles.
+func writeAccess(t *testing.T, dir string, stages []string, hosts ...string) []broker.Role {
+	t.Helper()
 	var specs []idv.Stage
 	for _, s := range stages {
 		specs = append(specs, idv.Stage{Name: s})
@@ -631,18 +645,14 @@ func etcNATS(t *testing.T, conf string, stages []string) (string, []broker.Role)
 	if _, _, err := broker.WriteAccess(dir, roles); err != nil {
 		t.Fatal(err)
 	}
-	certs, err := natsserver.NewCertificates("*.idv-nats")
+	certs, err := natsserver.NewCertificates(hosts...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := certs.Write(filepath.Join(dir, "tls")); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, "nats-server.conf")
-	if err := os.WriteFile(path, []byte(strings.ReplaceAll(conf, "/etc/nats/", dir+"/")), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path, roles
+	return roles
 }
 
 // TestKustomization checks kustomization.yaml lists every manifest but the
@@ -675,35 +685,108 @@ func TestKustomization(t *testing.T) {
 	}
 }
 
+// composeFile is what the tests read of compose.yaml.
+type composeFile struct {
+	Services map[string]struct {
+		Image       string            `yaml:"image"`
+		Entrypoint  []string          `yaml:"entrypoint"`
+		Command     []string          `yaml:"command"`
+		Environment map[string]string `yaml:"environment"`
+		Volumes     []string          `yaml:"volumes"`
+		DependsOn   map[string]struct {
+			Condition string `yaml:"condition"`
+		} `yaml:"depends_on"`
+		Configs []struct {
+			Source string `yaml:"source"`
+			Target string `yaml:"target"`
+		} `yaml:"configs"`
+	} `yaml:"services"`
+	Configs map[string]struct {
+		Content string `yaml:"content"`
+	} `yaml:"configs"`
+}
+
+func readCompose(t *testing.T) composeFile {
+	t.Helper()
+	raw, err := os.ReadFile("compose.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file composeFile
+	if err := yaml.Unmarshal(raw, &file); err != nil {
+		t.Fatalf("compose.yaml: %v", err)
+	}
+	return file
+}
+
+// TestComposeBroker checks that compose.yaml's broker is the production
+// model: `broker-access` runs `idv broker keys` with a certificate for host
+// nats before the server starts; the server's configuration, parsed by
+// nats-server with what that command writes, requires TLS, admits exactly
+// the broker's roles with their permissions and keeps monitoring on
+// loopback; every IDV service connects with tls://, the roles' keys and the
+// CA from that volume.
+func TestComposeBroker(t *testing.T) {
+	t.Parallel()
+	file := readCompose(t)
+	keys := file.Services["broker-access"]
+	if !slices.Equal(keys.Command, []string{"broker", "keys", "--dir", "/access", "--tls-hosts", "nats"}) ||
+		!slices.Contains(keys.Volumes, "broker-access:/access") {
+		t.Fatalf("service broker-access: command %v, volumes %v; want idv broker keys writing volume broker-access", keys.Command, keys.Volumes)
+	}
+	nats := file.Services["nats"]
+	if nats.DependsOn["broker-access"].Condition != "service_completed_successfully" ||
+		!slices.Contains(nats.Volumes, "broker-access:/etc/nats/access:ro") || len(nats.Configs) != 1 ||
+		!slices.Equal(nats.Command, []string{"-c", nats.Configs[0].Target}) {
+		t.Fatalf("service nats: %+v; want it started from its config after broker-access, the volume read-only in /etc/nats/access", nats)
+	}
+	conf := file.Configs[nats.Configs[0].Source].Content
+	_, stages := commands(t)
+	dir := t.TempDir()
+	access := filepath.Join(dir, "access")
+	roles := writeAccess(t, access, stages, "nats")
+	path := filepath.Join(dir, "nats.conf")
+	conf = strings.ReplaceAll(strings.ReplaceAll(conf, "/etc/nats/", dir+"/"), "/data", filepath.Join(dir, "js"))
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opts, err := server.ProcessConfigFile(path)
+	if err != nil {
+		t.Fatalf("compose.yaml config %s: %v", nats.Configs[0].Source, err)
+	}
+	if opts.TLSConfig == nil || opts.AllowNonTLS || !opts.JetStream {
+		t.Errorf("TLS %v (non-TLS allowed %v), JetStream %v: want TLS required and JetStream", opts.TLSConfig != nil, opts.AllowNonTLS, opts.JetStream)
+	}
+	if ip := net.ParseIP(opts.HTTPHost); opts.HTTPPort != 0 && (ip == nil || !ip.IsLoopback()) {
+		t.Errorf("monitoring on %s:%d, want loopback only", opts.HTTPHost, opts.HTTPPort)
+	}
+	if len(opts.Nkeys) != len(roles) || len(opts.Users) != 0 || opts.NoAuthUser != "" {
+		t.Errorf("%d nkey users and %d others, want exactly the roles %v", len(opts.Nkeys), len(opts.Users), broker.RoleNames(roles))
+	}
+	for name, s := range file.Services {
+		if !slices.Equal(s.Entrypoint, []string{"idv"}) || name == "broker-access" {
+			continue
+		}
+		if !strings.HasPrefix(s.Environment["IDV_NATS_URL"], "tls://nats:") || s.Environment["IDV_NATS_NKEY_DIR"] != "/access/nkeys" ||
+			s.Environment["IDV_NATS_TLS_CA"] != "/access/tls/ca.crt" || !slices.Contains(s.Volumes, "broker-access:/access:ro") {
+			t.Errorf("compose.yaml service %s: broker settings %q %q %q, volumes %v; want tls://, the keys and the CA of broker-access",
+				name, s.Environment["IDV_NATS_URL"], s.Environment["IDV_NATS_NKEY_DIR"], s.Environment["IDV_NATS_TLS_CA"], s.Volumes)
+		}
+	}
+}
+
 // TestCompose checks compose.yaml parses, runs the same subcommands as the
 // cluster (every stage included) from one image, and that each long-running
 // role waits for idv migrate.
 func TestCompose(t *testing.T) {
 	t.Parallel()
-	raw, err := os.ReadFile("compose.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var file struct {
-		Services map[string]struct {
-			Image       string            `yaml:"image"`
-			Entrypoint  []string          `yaml:"entrypoint"`
-			Command     []string          `yaml:"command"`
-			Environment map[string]string `yaml:"environment"`
-			DependsOn   map[string]struct {
-				Condition string `yaml:"condition"`
-			} `yaml:"depends_on"`
-		} `yaml:"services"`
-	}
-	if err := yaml.Unmarshal(raw, &file); err != nil {
-		t.Fatalf("compose.yaml: %v", err)
-	}
+	file := readCompose(t)
 	_, stages := commands(t)
 	subcommands := map[string]bool{}
 	ranStages := map[string]bool{}
 	for name, s := range file.Services {
-		if !slices.Equal(s.Entrypoint, []string{"idv"}) {
-			continue
+		if !slices.Equal(s.Entrypoint, []string{"idv"}) || name == "broker-access" {
+			continue // broker-access, before everything, is TestComposeBroker's
 		}
 		where := "compose.yaml service " + name
 		if !strings.Contains(s.Image, "idv") {
