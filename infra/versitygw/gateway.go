@@ -15,12 +15,16 @@
 // bytes as sent, and it has no lifecycle rules. IDV stores only sealed
 // captures, so neither matters for correctness. Bucket versioning it has
 // only when started WithVersioning (tests use it to prove that deletes
-// leave no version and no delete marker behind).
+// leave no version and no delete marker behind). It serves plain HTTP unless
+// started WithTLS (tests use it to hold objects.Config.CAFile to a real
+// store over HTTPS).
 package versitygw
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -54,7 +58,7 @@ var running atomic.Bool
 
 // Gateway is a running embedded gateway with its root credentials.
 type Gateway struct {
-	Endpoint  string // http://127.0.0.1:PORT
+	Endpoint  string // http://127.0.0.1:PORT, or https:// WithTLS
 	Region    string
 	AccessKey string
 	SecretKey string
@@ -75,6 +79,8 @@ type Option func(*options)
 
 type options struct {
 	versioning   bool
+	certPEM      []byte // with keyPEM: serve HTTPS (WithTLS)
+	keyPEM       []byte
 	forceSidecar bool // tests: the fallback for filesystems without xattrs
 }
 
@@ -86,6 +92,17 @@ type options struct {
 // option the gateway refuses that with VersioningNotConfigured. versitygw
 // prints one line to stdout naming the directory when it starts.
 func WithVersioning() Option { return func(o *options) { o.versioning = true } }
+
+// WithTLS serves HTTPS instead of HTTP, presenting certPEM (the certificate
+// chain, leaf first) with its private key keyPEM, and Endpoint becomes
+// https://127.0.0.1:PORT. For clients to accept it the certificate must
+// name the IP address 127.0.0.1, and they must trust the CA that signed it:
+// set CAFile in the ObjectsConfig. versitygw loads certificates only from
+// files, so the gateway writes both to a directory next to dir
+// (".NAME-tls", 0700; files 0600), where they stay after Close.
+func WithTLS(certPEM, keyPEM []byte) Option {
+	return func(o *options) { o.certPEM, o.keyPEM = certPEM, keyPEM }
+}
 
 // Start runs a gateway storing objects under dir (created 0700 if missing;
 // objects are files dir/BUCKET/KEY, written 0600) on a free loopback port
@@ -138,6 +155,12 @@ func startLocked(ctx context.Context, dir string, o options) (*Gateway, error) {
 		}
 		opts.VersioningDir = versions
 	}
+	var https *serving
+	if o.certPEM != nil || o.keyPEM != nil {
+		if https, err = writeCertificate(root, o.certPEM, o.keyPEM); err != nil {
+			return nil, err
+		}
+	}
 	access, secret := "IDV"+rand.Text()[:17], rand.Text()+rand.Text()
 
 	ctx, cancel := context.WithTimeout(ctx, startTimeout)
@@ -145,7 +168,7 @@ func startLocked(ctx context.Context, dir string, o options) (*Gateway, error) {
 	// The port is reserved by binding and releasing it, so another process
 	// can take it in between; try again on a fresh port when that happens.
 	for attempt := 1; ; attempt++ {
-		g, err := launch(ctx, root, ms, opts, access, secret)
+		g, err := launch(ctx, root, ms, opts, https, access, secret)
 		if err == nil {
 			g.workDir, g.VersionsDir = wd, versions
 			return g, nil
@@ -184,7 +207,34 @@ func siblingDir(root, what string) string {
 	return filepath.Join(filepath.Dir(root), "."+filepath.Base(root)+"-"+what)
 }
 
-func launch(ctx context.Context, root string, ms meta.MetadataStorer, opts posix.PosixOpts, access, secret string) (*Gateway, error) {
+// serving is the certificate of a gateway started WithTLS: the files
+// versitygw loads it from, and the leaf it presents.
+type serving struct {
+	certFile, keyFile string
+	leaf              []byte // DER
+}
+
+// writeCertificate checks that certPEM and keyPEM are a certificate and its
+// key, and writes them where versitygw can load them. The paths are
+// absolute: versitygw loads them after posix.New has moved the working
+// directory.
+func writeCertificate(root string, certPEM, keyPEM []byte) (*serving, error) {
+	pair, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("versitygw: TLS certificate: %w", err)
+	}
+	dir := siblingDir(root, "tls")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("versitygw: TLS directory: %w", err)
+	}
+	s := &serving{certFile: filepath.Join(dir, "cert.pem"), keyFile: filepath.Join(dir, "key.pem"), leaf: pair.Certificate[0]}
+	if err := errors.Join(os.WriteFile(s.certFile, certPEM, 0o600), os.WriteFile(s.keyFile, keyPEM, 0o600)); err != nil {
+		return nil, fmt.Errorf("versitygw: TLS directory: %w", err)
+	}
+	return s, nil
+}
+
+func launch(ctx context.Context, root string, ms meta.MetadataStorer, opts posix.PosixOpts, https *serving, access, secret string) (*Gateway, error) {
 	addr, err := freeLoopbackAddr()
 	if err != nil {
 		return nil, err
@@ -208,12 +258,17 @@ func launch(ctx context.Context, root string, ms meta.MetadataStorer, opts posix
 		KeepAlive:         true,
 		Quiet:             true,
 	}
+	scheme := "http://"
+	if https != nil {
+		cfg.CertFile, cfg.KeyFile = https.certFile, https.keyFile
+		scheme = "https://"
+	}
 	// The single-account IAM that versitygw would pick by itself, minus the
 	// line it prints to stdout when it does.
 	cfg.IAMService = auth.NewIAMServiceSingle(cfg.IamOpts().RootAccount)
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	g := &Gateway{
-		Endpoint:  "http://" + addr,
+		Endpoint:  scheme + addr,
 		Region:    Region,
 		AccessKey: access,
 		SecretKey: secret,
@@ -224,7 +279,7 @@ func launch(ctx context.Context, root string, ms meta.MetadataStorer, opts posix
 		defer close(g.done)
 		g.runErr = embedgw.RunVersityGW(runCtx, be, cfg)
 	}()
-	if err := g.waitReady(ctx, g.Endpoint+health); err != nil {
+	if err := g.waitReady(ctx, g.Endpoint+health, https); err != nil {
 		stop()
 		<-g.done
 		return nil, err
@@ -232,8 +287,22 @@ func launch(ctx context.Context, root string, ms meta.MetadataStorer, opts posix
 	return g, nil
 }
 
-func (g *Gateway) waitReady(ctx context.Context, url string) error {
-	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+func (g *Gateway) waitReady(ctx context.Context, url string, https *serving) error {
+	transport := &http.Transport{DisableKeepAlives: true}
+	if https != nil {
+		// The gateway does not know the CA that signed its certificate, so
+		// the probe pins the certificate itself instead.
+		transport.TLSClientConfig = &tls.Config{
+			InsecureSkipVerify: true,
+			VerifyConnection: func(cs tls.ConnectionState) error {
+				if len(cs.PeerCertificates) == 0 || !bytes.Equal(cs.PeerCertificates[0].Raw, https.leaf) {
+					return errors.New("not the gateway's certificate")
+				}
+				return nil
+			},
+		}
+	}
+	client := &http.Client{Timeout: time.Second, Transport: transport}
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -288,7 +357,8 @@ func (g *Gateway) Close() error {
 }
 
 // ObjectsConfig is the configuration of an objects.Store on bucket in this
-// gateway.
+// gateway. For a gateway started WithTLS, set CAFile to the CA that signed
+// its certificate.
 func (g *Gateway) ObjectsConfig(bucket string) objects.Config {
 	return objects.Config{
 		Endpoint:  g.Endpoint,
