@@ -11,9 +11,25 @@ import (
 const (
 	DeliveryDelivered = "delivered" // the endpoint answered 2xx
 	DeliveryFailed    = "failed"    // any other answer, or none; retried
-	DeliveryRefused   = "refused"   // the endpoint's address may not be reached
+	DeliveryRefused   = "refused"   // the address rules refuse the endpoint; not retried
 	DeliveryDisabled  = "disabled"  // the endpoint is disabled (or just answered 410)
 )
+
+// Why a delivery was refused (DeliveryRefused): its error code in
+// webhook_deliveries, the tenant's audit entry and GET /v1/webhook's
+// last_refusal. Codes only, never the address a name resolved to.
+const (
+	// RefusalAddressNotAllowed: the host resolved to an address the rules
+	// refuse (loopback, private, link-local, shared, reserved), so nothing
+	// was sent.
+	RefusalAddressNotAllowed = "address_not_allowed"
+	// RefusalURLNotAllowed: the stored URL fails CheckWebhookURL (stored
+	// under an older rule, or in the dev stack's looser one).
+	RefusalURLNotAllowed = "url_not_allowed"
+)
+
+// DeliveryRefusals are the refusal codes.
+var DeliveryRefusals = []string{RefusalAddressNotAllowed, RefusalURLNotAllowed}
 
 // DeliveryAttempt is one attempt to deliver a webhook. It holds ids and codes
 // only (docs/design.md invariant 1): never the URL, the body or the endpoint's answer.

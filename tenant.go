@@ -38,6 +38,11 @@ type APIKey struct {
 type WebhookEndpoint struct {
 	URL        string
 	DisabledAt *time.Time // the endpoint answered 410 Gone; a URL change re-enables it
+	// LastRefusedAt and LastRefusal are the last delivery the address rules
+	// refused since the URL was set, and why (a Refusal… code); nil and ""
+	// when none was.
+	LastRefusedAt *time.Time
+	LastRefusal   string
 	// OverlapUntil is when the last secret rotated out stops signing
 	// deliveries beside the current one; nil when no overlap runs.
 	OverlapUntil *time.Time

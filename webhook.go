@@ -141,6 +141,11 @@ func ParseSecret(s string) ([]byte, error) {
 const (
 	AuditWebhookURLChanged    = "webhook_url_changed"
 	AuditWebhookSecretRotated = "webhook_secret_rotated"
+	// AuditWebhookDeliveryRefused: the notifier refused a delivery by the
+	// address rules and will not retry it; the detail names the webhook-id,
+	// the event type and the refusal code, so the tenant knows what it
+	// missed.
+	AuditWebhookDeliveryRefused = "webhook_delivery_refused"
 	// DefaultWebhookSecretOverlap is how long a rotated-out secret still
 	// signs deliveries (beside the new one) when the rotation names no overlap.
 	DefaultWebhookSecretOverlap = 24 * time.Hour
@@ -149,20 +154,27 @@ const (
 )
 
 // ErrWebhookURL: a webhook URL that CheckWebhookURL refuses; the message
-// says what to change and never echoes the URL.
+// says what to change and never echoes the URL (a host that is a number is
+// named, with the address it stands for).
 var ErrWebhookURL = errors.New("webhook: URL not allowed")
 
 // maxWebhookURL bounds a webhook URL's length.
 const maxWebhookURL = 2048
 
-// CheckWebhookURL is the one check of a webhook URL's form: an absolute
-// http(s) URL with a host, without credentials or a fragment; a host that
-// is an address literal must be one WebhookAddressAllowed allows, and hosts
-// that are numbers in another spelling (2130706433, 0x7f.1, 0177.0.0.1,
-// 127.1, which some resolvers read as addresses) or localhost are refused
-// outright, unless allowPrivate (the dev stack). The notifier checks the
-// address again at connect time, after DNS, so a name that resolves inward
-// is refused there. The error wraps ErrWebhookURL.
+// CheckWebhookURL is the one check of a webhook URL, at registration, at a
+// URL change and before every delivery: an absolute http(s) URL with a host,
+// without credentials or a fragment, whose host is a DNS name (labels of
+// letters, digits and hyphens; an internationalised name in its xn-- form),
+// a canonical IPv4 address (four decimal parts without leading zeros) or an
+// IPv6 address in brackets without a zone. Anything else is refused in every
+// mode: a number in another spelling (2130706433, 0x7f.1, 0177.0.0.1, 127.1)
+// is an address to some resolvers and a name to others, so it would pass as
+// a name here and reach an address there. Unless allowPrivate (the dev
+// stack), the URL must also be https, an address must be one
+// WebhookAddressAllowed allows, and a name must have a dot and not be
+// localhost: a single label is resolved through IDV's own search domains.
+// The notifier checks the address again at connect time, after DNS, so a
+// name that resolves inward is refused there. The error wraps ErrWebhookURL.
 func CheckWebhookURL(raw string, allowPrivate bool) error {
 	if len(raw) > maxWebhookURL {
 		return fmt.Errorf("%w: webhook URL longer than %d bytes", ErrWebhookURL, maxWebhookURL)
@@ -174,9 +186,14 @@ func CheckWebhookURL(raw string, allowPrivate bool) error {
 	if u.User != nil || u.Fragment != "" || strings.Contains(raw, "#") {
 		return fmt.Errorf("%w: webhook URL must not carry credentials or a fragment", ErrWebhookURL)
 	}
-	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
-	if host == "" {
-		return fmt.Errorf("%w: webhook URL must name a host", ErrWebhookURL)
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("%w: webhook URL's port must be 1 to 65535", ErrWebhookURL)
+		}
+	}
+	ip, isAddr, err := webhookHost(strings.ToLower(u.Hostname()), strings.HasPrefix(u.Host, "["))
+	if err != nil {
+		return err
 	}
 	if allowPrivate {
 		return nil
@@ -184,24 +201,160 @@ func CheckWebhookURL(raw string, allowPrivate bool) error {
 	if u.Scheme != "https" {
 		return fmt.Errorf("%w: webhook URL must be https:// (results are personal data; plain http is for development only, with IDV_WEBHOOK_ALLOW_PRIVATE=true)", ErrWebhookURL)
 	}
-	if ip, err := netip.ParseAddr(host); err == nil {
+	if isAddr {
 		if !WebhookAddressAllowed(ip) {
 			return fmt.Errorf("%w: webhook URL's address is loopback, private, link-local, shared or reserved", ErrWebhookURL)
 		}
 		return nil
 	}
-	if numericHost(host) {
-		return fmt.Errorf("%w: webhook URL's host must be a name or an address in canonical form", ErrWebhookURL)
-	}
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+	name := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if name == "localhost" || strings.HasSuffix(name, ".localhost") {
 		return fmt.Errorf("%w: webhook URL's host is loopback", ErrWebhookURL)
+	}
+	if !strings.Contains(name, ".") {
+		return fmt.Errorf("%w: webhook URL's host must be a fully qualified name (a single label would be resolved through IDV's own search domains)", ErrWebhookURL)
 	}
 	return nil
 }
 
+// webhookHost checks the form of a webhook URL's host (lower case, without
+// brackets; bracketed when the URL had them) and returns its address when it
+// is an IP literal.
+func webhookHost(host string, bracketed bool) (ip netip.Addr, isAddr bool, err error) {
+	if bracketed {
+		ip, err := netip.ParseAddr(host)
+		if err != nil || !ip.Is6() {
+			return netip.Addr{}, false, fmt.Errorf("%w: webhook URL's host in brackets must be an IPv6 address (an IPv4 address goes without brackets)", ErrWebhookURL)
+		}
+		if ip.Zone() != "" {
+			return netip.Addr{}, false, fmt.Errorf("%w: webhook URL's IPv6 address must not name a zone (one of IDV's own network interfaces)", ErrWebhookURL)
+		}
+		return ip, true, nil
+	}
+	// netip takes IPv4 in its canonical form only: four decimal parts of
+	// 0 to 255 without leading zeros.
+	if ip, err := netip.ParseAddr(host); err == nil && ip.Is4() {
+		return ip, true, nil
+	}
+	name := strings.TrimSuffix(host, ".")
+	if name == "" {
+		return netip.Addr{}, false, fmt.Errorf("%w: webhook URL must name a host", ErrWebhookURL)
+	}
+	if addr, form, ok := inetAton(name); ok {
+		return netip.Addr{}, false, fmt.Errorf("%w: webhook URL's host %s is %s %s; write the address, which the address rules will judge",
+			ErrWebhookURL, name, addr, form)
+	}
+	if numericHost(name) {
+		return netip.Addr{}, false, fmt.Errorf("%w: webhook URL's host %s is a number but not an IPv4 address; write a DNS name or an address in canonical form",
+			ErrWebhookURL, name)
+	}
+	if len(name) > 253 {
+		return netip.Addr{}, false, fmt.Errorf("%w: webhook URL's host is longer than a DNS name can be (253 characters)", ErrWebhookURL)
+	}
+	labels := strings.Split(name, ".")
+	for _, l := range labels {
+		if !ldhLabel(l) {
+			return netip.Addr{}, false, fmt.Errorf("%w: webhook URL's host must be a DNS name of letters, digits and hyphens (1 to 63 per label, no hyphen first or last; an internationalised name in its xn-- form) or an IP address", ErrWebhookURL)
+		}
+	}
+	if last := labels[len(labels)-1]; strings.Trim(last, "0123456789") == "" {
+		return netip.Addr{}, false, fmt.Errorf("%w: webhook URL's host ends in a label of digits only, which no top-level domain is", ErrWebhookURL)
+	}
+	return netip.Addr{}, false, nil
+}
+
+// ldhLabel reports whether l is a DNS label of the hostname syntax (RFC
+// 1123): 1 to 63 lower-case letters, digits and hyphens, no hyphen first or
+// last.
+func ldhLabel(l string) bool {
+	if len(l) == 0 || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(l); i++ {
+		if c := l[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// inetAton reads host as the C library's inet_aton does: one to four
+// dot-separated parts, each decimal, octal (a leading 0) or hex (0x), the
+// last filling the bytes left. It returns the address and how its spelling
+// differs from the canonical one; ok false when host is not such a number.
+func inetAton(host string) (addr netip.Addr, form string, ok bool) {
+	parts := strings.Split(host, ".")
+	if len(parts) > 4 {
+		return netip.Addr{}, "", false
+	}
+	hex, octal := false, false
+	vals := make([]uint64, len(parts))
+	for i, p := range parts {
+		base, digits := 10, p
+		switch {
+		case strings.HasPrefix(p, "0x"):
+			base, digits, hex = 16, p[2:], true
+		case len(p) > 1 && p[0] == '0':
+			base, digits, octal = 8, p[1:], true
+		}
+		if digits == "" && base != 16 {
+			return netip.Addr{}, "", false
+		}
+		var v uint64
+		for j := 0; j < len(digits); j++ {
+			d, ok := digitValue(digits[j])
+			if !ok || d >= base {
+				return netip.Addr{}, "", false
+			}
+			v = v*uint64(base) + uint64(d)
+			if v > 0xffffffff {
+				return netip.Addr{}, "", false
+			}
+		}
+		vals[i] = v
+	}
+	// Every part but the last is one byte; the last fills the rest.
+	var n uint32
+	for i, v := range vals[:len(vals)-1] {
+		if v > 0xff {
+			return netip.Addr{}, "", false
+		}
+		n |= uint32(v) << (24 - 8*i)
+	}
+	last := vals[len(vals)-1]
+	if last >= 1<<(8*(5-len(vals))) {
+		return netip.Addr{}, "", false
+	}
+	n |= uint32(last)
+	switch {
+	case len(parts) == 1:
+		form = "written as a number"
+	case hex:
+		form = "written in hexadecimal"
+	case octal:
+		form = "written with leading zeros, which resolvers read as octal"
+	case len(parts) < 4:
+		form = "written in fewer than four parts"
+	default: // four decimal parts that netip refused: a trailing dot
+		form = "written with a trailing dot"
+	}
+	return netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}), form, true
+}
+
+func digitValue(c byte) (int, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0'), true
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10, true
+	}
+	return 0, false
+}
+
 // numericHost reports whether every dot-separated label of host is a
 // decimal, octal or hex number: an IPv4 address in one of the spellings
-// inet_aton accepts, which netip (rightly) does not parse.
+// inet_aton accepts, or a number too large to be one, which netip (rightly)
+// does not parse.
 func numericHost(host string) bool {
 	for _, label := range strings.Split(host, ".") {
 		digits := label

@@ -70,7 +70,8 @@ func (c Credential) Matches(stored []byte) bool {
 	return subtle.ConstantTimeCompare(c.Hash(), stored) == 1
 }
 
-// Parse reads a bearer text of the given kind.
+// Parse reads a bearer text of the given kind. Only the canonical text, the
+// one String gives, parses.
 func Parse(kind, text string) (Credential, error) {
 	rest, ok := strings.CutPrefix(text, kind+"_")
 	if !ok {
@@ -83,7 +84,13 @@ func Parse(kind, text string) (Credential, error) {
 	if _, err := hex.DecodeString(id); err != nil {
 		return Credential{}, ErrMalformed
 	}
-	secret, err := base64.RawURLEncoding.DecodeString(enc)
+	// One spelling per credential: the lenient decoder would take any of
+	// four last characters (it ignores the two bits past the 32 bytes) and
+	// skip line breaks, so one secret would have many bearer texts.
+	if len(enc) != base64.RawURLEncoding.EncodedLen(secretLen) {
+		return Credential{}, ErrMalformed
+	}
+	secret, err := base64.RawURLEncoding.Strict().DecodeString(enc)
 	if err != nil || len(secret) != secretLen {
 		return Credential{}, ErrMalformed
 	}

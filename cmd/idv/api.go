@@ -34,7 +34,7 @@ func runAPI(ctx context.Context, cfg config, log *slog.Logger) error {
 		if err != nil {
 			return err
 		}
-		opsLn, err := listen("IDV_OPS_ADDR", first(cfg.OpsAddr, ":9090"))
+		opsLn, err := listen("IDV_OPS_ADDR", cfg.opsAddr("api", nil))
 		if err != nil {
 			return err
 		}

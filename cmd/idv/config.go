@@ -32,7 +32,7 @@ type config struct {
 	// but never seals with, during a rotation (docs/operating.md).
 	MasterKeysOld string
 	HTTPAddr      string // IDV_HTTP_ADDR; api defaults to :8080, dev to a free loopback port
-	OpsAddr       string // IDV_OPS_ADDR: /metrics, /healthz, /readyz; default :9090, dev a free port
+	OpsAddr       string // IDV_OPS_ADDR: /metrics, /healthz, /readyz; default one port per part (opsport.go), dev a free port
 	TLSCert       string // IDV_TLS_CERT: PEM certificate chain of the API; with IDV_TLS_KEY, the API serves HTTPS
 	TLSKey        string // IDV_TLS_KEY
 	Ops           opsConfig
@@ -51,6 +51,7 @@ type config struct {
 	WebhookAllowPrivate bool           // IDV_WEBHOOK_ALLOW_PRIVATE: development only
 	WebhookRetryBase    time.Duration  // IDV_WEBHOOK_RETRY_BASE: first retry delay, doubling to 6 h
 	FaceDir             string         // IDV_FACE_DIR: models and ONNX Runtime from scripts/face-models.sh
+	TestImages          string         // IDV_TEST_IMAGES: the Debian test photos from scripts/test-images.sh (dev's second demo, loadgen -mode real)
 	FaceThreshold       float64        // IDV_FACE_THRESHOLD: lowest cosine similarity for a face match
 	LivenessTurn        float64        // IDV_LIVENESS_TURN_DEGREES: yaw a head turn must reach
 	LivenessBlink       float64        // IDV_LIVENESS_BLINK: closure both eyes must reach for a blink
@@ -111,6 +112,7 @@ func parseConfig(getenv func(string) string) (config, error) {
 		NATSCertFile:        getenv("IDV_NATS_TLS_CERT"),
 		NATSKeyFile:         getenv("IDV_NATS_TLS_KEY"),
 		FaceDir:             getenv("IDV_FACE_DIR"),
+		TestImages:          getenv("IDV_TEST_IMAGES"),
 		CSCADir:             getenv("IDV_CSCA_DIR"),
 		PublicURL:           strings.TrimRight(getenv("IDV_PUBLIC_URL"), "/"),
 		WebhookAllowPrivate: getenv("IDV_WEBHOOK_ALLOW_PRIVATE") == "true",

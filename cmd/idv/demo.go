@@ -70,13 +70,8 @@ func customerCall(ctx context.Context, method, url, apiKey string, out any) erro
 // demoFace runs a second verification with the face match and liveness
 // checks: Grace Hopper's photo (Debian python-matplotlib-data) as the
 // document, and frames made from it performing the challenge the server
-// drew (the load generator's real workload).
-func demoFace(ctx context.Context, l *local, images string, stdout io.Writer) error {
-	w, err := loadgen.Real(l.cfg.FaceDir, images)
-	if err != nil {
-		return err
-	}
-	defer w.Close()
+// drew (w, the load generator's real workload: faceWorkload).
+func demoFace(ctx context.Context, l *local, w *loadgen.Workload, stdout io.Writer) error {
 	samples, _, err := loadgen.Run(ctx, loadgen.Config{APIURL: l.cfg.PublicURL, APIKey: l.env.tenant.APIKey,
 		Checks: w.Checks, N: 1, Captures: w.Captures, Await: l.rcv.Arrival})
 	if err != nil {

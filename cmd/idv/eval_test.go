@@ -14,7 +14,8 @@ import (
 // TestEvalOnDebianPhotos runs `idv eval synth`, then `idv eval facematch`
 // and `idv eval liveness` on what it wrote, from the two largest-faced
 // Debian photos: at the stages' default thresholds no impostor pair and no
-// attack passes, and no genuine pair or live sequence is rejected.
+// attack passes, and no genuine pair or live sequence is rejected. Their
+// progress, written to a buffer, is lines only.
 func TestEvalOnDebianPhotos(t *testing.T) {
 	facetest.Engine(t) // skips or fails without the engine
 	src := os.Getenv("IDV_TEST_IMAGES")
@@ -32,6 +33,10 @@ func TestEvalOnDebianPhotos(t *testing.T) {
 		var stdout, stderr bytes.Buffer
 		if err := run(context.Background(), append([]string{"eval"}, args...), &stdout, &stderr, getenv); err != nil {
 			t.Fatalf("idv eval %v: %v\n%s", args, err, &stderr)
+		}
+		// Progress into a buffer, as into a log: lines, no frames.
+		if bytes.Contains(stderr.Bytes(), []byte("\r")) || stderr.Len() == 0 {
+			t.Errorf("idv eval %v: progress %q, want lines without a carriage return", args, &stderr)
 		}
 		return stdout.String()
 	}

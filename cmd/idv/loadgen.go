@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 
 	"github.com/idv-oss/idv/infra/loadgen"
@@ -32,7 +31,7 @@ func runLoadgen(ctx context.Context, args []string, cfg config, stdout, stderr i
 	fs.IntVar(&lc.Concurrency, "concurrency", 8, "verifications in flight at most")
 	mode := fs.String("mode", "tiny", "tiny or real")
 	fs.BoolVar(&o.Wipe, "wipe", false, "erase every session afterwards and measure the wipe")
-	images := fs.String("images", os.Getenv("IDV_TEST_IMAGES"), "directory of the Debian test photos (real mode)")
+	images := fs.String("images", cfg.TestImages, "directory of the Debian test photos (real mode; default IDV_TEST_IMAGES)")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the run (system and load generator) to this file")
 	fs.StringVar(&o.Trace, "trace", "", "write an execution trace of the run to this file (go tool trace)")
 	if err := fs.Parse(args); err != nil {

@@ -197,6 +197,10 @@ func startDev(ctx context.Context, cfg *config, say func(string, ...any)) (_ *de
 		return nil, err
 	}
 	say("dev tenant %s (credentials in %s)", env.tenant.TenantID, filepath.Join(cfg.DevDir, "dev-tenant.json"))
+	if err := writeDevEnv(*cfg, master); err != nil {
+		return nil, err
+	}
+	say("databases and master key for idv tenant, audit, breach, support, subprocessors in %s", filepath.Join(cfg.DevDir, devEnvFile))
 	return env, nil
 }
 

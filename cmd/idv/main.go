@@ -23,7 +23,10 @@ commands:
   relay      publish the outbox to NATS JetStream
   retention  request the wipe of expired sessions; destroy spent epoch keys
   worker     run pipeline stages: idv worker doccheck decision notify (or: all)
-  migrate    apply the database migrations (main database and key store)
+  migrate    prepare what the parts need: both databases' migrations, the S3 bucket and its
+             lifecycle backstop, the JetStream stream and consumers; a second run changes nothing
+  doctor     check the configuration, every dependency and its version, the clocks, the broker
+             roles and the tenants' webhook URLs, one line each; non-zero exit if any failed
   broker     idv broker keys --dir DIR: an nkey per broker role, and the NATS servers' users.conf
   tenant     idv tenant create --name N --webhook-url U --retention-days D --fields f1,f2
              idv tenant set-retention --tenant ID --days D
@@ -39,6 +42,8 @@ commands:
   support    idv support grant|revoke|list|read-session: time-boxed (≤ 24 h), audited support access
   subprocessors  idv subprocessors list|sync: announce new register entries to every tenant
   capture    act as the app: seal, upload and submit captures for one session
+  card       idv card [--mrz-file F] [--out card.jpg]: a photo of a generated document bearing the MRZ
+             (default: a specimen's), for idv capture; the MRZ goes to stdout
   keygen     print a new IDV_MASTER_KEY
   eval       idv eval synth|facematch|liveness: measure the face engine (FAR/FRR tables);
              idv eval mrz: the MRZ read from photos, per degradation
@@ -68,12 +73,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		}
 		return nil
 	}
+	cmd, rest := args[0], args[1:]
+	if devEnvCommands[cmd] {
+		// Run in the repository against idv dev, they need no settings.
+		var note string
+		var err error
+		if getenv, note, err = withDevEnv(getenv); err != nil {
+			return err
+		}
+		if note != "" {
+			fmt.Fprintln(stderr, note)
+		}
+	}
+	if cmd == "doctor" {
+		// It reports a configuration that does not parse as a check.
+		return runDoctor(ctx, rest, getenv, stdout)
+	}
 	cfg, err := parseConfig(getenv)
 	if err != nil {
 		return err
 	}
 	log := newLogger(stderr, cfg.LogFormat)
-	cmd, rest := args[0], args[1:]
 	switch cmd {
 	case "dev":
 		return runDev(ctx, rest, cfg, stdout, stderr, log)
@@ -103,6 +123,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return runSubprocessors(ctx, rest, cfg, stdout)
 	case "capture":
 		return runCapture(ctx, rest, getenv, stdout, stderr)
+	case "card":
+		return runCard(rest, stdout, stderr)
 	case "offboard":
 		return runOffboard(rest, stdout, stderr)
 	case "keygen":

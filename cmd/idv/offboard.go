@@ -69,7 +69,7 @@ func runTenantOffboard(ctx context.Context, args []string, cfg config, stdout, s
 func exportTenant(ctx context.Context, st *stack, tenantID uuid.UUID, pub []byte, dir string, stdout, stderr io.Writer) error {
 	e := &offboard.Exporter{Offboardings: postgres.NewOffboardings(st.db), Tenants: postgres.NewTenants(st.db),
 		Sessions: postgres.NewSessions(st.db), Results: postgres.NewResults(st.db), Audit: postgres.NewAudit(st.db),
-		Keys: st.vault, Objects: st.objects, Progress: stderr}
+		SignAudit: auditSigner(st.vault), Keys: st.vault, Objects: st.objects, Progress: stderr}
 	name, sum, err := e.ExportFile(ctx, tenantID, pub, dir)
 	if err != nil {
 		return err

@@ -64,7 +64,7 @@ func BenchmarkOffboard(b *testing.B) {
 		b.StartTimer()
 		e := &offboard.Exporter{Offboardings: postgres.NewOffboardings(db), Tenants: postgres.NewTenants(db),
 			Sessions: postgres.NewSessions(db), Results: postgres.NewResults(db), Audit: postgres.NewAudit(db),
-			Keys: st.vault, Objects: st.objects}
+			SignAudit: auditSigner(st.vault), Keys: st.vault, Objects: st.objects}
 		f, err := os.Create(filepath.Join(b.TempDir(), "archive"))
 		if err != nil {
 			b.Fatal(err)

@@ -21,6 +21,7 @@ import (
 	"github.com/idv-oss/idv/infra/loadgen"
 	"github.com/idv-oss/idv/infra/objects"
 	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/infra/versitygw/s3test"
 	"github.com/idv-oss/idv/producers/offboard"
 	"github.com/idv-oss/idv/producers/tenant"
@@ -199,7 +200,11 @@ func TestOffboardEndToEnd(t *testing.T) {
 	} else if !strings.Contains(out, "3 sessions") {
 		t.Fatalf("open printed %s", out)
 	}
-	checkArchive(t, opened, decided, fresh)
+	auditKeys, err := s.st.vault.VerifyKeys(ctx, vault.PurposeAudit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkArchive(t, opened, decided, fresh, auditKeys)
 
 	// Copies of the wrapped session keys, as a backup of the main
 	// database would hold them.
@@ -257,6 +262,16 @@ func TestOffboardEndToEnd(t *testing.T) {
 		t.Fatalf("the tenant's storage prefix held %d entries after the delete (%v)", n, err)
 	}
 	checkRowsLeft(t, s, s.tenant.TenantID)
+	// After the delete the key is still refused as the documented 403, not
+	// as an unknown key (its tombstone); a key never issued stays 401.
+	err = customerCall(ctx, http.MethodGet, s.apiURL+"/v1/sessions/"+decided[0].id, s.tenant.APIKey, nil)
+	if err == nil || !strings.Contains(err.Error(), "HTTP 403") || !strings.Contains(err.Error(), "tenant_offboarding") {
+		t.Fatalf("the offboarded tenant's API key after the delete: %v", err)
+	}
+	forged := s.tenant.APIKey[:len(s.tenant.APIKey)-2] + "AA"
+	if err := customerCall(ctx, http.MethodGet, s.apiURL+"/v1/sessions/"+decided[0].id, forged, nil); err == nil || !strings.Contains(err.Error(), "HTTP 401") {
+		t.Fatalf("the offboarded tenant's key id with another secret: %v", err)
+	}
 
 	// The other tenant is untouched.
 	k, err := s.st.vault.Unwrap(ctx, idv.WrappedKey{TenantID: otherKey.TenantID, SessionID: otherKey.SessionID,
@@ -288,7 +303,7 @@ func flipByte(b []byte, pos int) []byte {
 // checkArchive checks what the tenant opened: every capture of the decided
 // sessions is the plaintext the app sealed, fields and results are there,
 // the redacted copy, the fresh session with no captures, policy and audit.
-func checkArchive(t *testing.T, dir string, decided []*verification, fresh *verification) {
+func checkArchive(t *testing.T, dir string, decided []*verification, fresh *verification, auditKeys []idv.VerifyKey) {
 	t.Helper()
 	for _, v := range decided {
 		var f struct {
@@ -340,6 +355,21 @@ func checkArchive(t *testing.T, dir string, decided []*verification, fresh *veri
 	if err != nil || !bytes.Contains(audit, []byte(idv.AuditOffboardingExport)) || !bytes.Contains(audit, []byte(idv.AuditPolicyChanged)) {
 		t.Fatalf("audit log in the archive lacks the export or the policy change (%v)", err)
 	}
+	// It ends with a checkpoint, signed with the audit key, of its last entry.
+	var cp idv.SignedCheckpoint
+	readJSON(t, filepath.Join(dir, "tenant", "audit-checkpoint.json"), &cp)
+	c, err := idv.OpenCheckpoint(auditKeys, cp)
+	if err != nil {
+		t.Fatalf("the archive's audit checkpoint: %v", err)
+	}
+	lines := bytes.Split(bytes.TrimSpace(audit), []byte("\n"))
+	var last idv.AuditExport
+	if err := json.Unmarshal(lines[len(lines)-1], &last); err != nil {
+		t.Fatal(err)
+	}
+	if c.Seq != last.Seq || c.Hash != last.Hash || c.Purpose != schemas.CheckpointArchive {
+		t.Fatalf("the archive's checkpoint %+v, want its last audit entry %d %s", c, last.Seq, last.Hash)
+	}
 }
 
 func readJSON(t *testing.T, path string, v any) {
@@ -388,7 +418,7 @@ func checkOffboardReceipt(t *testing.T, s *system, out string, epochKeys int) sc
 }
 
 // kept are the tables that keep rows of an offboarded tenant, by design.
-var kept = []string{"tenants", "audit_events", "breach_tenants", "tenant_offboardings"}
+var kept = []string{"tenants", "audit_events", "breach_tenants", "tenant_offboardings", "api_key_tombstones"}
 
 // checkRowsLeft looks in every table with a tenant_id column (also those
 // added after this test was written) for rows of the tenant.

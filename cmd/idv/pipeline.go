@@ -233,7 +233,8 @@ func runPipelinePart(ctx context.Context, cfg config, log *slog.Logger, name str
 			}
 			defer b.Close()
 		}
-		opsLn, err := listen("IDV_OPS_ADDR", first(cfg.OpsAddr, ":9090"))
+		// A worker's roles are its stages' names (runWorker).
+		opsLn, err := listen("IDV_OPS_ADDR", cfg.opsAddr(name, roles))
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/idv-oss/idv/document/chip"
 	"github.com/idv-oss/idv/infra/objects"
@@ -104,9 +105,35 @@ func withStack(ctx context.Context, cfg config, command string, n need, f func(*
 		if st, err = openConfigured(ctx, cfg); err != nil {
 			return err
 		}
+		if n == needServices {
+			if err := requireBucket(ctx, st.objects, cfg.S3); err != nil {
+				st.Close()
+				return err
+			}
+		}
 	}
 	defer st.Close()
 	return f(st)
+}
+
+// requireBucket refuses to start a part whose bucket is missing or out of
+// reach: it would start, and /readyz would say `bucket does not exist`
+// until someone noticed. `idv migrate` creates the bucket.
+func requireBucket(ctx context.Context, store *objects.Store, cfg s3Config) error {
+	if store == nil {
+		return nil
+	}
+	// minio-go retries a store that does not answer for several seconds.
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	err := store.Ping(ctx)
+	if errors.Is(err, objects.ErrNoBucket) {
+		return fmt.Errorf("S3 bucket %s does not exist at %s: run `idv migrate` with the same IDV_S3_… settings, which creates it", cfg.Bucket, cfg.Endpoint)
+	}
+	if err != nil {
+		return fmt.Errorf("S3 at %s: %w (check IDV_S3_ENDPOINT, IDV_S3_REGION, IDV_S3_ACCESS_KEY, IDV_S3_SECRET_KEY and IDV_S3_CA)", cfg.Endpoint, err)
+	}
+	return nil
 }
 
 func (st *stack) Close() error {

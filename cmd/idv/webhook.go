@@ -92,12 +92,15 @@ func runTenantWebhook(ctx context.Context, args []string, cfg config, stdout, st
 
 // printWebhook shows the endpoint, never a secret.
 func printWebhook(w io.Writer, e idv.WebhookEndpoint) {
-	state, overlap := "enabled", "none"
+	state, overlap, refusal := "enabled", "none", "none"
 	if e.DisabledAt != nil {
 		state = "disabled since " + e.DisabledAt.UTC().Format(time.RFC3339) + " (410 Gone; set-url re-enables)"
 	}
 	if e.OverlapUntil != nil {
 		overlap = "until " + e.OverlapUntil.UTC().Format(time.RFC3339)
 	}
-	fmt.Fprintf(w, "url:            %s\nstate:          %s\nsecret overlap: %s\n", e.URL, state, overlap)
+	if e.LastRefusedAt != nil {
+		refusal = e.LastRefusal + " at " + e.LastRefusedAt.UTC().Format(time.RFC3339) + " (not retried; set-url clears)"
+	}
+	fmt.Fprintf(w, "url:            %s\nstate:          %s\nsecret overlap: %s\nlast refusal:   %s\n", e.URL, state, overlap, refusal)
 }

@@ -24,9 +24,15 @@ var (
 	ErrEndpointDisabled = errors.New("notify: webhook endpoint disabled")
 
 	// ErrAddressNotAllowed: the endpoint's host resolved to an address IDV
-	// must not connect to (loopback, private, link-local, …). Retried: the
-	// tenant may fix its DNS within the retry window.
+	// must not connect to (loopback, private, link-local, …). Nothing is
+	// sent and the delivery ends (Permanent); the tenant sees the refusal
+	// in GET /v1/webhook and its audit log.
 	ErrAddressNotAllowed = errors.New("notify: address not allowed")
+
+	// ErrURLNotAllowed: the stored URL fails idv.CheckWebhookURL (stored
+	// under an older rule, or under the dev stack's). Nothing is sent and
+	// the delivery ends (Permanent), as for ErrAddressNotAllowed.
+	ErrURLNotAllowed = errors.New("notify: webhook URL not allowed")
 
 	// ErrDeliveryFailed: the endpoint did not answer 2xx (another status, a
 	// redirect, a timeout, no connection). Retried with backoff.

@@ -3,6 +3,7 @@ package notify
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/metric"
 )
 
@@ -30,6 +31,7 @@ type Metrics struct {
 	deliveries *prometheus.CounterVec
 	duration   prometheus.Histogram
 	refused    *prometheus.CounterVec
+	refusals   *prometheus.CounterVec
 }
 
 // NewMetrics registers the notifier's metrics with reg (nil: unregistered).
@@ -44,6 +46,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		refused: metric.CounterVec(reg, "idv_webhook_events_refused_total",
 			"Events the database does not confirm, so nothing was sent, by reason: unknown (no such session, notice, announcement or request for the tenant), undecided, not_deleted, not_notified, superseded (a breach notice's later round replaced it).",
 			"reason"),
+		refusals: metric.CounterVec(reg, "idv_webhook_deliveries_refused_total",
+			"Webhook deliveries the address rules refused, ended without a retry, by reason: address_not_allowed (the host resolved to a loopback, private, link-local, shared or reserved address), url_not_allowed (the stored URL fails the rule of registration).",
+			"reason"),
 	}
 	// Every outcome exists from the start, so rates and alerts see zeros
 	// rather than missing series.
@@ -52,6 +57,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	for _, r := range []string{refusedUnknown, refusedUndecided, refusedNotDeleted, refusedNotNotified, refusedSuperseded} {
 		m.refused.WithLabelValues(r)
+	}
+	for _, r := range idv.DeliveryRefusals {
+		m.refusals.WithLabelValues(r)
 	}
 	return m
 }

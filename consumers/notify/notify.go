@@ -21,20 +21,25 @@
 // event's message id as the core builds it from those ids, so it is the same
 // on every retry and receivers can drop duplicates by it; a webhook recorded
 // as delivered is not sent again. A 2xx answer delivers; 410 Gone disables
-// the endpoint for good; anything else is retried by the consume loop with
-// backoff for about three days (the consumer's MaxDeliver and backoff).
-// Redirects are not followed.
+// the endpoint for good; a refusal by the address rules (below) ends the
+// delivery; anything else is retried by the consume loop with backoff for
+// about three days (the consumer's MaxDeliver and backoff). Redirects are not
+// followed.
 //
-// Address policy: unless Config.AllowPrivate, the client refuses at connect
-// time, after DNS resolution, any loopback, private, link-local, CGNAT,
-// multicast, unspecified or reserved address, including their IPv4-mapped and
-// other IPv6 embeddings. Such a refusal is recorded as outcome 'refused'
-// (error code address_not_allowed) and retried like any failed attempt rather
-// than terminated: the URL was valid when the tenant registered it, the usual
-// cause is DNS that the tenant can fix, and the retry window gives them three
-// days to do so without losing the event. Retrying costs nothing risky: no
-// packet ever leaves for the refused address, and the retries are bounded by
-// MaxDeliver like every other failure.
+// Address policy: before each delivery the stored URL is checked again by
+// idv.CheckWebhookURL (error code url_not_allowed: a URL stored under an
+// older rule, or a number that some resolver would read as an address), and
+// unless Config.AllowPrivate the client refuses at connect time, after DNS
+// resolution, any loopback, private, link-local, CGNAT, multicast,
+// unspecified or reserved address, including their IPv4-mapped and other
+// IPv6 embeddings (address_not_allowed). Either refusal ends the delivery at
+// once (Permanent) rather than retrying it for three days like a failure:
+// the answer would be the same each time, and three days of refused
+// attempts tell the tenant nothing. Instead the attempt is recorded as
+// outcome 'refused', the tenant's endpoint shows the refusal (GET
+// /v1/webhook: last_refused_at, last_refusal), its audit log names the
+// webhook it will not get (webhook_delivery_refused), and the refusal is
+// counted by code. No packet ever leaves for a refused address.
 package notify
 
 import (
@@ -99,6 +104,10 @@ type Store interface {
 	Delivered(ctx context.Context, tenantID uuid.UUID, webhookID string) (bool, error)
 	WebhookTarget(ctx context.Context, tenantID uuid.UUID) (idv.WebhookTarget, error)
 	RecordAttempt(ctx context.Context, a idv.DeliveryAttempt) error
+	// RefuseDelivery records a refused attempt (outcome refused, an
+	// idv.Refusal… code) with the endpoint's last refusal and the tenant's
+	// audit entry, at once.
+	RefuseDelivery(ctx context.Context, a idv.DeliveryAttempt, at time.Time) error
 	DisableWebhook(ctx context.Context, tenantID uuid.UUID) error
 	// RetiringSecrets are the tenant's rotated-out secrets, sealed, whose
 	// overlap is still running at now, newest first.
@@ -140,6 +149,8 @@ type Deps struct {
 	// Fields opens the fields of a full session.decided webhook; nil
 	// sends every webhook thin.
 	Fields FieldOpener
+	// Resolver looks up endpoints' names; nil: net.DefaultResolver.
+	Resolver Resolver
 }
 
 // Stage is the notify stage. It is safe for concurrent use.
@@ -152,6 +163,9 @@ type Stage struct {
 	fields  FieldOpener
 	client  *http.Client
 	baseURL string
+	// allowPrivate is Config.AllowPrivate: the rule the URL is checked
+	// against before each delivery, as at registration.
+	allowPrivate bool
 }
 
 // New returns the notify stage.
@@ -159,8 +173,13 @@ func New(deps Deps, cfg Config) *Stage {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
+	var resolver Resolver = net.DefaultResolver
+	if deps.Resolver != nil {
+		resolver = deps.Resolver
+	}
 	n := &Stage{store: deps.Deliveries, records: deps.Records, secrets: deps.Secrets, metrics: deps.Metrics, log: deps.Log, fields: deps.Fields,
-		client: newClient(cfg.Timeout, cfg.AllowPrivate), baseURL: strings.TrimRight(cfg.APIBaseURL, "/")}
+		client: newClient(cfg.Timeout, cfg.AllowPrivate, resolver), baseURL: strings.TrimRight(cfg.APIBaseURL, "/"),
+		allowPrivate: cfg.AllowPrivate}
 	if n.metrics == nil {
 		n.metrics = NewMetrics(nil)
 	}
@@ -180,8 +199,9 @@ func WebhookID(msgID string) string {
 
 // Handle delivers the webhook announcing the event, as the database holds
 // it. nil: delivered (now or before); Permanent: the event is malformed,
-// the database does not confirm it (ErrUnconfirmed: nothing is sent), or
-// the endpoint is disabled; any other error: try again later.
+// the database does not confirm it (ErrUnconfirmed: nothing is sent), the
+// endpoint is disabled, or the address rules refuse it (ErrURLNotAllowed,
+// ErrAddressNotAllowed); any other error: try again later.
 func (n *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	p, err := decode(ev)
 	if err != nil {
@@ -227,6 +247,12 @@ func (n *Stage) Handle(ctx context.Context, ev stage.Event) error {
 		}
 		log.Info("webhook endpoint disabled; not sent")
 		return stage.Permanent(fmt.Errorf("notify: %s: %w", a.WebhookID, ErrEndpointDisabled))
+	}
+	if err := idv.CheckWebhookURL(target.URL, n.allowPrivate); err != nil {
+		// The URL as registration would refuse it now: nothing is sent,
+		// and no retry would change that.
+		a.Outcome, a.ErrorCode = outcomeRefused, idv.RefusalURLNotAllowed
+		return n.refuseDelivery(ctx, a, log, ErrURLNotAllowed)
 	}
 	secrets, err := n.openSecrets(ctx, p.tenant, target.SecretSealed)
 	if err != nil {
@@ -282,11 +308,7 @@ func (n *Stage) Handle(ctx context.Context, ev stage.Event) error {
 		return stage.Permanent(fmt.Errorf("notify: %s: endpoint answered 410: %w", a.WebhookID, ErrEndpointDisabled))
 	case res.code == codeAddressNotAllowed:
 		a.Outcome = outcomeRefused
-		if err := n.record(ctx, a); err != nil {
-			return err
-		}
-		log.Warn("webhook endpoint resolves to an address not allowed; will retry")
-		return fmt.Errorf("notify: %s attempt %d: %w", a.WebhookID, a.Attempt, ErrAddressNotAllowed)
+		return n.refuseDelivery(ctx, a, log, ErrAddressNotAllowed)
 	default:
 		a.Outcome = outcomeFailed
 		if err := n.record(ctx, a); err != nil {
@@ -306,6 +328,21 @@ func (n *Stage) record(ctx context.Context, a idv.DeliveryAttempt) error {
 	return nil
 }
 
+// refuseDelivery ends a delivery the address rules refuse: the attempt is
+// recorded (with the endpoint's last refusal and the tenant's audit entry),
+// counted by its code, and the event terminated (Permanent, wrapping
+// reason). A refusal that cannot be recorded is retried like any store
+// error, so that it is on record before the event ends.
+func (n *Stage) refuseDelivery(ctx context.Context, a idv.DeliveryAttempt, log *slog.Logger, reason error) error {
+	if err := n.store.RefuseDelivery(ctx, a, time.Now()); err != nil {
+		return n.fail(fmt.Errorf("notify: %w", err))
+	}
+	n.count(a.Outcome)
+	n.metrics.refusals.WithLabelValues(a.ErrorCode).Inc()
+	log.Warn("webhook delivery refused by the address rules; not retried", "error_code", a.ErrorCode)
+	return stage.Permanent(fmt.Errorf("notify: %s attempt %d: %w", a.WebhookID, a.Attempt, reason))
+}
+
 // fail counts an error that prevented an attempt or its record.
 func (n *Stage) fail(err error) error {
 	n.count(outcomeError)
@@ -319,7 +356,7 @@ func (n *Stage) count(outcome string) {
 // Error codes recorded for attempts without a 2xx answer. Fixed strings:
 // never the URL, the endpoint's answer or an error's text.
 const (
-	codeAddressNotAllowed = "address_not_allowed"
+	codeAddressNotAllowed = idv.RefusalAddressNotAllowed
 	codeInvalidURL        = "invalid_url"
 	codeRedirect          = "redirect_not_followed"
 	codeStatus            = "unexpected_status"

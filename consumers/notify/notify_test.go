@@ -7,8 +7,10 @@ import (
 	"errors"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"reflect"
 	"slices"
 	"strings"
@@ -79,7 +81,49 @@ func (b *bundle) tenant(t *testing.T, url string) (uuid.UUID, []byte) {
 
 func (b *bundle) notifier(cfg notify.Config) *notify.Stage {
 	cfg.APIBaseURL = apiBase
-	return notify.New(notify.Deps{Deliveries: b.store, Records: b.notices, Secrets: b.vault, Metrics: notify.NewMetrics(b.reg)}, cfg)
+	return notify.New(notify.Deps{Deliveries: b.store, Records: b.notices, Secrets: b.vault, Metrics: notify.NewMetrics(b.reg),
+		Resolver: testNames}, cfg)
+}
+
+// names is the tests' own resolver: the names below and, for any other, the
+// answer for a name that does not exist, so that no test looks a name up
+// outside the machine.
+type names map[string][]netip.Addr
+
+func (m names) LookupNetIP(_ context.Context, network, host string) ([]netip.Addr, error) {
+	addrs, ok := m[strings.TrimSuffix(strings.ToLower(host), ".")]
+	if !ok {
+		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+	}
+	var out []netip.Addr
+	for _, a := range addrs {
+		if network == "ip" || (network == "ip4") == a.Unmap().Is4() {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+var testNames = names{
+	"localhost":             {netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("::1")},
+	"hooks.loopback.test":   {netip.MustParseAddr("127.0.0.1")},
+	"hooks.private.test":    {netip.MustParseAddr("10.20.30.40")},
+	"hooks.metadata.test":   {netip.MustParseAddr("169.254.169.254")},
+	"hooks.mapped.test":     {netip.MustParseAddr("::ffff:127.0.0.1")},
+	"hooks.v6loopback.test": {netip.MustParseAddr("::1")},
+	"hooks.cgnat.test":      {netip.MustParseAddr("100.64.0.1")},
+	"hooks.linklocal.test":  {netip.MustParseAddr("fe80::1")},
+	"hooks.inward.test":     {netip.MustParseAddr("192.168.1.1"), netip.MustParseAddr("127.0.0.1")},
+	"hooks.fallback.test":   {netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.1")}, // nothing listens on .2
+}
+
+// setURL stores url as the tenant's webhook URL as it is, as a URL
+// registered under an older rule would be: no check.
+func (b *bundle) setURL(t *testing.T, tenantID uuid.UUID, url string) {
+	t.Helper()
+	if _, err := b.db.Exec(`UPDATE tenants SET webhook_url = $2 WHERE tenant_id = $1`, tenantID, url); err != nil {
+		t.Fatal(err)
+	}
 }
 
 type row struct {
@@ -104,7 +148,7 @@ func (b *bundle) rows(t *testing.T, webhookID string) []row {
 
 // counts returns idv_webhook_deliveries_total by outcome, and fails if any
 // of the notifier's metrics carries a label other than outcome (reason, for
-// idv_webhook_events_refused_total).
+// idv_webhook_events_refused_total and idv_webhook_deliveries_refused_total).
 func (b *bundle) counts(t *testing.T) map[string]float64 {
 	t.Helper()
 	return b.family(t, "idv_webhook_deliveries_total")
@@ -116,6 +160,12 @@ func (b *bundle) refusals(t *testing.T) map[string]float64 {
 	return b.family(t, "idv_webhook_events_refused_total")
 }
 
+// refusedDeliveries returns idv_webhook_deliveries_refused_total by reason.
+func (b *bundle) refusedDeliveries(t *testing.T) map[string]float64 {
+	t.Helper()
+	return b.family(t, "idv_webhook_deliveries_refused_total")
+}
+
 func (b *bundle) family(t *testing.T, name string) map[string]float64 {
 	t.Helper()
 	families, err := b.reg.Gather()
@@ -125,7 +175,7 @@ func (b *bundle) family(t *testing.T, name string) map[string]float64 {
 	got := map[string]float64{}
 	for _, f := range families {
 		want := "outcome"
-		if f.GetName() == "idv_webhook_events_refused_total" {
+		if f.GetName() == "idv_webhook_events_refused_total" || f.GetName() == "idv_webhook_deliveries_refused_total" {
 			want = "reason"
 		}
 		for _, m := range f.GetMetric() {
@@ -415,7 +465,11 @@ func TestRedirectIsNotFollowed(t *testing.T) {
 	}
 }
 
-func TestRefusesInwardAddressesAtConnectTime(t *testing.T) {
+// TestRefusedDeliveriesEndAtOnce: a stored URL the rule of registration
+// refuses (url_not_allowed), or a name that resolves only inward
+// (address_not_allowed, judged at connect time), ends the delivery on its
+// first attempt: one attempt recorded as refused, Permanent, nothing sent.
+func TestRefusedDeliveriesEndAtOnce(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
@@ -423,37 +477,58 @@ func TestRefusesInwardAddressesAtConnectTime(t *testing.T) {
 	// by its address or by a name that resolves to it.
 	recv := newReceiver(t, always(http.StatusOK))
 	port := recv.URL[strings.LastIndex(recv.URL, ":"):]
-	urls := []string{
-		recv.URL,
-		"http://localhost" + port,
-		"http://[::ffff:127.0.0.1]" + port,
-		"http://127.0.0.1",
-		"http://[::1]",
-		"http://localhost",
-		"http://10.0.0.1",
-		"http://169.254.169.254/latest/meta-data/",
-		"http://[::ffff:127.0.0.1]",
-		"http://100.64.0.1",
-		"http://[fe80::1]",
+	tests := []struct{ url, code string }{
+		// Stored under an older or the dev stack's rule: refused before any
+		// lookup.
+		{recv.URL, "url_not_allowed"},
+		{"http://localhost" + port, "url_not_allowed"},
+		{"https://localhost" + port, "url_not_allowed"},
+		{"https://127.0.0.1" + port, "url_not_allowed"},
+		{"https://[::1]" + port, "url_not_allowed"},
+		{"https://[::ffff:127.0.0.1]" + port, "url_not_allowed"},
+		{"https://169.254.169.254/latest/meta-data/", "url_not_allowed"},
+		{"https://2130706433" + port, "url_not_allowed"},
+		{"https://0x7f.1" + port, "url_not_allowed"},
+		{"https://0177.0.0.1" + port, "url_not_allowed"},
+		{"https://127.1" + port, "url_not_allowed"},
+		{"https://receiver" + port, "url_not_allowed"},
+		// Names that resolve inward: refused at connect time.
+		{"https://hooks.loopback.test" + port, "address_not_allowed"},
+		{"https://hooks.mapped.test" + port, "address_not_allowed"},
+		{"https://hooks.v6loopback.test" + port, "address_not_allowed"},
+		{"https://hooks.inward.test" + port, "address_not_allowed"},
+		{"https://hooks.private.test/", "address_not_allowed"},
+		{"https://hooks.metadata.test/latest/meta-data/", "address_not_allowed"},
+		{"https://hooks.cgnat.test/", "address_not_allowed"},
+		{"https://hooks.linklocal.test/", "address_not_allowed"},
 	}
 	// A short timeout only so that a broken check fails fast; nothing waits on it.
 	n := b.notifier(notify.Config{Timeout: 3 * time.Second})
-	for _, url := range urls {
-		t.Run(url, func(t *testing.T) {
+	for _, tt := range tests {
+		t.Run(tt.url, func(t *testing.T) {
 			t.Parallel()
-			tenantID, _ := b.tenant(t, url)
+			tenantID, _ := b.tenant(t, "https://hooks.example.test/")
+			b.setURL(t, tenantID, tt.url)
 			ev, _ := decidedEvent(t, b, tenantID)
 			err := n.Handle(ctx, ev)
-			if err == nil || stage.IsPermanent(err) || !errors.Is(err, notify.ErrAddressNotAllowed) {
-				t.Fatalf("Handle = %v, want a retryable ErrAddressNotAllowed", err)
+			want := notify.ErrAddressNotAllowed
+			if tt.code == "url_not_allowed" {
+				want = notify.ErrURLNotAllowed
 			}
-			host := strings.TrimPrefix(url, "http://")
+			if !stage.IsPermanent(err) || !errors.Is(err, want) {
+				t.Fatalf("Handle = %v, want Permanent %v", err, want)
+			}
+			host := strings.TrimPrefix(strings.TrimPrefix(tt.url, "http://"), "https://")
 			if strings.Contains(err.Error(), host) {
 				t.Errorf("error %q names the endpoint", err)
 			}
 			rs := b.rows(t, notify.WebhookID(ev.MsgID))
-			if len(rs) != 1 || rs[0].Outcome != "refused" || rs[0].ErrorCode.String != "address_not_allowed" || rs[0].Status.Valid {
-				t.Fatalf("records: %+v", rs)
+			if len(rs) != 1 || rs[0].Outcome != "refused" || rs[0].ErrorCode.String != tt.code || rs[0].Status.Valid || rs[0].Attempt != 1 {
+				t.Fatalf("records: %+v, want one refused %s", rs, tt.code)
+			}
+			e, err := b.tenants.Webhook(ctx, tenantID, time.Now())
+			if err != nil || e.LastRefusal != tt.code || e.LastRefusedAt == nil {
+				t.Fatalf("endpoint after the refusal: %+v, %v", e, err)
 			}
 		})
 	}
@@ -462,6 +537,153 @@ func TestRefusesInwardAddressesAtConnectTime(t *testing.T) {
 			t.Errorf("the loopback endpoint got %d POSTs", got)
 		}
 	})
+}
+
+// A name's addresses are tried in turn: the first refuses the connection,
+// the second delivers.
+func TestNameDeliversToTheFirstAddressThatConnects(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	recv := newReceiver(t, always(http.StatusNoContent))
+	port := recv.URL[strings.LastIndex(recv.URL, ":"):]
+	tenantID, secret := b.tenant(t, "http://hooks.fallback.test"+port+"/idv")
+	recv.setSecret(secret)
+	ev, _ := decidedEvent(t, b, tenantID)
+	if err := b.notifier(notify.Config{AllowPrivate: true}).Handle(context.Background(), ev); err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	if got := recv.deliveries(); len(got) != 1 || got[0].verifyErr != nil {
+		t.Fatalf("deliveries %+v, want one that verifies", got)
+	}
+}
+
+// TestPrivateNameRefusedOnceThroughTheConsumeLoop (issue 18 point 5): a
+// tenant whose webhook host resolves to a private address gets exactly one
+// delivery attempt, recorded as refused; the consume loop terminates the
+// event rather than retrying it; the refusal is counted by code, is in the
+// tenant's audit log with the webhook it will not get, and is the endpoint's
+// state (what GET /v1/webhook shows) until the URL changes.
+func TestPrivateNameRefusedOnceThroughTheConsumeLoop(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	tenantID, _ := b.tenant(t, "https://hooks.private.test/idv")
+
+	srv, err := natsserver.Start(natsserver.NewOptions(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Shutdown)
+	nc, js, err := broker.Connect(t.Context(), srv.ClientURL(), t.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	if _, err := broker.DeclareStream(t.Context(), js, broker.StreamConfig{Replicas: 1, MaxAge: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	if err := broker.DeclareConsumers(t.Context(), js, notify.Spec); err != nil {
+		t.Fatal(err)
+	}
+	cons, err := broker.Consumer(t.Context(), js, "notify")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, session := decidedEvent(t, b, tenantID)
+	if err := broker.NewPublisher(js).Publish(t.Context(), idv.Message{Subject: ev.Subject, Type: ev.Type, MsgID: ev.MsgID, Body: ev.Data}); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	n := b.notifier(notify.Config{Timeout: 3 * time.Second})
+	// Retries 10 ms apart: a refusal retried like a failure would be
+	// delivered again within the wait below.
+	fast := func(uint64) time.Duration { return 10 * time.Millisecond }
+	go func() {
+		done <- stage.Run(ctx, cons, n, nil, nil, stage.Config{Stage: notify.Spec, Backoff: fast})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("consume loop: %v", err)
+		}
+	})
+	// A condition, not a timing, is asserted; the deadline only stops a
+	// broken test from hanging.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ci, err := cons.Info(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ci.AckFloor.Consumer == 1 && ci.NumAckPending == 0 {
+			if ci.Delivered.Consumer != 1 || ci.NumRedelivered != 0 || ci.NumPending != 0 {
+				t.Fatalf("notify consumer delivered %d, redelivered %d, pending %d; want one delivery, terminated",
+					ci.Delivered.Consumer, ci.NumRedelivered, ci.NumPending)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the event was not settled at its first delivery: delivered %d, ack floor %d, redelivered %d",
+				ci.Delivered.Consumer, ci.AckFloor.Consumer, ci.NumRedelivered)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	webhookID := notify.WebhookID(ev.MsgID)
+	rs := b.rows(t, webhookID)
+	if len(rs) != 1 || rs[0].Outcome != "refused" || rs[0].ErrorCode.String != "address_not_allowed" || rs[0].Status.Valid ||
+		rs[0].Attempt != 1 || rs[0].SessionID != session {
+		t.Fatalf("records: %+v, want one attempt refused address_not_allowed", rs)
+	}
+	if c := b.counts(t); c["refused"] != 1 || c["failed"] != 0 || c["error"] != 0 {
+		t.Errorf("idv_webhook_deliveries_total %v, want refused 1", c)
+	}
+	if c := b.refusedDeliveries(t); c["address_not_allowed"] != 1 || c["url_not_allowed"] != 0 {
+		t.Errorf("idv_webhook_deliveries_refused_total %v, want address_not_allowed 1", c)
+	}
+
+	events, err := postgres.NewAudit(b.db.DB).List(t.Context(), tenantID, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refusals []idv.AuditEvent
+	for _, e := range events {
+		if e.Action == idv.AuditWebhookDeliveryRefused {
+			refusals = append(refusals, e)
+		}
+	}
+	if len(refusals) != 1 {
+		t.Fatalf("%d webhook_delivery_refused audit entries, want 1", len(refusals))
+	}
+	if e := refusals[0]; e.Actor != idv.ActorNotify || e.SessionID == nil || *e.SessionID != session ||
+		!maps.Equal(e.Detail, map[string]string{"webhook_id": webhookID, "event_type": "session.decided", "code": "address_not_allowed"}) {
+		t.Errorf("audit entry %+v", e)
+	}
+	if _, err := postgres.NewAudit(b.db.DB).Verify(t.Context(), tenantID); err != nil {
+		t.Errorf("audit chain: %v", err)
+	}
+
+	e, err := b.tenants.Webhook(t.Context(), tenantID, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.LastRefusal != "address_not_allowed" || e.LastRefusedAt == nil || time.Since(*e.LastRefusedAt) > time.Minute || e.DisabledAt != nil {
+		t.Fatalf("endpoint %+v, want the refusal and still enabled", e)
+	}
+	// The same URL again keeps the refusal; another URL clears it.
+	if _, err := b.tenants.ChangeWebhookURL(t.Context(), tenantID, "https://hooks.private.test/idv", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := b.tenants.Webhook(t.Context(), tenantID, time.Now()); e.LastRefusal == "" {
+		t.Errorf("the same URL cleared the refusal: %+v", e)
+	}
+	if _, err := b.tenants.ChangeWebhookURL(t.Context(), tenantID, "https://hooks.example.test/idv", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := b.tenants.Webhook(t.Context(), tenantID, time.Now()); e.LastRefusal != "" || e.LastRefusedAt != nil {
+		t.Errorf("a new URL kept the refusal: %+v", e)
+	}
 }
 
 func TestFailuresAreRecordedAsCodes(t *testing.T) {
@@ -494,7 +716,7 @@ func TestFailuresAreRecordedAsCodes(t *testing.T) {
 		{slow.URL, 0, "timeout"},
 		{closedURL, 0, "connection_refused"},
 		{notFound.URL, 404, "unexpected_status"},
-		{"http://idv-webhook-test.invalid", 0, "dns_error"},
+		{"http://idv-webhook-test.invalid", 0, "dns_error"}, // unknown to testNames
 	}
 	for _, tt := range tests {
 		t.Run(tt.code, func(t *testing.T) {

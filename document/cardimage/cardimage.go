@@ -1,4 +1,5 @@
-// Package cardimage draws synthetic photos of identity documents for tests:
+// Package cardimage draws synthetic photos of identity documents for tests,
+// the demo of `idv dev` and `idv card`:
 // a coloured card with a guilloche, a portrait, printed text and an MRZ set
 // in OCR-B at the ICAO pitch, lying on a table, and the ways a phone photo
 // of one goes wrong (blur, low resolution, a slight rotation, sensor noise,

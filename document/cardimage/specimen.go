@@ -25,6 +25,11 @@ func SpecimenPhoto(mrzText string, portrait image.Image, seed uint64) ([]byte, e
 	if err != nil {
 		return nil, err
 	}
+	return encodeJPEG(img)
+}
+
+// encodeJPEG encodes a document photo as a phone would: JPEG, quality 90.
+func encodeJPEG(img image.Image) ([]byte, error) {
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}); err != nil {
 		return nil, fmt.Errorf("document photo: %w", err)

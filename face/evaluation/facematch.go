@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/idv-oss/idv/face"
+	"github.com/idv-oss/idv/progress"
 )
 
 // Embedder is what the face-match evaluation needs of the engine.
@@ -31,8 +32,9 @@ type FaceMatch struct {
 }
 
 // EvalFaceMatch scores every pair under dir. Faces narrower than
-// minFacePixels are not compared, as in the stage.
-func EvalFaceMatch(e Embedder, dir string, minFacePixels float64, progress io.Writer) (*FaceMatch, error) {
+// minFacePixels are not compared, as in the stage. Progress goes to w
+// (package progress: a line per identity off a terminal).
+func EvalFaceMatch(e Embedder, dir string, minFacePixels float64, w io.Writer) (*FaceMatch, error) {
 	ids, err := subdirs(dir)
 	if err != nil {
 		return nil, err
@@ -43,6 +45,7 @@ func EvalFaceMatch(e Embedder, dir string, minFacePixels float64, progress io.Wr
 	}
 	var samples []sample
 	r := &FaceMatch{}
+	m := progress.New(w)
 	for _, id := range ids {
 		files, err := images(filepath.Join(dir, id))
 		if err != nil {
@@ -60,10 +63,11 @@ func EvalFaceMatch(e Embedder, dir string, minFacePixels float64, progress io.Wr
 				continue
 			}
 			samples = append(samples, sample{id, name, v})
-			fmt.Fprintf(progress, "\rembedded %d images", len(samples))
+			m.Frame("embedded %d images", len(samples))
 		}
+		m.Step("embedded %d images", len(samples))
 	}
-	fmt.Fprintln(progress)
+	m.Done()
 	r.Enrolled = len(samples)
 	worst, strongest := 2.0, -2.0
 	for i := range samples {

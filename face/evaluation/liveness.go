@@ -12,6 +12,7 @@ import (
 
 	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/face/challenge"
+	"github.com/idv-oss/idv/progress"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -38,13 +39,15 @@ type measured struct {
 // then judged under several configurations.
 type Liveness struct{ cases []measured }
 
-// EvalLiveness measures every case under dir.
-func EvalLiveness(e challenge.Engine, dir string, progress io.Writer) (*Liveness, error) {
+// EvalLiveness measures every case under dir. Progress goes to w (package
+// progress: a line per tenth of the cases off a terminal).
+func EvalLiveness(e challenge.Engine, dir string, w io.Writer) (*Liveness, error) {
 	names, err := subdirs(dir)
 	if err != nil {
 		return nil, err
 	}
 	r := &Liveness{}
+	meter := progress.New(w)
 	for i, name := range names {
 		m, err := measureCase(e, filepath.Join(dir, name))
 		if err != nil {
@@ -52,9 +55,13 @@ func EvalLiveness(e challenge.Engine, dir string, progress io.Writer) (*Liveness
 		}
 		m.name = name
 		r.cases = append(r.cases, m)
-		fmt.Fprintf(progress, "\rmeasured %d/%d cases", i+1, len(names))
+		show := meter.Frame
+		if progress.Tenth(i+1, len(names)) {
+			show = meter.Step
+		}
+		show("measured %d/%d cases", i+1, len(names))
 	}
-	fmt.Fprintln(progress)
+	meter.Done()
 	return r, nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/face/challenge"
 	"github.com/idv-oss/idv/face/synth"
+	"github.com/idv-oss/idv/progress"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -55,9 +56,11 @@ type photo struct {
 // live sequences of each challenge (plain, dark, JPEG quality 60) and
 // attacks (a replayed still, a photo held still, a print held still, steps
 // in the wrong order, the turn the wrong way, another person after frame 0).
-func Synthesize(e Locator, photos []string, out string, progress io.Writer) (Synthesized, error) {
+// Progress goes to w (package progress: a line per photo off a terminal).
+func Synthesize(e Locator, photos []string, out string, w io.Writer) (Synthesized, error) {
 	var s Synthesized
 	var srcs []photo
+	m := progress.New(w)
 	for _, p := range photos {
 		ph, err := locate(e, p)
 		if err != nil {
@@ -69,9 +72,9 @@ func Synthesize(e Locator, photos []string, out string, progress io.Writer) (Syn
 			return s, err
 		}
 		s.FaceImages += n
-		fmt.Fprintf(progress, "\rwrote %d face-match images", s.FaceImages)
+		m.Step("wrote %d face-match images", s.FaceImages)
 	}
-	fmt.Fprintln(progress)
+	m.Done()
 	var usable []photo
 	for _, ph := range srcs {
 		if ph.ok {
@@ -80,6 +83,7 @@ func Synthesize(e Locator, photos []string, out string, progress io.Writer) (Syn
 			s.Skipped = append(s.Skipped, ph.stem+": no single face as wide as the liveness stage reads")
 		}
 	}
+	m = progress.New(w)
 	for i, ph := range usable {
 		other := usable[(i+1)%len(usable)]
 		for ci, steps := range Challenges {
@@ -89,10 +93,11 @@ func Synthesize(e Locator, photos []string, out string, progress io.Writer) (Syn
 			}
 			s.LiveCases += live
 			s.AttackCases += attacks
-			fmt.Fprintf(progress, "\rwrote %d liveness cases", s.LiveCases+s.AttackCases)
+			m.Frame("wrote %d liveness cases", s.LiveCases+s.AttackCases)
 		}
+		m.Step("wrote %d liveness cases", s.LiveCases+s.AttackCases)
 	}
-	fmt.Fprintln(progress)
+	m.Done()
 	return s, nil
 }
 

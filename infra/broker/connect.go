@@ -23,7 +23,8 @@ const (
 )
 
 // Connect connects to the NATS server(s) at url (comma-separated for a
-// cluster) as client name and checks that JetStream is available. It keeps
+// cluster) as client name and checks that the server is at least
+// MinServerVersion and that JetStream is available. It keeps
 // trying until ctx ends, also when the server is not up yet, and once
 // connected the connection reconnects forever. More options (handlers to
 // log disconnects, credentials) may be appended.
@@ -59,6 +60,12 @@ func Connect(ctx context.Context, url, name string, opts ...nats.Option) (*nats.
 		if last != nil {
 			return nil, nil, fmt.Errorf("jetstream: connect to %s: %w (last attempt: %v)", where, err, last)
 		}
+		return nil, nil, fmt.Errorf("jetstream: connect to %s: %w", where, err)
+	}
+	// Checked once, at connect: a reconnect to another server of a cluster
+	// is not checked again (run the servers of a cluster at one version).
+	if err := CheckServer(nc); err != nil {
+		nc.Close()
 		return nil, nil, fmt.Errorf("jetstream: connect to %s: %w", where, err)
 	}
 	js, err := jetstream.New(nc)

@@ -12,13 +12,13 @@ package loadgen
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/idv-oss/idv/infra/appclient"
+	"github.com/idv-oss/idv/progress"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -38,7 +38,7 @@ type Config struct {
 	// webhook of type typ about session id.
 	Await    func(sessionID, typ string) <-chan time.Time
 	Timeout  time.Duration // per verification; default 2 minutes
-	Progress io.Writer     // a progress line; nil for none
+	Progress io.Writer     // progress: redrawn on a terminal, a line a tenth elsewhere; nil for none
 	HTTP     *http.Client
 }
 
@@ -84,7 +84,7 @@ func Run(ctx context.Context, cfg Config) ([]Sample, time.Duration, error) {
 	samples := make([]Sample, cfg.N)
 	sem := make(chan struct{}, cfg.Concurrency)
 	var wg sync.WaitGroup
-	var done progress
+	done := meter{m: progress.New(cfg.Progress)}
 	start := time.Now()
 	var tick *time.Ticker
 	if cfg.Rate > 0 {
@@ -108,34 +108,30 @@ func Run(ctx context.Context, cfg Config) ([]Sample, time.Duration, error) {
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			samples[i] = verify(ctx, cfg)
-			done.add(cfg.Progress, cfg.N, samples[i].Err != nil, time.Since(start))
+			done.add(cfg.N, samples[i].Err != nil, time.Since(start))
 		}()
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	fmt.Fprintln(cfg.Progress)
+	done.m.Done()
 	return samples, elapsed, nil
 }
 
-// progress prints "[####......] 40/100 verifications, 2 failed, 12.3/s",
-// at most every 200 ms and at the end.
-type progress struct {
+// meter shows "[####......] 40/100 verifications, 2 failed, 12.3/s": on a
+// terminal redrawn as verifications end, elsewhere a line at each tenth.
+type meter struct {
+	m            *progress.Meter
 	mu           sync.Mutex
 	done, failed int
-	printed      time.Duration
 }
 
-func (p *progress) add(w io.Writer, total int, failed bool, elapsed time.Duration) {
+func (p *meter) add(total int, failed bool, elapsed time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.done++
 	if failed {
 		p.failed++
 	}
-	if p.done < total && elapsed-p.printed < 200*time.Millisecond {
-		return
-	}
-	p.printed = elapsed
 	const width = 30
 	bar := make([]byte, width)
 	for i := range bar {
@@ -144,6 +140,9 @@ func (p *progress) add(w io.Writer, total int, failed bool, elapsed time.Duratio
 			bar[i] = '#'
 		}
 	}
-	fmt.Fprintf(w, "\r[%s] %d/%d verifications, %d failed, %.1f/s", bar, p.done, total, p.failed,
-		float64(p.done)/elapsed.Seconds())
+	show := p.m.Frame
+	if progress.Tenth(p.done, total) {
+		show = p.m.Step
+	}
+	show("[%s] %d/%d verifications, %d failed, %.1f/s", bar, p.done, total, p.failed, float64(p.done)/elapsed.Seconds())
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/idv-oss/idv/progress"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -46,23 +47,24 @@ func Wipe(ctx context.Context, cfg Config, ids []string) (time.Duration, error) 
 	}
 	deadline := time.After(cfg.Timeout)
 	var last time.Time
-	var printed time.Time
+	m := progress.New(cfg.Progress)
 	for i, h := range hooks {
 		select {
 		case t := <-h:
 			if t.After(last) {
 				last = t
 			}
-			if i+1 == len(ids) || time.Since(printed) > 200*time.Millisecond {
-				printed = time.Now()
-				fmt.Fprintf(cfg.Progress, "\rwiped %d/%d sessions", i+1, len(ids))
+			show := m.Frame
+			if progress.Tenth(i+1, len(ids)) {
+				show = m.Step
 			}
+			show("wiped %d/%d sessions", i+1, len(ids))
 		case <-deadline:
 			return 0, fmt.Errorf("loadgen: session %s: no session.deleted webhook within %s", ids[i], cfg.Timeout)
 		case <-ctx.Done():
 			return 0, ctx.Err()
 		}
 	}
-	fmt.Fprintln(cfg.Progress)
+	m.Done()
 	return last.Sub(start), nil
 }

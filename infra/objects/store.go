@@ -64,21 +64,29 @@ func (s *Store) Bucket() string { return s.bucket }
 // EnsureBucket creates the bucket unless it exists. Safe to call from several
 // processes at once.
 func (s *Store) EnsureBucket(ctx context.Context) error {
+	_, err := s.CreateBucket(ctx)
+	return err
+}
+
+// CreateBucket is EnsureBucket also reporting whether this call created
+// the bucket (false: it was there, or another process created it at the
+// same moment).
+func (s *Store) CreateBucket(ctx context.Context) (bool, error) {
 	ok, err := s.client.BucketExists(ctx, s.bucket)
 	if err != nil {
-		return fmt.Errorf("objects: look up bucket %s: %w", s.bucket, err)
+		return false, fmt.Errorf("objects: look up bucket %s: %w", s.bucket, err)
 	}
 	if ok {
-		return nil
+		return false, nil
 	}
 	err = s.client.MakeBucket(ctx, s.bucket, minio.MakeBucketOptions{Region: s.region})
 	if code := minio.ToErrorResponse(err).Code; code == minio.BucketAlreadyOwnedByYou {
-		return nil // another process won the race
+		return false, nil // another process won the race
 	}
 	if err != nil {
-		return fmt.Errorf("objects: create bucket %s: %w", s.bucket, err)
+		return false, fmt.Errorf("objects: create bucket %s: %w", s.bucket, err)
 	}
-	return nil
+	return true, nil
 }
 
 // caTransport is an HTTP transport that trusts only the CAs in caFile.

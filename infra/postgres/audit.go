@@ -183,3 +183,33 @@ func (a *Audit) Verify(ctx context.Context, tenantID uuid.UUID) (entries int, er
 		}
 	}
 }
+
+// Head is the newest entry of the tenant's chain (Seq 0 when it has none):
+// what an audit checkpoint signs.
+func (a *Audit) Head(ctx context.Context, tenantID uuid.UUID) (idv.AuditHead, error) {
+	var h idv.AuditHead
+	err := scopedScan(ctx, a.db, tenantScope(tenantID), []any{&h.Seq, &h.Hash, &h.At}, `SELECT seq, hash, at
+		FROM audit_events WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1`, tenantID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return idv.AuditHead{}, nil
+	}
+	if err != nil {
+		return idv.AuditHead{}, fmt.Errorf("audit: head of %s: %w", tenantID, err)
+	}
+	h.At = h.At.UTC()
+	return h, nil
+}
+
+// Entry is the stored hash of the tenant's entry seq; found is false when
+// the chain has no such entry.
+func (a *Audit) Entry(ctx context.Context, tenantID uuid.UUID, seq int64) (hash []byte, found bool, err error) {
+	err = scopedScan(ctx, a.db, tenantScope(tenantID), []any{&hash}, `SELECT hash FROM audit_events
+		WHERE tenant_id = $1 AND seq = $2`, tenantID, seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("audit: entry %d of %s: %w", seq, tenantID, err)
+	}
+	return hash, true, nil
+}

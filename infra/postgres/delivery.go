@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -24,10 +25,14 @@ func NewDeliveries(db *sql.DB) *Deliveries { return &Deliveries{db: wrap(db)} }
 // most once (unique index webhook_delivered_once): recording a second
 // delivery of the same webhook id, as two racing workers could, is a no-op.
 func (s *Deliveries) RecordAttempt(ctx context.Context, a idv.DeliveryAttempt) error {
+	return inTx(ctx, s.db, tenantScope(a.TenantID), func(tx *sqlx.Tx) error { return insertAttempt(ctx, tx, a) })
+}
+
+func insertAttempt(ctx context.Context, tx *sqlx.Tx, a idv.DeliveryAttempt) error {
 	session := uuid.NullUUID{UUID: a.SessionID, Valid: a.SessionID != uuid.Nil}
 	status := sql.NullInt32{Int32: int32(a.StatusCode), Valid: a.StatusCode != 0}
 	code := sql.NullString{String: a.ErrorCode, Valid: a.ErrorCode != ""}
-	if _, err := scopedExec(ctx, s.db, tenantScope(a.TenantID), `INSERT INTO webhook_deliveries
+	if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries
 		(tenant_id, session_id, webhook_id, event_type, attempt, status_code, outcome, error_code, duration_ms)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (webhook_id) WHERE outcome = 'delivered' DO NOTHING`,
@@ -36,6 +41,35 @@ func (s *Deliveries) RecordAttempt(ctx context.Context, a idv.DeliveryAttempt) e
 		return fmt.Errorf("deliveries: record %s attempt %d: %w", a.WebhookID, a.Attempt, err)
 	}
 	return nil
+}
+
+// RefuseDelivery records a delivery the address rules refused (a's outcome
+// refused, its error code an idv.Refusal… code), in one transaction: the
+// attempt, the endpoint's last refusal (GET /v1/webhook) and the tenant's
+// audit entry webhook_delivery_refused by system:notify, whose detail names
+// the webhook-id, event type and code, so the tenant can tell which
+// webhooks it will not get.
+func (s *Deliveries) RefuseDelivery(ctx context.Context, a idv.DeliveryAttempt, at time.Time) error {
+	if a.Outcome != idv.DeliveryRefused || !slices.Contains(idv.DeliveryRefusals, a.ErrorCode) {
+		return fmt.Errorf("deliveries: refuse %s: outcome %q, code %q: not a refusal", a.WebhookID, a.Outcome, a.ErrorCode)
+	}
+	at = at.UTC().Truncate(time.Microsecond)
+	return inTx(ctx, s.db, tenantScope(a.TenantID), func(tx *sqlx.Tx) error {
+		if err := insertAttempt(ctx, tx, a); err != nil {
+			return err
+		}
+		n, err := execCount(ctx, tx, `UPDATE tenants SET webhook_refused_at = $2, webhook_refusal = $3
+			WHERE tenant_id = $1`, a.TenantID, at, a.ErrorCode)
+		if err != nil {
+			return fmt.Errorf("deliveries: record refusal of %s: %w", a.TenantID, err)
+		}
+		if n == 0 {
+			return fmt.Errorf("deliveries: tenant %s: %w", a.TenantID, idv.ErrNotFound)
+		}
+		return appendAudit(ctx, tx, idv.AuditEntry{TenantID: a.TenantID, At: at, Actor: idv.ActorNotify,
+			Action: idv.AuditWebhookDeliveryRefused, SessionID: a.SessionID, Detail: map[string]string{
+				"webhook_id": a.WebhookID, "event_type": a.EventType, "code": a.ErrorCode}})
+	})
 }
 
 // Delivered reports whether the tenant's webhook of that id was delivered.

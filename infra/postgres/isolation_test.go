@@ -74,6 +74,8 @@ func (iso *isolation) seed(t testing.TB, f *wipeFixture, tenant, session, breach
 	receipt := uuid.New()
 	f.exec(t, `INSERT INTO deletion_receipts (receipt_id, tenant_id, session_id, statement, signature, key_id)
 		VALUES ($4, $1, $2, '\x7b7d', $3, 'seed')`, tenant, session, randomBytes(64), receipt)
+	f.exec(t, `INSERT INTO api_key_tombstones (key_id, tenant_id, secret_hash, created_at, offboarded_at)
+		VALUES ($1, $2, $3, now(), now())`, "tomb-"+tenant.String(), tenant, randomBytes(32))
 	f.exec(t, `INSERT INTO deletion_addenda (addendum_id, receipt_id, tenant_id, session_id, statement, signature, key_id)
 		VALUES (gen_random_uuid(), $4, $1, $2, '\x7b7d', $3, 'seed')`, tenant, session, randomBytes(64), receipt)
 	f.exec(t, `INSERT INTO subprocessor_announcements (subprocessor_id, tenant_id, effective_date, announced_at)

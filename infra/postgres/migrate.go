@@ -78,3 +78,37 @@ func applyOne(ctx context.Context, conn *sqlx.Conn, fsys fs.FS, name string) (bo
 	}
 	return true, nil
 }
+
+// Pending lists the migrations of fsys the database has not applied, as
+// Migrate names them: what the next Migrate would apply (every one when
+// schema_migrations does not exist yet). It reads schema_migrations, so
+// the login must be allowed to (the migrating login is).
+func Pending(ctx context.Context, pool *sql.DB, fsys fs.FS) ([]string, error) {
+	names, err := fs.Glob(fsys, "*.sql")
+	if err != nil {
+		return nil, fmt.Errorf("migrate: list: %w", err)
+	}
+	sort.Strings(names)
+	db := wrap(pool)
+	var exists bool
+	if err := db.GetContext(ctx, &exists, `SELECT to_regclass('schema_migrations') IS NOT NULL`); err != nil {
+		return nil, fmt.Errorf("migrate: look up schema_migrations: %w", err)
+	}
+	applied := map[string]bool{}
+	if exists {
+		var done []string
+		if err := db.SelectContext(ctx, &done, `SELECT name FROM schema_migrations`); err != nil {
+			return nil, fmt.Errorf("migrate: read schema_migrations: %w", err)
+		}
+		for _, n := range done {
+			applied[n] = true
+		}
+	}
+	var pending []string
+	for _, name := range names {
+		if !applied[name] {
+			pending = append(pending, strings.TrimSuffix(path.Base(name), ".sql"))
+		}
+	}
+	return pending, nil
+}

@@ -224,6 +224,13 @@ func deleteTenantRows(ctx context.Context, tx *sqlx.Tx, o idv.Offboarding, at ti
 		return f, fmt.Errorf("offboarding: count sessions of %s: %w", o.TenantID, err)
 	}
 	f.Sessions, f.NotWiped = counts.All, counts.NotWiped
+	// The keys' tombstones: their holders get 403 tenant_offboarding, not
+	// 401, after the delete (Tenants.APIKey).
+	if _, err := tx.ExecContext(ctx, `INSERT INTO api_key_tombstones (key_id, tenant_id, secret_hash, created_at, revoked_at, offboarded_at)
+		SELECT key_id, tenant_id, secret_hash, created_at, revoked_at, $2 FROM api_keys WHERE tenant_id = $1
+		ON CONFLICT (key_id) DO NOTHING`, o.TenantID, at); err != nil {
+		return f, fmt.Errorf("offboarding: keep API key tombstones of %s: %w", o.TenantID, err)
+	}
 	for _, table := range OffboardedTables {
 		n, err := execCount(ctx, tx, `DELETE FROM `+table+` WHERE tenant_id = $1`, o.TenantID)
 		if err != nil {

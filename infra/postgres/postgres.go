@@ -20,7 +20,8 @@ import (
 const maxConns = 16
 
 // Open connects to the database at url as the login it names and checks
-// that it answers. Migrations run over it: the login owns the tables.
+// that it answers and is at least MinServerVersion. Migrations run over it:
+// the login owns the tables.
 func Open(ctx context.Context, url string) (*sql.DB, error) {
 	return open(ctx, url)
 }
@@ -73,6 +74,16 @@ func open(ctx context.Context, url string) (*sql.DB, error) {
 	if err := db.PingContext(pingCtx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	// An older server would fail later, on the first statement that needs
+	// what it lacks; refuse it here with the version in the message.
+	num, err := ServerVersion(pingCtx, db)
+	if err == nil {
+		err = CheckServerVersion(num)
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
 	}
 	return db, nil
 }

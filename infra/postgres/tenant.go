@@ -84,19 +84,39 @@ func (s *Tenants) FindByName(ctx context.Context, name string) (uuid.UUID, error
 // scope, reading api_keys and whether the key's tenant is offboarding.
 func (s *Tenants) APIKey(ctx context.Context, keyID string) (idv.APIKey, error) {
 	var k idv.APIKey
+	// A key of an offboarded tenant whose rows are deleted answers from its
+	// tombstone (migration 025), offboarding.
 	err := scopedScan(ctx, s.db, systemScope, []any{&k.ID, &k.TenantID, &k.SecretHash, &k.CreatedAt, &k.RevokedAt, &k.Offboarding},
 		`SELECT key_id, tenant_id, secret_hash, created_at, revoked_at,
 		(SELECT t.offboarding_at IS NOT NULL FROM tenants t WHERE t.tenant_id = api_keys.tenant_id) AS offboarding
-		FROM api_keys WHERE key_id = $1`, keyID)
+		FROM api_keys WHERE key_id = $1
+		UNION ALL
+		SELECT key_id, tenant_id, secret_hash, created_at, revoked_at, true FROM api_key_tombstones WHERE key_id = $1
+		LIMIT 1`, keyID)
 	if err != nil {
 		return idv.APIKey{}, rowErr(err, "api keys: %s", "api keys: get %s", keyID)
 	}
 	return k, nil
 }
 
-// SetWebhookURL points a tenant's webhooks at url and re-enables them.
+// WebhookURLs lists every tenant's id and webhook URL, oldest tenant first
+// (the other fields are left zero), for `idv doctor`'s check of the URLs
+// against the current rule. It looks across tenants: system scope.
+func (s *Tenants) WebhookURLs(ctx context.Context) ([]idv.Tenant, error) {
+	ts, err := scopedRows(ctx, s.db, systemScope, func(t *idv.Tenant) []any { return []any{&t.ID, &t.WebhookURL} },
+		`SELECT tenant_id, webhook_url FROM tenants ORDER BY created_at, tenant_id`)
+	if err != nil {
+		return nil, fmt.Errorf("tenants: list webhook URLs: %w", err)
+	}
+	return ts, nil
+}
+
+// SetWebhookURL points a tenant's webhooks at url and re-enables them; a
+// refusal of the URL it had is cleared.
 func (s *Tenants) SetWebhookURL(ctx context.Context, id uuid.UUID, url string) error {
-	res, err := scopedExec(ctx, s.db, tenantScope(id), `UPDATE tenants SET webhook_url = $2, webhook_disabled_at = NULL
+	res, err := scopedExec(ctx, s.db, tenantScope(id), `UPDATE tenants SET webhook_url = $2, webhook_disabled_at = NULL,
+		webhook_refused_at = CASE WHEN webhook_url = $2 THEN webhook_refused_at END,
+		webhook_refusal = CASE WHEN webhook_url = $2 THEN webhook_refusal END
 		WHERE tenant_id = $1`, id, url)
 	if err != nil {
 		return fmt.Errorf("tenants: set webhook URL of %s: %w", id, err)

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"time"
@@ -22,22 +23,26 @@ import (
 // disabled and the end of the latest overlap still running.
 func (s *Tenants) Webhook(ctx context.Context, id uuid.UUID, now time.Time) (idv.WebhookEndpoint, error) {
 	var row struct {
-		URL          string     `db:"webhook_url"`
-		DisabledAt   *time.Time `db:"webhook_disabled_at"`
-		OverlapUntil *time.Time `db:"overlap_until"`
+		URL          string         `db:"webhook_url"`
+		DisabledAt   *time.Time     `db:"webhook_disabled_at"`
+		RefusedAt    *time.Time     `db:"webhook_refused_at"`
+		Refusal      sql.NullString `db:"webhook_refusal"`
+		OverlapUntil *time.Time     `db:"overlap_until"`
 	}
-	err := scopedGet(ctx, s.db, tenantScope(id), &row, `SELECT webhook_url, webhook_disabled_at,
+	err := scopedGet(ctx, s.db, tenantScope(id), &row, `SELECT webhook_url, webhook_disabled_at, webhook_refused_at, webhook_refusal,
 		(SELECT max(r.ends_at) FROM webhook_secrets_retiring r WHERE r.tenant_id = t.tenant_id AND r.ends_at > $2) AS overlap_until
 		FROM tenants t WHERE tenant_id = $1`, id, now)
 	if err != nil {
 		return idv.WebhookEndpoint{}, rowErr(err, "tenants: %s", "tenants: webhook of %s", id)
 	}
-	e := idv.WebhookEndpoint{URL: row.URL, DisabledAt: utcPtr(row.DisabledAt), OverlapUntil: utcPtr(row.OverlapUntil)}
+	e := idv.WebhookEndpoint{URL: row.URL, DisabledAt: utcPtr(row.DisabledAt), LastRefusedAt: utcPtr(row.RefusedAt),
+		LastRefusal: row.Refusal.String, OverlapUntil: utcPtr(row.OverlapUntil)}
 	return e, nil
 }
 
 // ChangeWebhookURL points the tenant's webhooks at url, re-enables an
-// endpoint disabled by a 410, and records webhook_url_changed. The same URL
+// endpoint disabled by a 410, clears the last refusal when the URL differs,
+// and records webhook_url_changed. The same URL
 // on an enabled endpoint changes and records nothing (changed false). The
 // URL is not in the audit detail: it may hold anything the tenant put in
 // its path, and the detail holds ids and codes only.
@@ -57,7 +62,10 @@ func (s *Tenants) ChangeWebhookURL(ctx context.Context, id uuid.UUID, url string
 		if was.URL == url && was.DisabledAt == nil {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE tenants SET webhook_url = $2, webhook_disabled_at = NULL
+		// A refusal was of the old URL; the same URL re-enabled keeps it.
+		if _, err := tx.ExecContext(ctx, `UPDATE tenants SET webhook_url = $2, webhook_disabled_at = NULL,
+			webhook_refused_at = CASE WHEN webhook_url = $2 THEN webhook_refused_at END,
+			webhook_refusal = CASE WHEN webhook_url = $2 THEN webhook_refusal END
 			WHERE tenant_id = $1`, id, url); err != nil {
 			return fmt.Errorf("tenants: change webhook URL of %s: %w", id, err)
 		}

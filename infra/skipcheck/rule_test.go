@@ -8,6 +8,8 @@ import "testing"
 func TestClassify(t *testing.T) {
 	cases := []struct{ where, reason, what string }{
 		{"infra/postgres/pgtest/pgtest.go", "integration test skipped: no DATABASE_URL; run `go tool task test`, which starts or finds PostgreSQL", "PostgreSQL"},
+		{"infra/broker/version_test.go", "no nats-server on PATH: the refusal of a real old server is not tried here (TestCheckServerSaysWhatToDo covers its text)", "no old nats-server"},
+		{"infra/broker/version_test.go", "/usr/bin/nats-server is 2.11.0, not older than 2.10.0", "no old nats-server"},
 		{"infra/postgres/tls_test.go", "TLS test skipped: no IDV_PG_TLS_URL; run `go tool task test`, or IDV_PG_TLS_URL=\"$(scripts/postgres.sh tls)\" go test ./infra/postgres", "PostgreSQL over TLS"},
 		{"document/mrz/oracle_test.go", "MRZ oracle not installed: run `go tool task test`, or IDV_MRZ_ORACLE=\"$(scripts/mrz-oracle.sh)\" go test ./document/mrz", "MRZ oracle"},
 		{"face/engine_test.go", `IDV_FACE_DIR not set: run IDV_FACE_DIR="$(scripts/face-models.sh)" go test ./face`, "face models"},

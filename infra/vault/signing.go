@@ -16,6 +16,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/idv-oss/idv"
+	"github.com/idv-oss/idv/schemas"
 )
 
 // Signing key purposes. Each purpose has its own key (derived from the master
@@ -23,7 +24,9 @@ import (
 // passes for another.
 const (
 	// PurposeReceipt signs deletion receipts (SignReceipt).
-	PurposeReceipt = "receipt"
+	PurposeReceipt = schemas.SigningPurposeReceipt
+	// PurposeAudit signs audit checkpoints (idv.Checkpoint).
+	PurposeAudit = schemas.SigningPurposeAudit
 )
 
 // signingKeyInfo is the HKDF info of the seed of a purpose's signing key of
@@ -124,7 +127,7 @@ type SigningKey struct {
 }
 
 // Purposes are the purposes that have a signing key.
-var Purposes = []string{PurposeReceipt}
+var Purposes = []string{PurposeReceipt, PurposeAudit}
 
 // RecordSigningKeys records in the key store the public keys of every
 // purpose's current signing key under every master key of the ring, so that
@@ -258,7 +261,13 @@ func (v *Vault) SigningKeys(ctx context.Context, purpose string) ([]SigningKey, 
 // ReceiptVerifyKeys is ReceiptKeys as the API serves them: every key that
 // verifies receipts, the current one first.
 func (v *Vault) ReceiptVerifyKeys(ctx context.Context) ([]idv.VerifyKey, error) {
-	keys, err := v.ReceiptKeys(ctx)
+	return v.VerifyKeys(ctx, PurposeReceipt)
+}
+
+// VerifyKeys is SigningKeys of purpose as the API serves them, the current
+// one first.
+func (v *Vault) VerifyKeys(ctx context.Context, purpose string) ([]idv.VerifyKey, error) {
+	keys, err := v.SigningKeys(ctx, purpose)
 	if err != nil {
 		return nil, err
 	}

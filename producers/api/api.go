@@ -42,10 +42,12 @@ type Results interface {
 	List(ctx context.Context, tenantID, sessionID uuid.UUID) ([]idv.Result, error)
 }
 
-// Audit records and exports the audit log.
+// Audit records and exports the audit log and reads its head, which
+// checkpoints sign.
 type Audit interface {
 	Record(ctx context.Context, e idv.AuditEntry) error
 	List(ctx context.Context, tenantID uuid.UUID, after int64, limit int) ([]idv.AuditEvent, error)
+	idv.AuditHeads
 }
 
 // Objects is the capture storage; Get reads the sealed redacted copy.
@@ -107,6 +109,14 @@ type Vault interface {
 	ReceiptKey
 	SecretSealer
 	Unwrap(ctx context.Context, k idv.WrappedKey) (*seal.SessionKey, error)
+	Signer
+}
+
+// Signer signs with a purpose's signing key and lists the keys that verify
+// each purpose's signatures (vault.Vault).
+type Signer interface {
+	Sign(ctx context.Context, purpose string, message []byte) (sig []byte, keyID string, err error)
+	VerifyKeys(ctx context.Context, purpose string) ([]idv.VerifyKey, error)
 }
 
 // New returns a Server over its parts; metrics may be nil.
@@ -148,6 +158,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /v1/deletion-receipts/{id}", s.customer(s.getReceipt))
 	mux.Handle("GET /v1/audit-events", s.customer(s.listAuditEvents))
 	mux.Handle("GET /v1/receipt-signing-key", s.handle(s.getReceiptKey))
+	mux.Handle("GET /v1/signing-keys", s.handle(s.getSigningKeys))
 	mux.Handle("POST /v1/app/session/decline", s.app(s.decline))
 	mux.Handle("GET /v1/app/session", s.app(s.getAppSession))
 	mux.Handle("POST /v1/app/session/uploads", s.app(s.createUploads))
@@ -163,13 +174,14 @@ func (s *Server) Handler() http.Handler {
 	return s.recoverer(s.metrics.instrument(s.bounded(s.cfg.MaxInFlight, mux)))
 }
 
-// handle adapts a handler that returns an error.
+// handle adapts a handler that returns an error; every route it serves
+// takes a body of at most maxBody bytes, refused before authentication.
 func (s *Server) handle(h func(http.ResponseWriter, *http.Request) error) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.limitBody(maxBody, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {
 			writeError(w, r, s.log, err)
 		}
-	})
+	}))
 }
 
 // pathID is the path's {id}: one that is not a UUID names nothing, so it

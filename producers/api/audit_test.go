@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
 	"strings"
@@ -191,5 +192,105 @@ func TestAuditTrailOfReads(t *testing.T) {
 	}
 	if code := b.call("GET", "/v1/audit-events", s.AppToken, nil, nil); code != 401 {
 		t.Errorf("with an app token: %d", code)
+	}
+}
+
+type checkpointResp struct {
+	Statement  []byte `json:"statement"`
+	Signature  []byte `json:"signature"`
+	KeyID      string `json:"key_id"`
+	Checkpoint struct {
+		TenantID string `json:"tenant_id"`
+		Seq      int64  `json:"seq"`
+		Hash     string `json:"hash"`
+		Purpose  string `json:"purpose"`
+	} `json:"checkpoint"`
+}
+
+// TestCheckpointsHandedOut: every audit export page and every receipt read
+// carries the tenant's chain head signed with the audit key that
+// GET /v1/signing-keys lists (not the receipt key); the export's names the
+// newest entry even on a first page, and the receipt's covers the read of
+// that very receipt.
+func TestCheckpointsHandedOut(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var keys struct {
+		Keys []struct {
+			Purpose   string `json:"purpose"`
+			KeyID     string `json:"key_id"`
+			PublicKey []byte `json:"public_key"`
+			Current   bool   `json:"current"`
+		} `json:"keys"`
+	}
+	if code := b.call("GET", "/v1/signing-keys", "", nil, &keys); code != 200 || len(keys.Keys) != 2 {
+		t.Fatalf("signing keys: %d %+v", code, keys)
+	}
+	auditKey := map[string][]byte{}
+	for _, k := range keys.Keys {
+		if k.Purpose == "audit" {
+			auditKey[k.KeyID] = k.PublicKey
+		}
+	}
+	verified := func(what string, cp checkpointResp) {
+		t.Helper()
+		pub, ok := auditKey[cp.KeyID]
+		if !ok || !ed25519.Verify(pub, cp.Statement, cp.Signature) {
+			t.Fatalf("%s: checkpoint signed by %s does not verify with a listed audit key", what, cp.KeyID)
+		}
+		if cp.Checkpoint.TenantID != b.a.TenantID.String() {
+			t.Fatalf("%s: checkpoint of tenant %s", what, cp.Checkpoint.TenantID)
+		}
+	}
+
+	var empty struct {
+		Checkpoint checkpointResp `json:"checkpoint"`
+	}
+	if code := b.call("GET", "/v1/audit-events", b.a.APIKey, nil, &empty); code != 200 {
+		t.Fatalf("export: %d", code)
+	}
+	verified("empty export", empty.Checkpoint)
+	if empty.Checkpoint.Checkpoint.Seq != 0 || empty.Checkpoint.Checkpoint.Hash != strings.Repeat("0", 64) || empty.Checkpoint.Checkpoint.Purpose != "export" {
+		t.Fatalf("checkpoint of an empty log: %+v", empty.Checkpoint.Checkpoint)
+	}
+
+	s := b.newSession(b.a.APIKey)
+	receiptID := uuid.New()
+	if _, err := b.db.Exec(`INSERT INTO deletion_receipts (receipt_id, tenant_id, session_id, statement, signature, key_id)
+		VALUES ($1, $2, $3, '{}', $4, 'k')`, receiptID, b.a.TenantID, s.ID, make([]byte, 64)); err != nil {
+		t.Fatal(err)
+	}
+	var receipt struct {
+		AuditCheckpoint checkpointResp `json:"audit_checkpoint"`
+	}
+	for range 2 {
+		if code := b.call("GET", "/v1/deletion-receipts/"+receiptID.String(), b.a.APIKey, nil, &receipt); code != 200 {
+			t.Fatalf("receipt: %d", code)
+		}
+	}
+	verified("receipt", receipt.AuditCheckpoint)
+	var page struct {
+		Events     []auditEvent   `json:"events"`
+		Checkpoint checkpointResp `json:"checkpoint"`
+	}
+	if code := b.call("GET", "/v1/audit-events?limit=1", b.a.APIKey, nil, &page); code != 200 || len(page.Events) != 1 {
+		t.Fatalf("first page: %d %+v", code, page)
+	}
+	verified("export page", page.Checkpoint)
+	evs, _ := b.export(b.a.APIKey)
+	last := evs[len(evs)-1]
+	if len(evs) != 2 || last.Action != "receipt_read" {
+		t.Fatalf("entries %+v, want two receipt reads", evs)
+	}
+	// The second read's checkpoint names that read: the head after it.
+	if c := receipt.AuditCheckpoint.Checkpoint; c.Seq != last.Seq || c.Hash != last.Hash || c.Purpose != "receipt" {
+		t.Fatalf("receipt checkpoint %+v, want the head %d %s", c, last.Seq, last.Hash)
+	}
+	// A page of one entry still signs the newest.
+	if c := page.Checkpoint.Checkpoint; c.Seq != last.Seq || c.Hash != last.Hash {
+		t.Fatalf("first page's checkpoint %+v, want the head %d", c, last.Seq)
+	}
+	if _, err := hex.DecodeString(last.Hash); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -67,6 +67,9 @@ type receiptBody struct {
 	Receipt   json.RawMessage `json:"receipt"`
 	CreatedAt time.Time       `json:"created_at"`
 	Addenda   []addendumBody  `json:"addenda"`
+	// AuditCheckpoint is the tenant's audit chain head signed now, after
+	// this read was recorded.
+	AuditCheckpoint checkpointBody `json:"audit_checkpoint"`
 }
 
 type addendumBody struct {
@@ -94,9 +97,13 @@ func (s *Server) getReceipt(w http.ResponseWriter, r *http.Request) error {
 		addenda[i] = addendumBody{AddendumID: a.ID, KeyID: a.KeyID, Algorithm: "Ed25519", Statement: a.Statement,
 			Signature: a.Signature, Addendum: a.Statement, CreatedAt: a.CreatedAt}
 	}
+	cp, err := s.checkpoint(r.Context(), rc.TenantID, schemas.CheckpointReceipt)
+	if err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusOK, receiptBody{ReceiptID: rc.ReceiptID, SessionID: rc.SessionID, KeyID: rc.KeyID,
 		Algorithm: "Ed25519", Statement: rc.Statement, Signature: rc.Signature, Receipt: rc.Statement, CreatedAt: rc.CreatedAt,
-		Addenda: addenda})
+		Addenda: addenda, AuditCheckpoint: cp})
 	return nil
 }
 

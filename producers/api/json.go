@@ -8,7 +8,9 @@ import (
 	"net/http"
 )
 
-// maxBody bounds every JSON request body.
+// maxBody bounds every request body: the API takes only JSON (captures go
+// to object storage under their upload policies), and limitBody refuses a
+// longer body from its Content-Length before decode would read it.
 const maxBody = 64 << 10
 
 // decode reads a JSON body into v: application/json only, at most maxBody
@@ -27,7 +29,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any, optional bool) error 
 	if err := dec.Decode(v); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return apiErr(http.StatusRequestEntityTooLarge, "request_too_large", "the body is over %d bytes", maxBody)
+			return errTooLarge(maxBody)
 		}
 		if errors.Is(err, io.EOF) && optional {
 			return nil

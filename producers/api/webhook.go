@@ -40,16 +40,24 @@ func (s *Server) webhookRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /v1/webhook/secret/rotate", s.customer(s.rotateWebhookSecret))
 }
 
-// webhookBody is the endpoint as shown: never a secret.
+// webhookBody is the endpoint as shown: never a secret, and of a refused
+// delivery only when and why (a code), never the address a name resolved to.
 type webhookBody struct {
-	URL          string     `json:"url"`
-	Disabled     bool       `json:"disabled"`
-	Overlap      bool       `json:"secret_overlap"`
-	OverlapUntil *time.Time `json:"secret_overlap_until"`
+	URL           string     `json:"url"`
+	Disabled      bool       `json:"disabled"`
+	Overlap       bool       `json:"secret_overlap"`
+	OverlapUntil  *time.Time `json:"secret_overlap_until"`
+	LastRefusedAt *time.Time `json:"last_refused_at"`
+	LastRefusal   *string    `json:"last_refusal"`
 }
 
 func toWebhookBody(e idv.WebhookEndpoint) webhookBody {
-	return webhookBody{URL: e.URL, Disabled: e.DisabledAt != nil, Overlap: e.OverlapUntil != nil, OverlapUntil: e.OverlapUntil}
+	b := webhookBody{URL: e.URL, Disabled: e.DisabledAt != nil, Overlap: e.OverlapUntil != nil, OverlapUntil: e.OverlapUntil,
+		LastRefusedAt: e.LastRefusedAt}
+	if e.LastRefusal != "" {
+		b.LastRefusal = &e.LastRefusal
+	}
+	return b
 }
 
 func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request) error {

@@ -8,16 +8,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/schemas"
 )
 
 type webhookResp struct {
-	URL          string     `json:"url"`
-	Disabled     bool       `json:"disabled"`
-	Overlap      bool       `json:"secret_overlap"`
-	OverlapUntil *time.Time `json:"secret_overlap_until"`
+	URL           string     `json:"url"`
+	Disabled      bool       `json:"disabled"`
+	Overlap       bool       `json:"secret_overlap"`
+	OverlapUntil  *time.Time `json:"secret_overlap_until"`
+	LastRefusedAt *time.Time `json:"last_refused_at"`
+	LastRefusal   *string    `json:"last_refusal"`
 }
 
 type rotatedSecretResp struct {
@@ -28,9 +32,10 @@ type rotatedSecretResp struct {
 // TestWebhookURLChange: a URL change goes through the one URL check
 // (idv.CheckWebhookURL): private and reserved addresses in any spelling,
 // other schemes, credentials and fragments are refused with
-// invalid_webhook_url and change nothing; a public https or http URL (http
-// is allowed, as at registration) is taken, is the tenant's only, and is
-// audited once per change with the calling key as actor.
+// invalid_webhook_url and change nothing, as are hosts that are neither a
+// qualified DNS name nor an address in canonical form; a public https URL
+// is taken, is the tenant's only, and is audited once per change with the
+// calling key as actor.
 func TestWebhookURLChange(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -43,6 +48,7 @@ func TestWebhookURLChange(t *testing.T) {
 		"https://[fd00::1]/", "https://[64:ff9b::a9fe:a9fe]/", "https://[2002:a00:1::1]/",
 		"https://2130706433/", "https://0x7f000001/", "https://0x7f.1/", "https://0177.0.0.1/", "https://127.1/",
 		"https://localhost/", "https://LOCALHOST./", "https://api.localhost/",
+		"https://receiver/", "https://hooks_1.example.test/", "https://1.2.3.04/", "https://[2606:4700::1%25eth0]/",
 		"https://hooks.example.test/" + strings.Repeat("a", 2048),
 	}
 	for _, u := range refused {
@@ -104,6 +110,79 @@ func TestWebhookURLChange(t *testing.T) {
 	}
 	if len(b.auditActions(b.b.TenantID)) != 0 {
 		t.Errorf("tenant B's audit log has entries")
+	}
+}
+
+// TestWebhookShowsRefusedDelivery (issue 18 point 5): a delivery the
+// notifier refused by the address rules, recorded as it records one
+// (postgres.Deliveries.RefuseDelivery), is the endpoint's state in GET
+// /v1/webhook — when, and a code, never an address — and in the tenant's
+// audit export, the tenant's only; the same URL keeps it, another URL
+// clears it. Every answer is checked against openapi.yaml.
+func TestWebhookShowsRefusedDelivery(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	var raw map[string]any
+	if code := b.call("GET", "/v1/webhook", b.a.APIKey, nil, &raw); code != http.StatusOK {
+		t.Fatalf("GET /v1/webhook: %d", code)
+	}
+	for _, k := range []string{"last_refused_at", "last_refusal"} {
+		if v, ok := raw[k]; !ok || v != nil {
+			t.Errorf("GET before any refusal: %s = %v (present %v), want null", k, v, ok)
+		}
+	}
+
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	session := uuid.New()
+	a := idv.DeliveryAttempt{TenantID: b.a.TenantID, SessionID: session, WebhookID: "msg_0123456789abcdef01234567",
+		EventType: "session.decided", Attempt: 1, Outcome: idv.DeliveryRefused, ErrorCode: idv.RefusalAddressNotAllowed}
+	if err := postgres.NewDeliveries(b.db.DB).RefuseDelivery(ctx, a, at); err != nil {
+		t.Fatal(err)
+	}
+	var w webhookResp
+	if code := b.call("GET", "/v1/webhook", b.a.APIKey, nil, &w); code != http.StatusOK || w.LastRefusal == nil ||
+		*w.LastRefusal != "address_not_allowed" || w.LastRefusedAt == nil || !w.LastRefusedAt.Equal(at) || w.Disabled {
+		t.Fatalf("GET after a refusal: %d %+v", code, w)
+	}
+	var other webhookResp
+	if b.call("GET", "/v1/webhook", b.b.APIKey, nil, &other); other.LastRefusal != nil || other.LastRefusedAt != nil {
+		t.Errorf("tenant B's endpoint shows A's refusal: %+v", other)
+	}
+	var page struct {
+		Events []idv.AuditExport `json:"events"`
+	}
+	if code := b.call("GET", "/v1/audit-events", b.a.APIKey, nil, &page); code != http.StatusOK {
+		t.Fatalf("GET /v1/audit-events: %d", code)
+	}
+	var found int
+	for _, e := range page.Events {
+		if e.Action == "webhook_delivery_refused" {
+			found++
+			if e.Actor != "system:notify" || e.SessionID == nil || *e.SessionID != session || e.Detail["webhook_id"] != a.WebhookID ||
+				e.Detail["event_type"] != "session.decided" || e.Detail["code"] != "address_not_allowed" {
+				t.Errorf("audit entry %+v", e)
+			}
+		}
+	}
+	if found != 1 {
+		t.Errorf("%d webhook_delivery_refused entries in the export, want 1", found)
+	}
+
+	// Only refusals are recorded as such.
+	bad := a
+	bad.ErrorCode = "timeout"
+	if err := postgres.NewDeliveries(b.db.DB).RefuseDelivery(ctx, bad, at); err == nil {
+		t.Error("RefuseDelivery took a code that is no refusal")
+	}
+
+	// Re-enabling the same URL keeps the refusal; another URL clears it.
+	if code := b.call("PUT", "/v1/webhook", b.a.APIKey, map[string]string{"url": w.URL}, &w); code != http.StatusOK || w.LastRefusal == nil {
+		t.Fatalf("PUT the same URL: %d %+v", code, w)
+	}
+	if code := b.call("PUT", "/v1/webhook", b.a.APIKey, map[string]string{"url": "https://hooks.example.test/v3"}, &w); code != http.StatusOK ||
+		w.LastRefusal != nil || w.LastRefusedAt != nil {
+		t.Fatalf("PUT another URL: %d %+v", code, w)
 	}
 }
 

@@ -29,6 +29,7 @@ import (
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/capture"
 	"github.com/idv-oss/idv/producers/offboard/archive"
+	"github.com/idv-oss/idv/schemas"
 	"github.com/idv-oss/idv/seal"
 )
 
@@ -42,10 +43,13 @@ type Exporter struct {
 	Sessions     Sessions
 	Results      Results
 	Audit        Audit
-	Keys         capture.Unwrapper
-	Objects      capture.Getter
-	Progress     io.Writer        // io.Discard when nil
-	Now          func() time.Time // time.Now when nil
+	// SignAudit signs the audit checkpoint the archive ends its audit log
+	// with (tenant/audit-checkpoint.json); required.
+	SignAudit idv.StatementSigner
+	Keys      capture.Unwrapper
+	Objects   capture.Getter
+	Progress  io.Writer        // io.Discard when nil
+	Now       func() time.Time // time.Now when nil
 }
 
 // ExportSummary is what an export wrote.
@@ -199,7 +203,7 @@ func (e *Exporter) writeRecords(ctx context.Context, aw *archive.Writer, tenantI
 			return err
 		}
 		if len(events) == 0 {
-			return nil
+			break
 		}
 		var b []byte
 		for _, ev := range events {
@@ -214,6 +218,11 @@ func (e *Exporter) writeRecords(ctx context.Context, aw *archive.Writer, tenantI
 			return err
 		}
 	}
+	cp, err := idv.Checkpoint(ctx, e.Audit, e.SignAudit, tenantID, schemas.CheckpointArchive, e.now())
+	if err != nil {
+		return err
+	}
+	return aw.AddJSON("tenant/audit-checkpoint.json", cp)
 }
 
 // receiptFile is a deletion receipt as the archive holds it: the signed

@@ -45,4 +45,5 @@ type Results interface {
 type Audit interface {
 	Record(ctx context.Context, e idv.AuditEntry) error
 	List(ctx context.Context, tenantID uuid.UUID, after int64, limit int) ([]idv.AuditEvent, error)
+	idv.AuditHeads
 }

@@ -40,11 +40,12 @@ type Request struct {
 	RequireHTTPS bool
 }
 
-// Created holds the credentials shown once.
+// Created holds the credentials shown once. As JSON (idv dev's
+// dev-tenant.json) its names are the API's: snake_case.
 type Created struct {
-	TenantID      uuid.UUID
-	APIKey        string
-	WebhookSecret string // Standard Webhooks form: whsec_<base64>
+	TenantID      uuid.UUID `json:"tenant_id"`
+	APIKey        string    `json:"api_key"`
+	WebhookSecret string    `json:"webhook_secret"` // Standard Webhooks form: whsec_<base64>
 }
 
 // Store is where tenants go.
