@@ -16,8 +16,10 @@ import (
 // that reach its databases and key vault, as environment variables:
 // IDV_DATABASE_URL (its database on the server DATABASE_URL names, idv_dev
 // when that is the server's default one), IDV_KEYSTORE_URL, IDV_MASTER_KEY
-// (the key of master.key beside it, or the IDV_MASTER_KEY it was given) and
-// IDV_WEBHOOK_ALLOW_PRIVATE=true, as dev runs. The administrative commands
+// (the key of master.key beside it, or the IDV_MASTER_KEY it was given),
+// the embedded S3 gateway's IDV_S3_* (its credentials are new at each start,
+// so those hold while that run of idv dev does; `idv tenant offboard` needs
+// them) and IDV_WEBHOOK_ALLOW_PRIVATE=true, as dev runs. The administrative commands
 // read it when nothing else names a database (withDevEnv); a shell can
 // source it (set -a; . .idv/dev.env; set +a).
 const devEnvFile = "dev.env"
@@ -25,18 +27,22 @@ const devEnvFile = "dev.env"
 // devEnvCommands are the commands that read dev.env: the administrative
 // ones over the databases. Not vault (a master-key rotation needs keys set
 // on purpose), nor those that start the system themselves.
-var devEnvCommands = map[string]bool{"tenant": true, "audit": true, "breach": true, "support": true, "subprocessors": true}
+var devEnvCommands = map[string]bool{"tenant": true, "audit": true, "breach": true, "support": true, "subprocessors": true,
+	"doctor": true}
 
 // writeDevEnv writes dev.env into the dev dir, 0600 as master.key is.
 func writeDevEnv(cfg config, master vault.MasterKey) error {
 	key := base64.StdEncoding.EncodeToString(master[:])
 	var b strings.Builder
-	b.WriteString("# Written by idv dev at each start: its databases and key vault, for the\n" +
+	b.WriteString("# Written by idv dev at each start: its databases, key vault and object store\n" +
+		"# (the store's credentials change at each start), for the\n" +
 		"# administrative commands (idv tenant …), which read this file when run with\n" +
 		"# none of IDV_DATABASE_URL, IDV_KEYSTORE_URL and IDV_MASTER_KEY set.\n" +
 		"# A shell can source it: set -a; . .idv/dev.env; set +a\n")
 	for _, kv := range [][2]string{{"IDV_DATABASE_URL", cfg.DatabaseURL}, {"IDV_KEYSTORE_URL", cfg.KeyStoreURL},
-		{"IDV_MASTER_KEY", key}, {"IDV_WEBHOOK_ALLOW_PRIVATE", "true"}} {
+		{"IDV_MASTER_KEY", key}, {"IDV_S3_ENDPOINT", cfg.S3.Endpoint}, {"IDV_S3_REGION", cfg.S3.Region},
+		{"IDV_S3_ACCESS_KEY", cfg.S3.AccessKey}, {"IDV_S3_SECRET_KEY", cfg.S3.SecretKey}, {"IDV_S3_BUCKET", cfg.S3.Bucket},
+		{"IDV_WEBHOOK_ALLOW_PRIVATE", "true"}} {
 		fmt.Fprintf(&b, "%s=%s\n", kv[0], shellQuote(kv[1]))
 	}
 	path := filepath.Join(cfg.DevDir, devEnvFile)

@@ -84,6 +84,30 @@ func TestTenantCreateAgainstDev(t *testing.T) {
 		t.Errorf("POST /v1/sessions with the new tenant's key: %d, want 201", resp.StatusCode)
 	}
 
+	// The offboarding commands as docs/processor-duties.md shows them, with
+	// nothing configured: export, delete, open (issue 23: they needed the
+	// embedded gateway's IDV_S3_*, which were never shown).
+	keys := filepath.Join(t.TempDir(), "keys")
+	exports := t.TempDir()
+	devRun := func(args ...string) string {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		if err := run(t.Context(), args, &out, &errOut, env(map[string]string{"IDV_DEV_DIR": dir})); err != nil {
+			t.Fatalf("idv %s: %v\n%s%s", strings.Join(args, " "), err, &out, &errOut)
+		}
+		return out.String()
+	}
+	devRun("offboard", "keygen", "--out", keys)
+	devRun("tenant", "offboard", "--tenant", id.String(), "--recipient", filepath.Join(keys, "offboard.pub"), "--export", exports)
+	archives, _ := filepath.Glob(filepath.Join(exports, "*.idvoffboard"))
+	if len(archives) != 1 {
+		t.Fatalf("%d archives in the export directory, want 1", len(archives))
+	}
+	if out := devRun("tenant", "offboard", "--tenant", id.String(), "--delete", "--confirm", id.String()); !strings.Contains(out, `"statement"`) {
+		t.Fatalf("delete printed no receipt:\n%s", out)
+	}
+	devRun("offboard", "open", "--key", filepath.Join(keys, "offboard.key"), "--in", archives[0], "--out", filepath.Join(t.TempDir(), "archive"))
+
 	// A setting given by the caller: no dev.env, and what is missing said.
 	stderr.Reset()
 	err = run(t.Context(), args, io.Discard, &stderr, env(map[string]string{"IDV_DEV_DIR": dir, "IDV_DATABASE_URL": mainURL}))

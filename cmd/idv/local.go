@@ -200,7 +200,7 @@ func startDev(ctx context.Context, cfg *config, say func(string, ...any)) (_ *de
 	if err := writeDevEnv(*cfg, master); err != nil {
 		return nil, err
 	}
-	say("databases and master key for idv tenant, audit, breach, support, subprocessors in %s", filepath.Join(cfg.DevDir, devEnvFile))
+	say("databases, master key and store for idv tenant (offboarding too), audit, breach, support, subprocessors, doctor in %s", filepath.Join(cfg.DevDir, devEnvFile))
 	return env, nil
 }
 
