@@ -74,15 +74,23 @@ func (s *system) newProc(t testing.TB, bin string, args ...string) *proc {
 // start runs the process and waits until its ops endpoint says ready.
 func (p *proc) start() {
 	p.t.Helper()
+	if err := p.tryStart(); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// tryStart is start, returning what went wrong (the process exited, or
+// was not ready after two minutes) instead of failing the test.
+func (p *proc) tryStart() error {
 	logf, err := os.OpenFile(p.logs, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
-		p.t.Fatal(err)
+		return err
 	}
 	defer logf.Close()
 	cmd := exec.Command(p.bin, p.args...)
 	cmd.Env, cmd.Stdout, cmd.Stderr = p.env, logf, logf
 	if err := cmd.Start(); err != nil {
-		p.t.Fatal(err)
+		return err
 	}
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
@@ -95,17 +103,20 @@ func (p *proc) start() {
 	for {
 		select {
 		case <-exited:
-			p.t.Fatalf("idv %s exited at start: %s", strings.Join(p.args, " "), p.tail())
+			p.mu.Lock()
+			p.cmd = nil
+			p.mu.Unlock()
+			return fmt.Errorf("idv %s exited at start: %s", strings.Join(p.args, " "), p.tail())
 		default:
 		}
 		if resp, err := http.Get("http://" + p.ops + "/readyz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return
+				return nil
 			}
 		}
 		if time.Now().After(deadline) {
-			p.t.Fatalf("idv %s not ready after two minutes: %s", strings.Join(p.args, " "), p.tail())
+			return fmt.Errorf("idv %s not ready after two minutes: %s", strings.Join(p.args, " "), p.tail())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

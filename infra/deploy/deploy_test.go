@@ -1,16 +1,10 @@
-// Package deploy holds IDV's deployment manifests: kubernetes/ for a cluster
-// and compose.yaml for a laptop. Nothing here runs them; its tests parse
-// every document and check what a typo would break unnoticed: each role runs
-// a real subcommand, has both probes and resource limits, reads only
-// configuration the README documents, NATS keeps syncing every write and
-// admits only the broker's roles over TLS, each pod holds only its own
-// role's key, and the NetworkPolicies let through only what IDV needs.
 package deploy
 
 import (
 	"bytes"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"net"
@@ -32,20 +26,6 @@ import (
 
 // repoRoot is the module root, seen from this package's directory.
 const repoRoot = "../.."
-
-// roles are the Deployments the brief asks for, with the command line each
-// runs after `idv`.
-var roles = map[string][]string{
-	"idv-api":              {"api"},
-	"idv-relay":            {"relay"},
-	"idv-retention":        {"retention"},
-	"idv-worker-doccheck":  {"worker", "doccheck"},
-	"idv-worker-decision":  {"worker", "decision"},
-	"idv-worker-notify":    {"worker", "notify"},
-	"idv-worker-wipe":      {"worker", "wipe"},
-	"idv-worker-facematch": {"worker", "facematch"},
-	"idv-worker-liveness":  {"worker", "liveness"},
-}
 
 type httpGet struct {
 	Path string `yaml:"path"`
@@ -69,7 +49,8 @@ type container struct {
 		ContainerPort int    `yaml:"containerPort"`
 	} `yaml:"ports"`
 	Env []struct {
-		Name string `yaml:"name"`
+		Name  string `yaml:"name"`
+		Value string `yaml:"value"`
 	} `yaml:"env"`
 	EnvFrom []struct {
 		ConfigMapRef *struct {
@@ -108,6 +89,7 @@ type volumeSource struct {
 type podSpec struct {
 	RestartPolicy   string `yaml:"restartPolicy"`
 	SecurityContext struct {
+		RunAsUser  *int `yaml:"runAsUser"`
 		RunAsGroup *int `yaml:"runAsGroup"`
 		FSGroup    *int `yaml:"fsGroup"`
 	} `yaml:"securityContext"`
@@ -291,11 +273,17 @@ func checkCommandLine(t *testing.T, where string, args []string, stages []string
 	}
 }
 
-// TestDeployments checks each role's Deployment and the migrate Job.
+// TestDeployments checks that every part of the description (Parts) has
+// its Deployment, or its Job when it runs once, and that nothing else runs
+// idv: each runs `idv` with the part's arguments, has CPU and memory
+// requests and limits, takes its environment from idv-config and
+// idv-secrets, and (a Deployment) has a readiness probe on /readyz and a
+// liveness probe on /healthz on the ops port the cluster's IDV_OPS_ADDR
+// sets; the API also exposes its HTTP port.
 func TestDeployments(t *testing.T) {
 	t.Parallel()
 	objs := manifests(t)
-	_, stages := commands(t)
+	opsPort := sitePort(t, clusterSite.OpsAddr)
 	found := map[string]bool{}
 	for _, o := range objs {
 		if o.Kind != "Deployment" && o.Kind != "Job" {
@@ -309,10 +297,22 @@ func TestDeployments(t *testing.T) {
 			continue
 		}
 		c := spec.Containers[0]
+		i := slices.IndexFunc(Parts, func(p Part) bool { return p.Object() == name })
+		if i < 0 {
+			t.Errorf("%s: not the object of a part of the description (infra/deploy/layout.go)", where)
+			continue
+		}
+		p := Parts[i]
+		found[name] = true
+		if want := map[bool]string{true: "Job", false: "Deployment"}[p.Once]; o.Kind != want {
+			t.Errorf("%s: part %s is a %s", where, p.Name, want)
+		}
 		if c.Image == "" || !slices.Equal(c.Command, []string{"idv"}) {
 			t.Errorf("%s: image %q command %v, want an image and command [idv]", where, c.Image, c.Command)
 		}
-		checkCommandLine(t, where, c.Args, stages)
+		if !slices.Equal(c.Args, p.Args) {
+			t.Errorf("%s: runs idv %v, want idv %v", where, c.Args, p.Args)
+		}
 		for _, kind := range []string{"cpu", "memory"} {
 			if c.Resources.Requests[kind] == "" || c.Resources.Limits[kind] == "" {
 				t.Errorf("%s: no %s request or limit", where, kind)
@@ -331,24 +331,10 @@ func TestDeployments(t *testing.T) {
 			t.Errorf("%s: env must come from ConfigMap idv-config and Secret idv-secrets", where)
 		}
 		if o.Kind == "Job" {
-			if !slices.Equal(c.Args, []string{"migrate"}) {
-				t.Errorf("%s: a Job runs idv %v, want migrate", where, c.Args)
-			}
 			if spec.RestartPolicy != "Never" && spec.RestartPolicy != "OnFailure" {
 				t.Errorf("%s: restartPolicy %q", where, spec.RestartPolicy)
 			}
-			found["job:migrate"] = true
 			continue
-		}
-
-		want, ok := roles[name]
-		if !ok {
-			t.Errorf("%s: not one of the roles %v", where, roles)
-			continue
-		}
-		found[name] = true
-		if !slices.Equal(c.Args, want) {
-			t.Errorf("%s: runs idv %v, want idv %v", where, c.Args, want)
 		}
 		if o.Spec.Replicas == nil || *o.Spec.Replicas < 1 {
 			t.Errorf("%s: replicas not set", where)
@@ -375,27 +361,42 @@ func TestDeployments(t *testing.T) {
 			case string:
 				port = ports[v]
 			}
-			if port != 9090 {
-				t.Errorf("%s: %s probe on port %v, want the ops port 9090", where, kind, pr.p.HTTPGet.Port)
+			if port != opsPort {
+				t.Errorf("%s: %s probe on port %v, want the ops port %d (IDV_OPS_ADDR in idv-config)", where, kind, pr.p.HTTPGet.Port, opsPort)
 			}
 		}
-		if name == "idv-api" && ports["http"] != 8080 {
-			t.Errorf("%s: ports %v, want http 8080", where, ports)
+		if ports["http"] != p.HTTPPort && p.HTTPPort != 0 {
+			t.Errorf("%s: ports %v, want http %d", where, ports, p.HTTPPort)
 		}
 	}
-	for name := range roles {
-		if !found[name] {
-			t.Errorf("no Deployment %s", name)
+	for _, p := range Parts {
+		if !found[p.Object()] {
+			t.Errorf("part %s: no Deployment or Job %s", p.Name, p.Object())
 		}
-	}
-	if !found["job:migrate"] {
-		t.Error("no Job running idv migrate")
 	}
 }
 
-// TestConfiguration checks the ConfigMap and Secret hold what the brief
-// lists, each in its place, and that every IDV_ variable the manifests and
-// the compose file name is in the README's configuration table.
+// sitePort is the port of a site's IDV_OPS_ADDR, ":9090".
+func sitePort(t *testing.T, addr string) int {
+	t.Helper()
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatalf("IDV_OPS_ADDR %q: %v", addr, err)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		t.Fatalf("IDV_OPS_ADDR %q: %v", addr, err)
+	}
+	return n
+}
+
+// TestConfiguration checks that each part's pod gets exactly the
+// environment the description gives it in the cluster (clusterSite.Env):
+// the shared settings from ConfigMap idv-config, with the same values, and
+// Secret idv-secrets, holding exactly the secret ones (Secrets), and what
+// only some parts read (IDV_FACE_DIR) in its container's env; and that
+// every IDV_ variable the manifests and the compose file name is in the
+// README's configuration table.
 func TestConfiguration(t *testing.T) {
 	t.Parallel()
 	objs := manifests(t)
@@ -404,23 +405,38 @@ func TestConfiguration(t *testing.T) {
 	if cm == nil || secret == nil {
 		t.Fatal("no ConfigMap idv-config or no Secret idv-secrets")
 	}
-	for k, v := range map[string]string{"IDV_STREAM_REPLICAS": "3", "IDV_LOG_FORMAT": "json"} {
-		if cm.Data[k] != v {
-			t.Errorf("ConfigMap idv-config: %s = %q, want %q", k, cm.Data[k], v)
-		}
+	if got := slices.Sorted(maps.Keys(secret.StringData)); !slices.Equal(got, slices.Sorted(slices.Values(Secrets))) {
+		t.Errorf("Secret idv-secrets holds %v, want the secret settings %v", got, Secrets)
 	}
-	for _, k := range []string{"IDV_NATS_URL", "IDV_PUBLIC_URL", "IDV_S3_ENDPOINT", "IDV_S3_BUCKET"} {
-		if cm.Data[k] == "" {
-			t.Errorf("ConfigMap idv-config: no %s", k)
-		}
-	}
-	secrets := []string{"IDV_DATABASE_URL", "IDV_KEYSTORE_URL", "IDV_MASTER_KEY", "IDV_S3_ACCESS_KEY", "IDV_S3_SECRET_KEY"}
-	for _, k := range secrets {
-		if _, ok := secret.StringData[k]; !ok {
-			t.Errorf("Secret idv-secrets: no %s", k)
-		}
+	for _, k := range Secrets {
 		if _, ok := cm.Data[k]; ok {
 			t.Errorf("ConfigMap idv-config holds %s, a secret", k)
+		}
+	}
+	for _, p := range Parts {
+		o := find(objs, map[bool]string{true: "Job", false: "Deployment"}[p.Once], p.Object())
+		if o == nil || len(o.Spec.Template.Spec.Containers) != 1 {
+			continue // TestDeployments says so
+		}
+		got := map[string]string{}
+		maps.Copy(got, cm.Data)
+		for k := range secret.StringData {
+			got[k] = "(secret)"
+		}
+		for _, e := range o.Spec.Template.Spec.Containers[0].Env {
+			if _, dup := got[e.Name]; dup {
+				t.Errorf("%s: env %s also in idv-config or idv-secrets", p.Object(), e.Name)
+			}
+			got[e.Name] = e.Value
+		}
+		want := clusterSite.Env(p)
+		for _, k := range Secrets {
+			if _, ok := want[k]; ok {
+				want[k] = "(secret)"
+			}
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("%s: environment\n%v\nwant (clusterSite.Env)\n%v", p.Object(), got, want)
 		}
 	}
 
@@ -693,6 +709,7 @@ type composeFile struct {
 		Command     []string          `yaml:"command"`
 		Environment map[string]string `yaml:"environment"`
 		Volumes     []string          `yaml:"volumes"`
+		Ports       []string          `yaml:"ports"`
 		DependsOn   map[string]struct {
 			Condition string `yaml:"condition"`
 		} `yaml:"depends_on"`
@@ -763,84 +780,129 @@ func TestComposeBroker(t *testing.T) {
 	if len(opts.Nkeys) != len(roles) || len(opts.Users) != 0 || opts.NoAuthUser != "" {
 		t.Errorf("%d nkey users and %d others, want exactly the roles %v", len(opts.Nkeys), len(opts.Users), broker.RoleNames(roles))
 	}
-	for name, s := range file.Services {
-		if !slices.Equal(s.Entrypoint, []string{"idv"}) || name == "broker-access" {
-			continue
+	for _, p := range Parts {
+		s, ok := file.Services[p.Name]
+		if !ok {
+			continue // TestCompose says so
 		}
 		if !strings.HasPrefix(s.Environment["IDV_NATS_URL"], "tls://nats:") || s.Environment["IDV_NATS_NKEY_DIR"] != "/access/nkeys" ||
-			s.Environment["IDV_NATS_TLS_CA"] != "/access/tls/ca.crt" || !slices.Contains(s.Volumes, "broker-access:/access:ro") {
-			t.Errorf("compose.yaml service %s: broker settings %q %q %q, volumes %v; want tls://, the keys and the CA of broker-access",
-				name, s.Environment["IDV_NATS_URL"], s.Environment["IDV_NATS_NKEY_DIR"], s.Environment["IDV_NATS_TLS_CA"], s.Volumes)
+			s.Environment["IDV_NATS_TLS_CA"] != "/access/tls/ca.crt" {
+			t.Errorf("compose.yaml service %s: broker settings %q %q %q; want tls://, the keys and the CA of broker-access",
+				p.Name, s.Environment["IDV_NATS_URL"], s.Environment["IDV_NATS_NKEY_DIR"], s.Environment["IDV_NATS_TLS_CA"])
+		}
+		// A part that plays no role holds no key, as in the cluster.
+		if mounted := slices.Contains(s.Volumes, "broker-access:/access:ro"); mounted != (p.Role != "") {
+			t.Errorf("compose.yaml service %s: volumes %v; want broker-access read-only in /access exactly when it plays a broker role (%q)",
+				p.Name, s.Volumes, p.Role)
 		}
 	}
 }
 
-// TestCompose checks compose.yaml parses, runs the same subcommands as the
-// cluster (every stage included) from one image, and that each long-running
-// role waits for idv migrate.
+// TestCompose checks that compose.yaml runs every part of the description
+// as a service of its own, from the same image as the cluster, with the
+// part's arguments and exactly the environment the description gives it
+// there (composeSite.Env); that every part waits for the one that runs
+// once (migrate), which waits for PostgreSQL, NATS and the bucket; that the
+// API publishes its HTTP and ops ports; and that no other service runs idv
+// but broker-access.
 func TestCompose(t *testing.T) {
 	t.Parallel()
 	file := readCompose(t)
-	_, stages := commands(t)
-	subcommands := map[string]bool{}
-	ranStages := map[string]bool{}
-	for name, s := range file.Services {
-		if !slices.Equal(s.Entrypoint, []string{"idv"}) || name == "broker-access" {
-			continue // broker-access, before everything, is TestComposeBroker's
+	var once Part
+	for _, p := range Parts {
+		if p.Once {
+			once = p
 		}
-		where := "compose.yaml service " + name
-		if !strings.Contains(s.Image, "idv") {
-			t.Errorf("%s: image %q", where, s.Image)
-		}
-		checkCommandLine(t, where, s.Command, stages)
-		if len(s.Command) == 0 {
+	}
+	for _, p := range Parts {
+		where := "compose.yaml service " + p.Name
+		s, ok := file.Services[p.Name]
+		if !ok {
+			t.Errorf("compose.yaml: no service %s (part %v)", p.Name, p.Args)
 			continue
 		}
-		subcommands[s.Command[0]] = true
-		if s.Command[0] == "worker" {
-			for _, st := range s.Command[1:] {
-				if st == "all" {
-					for _, each := range stages {
-						ranStages[each] = true
-					}
+		if s.Image != idvImage || !slices.Equal(s.Entrypoint, []string{"idv"}) {
+			t.Errorf("%s: image %q entrypoint %v, want %s with entrypoint [idv]", where, s.Image, s.Entrypoint, idvImage)
+		}
+		if !slices.Equal(s.Command, p.Args) {
+			t.Errorf("%s: runs idv %v, want idv %v", where, s.Command, p.Args)
+		}
+		if want := composeSite.Env(p); !maps.Equal(s.Environment, want) {
+			t.Errorf("%s: environment\n%v\nwant (composeSite.Env)\n%v", where, s.Environment, want)
+		}
+		if p.Once {
+			for dep, cond := range map[string]string{"postgres": "service_healthy", "nats": "service_healthy", "s3-bucket": "service_completed_successfully"} {
+				if s.DependsOn[dep].Condition != cond {
+					t.Errorf("%s: does not wait for %s (%s)", where, dep, cond)
 				}
-				ranStages[st] = true
+			}
+		} else if s.DependsOn[once.Name].Condition != "service_completed_successfully" {
+			t.Errorf("%s: does not wait for %s to complete", where, once.Name)
+		}
+		var want []string
+		for _, port := range []int{p.HTTPPort, p.OpsPort} {
+			if p.HTTPPort != 0 && port != 0 { // the API's, published on the host
+				want = append(want, fmt.Sprintf("%d:%d", port, port))
 			}
 		}
-		if s.Command[0] != "migrate" && s.DependsOn["migrate"].Condition != "service_completed_successfully" {
-			t.Errorf("%s: does not wait for migrate to complete", where)
-		}
-		for _, k := range []string{"IDV_DATABASE_URL", "IDV_KEYSTORE_URL", "IDV_MASTER_KEY", "IDV_NATS_URL", "IDV_S3_ENDPOINT"} {
-			if s.Environment[k] == "" {
-				t.Errorf("%s: no %s", where, k)
-			}
+		if !slices.Equal(s.Ports, want) {
+			t.Errorf("%s: ports %v, want %v", where, s.Ports, want)
 		}
 	}
-
-	var k8s []string
-	for _, args := range roles {
-		k8s = append(k8s, args[0])
-	}
-	k8s = append(k8s, "migrate")
-	want := slices.Compact(slices.Sorted(slices.Values(k8s)))
-	got := slices.Sorted(func(yield func(string) bool) {
-		for s := range subcommands {
-			if !yield(s) {
-				return
-			}
-		}
-	})
-	if !slices.Equal(got, want) {
-		t.Errorf("compose.yaml runs idv %v, the cluster %v", got, want)
-	}
-	for _, s := range stages {
-		if !ranStages[s] {
-			t.Errorf("compose.yaml runs no worker for stage %s", s)
+	for name, s := range file.Services {
+		if slices.Equal(s.Entrypoint, []string{"idv"}) && name != "broker-access" &&
+			!slices.ContainsFunc(Parts, func(p Part) bool { return p.Name == name }) {
+			t.Errorf("compose.yaml service %s runs idv %v but is no part of the description", name, s.Command)
 		}
 	}
 	for _, svc := range []string{"postgres", "nats", "s3"} {
 		if file.Services[svc].Image == "" {
 			t.Errorf("compose.yaml: no %s service with an image", svc)
 		}
+	}
+}
+
+// TestComposeKeepsVersions checks that compose.yaml's S3 server keeps
+// object versions and that the bucket has versioning on before migrate:
+// versitygw's posix backend gets --versioning-dir on a volume of its own
+// outside its root (without it, versitygw refuses to turn versioning on),
+// and the one-shot s3-bucket enables versioning on the bucket every part
+// uses, at the endpoint and with the credentials they use.
+func TestComposeKeepsVersions(t *testing.T) {
+	t.Parallel()
+	file := readCompose(t)
+	s3 := file.Services["s3"]
+	args := s3.Command
+	i := slices.Index(args, "--versioning-dir")
+	if len(args) == 0 || args[0] != "posix" || i < 1 || i+1 >= len(args)-1 {
+		t.Fatalf("service s3: command %v, want posix --versioning-dir DIR ROOT", args)
+	}
+	dir, root := args[i+1], args[len(args)-1]
+	if dir == root || strings.HasPrefix(dir, strings.TrimSuffix(root, "/")+"/") {
+		t.Errorf("service s3: versioning directory %s inside the root %s; versitygw refuses that", dir, root)
+	}
+	volumeAt := func(path string) bool {
+		return slices.ContainsFunc(s3.Volumes, func(v string) bool {
+			name, target, _ := strings.Cut(v, ":")
+			return target == path && !strings.HasPrefix(name, "/") && !strings.HasPrefix(name, ".")
+		})
+	}
+	if !volumeAt(dir) || !volumeAt(root) {
+		t.Errorf("service s3: volumes %v, want named volumes at %s and %s", s3.Volumes, root, dir)
+	}
+	if !strings.HasSuffix(s3.Environment["VGW_PORT"], ":"+strings.TrimPrefix(composeSite.S3Endpoint, "http://s3:")) {
+		t.Errorf("service s3: VGW_PORT %q, the parts reach it at %s", s3.Environment["VGW_PORT"], composeSite.S3Endpoint)
+	}
+	if s3.Environment["ROOT_ACCESS_KEY_ID"] != composeSite.S3AccessKey || s3.Environment["ROOT_SECRET_ACCESS_KEY"] != composeSite.S3SecretKey {
+		t.Errorf("service s3: root credentials are not the parts'")
+	}
+	bucket := file.Services["s3-bucket"]
+	script := strings.Join(bucket.Command, " ")
+	enable := regexp.MustCompile(`aws --endpoint-url (\S+) s3api put-bucket-versioning --bucket (\S+)\s+--versioning-configuration Status=Enabled`).FindStringSubmatch(script)
+	if enable == nil || enable[1] != composeSite.S3Endpoint || enable[2] != composeSite.S3Bucket {
+		t.Errorf("service s3-bucket: %q; want put-bucket-versioning Status=Enabled on %s at %s", script, composeSite.S3Bucket, composeSite.S3Endpoint)
+	}
+	if bucket.Environment["AWS_ACCESS_KEY_ID"] != composeSite.S3AccessKey || bucket.Environment["AWS_SECRET_ACCESS_KEY"] != composeSite.S3SecretKey {
+		t.Errorf("service s3-bucket: credentials are not the parts'")
 	}
 }

@@ -297,9 +297,9 @@ func TestNetworkPolicies(t *testing.T) {
 	}
 }
 
-// TestBrokerAccess checks that each pod that plays a broker role —
-// the relay, each worker as its stage, the migrate Job as the operator —
-// says so in its label and mounts that role's key and no other, with the CA,
+// TestBrokerAccess checks that each pod that plays a broker role (its
+// part's Role: the relay, each worker as its stage, the migrate Job as the
+// operator) says so in its label and mounts that role's key and no other, with the CA,
 // where the ConfigMap's IDV_NATS_NKEY_DIR and IDV_NATS_TLS_CA point, readable
 // by its user; and that the API and retention get no key.
 func TestBrokerAccess(t *testing.T) {
@@ -320,16 +320,11 @@ func TestBrokerAccess(t *testing.T) {
 			continue
 		}
 		spec := o.Spec.Template.Spec
-		args := spec.Containers[0].Args
-		var role string
-		switch {
-		case slices.Equal(args, []string{"relay"}):
-			role = "relay"
-		case slices.Equal(args, []string{"migrate"}):
-			role = "operator"
-		case len(args) == 2 && args[0] == "worker":
-			role = args[1]
+		i := slices.IndexFunc(Parts, func(p Part) bool { return p.Object() == o.Metadata.Name })
+		if i < 0 {
+			continue // TestDeployments says so
 		}
+		role := Parts[i].Role
 		where := o.Kind + " " + o.Metadata.Name
 		if got := o.Spec.Template.Metadata.Labels["idv-oss.github.io/broker-role"]; got != role {
 			t.Errorf("%s: label idv-oss.github.io/broker-role %q, want %q", where, got, role)
