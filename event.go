@@ -45,18 +45,19 @@ var subjectField = map[string]string{
 	schemas.TypeDSRReceived:           "session_id",
 	schemas.TypeBreachNotified:        "breach_id",
 	schemas.TypeSubprocessorAnnounced: "subprocessor_id",
+	schemas.TypeAuditCheckpoint:       "tenant_id",
 }
 
 // uuidFields are the body fields that hold IDV's ids: present, they must be
 // UUIDs other than uuid.Nil.
-var uuidFields = []string{"session_id", "tenant_id", "receipt_id", "breach_id", "dsr_id"}
+var uuidFields = []string{"session_id", "tenant_id", "receipt_id", "breach_id", "dsr_id", "checkpoint_id"}
 
 // Received is a delivered event, decoded and checked.
 type Received[B any] struct {
 	Body     B
 	TenantID uuid.UUID
 	// About is the entity the subject names (a session, a breach, a
-	// sub-processor).
+	// sub-processor; the tenant, for an audit checkpoint).
 	About string
 	// SessionID is the session the event is about; uuid.Nil for events
 	// about no session.

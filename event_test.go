@@ -62,6 +62,19 @@ func TestEventsRoundTrip(t *testing.T) {
 		got.About != "object-store" || got.SessionID != uuid.Nil {
 		t.Errorf("sub-processor announcement: %+v, %v", got, err)
 	}
+	cp := idv.AuditCheckpointEvent(idv.StoredCheckpoint{ID: other, TenantID: tenant, Seq: 42, CreatedAt: at})
+	if got, err := idv.DecodeEvent[schemas.AuditCheckpointStored](cp.Type, cp.Type, cp.Subject, body(t, cp)); err != nil ||
+		got.TenantID != tenant || got.About != tenant.String() || got.Body.CheckpointID != other.String() || got.Body.Seq != 42 ||
+		got.SessionID != uuid.Nil || cp.MsgID != schemas.MsgID(schemas.TypeAuditCheckpoint, other.String()) {
+		t.Errorf("audit checkpoint: %+v %q, %v", got, cp.MsgID, err)
+	}
+	// The subject is the tenant's: a checkpoint id there, or another
+	// tenant's, does not decode.
+	for _, subject := range []string{schemas.Subject(cp.Type, other.String()), schemas.Subject(cp.Type, uuid.NewString())} {
+		if _, err := idv.DecodeEvent[struct{}](cp.Type, cp.Type, subject, body(t, cp)); !errors.Is(err, idv.ErrMalformedEvent) {
+			t.Errorf("audit checkpoint on %s: %v, want ErrMalformedEvent", subject, err)
+		}
+	}
 }
 
 // Message ids: one per entity, per check, per tenant and round.

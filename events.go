@@ -79,3 +79,11 @@ func SubprocessorAnnouncedEvent(id string, tenant uuid.UUID, effectiveDate strin
 		SubprocessorID: id, TenantID: tenant.String(), EffectiveDate: effectiveDate, AnnouncedAt: at.UTC()},
 		id, tenant.String())
 }
+
+// AuditCheckpointEvent announces a stored periodic audit checkpoint: subject
+// the tenant's, one message per checkpoint.
+func AuditCheckpointEvent(c StoredCheckpoint) Event {
+	return NewEvent(schemas.TypeAuditCheckpoint, c.TenantID, c.TenantID.String(), schemas.AuditCheckpointStored{
+		CheckpointID: c.ID.String(), TenantID: c.TenantID.String(), Seq: c.Seq, SignedAt: c.CreatedAt.UTC()},
+		c.ID.String())
+}

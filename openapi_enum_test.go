@@ -229,6 +229,7 @@ func TestContractEnumsMatchTheCode(t *testing.T) {
 		{[]string{"APIKey.state"}, constants(t, ".", prefixed("APIKey"))},
 		{[]string{"AuditEvent.action"}, constants(t, ".", prefixed("Audit"))},
 		{[]string{"Webhook.last_refusal"}, idv.DeliveryRefusals},
+		{[]string{"WebhookPayload.type"}, schemas.WebhookTypes},
 		{[]string{"Error.error.code"}, apiErrorCodes(t)},
 	}
 	for _, tt := range tests {

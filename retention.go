@@ -14,7 +14,9 @@ import (
 // deadline has come, decides review the sessions a check left waiting past
 // the decision deadline, asks again for wipes that did not finish, and
 // destroys the epoch key of every passed expiry hour once no session key
-// under it is left, so that no copy of that hour's keys opens anything.
+// under it is left, so that no copy of that hour's keys opens anything. It
+// also signs the periodic audit checkpoints that are due
+// (PeriodicCheckpoints): a job across tenants on a schedule, as the rest.
 
 // RetentionStore is what the sweep needs of the main database
 // (postgres.Retention). Each claiming method changes at most limit sessions
@@ -43,6 +45,7 @@ type SweepObserver interface {
 	DecidedLate(n int)
 	Rerequested(n int)
 	TailRequested(n int)
+	Checkpointed(n int)
 	EpochDestroyed(e Epoch)
 	Failed(err error)
 }
@@ -64,6 +67,9 @@ type Retention struct {
 	// upload through a policy issued before the wipe could still store
 	// has landed by then.
 	TailAfter time.Duration
+	// Checkpoints signs the periodic audit checkpoints that are due; nil
+	// leaves that step out.
+	Checkpoints *PeriodicCheckpoints
 }
 
 // Swept is what one sweep did and saw.
@@ -71,6 +77,7 @@ type Swept struct {
 	Claimed         int       // sessions whose wipe this sweep requested
 	Rerequested     int       // unfinished wipes this sweep asked for again
 	TailRequested   int       // wiped sessions whose tail sweep this sweep asked for
+	Checkpoints     int       // periodic audit checkpoints this sweep signed and stored
 	DecidedLate     int       // sessions decided review because a check missed the deadline
 	EpochsDestroyed int       // epoch keys this sweep destroyed
 	Overdue         int       // sessions past their deadline not yet deleted, after claiming
@@ -82,9 +89,10 @@ type Swept struct {
 
 // Sweep runs one sweep at now: claims expired sessions batch by batch until
 // a batch comes back short, decides the late ones, asks again for stuck
-// wipes, destroys the epoch keys that are due, and reads the overdue
-// figures. Each step runs even if an earlier one failed; the error joins
-// those of every failed step, and Swept counts what was done regardless.
+// wipes and for tail sweeps, signs the audit checkpoints that are due,
+// destroys the epoch keys that are due, and reads the overdue figures. Each
+// step runs even if an earlier one failed; the error joins those of every
+// failed step, and Swept counts what was done regardless.
 func (r Retention) Sweep(ctx context.Context, now time.Time, obs SweepObserver) (Swept, error) {
 	var (
 		sw   Swept
@@ -126,6 +134,14 @@ func (r Retention) Sweep(ctx context.Context, now time.Time, obs SweepObserver) 
 	obs.TailRequested(tail)
 	if err != nil {
 		fail(err)
+	}
+	if r.Checkpoints != nil {
+		n, failed := r.Checkpoints.Run(ctx, now)
+		sw.Checkpoints = n
+		obs.Checkpointed(n)
+		for _, err := range failed {
+			fail(err)
+		}
 	}
 	for _, err := range r.sweepEpochs(ctx, now, &sw, obs) {
 		fail(err)

@@ -48,6 +48,22 @@ const (
 // CheckpointPurposes are the reasons a checkpoint may give.
 var CheckpointPurposes = []string{CheckpointExport, CheckpointReceipt, CheckpointPeriodic, CheckpointArchive}
 
+// TypeAuditCheckpoint announces a periodic checkpoint of one tenant's audit
+// chain, stored in audit_checkpoints; the notifier sends the stored bytes
+// as the audit.checkpoint webhook. Subject idv.audit.checkpoint.<tenant
+// id>; one event per checkpoint (its message id names the checkpoint).
+const TypeAuditCheckpoint = "idv.audit.checkpoint"
+
+// AuditCheckpointStored is the body of idv.audit.checkpoint: ids, the head
+// entry's seq and the time of signing. The checkpoint itself is read from
+// the database, never from the event (docs/design.md invariant 8).
+type AuditCheckpointStored struct {
+	CheckpointID string    `json:"checkpoint_id"`
+	TenantID     string    `json:"tenant_id"`
+	Seq          int64     `json:"seq"`
+	SignedAt     time.Time `json:"signed_at"`
+}
+
 // Validate checks that the checkpoint is complete and well formed.
 func (c AuditCheckpoint) Validate() error {
 	var errs []error

@@ -16,6 +16,7 @@ func TestEventsMatchTheirSchemas(t *testing.T) {
 		TypeSessionDecided:   SessionDecided{SessionID: sid, TenantID: tid, Decision: DecisionDeclined, DecidedAt: now},
 		TypeSessionExpired:   SessionExpired{SessionID: sid, TenantID: tid, Reason: WipeExpired, ExpiresAt: now, RequestedAt: now},
 		TypeSessionDeleted:   SessionDeleted{SessionID: sid, TenantID: tid, ReceiptID: sid, Reason: WipeCustomerRequest, DeletedAt: now},
+		TypeAuditCheckpoint:  AuditCheckpointStored{CheckpointID: sid, TenantID: tid, Seq: 7, SignedAt: now},
 	}
 	for typ, ev := range good {
 		body, _ := json.Marshal(ev)
@@ -33,6 +34,11 @@ func TestEventsMatchTheirSchemas(t *testing.T) {
 	}
 	if err := ValidateEvent(TypeCheckCompleted, []byte(`{"session_id":"x"}`)); err == nil {
 		t.Error("an incomplete event validated")
+	}
+	// A checkpoint's event names an entry: seq 0 (an empty chain) is none.
+	empty, _ := json.Marshal(AuditCheckpointStored{CheckpointID: sid, TenantID: tid, SignedAt: now})
+	if err := ValidateEvent(TypeAuditCheckpoint, empty); err == nil {
+		t.Error("an audit checkpoint event of seq 0 validated")
 	}
 }
 

@@ -40,7 +40,12 @@ const (
 	WebhookSubprocessorAnnounced = "subprocessor.announced"
 	WebhookBreachNotified        = "breach.notified"
 	WebhookDSRReceived           = "dsr.received"
+	WebhookAuditCheckpoint       = "audit.checkpoint"
 )
+
+// WebhookTypes are the types a webhook may have.
+var WebhookTypes = []string{WebhookSessionDecided, WebhookSessionDeleted, WebhookSubprocessorAnnounced,
+	WebhookBreachNotified, WebhookDSRReceived, WebhookAuditCheckpoint}
 
 // WebhookPayload is the body of every webhook IDV sends. It is thin: ids,
 // codes and an href to fetch the result with the tenant's API key, never
@@ -55,7 +60,8 @@ type WebhookPayload struct {
 // WebhookData is what a webhook is about.
 //
 // Session webhooks carry session_id; the tenant notices (a sub-processor
-// announced, a breach notified) carry no session and their own fields.
+// announced, a breach notified, an audit checkpoint) carry no session and
+// their own fields.
 type WebhookData struct {
 	SessionID string `json:"session_id,omitempty"`
 	TenantID  string `json:"tenant_id"`
@@ -81,4 +87,18 @@ type WebhookData struct {
 	// erasure, objection); session_id says whose.
 	DSRID   string `json:"dsr_id,omitempty"`
 	DSRKind string `json:"dsr_kind,omitempty"`
+
+	// audit.checkpoint: the signed head of the tenant's audit chain.
+	Checkpoint *WebhookCheckpoint `json:"checkpoint,omitempty"`
+}
+
+// WebhookCheckpoint is a signed audit checkpoint as the audit.checkpoint
+// webhook carries it: the exact signed bytes (an AuditCheckpoint, purpose
+// periodic), the Ed25519 signature and the id of the audit key that made it
+// (GET /v1/signing-keys). Saved as a file, it is what `idv audit verify
+// --checkpoint` checks the chain against.
+type WebhookCheckpoint struct {
+	Statement []byte `json:"statement"`
+	Signature []byte `json:"signature"`
+	KeyID     string `json:"key_id"`
 }

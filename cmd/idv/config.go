@@ -38,7 +38,11 @@ type config struct {
 	Ops           opsConfig
 	AppTokenTTL   time.Duration
 	UploadTTL     time.Duration
-	S3            s3Config
+	// AuditCheckpointInterval is IDV_AUDIT_CHECKPOINT_INTERVAL: how long
+	// after a tenant's last audit.checkpoint webhook the retention sweep
+	// signs the next, if its audit chain grew since.
+	AuditCheckpointInterval time.Duration
+	S3                      s3Config
 	// The pipeline.
 	NATSURL             string         // IDV_NATS_URL (comma-separated for a cluster)
 	NATSKeyDir          string         // IDV_NATS_NKEY_DIR: the nkey seed of each broker role played, <role>.nk
@@ -134,6 +138,9 @@ func parseConfig(getenv func(string) string) (config, error) {
 		return c, err
 	}
 	if c.UploadTTL, err = duration(getenv, "IDV_UPLOAD_TTL", 15*time.Minute, time.Minute, time.Hour); err != nil {
+		return c, err
+	}
+	if c.AuditCheckpointInterval, err = duration(getenv, "IDV_AUDIT_CHECKPOINT_INTERVAL", 24*time.Hour, time.Minute, 168*time.Hour); err != nil {
 		return c, err
 	}
 	if c.StreamMaxAge, err = duration(getenv, "IDV_STREAM_MAX_AGE", 28*24*time.Hour, time.Hour, 28*24*time.Hour); err != nil {

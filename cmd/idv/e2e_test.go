@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -32,6 +35,7 @@ import (
 	"github.com/idv-oss/idv/infra/objects"
 	"github.com/idv-oss/idv/infra/ops"
 	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/infra/postgres/pgcount"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
 	"github.com/idv-oss/idv/infra/vault"
 	"github.com/idv-oss/idv/infra/versitygw/s3test"
@@ -116,6 +120,10 @@ type systemOptions struct {
 	// are left to `idv worker` and `idv relay` subprocesses the test starts
 	// (see procs).
 	external bool
+	// count, when set, counts the transactions, statements and round trips
+	// of the system's pools (the main database as "main", the key store as
+	// "keys"); the tests' own connections are not counted.
+	count *pgcount.Counter
 }
 
 type syncBuffer struct {
@@ -145,7 +153,12 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 	}
 	// The system runs as the services do: as the application role, under
 	// row-level security.
-	db, err := postgres.OpenApp(ctx, mainURL)
+	var mainOpts, keysOpts []postgres.Option
+	if opts.count != nil {
+		mainOpts = append(mainOpts, postgres.WithTap(opts.count.Tap("main")))
+		keysOpts = append(keysOpts, postgres.WithTap(opts.count.Tap("keys")))
+	}
+	db, err := postgres.OpenApp(ctx, mainURL, mainOpts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +167,7 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { owner.Close() })
-	keys, err := postgres.Open(ctx, keysURL)
+	keys, err := postgres.Open(ctx, keysURL, keysOpts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -723,6 +736,57 @@ func TestPipelineEndToEnd(t *testing.T) {
 				t.Fatalf("a minute after expiry: unwrap %v, last round %+v", err, round)
 			}
 			time.Sleep(50 * time.Millisecond) // other sessions of the hour are still being wiped
+		}
+	})
+
+	// The retention round, wired as `idv retention` wires it, signs the
+	// head of the tenant's audit chain (it has entries by now: reads,
+	// erasures, deletions); the tenant's receiver gets it as a verified
+	// audit.checkpoint webhook, whose checkpoint verifies with the listed
+	// audit key and, saved as a file, is what `idv audit verify
+	// --checkpoint` checks the chain against.
+	t.Run("audit checkpoint: a retention round sends the signed chain head", func(t *testing.T) {
+		ctx := context.Background()
+		hook := s.rcv.Await("", schemas.WebhookAuditCheckpoint)
+		sweeper := retention.New(retentionDeps(s.st, slog.New(slog.DiscardHandler), s.retention), retention.Config{})
+		round, err := sweeper.RunOnce(ctx)
+		if err != nil || round.Checkpoints != 1 {
+			t.Fatalf("retention round: %+v %v, want one checkpoint", round, err)
+		}
+		var p schemas.WebhookPayload
+		select {
+		case p = <-hook:
+		case <-time.After(time.Minute):
+			t.Fatal("no verified audit.checkpoint webhook within a minute of the round")
+		}
+		if p.Data.TenantID != s.tenant.TenantID.String() || p.Data.SessionID != "" || p.Data.Href != s.apiURL+"/v1/audit-events" ||
+			p.Data.Checkpoint == nil {
+			t.Fatalf("webhook %+v", p)
+		}
+		keys, err := s.st.vault.VerifyKeys(ctx, vault.PurposeAudit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := idv.OpenCheckpoint(keys, idv.SignedCheckpoint(*p.Data.Checkpoint))
+		if err != nil || c.TenantID != s.tenant.TenantID.String() || c.Purpose != schemas.CheckpointPeriodic || c.Seq == 0 {
+			t.Fatalf("the webhook's checkpoint: %+v, %v", c, err)
+		}
+		file := filepath.Join(t.TempDir(), "checkpoint.json")
+		saved, err := json.Marshal(p.Data.Checkpoint)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(file, saved, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, errOut, err := runIDV(map[string]string{"DATABASE_URL": s.mainURL, "IDV_KEYSTORE_URL": s.keysURL, "IDV_MASTER_KEY": testMasterKey},
+			"audit", "verify", "--tenant", s.tenant.TenantID.String(), "--checkpoint", file)
+		if err != nil || !strings.Contains(out, fmt.Sprintf("the chain holds entry %d with the hash the checkpoint signed", c.Seq)) {
+			t.Fatalf("idv audit verify --checkpoint: %v\n%s%s", err, out, errOut)
+		}
+		// Within the interval, the next round signs nothing.
+		if round, err := sweeper.RunOnce(ctx); err != nil || round.Checkpoints != 0 {
+			t.Fatalf("the next round: %+v %v", round, err)
 		}
 	})
 

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
@@ -192,6 +193,8 @@ func TestConfigRefusesBadValues(t *testing.T) {
 		"megapixels":   {"IDV_MAX_IMAGE_MEGAPIXELS": "0"},
 		"quality":      {"IDV_DOCCHECK_QUALITY": "min_focus=-5"},
 		"gigapixels":   {"IDV_MAX_IMAGE_MEGAPIXELS": "1000"},
+		"too often":    {"IDV_AUDIT_CHECKPOINT_INTERVAL": "30s"},
+		"too seldom":   {"IDV_AUDIT_CHECKPOINT_INTERVAL": "169h"},
 	} {
 		if _, err := parseConfig(env(vars)); err == nil {
 			t.Errorf("%s: accepted %v", name, vars)
@@ -200,6 +203,12 @@ func TestConfigRefusesBadValues(t *testing.T) {
 	c, err := parseConfig(env(map[string]string{"IDV_FACE_THRESHOLD": "0.5", "IDV_LIVENESS_TURN_DEGREES": "20"}))
 	if err != nil || c.FaceThreshold != 0.5 || c.LivenessTurn != 20 || c.LivenessBlink != challenge.DefaultBlink {
 		t.Fatalf("thresholds: %+v, %v", c, err)
+	}
+	if c.AuditCheckpointInterval != 24*time.Hour {
+		t.Errorf("IDV_AUDIT_CHECKPOINT_INTERVAL unset: %s, want 24h", c.AuditCheckpointInterval)
+	}
+	if c, err := parseConfig(env(map[string]string{"IDV_AUDIT_CHECKPOINT_INTERVAL": "6h"})); err != nil || c.AuditCheckpointInterval != 6*time.Hour {
+		t.Errorf("IDV_AUDIT_CHECKPOINT_INTERVAL=6h: %s, %v", c.AuditCheckpointInterval, err)
 	}
 	if c.maxPixels() != 24_000_000 {
 		t.Errorf("IDV_MAX_IMAGE_MEGAPIXELS unset: %d pixels, want 24,000,000", c.maxPixels())

@@ -198,13 +198,22 @@ func relayPart(st *stack, b *brokerConn, cfg config, log *slog.Logger, reg prome
 	return part{name: "relay", run: r.Run}
 }
 
-// retentionPart finds expired sessions and destroys spent epoch keys.
-// The tail sweep waits out the longest upload policy and a round.
+// retentionPart finds expired sessions, destroys spent epoch keys and
+// signs the periodic audit checkpoints. The tail sweep waits out the
+// longest upload policy and a round.
 func retentionPart(st *stack, _ *brokerConn, cfg config, log *slog.Logger, reg prometheus.Registerer) part {
-	r := retention.New(retention.Deps{Store: postgres.NewRetention(st.db), Keys: st.vault,
-		Log: log.With("part", "retention"), Metrics: retention.NewMetrics(reg)},
-		retention.Config{TailAfter: cfg.UploadTTL + time.Minute})
+	r := retention.New(retentionDeps(st, log.With("part", "retention"), retention.NewMetrics(reg)),
+		retention.Config{TailAfter: cfg.UploadTTL + time.Minute, CheckpointInterval: cfg.AuditCheckpointInterval})
 	return part{name: "retention", run: r.Run}
+}
+
+// retentionDeps are the sweeper's parts over st: the retention store, the
+// vault's epoch keys, and the periodic audit checkpoints' store, the audit
+// chain heads and the audit key that signs them.
+func retentionDeps(st *stack, log *slog.Logger, m *retention.Metrics) retention.Deps {
+	return retention.Deps{Store: postgres.NewRetention(st.db), Keys: st.vault,
+		Checkpoints: postgres.NewAuditCheckpoints(st.db), Heads: postgres.NewAudit(st.db), Sign: auditSigner(st.vault),
+		Log: log, Metrics: m}
 }
 
 // partFunc builds one part of a pipeline process (relayPart, retentionPart).

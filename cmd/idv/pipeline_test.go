@@ -27,7 +27,7 @@ func TestPipelineStages(t *testing.T) {
 		{"liveness", []string{"idv.session.submitted.>"}},
 		{"decision", []string{"idv.check.completed.>"}},
 		{"notify", []string{"idv.session.decided.>", "idv.session.deleted.>", "idv.subprocessor.announced.>",
-			"idv.breach.notified.>", "idv.dsr.received.>"}},
+			"idv.breach.notified.>", "idv.dsr.received.>", "idv.audit.checkpoint.>"}},
 		{"wipe", []string{"idv.session.expired.>"}},
 	}
 	if len(pipeline) != len(want) {

@@ -14,8 +14,8 @@ var (
 	ErrMalformedEvent = idv.ErrMalformedEvent
 
 	// ErrUnconfirmed: the database does not hold what the event announces
-	// (a session without a decision or not wiped, a notice, announcement or
-	// request the tenant does not have): a forged or stale event. Nothing
+	// (a session without a decision or not wiped, a notice, announcement,
+	// request or checkpoint the tenant does not have): a forged or stale event. Nothing
 	// is sent and the event is terminated (Permanent).
 	ErrUnconfirmed = errors.New("notify: event not confirmed by the database")
 

@@ -17,7 +17,7 @@ const (
 
 // Why an event was refused (ErrUnconfirmed), as counted.
 const (
-	refusedUnknown     = "unknown"      // the tenant has no such session, notice, announcement or request
+	refusedUnknown     = "unknown"      // the tenant has no such session, notice, announcement, request or checkpoint
 	refusedUndecided   = "undecided"    // session.decided for a session without a decision
 	refusedNotDeleted  = "not_deleted"  // session.deleted for a session not wiped
 	refusedNotNotified = "not_notified" // breach.notified for a round the tenant was not notified in
@@ -44,7 +44,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			"Time from sending a webhook to the endpoint's answer (or the failure), per attempt.",
 			[]float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}),
 		refused: metric.CounterVec(reg, "idv_webhook_events_refused_total",
-			"Events the database does not confirm, so nothing was sent, by reason: unknown (no such session, notice, announcement or request for the tenant), undecided, not_deleted, not_notified, superseded (a breach notice's later round replaced it).",
+			"Events the database does not confirm, so nothing was sent, by reason: unknown (no such session, notice, announcement, request or checkpoint for the tenant), undecided, not_deleted, not_notified, superseded (a breach notice's later round replaced it).",
 			"reason"),
 		refusals: metric.CounterVec(reg, "idv_webhook_deliveries_refused_total",
 			"Webhook deliveries the address rules refused, ended without a retry, by reason: address_not_allowed (the host resolved to a loopback, private, link-local, shared or reserved address), url_not_allowed (the stored URL fails the rule of registration).",

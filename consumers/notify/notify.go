@@ -2,7 +2,8 @@
 // sessions: on idv.session.decided it POSTs a session.decided webhook, on
 // idv.session.deleted a session.deleted webhook whose href is the signed
 // deletion receipt; the processor's notices (subprocessor.announced,
-// breach.notified, dsr.received) travel the same way (notice.go). All are
+// breach.notified, dsr.received) travel the same way (notice.go), as do
+// the periodic audit checkpoints (audit.checkpoint, checkpoint.go). All are
 // signed following the Standard Webhooks convention (the contract is
 // idv.Sign, idv.Verify and schemas.WebhookPayload), and every attempt is
 // recorded, with ids and codes only, in webhook_deliveries.
@@ -10,7 +11,7 @@
 // An event is a pointer, not a payload (docs/design.md invariant 8): the
 // stage takes from it only its type, its tenant and the ids of what it is
 // about, and reads everything the webhook says — the decision, the receipt,
-// the notice's texts — from PostgreSQL in that tenant's scope (Records). An
+// the notice's texts, the signed checkpoint — from PostgreSQL in that tenant's scope (Records). An
 // event the database does not confirm (a session without a decision, one
 // not wiped, a notice never sent, another tenant's session) sends nothing:
 // it is terminated, logged with its ids and counted by reason. Anyone who
@@ -116,7 +117,7 @@ type Store interface {
 
 // Records reads what each webhook says from PostgreSQL, in the scope of the
 // event's tenant (postgres.Notices). ErrNotFound: the tenant has no such
-// session, notice, announcement or request.
+// session, notice, announcement, request or checkpoint.
 type Records interface {
 	// Decision is the session's decision, its time and the attempt it
 	// decided; Decision empty while undecided.
@@ -132,6 +133,8 @@ type Records interface {
 	Announcement(ctx context.Context, tenantID uuid.UUID, subprocessorID string) (effectiveDate string, announcedAt time.Time, err error)
 	// DSR is the tenant's data-subject request.
 	DSR(ctx context.Context, tenantID, dsrID uuid.UUID) (idv.DSR, error)
+	// Checkpoint is the tenant's periodic audit checkpoint as signed.
+	Checkpoint(ctx context.Context, tenantID, checkpointID uuid.UUID) (idv.StoredCheckpoint, error)
 }
 
 // SecretOpener opens a tenant's sealed webhook secret (vault.Vault).
@@ -454,10 +457,11 @@ func errorCode(err error) string {
 var Spec = idv.Stage{
 	Name: "notify",
 	// The session events, the tenant notices (a subprocessor change, a
-	// breach) and data subjects' requests all become webhooks, with the
-	// same delivery rules.
+	// breach), data subjects' requests and the periodic audit checkpoints
+	// all become webhooks, with the same delivery rules.
 	Consumes: []string{schemas.TypeSessionDecided, schemas.TypeSessionDeleted,
-		schemas.TypeSubprocessorAnnounced, schemas.TypeBreachNotified, schemas.TypeDSRReceived},
+		schemas.TypeSubprocessorAnnounced, schemas.TypeBreachNotified, schemas.TypeDSRReceived,
+		schemas.TypeAuditCheckpoint},
 	// 21 deliveries, for about three days of webhook retries as the
 	// Standard Webhooks convention expects: delays after deliveries 1–9 of
 	// 1, 2, 4, …, 256 minutes (8.5 h in all), then eleven of 6 h, 74.5 h

@@ -975,7 +975,7 @@ func TestNotifyConsumerTakesDecidedAndDeleted(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got := cons.CachedInfo().Config.FilterSubjects; !slices.Equal(got, []string{"idv.session.decided.>", "idv.session.deleted.>",
-		"idv.subprocessor.announced.>", "idv.breach.notified.>", "idv.dsr.received.>"}) {
+		"idv.subprocessor.announced.>", "idv.breach.notified.>", "idv.dsr.received.>", "idv.audit.checkpoint.>"}) {
 		t.Fatalf("notify consumer filters %v", got)
 	}
 

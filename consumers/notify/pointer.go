@@ -16,8 +16,8 @@ import (
 
 // An event is a pointer, not a payload (docs/design.md invariant 8). The
 // notifier takes from an event only what it names — its type, its tenant,
-// the session, breach, sub-processor or request it is about and a breach
-// notice's round — and reads the webhook from the database in that
+// the session, breach, sub-processor, request or audit checkpoint it is
+// about and a breach notice's round — and reads the webhook from the database in that
 // tenant's scope. The event's other fields, which anyone able to publish to
 // the broker could have written, are checked against the event's schema
 // (idv.DecodeEvent) and never used.
@@ -29,7 +29,7 @@ type pointer struct {
 	eventType string
 	tenant    uuid.UUID
 	session   uuid.UUID // the session of session.decided and session.deleted
-	ref       uuid.UUID // the breach of breach.notified, the request of dsr.received
+	ref       uuid.UUID // the breach of breach.notified, the request of dsr.received, the checkpoint of audit.checkpoint
 	sp        string    // the sub-processor of subprocessor.announced
 	round     int       // a breach notice's round
 	msgID     string    // the event's message id, rebuilt from the ids
@@ -64,6 +64,7 @@ var kinds = map[string]struct {
 	schemas.TypeSubprocessorAnnounced: {pointAtAnnouncement, (*Stage).readAnnouncement},
 	schemas.TypeBreachNotified:        {pointAtBreach, (*Stage).readBreach},
 	schemas.TypeDSRReceived:           {pointAtDSR, (*Stage).readDSR},
+	schemas.TypeAuditCheckpoint:       {pointAtCheckpoint, (*Stage).readCheckpoint},
 }
 
 // decode checks ev (idv.DecodeEvent: type, subject, schema, ids) and
@@ -175,6 +176,8 @@ func (n *Stage) refuse(p pointer, webhookID, reason string) {
 		attrs = append(attrs, "breach_id", p.ref)
 	case schemas.TypeDSRReceived:
 		attrs = append(attrs, "dsr_id", p.ref)
+	case schemas.TypeAuditCheckpoint:
+		attrs = append(attrs, "checkpoint_id", p.ref)
 	}
 	if p.sp != "" {
 		attrs = append(attrs, "subprocessor_id", p.sp)

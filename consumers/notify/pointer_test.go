@@ -286,6 +286,7 @@ func TestEventsBecomeTheSameWebhooks(t *testing.T) {
 		if want := payloadFromBody(t, ev); string(d.body) != string(want) {
 			t.Errorf("%s: payload\n%s\nwant\n%s", name, d.body, want)
 		}
+		checkContract(t, name, d.body)
 	}
 	if c := b.counts(t); c["delivered"] != float64(len(events)) {
 		t.Errorf("counts %v", c)
@@ -317,8 +318,9 @@ func TestForgedEventsSendOnlyWhatTheDatabaseHolds(t *testing.T) {
 	forgedAt := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 
 	// What IDV wrote: tenant A's sessions undecided, declined, being wiped,
-	// a breach notice, an announcement and a request; tenant B's session
-	// approved, one wiped, its own breach notice and request.
+	// a breach notice, an announcement, a request and an audit checkpoint;
+	// tenant B's session approved, one wiped, its own breach notice,
+	// request and audit checkpoint.
 	undecided := b.session(t, tenantA)
 	declined := b.session(t, tenantA)
 	legitDeclined := b.decide(t, tenantA, declined, idv.OutcomeFailed, decidedAt)
@@ -338,6 +340,9 @@ func TestForgedEventsSendOnlyWhatTheDatabaseHolds(t *testing.T) {
 	breachB := b.openBreach(t, tenantB)
 	b.notifyBreach(t, breachB, decidedAt.Add(3*time.Hour))
 	_, requestB := b.request(t, tenantB, sessionB, schemas.DSRErasure, decidedAt.Add(5*time.Hour))
+	checkpoints := b.checkpoints(t, decidedAt.Add(6*time.Hour), tenantA, tenantB)
+	legitCheckpointA := checkpoints[tenantA]
+	checkpointA, checkpointB := checkpointID(t, legitCheckpointA), checkpointID(t, checkpoints[tenantB])
 
 	var noticeA schemas.BreachNotified
 	if err := json.Unmarshal(legitBreachA.Data, &noticeA); err != nil {
@@ -388,6 +393,13 @@ func TestForgedEventsSendOnlyWhatTheDatabaseHolds(t *testing.T) {
 			forge(t, idv.DSRReceivedEvent(requestB, tenantA, sessionB, schemas.DSRErasure, forgedAt)), "unknown", nil},
 		{"dsr: no such request",
 			forge(t, idv.DSRReceivedEvent(uuid.New(), tenantA, declined, schemas.DSRErasure, forgedAt)), "unknown", nil},
+		{"checkpoint: another seq and time than the database's",
+			forge(t, idv.AuditCheckpointEvent(idv.StoredCheckpoint{ID: checkpointA, TenantID: tenantA, Seq: 1 << 40, CreatedAt: forgedAt})),
+			"", &legitCheckpointA},
+		{"checkpoint: no such checkpoint",
+			forge(t, idv.AuditCheckpointEvent(idv.StoredCheckpoint{ID: uuid.New(), TenantID: tenantA, Seq: 1, CreatedAt: forgedAt})), "unknown", nil},
+		{"checkpoint: another tenant's checkpoint",
+			forge(t, idv.AuditCheckpointEvent(idv.StoredCheckpoint{ID: checkpointB, TenantID: tenantA, Seq: 1, CreatedAt: forgedAt})), "unknown", nil},
 	}
 	wantRefused := map[string]float64{}
 	var wantBodies []string
@@ -415,7 +427,7 @@ func TestForgedEventsSendOnlyWhatTheDatabaseHolds(t *testing.T) {
 		if tt.sends == nil {
 			continue
 		}
-		wantBody := payloadFromBody(t, *tt.sends)
+		wantBody := b.wantPayload(t, *tt.sends)
 		wantBodies = append(wantBodies, string(wantBody))
 		if string(got[0].body) != string(wantBody) {
 			t.Errorf("%s: sent\n%s\nwant the database's\n%s", tt.name, got[0].body, wantBody)

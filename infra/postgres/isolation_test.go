@@ -92,6 +92,8 @@ func (iso *isolation) seed(t testing.TB, f *wipeFixture, tenant, session, breach
 		VALUES ($1, $2, $3, now(), now() + interval '10 minutes')`, randomBytes(32), session, tenant)
 	f.exec(t, `INSERT INTO webhook_secrets_retiring (tenant_id, secret_sealed, retired_at, ends_at)
 		VALUES ($1, $2, now(), now() + interval '1 hour')`, tenant, randomBytes(48))
+	f.exec(t, `INSERT INTO audit_checkpoints (checkpoint_id, tenant_id, seq, statement, signature, key_id, created_at)
+		VALUES (gen_random_uuid(), $1, 1, '\x7b7d', $2, 'seed', now())`, tenant, randomBytes(64))
 	if err := postgres.NewAudit(f.db.DB).Record(t.Context(), idv.AuditEntry{TenantID: tenant, Actor: idv.ActorOperator,
 		Action: idv.AuditPersonalDataRead, SessionID: session}); err != nil {
 		t.Fatal(err)

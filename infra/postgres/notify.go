@@ -143,3 +143,18 @@ func (s *Notices) DSR(ctx context.Context, tenantID, id uuid.UUID) (idv.DSR, err
 	d.ReceivedAt = d.ReceivedAt.UTC()
 	return d, nil
 }
+
+// Checkpoint reads the tenant's periodic audit checkpoint: the exact signed
+// bytes, the signature and the key id as signed. ErrNotFound if the tenant
+// has no such checkpoint.
+func (s *Notices) Checkpoint(ctx context.Context, tenantID, id uuid.UUID) (idv.StoredCheckpoint, error) {
+	var c idv.StoredCheckpoint
+	err := scopedScan(ctx, s.db, tenantScope(tenantID), []any{&c.ID, &c.TenantID, &c.Seq, &c.Statement, &c.Signature, &c.KeyID, &c.CreatedAt},
+		`SELECT checkpoint_id, tenant_id, seq, statement, signature, key_id, created_at FROM audit_checkpoints
+		WHERE checkpoint_id = $1 AND tenant_id = $2`, id, tenantID)
+	if err != nil {
+		return idv.StoredCheckpoint{}, rowErr(err, "notices: audit checkpoint %s", "notices: audit checkpoint %s", id)
+	}
+	c.CreatedAt = c.CreatedAt.UTC()
+	return c, nil
+}

@@ -22,6 +22,9 @@ type Config struct {
 	// longer than the API's upload policies live (IDV_UPLOAD_TTL, 15m),
 	// plus a round (16m).
 	TailAfter time.Duration
+	// CheckpointInterval is how long after a tenant's last periodic audit
+	// checkpoint the next is signed, if its audit chain grew since (24h).
+	CheckpointInterval time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -39,6 +42,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.TailAfter <= 0 {
 		c.TailAfter = 16 * time.Minute
+	}
+	if c.CheckpointInterval <= 0 {
+		c.CheckpointInterval = 24 * time.Hour
 	}
 	return c
 }

@@ -15,6 +15,7 @@ type Metrics struct {
 	claimed     prometheus.Counter
 	rerequested prometheus.Counter
 	tails       prometheus.Counter
+	checkpoints prometheus.Counter
 	late        prometheus.Counter
 	destroyed   prometheus.Counter
 	errors      prometheus.Counter
@@ -36,10 +37,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			"Wipes asked for again because they had not finished StuckAfter after their request (a long storage outage)."),
 		tails: metric.Counter(reg, "idv_retention_tail_sweeps_requested_total",
 			"Wiped sessions whose prefix the sweeper asked the wipe stage to sweep once more, TailAfter after their wipe."),
+		checkpoints: metric.Counter(reg, "idv_retention_audit_checkpoints_total",
+			"Periodic audit checkpoints signed and stored, each sent to its tenant as the audit.checkpoint webhook."),
 		destroyed: metric.Counter(reg, "idv_retention_epochs_destroyed_total",
 			"Epoch keys the sweeper destroyed once their hour had passed and no session key under them was left."),
 		errors: metric.Counter(reg, "idv_retention_errors_total",
-			"Failed steps of a round (claim, epoch listing, epoch destruction, overdue reading); retried next round."),
+			"Failed steps of a round (claim, epoch listing, epoch destruction, a tenant's audit checkpoint, overdue reading); retried next round."),
 		duration: metric.Histogram(reg, "idv_retention_round_duration_seconds",
 			"Time one round took: claiming, sweeping epochs and reading the overdue figures.",
 			[]float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300}),

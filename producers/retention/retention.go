@@ -12,6 +12,12 @@
 //     read 0, and idv_retention_oldest_personal_data_seconds never exceeds
 //     the 28-day cap.
 //
+// Being the one job that runs across tenants on a schedule, it also signs
+// the periodic audit checkpoints that are due (idv.PeriodicCheckpoints):
+// the head of each tenant's audit chain that grew since its last one, once
+// CheckpointInterval has passed, stored with its idv.audit.checkpoint event
+// for the audit.checkpoint webhook.
+//
 // Any number of replicas may run: claims take row locks with SKIP LOCKED, and
 // destroying an epoch key is idempotent. A failed step is logged, counted and
 // retried next round; it never stops the others.
@@ -29,11 +35,17 @@ import (
 
 // Deps are the sweeper's parts.
 type Deps struct {
-	Store   idv.RetentionStore
-	Keys    idv.EpochKeys
-	Now     func() time.Time // time.Now when nil; tests move it
-	Log     *slog.Logger     // discarded when nil
-	Metrics *Metrics         // unregistered when nil
+	Store idv.RetentionStore
+	Keys  idv.EpochKeys
+	// Checkpoints, Heads and Sign (the audit signing key's signer) sign and
+	// store the periodic audit checkpoints; without Checkpoints the sweeper
+	// signs none.
+	Checkpoints idv.CheckpointStore
+	Heads       idv.AuditHeads
+	Sign        idv.StatementSigner
+	Now         func() time.Time // time.Now when nil; tests move it
+	Log         *slog.Logger     // discarded when nil
+	Metrics     *Metrics         // unregistered when nil
 }
 
 // Sweeper runs retention rounds. It is safe for concurrent use.
@@ -53,9 +65,13 @@ func New(deps Deps, cfg Config) *Sweeper {
 	deps.Log = cmp.Or(deps.Log, slog.New(slog.DiscardHandler))
 	deps.Metrics = cmp.Or(deps.Metrics, NewMetrics(nil))
 	cfg = cfg.withDefaults()
-	return &Sweeper{sweep: idv.Retention{Store: deps.Store, Keys: deps.Keys, BatchSize: cfg.BatchSize,
-		DecisionDeadline: cfg.DecisionDeadline, StuckAfter: cfg.StuckAfter, TailAfter: cfg.TailAfter},
-		now: deps.Now, log: deps.Log, m: deps.Metrics, cfg: cfg}
+	sweep := idv.Retention{Store: deps.Store, Keys: deps.Keys, BatchSize: cfg.BatchSize,
+		DecisionDeadline: cfg.DecisionDeadline, StuckAfter: cfg.StuckAfter, TailAfter: cfg.TailAfter}
+	if deps.Checkpoints != nil {
+		sweep.Checkpoints = &idv.PeriodicCheckpoints{Store: deps.Checkpoints, Heads: deps.Heads, Sign: deps.Sign,
+			Interval: cfg.CheckpointInterval, BatchSize: cfg.BatchSize}
+	}
+	return &Sweeper{sweep: sweep, now: deps.Now, log: deps.Log, m: deps.Metrics, cfg: cfg}
 }
 
 // Round is what one round did and saw (the core's sweep).
@@ -106,6 +122,9 @@ func (s *Sweeper) RunOnce(ctx context.Context) (Round, error) {
 	if rd.DecidedLate > 0 {
 		s.log.Warn("retention: sessions decided review after a check missed the decision deadline", "sessions", rd.DecidedLate)
 	}
+	if rd.Checkpoints > 0 {
+		s.log.Info("retention: periodic audit checkpoints signed", "tenants", rd.Checkpoints)
+	}
 	if rd.Rerequested > 0 {
 		s.log.Warn("retention: wipes asked for again after they did not finish", "sessions", rd.Rerequested)
 	}
@@ -137,6 +156,8 @@ func (o observer) DecidedLate(n int) { o.s.m.late.Add(float64(n)) }
 func (o observer) Rerequested(n int) { o.s.m.rerequested.Add(float64(n)) }
 
 func (o observer) TailRequested(n int) { o.s.m.tails.Add(float64(n)) }
+
+func (o observer) Checkpointed(n int) { o.s.m.checkpoints.Add(float64(n)) }
 
 func (o observer) EpochDestroyed(e idv.Epoch) {
 	o.s.m.destroyed.Inc()

@@ -68,13 +68,21 @@ func setup(t *testing.T) *bundle {
 	return b
 }
 
+// auditSigner signs with the vault's audit key, as cmd/idv wires it.
+func (b *bundle) auditSigner() idv.StatementSigner {
+	return func(ctx context.Context, statement []byte) ([]byte, string, error) {
+		return b.vault.Sign(ctx, vault.PurposeAudit, statement)
+	}
+}
+
 // newSweeper returns a sweeper over the bundle's databases with a registry
 // and log of its own, as one replica would have.
 func (b *bundle) newSweeper(cfg retention.Config) (*retention.Sweeper, *prometheus.Registry, *logtest.Buffer) {
 	reg := prometheus.NewRegistry()
 	logs := &logtest.Buffer{}
-	sw := retention.New(retention.Deps{Store: postgres.NewRetention(b.db.DB), Keys: b.vault, Now: b.clock.Now,
-		Log: slog.New(slog.NewJSONHandler(logs, nil)), Metrics: retention.NewMetrics(reg)}, cfg)
+	sw := retention.New(retention.Deps{Store: postgres.NewRetention(b.db.DB), Keys: b.vault,
+		Checkpoints: postgres.NewAuditCheckpoints(b.db.DB), Heads: postgres.NewAudit(b.db.DB), Sign: b.auditSigner(),
+		Now: b.clock.Now, Log: slog.New(slog.NewJSONHandler(logs, nil)), Metrics: retention.NewMetrics(reg)}, cfg)
 	return sw, reg, logs
 }
 
@@ -411,22 +419,28 @@ func TestRunRetriesAfterFailuresAndStopsWithItsContext(t *testing.T) {
 	closed.Close()
 	reg := prometheus.NewRegistry()
 	logs := &logtest.Buffer{}
-	broken := retention.New(retention.Deps{Store: postgres.NewRetention(closed), Keys: vault.New(vault.MasterKey{}, closed),
+	closedVault := vault.New(vault.MasterKey{}, closed)
+	broken := retention.New(retention.Deps{Store: postgres.NewRetention(closed), Keys: closedVault,
+		Checkpoints: postgres.NewAuditCheckpoints(closed), Heads: postgres.NewAudit(closed),
+		Sign: func(ctx context.Context, m []byte) ([]byte, string, error) {
+			return closedVault.Sign(ctx, vault.PurposeAudit, m)
+		},
 		Now: b.clock.Now, Log: slog.New(slog.NewJSONHandler(logs, nil)), Metrics: retention.NewMetrics(reg)},
 		retention.Config{Interval: time.Millisecond})
 	if _, err := broken.RunOnce(t.Context()); err == nil {
 		t.Fatal("a round against closed databases succeeded")
 	}
 	// Claiming, deciding late sessions, asking again for stuck wipes,
-	// asking for tail sweeps, listing epochs, reading the overdue figures
-	// and purging destroyed keys each failed.
-	if got := metric(t, reg, "idv_retention_errors_total"); got != 7 {
-		t.Fatalf("errors_total %v after one failed round, want 7", got)
+	// asking for tail sweeps, listing the tenants due an audit checkpoint,
+	// listing epochs, reading the overdue figures and purging destroyed
+	// keys each failed.
+	if got := metric(t, reg, "idv_retention_errors_total"); got != 8 {
+		t.Fatalf("errors_total %v after one failed round, want 8", got)
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- broken.Run(ctx) }()
-	for metric(t, reg, "idv_retention_errors_total") < 21 { // two more rounds
+	for metric(t, reg, "idv_retention_errors_total") < 24 { // two more rounds
 		time.Sleep(time.Millisecond)
 	}
 	cancel()
