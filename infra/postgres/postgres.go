@@ -22,8 +22,8 @@ const maxConns = 16
 // Open connects to the database at url as the login it names and checks
 // that it answers and is at least MinServerVersion. Migrations run over it:
 // the login owns the tables.
-func Open(ctx context.Context, url string) (*sql.DB, error) {
-	return open(ctx, url)
+func Open(ctx context.Context, url string, opts ...Option) (*sql.DB, error) {
+	return open(ctx, url, opts)
 }
 
 // OpenApp is Open for the services: every connection acts as AppRole from
@@ -32,12 +32,12 @@ func Open(ctx context.Context, url string) (*sql.DB, error) {
 // tenant's rows. The login must be a member of AppRole and SystemRole
 // (migration 016 makes the migrating login one; docs/processor-duties.md, "Tenant
 // isolation").
-func OpenApp(ctx context.Context, dsn string) (*sql.DB, error) {
+func OpenApp(ctx context.Context, dsn string, opts ...Option) (*sql.DB, error) {
 	withRole, err := withStartupRole(dsn, AppRole)
 	if err != nil {
 		return nil, err
 	}
-	return open(ctx, withRole)
+	return open(ctx, withRole, opts)
 }
 
 // withStartupRole adds role=<role> to a postgres:// URL or a key=value
@@ -57,8 +57,12 @@ func withStartupRole(dsn, role string) (string, error) {
 	return u.String(), nil
 }
 
-func open(ctx context.Context, url string) (*sql.DB, error) {
-	db, err := sql.Open("postgres", url)
+func open(ctx context.Context, url string, opts []Option) (*sql.DB, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	db, err := openPool(url, o)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/idv-oss/idv/infra/loadgen"
+	"github.com/idv-oss/idv/infra/postgres/pgcount"
+	"github.com/idv-oss/idv/schemas"
+)
+
+// Today's counts per tiny verification, end to end with its wipe
+// (TestRoundTripsPerVerification, 2026-12-06), as ceilings: a change that
+// adds a transaction, a statement or a round trip to the path fails the
+// test, and one that removes some should lower them. Outside the relay the
+// counts are the same in every run: 55 transactions, 227 statements, 313
+// round trips. The relay claims the verification's 5 outbox rows in 3.8
+// to 4.6 batches, as they happen to arrive together, each batch 2
+// transactions (the claim, then the backlog read), 9 statements and 11
+// round trips; the ceilings allow one batch per row. Issue 20's target is
+// at most 6 transactions (docs/measurements.md, "Round trips per
+// verification").
+const (
+	maxTxPerVerification         = 55 + 5*2
+	maxStatementsPerVerification = 227 + 5*9
+	maxRoundTripsPerVerification = 313 + 5*11
+)
+
+// TestRoundTripsPerVerification runs tiny verifications one after another
+// as idv loadgen -mode tiny does (create, upload policies, uploads, submit,
+// document check, decision, webhook), then erases each (DELETE, wipe,
+// session.deleted webhook), and counts what the system's pools sent to
+// PostgreSQL, the main database and the key store. It logs the counts per
+// stage and store method and fails when a verification takes more
+// transactions or statements than today's ceilings. The relay's timer
+// (empty claims and the backlog read after each, the prune) is left out:
+// it runs whether or not anyone verifies.
+func TestRoundTripsPerVerification(t *testing.T) {
+	const n = 5
+	count := pgcount.New()
+	s := startSystemWith(t, systemOptions{noImageChecks: true, count: count})
+	w, err := loadgen.Tiny()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := loadgen.Config{APIURL: s.apiURL, APIKey: s.tenant.APIKey, Checks: w.Checks, Concurrency: 1,
+		Captures: w.Captures, Await: s.rcv.Arrival, Progress: io.Discard}
+	verify := func(n int) {
+		t.Helper()
+		cfg.N = n
+		samples, elapsed, err := loadgen.Run(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := loadgen.Summarise(samples, elapsed); r.Failed != 0 || r.Decisions[schemas.DecisionApproved] != n {
+			t.Fatalf("report %+v", r)
+		}
+		ids := make([]string, 0, len(samples))
+		for _, smp := range samples {
+			ids = append(ids, smp.SessionID)
+		}
+		if _, err := loadgen.Wipe(context.Background(), cfg, ids); err != nil {
+			t.Fatalf("wipe: %v", err)
+		}
+		quiet(t, count)
+	}
+	// The first verification fills the pools and the caches (the epoch
+	// key, the tenant's policy); the later ones are what each costs.
+	verify(1)
+	count.Reset()
+	verify(n)
+
+	var txs, timer []pgcount.Tx
+	for _, tx := range count.Txs() {
+		if periodic(tx) {
+			timer = append(timer, tx)
+			continue
+		}
+		txs = append(txs, tx)
+	}
+	// Each empty claim is followed by one read of the backlog (Stats).
+	emptyClaims := len(timer)
+	for i := 0; i < emptyClaims; i++ {
+		j := slices.IndexFunc(txs, func(tx pgcount.Tx) bool { return tx.Store == "postgres.(*Outbox).Stats" })
+		if j < 0 {
+			break
+		}
+		timer = append(timer, txs[j])
+		txs = slices.Delete(txs, j, j+1)
+	}
+	total := pgcount.Sum(txs)
+	t.Logf("per tiny verification (%d, one at a time, with the wipe): %.1f transactions, %.1f statements, %.1f round trips; "+
+		"left out, the relay's timer: %d transactions in the run; connections opened: %d",
+		n, per(total.Transactions, n), per(total.Statements, n), per(total.RoundTrips, n), len(timer), count.Connects())
+	logTable(t, "by stage", pgcount.By(txs, func(tx pgcount.Tx) string { return tx.Stage }), n)
+	logTable(t, "by stage and store method", pgcount.By(txs, func(tx pgcount.Tx) string {
+		return tx.Stage + "  " + tx.DB + ":" + orElse(tx.Store, "(outside the stores)")
+	}), n)
+	logTable(t, "by function of the stage", pgcount.By(txs, func(tx pgcount.Tx) string {
+		return orElse(tx.Func, tx.Stage) + "  " + tx.DB + ":" + orElse(tx.Store, "(outside the stores)")
+	}), n)
+	// Queries in a loop: the same statement more than once in one
+	// transaction, logged once per store method.
+	loops := map[string]string{}
+	for _, tx := range txs {
+		if d := repeatedQuery(tx.Queries); d != "" {
+			loops[tx.Store] = d
+		}
+	}
+	for _, store := range slices.Sorted(maps.Keys(loops)) {
+		t.Logf("%s runs a statement more than once in one transaction: %s", store, loops[store])
+	}
+
+	if total.Transactions > maxTxPerVerification*n {
+		t.Errorf("%d transactions for %d verifications: more than today's %d each", total.Transactions, n, maxTxPerVerification)
+	}
+	if total.Statements > maxStatementsPerVerification*n {
+		t.Errorf("%d statements for %d verifications: more than today's %d each", total.Statements, n, maxStatementsPerVerification)
+	}
+	if total.RoundTrips > maxRoundTripsPerVerification*n {
+		t.Errorf("%d round trips for %d verifications: more than today's %d each", total.RoundTrips, n, maxRoundTripsPerVerification)
+	}
+}
+
+// periodic reports whether the relay's timer, rather than a verification,
+// caused tx: a claim that found nothing to publish (it rolls back) or the
+// prune of published rows.
+func periodic(tx pgcount.Tx) bool {
+	switch tx.Store {
+	case "postgres.(*Outbox).PublishBatch":
+		return tx.RolledBack
+	case "postgres.(*Outbox).Prune":
+		return true
+	}
+	return false
+}
+
+// quiet waits until nothing but the relay's timer has reached the database
+// for a second: the last webhook's delivery is recorded after it arrived.
+func quiet(t *testing.T, count *pgcount.Counter) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		txs := count.Txs()
+		last := time.Time{}
+		for _, tx := range txs {
+			if !periodic(tx) && tx.Store != "postgres.(*Outbox).Stats" && tx.End.After(last) {
+				last = tx.End
+			}
+		}
+		if time.Since(last) > time.Second {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("the database did not fall quiet within 30 s")
+}
+
+func logTable(t *testing.T, title string, rows map[string]pgcount.Totals, n int) {
+	t.Helper()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s, per verification:\n%-90s %6s %6s %6s\n", title, "", "tx", "stmts", "trips")
+	for _, k := range slices.Sorted(maps.Keys(rows)) {
+		r := rows[k]
+		fmt.Fprintf(&b, "%-90s %6.1f %6.1f %6.1f\n", k, per(r.Transactions, n), per(r.Statements, n), per(r.RoundTrips, n))
+	}
+	t.Log(b.String())
+}
+
+func per(total, n int) float64 { return float64(total) / float64(n) }
+
+func orElse(s, dflt string) string {
+	if s == "" {
+		return dflt
+	}
+	return s
+}
+
+// repeatedQuery returns the first statement that appears more than once in qs.
+func repeatedQuery(qs []string) string {
+	seen := map[string]bool{}
+	for _, q := range qs {
+		if strings.HasPrefix(q, "SELECT set_config(") {
+			continue
+		}
+		if seen[q] {
+			return strings.Join(strings.Fields(q), " ")
+		}
+		seen[q] = true
+	}
+	return ""
+}
