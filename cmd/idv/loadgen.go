@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"path/filepath"
 
+	"github.com/idv-oss/idv/document/framecheck"
 	"github.com/idv-oss/idv/infra/loadgen"
 	"github.com/idv-oss/idv/infra/postgres"
 )
@@ -65,6 +66,10 @@ func runLoadgen(ctx context.Context, args []string, cfg config, stdout, stderr i
 	// Tiny mode measures the control plane: its pictures are no photos of
 	// a document, so the image checks are left out.
 	cfg.DocImageChecks = cfg.DocImageChecks && *mode != "tiny"
+	if cfg.DocImageChecks {
+		// The bound runs the image checks as buildDoccheck sets them up.
+		o.ImageChecks = &framecheck.Config{Gates: true, Quality: cfg.DocQuality}
+	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	say := func(format string, a ...any) { fmt.Fprintf(stderr, "• "+format+"\n", a...) }
 	l, err := startLocal(ctx, cfg, io.Discard, say, log)

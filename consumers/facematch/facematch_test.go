@@ -2,6 +2,7 @@ package facematch_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -16,6 +17,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +25,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/idv-oss/idv"
+	"github.com/idv-oss/idv/capture"
 	"github.com/idv-oss/idv/consumers/check"
 	"github.com/idv-oss/idv/consumers/facematch"
 	"github.com/idv-oss/idv/consumers/stage"
@@ -569,4 +572,45 @@ func random(n int) []byte {
 	b := make([]byte, n)
 	rand.Read(b)
 	return b
+}
+
+// countingGetter counts the reads of each object key.
+type countingGetter struct {
+	capture.Getter
+	mu    sync.Mutex
+	reads map[string]int
+}
+
+func (g *countingGetter) Get(ctx context.Context, key string, maxSize int64) ([]byte, error) {
+	g.mu.Lock()
+	g.reads[key]++
+	g.mu.Unlock()
+	return g.Getter.Get(ctx, key, maxSize)
+}
+
+// TestFaceMatchReadsEachCaptureOnce: one face match reads the document
+// front and every selfie frame from storage exactly once and nothing else
+// (no chip, so not the MRZ text). capture.OpenImage decodes what it reads
+// once (imagegate.Decode), so this is the stage's decode count: one per
+// image capture, none twice.
+func TestFaceMatchReadsEachCaptureOnce(t *testing.T) {
+	b := setup(t)
+	raw, hopper := photo(t, "grace_hopper.jpg")
+	selfies := [][]byte{encodeJPEG(t, scaled(hopper, 0.9), 85), encodeJPEG(t, hopper, 92), encodeJPEG(t, scaled(hopper, 1.1), 80)}
+	g := &countingGetter{Getter: b.store, reads: map[string]int{}}
+	st := facematch.New(facematch.Deps{Stores: check.Stores{
+		Sessions: postgres.NewSessions(b.db.DB), Results: postgres.NewResults(b.db.DB), Keys: b.vault,
+		Objects: g, Now: func() time.Time { return b.now }}, Engine: b.engine}, facematch.Config{})
+	id := b.intake(t, []string{schemas.CheckDocument, facematch.Check}, raw, selfies...)
+	if err := st.Handle(t.Context(), b.event(t, schemas.TypeSessionSubmitted, id)); err != nil {
+		t.Fatal(err)
+	}
+	if len(g.reads) != 1+len(selfies) {
+		t.Errorf("read %d objects, want the front and %d frames: %v", len(g.reads), len(selfies), g.reads)
+	}
+	for k, n := range g.reads {
+		if n != 1 {
+			t.Errorf("%s read %d times", k, n)
+		}
+	}
 }

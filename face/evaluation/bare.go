@@ -6,14 +6,31 @@ import (
 
 	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/face/challenge"
+	"github.com/idv-oss/idv/schemas"
 )
 
 // Bare is what the face stages ask of the engine for one verification,
-// without broker, database, storage, decryption or decoding: the largest
-// face of the document and of every frame embedded (facematch), and every
-// frame measured (liveness). Time it to know the engine's bound.
+// without broker, database, storage, decryption or decoding: BareMatch
+// (facematch), then every frame measured (liveness, without judging the
+// sequence). Time it to know the engine's bound.
 func Bare(e challenge.Engine, doc image.Image, frames []image.Image) error {
+	if err := BareMatch(e, doc, frames); err != nil {
+		return err
+	}
+	for _, f := range frames {
+		if _, reason, err := challenge.Measure(e, f, challenge.Config{}); err != nil || reason != "" {
+			return fmt.Errorf("evaluation: bare: measure: %q %v", reason, err)
+		}
+	}
+	return nil
+}
+
+// BareMatch is what the face match stage asks of the engine for one
+// verification, on decoded images: each image prepared (face.Prepare), its
+// largest face detected and embedded, the document's and every frame's.
+func BareMatch(e challenge.Engine, doc image.Image, frames []image.Image) error {
 	embed := func(img image.Image) error {
+		img = face.Prepare(img)
 		faces, err := e.Detect(img)
 		if err != nil {
 			return fmt.Errorf("evaluation: bare: %w", err)
@@ -31,9 +48,27 @@ func Bare(e challenge.Engine, doc image.Image, frames []image.Image) error {
 		if err := embed(f); err != nil {
 			return err
 		}
-		if _, reason, err := challenge.Measure(e, f, challenge.Config{}); err != nil || reason != "" {
+	}
+	return nil
+}
+
+// BareLiveness is what the liveness stage asks of the engine for one
+// verification, on decoded frames: each frame measured
+// (challenge.Measure), then the sequence judged against ch. It fails
+// unless the sequence passes, as a bound measured on refused frames would
+// time less than the stage does.
+func BareLiveness(e challenge.Engine, frames []image.Image, ch schemas.Challenge) error {
+	measured := make([]challenge.Frame, 0, len(frames))
+	for i, f := range frames {
+		fr, reason, err := challenge.Measure(e, f, challenge.Config{})
+		if err != nil || reason != "" {
 			return fmt.Errorf("evaluation: bare: measure: %q %v", reason, err)
 		}
+		fr.Index = i
+		measured = append(measured, fr)
+	}
+	if v := challenge.Judge(measured, ch, challenge.Config{}); len(v.Reasons) > 0 {
+		return fmt.Errorf("evaluation: bare: judged %v", v.Reasons)
 	}
 	return nil
 }

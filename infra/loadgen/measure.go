@@ -9,9 +9,8 @@ import (
 	"runtime/pprof"
 	"runtime/trace"
 	"strings"
-	"time"
 
-	"github.com/idv-oss/idv/face/evaluation"
+	"github.com/idv-oss/idv/document/framecheck"
 )
 
 // Options are what a measured run does besides the load itself.
@@ -19,13 +18,17 @@ type Options struct {
 	Wipe       bool   // erase every session afterwards and report sessions wiped per second
 	CPUProfile string // write a CPU profile of the run to this file
 	Trace      string // write an execution trace of the run to this file
+	// ImageChecks is how the system's document check runs its image
+	// checks (the quality gates' settings), nil when they are off, so
+	// that a real workload's bound runs them alike.
+	ImageChecks *framecheck.Config
 }
 
 // Measure drives cfg's load of w (its Checks and Captures) and prints the
 // report: throughput, latency per stage, CPU seconds per verification and
-// peak memory of this process; for a real workload the bound the bare face
-// engine sets on this machine; with o.Wipe the wipe's rate. It fails when a
-// verification failed.
+// peak memory of this process; for a real workload the bound the bare
+// engines set on this machine (Bound); with o.Wipe the wipe's rate. It
+// fails when a verification failed.
 func (w *Workload) Measure(ctx context.Context, cfg Config, o Options, stdout io.Writer) error {
 	cfg.Checks, cfg.Captures = w.Checks, w.Captures
 	fmt.Fprintf(stdout, "loadgen: %d verifications, mode %s (checks %s), %s, GOMAXPROCS %d\n", cfg.N, w.Mode,
@@ -53,7 +56,11 @@ func (w *Workload) Measure(ctx context.Context, cfg Config, o Options, stdout io
 	fmt.Fprintf(stdout, "CPU %.3f s per verification (this process: the system and the load generator's sealing and uploads); peak resident memory %d MiB\n",
 		cpu/float64(max(done, 1)), peakRSSMiB())
 	if w.engine != nil {
-		w.printBare(stdout, r.Throughput)
+		if b, err := w.bound(o.ImageChecks); err != nil {
+			fmt.Fprintf(stdout, "bare engines: %v\n", err)
+		} else {
+			b.Print(stdout, r.Throughput)
+		}
 	}
 	if o.Wipe {
 		ids := make([]string, 0, len(samples))
@@ -73,25 +80,6 @@ func (w *Workload) Measure(ctx context.Context, cfg Config, o Options, stdout io
 		return fmt.Errorf("loadgen: %d of %d verifications failed", r.Failed, r.N)
 	}
 	return nil
-}
-
-// printBare times the face engine alone on the same decoded images and
-// compares the run's throughput with the bound it sets on this machine.
-func (w *Workload) printBare(stdout io.Writer, throughput float64) {
-	start := time.Now()
-	const rounds = 3
-	for range rounds {
-		for _, seq := range w.decode {
-			if err := evaluation.Bare(w.engine, seq[0], seq[1:]); err != nil {
-				fmt.Fprintf(stdout, "bare engine: %v\n", err)
-				return
-			}
-		}
-	}
-	per := time.Since(start).Seconds() / float64(rounds*len(w.decode))
-	bound := float64(runtime.GOMAXPROCS(0)) / per
-	fmt.Fprintf(stdout, "bare engine: %.0f ms per verification (face match + liveness on the same images, one core); bound on %d cores %.2f/s; measured %.2f/s = %.0f %% of the bound\n",
-		1000*per, runtime.GOMAXPROCS(0), bound, throughput, 100*throughput/bound)
 }
 
 // record starts recording into the file path (a CPU profile, an execution

@@ -30,7 +30,17 @@ type Workload struct {
 	mrz    string              // the MRZ text the document bears
 	frames map[string][][]byte // selfie frames by challenge, JPEG
 	engine *face.Engine        // real: for the bare-engine comparison
-	decode [][]image.Image     // real: the decoded document and frames of each challenge
+	// real: the decoded document photo and frames, which the bare-engine
+	// comparison runs on
+	decoded decodedCaptures
+}
+
+// decodedCaptures are a real workload's captures, decoded once: the
+// document photo and, for each challenge, its steps and frames.
+type decodedCaptures struct {
+	doc        image.Image
+	challenges []schemas.Challenge
+	frames     [][]image.Image // by challenge
 }
 
 // Tiny is the document check on tiny generated images: a 96 × 60 picture
@@ -89,12 +99,11 @@ func Real(faceDir, images string) (_ *Workload, err error) {
 	if w.doc, err = cardimage.SpecimenPhoto(w.mrz, img, 0); err != nil {
 		return nil, err
 	}
-	doc, err := jpeg.Decode(bytes.NewReader(w.doc))
-	if err != nil {
+	if w.decoded.doc, err = jpeg.Decode(bytes.NewReader(w.doc)); err != nil {
 		return nil, fmt.Errorf("loadgen: document photo: %w", err)
 	}
 	for i, steps := range evaluation.Challenges {
-		seq := []image.Image{doc}
+		var seq []image.Image
 		key := strings.Join(steps, " ")
 		for _, fr := range synth.Sequence(img, f, steps, uint64(i)) {
 			b, err := jpegOf(fr, 90)
@@ -108,7 +117,8 @@ func Real(faceDir, images string) (_ *Workload, err error) {
 			}
 			seq = append(seq, dec)
 		}
-		w.decode = append(w.decode, seq)
+		w.decoded.challenges = append(w.decoded.challenges, schemas.Challenge{Steps: steps})
+		w.decoded.frames = append(w.decoded.frames, seq)
 	}
 	return w, nil
 }

@@ -1,0 +1,68 @@
+package loadgen
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/idv-oss/idv/document/framecheck"
+	"github.com/idv-oss/idv/face/facetest"
+)
+
+func TestBoundPrint(t *testing.T) {
+	b := Bound{Cores: 2, Engines: []EngineCost{{"document check", 250 * time.Millisecond},
+		{"face match", 150 * time.Millisecond}, {"liveness", 400 * time.Millisecond}}}
+	if b.Per() != 800*time.Millisecond || b.Rate() != 2.5 {
+		t.Fatalf("per %v, rate %v; want 800ms, 2.5/s", b.Per(), b.Rate())
+	}
+	var out strings.Builder
+	b.Print(&out, 1.25)
+	want := "bare engines: 800 ms per verification (document check 250 + face match 150 + liveness 400 ms, on the same decoded images, one core); bound on 2 cores 2.50/s; measured 1.25/s = 50 % of the bound\n"
+	if out.String() != want {
+		t.Errorf("printed %q\nwant    %q", &out, want)
+	}
+	out.Reset()
+	Bound{Cores: 2}.Print(&out, 1)
+	if !strings.Contains(out.String(), "= 0 % of the bound") {
+		t.Errorf("no engines: %q", &out)
+	}
+}
+
+// TestRealBound: the bound of the real workload runs every engine a
+// verification runs, each a measurable time, with the document check's
+// gates passing and its MRZ read agreeing with the app's text, so that no
+// engine is timed on a capture the system would refuse; without the image
+// checks the document check is left out.
+func TestRealBound(t *testing.T) {
+	facetest.Engine(t) // skips, or fails under IDV_REQUIRE_FACE, without the models
+	facetest.Photo(t, "grace_hopper.jpg")
+	w, err := Real(os.Getenv("IDV_FACE_DIR"), os.Getenv("IDV_TEST_IMAGES"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	for _, tc := range []struct {
+		checks *framecheck.Config
+		want   []string
+	}{
+		{&framecheck.Config{Gates: true}, []string{"document check", "face match", "liveness"}},
+		{nil, []string{"face match", "liveness"}},
+	} {
+		b, err := w.bound(tc.checks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, e := range b.Engines {
+			names = append(names, e.Name)
+			if e.Per <= 0 {
+				t.Errorf("%s: %v per verification", e.Name, e.Per)
+			}
+		}
+		if strings.Join(names, ",") != strings.Join(tc.want, ",") || b.Rate() <= 0 {
+			t.Errorf("engines %q, rate %v; want %q", names, b.Rate(), tc.want)
+		}
+		t.Logf("%+v", b)
+	}
+}
