@@ -45,6 +45,9 @@ type Tx struct {
 	Explicit bool
 	// Queries are the statements' texts, BEGIN and COMMIT left out.
 	Queries []string
+	// Args are each query's arguments, in Queries' order: what an EXPLAIN
+	// of the statement as it ran needs.
+	Args [][]any
 	// End is when the transaction ended.
 	End time.Time
 }

@@ -38,7 +38,7 @@ var errUnsupported = errors.New("pgcount: the driver lacks the context-aware int
 
 // run runs one command and counts it into the open transaction or, outside
 // one, as a transaction of its own.
-func (c *conn) run(query string, f func() error) error {
+func (c *conn) run(query string, args []any, f func() error) error {
 	before := c.sock.roundTrips()
 	err := f()
 	trips := c.sock.roundTrips() - before
@@ -46,11 +46,31 @@ func (c *conn) run(query string, f func() error) error {
 		c.tx.Statements++
 		c.tx.RoundTrips += trips
 		c.tx.Queries = append(c.tx.Queries, query)
+		c.tx.Args = append(c.tx.Args, args)
 		return err
 	}
 	store, stage, fn := label()
-	c.tap.c.add(Tx{DB: c.tap.db, Store: store, Stage: stage, Func: fn, Statements: 1, RoundTrips: trips, Queries: []string{query}})
+	c.tap.c.add(Tx{DB: c.tap.db, Store: store, Stage: stage, Func: fn, Statements: 1, RoundTrips: trips,
+		Queries: []string{query}, Args: [][]any{args}})
 	return err
+}
+
+// named is the values of args.
+func named(args []driver.NamedValue) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		out[i] = a.Value
+	}
+	return out
+}
+
+// values is args as []any.
+func values(args []driver.Value) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		out[i] = a
+	}
+	return out
 }
 
 func (c *conn) Prepare(query string) (driver.Stmt, error) {
@@ -103,7 +123,7 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 		return nil, driver.ErrSkip
 	}
 	var res driver.Result
-	err := c.run(query, func() (err error) { res, err = e.ExecContext(ctx, query, args); return err })
+	err := c.run(query, named(args), func() (err error) { res, err = e.ExecContext(ctx, query, args); return err })
 	return res, err
 }
 
@@ -113,7 +133,7 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 		return nil, driver.ErrSkip
 	}
 	var rows driver.Rows
-	err := c.run(query, func() (err error) { rows, err = q.QueryContext(ctx, query, args); return err })
+	err := c.run(query, named(args), func() (err error) { rows, err = q.QueryContext(ctx, query, args); return err })
 	return rows, err
 }
 
@@ -180,13 +200,13 @@ func (s *stmt) NumInput() int { return s.inner.NumInput() }
 
 func (s *stmt) Exec(args []driver.Value) (driver.Result, error) {
 	var res driver.Result
-	err := s.conn.run(s.query, func() (err error) { res, err = s.inner.Exec(args); return err }) //nolint:staticcheck // the driver's own fallback
+	err := s.conn.run(s.query, values(args), func() (err error) { res, err = s.inner.Exec(args); return err }) //nolint:staticcheck // the driver's own fallback
 	return res, err
 }
 
 func (s *stmt) Query(args []driver.Value) (driver.Rows, error) {
 	var rows driver.Rows
-	err := s.conn.run(s.query, func() (err error) { rows, err = s.inner.Query(args); return err }) //nolint:staticcheck // the driver's own fallback
+	err := s.conn.run(s.query, values(args), func() (err error) { rows, err = s.inner.Query(args); return err }) //nolint:staticcheck // the driver's own fallback
 	return rows, err
 }
 
@@ -196,7 +216,7 @@ func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (drive
 		return nil, errUnsupported
 	}
 	var res driver.Result
-	err := s.conn.run(s.query, func() (err error) { res, err = e.ExecContext(ctx, args); return err })
+	err := s.conn.run(s.query, named(args), func() (err error) { res, err = e.ExecContext(ctx, args); return err })
 	return res, err
 }
 
@@ -206,6 +226,6 @@ func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driv
 		return nil, errUnsupported
 	}
 	var rows driver.Rows
-	err := s.conn.run(s.query, func() (err error) { rows, err = q.QueryContext(ctx, args); return err })
+	err := s.conn.run(s.query, named(args), func() (err error) { rows, err = q.QueryContext(ctx, args); return err })
 	return rows, err
 }
