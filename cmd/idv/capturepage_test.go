@@ -282,6 +282,51 @@ func firstScreen(t *testing.T, api string, r pageReport) (files []string, gzippe
 	return files, gzipped, asked
 }
 
+// hashedFile is a path of the capture page's under its content-hashed
+// name: /capture/name.<12 hex digits>.ext.
+var hashedFile = regexp.MustCompile(`^(/capture/[A-Za-z0-9_-]+)\.[0-9a-f]{12}(\.[a-z]+)$`)
+
+// unhashedPath is p without the hash in its name (/capture/app.js for
+// /capture/app.<hash>.js), or p.
+func unhashedPath(p string) string {
+	return hashedFile.ReplaceAllString(p, "$1$2")
+}
+
+// unhashedPaths is unhashedPath of each of ps.
+func unhashedPaths(ps []string) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = unhashedPath(p)
+	}
+	return out
+}
+
+// checkWasm is the path the checks' module is served under by api, found
+// as the page finds it: index.html names app.js, which names the worker,
+// which names the module.
+func checkWasm(t *testing.T, api string) string {
+	t.Helper()
+	p := "/capture/"
+	for _, next := range []*regexp.Regexp{
+		regexp.MustCompile(`src="(app\.[0-9a-f]{12}\.js)"`),
+		regexp.MustCompile(`(check-worker\.[0-9a-f]{12}\.js)`),
+		regexp.MustCompile(`(check\.[0-9a-f]{12}\.wasm)`),
+	} {
+		resp, err := http.Get(api + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		m := next.FindSubmatch(body)
+		if err != nil || m == nil {
+			t.Fatalf("GET %s: %d, %v; names no %s", p, resp.StatusCode, err, next)
+		}
+		p = "/capture/" + string(m[1])
+	}
+	return p
+}
+
 // drive runs the page for one session in headless Chromium.
 func (b browser) drive(t *testing.T, in map[string]any) pageReport {
 	t.Helper()
@@ -503,11 +548,11 @@ func TestCapturePage(t *testing.T) {
 		// and the document checks come after it, once the page runs.
 		files, size, asked := firstScreen(t, s.apiURL, r)
 		t.Logf("first screen: %s, %d bytes gzipped (TestBundleSize allows 32768)", strings.Join(files, ", "), size)
-		if want := []string{"/capture/", "/capture/app.css", "/capture/app.js"}; !slices.Equal(files, want) || size > 32<<10 {
-			t.Errorf("first screen: %v, %d bytes gzipped; want %v within 32 KiB", files, size, want)
+		if want := []string{"/capture/", "/capture/app.css", "/capture/app.js"}; !slices.Equal(unhashedPaths(files), want) || size > 32<<10 {
+			t.Errorf("first screen: %v, %d bytes gzipped; want %v (content-hashed) within 32 KiB", files, size, want)
 		}
 		for _, later := range []string{"/capture/seal.js", "/capture/check-worker.js", "/capture/wasm_exec.js", "/capture/check.wasm"} {
-			if i := slices.IndexFunc(r.Requests, func(q request) bool { return pathOf(q.URL) == later }); i < asked {
+			if i := slices.IndexFunc(r.Requests, func(q request) bool { return unhashedPath(pathOf(q.URL)) == later }); i < asked {
 				t.Errorf("%s: request %d, want it after the first screen's (the first API call is request %d)", later, i, asked)
 			}
 		}
@@ -709,11 +754,11 @@ func TestCapturePage(t *testing.T) {
 		// says nothing of the photo.
 		v2, decided, r := flow("recover", faults(fault("/v1/app/session/uploads", 503, "unavailable"),
 			fault("/v1/app/session/submit", 429, "rate_limited"), map[string]any{"path": "/v1/app/session/submit", "method": "POST", "lost": true},
-			map[string]any{"path": "/capture/check.wasm", "method": "GET", "status": 503, "code": "unavailable", "times": 2}))
+			map[string]any{"path": checkWasm(t, s.apiURL), "method": "GET", "status": 503, "code": "unavailable", "times": 2}))
 		checkPage("recover", r, "done")
 		wasm := 0
 		for _, q := range r.Requests {
-			if pathOf(q.URL) == "/capture/check.wasm" {
+			if unhashedPath(pathOf(q.URL)) == "/capture/check.wasm" {
 				wasm++
 			}
 		}

@@ -1,7 +1,9 @@
 package api_test
 
 import (
+	"io"
 	"net/http"
+	"regexp"
 	"slices"
 	"testing"
 	"time"
@@ -23,15 +25,29 @@ func TestCapturePageRoute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, path := range []string{"/capture/", "/capture/app.js"} {
+	// The page, then the script it loads under its content-hashed name.
+	script := regexp.MustCompile(`src="(app\.[0-9a-f]{12}\.js)"`)
+	paths := []string{"/capture/"}
+	for i := 0; i < len(paths); i++ {
+		path := paths[i]
 		resp, err := http.Get(b.url + path)
 		if err != nil {
 			t.Fatal(err)
 		}
+		body, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := script.FindSubmatch(body); i == 0 && m != nil {
+			paths = append(paths, "/capture/"+string(m[1]))
+		}
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Security-Policy") != capturepage.CSP(origin) {
 			t.Errorf("GET %s: %d, CSP %q; want 200, %q", path, resp.StatusCode, resp.Header.Get("Content-Security-Policy"), capturepage.CSP(origin))
 		}
+	}
+	if len(paths) != 2 {
+		t.Errorf("index.html loads no app.<hash>.js")
 	}
 	if resp, err := http.Get(b.url + "/capture/missing.js"); err != nil || resp.StatusCode != http.StatusNotFound {
 		t.Errorf("GET /capture/missing.js: %v %v, want 404", resp, err)

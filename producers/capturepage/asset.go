@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"io/fs"
@@ -19,11 +20,16 @@ import (
 // asset is one file the handler serves.
 type asset struct {
 	name string
-	representation
-	// plain is set for a file embedded gzipped (name + ".gz"): the
-	// representation is then the gzipped bytes, sent as they are to a
-	// client that accepts gzip, and plain decompresses them, once, for
-	// one that does not.
+	// immutable is set for a file served under its content-hashed name
+	// (hashedName): a changed file is a new name, so a browser may keep
+	// this one for good.
+	immutable bool
+	// gz is the file gzipped, sent as it is to a client that accepts gzip;
+	// empty when gzip would not make it smaller.
+	gz representation
+	// plain is the file as it is, for a client that does not accept gzip:
+	// for a file embedded gzipped (name + ".gz") decompressed once, when
+	// first asked for.
 	plain func() (representation, error)
 }
 
@@ -44,14 +50,19 @@ var types = map[string]string{
 }
 
 // assets reads the page (dist) and the checks (wasm) from the binary,
-// keyed by the name each is served under: a file embedded gzipped
-// (check.wasm.gz) under its name without .gz.
+// keyed by the name each is served under. dist's files are served under
+// their own names, which web/build.mjs content-hashes (but index.html's);
+// the checks', built apart by web/wasm/build.sh, under names hashed here
+// by the same rule from the bytes embedded (check.wasm.gz →
+// check.<hash>.wasm), which build.mjs writes into the worker. Each is
+// gzipped here once, the module embedded gzipped already.
 func assets() (map[string]asset, error) {
 	out := map[string]asset{}
 	for _, src := range []struct {
 		fsys fs.FS
 		dir  string
-	}{{dist, "dist"}, {checks, "wasm"}} {
+		hash bool // serve under hashedName
+	}{{dist, "dist", false}, {checks, "wasm", true}} {
 		entries, err := fs.ReadDir(src.fsys, src.dir)
 		if err != nil {
 			return nil, fmt.Errorf("capturepage: %w", err)
@@ -64,21 +75,76 @@ func assets() (map[string]asset, error) {
 			if err != nil {
 				return nil, fmt.Errorf("capturepage: %w", err)
 			}
-			a := asset{name: e.Name(), representation: representation{body, etagOf(body)}}
+			a := asset{name: e.Name()}
 			if name, ok := strings.CutSuffix(e.Name(), ".gz"); ok {
 				a.name = name
+				a.gz = representation{body, etagOf(body)}
 				a.plain = sync.OnceValues(func() (representation, error) { return gunzip(name, body) })
+			} else {
+				plain := representation{body, etagOf(body)}
+				a.plain = func() (representation, error) { return plain, nil }
+				if a.gz, err = gzipOf(e.Name(), body); err != nil {
+					return nil, err
+				}
 			}
+			if src.hash {
+				a.name = hashedName(a.name, body)
+			}
+			a.immutable = a.name == hashedName(unhashed(a.name), body)
 			out[a.name] = a
 		}
 	}
 	return out, nil
 }
 
+// hashedName is name with the first 12 hex digits of the SHA-256 of body
+// before its extension (app.js → app.0123456789ab.js): web/build.mjs's
+// rule for the names of the page's files.
+func hashedName(name string, body []byte) string {
+	sum := sha256.Sum256(body)
+	ext := path.Ext(name)
+	return strings.TrimSuffix(name, ext) + "." + hex.EncodeToString(sum[:6]) + ext
+}
+
+// unhashed is name without a hash hashedName put in it (app.js for
+// app.0123456789ab.js), or name.
+func unhashed(name string) string {
+	ext := path.Ext(name)
+	stem := strings.TrimSuffix(name, ext)
+	hash := path.Ext(stem)
+	if len(hash) != 13 {
+		return name
+	}
+	if _, err := hex.DecodeString(hash[1:]); err != nil {
+		return name
+	}
+	return strings.TrimSuffix(stem, hash) + ext
+}
+
 // etagOf is the strong ETag of body: its SHA-256, shortened.
 func etagOf(body []byte) string {
 	sum := sha256.Sum256(body)
 	return `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
+}
+
+// gzipOf is body gzipped at the best compression, or none when that is
+// not smaller.
+func gzipOf(name string, body []byte) (representation, error) {
+	var z bytes.Buffer
+	w, err := gzip.NewWriterLevel(&z, gzip.BestCompression)
+	if err != nil {
+		return representation{}, fmt.Errorf("capturepage: gzip %s: %w", name, err)
+	}
+	if _, err := w.Write(body); err != nil {
+		return representation{}, fmt.Errorf("capturepage: gzip %s: %w", name, err)
+	}
+	if err := w.Close(); err != nil {
+		return representation{}, fmt.Errorf("capturepage: gzip %s: %w", name, err)
+	}
+	if z.Len() >= len(body) {
+		return representation{}, nil
+	}
+	return representation{z.Bytes(), etagOf(z.Bytes())}, nil
 }
 
 // gunzip is the gzipped file name decompressed.
@@ -95,31 +161,42 @@ func gunzip(name string, gz []byte) (representation, error) {
 }
 
 // serve writes the asset with its type and caching headers; HEAD,
-// If-None-Match (304) and ranges as http.ServeContent does them. The page
-// itself is never stored (it carries the token's screen); the rest is
-// revalidated by its ETag on every use. A file embedded gzipped goes out
-// gzipped to a client that accepts gzip and decompressed to one that does
-// not, with Vary: Accept-Encoding on both for the caches between.
+// If-None-Match (304) and ranges as http.ServeContent does them. A file
+// under its content-hashed name is kept by browsers and caches for a year
+// and never asked for again (immutable): its name changes with it. The
+// page itself (index.html, which names them) is never stored (the screen
+// a person reached stays out of the back-forward and disk caches); any
+// other file is revalidated by its ETag on every use. A file that gzips
+// smaller goes out gzipped to a client that accepts gzip and as it is to
+// one that does not, with Vary: Accept-Encoding on both for the caches
+// between.
 func (a asset) serve(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	if t, ok := types[path.Ext(a.name)]; ok {
 		h.Set("Content-Type", t)
 	}
-	h.Set("Cache-Control", "no-cache")
-	if path.Ext(a.name) == ".html" {
+	switch {
+	case path.Ext(a.name) == ".html":
 		h.Set("Cache-Control", "no-store")
+	case a.immutable:
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	default:
+		h.Set("Cache-Control", "no-cache")
 	}
-	rep := a.representation
-	if a.plain != nil {
+	rep := a.gz
+	if rep.body != nil {
 		h.Add("Vary", "Accept-Encoding")
 		if acceptsGzip(r) {
 			w = gzipped{w}
 		} else {
-			var err error
-			if rep, err = a.plain(); err != nil {
-				http.Error(w, "capture page unavailable", http.StatusInternalServerError)
-				return
-			}
+			rep.body = nil
+		}
+	}
+	if rep.body == nil {
+		var err error
+		if rep, err = a.plain(); err != nil {
+			http.Error(w, "capture page unavailable", http.StatusInternalServerError)
+			return
 		}
 	}
 	h.Set("ETag", rep.etag)

@@ -24,14 +24,15 @@ import (
 )
 
 // dist is the page as web/build.mjs builds it, committed so that go build
-// needs no Node (TestBundleUpToDate keeps it in step with web/src).
+// needs no Node (TestBundleHoldsWhatBuildWrites keeps it in step with
+// web/src).
 //
 //go:embed dist
 var dist embed.FS
 
 // checks is the document checks as web/wasm/build.sh builds them from the
 // server's Go code: the module, gzipped (check.wasm.gz, a quarter of its
-// size, served as check.wasm), and the JS glue of the toolchain that built
+// size, served as check.<hash>.wasm), and the JS glue of the toolchain that built
 // it (web/wasm's TestCommittedWasmUpToDate keeps them in step). The page
 // fetches them when it checks a frame, not for its first screen.
 //
@@ -43,13 +44,16 @@ var checks embed.FS
 type UploadOrigin func(ctx context.Context) (string, error)
 
 // Handler serves the page under prefix (e.g. "/capture/"): prefix itself is
-// index.html, prefix+"app.js" and prefix+"app.css" the bundle,
-// prefix+"check.wasm" and prefix+"wasm_exec.js" the document checks.
-// Anything else is 404. The module goes out as it is embedded, gzipped
-// (Content-Encoding: gzip), to a client that accepts gzip, and
-// decompressed to one that does not. Every file carries an ETag, one per
-// representation, so a page that asks again gets 304 Not Modified rather
-// than the module once more.
+// index.html, and beside it the files it loads and they load, each under
+// its content-hashed name (app.<hash>.js, app.<hash>.css, seal.<hash>.js,
+// check-worker.<hash>.js, wasm_exec.<hash>.js, check.<hash>.wasm), which
+// a browser keeps for a year without asking again (Cache-Control:
+// immutable); index.html is never stored. Anything else, an unhashed name
+// too, is 404. Each file goes out gzipped (Content-Encoding: gzip) to a
+// client that accepts gzip, the module as it is embedded, and as it is to
+// one that does not (Vary: Accept-Encoding). Every file carries an ETag,
+// one per representation, so a request with it (If-None-Match) gets 304
+// Not Modified rather than the file once more.
 func Handler(prefix string, origin UploadOrigin) http.Handler {
 	files := sync.OnceValues(assets) // read and hashed on first use
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

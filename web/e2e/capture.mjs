@@ -167,7 +167,7 @@ async function launch(desktop) {
     };
   });
   await p.route(
-    (u) => u.pathname.endsWith("/check.wasm"),
+    (u) => /\/check\.[0-9a-f]{12}\.wasm$/.test(u.pathname), // content-hashed
     async (route) => {
       if (holding) await new Promise((go) => held.push(go));
       await route.fallback().catch(() => {}); // a request of a page since left

@@ -11,13 +11,14 @@
 // or with {id, unavailable: true} when the module could not be loaded,
 // does not define the function asked for, or has stopped, after which
 // the page carries on without it. It loads only from the page's origin:
-// wasm_exec.js (Go's glue) and check.wasm.
-/* global Go, importScripts */
-importScripts("wasm_exec.js");
+// wasm_exec.js (Go's glue) and check.wasm, under the content-hashed names
+// build.mjs writes in (IDV_ASSETS) and producers/capturepage serves them by.
+/* global Go, importScripts, IDV_ASSETS */
+importScripts(IDV_ASSETS.wasmExec);
 
 const ready = (async () => {
   const go = new Go();
-  const { instance } = await WebAssembly.instantiateStreaming(fetch("check.wasm"), go.importObject);
+  const { instance } = await WebAssembly.instantiateStreaming(fetch(IDV_ASSETS.checkWasm), go.importObject);
   // The module defines its functions and waits for calls; should it stop
   // instead (it could not start), they stay undefined.
   go.run(instance);

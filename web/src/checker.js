@@ -20,7 +20,7 @@ const waiting = new Map(); // id → the resolve of its check
 export function openChecks() {
   if (worker) return;
   try {
-    worker = new Worker("check-worker.js");
+    worker = new Worker(IDV_ASSETS.checkWorker); // check-worker.js, content-hashed by build.mjs
   } catch {
     worker = null;
     return;

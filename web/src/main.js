@@ -674,14 +674,15 @@ async function uploadAll(bar, status) {
 }
 
 // sealCode loads seal.js, the sealing code, as a script of the page's
-// own: it sets idvSeal ({sealer}). Loaded once; a load that failed is
+// own (under its content-hashed name, IDV_ASSETS.seal, which build.mjs
+// writes in): it sets idvSeal ({sealer}). Loaded once; a load that failed is
 // tried again by the next call (sending again, after the offline screen).
 let sealing = null;
 function sealCode() {
   if (!sealing) {
     sealing = new Promise((resolve, reject) => {
       const script = h("script", {
-        src: "seal.js",
+        src: IDV_ASSETS.seal,
         onload: () => resolve(window.idvSeal),
         onerror: () => {
           script.remove();
