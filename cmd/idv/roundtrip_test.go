@@ -23,13 +23,18 @@ import (
 // round trips. The relay claims the verification's 5 outbox rows in 3.8
 // to 4.6 batches, as they happen to arrive together, each batch 2
 // transactions (the claim, then the backlog read), 9 statements and 11
-// round trips; the ceilings allow one batch per row. Issue 20's target is
-// at most 6 transactions (docs/measurements.md, "Round trips per
+// round trips; the ceilings allow one batch per row. With the face models
+// configured (IDV_FACE_DIR, as go tool task test sets it) the face match
+// and liveness stages run too, and each reads the session of a
+// document-only verification to skip it: faceSkip* more. Issue 20's target
+// is at most 6 transactions (docs/measurements.md, "Round trips per
 // verification").
 const (
 	maxTxPerVerification         = 55 + 5*2
 	maxStatementsPerVerification = 227 + 5*9
 	maxRoundTripsPerVerification = 313 + 5*11
+
+	faceSkipTx, faceSkipStatements, faceSkipRoundTrips = 2 * 1, 2 * 4, 2 * 5
 )
 
 // TestRoundTripsPerVerification runs tiny verifications one after another
@@ -117,14 +122,18 @@ func TestRoundTripsPerVerification(t *testing.T) {
 		t.Logf("%s runs a statement more than once in one transaction: %s", store, loops[store])
 	}
 
-	if total.Transactions > maxTxPerVerification*n {
-		t.Errorf("%d transactions for %d verifications: more than today's %d each", total.Transactions, n, maxTxPerVerification)
+	maxTx, maxStatements, maxRoundTrips := maxTxPerVerification, maxStatementsPerVerification, maxRoundTripsPerVerification
+	if s.cfg.FaceDir != "" {
+		maxTx, maxStatements, maxRoundTrips = maxTx+faceSkipTx, maxStatements+faceSkipStatements, maxRoundTrips+faceSkipRoundTrips
 	}
-	if total.Statements > maxStatementsPerVerification*n {
-		t.Errorf("%d statements for %d verifications: more than today's %d each", total.Statements, n, maxStatementsPerVerification)
+	if total.Transactions > maxTx*n {
+		t.Errorf("%d transactions for %d verifications: more than today's %d each", total.Transactions, n, maxTx)
 	}
-	if total.RoundTrips > maxRoundTripsPerVerification*n {
-		t.Errorf("%d round trips for %d verifications: more than today's %d each", total.RoundTrips, n, maxRoundTripsPerVerification)
+	if total.Statements > maxStatements*n {
+		t.Errorf("%d statements for %d verifications: more than today's %d each", total.Statements, n, maxStatements)
+	}
+	if total.RoundTrips > maxRoundTrips*n {
+		t.Errorf("%d round trips for %d verifications: more than today's %d each", total.RoundTrips, n, maxRoundTrips)
 	}
 }
 
