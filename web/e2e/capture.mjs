@@ -401,7 +401,12 @@ try {
       // A new code retires the first (opened below, on the third device).
       report.retired_link = await page.textContent("#handoff-link");
       await press("#handoff-new");
-      await page.waitForFunction((l) => (document.querySelector("#handoff-link") || {}).textContent !== l, report.retired_link);
+      // The new code's screen, not the loading screen between the two
+      // (which has no link, and no Go back either).
+      await page.waitForFunction((l) => {
+        const link = document.querySelector("#handoff-link");
+        return link && link.textContent !== l;
+      }, report.retired_link);
       // Back to the camera help, and on to the phone from there again.
       await press("#handoff-back");
       await page.waitForFunction(() => window.__screens.filter((s) => s === "camera-help").length === 2);
