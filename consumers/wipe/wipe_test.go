@@ -53,7 +53,7 @@ type bundle struct {
 	tenant  uuid.UUID
 }
 
-func setup(t *testing.T) *bundle {
+func setup(t testing.TB) *bundle {
 	t.Helper()
 	db := pgtest.NewDB(t, schemas.MainMigrations())
 	keys := pgtest.NewDB(t, schemas.KeyStoreMigrations())
@@ -81,7 +81,7 @@ func (b *bundle) newStage(store idv.PrefixDeleter) *wipe.Stage {
 
 // newTenant stores a tenant as onboarding does, through the tenant store
 // (consumers do not import producers, not even in tests).
-func (b *bundle) newTenant(t *testing.T) uuid.UUID {
+func (b *bundle) newTenant(t testing.TB) uuid.UUID {
 	t.Helper()
 	id := uuid.New()
 	secret, err := b.vault.SealSecret(id, schemas.WebhookSecretPurpose, random(32))
@@ -115,7 +115,7 @@ type session struct {
 // create it with its wrapped key pair, seal every capture to the session key
 // as the app does, declare and store the sealed bytes, submit, and decide
 // it approved.
-func (b *bundle) intake(t *testing.T) session {
+func (b *bundle) intake(t testing.TB) session {
 	t.Helper()
 	ctx := t.Context()
 	sessions := postgres.NewSessions(b.db.DB)
@@ -184,7 +184,7 @@ func (b *bundle) intake(t *testing.T) session {
 // time of this test): the session row records the request and the
 // idv.session.expired event goes to the outbox in one transaction. It
 // returns the event as the relay would deliver it.
-func (b *bundle) requestWipe(t *testing.T, id uuid.UUID, reason string) stage.Event {
+func (b *bundle) requestWipe(t testing.TB, id uuid.UUID, reason string) stage.Event {
 	t.Helper()
 	at := b.now.Add(-time.Minute)
 	var expires time.Time
@@ -213,14 +213,14 @@ func (b *bundle) requestWipe(t *testing.T, id uuid.UUID, reason string) stage.Ev
 		MsgID: schemas.MsgID(schemas.TypeSessionExpired, id.String()), Time: at, Data: body, NumDelivered: 1}
 }
 
-func (b *bundle) exec(t *testing.T, query string, args ...any) {
+func (b *bundle) exec(t testing.TB, query string, args ...any) {
 	t.Helper()
 	if _, err := b.db.ExecContext(t.Context(), query, args...); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func (b *bundle) count(t *testing.T, query string, args ...any) int {
+func (b *bundle) count(t testing.TB, query string, args ...any) int {
 	t.Helper()
 	var n int
 	if err := b.db.GetContext(t.Context(), &n, query, args...); err != nil {
@@ -594,6 +594,49 @@ func TestWipeConcurrently(t *testing.T) {
 		}
 	}
 	b.assertWiped(t, s, schemas.WipeDeclinedByUser)
+}
+
+// Many sessions of one tenant wiped at once, as many at a time as the
+// stage runs: every wipe appends its data_deleted entry to the one chain of
+// the tenant, and the chain verifies entry by entry afterwards.
+func TestConcurrentWipesOfOneTenantKeepOneChain(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	audit := postgres.NewAudit(b.db.DB)
+	events := make([]stage.Event, 2*wipe.Spec.Concurrency)
+	ids := make([]uuid.UUID, len(events))
+	for i := range events {
+		s := b.intake(t)
+		ids[i], events[i] = s.id, b.requestWipe(t, s.id, schemas.WipeExpired)
+	}
+	before, err := audit.Verify(t.Context(), b.tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(events))
+	for i, ev := range events {
+		wg.Go(func() { errs[i] = b.stage.Handle(t.Context(), ev) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("wipe %d: %v", i, err)
+		}
+	}
+	after, err := audit.Verify(t.Context(), b.tenant)
+	if err != nil {
+		t.Fatalf("chain after %d concurrent wipes: %v", len(events), err)
+	}
+	if after-before != len(events) {
+		t.Errorf("%d entries appended by %d wipes", after-before, len(events))
+	}
+	for _, id := range ids {
+		if n := b.count(t, `SELECT count(*) FROM audit_events WHERE session_id = $1 AND action = $2`,
+			id, idv.AuditDataDeleted); n != 1 {
+			t.Errorf("session %s: %d data_deleted entries, want 1", id, n)
+		}
+	}
 }
 
 // The wipe deletes the session's key row; a copy of it taken before (a

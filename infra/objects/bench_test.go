@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idv-oss/idv/infra/objects"
 	"github.com/idv-oss/idv/infra/versitygw/s3test"
 )
 
@@ -57,6 +58,36 @@ func BenchmarkGet(b *testing.B) {
 			for b.Loop() {
 				if _, err := store.Get(b.Context(), "bench", int64(size)); err != nil {
 					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkDeletePrefix deletes a session's worth of objects (five small
+// captures) under a prefix per op, on a plain and on a versioned bucket: the
+// wipe's storage step, without the wipe.
+func BenchmarkDeletePrefix(b *testing.B) {
+	for _, bucket := range []struct {
+		name  string
+		store func(testing.TB) *objects.Store
+	}{{"plain", s3test.NewStore}, {"versioned", s3test.NewVersionedStore}} {
+		b.Run(bucket.name, func(b *testing.B) {
+			store := bucket.store(b)
+			body := randomBytes(4 << 10)
+			i := 0
+			for b.Loop() {
+				b.StopTimer()
+				i++
+				prefix := fmt.Sprintf("tenant/session-%d/", i)
+				for _, k := range []string{"document_front/0", "document_back/0", "selfie/0", "selfie/1", "mrz/0"} {
+					if err := store.Put(b.Context(), prefix+k, body); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StartTimer()
+				if n, err := store.DeletePrefix(b.Context(), prefix); n != 5 || err != nil {
+					b.Fatalf("DeletePrefix = %d, %v; want 5, nil", n, err)
 				}
 			}
 		})

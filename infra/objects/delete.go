@@ -17,21 +17,34 @@ import (
 const (
 	deletePage   = 1000
 	deleteRounds = 8
+	// deleteErrors is how many refused versions an error names; the rest
+	// are only counted.
+	deleteErrors = 10
 )
 
 // DeletePrefix deletes everything the bucket holds under prefix: every
-// object version and delete marker (ListObjects with versions, then
-// RemoveObject of each version id; on an unversioned bucket the one "null"
-// version of each object), and every unfinished multipart upload, whose
-// parts no object listing shows (ListIncompleteUploads, then an abort of
-// each upload id). It repeats until the listings of both come back empty,
-// so a nil error means nothing was left under prefix when it returned.
+// object version and delete marker (ListObjects with versions, then one
+// multi-object delete, RemoveObjects, naming each version id: up to 1000 in
+// one request; on an unversioned bucket the one "null" version of each
+// object), and every unfinished multipart upload, whose parts no object
+// listing shows (ListIncompleteUploads, then an abort of each upload id).
+// It repeats until the listings of both come back empty, so a nil error
+// means nothing was left under prefix when it returned.
 //
 // It returns how many versions, delete markers and uploads it removed, also
 // alongside an error (what it removed before failing). Removing nothing is
 // not an error: on an empty prefix it returns 0, nil, so it is safe to call
 // again after a crash. Entries that vanish while it works (another worker
-// deleting the same prefix) are not counted and not an error.
+// deleting the same prefix) are not an error: minio-go drops a multi-object
+// delete's NoSuchVersion and InvalidArgument answers (versitygw 1.8.0
+// answers InvalidArgument for a version id that no longer exists,
+// versity/versitygw#1758); other refusals are tried again by the next
+// round, whose listing shows whether they are really gone (versitygw 1.8.0
+// fails a version another request is deleting at the same moment with an
+// internal error), and returned, each counted and the first named, when
+// the last round still meets them. Such a race can also be answered
+// success for a version the other worker deleted, so concurrent calls may
+// together count more than there was.
 //
 // prefix must be non-empty and end in "/": it can never name the whole
 // bucket, or match a sibling ("t/s1" would also match "t/s10/…").
@@ -43,54 +56,110 @@ func (s *Store) DeletePrefix(ctx context.Context, prefix string) (int, error) {
 		return 0, fmt.Errorf("objects: delete prefix: %w", err)
 	}
 	total := 0
+	var refused *refusedError // the last round's refusals, if any
 	for range deleteRounds {
-		n, err := s.deleteRound(ctx, prefix)
+		n, listed, err := s.deleteRound(ctx, prefix)
 		total += n
-		if err != nil {
+		// Another worker deleting the same versions makes versitygw 1.8.0
+		// fail some of them (its posix backend finds the files gone
+		// half-way: "xattr.list …: no such file or directory"): refusals
+		// do not end the call, the next round's listing shows what is
+		// really left.
+		refused = nil
+		if !errors.As(err, &refused) && err != nil {
 			return total, err
 		}
-		if n == 0 {
+		if listed == 0 {
 			return total, nil
 		}
+	}
+	if refused != nil {
+		return total, refused
 	}
 	return total, fmt.Errorf("objects: delete prefix %s: entries remain after %d rounds of up to %d; call again",
 		prefix, deleteRounds, deletePage)
 }
 
-// deleteRound lists up to deletePage versions and deletes them, then does
-// the same for unfinished uploads, and returns how many it removed.
-func (s *Store) deleteRound(ctx context.Context, prefix string) (int, error) {
+// deleteRound lists up to deletePage versions and deletes them with one
+// multi-object delete, then lists and aborts unfinished uploads. It returns
+// how many it removed and how many the listings held: a round that listed
+// nothing found the prefix empty. Versions the store refused are a
+// *refusedError, returned after the uploads are dealt with.
+func (s *Store) deleteRound(ctx context.Context, prefix string) (removed, listed int, err error) {
 	versions, err := s.listVersions(ctx, prefix)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	n := 0
-	for _, v := range versions {
-		err := s.client.RemoveObject(ctx, s.bucket, v.Key, minio.RemoveObjectOptions{VersionID: v.VersionID})
-		if gone(err) {
-			continue
-		}
-		if err != nil {
-			return n, fmt.Errorf("objects: delete %s version %s: %w", v.Key, v.VersionID, notFound(err))
-		}
-		n++
-	}
+	listed = len(versions)
+	removed, refused := s.removeVersions(ctx, versions)
 	uploads, err := s.listUploads(ctx, prefix)
 	if err != nil {
-		return n, err
+		return removed, listed, err
 	}
+	listed += len(uploads)
 	for _, u := range uploads {
 		err := s.core.AbortMultipartUpload(ctx, s.bucket, u.Key, u.UploadID)
 		if gone(err) {
 			continue
 		}
 		if err != nil {
-			return n, fmt.Errorf("objects: abort upload of %s: %w", u.Key, notFound(err))
+			return removed, listed, fmt.Errorf("objects: abort upload of %s: %w", u.Key, notFound(err))
 		}
-		n++
+		removed++
 	}
-	return n, nil
+	if refused != nil {
+		return removed, listed, refused
+	}
+	return removed, listed, nil
 }
+
+// removeVersions deletes versions (at most deletePage: one request) with a
+// multi-object delete and returns how many the store reports deleted, and
+// the versions it refused (nil if none) in a *refusedError naming the first
+// deleteErrors of them by key and version id (a failed request fails every
+// version in it). Versions already gone are neither.
+func (s *Store) removeVersions(ctx context.Context, versions []minio.ObjectInfo) (int, *refusedError) {
+	if len(versions) == 0 {
+		return 0, nil
+	}
+	ch := make(chan minio.ObjectInfo, len(versions))
+	for _, v := range versions {
+		ch <- minio.ObjectInfo{Key: v.Key, VersionID: v.VersionID}
+	}
+	close(ch)
+	n := 0
+	var refused refusedError
+	for r := range s.client.RemoveObjectsWithResult(ctx, s.bucket, ch, minio.RemoveObjectsOptions{}) {
+		switch {
+		case r.Err == nil:
+			n++
+		case gone(r.Err):
+		default:
+			refused.failed++
+			if len(refused.errs) < deleteErrors {
+				refused.errs = append(refused.errs,
+					fmt.Errorf("delete %s version %s: %w", r.ObjectName, r.ObjectVersionID, notFound(r.Err)))
+			}
+		}
+	}
+	if refused.failed == 0 {
+		return n, nil
+	}
+	refused.of = len(versions)
+	return n, &refused
+}
+
+// refusedError is the versions one multi-object delete did not delete.
+type refusedError struct {
+	failed, of int
+	errs       []error // the first deleteErrors
+}
+
+func (e *refusedError) Error() string {
+	return fmt.Sprintf("objects: %d of %d versions not deleted: %v", e.failed, e.of, errors.Join(e.errs...))
+}
+
+func (e *refusedError) Unwrap() []error { return e.errs }
 
 // listVersions lists up to deletePage object versions and delete markers
 // under prefix. A store without ListObjectVersions (NotImplemented) keeps no

@@ -3,10 +3,12 @@ package objects_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/minio/minio-go/v7"
@@ -219,6 +221,79 @@ func TestDeletePrefixVersionedBucket(t *testing.T) {
 	}
 	if n, err := store.DeletePrefix(ctx, prefix); n != 0 || err != nil {
 		t.Fatalf("second DeletePrefix = %d, %v; want 0, nil", n, err)
+	}
+}
+
+// Workers wiping the same session at once (a redelivery while the first
+// still runs) on a versioned bucket, over more entries than one
+// multi-object delete takes: the versions one worker removed are gone when
+// another names them, for which versitygw 1.8.0 answers InvalidArgument
+// (versity/versitygw#1758), success, or an internal error when it finds
+// the files vanishing half-way; every call still ends without error, the
+// next round's listing showing nothing left, and the neighbour keeps its
+// object.
+func TestDeletePrefixConcurrentlyVersioned(t *testing.T) {
+	t.Parallel()
+	store := s3test.NewVersionedStore(t)
+	ctx := t.Context()
+	prefix, neighbour := "tenant/session-c/", "tenant/session-c2/"
+	const keys, versions = 340, 3 // 1,020 versions: more than one request of 1,000
+	var wg sync.WaitGroup
+	errs := make(chan error, keys)
+	for k := range keys {
+		wg.Go(func() {
+			key := fmt.Sprintf("%sselfie/%d", prefix, k)
+			for v := range versions {
+				if err := store.Put(ctx, key, []byte(fmt.Sprintf("version %d of %s", v, key))); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if err := store.Put(ctx, neighbour+"mrz/0", []byte("neighbour")); err != nil {
+		t.Fatal(err)
+	}
+	// versitygw 1.8.0 lists the entry at the boundary of two pages of
+	// versions twice: count them once.
+	before := map[s3test.Entry]bool{}
+	for _, e := range s3test.Entries(t, store, prefix) {
+		before[e] = true
+	}
+	if len(before) != keys*versions {
+		t.Fatalf("before: %d entries, want %d", len(before), keys*versions)
+	}
+
+	counts := make([]int, 3)
+	failures := make([]error, len(counts))
+	for i := range counts {
+		wg.Go(func() { counts[i], failures[i] = store.DeletePrefix(ctx, prefix) })
+	}
+	wg.Wait()
+	total := 0
+	for i, err := range failures {
+		if err != nil {
+			t.Errorf("worker %d: %v", i, err)
+		}
+		total += counts[i]
+	}
+	if got := s3test.Entries(t, store, prefix); len(got) != 0 {
+		t.Fatalf("left under %s: %d entries, e.g. %v", prefix, len(got), got[0])
+	}
+	// Every entry was deleted by a worker that was told so. (The gateway
+	// also answers success to a worker naming a version another one has
+	// just deleted, so the counts may add up to more.)
+	if total < len(before) {
+		t.Errorf("the workers counted %d deletions of %d entries", total, len(before))
+	}
+	t.Logf("%d entries, deletions counted by the %d workers: %v", len(before), len(counts), counts)
+	if got := s3test.Entries(t, store, neighbour); len(got) != 1 {
+		t.Errorf("neighbour after: %v", got)
 	}
 }
 

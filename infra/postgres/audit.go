@@ -8,11 +8,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/idv-oss/idv"
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 )
 
 // The audit log (docs/design.md invariant 6, migration 005): one append-only chain
@@ -32,45 +35,85 @@ const auditLockClass = 0x1d5_0002
 // READ COMMITTED (the default), so that the chain's head is read after the
 // lock is held.
 func appendAudit(ctx context.Context, tx *sqlx.Tx, e idv.AuditEntry) error {
-	if err := e.Validate(); err != nil {
-		return fmt.Errorf("audit: append %s: %w", e.Action, err)
+	return appendAudits(ctx, tx, e.TenantID, []idv.AuditEntry{e})
+}
+
+// appendAudits appends entries, all of tenantID, to its chain within tx, in
+// their order, each an entry of the chain as appendAudit makes it, taking
+// the tenant's append lock once: the whole batch costs the chain three
+// statements (the lock; the head and the entries' seqs; one INSERT) and
+// one commit. As for appendAudit, call it as the transaction's last step.
+func appendAudits(ctx context.Context, tx *sqlx.Tx, tenantID uuid.UUID, entries []idv.AuditEntry) error {
+	if len(entries) == 0 {
+		return nil
 	}
-	if e.At.IsZero() {
-		e.At = time.Now()
-	}
-	if e.Detail == nil {
-		e.Detail = map[string]string{}
-	}
-	ev := idv.AuditEvent{TenantID: e.TenantID, At: e.At.UTC().Truncate(time.Microsecond), Actor: e.Actor,
-		Action: e.Action, Detail: e.Detail}
-	if e.SessionID != uuid.Nil {
-		id := e.SessionID
-		ev.SessionID = &id
+	events := make([]idv.AuditEvent, len(entries))
+	details := make([][]byte, len(entries))
+	for i, e := range entries {
+		if err := e.Validate(); err != nil {
+			return fmt.Errorf("audit: append %s: %w", e.Action, err)
+		}
+		if e.TenantID != tenantID {
+			return fmt.Errorf("audit: append %s of tenant %s to the chain of %s", e.Action, e.TenantID, tenantID)
+		}
+		if e.At.IsZero() {
+			e.At = time.Now()
+		}
+		if e.Detail == nil {
+			e.Detail = map[string]string{}
+		}
+		ev := idv.AuditEvent{TenantID: e.TenantID, At: e.At.UTC().Truncate(time.Microsecond), Actor: e.Actor,
+			Action: e.Action, Detail: e.Detail}
+		if e.SessionID != uuid.Nil {
+			id := e.SessionID
+			ev.SessionID = &id
+		}
+		detail, err := json.Marshal(ev.Detail) // map keys sorted: canonical
+		if err != nil {
+			return fmt.Errorf("audit: encode detail: %w", err)
+		}
+		events[i], details[i] = ev, detail
 	}
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`,
-		auditLockClass, e.TenantID.String()); err != nil {
-		return fmt.Errorf("audit: lock chain of %s: %w", e.TenantID, err)
+		auditLockClass, tenantID.String()); err != nil {
+		return fmt.Errorf("audit: lock chain of %s: %w", tenantID, err)
 	}
-	err := tx.GetContext(ctx, &ev.PrevHash, `SELECT hash FROM audit_events WHERE tenant_id = $1
-		ORDER BY seq DESC LIMIT 1`, e.TenantID)
-	if errors.Is(err, sql.ErrNoRows) {
-		ev.PrevHash = make([]byte, sha256.Size)
-	} else if err != nil {
-		return fmt.Errorf("audit: read chain head of %s: %w", e.TenantID, err)
+	// The chain's head and the entries' seqs in one round trip: every
+	// statement between the lock and the commit holds up the tenant's other
+	// appends. The head is read in a statement of its own after the lock
+	// statement, so its snapshot sees the previous holder's commit.
+	var head []byte
+	var seqs []int64
+	if err := tx.QueryRowContext(ctx, `SELECT (SELECT hash FROM audit_events WHERE tenant_id = $1
+		ORDER BY seq DESC LIMIT 1), ARRAY(SELECT nextval(pg_get_serial_sequence('audit_events', 'seq'))
+		FROM generate_series(1, $2))`, tenantID, len(events)).Scan(&head, pq.Array(&seqs)); err != nil {
+		return fmt.Errorf("audit: read chain head of %s and next seqs: %w", tenantID, err)
 	}
-	if err := tx.GetContext(ctx, &ev.Seq, `SELECT nextval(pg_get_serial_sequence('audit_events', 'seq'))`); err != nil {
-		return fmt.Errorf("audit: next seq: %w", err)
+	if len(seqs) != len(events) {
+		return fmt.Errorf("audit: %d seqs for %d entries of %s", len(seqs), len(events), tenantID)
 	}
-	detail, err := json.Marshal(ev.Detail) // map keys sorted: canonical
-	if err != nil {
-		return fmt.Errorf("audit: encode detail: %w", err)
+	slices.Sort(seqs) // chain order is seq order
+	if head == nil {  // the tenant's first entry
+		head = make([]byte, sha256.Size)
 	}
-	ev.Hash = ev.ChainHash()
+	var values strings.Builder
+	args := make([]any, 0, 9*len(events))
+	for i := range events {
+		ev := &events[i]
+		ev.Seq, ev.PrevHash = seqs[i], head
+		ev.Hash = ev.ChainHash()
+		head = ev.Hash
+		if i > 0 {
+			values.WriteString(", ")
+		}
+		n := len(args)
+		fmt.Fprintf(&values, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9)
+		args = append(args, ev.Seq, ev.TenantID, ev.At, ev.Actor, ev.Action, ev.SessionID, details[i], ev.PrevHash, ev.Hash)
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_events
-		(seq, tenant_id, at, actor, action, session_id, detail, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		ev.Seq, ev.TenantID, ev.At, ev.Actor, ev.Action, ev.SessionID, detail, ev.PrevHash, ev.Hash); err != nil {
-		return fmt.Errorf("audit: append %s for %s: %w", e.Action, e.TenantID, err)
+		(seq, tenant_id, at, actor, action, session_id, detail, prev_hash, hash) VALUES `+values.String(),
+		args...); err != nil {
+		return fmt.Errorf("audit: append %d entries (%s first) for %s: %w", len(events), events[0].Action, tenantID, err)
 	}
 	return nil
 }

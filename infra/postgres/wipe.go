@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -21,7 +22,12 @@ import (
 // at any point completes, with one receipt and one event.
 
 // Wipes holds the store side of wiping sessions and their deletion receipts.
-type Wipes struct{ db *sqlx.DB }
+type Wipes struct {
+	db *sqlx.DB
+	// finishing groups the FinishWipe calls of one tenant that arrive
+	// while one of its batches runs (see FinishWipe).
+	finishing finishGroup
+}
 
 // NewWipes returns the wipe store over db.
 func NewWipes(db *sql.DB) *Wipes { return &Wipes{db: wrap(db)} }
@@ -121,52 +127,202 @@ func (s *Wipes) DestroySessionKey(ctx context.Context, tenantID, id uuid.UUID, a
 // session; ErrConflict, with nothing written, if its wipe was not requested,
 // its key is not destroyed yet (DestroySessionKey comes first), or it has
 // another number of captures than r states.
+//
+// Calls for one tenant share transactions: every append to the tenant's
+// audit chain holds its lock until the commit, so wipes of one tenant
+// committing one by one queue on it. While a tenant's batch runs, the
+// calls that arrive wait, and the first of them then runs them all in one
+// transaction: each wipe's statements in a savepoint of their own (a wipe
+// that fails is rolled back to it and gets its error; the others go on),
+// then the entries of those that went through appended to the chain in
+// one go, then one commit. A wipe's rows, receipt, event and audit entry
+// still commit together or not at all; only the commit is shared, so a
+// failed commit (or a crash before it) fails every wipe of the batch, and
+// each is retried.
 func (s *Wipes) FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.Time, r idv.Receipt, ev idv.Event) error {
-	return inOutboxTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
-		keyDestroyed, deleted, err := lockWipeTarget(ctx, tx, tenantID, id)
-		if err != nil {
-			return err
+	req := &finishReq{id: id, at: at, r: r, ev: ev, actor: idv.ActorOf(ctx, idv.ActorWipe),
+		done: make(chan error, 1), lead: make(chan struct{}, 1)}
+	if s.finishing.join(tenantID, req) {
+		req.lead <- struct{}{}
+	}
+	select {
+	case err := <-req.done:
+		return err
+	case <-req.lead:
+	}
+	func() {
+		// Handed over even if the batch panics (the consume loop recovers
+		// and goes on), so the tenant's next wipes are not left waiting.
+		defer s.finishing.handOver(tenantID)
+		// The batch is the other callers' too: it does not end with this
+		// caller's context, only with its own bound.
+		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
+		defer cancel()
+		s.finishBatch(bctx, tenantID, s.finishing.take(tenantID))
+	}()
+	return <-req.done
+}
+
+// Bounds of one FinishWipe batch: how many wipes it takes (each holds a
+// savepoint; PostgreSQL keeps up to 64 subtransactions per transaction in
+// shared memory before it spills them) and how long it may take.
+const (
+	finishBatchMax = 32
+	finishTimeout  = 30 * time.Second
+)
+
+// finishReq is one FinishWipe call waiting for its batch.
+type finishReq struct {
+	id    uuid.UUID
+	at    time.Time
+	r     idv.Receipt
+	ev    idv.Event
+	actor string
+	done  chan error    // its outcome, once its batch ended
+	lead  chan struct{} // its turn to run the next batch
+}
+
+// finishGroup holds, per tenant, the FinishWipe calls waiting for a batch
+// and whether one runs.
+type finishGroup struct {
+	mu      sync.Mutex
+	queued  map[uuid.UUID][]*finishReq
+	running map[uuid.UUID]bool
+}
+
+// join queues req; true when no batch of the tenant runs, and req is to run
+// the next one now.
+func (g *finishGroup) join(tenantID uuid.UUID, req *finishReq) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.queued == nil {
+		g.queued, g.running = map[uuid.UUID][]*finishReq{}, map[uuid.UUID]bool{}
+	}
+	g.queued[tenantID] = append(g.queued[tenantID], req)
+	if g.running[tenantID] {
+		return false
+	}
+	g.running[tenantID] = true
+	return true
+}
+
+// take removes up to finishBatchMax queued calls of the tenant, oldest
+// first: the batch the caller runs (its own call among them).
+func (g *finishGroup) take(tenantID uuid.UUID) []*finishReq {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	q := g.queued[tenantID]
+	n := min(len(q), finishBatchMax)
+	batch := q[:n:n]
+	g.queued[tenantID] = q[n:]
+	return batch
+}
+
+// handOver passes the tenant's next batch to the oldest call waiting, or
+// notes that none runs.
+func (g *finishGroup) handOver(tenantID uuid.UUID) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if q := g.queued[tenantID]; len(q) > 0 {
+		q[0].lead <- struct{}{}
+		return
+	}
+	delete(g.queued, tenantID)
+	delete(g.running, tenantID)
+}
+
+// finishBatch runs the wipes of batch in one transaction and sends each its
+// outcome.
+func (s *Wipes) finishBatch(ctx context.Context, tenantID uuid.UUID, batch []*finishReq) {
+	outcome := make([]error, len(batch))
+	sent := false
+	defer func() {
+		if !sent { // a panic: each caller still gets an answer
+			for _, req := range batch {
+				req.done <- fmt.Errorf("wipes: finish %s: the batch it was in panicked", req.id)
+			}
 		}
-		if deleted {
-			return nil
+	}()
+	err := inOutboxTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
+		var entries []idv.AuditEntry
+		for i, req := range batch {
+			if _, err := tx.ExecContext(ctx, `SAVEPOINT finish_wipe`); err != nil {
+				return fmt.Errorf("wipes: savepoint: %w", err)
+			}
+			e, err := finishOne(ctx, tx, tenantID, req)
+			if err != nil {
+				outcome[i] = err
+				if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT finish_wipe`); err != nil {
+					return fmt.Errorf("wipes: roll back %s: %w", req.id, err)
+				}
+				continue
+			}
+			if e != nil {
+				entries = append(entries, *e)
+			}
 		}
-		if !keyDestroyed {
-			return fmt.Errorf("wipes: session %s: key not destroyed yet: %w", id, idv.ErrConflict)
-		}
-		var keys int
-		if err := tx.GetContext(ctx, &keys, `SELECT count(*) FROM session_keys WHERE session_id = $1 AND tenant_id = $2`, id, tenantID); err != nil {
-			return fmt.Errorf("wipes: look up key of %s: %w", id, err)
-		}
-		if keys != 0 {
-			return fmt.Errorf("wipes: session %s: key destruction recorded but its key row exists: %w", id, idv.ErrConflict)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE check_results SET fields_sealed = NULL
-			WHERE session_id = $1 AND tenant_id = $2`, id, tenantID); err != nil {
-			return fmt.Errorf("wipes: delete extracted fields of %s: %w", id, err)
-		}
-		n, err := execCount(ctx, tx, `DELETE FROM captures WHERE session_id = $1 AND tenant_id = $2`, id, tenantID)
-		if err != nil {
-			return fmt.Errorf("wipes: delete captures of %s: %w", id, err)
-		}
-		if int(n) != r.Captures {
-			return fmt.Errorf("wipes: session %s has %d captures, the receipt states %d: %w", id, n, r.Captures, idv.ErrConflict)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET status = 'deleted', deleted_at = $3
-			WHERE session_id = $1 AND tenant_id = $2`, id, tenantID, at); err != nil {
-			return fmt.Errorf("wipes: mark %s deleted: %w", id, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO deletion_receipts
-			(receipt_id, tenant_id, session_id, statement, signature, key_id, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, r.ID, tenantID, id, r.Statement, r.Signature, r.KeyID, at); err != nil {
-			return fmt.Errorf("wipes: store receipt of %s: %w", id, err)
-		}
-		if err := appendOutbox(ctx, tx, ev); err != nil {
-			return err
-		}
-		return appendAudit(ctx, tx, idv.AuditEntry{TenantID: tenantID, At: at, Actor: idv.ActorOf(ctx, idv.ActorWipe),
-			Action: idv.AuditDataDeleted, SessionID: id,
-			Detail: map[string]string{"receipt_id": r.ID.String(), "captures": strconv.Itoa(r.Captures)}})
+		return appendAudits(ctx, tx, tenantID, entries)
 	})
+	for i, req := range batch {
+		if err != nil && outcome[i] == nil {
+			outcome[i] = err
+		}
+		req.done <- outcome[i]
+	}
+	sent = true
+}
+
+// finishOne is one wipe's part of a FinishWipe batch, within tx: its
+// statements and the audit entry to append for it (nil when the session
+// was deleted before).
+func finishOne(ctx context.Context, tx *sqlx.Tx, tenantID uuid.UUID, req *finishReq) (*idv.AuditEntry, error) {
+	id, r := req.id, req.r
+	keyDestroyed, deleted, err := lockWipeTarget(ctx, tx, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	if deleted {
+		return nil, nil
+	}
+	if !keyDestroyed {
+		return nil, fmt.Errorf("wipes: session %s: key not destroyed yet: %w", id, idv.ErrConflict)
+	}
+	// One statement for the rows, the tombstone and the receipt: the
+	// batch's transaction runs its wipes one after another, so every round
+	// trip counts. Its parts touch different tables; the key row's absence
+	// is checked first, and the captures count after, with the savepoint
+	// undoing everything on a mismatch.
+	var row struct {
+		Keys     int `db:"keys"`
+		Captures int `db:"captures"`
+	}
+	err = tx.GetContext(ctx, &row, `WITH fields AS (
+			UPDATE check_results SET fields_sealed = NULL WHERE session_id = $1 AND tenant_id = $2 RETURNING 1
+		), caps AS (
+			DELETE FROM captures WHERE session_id = $1 AND tenant_id = $2 RETURNING 1
+		), tomb AS (
+			UPDATE sessions SET status = 'deleted', deleted_at = $3 WHERE session_id = $1 AND tenant_id = $2 RETURNING 1
+		), receipt AS (
+			INSERT INTO deletion_receipts (receipt_id, tenant_id, session_id, statement, signature, key_id, created_at)
+			VALUES ($4, $2, $1, $5, $6, $7, $3) RETURNING 1
+		)
+		SELECT (SELECT count(*) FROM session_keys WHERE session_id = $1 AND tenant_id = $2) AS keys,
+			(SELECT count(*) FROM caps) AS captures`,
+		id, tenantID, req.at, r.ID, r.Statement, r.Signature, r.KeyID)
+	if err != nil {
+		return nil, fmt.Errorf("wipes: delete rows of %s and store its receipt: %w", id, err)
+	}
+	if row.Keys != 0 {
+		return nil, fmt.Errorf("wipes: session %s: key destruction recorded but its key row exists: %w", id, idv.ErrConflict)
+	}
+	if row.Captures != r.Captures {
+		return nil, fmt.Errorf("wipes: session %s has %d captures, the receipt states %d: %w", id, row.Captures, r.Captures, idv.ErrConflict)
+	}
+	if err := appendOutbox(ctx, tx, req.ev); err != nil {
+		return nil, err
+	}
+	return &idv.AuditEntry{TenantID: tenantID, At: req.at, Actor: req.actor, Action: idv.AuditDataDeleted, SessionID: id,
+		Detail: map[string]string{"receipt_id": r.ID.String(), "captures": strconv.Itoa(r.Captures)}}, nil
 }
 
 // RecordLateObjects stores the addendum to a wiped session's receipt and

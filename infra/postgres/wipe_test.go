@@ -278,6 +278,103 @@ func TestFinishWipeConcurrently(t *testing.T) {
 	}
 }
 
+// Wipes of one tenant that arrive while its FinishWipe batch waits on the
+// audit chain (here: on the chain's lock, held by the test) are finished
+// together by the next batch, and each is still whole: a wipe whose receipt
+// states a wrong number of captures gets ErrConflict with nothing of it
+// written, the others commit with their receipt, event and one audit entry
+// each, and the chain verifies.
+func TestFinishWipeBatchKeepsEachWipeWhole(t *testing.T) {
+	t.Parallel()
+	f := setupWipes(t)
+	ctx := t.Context()
+	sessions := []uuid.UUID{f.session, f.newSession(t, f.tenant), f.newSession(t, f.tenant), f.newSession(t, f.tenant)}
+	type call struct {
+		r  idv.Receipt
+		ev idv.Event
+	}
+	calls := make([]call, len(sessions))
+	for i, id := range sessions {
+		f.session = id
+		f.requestWipe(t)
+		if _, err := f.wipes.DestroySessionKey(ctx, f.tenant, id, f.now); err != nil {
+			t.Fatal(err)
+		}
+		r := f.receipt(uuid.New(), f.captures)
+		if i == len(sessions)-1 {
+			r.Captures++ // refused
+		}
+		calls[i] = call{r, f.deletedEvent(r.ID, f.now)}
+	}
+	before, err := postgres.NewAudit(f.db.DB).Verify(ctx, f.tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Hold the tenant's audit chain lock (auditLockClass in audit.go), so
+	// that the first batch waits at its append while the others queue.
+	hold, err := f.db.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Rollback()
+	if _, err := hold.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, 0x1d5_0002, f.tenant.String()); err != nil {
+		t.Fatal(err)
+	}
+	errs := make([]error, len(sessions))
+	var wg sync.WaitGroup
+	finish := func(i int) {
+		wg.Go(func() {
+			errs[i] = f.wipes.FinishWipe(ctx, f.tenant, sessions[i], f.now, calls[i].r, calls[i].ev)
+		})
+	}
+	finish(0)
+	for f.count(t, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+		AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`) == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	for i := 1; i < len(sessions); i++ {
+		finish(i)
+	}
+	time.Sleep(200 * time.Millisecond) // let them queue behind the first
+	if err := hold.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+
+	for i, id := range sessions {
+		receipts := f.count(t, `SELECT count(*) FROM deletion_receipts WHERE session_id = $1`, id)
+		events := f.count(t, `SELECT count(*) FROM outbox WHERE subject = $1`, calls[i].ev.Subject)
+		entries := f.count(t, `SELECT count(*) FROM audit_events WHERE session_id = $1 AND action = $2`, id, idv.AuditDataDeleted)
+		captures := f.count(t, `SELECT count(*) FROM captures WHERE session_id = $1`, id)
+		deleted := f.count(t, `SELECT count(*) FROM sessions WHERE session_id = $1 AND deleted_at IS NOT NULL`, id)
+		if i == len(sessions)-1 {
+			if !errors.Is(errs[i], idv.ErrConflict) {
+				t.Errorf("the wipe with a wrong count: %v, want ErrConflict", errs[i])
+			}
+			if receipts+events+entries+deleted != 0 || captures != f.captures {
+				t.Errorf("the refused wipe wrote %d receipts, %d events, %d audit entries, %d tombstones and left %d of %d captures",
+					receipts, events, entries, deleted, captures, f.captures)
+			}
+			continue
+		}
+		if errs[i] != nil {
+			t.Errorf("wipe %d: %v", i, errs[i])
+		}
+		if receipts != 1 || events != 1 || entries != 1 || deleted != 1 || captures != 0 {
+			t.Errorf("wipe %d: %d receipts, %d events, %d audit entries, %d tombstones, %d captures left; want 1, 1, 1, 1, 0",
+				i, receipts, events, entries, deleted, captures)
+		}
+	}
+	after, err := postgres.NewAudit(f.db.DB).Verify(ctx, f.tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after-before != len(sessions)-1 {
+		t.Errorf("%d entries appended, want %d", after-before, len(sessions)-1)
+	}
+}
+
 func TestSessionForWipeIsTenantScoped(t *testing.T) {
 	t.Parallel()
 	f := setupWipes(t)
