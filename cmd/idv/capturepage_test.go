@@ -210,6 +210,17 @@ type pageReport struct {
 		Result string `json:"result"`
 		Text   string `json:"text"`
 	} `json:"reviews"`
+	// Switched are the language switches of the run with languages, in
+	// order: the screen, the language, the heading after it and, during
+	// the challenge, the step's line; ReviewAfterSwitch is the review's
+	// check (#photo-check's data-result) after its switch.
+	Switched []struct {
+		Screen  string `json:"screen"`
+		Lang    string `json:"lang"`
+		Heading string `json:"heading"`
+		Step    string `json:"step"`
+	} `json:"switched"`
+	ReviewAfterSwitch string `json:"review_after_switch"`
 	// Timing is the run's, when it ended on the done screen.
 	Timing *captureTiming `json:"timing"`
 	// Of the "handoff" run: the computer's hand-off screen (its text, the
@@ -524,8 +535,29 @@ func TestCapturePage(t *testing.T) {
 		var hook <-chan schemas.WebhookPayload
 		var r pageReport
 		start := time.Now()
-		v, hook, r = flow("submit", nil)
+		v, hook, r = flow("submit", func(*verification) map[string]any { return map[string]any{"languages": true} })
 		t.Logf("capture page: consent to result in %s", time.Since(start).Round(100*time.Millisecond))
+		// The person switched language on a document step, its review and
+		// during the challenge (there the step line's first word changes
+		// too): each screen was drawn again in that language from what
+		// they had done (the photo and its check kept, the challenge's
+		// camera and countdown going on to the approval checked below).
+		type switched struct{ screen, lang, heading, step string }
+		var got []switched
+		for _, s := range r.Switched {
+			got = append(got, switched{s.Screen, s.Lang, s.Heading, s.Step})
+		}
+		if want := []switched{
+			{"document-front", "de", "Foto Ihres Dokuments", ""},
+			{"review-front", "fr", "Photo de votre document", ""},
+			{"selfie", "de", "Fotos Ihres Gesichts", "Schritt"},
+			{"selfie", "en", "Photos of your face", "Step"},
+		}; !slices.Equal(got, want) {
+			t.Errorf("language switches %+v, want %+v", got, want)
+		}
+		if r.ReviewAfterSwitch != "ok" {
+			t.Errorf("review's check after switching to French: %q, want ok (kept)", r.ReviewAfterSwitch)
+		}
 		steps := stepsOf(v)[1:]
 		checkPage("submit", r, "done")
 		if !strings.Contains(r.Heading, "E2E") || !strings.Contains(r.ResultText, "Thank you") {

@@ -7,7 +7,7 @@
 // documents, mrz, reload_checking, mode:
 // "submit"|"decline"|"load"|"camera-denied"|"resume"|"handoff", name (of
 // the screenshots), locale, shots, faults, phone_faults, erase,
-// document_file, auto, selfies, face_guide}.
+// document_file, auto, selfies, face_guide, languages}.
 // "submit" takes the document and the selfie, then follows the check: on
 // each retake screen it takes again what the page asks for, the camera
 // showing the next of documents (files, one per attempt; default
@@ -25,7 +25,12 @@
 // shows face_guide.file until the guidance line gives face_guide.advice
 // (shot as guidance-face, its text reported as face_guidance), then the
 // person looking straight, and the page takes frame 0 by itself and goes
-// on with the challenge's steps.
+// on with the challenge's steps. With languages, the person switches the
+// page to German on the document screen, to French on the review, and
+// during the challenge's second step to German and back to English, by
+// keyboard; each switch ({screen, lang, heading, step: #step's text}) is
+// reported in switched, and the review's check after its switch in
+// review_after_switch.
 // The page checks camera frames with the server's document checks
 // (check.wasm, in a worker) and takes the photo by itself once two frames
 // in a row pass, and the selfie camera's with the face check, taking
@@ -89,7 +94,7 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/
 const documents = cfg.documents || [cfg.frames.document];
 const selfies = cfg.selfies || [cfg.frames];
 copyFileSync(documents[0], cfg.camera);
-const report = { requests: [], shots: [], overflow: [], console: [], a11y: [], audited: [], reviews: [] };
+const report = { requests: [], shots: [], overflow: [], console: [], a11y: [], audited: [], reviews: [], switched: [] };
 let opened = 0; // when the link was opened (ms since the epoch)
 const shooting = []; // [from, to] of each screenshot with its audit (ms since the epoch)
 const hold = !cfg.auto && cfg.mode !== "camera-denied";
@@ -246,6 +251,24 @@ try {
     await page.keyboard.press("Enter");
   };
 
+  // switchTo presses the switch to lang and waits for the page to be in
+  // lang, its heading changed.
+  const switchTo = async (lang) => {
+    // The step line's first word, during the challenge (said again each
+    // second: it changes within one).
+    const word = () => page.evaluate(() => (document.getElementById("step") || { textContent: "" }).textContent.split(" ")[0]);
+    const before = [await page.textContent("#main h1"), await word()];
+    await press(`#lang button[lang="${lang}"]`);
+    await page.waitForFunction(
+      ([l, h, w]) => {
+        const step = document.getElementById("step");
+        return document.documentElement.lang === l && document.querySelector("#main h1").textContent !== h && (!w || step.textContent.split(" ")[0] !== w);
+      },
+      [lang, ...before],
+    );
+    report.switched.push({ screen: await current(), lang, heading: await page.textContent("#main h1"), step: await word() });
+  };
+
   // shutter presses the document screen's shutter and lets the checks'
   // module through, for the review's check.
   const shutter = async () => {
@@ -262,6 +285,10 @@ try {
     report.reviews.push({ result: await page.getAttribute("#photo-check", "data-result"), text: await page.textContent("#photo-check") });
     holding = hold || holdFace;
     await shot(review);
+    if (cfg.languages && review === "document-review") {
+      await switchTo("fr");
+      report.review_after_switch = await page.getAttribute("#photo-check", "data-result");
+    }
     await press("#use");
     await screen("document-back-choice");
     await press("#skip-back");
@@ -282,6 +309,10 @@ try {
   const takeDocument = async (tag) => {
     await screen("document-front");
     await page.waitForSelector("#take:not([disabled])");
+    if (cfg.languages && tag === "") {
+      await switchTo("de");
+      await page.waitForSelector("#take:not([disabled])");
+    }
     await shot(`${tag}document`);
     await shutter();
     await useFront(`${tag}document-review`);
@@ -326,6 +357,10 @@ try {
     for (const step of rest) {
       await page.waitForSelector(`body[data-step="${step}"]`);
       showFile(frames[step]);
+      if (cfg.languages && tag === "" && step === rest[0]) {
+        await switchTo("de");
+        await switchTo("en");
+      }
       await shot(`${tag}step-${step}`);
     }
   };

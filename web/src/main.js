@@ -52,6 +52,7 @@ const state = {
   handoff: null, // the hand-off code shown: {code, url, qr, expires_at}
   leave: null, // Back from the hand-off: the screen the person came from
   frontMRZ: false, // the front's check found an MRZ that stands alone: the back need not show one
+  relabel: null, // while the selfie challenge runs: puts its texts in the current language
 };
 
 function t(key, vars = {}) {
@@ -112,6 +113,7 @@ window.addEventListener("popstate", () => {
 
 function render(screen, name) {
   state.screen = screen;
+  state.relabel = null;
   document.body.dataset.screen = name;
   delete document.body.dataset.advice;
   document.documentElement.lang = state.lang;
@@ -126,22 +128,32 @@ function render(screen, name) {
   }
 }
 
+// header offers the page in each other language, each button named in
+// its own language. A switch draws the current screen again, from what
+// the person already did (state); during the selfie challenge, whose
+// timers and camera must go on, it changes the texts in place instead
+// (state.relabel).
 function header() {
   const bar = document.getElementById("lang");
-  const other = state.lang === "en" ? "nl" : "en";
   bar.replaceChildren(
-    h("button", {
-      type: "button",
-      class: "link",
-      lang: other,
-      "aria-label": t("switch_label"),
-      onclick: () => {
-        state.lang = other;
-        if (state.screen) show(state.screen, document.body.dataset.screen);
-      },
-      text: t("switch_to"),
-    }),
+    ...Object.keys(texts)
+      .filter((l) => l !== state.lang)
+      .map((l) => h("button", { type: "button", class: "link", lang: l, "aria-label": texts[l].switch_label, onclick: () => switchTo(l), text: texts[l].language })),
   );
+}
+
+function switchTo(lang) {
+  state.lang = lang;
+  if (!state.relabel) {
+    if (state.screen) show(state.screen, document.body.dataset.screen);
+    return;
+  }
+  document.documentElement.lang = lang;
+  document.title = t("title");
+  state.relabel();
+  header();
+  const heading = document.querySelector("#main h1");
+  if (heading) heading.focus();
 }
 
 function stopCamera() {
@@ -577,15 +589,20 @@ function selfieIntro() {
     closeChecks();
     advise(line, "");
     start.hidden = true;
-    document.getElementById("lang").hidden = true;
+    state.relabel = () => {
+      heading.textContent = t("selfie_heading");
+      intro.textContent = t("selfie_intro");
+    };
     runChallenge(video, status, first).catch(() => fail("camera_error"));
   };
   start.addEventListener("click", () => begin(null));
   const live = () => video.isConnected && !started;
   openCamera(video, "user", start, "selfie", () => show(selfieIntro, "selfie"), () => faceGuide(video, line, begin, live));
+  const heading = h("h1", { text: t("selfie_heading") });
+  const intro = h("p", { text: t("selfie_intro") });
   return [
-    h("h1", { text: t("selfie_heading") }),
-    h("p", { text: t("selfie_intro") }),
+    heading,
+    intro,
     h("div", { class: "viewfinder face" }, video, h("div", { class: "oval", "aria-hidden": "true" })),
     line,
     status,
@@ -634,9 +651,10 @@ async function runChallenge(video, status, first) {
     if (i === 0 && first) {
       state.frames.push(await encode(first));
     } else {
-      const say = t("step_of", { n: i + 1, total: steps.length }) + ": " + t("step_" + steps[i]);
+      // Said again each second, in the language of the moment.
+      const say = () => t("step_of", { n: i + 1, total: steps.length }) + ": " + t("step_" + steps[i]);
       for (let s = STEP_SECONDS; s > 0; s--) {
-        status.textContent = `${say} (${s})`;
+        status.textContent = `${say()} (${s})`;
         await new Promise((r) => setTimeout(r, 1000));
       }
       state.frames.push(await grab(video));
@@ -645,7 +663,7 @@ async function runChallenge(video, status, first) {
   }
   delete document.body.dataset.step;
   stopCamera();
-  document.getElementById("lang").hidden = false;
+  state.relabel = null;
   sendAll();
 }
 
