@@ -467,26 +467,6 @@ func listensOn(t *testing.T, pid int, addr string) bool {
 	return false
 }
 
-// terminate sends SIGTERM, as an orchestrator stopping a pod does, and
-// returns how the process ended: nil when it exited 0.
-func (p *proc) terminate() error {
-	p.mu.Lock()
-	cmd, exited := p.cmd, p.exited
-	p.cmd = nil
-	p.mu.Unlock()
-	if cmd == nil {
-		return errors.New("not running")
-	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		return err
-	}
-	<-exited
-	if !cmd.ProcessState.Success() {
-		return fmt.Errorf("exited: %s", cmd.ProcessState)
-	}
-	return nil
-}
-
 // awaitLayoutHook waits for a verified webhook, failing with the parts'
 // logs when none comes within two minutes.
 func awaitLayoutHook(t *testing.T, ch <-chan schemas.WebhookPayload, what string, parts []*layoutPart) schemas.WebhookPayload {

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -51,12 +52,7 @@ type proc struct {
 // configuration as IDV_… variables; start runs it.
 func (s *system) newProc(t testing.TB, bin string, args ...string) *proc {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ops := ln.Addr().String()
-	ln.Close()
+	ops := freeAddr(t)
 	s3 := s3test.Gateway().ObjectsConfig(s.st.objects.Bucket())
 	env := append(os.Environ(),
 		"DATABASE_URL="+s.cfg.DatabaseURL, "IDV_DATABASE_URL="+s.cfg.DatabaseURL, "IDV_KEYSTORE_URL="+s.keysURL,
@@ -134,6 +130,27 @@ func (p *proc) kill() {
 	}
 	cmd.Process.Signal(syscall.SIGKILL)
 	<-exited
+}
+
+// terminate sends SIGTERM, as an orchestrator stopping a pod or rolling a
+// deployment does, waits for the process to drain and exit, and returns
+// how it ended: nil when it exited 0.
+func (p *proc) terminate() error {
+	p.mu.Lock()
+	cmd, exited := p.cmd, p.exited
+	p.cmd = nil
+	p.mu.Unlock()
+	if cmd == nil {
+		return errors.New("not running")
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	<-exited
+	if !cmd.ProcessState.Success() {
+		return fmt.Errorf("exited: %s", cmd.ProcessState)
+	}
+	return nil
 }
 
 // pid is the running process's id, 0 when none runs.
@@ -270,4 +287,15 @@ func inFlight(stage string) func(*proc) bool {
 		v, err := p.metric("idv_stage_in_flight", "stage="+stage)
 		return err == nil && v > 0
 	}
+}
+
+// freeAddr is a free loopback address for a process to listen on.
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }

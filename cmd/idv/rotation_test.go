@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -14,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -25,20 +23,6 @@ import (
 	"github.com/idv-oss/idv/schemas"
 	"github.com/lib/pq"
 )
-
-// stop sends SIGTERM, as an orchestrator rolling a deployment does, and
-// waits for the process to drain and exit.
-func (p *proc) stop() {
-	p.mu.Lock()
-	cmd, exited := p.cmd, p.exited
-	p.cmd = nil
-	p.mu.Unlock()
-	if cmd == nil {
-		return
-	}
-	cmd.Process.Signal(syscall.SIGTERM)
-	<-exited
-}
 
 // once runs `idv args…` with p's configuration to the end and returns its
 // output: an operator's command beside the running services.
@@ -347,13 +331,13 @@ func TestRotationsUnderLoad(t *testing.T) {
 		timed("master key, "+step, func() {
 			for i, p := range apis {
 				lb.drain(i)
-				p.stop()
+				p.terminate() //nolint:errcheck // how it ended is not this test's question
 				p.env = append(p.env, env...)
 				p.start()
 				lb.back(i)
 			}
 			for _, p := range workers {
-				p.stop()
+				p.terminate() //nolint:errcheck // how it ended is not this test's question
 				p.env = append(p.env, env...)
 				p.start()
 			}
@@ -445,17 +429,6 @@ func mustMasterKey(t *testing.T, enc string) vault.MasterKey {
 		t.Fatal(err)
 	}
 	return k
-}
-
-// freeAddr is a free loopback address for a process to listen on.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // medianDuration is the middle of ds (the upper one of two), sorting ds.

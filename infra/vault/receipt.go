@@ -11,10 +11,10 @@ import (
 // generation 0.
 const receiptKeyInfo = "idv/v1 receipt-signing"
 
-// receiptKeyID names a signing public key: the first 16 hex digits of the
-// SHA-256 of its 32 bytes, so a verifier can tell which key (after a
-// rotation) signed a receipt.
-func receiptKeyID(pub ed25519.PublicKey) string {
+// signingKeyID names a signing public key of any purpose: the first 16 hex
+// digits of the SHA-256 of its 32 bytes, so a verifier can tell which key
+// (after a rotation) signed a receipt or a checkpoint.
+func signingKeyID(pub ed25519.PublicKey) string {
 	sum := sha256.Sum256(pub)
 	return hex.EncodeToString(sum[:])[:16]
 }

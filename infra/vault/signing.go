@@ -65,7 +65,7 @@ func (m *MasterKey) publicSigningKey(purpose string, gen int) (ed25519.PublicKey
 	priv := m.signingKey(purpose, gen)
 	defer clear(priv)
 	pub := priv.Public().(ed25519.PublicKey) // a copy: clearing priv leaves it
-	return pub, receiptKeyID(pub)
+	return pub, signingKeyID(pub)
 }
 
 // generation is the purpose's current signing key generation: 0 until
@@ -96,7 +96,7 @@ func (v *Vault) Sign(ctx context.Context, purpose string, message []byte) (sig [
 	}
 	priv := v.master.signingKey(purpose, gen)
 	defer clear(priv)
-	return ed25519.Sign(priv, message), receiptKeyID(priv.Public().(ed25519.PublicKey)), nil
+	return ed25519.Sign(priv, message), signingKeyID(priv.Public().(ed25519.PublicKey)), nil
 }
 
 // PublicKey is the public key that verifies what Sign signs now for
@@ -112,7 +112,7 @@ func (v *Vault) PublicKey(ctx context.Context, purpose string) (ed25519.PublicKe
 
 // SigningKey is the public half of a signing key, for verification.
 type SigningKey struct {
-	KeyID     string // receiptKeyID of PublicKey: what receipts carry as key_id
+	KeyID     string // signingKeyID of PublicKey: what receipts carry as key_id
 	Purpose   string
 	Algorithm string // "Ed25519"
 	PublicKey ed25519.PublicKey
@@ -248,7 +248,7 @@ func (v *Vault) SigningKeys(ctx context.Context, purpose string) ([]SigningKey, 
 			keys[i].FirstSeen = r.FirstSeen
 			continue
 		}
-		if len(r.PublicKey) != ed25519.PublicKeySize || receiptKeyID(r.PublicKey) != r.KeyID {
+		if len(r.PublicKey) != ed25519.PublicKeySize || signingKeyID(r.PublicKey) != r.KeyID {
 			return nil, fmt.Errorf("vault: list %s signing keys: key store row %s does not hold the key it names", purpose, r.KeyID)
 		}
 		seen[r.KeyID] = len(keys)
