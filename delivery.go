@@ -55,5 +55,15 @@ type WebhookTarget struct {
 	Policy schemas.Policy
 }
 
+// DeliveryPlan is what the notifier reads before it sends one webhook, in
+// one transaction: whether it was delivered already, where the tenant's
+// webhooks go, and the rotated-out secrets (sealed, newest first) whose
+// overlap is still running, which sign beside the current one.
+type DeliveryPlan struct {
+	Delivered bool
+	Target    WebhookTarget
+	Retiring  [][]byte
+}
+
 // Disabled reports whether deliveries to the endpoint have stopped.
 func (t WebhookTarget) Disabled() bool { return t.DisabledAt != nil }

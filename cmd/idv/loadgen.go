@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"path/filepath"
+	"strings"
 
 	"github.com/idv-oss/idv/document/framecheck"
 	"github.com/idv-oss/idv/infra/loadgen"
@@ -78,5 +80,23 @@ func runLoadgen(ctx context.Context, args []string, cfg config, stdout, stderr i
 	}
 	defer l.Stop()
 	lc.APIURL, lc.APIKey, lc.Await, lc.Progress = l.cfg.PublicURL, l.env.tenant.APIKey, l.rcv.Arrival, stderr
+	stats, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer stats.Close()
+	o.DatabaseCPU = func(ctx context.Context) (loadgen.CPUMeter, error) {
+		return postgres.StartServerCPU(ctx, stats, databaseName(l.cfg.DatabaseURL), databaseName(l.cfg.KeyStoreURL))
+	}
 	return work.Measure(ctx, lc, o, stdout)
+}
+
+// databaseName is the database a postgres:// URL names ("" for another
+// form).
+func databaseName(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimPrefix(u.Path, "/")
 }

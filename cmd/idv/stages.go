@@ -98,7 +98,8 @@ func buildNotify(st *stack, cfg config, log *slog.Logger, reg prometheus.Registe
 	sc.Stage.Backoff.Base = first(cfg.WebhookRetryBase, sc.Stage.Backoff.Base)
 	return notify.New(notify.Deps{Deliveries: postgres.NewDeliveries(st.db), Records: postgres.NewNotices(st.db), Secrets: st.vault,
 		Metrics: notify.NewMetrics(reg), Log: log, Fields: notify.Fields{Sessions: postgres.NewSessions(st.db),
-			Keys: st.vault, Results: postgres.NewResults(st.db), Audit: postgres.NewAudit(st.db)}},
+			Keys: st.vault, Results: postgres.NewResults(st.db), Audit: postgres.NewAudit(st.db)},
+		Reads: postgres.NewReads(st.db)},
 		notify.Config{APIBaseURL: cfg.PublicURL, AllowPrivate: cfg.WebhookAllowPrivate}), nil, nil
 }
 
@@ -110,7 +111,7 @@ func buildWipe(st *stack, _ config, log *slog.Logger, reg prometheus.Registerer,
 // checkStores are the stores of a check stage over captures.
 func checkStores(st *stack, log *slog.Logger) check.Stores {
 	return check.Stores{Sessions: postgres.NewSessions(st.db), Results: postgres.NewResults(st.db),
-		Keys: st.vault, Objects: st.objects, Log: log}
+		Keys: st.vault, Objects: st.objects, Reads: postgres.NewReads(st.db), Log: log}
 }
 
 // trustedCSCAs reads the trusted Country Signing CAs of IDV_CSCA_DIR once

@@ -19,6 +19,7 @@ import (
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/capture"
 	"github.com/idv-oss/idv/consumers/stage"
+	"github.com/idv-oss/idv/seal"
 )
 
 // SessionGetter reads a session.
@@ -89,8 +90,11 @@ type Stores struct {
 	Results  Results
 	Keys     capture.Unwrapper
 	Objects  capture.Getter
-	Now      func() time.Time // time.Now when nil
-	Log      *slog.Logger     // discarded when nil
+	// Reads makes Load's reads one transaction (postgres.Reads); nil:
+	// one each.
+	Reads idv.Reads
+	Now   func() time.Time // time.Now when nil
+	Log   *slog.Logger     // discarded when nil
 }
 
 // WithDefaults fills in Now and Log.
@@ -102,6 +106,41 @@ func (s Stores) WithDefaults() Stores {
 		s.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	return s
+}
+
+// Input is what a check stage works on: the session at the event's
+// attempt, its captures of that attempt and its session key, and a logger
+// with the ids.
+type Input struct {
+	Session  idv.Session
+	Captures []idv.Capture
+	Key      *seal.SessionKey
+	Log      *slog.Logger
+}
+
+// Load is Begin, SessionKey and Captures, with their reads — and extra's,
+// when extra is not nil — in one transaction of the session's tenant
+// (st.Reads). todo false: the check has no work (Begin's reasons), and
+// nothing but Session and Log is read. Errors are Begin's and SessionKey's.
+func Load(ctx context.Context, ev stage.Event, st Stores, check string,
+	extra func(ctx context.Context, sess idv.Session) error) (in Input, todo bool, err error) {
+	tenantID, _, _, err := Submitted(ev)
+	if err != nil {
+		return Input{Log: st.Log}, false, stage.Permanent(fmt.Errorf("%s: %w", check, err))
+	}
+	err = idv.ReadTogether(ctx, st.Reads, tenantID, func(ctx context.Context) error {
+		if in.Session, in.Log, todo, err = Begin(ctx, ev, st.Sessions, st.Results, check, st.Log); err != nil || !todo {
+			return err
+		}
+		if in.Key, err = SessionKey(ctx, st.Sessions, st.Keys, in.Session); err != nil {
+			return fmt.Errorf("%s: %w", check, err)
+		}
+		if in.Captures, err = Captures(ctx, st.Sessions, in.Session); err != nil || extra == nil {
+			return err
+		}
+		return extra(ctx, in.Session)
+	})
+	return in, todo && err == nil, err
 }
 
 // Record stores a check's result with its event (idv.RecordResult). A

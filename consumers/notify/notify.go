@@ -102,17 +102,16 @@ type Config struct {
 // Store holds delivery attempts and the tenants' webhook settings
 // (postgres.Deliveries).
 type Store interface {
-	Delivered(ctx context.Context, tenantID uuid.UUID, webhookID string) (bool, error)
-	WebhookTarget(ctx context.Context, tenantID uuid.UUID) (idv.WebhookTarget, error)
+	// Plan is whether the tenant's webhook webhookID was delivered, the
+	// tenant's webhook target and its retiring secrets at now, read at
+	// once (ErrNotFound: no such tenant).
+	Plan(ctx context.Context, tenantID uuid.UUID, webhookID string, now time.Time) (idv.DeliveryPlan, error)
 	RecordAttempt(ctx context.Context, a idv.DeliveryAttempt) error
 	// RefuseDelivery records a refused attempt (outcome refused, an
 	// idv.Refusal… code) with the endpoint's last refusal and the tenant's
 	// audit entry, at once.
 	RefuseDelivery(ctx context.Context, a idv.DeliveryAttempt, at time.Time) error
 	DisableWebhook(ctx context.Context, tenantID uuid.UUID) error
-	// RetiringSecrets are the tenant's rotated-out secrets, sealed, whose
-	// overlap is still running at now, newest first.
-	RetiringSecrets(ctx context.Context, tenantID uuid.UUID, now time.Time) ([][]byte, error)
 }
 
 // Records reads what each webhook says from PostgreSQL, in the scope of the
@@ -154,6 +153,9 @@ type Deps struct {
 	Fields FieldOpener
 	// Resolver looks up endpoints' names; nil: net.DefaultResolver.
 	Resolver Resolver
+	// Reads reads the webhook's record and its delivery plan in one
+	// transaction (postgres.Reads); nil: one each.
+	Reads idv.Reads
 }
 
 // Stage is the notify stage. It is safe for concurrent use.
@@ -164,6 +166,7 @@ type Stage struct {
 	metrics *Metrics
 	log     *slog.Logger
 	fields  FieldOpener
+	reads   idv.Reads
 	client  *http.Client
 	baseURL string
 	// allowPrivate is Config.AllowPrivate: the rule the URL is checked
@@ -181,6 +184,7 @@ func New(deps Deps, cfg Config) *Stage {
 		resolver = deps.Resolver
 	}
 	n := &Stage{store: deps.Deliveries, records: deps.Records, secrets: deps.Secrets, metrics: deps.Metrics, log: deps.Log, fields: deps.Fields,
+		reads: deps.Reads,
 		client: newClient(cfg.Timeout, cfg.AllowPrivate, resolver), baseURL: strings.TrimRight(cfg.APIBaseURL, "/"),
 		allowPrivate: cfg.AllowPrivate}
 	if n.metrics == nil {
@@ -214,11 +218,14 @@ func (n *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	// core builds the event's message id, never from the Nats-Msg-Id
 	// header: a copy of an event under another header is the same webhook.
 	webhookID := WebhookID(p.msgID)
-	w, err := n.read(ctx, p)
+	w, plan, err := n.readPlan(ctx, p, webhookID)
 	var r *refusal
 	if errors.As(err, &r) {
 		n.refuse(p, webhookID, r.reason)
 		return stage.Permanent(fmt.Errorf("notify: %s: %w", webhookID, err))
+	}
+	if errors.Is(err, errNoTenant) {
+		return stage.Permanent(n.fail(fmt.Errorf("notify: %s: %w", webhookID, err)))
 	}
 	if err != nil {
 		return n.fail(fmt.Errorf("notify: %s: %w", webhookID, err))
@@ -226,23 +233,12 @@ func (n *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	a := idv.DeliveryAttempt{TenantID: p.tenant, SessionID: w.session, WebhookID: webhookID,
 		EventType: w.payload.Type, Attempt: int(min(max(ev.NumDelivered, 1), 1<<30))}
 	log := n.log.With("webhook_id", a.WebhookID, "tenant_id", p.tenant, "session_id", w.session, "attempt", a.Attempt)
-
-	done, err := n.store.Delivered(ctx, p.tenant, a.WebhookID)
-	if err != nil {
-		return n.fail(fmt.Errorf("notify: %s: %w", a.WebhookID, err))
-	}
-	if done {
+	if plan.Delivered {
 		n.count(outcomeSkipped)
 		log.Debug("webhook already delivered")
 		return nil
 	}
-	target, err := n.store.WebhookTarget(ctx, p.tenant)
-	if errors.Is(err, idv.ErrNotFound) {
-		return stage.Permanent(n.fail(fmt.Errorf("notify: %s: %w", a.WebhookID, err)))
-	}
-	if err != nil {
-		return n.fail(fmt.Errorf("notify: %s: %w", a.WebhookID, err))
-	}
+	target := plan.Target
 	if target.Disabled() {
 		a.Outcome, a.ErrorCode = outcomeDisabled, "endpoint_disabled"
 		if err := n.record(ctx, a); err != nil {
@@ -257,7 +253,7 @@ func (n *Stage) Handle(ctx context.Context, ev stage.Event) error {
 		a.Outcome, a.ErrorCode = outcomeRefused, idv.RefusalURLNotAllowed
 		return n.refuseDelivery(ctx, a, log, ErrURLNotAllowed)
 	}
-	secrets, err := n.openSecrets(ctx, p.tenant, target.SecretSealed)
+	secrets, err := n.openSecrets(p.tenant, target.SecretSealed, plan.Retiring)
 	if err != nil {
 		// A vault that cannot open the secret is the operator's to fix
 		// (wrong IDV_MASTER_KEY); retrying keeps the event until then.
@@ -320,6 +316,26 @@ func (n *Stage) Handle(ctx context.Context, ev stage.Event) error {
 		log.Info("webhook delivery failed; will retry")
 		return fmt.Errorf("notify: %s attempt %d: %w (status %d, %s)", a.WebhookID, a.Attempt, ErrDeliveryFailed, res.status, res.code)
 	}
+}
+
+// errNoTenant: the delivery plan found no tenant (wraps idv.ErrNotFound).
+var errNoTenant = errors.New("no such tenant")
+
+// readPlan reads what the webhook says (n.read: a *refusal when the
+// database does not confirm the event) and the delivery's plan, in one
+// transaction when the stage has Reads.
+func (n *Stage) readPlan(ctx context.Context, p pointer, webhookID string) (w webhook, plan idv.DeliveryPlan, err error) {
+	err = idv.ReadTogether(ctx, n.reads, p.tenant, func(ctx context.Context) error {
+		if w, err = n.read(ctx, p); err != nil {
+			return err
+		}
+		plan, err = n.store.Plan(ctx, p.tenant, webhookID, time.Now())
+		if errors.Is(err, idv.ErrNotFound) {
+			return fmt.Errorf("%w: %w", errNoTenant, err)
+		}
+		return err
+	})
+	return w, plan, err
 }
 
 // record stores the attempt and counts its outcome.
@@ -478,14 +494,10 @@ var Spec = idv.Stage{
 }
 
 // openSecrets opens the tenant's current webhook secret and, after it, the
-// rotated-out ones whose overlap is still running: each delivery is signed
-// with all of them. A retiring secret the vault cannot open fails the
-// attempt as the current one would.
-func (n *Stage) openSecrets(ctx context.Context, tenantID uuid.UUID, current []byte) ([][]byte, error) {
-	retiring, err := n.store.RetiringSecrets(ctx, tenantID, time.Now())
-	if err != nil {
-		return nil, err
-	}
+// rotated-out ones whose overlap is still running (retiring, sealed):
+// each delivery is signed with all of them. A retiring secret the vault
+// cannot open fails the attempt as the current one would.
+func (n *Stage) openSecrets(tenantID uuid.UUID, current []byte, retiring [][]byte) ([][]byte, error) {
 	out := make([][]byte, 0, 1+len(retiring))
 	for _, sealed := range append([][]byte{current}, retiring...) {
 		secret, err := n.secrets.OpenSecret(tenantID, schemas.WebhookSecretPurpose, sealed)

@@ -44,6 +44,7 @@ type bundle struct {
 	tenants *postgres.Tenants
 	store   *postgres.Deliveries
 	notices *postgres.Notices
+	reads   *postgres.Reads
 	reg     *prometheus.Registry
 }
 
@@ -60,7 +61,7 @@ func setup(t *testing.T) *bundle {
 		t.Fatal(err)
 	}
 	return &bundle{db: db, vault: vault.New(master, keys.DB), tenants: postgres.NewTenants(db.DB),
-		store: postgres.NewDeliveries(db.DB), notices: postgres.NewNotices(db.DB), reg: prometheus.NewRegistry()}
+		store: postgres.NewDeliveries(db.DB), notices: postgres.NewNotices(db.DB), reads: postgres.NewReads(db.DB), reg: prometheus.NewRegistry()}
 }
 
 // tenant onboards a tenant whose endpoint is url and returns its id and the
@@ -82,7 +83,7 @@ func (b *bundle) tenant(t *testing.T, url string) (uuid.UUID, []byte) {
 func (b *bundle) notifier(cfg notify.Config) *notify.Stage {
 	cfg.APIBaseURL = apiBase
 	return notify.New(notify.Deps{Deliveries: b.store, Records: b.notices, Secrets: b.vault, Metrics: notify.NewMetrics(b.reg),
-		Resolver: testNames}, cfg)
+		Resolver: testNames, Reads: b.reads}, cfg)
 }
 
 // names is the tests' own resolver: the names below and, for any other, the
@@ -412,9 +413,9 @@ func TestGoneDisablesTheEndpoint(t *testing.T) {
 	if !stage.IsPermanent(err) || !errors.Is(err, notify.ErrEndpointDisabled) {
 		t.Fatalf("Handle after a 410 = %v, want Permanent ErrEndpointDisabled", err)
 	}
-	target, err := b.store.WebhookTarget(ctx, tenantID)
-	if err != nil || !target.Disabled() {
-		t.Fatalf("endpoint not disabled after 410: %+v, %v", target, err)
+	plan, err := b.store.Plan(ctx, tenantID, "", time.Now())
+	if err != nil || !plan.Target.Disabled() {
+		t.Fatalf("endpoint not disabled after 410: %+v, %v", plan.Target, err)
 	}
 	if rs := b.rows(t, notify.WebhookID(ev.MsgID)); len(rs) != 1 || rs[0].Outcome != "disabled" || rs[0].Status.Int32 != 410 {
 		t.Fatalf("records: %+v", rs)

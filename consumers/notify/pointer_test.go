@@ -313,7 +313,8 @@ func TestForgedEventsSendOnlyWhatTheDatabaseHolds(t *testing.T) {
 	tenantB, secretB := b.tenant(t, recvB.URL)
 	recvB.setSecret(secretB)
 	log, logs := logtest.New()
-	n := notify.New(notify.Deps{Deliveries: b.store, Records: b.notices, Secrets: b.vault, Metrics: notify.NewMetrics(b.reg), Log: log},
+	n := notify.New(notify.Deps{Deliveries: b.store, Records: b.notices, Secrets: b.vault, Metrics: notify.NewMetrics(b.reg), Log: log,
+		Reads: b.reads},
 		notify.Config{APIBaseURL: apiBase, AllowPrivate: true})
 	forgedAt := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 

@@ -205,7 +205,7 @@ func (b *bundle) requestWipe(t testing.TB, id uuid.UUID, reason string) stage.Ev
 		WHERE session_id = $1`, id, reason, at)
 	tx.MustExecContext(t.Context(), `INSERT INTO outbox (tenant_id, msg_id, type, subject, body) VALUES ($1, $2, $3, $4, $5)`,
 		b.tenant, schemas.MsgID(schemas.TypeSessionExpired, id.String()), schemas.TypeSessionExpired,
-		schemas.Subject(schemas.TypeSessionExpired, id.String()), body)
+		schemas.Subject(schemas.TypeSessionExpired, id.String()), string(body))
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,41 @@ type Options struct {
 	// checks (the quality gates' settings), nil when they are off, so
 	// that a real workload's bound runs them alike.
 	ImageChecks *framecheck.Config
+	// DatabaseCPU starts measuring the database server's CPU time
+	// (postgres.StartServerCPU); nil: not measured.
+	DatabaseCPU func(context.Context) (CPUMeter, error)
+}
+
+// CPUMeter tells the CPU seconds used since it started.
+type CPUMeter interface {
+	Seconds(ctx context.Context) (float64, error)
+}
+
+// startMeter starts o's database CPU meter, or returns nil (reporting why
+// on stdout) when there is none.
+func (o Options) startMeter(ctx context.Context, stdout io.Writer) CPUMeter {
+	if o.DatabaseCPU == nil {
+		return nil
+	}
+	m, err := o.DatabaseCPU(ctx)
+	if err != nil {
+		fmt.Fprintf(stdout, "database CPU: not measured: %v\n", err)
+		return nil
+	}
+	return m
+}
+
+// perItem is m's CPU milliseconds per item, or a negative number when m
+// is nil or cannot tell.
+func perItem(ctx context.Context, m CPUMeter, items int) float64 {
+	if m == nil {
+		return -1
+	}
+	s, err := m.Seconds(ctx)
+	if err != nil {
+		return -1
+	}
+	return s * 1000 / float64(max(items, 1))
 }
 
 // Measure drives cfg's load of w (its Checks and Captures) and prints the
@@ -42,6 +77,7 @@ func (w *Workload) Measure(ctx context.Context, cfg Config, o Options, stdout io
 		stopProfile()
 		return err
 	}
+	dbMeter := o.startMeter(ctx, stdout)
 	cpu0 := cpuSeconds()
 	samples, elapsed, err := Run(ctx, cfg)
 	stopProfile()
@@ -55,6 +91,10 @@ func (w *Workload) Measure(ctx context.Context, cfg Config, o Options, stdout io
 	done := r.N - r.Failed
 	fmt.Fprintf(stdout, "CPU %.3f s per verification (this process: the system and the load generator's sealing and uploads); peak resident memory %d MiB\n",
 		cpu/float64(max(done, 1)), peakRSSMiB())
+	dbVerify := perItem(ctx, dbMeter, done)
+	if dbVerify >= 0 {
+		fmt.Fprintf(stdout, "PostgreSQL CPU %.1f ms per verification (its backends for the run's databases and its background processes)\n", dbVerify)
+	}
 	if w.engine != nil {
 		if b, err := w.bound(o.ImageChecks); err != nil {
 			fmt.Fprintf(stdout, "bare engines: %v\n", err)
@@ -63,21 +103,35 @@ func (w *Workload) Measure(ctx context.Context, cfg Config, o Options, stdout io
 		}
 	}
 	if o.Wipe {
-		ids := make([]string, 0, len(samples))
-		for _, s := range samples {
-			if s.SessionID != "" {
-				ids = append(ids, s.SessionID)
-			}
-		}
-		d, err := Wipe(ctx, cfg, ids)
-		if err != nil {
+		if err := o.measureWipe(ctx, cfg, samples, dbVerify, stdout); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "wipe: %d sessions erased in %.2f s: %.0f sessions/s (DELETE to session.deleted webhook)\n",
-			len(ids), d.Seconds(), float64(len(ids))/d.Seconds())
 	}
 	if r.Failed > 0 {
 		return fmt.Errorf("loadgen: %d of %d verifications failed", r.Failed, r.N)
+	}
+	return nil
+}
+
+// measureWipe erases the sessions of samples and reports the wipe's rate
+// and, beside dbVerify (negative: not measured), the database's CPU per
+// wipe.
+func (o Options) measureWipe(ctx context.Context, cfg Config, samples []Sample, dbVerify float64, stdout io.Writer) error {
+	ids := make([]string, 0, len(samples))
+	for _, s := range samples {
+		if s.SessionID != "" {
+			ids = append(ids, s.SessionID)
+		}
+	}
+	meter := o.startMeter(ctx, io.Discard)
+	d, err := Wipe(ctx, cfg, ids)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wipe: %d sessions erased in %.2f s: %.0f sessions/s (DELETE to session.deleted webhook)\n",
+		len(ids), d.Seconds(), float64(len(ids))/d.Seconds())
+	if dbWipe := perItem(ctx, meter, len(ids)); dbWipe >= 0 && dbVerify >= 0 {
+		fmt.Fprintf(stdout, "PostgreSQL CPU %.1f ms per wipe; %.1f ms per verification with its wipe\n", dbWipe, dbVerify+dbWipe)
 	}
 	return nil
 }

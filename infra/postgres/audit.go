@@ -108,7 +108,7 @@ func appendAudits(ctx context.Context, tx *sqlx.Tx, tenantID uuid.UUID, entries 
 		}
 		n := len(args)
 		fmt.Fprintf(&values, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9)
-		args = append(args, ev.Seq, ev.TenantID, ev.At, ev.Actor, ev.Action, ev.SessionID, details[i], ev.PrevHash, ev.Hash)
+		args = append(args, ev.Seq, ev.TenantID, ev.At, ev.Actor, ev.Action, ev.SessionID, string(details[i]), ev.PrevHash, ev.Hash)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_events
 		(seq, tenant_id, at, actor, action, session_id, detail, prev_hash, hash) VALUES `+values.String(),

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/idv-oss/idv"
 )
@@ -72,35 +73,37 @@ func (s *Deliveries) RefuseDelivery(ctx context.Context, a idv.DeliveryAttempt, 
 	})
 }
 
-// Delivered reports whether the tenant's webhook of that id was delivered.
-func (s *Deliveries) Delivered(ctx context.Context, tenantID uuid.UUID, webhookID string) (bool, error) {
-	var ok bool
-	if err := scopedGet(ctx, s.db, tenantScope(tenantID), &ok, `SELECT EXISTS (SELECT 1 FROM webhook_deliveries
-		WHERE tenant_id = $1 AND webhook_id = $2 AND outcome = 'delivered')`, tenantID, webhookID); err != nil {
-		return false, fmt.Errorf("deliveries: look up %s: %w", webhookID, err)
-	}
-	return ok, nil
-}
-
-// WebhookTarget reads the tenant's webhook endpoint, sealed secret and
-// whether the endpoint is disabled.
-func (s *Deliveries) WebhookTarget(ctx context.Context, tenantID uuid.UUID) (idv.WebhookTarget, error) {
+// Plan reads, in one statement, what the notifier needs before it sends
+// the tenant's webhook webhookID at now: whether it was delivered, the
+// tenant's endpoint, sealed secret, disabled time and policy, and the
+// rotated-out secrets whose end is after now, newest first (a secret
+// whose end has passed is never returned, whether or not a rotation has
+// deleted it yet). ErrNotFound: no such tenant.
+func (s *Deliveries) Plan(ctx context.Context, tenantID uuid.UUID, webhookID string, now time.Time) (idv.DeliveryPlan, error) {
 	var row struct {
-		URL        string     `db:"webhook_url"`
-		Secret     []byte     `db:"webhook_secret_sealed"`
-		DisabledAt *time.Time `db:"webhook_disabled_at"`
-		Policy     []byte     `db:"policy"`
+		URL        string        `db:"webhook_url"`
+		Secret     []byte        `db:"webhook_secret_sealed"`
+		DisabledAt *time.Time    `db:"webhook_disabled_at"`
+		Policy     []byte        `db:"policy"`
+		Delivered  bool          `db:"delivered"`
+		Retiring   pq.ByteaArray `db:"retiring"`
 	}
-	err := scopedGet(ctx, s.db, tenantScope(tenantID), &row, `SELECT webhook_url, webhook_secret_sealed, webhook_disabled_at, policy
-		FROM tenants WHERE tenant_id = $1`, tenantID)
+	err := scopedGet(ctx, s.db, tenantScope(tenantID), &row, `SELECT t.webhook_url, t.webhook_secret_sealed,
+			t.webhook_disabled_at, t.policy,
+			EXISTS (SELECT 1 FROM webhook_deliveries d
+				WHERE d.tenant_id = t.tenant_id AND d.webhook_id = $2 AND d.outcome = 'delivered') AS delivered,
+			ARRAY(SELECT r.secret_sealed FROM webhook_secrets_retiring r
+				WHERE r.tenant_id = t.tenant_id AND r.ends_at > $3 ORDER BY r.retired_at DESC) AS retiring
+		FROM tenants t WHERE t.tenant_id = $1`, tenantID, webhookID, now)
 	if err != nil {
-		return idv.WebhookTarget{}, rowErr(err, "deliveries: tenant %s", "deliveries: webhook target of %s", tenantID)
+		return idv.DeliveryPlan{}, rowErr(err, "deliveries: tenant %s", "deliveries: plan for %s", tenantID)
 	}
-	t := idv.WebhookTarget{URL: row.URL, SecretSealed: row.Secret, DisabledAt: row.DisabledAt}
-	if err := json.Unmarshal(row.Policy, &t.Policy); err != nil {
-		return idv.WebhookTarget{}, fmt.Errorf("deliveries: policy of %s: %w", tenantID, err)
+	p := idv.DeliveryPlan{Delivered: row.Delivered, Retiring: row.Retiring,
+		Target: idv.WebhookTarget{URL: row.URL, SecretSealed: row.Secret, DisabledAt: row.DisabledAt}}
+	if err := json.Unmarshal(row.Policy, &p.Target.Policy); err != nil {
+		return idv.DeliveryPlan{}, fmt.Errorf("deliveries: policy of %s: %w", tenantID, err)
 	}
-	return t, nil
+	return p, nil
 }
 
 // DisableWebhook stops deliveries to the tenant's endpoint (it answered 410

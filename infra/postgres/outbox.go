@@ -31,7 +31,7 @@ func appendOutboxOnce(ctx context.Context, tx *sqlx.Tx, ev idv.Event) (bool, err
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO outbox (tenant_id, msg_id, type, subject, body)
 		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (msg_id) DO NOTHING`,
-		ev.TenantID, ev.MsgID, ev.Type, ev.Subject, body)
+		ev.TenantID, ev.MsgID, ev.Type, ev.Subject, string(body))
 	if err != nil {
 		return false, fmt.Errorf("outbox: append %s: %w", ev.Type, err)
 	}

@@ -33,36 +33,43 @@ func Open(ctx context.Context, url string, opts ...Option) (*sql.DB, error) {
 // (migration 016 makes the migrating login one; docs/processor-duties.md, "Tenant
 // isolation").
 func OpenApp(ctx context.Context, dsn string, opts ...Option) (*sql.DB, error) {
-	withRole, err := withStartupRole(dsn, AppRole)
+	withRole, err := withParam(dsn, "role", AppRole)
 	if err != nil {
 		return nil, err
 	}
 	return open(ctx, withRole, opts)
 }
 
-// withStartupRole adds role=<role> to a postgres:// URL or a key=value
-// connection string; lib/pq passes it to the server as a startup
-// parameter.
-func withStartupRole(dsn, role string) (string, error) {
+// withParam sets key=value in a postgres:// URL or a key=value connection
+// string; lib/pq passes role to the server as a startup parameter and
+// reads its own options (binary_parameters) itself.
+func withParam(dsn, key, value string) (string, error) {
 	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
-		return dsn + " role=" + role, nil
+		return dsn + " " + key + "=" + value, nil
 	}
 	u, err := url.Parse(dsn)
 	if err != nil {
 		return "", fmt.Errorf("postgres: parse database URL: %w", err)
 	}
 	q := u.Query()
-	q.Set("role", role)
+	q.Set(key, value)
 	u.RawQuery = q.Encode()
 	return u.String(), nil
 }
 
-func open(ctx context.Context, url string, opts []Option) (*sql.DB, error) {
+func open(ctx context.Context, dsn string, opts []Option) (*sql.DB, error) {
 	var o options
 	for _, opt := range opts {
 		opt(&o)
 	}
-	db, err := openPool(url, o)
+	// binary_parameters makes lib/pq send a statement with parameters as
+	// parse, bind and execute in one round trip instead of two (and []byte
+	// parameters as binary data: a jsonb parameter must go as a string).
+	dsn, err := withParam(dsn, "binary_parameters", "yes")
+	if err != nil {
+		return nil, err
+	}
+	db, err := openPool(dsn, o)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}

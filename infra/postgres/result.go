@@ -134,7 +134,7 @@ func (s *Results) SaveResult(ctx context.Context, r idv.Result, ev idv.Event) er
 			 fields_sealed, advisory)
 			VALUES ($1, $2, $13, $3, $4, $5, $6, $7, $8, $9, COALESCE($10, now()), $11, $12)
 			ON CONFLICT (session_id, attempt, check_name) DO NOTHING`,
-			r.SessionID, r.TenantID, r.Check, r.Outcome, reasons, r.Score, r.Threshold, r.Engine, modelsJSON, completed, r.FieldsSealed, advisory, max(r.Attempt, 1))
+			r.SessionID, r.TenantID, r.Check, r.Outcome, reasons, r.Score, r.Threshold, r.Engine, string(modelsJSON), completed, r.FieldsSealed, jsonbOrNull(advisory), max(r.Attempt, 1))
 		if err != nil {
 			return fmt.Errorf("check results: insert %s %s: %w", r.SessionID, r.Check, err)
 		}

@@ -78,8 +78,13 @@ func beginScoped(ctx context.Context, db *sqlx.DB, sc scope) (*sqlx.Tx, error) {
 	return tx, nil
 }
 
-// inTx runs fn in a transaction of scope sc and commits unless fn fails.
+// inTx runs fn in a transaction of scope sc and commits unless fn fails;
+// inside Reads.Together in the same scope and pool, fn runs in that
+// group's transaction instead.
 func inTx(ctx context.Context, db *sqlx.DB, sc scope, fn func(*sqlx.Tx) error) error {
+	if tx := shared(ctx, db, sc); tx != nil {
+		return fn(tx)
+	}
 	tx, err := beginScoped(ctx, db, sc)
 	if err != nil {
 		return err

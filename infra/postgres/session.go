@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -88,7 +89,17 @@ func (c retakeColumn) Value() (driver.Value, error) {
 	if c == nil {
 		c = retakeColumn{}
 	}
-	return json.Marshal([]schemas.Retake(c))
+	b, err := json.Marshal([]schemas.Retake(c))
+	return string(b), err
+}
+
+// jsonbOrNull is b as a jsonb parameter: text (lib/pq sends []byte as binary
+// data, which jsonb reads as its own binary format), or NULL for nil.
+func jsonbOrNull(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return string(b)
 }
 
 // keyFields points at a session key's fields in the order of the columns
@@ -193,22 +204,59 @@ func (s *Sessions) DeclareCaptures(ctx context.Context, tenantID, id uuid.UUID, 
 		if err != nil {
 			return err
 		}
+		var cols captureColumns
 		for _, c := range cs {
 			c.Attempt = max(c.Attempt, 1) // a capture that names none is the first attempt's
 			if c.Attempt != attempt {
 				return fmt.Errorf("captures: declare %s: attempt %d, the session is at %d: %w", id, c.Attempt, attempt, idv.ErrConflict)
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO captures
-				(session_id, tenant_id, attempt, kind, idx, object_key, size, sha256)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-				ON CONFLICT (session_id, attempt, kind, idx) DO UPDATE
-				SET size = EXCLUDED.size, sha256 = EXCLUDED.sha256, declared_at = now()`,
-				c.SessionID, c.TenantID, c.Attempt, c.Kind, c.Index, c.ObjectKey, c.Size, c.SHA256); err != nil {
-				return fmt.Errorf("captures: declare %s %s: %w", id, schemas.CaptureRef(c.Kind, c.Index), err)
-			}
+			cols.add(c)
+		}
+		if len(cs) == 0 {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO captures
+			(session_id, tenant_id, attempt, kind, idx, object_key, size, sha256)
+			SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::integer[], $4::text[], $5::integer[], $6::text[],
+				$7::bigint[], $8::bytea[])
+			ON CONFLICT (session_id, attempt, kind, idx) DO UPDATE
+			SET size = EXCLUDED.size, sha256 = EXCLUDED.sha256, declared_at = now()`, cols.args()...); err != nil {
+			return fmt.Errorf("captures: declare %d of %s: %w", len(cs), id, err)
 		}
 		return nil
 	})
+}
+
+// captureColumns are captures as the columns of one multi-row INSERT, a
+// slot declared twice once (its last declaration, as one INSERT per
+// capture would leave it).
+type captureColumns struct {
+	sessions, tenants, kinds, keys []string
+	attempts, indexes, sizes       []int64
+	sums                           [][]byte
+	slot                           map[string]int // kind and index: position in the columns
+}
+
+func (c *captureColumns) add(cp idv.Capture) {
+	ref := strconv.Itoa(cp.Attempt) + " " + schemas.CaptureRef(cp.Kind, cp.Index)
+	if i, ok := c.slot[ref]; ok {
+		c.sessions[i], c.tenants[i], c.keys[i] = cp.SessionID.String(), cp.TenantID.String(), cp.ObjectKey
+		c.sizes[i], c.sums[i] = cp.Size, cp.SHA256
+		return
+	}
+	if c.slot == nil {
+		c.slot = map[string]int{}
+	}
+	c.slot[ref] = len(c.kinds)
+	c.sessions, c.tenants = append(c.sessions, cp.SessionID.String()), append(c.tenants, cp.TenantID.String())
+	c.attempts, c.kinds, c.indexes = append(c.attempts, int64(cp.Attempt)), append(c.kinds, string(cp.Kind)), append(c.indexes, int64(cp.Index))
+	c.keys, c.sizes, c.sums = append(c.keys, cp.ObjectKey), append(c.sizes, cp.Size), append(c.sums, cp.SHA256)
+}
+
+// args are the columns as the INSERT's array parameters, $1 to $8.
+func (c *captureColumns) args() []any {
+	return []any{pq.Array(c.sessions), pq.Array(c.tenants), pq.Array(c.attempts), pq.Array(c.kinds),
+		pq.Array(c.indexes), pq.Array(c.keys), pq.Array(c.sizes), pq.ByteaArray(c.sums)}
 }
 
 // Submit marks an open session's attempt submitted and appends its event

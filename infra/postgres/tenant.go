@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
@@ -31,7 +30,7 @@ func (s *Tenants) Create(ctx context.Context, t idv.Tenant, key idv.APIKey) erro
 		if _, err := tx.ExecContext(ctx, `INSERT INTO tenants
 			(tenant_id, name, retention_days, webhook_url, webhook_secret_sealed, policy)
 			VALUES ($1, $2, $3, $4, $5, $6)`,
-			t.ID, t.Name, t.RetentionDays, t.WebhookURL, t.WebhookSecretSealed, policy); err != nil {
+			t.ID, t.Name, t.RetentionDays, t.WebhookURL, t.WebhookSecretSealed, string(policy)); err != nil {
 			return fmt.Errorf("tenants: insert %s: %w", t.ID, err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO api_keys (key_id, tenant_id, secret_hash)
@@ -42,28 +41,36 @@ func (s *Tenants) Create(ctx context.Context, t idv.Tenant, key idv.APIKey) erro
 	})
 }
 
+// tenantColumns are the columns of tenants that tenantRow reads.
+const tenantColumns = `tenant_id, name, retention_days, webhook_url, webhook_secret_sealed, policy, created_at`
+
+// tenantRow is a row of tenants as idv.Tenant holds it.
+type tenantRow struct {
+	t      idv.Tenant
+	policy []byte
+}
+
+// fields are the destinations of tenantColumns, in their order.
+func (r *tenantRow) fields() []any {
+	return []any{&r.t.ID, &r.t.Name, &r.t.RetentionDays, &r.t.WebhookURL, &r.t.WebhookSecretSealed, &r.policy, &r.t.CreatedAt}
+}
+
+// tenant is the row's tenant with its policy decoded.
+func (r *tenantRow) tenant() (idv.Tenant, error) {
+	if err := json.Unmarshal(r.policy, &r.t.Policy); err != nil {
+		return idv.Tenant{}, fmt.Errorf("tenants: decode policy of %s: %w", r.t.ID, err)
+	}
+	return r.t, nil
+}
+
 // Get reads a tenant.
 func (s *Tenants) Get(ctx context.Context, id uuid.UUID) (idv.Tenant, error) {
-	var row struct {
-		ID            uuid.UUID `db:"tenant_id"`
-		Name          string    `db:"name"`
-		RetentionDays int       `db:"retention_days"`
-		WebhookURL    string    `db:"webhook_url"`
-		Secret        []byte    `db:"webhook_secret_sealed"`
-		Policy        []byte    `db:"policy"`
-		CreatedAt     time.Time `db:"created_at"`
-	}
-	err := scopedGet(ctx, s.db, tenantScope(id), &row, `SELECT tenant_id, name, retention_days, webhook_url,
-		webhook_secret_sealed, policy, created_at FROM tenants WHERE tenant_id = $1`, id)
+	var row tenantRow
+	err := scopedScan(ctx, s.db, tenantScope(id), row.fields(), `SELECT `+tenantColumns+` FROM tenants WHERE tenant_id = $1`, id)
 	if err != nil {
 		return idv.Tenant{}, rowErr(err, "tenants: %s", "tenants: get %s", id)
 	}
-	t := idv.Tenant{ID: row.ID, Name: row.Name, RetentionDays: row.RetentionDays, WebhookURL: row.WebhookURL,
-		WebhookSecretSealed: row.Secret, CreatedAt: row.CreatedAt}
-	if err := json.Unmarshal(row.Policy, &t.Policy); err != nil {
-		return idv.Tenant{}, fmt.Errorf("tenants: decode policy of %s: %w", id, err)
-	}
-	return t, nil
+	return row.tenant()
 }
 
 // FindByName returns the tenant of that name (used for the dev tenant). It
@@ -83,20 +90,38 @@ func (s *Tenants) FindByName(ctx context.Context, name string) (uuid.UUID, error
 // request it is, so the lookup cannot be scoped to a tenant yet: system
 // scope, reading api_keys and whether the key's tenant is offboarding.
 func (s *Tenants) APIKey(ctx context.Context, keyID string) (idv.APIKey, error) {
-	var k idv.APIKey
+	k, _, err := s.KeyAndTenant(ctx, keyID)
+	return k, err
+}
+
+// KeyAndTenant is APIKey with the key's tenant, read in the same statement
+// so that a request reads its tenant once, with its key. The tenant is
+// the zero Tenant when the key is Offboarding (the caller refuses it).
+func (s *Tenants) KeyAndTenant(ctx context.Context, keyID string) (idv.APIKey, idv.Tenant, error) {
+	var (
+		k   idv.APIKey
+		row tenantRow
+	)
 	// A key of an offboarded tenant whose rows are deleted answers from its
 	// tombstone (migration 025), offboarding.
-	err := scopedScan(ctx, s.db, systemScope, []any{&k.ID, &k.TenantID, &k.SecretHash, &k.CreatedAt, &k.RevokedAt, &k.Offboarding},
-		`SELECT key_id, tenant_id, secret_hash, created_at, revoked_at,
-		(SELECT t.offboarding_at IS NOT NULL FROM tenants t WHERE t.tenant_id = api_keys.tenant_id) AS offboarding
-		FROM api_keys WHERE key_id = $1
+	err := scopedScan(ctx, s.db, systemScope, append([]any{&k.ID, &k.TenantID, &k.SecretHash, &k.CreatedAt, &k.RevokedAt, &k.Offboarding},
+		row.fields()...),
+		`SELECT k.key_id, k.tenant_id, k.secret_hash, k.created_at, k.revoked_at, t.offboarding_at IS NOT NULL,
+			t.tenant_id, t.name, t.retention_days, t.webhook_url, t.webhook_secret_sealed, t.policy, t.created_at
+		FROM api_keys k JOIN tenants t ON t.tenant_id = k.tenant_id WHERE k.key_id = $1
 		UNION ALL
-		SELECT key_id, tenant_id, secret_hash, created_at, revoked_at, true FROM api_key_tombstones WHERE key_id = $1
+		SELECT key_id, tenant_id, secret_hash, created_at, revoked_at, true,
+			tenant_id, '', 0, '', ''::bytea, '{}'::jsonb, created_at
+		FROM api_key_tombstones WHERE key_id = $1
 		LIMIT 1`, keyID)
 	if err != nil {
-		return idv.APIKey{}, rowErr(err, "api keys: %s", "api keys: get %s", keyID)
+		return idv.APIKey{}, idv.Tenant{}, rowErr(err, "api keys: %s", "api keys: get %s", keyID)
 	}
-	return k, nil
+	if k.Offboarding {
+		return k, idv.Tenant{}, nil
+	}
+	t, err := row.tenant()
+	return k, t, err
 }
 
 // WebhookURLs lists every tenant's id and webhook URL, oldest tenant first
@@ -184,7 +209,7 @@ func (s *Tenants) UpdatePolicy(ctx context.Context, id uuid.UUID,
 		if err != nil {
 			return fmt.Errorf("tenants: encode policy: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE tenants SET policy = $2 WHERE tenant_id = $1`, id, enc); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE tenants SET policy = $2 WHERE tenant_id = $1`, id, string(enc)); err != nil {
 			return fmt.Errorf("tenants: set policy of %s: %w", id, err)
 		}
 		now = next

@@ -17,7 +17,7 @@ import (
 // rotation of its secret, each recorded in the tenant's audit log in the
 // same transaction (actor from idv.WithActor). A rotated-out secret is kept
 // sealed in webhook_secrets_retiring until its end; the notifier reads it
-// beside the current one while the end is ahead (Deliveries.RetiringSecrets).
+// beside the current one while the end is ahead (Deliveries.Plan).
 
 // Webhook reads the tenant's endpoint as of now: its URL, whether it is
 // disabled and the end of the latest overlap still running.
@@ -117,20 +117,6 @@ func (s *Tenants) RotateWebhookSecret(ctx context.Context, id uuid.UUID, sealed 
 		return time.Time{}, err
 	}
 	return until, nil
-}
-
-// RetiringSecrets returns the tenant's rotated-out webhook secrets, sealed,
-// whose end is after now, newest first: the notifier signs with them beside
-// the current secret. A secret whose end has passed is never returned,
-// whether or not a rotation has deleted it yet.
-func (s *Deliveries) RetiringSecrets(ctx context.Context, tenantID uuid.UUID, now time.Time) ([][]byte, error) {
-	var sealed [][]byte
-	err := scopedSelect(ctx, s.db, tenantScope(tenantID), &sealed, `SELECT secret_sealed FROM webhook_secrets_retiring
-		WHERE tenant_id = $1 AND ends_at > $2 ORDER BY retired_at DESC`, tenantID, now)
-	if err != nil {
-		return nil, fmt.Errorf("deliveries: retiring webhook secrets of %s: %w", tenantID, err)
-	}
-	return sealed, nil
 }
 
 func utcPtr(t *time.Time) *time.Time {

@@ -19,7 +19,9 @@ import (
 // Tenants reads tenants and their API keys, and changes the keys.
 type Tenants interface {
 	Get(ctx context.Context, id uuid.UUID) (idv.Tenant, error)
-	APIKey(ctx context.Context, keyID string) (idv.APIKey, error)
+	// KeyAndTenant reads an API key and its tenant at once (the zero
+	// Tenant for a key that is Offboarding).
+	KeyAndTenant(ctx context.Context, keyID string) (idv.APIKey, idv.Tenant, error)
 	idv.APIKeyStore
 	Webhooks
 }
@@ -84,6 +86,7 @@ type Server struct {
 	keys     Vault
 	objects  Objects
 	duties   Duties
+	reads    idv.Reads
 	log      *slog.Logger
 	metrics  *Metrics
 	cfg      Config
@@ -101,6 +104,9 @@ type Stores struct {
 	Receipts Receipts
 	Audit    Audit
 	Duties   Duties
+	// Reads groups a request's reads of one tenant into one transaction
+	// (postgres.Reads); nil: each read on its own.
+	Reads idv.Reads
 }
 
 // Vault is what the API asks of the key vault.
@@ -143,7 +149,7 @@ func New(stores Stores, v Vault, objs Objects, log *slog.Logger, metrics *Metric
 		cfg.MaxInFlight = DefaultMaxInFlight
 	}
 	return &Server{tenants: stores.Tenants, sessions: stores.Sessions, results: stores.Results, receipts: stores.Receipts,
-		audit: stores.Audit, duties: stores.Duties, keys: v, receiptKey: v, objects: objs, log: log, metrics: metrics, cfg: cfg,
+		audit: stores.Audit, duties: stores.Duties, reads: stores.Reads, keys: v, receiptKey: v, objects: objs, log: log, metrics: metrics, cfg: cfg,
 		tenantLimit: newLimiter(cfg.TenantRate, cfg.TenantBurst, cfg.Now),
 		appLimit:    newLimiter(cfg.AppRate, cfg.AppBurst, cfg.Now)}
 }

@@ -76,7 +76,8 @@ func setup(t testing.TB) *bundle {
 		Results: postgres.NewResults(db.DB), Receipts: postgres.NewWipes(db.DB),
 		Audit: postgres.NewAudit(db.DB), Duties: api.Duties{
 			Policies: tenant.Policies{Tenants: postgres.NewTenants(db.DB), Sessions: postgres.NewSessions(db.DB), Keys: v},
-			Register: testRegister(), Objections: postgres.NewSubprocessors(db.DB), DSRs: postgres.NewDSRs(db.DB)}}
+			Register: testRegister(), Objections: postgres.NewSubprocessors(db.DB), DSRs: postgres.NewDSRs(db.DB)},
+		Reads: postgres.NewReads(db.DB)}
 	srv := api.New(stores, v, store,
 		slog.New(slog.NewTextHandler(io.Discard, nil)), api.NewMetrics(prometheus.NewRegistry()), api.Config{Now: clk.Now, AppTokenTTL: time.Hour})
 	ts := httptest.NewServer(srv.Handler())

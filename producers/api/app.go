@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -55,15 +56,22 @@ type appSessionBody struct {
 
 func (s *Server) getAppSession(w http.ResponseWriter, r *http.Request) error {
 	sess := sessionOf(r)
-	key, err := s.sessions.Key(r.Context(), sess.TenantID, sess.ID)
-	if err != nil {
+	var (
+		key       idv.WrappedKey
+		consent   consentBody
+		handedOff bool
+	)
+	err := idv.ReadTogether(r.Context(), s.reads, sess.TenantID, func(ctx context.Context) error {
+		var err error
+		if key, err = s.sessions.Key(ctx, sess.TenantID, sess.ID); err != nil {
+			return err
+		}
+		if consent, err = s.consentOf(ctx, sess); err != nil {
+			return err
+		}
+		handedOff, err = s.sessions.HandedOff(ctx, sess.TenantID, sess.ID)
 		return err
-	}
-	consent, err := s.consentOf(r.Context(), sess)
-	if err != nil {
-		return err
-	}
-	handedOff, err := s.sessions.HandedOff(r.Context(), sess.TenantID, sess.ID)
+	})
 	if err != nil {
 		return err
 	}

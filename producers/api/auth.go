@@ -15,20 +15,21 @@ type ctxKey int
 
 const (
 	tenantKey ctxKey = iota
+	tenantRecordKey
 	apiKeyKey
 	sessionKey
 )
 
-// customer authenticates a tenant API key and passes the tenant id and the
-// key id on; the key id is also the actor of the audit entries the request
-// causes.
+// customer authenticates a tenant API key and passes the tenant id, the
+// tenant as read with the key and the key id on; the key id is also the
+// actor of the audit entries the request causes.
 func (s *Server) customer(h func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		cred, err := bearer(r, credential.APIKey)
 		if err != nil {
 			return err
 		}
-		key, err := s.tenants.APIKey(r.Context(), cred.ID)
+		key, tenant, err := s.tenants.KeyAndTenant(r.Context(), cred.ID)
 		if errors.Is(err, idv.ErrNotFound) || (err == nil && (!cred.Matches(key.SecretHash) || !key.Live(s.now()))) {
 			return errUnauthorized
 		}
@@ -42,6 +43,7 @@ func (s *Server) customer(h func(http.ResponseWriter, *http.Request) error) http
 			return err
 		}
 		ctx := context.WithValue(r.Context(), tenantKey, key.TenantID)
+		ctx = context.WithValue(ctx, tenantRecordKey, tenant)
 		ctx = context.WithValue(ctx, apiKeyKey, key.ID)
 		ctx = idv.WithActor(ctx, idv.ActorAPIKey(key.ID))
 		return h(w, r.WithContext(ctx))
@@ -98,6 +100,10 @@ func bearer(r *http.Request, kind string) (credential.Credential, error) {
 }
 
 func tenantOf(r *http.Request) uuid.UUID { return r.Context().Value(tenantKey).(uuid.UUID) }
+
+// tenantRecordOf is the customer's tenant as read with its API key, at the
+// start of the request: its policy is the one the request acts on.
+func tenantRecordOf(r *http.Request) idv.Tenant { return r.Context().Value(tenantRecordKey).(idv.Tenant) }
 
 // apiKeyOf is the id of the API key the customer request was made with.
 func apiKeyOf(r *http.Request) string { return r.Context().Value(apiKeyKey).(string) }

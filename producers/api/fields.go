@@ -12,20 +12,23 @@ import (
 	"github.com/idv-oss/idv/seal"
 )
 
-// openFields opens the policy-allowed fields the checks stored, sealed, for
-// this response only, and filters them again by the tenant's current policy
-// (it may have narrowed since). Every such read is recorded in the audit log
-// (which fields, by which API key) before the fields are returned.
-func (s *Server) openFields(r *http.Request, sess idv.Session, results []idv.Result) (map[string]any, error) {
+// sealedFields reports whether results hold fields openFields would open.
+func sealedFields(sess idv.Session, results []idv.Result) bool {
+	return !sess.Ended() && slices.ContainsFunc(results, func(res idv.Result) bool { return res.FieldsSealed != nil })
+}
+
+// openFields opens the policy-allowed fields the checks stored, sealed to
+// the session's key (wrapped, read with the results), for this response
+// only, and filters them again by the tenant's current policy (it may have
+// narrowed since). Every such read is recorded in the audit log (which
+// fields, by which API key) before the fields are returned.
+func (s *Server) openFields(r *http.Request, sess idv.Session, results []idv.Result, wrapped idv.WrappedKey) (map[string]any, error) {
 	fields := map[string]any{}
-	if sess.Ended() || !slices.ContainsFunc(results, func(res idv.Result) bool { return res.FieldsSealed != nil }) {
+	if !sealedFields(sess, results) {
 		return fields, nil
 	}
-	tenant, err := s.tenants.Get(r.Context(), sess.TenantID)
-	if err != nil {
-		return nil, err
-	}
-	key, err := s.sessionKey(r, sess)
+	tenant := tenantRecordOf(r)
+	key, err := s.unwrap(r, sess, wrapped)
 	if err != nil {
 		return nil, err
 	}
@@ -67,6 +70,11 @@ func (s *Server) sessionKey(r *http.Request, sess idv.Session) (*seal.SessionKey
 	if err != nil {
 		return nil, err
 	}
+	return s.unwrap(r, sess, k)
+}
+
+// unwrap unwraps the session's key k with the vault.
+func (s *Server) unwrap(r *http.Request, sess idv.Session, k idv.WrappedKey) (*seal.SessionKey, error) {
 	key, err := s.keys.Unwrap(r.Context(), k)
 	if err != nil {
 		return nil, fmt.Errorf("unwrap key of %s: %w", sess.ID, err)

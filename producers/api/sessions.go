@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -56,11 +57,7 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &req, true); err != nil {
 		return err
 	}
-	tenant, err := s.tenants.Get(r.Context(), tenantOf(r))
-	if err != nil {
-		return err
-	}
-	sess, err := idv.NewSession(tenant, idv.SessionRequest{Checks: req.Checks, SelfieFrames: req.SelfieFrames,
+	sess, err := idv.NewSession(tenantRecordOf(r), idv.SessionRequest{Checks: req.Checks, SelfieFrames: req.SelfieFrames,
 		RetentionDays: req.RetentionDays}, s.now(), s.cfg.AppTokenTTL)
 	if re := (*idv.RequestError)(nil); errors.As(err, &re) {
 		return apiErr(http.StatusUnprocessableEntity, re.Code, "%v", re.Err).with("field", re.Field)
@@ -93,24 +90,44 @@ func (s *Server) getSession(w http.ResponseWriter, r *http.Request) error {
 
 // writeSession answers with a session of tenant, its captures and results.
 func (s *Server) writeSession(w http.ResponseWriter, r *http.Request, tenant, id uuid.UUID, status int) error {
-	sess, err := s.sessions.Get(r.Context(), tenant, id)
-	if err != nil {
-		return notFound(err)
-	}
-	caps, err := s.sessions.Captures(r.Context(), sess.TenantID, sess.ID)
+	v, err := s.readSession(r.Context(), tenant, id)
 	if err != nil {
 		return err
 	}
-	results, err := s.results.List(r.Context(), sess.TenantID, sess.ID)
-	if err != nil {
-		return err
-	}
-	body := toSessionBody(sess, caps, results)
-	if body.Fields, err = s.openFields(r, sess, results); err != nil {
+	body := toSessionBody(v.sess, v.caps, v.results)
+	if body.Fields, err = s.openFields(r, v.sess, v.results, v.key); err != nil {
 		return err
 	}
 	writeJSON(w, status, body)
 	return nil
+}
+
+// sessionView is what a customer's read of a session shows: the session,
+// its captures and results, and its wrapped key when sealed fields are to
+// be opened.
+type sessionView struct {
+	sess    idv.Session
+	caps    []idv.Capture
+	results []idv.Result
+	key     idv.WrappedKey
+}
+
+// readSession reads a session's view in one transaction.
+func (s *Server) readSession(ctx context.Context, tenant, id uuid.UUID) (v sessionView, err error) {
+	err = idv.ReadTogether(ctx, s.reads, tenant, func(ctx context.Context) error {
+		if v.sess, err = s.sessions.Get(ctx, tenant, id); err != nil {
+			return notFound(err)
+		}
+		if v.caps, err = s.sessions.Captures(ctx, tenant, id); err != nil {
+			return err
+		}
+		if v.results, err = s.results.List(ctx, tenant, id); err != nil || !sealedFields(v.sess, v.results) {
+			return err
+		}
+		v.key, err = s.sessions.Key(ctx, tenant, id)
+		return err
+	})
+	return v, err
 }
 
 func toSessionBody(s idv.Session, caps []idv.Capture, results []idv.Result) sessionBody {

@@ -80,9 +80,9 @@ func TestWebhookURLChange(t *testing.T) {
 	if code := b.call("GET", "/v1/webhook", b.b.APIKey, nil, &other); code != http.StatusOK || other.URL != "https://hooks.example.test/idv" {
 		t.Fatalf("tenant B's endpoint: %d %+v", code, other)
 	}
-	tg, err := postgres.NewDeliveries(b.db.DB).WebhookTarget(context.Background(), b.a.TenantID)
-	if err != nil || tg.URL != "https://[2606:4700:4700::1111]/x" {
-		t.Fatalf("the notifier's target: %+v, %v", tg.URL, err)
+	plan, err := postgres.NewDeliveries(b.db.DB).Plan(context.Background(), b.a.TenantID, "", time.Now())
+	if err != nil || plan.Target.URL != "https://[2606:4700:4700::1111]/x" {
+		t.Fatalf("the notifier's target: %+v, %v", plan.Target.URL, err)
 	}
 
 	// A disabled endpoint is re-enabled by a change, even to its URL.
@@ -234,7 +234,7 @@ func TestWebhookSecretRotation(t *testing.T) {
 	if cur, err := b.vault.OpenSecret(b.a.TenantID, schemas.WebhookSecretPurpose, tn.WebhookSecretSealed); err != nil || !bytes.Equal(cur, fresh) {
 		t.Fatalf("current secret is not the one shown: %v", err)
 	}
-	retiring, err := deliveries.RetiringSecrets(ctx, b.a.TenantID, start.Add(time.Hour-time.Second))
+	retiring, err := retiringSecrets(ctx, deliveries, b.a.TenantID, start.Add(time.Hour-time.Second))
 	if err != nil || len(retiring) != 1 {
 		t.Fatalf("retiring secrets during the overlap: %d, %v", len(retiring), err)
 	}
@@ -244,10 +244,10 @@ func TestWebhookSecretRotation(t *testing.T) {
 	if old, err := b.vault.OpenSecret(b.a.TenantID, schemas.WebhookSecretPurpose, retiring[0]); err != nil || !bytes.Equal(old, original) {
 		t.Fatalf("retiring secret is not the old one: %v", err)
 	}
-	if after, err := deliveries.RetiringSecrets(ctx, b.a.TenantID, start.Add(time.Hour)); err != nil || len(after) != 0 {
+	if after, err := retiringSecrets(ctx, deliveries, b.a.TenantID, start.Add(time.Hour)); err != nil || len(after) != 0 {
 		t.Fatalf("retiring secrets at the overlap's end: %d, %v", len(after), err)
 	}
-	if other, err := deliveries.RetiringSecrets(ctx, b.b.TenantID, start); err != nil || len(other) != 0 {
+	if other, err := retiringSecrets(ctx, deliveries, b.b.TenantID, start); err != nil || len(other) != 0 {
 		t.Fatalf("tenant B's retiring secrets: %d, %v", len(other), err)
 	}
 
@@ -270,7 +270,7 @@ func TestWebhookSecretRotation(t *testing.T) {
 	if code := b.call("POST", "/v1/webhook/secret/rotate", b.a.APIKey, `{"overlap_seconds":0}`, &r); code != http.StatusCreated {
 		t.Fatalf("rotate with overlap 0: %d", code)
 	}
-	if got, _ := deliveries.RetiringSecrets(ctx, b.a.TenantID, b.clock.Now()); len(got) != 1 {
+	if got, _ := retiringSecrets(ctx, deliveries, b.a.TenantID, b.clock.Now()); len(got) != 1 {
 		t.Fatalf("retiring after overlap-0 rotation: %d, want the previous rotation's one", len(got))
 	}
 
@@ -292,4 +292,11 @@ func TestWebhookSecretRotation(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("webhook_secret_rotated entries:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// retiringSecrets are the tenant's retiring webhook secrets at now, as the
+// notifier reads them.
+func retiringSecrets(ctx context.Context, d *postgres.Deliveries, tenantID uuid.UUID, now time.Time) ([][]byte, error) {
+	plan, err := d.Plan(ctx, tenantID, "", now)
+	return plan.Retiring, err
 }

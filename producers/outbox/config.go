@@ -21,6 +21,10 @@ type Config struct {
 	// (1m), PruneBatch rows per transaction (1000).
 	PruneInterval time.Duration
 	PruneBatch    int
+	// StatsInterval is how often the backlog gauges are read (1s), on a
+	// timer of their own: reading them after every batch cost a
+	// transaction per batch.
+	StatsInterval time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -41,6 +45,7 @@ func (c Config) withDefaults() Config {
 	def(&c.MaxBackoff, 10*time.Second)
 	def(&c.Retention, 24*time.Hour)
 	def(&c.PruneInterval, time.Minute)
+	def(&c.StatsInterval, time.Second)
 	c.MaxBackoff = max(c.MaxBackoff, c.MinBackoff)
 	return c
 }

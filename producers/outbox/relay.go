@@ -78,12 +78,12 @@ func (r *Relay) Run(ctx context.Context) error {
 		defer stop()
 	}
 	wg.Go(func() { r.prune(ctx) })
+	wg.Go(func() { r.watchBacklog(ctx) })
 
 	failures := 0
 	for {
 		listened := r.listenUp.Load()
 		err := r.drain(ctx)
-		r.observe(ctx)
 		if listened && err == nil {
 			// Everything committed before LISTEN is out; from here on
 			// every committed insert notifies us.
@@ -156,6 +156,21 @@ func (r *Relay) publish(ctx context.Context, row idv.OutboxRow) error {
 		r.m.publishErrors.Inc()
 	}
 	return err
+}
+
+// watchBacklog updates the backlog gauges every StatsInterval until ctx
+// ends.
+func (r *Relay) watchBacklog(ctx context.Context) {
+	t := time.NewTicker(r.cfg.StatsInterval)
+	defer t.Stop()
+	for {
+		r.observe(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // observe updates the backlog gauges.

@@ -82,7 +82,7 @@ func (f *fixture) appendEvents(t testing.TB, evs []event) {
 			t.Fatal(err)
 		}
 		if _, err := tx.Exec(`INSERT INTO outbox (tenant_id, msg_id, type, subject, body) VALUES ($1, $2, $3, $4, $5)`,
-			f.tenant, ev.MsgID, ev.Type, ev.Subject, body); err != nil {
+			f.tenant, ev.MsgID, ev.Type, ev.Subject, string(body)); err != nil {
 			t.Fatal(err)
 		}
 	}
