@@ -21,6 +21,7 @@ import (
 // tenants, and a session of the first with captures and a check result.
 type wipeFixture struct {
 	db            *sqlx.DB
+	url           string
 	wipes         *postgres.Wipes
 	now           time.Time
 	tenant, other uuid.UUID
@@ -33,8 +34,8 @@ type wipeFixture struct {
 
 func setupWipes(t *testing.T) *wipeFixture {
 	t.Helper()
-	db := pgtest.NewDB(t, schemas.MainMigrations())
-	f := &wipeFixture{db: db, wipes: postgres.NewWipes(db.DB), now: time.Now().UTC().Truncate(time.Microsecond)}
+	db, url := pgtest.NewDBURL(t, schemas.MainMigrations())
+	f := &wipeFixture{db: db, url: url, wipes: postgres.NewWipes(db.DB), now: time.Now().UTC().Truncate(time.Microsecond)}
 	f.tenant, f.other = f.newTenant(t), f.newTenant(t)
 	f.session = f.newSession(t, f.tenant)
 	return f
