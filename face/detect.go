@@ -42,16 +42,14 @@ const detW, detH = 320, 240
 // ratio not kept, as the detector's anchors expect) to 320×240, fed as RGB
 // (v−127)/128; detections scoring below Config.ScoreThreshold are dropped,
 // then overlapping ones by non-maximum suppression. The detector also fires
-// on drawings: a detection alone proves nothing about a live person.
+// on drawings: a detection alone proves nothing about a live person. Any
+// image is read, but one not yet prepared (Prepare) is converted first.
 func (e *Engine) Detect(img image.Image) ([]Face, error) {
 	b := img.Bounds()
 	if b.Empty() {
 		return nil, fmt.Errorf("face: detect: empty image")
 	}
-	in := make([]float32, 3*detW*detH)
-	newRaster(img).resize(boxView(float64(b.Min.X), float64(b.Min.Y), float64(b.Max.X), float64(b.Max.Y), detW, detH),
-		detW, detH, centredRGB(in))
-	out, err := e.run(Detector, in)
+	out, err := e.infer(Detector, detectInput(pixelsOf(img)))
 	if err != nil {
 		return nil, err
 	}
@@ -75,6 +73,14 @@ func (e *Engine) Detect(img image.Image) ([]Face, error) {
 		}
 	}
 	return nms(cands, float64(e.cfg.NMSThreshold)), nil
+}
+
+// detectInput fills the detector's input: the whole image resized to
+// 320×240, as RGB (v−127)/128.
+func detectInput(px *pixels) func(in []float32) {
+	b := px.rect
+	view := boxView(float64(b.Min.X), float64(b.Min.Y), float64(b.Max.X), float64(b.Max.Y), detW, detH)
+	return func(in []float32) { px.resize(view, detW, detH, centredRGB(in)) }
 }
 
 // Largest is the face with the largest box; faces must not be empty.

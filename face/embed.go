@@ -92,17 +92,18 @@ func (e *Engine) Embed(img image.Image, f Face) ([]float32, error) {
 	if err != nil {
 		return nil, err
 	}
-	return e.embedLandmarks(img, lm)
+	return e.EmbedLandmarks(img, lm)
 }
 
-func (e *Engine) embedLandmarks(img image.Image, lm [68]Point) ([]float32, error) {
+// EmbedLandmarks is Embed for a face whose landmarks the caller already has
+// (Landmarks of the same image and face): the same embedding without
+// running the landmark model again.
+func (e *Engine) EmbedLandmarks(img image.Image, lm [68]Point) ([]float32, error) {
 	m, err := alignment(lm)
 	if err != nil {
 		return nil, err
 	}
-	in := make([]float32, 3*alignSize*alignSize)
-	newRaster(img).crop(m, alignSize, alignSize, centredRGB(in))
-	out, err := e.run(Feature, in)
+	out, err := e.infer(Feature, featureInput(pixelsOf(img), m))
 	if err != nil {
 		return nil, err
 	}
@@ -119,6 +120,12 @@ func (e *Engine) embedLandmarks(img image.Image, lm [68]Point) ([]float32, error
 		v[i] *= inv
 	}
 	return v, nil
+}
+
+// featureInput fills the feature model's input: the face aligned by m at
+// 112×112, as RGB (v−127)/128.
+func featureInput(px *pixels, m affine) func(in []float32) {
+	return func(in []float32) { px.crop(m, alignSize, alignSize, centredRGB(in)) }
 }
 
 // Cosine is the cosine similarity of two embeddings, in [−1, 1]; 0 when

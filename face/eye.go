@@ -21,30 +21,42 @@ func (e Eyes) Closed() float64 { return math.Max(e.Left, e.Right) }
 // each eye's square crop, centred on its six points and twice as wide as the
 // corner-to-corner distance, is fed to fr_eye as 24×24 grey /255.
 func (e *Engine) Eyes(img image.Image, lm [68]Point) (Eyes, error) {
-	l, err := e.eyeClosed(img, lm[36:42])
+	px := pixelsOf(img)
+	l, err := e.eyeClosed(px, lm[36:42])
 	if err != nil {
 		return Eyes{}, err
 	}
-	r, err := e.eyeClosed(img, lm[42:48])
+	r, err := e.eyeClosed(px, lm[42:48])
 	if err != nil {
 		return Eyes{}, err
 	}
 	return Eyes{Left: l, Right: r}, nil
 }
 
-func (e *Engine) eyeClosed(img image.Image, pts []Point) (float64, error) {
+func (e *Engine) eyeClosed(px *pixels, pts []Point) (float64, error) {
+	out, err := e.infer(Eye, eyeInput(px, eyeCrop(pts)))
+	if err != nil {
+		return 0, err
+	}
+	return softmax(out[0])[0], nil // index 0 = closed
+}
+
+// eyeCrop is one eye's square: centred on its six points, twice as wide as
+// the corner-to-corner distance (at least 4 pixels).
+func eyeCrop(pts []Point) Box {
 	var c Point
 	for _, p := range pts {
 		c.X += p.X / float64(len(pts))
 		c.Y += p.Y / float64(len(pts))
 	}
 	half := math.Max(math.Hypot(pts[3].X-pts[0].X, pts[3].Y-pts[0].Y), 2) // corners 0 and 3
-	in := make([]float32, eyeSize*eyeSize)
-	newRaster(img).crop(boxView(c.X-half, c.Y-half, c.X+half, c.Y+half, eyeSize, eyeSize), eyeSize, eyeSize,
-		func(i int, R, G, B float32) { in[i] = grey(R, G, B) / 255 })
-	out, err := e.run(Eye, in)
-	if err != nil {
-		return 0, err
+	return Box{c.X - half, c.Y - half, c.X + half, c.Y + half}
+}
+
+// eyeInput fills the eye model's input: the crop c at 24×24, grey /255.
+func eyeInput(px *pixels, c Box) func(in []float32) {
+	view := boxView(c.X1, c.Y1, c.X2, c.Y2, eyeSize, eyeSize)
+	return func(in []float32) {
+		px.crop(view, eyeSize, eyeSize, func(i int, R, G, B float32) { in[i] = grey(R, G, B) / 255 })
 	}
-	return softmax(out[0])[0], nil // index 0 = closed
 }

@@ -190,7 +190,7 @@ func transform(img image.Image, s, deg float64) image.Image {
 	m.c = float64(b.Min.X) + W/2 - (c*float64(w)/2 - n*float64(h)/2)
 	m.f = float64(b.Min.Y) + H/2 - (n*float64(w)/2 + c*float64(h)/2)
 	out := image.NewRGBA(image.Rect(0, 0, w, h))
-	newRaster(img).crop(m, w, h, func(i int, R, G, B float32) {
+	pixelsOf(img).crop(m, w, h, func(i int, R, G, B float32) {
 		out.Pix[4*i], out.Pix[4*i+1], out.Pix[4*i+2], out.Pix[4*i+3] = uint8(R), uint8(G), uint8(B), 255
 	})
 	return out

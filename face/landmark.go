@@ -27,10 +27,7 @@ func (e *Engine) Landmarks(img image.Image, f Face) ([68]Point, error) {
 		sq.X1 >= float64(ib.Max.X) || sq.Y1 >= float64(ib.Max.Y) {
 		return pts, fmt.Errorf("face: landmarks: %w", ErrNoFace)
 	}
-	in := make([]float32, lmSize*lmSize)
-	newRaster(img).crop(boxView(sq.X1, sq.Y1, sq.X2, sq.Y2, lmSize, lmSize), lmSize, lmSize,
-		func(i int, R, G, B float32) { in[i] = grey(R, G, B) / 256 })
-	out, err := e.run(Landmarker, in)
+	out, err := e.infer(Landmarker, landmarkInput(pixelsOf(img), sq))
 	if err != nil {
 		return pts, err
 	}
@@ -39,6 +36,15 @@ func (e *Engine) Landmarks(img image.Image, f Face) ([68]Point, error) {
 		pts[i] = Point{sq.X1 + float64(out[0][2*i])*side, sq.Y1 + float64(out[0][2*i+1])*side}
 	}
 	return pts, nil
+}
+
+// landmarkInput fills the landmark model's input: the squared box at
+// 64×64, grey /256.
+func landmarkInput(px *pixels, sq Box) func(in []float32) {
+	view := boxView(sq.X1, sq.Y1, sq.X2, sq.Y2, lmSize, lmSize)
+	return func(in []float32) {
+		px.crop(view, lmSize, lmSize, func(i int, R, G, B float32) { in[i] = grey(R, G, B) / 256 })
+	}
 }
 
 // grey is ITU-R BT.601 luma.

@@ -39,19 +39,25 @@ func (e *Engine) HeadPose(img image.Image, f Face) (HeadPose, error) {
 	if c.area() == 0 {
 		return HeadPose{}, fmt.Errorf("face: pose: %w", ErrNoFace)
 	}
-	const plane = poseSize * poseSize
-	in := make([]float32, 3*plane)
-	newRaster(img).crop(boxView(c.X1, c.Y1, c.X2, c.Y2, poseSize, poseSize), poseSize, poseSize,
-		func(i int, R, G, B float32) {
-			in[i] = (R/255 - poseMean[0]) / poseStd[0]
-			in[plane+i] = (G/255 - poseMean[1]) / poseStd[1]
-			in[2*plane+i] = (B/255 - poseMean[2]) / poseStd[2]
-		})
-	out, err := e.run(Pose, in)
+	out, err := e.infer(Pose, poseInput(pixelsOf(img), c))
 	if err != nil {
 		return HeadPose{}, err
 	}
 	return HeadPose{Yaw: binAngle(out[0]), Pitch: binAngle(out[1]), Roll: binAngle(out[2])}, nil
+}
+
+// poseInput fills the pose model's input: the loose crop c at 224×224,
+// normalised as ImageNet.
+func poseInput(px *pixels, c Box) func(in []float32) {
+	const plane = poseSize * poseSize
+	view := boxView(c.X1, c.Y1, c.X2, c.Y2, poseSize, poseSize)
+	return func(in []float32) {
+		px.crop(view, poseSize, poseSize, func(i int, R, G, B float32) {
+			in[i] = (R/255 - poseMean[0]) / poseStd[0]
+			in[plane+i] = (G/255 - poseMean[1]) / poseStd[1]
+			in[2*plane+i] = (B/255 - poseMean[2]) / poseStd[2]
+		})
+	}
 }
 
 // binAngle is the expected angle of a 66-bin, 3°-per-bin classifier head.

@@ -11,7 +11,7 @@ func Thumbnail(img image.Image, f Face, size int) []float32 {
 	if size <= 0 || f.Box.area() == 0 {
 		return out
 	}
-	newRaster(img).crop(boxView(f.Box.X1, f.Box.Y1, f.Box.X2, f.Box.Y2, size, size), size, size,
+	pixelsOf(img).crop(boxView(f.Box.X1, f.Box.Y1, f.Box.X2, f.Box.Y2, size, size), size, size,
 		func(i int, R, G, B float32) { out[i] = grey(R, G, B) })
 	return out
 }

@@ -37,7 +37,7 @@ var pipeline = []stageWiring{
 
 func buildDoccheck(st *stack, cfg config, log *slog.Logger, _ prometheus.Registerer, _ *stage.Config) (stage.Handler, func(), error) {
 	deps := doccheck.Deps{Sessions: postgres.NewSessions(st.db), Tenants: postgres.NewTenants(st.db),
-		Results: postgres.NewResults(st.db), Keys: st.vault, Objects: st.objects, Log: log}
+		Results: postgres.NewResults(st.db), Keys: st.vault, Objects: st.objects, Reads: postgres.NewReads(st.db), Log: log}
 	var err error
 	if deps.CSCAs, err = st.trustedCSCAs(cfg, log); err != nil {
 		return nil, nil, fmt.Errorf("doccheck: %w", err)

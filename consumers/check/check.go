@@ -19,6 +19,7 @@ import (
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/capture"
 	"github.com/idv-oss/idv/consumers/stage"
+	"github.com/idv-oss/idv/schemas"
 	"github.com/idv-oss/idv/seal"
 )
 
@@ -121,14 +122,23 @@ type Input struct {
 // Load is Begin, SessionKey and Captures, with their reads — and extra's,
 // when extra is not nil — in one transaction of the session's tenant
 // (st.Reads). todo false: the check has no work (Begin's reasons), and
-// nothing but Session and Log is read. Errors are Begin's and SessionKey's.
+// nothing but Session and Log is read. An event whose checks leave this
+// one out is not read further at all: the session's checks are fixed
+// when it is created, so the genuine event of a session that asks for the
+// check names it (and a forged one that leaves it out only skips work
+// the genuine one causes). Errors are Begin's and SessionKey's.
 func Load(ctx context.Context, ev stage.Event, st Stores, check string,
 	extra func(ctx context.Context, sess idv.Session) error) (in Input, todo bool, err error) {
-	tenantID, _, _, err := Submitted(ev)
+	st = st.WithDefaults()
+	got, err := idv.DecodeEvent[schemas.SessionSubmitted](schemas.TypeSessionSubmitted, ev.Type, ev.Subject, ev.Data)
 	if err != nil {
 		return Input{Log: st.Log}, false, stage.Permanent(fmt.Errorf("%s: %w", check, err))
 	}
-	err = idv.ReadTogether(ctx, st.Reads, tenantID, func(ctx context.Context) error {
+	if !slices.Contains(got.Body.Checks, check) {
+		st.Log.DebugContext(ctx, "check not requested", "tenant_id", got.TenantID, "session_id", got.SessionID, "check", check)
+		return Input{Log: st.Log}, false, nil
+	}
+	err = idv.ReadTogether(ctx, st.Reads, got.TenantID, func(ctx context.Context) error {
 		if in.Session, in.Log, todo, err = Begin(ctx, ev, st.Sessions, st.Results, check, st.Log); err != nil || !todo {
 			return err
 		}

@@ -105,8 +105,11 @@ type Deps struct {
 	Results  Results
 	Keys     Keys
 	Objects  Objects
-	Now      func() time.Time // time.Now when nil
-	Log      *slog.Logger     // discarded when nil
+	// Reads makes the stage's reads of a session one transaction
+	// (postgres.Reads); nil: one each.
+	Reads idv.Reads
+	Now   func() time.Time // time.Now when nil
+	Log   *slog.Logger     // discarded when nil
 	// CSCAs are the Country Signing CAs chip data must chain to. When nil,
 	// chip captures are not verified (and do not count against the
 	// document): without trust anchors a chip proves nothing.
@@ -152,6 +155,7 @@ type Stage struct {
 	results  Results
 	keys     Keys
 	objects  Objects
+	reads    idv.Reads
 	chip     *chip.Verifier // nil: chip captures are not verified
 	reader   *ocrb.Reader
 	faces    redact.FaceDetector
@@ -182,7 +186,7 @@ func New(deps Deps, cfg Config) *Stage {
 		cfg.MaxImageBytes = slot.MaxSize
 	}
 	s := &Stage{sessions: deps.Sessions, tenants: deps.Tenants, results: deps.Results, keys: deps.Keys,
-		objects: deps.Objects, reader: deps.Reader, faces: deps.Faces, now: deps.Now, log: deps.Log, cfg: cfg}
+		objects: deps.Objects, reads: deps.Reads, reader: deps.Reader, faces: deps.Faces, now: deps.Now, log: deps.Log, cfg: cfg}
 	s.locator = sync.OnceValues(ocrb.NewReader)
 	if deps.Reader != nil {
 		s.locator = func() (*ocrb.Reader, error) { return deps.Reader, nil }
@@ -193,28 +197,28 @@ func New(deps Deps, cfg Config) *Stage {
 	return s
 }
 
+// stores are the stage's parts as check.Load reads them.
+func (s *Stage) stores() check.Stores {
+	return check.Stores{Sessions: s.sessions, Results: s.results, Keys: s.keys, Objects: s.objects, Reads: s.reads,
+		Now: s.now, Log: s.log}
+}
+
 // Handle runs the document check of a submitted session once: a session
 // that did not request it, or already has its result, is left alone. Errors
 // the stage cannot recover from by retrying (a malformed event, a session or
 // key that is gone) are stage.Permanent; any other error means "try again".
 func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
-	sess, log, todo, err := check.Begin(ctx, ev, s.sessions, s.results, schemas.CheckDocument, s.log)
+	var tenant idv.Tenant
+	in, todo, err := check.Load(ctx, ev, s.stores(), schemas.CheckDocument, func(ctx context.Context, sess idv.Session) error {
+		var err error
+		tenant, err = s.tenants.Get(ctx, sess.TenantID)
+		return stage.PermanentIf(err, idv.ErrNotFound)
+	})
 	if err != nil || !todo {
 		return err
 	}
+	sess, log, key, caps := in.Session, in.Log, in.Key, in.Captures
 	tenantID, sessionID := sess.TenantID, sess.ID
-	tenant, err := s.tenants.Get(ctx, tenantID)
-	if err != nil {
-		return stage.PermanentIf(err, idv.ErrNotFound)
-	}
-	key, err := check.SessionKey(ctx, s.sessions, s.keys, sess)
-	if err != nil {
-		return fmt.Errorf("doccheck: %w", err)
-	}
-	caps, err := check.Captures(ctx, s.sessions, sess)
-	if err != nil {
-		return err
-	}
 
 	now := s.now().UTC()
 	reasons, doc, src, err := s.check(ctx, key, caps, sess.ChipChallenge, mrz.Rules{AllowSpecimen: tenant.Policy.AllowSpecimen}, now)

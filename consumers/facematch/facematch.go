@@ -116,19 +116,12 @@ func New(deps Deps, cfg Config) *Stage {
 // without a document front or selfie) are stage.Permanent; any other error
 // (storage, database, the engine) means "try again".
 func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
-	sess, log, todo, err := check.Begin(ctx, ev, s.deps.Sessions, s.deps.Results, Check, s.deps.Log)
+	in, todo, err := check.Load(ctx, ev, s.deps.Stores, Check, nil)
 	if err != nil || !todo {
 		return err
 	}
-	key, err := check.SessionKey(ctx, s.deps.Sessions, s.deps.Keys, sess)
-	if err != nil {
-		return fmt.Errorf("facematch: %w", err)
-	}
-	caps, err := check.Captures(ctx, s.deps.Sessions, sess)
-	if err != nil {
-		return err
-	}
-	m, err := s.match(ctx, key, caps)
+	sess, log := in.Session, in.Log
+	m, err := s.match(ctx, in.Key, in.Captures)
 	if err != nil {
 		return err
 	}

@@ -83,15 +83,16 @@ func New(deps Deps, cfg Config) *Stage {
 // retrying cannot fix (a malformed event, a session or key that is gone, a
 // session asking for liveness without a challenge) are stage.Permanent.
 func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
-	sess, log, todo, err := check.Begin(ctx, ev, s.deps.Sessions, s.deps.Results, Check, s.deps.Log)
+	in, todo, err := check.Load(ctx, ev, s.deps.Stores, Check, nil)
 	if err != nil || !todo {
 		return err
 	}
+	sess, log := in.Session, in.Log
 	ch := schemas.Challenge{Steps: sess.Challenge}
 	if err := ch.Validate(); err != nil {
 		return stage.Permanent(fmt.Errorf("liveness: session %s: %w", sess.ID, err))
 	}
-	v, err := s.judge(ctx, sess, ch)
+	v, err := s.judge(ctx, in, ch)
 	if err != nil {
 		return err
 	}
@@ -110,15 +111,8 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 
 // judge measures every selfie frame and judges the sequence; frames that
 // give no usable face end the check with their reasons unjudged.
-func (s *Stage) judge(ctx context.Context, sess idv.Session, ch schemas.Challenge) (challenge.Verdict, error) {
-	key, err := check.SessionKey(ctx, s.deps.Sessions, s.deps.Keys, sess)
-	if err != nil {
-		return challenge.Verdict{}, fmt.Errorf("liveness: %w", err)
-	}
-	caps, err := check.Captures(ctx, s.deps.Sessions, sess)
-	if err != nil {
-		return challenge.Verdict{}, err
-	}
+func (s *Stage) judge(ctx context.Context, in check.Input, ch schemas.Challenge) (challenge.Verdict, error) {
+	key, caps := in.Key, in.Captures
 	var selfies []idv.Capture
 	for _, c := range caps {
 		if c.Kind == schemas.Selfie {

@@ -184,7 +184,7 @@ func New(deps Deps, cfg Config) *Stage {
 		resolver = deps.Resolver
 	}
 	n := &Stage{store: deps.Deliveries, records: deps.Records, secrets: deps.Secrets, metrics: deps.Metrics, log: deps.Log, fields: deps.Fields,
-		reads: deps.Reads,
+		reads:  deps.Reads,
 		client: newClient(cfg.Timeout, cfg.AllowPrivate, resolver), baseURL: strings.TrimRight(cfg.APIBaseURL, "/"),
 		allowPrivate: cfg.AllowPrivate}
 	if n.metrics == nil {

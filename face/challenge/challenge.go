@@ -60,6 +60,7 @@ type Engine interface {
 	Detect(img image.Image) ([]face.Face, error)
 	Landmarks(img image.Image, f face.Face) ([68]face.Point, error)
 	Embed(img image.Image, f face.Face) ([]float32, error)
+	EmbedLandmarks(img image.Image, lm [68]face.Point) ([]float32, error)
 	HeadPose(img image.Image, f face.Face) (face.HeadPose, error)
 	Eyes(img image.Image, lm [68]face.Point) (face.Eyes, error)
 	Passive(img image.Image, f face.Face) (float64, error)

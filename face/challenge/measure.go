@@ -49,7 +49,9 @@ func Measure(e Engine, img image.Image, cfg Config) (Frame, string, error) {
 	if fr.Passive, err = e.Passive(img, f); err != nil {
 		return Frame{}, "", fmt.Errorf("passive: %w", err)
 	}
-	if fr.Embedding, err = e.Embed(img, f); err != nil {
+	// The landmarks above place the embedding's alignment too: running
+	// the landmark model again (Embed) would give the same points.
+	if fr.Embedding, err = e.EmbedLandmarks(img, lm); err != nil {
 		return Frame{}, "", fmt.Errorf("embed: %w", err)
 	}
 	fr.Thumbnail = face.Thumbnail(img, f, thumbnailSize)

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/face/challenge"
 	"github.com/idv-oss/idv/face/facetest"
 	"github.com/idv-oss/idv/face/synth"
@@ -109,5 +110,48 @@ func BenchmarkMeasure(b *testing.B) {
 		if _, reason, err := challenge.Measure(e, img, challenge.Config{}); err != nil || reason != "" {
 			b.Fatal(reason, err)
 		}
+	}
+}
+
+// counting counts the landmark runs Measure asks of the engine.
+type counting struct {
+	*face.Engine
+	landmarks, embeds int
+}
+
+func (c *counting) Landmarks(img image.Image, f face.Face) ([68]face.Point, error) {
+	c.landmarks++
+	return c.Engine.Landmarks(img, f)
+}
+
+func (c *counting) Embed(img image.Image, f face.Face) ([]float32, error) {
+	c.embeds++ // Embed runs the landmark model again
+	return c.Engine.Embed(img, f)
+}
+
+// TestMeasureRunsLandmarksOnce: a frame's landmarks place both the eyes
+// and the embedding's alignment, and the embedding is the one Embed gives.
+func TestMeasureRunsLandmarksOnce(t *testing.T) {
+	e := facetest.Engine(t)
+	img := facetest.Photo(t, "grace_hopper.jpg")
+	c := &counting{Engine: e}
+	fr, reason, err := challenge.Measure(c, img, challenge.Config{})
+	if err != nil || reason != "" {
+		t.Fatalf("Measure: reason %q, err %v", reason, err)
+	}
+	if c.landmarks != 1 || c.embeds != 0 {
+		t.Errorf("Measure ran Landmarks %d times and Embed %d times, want once and never", c.landmarks, c.embeds)
+	}
+	prepared := face.Prepare(img)
+	faces, err := e.Detect(prepared)
+	if err != nil || len(faces) != 1 {
+		t.Fatalf("Detect: %d faces, err %v", len(faces), err)
+	}
+	want, err := e.Embed(prepared, faces[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(fr.Embedding, want) {
+		t.Error("Measure's embedding differs from Embed's on the same face")
 	}
 }

@@ -1,21 +1,28 @@
 // Package facetest gives tests outside face the installed face
-// engine and Debian's lawful test photos, skipping without them unless
-// IDV_REQUIRE_FACE is set (as `go tool task test` sets it): then their
-// absence fails the test.
+// engine, Debian's lawful test photos and the load generator's real
+// workload made from them, skipping without them unless IDV_REQUIRE_FACE
+// is set (as `go tool task test` sets it): then their absence fails the
+// test.
 package facetest
 
 import (
+	"bytes"
 	"image"
-	_ "image/jpeg" // the photos are JPEG and PNG
-	_ "image/png"
+	"image/jpeg"
+	_ "image/png" // the photos are JPEG and PNG
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
+	"github.com/idv-oss/idv/document/cardimage"
+	"github.com/idv-oss/idv/document/mrz"
 	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/face/evaluation"
 	"github.com/idv-oss/idv/face/synth"
+	"github.com/idv-oss/idv/schemas"
 )
 
 // SkipOrFail skips, or fails when IDV_REQUIRE_FACE is set.
@@ -79,4 +86,64 @@ func Locate(t testing.TB, e *face.Engine, img image.Image) synth.Face {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// Verification is what `idv loadgen -mode real` sends for one session, as
+// the app uploads it: a photo of a specimen card bearing Grace Hopper's
+// portrait and, for one challenge, her frames performing it, all JPEG.
+type Verification struct {
+	Challenge schemas.Challenge
+	Document  []byte   // JPEG, quality 90 (cardimage.SpecimenPhoto)
+	Frames    [][]byte // JPEG, quality 90, in the order taken
+}
+
+// Workload builds the four verifications of the real load, one per
+// challenge of evaluation.Challenges, as infra/loadgen does.
+func Workload(t testing.TB, e *face.Engine) []Verification {
+	t.Helper()
+	img := Photo(t, "grace_hopper.jpg")
+	f := Locate(t, e, img)
+	doc, err := cardimage.SpecimenPhoto(mrz.SpecimenTD1(time.Now()), img, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]Verification, 0, len(evaluation.Challenges))
+	for i, steps := range evaluation.Challenges {
+		v := Verification{Challenge: schemas.Challenge{Steps: steps}, Document: doc}
+		for _, fr := range synth.Sequence(img, f, steps, uint64(i)) {
+			var buf bytes.Buffer
+			if err := jpeg.Encode(&buf, fr, &jpeg.Options{Quality: 90}); err != nil {
+				t.Fatal(err)
+			}
+			v.Frames = append(v.Frames, buf.Bytes())
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// CPULoop runs body(i) for i = 0, 1, … as long as b.Loop asks and reports,
+// beside the wall time, the process's CPU time per op (cpu-ns/op): on a
+// machine shared with other work the wall time also counts the waits for a
+// core, the CPU time much less so.
+func CPULoop(b *testing.B, body func(i int)) {
+	b.Helper()
+	start := cpuTime(b)
+	i := 0
+	for b.Loop() {
+		body(i)
+		i++
+	}
+	if i > 0 {
+		b.ReportMetric(float64(cpuTime(b)-start)/float64(i), "cpu-ns/op")
+	}
+}
+
+// cpuTime is the user and system CPU time the process has used.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -103,7 +103,9 @@ func tenantOf(r *http.Request) uuid.UUID { return r.Context().Value(tenantKey).(
 
 // tenantRecordOf is the customer's tenant as read with its API key, at the
 // start of the request: its policy is the one the request acts on.
-func tenantRecordOf(r *http.Request) idv.Tenant { return r.Context().Value(tenantRecordKey).(idv.Tenant) }
+func tenantRecordOf(r *http.Request) idv.Tenant {
+	return r.Context().Value(tenantRecordKey).(idv.Tenant)
+}
 
 // apiKeyOf is the id of the API key the customer request was made with.
 func apiKeyOf(r *http.Request) string { return r.Context().Value(apiKeyKey).(string) }
