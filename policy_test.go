@@ -3,6 +3,8 @@ package idv_test
 import (
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -35,3 +37,26 @@ func TestPolicyDiffNamesTheLegalBasis(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestPolicyDiffNamesThePageSettings: the consent screen's settings are
+// audited like the others, from and to.
+func TestPolicyDiffNamesThePageSettings(t *testing.T) {
+	purpose, contact, notice := "Opening an account", "privacy@example.com", "https://example.com/privacy"
+	q, err := schemas.PolicyChange{Purpose: &purpose, ControllerContact: &contact, PrivacyNoticeURL: &notice}.Apply(schemas.DefaultPolicy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := idv.PolicyDiff(schemas.DefaultPolicy(), q)
+	if d["changed"] != "purpose,controller_contact,privacy_notice_url" || d["purpose_to"] != idv.Fingerprint(purpose) ||
+		d["controller_contact_to"] != idv.Fingerprint(contact) || d["privacy_notice_url_to"] != idv.Fingerprint(notice) || d["purpose_from"] != "" {
+		t.Errorf("diff %v", d)
+	}
+	// Codes only: the entry is one the audit log takes.
+	e := idv.AuditEntry{TenantID: uuid.New(), Actor: "operator:cli", Action: "policy_changed", Detail: d}
+	if err := e.Validate(); err != nil {
+		t.Errorf("the diff's audit entry: %v", err)
+	}
+	if idv.Fingerprint(purpose) == idv.Fingerprint(purpose+".") || idv.Fingerprint("") != "" {
+		t.Error("fingerprints do not tell texts apart")
+	}
+}

@@ -1,6 +1,9 @@
 package schemas
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // CaptureKind names what a capture holds. Every capture is sealed on the
 // device to the session key before upload.
@@ -69,6 +72,28 @@ func Slots(selfieFrames int) []Slot {
 		{Kind: Chip, Min: 0, Max: 1, MaxSize: maxChipSize},
 		{Kind: ChipAA, Min: 0, Max: 1, MaxSize: maxChipAASize},
 	}
+}
+
+// SessionSlots are the capture slots of a session running checks with
+// selfieFrames selfie frames: Slots, with the selfie required only when a
+// check uses it (face or liveness). A document-only session needs no
+// photo of the face, so an app (the hosted page) takes none.
+func SessionSlots(checks []string, selfieFrames int) []Slot {
+	slots := Slots(selfieFrames)
+	if !NeedsSelfie(checks) {
+		for i := range slots {
+			if slots[i].Kind == Selfie {
+				slots[i].Min = 0
+			}
+		}
+	}
+	return slots
+}
+
+// NeedsSelfie reports whether checks use the selfie frames: the face
+// match or the liveness check.
+func NeedsSelfie(checks []string) bool {
+	return slices.Contains(checks, CheckFace) || slices.Contains(checks, CheckLiveness)
 }
 
 // SlotFor finds the slot of kind among slots.

@@ -81,6 +81,30 @@ type Policy struct {
 	// small) returns the session to them for a retake until the last
 	// attempt. 1 allows no retake; 0 reads as DefaultMaxAttempts.
 	MaxAttempts int `json:"max_attempts,omitempty"`
+	// Purpose is what the tenant uses the verification for, in its own
+	// words, shown on the capture page's consent screen; "" for none
+	// (pagesetting.go).
+	Purpose string `json:"purpose,omitempty"`
+	// ControllerContact is how the person reaches the tenant about their
+	// data: an e-mail address or an https URL; "" for none.
+	ControllerContact string `json:"controller_contact,omitempty"`
+	// PrivacyNoticeURL is the tenant's privacy notice (https only),
+	// linked from the consent screen; "" for none.
+	PrivacyNoticeURL string `json:"privacy_notice_url,omitempty"`
+	// ReturnURLs are the tenant's pages the capture page may send the
+	// person back to when it ends (https, matched exactly); none: no way
+	// back is offered.
+	ReturnURLs []string `json:"return_urls,omitempty"`
+	// EmbedOrigins are the https origins that may show the capture page in
+	// a frame (/capture/t/{tenant_id}/); none: no framing, the default.
+	EmbedOrigins []string `json:"embed_origins,omitempty"`
+	// DisplayName is the name the capture page's header shows (the
+	// tenant's name when ""); the consent names the tenant as controller.
+	DisplayName string `json:"display_name,omitempty"`
+	// BrandColour (#rrggbb) colours the page's buttons and links; it must
+	// keep WCAG AA contrast with the page (ValidateBrandColour). "" keeps
+	// the page's own.
+	BrandColour string `json:"brand_colour,omitempty"`
 }
 
 // DefaultPolicy is the policy of a new tenant before it names its fields
@@ -137,7 +161,10 @@ func (p Policy) Validate() error {
 	if err := ValidateSelfieFrames(p.SelfieFrames, p.Checks); err != nil {
 		return &SettingError{Setting: SettingSelfieFrames, Err: err}
 	}
-	return p.validateAcceptance()
+	if err := p.validateAcceptance(); err != nil {
+		return err
+	}
+	return p.validatePage()
 }
 
 // ValidateSelfieFrames refuses a frame count outside 1..MaxSelfieFrames, or

@@ -223,6 +223,15 @@ type PolicyChange struct {
 	Minors         *string   `json:"minors,omitempty"`
 	BSNLegalBasis  *string   `json:"bsn_legal_basis,omitempty"`
 	MaxAttempts    *int      `json:"max_attempts,omitempty"`
+	// The capture page's settings (pagesetting.go); "" clears one.
+	Purpose           *string `json:"purpose,omitempty"`
+	ControllerContact *string `json:"controller_contact,omitempty"`
+	PrivacyNoticeURL  *string `json:"privacy_notice_url,omitempty"`
+	// Lists given empty clear them.
+	ReturnURLs   *[]string `json:"return_urls,omitempty"`
+	EmbedOrigins *[]string `json:"embed_origins,omitempty"`
+	DisplayName  *string   `json:"display_name,omitempty"`
+	BrandColour  *string   `json:"brand_colour,omitempty"`
 }
 
 // Empty reports whether the change names no setting.
@@ -265,6 +274,13 @@ func (c PolicyChange) Apply(p Policy) (Policy, error) {
 	put(&p.Minors, c.Minors)
 	put(&p.BSNLegalBasis, c.BSNLegalBasis)
 	put(&p.MaxAttempts, c.MaxAttempts)
+	put(&p.Purpose, c.Purpose)
+	put(&p.ControllerContact, c.ControllerContact)
+	put(&p.PrivacyNoticeURL, c.PrivacyNoticeURL)
+	putList(&p.ReturnURLs, c.ReturnURLs)
+	putList(&p.EmbedOrigins, c.EmbedOrigins)
+	put(&p.DisplayName, c.DisplayName)
+	put(&p.BrandColour, c.BrandColour)
 	if c.RetentionDays != nil {
 		if err := ValidateRetentionDays(*c.RetentionDays); err != nil {
 			return p, &SettingError{Setting: SettingRetentionDays, Err: err}

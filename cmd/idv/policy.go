@@ -17,6 +17,8 @@ const policyUsage = `usage: idv tenant policy show --tenant ID
        idv tenant policy set --tenant ID [--fields f1,f2] [--derived-claims c1,c2] [--checks document,face]
            [--selfie-frames N] [--allow-specimen=true|false] [--retention-days D] [--document-types passport,id_card,visa]
            [--issuing-states NLD,D] [--minimum-age N] [--webhook-payload thin|full] [--redacted-copy=true|false] [--minors review|decline] [--bsn-legal-basis TEXT]
+           [--purpose TEXT] [--controller-contact EMAIL|URL] [--privacy-notice-url URL]
+           [--return-urls https://…,…] [--embed-origins https://shop.example,…] [--display-name TEXT] [--brand-colour '#rrggbb']
        A list flag given empty (--issuing-states=) clears the list.`
 
 // runTenantPolicy shows or changes a tenant's policy as the operator, the
@@ -32,7 +34,7 @@ func runTenantPolicy(ctx context.Context, args []string, cfg config, stdout, std
 	// stays as it is.
 	var ch schemas.PolicyChange
 	for name, dst := range map[string]**[]string{"fields": &ch.Fields, "derived-claims": &ch.DerivedClaims, "checks": &ch.Checks,
-		"document-types": &ch.DocumentTypes, "issuing-states": &ch.IssuingStates} {
+		"document-types": &ch.DocumentTypes, "issuing-states": &ch.IssuingStates, "return-urls": &ch.ReturnURLs, "embed-origins": &ch.EmbedOrigins} {
 		fs.Func(name, "comma-separated; empty clears", given(dst, func(v string) ([]string, error) { return splitList(v), nil }))
 	}
 	fs.Func("selfie-frames", "selfie frames per session, 1..20", given(&ch.SelfieFrames, atoi))
@@ -44,6 +46,11 @@ func runTenantPolicy(ctx context.Context, args []string, cfg config, stdout, std
 	fs.Func("minors", "holders under 16: review (parental consent required) or decline", given(&ch.Minors, text))
 	fs.Func("max-attempts", "attempts a person gets (retakes after a fixable reason), 1..5", given(&ch.MaxAttempts, atoi))
 	fs.Func("bsn-legal-basis", "the law that allows processing the BSN (needed for the field bsn); empty clears", given(&ch.BSNLegalBasis, text))
+	fs.Func("purpose", "what the verification is for, shown on the consent screen; empty clears", given(&ch.Purpose, text))
+	fs.Func("controller-contact", "e-mail address or https URL the person reaches you at; empty clears", given(&ch.ControllerContact, text))
+	fs.Func("privacy-notice-url", "your privacy notice (https), linked from the consent screen; empty clears", given(&ch.PrivacyNoticeURL, text))
+	fs.Func("display-name", "the name the capture page's header shows; empty clears", given(&ch.DisplayName, text))
+	fs.Func("brand-colour", "#rrggbb for the capture page's buttons and links, at WCAG AA contrast; empty clears", given(&ch.BrandColour, text))
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -129,6 +136,13 @@ func printPolicy(w io.Writer, t idv.Tenant) {
 		{schemas.SettingMinors, p.MinorsRule()},
 		{schemas.SettingBSNLegalBasis, orNone(p.BSNLegalBasis)},
 		{schemas.SettingMaxAttempts, strconv.Itoa(p.Attempts())},
+		{schemas.SettingPurpose, orNone(p.Purpose)},
+		{schemas.SettingControllerContact, orNone(p.ControllerContact)},
+		{schemas.SettingPrivacyNoticeURL, orNone(p.PrivacyNoticeURL)},
+		{schemas.SettingReturnURLs, list(p.ReturnURLs)},
+		{schemas.SettingEmbedOrigins, list(p.EmbedOrigins)},
+		{schemas.SettingDisplayName, orNone(p.DisplayName)},
+		{schemas.SettingBrandColour, orNone(p.BrandColour)},
 	} {
 		fmt.Fprintf(w, "  %-16s %s\n", kv[0]+":", kv[1])
 	}

@@ -94,6 +94,8 @@ func (iso *isolation) seed(t testing.TB, f *wipeFixture, tenant, session, breach
 		VALUES ($1, $2, now(), now() + interval '1 hour')`, tenant, randomBytes(48))
 	f.exec(t, `INSERT INTO audit_checkpoints (checkpoint_id, tenant_id, seq, statement, signature, key_id, created_at)
 		VALUES (gen_random_uuid(), $1, 1, '\x7b7d', $2, 'seed', now())`, tenant, randomBytes(64))
+	f.exec(t, `INSERT INTO tenant_logos (tenant_id, png, sha256, width, height, updated_at) VALUES ($1, $2, $3, 1, 1, now())`,
+		tenant, randomBytes(16), randomBytes(32))
 	if err := postgres.NewAudit(f.db.DB).Record(t.Context(), idv.AuditEntry{TenantID: tenant, Actor: idv.ActorOperator,
 		Action: idv.AuditPersonalDataRead, SessionID: session}); err != nil {
 		t.Fatal(err)

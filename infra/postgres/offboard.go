@@ -24,7 +24,7 @@ import (
 // tenant_offboardings.
 var OffboardedTables = []string{"data_subject_requests", "handoffs", "captures", "check_results", "session_keys",
 	"deletion_addenda", "deletion_receipts", "sessions", "outbox", "webhook_deliveries", "api_keys", "support_grants",
-	"subprocessor_announcements", "subprocessor_objections", "webhook_secrets_retiring", "audit_checkpoints"}
+	"subprocessor_announcements", "subprocessor_objections", "webhook_secrets_retiring", "audit_checkpoints", "tenant_logos"}
 
 // Offboardings stores tenants' offboardings.
 type Offboardings struct{ db *sqlx.DB }

@@ -175,6 +175,8 @@ func (s *Server) Handler() http.Handler {
 	s.dutyRoutes(mux)
 	s.apiKeyRoutes(mux)
 	s.webhookRoutes(mux)
+	mux.Handle("PUT /v1/branding/logo", s.customer(s.putLogo))
+	mux.Handle("DELETE /v1/branding/logo", s.customer(s.deleteLogo))
 	mux.Handle("GET /capture/", s.capturePage())
 	mux.Handle("/", s.handle(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
 	return s.recoverer(s.metrics.instrument(s.bounded(s.cfg.MaxInFlight, mux)))

@@ -86,7 +86,7 @@ func (s *Server) getAppSession(w http.ResponseWriter, r *http.Request) error {
 			InfoTemplate: "idv/v2 capture {session_id} {attempt} {kind} {index}",
 		},
 		SealedOverhead: seal.Overhead,
-		Slots:          schemas.Slots(sess.SelfieFrames),
+		Slots:          schemas.SessionSlots(sess.Checks, sess.SelfieFrames),
 		Challenge:      challengeOf(sess),
 		ChipChallenge:  chipChallengeOf(sess),
 	})
@@ -169,7 +169,7 @@ func validateDeclared(sess idv.Session, decl []declaredCapture) ([]idv.Capture, 
 	if len(decl) == 0 || len(decl) > 32 {
 		return nil, apiErr(http.StatusBadRequest, "invalid_request", "declare 1 to 32 captures")
 	}
-	slots := schemas.Slots(sess.SelfieFrames)
+	slots := schemas.SessionSlots(sess.Checks, sess.SelfieFrames)
 	seen := map[string]bool{}
 	caps := make([]idv.Capture, 0, len(decl))
 	for _, d := range decl {
@@ -241,7 +241,7 @@ func (s *Server) checkStored(r *http.Request, sess idv.Session, caps []idv.Captu
 	for _, c := range caps {
 		declared[schemas.CaptureRef(c.Kind, c.Index)] = c
 	}
-	for _, slot := range schemas.Slots(sess.SelfieFrames) {
+	for _, slot := range schemas.SessionSlots(sess.Checks, sess.SelfieFrames) {
 		for i := 0; i < slot.Max; i++ {
 			ref := schemas.CaptureRef(slot.Kind, i)
 			c, ok := declared[ref]

@@ -5,8 +5,11 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/idv-oss/idv/producers/capturepage"
 	"github.com/idv-oss/idv/schemas"
@@ -72,5 +75,70 @@ func TestCapturePageRoute(t *testing.T) {
 	if got.TenantName != "Tenant A" || got.RetentionDays != 7 || !slices.Equal(got.Checks, []string{schemas.CheckDocument}) ||
 		!slices.Equal(got.Fields, schemas.DefaultPolicy().Fields) {
 		t.Fatalf("consent fields %+v", got)
+	}
+}
+
+// TestCapturePageFramedByTenant: under /capture/t/{tenant_id}/ the page's
+// frame-ancestors names the tenant's embed origins, and nothing else of
+// its CSP changes; /capture/ itself, a tenant listing none, an unknown id
+// and the page's files keep 'none'; a malformed id is 404. The tenant's
+// return URLs reach the app, which offers the one its link names.
+func TestCapturePageFramedByTenant(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	change := map[string]any{"embed_origins": []string{"https://shop.example", "https://app.shop.example:8443"},
+		"return_urls": []string{"https://shop.example/done"}}
+	var policy struct {
+		TenantID     string   `json:"tenant_id"`
+		EmbedOrigins []string `json:"embed_origins"`
+	}
+	if code := b.call("PATCH", "/v1/policy", b.a.APIKey, change, &policy); code != http.StatusOK || policy.TenantID != b.a.TenantID.String() {
+		t.Fatalf("PATCH /v1/policy: %d %+v", code, policy)
+	}
+	var e errBody
+	if code := b.call("PATCH", "/v1/policy", b.a.APIKey, map[string]any{"embed_origins": []string{"https://*.shop.example"}}, &e); code != http.StatusUnprocessableEntity ||
+		e.Error.Details["setting"] != schemas.SettingEmbedOrigins {
+		t.Errorf("a wildcard origin: %d %+v", code, e)
+	}
+	csp := func(path string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(b.url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header.Get("Content-Security-Policy")
+	}
+	_, plain := csp("/capture/")
+	framed := strings.Replace(plain, "frame-ancestors 'none'", "frame-ancestors https://shop.example https://app.shop.example:8443", 1)
+	for _, tc := range []struct {
+		path   string
+		status int
+		csp    string
+	}{
+		{"/capture/t/" + b.a.TenantID.String() + "/", 200, framed},
+		{"/capture/t/" + b.a.TenantID.String() + "/index.html", 200, framed},
+		{"/capture/t/" + b.b.TenantID.String() + "/", 200, plain},
+		{"/capture/t/" + uuid.NewString() + "/", 200, plain},
+		{"/capture/t/" + strings.ToUpper(b.a.TenantID.String()) + "/", 404, ""},
+		{"/capture/t/nope/", 404, ""},
+		{"/capture/t/" + b.a.TenantID.String(), 404, ""},
+		{"/capture/t/" + b.a.TenantID.String() + "/missing.js", 404, ""},
+	} {
+		status, got := csp(tc.path)
+		if status != tc.status || (tc.status == 200 && got != tc.csp) {
+			t.Errorf("GET %s: %d, CSP %q; want %d, %q", tc.path, status, got, tc.status, tc.csp)
+		}
+	}
+	if !strings.Contains(plain, "frame-ancestors 'none'") || strings.Count(framed, "frame-ancestors") != 1 {
+		t.Errorf("CSP %q", plain)
+	}
+	var app struct {
+		ReturnURLs []string `json:"return_urls"`
+	}
+	b.call("GET", "/v1/app/session", b.newSession(b.a.APIKey).AppToken, nil, &app)
+	if !slices.Equal(app.ReturnURLs, []string{"https://shop.example/done"}) {
+		t.Errorf("app session return_urls %v", app.ReturnURLs)
 	}
 }

@@ -34,6 +34,18 @@ type policyBody struct {
 	Minors         string   `json:"minors"`
 	BSNLegalBasis  string   `json:"bsn_legal_basis"`
 	MaxAttempts    int      `json:"max_attempts"`
+	// What the capture page shows (schemas/pagesetting.go); "" for none.
+	Purpose           string `json:"purpose"`
+	ControllerContact string `json:"controller_contact"`
+	PrivacyNoticeURL  string `json:"privacy_notice_url"`
+	// Where the page may send the person at the end, and who may frame
+	// it; TenantID names the page's framed path, /capture/t/{tenant_id}/.
+	ReturnURLs   []string  `json:"return_urls"`
+	EmbedOrigins []string  `json:"embed_origins"`
+	TenantID     uuid.UUID `json:"tenant_id"`
+	// The page's branding (the logo is apart: PUT /v1/branding/logo).
+	DisplayName string `json:"display_name"`
+	BrandColour string `json:"brand_colour"`
 }
 
 func toPolicyBody(t idv.Tenant) policyBody {
@@ -48,7 +60,9 @@ func toPolicyBody(t idv.Tenant) policyBody {
 		SelfieFrames: p.SelfieFrames, AllowSpecimen: p.AllowSpecimen, RetentionDays: t.RetentionDays,
 		DocumentTypes: orEmpty(p.DocumentTypes), IssuingStates: orEmpty(p.IssuingStates),
 		MinimumAge: p.MinimumAge, WebhookPayload: p.Payload(), RedactedCopy: p.RedactedCopy, Minors: p.MinorsRule(), BSNLegalBasis: p.BSNLegalBasis,
-		MaxAttempts: p.Attempts()}
+		MaxAttempts: p.Attempts(), Purpose: p.Purpose, ControllerContact: p.ControllerContact, PrivacyNoticeURL: p.PrivacyNoticeURL,
+		ReturnURLs: orEmpty(p.ReturnURLs), EmbedOrigins: orEmpty(p.EmbedOrigins), TenantID: t.ID,
+		DisplayName: p.DisplayName, BrandColour: p.BrandColour}
 }
 
 func (s *Server) getPolicy(w http.ResponseWriter, r *http.Request) error {

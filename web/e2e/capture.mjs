@@ -7,7 +7,24 @@
 // documents, mrz, reload_checking, mode:
 // "submit"|"decline"|"load"|"camera-denied"|"resume"|"handoff", name (of
 // the screenshots), locale, shots, faults, phone_faults, erase,
-// document_file, auto, selfies, face_guide, languages}.
+// document_file, auto, selfies, face_guide, languages, rights, small,
+// cues, embed}. With small the phone is 360 × 640 (the Go test plays it a
+// portrait 9:16 stream); with cues the person switches the selfie's
+// vibration and beep on before Start. On every phone screen shot or
+// waited for, the shutter, Start and every primary button must lie inside
+// the viewport scrolled to the top, and the challenge's instruction over
+// the video (below_fold lists what does not; folded the screens
+// checked); focus_lost lists each time the page dropped the focus to the
+// body, and vibrations counts the vibrations it asked for. The final
+// screen's link back to the customer is reported in return_href. Mode
+// "embed" has customer pages (embed: [{origin, name}]) frame the link
+// (embedded: whether each showed the consent inside its frame).
+// With rights (a request's kind), the person first sends that request
+// about their data from the consent screen's rights button (shot on the
+// rights screen and once sent; its text reported in request_sent) and
+// comes back to the consent. What the consent screen says is reported in
+// consent ({collect, purpose, contact, notice, text}), and the cameras the
+// page opened (the facingMode it asked for) in cameras.
 // "submit" takes the document and the selfie, then follows the check: on
 // each retake screen it takes again what the page asks for, the camera
 // showing the next of documents (files, one per attempt; default
@@ -94,7 +111,7 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/
 const documents = cfg.documents || [cfg.frames.document];
 const selfies = cfg.selfies || [cfg.frames];
 copyFileSync(documents[0], cfg.camera);
-const report = { requests: [], shots: [], overflow: [], console: [], a11y: [], audited: [], reviews: [], switched: [] };
+const report = { requests: [], shots: [], overflow: [], console: [], a11y: [], audited: [], reviews: [], switched: [], folded: [], below_fold: [] };
 let opened = 0; // when the link was opened (ms since the epoch)
 const shooting = []; // [from, to] of each screenshot with its audit (ms since the epoch)
 const hold = !cfg.auto && cfg.mode !== "camera-denied";
@@ -124,10 +141,15 @@ async function launch(desktop) {
       "--disable-sync",
       // The permission prompt is answered yes, or no for "camera-denied".
       desktop || cfg.mode === "camera-denied" ? "--deny-permission-prompts" : "--use-fake-ui-for-media-stream",
+      // embed: the customer's page (https, a route) frames IDV, which the
+      // test runs on loopback: Chromium's Local Network Access would keep a
+      // public page from framing a loopback one whatever IDV's CSP says.
+      ...(cfg.mode === "embed" ? ["--disable-features=LocalNetworkAccessChecks"] : []),
       "--use-fake-device-for-media-stream",
       `--use-file-for-fake-video-capture=${cfg.camera}`,
     ],
-    viewport: desktop ? { width: 1280, height: 800 } : { width: 360, height: 740 },
+    // small: a 360 × 640 phone (its camera a portrait 9:16 stream).
+    viewport: desktop ? { width: 1280, height: 800 } : { width: 360, height: cfg.small ? 640 : 740 },
     deviceScaleFactor: desktop ? 1 : 2,
     isMobile: !desktop,
     hasTouch: !desktop,
@@ -165,6 +187,36 @@ async function launch(desktop) {
         if (step) window.__times.steps.push([step, now]);
       }
     }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-screen", "data-advice", "data-step"] });
+    // Focus the page lost to the body: a mutation of the page's that
+    // leaves the body focused after the element that had the focus was
+    // removed, hidden or disabled (the keyboard leaving the page is no
+    // loss: the element stays).
+    window.__focusLost = [];
+    let focused = null;
+    document.addEventListener("focusin", (e) => (focused = e.target), true);
+    new MutationObserver(() => {
+      if (!document.body || !document.body.dataset.screen || document.activeElement !== document.body || !focused) return;
+      if (!focused.isConnected || focused.disabled || focused.closest("[hidden]")) {
+        window.__focusLost.push(`${document.body.dataset.screen}: ${focused.id || focused.tagName}`);
+        focused = null;
+      }
+    }).observe(document, { subtree: true, childList: true, attributes: true });
+    // Vibrations the page asked for (the cues it gives when switched on).
+    window.__vibrations = 0;
+    navigator.vibrate = () => {
+      window.__vibrations++;
+      return true;
+    };
+    // Which cameras the page opened (facingMode asked for).
+    window.__cameras = [];
+    if (navigator.mediaDevices) {
+      const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      navigator.mediaDevices.getUserMedia = (c) => {
+        const f = c && c.video && c.video.facingMode;
+        window.__cameras.push(String((f && f.ideal) || f || ""));
+        return gum(c);
+      };
+    }
     const toBlob = HTMLCanvasElement.prototype.toBlob;
     HTMLCanvasElement.prototype.toBlob = function (...args) {
       if (document.body && document.body.dataset.step) window.__times.frames.push(Date.now());
@@ -208,6 +260,10 @@ let page; // the page the steps below act on
 try {
   page = await launch(cfg.mode === "handoff");
   await inject(page, cfg.faults);
+  if (cfg.mode === "embed") {
+    await embed(page);
+    throw null; // reported; nothing else to drive
+  }
 
   opened = Date.now();
   const resp = await page.goto(cfg.url);
@@ -217,6 +273,35 @@ try {
     await page.waitForSelector(`body[data-screen="${name}"]`);
     const [width, view] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
     if (width > view) report.overflow.push(`${name}: ${width}px in ${view}px`);
+    await fold(name);
+  };
+  // fold checks, as the screen is first seen (scrolled to the top), that
+  // the shutter, Start and every primary button shown lie inside the
+  // viewport; and, during the challenge, that its instruction lies over
+  // the video. Findings go to below_fold, the screens checked to folded.
+  const fold = async (name) => {
+    const found = await page.evaluate(() => {
+      const x = window.scrollX;
+      const y = window.scrollY;
+      window.scrollTo(0, 0);
+      const out = [];
+      const inside = (r, b) => r.top >= b.top && r.bottom <= b.bottom && r.left >= b.left && r.right <= b.right;
+      const view = { top: 0, left: 0, bottom: window.innerHeight, right: window.innerWidth };
+      for (const el of document.querySelectorAll("#main .primary, #take, #start")) {
+        const r = el.getBoundingClientRect();
+        if (el.hidden || r.width === 0) continue;
+        if (!inside(r, view)) out.push(`${el.id || el.textContent}: ${Math.round(r.top)}..${Math.round(r.bottom)} of ${view.bottom}`);
+      }
+      const cue = document.getElementById("cue");
+      if (cue && !cue.hidden) {
+        const r = cue.getBoundingClientRect();
+        if (!inside(r, cue.closest(".viewfinder").getBoundingClientRect()) || !inside(r, view)) out.push(`cue: ${Math.round(r.top)}..${Math.round(r.bottom)}`);
+      }
+      window.scrollTo(x, y);
+      return out;
+    });
+    report.folded.push(name);
+    for (const f of found) report.below_fold.push(`${name}: ${f}`);
   };
   const audit = async (name) => {
     if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(axeSource);
@@ -232,6 +317,7 @@ try {
   };
   const shot = async (name) => {
     const from = Date.now();
+    await fold(name);
     await audit(name);
     const path = join(cfg.shots, `${cfg.name || cfg.mode}-${String(report.shots.length).padStart(2, "0")}-${name}.png`);
     await page.screenshot({ path, fullPage: true });
@@ -304,6 +390,21 @@ try {
     return current();
   };
 
+  // sendRequest sends the person's request of kind from the screen
+  // called from (its rights button), shot on the rights screen and once
+  // sent, and comes back to that screen; the sent screen's text is
+  // reported in request_sent.
+  const sendRequest = async (kind, from) => {
+    await press("#rights");
+    await screen("rights");
+    await shot(`${from}-rights`);
+    await press(`#dsr-${kind}`);
+    await screen("dsr-sent");
+    await shot(`${from}-dsr-sent`);
+    report.request_sent = await page.textContent("main");
+    await press("#dsr-back");
+    await screen(from);
+  };
   // takeDocument photographs the front (shots prefixed tag) and skips the
   // back.
   const takeDocument = async (tag) => {
@@ -349,6 +450,12 @@ try {
       await page.waitForFunction(() => Number(document.body.dataset.frames) >= 1);
     } else {
       await page.waitForSelector("#start:not([disabled])");
+      if (cfg.cues && round === 0) {
+        // The person switches the vibration and beep on, by keyboard.
+        await tabTo("#cues");
+        await page.keyboard.press("Space");
+        await page.waitForSelector("#cues:checked");
+      }
       await press("#start");
       await page.waitForSelector(`body[data-step="${first}"]`);
       showFile(frames[first]);
@@ -387,6 +494,7 @@ try {
     }
     if (now === "selfie") await takeSelfie(tag, round);
   };
+  // The challenge's screens are checked as each step shows (shot).
   if (cfg.mode === "load") {
     await page.waitForSelector(`${final}, body[data-screen="consent"]`);
     report.url_after_load = page.url();
@@ -397,6 +505,8 @@ try {
     report.url_after_load = page.url();
     report.heading = await page.textContent("h1");
     await shot("consent");
+    report.consent = await consentOf(page);
+    if (cfg.rights) await sendRequest(cfg.rights, "consent");
 
     if (cfg.mode === "resume") {
       await press("#agree");
@@ -547,7 +657,8 @@ try {
       }
       if (cfg.auto) await autoDocument();
       else await takeDocument("");
-      if (cfg.frames.straight) await takeSelfie("", 0);
+      // A document-only session has no selfie screen: the page sends.
+      if ((await next(["selfie", "upload", "checking-photos"])) === "selfie") await takeSelfie("", 0);
       // The check: the page polls while it runs, and says what to take
       // again when a check asks for a retake.
       report.retakes = [];
@@ -575,10 +686,14 @@ try {
   report.screen = await page.evaluate(() => document.body.dataset.screen);
   report.screens = await page.evaluate(() => window.__screens);
   report.advice = await page.evaluate(() => window.__advice);
+  report.cameras = await page.evaluate(() => window.__cameras);
+  report.focus_lost = await page.evaluate(() => window.__focusLost);
+  report.return_href = await page.evaluate(() => (document.getElementById("return") || { getAttribute: () => "" }).getAttribute("href") || "");
+  report.vibrations = await page.evaluate(() => window.__vibrations);
   report.final_url = page.url();
   if (report.screen === "done") report.timing = timing(await page.evaluate(() => window.__times));
 } catch (e) {
-  await failed(e, page);
+  if (e !== null) await failed(e, page);
 } finally {
   for (const b of browsers) {
     await b.context.close();
@@ -586,6 +701,59 @@ try {
   }
 }
 process.stdout.write(JSON.stringify(report));
+
+// embed has each of cfg.embed's customer pages ({origin, name}; served
+// here, by a route) frame cfg.url with the camera allowed, and reports in
+// embedded, for each, whether the page showed its consent screen inside
+// the frame (screen: body[data-screen], "" when the frame was refused)
+// and its heading; the first is audited by axe-core in its frame.
+async function embed(p) {
+  report.embedded = [];
+  for (const parent of cfg.embed) {
+    const url = parent.origin + "/" + parent.name;
+    await p.route(url, (r) =>
+      r.fulfill({
+        contentType: "text/html",
+        body: `<!doctype html><html lang="en"><title>Shop</title><main><h1>Shop</h1><iframe title="Identity check" src="${cfg.url}" allow="camera" width="360" height="640"></iframe></main>`,
+      }),
+    );
+    await p.goto(url);
+    const el = await p.waitForSelector("iframe");
+    const frame = await el.contentFrame();
+    // Refused, the frame holds Chromium's error page: no screen ever.
+    const screen = await frame
+      .waitForSelector('body[data-screen="consent"]', { timeout: 10000 })
+      .then(() => frame.evaluate(() => document.body.dataset.screen))
+      .catch(() => "");
+    const heading = screen ? await frame.textContent("h1") : "";
+    if (screen && report.embedded.length === 0) {
+      await frame.evaluate(axeSource);
+      const found = await frame.evaluate(async () => (await window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] })).violations.map((v) => v.id));
+      report.audited.push(`embedded consent: ${found.length} violations`);
+      for (const v of found) report.a11y.push(`embedded consent: ${v}`);
+    }
+    report.embedded.push({ origin: parent.origin, screen, heading, url: frame.url() });
+  }
+}
+
+// consentOf is what the consent screen says: what is collected (its
+// list's items), the purpose, the contact's and the privacy notice's
+// links, and its whole text.
+async function consentOf(p) {
+  return p.evaluate(() => ({
+    collect: [...document.querySelectorAll("#collect li")].map((li) => li.textContent),
+    purpose: (document.getElementById("purpose") || {}).textContent || "",
+    contact: (document.getElementById("contact") || { getAttribute: () => "" }).getAttribute("href") || "",
+    notice: (document.getElementById("notice") || { getAttribute: () => "" }).getAttribute("href") || "",
+    text: document.querySelector("main").textContent,
+    // The customer's branding as shown: the header's name and logo (and
+    // whether it loaded), and the colour of the primary button.
+    brand: document.querySelector(".brand").textContent,
+    logo: (document.querySelector(".brand img") || { getAttribute: () => "" }).getAttribute("src") || "",
+    logo_loaded: !!(document.querySelector(".brand img") || {}).naturalWidth,
+    primary: getComputedStyle(document.getElementById("agree")).backgroundColor,
+  }));
+}
 
 async function failed(e, page) {
   report.error = String(e);

@@ -41,6 +41,9 @@ export function client(token) {
     submit: () => call("POST", "/v1/app/session/submit"),
     decline: () => call("POST", "/v1/app/session/decline"),
     handoff: () => call("POST", "/v1/app/session/handoff"),
+    // request sends the person's request about their data (access,
+    // erasure) to the controller, for this session only.
+    request: (kind) => call("POST", "/v1/app/session/dsr", { kind }),
     redeem: (code) => call("POST", "/v1/handoff", { code }),
   };
 }

@@ -9,8 +9,17 @@
 // token of its own (#handoff=<code>), and this page follows the session
 // meanwhile.
 //
+// Before anything is taken, the consent screen says who asks and why,
+// exactly what is taken (a photo of the face only when a check uses it),
+// who is responsible and how to reach them, and the person's rights, with
+// a way to send a request about their data (access, erasure) for this
+// session. The customer's name, logo and colour brand the page; the done
+// and declined screens link back to the customer's page when its
+// allow-list holds the one the link names (#return=…).
+//
 // The page marks where it is for people using assistive technology (focus
-// moves to each screen's heading) and for the browser test:
+// moves to each screen's heading, and never falls to the body; each selfie
+// step is said once in a live region) and for the browser test:
 // body[data-screen] names the screen, body[data-step] the selfie step
 // being shown, body[data-frames] how many selfie frames were taken,
 // body[data-advice] the advice the guidance line of the document screen
@@ -53,6 +62,7 @@ const state = {
   leave: null, // Back from the hand-off: the screen the person came from
   frontMRZ: false, // the front's check found an MRZ that stands alone: the back need not show one
   relabel: null, // while the selfie challenge runs: puts its texts in the current language
+  cues: false, // vibrate and beep at each selfie instruction: the person's choice, off by default
 };
 
 function t(key, vars = {}) {
@@ -121,6 +131,7 @@ function render(screen, name) {
   const main = document.getElementById("main");
   main.replaceChildren(...[].concat(screen()).filter((c) => c));
   header();
+  brand();
   const heading = main.querySelector("h1");
   if (heading) {
     heading.setAttribute("tabindex", "-1");
@@ -140,6 +151,20 @@ function header() {
       .filter((l) => l !== state.lang)
       .map((l) => h("button", { type: "button", class: "link", lang: l, "aria-label": texts[l].switch_label, onclick: () => switchTo(l), text: texts[l].language })),
   );
+}
+
+// brand puts the customer's branding on the page once the session is
+// known: its logo and display name (else its name) in the header, and its
+// colour, which IDV held to WCAG AA contrast with the page, on the
+// buttons and links. Until then the page is IDV's own.
+let branded = "";
+function brand() {
+  const s = state.session;
+  if (!s || branded === s.session_id) return;
+  branded = s.session_id;
+  if (s.brand_colour) document.documentElement.style.setProperty("--primary", s.brand_colour);
+  const name = s.display_name || s.tenant_name;
+  document.querySelector(".brand").replaceChildren(...[s.logo_url && h("img", { src: s.logo_url, alt: "", class: "logo" }), name].filter((c) => c));
 }
 
 function switchTo(lang) {
@@ -165,7 +190,9 @@ async function startCamera(video, facing) {
   stopCamera();
   state.stream = await navigator.mediaDevices.getUserMedia({
     audio: false,
-    video: { facingMode: { ideal: facing }, width: { ideal: 1280 }, height: { ideal: 720 } },
+    // resizeMode none: the camera's own frame, never cropped to the ideal
+    // size's shape (a phone's portrait 9:16 stream would become a square).
+    video: { facingMode: { ideal: facing }, width: { ideal: 1280 }, height: { ideal: 720 }, resizeMode: { ideal: "none" } },
   });
   video.srcObject = state.stream;
   await video.play();
@@ -277,23 +304,27 @@ function fail(key) {
   show(() => [h("h1", { text: t("title") }), h("p", { class: "error", role: "alert", text: t(key) })], "error");
 }
 
+// consent says, before anything is taken, who asks and why, exactly what
+// is taken (a photo of the face only when a check uses it), what the
+// customer receives and for how long IDV keeps it; who is responsible
+// and how to reach them, their privacy notice, the person's rights, and
+// a way to send a request about their data from here.
 function consent() {
-  const fields = (state.session.fields || []).map((f) => h("li", { text: t("field_" + f) }));
-  const days = state.session.retention_days;
+  const s = state.session;
+  const fields = (s.fields || []).map((f) => h("li", { text: t("field_" + f) }));
+  const days = s.retention_days;
   return [
     h("h1", { text: t("consent_heading") }),
     h("p", { text: t("consent_purpose") }),
+    s.purpose && h("h2", { text: t("consent_why") }),
+    s.purpose && h("p", { id: "purpose", text: s.purpose }),
     h("h2", { text: t("consent_collect") }),
-    h(
-      "ul",
-      {},
-      h("li", { text: t("collect_front") }),
-      h("li", { text: t("collect_mrz") }),
-      h("li", { text: t("collect_selfie") }),
-    ),
+    h("ul", { id: "collect" }, h("li", { text: t("collect_front") }), h("li", { text: t("collect_mrz") }), needsSelfie() && h("li", { text: t("collect_selfie") })),
     h("h2", { text: t("consent_shared") }),
     fields.length ? h("ul", {}, fields) : h("p", { text: t("consent_shared_none") }),
     h("p", { text: days === 1 ? t("consent_retention_1") : t("consent_retention", { days }) }),
+    ...controller(),
+    ...rightsText(() => show(consent, "consent")),
     h(
       "div",
       { class: "actions" },
@@ -310,6 +341,67 @@ function consent() {
       h("button", { type: "button", class: "secondary", id: "decline", onclick: () => show(confirmDecline, "decline"), text: t("decline") }),
     ),
   ];
+}
+
+// controller names who is responsible for the data, how to reach them
+// (a mail or web link) and their privacy notice, as the tenant's policy
+// gives them.
+function controller() {
+  const s = state.session;
+  const contact = s.controller_contact;
+  const href = contact && (contact.startsWith("https://") ? contact : "mailto:" + contact);
+  return [
+    h("h2", { text: t("consent_controller_heading") }),
+    h("p", { text: t("consent_controller") }),
+    contact && h("p", {}, t("consent_contact") + " ", h("a", { href, id: "contact", rel: "noopener noreferrer", target: "_blank", text: contact })),
+    s.privacy_notice_url && h("p", {}, h("a", { href: s.privacy_notice_url, id: "notice", rel: "noopener noreferrer", target: "_blank", text: t("consent_notice") })),
+  ];
+}
+
+// rightsText says what the person may ask of the controller and, when
+// the session takes requests, offers to send one; back redraws the
+// screen it is on.
+function rightsText(back) {
+  return [
+    h("h2", { text: t("rights_heading") }),
+    h("p", { text: t("rights_text") }),
+    (state.session.requests || []).length > 0 &&
+      h("p", {}, h("button", { type: "button", class: "link", id: "rights", onclick: () => show(() => rights(back), "rights"), text: t("rights_open") })),
+  ];
+}
+
+// rights offers the requests the session takes (a copy of the data, its
+// erasure), each sent at once for this session only; back returns.
+function rights(back) {
+  return [
+    h("h1", { text: t("rights_send_heading") }),
+    h("p", { text: t("rights_send_text") }),
+    h(
+      "div",
+      { class: "actions" },
+      ...state.session.requests.map((kind) => h("button", { type: "button", class: "secondary", id: "dsr-" + kind, onclick: () => request(kind, back), text: t("dsr_" + kind) })),
+      h("button", { type: "button", class: "secondary", id: "rights-back", onclick: back, text: t("decline_no") }),
+    ),
+  ];
+}
+
+// request sends the person's request of kind and says it went to the
+// controller; a busy or unreachable server is waited out or offered again.
+async function request(kind, back, tries = 0) {
+  show(message("loading"), "loading");
+  try {
+    await state.api.request(kind);
+  } catch (e) {
+    return askFailed(e, tries, (n) => request(kind, back, n), "rights_send_heading");
+  }
+  show(
+    () => [
+      h("h1", { text: t("dsr_sent_heading") }),
+      h("p", { role: "status", text: t("dsr_sent_" + kind) }),
+      h("div", { class: "actions" }, h("button", { type: "button", class: "primary", id: "dsr-back", onclick: back, text: t("decline_no") })),
+    ],
+    "dsr-sent",
+  );
 }
 
 function confirmDecline() {
@@ -329,7 +421,7 @@ async function decline() {
   try {
     await state.api.decline();
     forget();
-    show(message("declined_heading", "declined_text"), "declined");
+    show(() => [...message("declined_heading", "declined_text")(), goBack()], "declined");
   } catch (e) {
     if (statusOf(e) === 401 || statusOf(e) === 410) return ended(e);
     if (statusOf(e) === 409) return done("already_sent"); // sent from another tab meanwhile
@@ -351,10 +443,11 @@ function documentSide(side) {
     const live = () => video.isConnected && !taken;
     // use reviews canvas c, the frame taken (by the shutter, or by guide
     // with the answer of its check), encoded; its check is of c's pixels.
+    // The shutter stays enabled (and focused, when it was) until the
+    // review is drawn: disabling it would drop the focus to the body.
     const use = async (c, answer) => {
       if (taken) return;
       taken = true;
-      take.disabled = true;
       stopCamera();
       const check = answer ? Promise.resolve(answer) : checkCanvas(c);
       review(side, await encode(c), "image/jpeg", check);
@@ -493,12 +586,13 @@ function afterDocument() {
   afterMRZ();
 }
 
-// needsSelfie: the session takes selfie frames while the slot's minimum
-// asks for one, and whenever a face or liveness check will use them.
+// needsSelfie: the session takes selfie frames only when a face or
+// liveness check will use them (or an older server's slot requires one);
+// a document-only session never opens the front camera.
 function needsSelfie() {
   const s = state.session;
   const slot = (s.slots || []).find((x) => x.kind === "selfie");
-  return !slot || slot.min > 0 || (s.checks || []).some((c) => c === "face" || c === "liveness");
+  return (slot && slot.min > 0) || (s.checks || []).some((c) => c === "face" || c === "liveness");
 }
 
 // afterMRZ takes the selfie frames, unless the session needs none or a
@@ -573,13 +667,20 @@ function mrzScreen() {
 // selfieIntro shows the selfie camera, its oval and Start. Until the
 // challenge starts, the guidance line says what to change for the first
 // frame (faceGuide): when it needs nothing, the page takes that frame by
-// itself and goes on with the steps; Start is always there.
+// itself and goes on with the steps; Start is always there. During the
+// challenge each instruction shows large over the video with its
+// countdown (cue), while a live region (#step) says it once, not every
+// second; vibration and a beep at each instruction are the person's
+// choice (off unless switched on).
 function selfieIntro() {
   openChecks();
   const video = h("video", { playsinline: true, muted: true, autoplay: true, class: "mirrored", "aria-hidden": "true" });
   const line = h("p", { class: "status", role: "status", id: "advice" });
-  const status = h("p", { class: "status", role: "status", "aria-live": "assertive", id: "step" });
+  const status = h("p", { class: "sr-only", role: "status", "aria-live": "assertive", id: "step" });
+  const cue = h("div", { class: "cue", id: "cue", "aria-hidden": "true", hidden: true });
   const start = h("button", { type: "button", class: "primary", id: "start", disabled: true, text: t("selfie_start") });
+  const heading = h("h1", { text: t("selfie_heading") });
+  const intro = h("p", { text: t("selfie_intro") });
   let started = false;
   // begin starts the challenge, with first the frame the face check took
   // (null: Start was pressed, and frame 0 has its countdown too).
@@ -588,26 +689,69 @@ function selfieIntro() {
     started = true;
     closeChecks();
     advise(line, "");
+    // Start goes: the focus, if it was there, moves to the heading rather
+    // than to the page's body.
+    if (document.activeElement === start) heading.focus();
     start.hidden = true;
+    const label = (l) => (l.textContent = t(l.dataset.key));
     state.relabel = () => {
       heading.textContent = t("selfie_heading");
       intro.textContent = t("selfie_intro");
+      document.querySelectorAll("[data-key]").forEach(label);
     };
-    runChallenge(video, status, first).catch(() => fail("camera_error"));
+    runChallenge(video, status, cue, first).catch(() => fail("camera_error"));
   };
   start.addEventListener("click", () => begin(null));
   const live = () => video.isConnected && !started;
   openCamera(video, "user", start, "selfie", () => show(selfieIntro, "selfie"), () => faceGuide(video, line, begin, live));
-  const heading = h("h1", { text: t("selfie_heading") });
-  const intro = h("p", { text: t("selfie_intro") });
   return [
     heading,
     intro,
-    h("div", { class: "viewfinder face" }, video, h("div", { class: "oval", "aria-hidden": "true" })),
+    h("div", { class: "viewfinder face" }, video, h("div", { class: "oval", "aria-hidden": "true" }), cue),
     line,
     status,
+    cuesSwitch(),
     h("div", { class: "actions" }, start),
   ];
+}
+
+// cuesSwitch lets the person have each instruction of the challenge
+// signalled by a vibration and a short beep too (state.cues, off by
+// default).
+function cuesSwitch() {
+  const box = h("input", { type: "checkbox", id: "cues", checked: state.cues });
+  box.addEventListener("change", () => {
+    state.cues = box.checked;
+    if (state.cues) beep(0); // sound starts only after a gesture: this one
+  });
+  return h("label", { class: "check", for: "cues" }, box, h("span", { "data-key": "selfie_cues", text: t("selfie_cues") }));
+}
+
+// signal vibrates and beeps once, for a new instruction, when the person
+// asked for it.
+function signal() {
+  if (!state.cues) return;
+  if (navigator.vibrate) navigator.vibrate(200);
+  beep(0.15);
+}
+
+// beep plays a short 880 Hz tone of seconds (0: none, but the audio is
+// unlocked); nothing when the browser has no audio.
+let audio = null;
+function beep(seconds) {
+  try {
+    audio = audio || new AudioContext();
+    if (!seconds) return;
+    const o = audio.createOscillator();
+    const g = audio.createGain();
+    g.gain.value = 0.2;
+    o.frequency.value = 880;
+    o.connect(g).connect(audio.destination);
+    o.start();
+    o.stop(audio.currentTime + seconds);
+  } catch {
+    // No audio here: the vibration and the words remain.
+  }
 }
 
 // FACE_EVERY spaces the face checks of the selfie camera's frames: at most
@@ -641,24 +785,39 @@ async function faceGuide(video, line, take, live) {
 
 // runChallenge takes frame 0 looking straight (first, when the face check
 // took it already), then one frame per step of the server's challenge, in
-// order, each after a short countdown.
-async function runChallenge(video, status, first) {
+// order, each after a short countdown. Each step is said once in the live
+// region status (and signalled, when asked for), and shown large over the
+// video (cue) with its countdown, which the live region does not repeat.
+async function runChallenge(video, status, cue, first) {
   const steps = ["straight", ...((state.session.challenge && state.session.challenge.steps) || [])];
   state.frames = [];
   document.body.dataset.frames = "0";
+  const words = h("span", { class: "cue-text" });
+  const count = h("span", { class: "cue-count" });
+  cue.replaceChildren(words, count);
+  cue.hidden = false;
   for (let i = 0; i < steps.length; i++) {
     document.body.dataset.step = steps[i];
+    const say = () => t("step_of", { n: i + 1, total: steps.length }) + ": " + t("step_" + steps[i]);
+    const relabel = state.relabel;
+    state.relabel = () => {
+      relabel();
+      status.textContent = say();
+      words.textContent = t("step_" + steps[i]);
+    };
+    status.textContent = say();
+    words.textContent = t("step_" + steps[i]);
+    signal();
     if (i === 0 && first) {
       state.frames.push(await encode(first));
     } else {
-      // Said again each second, in the language of the moment.
-      const say = () => t("step_of", { n: i + 1, total: steps.length }) + ": " + t("step_" + steps[i]);
       for (let s = STEP_SECONDS; s > 0; s--) {
-        status.textContent = `${say()} (${s})`;
+        count.textContent = String(s);
         await new Promise((r) => setTimeout(r, 1000));
       }
       state.frames.push(await grab(video));
     }
+    state.relabel = relabel;
     document.body.dataset.frames = String(state.frames.length);
   }
   delete document.body.dataset.step;
@@ -862,7 +1021,8 @@ function forget() {
 function done(text) {
   // Nothing personal stays in the page once the check is over.
   forget();
-  show(message("done_heading", text), "done");
+  const screen = () => [...message("done_heading", text)(), goBack(), ...rightsText(() => show(screen, "done"))];
+  show(screen, "done");
 }
 
 // statusOf is the HTTP status of a failed API call; 0 when no answer came
@@ -1095,6 +1255,25 @@ async function redeem(code, tries = 0) {
 // photo or the MRZ.
 const TOKEN = "idv-app-token";
 const AGREED = "idv-agreed";
+const RETURN = "idv-return";
+
+// returnURL is the customer's page to send the person back to at the
+// end: the one the link named (#return=…) when the customer's allow-list
+// (return_urls) holds it exactly, else the only one listed; "" for none.
+// A URL the list does not hold is never offered (no open redirect).
+function returnURL() {
+  const listed = (state.session && state.session.return_urls) || [];
+  const named = recall(RETURN);
+  if (named) return listed.includes(named) ? named : "";
+  return listed.length === 1 ? listed[0] : "";
+}
+
+// goBack is the link back to the customer's page (returnURL), leaving a
+// frame the page is shown in; null when there is none.
+function goBack() {
+  const href = returnURL();
+  return href ? h("div", { class: "actions" }, h("a", { class: "button primary", id: "return", href, target: "_top", rel: "noopener", text: t("return_to") })) : null;
+}
 
 function remember(key, value) {
   try {
@@ -1118,6 +1297,8 @@ function recall(key) {
 // only leaves the address bar.
 function takeToken() {
   const token = new URLSearchParams(location.hash.slice(1)).get("token");
+  const back = new URLSearchParams(location.hash.slice(1)).get("return");
+  if (back) remember(RETURN, back);
   if (location.hash || location.search) history.replaceState(null, "", location.pathname);
   if (token) remember(TOKEN, token);
   return token || recall(TOKEN);
