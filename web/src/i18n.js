@@ -8,6 +8,7 @@ export const texts = {
   en: {
     language: "English",
     switch_label: "Show this page in English",
+    languages_label: "Languages",
     title: "Identity check",
     loading: "Loading…",
     no_token: "This page needs the link you received. Open that link again.",
@@ -176,6 +177,7 @@ export const texts = {
   nl: {
     language: "Nederlands",
     switch_label: "Toon deze pagina in het Nederlands",
+    languages_label: "Talen",
     title: "Identiteitscontrole",
     loading: "Laden…",
     no_token: "Deze pagina werkt alleen met de link die u hebt ontvangen. Open die link opnieuw.",
@@ -344,6 +346,7 @@ export const texts = {
   de: {
     language: "Deutsch",
     switch_label: "Diese Seite auf Deutsch anzeigen",
+    languages_label: "Sprachen",
     title: "Identitätsprüfung",
     loading: "Wird geladen…",
     no_token: "Diese Seite funktioniert nur mit dem Link, den Sie erhalten haben. Öffnen Sie diesen Link bitte erneut.",
@@ -512,6 +515,7 @@ export const texts = {
   fr: {
     language: "Français",
     switch_label: "Afficher cette page en français",
+    languages_label: "Langues",
     title: "Vérification d’identité",
     loading: "Chargement…",
     no_token: "Cette page ne fonctionne qu’avec le lien que vous avez reçu. Veuillez ouvrir ce lien à nouveau.",

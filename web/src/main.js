@@ -146,6 +146,7 @@ function render(screen, name) {
 // (state.relabel).
 function header() {
   const bar = document.getElementById("lang");
+  bar.setAttribute("aria-label", t("languages_label"));
   bar.replaceChildren(
     ...Object.keys(texts)
       .filter((l) => l !== state.lang)
