@@ -30,18 +30,18 @@ type Tap interface {
 // WithTap opens the pool through t.
 func WithTap(t Tap) Option { return func(o *options) { o.tap = t } }
 
-// openPool opens the pool as sql.Open("postgres", url) would, through the
-// tap when there is one.
+// openPool opens the pool of lib/pq's connections that prepare their
+// statements (preparingConnector), through the tap when there is one.
 func openPool(url string, o options) (*sql.DB, error) {
-	if o.tap == nil {
-		return sql.Open("postgres", url)
-	}
 	c, err := pq.NewConnector(url)
 	if err != nil {
 		return nil, err
 	}
+	if o.tap == nil {
+		return sql.OpenDB(preparingConnector{c}), nil
+	}
 	c.Dialer(tapDialer{o.tap})
-	return sql.OpenDB(o.tap.Connector(c)), nil
+	return sql.OpenDB(o.tap.Connector(preparingConnector{c})), nil
 }
 
 // tapDialer is a Tap as lib/pq's Dialer.

@@ -1,0 +1,65 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/infra/postgres/pgcount"
+	"github.com/idv-oss/idv/infra/postgres/pgtest"
+)
+
+// TestStatementsArePreparedOnce: a statement with parameters is prepared
+// on a connection's first use of it (two round trips) and run by name
+// after (one); one without parameters is never prepared; the values read
+// back are the same either way.
+func TestStatementsArePreparedOnce(t *testing.T) {
+	ctx := context.Background()
+	count := pgcount.New()
+	db, err := postgres.Open(ctx, pgtest.NewURL(t), postgres.WithTap(count.Tap("main")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1) // one connection: what it prepared is what it holds
+	const query = `SELECT $1::int + 1, $2::bytea, $3::text[]`
+	count.Reset()
+	for i := range 3 {
+		var n int
+		var b []byte
+		var arr string
+		if err := db.QueryRowContext(ctx, query, 41+i, []byte{0, 1, 2}, "{a,b}").Scan(&n, &b, &arr); err != nil {
+			t.Fatal(err)
+		}
+		if n != 42+i || string(b) != "\x00\x01\x02" || arr != "{a,b}" {
+			t.Fatalf("run %d read %d, %x, %q", i, n, b, arr)
+		}
+	}
+	var trips []int
+	for _, tx := range count.Txs() {
+		trips = append(trips, tx.RoundTrips)
+	}
+	if len(trips) != 3 || trips[0] != 2 || trips[1] != 1 || trips[2] != 1 {
+		t.Errorf("round trips of the three runs %v, want [2 1 1]: prepared once, then run by name", trips)
+	}
+	var prepared []string
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM pg_prepared_statements WHERE statement = $1`, query).Scan(new(int)); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.QueryContext(ctx, `SELECT statement FROM pg_prepared_statements ORDER BY statement`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		prepared = append(prepared, s)
+	}
+	// The count query has a parameter: prepared too. The list has none.
+	if len(prepared) != 2 || prepared[0] != query {
+		t.Errorf("the connection holds %q prepared, want the query and the count of it", prepared)
+	}
+}
