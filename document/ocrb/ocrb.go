@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"image"
 	"strings"
+	"sync"
 
 	"github.com/idv-oss/idv/document/ocrb/glyph"
 	"github.com/idv-oss/idv/document/raster"
@@ -74,6 +75,11 @@ func (r *Result) Text() string {
 // Reader reads MRZs. It is safe for concurrent use.
 type Reader struct {
 	templates []template
+	// flat holds the templates' pixels end to end, for correlate.
+	flat []float32
+	// scratch holds *scratch: the large buffers of a Read, kept for the
+	// next one rather than allocated and cleared every time.
+	scratch sync.Pool
 }
 
 // NewReader builds the matching templates from the glyph atlas.
@@ -82,7 +88,12 @@ func NewReader() (*Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ocrb: %w", err)
 	}
-	return &Reader{templates: buildTemplates(atlas)}, nil
+	r := &Reader{templates: buildTemplates(atlas)}
+	for _, t := range r.templates {
+		r.flat = append(r.flat, t.pix...)
+	}
+	r.scratch.New = func() any { return new(scratch) }
+	return r, nil
 }
 
 // workWidth is the width the reader scales a photo down to before looking
@@ -97,9 +108,11 @@ func (r *Reader) Read(img image.Image) (*Result, error) {
 	if b.Dx() < 64 || b.Dy() < 32 {
 		return nil, ErrNoMRZ
 	}
+	sc := r.scratch.Get().(*scratch)
+	defer r.scratch.Put(sc)
 	lum := raster.Luma(img, workWidth)
 	place := placement{origin: b.Min, scale: float64(b.Dx()) / float64(lum.W), w: lum.W, h: lum.H}
-	res, err := r.read(lum)
+	res, err := r.read(lum, sc)
 	if err == nil {
 		res.place, res.place.skew = place, res.Angle
 	}
@@ -108,7 +121,7 @@ func (r *Reader) Read(img image.Image) (*Result, error) {
 	}
 	// A document photographed upside down has its MRZ at the top, read
 	// backwards: turned round, it reads as any other.
-	turned, terr := r.read(rotate180(lum))
+	turned, terr := r.read(rotate180(lum), sc)
 	if terr == nil && (err != nil || turned.confidence() > res.confidence()) {
 		turned.place, turned.place.skew, turned.place.turned = place, turned.Angle, true
 		turned.Angle += 180
@@ -123,12 +136,17 @@ func (r *Reader) Read(img image.Image) (*Result, error) {
 // σ = 3) to 0.95 (clean), an MRZ read the wrong way up 0.65–0.72.
 const uprightEnough = 0.85
 
-func (r *Reader) read(lum *raster.Plane) (*Result, error) {
-	angle := skew(lum)
+// read reads the MRZ of the working plane lum, straightened first; the
+// ink found before straightening serves as it is when there was nothing
+// to straighten.
+func (r *Reader) read(lum *raster.Plane, sc *scratch) (*Result, error) {
+	dark := sc.binarise(lum)
+	angle := skew(lum, dark, sc)
 	if angle != 0 {
 		lum = rotate(lum, angle)
+		dark = sc.binarise(lum)
 	}
-	zone, ok := findZone(lum)
+	zone, ok := findZone(lum, dark)
 	if !ok {
 		return nil, ErrNoMRZ
 	}

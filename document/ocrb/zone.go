@@ -32,8 +32,8 @@ const minTransitions = 14
 // findZone looks for the MRZ: the lowest group of three lines of equal
 // height and extent, evenly spaced, about 30 character heights long (TD1),
 // or failing that two such lines about 36 or 44 long (TD2, TD3).
-func findZone(p *raster.Plane) (zone, bool) {
-	dark := binarise(p, window(p))
+// dark is p's ink (binarise).
+func findZone(p *raster.Plane, dark []bool) (zone, bool) {
 	bands := textBands(dark, p.W, p.H)
 	for _, n := range []int{3, 2} {
 		for last := len(bands) - 1; last >= n-1; last-- {
