@@ -18,7 +18,7 @@ import (
 
 const evalUsage = `usage: idv eval synth OUT [--images DIR]   make labelled inputs from the Debian test photos
        idv eval facematch DIR [--min-face PX] FAR/FRR per threshold over DIR/<identity>/<image>
-       idv eval liveness DIR                   FAR/FRR per threshold over DIR/<case>/{case.json,frames}
+       idv eval liveness DIR                   APCER per attack type, BPCER, over DIR/<case>/{case.json,frames}
        idv eval mrz [--n N] [--seed S]         MRZ read rates per photo degradation on generated cards
 (synth, facematch and liveness need IDV_FACE_DIR to name the installed face engine: scripts/face-models.sh)`
 
@@ -117,7 +117,7 @@ func evalSynth(engine *face.Engine, imagesDir, out string, stdout, stderr io.Wri
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %d face-match images to %s, %d live and %d attack liveness cases to %s (min face %d px)\n",
+	fmt.Fprintf(stdout, "wrote %d face-match images to %s, %d bona fide and %d attack liveness cases to %s (min face %d px)\n",
 		s.FaceImages, filepath.Join(out, "facematch"), s.LiveCases, s.AttackCases, filepath.Join(out, "liveness"),
 		int(challenge.DefaultMinFacePixels))
 	for _, sk := range s.Skipped {

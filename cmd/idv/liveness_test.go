@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"image"
 	"image/jpeg"
 	"net/http"
@@ -39,6 +40,7 @@ func TestLivenessEndToEnd(t *testing.T) {
 	holderFace, otherFace := facetest.Locate(t, e, holder), facetest.Locate(t, e, other)
 	s := startSystemWith(t, systemOptions{checks: []string{schemas.CheckDocument, schemas.CheckFace, schemas.CheckLiveness}})
 
+	var names namedScores // the last run's, as the API answered them
 	run := func(frames func(steps []string) []image.Image) sessionResultWithScores {
 		t.Helper()
 		v := s.newVerification()
@@ -51,6 +53,10 @@ func TestLivenessEndToEnd(t *testing.T) {
 		s.await(v, s.submit(v, nil))
 		var r sessionResultWithScores
 		if err := customerCall(t.Context(), http.MethodGet, s.apiURL+"/v1/sessions/"+v.id, s.tenant.APIKey, &r); err != nil {
+			t.Fatal(err)
+		}
+		names = namedScores{}
+		if err := customerCall(t.Context(), http.MethodGet, s.apiURL+"/v1/sessions/"+v.id, s.tenant.APIKey, &names); err != nil {
 			t.Fatal(err)
 		}
 		return r
@@ -66,6 +72,14 @@ func TestLivenessEndToEnd(t *testing.T) {
 		t.Fatalf("holder performing the challenge: %+v", ok)
 	}
 	t.Logf("approved: liveness same-person %.3f, passive (advisory) %.3f", *live.Score, live.Advisory["passive_liveness"])
+	// Each score says what it is (issue 22 point 6); the document check has none.
+	for check, want := range map[string]*string{schemas.CheckLiveness: ptr(schemas.ScoreLivenessSamePerson),
+		schemas.CheckFace: ptr(schemas.ScoreFaceMinCosine), schemas.CheckDocument: nil} {
+		got, ok := names.of(check)
+		if !ok || (got == nil) != (want == nil) || (got != nil && *got != *want) {
+			t.Errorf("%s check: score_name %v (present %v), want %v", check, deref(got), ok, deref(want))
+		}
+	}
 
 	for _, tc := range []struct {
 		name   string
@@ -97,4 +111,37 @@ func asImages(frames []*image.RGBA) []image.Image {
 		out[i] = f
 	}
 	return out
+}
+
+// namedScores is a session's results' fields, as GET /v1/sessions/{id}
+// answers them, to tell a null from an absent field.
+type namedScores struct {
+	Results []map[string]json.RawMessage `json:"results"`
+}
+
+// of returns check's score name (nil for null) and whether the result
+// carries the field at all.
+func (n namedScores) of(check string) (*string, bool) {
+	for _, r := range n.Results {
+		var c string
+		if json.Unmarshal(r["check"], &c) != nil || c != check {
+			continue
+		}
+		raw, ok := r["score_name"]
+		var name *string
+		if !ok || json.Unmarshal(raw, &name) != nil {
+			return nil, false
+		}
+		return name, true
+	}
+	return nil, false
+}
+
+func ptr(s string) *string { return &s }
+
+func deref(s *string) string {
+	if s == nil {
+		return "null"
+	}
+	return *s
 }

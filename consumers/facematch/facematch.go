@@ -4,8 +4,8 @@
 // the app sealed and declared, decodes them behind a pixel cap, finds the
 // face on the document and the one face in each selfie frame, and compares
 // their 512-d embeddings (face). The score is the lowest cosine
-// similarity over the selfie frames; below Config.Threshold the faces do not
-// match. The result (outcome, reasons, score, threshold, engine version and
+// similarity over the selfie frames (named schemas.ScoreFaceMinCosine in
+// the result); below Config.Threshold the faces do not match. The result (outcome, reasons, score, threshold, engine version and
 // model hashes) is stored with its idv.check.completed event in one
 // transaction.
 //

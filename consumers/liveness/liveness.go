@@ -3,8 +3,10 @@
 // in memory with the session key, measures each with the face engine and
 // judges, in the order the frames were taken, whether the person performed
 // the challenge the server drew for the session (face/challenge). The
-// passive-liveness model's score is recorded as advisory only; the outcome
-// never rests on it.
+// result's score is the lowest cosine similarity of a later frame's face to
+// the first frame's (named schemas.ScoreLivenessSamePerson in the result):
+// a same-person figure, not a probability of liveness. The passive-liveness
+// model's score is recorded as advisory only; the outcome never rests on it.
 //
 // Embeddings and decrypted frames are biometric data (GDPR art. 9): they
 // live only for the length of one Handle call and are never stored, logged

@@ -90,3 +90,15 @@ func (r Rate) String() string {
 	}
 	return fmt.Sprintf("%d/%d (%.1f%%)", r.Errors, r.Trials, 100*float64(r.Errors)/float64(r.Trials))
 }
+
+// Counts is "3/24" under 100 trials, where a percentage would claim a
+// precision the sample has not; "3/240 (1.2%)" from 100; "–" with none.
+func (r Rate) Counts() string {
+	if r.Trials >= 100 {
+		return r.String()
+	}
+	if r.Trials == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%d/%d", r.Errors, r.Trials)
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/face/challenge"
+	"github.com/idv-oss/idv/face/synth"
 	"github.com/idv-oss/idv/progress"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -20,9 +21,16 @@ import (
 // its frames (read in name order: 0.png, 1.png, …).
 type Case struct {
 	Steps []string `json:"steps"` // the challenge
-	Live  bool     `json:"live"`  // whether the frames perform it honestly
-	// Kind names the attack (or "live"), to count errors per kind.
+	// Live marks a bona fide presentation: the person, there, performing
+	// the challenge. Every other case is an attack.
+	Live bool `json:"live"`
+	// Kind names the attack type (Attacks) or KindBonaFide, to count
+	// errors per kind.
 	Kind string `json:"kind"`
+	// Render and Quality record how a generated case was drawn (JPEG
+	// quality of its frames); absent on real captures.
+	Render  *synth.Render `json:"render,omitempty"`
+	Quality int           `json:"quality,omitempty"`
 }
 
 // measured is one case with its frames measured once.
@@ -110,72 +118,135 @@ func (m measured) judge(cfg challenge.Config) (bool, []string) {
 	return len(v.Reasons) == 0, v.Reasons
 }
 
-// Rates returns the false accept rate (attacks passed) and false reject
-// rate (live cases not passed) under cfg.
-func (r *Liveness) Rates(cfg challenge.Config) (far, frr Rate) {
+// Rates returns, under cfg, the bona fide presentation classification
+// error rate (BPCER: bona fide cases not passed, all bona fide kinds
+// together) and, per attack kind, the attack presentation classification
+// error rate (APCER: attacks passed).
+func (r *Liveness) Rates(cfg challenge.Config) (bpcer Rate, apcer map[string]Rate) {
+	apcer = map[string]Rate{}
 	for _, m := range r.cases {
 		pass, _ := m.judge(cfg)
 		if m.label.Live {
-			frr.Trials++
+			bpcer.Trials++
 			if !pass {
-				frr.Errors++
+				bpcer.Errors++
 			}
-		} else {
-			far.Trials++
-			if pass {
-				far.Errors++
-			}
+			continue
 		}
+		a := apcer[m.label.Kind]
+		a.Trials++
+		if pass {
+			a.Errors++
+		}
+		apcer[m.label.Kind] = a
 	}
-	return far, frr
+	return bpcer, apcer
 }
 
-// Print writes the per-kind results under the defaults, then FAR and FRR
-// per turn threshold and per blink threshold.
+// Print writes the scorecard (PrintScorecard), then the spread of the
+// signals the thresholds cut, per kind.
 func (r *Liveness) Print(w io.Writer) {
+	r.PrintScorecard(w)
+	fmt.Fprintln(w)
+	r.printMargins(w)
+}
+
+// PrintScorecard writes, at the default thresholds, the APCER of every
+// attack type in the catalogue (Attacks, then any other attack kind among
+// the cases) and the BPCER of the bona fide cases, each with the reasons
+// given; then BPCER and the attack types passing per turn and per blink
+// threshold. Rates under 100 trials are counts only.
+func (r *Liveness) PrintScorecard(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "kind\tcases\tpassed\treasons (default thresholds)")
-	kinds := map[string][]measured{}
-	var order []string
-	for _, m := range r.cases {
-		if _, ok := kinds[m.label.Kind]; !ok {
-			order = append(order, m.label.Kind)
+	fmt.Fprintln(tw, "attack type\tAPCER\treasons (default thresholds)")
+	for _, a := range r.attackTypes() {
+		if a.Unmeasured != "" {
+			fmt.Fprintf(tw, "%s\t–\t%s\n", a.Kind, a.Unmeasured)
+			continue
 		}
-		kinds[m.label.Kind] = append(kinds[m.label.Kind], m)
+		rate, reasons := r.kindAtDefaults(a.Kind, false)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", a.Kind, rate.Counts(), reasons)
 	}
-	for _, k := range order {
-		passed := 0
-		reasons := map[string]int{}
-		for _, m := range kinds[k] {
-			ok, rs := m.judge(challenge.Config{})
-			if ok {
-				passed++
-			}
-			for _, x := range rs {
-				reasons[x]++
-			}
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", k, len(kinds[k]), passed, countList(reasons))
+	fmt.Fprintln(tw)
+	fmt.Fprintln(tw, "bona fide\tBPCER\treasons (default thresholds)")
+	for _, k := range r.kinds(true) {
+		rate, reasons := r.kindAtDefaults(k, true)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", k, rate.Counts(), reasons)
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
-	r.printMargins(w)
-	fmt.Fprintln(w)
-	table(w, "turn threshold (°)", []float64{10, 15, 20, 25}, func(v float64) challenge.Config {
+	r.sweep(w, "turn threshold (°)", []float64{10, 15, 20, 25}, func(v float64) challenge.Config {
 		return challenge.Config{TurnYaw: v}
-	}, r)
+	})
 	fmt.Fprintln(w)
-	table(w, "blink threshold", []float64{0.3, 0.5, 0.7, 0.9}, func(v float64) challenge.Config {
+	r.sweep(w, "blink threshold", []float64{0.3, 0.5, 0.7, 0.9}, func(v float64) challenge.Config {
 		return challenge.Config{Blink: v}
-	}, r)
+	})
 }
 
-func table(w io.Writer, what string, values []float64, cfg func(float64) challenge.Config, r *Liveness) {
+// attackTypes is the catalogue, then the attack kinds among the cases it
+// does not name, by name.
+func (r *Liveness) attackTypes() []AttackType {
+	out := slices.Clone(Attacks)
+	for _, k := range r.kinds(false) {
+		if !slices.ContainsFunc(Attacks, func(a AttackType) bool { return a.Kind == k }) {
+			out = append(out, AttackType{Kind: k})
+		}
+	}
+	return out
+}
+
+// kinds lists the kinds of the bona fide (live) or attack cases, by name.
+func (r *Liveness) kinds(live bool) []string {
+	var out []string
+	for _, m := range r.cases {
+		if m.label.Live == live && !slices.Contains(out, m.label.Kind) {
+			out = append(out, m.label.Kind)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// kindAtDefaults returns the error rate of one kind's cases at the default
+// thresholds (bona fide not passed, or attacks passed) and the reasons
+// given, counted.
+func (r *Liveness) kindAtDefaults(kind string, live bool) (Rate, string) {
+	var rate Rate
+	reasons := map[string]int{}
+	for _, m := range r.cases {
+		if m.label.Kind != kind || m.label.Live != live {
+			continue
+		}
+		ok, rs := m.judge(challenge.Config{})
+		rate.Trials++
+		if ok != live {
+			rate.Errors++
+		}
+		for _, x := range rs {
+			reasons[x]++
+		}
+	}
+	return rate, countList(reasons)
+}
+
+// sweep writes BPCER and the attack types with APCER above zero per value
+// of one threshold.
+func (r *Liveness) sweep(w io.Writer, what string, values []float64, cfg func(float64) challenge.Config) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "%s\tFAR (attack passed)\tFRR (live rejected)\n", what)
+	fmt.Fprintf(tw, "%s\tBPCER\tattack types passing (APCER)\n", what)
 	for _, v := range values {
-		far, frr := r.Rates(cfg(v))
-		fmt.Fprintf(tw, "%g\t%s\t%s\n", v, far, frr)
+		bpcer, apcer := r.Rates(cfg(v))
+		passing := ""
+		for _, a := range r.attackTypes() {
+			if rate := apcer[a.Kind]; rate.Errors > 0 {
+				passing += fmt.Sprintf(", %s %s", a.Kind, rate.Counts())
+			}
+		}
+		if passing == "" {
+			passing = ", none"
+		}
+		fmt.Fprintf(tw, "%g\t%s\t%s\n", v, bpcer.Counts(), passing[2:])
 	}
 	tw.Flush()
 }
@@ -209,12 +280,15 @@ func (r *Liveness) printMargins(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "kind\tmin same-person cosine\tmin frame difference (grey levels)\tmax |yaw| (°)\tmax closure (both eyes)\tpassive score (advisory)")
 	var order []string
+	for _, a := range r.attackTypes() {
+		order = append(order, a.Kind)
+	}
+	order = append(r.kinds(true), order...)
 	spans := map[string]*[5]span{}
 	for _, m := range r.cases {
 		k := m.label.Kind
 		if spans[k] == nil {
 			spans[k] = &[5]span{fresh(), fresh(), fresh(), fresh(), fresh()}
-			order = append(order, k)
 		}
 		sp := spans[k]
 		for i, f := range m.frames {
@@ -231,6 +305,9 @@ func (r *Liveness) printMargins(w io.Writer) {
 	}
 	for _, k := range order {
 		sp := spans[k]
+		if sp == nil {
+			continue
+		}
 		fmt.Fprintf(tw, "%s\t%.3f\t%.2f\t%.1f\t%.2f\t%.2f–%.2f\n", k, sp[0].lo, sp[1].lo, sp[2].hi, sp[3].hi, sp[4].lo, sp[4].hi)
 	}
 	tw.Flush()

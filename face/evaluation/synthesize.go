@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/idv-oss/idv/face"
@@ -53,9 +52,8 @@ type photo struct {
 // synth.Transforms; photos named alike but for trailing digits, such as
 // basketball1 and basketball2, are one identity) and out/liveness/<case>/
 // with case.json and frames, for every photo whose face is large enough:
-// live sequences of each challenge (plain, dark, JPEG quality 60) and
-// attacks (a replayed still, a photo held still, a print held still, steps
-// in the wrong order, the turn the wrong way, another person after frame 0).
+// for each challenge, three bona fide sequences drawn from the BonaFide…
+// ranges and one case of each measurable attack type of Attacks.
 // Progress goes to w (package progress: a line per photo off a terminal).
 func Synthesize(e Locator, photos []string, out string, w io.Writer) (Synthesized, error) {
 	var s Synthesized
@@ -86,8 +84,8 @@ func Synthesize(e Locator, photos []string, out string, w io.Writer) (Synthesize
 	m = progress.New(w)
 	for i, ph := range usable {
 		other := usable[(i+1)%len(usable)]
-		for ci, steps := range Challenges {
-			live, attacks, err := writeCases(ph, other, steps, filepath.Join(out, "liveness"), uint64(i*len(Challenges)+ci))
+		for ci := range Challenges {
+			live, attacks, err := writeCases(ph, other, ci, filepath.Join(out, "liveness"), uint64(i*len(Challenges)+ci))
 			if err != nil {
 				return s, err
 			}
@@ -171,41 +169,60 @@ func writeTransforms(ph photo, dir string) (int, error) {
 	return n, nil
 }
 
-// writeCases writes one challenge's live and attack cases for a photo.
-func writeCases(ph, other photo, steps []string, dir string, seed uint64) (live, attacks int, err error) {
+// writeCases writes one challenge's bona fide and attack cases for a
+// photo (Attacks says how each attack is made). seed sets the sensor noise
+// of the tuning-rendered cases; the bona fide draws come from their own
+// fixed seed (bonaFideSeed), so they do not move with the attacks.
+func writeCases(ph, other photo, ci int, dir string, seed uint64) (live, attacks int, err error) {
+	steps := Challenges[ci]
 	tag := ph.stem + "_" + strings.Join(steps, "-")
 	rng := rand.New(rand.NewPCG(seed, 7))
-	write := func(kind string, isLive bool, frames []image.Image, quality int) error {
-		return writeCase(filepath.Join(dir, tag+"_"+kind), Case{Steps: steps, Live: isLive, Kind: kind}, frames, quality)
+	draws := rand.New(rand.NewPCG(bonaFideSeed, seed))
+	seq := func(img image.Image, s []string) []image.Image {
+		return asImages(synth.Sequence(img, ph.face, s, rng.Uint64()))
 	}
-	seq := func(img image.Image, f synth.Face, s []string) []image.Image {
-		return asImages(synth.Sequence(img, f, s, rng.Uint64()))
+	// recorded is a genuine session drawn as the bona fide set is.
+	recorded := func(p photo, s []string) ([]image.Image, Case) {
+		r, q := drawBonaFide(draws)
+		return asImages(synth.Rendered(p.img, p.face, s, r, draws.Uint64())), Case{Render: &r, Quality: q}
 	}
-	dark := synth.Levels(ph.img, 0.6, 0)
-	cases := []struct {
-		kind    string
-		live    bool
-		frames  []image.Image
-		quality int
-	}{
-		{"live", true, seq(ph.img, ph.face, steps), 92},
-		{"live_dark", true, seq(dark, ph.face, steps), 92},
-		{"live_jpeg60", true, seq(ph.img, ph.face, steps), 60},
-		{"replayed_still", false, repeat(ph.img, 1+len(steps)), 92},
-		{"photo_held_still", false, seq(ph.img, ph.face, make([]string, len(steps))), 92},
-		{"print_held_still", false, seq(synth.Halftone(ph.img), ph.face, make([]string, len(steps))), 92},
-		{"wrong_order", false, seq(ph.img, ph.face, reversed(steps)), 92},
-		{"wrong_direction", false, seq(ph.img, ph.face, flipped(steps)), 92},
-		{"other_person", false, append(seq(ph.img, ph.face, nil), seq(other.img, other.face, steps)[1:]...), 92},
+	type out struct {
+		kind   string
+		frames []image.Image
+		c      Case
+	}
+	var cases []out
+	for i := range 3 {
+		frames, c := recorded(ph, steps)
+		c.Live = true
+		cases = append(cases, out{fmt.Sprintf("%s_%d", KindBonaFide, i+1), frames, c})
+	}
+	replay, rc := recorded(ph, steps)
+	replayOther, oc := recorded(ph, Challenges[(ci+1)%len(Challenges)])
+	mine, _ := recorded(ph, steps)
+	theirs, tc := recorded(other, steps)
+	none := make([]string, len(steps))
+	cases = append(cases,
+		out{"printed_photo", seq(synth.Halftone(ph.img), none), Case{}},
+		out{"photo_on_screen", seq(synth.Moire(ph.img), none), Case{}},
+		out{"still_frames", repeat(ph.img, 1+len(steps)), Case{}},
+		out{"photo_animation", seq(ph.img, steps), Case{Render: &synth.Tuning}},
+		out{"session_replay", replay, rc},
+		out{"session_replay_other_challenge", replayOther, oc},
+	)
+	if other.id != ph.id {
+		cases = append(cases, out{"frames_from_other_session", append(mine[:1], theirs[1:]...), tc})
 	}
 	for _, c := range cases {
-		if c.kind == "other_person" && other.id == ph.id {
-			continue
+		c.c.Steps = steps
+		c.c.Kind = strings.TrimRight(strings.TrimRight(c.kind, "0123456789"), "_")
+		if c.c.Quality == 0 {
+			c.c.Quality = 92
 		}
-		if err := write(c.kind, c.live, c.frames, c.quality); err != nil {
+		if err := writeCase(filepath.Join(dir, tag+"_"+c.kind), c.c, c.frames); err != nil {
 			return live, attacks, err
 		}
-		if c.live {
+		if c.c.Live {
 			live++
 		} else {
 			attacks++
@@ -214,7 +231,7 @@ func writeCases(ph, other photo, steps []string, dir string, seed uint64) (live,
 	return live, attacks, nil
 }
 
-func writeCase(dir string, c Case, frames []image.Image, quality int) error {
+func writeCase(dir string, c Case, frames []image.Image) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("evaluation: %w", err)
 	}
@@ -226,7 +243,7 @@ func writeCase(dir string, c Case, frames []image.Image, quality int) error {
 		return fmt.Errorf("evaluation: %w", err)
 	}
 	for i, f := range frames {
-		if err := writeJPEG(filepath.Join(dir, fmt.Sprintf("%02d.jpg", i)), f, quality); err != nil {
+		if err := writeJPEG(filepath.Join(dir, fmt.Sprintf("%02d.jpg", i)), f, c.Quality); err != nil {
 			return err
 		}
 	}
@@ -260,26 +277,6 @@ func repeat(img image.Image, n int) []image.Image {
 	out := make([]image.Image, n)
 	for i := range out {
 		out[i] = img
-	}
-	return out
-}
-
-func reversed(steps []string) []string {
-	out := slices.Clone(steps)
-	slices.Reverse(out)
-	return out
-}
-
-// flipped swaps the direction of every turn.
-func flipped(steps []string) []string {
-	out := slices.Clone(steps)
-	for i, s := range out {
-		switch s {
-		case schemas.StepTurnLeft:
-			out[i] = schemas.StepTurnRight
-		case schemas.StepTurnRight:
-			out[i] = schemas.StepTurnLeft
-		}
 	}
 	return out
 }

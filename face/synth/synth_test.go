@@ -3,6 +3,7 @@ package synth
 import (
 	"image"
 	"image/color"
+	"slices"
 	"testing"
 
 	"github.com/idv-oss/idv/schemas"
@@ -99,5 +100,36 @@ func TestSequenceFramesDiffer(t *testing.T) {
 	again := Sequence(src, f, []string{schemas.StepTurnLeft, schemas.StepBlink, ""}, 3)
 	if n := differs(frames[1], again[1], src.Bounds()); n != 0 {
 		t.Fatalf("the same seed gave other frames (%d pixels differ)", n)
+	}
+}
+
+func TestRenderedBlinkDepthAndExposure(t *testing.T) {
+	src := gradient(200, 200)
+	f := Face{Box: Box{40, 40, 160, 160}}
+	for i := 36; i < 42; i++ {
+		f.Landmarks[i] = Point{60 + float64((i-36)%4)*20/3, 80}
+	}
+	f.Landmarks[36], f.Landmarks[39] = Point{60, 80}, Point{80, 80}
+	for i := 42; i < 48; i++ {
+		f.Landmarks[i] = Point{120 + float64((i-42)%4)*20/3, 80}
+	}
+	f.Landmarks[42], f.Landmarks[45] = Point{120, 80}, Point{140, 80}
+	open := Render{TurnDegrees: 35, BlinkDepth: 0, Noise: 0, Gain: 1}
+	if n := differs(src, open.step(src, f, schemas.StepBlink).(*image.RGBA), src.Bounds()); n != 0 {
+		t.Fatalf("a blink of depth 0 changed %d pixels", n)
+	}
+	eye := image.Rect(62, 76, 78, 84)
+	shut := Tuning.step(src, f, schemas.StepBlink).(*image.RGBA)
+	half := Render{BlinkDepth: 0.5}.step(src, f, schemas.StepBlink).(*image.RGBA)
+	if n, full := differs(src, half, eye), differs(src, shut, eye); n < 100 || differs(half, shut, eye) < 100 || full < 100 {
+		t.Fatalf("a half blink changed %d eye pixels, a full one %d: want both, and apart", n, full)
+	}
+	dark := Rendered(src, f, nil, Render{BlinkDepth: 1, Gain: 0.5}, 1)[0]
+	if c := dark.RGBAAt(150, 150); c.R > 80 || c.G > 80 {
+		t.Fatalf("gain 0.5 left pixel (150,150) at %v, source %v", c, src.RGBAAt(150, 150))
+	}
+	if !slices.EqualFunc(Sequence(src, f, []string{schemas.StepBlink}, 9), Rendered(src, f, []string{schemas.StepBlink}, Tuning, 9),
+		func(a, b *image.RGBA) bool { return differs(a, b, a.Bounds()) == 0 }) {
+		t.Fatal("Sequence differs from Rendered with Tuning")
 	}
 }
