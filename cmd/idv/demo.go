@@ -83,11 +83,12 @@ func demoFace(ctx context.Context, l *local, w *loadgen.Workload, stdout io.Writ
 	}
 	var got struct {
 		Results []struct {
-			Check    string             `json:"check"`
-			Outcome  string             `json:"outcome"`
-			Reasons  []string           `json:"reasons"`
-			Score    *float64           `json:"score"`
-			Advisory map[string]float64 `json:"advisory"`
+			Check     string             `json:"check"`
+			Outcome   string             `json:"outcome"`
+			Reasons   []string           `json:"reasons"`
+			Score     *float64           `json:"score"`
+			ScoreName *string            `json:"score_name"`
+			Advisory  map[string]float64 `json:"advisory"`
 		} `json:"results"`
 	}
 	if err := customerCall(ctx, http.MethodGet, l.cfg.PublicURL+"/v1/sessions/"+smp.SessionID, l.env.tenant.APIKey, &got); err != nil {
@@ -97,8 +98,8 @@ func demoFace(ctx context.Context, l *local, w *loadgen.Workload, stdout io.Writ
 		smp.SessionID, strings.Join(w.Checks, ", "), smp.Decision, smp.EndToEnd.Milliseconds())
 	for _, r := range got.Results {
 		score := ""
-		if r.Score != nil {
-			score = fmt.Sprintf(", score %.3f", *r.Score)
+		if r.Score != nil && r.ScoreName != nil {
+			score = fmt.Sprintf(", %s %.3f", *r.ScoreName, *r.Score)
 		}
 		if p, ok := r.Advisory["passive_liveness"]; ok {
 			score += fmt.Sprintf(", passive liveness %.3f (advisory only)", p)
