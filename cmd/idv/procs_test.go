@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -289,13 +290,24 @@ func inFlight(stage string) func(*proc) bool {
 	}
 }
 
-// freeAddr is a free loopback address for a process to listen on.
+// freeAddr is a free loopback address for a process to listen on. The
+// port is drawn below the kernel's ephemeral range (32768 and up on
+// Linux), which the test's other listeners (port 0) and outgoing
+// connections take theirs from: a port from that range, free when this
+// looked, could be handed to one of them before the process binds it
+// (seen: "address already in use" in TestRotationsUnderLoad).
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 100 {
+		port := 20000 + rand.IntN(12000)
+		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			continue // taken
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		return addr
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	t.Fatal("no free port among 100 drawn in 20000-31999")
+	return ""
 }
