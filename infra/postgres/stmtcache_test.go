@@ -2,11 +2,15 @@ package postgres_test
 
 import (
 	"context"
+	"database/sql"
 	"testing"
+
+	"github.com/google/uuid"
 
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/postgres/pgcount"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
+	"github.com/idv-oss/idv/schemas"
 )
 
 // TestStatementsArePreparedOnce: a statement with parameters is prepared
@@ -61,5 +65,54 @@ func TestStatementsArePreparedOnce(t *testing.T) {
 	// The count query has a parameter: prepared too. The list has none.
 	if len(prepared) != 2 || prepared[0] != query {
 		t.Errorf("the connection holds %q prepared, want the query and the count of it", prepared)
+	}
+}
+
+// BenchmarkServerCPUPerRead: the server's CPU per one-row read by primary
+// key (a session of a migrated database), sent unnamed (parsed and planned
+// on every call, as lib/pq does by itself) and prepared (as postgres.Open's
+// connections do); server-µs/op is postgres.ServerCPU's, from /proc. Run
+// with: go test -run '^$' -bench ServerCPUPerRead ./infra/postgres (DB).
+func BenchmarkServerCPUPerRead(b *testing.B) {
+	ctx := context.Background()
+	_, url := pgtest.NewDBURL(b, schemas.MainMigrations())
+	prepared, err := postgres.Open(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer prepared.Close()
+	unnamed, err := sql.Open("postgres", url+"&binary_parameters=yes")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer unnamed.Close()
+	var name string
+	if err := prepared.QueryRowContext(ctx, `SELECT current_database()`).Scan(&name); err != nil {
+		b.Fatal(err)
+	}
+	const query = `SELECT session_id, status, attempt FROM sessions WHERE session_id = $1 AND tenant_id = $2`
+	for _, c := range []struct {
+		name string
+		db   *sql.DB
+	}{{"unnamed", unnamed}, {"prepared", prepared}} {
+		b.Run(c.name, func(b *testing.B) {
+			c.db.SetMaxOpenConns(1)
+			meter, err := postgres.StartServerCPU(ctx, c.db, name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				rows, err := c.db.QueryContext(ctx, query, uuid.New(), uuid.New())
+				if err != nil {
+					b.Fatal(err)
+				}
+				rows.Close()
+			}
+			s, err := meter.Seconds(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(s*1e6/float64(b.N), "server-µs/op")
+		})
 	}
 }
