@@ -23,6 +23,9 @@ var (
 	// writes (a check's result, a stored copy), so nothing lands on a
 	// session whose receipt says it is gone.
 	ErrSessionEnded = errors.New("session ended")
+	// ErrWipedBefore: the session's wipe was finished already (by an
+	// earlier delivery or another worker); its receipt and event stand.
+	ErrWipedBefore = errors.New("session wiped before")
 	// ErrObjectNotFound: no stored object under the key.
 	ErrObjectNotFound = errors.New("object not found")
 	// ErrObjectTooLarge: the object is larger than the caller agreed to read.

@@ -81,11 +81,14 @@ var ErrWipeRefused = errors.New("wipe refused")
 // WipeStore holds the wipe's store steps (postgres.Wipes).
 type WipeStore interface {
 	SessionForWipe(ctx context.Context, tenantID, id uuid.UUID) (WipeTarget, error)
-	// DestroySessionKey deletes the session's wrapped key and commits that
-	// on its own; false when an earlier attempt did.
-	DestroySessionKey(ctx context.Context, tenantID, id uuid.UUID, at time.Time) (destroyed bool, err error)
+	// DestroySessionKey deletes the session's wrapped key, unless the
+	// session is deleted already, and commits that on its own; it returns
+	// the session's wipe state after that, and false when an earlier
+	// attempt had destroyed the key. ErrNotRequested when nobody asked.
+	DestroySessionKey(ctx context.Context, tenantID, id uuid.UUID, at time.Time) (t WipeTarget, destroyed bool, err error)
 	// FinishWipe deletes the session's rows, keeps its tombstone, stores the
-	// receipt and appends ev, in one transaction.
+	// receipt and appends ev, in one transaction; ErrWipedBefore when the
+	// session was deleted already.
 	FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.Time, r Receipt, ev Event) error
 	// RecordLateObjects stores the signed addendum of what the tail sweep
 	// deleted under the prefix of a session wiped before and records it in
@@ -146,38 +149,22 @@ type Wiped struct {
 // any other error: try again later (the key is gone first, so nothing opens
 // meanwhile).
 func (w Wiper) Wipe(ctx context.Context, tenantID, sessionID uuid.UUID) (Wiped, error) {
-	t, err := w.Store.SessionForWipe(ctx, tenantID, sessionID)
+	t, destroyed, err := w.Store.DestroySessionKey(ctx, tenantID, sessionID, w.clock())
+	if errors.Is(err, ErrConflict) {
+		return Wiped{}, fmt.Errorf("wipe: destroy key: %w: %w", ErrWipeRefused, err)
+	}
 	if err != nil {
-		return Wiped{}, fmt.Errorf("wipe: %w", err)
+		return Wiped{}, fmt.Errorf("wipe: destroy key: %w", err)
 	}
 	if t.DeletedAt != nil {
 		return w.sweepTail(ctx, t)
 	}
-	if t.WipeRequestedAt == nil {
-		return Wiped{}, fmt.Errorf("wipe: session %s: %w", sessionID, ErrNotRequested)
-	}
-	var out Wiped
-	out.KeyDestroyed, err = w.Store.DestroySessionKey(ctx, tenantID, sessionID, w.clock())
-	if errors.Is(err, ErrConflict) {
-		return out, fmt.Errorf("wipe: destroy key: %w: %w", ErrWipeRefused, err)
-	}
-	if err != nil {
-		return out, fmt.Errorf("wipe: destroy key: %w", err)
-	}
+	out := Wiped{KeyDestroyed: destroyed}
 	sctx, cancel := context.WithTimeout(ctx, w.StorageTimeout)
 	out.Objects, err = w.Objects.DeletePrefix(sctx, schemas.SessionPrefix(tenantID.String(), sessionID.String()))
 	cancel()
 	if err != nil {
 		return out, fmt.Errorf("wipe: session %s: delete objects (%d deleted so far): %w", sessionID, out.Objects, err)
-	}
-	// Read again: key_destroyed_at may be an earlier attempt's, and another
-	// worker may have finished meanwhile.
-	if t, err = w.Store.SessionForWipe(ctx, tenantID, sessionID); err != nil {
-		return out, fmt.Errorf("wipe: %w", err)
-	}
-	if t.DeletedAt != nil {
-		out.Before, out.ReceiptID = true, t.ReceiptID
-		return out, nil
 	}
 	at := w.clock()
 	receipt, err := w.receipt(ctx, t, out.Objects, at)
@@ -185,15 +172,29 @@ func (w Wiper) Wipe(ctx context.Context, tenantID, sessionID uuid.UUID) (Wiped, 
 		return out, err
 	}
 	err = w.Store.FinishWipe(ctx, tenantID, sessionID, at, receipt, DeletedEvent(t.TenantID, t.SessionID, receipt.ID, t.WipeReason, at))
-	if errors.Is(err, ErrConflict) {
+	switch {
+	case errors.Is(err, ErrWipedBefore):
+		// Another worker finished meanwhile: its receipt stands.
+		return w.wipedMeanwhile(ctx, out, tenantID, sessionID)
+	case errors.Is(err, ErrConflict):
 		// The captures changed under the receipt: the next attempt reads
 		// them again, so this is no refusal.
 		return out, fmt.Errorf("wipe: finish: captures changed: %v", err)
-	}
-	if err != nil {
+	case err != nil:
 		return out, fmt.Errorf("wipe: finish: %w", err)
 	}
 	out.ReceiptID, out.Reason, out.Captures = receipt.ID, t.WipeReason, t.Captures
+	return out, nil
+}
+
+// wipedMeanwhile reports a wipe another worker finished while this one
+// deleted the objects, with that wipe's receipt.
+func (w Wiper) wipedMeanwhile(ctx context.Context, out Wiped, tenantID, sessionID uuid.UUID) (Wiped, error) {
+	t, err := w.Store.SessionForWipe(ctx, tenantID, sessionID)
+	if err != nil {
+		return out, fmt.Errorf("wipe: %w", err)
+	}
+	out.Before, out.ReceiptID = true, t.ReceiptID
 	return out, nil
 }
 

@@ -85,7 +85,7 @@ func (b *bundle) wipe(t *testing.T, tenantID, session uuid.UUID) (stage.Event, u
 	ctx := t.Context()
 	b.requestWipe(t, tenantID, session)
 	wipes := postgres.NewWipes(b.db.DB)
-	if _, err := wipes.DestroySessionKey(ctx, tenantID, session, deletedAt.Add(-time.Minute)); err != nil {
+	if _, _, err := wipes.DestroySessionKey(ctx, tenantID, session, deletedAt.Add(-time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	receipt := uuid.New()

@@ -93,7 +93,7 @@ type timedStore struct {
 	key, finish atomic.Int64 // nanoseconds
 }
 
-func (s *timedStore) DestroySessionKey(ctx context.Context, tenantID, id uuid.UUID, at time.Time) (bool, error) {
+func (s *timedStore) DestroySessionKey(ctx context.Context, tenantID, id uuid.UUID, at time.Time) (idv.WipeTarget, bool, error) {
 	defer add(&s.key, time.Now())
 	return s.WipeStore.DestroySessionKey(ctx, tenantID, id, at)
 }

@@ -501,7 +501,7 @@ func TestWipeAfterCrashBetweenKeyAndObjects(t *testing.T) {
 	s := b.intake(t)
 	ev := b.requestWipe(t, s.id, schemas.WipeExpired)
 	killedAt := b.now
-	if destroyed, err := b.wipes.DestroySessionKey(t.Context(), b.tenant, s.id, killedAt); err != nil || !destroyed {
+	if _, destroyed, err := b.wipes.DestroySessionKey(t.Context(), b.tenant, s.id, killedAt); err != nil || !destroyed {
 		t.Fatalf("DestroySessionKey = %v, %v", destroyed, err)
 	}
 	if left := b.objectsLeft(t, s); len(left) != len(s.objKeys) {

@@ -67,7 +67,7 @@ func TestNotices(t *testing.T) {
 			t.Fatalf("not wiped: %s %v, %v", receipt, at, err)
 		}
 		f.requestWipe(t)
-		if _, err := f.wipes.DestroySessionKey(ctx, f.tenant, f.session, f.now); err != nil {
+		if _, _, err := f.wipes.DestroySessionKey(ctx, f.tenant, f.session, f.now); err != nil {
 			t.Fatal(err)
 		}
 		if receipt, _, err := notices.Deletion(ctx, f.tenant, f.session); err != nil || receipt != uuid.Nil {

@@ -36,25 +36,40 @@ func NewWipes(db *sql.DB) *Wipes { return &Wipes{db: wrap(db)} }
 // its times, its receipt once there is one, and how many captures rows it
 // still has. ErrNotFound if the tenant has no such session.
 func (s *Wipes) SessionForWipe(ctx context.Context, tenantID, id uuid.UUID) (idv.WipeTarget, error) {
-	var row struct {
-		SessionID       uuid.UUID      `db:"session_id"`
-		TenantID        uuid.UUID      `db:"tenant_id"`
-		Status          string         `db:"status"`
-		Decision        sql.NullString `db:"decision"`
-		CreatedAt       time.Time      `db:"created_at"`
-		ExpiresAt       time.Time      `db:"expires_at"`
-		WipeReason      sql.NullString `db:"wipe_reason"`
-		WipeRequestedAt *time.Time     `db:"wipe_requested_at"`
-		KeyDestroyedAt  *time.Time     `db:"key_destroyed_at"`
-		DeletedAt       *time.Time     `db:"deleted_at"`
-		ReceiptID       uuid.NullUUID  `db:"receipt_id"`
-		Captures        int            `db:"captures"`
-	}
-	err := scopedGet(ctx, s.db, tenantScope(tenantID), &row, `SELECT s.session_id, s.tenant_id, s.status, s.decision, s.created_at,
+	var t idv.WipeTarget
+	err := inTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) (err error) {
+		t, err = readWipeTarget(ctx, tx, tenantID, id, "")
+		return err
+	})
+	return t, err
+}
+
+// wipeTargetRow is a session's wipe state as readWipeTarget reads it.
+type wipeTargetRow struct {
+	SessionID       uuid.UUID      `db:"session_id"`
+	TenantID        uuid.UUID      `db:"tenant_id"`
+	Status          string         `db:"status"`
+	Decision        sql.NullString `db:"decision"`
+	CreatedAt       time.Time      `db:"created_at"`
+	ExpiresAt       time.Time      `db:"expires_at"`
+	WipeReason      sql.NullString `db:"wipe_reason"`
+	WipeRequestedAt *time.Time     `db:"wipe_requested_at"`
+	KeyDestroyedAt  *time.Time     `db:"key_destroyed_at"`
+	DeletedAt       *time.Time     `db:"deleted_at"`
+	ReceiptID       uuid.NullUUID  `db:"receipt_id"`
+	Captures        int            `db:"captures"`
+}
+
+// readWipeTarget reads a session's wipe state within tx; lock is "" or a
+// locking clause ("FOR UPDATE OF s"). ErrNotFound if the tenant has no such
+// session.
+func readWipeTarget(ctx context.Context, tx *sqlx.Tx, tenantID, id uuid.UUID, lock string) (idv.WipeTarget, error) {
+	var row wipeTargetRow
+	err := tx.GetContext(ctx, &row, `SELECT s.session_id, s.tenant_id, s.status, s.decision, s.created_at,
 			s.expires_at, s.wipe_reason, s.wipe_requested_at, s.key_destroyed_at, s.deleted_at,
 			(SELECT r.receipt_id FROM deletion_receipts r WHERE r.session_id = s.session_id AND r.tenant_id = s.tenant_id) AS receipt_id,
 			(SELECT count(*) FROM captures c WHERE c.session_id = s.session_id AND c.tenant_id = s.tenant_id) AS captures
-		FROM sessions s WHERE s.session_id = $1 AND s.tenant_id = $2`, id, tenantID)
+		FROM sessions s WHERE s.session_id = $1 AND s.tenant_id = $2 `+lock, id, tenantID)
 	if err != nil {
 		return idv.WipeTarget{}, rowErr(err, "wipes: session %s", "wipes: read session %s", id)
 	}
@@ -86,32 +101,45 @@ func lockWipeTarget(ctx context.Context, tx *sqlx.Tx, tenantID, id uuid.UUID) (k
 }
 
 // DestroySessionKey is the wipe's first step, crypto-shredding: in one
-// transaction it deletes the session's wrapped private key (its
+// transaction it locks the session, reads its wipe state and, unless the
+// session is deleted already, deletes its wrapped private key (its
 // session_keys row) and records key_destroyed_at = at, unless already
 // recorded. Once it commits, no capture of the session can be opened by
-// anyone holding only the live database and vault. destroyed reports whether
-// this call deleted the key; false when an earlier call had. ErrNotFound if
-// the tenant has no such session; ErrConflict if its wipe was not requested.
-func (s *Wipes) DestroySessionKey(ctx context.Context, tenantID, id uuid.UUID, at time.Time) (destroyed bool, err error) {
+// anyone holding only the live database and vault. It returns the
+// session's wipe state after that (the wipe needs no other read before
+// FinishWipe) and whether this call deleted the key; false when an earlier
+// call had. ErrNotFound if the tenant has no such session; ErrNotRequested,
+// with nothing destroyed, if its wipe was not requested.
+func (s *Wipes) DestroySessionKey(ctx context.Context, tenantID, id uuid.UUID, at time.Time) (t idv.WipeTarget, destroyed bool, err error) {
 	err = inTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
-		if _, _, err := lockWipeTarget(ctx, tx, tenantID, id); err != nil {
+		if t, err = readWipeTarget(ctx, tx, tenantID, id, "FOR UPDATE OF s"); err != nil {
 			return err
 		}
-		n, err := execCount(ctx, tx, `DELETE FROM session_keys WHERE session_id = $1 AND tenant_id = $2`, id, tenantID)
-		if err != nil {
-			return fmt.Errorf("wipes: delete key of %s: %w", id, err)
+		if t.DeletedAt != nil {
+			return nil
 		}
-		destroyed = n > 0
-		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET key_destroyed_at = COALESCE(key_destroyed_at, $3)
-			WHERE session_id = $1 AND tenant_id = $2`, id, tenantID, at); err != nil {
-			return fmt.Errorf("wipes: record key destruction of %s: %w", id, err)
+		if t.WipeRequestedAt == nil {
+			return fmt.Errorf("wipes: session %s: %w", id, idv.ErrNotRequested)
 		}
+		var row struct {
+			KeyDestroyedAt time.Time `db:"key_destroyed_at"`
+			Keys           int       `db:"keys"`
+		}
+		if err := tx.GetContext(ctx, &row, `WITH k AS (
+				DELETE FROM session_keys WHERE session_id = $1 AND tenant_id = $2 RETURNING 1
+			)
+			UPDATE sessions SET key_destroyed_at = COALESCE(key_destroyed_at, $3)
+			WHERE session_id = $1 AND tenant_id = $2
+			RETURNING key_destroyed_at, (SELECT count(*) FROM k) AS keys`, id, tenantID, at); err != nil {
+			return fmt.Errorf("wipes: destroy the key of %s: %w", id, err)
+		}
+		destroyed, t.KeyDestroyedAt = row.Keys > 0, &row.KeyDestroyedAt
 		return nil
 	})
 	if err != nil {
-		return false, err
+		return idv.WipeTarget{}, false, err
 	}
-	return destroyed, nil
+	return t, destroyed, nil
 }
 
 // FinishWipe is the wipe's last step, once the session's objects are
@@ -122,9 +150,9 @@ func (s *Wipes) DestroySessionKey(ctx context.Context, tenantID, id uuid.UUID, a
 // appends ev (idv.session.deleted) to the outbox and a data_deleted audit
 // entry to the tenant's log.
 //
-// A session already deleted is left as it is and FinishWipe returns nil: the
-// first receipt and event stand. ErrNotFound if the tenant has no such
-// session; ErrConflict, with nothing written, if its wipe was not requested,
+// A session already deleted is left as it is and FinishWipe returns
+// ErrWipedBefore: the first receipt and event stand. ErrNotFound if the
+// tenant has no such session; ErrConflict, with nothing written, if its wipe was not requested,
 // its key is not destroyed yet (DestroySessionKey comes first), or it has
 // another number of captures than r states.
 //
@@ -257,9 +285,7 @@ func (s *Wipes) finishBatch(ctx context.Context, tenantID uuid.UUID, batch []*fi
 				}
 				continue
 			}
-			if e != nil {
-				entries = append(entries, *e)
-			}
+			entries = append(entries, *e)
 		}
 		return appendAudits(ctx, tx, tenantID, entries)
 	})
@@ -273,8 +299,7 @@ func (s *Wipes) finishBatch(ctx context.Context, tenantID uuid.UUID, batch []*fi
 }
 
 // finishOne is one wipe's part of a FinishWipe batch, within tx: its
-// statements and the audit entry to append for it (nil when the session
-// was deleted before).
+// statements and the audit entry to append for it.
 func finishOne(ctx context.Context, tx *sqlx.Tx, tenantID uuid.UUID, req *finishReq) (*idv.AuditEntry, error) {
 	id, r := req.id, req.r
 	keyDestroyed, deleted, err := lockWipeTarget(ctx, tx, tenantID, id)
@@ -282,7 +307,7 @@ func finishOne(ctx context.Context, tx *sqlx.Tx, tenantID uuid.UUID, req *finish
 		return nil, err
 	}
 	if deleted {
-		return nil, nil
+		return nil, fmt.Errorf("wipes: session %s: %w", id, idv.ErrWipedBefore)
 	}
 	if !keyDestroyed {
 		return nil, fmt.Errorf("wipes: session %s: key not destroyed yet: %w", id, idv.ErrConflict)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"errors"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -133,13 +134,13 @@ func TestDestroySessionKey(t *testing.T) {
 	}
 
 	// Nothing is destroyed without a wipe request.
-	if _, err := f.wipes.DestroySessionKey(ctx, f.tenant, f.session, f.now); !errors.Is(err, idv.ErrConflict) {
-		t.Fatalf("DestroySessionKey before the request: %v, want ErrConflict", err)
+	if _, _, err := f.wipes.DestroySessionKey(ctx, f.tenant, f.session, f.now); !errors.Is(err, idv.ErrNotRequested) {
+		t.Fatalf("DestroySessionKey before the request: %v, want ErrNotRequested", err)
 	}
 	f.requestWipe(t)
 	// Another tenant's session, or none at all, is not found.
 	for _, c := range []struct{ tenant, id uuid.UUID }{{f.other, f.session}, {f.tenant, uuid.New()}} {
-		if _, err := f.wipes.DestroySessionKey(ctx, c.tenant, c.id, f.now); !errors.Is(err, idv.ErrNotFound) {
+		if _, _, err := f.wipes.DestroySessionKey(ctx, c.tenant, c.id, f.now); !errors.Is(err, idv.ErrNotFound) {
 			t.Errorf("DestroySessionKey(%s, %s): %v, want ErrNotFound", c.tenant, c.id, err)
 		}
 	}
@@ -147,13 +148,15 @@ func TestDestroySessionKey(t *testing.T) {
 		t.Fatal("the key row went before the wipe's own call")
 	}
 
-	destroyed, err := f.wipes.DestroySessionKey(ctx, f.tenant, f.session, f.now)
+	returned, destroyed, err := f.wipes.DestroySessionKey(ctx, f.tenant, f.session, f.now)
 	if err != nil || !destroyed {
 		t.Fatalf("DestroySessionKey = %v, %v; want true, nil", destroyed, err)
 	}
 	if keyRows() != 0 {
 		t.Fatal("the key row is still there")
 	}
+	// What it returns is what a read afterwards finds: the wipe reads
+	// nothing else before FinishWipe.
 	target, err := f.wipes.SessionForWipe(ctx, f.tenant, f.session)
 	if err != nil {
 		t.Fatal(err)
@@ -161,11 +164,17 @@ func TestDestroySessionKey(t *testing.T) {
 	if target.KeyDestroyedAt == nil || !target.KeyDestroyedAt.Equal(f.now) || target.DeletedAt != nil || target.Captures != f.captures {
 		t.Fatalf("after key destruction: %+v", target)
 	}
+	if !reflect.DeepEqual(returned, target) {
+		t.Fatalf("DestroySessionKey returned %+v, a read finds %+v", returned, target)
+	}
 
 	// Again (a redelivery), later: nothing more to destroy; the first time stands.
-	destroyed, err = f.wipes.DestroySessionKey(ctx, f.tenant, f.session, f.now.Add(time.Hour))
+	again, destroyed, err := f.wipes.DestroySessionKey(ctx, f.tenant, f.session, f.now.Add(time.Hour))
 	if err != nil || destroyed {
 		t.Fatalf("second DestroySessionKey = %v, %v; want false, nil", destroyed, err)
+	}
+	if !again.KeyDestroyedAt.Equal(f.now) {
+		t.Fatalf("key_destroyed_at moved to %s", again.KeyDestroyedAt)
 	}
 	if target, _ := f.wipes.SessionForWipe(ctx, f.tenant, f.session); !target.KeyDestroyedAt.Equal(f.now) {
 		t.Fatalf("key_destroyed_at moved to %s", target.KeyDestroyedAt)
@@ -185,7 +194,7 @@ func TestFinishWipe(t *testing.T) {
 	if err := f.wipes.FinishWipe(ctx, f.tenant, f.session, deletedAt, r, f.deletedEvent(receiptID, deletedAt)); !errors.Is(err, idv.ErrConflict) {
 		t.Fatalf("FinishWipe before key destruction: %v, want ErrConflict", err)
 	}
-	if _, err := f.wipes.DestroySessionKey(ctx, f.tenant, f.session, f.now); err != nil {
+	if _, _, err := f.wipes.DestroySessionKey(ctx, f.tenant, f.session, f.now); err != nil {
 		t.Fatal(err)
 	}
 	// A receipt that states another count is refused, and nothing is written.
@@ -203,10 +212,11 @@ func TestFinishWipe(t *testing.T) {
 	if err := f.wipes.FinishWipe(ctx, f.tenant, f.session, deletedAt, r, f.deletedEvent(receiptID, deletedAt)); err != nil {
 		t.Fatal(err)
 	}
-	// Again, with another receipt (a redelivery builds a new one): the first stands.
+	// Again, with another receipt (a redelivery builds a new one): the
+	// first stands, and the caller learns so.
 	again := f.receipt(uuid.New(), 0)
-	if err := f.wipes.FinishWipe(ctx, f.tenant, f.session, deletedAt.Add(time.Hour), again, f.deletedEvent(again.ID, deletedAt)); err != nil {
-		t.Fatalf("second FinishWipe: %v", err)
+	if err := f.wipes.FinishWipe(ctx, f.tenant, f.session, deletedAt.Add(time.Hour), again, f.deletedEvent(again.ID, deletedAt)); !errors.Is(err, idv.ErrWipedBefore) {
+		t.Fatalf("second FinishWipe: %v, want ErrWipedBefore", err)
 	}
 
 	target, err := f.wipes.SessionForWipe(ctx, f.tenant, f.session)
@@ -254,7 +264,7 @@ func TestFinishWipeConcurrently(t *testing.T) {
 	f := setupWipes(t)
 	ctx := t.Context()
 	f.requestWipe(t)
-	if _, err := f.wipes.DestroySessionKey(ctx, f.tenant, f.session, f.now); err != nil {
+	if _, _, err := f.wipes.DestroySessionKey(ctx, f.tenant, f.session, f.now); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
@@ -266,10 +276,17 @@ func TestFinishWipeConcurrently(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	finished := 0
 	for i, err := range errs {
-		if err != nil {
+		switch {
+		case err == nil:
+			finished++
+		case !errors.Is(err, idv.ErrWipedBefore):
 			t.Errorf("worker %d: %v", i, err)
 		}
+	}
+	if finished != 1 {
+		t.Errorf("%d workers finished the wipe, want 1 (the others find it wiped before)", finished)
 	}
 	if n := f.count(t, `SELECT count(*) FROM deletion_receipts WHERE session_id = $1`, f.session); n != 1 {
 		t.Fatalf("%d receipts, want 1", n)
@@ -298,7 +315,7 @@ func TestFinishWipeBatchKeepsEachWipeWhole(t *testing.T) {
 	for i, id := range sessions {
 		f.session = id
 		f.requestWipe(t)
-		if _, err := f.wipes.DestroySessionKey(ctx, f.tenant, id, f.now); err != nil {
+		if _, _, err := f.wipes.DestroySessionKey(ctx, f.tenant, id, f.now); err != nil {
 			t.Fatal(err)
 		}
 		r := f.receipt(uuid.New(), f.captures)
