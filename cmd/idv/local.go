@@ -36,10 +36,28 @@ type local struct {
 	errc chan error
 }
 
+// layout is how idv loadgen spreads the system over processes and broker
+// nodes (-workers, -nats-nodes); its zero value is idv dev's: one embedded
+// NATS server and every stage in this process.
+type layout struct {
+	// natsNodes above 1 starts an embedded JetStream cluster of that many
+	// nodes, the stream replicated on up to three of them.
+	natsNodes int
+	// noStages leaves the pipeline's stages to other processes (idv
+	// worker): this one runs the API, the relay, the retention round and
+	// the webhook receiver.
+	noStages bool
+}
+
 // startLocal starts the system; say reports each part, hooks gets a line
 // per verified webhook.
-func startLocal(ctx context.Context, cfg config, hooks io.Writer, say func(string, ...any), log *slog.Logger) (_ *local, err error) {
-	env, err := startDev(ctx, &cfg, say)
+func startLocal(ctx context.Context, cfg config, hooks io.Writer, say func(string, ...any), log *slog.Logger) (*local, error) {
+	return startLocalIn(ctx, cfg, layout{}, hooks, say, log)
+}
+
+// startLocalIn is startLocal laid out as lay says.
+func startLocalIn(ctx context.Context, cfg config, lay layout, hooks io.Writer, say func(string, ...any), log *slog.Logger) (_ *local, err error) {
+	env, err := startDev(ctx, &cfg, lay.natsNodes, say)
 	if err != nil {
 		return nil, err
 	}
@@ -83,9 +101,11 @@ func startLocal(ctx context.Context, cfg config, hooks io.Writer, say func(strin
 		say("face match and liveness not running: IDV_FACE_DIR is not set (IDV_FACE_DIR=\"$(scripts/face-models.sh)\" go tool task dev)")
 	}
 	reg := newRegistry()
-	parts, err := stageParts(ctx, pipeline, false, env.st, env.broker, cfg, log, reg)
-	if err != nil {
-		return nil, err
+	var parts []part
+	if !lay.noStages {
+		if parts, err = stageParts(ctx, pipeline, false, env.st, env.broker, cfg, log, reg); err != nil {
+			return nil, err
+		}
 	}
 	checks := env.st.checks()
 	checks["nats"] = env.broker.check
@@ -115,16 +135,16 @@ func (l *local) Stop() error {
 // devEnv is what idv dev starts before its parts: storage, databases, broker.
 type devEnv struct {
 	gw     *versitygw.Gateway
-	nats   *natsserver.Server
+	nats   []*natsserver.Server // one, or the nodes of a cluster
 	st     *stack
 	broker *brokerConn
 	tenant tenant.Created
 }
 
-// startDev starts the embedded S3 gateway and NATS server, opens and
-// migrates the databases and loads or creates the dev tenant. It fills in
-// cfg with what it started.
-func startDev(ctx context.Context, cfg *config, say func(string, ...any)) (_ *devEnv, err error) {
+// startDev starts the embedded S3 gateway and NATS server (a cluster of
+// natsNodes when above 1), opens and migrates the databases and loads or
+// creates the dev tenant. It fills in cfg with what it started.
+func startDev(ctx context.Context, cfg *config, natsNodes int, say func(string, ...any)) (_ *devEnv, err error) {
 	// The embedded gateway changes the working directory: resolve first.
 	if cfg.DevDir, err = filepath.Abs(cfg.DevDir); err != nil {
 		return nil, fmt.Errorf("dev dir: %w", err)
@@ -151,23 +171,10 @@ func startDev(ctx context.Context, cfg *config, say func(string, ...any)) (_ *de
 	say("S3 gateway (embedded versitygw) at %s, objects under %s", env.gw.Endpoint, filepath.Join(cfg.DevDir, "objects"))
 	oc := env.gw.ObjectsConfig("idv-dev")
 	cfg.S3 = s3Config{Endpoint: oc.Endpoint, Region: oc.Region, AccessKey: oc.AccessKey, SecretKey: oc.SecretKey, Bucket: oc.Bucket}
-	// The broker admits IDV's roles only, over TLS, as in production, and
-	// only clients with its client certificate (mutual TLS, an option in
-	// production): keys and certificates are new at each start.
-	roles, err := broker.Roles(specs(pipeline)...)
-	if err != nil {
+	var roleNames []string
+	if env.nats, roleNames, err = startDevNATS(cfg, natsNodes, say); err != nil {
 		return nil, err
 	}
-	natsOpts := natsserver.NewOptions(filepath.Join(cfg.DevDir, "nats"))
-	natsOpts.Secure = &natsserver.Secure{Roles: roles, Dir: filepath.Join(cfg.DevDir, "nats-access"), VerifyClients: true}
-	if env.nats, err = natsserver.Start(natsOpts); err != nil {
-		return nil, fmt.Errorf("embedded NATS server: %w", err)
-	}
-	access := env.nats.Access()
-	cfg.NATSURL, cfg.NATSKeyDir, cfg.NATSCAFile = env.nats.ClientURL(), access.KeyDir, access.CAFile
-	cfg.NATSCertFile, cfg.NATSKeyFile = access.CertFile, access.KeyFile
-	say("NATS JetStream (embedded, fsync on every write) at %s, store under %s; mutual TLS, and a key per role made for this run in %s",
-		cfg.NATSURL, filepath.Join(cfg.DevDir, "nats"), access.KeyDir)
 	main, keys, err := migrateAll(ctx, *cfg)
 	if err != nil {
 		return nil, err
@@ -179,7 +186,7 @@ func startDev(ctx context.Context, cfg *config, say func(string, ...any)) (_ *de
 		return nil, err
 	}
 	say("PostgreSQL: main database (%d new migrations) and key store database (%d new)", len(main), len(keys))
-	if env.broker, err = openBroker(ctx, *cfg, "idv-dev", broker.RoleNames(roles)...); err != nil {
+	if env.broker, err = openBroker(ctx, *cfg, "idv-dev", roleNames...); err != nil {
 		return nil, err
 	}
 	if err := env.broker.declare(ctx, *cfg); err != nil {
@@ -212,12 +219,55 @@ func (e *devEnv) Close() {
 	if e.st != nil {
 		e.st.Close()
 	}
-	if e.nats != nil {
-		e.nats.Shutdown()
+	for _, ns := range e.nats {
+		ns.Shutdown()
 	}
 	if e.gw != nil {
 		e.gw.Close()
 	}
+}
+
+// startDevNATS starts the embedded broker and fills in cfg's NATS
+// settings; it returns the servers and the broker roles to connect as.
+// One server admits IDV's roles only, over TLS, as in production, and only
+// clients with its client certificate (mutual TLS, an option in
+// production): keys and certificates are new at each start. A cluster
+// (natsNodes above 1, for idv loadgen -nats-nodes) is
+// natsserver.StartCluster's, which admits any client on loopback without
+// TLS, and the stream is replicated on up to three of its nodes.
+func startDevNATS(cfg *config, natsNodes int, say func(string, ...any)) ([]*natsserver.Server, []string, error) {
+	dir := filepath.Join(cfg.DevDir, "nats")
+	if natsNodes > 1 {
+		// A store left by an earlier cluster would name peers that are gone.
+		if err := os.RemoveAll(dir + "-cluster"); err != nil {
+			return nil, nil, fmt.Errorf("embedded NATS cluster: %w", err)
+		}
+		nodes, err := natsserver.StartCluster(dir+"-cluster", natsNodes)
+		if err != nil {
+			return nil, nil, fmt.Errorf("embedded NATS cluster: %w", err)
+		}
+		cfg.NATSURL, cfg.StreamReplicas = natsserver.ClientURLs(nodes), min(natsNodes, 3)
+		cfg.NATSKeyDir, cfg.NATSCAFile, cfg.NATSCertFile, cfg.NATSKeyFile = "", "", "", ""
+		say("NATS JetStream cluster of %d embedded nodes (fsync on every write) at %s, stream at R%d, store under %s; no TLS, no per-role keys",
+			natsNodes, cfg.NATSURL, cfg.StreamReplicas, dir+"-cluster")
+		return nodes, nil, nil
+	}
+	roles, err := broker.Roles(specs(pipeline)...)
+	if err != nil {
+		return nil, nil, err
+	}
+	natsOpts := natsserver.NewOptions(dir)
+	natsOpts.Secure = &natsserver.Secure{Roles: roles, Dir: filepath.Join(cfg.DevDir, "nats-access"), VerifyClients: true}
+	ns, err := natsserver.Start(natsOpts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("embedded NATS server: %w", err)
+	}
+	access := ns.Access()
+	cfg.NATSURL, cfg.NATSKeyDir, cfg.NATSCAFile = ns.ClientURL(), access.KeyDir, access.CAFile
+	cfg.NATSCertFile, cfg.NATSKeyFile = access.CertFile, access.KeyFile
+	say("NATS JetStream (embedded, fsync on every write) at %s, store under %s; mutual TLS, and a key per role made for this run in %s",
+		cfg.NATSURL, dir, access.KeyDir)
+	return []*natsserver.Server{ns}, broker.RoleNames(roles), nil
 }
 
 // devDatabases picks the main database and the key store on the server of

@@ -47,7 +47,8 @@ commands:
   keygen     print a new IDV_MASTER_KEY
   eval       idv eval synth|facematch|liveness: measure the face engine (FAR/FRR tables);
              idv eval mrz: the MRZ read from photos, per degradation
-  loadgen    drive N verifications through the whole system in this process; latency, throughput
+  loadgen    drive N verifications through the whole system (in this process, or with
+             -workers N in worker processes); latency, throughput
 
 Configuration is read from IDV_… environment variables; see docs/operating.md.
 `

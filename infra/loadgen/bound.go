@@ -71,8 +71,9 @@ const boundRounds = 3
 // comparison with the app's MRZ text) when imageChecks is not nil, the
 // face match (evaluation.BareMatch) and liveness (evaluation.BareLiveness).
 // It fails when any check would not pass: a bound timed on refused
-// captures would be cheaper than the run it judges.
-func (w *Workload) bound(imageChecks *framecheck.Config) (Bound, error) {
+// captures would be cheaper than the run it judges. The bound is for cores
+// cores, or this process's GOMAXPROCS when cores is 0.
+func (w *Workload) bound(imageChecks *framecheck.Config, cores int) (Bound, error) {
 	var doc *framecheck.Checker
 	if imageChecks != nil {
 		reader, err := ocrb.NewReader()
@@ -115,7 +116,10 @@ func (w *Workload) bound(imageChecks *framecheck.Config) (Bound, error) {
 	if n == 0 {
 		return Bound{}, fmt.Errorf("loadgen: bound: no challenges")
 	}
-	b := Bound{Cores: runtime.GOMAXPROCS(0)}
+	b := Bound{Cores: cores}
+	if cores <= 0 {
+		b.Cores = runtime.GOMAXPROCS(0)
+	}
 	if doc != nil {
 		b.Engines = append(b.Engines, EngineCost{"document check", docT / time.Duration(n)})
 	}

@@ -49,7 +49,7 @@ func TestRealBound(t *testing.T) {
 		{&framecheck.Config{Gates: true}, []string{"document check", "face match", "liveness"}},
 		{nil, []string{"face match", "liveness"}},
 	} {
-		b, err := w.bound(tc.checks)
+		b, err := w.bound(tc.checks, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"runtime/trace"
+	"strconv"
 	"strings"
 
 	"github.com/idv-oss/idv/document/framecheck"
@@ -25,6 +26,13 @@ type Options struct {
 	// DatabaseCPU starts measuring the database server's CPU time
 	// (postgres.StartServerCPU); nil: not measured.
 	DatabaseCPU func(context.Context) (CPUMeter, error)
+	// Workers are the ids of the processes that run the pipeline's
+	// stages beside this one (idv loadgen -workers): the report gives each
+	// one's CPU time per verification and peak memory.
+	Workers []int
+	// Cores is how many cores the engines may use, for the bound; 0: this
+	// process's GOMAXPROCS.
+	Cores int
 }
 
 // CPUMeter tells the CPU seconds used since it started.
@@ -78,6 +86,7 @@ func (w *Workload) Measure(ctx context.Context, cfg Config, o Options, stdout io
 		return err
 	}
 	dbMeter := o.startMeter(ctx, stdout)
+	workers := startWorkerMeters(o.Workers)
 	cpu0 := cpuSeconds()
 	samples, elapsed, err := Run(ctx, cfg)
 	stopProfile()
@@ -91,12 +100,13 @@ func (w *Workload) Measure(ctx context.Context, cfg Config, o Options, stdout io
 	done := r.N - r.Failed
 	fmt.Fprintf(stdout, "CPU %.3f s per verification (this process: the system and the load generator's sealing and uploads); peak resident memory %d MiB\n",
 		cpu/float64(max(done, 1)), peakRSSMiB())
+	workers.print(stdout, done)
 	dbVerify := perItem(ctx, dbMeter, done)
 	if dbVerify >= 0 {
 		fmt.Fprintf(stdout, "PostgreSQL CPU %.1f ms per verification (its backends for the run's databases and its background processes)\n", dbVerify)
 	}
 	if w.engine != nil {
-		if b, err := w.bound(o.ImageChecks); err != nil {
+		if b, err := w.bound(o.ImageChecks, o.Cores); err != nil {
 			fmt.Fprintf(stdout, "bare engines: %v\n", err)
 		} else {
 			b.Print(stdout, r.Throughput)
@@ -134,6 +144,48 @@ func (o Options) measureWipe(ctx context.Context, cfg Config, samples []Sample, 
 		fmt.Fprintf(stdout, "PostgreSQL CPU %.1f ms per wipe; %.1f ms per verification with its wipe\n", dbWipe, dbVerify+dbWipe)
 	}
 	return nil
+}
+
+// workerMeters read the CPU time of the worker processes since a run
+// started.
+type workerMeters struct {
+	pids  []int
+	start []float64 // CPU seconds at the start; negative: unreadable
+}
+
+func startWorkerMeters(pids []int) workerMeters {
+	m := workerMeters{pids: pids, start: make([]float64, len(pids))}
+	for i, pid := range pids {
+		s, err := procCPUSeconds(pid)
+		if err != nil {
+			s = -1
+		}
+		m.start[i] = s
+	}
+	return m
+}
+
+// print writes a line per worker process — CPU seconds per verification
+// over done verifications, peak resident memory — and their sum.
+func (m workerMeters) print(w io.Writer, done int) {
+	total := 0.0
+	for i, pid := range m.pids {
+		end, err := procCPUSeconds(pid)
+		if err != nil || m.start[i] < 0 {
+			fmt.Fprintf(w, "worker process %d: CPU not measured: %v\n", pid, err)
+			continue
+		}
+		per := (end - m.start[i]) / float64(max(done, 1))
+		total += per
+		rss, err := procPeakRSSMiB(strconv.Itoa(pid))
+		if err != nil {
+			rss = -1
+		}
+		fmt.Fprintf(w, "worker process %d: CPU %.3f s per verification; peak resident memory %d MiB\n", pid, per, rss)
+	}
+	if len(m.pids) > 1 {
+		fmt.Fprintf(w, "worker processes together: CPU %.3f s per verification\n", total)
+	}
 }
 
 // record starts recording into the file path (a CPU profile, an execution
