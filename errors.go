@@ -30,4 +30,10 @@ var (
 	ErrObjectNotFound = errors.New("object not found")
 	// ErrObjectTooLarge: the object is larger than the caller agreed to read.
 	ErrObjectTooLarge = errors.New("object too large")
+	// ErrChallengeLimit: the attempt's challenge was handed out
+	// schemas.MaxChallengeIssues times already.
+	ErrChallengeLimit = errors.New("challenge handed out too often for the attempt")
+	// ErrNotApplicable: the session has no challenge to hand out (it
+	// does not ask for liveness, or no longer takes captures).
+	ErrNotApplicable = errors.New("no challenge to hand out")
 )

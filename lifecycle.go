@@ -34,6 +34,25 @@ func Submit(ctx context.Context, store Submitter, s Session, at time.Time) error
 	return store.Submit(ctx, s.TenantID, s.ID, s.Attempt, at, SubmittedEvent(s, at))
 }
 
+// SubmissionStore marks an open session submitted with its event and
+// stores the page's submission for the attempt with it (postgres.Sessions).
+type SubmissionStore interface {
+	// SubmitWith is Submitter.Submit that also stores sub as the
+	// attempt's submission, and when its frames were uploaded, in the same
+	// transaction.
+	SubmitWith(ctx context.Context, tenantID, id uuid.UUID, attempt int, at time.Time, sub schemas.Submission, uploaded Uploads, ev Event) error
+}
+
+// SubmitWith is Submit with the submission the page sent (timing, the
+// light challenge declined, advisory signals) and when the object store
+// stored its frames, stored for the attempt.
+func SubmitWith(ctx context.Context, store SubmissionStore, s Session, sub schemas.Submission, uploaded Uploads, at time.Time) error {
+	if !s.Open() {
+		return fmt.Errorf("submit %s: it is %s: %w", s.ID, s.Status, ErrConflict)
+	}
+	return store.SubmitWith(ctx, s.TenantID, s.ID, s.Attempt, at, sub, uploaded, SubmittedEvent(s, at))
+}
+
 // WipeRequester requests sessions' wipes (postgres.Sessions).
 type WipeRequester interface {
 	Get(ctx context.Context, tenantID, id uuid.UUID) (Session, error)
@@ -182,7 +201,8 @@ func NewSession(t Tenant, req SessionRequest, now time.Time, tokenTTL time.Durat
 				t.RetentionDays, schemas.MaxRetentionDays)}
 	}
 	var challenge []string
-	if slices.Contains(checks, schemas.CheckLiveness) {
+	liveness := slices.Contains(checks, schemas.CheckLiveness)
+	if liveness {
 		c, err := NewChallenge()
 		if err != nil {
 			return Session{}, err
@@ -200,7 +220,7 @@ func NewSession(t Tenant, req SessionRequest, now time.Time, tokenTTL time.Durat
 	}
 	return Session{ID: uuid.New(), TenantID: t.ID, Status: StatusCreated, Attempt: 1,
 		MaxAttempts: t.Policy.Attempts(), Checks: checks, SelfieFrames: frames,
-		Challenge: challenge, ChipChallenge: chipChallenge, RetentionDays: days, CreatedAt: now, ExpiresAt: expires,
+		Challenge: challenge, LightChallenge: liveness && t.Policy.LightChallenge, ChipChallenge: chipChallenge, RetentionDays: days, CreatedAt: now, ExpiresAt: expires,
 		AppTokenExpiresAt: tokenExpires}, nil
 }
 

@@ -6,6 +6,14 @@ import "time"
 // (docs/design.md invariant 2); these are the types its adapter
 // (infra/objects) shares with the services.
 
+// ObjectInfo is what the object store says of a stored object: its size
+// and when it was stored, on the store's clock (S3's Last-Modified, to the
+// second).
+type ObjectInfo struct {
+	Size   int64
+	Stored time.Time
+}
+
 // PostPolicy is a pre-signed browser-style upload: POST a multipart/form-data
 // body to URL with every entry of Fields as a form field, then the object as
 // a field named "file", which must come last.

@@ -42,6 +42,7 @@ func PolicyDiff(old, new schemas.Policy) map[string]string {
 	add(schemas.SettingMinors, old.MinorsRule(), new.MinorsRule())
 	add(schemas.SettingBSNLegalBasis, Fingerprint(old.BSNLegalBasis), Fingerprint(new.BSNLegalBasis))
 	add(schemas.SettingMaxAttempts, strconv.Itoa(old.Attempts()), strconv.Itoa(new.Attempts()))
+	add(schemas.SettingLightChallenge, strconv.FormatBool(old.LightChallenge), strconv.FormatBool(new.LightChallenge))
 	add(schemas.SettingPurpose, Fingerprint(old.Purpose), Fingerprint(new.Purpose))
 	add(schemas.SettingControllerContact, Fingerprint(old.ControllerContact), Fingerprint(new.ControllerContact))
 	add(schemas.SettingPrivacyNoticeURL, Fingerprint(old.PrivacyNoticeURL), Fingerprint(new.PrivacyNoticeURL))

@@ -37,6 +37,10 @@ type Session struct {
 	SelfieFrames int
 	// Challenge is the liveness challenge's steps, nil without the check.
 	Challenge []string
+	// LightChallenge: the liveness check also takes the light challenge
+	// (schemas/light.go); set when the session was created with the
+	// liveness check under a policy asking for it.
+	LightChallenge bool
 	// ChipChallenge is the nonce for the chip's active authentication.
 	ChipChallenge     []byte
 	RetentionDays     int

@@ -77,8 +77,10 @@ func Slots(selfieFrames int) []Slot {
 // SessionSlots are the capture slots of a session running checks with
 // selfieFrames selfie frames: Slots, with the selfie required only when a
 // check uses it (face or liveness). A document-only session needs no
-// photo of the face, so an app (the hosted page) takes none.
-func SessionSlots(checks []string, selfieFrames int) []Slot {
+// photo of the face, so an app (the hosted page) takes none. A session
+// with the light challenge (light) also has the light frames' slot
+// (LightSlot).
+func SessionSlots(checks []string, selfieFrames int, light bool) []Slot {
 	slots := Slots(selfieFrames)
 	if !NeedsSelfie(checks) {
 		for i := range slots {
@@ -86,6 +88,9 @@ func SessionSlots(checks []string, selfieFrames int) []Slot {
 				slots[i].Min = 0
 			}
 		}
+	}
+	if light {
+		slots = append(slots, LightSlot())
 	}
 	return slots
 }

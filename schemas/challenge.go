@@ -38,6 +38,9 @@ const challengeLen = 2
 // any number of frames may show a step, as long as the steps come in order.
 type Challenge struct {
 	Steps []string `json:"steps"`
+	// Light: each attempt also takes the light challenge, whose sequence
+	// POST /v1/app/session/challenge draws per attempt (light.go).
+	Light bool `json:"light"`
 }
 
 // Validate refuses an empty challenge or one with unknown or repeated steps.

@@ -81,6 +81,12 @@ type Policy struct {
 	// small) returns the session to them for a retake until the last
 	// attempt. 1 allows no retake; 0 reads as DefaultMaxAttempts.
 	MaxAttempts int `json:"max_attempts,omitempty"`
+	// LightChallenge adds the light challenge to the liveness check of
+	// the sessions created while it is on (schemas/light.go): the capture
+	// page tints the screen with colours drawn per attempt and the
+	// reflection on the face must follow them. It changes nothing for a
+	// session without the liveness check.
+	LightChallenge bool `json:"light_challenge,omitempty"`
 	// Purpose is what the tenant uses the verification for, in its own
 	// words, shown on the capture page's consent screen; "" for none
 	// (pagesetting.go).

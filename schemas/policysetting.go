@@ -24,6 +24,7 @@ const (
 	SettingMinors         = "minors"
 	SettingBSNLegalBasis  = "bsn_legal_basis"
 	SettingMaxAttempts    = "max_attempts"
+	SettingLightChallenge = "light_challenge"
 )
 
 // FieldBSN is the policy field of the Dutch citizen service number: never
@@ -223,6 +224,7 @@ type PolicyChange struct {
 	Minors         *string   `json:"minors,omitempty"`
 	BSNLegalBasis  *string   `json:"bsn_legal_basis,omitempty"`
 	MaxAttempts    *int      `json:"max_attempts,omitempty"`
+	LightChallenge *bool     `json:"light_challenge,omitempty"`
 	// The capture page's settings (pagesetting.go); "" clears one.
 	Purpose           *string `json:"purpose,omitempty"`
 	ControllerContact *string `json:"controller_contact,omitempty"`
@@ -274,6 +276,7 @@ func (c PolicyChange) Apply(p Policy) (Policy, error) {
 	put(&p.Minors, c.Minors)
 	put(&p.BSNLegalBasis, c.BSNLegalBasis)
 	put(&p.MaxAttempts, c.MaxAttempts)
+	put(&p.LightChallenge, c.LightChallenge)
 	put(&p.Purpose, c.Purpose)
 	put(&p.ControllerContact, c.ControllerContact)
 	put(&p.PrivacyNoticeURL, c.PrivacyNoticeURL)

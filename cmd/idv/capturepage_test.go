@@ -278,6 +278,8 @@ type pageReport struct {
 	} `json:"embedded"`
 	RequestSent string   `json:"request_sent"`
 	Cameras     []string `json:"cameras"`
+	// CameraLabels are the labels of the tracks the cameras gave.
+	CameraLabels []string `json:"camera_labels"`
 	// BelowFold lists the primary buttons (and the challenge's
 	// instruction) found outside the viewport scrolled to the top, on the
 	// screens Folded; FocusLost each time the page dropped the focus to
@@ -286,6 +288,30 @@ type pageReport struct {
 	Folded     []string `json:"folded"`
 	FocusLost  []string `json:"focus_lost"`
 	Vibrations int      `json:"vibrations"`
+	// Of the light challenge: the challenges IDV handed out, as the page
+	// received them; the submit bodies the page sent; the light warning's
+	// text; the colours the page tinted the screen with, one list per
+	// burst (as rgb()), and the tint's CSS transition as computed.
+	Challenges       []pageChallenge  `json:"challenges"`
+	Submits          []pageSubmission `json:"submits"`
+	LightWarning     string           `json:"light_warning"`
+	Tints            [][]string       `json:"tints"`
+	LightTransitions []string         `json:"light_transitions"`
+	LightShots       []string         `json:"light_shots"` // screenshots of the bursts (not audited)
+}
+
+// pageChallenge is an answer of POST /v1/app/session/challenge.
+type pageChallenge struct {
+	Attempt int                    `json:"attempt"`
+	Steps   []string               `json:"steps"`
+	Light   *schemas.LightSequence `json:"light"`
+}
+
+// pageSubmission is a submit body the page sent.
+type pageSubmission struct {
+	Timing        map[string][]int `json:"timing"`
+	LightDeclined bool             `json:"light_declined"`
+	Signals       map[string]bool  `json:"signals"`
 }
 
 // request is one request the page made.
@@ -401,7 +427,7 @@ func (b browser) drive(t *testing.T, in map[string]any) pageReport {
 	if err := json.Unmarshal(out, &r); err != nil {
 		t.Fatalf("capture.mjs report: %v\n%s", err, out)
 	}
-	for _, s := range r.Shots {
+	for _, s := range append(r.Shots, r.LightShots...) {
 		t.Logf("screenshot %s", s)
 	}
 	if len(r.Advice) > 0 || len(r.Reviews) > 0 {
@@ -427,7 +453,10 @@ func (b browser) drive(t *testing.T, in map[string]any) pageReport {
 // that do not show the challenge's steps; and a document whose MRZ does
 // not read, twice, with a reload while it is checked, then typed at
 // attempt 3; and a computer without a camera handing the session to a
-// phone, which goes through while the computer follows. Every run checks
+// phone, which goes through while the computer follows; and, with the
+// light challenge on, a person who goes through it (approved), one who
+// chooses the alternative (review) and a camera replaying another
+// sequence's light (a retake, then approved). Every run checks
 // the page's CSP header, that the token left the address bar, that every
 // request went to IDV or the store's upload origin, that nothing
 // overflows 360 px, and axe-core's WCAG findings on every screen shot.
@@ -444,7 +473,8 @@ func (b browser) drive(t *testing.T, in map[string]any) pageReport {
 //
 // IDV_CAPTURE_ONLY, a comma-separated list of the runs' names (happy,
 // small, embed, decline, load, recover, expired, camera-denied, handoff, resume, retake,
-// auto, mrz-fallback, blurry, face-small, step-missing), makes only those;
+// auto, mrz-fallback, blurry, face-small, step-missing, light,
+// light-declined, light-replay), makes only those;
 // IDV_CAPTURE_RUNS=N makes the happy path N times and logs each run's
 // time and their median:
 //
@@ -620,6 +650,19 @@ func TestCapturePage(t *testing.T) {
 		}
 		checkResultText(t, "submit", r.ResultText)
 		checkConsent(t, "submit", r, true)
+		checkSignalsDeclared(t, "submit", r)
+		// With the submit, each selfie frame's time after the challenge
+		// arrived and the injection signals, yes/no only: headless Chromium
+		// driven by Playwright says it is automated; the fake camera's
+		// track, labelled with its file's path, is no known virtual camera,
+		// but on this touch phone it does not say it faces the user. (The
+		// frame rate's signal depends on the machine's load: logged.)
+		if len(r.Submits) != 1 || len(r.Submits[0].Timing["selfie"]) != len(stepsOf(v)) || r.Submits[0].Timing["light"] != nil ||
+			!r.Submits[0].Signals["automation"] || r.Submits[0].Signals["virtual_camera"] || !r.Submits[0].Signals["track_mismatch"] {
+			t.Errorf("submit: the page sent %+v, want the selfie frames' times, no light; automation, no virtual camera, a track mismatch (the cameras' labels %q)",
+				r.Submits, r.CameraLabels)
+		}
+		t.Logf("submit: the page sent %+v (the cameras' labels %q)", r.Submits, r.CameraLabels)
 		if r.ReturnHref != pageReturn {
 			t.Errorf("submit: the done screen links back to %q, want %q (listed, named by the link)", r.ReturnHref, pageReturn)
 		}
@@ -1263,6 +1306,279 @@ func TestCapturePage(t *testing.T) {
 			t.Errorf("MRZ typed at attempt 3 opened as %q, want %q", got, mrzText)
 		}
 	}
+
+	// The light challenge (issue 22), on sessions created while the
+	// tenant's policy has it on. Chromium's fake camera cannot see the
+	// screen, so these runs have capture.mjs stand a shim in for the front
+	// camera (shim), which lights the test's pictures with the colour the
+	// page shows (or, replaying, with another's).
+	if runs.has("light") {
+		// The person is warned, goes on, and the screen shows the drawn
+		// colours in order (with reduced motion preferred: the transition
+		// stays) while the page takes 8 light frames, then the steps; the
+		// session is approved, and the liveness result keeps the browser's
+		// signals, yes/no, as advisory values.
+		v := lightSession(t, s)
+		decided, r := flowOf("light", v, func(*verification) map[string]any {
+			return map[string]any{"shim": "reflect", "reduced_motion": true}
+		})
+		checkPage("light", r, "done")
+		checkResultText(t, "light", r.ResultText)
+		checkConsent(t, "light", r, true)
+		checkSignalsDeclared(t, "light", r)
+		checkLightWarning(t, "light", r)
+		if want := []string{"light-warning", "selfie", "upload", "checking-photos", "done"}; !containsInOrder(r.Screens, want) || slices.Contains(r.Screens, "retake") {
+			t.Errorf("light: screens %v, want in order %v and no retake (retakes %q)", r.Screens, want, r.Retakes)
+		}
+		open := captureOpener(t, s, v)
+		t.Logf("light: the light frames' colour against the baseline's (R, G, B): %s", lightColours(t, open, 1))
+		sent := checkLightShown(t, "light", v, r, 1)
+		if got, want := storageUploads(r, storage), 1+len(stepsOf(v))+schemas.LightFrames; got != want {
+			t.Errorf("light: %d uploads, want %d (front, selfie frames, light frames)", got, want)
+		}
+		for i := range schemas.LightFrames {
+			cfg, err := jpeg.DecodeConfig(bytes.NewReader(open(1, schemas.Light, i)))
+			if err != nil || cfg.Width > 640 || cfg.Width != camW/2 {
+				t.Errorf("light/%d: %+v, %v; want a JPEG downscaled to %d px wide", i, cfg, err, camW/2)
+			}
+		}
+		approved("light", s.await(v, decided))
+		checkSignalsKept(t, s, v, sent)
+	}
+
+	if runs.has("light-declined") {
+		// The person chooses the alternative: no colours, no light frames;
+		// the session goes to the customer's review (never approved), with
+		// the selfie frames' times and the signals sent all the same. On a
+		// small phone (360 × 640): the warning's choices are in view.
+		v := lightSession(t, s)
+		decided, r := flowOf("light-declined", v, func(*verification) map[string]any {
+			return map[string]any{"light": "alternative", "small": true}
+		})
+		if !slices.Contains(r.Folded, "light-warning") {
+			t.Errorf("light declined: screens checked for the fold %v, want the light warning among them", r.Folded)
+		}
+		checkPage("light declined", r, "done")
+		checkResultText(t, "light declined", r.ResultText)
+		checkLightWarning(t, "light declined", r)
+		if len(r.Tints) != 0 || len(r.Submits) != 1 || !r.Submits[0].LightDeclined || r.Submits[0].Timing["light"] != nil ||
+			len(r.Submits[0].Timing["selfie"]) != len(stepsOf(v)) || len(r.Submits[0].Signals) == 0 {
+			t.Errorf("light declined: tints %v, submits %+v; want no colours shown, one submit declining the light with the selfie frames' times and signals",
+				r.Tints, r.Submits)
+		}
+		if got, want := storageUploads(r, storage), 1+len(stepsOf(v)); got != want {
+			t.Errorf("light declined: %d uploads, want %d (front, selfie frames; no light frames)", got, want)
+		}
+		res := s.await(v, decided)
+		live := slices.IndexFunc(res.Results, func(c struct {
+			Check   string   `json:"check"`
+			Outcome string   `json:"outcome"`
+			Reasons []string `json:"reasons"`
+		}) bool {
+			return c.Check == schemas.CheckLiveness
+		})
+		if res.Decision != schemas.DecisionReview || live < 0 || res.Results[live].Outcome != schemas.OutcomeReview ||
+			!slices.Contains(res.Results[live].Reasons, "challenge_light_declined") {
+			t.Errorf("light declined: decided %s with %+v, want review, the liveness check in review for challenge_light_declined", res.Decision, res.Results)
+		}
+		checkSignalsKept(t, s, v, r.Submits[0].Signals)
+	}
+
+	if runs.has("light-replay") {
+		// The shim lights the face as a recording of another session would:
+		// at the sequence's times, in colours other than those drawn. The
+		// check asks for the photos of the face again (a new attempt, a new
+		// sequence), and the person, live this time, is approved.
+		v := lightSession(t, s)
+		decided, r := flowOf("light-replay", v, func(*verification) map[string]any {
+			return map[string]any{"shim": "replay"}
+		})
+		checkPage("light replay", r, "done")
+		if len(r.Retakes) != 1 || !strings.Contains(r.Retakes[0], "Photos of your face") || !strings.Contains(r.Retakes[0], "light could not be seen") ||
+			!strings.Contains(r.Retakes[0], "Attempt 2 of 3") {
+			t.Errorf("light replay: retake screens %q, want one asking for the photos of the face again, the screen's light not seen", r.Retakes)
+		}
+		if want := []string{"light-warning", "selfie", "upload", "checking-photos", "retake", "light-warning", "selfie", "upload", "checking-photos", "done"}; !containsInOrder(r.Screens, want) {
+			t.Errorf("light replay: screens %v, want in order %v", r.Screens, want)
+		}
+		checkLightShown(t, "light replay", v, r, 2)
+		if len(r.Challenges) != 2 || r.Challenges[0].Attempt != 1 || r.Challenges[1].Attempt != 2 {
+			t.Errorf("light replay: challenges %+v, want one for attempt 1 and a new one for attempt 2", r.Challenges)
+		}
+		if got, want := storageUploads(r, storage), 2*(1+len(stepsOf(v))+schemas.LightFrames); got != want {
+			t.Errorf("light replay: %d uploads, want %d (everything, twice)", got, want)
+		}
+		open := captureOpener(t, s, v)
+		t.Logf("light replay: the light frames' colour against the baseline's (R, G, B): attempt 1 %s; attempt 2 %s",
+			lightColours(t, open, 1), lightColours(t, open, 2))
+		approved("light replay", s.await(v, decided))
+		if st := customerSession(t, s, v); st.Attempt != 2 {
+			t.Errorf("light replay: attempt %d, want 2", st.Attempt)
+		}
+	}
+}
+
+// lightSession creates a session while the test tenant's policy has the
+// light challenge on, then turns it off again (so that the other runs'
+// sessions have none), and checks that the app sees the light challenge
+// and its slot of 8 light frames.
+func lightSession(t *testing.T, s *system) *verification {
+	t.Helper()
+	light := func(on bool) {
+		if err := loadgen.Call(t.Context(), http.DefaultClient, http.MethodPatch, s.apiURL+"/v1/policy", s.tenant.APIKey,
+			map[string]any{"light_challenge": on}, nil); err != nil {
+			t.Fatalf("PATCH /v1/policy light_challenge %v: %v", on, err)
+		}
+	}
+	light(true)
+	v := s.newVerification()
+	light(false)
+	var app struct {
+		Challenge struct {
+			Light bool `json:"light"`
+		} `json:"challenge"`
+		Slots []schemas.Slot `json:"slots"`
+	}
+	if err := loadgen.Call(t.Context(), http.DefaultClient, http.MethodGet, s.apiURL+"/v1/app/session", v.token, nil, &app); err != nil {
+		t.Fatal(err)
+	}
+	slot := slices.IndexFunc(app.Slots, func(sl schemas.Slot) bool { return sl.Kind == schemas.Light })
+	if !app.Challenge.Light || slot < 0 || app.Slots[slot].Min != schemas.LightFrames || app.Slots[slot].Max != schemas.LightFrames {
+		t.Fatalf("a session created with the light challenge on: challenge.light %v, slots %+v; want the light slot of %d frames",
+			app.Challenge.Light, app.Slots, schemas.LightFrames)
+	}
+	return v
+}
+
+// lightColours describes attempt's light frames as the shim lit them, for
+// the log: each frame's mean colour over the middle of the picture (the
+// face) against that of the baseline segment's two frames, per channel.
+func lightColours(t *testing.T, open func(int, schemas.CaptureKind, int) []byte, attempt int) string {
+	t.Helper()
+	mean := func(i int) [3]float64 {
+		img, err := jpeg.Decode(bytes.NewReader(open(attempt, schemas.Light, i)))
+		if err != nil {
+			t.Fatalf("light/%d: %v", i, err)
+		}
+		b := img.Bounds()
+		var sum [3]float64
+		n := 0.0
+		for y := b.Min.Y + b.Dy()/3; y < b.Max.Y-b.Dy()/3; y++ {
+			for x := b.Min.X + b.Dx()/3; x < b.Max.X-b.Dx()/3; x++ {
+				r, g, bl, _ := img.At(x, y).RGBA()
+				sum[0], sum[1], sum[2], n = sum[0]+float64(r>>8), sum[1]+float64(g>>8), sum[2]+float64(bl>>8), n+1
+			}
+		}
+		return [3]float64{sum[0] / n, sum[1] / n, sum[2] / n}
+	}
+	base := [2][3]float64{mean(0), mean(1)}
+	var out []string
+	for i := range schemas.LightFrames {
+		m := mean(i)
+		var ratio [3]string
+		for c := range 3 {
+			ratio[c] = strconv.FormatFloat(m[c]/((base[0][c]+base[1][c])/2), 'f', 2, 64)
+		}
+		out = append(out, "("+strings.Join(ratio[:], " ")+")")
+	}
+	return strings.Join(out, " ")
+}
+
+// checkLightWarning: the light run's warning screen said the screen will
+// change colour, named the alternative for people whom light can harm
+// and who reviews instead.
+func checkLightWarning(t *testing.T, name string, r pageReport) {
+	t.Helper()
+	for _, want := range []string{"change colour", "can harm you", "alternative", "reviews your photos"} {
+		if !strings.Contains(r.LightWarning, want) {
+			t.Errorf("%s: the light warning %q does not say %q", name, r.LightWarning, want)
+		}
+	}
+}
+
+// checkSignalsDeclared: the consent screen says what the injection
+// signals check, that only yes/no answers are kept and that they never
+// decide alone.
+func checkSignalsDeclared(t *testing.T, name string, r pageReport) {
+	t.Helper()
+	for _, want := range []string{"automated", "frame rate", "only yes/no answers are kept", "never decide alone"} {
+		if !strings.Contains(r.Consent.Text, want) {
+			t.Errorf("%s: the consent %q does not say %q", name, r.Consent.Text, want)
+		}
+	}
+}
+
+// checkLightShown: in each of the run's bursts (one per attempt) the
+// page tinted the screen with exactly the colours of that attempt's
+// sequence, in order, changing them by a 250 ms transition; it sent, for
+// the attempt, every selfie and light frame's time after the challenge
+// arrived (the first selfie frame's before it, the light frames' in
+// order within the sequence, the steps' after them) and yes/no signals,
+// the last of which it returns.
+func checkLightShown(t *testing.T, name string, v *verification, r pageReport, attempts int) map[string]bool {
+	t.Helper()
+	for i, c := range r.Challenges {
+		if c.Light != nil && i < len(r.Submits) {
+			t.Logf("%s: attempt %d: sequence %v; the page's times %v", name, c.Attempt, c.Light.Sequence, r.Submits[i].Timing)
+		}
+	}
+	if len(r.Challenges) != attempts || len(r.Tints) != attempts || len(r.Submits) != attempts {
+		t.Fatalf("%s: %d challenges, %d bursts, %d submits; want %d of each", name, len(r.Challenges), len(r.Tints), len(r.Submits), attempts)
+	}
+	for i, c := range r.Challenges {
+		if c.Light == nil || c.Light.Validate() != nil {
+			t.Fatalf("%s: challenge %d's light %+v", name, i, c.Light)
+		}
+		var want []string
+		for _, seg := range c.Light.Sequence {
+			rgb, _ := strconv.ParseUint(seg.Colour[1:], 16, 32)
+			want = append(want, fmt.Sprintf("rgb(%d, %d, %d)", rgb>>16, rgb>>8&0xff, rgb&0xff))
+		}
+		if !slices.Equal(r.Tints[i], want) || !strings.Contains(r.LightTransitions[i], "0.25s") {
+			t.Errorf("%s: burst %d showed %v with transition %q, want %v with a 0.25s transition", name, i, r.Tints[i], r.LightTransitions[i], want)
+		}
+		sub := r.Submits[i]
+		selfie, light := sub.Timing["selfie"], sub.Timing["light"]
+		if len(selfie) != len(stepsOf(v)) || len(light) != c.Light.Frames || sub.LightDeclined || len(sub.Signals) == 0 {
+			t.Fatalf("%s: submit %d: %+v; want %d selfie and %d light times, the light not declined, signals", name, i, sub, len(stepsOf(v)), c.Light.Frames)
+		}
+		// In order (when each lay in its segment is the liveness check's
+		// to judge, on a machine whose load this test does not control).
+		if !slices.IsSorted(light) || light[0] <= 0 || selfie[0] > 0 || selfie[1] <= light[len(light)-1] {
+			t.Errorf("%s: submit %d's times: selfie %v, light %v; want selfie/0 before the challenge, the light frames after it in order, the steps after them",
+				name, i, selfie, light)
+		}
+	}
+	return r.Submits[attempts-1].Signals
+}
+
+// checkSignalsKept: v's liveness result holds, as advisory values, each
+// signal the page sent (1 yes, 0 no) and no other; the headless browser
+// says it is automated.
+func checkSignalsKept(t *testing.T, s *system, v *verification, sent map[string]bool) {
+	t.Helper()
+	var res sessionResultWithScores
+	if err := customerCall(t.Context(), http.MethodGet, s.apiURL+"/v1/sessions/"+v.id, s.tenant.APIKey, &res); err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(res.Results, func(c checkResult) bool { return c.Check == schemas.CheckLiveness })
+	if i < 0 {
+		t.Fatalf("no liveness result in %+v", res)
+	}
+	got := map[string]float64{}
+	for k, x := range res.Results[i].Advisory {
+		if strings.HasPrefix(k, "signal_") {
+			got[k] = x
+		}
+	}
+	want := map[string]float64{}
+	for k, yes := range sent {
+		want["signal_"+k] = map[bool]float64{true: 1}[yes]
+	}
+	if !maps.Equal(got, want) || want["signal_automation"] != 1 {
+		t.Errorf("liveness advisory signals %v, want %v (as sent), automation 1 in headless Chromium", got, want)
+	}
+	t.Logf("the page's signals in headless Chromium: %v", sent)
 }
 
 // What the test tenant's policy tells the person on the consent screen.

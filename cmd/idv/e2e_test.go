@@ -630,11 +630,11 @@ func TestPipelineEndToEnd(t *testing.T) {
 		v := s.newVerification()
 		key := schemas.ObjectKey(s.tenant.TenantID.String(), v.id, 1, schemas.DocumentFront, 0)
 		r := s.await(v, s.submit(v, func() {
-			size, err := s.st.objects.Stat(context.Background(), key)
+			info, err := s.st.objects.Stat(context.Background(), key)
 			if err != nil {
 				t.Fatal(err)
 			}
-			forged := make([]byte, size)
+			forged := make([]byte, info.Size)
 			rand.Read(forged)
 			if err := s.st.objects.Put(context.Background(), key, forged); err != nil {
 				t.Fatal(err)

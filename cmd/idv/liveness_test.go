@@ -17,14 +17,20 @@ import (
 
 // setSelfies replaces the verification's selfie frames.
 func (v *verification) setSelfies(t testing.TB, frames []image.Image) {
+	v.setFrames(t, schemas.Selfie, frames)
+}
+
+// setFrames replaces the verification's captures of kind with frames, as
+// JPEG, in order.
+func (v *verification) setFrames(t testing.TB, kind schemas.CaptureKind, frames []image.Image) {
 	t.Helper()
-	v.captures = slices.DeleteFunc(v.captures, func(c appclient.Capture) bool { return c.Kind == schemas.Selfie })
+	v.drop(kind)
 	for i, f := range frames {
 		var buf bytes.Buffer
 		if err := jpeg.Encode(&buf, f, &jpeg.Options{Quality: 90}); err != nil {
 			t.Fatal(err)
 		}
-		v.captures = append(v.captures, appclient.Capture{Kind: schemas.Selfie, Index: i, Plain: buf.Bytes()})
+		v.captures = append(v.captures, appclient.Capture{Kind: kind, Index: i, Plain: buf.Bytes()})
 	}
 }
 

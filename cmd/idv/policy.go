@@ -50,6 +50,7 @@ func runTenantPolicy(ctx context.Context, args []string, cfg config, stdout, std
 	fs.Func("controller-contact", "e-mail address or https URL the person reaches you at; empty clears", given(&ch.ControllerContact, text))
 	fs.Func("privacy-notice-url", "your privacy notice (https), linked from the consent screen; empty clears", given(&ch.PrivacyNoticeURL, text))
 	fs.Func("display-name", "the name the capture page's header shows; empty clears", given(&ch.DisplayName, text))
+	fs.BoolFunc("light-challenge", "add the light challenge (screen colours reflected on the face) to the liveness check", given(&ch.LightChallenge, strconv.ParseBool))
 	fs.Func("brand-colour", "#rrggbb for the capture page's buttons and links, at WCAG AA contrast; empty clears", given(&ch.BrandColour, text))
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -127,6 +128,7 @@ func printPolicy(w io.Writer, t idv.Tenant) {
 		{schemas.SettingChecks, list(p.Checks)},
 		{schemas.SettingSelfieFrames, strconv.Itoa(p.SelfieFrames)},
 		{schemas.SettingAllowSpecimen, strconv.FormatBool(p.AllowSpecimen)},
+		{schemas.SettingLightChallenge, strconv.FormatBool(p.LightChallenge)},
 		{schemas.SettingRetentionDays, strconv.Itoa(t.RetentionDays)},
 		{schemas.SettingDocumentTypes, orAny(p.DocumentTypes)},
 		{schemas.SettingIssuingStates, orAny(p.IssuingStates)},

@@ -34,9 +34,10 @@ func TestTenantPolicyCommand(t *testing.T) {
 		!strings.Contains(out, "retention_days:  3") {
 		t.Fatalf("set printed:\n%s", out)
 	}
-	a.run("tenant", "policy", "set", "--tenant", tenant, "--issuing-states=")
-	if out := a.run("tenant", "policy", "show", "--tenant", tenant); !strings.Contains(out, "issuing_states:  (any)") {
-		t.Errorf("clearing issuing states:\n%s", out)
+	a.run("tenant", "policy", "set", "--tenant", tenant, "--issuing-states=", "--light-challenge")
+	if out := a.run("tenant", "policy", "show", "--tenant", tenant); !strings.Contains(out, "issuing_states:  (any)") ||
+		!strings.Contains(out, "light_challenge: true") {
+		t.Errorf("clearing issuing states, adding the light challenge:\n%s", out)
 	}
 	evs, err := postgres.NewAudit(a.db.DB).List(context.Background(), uuid.MustParse(tenant), 0, 10)
 	if err != nil || len(evs) != 3 {
@@ -46,7 +47,8 @@ func TestTenantPolicyCommand(t *testing.T) {
 	if p.Action != idv.AuditPolicyChanged || p.Actor != idv.ActorOperator ||
 		p.Detail["changed"] != "document_types,issuing_states,minimum_age" || p.Detail["issuing_states_to"] != "NLD,BEL" ||
 		p.Detail["minimum_age_from"] != "0" || evs[1].Action != idv.AuditRetentionChanged ||
-		evs[2].Detail["issuing_states_from"] != "NLD,BEL" || evs[2].Detail["issuing_states_to"] != "" {
+		evs[2].Detail["issuing_states_from"] != "NLD,BEL" || evs[2].Detail["issuing_states_to"] != "" ||
+		evs[2].Detail["changed"] != "issuing_states,light_challenge" || evs[2].Detail["light_challenge_to"] != "true" {
 		t.Errorf("audit entries: %+v", evs)
 	}
 	if out := a.run("audit", "verify", "--tenant", tenant); !strings.Contains(out, "3 audit entries, chain OK") {

@@ -84,7 +84,7 @@ func buildLiveness(st *stack, cfg config, log *slog.Logger, _ prometheus.Registe
 	if err != nil {
 		return nil, nil, err
 	}
-	return liveness.New(liveness.Deps{Stores: checkStores(st, log), Engine: engine},
+	return liveness.New(liveness.Deps{Stores: checkStores(st, log), Challenges: postgres.NewSessions(st.db), Engine: engine},
 		liveness.Config{Challenge: challenge.Config{TurnYaw: cfg.LivenessTurn, Blink: cfg.LivenessBlink}, MaxPixels: cfg.maxPixels()}), func() { engine.Close() }, nil
 }
 

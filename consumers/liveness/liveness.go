@@ -2,8 +2,14 @@
 // for a session whose checks include "liveness", it opens the selfie frames
 // in memory with the session key, measures each with the face engine and
 // judges, in the order the frames were taken, whether the person performed
-// the challenge the server drew for the session (face/challenge). The
-// result's score is the lowest cosine similarity of a later frame's face to
+// the challenge the server drew for the session (face/challenge). For an
+// attempt whose challenge was handed out it checks the frames' reported
+// capture times against the server's clock (challenge.CheckTiming); for a
+// session with the light challenge it also judges the light frames: the
+// colour reflected on the face must follow the attempt's drawn sequence
+// (face/reflection), unless the person declined it, which sends the
+// session to review. The app's injection signals are recorded as
+// advisory values only. The result's score is the lowest cosine similarity of a later frame's face to
 // the first frame's (named schemas.ScoreLivenessSamePerson in the result):
 // a same-person figure, not a probability of liveness. The passive-liveness
 // model's score is recorded as advisory only; the outcome never rests on it.
@@ -15,8 +21,10 @@ package liveness
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"slices"
+
+	"github.com/google/uuid"
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/capture"
@@ -24,6 +32,7 @@ import (
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/face/challenge"
+	"github.com/idv-oss/idv/face/reflection"
 	"github.com/idv-oss/idv/imagegate"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -37,8 +46,10 @@ var Models = []string{face.Detector, face.Landmarker, face.Feature, face.Pose, f
 
 // Config tunes the stage; the zero value is the default.
 type Config struct {
-	// Challenge tunes how frames are measured and judged.
+	// Challenge tunes how frames are measured and judged, Light how the
+	// light frames are.
 	Challenge challenge.Config
+	Light     reflection.Config
 	// MaxPixels is the largest frame, in pixels, the stage decodes;
 	// imagegate.DefaultMaxPixels when 0.
 	MaxPixels int64
@@ -60,12 +71,23 @@ type Engine interface {
 	Version() string
 }
 
-// Deps are the stage's parts: the stores every check stage uses, and the
-// face engine.
+// Challenges reads an attempt's challenge record: when it was handed out,
+// its light sequence, the app's submission and its frames' upload times
+// (postgres.Sessions).
+type Challenges interface {
+	Challenge(ctx context.Context, tenantID, id uuid.UUID, attempt int) (idv.AttemptChallenge, error)
+}
+
+// Deps are the stage's parts: the stores every check stage uses, the
+// challenge records and the face engine.
 type Deps struct {
 	check.Stores
-	Engine Engine
+	Challenges Challenges
+	Engine     Engine
 }
+
+// errNoChallenges is the stage wired without a store of challenge records.
+var errNoChallenges = errors.New("liveness: no store reads the challenge records: set Deps.Challenges")
 
 // Stage is the liveness check. It is safe for concurrent use if its Engine is.
 type Stage struct {
@@ -85,7 +107,15 @@ func New(deps Deps, cfg Config) *Stage {
 // retrying cannot fix (a malformed event, a session or key that is gone, a
 // session asking for liveness without a challenge) are stage.Permanent.
 func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
-	in, todo, err := check.Load(ctx, ev, s.deps.Stores, Check, nil)
+	if s.deps.Challenges == nil {
+		return stage.Permanent(errNoChallenges)
+	}
+	var rec idv.AttemptChallenge
+	in, todo, err := check.Load(ctx, ev, s.deps.Stores, Check, func(ctx context.Context, sess idv.Session) error {
+		var err error
+		rec, err = s.deps.Challenges.Challenge(ctx, sess.TenantID, sess.ID, sess.Attempt)
+		return err
+	})
 	if err != nil || !todo {
 		return err
 	}
@@ -94,15 +124,29 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	if err := ch.Validate(); err != nil {
 		return stage.Permanent(fmt.Errorf("liveness: session %s: %w", sess.ID, err))
 	}
-	v, err := s.judge(ctx, in, ch)
+	v, err := s.judge(ctx, in, ch, rec)
 	if err != nil {
 		return err
 	}
-	res := idv.Result{SessionID: sess.ID, TenantID: sess.TenantID, Attempt: sess.Attempt, Check: Check, Outcome: Outcome(v.Reasons),
-		Reasons: v.Reasons, Score: v.SamePerson, Threshold: &s.cfg.Challenge.SamePerson, Engine: s.deps.Engine.Version(),
-		Models: s.models(), CompletedAt: s.deps.Now().UTC()}
+	var reasons idv.Reasons
+	for _, r := range v.Reasons {
+		reasons.Add(r)
+	}
+	if r := challenge.CheckTiming(timingOf(in, rec)); r != "" {
+		reasons.Add(r)
+	}
+	if declined(sess, rec) {
+		reasons.Add(challenge.ReasonLightDeclined)
+	}
+	codes := reasons.Codes()
+	res := idv.Result{SessionID: sess.ID, TenantID: sess.TenantID, Attempt: sess.Attempt, Check: Check, Outcome: Outcome(codes),
+		Reasons: codes, Score: v.SamePerson, Threshold: &s.cfg.Challenge.SamePerson, Engine: s.deps.Engine.Version(),
+		Models: s.models(), CompletedAt: s.deps.Now().UTC(), Advisory: signals(rec)}
 	if v.SamePerson != nil {
-		res.Advisory = map[string]float64{"passive_liveness": v.Passive}
+		if res.Advisory == nil {
+			res.Advisory = map[string]float64{}
+		}
+		res.Advisory["passive_liveness"] = v.Passive
 	}
 	if ended, err := check.Record(ctx, s.deps.Results, res, log); err != nil || ended {
 		return err
@@ -111,17 +155,12 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	return nil
 }
 
-// judge measures every selfie frame and judges the sequence; frames that
-// give no usable face end the check with their reasons unjudged.
-func (s *Stage) judge(ctx context.Context, in check.Input, ch schemas.Challenge) (challenge.Verdict, error) {
-	key, caps := in.Key, in.Captures
-	var selfies []idv.Capture
-	for _, c := range caps {
-		if c.Kind == schemas.Selfie {
-			selfies = append(selfies, c)
-		}
-	}
-	slices.SortFunc(selfies, func(a, b idv.Capture) int { return a.Index - b.Index })
+// judge measures every selfie frame and judges the sequence, then, for a
+// session with the light challenge not declined, the light frames against
+// the first frame's person and the attempt's sequence; frames that give no
+// usable face end the check with their reasons unjudged.
+func (s *Stage) judge(ctx context.Context, in check.Input, ch schemas.Challenge, rec idv.AttemptChallenge) (challenge.Verdict, error) {
+	key, selfies := in.Key, framesOf(in.Captures, schemas.Selfie)
 	frames := make([]challenge.Frame, 0, len(selfies))
 	defer func() {
 		for _, f := range frames {
@@ -151,7 +190,16 @@ func (s *Stage) judge(ctx context.Context, in check.Input, ch schemas.Challenge)
 	if len(unusable) > 0 {
 		return challenge.Verdict{Reasons: unusable.Codes()}, nil
 	}
-	return challenge.Judge(frames, ch, s.cfg.Challenge), nil
+	v := challenge.Judge(frames, ch, s.cfg.Challenge)
+	if !in.Session.LightChallenge || declined(in.Session, rec) || rec.Light == nil || len(frames) == 0 {
+		return v, nil
+	}
+	light, err := s.judgeLight(ctx, in, rec, frames[0].Embedding)
+	if err != nil {
+		return challenge.Verdict{}, err
+	}
+	v.Reasons = append(v.Reasons, light...)
+	return v, nil
 }
 
 // models are the hashes of the models this stage ran.

@@ -21,6 +21,12 @@ func TestLivenessOutcome(t *testing.T) {
 		{[]string{challenge.ReasonReplayedFrames}, schemas.OutcomeFailed},
 		{[]string{ReasonCaptureTampered}, schemas.OutcomeFailed},
 		{[]string{"a_reason_from_the_future"}, schemas.OutcomeFailed},
+		{[]string{challenge.ReasonLightMismatch}, schemas.OutcomeResubmit},
+		{[]string{challenge.ReasonChallengeTiming}, schemas.OutcomeFailed},
+		{[]string{challenge.ReasonLightDeclined}, schemas.OutcomeReview},
+		{[]string{challenge.ReasonLightDeclined, challenge.ReasonStepMissing}, schemas.OutcomeResubmit},
+		{[]string{challenge.ReasonLightDeclined, challenge.ReasonReplayedFrames}, schemas.OutcomeFailed},
+		{[]string{challenge.ReasonLightDeclined, challenge.ReasonChallengeTiming}, schemas.OutcomeFailed},
 	} {
 		if got := Outcome(tc.reasons); string(got) != tc.want {
 			t.Errorf("Outcome(%v) = %s, want %s", tc.reasons, got, tc.want)

@@ -9,7 +9,9 @@
 // verdict rests on it.
 //
 // Measure reads one decoded frame with the face engine; Judge decides over
-// the frames in the order taken. The liveness stage (consumers/liveness)
+// the frames in the order taken; CheckTiming checks the frames' reported
+// capture times against the server's clock (timing.go). The light
+// challenge's frames are judged by face/reflection. The liveness stage (consumers/liveness)
 // and the face evaluation (face/evaluation) both use them. A Frame holds
 // biometric data (GDPR art. 9): callers keep it in memory only and clear it
 // when done.

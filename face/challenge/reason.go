@@ -32,3 +32,21 @@ const (
 	// Config.MinFacePixels) to read its pose and eyes.
 	ReasonLowQuality = "low_quality"
 )
+
+// Reason codes of the challenge's timing and light (issue 22; timing.go,
+// light.go).
+const (
+	// ReasonChallengeTiming: the frames' capture times are missing, out
+	// of their bounds, or do not fit the server's clock (when the
+	// challenge was handed out, the captures declared, the attempt
+	// submitted); or a session with the light challenge never fetched
+	// its challenge.
+	ReasonChallengeTiming = "challenge_timing"
+	// ReasonLightMismatch: the colour the light frames reflect on the
+	// face does not follow the attempt's drawn light sequence. A retake
+	// is a new attempt with a new sequence.
+	ReasonLightMismatch = "challenge_light_mismatch"
+	// ReasonLightDeclined: the session takes the light challenge and
+	// the person declined it: to review, never approved without it.
+	ReasonLightDeclined = "challenge_light_declined"
+)

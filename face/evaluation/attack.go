@@ -29,7 +29,9 @@ var Attacks = []AttackType{
 	{Kind: "session_replay", What: "the frames of a recorded genuine session of the person for the same challenge (another attempt), replayed; timing is not checked"},
 	{Kind: "session_replay_other_challenge", What: "the frames of a recorded genuine session made for the next of the four challenges, replayed"},
 	{Kind: "frames_from_other_session", What: "frame 0 of this session, the step frames from another person's session for the same challenge"},
-	{Kind: "wrong_light", Unmeasured: "not measurable yet: needs the light challenge (issue 22 point 1)"},
+	{Kind: "wrong_light", What: "a genuine session lit by another light sequence than the drawn one (one colour differs at least), at the drawn one's times"},
+	{Kind: "light_session_replay", What: "the selfie and light frames of a recorded genuine light session, with their timing, presented to a session that drew its own sequence"},
+	{Kind: "light_no_reflection", What: "a genuine session's frames at the drawn sequence's times with no light on the face (a video or animation that does not answer the screen)"},
 }
 
 // bonaFideSeed seeds the bona fide set's draws: fixed, so the scorecard

@@ -12,6 +12,7 @@ import (
 
 	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/face/challenge"
+	"github.com/idv-oss/idv/face/reflection"
 	"github.com/idv-oss/idv/face/synth"
 	"github.com/idv-oss/idv/progress"
 	"github.com/idv-oss/idv/schemas"
@@ -31,6 +32,13 @@ type Case struct {
 	// quality of its frames); absent on real captures.
 	Render  *synth.Render `json:"render,omitempty"`
 	Quality int           `json:"quality,omitempty"`
+	// Light is the light sequence the case's session drew, for a case of
+	// the light challenge: its light frames are in light/ (0.jpg, …),
+	// taken at LightTiming (ms on the sequence's clock). Reflection is
+	// the strength a generated case was lit with (0: none).
+	Light       *schemas.LightSequence `json:"light,omitempty"`
+	LightTiming []int                  `json:"light_timing,omitempty"`
+	Reflection  float64                `json:"reflection,omitempty"`
 }
 
 // measured is one case with its frames measured once.
@@ -41,6 +49,10 @@ type measured struct {
 	// unusable is set when a frame gave no usable face; such a case is
 	// judged by that reason alone, as in the stage.
 	unusable string
+	// light are the light frames measured (a light case), lightUnusable
+	// the reason of one without a usable face.
+	light         []reflection.Frame
+	lightUnusable string
 }
 
 // Liveness is the liveness evaluation: each case's frames measured once,
@@ -105,7 +117,41 @@ func measureCase(e challenge.Engine, dir string) (measured, error) {
 		fr.Index = i
 		m.frames = append(m.frames, fr)
 	}
-	return m, nil
+	return m, measureLight(e, dir, &m)
+}
+
+// measureLight measures a light case's light frames, in light/.
+func measureLight(e challenge.Engine, dir string, m *measured) error {
+	if m.label.Light == nil {
+		return nil
+	}
+	if err := m.label.Light.Validate(); err != nil {
+		return fmt.Errorf("evaluation: %s/case.json: %w", dir, err)
+	}
+	files, err := images(lightDir(dir))
+	if err != nil {
+		return err
+	}
+	for i, f := range files {
+		img, err := loadImage(f)
+		if err != nil {
+			return err
+		}
+		fr, reason, err := reflection.Measure(e, img, reflection.Config{})
+		if err != nil {
+			return fmt.Errorf("evaluation: %s: %w", f, err)
+		}
+		if reason != "" {
+			m.lightUnusable = reason
+			continue
+		}
+		fr.Index, fr.Ms = i, -1
+		if i < len(m.label.LightTiming) {
+			fr.Ms = m.label.LightTiming[i]
+		}
+		m.light = append(m.light, fr)
+	}
+	return nil
 }
 
 // judge returns whether a case passes under cfg, and why not.
@@ -114,8 +160,11 @@ func (m measured) judge(cfg challenge.Config) (bool, []string) {
 		return false, []string{m.unusable}
 	}
 	v := challenge.Judge(m.frames, schemas.Challenge{Steps: m.label.Steps}, cfg)
+	reasons := slices.Concat(v.Reasons, m.judgeLight(reflection.Config{}))
+	slices.Sort(reasons)
+	reasons = slices.Compact(reasons)
 	// No reason is the one verdict the stage passes (liveness.Outcome).
-	return len(v.Reasons) == 0, v.Reasons
+	return len(reasons) == 0, reasons
 }
 
 // Rates returns, under cfg, the bona fide presentation classification
@@ -272,25 +321,32 @@ func countList(m map[string]int) string {
 
 // printMargins writes, per kind, the spread of the signals the thresholds
 // cut: the lowest same-person similarity to frame 0, the smallest
-// difference between two frames' face crops, and the largest |yaw|.
+// difference between two frames' face crops, the largest |yaw|, and for
+// light cases the smallest chromatic shift and lowest cosine to the drawn
+// colour's shift over their segments.
 func (r *Liveness) printMargins(w io.Writer) {
 	type span struct{ lo, hi float64 }
 	widen := func(s *span, v float64) { s.lo, s.hi = math.Min(s.lo, v), math.Max(s.hi, v) }
 	fresh := func() span { return span{math.Inf(1), math.Inf(-1)} }
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "kind\tmin same-person cosine\tmin frame difference (grey levels)\tmax |yaw| (°)\tmax closure (both eyes)\tpassive score (advisory)")
+	fmt.Fprintln(tw, "kind\tmin same-person cosine\tmin frame difference (grey levels)\tmax |yaw| (°)\tmax closure (both eyes)\tpassive score (advisory)\tmin light shift\tmin light cosine")
 	var order []string
 	for _, a := range r.attackTypes() {
 		order = append(order, a.Kind)
 	}
 	order = append(r.kinds(true), order...)
-	spans := map[string]*[5]span{}
+	spans := map[string]*[7]span{}
 	for _, m := range r.cases {
 		k := m.label.Kind
 		if spans[k] == nil {
-			spans[k] = &[5]span{fresh(), fresh(), fresh(), fresh(), fresh()}
+			spans[k] = &[7]span{fresh(), fresh(), fresh(), fresh(), fresh(), fresh(), fresh()}
 		}
 		sp := spans[k]
+		if m.label.Light != nil && len(m.frames) > 0 && len(m.light) > 0 {
+			v := reflection.Judge(m.light, m.frames[0].Embedding, *m.label.Light, reflection.Config{})
+			widen(&sp[5], v.Shift)
+			widen(&sp[6], v.Cosine)
+		}
 		for i, f := range m.frames {
 			if i > 0 {
 				widen(&sp[0], face.Cosine(m.frames[0].Embedding, f.Embedding))
@@ -308,7 +364,11 @@ func (r *Liveness) printMargins(w io.Writer) {
 		if sp == nil {
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%.3f\t%.2f\t%.1f\t%.2f\t%.2f–%.2f\n", k, sp[0].lo, sp[1].lo, sp[2].hi, sp[3].hi, sp[4].lo, sp[4].hi)
+		light := "–\t–"
+		if !math.IsInf(sp[5].lo, 1) {
+			light = fmt.Sprintf("%.3f\t%.2f", sp[5].lo, sp[6].lo)
+		}
+		fmt.Fprintf(tw, "%s\t%.3f\t%.2f\t%.1f\t%.2f\t%.2f–%.2f\t%s\n", k, sp[0].lo, sp[1].lo, sp[2].hi, sp[3].hi, sp[4].lo, sp[4].hi, light)
 	}
 	tw.Flush()
 }

@@ -53,7 +53,8 @@ type photo struct {
 // basketball1 and basketball2, are one identity) and out/liveness/<case>/
 // with case.json and frames, for every photo whose face is large enough:
 // for each challenge, three bona fide sequences drawn from the BonaFide…
-// ranges and one case of each measurable attack type of Attacks.
+// ranges and one case of each measurable attack type of Attacks, then the
+// light challenge's cases (two bona fide, one of each light attack).
 // Progress goes to w (package progress: a line per photo off a terminal).
 func Synthesize(e Locator, photos []string, out string, w io.Writer) (Synthesized, error) {
 	var s Synthesized
@@ -213,6 +214,10 @@ func writeCases(ph, other photo, ci int, dir string, seed uint64) (live, attacks
 	if other.id != ph.id {
 		cases = append(cases, out{"frames_from_other_session", append(mine[:1], theirs[1:]...), tc})
 	}
+	light, err := lightCases(ph, steps, draws)
+	if err != nil {
+		return live, attacks, err
+	}
 	for _, c := range cases {
 		c.c.Steps = steps
 		c.c.Kind = strings.TrimRight(strings.TrimRight(c.kind, "0123456789"), "_")
@@ -223,6 +228,25 @@ func writeCases(ph, other photo, ci int, dir string, seed uint64) (live, attacks
 			return live, attacks, err
 		}
 		if c.c.Live {
+			live++
+		} else {
+			attacks++
+		}
+	}
+	for _, c := range light {
+		c.label.Steps = steps
+		c.label.Kind = strings.TrimRight(strings.TrimRight(c.kind, "0123456789"), "_")
+		if c.label.Quality == 0 {
+			c.label.Quality = 92
+		}
+		dir := filepath.Join(dir, tag+"_"+c.kind)
+		if err := writeCase(dir, c.label, c.selfie); err != nil {
+			return live, attacks, err
+		}
+		if err := writeFrames(lightDir(dir), c.light, c.label.Quality); err != nil {
+			return live, attacks, err
+		}
+		if c.label.Live {
 			live++
 		} else {
 			attacks++
@@ -242,8 +266,16 @@ func writeCase(dir string, c Case, frames []image.Image) error {
 	if err := os.WriteFile(filepath.Join(dir, "case.json"), append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("evaluation: %w", err)
 	}
+	return writeFrames(dir, frames, c.Quality)
+}
+
+// writeFrames writes frames into dir as 00.jpg, 01.jpg, … at quality.
+func writeFrames(dir string, frames []image.Image, quality int) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("evaluation: %w", err)
+	}
 	for i, f := range frames {
-		if err := writeJPEG(filepath.Join(dir, fmt.Sprintf("%02d.jpg", i)), f, c.Quality); err != nil {
+		if err := writeJPEG(filepath.Join(dir, fmt.Sprintf("%02d.jpg", i)), f, quality); err != nil {
 			return err
 		}
 	}

@@ -6,21 +6,23 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/idv-oss/idv"
 	"github.com/minio/minio-go/v7"
 )
 
 const contentType = "application/octet-stream"
 
-// Stat returns the size of the object at key, or ErrNotFound.
-func (s *Store) Stat(ctx context.Context, key string) (size int64, err error) {
+// Stat returns the size of the object at key and when it was stored (the
+// store's clock), or ErrNotFound.
+func (s *Store) Stat(ctx context.Context, key string) (idv.ObjectInfo, error) {
 	if err := checkKey(key); err != nil {
-		return 0, err
+		return idv.ObjectInfo{}, err
 	}
 	info, err := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
 	if err != nil {
-		return 0, fmt.Errorf("objects: stat %s: %w", key, notFound(err))
+		return idv.ObjectInfo{}, fmt.Errorf("objects: stat %s: %w", key, notFound(err))
 	}
-	return info.Size, nil
+	return idv.ObjectInfo{Size: info.Size, Stored: info.LastModified}, nil
 }
 
 // Get reads the whole object at key. An object larger than maxSize is refused

@@ -29,12 +29,17 @@ func TestPutStatGet(t *testing.T) {
 			if err := store.Put(t.Context(), key, tt.body); err != nil {
 				t.Fatal(err)
 			}
-			size, err := store.Stat(t.Context(), key)
+			before := time.Now().Truncate(time.Second) // the store's time is to the second
+			info, err := store.Stat(t.Context(), key)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if size != int64(len(tt.body)) {
-				t.Errorf("Stat = %d, want %d", size, len(tt.body))
+			if info.Size != int64(len(tt.body)) {
+				t.Errorf("Stat = %d bytes, want %d", info.Size, len(tt.body))
+			}
+			// Stored after the Put began, by the same machine's clock.
+			if info.Stored.IsZero() || info.Stored.After(time.Now()) || info.Stored.Before(before.Add(-time.Hour)) {
+				t.Errorf("Stat: stored at %s, Put before %s", info.Stored, before)
 			}
 			got, err := store.Get(t.Context(), key, int64(len(tt.body))+1)
 			if err != nil {

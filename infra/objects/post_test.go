@@ -54,12 +54,12 @@ func TestPresignPostUpload(t *testing.T) {
 			if status, code := post(t, p, body); status != http.StatusNoContent {
 				t.Fatalf("POST: HTTP %d %s, want 204", status, code)
 			}
-			size, err := store.Stat(t.Context(), key)
+			info, err := store.Stat(t.Context(), key)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if size != int64(tt.size) {
-				t.Errorf("Stat = %d, want %d", size, tt.size)
+			if info.Size != int64(tt.size) {
+				t.Errorf("Stat = %d bytes, want %d", info.Size, tt.size)
 			}
 			got, err := store.Get(t.Context(), key, tt.max)
 			if err != nil {

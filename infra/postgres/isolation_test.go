@@ -90,6 +90,8 @@ func (iso *isolation) seed(t testing.TB, f *wipeFixture, tenant, session, breach
 	f.exec(t, `INSERT INTO tenant_offboardings (tenant_id, started_at) VALUES ($1, now())`, tenant)
 	f.exec(t, `INSERT INTO handoffs (code_hash, session_id, tenant_id, created_at, expires_at)
 		VALUES ($1, $2, $3, now(), now() + interval '10 minutes')`, randomBytes(32), session, tenant)
+	f.exec(t, `INSERT INTO attempt_challenges (session_id, tenant_id, attempt, issued_at, issued)
+		VALUES ($1, $2, 1, now(), 1)`, session, tenant)
 	f.exec(t, `INSERT INTO webhook_secrets_retiring (tenant_id, secret_sealed, retired_at, ends_at)
 		VALUES ($1, $2, now(), now() + interval '1 hour')`, tenant, randomBytes(48))
 	f.exec(t, `INSERT INTO audit_checkpoints (checkpoint_id, tenant_id, seq, statement, signature, key_id, created_at)

@@ -22,7 +22,7 @@ import (
 // an order the foreign keys allow. What it keeps: the tenants row (stripped
 // of its webhook endpoint and secret), audit_events, breach_tenants and
 // tenant_offboardings.
-var OffboardedTables = []string{"data_subject_requests", "handoffs", "captures", "check_results", "session_keys",
+var OffboardedTables = []string{"data_subject_requests", "handoffs", "captures", "attempt_challenges", "check_results", "session_keys",
 	"deletion_addenda", "deletion_receipts", "sessions", "outbox", "webhook_deliveries", "api_keys", "support_grants",
 	"subprocessor_announcements", "subprocessor_objections", "webhook_secrets_retiring", "audit_checkpoints", "tenant_logos"}
 

@@ -26,6 +26,7 @@ type sessionRow struct {
 	Checks            pq.StringArray `db:"checks"`
 	SelfieFrames      int            `db:"selfie_frames"`
 	Challenge         pq.StringArray `db:"challenge"`
+	LightChallenge    bool           `db:"light_challenge"`
 	ChipChallenge     []byte         `db:"chip_challenge"`
 	RetentionDays     int            `db:"retention_days"`
 	CreatedAt         time.Time      `db:"created_at"`
@@ -46,7 +47,7 @@ type sessionRow struct {
 
 func (r sessionRow) session() idv.Session {
 	return idv.Session{ID: r.ID, TenantID: r.TenantID, Status: r.Status, Checks: []string(r.Checks),
-		SelfieFrames: r.SelfieFrames, Challenge: []string(r.Challenge), ChipChallenge: r.ChipChallenge,
+		SelfieFrames: r.SelfieFrames, Challenge: []string(r.Challenge), LightChallenge: r.LightChallenge, ChipChallenge: r.ChipChallenge,
 		RetentionDays: r.RetentionDays, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt,
 		AppTokenHash: r.AppTokenHash, AppTokenExpiresAt: r.AppTokenExpiresAt, SubmittedAt: r.SubmittedAt,
 		Attempt: r.Attempt, MaxAttempts: r.MaxAttempts, Retake: []schemas.Retake(r.Retake),
@@ -65,7 +66,7 @@ func sessionRows(rows []sessionRow) []idv.Session {
 // rowOfSession is the row a new session is inserted as.
 func rowOfSession(s idv.Session) sessionRow {
 	return sessionRow{ID: s.ID, TenantID: s.TenantID, Status: s.Status, Checks: pq.StringArray(s.Checks),
-		SelfieFrames: s.SelfieFrames, Challenge: pq.StringArray(s.Challenge), ChipChallenge: s.ChipChallenge,
+		SelfieFrames: s.SelfieFrames, Challenge: pq.StringArray(s.Challenge), LightChallenge: s.LightChallenge, ChipChallenge: s.ChipChallenge,
 		RetentionDays: s.RetentionDays, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt,
 		AppTokenHash: s.AppTokenHash, AppTokenExpiresAt: s.AppTokenExpiresAt,
 		Attempt: max(s.Attempt, 1), MaxAttempts: max(s.MaxAttempts, 1)}
@@ -121,7 +122,7 @@ type Sessions struct{ db *sqlx.DB }
 // NewSessions returns the session store over db.
 func NewSessions(db *sql.DB) *Sessions { return &Sessions{db: wrap(db)} }
 
-const sessionColumns = `session_id, tenant_id, status, checks, selfie_frames, challenge, chip_challenge, retention_days,
+const sessionColumns = `session_id, tenant_id, status, checks, selfie_frames, challenge, light_challenge, chip_challenge, retention_days,
 	created_at, expires_at, app_token_hash, app_token_expires_at, submitted_at, attempt, max_attempts, retake,
 	decision, decided_at,
 	wipe_reason, wipe_requested_at, deleted_at,
@@ -134,9 +135,9 @@ func (s *Sessions) Create(ctx context.Context, sess idv.Session, key idv.Wrapped
 			return fmt.Errorf("sessions: insert %s: key of tenant %s", sess.ID, key.TenantID)
 		}
 		if _, err := tx.NamedExecContext(ctx, `INSERT INTO sessions (session_id, tenant_id, status, checks,
-			selfie_frames, challenge, chip_challenge, retention_days, created_at, expires_at, app_token_hash, app_token_expires_at,
+			selfie_frames, challenge, light_challenge, chip_challenge, retention_days, created_at, expires_at, app_token_hash, app_token_expires_at,
 			attempt, max_attempts) VALUES
-			(:session_id, :tenant_id, :status, :checks, :selfie_frames, :challenge, :chip_challenge, :retention_days,
+			(:session_id, :tenant_id, :status, :checks, :selfie_frames, :challenge, :light_challenge, :chip_challenge, :retention_days,
 			 :created_at, :expires_at, :app_token_hash, :app_token_expires_at, :attempt, :max_attempts)`, rowOfSession(sess)); err != nil {
 			return fmt.Errorf("sessions: insert %s: %w", sess.ID, err)
 		}
@@ -263,6 +264,22 @@ func (c *captureColumns) args() []any {
 // to the outbox in the same transaction. ErrConflict if it was not open,
 // or has moved on to another attempt than attempt.
 func (s *Sessions) Submit(ctx context.Context, tenantID, id uuid.UUID, attempt int, at time.Time, ev idv.Event) error {
+	return s.submit(ctx, tenantID, id, attempt, at, nil, ev)
+}
+
+// SubmitWith is Submit that also stores the page's submission as the
+// attempt's (challenge.go), in the same transaction.
+func (s *Sessions) SubmitWith(ctx context.Context, tenantID, id uuid.UUID, attempt int, at time.Time, sub schemas.Submission, uploaded idv.Uploads, ev idv.Event) error {
+	return s.submit(ctx, tenantID, id, attempt, at, &submitted{sub, uploaded}, ev)
+}
+
+// submitted is what a submit with a body stores for its attempt.
+type submitted struct {
+	sub      schemas.Submission
+	uploaded idv.Uploads
+}
+
+func (s *Sessions) submit(ctx context.Context, tenantID, id uuid.UUID, attempt int, at time.Time, sub *submitted, ev idv.Event) error {
 	return inOutboxTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
 		current, err := lockOpen(ctx, tx, tenantID, id)
 		if err != nil {
@@ -274,6 +291,11 @@ func (s *Sessions) Submit(ctx context.Context, tenantID, id uuid.UUID, attempt i
 		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET status = $3, submitted_at = $4, retake = '[]'
 			WHERE session_id = $1 AND tenant_id = $2`, id, tenantID, idv.StatusSubmitted, at); err != nil {
 			return fmt.Errorf("sessions: submit %s: %w", id, err)
+		}
+		if sub != nil {
+			if err := storeSubmission(ctx, tx, tenantID, id, attempt, *sub); err != nil {
+				return err
+			}
 		}
 		return appendOutbox(ctx, tx, ev)
 	})

@@ -325,6 +325,8 @@ func finishOne(ctx context.Context, tx *sqlx.Tx, tenantID uuid.UUID, req *finish
 			UPDATE check_results SET fields_sealed = NULL WHERE session_id = $1 AND tenant_id = $2 RETURNING 1
 		), caps AS (
 			DELETE FROM captures WHERE session_id = $1 AND tenant_id = $2 RETURNING 1
+		), challenges AS (
+			DELETE FROM attempt_challenges WHERE session_id = $1 AND tenant_id = $2 RETURNING 1
 		), tomb AS (
 			UPDATE sessions SET status = 'deleted', deleted_at = $3 WHERE session_id = $1 AND tenant_id = $2 RETURNING 1
 		), receipt AS (

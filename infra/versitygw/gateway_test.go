@@ -108,8 +108,8 @@ func TestStartWithSidecarMetadata(t *testing.T) {
 	if err := store.Put(t.Context(), "k", []byte("12345")); err != nil {
 		t.Fatal(err)
 	}
-	if size, err := store.Stat(t.Context(), "k"); err != nil || size != 5 {
-		t.Errorf("Stat = %d, %v", size, err)
+	if info, err := store.Stat(t.Context(), "k"); err != nil || info.Size != 5 {
+		t.Errorf("Stat = %+v, %v", info, err)
 	}
 	entries, err := os.ReadDir(filepath.Join(parent, ".objects-meta"))
 	if err != nil || len(entries) == 0 {

@@ -98,8 +98,8 @@ func TestTLS(t *testing.T) {
 	}
 
 	for key, want := range map[string][]byte{"sessions/s1/document-0": document, "sessions/s1/empty": empty, "sessions/s1/selfie-0": selfie} {
-		if size, err := store.Stat(ctx, key); err != nil || size != int64(len(want)) {
-			t.Errorf("Stat %s = %d, %v; want %d", key, size, err, len(want))
+		if info, err := store.Stat(ctx, key); err != nil || info.Size != int64(len(want)) {
+			t.Errorf("Stat %s = %+v, %v; want %d bytes", key, info, err, len(want))
 		}
 		if got, err := store.Get(ctx, key, 1<<20); err != nil || !bytes.Equal(got, want) {
 			t.Errorf("Get %s = %d bytes, %v; want the %d bytes stored", key, len(got), err, len(want))

@@ -36,6 +36,8 @@ type Sessions interface {
 	DeclareCaptures(ctx context.Context, tenantID, id uuid.UUID, cs []idv.Capture) error
 	Handoffs
 	idv.Submitter
+	idv.SubmissionStore
+	idv.ChallengeIssuer
 	idv.WipeRequester
 }
 
@@ -55,7 +57,7 @@ type Audit interface {
 // Objects is the capture storage; Get reads the sealed redacted copy.
 type Objects interface {
 	PresignPost(ctx context.Context, key string, minSize, maxSize int64, ttl time.Duration) (idv.PostPolicy, error)
-	Stat(ctx context.Context, key string) (int64, error)
+	Stat(ctx context.Context, key string) (idv.ObjectInfo, error)
 	Get(ctx context.Context, key string, maxSize int64) ([]byte, error)
 }
 
@@ -168,6 +170,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /v1/app/session/decline", s.app(s.decline))
 	mux.Handle("GET /v1/app/session", s.app(s.getAppSession))
 	mux.Handle("POST /v1/app/session/uploads", s.app(s.createUploads))
+	mux.Handle("POST /v1/app/session/challenge", s.app(s.issueChallenge))
 	mux.Handle("POST /v1/app/session/submit", s.app(s.submit))
 	mux.Handle("POST /v1/app/session/handoff", s.app(s.createHandoff))
 	mux.Handle("POST /v1/handoff", s.handle(s.redeemHandoff))

@@ -86,7 +86,7 @@ func (s *Server) getAppSession(w http.ResponseWriter, r *http.Request) error {
 			InfoTemplate: "idv/v2 capture {session_id} {attempt} {kind} {index}",
 		},
 		SealedOverhead: seal.Overhead,
-		Slots:          schemas.SessionSlots(sess.Checks, sess.SelfieFrames),
+		Slots:          schemas.SessionSlots(sess.Checks, sess.SelfieFrames, sess.LightChallenge),
 		Challenge:      challengeOf(sess),
 		ChipChallenge:  chipChallengeOf(sess),
 	})
@@ -101,11 +101,14 @@ func chipChallengeOf(sess idv.Session) *string {
 	return &h
 }
 
+// challengeOf is the session's challenge as the app reads it: the steps,
+// and whether the attempts take the light challenge (its sequence is
+// handed out per attempt by POST /v1/app/session/challenge).
 func challengeOf(sess idv.Session) *schemas.Challenge {
 	if len(sess.Challenge) == 0 {
 		return nil
 	}
-	return &schemas.Challenge{Steps: []string(sess.Challenge)}
+	return &schemas.Challenge{Steps: []string(sess.Challenge), Light: sess.LightChallenge}
 }
 
 type declaredCapture struct {
@@ -169,7 +172,7 @@ func validateDeclared(sess idv.Session, decl []declaredCapture) ([]idv.Capture, 
 	if len(decl) == 0 || len(decl) > 32 {
 		return nil, apiErr(http.StatusBadRequest, "invalid_request", "declare 1 to 32 captures")
 	}
-	slots := schemas.SessionSlots(sess.Checks, sess.SelfieFrames)
+	slots := schemas.SessionSlots(sess.Checks, sess.SelfieFrames, sess.LightChallenge)
 	seen := map[string]bool{}
 	caps := make([]idv.Capture, 0, len(decl))
 	for _, d := range decl {
@@ -214,16 +217,26 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 	if !sess.Open() {
 		return errNotOpen
 	}
+	sub, err := submission(w, r, sess)
+	if err != nil {
+		return err
+	}
 	caps, err := s.sessions.Captures(r.Context(), sess.TenantID, sess.ID)
 	if err != nil {
 		return err
 	}
 	caps = idv.CapturesOf(caps, sess.Attempt)
-	if err := s.checkStored(r, sess, caps); err != nil {
+	uploaded, err := s.checkStored(r, slotsOf(sess, sub), caps)
+	if err != nil {
 		return err
 	}
 	at := s.now()
-	if err := idv.Submit(r.Context(), s.sessions, sess, at); err != nil {
+	if sub != nil {
+		err = idv.SubmitWith(r.Context(), s.sessions, sess, *sub, uploaded, at)
+	} else {
+		err = idv.Submit(r.Context(), s.sessions, sess, at)
+	}
+	if err != nil {
 		if errors.Is(err, idv.ErrConflict) {
 			return errNotOpen
 		}
@@ -234,29 +247,34 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// checkStored requires every required slot declared, indexes without gaps,
-// and every declared capture stored with its declared size.
-func (s *Server) checkStored(r *http.Request, sess idv.Session, caps []idv.Capture) error {
+// checkStored requires every required slot of slots declared, indexes
+// without gaps, and every declared capture stored with its declared size.
+// It returns when the store says the challenge's frames (selfie and light)
+// were stored, for the liveness check's timing.
+func (s *Server) checkStored(r *http.Request, slots []schemas.Slot, caps []idv.Capture) (idv.Uploads, error) {
+	uploaded := idv.Uploads{}
 	declared := map[string]idv.Capture{}
 	for _, c := range caps {
 		declared[schemas.CaptureRef(c.Kind, c.Index)] = c
 	}
-	for _, slot := range schemas.SessionSlots(sess.Checks, sess.SelfieFrames) {
+	for _, slot := range slots {
 		for i := 0; i < slot.Max; i++ {
 			ref := schemas.CaptureRef(slot.Kind, i)
 			c, ok := declared[ref]
 			if !ok {
 				if i < slot.Min || hasLater(declared, slot, i) {
-					return apiErr(http.StatusUnprocessableEntity, "capture_missing", "capture %s is missing", ref).with("capture", ref)
+					return nil, apiErr(http.StatusUnprocessableEntity, "capture_missing", "capture %s is missing", ref).with("capture", ref)
 				}
 				continue
 			}
-			if err := s.checkObject(r, c, ref); err != nil {
-				return err
+			stored, err := s.checkObject(r, c, ref)
+			if err != nil {
+				return nil, err
 			}
+			uploaded.Add(c.Kind, c.Index, stored)
 		}
 	}
-	return nil
+	return uploaded, nil
 }
 
 func hasLater(declared map[string]idv.Capture, slot schemas.Slot, i int) bool {
@@ -268,19 +286,21 @@ func hasLater(declared map[string]idv.Capture, slot schemas.Slot, i int) bool {
 	return false
 }
 
-func (s *Server) checkObject(r *http.Request, c idv.Capture, ref string) error {
-	size, err := s.objects.Stat(r.Context(), c.ObjectKey)
+// checkObject requires the declared capture c stored with its declared
+// size and returns when it was stored.
+func (s *Server) checkObject(r *http.Request, c idv.Capture, ref string) (time.Time, error) {
+	info, err := s.objects.Stat(r.Context(), c.ObjectKey)
 	if errors.Is(err, idv.ErrObjectNotFound) {
-		return apiErr(http.StatusUnprocessableEntity, "capture_missing", "capture %s was declared but not uploaded", ref).with("capture", ref)
+		return time.Time{}, apiErr(http.StatusUnprocessableEntity, "capture_missing", "capture %s was declared but not uploaded", ref).with("capture", ref)
 	}
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
-	if size != c.Size {
-		return apiErr(http.StatusUnprocessableEntity, "capture_size_mismatch",
-			"capture %s holds %d bytes, %d were declared", ref, size, c.Size).with("capture", ref)
+	if info.Size != c.Size {
+		return time.Time{}, apiErr(http.StatusUnprocessableEntity, "capture_size_mismatch",
+			"capture %s holds %d bytes, %d were declared", ref, info.Size, c.Size).with("capture", ref)
 	}
-	return nil
+	return info.Stored, nil
 }
 
 // uploadTTL is how long an upload policy issued at now works: ttl, but no

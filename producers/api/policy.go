@@ -34,6 +34,7 @@ type policyBody struct {
 	Minors         string   `json:"minors"`
 	BSNLegalBasis  string   `json:"bsn_legal_basis"`
 	MaxAttempts    int      `json:"max_attempts"`
+	LightChallenge bool     `json:"light_challenge"`
 	// What the capture page shows (schemas/pagesetting.go); "" for none.
 	Purpose           string `json:"purpose"`
 	ControllerContact string `json:"controller_contact"`
@@ -60,7 +61,7 @@ func toPolicyBody(t idv.Tenant) policyBody {
 		SelfieFrames: p.SelfieFrames, AllowSpecimen: p.AllowSpecimen, RetentionDays: t.RetentionDays,
 		DocumentTypes: orEmpty(p.DocumentTypes), IssuingStates: orEmpty(p.IssuingStates),
 		MinimumAge: p.MinimumAge, WebhookPayload: p.Payload(), RedactedCopy: p.RedactedCopy, Minors: p.MinorsRule(), BSNLegalBasis: p.BSNLegalBasis,
-		MaxAttempts: p.Attempts(), Purpose: p.Purpose, ControllerContact: p.ControllerContact, PrivacyNoticeURL: p.PrivacyNoticeURL,
+		MaxAttempts: p.Attempts(), LightChallenge: p.LightChallenge, Purpose: p.Purpose, ControllerContact: p.ControllerContact, PrivacyNoticeURL: p.PrivacyNoticeURL,
 		ReturnURLs: orEmpty(p.ReturnURLs), EmbedOrigins: orEmpty(p.EmbedOrigins), TenantID: t.ID,
 		DisplayName: p.DisplayName, BrandColour: p.BrandColour}
 }

@@ -8,8 +8,8 @@
 // "submit"|"decline"|"load"|"camera-denied"|"resume"|"handoff", name (of
 // the screenshots), locale, shots, faults, phone_faults, erase,
 // document_file, auto, selfies, face_guide, languages, rights, small,
-// cues, embed}. With small the phone is 360 × 640 (the Go test plays it a
-// portrait 9:16 stream); with cues the person switches the selfie's
+// cues, embed, light, shim, reduced_motion}. With small the phone is
+// 360 × 640 (the Go test plays it a portrait 9:16 stream); with cues the person switches the selfie's
 // vibration and beep on before Start. On every phone screen shot or
 // waited for, the shutter, Start and every primary button must lie inside
 // the viewport scrolled to the top, and the challenge's instruction over
@@ -59,6 +59,20 @@
 // hold it for the document, face_guide never for the selfie. Every advice
 // the guidance lines gave is reported in advice, and each review's check
 // ({result, text} of #photo-check) in reviews.
+// Light sessions (issue 22): on the light challenge's warning (shot, its
+// text in light_warning) the person goes on, or with light "alternative"
+// chooses the alternative. Chromium's fake camera cannot see the screen,
+// so with shim the front camera is a shim the page does not know of
+// (cameraShim, an init script): the fake camera's frames lit by the
+// colour the page shows, or with shim "replay", in the first attempt,
+// by another sequence, as a recording would be. That replay's burst is
+// screenshot once it shows a colour (light_shots, not audited: see
+// burstShot), the
+// colours the page set are reported per burst in tints (rgb()) and the
+// tint's computed transition in light_transitions; with reduced_motion
+// the person prefers reduced motion. For every run, the challenges IDV
+// handed out (as received) are reported in challenges and the submit
+// bodies the page sent in submits.
 // "camera-denied" refuses the camera: the document goes in as a file
 // (document_file) and the run ends on the selfie's camera help. "resume"
 // goes Back from the document to the consent, agrees again, takes the
@@ -111,7 +125,20 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/
 const documents = cfg.documents || [cfg.frames.document];
 const selfies = cfg.selfies || [cfg.frames];
 copyFileSync(documents[0], cfg.camera);
-const report = { requests: [], shots: [], overflow: [], console: [], a11y: [], audited: [], reviews: [], switched: [], folded: [], below_fold: [] };
+const report = {
+  requests: [],
+  shots: [],
+  overflow: [],
+  console: [],
+  a11y: [],
+  audited: [],
+  reviews: [],
+  switched: [],
+  folded: [],
+  below_fold: [],
+  challenges: [],
+  submits: [],
+};
 let opened = 0; // when the link was opened (ms since the epoch)
 const shooting = []; // [from, to] of each screenshot with its audit (ms since the epoch)
 const hold = !cfg.auto && cfg.mode !== "camera-denied";
@@ -154,10 +181,23 @@ async function launch(desktop) {
     isMobile: !desktop,
     hasTouch: !desktop,
     locale: cfg.locale,
+    // reduced_motion: the person prefers reduced motion (the light
+    // challenge's transition must stay, all else still).
+    reducedMotion: cfg.reduced_motion ? "reduce" : "no-preference",
   });
   browsers.push({ context, profile });
   const p = context.pages()[0] || (await context.newPage());
-  p.on("request", (r) => report.requests.push({ method: r.method(), url: r.url() }));
+  p.on("request", (r) => {
+    report.requests.push({ method: r.method(), url: r.url() });
+    // What the page sent with each submit (timing, light_declined, signals).
+    if (r.method() === "POST" && new URL(r.url()).pathname === "/v1/app/session/submit") report.submits.push(r.postData() ? JSON.parse(r.postData()) : null);
+  });
+  // Each challenge IDV handed out, as the page received it.
+  p.on("response", async (r) => {
+    if (r.request().method() !== "POST" || new URL(r.url()).pathname !== "/v1/app/session/challenge") return;
+    const body = await r.json().catch(() => null);
+    if (r.ok() && body) report.challenges.push(body);
+  });
   p.on("console", (m) => {
     if (m.type() === "error") report.console.push(m.text());
   });
@@ -207,14 +247,18 @@ async function launch(desktop) {
       window.__vibrations++;
       return true;
     };
-    // Which cameras the page opened (facingMode asked for).
+    // Which cameras the page opened (facingMode asked for), and the
+    // label of each one's track.
     window.__cameras = [];
+    window.__labels = [];
     if (navigator.mediaDevices) {
       const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-      navigator.mediaDevices.getUserMedia = (c) => {
+      navigator.mediaDevices.getUserMedia = async (c) => {
         const f = c && c.video && c.video.facingMode;
         window.__cameras.push(String((f && f.ideal) || f || ""));
-        return gum(c);
+        const stream = await gum(c);
+        window.__labels.push(stream.getVideoTracks()[0].label);
+        return stream;
       };
     }
     const toBlob = HTMLCanvasElement.prototype.toBlob;
@@ -223,6 +267,26 @@ async function launch(desktop) {
       return toBlob.apply(this, args);
     };
   });
+  // The light challenge's tint as the page sets it (#light's colour, as
+  // rgb()), one list per burst, and its transition as computed.
+  await p.addInitScript(() => {
+    window.__tints = [];
+    window.__transitions = [];
+    let current = null;
+    new MutationObserver(() => {
+      const el = document.getElementById("light");
+      if (!el) return void (current = null);
+      if (el !== current) {
+        current = el;
+        window.__tints.push([]);
+        window.__transitions.push(getComputedStyle(el).transition);
+      }
+      const list = window.__tints[window.__tints.length - 1];
+      const c = el.style.backgroundColor;
+      if (c && list[list.length - 1] !== c) list.push(c);
+    }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["style"] });
+  });
+  if (cfg.shim) await p.addInitScript(cameraShim, { mode: cfg.shim, palette: PALETTE, strength: REFLECTION });
   await p.route(
     (u) => /\/check\.[0-9a-f]{12}\.wasm$/.test(u.pathname), // content-hashed
     async (route) => {
@@ -231,6 +295,101 @@ async function launch(desktop) {
     },
   );
   return p;
+}
+
+// The light challenge's palette (schemas.LightPalette) and how strongly
+// the screen's light is reflected by the shim's face (s).
+const PALETTE = ["#3366ff", "#33cc66", "#ffcc33", "#33ccff"];
+const REFLECTION = 0.3;
+
+// cameraShim stands in for the front camera in the page (an init script:
+// the page's own code is unchanged), since Chromium's fake camera cannot
+// see the screen: the page gets a canvas.captureStream() that draws the
+// fake camera's frames (the test's pictures) lit by the screen, each
+// pixel p → p·((1−s) + s·c/255) per channel, c the colour the page shows
+// at that moment (#light's computed background, mid-transition too;
+// none, no change), s = strength. With mode "replay", the first
+// challenge's burst is lit instead as a recording of another session
+// would be: at the same times, but in each segment after the baseline
+// the palette's colour farthest from the one drawn; later attempts are
+// lit by the page's own colours.
+function cameraShim({ mode, palette, strength }) {
+  const md = navigator.mediaDevices;
+  if (!md) return;
+  const rgb = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  const far = (c) => palette.map(rgb).reduce((a, b) => (dist(b, c) > dist(a, c) ? b : a));
+  const dist = (a, b) => a.reduce((n, v, i) => n + (v - b[i]) ** 2, 0);
+  // The challenges the page received, from its own calls.
+  const challenges = [];
+  const fetch0 = window.fetch.bind(window);
+  window.fetch = async (...args) => {
+    const resp = await fetch0(...args);
+    if (String(args[0]).endsWith("/v1/app/session/challenge") && resp.ok) {
+      resp.clone().json().then((c) => challenges.push(c)).catch(() => {});
+    }
+    return resp;
+  };
+  let bursts = 0; // the bursts seen: replay lights the first
+  let burst = null; // the current burst: {el, started, replay}
+  // colour is the light on the face now: [r, g, b], or null.
+  const colour = () => {
+    const el = document.getElementById("light");
+    if (!el) return (burst = null);
+    if (!burst || burst.el !== el) {
+      bursts++;
+      const c = challenges[challenges.length - 1];
+      burst = { el, started: performance.now(), replay: mode === "replay" && bursts === 1 && c && c.light ? c.light.sequence : null };
+    }
+    if (!burst.replay) return (getComputedStyle(el).backgroundColor.match(/\d+(\.\d+)?/g) || []).slice(0, 3).map(Number);
+    let t = performance.now() - burst.started;
+    for (const [i, seg] of burst.replay.entries()) {
+      if (t < seg.ms || i === burst.replay.length - 1) return i === 0 ? rgb(seg.colour) : far(rgb(seg.colour));
+      t -= seg.ms;
+    }
+  };
+  const gum = md.getUserMedia.bind(md);
+  md.getUserMedia = async (constraints) => {
+    const stream = await gum(constraints);
+    const f = constraints && constraints.video && constraints.video.facingMode;
+    if (((f && f.ideal) || f) !== "user") return stream;
+    const video = document.createElement("video");
+    video.muted = true;
+    video.playsInline = true;
+    video.srcObject = stream;
+    await video.play();
+    const canvas = document.createElement("canvas");
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    const ctx = canvas.getContext("2d");
+    // The canvas is drawn at the camera's rate (15 frames a second), and
+    // again whenever the light changes (every 33 ms while it does): the
+    // shim runs on the page's own thread, whose timers the light challenge
+    // keeps.
+    let drawn = "";
+    const draw = () => {
+      const c = colour();
+      const key = `${Math.floor(performance.now() / 66)} ${c}`;
+      if (key === drawn) return;
+      drawn = key;
+      ctx.globalCompositeOperation = "source-over";
+      ctx.drawImage(video, 0, 0);
+      if (!c) return;
+      ctx.globalCompositeOperation = "multiply";
+      ctx.fillStyle = `rgb(${c.map((v) => 255 * (1 - strength) + strength * v).join(",")})`;
+      ctx.fillRect(0, 0, canvas.width, canvas.height);
+    };
+    draw();
+    const timer = setInterval(draw, 33);
+    const out = canvas.captureStream(30);
+    const track = out.getVideoTracks()[0];
+    const stop = track.stop.bind(track);
+    track.stop = () => {
+      clearInterval(timer);
+      stop();
+      stream.getTracks().forEach((t) => t.stop());
+    };
+    return out;
+  };
 }
 
 // inject puts faults in place of p's API calls. Playwright runs the routes
@@ -438,6 +597,7 @@ try {
     const frames = selfies[Math.min(round, selfies.length - 1)];
     const [first, ...rest] = cfg.steps;
     const guide = !holdFace && round === 0;
+    const colours = (await next(["light-warning", "selfie"])) === "light-warning" && (await lightWarning(tag));
     if (guide) showFile(cfg.face_guide.file); // before the page's first face check
     await screen("selfie");
     if (!holdFace) {
@@ -461,8 +621,14 @@ try {
       showFile(frames[first]);
       await shot(`${tag}step-${first}`);
     }
+    // The burst of a replay's first attempt only: a screenshot holds up
+    // the page, whose late frames could miss their colours, which the
+    // replay's do anyway.
+    if (colours && cfg.shim === "replay" && round === 0) await burstShot(tag);
     for (const step of rest) {
-      await page.waitForSelector(`body[data-step="${step}"]`);
+      // The page may end the challenge instead (a session ended meanwhile).
+      await page.waitForSelector(`body[data-step="${step}"], ${final}`);
+      if ((await page.evaluate(() => document.body.dataset.step)) !== step) return;
       showFile(frames[step]);
       if (cfg.languages && tag === "" && step === rest[0]) {
         await switchTo("de");
@@ -470,6 +636,33 @@ try {
       }
       await shot(`${tag}step-${step}`);
     }
+  };
+  // burstShot screenshots the light burst once it shows a colour (the
+  // viewport only, in light_shots; none when it ended first). It is not
+  // audited: axe-core would hold up the page's timers during the burst,
+  // and the burst adds only the tint, aria-hidden and without text, to
+  // the selfie screen audited before and after it.
+  const burstShot = async (tag) => {
+    const shown = await page.waitForFunction(() => {
+      const el = document.getElementById("light");
+      if (el && el.style.backgroundColor && el.style.backgroundColor !== "rgb(255, 255, 255)") return "colour";
+      const over = document.body.dataset.screen !== "selfie" || (document.body.dataset.step !== "light" && Number(document.body.dataset.frames) > 1);
+      return over ? "over" : false;
+    });
+    if ((await shown.jsonValue()) !== "colour") return;
+    const path = join(cfg.shots, `${cfg.name || cfg.mode}-${tag}light-burst.png`);
+    await page.screenshot({ path });
+    (report.light_shots ||= []).push(path);
+  };
+  // lightWarning answers the light challenge's warning (shot, its text
+  // reported in light_warning): the colours, or with light
+  // "alternative" the alternative.
+  const lightWarning = async (tag) => {
+    await screen("light-warning");
+    await shot(`${tag}light-warning`);
+    report.light_warning = await page.textContent("main");
+    await press(cfg.light === "alternative" ? "#light-alternative" : "#light-go");
+    return cfg.light !== "alternative";
   };
   // retake follows the retake screen of round (1, 2, …): the camera shows
   // that round's document, and the page's capture steps are answered
@@ -480,19 +673,19 @@ try {
     report.retakes.push(await page.textContent("main"));
     showFile(documents[Math.min(round, documents.length - 1)]);
     await press("#retake-start");
-    let now = await next(["document-front", "selfie"]);
+    let now = await next(["document-front", "light-warning", "selfie"]);
     if (now === "document-front") {
       await takeDocument(tag);
-      now = await next(["mrz", "selfie", "upload", "checking-photos"]);
+      now = await next(["mrz", "light-warning", "selfie", "upload", "checking-photos"]);
     }
     if (now === "mrz") {
       await tabTo("#mrz");
       if (cfg.mrz) await page.keyboard.type(cfg.mrz);
       await shot(`${tag}mrz`);
       await press(cfg.mrz ? "#mrz-continue" : "#mrz-skip");
-      now = await next(["selfie", "upload", "checking-photos"]);
+      now = await next(["light-warning", "selfie", "upload", "checking-photos"]);
     }
-    if (now === "selfie") await takeSelfie(tag, round);
+    if (now === "selfie" || now === "light-warning") await takeSelfie(tag, round);
   };
   // The challenge's screens are checked as each step shows (shot).
   if (cfg.mode === "load") {
@@ -658,7 +851,7 @@ try {
       if (cfg.auto) await autoDocument();
       else await takeDocument("");
       // A document-only session has no selfie screen: the page sends.
-      if ((await next(["selfie", "upload", "checking-photos"])) === "selfie") await takeSelfie("", 0);
+      if (["selfie", "light-warning"].includes(await next(["light-warning", "selfie", "upload", "checking-photos"]))) await takeSelfie("", 0);
       // The check: the page polls while it runs, and says what to take
       // again when a check asks for a retake.
       report.retakes = [];
@@ -687,9 +880,12 @@ try {
   report.screens = await page.evaluate(() => window.__screens);
   report.advice = await page.evaluate(() => window.__advice);
   report.cameras = await page.evaluate(() => window.__cameras);
+  report.camera_labels = await page.evaluate(() => window.__labels);
   report.focus_lost = await page.evaluate(() => window.__focusLost);
   report.return_href = await page.evaluate(() => (document.getElementById("return") || { getAttribute: () => "" }).getAttribute("href") || "");
   report.vibrations = await page.evaluate(() => window.__vibrations);
+  report.tints = await page.evaluate(() => window.__tints);
+  report.light_transitions = await page.evaluate(() => window.__transitions);
   report.final_url = page.url();
   if (report.screen === "done") report.timing = timing(await page.evaluate(() => window.__times));
 } catch (e) {

@@ -38,7 +38,11 @@ export function client(token) {
   return {
     session: () => call("GET", "/v1/app/session"),
     declare: (captures) => call("POST", "/v1/app/session/uploads", { captures }),
-    submit: () => call("POST", "/v1/app/session/submit"),
+    // challenge hands out this attempt's challenge (its light sequence,
+    // its window); asked again, a new one replaces it.
+    challenge: () => call("POST", "/v1/app/session/challenge", {}),
+    // submit sends body (timing, light_declined, signals) when given.
+    submit: (body) => call("POST", "/v1/app/session/submit", body),
     decline: () => call("POST", "/v1/app/session/decline"),
     handoff: () => call("POST", "/v1/app/session/handoff"),
     // request sends the person's request about their data (access,

@@ -17,11 +17,22 @@
 // and declined screens link back to the customer's page when its
 // allow-list holds the one the link names (#return=…).
 //
+// With the light challenge (the session's challenge.light), a warning
+// comes before the selfie (the screen will change colour; the
+// alternative, for people whom changing light can harm, takes no light
+// frames and leaves the decision to a person); once frame 0 is taken the
+// page asks for the attempt's challenge and shows its colours at once
+// while it takes the light frames (light.js). The submit says when each
+// frame was taken, relative to the challenge's arrival, and the injection
+// signals, yes/no only (signals.js), which the consent screen declares.
+//
 // The page marks where it is for people using assistive technology (focus
 // moves to each screen's heading, and never falls to the body; each selfie
 // step is said once in a live region) and for the browser test:
 // body[data-screen] names the screen, body[data-step] the selfie step
 // being shown, body[data-frames] how many selfie frames were taken,
+// body[data-step] is "light" during the light burst, whose tint is
+// #light, and body[data-frames] counts the light frames too once it ends;
 // body[data-advice] the advice the guidance line of the document screen
 // or of the selfie screen gives, and #photo-check[data-result] what the
 // check of a photo under review found (checking, ok, issue; none without
@@ -35,6 +46,8 @@
 import { APIError, client, upload } from "./api.js";
 import { advice, checkCanvas, checkFace, closeChecks, faceAdvice, issues, mrzOK, openChecks } from "./checker.js";
 import { pickLanguage, texts, translate } from "./i18n.js";
+import { runLight } from "./light.js";
+import { watchCamera } from "./signals.js";
 
 const MRZ_SHAPES = [
   [2, 44],
@@ -54,6 +67,10 @@ const state = {
   back: null,
   mrz: "", // typed only as the fallback of mrzScreen
   frames: [],
+  light: [], // the light frames of the attempt's light challenge
+  lightDeclined: false, // the person chose the alternative to the light challenge
+  signals: null, // the selfie camera's injection signals known so far (signals.js)
+  submit: null, // the submit body of the selfie frames' attempt: {attempt, body}
   redo: null, // during a retake, what it takes again: {document, selfie}
   stream: null,
   uploaded: 0, // the attempt whose captures are all stored; only its submit is left
@@ -84,7 +101,7 @@ function h(tag, attrs = {}, ...children) {
 
 // The steps Back walks through; any other screen (loading, sending, done,
 // an error) clears the way back.
-const STEPS = new Set(["consent", "retake", "document-front", "review-front", "document-back-choice", "document-back", "review-back", "mrz", "selfie"]);
+const STEPS = new Set(["consent", "retake", "document-front", "review-front", "document-back-choice", "document-back", "review-back", "mrz", "light-warning", "selfie"]);
 const trail = []; // the steps shown, the current one last
 
 // show draws screen as the screen called name and, for a step, gives it a
@@ -321,6 +338,7 @@ function consent() {
     s.purpose && h("p", { id: "purpose", text: s.purpose }),
     h("h2", { text: t("consent_collect") }),
     h("ul", { id: "collect" }, h("li", { text: t("collect_front") }), h("li", { text: t("collect_mrz") }), needsSelfie() && h("li", { text: t("collect_selfie") })),
+    liveness() && h("p", { id: "signals", text: t("consent_signals") }),
     h("h2", { text: t("consent_shared") }),
     fields.length ? h("ul", {}, fields) : h("p", { text: t("consent_shared_none") }),
     h("p", { text: days === 1 ? t("consent_retention_1") : t("consent_retention", { days }) }),
@@ -599,8 +617,44 @@ function needsSelfie() {
 // afterMRZ takes the selfie frames, unless the session needs none or a
 // retake keeps those in memory; then sends.
 function afterMRZ() {
-  if (needsSelfie() && (!state.redo || state.redo.selfie || !state.frames.length)) return show(selfieIntro, "selfie");
+  if (needsSelfie() && (!state.redo || state.redo.selfie || !state.frames.length)) {
+    return lightOn() ? show(lightWarning, "light-warning") : show(selfieIntro, "selfie");
+  }
   sendAll();
+}
+
+// liveness: the session's checks include liveness, whose challenge the
+// selfie frames perform (and to which the injection signals go).
+function liveness() {
+  return (state.session.checks || []).includes("liveness");
+}
+
+// lightOn: the session's challenge includes the light challenge.
+function lightOn() {
+  const c = state.session.challenge;
+  return !!(c && c.light);
+}
+
+// lightWarning comes before the selfie of a session with the light
+// challenge: the screen will change colour for a few seconds, and who
+// may be harmed by changing light chooses the alternative, taking no
+// light frames (the customer then reviews the session).
+function lightWarning() {
+  const choose = (declined) => () => {
+    state.lightDeclined = declined;
+    show(selfieIntro, "selfie");
+  };
+  return [
+    h("h1", { text: t("light_heading") }),
+    h("p", { text: t("light_text") }),
+    h("p", { class: "warning", id: "light-warning", text: t("light_warning") }),
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { type: "button", class: "primary", id: "light-go", onclick: choose(false), text: t("light_go") }),
+      h("button", { type: "button", class: "secondary", id: "light-alternative", onclick: choose(true), text: t("light_alternative") }),
+    ),
+  ];
 }
 
 export function normaliseMRZ(text) {
@@ -684,8 +738,9 @@ function selfieIntro() {
   const intro = h("p", { text: t("selfie_intro") });
   let started = false;
   // begin starts the challenge, with first the frame the face check took
-  // (null: Start was pressed, and frame 0 has its countdown too).
-  const begin = (first) => {
+  // at performance.now() firstAt (null: Start was pressed, and frame 0 has
+  // its countdown too).
+  const begin = (first, firstAt) => {
     if (started) return;
     started = true;
     closeChecks();
@@ -700,11 +755,15 @@ function selfieIntro() {
       intro.textContent = t("selfie_intro");
       document.querySelectorAll("[data-key]").forEach(label);
     };
-    runChallenge(video, status, cue, first).catch(() => fail("camera_error"));
+    runChallenge(video, status, cue, first, firstAt).catch(challengeFailed);
   };
   start.addEventListener("click", () => begin(null));
   const live = () => video.isConnected && !started;
-  openCamera(video, "user", start, "selfie", () => show(selfieIntro, "selfie"), () => faceGuide(video, line, begin, live));
+  const playing = () => {
+    state.signals = watchCamera(video);
+    faceGuide(video, line, begin, live);
+  };
+  openCamera(video, "user", start, "selfie", () => show(selfieIntro, "selfie"), playing);
   return [
     heading,
     intro,
@@ -772,26 +831,37 @@ const FACE_GOOD = 3;
 async function faceGuide(video, line, take, live) {
   for (let good = 0; live(); ) {
     const started = Date.now();
+    const at = performance.now();
     const c = still(video);
     const answer = await checkFace(c);
     if (!live()) return;
     if (!answer) return advise(line, "");
     const said = faceAdvice(answer);
     good = said === "hold" ? good + 1 : 0;
-    if (good === FACE_GOOD) return take(c);
+    if (good === FACE_GOOD) return take(c, at);
     advise(line, said);
     await new Promise((r) => setTimeout(r, Math.max(0, FACE_EVERY - (Date.now() - started))));
   }
 }
 
-// runChallenge takes frame 0 looking straight (first, when the face check
-// took it already), then one frame per step of the server's challenge, in
-// order, each after a short countdown. Each step is said once in the live
-// region status (and signalled, when asked for), and shown large over the
-// video (cue) with its countdown, which the live region does not repeat.
-async function runChallenge(video, status, cue, first) {
-  const steps = ["straight", ...((state.session.challenge && state.session.challenge.steps) || [])];
+// runChallenge takes frame 0 looking straight (first, taken at firstAt,
+// when the face check took it already), then asks IDV for the attempt's
+// challenge (handOut): with the light challenge, its colours are shown at
+// once (runLight) while the light frames are taken; then one frame per
+// step of the challenge, in order, each after a short countdown. Each step
+// is said once in the live region status (and signalled, when asked for),
+// and shown large over the video (cue) with its countdown, which the live
+// region does not repeat. Every frame's capture time goes with the submit,
+// relative to the challenge's arrival.
+async function runChallenge(video, status, cue, first, firstAt) {
+  const light = lightOn() && !state.lightDeclined;
+  const steps = ["straight", ...(light ? ["light"] : []), ...((state.session.challenge && state.session.challenge.steps) || [])];
   state.frames = [];
+  state.light = [];
+  state.submit = null;
+  const at = []; // each selfie frame's performance.now()
+  let lightAt = [];
+  let issued = null;
   document.body.dataset.frames = "0";
   const words = h("span", { class: "cue-text" });
   const count = h("span", { class: "cue-count" });
@@ -809,22 +879,77 @@ async function runChallenge(video, status, cue, first) {
     status.textContent = say();
     words.textContent = t("step_" + steps[i]);
     signal();
-    if (i === 0 && first) {
+    if (steps[i] === "light") {
+      count.textContent = "";
+      const taken = await runLight(video, issued.light, issued.t0);
+      state.light = taken.map((f) => f.bytes);
+      lightAt = taken.map((f) => f.at);
+    } else if (i === 0 && first) {
+      at.push(firstAt);
       state.frames.push(await encode(first));
     } else {
       for (let s = STEP_SECONDS; s > 0; s--) {
         count.textContent = String(s);
         await new Promise((r) => setTimeout(r, 1000));
       }
+      at.push(performance.now());
       state.frames.push(await grab(video));
     }
+    // The person looks straight at the camera: the challenge is handed
+    // out now, and its light shown at once.
+    if (i === 0) issued = await handOut();
     state.relabel = relabel;
-    document.body.dataset.frames = String(state.frames.length);
+    document.body.dataset.frames = String(state.frames.length + state.light.length);
   }
   delete document.body.dataset.step;
+  state.submit = { attempt: state.session.attempt, body: submitBody(issued, at, lightAt) };
   stopCamera();
   state.relabel = null;
   sendAll();
+}
+
+// handOut asks IDV for the attempt's challenge and notes when it arrived
+// (t0, performance.now()): ms 0 of its light sequence and of the frames'
+// times. null when the session has none to hand out (409: no liveness
+// check; 404: a server from before challenges).
+async function handOut() {
+  try {
+    const c = await state.api.challenge();
+    return { ...c, t0: performance.now() };
+  } catch (e) {
+    if ((statusOf(e) === 404 || statusOf(e) === 409) && !lightOn()) return null;
+    throw e;
+  }
+}
+
+// challengeFailed: the challenge could not be handed out or its frames
+// taken. An ended session says so; too many challenges for the attempt
+// (429) is this page's fault; no answer offers to start the photos of the
+// face again; a camera that failed says so.
+function challengeFailed(e) {
+  stopCamera();
+  state.relabel = null;
+  delete document.body.dataset.step;
+  document.getElementById("light")?.remove();
+  const status = statusOf(e);
+  if (status === 401 || status === 410) return ended(e);
+  if (status === 0 && !(e instanceof APIError) && !(e instanceof TypeError)) return fail("camera_error");
+  if (status === 0 || status === 503 || (status === 429 && e.code !== "challenge_limit")) return offline(() => show(selfieIntro, "selfie"), "selfie_heading");
+  show(message("title", "page_error"), "page-error");
+}
+
+// submitBody is what the submit says of the attempt's frames: each one's
+// capture time in ms after the challenge arrived (none without a
+// challenge), whether the person chose the alternative to the light
+// challenge, and the camera's injection signals, yes/no only.
+function submitBody(issued, at, lightAt) {
+  const body = { light_declined: lightOn() && state.lightDeclined, signals: state.signals ? state.signals() : {} };
+  if (issued) {
+    const ms = (x) => Math.round(x - issued.t0);
+    body.timing = { selfie: at.map(ms) };
+    if (lightAt.length) body.timing.light = lightAt.map((x) => Math.round(x));
+  }
+  return body;
 }
 
 // uploadAll seals, declares and uploads every capture of the session's
@@ -836,6 +961,7 @@ async function uploadAll(bar, status) {
   const plain = [["document_front", 0, state.front]];
   if (state.back) plain.push(["document_back", 0, state.back]);
   state.frames.forEach((f, i) => plain.push(["selfie", i, f]));
+  state.light.forEach((f, i) => plain.push(["light", i, f]));
   if (state.mrz) plain.push(["mrz", 0, new TextEncoder().encode(state.mrz)]);
   const sealed = [];
   for (const [kind, index, bytes] of plain) sealed.push(await seal(kind, index, bytes));
@@ -885,12 +1011,24 @@ async function sendAll(tries = 0) {
     // nothing is sealed or sent twice.
     if (state.uploaded !== state.session.attempt) await uploadAll(bar, status);
     status.textContent = t("upload_submitting");
-    await state.api.submit();
+    await state.api.submit(submission());
     bar.value = bar.max;
   } catch (e) {
     return sendFailed(e, tries);
   }
   poll();
+}
+
+// submission is the submit body of the attempt being sent: the frames'
+// times only when they were taken for this attempt's challenge (a retake
+// of the document alone seals the frames from before for the new
+// attempt, which handed out no challenge); the signals in any case.
+// Without selfie frames, no body.
+function submission() {
+  const sub = state.submit;
+  if (!sub || !state.frames.length) return undefined;
+  if (sub.attempt === state.session.attempt) return sub.body;
+  return { light_declined: false, signals: sub.body.signals };
 }
 
 // POLL_FOR bounds the wait for the check; after it the person is told
@@ -1005,6 +1143,9 @@ function retakeScreen() {
 function startRetake() {
   const names = (c) => (state.session.retake || []).some((r) => r.capture === c);
   state.redo = holds() && (names("document") || names("selfie")) ? { document: names("document"), selfie: names("selfie") } : { document: true, selfie: true };
+  // The light frames answer one attempt's sequence only: a new attempt
+  // takes them, and the selfie frames with them, again.
+  if (lightOn()) state.redo.selfie = true;
   if (state.redo.document) documentSide("front");
   else afterMRZ();
 }
@@ -1014,6 +1155,8 @@ function startRetake() {
 function forget() {
   state.front = state.back = null;
   state.frames = [];
+  state.light = [];
+  state.submit = null;
   state.mrz = "";
   state.redo = null;
   state.frontMRZ = false;
