@@ -106,7 +106,7 @@ func (s *system) streamInfo(ctx context.Context) *jetstream.StreamInfo {
 	s.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		info, err := s.streamInfoOnce(ctx)
+		info, err := streamInfo(ctx, s.js)
 		if err == nil && info.Cluster != nil && info.Cluster.Leader != "" {
 			return info
 		}
@@ -115,16 +115,6 @@ func (s *system) streamInfo(ctx context.Context) *jetstream.StreamInfo {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-func (s *system) streamInfoOnce(ctx context.Context) (*jetstream.StreamInfo, error) {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	stream, err := s.js.Stream(ctx, broker.StreamName)
-	if err != nil {
-		return nil, err
-	}
-	return stream.Info(ctx)
 }
 
 // waitSettled waits until the consumers of stages have nothing waiting and

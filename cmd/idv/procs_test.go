@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -96,27 +94,16 @@ func (p *proc) tryStart() error {
 	p.starts++
 	p.mu.Unlock()
 
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		select {
-		case <-exited:
-			p.mu.Lock()
-			p.cmd = nil
-			p.mu.Unlock()
-			return fmt.Errorf("idv %s exited at start: %s", strings.Join(p.args, " "), p.tail())
-		default:
-		}
-		if resp, err := http.Get("http://" + p.ops + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("idv %s not ready after two minutes: %s", strings.Join(p.args, " "), p.tail())
-		}
-		time.Sleep(20 * time.Millisecond)
+	err = awaitReady(context.Background(), p.ops, exited, 2*time.Minute)
+	if errors.Is(err, errExitedAtStart) {
+		p.mu.Lock()
+		p.cmd = nil
+		p.mu.Unlock()
 	}
+	if err != nil {
+		return fmt.Errorf("idv %s %w: %s", strings.Join(p.args, " "), err, p.tail())
+	}
+	return nil
 }
 
 // kill sends SIGKILL (no shutdown, no drain, no final ack) and waits for
@@ -298,16 +285,9 @@ func inFlight(stage string) func(*proc) bool {
 // (seen: "address already in use" in TestRotationsUnderLoad).
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	for range 100 {
-		port := 20000 + rand.IntN(12000)
-		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
-		if err != nil {
-			continue // taken
-		}
-		addr := ln.Addr().String()
-		ln.Close()
-		return addr
+	addr, err := freeLoopbackAddr()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free port among 100 drawn in 20000-31999")
-	return ""
+	return addr
 }

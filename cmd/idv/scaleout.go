@@ -125,21 +125,34 @@ func startWorker(bin, cpus string, cfg config, logPath string) (*workerProc, err
 // waitReady waits until the process's /readyz answers 200, failing when
 // it exits first or takes longer than workerReadyTimeout.
 func (p *workerProc) waitReady(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, workerReadyTimeout)
+	if err := awaitReady(ctx, p.ops, p.exited, workerReadyTimeout); err != nil {
+		return fmt.Errorf("worker process %d %w: %s", p.cmd.Process.Pid, err, p.tail())
+	}
+	return nil
+}
+
+// errExitedAtStart: the process exited before it was ready.
+var errExitedAtStart = errors.New("exited at start")
+
+// awaitReady polls an idv process's /readyz at ops until it answers 200:
+// errExitedAtStart when exited closes first, an error naming the timeout
+// when that passes first.
+func awaitReady(ctx context.Context, ops string, exited <-chan struct{}, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	for {
-		select {
-		case <-p.exited:
-			return fmt.Errorf("worker process %d exited at start: %s", p.cmd.Process.Pid, p.tail())
-		case <-ctx.Done():
-			return fmt.Errorf("worker process %d not ready: %w: %s", p.cmd.Process.Pid, ctx.Err(), p.tail())
-		case <-time.After(50 * time.Millisecond):
-		}
-		if resp, err := http.Get("http://" + p.ops + "/readyz"); err == nil {
+		if resp, err := http.Get("http://" + ops + "/readyz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return nil
 			}
+		}
+		select {
+		case <-exited:
+			return errExitedAtStart
+		case <-ctx.Done():
+			return fmt.Errorf("not ready after %s: %w", timeout, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
 		}
 	}
 }

@@ -17,19 +17,10 @@ const thumbnailSize = 64
 func Measure(e Engine, img image.Image, cfg Config) (Frame, string, error) {
 	cfg = cfg.WithDefaults()
 	img = face.Prepare(img)
-	faces, err := e.Detect(img)
-	if err != nil {
-		return Frame{}, "", fmt.Errorf("detect: %w", err)
+	f, reason, err := OneFace(e, img, cfg.MinFacePixels)
+	if err != nil || reason != "" {
+		return Frame{}, reason, err
 	}
-	switch {
-	case len(faces) == 0:
-		return Frame{}, ReasonNoFaceSelfie, nil
-	case len(faces) > 1:
-		return Frame{}, ReasonMultipleFaces, nil
-	case faces[0].Box.Width() < cfg.MinFacePixels:
-		return Frame{}, ReasonLowQuality, nil
-	}
-	f := faces[0]
 	lm, err := e.Landmarks(img, f)
 	if errors.Is(err, face.ErrNoFace) {
 		return Frame{}, ReasonLowQuality, nil
@@ -56,4 +47,28 @@ func Measure(e Engine, img image.Image, cfg Config) (Frame, string, error) {
 	}
 	fr.Thumbnail = face.Thumbnail(img, f, thumbnailSize)
 	return fr, "", nil
+}
+
+// Detector finds faces (*face.Engine).
+type Detector interface {
+	Detect(img image.Image) ([]face.Face, error)
+}
+
+// OneFace is the single face of a frame, at least minPixels wide, or the
+// reason there is none to read: no_face_selfie, multiple_faces or
+// low_quality.
+func OneFace(d Detector, img image.Image, minPixels float64) (face.Face, string, error) {
+	faces, err := d.Detect(img)
+	if err != nil {
+		return face.Face{}, "", fmt.Errorf("detect: %w", err)
+	}
+	switch {
+	case len(faces) == 0:
+		return face.Face{}, ReasonNoFaceSelfie, nil
+	case len(faces) > 1:
+		return face.Face{}, ReasonMultipleFaces, nil
+	case faces[0].Box.Width() < minPixels:
+		return face.Face{}, ReasonLowQuality, nil
+	}
+	return faces[0], "", nil
 }

@@ -97,23 +97,18 @@ type Frame struct {
 func Measure(e Engine, img image.Image, cfg Config) (Frame, string, error) {
 	cfg = cfg.WithDefaults()
 	img = face.Prepare(img)
-	faces, err := e.Detect(img)
+	f, reason, err := challenge.OneFace(e, img, cfg.MinFacePixels)
 	if err != nil {
-		return Frame{}, "", fmt.Errorf("reflection: detect: %w", err)
+		return Frame{}, "", fmt.Errorf("reflection: %w", err)
 	}
-	switch {
-	case len(faces) == 0:
-		return Frame{}, challenge.ReasonNoFaceSelfie, nil
-	case len(faces) > 1:
-		return Frame{}, challenge.ReasonMultipleFaces, nil
-	case faces[0].Box.Width() < cfg.MinFacePixels:
-		return Frame{}, challenge.ReasonLowQuality, nil
+	if reason != "" {
+		return Frame{}, reason, nil
 	}
-	skin, ok := Skin(img, faces[0].Box)
+	skin, ok := Skin(img, f.Box)
 	if !ok {
 		return Frame{}, challenge.ReasonLowQuality, nil
 	}
-	emb, err := e.Embed(img, faces[0])
+	emb, err := e.Embed(img, f)
 	if err != nil {
 		return Frame{}, "", fmt.Errorf("reflection: embed: %w", err)
 	}

@@ -35,23 +35,26 @@ func (s *Sessions) IssueChallenge(ctx context.Context, c idv.AttemptChallenge) (
 		if attempt != c.Attempt {
 			return fmt.Errorf("challenges: issue for %s: attempt %d, the session is at %d: %w", c.SessionID, c.Attempt, attempt, idv.ErrConflict)
 		}
-		n, err := execCount(ctx, tx, `INSERT INTO attempt_challenges AS a (session_id, tenant_id, attempt, issued_at, issued, light)
+		var issued []int
+		if err := tx.SelectContext(ctx, &issued, `INSERT INTO attempt_challenges AS a (session_id, tenant_id, attempt, issued_at, issued, light)
 			VALUES ($1, $2, $3, $4, 1, $5)
 			ON CONFLICT (session_id, attempt) DO UPDATE
 			SET issued_at = EXCLUDED.issued_at, issued = a.issued + 1, light = EXCLUDED.light
-			WHERE a.issued < $6`, c.SessionID, c.TenantID, c.Attempt, c.IssuedAt, jsonbOrNull(light), schemas.MaxChallengeIssues)
-		if err != nil {
+			WHERE a.issued < $6
+			RETURNING a.issued`, c.SessionID, c.TenantID, c.Attempt, c.IssuedAt, jsonbOrNull(light), schemas.MaxChallengeIssues); err != nil {
 			return fmt.Errorf("challenges: issue for %s: %w", c.SessionID, err)
 		}
-		if n == 0 {
+		if len(issued) == 0 {
 			return fmt.Errorf("challenges: %s attempt %d: %w", c.SessionID, c.Attempt, idv.ErrChallengeLimit)
 		}
+		c.Issued = issued[0]
 		return nil
 	})
 	if err != nil {
 		return idv.AttemptChallenge{}, err
 	}
-	return s.Challenge(ctx, c.TenantID, c.SessionID, c.Attempt)
+	// Before its submit an attempt has no submission: the record is c.
+	return c, nil
 }
 
 // storeSubmission stores the attempt's submission and its frames' upload
