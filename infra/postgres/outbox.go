@@ -59,7 +59,7 @@ func NewOutbox(db *sql.DB) *Outbox { return &Outbox{db: wrap(db)} }
 // published in the claiming transaction. It returns how many rows it
 // claimed and published, and publish's error.
 func (o *Outbox) PublishBatch(ctx context.Context, limit int, publish func(context.Context, idv.OutboxRow) error) (claimed, published int, err error) {
-	tx, err := beginScoped(ctx, o.db, systemScope)
+	tx, err := beginScoped(ctx, o.db, systemScope, nil)
 	if err != nil {
 		return 0, 0, fmt.Errorf("outbox: begin: %w", err)
 	}

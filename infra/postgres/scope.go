@@ -46,32 +46,58 @@ func tenantScope(id uuid.UUID) scope { return scope{tenant: id} }
 // systemScope is the scope of every tenant's rows.
 var systemScope = scope{system: true}
 
-// enter sets the scope for the rest of tx, in one round trip.
-func (sc scope) enter(ctx context.Context, tx *sqlx.Tx) error {
+// entryQuery is the statement that enters sc: set_config of the role and,
+// for a tenant, of idv.tenant_id.
+func (sc scope) entryQuery() (string, error) {
 	if sc.system {
-		if _, err := tx.ExecContext(ctx, `SELECT set_config('role', '`+SystemRole+`', true)`); err != nil {
-			return fmt.Errorf("postgres: enter the system scope: %w", err)
-		}
-		return nil
+		return `SELECT set_config('role', '` + SystemRole + `', true)`, nil
 	}
 	if sc.tenant == uuid.Nil {
-		return fmt.Errorf("postgres: a transaction without a tenant")
+		return "", fmt.Errorf("postgres: a transaction without a tenant")
 	}
-	// The tenant goes in as a literal, not a parameter: lib/pq sends a
-	// statement without parameters in one round trip instead of two, and
-	// uuid.UUID.String() is only hex digits and dashes.
-	if _, err := tx.ExecContext(ctx, `SELECT set_config('role', '`+AppRole+`', true),
-		set_config('idv.tenant_id', '`+sc.tenant.String()+`', true)`); err != nil {
-		return fmt.Errorf("postgres: enter the scope of tenant %s: %w", sc.tenant, err)
+	// The tenant goes in as a literal, not a parameter: the statement then
+	// goes as a simple query, which can share the BEGIN's round trip
+	// (beginScoped), and uuid.UUID.String() is only hex digits and dashes.
+	return `SELECT set_config('role', '` + AppRole + `', true),
+		set_config('idv.tenant_id', '` + sc.tenant.String() + `', true)`, nil
+}
+
+// String names sc in errors.
+func (sc scope) String() string {
+	if sc.system {
+		return "the system scope"
+	}
+	return "the scope of tenant " + sc.tenant.String()
+}
+
+// enter sets the scope for the rest of tx, in one round trip.
+func (sc scope) enter(ctx context.Context, tx *sqlx.Tx) error {
+	q, err := sc.entryQuery()
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("postgres: enter %s: %w", sc, err)
 	}
 	return nil
 }
 
-// beginScoped opens a transaction and enters sc.
-func beginScoped(ctx context.Context, db *sqlx.DB, sc scope) (*sqlx.Tx, error) {
-	tx, err := db.BeginTxx(ctx, nil)
+// beginScoped opens a transaction with opts (nil: read-write) and enters
+// sc. Over this package's pools (preparingConn) the BEGIN and the scope's
+// set_config go to the server as one simple query, in one round trip;
+// over another driver the scope is entered by a statement of its own.
+func beginScoped(ctx context.Context, db *sqlx.DB, sc scope, opts *sql.TxOptions) (*sqlx.Tx, error) {
+	q, err := sc.entryQuery()
 	if err != nil {
-		return nil, fmt.Errorf("postgres: begin: %w", err)
+		return nil, err
+	}
+	e := &entry{query: q}
+	tx, err := db.BeginTxx(context.WithValue(ctx, entryKey{}, e), opts)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: begin in %s: %w", sc, err)
+	}
+	if e.sent {
+		return tx, nil
 	}
 	if err := sc.enter(ctx, tx); err != nil {
 		tx.Rollback()
@@ -87,7 +113,7 @@ func inTx(ctx context.Context, db *sqlx.DB, sc scope, fn func(*sqlx.Tx) error) e
 	if tx := shared(ctx, db, sc); tx != nil {
 		return fn(tx)
 	}
-	tx, err := beginScoped(ctx, db, sc)
+	tx, err := beginScoped(ctx, db, sc, nil)
 	if err != nil {
 		return err
 	}

@@ -47,14 +47,11 @@ func (r *Reads) Together(ctx context.Context, tenantID uuid.UUID, fn func(contex
 	if shared(ctx, r.db, sc) != nil {
 		return fn(ctx) // already inside one
 	}
-	tx, err := r.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := beginScoped(ctx, r.db, sc, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return fmt.Errorf("postgres: begin reads of %s: %w", tenantID, err)
+		return fmt.Errorf("postgres: reads of %s: %w", tenantID, err)
 	}
 	defer tx.Rollback()
-	if err := sc.enter(ctx, tx); err != nil {
-		return err
-	}
 	if err := fn(context.WithValue(ctx, togetherKey{}, &together{db: r.db.DB, sc: sc, tx: tx})); err != nil {
 		return err
 	}

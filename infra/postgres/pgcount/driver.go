@@ -114,6 +114,13 @@ func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, e
 	}
 	c.tx = &Tx{DB: c.tap.db, Store: store, Stage: stage, Func: fn, Explicit: true, Statements: 1,
 		RoundTrips: c.sock.roundTrips() - before}
+	if e, ok := dtx.(entered); ok {
+		// The scope's set_config went with the BEGIN: a statement of its
+		// own to the server, in the BEGIN's round trip.
+		c.tx.Statements++
+		c.tx.Queries = append(c.tx.Queries, e.Entry())
+		c.tx.Args = append(c.tx.Args, nil)
+	}
 	return &tx{inner: dtx, conn: c}, nil
 }
 
@@ -164,6 +171,10 @@ func (c *conn) CheckNamedValue(nv *driver.NamedValue) error {
 	}
 	return driver.ErrSkip
 }
+
+// entered is a transaction begun with a statement sent in the BEGIN's
+// round trip (infra/postgres's scope entry), which Entry names.
+type entered interface{ Entry() string }
 
 // tx ends the connection's open transaction.
 type tx struct {
