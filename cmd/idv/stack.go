@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	captures "github.com/idv-oss/idv/capture"
 	"github.com/idv-oss/idv/document/chip"
 	"github.com/idv-oss/idv/infra/objects"
 	"github.com/idv-oss/idv/infra/ops"
@@ -22,6 +23,9 @@ type stack struct {
 	keys    *sql.DB
 	vault   *vault.Vault
 	objects *objects.Store
+	// decodes share decoded captures between the stages this process
+	// runs (capture.Decodes).
+	decodes *captures.Decodes
 
 	// cscas are the trusted CSCAs of IDV_CSCA_DIR, read once for the
 	// stages that verify chip data (cscasOnce).
@@ -48,7 +52,8 @@ func openStack(ctx context.Context, cfg config, master vault.MasterKey) (*stack,
 		keys.Close()
 		return nil, err
 	}
-	st := &stack{db: db, keys: keys, vault: vault.New(master, keys, opts...)}
+	st := &stack{db: db, keys: keys, vault: vault.New(master, keys, opts...),
+		decodes: captures.NewDecodes(captures.DecodesConfig{})}
 	if cfg.S3.Endpoint != "" {
 		st.objects, err = objects.New(objects.Config{Endpoint: cfg.S3.Endpoint, Region: cfg.S3.Region,
 			AccessKey: cfg.S3.AccessKey, SecretKey: cfg.S3.SecretKey, Bucket: cfg.S3.Bucket, CAFile: cfg.S3.CAFile})

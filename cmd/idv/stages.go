@@ -37,7 +37,8 @@ var pipeline = []stageWiring{
 
 func buildDoccheck(st *stack, cfg config, log *slog.Logger, _ prometheus.Registerer, _ *stage.Config) (stage.Handler, func(), error) {
 	deps := doccheck.Deps{Sessions: postgres.NewSessions(st.db), Tenants: postgres.NewTenants(st.db),
-		Results: postgres.NewResults(st.db), Keys: st.vault, Objects: st.objects, Reads: postgres.NewReads(st.db), Log: log}
+		Results: postgres.NewResults(st.db), Keys: st.vault, Objects: st.objects, Reads: postgres.NewReads(st.db),
+		Decodes: st.decodes, Log: log}
 	var err error
 	if deps.CSCAs, err = st.trustedCSCAs(cfg, log); err != nil {
 		return nil, nil, fmt.Errorf("doccheck: %w", err)
@@ -111,7 +112,7 @@ func buildWipe(st *stack, _ config, log *slog.Logger, reg prometheus.Registerer,
 // checkStores are the stores of a check stage over captures.
 func checkStores(st *stack, log *slog.Logger) check.Stores {
 	return check.Stores{Sessions: postgres.NewSessions(st.db), Results: postgres.NewResults(st.db),
-		Keys: st.vault, Objects: st.objects, Reads: postgres.NewReads(st.db), Log: log}
+		Keys: st.vault, Objects: st.objects, Reads: postgres.NewReads(st.db), Decodes: st.decodes, Log: log}
 }
 
 // trustedCSCAs reads the trusted Country Signing CAs of IDV_CSCA_DIR once

@@ -94,8 +94,11 @@ type Stores struct {
 	// Reads makes Load's reads one transaction (postgres.Reads); nil:
 	// one each.
 	Reads idv.Reads
-	Now   func() time.Time // time.Now when nil
-	Log   *slog.Logger     // discarded when nil
+	// Decodes shares decoded captures with the process's other stages
+	// (capture.Decodes); nil: the stage decodes what it reads itself.
+	Decodes *capture.Decodes
+	Now     func() time.Time // time.Now when nil
+	Log     *slog.Logger     // discarded when nil
 }
 
 // WithDefaults fills in Now and Log.

@@ -120,6 +120,9 @@ type Deps struct {
 	// Faces finds the portrait to black out in a redacted copy; nil
 	// masks where ICAO 9303 puts it instead (redact.Finder).
 	Faces redact.FaceDetector
+	// Decodes shares the decoded document images with the process's
+	// other stages (capture.Decodes); nil: the stage decodes them itself.
+	Decodes *capture.Decodes
 }
 
 // Config tunes the stage.
@@ -156,6 +159,7 @@ type Stage struct {
 	keys     Keys
 	objects  Objects
 	reads    idv.Reads
+	decodes  *capture.Decodes
 	chip     *chip.Verifier // nil: chip captures are not verified
 	reader   *ocrb.Reader
 	faces    redact.FaceDetector
@@ -186,7 +190,7 @@ func New(deps Deps, cfg Config) *Stage {
 		cfg.MaxImageBytes = slot.MaxSize
 	}
 	s := &Stage{sessions: deps.Sessions, tenants: deps.Tenants, results: deps.Results, keys: deps.Keys,
-		objects: deps.Objects, reads: deps.Reads, reader: deps.Reader, faces: deps.Faces, now: deps.Now, log: deps.Log, cfg: cfg}
+		objects: deps.Objects, reads: deps.Reads, decodes: deps.Decodes, reader: deps.Reader, faces: deps.Faces, now: deps.Now, log: deps.Log, cfg: cfg}
 	s.locator = sync.OnceValues(ocrb.NewReader)
 	if deps.Reader != nil {
 		s.locator = func() (*ocrb.Reader, error) { return deps.Reader, nil }
@@ -295,9 +299,17 @@ func (s *Stage) check(ctx context.Context, key *seal.SessionKey, caps []idv.Capt
 	var chipFiles, chipAA []byte // cleared once verified
 	defer func() { clear(chipFiles); clear(chipAA) }()
 	for _, c := range docs {
-		isImage := c.Kind == schemas.DocumentFront || c.Kind == schemas.DocumentBack
-		if isImage && c.Size > s.cfg.MaxImageBytes {
-			reasons.Add(imagegate.ReasonImageTooLarge) // refused unread
+		if c.Kind == schemas.DocumentFront || c.Kind == schemas.DocumentBack {
+			// Refused unread past its cap; decoded here or by another stage.
+			img, reason, err := s.decodes.OpenImage(ctx, s.objects, key, c, s.cfg.MaxImageBytes, s.cfg.MaxPixels)
+			if err != nil {
+				return nil, nil, copySource{}, err
+			}
+			if reason != "" {
+				reasons.Add(reason)
+			} else {
+				decoded.add(c.Kind, img)
+			}
 			continue
 		}
 		plain, reason, err := capture.Open(ctx, s.objects, key, c)
@@ -322,10 +334,6 @@ func (s *Stage) check(ctx context.Context, key *seal.SessionKey, caps []idv.Capt
 			reasons.Add(mrzCodes(rs)...)
 			mrzText = append(mrzText[:0], plain...)
 			src.kind = kindOf(mrzText)
-		} else if img, reason := imagegate.Decode(plain, s.cfg.MaxPixels); reason != "" {
-			reasons.Add(reason)
-		} else {
-			decoded.add(c.Kind, img)
 		}
 		clear(plain)
 	}

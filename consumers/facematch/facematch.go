@@ -225,7 +225,7 @@ func (s *Stage) match(ctx context.Context, key *seal.SessionKey, caps []idv.Capt
 // cards often carry a second, smaller "ghost" portrait); a selfie frame must
 // hold exactly one.
 func (s *Stage) embedCapture(ctx context.Context, key *seal.SessionKey, c idv.Capture, maxBytes int64, reasons *idv.Reasons) ([]float32, error) {
-	img, reason, err := capture.OpenImage(ctx, s.deps.Objects, key, c, maxBytes, s.cfg.MaxPixels)
+	img, reason, err := s.deps.Decodes.OpenImage(ctx, s.deps.Objects, key, c, maxBytes, s.cfg.MaxPixels)
 	if err != nil {
 		return nil, err
 	}

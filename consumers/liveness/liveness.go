@@ -27,7 +27,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/idv-oss/idv"
-	"github.com/idv-oss/idv/capture"
 	"github.com/idv-oss/idv/consumers/check"
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/face"
@@ -170,7 +169,7 @@ func (s *Stage) judge(ctx context.Context, in check.Input, ch schemas.Challenge,
 	}()
 	var unusable idv.Reasons
 	for _, c := range selfies {
-		img, reason, err := capture.OpenImage(ctx, s.deps.Objects, key, c, s.maxSelfie, s.cfg.MaxPixels)
+		img, reason, err := s.deps.Decodes.OpenImage(ctx, s.deps.Objects, key, c, s.maxSelfie, s.cfg.MaxPixels)
 		if err != nil {
 			return challenge.Verdict{}, err
 		}
