@@ -88,7 +88,9 @@ func (w *Workload) Measure(ctx context.Context, cfg Config, o Options, stdout io
 	dbMeter := o.startMeter(ctx, stdout)
 	workers := startWorkerMeters(o.Workers)
 	cpu0 := cpuSeconds()
+	machine0, machineOK := readMachineCPU()
 	samples, elapsed, err := Run(ctx, cfg)
+	machine1, machineOK1 := readMachineCPU()
 	stopProfile()
 	stopTrace()
 	if err != nil {
@@ -104,6 +106,9 @@ func (w *Workload) Measure(ctx context.Context, cfg Config, o Options, stdout io
 	dbVerify := perItem(ctx, dbMeter, done)
 	if dbVerify >= 0 {
 		fmt.Fprintf(stdout, "PostgreSQL CPU %.1f ms per verification (its backends for the run's databases and its background processes)\n", dbVerify)
+	}
+	if machineOK && machineOK1 {
+		machine0.use(machine1, done, r.Throughput).print(stdout, "verification")
 	}
 	if w.engine != nil {
 		if b, err := w.bound(o.ImageChecks, o.Cores); err != nil {
@@ -134,12 +139,18 @@ func (o Options) measureWipe(ctx context.Context, cfg Config, samples []Sample, 
 		}
 	}
 	meter := o.startMeter(ctx, io.Discard)
+	machine0, machineOK := readMachineCPU()
 	d, err := Wipe(ctx, cfg, ids)
 	if err != nil {
 		return err
 	}
+	machine1, machineOK1 := readMachineCPU()
+	rate := float64(len(ids)) / d.Seconds()
 	fmt.Fprintf(stdout, "wipe: %d sessions erased in %.2f s: %.0f sessions/s (DELETE to session.deleted webhook)\n",
-		len(ids), d.Seconds(), float64(len(ids))/d.Seconds())
+		len(ids), d.Seconds(), rate)
+	if machineOK && machineOK1 {
+		machine0.use(machine1, len(ids), rate).print(stdout, "wipe")
+	}
 	if dbWipe := perItem(ctx, meter, len(ids)); dbWipe >= 0 && dbVerify >= 0 {
 		fmt.Fprintf(stdout, "PostgreSQL CPU %.1f ms per wipe; %.1f ms per verification with its wipe\n", dbWipe, dbVerify+dbWipe)
 	}
