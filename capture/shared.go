@@ -26,8 +26,9 @@ import (
 // The key is the capture's object key, the SHA-256 of its sealed bytes,
 // which Open checks before it decrypts, and the session, attempt, kind and
 // index the decryption binds: a stage gets a shared image only for the
-// very bytes it would have opened, opened as it would have. What Open or the decoder could not make into an
-// image (a reason, an error) is not shared: each stage meets it itself.
+// very bytes it would have opened, opened as it would have. What Open or
+// the decoder could not make into an image (a reason, an error) is not
+// shared: each stage meets it itself.
 
 // Decodes shares decoded captures between the stages of one process. The
 // nil *Decodes shares nothing: OpenImage decodes every call.

@@ -32,9 +32,26 @@ func (g *countingGetter) Get(ctx context.Context, key string, maxSize int64) ([]
 	return g.Getter.Get(ctx, key, maxSize)
 }
 
+// blockingGetter holds its first read until release closes.
+type blockingGetter struct {
+	capture.Getter
+	gets    atomic.Int32
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (g *blockingGetter) Get(ctx context.Context, key string, maxSize int64) ([]byte, error) {
+	if g.gets.Add(1) == 1 {
+		close(g.entered)
+		<-g.release
+	}
+	return g.Getter.Get(ctx, key, maxSize)
+}
+
 // TestDecodesShare: two stages reading the same capture through one
 // Decodes read and decode it once and get the same image; a third reads
-// it again; a capture that gives no image, one too big to keep, one held
+// it again; one that comes while the first decodes waits for it; a
+// capture that gives no image, one too big to keep, one held
 // past Hold and every read through a nil Decodes are read each time.
 func TestDecodesShare(t *testing.T) {
 	ctx := t.Context()
@@ -127,6 +144,31 @@ func TestDecodesShare(t *testing.T) {
 	}
 	open(brief, frame)
 	reads(2, "a reader after the hold")
+
+	// A reader that comes while the first decodes waits for that decode.
+	blocking := &blockingGetter{Getter: store, entered: make(chan struct{}), release: make(chan struct{})}
+	shared := capture.NewDecodes(capture.DecodesConfig{})
+	got := make(chan image.Image, 2)
+	for range 2 {
+		go func() {
+			img, _, err := shared.OpenImage(ctx, blocking, key, frame, maxBytes, maxPixels)
+			if err != nil {
+				t.Error(err)
+			}
+			got <- img
+		}()
+		if blocking.gets.Load() == 0 {
+			<-blocking.entered // the first is in its read
+		}
+	}
+	close(blocking.release)
+	if a, b := <-got, <-got; a == nil || a != b {
+		t.Errorf("two readers at once got %p and %p, want one image", a, b)
+	}
+	if n := blocking.gets.Load(); n != 1 {
+		t.Errorf("two readers at once read the store %d times, want 1", n)
+	}
+	reads(1, "two readers at once")
 
 	// Once both readers have it, nothing of the Decodes keeps the image
 	// alive, however long its hold.

@@ -190,7 +190,8 @@ func New(deps Deps, cfg Config) *Stage {
 		cfg.MaxImageBytes = slot.MaxSize
 	}
 	s := &Stage{sessions: deps.Sessions, tenants: deps.Tenants, results: deps.Results, keys: deps.Keys,
-		objects: deps.Objects, reads: deps.Reads, decodes: deps.Decodes, reader: deps.Reader, faces: deps.Faces, now: deps.Now, log: deps.Log, cfg: cfg}
+		objects: deps.Objects, reads: deps.Reads, decodes: deps.Decodes, reader: deps.Reader, faces: deps.Faces,
+		now: deps.Now, log: deps.Log, cfg: cfg}
 	s.locator = sync.OnceValues(ocrb.NewReader)
 	if deps.Reader != nil {
 		s.locator = func() (*ocrb.Reader, error) { return deps.Reader, nil }
