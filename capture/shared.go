@@ -165,19 +165,6 @@ func (d *Decodes) forget(k decodeKey, e *decoded) {
 	}
 }
 
-// Held is how many decoded images d keeps now.
-func (d *Decodes) Held() int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	n := 0
-	for _, e := range d.entries {
-		if e.bytes > 0 {
-			n++
-		}
-	}
-	return n
-}
-
 // pixelBytes bounds what img's pixels take: 4 bytes a pixel (RGBA; the
 // YCbCr 4:2:0 a JPEG decodes to takes 1.5).
 func pixelBytes(img image.Image) int64 {

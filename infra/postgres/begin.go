@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"fmt"
 )
 
 // A transaction's start and its scope in one round trip (issue 20: round
@@ -50,7 +49,7 @@ func (c *preparingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (dri
 		// entry): end it before the connection goes back to the pool. When
 		// none is open lib/pq sends nothing.
 		self.Rollback()
-		return nil, fmt.Errorf("%s: %w", q, err)
+		return nil, err
 	}
 	if e == nil {
 		return self, nil
