@@ -11,6 +11,12 @@
 //     Close changes it back. Resolve relative paths before calling Start.
 //     (s3test runs its gateway in a child process for this reason.)
 //
+// The gateway serves versitygw's posix backend with two changes for IDV's
+// TENANT/SESSION/… keys (store.go): a tenant's directory is never removed
+// when its last object is (an upload beside that removal was refused with
+// 409), and an unversioned bucket's version listing starts at the
+// prefix's directory instead of walking the bucket.
+//
 // What the gateway does not do (see FACTS.md): it ignores SSE-C and stores
 // bytes as sent, and it has no lifecycle rules. IDV stores only sealed
 // captures, so neither matters for correctness. Bucket versioning it has
@@ -66,6 +72,7 @@ type Gateway struct {
 	// not current (VersionsDir/BUCKET/…); "" without WithVersioning.
 	VersionsDir string
 
+	backend   *store // what the gateway serves
 	stop      context.CancelFunc
 	done      chan struct{} // closed when the gateway has stopped
 	runErr    error         // why it stopped; read only after done
@@ -239,10 +246,11 @@ func launch(ctx context.Context, root string, ms meta.MetadataStorer, opts posix
 	if err != nil {
 		return nil, err
 	}
-	be, err := posix.New(root, ms, opts)
+	px, err := posix.New(root, ms, opts)
 	if err != nil {
 		return nil, fmt.Errorf("versitygw: posix backend on %s: %w", root, err)
 	}
+	be := &store{Posix: px, root: root, versioning: opts.VersioningDir != ""}
 	// A path no bucket can have (bucket names never start with "_"), random
 	// so that only this gateway answers it: proof that the port is ours.
 	health := "/_idv-ready-" + rand.Text()
@@ -272,6 +280,7 @@ func launch(ctx context.Context, root string, ms meta.MetadataStorer, opts posix
 		Region:    Region,
 		AccessKey: access,
 		SecretKey: secret,
+		backend:   be,
 		stop:      stop,
 		done:      make(chan struct{}),
 	}
