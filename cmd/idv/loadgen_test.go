@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/idv-oss/idv/infra/loadgen"
@@ -43,5 +47,19 @@ func TestLoadgenDrivesTheSystem(t *testing.T) {
 	}
 	if left != 0 {
 		t.Fatalf("%d sessions not deleted after the wipe", left)
+	}
+
+	// A measured run with the wipe profiled (-wipe-cpuprofile).
+	cfg.N = 2
+	prof := filepath.Join(t.TempDir(), "wipe.prof")
+	var out bytes.Buffer
+	if err := w.Measure(context.Background(), cfg, loadgen.Options{Wipe: true, WipeCPUProfile: prof}, &out); err != nil {
+		t.Fatalf("measure: %v\n%s", err, out.String())
+	}
+	if b, err := os.ReadFile(prof); err != nil || !bytes.HasPrefix(b, []byte{0x1f, 0x8b}) || !strings.Contains(out.String(), "wipe: 2 sessions erased") {
+		t.Fatalf("wipe profile: %d bytes, %v; report:\n%s", len(b), err, out.String())
+	}
+	if _, err := parseLoadgen([]string{"-wipe-cpuprofile", prof}, config{}, io.Discard); err == nil {
+		t.Error("-wipe-cpuprofile without -wipe was taken")
 	}
 }

@@ -18,7 +18,10 @@ import (
 type Options struct {
 	Wipe       bool   // erase every session afterwards and report sessions wiped per second
 	CPUProfile string // write a CPU profile of the run to this file
-	Trace      string // write an execution trace of the run to this file
+	// WipeCPUProfile, with Wipe, is the file for a CPU profile of the
+	// wipe alone.
+	WipeCPUProfile string
+	Trace          string // write an execution trace of the run to this file
 	// ImageChecks is how the system's document check runs its image
 	// checks (the quality gates' settings), nil when they are off, so
 	// that a real workload's bound runs them alike.
@@ -138,9 +141,14 @@ func (o Options) measureWipe(ctx context.Context, cfg Config, samples []Sample, 
 			ids = append(ids, s.SessionID)
 		}
 	}
+	stopProfile, err := record(o.WipeCPUProfile, pprof.StartCPUProfile, pprof.StopCPUProfile)
+	if err != nil {
+		return err
+	}
 	meter := o.startMeter(ctx, io.Discard)
 	machine0, machineOK := readMachineCPU()
 	d, err := Wipe(ctx, cfg, ids)
+	stopProfile()
 	if err != nil {
 		return err
 	}
