@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -105,12 +106,42 @@ func (s *store) ListObjectVersions(ctx context.Context, in *s3.ListObjectVersion
 	if in.Bucket == nil || s.versioned(ctx, *in.Bucket) {
 		return s.Posix.ListObjectVersions(ctx, in)
 	}
+	if s.absent(*in.Bucket, deref(in.Prefix)) {
+		return nullVersions(in, s3response.ListObjectsResult{Delimiter: in.Delimiter, IsTruncated: ptr(false),
+			MaxKeys: in.MaxKeys, Prefix: in.Prefix}), nil
+	}
 	res, err := s.Posix.ListObjects(ctx, &s3.ListObjectsInput{Bucket: in.Bucket, Prefix: in.Prefix,
 		Delimiter: in.Delimiter, Marker: in.KeyMarker, MaxKeys: in.MaxKeys})
 	if err != nil {
 		return s3response.ListVersionsResult{}, err
 	}
 	return nullVersions(in, res), nil
+}
+
+// absent reports whether no key under prefix can exist in bucket: the
+// bucket is there but the directory prefix names up to its last "/" is
+// not (a wipe's second listing, which proves the session's prefix empty,
+// asks for one). versitygw's plain listing walks such a prefix from the
+// bucket's root.
+func (s *store) absent(bucket, prefix string) bool {
+	dir, _, ok := cutLast(prefix, "/")
+	if !ok || !plainName(bucket) || !filepath.IsLocal(dir) {
+		return false
+	}
+	if info, err := os.Stat(filepath.Join(s.root, bucket)); err != nil || !info.IsDir() {
+		return false
+	}
+	info, err := os.Stat(filepath.Join(s.root, bucket, dir))
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || (err == nil && !info.IsDir())
+}
+
+// cutLast slices s around the last sep.
+func cutLast(s, sep string) (before, after string, found bool) {
+	i := strings.LastIndex(s, sep)
+	if i < 0 {
+		return s, "", false
+	}
+	return s[:i], s[i+len(sep):], true
 }
 
 // versioned reports whether bucket may hold versions other than "null":

@@ -137,7 +137,7 @@ func TestNullVersionsListAsTheBackend(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, prefix := range []string{"", "t1/", "t1/s1/", "t1/s1", "t3/"} {
+	for _, prefix := range []string{"", "t1/", "t1/s1/", "t1/s1", "t3/", "t1/s9/", "t1/s9/1/", "top/", "t1/s1/1/selfie/0/"} {
 		for _, delim := range []string{"", "/"} {
 			all := listing(t, g.backend.ListObjectVersions, prefix, delim, 1000, "")
 			if want := listing(t, g.backend.Posix.ListObjectVersions, prefix, delim, 1000, ""); !slices.Equal(all, want) {
