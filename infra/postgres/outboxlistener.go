@@ -39,10 +39,12 @@ func NewOutboxListener(url string, minBackoff, maxBackoff time.Duration, log *sl
 }
 
 // Listen keeps a LISTEN connection on the outbox channel and turns its
-// notifications into calls of wake; ready is called once LISTEN is in place.
+// notifications, and the outbox commits of this process on the same
+// database, into calls of wake; ready is called once LISTEN is in place.
 // stop closes it.
 func (o *OutboxListener) Listen(wake, ready func()) (stop func()) {
 	poke := wake
+	local := registerRelay(o.url, wake) // this process's commits wake it directly (localwake.go)
 	l := pq.NewListener(o.url, o.min, o.max, func(ev pq.ListenerEventType, err error) {
 		switch ev {
 		case pq.ListenerEventDisconnected, pq.ListenerEventConnectionAttemptFailed:
@@ -85,6 +87,7 @@ func (o *OutboxListener) Listen(wake, ready func()) (stop func()) {
 		}
 	})
 	return func() {
+		local()
 		close(done)
 		l.Close()
 		wg.Wait()

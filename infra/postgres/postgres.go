@@ -96,6 +96,7 @@ func open(ctx context.Context, dsn string, opts []Option) (*sql.DB, error) {
 		db.Close()
 		return nil, err
 	}
+	rememberPool(db, dsn)
 	return db, nil
 }
 

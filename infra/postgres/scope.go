@@ -151,13 +151,17 @@ type waker struct {
 // wakers are the pools' wakers, by pool.
 var wakers sync.Map // *sql.DB → *waker
 
-// wakeRelay sends the relay a notification after a commit, one at a time
-// per pool: a commit that comes while one is on its way leaves it to the
-// sender, which sends one more for all such commits once its own is done.
+// wakeRelay wakes a relay of this process on the same database directly
+// (localwake.go); without one, it sends the relays a notification after a
+// commit, one at a time per pool: a commit that comes while one is on its
+// way leaves it to the sender, which sends one more for all such commits once its own is done.
 // Every commit is thus followed by a notification sent after it, and under
 // load the relay gets one per batch of commits rather than one each (and
 // claims them in one batch).
 func wakeRelay(ctx context.Context, db *sqlx.DB) {
+	if wakeLocal(db.DB) {
+		return
+	}
 	v, _ := wakers.LoadOrStore(db.DB, &waker{})
 	v.(*waker).wake(func() {
 		// The commit is done: its notification goes out even if the
