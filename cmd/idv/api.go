@@ -60,7 +60,7 @@ func apiPart(ln net.Listener, st *stack, cfg config, log *slog.Logger, reg prome
 		Audit: postgres.NewAudit(st.db), Duties: api.Duties{
 			Policies: tenant.Policies{Tenants: postgres.NewTenants(st.db), Sessions: postgres.NewSessions(st.db), Keys: st.vault},
 			Register: newLiveRegister(cfg.Register, cfg.SubprocessorsFile, log), Objections: postgres.NewSubprocessors(st.db), DSRs: postgres.NewDSRs(st.db)},
-		Reads: postgres.NewReads(st.db)}, st.vault, st.objects, log,
+		Reads: postgres.NewReads(st.db), Changes: postgres.NewReads(st.db)}, st.vault, st.objects, log,
 		api.NewMetrics(reg), api.Config{AppTokenTTL: cfg.AppTokenTTL, UploadTTL: cfg.UploadTTL, PublicURL: cfg.PublicURL,
 			TenantRate: cfg.TenantRate, TenantBurst: 2 * cfg.TenantRate, AppRate: cfg.AppRate, AppBurst: 3 * cfg.AppRate,
 			AllowPrivateWebhooks: cfg.WebhookAllowPrivate})

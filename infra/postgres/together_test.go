@@ -2,9 +2,12 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/infra/postgres/pgcount"
@@ -73,5 +76,85 @@ func TestReadTogether(t *testing.T) {
 	}
 	if caps, err := sessions.Captures(ctx, f.tenant, f.session); err != nil || len(caps) != f.captures {
 		t.Fatalf("after the refused write: %d captures, %v; want %d", len(caps), err, f.captures)
+	}
+}
+
+// TestChangeTogether: a change group's calls — a read, a change that
+// appends to the outbox and its audit entry, a read group inside it — are
+// one read-write transaction; the relay of this process is woken after its
+// commit, not after the call that appended; a group that fails leaves
+// nothing of its calls; a change group inside a read group is refused.
+func TestChangeTogether(t *testing.T) {
+	t.Parallel()
+	f := setupWipes(t)
+	ctx := t.Context()
+	count := pgcount.New()
+	db, err := postgres.Open(ctx, f.url, postgres.WithTap(count.Tap("main")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	sessions, groups := postgres.NewSessions(db), postgres.NewReads(db)
+	woken := 0
+	defer postgres.RegisterRelay(f.url, func() { woken++ })()
+	count.Reset()
+
+	request := func(ctx context.Context, id uuid.UUID) error {
+		return idv.RequestWipe(ctx, sessions, f.tenant, id, schemas.WipeCustomerRequest, f.now)
+	}
+	var after idv.Session
+	err = groups.ChangeTogether(ctx, f.tenant, func(ctx context.Context) error {
+		if err := request(ctx, f.session); err != nil {
+			return err
+		}
+		if woken != 0 {
+			return fmt.Errorf("the relay was woken before the group committed")
+		}
+		return groups.Together(ctx, f.tenant, func(ctx context.Context) error {
+			after, err = sessions.Get(ctx, f.tenant, f.session)
+			return err
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.WipeRequestedAt == nil || woken != 1 {
+		t.Fatalf("read back in the group: wipe requested %v; relay woken %d times; want the request seen and 1", after.WipeRequestedAt, woken)
+	}
+	if txs := count.Txs(); len(txs) != 1 || txs[0].Statements < 6 {
+		t.Errorf("counted %+v: want one transaction holding the reads, the change and its outbox and audit rows", txs)
+	}
+
+	second := f.newSession(t, f.tenant)
+	failed := errors.New("the request's answer failed")
+	err = groups.ChangeTogether(ctx, f.tenant, func(ctx context.Context) error {
+		if err := request(ctx, second); err != nil {
+			return err
+		}
+		return failed
+	})
+	if !errors.Is(err, failed) {
+		t.Fatalf("a failing group: %v, want its error", err)
+	}
+	if s, err := sessions.Get(ctx, f.tenant, second); err != nil || s.WipeRequestedAt != nil || woken != 1 {
+		t.Fatalf("after a failed group: wipe requested %v (%v), relay woken %d times; want nothing of it and 1", s.WipeRequestedAt, err, woken)
+	}
+	var outbox []int
+	for _, id := range []uuid.UUID{f.session, second} {
+		var n int
+		if err := f.db.Get(&n, `SELECT count(*) FROM outbox WHERE body::text LIKE '%' || $1 || '%'`, id.String()); err != nil {
+			t.Fatal(err)
+		}
+		outbox = append(outbox, n)
+	}
+	if outbox[0] != 1 || outbox[1] != 0 {
+		t.Fatalf("outbox rows of the group and of the failed one: %v; want 1 and 0", outbox)
+	}
+
+	err = groups.Together(ctx, f.tenant, func(ctx context.Context) error {
+		return groups.ChangeTogether(ctx, f.tenant, func(ctx context.Context) error { return request(ctx, second) })
+	})
+	if err == nil || !strings.Contains(err.Error(), "inside reads together") {
+		t.Fatalf("a change group inside a read group: %v, want it refused", err)
 	}
 }

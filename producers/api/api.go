@@ -89,6 +89,7 @@ type Server struct {
 	objects  Objects
 	duties   Duties
 	reads    idv.Reads
+	changes  idv.Changes
 	log      *slog.Logger
 	metrics  *Metrics
 	cfg      Config
@@ -109,6 +110,9 @@ type Stores struct {
 	// Reads groups a request's reads of one tenant into one transaction
 	// (postgres.Reads); nil: each read on its own.
 	Reads idv.Reads
+	// Changes groups a request's change of one tenant and its reads into
+	// one transaction (postgres.Reads); nil: each call on its own.
+	Changes idv.Changes
 }
 
 // Vault is what the API asks of the key vault.
@@ -151,7 +155,7 @@ func New(stores Stores, v Vault, objs Objects, log *slog.Logger, metrics *Metric
 		cfg.MaxInFlight = DefaultMaxInFlight
 	}
 	return &Server{tenants: stores.Tenants, sessions: stores.Sessions, results: stores.Results, receipts: stores.Receipts,
-		audit: stores.Audit, duties: stores.Duties, reads: stores.Reads, keys: v, receiptKey: v, objects: objs, log: log, metrics: metrics, cfg: cfg,
+		audit: stores.Audit, duties: stores.Duties, reads: stores.Reads, changes: stores.Changes, keys: v, receiptKey: v, objects: objs, log: log, metrics: metrics, cfg: cfg,
 		tenantLimit: newLimiter(cfg.TenantRate, cfg.TenantBurst, cfg.Now),
 		appLimit:    newLimiter(cfg.AppRate, cfg.AppBurst, cfg.Now)}
 }

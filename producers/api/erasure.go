@@ -34,11 +34,21 @@ func (s *Server) eraseSession(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	tenant := tenantOf(r)
-	if err := idv.RequestWipe(r.Context(), s.sessions, tenant, id, schemas.WipeCustomerRequest, s.now()); err != nil {
-		return notFound(err)
+	var v sessionView
+	// The request, its audit entry and the session read back for the
+	// answer commit together.
+	err = idv.ChangeTogether(r.Context(), s.changes, tenant, func(ctx context.Context) error {
+		if err := idv.RequestWipe(ctx, s.sessions, tenant, id, schemas.WipeCustomerRequest, s.now()); err != nil {
+			return notFound(err)
+		}
+		v, err = s.readSession(ctx, tenant, id)
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	s.log.InfoContext(r.Context(), "erasure requested", "tenant_id", tenant, "session_id", id)
-	return s.writeSession(w, r, tenant, id, http.StatusAccepted)
+	return s.answerSession(w, r, v, http.StatusAccepted)
 }
 
 // decline is the person's refusal: the session is decided declined_by_user

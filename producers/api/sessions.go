@@ -94,7 +94,14 @@ func (s *Server) writeSession(w http.ResponseWriter, r *http.Request, tenant, id
 	if err != nil {
 		return err
 	}
+	return s.answerSession(w, r, v, status)
+}
+
+// answerSession answers with a session's view read before, its sealed
+// fields opened.
+func (s *Server) answerSession(w http.ResponseWriter, r *http.Request, v sessionView, status int) error {
 	body := toSessionBody(v.sess, v.caps, v.results)
+	var err error
 	if body.Fields, err = s.openFields(r, v.sess, v.results, v.key); err != nil {
 		return err
 	}
