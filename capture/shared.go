@@ -49,6 +49,17 @@ type DecodesConfig struct {
 	MaxBytes int64         // pixels' bytes kept at most; 64 MiB when 0
 }
 
+// For is d when another stage of this process will read the capture too,
+// and nil when none will: a shared image is kept until its last reader
+// comes or Hold has passed, so a capture that one stage alone reads is
+// decoded without sharing, and nothing of it is kept.
+func (d *Decodes) For(another bool) *Decodes {
+	if !another {
+		return nil
+	}
+	return d
+}
+
 // NewDecodes returns an empty Decodes.
 func NewDecodes(cfg DecodesConfig) *Decodes {
 	d := &Decodes{readers: cfg.Readers, hold: cfg.Hold, max: cfg.MaxBytes, entries: map[decodeKey]*decoded{}}

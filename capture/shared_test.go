@@ -205,3 +205,12 @@ func onCollect(t *testing.T, img image.Image, f func()) {
 		t.Fatalf("decoded a %T", img)
 	}
 }
+
+// TestDecodesFor: a capture no other stage reads is decoded without
+// sharing (nil), one another stage reads with the process's Decodes.
+func TestDecodesFor(t *testing.T) {
+	d := capture.NewDecodes(capture.DecodesConfig{})
+	if d.For(true) != d || d.For(false) != nil || (*capture.Decodes)(nil).For(true) != nil {
+		t.Fatal("For: want the Decodes when another stage reads, nil otherwise")
+	}
+}

@@ -229,6 +229,20 @@ func (e *Engine) Models() map[string]string {
 // e.g. "idv-face/1 onnxruntime/1.30.0", for recording with each result.
 func (e *Engine) Version() string { return e.version }
 
+// Setup names everything that decides what the named models give on e: the
+// engine's version, the detector's thresholds and each model's SHA-256.
+// Two engines with the same Setup of the models a computation runs give it
+// the same results for the same image, so that its result may be shared
+// between them (face/selfie); a model e has not loaded is named with no sum.
+func (e *Engine) Setup(models ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s score=%g nms=%g", e.version, e.cfg.ScoreThreshold, e.cfg.NMSThreshold)
+	for _, m := range models {
+		fmt.Fprintf(&b, " %s=%s", m, e.sums[m])
+	}
+	return b.String()
+}
+
 // Close releases the sessions and, with the last engine in the process, the
 // ONNX Runtime library. It is safe to call more than once.
 func (e *Engine) Close() error {

@@ -148,6 +148,7 @@ func (b *brokerConn) Close() {
 // with a warning saying why, and the decision deadline decides its sessions.
 func stageParts(ctx context.Context, stages []stageWiring, explicit bool, st *stack, b *brokerConn, cfg config, log *slog.Logger, reg prometheus.Registerer) ([]part, error) {
 	metrics := stage.NewMetrics(reg)
+	st.shareAmong(stageNames(stages))
 	var parts []part
 	running := map[string]jetstream.JetStream{}
 	for _, w := range stages {

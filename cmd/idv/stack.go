@@ -5,11 +5,16 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
 	captures "github.com/idv-oss/idv/capture"
+	"github.com/idv-oss/idv/consumers/doccheck"
+	"github.com/idv-oss/idv/consumers/facematch"
+	"github.com/idv-oss/idv/consumers/liveness"
 	"github.com/idv-oss/idv/document/chip"
+	"github.com/idv-oss/idv/face/selfie"
 	"github.com/idv-oss/idv/infra/objects"
 	"github.com/idv-oss/idv/infra/ops"
 	"github.com/idv-oss/idv/infra/postgres"
@@ -26,6 +31,10 @@ type stack struct {
 	// decodes share decoded captures between the stages this process
 	// runs (capture.Decodes).
 	decodes *captures.Decodes
+	// analyses share selfie frames' faces, landmarks and embeddings
+	// between the face match and liveness stages this process runs
+	// (selfie.Analyses).
+	analyses *selfie.Analyses
 
 	// cscas are the trusted CSCAs of IDV_CSCA_DIR, read once for the
 	// stages that verify chip data (cscasOnce).
@@ -53,7 +62,7 @@ func openStack(ctx context.Context, cfg config, master vault.MasterKey) (*stack,
 		return nil, err
 	}
 	st := &stack{db: db, keys: keys, vault: vault.New(master, keys, opts...),
-		decodes: captures.NewDecodes(captures.DecodesConfig{})}
+		decodes: captures.NewDecodes(captures.DecodesConfig{}), analyses: selfie.NewAnalyses(selfie.AnalysesConfig{})}
 	if cfg.S3.Endpoint != "" {
 		st.objects, err = objects.New(objects.Config{Endpoint: cfg.S3.Endpoint, Region: cfg.S3.Region,
 			AccessKey: cfg.S3.AccessKey, SecretKey: cfg.S3.SecretKey, Bucket: cfg.S3.Bucket, CAFile: cfg.S3.CAFile})
@@ -159,4 +168,20 @@ func (st *stack) checks() map[string]ops.Check {
 		c["s3"] = st.objects.Ping
 	}
 	return c
+}
+
+// shareAmong keeps the shared decodes and analyses only where the stages
+// this process runs, names, can share them: the analyses when both face
+// stages run here, the decodes when the document check, the face match
+// and the liveness check all do. Otherwise a shared capture would be kept
+// for a reader in another process, which never comes here, until the
+// hold.
+func (st *stack) shareAmong(names []string) {
+	has := func(name string) bool { return slices.Contains(names, name) }
+	if !has(facematch.Spec.Name) || !has(liveness.Spec.Name) {
+		st.analyses = nil
+	}
+	if st.analyses == nil || !has(doccheck.Spec.Name) {
+		st.decodes = nil
+	}
 }

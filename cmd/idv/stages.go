@@ -76,7 +76,7 @@ func buildFacematch(st *stack, cfg config, log *slog.Logger, _ prometheus.Regist
 		engine.Close()
 		return nil, nil, fmt.Errorf("facematch: %w", err)
 	}
-	return facematch.New(facematch.Deps{Stores: checkStores(st, log), Engine: engine, CSCAs: cscas},
+	return facematch.New(facematch.Deps{Stores: checkStores(st, log), Engine: engine, CSCAs: cscas, Analyses: st.analyses},
 		facematch.Config{Threshold: cfg.FaceThreshold, MaxPixels: cfg.maxPixels()}), func() { engine.Close() }, nil
 }
 
@@ -85,7 +85,8 @@ func buildLiveness(st *stack, cfg config, log *slog.Logger, _ prometheus.Registe
 	if err != nil {
 		return nil, nil, err
 	}
-	return liveness.New(liveness.Deps{Stores: checkStores(st, log), Challenges: postgres.NewSessions(st.db), Engine: engine},
+	return liveness.New(liveness.Deps{Stores: checkStores(st, log), Challenges: postgres.NewSessions(st.db), Engine: engine,
+		Analyses: st.analyses},
 		liveness.Config{Challenge: challenge.Config{TurnYaw: cfg.LivenessTurn, Blink: cfg.LivenessBlink}, MaxPixels: cfg.maxPixels()}), func() { engine.Close() }, nil
 }
 

@@ -226,7 +226,10 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	tenantID, sessionID := sess.TenantID, sess.ID
 
 	now := s.now().UTC()
-	reasons, doc, src, err := s.check(ctx, key, caps, sess.ChipChallenge, mrz.Rules{AllowSpecimen: tenant.Policy.AllowSpecimen}, now)
+	// The face match reads the document front too when the session asks
+	// for it: its decode is shared then.
+	front := s.decodes.For(slices.Contains(sess.Checks, schemas.CheckFace))
+	reasons, doc, src, err := s.check(ctx, key, caps, front, sess.ChipChallenge, mrz.Rules{AllowSpecimen: tenant.Policy.AllowSpecimen}, now)
 	if err != nil {
 		return err
 	}
@@ -279,7 +282,7 @@ type copySource struct {
 // document, the parsed MRZ when it parses, and what a redacted copy is
 // made from. Plaintext bytes stay in this call and are cleared before it
 // returns.
-func (s *Stage) check(ctx context.Context, key *seal.SessionKey, caps []idv.Capture, challenge []byte, rules mrz.Rules, now time.Time) (idv.Reasons, *mrz.Document, copySource, error) {
+func (s *Stage) check(ctx context.Context, key *seal.SessionKey, caps []idv.Capture, front *capture.Decodes, challenge []byte, rules mrz.Rules, now time.Time) (idv.Reasons, *mrz.Document, copySource, error) {
 	docs := documentCaptures(caps, s.chip != nil)
 	// Submission requires the front; its absence is a broken session,
 	// which no retry will mend. The MRZ text is the app's to send or not:
@@ -301,8 +304,13 @@ func (s *Stage) check(ctx context.Context, key *seal.SessionKey, caps []idv.Capt
 	defer func() { clear(chipFiles); clear(chipAA) }()
 	for _, c := range docs {
 		if c.Kind == schemas.DocumentFront || c.Kind == schemas.DocumentBack {
-			// Refused unread past its cap; decoded here or by another stage.
-			img, reason, err := s.decodes.OpenImage(ctx, s.objects, key, c, s.cfg.MaxImageBytes, s.cfg.MaxPixels)
+			// Refused unread past its cap; the front decoded here or by
+			// another stage (front), the back here.
+			decodes := front
+			if c.Kind != schemas.DocumentFront {
+				decodes = nil
+			}
+			img, reason, err := decodes.OpenImage(ctx, s.objects, key, c, s.cfg.MaxImageBytes, s.cfg.MaxPixels)
 			if err != nil {
 				return nil, nil, copySource{}, err
 			}

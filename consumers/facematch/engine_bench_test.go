@@ -6,13 +6,15 @@ import (
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/face/facetest"
+	"github.com/idv-oss/idv/face/selfie"
 	"github.com/idv-oss/idv/imagegate"
 )
 
 // BenchmarkFaceMatch is the stage's CPU work on one verification of the real
 // load (facetest.Workload: a card photo and three frames) once its captures
 // are opened: each decoded behind the pixel cap as capture.OpenImage does,
-// its face found and embedded (embedImage), and the frames scored against
+// its face found and embedded (embedDocument; a frame's analysis with no
+// Analyses to share it, and selfieEmbedding), and the frames scored against
 // the document. Storage, decryption and the database are left out.
 func BenchmarkFaceMatch(b *testing.B) {
 	e := facetest.Engine(b)
@@ -27,7 +29,16 @@ func BenchmarkFaceMatch(b *testing.B) {
 			b.Fatal(reason)
 		}
 		var reasons idv.Reasons
-		v, err := s.embedImage(img, document, "benchmark", &reasons)
+		var v []float32
+		var err error
+		if document {
+			v, err = s.embedDocument(img, "benchmark", &reasons)
+		} else {
+			var a selfie.Analysis
+			var none *selfie.Analyses
+			a, err = none.Analyse(b.Context(), e, img, idv.Capture{}, s.cfg.MaxPixels, s.cfg.MinFacePixels)
+			v = s.selfieEmbedding(a, &reasons)
+		}
 		if err != nil || v == nil {
 			b.Fatal(reasons, err)
 		}

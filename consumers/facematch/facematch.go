@@ -9,9 +9,13 @@
 // model hashes) is stored with its idv.check.completed event in one
 // transaction.
 //
-// Embeddings are biometric data (GDPR art. 9): they live only for the length
-// of one Handle call, are cleared before it returns and are never stored,
-// logged or put in an event. So are the decrypted captures and images.
+// Embeddings are biometric data (GDPR art. 9): they are never stored,
+// logged or put in an event, and those the stage holds live only for the
+// length of one Handle call and are cleared before it returns. So are the
+// decrypted captures and images. For a session that asks for the liveness
+// check too, a selfie frame's embedding is also kept through Deps.Analyses
+// for that check in the same process, at most the Analyses' Hold (10 s by
+// default), then zeroed (face/selfie).
 package facematch
 
 import (
@@ -28,6 +32,7 @@ import (
 	"github.com/idv-oss/idv/document/chip"
 	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/face/rules"
+	"github.com/idv-oss/idv/face/selfie"
 	"github.com/idv-oss/idv/imagegate"
 	"github.com/idv-oss/idv/schemas"
 	"github.com/idv-oss/idv/seal"
@@ -52,9 +57,11 @@ const (
 	DefaultMinFacePixels = rules.MinFacePixels
 )
 
-// Engine is what the stage needs of the face engine (*face.Engine).
+// Engine is what the stage needs of the face engine (*face.Engine): what
+// reading a document's face and (shared) a selfie frame's takes, and the
+// versions its results record.
 type Engine interface {
-	Detect(img image.Image) ([]face.Face, error)
+	selfie.Engine
 	Embed(img image.Image, f face.Face) ([]float32, error)
 	Models() map[string]string
 	Version() string
@@ -69,6 +76,10 @@ type Deps struct {
 	// document's chip (DG2) once passive authentication vouches for it;
 	// nil: the document front is always the reference.
 	CSCAs *chip.TrustStore
+	// Analyses shares each selfie frame's faces, landmarks and embedding
+	// with the process's liveness check (selfie.Analyses); nil: the stage
+	// reads every frame itself.
+	Analyses *selfie.Analyses
 }
 
 // Config tunes the stage. The zero value is the default.
@@ -121,7 +132,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 		return err
 	}
 	sess, log := in.Session, in.Log
-	m, err := s.match(ctx, in.Key, in.Captures)
+	m, err := s.match(ctx, in.Key, in.Captures, s.sharingFor(sess))
 	if err != nil {
 		return err
 	}
@@ -154,12 +165,32 @@ type matchResult struct {
 	fromChip bool // the reference face is the chip's DG2 portrait
 }
 
+// sharing is what the stage shares of one session's captures with the
+// process's other stages: the document front's decode with the document
+// check, the selfie frames' decodes and analyses with the liveness check.
+// Each is shared only when the session asks for that check, so that
+// nothing of its captures is kept for a reader that will not come.
+type sharing struct {
+	document, selfies *capture.Decodes
+	analyses          *selfie.Analyses
+}
+
+// sharingFor is what the stage shares of sess's captures.
+func (s *Stage) sharingFor(sess idv.Session) sharing {
+	sh := sharing{document: s.deps.Decodes.For(slices.Contains(sess.Checks, schemas.CheckDocument))}
+	if slices.Contains(sess.Checks, schemas.CheckLiveness) {
+		sh.selfies, sh.analyses = s.deps.Decodes, s.deps.Analyses
+	}
+	return sh
+}
+
 // match embeds the document face, then each selfie frame's face in index
-// order, and scores the lowest similarity. Reasons from every capture are
-// collected (a person told to retake a photo should hear about all of
-// them); the score exists only when every frame was compared. Plaintext,
-// images and embeddings stay in this call and are cleared before it returns.
-func (s *Stage) match(ctx context.Context, key *seal.SessionKey, caps []idv.Capture) (matchResult, error) {
+// order (what it shares with other stages in sh), and scores the lowest
+// similarity. Reasons from every capture are collected (a person told to
+// retake a photo should hear about all of them); the score exists only when
+// every frame was compared. Plaintext, images and the embeddings the stage
+// holds stay in this call and are cleared before it returns.
+func (s *Stage) match(ctx context.Context, key *seal.SessionKey, caps []idv.Capture, sh sharing) (matchResult, error) {
 	var doc, chipCap, mrzCap *idv.Capture
 	var selfies []idv.Capture
 	for i, c := range caps {
@@ -188,7 +219,7 @@ func (s *Stage) match(ctx context.Context, key *seal.SessionKey, caps []idv.Capt
 	}
 	m.fromChip = fromChip
 	if !fromChip {
-		if ref, err = s.embedCapture(ctx, key, *doc, s.maxDocument, &m.reasons); err != nil {
+		if ref, err = s.embedCapture(ctx, key, *doc, sh, &m.reasons); err != nil {
 			return matchResult{}, err
 		}
 	}
@@ -196,7 +227,7 @@ func (s *Stage) match(ctx context.Context, key *seal.SessionKey, caps []idv.Capt
 	complete := ref != nil
 	minCos := 2.0
 	for _, c := range selfies {
-		v, err := s.embedCapture(ctx, key, c, s.maxSelfie, &m.reasons)
+		v, err := s.embedCapture(ctx, key, c, sh, &m.reasons)
 		if err != nil {
 			return matchResult{}, err
 		}
@@ -219,13 +250,17 @@ func (s *Stage) match(ctx context.Context, key *seal.SessionKey, caps []idv.Capt
 	return m, nil
 }
 
-// embedCapture opens, decodes and embeds the face of one capture. It
-// returns nil and adds a reason when the capture gives no usable face, or an
-// error when a retry may help. On the document the largest face is taken (ID
-// cards often carry a second, smaller "ghost" portrait); a selfie frame must
-// hold exactly one.
-func (s *Stage) embedCapture(ctx context.Context, key *seal.SessionKey, c idv.Capture, maxBytes int64, reasons *idv.Reasons) ([]float32, error) {
-	img, reason, err := s.deps.Decodes.OpenImage(ctx, s.deps.Objects, key, c, maxBytes, s.cfg.MaxPixels)
+// embedCapture opens, decodes and embeds the face of one capture: the
+// document front's, or a selfie frame's, sharing what sh shares. It returns
+// nil and adds a reason when the capture gives no usable face, or an error
+// when a retry may help.
+func (s *Stage) embedCapture(ctx context.Context, key *seal.SessionKey, c idv.Capture, sh sharing,
+	reasons *idv.Reasons) ([]float32, error) {
+	maxBytes, decodes := s.maxSelfie, sh.selfies
+	if c.Kind == schemas.DocumentFront {
+		maxBytes, decodes = s.maxDocument, sh.document
+	}
+	img, reason, err := decodes.OpenImage(ctx, s.deps.Objects, key, c, maxBytes, s.cfg.MaxPixels)
 	if err != nil {
 		return nil, err
 	}
@@ -233,27 +268,47 @@ func (s *Stage) embedCapture(ctx context.Context, key *seal.SessionKey, c idv.Ca
 		reasons.Add(reason)
 		return nil, nil
 	}
-	return s.embedImage(img, c.Kind == schemas.DocumentFront, schemas.CaptureRef(c.Kind, c.Index), reasons)
+	ref := schemas.CaptureRef(c.Kind, c.Index)
+	if c.Kind == schemas.DocumentFront {
+		return s.embedDocument(img, ref, reasons)
+	}
+	a, err := sh.analyses.Analyse(ctx, s.deps.Engine, img, c, s.cfg.MaxPixels, s.cfg.MinFacePixels)
+	if err != nil {
+		return nil, fmt.Errorf("facematch: %s: %w", ref, err)
+	}
+	return s.selfieEmbedding(a, reasons), nil
 }
 
-// embedImage finds and embeds the face of a decoded image: the largest on a
-// document (ID cards often carry a second, smaller "ghost" portrait), the
-// only one in a selfie frame.
-func (s *Stage) embedImage(img image.Image, document bool, ref string, reasons *idv.Reasons) ([]float32, error) {
+// selfieEmbedding is the embedding of a selfie frame's face, whose analysis
+// a is, or nil with the reason it has none: the frame must hold exactly one
+// face, at least MinFacePixels wide.
+func (s *Stage) selfieEmbedding(a selfie.Analysis, reasons *idv.Reasons) []float32 {
+	var reason string
+	switch {
+	case len(a.Faces) == 0:
+		reason = ReasonNoFaceSelfie
+	case len(a.Faces) > 1:
+		reason = ReasonMultipleFaces
+	case a.Faces[0].Box.Width() < s.cfg.MinFacePixels, a.Embedding == nil:
+		reason = ReasonLowQuality // too narrow, or its box outside the image
+	default:
+		return a.Embedding
+	}
+	clear(a.Embedding)
+	reasons.Add(reason)
+	return nil
+}
+
+// embedDocument finds and embeds the largest face of a decoded document
+// image (ID cards often carry a second, smaller "ghost" portrait).
+func (s *Stage) embedDocument(img image.Image, ref string, reasons *idv.Reasons) ([]float32, error) {
 	img = face.Prepare(img)
 	faces, err := s.deps.Engine.Detect(img)
 	if err != nil {
 		return nil, fmt.Errorf("facematch: detect %s: %w", ref, err)
 	}
-	switch {
-	case len(faces) == 0 && document:
+	if len(faces) == 0 {
 		reasons.Add(ReasonNoFaceDocument)
-		return nil, nil
-	case len(faces) == 0:
-		reasons.Add(ReasonNoFaceSelfie)
-		return nil, nil
-	case len(faces) > 1 && !document:
-		reasons.Add(ReasonMultipleFaces)
 		return nil, nil
 	}
 	f := face.Largest(faces)
@@ -308,7 +363,7 @@ func (s *Stage) chipReference(ctx context.Context, key *seal.SessionKey, chipCap
 		reasons.Add(ReasonNoFaceDocument)
 		return nil, true, nil
 	}
-	v, err := s.embedImage(img, true, "chip/DG2", reasons)
+	v, err := s.embedDocument(img, "chip/DG2", reasons)
 	return v, true, err
 }
 

@@ -15,14 +15,20 @@
 // model's score is recorded as advisory only; the outcome never rests on it.
 //
 // Embeddings and decrypted frames are biometric data (GDPR art. 9): they
-// live only for the length of one Handle call and are never stored, logged
-// or put in an event.
+// are never stored, logged or put in an event. What the stage holds lives
+// only for the length of one Handle call and its embeddings are cleared
+// before it returns. For a session that asks for the face match too, a
+// frame's embedding is also kept through Deps.Analyses for the face match
+// in the same process, at most the Analyses' Hold (10 s by default), then
+// zeroed (face/selfie).
 package liveness
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -32,6 +38,7 @@ import (
 	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/face/challenge"
 	"github.com/idv-oss/idv/face/reflection"
+	"github.com/idv-oss/idv/face/selfie"
 	"github.com/idv-oss/idv/imagegate"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -63,9 +70,11 @@ func (c Config) withDefaults() Config {
 }
 
 // Engine is what the stage needs of the face engine (*face.Engine): what
-// measuring a frame takes, and the versions its results record.
+// measuring a frame takes, what sharing its analysis takes, and the
+// versions its results record.
 type Engine interface {
 	challenge.Engine
+	selfie.Engine
 	Models() map[string]string
 	Version() string
 }
@@ -83,6 +92,10 @@ type Deps struct {
 	check.Stores
 	Challenges Challenges
 	Engine     Engine
+	// Analyses shares each selfie frame's faces, landmarks and embedding
+	// with the process's face match (selfie.Analyses); nil: the stage
+	// reads every frame itself.
+	Analyses *selfie.Analyses
 }
 
 // errNoChallenges is the stage wired without a store of challenge records.
@@ -168,14 +181,16 @@ func (s *Stage) judge(ctx context.Context, in check.Input, ch schemas.Challenge,
 		}
 	}()
 	var unusable idv.Reasons
+	// The face match reads the same frames when the session asks for it.
+	decodes := s.deps.Decodes.For(slices.Contains(in.Session.Checks, schemas.CheckFace))
 	for _, c := range selfies {
-		img, reason, err := s.deps.Decodes.OpenImage(ctx, s.deps.Objects, key, c, s.maxSelfie, s.cfg.MaxPixels)
+		img, reason, err := decodes.OpenImage(ctx, s.deps.Objects, key, c, s.maxSelfie, s.cfg.MaxPixels)
 		if err != nil {
 			return challenge.Verdict{}, err
 		}
 		if reason == "" {
 			var f challenge.Frame
-			f, reason, err = challenge.Measure(s.deps.Engine, img, s.cfg.Challenge)
+			f, reason, err = challenge.MeasureWith(s.deps.Engine, img, s.cfg.Challenge, s.analyser(ctx, in.Session, c))
 			if err != nil {
 				return challenge.Verdict{}, fmt.Errorf("liveness: %s: %w", schemas.CaptureRef(c.Kind, c.Index), err)
 			}
@@ -199,6 +214,20 @@ func (s *Stage) judge(ctx context.Context, in check.Input, ch schemas.Challenge,
 	}
 	v.Reasons = append(v.Reasons, light...)
 	return v, nil
+}
+
+// analyser reads frame c's faces, landmarks and embedding through the
+// stage's Analyses for a session whose face match reads the same frames;
+// for another, itself, so that nothing of its frames is kept for a reader
+// that will not come.
+func (s *Stage) analyser(ctx context.Context, sess idv.Session, c idv.Capture) challenge.Analyser {
+	shared := s.deps.Analyses
+	if !slices.Contains(sess.Checks, schemas.CheckFace) {
+		shared = nil
+	}
+	return func(img image.Image, minPixels float64) (selfie.Analysis, error) {
+		return shared.Analyse(ctx, s.deps.Engine, img, c, s.cfg.MaxPixels, minPixels)
+	}
 }
 
 // models are the hashes of the models this stage ran.

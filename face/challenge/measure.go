@@ -1,11 +1,11 @@
 package challenge
 
 import (
-	"errors"
 	"fmt"
 	"image"
 
 	"github.com/idv-oss/idv/face"
+	"github.com/idv-oss/idv/face/selfie"
 )
 
 // thumbnailSize is the side of the grey face crops compared for replays.
@@ -15,38 +15,62 @@ const thumbnailSize = 64
 // score, embedding and thumbnail. A frame without exactly one face large
 // enough to read gives a reason code instead.
 func Measure(e Engine, img image.Image, cfg Config) (Frame, string, error) {
+	return MeasureWith(e, img, cfg, func(img image.Image, minPixels float64) (selfie.Analysis, error) {
+		return selfie.Analyse(e, img, minPixels)
+	})
+}
+
+// Analyser reads a prepared frame's faces and, for its one face at least
+// minPixels wide, that face's landmarks and embedding, as selfie.Analyse
+// does (Measure's); the liveness stage's reads them through
+// selfie.Analyses, shared with the face match. The Frame takes the
+// embedding it gives, and MeasureWith clears it when it gives no Frame.
+type Analyser func(img image.Image, minPixels float64) (selfie.Analysis, error)
+
+// MeasureWith is Measure with the frame's faces, landmarks and embedding
+// read by analyse.
+func MeasureWith(e Engine, img image.Image, cfg Config, analyse Analyser) (Frame, string, error) {
 	cfg = cfg.WithDefaults()
 	img = face.Prepare(img)
-	f, reason, err := OneFace(e, img, cfg.MinFacePixels)
-	if err != nil || reason != "" {
-		return Frame{}, reason, err
-	}
-	lm, err := e.Landmarks(img, f)
-	if errors.Is(err, face.ErrNoFace) {
-		return Frame{}, ReasonLowQuality, nil
-	}
+	a, err := analyse(img, cfg.MinFacePixels)
 	if err != nil {
-		return Frame{}, "", fmt.Errorf("landmarks: %w", err)
+		return Frame{}, "", err
 	}
-	var fr Frame
+	reason := reasonOf(a.Faces, cfg.MinFacePixels)
+	if reason == "" && a.Embedding == nil {
+		reason = ReasonLowQuality // its landmarks found it outside the image
+	}
+	if reason != "" {
+		clear(a.Embedding)
+		return Frame{}, reason, nil
+	}
+	fr, err := measureFace(e, img, a)
+	if err != nil {
+		clear(a.Embedding)
+		return Frame{}, "", err
+	}
+	return fr, "", nil
+}
+
+// measureFace reads the rest of a frame's one face, whose analysis a is:
+// the landmarks there place the eyes (and placed the embedding's
+// alignment), so the landmark model runs once a frame.
+func measureFace(e Engine, img image.Image, a selfie.Analysis) (Frame, error) {
+	f := a.Faces[0]
+	fr := Frame{Embedding: a.Embedding}
 	pose, err := e.HeadPose(img, f)
 	if err != nil {
-		return Frame{}, "", fmt.Errorf("pose: %w", err)
+		return Frame{}, fmt.Errorf("pose: %w", err)
 	}
 	fr.Yaw = pose.Yaw
-	if fr.Eyes, err = e.Eyes(img, lm); err != nil {
-		return Frame{}, "", fmt.Errorf("eyes: %w", err)
+	if fr.Eyes, err = e.Eyes(img, a.Landmarks); err != nil {
+		return Frame{}, fmt.Errorf("eyes: %w", err)
 	}
 	if fr.Passive, err = e.Passive(img, f); err != nil {
-		return Frame{}, "", fmt.Errorf("passive: %w", err)
-	}
-	// The landmarks above place the embedding's alignment too: running
-	// the landmark model again (Embed) would give the same points.
-	if fr.Embedding, err = e.EmbedLandmarks(img, lm); err != nil {
-		return Frame{}, "", fmt.Errorf("embed: %w", err)
+		return Frame{}, fmt.Errorf("passive: %w", err)
 	}
 	fr.Thumbnail = face.Thumbnail(img, f, thumbnailSize)
-	return fr, "", nil
+	return fr, nil
 }
 
 // Detector finds faces (*face.Engine).
@@ -62,13 +86,22 @@ func OneFace(d Detector, img image.Image, minPixels float64) (face.Face, string,
 	if err != nil {
 		return face.Face{}, "", fmt.Errorf("detect: %w", err)
 	}
-	switch {
-	case len(faces) == 0:
-		return face.Face{}, ReasonNoFaceSelfie, nil
-	case len(faces) > 1:
-		return face.Face{}, ReasonMultipleFaces, nil
-	case faces[0].Box.Width() < minPixels:
-		return face.Face{}, ReasonLowQuality, nil
+	if reason := reasonOf(faces, minPixels); reason != "" {
+		return face.Face{}, reason, nil
 	}
 	return faces[0], "", nil
+}
+
+// reasonOf is why faces, a frame's detections, hold no single face at
+// least minPixels wide to read, or "" when they do.
+func reasonOf(faces []face.Face, minPixels float64) string {
+	switch {
+	case len(faces) == 0:
+		return ReasonNoFaceSelfie
+	case len(faces) > 1:
+		return ReasonMultipleFaces
+	case faces[0].Box.Width() < minPixels:
+		return ReasonLowQuality
+	}
+	return ""
 }
