@@ -148,7 +148,7 @@ func (s *session) run(input []float32) ([][]float32, error) {
 		outs[i] = t
 		res[i] = t.GetData()
 	}
-	if err := s.s.Run([]ort.Value{in}, outs); err != nil {
+	if err := withoutDenormals(func() error { return s.s.Run([]ort.Value{in}, outs) }); err != nil {
 		return nil, err
 	}
 	// The tensors' data is Go memory, still held by res after Destroy

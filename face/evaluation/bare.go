@@ -9,12 +9,15 @@ import (
 	"github.com/idv-oss/idv/schemas"
 )
 
-// Bare is what the face stages ask of the engine for one verification,
-// without broker, database, storage, decryption or decoding: BareMatch
-// (facematch), then every frame measured (liveness, without judging the
-// sequence). Time it to know the engine's bound.
+// Bare is what the face stages of one process ask of the engine for one
+// verification, without broker, database, storage, decryption or decoding:
+// they share each selfie frame's faces, landmarks and embedding
+// (face/selfie.Analyses), so the face match's own work is the document's
+// face (BareMatch of the document alone) and every frame is measured once
+// (liveness, without judging the sequence). Time it to know the engine's
+// bound.
 func Bare(e challenge.Engine, doc image.Image, frames []image.Image) error {
-	if err := BareMatch(e, doc, frames); err != nil {
+	if err := BareMatch(e, doc, nil); err != nil {
 		return err
 	}
 	for _, f := range frames {

@@ -69,7 +69,10 @@ const boundRounds = 3
 // the document check's image checks as package doccheck runs them
 // (framecheck: the quality gates, the OCR-B read of the MRZ and its
 // comparison with the app's MRZ text) when imageChecks is not nil, the
-// face match (evaluation.BareMatch) and liveness (evaluation.BareLiveness).
+// face match (evaluation.BareMatch of the document: the frames' faces,
+// landmarks and embeddings it takes from the liveness check's measures, as
+// the stages share them in one process) and liveness
+// (evaluation.BareLiveness).
 // It fails when any check would not pass: a bound timed on refused
 // captures would be cheaper than the run it judges. The bound is for cores
 // cores, or this process's GOMAXPROCS when cores is 0.
@@ -98,7 +101,10 @@ func (w *Workload) bound(imageChecks *framecheck.Config, cores int) (Bound, erro
 				}
 			}
 			t1 := time.Now()
-			if err := evaluation.BareMatch(w.engine, w.decoded.doc, frames); err != nil {
+			// The frames' faces are the liveness check's measures, shared
+			// with the face match in one process (face/selfie.Analyses):
+			// the face match's own work is the document's face.
+			if err := evaluation.BareMatch(w.engine, w.decoded.doc, nil); err != nil {
 				return Bound{}, fmt.Errorf("loadgen: bound: face match: %w", err)
 			}
 			t2 := time.Now()
