@@ -248,7 +248,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 		}
 	}
 	res := idv.Result{SessionID: sessionID, TenantID: tenantID, Attempt: sess.Attempt, Check: schemas.CheckDocument,
-		Outcome: outcome, Reasons: codes, Engine: Engine, Models: map[string]string{}, CompletedAt: now,
+		Outcome: outcome, Reasons: codes, Engine: Engine, Models: map[string]string{}, CompletedAt: s.now().UTC(),
 		FieldsSealed: sealed}
 	if tenant.Policy.RedactedCopy {
 		if res.Stored, err = s.redactedCopies(ctx, key, tenant, sess, src, now); err != nil {

@@ -575,3 +575,37 @@ func random(n int) []byte {
 	rand.Read(b)
 	return b
 }
+
+// TestResultCompletesAfterTheCheck: the result's completed_at is the time
+// the check finished, not when it began; the document's validity is judged
+// at the beginning. The clock here moves an hour on every call after the
+// first.
+func TestResultCompletesAfterTheCheck(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var calls int
+	clock := func() time.Time {
+		calls++
+		if calls == 1 {
+			return b.now
+		}
+		return b.now.Add(time.Duration(calls-1) * time.Hour)
+	}
+	st := doccheck.New(doccheck.Deps{
+		Sessions: postgres.NewSessions(b.db.DB), Tenants: postgres.NewTenants(b.db.DB), Results: postgres.NewResults(b.db.DB),
+		Keys: b.vault, Objects: b.store, Now: clock, Log: slog.New(slog.DiscardHandler)}, doccheck.Config{})
+	good := td1("SPECI2014", "650310", b.now.AddDate(5, 0, 0))
+	id := b.intake(t, b.specimens, []string{schemas.CheckDocument}, []appclient.Capture{
+		{Kind: schemas.DocumentFront, Plain: doccheck.TestPNG(t, 64, 48)}, {Kind: schemas.MRZ, Plain: []byte(good)}})
+	calls = 0
+	if err := st.Handle(t.Context(), b.event(t, schemas.TypeSessionSubmitted, id)); err != nil {
+		t.Fatal(err)
+	}
+	res, err := postgres.NewResults(b.db.DB).Get(t.Context(), b.specimens, id, schemas.CheckDocument)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(res.Outcome) != schemas.OutcomePassed || !res.CompletedAt.After(b.now) {
+		t.Fatalf("result %s %v completed %v; want passed, completed after the check began (%v)", res.Outcome, res.Reasons, res.CompletedAt, b.now)
+	}
+}
