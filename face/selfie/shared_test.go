@@ -14,6 +14,7 @@ import (
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/face"
+	"github.com/idv-oss/idv/internal/shareonce"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -85,15 +86,73 @@ func analyse(t *testing.T, d *Analyses, e Engine, c idv.Capture) Analysis {
 	return a
 }
 
-// kept is the analysis d keeps of c for readers still to come, and how many
-// d keeps in all.
-func (d *Analyses) keptOf(t *testing.T, e Engine, c idv.Capture) (*entry, int) {
+// watched is an Analyses whose kept copies the test sees: each one as it
+// was kept, and each one as its release left it.
+type watched struct {
+	*Analyses
+	mu       sync.Mutex
+	kept     []Analysis
+	released []Analysis
+}
+
+// watch is a watched Analyses of cfg.
+func watch(cfg AnalysesConfig) *watched {
+	w := &watched{}
+	s := sharing(cfg)
+	share, release := s.Share, s.Release
+	s.Share = func(a Analysis) (Analysis, bool) {
+		a, ok := share(a)
+		if ok {
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			w.kept = append(w.kept, a)
+		}
+		return a, ok
+	}
+	s.Release = func(a *Analysis) {
+		release(a)
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.released = append(w.released, *a)
+	}
+	w.Analyses = &Analyses{analyses: shareonce.New[analysisKey](s)}
+	return w
+}
+
+// seen is the copies w kept and those it released so far.
+func (w *watched) seen() (kept, released []Analysis) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.kept), slices.Clone(w.released)
+}
+
+// zeroedOnce checks that w released one analysis, zeroed, by when.
+func (w *watched) zeroedOnce(t *testing.T, when string) {
 	t.Helper()
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	k := analysisKey{object: c.ObjectKey, sha256: string(c.SHA256), session: c.SessionID, attempt: c.Attempt,
-		kind: c.Kind, index: c.Index, maxPixels: maxPixels, setup: e.Setup(Models...)}
-	return d.entries[k], d.kept
+	if _, released := w.seen(); len(released) != 1 || !wiped(released[0]) {
+		t.Errorf("the kept analysis was not zeroed %s: %d released", when, len(released))
+	}
+}
+
+// again is who's read of c through w, the second detection in all.
+func again(t *testing.T, w *watched, e *fakeEngine, c idv.Capture, who string) {
+	t.Helper()
+	if analyse(t, w.Analyses, e, c); e.detects.Load() != 2 {
+		t.Errorf("%s: %d detections in all, want 2", who, e.detects.Load())
+	}
+}
+
+// keptBy is how many analyses d keeps now.
+func keptBy(d *Analyses) int {
+	if d == nil {
+		return 0
+	}
+	return d.analyses.Kept()
+}
+
+// wiped reports whether a is a complete analysis zeroed.
+func wiped(a Analysis) bool {
+	return len(a.Embedding) == 512 && zeroed(a.Embedding) && a.Landmarks == ([68]face.Point{})
 }
 
 // zeroed reports whether v holds only zeros.
@@ -106,14 +165,13 @@ func zeroed(v []float32) bool { return !slices.ContainsFunc(v, func(x float32) b
 func TestAnalysesShare(t *testing.T) {
 	t.Parallel()
 	e := &fakeEngine{widths: []float64{100}}
-	d := NewAnalyses(AnalysesConfig{})
+	d := watch(AnalysesConfig{})
 	c := frame(0)
-	first := analyse(t, d, e, c)
-	en, kept := d.keptOf(t, e, c)
-	if en == nil || kept != 1 || !en.shared.complete() {
-		t.Fatalf("after the first of two readers: entry %v, %d kept, want one complete analysis", en != nil, kept)
+	first := analyse(t, d.Analyses, e, c)
+	if kept, _ := d.seen(); len(kept) != 1 || d.analyses.Kept() != 1 || !kept[0].complete() {
+		t.Fatalf("after the first of two readers: %d copies made, %d kept, want one complete analysis", len(kept), d.analyses.Kept())
 	}
-	second := analyse(t, d, e, c)
+	second := analyse(t, d.Analyses, e, c)
 	if n, m := e.detects.Load(), e.embeds.Load(); n != 1 || m != 1 {
 		t.Errorf("two readers: %d detections and %d embeddings, want one of each", n, m)
 	}
@@ -125,61 +183,11 @@ func TestAnalysesShare(t *testing.T) {
 	if zeroed(second.Embedding) {
 		t.Error("clearing the first reader's embedding cleared the second's")
 	}
-	if again, kept := d.keptOf(t, e, c); again != nil || kept != 0 {
-		t.Errorf("after both readers: entry %v, %d kept, want none", again != nil, kept)
+	if kept := d.analyses.Kept(); kept != 0 {
+		t.Errorf("after both readers: %d kept, want none", kept)
 	}
-	if len(en.shared.Embedding) != 512 || !zeroed(en.shared.Embedding) || en.shared.Landmarks != ([68]face.Point{}) {
-		t.Error("the kept analysis was not zeroed once both readers had it")
-	}
-	analyse(t, d, e, c)
-	if n := e.detects.Load(); n != 2 {
-		t.Errorf("a third reader: %d detections in all, want 2", n)
-	}
-}
-
-// TestAnalysesWait: a reader that comes while the first computes waits for
-// that analysis rather than computing its own.
-func TestAnalysesWait(t *testing.T) {
-	t.Parallel()
-	e := &fakeEngine{widths: []float64{100}, entered: make(chan struct{}), release: make(chan struct{})}
-	d := NewAnalyses(AnalysesConfig{})
-	c := frame(0)
-	got := make(chan Analysis, 2)
-	read := func() {
-		a, err := d.Analyse(t.Context(), e, img, c, maxPixels, minPixels)
-		if err != nil {
-			t.Error(err)
-		}
-		got <- a
-	}
-	var wg sync.WaitGroup
-	wg.Go(read)
-	<-e.entered // the first is computing
-	en, _ := d.keptOf(t, e, c)
-	wg.Go(read)
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-		d.mu.Lock()
-		waiting := en.waiting
-		d.mu.Unlock()
-		if waiting == 1 {
-			break // the second has come for the first's analysis
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the second reader did not come in 10 s")
-		}
-	}
-	close(e.release)
-	wg.Wait()
-	a, b := <-got, <-got
-	if !a.complete() || !slices.Equal(a.Embedding, b.Embedding) {
-		t.Error("two readers at once got different analyses")
-	}
-	if n := e.detects.Load(); n != 1 {
-		t.Errorf("two readers at once: %d detections, want 1", n)
-	}
-	if en, kept := d.keptOf(t, e, c); en != nil || kept != 0 {
-		t.Errorf("after both readers at once: entry %v, %d kept", en != nil, kept)
-	}
+	d.zeroedOnce(t, "once both readers had it")
+	again(t, d, e, c, "a third reader")
 }
 
 // TestAnalysesHold: an analysis only one stage took is forgotten and zeroed
@@ -187,31 +195,19 @@ func TestAnalysesWait(t *testing.T) {
 func TestAnalysesHold(t *testing.T) {
 	t.Parallel()
 	e := &fakeEngine{widths: []float64{100}}
-	d := NewAnalyses(AnalysesConfig{Hold: time.Millisecond})
+	d := watch(AnalysesConfig{Hold: time.Millisecond})
 	c := frame(0)
-	analyse(t, d, e, c)
-	en, _ := d.keptOf(t, e, c)
-	if en == nil {
+	analyse(t, d.Analyses, e, c)
+	if kept, _ := d.seen(); len(kept) != 1 {
 		t.Fatal("no analysis kept")
 	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-		if again, kept := d.keptOf(t, e, c); again == nil && kept == 0 {
-			break
-		}
+	for deadline := time.Now().Add(10 * time.Second); d.analyses.Kept() != 0; time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("an analysis kept 10 s past a hold of 1 ms")
 		}
 	}
-	d.mu.Lock()
-	wiped := zeroed(en.shared.Embedding)
-	d.mu.Unlock()
-	if !wiped {
-		t.Error("an analysis forgotten after its hold was not zeroed")
-	}
-	analyse(t, d, e, c)
-	if n := e.detects.Load(); n != 2 {
-		t.Errorf("a reader after the hold: %d detections in all, want 2", n)
-	}
+	d.zeroedOnce(t, "after its hold")
+	again(t, d, e, c, "a reader after the hold")
 }
 
 // TestAnalysesNotShared: what gave no complete analysis — an engine's
@@ -225,6 +221,7 @@ func TestAnalysesNotShared(t *testing.T) {
 	twice := func(name string, e *fakeEngine, d *Analyses, read func(*Analyses, idv.Capture, int) (Analysis, error)) []Analysis {
 		t.Helper()
 		c := frame(0)
+		kept := keptBy(d)
 		var out []Analysis
 		for i := range 2 {
 			a, _ := read(d, c, i)
@@ -233,11 +230,8 @@ func TestAnalysesNotShared(t *testing.T) {
 		if n := e.detects.Load(); n != 2 {
 			t.Errorf("%s: %d detections for two readers, want 2", name, n)
 		}
-		if d == nil {
-			return out
-		}
-		if en, _ := d.keptOf(t, e, c); en != nil {
-			t.Errorf("%s: something kept after two readers", name)
+		if now := keptBy(d); now != kept {
+			t.Errorf("%s: %d analyses kept after two readers, want %d as before", name, now, kept)
 		}
 		return out
 	}
@@ -302,7 +296,7 @@ func TestAnalysesNotShared(t *testing.T) {
 func TestAnalysesCancelledReader(t *testing.T) {
 	t.Parallel()
 	e := &fakeEngine{widths: []float64{100}, entered: make(chan struct{}), release: make(chan struct{})}
-	d := NewAnalyses(AnalysesConfig{})
+	d := watch(AnalysesConfig{})
 	c := frame(0)
 	done := make(chan Analysis)
 	go func() {
@@ -313,19 +307,19 @@ func TestAnalysesCancelledReader(t *testing.T) {
 		done <- a
 	}()
 	<-e.entered
-	en, _ := d.keptOf(t, e, c)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	if _, err := d.Analyse(ctx, e, img, c, maxPixels, minPixels); !errors.Is(err, context.Canceled) {
 		t.Errorf("a cancelled reader: %v, want context.Canceled", err)
 	}
+	if _, released := d.seen(); len(released) != 0 {
+		t.Error("the analysis was released before it was made")
+	}
 	close(e.release)
 	if a := <-done; !a.complete() {
 		t.Error("the first reader got no analysis")
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if !en.gone || en.waiting != 0 || !zeroed(en.shared.Embedding) {
-		t.Errorf("after both readers: gone %v, waiting %d, zeroed %v", en.gone, en.waiting, zeroed(en.shared.Embedding))
+	if _, released := d.seen(); d.analyses.Kept() != 0 || len(released) != 1 || !wiped(released[0]) {
+		t.Errorf("after both readers: %d kept, %d released, want it forgotten and zeroed", d.analyses.Kept(), len(released))
 	}
 }
