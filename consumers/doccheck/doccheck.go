@@ -280,9 +280,10 @@ type copySource struct {
 
 // check opens each document capture and collects the reasons to refuse the
 // document, the parsed MRZ when it parses, and what a redacted copy is
-// made from. Plaintext bytes stay in this call and are cleared before it
-// returns.
-func (s *Stage) check(ctx context.Context, key *seal.SessionKey, caps []idv.Capture, front *capture.Decodes, challenge []byte, rules mrz.Rules, now time.Time) (idv.Reasons, *mrz.Document, copySource, error) {
+// made from; the front's decode is shared through front. Plaintext bytes
+// stay in this call and are cleared before it returns.
+func (s *Stage) check(ctx context.Context, key *seal.SessionKey, caps []idv.Capture, front *capture.Decodes,
+	challenge []byte, rules mrz.Rules, now time.Time) (idv.Reasons, *mrz.Document, copySource, error) {
 	docs := documentCaptures(caps, s.chip != nil)
 	// Submission requires the front; its absence is a broken session,
 	// which no retry will mend. The MRZ text is the app's to send or not:

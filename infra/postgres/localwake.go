@@ -100,7 +100,8 @@ func database(dsn string) string {
 			return ""
 		}
 		q := u.Query()
-		host, port, name = first(q.Get("host"), u.Hostname()), first(q.Get("port"), u.Port()), first(q.Get("dbname"), strings.TrimPrefix(u.Path, "/"))
+		host, port = first(q.Get("host"), u.Hostname()), first(q.Get("port"), u.Port())
+		name = first(q.Get("dbname"), strings.TrimPrefix(u.Path, "/"))
 	} else {
 		if strings.ContainsAny(dsn, `'\`) {
 			return "" // quoted values: not read here

@@ -129,11 +129,10 @@ func inTx(ctx context.Context, db *sqlx.DB, sc scope, fn func(*sqlx.Tx) error) e
 
 // inOutboxTx is inTx for a transaction that appends to the outbox: after
 // commit it wakes the relay (wakeRelay); inside a ChangeTogether the group
-// does, after its commit. Notifying after commit, rather
-// than from a trigger inside the transaction, keeps commits from
-// serialising on the notification queue lock (measured: 395–480 against
-// 930–1,090 tx/s with 4 clients); a lost notification costs only the
-// relay's poll interval.
+// does, after its commit. Notifying after commit, rather than from a
+// trigger inside the transaction, keeps commits from serialising on the
+// notification queue lock (measured: 395–480 against 930–1,090 tx/s with
+// 4 clients); a lost notification costs only the relay's poll interval.
 func inOutboxTx(ctx context.Context, db *sqlx.DB, sc scope, fn func(*sqlx.Tx) error) error {
 	if t := sharedGroup(ctx, db, sc); t != nil {
 		if err := fn(t.tx); err != nil {
@@ -162,10 +161,10 @@ var wakers sync.Map // *sql.DB → *waker
 // wakeRelay wakes a relay of this process on the same database directly
 // (localwake.go); without one, it sends the relays a notification after a
 // commit, one at a time per pool: a commit that comes while one is on its
-// way leaves it to the sender, which sends one more for all such commits once its own is done.
-// Every commit is thus followed by a notification sent after it, and under
-// load the relay gets one per batch of commits rather than one each (and
-// claims them in one batch).
+// way leaves it to the sender, which sends one more for all such commits
+// once its own is done. Every commit is thus followed by a notification
+// sent after it, and under load the relay gets one per batch of commits
+// rather than one each (and claims them in one batch).
 func wakeRelay(ctx context.Context, db *sqlx.DB) {
 	if wakeLocal(db.DB) {
 		return
