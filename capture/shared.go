@@ -35,7 +35,7 @@ import (
 // a shareonce.Cache of images that hands every reader the same image. The
 // nil *Decodes shares nothing: OpenImage decodes every call.
 type Decodes struct {
-	images *shareonce.Cache[decodeKey, image.Image]
+	images *shareonce.Cache[ImageKey, image.Image]
 }
 
 // DecodesConfig tunes a Decodes. The zero value is the default.
@@ -61,16 +61,18 @@ func NewDecodes(cfg DecodesConfig) *Decodes {
 	if cfg.MaxBytes <= 0 {
 		cfg.MaxBytes = 64 << 20
 	}
-	return &Decodes{images: shareonce.New[decodeKey](shareonce.Config[image.Image]{
+	return &Decodes{images: shareonce.New[ImageKey](shareonce.Config[image.Image]{
 		Readers: cfg.Readers, Hold: cfg.Hold, Budget: cfg.MaxBytes, Cost: pixelBytes,
 		Share: func(img image.Image) (image.Image, bool) { return img, img != nil },
 	})}
 }
 
-// decodeKey names a capture as Open reads it: its object, the SHA-256 of
-// its sealed bytes, and the session, attempt, kind and index its opening
-// binds (the HPKE info); and the decoder's limit.
-type decodeKey struct {
+// ImageKey names a capture's image as OpenImage reads it: its object, the
+// SHA-256 of its sealed bytes, the session, attempt, kind and index its
+// opening binds (the HPKE info), and the decoder's pixel limit. What is
+// shared under one ImageKey comes from the very bytes a reader would have
+// opened, opened and decoded as it would have.
+type ImageKey struct {
 	object    string
 	sha256    string
 	session   uuid.UUID
@@ -80,6 +82,13 @@ type decodeKey struct {
 	maxPixels int64
 }
 
+// ImageKeyOf is the ImageKey of capture c decoded with the pixel limit
+// maxPixels.
+func ImageKeyOf(c idv.Capture, maxPixels int64) ImageKey {
+	return ImageKey{object: c.ObjectKey, sha256: string(c.SHA256), session: c.SessionID, attempt: c.Attempt,
+		kind: c.Kind, index: c.Index, maxPixels: maxPixels}
+}
+
 // OpenImage is the package's OpenImage through d: an image another stage
 // decoded from the same sealed bytes, or one decoded now and kept for the
 // others.
@@ -87,8 +96,7 @@ func (d *Decodes) OpenImage(ctx context.Context, store Getter, key *seal.Session
 	if d == nil || c.Size > maxBytes {
 		return OpenImage(ctx, store, key, c, maxBytes, maxPixels)
 	}
-	k := decodeKey{object: c.ObjectKey, sha256: string(c.SHA256), session: c.SessionID, attempt: c.Attempt,
-		kind: c.Kind, index: c.Index, maxPixels: maxPixels}
+	k := ImageKeyOf(c, maxPixels)
 	var reason string // a reason of this reader's own decode
 	img, err := d.images.Do(ctx, k, func() (image.Image, error) {
 		img, why, err := OpenImage(ctx, store, key, c, maxBytes, maxPixels)

@@ -31,6 +31,7 @@ import (
 	"github.com/idv-oss/idv/consumers/stage"
 	"github.com/idv-oss/idv/document/chip"
 	"github.com/idv-oss/idv/face"
+	"github.com/idv-oss/idv/face/facetest"
 	"github.com/idv-oss/idv/imagegate/imagetest"
 	"github.com/idv-oss/idv/infra/appclient"
 	"github.com/idv-oss/idv/infra/logtest"
@@ -152,15 +153,6 @@ func plain(w, h int) image.Image {
 		}
 	}
 	return img
-}
-
-// sideBySide puts two images next to each other on one canvas.
-func sideBySide(a, b image.Image) image.Image {
-	ab, bb := a.Bounds(), b.Bounds()
-	out := image.NewRGBA(image.Rect(0, 0, ab.Dx()+bb.Dx(), max(ab.Dy(), bb.Dy())))
-	draw.Draw(out, image.Rect(0, 0, ab.Dx(), ab.Dy()), a, ab.Min, draw.Src)
-	draw.Draw(out, image.Rect(ab.Dx(), 0, ab.Dx()+bb.Dx(), bb.Dy()), b, bb.Min, draw.Src)
-	return out
 }
 
 // bundle is one test's system: its own databases (main and key store), its
@@ -373,7 +365,7 @@ func TestFaceMatch(t *testing.T) {
 			outcome: schemas.OutcomeResubmit, reasons: []string{"no_face_document"}},
 		{name: "no face in a selfie", document: hopperRaw, selfies: [][]byte{hopperSelfies[0], noFace},
 			outcome: schemas.OutcomeResubmit, reasons: []string{"no_face_selfie"}},
-		{name: "two faces in a selfie", document: hopperRaw, selfies: [][]byte{encodeJPEG(t, sideBySide(hopper, astronaut), 85)},
+		{name: "two faces in a selfie", document: hopperRaw, selfies: [][]byte{encodeJPEG(t, facetest.SideBySide(hopper, astronaut), 85)},
 			outcome: schemas.OutcomeFailed, reasons: []string{"multiple_faces"}},
 		{name: "faces too small", document: hopperRaw, selfies: hopperSelfies[:1], cfg: &facematch.Config{MinFacePixels: 1000},
 			outcome: schemas.OutcomeResubmit, reasons: []string{"low_quality"}},

@@ -15,6 +15,7 @@ import (
 	"github.com/idv-oss/idv/consumers/facematch"
 	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/face/challenge"
+	"github.com/idv-oss/idv/face/facetest"
 	"github.com/idv-oss/idv/face/selfie"
 	"github.com/idv-oss/idv/imagegate"
 	"github.com/idv-oss/idv/infra/postgres"
@@ -101,7 +102,7 @@ func TestFaceMatchSharesAnalyses(t *testing.T) {
 	b := setup(t)
 	hopperRaw, hopper := photo(t, "grace_hopper.jpg")
 	_, astronaut := photo(t, "astronaut.png")
-	narrow := scaledFace(t, b.engine, hopper, facematch.DefaultMinFacePixels, challenge.DefaultMinFacePixels)
+	narrow := facetest.ScaledFace(t, b.engine, hopper, facematch.DefaultMinFacePixels, challenge.DefaultMinFacePixels, throughJPEG(t))
 	for _, c := range []struct {
 		name    string
 		selfies [][]byte
@@ -110,7 +111,7 @@ func TestFaceMatchSharesAnalyses(t *testing.T) {
 			encodeJPEG(t, hopper, 92)}},
 		{"another person", [][]byte{encodeJPEG(t, scaled(astronaut, 0.9), 85), encodeJPEG(t, astronaut, 80)}},
 		{"faces the liveness check finds too narrow", [][]byte{encodeJPEG(t, narrow, 90), encodeJPEG(t, hopper, 90)}},
-		{"two faces and none", [][]byte{encodeJPEG(t, sideBySide(hopper, astronaut), 85), encodeJPEG(t, plain(640, 400), 85)}},
+		{"two faces and none", [][]byte{encodeJPEG(t, facetest.SideBySide(hopper, astronaut), 85), encodeJPEG(t, plain(640, 400), 85)}},
 		{"too small", [][]byte{encodeJPEG(t, scaled(hopper, 0.2), 90)}},
 	} {
 		checks := []string{schemas.CheckDocument, facematch.Check, schemas.CheckLiveness}
@@ -189,28 +190,16 @@ func TestFaceMatchSharesOnlyWithLiveness(t *testing.T) {
 	}
 }
 
-// scaledFace is img scaled so that its face is in [lo, hi) pixels wide.
-func scaledFace(t *testing.T, e *face.Engine, img image.Image, lo, hi float64) image.Image {
-	t.Helper()
-	faces, err := e.Detect(face.Prepare(img))
-	if err != nil || len(faces) != 1 {
-		t.Fatalf("Detect: %d faces, %v", len(faces), err)
-	}
-	w := faces[0].Box.Width()
-	for s := (lo + hi) / 2 / w; s < 1.2*hi/w; s += 0.005 {
-		out := scaled(img, s)
-		// As the stage will see it: through JPEG.
-		dec, reason := imagegate.Decode(encodeJPEG(t, out, 90), imagegate.DefaultMaxPixels)
+// throughJPEG is img as the stage sees it: encoded as a JPEG and decoded
+// through the decoding gate.
+func throughJPEG(t *testing.T) func(image.Image) image.Image {
+	return func(img image.Image) image.Image {
+		dec, reason := imagegate.Decode(encodeJPEG(t, img, 90), imagegate.DefaultMaxPixels)
 		if reason != "" {
 			t.Fatal(reason)
 		}
-		if faces, err := e.Detect(face.Prepare(dec)); err == nil && len(faces) == 1 &&
-			faces[0].Box.Width() >= lo && faces[0].Box.Width() < hi {
-			return out
-		}
+		return dec
 	}
-	t.Fatalf("no scale of the photo shows a face %v to %v pixels wide", lo, hi)
-	return nil
 }
 
 func sameScore(a, b *float64) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }

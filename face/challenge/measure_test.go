@@ -79,25 +79,13 @@ func TestMeasureReasons(t *testing.T) {
 	}{
 		{"no face", blank, challenge.ReasonNoFaceSelfie},
 		{"face too small", synth.Scale(img, 0.25), challenge.ReasonLowQuality},
-		{"two faces", sideBySide(img, img), challenge.ReasonMultipleFaces},
+		{"two faces", facetest.SideBySide(img, img), challenge.ReasonMultipleFaces},
 	} {
 		_, reason, err := challenge.Measure(e, tc.img, challenge.Config{})
 		if err != nil || reason != tc.want {
 			t.Errorf("%s: reason %q, err %v; want %q", tc.name, reason, err, tc.want)
 		}
 	}
-}
-
-func sideBySide(a, b image.Image) image.Image {
-	w, h := a.Bounds().Dx(), a.Bounds().Dy()
-	out := image.NewRGBA(image.Rect(0, 0, 2*w, h))
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			out.Set(x, y, a.At(a.Bounds().Min.X+x, a.Bounds().Min.Y+y))
-			out.Set(w+x, y, b.At(b.Bounds().Min.X+x, b.Bounds().Min.Y+y))
-		}
-	}
-	return out
 }
 
 // BenchmarkMeasure is everything the liveness stage computes on one

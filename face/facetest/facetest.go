@@ -8,6 +8,7 @@ package facetest
 import (
 	"bytes"
 	"image"
+	"image/draw"
 	"image/jpeg"
 	_ "image/png" // the photos are JPEG and PNG
 	"os"
@@ -146,4 +147,38 @@ func cpuTime(b *testing.B) time.Duration {
 		b.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// SideBySide puts two images next to each other on one canvas (a frame
+// with two faces).
+func SideBySide(a, b image.Image) image.Image {
+	ab, bb := a.Bounds(), b.Bounds()
+	out := image.NewRGBA(image.Rect(0, 0, ab.Dx()+bb.Dx(), max(ab.Dy(), bb.Dy())))
+	draw.Draw(out, image.Rect(0, 0, ab.Dx(), ab.Dy()), a, ab.Min, draw.Src)
+	draw.Draw(out, image.Rect(ab.Dx(), 0, ab.Dx()+bb.Dx(), bb.Dy()), b, bb.Min, draw.Src)
+	return out
+}
+
+// ScaledFace is img, which holds one face, scaled so that e finds that
+// face [lo, hi) pixels wide in seen(scaled) — how a stage will see it, say
+// through a JPEG; nil: as it is. It fails t when no scale does.
+func ScaledFace(t testing.TB, e *face.Engine, img image.Image, lo, hi float64, seen func(image.Image) image.Image) image.Image {
+	t.Helper()
+	if seen == nil {
+		seen = func(img image.Image) image.Image { return img }
+	}
+	faces, err := e.Detect(face.Prepare(img))
+	if err != nil || len(faces) != 1 {
+		t.Fatalf("Detect: %d faces, %v", len(faces), err)
+	}
+	w := faces[0].Box.Width()
+	for s := (lo + hi) / 2 / w; s < 1.2*hi/w; s += 0.005 {
+		scaled := image.Image(synth.Scale(img, s))
+		if faces, err := e.Detect(face.Prepare(seen(scaled))); err == nil && len(faces) == 1 &&
+			faces[0].Box.Width() >= lo && faces[0].Box.Width() < hi {
+			return scaled
+		}
+	}
+	t.Fatalf("no scale of the photo shows a face %v to %v pixels wide", lo, hi)
+	return nil
 }

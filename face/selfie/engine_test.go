@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/draw"
 	"reflect"
 	"slices"
 	"sync/atomic"
@@ -18,7 +17,6 @@ import (
 	"github.com/idv-oss/idv/face/facetest"
 	"github.com/idv-oss/idv/face/rules"
 	"github.com/idv-oss/idv/face/selfie"
-	"github.com/idv-oss/idv/face/synth"
 	"github.com/idv-oss/idv/imagegate"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -178,29 +176,10 @@ func testFrames(t *testing.T, e *face.Engine) []testFrame {
 	}
 	hopper, astronaut := facetest.Photo(t, "grace_hopper.jpg"), facetest.Photo(t, "astronaut.png")
 	add("no face", image.NewRGBA(image.Rect(0, 0, 320, 240)))
-	add("two faces", sideBySide(hopper, astronaut))
-	add("too small for both", scaledTo(t, e, hopper, 30, 40))
-	add("wide enough for the face match only", scaledTo(t, e, hopper, rules.MinFacePixels, challenge.DefaultMinFacePixels))
+	add("two faces", facetest.SideBySide(hopper, astronaut))
+	add("too small for both", facetest.ScaledFace(t, e, hopper, 30, 40, nil))
+	add("wide enough for the face match only", facetest.ScaledFace(t, e, hopper, rules.MinFacePixels, challenge.DefaultMinFacePixels, nil))
 	return frames
-}
-
-// scaledTo is img scaled so that its face is in [lo, hi) pixels wide.
-func scaledTo(t *testing.T, e *face.Engine, img image.Image, lo, hi float64) image.Image {
-	t.Helper()
-	faces, err := e.Detect(face.Prepare(img))
-	if err != nil || len(faces) != 1 {
-		t.Fatalf("Detect: %d faces, %v", len(faces), err)
-	}
-	w := faces[0].Box.Width()
-	for s := (lo + hi) / 2 / w; s < 1.2*hi/w; s += 0.005 {
-		scaled := image.Image(synth.Scale(img, s))
-		if faces, err := e.Detect(face.Prepare(scaled)); err == nil && len(faces) == 1 &&
-			faces[0].Box.Width() >= lo && faces[0].Box.Width() < hi {
-			return scaled
-		}
-	}
-	t.Fatalf("no scale of the photo shows a face %v to %v pixels wide", lo, hi)
-	return nil
 }
 
 // readBoth is the two stages' readings of f through d, in either order.
@@ -279,13 +258,4 @@ func TestSharedReadsAsBefore(t *testing.T) {
 	if full := len(slices.DeleteFunc(slices.Clone(frames), partial)); full < 12 {
 		t.Errorf("only %d frames both stages read in full, want the load's 12", full)
 	}
-}
-
-// sideBySide puts two images next to each other on one canvas.
-func sideBySide(a, b image.Image) image.Image {
-	ab, bb := a.Bounds(), b.Bounds()
-	out := image.NewRGBA(image.Rect(0, 0, ab.Dx()+bb.Dx(), max(ab.Dy(), bb.Dy())))
-	draw.Draw(out, image.Rect(0, 0, ab.Dx(), ab.Dy()), a, ab.Min, draw.Src)
-	draw.Draw(out, image.Rect(ab.Dx(), 0, ab.Dx()+bb.Dx(), bb.Dy()), b, bb.Min, draw.Src)
-	return out
 }

@@ -5,20 +5,18 @@ import (
 	"image"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/idv-oss/idv"
+	"github.com/idv-oss/idv/capture"
 	"github.com/idv-oss/idv/internal/shareonce"
-	"github.com/idv-oss/idv/schemas"
 )
 
 // Shared analyses follow capture.Decodes, through the same
-// internal/shareonce: the key is the frame's capture as capture.Open reads
-// it — its object key, the SHA-256 of its sealed bytes, the session,
-// attempt, kind and index its opening binds, and the decoder's pixel limit
-// — so a stage gets a shared analysis only of the very image it would have
-// decoded; and the engine's Setup of Models, so only of what its own engine
-// would have read there. The narrowest face a stage reads (minPixels) is
+// internal/shareonce: the key is the frame's capture.ImageKey — its
+// object key, the SHA-256 of its sealed bytes, the session, attempt, kind
+// and index its opening binds, and the decoder's pixel limit — so a stage
+// gets a shared analysis only of the very image it would have decoded; and
+// the engine's Setup of Models, so only of what its own engine would have
+// read there. The narrowest face a stage reads (minPixels) is
 // not in the key: only complete analyses are shared, whose faces,
 // landmarks and embedding do not depend on it, and each stage applies its
 // own width rule to what it gets. An analysis without an embedding (no
@@ -66,17 +64,11 @@ func sharing(cfg AnalysesConfig) shareonce.Config[Analysis] {
 	}
 }
 
-// analysisKey names a frame as capture.Open reads and the decoder decodes
-// it, and what the engine that reads it is.
+// analysisKey names a frame as capture.OpenImage reads and decodes it,
+// and what the engine that reads it is.
 type analysisKey struct {
-	object    string
-	sha256    string
-	session   uuid.UUID
-	attempt   int
-	kind      schemas.CaptureKind
-	index     int
-	maxPixels int64
-	setup     string
+	image capture.ImageKey
+	setup string
 }
 
 // Analyse is the package's Analyse of the prepared or unprepared image img
@@ -90,7 +82,6 @@ func (d *Analyses) Analyse(ctx context.Context, e Engine, img image.Image, c idv
 	if d == nil {
 		return Analyse(e, img, minPixels)
 	}
-	k := analysisKey{object: c.ObjectKey, sha256: string(c.SHA256), session: c.SessionID, attempt: c.Attempt,
-		kind: c.Kind, index: c.Index, maxPixels: maxPixels, setup: e.Setup(Models...)}
+	k := analysisKey{image: capture.ImageKeyOf(c, maxPixels), setup: e.Setup(Models...)}
 	return d.analyses.Do(ctx, k, func() (Analysis, error) { return Analyse(e, img, minPixels) })
 }

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -22,12 +23,8 @@ func TestReadTogether(t *testing.T) {
 	t.Parallel()
 	f := setupWipes(t)
 	ctx := t.Context()
-	count := pgcount.New()
-	db, err := postgres.Open(ctx, f.url, postgres.WithTap(count.Tap("main")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, count := countedPool(t, f.url, "main")
+	var err error
 	other, err := postgres.Open(ctx, f.url)
 	if err != nil {
 		t.Fatal(err)
@@ -88,12 +85,8 @@ func TestChangeTogether(t *testing.T) {
 	t.Parallel()
 	f := setupWipes(t)
 	ctx := t.Context()
-	count := pgcount.New()
-	db, err := postgres.Open(ctx, f.url, postgres.WithTap(count.Tap("main")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, count := countedPool(t, f.url, "main")
+	var err error
 	sessions, groups := postgres.NewSessions(db), postgres.NewReads(db)
 	woken := 0
 	defer postgres.RegisterRelay(f.url, func() { woken++ })()
@@ -157,4 +150,17 @@ func TestChangeTogether(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "inside reads together") {
 		t.Fatalf("a change group inside a read group: %v, want it refused", err)
 	}
+}
+
+// countedPool opens a pool on url whose statements count (tapped as name),
+// closed when t ends.
+func countedPool(t *testing.T, url, name string) (*sql.DB, *pgcount.Counter) {
+	t.Helper()
+	count := pgcount.New()
+	db, err := postgres.Open(t.Context(), url, postgres.WithTap(count.Tap(name)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, count
 }
