@@ -18,7 +18,7 @@ import (
 
 const loadgenUsage = `usage: idv loadgen [-n N] [-rate R | -concurrency C] [-mode tiny|real] [-images DIR]
                    [-wipe [-wipe-cpuprofile FILE]] [-cpuprofile FILE] [-trace FILE]
-                   [-workers W [-worker-cpus LIST]] [-nats-nodes 1|3]
+                   [-workers W [-worker-cpus LIST]] [-nats-nodes 1|3] [-warmup W]
   tiny: the document check on tiny generated images, its image checks off
         (the control plane alone)
   real: document, face and liveness checks with the face engine on a photo of a
@@ -27,7 +27,10 @@ const loadgenUsage = `usage: idv loadgen [-n N] [-rate R | -concurrency C] [-mod
   -workers W: the stages run in W separate idv worker all processes, pinned
         with taskset to -worker-cpus when given; the API, the relay and the
         retention round stay in this process
-  -nats-nodes 3: an embedded 3-node JetStream cluster, the stream at R3`
+  -nats-nodes 3: an embedded 3-node JetStream cluster, the stream at R3
+  -warmup W: W verifications first (twice -concurrency unless given), and
+        their wipe with -wipe, that nothing measures: the database's
+        connections open and prepare their statements before the run`
 
 // loadgenRun is one idv loadgen run as its flags set it up.
 type loadgenRun struct {
@@ -71,10 +74,14 @@ func parseLoadgen(args []string, cfg config, stderr io.Writer) (loadgenRun, erro
 	fs.StringVar(&r.cpus, "worker-cpus", "", "pin the worker processes to these cpus with taskset (e.g. 0 or 0,1)")
 	fs.StringVar(&r.bin, "worker-bin", "", "the idv binary the worker processes run (default: this one)")
 	fs.IntVar(&r.lay.natsNodes, "nats-nodes", 1, "embedded NATS servers: 1, or 3 as a JetStream cluster with the stream at R3")
+	fs.IntVar(&r.opts.Warmup, "warmup", -1, "verifications run (and wiped, with -wipe) before the measured ones, unmeasured (-1: twice -concurrency)")
 	if err := fs.Parse(args); err != nil {
 		return r, err
 	}
-	if r.load.N < 1 || r.load.Concurrency < 1 || r.load.Rate < 0 || (r.mode != "tiny" && r.mode != "real") ||
+	if r.opts.Warmup == -1 {
+		r.opts.Warmup = 2 * r.load.Concurrency
+	}
+	if r.load.N < 1 || r.load.Concurrency < 1 || r.load.Rate < 0 || r.opts.Warmup < 0 || (r.mode != "tiny" && r.mode != "real") ||
 		r.workers < 0 || (r.opts.WipeCPUProfile != "" && !r.opts.Wipe) || (r.lay.natsNodes != 1 && r.lay.natsNodes != 3) || (r.cpus != "" && r.workers == 0) {
 		return r, errors.New(loadgenUsage)
 	}

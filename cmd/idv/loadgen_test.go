@@ -49,17 +49,36 @@ func TestLoadgenDrivesTheSystem(t *testing.T) {
 		t.Fatalf("%d sessions not deleted after the wipe", left)
 	}
 
-	// A measured run with the wipe profiled (-wipe-cpuprofile).
+	// A measured run after a warm-up of 3 (-warmup), with the wipe
+	// profiled (-wipe-cpuprofile): the report counts the 2 measured ones
+	// alone, and the warm-up's sessions are wiped too.
 	cfg.N = 2
 	prof := filepath.Join(t.TempDir(), "wipe.prof")
 	var out bytes.Buffer
-	if err := w.Measure(context.Background(), cfg, loadgen.Options{Wipe: true, WipeCPUProfile: prof}, &out); err != nil {
+	if err := w.Measure(context.Background(), cfg, loadgen.Options{Wipe: true, WipeCPUProfile: prof, Warmup: 3}, &out); err != nil {
 		t.Fatalf("measure: %v\n%s", err, out.String())
 	}
 	if b, err := os.ReadFile(prof); err != nil || !bytes.HasPrefix(b, []byte{0x1f, 0x8b}) || !strings.Contains(out.String(), "wipe: 2 sessions erased") {
 		t.Fatalf("wipe profile: %d bytes, %v; report:\n%s", len(b), err, out.String())
 	}
+	if !strings.Contains(out.String(), "warm-up: 3 verifications and their wipe") || !strings.Contains(out.String(), "2 verifications in ") {
+		t.Errorf("a run after a warm-up of 3 reported:\n%s", out.String())
+	}
+	var made int
+	if err := s.owner.Get(&made, `SELECT count(*) FILTER (WHERE deleted_at IS NOT NULL) - count(*) FILTER (WHERE deleted_at IS NULL)
+		FROM sessions WHERE tenant_id = $1`, s.tenant.TenantID); err != nil {
+		t.Fatal(err)
+	}
+	if made != 6+3+2 {
+		t.Errorf("%d sessions deleted less those left; want the 11 made, all deleted", made)
+	}
 	if _, err := parseLoadgen([]string{"-wipe-cpuprofile", prof}, config{}, io.Discard); err == nil {
 		t.Error("-wipe-cpuprofile without -wipe was taken")
+	}
+	if _, err := parseLoadgen([]string{"-warmup", "-2"}, config{}, io.Discard); err == nil {
+		t.Error("-warmup -2 was taken")
+	}
+	if r, err := parseLoadgen([]string{"-concurrency", "5"}, config{}, io.Discard); err != nil || r.opts.Warmup != 10 {
+		t.Errorf("-concurrency 5 without -warmup: warm-up %d (%v), want twice the concurrency", r.opts.Warmup, err)
 	}
 }

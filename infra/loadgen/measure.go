@@ -36,6 +36,13 @@ type Options struct {
 	// Cores is how many cores the engines may use, for the bound; 0: this
 	// process's GOMAXPROCS.
 	Cores int
+	// Warmup verifications run before the measured ones, as fast as the
+	// load's concurrency allows, and are wiped with Wipe; nothing measures
+	// them. They open the pools' connections and prepare their statements,
+	// which a short run would otherwise count as its own (PostgreSQL's CPU
+	// per verification above all: a backend's whole CPU counts from its
+	// start).
+	Warmup int
 }
 
 // CPUMeter tells the CPU seconds used since it started.
@@ -79,6 +86,9 @@ func (w *Workload) Measure(ctx context.Context, cfg Config, o Options, stdout io
 	cfg.Checks, cfg.Captures = w.Checks, w.Captures
 	fmt.Fprintf(stdout, "loadgen: %d verifications, mode %s (checks %s), %s, GOMAXPROCS %d\n", cfg.N, w.Mode,
 		strings.Join(w.Checks, ","), pace(cfg), runtime.GOMAXPROCS(0))
+	if err := o.warmUp(ctx, cfg, stdout); err != nil {
+		return err
+	}
 	stopProfile, err := record(o.CPUProfile, pprof.StartCPUProfile, pprof.StopCPUProfile)
 	if err != nil {
 		return err
@@ -131,16 +141,47 @@ func (w *Workload) Measure(ctx context.Context, cfg Config, o Options, stdout io
 	return nil
 }
 
-// measureWipe erases the sessions of samples and reports the wipe's rate
-// and, beside dbVerify (negative: not measured), the database's CPU per
-// wipe.
-func (o Options) measureWipe(ctx context.Context, cfg Config, samples []Sample, dbVerify float64, stdout io.Writer) error {
+// warmUp runs o.Warmup verifications of cfg's load, and their wipe with
+// o.Wipe, unmeasured.
+func (o Options) warmUp(ctx context.Context, cfg Config, stdout io.Writer) error {
+	if o.Warmup <= 0 {
+		return nil
+	}
+	cfg.N, cfg.Rate, cfg.Progress = o.Warmup, 0, io.Discard
+	samples, elapsed, err := Run(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("loadgen: warm-up: %w", err)
+	}
+	if r := Summarise(samples, elapsed); r.Failed > 0 {
+		return fmt.Errorf("loadgen: warm-up: %d of %d verifications failed", r.Failed, r.N)
+	}
+	what := "verifications"
+	if o.Wipe {
+		if _, err := Wipe(ctx, cfg, sessionIDs(samples)); err != nil {
+			return fmt.Errorf("loadgen: warm-up: %w", err)
+		}
+		what = "verifications and their wipe"
+	}
+	fmt.Fprintf(stdout, "warm-up: %d %s in %.1f s, not measured\n", o.Warmup, what, elapsed.Seconds())
+	return nil
+}
+
+// sessionIDs are the sessions samples created.
+func sessionIDs(samples []Sample) []string {
 	ids := make([]string, 0, len(samples))
 	for _, s := range samples {
 		if s.SessionID != "" {
 			ids = append(ids, s.SessionID)
 		}
 	}
+	return ids
+}
+
+// measureWipe erases the sessions of samples and reports the wipe's rate
+// and, beside dbVerify (negative: not measured), the database's CPU per
+// wipe.
+func (o Options) measureWipe(ctx context.Context, cfg Config, samples []Sample, dbVerify float64, stdout io.Writer) error {
+	ids := sessionIDs(samples)
 	stopProfile, err := record(o.WipeCPUProfile, pprof.StartCPUProfile, pprof.StopCPUProfile)
 	if err != nil {
 		return err
