@@ -147,6 +147,9 @@ func (o Options) warmUp(ctx context.Context, cfg Config, stdout io.Writer) error
 	if o.Warmup <= 0 {
 		return nil
 	}
+	if cfg.Progress != nil {
+		fmt.Fprintf(cfg.Progress, "warm-up: %d verifications, not measured\n", o.Warmup)
+	}
 	cfg.N, cfg.Rate, cfg.Progress = o.Warmup, 0, io.Discard
 	samples, elapsed, err := Run(ctx, cfg)
 	if err != nil {
