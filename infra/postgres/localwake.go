@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"database/sql"
 	"net/url"
 	"runtime"
@@ -100,8 +101,8 @@ func database(dsn string) string {
 			return ""
 		}
 		q := u.Query()
-		host, port = first(q.Get("host"), u.Hostname()), first(q.Get("port"), u.Port())
-		name = first(q.Get("dbname"), strings.TrimPrefix(u.Path, "/"))
+		host, port = cmp.Or(q.Get("host"), u.Hostname()), cmp.Or(q.Get("port"), u.Port())
+		name = cmp.Or(q.Get("dbname"), strings.TrimPrefix(u.Path, "/"))
 	} else {
 		if strings.ContainsAny(dsn, `'\`) {
 			return "" // quoted values: not read here
@@ -122,12 +123,4 @@ func database(dsn string) string {
 		return ""
 	}
 	return host + "\x00" + port + "\x00" + name
-}
-
-// first is the first non-empty of a and b.
-func first(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
