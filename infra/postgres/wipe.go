@@ -79,27 +79,6 @@ func readWipeTarget(ctx context.Context, tx *sqlx.Tx, tenantID, id uuid.UUID, lo
 		DeletedAt: row.DeletedAt, ReceiptID: row.ReceiptID.UUID, Captures: row.Captures}, nil
 }
 
-// lockWipeTarget locks the session row for the rest of tx and returns its wipe
-// state. ErrNotFound if the tenant has no such session; ErrConflict if no
-// wipe was requested: nothing is ever destroyed without that instruction.
-func lockWipeTarget(ctx context.Context, tx *sqlx.Tx, tenantID, id uuid.UUID) (keyDestroyed, deleted bool, err error) {
-	var row struct {
-		Requested    bool `db:"requested"`
-		KeyDestroyed bool `db:"key_destroyed"`
-		Deleted      bool `db:"deleted"`
-	}
-	err = tx.GetContext(ctx, &row, `SELECT wipe_requested_at IS NOT NULL AS requested,
-			key_destroyed_at IS NOT NULL AS key_destroyed, deleted_at IS NOT NULL AS deleted
-		FROM sessions WHERE session_id = $1 AND tenant_id = $2 FOR UPDATE`, id, tenantID)
-	if err != nil {
-		return false, false, rowErr(err, "wipes: session %s", "wipes: lock session %s", id)
-	}
-	if !row.Requested {
-		return false, false, fmt.Errorf("wipes: session %s: no wipe requested: %w", id, idv.ErrConflict)
-	}
-	return row.KeyDestroyed, row.Deleted, nil
-}
-
 // DestroySessionKey is the wipe's first step, crypto-shredding: in one
 // transaction it locks the session, reads its wipe state and, unless the
 // session is deleted already, deletes its wrapped private key (its
@@ -160,10 +139,11 @@ func (s *Wipes) DestroySessionKey(ctx context.Context, tenantID, id uuid.UUID, a
 // audit chain holds its lock until the commit, so wipes of one tenant
 // committing one by one queue on it. While a tenant's batch runs, the
 // calls that arrive wait, and the first of them then runs them all in one
-// transaction: each wipe's statements in a savepoint of their own (a wipe
-// that fails is rolled back to it and gets its error; the others go on),
-// then the entries of those that went through appended to the chain in
-// one go, then one commit. A wipe's rows, receipt, event and audit entry
+// transaction (wipefinish.go): the batch's sessions locked and checked in
+// one statement (a wipe that would fail gets its error with nothing of it
+// written; the others go on), the others' rows, tombstones, receipts and
+// events written in one more, their entries appended to the chain in one
+// go, then one commit. A wipe's rows, receipt, event and audit entry
 // still commit together or not at all; only the commit is shared, so a
 // failed commit (or a crash before it) fails every wipe of the batch, and
 // each is retried.
@@ -191,9 +171,8 @@ func (s *Wipes) FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.
 	return <-req.done
 }
 
-// Bounds of one FinishWipe batch: how many wipes it takes (each holds a
-// savepoint; PostgreSQL keeps up to 64 subtransactions per transaction in
-// shared memory before it spills them) and how long it may take.
+// Bounds of one FinishWipe batch: how many wipes it takes (the size of its
+// array parameters and of its one audit INSERT) and how long it may take.
 const (
 	finishBatchMax = 32
 	finishTimeout  = 30 * time.Second
@@ -272,20 +251,9 @@ func (s *Wipes) finishBatch(ctx context.Context, tenantID uuid.UUID, batch []*fi
 		}
 	}()
 	err := inOutboxTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
-		var entries []idv.AuditEntry
-		for i, req := range batch {
-			if _, err := tx.ExecContext(ctx, `SAVEPOINT finish_wipe`); err != nil {
-				return fmt.Errorf("wipes: savepoint: %w", err)
-			}
-			e, err := finishOne(ctx, tx, tenantID, req)
-			if err != nil {
-				outcome[i] = err
-				if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT finish_wipe`); err != nil {
-					return fmt.Errorf("wipes: roll back %s: %w", req.id, err)
-				}
-				continue
-			}
-			entries = append(entries, *e)
+		entries, err := finishTogether(ctx, tx, tenantID, batch, outcome)
+		if err != nil {
+			return err
 		}
 		return appendAudits(ctx, tx, tenantID, entries)
 	})
@@ -296,60 +264,6 @@ func (s *Wipes) finishBatch(ctx context.Context, tenantID uuid.UUID, batch []*fi
 		req.done <- outcome[i]
 	}
 	sent = true
-}
-
-// finishOne is one wipe's part of a FinishWipe batch, within tx: its
-// statements and the audit entry to append for it.
-func finishOne(ctx context.Context, tx *sqlx.Tx, tenantID uuid.UUID, req *finishReq) (*idv.AuditEntry, error) {
-	id, r := req.id, req.r
-	keyDestroyed, deleted, err := lockWipeTarget(ctx, tx, tenantID, id)
-	if err != nil {
-		return nil, err
-	}
-	if deleted {
-		return nil, fmt.Errorf("wipes: session %s: %w", id, idv.ErrWipedBefore)
-	}
-	if !keyDestroyed {
-		return nil, fmt.Errorf("wipes: session %s: key not destroyed yet: %w", id, idv.ErrConflict)
-	}
-	// One statement for the rows, the tombstone and the receipt: the
-	// batch's transaction runs its wipes one after another, so every round
-	// trip counts. Its parts touch different tables; the key row's absence
-	// is checked first, and the captures count after, with the savepoint
-	// undoing everything on a mismatch.
-	var row struct {
-		Keys     int `db:"keys"`
-		Captures int `db:"captures"`
-	}
-	err = tx.GetContext(ctx, &row, `WITH fields AS (
-			UPDATE check_results SET fields_sealed = NULL WHERE session_id = $1 AND tenant_id = $2 RETURNING 1
-		), caps AS (
-			DELETE FROM captures WHERE session_id = $1 AND tenant_id = $2 RETURNING 1
-		), challenges AS (
-			DELETE FROM attempt_challenges WHERE session_id = $1 AND tenant_id = $2 RETURNING 1
-		), tomb AS (
-			UPDATE sessions SET status = 'deleted', deleted_at = $3 WHERE session_id = $1 AND tenant_id = $2 RETURNING 1
-		), receipt AS (
-			INSERT INTO deletion_receipts (receipt_id, tenant_id, session_id, statement, signature, key_id, created_at)
-			VALUES ($4, $2, $1, $5, $6, $7, $3) RETURNING 1
-		)
-		SELECT (SELECT count(*) FROM session_keys WHERE session_id = $1 AND tenant_id = $2) AS keys,
-			(SELECT count(*) FROM caps) AS captures`,
-		id, tenantID, req.at, r.ID, r.Statement, r.Signature, r.KeyID)
-	if err != nil {
-		return nil, fmt.Errorf("wipes: delete rows of %s and store its receipt: %w", id, err)
-	}
-	if row.Keys != 0 {
-		return nil, fmt.Errorf("wipes: session %s: key destruction recorded but its key row exists: %w", id, idv.ErrConflict)
-	}
-	if row.Captures != r.Captures {
-		return nil, fmt.Errorf("wipes: session %s has %d captures, the receipt states %d: %w", id, row.Captures, r.Captures, idv.ErrConflict)
-	}
-	if err := appendOutbox(ctx, tx, req.ev); err != nil {
-		return nil, err
-	}
-	return &idv.AuditEntry{TenantID: tenantID, At: req.at, Actor: req.actor, Action: idv.AuditDataDeleted, SessionID: id,
-		Detail: map[string]string{"receipt_id": r.ID.String(), "captures": strconv.Itoa(r.Captures)}}, nil
 }
 
 // RecordLateObjects stores the addendum to a wiped session's receipt and

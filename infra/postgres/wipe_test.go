@@ -14,6 +14,7 @@ import (
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/infra/postgres/pgcount"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -301,12 +302,21 @@ func TestFinishWipeConcurrently(t *testing.T) {
 // together by the next batch, and each is still whole: a wipe whose receipt
 // states a wrong number of captures gets ErrConflict with nothing of it
 // written, the others commit with their receipt, event and one audit entry
-// each, and the chain verifies.
+// each, and the chain verifies. A batch sends the same statements however
+// many wipes it holds (counted: a count, not a timing).
 func TestFinishWipeBatchKeepsEachWipeWhole(t *testing.T) {
 	t.Parallel()
 	f := setupWipes(t)
 	ctx := t.Context()
-	sessions := []uuid.UUID{f.session, f.newSession(t, f.tenant), f.newSession(t, f.tenant), f.newSession(t, f.tenant)}
+	count := pgcount.New()
+	counted, err := postgres.Open(ctx, f.url, postgres.WithTap(count.Tap("main")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer counted.Close()
+	batches := postgres.NewWipes(counted)
+	sessions := []uuid.UUID{f.session, f.newSession(t, f.tenant), f.newSession(t, f.tenant), f.newSession(t, f.tenant),
+		f.newSession(t, f.tenant), f.newSession(t, f.tenant)}
 	type call struct {
 		r  idv.Receipt
 		ev idv.Event
@@ -343,7 +353,7 @@ func TestFinishWipeBatchKeepsEachWipeWhole(t *testing.T) {
 	var wg sync.WaitGroup
 	finish := func(i int) {
 		wg.Go(func() {
-			errs[i] = f.wipes.FinishWipe(ctx, f.tenant, sessions[i], f.now, calls[i].r, calls[i].ev)
+			errs[i] = batches.FinishWipe(ctx, f.tenant, sessions[i], f.now, calls[i].r, calls[i].ev)
 		})
 	}
 	finish(0)
@@ -390,6 +400,23 @@ func TestFinishWipeBatchKeepsEachWipeWhole(t *testing.T) {
 	}
 	if after-before != len(sessions)-1 {
 		t.Errorf("%d entries appended, want %d", after-before, len(sessions)-1)
+	}
+	// Two batches: the first wipe alone, then the five that queued behind
+	// it. Each: BEGIN with its scope (2), the sessions' lock and read, the
+	// rows' write, the chain's lock, head and append, COMMIT.
+	var txs []pgcount.Tx
+	for _, tx := range count.Txs() {
+		if tx.Explicit {
+			txs = append(txs, tx)
+		}
+	}
+	if len(txs) != 2 {
+		t.Fatalf("%d transactions, want 2 batches", len(txs))
+	}
+	for i, tx := range txs {
+		if tx.Statements != 8 || tx.RolledBack {
+			t.Errorf("batch %d: %d statements (rolled back: %v), want 8 whatever its size: %q", i, tx.Statements, tx.RolledBack, tx.Queries)
+		}
 	}
 }
 
