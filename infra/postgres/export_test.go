@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"database/sql"
+
+	"github.com/google/uuid"
 )
 
 // BeginWithEntry begins a transaction over db whose BEGIN carries query as
@@ -23,3 +25,11 @@ func RegisterRelay(dsn string, wake func()) (unregister func()) { return registe
 // Database is database: the name of the database a connection string
 // connects to.
 func Database(dsn string) string { return database(dsn) }
+
+// KeyDestructionsQueued is how many DestroySessionKey calls of the tenant
+// wait for a batch of w's.
+func KeyDestructionsQueued(w *Wipes, tenantID uuid.UUID) int {
+	w.destroying.mu.Lock()
+	defer w.destroying.mu.Unlock()
+	return len(w.destroying.queued[tenantID])
+}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -24,9 +23,10 @@ import (
 // Wipes holds the store side of wiping sessions and their deletion receipts.
 type Wipes struct {
 	db *sqlx.DB
-	// finishing groups the FinishWipe calls of one tenant that arrive
-	// while one of its batches runs (see FinishWipe).
-	finishing finishGroup
+	// destroying and finishing group the DestroySessionKey and FinishWipe
+	// calls of one tenant that arrive while one of its batches runs.
+	destroying tenantBatches[*keyReq]
+	finishing  tenantBatches[*finishReq]
 }
 
 // NewWipes returns the wipe store over db.
@@ -38,7 +38,7 @@ func NewWipes(db *sql.DB) *Wipes { return &Wipes{db: wrap(db)} }
 func (s *Wipes) SessionForWipe(ctx context.Context, tenantID, id uuid.UUID) (idv.WipeTarget, error) {
 	var t idv.WipeTarget
 	err := inTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) (err error) {
-		t, err = readWipeTarget(ctx, tx, tenantID, id, "")
+		t, err = readWipeTarget(ctx, tx, tenantID, id)
 		return err
 	})
 	return t, err
@@ -60,23 +60,31 @@ type wipeTargetRow struct {
 	Captures        int            `db:"captures"`
 }
 
-// readWipeTarget reads a session's wipe state within tx; lock is "" or a
-// locking clause ("FOR UPDATE OF s"). ErrNotFound if the tenant has no such
-// session.
-func readWipeTarget(ctx context.Context, tx *sqlx.Tx, tenantID, id uuid.UUID, lock string) (idv.WipeTarget, error) {
-	var row wipeTargetRow
-	err := tx.GetContext(ctx, &row, `SELECT s.session_id, s.tenant_id, s.status, s.decision, s.created_at,
-			s.expires_at, s.wipe_reason, s.wipe_requested_at, s.key_destroyed_at, s.deleted_at,
-			(SELECT r.receipt_id FROM deletion_receipts r WHERE r.session_id = s.session_id AND r.tenant_id = s.tenant_id) AS receipt_id,
-			(SELECT count(*) FROM captures c WHERE c.session_id = s.session_id AND c.tenant_id = s.tenant_id) AS captures
-		FROM sessions s WHERE s.session_id = $1 AND s.tenant_id = $2 `+lock, id, tenantID)
-	if err != nil {
-		return idv.WipeTarget{}, rowErr(err, "wipes: session %s", "wipes: read session %s", id)
-	}
+// wipeTargetSelect reads sessions s's wipe states as wipeTargetRow; the
+// caller adds the WHERE clause.
+const wipeTargetSelect = `SELECT s.session_id, s.tenant_id, s.status, s.decision, s.created_at,
+		s.expires_at, s.wipe_reason, s.wipe_requested_at, s.key_destroyed_at, s.deleted_at,
+		(SELECT r.receipt_id FROM deletion_receipts r WHERE r.session_id = s.session_id AND r.tenant_id = s.tenant_id) AS receipt_id,
+		(SELECT count(*) FROM captures c WHERE c.session_id = s.session_id AND c.tenant_id = s.tenant_id) AS captures
+	FROM sessions s `
+
+// target is the row as the core's type.
+func (row wipeTargetRow) target() idv.WipeTarget {
 	return idv.WipeTarget{SessionID: row.SessionID, TenantID: row.TenantID, Status: row.Status,
 		Decision: row.Decision.String, CreatedAt: row.CreatedAt, ExpiresAt: row.ExpiresAt,
 		WipeReason: row.WipeReason.String, WipeRequestedAt: row.WipeRequestedAt, KeyDestroyedAt: row.KeyDestroyedAt,
-		DeletedAt: row.DeletedAt, ReceiptID: row.ReceiptID.UUID, Captures: row.Captures}, nil
+		DeletedAt: row.DeletedAt, ReceiptID: row.ReceiptID.UUID, Captures: row.Captures}
+}
+
+// readWipeTarget reads a session's wipe state within tx. ErrNotFound if the
+// tenant has no such session.
+func readWipeTarget(ctx context.Context, tx *sqlx.Tx, tenantID, id uuid.UUID) (idv.WipeTarget, error) {
+	var row wipeTargetRow
+	err := tx.GetContext(ctx, &row, wipeTargetSelect+`WHERE s.session_id = $1 AND s.tenant_id = $2`, id, tenantID)
+	if err != nil {
+		return idv.WipeTarget{}, rowErr(err, "wipes: session %s", "wipes: read session %s", id)
+	}
+	return row.target(), nil
 }
 
 // DestroySessionKey is the wipe's first step, crypto-shredding: in one
@@ -89,36 +97,20 @@ func readWipeTarget(ctx context.Context, tx *sqlx.Tx, tenantID, id uuid.UUID, lo
 // FinishWipe) and whether this call deleted the key; false when an earlier
 // call had. ErrNotFound if the tenant has no such session; ErrNotRequested,
 // with nothing destroyed, if its wipe was not requested.
-func (s *Wipes) DestroySessionKey(ctx context.Context, tenantID, id uuid.UUID, at time.Time) (t idv.WipeTarget, destroyed bool, err error) {
-	err = inTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
-		if t, err = readWipeTarget(ctx, tx, tenantID, id, "FOR UPDATE OF s"); err != nil {
-			return err
-		}
-		if t.DeletedAt != nil {
-			return nil
-		}
-		if t.WipeRequestedAt == nil {
-			return fmt.Errorf("wipes: session %s: %w", id, idv.ErrNotRequested)
-		}
-		var row struct {
-			KeyDestroyedAt time.Time `db:"key_destroyed_at"`
-			Keys           int       `db:"keys"`
-		}
-		if err := tx.GetContext(ctx, &row, `WITH k AS (
-				DELETE FROM session_keys WHERE session_id = $1 AND tenant_id = $2 RETURNING 1
-			)
-			UPDATE sessions SET key_destroyed_at = COALESCE(key_destroyed_at, $3)
-			WHERE session_id = $1 AND tenant_id = $2
-			RETURNING key_destroyed_at, (SELECT count(*) FROM k) AS keys`, id, tenantID, at); err != nil {
-			return fmt.Errorf("wipes: destroy the key of %s: %w", id, err)
-		}
-		destroyed, t.KeyDestroyedAt = row.Keys > 0, &row.KeyDestroyedAt
-		return nil
+//
+// Calls for one tenant share transactions, as FinishWipe's do: those that
+// arrive while a batch of the tenant runs are run together by the next
+// (wipekey.go), in a fixed number of statements; each call still returns
+// only once the transaction that destroyed its key has committed.
+func (s *Wipes) DestroySessionKey(ctx context.Context, tenantID, id uuid.UUID, at time.Time) (idv.WipeTarget, bool, error) {
+	req := &keyReq{id: id, at: at}
+	err := s.destroying.do(ctx, tenantID, req, func(ctx context.Context, batch []*keyReq) []error {
+		return s.destroyBatch(ctx, tenantID, batch)
 	})
 	if err != nil {
 		return idv.WipeTarget{}, false, err
 	}
-	return t, destroyed, nil
+	return req.target, req.destroyed, nil
 }
 
 // FinishWipe is the wipe's last step, once the session's objects are
@@ -148,108 +140,25 @@ func (s *Wipes) DestroySessionKey(ctx context.Context, tenantID, id uuid.UUID, a
 // failed commit (or a crash before it) fails every wipe of the batch, and
 // each is retried.
 func (s *Wipes) FinishWipe(ctx context.Context, tenantID, id uuid.UUID, at time.Time, r idv.Receipt, ev idv.Event) error {
-	req := &finishReq{id: id, at: at, r: r, ev: ev, actor: idv.ActorOf(ctx, idv.ActorWipe),
-		done: make(chan error, 1), lead: make(chan struct{}, 1)}
-	if s.finishing.join(tenantID, req) {
-		req.lead <- struct{}{}
-	}
-	select {
-	case err := <-req.done:
-		return err
-	case <-req.lead:
-	}
-	func() {
-		// Handed over even if the batch panics (the consume loop recovers
-		// and goes on), so the tenant's next wipes are not left waiting.
-		defer s.finishing.handOver(tenantID)
-		// The batch is the other callers' too: it does not end with this
-		// caller's context, only with its own bound.
-		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
-		defer cancel()
-		s.finishBatch(bctx, tenantID, s.finishing.take(tenantID))
-	}()
-	return <-req.done
+	req := &finishReq{id: id, at: at, r: r, ev: ev, actor: idv.ActorOf(ctx, idv.ActorWipe)}
+	return s.finishing.do(ctx, tenantID, req, func(ctx context.Context, batch []*finishReq) []error {
+		return s.finishBatch(ctx, tenantID, batch)
+	})
 }
 
-// Bounds of one FinishWipe batch: how many wipes it takes (the size of its
-// array parameters and of its one audit INSERT) and how long it may take.
-const (
-	finishBatchMax = 32
-	finishTimeout  = 30 * time.Second
-)
-
-// finishReq is one FinishWipe call waiting for its batch.
+// finishReq is one FinishWipe call.
 type finishReq struct {
 	id    uuid.UUID
 	at    time.Time
 	r     idv.Receipt
 	ev    idv.Event
 	actor string
-	done  chan error    // its outcome, once its batch ended
-	lead  chan struct{} // its turn to run the next batch
 }
 
-// finishGroup holds, per tenant, the FinishWipe calls waiting for a batch
-// and whether one runs.
-type finishGroup struct {
-	mu      sync.Mutex
-	queued  map[uuid.UUID][]*finishReq
-	running map[uuid.UUID]bool
-}
-
-// join queues req; true when no batch of the tenant runs, and req is to run
-// the next one now.
-func (g *finishGroup) join(tenantID uuid.UUID, req *finishReq) bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.queued == nil {
-		g.queued, g.running = map[uuid.UUID][]*finishReq{}, map[uuid.UUID]bool{}
-	}
-	g.queued[tenantID] = append(g.queued[tenantID], req)
-	if g.running[tenantID] {
-		return false
-	}
-	g.running[tenantID] = true
-	return true
-}
-
-// take removes up to finishBatchMax queued calls of the tenant, oldest
-// first: the batch the caller runs (its own call among them).
-func (g *finishGroup) take(tenantID uuid.UUID) []*finishReq {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	q := g.queued[tenantID]
-	n := min(len(q), finishBatchMax)
-	batch := q[:n:n]
-	g.queued[tenantID] = q[n:]
-	return batch
-}
-
-// handOver passes the tenant's next batch to the oldest call waiting, or
-// notes that none runs.
-func (g *finishGroup) handOver(tenantID uuid.UUID) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if q := g.queued[tenantID]; len(q) > 0 {
-		q[0].lead <- struct{}{}
-		return
-	}
-	delete(g.queued, tenantID)
-	delete(g.running, tenantID)
-}
-
-// finishBatch runs the wipes of batch in one transaction and sends each its
-// outcome.
-func (s *Wipes) finishBatch(ctx context.Context, tenantID uuid.UUID, batch []*finishReq) {
+// finishBatch runs the wipes of batch in one transaction and returns each
+// its outcome.
+func (s *Wipes) finishBatch(ctx context.Context, tenantID uuid.UUID, batch []*finishReq) []error {
 	outcome := make([]error, len(batch))
-	sent := false
-	defer func() {
-		if !sent { // a panic: each caller still gets an answer
-			for _, req := range batch {
-				req.done <- fmt.Errorf("wipes: finish %s: the batch it was in panicked", req.id)
-			}
-		}
-	}()
 	err := inOutboxTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
 		entries, err := finishTogether(ctx, tx, tenantID, batch, outcome)
 		if err != nil {
@@ -257,13 +166,7 @@ func (s *Wipes) finishBatch(ctx context.Context, tenantID uuid.UUID, batch []*fi
 		}
 		return appendAudits(ctx, tx, tenantID, entries)
 	})
-	for i, req := range batch {
-		if err != nil && outcome[i] == nil {
-			outcome[i] = err
-		}
-		req.done <- outcome[i]
-	}
-	sent = true
+	return failAll(outcome, err)
 }
 
 // RecordLateObjects stores the addendum to a wiped session's receipt and

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
@@ -179,6 +180,120 @@ func TestDestroySessionKey(t *testing.T) {
 	}
 	if target, _ := f.wipes.SessionForWipe(ctx, f.tenant, f.session); !target.KeyDestroyedAt.Equal(f.now) {
 		t.Fatalf("key_destroyed_at moved to %s", target.KeyDestroyedAt)
+	}
+}
+
+// Key destructions of one tenant that arrive while one of its batches
+// waits (here: on a session's row lock, held by the test) are run together
+// by the next batch in the same five statements, whatever its size, and
+// each call gets its own answer: a wipe delivered twice destroys its key
+// once, a session without a wipe request keeps its key, an unknown one is
+// not found.
+func TestDestroySessionKeyBatch(t *testing.T) {
+	t.Parallel()
+	f := setupWipes(t)
+	ctx := t.Context()
+	count := pgcount.New()
+	counted, err := postgres.Open(ctx, f.url, postgres.WithTap(count.Tap("main")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer counted.Close()
+	wipes := postgres.NewWipes(counted)
+	requested := []uuid.UUID{f.session, f.newSession(t, f.tenant), f.newSession(t, f.tenant), f.newSession(t, f.tenant)}
+	for _, id := range requested {
+		f.exec(t, `UPDATE sessions SET status = 'expired', wipe_reason = 'expired', wipe_requested_at = $2
+			WHERE session_id = $1`, id, f.now.Add(-time.Minute))
+	}
+	notRequested, unknown := f.newSession(t, f.tenant), uuid.New()
+	// The calls: the first alone, then the others, the second session twice.
+	calls := []uuid.UUID{requested[0], requested[1], requested[2], requested[1], requested[3], notRequested, unknown}
+	type result struct {
+		target    idv.WipeTarget
+		destroyed bool
+		err       error
+	}
+	results := make([]result, len(calls))
+
+	hold, err := f.db.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Rollback()
+	var xid string
+	if err := hold.GetContext(ctx, &xid, `SELECT pg_current_xact_id()::text FROM sessions
+		WHERE session_id = $1 FOR UPDATE`, requested[0]); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	destroy := func(i int) {
+		wg.Go(func() {
+			r := &results[i]
+			r.target, r.destroyed, r.err = wipes.DestroySessionKey(ctx, f.tenant, calls[i], f.now)
+		})
+	}
+	destroy(0)
+	for f.count(t, `SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted
+		AND transactionid::text = $1`, xid) == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	for i := 1; i < len(calls); i++ {
+		destroy(i)
+	}
+	for postgres.KeyDestructionsQueued(wipes, f.tenant) < len(calls)-1 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := hold.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+
+	destroyed := map[uuid.UUID]int{}
+	for i, r := range results {
+		switch id := calls[i]; id {
+		case notRequested:
+			if !errors.Is(r.err, idv.ErrNotRequested) {
+				t.Errorf("the session without a wipe request: %v, want ErrNotRequested", r.err)
+			}
+		case unknown:
+			if !errors.Is(r.err, idv.ErrNotFound) {
+				t.Errorf("the unknown session: %v, want ErrNotFound", r.err)
+			}
+		default:
+			if r.err != nil || r.target.SessionID != id || r.target.KeyDestroyedAt == nil || !r.target.KeyDestroyedAt.Equal(f.now) {
+				t.Errorf("call %d (%s): %+v, %v", i, id, r.target, r.err)
+			}
+			if r.destroyed {
+				destroyed[id]++
+			}
+		}
+	}
+	for _, id := range requested {
+		if destroyed[id] != 1 {
+			t.Errorf("session %s: %d calls say they destroyed its key, want 1", id, destroyed[id])
+		}
+	}
+	if n := f.count(t, `SELECT count(*) FROM session_keys WHERE session_id = ANY($1)`, pq.Array(requested)); n != 0 {
+		t.Errorf("%d key rows left of the requested sessions", n)
+	}
+	if n := f.count(t, `SELECT count(*) FROM session_keys WHERE session_id = $1`, notRequested); n != 1 {
+		t.Errorf("the session without a wipe request has %d key rows, want 1", n)
+	}
+	// Two batches, each: BEGIN with its scope (2), the sessions' lock and
+	// read, the keys' deletion with its record, COMMIT.
+	var txs []pgcount.Tx
+	for _, tx := range count.Txs() {
+		if tx.Explicit {
+			txs = append(txs, tx)
+		}
+	}
+	if len(txs) != 2 {
+		t.Fatalf("%d transactions, want 2 batches", len(txs))
+	}
+	for i, tx := range txs {
+		if tx.Statements != 5 || tx.RolledBack {
+			t.Errorf("batch %d: %d statements (rolled back: %v), want 5 whatever its size: %q", i, tx.Statements, tx.RolledBack, tx.Queries)
+		}
 	}
 }
 
