@@ -17,7 +17,12 @@ import (
 
 // Deliveries stores webhook delivery attempts and the webhook state of
 // tenants.
-type Deliveries struct{ db *sqlx.DB }
+type Deliveries struct {
+	db *sqlx.DB
+	// recording groups the RecordAttempt calls of one tenant that arrive
+	// while one of its batches runs.
+	recording tenantBatches[idv.DeliveryAttempt]
+}
 
 // NewDeliveries returns the delivery store over db.
 func NewDeliveries(db *sql.DB) *Deliveries { return &Deliveries{db: wrap(db)} }
@@ -25,21 +30,51 @@ func NewDeliveries(db *sql.DB) *Deliveries { return &Deliveries{db: wrap(db)} }
 // RecordAttempt appends an attempt. A webhook is recorded as delivered at
 // most once (unique index webhook_delivered_once): recording a second
 // delivery of the same webhook id, as two racing workers could, is a no-op.
+// The calls of one tenant that arrive while one of its batches runs are
+// recorded together by the next, in one INSERT (batches.go); each returns
+// once its record has committed.
 func (s *Deliveries) RecordAttempt(ctx context.Context, a idv.DeliveryAttempt) error {
-	return inTx(ctx, s.db, tenantScope(a.TenantID), func(tx *sqlx.Tx) error { return insertAttempt(ctx, tx, a) })
+	sc := tenantScope(a.TenantID)
+	if tx := shared(ctx, s.db, sc); tx != nil {
+		return insertAttempts(ctx, tx, a.TenantID, []idv.DeliveryAttempt{a})
+	}
+	return s.recording.do(ctx, a.TenantID, a, func(ctx context.Context, batch []idv.DeliveryAttempt) []error {
+		err := inTx(ctx, s.db, sc, func(tx *sqlx.Tx) error { return insertAttempts(ctx, tx, a.TenantID, batch) })
+		return failAll(make([]error, len(batch)), err)
+	})
 }
 
-func insertAttempt(ctx context.Context, tx *sqlx.Tx, a idv.DeliveryAttempt) error {
-	session := uuid.NullUUID{UUID: a.SessionID, Valid: a.SessionID != uuid.Nil}
-	status := sql.NullInt32{Int32: int32(a.StatusCode), Valid: a.StatusCode != 0}
-	code := sql.NullString{String: a.ErrorCode, Valid: a.ErrorCode != ""}
+// insertAttempts appends the tenant's attempts as within tx, in one
+// statement.
+func insertAttempts(ctx context.Context, tx *sqlx.Tx, tenantID uuid.UUID, as []idv.DeliveryAttempt) error {
+	var (
+		sessions              = make([]uuid.NullUUID, len(as))
+		webhooks, types, outs = make([]string, len(as)), make([]string, len(as)), make([]string, len(as))
+		codes                 = make([]sql.NullString, len(as))
+		attempts, durations   = make([]int64, len(as)), make([]int64, len(as))
+		statuses              = make([]sql.NullInt64, len(as))
+	)
+	for i, a := range as {
+		if a.TenantID != tenantID {
+			return fmt.Errorf("deliveries: record %s of tenant %s with those of %s", a.WebhookID, a.TenantID, tenantID)
+		}
+		sessions[i] = uuid.NullUUID{UUID: a.SessionID, Valid: a.SessionID != uuid.Nil}
+		webhooks[i], types[i], outs[i] = a.WebhookID, a.EventType, a.Outcome
+		codes[i] = sql.NullString{String: a.ErrorCode, Valid: a.ErrorCode != ""}
+		attempts[i], durations[i] = int64(max(a.Attempt, 1)), a.Duration.Milliseconds()
+		statuses[i] = sql.NullInt64{Int64: int64(a.StatusCode), Valid: a.StatusCode != 0}
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries
 		(tenant_id, session_id, webhook_id, event_type, attempt, status_code, outcome, error_code, duration_ms)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::integer[], $6::integer[], $7::text[],
+			$8::text[], $9::integer[])
 		ON CONFLICT (webhook_id) WHERE outcome = 'delivered' DO NOTHING`,
-		a.TenantID, session, a.WebhookID, a.EventType, max(a.Attempt, 1), status, a.Outcome, code,
-		a.Duration.Milliseconds()); err != nil {
-		return fmt.Errorf("deliveries: record %s attempt %d: %w", a.WebhookID, a.Attempt, err)
+		tenantID, pq.Array(sessions), pq.Array(webhooks), pq.Array(types), pq.Array(attempts), pq.Array(statuses),
+		pq.Array(outs), pq.Array(codes), pq.Array(durations)); err != nil {
+		if len(as) == 1 {
+			return fmt.Errorf("deliveries: record %s attempt %d: %w", as[0].WebhookID, as[0].Attempt, err)
+		}
+		return fmt.Errorf("deliveries: record %d attempts (%s first): %w", len(as), as[0].WebhookID, err)
 	}
 	return nil
 }
@@ -56,7 +91,7 @@ func (s *Deliveries) RefuseDelivery(ctx context.Context, a idv.DeliveryAttempt, 
 	}
 	at = at.UTC().Truncate(time.Microsecond)
 	return inTx(ctx, s.db, tenantScope(a.TenantID), func(tx *sqlx.Tx) error {
-		if err := insertAttempt(ctx, tx, a); err != nil {
+		if err := insertAttempts(ctx, tx, a.TenantID, []idv.DeliveryAttempt{a}); err != nil {
 			return err
 		}
 		n, err := execCount(ctx, tx, `UPDATE tenants SET webhook_refused_at = $2, webhook_refusal = $3

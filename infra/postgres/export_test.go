@@ -33,3 +33,11 @@ func KeyDestructionsQueued(w *Wipes, tenantID uuid.UUID) int {
 	defer w.destroying.mu.Unlock()
 	return len(w.destroying.queued[tenantID])
 }
+
+// AttemptsQueued is how many RecordAttempt calls of the tenant wait for a
+// batch of d's.
+func AttemptsQueued(d *Deliveries, tenantID uuid.UUID) int {
+	d.recording.mu.Lock()
+	defer d.recording.mu.Unlock()
+	return len(d.recording.queued[tenantID])
+}
