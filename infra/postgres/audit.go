@@ -120,16 +120,35 @@ func appendAudits(ctx context.Context, tx *sqlx.Tx, tenantID uuid.UUID, entries 
 
 // Audit reads, exports and verifies the audit log, and records entries that
 // belong to no other transaction (reads).
-type Audit struct{ db *sqlx.DB }
+type Audit struct {
+	db *sqlx.DB
+	// recording groups the Record calls of one tenant that arrive while
+	// one of its batches runs.
+	recording tenantBatches[idv.AuditEntry]
+}
 
 // NewAudit returns the audit log over db.
 func NewAudit(db *sql.DB) *Audit { return &Audit{db: wrap(db)} }
 
 // Record appends e in a transaction of its own: for events that change
 // nothing else, such as a read of personal data. The caller should record
-// before it hands out what was read, so that nothing is read unrecorded.
+// before it hands out what was read, so that nothing is read unrecorded:
+// Record returns once e has committed. The calls of one tenant that arrive
+// while one of its batches runs are appended together by the next
+// (batches.go), under one hold of the chain's lock; an entry that is not
+// valid is refused before it joins one.
 func (a *Audit) Record(ctx context.Context, e idv.AuditEntry) error {
-	return inTx(ctx, a.db, tenantScope(e.TenantID), func(tx *sqlx.Tx) error { return appendAudit(ctx, tx, e) })
+	sc := tenantScope(e.TenantID)
+	if tx := shared(ctx, a.db, sc); tx != nil {
+		return appendAudit(ctx, tx, e)
+	}
+	if err := e.Validate(); err != nil {
+		return fmt.Errorf("audit: append %s: %w", e.Action, err)
+	}
+	return a.recording.do(ctx, e.TenantID, e, func(ctx context.Context, batch []idv.AuditEntry) []error {
+		err := inTx(ctx, a.db, sc, func(tx *sqlx.Tx) error { return appendAudits(ctx, tx, e.TenantID, batch) })
+		return failAll(make([]error, len(batch)), err)
+	})
 }
 
 type auditRow struct {

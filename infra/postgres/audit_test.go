@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/infra/postgres/pgcount"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -134,6 +136,83 @@ func TestAuditConcurrentAppendsKeepOneChain(t *testing.T) {
 	}
 	if n, err := b.audit.Verify(t.Context(), b.a); err != nil || n != writers*each {
 		t.Fatalf("Verify after %d concurrent appends: %d, %v", writers*each, n, err)
+	}
+}
+
+// Entries of one tenant recorded while one of its batches waits (here: on
+// the chain's lock, held by the test) are appended together by the next
+// batch, under one hold of the lock, in the same six statements whatever
+// its size; the chain verifies entry by entry, and an entry that is not
+// valid is refused before it joins a batch.
+func TestAuditRecordsTogether(t *testing.T) {
+	t.Parallel()
+	f := setupWipes(t)
+	ctx := t.Context()
+	count := pgcount.New()
+	counted, err := postgres.Open(ctx, f.url, postgres.WithTap(count.Tap("main")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer counted.Close()
+	audit := postgres.NewAudit(counted)
+	entry := func() idv.AuditEntry {
+		return idv.AuditEntry{TenantID: f.tenant, Actor: idv.ActorAPIKey("k1"), Action: idv.AuditPersonalDataRead,
+			SessionID: uuid.New(), Detail: map[string]string{"fields": "age_over_18"}}
+	}
+	const n = 6
+
+	hold, err := f.db.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Rollback()
+	if _, err := hold.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, 0x1d5_0002, f.tenant.String()); err != nil {
+		t.Fatal(err)
+	}
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	record := func(i int) { wg.Go(func() { errs[i] = audit.Record(ctx, entry()) }) }
+	record(0)
+	for f.count(t, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+		AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`) == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	for i := 1; i < n; i++ {
+		record(i)
+	}
+	for postgres.AuditsQueued(audit, f.tenant) < n-1 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	bad := entry()
+	bad.Detail = map[string]string{"name": "Anna de Vries"}
+	if err := audit.Record(ctx, bad); err == nil {
+		t.Error("an entry with free text was accepted")
+	}
+	if err := hold.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := audit.Verify(ctx, f.tenant); err != nil || got != n {
+		t.Fatalf("Verify: %d entries, %v; want %d", got, err, n)
+	}
+	// Two batches, each: BEGIN with its scope (2), the chain's lock, its
+	// head with the seqs, one INSERT, COMMIT.
+	var txs []pgcount.Tx
+	for _, tx := range count.Txs() {
+		if tx.Explicit && slices.ContainsFunc(tx.Queries, func(q string) bool { return strings.HasPrefix(q, "INSERT INTO audit_events") }) {
+			txs = append(txs, tx)
+		}
+	}
+	if len(txs) != 2 {
+		t.Fatalf("%d transactions appended, want 2 batches", len(txs))
+	}
+	for i, tx := range txs {
+		if tx.Statements != 6 || tx.RolledBack {
+			t.Errorf("batch %d: %d statements (rolled back: %v), want 6: %q", i, tx.Statements, tx.RolledBack, tx.Queries)
+		}
 	}
 }
 

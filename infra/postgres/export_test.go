@@ -41,3 +41,11 @@ func AttemptsQueued(d *Deliveries, tenantID uuid.UUID) int {
 	defer d.recording.mu.Unlock()
 	return len(d.recording.queued[tenantID])
 }
+
+// AuditsQueued is how many Record calls of the tenant wait for a batch of
+// a's.
+func AuditsQueued(a *Audit, tenantID uuid.UUID) int {
+	a.recording.mu.Lock()
+	defer a.recording.mu.Unlock()
+	return len(a.recording.queued[tenantID])
+}
