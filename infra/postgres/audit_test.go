@@ -148,12 +148,7 @@ func TestAuditRecordsTogether(t *testing.T) {
 	t.Parallel()
 	f := setupWipes(t)
 	ctx := t.Context()
-	count := pgcount.New()
-	counted, err := postgres.Open(ctx, f.url, postgres.WithTap(count.Tap("main")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer counted.Close()
+	counted, count := countedPool(t, f.url, "main")
 	audit := postgres.NewAudit(counted)
 	entry := func() idv.AuditEntry {
 		return idv.AuditEntry{TenantID: f.tenant, Actor: idv.ActorAPIKey("k1"), Action: idv.AuditPersonalDataRead,
@@ -161,37 +156,19 @@ func TestAuditRecordsTogether(t *testing.T) {
 	}
 	const n = 6
 
-	hold, err := f.db.BeginTxx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hold.Rollback()
-	if _, err := hold.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, 0x1d5_0002, f.tenant.String()); err != nil {
-		t.Fatal(err)
-	}
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	record := func(i int) { wg.Go(func() { errs[i] = audit.Record(ctx, entry()) }) }
-	record(0)
-	for f.count(t, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
-		AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`) == 0 {
-		time.Sleep(10 * time.Millisecond)
-	}
-	for i := 1; i < n; i++ {
-		record(i)
-	}
-	for postgres.AuditsQueued(audit, f.tenant) < n-1 {
-		time.Sleep(10 * time.Millisecond)
-	}
+	hold := holdChainLock(t, f.db, f.tenant)
 	bad := entry()
 	bad.Detail = map[string]string{"name": "Anna de Vries"}
-	if err := audit.Record(ctx, bad); err == nil {
-		t.Error("an entry with free text was accepted")
-	}
-	if err := hold.Rollback(); err != nil {
-		t.Fatal(err)
-	}
-	wg.Wait()
+	errs := make([]error, n)
+	queueBehind(t, hold, n, func(i int) { errs[i] = audit.Record(ctx, entry()) },
+		func() bool { return f.count(t, advisoryWaiters) > 0 },
+		func() int { return postgres.AuditsQueued(audit, f.tenant) },
+		func() {
+			// Refused at once, while a batch of the tenant waits.
+			if err := audit.Record(ctx, bad); err == nil {
+				t.Error("an entry with free text was accepted")
+			}
+		})
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
@@ -200,20 +177,9 @@ func TestAuditRecordsTogether(t *testing.T) {
 	}
 	// Two batches, each: BEGIN with its scope (2), the chain's lock, its
 	// head with the seqs, one INSERT, COMMIT.
-	var txs []pgcount.Tx
-	for _, tx := range count.Txs() {
-		if tx.Explicit && slices.ContainsFunc(tx.Queries, func(q string) bool { return strings.HasPrefix(q, "INSERT INTO audit_events") }) {
-			txs = append(txs, tx)
-		}
-	}
-	if len(txs) != 2 {
-		t.Fatalf("%d transactions appended, want 2 batches", len(txs))
-	}
-	for i, tx := range txs {
-		if tx.Statements != 6 || tx.RolledBack {
-			t.Errorf("batch %d: %d statements (rolled back: %v), want 6: %q", i, tx.Statements, tx.RolledBack, tx.Queries)
-		}
-	}
+	assertBatches(t, count, func(tx pgcount.Tx) bool {
+		return slices.ContainsFunc(tx.Queries, func(q string) bool { return strings.HasPrefix(q, "INSERT INTO audit_events") })
+	}, 2, 6)
 }
 
 func TestAuditIsAppendOnly(t *testing.T) {

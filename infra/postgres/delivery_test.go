@@ -2,7 +2,6 @@ package postgres_test
 
 import (
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -10,7 +9,6 @@ import (
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
-	"github.com/idv-oss/idv/infra/postgres/pgcount"
 )
 
 // Webhook attempts of one tenant recorded while one of its batches waits
@@ -23,12 +21,7 @@ func TestRecordAttemptsTogether(t *testing.T) {
 	t.Parallel()
 	f := setupWipes(t)
 	ctx := t.Context()
-	count := pgcount.New()
-	counted, err := postgres.Open(ctx, f.url, postgres.WithTap(count.Tap("main")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer counted.Close()
+	counted, count := countedPool(t, f.url, "main")
 	deliveries := postgres.NewDeliveries(counted)
 	attempt := func(webhook, outcome string, status int, code string, session uuid.UUID) idv.DeliveryAttempt {
 		return idv.DeliveryAttempt{TenantID: f.tenant, SessionID: session, WebhookID: webhook, EventType: "session.decided",
@@ -54,23 +47,9 @@ func TestRecordAttemptsTogether(t *testing.T) {
 		t.Fatal(err)
 	}
 	errs := make([]error, len(calls))
-	var wg sync.WaitGroup
-	record := func(i int) { wg.Go(func() { errs[i] = deliveries.RecordAttempt(ctx, calls[i]) }) }
-	record(0)
-	for f.count(t, `SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted
-		AND transactionid::text = $1`, xid) == 0 {
-		time.Sleep(10 * time.Millisecond)
-	}
-	for i := 1; i < len(calls); i++ {
-		record(i)
-	}
-	for postgres.AttemptsQueued(deliveries, f.tenant) < len(calls)-1 {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if err := hold.Rollback(); err != nil {
-		t.Fatal(err)
-	}
-	wg.Wait()
+	queueBehind(t, hold, len(calls), func(i int) { errs[i] = deliveries.RecordAttempt(ctx, calls[i]) },
+		func() bool { return f.count(t, lockWaiters, xid) > 0 },
+		func() int { return postgres.AttemptsQueued(deliveries, f.tenant) }, nil)
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
@@ -92,18 +71,5 @@ func TestRecordAttemptsTogether(t *testing.T) {
 		}
 	}
 	// Two batches, each: BEGIN with its scope (2), the INSERT, COMMIT.
-	var txs []pgcount.Tx
-	for _, tx := range count.Txs() {
-		if tx.Explicit {
-			txs = append(txs, tx)
-		}
-	}
-	if len(txs) != 2 {
-		t.Fatalf("%d transactions, want 2 batches", len(txs))
-	}
-	for i, tx := range txs {
-		if tx.Statements != 4 || tx.RolledBack {
-			t.Errorf("batch %d: %d statements (rolled back: %v), want 4: %q", i, tx.Statements, tx.RolledBack, tx.Queries)
-		}
-	}
+	assertBatches(t, count, nil, 2, 4)
 }

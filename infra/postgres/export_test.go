@@ -26,26 +26,17 @@ func RegisterRelay(dsn string, wake func()) (unregister func()) { return registe
 // connects to.
 func Database(dsn string) string { return database(dsn) }
 
-// KeyDestructionsQueued is how many DestroySessionKey calls of the tenant
-// wait for a batch of w's.
-func KeyDestructionsQueued(w *Wipes, tenantID uuid.UUID) int {
-	w.destroying.mu.Lock()
-	defer w.destroying.mu.Unlock()
-	return len(w.destroying.queued[tenantID])
+// queuedLen is how many calls of the tenant wait for one of g's batches.
+func (g *tenantBatches[T]) queuedLen(tenantID uuid.UUID) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.queued[tenantID])
 }
 
-// AttemptsQueued is how many RecordAttempt calls of the tenant wait for a
-// batch of d's.
-func AttemptsQueued(d *Deliveries, tenantID uuid.UUID) int {
-	d.recording.mu.Lock()
-	defer d.recording.mu.Unlock()
-	return len(d.recording.queued[tenantID])
-}
-
-// AuditsQueued is how many Record calls of the tenant wait for a batch of
-// a's.
-func AuditsQueued(a *Audit, tenantID uuid.UUID) int {
-	a.recording.mu.Lock()
-	defer a.recording.mu.Unlock()
-	return len(a.recording.queued[tenantID])
-}
+// KeyDestructionsQueued, AttemptsQueued, AuditsQueued and FinishesQueued
+// are how many calls of the tenant wait for a batch: DestroySessionKey's,
+// RecordAttempt's, Record's and FinishWipe's.
+func KeyDestructionsQueued(w *Wipes, tenantID uuid.UUID) int { return w.destroying.queuedLen(tenantID) }
+func AttemptsQueued(d *Deliveries, tenantID uuid.UUID) int   { return d.recording.queuedLen(tenantID) }
+func AuditsQueued(a *Audit, tenantID uuid.UUID) int          { return a.recording.queuedLen(tenantID) }
+func FinishesQueued(w *Wipes, tenantID uuid.UUID) int        { return w.finishing.queuedLen(tenantID) }

@@ -15,7 +15,6 @@ import (
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/infra/postgres"
-	"github.com/idv-oss/idv/infra/postgres/pgcount"
 	"github.com/idv-oss/idv/infra/postgres/pgtest"
 	"github.com/idv-oss/idv/schemas"
 )
@@ -193,12 +192,7 @@ func TestDestroySessionKeyBatch(t *testing.T) {
 	t.Parallel()
 	f := setupWipes(t)
 	ctx := t.Context()
-	count := pgcount.New()
-	counted, err := postgres.Open(ctx, f.url, postgres.WithTap(count.Tap("main")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer counted.Close()
+	counted, count := countedPool(t, f.url, "main")
 	wipes := postgres.NewWipes(counted)
 	requested := []uuid.UUID{f.session, f.newSession(t, f.tenant), f.newSession(t, f.tenant), f.newSession(t, f.tenant)}
 	for _, id := range requested {
@@ -225,28 +219,11 @@ func TestDestroySessionKeyBatch(t *testing.T) {
 		WHERE session_id = $1 FOR UPDATE`, requested[0]); err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	destroy := func(i int) {
-		wg.Go(func() {
-			r := &results[i]
-			r.target, r.destroyed, r.err = wipes.DestroySessionKey(ctx, f.tenant, calls[i], f.now)
-		})
-	}
-	destroy(0)
-	for f.count(t, `SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted
-		AND transactionid::text = $1`, xid) == 0 {
-		time.Sleep(10 * time.Millisecond)
-	}
-	for i := 1; i < len(calls); i++ {
-		destroy(i)
-	}
-	for postgres.KeyDestructionsQueued(wipes, f.tenant) < len(calls)-1 {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if err := hold.Rollback(); err != nil {
-		t.Fatal(err)
-	}
-	wg.Wait()
+	queueBehind(t, hold, len(calls), func(i int) {
+		r := &results[i]
+		r.target, r.destroyed, r.err = wipes.DestroySessionKey(ctx, f.tenant, calls[i], f.now)
+	}, func() bool { return f.count(t, lockWaiters, xid) > 0 },
+		func() int { return postgres.KeyDestructionsQueued(wipes, f.tenant) }, nil)
 
 	destroyed := map[uuid.UUID]int{}
 	for i, r := range results {
@@ -281,20 +258,7 @@ func TestDestroySessionKeyBatch(t *testing.T) {
 	}
 	// Two batches, each: BEGIN with its scope (2), the sessions' lock and
 	// read, the keys' deletion with its record, COMMIT.
-	var txs []pgcount.Tx
-	for _, tx := range count.Txs() {
-		if tx.Explicit {
-			txs = append(txs, tx)
-		}
-	}
-	if len(txs) != 2 {
-		t.Fatalf("%d transactions, want 2 batches", len(txs))
-	}
-	for i, tx := range txs {
-		if tx.Statements != 5 || tx.RolledBack {
-			t.Errorf("batch %d: %d statements (rolled back: %v), want 5 whatever its size: %q", i, tx.Statements, tx.RolledBack, tx.Queries)
-		}
-	}
+	assertBatches(t, count, nil, 2, 5)
 }
 
 func TestFinishWipe(t *testing.T) {
@@ -423,12 +387,7 @@ func TestFinishWipeBatchKeepsEachWipeWhole(t *testing.T) {
 	t.Parallel()
 	f := setupWipes(t)
 	ctx := t.Context()
-	count := pgcount.New()
-	counted, err := postgres.Open(ctx, f.url, postgres.WithTap(count.Tap("main")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer counted.Close()
+	counted, count := countedPool(t, f.url, "main")
 	batches := postgres.NewWipes(counted)
 	sessions := []uuid.UUID{f.session, f.newSession(t, f.tenant), f.newSession(t, f.tenant), f.newSession(t, f.tenant),
 		f.newSession(t, f.tenant), f.newSession(t, f.tenant)}
@@ -454,36 +413,14 @@ func TestFinishWipeBatchKeepsEachWipeWhole(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Hold the tenant's audit chain lock (auditLockClass in audit.go), so
-	// that the first batch waits at its append while the others queue.
-	hold, err := f.db.BeginTxx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hold.Rollback()
-	if _, err := hold.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, 0x1d5_0002, f.tenant.String()); err != nil {
-		t.Fatal(err)
-	}
+	// Hold the tenant's audit chain lock, so that the first batch waits at
+	// its append while the others queue.
+	hold := holdChainLock(t, f.db, f.tenant)
 	errs := make([]error, len(sessions))
-	var wg sync.WaitGroup
-	finish := func(i int) {
-		wg.Go(func() {
-			errs[i] = batches.FinishWipe(ctx, f.tenant, sessions[i], f.now, calls[i].r, calls[i].ev)
-		})
-	}
-	finish(0)
-	for f.count(t, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
-		AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`) == 0 {
-		time.Sleep(10 * time.Millisecond)
-	}
-	for i := 1; i < len(sessions); i++ {
-		finish(i)
-	}
-	time.Sleep(200 * time.Millisecond) // let them queue behind the first
-	if err := hold.Rollback(); err != nil {
-		t.Fatal(err)
-	}
-	wg.Wait()
+	queueBehind(t, hold, len(sessions), func(i int) {
+		errs[i] = batches.FinishWipe(ctx, f.tenant, sessions[i], f.now, calls[i].r, calls[i].ev)
+	}, func() bool { return f.count(t, advisoryWaiters) > 0 },
+		func() int { return postgres.FinishesQueued(batches, f.tenant) }, nil)
 
 	for i, id := range sessions {
 		receipts := f.count(t, `SELECT count(*) FROM deletion_receipts WHERE session_id = $1`, id)
@@ -519,20 +456,7 @@ func TestFinishWipeBatchKeepsEachWipeWhole(t *testing.T) {
 	// Two batches: the first wipe alone, then the five that queued behind
 	// it. Each: BEGIN with its scope (2), the sessions' lock and read, the
 	// rows' write, the chain's lock, head and append, COMMIT.
-	var txs []pgcount.Tx
-	for _, tx := range count.Txs() {
-		if tx.Explicit {
-			txs = append(txs, tx)
-		}
-	}
-	if len(txs) != 2 {
-		t.Fatalf("%d transactions, want 2 batches", len(txs))
-	}
-	for i, tx := range txs {
-		if tx.Statements != 8 || tx.RolledBack {
-			t.Errorf("batch %d: %d statements (rolled back: %v), want 8 whatever its size: %q", i, tx.Statements, tx.RolledBack, tx.Queries)
-		}
-	}
+	assertBatches(t, count, nil, 2, 8)
 }
 
 func TestSessionForWipeIsTenantScoped(t *testing.T) {
