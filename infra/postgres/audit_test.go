@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -349,5 +350,34 @@ func assertNoPersonalData(t *testing.T, evs []idv.AuditEvent) {
 		if ev.At.IsZero() || time.Since(ev.At) > time.Hour {
 			t.Errorf("entry %d at %v", ev.Seq, ev.At)
 		}
+	}
+}
+
+// Inside a change group an entry recorded on its own is not batched: it is
+// the group's, committed or rolled back with it.
+func TestAuditRecordInAChangeGroup(t *testing.T) {
+	t.Parallel()
+	f := setupWipes(t)
+	ctx := t.Context()
+	audit, groups := postgres.NewAudit(f.db.DB), postgres.NewReads(f.db.DB)
+	entry := idv.AuditEntry{TenantID: f.tenant, Actor: idv.ActorAPIKey("k1"), Action: idv.AuditPersonalDataRead,
+		SessionID: f.session, Detail: map[string]string{"fields": "age_over_18"}}
+	undo := errors.New("undo")
+	if err := groups.ChangeTogether(ctx, f.tenant, func(ctx context.Context) error {
+		if err := audit.Record(ctx, entry); err != nil {
+			return err
+		}
+		return undo
+	}); !errors.Is(err, undo) {
+		t.Fatalf("the group: %v, want its own error", err)
+	}
+	if n, err := audit.Verify(ctx, f.tenant); err != nil || n != 0 {
+		t.Fatalf("after the group rolled back: %d entries, %v; want none", n, err)
+	}
+	if err := groups.ChangeTogether(ctx, f.tenant, func(ctx context.Context) error { return audit.Record(ctx, entry) }); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := audit.Verify(ctx, f.tenant); err != nil || n != 1 {
+		t.Fatalf("after the group committed: %d entries, %v; want 1", n, err)
 	}
 }

@@ -10,11 +10,12 @@ import (
 )
 
 // tenantBatches runs the calls of one tenant that arrive while a batch of
-// that tenant runs together, in the next batch: the wipe's two store steps
-// use it, so that many wipes of one tenant take a few transactions of a
-// fixed number of statements each instead of one or more each (and, for
-// FinishWipe, instead of queueing one by one on the tenant's audit chain).
-// The zero value is ready; T is the calls' request.
+// that tenant runs together, in the next batch: the wipe's two store steps,
+// webhook attempt records and audit entries recorded on their own use it,
+// so that many calls of one tenant take a few transactions of a fixed
+// number of statements each instead of one each (and, for the audit chain,
+// instead of queueing one by one on the tenant's lock). The zero value is
+// ready; T is the calls' request.
 type tenantBatches[T any] struct {
 	mu      sync.Mutex
 	queued  map[uuid.UUID][]*batchCall[T]
@@ -41,8 +42,14 @@ const (
 // call that queued meanwhile (up to batchMax). run gets the batch's
 // requests and returns one outcome for each, in their order. A batch is the
 // other callers' too: it ends with its own bound (batchTimeout), not with
-// the caller's context.
+// the caller's context. A call made inside a group (Reads.Together,
+// ChangeTogether) runs alone with the caller's context, so that run's
+// transaction is the group's when it is of the same pool and scope, as
+// inTx makes it; a batch never runs in anyone's group.
 func (g *tenantBatches[T]) do(ctx context.Context, tenantID uuid.UUID, req T, run func(context.Context, []T) []error) error {
+	if t, _ := ctx.Value(togetherKey{}).(*together); t != nil {
+		return run(ctx, []T{req})[0]
+	}
 	c := &batchCall[T]{req: req, done: make(chan error, 1), lead: make(chan struct{}, 1)}
 	if g.join(tenantID, c) {
 		c.lead <- struct{}{}

@@ -35,9 +35,6 @@ func NewDeliveries(db *sql.DB) *Deliveries { return &Deliveries{db: wrap(db)} }
 // once its record has committed.
 func (s *Deliveries) RecordAttempt(ctx context.Context, a idv.DeliveryAttempt) error {
 	sc := tenantScope(a.TenantID)
-	if tx := shared(ctx, s.db, sc); tx != nil {
-		return insertAttempts(ctx, tx, a.TenantID, []idv.DeliveryAttempt{a})
-	}
 	return s.recording.do(ctx, a.TenantID, a, func(ctx context.Context, batch []idv.DeliveryAttempt) []error {
 		err := inTx(ctx, s.db, sc, func(tx *sqlx.Tx) error { return insertAttempts(ctx, tx, a.TenantID, batch) })
 		return failAll(make([]error, len(batch)), err)
