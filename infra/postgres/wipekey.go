@@ -70,6 +70,7 @@ func destroyTogether(ctx context.Context, tx *sqlx.Tx, tenantID uuid.UUID, batch
 	if err != nil {
 		return err
 	}
+	answered := map[uuid.UUID]bool{}
 	for i, req := range batch {
 		k, ok := keys[req.id]
 		if outcome[i] != nil || !ok {
@@ -79,8 +80,8 @@ func destroyTogether(ctx context.Context, tx *sqlx.Tx, tenantID uuid.UUID, batch
 		req.target.KeyDestroyedAt = &k.at
 		// A call delivered twice into one batch: the first destroyed the
 		// key, the later ones find it destroyed, as in the next batch.
-		req.destroyed = k.deleted > 0 && claimed[req.id]
-		claimed[req.id] = false
+		req.destroyed = k.deleted > 0 && !answered[req.id]
+		answered[req.id] = true
 	}
 	return nil
 }
