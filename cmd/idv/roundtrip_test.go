@@ -123,6 +123,14 @@ func TestRoundTripsPerVerification(t *testing.T) {
 	for _, store := range slices.Sorted(maps.Keys(loops)) {
 		t.Logf("%s runs a statement more than once in one transaction: %s", store, loops[store])
 	}
+	// The tenant's audit chain lock is held from its statement to the
+	// commit, and every append of the tenant waits for it: nothing but the
+	// append may run under it (postgres.appendAudits).
+	for _, tx := range txs {
+		if after := afterChainLock(tx.Queries); after != "" {
+			t.Errorf("%s (%s) runs a statement under the tenant's audit chain lock: %s", tx.Store, tx.Func, after)
+		}
+	}
 
 	maxTx, maxStatements, maxRoundTrips := maxTxPerVerification, maxStatementsPerVerification, maxRoundTripsPerVerification
 	if total.Transactions > maxTx*n {
@@ -188,6 +196,22 @@ func orElse(s, dflt string) string {
 		return dflt
 	}
 	return s
+}
+
+// afterChainLock returns the first statement of qs, after the audit chain's
+// lock, that is not the append's own (the head read, the INSERT), or "".
+func afterChainLock(qs []string) string {
+	locked := false
+	for _, q := range qs {
+		switch {
+		case strings.Contains(q, "pg_advisory_xact_lock"):
+			locked = true
+		case !locked, strings.Contains(q, "FROM audit_events WHERE tenant_id"), strings.HasPrefix(q, "INSERT INTO audit_events"):
+		default:
+			return q
+		}
+	}
+	return ""
 }
 
 // repeatedQuery returns the first statement that appears more than once in qs.

@@ -43,19 +43,27 @@ func appendAudit(ctx context.Context, tx *sqlx.Tx, e idv.AuditEntry) error {
 // the tenant's append lock once: the whole batch costs the chain three
 // statements (the lock; the head and the entries' seqs; one INSERT) and
 // one commit. As for appendAudit, call it as the transaction's last step.
+// Inside a ChangeTogether group (tx its transaction) the entries are
+// checked and left with the group, which appends them before its commit.
 func appendAudits(ctx context.Context, tx *sqlx.Tx, tenantID uuid.UUID, entries []idv.AuditEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	events := make([]idv.AuditEvent, len(entries))
-	details := make([][]byte, len(entries))
-	for i, e := range entries {
+	for _, e := range entries {
 		if err := e.Validate(); err != nil {
 			return fmt.Errorf("audit: append %s: %w", e.Action, err)
 		}
 		if e.TenantID != tenantID {
 			return fmt.Errorf("audit: append %s of tenant %s to the chain of %s", e.Action, e.TenantID, tenantID)
 		}
+	}
+	if t := changeGroupOf(ctx, tx); t != nil {
+		t.audits = append(t.audits, entries...) // appended before the group's commit
+		return nil
+	}
+	events := make([]idv.AuditEvent, len(entries))
+	details := make([][]byte, len(entries))
+	for i, e := range entries {
 		if e.At.IsZero() {
 			e.At = time.Now()
 		}

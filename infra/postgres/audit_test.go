@@ -381,3 +381,69 @@ func TestAuditRecordInAChangeGroup(t *testing.T) {
 		t.Fatalf("after the group committed: %d entries, %v; want 1", n, err)
 	}
 }
+
+// TestChangeGroupAppendsAuditLast: a store call inside a ChangeTogether
+// group leaves its audit entries with the group, which appends them as its
+// last step: while the group's later calls run, the tenant's chain lock is
+// free for the tenant's other appends. The entries commit with the group
+// and the chain verifies; a group that fails leaves none and changes
+// nothing.
+func TestChangeGroupAppendsAuditLast(t *testing.T) {
+	t.Parallel()
+	f := setupWipes(t)
+	ctx := t.Context()
+	sessions, groups, audit := postgres.NewSessions(f.db.DB), postgres.NewReads(f.db.DB), postgres.NewAudit(f.db.DB)
+	chainLockFree := func() bool {
+		t.Helper()
+		tx, err := f.db.BeginTxx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		var free bool
+		if err := tx.GetContext(ctx, &free, `SELECT pg_try_advisory_xact_lock($1, hashtext($2))`, 0x1d5_0002, f.tenant.String()); err != nil {
+			t.Fatal(err)
+		}
+		return free
+	}
+	requestWipe := func(ctx context.Context, id uuid.UUID) error {
+		return sessions.RequestWipe(ctx, f.tenant, id, schemas.WipeCustomerRequest, f.now,
+			idv.ExpiredEvent(f.tenant, id, schemas.WipeCustomerRequest, f.expiresAt, f.now))
+	}
+	undo := errors.New("undo")
+	other := f.newSession(t, f.tenant)
+	if err := groups.ChangeTogether(ctx, f.tenant, func(ctx context.Context) error {
+		if err := requestWipe(ctx, other); err != nil {
+			return err
+		}
+		return undo
+	}); !errors.Is(err, undo) {
+		t.Fatalf("the failing group: %v, want its own error", err)
+	}
+	if n, err := audit.Verify(ctx, f.tenant); err != nil || n != 0 {
+		t.Fatalf("after the group failed: %d entries, %v; want none", n, err)
+	}
+	if s, err := sessions.Get(ctx, f.tenant, other); err != nil || s.WipeRequestedAt != nil {
+		t.Fatalf("after the group failed: %v, wipe requested at %v; want no request", err, s.WipeRequestedAt)
+	}
+
+	err := groups.ChangeTogether(ctx, f.tenant, func(ctx context.Context) error {
+		if err := requestWipe(ctx, f.session); err != nil {
+			return err
+		}
+		if !chainLockFree() {
+			t.Error("the tenant's chain lock is held by the group after the erasure request: the group's later calls hold up the tenant's appends")
+		}
+		s, err := sessions.Get(ctx, f.tenant, f.session)
+		if err == nil && s.WipeRequestedAt == nil {
+			t.Error("the group does not see its own erasure request")
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := audit.Verify(ctx, f.tenant); err != nil || n != 1 {
+		t.Fatalf("after the group committed: %d entries, %v; want 1", n, err)
+	}
+}

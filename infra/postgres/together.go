@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+
+	"github.com/idv-oss/idv"
 )
 
 // Reads that belong together (issue 20: fewer, larger transactions). A
@@ -24,7 +26,12 @@ import (
 // transaction (ChangeTogether): a request that reads a session, changes it
 // and reads it back for its answer commits once. A store call that appends
 // to the outbox inside it wakes the relay after the group's commit, not
-// after its own part.
+// after its own part. A store call that appends to the audit chain inside
+// it leaves its entries with the group, which appends them as its last
+// step before the commit: the tenant's chain lock is then held for the
+// append and the commit only, as appendAudit asks, not for the group's
+// later calls (the erasure read the session back under it, and every
+// erasure of the tenant waited for that read).
 
 // together is the transaction a ReadTogether or a ChangeTogether shares
 // with the store calls made through its context.
@@ -33,7 +40,8 @@ type together struct {
 	sc       scope
 	tx       *sqlx.Tx
 	readOnly bool
-	appended bool // a call appended to the outbox: wake the relay after the commit
+	appended bool             // a call appended to the outbox: wake the relay after the commit
+	audits   []idv.AuditEntry // entries the calls appended, appended to the chain before the commit
 }
 
 type togetherKey struct{}
@@ -80,6 +88,11 @@ func (r *Reads) group(ctx context.Context, tenantID uuid.UUID, readOnly bool, fn
 	if err := fn(context.WithValue(ctx, togetherKey{}, t)); err != nil {
 		return err
 	}
+	// ctx does not carry t: appendAudits appends rather than leaving the
+	// entries with the group again.
+	if err := appendAudits(ctx, tx, tenantID, t.audits); err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("postgres: commit calls of %s together: %w", tenantID, err)
 	}
@@ -94,6 +107,16 @@ func (r *Reads) group(ctx context.Context, tenantID uuid.UUID, readOnly bool, fn
 func sharedGroup(ctx context.Context, db *sqlx.DB, sc scope) *together {
 	t, ok := ctx.Value(togetherKey{}).(*together)
 	if !ok || t.db != db.DB || t.sc != sc {
+		return nil
+	}
+	return t
+}
+
+// changeGroupOf is the read-write group ctx carries whose transaction is
+// tx, or nil.
+func changeGroupOf(ctx context.Context, tx *sqlx.Tx) *together {
+	t, ok := ctx.Value(togetherKey{}).(*together)
+	if !ok || t.tx != tx || t.readOnly {
 		return nil
 	}
 	return t
