@@ -55,11 +55,12 @@ func SubmitWith(ctx context.Context, store SubmissionStore, s Session, sub schem
 
 // WipeRequester requests sessions' wipes (postgres.Sessions).
 type WipeRequester interface {
-	Get(ctx context.Context, tenantID, id uuid.UUID) (Session, error)
 	// RequestWipe marks the session's wipe requested for reason and appends
-	// ev with it; a session whose wipe was requested before, or that is
-	// deleted, is left as it is.
-	RequestWipe(ctx context.Context, tenantID, id uuid.UUID, reason string, at time.Time, ev Event) error
+	// the event ev makes of its deadline (expires_at) with it, reading the
+	// deadline from the row it locks; a session whose wipe was requested
+	// before, or that is deleted, is left as it is. ErrNotFound for a
+	// session the tenant does not have.
+	RequestWipe(ctx context.Context, tenantID, id uuid.UUID, reason string, at time.Time, ev func(expiresAt time.Time) Event) error
 	// Decline decides the undecided session declined_by_user and requests
 	// its wipe, appending decided and expired; ErrConflict once it is
 	// decided otherwise or its wipe was requested.
@@ -81,14 +82,13 @@ func RequestWipe(ctx context.Context, store WipeRequester, tenantID, id uuid.UUI
 	if !ValidWipeReason(reason) {
 		return fmt.Errorf("request wipe of %s: unknown reason %q", id, reason)
 	}
-	s, err := store.Get(ctx, tenantID, id)
+	err := store.RequestWipe(ctx, tenantID, id, reason, at, func(expiresAt time.Time) Event {
+		return ExpiredEvent(tenantID, id, reason, expiresAt, at)
+	})
 	if err != nil {
 		return fmt.Errorf("request wipe: %w", err)
 	}
-	if s.Ended() {
-		return nil
-	}
-	return store.RequestWipe(ctx, tenantID, id, reason, at, ExpiredEvent(tenantID, id, reason, s.ExpiresAt, at))
+	return nil
 }
 
 // Decline records the person's refusal: the session is decided

@@ -407,8 +407,7 @@ func TestChangeGroupAppendsAuditLast(t *testing.T) {
 		return free
 	}
 	requestWipe := func(ctx context.Context, id uuid.UUID) error {
-		return sessions.RequestWipe(ctx, f.tenant, id, schemas.WipeCustomerRequest, f.now,
-			idv.ExpiredEvent(f.tenant, id, schemas.WipeCustomerRequest, f.expiresAt, f.now))
+		return idv.RequestWipe(ctx, sessions, f.tenant, id, schemas.WipeCustomerRequest, f.now)
 	}
 	undo := errors.New("undo")
 	other := f.newSession(t, f.tenant)

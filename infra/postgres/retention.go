@@ -30,12 +30,13 @@ func (r sessionRow) ended() bool {
 }
 
 // RequestWipe marks a session's wipe requested (status expired, wipe_reason,
-// wipe_requested_at = at) and appends idv.session.expired.<id> and an
-// erasure_requested audit entry (actor from WithActor) in the same
+// wipe_requested_at = at) and appends the idv.session.expired.<id> event ev
+// makes of the deadline of the row it locked, and an erasure_requested
+// audit entry (actor from WithActor) in the same
 // transaction. Another tenant's session is ErrNotFound. It is idempotent: a
 // session whose wipe was already requested, or that is deleted, is left as
 // it is and nothing is appended.
-func (s *Sessions) RequestWipe(ctx context.Context, tenantID, id uuid.UUID, reason string, at time.Time, ev idv.Event) error {
+func (s *Sessions) RequestWipe(ctx context.Context, tenantID, id uuid.UUID, reason string, at time.Time, ev func(expiresAt time.Time) idv.Event) error {
 	return inOutboxTx(ctx, s.db, tenantScope(tenantID), func(tx *sqlx.Tx) error {
 		row, err := lockForWipe(ctx, tx, tenantID, id)
 		if err != nil {
@@ -44,7 +45,7 @@ func (s *Sessions) RequestWipe(ctx context.Context, tenantID, id uuid.UUID, reas
 		if row.ended() {
 			return nil
 		}
-		if err := requestWipe(ctx, tx, row, reason, at, ev); err != nil {
+		if err := requestWipe(ctx, tx, row, reason, at, ev(row.ExpiresAt)); err != nil {
 			return err
 		}
 		fallback := idv.ActorUnknown
