@@ -40,3 +40,7 @@ func KeyDestructionsQueued(w *Wipes, tenantID uuid.UUID) int { return w.destroyi
 func AttemptsQueued(d *Deliveries, tenantID uuid.UUID) int   { return d.recording.queuedLen(tenantID) }
 func AuditsQueued(a *Audit, tenantID uuid.UUID) int          { return a.recording.queuedLen(tenantID) }
 func FinishesQueued(w *Wipes, tenantID uuid.UUID) int        { return w.finishing.queuedLen(tenantID) }
+
+// ChangesQueued is how many ChangeTogether groups of the tenant wait for a
+// batch of r.
+func ChangesQueued(r *Reads, tenantID uuid.UUID) int { return r.changing.queuedLen(tenantID) }

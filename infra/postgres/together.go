@@ -47,7 +47,18 @@ type together struct {
 type togetherKey struct{}
 
 // Reads runs groups of store calls of one tenant in one transaction.
-type Reads struct{ db *sqlx.DB }
+type Reads struct {
+	db *sqlx.DB
+	// changing joins the ChangeTogether groups of one tenant that arrive
+	// while one of its batches runs into the next batch's transaction.
+	changing tenantBatches[groupCall]
+}
+
+// groupCall is one group's function with the context it was called with.
+type groupCall struct {
+	ctx context.Context
+	fn  func(context.Context) error
+}
 
 // NewReads returns the groups over db, the pool the stores use.
 func NewReads(db *sql.DB) *Reads { return &Reads{db: wrap(db)} }
@@ -64,6 +75,16 @@ func (r *Reads) Together(ctx context.Context, tenantID uuid.UUID, fn func(contex
 // writes commit together when fn returns nil and not at all otherwise,
 // and the relay is woken after the commit when one of them appended to the
 // outbox. Inside a read-only Together it fails.
+//
+// The groups of one tenant that arrive while one of its groups runs are
+// run by the next in one transaction (batches.go), one after another, each
+// in a savepoint of its own, so that a group that fails undoes only its own
+// part; each returns once the transaction committed. They share its commit
+// and one hold of the tenant's audit chain lock for all their entries,
+// where each would otherwise wait for the lock in turn (every erasure
+// request of a tenant appends to its chain). fn runs with its own
+// context's values (the actor its entries name), but a batch ends with its
+// own bound, not with the caller's context.
 func (r *Reads) ChangeTogether(ctx context.Context, tenantID uuid.UUID, fn func(context.Context) error) error {
 	return r.group(ctx, tenantID, false, fn)
 }
@@ -79,28 +100,89 @@ func (r *Reads) group(ctx context.Context, tenantID uuid.UUID, readOnly bool, fn
 		}
 		return fn(ctx) // already inside one
 	}
+	call := groupCall{ctx: ctx, fn: fn}
+	if readOnly {
+		return r.run(ctx, sc, true, []groupCall{call})[0]
+	}
+	return r.changing.do(ctx, tenantID, call, func(ctx context.Context, calls []groupCall) []error {
+		return r.run(ctx, sc, false, calls)
+	})
+}
+
+// run runs calls in one transaction of scope sc and returns each its
+// outcome. Several calls each run in a savepoint: one that fails is undone
+// alone, and its audit entries and outbox appends are forgotten. The
+// transaction commits when any call succeeded, after appending the
+// successful calls' audit entries.
+func (r *Reads) run(ctx context.Context, sc scope, readOnly bool, calls []groupCall) []error {
+	outcome := make([]error, len(calls))
 	tx, err := beginScoped(ctx, r.db, sc, &sql.TxOptions{ReadOnly: readOnly})
 	if err != nil {
-		return fmt.Errorf("postgres: calls of %s together: %w", tenantID, err)
+		return failAll(outcome, fmt.Errorf("postgres: calls of %s together: %w", sc.tenant, err))
 	}
 	defer tx.Rollback()
 	t := &together{db: r.db.DB, sc: sc, tx: tx, readOnly: readOnly}
-	if err := fn(context.WithValue(ctx, togetherKey{}, t)); err != nil {
-		return err
+	succeeded := 0
+	for i, c := range calls {
+		var broken error
+		if outcome[i], broken = t.call(ctx, c, len(calls) > 1); broken != nil {
+			return failAll(outcome, broken)
+		}
+		if outcome[i] == nil {
+			succeeded++
+		}
+	}
+	if succeeded == 0 {
+		return outcome
 	}
 	// ctx does not carry t: appendAudits appends rather than leaving the
 	// entries with the group again.
-	if err := appendAudits(ctx, tx, tenantID, t.audits); err != nil {
-		return err
+	if err := appendAudits(ctx, tx, sc.tenant, t.audits); err != nil {
+		return failAll(outcome, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("postgres: commit calls of %s together: %w", tenantID, err)
+		return failAll(outcome, fmt.Errorf("postgres: commit calls of %s together: %w", sc.tenant, err))
 	}
 	if t.appended {
 		wakeRelay(ctx, r.db)
 	}
-	return nil
+	return outcome
 }
+
+// call runs c's function in t's transaction, with ctx's deadline and
+// c.ctx's values; in a savepoint when savepoint is set, rolled back to if
+// the function fails. broken is the savepoint's own failure: the
+// transaction can then take nothing more.
+func (t *together) call(ctx context.Context, c groupCall, savepoint bool) (err, broken error) {
+	fnCtx := context.WithValue(callContext{Context: ctx, values: c.ctx}, togetherKey{}, t)
+	if !savepoint {
+		return c.fn(fnCtx), nil
+	}
+	audits, appended := len(t.audits), t.appended
+	if _, err := t.tx.ExecContext(ctx, `SAVEPOINT group_call`); err != nil {
+		return nil, fmt.Errorf("postgres: savepoint of a group of %s: %w", t.sc.tenant, err)
+	}
+	if err := c.fn(fnCtx); err != nil {
+		t.audits, t.appended = t.audits[:audits], appended
+		if _, rerr := t.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT group_call`); rerr != nil {
+			return err, fmt.Errorf("postgres: undo a group of %s: %w", t.sc.tenant, rerr)
+		}
+		return err, nil
+	}
+	if _, err := t.tx.ExecContext(ctx, `RELEASE SAVEPOINT group_call`); err != nil {
+		return nil, fmt.Errorf("postgres: release a group of %s: %w", t.sc.tenant, err)
+	}
+	return nil, nil
+}
+
+// callContext is a batch's context (its deadline, its end) with the values
+// of a call's own (its actor): the context a group's function runs with.
+type callContext struct {
+	context.Context
+	values context.Context
+}
+
+func (c callContext) Value(key any) any { return c.values.Value(key) }
 
 // sharedGroup is the group ctx carries for calls in scope sc over db, or
 // nil.

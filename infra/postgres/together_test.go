@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -163,4 +164,106 @@ func countedPool(t *testing.T, url, name string) (*sql.DB, *pgcount.Counter) {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db, count
+}
+
+// TestChangeGroupsOfOneTenantCommitTogether: the ChangeTogether groups of a
+// tenant that arrive while one of its groups waits (here, for the chain
+// lock the test holds) run in the next batch's one transaction, each in a
+// savepoint: one that fails undoes its own part only, one that finds
+// nothing is not found, and the others commit together with their audit
+// entries under one hold of the chain's lock, each naming its own caller.
+func TestChangeGroupsOfOneTenantCommitTogether(t *testing.T) {
+	t.Parallel()
+	f := setupWipes(t)
+	ctx := t.Context()
+	counted, count := countedPool(t, f.url, "main")
+	groups, sessions, audit := postgres.NewReads(counted), postgres.NewSessions(counted), postgres.NewAudit(f.db.DB)
+	const n, undone, missing = 6, 2, 4
+	ids := make([]uuid.UUID, n)
+	for i := range ids {
+		ids[i] = f.newSession(t, f.tenant)
+	}
+	ids[missing] = uuid.New()
+	undo := errors.New("undo")
+	erase := func(i int) error {
+		asKey := idv.WithActor(ctx, idv.ActorAPIKey(fmt.Sprintf("key%d", i)))
+		return groups.ChangeTogether(asKey, f.tenant, func(ctx context.Context) error {
+			if err := idv.RequestWipe(ctx, sessions, f.tenant, ids[i], schemas.WipeCustomerRequest, f.now); err != nil {
+				return err
+			}
+			if s, err := sessions.Get(ctx, f.tenant, ids[i]); err != nil || s.WipeRequestedAt == nil {
+				return fmt.Errorf("read back %d: %v, wipe requested at %v", i, err, s.WipeRequestedAt)
+			}
+			if i == undone {
+				return undo
+			}
+			return nil
+		})
+	}
+
+	hold := holdChainLock(t, f.db, f.tenant)
+	errs := make([]error, n)
+	queueBehind(t, hold, n, func(i int) { errs[i] = erase(i) },
+		func() bool { return f.count(t, advisoryWaiters) > 0 },
+		func() int { return postgres.ChangesQueued(groups, f.tenant) }, nil)
+	for i, err := range errs {
+		switch {
+		case i == undone && !errors.Is(err, undo), i == missing && !errors.Is(err, idv.ErrNotFound):
+			t.Errorf("group %d: %v, want its own failure", i, err)
+		case i != undone && i != missing && err != nil:
+			t.Errorf("group %d: %v", i, err)
+		}
+	}
+	for i, id := range ids {
+		requested := f.count(t, `SELECT count(*) FROM sessions WHERE session_id = $1 AND wipe_requested_at IS NOT NULL`, id)
+		if want := map[bool]int{true: 0, false: 1}[i == undone || i == missing]; requested != want {
+			t.Errorf("session %d: %d wipe requests, want %d", i, requested, want)
+		}
+	}
+	entries, err := audit.List(ctx, f.tenant, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actors := map[uuid.UUID]string{}
+	for _, e := range entries {
+		if e.Action == idv.AuditErasureRequested {
+			actors[*e.SessionID] = e.Actor
+		}
+	}
+	for i, id := range ids {
+		if want := idv.ActorAPIKey(fmt.Sprintf("key%d", i)); i != undone && i != missing && actors[id] != want {
+			t.Errorf("session %d: erasure recorded by %q, want %q", i, actors[id], want)
+		}
+	}
+	if len(actors) != n-2 {
+		t.Errorf("%d erasures recorded, want %d", len(actors), n-2)
+	}
+	if got, err := audit.Verify(ctx, f.tenant); err != nil || got != len(entries) {
+		t.Fatalf("Verify: %d entries, %v; want %d", got, err, len(entries))
+	}
+	// The first group alone, then the other five in one transaction: one
+	// savepoint each, one hold of the chain's lock, one commit.
+	var batches []pgcount.Tx
+	for _, tx := range count.Txs() {
+		if tx.Explicit && slices.Contains(tx.Queries, "SELECT pg_advisory_xact_lock($1, hashtext($2))") {
+			batches = append(batches, tx)
+		}
+	}
+	if len(batches) != 2 {
+		t.Fatalf("%d transactions took the chain's lock, want 2", len(batches))
+	}
+	if second := batches[1]; second.RolledBack || countOf(second.Queries, "SAVEPOINT group_call") != n-1 ||
+		countOf(second.Queries, "ROLLBACK TO SAVEPOINT group_call") != 2 {
+		t.Errorf("the second batch: rolled back %v, queries %q; want %d savepoints, 2 undone", second.RolledBack, second.Queries, n-1)
+	}
+}
+
+func countOf(qs []string, q string) int {
+	n := 0
+	for _, s := range qs {
+		if s == q {
+			n++
+		}
+	}
+	return n
 }
