@@ -3,10 +3,12 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/idv-oss/idv"
 )
@@ -104,9 +106,23 @@ func (r *Reads) group(ctx context.Context, tenantID uuid.UUID, readOnly bool, fn
 	if readOnly {
 		return r.run(ctx, sc, true, []groupCall{call})[0]
 	}
-	return r.changing.do(ctx, tenantID, call, func(ctx context.Context, calls []groupCall) []error {
+	err := r.changing.do(ctx, tenantID, call, func(ctx context.Context, calls []groupCall) []error {
 		return r.run(ctx, sc, false, calls)
 	})
+	if isDeadlock(err) {
+		// A batch locks its groups' rows one group after another, and a
+		// transaction that locks several of them in another order (a
+		// FinishWipe batch; another process's batch) can deadlock with it.
+		// The group was undone: run it again, alone.
+		return r.run(ctx, sc, false, []groupCall{call})[0]
+	}
+	return err
+}
+
+// isDeadlock reports whether err is PostgreSQL's deadlock_detected.
+func isDeadlock(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == "40P01"
 }
 
 // run runs calls in one transaction of scope sc and returns each its

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/uuid"
@@ -266,4 +267,78 @@ func countOf(qs []string, q string) int {
 		}
 	}
 	return n
+}
+
+// TestChangeGroupRetriedAloneAfterADeadlock: a batch locks its groups'
+// sessions one group after another; a transaction that holds one of them
+// and then wants another the batch holds deadlocks with it. PostgreSQL
+// breaks the cycle by failing the batch's waiting group (its backend waited
+// first, so it detects it); that group is undone and run again alone once
+// the batch committed, and every caller succeeds.
+func TestChangeGroupRetriedAloneAfterADeadlock(t *testing.T) {
+	t.Parallel()
+	f := setupWipes(t)
+	ctx := t.Context()
+	groups, sessions := postgres.NewReads(f.db.DB), postgres.NewSessions(f.db.DB)
+	ids := []uuid.UUID{f.session, f.newSession(t, f.tenant), f.newSession(t, f.tenant)} // the first leads; a, b
+	a, b := ids[1], ids[2]
+	lockRow := `SELECT 1 FROM sessions WHERE session_id = $1 FOR UPDATE`
+	other, err := f.db.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Rollback()
+	var xid string
+	if err := other.GetContext(ctx, &xid, `SELECT pg_current_xact_id()::text`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.ExecContext(ctx, lockRow, b); err != nil {
+		t.Fatal(err)
+	}
+
+	// The lead waits for the chain lock the test holds; a, then b, queue
+	// behind it, in that order, for the next batch.
+	hold := holdChainLock(t, f.db, f.tenant)
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	for i := range ids {
+		wg.Go(func() {
+			errs[i] = groups.ChangeTogether(ctx, f.tenant, func(ctx context.Context) error {
+				return idv.RequestWipe(ctx, sessions, f.tenant, ids[i], schemas.WipeCustomerRequest, f.now)
+			})
+		})
+		if i == 0 {
+			poll(func() bool { return f.count(t, advisoryWaiters) > 0 })
+		} else {
+			poll(func() bool { return postgres.ChangesQueued(groups, f.tenant) >= i })
+		}
+	}
+	// Once the lead's batch committed, the batch of a and b locks a, then
+	// waits for b; other then wants a.
+	otherDone := make(chan error, 1)
+	go func() {
+		poll(func() bool { return f.count(t, lockWaiters, xid) > 0 })
+		_, err := other.ExecContext(ctx, lockRow, a)
+		if err == nil {
+			err = other.Commit()
+		}
+		otherDone <- err
+	}()
+	if err := hold.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if err := <-otherDone; err != nil {
+		t.Fatalf("the other transaction: %v", err)
+	}
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("group %d: %v", i, err)
+		}
+	}
+	for i, id := range ids {
+		if n := f.count(t, `SELECT count(*) FROM sessions WHERE session_id = $1 AND wipe_requested_at IS NOT NULL`, id); n != 1 {
+			t.Errorf("session %d: %d wipe requests, want 1", i, n)
+		}
+	}
 }
