@@ -157,6 +157,9 @@ func (r loadgenRun) run(ctx context.Context, cfg config, stdout, stderr io.Write
 	r.opts.DatabaseCPU = func(ctx context.Context) (loadgen.CPUMeter, error) {
 		return postgres.StartServerCPU(ctx, stats, databaseName(l.cfg.DatabaseURL), databaseName(l.cfg.KeyStoreURL))
 	}
+	if r.workers == 0 { // the workers' pools are theirs: counted in their processes
+		r.opts.Transactions = postgres.Transactions
+	}
 	return work.Measure(ctx, r.load, r.opts, stdout)
 }
 

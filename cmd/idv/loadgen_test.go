@@ -6,10 +6,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/idv-oss/idv/infra/loadgen"
+	"github.com/idv-oss/idv/infra/postgres"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -55,7 +58,8 @@ func TestLoadgenDrivesTheSystem(t *testing.T) {
 	cfg.N = 2
 	prof := filepath.Join(t.TempDir(), "wipe.prof")
 	var out bytes.Buffer
-	if err := w.Measure(context.Background(), cfg, loadgen.Options{Wipe: true, WipeCPUProfile: prof, Warmup: 3}, &out); err != nil {
+	opts := loadgen.Options{Wipe: true, WipeCPUProfile: prof, Warmup: 3, Transactions: postgres.Transactions}
+	if err := w.Measure(context.Background(), cfg, opts, &out); err != nil {
 		t.Fatalf("measure: %v\n%s", err, out.String())
 	}
 	if b, err := os.ReadFile(prof); err != nil || !bytes.HasPrefix(b, []byte{0x1f, 0x8b}) || !strings.Contains(out.String(), "wipe: 2 sessions erased") {
@@ -63,6 +67,20 @@ func TestLoadgenDrivesTheSystem(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "warm-up: 3 verifications and their wipe") || !strings.Contains(out.String(), "2 verifications in ") {
 		t.Errorf("a run after a warm-up of 3 reported:\n%s", out.String())
+	}
+	// The system's transactions, counted by its pools: a tiny verification
+	// takes about 31 one at a time (TestRoundTripsPerVerification), its
+	// wipe a few.
+	m := regexp.MustCompile(`PostgreSQL transactions: ([0-9.]+) per verification .*\n(?s:.*)PostgreSQL transactions: ([0-9.]+) per wipe`).
+		FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no transaction counts in the report:\n%s", out.String())
+	}
+	if v, _ := strconv.ParseFloat(m[1], 64); v < 10 || v > 60 {
+		t.Errorf("%s transactions per verification, want 10 to 60", m[1])
+	}
+	if v, _ := strconv.ParseFloat(m[2], 64); v < 1 || v > 20 {
+		t.Errorf("%s transactions per wipe, want 1 to 20", m[2])
 	}
 	var made struct{ All, Left int }
 	if err := s.owner.Get(&made, `SELECT count(*) AS all, count(*) FILTER (WHERE deleted_at IS NULL) AS left

@@ -29,6 +29,10 @@ type Options struct {
 	// DatabaseCPU starts measuring the database server's CPU time
 	// (postgres.StartServerCPU); nil: not measured.
 	DatabaseCPU func(context.Context) (CPUMeter, error)
+	// Transactions is how many PostgreSQL transactions the system has
+	// run so far (postgres.Transactions, when every stage runs in this
+	// process); nil: not counted.
+	Transactions func() int64
 	// Workers are the ids of the processes that run the pipeline's
 	// stages beside this one (idv loadgen -workers): the report gives each
 	// one's CPU time per verification and peak memory.
@@ -102,7 +106,9 @@ func (w *Workload) Measure(ctx context.Context, cfg Config, o Options, stdout io
 	workers := startWorkerMeters(o.Workers)
 	cpu0 := cpuSeconds()
 	machine0, machineOK := readMachineCPU()
+	tx0 := o.transactions()
 	samples, elapsed, err := Run(ctx, cfg)
+	txRun := o.transactions() - tx0
 	machine1, machineOK1 := readMachineCPU()
 	stopProfile()
 	stopTrace()
@@ -120,6 +126,10 @@ func (w *Workload) Measure(ctx context.Context, cfg Config, o Options, stdout io
 	if dbVerify >= 0 {
 		fmt.Fprintf(stdout, "PostgreSQL CPU %.1f ms per verification (its backends for the run's databases and its background processes)\n", dbVerify)
 	}
+	if o.Transactions != nil {
+		fmt.Fprintf(stdout, "PostgreSQL transactions: %.1f per verification (every transaction the system's pools ran, the relay's timers too)\n",
+			float64(txRun)/float64(max(done, 1)))
+	}
 	if machineOK && machineOK1 {
 		machine0.use(machine1, done, r.Throughput).print(stdout, "verification")
 	}
@@ -131,7 +141,7 @@ func (w *Workload) Measure(ctx context.Context, cfg Config, o Options, stdout io
 		}
 	}
 	if o.Wipe {
-		if err := o.measureWipe(ctx, cfg, samples, dbVerify, stdout); err != nil {
+		if err := o.measureWipe(ctx, cfg, samples, dbVerify, float64(txRun)/float64(max(done, 1)), stdout); err != nil {
 			return err
 		}
 	}
@@ -181,9 +191,9 @@ func sessionIDs(samples []Sample) []string {
 }
 
 // measureWipe erases the sessions of samples and reports the wipe's rate
-// and, beside dbVerify (negative: not measured), the database's CPU per
-// wipe.
-func (o Options) measureWipe(ctx context.Context, cfg Config, samples []Sample, dbVerify float64, stdout io.Writer) error {
+// and, beside dbVerify (negative: not measured) and txVerify, the
+// database's CPU and transactions per wipe.
+func (o Options) measureWipe(ctx context.Context, cfg Config, samples []Sample, dbVerify, txVerify float64, stdout io.Writer) error {
 	ids := sessionIDs(samples)
 	stopProfile, err := record(o.WipeCPUProfile, pprof.StartCPUProfile, pprof.StopCPUProfile)
 	if err != nil {
@@ -191,7 +201,9 @@ func (o Options) measureWipe(ctx context.Context, cfg Config, samples []Sample, 
 	}
 	meter := o.startMeter(ctx, io.Discard)
 	machine0, machineOK := readMachineCPU()
+	tx0 := o.transactions()
 	d, err := Wipe(ctx, cfg, ids)
+	txWipe := float64(o.transactions()-tx0) / float64(max(len(ids), 1))
 	stopProfile()
 	if err != nil {
 		return err
@@ -206,7 +218,18 @@ func (o Options) measureWipe(ctx context.Context, cfg Config, samples []Sample, 
 	if dbWipe := perItem(ctx, meter, len(ids)); dbWipe >= 0 && dbVerify >= 0 {
 		fmt.Fprintf(stdout, "PostgreSQL CPU %.1f ms per wipe; %.1f ms per verification with its wipe\n", dbWipe, dbVerify+dbWipe)
 	}
+	if o.Transactions != nil {
+		fmt.Fprintf(stdout, "PostgreSQL transactions: %.1f per wipe; %.1f per verification with its wipe\n", txWipe, txVerify+txWipe)
+	}
 	return nil
+}
+
+// transactions is o.Transactions(), or 0 when it is nil.
+func (o Options) transactions() int64 {
+	if o.Transactions == nil {
+		return 0
+	}
+	return o.Transactions()
 }
 
 // workerMeters read the CPU time of the worker processes since a run

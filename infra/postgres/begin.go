@@ -37,7 +37,11 @@ func (c *preparingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (dri
 	self, ok := c.pqConn.(driver.Tx) // lib/pq's connection is its own transaction
 	mode, known := beginMode(opts)
 	if !ok || !known {
-		return c.pqConn.BeginTx(ctx, opts)
+		tx, err := c.pqConn.BeginTx(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		return c.began(tx), nil
 	}
 	q := "BEGIN" + mode
 	e, _ := ctx.Value(entryKey{}).(*entry)
@@ -52,10 +56,34 @@ func (c *preparingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (dri
 		return nil, err
 	}
 	if e == nil {
-		return self, nil
+		return c.began(self), nil
 	}
 	e.sent = true
-	return enteredTx{Tx: self, entry: e.query}, nil
+	return enteredTx{Tx: c.began(self), entry: e.query}, nil
+}
+
+// began counts a transaction begun on c and returns tx, which notes its
+// end on c.
+func (c *preparingConn) began(tx driver.Tx) driver.Tx {
+	c.transactions.Add(1)
+	c.inTx = true
+	return ownTx{Tx: tx, c: c}
+}
+
+// ownTx is a transaction of c: its end ends c's.
+type ownTx struct {
+	driver.Tx
+	c *preparingConn
+}
+
+func (t ownTx) Commit() error {
+	t.c.inTx = false
+	return t.Tx.Commit()
+}
+
+func (t ownTx) Rollback() error {
+	t.c.inTx = false
+	return t.Tx.Rollback()
 }
 
 // beginMode is the BEGIN's mode for opts, as lib/pq words it; false for an

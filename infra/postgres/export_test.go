@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"sync/atomic"
 
 	"github.com/google/uuid"
 )
@@ -44,3 +45,9 @@ func FinishesQueued(w *Wipes, tenantID uuid.UUID) int        { return w.finishin
 // ChangesQueued is how many ChangeTogether groups of the tenant wait for a
 // batch of r.
 func ChangesQueued(r *Reads, tenantID uuid.UUID) int { return r.changing.queuedLen(tenantID) }
+
+// OpenCounting is Open with the pool's transactions counted into n rather
+// than the process's count.
+func OpenCounting(ctx context.Context, url string, n *atomic.Int64) (*sql.DB, error) {
+	return open(ctx, url, []Option{func(o *options) { o.transactions = n }})
+}

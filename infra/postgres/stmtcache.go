@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"sync/atomic"
 
 	"github.com/lib/pq"
 )
@@ -23,8 +24,12 @@ import (
 // a statement runs unnamed, as without the cache.
 const maxPrepared = 256
 
-// preparingConnector opens connections that prepare their statements.
-type preparingConnector struct{ inner driver.Connector }
+// preparingConnector opens connections that prepare their statements and
+// count their transactions into transactions.
+type preparingConnector struct {
+	inner        driver.Connector
+	transactions *atomic.Int64
+}
 
 func (c preparingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	dc, err := c.inner.Connect(ctx)
@@ -35,7 +40,7 @@ func (c preparingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if !ok {
 		return dc, nil // not lib/pq's: nothing to prepare through
 	}
-	return &preparingConn{pqConn: pc, stmts: map[string]driver.Stmt{}}, nil
+	return &preparingConn{pqConn: pc, stmts: map[string]driver.Stmt{}, transactions: c.transactions}, nil
 }
 
 func (c preparingConnector) Driver() driver.Driver { return c.inner.Driver() }
@@ -58,7 +63,9 @@ type pqConn interface {
 // time, so the map needs no lock.
 type preparingConn struct {
 	pqConn
-	stmts map[string]driver.Stmt
+	stmts        map[string]driver.Stmt
+	inTx         bool          // a transaction begun on the connection has not ended
+	transactions *atomic.Int64 // where its transactions are counted
 }
 
 // stmt is query's prepared statement, prepared now if it is not yet; nil
@@ -80,6 +87,7 @@ func (c *preparingConn) stmt(ctx context.Context, query string) (driver.Stmt, er
 
 // QueryContext runs a statement with parameters by its prepared name.
 func (c *preparingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	c.alone()
 	if len(args) == 0 {
 		return c.pqConn.QueryContext(ctx, query, args)
 	}
@@ -97,6 +105,7 @@ func (c *preparingConn) QueryContext(ctx context.Context, query string, args []d
 
 // ExecContext runs a statement with parameters by its prepared name.
 func (c *preparingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	c.alone()
 	if len(args) == 0 {
 		return c.pqConn.ExecContext(ctx, query, args)
 	}
@@ -111,6 +120,24 @@ func (c *preparingConn) ExecContext(ctx context.Context, query string, args []dr
 	c.forgetIfGone(query, err)
 	return res, err
 }
+
+// alone counts a statement sent outside a transaction: PostgreSQL runs it
+// as a transaction of its own.
+func (c *preparingConn) alone() {
+	if !c.inTx {
+		c.transactions.Add(1)
+	}
+}
+
+// transactions counts the transactions the pools of this package have
+// run: each one begun, and each statement sent outside one.
+var transactions atomic.Int64
+
+// Transactions is how many transactions the pools Open and OpenApp opened
+// in this process have run since it started: each BEGIN, and each
+// statement sent outside a transaction (PostgreSQL runs it as one of its
+// own). idv loadgen reads it before and after a run.
+func Transactions() int64 { return transactions.Load() }
 
 // forgetIfGone drops query's statement when the server no longer holds it
 // as prepared (invalid_sql_statement_name) or can no longer run its plan

@@ -1,10 +1,12 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/lib/pq"
@@ -15,6 +17,9 @@ type Option func(*options)
 
 type options struct {
 	tap Tap
+	// transactions is where the pool counts its transactions: the
+	// process's count (Transactions) unless a test gives its own.
+	transactions *atomic.Int64
 }
 
 // A Tap sees every connection a pool opens and every call of database/sql
@@ -37,11 +42,12 @@ func openPool(url string, o options) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	counted := preparingConnector{inner: c, transactions: cmp.Or(o.transactions, &transactions)}
 	if o.tap == nil {
-		return sql.OpenDB(preparingConnector{c}), nil
+		return sql.OpenDB(counted), nil
 	}
 	c.Dialer(tapDialer{o.tap})
-	return sql.OpenDB(o.tap.Connector(preparingConnector{c})), nil
+	return sql.OpenDB(o.tap.Connector(counted)), nil
 }
 
 // tapDialer is a Tap as lib/pq's Dialer.
