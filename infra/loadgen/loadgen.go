@@ -53,7 +53,14 @@ func (c Config) withDefaults() (Config, error) {
 		c.Timeout = 2 * time.Minute
 	}
 	if c.HTTP == nil {
-		c.HTTP = &http.Client{Timeout: time.Minute}
+		// Each verification in flight talks to the API and to the store
+		// at once, as an app and its customer would over connections of
+		// their own: keep that many open (http.DefaultTransport keeps 2
+		// a host, and the rest were dialled anew for every request).
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 2 * c.Concurrency
+		t.MaxIdleConns = 4 * c.Concurrency
+		c.HTTP = &http.Client{Timeout: time.Minute, Transport: t}
 	}
 	if c.Progress == nil {
 		c.Progress = io.Discard

@@ -119,7 +119,13 @@ func Call(ctx context.Context, client *http.Client, method, url, apiKey string, 
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", method, url, err)
 	}
-	defer resp.Body.Close()
+	// Read to its end (a body nobody asked to decode, such as the
+	// erasure's answer), so that the connection goes back to the client's
+	// pool rather than closed.
+	defer func() {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+	}()
 	if resp.StatusCode >= 300 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		return fmt.Errorf("%s %s: HTTP %d: %s", method, url, resp.StatusCode, bytes.TrimSpace(b))

@@ -12,3 +12,6 @@ import (
 func (s *Store) PresignPostExpiring(ctx context.Context, key string, minSize, maxSize int64, expires time.Time) (idv.PostPolicy, error) {
 	return s.presignPost(ctx, key, minSize, maxSize, expires)
 }
+
+// CATransport is caTransport: the transport New uses with a CA bundle.
+var CATransport = caTransport

@@ -90,6 +90,10 @@ func (s *Store) CreateBucket(ctx context.Context) (bool, error) {
 }
 
 // caTransport is an HTTP transport that trusts only the CAs in caFile.
+// It is minio-go's own default otherwise: 16 idle connections kept per
+// host, so that the stages' concurrent requests reuse their TLS
+// connections instead of handshaking anew (http.DefaultTransport keeps 2),
+// and no transparent gzip decoding of an object's body.
 func caTransport(caFile string) (*http.Transport, error) {
 	pem, err := os.ReadFile(caFile)
 	if err != nil {
@@ -99,7 +103,10 @@ func caTransport(caFile string) (*http.Transport, error) {
 	if !pool.AppendCertsFromPEM(pem) {
 		return nil, fmt.Errorf("objects: CA bundle %s holds no PEM certificate", caFile)
 	}
-	t := http.DefaultTransport.(*http.Transport).Clone()
+	t, err := minio.DefaultTransport(true)
+	if err != nil {
+		return nil, fmt.Errorf("objects: transport: %w", err)
+	}
 	t.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	return t, nil
 }
