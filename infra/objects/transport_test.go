@@ -1,18 +1,11 @@
 package objects_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
+	"github.com/idv-oss/idv/infra/natsserver"
 	"github.com/idv-oss/idv/infra/objects"
 )
 
@@ -23,19 +16,12 @@ import (
 // from before, keeps 2, and every request past them handshook anew), and it
 // does not decode a gzip-encoded object's body behind the store's back.
 func TestCATransportKeepsConnections(t *testing.T) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "IDV test CA"},
-		NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	certs, err := natsserver.NewCertificates("127.0.0.1") // a CA of the test's own
 	if err != nil {
 		t.Fatal(err)
 	}
 	file := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+	if err := os.WriteFile(file, certs.CA, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	tr, err := objects.CATransport(file)

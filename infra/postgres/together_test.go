@@ -272,9 +272,10 @@ func countOf(qs []string, q string) int {
 // TestChangeGroupRetriedAloneAfterADeadlock: a batch locks its groups'
 // sessions one group after another; a transaction that holds one of them
 // and then wants another the batch holds deadlocks with it. PostgreSQL
-// breaks the cycle by failing the batch's waiting group (its backend waited
-// first, so it detects it); that group is undone and run again alone once
-// the batch committed, and every caller succeeds.
+// breaks the cycle by failing the batch's waiting group (the other
+// transaction's deadlock_timeout is set past the batch's); that group is
+// undone and run again alone once the batch committed, and every caller
+// succeeds.
 func TestChangeGroupRetriedAloneAfterADeadlock(t *testing.T) {
 	t.Parallel()
 	f := setupWipes(t)
@@ -291,6 +292,11 @@ func TestChangeGroupRetriedAloneAfterADeadlock(t *testing.T) {
 	var xid string
 	if err := other.GetContext(ctx, &xid, `SELECT pg_current_xact_id()::text`); err != nil {
 		t.Fatal(err)
+	}
+	// Whichever backend's deadlock_timeout passes first breaks the cycle by
+	// failing itself: other waits longer, so it is the batch's group.
+	if _, err := other.ExecContext(ctx, `SET LOCAL deadlock_timeout = '30s'`); err != nil {
+		t.Fatalf("the test's login sets deadlock_timeout (a superuser's setting): %v", err)
 	}
 	if _, err := other.ExecContext(ctx, lockRow, b); err != nil {
 		t.Fatal(err)
@@ -315,18 +321,18 @@ func TestChangeGroupRetriedAloneAfterADeadlock(t *testing.T) {
 	}
 	// Once the lead's batch committed, the batch of a and b locks a, then
 	// waits for b; other then wants a.
+	if err := hold.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	poll(func() bool { return f.count(t, lockWaiters, xid) > 0 })
 	otherDone := make(chan error, 1)
 	go func() {
-		poll(func() bool { return f.count(t, lockWaiters, xid) > 0 })
 		_, err := other.ExecContext(ctx, lockRow, a)
 		if err == nil {
 			err = other.Commit()
 		}
 		otherDone <- err
 	}()
-	if err := hold.Rollback(); err != nil {
-		t.Fatal(err)
-	}
 	wg.Wait()
 	if err := <-otherDone; err != nil {
 		t.Fatalf("the other transaction: %v", err)
