@@ -23,6 +23,16 @@ func TestBoundPrint(t *testing.T) {
 		t.Errorf("printed %q\nwant    %q", &out, want)
 	}
 	out.Reset()
+	b.AtOnce = time.Second // the cores slow each other: 2 cores at 1 s each
+	if b.Rate() != 2 {
+		t.Fatalf("rate with the cores at once %v; want 2/s", b.Rate())
+	}
+	b.Print(&out, 1.5)
+	want = "bare engines: 800 ms per verification (document check 250 + face match 150 + liveness 400 ms, on the same decoded images, one core); 1000 ms with all 2 cores running them at once (2.50/s by one core's time); bound on 2 cores 2.00/s; measured 1.50/s = 75 % of the bound\n"
+	if out.String() != want {
+		t.Errorf("printed %q\nwant    %q", &out, want)
+	}
+	out.Reset()
 	Bound{Cores: 2}.Print(&out, 1)
 	if !strings.Contains(out.String(), "= 0 % of the bound") {
 		t.Errorf("no engines: %q", &out)
@@ -33,7 +43,8 @@ func TestBoundPrint(t *testing.T) {
 // verification runs, each a measurable time, with the document check's
 // gates passing and its MRZ read agreeing with the app's text, so that no
 // engine is timed on a capture the system would refuse; without the image
-// checks the document check is left out.
+// checks the document check is left out. With two cores it times the
+// engines on both at once too; with one it does not.
 func TestRealBound(t *testing.T) {
 	facetest.Engine(t) // skips, or fails under IDV_REQUIRE_FACE, without the models
 	facetest.Photo(t, "grace_hopper.jpg")
@@ -44,14 +55,18 @@ func TestRealBound(t *testing.T) {
 	defer w.Close()
 	for _, tc := range []struct {
 		checks *framecheck.Config
+		cores  int
 		want   []string
 	}{
-		{&framecheck.Config{Gates: true}, []string{"document check", "face match", "liveness"}},
-		{nil, []string{"face match", "liveness"}},
+		{&framecheck.Config{Gates: true}, 2, []string{"document check", "face match", "liveness"}},
+		{nil, 1, []string{"face match", "liveness"}},
 	} {
-		b, err := w.bound(tc.checks, 0)
+		b, err := w.bound(tc.checks, tc.cores)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if (b.AtOnce > 0) != (tc.cores > 1) {
+			t.Errorf("%d cores: %v per verification with every core at once; want it timed only with more than one", tc.cores, b.AtOnce)
 		}
 		var names []string
 		for _, e := range b.Engines {
