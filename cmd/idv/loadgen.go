@@ -17,7 +17,7 @@ import (
 )
 
 const loadgenUsage = `usage: idv loadgen [-n N] [-rate R | -concurrency C] [-mode tiny|real] [-images DIR]
-                   [-wipe [-wipe-cpuprofile FILE]] [-cpuprofile FILE] [-trace FILE]
+                   [-wipe [-wipe-cpuprofile FILE] [-wipe-trace FILE]] [-cpuprofile FILE] [-trace FILE]
                    [-workers W [-worker-cpus LIST]] [-nats-nodes 1|3] [-warmup W]
   tiny: the document check on tiny generated images, its image checks off
         (the control plane alone)
@@ -69,6 +69,7 @@ func parseLoadgen(args []string, cfg config, stderr io.Writer) (loadgenRun, erro
 	fs.StringVar(&r.images, "images", cfg.TestImages, "directory of the Debian test photos (real mode; default IDV_TEST_IMAGES)")
 	fs.StringVar(&r.opts.CPUProfile, "cpuprofile", "", "write a CPU profile of the run (this process: the system and load generator) to this file")
 	fs.StringVar(&r.opts.WipeCPUProfile, "wipe-cpuprofile", "", "with -wipe, write a CPU profile of the wipe (this process) to this file")
+	fs.StringVar(&r.opts.WipeTrace, "wipe-trace", "", "with -wipe, write an execution trace of the wipe (this process) to this file (go tool trace)")
 	fs.StringVar(&r.opts.Trace, "trace", "", "write an execution trace of the run to this file (go tool trace)")
 	fs.IntVar(&r.workers, "workers", 0, "run the stages in this many idv worker all processes (0: in this process)")
 	fs.StringVar(&r.cpus, "worker-cpus", "", "pin the worker processes to these cpus with taskset (e.g. 0 or 0,1)")
@@ -82,7 +83,7 @@ func parseLoadgen(args []string, cfg config, stderr io.Writer) (loadgenRun, erro
 		r.opts.Warmup = 2 * r.load.Concurrency
 	}
 	if r.load.N < 1 || r.load.Concurrency < 1 || r.load.Rate < 0 || r.opts.Warmup < 0 || (r.mode != "tiny" && r.mode != "real") ||
-		r.workers < 0 || (r.opts.WipeCPUProfile != "" && !r.opts.Wipe) || (r.lay.natsNodes != 1 && r.lay.natsNodes != 3) || (r.cpus != "" && r.workers == 0) {
+		r.workers < 0 || ((r.opts.WipeCPUProfile != "" || r.opts.WipeTrace != "") && !r.opts.Wipe) || (r.lay.natsNodes != 1 && r.lay.natsNodes != 3) || (r.cpus != "" && r.workers == 0) {
 		return r, errors.New(loadgenUsage)
 	}
 	if r.cpus != "" {

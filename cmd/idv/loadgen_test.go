@@ -53,17 +53,21 @@ func TestLoadgenDrivesTheSystem(t *testing.T) {
 	}
 
 	// A measured run after a warm-up of 3 (-warmup), with the wipe
-	// profiled (-wipe-cpuprofile): the report counts the 2 measured ones
-	// alone, and the warm-up's sessions are wiped too.
+	// profiled and traced (-wipe-cpuprofile, -wipe-trace): the report
+	// counts the 2 measured ones alone, and the warm-up's sessions are
+	// wiped too.
 	cfg.N = 2
-	prof := filepath.Join(t.TempDir(), "wipe.prof")
+	prof, tr := filepath.Join(t.TempDir(), "wipe.prof"), filepath.Join(t.TempDir(), "wipe.trace")
 	var out bytes.Buffer
-	opts := loadgen.Options{Wipe: true, WipeCPUProfile: prof, Warmup: 3, Transactions: postgres.Transactions}
+	opts := loadgen.Options{Wipe: true, WipeCPUProfile: prof, WipeTrace: tr, Warmup: 3, Transactions: postgres.Transactions}
 	if err := w.Measure(context.Background(), cfg, opts, &out); err != nil {
 		t.Fatalf("measure: %v\n%s", err, out.String())
 	}
 	if b, err := os.ReadFile(prof); err != nil || !bytes.HasPrefix(b, []byte{0x1f, 0x8b}) || !strings.Contains(out.String(), "wipe: 2 sessions erased") {
 		t.Fatalf("wipe profile: %d bytes, %v; report:\n%s", len(b), err, out.String())
+	}
+	if b, err := os.ReadFile(tr); err != nil || !bytes.HasPrefix(b, []byte("go 1.")) {
+		t.Errorf("wipe trace: %d bytes, %v", len(b), err)
 	}
 	if !strings.Contains(out.String(), "warm-up: 3 verifications and their wipe") || !strings.Contains(out.String(), "2 verifications in ") {
 		t.Errorf("a run after a warm-up of 3 reported:\n%s", out.String())
@@ -92,6 +96,9 @@ func TestLoadgenDrivesTheSystem(t *testing.T) {
 	}
 	if _, err := parseLoadgen([]string{"-wipe-cpuprofile", prof}, config{}, io.Discard); err == nil {
 		t.Error("-wipe-cpuprofile without -wipe was taken")
+	}
+	if _, err := parseLoadgen([]string{"-wipe-trace", tr}, config{}, io.Discard); err == nil {
+		t.Error("-wipe-trace without -wipe was taken")
 	}
 	if _, err := parseLoadgen([]string{"-warmup", "-2"}, config{}, io.Discard); err == nil {
 		t.Error("-warmup -2 was taken")

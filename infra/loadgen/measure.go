@@ -21,7 +21,10 @@ type Options struct {
 	// WipeCPUProfile, with Wipe, is the file for a CPU profile of the
 	// wipe alone.
 	WipeCPUProfile string
-	Trace          string // write an execution trace of the run to this file
+	// WipeTrace, with Wipe, is the file for an execution trace of the
+	// wipe alone.
+	WipeTrace string
+	Trace     string // write an execution trace of the run to this file
 	// ImageChecks is how the system's document check runs its image
 	// checks (the quality gates' settings), nil when they are off, so
 	// that a real workload's bound runs them alike.
@@ -199,12 +202,18 @@ func (o Options) measureWipe(ctx context.Context, cfg Config, samples []Sample, 
 	if err != nil {
 		return err
 	}
+	stopTrace, err := record(o.WipeTrace, trace.Start, trace.Stop)
+	if err != nil {
+		stopProfile()
+		return err
+	}
 	meter := o.startMeter(ctx, io.Discard)
 	machine0, machineOK := readMachineCPU()
 	tx0 := o.transactions()
 	d, err := Wipe(ctx, cfg, ids)
 	txWipe := float64(o.transactions()-tx0) / float64(max(len(ids), 1))
 	stopProfile()
+	stopTrace()
 	if err != nil {
 		return err
 	}
