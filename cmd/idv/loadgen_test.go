@@ -13,6 +13,7 @@ import (
 
 	"github.com/idv-oss/idv/infra/loadgen"
 	"github.com/idv-oss/idv/infra/postgres"
+	"github.com/idv-oss/idv/internal/gcdefaults"
 	"github.com/idv-oss/idv/schemas"
 )
 
@@ -69,7 +70,9 @@ func TestLoadgenDrivesTheSystem(t *testing.T) {
 	if b, err := os.ReadFile(tr); err != nil || !bytes.HasPrefix(b, []byte("go 1.")) {
 		t.Errorf("wipe trace: %d bytes, %v", len(b), err)
 	}
-	if !strings.Contains(out.String(), "warm-up: 3 verifications and their wipe") || !strings.Contains(out.String(), "2 verifications in ") {
+	if !strings.Contains(out.String(), "warm-up: 3 verifications and their wipe") || !strings.Contains(out.String(), "2 verifications in ") ||
+		!strings.Contains(out.String(), ", "+gcdefaults.Read(os.Getenv).String()+"\n") {
+
 		t.Errorf("a run after a warm-up of 3 reported:\n%s", out.String())
 	}
 	// The system's transactions, counted by its pools: a tiny verification

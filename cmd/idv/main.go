@@ -13,6 +13,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/idv-oss/idv/internal/gcdefaults"
 )
 
 const usage = `usage: idv <command> [flags]
@@ -54,6 +56,7 @@ Configuration is read from IDV_… environment variables; see docs/operating.md.
 `
 
 func main() {
+	gcdefaults.Apply(os.Getenv, gcdefaults.CgroupLimit)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv); err != nil {

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/idv-oss/idv/document/framecheck"
+	"github.com/idv-oss/idv/internal/gcdefaults"
 )
 
 // Options are what a measured run does besides the load itself.
@@ -91,8 +92,8 @@ func perItem(ctx context.Context, m CPUMeter, items int) float64 {
 // fails when a verification failed.
 func (w *Workload) Measure(ctx context.Context, cfg Config, o Options, stdout io.Writer) error {
 	cfg.Checks, cfg.Captures = w.Checks, w.Captures
-	fmt.Fprintf(stdout, "loadgen: %d verifications, mode %s (checks %s), %s, GOMAXPROCS %d\n", cfg.N, w.Mode,
-		strings.Join(w.Checks, ","), pace(cfg), runtime.GOMAXPROCS(0))
+	fmt.Fprintf(stdout, "loadgen: %d verifications, mode %s (checks %s), %s, GOMAXPROCS %d, %s\n", cfg.N, w.Mode,
+		strings.Join(w.Checks, ","), pace(cfg), runtime.GOMAXPROCS(0), gcdefaults.Read(os.Getenv))
 	if err := o.warmUp(ctx, cfg, stdout); err != nil {
 		return err
 	}

@@ -1,0 +1,109 @@
+package gcdefaults
+
+import (
+	"runtime/debug"
+	"testing"
+)
+
+// restore puts the collector's settings back as the test found them.
+func restore(t *testing.T) {
+	pct := debug.SetGCPercent(-1)
+	debug.SetGCPercent(pct)
+	limit := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() {
+		debug.SetGCPercent(pct)
+		debug.SetMemoryLimit(limit)
+	})
+}
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func TestApplyDefaults(t *testing.T) {
+	restore(t)
+	debug.SetGCPercent(100)
+	debug.SetMemoryLimit(maxLimit)
+	s := Apply(env(nil), func() (int64, bool) { return 1000 << 20, true })
+	if s.Percent != Percent || !s.PercentDefault || s.Limit != 800<<20 || !s.LimitDefault {
+		t.Fatalf("settings %+v; want GOGC %d and 800 MiB, both IDV's", s, Percent)
+	}
+	if got := debug.SetGCPercent(-1); got != Percent {
+		t.Errorf("GOGC in force %d, want %d", got, Percent)
+	}
+	if got := debug.SetMemoryLimit(-1); got != 800<<20 {
+		t.Errorf("memory limit in force %d, want %d", got, 800<<20)
+	}
+	if want := "GOGC 200 (IDV's default), memory limit 800 MiB (4/5 of the container's)"; s.String() != want {
+		t.Errorf("%q, want %q", s, want)
+	}
+}
+
+// TestApplyLeavesTheOperatorsSettings: GOGC and GOMEMLIMIT set in the
+// environment (which the runtime read at start) are left as they are, and
+// without a container limit there is no memory limit.
+func TestApplyLeavesTheOperatorsSettings(t *testing.T) {
+	restore(t)
+	debug.SetGCPercent(50) // as GOGC=50 would have
+	debug.SetMemoryLimit(300 << 20)
+	s := Apply(env(map[string]string{"GOGC": "50", "GOMEMLIMIT": "300MiB"}), func() (int64, bool) { return 1 << 30, true })
+	if s.Percent != 50 || s.PercentDefault || s.Limit != 300<<20 || s.LimitDefault {
+		t.Fatalf("settings %+v; want the environment's GOGC 50 and 300 MiB", s)
+	}
+	debug.SetMemoryLimit(maxLimit)
+	s = Apply(env(nil), func() (int64, bool) { return 0, false })
+	if s.Limit != 0 || s.LimitDefault || debug.SetMemoryLimit(-1) != maxLimit {
+		t.Errorf("without a container limit: %+v, limit in force %d", s, debug.SetMemoryLimit(-1))
+	}
+	if want := "GOGC 200 (IDV's default), no memory limit"; s.String() != want {
+		t.Errorf("%q, want %q", s, want)
+	}
+	debug.SetGCPercent(-1) // as GOGC=off would have
+	if s = Apply(env(map[string]string{"GOGC": "off"}), func() (int64, bool) { return 0, false }); s.String() != "GOGC off, no memory limit" {
+		t.Errorf("GOGC=off: %q", s)
+	}
+}
+
+// TestReadWithoutApply: a process that did not run Apply (a test) runs
+// with Go's default, which Read does not call IDV's.
+func TestReadWithoutApply(t *testing.T) {
+	restore(t)
+	debug.SetGCPercent(100)
+	debug.SetMemoryLimit(maxLimit)
+	if s := Read(env(nil)); s.String() != "GOGC 100, no memory limit" {
+		t.Errorf("%q", s)
+	}
+}
+
+func TestParseLimit(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want int64
+		ok   bool
+	}{
+		{"536870912\n", 512 << 20, true},
+		{"max\n", 0, false},
+		{"9223372036854771712\n", 0, false}, // v1 without a limit
+		{"0", 0, false},
+		{"-1", 0, false},
+		{"", 0, false},
+		{"12k", 0, false},
+	} {
+		got, ok := ParseLimit(tc.text)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("ParseLimit(%q) = %d, %v; want %d, %v", tc.text, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func FuzzParseLimit(f *testing.F) {
+	for _, s := range []string{"max", "536870912\n", "9223372036854771712", " 42 "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		n, ok := ParseLimit(text)
+		if ok != (n > 0) || n >= 1<<62 {
+			t.Fatalf("ParseLimit(%q) = %d, %v", text, n, ok)
+		}
+	})
+}
