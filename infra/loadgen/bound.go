@@ -79,6 +79,29 @@ func (b Bound) Print(w io.Writer, throughput float64) {
 		millis(b.Per()), strings.Join(parts, " + "), atOnce, b.Cores, b.Rate(), throughput, share)
 }
 
+// engineCPU is the engines' CPU time per verification as the run's cores
+// spend it: on every core at once where that was timed.
+func (b Bound) engineCPU() time.Duration {
+	if b.AtOnce > 0 {
+		return b.AtOnce
+	}
+	return b.Per()
+}
+
+// PrintOutside writes what a verification cost the machine outside the
+// engines: machinePer (every process's CPU per verification, the load
+// generator's too) less the engines' CPU, and that as a share of the
+// engines' work, which the target puts at a tenth at most.
+func (b Bound) PrintOutside(w io.Writer, machinePer time.Duration) {
+	engines := b.engineCPU()
+	if engines <= 0 || machinePer <= 0 {
+		return
+	}
+	outside := machinePer - engines
+	fmt.Fprintf(w, "outside the engines: %.0f ms of CPU per verification (every process's %.0f ms less the engines' %.0f ms) = %.0f %% of the engines' work\n",
+		millis(outside), millis(machinePer), millis(engines), 100*float64(outside)/float64(engines))
+}
+
 func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // boundRounds is how often the bound runs each challenge's verification;

@@ -33,6 +33,19 @@ func TestBoundPrint(t *testing.T) {
 		t.Errorf("printed %q\nwant    %q", &out, want)
 	}
 	out.Reset()
+	b.PrintOutside(&out, 1300*time.Millisecond)
+	want = "outside the engines: 300 ms of CPU per verification (every process's 1300 ms less the engines' 1000 ms) = 30 % of the engines' work\n"
+	if out.String() != want {
+		t.Errorf("printed %q\nwant    %q", &out, want)
+	}
+	out.Reset()
+	b.AtOnce = 0 // one core's time, where the cores at once were not timed
+	b.PrintOutside(&out, 880*time.Millisecond)
+	if want := "outside the engines: 80 ms of CPU per verification (every process's 880 ms less the engines' 800 ms) = 10 % of the engines' work\n"; out.String() != want {
+		t.Errorf("printed %q\nwant    %q", &out, want)
+	}
+	out.Reset()
+	b.PrintOutside(&out, 0) // the machine's CPU unread
 	Bound{Cores: 2}.Print(&out, 1)
 	if !strings.Contains(out.String(), "= 0 % of the bound") {
 		t.Errorf("no engines: %q", &out)

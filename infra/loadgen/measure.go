@@ -10,6 +10,7 @@ import (
 	"runtime/trace"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/idv-oss/idv/document/framecheck"
 	"github.com/idv-oss/idv/internal/gcdefaults"
@@ -134,14 +135,17 @@ func (w *Workload) Measure(ctx context.Context, cfg Config, o Options, stdout io
 		fmt.Fprintf(stdout, "PostgreSQL transactions: %.1f per verification (every transaction the system's pools ran, the relay's timers too)\n",
 			float64(txRun)/float64(max(done, 1)))
 	}
+	var use machineUse
 	if machineOK && machineOK1 {
-		machine0.use(machine1, done, r.Throughput).print(stdout, "verification")
+		use = machine0.use(machine1, done, r.Throughput)
+		use.print(stdout, "verification")
 	}
 	if w.engine != nil {
 		if b, err := w.bound(o.ImageChecks, o.Cores); err != nil {
 			fmt.Fprintf(stdout, "bare engines: %v\n", err)
 		} else {
 			b.Print(stdout, r.Throughput)
+			b.PrintOutside(stdout, time.Duration(use.perItem*float64(time.Second)))
 		}
 	}
 	if o.Wipe {
