@@ -1,9 +1,9 @@
 // Package gcdefaults sets the Go garbage collector's defaults for IDV's
 // processes where the operator has not set them: a heap that may grow to
 // three times what is live between collections (GOGC 200, Go's default
-// being 100), and, in a container with a memory limit, a soft memory
-// limit of four fifths of it, so that the larger heap gives way before
-// the container's limit is reached. GOGC and GOMEMLIMIT in the
+// being 100), and, under a memory limit (its control group's: a
+// container's, a systemd unit's), a soft memory limit of four fifths of
+// it, so that the larger heap gives way before that limit is reached. GOGC and GOMEMLIMIT in the
 // environment always win. docs/operating.md says why (the CPU a
 // verification, a wipe and a real verification spend on collection,
 // measured in docs/measurements.md).
@@ -12,7 +12,9 @@ package gcdefaults
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -26,7 +28,7 @@ type Settings struct {
 	Percent        int
 	PercentDefault bool  // Percent is IDV's default, not GOGC's
 	Limit          int64 // bytes; 0: none (Go's default, math.MaxInt64)
-	LimitDefault   bool  // Limit is four fifths of the container's, not GOMEMLIMIT's
+	LimitDefault   bool  // Limit is four fifths of the control group's, not GOMEMLIMIT's
 }
 
 // String says what is in force, for a process's start-up line.
@@ -42,14 +44,14 @@ func (s Settings) String() string {
 	if s.Limit > 0 {
 		limit = fmt.Sprintf("memory limit %d MiB", s.Limit>>20)
 		if s.LimitDefault {
-			limit += " (4/5 of the container's)"
+			limit += " (4/5 of the control group's)"
 		}
 	}
 	return pct + ", " + limit
 }
 
 // Apply sets GOGC to Percent unless getenv("GOGC") is set, and the soft
-// memory limit to four fifths of containerLimit's unless
+// memory limit to four fifths of containerLimit's (CgroupLimit) unless
 // getenv("GOMEMLIMIT") is set or containerLimit knows none. It returns
 // what is in force after. Run it once, at the start of a process.
 func Apply(getenv func(string) string, containerLimit func() (int64, bool)) Settings {
@@ -81,17 +83,67 @@ func Read(getenv func(string) string) Settings {
 // maxLimit is Go's "no limit".
 const maxLimit = int64(^uint64(0) >> 1)
 
-// CgroupLimit reads this process's container memory limit: cgroup v2's
-// memory.max, else cgroup v1's memory.limit_in_bytes.
+// CgroupLimit reads the memory limit of this process's control group
+// (/proc/self/cgroup names it), the smallest of it and its parents':
+// cgroup v2's memory.max, else v1's memory.limit_in_bytes.
 func CgroupLimit() (int64, bool) {
-	for _, path := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
+	self, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return 0, false
+	}
+	return limitOf(string(self), func(path string) (string, error) {
 		b, err := os.ReadFile(path)
-		if err != nil {
-			continue
+		return string(b), err
+	})
+}
+
+// limitOf finds the memory limit of the control group procCgroup (the text
+// of /proc/self/cgroup) names, reading its files and its parents' with
+// read: the smallest, and whether any is set.
+func limitOf(procCgroup string, read func(path string) (string, error)) (int64, bool) {
+	var limit int64
+	found := false
+	for _, g := range memoryGroups(procCgroup) {
+		for dir := g.dir; ; dir = filepath.Dir(dir) {
+			text, err := read(filepath.Join(g.root, dir, g.file))
+			if err == nil {
+				if n, ok := ParseLimit(text); ok && (!found || n < limit) {
+					limit, found = n, true
+				}
+			}
+			if dir == "/" || dir == "." {
+				break
+			}
 		}
-		return ParseLimit(string(b))
+		if found {
+			return limit, true
+		}
 	}
 	return 0, false
+}
+
+// memoryGroup is where a control group's memory limit is: the file in
+// directory dir (the group's path) under root.
+type memoryGroup struct{ root, dir, file string }
+
+// memoryGroups reads /proc/self/cgroup's text ("id:controllers:path" a
+// line): the v2 group ("0::path") first, then the v1 memory controller's.
+func memoryGroups(procCgroup string) []memoryGroup {
+	var v2, v1 []memoryGroup
+	for _, line := range strings.Split(procCgroup, "\n") {
+		parts := strings.SplitN(strings.TrimSpace(line), ":", 3)
+		if len(parts) != 3 || !strings.HasPrefix(parts[2], "/") {
+			continue
+		}
+		dir := filepath.Clean(parts[2])
+		switch {
+		case parts[0] == "0" && parts[1] == "":
+			v2 = append(v2, memoryGroup{"/sys/fs/cgroup", dir, "memory.max"})
+		case slices.Contains(strings.Split(parts[1], ","), "memory"):
+			v1 = append(v1, memoryGroup{"/sys/fs/cgroup/memory", dir, "memory.limit_in_bytes"})
+		}
+	}
+	return append(v2, v1...)
 }
 
 // ParseLimit reads a cgroup memory limit file's text: "max" (v2) or a

@@ -1,7 +1,10 @@
 package gcdefaults
 
 import (
+	"io/fs"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -34,7 +37,7 @@ func TestApplyDefaults(t *testing.T) {
 	if got := debug.SetMemoryLimit(-1); got != 800<<20 {
 		t.Errorf("memory limit in force %d, want %d", got, 800<<20)
 	}
-	if want := "GOGC 200 (IDV's default), memory limit 800 MiB (4/5 of the container's)"; s.String() != want {
+	if want := "GOGC 200 (IDV's default), memory limit 800 MiB (4/5 of the control group's)"; s.String() != want {
 		t.Errorf("%q, want %q", s, want)
 	}
 }
@@ -94,6 +97,57 @@ func TestParseLimit(t *testing.T) {
 			t.Errorf("ParseLimit(%q) = %d, %v; want %d, %v", tc.text, got, ok, tc.want, tc.ok)
 		}
 	}
+}
+
+// TestLimitOf: the limit of the process's own group or a parent's, the
+// smallest; v2 before v1; none where every file says none or is missing.
+func TestLimitOf(t *testing.T) {
+	files := map[string]string{
+		"/sys/fs/cgroup/memory.max":                                 "max\n",
+		"/sys/fs/cgroup/system.slice/memory.max":                    "2147483648\n",
+		"/sys/fs/cgroup/system.slice/idv.service/memory.max":        "max\n",
+		"/sys/fs/cgroup/memory/memory.limit_in_bytes":               "9223372036854771712\n",
+		"/sys/fs/cgroup/memory/docker/abc/memory.limit_in_bytes":    "536870912\n",
+		"/sys/fs/cgroup/memory/process_api/x/memory.limit_in_bytes": "9223372036854771712\n",
+	}
+	read := func(path string) (string, error) {
+		if text, ok := files[path]; ok {
+			return text, nil
+		}
+		return "", fs.ErrNotExist
+	}
+	for _, tc := range []struct {
+		name, self string
+		want       int64
+		ok         bool
+	}{
+		{"v2, a parent's limit", "0::/system.slice/idv.service\n", 2 << 30, true},
+		{"v2 in a namespace", "0::/\n", 0, false},
+		{"v1 memory controller", "4:memory:/docker/abc\n3:cpuset:/\n0::/\n", 512 << 20, true},
+		{"v1 with controllers joined", "4:cpu,memory:/docker/abc\n", 512 << 20, true},
+		{"v1 without a limit (this machine's kind)", "4:memory:/process_api/x\n0::/\n", 0, false},
+		{"nothing readable", "garbage\n1:memory:relative\n", 0, false},
+		{"empty", "", 0, false},
+	} {
+		got, ok := limitOf(tc.self, read)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("%s: %d, %v; want %d, %v", tc.name, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func FuzzMemoryGroups(f *testing.F) {
+	for _, s := range []string{"0::/\n", "4:memory:/docker/abc\n0::/a/b\n", "4:cpu,memory:/x/../y\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		for _, g := range memoryGroups(text) {
+			if !strings.HasPrefix(g.dir, "/") || slices.Contains(strings.Split(g.dir, "/"), "..") {
+				t.Fatalf("%q: group dir %q", text, g.dir)
+			}
+		}
+		limitOf(text, func(string) (string, error) { return "", fs.ErrNotExist })
+	})
 }
 
 func FuzzParseLimit(f *testing.F) {
