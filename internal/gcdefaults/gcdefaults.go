@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/metrics"
 	"slices"
 	"strconv"
 	"strings"
@@ -70,14 +71,22 @@ func Apply(getenv func(string) string, containerLimit func() (int64, bool)) Sett
 // IDV's default where it has the default's value (a process that did not
 // run Apply, such as a test, has Go's).
 func Read(getenv func(string) string) Settings {
-	s := Settings{Percent: debug.SetGCPercent(-1)}
-	debug.SetGCPercent(s.Percent)
+	pct, limit := inForce()
+	s := Settings{Percent: pct}
 	s.PercentDefault = getenv("GOGC") == "" && s.Percent == Percent
-	if l := debug.SetMemoryLimit(-1); l < maxLimit {
+	if l := limit; l < maxLimit {
 		s.Limit = l
 		s.LimitDefault = getenv("GOMEMLIMIT") == ""
 	}
 	return s
+}
+
+// inForce reads the runtime's GOGC and memory limit without changing
+// them (runtime/metrics; GOGC off reads as -1).
+func inForce() (percent int, limit int64) {
+	samples := []metrics.Sample{{Name: "/gc/gogc:percent"}, {Name: "/gc/gomemlimit:bytes"}}
+	metrics.Read(samples)
+	return int(samples[0].Value.Uint64()), int64(samples[1].Value.Uint64())
 }
 
 // maxLimit is Go's "no limit".
