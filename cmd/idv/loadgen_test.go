@@ -72,7 +72,6 @@ func TestLoadgenDrivesTheSystem(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "warm-up: 3 verifications and their wipe") || !strings.Contains(out.String(), "2 verifications in ") ||
 		!strings.Contains(out.String(), ", "+gcdefaults.Read(os.Getenv).String()+"\n") {
-
 		t.Errorf("a run after a warm-up of 3 reported:\n%s", out.String())
 	}
 	// The system's transactions, counted by its pools: a tiny verification

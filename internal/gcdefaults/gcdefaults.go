@@ -11,6 +11,7 @@ package gcdefaults
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -52,15 +53,15 @@ func (s Settings) String() string {
 }
 
 // Apply sets GOGC to Percent unless getenv("GOGC") is set, and the soft
-// memory limit to four fifths of containerLimit's (CgroupLimit) unless
-// getenv("GOMEMLIMIT") is set or containerLimit knows none. It returns
+// memory limit to four fifths of groupLimit's (CgroupLimit) unless
+// getenv("GOMEMLIMIT") is set or groupLimit knows none. It returns
 // what is in force after. Run it once, at the start of a process.
-func Apply(getenv func(string) string, containerLimit func() (int64, bool)) Settings {
+func Apply(getenv func(string) string, groupLimit func() (int64, bool)) Settings {
 	if getenv("GOGC") == "" {
 		debug.SetGCPercent(Percent)
 	}
 	if getenv("GOMEMLIMIT") == "" {
-		if max, ok := containerLimit(); ok {
+		if max, ok := groupLimit(); ok {
 			debug.SetMemoryLimit(max / 5 * 4)
 		}
 	}
@@ -74,8 +75,8 @@ func Read(getenv func(string) string) Settings {
 	pct, limit := inForce()
 	s := Settings{Percent: pct}
 	s.PercentDefault = getenv("GOGC") == "" && s.Percent == Percent
-	if l := limit; l < maxLimit {
-		s.Limit = l
+	if limit < math.MaxInt64 {
+		s.Limit = limit
 		s.LimitDefault = getenv("GOMEMLIMIT") == ""
 	}
 	return s
@@ -88,9 +89,6 @@ func inForce() (percent int, limit int64) {
 	metrics.Read(samples)
 	return int(samples[0].Value.Uint64()), int64(samples[1].Value.Uint64())
 }
-
-// maxLimit is Go's "no limit".
-const maxLimit = int64(^uint64(0) >> 1)
 
 // CgroupLimit reads the memory limit of this process's control group
 // (/proc/self/cgroup names it), the smallest of it and its parents':

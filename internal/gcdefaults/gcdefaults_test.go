@@ -2,6 +2,7 @@ package gcdefaults
 
 import (
 	"io/fs"
+	"math"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -10,9 +11,7 @@ import (
 
 // restore puts the collector's settings back as the test found them.
 func restore(t *testing.T) {
-	pct := debug.SetGCPercent(-1)
-	debug.SetGCPercent(pct)
-	limit := debug.SetMemoryLimit(-1)
+	pct, limit := inForce()
 	t.Cleanup(func() {
 		debug.SetGCPercent(pct)
 		debug.SetMemoryLimit(limit)
@@ -26,7 +25,7 @@ func env(vars map[string]string) func(string) string {
 func TestApplyDefaults(t *testing.T) {
 	restore(t)
 	debug.SetGCPercent(100)
-	debug.SetMemoryLimit(maxLimit)
+	debug.SetMemoryLimit(math.MaxInt64)
 	s := Apply(env(nil), func() (int64, bool) { return 1000 << 20, true })
 	if s.Percent != Percent || !s.PercentDefault || s.Limit != 800<<20 || !s.LimitDefault {
 		t.Fatalf("settings %+v; want GOGC %d and 800 MiB, both IDV's", s, Percent)
@@ -53,9 +52,9 @@ func TestApplyLeavesTheOperatorsSettings(t *testing.T) {
 	if s.Percent != 50 || s.PercentDefault || s.Limit != 300<<20 || s.LimitDefault {
 		t.Fatalf("settings %+v; want the environment's GOGC 50 and 300 MiB", s)
 	}
-	debug.SetMemoryLimit(maxLimit)
+	debug.SetMemoryLimit(math.MaxInt64)
 	s = Apply(env(nil), func() (int64, bool) { return 0, false })
-	if s.Limit != 0 || s.LimitDefault || debug.SetMemoryLimit(-1) != maxLimit {
+	if s.Limit != 0 || s.LimitDefault || debug.SetMemoryLimit(-1) != math.MaxInt64 {
 		t.Errorf("without a container limit: %+v, limit in force %d", s, debug.SetMemoryLimit(-1))
 	}
 	if want := "GOGC 200 (IDV's default), no memory limit"; s.String() != want {
@@ -72,7 +71,7 @@ func TestApplyLeavesTheOperatorsSettings(t *testing.T) {
 func TestReadWithoutApply(t *testing.T) {
 	restore(t)
 	debug.SetGCPercent(100)
-	debug.SetMemoryLimit(maxLimit)
+	debug.SetMemoryLimit(math.MaxInt64)
 	if s := Read(env(nil)); s.String() != "GOGC 100, no memory limit" {
 		t.Errorf("%q", s)
 	}
