@@ -1,0 +1,54 @@
+// Package fastjpeg decodes JPEG images as image/jpeg does, to the same
+// image pixel for pixel, faster for the kind a camera or an encoder
+// writes: sequential (baseline or extended) Huffman coding, 8-bit samples,
+// greyscale or YCbCr, every component in one scan, optionally with restart
+// intervals (issue 20: decoding was the largest cost of a verification
+// outside the engines).
+//
+// Anything else — progressive or arithmetic coding, more than one scan,
+// CMYK, Adobe or RGB colour, fill bytes or stray data between segments,
+// a Huffman table that is not a prefix code, data that runs out or breaks
+// off — it hands to image/jpeg, which then gives its own image or error:
+// Decode's answer is image/jpeg's for every input. The speed comes from a
+// 64-bit bit reader, a 9-bit Huffman look-up, dequantising as the
+// coefficients arrive, and an inverse DCT with image/jpeg's arithmetic
+// that skips the rows (and, for smooth blocks, the columns) whose
+// coefficients are zero.
+package fastjpeg
+
+import (
+	"bytes"
+	"errors"
+	"image"
+	"image/jpeg"
+)
+
+// errFallback is every reason the fast path declines an input; Decode
+// then asks image/jpeg.
+var errFallback = errors.New("fastjpeg: left to image/jpeg")
+
+// Decode decodes a JPEG image: the same image, or the same error, as
+// image/jpeg.Decode gives for data.
+func Decode(data []byte) (image.Image, error) {
+	if img, err := decodeFast(data); err == nil {
+		return img, nil
+	}
+	return jpeg.Decode(bytes.NewReader(data))
+}
+
+// decodeFast decodes data when it is of the kind the package decodes
+// itself, and fails with errFallback otherwise.
+func decodeFast(data []byte) (image.Image, error) {
+	d := decoder{data: data}
+	if err := d.readHeaders(); err != nil {
+		return nil, err
+	}
+	d.makeImage()
+	if err := d.decodeScan(); err != nil {
+		return nil, err
+	}
+	if d.gray != nil {
+		return d.gray, nil
+	}
+	return d.ycc, nil
+}
