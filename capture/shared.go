@@ -24,6 +24,10 @@ import (
 // decoded image stays in memory no longer than the stages that read it,
 // or Hold at most. The stages only read the images they are given.
 //
+// A reader may ask for the image in a Form (OpenImageAs): the face stages
+// read selfie frames prepared for the engine, converted to RGBA, and
+// through a Decodes that conversion too is made once, by the first reader.
+//
 // The key is the capture's object key, the SHA-256 of its sealed bytes,
 // which Open checks before it decrypts, and the session, attempt, kind and
 // index the decryption binds: a stage gets a shared image only for the
@@ -80,6 +84,19 @@ type ImageKey struct {
 	kind      schemas.CaptureKind
 	index     int
 	maxPixels int64
+	form      string // Form.Name; "" as decoded
+}
+
+// Form is a conversion the readers of a capture apply to its image before
+// anything else (face.Prepare, converting to RGBA, for the face stages'
+// selfie frames): through a Decodes it is applied once, to the shared
+// image, rather than by each reader. Its Name tells conversions apart, so
+// that readers of different forms, or of the image as decoded, never
+// share; Convert returns its input's pixels unchanged in another layout,
+// and leaves its input alone.
+type Form struct {
+	Name    string
+	Convert func(image.Image) image.Image
 }
 
 // ImageKeyOf is the ImageKey of capture c decoded with the pixel limit
@@ -93,13 +110,29 @@ func ImageKeyOf(c idv.Capture, maxPixels int64) ImageKey {
 // decoded from the same sealed bytes, or one decoded now and kept for the
 // others.
 func (d *Decodes) OpenImage(ctx context.Context, store Getter, key *seal.SessionKey, c idv.Capture, maxBytes, maxPixels int64) (image.Image, string, error) {
+	return d.OpenImageAs(ctx, store, key, c, maxBytes, maxPixels, Form{})
+}
+
+// OpenImageAs is OpenImage with the image converted to form: one another
+// stage converted from the same decode, or one decoded and converted now
+// and kept for the others.
+func (d *Decodes) OpenImageAs(ctx context.Context, store Getter, key *seal.SessionKey, c idv.Capture, maxBytes, maxPixels int64,
+	form Form) (image.Image, string, error) {
+	open := func() (image.Image, string, error) {
+		img, reason, err := OpenImage(ctx, store, key, c, maxBytes, maxPixels)
+		if img != nil && form.Convert != nil {
+			img = form.Convert(img)
+		}
+		return img, reason, err
+	}
 	if d == nil || c.Size > maxBytes {
-		return OpenImage(ctx, store, key, c, maxBytes, maxPixels)
+		return open()
 	}
 	k := ImageKeyOf(c, maxPixels)
+	k.form = form.Name
 	var reason string // a reason of this reader's own decode
 	img, err := d.images.Do(ctx, k, func() (image.Image, error) {
-		img, why, err := OpenImage(ctx, store, key, c, maxBytes, maxPixels)
+		img, why, err := open()
 		reason = why
 		return img, err
 	})
@@ -115,3 +148,7 @@ func pixelBytes(img image.Image) int64 {
 	b := img.Bounds()
 	return int64(b.Dx()) * int64(b.Dy()) * 4
 }
+
+// Held is how many decoded images d keeps now, waiting for their other
+// readers.
+func (d *Decodes) Held() int { return d.images.Kept() }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"image"
 	"image/color"
+	"image/draw"
 	"image/png"
 	"runtime"
 	"sync/atomic"
@@ -144,6 +145,44 @@ func TestDecodesShare(t *testing.T) {
 	}
 	open(brief, frame)
 	reads(2, "a reader after the hold")
+
+	// A form is applied once, to the shared image; readers of another
+	// form, or of the image as decoded, share nothing with its readers.
+	var converts atomic.Int32
+	gray := capture.Form{Name: "gray", Convert: func(img image.Image) image.Image {
+		converts.Add(1)
+		g := image.NewGray(img.Bounds())
+		draw.Draw(g, g.Bounds(), img, img.Bounds().Min, draw.Src)
+		return g
+	}}
+	openAs := func(d *capture.Decodes, f capture.Form) image.Image {
+		t.Helper()
+		img, reason, err := d.OpenImageAs(ctx, store, key, frame, maxBytes, maxPixels, f)
+		if err != nil || reason != "" {
+			t.Fatalf("open as %q: %q %v", f.Name, reason, err)
+		}
+		return img
+	}
+	forms := capture.NewDecodes(capture.DecodesConfig{})
+	asGray := openAs(forms, gray)
+	asDecoded, _ := open(forms, frame)
+	if again := openAs(forms, gray); again != asGray {
+		t.Errorf("the second reader of a form got %p, want the first's %p", again, asGray)
+	}
+	if _, ok := asGray.(*image.Gray); !ok {
+		t.Errorf("the form's readers got a %T, want its *image.Gray", asGray)
+	}
+	if _, ok := asDecoded.(*image.Gray); ok {
+		t.Error("a reader of the image as decoded got the form's")
+	}
+	if n := converts.Swap(0); n != 1 {
+		t.Errorf("two readers of a form converted %d times, want 1", n)
+	}
+	reads(2, "two readers of a form and one of the image as decoded")
+	if _, ok := openAs(none, gray).(*image.Gray); !ok || converts.Load() != 1 {
+		t.Errorf("no Decodes: the form applied %d times, want 1", converts.Load())
+	}
+	reads(1, "a form without a Decodes")
 
 	// A reader that comes while the first decodes waits for that decode.
 	blocking := &blockingGetter{Getter: store, entered: make(chan struct{}), release: make(chan struct{})}

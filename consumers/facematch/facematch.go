@@ -256,11 +256,14 @@ func (s *Stage) match(ctx context.Context, key *seal.SessionKey, caps []idv.Capt
 // when a retry may help.
 func (s *Stage) embedCapture(ctx context.Context, key *seal.SessionKey, c idv.Capture, sh sharing,
 	reasons *idv.Reasons) ([]float32, error) {
-	maxBytes, decodes := s.maxSelfie, sh.selfies
+	// Selfie frames are shared prepared (selfie.Prepared) with the
+	// liveness check; the document front as decoded with the document
+	// check, which reads it as it is.
+	maxBytes, decodes, form := s.maxSelfie, sh.selfies, selfie.Prepared
 	if c.Kind == schemas.DocumentFront {
-		maxBytes, decodes = s.maxDocument, sh.document
+		maxBytes, decodes, form = s.maxDocument, sh.document, capture.Form{}
 	}
-	img, reason, err := decodes.OpenImage(ctx, s.deps.Objects, key, c, maxBytes, s.cfg.MaxPixels)
+	img, reason, err := decodes.OpenImageAs(ctx, s.deps.Objects, key, c, maxBytes, s.cfg.MaxPixels, form)
 	if err != nil {
 		return nil, err
 	}

@@ -210,3 +210,43 @@ func deref(p *float64) any {
 	}
 	return *p
 }
+
+// TestFaceMatchSharesPreparedFrames: the selfie frames the stage shares
+// with the liveness check (capture.Decodes) are shared prepared for the
+// engine (selfie.Prepared): the liveness check's reads take the prepared
+// *image.RGBA the face match left for them, each frame's decode and
+// conversion then forgotten, rather than decoding anew.
+func TestFaceMatchSharesPreparedFrames(t *testing.T) {
+	b := setup(t)
+	hopperRaw, hopper := photo(t, "grace_hopper.jpg")
+	frames := [][]byte{encodeJPEG(t, scaled(hopper, 0.9), 85), encodeJPEG(t, hopper, 92)}
+	id := b.intake(t, []string{schemas.CheckDocument, facematch.Check, schemas.CheckLiveness}, hopperRaw, frames...)
+	in := b.load(t, id)
+	decodes := capture.NewDecodes(capture.DecodesConfig{})
+	stores := b.stores()
+	stores.Decodes = decodes
+	st := facematch.New(facematch.Deps{Stores: stores, Engine: b.engine}, facematch.Config{})
+	if res := b.result(t, st, id); res.Outcome != idv.OutcomePassed {
+		t.Fatalf("face match: %s %v", res.Outcome, res.Reasons)
+	}
+	held := decodes.Held() // the document front, for the document check, and the frames
+	for _, c := range in.Captures {
+		if c.Kind != schemas.Selfie {
+			continue
+		}
+		img, reason, err := decodes.OpenImageAs(t.Context(), b.store, in.Key, c, c.Size, imagegate.DefaultMaxPixels, selfie.Prepared)
+		if err != nil || reason != "" {
+			t.Fatalf("frame %d: %q %v", c.Index, reason, err)
+		}
+		if _, ok := img.(*image.RGBA); !ok {
+			t.Errorf("frame %d: the liveness check's read got a %T, want the prepared *image.RGBA", c.Index, img)
+		}
+		if again := face.Prepare(img); again != img {
+			t.Errorf("frame %d: preparing the shared frame converted it again", c.Index)
+		}
+	}
+	if got, want := decodes.Held(), held-len(frames); got != want {
+		t.Errorf("after the liveness check's reads %d images held, want %d: the %d frames taken by their second reader",
+			got, want, len(frames))
+	}
+}

@@ -184,7 +184,7 @@ func (s *Stage) judge(ctx context.Context, in check.Input, ch schemas.Challenge,
 	// The face match reads the same frames when the session asks for it.
 	decodes := s.deps.Decodes.For(slices.Contains(in.Session.Checks, schemas.CheckFace))
 	for _, c := range selfies {
-		img, reason, err := decodes.OpenImage(ctx, s.deps.Objects, key, c, s.maxSelfie, s.cfg.MaxPixels)
+		img, reason, err := decodes.OpenImageAs(ctx, s.deps.Objects, key, c, s.maxSelfie, s.cfg.MaxPixels, selfie.Prepared)
 		if err != nil {
 			return challenge.Verdict{}, err
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/idv-oss/idv"
 	"github.com/idv-oss/idv/capture"
+	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/internal/shareonce"
 )
 
@@ -63,6 +64,13 @@ func sharing(cfg AnalysesConfig) shareonce.Config[Analysis] {
 		Release: (*Analysis).wipe,
 	}
 }
+
+// Prepared is the form the face stages read selfie frames in, through
+// capture.Decodes.OpenImageAs: prepared for the engine (face.Prepare, a
+// JPEG's YCbCr converted to RGBA) once per process, rather than once by
+// each stage — the face match's analysis and the liveness check's
+// measures both need the prepared frame.
+var Prepared = capture.Form{Name: "face.Prepare", Convert: face.Prepare}
 
 // analysisKey names a frame as capture.OpenImage reads and decodes it,
 // and what the engine that reads it is.

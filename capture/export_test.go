@@ -1,4 +1,0 @@
-package capture
-
-// Held is how many decoded images d keeps now.
-func (d *Decodes) Held() int { return d.images.Kept() }
