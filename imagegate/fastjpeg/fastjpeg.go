@@ -21,17 +21,32 @@ import (
 	"errors"
 	"image"
 	"image/jpeg"
+	"runtime"
 )
 
 // errFallback is every reason the fast path declines an input; Decode
 // then asks image/jpeg.
 var errFallback = errors.New("fastjpeg: left to image/jpeg")
 
+// collectAbove is how many bytes of pixels the fast path must have
+// allocated before giving up for Decode to collect them before image/jpeg
+// allocates its own (8 MiB: about 5.6 megapixels of 4:2:0).
+const collectAbove = 8 << 20
+
 // Decode decodes a JPEG image: the same image, or the same error, as
-// image/jpeg.Decode gives for data.
+// image/jpeg.Decode gives for data. When the fast path gives up on an
+// image it had allocated (a scan that breaks off, say), its pixels are
+// collected first if they are many, so that a decode holds one image's
+// pixels at a time, as image/jpeg's alone does (imagegate's bound on what
+// a decode allocates).
 func Decode(data []byte) (image.Image, error) {
-	if img, err := decodeFast(data); err == nil {
+	d := &decoder{data: data}
+	if img, err := d.decode(); err == nil {
 		return img, nil
+	}
+	if d.pixelBytes() >= collectAbove {
+		d = nil // the image it gave up on: garbage now
+		runtime.GC()
 	}
 	return jpeg.Decode(bytes.NewReader(data))
 }
@@ -40,6 +55,10 @@ func Decode(data []byte) (image.Image, error) {
 // itself, and fails with errFallback otherwise.
 func decodeFast(data []byte) (image.Image, error) {
 	d := decoder{data: data}
+	return d.decode()
+}
+
+func (d *decoder) decode() (image.Image, error) {
 	if err := d.readHeaders(); err != nil {
 		return nil, err
 	}
@@ -51,4 +70,15 @@ func decodeFast(data []byte) (image.Image, error) {
 		return d.gray, nil
 	}
 	return d.ycc, nil
+}
+
+// pixelBytes is how many bytes of pixels d has allocated.
+func (d *decoder) pixelBytes() int {
+	switch {
+	case d.gray != nil:
+		return len(d.gray.Pix)
+	case d.ycc != nil:
+		return len(d.ycc.Y) + len(d.ycc.Cb) + len(d.ycc.Cr)
+	}
+	return 0
 }

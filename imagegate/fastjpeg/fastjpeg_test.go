@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -265,4 +266,39 @@ func FuzzDecode(f *testing.F) {
 			sameAsImageJPEG(t, "fast path", data, fast, nil)
 		}
 	})
+}
+
+// TestFallbackCollectsFirst: when the fast path gives up on a large image
+// it had allocated (here its scan breaks off), Decode collects that image
+// before image/jpeg allocates its own; on a small one it does not spend a
+// collection. The collector's own triggers are off for the test, so every
+// collection counted is Decode's.
+func TestFallbackCollectsFirst(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	collections := func() uint32 {
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.NumGC
+	}
+	for _, c := range []struct {
+		side    int
+		collect bool
+	}{{3000, true}, {64, false}} { // 9 MB of grey pixels, and 4 KB
+		img := image.NewGray(image.Rect(0, 0, c.side, c.side))
+		for i := range img.Pix {
+			img.Pix[i] = uint8(i * 7 % 251)
+		}
+		var buf bytes.Buffer
+		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 50}); err != nil {
+			t.Fatal(err)
+		}
+		broken := buf.Bytes()[:buf.Len()-64]
+		before := collections()
+		if _, err := Decode(broken); err == nil {
+			t.Fatalf("%d²: a scan that breaks off decoded", c.side)
+		}
+		if got := collections() - before; (got > 0) != c.collect {
+			t.Errorf("%d²: %d collections, want any: %v", c.side, got, c.collect)
+		}
+	}
 }
