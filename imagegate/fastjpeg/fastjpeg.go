@@ -12,8 +12,8 @@
 // Decode's answer is image/jpeg's for every input. The speed comes from a
 // 64-bit bit reader, a 9-bit Huffman look-up, dequantising as the
 // coefficients arrive, and an inverse DCT with image/jpeg's arithmetic
-// that skips the rows (and, for smooth blocks, the columns) whose
-// coefficients are zero.
+// that skips the rows whose coefficients are zero and shortens the rest
+// for blocks with few (idct.go).
 package fastjpeg
 
 import (

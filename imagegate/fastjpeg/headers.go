@@ -4,19 +4,19 @@ import "image"
 
 // Markers, as the JPEG standard (ITU T.81, table B.1) numbers them.
 const (
-	markerSOF0 = 0xc0 // baseline sequential
-	markerSOF1 = 0xc1 // extended sequential
-	markerDHT  = 0xc4
-	markerRST0 = 0xd0
-	markerSOI  = 0xd8
-	markerEOI  = 0xd9
-	markerSOS  = 0xda
-	markerDQT  = 0xdb
-	markerDRI  = 0xdd
-	markerAPP0 = 0xe0
-	markerAPP  = 0xee // APP14, Adobe's: colour transforms left to image/jpeg
-	markerAPPF = 0xef
-	markerCOM  = 0xfe
+	markerSOF0  = 0xc0 // baseline sequential
+	markerSOF1  = 0xc1 // extended sequential
+	markerDHT   = 0xc4
+	markerRST0  = 0xd0
+	markerSOI   = 0xd8
+	markerEOI   = 0xd9
+	markerSOS   = 0xda
+	markerDQT   = 0xdb
+	markerDRI   = 0xdd
+	markerAPP0  = 0xe0
+	markerAPP14 = 0xee // Adobe's: its colour transforms are left to image/jpeg
+	markerAPP15 = 0xef
+	markerCOM   = 0xfe
 )
 
 // component is one colour component of the frame.
@@ -103,9 +103,9 @@ func (d *decoder) readSegment(marker byte, body []byte) error {
 		}
 		d.restart = int(body[0])<<8 | int(body[1])
 		return nil
-	case marker == markerAPP:
+	case marker == markerAPP14:
 		return errFallback // Adobe's colour transform
-	case marker >= markerAPP0 && marker <= markerAPPF, marker == markerCOM:
+	case marker >= markerAPP0 && marker <= markerAPP15, marker == markerCOM:
 		return nil
 	}
 	return errFallback

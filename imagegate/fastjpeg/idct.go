@@ -1,7 +1,8 @@
 package fastjpeg
 
-// The inverse DCT is image/jpeg's (Go 1.25 and later): Loeffler,
-// Ligtenberg and Moschytz's 11-multiply algorithm in fixed point, rows
+// The inverse DCT is image/jpeg's, as the Go this module builds with has
+// it (the tests compare with that one): Loeffler, Ligtenberg and
+// Moschytz's 11-multiply algorithm in fixed point, rows
 // then columns, with the same constants, shifts and order of int32
 // operations, so that every output, overflow included, is the same. What
 // differs is only what is skipped: a row whose coefficients are all zero
