@@ -98,8 +98,11 @@ func (r *bitReader) bits(t int) int32 {
 
 // extend takes t bits as a coefficient's magnitude category t (RECEIVE
 // and EXTEND, ITU T.81 F.2.2.1).
-func (r *bitReader) extend(t int) int32 {
-	v := r.bits(t)
+func (r *bitReader) extend(t int) int32 { return extended(r.bits(t), t) }
+
+// extended is the coefficient that the t magnitude bits v stand for
+// (EXTEND): v itself when its top bit is set, else v − 2ᵗ + 1.
+func extended(v int32, t int) int32 {
 	if t > 0 && v < 1<<(t-1) {
 		v += -(1 << t) + 1
 	}

@@ -41,8 +41,15 @@ type decoder struct {
 	restart       int           // MCUs per restart interval, 0 for none
 	mxx, myy      int           // MCUs across and down
 
-	gray *image.Gray
-	ycc  *image.YCbCr
+	gray   *image.Gray
+	ycc    *image.YCbCr
+	planes [3]plane // each component's, in the image
+}
+
+// plane is one component's samples in the image and the bytes a row.
+type plane struct {
+	pix    []byte
+	stride int
 }
 
 // readHeaders reads the segments from SOI to the scan's first byte: the
@@ -267,10 +274,12 @@ func (d *decoder) makeImage() {
 	visible := image.Rect(0, 0, d.width, d.height)
 	if len(d.comps) == 1 {
 		d.gray = image.NewGray(image.Rect(0, 0, 8*d.mxx, 8*d.myy)).SubImage(visible).(*image.Gray)
+		d.planes[0] = plane{d.gray.Pix, d.gray.Stride}
 		return
 	}
 	ratio := subsampleRatio(h0/d.comps[1].h, v0/d.comps[1].v)
 	d.ycc = image.NewYCbCr(image.Rect(0, 0, 8*h0*d.mxx, 8*v0*d.myy), ratio).SubImage(visible).(*image.YCbCr)
+	d.planes = [3]plane{{d.ycc.Y, d.ycc.YStride}, {d.ycc.Cb, d.ycc.CStride}, {d.ycc.Cr, d.ycc.CStride}}
 }
 
 // subsampleRatio names the luma-to-chroma sampling checkSampling allowed.

@@ -68,10 +68,7 @@ func (h *huffman) buildFastAC() {
 		if l == 0 || size == 0 || l+size > lookupBits {
 			continue
 		}
-		m := int32(p>>(lookupBits-l-size)) & (1<<size - 1)
-		if m < 1<<(size-1) {
-			m += -(1 << size) + 1
-		}
+		m := extended(int32(p>>(lookupBits-l-size))&(1<<size-1), size)
 		h.fastAC[p] = m<<16 | int32(run)<<8 | int32(l)<<4 | int32(size)
 	}
 }

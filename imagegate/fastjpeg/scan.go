@@ -157,19 +157,8 @@ func (r *bitReader) slowAC(ac *huffman, zig int, st *scanState) (int, int32, boo
 	return zig + run, r.extend(size), false, true
 }
 
-// store writes block (bx, by) of component ci to the image (idct).
+// store writes block (bx, by) of component ci to its plane (idct).
 func (d *decoder) store(ci, bx, by int, b *block) {
-	var pix []byte
-	var stride int
-	switch {
-	case d.gray != nil:
-		pix, stride = d.gray.Pix, d.gray.Stride
-	case ci == 0:
-		pix, stride = d.ycc.Y, d.ycc.YStride
-	case ci == 1:
-		pix, stride = d.ycc.Cb, d.ycc.CStride
-	default:
-		pix, stride = d.ycc.Cr, d.ycc.CStride
-	}
-	idct(b, pix[8*(by*stride+bx):], stride)
+	p := d.planes[ci]
+	idct(b, p.pix[8*(by*p.stride+bx):], p.stride)
 }
