@@ -176,11 +176,11 @@ func TestAuditRecordsTogether(t *testing.T) {
 	if got, err := audit.Verify(ctx, f.tenant); err != nil || got != n {
 		t.Fatalf("Verify: %d entries, %v; want %d", got, err, n)
 	}
-	// Two batches, each: BEGIN with its scope (2), the chain's lock, its
-	// head with the seqs, one INSERT, COMMIT.
+	// Two batches, each: BEGIN with its scope's two SET LOCALs (3), the
+	// chain's lock, its head with the seqs, one INSERT, COMMIT.
 	assertBatches(t, count, func(tx pgcount.Tx) bool {
 		return slices.ContainsFunc(tx.Queries, func(q string) bool { return strings.HasPrefix(q, "INSERT INTO audit_events") })
-	}, 2, 6)
+	}, 2, 7)
 }
 
 func TestAuditIsAppendOnly(t *testing.T) {

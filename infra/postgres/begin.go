@@ -8,9 +8,9 @@ import (
 
 // A transaction's start and its scope in one round trip (issue 20: round
 // trips). Every store transaction starts with BEGIN and then enters its
-// scope with a set_config statement (scope.entryQuery), which has no
-// parameters; preparingConn sends the two as one simple query, so the
-// server runs both commands and the client waits once instead of twice.
+// scope with SET LOCAL commands (scope.entryQuery), which have no
+// parameters; preparingConn sends them with the BEGIN as one simple query,
+// so the server runs every command and the client waits once.
 //
 // preparingConn sends every BEGIN itself, with or without an entry, rather
 // than through lib/pq's BeginTx: lib/pq keeps the cancel watch its BeginTx

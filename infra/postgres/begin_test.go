@@ -14,9 +14,10 @@ import (
 )
 
 // TestScopeEntersWithTheBegin: a store transaction's BEGIN and its scope's
-// set_config go in one round trip and count as two statements; the
-// setting holds in the transaction and not after it; an entry that fails
-// leaves no transaction open on the connection.
+// entry (two SET LOCAL commands, as a tenant's) go in one round trip and
+// count as three statements; the settings hold in the transaction and not
+// after it; an entry that fails leaves no transaction open on the
+// connection.
 func TestScopeEntersWithTheBegin(t *testing.T) {
 	ctx := t.Context()
 	count := pgcount.New()
@@ -32,30 +33,30 @@ func TestScopeEntersWithTheBegin(t *testing.T) {
 	count.Reset()
 
 	tenant := uuid.NewString()
-	tx, sent, err := postgres.BeginWithEntry(ctx, db, `SELECT set_config('idv.tenant_id', '`+tenant+`', true)`)
+	tx, sent, err := postgres.BeginWithEntry(ctx, db, `SET LOCAL idv.other = 'x'; SET LOCAL idv.tenant_id = '`+tenant+`'`)
 	if err != nil || !sent {
 		t.Fatalf("begin: sent %v, %v", sent, err)
 	}
-	var inside string
-	if err := tx.QueryRowContext(ctx, `SELECT current_setting('idv.tenant_id')`).Scan(&inside); err != nil {
+	var inside, other string
+	if err := tx.QueryRowContext(ctx, `SELECT current_setting('idv.tenant_id'), current_setting('idv.other')`).Scan(&inside, &other); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	if inside != tenant {
-		t.Errorf("inside the transaction idv.tenant_id is %q, want %q", inside, tenant)
+	if inside != tenant || other != "x" {
+		t.Errorf("inside the transaction idv.tenant_id is %q and idv.other %q, want %q and x", inside, other, tenant)
 	}
 	txs := count.Txs()
-	if len(txs) != 1 || txs[0].Statements != 4 || txs[0].RoundTrips != 3 ||
-		!strings.HasPrefix(txs[0].Queries[0], "SELECT set_config") {
-		t.Fatalf("counted %+v, want one transaction of 4 statements (BEGIN, set_config, SELECT, COMMIT) in 3 round trips, set_config first", txs)
+	if len(txs) != 1 || txs[0].Statements != 5 || txs[0].RoundTrips != 3 ||
+		!strings.HasPrefix(txs[0].Queries[0], "SET LOCAL idv.other") {
+		t.Fatalf("counted %+v, want one transaction of 5 statements (BEGIN, the entry's two SETs, SELECT, COMMIT) in 3 round trips, the entry first", txs)
 	}
 	if after := setting(t, db); after != "" {
 		t.Errorf("after the commit idv.tenant_id is %q, want it gone with the transaction", after)
 	}
 
-	_, sent, err = postgres.BeginWithEntry(ctx, db, `SELECT set_config('role', 'idv_no_such_role', true)`)
+	_, sent, err = postgres.BeginWithEntry(ctx, db, `SET LOCAL idv.other = 'y'; SET LOCAL role idv_no_such_role`)
 	if err == nil || sent || !strings.Contains(err.Error(), "idv_no_such_role") {
 		t.Fatalf("begin with a failing entry: sent %v, error %v; want the server's error", sent, err)
 	}
@@ -92,7 +93,7 @@ func TestBeginsOutliveTheirContexts(t *testing.T) {
 		if i%3 == 0 {
 			tx, err = db.BeginTx(ctx, nil)
 		} else {
-			tx, _, err = postgres.BeginWithEntry(ctx, db, `SELECT set_config('idv.tenant_id', 'x', true)`)
+			tx, _, err = postgres.BeginWithEntry(ctx, db, `SET LOCAL idv.tenant_id = 'x'`)
 		}
 		if err != nil {
 			t.Fatalf("transaction %d: %v", i, err)

@@ -70,6 +70,7 @@ func TestRecordAttemptsTogether(t *testing.T) {
 			t.Errorf("%s: %d, want %d", c.query, got, c.want)
 		}
 	}
-	// Two batches, each: BEGIN with its scope (2), the INSERT, COMMIT.
-	assertBatches(t, count, nil, 2, 4)
+	// Two batches, each: BEGIN with its scope's two SET LOCALs (3), the
+	// INSERT, COMMIT.
+	assertBatches(t, count, nil, 2, 5)
 }

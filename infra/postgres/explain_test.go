@@ -153,18 +153,18 @@ func seedSessions(t *testing.T, db *sqlx.DB, tenant uuid.UUID, n int) {
 }
 
 // explainable reports whether q is a statement of the store's own (not the
-// scope's set_config, nor a notify).
+// scope's entry, nor a notify).
 func explainable(q string) bool {
 	q = strings.TrimSpace(q)
-	return !strings.HasPrefix(q, "SELECT set_config") && !strings.HasPrefix(q, "SELECT pg_notify") &&
+	return !strings.HasPrefix(q, "SET LOCAL ") && !strings.HasPrefix(q, "SELECT pg_notify") &&
 		!strings.HasPrefix(q, "NOTIFY")
 }
 
-// scopeOf is the transaction's set_config statement, which names its role
+// scopeOf is the transaction's scope entry, which names its role
 // and tenant, or "" for a statement sent outside one.
 func scopeOf(queries []string) string {
 	for _, q := range queries {
-		if strings.HasPrefix(strings.TrimSpace(q), "SELECT set_config") {
+		if strings.HasPrefix(strings.TrimSpace(q), "SET LOCAL ") {
 			return q
 		}
 	}
@@ -172,7 +172,7 @@ func scopeOf(queries []string) string {
 }
 
 // explain is the JSON plan of q with args, in the scope set by the
-// set_config statement scope, in a transaction rolled back after.
+// entry scope, in a transaction rolled back after.
 func explain(t *testing.T, db *sqlx.DB, scope, q string, args []any) string {
 	t.Helper()
 	tx, err := db.BeginTxx(t.Context(), nil)

@@ -16,7 +16,7 @@ import (
 // 32–33 against 62 µs of server CPU, BenchmarkServerCPUPerRead). It
 // costs one more round trip on a connection's first use of a statement,
 // and none after. A statement without parameters goes as it is (lib/pq
-// sends it as a simple query, the tenant scope's set_config among them).
+// sends it as a simple query, the tenant scope's entry among them).
 
 // maxPrepared bounds the statements each connection keeps prepared: the
 // stores' statements are far fewer; a statement built with a varying

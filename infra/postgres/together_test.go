@@ -60,9 +60,9 @@ func TestReadTogether(t *testing.T) {
 	if len(caps) != f.captures || len(list) != 1 {
 		t.Fatalf("read %d captures and %d results, want %d and 1", len(caps), len(list), f.captures)
 	}
-	// BEGIN READ ONLY, the scope, 3 reads, COMMIT; and the other
-	// tenant's BEGIN, scope, read, COMMIT.
-	if txs := count.Txs(); len(txs) != 2 || txs[0].Statements+txs[1].Statements != 6+4 {
+	// BEGIN READ ONLY, the scope's two SET LOCALs, 3 reads, COMMIT; and
+	// the other tenant's BEGIN, scope (2), read, COMMIT.
+	if txs := count.Txs(); len(txs) != 2 || txs[0].Statements+txs[1].Statements != 7+5 {
 		t.Errorf("%d transactions counted on the pool: %+v; want the group's and the other tenant's", len(txs), txs)
 	}
 

@@ -256,9 +256,9 @@ func TestDestroySessionKeyBatch(t *testing.T) {
 	if n := f.count(t, `SELECT count(*) FROM session_keys WHERE session_id = $1`, notRequested); n != 1 {
 		t.Errorf("the session without a wipe request has %d key rows, want 1", n)
 	}
-	// Two batches, each: BEGIN with its scope (2), the sessions' lock and
-	// read, the keys' deletion with its record, COMMIT.
-	assertBatches(t, count, nil, 2, 5)
+	// Two batches, each: BEGIN with its scope's two SET LOCALs (3), the
+	// sessions' lock and read, the keys' deletion with its record, COMMIT.
+	assertBatches(t, count, nil, 2, 6)
 }
 
 func TestFinishWipe(t *testing.T) {
@@ -454,9 +454,10 @@ func TestFinishWipeBatchKeepsEachWipeWhole(t *testing.T) {
 		t.Errorf("%d entries appended, want %d", after-before, len(sessions)-1)
 	}
 	// Two batches: the first wipe alone, then the five that queued behind
-	// it. Each: BEGIN with its scope (2), the sessions' lock and read, the
-	// rows' write, the chain's lock, head and append, COMMIT.
-	assertBatches(t, count, nil, 2, 8)
+	// it. Each: BEGIN with its scope's two SET LOCALs (3), the sessions'
+	// lock and read, the rows' write, the chain's lock, head and append,
+	// COMMIT.
+	assertBatches(t, count, nil, 2, 9)
 }
 
 func TestSessionForWipeIsTenantScoped(t *testing.T) {

@@ -32,7 +32,7 @@ type Tx struct {
 	// "producers/api.(*Server).createSession".
 	Func string
 	// Statements counts every command the server ran: BEGIN, each query
-	// (set_config too), COMMIT or ROLLBACK.
+	// (each command of a scope's entry too), COMMIT or ROLLBACK.
 	Statements int
 	// RoundTrips counts the times the client sent and then waited for the
 	// server, as seen on the socket. lib/pq sends a statement without

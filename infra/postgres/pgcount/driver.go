@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"strings"
 )
 
 // connector opens connections through the driver's connector, each with
@@ -42,17 +43,36 @@ func (c *conn) run(query string, args []any, f func() error) error {
 	before := c.sock.roundTrips()
 	err := f()
 	trips := c.sock.roundTrips() - before
+	n := commands(query, args)
 	if c.tx != nil {
-		c.tx.Statements++
+		c.tx.Statements += n
 		c.tx.RoundTrips += trips
 		c.tx.Queries = append(c.tx.Queries, query)
 		c.tx.Args = append(c.tx.Args, args)
 		return err
 	}
 	store, stage, fn := label()
-	c.tap.c.add(Tx{DB: c.tap.db, Store: store, Stage: stage, Func: fn, Statements: 1, RoundTrips: trips,
+	c.tap.c.add(Tx{DB: c.tap.db, Store: store, Stage: stage, Func: fn, Statements: n, RoundTrips: trips,
 		Queries: []string{query}, Args: [][]any{args}})
 	return err
+}
+
+// commands is how many commands the server runs for query: one for a
+// statement with arguments; for one without, which goes as a simple query,
+// its parts between semicolons ("SET LOCAL …; SET LOCAL …" is two). A
+// semicolon inside a literal or a comment would be miscounted; the stores'
+// simple queries hold none.
+func commands(query string, args []any) int {
+	if len(args) > 0 {
+		return 1
+	}
+	n := 0
+	for part := range strings.SplitSeq(query, ";") {
+		if strings.TrimSpace(part) != "" {
+			n++
+		}
+	}
+	return max(n, 1)
 }
 
 // named is the values of args.
@@ -115,9 +135,9 @@ func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, e
 	c.tx = &Tx{DB: c.tap.db, Store: store, Stage: stage, Func: fn, Explicit: true, Statements: 1,
 		RoundTrips: c.sock.roundTrips() - before}
 	if e, ok := dtx.(entered); ok {
-		// The scope's set_config went with the BEGIN: a statement of its
-		// own to the server, in the BEGIN's round trip.
-		c.tx.Statements++
+		// The scope's entry went with the BEGIN: commands of their own to
+		// the server, in the BEGIN's round trip.
+		c.tx.Statements += commands(e.Entry(), nil)
 		c.tx.Queries = append(c.tx.Queries, e.Entry())
 		c.tx.Args = append(c.tx.Args, nil)
 	}
