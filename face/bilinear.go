@@ -30,36 +30,89 @@ func newTap(i int, f float32, lo, hi, unit int, direct bool) tap {
 	return t
 }
 
-// bilinear interpolates between pixels (tx.i, ty.i) and (tx.i+1, ty.i+1)
-// with the taps' weights.
-func (p *pixels) bilinear(tx, ty tap) (float32, float32, float32) {
-	return p.sum([]tap{ty}, []tap{tx})
+// byteFloat is float32(b) for every byte b, looked up rather than
+// converted: the same exact value, one load instead of a conversion.
+var byteFloat = func() (t [256]float32) {
+	for b := range t {
+		t[b] = float32(b)
+	}
+	return t
+}()
+
+// sample is the bilinear sample between pixels (tx.i, ty.i) and
+// (tx.i+1, ty.i+1) with the taps' weights: read straight from an
+// *image.RGBA's pixel slice when both taps allow, else through edge. (crop
+// once took it as a sum of one, 0 + s: every weight and pixel is at least
+// +0, or NaN for a NaN position, so that is s to the bit.)
+func (p *pixels) sample(tx, ty tap) (float32, float32, float32) {
+	if tx.off < 0 || ty.off < 0 {
+		return p.edge(tx, ty)
+	}
+	s := p.stride
+	o := tx.off + ty.off
+	q0, q1 := p.pix[o:o+8:o+8], p.pix[o+s:o+s+8:o+s+8]
+	w00, w10, w01, w11 := tx.g*ty.g, tx.f*ty.g, tx.g*ty.f, tx.f*ty.f
+	return w00*byteFloat[q0[0]] + w10*byteFloat[q0[4]] + w01*byteFloat[q1[0]] + w11*byteFloat[q1[4]],
+		w00*byteFloat[q0[1]] + w10*byteFloat[q0[5]] + w01*byteFloat[q1[1]] + w11*byteFloat[q1[5]],
+		w00*byteFloat[q0[2]] + w10*byteFloat[q0[6]] + w01*byteFloat[q1[2]] + w11*byteFloat[q1[6]]
+}
+
+// edge is the bilinear sample between pixels (tx.i, ty.i) and
+// (tx.i+1, ty.i+1) read through at: for a block that crosses the image's
+// edge, or any block of straight alpha. Its weights and order of
+// operations are those of the direct reads. A block wholly outside the
+// image reads black, 0 in all three channels, so its three sums are one
+// and the same, taken once.
+func (p *pixels) edge(tx, ty tap) (float32, float32, float32) {
+	w00, w10, w01, w11 := tx.g*ty.g, tx.f*ty.g, tx.g*ty.f, tx.f*ty.f
+	if p.outside(tx, ty) {
+		z := w00*0 + w10*0 + w01*0 + w11*0
+		return z, z, z
+	}
+	r00, g00, b00 := p.at(tx.i, ty.i)
+	r10, g10, b10 := p.at(tx.i+1, ty.i)
+	r01, g01, b01 := p.at(tx.i, ty.i+1)
+	r11, g11, b11 := p.at(tx.i+1, ty.i+1)
+	return w00*r00 + w10*r10 + w01*r01 + w11*r11,
+		w00*g00 + w10*g10 + w01*g01 + w11*g11,
+		w00*b00 + w10*b10 + w01*b01 + w11*b11
+}
+
+// outside reports whether the block at taps tx, ty lies wholly outside
+// the image: both its columns, or both its rows.
+func (p *pixels) outside(tx, ty tap) bool {
+	r := p.rect
+	return tx.i < r.Min.X-1 || tx.i >= r.Max.X || ty.i < r.Min.Y-1 || ty.i >= r.Max.Y
 }
 
 // sum adds up the bilinear samples at every pair of a row tap and a column
-// tap, rows outer, as crop's average takes them. A 2×2 block inside an
-// *image.RGBA is read straight from the slice (written out here rather
-// than called, as the compiler does not inline it); any other goes through
-// at, with the same weights and order of operations.
+// tap, rows outer, as crop's average takes them.
 func (p *pixels) sum(rows, cols []tap) (R, G, B float32) {
-	s := p.stride
 	for _, ty := range rows {
 		for _, tx := range cols {
+			r, g, b := p.sample(tx, ty)
+			R += r
+			G += g
+			B += b
+		}
+	}
+	return R, G, B
+}
+
+// sumInside is sum where every pair's block is read straight from an
+// *image.RGBA: the same samples added in the same order, with each row
+// tap's two image rows found once and sample's reads written out here
+// rather than called, as the compiler does not inline it.
+func (p *pixels) sumInside(rows, cols []tap) (R, G, B float32) {
+	for _, ty := range rows {
+		r0, r1 := p.pix[ty.off:], p.pix[ty.off+p.stride:]
+		for _, tx := range cols {
+			c := tx.off
+			q0, q1 := r0[c:c+8:c+8], r1[c:c+8:c+8]
 			w00, w10, w01, w11 := tx.g*ty.g, tx.f*ty.g, tx.g*ty.f, tx.f*ty.f
-			if o := tx.off + ty.off; tx.off >= 0 && ty.off >= 0 {
-				q0, q1 := p.pix[o:o+8:o+8], p.pix[o+s:o+s+8:o+s+8]
-				R += w00*float32(q0[0]) + w10*float32(q0[4]) + w01*float32(q1[0]) + w11*float32(q1[4])
-				G += w00*float32(q0[1]) + w10*float32(q0[5]) + w01*float32(q1[1]) + w11*float32(q1[5])
-				B += w00*float32(q0[2]) + w10*float32(q0[6]) + w01*float32(q1[2]) + w11*float32(q1[6])
-				continue
-			}
-			r00, g00, b00 := p.at(tx.i, ty.i)
-			r10, g10, b10 := p.at(tx.i+1, ty.i)
-			r01, g01, b01 := p.at(tx.i, ty.i+1)
-			r11, g11, b11 := p.at(tx.i+1, ty.i+1)
-			R += w00*r00 + w10*r10 + w01*r01 + w11*r11
-			G += w00*g00 + w10*g10 + w01*g01 + w11*g11
-			B += w00*b00 + w10*b10 + w01*b01 + w11*b11
+			R += w00*byteFloat[q0[0]] + w10*byteFloat[q0[4]] + w01*byteFloat[q1[0]] + w11*byteFloat[q1[4]]
+			G += w00*byteFloat[q0[1]] + w10*byteFloat[q0[5]] + w01*byteFloat[q1[1]] + w11*byteFloat[q1[5]]
+			B += w00*byteFloat[q0[2]] + w10*byteFloat[q0[6]] + w01*byteFloat[q1[2]] + w11*byteFloat[q1[6]]
 		}
 	}
 	return R, G, B
@@ -89,9 +142,26 @@ func axisTaps(size, n int, coord func(t float64) float64, at func(float64) tap) 
 	return out
 }
 
+// direct reports, for each of the len(ts)/n output pixels along an axis,
+// whether all its n taps are read directly.
+func direct(ts []tap, n int) []bool {
+	out := make([]bool, len(ts)/n)
+	for o := range out {
+		out[o] = true
+		for _, t := range ts[o*n : o*n+n] {
+			out[o] = out[o] && t.off >= 0
+		}
+	}
+	return out
+}
+
 // crop renders a w×h view of the image through m (a face crop placed by a
 // box or by landmarks) like resize, but with bilinear taps, so that the crop
 // moves continuously with the points that place it.
+//
+// The products m.a·u and m.d·u of apply are taken once per column sample,
+// and m.b·v and m.e·v once per row sample; the sums are then apply's own,
+// (m.a·u + m.b·v) + m.c, so every position is the same to the bit.
 func (p *pixels) crop(m affine, w, h int, put func(i int, R, G, B float32)) {
 	if m.axisAligned() {
 		p.cropAligned(m, w, h, put)
@@ -100,14 +170,22 @@ func (p *pixels) crop(m affine, w, h int, put func(i int, R, G, B float32)) {
 	n := m.taps()
 	inv := 1 / float32(n*n)
 	step := 1 / float64(n)
+	au, du := make([]float64, w*n), make([]float64, w*n)
+	for k := range au {
+		t := offset(k/n, k%n, step)
+		au[k], du[k] = m.a*t, m.d*t
+	}
+	bv, ev := make([]float64, n), make([]float64, n)
 	for v := range h {
+		for j := range n {
+			t := offset(v, j, step)
+			bv[j], ev[j] = m.b*t, m.e*t
+		}
 		for u := range w {
 			var R, G, B float32
 			for j := range n {
-				fv := offset(v, j, step)
-				for i := range n {
-					x, y := m.apply(offset(u, i, step), fv)
-					r0, g0, b0 := p.bilinear(p.xTap(x), p.yTap(y))
+				for k := u * n; k < u*n+n; k++ {
+					r0, g0, b0 := p.sample(p.xTap(au[k]+bv[j]+m.c), p.yTap(du[k]+ev[j]+m.f))
 					R += r0
 					G += g0
 					B += b0
@@ -119,17 +197,24 @@ func (p *pixels) crop(m affine, w, h int, put func(i int, R, G, B float32)) {
 }
 
 // cropAligned is crop for an axis-aligned view, with each axis's sample
-// positions computed once rather than for every sample.
+// positions computed once rather than for every sample. Output pixels
+// whose blocks all lie inside an *image.RGBA take sumInside.
 func (p *pixels) cropAligned(m affine, w, h int, put func(i int, R, G, B float32)) {
 	n := m.taps()
 	inv := 1 / float32(n*n)
 	xs := axisTaps(w, n, func(t float64) float64 { x, _ := m.apply(t, 0); return x }, p.xTap)
 	ys := axisTaps(h, n, func(t float64) float64 { _, y := m.apply(0, t); return y }, p.yTap)
+	xIn, yIn := direct(xs, n), direct(ys, n)
 	for v := range h {
 		rows := ys[v*n : v*n+n]
 		for u := range w {
 			cols := xs[u*n : u*n+n]
-			R, G, B := p.sum(rows, cols)
+			var R, G, B float32
+			if yIn[v] && xIn[u] {
+				R, G, B = p.sumInside(rows, cols)
+			} else {
+				R, G, B = p.sum(rows, cols)
+			}
 			put(v*w+u, R*inv, G*inv, B*inv)
 		}
 	}
