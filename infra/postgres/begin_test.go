@@ -120,3 +120,62 @@ func setting(t *testing.T, db *sql.DB) string {
 	}
 	return v
 }
+
+// BenchmarkScopeEntry is what a tenant scope's entry costs the server: a
+// transaction of BEGIN with the entry, SELECT 1 and COMMIT over one
+// connection, its server CPU per transaction (server-µs/op, from /proc),
+// with today's entry (SET LOCAL of the role and the tenant), with the
+// SELECT of both set_configs it replaced on 2026-12-07, and with none.
+func BenchmarkScopeEntry(b *testing.B) {
+	ctx := context.Background()
+	db, _, name := benchDB(b)
+	db.SetMaxOpenConns(1)
+	tenant := uuid.New()
+	today, err := postgres.TenantEntry(tenant)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct{ name, entry string }{
+		{"set_local", today},
+		{"set_config", `SELECT set_config('role', '` + postgres.AppRole + `', true),
+			set_config('idv.tenant_id', '` + tenant.String() + `', true)`},
+		{"none", ""},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			meter, err := postgres.StartServerCPU(ctx, db, name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				scopedSelect(b, db, c.entry)
+			}
+			s, err := meter.Seconds(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(s*1e6/float64(b.N), "server-µs/op")
+		})
+	}
+}
+
+// scopedSelect runs BEGIN with entry (none when empty), SELECT 1 and
+// COMMIT over db.
+func scopedSelect(b *testing.B, db *sql.DB, entry string) {
+	var tx *sql.Tx
+	var err error
+	if entry == "" {
+		tx, err = db.BeginTx(context.Background(), nil)
+	} else {
+		tx, _, err = postgres.BeginWithEntry(context.Background(), db, entry)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	var one int
+	if err := tx.QueryRow(`SELECT 1`).Scan(&one); err != nil {
+		b.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+}

@@ -16,6 +16,9 @@ func BeginWithEntry(ctx context.Context, db *sql.DB, query string) (*sql.Tx, boo
 	return tx, e.sent, err
 }
 
+// TenantEntry is the entry that enters tenant id's scope (scope.go).
+func TenantEntry(id uuid.UUID) (string, error) { return tenantScope(id).entryQuery() }
+
 // WakeRelay is wakeRelay on db: a relay of this process on db's database
 // is woken directly, else NOTIFY is sent.
 func WakeRelay(ctx context.Context, db *sql.DB) { wakeRelay(ctx, wrap(db)) }

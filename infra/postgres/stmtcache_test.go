@@ -68,6 +68,22 @@ func TestStatementsArePreparedOnce(t *testing.T) {
 	}
 }
 
+// benchDB opens a pool (postgres.Open) on a new migrated database, closed
+// when b ends, and returns it with its URL and the database's name, which
+// postgres.StartServerCPU takes.
+func benchDB(b *testing.B) (db *sql.DB, url, name string) {
+	_, url = pgtest.NewDBURL(b, schemas.MainMigrations())
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	if err := db.QueryRowContext(context.Background(), `SELECT current_database()`).Scan(&name); err != nil {
+		b.Fatal(err)
+	}
+	return db, url, name
+}
+
 // BenchmarkServerCPUPerRead: the server's CPU per one-row read by primary
 // key (a session of a migrated database), sent unnamed (parsed and planned
 // on every call, as lib/pq does by itself) and prepared (as postgres.Open's
@@ -75,21 +91,12 @@ func TestStatementsArePreparedOnce(t *testing.T) {
 // with: go test -run '^$' -bench ServerCPUPerRead ./infra/postgres (DB).
 func BenchmarkServerCPUPerRead(b *testing.B) {
 	ctx := context.Background()
-	_, url := pgtest.NewDBURL(b, schemas.MainMigrations())
-	prepared, err := postgres.Open(ctx, url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer prepared.Close()
+	prepared, url, name := benchDB(b)
 	unnamed, err := sql.Open("postgres", url+"&binary_parameters=yes")
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer unnamed.Close()
-	var name string
-	if err := prepared.QueryRowContext(ctx, `SELECT current_database()`).Scan(&name); err != nil {
-		b.Fatal(err)
-	}
 	const query = `SELECT session_id, status, attempt FROM sessions WHERE session_id = $1 AND tenant_id = $2`
 	for _, c := range []struct {
 		name string
