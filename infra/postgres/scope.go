@@ -50,7 +50,8 @@ var systemScope = scope{system: true}
 // of idv.tenant_id, one command each. SET is a utility command: the server
 // runs it without the planner, executor and result row that a SELECT of
 // set_config(…, true) takes, the same settings for 16–31 µs less of its
-// CPU per transaction (docs/measurements.md, "The scope's entry").
+// CPU per transaction (BenchmarkScopeEntry; docs/measurements.md, "The
+// scope entered with SET LOCAL").
 func (sc scope) entryQuery() (string, error) {
 	if sc.system {
 		return `SET LOCAL role ` + SystemRole, nil
