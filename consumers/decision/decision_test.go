@@ -85,24 +85,30 @@ func (b *bundle) submitted(t *testing.T, checks ...string) uuid.UUID {
 // and returns the event as the relay would deliver it.
 func (b *bundle) complete(t *testing.T, id uuid.UUID, check, outcome string) stage.Event {
 	t.Helper()
+	ev, err := b.save(context.Background(), id, check, outcome)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev
+}
+
+// save is complete for any goroutine: it returns its error.
+func (b *bundle) save(ctx context.Context, id uuid.UUID, check, outcome string) (stage.Event, error) {
 	reasons := []string{}
-	err := postgres.NewResults(b.db.DB).SaveResult(t.Context(),
+	err := postgres.NewResults(b.db.DB).SaveResult(ctx,
 		idv.Result{SessionID: id, TenantID: b.tenant, Check: check, Outcome: idv.Outcome(outcome), Reasons: reasons, Engine: "test/1"},
 		idv.Event{TenantID: b.tenant, MsgID: schemas.MsgID(schemas.TypeCheckCompleted, id.String(), check),
 			Type: schemas.TypeCheckCompleted, Subject: schemas.Subject(schemas.TypeCheckCompleted, id.String()),
 			Body: schemas.CheckCompleted{SessionID: id.String(), TenantID: b.tenant.String(), Check: check,
 				Outcome: outcome, Reasons: reasons}})
 	if err != nil {
-		t.Fatal(err)
+		return stage.Event{}, err
 	}
 	var ev stage.Event
-	err = b.db.QueryRowContext(t.Context(), `SELECT msg_id, type, subject, body, created_at FROM outbox WHERE msg_id = $1`,
+	err = b.db.QueryRowContext(ctx, `SELECT msg_id, type, subject, body, created_at FROM outbox WHERE msg_id = $1`,
 		schemas.MsgID(schemas.TypeCheckCompleted, id.String(), check)).Scan(&ev.MsgID, &ev.Type, &ev.Subject, &ev.Data, &ev.Time)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ev.NumDelivered = 1
-	return ev
+	return ev, err
 }
 
 type sessionState struct {
@@ -240,6 +246,47 @@ func TestDecisionWaitsForEveryRequestedCheck(t *testing.T) {
 	}
 }
 
+// A check's event that finds another check pending changes nothing, and
+// its transaction holds no lock on the session row: a row lock would leave
+// its transaction's id in the row's xmax (issue 20: all but the last of a
+// session's checks take no lock, no transaction id and write no WAL).
+func TestPendingCheckLocksNothing(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.submitted(t, schemas.CheckDocument, "face", "liveness")
+	doc := b.complete(t, id, schemas.CheckDocument, schemas.OutcomePassed)
+	face := b.complete(t, id, "face", schemas.OutcomePassed)
+	xmax := func() string {
+		t.Helper()
+		var x string
+		if err := b.db.GetContext(t.Context(), &x, `SELECT xmax::text FROM sessions WHERE session_id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	before := xmax()
+	for _, ev := range []stage.Event{doc, face, doc} {
+		if err := b.stage.Handle(t.Context(), ev); err != nil {
+			t.Fatal(err)
+		}
+		if after := xmax(); after != before {
+			t.Fatalf("the session row's xmax went from %s to %s: a decision with liveness pending locked it", before, after)
+		}
+	}
+	if !strings.Contains(b.logs.String(), `"pending":["liveness"]`) {
+		t.Fatalf("no log of the pending check:\n%s", b.logs)
+	}
+	if err := b.stage.Handle(t.Context(), b.complete(t, id, "liveness", schemas.OutcomePassed)); err != nil {
+		t.Fatal(err)
+	}
+	if s := b.state(t, id); s.Decision == nil || *s.Decision != schemas.DecisionApproved {
+		t.Fatalf("decision %v, want approved", s.Decision)
+	}
+	if xmax() == before {
+		t.Fatal("the deciding transaction left no mark on the session row")
+	}
+}
+
 func TestChecksCompletingTogetherDecideOnce(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -265,6 +312,49 @@ func TestChecksCompletingTogetherDecideOnce(t *testing.T) {
 	}
 	if s := b.state(t, id); s.Decision == nil || *s.Decision != schemas.DecisionReview {
 		t.Fatalf("decision %v, want review", s.Decision)
+	}
+}
+
+// Checks that complete while others are being decided: each saves its
+// result and then handles its own event, as a check stage and the
+// decision stage do, all of a session's at once. Every session is decided
+// once: the event of the check that committed last finds every result,
+// though the others' found some pending and locked nothing.
+func TestChecksSavedWhileDecidingDecideOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	checks := []string{schemas.CheckDocument, "face", "liveness"}
+	ids := make([]uuid.UUID, 20)
+	for i := range ids {
+		ids[i] = b.submitted(t, checks...)
+	}
+	errs := make(chan error, len(ids)*len(checks))
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		for _, check := range checks {
+			wg.Go(func() {
+				ev, err := b.save(context.Background(), id, check, schemas.OutcomePassed)
+				if err == nil {
+					err = b.stage.Handle(context.Background(), ev)
+				}
+				errs <- err
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range ids {
+		if s := b.state(t, id); s.Decision == nil || *s.Decision != schemas.DecisionApproved {
+			t.Fatalf("session %s: %+v, want approved", id, s)
+		}
+		if n := len(b.decided(t, id)); n != 1 {
+			t.Fatalf("session %s: %d decided events, want 1", id, n)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -28,7 +29,8 @@ const explainRows = 5000
 var bigTables = []string{"sessions", "session_keys", "captures", "check_results", "outbox", "api_keys", "deletion_receipts"}
 
 // TestHotQueriesUseIndexes runs the hot store methods — the session read
-// (customer and app), the results, the wipe's session read, the API key
+// (customer and app), the results, the wipe's session read, the
+// decision's look at a session and its results, the API key
 // lookup, the relay's outbox claim and the retention sweep's claim —
 // through a counting pool, then EXPLAINs each statement they sent, as it
 // was sent (its text and arguments, in the scope its transaction set:
@@ -68,7 +70,16 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 		"Sessions.GetForApp":   func() error { _, err := sessions.GetForApp(ctx, probe); return err },
 		"Results.List":         func() error { _, err := results.List(ctx, tenant, probe); return err },
 		"Wipes.SessionForWipe": func() error { _, err := wipes.SessionForWipe(ctx, tenant, probe); return err },
-		"Tenants.APIKey":       func() error { _, err := postgres.NewTenants(db).APIKey(ctx, keyID); return err },
+		"Decisions.Decide": func() error {
+			// The probe is not submitted: Decide looks at it and its
+			// results, the statement of every check's event, and refuses.
+			_, err := postgres.NewDecisions(db).Decide(ctx, tenant, probe, f.now, idv.DecideByOutcomes(tenant, probe, f.now))
+			if errors.Is(err, idv.ErrConflict) {
+				return nil
+			}
+			return err
+		},
+		"Tenants.APIKey": func() error { _, err := postgres.NewTenants(db).APIKey(ctx, keyID); return err },
 		"Outbox.PublishBatch": func() error {
 			_, _, err := postgres.NewOutbox(db).PublishBatch(ctx, 10, func(context.Context, idv.OutboxRow) error { return nil })
 			return err
