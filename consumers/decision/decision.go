@@ -5,7 +5,8 @@
 // when a check asks for a new photo and attempts remain, returns the
 // session to the person for a retake (idv.VerdictOf) — in one transaction
 // that holds the session row, so checks completing at once decide it only
-// once.
+// once. An event that finds a check pending, or the session decided,
+// locks nothing and writes nothing (postgres.Decisions.Decide).
 package decision
 
 import (
