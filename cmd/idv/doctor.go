@@ -154,6 +154,7 @@ func checkMainDatabase(ctx context.Context, r *report, cfg config) *sql.DB {
 	}
 	r.pass(check, "PostgreSQL %s (IDV needs %s or later), connected as %s", postgres.VersionString(num),
 		postgres.VersionString(postgres.MinServerVersion), postgres.AppRole)
+	checkDurability(ctx, r, "durability (main database)", db)
 	// now() is the start of the statement's own transaction: within the
 	// round trip readClock measures.
 	c, err := readClock(func() (time.Time, error) {
@@ -168,6 +169,37 @@ func checkMainDatabase(ctx context.Context, r *report, cfg config) *sql.DB {
 	}
 	checkMigrations(ctx, r, check+" migrations", first(cfg.MigrateURL, cfg.DatabaseURL), schemas.MainMigrations())
 	return db
+}
+
+// checkDurability fails when the server may lose commits it reported: IDV
+// acknowledges broker messages, answers requests and announces wipes and
+// decisions only once PostgreSQL has committed them, and counts on the
+// commit to outlive a crash (docs/operating.md, "PostgreSQL's
+// durability"). The settings are read as IDV's connections see them, so a
+// role's or database's own setting counts.
+func checkDurability(ctx context.Context, r *report, check string, db *sql.DB) {
+	var fsync, syncCommit, fullPages string
+	err := db.QueryRowContext(ctx, `SELECT current_setting('fsync'), current_setting('synchronous_commit'),
+		current_setting('full_page_writes')`).Scan(&fsync, &syncCommit, &fullPages)
+	if err != nil {
+		r.fail(check, err, "")
+		return
+	}
+	var off []string
+	for _, s := range []struct{ name, value string }{
+		{"fsync", fsync}, {"synchronous_commit", syncCommit}, {"full_page_writes", fullPages},
+	} {
+		if s.value == "off" {
+			off = append(off, s.name)
+		}
+	}
+	if len(off) > 0 {
+		r.fail(check, fmt.Errorf("%s off: a crash can lose commits IDV has acted on", strings.Join(off, ", ")),
+			"set them on in postgresql.conf or with ALTER SYSTEM, then SELECT pg_reload_conf(); "+
+				"a role's or database's own setting goes with ALTER ROLE|DATABASE … RESET <setting>")
+		return
+	}
+	r.pass(check, "fsync on, synchronous_commit %s, full_page_writes on", syncCommit)
 }
 
 // dbFix is the advice for a database that refused: upgrade an old server,
@@ -277,6 +309,7 @@ func checkKeyStore(ctx context.Context, r *report, cfg config, master *vault.Mas
 		return
 	}
 	r.pass(check, "PostgreSQL %s, epoch keys readable", postgres.VersionString(num))
+	checkDurability(ctx, r, "durability (key store)", keys)
 	checkMigrations(ctx, r, check+" migrations", cfg.KeyStoreURL, schemas.KeyStoreMigrations())
 	if master == nil {
 		return

@@ -45,8 +45,8 @@ func hasLine(t *testing.T, lines []string, pattern string) {
 // as production runs them: every check passes (the gateway's missing
 // lifecycle rules are skipped, not failed). Then, with the wrong bucket, a
 // key store that does not exist, a tenant whose webhook URL was written to
-// the database directly, and one role's key swapped for another's, it
-// names each and exits non-zero.
+// the database directly, one role's key swapped for another's and the main
+// database's synchronous_commit off, it names each and exits non-zero.
 func TestDoctor(t *testing.T) {
 	t.Parallel()
 	roles, err := broker.Roles(specs(pipeline)...)
@@ -82,9 +82,11 @@ func TestDoctor(t *testing.T) {
 		`^OK    configuration: `,
 		`^OK    master key: [0-9a-f]{16}; every live epoch key is sealed under a configured master key$`,
 		`^OK    main database: PostgreSQL 1\d\.\d+ \(IDV needs 15\.0 or later\), connected as idv_app$`,
+		`^OK    durability \(main database\): fsync on, synchronous_commit (on|local|remote_write|remote_apply), full_page_writes on$`,
 		`^OK    clock \(main database\): -?\d+(\.\d+)?m?s from this host's$`,
 		`^OK    main database migrations: all \d+ applied$`,
 		`^OK    key store: PostgreSQL 1\d\.\d+, epoch keys readable$`,
+		`^OK    durability \(key store\): fsync on, synchronous_commit (on|local|remote_write|remote_apply), full_page_writes on$`,
 		`^OK    key store migrations: all 4 applied$`,
 		`^OK    S3 bucket: ` + vars["IDV_S3_BUCKET"] + ` at http://127\.0\.0\.1:\d+$`,
 		`^SKIP  S3 lifecycle backstop: this store has no lifecycle rules`,
@@ -100,12 +102,17 @@ func TestDoctor(t *testing.T) {
 	}
 
 	// Broken: a tenant whose URL no check saw, the wrong bucket, a key
-	// store that does not exist, the decision role holding doccheck's key.
+	// store that does not exist, the decision role holding doccheck's key,
+	// and the main database's commits acknowledged before they are on disk.
 	db, err := postgres.Open(t.Context(), vars["DATABASE_URL"])
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	if _, err := db.ExecContext(t.Context(), `DO $$ BEGIN
+		EXECUTE format('ALTER DATABASE %I SET synchronous_commit = off', current_database()); END $$`); err != nil {
+		t.Fatal(err)
+	}
 	bad := uuid.New()
 	if _, err := db.ExecContext(t.Context(), `INSERT INTO tenants (tenant_id, name, retention_days, webhook_url, webhook_secret_sealed, policy)
 		VALUES ($1, 'Legacy', 7, 'http://10.0.0.7/hook', '\x00', '{}')`, bad); err != nil {
@@ -141,12 +148,13 @@ func TestDoctor(t *testing.T) {
 	}
 	for _, p := range []string{
 		`^OK    main database: PostgreSQL`,
+		`^FAIL  durability \(main database\): synchronous_commit off: a crash can lose commits IDV has acted on; set them on in postgresql.conf `,
 		`^FAIL  key store: postgres: connect: .*database "idv_test_no_such_keystore" does not exist.*; create the database, then run ` + "`idv migrate`$",
 		`^FAIL  S3 bucket: S3 bucket t-nobody-made-this-one does not exist at http://127\.0\.0\.1:\d+: run ` + "`idv migrate`",
 		`^FAIL  NATS as decision: nats: permissions violation: .*_INBOX_IDV\.decision.*; the key in IDV_NATS_NKEY_DIR is not the decision role's`,
 		`^OK    NATS as doccheck: `,
 		`^FAIL  tenant ` + bad.String() + ` webhook URL: .*https://.*; set a valid one: idv tenant webhook set-url --tenant ` + bad.String() + ` --url https://…$`,
-		`^\d+ OK, 4 failed, 0 warning\(s\)$`,
+		`^\d+ OK, 5 failed, 0 warning\(s\)$`,
 	} {
 		hasLine(t, lines, p)
 	}
