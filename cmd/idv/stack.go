@@ -152,6 +152,9 @@ func requireBucket(ctx context.Context, store *objects.Store, cfg s3Config) erro
 
 func (st *stack) Close() error {
 	var err error
+	if st.objects != nil {
+		st.objects.CloseIdleConnections()
+	}
 	if st.keys != nil {
 		err = st.keys.Close()
 	}

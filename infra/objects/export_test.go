@@ -2,6 +2,7 @@ package objects
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/idv-oss/idv"
@@ -15,3 +16,6 @@ func (s *Store) PresignPostExpiring(ctx context.Context, key string, minSize, ma
 
 // CATransport is caTransport: the transport New uses with a CA bundle.
 var CATransport = caTransport
+
+// Transport is the store's HTTP transport.
+func (s *Store) Transport() *http.Transport { return s.transport }
