@@ -47,14 +47,9 @@ func New(cfg Config) (*Store, error) {
 		// bucket is, so PresignPost works without a round trip.
 		Region: cfg.Region,
 	}
-	transport, err := minio.DefaultTransport(opts.Secure)
+	transport, err := newTransport(opts.Secure, cfg.CAFile)
 	if err != nil {
-		return nil, fmt.Errorf("objects: transport: %w", err)
-	}
-	if cfg.CAFile != "" {
-		if transport, err = caTransport(cfg.CAFile); err != nil {
-			return nil, err
-		}
+		return nil, err
 	}
 	opts.Transport = transport
 	client, err := minio.New(u.Host, opts)
@@ -100,6 +95,19 @@ func (s *Store) CreateBucket(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("objects: create bucket %s: %w", s.bucket, err)
 	}
 	return true, nil
+}
+
+// newTransport is minio-go's default transport, or with a CA bundle
+// (caFile not empty) caTransport.
+func newTransport(secure bool, caFile string) (*http.Transport, error) {
+	if caFile != "" {
+		return caTransport(caFile)
+	}
+	t, err := minio.DefaultTransport(secure)
+	if err != nil {
+		return nil, fmt.Errorf("objects: transport: %w", err)
+	}
+	return t, nil
 }
 
 // caTransport is an HTTP transport that trusts only the CAs in caFile.
