@@ -9,6 +9,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/idv-oss/idv/face"
+	"github.com/idv-oss/idv/face/challenge"
 	"github.com/idv-oss/idv/face/evaluation"
 	"github.com/idv-oss/idv/face/facetest"
 	"github.com/idv-oss/idv/face/synth"
@@ -90,7 +91,7 @@ func bareEngineMillis(b *testing.B, e *face.Engine, doc []byte, frames []image.I
 	const rounds = 10
 	start := time.Now()
 	for range rounds {
-		if err := evaluation.Bare(e, docImg, frames); err != nil {
+		if err := evaluation.Bare(e, docImg, frames, challenge.Config{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -59,6 +59,7 @@ type config struct {
 	FaceThreshold       float64        // IDV_FACE_THRESHOLD: lowest cosine similarity for a face match
 	LivenessTurn        float64        // IDV_LIVENESS_TURN_DEGREES: yaw a head turn must reach
 	LivenessBlink       float64        // IDV_LIVENESS_BLINK: closure both eyes must reach for a blink
+	LivenessPassive     bool           // IDV_LIVENESS_PASSIVE: run the advisory passive-liveness model on every frame
 	StageConcurrency    int            // IDV_STAGE_CONCURRENCY: handlers at once per stage; 0 = per-stage default
 	TenantRate          float64        // IDV_TENANT_RATE: API-key requests per second per tenant (burst twice that)
 	AppRate             float64        // IDV_APP_RATE: requests per second per app token (burst three times that)
@@ -121,6 +122,7 @@ func parseConfig(getenv func(string) string) (config, error) {
 		PublicURL:           strings.TrimRight(getenv("IDV_PUBLIC_URL"), "/"),
 		WebhookAllowPrivate: getenv("IDV_WEBHOOK_ALLOW_PRIVATE") == "true",
 		DocImageChecks:      getenv("IDV_DOCCHECK_IMAGE_CHECKS") != "false",
+		LivenessPassive:     getenv("IDV_LIVENESS_PASSIVE") == "true",
 		DevDir:              first(getenv("IDV_DEV_DIR"), ".idv"),
 		LogFormat:           first(getenv("IDV_LOG_FORMAT"), "text"),
 	}
@@ -176,7 +178,7 @@ func parseConfig(getenv func(string) string) (config, error) {
 	if c.LivenessBlink, err = floatIn(getenv, "IDV_LIVENESS_BLINK", challenge.DefaultBlink, 0.05, 0.99); err != nil {
 		return c, err
 	}
-	for _, name := range []string{"IDV_WEBHOOK_ALLOW_PRIVATE", "IDV_DOCCHECK_IMAGE_CHECKS"} {
+	for _, name := range []string{"IDV_WEBHOOK_ALLOW_PRIVATE", "IDV_DOCCHECK_IMAGE_CHECKS", "IDV_LIVENESS_PASSIVE"} {
 		if v := getenv(name); v != "" && v != "true" && v != "false" {
 			return c, fmt.Errorf("%s must be true or false, not %q", name, v)
 		}
@@ -297,3 +299,9 @@ func (c config) vaultOptions() ([]vault.Option, error) {
 
 // maxPixels is IDV_MAX_IMAGE_MEGAPIXELS in pixels.
 func (c config) maxPixels() int64 { return int64(c.MaxImageMegapixels) * 1_000_000 }
+
+// challenge is how the liveness stage measures and judges frames:
+// IDV_LIVENESS_TURN_DEGREES, IDV_LIVENESS_BLINK and IDV_LIVENESS_PASSIVE.
+func (c config) challenge() challenge.Config {
+	return challenge.Config{TurnYaw: c.LivenessTurn, Blink: c.LivenessBlink, Passive: c.LivenessPassive}
+}

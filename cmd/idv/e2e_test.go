@@ -113,6 +113,9 @@ type systemOptions struct {
 	// noImageChecks turns the document check's image checks off, as
 	// idv loadgen -mode tiny does (they are on by default).
 	noImageChecks bool
+	// passiveLiveness runs the advisory passive-liveness model in the
+	// liveness stage (IDV_LIVENESS_PASSIVE; off by default).
+	passiveLiveness bool
 	// maxAttempts, when set, is the tenant's policy max_attempts (the
 	// default allows two retakes).
 	maxAttempts int
@@ -183,7 +186,8 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 	}
 	cfg := config{DatabaseURL: mainURL, NATSURL: natsserver.ClientURLs(servers), StreamReplicas: min(len(servers), 3), StreamMaxAge: 24 * time.Hour,
 		WebhookAllowPrivate: true, WebhookRetryBase: time.Second, AppTokenTTL: time.Hour, UploadTTL: 15 * time.Minute,
-		FaceDir: os.Getenv("IDV_FACE_DIR"), Register: opts.register, DocImageChecks: !opts.noImageChecks}
+		FaceDir: os.Getenv("IDV_FACE_DIR"), Register: opts.register, DocImageChecks: !opts.noImageChecks,
+		LivenessPassive: opts.passiveLiveness}
 	b, err := openBroker(ctx, cfg, "idv-e2e")
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/idv-oss/idv/face"
 	"github.com/idv-oss/idv/face/facetest"
 	"github.com/idv-oss/idv/face/synth"
 	"github.com/idv-oss/idv/infra/appclient"
@@ -73,11 +74,15 @@ func TestLivenessEndToEnd(t *testing.T) {
 
 	ok := run(sequence(holder, holderFace))
 	live := ok.result(schemas.CheckLiveness)
-	if ok.Decision != schemas.DecisionApproved || len(ok.Results) != 3 || live == nil || live.Score == nil ||
-		len(live.Models) != 6 || live.Advisory["passive_liveness"] < 0 || live.Advisory["passive_liveness"] > 1 {
+	// The advisory passive-liveness model is off by default: not run, not
+	// recorded, not among the models the result names.
+	if ok.Decision != schemas.DecisionApproved || len(ok.Results) != 3 || live == nil || live.Score == nil {
 		t.Fatalf("holder performing the challenge: %+v", ok)
 	}
-	t.Logf("approved: liveness same-person %.3f, passive (advisory) %.3f", *live.Score, live.Advisory["passive_liveness"])
+	if _, passive := live.Advisory["passive_liveness"]; len(live.Models) != 5 || live.Models[face.Liveness] != "" || passive {
+		t.Fatalf("passive liveness off: models %v, advisory %v; want 5 models without %s, no passive_liveness", live.Models, live.Advisory, face.Liveness)
+	}
+	t.Logf("approved: liveness same-person %.3f", *live.Score)
 	// Each score says what it is (issue 22 point 6); the document check has none.
 	for check, want := range map[string]*string{schemas.CheckLiveness: ptr(schemas.ScoreLivenessSamePerson),
 		schemas.CheckFace: ptr(schemas.ScoreFaceMinCosine), schemas.CheckDocument: nil} {
@@ -150,4 +155,33 @@ func deref(s *string) string {
 		return "null"
 	}
 	return *s
+}
+
+// TestPassiveLivenessWhenAsked: with IDV_LIVENESS_PASSIVE=true the
+// liveness result of an approved session records the passive-liveness
+// model's mean score, a probability, under advisory, and names the model
+// among the six it ran.
+func TestPassiveLivenessWhenAsked(t *testing.T) {
+	hopper := holderCard(t)
+	e := facetest.Engine(t)
+	holder := facetest.Photo(t, "grace_hopper.jpg")
+	s := startSystemWith(t, systemOptions{checks: []string{schemas.CheckDocument, schemas.CheckFace, schemas.CheckLiveness},
+		passiveLiveness: true})
+	v := s.newVerification()
+	v.replace(schemas.DocumentFront, hopper)
+	v.setSelfies(t, asImages(synth.Sequence(holder, facetest.Locate(t, e, holder), v.session.Challenge.Steps, 42)))
+	s.await(v, s.submit(v, nil))
+	var r sessionResultWithScores
+	if err := customerCall(t.Context(), http.MethodGet, s.apiURL+"/v1/sessions/"+v.id, s.tenant.APIKey, &r); err != nil {
+		t.Fatal(err)
+	}
+	live := r.result(schemas.CheckLiveness)
+	if r.Decision != schemas.DecisionApproved || live == nil {
+		t.Fatalf("holder performing the challenge, passive liveness on: %+v", r)
+	}
+	p, ok := live.Advisory["passive_liveness"]
+	if len(live.Models) != 6 || live.Models[face.Liveness] == "" || !ok || p < 0 || p > 1 {
+		t.Fatalf("passive liveness on: models %v, advisory %v; want 6 models with %s, passive_liveness in [0, 1]", live.Models, live.Advisory, face.Liveness)
+	}
+	t.Logf("approved: passive (advisory) %.3f", p)
 }

@@ -129,6 +129,7 @@ func (r loadgenRun) run(ctx context.Context, cfg config, stdout, stderr io.Write
 	// Tiny mode measures the control plane: its pictures are no photos of
 	// a document, so the image checks are left out.
 	cfg.DocImageChecks = cfg.DocImageChecks && r.mode != "tiny"
+	r.opts.Liveness = cfg.challenge()
 	if cfg.DocImageChecks {
 		// The bound runs the image checks as buildDoccheck sets them up.
 		r.opts.ImageChecks = &framecheck.Config{Gates: true, Quality: cfg.DocQuality}

@@ -190,6 +190,7 @@ func TestConfigRefusesBadValues(t *testing.T) {
 		"register":     {"IDV_SUBPROCESSORS_FILE": "/nonexistent/subprocessors.json"},
 		"measures":     {"IDV_SECURITY_MEASURES_FILE": "/nonexistent/measures.txt"},
 		"image checks": {"IDV_DOCCHECK_IMAGE_CHECKS": "yes"},
+		"passive":      {"IDV_LIVENESS_PASSIVE": "yes"},
 		"megapixels":   {"IDV_MAX_IMAGE_MEGAPIXELS": "0"},
 		"quality":      {"IDV_DOCCHECK_QUALITY": "min_focus=-5"},
 		"gigapixels":   {"IDV_MAX_IMAGE_MEGAPIXELS": "1000"},

@@ -17,7 +17,6 @@ import (
 	"github.com/idv-oss/idv/document/chip"
 	"github.com/idv-oss/idv/document/ocrb"
 	"github.com/idv-oss/idv/face"
-	"github.com/idv-oss/idv/face/challenge"
 	"github.com/idv-oss/idv/infra/postgres"
 )
 
@@ -81,13 +80,13 @@ func buildFacematch(st *stack, cfg config, log *slog.Logger, _ prometheus.Regist
 }
 
 func buildLiveness(st *stack, cfg config, log *slog.Logger, _ prometheus.Registerer, sc *stage.Config) (stage.Handler, func(), error) {
-	engine, err := openFace(sc.Stage.Name, cfg, liveness.Models)
+	lcfg := liveness.Config{Challenge: cfg.challenge(), MaxPixels: cfg.maxPixels()}
+	engine, err := openFace(sc.Stage.Name, cfg, liveness.Models(lcfg))
 	if err != nil {
 		return nil, nil, err
 	}
 	return liveness.New(liveness.Deps{Stores: checkStores(st, log), Challenges: postgres.NewSessions(st.db), Engine: engine,
-		Analyses: st.analyses},
-		liveness.Config{Challenge: challenge.Config{TurnYaw: cfg.LivenessTurn, Blink: cfg.LivenessBlink}, MaxPixels: cfg.maxPixels()}), func() { engine.Close() }, nil
+		Analyses: st.analyses}, lcfg), func() { engine.Close() }, nil
 }
 
 func buildDecision(st *stack, _ config, log *slog.Logger, _ prometheus.Registerer, _ *stage.Config) (stage.Handler, func(), error) {

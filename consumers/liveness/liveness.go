@@ -46,9 +46,16 @@ import (
 // Check is the check's name in sessions, results and events.
 const Check = schemas.CheckLiveness
 
-// Models are the face engine's models this stage runs; open the engine with
-// at least these.
-var Models = []string{face.Detector, face.Landmarker, face.Feature, face.Pose, face.Eye, face.Liveness}
+// Models are the face engine's models the stage runs with cfg; open the
+// engine with at least these. The passive-liveness model is one only with
+// cfg.Challenge.Passive.
+func Models(cfg Config) []string {
+	m := []string{face.Detector, face.Landmarker, face.Feature, face.Pose, face.Eye}
+	if cfg.Challenge.Passive {
+		m = append(m, face.Liveness)
+	}
+	return m
+}
 
 // Config tunes the stage; the zero value is the default.
 type Config struct {
@@ -154,7 +161,7 @@ func (s *Stage) Handle(ctx context.Context, ev stage.Event) error {
 	res := idv.Result{SessionID: sess.ID, TenantID: sess.TenantID, Attempt: sess.Attempt, Check: Check, Outcome: Outcome(codes),
 		Reasons: codes, Score: v.SamePerson, Threshold: &s.cfg.Challenge.SamePerson, Engine: s.deps.Engine.Version(),
 		Models: s.models(), CompletedAt: s.deps.Now().UTC(), Advisory: signals(rec)}
-	if v.SamePerson != nil {
+	if v.SamePerson != nil && s.cfg.Challenge.Passive {
 		if res.Advisory == nil {
 			res.Advisory = map[string]float64{}
 		}
@@ -231,7 +238,7 @@ func (s *Stage) analyser(ctx context.Context, sess idv.Session, c idv.Capture) c
 }
 
 // models are the hashes of the models this stage ran.
-func (s *Stage) models() map[string]string { return face.Subset(s.deps.Engine.Models(), Models) }
+func (s *Stage) models() map[string]string { return face.Subset(s.deps.Engine.Models(), Models(s.cfg)) }
 
 // Spec describes the stage to the broker and the consume loop, beside
 // its handler.

@@ -38,6 +38,12 @@ const (
 // Config tunes Measure and Judge; the zero value is the default.
 type Config struct {
 	TurnYaw, NeutralYaw, Blink, SamePerson, ReplayDiff, MinFacePixels float64
+	// Passive runs the passive-liveness model on every frame measured
+	// (Frame.Passive, and its mean in Verdict.Passive). Off by default: its
+	// score decides nothing (it does not tell prints and screens from
+	// faces, docs/measurements.md), so a frame is not put through one
+	// more biometric model for it unless an operator asks.
+	Passive bool
 }
 
 // WithDefaults returns c with each unset (zero or negative) field at its

@@ -15,7 +15,7 @@ type Frame struct {
 	Index     int
 	Yaw       float64   // degrees; positive: the face points to the image's left
 	Eyes      face.Eyes // closure probabilities
-	Passive   float64   // advisory live probability
+	Passive   float64   // advisory live probability; 0 unless Config.Passive
 	Embedding []float32
 	Thumbnail []float32
 }
@@ -26,7 +26,8 @@ type Verdict struct {
 	// SamePerson is the lowest cosine similarity of a frame's face to the
 	// first frame's; nil with fewer than two frames.
 	SamePerson *float64
-	// Passive is the mean passive-liveness score (advisory).
+	// Passive is the mean passive-liveness score (advisory; 0 unless
+	// the frames were measured with Config.Passive).
 	Passive float64
 }
 

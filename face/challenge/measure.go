@@ -11,8 +11,8 @@ import (
 // thumbnailSize is the side of the grey face crops compared for replays.
 const thumbnailSize = 64
 
-// Measure reads one frame: its single face's yaw, eye closure, passive
-// score, embedding and thumbnail. A frame without exactly one face large
+// Measure reads one frame: its single face's yaw, eye closure, embedding
+// and thumbnail, and with cfg.Passive its passive-liveness score. A frame without exactly one face large
 // enough to read gives a reason code instead.
 func Measure(e Engine, img image.Image, cfg Config) (Frame, string, error) {
 	return MeasureWith(e, img, cfg, func(img image.Image, minPixels float64) (selfie.Analysis, error) {
@@ -44,7 +44,7 @@ func MeasureWith(e Engine, img image.Image, cfg Config, analyse Analyser) (Frame
 		clear(a.Embedding)
 		return Frame{}, reason, nil
 	}
-	fr, err := measureFace(e, img, a)
+	fr, err := measureFace(e, img, a, cfg.Passive)
 	if err != nil {
 		clear(a.Embedding)
 		return Frame{}, "", err
@@ -54,8 +54,9 @@ func MeasureWith(e Engine, img image.Image, cfg Config, analyse Analyser) (Frame
 
 // measureFace reads the rest of a frame's one face, whose analysis a is:
 // the landmarks there place the eyes (and placed the embedding's
-// alignment), so the landmark model runs once a frame.
-func measureFace(e Engine, img image.Image, a selfie.Analysis) (Frame, error) {
+// alignment), so the landmark model runs once a frame. The passive model
+// runs only when passive is set.
+func measureFace(e Engine, img image.Image, a selfie.Analysis, passive bool) (Frame, error) {
 	f := a.Faces[0]
 	fr := Frame{Embedding: a.Embedding}
 	pose, err := e.HeadPose(img, f)
@@ -66,8 +67,10 @@ func measureFace(e Engine, img image.Image, a selfie.Analysis) (Frame, error) {
 	if fr.Eyes, err = e.Eyes(img, a.Landmarks); err != nil {
 		return Frame{}, fmt.Errorf("eyes: %w", err)
 	}
-	if fr.Passive, err = e.Passive(img, f); err != nil {
-		return Frame{}, fmt.Errorf("passive: %w", err)
+	if passive {
+		if fr.Passive, err = e.Passive(img, f); err != nil {
+			return Frame{}, fmt.Errorf("passive: %w", err)
+		}
 	}
 	fr.Thumbnail = face.Thumbnail(img, f, thumbnailSize)
 	return fr, nil

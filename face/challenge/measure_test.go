@@ -143,3 +143,32 @@ func TestMeasureRunsLandmarksOnce(t *testing.T) {
 		t.Error("Measure's embedding differs from Embed's on the same face")
 	}
 }
+
+// countingEngine is the real engine, counting its passive model's runs.
+type countingEngine struct {
+	challenge.Engine
+	passive int
+}
+
+func (c *countingEngine) Passive(img image.Image, f face.Face) (float64, error) {
+	c.passive++
+	return c.Engine.Passive(img, f)
+}
+
+// TestPassiveOnlyWhenAsked: the advisory passive-liveness model does not
+// run on a frame measured with the default config, and its score is 0;
+// with Config.Passive it runs once a frame and its score is a probability
+// above 0 on this photo.
+func TestPassiveOnlyWhenAsked(t *testing.T) {
+	e := &countingEngine{Engine: facetest.Engine(t)}
+	img := facetest.Photo(t, "grace_hopper.jpg")
+	fr, reason, err := challenge.Measure(e, img, challenge.Config{})
+	if err != nil || reason != "" || e.passive != 0 || fr.Passive != 0 {
+		t.Fatalf("default config: reason %q, err %v, passive model ran %d times, score %v; want it not run", reason, err, e.passive, fr.Passive)
+	}
+	fr, reason, err = challenge.Measure(e, img, challenge.Config{Passive: true})
+	if err != nil || reason != "" || e.passive != 1 || !(fr.Passive > 0 && fr.Passive <= 1) {
+		t.Fatalf("Passive set: reason %q, err %v, passive model ran %d times, score %v; want once, a probability above 0", reason, err, e.passive, fr.Passive)
+	}
+	t.Logf("passive score %.3f", fr.Passive)
+}

@@ -14,14 +14,14 @@ import (
 // they share each selfie frame's faces, landmarks and embedding
 // (face/selfie.Analyses), so the face match's own work is the document's
 // face (BareMatch of the document alone) and every frame is measured once
-// (liveness, without judging the sequence). Time it to know the engine's
-// bound.
-func Bare(e challenge.Engine, doc image.Image, frames []image.Image) error {
+// (liveness, without judging the sequence, as cfg says). Time it to know
+// the engine's bound.
+func Bare(e challenge.Engine, doc image.Image, frames []image.Image, cfg challenge.Config) error {
 	if err := BareMatch(e, doc, nil); err != nil {
 		return err
 	}
 	for _, f := range frames {
-		if _, reason, err := challenge.Measure(e, f, challenge.Config{}); err != nil || reason != "" {
+		if _, reason, err := challenge.Measure(e, f, cfg); err != nil || reason != "" {
 			return fmt.Errorf("evaluation: bare: measure: %q %v", reason, err)
 		}
 	}
@@ -57,20 +57,21 @@ func BareMatch(e challenge.Engine, doc image.Image, frames []image.Image) error 
 
 // BareLiveness is what the liveness stage asks of the engine for one
 // verification, on decoded frames: each frame measured
-// (challenge.Measure), then the sequence judged against ch. It fails
+// (challenge.Measure), then the sequence judged against ch, both as cfg
+// says (the stage's liveness.Config.Challenge). It fails
 // unless the sequence passes, as a bound measured on refused frames would
 // time less than the stage does.
-func BareLiveness(e challenge.Engine, frames []image.Image, ch schemas.Challenge) error {
+func BareLiveness(e challenge.Engine, frames []image.Image, ch schemas.Challenge, cfg challenge.Config) error {
 	measured := make([]challenge.Frame, 0, len(frames))
 	for i, f := range frames {
-		fr, reason, err := challenge.Measure(e, f, challenge.Config{})
+		fr, reason, err := challenge.Measure(e, f, cfg)
 		if err != nil || reason != "" {
 			return fmt.Errorf("evaluation: bare: measure: %q %v", reason, err)
 		}
 		fr.Index = i
 		measured = append(measured, fr)
 	}
-	if v := challenge.Judge(measured, ch, challenge.Config{}); len(v.Reasons) > 0 {
+	if v := challenge.Judge(measured, ch, cfg); len(v.Reasons) > 0 {
 		return fmt.Errorf("evaluation: bare: judged %v", v.Reasons)
 	}
 	return nil

@@ -64,15 +64,24 @@ func BenchmarkBareMatch(b *testing.B) {
 }
 
 // BenchmarkBareLiveness is the liveness check of one verification on
-// decoded frames, as the load generator's bound times it.
+// decoded frames, as the load generator's bound times it: as the stage
+// runs it by default, and with the advisory passive-liveness model
+// (IDV_LIVENESS_PASSIVE).
 func BenchmarkBareLiveness(b *testing.B) {
 	e, vs := workload(b)
-	facetest.CPULoop(b, func(i int) {
-		v := vs[i%len(vs)]
-		if err := evaluation.BareLiveness(e, v.decFrames, v.challenge); err != nil {
-			b.Fatal(err)
-		}
-	})
+	for _, tc := range []struct {
+		name string
+		cfg  challenge.Config
+	}{{"default", challenge.Config{}}, {"passive", challenge.Config{Passive: true}}} {
+		b.Run(tc.name, func(b *testing.B) {
+			facetest.CPULoop(b, func(i int) {
+				v := vs[i%len(vs)]
+				if err := evaluation.BareLiveness(e, v.decFrames, v.challenge, tc.cfg); err != nil {
+					b.Fatal(err)
+				}
+			})
+		})
+	}
 }
 
 // BenchmarkDecode is decoding one verification's captures once each

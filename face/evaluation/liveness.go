@@ -106,7 +106,9 @@ func measureCase(e challenge.Engine, dir string) (measured, error) {
 		if err != nil {
 			return m, err
 		}
-		fr, reason, err := challenge.Measure(e, img, challenge.Config{})
+		// The passive model runs here, though the stage runs it only with
+		// IDV_LIVENESS_PASSIVE: the scorecard reports its scores' spans.
+		fr, reason, err := challenge.Measure(e, img, challenge.Config{Passive: true})
 		if err != nil {
 			return m, fmt.Errorf("evaluation: %s: %w", f, err)
 		}

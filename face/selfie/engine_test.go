@@ -124,13 +124,14 @@ func matchShared(t *testing.T, d *selfie.Analyses, e selfie.Engine, img image.Im
 }
 
 // measureShared is the liveness check's reading through d, as
-// consumers/liveness does it.
+// consumers/liveness does it with IDV_LIVENESS_PASSIVE (measureBefore's
+// reading runs the passive model).
 func measureShared(t *testing.T, d *selfie.Analyses, e *counting, img image.Image, c idv.Capture) (challenge.Frame, string) {
 	t.Helper()
 	analyse := func(img image.Image, minPixels float64) (selfie.Analysis, error) {
 		return d.Analyse(t.Context(), e, img, c, imagegate.DefaultMaxPixels, minPixels)
 	}
-	fr, reason, err := challenge.MeasureWith(e, img, challenge.Config{}, analyse)
+	fr, reason, err := challenge.MeasureWith(e, img, challenge.Config{Passive: true}, analyse)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/idv-oss/idv/document/framecheck"
 	"github.com/idv-oss/idv/document/ocrb"
+	"github.com/idv-oss/idv/face/challenge"
 	"github.com/idv-oss/idv/face/evaluation"
 )
 
@@ -115,7 +116,8 @@ const boundRounds = 3
 // imageChecks is not nil, the face match (evaluation.BareMatch of the
 // document: the frames' faces, landmarks and embeddings it takes from the
 // liveness check's measures, as the stages share them in one process) and
-// liveness (evaluation.BareLiveness). It times each engine one
+// liveness (evaluation.BareLiveness, measuring frames as liveness
+// measures them: the system's challenge.Config). It times each engine one
 // verification after another on one goroutine, then, with more than one
 // core, whole verifications on as many goroutines as cores at once (the
 // engines' own throughput when every core runs them: cores share caches,
@@ -123,14 +125,14 @@ const boundRounds = 3
 // It fails when any check would not pass: a bound timed on refused
 // captures would be cheaper than the run it judges. The bound is for cores
 // cores, or this process's GOMAXPROCS when cores is 0.
-func (w *Workload) bound(imageChecks *framecheck.Config, cores int) (Bound, error) {
-	var doc *framecheck.Checker
+func (w *Workload) bound(imageChecks *framecheck.Config, liveness challenge.Config, cores int) (Bound, error) {
+	e := engines{liveness: liveness}
 	if imageChecks != nil {
 		reader, err := ocrb.NewReader()
 		if err != nil {
 			return Bound{}, fmt.Errorf("loadgen: bound: %w", err)
 		}
-		doc = framecheck.New(reader, *imageChecks)
+		e.doc = framecheck.New(reader, *imageChecks)
 	}
 	if len(w.decoded.challenges) == 0 {
 		return Bound{}, fmt.Errorf("loadgen: bound: no challenges")
@@ -139,7 +141,7 @@ func (w *Workload) bound(imageChecks *framecheck.Config, cores int) (Bound, erro
 	n := 0
 	for round := range boundRounds + 1 {
 		for i := range w.decoded.challenges {
-			t, err := w.runEngines(doc, i)
+			t, err := w.runEngines(e, i)
 			if err != nil {
 				return Bound{}, err
 			}
@@ -152,14 +154,14 @@ func (w *Workload) bound(imageChecks *framecheck.Config, cores int) (Bound, erro
 	if cores <= 0 {
 		b.Cores = runtime.GOMAXPROCS(0)
 	}
-	if doc != nil {
+	if e.doc != nil {
 		b.Engines = append(b.Engines, EngineCost{"document check", sum[0] / time.Duration(n)})
 	}
 	b.Engines = append(b.Engines, EngineCost{"face match", sum[1] / time.Duration(n)},
 		EngineCost{"liveness", sum[2] / time.Duration(n)})
 	if b.Cores > 1 {
 		var err error
-		if b.AtOnce, err = w.atOnce(doc, b.Cores, boundRounds*len(w.decoded.challenges)); err != nil {
+		if b.AtOnce, err = w.atOnce(e, b.Cores, boundRounds*len(w.decoded.challenges)); err != nil {
 			return Bound{}, err
 		}
 	}
@@ -172,7 +174,7 @@ func (w *Workload) bound(imageChecks *framecheck.Config, cores int) (Bound, erro
 // together over the verifications. (Only the last verification of each
 // can run with fewer cores busy, which if anything makes the figure the
 // faster one alone would give, and the bound higher.)
-func (w *Workload) atOnce(doc *framecheck.Checker, cores, perCore int) (time.Duration, error) {
+func (w *Workload) atOnce(e engines, cores, perCore int) (time.Duration, error) {
 	type result struct {
 		busy time.Duration
 		err  error
@@ -189,7 +191,7 @@ func (w *Workload) atOnce(doc *framecheck.Checker, cores, perCore int) (time.Dur
 					results <- result{busy: time.Since(start)}
 					return
 				}
-				if _, err := w.runEngines(doc, k%len(w.decoded.challenges)); err != nil {
+				if _, err := w.runEngines(e, k%len(w.decoded.challenges)); err != nil {
 					next.Store(int64(total)) // the others stop at their next verification
 					results <- result{err: err}
 					return
@@ -212,6 +214,14 @@ func (w *Workload) atOnce(doc *framecheck.Checker, cores, perCore int) (time.Dur
 	return busy / time.Duration(total), nil
 }
 
+// engines are the engines the bound runs besides the face engine: the
+// document check's image checks (nil when they are off) and how liveness
+// measures frames.
+type engines struct {
+	doc      *framecheck.Checker
+	liveness challenge.Config
+}
+
 // engineTimes are one verification's times in the document check, the
 // face match and liveness.
 type engineTimes [3]time.Duration
@@ -225,11 +235,11 @@ func (t engineTimes) add(u engineTimes) engineTimes {
 // faces are the liveness check's measures, shared with the face match in
 // one process (face/selfie.Analyses): the face match's own work is the
 // document's face.
-func (w *Workload) runEngines(doc *framecheck.Checker, i int) (engineTimes, error) {
+func (w *Workload) runEngines(e engines, i int) (engineTimes, error) {
 	ch, frames := w.decoded.challenges[i], w.decoded.frames[i]
 	t0 := time.Now()
-	if doc != nil {
-		res := doc.Check(time.Now(), w.decoded.doc)
+	if e.doc != nil {
+		res := e.doc.Check(time.Now(), w.decoded.doc)
 		if !res.Passed || res.Read == nil {
 			return engineTimes{}, fmt.Errorf("loadgen: bound: document check: passed %v, reasons %v, read %v", res.Passed, res.Reasons, res.Read != nil)
 		}
@@ -242,7 +252,7 @@ func (w *Workload) runEngines(doc *framecheck.Checker, i int) (engineTimes, erro
 		return engineTimes{}, fmt.Errorf("loadgen: bound: face match: %w", err)
 	}
 	t2 := time.Now()
-	if err := evaluation.BareLiveness(w.engine, frames, ch); err != nil {
+	if err := evaluation.BareLiveness(w.engine, frames, ch, e.liveness); err != nil {
 		return engineTimes{}, fmt.Errorf("loadgen: bound: liveness: %w", err)
 	}
 	return engineTimes{t1.Sub(t0), t2.Sub(t1), time.Since(t2)}, nil

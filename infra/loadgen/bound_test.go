@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/idv-oss/idv/document/framecheck"
+	"github.com/idv-oss/idv/face/challenge"
 	"github.com/idv-oss/idv/face/facetest"
 )
 
@@ -67,14 +68,15 @@ func TestRealBound(t *testing.T) {
 	}
 	defer w.Close()
 	for _, tc := range []struct {
-		checks *framecheck.Config
-		cores  int
-		want   []string
+		checks   *framecheck.Config
+		liveness challenge.Config
+		cores    int
+		want     []string
 	}{
-		{&framecheck.Config{Gates: true}, 2, []string{"document check", "face match", "liveness"}},
-		{nil, 1, []string{"face match", "liveness"}},
+		{&framecheck.Config{Gates: true}, challenge.Config{}, 2, []string{"document check", "face match", "liveness"}},
+		{nil, challenge.Config{Passive: true}, 1, []string{"face match", "liveness"}},
 	} {
-		b, err := w.bound(tc.checks, tc.cores)
+		b, err := w.bound(tc.checks, tc.liveness, tc.cores)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/idv-oss/idv/document/framecheck"
+	"github.com/idv-oss/idv/face/challenge"
 	"github.com/idv-oss/idv/internal/gcdefaults"
 )
 
@@ -31,6 +32,10 @@ type Options struct {
 	// checks (the quality gates' settings), nil when they are off, so
 	// that a real workload's bound runs them alike.
 	ImageChecks *framecheck.Config
+	// Liveness is how the system's liveness stage measures and judges
+	// frames, that a real workload's bound measures them alike (with or
+	// without the passive-liveness model).
+	Liveness challenge.Config
 	// DatabaseCPU starts measuring the database server's CPU time
 	// (postgres.StartServerCPU); nil: not measured.
 	DatabaseCPU func(context.Context) (CPUMeter, error)
@@ -141,7 +146,7 @@ func (w *Workload) Measure(ctx context.Context, cfg Config, o Options, stdout io
 		use.print(stdout, "verification")
 	}
 	if w.engine != nil {
-		if b, err := w.bound(o.ImageChecks, o.Cores); err != nil {
+		if b, err := w.bound(o.ImageChecks, o.Liveness, o.Cores); err != nil {
 			fmt.Fprintf(stdout, "bare engines: %v\n", err)
 		} else {
 			b.Print(stdout, r.Throughput)
