@@ -17,8 +17,9 @@ const clusterTimeout = 30 * time.Second
 
 // StartCluster starts n servers on loopback as one JetStream cluster named
 // "idv", each with its store in a directory of its own under dir, and waits
-// until they have elected a JetStream leader and every node has caught up,
-// so that a replicated stream can be declared at once. It is for tests of
+// until they have elected a JetStream leader, every node has caught up and
+// the leader has heard from every node, so that a replicated stream can be
+// declared at once. It is for tests of
 // IDV on a cluster (stream IDV at R3, a node lost mid-run); production runs
 // nats-server itself (infra/nats). Route ports are picked free just before
 // the nodes start; when one is taken meanwhile — the first node's own
@@ -80,8 +81,12 @@ func startCluster(dir string, n int) ([]*Server, error) {
 	return nodes, nil
 }
 
-// metaReady reports whether one node leads the JetStream meta group and
-// every node is current with it.
+// metaReady reports whether one node leads the JetStream meta group, every
+// node is current with it, and the leader has heard every node's
+// statistics: until it has, it counts that node offline and refuses to
+// place a replicated stream there ("no suitable peers for placement, peer
+// offline", seen once in a CI run of TestClusterScaleOut on a loaded
+// machine).
 func metaReady(nodes []*Server) bool {
 	leaders := 0
 	for _, s := range nodes {
@@ -90,6 +95,9 @@ func metaReady(nodes []*Server) bool {
 		}
 		if s.srv.JetStreamIsLeader() {
 			leaders++
+			if len(s.srv.JetStreamClusterPeers()) != len(nodes) {
+				return false
+			}
 		}
 	}
 	return leaders == 1
