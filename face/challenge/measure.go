@@ -12,8 +12,9 @@ import (
 const thumbnailSize = 64
 
 // Measure reads one frame: its single face's yaw, eye closure, embedding
-// and thumbnail, and with cfg.Passive its passive-liveness score. A frame without exactly one face large
-// enough to read gives a reason code instead.
+// and thumbnail, and with cfg.Passive its passive-liveness score. A frame
+// without exactly one face large enough to read gives a reason code
+// instead.
 func Measure(e Engine, img image.Image, cfg Config) (Frame, string, error) {
 	return MeasureWith(e, img, cfg, func(img image.Image, minPixels float64) (selfie.Analysis, error) {
 		return selfie.Analyse(e, img, minPixels)
