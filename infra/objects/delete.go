@@ -28,8 +28,12 @@ const (
 // one request; on an unversioned bucket the one "null" version of each
 // object), and every unfinished multipart upload, whose parts no object
 // listing shows (ListIncompleteUploads, then an abort of each upload id).
-// It repeats until the listings of both come back empty, so a nil error
-// means nothing was left under prefix when it returned.
+// It repeats until a round's listings of both come back empty, one after
+// the other, so a nil error means nothing was left under prefix when it
+// returned. Uploads are listed only in a round whose version listing came
+// back empty: a round that deletes versions is followed by another, whose
+// listings see the uploads then. A session's wipe so makes four requests
+// (list, delete, list, list uploads), not five.
 //
 // It returns how many versions, delete markers and uploads it removed, also
 // alongside an error (what it removed before failing). Removing nothing is
@@ -81,36 +85,43 @@ func (s *Store) DeletePrefix(ctx context.Context, prefix string) (int, error) {
 }
 
 // deleteRound lists up to deletePage versions and deletes them with one
-// multi-object delete, then lists and aborts unfinished uploads. It returns
-// how many it removed and how many the listings held: a round that listed
-// nothing found the prefix empty. Versions the store refused are a
-// *refusedError, returned after the uploads are dealt with.
+// multi-object delete; when it lists none, it lists and aborts unfinished
+// uploads instead. It returns how many it removed and how many the listings
+// held: a round that listed nothing found the prefix empty. Versions the
+// store refused are a *refusedError.
 func (s *Store) deleteRound(ctx context.Context, prefix string) (removed, listed int, err error) {
 	versions, err := s.listVersions(ctx, prefix)
 	if err != nil {
 		return 0, 0, err
 	}
-	listed = len(versions)
-	removed, refused := s.removeVersions(ctx, versions)
+	if len(versions) > 0 {
+		removed, refused := s.removeVersions(ctx, versions)
+		if refused != nil {
+			return removed, len(versions), refused
+		}
+		return removed, len(versions), nil
+	}
+	return s.abortUploads(ctx, prefix)
+}
+
+// abortUploads lists up to deletePage unfinished uploads under prefix and
+// aborts each. It returns how many it aborted and how many it listed.
+func (s *Store) abortUploads(ctx context.Context, prefix string) (aborted, listed int, err error) {
 	uploads, err := s.listUploads(ctx, prefix)
 	if err != nil {
-		return removed, listed, err
+		return 0, 0, err
 	}
-	listed += len(uploads)
 	for _, u := range uploads {
 		err := s.core.AbortMultipartUpload(ctx, s.bucket, u.Key, u.UploadID)
 		if gone(err) {
 			continue
 		}
 		if err != nil {
-			return removed, listed, fmt.Errorf("objects: abort upload of %s: %w", u.Key, notFound(err))
+			return aborted, len(uploads), fmt.Errorf("objects: abort upload of %s: %w", u.Key, notFound(err))
 		}
-		removed++
+		aborted++
 	}
-	if refused != nil {
-		return removed, listed, refused
-	}
-	return removed, listed, nil
+	return aborted, len(uploads), nil
 }
 
 // removeVersions deletes versions (at most deletePage: one request) with a

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"slices"
 	"strings"
@@ -347,4 +350,105 @@ func closedEndpoint(t *testing.T) string {
 	addr := ln.Addr().String()
 	ln.Close()
 	return "http://" + addr
+}
+
+// countingProxy is a reverse proxy on loopback in front of the test
+// gateway that records each request as its method and S3 action (the
+// query key that names it: versions, delete, uploads, uploadId; none for
+// an object's own GET, PUT or HEAD), so a test can say which requests a
+// Store call made. The client signs for the proxy's host, which the proxy
+// passes on unchanged.
+type countingProxy struct {
+	mu   sync.Mutex
+	reqs []string
+}
+
+func (p *countingProxy) add(r *http.Request) {
+	q := r.URL.Query()
+	req := r.Method
+	for _, action := range []string{"versions", "delete", "uploads", "uploadId"} {
+		if q.Has(action) {
+			req += " " + action
+			break
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.reqs = append(p.reqs, req)
+}
+
+func (p *countingProxy) take() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	reqs := p.reqs
+	p.reqs = nil
+	return reqs
+}
+
+// countedStore is a Store on a new bucket of the test gateway whose
+// requests go through a countingProxy.
+func countedStore(t *testing.T) (*objects.Store, *countingProxy) {
+	t.Helper()
+	g := s3test.Gateway()
+	target, err := url.Parse(g.Endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &countingProxy{}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	tr := &http.Transport{}
+	rp.Transport = tr
+	t.Cleanup(tr.CloseIdleConnections) // the gateway's shutdown waits for idle ones
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.add(r)
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	cfg := g.ObjectsConfig(s3test.NewStore(t).Bucket())
+	cfg.Endpoint = srv.URL
+	store, err := objects.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(store.CloseIdleConnections)
+	return store, p
+}
+
+// A session's wipe deletes its objects in four requests: list, delete,
+// list again (empty), list uploads (empty); uploads are listed only once
+// the versions are gone. With an unfinished upload it takes one round more.
+func TestDeletePrefixRequests(t *testing.T) {
+	t.Parallel()
+	store, proxy := countedStore(t)
+	ctx := t.Context()
+	prefix := "tenant/session-1/"
+	for _, k := range []string{"document_front/0", "selfie/0", "selfie/1", "mrz/0"} {
+		if err := store.Put(ctx, prefix+k, []byte("sealed "+k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	proxy.take()
+	if n, err := store.DeletePrefix(ctx, prefix); n != 4 || err != nil {
+		t.Fatalf("DeletePrefix = %d, %v; want 4, nil", n, err)
+	}
+	if got, want := proxy.take(), []string{"GET versions", "POST delete", "GET versions", "GET uploads"}; !slices.Equal(got, want) {
+		t.Fatalf("requests %q, want %q", got, want)
+	}
+
+	if err := store.Put(ctx, prefix+"selfie/2", []byte("sealed")); err != nil {
+		t.Fatal(err)
+	}
+	startUpload(t, rawClient(t), store.Bucket(), prefix+"document_back/0")
+	proxy.take()
+	if n, err := store.DeletePrefix(ctx, prefix); n != 2 || err != nil {
+		t.Fatalf("DeletePrefix with an upload = %d, %v; want 2, nil", n, err)
+	}
+	if got := remaining(t, rawClient(t), store.Bucket(), prefix); len(got) != 0 {
+		t.Fatalf("left under %s: %v", prefix, got)
+	}
+	want := []string{"GET versions", "POST delete", "GET versions", "GET uploads", "DELETE uploadId",
+		"GET versions", "GET uploads"}
+	if got := proxy.take(); !slices.Equal(got, want) {
+		t.Fatalf("requests with an upload %q, want %q", got, want)
+	}
 }
