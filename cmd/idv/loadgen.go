@@ -18,7 +18,7 @@ import (
 
 const loadgenUsage = `usage: idv loadgen [-n N] [-rate R | -concurrency C] [-mode tiny|real] [-images DIR]
                    [-wipe [-wipe-cpuprofile FILE] [-wipe-trace FILE]] [-cpuprofile FILE] [-trace FILE]
-                   [-workers W [-worker-cpus LIST]] [-nats-nodes 1|3] [-warmup W]
+                   [-workers W [-worker-cpus LIST]] [-nats-nodes 1|3] [-warmup W] [-analyze=false]
   tiny: the document check on tiny generated images, its image checks off
         (the control plane alone)
   real: document, face and liveness checks with the face engine on a photo of a
@@ -30,7 +30,10 @@ const loadgenUsage = `usage: idv loadgen [-n N] [-rate R | -concurrency C] [-mod
   -nats-nodes 3: an embedded 3-node JetStream cluster, the stream at R3
   -warmup W: W verifications first (twice -concurrency unless given), and
         their wipe with -wipe, that nothing measures: the database's
-        connections open and prepare their statements before the run`
+        connections open and prepare their statements before the run
+  -analyze=false: leave the tables unanalysed after the warm-up, as in a new
+        database's first minute, before autovacuum's first round (by default
+        they are analysed, as in a deployment that has run for a minute)`
 
 // loadgenRun is one idv loadgen run as its flags set it up.
 type loadgenRun struct {
@@ -40,6 +43,7 @@ type loadgenRun struct {
 	images   string
 	database string // the main database's name; the key store's is <name>_keys
 	lay      layout
+	analyze  bool   // ANALYZE the databases after the warm-up
 	workers  int    // worker processes; 0 runs the stages in this process
 	cpus     string // taskset list the worker processes are pinned to
 	bin      string // the idv binary the worker processes run
@@ -76,6 +80,7 @@ func parseLoadgen(args []string, cfg config, stderr io.Writer) (loadgenRun, erro
 	fs.StringVar(&r.bin, "worker-bin", "", "the idv binary the worker processes run (default: this one)")
 	fs.IntVar(&r.lay.natsNodes, "nats-nodes", 1, "embedded NATS servers: 1, or 3 as a JetStream cluster with the stream at R3")
 	fs.IntVar(&r.opts.Warmup, "warmup", -1, "verifications run (and wiped, with -wipe) before the measured ones, unmeasured (-1: twice -concurrency)")
+	fs.BoolVar(&r.analyze, "analyze", true, "analyse the databases' tables after the warm-up (false: plan the run on tables never analysed, as in a new database's first minute)")
 	if err := fs.Parse(args); err != nil {
 		return r, err
 	}
@@ -158,6 +163,11 @@ func (r loadgenRun) run(ctx context.Context, cfg config, stdout, stderr io.Write
 	defer stats.Close()
 	r.opts.DatabaseCPU = func(ctx context.Context) (loadgen.CPUMeter, error) {
 		return postgres.StartServerCPU(ctx, stats, databaseName(l.cfg.DatabaseURL), databaseName(l.cfg.KeyStoreURL))
+	}
+	if r.analyze {
+		r.opts.Analyze = func(ctx context.Context) error {
+			return postgres.Analyze(ctx, l.cfg.DatabaseURL, l.cfg.KeyStoreURL)
+		}
 	}
 	if r.workers == 0 { // the workers' pools are theirs: counted in their processes
 		r.opts.Transactions = postgres.Transactions

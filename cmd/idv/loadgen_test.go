@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/idv-oss/idv/infra/loadgen"
 	"github.com/idv-oss/idv/infra/postgres"
@@ -56,13 +57,27 @@ func TestLoadgenDrivesTheSystem(t *testing.T) {
 	// A measured run after a warm-up of 3 (-warmup), with the wipe
 	// profiled and traced (-wipe-cpuprofile, -wipe-trace): the report
 	// counts the 2 measured ones alone, and the warm-up's sessions are
-	// wiped too.
+	// wiped too. The tables are analysed after the warm-up, as idv
+	// loadgen does unless -analyze=false (only an ANALYZE moves
+	// last_analyze; autovacuum's moves last_autoanalyze).
 	cfg.N = 2
 	prof, tr := filepath.Join(t.TempDir(), "wipe.prof"), filepath.Join(t.TempDir(), "wipe.trace")
 	var out bytes.Buffer
-	opts := loadgen.Options{Wipe: true, WipeCPUProfile: prof, WipeTrace: tr, Warmup: 3, Transactions: postgres.Transactions}
+	opts := loadgen.Options{Wipe: true, WipeCPUProfile: prof, WipeTrace: tr, Warmup: 3, Transactions: postgres.Transactions,
+		Analyze: func(ctx context.Context) error { return postgres.Analyze(ctx, s.mainURL, s.keysURL) }}
+	analysed := func() (at time.Time) {
+		t.Helper()
+		if err := s.owner.Get(&at, `SELECT coalesce(last_analyze, 'epoch') FROM pg_stat_user_tables WHERE relname = 'sessions'`); err != nil {
+			t.Fatal(err)
+		}
+		return at
+	}
+	before := analysed()
 	if err := w.Measure(context.Background(), cfg, opts, &out); err != nil {
 		t.Fatalf("measure: %v\n%s", err, out.String())
+	}
+	if after := analysed(); !after.After(before) || !strings.Contains(out.String(), "warm-up: the databases' tables analysed") {
+		t.Errorf("sessions last analysed %v before the run, %v after; report:\n%s", before, after, out.String())
 	}
 	if b, err := os.ReadFile(prof); err != nil || !bytes.HasPrefix(b, []byte{0x1f, 0x8b}) || !strings.Contains(out.String(), "wipe: 2 sessions erased") {
 		t.Fatalf("wipe profile: %d bytes, %v; report:\n%s", len(b), err, out.String())
@@ -105,7 +120,10 @@ func TestLoadgenDrivesTheSystem(t *testing.T) {
 	if _, err := parseLoadgen([]string{"-warmup", "-2"}, config{}, io.Discard); err == nil {
 		t.Error("-warmup -2 was taken")
 	}
-	if r, err := parseLoadgen([]string{"-concurrency", "5"}, config{}, io.Discard); err != nil || r.opts.Warmup != 10 {
-		t.Errorf("-concurrency 5 without -warmup: warm-up %d (%v), want twice the concurrency", r.opts.Warmup, err)
+	if r, err := parseLoadgen([]string{"-concurrency", "5"}, config{}, io.Discard); err != nil || r.opts.Warmup != 10 || !r.analyze {
+		t.Errorf("-concurrency 5 without -warmup: warm-up %d, analyse %t (%v), want twice the concurrency, analysed", r.opts.Warmup, r.analyze, err)
+	}
+	if r, err := parseLoadgen([]string{"-analyze=false"}, config{}, io.Discard); err != nil || r.analyze {
+		t.Errorf("-analyze=false: analyse %t (%v)", r.analyze, err)
 	}
 }

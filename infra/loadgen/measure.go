@@ -57,6 +57,15 @@ type Options struct {
 	// per verification above all: a backend's whole CPU counts from its
 	// start).
 	Warmup int
+	// Analyze, when set, runs after the warm-up: it brings the planner's
+	// statistics of the system's databases up to date (ANALYZE). A run
+	// starts on new databases and lasts less than autovacuum's first
+	// round (a minute apart), so without it PostgreSQL plans the whole
+	// run on tables it has never analysed, as a deployment does only in
+	// its first minute; with no statistics it may look one session up
+	// through the tenant's index (sessions_tenant_created), reading every
+	// session of the tenant. nil: not done.
+	Analyze func(context.Context) error
 }
 
 // CPUMeter tells the CPU seconds used since it started.
@@ -189,6 +198,18 @@ func (o Options) warmUp(ctx context.Context, cfg Config, stdout io.Writer) error
 		what = "verifications and their wipe"
 	}
 	fmt.Fprintf(stdout, "warm-up: %d %s in %.1f s, not measured\n", o.Warmup, what, elapsed.Seconds())
+	return o.analyze(ctx, stdout)
+}
+
+// analyze runs o.Analyze, if set, and says so.
+func (o Options) analyze(ctx context.Context, stdout io.Writer) error {
+	if o.Analyze == nil {
+		return nil
+	}
+	if err := o.Analyze(ctx); err != nil {
+		return fmt.Errorf("loadgen: after the warm-up: %w", err)
+	}
+	fmt.Fprintln(stdout, "warm-up: the databases' tables analysed (ANALYZE), as autovacuum does within a minute of a deployment's first rows")
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strings"
 )
 
 var dbName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
@@ -35,4 +36,38 @@ func EnsureDatabase(ctx context.Context, serverURL, name string) (string, error)
 	}
 	u.Path = "/" + name
 	return u.String(), nil
+}
+
+// Analyze brings the planner's statistics of every table in each database
+// dsns name up to date (ANALYZE), as autovacuum does on its own round; the
+// plans PostgreSQL cached for those tables are made again on their next
+// use. The role of each URL must own the tables, or be a superuser: a
+// table it may not analyse is skipped with a warning in the server's log.
+func Analyze(ctx context.Context, dsns ...string) error {
+	for _, dsn := range dsns {
+		if err := analyze(ctx, dsn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func analyze(ctx context.Context, dsn string) error {
+	db, err := Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, `ANALYZE`); err != nil {
+		return fmt.Errorf("postgres: analyze %s: %w", databaseOf(dsn), err)
+	}
+	return nil
+}
+
+// databaseOf is the database a postgres:// URL names, for messages.
+func databaseOf(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.Path != "" {
+		return strings.TrimPrefix(u.Path, "/")
+	}
+	return "the database"
 }
