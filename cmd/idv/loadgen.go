@@ -31,9 +31,9 @@ const loadgenUsage = `usage: idv loadgen [-n N] [-rate R | -concurrency C] [-mod
   -warmup W: W verifications first (twice -concurrency unless given), and
         their wipe with -wipe, that nothing measures: the database's
         connections open and prepare their statements before the run
-  -analyze=false: leave the tables unanalysed after the warm-up, as in a new
-        database's first minute, before autovacuum's first round (by default
-        they are analysed, as in a deployment that has run for a minute)`
+  -analyze=false: leave the tables unanalysed after the warm-up, as a new
+        database's are until autovacuum's first round (by default they are
+        analysed, as in a deployment that has run for a minute or two)`
 
 // loadgenRun is one idv loadgen run as its flags set it up.
 type loadgenRun struct {
@@ -80,7 +80,7 @@ func parseLoadgen(args []string, cfg config, stderr io.Writer) (loadgenRun, erro
 	fs.StringVar(&r.bin, "worker-bin", "", "the idv binary the worker processes run (default: this one)")
 	fs.IntVar(&r.lay.natsNodes, "nats-nodes", 1, "embedded NATS servers: 1, or 3 as a JetStream cluster with the stream at R3")
 	fs.IntVar(&r.opts.Warmup, "warmup", -1, "verifications run (and wiped, with -wipe) before the measured ones, unmeasured (-1: twice -concurrency)")
-	fs.BoolVar(&r.analyze, "analyze", true, "analyse the databases' tables after the warm-up (false: plan the run on tables never analysed, as in a new database's first minute)")
+	fs.BoolVar(&r.analyze, "analyze", true, "analyse the databases' tables after the warm-up (false: plan the run on tables never analysed, as a new database's are until autovacuum's first round)")
 	if err := fs.Parse(args); err != nil {
 		return r, err
 	}

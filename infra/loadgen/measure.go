@@ -59,12 +59,13 @@ type Options struct {
 	Warmup int
 	// Analyze, when set, runs after the warm-up: it brings the planner's
 	// statistics of the system's databases up to date (ANALYZE). A run
-	// starts on new databases and lasts less than autovacuum's first
-	// round (a minute apart), so without it PostgreSQL plans the whole
-	// run on tables it has never analysed, as a deployment does only in
-	// its first minute; with no statistics it may look one session up
-	// through the tenant's index (sessions_tenant_created), reading every
-	// session of the tenant. nil: not done.
+	// starts on new databases and ends before autovacuum's first round
+	// (its rounds are a minute apart by default), so without it
+	// PostgreSQL plans the whole run on tables it has never analysed, as
+	// a deployment does only until autovacuum first analyses them; with
+	// no statistics it may look one session up through the tenant's index
+	// (sessions_tenant_created), reading every session of the tenant.
+	// nil: not done.
 	Analyze func(context.Context) error
 }
 
