@@ -33,7 +33,8 @@ const loadgenUsage = `usage: idv loadgen [-n N] [-rate R | -concurrency C] [-mod
         connections open and prepare their statements before the run
   -analyze=false: leave the tables unanalysed after the warm-up, as a new
         database's are until autovacuum's first round (by default they are
-        analysed, as in a deployment that has run for a minute or two)`
+        analysed, as in a deployment that has run for a minute or two; with
+        -warmup 0 there is nothing to analyse, and they are not)`
 
 // loadgenRun is one idv loadgen run as its flags set it up.
 type loadgenRun struct {
