@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/idv-oss/idv/document/framecheck"
 	"github.com/idv-oss/idv/infra/loadgen"
@@ -163,7 +161,7 @@ func (r loadgenRun) run(ctx context.Context, cfg config, stdout, stderr io.Write
 	}
 	defer stats.Close()
 	r.opts.DatabaseCPU = func(ctx context.Context) (loadgen.CPUMeter, error) {
-		return postgres.StartServerCPU(ctx, stats, databaseName(l.cfg.DatabaseURL), databaseName(l.cfg.KeyStoreURL))
+		return postgres.StartServerCPU(ctx, stats, postgres.DatabaseName(l.cfg.DatabaseURL), postgres.DatabaseName(l.cfg.KeyStoreURL))
 	}
 	if r.analyze {
 		r.opts.Analyze = func(ctx context.Context) error {
@@ -201,14 +199,4 @@ func (r loadgenRun) describe(ctx context.Context, l *local) string {
 		where += "; API, relay and retention in this process"
 	}
 	return fmt.Sprintf("layout: %s; %s", where, l.streamLayout(ctx))
-}
-
-// databaseName is the database a postgres:// URL names ("" for another
-// form).
-func databaseName(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return ""
-	}
-	return strings.TrimPrefix(u.Path, "/")
 }

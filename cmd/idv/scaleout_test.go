@@ -37,7 +37,7 @@ func TestLoadgenScaleOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.database = databaseName(mainURL)
+	r.database = postgres.DatabaseName(mainURL)
 	var out strings.Builder
 	if err := r.run(t.Context(), cfg, &out, io.Discard); err != nil {
 		t.Fatalf("loadgen: %v\n%s", err, out.String())

@@ -59,15 +59,17 @@ func analyze(ctx context.Context, dsn string) error {
 	}
 	defer db.Close()
 	if _, err := db.ExecContext(ctx, `ANALYZE`); err != nil {
-		return fmt.Errorf("postgres: analyze %s: %w", databaseOf(dsn), err)
+		return fmt.Errorf("postgres: analyze database %q: %w", DatabaseName(dsn), err)
 	}
 	return nil
 }
 
-// databaseOf is the database a postgres:// URL names, for messages.
-func databaseOf(dsn string) string {
-	if u, err := url.Parse(dsn); err == nil && u.Path != "" {
-		return strings.TrimPrefix(u.Path, "/")
+// DatabaseName is the database a postgres:// URL names ("" for another
+// form).
+func DatabaseName(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return ""
 	}
-	return "the database"
+	return strings.TrimPrefix(u.Path, "/")
 }
