@@ -109,6 +109,9 @@ func NewStore(t testing.TB) *objects.Store {
 	if err != nil {
 		t.Fatalf("s3test: %v", err)
 	}
+	// The gateway's shutdown at the end of Main waits up to 10 s for
+	// kept-alive connections: close the store's when its test ends.
+	t.Cleanup(store.CloseIdleConnections)
 	if err := store.EnsureBucket(t.Context()); err != nil {
 		t.Fatalf("s3test: %v", err)
 	}

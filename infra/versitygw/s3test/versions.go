@@ -92,8 +92,13 @@ func client(t testing.TB) *minio.Client {
 	if err != nil {
 		t.Fatalf("s3test: %v", err)
 	}
+	tr, err := minio.DefaultTransport(false)
+	if err != nil {
+		t.Fatalf("s3test: %v", err)
+	}
+	t.Cleanup(tr.CloseIdleConnections) // as NewStore's: the gateway's shutdown waits for them
 	c, err := minio.New(u.Host, &minio.Options{Creds: credentials.NewStaticV4(gateway.AccessKey, gateway.SecretKey, ""),
-		Region: gateway.Region})
+		Region: gateway.Region, Transport: tr})
 	if err != nil {
 		t.Fatalf("s3test: %v", err)
 	}
