@@ -12,6 +12,7 @@ import (
 	"github.com/idv-oss/idv/document/ocrb"
 	"github.com/idv-oss/idv/face/challenge"
 	"github.com/idv-oss/idv/face/evaluation"
+	"github.com/idv-oss/idv/imagegate"
 )
 
 // Bound is the throughput the bare engines allow: what each engine a
@@ -23,6 +24,12 @@ type Bound struct {
 	// AtOnce is a verification's engines' time on one core while every
 	// core runs them (zero: not measured, or one core).
 	AtOnce time.Duration
+	// Decode is a verification's captures' decoding on one core, the
+	// document photo and every frame once, as the stages of one process
+	// decode them (imagegate.Decode): no part of the engines, and the
+	// largest known part of what a verification costs outside them (zero:
+	// not measured).
+	Decode time.Duration
 }
 
 // EngineCost is one engine's time per verification on one core.
@@ -92,15 +99,32 @@ func (b Bound) engineCPU() time.Duration {
 // PrintOutside writes what a verification cost the machine outside the
 // engines: machinePer (every process's CPU per verification, the load
 // generator's too) less the engines' CPU, and that as a share of the
-// engines' work, which the target puts at a tenth at most.
-func (b Bound) PrintOutside(w io.Writer, machinePer time.Duration) {
+// engines' work, which the target puts at a tenth at most; then
+// the two largest parts of it that are known, when measured: decoding the
+// captures (b.Decode) and PostgreSQL's CPU per verification (postgresMS,
+// in milliseconds as the report prints it; negative: not measured).
+func (b Bound) PrintOutside(w io.Writer, machinePer time.Duration, postgresMS float64) {
 	engines := b.engineCPU()
 	if engines <= 0 || machinePer <= 0 {
 		return
 	}
 	outside := machinePer - engines
+	share := func(d time.Duration) float64 { return 100 * float64(d) / float64(engines) }
 	fmt.Fprintf(w, "outside the engines: %.0f ms of CPU per verification (every process's %.0f ms less the engines' %.0f ms) = %.0f %% of the engines' work\n",
-		millis(outside), millis(machinePer), millis(engines), 100*float64(outside)/float64(engines))
+		millis(outside), millis(machinePer), millis(engines), share(outside))
+	var parts []string
+	known := time.Duration(0)
+	if b.Decode > 0 {
+		parts = append(parts, fmt.Sprintf("decoding the captures %.1f ms (each once, one core)", millis(b.Decode)))
+		known += b.Decode
+	}
+	if postgresMS >= 0 {
+		parts = append(parts, fmt.Sprintf("PostgreSQL %.1f ms", postgresMS))
+		known += time.Duration(postgresMS * float64(time.Millisecond))
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(w, "  of it: %s = %.0f %% of the engines' work\n", strings.Join(parts, " + "), share(known))
+	}
 }
 
 func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -138,6 +162,7 @@ func (w *Workload) bound(imageChecks *framecheck.Config, liveness challenge.Conf
 		return Bound{}, fmt.Errorf("loadgen: bound: no challenges")
 	}
 	var sum engineTimes
+	var decode time.Duration
 	n := 0
 	for round := range boundRounds + 1 {
 		for i := range w.decoded.challenges {
@@ -145,12 +170,16 @@ func (w *Workload) bound(imageChecks *framecheck.Config, liveness challenge.Conf
 			if err != nil {
 				return Bound{}, err
 			}
+			d, err := w.decodeCaptures(i)
+			if err != nil {
+				return Bound{}, err
+			}
 			if round > 0 { // round 0 warms the engines up
-				sum, n = sum.add(t), n+1
+				sum, decode, n = sum.add(t), decode+d, n+1
 			}
 		}
 	}
-	b := Bound{Cores: cores}
+	b := Bound{Cores: cores, Decode: decode / time.Duration(n)}
 	if cores <= 0 {
 		b.Cores = runtime.GOMAXPROCS(0)
 	}
@@ -212,6 +241,20 @@ func (w *Workload) atOnce(e engines, cores, perCore int) (time.Duration, error) 
 		return 0, first
 	}
 	return busy / time.Duration(total), nil
+}
+
+// decodeCaptures decodes the captures of the verification of challenge i,
+// the document photo and its frames, as a stage decodes them, and returns
+// the time it took.
+func (w *Workload) decodeCaptures(i int) (time.Duration, error) {
+	frames := w.frames[strings.Join(w.decoded.challenges[i].Steps, " ")]
+	start := time.Now()
+	for k, data := range append([][]byte{w.doc}, frames...) {
+		if _, reason := imagegate.Decode(data, imagegate.DefaultMaxPixels); reason != "" {
+			return 0, fmt.Errorf("loadgen: bound: decode capture %d of challenge %d: %s", k, i, reason)
+		}
+	}
+	return time.Since(start), nil
 }
 
 // engines are the engines the bound runs besides the face engine: the

@@ -34,19 +34,33 @@ func TestBoundPrint(t *testing.T) {
 		t.Errorf("printed %q\nwant    %q", &out, want)
 	}
 	out.Reset()
-	b.PrintOutside(&out, 1300*time.Millisecond)
+	b.PrintOutside(&out, 1300*time.Millisecond, -1) // neither decoding nor PostgreSQL measured
 	want = "outside the engines: 300 ms of CPU per verification (every process's 1300 ms less the engines' 1000 ms) = 30 % of the engines' work\n"
 	if out.String() != want {
 		t.Errorf("printed %q\nwant    %q", &out, want)
 	}
 	out.Reset()
-	b.AtOnce = 0 // one core's time, where the cores at once were not timed
-	b.PrintOutside(&out, 880*time.Millisecond)
+	b.Decode = 75500 * time.Microsecond
+	b.PrintOutside(&out, 1300*time.Millisecond, 24.5)
+	want += "  of it: decoding the captures 75.5 ms (each once, one core) + PostgreSQL 24.5 ms = 10 % of the engines' work\n"
+	if out.String() != want {
+		t.Errorf("printed %q\nwant    %q", &out, want)
+	}
+	out.Reset()
+	b.PrintOutside(&out, 1300*time.Millisecond, -1)
+	want = "outside the engines: 300 ms of CPU per verification (every process's 1300 ms less the engines' 1000 ms) = 30 % of the engines' work\n" +
+		"  of it: decoding the captures 75.5 ms (each once, one core) = 8 % of the engines' work\n"
+	if out.String() != want {
+		t.Errorf("printed %q\nwant    %q", &out, want)
+	}
+	out.Reset()
+	b.AtOnce, b.Decode = 0, 0 // one core's time, where the cores at once were not timed
+	b.PrintOutside(&out, 880*time.Millisecond, -1)
 	if want := "outside the engines: 80 ms of CPU per verification (every process's 880 ms less the engines' 800 ms) = 10 % of the engines' work\n"; out.String() != want {
 		t.Errorf("printed %q\nwant    %q", &out, want)
 	}
 	out.Reset()
-	b.PrintOutside(&out, 0) // the machine's CPU unread
+	b.PrintOutside(&out, 0, 10) // the machine's CPU unread
 	Bound{Cores: 2}.Print(&out, 1)
 	if !strings.Contains(out.String(), "= 0 % of the bound") {
 		t.Errorf("no engines: %q", &out)
@@ -58,7 +72,8 @@ func TestBoundPrint(t *testing.T) {
 // gates passing and its MRZ read agreeing with the app's text, so that no
 // engine is timed on a capture the system would refuse; without the image
 // checks the document check is left out. With two cores it times the
-// engines on both at once too; with one it does not.
+// engines on both at once too; with one it does not. It times the
+// captures' decoding, outside the engines, either way.
 func TestRealBound(t *testing.T) {
 	facetest.Engine(t) // skips, or fails under IDV_REQUIRE_FACE, without the models
 	facetest.Photo(t, "grace_hopper.jpg")
@@ -79,6 +94,9 @@ func TestRealBound(t *testing.T) {
 		b, err := w.bound(tc.checks, tc.liveness, tc.cores)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if b.Decode <= 0 {
+			t.Errorf("the captures decoded in %v per verification", b.Decode)
 		}
 		if (b.AtOnce > 0) != (tc.cores > 1) {
 			t.Errorf("%d cores: %v per verification with every core at once; want it timed only with more than one", tc.cores, b.AtOnce)

@@ -160,7 +160,7 @@ func (w *Workload) Measure(ctx context.Context, cfg Config, o Options, stdout io
 			fmt.Fprintf(stdout, "bare engines: %v\n", err)
 		} else {
 			b.Print(stdout, r.Throughput)
-			b.PrintOutside(stdout, time.Duration(use.perItem*float64(time.Second)))
+			b.PrintOutside(stdout, time.Duration(use.perItem*float64(time.Second)), dbVerify)
 		}
 	}
 	if o.Wipe {
