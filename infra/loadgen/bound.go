@@ -113,7 +113,7 @@ func (b Bound) PrintOutside(w io.Writer, machinePer time.Duration, postgresMS fl
 	fmt.Fprintf(w, "outside the engines: %.0f ms of CPU per verification (every process's %.0f ms less the engines' %.0f ms) = %.0f %% of the engines' work\n",
 		millis(outside), millis(machinePer), millis(engines), share(outside))
 	var parts []string
-	known := time.Duration(0)
+	var known time.Duration
 	if b.Decode > 0 {
 		parts = append(parts, fmt.Sprintf("decoding the captures %.1f ms (each once, one core)", millis(b.Decode)))
 		known += b.Decode

@@ -94,14 +94,11 @@ func (s *Store) deleteRound(ctx context.Context, prefix string) (removed, listed
 	if err != nil {
 		return 0, 0, err
 	}
-	if len(versions) > 0 {
-		removed, refused := s.removeVersions(ctx, versions)
-		if refused != nil {
-			return removed, len(versions), refused
-		}
-		return removed, len(versions), nil
+	if len(versions) == 0 {
+		return s.abortUploads(ctx, prefix)
 	}
-	return s.abortUploads(ctx, prefix)
+	removed, err = s.removeVersions(ctx, versions)
+	return removed, len(versions), err
 }
 
 // abortUploads lists up to deletePage unfinished uploads under prefix and
@@ -129,10 +126,7 @@ func (s *Store) abortUploads(ctx context.Context, prefix string) (aborted, liste
 // the versions it refused (nil if none) in a *refusedError naming the first
 // deleteErrors of them by key and version id (a failed request fails every
 // version in it). Versions already gone are neither.
-func (s *Store) removeVersions(ctx context.Context, versions []minio.ObjectInfo) (int, *refusedError) {
-	if len(versions) == 0 {
-		return 0, nil
-	}
+func (s *Store) removeVersions(ctx context.Context, versions []minio.ObjectInfo) (int, error) {
 	ch := make(chan minio.ObjectInfo, len(versions))
 	for _, v := range versions {
 		ch <- minio.ObjectInfo{Key: v.Key, VersionID: v.VersionID}
